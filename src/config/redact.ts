@@ -1,0 +1,75 @@
+// Secrets in the config: literal credentials are replaced by a marker on every read, and the
+// marker written back by a client (GET → edit → PUT) keeps the stored value.
+import { isEnvRef, REDACTED } from '../providers/secret';
+import type { GatewayConfig } from './schema';
+
+/** Provider fields that hold credentials, whatever the provider type. */
+const SECRET_FIELDS = new Set([
+  'apiKey',
+  'accessKeyId',
+  'secretAccessKey',
+  'sessionToken',
+  'serviceAccountKey',
+  'token',
+]);
+const SECRET_HEADER = /auth|key|token|secret|cookie/i;
+
+type ProviderRecord = Record<string, unknown>;
+
+function redactProvider(provider: ProviderRecord): ProviderRecord {
+  const out: ProviderRecord = { ...provider };
+  for (const [field, value] of Object.entries(provider)) {
+    if (SECRET_FIELDS.has(field) && typeof value === 'string' && !isEnvRef(value)) out[field] = REDACTED;
+  }
+  if (provider.headers && typeof provider.headers === 'object') {
+    out.headers = Object.fromEntries(
+      Object.entries(provider.headers as Record<string, string>).map(([name, value]) => [
+        name,
+        SECRET_HEADER.test(name) && !isEnvRef(value) ? REDACTED : value,
+      ]),
+    );
+  }
+  return out;
+}
+
+export function redactConfig(config: GatewayConfig): GatewayConfig {
+  const providers = Object.fromEntries(
+    Object.entries(config.providers).map(([name, p]) => [
+      name,
+      redactProvider(p as unknown as ProviderRecord),
+    ]),
+  );
+  return { ...config, providers } as GatewayConfig;
+}
+
+/**
+ * Puts stored secrets back where an incoming config carries the redaction marker. Returns the
+ * paths of markers with nothing to restore (a new provider cannot be given "[redacted]").
+ */
+export function restoreSecrets(incoming: unknown, previous: GatewayConfig): string[] {
+  const missing: string[] = [];
+  if (!incoming || typeof incoming !== 'object') return missing;
+  const providers = (incoming as { providers?: unknown }).providers;
+  if (!providers || typeof providers !== 'object') return missing;
+  for (const [name, provider] of Object.entries(providers as Record<string, ProviderRecord>)) {
+    if (!provider || typeof provider !== 'object') continue;
+    const before = previous.providers[name] as unknown as ProviderRecord | undefined;
+    for (const [field, value] of Object.entries(provider)) {
+      if (value !== REDACTED) continue;
+      const old = before?.[field];
+      if (typeof old === 'string' && old !== REDACTED) provider[field] = old;
+      else missing.push(`providers.${name}.${field}`);
+    }
+    const headers = provider.headers as Record<string, string> | undefined;
+    const oldHeaders = before?.headers as Record<string, string> | undefined;
+    if (headers && typeof headers === 'object') {
+      for (const [header, value] of Object.entries(headers)) {
+        if (value !== REDACTED) continue;
+        const old = oldHeaders?.[header];
+        if (old !== undefined) headers[header] = old;
+        else missing.push(`providers.${name}.headers.${header}`);
+      }
+    }
+  }
+  return missing;
+}

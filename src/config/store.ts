@@ -1,0 +1,94 @@
+// Loads the gateway config from KV (or the bundled default), parses and compiles it once per
+// isolate, and re-checks KV in the background at most every few seconds — never per request.
+import type { Env } from '../env';
+import { GatewayError } from '../errors';
+import { defaultConfig } from './default';
+import { compileRuntime, type Runtime } from './runtime';
+import { type GatewayConfig, gatewayConfigSchema } from './schema';
+
+export const CONFIG_KEY = 'config';
+const RECHECK_MS = 5_000;
+
+interface Memo {
+  /** The KV text it was built from; null for the bundled default. */
+  raw: string | null;
+  runtime: Runtime;
+  checkedAt: number;
+}
+
+let memo: Memo | undefined;
+let inflight: Promise<Runtime> | undefined;
+
+export async function getRuntime(env: Env, ctx?: Pick<ExecutionContext, 'waitUntil'>): Promise<Runtime> {
+  const now = Date.now();
+  if (memo) {
+    if (now - memo.checkedAt >= RECHECK_MS) {
+      memo.checkedAt = now;
+      const refreshing = reload(env).catch((error) => console.error('config refresh failed', String(error)));
+      ctx?.waitUntil(refreshing);
+    }
+    return memo.runtime;
+  }
+  inflight ??= reload(env).finally(() => {
+    inflight = undefined;
+  });
+  return inflight;
+}
+
+async function reload(env: Env): Promise<Runtime> {
+  const raw = await env.CACHE.get(CONFIG_KEY);
+  if (memo && memo.raw === raw) {
+    memo.checkedAt = Date.now();
+    return memo.runtime;
+  }
+  let config: GatewayConfig;
+  if (raw === null) {
+    config = gatewayConfigSchema.parse(defaultConfig(env));
+  } else {
+    const parsed = gatewayConfigSchema.safeParse(safeJson(raw));
+    if (!parsed.success) {
+      // A stored config that no longer parses (e.g. written by a newer version): keep serving the
+      // last good one rather than falling back to defaults that would route traffic elsewhere.
+      console.error('stored gateway config is invalid', parsed.error.issues.slice(0, 5));
+      if (memo) return memo.runtime;
+      throw new GatewayError(
+        503,
+        'api_error',
+        'config_invalid',
+        'The stored gateway config is invalid; fix it with PUT /admin/config.',
+      );
+    }
+    config = parsed.data;
+  }
+  const runtime = compileRuntime(config, env);
+  memo = { raw, runtime, checkedAt: Date.now() };
+  return runtime;
+}
+
+/** Persists an already-validated config and makes it current in this isolate at once. */
+export async function storeConfig(env: Env, config: GatewayConfig): Promise<Runtime> {
+  const raw = JSON.stringify(config);
+  await env.CACHE.put(CONFIG_KEY, raw);
+  const runtime = compileRuntime(config, env);
+  memo = { raw, runtime, checkedAt: Date.now() };
+  return runtime;
+}
+
+/** The config as stored (or the default), for GET /admin/config. */
+export async function currentConfig(env: Env): Promise<{ config: GatewayConfig; stored: boolean }> {
+  const runtime = await getRuntime(env);
+  return { config: runtime.config, stored: memo?.raw !== null };
+}
+
+/** Forgets the memo (tests, and after a stored config is deleted). */
+export function forgetConfig(): void {
+  memo = undefined;
+}
+
+function safeJson(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+}

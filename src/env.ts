@@ -1,0 +1,25 @@
+// Worker bindings and the per-request variables shared by middleware and routes.
+import type { KeyObject } from './limits/key-object';
+
+export interface Env {
+  KEYS: DurableObjectNamespace<KeyObject>;
+  CACHE: KVNamespace;
+  DB: D1Database;
+  /** Root admin credential (a Worker secret). Admin routes refuse everything when it is unset. */
+  ADMIN_TOKEN?: string;
+}
+
+/** Provider secrets are referenced from the config as `env:NAME`; they are arbitrary Worker secrets. */
+export function readSecret(env: Env, name: string): string | undefined {
+  const value = (env as unknown as Record<string, unknown>)[name];
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+export interface AppEnv {
+  Bindings: Env;
+  Variables: {
+    requestId: string;
+    /** SHA-256 hex of the presented gateway key (set by gatewayKeyAuth on /v1 routes). */
+    keyHash: string;
+  };
+}

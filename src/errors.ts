@@ -1,0 +1,77 @@
+// The one place the OpenAI error shape {"error":{message,type,param,code}} is built.
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+
+export type ErrorType =
+  | 'invalid_request_error'
+  | 'authentication_error'
+  | 'permission_error'
+  | 'not_found_error'
+  | 'rate_limit_error'
+  | 'insufficient_quota'
+  | 'api_error'
+  | 'timeout_error';
+
+export interface ErrorBody {
+  error: { message: string; type: ErrorType; param: string | null; code: string | null };
+}
+
+/** An error the gateway answers with; thrown anywhere, rendered once by the app's error handler. */
+export class GatewayError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly type: ErrorType,
+    readonly code: string | null,
+    message: string,
+    readonly param: string | null = null,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'GatewayError';
+  }
+
+  toBody(): ErrorBody {
+    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
+  }
+
+  toResponse(extraHeaders?: Headers): Response {
+    const headers = new Headers(extraHeaders);
+    headers.set('content-type', 'application/json');
+    for (const [name, value] of Object.entries(this.headers)) headers.set(name, value);
+    return new Response(JSON.stringify(this.toBody()), { status: this.status, headers });
+  }
+}
+
+export const invalidRequest = (message: string, param: string | null = null, code: string | null = null) =>
+  new GatewayError(400, 'invalid_request_error', code, message, param);
+
+export const invalidApiKey = (message: string) =>
+  new GatewayError(401, 'authentication_error', 'invalid_api_key', message);
+
+export const modelNotAllowed = (model: string) =>
+  new GatewayError(
+    403,
+    'permission_error',
+    'model_not_allowed',
+    `This key may not use model '${model}'.`,
+    'model',
+  );
+
+export const modelNotFound = (model: string) =>
+  new GatewayError(
+    404,
+    'invalid_request_error',
+    'model_not_found',
+    `The model '${model}' does not exist: use a configured alias or '<provider>/<model>' with a configured provider.`,
+    'model',
+  );
+
+export const payloadTooLarge = (limit: number) =>
+  new GatewayError(
+    413,
+    'invalid_request_error',
+    'request_too_large',
+    `Request body is larger than the limit of ${limit} bytes.`,
+  );
+
+export const routeNotFound = (method: string, path: string) =>
+  new GatewayError(404, 'invalid_request_error', 'not_found', `Unknown route: ${method} ${path}`);

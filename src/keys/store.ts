@@ -1,0 +1,107 @@
+// D1 access for key metadata: the listing and admin source. The hot path never reads this; it asks
+// the key's Durable Object, which admin writes update in the same request.
+import { z } from 'zod';
+import { type KeyPolicy, keyPolicySchema } from './policy';
+
+const row = z.object({
+  id: z.string(),
+  name: z.string(),
+  key_hash: z.string(),
+  key_prefix: z.string(),
+  team_id: z.string().nullable(),
+  policy: z.string(),
+  created_at: z.number(),
+  updated_at: z.number(),
+  revoked_at: z.number().nullable(),
+});
+
+export interface StoredKey {
+  hash: string;
+  prefix: string;
+  createdAt: number;
+  updatedAt: number;
+  policy: KeyPolicy;
+}
+
+function fromRow(value: unknown): StoredKey {
+  const r = row.parse(value);
+  const policy = keyPolicySchema.parse({
+    ...JSON.parse(r.policy),
+    id: r.id,
+    name: r.name,
+    teamId: r.team_id,
+    revokedAt: r.revoked_at,
+  });
+  return { hash: r.key_hash, prefix: r.key_prefix, createdAt: r.created_at, updatedAt: r.updated_at, policy };
+}
+
+function policyColumn(policy: KeyPolicy): string {
+  const { id: _id, name: _name, teamId: _team, revokedAt: _revoked, ...rest } = policy;
+  return JSON.stringify(rest);
+}
+
+export async function insertKey(db: D1Database, key: StoredKey): Promise<void> {
+  const p = key.policy;
+  await db
+    .prepare(
+      `INSERT INTO keys (id, name, key_hash, key_prefix, team_id, policy, created_at, updated_at, revoked_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .bind(
+      p.id,
+      p.name,
+      key.hash,
+      key.prefix,
+      p.teamId,
+      policyColumn(p),
+      key.createdAt,
+      key.updatedAt,
+      p.revokedAt,
+    )
+    .run();
+}
+
+export async function updateKey(db: D1Database, policy: KeyPolicy, updatedAt: number): Promise<void> {
+  await db
+    .prepare('UPDATE keys SET name = ?, team_id = ?, policy = ?, updated_at = ?, revoked_at = ? WHERE id = ?')
+    .bind(policy.name, policy.teamId, policyColumn(policy), updatedAt, policy.revokedAt, policy.id)
+    .run();
+}
+
+export async function getKey(db: D1Database, id: string): Promise<StoredKey | null> {
+  const found = await db.prepare('SELECT * FROM keys WHERE id = ?').bind(id).first();
+  return found ? fromRow(found) : null;
+}
+
+export interface ListKeysQuery {
+  limit: number;
+  cursor?: { createdAt: number; id: string };
+  teamId?: string;
+  includeRevoked: boolean;
+}
+
+/** Newest first; the cursor is the (created_at, id) of the last row of the previous page. */
+export async function listKeys(
+  db: D1Database,
+  query: ListKeysQuery,
+): Promise<{ keys: StoredKey[]; more: boolean }> {
+  const where: string[] = [];
+  const binds: unknown[] = [];
+  if (query.cursor) {
+    where.push('(created_at < ? OR (created_at = ? AND id < ?))');
+    binds.push(query.cursor.createdAt, query.cursor.createdAt, query.cursor.id);
+  }
+  if (query.teamId) {
+    where.push('team_id = ?');
+    binds.push(query.teamId);
+  }
+  if (!query.includeRevoked) where.push('revoked_at IS NULL');
+  const sql = `SELECT * FROM keys ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+               ORDER BY created_at DESC, id DESC LIMIT ?`;
+  const { results } = await db
+    .prepare(sql)
+    .bind(...binds, query.limit + 1)
+    .all();
+  const keys = results.slice(0, query.limit).map(fromRow);
+  return { keys, more: results.length > query.limit };
+}

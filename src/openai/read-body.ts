@@ -1,0 +1,78 @@
+// Reads a JSON request body under a size cap and validates it, turning every failure into a 400/413.
+import type { z } from 'zod';
+import { invalidRequest, payloadTooLarge } from '../errors';
+
+/** Reads at most `limit` bytes; a larger body is refused without being buffered whole. */
+export async function readJsonBody(request: Request, limit: number): Promise<unknown> {
+  const declared = Number(request.headers.get('content-length') ?? '');
+  if (declared > limit) throw payloadTooLarge(limit);
+  if (!request.body) throw invalidRequest('The request body is empty; a JSON object is required.');
+
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw payloadTooLarge(limit);
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    throw invalidRequest('The request body is not valid UTF-8.');
+  }
+  if (text.trim() === '') throw invalidRequest('The request body is empty; a JSON object is required.');
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw invalidRequest(
+      'We could not parse the JSON body of your request. The OpenAI API expects a JSON payload.',
+      null,
+      'invalid_json',
+    );
+  }
+}
+
+/** `messages[0].content` — the param notation OpenAI uses in its own errors. */
+export function paramPath(path: readonly PropertyKey[]): string | null {
+  let out = '';
+  for (const segment of path) {
+    out += typeof segment === 'number' ? `[${segment}]` : `${out ? '.' : ''}${String(segment)}`;
+  }
+  return out || null;
+}
+
+/**
+ * Validates `value` against `schema`. On success returns the input itself (the schemas here only
+ * check, never transform), so unknown parameters reach the provider byte-for-byte.
+ */
+export function validateBody<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw invalidRequest('The request body must be a JSON object.');
+  }
+  const result = schema.safeParse(value);
+  if (result.success) return value as z.infer<S>;
+  const issues = result.error.issues.slice(0, 3);
+  const first = issues[0];
+  const param = first ? paramPath(first.path) : null;
+  const message = issues
+    .map((issue) => {
+      const where = paramPath(issue.path);
+      return where ? `Invalid '${where}': ${issue.message}` : issue.message;
+    })
+    .join('; ');
+  throw invalidRequest(message, param);
+}

@@ -1,0 +1,118 @@
+// zod schemas for the OpenAI request bodies Tollgate accepts. Loose objects: parameters this file
+// does not name are kept and forwarded, never dropped; only the ones the gateway reads are checked.
+import { z } from 'zod';
+
+const textPart = z.looseObject({ type: z.literal('text'), text: z.string() });
+const imagePart = z.looseObject({
+  type: z.literal('image_url'),
+  image_url: z.looseObject({ url: z.string().min(1), detail: z.enum(['auto', 'low', 'high']).optional() }),
+});
+const audioPart = z.looseObject({
+  type: z.literal('input_audio'),
+  input_audio: z.looseObject({ data: z.string(), format: z.string() }),
+});
+const filePart = z.looseObject({ type: z.literal('file'), file: z.looseObject({}) });
+const refusalPart = z.looseObject({ type: z.literal('refusal'), refusal: z.string() });
+export const contentPart = z.discriminatedUnion('type', [
+  textPart,
+  imagePart,
+  audioPart,
+  filePart,
+  refusalPart,
+]);
+export type ContentPart = z.infer<typeof contentPart>;
+
+const toolCall = z.looseObject({
+  id: z.string(),
+  type: z.literal('function'),
+  function: z.looseObject({ name: z.string(), arguments: z.string() }),
+});
+export type ToolCall = z.infer<typeof toolCall>;
+
+const content = z.union([z.string(), z.array(contentPart)]);
+
+export const message = z.discriminatedUnion('role', [
+  z.looseObject({ role: z.literal('system'), content, name: z.string().optional() }),
+  z.looseObject({ role: z.literal('developer'), content, name: z.string().optional() }),
+  z.looseObject({ role: z.literal('user'), content, name: z.string().optional() }),
+  z.looseObject({
+    role: z.literal('assistant'),
+    content: content.nullish(),
+    name: z.string().optional(),
+    tool_calls: z.array(toolCall).optional(),
+    refusal: z.string().nullish(),
+  }),
+  z.looseObject({ role: z.literal('tool'), content, tool_call_id: z.string() }),
+  z.looseObject({ role: z.literal('function'), content: z.string().nullable(), name: z.string() }),
+]);
+export type ChatMessage = z.infer<typeof message>;
+
+export const tool = z.looseObject({
+  type: z.literal('function'),
+  function: z.looseObject({
+    name: z.string().min(1).max(64),
+    description: z.string().optional(),
+    parameters: z.record(z.string(), z.unknown()).optional(),
+    strict: z.boolean().nullish(),
+  }),
+});
+export type Tool = z.infer<typeof tool>;
+
+const toolChoice = z.union([
+  z.enum(['none', 'auto', 'required']),
+  z.looseObject({ type: z.literal('function'), function: z.looseObject({ name: z.string() }) }),
+]);
+
+const responseFormat = z.discriminatedUnion('type', [
+  z.looseObject({ type: z.literal('text') }),
+  z.looseObject({ type: z.literal('json_object') }),
+  z.looseObject({
+    type: z.literal('json_schema'),
+    json_schema: z.looseObject({
+      name: z.string().min(1),
+      schema: z.record(z.string(), z.unknown()).optional(),
+      strict: z.boolean().nullish(),
+      description: z.string().optional(),
+    }),
+  }),
+]);
+
+const positiveInt = z.number().int().positive();
+
+export const chatRequest = z.looseObject({
+  model: z.string().min(1),
+  messages: z.array(message).min(1, 'messages must contain at least one message'),
+  stream: z.boolean().nullish(),
+  stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullish(),
+  temperature: z.number().min(0).max(2).nullish(),
+  top_p: z.number().min(0).max(1).nullish(),
+  n: positiveInt.max(128).nullish(),
+  max_tokens: positiveInt.nullish(),
+  max_completion_tokens: positiveInt.nullish(),
+  stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
+  presence_penalty: z.number().min(-2).max(2).nullish(),
+  frequency_penalty: z.number().min(-2).max(2).nullish(),
+  seed: z.number().int().nullish(),
+  tools: z.array(tool).nullish(),
+  tool_choice: toolChoice.nullish(),
+  parallel_tool_calls: z.boolean().nullish(),
+  response_format: responseFormat.nullish(),
+  user: z.string().nullish(),
+  logprobs: z.boolean().nullish(),
+  top_logprobs: z.number().int().min(0).max(20).nullish(),
+});
+export type ChatRequest = z.infer<typeof chatRequest>;
+
+export const embeddingsRequest = z.looseObject({
+  model: z.string().min(1),
+  input: z.union([
+    z.string(),
+    z.array(z.string()).min(1),
+    z.array(z.number().int()).min(1),
+    z.array(z.array(z.number().int()).min(1)).min(1),
+  ]),
+  encoding_format: z.enum(['float', 'base64']).optional(),
+  dimensions: positiveInt.optional(),
+  user: z.string().optional(),
+});
+export type EmbeddingsRequest = z.infer<typeof embeddingsRequest>;

@@ -1,0 +1,32 @@
+// Writing OpenAI-format server-sent events.
+const encoder = new TextEncoder();
+
+export const SSE_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache',
+  connection: 'keep-alive',
+} as const;
+
+export function sseData(data: unknown): string {
+  return `data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
+}
+
+export const SSE_DONE = 'data: [DONE]\n\n';
+
+/** A finite stream of pre-built SSE frames, e.g. a synthesised or replayed completion. */
+export function sseStream(frames: readonly string[], delayMs = 0): ReadableStream<Uint8Array> {
+  let index = 0;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        if (index >= frames.length) {
+          controller.close();
+          return;
+        }
+        if (delayMs > 0 && index > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+        controller.enqueue(encoder.encode(frames[index++]));
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}

@@ -1,0 +1,198 @@
+// `type: "mock"` — a deterministic, network-free provider for local development and tests.
+// Chat answers by quoting the last user message (one token per word, honouring max_tokens, n and
+// forced tool calls); embeddings hash words into a fixed-size vector, so the cosine similarity of
+// two texts follows the words they share.
+import { z } from 'zod';
+import { estimateInputTokens } from '../limits/estimate';
+import type { ChatMessage, ChatRequest } from '../openai/schemas';
+import { SSE_DONE, sseData, sseStream } from '../openai/sse';
+import type { ChatCompletion, EmbeddingsResult, ProviderAdapter, Usage } from './types';
+
+export const mockProviderSchema = z.strictObject({
+  type: z.literal('mock'),
+  /** Delay before the answer (and between streamed chunks), to simulate a real provider. */
+  latencyMs: z.number().int().min(0).max(60_000).optional(),
+  models: z.array(z.string().min(1)).optional(),
+});
+export type MockProviderConfig = z.infer<typeof mockProviderSchema>;
+
+const EMBEDDING_DIMENSIONS = 256;
+
+export function createMock(name: string, config: MockProviderConfig): ProviderAdapter {
+  const latency = config.latencyMs ?? 0;
+  const sleep = () =>
+    latency > 0 ? new Promise((resolve) => setTimeout(resolve, latency)) : Promise.resolve();
+  return {
+    name,
+    type: 'mock',
+    models: config.models ?? ['mock-1'],
+
+    async chat({ body, model, requestId }) {
+      await sleep();
+      const answer = buildAnswer(body, model, requestId);
+      if (!body.stream) return { kind: 'json', body: answer.completion };
+      return { kind: 'stream', body: sseStream(answer.frames, latency) };
+    },
+
+    async embeddings({ body, model }) {
+      await sleep();
+      const inputs = typeof body.input === 'string' ? [body.input] : body.input;
+      const dimensions = Math.min(body.dimensions ?? EMBEDDING_DIMENSIONS, 4096);
+      let tokens = 0;
+      const data = inputs.map((input, index) => {
+        const text =
+          typeof input === 'string' ? input : Array.isArray(input) ? input.join(' ') : String(input);
+        tokens += Math.max(1, words(text).length);
+        const vector = embedText(text, dimensions);
+        return {
+          object: 'embedding' as const,
+          index,
+          embedding: body.encoding_format === 'base64' ? toBase64(vector) : vector,
+        };
+      });
+      const result: EmbeddingsResult = {
+        object: 'list',
+        data,
+        model,
+        usage: { prompt_tokens: tokens, total_tokens: tokens },
+      };
+      return result;
+    },
+  };
+}
+
+function words(text: string): string[] {
+  return text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+}
+
+function textOf(message: ChatMessage | undefined): string {
+  if (!message) return '';
+  const content = message.content;
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content.map((part) => (part.type === 'text' ? part.text : `[${part.type}]`)).join(' ');
+}
+
+interface Answer {
+  completion: ChatCompletion;
+  frames: string[];
+}
+
+function buildAnswer(body: ChatRequest, model: string, requestId: string): Answer {
+  const lastUser = [...body.messages].reverse().find((m) => m.role === 'user');
+  const replyWords = `Mock reply to: ${textOf(lastUser)}`.split(/\s+/).filter(Boolean);
+  const limit = body.max_completion_tokens ?? body.max_tokens ?? Number.POSITIVE_INFINITY;
+  const truncated = replyWords.length > limit;
+  const content = replyWords.slice(0, limit).join(' ');
+  const toolName = forcedTool(body);
+  const n = body.n ?? 1;
+  const id = `chatcmpl-mock-${requestId}`;
+  const created = Math.floor(Date.now() / 1000);
+
+  const completionTokens = (toolName ? 8 : Math.min(replyWords.length, limit)) * n;
+  const promptTokens = estimateInputTokens(body);
+  const usage: Usage = {
+    prompt_tokens: promptTokens,
+    completion_tokens: completionTokens,
+    total_tokens: promptTokens + completionTokens,
+  };
+  const finish = toolName ? 'tool_calls' : truncated ? 'length' : 'stop';
+  const toolCall = toolName
+    ? {
+        id: `call_mock_${requestId.slice(0, 8)}`,
+        type: 'function' as const,
+        function: { name: toolName, arguments: JSON.stringify({ input: textOf(lastUser) }) },
+      }
+    : undefined;
+
+  const choices = Array.from({ length: n }, (_, index) => ({
+    index,
+    message: {
+      role: 'assistant',
+      content: toolCall ? null : content,
+      refusal: null,
+      ...(toolCall ? { tool_calls: [toolCall] } : {}),
+    },
+    logprobs: null,
+    finish_reason: finish,
+  }));
+  const completion: ChatCompletion = {
+    id,
+    object: 'chat.completion',
+    created,
+    model,
+    choices,
+    usage,
+    system_fingerprint: null,
+  };
+
+  const chunk = (choice: Record<string, unknown>) => ({
+    id,
+    object: 'chat.completion.chunk',
+    created,
+    model,
+    system_fingerprint: null,
+    choices: [{ logprobs: null, finish_reason: null, ...choice }],
+  });
+  const frames: string[] = [];
+  for (let index = 0; index < n; index++) {
+    frames.push(
+      sseData(chunk({ index, delta: { role: 'assistant', content: toolCall ? null : '', refusal: null } })),
+    );
+    if (toolCall) {
+      frames.push(sseData(chunk({ index, delta: { tool_calls: [{ index: 0, ...toolCall }] } })));
+    } else {
+      content.split(' ').forEach((word, i) => {
+        frames.push(sseData(chunk({ index, delta: { content: i === 0 ? word : ` ${word}` } })));
+      });
+    }
+    frames.push(sseData(chunk({ index, delta: {}, finish_reason: finish })));
+  }
+  frames.push(
+    sseData({
+      id,
+      object: 'chat.completion.chunk',
+      created,
+      model,
+      system_fingerprint: null,
+      choices: [],
+      usage,
+    }),
+  );
+  frames.push(SSE_DONE);
+  return { completion, frames };
+}
+
+function forcedTool(body: ChatRequest): string | undefined {
+  if (!body.tools?.length) return undefined;
+  const choice = body.tool_choice;
+  if (choice && typeof choice === 'object') return choice.function.name;
+  if (choice === 'required') return body.tools[0]?.function.name;
+  return undefined;
+}
+
+/** Feature hashing (FNV-1a) of the words of `text`, L2-normalised. */
+export function embedText(text: string, dimensions = EMBEDDING_DIMENSIONS): number[] {
+  const vector = new Array<number>(dimensions).fill(0);
+  const tokens = words(text);
+  if (tokens.length === 0) vector[0] = 1;
+  for (const token of tokens) {
+    let hash = 0x811c9dc5;
+    for (let i = 0; i < token.length; i++) {
+      hash ^= token.charCodeAt(i);
+      hash = Math.imul(hash, 0x01000193) >>> 0;
+    }
+    vector[hash % dimensions]! += 1;
+  }
+  let sumOfSquares = 0;
+  for (const value of vector) sumOfSquares += value * value;
+  const norm = Math.sqrt(sumOfSquares) || 1;
+  return vector.map((value) => value / norm);
+}
+
+function toBase64(vector: number[]): string {
+  const bytes = new Uint8Array(new Float32Array(vector).buffer);
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}

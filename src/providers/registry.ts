@@ -1,0 +1,17 @@
+// Every provider type the config accepts: its schema and its adapter factory, in one map.
+import { z } from 'zod';
+import { createMock, mockProviderSchema } from './mock';
+import { createOpenAICompatible, openaiProviderSchema } from './openai-compatible';
+import type { ProviderAdapter, ProviderDeps } from './types';
+
+export const providerConfigSchema = z.discriminatedUnion('type', [openaiProviderSchema, mockProviderSchema]);
+export type ProviderConfig = z.infer<typeof providerConfigSchema>;
+
+export function createProvider(name: string, config: ProviderConfig, deps: ProviderDeps): ProviderAdapter {
+  switch (config.type) {
+    case 'openai':
+      return createOpenAICompatible(name, config, deps);
+    case 'mock':
+      return createMock(name, config);
+  }
+}

@@ -1,0 +1,111 @@
+// The one interface every provider adapter implements, and the failure type they throw.
+
+import type { Env } from '../env';
+import type { ChatRequest, EmbeddingsRequest } from '../openai/schemas';
+
+/** Token counts as OpenAI reports them; cache fields are kept separately for costing. */
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  prompt_tokens_details?: { cached_tokens?: number; cache_creation_tokens?: number };
+}
+
+export interface ChatCall {
+  /** The client's validated body; unknown parameters are still in it and must be forwarded or rejected. */
+  body: ChatRequest;
+  /** The upstream model name the route resolved (not the client's alias). */
+  model: string;
+  signal: AbortSignal;
+  requestId: string;
+}
+
+export type ChatResult =
+  /** `raw` is the upstream JSON text when the adapter passes it through unchanged. */
+  | { kind: 'json'; body: ChatCompletion; raw?: string }
+  /** OpenAI-format SSE bytes (`data: {chunk}\n\n` … `data: [DONE]`), produced as the provider sends. */
+  | { kind: 'stream'; body: ReadableStream<Uint8Array> };
+
+export interface ChatCompletion {
+  id: string;
+  object: 'chat.completion';
+  created: number;
+  model: string;
+  choices: unknown[];
+  usage?: Usage;
+  [extra: string]: unknown;
+}
+
+export interface EmbeddingsCall {
+  body: EmbeddingsRequest;
+  model: string;
+  signal: AbortSignal;
+  requestId: string;
+}
+
+export interface EmbeddingsResult {
+  object: 'list';
+  data: { object: 'embedding'; index: number; embedding: number[] | string }[];
+  model: string;
+  usage: { prompt_tokens: number; total_tokens: number };
+}
+
+export interface ProviderAdapter {
+  readonly name: string;
+  readonly type: string;
+  /** Model names advertised by `GET /v1/models` as `<provider>/<model>`. */
+  readonly models: readonly string[];
+  chat(call: ChatCall): Promise<ChatResult>;
+  embeddings(call: EmbeddingsCall): Promise<EmbeddingsResult>;
+}
+
+export interface ProviderDeps {
+  env: Env;
+  fetch: typeof fetch;
+}
+
+/**
+ * Why an upstream attempt failed. `caller` failures are the client's fault and pass through;
+ * the rest are the provider's and may be retried or failed over.
+ */
+export type UpstreamFailure =
+  | 'caller'
+  | 'auth'
+  | 'rate_limit'
+  | 'overloaded'
+  | 'server'
+  | 'network'
+  | 'timeout'
+  | 'config';
+
+export class UpstreamError extends Error {
+  constructor(
+    readonly failure: UpstreamFailure,
+    /** HTTP status the provider answered, or 0 when there was no answer. */
+    readonly status: number,
+    message: string,
+    readonly options: {
+      code?: string | null;
+      param?: string | null;
+      retryAfterMs?: number;
+      type?: string;
+    } = {},
+  ) {
+    super(message);
+    this.name = 'UpstreamError';
+  }
+
+  get retryable(): boolean {
+    return this.failure !== 'caller' && this.failure !== 'config' && this.failure !== 'auth';
+  }
+}
+
+/** Classifies an upstream HTTP status the way every adapter should. */
+export function failureForStatus(status: number): UpstreamFailure {
+  if (status === 401 || status === 403) return 'auth';
+  if (status === 408) return 'timeout';
+  if (status === 429) return 'rate_limit';
+  if (status === 503 || status === 529) return 'overloaded';
+  if (status >= 500) return 'server';
+  return 'caller';
+}

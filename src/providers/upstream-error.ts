@@ -1,0 +1,96 @@
+// Turns a provider's failed HTTP answer into an UpstreamError, keeping the raw body internal.
+import { failureForStatus, UpstreamError } from './types';
+
+const MAX_ERROR_BODY = 16_384;
+
+interface ParsedError {
+  message?: string;
+  code?: string | null;
+  param?: string | null;
+  type?: string;
+}
+
+/** Pulls `{error:{message,code,param,type}}`, `{error:"…"}` or `{message:"…"}` out of a body. */
+export function parseErrorBody(text: string): ParsedError {
+  try {
+    const json = JSON.parse(text) as Record<string, unknown>;
+    const error = (Array.isArray(json) ? json[0] : json)?.error ?? json;
+    if (typeof error === 'string') return { message: error };
+    if (error && typeof error === 'object') {
+      const e = error as Record<string, unknown>;
+      return {
+        message: typeof e.message === 'string' ? e.message : undefined,
+        code: typeof e.code === 'string' ? e.code : typeof e.code === 'number' ? String(e.code) : null,
+        param: typeof e.param === 'string' ? e.param : null,
+        type: typeof e.type === 'string' ? e.type : undefined,
+      };
+    }
+  } catch {
+    // not JSON
+  }
+  return {};
+}
+
+/** Seconds or HTTP-date `retry-after`, plus OpenAI's `retry-after-ms`. */
+export function retryAfterMs(headers: Headers, now = Date.now()): number | undefined {
+  const ms = Number(headers.get('retry-after-ms'));
+  if (Number.isFinite(ms) && ms > 0) return ms;
+  const value = headers.get('retry-after');
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+export async function upstreamErrorFrom(provider: string, response: Response): Promise<UpstreamError> {
+  const text = await readCapped(response, MAX_ERROR_BODY);
+  const parsed = parseErrorBody(text);
+  const failure = failureForStatus(response.status);
+  // Caller faults carry the provider's own words; anything else gets a generic message so that
+  // upstream internals (and anything echoing a credential) never reach the client.
+  const message =
+    failure === 'caller'
+      ? (parsed.message ?? `${provider} rejected the request (HTTP ${response.status}).`)
+      : `${provider} answered HTTP ${response.status}.`;
+  return new UpstreamError(failure, response.status, message, {
+    code: parsed.code ?? null,
+    param: parsed.param ?? null,
+    type: parsed.type,
+    retryAfterMs: retryAfterMs(response.headers),
+  });
+}
+
+export async function readCapped(response: Response, limit: number): Promise<string> {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  try {
+    while (text.length < limit) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+  } catch {
+    // a body that fails mid-read still yields what arrived
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+  return text.slice(0, limit);
+}
+
+/** Wraps fetch so that a network failure becomes a typed UpstreamError (aborts propagate as they are). */
+export async function fetchUpstream(
+  doFetch: typeof fetch,
+  provider: string,
+  url: string,
+  init: RequestInit,
+): Promise<Response> {
+  try {
+    return await doFetch(url, init);
+  } catch (error) {
+    if (init.signal?.aborted) throw init.signal.reason ?? error;
+    throw new UpstreamError('network', 0, `${provider} could not be reached.`);
+  }
+}

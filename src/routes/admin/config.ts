@@ -1,0 +1,41 @@
+// GET / PUT /admin/config — the whole gateway config, validated; secrets never leave.
+import { Hono } from 'hono';
+import { redactConfig, restoreSecrets } from '../../config/redact';
+import { gatewayConfigSchema } from '../../config/schema';
+import { currentConfig, storeConfig } from '../../config/store';
+import type { AppEnv } from '../../env';
+import { invalidRequest } from '../../errors';
+import { paramPath, readJsonBody } from '../../openai/read-body';
+
+const CONFIG_BODY_LIMIT = 1024 * 1024;
+
+export const config = new Hono<AppEnv>()
+  .get('/', async (c) => {
+    const { config: current, stored } = await currentConfig(c.env);
+    c.header('x-tollgate-config-source', stored ? 'stored' : 'default');
+    return c.json(redactConfig(current));
+  })
+  .put('/', async (c) => {
+    const incoming = await readJsonBody(c.req.raw, CONFIG_BODY_LIMIT);
+    const { config: previous } = await currentConfig(c.env);
+    const unrestorable = restoreSecrets(incoming, previous);
+    if (unrestorable.length > 0) {
+      throw invalidRequest(
+        `Invalid config: ${unrestorable.join(', ')} is "[redacted]" but no stored secret exists there; give the real value or an env:NAME reference.`,
+        unrestorable[0],
+      );
+    }
+    const parsed = gatewayConfigSchema.safeParse(incoming);
+    if (!parsed.success) {
+      // Every problem, each with its path, so a config can be fixed in one round.
+      const issues = parsed.error.issues.slice(0, 20);
+      const list = issues.map((issue) => `${paramPath(issue.path) ?? '(root)'}: ${issue.message}`).join('; ');
+      throw invalidRequest(
+        `Invalid config (the previous config stays in force): ${list}`,
+        paramPath(issues[0]?.path ?? []),
+      );
+    }
+    const runtime = await storeConfig(c.env, parsed.data);
+    c.header('x-tollgate-config-source', 'stored');
+    return c.json(redactConfig(runtime.config));
+  });

@@ -1,0 +1,143 @@
+// /admin/keys — create (the secret is shown once), list, read with live usage, update, revoke.
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { generateGatewayKey, keyPrefix, randomId, sha256Hex } from '../../auth/gateway-key';
+import { getRuntime } from '../../config/store';
+import type { AppEnv, Env } from '../../env';
+import { GatewayError, invalidRequest } from '../../errors';
+import { type KeyPolicy, limitsSchema, modelAllowlistSchema } from '../../keys/policy';
+import { getKey, insertKey, listKeys, type StoredKey, updateKey } from '../../keys/store';
+import { keyStub } from '../../limits/admission';
+import { readJsonBody, validateBody } from '../../openai/read-body';
+import { decodeCursor, encodeCursor, pageLimit } from './paging';
+
+const ADMIN_BODY_LIMIT = 256 * 1024;
+const expiresAt = z.iso.datetime({ offset: true }).nullable();
+
+const createKeyBody = z.strictObject({
+  name: z.string().trim().min(1).max(100),
+  models: modelAllowlistSchema.nullable().optional(),
+  limits: limitsSchema.optional(),
+  expiresAt: expiresAt.optional(),
+  logBodies: z.boolean().optional(),
+});
+
+const patchKeyBody = createKeyBody.partial();
+
+export const keys = new Hono<AppEnv>()
+  .post('/', async (c) => {
+    const input = validateBody(createKeyBody, await readJsonBody(c.req.raw, ADMIN_BODY_LIMIT));
+    const now = Date.now();
+    const expires = input.expiresAt ? Date.parse(input.expiresAt) : null;
+    if (expires !== null && expires <= now)
+      throw invalidRequest('expiresAt must be in the future.', 'expiresAt');
+    const secret = generateGatewayKey();
+    const policy: KeyPolicy = {
+      id: randomId('key'),
+      name: input.name,
+      teamId: null,
+      models: input.models ?? null,
+      limits: input.limits ?? {},
+      expiresAt: expires,
+      logBodies: input.logBodies ?? false,
+      revokedAt: null,
+    };
+    const stored: StoredKey = {
+      hash: await sha256Hex(secret),
+      prefix: keyPrefix(secret),
+      createdAt: now,
+      updatedAt: now,
+      policy,
+    };
+    // The Durable Object is what admits requests, so it is written first; if the D1 row then
+    // fails, the object is revoked again so that no unlisted key can work.
+    const stub = keyStub(c.env, stored.hash);
+    await stub.setPolicy(policy);
+    try {
+      await insertKey(c.env.DB, stored);
+    } catch (error) {
+      await stub.setPolicy({ ...policy, revokedAt: now });
+      throw error;
+    }
+    return c.json({ ...(await present(c.env, stored)), key: secret }, 201);
+  })
+  .get('/', async (c) => {
+    const limit = pageLimit(c.req.query('limit'));
+    const { keys: found, more } = await listKeys(c.env.DB, {
+      limit,
+      cursor: decodeCursor(c.req.query('cursor')),
+      includeRevoked: c.req.query('includeRevoked') === 'true',
+    });
+    const data = await Promise.all(found.map((key) => present(c.env, key)));
+    const last = found.at(-1);
+    return c.json({ data, nextCursor: more && last ? encodeCursor(last.createdAt, last.policy.id) : null });
+  })
+  .get('/:id', async (c) => c.json(await present(c.env, await mustGet(c.env, c.req.param('id')))))
+  .patch('/:id', async (c) => {
+    const input = validateBody(patchKeyBody, await readJsonBody(c.req.raw, ADMIN_BODY_LIMIT));
+    const stored = await mustGet(c.env, c.req.param('id'));
+    if (stored.policy.revokedAt !== null) {
+      throw new GatewayError(
+        409,
+        'invalid_request_error',
+        'key_revoked',
+        'This key is revoked and can no longer be changed.',
+      );
+    }
+    const now = Date.now();
+    const policy: KeyPolicy = {
+      ...stored.policy,
+      ...(input.name !== undefined ? { name: input.name } : {}),
+      ...(input.models !== undefined ? { models: input.models } : {}),
+      ...(input.limits !== undefined ? { limits: input.limits } : {}),
+      ...(input.logBodies !== undefined ? { logBodies: input.logBodies } : {}),
+      ...(input.expiresAt !== undefined
+        ? { expiresAt: input.expiresAt ? Date.parse(input.expiresAt) : null }
+        : {}),
+    };
+    await keyStub(c.env, stored.hash).setPolicy(policy);
+    await updateKey(c.env.DB, policy, now);
+    return c.json(await present(c.env, { ...stored, policy, updatedAt: now }));
+  })
+  .delete('/:id', async (c) => {
+    const stored = await mustGet(c.env, c.req.param('id'));
+    const now = Date.now();
+    const policy = { ...stored.policy, revokedAt: stored.policy.revokedAt ?? now };
+    await keyStub(c.env, stored.hash).setPolicy(policy);
+    await updateKey(c.env.DB, policy, now);
+    return c.json(await present(c.env, { ...stored, policy, updatedAt: now }));
+  });
+
+async function mustGet(env: Env, id: string): Promise<StoredKey> {
+  const stored = await getKey(env.DB, id);
+  if (!stored)
+    throw new GatewayError(404, 'invalid_request_error', 'key_not_found', `No key with id '${id}'.`, 'id');
+  return stored;
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/** The API view of a key: metadata and live usage, never the secret or its hash. */
+async function present(env: Env, key: StoredKey) {
+  const { limits } = (await getRuntime(env)).config;
+  const rate = await keyStub(env, key.hash).rate({ rpm: limits.rpm, tpm: limits.tpm });
+  const p = key.policy;
+  return {
+    id: p.id,
+    object: 'gateway.key',
+    name: p.name,
+    prefix: key.prefix,
+    team: p.teamId,
+    models: p.models,
+    limits: { rpm: p.limits.rpm ?? null, tpm: p.limits.tpm ?? null },
+    expiresAt: iso(p.expiresAt),
+    logBodies: p.logBodies,
+    createdAt: iso(key.createdAt),
+    updatedAt: iso(key.updatedAt),
+    revokedAt: iso(p.revokedAt),
+    usage: {
+      rpm: rate.requests ? { limit: rate.requests.limit, remaining: rate.requests.remaining } : null,
+      tpm: rate.tokens ? { limit: rate.tokens.limit, remaining: rate.tokens.remaining } : null,
+    },
+  };
+}

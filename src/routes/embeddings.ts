@@ -1,0 +1,64 @@
+// POST /v1/embeddings — same admission and routing as chat, JSON only.
+import { Hono } from 'hono';
+import { getRuntime } from '../config/store';
+import type { AppEnv } from '../env';
+import { GatewayError, modelNotFound } from '../errors';
+import { admitKey, rateLimitHeaders } from '../limits/admission';
+import { estimateTextTokens } from '../limits/estimate';
+import { readJsonBody, validateBody } from '../openai/read-body';
+import { type EmbeddingsRequest, embeddingsRequest } from '../openai/schemas';
+import { executeRoute } from '../routing/execute';
+
+export const embeddings = new Hono<AppEnv>().post('/', async (c) => {
+  const runtime = await getRuntime(c.env, c.executionCtx);
+  const { limits } = runtime.config;
+  const body = validateBody(embeddingsRequest, await readJsonBody(c.req.raw, limits.maxBodyBytes));
+  const route = runtime.resolve(body.model);
+  if (!route) throw modelNotFound(body.model);
+
+  const tokens = inputTokens(body.input);
+  const admitted = await admitKey(
+    c.env,
+    c.get('keyHash'),
+    { model: body.model, tokens, defaults: { rpm: limits.rpm, tpm: limits.tpm } },
+    body.model,
+  );
+  const settle = (used: number) => {
+    if (admitted.reservedTokens === 0) return;
+    c.executionCtx.waitUntil(
+      admitted.stub
+        .settle({ reservedTokens: admitted.reservedTokens, usedTokens: used, tpm: limits.tpm })
+        .catch(() => {}),
+    );
+  };
+  const headers = new Headers(rateLimitHeaders(admitted.rate));
+  try {
+    const served = await executeRoute(
+      runtime,
+      route,
+      ({ adapter, target, signal }) =>
+        adapter.embeddings({ body, model: target.model, signal, requestId: c.get('requestId') }),
+      { signal: c.req.raw.signal },
+    );
+    settle(served.result.usage?.prompt_tokens ?? tokens);
+    headers.set('x-tollgate-provider', served.target.provider);
+    headers.set('x-tollgate-model', served.target.model);
+    headers.set('x-tollgate-attempts', String(served.attempts.length));
+    headers.set('content-type', 'application/json');
+    return new Response(JSON.stringify(served.result), { status: 200, headers });
+  } catch (error) {
+    settle(0);
+    if (error instanceof GatewayError) Object.assign(error.headers, Object.fromEntries(headers));
+    throw error;
+  }
+});
+
+function inputTokens(input: EmbeddingsRequest['input']): number {
+  if (typeof input === 'string') return estimateTextTokens(input);
+  let tokens = 0;
+  for (const item of input) {
+    tokens +=
+      typeof item === 'string' ? estimateTextTokens(item) : typeof item === 'number' ? 1 : item.length;
+  }
+  return tokens;
+}

@@ -1,0 +1,31 @@
+// GET /v1/models — the models this key may use, in OpenAI's list shape.
+import { Hono } from 'hono';
+import { getRuntime } from '../config/store';
+import type { AppEnv } from '../env';
+import { invalidApiKey } from '../errors';
+import { modelAllowed } from '../keys/policy';
+import { keyStub } from '../limits/admission';
+
+// Stable across calls (OpenAI's schema requires `created`); the gateway has no per-model dates.
+const CREATED = 1_700_000_000;
+
+export const models = new Hono<AppEnv>().get('/', async (c) => {
+  const [runtime, policy] = await Promise.all([
+    getRuntime(c.env, c.executionCtx),
+    keyStub(c.env, c.get('keyHash')).getPolicy(),
+  ]);
+  const now = Date.now();
+  if (!policy || (policy.revokedAt !== null && policy.revokedAt <= now))
+    throw invalidApiKey('Incorrect API key provided.');
+  if (policy.expiresAt !== null && policy.expiresAt <= now) throw invalidApiKey('This API key has expired.');
+  const data = runtime
+    .modelIds()
+    .filter((id) => modelAllowed(policy.models, id))
+    .map((id) => ({ id, object: 'model' as const, created: CREATED, owned_by: ownerOf(runtime, id) }));
+  return c.json({ object: 'list', data });
+});
+
+function ownerOf(runtime: Awaited<ReturnType<typeof getRuntime>>, id: string): string {
+  const route = runtime.resolve(id);
+  return route?.targets[0]?.provider ?? 'tollgate';
+}

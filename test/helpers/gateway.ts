@@ -1,0 +1,57 @@
+// Calling the Worker the way a client does, plus admin shortcuts used across tests.
+import { exports } from 'cloudflare:workers';
+
+export const ADMIN_TOKEN = 'test-admin-token';
+const BASE = 'https://gateway.test';
+
+export function call(path: string, init: RequestInit = {}): Promise<Response> {
+  return exports.default.fetch(new Request(`${BASE}${path}`, init));
+}
+
+export function admin(path: string, method = 'GET', body?: unknown): Promise<Response> {
+  return call(path, {
+    method,
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
+
+export interface CreatedKey {
+  id: string;
+  key: string;
+}
+
+export async function createKey(options: Record<string, unknown> = {}): Promise<CreatedKey> {
+  const response = await admin('/admin/keys', 'POST', { name: 'test key', ...options });
+  if (response.status !== 201)
+    throw new Error(`createKey failed: ${response.status} ${await response.text()}`);
+  return (await response.json()) as CreatedKey;
+}
+
+export async function putConfig(config: unknown): Promise<Response> {
+  return admin('/admin/config', 'PUT', config);
+}
+
+export function chat(key: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return call('/v1/chat/completions', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+/** A config with one OpenAI-compatible provider at a fake URL, and the mock. */
+export const OPENAI_URL = 'https://upstream.test/v1';
+export function openaiConfig(extra: Record<string, unknown> = {}) {
+  return {
+    providers: {
+      openai: { type: 'openai', baseUrl: OPENAI_URL, apiKey: 'sk-test-secret' },
+      mock: { type: 'mock' },
+    },
+    models: {
+      gpt: { targets: [{ provider: 'openai', model: 'gpt-4o-mini' }] },
+      fast: { targets: [{ provider: 'mock', model: 'mock-1' }] },
+    },
+    ...extra,
+  };
+}

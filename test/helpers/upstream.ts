@@ -1,0 +1,73 @@
+// Outbound fetch, mocked: tests declare what "the provider" answers; anything undeclared fails
+// the test instead of reaching the network.
+export interface RecordedRequest {
+  url: string;
+  method: string;
+  headers: Headers;
+  /** Parsed JSON body (or the raw text when it is not JSON). */
+  body: unknown;
+}
+
+type Handler = (request: Request, recorded: RecordedRequest) => Response | Promise<Response>;
+
+const realFetch = globalThis.fetch;
+let routes: { match: (url: URL) => boolean; handler: Handler }[] = [];
+export const recorded: RecordedRequest[] = [];
+export const unexpected: string[] = [];
+
+async function fakeFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+  const request = new Request(input, init);
+  const url = new URL(request.url);
+  const text = request.body ? await request.clone().text() : '';
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    // keep text
+  }
+  const entry: RecordedRequest = { url: request.url, method: request.method, headers: request.headers, body };
+  const route = routes.find((r) => r.match(url));
+  if (!route) {
+    unexpected.push(`${request.method} ${request.url}`);
+    throw new TypeError(`Network access is not allowed in tests: ${request.method} ${request.url}`);
+  }
+  recorded.push(entry);
+  if (request.signal.aborted) throw request.signal.reason;
+  return route.handler(request, entry);
+}
+
+/** Answers requests whose URL starts with `prefix` (e.g. 'https://api.openai.com/v1/chat/completions'). */
+export function onUpstream(prefix: string, handler: Handler): void {
+  routes.push({ match: (url) => url.href.startsWith(prefix), handler });
+  globalThis.fetch = fakeFetch as typeof fetch;
+}
+
+export function resetUpstream(): void {
+  routes = [];
+  recorded.length = 0;
+  unexpected.length = 0;
+  globalThis.fetch = fakeFetch as typeof fetch;
+}
+
+export function restoreRealFetch(): void {
+  globalThis.fetch = realFetch;
+}
+
+export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
+}
+
+export function sse(frames: string[], headers: Record<string, string> = {}): Response {
+  const encoder = new TextEncoder();
+  let index = 0;
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (index >= frames.length) controller.close();
+      else controller.enqueue(encoder.encode(frames[index++]));
+    },
+  });
+  return new Response(body, { headers: { 'content-type': 'text/event-stream', ...headers } });
+}
