@@ -1,12 +1,13 @@
-import type { D1Migration } from 'cloudflare:test';
-import type { Env } from '../src/env';
+// Types for `env` and `exports` from 'cloudflare:workers' inside tests.
+type TollgateEnv = import('../src/env').Env;
+type TestMigration = import('cloudflare:test').D1Migration;
 
-declare global {
-  namespace Cloudflare {
-    interface Env extends import('../src/env').Env {
-      TEST_MIGRATIONS: D1Migration[];
-    }
+declare namespace Cloudflare {
+  interface Env extends TollgateEnv {
+    TEST_MIGRATIONS: TestMigration[];
+  }
+  interface GlobalProps {
+    mainModule: typeof import('../src/index');
+    durableNamespaces: 'KeyObject';
   }
 }
-
-export type { D1Migration, Env };
