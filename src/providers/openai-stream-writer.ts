@@ -1,0 +1,117 @@
+// Builds OpenAI chat.completion.chunk frames, for adapters that translate a native stream.
+// Contract of every adapter stream: role first, then deltas, one chunk with finish_reason per
+// choice, a usage-only chunk (choices: []) when the provider reported usage, then [DONE].
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { SSE_DONE, sseData } from '../openai/sse';
+import type { Usage } from './types';
+
+export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'function_call';
+
+export interface ToolCallDelta {
+  index: number;
+  id?: string;
+  type?: 'function';
+  function: { name?: string; arguments: string };
+}
+
+export class OpenAIStreamWriter {
+  private frames = '';
+  constructor(
+    readonly id: string,
+    readonly model: string,
+    readonly created = Math.floor(Date.now() / 1000),
+  ) {}
+
+  private chunk(delta: Record<string, unknown>, finish: FinishReason | null = null, index = 0): void {
+    this.frames += sseData({
+      id: this.id,
+      object: 'chat.completion.chunk',
+      created: this.created,
+      model: this.model,
+      system_fingerprint: null,
+      choices: [{ index, delta, logprobs: null, finish_reason: finish }],
+    });
+  }
+
+  role(index = 0): void {
+    this.chunk({ role: 'assistant', content: '' }, null, index);
+  }
+  text(content: string, index = 0): void {
+    if (content) this.chunk({ content }, null, index);
+  }
+  refusal(refusal: string, index = 0): void {
+    this.chunk({ refusal }, null, index);
+  }
+  toolCall(call: ToolCallDelta, index = 0): void {
+    this.chunk({ tool_calls: [call] }, null, index);
+  }
+  finish(reason: FinishReason, index = 0): void {
+    this.chunk({}, reason, index);
+  }
+  usage(usage: Usage): void {
+    this.frames += sseData({
+      id: this.id,
+      object: 'chat.completion.chunk',
+      created: this.created,
+      model: this.model,
+      system_fingerprint: null,
+      choices: [],
+      usage,
+    });
+  }
+  /** An OpenAI-shaped error event; OpenAI SDKs raise it as an APIError. */
+  error(message: string, code = 'upstream_error', type = 'api_error'): void {
+    this.frames += sseData({ error: { message, type, param: null, code } });
+  }
+  done(): void {
+    this.frames += SSE_DONE;
+  }
+  /** Frames written since the last take. */
+  take(): string {
+    const frames = this.frames;
+    this.frames = '';
+    return frames;
+  }
+}
+
+/**
+ * Translates a provider's SSE stream incrementally: each provider event is handed to `onEvent`
+ * with the writer; whatever it wrote is sent on at once. `onEnd` runs at EOF (write the final
+ * chunks there if the provider's terminator never came).
+ */
+export function translateSSE(
+  upstream: ReadableStream<Uint8Array>,
+  writer: OpenAIStreamWriter,
+  onEvent: (event: EventSourceMessage, writer: OpenAIStreamWriter) => void,
+  onEnd: (writer: OpenAIStreamWriter) => void,
+): ReadableStream<Uint8Array> {
+  const reader = upstream.getReader();
+  const decoder = new TextDecoder();
+  const encoder = new TextEncoder();
+  const parser = createParser({ onEvent: (event) => onEvent(event, writer) });
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) {
+            parser.feed(decoder.decode());
+            onEnd(writer);
+            const rest = writer.take();
+            if (rest) controller.enqueue(encoder.encode(rest));
+            controller.close();
+            return;
+          }
+          parser.feed(decoder.decode(value, { stream: true }));
+          const frames = writer.take();
+          if (frames) {
+            controller.enqueue(encoder.encode(frames));
+            return;
+          }
+        }
+      },
+      cancel: (reason) => reader.cancel(reason),
+    },
+    { highWaterMark: 0 },
+  );
+}
