@@ -27,7 +27,7 @@ export function presentedKey(headers: Headers): string | undefined {
   const authorization = headers.get('authorization');
   if (authorization) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    return match?.[1] ?? '';
+    return match?.[1] ?? authorization;
   }
   return headers.get('x-api-key')?.trim() ?? undefined;
 }

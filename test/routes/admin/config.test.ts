@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { admin, call, chat, createKey, OPENAI_URL, openaiConfig, putConfig } from '../../helpers/gateway';
+import { json, onUpstream, recorded } from '../../helpers/upstream';
+
+describe('/admin/config', () => {
+  it('serves the bundled default (mock only, no provider secrets set) until one is stored', async () => {
+    const response = await admin('/admin/config');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-tollgate-config-source')).toBe('default');
+    const config = (await response.json()) as {
+      providers: Record<string, { type: string }>;
+      models: Record<string, unknown>;
+    };
+    expect(Object.keys(config.providers)).toEqual(['mock']);
+    expect(config.models).toHaveProperty('fast');
+  });
+
+  it('stores a valid config, redacts literal secrets on read, keeps env references', async () => {
+    const config = openaiConfig();
+    (config.providers as Record<string, unknown>).groq = {
+      type: 'openai',
+      preset: 'groq',
+      apiKey: 'env:GROQ_API_KEY',
+    };
+    const put = await putConfig(config);
+    expect(put.status).toBe(200);
+    const text = await (await admin('/admin/config')).text();
+    expect(text).not.toContain('sk-test-secret');
+    const read = JSON.parse(text);
+    expect(read.providers.openai.apiKey).toBe('[redacted]');
+    expect(read.providers.groq.apiKey).toBe('env:GROQ_API_KEY');
+  });
+
+  it('keeps the stored secret when a redacted config is written back', async () => {
+    await putConfig(openaiConfig());
+    const read = await (await admin('/admin/config')).json();
+    read.models.extra = { targets: [{ provider: 'openai', model: 'gpt-4o' }] };
+    expect((await putConfig(read)).status).toBe(200);
+    onUpstream(`${OPENAI_URL}/chat/completions`, () =>
+      json({ id: 'x', object: 'chat.completion', created: 1, model: 'gpt-4o', choices: [] }),
+    );
+    const { key } = await createKey();
+    expect((await chat(key, { model: 'extra', messages: [{ role: 'user', content: 'x' }] })).status).toBe(
+      200,
+    );
+    expect(recorded[0]?.headers.get('authorization')).toBe('Bearer sk-test-secret');
+  });
+
+  it('refuses a redaction marker where no secret was stored', async () => {
+    const config = openaiConfig();
+    config.providers.openai.apiKey = '[redacted]';
+    const response = await putConfig(config);
+    expect(response.status).toBe(400);
+    expect((await response.json()).error.param).toBe('providers.openai.apiKey');
+  });
+
+  it('rejects an invalid config with every issue listed, and keeps the old one in force', async () => {
+    expect((await putConfig(openaiConfig())).status).toBe(200);
+    const response = await putConfig({
+      providers: { openai: { type: 'openai', baseUrl: 'not a url' }, weird: { type: 'nope' } },
+      models: { a: { targets: [] }, b: { targets: [{ provider: 'ghost', model: 'x' }] } },
+      surprise: true,
+    });
+    expect(response.status).toBe(400);
+    const error = (await response.json()).error;
+    expect(error.type).toBe('invalid_request_error');
+    expect(error.message).toContain('previous config stays in force');
+    expect(error.message).toContain('providers.openai.baseUrl');
+    expect(error.message).toContain('providers.weird.type');
+    expect(error.message).toContain('models.a.targets');
+    expect(error.message).toContain('surprise');
+    const still = await (await admin('/admin/config')).json();
+    expect(still.models).toHaveProperty('gpt');
+  });
+
+  it('reports unknown providers in targets with their path', async () => {
+    const response = await putConfig({
+      providers: { mock: { type: 'mock' } },
+      models: { b: { targets: [{ provider: 'ghost', model: 'x' }] } },
+    });
+    expect(response.status).toBe(400);
+    const error = (await response.json()).error;
+    expect(error.param).toBe('models.b.targets[0].provider');
+    expect(error.message).toContain("unknown provider 'ghost'");
+  });
+
+  it('rejects malformed JSON and non-objects', async () => {
+    const broken = await call('/admin/config', {
+      method: 'PUT',
+      headers: { authorization: 'Bearer test-admin-token' },
+      body: '{"providers": ',
+    });
+    expect(broken.status).toBe(400);
+    expect((await putConfig([1, 2])).status).toBe(400);
+    expect((await putConfig('just text')).status).toBe(400);
+  });
+
+  it('requires the admin token', async () => {
+    const response = await call('/admin/config', { headers: { authorization: 'Bearer nope' } });
+    expect(response.status).toBe(401);
+    expect((await response.json()).error.code).toBe('invalid_admin_token');
+    const put = await call('/admin/config', { method: 'PUT', body: JSON.stringify(openaiConfig()) });
+    expect(put.status).toBe(401);
+  });
+
+  it('takes effect on the next request', async () => {
+    const { key } = await createKey();
+    const body = { model: 'renamed', messages: [{ role: 'user', content: 'x' }] };
+    expect((await chat(key, body)).status).toBe(404);
+    await putConfig({
+      providers: { mock: { type: 'mock' } },
+      models: { renamed: { targets: [{ provider: 'mock', model: 'm' }] } },
+    });
+    expect((await chat(key, body)).status).toBe(200);
+  });
+});

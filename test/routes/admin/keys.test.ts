@@ -1,0 +1,149 @@
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { admin, call, chat, createKey } from '../../helpers/gateway';
+
+const hello = { model: 'fast', messages: [{ role: 'user', content: 'hi' }] };
+
+describe('/admin/keys', () => {
+  it('creates a key shown once, stored only as its SHA-256 hash', async () => {
+    const response = await admin('/admin/keys', 'POST', {
+      name: 'ci',
+      models: ['fast'],
+      limits: { rpm: 10 },
+    });
+    expect(response.status).toBe(201);
+    const created = (await response.json()) as Record<string, unknown> & { key: string; id: string };
+    expect(created.key).toMatch(/^tg-[A-Za-z0-9_-]{32}$/);
+    expect(created).toMatchObject({
+      name: 'ci',
+      models: ['fast'],
+      limits: { rpm: 10, tpm: null },
+      revokedAt: null,
+    });
+    expect(created.prefix).toBe(`${created.key.slice(0, 7)}…`);
+
+    const rows = await env.DB.prepare('SELECT * FROM keys WHERE id = ?').bind(created.id).all();
+    const dump = JSON.stringify(rows.results);
+    expect(dump).not.toContain(created.key);
+    const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(created.key));
+    const hex = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+    expect(rows.results[0]?.key_hash).toBe(hex);
+
+    const read = (await (await admin(`/admin/keys/${created.id}`)).json()) as Record<string, unknown>;
+    expect(read.key).toBeUndefined();
+    expect(JSON.stringify(read)).not.toContain(created.key);
+    expect(read.usage).toEqual({ rpm: { limit: 10, remaining: 10 }, tpm: null });
+  });
+
+  it('shows live usage after traffic', async () => {
+    const { id, key } = await createKey({ limits: { rpm: 5 } });
+    expect((await chat(key, hello)).status).toBe(200);
+    const read = (await (await admin(`/admin/keys/${id}`)).json()) as {
+      usage: { rpm: { remaining: number } };
+    };
+    expect(read.usage.rpm.remaining).toBe(4);
+  });
+
+  it('revokes a key with effect on the very next request', async () => {
+    const { id, key } = await createKey();
+    expect((await chat(key, hello)).status).toBe(200);
+    const deleted = await admin(`/admin/keys/${id}`, 'DELETE');
+    expect(deleted.status).toBe(200);
+    expect(((await deleted.json()) as { revokedAt: string | null }).revokedAt).not.toBeNull();
+    const after = await chat(key, hello);
+    expect(after.status).toBe(401);
+    expect((await after.json()).error).toMatchObject({
+      code: 'invalid_api_key',
+      message: 'This API key has been revoked.',
+    });
+    expect((await call('/v1/models', { headers: { authorization: `Bearer ${key}` } })).status).toBe(401);
+  });
+
+  it('applies a PATCH on the next request', async () => {
+    const { id, key } = await createKey();
+    expect((await chat(key, hello)).status).toBe(200);
+    const patched = await admin(`/admin/keys/${id}`, 'PATCH', { models: ['smart'], name: 'renamed' });
+    expect(patched.status).toBe(200);
+    expect(await patched.json()).toMatchObject({ name: 'renamed', models: ['smart'] });
+    expect((await chat(key, hello)).status).toBe(403);
+    expect((await admin(`/admin/keys/${id}`, 'PATCH', { models: null })).status).toBe(200);
+    expect((await chat(key, hello)).status).toBe(200);
+  });
+
+  it('refuses to change a revoked key', async () => {
+    const { id } = await createKey();
+    await admin(`/admin/keys/${id}`, 'DELETE');
+    const response = await admin(`/admin/keys/${id}`, 'PATCH', { name: 'x' });
+    expect(response.status).toBe(409);
+  });
+
+  it('lists keys newest first with cursor paging, hiding revoked ones by default', async () => {
+    const made = [];
+    for (let i = 0; i < 5; i++) made.push(await createKey({ name: `page-${i}` }));
+    await admin(`/admin/keys/${made[0]!.id}`, 'DELETE');
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = cursor ? `?limit=2&cursor=${cursor}` : '?limit=2';
+      const page = (await (await admin(`/admin/keys${query}`)).json()) as {
+        data: { id: string; key?: string }[];
+        nextCursor: string | null;
+      };
+      expect(page.data.length).toBeLessThanOrEqual(2);
+      for (const k of page.data) expect(k.key).toBeUndefined();
+      seen.push(...page.data.map((k) => k.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    for (const k of made.slice(1)) expect(seen).toContain(k.id);
+    expect(seen).not.toContain(made[0]!.id);
+    expect(new Set(seen).size).toBe(seen.length);
+    const all = (await (await admin('/admin/keys?includeRevoked=true&limit=200')).json()) as {
+      data: { id: string }[];
+    };
+    expect(all.data.map((k) => k.id)).toContain(made[0]!.id);
+  });
+
+  const bad: [string, string, string, unknown, number, string | null][] = [
+    ['a missing name', 'POST', '/admin/keys', {}, 400, 'name'],
+    ['an unknown field', 'POST', '/admin/keys', { name: 'x', colour: 'red' }, 400, null],
+    ['a negative rpm', 'POST', '/admin/keys', { name: 'x', limits: { rpm: -1 } }, 400, 'limits.rpm'],
+    [
+      'a past expiry',
+      'POST',
+      '/admin/keys',
+      { name: 'x', expiresAt: '2001-01-01T00:00:00Z' },
+      400,
+      'expiresAt',
+    ],
+    ['a malformed expiry', 'POST', '/admin/keys', { name: 'x', expiresAt: 'tomorrow' }, 400, 'expiresAt'],
+    ['an unknown id', 'GET', '/admin/keys/key_nope', undefined, 404, 'id'],
+    ['a bad cursor', 'GET', '/admin/keys?cursor=%%%', undefined, 400, 'cursor'],
+    ['a bad limit', 'GET', '/admin/keys?limit=0', undefined, 400, 'limit'],
+  ];
+  for (const [name, method, path, body, status, param] of bad) {
+    it(`rejects ${name} with ${status}`, async () => {
+      const response = await admin(path, method, body);
+      expect(response.status).toBe(status);
+      const error = (await response.json()).error;
+      expect(error.param).toBe(param);
+      expect(error.type).toBe('invalid_request_error');
+    });
+  }
+
+  it('requires the admin token', async () => {
+    for (const authorization of [undefined, 'Bearer wrong-token', 'Bearer test-admin-tokenX']) {
+      const response = await call('/admin/keys', { headers: authorization ? { authorization } : {} });
+      expect(response.status).toBe(401);
+      expect((await response.json()).error).toMatchObject({
+        type: 'authentication_error',
+        code: 'invalid_admin_token',
+      });
+    }
+  });
+
+  it('does not accept a gateway key as an admin credential', async () => {
+    const { key } = await createKey();
+    const response = await call('/admin/keys', { headers: { authorization: `Bearer ${key}` } });
+    expect(response.status).toBe(401);
+  });
+});

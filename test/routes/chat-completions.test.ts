@@ -1,0 +1,309 @@
+import { describe, expect, it } from 'vitest';
+import { call, chat, createKey, OPENAI_URL, openaiConfig, putConfig } from '../helpers/gateway';
+import { json, onUpstream, recorded, sse } from '../helpers/upstream';
+
+const completion = {
+  id: 'chatcmpl-1',
+  object: 'chat.completion',
+  created: 1,
+  model: 'gpt-4o-mini-2024-07-18',
+  choices: [
+    {
+      index: 0,
+      message: { role: 'assistant', content: 'Hi!', refusal: null },
+      logprobs: null,
+      finish_reason: 'stop',
+    },
+  ],
+  usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 },
+};
+
+async function setup() {
+  expect((await putConfig(openaiConfig())).status).toBe(200);
+  return (await createKey()).key;
+}
+
+describe('POST /v1/chat/completions', () => {
+  it('forwards the body untouched except model, with the provider key, and relays the answer', async () => {
+    const key = await setup();
+    onUpstream(`${OPENAI_URL}/chat/completions`, () => json(completion));
+    const response = await chat(
+      key,
+      { model: 'gpt', messages: [{ role: 'user', content: 'hello' }], seed: 7, foo_bar: 1, temperature: 0.2 },
+      { 'x-request-id': 'my-req-1' },
+    );
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual(completion);
+    expect(response.headers.get('x-request-id')).toBe('my-req-1');
+    expect(response.headers.get('x-tollgate-provider')).toBe('openai');
+    expect(response.headers.get('x-tollgate-model')).toBe('gpt-4o-mini');
+    expect(response.headers.get('x-tollgate-attempts')).toBe('1');
+    expect(recorded).toHaveLength(1);
+    expect(recorded[0]?.body).toEqual({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'hello' }],
+      seed: 7,
+      foo_bar: 1,
+      temperature: 0.2,
+    });
+    expect(recorded[0]?.headers.get('authorization')).toBe('Bearer sk-test-secret');
+  });
+
+  it('accepts provider/model addressing and generates a request id', async () => {
+    const key = await setup();
+    onUpstream(`${OPENAI_URL}/chat/completions`, () => json(completion));
+    const response = await chat(key, { model: 'openai/gpt-4.1', messages: [{ role: 'user', content: 'x' }] });
+    expect(response.status).toBe(200);
+    expect((recorded[0]?.body as { model: string }).model).toBe('gpt-4.1');
+    expect(response.headers.get('x-request-id')).toMatch(/^req_/);
+  });
+
+  it('streams chunk by chunk, asks upstream for usage and hides it when the client did not', async () => {
+    const key = await setup();
+    const chunk = (content: string) =>
+      `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content }, logprobs: null, finish_reason: null }], usage: null })}\n\n`;
+    const usage = `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [], usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 } })}\n\n`;
+    onUpstream(`${OPENAI_URL}/chat/completions`, () =>
+      sse([chunk('Hel'), chunk('lo'), usage, 'data: [DONE]\n\n']),
+    );
+
+    const response = await chat(key, {
+      model: 'gpt',
+      stream: true,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    expect((recorded[0]?.body as { stream_options: unknown }).stream_options).toEqual({
+      include_usage: true,
+    });
+
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    const pieces: string[] = [];
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      pieces.push(decoder.decode(value));
+    }
+    const events = pieces.join('').split('\n\n').filter(Boolean);
+    expect(events).toHaveLength(3);
+    expect(JSON.parse(events[0]!.slice(6)).choices[0].delta.content).toBe('Hel');
+    expect(JSON.parse(events[1]!.slice(6)).choices[0].delta.content).toBe('lo');
+    expect(events[2]).toBe('data: [DONE]');
+    // Delivered incrementally: more than one read, not one buffered blob.
+    expect(pieces.length).toBeGreaterThan(1);
+  });
+
+  it('keeps the usage chunk when the client asked for it', async () => {
+    const key = await setup();
+    const response = await chat(key, {
+      model: 'fast',
+      stream: true,
+      stream_options: { include_usage: true },
+      messages: [{ role: 'user', content: 'count these words' }],
+    });
+    const text = await response.text();
+    const events = text.split('\n\n').filter(Boolean);
+    const usageEvent = JSON.parse(events.at(-2)!.slice(6));
+    expect(usageEvent.choices).toEqual([]);
+    expect(usageEvent.usage.completion_tokens).toBe(6);
+    expect(events.at(-1)).toBe('data: [DONE]');
+  });
+
+  it('passes a provider 400 through with its message', async () => {
+    const key = await setup();
+    onUpstream(`${OPENAI_URL}/chat/completions`, () =>
+      json(
+        {
+          error: {
+            message: "Unsupported value: 'temperature'",
+            type: 'invalid_request_error',
+            param: 'temperature',
+            code: 'unsupported_value',
+          },
+        },
+        400,
+      ),
+    );
+    const response = await chat(key, { model: 'gpt', messages: [{ role: 'user', content: 'x' }] });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      error: {
+        message: "Unsupported value: 'temperature'",
+        type: 'invalid_request_error',
+        param: 'temperature',
+        code: 'unsupported_value',
+      },
+    });
+  });
+
+  it('turns a provider 500 into a 502 that leaks nothing of the upstream body', async () => {
+    const key = await setup();
+    onUpstream(`${OPENAI_URL}/chat/completions`, () =>
+      json({ error: { message: 'internal trace sk-test-secret' } }, 500),
+    );
+    const response = await chat(key, { model: 'gpt', messages: [{ role: 'user', content: 'x' }] });
+    expect(response.status).toBe(502);
+    const text = await response.text();
+    expect(text).not.toContain('sk-test-secret');
+    expect(text).not.toContain('internal trace');
+    expect(JSON.parse(text).error).toMatchObject({ type: 'api_error', code: 'upstream_error', param: null });
+    expect(JSON.parse(text).error.message).toContain('openai/gpt-4o-mini');
+  });
+
+  it('turns a network failure into a 502', async () => {
+    const key = await setup();
+    onUpstream(`${OPENAI_URL}/chat/completions`, () => {
+      throw new TypeError('connection refused');
+    });
+    const response = await chat(key, { model: 'gpt', messages: [{ role: 'user', content: 'x' }] });
+    expect(response.status).toBe(502);
+    expect((await response.json()).error.code).toBe('upstream_error');
+  });
+
+  it('fails over to the next target when the first fails', async () => {
+    const config = openaiConfig();
+    config.models.gpt.targets.push({ provider: 'mock', model: 'mock-1' });
+    expect((await putConfig(config)).status).toBe(200);
+    const { key } = await createKey();
+    onUpstream(`${OPENAI_URL}/chat/completions`, () => json({ error: { message: 'overloaded' } }, 503));
+    const response = await chat(key, { model: 'gpt', messages: [{ role: 'user', content: 'x' }] });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-tollgate-provider')).toBe('mock');
+    expect(Number(response.headers.get('x-tollgate-attempts'))).toBeGreaterThanOrEqual(2);
+  });
+
+  it('names the missing secret when a provider key is an unset env reference', async () => {
+    const config = openaiConfig();
+    config.providers.openai.apiKey = 'env:NOT_SET_ANYWHERE';
+    expect((await putConfig(config)).status).toBe(200);
+    const { key } = await createKey();
+    const response = await chat(key, { model: 'gpt', messages: [{ role: 'user', content: 'x' }] });
+    expect(response.status).toBe(502);
+    expect((await response.json()).error.message).toContain('not configured');
+  });
+});
+
+describe('bad input', () => {
+  const valid = { model: 'fast', messages: [{ role: 'user', content: 'hi' }] };
+
+  const cases: [string, unknown, number, string | null][] = [
+    ['malformed JSON', '{"model": "fast", ', 400, null],
+    ['messages as a string', { model: 'fast', messages: 'hi' }, 400, 'messages'],
+    ['temperature as a string', { ...valid, temperature: 'x' }, 400, 'temperature'],
+    ['missing model', { messages: valid.messages }, 400, 'model'],
+    ['missing messages', { model: 'fast' }, 400, 'messages'],
+    ['empty messages', { model: 'fast', messages: [] }, 400, 'messages'],
+    [
+      'an unknown role',
+      { model: 'fast', messages: [{ role: 'wizard', content: 'x' }] },
+      400,
+      'messages[0].role',
+    ],
+    ['a JSON array body', [1, 2], 400, null],
+    ['an empty body', '', 400, null],
+  ];
+  for (const [name, body, status, param] of cases) {
+    it(`rejects ${name} with ${status}`, async () => {
+      const { key } = await createKey();
+      const response = await chat(key, body);
+      expect(response.status).toBe(status);
+      const error = (await response.json()).error;
+      expect(error.type).toBe('invalid_request_error');
+      expect(error.param).toBe(param);
+      expect(typeof error.message).toBe('string');
+    });
+  }
+
+  it('answers 404 model_not_found for an unknown model', async () => {
+    const { key } = await createKey();
+    const response = await chat(key, { ...valid, model: 'no-such-model' });
+    expect(response.status).toBe(404);
+    expect((await response.json()).error).toMatchObject({ code: 'model_not_found', param: 'model' });
+  });
+
+  it('answers 403 model_not_allowed outside the key allowlist', async () => {
+    const { key } = await createKey({ models: ['smart'] });
+    const response = await chat(key, valid);
+    expect(response.status).toBe(403);
+    expect((await response.json()).error).toMatchObject({
+      code: 'model_not_allowed',
+      type: 'permission_error',
+    });
+    expect((await chat(key, { ...valid, model: 'smart' })).status).toBe(200);
+  });
+
+  it('allows a provider wildcard in the allowlist', async () => {
+    const { key } = await createKey({ models: ['mock/*'] });
+    expect((await chat(key, { ...valid, model: 'mock/mock-1' })).status).toBe(200);
+    expect((await chat(key, valid)).status).toBe(403);
+  });
+
+  it('answers 413 for an oversized body', async () => {
+    const { key } = await createKey();
+    const huge = JSON.stringify({
+      ...valid,
+      messages: [{ role: 'user', content: 'x'.repeat(9 * 1024 * 1024) }],
+    });
+    const response = await chat(key, huge);
+    expect(response.status).toBe(413);
+    expect((await response.json()).error).toMatchObject({
+      code: 'request_too_large',
+      type: 'invalid_request_error',
+    });
+  });
+
+  const keyCases: [string, Record<string, string>, string][] = [
+    ['a missing key', {}, "didn't provide"],
+    ['a garbled key', { authorization: 'Bearer not-a-key' }, 'Incorrect API key'],
+    ['an unknown well-formed key', { authorization: `Bearer tg-${'A'.repeat(32)}` }, 'Incorrect API key'],
+    ['a non-bearer authorization', { authorization: 'Basic Zm9vOmJhcg==' }, 'Incorrect API key'],
+  ];
+  for (const [name, headers, message] of keyCases) {
+    it(`answers 401 for ${name}`, async () => {
+      const response = await call('/v1/chat/completions', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(valid),
+      });
+      expect(response.status).toBe(401);
+      const error = (await response.json()).error;
+      expect(error).toMatchObject({ code: 'invalid_api_key', type: 'authentication_error', param: null });
+      expect(error.message).toContain(message);
+    });
+  }
+
+  it('accepts the key in x-api-key', async () => {
+    const { key } = await createKey();
+    const response = await call('/v1/chat/completions', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': key },
+      body: JSON.stringify(valid),
+    });
+    expect(response.status).toBe(200);
+  });
+
+  it('rejects an expired key', async () => {
+    const { key, id } = await createKey({ expiresAt: new Date(Date.now() + 1500).toISOString() });
+    expect((await chat(key, valid)).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 1600));
+    const response = await chat(key, valid);
+    expect(response.status).toBe(401);
+    expect((await response.json()).error.message).toContain('expired');
+    expect(id).toMatch(/^key_/);
+  });
+
+  it('answers unknown routes with an OpenAI-shaped 404', async () => {
+    const response = await call('/v2/whatever');
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({
+      error: {
+        message: 'Unknown route: GET /v2/whatever',
+        type: 'invalid_request_error',
+        param: null,
+        code: 'not_found',
+      },
+    });
+  });
+});
