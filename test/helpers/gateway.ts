@@ -55,3 +55,6 @@ export function openaiConfig(extra: Record<string, unknown> = {}) {
     ...extra,
   };
 }
+
+// biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON bodies and assert on their shape
+export type Json = any;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { call, chat, createKey, OPENAI_URL, openaiConfig, putConfig } from '../helpers/gateway';
+import { call, chat, createKey, type Json, OPENAI_URL, openaiConfig, putConfig } from '../helpers/gateway';
 import { json, onUpstream, recorded, sse } from '../helpers/upstream';
 
 const completion = {
@@ -54,7 +54,7 @@ describe('POST /v1/chat/completions', () => {
     onUpstream(`${OPENAI_URL}/chat/completions`, () => json(completion));
     const response = await chat(key, { model: 'openai/gpt-4.1', messages: [{ role: 'user', content: 'x' }] });
     expect(response.status).toBe(200);
-    expect((recorded[0]?.body as { model: string }).model).toBe('gpt-4.1');
+    expect((recorded[0]!.body as { model: string }).model).toBe('gpt-4.1');
     expect(response.headers.get('x-request-id')).toMatch(/^req_/);
   });
 
@@ -74,7 +74,7 @@ describe('POST /v1/chat/completions', () => {
     });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/event-stream');
-    expect((recorded[0]?.body as { stream_options: unknown }).stream_options).toEqual({
+    expect((recorded[0]!.body as { stream_options: unknown }).stream_options).toEqual({
       include_usage: true,
     });
 
@@ -159,7 +159,7 @@ describe('POST /v1/chat/completions', () => {
     });
     const response = await chat(key, { model: 'gpt', messages: [{ role: 'user', content: 'x' }] });
     expect(response.status).toBe(502);
-    expect((await response.json()).error.code).toBe('upstream_error');
+    expect((await response.json<Json>()).error.code).toBe('upstream_error');
   });
 
   it('fails over to the next target when the first fails', async () => {
@@ -181,7 +181,7 @@ describe('POST /v1/chat/completions', () => {
     const { key } = await createKey();
     const response = await chat(key, { model: 'gpt', messages: [{ role: 'user', content: 'x' }] });
     expect(response.status).toBe(502);
-    expect((await response.json()).error.message).toContain('not configured');
+    expect((await response.json<Json>()).error.message).toContain('not configured');
   });
 });
 
@@ -209,7 +209,7 @@ describe('bad input', () => {
       const { key } = await createKey();
       const response = await chat(key, body);
       expect(response.status).toBe(status);
-      const error = (await response.json()).error;
+      const error = (await response.json<Json>()).error;
       expect(error.type).toBe('invalid_request_error');
       expect(error.param).toBe(param);
       expect(typeof error.message).toBe('string');
@@ -220,14 +220,14 @@ describe('bad input', () => {
     const { key } = await createKey();
     const response = await chat(key, { ...valid, model: 'no-such-model' });
     expect(response.status).toBe(404);
-    expect((await response.json()).error).toMatchObject({ code: 'model_not_found', param: 'model' });
+    expect((await response.json<Json>()).error).toMatchObject({ code: 'model_not_found', param: 'model' });
   });
 
   it('answers 403 model_not_allowed outside the key allowlist', async () => {
     const { key } = await createKey({ models: ['smart'] });
     const response = await chat(key, valid);
     expect(response.status).toBe(403);
-    expect((await response.json()).error).toMatchObject({
+    expect((await response.json<Json>()).error).toMatchObject({
       code: 'model_not_allowed',
       type: 'permission_error',
     });
@@ -248,7 +248,7 @@ describe('bad input', () => {
     });
     const response = await chat(key, huge);
     expect(response.status).toBe(413);
-    expect((await response.json()).error).toMatchObject({
+    expect((await response.json<Json>()).error).toMatchObject({
       code: 'request_too_large',
       type: 'invalid_request_error',
     });
@@ -268,7 +268,7 @@ describe('bad input', () => {
         body: JSON.stringify(valid),
       });
       expect(response.status).toBe(401);
-      const error = (await response.json()).error;
+      const error = (await response.json<Json>()).error;
       expect(error).toMatchObject({ code: 'invalid_api_key', type: 'authentication_error', param: null });
       expect(error.message).toContain(message);
     });
@@ -290,7 +290,7 @@ describe('bad input', () => {
     await new Promise((resolve) => setTimeout(resolve, 1600));
     const response = await chat(key, valid);
     expect(response.status).toBe(401);
-    expect((await response.json()).error.message).toContain('expired');
+    expect((await response.json<Json>()).error.message).toContain('expired');
     expect(id).toMatch(/^key_/);
   });
 

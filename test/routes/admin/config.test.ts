@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { admin, call, chat, createKey, OPENAI_URL, openaiConfig, putConfig } from '../../helpers/gateway';
+import {
+  admin,
+  call,
+  chat,
+  createKey,
+  type Json,
+  OPENAI_URL,
+  openaiConfig,
+  putConfig,
+} from '../../helpers/gateway';
 import { json, onUpstream, recorded } from '../../helpers/upstream';
 
 describe('/admin/config', () => {
@@ -33,7 +42,7 @@ describe('/admin/config', () => {
 
   it('keeps the stored secret when a redacted config is written back', async () => {
     await putConfig(openaiConfig());
-    const read = await (await admin('/admin/config')).json();
+    const read = await (await admin('/admin/config')).json<Json>();
     read.models.extra = { targets: [{ provider: 'openai', model: 'gpt-4o' }] };
     expect((await putConfig(read)).status).toBe(200);
     onUpstream(`${OPENAI_URL}/chat/completions`, () =>
@@ -51,7 +60,7 @@ describe('/admin/config', () => {
     config.providers.openai.apiKey = '[redacted]';
     const response = await putConfig(config);
     expect(response.status).toBe(400);
-    expect((await response.json()).error.param).toBe('providers.openai.apiKey');
+    expect((await response.json<Json>()).error.param).toBe('providers.openai.apiKey');
   });
 
   it('rejects an invalid config with every issue listed, and keeps the old one in force', async () => {
@@ -62,14 +71,14 @@ describe('/admin/config', () => {
       surprise: true,
     });
     expect(response.status).toBe(400);
-    const error = (await response.json()).error;
+    const error = (await response.json<Json>()).error;
     expect(error.type).toBe('invalid_request_error');
     expect(error.message).toContain('previous config stays in force');
     expect(error.message).toContain('providers.openai.baseUrl');
     expect(error.message).toContain('providers.weird.type');
     expect(error.message).toContain('models.a.targets');
     expect(error.message).toContain('surprise');
-    const still = await (await admin('/admin/config')).json();
+    const still = await (await admin('/admin/config')).json<Json>();
     expect(still.models).toHaveProperty('gpt');
   });
 
@@ -79,7 +88,7 @@ describe('/admin/config', () => {
       models: { b: { targets: [{ provider: 'ghost', model: 'x' }] } },
     });
     expect(response.status).toBe(400);
-    const error = (await response.json()).error;
+    const error = (await response.json<Json>()).error;
     expect(error.param).toBe('models.b.targets[0].provider');
     expect(error.message).toContain("unknown provider 'ghost'");
   });
@@ -98,7 +107,7 @@ describe('/admin/config', () => {
   it('requires the admin token', async () => {
     const response = await call('/admin/config', { headers: { authorization: 'Bearer nope' } });
     expect(response.status).toBe(401);
-    expect((await response.json()).error.code).toBe('invalid_admin_token');
+    expect((await response.json<Json>()).error.code).toBe('invalid_admin_token');
     const put = await call('/admin/config', { method: 'PUT', body: JSON.stringify(openaiConfig()) });
     expect(put.status).toBe(401);
   });

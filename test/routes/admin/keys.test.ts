@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { admin, call, chat, createKey } from '../../helpers/gateway';
+import { admin, call, chat, createKey, type Json } from '../../helpers/gateway';
 
 const hello = { model: 'fast', messages: [{ role: 'user', content: 'hi' }] };
 
@@ -52,7 +52,7 @@ describe('/admin/keys', () => {
     expect(((await deleted.json()) as { revokedAt: string | null }).revokedAt).not.toBeNull();
     const after = await chat(key, hello);
     expect(after.status).toBe(401);
-    expect((await after.json()).error).toMatchObject({
+    expect((await after.json<Json>()).error).toMatchObject({
       code: 'invalid_api_key',
       message: 'This API key has been revoked.',
     });
@@ -64,7 +64,7 @@ describe('/admin/keys', () => {
     expect((await chat(key, hello)).status).toBe(200);
     const patched = await admin(`/admin/keys/${id}`, 'PATCH', { models: ['smart'], name: 'renamed' });
     expect(patched.status).toBe(200);
-    expect(await patched.json()).toMatchObject({ name: 'renamed', models: ['smart'] });
+    expect(await patched.json<Json>()).toMatchObject({ name: 'renamed', models: ['smart'] });
     expect((await chat(key, hello)).status).toBe(403);
     expect((await admin(`/admin/keys/${id}`, 'PATCH', { models: null })).status).toBe(200);
     expect((await chat(key, hello)).status).toBe(200);
@@ -124,7 +124,7 @@ describe('/admin/keys', () => {
     it(`rejects ${name} with ${status}`, async () => {
       const response = await admin(path, method, body);
       expect(response.status).toBe(status);
-      const error = (await response.json()).error;
+      const error = (await response.json<Json>()).error;
       expect(error.param).toBe(param);
       expect(error.type).toBe('invalid_request_error');
     });
@@ -134,7 +134,7 @@ describe('/admin/keys', () => {
     for (const authorization of [undefined, 'Bearer wrong-token', 'Bearer test-admin-tokenX']) {
       const response = await call('/admin/keys', { headers: authorization ? { authorization } : {} });
       expect(response.status).toBe(401);
-      expect((await response.json()).error).toMatchObject({
+      expect((await response.json<Json>()).error).toMatchObject({
         type: 'authentication_error',
         code: 'invalid_admin_token',
       });
