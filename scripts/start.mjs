@@ -6,17 +6,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ensureDeps, quietWrangler, root } from './ensure-deps.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const port = Number(process.env.PORT ?? 8787);
 const base = `http://127.0.0.1:${port}`;
-const env = {
-  ...process.env,
-  WRANGLER_SEND_METRICS: 'false',
-  CLOUDFLARE_CF_FETCH_ENABLED: 'false',
-  WRANGLER_HIDE_BANNER: 'true',
-};
+const env = { ...process.env, ...quietWrangler };
 const wrangler = join(root, 'node_modules', '.bin', 'wrangler');
 
 function run(command, args) {
@@ -27,10 +21,7 @@ function run(command, args) {
   }
 }
 
-if (!existsSync(wrangler)) {
-  console.log('• Installing dependencies (npm ci)…');
-  run('npm', ['ci', '--no-audit', '--no-fund']);
-}
+ensureDeps();
 
 console.log('• Applying local D1 migrations…');
 run(wrangler, ['d1', 'migrations', 'apply', 'tollgate', '--local']);
