@@ -16,7 +16,7 @@ export function ensureDeps() {
   if (existsSync(join(root, 'node_modules', '.bin', 'wrangler')) && existsSync(join(root, 'node_modules', '.bin', 'vitest'))) {
     return;
   }
-  console.log('• Installing dependencies (npm ci)…');
-  const result = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  console.log('• Installing dependencies (npm install)…');
+  const result = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
