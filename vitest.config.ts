@@ -1,15 +1,23 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
+import { extractOpenAISchemas } from './test/config/openapi-extract.ts';
+
+// OpenAI's published API description sits beside the project (../shared); tests validate every
+// response shape against it.
+const OPENAPI_PATH = '../shared/openai-openapi/openapi.yaml';
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations('./migrations');
+  const schemas = extractOpenAISchemas(OPENAPI_PATH);
+  if (!schemas)
+    throw new Error(`${OPENAPI_PATH} is missing: the response-shape tests need OpenAI's OpenAPI file`);
   return {
     plugins: [
       cloudflareTest({
         main: './src/index.ts',
         wrangler: { configPath: './wrangler.toml' },
         miniflare: {
-          bindings: { ADMIN_TOKEN: 'test-admin-token', TEST_MIGRATIONS: migrations },
+          bindings: { ADMIN_TOKEN: 'test-admin-token', TEST_MIGRATIONS: migrations, OPENAI_SCHEMAS: schemas },
         },
       }),
     ],

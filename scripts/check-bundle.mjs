@@ -26,7 +26,9 @@ for (const file of readdirSync(outdir)) {
   raw += bytes.length;
   gzipped += gzipSync(bytes, { level: 9 }).length;
 }
-console.log(`bundle: ${(raw / 1024).toFixed(1)} KiB raw, ${(gzipped / 1024).toFixed(1)} KiB gzipped (limit ${LIMIT_GZIP_BYTES / 1024} KiB)`);
+console.log(
+  `bundle: ${(raw / 1024).toFixed(1)} KiB raw, ${(gzipped / 1024).toFixed(1)} KiB gzipped (limit ${LIMIT_GZIP_BYTES / 1024} KiB)`,
+);
 if (gzipped > LIMIT_GZIP_BYTES) {
   console.error('✗ bundle exceeds the size budget');
   process.exit(1);

@@ -13,7 +13,10 @@ export const quietWrangler = {
 };
 
 export function ensureDeps() {
-  if (existsSync(join(root, 'node_modules', '.bin', 'wrangler')) && existsSync(join(root, 'node_modules', '.bin', 'vitest'))) {
+  if (
+    existsSync(join(root, 'node_modules', '.bin', 'wrangler')) &&
+    existsSync(join(root, 'node_modules', '.bin', 'vitest'))
+  ) {
     return;
   }
   console.log('• Installing dependencies (npm install)…');

@@ -5,6 +5,7 @@ type TestMigration = import('cloudflare:test').D1Migration;
 declare namespace Cloudflare {
   interface Env extends TollgateEnv {
     TEST_MIGRATIONS: TestMigration[];
+    OPENAI_SCHEMAS: { $defs: Record<string, unknown> };
   }
   interface GlobalProps {
     mainModule: typeof import('../src/index');

@@ -1,0 +1,73 @@
+// Every response body and stream chunk Tollgate builds validates against OpenAI's own schemas.
+import { describe, expect, it } from 'vitest';
+import { call, chat, createKey, type Json } from '../helpers/gateway';
+import { expectOpenAIShape, sseEvents } from '../helpers/openapi';
+
+const user = (content: string) => [{ role: 'user', content }];
+
+describe('OpenAI response shapes', () => {
+  it('chat completion, plain, n=2 and tool call', async () => {
+    const { key } = await createKey();
+    for (const body of [
+      { model: 'fast', messages: user('hello') },
+      { model: 'fast', messages: user('two please'), n: 2, max_tokens: 2 },
+      {
+        model: 'fast',
+        messages: user('weather in Paris'),
+        tools: [{ type: 'function', function: { name: 'weather', parameters: { type: 'object' } } }],
+        tool_choice: 'required',
+      },
+    ]) {
+      const response = await chat(key, body);
+      expect(response.status).toBe(200);
+      expectOpenAIShape('CreateChatCompletionResponse', await response.json());
+    }
+  });
+
+  it('every stream chunk, including the usage chunk and tool-call deltas', async () => {
+    const { key } = await createKey();
+    const response = await chat(key, {
+      model: 'fast',
+      stream: true,
+      stream_options: { include_usage: true },
+      messages: user('stream me'),
+      tools: [{ type: 'function', function: { name: 'lookup' } }],
+      tool_choice: { type: 'function', function: { name: 'lookup' } },
+    });
+    const events = sseEvents(await response.text());
+    expect(events.length).toBeGreaterThan(2);
+    for (const event of events) expectOpenAIShape('CreateChatCompletionStreamResponse', event);
+  });
+
+  it('embeddings, float and base64', async () => {
+    const { key } = await createKey();
+    for (const encoding_format of ['float', 'base64']) {
+      const response = await call('/v1/embeddings', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'embeddings', input: ['one', 'two'], encoding_format }),
+      });
+      expect(response.status).toBe(200);
+      expectOpenAIShape('CreateEmbeddingResponse', await response.json());
+    }
+  });
+
+  it('model list', async () => {
+    const { key } = await createKey();
+    const response = await call('/v1/models', { headers: { authorization: `Bearer ${key}` } });
+    expectOpenAIShape('ListModelsResponse', await response.json());
+  });
+
+  it('errors of every kind', async () => {
+    const { key } = await createKey({ models: ['fast'] });
+    const bodies: Json[] = [
+      await (await chat(key, '{bad')).json(),
+      await (await chat(key, { model: 'smart', messages: user('x') })).json(),
+      await (await chat(key, { model: 'nope', messages: user('x') })).json(),
+      await (await chat('tg-nope', { model: 'fast', messages: user('x') })).json(),
+      await (await call('/nowhere')).json(),
+      await (await call('/admin/keys')).json(),
+    ];
+    for (const body of bodies) expectOpenAIShape('ErrorResponse', body);
+  });
+});
