@@ -2,18 +2,31 @@
 import type { Env } from '../env';
 import { createProvider } from '../providers/registry';
 import type { ProviderAdapter } from '../providers/types';
+import { CircuitBreakers } from '../routing/circuit-breaker';
+import type { ProviderFilter } from '../routing/overrides';
 import type { GatewayConfig, RouteConfig } from './schema';
 
+/**
+ * The route a model name names, as configured. Nested aliases and rules are expanded per request
+ * (routing/strategies.ts), because rules look at the request and loadbalance draws at random.
+ */
 export interface ResolvedRoute {
   /** What the client asked for (alias or `<provider>/<model>`). */
   requested: string;
   strategy: RouteConfig['strategy'];
   targets: RouteConfig['targets'];
+  rules?: RouteConfig['rules'];
+  /** Per-key routes for aliases (routing/overrides.ts), used before the config's, also when nested. */
+  pins?: Readonly<Record<string, RouteConfig>>;
+  /** Per-key provider limits (routing/overrides.ts). */
+  providers?: ProviderFilter;
 }
 
 export interface Runtime {
   readonly config: GatewayConfig;
   provider(name: string): ProviderAdapter | undefined;
+  /** Health of provider+model pairs in this isolate, for as long as this config is current. */
+  readonly circuits: CircuitBreakers;
   resolve(model: string): ResolvedRoute | undefined;
   /** Every model id a client can name: aliases first, then `<provider>/<model>` of advertised models. */
   modelIds(): string[];
@@ -31,9 +44,10 @@ export function compileRuntime(config: GatewayConfig, env: Env): Runtime {
   return {
     config,
     provider: (name) => providers.get(name),
+    circuits: new CircuitBreakers(),
     resolve(model) {
       const alias = aliases.get(model);
-      if (alias) return { requested: model, strategy: alias.strategy, targets: alias.targets };
+      if (alias) return { requested: model, ...alias };
       const slash = model.indexOf('/');
       if (slash <= 0 || slash === model.length - 1) return undefined;
       const provider = model.slice(0, slash);

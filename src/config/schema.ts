@@ -2,30 +2,20 @@
 // ignored setting. Types come from here.
 import { z } from 'zod';
 import { providerConfigSchema } from '../providers/registry';
+import { circuitBreakerSchema, retrySchema, routeSchema, timeoutsSchema } from '../routing/config-schema';
+import { checkRoutes } from '../routing/validate-routes';
 
 const providerName = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'provider names are lowercase letters, digits, "-" and "_"');
 
-export const targetSchema = z.strictObject({
-  provider: z.string().min(1),
-  model: z.string().min(1),
-  weight: z.number().positive().max(1_000_000).optional(),
-});
-export type Target = z.infer<typeof targetSchema>;
-
-export const routeSchema = z.strictObject({
-  strategy: z.enum(['fallback', 'loadbalance']).default('fallback'),
-  targets: z.array(targetSchema).min(1, 'a model needs at least one target'),
-});
-export type RouteConfig = z.infer<typeof routeSchema>;
-
-const timeoutsSchema = z.strictObject({
-  /** Per attempt, from sending the request to the last byte of a non-streamed answer. */
-  requestMs: z.number().int().min(100).max(600_000).default(60_000),
-  /** Per attempt, until the first byte of the answer (headers of a JSON answer, first event of a stream). */
-  firstByteMs: z.number().int().min(100).max(600_000).default(15_000),
-});
+// Routes, targets, retry, timeouts and circuit breaker: src/routing/config-schema.ts.
+export {
+  type ProviderTarget as Target,
+  type RouteConfig,
+  routeSchema,
+  targetSchema,
+} from '../routing/config-schema';
 
 const limitsSchema = z.strictObject({
   /** Default per-key limits; a key's own policy overrides them. */
@@ -46,21 +36,11 @@ export const gatewayConfigSchema = z
     providers: z.record(providerName, providerConfigSchema),
     models: z.record(z.string().min(1).max(200), routeSchema).default({}),
     timeouts: timeoutsSchema.default(timeoutsSchema.parse({})),
+    retry: retrySchema.default(retrySchema.parse({})),
+    circuitBreaker: circuitBreakerSchema.default(circuitBreakerSchema.parse({})),
     limits: limitsSchema.default(limitsSchema.parse({})),
   })
-  .superRefine((config, ctx) => {
-    for (const [alias, route] of Object.entries(config.models)) {
-      route.targets.forEach((target, index) => {
-        if (!(target.provider in config.providers)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['models', alias, 'targets', index, 'provider'],
-            message: `unknown provider '${target.provider}'`,
-          });
-        }
-      });
-    }
-  });
+  .superRefine(checkRoutes);
 
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
 export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;

@@ -11,6 +11,7 @@ import { chatRequest } from '../openai/schemas';
 import { SSE_HEADERS } from '../openai/sse';
 import { relayOpenAIStream } from '../openai/stream-relay';
 import type { ChatResult, Usage } from '../providers/types';
+import { parseMetadataHeader } from '../routing/conditions';
 import { executeRoute, type Served } from '../routing/execute';
 
 export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
@@ -51,7 +52,15 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
         firstByte();
         return { kind: 'stream', body: primed } as const;
       },
-      { signal: c.req.raw.signal, streaming: body.stream === true },
+      {
+        signal: c.req.raw.signal,
+        streaming: body.stream === true,
+        request: {
+          inputTokens,
+          metadata: parseMetadataHeader(c.req.header('x-tollgate-metadata')),
+          team: admitted.key.teamId,
+        },
+      },
     );
   } catch (error) {
     settle(0);

@@ -7,6 +7,7 @@ import { admitKey, rateLimitHeaders } from '../limits/admission';
 import { estimateTextTokens } from '../limits/estimate';
 import { readJsonBody, validateBody } from '../openai/read-body';
 import { type EmbeddingsRequest, embeddingsRequest } from '../openai/schemas';
+import { parseMetadataHeader } from '../routing/conditions';
 import { executeRoute } from '../routing/execute';
 
 export const embeddings = new Hono<AppEnv>().post('/', async (c) => {
@@ -38,7 +39,14 @@ export const embeddings = new Hono<AppEnv>().post('/', async (c) => {
       route,
       ({ adapter, target, signal }) =>
         adapter.embeddings({ body, model: target.model, signal, requestId: c.get('requestId') }),
-      { signal: c.req.raw.signal },
+      {
+        signal: c.req.raw.signal,
+        request: {
+          inputTokens: tokens,
+          metadata: parseMetadataHeader(c.req.header('x-tollgate-metadata')),
+          team: admitted.key.teamId,
+        },
+      },
     );
     settle(served.result.usage?.prompt_tokens ?? tokens);
     headers.set('x-tollgate-provider', served.target.provider);

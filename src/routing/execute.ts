@@ -1,33 +1,24 @@
-// Runs a request against a route's targets in order until one answers: per-attempt timeouts,
-// failover on provider-side failures, caller errors passed straight through. Records every attempt.
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
+// Runs a request against a route until a target answers: the strategy's plan, retries with
+// backoff on the same target, failover to the next, circuit breakers, timeouts, a time budget.
+// Caller errors pass straight through. Every attempt is recorded for headers and logs.
 import type { ResolvedRoute, Runtime } from '../config/runtime';
 import type { Target } from '../config/schema';
-import { GatewayError } from '../errors';
-import { type ProviderAdapter, UpstreamError, type UpstreamFailure } from '../providers/types';
-import { orderTargets } from './order';
+import { UpstreamError } from '../providers/types';
+import { type AttemptContext, runAttempt } from './attempt';
+import { backoffDelay, retryableOnSameTarget, sleep } from './backoff';
+import type { CircuitBreakers } from './circuit-breaker';
+import type { RouteRequest } from './conditions';
+import { type Attempt, allFailed, noAllowedTarget, passThrough, type Skipped } from './failures';
+import { planTargets, targetKey } from './strategies';
 
-export interface Attempt {
-  provider: string;
-  model: string;
-  /** Upstream HTTP status; 0 when there was none (network, timeout, config). */
-  status: number;
-  failure?: UpstreamFailure;
-  latencyMs: number;
-}
+export type { Attempt, AttemptContext, Skipped };
 
 export interface Served<T> {
   result: T;
   target: Target;
   attempts: Attempt[];
-}
-
-export interface AttemptContext {
-  adapter: ProviderAdapter;
-  target: Target;
-  signal: AbortSignal;
-  /** Call once the answer has started arriving (stream first byte), to stop the first-byte timer. */
-  firstByte(): void;
+  /** Targets of the plan passed over (open circuit, too small a context window, no time left). */
+  skipped: Skipped[];
 }
 
 export interface ExecuteOptions {
@@ -35,123 +26,169 @@ export interface ExecuteOptions {
   signal?: AbortSignal;
   /** Streams get the first-byte timeout; JSON answers only the whole-request one. */
   streaming?: boolean;
+  /** Facts that conditional routing rules test. */
+  request?: RouteRequest;
   random?: () => number;
   now?: () => number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Defaults to the runtime's (per isolate, per config). */
+  circuits?: CircuitBreakers;
 }
 
-class AttemptTimeout extends Error {}
+const CONTEXT_LENGTH = 'context_length_exceeded';
 
 export async function executeRoute<T>(
   runtime: Runtime,
   route: ResolvedRoute,
-  attempt: (ctx: AttemptContext) => Promise<T>,
+  call: (ctx: AttemptContext) => Promise<T>,
   options: ExecuteOptions = {},
 ): Promise<Served<T>> {
-  const now = options.now ?? Date.now;
-  const { requestMs, firstByteMs } = runtime.config.timeouts;
-  const attempts: Attempt[] = [];
+  const random = options.random ?? Math.random;
+  const plan = planTargets(route, runtime.config.models, options.request ?? {}, random).filter((t) =>
+    runtime.provider(t.provider),
+  );
+  if (plan.length === 0) throw noAllowedTarget(route.requested);
+  return new RouteRun(runtime, call, options, random).execute(plan);
+}
 
-  for (const target of orderTargets(route.strategy, route.targets, options.random ?? Math.random)) {
-    const adapter = runtime.provider(target.provider);
-    if (!adapter) continue; // unreachable: config validation rejects unknown providers
-    const started = now();
-    const controller = new AbortController();
-    const onClientAbort = () => controller.abort(options.signal?.reason);
-    options.signal?.addEventListener('abort', onClientAbort, { once: true });
-    let firstByteTimer: ReturnType<typeof setTimeout> | undefined = options.streaming
-      ? setTimeout(() => controller.abort(new AttemptTimeout('first byte')), Math.min(firstByteMs, requestMs))
-      : undefined;
-    const requestTimer = setTimeout(() => controller.abort(new AttemptTimeout('request')), requestMs);
-    const firstByte = () => {
-      if (firstByteTimer !== undefined) clearTimeout(firstByteTimer);
-      firstByteTimer = undefined;
-    };
-    try {
-      const result = await attempt({ adapter, target, signal: controller.signal, firstByte });
-      attempts.push({
+type Outcome<T> =
+  | { kind: 'served'; served: Served<T> }
+  | { kind: 'failed' }
+  | { kind: 'context'; error: UpstreamError };
+
+class RouteRun<T> {
+  private readonly attempts: Attempt[] = [];
+  private readonly skipped: Skipped[] = [];
+  private readonly now: () => number;
+  private readonly sleep: NonNullable<ExecuteOptions['sleep']>;
+  private readonly circuits: CircuitBreakers;
+  private readonly deadline: number | undefined;
+
+  constructor(
+    private readonly runtime: Runtime,
+    private readonly call: (ctx: AttemptContext) => Promise<T>,
+    private readonly options: ExecuteOptions,
+    private readonly random: () => number,
+  ) {
+    this.now = options.now ?? Date.now;
+    this.sleep = options.sleep ?? sleep;
+    this.circuits = options.circuits ?? runtime.circuits;
+    const { totalMs } = runtime.config.timeouts;
+    this.deadline = totalMs === undefined ? undefined : this.now() + totalMs;
+  }
+
+  async execute(plan: readonly Target[]): Promise<Served<T>> {
+    const breaker = this.runtime.config.circuitBreaker;
+    // After a context-length error only targets with a larger window are worth trying.
+    let tooLong: { error: UpstreamError; window: number; attemptsSoFar: number } | undefined;
+    for (const target of plan) {
+      if (tooLong && (target.contextWindow ?? 0) <= tooLong.window) {
+        this.skip(target, 'context_window');
+      } else if (this.remainingMs() <= 0) {
+        this.skip(target, 'time_budget');
+      } else if (this.circuits.admit(targetKey(target), breaker, this.now()) === false) {
+        this.skip(target, 'circuit_open');
+      } else {
+        const outcome = await this.tryTarget(target, false);
+        if (outcome.kind === 'served') return outcome.served;
+        if (outcome.kind === 'context') {
+          const window = target.contextWindow ?? 0;
+          tooLong = { error: outcome.error, window, attemptsSoFar: this.attempts.length };
+        }
+      }
+    }
+    if (tooLong && this.attempts.length === tooLong.attemptsSoFar)
+      throw passThrough(tooLong.error, this.attempts);
+    const lastResort = this.lastResort(plan);
+    if (lastResort) {
+      const outcome = await this.tryTarget(lastResort, true);
+      if (outcome.kind === 'served') return outcome.served;
+      if (outcome.kind === 'context') throw passThrough(outcome.error, this.attempts);
+    }
+    throw allFailed(this.attempts, this.skipped);
+  }
+
+  /** When every target was skipped for an open circuit, the one that failed longest ago is still tried. */
+  private lastResort(plan: readonly Target[]): Target | undefined {
+    if (this.attempts.length > 0 || this.skipped.some((s) => s.reason !== 'circuit_open')) return undefined;
+    const key = this.circuits.leastRecentlyFailed(plan.map(targetKey));
+    const target = plan.find((t) => targetKey(t) === key);
+    const at = this.skipped.findIndex((s) => targetKey(s) === key);
+    if (at >= 0) this.skipped.splice(at, 1);
+    return target;
+  }
+
+  /** The first try on a target and its retries. Throws for caller errors and client aborts. */
+  private async tryTarget(target: Target, lastResort: boolean): Promise<Outcome<T>> {
+    const key = targetKey(target);
+    const adapter = this.runtime.provider(target.provider)!;
+    let delayMs: number | undefined;
+    for (let retry = 0; ; retry++) {
+      const started = this.now();
+      const attempt: Attempt = {
         provider: target.provider,
         model: target.model,
         status: 200,
-        latencyMs: now() - started,
-      });
-      return { result, target, attempts };
-    } catch (thrown) {
-      // The client went away, or an adapter refused the request itself (a 400 naming a parameter
-      // the provider cannot honour): neither is a provider failure to fail over from.
-      if (options.signal?.aborted || thrown instanceof GatewayError) throw thrown;
-      const error = asUpstreamError(thrown, controller.signal);
-      attempts.push({
-        provider: target.provider,
-        model: target.model,
-        status: error.status,
-        failure: error.failure,
-        latencyMs: now() - started,
-      });
-      if (error.failure === 'caller') throw passThrough(error, attempts);
-    } finally {
-      firstByte();
-      clearTimeout(requestTimer);
-      options.signal?.removeEventListener('abort', onClientAbort);
+        latencyMs: 0,
+        retry,
+      };
+      if (delayMs !== undefined) attempt.delayMs = delayMs;
+      if (lastResort) attempt.lastResort = true;
+      try {
+        const result = await runAttempt(this.call, adapter, target, this.limits());
+        this.attempts.push({ ...attempt, latencyMs: this.now() - started });
+        this.circuits.success(key);
+        return { kind: 'served', served: { result, target, attempts: this.attempts, skipped: this.skipped } };
+      } catch (thrown) {
+        if (this.options.signal?.aborted || !(thrown instanceof UpstreamError)) {
+          this.circuits.release(key); // no verdict on the provider
+          throw thrown;
+        }
+        this.attempts.push(failedAttempt(attempt, thrown, this.now() - started));
+        if (thrown.failure === 'caller') {
+          this.circuits.success(key); // it answered sensibly: healthy
+          if (thrown.options.code === CONTEXT_LENGTH) return { kind: 'context', error: thrown };
+          throw passThrough(thrown, this.attempts);
+        }
+        this.circuits.failure(key, this.runtime.config.circuitBreaker, this.now());
+        delayMs = this.retryDelay(thrown, retry, key);
+        if (delayMs === undefined) return { kind: 'failed' };
+        await this.sleep(delayMs, this.options.signal);
+      }
     }
   }
-  throw allFailed(attempts);
-}
 
-function asUpstreamError(thrown: unknown, signal: AbortSignal): UpstreamError {
-  if (thrown instanceof UpstreamError) return thrown;
-  if (signal.aborted && signal.reason instanceof AttemptTimeout) {
-    return new UpstreamError('timeout', 0, `timed out waiting for the ${signal.reason.message}`);
+  /** The wait before retrying this target, or undefined to move on. */
+  private retryDelay(error: UpstreamError, retry: number, key: string): number | undefined {
+    const config = this.runtime.config;
+    if (retry >= config.retry.attempts || !retryableOnSameTarget(error, config.retry)) return undefined;
+    // The circuit opened on this failure (or a probe failed): stop hammering it.
+    if (this.circuits.state(key, config.circuitBreaker, this.now()) !== 'closed') return undefined;
+    const delay = backoffDelay(retry, config.retry, this.random, error.options.retryAfterMs);
+    if (delay === undefined || delay >= this.remainingMs()) return undefined;
+    return delay;
   }
-  return new UpstreamError('network', 0, thrown instanceof Error ? thrown.message : String(thrown));
-}
 
-/** The provider's own caller-fault answer, with its status and words. */
-function passThrough(error: UpstreamError, attempts: Attempt[]): GatewayError {
-  return new GatewayError(
-    (error.status >= 400 && error.status < 500 ? error.status : 400) as ContentfulStatusCode,
-    'invalid_request_error',
-    error.options.code ?? null,
-    error.message,
-    error.options.param ?? null,
-    { 'x-tollgate-attempts': String(attempts.length) },
-  );
-}
-
-const DESCRIBE: Record<UpstreamFailure, string> = {
-  caller: 'rejected the request',
-  auth: 'refused the gateway’s credentials',
-  rate_limit: 'rate limited',
-  overloaded: 'overloaded',
-  server: 'server error',
-  network: 'unreachable',
-  timeout: 'timed out',
-  config: 'not configured (missing secret)',
-};
-
-function allFailed(attempts: Attempt[]): GatewayError {
-  const list = attempts
-    .map(
-      (a) =>
-        `${a.provider}/${a.model}: ${DESCRIBE[a.failure ?? 'server']}${a.status ? ` (HTTP ${a.status})` : ''}`,
-    )
-    .join('; ');
-  const headers = { 'x-tollgate-attempts': String(attempts.length) };
-  if (attempts.length > 0 && attempts.every((a) => a.failure === 'timeout')) {
-    return new GatewayError(
-      504,
-      'timeout_error',
-      'upstream_timeout',
-      `Every provider timed out: ${list}.`,
-      null,
-      headers,
-    );
+  private limits() {
+    const { requestMs, firstByteMs } = this.runtime.config.timeouts;
+    return {
+      requestMs: Math.max(1, Math.min(requestMs, this.remainingMs())),
+      firstByteMs: this.options.streaming ? firstByteMs : undefined,
+      clientSignal: this.options.signal,
+    };
   }
-  return new GatewayError(
-    502,
-    'api_error',
-    'upstream_error',
-    `Every provider failed: ${list}.`,
-    null,
-    headers,
-  );
+
+  private remainingMs(): number {
+    return this.deadline === undefined ? Number.POSITIVE_INFINITY : this.deadline - this.now();
+  }
+
+  private skip(target: Target, reason: Skipped['reason']): void {
+    this.skipped.push({ provider: target.provider, model: target.model, reason });
+  }
+}
+
+function failedAttempt(base: Attempt, error: UpstreamError, latencyMs: number): Attempt {
+  const attempt: Attempt = { ...base, status: error.status, failure: error.failure, latencyMs };
+  if (error.options.code) attempt.code = error.options.code;
+  return attempt;
 }

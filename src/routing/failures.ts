@@ -1,0 +1,95 @@
+// What the client sees when routing ends without an answer: the provider's own caller-fault error,
+// 502 upstream_error, 504 upstream_timeout, or 403 when per-key limits leave no target.
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { GatewayError } from '../errors';
+import type { UpstreamError, UpstreamFailure } from '../providers/types';
+
+export interface Attempt {
+  provider: string;
+  model: string;
+  /** Upstream HTTP status; 0 when there was none (network, timeout, config). */
+  status: number;
+  failure?: UpstreamFailure;
+  /** The provider's error code when it gave one (e.g. context_length_exceeded). */
+  code?: string;
+  latencyMs: number;
+  /** 0 for the first try on this target, 1 for the first retry… */
+  retry: number;
+  /** Backoff waited before this attempt. */
+  delayMs?: number;
+  /** Tried although its circuit was open, because every target's was. */
+  lastResort?: true;
+}
+
+export interface Skipped {
+  provider: string;
+  model: string;
+  reason: 'circuit_open' | 'context_window' | 'time_budget';
+}
+
+/** The provider's own caller-fault answer, with its status and words. */
+export function passThrough(error: UpstreamError, attempts: readonly Attempt[]): GatewayError {
+  return new GatewayError(
+    (error.status >= 400 && error.status < 500 ? error.status : 400) as ContentfulStatusCode,
+    'invalid_request_error',
+    error.options.code ?? null,
+    error.message,
+    error.options.param ?? null,
+    { 'x-tollgate-attempts': String(attempts.length) },
+  );
+}
+
+const DESCRIBE: Record<UpstreamFailure, string> = {
+  caller: 'rejected the request',
+  auth: 'refused the gateway’s credentials',
+  rate_limit: 'rate limited',
+  overloaded: 'overloaded',
+  server: 'server error',
+  network: 'unreachable',
+  timeout: 'timed out',
+  config: 'not configured (missing secret)',
+};
+
+const SKIPPED: Record<Skipped['reason'], string> = {
+  circuit_open: 'skipped, circuit open',
+  context_window: 'skipped, context window too small',
+  time_budget: 'skipped, time budget spent',
+};
+
+export function allFailed(attempts: readonly Attempt[], skipped: readonly Skipped[]): GatewayError {
+  const tried = attempts.map(
+    (a) =>
+      `${a.provider}/${a.model}${a.retry ? ` (retry ${a.retry})` : ''}: ${DESCRIBE[a.failure ?? 'server']}${a.status ? ` (HTTP ${a.status})` : ''}`,
+  );
+  const list = [...tried, ...skipped.map((s) => `${s.provider}/${s.model}: ${SKIPPED[s.reason]}`)].join('; ');
+  const headers = { 'x-tollgate-attempts': String(attempts.length) };
+  const timedOut = attempts.length > 0 && attempts.every((a) => a.failure === 'timeout');
+  if (timedOut || (attempts.length === 0 && skipped.some((s) => s.reason === 'time_budget'))) {
+    return new GatewayError(
+      504,
+      'timeout_error',
+      'upstream_timeout',
+      `Every provider timed out: ${list}.`,
+      null,
+      headers,
+    );
+  }
+  return new GatewayError(
+    502,
+    'api_error',
+    'upstream_error',
+    `Every provider failed: ${list}.`,
+    null,
+    headers,
+  );
+}
+
+export function noAllowedTarget(model: string): GatewayError {
+  return new GatewayError(
+    403,
+    'permission_error',
+    'model_not_allowed',
+    `No provider of model '${model}' is allowed for this key.`,
+    'model',
+  );
+}

@@ -1,0 +1,75 @@
+// Turns a resolved route into the ordered list of concrete targets to try for one request:
+// strategies (fallback, loadbalance, conditional), nested aliases expanded in place, per-key
+// provider limits applied, duplicates dropped. Pure: the random source is passed in.
+import type { ResolvedRoute } from '../config/runtime';
+import { firstMatchingRule, type RouteRequest } from './conditions';
+import type { ProviderTarget, RouteConfig, TargetRef } from './config-schema';
+import { providerAllowed } from './overrides';
+
+export function planTargets(
+  route: ResolvedRoute,
+  models: Readonly<Record<string, RouteConfig>>,
+  request: RouteRequest,
+  random: () => number,
+): ProviderTarget[] {
+  const planned: ProviderTarget[] = [];
+  const seen = new Set<string>();
+
+  const expand = (node: Pick<RouteConfig, 'strategy' | 'targets' | 'rules'>, visiting: readonly string[]) => {
+    const list =
+      node.strategy === 'conditional'
+        ? (firstMatchingRule(node.rules ?? [], request)?.targets ?? node.targets)
+        : node.targets;
+    const ordered = node.strategy === 'loadbalance' ? weightedOrder(list, random) : list;
+    for (const target of ordered) {
+      if (target.alias !== undefined) {
+        // Config validation rejects unknown aliases and cycles; per-key pins are checked only here.
+        const nested = route.pins?.[target.alias] ?? models[target.alias];
+        if (nested && !visiting.includes(target.alias)) expand(nested, [...visiting, target.alias]);
+        continue;
+      }
+      const key = targetKey(target);
+      if (seen.has(key) || !providerAllowed(route.providers, target.provider)) continue;
+      seen.add(key);
+      planned.push(target);
+    }
+  };
+
+  expand(route, [route.requested]);
+  return planned;
+}
+
+export function targetKey(target: Pick<ProviderTarget, 'provider' | 'model'>): string {
+  return `${target.provider}/${target.model}`;
+}
+
+/**
+ * A weighted random permutation: the first pick is drawn by weight (default 1), then the next from
+ * those left, and so on — so the tail is the fallback order. Weight-0 targets come last, as listed.
+ */
+export function weightedOrder<T extends Pick<TargetRef, 'weight'>>(
+  targets: readonly T[],
+  random: () => number,
+): T[] {
+  if (targets.length < 2) return [...targets];
+  const pool = [...targets];
+  const ordered: T[] = [];
+  while (pool.length > 1) ordered.push(...pool.splice(weightedPick(pool, random), 1));
+  ordered.push(...pool);
+  return ordered;
+}
+
+function weightedPick(pool: readonly Pick<TargetRef, 'weight'>[], random: () => number): number {
+  const total = pool.reduce((sum, t) => sum + (t.weight ?? 1), 0);
+  if (total <= 0) return 0;
+  let pick = random() * total;
+  let last = 0;
+  for (let index = 0; index < pool.length; index++) {
+    const weight = pool[index]!.weight ?? 1;
+    if (weight <= 0) continue;
+    last = index;
+    pick -= weight;
+    if (pick < 0) return index;
+  }
+  return last; // rounding left a sliver: the last positive weight takes it
+}

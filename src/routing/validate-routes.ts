@@ -1,0 +1,79 @@
+// Checks across model routes that one route's schema cannot see: targets must name configured
+// providers and aliases, and nested aliases must not form a cycle. Each problem names its path.
+import type { z } from 'zod';
+import type { RouteConfig, TargetRef } from './config-schema';
+
+interface RoutesInput {
+  providers: Record<string, unknown>;
+  models: Record<string, RouteConfig>;
+}
+
+type Path = (string | number)[];
+
+/** Every target list of a route with its path: the targets, then each rule's targets. */
+export function targetLists(alias: string, route: RouteConfig): { path: Path; targets: TargetRef[] }[] {
+  const lists = [{ path: ['models', alias, 'targets'] as Path, targets: route.targets }];
+  route.rules?.forEach((rule, index) => {
+    lists.push({ path: ['models', alias, 'rules', index, 'targets'], targets: rule.targets });
+  });
+  return lists;
+}
+
+export function checkRoutes(config: RoutesInput, ctx: z.RefinementCtx): void {
+  for (const [alias, route] of Object.entries(config.models)) {
+    for (const { path, targets } of targetLists(alias, route)) {
+      targets.forEach((target, index) => {
+        if (target.alias !== undefined) {
+          if (!(target.alias in config.models)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [...path, index, 'alias'],
+              message: `unknown model alias '${target.alias}'`,
+            });
+          }
+        } else if (!(target.provider in config.providers)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [...path, index, 'provider'],
+            message: `unknown provider '${target.provider}'`,
+          });
+        }
+      });
+    }
+  }
+  for (const cycle of findCycles(config.models)) {
+    ctx.addIssue({ code: 'custom', path: cycle.path, message: `alias cycle: ${cycle.chain.join(' → ')}` });
+  }
+}
+
+/**
+ * Depth-first search over alias references; each reference that closes a cycle is reported once,
+ * at the path of that reference.
+ */
+export function findCycles(models: Record<string, RouteConfig>): { path: Path; chain: string[] }[] {
+  const done = new Set<string>();
+  const found: { path: Path; chain: string[] }[] = [];
+  const stack: string[] = [];
+
+  const visit = (alias: string) => {
+    const route = models[alias];
+    if (!route || done.has(alias)) return;
+    stack.push(alias);
+    for (const { path, targets } of targetLists(alias, route)) {
+      targets.forEach((target, index) => {
+        if (target.alias === undefined || !(target.alias in models)) return;
+        const at = stack.indexOf(target.alias);
+        if (at >= 0) {
+          found.push({ path: [...path, index, 'alias'], chain: [...stack.slice(at), target.alias] });
+        } else {
+          visit(target.alias);
+        }
+      });
+    }
+    stack.pop();
+    done.add(alias);
+  };
+
+  for (const alias of Object.keys(models)) visit(alias);
+  return found;
+}
