@@ -1,0 +1,286 @@
+// OpenAI chat request → Anthropic Messages request body. Pure: no I/O; throws invalidRequest (400)
+// for what Anthropic cannot honour. The parameter policy is documented in anthropic.ts.
+import { invalidRequest } from '../errors';
+import type { ChatMessage, ChatRequest, ContentPart, ToolCall } from '../openai/schemas';
+
+/** The forced tool that carries `response_format` JSON; its input becomes the message content. */
+export const JSON_TOOL = 'json_response';
+
+type Block = Record<string, unknown>;
+interface Turn {
+  role: 'user' | 'assistant';
+  content: Block[];
+}
+
+export interface AnthropicRequest {
+  body: Record<string, unknown>;
+  /** The request carries the JSON tool: a `json_response` tool_use is content, not a tool call. */
+  jsonTool: boolean;
+}
+
+/** OpenAI parameters translated (or refused) below; none of them is forwarded under its own name. */
+const TRANSLATED = new Set(
+  'model messages stream stream_options max_tokens max_completion_tokens temperature top_p stop n tools tool_choice parallel_tool_calls response_format user safety_identifier logprobs top_logprobs logit_bias presence_penalty frequency_penalty modalities audio functions function_call web_search_options reasoning_effort'.split(
+    ' ',
+  ),
+);
+/** OpenAI parameters with no Anthropic counterpart whose absence does not change the answer's meaning. */
+export const DROPPED = new Set(
+  'seed store metadata service_tier prompt_cache_key prompt_cache_retention prediction verbosity'.split(' '),
+);
+
+const IMAGE_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
+
+export function toAnthropicRequest(
+  request: ChatRequest,
+  model: string,
+  defaultMaxTokens: number,
+): AnthropicRequest {
+  refuseUnsupported(request);
+  const { system, turns } = translateMessages(request.messages);
+  const body: Record<string, unknown> = {
+    model,
+    max_tokens: request.max_completion_tokens ?? request.max_tokens ?? defaultMaxTokens,
+    messages: turns,
+  };
+  if (system.length > 0) body.system = system;
+  if (request.temperature != null) body.temperature = request.temperature;
+  if (request.top_p != null) body.top_p = request.top_p;
+  if (request.stop != null)
+    body.stop_sequences = typeof request.stop === 'string' ? [request.stop] : request.stop;
+  const user = request.safety_identifier ?? request.user;
+  if (typeof user === 'string' && user) body.metadata = { user_id: user };
+  if (request.stream) body.stream = true;
+  const jsonTool = applyTools(request, body);
+
+  for (const [key, value] of Object.entries(request)) {
+    if (TRANSLATED.has(key) || DROPPED.has(key) || value == null) continue;
+    if (key in body)
+      throw invalidRequest(`'${key}' conflicts with a field translated from the request.`, key);
+    body[key] = value; // provider-native parameter (top_k, thinking…): Anthropic validates it
+  }
+  return { body, jsonTool };
+}
+
+function refuseUnsupported(request: ChatRequest): void {
+  const refuse = (param: string, why: string): never => {
+    throw invalidRequest(`Anthropic models do not support ${why}.`, param);
+  };
+  const r = request as Record<string, unknown>;
+  if ((request.n ?? 1) > 1) refuse('n', 'n > 1 (several choices per request)');
+  if (request.logprobs) refuse('logprobs', 'logprobs');
+  if (request.top_logprobs) refuse('top_logprobs', 'top_logprobs');
+  if (request.temperature != null && request.temperature > 1) refuse('temperature', 'temperature above 1');
+  if (request.presence_penalty) refuse('presence_penalty', 'presence_penalty');
+  if (request.frequency_penalty) refuse('frequency_penalty', 'frequency_penalty');
+  if (r.logit_bias && Object.keys(r.logit_bias).length > 0) refuse('logit_bias', 'logit_bias');
+  if (Array.isArray(r.modalities) && r.modalities.some((m) => m !== 'text'))
+    refuse('modalities', 'output modalities other than text');
+  if (r.audio != null) refuse('audio', 'audio output');
+  if (r.functions != null) refuse('functions', 'the deprecated functions parameter: use tools');
+  if (r.function_call != null)
+    refuse('function_call', 'the deprecated function_call parameter: use tool_choice');
+  if (r.web_search_options != null) refuse('web_search_options', 'web_search_options');
+  if (r.reasoning_effort != null)
+    refuse('reasoning_effort', 'reasoning_effort: pass Anthropic\'s native "thinking" parameter instead');
+}
+
+function translateMessages(messages: ChatMessage[]): { system: Block[]; turns: Turn[] } {
+  const system: Block[] = [];
+  const turns: Turn[] = [];
+  const push = (role: Turn['role'], content: Block[]) => {
+    const last = turns.at(-1);
+    if (last?.role === role) last.content.push(...content);
+    else turns.push({ role, content });
+    // Anthropic wants a user turn's tool_result blocks before anything else in it.
+    const turn = turns.at(-1)!;
+    if (role === 'user') turn.content.sort((a, b) => rank(a) - rank(b));
+  };
+  messages.forEach((message, i) => {
+    const path = `messages[${i}]`;
+    switch (message.role) {
+      case 'system':
+      case 'developer':
+        system.push(...systemBlocks(message.content, `${path}.content`));
+        break;
+      case 'user':
+        push('user', contentBlocks(message.content, `${path}.content`));
+        break;
+      case 'assistant':
+        push('assistant', assistantBlocks(message, path));
+        break;
+      case 'tool':
+        push('user', [
+          {
+            type: 'tool_result',
+            tool_use_id: message.tool_call_id,
+            content:
+              typeof message.content === 'string'
+                ? message.content
+                : contentBlocks(message.content, `${path}.content`),
+          },
+        ]);
+        break;
+      case 'function':
+        throw invalidRequest(
+          'Messages with role "function" are deprecated: use tool messages.',
+          `${path}.role`,
+        );
+    }
+  });
+  return { system, turns };
+}
+
+const rank = (block: Block) => (block.type === 'tool_result' ? 0 : 1);
+
+function systemBlocks(content: string | ContentPart[], path: string): Block[] {
+  if (typeof content === 'string') return content ? [{ type: 'text', text: content }] : [];
+  return content.map((part, j) => {
+    if (part.type !== 'text') throw invalidRequest('System messages may only contain text.', `${path}[${j}]`);
+    return textBlock(part);
+  });
+}
+
+function contentBlocks(content: string | ContentPart[], path: string): Block[] {
+  if (typeof content === 'string') return [{ type: 'text', text: content }];
+  return content.map((part, j) => partBlock(part, `${path}[${j}]`));
+}
+
+function partBlock(part: ContentPart, path: string): Block {
+  switch (part.type) {
+    case 'text':
+      return textBlock(part);
+    case 'refusal':
+      return { type: 'text', text: part.refusal };
+    case 'image_url':
+      return withCache(imageBlock(part.image_url.url, `${path}.image_url.url`), part);
+    case 'file':
+      return withCache(fileBlock(part.file, `${path}.file`), part);
+    case 'input_audio':
+      throw invalidRequest('Anthropic models do not accept audio input.', path);
+  }
+}
+
+/** Text parts keep an Anthropic `cache_control` marker when a client sends one. */
+function textBlock(part: { text: string }): Block {
+  return withCache({ type: 'text', text: part.text }, part);
+}
+
+function withCache(block: Block, part: object): Block {
+  const cache = (part as { cache_control?: unknown }).cache_control;
+  return cache ? { ...block, cache_control: cache } : block;
+}
+
+export function parseDataUrl(url: string): { mediaType: string; data: string } | undefined {
+  const match = /^data:([\w.+-]+\/[\w.+-]+)(?:;[^,;]*)*;base64,/i.exec(url);
+  return match ? { mediaType: match[1]!.toLowerCase(), data: url.slice(match[0].length) } : undefined;
+}
+
+function imageBlock(url: string, path: string): Block {
+  const inline = parseDataUrl(url);
+  if (inline) {
+    if (!IMAGE_TYPES.has(inline.mediaType)) {
+      throw invalidRequest(
+        `Anthropic accepts JPEG, PNG, GIF and WebP images, not ${inline.mediaType}.`,
+        path,
+      );
+    }
+    return { type: 'image', source: { type: 'base64', media_type: inline.mediaType, data: inline.data } };
+  }
+  if (/^https?:\/\//i.test(url)) return { type: 'image', source: { type: 'url', url } };
+  throw invalidRequest('An image URL must be a base64 data: URL or an http(s) URL.', path);
+}
+
+function fileBlock(file: Record<string, unknown>, path: string): Block {
+  const inline = typeof file.file_data === 'string' ? parseDataUrl(file.file_data) : undefined;
+  if (inline?.mediaType !== 'application/pdf') {
+    throw invalidRequest('Anthropic accepts file parts only as PDF data: URLs in file_data.', path);
+  }
+  return { type: 'document', source: { type: 'base64', media_type: inline.mediaType, data: inline.data } };
+}
+
+function assistantBlocks(message: Extract<ChatMessage, { role: 'assistant' }>, path: string): Block[] {
+  const blocks: Block[] = [];
+  const content = message.content;
+  if (typeof content === 'string') {
+    if (content) blocks.push({ type: 'text', text: content });
+  } else if (Array.isArray(content)) {
+    for (const [j, part] of content.entries()) {
+      const block = partBlock(part, `${path}.content[${j}]`);
+      if (block.type !== 'text' || block.text) blocks.push(block);
+    }
+  }
+  if (blocks.length === 0 && message.refusal) blocks.push({ type: 'text', text: message.refusal });
+  for (const [j, call] of (message.tool_calls ?? []).entries()) {
+    blocks.push(toolUseBlock(call, `${path}.tool_calls[${j}].function.arguments`));
+  }
+  return blocks;
+}
+
+function toolUseBlock(call: ToolCall, path: string): Block {
+  let input: unknown = {};
+  try {
+    if (call.function.arguments.trim()) input = JSON.parse(call.function.arguments);
+  } catch {
+    throw invalidRequest('Tool call arguments must be a JSON object.', path);
+  }
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw invalidRequest('Tool call arguments must be a JSON object.', path);
+  }
+  return { type: 'tool_use', id: call.id, name: call.function.name, input };
+}
+
+/** tools, tool_choice, parallel_tool_calls and response_format; returns whether the JSON tool is in. */
+function applyTools(request: ChatRequest, body: Record<string, unknown>): boolean {
+  const tools: Block[] = (request.tools ?? []).map(({ function: fn }) => ({
+    name: fn.name,
+    ...(fn.description ? { description: fn.description } : {}),
+    input_schema: { type: 'object', ...fn.parameters },
+  }));
+  const choice = request.tool_choice;
+  const noParallel = request.parallel_tool_calls === false ? { disable_parallel_tool_use: true } : {};
+  let toolChoice: Block | undefined;
+  if (choice === 'auto') toolChoice = { type: 'auto', ...noParallel };
+  else if (choice === 'required') toolChoice = { type: 'any', ...noParallel };
+  else if (choice === 'none') toolChoice = { type: 'none' };
+  else if (choice) toolChoice = { type: 'tool', name: choice.function.name, ...noParallel };
+  else if (tools.length > 0 && request.parallel_tool_calls === false)
+    toolChoice = { type: 'auto', ...noParallel };
+
+  const format = request.response_format;
+  const forcedTool = choice === 'required' || (typeof choice === 'object' && choice !== null);
+  const jsonTool = (format?.type === 'json_object' || format?.type === 'json_schema') && !forcedTool;
+  if (jsonTool) {
+    if (tools.some((tool) => tool.name === JSON_TOOL)) {
+      throw invalidRequest(`A tool named '${JSON_TOOL}' cannot be combined with response_format.`, 'tools');
+    }
+    tools.push(jsonToolFor(format));
+    // With callable tools the model must either call one or answer through the JSON tool.
+    toolChoice =
+      tools.length > 1 && choice !== 'none'
+        ? { type: 'any', ...noParallel }
+        : { type: 'tool', name: JSON_TOOL };
+  }
+  if (tools.length > 0) body.tools = tools;
+  if (toolChoice && tools.length > 0) body.tool_choice = toolChoice;
+  return jsonTool;
+}
+
+function jsonToolFor(format: NonNullable<ChatRequest['response_format']>): Block {
+  if (format.type !== 'json_schema') {
+    return {
+      name: JSON_TOOL,
+      description: 'Give your answer to the user as a JSON object.',
+      input_schema: { type: 'object' },
+    };
+  }
+  const { name, description, schema } = format.json_schema;
+  if (schema && schema.type !== undefined && schema.type !== 'object') {
+    throw invalidRequest('Anthropic needs a JSON schema whose root is an object.', 'response_format');
+  }
+  return {
+    name: JSON_TOOL,
+    description: `Give your answer to the user as JSON (${name})${description ? `: ${description}` : '.'}`,
+    input_schema: { type: 'object', ...schema },
+  };
+}

@@ -1,0 +1,270 @@
+// Anthropic Messages answers → OpenAI: the JSON message, the SSE stream (incrementally), errors.
+import type { EventSourceMessage } from 'eventsource-parser';
+import { z } from 'zod';
+import { JSON_TOOL } from './anthropic-request';
+import { type FinishReason, type OpenAIStreamWriter, translateSSE } from './openai-stream-writer';
+import { type ChatCompletion, UpstreamError, type UpstreamFailure, type Usage } from './types';
+
+const usageSchema = z.looseObject({
+  input_tokens: z.number().nullish(),
+  output_tokens: z.number().nullish(),
+  cache_read_input_tokens: z.number().nullish(),
+  cache_creation_input_tokens: z.number().nullish(),
+});
+type AnthropicUsage = z.infer<typeof usageSchema>;
+
+const blockSchema = z.looseObject({
+  type: z.string(),
+  text: z.string().optional(),
+  id: z.string().optional(),
+  name: z.string().optional(),
+  input: z.unknown().optional(),
+});
+
+export const messageSchema = z.looseObject({
+  id: z.string().optional(),
+  content: z.array(blockSchema).default([]),
+  stop_reason: z.string().nullish(),
+  usage: usageSchema.optional(),
+});
+
+const eventSchema = z.looseObject({
+  type: z.string(),
+  index: z.number().int().optional(),
+  message: messageSchema.optional(),
+  content_block: blockSchema.optional(),
+  delta: z
+    .looseObject({
+      type: z.string().optional(),
+      text: z.string().optional(),
+      partial_json: z.string().optional(),
+      stop_reason: z.string().nullish(),
+    })
+    .optional(),
+  usage: usageSchema.optional(),
+  error: z.looseObject({ type: z.string().optional(), message: z.string().optional() }).optional(),
+});
+
+/** Anthropic error types: the failure class and the HTTP status Anthropic documents for each. */
+const ERROR_TYPES: Record<string, [UpstreamFailure, number]> = {
+  invalid_request_error: ['caller', 400],
+  authentication_error: ['auth', 401],
+  billing_error: ['auth', 402],
+  permission_error: ['auth', 403],
+  not_found_error: ['caller', 404],
+  request_too_large: ['caller', 413],
+  rate_limit_error: ['rate_limit', 429],
+  api_error: ['server', 500],
+  timeout_error: ['timeout', 504],
+  overloaded_error: ['overloaded', 529],
+};
+
+/** One Anthropic error (HTTP answer or stream `error` event) as an UpstreamError. */
+export function anthropicError(
+  provider: string,
+  status: number | undefined,
+  type: string | undefined,
+  message: string | undefined,
+  retryAfterMs?: number,
+): UpstreamError {
+  const known = type ? ERROR_TYPES[type] : undefined;
+  const httpStatus = status ?? known?.[1] ?? 500;
+  const failure: UpstreamFailure = known?.[0] ?? failureOf(httpStatus);
+  if (failure === 'caller') {
+    const code = message && /prompt is too long/i.test(message) ? 'context_length_exceeded' : null;
+    return new UpstreamError(failure, httpStatus, message ?? `${provider} rejected the request.`, {
+      code,
+      type: 'invalid_request_error',
+    });
+  }
+  // Provider-side failures get a generic message: upstream internals stay in the gateway.
+  return new UpstreamError(
+    failure,
+    httpStatus,
+    `${provider} answered HTTP ${httpStatus}${type ? ` (${type})` : ''}.`,
+    {
+      code: type ?? null,
+      retryAfterMs,
+    },
+  );
+}
+
+function failureOf(status: number): UpstreamFailure {
+  if (status === 401 || status === 403) return 'auth';
+  if (status === 429) return 'rate_limit';
+  if (status === 503 || status === 529) return 'overloaded';
+  return status >= 500 ? 'server' : 'caller';
+}
+
+export function toUsage(usage: AnthropicUsage): Usage {
+  const cached = usage.cache_read_input_tokens ?? 0;
+  const created = usage.cache_creation_input_tokens ?? 0;
+  const prompt = (usage.input_tokens ?? 0) + cached + created;
+  const completion = usage.output_tokens ?? 0;
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: prompt + completion,
+    prompt_tokens_details: { cached_tokens: cached, cache_creation_tokens: created },
+  };
+}
+
+function finishReason(stop: string | null | undefined, calledTool: boolean): FinishReason {
+  switch (stop) {
+    case 'max_tokens':
+    case 'model_context_window_exceeded':
+      return 'length';
+    case 'tool_use':
+      return calledTool ? 'tool_calls' : 'stop'; // only the JSON tool: an ordinary answer
+    case 'refusal':
+      return 'content_filter';
+    default:
+      return 'stop'; // end_turn, stop_sequence, pause_turn
+  }
+}
+
+export function toCompletion(
+  message: z.infer<typeof messageSchema>,
+  ids: { id: string; model: string },
+  jsonTool: boolean,
+): ChatCompletion {
+  let text = '';
+  const toolCalls: unknown[] = [];
+  for (const block of message.content) {
+    if (block.type === 'text') text += block.text ?? '';
+    else if (block.type === 'tool_use' && jsonTool && block.name === JSON_TOOL)
+      text += JSON.stringify(block.input);
+    else if (block.type === 'tool_use') {
+      toolCalls.push({
+        id: block.id,
+        type: 'function',
+        function: { name: block.name, arguments: JSON.stringify(block.input ?? {}) },
+      });
+    }
+    // thinking, redacted_thinking and server-tool blocks have no OpenAI counterpart
+  }
+  return {
+    id: ids.id,
+    object: 'chat.completion',
+    created: Math.floor(Date.now() / 1000),
+    model: ids.model,
+    system_fingerprint: null,
+    choices: [
+      {
+        index: 0,
+        message: {
+          role: 'assistant',
+          content: text || null,
+          refusal: null,
+          ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
+        },
+        logprobs: null,
+        finish_reason: finishReason(message.stop_reason, toolCalls.length > 0),
+      },
+    ],
+    ...(message.usage ? { usage: toUsage(message.usage) } : {}),
+  };
+}
+
+type BlockKind = { kind: 'text' } | { kind: 'json' } | { kind: 'tool'; index: number } | { kind: 'other' };
+
+/** Anthropic SSE → OpenAI chunks, one provider event at a time. */
+export function translateStream(
+  provider: string,
+  upstream: ReadableStream<Uint8Array>,
+  writer: OpenAIStreamWriter,
+  jsonTool: boolean,
+): ReadableStream<Uint8Array> {
+  const blocks = new Map<number, BlockKind>();
+  let usage: AnthropicUsage | undefined;
+  let stop: string | null | undefined;
+  let tools = 0;
+  let started = false;
+  let ended = false;
+
+  const end = (finish: boolean) => {
+    if (ended) return;
+    ended = true;
+    if (finish) writer.finish(finishReason(stop, tools > 0));
+    if (usage) writer.usage(toUsage(usage));
+    writer.done();
+  };
+
+  const onEvent = ({ data }: EventSourceMessage) => {
+    if (ended) return;
+    let json: unknown;
+    try {
+      json = JSON.parse(data);
+    } catch {
+      return; // not an Anthropic event: ignored like any unknown event
+    }
+    const parsed = eventSchema.safeParse(json);
+    if (!parsed.success) return;
+    const event = parsed.data;
+    switch (event.type) {
+      case 'message_start':
+        started = true;
+        usage = event.message?.usage;
+        writer.role();
+        return;
+      case 'content_block_start': {
+        const block = event.content_block;
+        const index = event.index ?? 0;
+        if (block?.type === 'text') {
+          blocks.set(index, { kind: 'text' });
+          writer.text(block.text ?? '');
+        } else if (block?.type === 'tool_use' && jsonTool && block.name === JSON_TOOL) {
+          blocks.set(index, { kind: 'json' });
+        } else if (block?.type === 'tool_use') {
+          const call = { kind: 'tool' as const, index: tools++ };
+          blocks.set(index, call);
+          writer.toolCall({
+            index: call.index,
+            id: block.id,
+            type: 'function',
+            function: { name: block.name, arguments: '' },
+          });
+        } else blocks.set(index, { kind: 'other' });
+        return;
+      }
+      case 'content_block_delta': {
+        const block = blocks.get(event.index ?? 0);
+        const delta = event.delta;
+        if (delta?.type === 'text_delta' && block?.kind === 'text') writer.text(delta.text ?? '');
+        else if (delta?.type === 'input_json_delta' && delta.partial_json) {
+          if (block?.kind === 'json') writer.text(delta.partial_json);
+          else if (block?.kind === 'tool')
+            writer.toolCall({ index: block.index, function: { arguments: delta.partial_json } });
+        }
+        return;
+      }
+      case 'message_delta':
+        if (event.delta?.stop_reason !== undefined) stop = event.delta.stop_reason;
+        // message_delta usage is cumulative; a field it carries replaces message_start's.
+        if (event.usage) usage = { ...usage, ...definedOnly(event.usage) };
+        return;
+      case 'message_stop':
+        end(true);
+        return;
+      case 'error': {
+        const error = anthropicError(provider, undefined, event.error?.type, event.error?.message);
+        // Nothing sent yet: fail the attempt, so the router can still fail over.
+        if (!started) throw error;
+        writer.error(error.message, error.options.code ?? 'upstream_error');
+        end(false);
+        return;
+      }
+      default:
+        return; // ping and event types added later
+    }
+  };
+
+  return translateSSE(upstream, writer, onEvent, () => {
+    // Ended without message_stop: close the choice with what is known.
+    if (started) end(true);
+  });
+}
+
+function definedOnly(usage: AnthropicUsage): AnthropicUsage {
+  return Object.fromEntries(Object.entries(usage).filter(([, value]) => value != null));
+}

@@ -1,0 +1,131 @@
+// `type: "anthropic"` — Anthropic's Messages API (POST {baseUrl}/v1/messages), translated to and
+// from OpenAI chat completions, JSON and SSE.
+//
+// Request mapping (anthropic-request.ts):
+// - system and developer messages, wherever they appear, become `system` text blocks in order.
+// - Consecutive messages of one role merge into one turn; tool messages become user turns of
+//   tool_result blocks (placed first in their turn, as Anthropic requires); assistant tool_calls
+//   become tool_use blocks (arguments must be a JSON object). A trailing assistant message is sent
+//   as is, which Anthropic treats as a prefill to continue.
+// - Images: data: URLs → base64 sources (JPEG/PNG/GIF/WebP), http(s) URLs → url sources. File
+//   parts: PDF data: URLs → document blocks. `cache_control` on a content part is kept.
+// - max_completion_tokens ?? max_tokens ?? config `defaultMaxTokens` (4096) → max_tokens, which
+//   Anthropic requires. stop → stop_sequences; temperature (≤ 1) and top_p as they are;
+//   safety_identifier ?? user → metadata.user_id.
+// - tools → tools (input_schema); tool_choice auto/required/none/{function} → auto/any/none/tool;
+//   parallel_tool_calls:false → disable_parallel_tool_use.
+// - response_format json_object / json_schema → a forced `json_response` tool whose input schema
+//   is the requested schema (the approach Anthropic documents for JSON output; it works on every
+//   Claude model). Its input is returned as the message content, finish_reason "stop". With other
+//   tools callable, tool_choice becomes "any": the model calls a tool or answers through JSON.
+//   tool_choice "required" or a named function wins over response_format.
+// Refused with a 400 naming the parameter: n > 1, logprobs, top_logprobs, non-empty logit_bias,
+// non-zero presence/frequency_penalty, temperature > 1, audio, non-text modalities, functions /
+// function_call and role "function" (deprecated), web_search_options, reasoning_effort (use the
+// native `thinking` parameter), audio input, non-PDF files, file ids.
+// Dropped because they do not change the answer's meaning: seed, store, metadata, service_tier,
+// prompt_cache_key, prompt_cache_retention, prediction, verbosity, message `name`, image `detail`,
+// tool `strict`.
+// Unknown parameters (not OpenAI's) are forwarded verbatim into the Anthropic body, so native
+// ones (top_k, thinking, …) work; Anthropic rejects fields it does not know with a 400 that passes
+// through, so nothing is silently dropped. One that collides with a translated field is refused.
+//
+// Response mapping (anthropic-response.ts): text blocks → content, tool_use → tool_calls, thinking
+// blocks ignored; stop_reason end_turn/stop_sequence/pause_turn → stop, max_tokens → length,
+// tool_use → tool_calls, refusal → content_filter; usage.prompt_tokens = input + cache read +
+// cache creation, with prompt_tokens_details.cached_tokens / cache_creation_tokens.
+import { z } from 'zod';
+import { invalidRequest } from '../errors';
+import { toAnthropicRequest } from './anthropic-request';
+import { anthropicError, messageSchema, toCompletion, translateStream } from './anthropic-response';
+import { OpenAIStreamWriter } from './openai-stream-writer';
+import { resolveSecret, secretRef } from './secret';
+import { type ProviderAdapter, type ProviderDeps, UpstreamError } from './types';
+import { fetchUpstream, parseErrorBody, readCapped, retryAfterMs } from './upstream-error';
+
+export const ANTHROPIC_VERSION = '2023-06-01';
+
+export const anthropicProviderSchema = z.strictObject({
+  type: z.literal('anthropic'),
+  baseUrl: z.url({ protocol: /^https?$/ }).optional(),
+  apiKey: secretRef.optional(),
+  /** Extra headers sent upstream, e.g. `anthropic-beta`. */
+  headers: z.record(z.string(), z.string()).optional(),
+  models: z.array(z.string().min(1)).optional(),
+  /** max_tokens when the client sets none (Anthropic requires one). */
+  defaultMaxTokens: z.number().int().positive().optional(),
+});
+export type AnthropicProviderConfig = z.infer<typeof anthropicProviderSchema>;
+
+export function createAnthropic(
+  name: string,
+  config: AnthropicProviderConfig,
+  deps: ProviderDeps,
+): ProviderAdapter {
+  const url = `${(config.baseUrl ?? 'https://api.anthropic.com').replace(/\/+$/, '')}/v1/messages`;
+  const apiKey = resolveSecret(config.apiKey, deps.env);
+  const defaultMaxTokens = config.defaultMaxTokens ?? 4096;
+
+  const headers = (): Record<string, string> => {
+    if (apiKey.missing) {
+      throw new UpstreamError(
+        'config',
+        0,
+        `Provider '${name}' has no API key: set the Worker secret ${apiKey.missing}.`,
+      );
+    }
+    return {
+      ...config.headers,
+      'content-type': 'application/json',
+      'anthropic-version': ANTHROPIC_VERSION,
+      ...(apiKey.value ? { 'x-api-key': apiKey.value } : {}),
+    };
+  };
+
+  return {
+    name,
+    type: 'anthropic',
+    models: config.models ?? [],
+
+    async chat({ body, model, signal, requestId }) {
+      const request = toAnthropicRequest(body, model, defaultMaxTokens);
+      const response = await fetchUpstream(deps.fetch, name, url, {
+        method: 'POST',
+        headers: headers(),
+        body: JSON.stringify(request.body),
+        signal,
+      });
+      if (!response.ok) {
+        const parsed = parseErrorBody(await readCapped(response, 16_384));
+        throw anthropicError(
+          name,
+          response.status,
+          parsed.type,
+          parsed.message,
+          retryAfterMs(response.headers),
+        );
+      }
+      const id = `chatcmpl-${requestId}`;
+      if (body.stream) {
+        if (!(response.headers.get('content-type') ?? '').includes('text/event-stream') || !response.body) {
+          await response.body?.cancel();
+          throw new UpstreamError(
+            'server',
+            response.status,
+            `${name} answered a stream request without a stream.`,
+          );
+        }
+        const writer = new OpenAIStreamWriter(id, model);
+        return { kind: 'stream', body: translateStream(name, response.body, writer, request.jsonTool) };
+      }
+      const parsed = messageSchema.safeParse(await response.json().catch(() => undefined));
+      if (!parsed.success)
+        throw new UpstreamError('server', 200, `${name} answered with an unexpected body.`);
+      return { kind: 'json', body: toCompletion(parsed.data, { id, model }, request.jsonTool) };
+    },
+
+    async embeddings() {
+      throw invalidRequest(`Provider '${name}' (Anthropic) does not serve embeddings.`, 'model');
+    },
+  };
+}
