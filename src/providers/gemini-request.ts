@@ -1,0 +1,278 @@
+// OpenAI chat request → Gemini generateContent body. Pure: no I/O; throws invalidRequest (400) for
+// what Gemini cannot honour. The parameter policy is documented in gemini.ts.
+import { invalidRequest } from '../errors';
+import type { ChatMessage, ChatRequest, ContentPart } from '../openai/schemas';
+
+type Part = Record<string, unknown>;
+interface Content {
+  role: 'user' | 'model';
+  parts: Part[];
+}
+
+export interface GeminiRequest {
+  body: Record<string, unknown>;
+  /** parallel_tool_calls:false — only the first function call of a candidate is returned. */
+  singleToolCall: boolean;
+}
+
+/**
+ * Google's documented placeholder for a function call replayed without the signature Gemini 3
+ * issued (OpenAI tool calls have no field to carry it); older models ignore it.
+ */
+export const SKIP_SIGNATURE = 'skip_thought_signature_validator';
+
+const TRANSLATED = new Set(
+  'model messages stream stream_options temperature top_p top_k max_tokens max_completion_tokens stop n seed presence_penalty frequency_penalty tools tool_choice parallel_tool_calls response_format logprobs top_logprobs logit_bias modalities audio functions function_call web_search_options reasoning_effort'.split(
+    ' ',
+  ),
+);
+export const DROPPED = new Set(
+  'user safety_identifier store metadata service_tier prompt_cache_key prompt_cache_retention prediction verbosity'.split(
+    ' ',
+  ),
+);
+
+const EXTENSION_TYPES: Record<string, string> = {
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  webp: 'image/webp',
+  gif: 'image/gif',
+  heic: 'image/heic',
+  heif: 'image/heif',
+  pdf: 'application/pdf',
+};
+
+export function toGeminiRequest(request: ChatRequest, safetySettings?: unknown[]): GeminiRequest {
+  refuseUnsupported(request);
+  const { system, contents } = translateMessages(request.messages);
+  const body: Record<string, unknown> = { contents };
+  if (system.length > 0) body.systemInstruction = { parts: system };
+  if (request.tools?.length) {
+    body.tools = [
+      {
+        functionDeclarations: request.tools.map(({ function: fn }) => ({
+          name: fn.name,
+          ...(fn.description ? { description: fn.description } : {}),
+          ...(fn.parameters ? { parametersJsonSchema: fn.parameters } : {}),
+        })),
+      },
+    ];
+    const config = functionCallingConfig(request.tool_choice);
+    if (config) body.toolConfig = { functionCallingConfig: config };
+  }
+  if (safetySettings) body.safetySettings = safetySettings;
+  const generation = generationConfig(request);
+
+  for (const [key, value] of Object.entries(request)) {
+    if (TRANSLATED.has(key) || DROPPED.has(key) || value == null) continue;
+    if (key === 'generationConfig' && typeof value === 'object' && !Array.isArray(value)) {
+      for (const [field, setting] of Object.entries(value)) {
+        if (field in generation) {
+          throw invalidRequest(`'generationConfig.${field}' conflicts with a translated parameter.`, key);
+        }
+        generation[field] = setting;
+      }
+      continue;
+    }
+    if (key in body && key !== 'safetySettings') {
+      throw invalidRequest(`'${key}' conflicts with a field translated from the request.`, key);
+    }
+    body[key] = value; // provider-native field (safetySettings, cachedContent, …): Gemini validates it
+  }
+  if (Object.keys(generation).length > 0) body.generationConfig = generation;
+  return { body, singleToolCall: request.parallel_tool_calls === false };
+}
+
+function refuseUnsupported(request: ChatRequest): void {
+  const refuse = (param: string, why: string): never => {
+    throw invalidRequest(`Gemini models are not offered ${why} through this gateway.`, param);
+  };
+  const r = request as Record<string, unknown>;
+  if (request.logprobs) refuse('logprobs', 'logprobs');
+  if (request.top_logprobs) refuse('top_logprobs', 'top_logprobs');
+  if (r.logit_bias && Object.keys(r.logit_bias).length > 0) refuse('logit_bias', 'logit_bias');
+  if (Array.isArray(r.modalities) && r.modalities.some((m) => m !== 'text'))
+    refuse('modalities', 'output modalities other than text');
+  if (r.audio != null) refuse('audio', 'audio output');
+  if (r.functions != null) refuse('functions', 'the deprecated functions parameter (use tools)');
+  if (r.function_call != null) refuse('function_call', 'the deprecated function_call parameter');
+  if (r.web_search_options != null) refuse('web_search_options', 'web_search_options');
+  if (r.reasoning_effort != null)
+    refuse('reasoning_effort', 'reasoning_effort (set generationConfig.thinkingConfig instead)');
+}
+
+function generationConfig(request: ChatRequest): Record<string, unknown> {
+  const config: Record<string, unknown> = {};
+  const r = request as Record<string, unknown>;
+  if (request.temperature != null) config.temperature = request.temperature;
+  if (request.top_p != null) config.topP = request.top_p;
+  if (typeof r.top_k === 'number') config.topK = r.top_k;
+  const max = request.max_completion_tokens ?? request.max_tokens;
+  if (max != null) config.maxOutputTokens = max;
+  if (request.stop != null)
+    config.stopSequences = typeof request.stop === 'string' ? [request.stop] : request.stop;
+  if (request.n != null && request.n !== 1) config.candidateCount = request.n;
+  if (request.seed != null) config.seed = request.seed;
+  if (request.presence_penalty) config.presencePenalty = request.presence_penalty;
+  if (request.frequency_penalty) config.frequencyPenalty = request.frequency_penalty;
+  const format = request.response_format;
+  if (format?.type === 'json_object' || format?.type === 'json_schema') {
+    config.responseMimeType = 'application/json';
+    if (format.type === 'json_schema' && format.json_schema.schema) {
+      config.responseJsonSchema = format.json_schema.schema;
+    }
+  }
+  return config;
+}
+
+function functionCallingConfig(choice: ChatRequest['tool_choice']): Record<string, unknown> | undefined {
+  if (choice == null) return undefined;
+  if (choice === 'auto') return { mode: 'AUTO' };
+  if (choice === 'none') return { mode: 'NONE' };
+  if (choice === 'required') return { mode: 'ANY' };
+  return { mode: 'ANY', allowedFunctionNames: [choice.function.name] };
+}
+
+function translateMessages(messages: ChatMessage[]): { system: Part[]; contents: Content[] } {
+  const system: Part[] = [];
+  const contents: Content[] = [];
+  /** tool_call_id → function name, from the assistant turns seen so far. */
+  const callNames = new Map<string, string>();
+  const push = (role: Content['role'], parts: Part[]) => {
+    const last = contents.at(-1);
+    if (last?.role === role) last.parts.push(...parts);
+    else contents.push({ role, parts });
+  };
+  messages.forEach((message, i) => {
+    const path = `messages[${i}]`;
+    switch (message.role) {
+      case 'system':
+      case 'developer':
+        if (typeof message.content === 'string') {
+          if (message.content) system.push({ text: message.content });
+        } else {
+          for (const [j, part] of message.content.entries()) {
+            if (part.type !== 'text')
+              throw invalidRequest('System messages may only contain text.', `${path}.content[${j}]`);
+            system.push({ text: part.text });
+          }
+        }
+        break;
+      case 'user':
+        push('user', userParts(message.content, `${path}.content`));
+        break;
+      case 'assistant': {
+        const parts = userParts(message.content ?? '', `${path}.content`).filter((p) => p.text !== '');
+        if (parts.length === 0 && message.refusal) parts.push({ text: message.refusal });
+        for (const [j, call] of (message.tool_calls ?? []).entries()) {
+          callNames.set(call.id, call.function.name);
+          const args = parseArguments(call.function.arguments, `${path}.tool_calls[${j}].function.arguments`);
+          parts.push({
+            functionCall: { name: call.function.name, args },
+            ...(j === 0 ? { thoughtSignature: SKIP_SIGNATURE } : {}),
+          });
+        }
+        if (parts.length > 0) push('model', parts);
+        break;
+      }
+      case 'tool': {
+        const name = callNames.get(message.tool_call_id);
+        if (!name) {
+          throw invalidRequest(
+            `tool_call_id '${message.tool_call_id}' matches no tool call of an earlier assistant message.`,
+            `${path}.tool_call_id`,
+          );
+        }
+        push('user', [{ functionResponse: { name, response: toolResponse(message.content) } }]);
+        break;
+      }
+      case 'function':
+        throw invalidRequest(
+          'Messages with role "function" are deprecated: use tool messages.',
+          `${path}.role`,
+        );
+    }
+  });
+  return { system, contents };
+}
+
+/** A tool's output as the object Gemini wants: a JSON object as is, anything else under `output`. */
+function toolResponse(content: string | ContentPart[]): Record<string, unknown> {
+  const text =
+    typeof content === 'string'
+      ? content
+      : content.map((part) => (part.type === 'text' ? part.text : '')).join('');
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value === 'object' && value !== null && !Array.isArray(value))
+      return value as Record<string, unknown>;
+  } catch {
+    // plain text output
+  }
+  return { output: text };
+}
+
+function parseArguments(text: string, path: string): Record<string, unknown> {
+  try {
+    const value: unknown = text.trim() ? JSON.parse(text) : {};
+    if (typeof value === 'object' && value !== null && !Array.isArray(value))
+      return value as Record<string, unknown>;
+  } catch {
+    // reported below
+  }
+  throw invalidRequest('Tool call arguments must be a JSON object.', path);
+}
+
+function userParts(content: string | ContentPart[], path: string): Part[] {
+  if (typeof content === 'string') return [{ text: content }];
+  return content.map((part, j) => userPart(part, `${path}[${j}]`));
+}
+
+function userPart(part: ContentPart, at: string): Part {
+  switch (part.type) {
+    case 'text':
+      return { text: part.text };
+    case 'refusal':
+      return { text: part.refusal };
+    case 'image_url':
+      return mediaPart(part.image_url.url, `${at}.image_url.url`);
+    case 'input_audio':
+      return { inlineData: { mimeType: `audio/${part.input_audio.format}`, data: part.input_audio.data } };
+    case 'file': {
+      const data = part.file.file_data;
+      if (typeof data !== 'string' || !data.startsWith('data:')) {
+        throw invalidRequest('Gemini accepts file parts only as data: URLs in file_data.', `${at}.file`);
+      }
+      return mediaPart(data, `${at}.file.file_data`);
+    }
+  }
+}
+
+/**
+ * data: URLs become inlineData. http(s) URLs become fileData, which Gemini fetches itself; the
+ * MIME type comes from the file extension. A Files API URI needs none; any other URL whose type
+ * cannot be told is refused rather than sent with a guessed type.
+ */
+function mediaPart(url: string, path: string): Part {
+  const inline = /^data:([\w.+-]+\/[\w.+-]+)(?:;[^,;]*)*;base64,/i.exec(url);
+  if (inline)
+    return { inlineData: { mimeType: inline[1]!.toLowerCase(), data: url.slice(inline[0].length) } };
+  if (!/^https?:\/\//i.test(url)) {
+    throw invalidRequest('A media URL must be a base64 data: URL or an http(s) URL.', path);
+  }
+  let pathname: string;
+  let hostname: string;
+  try {
+    ({ pathname, hostname } = new URL(url));
+  } catch {
+    throw invalidRequest('The media URL is not a valid URL.', path);
+  }
+  const mimeType = EXTENSION_TYPES[/\.([a-z0-9]+)$/i.exec(pathname)?.[1]?.toLowerCase() ?? ''];
+  if (mimeType) return { fileData: { mimeType, fileUri: url } };
+  if (hostname === 'generativelanguage.googleapis.com') return { fileData: { fileUri: url } };
+  throw invalidRequest(
+    'Gemini needs the media type of a URL image: use a URL ending in .png, .jpg, .jpeg, .webp, .gif, .heic, .heif or .pdf, or send a base64 data: URL.',
+    path,
+  );
+}

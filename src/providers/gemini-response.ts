@@ -1,0 +1,275 @@
+// Gemini generateContent answers → OpenAI: the JSON completion, the SSE stream (incrementally),
+// safety blocks and errors.
+import type { EventSourceMessage } from 'eventsource-parser';
+import { z } from 'zod';
+import { type FinishReason, type OpenAIStreamWriter, translateSSE } from './openai-stream-writer';
+import { type ChatCompletion, UpstreamError, type UpstreamFailure, type Usage } from './types';
+
+const partSchema = z.looseObject({
+  text: z.string().optional(),
+  thought: z.boolean().optional(),
+  functionCall: z
+    .looseObject({ name: z.string(), args: z.record(z.string(), z.unknown()).nullish() })
+    .optional(),
+});
+const candidateSchema = z.looseObject({
+  index: z.number().int().optional(),
+  content: z.looseObject({ parts: z.array(partSchema).optional() }).optional(),
+  finishReason: z.string().optional(),
+});
+const usageSchema = z.looseObject({
+  promptTokenCount: z.number().optional(),
+  candidatesTokenCount: z.number().optional(),
+  thoughtsTokenCount: z.number().optional(),
+  toolUsePromptTokenCount: z.number().optional(),
+  cachedContentTokenCount: z.number().optional(),
+});
+const errorSchema = z.looseObject({
+  code: z.number().optional(),
+  message: z.string().optional(),
+  status: z.string().optional(),
+  details: z.array(z.looseObject({ reason: z.string().optional() })).optional(),
+});
+export const responseSchema = z.looseObject({
+  candidates: z.array(candidateSchema).optional(),
+  promptFeedback: z
+    .looseObject({ blockReason: z.string().optional(), blockReasonMessage: z.string().optional() })
+    .optional(),
+  usageMetadata: usageSchema.optional(),
+  error: errorSchema.optional(),
+});
+type GeminiResponse = z.infer<typeof responseSchema>;
+type GeminiError = z.infer<typeof errorSchema>;
+
+/** Google RPC status → failure class and the HTTP status Google uses for it. */
+const STATUSES: Record<string, [UpstreamFailure, number]> = {
+  INVALID_ARGUMENT: ['caller', 400],
+  OUT_OF_RANGE: ['caller', 400],
+  NOT_FOUND: ['caller', 404],
+  FAILED_PRECONDITION: ['auth', 400], // billing or region not enabled: the gateway's account
+  UNAUTHENTICATED: ['auth', 401],
+  PERMISSION_DENIED: ['auth', 403],
+  RESOURCE_EXHAUSTED: ['rate_limit', 429],
+  CANCELLED: ['network', 499],
+  INTERNAL: ['server', 500],
+  UNKNOWN: ['server', 500],
+  UNAVAILABLE: ['overloaded', 503],
+  DEADLINE_EXCEEDED: ['timeout', 504],
+};
+
+/** Parses a Gemini error body (`{error}` or `[{error}]`). */
+export function parseGeminiError(text: string): GeminiError {
+  try {
+    const json: unknown = JSON.parse(text);
+    const parsed = responseSchema.safeParse(Array.isArray(json) ? json[0] : json);
+    if (parsed.success && parsed.data.error) return parsed.data.error;
+  } catch {
+    // not JSON
+  }
+  return {};
+}
+
+export function geminiError(provider: string, error: GeminiError, status?: number, retryAfterMs?: number) {
+  const known = error.status ? STATUSES[error.status] : undefined;
+  const httpStatus = status ?? error.code ?? known?.[1] ?? 500;
+  let failure: UpstreamFailure = known?.[0] ?? failureOf(httpStatus);
+  // Google answers a bad API key with 400 INVALID_ARGUMENT: it is the gateway's credential.
+  if (
+    error.details?.some((d) => d.reason === 'API_KEY_INVALID') ||
+    /API key not valid/i.test(error.message ?? '')
+  )
+    failure = 'auth';
+  if (failure === 'caller') {
+    const tooLong = /exceeds the maximum number of tokens|input token count/i.test(error.message ?? '');
+    return new UpstreamError(failure, httpStatus, error.message ?? `${provider} rejected the request.`, {
+      code: tooLong ? 'context_length_exceeded' : null,
+      type: 'invalid_request_error',
+    });
+  }
+  return new UpstreamError(
+    failure,
+    httpStatus,
+    `${provider} answered HTTP ${httpStatus}${error.status ? ` (${error.status})` : ''}.`,
+    { code: error.status ?? null, retryAfterMs },
+  );
+}
+
+function failureOf(status: number): UpstreamFailure {
+  if (status === 401 || status === 403) return 'auth';
+  if (status === 429) return 'rate_limit';
+  if (status === 503) return 'overloaded';
+  return status >= 500 ? 'server' : 'caller';
+}
+
+/** A prompt Gemini refused to answer at all: the caller's content, so a 400 with code content_filter. */
+export function blockedPrompt(provider: string, response: GeminiResponse): UpstreamError | undefined {
+  const feedback = response.promptFeedback;
+  if (!feedback?.blockReason || (response.candidates?.length ?? 0) > 0) return undefined;
+  const detail = feedback.blockReasonMessage ? `: ${feedback.blockReasonMessage}` : '';
+  return new UpstreamError(
+    'caller',
+    400,
+    `${provider} blocked the prompt (${feedback.blockReason})${detail}.`,
+    { code: 'content_filter', type: 'invalid_request_error' },
+  );
+}
+
+const FILTERED = new Set([
+  'SAFETY',
+  'RECITATION',
+  'BLOCKLIST',
+  'PROHIBITED_CONTENT',
+  'SPII',
+  'IMAGE_SAFETY',
+  'IMAGE_PROHIBITED_CONTENT',
+  'IMAGE_RECITATION',
+]);
+
+function finishReason(reason: string | undefined, calledTool: boolean): FinishReason {
+  if (reason === 'MAX_TOKENS') return 'length';
+  if (reason && FILTERED.has(reason)) return 'content_filter';
+  return calledTool ? 'tool_calls' : 'stop'; // STOP, OTHER, MALFORMED_FUNCTION_CALL…
+}
+
+export function toUsage(usage: z.infer<typeof usageSchema>): Usage {
+  const prompt = (usage.promptTokenCount ?? 0) + (usage.toolUsePromptTokenCount ?? 0);
+  // Thinking tokens are billed as output, as OpenAI counts reasoning tokens in completion_tokens.
+  const completion = (usage.candidatesTokenCount ?? 0) + (usage.thoughtsTokenCount ?? 0);
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: prompt + completion,
+    prompt_tokens_details: { cached_tokens: usage.cachedContentTokenCount ?? 0 },
+  };
+}
+
+export function toolCallId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  return `call_${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+}
+
+export function toCompletion(
+  provider: string,
+  response: GeminiResponse,
+  ids: { id: string; model: string },
+  singleToolCall: boolean,
+): ChatCompletion {
+  const blocked = blockedPrompt(provider, response);
+  if (blocked) throw blocked;
+  const candidates = response.candidates ?? [];
+  if (candidates.length === 0)
+    throw new UpstreamError('server', 200, `${provider} answered without candidates.`);
+  const choices = candidates.map((candidate, i) => {
+    let text = '';
+    const toolCalls: unknown[] = [];
+    for (const part of candidate.content?.parts ?? []) {
+      if (part.thought) continue;
+      if (part.text) text += part.text;
+      if (part.functionCall && !(singleToolCall && toolCalls.length > 0)) {
+        toolCalls.push({
+          id: toolCallId(),
+          type: 'function',
+          function: { name: part.functionCall.name, arguments: JSON.stringify(part.functionCall.args ?? {}) },
+        });
+      }
+    }
+    return {
+      index: candidate.index ?? i,
+      message: {
+        role: 'assistant',
+        content: text || null,
+        refusal: null,
+        ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
+      },
+      logprobs: null,
+      finish_reason: finishReason(candidate.finishReason, toolCalls.length > 0),
+    };
+  });
+  return {
+    id: ids.id,
+    object: 'chat.completion',
+    created: Math.floor(Date.now() / 1000),
+    model: ids.model,
+    system_fingerprint: null,
+    choices,
+    ...(response.usageMetadata ? { usage: toUsage(response.usageMetadata) } : {}),
+  };
+}
+
+interface ChoiceState {
+  tools: number;
+  finished: boolean;
+}
+
+/** Gemini SSE (one GenerateContentResponse per event, no terminator) → OpenAI chunks. */
+export function translateStream(
+  provider: string,
+  upstream: ReadableStream<Uint8Array>,
+  writer: OpenAIStreamWriter,
+  singleToolCall: boolean,
+): ReadableStream<Uint8Array> {
+  const choices = new Map<number, ChoiceState>();
+  let usage: z.infer<typeof usageSchema> | undefined;
+  let failed = false;
+
+  const fail = (error: UpstreamError) => {
+    // Nothing sent yet: fail the attempt, so the router can still fail over (or answer 400).
+    if (choices.size === 0) throw error;
+    writer.error(error.message, error.options.code ?? 'upstream_error');
+    failed = true;
+  };
+
+  const onEvent = ({ data }: EventSourceMessage) => {
+    if (failed) return;
+    let json: unknown;
+    try {
+      json = JSON.parse(data);
+    } catch {
+      return; // not a Gemini chunk: ignored
+    }
+    const parsed = responseSchema.safeParse(json);
+    if (!parsed.success) return;
+    const chunk = parsed.data;
+    if (chunk.error) return fail(geminiError(provider, chunk.error));
+    const blocked = blockedPrompt(provider, chunk);
+    if (blocked) return fail(blocked);
+    if (chunk.usageMetadata) usage = chunk.usageMetadata;
+    for (const [i, candidate] of (chunk.candidates ?? []).entries()) {
+      const index = candidate.index ?? i;
+      let state = choices.get(index);
+      if (!state) {
+        state = { tools: 0, finished: false };
+        choices.set(index, state);
+        writer.role(index);
+      }
+      for (const part of candidate.content?.parts ?? []) {
+        if (part.thought) continue;
+        if (part.text) writer.text(part.text, index);
+        if (part.functionCall && !(singleToolCall && state.tools > 0)) {
+          const call = state.tools++;
+          const { name, args } = part.functionCall;
+          writer.toolCall(
+            { index: call, id: toolCallId(), type: 'function', function: { name, arguments: '' } },
+            index,
+          );
+          writer.toolCall({ index: call, function: { arguments: JSON.stringify(args ?? {}) } }, index);
+        }
+      }
+      if (candidate.finishReason && !state.finished) {
+        state.finished = true;
+        writer.finish(finishReason(candidate.finishReason, state.tools > 0), index);
+      }
+    }
+  };
+
+  return translateSSE(upstream, writer, onEvent, () => {
+    if (choices.size === 0) return; // nothing arrived: an empty stream, which the router reports
+    if (!failed) {
+      for (const [index, state] of choices) {
+        if (!state.finished) writer.finish(state.tools > 0 ? 'tool_calls' : 'stop', index);
+      }
+    }
+    if (usage) writer.usage(toUsage(usage));
+    writer.done();
+  });
+}

@@ -1,0 +1,202 @@
+// `type: "gemini"` — Google AI Studio's Gemini API ({baseUrl}/models/{model}:generateContent,
+// :streamGenerateContent?alt=sse and :batchEmbedContents), translated to and from OpenAI.
+//
+// Request mapping (gemini-request.ts):
+// - system and developer messages, wherever they appear, become systemInstruction parts in order.
+// - user → role "user", assistant → role "model"; consecutive turns of one role merge (so the
+//   functionResponse parts answering parallel calls share one turn). Assistant tool_calls become
+//   functionCall parts (the first of a turn carries Google's documented skip_thought_signature_validator
+//   placeholder, since an OpenAI tool call cannot carry Gemini 3's thought signature); a tool
+//   message becomes a functionResponse part named after the earlier tool call with its
+//   tool_call_id (an unknown id is a 400). Tool output that is a JSON object is sent as the
+//   response object; anything else as {"output": text}.
+// - Images and files: data: URLs → inlineData; http(s) URLs → fileData with the MIME type taken
+//   from the extension (png, jpg, jpeg, webp, gif, heic, heif, pdf; Files API URIs need none);
+//   other URLs are refused with a 400 asking for a data: URL. input_audio → inlineData audio/{format}.
+// - generationConfig: temperature, top_p → topP, top_k → topK, max_completion_tokens ?? max_tokens
+//   → maxOutputTokens, stop → stopSequences, n → candidateCount, seed, presence/frequency_penalty
+//   (when non-zero), response_format json_object → responseMimeType application/json, json_schema
+//   → also responseJsonSchema (Gemini's JSON Schema field; responseSchema would need the
+//   OpenAPI-subset dialect). tools → functionDeclarations with parametersJsonSchema; tool_choice
+//   auto/none/required/{function} → functionCallingConfig AUTO/NONE/ANY/ANY+allowedFunctionNames.
+//   parallel_tool_calls:false has no Gemini switch: only the first function call is returned.
+// Refused with a 400: logprobs, top_logprobs, logit_bias, audio output, non-text modalities,
+// functions / function_call / role "function", web_search_options, reasoning_effort (set
+// generationConfig.thinkingConfig natively), file parts without file_data.
+// Dropped because they do not change the answer's meaning: user, safety_identifier, store,
+// metadata, service_tier, prompt_cache_key, prompt_cache_retention, prediction, verbosity,
+// message `name`, image `detail`, tool `strict`.
+// Unknown parameters are forwarded verbatim into the Gemini body (safetySettings, cachedContent…;
+// a `generationConfig` object is merged into the translated one), and Gemini rejects unknown
+// fields with a 400 that passes through. A collision with a translated field is refused.
+//
+// Response mapping (gemini-response.ts): text parts → content (thought parts skipped),
+// functionCall → tool_calls with generated ids, finishReason MAX_TOKENS → length,
+// SAFETY/RECITATION/BLOCKLIST/PROHIBITED_CONTENT/SPII → content_filter, else stop (tool_calls
+// when the candidate called a function). promptFeedback.blockReason without candidates → 400 with
+// code content_filter. usageMetadata → usage (thoughts count as completion tokens,
+// cachedContentTokenCount → cached_tokens).
+//
+// Embeddings: :batchEmbedContents; dimensions → outputDimensionality (the vectors are then
+// L2-normalised, as Google advises for truncated outputs and as OpenAI's are); encoding_format
+// base64 → little-endian float32 base64. Gemini reports no token counts for embeddings, so usage
+// is estimated. Token-array inputs are refused.
+import { z } from 'zod';
+import { invalidRequest } from '../errors';
+import { estimateTextTokens } from '../limits/estimate';
+import { toGeminiRequest } from './gemini-request';
+import {
+  geminiError,
+  parseGeminiError,
+  responseSchema,
+  toCompletion,
+  translateStream,
+} from './gemini-response';
+import { OpenAIStreamWriter } from './openai-stream-writer';
+import { resolveSecret, secretRef } from './secret';
+import { type EmbeddingsResult, type ProviderAdapter, type ProviderDeps, UpstreamError } from './types';
+import { fetchUpstream, readCapped, retryAfterMs } from './upstream-error';
+
+export const geminiProviderSchema = z.strictObject({
+  type: z.literal('gemini'),
+  baseUrl: z.url({ protocol: /^https?$/ }).optional(),
+  apiKey: secretRef.optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+  models: z.array(z.string().min(1)).optional(),
+  /** Sent with every chat request unless the client sends its own `safetySettings`. */
+  safetySettings: z.array(z.looseObject({ category: z.string(), threshold: z.string() })).optional(),
+});
+export type GeminiProviderConfig = z.infer<typeof geminiProviderSchema>;
+
+const embedSchema = z.looseObject({
+  embeddings: z.array(z.looseObject({ values: z.array(z.number()) })),
+});
+
+export function createGemini(
+  name: string,
+  config: GeminiProviderConfig,
+  deps: ProviderDeps,
+): ProviderAdapter {
+  const baseUrl = (config.baseUrl ?? 'https://generativelanguage.googleapis.com/v1beta').replace(/\/+$/, '');
+  const apiKey = resolveSecret(config.apiKey, deps.env);
+  // One path segment whatever the client put in `<provider>/<model>`.
+  const modelPath = (model: string) => `models/${encodeURIComponent(model.replace(/^models\//, ''))}`;
+
+  const post = async (url: string, body: unknown, signal: AbortSignal) => {
+    if (apiKey.missing) {
+      throw new UpstreamError(
+        'config',
+        0,
+        `Provider '${name}' has no API key: set the Worker secret ${apiKey.missing}.`,
+      );
+    }
+    const response = await fetchUpstream(deps.fetch, name, url, {
+      method: 'POST',
+      headers: {
+        ...config.headers,
+        'content-type': 'application/json',
+        ...(apiKey.value ? { 'x-goog-api-key': apiKey.value } : {}),
+      },
+      body: JSON.stringify(body),
+      signal,
+    });
+    if (!response.ok) {
+      const error = parseGeminiError(await readCapped(response, 16_384));
+      throw geminiError(name, error, response.status, retryAfterMs(response.headers));
+    }
+    return response;
+  };
+
+  return {
+    name,
+    type: 'gemini',
+    models: config.models ?? [],
+
+    async chat({ body, model, signal, requestId }) {
+      const request = toGeminiRequest(body, config.safetySettings);
+      const ids = { id: `chatcmpl-${requestId}`, model };
+      if (body.stream) {
+        const response = await post(
+          `${baseUrl}/${modelPath(model)}:streamGenerateContent?alt=sse`,
+          request.body,
+          signal,
+        );
+        if (!(response.headers.get('content-type') ?? '').includes('text/event-stream') || !response.body) {
+          await response.body?.cancel();
+          throw new UpstreamError(
+            'server',
+            response.status,
+            `${name} answered a stream request without a stream.`,
+          );
+        }
+        const writer = new OpenAIStreamWriter(ids.id, model);
+        return { kind: 'stream', body: translateStream(name, response.body, writer, request.singleToolCall) };
+      }
+      const response = await post(`${baseUrl}/${modelPath(model)}:generateContent`, request.body, signal);
+      const parsed = responseSchema.safeParse(await response.json().catch(() => undefined));
+      if (!parsed.success)
+        throw new UpstreamError('server', 200, `${name} answered with an unexpected body.`);
+      return { kind: 'json', body: toCompletion(name, parsed.data, ids, request.singleToolCall) };
+    },
+
+    async embeddings({ body, model, signal }) {
+      const inputs = typeof body.input === 'string' ? [body.input] : body.input;
+      const texts = inputs.map((input) => {
+        if (typeof input !== 'string') throw invalidRequest('Gemini embeds text, not token arrays.', 'input');
+        return input;
+      });
+      const extras: Record<string, unknown> = {};
+      for (const [key, value] of Object.entries(body)) {
+        if (['model', 'input', 'encoding_format', 'dimensions', 'user'].includes(key) || value == null)
+          continue;
+        if (key === 'content' || key === 'outputDimensionality') {
+          throw invalidRequest(`'${key}' conflicts with a field translated from the request.`, key);
+        }
+        extras[key] = value; // native per-request fields such as taskType or title
+      }
+      const path = modelPath(model);
+      const requests = texts.map((text) => ({
+        model: path,
+        content: { parts: [{ text }] },
+        ...(body.dimensions ? { outputDimensionality: body.dimensions } : {}),
+        ...extras,
+      }));
+      const response = await post(`${baseUrl}/${path}:batchEmbedContents`, { requests }, signal);
+      const parsed = embedSchema.safeParse(await response.json().catch(() => undefined));
+      if (!parsed.success || parsed.data.embeddings.length !== texts.length) {
+        throw new UpstreamError('server', 200, `${name} answered with an unexpected body.`);
+      }
+      const tokens = texts.reduce((sum, text) => sum + estimateTextTokens(text), 0);
+      const result: EmbeddingsResult = {
+        object: 'list',
+        data: parsed.data.embeddings.map(({ values }, index) => {
+          const vector = body.dimensions ? normalise(values) : values;
+          return {
+            object: 'embedding',
+            index,
+            embedding: body.encoding_format === 'base64' ? toBase64(vector) : vector,
+          };
+        }),
+        model,
+        usage: { prompt_tokens: tokens, total_tokens: tokens },
+      };
+      return result;
+    },
+  };
+}
+
+function normalise(values: number[]): number[] {
+  const norm = Math.sqrt(values.reduce((sum, v) => sum + v * v, 0));
+  return norm > 0 ? values.map((v) => v / norm) : values;
+}
+
+/** OpenAI's base64 encoding: the float32 little-endian bytes of the vector. */
+function toBase64(values: number[]): string {
+  const bytes = new Uint8Array(values.length * 4);
+  const view = new DataView(bytes.buffer);
+  for (const [i, v] of values.entries()) view.setFloat32(i * 4, v, true);
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000)
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
