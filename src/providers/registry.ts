@@ -1,10 +1,12 @@
 // Every provider type the config accepts: its schema and its adapter factory, in one map.
 import { z } from 'zod';
+import { anthropicProviderSchema, createAnthropic } from './anthropic';
+import { createGemini, geminiProviderSchema } from './gemini';
 import { createMock, mockProviderSchema } from './mock';
 import { createOpenAICompatible, openaiProviderSchema } from './openai-compatible';
 import type { ProviderAdapter, ProviderDeps } from './types';
 
-export const providerConfigSchema = z.discriminatedUnion('type', [openaiProviderSchema, mockProviderSchema]);
+export const providerConfigSchema = z.discriminatedUnion('type', [openaiProviderSchema, mockProviderSchema, anthropicProviderSchema, geminiProviderSchema]);
 export type ProviderConfig = z.infer<typeof providerConfigSchema>;
 
 export function createProvider(name: string, config: ProviderConfig, deps: ProviderDeps): ProviderAdapter {
@@ -13,5 +15,9 @@ export function createProvider(name: string, config: ProviderConfig, deps: Provi
       return createOpenAICompatible(name, config, deps);
     case 'mock':
       return createMock(name, config);
+    case 'anthropic':
+      return createAnthropic(name, config, deps);
+    case 'gemini':
+      return createGemini(name, config, deps);
   }
 }
