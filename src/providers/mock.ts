@@ -123,7 +123,6 @@ function buildAnswer(body: ChatRequest, model: string, requestId: string): Answe
     model,
     choices,
     usage,
-    system_fingerprint: null,
   };
 
   const chunk = (choice: Record<string, unknown>) => ({
@@ -131,7 +130,6 @@ function buildAnswer(body: ChatRequest, model: string, requestId: string): Answe
     object: 'chat.completion.chunk',
     created,
     model,
-    system_fingerprint: null,
     choices: [{ logprobs: null, finish_reason: null, ...choice }],
   });
   const frames: string[] = [];
@@ -154,7 +152,6 @@ function buildAnswer(body: ChatRequest, model: string, requestId: string): Answe
       object: 'chat.completion.chunk',
       created,
       model,
-      system_fingerprint: null,
       choices: [],
       usage,
     }),

@@ -28,7 +28,6 @@ export class OpenAIStreamWriter {
       object: 'chat.completion.chunk',
       created: this.created,
       model: this.model,
-      system_fingerprint: null,
       choices: [{ index, delta, logprobs: null, finish_reason: finish }],
     });
   }
@@ -54,7 +53,6 @@ export class OpenAIStreamWriter {
       object: 'chat.completion.chunk',
       created: this.created,
       model: this.model,
-      system_fingerprint: null,
       choices: [],
       usage,
     });
