@@ -68,10 +68,10 @@ describe('decodeMessage', () => {
 
   it('rejects a corrupted prelude and a corrupted message', () => {
     const badPrelude = WITH_HEADER.slice();
-    badPrelude[9] ^= 1;
+    badPrelude[9] = badPrelude[9]! ^ 1;
     expect(() => decodeMessage(badPrelude)).toThrow(/prelude checksum/);
     const badPayload = WITH_HEADER.slice();
-    badPayload[50] ^= 1;
+    badPayload[50] = badPayload[50]! ^ 1;
     expect(() => decodeMessage(badPayload)).toThrow(/message checksum/);
   });
 });
@@ -117,7 +117,7 @@ describe('EventStreamDecoder', () => {
 
   it('fails on a corrupted payload', () => {
     const bad = frames[1]!.slice();
-    bad[bad.length - 10] ^= 0x20;
+    bad[bad.length - 10] = bad.at(-10)! ^ 0x20;
     expect(() => new EventStreamDecoder().push(bad)).toThrow(/message checksum/);
   });
 });

@@ -1,0 +1,281 @@
+// Bedrock Converse answers → OpenAI: the JSON response, and the binary ConverseStream translated
+// event by event (role, text and tool-call deltas, finish, usage, [DONE]) as it arrives.
+import { z } from 'zod';
+import { EventStreamDecoder, type EventStreamMessage } from './aws-event-stream';
+import { bedrockError, errorTypeName } from './bedrock-errors';
+import { type FinishReason, OpenAIStreamWriter } from './openai-stream-writer';
+import { type ChatCompletion, UpstreamError, type Usage } from './types';
+
+const usageSchema = z.looseObject({
+  inputTokens: z.number().default(0),
+  outputTokens: z.number().default(0),
+  cacheReadInputTokens: z.number().nullish(),
+  cacheWriteInputTokens: z.number().nullish(),
+});
+
+const blockSchema = z.looseObject({
+  text: z.string().optional(),
+  toolUse: z.looseObject({ toolUseId: z.string(), name: z.string(), input: z.unknown() }).optional(),
+});
+
+const converseResponse = z.looseObject({
+  output: z.looseObject({
+    message: z.looseObject({ content: z.array(blockSchema).default([]) }),
+  }),
+  stopReason: z.string(),
+  usage: usageSchema.optional(),
+});
+
+const STOP_REASONS: Record<string, FinishReason> = {
+  end_turn: 'stop',
+  stop_sequence: 'stop',
+  max_tokens: 'length',
+  model_context_window_exceeded: 'length',
+  tool_use: 'tool_calls',
+  guardrail_intervened: 'content_filter',
+  content_filtered: 'content_filter',
+};
+
+export function finishReason(stopReason: string | undefined): FinishReason {
+  return STOP_REASONS[stopReason ?? ''] ?? 'stop';
+}
+
+/** Converse counts cached input apart from `inputTokens`; OpenAI's prompt_tokens includes it. */
+export function toUsage(usage: z.infer<typeof usageSchema>): Usage {
+  const cacheRead = usage.cacheReadInputTokens ?? 0;
+  const cacheWrite = usage.cacheWriteInputTokens ?? 0;
+  const prompt = usage.inputTokens + cacheRead + cacheWrite;
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: usage.outputTokens,
+    total_tokens: prompt + usage.outputTokens,
+    ...(cacheRead || cacheWrite
+      ? { prompt_tokens_details: { cached_tokens: cacheRead, cache_creation_tokens: cacheWrite } }
+      : {}),
+  };
+}
+
+export function toCompletion(provider: string, raw: string, id: string, model: string): ChatCompletion {
+  let parsed: z.infer<typeof converseResponse>;
+  try {
+    parsed = converseResponse.parse(JSON.parse(raw));
+  } catch {
+    throw new UpstreamError('server', 200, `${provider} answered with an unexpected body.`);
+  }
+  const blocks = parsed.output.message.content;
+  const text = blocks.map((b) => b.text ?? '').join('');
+  const toolCalls = blocks.flatMap((b) =>
+    b.toolUse
+      ? [
+          {
+            id: b.toolUse.toolUseId,
+            type: 'function' as const,
+            function: { name: b.toolUse.name, arguments: JSON.stringify(b.toolUse.input ?? {}) },
+          },
+        ]
+      : [],
+  );
+  return {
+    id,
+    object: 'chat.completion',
+    created: Math.floor(Date.now() / 1000),
+    model,
+    choices: [
+      {
+        index: 0,
+        message: {
+          role: 'assistant',
+          content: text || (toolCalls.length ? null : ''),
+          refusal: null,
+          ...(toolCalls.length ? { tool_calls: toolCalls } : {}),
+        },
+        logprobs: null,
+        finish_reason: finishReason(parsed.stopReason),
+      },
+    ],
+    ...(parsed.usage ? { usage: toUsage(parsed.usage) } : {}),
+  };
+}
+
+const streamEvents = {
+  contentBlockStart: z.looseObject({
+    contentBlockIndex: z.number(),
+    start: z.looseObject({ toolUse: z.looseObject({ toolUseId: z.string(), name: z.string() }).optional() }),
+  }),
+  contentBlockDelta: z.looseObject({
+    contentBlockIndex: z.number(),
+    delta: z.looseObject({
+      text: z.string().optional(),
+      toolUse: z.looseObject({ input: z.string() }).optional(),
+    }),
+  }),
+  messageStop: z.looseObject({ stopReason: z.string().optional() }),
+  metadata: z.looseObject({ usage: usageSchema.optional() }),
+};
+
+/** Per-stream state: which Converse content block became which OpenAI tool call index. */
+class ConverseStreamState {
+  private toolIndex = new Map<number, number>();
+  finished = false;
+  constructor(readonly provider: string) {}
+
+  /** Writes what one event means; returns an error to end the stream with, if it was one. */
+  handle(message: EventStreamMessage, writer: OpenAIStreamWriter): UpstreamError | undefined {
+    const kind = message.headers[':message-type'];
+    if (kind === 'exception' || kind === 'error') return this.failure(message);
+    if (kind !== 'event') return undefined;
+    const type = String(message.headers[':event-type']);
+    let payload: unknown;
+    try {
+      payload = JSON.parse(new TextDecoder().decode(message.payload));
+    } catch {
+      return new UpstreamError('server', 200, `${this.provider} sent an unreadable stream event.`);
+    }
+    switch (type) {
+      case 'messageStart':
+        writer.role();
+        return undefined;
+      case 'contentBlockStart': {
+        const event = streamEvents.contentBlockStart.safeParse(payload);
+        const toolUse = event.success ? event.data.start.toolUse : undefined;
+        if (!event.success || !toolUse) return undefined;
+        const index = this.toolIndex.size;
+        this.toolIndex.set(event.data.contentBlockIndex, index);
+        writer.toolCall({
+          index,
+          id: toolUse.toolUseId,
+          type: 'function',
+          function: { name: toolUse.name, arguments: '' },
+        });
+        return undefined;
+      }
+      case 'contentBlockDelta': {
+        const event = streamEvents.contentBlockDelta.safeParse(payload);
+        if (!event.success) return undefined;
+        const { delta, contentBlockIndex } = event.data;
+        if (delta.text) writer.text(delta.text);
+        const index = this.toolIndex.get(contentBlockIndex);
+        if (delta.toolUse?.input && index !== undefined) {
+          writer.toolCall({ index, function: { arguments: delta.toolUse.input } });
+        }
+        return undefined;
+      }
+      case 'messageStop': {
+        const event = streamEvents.messageStop.safeParse(payload);
+        writer.finish(finishReason(event.success ? event.data.stopReason : undefined));
+        this.finished = true;
+        return undefined;
+      }
+      case 'metadata': {
+        const event = streamEvents.metadata.safeParse(payload);
+        if (event.success && event.data.usage) writer.usage(toUsage(event.data.usage));
+        return undefined;
+      }
+      default:
+        return undefined; // contentBlockStop, and events this gateway does not know yet
+    }
+  }
+
+  private failure(message: EventStreamMessage): UpstreamError {
+    const headers = message.headers;
+    const type = errorTypeName(String(headers[':exception-type'] ?? headers[':error-code'] ?? ''));
+    let detail = typeof headers[':error-message'] === 'string' ? headers[':error-message'] : undefined;
+    try {
+      const body = JSON.parse(new TextDecoder().decode(message.payload)) as { message?: unknown };
+      if (typeof body.message === 'string') detail = body.message;
+    } catch {
+      // an exception without a JSON payload still has its type
+    }
+    return bedrockError(this.provider, 0, type, detail);
+  }
+}
+
+/**
+ * Translates a ConverseStream body. A failure before anything was sent is thrown as an
+ * UpstreamError (so the router can still fail over); after that it becomes an OpenAI error event.
+ */
+export function translateConverseStream(
+  upstream: ReadableStream<Uint8Array>,
+  provider: string,
+  id: string,
+  model: string,
+): ReadableStream<Uint8Array> {
+  const reader = upstream.getReader();
+  const decoder = new EventStreamDecoder();
+  const writer = new OpenAIStreamWriter(id, model);
+  const state = new ConverseStreamState(provider);
+  const encoder = new TextEncoder();
+  let started = false;
+  // The role chunk alone is held back, so an exception right after messageStart can still fail over.
+  let onlyRole = true;
+
+  const fail = (controller: ReadableStreamDefaultController<Uint8Array>, error: UpstreamError) => {
+    reader.cancel().catch(() => {});
+    if (!started) {
+      controller.error(error);
+      return;
+    }
+    writer.error(error.message, error.options.code ?? 'upstream_error');
+    controller.enqueue(encoder.encode(writer.take()));
+    controller.close();
+  };
+
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) {
+            if (!state.finished || decoder.pendingBytes > 0) {
+              fail(
+                controller,
+                new UpstreamError(
+                  'network',
+                  0,
+                  `${provider} ended the stream before the message was complete.`,
+                ),
+              );
+              return;
+            }
+            writer.done();
+            controller.enqueue(encoder.encode(writer.take()));
+            controller.close();
+            return;
+          }
+          let messages: EventStreamMessage[];
+          try {
+            messages = decoder.push(value);
+          } catch (error) {
+            fail(
+              controller,
+              new UpstreamError(
+                'server',
+                200,
+                `${provider} sent a malformed stream (${(error as Error).message}).`,
+              ),
+            );
+            return;
+          }
+          for (const message of messages) {
+            const error = state.handle(message, writer);
+            if (error) {
+              fail(controller, error);
+              return;
+            }
+            if (message.headers[':event-type'] !== 'messageStart') onlyRole = false;
+          }
+          if (!onlyRole) {
+            const frames = writer.take();
+            if (frames) {
+              started = true;
+              controller.enqueue(encoder.encode(frames));
+              return;
+            }
+          }
+        }
+      },
+      cancel: (reason) => reader.cancel(reason),
+    },
+    { highWaterMark: 0 },
+  );
+}

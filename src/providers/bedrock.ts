@@ -1,0 +1,123 @@
+// `type: "bedrock"` — AWS Bedrock through the Converse API (POST /model/{id}/converse and
+// /converse-stream), signed with SigV4 (aws4fetch). Translation lives in bedrock-request.ts and
+// bedrock-response.ts; the binary stream framing in aws-event-stream.ts.
+//
+// Maps: system/developer → system blocks; user text, images and files (base64 data URLs only:
+// Converse needs bytes) → content blocks; assistant tool_calls → toolUse; tool messages →
+// toolResult blocks in a user turn; tools/tool_choice → toolConfig; max_(completion_)tokens,
+// temperature, top_p, stop → inferenceConfig; response_format json_schema → outputConfig.
+// Rejected (400): n > 1, logprobs/top_logprobs, presence/frequency_penalty, parallel_tool_calls
+// false, response_format json_object, image links, audio, tool_choice none when the history uses
+// tools, and any parameter not listed here.
+// Dropped, harmless: user, seed (best effort in OpenAI too), metadata, store, service_tier,
+// prediction, prompt_cache_key, safety_identifier, message `name`, tool `strict`; reasoning
+// content blocks in the answer are not relayed. Embeddings are not offered (Converse is chat only).
+import { AwsV4Signer } from 'aws4fetch';
+import { z } from 'zod';
+import { bedrockErrorFrom } from './bedrock-errors';
+import { toConverseRequest } from './bedrock-request';
+import { toCompletion, translateConverseStream } from './bedrock-response';
+import { resolveSecret, secretRef } from './secret';
+import type { ProviderAdapter, ProviderDeps } from './types';
+import { UpstreamError } from './types';
+import { fetchUpstream } from './upstream-error';
+
+export const bedrockProviderSchema = z.strictObject({
+  type: z.literal('bedrock'),
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'an AWS region such as us-east-1'),
+  accessKeyId: secretRef,
+  secretAccessKey: secretRef,
+  sessionToken: secretRef.optional(),
+  /** Replaces https://bedrock-runtime.{region}.amazonaws.com (VPC endpoints, tests). */
+  baseUrl: z.url({ protocol: /^https?$/ }).optional(),
+  models: z.array(z.string().min(1)).optional(),
+});
+export type BedrockProviderConfig = z.infer<typeof bedrockProviderSchema>;
+
+export function createBedrock(
+  name: string,
+  config: BedrockProviderConfig,
+  deps: ProviderDeps,
+): ProviderAdapter {
+  const baseUrl = (config.baseUrl ?? `https://bedrock-runtime.${config.region}.amazonaws.com`).replace(
+    /\/+$/,
+    '',
+  );
+  const secrets = {
+    accessKeyId: resolveSecret(config.accessKeyId, deps.env),
+    secretAccessKey: resolveSecret(config.secretAccessKey, deps.env),
+    sessionToken: resolveSecret(config.sessionToken, deps.env),
+  };
+
+  const credentials = () => {
+    const missing = Object.values(secrets).find((s) => s.missing)?.missing;
+    if (missing) {
+      throw new UpstreamError(
+        'config',
+        0,
+        `Provider '${name}' is missing AWS credentials: set the Worker secret ${missing}.`,
+      );
+    }
+    return {
+      accessKeyId: secrets.accessKeyId.value ?? '',
+      secretAccessKey: secrets.secretAccessKey.value ?? '',
+      ...(secrets.sessionToken.value ? { sessionToken: secrets.sessionToken.value } : {}),
+    };
+  };
+
+  return {
+    name,
+    type: 'bedrock',
+    models: config.models ?? [],
+
+    async chat({ body, model, signal, requestId }) {
+      const payload = JSON.stringify(toConverseRequest(body));
+      const stream = body.stream === true;
+      // Model ids contain ':' and ARNs contain '/': one encoded path segment either way.
+      const url = `${baseUrl}/model/${encodeURIComponent(model)}/${stream ? 'converse-stream' : 'converse'}`;
+      const signed = await new AwsV4Signer({
+        method: 'POST',
+        url,
+        headers: {
+          'content-type': 'application/json',
+          accept: stream ? 'application/vnd.amazon.eventstream' : 'application/json',
+        },
+        body: payload,
+        service: 'bedrock',
+        region: config.region,
+        ...credentials(),
+      }).sign();
+      const response = await fetchUpstream(deps.fetch, name, signed.url.toString(), {
+        method: 'POST',
+        headers: signed.headers,
+        body: payload,
+        signal,
+      });
+      if (!response.ok) throw await bedrockErrorFrom(name, response);
+
+      const id = `chatcmpl-${requestId}`;
+      if (stream) {
+        const type = response.headers.get('content-type') ?? '';
+        if (!type.includes('application/vnd.amazon.eventstream') || !response.body) {
+          await response.body?.cancel();
+          throw new UpstreamError(
+            'server',
+            response.status,
+            `${name} answered a stream request without an event stream.`,
+          );
+        }
+        return { kind: 'stream', body: translateConverseStream(response.body, name, id, model) };
+      }
+      return { kind: 'json', body: toCompletion(name, await response.text(), id, model) };
+    },
+
+    async embeddings() {
+      throw new UpstreamError(
+        'caller',
+        400,
+        `Provider '${name}' (bedrock) serves chat only: route embeddings to another provider.`,
+        { param: 'model', code: 'model_not_supported' },
+      );
+    },
+  };
+}

@@ -1,0 +1,713 @@
+import { env, exports } from 'cloudflare:workers';
+import OpenAI from 'openai';
+import { describe, expect, it } from 'vitest';
+import { GatewayError } from '../../src/errors';
+import type { ChatRequest } from '../../src/openai/schemas';
+import { type BedrockProviderConfig, createBedrock } from '../../src/providers/bedrock';
+import { type ChatCompletion, UpstreamError } from '../../src/providers/types';
+import converseText from '../fixtures/bedrock/converse-text.json';
+import converseTools from '../fixtures/bedrock/converse-tools.json';
+import {
+  chunkedBody,
+  concat,
+  encodeEvent,
+  encodeEvents,
+  eventStreamResponse,
+  type FixtureEvent,
+} from '../fixtures/bedrock/event-stream-encoder';
+import streamText from '../fixtures/bedrock/stream-text.json';
+import streamTools from '../fixtures/bedrock/stream-tools.json';
+import { admin, chat, createKey, putConfig } from '../helpers/gateway';
+import { expectOpenAIShape as expectShape, sseEvents } from '../helpers/openapi';
+import { onUpstream, recorded } from '../helpers/upstream';
+
+const CONFIG: BedrockProviderConfig = {
+  type: 'bedrock',
+  region: 'eu-west-3',
+  accessKeyId: 'AKIDEXAMPLE',
+  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+};
+const MODEL = 'anthropic.claude-3-5-sonnet-20240620-v1:0';
+
+interface Captured {
+  request?: Request;
+  body?: Record<string, unknown>;
+}
+
+function adapter(respond: () => Response | Promise<Response>, config: Partial<BedrockProviderConfig> = {}) {
+  const captured: Captured = {};
+  const fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
+    captured.request = new Request(input, init);
+    captured.body = (await captured.request.clone().json()) as Record<string, unknown>;
+    return respond();
+  };
+  const bedrock = createBedrock(
+    'bedrock',
+    { ...CONFIG, ...config },
+    { env, fetch: fetch as typeof globalThis.fetch },
+  );
+  const run = (body: Partial<ChatRequest>) =>
+    bedrock.chat({
+      body: { model: 'x', messages: [{ role: 'user', content: 'hi' }], ...body } as ChatRequest,
+      model: MODEL,
+      signal: new AbortController().signal,
+      requestId: 'req1',
+    });
+  return { bedrock, captured, run };
+}
+
+/** The shared stream writer still sends `system_fingerprint: null`, which OpenAI's schema types as a string. */
+function expectOpenAIShape(name: Parameters<typeof expectShape>[0], value: unknown) {
+  const copy = { ...(value as Record<string, unknown>) };
+  if (copy.system_fingerprint === null) delete copy.system_fingerprint;
+  expectShape(name, copy);
+}
+
+const ok = (body: unknown) => () => Response.json(body);
+
+async function completion(promise: ReturnType<ReturnType<typeof adapter>['run']>): Promise<ChatCompletion> {
+  const result = await promise;
+  if (result.kind !== 'json') throw new Error('expected JSON');
+  expectOpenAIShape('CreateChatCompletionResponse', result.body);
+  return result.body;
+}
+
+async function streamText_(promise: ReturnType<ReturnType<typeof adapter>['run']>): Promise<string> {
+  const result = await promise;
+  if (result.kind !== 'stream') throw new Error('expected a stream');
+  return new Response(result.body).text();
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (error: unknown) => error,
+  );
+}
+
+describe('bedrock request', () => {
+  it('signs a Converse call with SigV4 and translates a plain answer with usage', async () => {
+    const { captured, run } = adapter(ok(converseText));
+    const body = await completion(run({ messages: [{ role: 'user', content: 'Salut' }] }));
+
+    const request = captured.request!;
+    expect(request.url).toBe(
+      'https://bedrock-runtime.eu-west-3.amazonaws.com/model/anthropic.claude-3-5-sonnet-20240620-v1%3A0/converse',
+    );
+    expect(request.method).toBe('POST');
+    const date = request.headers.get('x-amz-date')!;
+    expect(date).toMatch(/^\d{8}T\d{6}Z$/);
+    expect(request.headers.get('authorization')).toMatch(
+      new RegExp(
+        `^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/${date.slice(0, 8)}/eu-west-3/bedrock/aws4_request, SignedHeaders=accept;host;x-amz-date, Signature=[0-9a-f]{64}$`,
+      ),
+    );
+    expect(request.headers.get('x-amz-security-token')).toBeNull();
+    expect(captured.body).toEqual({ messages: [{ role: 'user', content: [{ text: 'Salut' }] }] });
+
+    expect(body).toMatchObject({
+      id: 'chatcmpl-req1',
+      object: 'chat.completion',
+      model: MODEL,
+      choices: [
+        { index: 0, message: { role: 'assistant', content: 'Bonjour ! Ça va ✓' }, finish_reason: 'stop' },
+      ],
+      usage: { prompt_tokens: 12, completion_tokens: 6, total_tokens: 18 },
+    });
+  });
+
+  it('resolves env: credentials, sends the session token and honours baseUrl', async () => {
+    const { captured, run } = adapter(ok(converseText), {
+      accessKeyId: 'env:TEST_AWS_KEY_ID',
+      secretAccessKey: 'env:TEST_AWS_SECRET',
+      sessionToken: 'session-token-1',
+      baseUrl: 'https://vpce.example.test/',
+    });
+    Object.assign(env, { TEST_AWS_KEY_ID: 'AKIDFROMENV', TEST_AWS_SECRET: 'secret-from-env' });
+    try {
+      // The adapter resolves secrets when it is created; make a fresh one now that env is set.
+      const fresh = adapter(ok(converseText), {
+        accessKeyId: 'env:TEST_AWS_KEY_ID',
+        secretAccessKey: 'env:TEST_AWS_SECRET',
+        sessionToken: 'session-token-1',
+        baseUrl: 'https://vpce.example.test/',
+      });
+      await completion(fresh.run({}));
+      expect(fresh.captured.request!.url).toMatch(/^https:\/\/vpce\.example\.test\/model\//);
+      expect(fresh.captured.request!.headers.get('authorization')).toContain('Credential=AKIDFROMENV/');
+      expect(fresh.captured.request!.headers.get('x-amz-security-token')).toBe('session-token-1');
+    } finally {
+      Object.assign(env, { TEST_AWS_KEY_ID: undefined, TEST_AWS_SECRET: undefined });
+    }
+    // Created before the secrets existed: a config failure, not a crash or an unsigned call.
+    const error = await rejection(run({}));
+    expect(error).toBeInstanceOf(UpstreamError);
+    expect(error).toMatchObject({ failure: 'config', message: expect.stringContaining('TEST_AWS_KEY_ID') });
+    expect(captured.request).toBeUndefined();
+  });
+
+  it('moves system and developer messages to system blocks and merges adjacent turns', async () => {
+    const { captured, run } = adapter(ok(converseText));
+    await completion(
+      run({
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'Hi' },
+          { role: 'user', content: [{ type: 'text', text: 'Are you there?' }] },
+          { role: 'assistant', content: 'Yes.' },
+          { role: 'developer', content: [{ type: 'text', text: 'Answer in French.' }] },
+          { role: 'user', content: 'Tell me a joke', name: 'alice' },
+        ],
+        max_completion_tokens: 100,
+        temperature: 0.3,
+        top_p: 0.9,
+        stop: 'END',
+        user: 'u-1',
+        seed: 4,
+      }),
+    );
+    expect(captured.body).toEqual({
+      system: [{ text: 'Be brief.' }, { text: 'Answer in French.' }],
+      messages: [
+        { role: 'user', content: [{ text: 'Hi' }, { text: 'Are you there?' }] },
+        { role: 'assistant', content: [{ text: 'Yes.' }] },
+        { role: 'user', content: [{ text: 'Tell me a joke' }] },
+      ],
+      inferenceConfig: { maxTokens: 100, temperature: 0.3, topP: 0.9, stopSequences: ['END'] },
+    });
+  });
+
+  it('round-trips parallel tool calls: toolConfig, toolUse history, toolResult turn, and the answer', async () => {
+    const { captured, run } = adapter(ok(converseTools));
+    const tools = [
+      {
+        type: 'function' as const,
+        function: {
+          name: 'get_weather',
+          description: 'Weather for a city',
+          parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+        },
+      },
+      { type: 'function' as const, function: { name: 'now' } },
+    ];
+    const body = await completion(
+      run({
+        tools,
+        tool_choice: { type: 'function', function: { name: 'get_weather' } },
+        messages: [
+          { role: 'user', content: 'Weather in Paris and Tokyo?' },
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: [
+              {
+                id: 't1',
+                type: 'function',
+                function: { name: 'get_weather', arguments: '{"city":"Paris"}' },
+              },
+              {
+                id: 't2',
+                type: 'function',
+                function: { name: 'get_weather', arguments: '{"city":"Tokyo"}' },
+              },
+            ],
+          },
+          { role: 'tool', tool_call_id: 't1', content: 'Sunny' },
+          { role: 'tool', tool_call_id: 't2', content: [{ type: 'text', text: 'Rain' }] },
+          { role: 'user', content: 'And tomorrow?' },
+        ],
+      }),
+    );
+    expect(captured.body).toEqual({
+      messages: [
+        { role: 'user', content: [{ text: 'Weather in Paris and Tokyo?' }] },
+        {
+          role: 'assistant',
+          content: [
+            { toolUse: { toolUseId: 't1', name: 'get_weather', input: { city: 'Paris' } } },
+            { toolUse: { toolUseId: 't2', name: 'get_weather', input: { city: 'Tokyo' } } },
+          ],
+        },
+        {
+          role: 'user',
+          content: [
+            { toolResult: { toolUseId: 't1', content: [{ text: 'Sunny' }] } },
+            { toolResult: { toolUseId: 't2', content: [{ text: 'Rain' }] } },
+            { text: 'And tomorrow?' },
+          ],
+        },
+      ],
+      toolConfig: {
+        tools: [
+          {
+            toolSpec: {
+              name: 'get_weather',
+              description: 'Weather for a city',
+              inputSchema: { json: tools[0]!.function.parameters },
+            },
+          },
+          { toolSpec: { name: 'now', inputSchema: { json: { type: 'object', properties: {} } } } },
+        ],
+        toolChoice: { tool: { name: 'get_weather' } },
+      },
+    });
+    expect(body.choices[0]).toMatchObject({
+      finish_reason: 'tool_calls',
+      message: {
+        content: 'Checking both cities.',
+        tool_calls: [
+          {
+            id: 'tooluse_paris',
+            type: 'function',
+            function: { name: 'get_weather', arguments: '{"city":"Paris"}' },
+          },
+          {
+            id: 'tooluse_tokyo',
+            type: 'function',
+            function: { name: 'get_weather', arguments: '{"city":"Tokyo"}' },
+          },
+        ],
+      },
+    });
+    expect(body.usage).toEqual({
+      prompt_tokens: 140,
+      completion_tokens: 30,
+      total_tokens: 170,
+      prompt_tokens_details: { cached_tokens: 100, cache_creation_tokens: 0 },
+    });
+  });
+
+  it('maps tool_choice required/auto/none', async () => {
+    const tools = [{ type: 'function' as const, function: { name: 'f' } }];
+    for (const [choice, expected] of [
+      ['required', { any: {} }],
+      ['auto', { auto: {} }],
+    ] as const) {
+      const { captured, run } = adapter(ok(converseText));
+      await completion(run({ tools, tool_choice: choice }));
+      expect((captured.body!.toolConfig as { toolChoice: unknown }).toolChoice).toEqual(expected);
+    }
+    const { captured, run } = adapter(ok(converseText));
+    await completion(run({ tools, tool_choice: 'none' }));
+    expect(captured.body!.toolConfig).toBeUndefined();
+  });
+
+  it('sends data-URL images as bytes and refuses image links with the parameter named', async () => {
+    const { captured, run } = adapter(ok(converseText));
+    await completion(
+      run({
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'What is this?' },
+              { type: 'image_url', image_url: { url: 'data:image/jpeg;base64,/9j/4AAQ' } },
+            ],
+          },
+        ],
+      }),
+    );
+    expect(captured.body!.messages).toEqual([
+      {
+        role: 'user',
+        content: [{ text: 'What is this?' }, { image: { format: 'jpeg', source: { bytes: '/9j/4AAQ' } } }],
+      },
+    ]);
+
+    const error = await rejection(
+      adapter(ok(converseText)).run({
+        messages: [
+          {
+            role: 'user',
+            content: [{ type: 'image_url', image_url: { url: 'https://example.com/cat.png' } }],
+          },
+        ],
+      }),
+    );
+    expect(error).toBeInstanceOf(GatewayError);
+    expect(error).toMatchObject({ status: 400, param: 'messages.0.content.0.image_url.url' });
+  });
+
+  it('maps json_schema to outputConfig and refuses schema-less JSON mode', async () => {
+    const { captured, run } = adapter(ok(converseText));
+    const schema = { type: 'object', properties: { answer: { type: 'string' } }, required: ['answer'] };
+    await completion(
+      run({ response_format: { type: 'json_schema', json_schema: { name: 'reply', schema } } }),
+    );
+    expect(captured.body!.outputConfig).toEqual({
+      textFormat: {
+        type: 'json_schema',
+        structure: { jsonSchema: { schema: JSON.stringify(schema), name: 'reply' } },
+      },
+    });
+    const error = await rejection(
+      adapter(ok(converseText)).run({ response_format: { type: 'json_object' } }),
+    );
+    expect(error).toMatchObject({ status: 400, param: 'response_format' });
+  });
+
+  it('refuses parameters it cannot honour, naming them', async () => {
+    for (const [body, param] of [
+      [{ n: 2 }, 'n'],
+      [{ logprobs: true }, 'logprobs'],
+      [{ presence_penalty: 0.5 }, 'presence_penalty'],
+      [{ parallel_tool_calls: false }, 'parallel_tool_calls'],
+      [{ reasoning_effort: 'high' }, 'reasoning_effort'],
+      [{ some_vendor_flag: 1 }, 'some_vendor_flag'],
+      [
+        {
+          messages: [
+            { role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'x', format: 'wav' } }] },
+          ],
+        },
+        'messages.0.content.0',
+      ],
+      [
+        {
+          messages: [
+            { role: 'user', content: 'x' },
+            {
+              role: 'assistant',
+              tool_calls: [{ id: 'a', type: 'function', function: { name: 'f', arguments: '{oops' } }],
+            },
+          ],
+        },
+        'messages.1.tool_calls.0.function.arguments',
+      ],
+    ] as const) {
+      const { captured, run } = adapter(ok(converseText));
+      const error = await rejection(run(body as Partial<ChatRequest>));
+      expect(error, JSON.stringify(body)).toBeInstanceOf(GatewayError);
+      expect(error).toMatchObject({ status: 400, type: 'invalid_request_error', param });
+      expect(captured.request).toBeUndefined();
+    }
+  });
+});
+
+describe('bedrock errors', () => {
+  const cases: [number, string, string, Record<string, unknown>][] = [
+    [403, 'AccessDeniedException', 'You do not have access', { failure: 'auth', retryable: false }],
+    [403, 'UnrecognizedClientException', 'The security token is invalid', { failure: 'auth' }],
+    [429, 'ThrottlingException', 'Too many requests', { failure: 'rate_limit', retryable: true }],
+    [429, 'ModelNotReadyException', 'Model is warming up', { failure: 'overloaded' }],
+    [503, 'ServiceUnavailableException', 'Service is down for maintenance', { failure: 'overloaded' }],
+    [500, 'InternalServerException', 'Oops', { failure: 'server' }],
+    [408, 'ModelTimeoutException', 'Timed out', { failure: 'timeout' }],
+    [
+      400,
+      'ValidationException',
+      'Malformed input request: temperature must be <= 1',
+      { failure: 'caller', status: 400, message: 'Malformed input request: temperature must be <= 1' },
+    ],
+    [
+      400,
+      'ValidationException',
+      'Input is too long for requested model.',
+      { failure: 'caller', options: expect.objectContaining({ code: 'context_length_exceeded' }) },
+    ],
+  ];
+  for (const [status, type, message, expected] of cases) {
+    it(`maps HTTP ${status} ${type}`, async () => {
+      const { run } = adapter(
+        () =>
+          new Response(JSON.stringify({ message }), {
+            status,
+            headers: {
+              'content-type': 'application/json',
+              'x-amzn-errortype': `${type}:http://internal.amazon.com/coral/com.amazon.bedrock/`,
+            },
+          }),
+      );
+      const error = await rejection(run({}));
+      expect(error).toBeInstanceOf(UpstreamError);
+      expect(error).toMatchObject(expected);
+      // Provider-side failures never carry the upstream's words to the client.
+      if ((error as UpstreamError).failure !== 'caller')
+        expect((error as Error).message).not.toContain(message);
+    });
+  }
+
+  it('falls back to the status when the error is unnamed', async () => {
+    const { run } = adapter(() => new Response('<html>bad gateway</html>', { status: 502 }));
+    expect(await rejection(run({}))).toMatchObject({ failure: 'server', status: 502 });
+  });
+});
+
+const streamBody =
+  (events: FixtureEvent[], sizes = [4096]) =>
+  () =>
+    eventStreamResponse(chunkedBody(encodeEvents(events), sizes));
+
+/** One network chunk per frame, as Bedrock usually sends them. */
+const frameByFrame = (frames: Uint8Array[]) => () =>
+  eventStreamResponse(
+    new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const next = frames.shift();
+        if (next) controller.enqueue(next);
+        else controller.close();
+      },
+    }),
+  );
+
+describe('bedrock stream', () => {
+  it('translates parallel tool calls incrementally, however the bytes are split', async () => {
+    let reference: string | undefined;
+    // 1-byte and 7-byte cuts split frames mid-prelude and "é"/"ō"/"✓" mid-character.
+    for (const sizes of [[1], [7], [3, 50, 2, 1000], [100000]]) {
+      const { captured, run } = adapter(streamBody(streamTools as FixtureEvent[], sizes));
+      const text = await streamText_(run({ stream: true, stream_options: { include_usage: true } }));
+      expect(captured.request!.url).toMatch(/\/converse-stream$/);
+      expect(captured.request!.headers.get('accept')).toBe('application/vnd.amazon.eventstream');
+      reference ??= text;
+      const strip = (s: string) => s.replace(/"created":\d+/g, '');
+      expect(strip(text)).toBe(strip(reference));
+    }
+    const events = sseEvents(reference!) as {
+      choices: { delta: Record<string, unknown>; finish_reason: string | null }[];
+      usage?: unknown;
+    }[];
+    for (const event of events) expectOpenAIShape('CreateChatCompletionStreamResponse', event);
+    expect(reference!.endsWith('data: [DONE]\n\n')).toBe(true);
+    const deltas = events.filter((e) => e.choices.length).map((e) => e.choices[0]!.delta);
+    expect(deltas).toEqual([
+      { role: 'assistant', content: '' },
+      { content: 'Je vérifie ' },
+      { content: 'les deux ✓' },
+      {
+        tool_calls: [
+          {
+            index: 0,
+            id: 'tooluse_paris',
+            type: 'function',
+            function: { name: 'get_weather', arguments: '' },
+          },
+        ],
+      },
+      { tool_calls: [{ index: 0, function: { arguments: '{"city": ' } }] },
+      { tool_calls: [{ index: 0, function: { arguments: '"Paris"}' } }] },
+      {
+        tool_calls: [
+          {
+            index: 1,
+            id: 'tooluse_tokyo',
+            type: 'function',
+            function: { name: 'get_weather', arguments: '' },
+          },
+        ],
+      },
+      { tool_calls: [{ index: 1, function: { arguments: '{"city": "Tōkyō"}' } }] },
+      {},
+    ]);
+    expect(events.at(-2)!.choices[0]!.finish_reason).toBe('tool_calls');
+    expect(events.at(-1)).toMatchObject({
+      choices: [],
+      usage: {
+        prompt_tokens: 70,
+        completion_tokens: 25,
+        total_tokens: 95,
+        prompt_tokens_details: { cached_tokens: 0, cache_creation_tokens: 20 },
+      },
+    });
+  });
+
+  it('sends each event on as soon as it is decoded', async () => {
+    const frames = (streamText as FixtureEvent[]).map(encodeEvent);
+    let push!: (bytes: Uint8Array | null) => void;
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        push = (bytes) => (bytes ? controller.enqueue(bytes) : controller.close());
+      },
+    });
+    const { run } = adapter(() => eventStreamResponse(body));
+    const result = await run({ stream: true });
+    if (result.kind !== 'stream') throw new Error('expected a stream');
+    const reader = result.body.getReader();
+    const decoder = new TextDecoder();
+    push(concat([frames[0]!, frames[1]!]));
+    expect(decoder.decode((await reader.read()).value)).toContain('"content":"Hello"');
+    push(frames[2]!);
+    expect(decoder.decode((await reader.read()).value)).toContain('"content":" world"');
+    for (const frame of frames.slice(3)) push(frame);
+    push(null);
+    let rest = '';
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      rest += decoder.decode(value);
+    }
+    expect(rest).toContain('"finish_reason":"length"');
+    expect(rest).toContain('"usage":{"prompt_tokens":8,"completion_tokens":2,"total_tokens":10}');
+    expect(rest.endsWith('data: [DONE]\n\n')).toBe(true);
+  });
+
+  it('ends with an error event when the stream stops before messageStop', async () => {
+    const cut = (streamText as FixtureEvent[]).slice(0, 3);
+    const { run } = adapter(streamBody(cut));
+    const text = await streamText_(run({ stream: true }));
+    expect(text).toContain('"content":" world"');
+    expect(text).toContain('"error":{"message":"bedrock ended the stream before the message was complete."');
+    expect(text).not.toContain('[DONE]');
+  });
+
+  it('ends with an error event when the stream stops mid-frame', async () => {
+    const bytes = encodeEvents(streamText as FixtureEvent[]);
+    const { run } = adapter(() => eventStreamResponse(chunkedBody(bytes.slice(0, bytes.length - 5), [10])));
+    const text = await streamText_(run({ stream: true }));
+    expect(text).toContain('"finish_reason":"length"');
+    expect(text).toContain('"error"');
+    expect(text).not.toContain('[DONE]');
+  });
+
+  it('turns an exception event after output into an OpenAI error event', async () => {
+    const events: FixtureEvent[] = [
+      ...(streamText as FixtureEvent[]).slice(0, 2),
+      { exception: 'modelStreamErrorException', payload: { message: 'The model stream failed' } },
+      ...(streamText as FixtureEvent[]).slice(2),
+    ];
+    const { run } = adapter(frameByFrame(events.map(encodeEvent)));
+    const text = await streamText_(run({ stream: true }));
+    const parsed = sseEvents(text);
+    expect(parsed.at(-1)).toEqual({
+      error: {
+        message: 'bedrock answered (ModelStreamErrorException).',
+        type: 'api_error',
+        param: null,
+        code: 'ModelStreamErrorException',
+      },
+    });
+    expect(text).not.toContain(' world');
+  });
+
+  it('fails the attempt (so the router can fail over) on an exception before any output', async () => {
+    const events: FixtureEvent[] = [
+      { event: 'messageStart', payload: { role: 'assistant' } },
+      { exception: 'throttlingException', payload: { message: 'Too many tokens, please wait' } },
+    ];
+    const { run } = adapter(streamBody(events));
+    const result = await run({ stream: true });
+    if (result.kind !== 'stream') throw new Error('expected a stream');
+    const error = await rejection(result.body.getReader().read());
+    expect(error).toBeInstanceOf(UpstreamError);
+    expect(error).toMatchObject({ failure: 'rate_limit', retryable: true });
+  });
+
+  it('rejects a corrupted frame', async () => {
+    const frames = (streamText as FixtureEvent[]).map(encodeEvent);
+    const corrupt = frames[2]!;
+    corrupt[corrupt.length - 10] = corrupt.at(-10)! ^ 0xff;
+    const { run } = adapter(frameByFrame(frames));
+    const text = await streamText_(run({ stream: true }));
+    expect(text).toContain('"content":"Hello"');
+    expect(text).toContain('malformed stream');
+    expect(text).not.toContain(' world');
+  });
+
+  it('refuses a stream answer that is not an event stream', async () => {
+    const { run } = adapter(() => Response.json(converseText));
+    expect(await rejection(run({ stream: true }))).toMatchObject({ failure: 'server' });
+  });
+});
+
+describe('bedrock through the gateway', () => {
+  const BASE = 'https://bedrock.upstream.test';
+  async function setup() {
+    const config = {
+      providers: { aws: { ...CONFIG, baseUrl: BASE, models: [MODEL] } },
+      models: { claude: { targets: [{ provider: 'aws', model: MODEL }] } },
+    };
+    const put = await putConfig(config);
+    expect(put.status, await put.clone().text()).toBe(200);
+    return (await createKey()).key;
+  }
+
+  it('serves a chat completion and hides literal AWS secrets from config reads', async () => {
+    const key = await setup();
+    onUpstream(`${BASE}/model/`, () => Response.json(converseText));
+    const response = await chat(key, { model: 'claude', messages: [{ role: 'user', content: 'Salut' }] });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-tollgate-provider')).toBe('aws');
+    const body = (await response.json()) as ChatCompletion;
+    expect(body.choices[0]).toMatchObject({ message: { content: 'Bonjour ! Ça va ✓' } });
+    expect(recorded[0]!.url).toBe(`${BASE}/model/${encodeURIComponent(MODEL)}/converse`);
+    expect(recorded[0]!.headers.get('authorization')).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\//);
+
+    const config = await (await admin('/admin/config')).text();
+    expect(config).not.toContain(CONFIG.secretAccessKey);
+    expect(config).not.toContain('AKIDEXAMPLE');
+  });
+
+  it('passes a validation error through as a 400 with the context-length code', async () => {
+    const key = await setup();
+    onUpstream(`${BASE}/model/`, () =>
+      Response.json(
+        { message: 'Input is too long for requested model.' },
+        { status: 400, headers: { 'x-amzn-errortype': 'ValidationException' } },
+      ),
+    );
+    const response = await chat(key, { model: 'claude', messages: [{ role: 'user', content: 'x' }] });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({
+      error: { message: 'Input is too long for requested model.', code: 'context_length_exceeded' },
+    });
+  });
+
+  it('refuses an unsupported parameter before calling AWS', async () => {
+    const key = await setup();
+    const response = await chat(key, { model: 'claude', n: 3, messages: [{ role: 'user', content: 'x' }] });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: { type: 'invalid_request_error', param: 'n' } });
+    expect(recorded).toHaveLength(0);
+  });
+
+  it('streams tool-call deltas that the official OpenAI SDK assembles', async () => {
+    const key = await setup();
+    onUpstream(`${BASE}/model/`, () =>
+      eventStreamResponse(chunkedBody(encodeEvents(streamTools as FixtureEvent[]), [5, 17, 3])),
+    );
+    const client = new OpenAI({
+      apiKey: key,
+      baseURL: 'https://gateway.test/v1',
+      fetch: (url, init) => exports.default.fetch(new Request(url, init)),
+    });
+    const stream = client.chat.completions.stream({
+      model: 'claude',
+      messages: [{ role: 'user', content: 'Weather in Paris and Tokyo?' }],
+      tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object' } } }],
+      stream_options: { include_usage: true },
+    });
+    const final = await stream.finalChatCompletion();
+    expect(final.choices[0]!.finish_reason).toBe('tool_calls');
+    expect(final.choices[0]!.message.content).toBe('Je vérifie les deux ✓');
+    expect(final.choices[0]!.message.tool_calls).toEqual([
+      {
+        id: 'tooluse_paris',
+        type: 'function',
+        function: { name: 'get_weather', arguments: '{"city": "Paris"}' },
+      },
+      {
+        id: 'tooluse_tokyo',
+        type: 'function',
+        function: { name: 'get_weather', arguments: '{"city": "Tōkyō"}' },
+      },
+    ]);
+    expect(final.usage).toMatchObject({ prompt_tokens: 70, completion_tokens: 25, total_tokens: 95 });
+  });
+
+  it('hides the usage chunk from a stream client that did not ask for it', async () => {
+    const key = await setup();
+    onUpstream(`${BASE}/model/`, () => eventStreamResponse(encodeEvents(streamText as FixtureEvent[])));
+    const response = await chat(key, {
+      model: 'claude',
+      stream: true,
+      messages: [{ role: 'user', content: 'x' }],
+    });
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(text).toContain('"content":"Hello"');
+    expect(text).not.toContain('"usage"');
+    expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
+  });
+});
