@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { call, createKey, type Json, OPENAI_URL, openaiConfig, putConfig } from '../helpers/gateway';
+import { json, onUpstream, recorded } from '../helpers/upstream';
+
+const embed = (key: string, body: unknown) =>
+  call('/v1/embeddings', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+
+describe('POST /v1/embeddings', () => {
+  it('forwards to an OpenAI-compatible provider with the target model', async () => {
+    await putConfig({
+      ...openaiConfig(),
+      models: { vec: { targets: [{ provider: 'openai', model: 'text-embedding-3-small' }] } },
+    });
+    const { key } = await createKey();
+    const answer = {
+      object: 'list',
+      data: [{ object: 'embedding', index: 0, embedding: [0.1, 0.2] }],
+      model: 'text-embedding-3-small',
+      usage: { prompt_tokens: 2, total_tokens: 2 },
+    };
+    onUpstream(`${OPENAI_URL}/embeddings`, () => json(answer));
+    const response = await embed(key, { model: 'vec', input: 'hello', dimensions: 2, extra_thing: true });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual(answer);
+    expect(recorded[0]?.body).toEqual({
+      model: 'text-embedding-3-small',
+      input: 'hello',
+      dimensions: 2,
+      extra_thing: true,
+    });
+    expect(response.headers.get('x-tollgate-provider')).toBe('openai');
+  });
+
+  it('gives similar vectors to texts sharing words (mock)', async () => {
+    const { key } = await createKey();
+    const response = await embed(key, {
+      model: 'embeddings',
+      input: ['the cat sat on the mat', 'the cat sat on a mat', 'quantum chromodynamics lecture'],
+    });
+    const { data } = await response.json<Json>();
+    const cos = (a: number[], b: number[]) => a.reduce((s, v, i) => s + v * b[i]!, 0);
+    expect(cos(data[0].embedding, data[1].embedding)).toBeGreaterThan(0.8);
+    expect(cos(data[0].embedding, data[2].embedding)).toBeLessThan(0.2);
+  });
+
+  const bad: [string, unknown, string | null][] = [
+    ['a missing input', { model: 'embeddings' }, 'input'],
+    ['an empty input list', { model: 'embeddings', input: [] }, 'input'],
+    ['a numeric input', { model: 'embeddings', input: 42 }, 'input'],
+    ['a bad encoding', { model: 'embeddings', input: 'x', encoding_format: 'hex' }, 'encoding_format'],
+  ];
+  for (const [name, body, param] of bad) {
+    it(`rejects ${name}`, async () => {
+      const { key } = await createKey();
+      const response = await embed(key, body);
+      expect(response.status).toBe(400);
+      expect((await response.json<Json>()).error.param).toBe(param);
+    });
+  }
+});
+
+describe('GET /v1/models', () => {
+  it('lists aliases and provider models the key may use', async () => {
+    const { key } = await createKey();
+    const all = await (
+      await call('/v1/models', { headers: { authorization: `Bearer ${key}` } })
+    ).json<Json>();
+    expect(all.object).toBe('list');
+    expect(all.data.map((m: { id: string }) => m.id)).toEqual(['fast', 'smart', 'embeddings', 'mock/mock-1']);
+
+    const limited = await createKey({ models: ['fast', 'mock/*'] });
+    const some = await (
+      await call('/v1/models', { headers: { authorization: `Bearer ${limited.key}` } })
+    ).json<Json>();
+    expect(some.data.map((m: { id: string }) => m.id)).toEqual(['fast', 'mock/mock-1']);
+  });
+
+  it('refuses an unknown key', async () => {
+    const response = await call('/v1/models', { headers: { authorization: `Bearer tg-${'B'.repeat(32)}` } });
+    expect(response.status).toBe(401);
+  });
+});

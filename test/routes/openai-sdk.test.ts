@@ -1,0 +1,82 @@
+// The official `openai` npm package as the client, pointed at the Worker.
+import { exports } from 'cloudflare:workers';
+import OpenAI from 'openai';
+import { describe, expect, it } from 'vitest';
+import { createKey } from '../helpers/gateway';
+
+function client(apiKey: string): OpenAI {
+  return new OpenAI({
+    apiKey,
+    baseURL: 'https://gateway.test/v1',
+    maxRetries: 0,
+    fetch: (url, init) => exports.default.fetch(new Request(url, init)),
+  });
+}
+
+describe('official openai SDK', () => {
+  it('chat completion', async () => {
+    const { key } = await createKey();
+    const reply = await client(key).chat.completions.create({
+      model: 'fast',
+      messages: [{ role: 'user', content: 'Say hi' }],
+    });
+    expect(reply.choices[0]?.message.content).toBe('Mock reply to: Say hi');
+    expect(reply.usage?.total_tokens).toBeGreaterThan(0);
+  });
+
+  it('streaming with usage, and tool-call deltas', async () => {
+    const { key } = await createKey();
+    const stream = await client(key).chat.completions.create({
+      model: 'fast',
+      messages: [{ role: 'user', content: 'Count to three' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    let text = '';
+    let usage: OpenAI.CompletionUsage | null | undefined;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta?.content ?? '';
+      if (chunk.usage) usage = chunk.usage;
+    }
+    expect(text).toBe('Mock reply to: Count to three');
+    expect(usage?.completion_tokens).toBe(6);
+
+    const tools = await client(key)
+      .chat.completions.stream({
+        model: 'fast',
+        messages: [{ role: 'user', content: 'weather?' }],
+        tools: [{ type: 'function', function: { name: 'weather', parameters: { type: 'object' } } }],
+        tool_choice: 'required',
+      })
+      .finalChatCompletion();
+    const call = tools.choices[0]?.message.tool_calls?.[0];
+    expect(call?.type === 'function' && call.function.name).toBe('weather');
+    expect(call?.type === 'function' && JSON.parse(call.function.arguments)).toEqual({ input: 'weather?' });
+  });
+
+  it('embeddings (the SDK asks for base64 and decodes it)', async () => {
+    const { key } = await createKey();
+    const result = await client(key).embeddings.create({
+      model: 'embeddings',
+      input: ['red apple', 'green apple'],
+    });
+    expect(result.data).toHaveLength(2);
+    expect(result.data[0]?.embedding).toHaveLength(256);
+    const [a, b] = result.data.map((d) => d.embedding);
+    const cosine = a!.reduce((sum, value, i) => sum + value * b![i]!, 0);
+    expect(cosine).toBeCloseTo(0.5, 5);
+  });
+
+  it('raises typed errors', async () => {
+    const { key } = await createKey();
+    const error = await client(key)
+      .chat.completions.create({ model: 'nope', messages: [{ role: 'user', content: 'x' }] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((error as InstanceType<typeof OpenAI.NotFoundError>).code).toBe('model_not_found');
+    const auth = await client('tg-bad')
+      .models.list()
+      .catch((e: unknown) => e);
+    expect(auth).toBeInstanceOf(OpenAI.AuthenticationError);
+  });
+});
