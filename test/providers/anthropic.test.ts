@@ -1,0 +1,471 @@
+// Anthropic adapter, called directly with a fake fetch: the exact upstream request, the translated
+// answer, and every error class.
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { GatewayError } from '../../src/errors';
+import { type ChatRequest, chatRequest } from '../../src/openai/schemas';
+import { createAnthropic } from '../../src/providers/anthropic';
+import type { ChatCompletion } from '../../src/providers/types';
+import errors from '../fixtures/anthropic/errors.json';
+import jsonMessage from '../fixtures/anthropic/message-json.json';
+import textMessage from '../fixtures/anthropic/message-text.json';
+import toolsMessage from '../fixtures/anthropic/message-tools.json';
+import type { Json } from '../helpers/gateway';
+import { expectOpenAIShape } from '../helpers/openapi';
+
+interface Sent {
+  url: string;
+  headers: Headers;
+  body: Json;
+}
+
+function setup(
+  respond: () => Response = () => Response.json(textMessage),
+  config: Record<string, unknown> = {},
+) {
+  const sent: Sent[] = [];
+  const fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+    const request = new Request(input, init);
+    sent.push({ url: request.url, headers: request.headers, body: await request.json() });
+    return respond();
+  }) as typeof globalThis.fetch;
+  const adapter = createAnthropic(
+    'anthropic',
+    { type: 'anthropic', apiKey: 'sk-ant-test', ...config },
+    { env, fetch },
+  );
+  const chat = (body: Record<string, unknown>) =>
+    adapter.chat({
+      body: request(body),
+      model: 'claude-sonnet-4-5',
+      signal: new AbortController().signal,
+      requestId: 'req-1',
+    });
+  return { sent, chat, adapter };
+}
+
+function request(body: Record<string, unknown>): ChatRequest {
+  return chatRequest.parse({ model: 'claude', messages: [{ role: 'user', content: 'Hello' }], ...body });
+}
+
+async function completion(result: Promise<unknown>): Promise<ChatCompletion & Json> {
+  const answer = (await result) as { kind: string; body: ChatCompletion };
+  expect(answer.kind).toBe('json');
+  expectOpenAIShape('CreateChatCompletionResponse', answer.body);
+  return answer.body;
+}
+
+const errorResponse =
+  (body: unknown, status: number, headers: Record<string, string> = {}) =>
+  () =>
+    Response.json(body, { status, headers });
+
+describe('anthropic request translation', () => {
+  it('sends a plain chat with the Anthropic headers and the default max_tokens', async () => {
+    const { sent, chat } = setup();
+    await chat({});
+    expect(sent[0]!.url).toBe('https://api.anthropic.com/v1/messages');
+    expect(sent[0]!.headers.get('x-api-key')).toBe('sk-ant-test');
+    expect(sent[0]!.headers.get('anthropic-version')).toBe('2023-06-01');
+    expect(sent[0]!.headers.get('authorization')).toBeNull();
+    expect(sent[0]!.body).toEqual({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 4096,
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'Hello' }] }],
+    });
+  });
+
+  it('uses the configured baseUrl and defaultMaxTokens, and the client max_completion_tokens first', async () => {
+    const { sent, chat } = setup(undefined, {
+      baseUrl: 'https://proxy.test/anthropic/',
+      defaultMaxTokens: 1000,
+    });
+    await chat({});
+    await chat({ max_tokens: 50 });
+    await chat({ max_tokens: 50, max_completion_tokens: 70 });
+    expect(sent[0]!.url).toBe('https://proxy.test/anthropic/v1/messages');
+    expect(sent.map((s) => s.body.max_tokens)).toEqual([1000, 50, 70]);
+  });
+
+  it('extracts system and developer messages and merges consecutive turns of one role', async () => {
+    const { sent, chat } = setup();
+    await chat({
+      messages: [
+        { role: 'system', content: 'You are terse.' },
+        { role: 'user', content: 'One' },
+        { role: 'user', content: [{ type: 'text', text: 'Two' }] },
+        { role: 'assistant', content: 'Answer' },
+        { role: 'developer', content: [{ type: 'text', text: 'Answer in French.' }] },
+        { role: 'user', content: 'Three', name: 'alice' },
+      ],
+      temperature: 0.3,
+      top_p: 0.9,
+      stop: 'END',
+      user: 'user-42',
+      seed: 7,
+    });
+    expect(sent[0]!.body).toEqual({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 4096,
+      system: [
+        { type: 'text', text: 'You are terse.' },
+        { type: 'text', text: 'Answer in French.' },
+      ],
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'One' },
+            { type: 'text', text: 'Two' },
+          ],
+        },
+        { role: 'assistant', content: [{ type: 'text', text: 'Answer' }] },
+        { role: 'user', content: [{ type: 'text', text: 'Three' }] },
+      ],
+      temperature: 0.3,
+      top_p: 0.9,
+      stop_sequences: ['END'],
+      metadata: { user_id: 'user-42' },
+    });
+  });
+
+  it('replays a parallel tool-call round trip as tool_use and tool_result blocks', async () => {
+    const { sent, chat } = setup();
+    await chat({
+      messages: [
+        { role: 'user', content: 'Weather in Paris and Tokyo?' },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [
+            {
+              id: 'toolu_1',
+              type: 'function',
+              function: { name: 'get_weather', arguments: '{"location":"Paris"}' },
+            },
+            {
+              id: 'toolu_2',
+              type: 'function',
+              function: { name: 'get_weather', arguments: '{"location":"Tokyo"}' },
+            },
+          ],
+        },
+        { role: 'tool', tool_call_id: 'toolu_1', content: '18°C' },
+        { role: 'tool', tool_call_id: 'toolu_2', content: [{ type: 'text', text: '25°C' }] },
+        { role: 'user', content: 'Which is warmer?' },
+      ],
+      tools: [
+        {
+          type: 'function',
+          function: {
+            name: 'get_weather',
+            description: 'Current weather',
+            parameters: {
+              type: 'object',
+              properties: { location: { type: 'string' } },
+              required: ['location'],
+            },
+            strict: true,
+          },
+        },
+      ],
+      parallel_tool_calls: false,
+    });
+    expect(sent[0]!.body.messages).toEqual([
+      { role: 'user', content: [{ type: 'text', text: 'Weather in Paris and Tokyo?' }] },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { location: 'Paris' } },
+          { type: 'tool_use', id: 'toolu_2', name: 'get_weather', input: { location: 'Tokyo' } },
+        ],
+      },
+      {
+        role: 'user',
+        content: [
+          { type: 'tool_result', tool_use_id: 'toolu_1', content: '18°C' },
+          { type: 'tool_result', tool_use_id: 'toolu_2', content: [{ type: 'text', text: '25°C' }] },
+          { type: 'text', text: 'Which is warmer?' },
+        ],
+      },
+    ]);
+    expect(sent[0]!.body.tools).toEqual([
+      {
+        name: 'get_weather',
+        description: 'Current weather',
+        input_schema: {
+          type: 'object',
+          properties: { location: { type: 'string' } },
+          required: ['location'],
+        },
+      },
+    ]);
+    expect(sent[0]!.body.tool_choice).toEqual({ type: 'auto', disable_parallel_tool_use: true });
+  });
+
+  it('maps every tool_choice', async () => {
+    const { sent, chat } = setup();
+    const tools = [{ type: 'function', function: { name: 'lookup' } }];
+    await chat({ tools, tool_choice: 'auto' });
+    await chat({ tools, tool_choice: 'required', parallel_tool_calls: false });
+    await chat({ tools, tool_choice: 'none' });
+    await chat({ tools, tool_choice: { type: 'function', function: { name: 'lookup' } } });
+    await chat({ tools });
+    expect(sent.map((s) => s.body.tool_choice)).toEqual([
+      { type: 'auto' },
+      { type: 'any', disable_parallel_tool_use: true },
+      { type: 'none' },
+      { type: 'tool', name: 'lookup' },
+      undefined,
+    ]);
+    expect(sent[0]!.body.tools).toEqual([{ name: 'lookup', input_schema: { type: 'object' } }]);
+  });
+
+  it('sends images as base64 or url sources, and PDFs as documents', async () => {
+    const { sent, chat } = setup();
+    await chat({
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'Compare', cache_control: { type: 'ephemeral' } },
+            { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=', detail: 'high' } },
+            { type: 'image_url', image_url: { url: 'https://example.com/cat.jpg' } },
+            { type: 'file', file: { filename: 'a.pdf', file_data: 'data:application/pdf;base64,JVBERi0=' } },
+          ],
+        },
+      ],
+    });
+    expect(sent[0]!.body.messages[0].content).toEqual([
+      { type: 'text', text: 'Compare', cache_control: { type: 'ephemeral' } },
+      { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } },
+      { type: 'image', source: { type: 'url', url: 'https://example.com/cat.jpg' } },
+      { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0=' } },
+    ]);
+  });
+
+  it('asks for JSON through a forced json_response tool', async () => {
+    const { sent, chat } = setup();
+    const schema = { type: 'object', properties: { answer: { type: 'number' } }, required: ['answer'] };
+    await chat({ response_format: { type: 'json_schema', json_schema: { name: 'result', schema } } });
+    await chat({ response_format: { type: 'json_object' } });
+    await chat({
+      response_format: { type: 'json_object' },
+      tools: [{ type: 'function', function: { name: 'lookup' } }],
+    });
+    expect(sent[0]!.body.tools).toEqual([
+      {
+        name: 'json_response',
+        description: 'Give your answer to the user as JSON (result).',
+        input_schema: schema,
+      },
+    ]);
+    expect(sent[0]!.body.tool_choice).toEqual({ type: 'tool', name: 'json_response' });
+    expect(sent[1]!.body.tools[0].input_schema).toEqual({ type: 'object' });
+    expect(sent[2]!.body.tools.map((t: Json) => t.name)).toEqual(['lookup', 'json_response']);
+    expect(sent[2]!.body.tool_choice).toEqual({ type: 'any' });
+  });
+
+  it('forwards provider-native parameters and drops the harmless OpenAI ones', async () => {
+    const { sent, chat } = setup();
+    await chat({
+      top_k: 40,
+      seed: 1,
+      store: true,
+      service_tier: 'auto',
+      presence_penalty: 0,
+      logprobs: false,
+      n: 1,
+    });
+    expect(sent[0]!.body).toEqual({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 4096,
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'Hello' }] }],
+      top_k: 40,
+    });
+  });
+
+  it.each([
+    [{ n: 2 }, 'n'],
+    [{ logprobs: true }, 'logprobs'],
+    [{ top_logprobs: 3 }, 'top_logprobs'],
+    [{ presence_penalty: 0.5 }, 'presence_penalty'],
+    [{ frequency_penalty: 1 }, 'frequency_penalty'],
+    [{ logit_bias: { '50256': -100 } }, 'logit_bias'],
+    [{ temperature: 1.5 }, 'temperature'],
+    [{ reasoning_effort: 'high' }, 'reasoning_effort'],
+    [{ modalities: ['text', 'audio'] }, 'modalities'],
+    [
+      {
+        system: 'native',
+        messages: [
+          { role: 'system', content: 'S' },
+          { role: 'user', content: 'U' },
+        ],
+      },
+      'system',
+    ],
+    [
+      {
+        messages: [
+          { role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'AAA', format: 'wav' } }] },
+        ],
+      },
+      'messages[0].content[0]',
+    ],
+    [
+      {
+        messages: [
+          { role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/tiff;base64,AA' } }] },
+        ],
+      },
+      'messages[0].content[0].image_url.url',
+    ],
+    [
+      {
+        messages: [
+          {
+            role: 'assistant',
+            tool_calls: [{ id: 'a', type: 'function', function: { name: 'f', arguments: '[1]' } }],
+          },
+        ],
+      },
+      'messages[0].tool_calls[0].function.arguments',
+    ],
+  ])('refuses %j with a 400 naming %s', async (body, param) => {
+    const { sent, chat } = setup();
+    const error = await chat(body).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GatewayError);
+    expect(error).toMatchObject({ status: 400, type: 'invalid_request_error', param });
+    expect(sent).toHaveLength(0);
+  });
+});
+
+describe('anthropic response translation', () => {
+  it('translates text, finish reason and usage with cache tokens', async () => {
+    const { chat } = setup();
+    const body = await completion(chat({}));
+    expect(body).toMatchObject({
+      id: 'chatcmpl-req-1',
+      object: 'chat.completion',
+      model: 'claude-sonnet-4-5',
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: 'Bonjour ! Comment ça va ?', refusal: null },
+          finish_reason: 'stop',
+          logprobs: null,
+        },
+      ],
+      usage: {
+        prompt_tokens: 171,
+        completion_tokens: 12,
+        total_tokens: 183,
+        prompt_tokens_details: { cached_tokens: 100, cache_creation_tokens: 50 },
+      },
+    });
+  });
+
+  it('translates parallel tool_use blocks into tool_calls', async () => {
+    const { chat } = setup(() => Response.json(toolsMessage));
+    const body = await completion(chat({ tools: [{ type: 'function', function: { name: 'get_weather' } }] }));
+    expect(body.choices[0].message).toEqual({
+      role: 'assistant',
+      content: "I'll check both cities.",
+      refusal: null,
+      tool_calls: [
+        {
+          id: 'toolu_01A09q90qw90lq917835lq9',
+          type: 'function',
+          function: { name: 'get_weather', arguments: '{"location":"Paris, France"}' },
+        },
+        {
+          id: 'toolu_01B18r81rx81mr828946mr8',
+          type: 'function',
+          function: { name: 'get_weather', arguments: '{"location":"Tokyo, Japan","unit":"celsius"}' },
+        },
+      ],
+    });
+    expect(body.choices[0].finish_reason).toBe('tool_calls');
+    expect(body.usage).toMatchObject({ prompt_tokens: 472, completion_tokens: 91, total_tokens: 563 });
+  });
+
+  it('returns the JSON tool input as message content', async () => {
+    const { chat } = setup(() => Response.json(jsonMessage));
+    const body = await completion(chat({ response_format: { type: 'json_object' } }));
+    expect(body.choices[0].message.content).toBe('{"answer":42,"unit":"none"}');
+    expect(body.choices[0].message.tool_calls).toBeUndefined();
+    expect(body.choices[0].finish_reason).toBe('stop');
+  });
+
+  it.each([
+    ['max_tokens', 'length'],
+    ['stop_sequence', 'stop'],
+    ['refusal', 'content_filter'],
+    ['pause_turn', 'stop'],
+  ])('maps stop_reason %s to %s', async (stop, finish) => {
+    const { chat } = setup(() => Response.json({ ...textMessage, stop_reason: stop }));
+    const body = await completion(chat({}));
+    expect(body.choices[0].finish_reason).toBe(finish);
+  });
+});
+
+describe('anthropic errors', () => {
+  it.each([
+    ['authentication', 401, 'auth'],
+    ['permission', 403, 'auth'],
+    ['rate_limit', 429, 'rate_limit'],
+    ['overloaded', 529, 'overloaded'],
+    ['api', 500, 'server'],
+  ] as const)(
+    'classifies %s_error (HTTP %i) as %s, without the upstream words',
+    async (name, status, failure) => {
+      const { chat } = setup(errorResponse(errors[name], status, { 'retry-after': '3' }));
+      const error = await chat({}).catch((e: unknown) => e);
+      expect(error).toMatchObject({ name: 'UpstreamError', failure, status });
+      expect((error as Error).message).toBe(
+        `anthropic answered HTTP ${status} (${errors[name].error.type}).`,
+      );
+      if (failure === 'rate_limit') expect(error).toMatchObject({ options: { retryAfterMs: 3000 } });
+    },
+  );
+
+  it('passes caller errors through with the provider message', async () => {
+    const { chat } = setup(errorResponse(errors.invalid_request, 400));
+    await expect(chat({})).rejects.toMatchObject({
+      failure: 'caller',
+      status: 400,
+      message: 'messages: text content blocks must be non-empty',
+      options: { code: null },
+    });
+    const notFound = setup(errorResponse(errors.not_found, 404));
+    await expect(notFound.chat({})).rejects.toMatchObject({ failure: 'caller', status: 404 });
+  });
+
+  it('reports a prompt that is too long as context_length_exceeded', async () => {
+    const { chat } = setup(errorResponse(errors.prompt_too_long, 400));
+    await expect(chat({})).rejects.toMatchObject({
+      failure: 'caller',
+      status: 400,
+      options: { code: 'context_length_exceeded' },
+    });
+  });
+
+  it('fails as config when the env secret is missing, without calling upstream', async () => {
+    const { sent, chat } = setup(undefined, { apiKey: 'env:NO_SUCH_SECRET' });
+    await expect(chat({})).rejects.toMatchObject({ failure: 'config' });
+    expect(sent).toHaveLength(0);
+  });
+
+  it('has no embeddings', async () => {
+    const { adapter } = setup();
+    await expect(
+      adapter.embeddings({
+        body: { model: 'x', input: 'hi' },
+        model: 'x',
+        signal: new AbortController().signal,
+        requestId: 'r',
+      }),
+    ).rejects.toMatchObject({ status: 400, param: 'model' });
+  });
+});
