@@ -1,13 +1,14 @@
 // Every provider type the config accepts: its schema and its adapter factory, in one map.
 import { z } from 'zod';
 import { anthropicProviderSchema, createAnthropic } from './anthropic';
+import { azureOpenAIProviderSchema, createAzureOpenAI } from './azure-openai';
 import { bedrockProviderSchema, createBedrock } from './bedrock';
 import { createGemini, geminiProviderSchema } from './gemini';
 import { createMock, mockProviderSchema } from './mock';
 import { createOpenAICompatible, openaiProviderSchema } from './openai-compatible';
 import type { ProviderAdapter, ProviderDeps } from './types';
 
-export const providerConfigSchema = z.discriminatedUnion('type', [openaiProviderSchema, mockProviderSchema, anthropicProviderSchema, geminiProviderSchema, bedrockProviderSchema]);
+export const providerConfigSchema = z.discriminatedUnion('type', [openaiProviderSchema, mockProviderSchema, anthropicProviderSchema, geminiProviderSchema, bedrockProviderSchema, azureOpenAIProviderSchema]);
 export type ProviderConfig = z.infer<typeof providerConfigSchema>;
 
 export function createProvider(name: string, config: ProviderConfig, deps: ProviderDeps): ProviderAdapter {
@@ -22,5 +23,7 @@ export function createProvider(name: string, config: ProviderConfig, deps: Provi
       return createGemini(name, config, deps);
     case 'bedrock':
       return createBedrock(name, config, deps);
+    case 'azure-openai':
+      return createAzureOpenAI(name, config, deps);
   }
 }
