@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import { admin, putConfig } from '../helpers/gateway';
+
+const providers = { a: { type: 'mock' }, b: { type: 'mock' } };
+
+async function problems(config: unknown): Promise<string> {
+  const response = await putConfig(config);
+  expect(response.status).toBe(400);
+  const body = (await response.json()) as { error: { type: string; message: string } };
+  expect(body.error.type).toBe('invalid_request_error');
+  return body.error.message;
+}
+
+describe('routing config validation (PUT /admin/config)', () => {
+  it('accepts nested, weighted and conditional routes with retry, timeouts and circuit breaker', async () => {
+    const config = {
+      providers,
+      models: {
+        fast: {
+          strategy: 'loadbalance',
+          targets: [
+            { provider: 'a', model: 'x', weight: 3 },
+            { provider: 'b', model: 'y', weight: 0 },
+          ],
+        },
+        long: { targets: [{ provider: 'b', model: 'long', contextWindow: 1_000_000 }] },
+        smart: {
+          strategy: 'conditional',
+          rules: [
+            { when: { inputTokens: { gt: 100_000 } }, targets: [{ alias: 'long' }] },
+            { when: { metadata: { feature: 'search' }, team: ['t1'] }, targets: [{ alias: 'fast' }] },
+          ],
+          targets: [{ alias: 'fast' }, { provider: 'a', model: 'z' }],
+        },
+      },
+      retry: { attempts: 1, baseDelayMs: 50, maxDelayMs: 500, onStatus: [429, 503] },
+      timeouts: { requestMs: 30_000, firstByteMs: 5_000, totalMs: 60_000 },
+      circuitBreaker: { failureThreshold: 3, cooldownMs: 10_000 },
+    };
+    const response = await putConfig(config);
+    expect(response.status).toBe(200);
+    const stored = (await (await admin('/admin/config')).json()) as typeof config;
+    expect(stored.models.smart).toEqual({ ...config.models.smart });
+    expect(stored.retry).toEqual(config.retry);
+    expect(stored.circuitBreaker).toEqual({ enabled: true, ...config.circuitBreaker });
+  });
+
+  it('fills retry and circuit breaker defaults', async () => {
+    expect((await putConfig({ providers, models: {} })).status).toBe(200);
+    const stored = (await (await admin('/admin/config')).json()) as Record<string, unknown>;
+    expect(stored.retry).toEqual({
+      attempts: 2,
+      baseDelayMs: 100,
+      maxDelayMs: 2000,
+      onStatus: [429, 500, 502, 503, 504, 529],
+    });
+    expect(stored.circuitBreaker).toEqual({ enabled: true, failureThreshold: 5, cooldownMs: 30_000 });
+  });
+
+  it('names the path of unknown providers and aliases, empty lists and negative weights', async () => {
+    const message = await problems({
+      providers,
+      models: {
+        m: { targets: [{ provider: 'ghost', model: 'x' }, { alias: 'nowhere' }] },
+        e: { targets: [] },
+        w: { strategy: 'loadbalance', targets: [{ provider: 'a', model: 'x', weight: -1 }] },
+      },
+    });
+    expect(message).toContain('models.e.targets: a target list needs at least one target');
+    expect(message).toContain('models.w.targets[0].weight: weight cannot be negative');
+    expect(message).toContain("models.m.targets[0].provider: unknown provider 'ghost'");
+    expect(message).toContain("models.m.targets[1].alias: unknown model alias 'nowhere'");
+  });
+
+  it('rejects alias cycles, naming the reference that closes each', async () => {
+    const message = await problems({
+      providers,
+      models: {
+        a: { targets: [{ alias: 'b' }] },
+        b: {
+          strategy: 'conditional',
+          rules: [{ when: { team: 't' }, targets: [{ alias: 'c' }] }],
+          targets: [{ provider: 'a', model: 'x' }],
+        },
+        c: { targets: [{ provider: 'b', model: 'y' }, { alias: 'a' }] },
+        self: { targets: [{ alias: 'self' }] },
+      },
+    });
+    expect(message).toContain('models.c.targets[1].alias: alias cycle: a → b → c → a');
+    expect(message).toContain('models.self.targets[0].alias: alias cycle: self → self');
+  });
+
+  it('rejects invalid rules and targets with their paths', async () => {
+    const message = await problems({
+      providers,
+      models: {
+        noRules: { strategy: 'conditional', targets: [{ provider: 'a', model: 'x' }] },
+        stray: {
+          rules: [{ when: { team: 't' }, targets: [{ provider: 'a', model: 'x' }] }],
+          targets: [{ provider: 'a', model: 'x' }],
+        },
+        bad: {
+          strategy: 'conditional',
+          rules: [
+            { when: {}, targets: [{ provider: 'a', model: 'x' }] },
+            { when: { inputTokens: {} }, targets: [] },
+            { when: { colour: 'red' }, targets: [{ provider: 'a', model: 'x' }] },
+          ],
+          targets: [{ provider: 'a' }, { alias: 'noRules', provider: 'a' }],
+        },
+      },
+    });
+    expect(message).toContain('models.noRules.rules: strategy "conditional" needs "rules"');
+    expect(message).toContain('models.stray.rules: "rules" only apply to strategy "conditional"');
+    expect(message).toContain('models.bad.rules[0].when: a rule needs at least one condition');
+    expect(message).toContain('models.bad.rules[1].when.inputTokens: inputTokens needs at least one of');
+    expect(message).toContain('models.bad.rules[1].targets: a target list needs at least one target');
+    expect(message).toContain('models.bad.rules[2].when');
+    expect(message).toContain("models.bad.targets[0].model: a target needs 'model'");
+    expect(message).toContain('models.bad.targets[1].provider: a target names either an alias or a provider');
+  });
+
+  it('rejects a retry section whose cap is below its base', async () => {
+    const message = await problems({ providers, retry: { baseDelayMs: 500, maxDelayMs: 100 } });
+    expect(message).toContain('retry.maxDelayMs: maxDelayMs must be at least baseDelayMs');
+  });
+});

@@ -1,0 +1,238 @@
+// Routing end to end through the Worker: upstreams are fake OpenAI-compatible base URLs.
+import { describe, expect, it } from 'vitest';
+import { call, chat, createKey, putConfig } from '../helpers/gateway';
+import { json, onUpstream, recorded, sse } from '../helpers/upstream';
+
+const URLS = { a: 'https://a.test/v1', b: 'https://b.test/v1', c: 'https://c.test/v1' };
+const providers = Object.fromEntries(
+  Object.entries(URLS).map(([name, baseUrl]) => [name, { type: 'openai', baseUrl, apiKey: `sk-${name}` }]),
+);
+const chain = (...names: (keyof typeof URLS)[]) => ({
+  targets: names.map((name) => ({ provider: name, model: `${name}-model` })),
+});
+
+async function gateway(config: Record<string, unknown>): Promise<string> {
+  const response = await putConfig({ providers, retry: { attempts: 0 }, ...config });
+  expect(response.status).toBe(200);
+  return (await createKey()).key;
+}
+
+const completion = (content: string) =>
+  json({
+    id: 'chatcmpl-1',
+    object: 'chat.completion',
+    created: 1,
+    model: 'upstream',
+    choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+  });
+
+const chunk = (content: string) =>
+  `data: ${JSON.stringify({
+    id: 'chatcmpl-1',
+    object: 'chat.completion.chunk',
+    created: 1,
+    model: 'upstream',
+    choices: [{ index: 0, delta: { content }, finish_reason: null }],
+  })}\n\n`;
+
+/** An SSE response that sends `frames`, then breaks the connection. */
+function breakingStream(frames: string[]): Response {
+  const encoder = new TextEncoder();
+  let index = 0;
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (index < frames.length) controller.enqueue(encoder.encode(frames[index++]));
+      else controller.error(new Error('connection reset'));
+    },
+  });
+  return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
+}
+
+const hosts = () => recorded.map((r) => new URL(r.url).host);
+const hello = { messages: [{ role: 'user', content: 'hello' }] };
+
+describe('failover through the Worker', () => {
+  it('falls back in order and reports what served', async () => {
+    const key = await gateway({ models: { m: chain('a', 'b', 'c') } });
+    onUpstream(URLS.a, () => json({ error: { message: 'down' } }, 503));
+    onUpstream(URLS.b, () => json({ error: { message: 'bad gateway' } }, 502));
+    onUpstream(URLS.c, () => completion('from c'));
+    const response = await chat(key, { model: 'm', ...hello });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-tollgate-provider')).toBe('c');
+    expect(response.headers.get('x-tollgate-model')).toBe('c-model');
+    expect(response.headers.get('x-tollgate-attempts')).toBe('3');
+    expect(hosts()).toEqual(['a.test', 'b.test', 'c.test']);
+    expect(
+      ((await response.json()) as { choices: { message: { content: string } }[] }).choices[0]?.message
+        .content,
+    ).toBe('from c');
+  });
+
+  it("retries the same target after the provider's retry-after", async () => {
+    const key = await gateway({ models: { m: chain('a', 'b') }, retry: { attempts: 2 } });
+    let calls = 0;
+    onUpstream(URLS.a, () =>
+      ++calls === 1
+        ? json({ error: { message: 'slow down' } }, 429, { 'retry-after-ms': '20' })
+        : completion('ok'),
+    );
+    const response = await chat(key, { model: 'm', ...hello });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-tollgate-attempts')).toBe('2');
+    expect(hosts()).toEqual(['a.test', 'a.test']);
+  });
+
+  it('passes a provider 400 through without retrying or failing over', async () => {
+    const key = await gateway({ models: { m: chain('a', 'b') }, retry: { attempts: 3 } });
+    onUpstream(URLS.a, () =>
+      json(
+        {
+          error: {
+            message: 'bad temperature',
+            type: 'invalid_request_error',
+            param: 'temperature',
+            code: null,
+          },
+        },
+        400,
+      ),
+    );
+    const response = await chat(key, { model: 'm', ...hello });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { message: string } }).error.message).toBe('bad temperature');
+    expect(response.headers.get('x-tollgate-attempts')).toBe('1');
+    expect(hosts()).toEqual(['a.test']);
+  });
+
+  it('completes a 3-target chain via the third when the first two time out, within the budget', async () => {
+    const key = await gateway({
+      models: { m: chain('a', 'b', 'c') },
+      timeouts: { requestMs: 100, totalMs: 2_000 },
+    });
+    const never = () => new Promise<Response>(() => {});
+    onUpstream(URLS.a, never);
+    onUpstream(URLS.b, never);
+    onUpstream(URLS.c, () => completion('from c'));
+    const started = Date.now();
+    const response = await chat(key, { model: 'm', ...hello });
+    const elapsed = Date.now() - started;
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-tollgate-provider')).toBe('c');
+    expect(elapsed).toBeGreaterThanOrEqual(200);
+    expect(elapsed).toBeLessThan(2_000);
+  });
+
+  it('answers 504 upstream_timeout when every target times out', async () => {
+    const key = await gateway({ models: { m: chain('a', 'b') }, timeouts: { requestMs: 100 } });
+    onUpstream(URLS.a, () => new Promise<Response>(() => {}));
+    onUpstream(URLS.b, () => new Promise<Response>(() => {}));
+    const response = await chat(key, { model: 'm', ...hello });
+    expect(response.status).toBe(504);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('upstream_timeout');
+  });
+
+  it('skips a target whose circuit opened, and fails over to the next at once', async () => {
+    const key = await gateway({
+      models: { m: chain('a', 'b') },
+      circuitBreaker: { failureThreshold: 2, cooldownMs: 60_000 },
+    });
+    onUpstream(URLS.a, () => json({ error: { message: 'down' } }, 500));
+    onUpstream(URLS.b, () => completion('from b'));
+    for (let i = 0; i < 2; i++) expect((await chat(key, { model: 'm', ...hello })).status).toBe(200);
+    expect(hosts()).toEqual(['a.test', 'b.test', 'a.test', 'b.test']);
+    const response = await chat(key, { model: 'm', ...hello });
+    expect(response.headers.get('x-tollgate-attempts')).toBe('1');
+    expect(hosts().slice(4)).toEqual(['b.test']);
+  });
+
+  it('routes by the x-tollgate-metadata header and by estimated input tokens', async () => {
+    const key = await gateway({
+      models: {
+        m: {
+          strategy: 'conditional',
+          rules: [
+            { when: { inputTokens: { gt: 1_000 } }, targets: [{ provider: 'c', model: 'long' }] },
+            { when: { metadata: { feature: 'search' } }, targets: [{ provider: 'b', model: 'search' }] },
+          ],
+          targets: [{ provider: 'a', model: 'default' }],
+        },
+      },
+    });
+    for (const url of Object.values(URLS)) onUpstream(url, () => completion('ok'));
+    const served = async (body: object, headers: Record<string, string> = {}) =>
+      (await chat(key, { model: 'm', ...body }, headers)).headers.get('x-tollgate-model');
+    expect(await served(hello)).toBe('default');
+    expect(await served(hello, { 'x-tollgate-metadata': '{"feature":"search","user":"u1"}' })).toBe('search');
+    const long = { messages: [{ role: 'user', content: 'word '.repeat(2_000) }] };
+    expect(await served(long, { 'x-tollgate-metadata': '{"feature":"search"}' })).toBe('long');
+  });
+
+  it('fails over embeddings too', async () => {
+    const key = await gateway({ models: { e: chain('a', 'b') } });
+    onUpstream(URLS.a, () => json({ error: { message: 'down' } }, 500));
+    onUpstream(URLS.b, () =>
+      json({
+        object: 'list',
+        data: [{ object: 'embedding', index: 0, embedding: [0.1] }],
+        model: 'b',
+        usage: { prompt_tokens: 1, total_tokens: 1 },
+      }),
+    );
+    const response = await call('/v1/embeddings', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'e', input: 'hi' }),
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-tollgate-provider')).toBe('b');
+    expect(hosts()).toEqual(['a.test', 'b.test']);
+  });
+});
+
+describe('streams and failover', () => {
+  it('moves to the next target when a stream fails before its first byte, which then serves the whole stream', async () => {
+    const key = await gateway({ models: { m: chain('a', 'b') } });
+    onUpstream(URLS.a, () => breakingStream([]));
+    onUpstream(URLS.b, () => sse([chunk('Hel'), chunk('lo'), 'data: [DONE]\n\n']));
+    const response = await chat(key, { model: 'm', stream: true, ...hello });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-tollgate-provider')).toBe('b');
+    expect(response.headers.get('x-tollgate-attempts')).toBe('2');
+    const text = await response.text();
+    expect(text).toBe(`${chunk('Hel')}${chunk('lo')}data: [DONE]\n\n`);
+    expect(hosts()).toEqual(['a.test', 'b.test']);
+  });
+
+  it('never retries once the stream has started: it ends with an OpenAI error event', async () => {
+    const key = await gateway({ models: { m: chain('a', 'b') }, retry: { attempts: 3 } });
+    onUpstream(URLS.a, () => breakingStream([chunk('Hel')]));
+    onUpstream(URLS.b, () => sse([chunk('never'), 'data: [DONE]\n\n']));
+    const response = await chat(key, { model: 'm', stream: true, ...hello });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-tollgate-provider')).toBe('a');
+    const events = (await response.text()).split('\n\n').filter(Boolean);
+    expect(events[0]).toBe(chunk('Hel').trim());
+    expect(events).toHaveLength(2);
+    const error = JSON.parse(events[1]!.slice('data: '.length)) as { error: { type: string; code: string } };
+    expect(error.error).toMatchObject({ type: 'api_error', code: 'upstream_error' });
+    expect(hosts()).toEqual(['a.test']);
+  });
+
+  it('fails over when the first byte does not arrive in time', async () => {
+    const key = await gateway({
+      models: { m: chain('a', 'b') },
+      timeouts: { requestMs: 10_000, firstByteMs: 100 },
+    });
+    onUpstream(
+      URLS.a,
+      () => new Response(new ReadableStream(), { headers: { 'content-type': 'text/event-stream' } }),
+    );
+    onUpstream(URLS.b, () => sse([chunk('fine'), 'data: [DONE]\n\n']));
+    const started = Date.now();
+    const response = await chat(key, { model: 'm', stream: true, ...hello });
+    expect(await response.text()).toContain('fine');
+    expect(response.headers.get('x-tollgate-provider')).toBe('b');
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+});
