@@ -190,7 +190,6 @@ export function toCompletion(
     object: 'chat.completion',
     created: Math.floor(Date.now() / 1000),
     model: ids.model,
-    system_fingerprint: null,
     choices,
     ...(response.usageMetadata ? { usage: toUsage(response.usageMetadata) } : {}),
   };
