@@ -25,7 +25,7 @@ const TRANSLATED = new Set(
   ),
 );
 /** OpenAI parameters with no Anthropic counterpart whose absence does not change the answer's meaning. */
-export const DROPPED = new Set(
+const DROPPED = new Set(
   'seed store metadata service_tier prompt_cache_key prompt_cache_retention prediction verbosity'.split(' '),
 );
 
@@ -135,9 +135,9 @@ const rank = (block: Block) => (block.type === 'tool_result' ? 0 : 1);
 
 function systemBlocks(content: string | ContentPart[], path: string): Block[] {
   if (typeof content === 'string') return content ? [{ type: 'text', text: content }] : [];
-  return content.map((part, j) => {
+  return content.flatMap((part, j) => {
     if (part.type !== 'text') throw invalidRequest('System messages may only contain text.', `${path}[${j}]`);
-    return textBlock(part);
+    return part.text ? [textBlock(part)] : [];
   });
 }
 

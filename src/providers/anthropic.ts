@@ -28,7 +28,8 @@
 // tool `strict`.
 // Unknown parameters (not OpenAI's) are forwarded verbatim into the Anthropic body, so native
 // ones (top_k, thinking, …) work; Anthropic rejects fields it does not know with a 400 that passes
-// through, so nothing is silently dropped. One that collides with a translated field is refused.
+// through, so nothing is silently dropped. One that names a field the translation already set
+// (e.g. `system` next to system messages) is refused with a 400. A null value counts as unset.
 //
 // Response mapping (anthropic-response.ts): text blocks → content, tool_use → tool_calls, thinking
 // blocks ignored; stop_reason end_turn/stop_sequence/pause_turn → stop, max_tokens → length,

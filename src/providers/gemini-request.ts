@@ -26,7 +26,7 @@ const TRANSLATED = new Set(
     ' ',
   ),
 );
-export const DROPPED = new Set(
+const DROPPED = new Set(
   'user safety_identifier store metadata service_tier prompt_cache_key prompt_cache_retention prediction verbosity'.split(
     ' ',
   ),
@@ -155,7 +155,7 @@ function translateMessages(messages: ChatMessage[]): { system: Part[]; contents:
           for (const [j, part] of message.content.entries()) {
             if (part.type !== 'text')
               throw invalidRequest('System messages may only contain text.', `${path}.content[${j}]`);
-            system.push({ text: part.text });
+            if (part.text) system.push({ text: part.text });
           }
         }
         break;

@@ -28,7 +28,8 @@
 // message `name`, image `detail`, tool `strict`.
 // Unknown parameters are forwarded verbatim into the Gemini body (safetySettings, cachedContent…;
 // a `generationConfig` object is merged into the translated one), and Gemini rejects unknown
-// fields with a 400 that passes through. A collision with a translated field is refused.
+// fields with a 400 that passes through. One that names a field the translation already set is
+// refused with a 400 (a client `safetySettings` replaces the configured one). Null counts as unset.
 //
 // Response mapping (gemini-response.ts): text parts → content (thought parts skipped),
 // functionCall → tool_calls with generated ids, finishReason MAX_TOKENS → length,
@@ -40,7 +41,8 @@
 // Embeddings: :batchEmbedContents; dimensions → outputDimensionality (the vectors are then
 // L2-normalised, as Google advises for truncated outputs and as OpenAI's are); encoding_format
 // base64 → little-endian float32 base64. Gemini reports no token counts for embeddings, so usage
-// is estimated. Token-array inputs are refused.
+// is estimated. Token-array inputs are refused; `user` is dropped; unknown fields (taskType,
+// title…) are forwarded into every request of the batch.
 import { z } from 'zod';
 import { invalidRequest } from '../errors';
 import { estimateTextTokens } from '../limits/estimate';
