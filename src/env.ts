@@ -5,6 +5,8 @@ export interface Env {
   KEYS: DurableObjectNamespace<KeyObject>;
   CACHE: KVNamespace;
   DB: D1Database;
+  /** Workers AI (production only: it has no local mode, so dev and tests leave it unbound). */
+  AI?: Ai;
   /** Root admin credential (a Worker secret). Admin routes refuse everything when it is unset. */
   ADMIN_TOKEN?: string;
 }

@@ -7,8 +7,9 @@ import { createGemini, geminiProviderSchema } from './gemini';
 import { createMock, mockProviderSchema } from './mock';
 import { createOpenAICompatible, openaiProviderSchema } from './openai-compatible';
 import type { ProviderAdapter, ProviderDeps } from './types';
+import { createWorkersAI, workersAIProviderSchema } from './workers-ai';
 
-export const providerConfigSchema = z.discriminatedUnion('type', [openaiProviderSchema, mockProviderSchema, anthropicProviderSchema, geminiProviderSchema, bedrockProviderSchema, azureOpenAIProviderSchema]);
+export const providerConfigSchema = z.discriminatedUnion('type', [openaiProviderSchema, mockProviderSchema, anthropicProviderSchema, geminiProviderSchema, bedrockProviderSchema, azureOpenAIProviderSchema, workersAIProviderSchema]);
 export type ProviderConfig = z.infer<typeof providerConfigSchema>;
 
 export function createProvider(name: string, config: ProviderConfig, deps: ProviderDeps): ProviderAdapter {
@@ -25,5 +26,7 @@ export function createProvider(name: string, config: ProviderConfig, deps: Provi
       return createBedrock(name, config, deps);
     case 'azure-openai':
       return createAzureOpenAI(name, config, deps);
+    case 'workers-ai':
+      return createWorkersAI(name, config, deps);
   }
 }

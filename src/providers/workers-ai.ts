@@ -1,0 +1,313 @@
+// `type: "workers-ai"` — Cloudflare Workers AI through the `AI` binding (no HTTP, no key). The
+// binding has no local mode: in `wrangler dev` and tests it is unbound, and every call fails as a
+// config error (never a crash) until the Worker is deployed with `[ai] binding = "AI"`.
+//
+// Chat maps: messages (system/developer → system; user text and image_url parts; assistant
+// tool_calls; tool results), max_(completion_)tokens, temperature, top_p, seed,
+// presence/frequency_penalty, tools, tool_choice auto/none, response_format json_object and
+// json_schema, stream. The finish reason is the model's when it reports one, else tool_calls /
+// length (completion tokens reached max_tokens) / stop.
+// Rejected (400): n > 1, logprobs/top_logprobs, stop, tool_choice required or a named function,
+// parallel_tool_calls false, legacy `function` messages, and any parameter not listed here.
+// Dropped, harmless: user, metadata, store, service_tier, prediction, prompt_cache_key,
+// safety_identifier, message `name`, tool `strict`.
+// Embeddings: string inputs to `@cf/baai/bge-*` style models (`{text: [...]}` → `data`), float or
+// base64; token-array inputs and `dimensions` are rejected. The binding reports no embedding
+// usage, so it is estimated.
+import { z } from 'zod';
+import { invalidRequest } from '../errors';
+import { estimateTextTokens } from '../limits/estimate';
+import type { ChatMessage, ChatRequest, EmbeddingsRequest } from '../openai/schemas';
+import type { ChatCompletion, EmbeddingsResult, ProviderAdapter, ProviderDeps } from './types';
+import { UpstreamError, type UpstreamFailure } from './types';
+import { argumentsText, toUsage, translateWorkersAIStream } from './workers-ai-stream';
+
+export const workersAIProviderSchema = z.strictObject({
+  type: z.literal('workers-ai'),
+  models: z.array(z.string().min(1)).optional(),
+});
+export type WorkersAIProviderConfig = z.infer<typeof workersAIProviderSchema>;
+
+/** The slice of the `Ai` binding used here; its typed overloads only accept catalogued model names. */
+export interface AiRunner {
+  run(model: string, inputs: Record<string, unknown>, options?: { signal?: AbortSignal }): Promise<unknown>;
+}
+
+const HANDLED = new Set([
+  'model',
+  'messages',
+  'stream',
+  'stream_options',
+  'max_tokens',
+  'max_completion_tokens',
+  'temperature',
+  'top_p',
+  'seed',
+  'presence_penalty',
+  'frequency_penalty',
+  'tools',
+  'tool_choice',
+  'response_format',
+  'n',
+  'logprobs',
+  'top_logprobs',
+  'parallel_tool_calls',
+]);
+const DROPPED = new Set([
+  'user',
+  'metadata',
+  'store',
+  'service_tier',
+  'prediction',
+  'prompt_cache_key',
+  'safety_identifier',
+]);
+
+function refuseUnsupported(body: ChatRequest): void {
+  for (const [key, value] of Object.entries(body)) {
+    if (value === undefined || value === null || HANDLED.has(key) || DROPPED.has(key)) continue;
+    throw invalidRequest(`'${key}' is not supported by Workers AI.`, key);
+  }
+  if ((body.n ?? 1) > 1) throw invalidRequest('Workers AI returns one choice: n must be 1.', 'n');
+  if (body.logprobs || body.top_logprobs) {
+    throw invalidRequest(
+      'Workers AI does not return log probabilities.',
+      body.logprobs ? 'logprobs' : 'top_logprobs',
+    );
+  }
+  const choice = body.tool_choice;
+  if (choice === 'required' || (choice && typeof choice === 'object')) {
+    throw invalidRequest('Workers AI cannot force a tool call: use tool_choice "auto".', 'tool_choice');
+  }
+  if (body.parallel_tool_calls === false) {
+    throw invalidRequest('Workers AI cannot disable parallel tool calls.', 'parallel_tool_calls');
+  }
+}
+
+function textOf(content: ChatMessage['content']): string {
+  if (typeof content === 'string') return content;
+  return (content ?? []).map((part) => (part.type === 'text' ? part.text : '')).join('');
+}
+
+function toMessages(messages: ChatMessage[]): Record<string, unknown>[] {
+  return messages.map((message, i) => {
+    if (message.role === 'function') {
+      throw invalidRequest(
+        "The legacy 'function' role is not supported: use tools and 'tool' messages.",
+        `messages.${i}.role`,
+      );
+    }
+    switch (message.role) {
+      case 'system':
+      case 'developer':
+        return { role: 'system', content: textOf(message.content) };
+      case 'user': {
+        const content = message.content;
+        if (typeof content === 'string') return { role: 'user', content };
+        const parts = content.map((part, j) => {
+          if (part.type === 'text' || part.type === 'image_url') return part;
+          throw invalidRequest(
+            `Workers AI does not accept '${part.type}' content.`,
+            `messages.${i}.content.${j}`,
+          );
+        });
+        // Text-only models take a string; keep arrays for images (vision models read image_url parts).
+        return parts.every((p) => p.type === 'text')
+          ? { role: 'user', content: textOf(content) }
+          : { role: 'user', content: parts };
+      }
+      case 'assistant':
+        return {
+          role: 'assistant',
+          content: textOf(message.content ?? null),
+          ...(message.tool_calls?.length ? { tool_calls: message.tool_calls } : {}),
+        };
+      default: // 'tool'
+        return { role: 'tool', tool_call_id: message.tool_call_id, content: textOf(message.content) };
+    }
+  });
+}
+
+export function toWorkersAIInputs(body: ChatRequest): Record<string, unknown> {
+  refuseUnsupported(body);
+  const inputs: Record<string, unknown> = { messages: toMessages(body.messages) };
+  const maxTokens = body.max_completion_tokens ?? body.max_tokens;
+  if (maxTokens) inputs.max_tokens = maxTokens;
+  for (const key of ['temperature', 'top_p', 'seed', 'presence_penalty', 'frequency_penalty'] as const) {
+    if (body[key] !== undefined && body[key] !== null) inputs[key] = body[key];
+  }
+  if (body.tools?.length && body.tool_choice !== 'none') inputs.tools = body.tools;
+  const format = body.response_format;
+  if (format?.type === 'json_object') inputs.response_format = { type: 'json_object' };
+  if (format?.type === 'json_schema') {
+    inputs.response_format = { type: 'json_schema', json_schema: format.json_schema.schema ?? {} };
+  }
+  if (body.stream) inputs.stream = true;
+  return inputs;
+}
+
+const CODE_FAILURES: Record<string, UpstreamFailure> = {
+  '3007': 'timeout',
+  '3008': 'timeout',
+  '3023': 'auth',
+  '3036': 'rate_limit',
+  '3040': 'overloaded',
+  '3041': 'auth',
+  '5016': 'auth',
+  '5018': 'auth',
+};
+
+/** Binding errors carry Workers AI's internal code in their message (e.g. "3040: Out of capacity"). */
+export function workersAIError(provider: string, error: unknown): UpstreamError {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = /\b([35]\d{3})\b/.exec(message)?.[1];
+  // 5xxx codes are about the request (unknown model, invalid input) unless listed; 3xxx the service.
+  const failure = (code ? CODE_FAILURES[code] : undefined) ?? (code?.startsWith('5') ? 'caller' : 'server');
+  if (failure === 'caller') {
+    const tooLong = /too long|context (length|window)|too many tokens/i.test(message);
+    return new UpstreamError('caller', 400, message, {
+      code: tooLong ? 'context_length_exceeded' : (code ?? null),
+    });
+  }
+  return new UpstreamError(failure, 0, `${provider} failed${code ? ` (Workers AI error ${code})` : ''}.`, {
+    code: code ?? null,
+  });
+}
+
+function toCompletion(output: unknown, id: string, model: string, requestId: string): ChatCompletion {
+  const created = Math.floor(Date.now() / 1000);
+  if (output && typeof output === 'object' && Array.isArray((output as ChatCompletion).choices)) {
+    // Newer models answer in OpenAI's shape already.
+    return { ...(output as ChatCompletion), id, object: 'chat.completion', created, model };
+  }
+  const result = (typeof output === 'string' ? { response: output } : (output ?? {})) as {
+    response?: unknown;
+    tool_calls?: {
+      id?: string;
+      name?: string;
+      arguments?: unknown;
+      function?: { name?: string; arguments?: unknown };
+    }[];
+    usage?: Parameters<typeof toUsage>[0];
+  };
+  const text =
+    typeof result.response === 'string'
+      ? result.response
+      : result.response == null
+        ? ''
+        : JSON.stringify(result.response);
+  const toolCalls = (result.tool_calls ?? []).map((call, i) => ({
+    id: call.id ?? `call_${requestId}_${i}`,
+    type: 'function' as const,
+    function: {
+      name: call.function?.name ?? call.name ?? '',
+      arguments: argumentsText(call.function?.arguments ?? call.arguments),
+    },
+  }));
+  const usage = toUsage(result.usage);
+  return {
+    id,
+    object: 'chat.completion',
+    created,
+    model,
+    choices: [
+      {
+        index: 0,
+        message: {
+          role: 'assistant',
+          content: text || (toolCalls.length ? null : ''),
+          refusal: null,
+          ...(toolCalls.length ? { tool_calls: toolCalls } : {}),
+        },
+        logprobs: null,
+        finish_reason: toolCalls.length ? 'tool_calls' : 'stop',
+      },
+    ],
+    ...(usage ? { usage } : {}),
+  };
+}
+
+function embeddingTexts(input: EmbeddingsRequest['input']): string[] {
+  if (typeof input === 'string') return [input];
+  if (input.every((item) => typeof item === 'string')) return input as string[];
+  throw invalidRequest('Workers AI embeds text: send strings, not token arrays.', 'input');
+}
+
+function toBase64(vector: number[]): string {
+  const bytes = new Uint8Array(new Float32Array(vector).buffer);
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+export function createWorkersAI(
+  name: string,
+  config: WorkersAIProviderConfig,
+  deps: ProviderDeps,
+): ProviderAdapter {
+  // Typed as the catalogue-aware `Ai`; this adapter runs whatever model id the config names.
+  const binding = deps.env.AI as unknown as AiRunner | undefined;
+  const ai = (): AiRunner => {
+    if (!binding) {
+      throw new UpstreamError(
+        'config',
+        0,
+        `Provider '${name}' needs the Workers AI binding: add \`[ai] binding = "AI"\` to the deployed Worker. Workers AI has no local mode, so it is unavailable in wrangler dev and tests.`,
+      );
+    }
+    return binding;
+  };
+  const run = async (model: string, inputs: Record<string, unknown>, signal: AbortSignal) => {
+    const runner = ai();
+    try {
+      return await runner.run(model, inputs, { signal });
+    } catch (error) {
+      if (signal.aborted) throw signal.reason ?? error;
+      throw workersAIError(name, error);
+    }
+  };
+
+  return {
+    name,
+    type: 'workers-ai',
+    models: config.models ?? [],
+
+    async chat({ body, model, signal, requestId }) {
+      const inputs = toWorkersAIInputs(body);
+      const output = await run(model, inputs, signal);
+      const id = `chatcmpl-${requestId}`;
+      if (!body.stream) return { kind: 'json', body: toCompletion(output, id, model, requestId) };
+      if (!(output instanceof ReadableStream)) {
+        throw new UpstreamError('server', 200, `${name} answered a stream request without a stream.`);
+      }
+      const maxTokens = inputs.max_tokens as number | undefined;
+      return {
+        kind: 'stream',
+        body: translateWorkersAIStream(output, name, { id, model, requestId }, maxTokens),
+      };
+    },
+
+    async embeddings({ body, model, signal }) {
+      if (body.dimensions !== undefined) {
+        throw invalidRequest('Workers AI embedding models have a fixed size: omit dimensions.', 'dimensions');
+      }
+      const texts = embeddingTexts(body.input);
+      const output = (await run(model, { text: texts }, signal)) as { data?: unknown };
+      if (!Array.isArray(output?.data) || output.data.length !== texts.length) {
+        throw new UpstreamError('server', 200, `${name} answered with an unexpected embeddings body.`);
+      }
+      const tokens = texts.reduce((sum, text) => sum + estimateTextTokens(text), 0);
+      const result: EmbeddingsResult = {
+        object: 'list',
+        data: (output.data as number[][]).map((vector, index) => ({
+          object: 'embedding',
+          index,
+          embedding: body.encoding_format === 'base64' ? toBase64(vector) : vector,
+        })),
+        model,
+        usage: { prompt_tokens: tokens, total_tokens: tokens },
+      };
+      return result;
+    },
+  };
+}

@@ -1,0 +1,454 @@
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import type { Env } from '../../src/env';
+import { GatewayError } from '../../src/errors';
+import type { ChatRequest, EmbeddingsRequest } from '../../src/openai/schemas';
+import { type ChatCompletion, UpstreamError } from '../../src/providers/types';
+import { createWorkersAI } from '../../src/providers/workers-ai';
+import chatOpenAIShape from '../fixtures/workers-ai/chat-openai-shape.json';
+import chatText from '../fixtures/workers-ai/chat-text.json';
+import chatTools from '../fixtures/workers-ai/chat-tools.json';
+import embeddingsFixture from '../fixtures/workers-ai/embeddings.json';
+import streamTextFixture from '../fixtures/workers-ai/stream-text.workers-ai.sse?raw';
+import streamToolsFixture from '../fixtures/workers-ai/stream-tools.workers-ai.sse?raw';
+import { call, chat, createKey, putConfig } from '../helpers/gateway';
+import { expectOpenAIShape, sseEvents } from '../helpers/openapi';
+
+interface RunCall {
+  model: string;
+  inputs: Record<string, unknown>;
+  options?: { signal?: AbortSignal };
+}
+
+/** A stand-in for the `AI` binding: records each run and answers with `answer`. */
+function fakeAI(answer: (call: RunCall) => unknown) {
+  const calls: RunCall[] = [];
+  const ai = {
+    async run(model: string, inputs: Record<string, unknown>, options?: { signal?: AbortSignal }) {
+      const entry = { model, inputs, options };
+      calls.push(entry);
+      return answer(entry);
+    },
+  };
+  const adapter = createWorkersAI(
+    'cf',
+    { type: 'workers-ai' },
+    { env: { ...env, AI: ai } as unknown as Env, fetch: globalThis.fetch },
+  );
+  const signal = new AbortController().signal;
+  const run = (body: Partial<ChatRequest>, model = '@cf/meta/llama-3.3-70b-instruct-fp8-fast') =>
+    adapter.chat({
+      body: { model: 'alias', messages: [{ role: 'user', content: 'hi' }], ...body } as ChatRequest,
+      model,
+      signal,
+      requestId: 'r1',
+    });
+  const embed = (body: Partial<EmbeddingsRequest>) =>
+    adapter.embeddings({
+      body: { model: 'alias', input: 'hello', ...body } as EmbeddingsRequest,
+      model: '@cf/baai/bge-small-en-v1.5',
+      signal,
+      requestId: 'r1',
+    });
+  return { calls, run, embed };
+}
+
+/** A binding stream delivering `text` in `size`-byte pieces (cutting UTF-8 characters and events). */
+function sseBody(text: string, size: number): ReadableStream<Uint8Array> {
+  const bytes = new TextEncoder().encode(text);
+  let at = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (at >= bytes.length) return controller.close();
+      controller.enqueue(bytes.slice(at, at + size));
+      at += size;
+    },
+  });
+}
+
+async function completion(promise: ReturnType<ReturnType<typeof fakeAI>['run']>): Promise<ChatCompletion> {
+  const result = await promise;
+  if (result.kind !== 'json') throw new Error('expected JSON');
+  expectOpenAIShape('CreateChatCompletionResponse', result.body);
+  return result.body;
+}
+
+async function streamed(promise: ReturnType<ReturnType<typeof fakeAI>['run']>): Promise<string> {
+  const result = await promise;
+  if (result.kind !== 'stream') throw new Error('expected a stream');
+  return new Response(result.body).text();
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (error: unknown) => error,
+  );
+}
+
+describe('workers-ai chat', () => {
+  it('runs the model with translated inputs and answers with usage', async () => {
+    const { calls, run } = fakeAI(() => chatText);
+    const body = await completion(
+      run({
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'Hallo' },
+          { role: 'assistant', content: 'Hoi!' },
+          { role: 'developer', content: [{ type: 'text', text: 'Use Swiss German.' }] },
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'Wie geht' },
+              { type: 'text', text: "'s?" },
+            ],
+          },
+        ],
+        max_completion_tokens: 64,
+        temperature: 0.2,
+        top_p: 0.8,
+        seed: 42,
+        presence_penalty: 0.1,
+        frequency_penalty: 0.3,
+        user: 'u1',
+      }),
+    );
+    expect(calls[0]!.model).toBe('@cf/meta/llama-3.3-70b-instruct-fp8-fast');
+    expect(calls[0]!.options?.signal).toBeInstanceOf(AbortSignal);
+    expect(calls[0]!.inputs).toEqual({
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'Hallo' },
+        { role: 'assistant', content: 'Hoi!' },
+        { role: 'system', content: 'Use Swiss German.' },
+        { role: 'user', content: "Wie geht's?" },
+      ],
+      max_tokens: 64,
+      temperature: 0.2,
+      top_p: 0.8,
+      seed: 42,
+      presence_penalty: 0.1,
+      frequency_penalty: 0.3,
+    });
+    expect(body).toMatchObject({
+      id: 'chatcmpl-r1',
+      model: '@cf/meta/llama-3.3-70b-instruct-fp8-fast',
+      choices: [{ message: { role: 'assistant', content: "Grüezi! Wie geht's? ✓" }, finish_reason: 'stop' }],
+      usage: { prompt_tokens: 21, completion_tokens: 9, total_tokens: 30 },
+    });
+  });
+
+  it('round-trips parallel tool calls', async () => {
+    const { calls, run } = fakeAI(() => chatTools);
+    const tools = [
+      { type: 'function' as const, function: { name: 'get_weather', parameters: { type: 'object' } } },
+    ];
+    const history = {
+      role: 'assistant' as const,
+      content: null,
+      tool_calls: [
+        {
+          id: 'c1',
+          type: 'function' as const,
+          function: { name: 'get_weather', arguments: '{"city":"Oslo"}' },
+        },
+      ],
+    };
+    const body = await completion(
+      run({
+        tools,
+        tool_choice: 'auto',
+        messages: [
+          { role: 'user', content: 'Weather in Oslo?' },
+          history,
+          { role: 'tool', tool_call_id: 'c1', content: 'Snow' },
+          { role: 'user', content: 'And Paris and Tokyo?' },
+        ],
+      }),
+    );
+    expect(calls[0]!.inputs).toEqual({
+      tools,
+      messages: [
+        { role: 'user', content: 'Weather in Oslo?' },
+        { role: 'assistant', content: '', tool_calls: history.tool_calls },
+        { role: 'tool', tool_call_id: 'c1', content: 'Snow' },
+        { role: 'user', content: 'And Paris and Tokyo?' },
+      ],
+    });
+    expect(body.choices[0]).toMatchObject({
+      finish_reason: 'tool_calls',
+      message: {
+        content: null,
+        tool_calls: [
+          {
+            id: 'call_r1_0',
+            type: 'function',
+            function: { name: 'get_weather', arguments: '{"city":"Paris"}' },
+          },
+          {
+            id: 'call_r1_1',
+            type: 'function',
+            function: { name: 'get_weather', arguments: '{"city":"Tokyo"}' },
+          },
+        ],
+      },
+    });
+  });
+
+  it('leaves tools out for tool_choice none', async () => {
+    const { calls, run } = fakeAI(() => chatText);
+    await completion(run({ tools: [{ type: 'function', function: { name: 'f' } }], tool_choice: 'none' }));
+    expect(calls[0]!.inputs.tools).toBeUndefined();
+  });
+
+  it('passes image parts to vision models and keeps OpenAI-shaped answers', async () => {
+    const { calls, run } = fakeAI(() => chatOpenAIShape);
+    const image = { type: 'image_url' as const, image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } };
+    const body = await completion(
+      run(
+        { messages: [{ role: 'user', content: [{ type: 'text', text: 'What is it?' }, image] }] },
+        '@cf/openai/gpt-oss-120b',
+      ),
+    );
+    expect(calls[0]!.inputs.messages).toEqual([
+      { role: 'user', content: [{ type: 'text', text: 'What is it?' }, image] },
+    ]);
+    expect(body).toMatchObject({
+      id: 'chatcmpl-r1',
+      choices: [{ message: { content: 'Hello from gpt-oss' } }],
+      usage: { total_tokens: 14 },
+    });
+  });
+
+  it('maps JSON mode and stringifies a structured answer', async () => {
+    const schema = { type: 'object', properties: { ok: { type: 'boolean' } } };
+    const { calls, run } = fakeAI(() => ({ response: { ok: true } }));
+    const body = await completion(
+      run({ response_format: { type: 'json_schema', json_schema: { name: 'r', schema } } }),
+    );
+    expect(calls[0]!.inputs.response_format).toEqual({ type: 'json_schema', json_schema: schema });
+    expect(body.choices[0]).toMatchObject({ message: { content: '{"ok":true}' } });
+
+    const plain = fakeAI(() => chatText);
+    await completion(plain.run({ response_format: { type: 'json_object' } }));
+    expect(plain.calls[0]!.inputs.response_format).toEqual({ type: 'json_object' });
+  });
+
+  it('refuses parameters it cannot honour, naming them, without running the model', async () => {
+    for (const [body, param] of [
+      [{ n: 2 }, 'n'],
+      [{ logprobs: true }, 'logprobs'],
+      [{ stop: ['END'] }, 'stop'],
+      [{ tools: [{ type: 'function', function: { name: 'f' } }], tool_choice: 'required' }, 'tool_choice'],
+      [{ parallel_tool_calls: false }, 'parallel_tool_calls'],
+      [{ audio: { voice: 'alloy' } }, 'audio'],
+      [
+        {
+          messages: [
+            { role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'x', format: 'mp3' } }] },
+          ],
+        },
+        'messages.0.content.0',
+      ],
+    ] as const) {
+      const { calls, run } = fakeAI(() => chatText);
+      const error = await rejection(run(body as Partial<ChatRequest>));
+      expect(error, JSON.stringify(body)).toBeInstanceOf(GatewayError);
+      expect(error).toMatchObject({ status: 400, param });
+      expect(calls).toHaveLength(0);
+    }
+  });
+
+  it('classifies binding errors by their Workers AI code', async () => {
+    const cases: [string, Record<string, unknown>][] = [
+      ['3040: Out of capacity', { failure: 'overloaded', status: 0 }],
+      ['AiError: 3036: Account limited: daily free allocation used', { failure: 'rate_limit' }],
+      ['InferenceUpstreamError: 3007: Request timeout', { failure: 'timeout' }],
+      ['5016: User has not agreed to Llama3.2 model terms', { failure: 'auth' }],
+      [
+        '5007: No such model @cf/nope or task',
+        { failure: 'caller', status: 400, message: '5007: No such model @cf/nope or task' },
+      ],
+      [
+        '5021: The estimated number of input and maximum output tokens exceeded this model context window limit.',
+        { failure: 'caller', options: expect.objectContaining({ code: 'context_length_exceeded' }) },
+      ],
+      ['network connection lost', { failure: 'server' }],
+    ];
+    for (const [message, expected] of cases) {
+      const { run } = fakeAI(() => {
+        throw new Error(message);
+      });
+      const error = await rejection(run({}));
+      expect(error, message).toBeInstanceOf(UpstreamError);
+      expect(error).toMatchObject(expected);
+      if ((error as UpstreamError).failure !== 'caller')
+        expect((error as Error).message).not.toContain(message);
+    }
+  });
+
+  it('fails as a config error, never a crash, when the binding is not bound', async () => {
+    const adapter = createWorkersAI('cf', { type: 'workers-ai' }, { env, fetch: globalThis.fetch });
+    const signal = new AbortController().signal;
+    for (const attempt of [
+      adapter.chat({
+        body: { model: 'm', messages: [{ role: 'user', content: 'x' }] },
+        model: 'm',
+        signal,
+        requestId: 'r',
+      }),
+      adapter.embeddings({ body: { model: 'm', input: 'x' }, model: 'm', signal, requestId: 'r' }),
+    ]) {
+      const error = await rejection(attempt);
+      expect(error).toBeInstanceOf(UpstreamError);
+      expect(error).toMatchObject({
+        failure: 'config',
+        status: 0,
+        message: expect.stringContaining('no local mode'),
+      });
+    }
+  });
+});
+
+describe('workers-ai stream', () => {
+  it('translates text tokens split mid-character and mid-event, with usage at the end', async () => {
+    let reference: string | undefined;
+    for (const size of [1, 3, 7, 1000]) {
+      const { calls, run } = fakeAI(() => sseBody(streamTextFixture, size));
+      const text = await streamed(run({ stream: true, max_tokens: 3 }));
+      expect(calls[0]!.inputs.stream).toBe(true);
+      const strip = (s: string) => s.replace(/"created":\d+/g, '');
+      reference ??= text;
+      expect(strip(text)).toBe(strip(reference));
+    }
+    const events = sseEvents(reference!) as {
+      choices: { delta: { content?: string }; finish_reason: string | null }[];
+      usage?: unknown;
+    }[];
+    for (const event of events) expectOpenAIShape('CreateChatCompletionStreamResponse', event);
+    expect(events.map((e) => e.choices[0]?.delta.content ?? '').join('')).toBe('Grüezi mitenand ✓!');
+    // completion_tokens reached max_tokens: the answer was cut, not finished.
+    expect(events.at(-2)!.choices[0]!.finish_reason).toBe('length');
+    expect(events.at(-1)!.usage).toEqual({ prompt_tokens: 12, completion_tokens: 3, total_tokens: 15 });
+    expect(reference!.endsWith('data: [DONE]\n\n')).toBe(true);
+  });
+
+  it('translates streamed tool-call deltas', async () => {
+    const { run } = fakeAI(() => sseBody(streamToolsFixture, 5));
+    const events = sseEvents(await streamed(run({ stream: true }))) as {
+      choices: { delta: Record<string, unknown>; finish_reason: string | null }[];
+    }[];
+    for (const event of events) expectOpenAIShape('CreateChatCompletionStreamResponse', event);
+    expect(events.filter((e) => e.choices.length).map((e) => e.choices[0]!.delta)).toEqual([
+      { role: 'assistant', content: '' },
+      {
+        tool_calls: [
+          {
+            index: 0,
+            id: 'chatcmpl-tool-a1',
+            type: 'function',
+            function: { name: 'get_weather', arguments: '' },
+          },
+        ],
+      },
+      { tool_calls: [{ index: 0, function: { arguments: '{"city": "Par' } }] },
+      { tool_calls: [{ index: 0, function: { arguments: 'is"}' } }] },
+      {
+        tool_calls: [
+          {
+            index: 1,
+            id: 'chatcmpl-tool-b2',
+            type: 'function',
+            function: { name: 'get_weather', arguments: '{"city": "Tōkyō"}' },
+          },
+        ],
+      },
+      {},
+    ]);
+    expect(events.at(-2)!.choices[0]!.finish_reason).toBe('tool_calls');
+  });
+
+  it('ends with an error event when the stream stops before [DONE] and usage', async () => {
+    const cut = streamTextFixture.split('data: {"response":"","usage"')[0]!;
+    const { run } = fakeAI(() => sseBody(cut, 4));
+    const text = await streamed(run({ stream: true }));
+    expect(text).toContain('"content":"!"');
+    expect(text).toContain('"error":{"message":"cf ended the stream before it was complete."');
+    expect(text).not.toContain('[DONE]');
+  });
+
+  it('ignores unknown and non-JSON events', async () => {
+    const noisy = `event: ping\ndata: keep-alive\n\ndata: {"unknown":true}\n\n${streamTextFixture}`;
+    const { run } = fakeAI(() => sseBody(noisy, 11));
+    const events = sseEvents(await streamed(run({ stream: true })));
+    for (const event of events) expectOpenAIShape('CreateChatCompletionStreamResponse', event);
+  });
+});
+
+describe('workers-ai embeddings', () => {
+  it('embeds strings as floats or base64 with estimated usage', async () => {
+    const { calls, embed } = fakeAI(() => embeddingsFixture);
+    const floats = await embed({ input: ['first text', 'second'] });
+    expect(calls[0]).toMatchObject({
+      model: '@cf/baai/bge-small-en-v1.5',
+      inputs: { text: ['first text', 'second'] },
+    });
+    expect(floats.data.map((d) => d.embedding)).toEqual(embeddingsFixture.data);
+    expect(floats.usage.prompt_tokens).toBeGreaterThan(0);
+    expectOpenAIShape('CreateEmbeddingResponse', floats);
+
+    const base64 = await fakeAI(() => embeddingsFixture).embed({
+      input: ['a', 'b'],
+      encoding_format: 'base64',
+    });
+    const decoded = Uint8Array.from(atob(base64.data[0]!.embedding as string), (c) => c.charCodeAt(0));
+    expect(Array.from(new Float32Array(decoded.buffer))).toEqual([0.25, -0.5, 1]);
+  });
+
+  it('refuses token arrays and dimensions', async () => {
+    expect(await rejection(fakeAI(() => embeddingsFixture).embed({ input: [1, 2, 3] }))).toMatchObject({
+      param: 'input',
+    });
+    expect(await rejection(fakeAI(() => embeddingsFixture).embed({ dimensions: 256 }))).toMatchObject({
+      param: 'dimensions',
+    });
+  });
+});
+
+describe('workers-ai through the gateway', () => {
+  it('answers 502 naming the missing binding (tests, like wrangler dev, have no Workers AI)', async () => {
+    const put = await putConfig({
+      providers: { cf: { type: 'workers-ai' } },
+      models: { llama: { targets: [{ provider: 'cf', model: '@cf/meta/llama-3.1-8b-instruct' }] } },
+    });
+    expect(put.status, await put.clone().text()).toBe(200);
+    const { key } = await createKey();
+    const response = await chat(key, { model: 'llama', messages: [{ role: 'user', content: 'hi' }] });
+    expect(response.status).toBe(502);
+    expect(await response.json()).toMatchObject({ error: { code: 'upstream_error' } });
+
+    const embeddings = await call('/v1/embeddings', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'cf/@cf/baai/bge-small-en-v1.5', input: 'x' }),
+    });
+    expect(embeddings.status).toBe(502);
+  });
+
+  it('still refuses an unsupported parameter with a 400 before anything runs', async () => {
+    await putConfig({
+      providers: { cf: { type: 'workers-ai' } },
+      models: { llama: { targets: [{ provider: 'cf', model: '@cf/meta/llama-3.1-8b-instruct' }] } },
+    });
+    const { key } = await createKey();
+    const response = await chat(key, {
+      model: 'llama',
+      logprobs: true,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: { param: 'logprobs' } });
+  });
+});
