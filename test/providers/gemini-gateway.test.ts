@@ -85,8 +85,9 @@ describe('gemini through the gateway', () => {
 
   it('answers 400 context_length_exceeded, and 502 for a bad key, quota or overload', async () => {
     const { key } = await setup();
-    let answer = json(errors.too_long, 400);
-    onUpstream(`${MODEL_URL}:generateContent`, () => answer);
+    // A factory: a Response body must be created in the request that reads it.
+    let answer = () => json(errors.too_long, 400);
+    onUpstream(`${MODEL_URL}:generateContent`, () => answer());
     const tooLong = await chat(key, { model: 'flash', messages: hello });
     expect(tooLong.status).toBe(400);
     expect(((await tooLong.json()) as Json).error.code).toBe('context_length_exceeded');
@@ -95,7 +96,7 @@ describe('gemini through the gateway', () => {
       ['rate_limit', 429],
       ['overloaded', 503],
     ] as const) {
-      answer = json(errors[name], status);
+      answer = () => json(errors[name], status);
       const response = await chat(key, { model: 'flash', messages: hello });
       expect(response.status).toBe(502);
       expect(((await response.json()) as Json).error.message).not.toContain(errors[name].error.message);
