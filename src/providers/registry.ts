@@ -3,13 +3,14 @@ import { z } from 'zod';
 import { anthropicProviderSchema, createAnthropic } from './anthropic';
 import { azureOpenAIProviderSchema, createAzureOpenAI } from './azure-openai';
 import { bedrockProviderSchema, createBedrock } from './bedrock';
+import { cohereProviderSchema, createCohere } from './cohere';
 import { createGemini, geminiProviderSchema } from './gemini';
 import { createMock, mockProviderSchema } from './mock';
 import { createOpenAICompatible, openaiProviderSchema } from './openai-compatible';
 import type { ProviderAdapter, ProviderDeps } from './types';
 import { createWorkersAI, workersAIProviderSchema } from './workers-ai';
 
-export const providerConfigSchema = z.discriminatedUnion('type', [openaiProviderSchema, mockProviderSchema, anthropicProviderSchema, geminiProviderSchema, bedrockProviderSchema, azureOpenAIProviderSchema, workersAIProviderSchema]);
+export const providerConfigSchema = z.discriminatedUnion('type', [openaiProviderSchema, mockProviderSchema, anthropicProviderSchema, geminiProviderSchema, bedrockProviderSchema, azureOpenAIProviderSchema, workersAIProviderSchema, cohereProviderSchema]);
 export type ProviderConfig = z.infer<typeof providerConfigSchema>;
 
 export function createProvider(name: string, config: ProviderConfig, deps: ProviderDeps): ProviderAdapter {
@@ -28,5 +29,7 @@ export function createProvider(name: string, config: ProviderConfig, deps: Provi
       return createAzureOpenAI(name, config, deps);
     case 'workers-ai':
       return createWorkersAI(name, config, deps);
+    case 'cohere':
+      return createCohere(name, config, deps);
   }
 }

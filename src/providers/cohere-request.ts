@@ -1,0 +1,171 @@
+// OpenAI chat request → Cohere Chat v2 body. Pure: refusals are 400s naming the parameter.
+// Roles line up with OpenAI's; the differences are tool_plan (Cohere's text before tool calls,
+// which is what OpenAI clients send back as assistant content beside tool_calls), tool_choice
+// (only REQUIRED/NONE: a named function becomes REQUIRED with only that tool offered), and names:
+// top_p → p, stop → stop_sequences, a schema'd response_format → json_object + json_schema.
+import { invalidRequest } from '../errors';
+import type { ChatMessage, ChatRequest, ContentPart } from '../openai/schemas';
+
+const HANDLED = new Set([
+  'model',
+  'messages',
+  'stream',
+  'stream_options',
+  'max_tokens',
+  'max_completion_tokens',
+  'temperature',
+  'top_p',
+  'stop',
+  'seed',
+  'presence_penalty',
+  'frequency_penalty',
+  'tools',
+  'tool_choice',
+  'response_format',
+  'n',
+  'logprobs',
+  'top_logprobs',
+  'parallel_tool_calls',
+]);
+/** Set but ignored because they cannot change the answer (listed in cohere.ts's header). */
+const DROPPED = new Set([
+  'user',
+  'metadata',
+  'store',
+  'service_tier',
+  'prediction',
+  'prompt_cache_key',
+  'safety_identifier',
+]);
+
+function refuseUnsupported(body: ChatRequest): void {
+  for (const [key, value] of Object.entries(body)) {
+    if (value === undefined || value === null || HANDLED.has(key) || DROPPED.has(key)) continue;
+    throw invalidRequest(`'${key}' is not supported by Cohere.`, key);
+  }
+  if ((body.n ?? 1) > 1) throw invalidRequest('Cohere returns one choice: n must be 1.', 'n');
+  if (body.logprobs || body.top_logprobs) {
+    throw invalidRequest(
+      'Log probabilities are not relayed from Cohere.',
+      body.logprobs ? 'logprobs' : 'top_logprobs',
+    );
+  }
+  if (body.parallel_tool_calls === false) {
+    throw invalidRequest('Cohere cannot disable parallel tool calls.', 'parallel_tool_calls');
+  }
+}
+
+function textOf(content: ChatMessage['content']): string {
+  if (typeof content === 'string') return content;
+  return (content ?? []).map((part) => (part.type === 'text' ? part.text : '')).join('');
+}
+
+function userContent(content: string | ContentPart[], i: number): unknown {
+  if (typeof content === 'string') return content;
+  if (content.every((part) => part.type === 'text')) return textOf(content);
+  return content.map((part, j) => {
+    if (part.type === 'text') return { type: 'text', text: part.text };
+    if (part.type === 'image_url') return { type: 'image_url', image_url: part.image_url };
+    throw invalidRequest(`Cohere does not accept '${part.type}' content.`, `messages.${i}.content.${j}`);
+  });
+}
+
+function toMessage(message: ChatMessage, i: number): Record<string, unknown> {
+  switch (message.role) {
+    case 'system':
+    case 'developer':
+      return { role: 'system', content: textOf(message.content) };
+    case 'user':
+      return { role: 'user', content: userContent(message.content, i) };
+    case 'assistant': {
+      const text = textOf(message.content ?? null) || message.refusal || '';
+      const calls = message.tool_calls ?? [];
+      if (calls.length === 0) return { role: 'assistant', content: text };
+      return {
+        role: 'assistant',
+        ...(text ? { tool_plan: text } : {}),
+        tool_calls: calls.map((call) => ({
+          id: call.id,
+          type: 'function',
+          function: { name: call.function.name, arguments: call.function.arguments },
+        })),
+      };
+    }
+    case 'tool':
+      return { role: 'tool', tool_call_id: message.tool_call_id, content: textOf(message.content) };
+    default:
+      throw invalidRequest(
+        "The legacy 'function' role is not supported: use tools and 'tool' messages.",
+        `messages.${i}.role`,
+      );
+  }
+}
+
+function toolFields(body: ChatRequest): Record<string, unknown> {
+  const choice = body.tool_choice;
+  let tools = body.tools ?? [];
+  if (tools.length === 0) {
+    if (choice && choice !== 'none' && choice !== 'auto') {
+      throw invalidRequest('tool_choice needs tools.', 'tool_choice');
+    }
+    return {};
+  }
+  if (choice && typeof choice === 'object') {
+    tools = tools.filter((tool) => tool.function.name === choice.function.name);
+    if (tools.length === 0) {
+      throw invalidRequest(
+        `tool_choice names '${choice.function.name}', which is not in tools.`,
+        'tool_choice',
+      );
+    }
+  }
+  return {
+    tools: tools.map((tool) => ({
+      type: 'function',
+      function: {
+        name: tool.function.name,
+        ...(tool.function.description ? { description: tool.function.description } : {}),
+        parameters: tool.function.parameters ?? { type: 'object', properties: {} },
+      },
+    })),
+    // Cohere's strictness is per request: asked of any tool, it applies to all.
+    ...(tools.some((tool) => tool.function.strict) ? { strict_tools: true } : {}),
+    ...(choice === 'none' ? { tool_choice: 'NONE' } : {}),
+    ...(choice === 'required' || typeof choice === 'object' ? { tool_choice: 'REQUIRED' } : {}),
+  };
+}
+
+function responseFormat(body: ChatRequest): Record<string, unknown> | undefined {
+  const format = body.response_format;
+  if (!format || format.type === 'text') return undefined;
+  if (format.type === 'json_object') return { type: 'json_object' };
+  const schema = format.json_schema.schema;
+  return { type: 'json_object', ...(schema ? { json_schema: schema } : {}) };
+}
+
+export function toCohereRequest(body: ChatRequest, model: string): Record<string, unknown> {
+  refuseUnsupported(body);
+  const stop = typeof body.stop === 'string' ? [body.stop] : body.stop;
+  const maxTokens = body.max_completion_tokens ?? body.max_tokens;
+  const format = responseFormat(body);
+  const request: Record<string, unknown> = {
+    model,
+    messages: body.messages.map(toMessage),
+    ...toolFields(body),
+    ...(format ? { response_format: format } : {}),
+    ...(maxTokens ? { max_tokens: maxTokens } : {}),
+    ...(stop?.length ? { stop_sequences: stop } : {}),
+    ...(body.stream ? { stream: true } : {}),
+  };
+  const copies = [
+    ['temperature', 'temperature'],
+    ['top_p', 'p'],
+    ['seed', 'seed'],
+    ['presence_penalty', 'presence_penalty'],
+    ['frequency_penalty', 'frequency_penalty'],
+  ] as const;
+  for (const [from, to] of copies) {
+    if (body[from] !== undefined && body[from] !== null) request[to] = body[from];
+  }
+  return request;
+}

@@ -1,0 +1,200 @@
+// Cohere Chat v2 answers → OpenAI: the JSON response, and the SSE stream (message-start,
+// content-delta, tool-plan-delta, tool-call-start/delta/end, message-end) translated as it comes.
+// Usage is Cohere's billed units (what the account is charged), else its raw token counts.
+import type { EventSourceMessage } from 'eventsource-parser';
+import { z } from 'zod';
+import { type FinishReason, OpenAIStreamWriter, translateSSE } from './openai-stream-writer';
+import { type ChatCompletion, UpstreamError, type Usage } from './types';
+
+const counts = z.looseObject({ input_tokens: z.number().optional(), output_tokens: z.number().optional() });
+const usageSchema = z.looseObject({ billed_units: counts.optional(), tokens: counts.optional() });
+const toolCallSchema = z.looseObject({
+  id: z.string().optional(),
+  function: z.looseObject({ name: z.string().optional(), arguments: z.string().optional() }).optional(),
+});
+
+const chatResponse = z.looseObject({
+  finish_reason: z.string(),
+  message: z.looseObject({
+    content: z.array(z.looseObject({ type: z.string(), text: z.string().optional() })).nullish(),
+    tool_plan: z.string().nullish(),
+    tool_calls: z.array(toolCallSchema).nullish(),
+  }),
+  usage: usageSchema.optional(),
+});
+
+const FINISH: Record<string, FinishReason> = {
+  COMPLETE: 'stop',
+  STOP_SEQUENCE: 'stop',
+  MAX_TOKENS: 'length',
+  TOOL_CALL: 'tool_calls',
+};
+
+/** ERROR and TIMEOUT are failures, not ways of finishing. */
+function failedFinish(provider: string, reason: string): UpstreamError | undefined {
+  if (reason === 'TIMEOUT')
+    return new UpstreamError('timeout', 200, `${provider} timed out generating the answer.`);
+  if (reason === 'ERROR')
+    return new UpstreamError('server', 200, `${provider} failed while generating the answer.`);
+  return undefined;
+}
+
+export function toUsage(raw: z.infer<typeof usageSchema> | undefined): Usage | undefined {
+  const source = raw?.billed_units?.input_tokens !== undefined ? raw.billed_units : raw?.tokens;
+  if (!source) return undefined;
+  const prompt = source.input_tokens ?? 0;
+  const completion = source.output_tokens ?? 0;
+  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+}
+
+export function toCompletion(provider: string, raw: string, id: string, model: string): ChatCompletion {
+  let parsed: z.infer<typeof chatResponse>;
+  try {
+    parsed = chatResponse.parse(JSON.parse(raw));
+  } catch {
+    throw new UpstreamError('server', 200, `${provider} answered with an unexpected body.`);
+  }
+  const failed = failedFinish(provider, parsed.finish_reason);
+  if (failed) throw failed;
+  const { message } = parsed;
+  const text = (message.content ?? [])
+    .map((part) => (part.type === 'text' ? (part.text ?? '') : ''))
+    .join('');
+  const toolCalls = (message.tool_calls ?? []).map((call, i) => ({
+    id: call.id ?? `call_${id}_${i}`,
+    type: 'function' as const,
+    function: { name: call.function?.name ?? '', arguments: call.function?.arguments ?? '{}' },
+  }));
+  const content = text || (toolCalls.length ? message.tool_plan || null : '');
+  const usage = toUsage(parsed.usage);
+  return {
+    id,
+    object: 'chat.completion',
+    created: Math.floor(Date.now() / 1000),
+    model,
+    choices: [
+      {
+        index: 0,
+        message: {
+          role: 'assistant',
+          content,
+          refusal: null,
+          ...(toolCalls.length ? { tool_calls: toolCalls } : {}),
+        },
+        logprobs: null,
+        finish_reason: FINISH[parsed.finish_reason] ?? 'stop',
+      },
+    ],
+    ...(usage ? { usage } : {}),
+  };
+}
+
+const streamEvent = z.looseObject({
+  type: z.string().optional(),
+  index: z.number().optional(),
+  delta: z
+    .looseObject({
+      message: z
+        .looseObject({
+          content: z.looseObject({ type: z.string().optional(), text: z.string().optional() }).optional(),
+          tool_plan: z.string().optional(),
+          tool_calls: toolCallSchema.optional(),
+        })
+        .optional(),
+      finish_reason: z.string().optional(),
+      usage: usageSchema.optional(),
+    })
+    .optional(),
+});
+
+class CohereStreamState {
+  private toolIndex = new Map<number, number>();
+  /** Content blocks holding reasoning ("thinking"), whose deltas are not relayed. */
+  private thinking = new Set<number>();
+  private started = false;
+  finished = false;
+
+  constructor(private readonly provider: string) {}
+
+  onEvent({ event: name, data }: EventSourceMessage, writer: OpenAIStreamWriter): void {
+    if (this.finished) return;
+    let json: unknown;
+    try {
+      json = JSON.parse(data);
+    } catch {
+      return; // `[DONE]` or a keep-alive
+    }
+    const parsed = streamEvent.safeParse(json);
+    if (!parsed.success) return;
+    const event = parsed.data;
+    const message = event.delta?.message;
+    const index = event.index ?? 0;
+    if (!this.started) {
+      this.started = true;
+      writer.role();
+    }
+    switch (event.type ?? name) {
+      case 'content-start':
+        if (message?.content?.type === 'thinking') this.thinking.add(index);
+        return;
+      case 'content-delta':
+        if (!this.thinking.has(index) && message?.content?.text) writer.text(message.content.text);
+        return;
+      case 'tool-plan-delta':
+        if (message?.tool_plan) writer.text(message.tool_plan);
+        return;
+      case 'tool-call-start': {
+        const call = message?.tool_calls;
+        const ours = this.toolIndex.size;
+        this.toolIndex.set(index, ours);
+        writer.toolCall({
+          index: ours,
+          id: call?.id ?? `call_${ours}`,
+          type: 'function',
+          function: { name: call?.function?.name ?? '', arguments: call?.function?.arguments ?? '' },
+        });
+        return;
+      }
+      case 'tool-call-delta': {
+        const ours = this.toolIndex.get(index);
+        const fragment = message?.tool_calls?.function?.arguments;
+        if (ours !== undefined && fragment)
+          writer.toolCall({ index: ours, function: { arguments: fragment } });
+        return;
+      }
+      case 'message-end': {
+        this.finished = true;
+        const reason = event.delta?.finish_reason ?? 'COMPLETE';
+        const failed = failedFinish(this.provider, reason);
+        if (failed) {
+          writer.error(failed.message);
+          return;
+        }
+        writer.finish(FINISH[reason] ?? 'stop');
+        const usage = toUsage(event.delta?.usage);
+        if (usage) writer.usage(usage);
+        writer.done();
+        return;
+      }
+      default:
+        return; // message-start, content-end, tool-call-end, citations, events added later
+    }
+  }
+}
+
+export function translateCohereStream(
+  upstream: ReadableStream<Uint8Array>,
+  provider: string,
+  id: string,
+  model: string,
+): ReadableStream<Uint8Array> {
+  const state = new CohereStreamState(provider);
+  return translateSSE(
+    upstream,
+    new OpenAIStreamWriter(id, model),
+    (event, writer) => state.onEvent(event, writer),
+    (writer) => {
+      if (!state.finished) writer.error(`${provider} ended the stream before it was complete.`);
+    },
+  );
+}

@@ -1,0 +1,161 @@
+// `type: "cohere"` — Cohere's native Chat v2 (POST {baseUrl}/v2/chat) and Embed v2
+// (POST {baseUrl}/v2/embed), Bearer auth. Translation: cohere-request.ts, cohere-response.ts.
+//
+// Chat maps: system/developer/user/assistant/tool messages (user text and image_url parts;
+// assistant content beside tool_calls ⇄ tool_plan), tools (any `strict` → strict_tools),
+// tool_choice (none → NONE, required → REQUIRED, a named function → REQUIRED with only that
+// tool), response_format json_object/json_schema, max_(completion_)tokens, stop → stop_sequences,
+// temperature, top_p → p, seed, presence/frequency_penalty, stream. Finish: COMPLETE and
+// STOP_SEQUENCE → stop, MAX_TOKENS → length, TOOL_CALL → tool_calls; ERROR and TIMEOUT are
+// failures (an error event mid-stream).
+// Rejected (400): n > 1, logprobs/top_logprobs, parallel_tool_calls false, audio/file parts,
+// legacy `function` messages, and any parameter not listed here.
+// Dropped, harmless: user, metadata, store, service_tier, prediction, prompt_cache_key,
+// safety_identifier, message `name`; citations and reasoning ("thinking") content are not relayed.
+// Embeddings: string inputs, float or base64, `dimensions` → output_dimension; input_type from
+// the config (default search_document); truncate NONE so over-long input fails as at OpenAI.
+import { z } from 'zod';
+import { invalidRequest } from '../errors';
+import type { EmbeddingsRequest } from '../openai/schemas';
+import { toCohereRequest } from './cohere-request';
+import { toCompletion, translateCohereStream } from './cohere-response';
+import { resolveSecret, secretRef } from './secret';
+import type { EmbeddingsResult, ProviderAdapter, ProviderDeps, UpstreamFailure } from './types';
+import { failureForStatus, UpstreamError } from './types';
+import { fetchUpstream, parseErrorBody, readCapped, retryAfterMs } from './upstream-error';
+
+export const cohereProviderSchema = z.strictObject({
+  type: z.literal('cohere'),
+  apiKey: secretRef,
+  baseUrl: z.url({ protocol: /^https?$/ }).optional(),
+  /** Cohere embeds differently for what is stored and what is searched. */
+  embeddingInputType: z.enum(['search_document', 'search_query', 'classification', 'clustering']).optional(),
+  models: z.array(z.string().min(1)).optional(),
+});
+export type CohereProviderConfig = z.infer<typeof cohereProviderSchema>;
+
+const TOO_LONG = /too many tokens|too long|context length|exceeds? the (maximum|limit)/i;
+
+/** 402 (billing) and 498 (invalid token) are the gateway's account problems, not the caller's. */
+export async function cohereErrorFrom(provider: string, response: Response): Promise<UpstreamError> {
+  const parsed = parseErrorBody(await readCapped(response, 16_384));
+  const status = response.status;
+  const failure: UpstreamFailure = status === 402 || status === 498 ? 'auth' : failureForStatus(status);
+  if (failure === 'caller') {
+    const message = parsed.message ?? `${provider} rejected the request (HTTP ${status}).`;
+    return new UpstreamError('caller', status, message, {
+      code: TOO_LONG.test(message) ? 'context_length_exceeded' : null,
+    });
+  }
+  const retryAfter = retryAfterMs(response.headers);
+  return new UpstreamError(failure, status, `${provider} answered HTTP ${status}.`, {
+    ...(retryAfter !== undefined ? { retryAfterMs: retryAfter } : {}),
+  });
+}
+
+function toBase64(vector: number[]): string {
+  const bytes = new Uint8Array(new Float32Array(vector).buffer);
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+const embedResponse = z.looseObject({
+  embeddings: z.looseObject({ float: z.array(z.array(z.number())) }),
+  meta: z
+    .looseObject({ billed_units: z.looseObject({ input_tokens: z.number().optional() }).optional() })
+    .optional(),
+});
+
+function embeddingTexts(input: EmbeddingsRequest['input']): string[] {
+  if (typeof input === 'string') return [input];
+  if (input.every((item) => typeof item === 'string')) return input as string[];
+  throw invalidRequest('Cohere embeds text: send strings, not token arrays.', 'input');
+}
+
+export function createCohere(
+  name: string,
+  config: CohereProviderConfig,
+  deps: ProviderDeps,
+): ProviderAdapter {
+  const baseUrl = (config.baseUrl ?? 'https://api.cohere.com').replace(/\/+$/, '');
+  const apiKey = resolveSecret(config.apiKey, deps.env);
+
+  const post = async (path: string, body: unknown, signal: AbortSignal, stream = false) => {
+    if (apiKey.missing) {
+      throw new UpstreamError(
+        'config',
+        0,
+        `Provider '${name}' has no API key: set the Worker secret ${apiKey.missing}.`,
+      );
+    }
+    const response = await fetchUpstream(deps.fetch, name, `${baseUrl}${path}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: stream ? 'text/event-stream' : 'application/json',
+        authorization: `Bearer ${apiKey.value}`,
+      },
+      body: JSON.stringify(body),
+      signal,
+    });
+    if (!response.ok) throw await cohereErrorFrom(name, response);
+    return response;
+  };
+
+  return {
+    name,
+    type: 'cohere',
+    models: config.models ?? [],
+
+    async chat({ body, model, signal, requestId }) {
+      const request = toCohereRequest(body, model);
+      const response = await post('/v2/chat', request, signal, body.stream === true);
+      const id = `chatcmpl-${requestId}`;
+      if (!body.stream) return { kind: 'json', body: toCompletion(name, await response.text(), id, model) };
+      if (!(response.headers.get('content-type') ?? '').includes('text/event-stream') || !response.body) {
+        await response.body?.cancel();
+        throw new UpstreamError(
+          'server',
+          response.status,
+          `${name} answered a stream request without a stream.`,
+        );
+      }
+      return { kind: 'stream', body: translateCohereStream(response.body, name, id, model) };
+    },
+
+    async embeddings({ body, model, signal }) {
+      const texts = embeddingTexts(body.input);
+      const response = await post(
+        '/v2/embed',
+        {
+          model,
+          texts,
+          input_type: config.embeddingInputType ?? 'search_document',
+          embedding_types: ['float'],
+          truncate: 'NONE',
+          ...(body.dimensions ? { output_dimension: body.dimensions } : {}),
+        },
+        signal,
+      );
+      let parsed: z.infer<typeof embedResponse>;
+      try {
+        parsed = embedResponse.parse(await response.json());
+      } catch {
+        throw new UpstreamError('server', 200, `${name} answered with an unexpected embeddings body.`);
+      }
+      const tokens = parsed.meta?.billed_units?.input_tokens ?? 0;
+      const result: EmbeddingsResult = {
+        object: 'list',
+        data: parsed.embeddings.float.map((vector, index) => ({
+          object: 'embedding',
+          index,
+          embedding: body.encoding_format === 'base64' ? toBase64(vector) : vector,
+        })),
+        model,
+        usage: { prompt_tokens: tokens, total_tokens: tokens },
+      };
+      return result;
+    },
+  };
+}
