@@ -10,7 +10,16 @@ import { createOpenAICompatible, openaiProviderSchema } from './openai-compatibl
 import type { ProviderAdapter, ProviderDeps } from './types';
 import { createWorkersAI, workersAIProviderSchema } from './workers-ai';
 
-export const providerConfigSchema = z.discriminatedUnion('type', [openaiProviderSchema, mockProviderSchema, anthropicProviderSchema, geminiProviderSchema, bedrockProviderSchema, azureOpenAIProviderSchema, workersAIProviderSchema, cohereProviderSchema]);
+export const providerConfigSchema = z.discriminatedUnion('type', [
+  openaiProviderSchema,
+  mockProviderSchema,
+  anthropicProviderSchema,
+  geminiProviderSchema,
+  bedrockProviderSchema,
+  azureOpenAIProviderSchema,
+  workersAIProviderSchema,
+  cohereProviderSchema,
+]);
 export type ProviderConfig = z.infer<typeof providerConfigSchema>;
 
 export function createProvider(name: string, config: ProviderConfig, deps: ProviderDeps): ProviderAdapter {
