@@ -7,6 +7,7 @@ import { GatewayError, routeNotFound } from './errors';
 import { requestId } from './middleware/request-id';
 import { config } from './routes/admin/config';
 import { keys } from './routes/admin/keys';
+import { teams } from './routes/admin/teams';
 import { chatCompletions } from './routes/chat-completions';
 import { embeddings } from './routes/embeddings';
 import { models } from './routes/models';
@@ -25,6 +26,7 @@ app.route('/v1/models', models);
 app.use('/admin/*', adminAuth());
 app.route('/admin/config', config);
 app.route('/admin/keys', keys);
+app.route('/admin/teams', teams);
 
 app.get('/', (c) => c.json({ name: 'tollgate', ok: true }));
 

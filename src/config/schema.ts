@@ -1,6 +1,7 @@
 // The gateway config (DESIGN.md §4): one zod schema, strict, so a typo is a 400 and not a silently
 // ignored setting. Types come from here.
 import { z } from 'zod';
+import { priceSchema } from '../pricing/prices';
 import { providerConfigSchema } from '../providers/registry';
 import { circuitBreakerSchema, retrySchema, routeSchema, timeoutsSchema } from '../routing/config-schema';
 import { checkRoutes } from '../routing/validate-routes';
@@ -29,6 +30,13 @@ const limitsSchema = z.strictObject({
     .min(1024)
     .max(100 * 1024 * 1024)
     .default(8 * 1024 * 1024),
+  /** A budget reservation whose settle never arrives (the isolate died) is released after this. */
+  reservationTtlMs: z
+    .number()
+    .int()
+    .min(10_000)
+    .max(24 * 3_600_000)
+    .default(15 * 60_000),
 });
 
 export const gatewayConfigSchema = z
@@ -39,6 +47,8 @@ export const gatewayConfigSchema = z
     retry: retrySchema.default(retrySchema.parse({})),
     circuitBreaker: circuitBreakerSchema.default(circuitBreakerSchema.parse({})),
     limits: limitsSchema.default(limitsSchema.parse({})),
+    /** USD per million tokens by `<provider>/<model>` or bare model; overrides the bundled table. */
+    pricing: z.record(z.string().min(1), priceSchema).default({}),
   })
   .superRefine(checkRoutes);
 

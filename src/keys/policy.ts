@@ -1,5 +1,6 @@
 // What a gateway key (or team) is allowed to do: the record its Durable Object enforces.
 import { z } from 'zod';
+import { budgetSchema } from '../limits/budget';
 
 export const limitsSchema = z.strictObject({
   rpm: z.number().int().positive().nullish(),
@@ -13,17 +14,21 @@ export type Limits = z.infer<typeof limitsSchema>;
  */
 export const modelAllowlistSchema = z.array(z.string().min(1).max(200)).max(1000);
 
+/** Keys and teams share one policy shape and one Durable Object class. */
 export const keyPolicySchema = z.object({
+  kind: z.enum(['key', 'team']).default('key'),
   id: z.string(),
   name: z.string(),
   teamId: z.string().nullable(),
   models: modelAllowlistSchema.nullable(),
   limits: limitsSchema,
+  budget: budgetSchema.nullable().default(null),
   expiresAt: z.number().nullable(),
   logBodies: z.boolean(),
   revokedAt: z.number().nullable(),
 });
-export type KeyPolicy = z.infer<typeof keyPolicySchema>;
+export type KeyPolicy = z.output<typeof keyPolicySchema>;
+export type KeyPolicyInput = z.input<typeof keyPolicySchema>;
 
 export function modelAllowed(allowlist: readonly string[] | null, model: string): boolean {
   if (allowlist === null) return true;

@@ -1,36 +1,118 @@
-// The hot path's one Durable Object round trip, and the mapping of its refusals to wire errors.
+// The hot path's admission: the key's Durable Object and, for a key in a team, the team's object,
+// asked in parallel; their refusals mapped to wire errors; one settle for both after the response.
 import type { Env } from '../env';
 import { GatewayError, invalidApiKey, modelNotAllowed } from '../errors';
 import type { AdmitRequest, AdmitResult, KeyObject, RateState, RateWindow } from './key-object';
 
-export type Admitted = Extract<AdmitResult, { ok: true }> & { stub: DurableObjectStub<KeyObject> };
+type Admitted = Extract<AdmitResult, { ok: true }>;
+type Refused = Extract<AdmitResult, { ok: false }>;
+type Stub = DurableObjectStub<KeyObject>;
 
-export function keyStub(env: Env, keyHash: string): DurableObjectStub<KeyObject> {
+export function keyStub(env: Env, keyHash: string): Stub {
   return env.KEYS.get(env.KEYS.idFromName(keyHash));
 }
 
-export async function admitKey(
-  env: Env,
-  keyHash: string,
-  request: AdmitRequest,
-  model: string,
-): Promise<Admitted> {
-  const stub = keyStub(env, keyHash);
-  const result = await stub.admit(request);
-  if (result.ok) return { ...result, stub };
-  throw admissionError(result, model);
+export function teamStub(env: Env, teamId: string): Stub {
+  return env.KEYS.get(env.KEYS.idFromName(`team:${teamId}`));
 }
 
-function admissionError(result: Extract<AdmitResult, { ok: false }>, model: string): GatewayError {
+/**
+ * Which team a key belongs to, learned from its admissions, so the team object can be asked in
+ * parallel with the key's. Per-isolate knowledge, not request state; a stale entry is detected
+ * (the key's answer names its real team) and costs one extra round trip, never a wrong admission.
+ */
+const teamOfKey = new Map<string, string | null>();
+const TEAM_CACHE_LIMIT = 10_000;
+
+export interface Admission {
+  key: Admitted['key'];
+  rate: RateState;
+  /** Settles key and team after the response: real tokens and USD replace the reservations. */
+  settle(used: { tokens: number; costUsd: number }): void;
+}
+
+export async function admit(
+  env: Env,
+  ctx: Pick<ExecutionContext, 'waitUntil'>,
+  keyHash: string,
+  request: AdmitRequest,
+): Promise<Admission> {
+  const keyObject = keyStub(env, keyHash);
+  const guess = teamOfKey.get(keyHash);
+  const teamRequest: AdmitRequest = { ...request, defaults: {} };
+  const [keyResult, guessedTeam] = await Promise.all([
+    keyObject.admit(request),
+    guess ? teamStub(env, guess).admit(teamRequest) : undefined,
+  ]);
+  const release = (stub: Stub, admitted: Admitted) =>
+    ctx.waitUntil(
+      stub
+        .settle({
+          reservationId: request.reservationId,
+          reservedTokens: admitted.reservedTokens,
+          usedTokens: 0,
+          costUsd: 0,
+        })
+        .catch(() => {}),
+    );
+
+  if (!keyResult.ok) {
+    if (guess && guessedTeam?.ok) release(teamStub(env, guess), guessedTeam);
+    throw refusal(keyResult, request, 'key');
+  }
+  const teamId = keyResult.key.teamId;
+  if (teamOfKey.size >= TEAM_CACHE_LIMIT) teamOfKey.clear();
+  teamOfKey.set(keyHash, teamId);
+
+  let team = guessedTeam;
+  if (teamId !== (guess ?? null)) {
+    if (guess && guessedTeam?.ok) release(teamStub(env, guess), guessedTeam);
+    team = teamId ? await teamStub(env, teamId).admit(teamRequest) : undefined;
+  }
+  if (team && !team.ok) {
+    release(keyObject, keyResult);
+    throw refusal(team, request, 'team');
+  }
+
+  const admittedTeam = team;
+  return {
+    key: keyResult.key,
+    rate: tighter(keyResult.rate, admittedTeam?.rate),
+    settle({ tokens, costUsd }) {
+      const settleOne = (stub: Stub, admitted: Admitted, tpm?: number) =>
+        ctx.waitUntil(
+          stub
+            .settle({
+              reservationId: request.reservationId,
+              reservedTokens: admitted.reservedTokens,
+              usedTokens: tokens,
+              costUsd,
+              ...(tpm !== undefined ? { tpm } : {}),
+            })
+            .catch((error: unknown) => console.error('settle failed', String(error))),
+        );
+      settleOne(keyObject, keyResult, request.defaults.tpm);
+      if (teamId && admittedTeam) settleOne(teamStub(env, teamId), admittedTeam);
+    },
+  };
+}
+
+/** The one mapping from a refusal to the wire error. */
+function refusal(result: Refused, request: AdmitRequest, who: 'key' | 'team'): GatewayError {
+  const whose = who === 'key' ? "this key's" : "this key's team's";
   switch (result.reason) {
     case 'unknown':
-      return invalidApiKey('Incorrect API key provided.');
+      return invalidApiKey(
+        who === 'key' ? 'Incorrect API key provided.' : "This key's team no longer exists.",
+      );
     case 'revoked':
-      return invalidApiKey('This API key has been revoked.');
+      return invalidApiKey(
+        who === 'key' ? 'This API key has been revoked.' : "This key's team has been disabled.",
+      );
     case 'expired':
       return invalidApiKey('This API key has expired.');
     case 'model_not_allowed':
-      return modelNotAllowed(model);
+      return modelNotAllowed(request.model);
     case 'rate_limited': {
       const seconds = Math.max(1, Math.ceil(result.retryAfterMs / 1000));
       const what = result.limit === 'requests' ? 'requests per minute (RPM)' : 'tokens per minute (TPM)';
@@ -39,7 +121,7 @@ function admissionError(result: Extract<AdmitResult, { ok: false }>, model: stri
         429,
         'rate_limit_error',
         'rate_limit_exceeded',
-        `Rate limit reached for ${what}: limit ${window?.limit}, remaining ${window?.remaining}. Please try again in ${seconds}s.`,
+        `Rate limit reached for ${whose} ${what}: limit ${window?.limit}, remaining ${window?.remaining}. Please try again in ${seconds}s.`,
         null,
         { ...rateLimitHeaders(result.rate), 'retry-after': String(seconds) },
       );
@@ -49,11 +131,31 @@ function admissionError(result: Extract<AdmitResult, { ok: false }>, model: stri
         429,
         'rate_limit_error',
         'rate_limit_exceeded',
-        `Request too large: it may use up to ${result.requested} tokens (input estimate + max_tokens), more than this key's limit of ${result.capacity} tokens per minute. Lower max_tokens or shorten the prompt.`,
+        `Request too large: it may use up to ${result.requested} tokens (input estimate + max_tokens), more than ${whose} limit of ${result.capacity} tokens per minute. Lower max_tokens or shorten the prompt.`,
         'max_tokens',
         rateLimitHeaders(result.rate),
       );
+    case 'budget_exceeded': {
+      const reset = result.resetAt ? ` The budget resets at ${new Date(result.resetAt).toISOString()}.` : '';
+      return new GatewayError(
+        402,
+        'insufficient_quota',
+        'budget_exceeded',
+        `Budget exceeded: this request could cost up to $${round(request.costUsd)}, more than what is left of ${whose} $${result.budgetUsd} budget (spent $${round(result.spentUsd)}, $${round(result.reservedUsd)} reserved by requests in flight).${reset} Lower max_tokens or raise the budget.`,
+      );
+    }
   }
+}
+
+const round = (usd: number) => Math.round(usd * 10_000) / 10_000;
+
+/** Per limit, the window with less room left: that is the one the client will hit first. */
+function tighter(a: RateState, b: RateState | undefined): RateState {
+  if (!b) return a;
+  const pick = (x?: RateWindow, y?: RateWindow) => (!x ? y : !y ? x : x.remaining <= y.remaining ? x : y);
+  const requests = pick(a.requests, b.requests);
+  const tokens = pick(a.tokens, b.tokens);
+  return { ...(requests ? { requests } : {}), ...(tokens ? { tokens } : {}) };
 }
 
 /** OpenAI's header names; a limit the key does not have is not advertised. */

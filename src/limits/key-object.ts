@@ -1,17 +1,36 @@
-// The Durable Object of one gateway key (addressed by the key's SHA-256): its policy and its
-// RPM/TPM buckets. `admit` is the hot path's only round trip; `settle` runs after the response.
+// The Durable Object of one gateway key (addressed by the key's SHA-256) or one team (addressed by
+// `team:<id>`): its policy, RPM/TPM buckets and budget ledger. `admit` is the hot path's only
+// round trip; `settle` runs after the response. Admission is synchronous from read to write, so
+// concurrent requests can never interleave between the check and the reservation.
 // Buckets live in memory: an object is only evicted after minutes of idleness, by which time a
-// bucket (which refills completely in one minute) would be full anyway.
+// bucket (which refills completely in one minute) would be full anyway. The budget ledger, whose
+// loss would grant money, is persisted on every change.
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env';
 import { type KeyPolicy, keyPolicySchema, modelAllowed } from '../keys/policy';
+import {
+  type BudgetState,
+  budgetStateSchema,
+  current,
+  expire,
+  nextExpiry,
+  periodBounds,
+  reserve,
+  reservedUsd,
+  settle as settleBudget,
+} from './budget';
 import { adjust, type Bucket, type BucketLimit, fullBucket, msUntilFull, refill, take } from './token-bucket';
 
 export interface AdmitRequest {
   model: string;
   /** Estimated input tokens + the most output tokens the request can produce. */
   tokens: number;
-  /** Gateway-wide default limits from the config; the key's own limits take precedence. */
+  /** Worst-case USD of the request (dearest target, every token of max_tokens). */
+  costUsd: number;
+  /** The request id; names the budget reservation that settle replaces. */
+  reservationId: string;
+  reservationTtlMs: number;
+  /** Gateway-wide default limits from the config (keys only); the policy's own take precedence. */
   defaults: { rpm?: number; tpm?: number };
 }
 
@@ -31,31 +50,57 @@ export type AdmitResult =
       key: Pick<KeyPolicy, 'id' | 'name' | 'teamId' | 'logBodies'>;
       rate: RateState;
       reservedTokens: number;
+      reservedUsd: number;
     }
   | { ok: false; reason: 'unknown' | 'revoked' | 'expired' | 'model_not_allowed' }
   | { ok: false; reason: 'rate_limited'; limit: 'requests' | 'tokens'; retryAfterMs: number; rate: RateState }
-  | { ok: false; reason: 'too_large'; requested: number; capacity: number; rate: RateState };
+  | { ok: false; reason: 'too_large'; requested: number; capacity: number; rate: RateState }
+  | {
+      ok: false;
+      reason: 'budget_exceeded';
+      budgetUsd: number;
+      spentUsd: number;
+      reservedUsd: number;
+      resetAt: number | null;
+    };
 
 export interface SettleRequest {
+  reservationId: string;
   reservedTokens: number;
   /** Tokens really consumed (0 when nothing reached a provider or the answer came from cache). */
   usedTokens: number;
-  /** The tpm limit in force at admission; settles against a limit that changed since are skipped. */
+  /** The real cost in USD (0 when nothing was consumed). */
+  costUsd: number;
+  /** The tpm default in force at admission, for keys without a tpm of their own. */
   tpm?: number;
 }
 
+export interface Usage {
+  spendUsd: number;
+  reservedUsd: number;
+  budgetUsd: number | null;
+  periodStart: number | null;
+  periodEnd: number | null;
+  alert: { threshold: number; crossedAt: number | null } | null;
+  rpm: { limit: number; remaining: number } | null;
+  tpm: { limit: number; remaining: number } | null;
+}
+
 const POLICY = 'policy';
+const BUDGET = 'budget';
 
 export class KeyObject extends DurableObject<Env> {
   private policy: KeyPolicy | null = null;
+  private ledger: BudgetState | undefined;
   private requests?: Bucket;
   private tokens?: Bucket;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.blockConcurrencyWhile(async () => {
-      const stored = await ctx.storage.get(POLICY);
-      this.policy = stored === undefined ? null : keyPolicySchema.parse(stored);
+      const [policy, ledger] = await Promise.all([ctx.storage.get(POLICY), ctx.storage.get(BUDGET)]);
+      this.policy = policy === undefined ? null : keyPolicySchema.parse(policy);
+      this.ledger = ledger === undefined ? undefined : budgetStateSchema.parse(ledger);
     });
   }
 
@@ -63,7 +108,6 @@ export class KeyObject extends DurableObject<Env> {
     return this.admitAt(request, Date.now());
   }
 
-  /** Synchronous from read to write, so concurrent admissions can never interleave. */
   admitAt(request: AdmitRequest, now: number): AdmitResult {
     const policy = this.policy;
     if (!policy) return { ok: false, reason: 'unknown' };
@@ -79,13 +123,13 @@ export class KeyObject extends DurableObject<Env> {
     if (rpmLimit && requests) {
       const taken = take(requests, rpmLimit, 1, now);
       if (!taken.ok) {
-        this.requests = taken.bucket;
+        const rate = rateState(now, rpmLimit, taken.bucket, tpmLimit, tokens);
         return {
           ok: false,
           reason: 'rate_limited',
           limit: 'requests',
           retryAfterMs: taken.retryAfterMs,
-          rate: rateState(now, rpmLimit, taken.bucket, tpmLimit, tokens),
+          rate,
         };
       }
       requests = taken.bucket;
@@ -93,9 +137,8 @@ export class KeyObject extends DurableObject<Env> {
     if (tpmLimit && tokens) {
       const taken = take(tokens, tpmLimit, request.tokens, now);
       if (!taken.ok) {
-        // The request slot is not consumed by a request that is refused.
-        const rate = rateState(now, rpmLimit, this.requests ?? requests, tpmLimit, taken.bucket);
-        this.tokens = taken.bucket;
+        // A refused request consumes nothing: the request slot taken above is not committed.
+        const rate = rateState(now, rpmLimit, this.requests, tpmLimit, taken.bucket);
         if (!Number.isFinite(taken.retryAfterMs)) {
           return {
             ok: false,
@@ -109,6 +152,31 @@ export class KeyObject extends DurableObject<Env> {
       }
       tokens = taken.bucket;
     }
+
+    let reservedCost = 0;
+    if (policy.budget) {
+      const ledger = expire(current(this.ledger, policy.budget, now), now);
+      const reservation = {
+        id: request.reservationId,
+        usd: request.costUsd,
+        expiresAt: now + request.reservationTtlMs,
+      };
+      const result = reserve(ledger, policy.budget, reservation);
+      if (!result.ok) {
+        const { end } = periodBounds(policy.budget, now);
+        return {
+          ok: false,
+          reason: 'budget_exceeded',
+          budgetUsd: policy.budget.usd,
+          spentUsd: result.spentUsd,
+          reservedUsd: result.reservedUsd,
+          resetAt: Number.isFinite(end) ? end : null,
+        };
+      }
+      this.saveLedger(result.state);
+      reservedCost = request.costUsd;
+    }
+
     this.requests = requests;
     this.tokens = tokens;
     return {
@@ -116,6 +184,7 @@ export class KeyObject extends DurableObject<Env> {
       key: { id: policy.id, name: policy.name, teamId: policy.teamId, logBodies: policy.logBodies },
       rate: rateState(now, rpmLimit, requests, tpmLimit, tokens),
       reservedTokens: tpmLimit ? request.tokens : 0,
+      reservedUsd: reservedCost,
     };
   }
 
@@ -125,16 +194,28 @@ export class KeyObject extends DurableObject<Env> {
 
   settleAt(request: SettleRequest, now: number): void {
     const tpmLimit = limitOf(this.policy?.limits.tpm ?? request.tpm);
-    if (!tpmLimit || !this.tokens || request.reservedTokens === 0) return;
-    this.tokens = adjust(this.tokens, tpmLimit, request.reservedTokens - request.usedTokens, now);
+    if (tpmLimit && this.tokens && request.reservedTokens > 0) {
+      this.tokens = adjust(this.tokens, tpmLimit, request.reservedTokens - request.usedTokens, now);
+    }
+    const budget = this.policy?.budget;
+    if (budget) {
+      const ledger = current(this.ledger, budget, now);
+      this.saveLedger(settleBudget(ledger, budget, request.reservationId, request.costUsd, now));
+    }
+  }
+
+  /** Releases reservations whose settle never arrived, so capacity cannot leak forever. */
+  override async alarm(): Promise<void> {
+    if (!this.ledger) return;
+    this.saveLedger(expire(this.ledger, Date.now()));
   }
 
   /** Replaces the policy; a changed limit starts from a full bucket at the new size. */
   async setPolicy(policy: KeyPolicy): Promise<void> {
     const previous = this.policy;
     this.policy = keyPolicySchema.parse(policy);
-    if (previous?.limits.rpm !== policy.limits.rpm) this.requests = undefined;
-    if (previous?.limits.tpm !== policy.limits.tpm) this.tokens = undefined;
+    if (previous?.limits.rpm !== this.policy.limits.rpm) this.requests = undefined;
+    if (previous?.limits.tpm !== this.policy.limits.tpm) this.tokens = undefined;
     await this.ctx.storage.put(POLICY, this.policy);
   }
 
@@ -142,11 +223,35 @@ export class KeyObject extends DurableObject<Env> {
     return this.policy;
   }
 
-  async rate(defaults: AdmitRequest['defaults']): Promise<RateState> {
-    const now = Date.now();
+  async usage(defaults: AdmitRequest['defaults']): Promise<Usage> {
+    return this.usageAt(defaults, Date.now());
+  }
+
+  usageAt(defaults: AdmitRequest['defaults'], now: number): Usage {
     const rpm = limitOf(this.policy?.limits.rpm ?? defaults.rpm);
     const tpm = limitOf(this.policy?.limits.tpm ?? defaults.tpm);
-    return rateState(now, rpm, this.requests, tpm, this.tokens);
+    const rate = rateState(now, rpm, this.requests, tpm, this.tokens);
+    const budget = this.policy?.budget ?? null;
+    const ledger = budget ? expire(current(this.ledger, budget, now), now) : undefined;
+    const bounds = budget ? periodBounds(budget, now) : null;
+    return {
+      spendUsd: ledger?.spentUsd ?? 0,
+      reservedUsd: ledger ? reservedUsd(ledger) : 0,
+      budgetUsd: budget?.usd ?? null,
+      periodStart: bounds?.start ?? null,
+      periodEnd: bounds && Number.isFinite(bounds.end) ? bounds.end : null,
+      alert: budget ? { threshold: budget.alertAt ?? 0.8, crossedAt: ledger?.alertedAt ?? null } : null,
+      rpm: rate.requests ? { limit: rate.requests.limit, remaining: rate.requests.remaining } : null,
+      tpm: rate.tokens ? { limit: rate.tokens.limit, remaining: rate.tokens.remaining } : null,
+    };
+  }
+
+  /** Persists the ledger (output-gated: no reply leaves before the write is durable) and arms the expiry alarm. */
+  private saveLedger(ledger: BudgetState): void {
+    this.ledger = ledger;
+    void this.ctx.storage.put(BUDGET, ledger);
+    const next = nextExpiry(ledger);
+    if (next !== undefined) void this.ctx.storage.setAlarm(next);
   }
 }
 

@@ -1,15 +1,18 @@
 // POST /v1/chat/completions — validate, admit (one DO round trip), route, relay, settle after.
 import { Hono } from 'hono';
+import type { Target } from '../config/schema';
 import { getRuntime } from '../config/store';
 import type { AppEnv } from '../env';
 import { GatewayError, modelNotFound } from '../errors';
-import { admitKey, rateLimitHeaders } from '../limits/admission';
+import { admit, rateLimitHeaders } from '../limits/admission';
 import { estimateInputTokens, maxOutputTokens } from '../limits/estimate';
 import { primeStream } from '../openai/prime-stream';
 import { readJsonBody, validateBody } from '../openai/read-body';
 import { chatRequest } from '../openai/schemas';
 import { SSE_HEADERS } from '../openai/sse';
 import { relayOpenAIStream } from '../openai/stream-relay';
+import { costOf, priceOf, worstCaseCost } from '../pricing/cost';
+import { routePrices } from '../pricing/route-prices';
 import type { ChatResult, Usage } from '../providers/types';
 import { parseMetadataHeader } from '../routing/conditions';
 import { executeRoute, type Served } from '../routing/execute';
@@ -22,23 +25,24 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   if (!route) throw modelNotFound(body.model);
 
   const inputTokens = estimateInputTokens(body);
-  const defaults = { rpm: limits.rpm, tpm: limits.tpm };
-  const admitted = await admitKey(
-    c.env,
-    c.get('keyHash'),
-    { model: body.model, tokens: inputTokens + maxOutputTokens(body, limits.defaultMaxTokens), defaults },
-    body.model,
-  );
-  const settle = (usedTokens: number) => {
-    if (admitted.reservedTokens === 0) return;
-    c.executionCtx.waitUntil(
-      admitted.stub
-        .settle({ reservedTokens: admitted.reservedTokens, usedTokens, tpm: limits.tpm })
-        .catch(() => {}),
-    );
+  const maxTokens = maxOutputTokens(body, limits.defaultMaxTokens);
+  const requestId = c.get('requestId');
+  const admitted = await admit(c.env, c.executionCtx, c.get('keyHash'), {
+    model: body.model,
+    tokens: inputTokens + maxTokens,
+    costUsd: worstCaseCost(inputTokens, maxTokens, routePrices(runtime, route)),
+    reservationId: requestId,
+    reservationTtlMs: limits.reservationTtlMs,
+    defaults: { rpm: limits.rpm, tpm: limits.tpm },
+  });
+  /** Real cost of what the serving target consumed; zero when nothing was. */
+  const settle = (target: Target | undefined, usage: Usage | undefined) => {
+    const price = target
+      ? priceOf(target, runtime.provider(target.provider)?.type ?? '', runtime.config.pricing)
+      : undefined;
+    admitted.settle({ tokens: usedTokens(usage), costUsd: price ? costOf(usage, price) : 0 });
   };
   const headers = new Headers(rateLimitHeaders(admitted.rate));
-  const requestId = c.get('requestId');
 
   let served: Served<ChatResult>;
   try {
@@ -63,7 +67,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
       },
     );
   } catch (error) {
-    settle(0);
+    settle(undefined, undefined);
     if (error instanceof GatewayError) Object.assign(error.headers, Object.fromEntries(headers));
     throw error;
   }
@@ -74,7 +78,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
 
   const result = served.result;
   if (result.kind === 'json') {
-    settle(usedTokens(result.body.usage));
+    settle(served.target, result.body.usage);
     headers.set('content-type', 'application/json');
     return new Response(result.raw ?? JSON.stringify(result.body), { status: 200, headers });
   }
@@ -83,7 +87,12 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     includeUsage: body.stream_options?.include_usage === true,
     onEnd: (summary) => {
       // A cancelled stream has no usage report: charge the input estimate plus what was relayed.
-      settle(summary.usage ? usedTokens(summary.usage) : inputTokens + summary.events);
+      const seen = {
+        prompt_tokens: inputTokens,
+        completion_tokens: summary.events,
+        total_tokens: inputTokens + summary.events,
+      };
+      settle(served.target, summary.usage ?? seen);
     },
   });
   for (const [name, value] of Object.entries(SSE_HEADERS)) headers.set(name, value);

@@ -1,12 +1,15 @@
 // POST /v1/embeddings — same admission and routing as chat, JSON only.
 import { Hono } from 'hono';
+import type { Target } from '../config/schema';
 import { getRuntime } from '../config/store';
 import type { AppEnv } from '../env';
 import { GatewayError, modelNotFound } from '../errors';
-import { admitKey, rateLimitHeaders } from '../limits/admission';
+import { admit, rateLimitHeaders } from '../limits/admission';
 import { estimateTextTokens } from '../limits/estimate';
 import { readJsonBody, validateBody } from '../openai/read-body';
 import { type EmbeddingsRequest, embeddingsRequest } from '../openai/schemas';
+import { costOf, priceOf, worstCaseCost } from '../pricing/cost';
+import { routePrices } from '../pricing/route-prices';
 import { parseMetadataHeader } from '../routing/conditions';
 import { executeRoute } from '../routing/execute';
 
@@ -18,19 +21,21 @@ export const embeddings = new Hono<AppEnv>().post('/', async (c) => {
   if (!route) throw modelNotFound(body.model);
 
   const tokens = inputTokens(body.input);
-  const admitted = await admitKey(
-    c.env,
-    c.get('keyHash'),
-    { model: body.model, tokens, defaults: { rpm: limits.rpm, tpm: limits.tpm } },
-    body.model,
-  );
-  const settle = (used: number) => {
-    if (admitted.reservedTokens === 0) return;
-    c.executionCtx.waitUntil(
-      admitted.stub
-        .settle({ reservedTokens: admitted.reservedTokens, usedTokens: used, tpm: limits.tpm })
-        .catch(() => {}),
-    );
+  const admitted = await admit(c.env, c.executionCtx, c.get('keyHash'), {
+    model: body.model,
+    tokens,
+    costUsd: worstCaseCost(tokens, 0, routePrices(runtime, route)),
+    reservationId: c.get('requestId'),
+    reservationTtlMs: limits.reservationTtlMs,
+    defaults: { rpm: limits.rpm, tpm: limits.tpm },
+  });
+  const settle = (target: Target | undefined, promptTokens: number) => {
+    const usage = { prompt_tokens: promptTokens, completion_tokens: 0, total_tokens: promptTokens };
+    const type = target ? (runtime.provider(target.provider)?.type ?? '') : '';
+    admitted.settle({
+      tokens: promptTokens,
+      costUsd: target ? costOf(usage, priceOf(target, type, runtime.config.pricing)) : 0,
+    });
   };
   const headers = new Headers(rateLimitHeaders(admitted.rate));
   try {
@@ -48,14 +53,14 @@ export const embeddings = new Hono<AppEnv>().post('/', async (c) => {
         },
       },
     );
-    settle(served.result.usage?.prompt_tokens ?? tokens);
+    settle(served.target, served.result.usage?.prompt_tokens ?? tokens);
     headers.set('x-tollgate-provider', served.target.provider);
     headers.set('x-tollgate-model', served.target.model);
     headers.set('x-tollgate-attempts', String(served.attempts.length));
     headers.set('content-type', 'application/json');
     return new Response(JSON.stringify(served.result), { status: 200, headers });
   } catch (error) {
-    settle(0);
+    settle(undefined, 0);
     if (error instanceof GatewayError) Object.assign(error.headers, Object.fromEntries(headers));
     throw error;
   }

@@ -1,22 +1,47 @@
-import { runInDurableObject } from 'cloudflare:test';
+import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { KeyPolicy } from '../../src/keys/policy';
+import type { AdmitRequest, KeyObject } from '../../src/limits/key-object';
 import { chat, createKey } from '../helpers/gateway';
 
 const policy = (overrides: Partial<KeyPolicy> = {}): KeyPolicy => ({
+  kind: 'key',
   id: 'key_t',
   name: 't',
   teamId: null,
   models: null,
   limits: {},
+  budget: null,
   expiresAt: null,
   logBodies: false,
   revokedAt: null,
   ...overrides,
 });
 
-describe('KeyObject', () => {
+let sequence = 0;
+const req = (tokens: number, extra: Partial<AdmitRequest> = {}): AdmitRequest => ({
+  model: 'm',
+  tokens,
+  costUsd: 0,
+  reservationId: `r${++sequence}`,
+  reservationTtlMs: 60_000,
+  defaults: {},
+  ...extra,
+});
+
+type Run = (object: KeyObject, state: DurableObjectState) => Promise<void> | void;
+
+/** runInDurableObject typed for KeyObject (the test Env adds bindings, which upsets its constraint). */
+function inStub(stub: DurableObjectStub<KeyObject>, run: Run) {
+  return runInDurableObject(stub, (instance, state) => run(instance as unknown as KeyObject, state));
+}
+
+function inObject(name: string, run: Run) {
+  return inStub(env.KEYS.get(env.KEYS.idFromName(name)), run);
+}
+
+describe('KeyObject rate limits', () => {
   it('admits exactly rpm requests when 200 arrive at once', async () => {
     const { key } = await createKey({ limits: { rpm: 50 } });
     const responses = await Promise.all(
@@ -37,57 +62,115 @@ describe('KeyObject', () => {
   });
 
   it('reserves tokens at admission and refunds the unused part on settle', async () => {
-    const stub = env.KEYS.get(env.KEYS.idFromName('unit-tpm'));
-    await runInDurableObject(stub, async (object) => {
+    await inObject('unit-tpm', async (object) => {
       await object.setPolicy(policy({ limits: { tpm: 1000 } }));
-      const first = object.admitAt({ model: 'm', tokens: 800, defaults: {} }, 0);
+      const first = object.admitAt(req(800, { reservationId: 'a' }), 0);
       expect(first).toMatchObject({ ok: true, reservedTokens: 800 });
-      const second = object.admitAt({ model: 'm', tokens: 300, defaults: {} }, 0);
-      expect(second).toMatchObject({
+      expect(object.admitAt(req(300), 0)).toMatchObject({
         ok: false,
         reason: 'rate_limited',
         limit: 'tokens',
         retryAfterMs: 6000,
       });
-      object.settleAt({ reservedTokens: 800, usedTokens: 100 }, 0);
-      expect(object.admitAt({ model: 'm', tokens: 300, defaults: {} }, 0)).toMatchObject({ ok: true });
+      object.settleAt({ reservationId: 'a', reservedTokens: 800, usedTokens: 100, costUsd: 0 }, 0);
+      expect(object.admitAt(req(300), 0)).toMatchObject({ ok: true });
     });
   });
 
   it('refuses a request larger than the whole TPM limit without consuming a request slot', async () => {
-    const stub = env.KEYS.get(env.KEYS.idFromName('unit-too-large'));
-    await runInDurableObject(stub, async (object) => {
+    await inObject('unit-too-large', async (object) => {
       await object.setPolicy(policy({ limits: { tpm: 100, rpm: 2 } }));
-      expect(object.admitAt({ model: 'm', tokens: 101, defaults: {} }, 0)).toMatchObject({
-        ok: false,
-        reason: 'too_large',
-      });
-      expect(object.admitAt({ model: 'm', tokens: 10, defaults: {} }, 0)).toMatchObject({ ok: true });
-      expect(object.admitAt({ model: 'm', tokens: 10, defaults: {} }, 0)).toMatchObject({ ok: true });
-      expect(object.admitAt({ model: 'm', tokens: 10, defaults: {} }, 0)).toMatchObject({
-        ok: false,
-        limit: 'requests',
-      });
+      expect(object.admitAt(req(101), 0)).toMatchObject({ ok: false, reason: 'too_large' });
+      expect(object.admitAt(req(10), 0)).toMatchObject({ ok: true });
+      expect(object.admitAt(req(10), 0)).toMatchObject({ ok: true });
+      expect(object.admitAt(req(10), 0)).toMatchObject({ ok: false, limit: 'requests' });
     });
   });
 
   it('applies config defaults when the key has no limits of its own', async () => {
-    const stub = env.KEYS.get(env.KEYS.idFromName('unit-defaults'));
-    await runInDurableObject(stub, async (object) => {
+    await inObject('unit-defaults', async (object) => {
       await object.setPolicy(policy());
-      expect(object.admitAt({ model: 'm', tokens: 1, defaults: { rpm: 1 } }, 0)).toMatchObject({ ok: true });
-      expect(object.admitAt({ model: 'm', tokens: 1, defaults: { rpm: 1 } }, 0)).toMatchObject({ ok: false });
-      expect(object.admitAt({ model: 'm', tokens: 1, defaults: { rpm: 1 } }, 60_000)).toMatchObject({
-        ok: true,
-      });
+      expect(object.admitAt(req(1, { defaults: { rpm: 1 } }), 0)).toMatchObject({ ok: true });
+      expect(object.admitAt(req(1, { defaults: { rpm: 1 } }), 0)).toMatchObject({ ok: false });
+      expect(object.admitAt(req(1, { defaults: { rpm: 1 } }), 60_000)).toMatchObject({ ok: true });
     });
   });
 
   it('knows nothing of a key it was never given', async () => {
     const stub = env.KEYS.get(env.KEYS.idFromName('unit-unknown'));
-    expect(await stub.admit({ model: 'm', tokens: 1, defaults: {} })).toEqual({
-      ok: false,
-      reason: 'unknown',
+    expect(await stub.admit(req(1))).toEqual({ ok: false, reason: 'unknown' });
+  });
+});
+
+describe('KeyObject budgets', () => {
+  const budget = { usd: 1, period: 'day' as const };
+
+  it('reserves the worst case and refuses what would exceed the budget', async () => {
+    await inObject('budget-reserve', async (object) => {
+      await object.setPolicy(policy({ budget }));
+      expect(object.admitAt(req(1, { costUsd: 0.6, reservationId: 'a' }), 0)).toMatchObject({
+        ok: true,
+        reservedUsd: 0.6,
+      });
+      expect(object.admitAt(req(1, { costUsd: 0.5 }), 0)).toMatchObject({
+        ok: false,
+        reason: 'budget_exceeded',
+        spentUsd: 0,
+        reservedUsd: 0.6,
+        resetAt: 86_400_000,
+      });
+      // Settling at the real (lower) cost frees the difference.
+      object.settleAt({ reservationId: 'a', reservedTokens: 0, usedTokens: 10, costUsd: 0.2 }, 1);
+      expect(object.admitAt(req(1, { costUsd: 0.5 }), 2)).toMatchObject({ ok: true });
+      expect(object.usageAt({}, 3)).toMatchObject({ spendUsd: 0.2, reservedUsd: 0.5, budgetUsd: 1 });
     });
+  });
+
+  it('rolls over at the UTC day boundary', async () => {
+    await inObject('budget-rollover', async (object) => {
+      await object.setPolicy(policy({ budget }));
+      const day = 86_400_000;
+      expect(object.admitAt(req(1, { costUsd: 1, reservationId: 'x' }), day - 10)).toMatchObject({
+        ok: true,
+      });
+      object.settleAt({ reservationId: 'x', reservedTokens: 0, usedTokens: 1, costUsd: 1 }, day - 5);
+      expect(object.admitAt(req(1, { costUsd: 0.01 }), day - 1)).toMatchObject({
+        ok: false,
+        reason: 'budget_exceeded',
+      });
+      expect(object.admitAt(req(1, { costUsd: 0.01 }), day)).toMatchObject({ ok: true });
+      expect(object.usageAt({}, day)).toMatchObject({ spendUsd: 0, periodStart: day, periodEnd: 2 * day });
+    });
+  });
+
+  it('records the soft-limit alert when spend crosses the threshold', async () => {
+    await inObject('budget-alert', async (object) => {
+      await object.setPolicy(policy({ budget: { ...budget, alertAt: 0.5 } }));
+      object.admitAt(req(1, { costUsd: 0.4, reservationId: 'a' }), 10);
+      object.settleAt({ reservationId: 'a', reservedTokens: 0, usedTokens: 1, costUsd: 0.4 }, 11);
+      expect(object.usageAt({}, 12).alert).toEqual({ threshold: 0.5, crossedAt: null });
+      object.admitAt(req(1, { costUsd: 0.2, reservationId: 'b' }), 13);
+      object.settleAt({ reservationId: 'b', reservedTokens: 0, usedTokens: 1, costUsd: 0.2 }, 14);
+      expect(object.usageAt({}, 15).alert).toEqual({ threshold: 0.5, crossedAt: 14 });
+    });
+  });
+
+  it('releases a reservation whose settle never arrives, by alarm', async () => {
+    const stub = env.KEYS.get(env.KEYS.idFromName('budget-leak'));
+    await inStub(stub, async (object) => {
+      await object.setPolicy(policy({ budget }));
+      const now = Date.now();
+      expect(object.admitAt(req(1, { costUsd: 0.9, reservationTtlMs: 10_000 }), now)).toMatchObject({
+        ok: true,
+      });
+      expect(object.admitAt(req(1, { costUsd: 0.9 }), now)).toMatchObject({ ok: false });
+    });
+    // The alarm is due 10 s out; run it as if that time had come, with the clock moved past it.
+    await inStub(stub, async (object, state) => {
+      expect(await state.storage.getAlarm()).not.toBeNull();
+      const later = Date.now() + 20_000;
+      expect(object.usageAt({}, later).reservedUsd).toBe(0);
+    });
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
   });
 });

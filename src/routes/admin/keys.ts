@@ -5,8 +5,10 @@ import { generateGatewayKey, keyPrefix, randomId, sha256Hex } from '../../auth/g
 import { getRuntime } from '../../config/store';
 import type { AppEnv, Env } from '../../env';
 import { GatewayError, invalidRequest } from '../../errors';
-import { type KeyPolicy, limitsSchema, modelAllowlistSchema } from '../../keys/policy';
+import { iso, policyInput, presentBudget, presentUsage, toBudget } from '../../keys/admin-input';
+import type { KeyPolicy } from '../../keys/policy';
 import { getKey, insertKey, listKeys, type StoredKey, updateKey } from '../../keys/store';
+import { getTeam } from '../../keys/team-store';
 import { keyStub } from '../../limits/admission';
 import { readJsonBody, validateBody } from '../../openai/read-body';
 import { decodeCursor, encodeCursor, pageLimit } from './paging';
@@ -16,8 +18,9 @@ const expiresAt = z.iso.datetime({ offset: true }).nullable();
 
 const createKeyBody = z.strictObject({
   name: z.string().trim().min(1).max(100),
-  models: modelAllowlistSchema.nullable().optional(),
-  limits: limitsSchema.optional(),
+  /** The id of an existing team (`POST /admin/teams`); null or absent for none. */
+  team: z.string().min(1).max(100).nullable().optional(),
+  ...policyInput,
   expiresAt: expiresAt.optional(),
   logBodies: z.boolean().optional(),
 });
@@ -31,13 +34,16 @@ export const keys = new Hono<AppEnv>()
     const expires = input.expiresAt ? Date.parse(input.expiresAt) : null;
     if (expires !== null && expires <= now)
       throw invalidRequest('expiresAt must be in the future.', 'expiresAt');
+    if (input.team) await mustHaveTeam(c.env, input.team);
     const secret = generateGatewayKey();
     const policy: KeyPolicy = {
+      kind: 'key',
       id: randomId('key'),
       name: input.name,
-      teamId: null,
+      teamId: input.team ?? null,
       models: input.models ?? null,
       limits: input.limits ?? {},
+      budget: toBudget(input.budget),
       expiresAt: expires,
       logBodies: input.logBodies ?? false,
       revokedAt: null,
@@ -67,6 +73,7 @@ export const keys = new Hono<AppEnv>()
       limit,
       cursor: decodeCursor(c.req.query('cursor')),
       includeRevoked: c.req.query('includeRevoked') === 'true',
+      teamId: c.req.query('team'),
     });
     const data = await Promise.all(found.map((key) => present(c.env, key)));
     const last = found.at(-1);
@@ -84,9 +91,12 @@ export const keys = new Hono<AppEnv>()
         'This key is revoked and can no longer be changed.',
       );
     }
+    if (input.team) await mustHaveTeam(c.env, input.team);
     const now = Date.now();
     const policy: KeyPolicy = {
       ...stored.policy,
+      ...(input.team !== undefined ? { teamId: input.team } : {}),
+      ...(input.budget !== undefined ? { budget: toBudget(input.budget) } : {}),
       ...(input.name !== undefined ? { name: input.name } : {}),
       ...(input.models !== undefined ? { models: input.models } : {}),
       ...(input.limits !== undefined ? { limits: input.limits } : {}),
@@ -115,12 +125,15 @@ async function mustGet(env: Env, id: string): Promise<StoredKey> {
   return stored;
 }
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+async function mustHaveTeam(env: Env, id: string): Promise<void> {
+  if (!(await getTeam(env.DB, id)))
+    throw invalidRequest(`No team with id '${id}'.`, 'team', 'team_not_found');
+}
 
 /** The API view of a key: metadata and live usage, never the secret or its hash. */
 async function present(env: Env, key: StoredKey) {
   const { limits } = (await getRuntime(env)).config;
-  const rate = await keyStub(env, key.hash).rate({ rpm: limits.rpm, tpm: limits.tpm });
+  const usage = await keyStub(env, key.hash).usage({ rpm: limits.rpm, tpm: limits.tpm });
   const p = key.policy;
   return {
     id: p.id,
@@ -130,14 +143,12 @@ async function present(env: Env, key: StoredKey) {
     team: p.teamId,
     models: p.models,
     limits: { rpm: p.limits.rpm ?? null, tpm: p.limits.tpm ?? null },
+    budget: presentBudget(p.budget),
     expiresAt: iso(p.expiresAt),
     logBodies: p.logBodies,
     createdAt: iso(key.createdAt),
     updatedAt: iso(key.updatedAt),
     revokedAt: iso(p.revokedAt),
-    usage: {
-      rpm: rate.requests ? { limit: rate.requests.limit, remaining: rate.requests.remaining } : null,
-      tpm: rate.tokens ? { limit: rate.tokens.limit, remaining: rate.tokens.remaining } : null,
-    },
+    usage: presentUsage(usage),
   };
 }

@@ -32,7 +32,12 @@ describe('/admin/keys', () => {
     const read = (await (await admin(`/admin/keys/${created.id}`)).json()) as Record<string, unknown>;
     expect(read.key).toBeUndefined();
     expect(JSON.stringify(read)).not.toContain(created.key);
-    expect(read.usage).toEqual({ rpm: { limit: 10, remaining: 10 }, tpm: null });
+    expect(read.usage).toMatchObject({
+      rpm: { limit: 10, remaining: 10 },
+      tpm: null,
+      spendUsd: 0,
+      budgetUsd: null,
+    });
   });
 
   it('shows live usage after traffic', async () => {

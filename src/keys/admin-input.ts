@@ -1,0 +1,63 @@
+// Admin API input shapes shared by keys and teams, and their conversion to the stored policy.
+import { z } from 'zod';
+import type { Budget } from '../limits/budget';
+import type { Usage } from '../limits/key-object';
+import { limitsSchema, modelAllowlistSchema } from './policy';
+
+const isoDate = z.iso.datetime({ offset: true });
+
+export const budgetInput = z.strictObject({
+  usd: z.number().positive().max(1_000_000_000),
+  period: z.enum(['day', 'week', 'month', 'total']),
+  /** Windows start here instead of at calendar boundaries (UTC). */
+  startsAt: isoDate.optional(),
+  /** Fraction of the budget at which the soft-limit alert is recorded; default 0.8. */
+  alertAt: z.number().gt(0).max(1).optional(),
+});
+
+export const policyInput = {
+  models: modelAllowlistSchema.nullable().optional(),
+  limits: limitsSchema.optional(),
+  budget: budgetInput.nullable().optional(),
+};
+
+export function toBudget(input: z.infer<typeof budgetInput> | null | undefined): Budget | null {
+  if (!input) return null;
+  return {
+    usd: input.usd,
+    period: input.period,
+    anchor: input.startsAt ? Date.parse(input.startsAt) : null,
+    alertAt: input.alertAt ?? null,
+  };
+}
+
+export function presentBudget(budget: Budget | null) {
+  if (!budget) return null;
+  return {
+    usd: budget.usd,
+    period: budget.period,
+    startsAt: budget.anchor == null ? null : new Date(budget.anchor).toISOString(),
+    alertAt: budget.alertAt ?? 0.8,
+  };
+}
+
+export const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export function presentUsage(usage: Usage) {
+  return {
+    spendUsd: usage.spendUsd,
+    reservedUsd: usage.reservedUsd,
+    budgetUsd: usage.budgetUsd,
+    periodStart: iso(usage.periodStart),
+    periodEnd: iso(usage.periodEnd),
+    alert: usage.alert
+      ? {
+          threshold: usage.alert.threshold,
+          crossed: usage.alert.crossedAt !== null,
+          crossedAt: iso(usage.alert.crossedAt),
+        }
+      : null,
+    rpm: usage.rpm,
+    tpm: usage.tpm,
+  };
+}

@@ -1,0 +1,58 @@
+// D1 access for teams. The team's Durable Object (`team:<id>`) holds the same policy for the hot path.
+import { z } from 'zod';
+import { type KeyPolicy, keyPolicySchema } from './policy';
+
+const row = z.object({
+  id: z.string(),
+  name: z.string(),
+  policy: z.string(),
+  created_at: z.number(),
+  updated_at: z.number(),
+});
+
+export interface StoredTeam {
+  createdAt: number;
+  updatedAt: number;
+  policy: KeyPolicy;
+}
+
+function fromRow(value: unknown): StoredTeam {
+  const r = row.parse(value);
+  const policy = keyPolicySchema.parse({ ...JSON.parse(r.policy), kind: 'team', id: r.id, name: r.name });
+  return { createdAt: r.created_at, updatedAt: r.updated_at, policy };
+}
+
+const policyColumn = (p: KeyPolicy) => JSON.stringify({ ...p, id: undefined, name: undefined });
+
+export async function insertTeam(db: D1Database, team: StoredTeam): Promise<void> {
+  const p = team.policy;
+  await db
+    .prepare('INSERT INTO teams (id, name, policy, created_at, updated_at) VALUES (?, ?, ?, ?, ?)')
+    .bind(p.id, p.name, policyColumn(p), team.createdAt, team.updatedAt)
+    .run();
+}
+
+export async function updateTeam(db: D1Database, policy: KeyPolicy, updatedAt: number): Promise<void> {
+  await db
+    .prepare('UPDATE teams SET name = ?, policy = ?, updated_at = ? WHERE id = ?')
+    .bind(policy.name, policyColumn(policy), updatedAt, policy.id)
+    .run();
+}
+
+export async function getTeam(db: D1Database, id: string): Promise<StoredTeam | null> {
+  const found = await db.prepare('SELECT * FROM teams WHERE id = ?').bind(id).first();
+  return found ? fromRow(found) : null;
+}
+
+export async function listTeams(
+  db: D1Database,
+  query: { limit: number; cursor?: { createdAt: number; id: string } },
+): Promise<{ teams: StoredTeam[]; more: boolean }> {
+  const where = query.cursor ? 'WHERE (created_at < ? OR (created_at = ? AND id < ?))' : '';
+  const binds = query.cursor ? [query.cursor.createdAt, query.cursor.createdAt, query.cursor.id] : [];
+  const { results } = await db
+    .prepare(`SELECT * FROM teams ${where} ORDER BY created_at DESC, id DESC LIMIT ?`)
+    .bind(...binds, query.limit + 1)
+    .all();
+  return { teams: results.slice(0, query.limit).map(fromRow), more: results.length > query.limit };
+}

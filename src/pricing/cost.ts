@@ -1,0 +1,57 @@
+// Pure cost math: which price applies to a target, what a usage costs, the worst case of a request.
+import type { Usage } from '../providers/types';
+import { BUNDLED_PRICES, FREE, type Price, UNKNOWN_MODEL_PRICE } from './prices';
+
+export type PriceTable = Record<string, Price>;
+
+function byPrefix(table: PriceTable, model: string): Price | undefined {
+  let best: string | undefined;
+  for (const name of Object.keys(table)) {
+    if (model.startsWith(name) && (best === undefined || name.length > best.length)) best = name;
+  }
+  return best === undefined ? undefined : table[best];
+}
+
+/** Config (`provider/model`, then model) before the bundled table; the mock provider is free. */
+export function priceOf(
+  target: { provider: string; model: string },
+  providerType: string,
+  overrides: PriceTable,
+): Price {
+  const configured = overrides[`${target.provider}/${target.model}`] ?? overrides[target.model];
+  if (configured) return configured;
+  if (providerType === 'mock') return FREE;
+  const model = target.model.includes('/')
+    ? target.model.slice(target.model.lastIndexOf('/') + 1)
+    : target.model;
+  return BUNDLED_PRICES[model] ?? byPrefix(BUNDLED_PRICES, model) ?? UNKNOWN_MODEL_PRICE;
+}
+
+/** USD for a usage report; cache reads and writes at their own rates when the provider reports them. */
+export function costOf(usage: Usage | undefined, price: Price): number {
+  if (!usage) return 0;
+  const cached = usage.prompt_tokens_details?.cached_tokens ?? 0;
+  const written = usage.prompt_tokens_details?.cache_creation_tokens ?? 0;
+  const plainInput = Math.max(0, usage.prompt_tokens - cached - written);
+  const micro =
+    plainInput * price.inputPerMTok +
+    cached * (price.cachedInputPerMTok ?? price.inputPerMTok) +
+    written * (price.cacheWritePerMTok ?? price.inputPerMTok) +
+    usage.completion_tokens * price.outputPerMTok;
+  return micro / 1_000_000;
+}
+
+/** The most a request can cost on any of `prices`: every input token and max output at the dearest rates. */
+export function worstCaseCost(
+  inputTokens: number,
+  maxOutputTokens: number,
+  prices: readonly Price[],
+): number {
+  let input = 0;
+  let output = 0;
+  for (const price of prices) {
+    input = Math.max(input, price.inputPerMTok, price.cacheWritePerMTok ?? 0);
+    output = Math.max(output, price.outputPerMTok);
+  }
+  return (inputTokens * input + maxOutputTokens * output) / 1_000_000;
+}

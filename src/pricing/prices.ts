@@ -1,0 +1,74 @@
+// Bundled list prices (USD per million tokens) of common models, as the providers publish them.
+// Overridable per `<provider>/<model>` (or bare model) in the config's `pricing`. Dated variants
+// (`gpt-4o-2024-08-06`) resolve to their base entry by longest prefix.
+import { z } from 'zod';
+
+export const priceSchema = z.strictObject({
+  inputPerMTok: z.number().min(0).max(100_000),
+  outputPerMTok: z.number().min(0).max(100_000),
+  /** Cache reads (OpenAI cached_tokens, Anthropic cache_read_input_tokens); defaults to the input price. */
+  cachedInputPerMTok: z.number().min(0).max(100_000).optional(),
+  /** Anthropic cache writes (cache_creation_input_tokens); defaults to the input price. */
+  cacheWritePerMTok: z.number().min(0).max(100_000).optional(),
+});
+export type Price = z.infer<typeof priceSchema>;
+
+const p = (
+  inputPerMTok: number,
+  outputPerMTok: number,
+  cachedInputPerMTok?: number,
+  cacheWritePerMTok?: number,
+): Price => ({
+  inputPerMTok,
+  outputPerMTok,
+  ...(cachedInputPerMTok !== undefined ? { cachedInputPerMTok } : {}),
+  ...(cacheWritePerMTok !== undefined ? { cacheWritePerMTok } : {}),
+});
+
+export const BUNDLED_PRICES: Record<string, Price> = {
+  // OpenAI
+  'gpt-4o': p(2.5, 10, 1.25),
+  'gpt-4o-mini': p(0.15, 0.6, 0.075),
+  'gpt-4.1': p(2, 8, 0.5),
+  'gpt-4.1-mini': p(0.4, 1.6, 0.1),
+  'gpt-4.1-nano': p(0.1, 0.4, 0.025),
+  'gpt-5': p(1.25, 10, 0.125),
+  'gpt-5-mini': p(0.25, 2, 0.025),
+  'gpt-5-nano': p(0.05, 0.4, 0.005),
+  o3: p(2, 8, 0.5),
+  'o3-mini': p(1.1, 4.4, 0.55),
+  'o4-mini': p(1.1, 4.4, 0.275),
+  'text-embedding-3-small': p(0.02, 0),
+  'text-embedding-3-large': p(0.13, 0),
+  // Anthropic (cache write at 1.25× input, read at 0.1×)
+  'claude-opus-4-1': p(15, 75, 1.5, 18.75),
+  'claude-opus-4': p(15, 75, 1.5, 18.75),
+  'claude-sonnet-4-5': p(3, 15, 0.3, 3.75),
+  'claude-sonnet-4': p(3, 15, 0.3, 3.75),
+  'claude-3-7-sonnet': p(3, 15, 0.3, 3.75),
+  'claude-haiku-4-5': p(1, 5, 0.1, 1.25),
+  'claude-3-5-haiku': p(0.8, 4, 0.08, 1),
+  // Google
+  'gemini-2.5-pro': p(1.25, 10, 0.31),
+  'gemini-2.5-flash': p(0.3, 2.5, 0.075),
+  'gemini-2.5-flash-lite': p(0.1, 0.4, 0.025),
+  'gemini-2.0-flash': p(0.1, 0.4, 0.025),
+  // Groq, Mistral, DeepSeek, xAI
+  'llama-3.1-8b-instant': p(0.05, 0.08),
+  'llama-3.3-70b-versatile': p(0.59, 0.79),
+  'mistral-large-latest': p(2, 6),
+  'mistral-small-latest': p(0.1, 0.3),
+  'deepseek-chat': p(0.27, 1.1, 0.07),
+  'deepseek-reasoner': p(0.55, 2.19, 0.14),
+  'grok-4': p(3, 15, 0.75),
+  // Cohere
+  'command-r-plus': p(2.5, 10),
+  'command-r': p(0.15, 0.6),
+};
+
+/**
+ * Charged for a model with no price anywhere, so that a budget stays a hard cap: as much as the
+ * dearest common model. Set a price in the config for models you use.
+ */
+export const UNKNOWN_MODEL_PRICE: Price = p(15, 75);
+export const FREE: Price = p(0, 0);

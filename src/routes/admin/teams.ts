@@ -1,0 +1,89 @@
+// /admin/teams — a team's budget, limits and model allowlist, shared by all of its keys.
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { randomId } from '../../auth/gateway-key';
+import type { AppEnv, Env } from '../../env';
+import { GatewayError } from '../../errors';
+import { iso, policyInput, presentBudget, presentUsage, toBudget } from '../../keys/admin-input';
+import type { KeyPolicy } from '../../keys/policy';
+import { getTeam, insertTeam, listTeams, type StoredTeam, updateTeam } from '../../keys/team-store';
+import { teamStub } from '../../limits/admission';
+import { readJsonBody, validateBody } from '../../openai/read-body';
+import { decodeCursor, encodeCursor, pageLimit } from './paging';
+
+const ADMIN_BODY_LIMIT = 256 * 1024;
+
+const createTeamBody = z.strictObject({
+  name: z.string().trim().min(1).max(100),
+  ...policyInput,
+});
+const patchTeamBody = createTeamBody.partial();
+
+export const teams = new Hono<AppEnv>()
+  .post('/', async (c) => {
+    const input = validateBody(createTeamBody, await readJsonBody(c.req.raw, ADMIN_BODY_LIMIT));
+    const now = Date.now();
+    const policy: KeyPolicy = {
+      kind: 'team',
+      id: randomId('team'),
+      name: input.name,
+      teamId: null,
+      models: input.models ?? null,
+      limits: input.limits ?? {},
+      budget: toBudget(input.budget),
+      expiresAt: null,
+      logBodies: false,
+      revokedAt: null,
+    };
+    await teamStub(c.env, policy.id).setPolicy(policy);
+    await insertTeam(c.env.DB, { createdAt: now, updatedAt: now, policy });
+    return c.json(await present(c.env, { createdAt: now, updatedAt: now, policy }), 201);
+  })
+  .get('/', async (c) => {
+    const { teams: found, more } = await listTeams(c.env.DB, {
+      limit: pageLimit(c.req.query('limit')),
+      cursor: decodeCursor(c.req.query('cursor')),
+    });
+    const data = await Promise.all(found.map((team) => present(c.env, team)));
+    const last = found.at(-1);
+    return c.json({ data, nextCursor: more && last ? encodeCursor(last.createdAt, last.policy.id) : null });
+  })
+  .get('/:id', async (c) => c.json(await present(c.env, await mustGet(c.env, c.req.param('id')))))
+  .patch('/:id', async (c) => {
+    const input = validateBody(patchTeamBody, await readJsonBody(c.req.raw, ADMIN_BODY_LIMIT));
+    const stored = await mustGet(c.env, c.req.param('id'));
+    const now = Date.now();
+    const policy: KeyPolicy = {
+      ...stored.policy,
+      ...(input.name !== undefined ? { name: input.name } : {}),
+      ...(input.models !== undefined ? { models: input.models } : {}),
+      ...(input.limits !== undefined ? { limits: input.limits } : {}),
+      ...(input.budget !== undefined ? { budget: toBudget(input.budget) } : {}),
+    };
+    await teamStub(c.env, policy.id).setPolicy(policy);
+    await updateTeam(c.env.DB, policy, now);
+    return c.json(await present(c.env, { ...stored, policy, updatedAt: now }));
+  });
+
+async function mustGet(env: Env, id: string): Promise<StoredTeam> {
+  const stored = await getTeam(env.DB, id);
+  if (!stored)
+    throw new GatewayError(404, 'invalid_request_error', 'team_not_found', `No team with id '${id}'.`, 'id');
+  return stored;
+}
+
+async function present(env: Env, team: StoredTeam) {
+  const p = team.policy;
+  const usage = await teamStub(env, p.id).usage({});
+  return {
+    id: p.id,
+    object: 'gateway.team',
+    name: p.name,
+    models: p.models,
+    limits: { rpm: p.limits.rpm ?? null, tpm: p.limits.tpm ?? null },
+    budget: presentBudget(p.budget),
+    createdAt: iso(team.createdAt),
+    updatedAt: iso(team.updatedAt),
+    usage: presentUsage(usage),
+  };
+}

@@ -1,0 +1,168 @@
+import { describe, expect, it } from 'vitest';
+import { admin, chat, createKey, type Json, putConfig } from '../../helpers/gateway';
+
+// The mock answers "Mock reply to: <prompt>" — 4 output tokens for a one-word prompt. At
+// $30,000 per million output tokens and max_tokens 10, a request reserves $0.30 and costs $0.12.
+const pricedMock = {
+  providers: { mock: { type: 'mock' } },
+  models: { fast: { targets: [{ provider: 'mock', model: 'mock-1' }] } },
+  pricing: { 'mock/mock-1': { inputPerMTok: 0, outputPerMTok: 30_000 } },
+};
+const ask = { model: 'fast', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] };
+/** An answer long enough to be cut at max_tokens: it costs exactly its $0.30 reservation. */
+const askFull = { ...ask, messages: [{ role: 'user', content: 'one two three four five six seven eight' }] };
+
+async function settled(path: string): Promise<Json> {
+  for (let i = 0; i < 50; i++) {
+    const body = await (await admin(path)).json<Json>();
+    if (body.usage.reservedUsd === 0) return body;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`${path} still has reservations`);
+}
+
+describe('budgets', () => {
+  it('is a hard cap under concurrency: $1 budget, $0.30 worst case, 20 at once → 3 admitted', async () => {
+    await putConfig(pricedMock);
+    const { id, key } = await createKey({ budget: { usd: 1, period: 'month' } });
+    const responses = await Promise.all(Array.from({ length: 20 }, () => chat(key, askFull)));
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(3);
+    expect(statuses.filter((s) => s === 402)).toHaveLength(17);
+    const refused = await responses.find((r) => r.status === 402)!.json<Json>();
+    expect(refused.error).toMatchObject({ type: 'insufficient_quota', code: 'budget_exceeded', param: null });
+    expect(refused.error.message).toContain('$1 budget');
+
+    const read = await settled(`/admin/keys/${id}`);
+    expect(read.usage.spendUsd).toBeCloseTo(0.9, 10);
+    expect(read.usage.spendUsd).toBeLessThanOrEqual(1);
+    expect(read.budget).toEqual({ usd: 1, period: 'month', startsAt: null, alertAt: 0.8 });
+    expect(Date.parse(read.usage.periodEnd)).toBeGreaterThan(Date.now());
+  });
+
+  it('frees capacity once settled at the real cost', async () => {
+    await putConfig(pricedMock);
+    const { id, key } = await createKey({ budget: { usd: 0.5, period: 'day' } });
+    expect((await chat(key, ask)).status).toBe(200); // reserves 0.30, costs 0.12
+    await settled(`/admin/keys/${id}`);
+    expect((await chat(key, ask)).status).toBe(200); // 0.12 spent + 0.30 ≤ 0.5
+    await settled(`/admin/keys/${id}`);
+    expect((await chat(key, ask)).status).toBe(402); // 0.24 + 0.30 > 0.5
+  });
+
+  it('charges nothing for a request that never reached a provider', async () => {
+    await putConfig({
+      ...pricedMock,
+      models: { ...pricedMock.models, dead: { targets: [{ provider: 'mock', model: 'x' }] } },
+    });
+    const { id, key } = await createKey({ budget: { usd: 1, period: 'total' } });
+    const bad = await chat(key, { ...ask, model: 'nope' });
+    expect(bad.status).toBe(404);
+    const read = await settled(`/admin/keys/${id}`);
+    expect(read.usage.spendUsd).toBe(0);
+    expect(read.usage.periodEnd).toBeNull();
+  });
+
+  it('rejects invalid budgets', async () => {
+    for (const budget of [
+      { usd: -1, period: 'day' },
+      { usd: 1, period: 'fortnight' },
+      { usd: 1 },
+      { usd: 1, period: 'day', alertAt: 2 },
+    ]) {
+      const response = await admin('/admin/keys', 'POST', { name: 'x', budget });
+      expect(response.status).toBe(400);
+      expect((await response.json<Json>()).error.param).toMatch(/^budget/);
+    }
+  });
+});
+
+describe('/admin/teams', () => {
+  it('creates, reads, lists and patches a team', async () => {
+    const created = await admin('/admin/teams', 'POST', {
+      name: 'ml',
+      models: ['fast'],
+      limits: { rpm: 100 },
+    });
+    expect(created.status).toBe(201);
+    const team = await created.json<Json>();
+    expect(team).toMatchObject({
+      name: 'ml',
+      models: ['fast'],
+      limits: { rpm: 100, tpm: null },
+      budget: null,
+    });
+    expect(team.id).toMatch(/^team_/);
+    expect(team.usage.rpm).toEqual({ limit: 100, remaining: 100 });
+
+    const patched = await admin(`/admin/teams/${team.id}`, 'PATCH', { budget: { usd: 5, period: 'week' } });
+    expect((await patched.json<Json>()).budget).toMatchObject({ usd: 5, period: 'week' });
+    const list = await (await admin('/admin/teams')).json<Json>();
+    expect(list.data.map((t: { id: string }) => t.id)).toContain(team.id);
+    expect((await admin('/admin/teams/team_nope')).status).toBe(404);
+    expect((await admin('/admin/teams', 'POST', { name: '' })).status).toBe(400);
+  });
+
+  it('shares a team budget across its keys', async () => {
+    await putConfig(pricedMock);
+    const team = await (
+      await admin('/admin/teams', 'POST', { name: 'shared', budget: { usd: 0.6, period: 'day' } })
+    ).json<Json>();
+    const a = await createKey({ team: team.id });
+    const b = await createKey({ team: team.id });
+    expect((await chat(a.key, ask)).status).toBe(200);
+    await settled(`/admin/teams/${team.id}`);
+    expect((await chat(b.key, ask)).status).toBe(200);
+    await settled(`/admin/teams/${team.id}`);
+    // 0.24 spent by the two keys together: a third $0.30 reservation fits (0.54), a fourth does not (0.66).
+    expect((await chat(a.key, ask)).status).toBe(200);
+    await settled(`/admin/teams/${team.id}`);
+    const refused = await chat(b.key, ask);
+    expect(refused.status).toBe(402);
+    expect((await refused.json<Json>()).error.message).toContain("team's");
+    const read = await (await admin(`/admin/teams/${team.id}`)).json<Json>();
+    expect(read.usage.spendUsd).toBeCloseTo(0.36, 10);
+  });
+
+  it("enforces the team's allowlist and limits on its keys", async () => {
+    const team = await (
+      await admin('/admin/teams', 'POST', { name: 'strict', models: ['smart'], limits: { rpm: 2 } })
+    ).json<Json>();
+    const { key } = await createKey({ team: team.id });
+    expect((await chat(key, { ...ask, model: 'fast' })).status).toBe(403);
+    expect((await chat(key, { ...ask, model: 'smart' })).status).toBe(200);
+    expect((await chat(key, { ...ask, model: 'smart' })).status).toBe(200);
+    const limited = await chat(key, { ...ask, model: 'smart' });
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).not.toBeNull();
+  });
+
+  it('moves a key between teams on PATCH, effective on the next request', async () => {
+    const open = await (await admin('/admin/teams', 'POST', { name: 'open' })).json<Json>();
+    const closed = await (await admin('/admin/teams', 'POST', { name: 'closed', models: [] })).json<Json>();
+    const { id, key } = await createKey({ team: open.id });
+    expect((await chat(key, ask)).status).toBe(200);
+    expect((await admin(`/admin/keys/${id}`, 'PATCH', { team: closed.id })).status).toBe(200);
+    expect((await chat(key, ask)).status).toBe(403);
+    expect((await admin(`/admin/keys/${id}`, 'PATCH', { team: null })).status).toBe(200);
+    expect((await chat(key, ask)).status).toBe(200);
+  });
+
+  it('refuses a key in a team that does not exist', async () => {
+    const response = await admin('/admin/keys', 'POST', { name: 'x', team: 'team_ghost' });
+    expect(response.status).toBe(400);
+    expect((await response.json<Json>()).error).toMatchObject({ param: 'team', code: 'team_not_found' });
+  });
+});
+
+describe('rate-limit headers', () => {
+  it('are on every successful response of a limited key', async () => {
+    const { key } = await createKey({ limits: { rpm: 10, tpm: 100_000 } });
+    const response = await chat(key, ask);
+    expect(response.headers.get('x-ratelimit-limit-requests')).toBe('10');
+    expect(response.headers.get('x-ratelimit-remaining-requests')).toBe('9');
+    expect(response.headers.get('x-ratelimit-limit-tokens')).toBe('100000');
+    expect(Number(response.headers.get('x-ratelimit-remaining-tokens'))).toBeLessThan(100_000);
+    expect(response.headers.get('x-ratelimit-reset-requests')).toMatch(/^\d+(ms|s)$/);
+  });
+});
