@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { Budget } from '../limits/budget';
 import type { Usage } from '../limits/key-object';
+import { routingOverrideSchema } from '../routing/overrides';
 import { limitsSchema, modelAllowlistSchema } from './policy';
 
 const isoDate = z.iso.datetime({ offset: true });
@@ -19,6 +20,7 @@ export const policyInput = {
   models: modelAllowlistSchema.nullable().optional(),
   limits: limitsSchema.optional(),
   budget: budgetInput.nullable().optional(),
+  routing: routingOverrideSchema.nullable().optional(),
 };
 
 export function toBudget(input: z.infer<typeof budgetInput> | null | undefined): Budget | null {

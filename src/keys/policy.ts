@@ -1,6 +1,7 @@
 // What a gateway key (or team) is allowed to do: the record its Durable Object enforces.
 import { z } from 'zod';
 import { budgetSchema } from '../limits/budget';
+import { routingOverrideSchema } from '../routing/overrides';
 
 export const limitsSchema = z.strictObject({
   rpm: z.number().int().positive().nullish(),
@@ -23,6 +24,8 @@ export const keyPolicySchema = z.object({
   models: modelAllowlistSchema.nullable(),
   limits: limitsSchema,
   budget: budgetSchema.nullable().default(null),
+  /** Pins and provider allow/deny lists for this key's (or team's) traffic. */
+  routing: routingOverrideSchema.nullable().default(null),
   expiresAt: z.number().nullable(),
   logBodies: z.boolean(),
   revokedAt: z.number().nullable(),

@@ -2,6 +2,7 @@
 // asked in parallel; their refusals mapped to wire errors; one settle for both after the response.
 import type { Env } from '../env';
 import { GatewayError, invalidApiKey, modelNotAllowed } from '../errors';
+import { mergeRoutingOverrides, type RoutingOverride } from '../routing/overrides';
 import type { AdmitRequest, AdmitResult, KeyObject, RateState, RateWindow } from './key-object';
 
 type Admitted = Extract<AdmitResult, { ok: true }>;
@@ -26,6 +27,8 @@ const TEAM_CACHE_LIMIT = 10_000;
 
 export interface Admission {
   key: Admitted['key'];
+  /** The team's routing override merged with the key's (the key's pins win). */
+  routing: RoutingOverride | undefined;
   rate: RateState;
   /** Settles key and team after the response: real tokens and USD replace the reservations. */
   settle(used: { tokens: number; costUsd: number }): void;
@@ -77,6 +80,7 @@ export async function admit(
   const admittedTeam = team;
   return {
     key: keyResult.key,
+    routing: mergeRoutingOverrides(admittedTeam?.key.routing, keyResult.key.routing),
     rate: tighter(keyResult.rate, admittedTeam?.rate),
     settle({ tokens, costUsd }) {
       const settleOne = (stub: Stub, admitted: Admitted, tpm?: number) =>

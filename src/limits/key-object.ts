@@ -47,7 +47,7 @@ export interface RateState {
 export type AdmitResult =
   | {
       ok: true;
-      key: Pick<KeyPolicy, 'id' | 'name' | 'teamId' | 'logBodies'>;
+      key: Pick<KeyPolicy, 'id' | 'name' | 'teamId' | 'logBodies' | 'routing'>;
       rate: RateState;
       reservedTokens: number;
       reservedUsd: number;
@@ -181,7 +181,13 @@ export class KeyObject extends DurableObject<Env> {
     this.tokens = tokens;
     return {
       ok: true,
-      key: { id: policy.id, name: policy.name, teamId: policy.teamId, logBodies: policy.logBodies },
+      key: {
+        id: policy.id,
+        name: policy.name,
+        teamId: policy.teamId,
+        logBodies: policy.logBodies,
+        routing: policy.routing,
+      },
       rate: rateState(now, rpmLimit, requests, tpmLimit, tokens),
       reservedTokens: tpmLimit ? request.tokens : 0,
       reservedUsd: reservedCost,

@@ -16,6 +16,7 @@ import { routePrices } from '../pricing/route-prices';
 import type { ChatResult, Usage } from '../providers/types';
 import { parseMetadataHeader } from '../routing/conditions';
 import { executeRoute, type Served } from '../routing/execute';
+import { applyRoutingOverride } from '../routing/overrides';
 
 export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   const runtime = await getRuntime(c.env, c.executionCtx);
@@ -48,7 +49,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   try {
     served = await executeRoute(
       runtime,
-      route,
+      applyRoutingOverride(route, admitted.routing),
       async ({ adapter, target, signal, firstByte }) => {
         const result = await adapter.chat({ body, model: target.model, signal, requestId });
         if (result.kind === 'json') return result;

@@ -12,6 +12,7 @@ import { costOf, priceOf, worstCaseCost } from '../pricing/cost';
 import { routePrices } from '../pricing/route-prices';
 import { parseMetadataHeader } from '../routing/conditions';
 import { executeRoute } from '../routing/execute';
+import { applyRoutingOverride } from '../routing/overrides';
 
 export const embeddings = new Hono<AppEnv>().post('/', async (c) => {
   const runtime = await getRuntime(c.env, c.executionCtx);
@@ -41,7 +42,7 @@ export const embeddings = new Hono<AppEnv>().post('/', async (c) => {
   try {
     const served = await executeRoute(
       runtime,
-      route,
+      applyRoutingOverride(route, admitted.routing),
       ({ adapter, target, signal }) =>
         adapter.embeddings({ body, model: target.model, signal, requestId: c.get('requestId') }),
       {

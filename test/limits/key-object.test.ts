@@ -13,6 +13,7 @@ const policy = (overrides: Partial<KeyPolicy> = {}): KeyPolicy => ({
   models: null,
   limits: {},
   budget: null,
+  routing: null,
   expiresAt: null,
   logBodies: false,
   revokedAt: null,

@@ -31,6 +31,7 @@ export const teams = new Hono<AppEnv>()
       models: input.models ?? null,
       limits: input.limits ?? {},
       budget: toBudget(input.budget),
+      routing: input.routing ?? null,
       expiresAt: null,
       logBodies: false,
       revokedAt: null,
@@ -59,6 +60,7 @@ export const teams = new Hono<AppEnv>()
       ...(input.models !== undefined ? { models: input.models } : {}),
       ...(input.limits !== undefined ? { limits: input.limits } : {}),
       ...(input.budget !== undefined ? { budget: toBudget(input.budget) } : {}),
+      ...(input.routing !== undefined ? { routing: input.routing } : {}),
     };
     await teamStub(c.env, policy.id).setPolicy(policy);
     await updateTeam(c.env.DB, policy, now);
@@ -82,6 +84,7 @@ async function present(env: Env, team: StoredTeam) {
     models: p.models,
     limits: { rpm: p.limits.rpm ?? null, tpm: p.limits.tpm ?? null },
     budget: presentBudget(p.budget),
+    routing: p.routing,
     createdAt: iso(team.createdAt),
     updatedAt: iso(team.updatedAt),
     usage: presentUsage(usage),
