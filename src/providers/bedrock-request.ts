@@ -11,38 +11,27 @@ interface Turn {
   content: Block[];
 }
 
-/** Parameters read below; anything else that is set and not in DROPPED is refused. */
-const HANDLED = new Set([
-  'model',
-  'messages',
-  'stream',
-  'stream_options',
-  'temperature',
-  'top_p',
-  'n',
-  'max_tokens',
-  'max_completion_tokens',
-  'stop',
-  'tools',
-  'tool_choice',
-  'parallel_tool_calls',
-  'response_format',
-  'logprobs',
-  'top_logprobs',
-  'presence_penalty',
-  'frequency_penalty',
-]);
+/** OpenAI parameters translated below (or refused there when they cannot be honoured). */
+const TRANSLATED = new Set(
+  'model messages stream stream_options temperature top_p n max_tokens max_completion_tokens stop tools tool_choice parallel_tool_calls response_format logprobs top_logprobs presence_penalty frequency_penalty logit_bias modalities audio functions function_call web_search_options reasoning_effort'.split(
+    ' ',
+  ),
+);
 
 /** Set but ignored because they cannot change the answer (listed in bedrock.ts's header). */
-export const BEDROCK_DROPPED = new Set([
-  'user',
-  'seed',
-  'metadata',
-  'store',
-  'service_tier',
-  'prediction',
-  'prompt_cache_key',
-  'safety_identifier',
+const DROPPED = new Set(
+  'user seed metadata store service_tier prediction prompt_cache_key prompt_cache_retention safety_identifier verbosity'.split(
+    ' ',
+  ),
+);
+
+/** Converse's own top-level fields, accepted as they are. */
+const CONVERSE_FIELDS = new Set([
+  'guardrailConfig',
+  'performanceConfig',
+  'promptVariables',
+  'requestMetadata',
+  'additionalModelResponseFieldPaths',
 ]);
 
 const IMAGE_FORMATS: Record<string, string> = {
@@ -66,23 +55,45 @@ const DOCUMENT_FORMATS: Record<string, string> = {
 };
 
 function refuseUnsupported(body: ChatRequest): void {
+  const refuse = (param: string, why: string): never => {
+    throw invalidRequest(`Bedrock Converse does not support ${why}.`, param);
+  };
+  const r = body as Record<string, unknown>;
+  if ((body.n ?? 1) > 1) refuse('n', 'n > 1 (several choices per request)');
+  if (body.logprobs) refuse('logprobs', 'log probabilities');
+  if (body.top_logprobs) refuse('top_logprobs', 'log probabilities');
+  if (body.presence_penalty) refuse('presence_penalty', 'presence_penalty');
+  if (body.frequency_penalty) refuse('frequency_penalty', 'frequency_penalty');
+  if (body.parallel_tool_calls === false) refuse('parallel_tool_calls', 'disabling parallel tool calls');
+  if (r.logit_bias && Object.keys(r.logit_bias).length > 0) refuse('logit_bias', 'logit_bias');
+  if (Array.isArray(r.modalities) && r.modalities.some((m) => m !== 'text')) {
+    refuse('modalities', 'output modalities other than text');
+  }
+  if (r.audio != null) refuse('audio', 'audio output');
+  if (r.functions != null) refuse('functions', "the deprecated 'functions' (use tools)");
+  if (r.function_call != null) refuse('function_call', "the deprecated 'function_call' (use tool_choice)");
+  if (r.web_search_options != null) refuse('web_search_options', 'web search');
+  if (r.reasoning_effort != null) {
+    refuse('reasoning_effort', "reasoning_effort (send the model's own reasoning fields instead)");
+  }
+}
+
+/**
+ * Parameters that are not OpenAI's: Converse's own top-level fields pass as they are; anything
+ * else is a model-native parameter (top_k, thinking…) and goes in additionalModelRequestFields,
+ * where the model validates it.
+ */
+function nativeFields(body: ChatRequest): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const additional: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(body)) {
-    if (value === undefined || value === null || HANDLED.has(key) || BEDROCK_DROPPED.has(key)) continue;
-    throw invalidRequest(`'${key}' is not supported by Bedrock Converse.`, key);
+    if (value == null || TRANSLATED.has(key) || DROPPED.has(key)) continue;
+    if (key === 'additionalModelRequestFields' && typeof value === 'object') Object.assign(additional, value);
+    else if (CONVERSE_FIELDS.has(key)) out[key] = value;
+    else additional[key] = value;
   }
-  if ((body.n ?? 1) > 1) throw invalidRequest('Bedrock Converse returns one choice: n must be 1.', 'n');
-  if (body.logprobs || body.top_logprobs) {
-    throw invalidRequest(
-      'Bedrock Converse does not return log probabilities.',
-      body.logprobs ? 'logprobs' : 'top_logprobs',
-    );
-  }
-  for (const key of ['presence_penalty', 'frequency_penalty'] as const) {
-    if (body[key]) throw invalidRequest(`'${key}' is not supported by Bedrock Converse.`, key);
-  }
-  if (body.parallel_tool_calls === false) {
-    throw invalidRequest('Bedrock Converse cannot disable parallel tool calls.', 'parallel_tool_calls');
-  }
+  if (Object.keys(additional).length > 0) out.additionalModelRequestFields = additional;
+  return out;
 }
 
 /** `data:<mime>;base64,<data>` → its parts; anything else (http URLs) is undefined. */
@@ -287,5 +298,6 @@ export function toConverseRequest(body: ChatRequest): Record<string, unknown> {
     ...(Object.keys(inferenceConfig).length ? { inferenceConfig } : {}),
     ...(tools ? { toolConfig: tools } : {}),
     ...(output ? { outputConfig: output } : {}),
+    ...nativeFields(body),
   };
 }

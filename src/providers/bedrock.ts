@@ -6,12 +6,18 @@
 // Converse needs bytes) → content blocks; assistant tool_calls → toolUse; tool messages →
 // toolResult blocks in a user turn; tools/tool_choice → toolConfig; max_(completion_)tokens,
 // temperature, top_p, stop → inferenceConfig; response_format json_schema → outputConfig.
-// Rejected (400): n > 1, logprobs/top_logprobs, presence/frequency_penalty, parallel_tool_calls
-// false, response_format json_object, image links, audio, tool_choice none when the history uses
-// tools, and any parameter not listed here.
+// Rejected (400): n > 1, logprobs/top_logprobs, presence/frequency_penalty, logit_bias,
+// parallel_tool_calls false, non-text modalities, audio, functions/function_call,
+// web_search_options, reasoning_effort, response_format json_object, image links, audio input,
+// tool_choice none when the history uses tools.
 // Dropped, harmless: user, seed (best effort in OpenAI too), metadata, store, service_tier,
-// prediction, prompt_cache_key, safety_identifier, message `name`, tool `strict`; reasoning
-// content blocks in the answer are not relayed. Embeddings are not offered (Converse is chat only).
+// prediction, prompt_cache_key, prompt_cache_retention, safety_identifier, verbosity, message
+// `name`, tool `strict`; reasoning content blocks in the answer are not relayed.
+// Parameters that are not OpenAI's are forwarded, never dropped: Converse's own top-level fields
+// (guardrailConfig, performanceConfig, promptVariables, requestMetadata,
+// additionalModelResponseFieldPaths) as they are, anything else (top_k, thinking…) inside
+// additionalModelRequestFields, where the model validates it.
+// Embeddings are not offered (Converse is chat only).
 import { AwsV4Signer } from 'aws4fetch';
 import { z } from 'zod';
 import { bedrockErrorFrom } from './bedrock-errors';

@@ -8,10 +8,15 @@
 // temperature, top_p → p, seed, presence/frequency_penalty, stream. Finish: COMPLETE and
 // STOP_SEQUENCE → stop, MAX_TOKENS → length, TOOL_CALL → tool_calls; ERROR and TIMEOUT are
 // failures (an error event mid-stream).
-// Rejected (400): n > 1, logprobs/top_logprobs, parallel_tool_calls false, audio/file parts,
-// legacy `function` messages, and any parameter not listed here.
+// Rejected (400): n > 1, logprobs/top_logprobs, parallel_tool_calls false, logit_bias,
+// non-text modalities, audio, functions/function_call, web_search_options, reasoning_effort,
+// audio/file parts, legacy `function` messages.
 // Dropped, harmless: user, metadata, store, service_tier, prediction, prompt_cache_key,
-// safety_identifier, message `name`; citations and reasoning ("thinking") content are not relayed.
+// prompt_cache_retention, safety_identifier, verbosity, message `name`; citations and reasoning
+// ("thinking") content are not relayed.
+// Parameters that are not OpenAI's (k, documents, citation_options, safety_mode, thinking…) are
+// forwarded into the Cohere body, which Cohere validates; one naming a field the translation set
+// (e.g. `p` beside top_p) is refused.
 // Embeddings: string inputs, float or base64, `dimensions` → output_dimension; input_type from
 // the config (default search_document); truncate NONE so over-long input fails as at OpenAI.
 import { z } from 'zod';

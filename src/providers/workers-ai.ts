@@ -8,9 +8,12 @@
 // json_schema, stream. The finish reason is the model's when it reports one, else tool_calls /
 // length (completion tokens reached max_tokens) / stop.
 // Rejected (400): n > 1, logprobs/top_logprobs, stop, tool_choice required or a named function,
-// parallel_tool_calls false, legacy `function` messages, and any parameter not listed here.
+// parallel_tool_calls false, logit_bias, non-text modalities, audio, functions/function_call,
+// web_search_options, reasoning_effort, legacy `function` messages, audio/file parts.
 // Dropped, harmless: user, metadata, store, service_tier, prediction, prompt_cache_key,
-// safety_identifier, message `name`, tool `strict`.
+// prompt_cache_retention, safety_identifier, verbosity, message `name`, tool `strict`.
+// Parameters that are not OpenAI's (top_k, repetition_penalty, lora, raw…) are forwarded into the
+// model inputs, which the model's input schema validates.
 // Embeddings: string inputs to `@cf/baai/bge-*` style models (`{text: [...]}` → `data`), float or
 // base64; token-array inputs and `dimensions` are rejected. The binding reports no embedding
 // usage, so it is estimated.
@@ -33,55 +36,42 @@ export interface AiRunner {
   run(model: string, inputs: Record<string, unknown>, options?: { signal?: AbortSignal }): Promise<unknown>;
 }
 
-const HANDLED = new Set([
-  'model',
-  'messages',
-  'stream',
-  'stream_options',
-  'max_tokens',
-  'max_completion_tokens',
-  'temperature',
-  'top_p',
-  'seed',
-  'presence_penalty',
-  'frequency_penalty',
-  'tools',
-  'tool_choice',
-  'response_format',
-  'n',
-  'logprobs',
-  'top_logprobs',
-  'parallel_tool_calls',
-]);
-const DROPPED = new Set([
-  'user',
-  'metadata',
-  'store',
-  'service_tier',
-  'prediction',
-  'prompt_cache_key',
-  'safety_identifier',
-]);
+/** OpenAI parameters translated below (or refused there when they cannot be honoured). */
+const TRANSLATED = new Set(
+  'model messages stream stream_options max_tokens max_completion_tokens temperature top_p seed presence_penalty frequency_penalty tools tool_choice response_format n logprobs top_logprobs parallel_tool_calls stop logit_bias modalities audio functions function_call web_search_options reasoning_effort'.split(
+    ' ',
+  ),
+);
+/** Set but ignored because they cannot change the answer (listed in the header). */
+const DROPPED = new Set(
+  'user metadata store service_tier prediction prompt_cache_key prompt_cache_retention safety_identifier verbosity'.split(
+    ' ',
+  ),
+);
 
 function refuseUnsupported(body: ChatRequest): void {
-  for (const [key, value] of Object.entries(body)) {
-    if (value === undefined || value === null || HANDLED.has(key) || DROPPED.has(key)) continue;
-    throw invalidRequest(`'${key}' is not supported by Workers AI.`, key);
-  }
-  if ((body.n ?? 1) > 1) throw invalidRequest('Workers AI returns one choice: n must be 1.', 'n');
-  if (body.logprobs || body.top_logprobs) {
-    throw invalidRequest(
-      'Workers AI does not return log probabilities.',
-      body.logprobs ? 'logprobs' : 'top_logprobs',
-    );
-  }
+  const refuse = (param: string, why: string): never => {
+    throw invalidRequest(`Workers AI does not support ${why}.`, param);
+  };
+  const r = body as Record<string, unknown>;
+  if ((body.n ?? 1) > 1) refuse('n', 'n > 1 (several choices per request)');
+  if (body.logprobs) refuse('logprobs', 'log probabilities');
+  if (body.top_logprobs) refuse('top_logprobs', 'log probabilities');
+  if (body.stop != null && body.stop.length > 0) refuse('stop', 'stop sequences');
   const choice = body.tool_choice;
   if (choice === 'required' || (choice && typeof choice === 'object')) {
-    throw invalidRequest('Workers AI cannot force a tool call: use tool_choice "auto".', 'tool_choice');
+    refuse('tool_choice', 'forcing a tool call (use tool_choice "auto")');
   }
-  if (body.parallel_tool_calls === false) {
-    throw invalidRequest('Workers AI cannot disable parallel tool calls.', 'parallel_tool_calls');
+  if (body.parallel_tool_calls === false) refuse('parallel_tool_calls', 'disabling parallel tool calls');
+  if (r.logit_bias && Object.keys(r.logit_bias).length > 0) refuse('logit_bias', 'logit_bias');
+  if (Array.isArray(r.modalities) && r.modalities.some((m) => m !== 'text')) {
+    refuse('modalities', 'output modalities other than text');
   }
+  if (r.audio != null) refuse('audio', 'audio output');
+  if (r.functions != null) refuse('functions', "the deprecated 'functions' (use tools)");
+  if (r.function_call != null) refuse('function_call', "the deprecated 'function_call' (use tool_choice)");
+  if (r.web_search_options != null) refuse('web_search_options', 'web search');
+  if (r.reasoning_effort != null) refuse('reasoning_effort', 'reasoning_effort');
 }
 
 function textOf(content: ChatMessage['content']): string {
@@ -143,6 +133,12 @@ export function toWorkersAIInputs(body: ChatRequest): Record<string, unknown> {
     inputs.response_format = { type: 'json_schema', json_schema: format.json_schema.schema ?? {} };
   }
   if (body.stream) inputs.stream = true;
+  for (const [key, value] of Object.entries(body)) {
+    if (value == null || TRANSLATED.has(key) || DROPPED.has(key)) continue;
+    if (key in inputs)
+      throw invalidRequest(`'${key}' conflicts with a field translated from the request.`, key);
+    inputs[key] = value; // model-native input (top_k, repetition_penalty, lora…): the model validates it
+  }
   return inputs;
 }
 

@@ -348,7 +348,8 @@ describe('bedrock request', () => {
       [{ presence_penalty: 0.5 }, 'presence_penalty'],
       [{ parallel_tool_calls: false }, 'parallel_tool_calls'],
       [{ reasoning_effort: 'high' }, 'reasoning_effort'],
-      [{ some_vendor_flag: 1 }, 'some_vendor_flag'],
+      [{ logit_bias: { '50256': -100 } }, 'logit_bias'],
+      [{ modalities: ['text', 'audio'] }, 'modalities'],
       [
         {
           messages: [
@@ -376,6 +377,27 @@ describe('bedrock request', () => {
       expect(error).toMatchObject({ status: 400, type: 'invalid_request_error', param });
       expect(captured.request).toBeUndefined();
     }
+  });
+});
+
+describe('bedrock native parameters', () => {
+  it('forwards Converse fields as they are and model-native ones in additionalModelRequestFields', async () => {
+    const { captured, run } = adapter(ok(converseText));
+    await completion(
+      run({
+        guardrailConfig: { guardrailIdentifier: 'gr-1', guardrailVersion: '1' },
+        top_k: 40,
+        additionalModelRequestFields: { thinking: { type: 'enabled', budget_tokens: 1024 } },
+        modalities: ['text'],
+        verbosity: 'low',
+      } as Partial<ChatRequest>),
+    );
+    expect(captured.body).toMatchObject({
+      guardrailConfig: { guardrailIdentifier: 'gr-1', guardrailVersion: '1' },
+      additionalModelRequestFields: { top_k: 40, thinking: { type: 'enabled', budget_tokens: 1024 } },
+    });
+    expect(captured.body).not.toHaveProperty('modalities');
+    expect(captured.body).not.toHaveProperty('verbosity');
   });
 });
 

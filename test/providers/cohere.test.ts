@@ -263,6 +263,18 @@ describe('cohere chat', () => {
     }
   });
 
+  it('forwards Cohere-native parameters and refuses ones that collide with translated fields', async () => {
+    const { requests, run } = adapter(() => json(chatText));
+    await completion(run({ k: 40, safety_mode: 'STRICT', verbosity: 'low' } as Partial<ChatRequest>));
+    expect(requests[0]!.body).toMatchObject({ k: 40, safety_mode: 'STRICT' });
+    expect(requests[0]!.body).not.toHaveProperty('verbosity');
+    const clash = adapter(() => json(chatText));
+    expect(await rejection(clash.run({ top_p: 0.5, p: 0.9 } as Partial<ChatRequest>))).toMatchObject({
+      param: 'p',
+    });
+    expect(clash.requests).toHaveLength(0);
+  });
+
   it('classifies errors', async () => {
     const cases: [Response, Record<string, unknown>][] = [
       [json({ id: 'e1', message: 'invalid api token' }, 401), { failure: 'auth' }],

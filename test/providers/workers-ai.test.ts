@@ -261,6 +261,13 @@ describe('workers-ai chat', () => {
     }
   });
 
+  it('forwards model-native inputs', async () => {
+    const { calls, run } = fakeAI(() => chatText);
+    await completion(run({ top_k: 5, repetition_penalty: 1.1, verbosity: 'low' } as Partial<ChatRequest>));
+    expect(calls[0]!.inputs).toMatchObject({ top_k: 5, repetition_penalty: 1.1 });
+    expect(calls[0]!.inputs).not.toHaveProperty('verbosity');
+  });
+
   it('classifies binding errors by their Workers AI code', async () => {
     const cases: [string, Record<string, unknown>][] = [
       ['3040: Out of capacity', { failure: 'overloaded', status: 0 }],
