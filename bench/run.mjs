@@ -1,0 +1,350 @@
+#!/usr/bin/env node
+// `npm run bench`: Tollgate's overhead against the physical floor, on loopback, bounded in time.
+// Runs the built bundle (wrangler deploy --dry-run) under Miniflare's programmatic API with local
+// DO/KV/D1 — not `wrangler dev`, whose proxy and inspector dwarf what is measured (DESIGN.md §6) —
+// next to a minimal pass-through Worker (the floor) run the same way, and a mock upstream.
+// Variants are measured in interleaved rounds (A B C A B C …) so machine noise spreads evenly.
+// Prints a table and writes bench/results.json.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { join } from 'node:path';
+import { Miniflare } from 'miniflare';
+import { unstable_getMiniflareWorkerOptions, unstable_splitSqlQuery } from 'wrangler';
+import { ensureDeps, quietWrangler, root } from '../scripts/ensure-deps.mjs';
+import { startUpstream } from './upstream.mjs';
+
+const args = new Set(process.argv.slice(2));
+const QUICK = args.has('--quick');
+const ROUNDS = QUICK ? 2 : 5;
+const PER_ROUND_C1 = QUICK ? 60 : 200;
+const PER_ROUND_C32 = QUICK ? 320 : 1600;
+const SOAK = QUICK ? 2000 : 10_000;
+const ADMIN = 'bench-admin-token';
+
+ensureDeps();
+Object.assign(process.env, quietWrangler);
+
+// ── build ────────────────────────────────────────────────────────────────────────────────────
+const build = spawnSync(
+  join(root, 'node_modules', '.bin', 'wrangler'),
+  ['deploy', '--dry-run', '--outdir', 'dist'],
+  {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, ...quietWrangler },
+  },
+);
+if (build.status !== 0) process.exit(build.status ?? 1);
+
+// ── processes ────────────────────────────────────────────────────────────────────────────────
+const upstream = await startUpstream();
+const { workerOptions } = unstable_getMiniflareWorkerOptions(join(root, 'wrangler.toml'));
+const gateway = new Miniflare({
+  ...workerOptions,
+  name: 'tollgate',
+  modules: true,
+  scriptPath: join(root, 'dist', 'index.js'),
+  bindings: { ...workerOptions.bindings, ADMIN_TOKEN: ADMIN },
+});
+const floor = new Miniflare({
+  name: 'floor',
+  modules: true,
+  scriptPath: join(root, 'bench', 'floor.mjs'),
+  compatibilityDate: workerOptions.compatibilityDate,
+  bindings: { UPSTREAM: upstream.url },
+});
+const [gatewayUrl, floorUrl] = (await Promise.all([gateway.ready, floor.ready])).map((u) =>
+  u.href.replace(/\/$/, ''),
+);
+
+const db = await gateway.getD1Database('DB');
+for (const file of readdirSync(join(root, 'migrations'))
+  .filter((f) => f.endsWith('.sql'))
+  .sort()) {
+  for (const statement of unstable_splitSqlQuery(readFileSync(join(root, 'migrations', file), 'utf8'))) {
+    await db.prepare(statement).run();
+  }
+}
+
+// ── http client ──────────────────────────────────────────────────────────────────────────────
+const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+
+/** One request; resolves with status, time to first body byte and total time (ms). */
+function send(url, body, headers = {}) {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    let firstByte;
+    const payload = typeof body === 'string' ? body : JSON.stringify(body);
+    const req = request(
+      url,
+      {
+        method: body === undefined ? 'GET' : 'POST',
+        agent,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(payload ?? ''),
+          ...headers,
+        },
+      },
+      (res) => {
+        res.on('data', () => {
+          firstByte ??= performance.now();
+        });
+        res.on('end', () => {
+          const end = performance.now();
+          resolve({
+            status: res.statusCode,
+            headers: res.headers,
+            ttfb: (firstByte ?? end) - started,
+            total: end - started,
+          });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+async function json(url, method, body, headers) {
+  const res = await fetch(url, {
+    method,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${text}`);
+  return JSON.parse(text);
+}
+
+// ── gateway setup ────────────────────────────────────────────────────────────────────────────
+const adminHeaders = { authorization: `Bearer ${ADMIN}` };
+const baseConfig = {
+  providers: {
+    up: { type: 'openai', baseUrl: `${upstream.url}/v1`, apiKey: 'sk-bench' },
+    dead: { type: 'openai', baseUrl: `${upstream.url}/fail/v1`, apiKey: 'sk-bench' },
+  },
+  models: {
+    bench: { targets: [{ provider: 'up', model: 'gpt-4o-mini' }] },
+    failover: {
+      targets: [
+        { provider: 'dead', model: 'gpt-4o-mini' },
+        { provider: 'up', model: 'gpt-4o-mini' },
+      ],
+    },
+  },
+  // Raw failover cost: one failed attempt, then the next target (no same-target retry, no breaker).
+  retry: { attempts: 0 },
+  circuitBreaker: { enabled: false },
+};
+let cacheAvailable = true;
+try {
+  await json(
+    `${gatewayUrl}/admin/config`,
+    'PUT',
+    { ...baseConfig, cache: { exact: { enabled: true, ttlSeconds: 3600 } } },
+    adminHeaders,
+  );
+} catch {
+  cacheAvailable = false;
+  await json(`${gatewayUrl}/admin/config`, 'PUT', baseConfig, adminHeaders);
+}
+const { key } = await json(
+  `${gatewayUrl}/admin/keys`,
+  'POST',
+  { name: 'bench', limits: { rpm: 10_000_000, tpm: 10_000_000_000 } },
+  adminHeaders,
+);
+const auth = { authorization: `Bearer ${key}` };
+
+let counter = 0;
+/** A unique prompt per request, so the exact cache always misses. */
+const chatBody = (model, stream) => ({
+  model,
+  stream,
+  temperature: 0,
+  messages: [{ role: 'user', content: `benchmark request ${counter++}` }],
+});
+const HIT_BODY = {
+  model: 'bench',
+  temperature: 0,
+  messages: [{ role: 'user', content: 'the cached question' }],
+};
+
+const variants = {
+  direct: (stream) => send(`${upstream.url}/v1/chat/completions`, chatBody('gpt-4o-mini', stream)),
+  floor: (stream) => send(`${floorUrl}/v1/chat/completions`, chatBody('gpt-4o-mini', stream)),
+  tollgate: (stream) => send(`${gatewayUrl}/v1/chat/completions`, chatBody('bench', stream), auth),
+  'tollgate exact hit': () => send(`${gatewayUrl}/v1/chat/completions`, HIT_BODY, auth),
+  'tollgate failover': (stream) =>
+    send(`${gatewayUrl}/v1/chat/completions`, chatBody('failover', stream), auth),
+  'GET / (no auth)': () => send(`${gatewayUrl}/`),
+  'GET /v1/models (auth + DO)': () => send(`${gatewayUrl}/v1/models`, undefined, auth),
+};
+
+async function runBatch(fn, count, concurrency, stream) {
+  const samples = [];
+  let next = 0;
+  let errors = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        next++;
+        const result = await fn(stream);
+        if (result.status !== 200) errors++;
+        samples.push(result);
+      }
+    }),
+  );
+  return { samples, errors, seconds: (performance.now() - started) / 1000 };
+}
+
+const pct = (values, p) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+};
+
+/** Interleaved rounds over `names`; returns per-variant stats. */
+async function scenario(title, names, { concurrency, perRound, stream = false }) {
+  const acc = Object.fromEntries(names.map((n) => [n, { samples: [], errors: 0, seconds: 0 }]));
+  for (const name of names) await runBatch(variants[name], Math.min(50, perRound), concurrency, stream); // warm-up
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const name of round % 2 === 0 ? names : [...names].reverse()) {
+      const batch = await runBatch(variants[name], perRound, concurrency, stream);
+      acc[name].samples.push(...batch.samples);
+      acc[name].errors += batch.errors;
+      acc[name].seconds += batch.seconds;
+    }
+  }
+  const rows = {};
+  for (const name of names) {
+    const { samples, errors, seconds } = acc[name];
+    const totals = samples.map((s) => s.total);
+    const ttfbs = samples.map((s) => s.ttfb);
+    rows[name] = {
+      n: samples.length,
+      errors,
+      p50: pct(totals, 50),
+      p99: pct(totals, 99),
+      ttfbP50: pct(ttfbs, 50),
+      ttfbP99: pct(ttfbs, 99),
+      rps: samples.length / seconds,
+    };
+  }
+  return { title, concurrency, stream, rows };
+}
+
+function workerdRssKiB() {
+  const ps = spawnSync('ps', ['-eo', 'pid,rss,comm'], { encoding: 'utf8' }).stdout;
+  return ps
+    .split('\n')
+    .filter((line) => /workerd/.test(line))
+    .reduce((sum, line) => sum + Number(line.trim().split(/\s+/)[1] ?? 0), 0);
+}
+
+// ── run ──────────────────────────────────────────────────────────────────────────────────────
+const began = performance.now();
+const results = [];
+results.push(
+  await scenario('non-streaming, c=1', ['direct', 'floor', 'tollgate'], {
+    concurrency: 1,
+    perRound: PER_ROUND_C1,
+  }),
+);
+results.push(
+  await scenario('non-streaming, c=32', ['direct', 'floor', 'tollgate'], {
+    concurrency: 32,
+    perRound: PER_ROUND_C32,
+  }),
+);
+results.push(
+  await scenario('streaming, c=1', ['direct', 'floor', 'tollgate'], {
+    concurrency: 1,
+    perRound: PER_ROUND_C1,
+    stream: true,
+  }),
+);
+results.push(
+  await scenario('streaming, c=32', ['direct', 'floor', 'tollgate'], {
+    concurrency: 32,
+    perRound: PER_ROUND_C32,
+    stream: true,
+  }),
+);
+if (cacheAvailable) {
+  const primed = await variants['tollgate exact hit']();
+  const check = await variants['tollgate exact hit']();
+  cacheAvailable = primed.status === 200 && String(check.headers['x-tollgate-cache']).startsWith('hit');
+}
+if (cacheAvailable) {
+  results.push(
+    await scenario('exact-cache hit vs floor miss, c=1', ['floor', 'tollgate exact hit'], {
+      concurrency: 1,
+      perRound: PER_ROUND_C1,
+    }),
+  );
+}
+results.push(
+  await scenario('failover from a dead first target, c=1', ['tollgate', 'tollgate failover'], {
+    concurrency: 1,
+    perRound: PER_ROUND_C1,
+  }),
+);
+results.push(
+  await scenario('admission (one key), c=1', ['GET / (no auth)', 'GET /v1/models (auth + DO)'], {
+    concurrency: 1,
+    perRound: PER_ROUND_C1,
+  }),
+);
+results.push(
+  await scenario('one key sustained, c=32', ['GET /v1/models (auth + DO)'], {
+    concurrency: 32,
+    perRound: PER_ROUND_C32,
+  }),
+);
+
+const rssBefore = workerdRssKiB();
+const soak = await runBatch(variants.tollgate, SOAK, 32, false);
+const rssAfter = workerdRssKiB();
+
+// ── report ───────────────────────────────────────────────────────────────────────────────────
+const f = (n) => (Number.isFinite(n) ? n.toFixed(2) : '—');
+console.log(
+  `\nTollgate benchmark — ${ROUNDS} interleaved rounds per scenario, loopback, Miniflare/workerd\n`,
+);
+for (const { title, rows, stream } of results) {
+  console.log(`▸ ${title}`);
+  console.log(
+    `  ${'variant'.padEnd(28)} ${'n'.padStart(6)} ${'err'.padStart(4)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)}${stream ? `${'ttfb50'.padStart(8)}${'ttfb99'.padStart(8)}` : ''} ${'req/s'.padStart(9)}`,
+  );
+  for (const [name, r] of Object.entries(rows)) {
+    console.log(
+      `  ${name.padEnd(28)} ${String(r.n).padStart(6)} ${String(r.errors).padStart(4)} ${f(r.p50).padStart(8)} ${f(r.p99).padStart(8)}${stream ? `${f(r.ttfbP50).padStart(8)}${f(r.ttfbP99).padStart(8)}` : ''} ${r.rps.toFixed(0).padStart(9)}`,
+    );
+  }
+  if (rows.floor && rows.tollgate) {
+    const t = rows.tollgate;
+    const fl = rows.floor;
+    console.log(
+      `  tollgate − floor: p50 +${f(t.p50 - fl.p50)} ms, p99 +${f(t.p99 - fl.p99)} ms${stream ? `, ttfb p50 +${f(t.ttfbP50 - fl.ttfbP50)} ms` : ''}; tollgate/floor throughput ${((100 * t.rps) / fl.rps).toFixed(0)}%`,
+    );
+  }
+  console.log('');
+}
+console.log(
+  `▸ soak: ${SOAK} requests at c=32, ${soak.errors} errors; workerd RSS ${(rssBefore / 1024).toFixed(1)} MiB → ${(rssAfter / 1024).toFixed(1)} MiB`,
+);
+if (!cacheAvailable) console.log('▸ exact-cache hit: not measured (the cache is not enabled in this build)');
+console.log(`\n(${((performance.now() - began) / 1000).toFixed(0)} s)`);
+
+writeFileSync(
+  join(root, 'bench', 'results.json'),
+  `${JSON.stringify({ date: new Date().toISOString(), rounds: ROUNDS, results, soak: { requests: SOAK, errors: soak.errors, rssBeforeKiB: rssBefore, rssAfterKiB: rssAfter } }, null, 2)}\n`,
+);
+
+agent.destroy();
+await Promise.all([gateway.dispose(), floor.dispose()]);
+upstream.server.close();
