@@ -95,8 +95,10 @@ export async function admit(
             })
             .catch((error: unknown) => console.error('settle failed', String(error))),
         );
-      settleOne(keyObject, keyResult, request.defaults.tpm);
-      if (teamId && admittedTeam) settleOne(teamStub(env, teamId), admittedTeam);
+      // Nothing reserved (no TPM limit, no budget) means nothing to settle: no second round trip.
+      const reserved = (a: Admitted) => a.reservedTokens > 0 || a.reservedUsd > 0;
+      if (reserved(keyResult)) settleOne(keyObject, keyResult, request.defaults.tpm);
+      if (teamId && admittedTeam && reserved(admittedTeam)) settleOne(teamStub(env, teamId), admittedTeam);
     },
   };
 }

@@ -7,8 +7,32 @@ export async function readJsonBody(request: Request, limit: number): Promise<unk
   const declared = Number(request.headers.get('content-length') ?? '');
   if (declared > limit) throw payloadTooLarge(limit);
   if (!request.body) throw invalidRequest('The request body is empty; a JSON object is required.');
+  const bytes =
+    declared > 0 ? new Uint8Array(await request.arrayBuffer()) : await readCapped(request.body, limit);
+  // A lying content-length cannot smuggle more than the limit: the runtime reads exactly that many.
+  if (bytes.byteLength > limit) throw payloadTooLarge(limit);
 
-  const reader = request.body.getReader();
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    throw invalidRequest('The request body is not valid UTF-8.');
+  }
+  if (text.trim() === '') throw invalidRequest('The request body is empty; a JSON object is required.');
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw invalidRequest(
+      'We could not parse the JSON body of your request. The OpenAI API expects a JSON payload.',
+      null,
+      'invalid_json',
+    );
+  }
+}
+
+/** A body of unknown length (chunked), read up to `limit` bytes and refused beyond, never buffered whole. */
+async function readCapped(body: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array> {
+  const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
@@ -27,23 +51,7 @@ export async function readJsonBody(request: Request, limit: number): Promise<unk
     bytes.set(chunk, offset);
     offset += chunk.byteLength;
   }
-
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
-  } catch {
-    throw invalidRequest('The request body is not valid UTF-8.');
-  }
-  if (text.trim() === '') throw invalidRequest('The request body is empty; a JSON object is required.');
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw invalidRequest(
-      'We could not parse the JSON body of your request. The OpenAI API expects a JSON payload.',
-      null,
-      'invalid_json',
-    );
-  }
+  return bytes;
 }
 
 /** `messages[0].content` — the param notation OpenAI uses in its own errors. */
