@@ -1,0 +1,125 @@
+#!/usr/bin/env node
+// `npm run deploy`: one command to production. Creates or reuses the KV namespace, D1 database and
+// Vectorize index, writes their ids into wrangler.toml's [env.production], applies D1 migrations
+// remotely, asks for missing secrets, deploys, and prints the URL. Needs `wrangler login` (or
+// CLOUDFLARE_API_TOKEN) and network access to Cloudflare — unlike everything else in this repo.
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureDeps, root } from './ensure-deps.mjs';
+
+const ENV = 'production';
+const NAMES = {
+  kv: 'tollgate-cache',
+  d1: 'tollgate',
+  vectorize: 'tollgate-semantic-cache',
+};
+// @cf/baai/bge-base-en-v1.5 embeds into 768 dimensions; the semantic cache compares by cosine.
+const VECTOR_DIMENSIONS = 768;
+
+ensureDeps();
+const wranglerBin = join(root, 'node_modules', '.bin', 'wrangler');
+const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', WRANGLER_HIDE_BANNER: 'true' };
+
+function wrangler(args, { capture = false, allowFailure = false } = {}) {
+  const result = spawnSync(wranglerBin, args, {
+    cwd: root,
+    env,
+    encoding: 'utf8',
+    stdio: capture ? ['inherit', 'pipe', 'pipe'] : 'inherit',
+  });
+  if (result.status !== 0 && !allowFailure) {
+    if (capture) process.stderr.write(`${result.stdout ?? ''}${result.stderr ?? ''}`);
+    console.error(`\n✗ wrangler ${args.join(' ')} failed`);
+    process.exit(result.status ?? 1);
+  }
+  return { ok: result.status === 0, out: result.stdout ?? '' };
+}
+
+/** wrangler prints JSON after banners and warnings; take the first JSON array or object in the output. */
+function parseJson(text) {
+  const start = text.search(/[[{]/);
+  return start === -1 ? null : JSON.parse(text.slice(start));
+}
+
+const step = (message) => console.log(`\n• ${message}`);
+
+step('Checking the Cloudflare login…');
+if (!wrangler(['whoami'], { capture: true, allowFailure: true }).ok) {
+  console.error('✗ Not logged in: run `npx wrangler login` (or set CLOUDFLARE_API_TOKEN) and try again.');
+  process.exit(1);
+}
+
+step(`KV namespace ${NAMES.kv}`);
+let kv = (parseJson(wrangler(['kv', 'namespace', 'list'], { capture: true }).out) ?? []).find(
+  (n) => n.title === NAMES.kv,
+);
+if (!kv) {
+  const created = wrangler(['kv', 'namespace', 'create', NAMES.kv], { capture: true }).out;
+  const id = /id\s*=\s*"([0-9a-f]{32})"/.exec(created)?.[1] ?? /"id":\s*"([0-9a-f]{32})"/.exec(created)?.[1];
+  if (!id) throw new Error(`could not read the new namespace id from:\n${created}`);
+  kv = { id };
+}
+console.log(`  id ${kv.id}`);
+
+step(`D1 database ${NAMES.d1}`);
+let d1 = (parseJson(wrangler(['d1', 'list', '--json'], { capture: true }).out) ?? []).find(
+  (d) => d.name === NAMES.d1,
+);
+if (!d1) {
+  const created = wrangler(['d1', 'create', NAMES.d1], { capture: true }).out;
+  const uuid = /"?database_id"?\s*[=:]\s*"([0-9a-f-]{36})"/.exec(created)?.[1];
+  if (!uuid) throw new Error(`could not read the new database id from:\n${created}`);
+  d1 = { uuid };
+}
+console.log(`  id ${d1.uuid}`);
+
+step(`Vectorize index ${NAMES.vectorize} (${VECTOR_DIMENSIONS} dimensions, cosine)`);
+const indexes = parseJson(wrangler(['vectorize', 'list', '--json'], { capture: true }).out) ?? [];
+if (!indexes.some((i) => i.name === NAMES.vectorize)) {
+  wrangler(['vectorize', 'create', NAMES.vectorize, `--dimensions=${VECTOR_DIMENSIONS}`, '--metric=cosine']);
+  // The semantic cache filters by partition; Vectorize filters only on indexed metadata.
+  wrangler([
+    'vectorize',
+    'create-metadata-index',
+    NAMES.vectorize,
+    '--property-name=partition',
+    '--type=string',
+  ]);
+}
+
+step('Writing the ids into wrangler.toml [env.production]');
+const tomlPath = join(root, 'wrangler.toml');
+const toml = readFileSync(tomlPath, 'utf8');
+const patched = toml
+  .replace(/(# deploy:kv-id\n[^\n]*id = ")[^"]*(")/, `$1${kv.id}$2`)
+  .replace(/(# deploy:d1-id\n[^\n]*database_id = ")[^"]*(")/, `$1${d1.uuid}$2`);
+if (patched !== toml) writeFileSync(tomlPath, patched);
+
+step('Applying D1 migrations (remote)');
+wrangler(['d1', 'migrations', 'apply', NAMES.d1, '--remote', '--env', ENV]);
+
+step('Secrets');
+const secrets =
+  parseJson(wrangler(['secret', 'list', '--env', ENV], { capture: true, allowFailure: true }).out) ?? [];
+const have = new Set(secrets.map((s) => s.name));
+for (const name of ['ADMIN_TOKEN']) {
+  if (have.has(name)) continue;
+  if (!process.stdin.isTTY) {
+    console.error(
+      `✗ ${name} is not set: run \`npx wrangler secret put ${name} --env ${ENV}\` and deploy again.`,
+    );
+    process.exit(1);
+  }
+  console.log(`  ${name} is missing; enter it now (it never leaves Cloudflare's secret store):`);
+  wrangler(['secret', 'put', name, '--env', ENV]);
+}
+console.log(
+  '  Provider keys: `npx wrangler secret put OPENAI_API_KEY --env production` (and the others you use).',
+);
+
+step('Deploying');
+const deployed = wrangler(['deploy', '--env', ENV], { capture: true }).out;
+process.stdout.write(deployed);
+const url = /https:\/\/[^\s]+/.exec(deployed)?.[0];
+console.log(`\n✓ Tollgate is live${url ? ` at ${url}` : ''}. Configure providers with PUT /admin/config.`);
