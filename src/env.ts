@@ -1,5 +1,7 @@
 // Worker bindings and the per-request variables shared by middleware and routes.
 import type { KeyObject } from './limits/key-object';
+import type { LogBuffer } from './logs/buffer';
+import type { RequestLog } from './logs/request-log';
 
 export interface Env {
   KEYS: DurableObjectNamespace<KeyObject>;
@@ -9,6 +11,12 @@ export interface Env {
   AI?: Ai;
   /** Root admin credential (a Worker secret). Admin routes refuse everything when it is unset. */
   ADMIN_TOKEN?: string;
+  /** Request log buffers, flushed to D1 by alarm (src/logs/buffer.ts). */
+  LOGS: DurableObjectNamespace<LogBuffer>;
+  /** Analytics Engine dataset: one data point per request; optional, a no-op when unbound. */
+  ANALYTICS?: AnalyticsEngineDataset;
+  /** Days of request logs kept by the cron cleanup (default 30). */
+  LOG_RETENTION_DAYS?: string;
 }
 
 /** Provider secrets are referenced from the config as `env:NAME`; they are arbitrary Worker secrets. */
@@ -23,5 +31,7 @@ export interface AppEnv {
     requestId: string;
     /** SHA-256 hex of the presented gateway key (set by gatewayKeyAuth on /v1 routes). */
     keyHash: string;
+    /** The request's log record on /v1 routes (src/logs/middleware.ts); routes fill it in. */
+    log: RequestLog;
   };
 }

@@ -2,22 +2,29 @@
 import { Hono } from 'hono';
 import { adminAuth } from './auth/admin';
 import { gatewayKeyAuth } from './auth/gateway-key-auth';
-import type { AppEnv } from './env';
+import type { AppEnv, Env } from './env';
 import { GatewayError, routeNotFound } from './errors';
+import { requestLog } from './logs/middleware';
+import { runLogMaintenance } from './logs/retention';
 import { requestId } from './middleware/request-id';
+import { analytics } from './routes/admin/analytics';
 import { config } from './routes/admin/config';
 import { keys } from './routes/admin/keys';
+import { logs } from './routes/admin/logs';
 import { teams } from './routes/admin/teams';
 import { chatCompletions } from './routes/chat-completions';
 import { embeddings } from './routes/embeddings';
 import { models } from './routes/models';
 
 export { KeyObject } from './limits/key-object';
+export { LogBuffer } from './logs/buffer';
 
 const app = new Hono<AppEnv>();
 
 app.use('*', requestId());
 
+// Before authentication, so refused requests are logged too.
+app.use('/v1/*', requestLog());
 app.use('/v1/*', gatewayKeyAuth());
 app.route('/v1/chat/completions', chatCompletions);
 app.route('/v1/embeddings', embeddings);
@@ -27,6 +34,8 @@ app.use('/admin/*', adminAuth());
 app.route('/admin/config', config);
 app.route('/admin/keys', keys);
 app.route('/admin/teams', teams);
+app.route('/admin/logs', logs);
+app.route('/admin/analytics', analytics);
 
 app.get('/', (c) => c.json({ name: 'tollgate', ok: true }));
 
@@ -44,4 +53,10 @@ app.onError((error, c) => {
   ).toResponse();
 });
 
-export default app;
+// Hono serves fetch; the cron flushes log buffers and enforces log retention.
+export default {
+  fetch: app.fetch,
+  scheduled(controller, env, ctx) {
+    ctx.waitUntil(runLogMaintenance(env, controller.scheduledTime));
+  },
+} satisfies ExportedHandler<Env>;

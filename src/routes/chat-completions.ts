@@ -22,6 +22,8 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   const runtime = await getRuntime(c.env, c.executionCtx);
   const { limits } = runtime.config;
   const body = validateBody(chatRequest, await readJsonBody(c.req.raw, limits.maxBodyBytes));
+  const log = c.get('log');
+  log.requested(body.model, body, body.stream === true);
   const route = runtime.resolve(body.model);
   if (!route) throw modelNotFound(body.model);
 
@@ -36,12 +38,15 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     reservationTtlMs: limits.reservationTtlMs,
     defaults: { rpm: limits.rpm, tpm: limits.tpm },
   });
+  log.admitted(admitted.key);
   /** Real cost of what the serving target consumed; zero when nothing was. */
   const settle = (target: Target | undefined, usage: Usage | undefined) => {
     const price = target
       ? priceOf(target, runtime.provider(target.provider)?.type ?? '', runtime.config.pricing)
       : undefined;
-    admitted.settle({ tokens: usedTokens(usage), costUsd: price ? costOf(usage, price) : 0 });
+    const costUsd = price ? costOf(usage, price) : 0;
+    log.used(usage, costUsd);
+    admitted.settle({ tokens: usedTokens(usage), costUsd });
   };
   const headers = new Headers(rateLimitHeaders(admitted.rate));
 
@@ -76,16 +81,19 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   headers.set('x-tollgate-provider', served.target.provider);
   headers.set('x-tollgate-model', served.target.model);
   headers.set('x-tollgate-attempts', String(served.attempts.length));
+  log.served(served.target, served.attempts);
 
   const result = served.result;
   if (result.kind === 'json') {
     settle(served.target, result.body.usage);
+    log.responseBody(result.raw ?? result.body);
     headers.set('content-type', 'application/json');
     return new Response(result.raw ?? JSON.stringify(result.body), { status: 200, headers });
   }
 
   const stream = relayOpenAIStream(result.body, {
     includeUsage: body.stream_options?.include_usage === true,
+    onEvent: log.awaitStream(),
     onEnd: (summary) => {
       // A cancelled stream has no usage report: charge the input estimate plus what was relayed.
       const seen = {
@@ -94,6 +102,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
         total_tokens: inputTokens + summary.events,
       };
       settle(served.target, summary.usage ?? seen);
+      log.streamEnded(summary);
     },
   });
   for (const [name, value] of Object.entries(SSE_HEADERS)) headers.set(name, value);

@@ -18,6 +18,8 @@ export const embeddings = new Hono<AppEnv>().post('/', async (c) => {
   const runtime = await getRuntime(c.env, c.executionCtx);
   const { limits } = runtime.config;
   const body = validateBody(embeddingsRequest, await readJsonBody(c.req.raw, limits.maxBodyBytes));
+  const log = c.get('log');
+  log.requested(body.model, body);
   const route = runtime.resolve(body.model);
   if (!route) throw modelNotFound(body.model);
 
@@ -30,13 +32,13 @@ export const embeddings = new Hono<AppEnv>().post('/', async (c) => {
     reservationTtlMs: limits.reservationTtlMs,
     defaults: { rpm: limits.rpm, tpm: limits.tpm },
   });
+  log.admitted(admitted.key);
   const settle = (target: Target | undefined, promptTokens: number) => {
     const usage = { prompt_tokens: promptTokens, completion_tokens: 0, total_tokens: promptTokens };
     const type = target ? (runtime.provider(target.provider)?.type ?? '') : '';
-    admitted.settle({
-      tokens: promptTokens,
-      costUsd: target ? costOf(usage, priceOf(target, type, runtime.config.pricing)) : 0,
-    });
+    const costUsd = target ? costOf(usage, priceOf(target, type, runtime.config.pricing)) : 0;
+    log.used(target ? usage : undefined, costUsd);
+    admitted.settle({ tokens: promptTokens, costUsd });
   };
   const headers = new Headers(rateLimitHeaders(admitted.rate));
   try {
@@ -59,7 +61,10 @@ export const embeddings = new Hono<AppEnv>().post('/', async (c) => {
     headers.set('x-tollgate-model', served.target.model);
     headers.set('x-tollgate-attempts', String(served.attempts.length));
     headers.set('content-type', 'application/json');
-    return new Response(JSON.stringify(served.result), { status: 200, headers });
+    log.served(served.target, served.attempts);
+    const text = JSON.stringify(served.result);
+    log.responseBody(text);
+    return new Response(text, { status: 200, headers });
   } catch (error) {
     settle(undefined, 0);
     if (error instanceof GatewayError) Object.assign(error.headers, Object.fromEntries(headers));

@@ -27,15 +27,33 @@ export interface Skipped {
   reason: 'circuit_open' | 'context_window' | 'time_budget';
 }
 
+/**
+ * The attempts behind a routing failure, for the request log. Keyed by the error object itself, so
+ * nothing outlives the request; the wire error stays free of internals.
+ */
+const attemptsByError = new WeakMap<Error, readonly Attempt[]>();
+
+export function attemptsOf(error: unknown): readonly Attempt[] | undefined {
+  return error instanceof Error ? attemptsByError.get(error) : undefined;
+}
+
+function withAttempts(error: GatewayError, attempts: readonly Attempt[]): GatewayError {
+  attemptsByError.set(error, [...attempts]);
+  return error;
+}
+
 /** The provider's own caller-fault answer, with its status and words. */
 export function passThrough(error: UpstreamError, attempts: readonly Attempt[]): GatewayError {
-  return new GatewayError(
-    (error.status >= 400 && error.status < 500 ? error.status : 400) as ContentfulStatusCode,
-    'invalid_request_error',
-    error.options.code ?? null,
-    error.message,
-    error.options.param ?? null,
-    { 'x-tollgate-attempts': String(attempts.length) },
+  return withAttempts(
+    new GatewayError(
+      (error.status >= 400 && error.status < 500 ? error.status : 400) as ContentfulStatusCode,
+      'invalid_request_error',
+      error.options.code ?? null,
+      error.message,
+      error.options.param ?? null,
+      { 'x-tollgate-attempts': String(attempts.length) },
+    ),
+    attempts,
   );
 }
 
@@ -65,22 +83,21 @@ export function allFailed(attempts: readonly Attempt[], skipped: readonly Skippe
   const headers = { 'x-tollgate-attempts': String(attempts.length) };
   const timedOut = attempts.length > 0 && attempts.every((a) => a.failure === 'timeout');
   if (timedOut || (attempts.length === 0 && skipped.some((s) => s.reason === 'time_budget'))) {
-    return new GatewayError(
-      504,
-      'timeout_error',
-      'upstream_timeout',
-      `Every provider timed out: ${list}.`,
-      null,
-      headers,
+    return withAttempts(
+      new GatewayError(
+        504,
+        'timeout_error',
+        'upstream_timeout',
+        `Every provider timed out: ${list}.`,
+        null,
+        headers,
+      ),
+      attempts,
     );
   }
-  return new GatewayError(
-    502,
-    'api_error',
-    'upstream_error',
-    `Every provider failed: ${list}.`,
-    null,
-    headers,
+  return withAttempts(
+    new GatewayError(502, 'api_error', 'upstream_error', `Every provider failed: ${list}.`, null, headers),
+    attempts,
   );
 }
 

@@ -1,0 +1,220 @@
+// The log record of one request as it is being built: created by the requestLog middleware, filled
+// in by the routes (and by the cache and guardrails layers), committed exactly once — when the
+// response is ready, or for a relayed stream when the stream ends or the client cancels it.
+import type { StreamSummary } from '../openai/stream-relay';
+import type { Usage } from '../providers/types';
+import type { Attempt } from '../routing/execute';
+import type { Metadata } from './metadata';
+import type { CacheStatus, LogRow } from './row';
+
+/** Bodies are capped so a row stays far below D1's 2 MB value limit. */
+export const BODY_LIMIT = 32 * 1024;
+
+/** What admission tells the log about the key; `zdr` is optional until zero-data-retention keys land. */
+export interface LoggedKey {
+  id: string;
+  teamId: string | null;
+  logBodies: boolean;
+  zdr?: boolean;
+}
+
+/** What the middleware knows once the response exists. */
+export interface Responded {
+  status: number;
+  errorCode: string | null;
+  /** SHA-256 of the presented key: lets the sink name the key of a request refused before admission. */
+  keyHash?: string;
+  /** The `x-tollgate-cache` response header, when a layer set one. */
+  cacheHeader?: string | null;
+  /** The `x-tollgate-cache` request header (skip | refresh). */
+  cacheRequest?: string | null;
+}
+
+export type Commit = (row: LogRow, keyHash: string | undefined) => void;
+
+export class RequestLog {
+  private readonly row: LogRow;
+  private keepBodies = false;
+  private requestValue: unknown;
+  private responseValue: unknown;
+  private streamed: string[] | undefined;
+  private streamedBytes = 0;
+  private cacheStatus: CacheStatus | undefined;
+  private awaitingStream = false;
+  private streamDone = false;
+  private responded: Responded | undefined;
+  private committed = false;
+
+  constructor(
+    init: { id: string; method: string; path: string; startedAt: number },
+    private readonly commit: Commit,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.row = {
+      id: init.id,
+      time: init.startedAt,
+      method: init.method,
+      path: init.path,
+      keyId: null,
+      teamId: null,
+      model: null,
+      provider: null,
+      servedModel: null,
+      status: 0,
+      errorCode: null,
+      attempts: [],
+      stream: false,
+      cache: 'skip',
+      inputTokens: 0,
+      outputTokens: 0,
+      cachedTokens: 0,
+      costUsd: 0,
+      savedUsd: 0,
+      latencyMs: 0,
+      ttftMs: null,
+      metadata: null,
+      cancelled: false,
+      zdr: false,
+      requestBody: null,
+      responseBody: null,
+    };
+  }
+
+  get id(): string {
+    return this.row.id;
+  }
+
+  metadata(value: Metadata | null): void {
+    this.row.metadata = value;
+  }
+
+  /** The validated request: the model as written, whether it streams, the body (kept only if allowed). */
+  requested(model: string, body: unknown, stream = false): void {
+    this.row.model = model;
+    this.row.stream = stream;
+    this.requestValue = body;
+  }
+
+  /** Replaces the logged request body, e.g. with the guardrails' redacted version. */
+  requestBody(body: unknown): void {
+    this.requestValue = body;
+  }
+
+  admitted(key: LoggedKey): void {
+    this.row.keyId = key.id;
+    this.row.teamId = key.teamId;
+    this.row.zdr = key.zdr === true;
+    this.keepBodies = key.logBodies && !this.row.zdr;
+  }
+
+  /** Marks the request as zero-data-retention: bodies are dropped whatever the key says. */
+  zeroDataRetention(): void {
+    this.row.zdr = true;
+    this.keepBodies = false;
+  }
+
+  served(target: { provider: string; model: string }, attempts: readonly Attempt[]): void {
+    this.row.provider = target.provider;
+    this.row.servedModel = target.model;
+    this.row.attempts = attempts.map((a) => ({ ...a }));
+  }
+
+  /** The attempts of a request that failed in routing (no target served). */
+  attempts(attempts: readonly Attempt[]): void {
+    this.row.attempts = attempts.map((a) => ({ ...a }));
+    const last = attempts.at(-1);
+    if (last && !this.row.provider) {
+      this.row.provider = last.provider;
+      this.row.servedModel = last.model;
+    }
+  }
+
+  /** Real usage and its cost (what the budget was settled with). */
+  used(usage: Usage | undefined, costUsd: number): void {
+    this.row.inputTokens = usage?.prompt_tokens ?? 0;
+    this.row.outputTokens = usage?.completion_tokens ?? 0;
+    this.row.cachedTokens = usage?.prompt_tokens_details?.cached_tokens ?? 0;
+    this.row.costUsd = Math.max(0, costUsd);
+  }
+
+  /** Set by the cache layer: how the request met the cache, and what a hit saved. */
+  cache(status: CacheStatus, savedUsd = 0): void {
+    this.cacheStatus = status;
+    this.row.savedUsd = Math.max(0, savedUsd);
+  }
+
+  /** The JSON answer (any JSON value or its text); kept only when the key logs bodies. */
+  responseBody(body: unknown): void {
+    if (this.keepBodies) this.responseValue = body;
+  }
+
+  /**
+   * The response is a relayed stream: the row waits for `streamEnded`. Returns the relay's
+   * `onEvent`: `inner` (another observer) plus, when bodies are kept, a collector of the frames.
+   */
+  awaitStream(inner?: (data: string) => void): ((data: string) => void) | undefined {
+    this.awaitingStream = true;
+    if (!this.keepBodies) return inner;
+    this.streamed = [];
+    return (data) => {
+      inner?.(data);
+      if (this.streamedBytes > BODY_LIMIT) return;
+      this.streamed?.push(data);
+      this.streamedBytes += data.length + 1;
+    };
+  }
+
+  streamEnded(summary: StreamSummary): void {
+    this.row.cancelled = summary.cancelled;
+    if (summary.firstByteAt !== undefined) this.row.ttftMs = Math.max(0, summary.firstByteAt - this.row.time);
+    if (summary.error && !summary.cancelled) this.row.errorCode ??= 'upstream_error';
+    if (this.streamed) this.responseValue = this.streamed.join('\n');
+    this.streamDone = true;
+    this.finishWhenReady();
+  }
+
+  /** Called by the middleware once the response exists. */
+  respond(responded: Responded): void {
+    this.responded = responded;
+    this.row.status = responded.status;
+    this.row.errorCode = responded.errorCode ?? this.row.errorCode;
+    this.finishWhenReady();
+  }
+
+  private finishWhenReady(): void {
+    if (this.committed || !this.responded) return;
+    if (this.awaitingStream && !this.streamDone) return;
+    this.committed = true;
+    this.row.latencyMs = Math.max(0, this.now() - this.row.time);
+    this.row.cache = this.cacheStatus ?? defaultCache(this.row, this.responded);
+    if (this.keepBodies) {
+      this.row.requestBody = capped(this.requestValue);
+      this.row.responseBody = capped(this.responseValue);
+    }
+    this.commit(this.row, this.responded.keyHash);
+  }
+}
+
+/**
+ * A layer that did not report explicitly may still have said it in the response header; otherwise
+ * a chat answer from a provider was a miss (unless the client skipped the cache) and all else a skip.
+ */
+function defaultCache(row: LogRow, responded: Responded): CacheStatus {
+  const header = responded.cacheHeader;
+  if (header === 'hit-exact' || header === 'hit-semantic' || header === 'miss' || header === 'skip')
+    return header;
+  const chat = row.path.endsWith('/chat/completions');
+  if (chat && row.provider && row.status < 400 && responded.cacheRequest !== 'skip') return 'miss';
+  return 'skip';
+}
+
+function capped(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  let text: string;
+  try {
+    text = typeof value === 'string' ? value : JSON.stringify(value);
+  } catch {
+    return null;
+  }
+  return text.length > BODY_LIMIT ? `${text.slice(0, BODY_LIMIT)}…[truncated]` : text;
+}

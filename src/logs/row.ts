@@ -1,0 +1,174 @@
+// One request log row: its zod schema (it crosses the LogBuffer's storage and D1), and the mapping
+// to and from the `request_logs` columns (migrations/0002_logs.sql).
+import { z } from 'zod';
+
+export const CACHE_STATUSES = ['hit-exact', 'hit-semantic', 'miss', 'skip'] as const;
+export const cacheStatusSchema = z.enum(CACHE_STATUSES);
+export type CacheStatus = z.infer<typeof cacheStatusSchema>;
+
+const attemptSchema = z.looseObject({
+  provider: z.string(),
+  model: z.string(),
+  status: z.number(),
+  latencyMs: z.number(),
+  retry: z.number(),
+});
+
+export const logRowSchema = z.object({
+  id: z.string(),
+  time: z.number().int(),
+  method: z.string(),
+  path: z.string(),
+  keyId: z.string().nullable(),
+  teamId: z.string().nullable(),
+  /** As the client wrote it: an alias or `<provider>/<model>`. */
+  model: z.string().nullable(),
+  /** The target that served (or failed last); null when nothing was routed. */
+  provider: z.string().nullable(),
+  servedModel: z.string().nullable(),
+  status: z.number().int(),
+  errorCode: z.string().nullable(),
+  attempts: z.array(attemptSchema),
+  stream: z.boolean(),
+  cache: cacheStatusSchema,
+  inputTokens: z.number().int().nonnegative(),
+  outputTokens: z.number().int().nonnegative(),
+  cachedTokens: z.number().int().nonnegative(),
+  costUsd: z.number().nonnegative(),
+  /** What a cache hit saved: the cost the answer had when it was first served. */
+  savedUsd: z.number().nonnegative(),
+  latencyMs: z.number().int().nonnegative(),
+  /** Time to the first byte of a stream; null for JSON answers. */
+  ttftMs: z.number().int().nonnegative().nullable(),
+  metadata: z.record(z.string(), z.string()).nullable(),
+  cancelled: z.boolean(),
+  /** Zero-data-retention key: bodies are never kept, whatever logBodies says. */
+  zdr: z.boolean(),
+  requestBody: z.string().nullable(),
+  responseBody: z.string().nullable(),
+});
+export type LogRow = z.infer<typeof logRowSchema>;
+
+/** Column order of the INSERT; `toColumns` returns the values in this order. */
+export const LOG_COLUMNS = [
+  'id',
+  'time',
+  'method',
+  'path',
+  'key_id',
+  'team_id',
+  'model',
+  'provider',
+  'served_model',
+  'status',
+  'error_code',
+  'attempts',
+  'stream',
+  'cache',
+  'input_tokens',
+  'output_tokens',
+  'cached_tokens',
+  'cost_usd',
+  'saved_usd',
+  'latency_ms',
+  'ttft_ms',
+  'metadata',
+  'cancelled',
+  'zdr',
+  'request_body',
+  'response_body',
+] as const;
+
+export function toColumns(row: LogRow): (string | number | null)[] {
+  return [
+    row.id,
+    row.time,
+    row.method,
+    row.path,
+    row.keyId,
+    row.teamId,
+    row.model,
+    row.provider,
+    row.servedModel,
+    row.status,
+    row.errorCode,
+    JSON.stringify(row.attempts),
+    row.stream ? 1 : 0,
+    row.cache,
+    row.inputTokens,
+    row.outputTokens,
+    row.cachedTokens,
+    row.costUsd,
+    row.savedUsd,
+    row.latencyMs,
+    row.ttftMs,
+    row.metadata ? JSON.stringify(row.metadata) : null,
+    row.cancelled ? 1 : 0,
+    row.zdr ? 1 : 0,
+    row.requestBody,
+    row.responseBody,
+  ];
+}
+
+const columnsSchema = z.object({
+  id: z.string(),
+  time: z.number(),
+  method: z.string(),
+  path: z.string(),
+  key_id: z.string().nullable(),
+  team_id: z.string().nullable(),
+  model: z.string().nullable(),
+  provider: z.string().nullable(),
+  served_model: z.string().nullable(),
+  status: z.number(),
+  error_code: z.string().nullable(),
+  attempts: z.string(),
+  stream: z.number(),
+  cache: z.string(),
+  input_tokens: z.number(),
+  output_tokens: z.number(),
+  cached_tokens: z.number(),
+  cost_usd: z.number(),
+  saved_usd: z.number(),
+  latency_ms: z.number(),
+  ttft_ms: z.number().nullable(),
+  metadata: z.string().nullable(),
+  cancelled: z.number(),
+  zdr: z.number(),
+  request_body: z.string().nullable().optional(),
+  response_body: z.string().nullable().optional(),
+});
+
+/** A D1 row back into a LogRow; bodies are null when the query did not select them. */
+export function fromColumns(value: unknown): LogRow {
+  const c = columnsSchema.parse(value);
+  const cache = cacheStatusSchema.safeParse(c.cache);
+  return {
+    id: c.id,
+    time: c.time,
+    method: c.method,
+    path: c.path,
+    keyId: c.key_id,
+    teamId: c.team_id,
+    model: c.model,
+    provider: c.provider,
+    servedModel: c.served_model,
+    status: c.status,
+    errorCode: c.error_code,
+    attempts: JSON.parse(c.attempts),
+    stream: c.stream === 1,
+    cache: cache.success ? cache.data : 'skip',
+    inputTokens: c.input_tokens,
+    outputTokens: c.output_tokens,
+    cachedTokens: c.cached_tokens,
+    costUsd: c.cost_usd,
+    savedUsd: c.saved_usd,
+    latencyMs: c.latency_ms,
+    ttftMs: c.ttft_ms,
+    metadata: c.metadata ? JSON.parse(c.metadata) : null,
+    cancelled: c.cancelled === 1,
+    zdr: c.zdr === 1,
+    requestBody: c.request_body ?? null,
+    responseBody: c.response_body ?? null,
+  };
+}

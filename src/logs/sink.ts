@@ -1,0 +1,94 @@
+// Where a finished log row goes, off the response path: one Analytics Engine data point, and the
+// row into its LogBuffer shard (falling back to a direct D1 insert if the buffer is unreachable).
+import type { Env } from '../env';
+import type { LogBuffer } from './buffer';
+import type { LogRow } from './row';
+import { insertLogs, keyOfHash } from './store';
+
+/** Buffers the rows are spread over by request id, so one object is never the bottleneck. */
+export const LOG_SHARDS = 4;
+const APPEND_TRIES = 3;
+
+export function bufferShard(id: string): number {
+  // FNV-1a: stable across isolates and deploys, which a shard assignment must be.
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % LOG_SHARDS;
+}
+
+export function bufferStub(env: Env, shard: number): DurableObjectStub<LogBuffer> {
+  return env.LOGS.get(env.LOGS.idFromName(`logs-${shard}`));
+}
+
+export function bufferFor(env: Env, requestId: string): DurableObjectStub<LogBuffer> {
+  return bufferStub(env, bufferShard(requestId));
+}
+
+/** Flushes every shard now (tests, the cron's safety net); returns the rows written. */
+export async function flushAllBuffers(env: Env): Promise<number> {
+  const results = await Promise.all(
+    Array.from({ length: LOG_SHARDS }, (_, shard) => bufferStub(env, shard).flush()),
+  );
+  return results.reduce((sum, r) => sum + r.written, 0);
+}
+
+export async function deliverLog(env: Env, row: LogRow, keyHash: string | undefined): Promise<void> {
+  // A request refused before admission (bad body, unknown model…) still names its key.
+  if (row.keyId === null && keyHash) {
+    const key = await keyOfHash(env.DB, keyHash).catch(() => null);
+    if (key) {
+      row.keyId = key.id;
+      row.teamId = key.teamId;
+    }
+  }
+  writeDataPoint(env, row);
+  let lastError: unknown;
+  for (let attempt = 0; attempt < APPEND_TRIES; attempt++) {
+    try {
+      await bufferFor(env, row.id).append([row]);
+      return;
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  try {
+    await insertLogs(env.DB, [row]);
+  } catch (error) {
+    console.error('request log row lost', row.id, String(lastError), String(error));
+  }
+}
+
+/**
+ * Blobs: key, model, provider, status, cache, team, served model, error code.
+ * Doubles: input tokens, output tokens, cost USD, latency ms, cached tokens, saved USD, ttft ms.
+ * Index: the key id (Analytics Engine samples per index value).
+ */
+export function writeDataPoint(env: Env, row: LogRow): void {
+  if (!env.ANALYTICS) return;
+  try {
+    env.ANALYTICS.writeDataPoint({
+      indexes: [(row.keyId ?? 'none').slice(0, 96)],
+      blobs: [
+        row.keyId ?? '',
+        row.model ?? '',
+        row.provider ?? '',
+        String(row.status),
+        row.cache,
+        row.teamId ?? '',
+        row.servedModel ?? '',
+        row.errorCode ?? '',
+      ],
+      doubles: [
+        row.inputTokens,
+        row.outputTokens,
+        row.costUsd,
+        row.latencyMs,
+        row.cachedTokens,
+        row.savedUsd,
+        row.ttftMs ?? -1,
+      ],
+    });
+  } catch (error) {
+    console.error('analytics data point failed', String(error));
+  }
+}

@@ -1,0 +1,130 @@
+// D1 access for request logs: idempotent batch insert, filtered newest-first pages, one row,
+// retention deletes. Every query takes a LogFilter, so a team-scoped caller just sets `team`.
+import { type CacheStatus, fromColumns, LOG_COLUMNS, type LogRow, toColumns } from './row';
+
+export type StatusFilter =
+  | { kind: 'exact'; status: number }
+  /** 2xx, 4xx…: `from` is 200, 400… */
+  | { kind: 'class'; from: number }
+  /** status ≥ 400, or a stream that failed after its 200 */
+  | { kind: 'error' }
+  | { kind: 'ok' };
+
+export interface LogFilter {
+  /** Inclusive, ms. */
+  since?: number;
+  /** Exclusive, ms. */
+  until?: number;
+  key?: string;
+  team?: string;
+  model?: string;
+  provider?: string;
+  status?: StatusFilter;
+  cache?: CacheStatus;
+}
+
+/** The one definition of an error row, shared by filters and analytics. */
+export const IS_ERROR = '(status >= 400 OR error_code IS NOT NULL)';
+
+export function whereClause(filter: LogFilter): { sql: string; binds: (string | number)[] } {
+  const parts: string[] = [];
+  const binds: (string | number)[] = [];
+  const add = (sql: string, ...values: (string | number)[]) => {
+    parts.push(sql);
+    binds.push(...values);
+  };
+  if (filter.since !== undefined) add('time >= ?', filter.since);
+  if (filter.until !== undefined) add('time < ?', filter.until);
+  if (filter.key !== undefined) add('key_id = ?', filter.key);
+  if (filter.team !== undefined) add('team_id = ?', filter.team);
+  if (filter.model !== undefined) add('model = ?', filter.model);
+  if (filter.provider !== undefined) add('provider = ?', filter.provider);
+  if (filter.cache !== undefined) add('cache = ?', filter.cache);
+  const status = filter.status;
+  if (status?.kind === 'exact') add('status = ?', status.status);
+  if (status?.kind === 'class') add('status >= ? AND status < ?', status.from, status.from + 100);
+  if (status?.kind === 'error') add(IS_ERROR);
+  if (status?.kind === 'ok') add(`NOT ${IS_ERROR}`);
+  return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', binds };
+}
+
+const INSERT = `INSERT OR IGNORE INTO request_logs (${LOG_COLUMNS.join(', ')})
+  VALUES (${LOG_COLUMNS.map(() => '?').join(', ')})`;
+
+/** One transaction; rows already present (same request id) are left as they are. */
+export async function insertLogs(db: D1Database, rows: readonly LogRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const statement = db.prepare(INSERT);
+  await db.batch(rows.map((row) => statement.bind(...toColumns(row))));
+}
+
+const LIST_COLUMNS = LOG_COLUMNS.filter((c) => c !== 'request_body' && c !== 'response_body').join(', ');
+
+export interface LogPage {
+  rows: (LogRow & { hasBodies: boolean })[];
+  more: boolean;
+}
+
+/** Newest first; the cursor is the (time, id) of the last row of the previous page. */
+export async function listLogs(
+  db: D1Database,
+  filter: LogFilter,
+  page: { limit: number; cursor?: { createdAt: number; id: string } },
+): Promise<LogPage> {
+  const where = whereClause(filter);
+  let sql = where.sql;
+  const binds = [...where.binds];
+  if (page.cursor) {
+    sql += `${sql ? ' AND' : 'WHERE'} (time < ? OR (time = ? AND id < ?))`;
+    binds.push(page.cursor.createdAt, page.cursor.createdAt, page.cursor.id);
+  }
+  const { results } = await db
+    .prepare(
+      `SELECT ${LIST_COLUMNS}, (request_body IS NOT NULL OR response_body IS NOT NULL) AS has_bodies
+       FROM request_logs ${sql} ORDER BY time DESC, id DESC LIMIT ?`,
+    )
+    .bind(...binds, page.limit + 1)
+    .all<Record<string, unknown>>();
+  const rows = results
+    .slice(0, page.limit)
+    .map((r) => ({ ...fromColumns(r), hasBodies: r.has_bodies === 1 }));
+  return { rows, more: results.length > page.limit };
+}
+
+export async function getLog(db: D1Database, id: string, filter: LogFilter = {}): Promise<LogRow | null> {
+  const where = whereClause(filter);
+  const found = await db
+    .prepare(`SELECT * FROM request_logs ${where.sql ? `${where.sql} AND` : 'WHERE'} id = ?`)
+    .bind(...where.binds, id)
+    .first();
+  return found ? fromColumns(found) : null;
+}
+
+/** Deletes rows older than `cutoff` in bounded chunks (a D1 statement has a time limit). */
+export async function deleteLogsBefore(db: D1Database, cutoff: number, chunk = 5000): Promise<number> {
+  let deleted = 0;
+  for (let round = 0; round < 1000; round++) {
+    const result = await db
+      .prepare(
+        'DELETE FROM request_logs WHERE id IN (SELECT id FROM request_logs WHERE time < ? ORDER BY time LIMIT ?)',
+      )
+      .bind(cutoff, chunk)
+      .run();
+    const changes = result.meta.changes ?? 0;
+    deleted += changes;
+    if (changes < chunk) break;
+  }
+  return deleted;
+}
+
+/** The key (and its team) behind a key hash: names requests refused before admission. */
+export async function keyOfHash(
+  db: D1Database,
+  keyHash: string,
+): Promise<{ id: string; teamId: string | null } | null> {
+  const found = await db
+    .prepare('SELECT id, team_id FROM keys WHERE key_hash = ?')
+    .bind(keyHash)
+    .first<{ id: string; team_id: string | null }>();
+  return found ? { id: found.id, teamId: found.team_id } : null;
+}

@@ -1,0 +1,71 @@
+// /admin/logs — request log rows, newest first, filtered and cursor-paged; one row with its bodies.
+import { Hono } from 'hono';
+import type { AppEnv } from '../../env';
+import { GatewayError } from '../../errors';
+import { FILTER_PARAMS, parseLogFilter, rejectUnknown } from '../../logs/admin-query';
+import type { LogRow } from '../../logs/row';
+import { getLog, listLogs } from '../../logs/store';
+import { decodeCursor, encodeCursor, pageLimit } from './paging';
+
+export const logs = new Hono<AppEnv>()
+  .get('/', async (c) => {
+    const params = c.req.query();
+    rejectUnknown(params, [...FILTER_PARAMS, 'limit', 'cursor']);
+    const filter = parseLogFilter(params);
+    const { rows, more } = await listLogs(c.env.DB, filter, {
+      limit: pageLimit(params.limit),
+      cursor: decodeCursor(params.cursor),
+    });
+    const last = rows.at(-1);
+    return c.json({
+      data: rows.map((row) => ({ ...present(row), hasBodies: row.hasBodies })),
+      nextCursor: more && last ? encodeCursor(last.time, last.id) : null,
+    });
+  })
+  .get('/:id', async (c) => {
+    const id = c.req.param('id');
+    const row = await getLog(c.env.DB, id);
+    if (!row)
+      throw new GatewayError(
+        404,
+        'invalid_request_error',
+        'log_not_found',
+        `No log row with id '${id}'.`,
+        'id',
+      );
+    return c.json({ ...present(row), requestBody: row.requestBody, responseBody: row.responseBody });
+  });
+
+/** The API view of a row: camelCase, ISO time, tokens grouped like OpenAI's usage. */
+function present(row: LogRow) {
+  return {
+    id: row.id,
+    object: 'gateway.log',
+    createdAt: new Date(row.time).toISOString(),
+    method: row.method,
+    path: row.path,
+    key: row.keyId,
+    team: row.teamId,
+    model: row.model,
+    provider: row.provider,
+    servedModel: row.servedModel,
+    status: row.status,
+    errorCode: row.errorCode,
+    attempts: row.attempts,
+    stream: row.stream,
+    cache: row.cache,
+    usage: {
+      inputTokens: row.inputTokens,
+      outputTokens: row.outputTokens,
+      cachedTokens: row.cachedTokens,
+      totalTokens: row.inputTokens + row.outputTokens,
+    },
+    costUsd: row.costUsd,
+    savedUsd: row.savedUsd,
+    latencyMs: row.latencyMs,
+    ttftMs: row.ttftMs,
+    metadata: row.metadata,
+    cancelled: row.cancelled,
+    zdr: row.zdr,
+  };
+}

@@ -1,0 +1,295 @@
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import worker from '../../src/index';
+import {
+  admin,
+  call,
+  chat,
+  createKey,
+  type Json,
+  OPENAI_URL,
+  openaiConfig,
+  putConfig,
+} from '../helpers/gateway';
+import { json, onUpstream } from '../helpers/upstream';
+import { rowsById, waitForRows } from './helpers';
+
+// Mock answers cost something here, so cost and savings are visible in the rows.
+const PRICE = { inputPerMTok: 1000, outputPerMTok: 2000 };
+const config = openaiConfig({
+  retry: { attempts: 0 },
+  pricing: { 'mock/mock-1': PRICE },
+});
+const costOf = (usage: { prompt_tokens: number; completion_tokens: number }) =>
+  (usage.prompt_tokens * PRICE.inputPerMTok + usage.completion_tokens * PRICE.outputPerMTok) / 1e6;
+
+const ask = (text: string, extra: Record<string, unknown> = {}) => ({
+  model: 'fast',
+  messages: [{ role: 'user', content: text }],
+  ...extra,
+});
+
+describe('request logs', () => {
+  it('leaves exactly one row per request under concurrency: served, failed upstream, refused', async () => {
+    expect((await putConfig(config)).status).toBe(200);
+    const a = await createKey({ name: 'logs a' });
+    const b = await createKey({ name: 'logs b', limits: { rpm: 1 } });
+    onUpstream(`${OPENAI_URL}/chat/completions`, () => json({ error: { message: 'boom' } }, 500));
+
+    type Case = { id: string; send: () => Promise<Response> };
+    const cases: Case[] = [];
+    const add = (kind: string, send: (id: string) => Promise<Response>) => {
+      const id = `conc-${kind}-${cases.length}`;
+      cases.push({ id, send: () => send(id) });
+    };
+    const meta = { 'x-tollgate-metadata': '{"user":"u1","feature":"search"}' };
+    for (let i = 0; i < 8; i++)
+      add('ok', (id) => chat(a.key, ask(`hello number ${i}`), { 'x-request-id': id, ...meta }));
+    for (let i = 0; i < 2; i++)
+      add('stream', (id) =>
+        chat(a.key, ask(`stream me ${i}`, { stream: true }), { 'x-request-id': id, ...meta }),
+      );
+    for (let i = 0; i < 4; i++)
+      add('upstream', (id) => chat(a.key, { ...ask(`fail ${i}`), model: 'gpt' }, { 'x-request-id': id }));
+    for (let i = 0; i < 4; i++) add('rpm', (id) => chat(b.key, ask(`limited ${i}`), { 'x-request-id': id }));
+    for (let i = 0; i < 2; i++)
+      add('unauth', (id) => chat('tg-not-a-real-key-000000000000', ask('x'), { 'x-request-id': id }));
+    for (let i = 0; i < 2; i++)
+      add('metadata', (id) =>
+        chat(a.key, ask('x'), { 'x-request-id': id, 'x-tollgate-metadata': '{"n":1}' }),
+      );
+    for (let i = 0; i < 2; i++)
+      add('model', (id) => chat(a.key, { ...ask('x'), model: 'nope' }, { 'x-request-id': id }));
+    add('body', (id) => chat(a.key, '{"model":', { 'x-request-id': id }));
+    add('models', (id) =>
+      call('/v1/models', { headers: { authorization: `Bearer ${a.key}`, 'x-request-id': id } }),
+    );
+
+    const responses = await Promise.all(
+      cases.map(async (c) => {
+        const response = await c.send();
+        return { id: c.id, response, text: await response.text() };
+      }),
+    );
+    const ids = cases.map((c) => c.id);
+    const rows = await waitForRows(ids);
+    expect(rows.size).toBe(cases.length);
+    // Nothing arrives twice or late: a second round of flushes changes nothing.
+    await waitForRows(ids);
+    const again = await env.DB.prepare(
+      "SELECT COUNT(*) AS n FROM request_logs WHERE id LIKE 'conc-%'",
+    ).first<{
+      n: number;
+    }>();
+    expect(again?.n).toBe(cases.length);
+
+    for (const { id, response, text } of responses) {
+      const row = rows.get(id)!;
+      expect(row.status, id).toBe(response.status);
+      expect(row.path).toBe(id.includes('models') ? '/v1/models' : '/v1/chat/completions');
+      expect(JSON.stringify(row)).not.toContain(a.key);
+      if (id.includes('-ok-')) {
+        const body = JSON.parse(text);
+        expect(row).toMatchObject({
+          keyId: a.id,
+          teamId: null,
+          model: 'fast',
+          provider: 'mock',
+          servedModel: 'mock-1',
+          errorCode: null,
+          stream: false,
+          cancelled: false,
+          zdr: false,
+          inputTokens: body.usage.prompt_tokens,
+          outputTokens: body.usage.completion_tokens,
+          metadata: { user: 'u1', feature: 'search' },
+          ttftMs: null,
+          requestBody: null,
+          responseBody: null,
+        });
+        expect(row.cache).toBe(response.headers.get('x-tollgate-cache') ?? 'miss');
+        expect(row.costUsd).toBeCloseTo(costOf(body.usage), 12);
+        expect(row.attempts).toHaveLength(1);
+        expect(row.attempts[0]).toMatchObject({ provider: 'mock', model: 'mock-1', status: 200 });
+      }
+      if (id.includes('-stream-')) {
+        expect(row).toMatchObject({ keyId: a.id, stream: true, cancelled: false, errorCode: null });
+        expect(row.outputTokens).toBeGreaterThan(0);
+        expect(row.ttftMs).not.toBeNull();
+        expect(row.latencyMs).toBeGreaterThanOrEqual(row.ttftMs!);
+      }
+      if (id.includes('-upstream-')) {
+        expect(row).toMatchObject({
+          status: 502,
+          errorCode: 'upstream_error',
+          keyId: a.id,
+          provider: 'openai',
+        });
+        expect(row.attempts.length).toBeGreaterThanOrEqual(1);
+        expect(row.attempts[0]).toMatchObject({ provider: 'openai', model: 'gpt-4o-mini', status: 500 });
+        expect(row.costUsd).toBe(0);
+      }
+      if (id.includes('-unauth-'))
+        expect(row).toMatchObject({ status: 401, errorCode: 'invalid_api_key', keyId: null });
+      if (id.includes('-metadata-'))
+        expect(row).toMatchObject({ status: 400, errorCode: 'invalid_metadata', keyId: a.id });
+      if (id.includes('-model-'))
+        expect(row).toMatchObject({ status: 404, errorCode: 'model_not_found', model: 'nope', keyId: a.id });
+      if (id.includes('-body-'))
+        expect(row).toMatchObject({ status: 400, errorCode: 'invalid_json', keyId: a.id });
+      if (id.includes('-models')) expect(row).toMatchObject({ status: 200, method: 'GET', cache: 'skip' });
+    }
+    // The rpm=1 key: one request through, the rest refused with 429 — and all four logged under b.
+    const limited = responses.filter((r) => r.id.includes('-rpm-'));
+    expect(limited.map((r) => r.response.status).sort()).toEqual([200, 429, 429, 429]);
+    for (const r of limited) {
+      const row = rows.get(r.id)!;
+      expect(row.keyId).toBe(b.id);
+      if (row.status === 429) expect(row.errorCode).toBe('rate_limit_exceeded');
+    }
+  });
+
+  it('answers a malformed x-tollgate-metadata header with a 400 naming it', async () => {
+    expect((await putConfig(config)).status).toBe(200);
+    const { key } = await createKey();
+    for (const header of [
+      'not json',
+      '["a"]',
+      '{"n":1}',
+      JSON.stringify(Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`k${i}`, 'v']))),
+    ]) {
+      const response = await chat(key, ask('x'), { 'x-tollgate-metadata': header });
+      expect(response.status).toBe(400);
+      const body = await response.json<Json>();
+      expect(body.error.type).toBe('invalid_request_error');
+      expect(body.error.param).toBe('x-tollgate-metadata');
+      expect(body.error.message).toContain('x-tollgate-metadata');
+    }
+  });
+
+  it('keeps request and response bodies only for keys with logBodies, and shows them in the detail', async () => {
+    expect((await putConfig(config)).status).toBe(200);
+    const plain = await createKey({ name: 'no bodies' });
+    const logged = await createKey({ name: 'bodies', logBodies: true });
+    await (await chat(plain.key, ask('secret-free text'), { 'x-request-id': 'bodies-off' })).text();
+    await (await chat(logged.key, ask('please log me'), { 'x-request-id': 'bodies-on' })).text();
+    const stream = await chat(logged.key, ask('stream and log me', { stream: true }), {
+      'x-request-id': 'bodies-stream',
+    });
+    await stream.text();
+    const rows = await waitForRows(['bodies-off', 'bodies-on', 'bodies-stream']);
+    expect(rows.get('bodies-off')).toMatchObject({ requestBody: null, responseBody: null });
+    const on = rows.get('bodies-on')!;
+    expect(JSON.parse(on.requestBody!).messages[0].content).toBe('please log me');
+    expect(JSON.parse(on.responseBody!).object).toBe('chat.completion');
+    expect(rows.get('bodies-stream')!.responseBody).toContain('chat.completion.chunk');
+
+    const detail = await (await admin('/admin/logs/bodies-on')).json<Json>();
+    expect(detail).toMatchObject({ id: 'bodies-on', key: logged.id, status: 200, object: 'gateway.log' });
+    expect(JSON.parse(detail.requestBody).model).toBe('fast');
+    for (const row of rows.values()) {
+      expect(JSON.stringify(row)).not.toContain(logged.key);
+      expect(JSON.stringify(row)).not.toContain('Bearer');
+    }
+  });
+
+  it('logs a stream the client cancels as cancelled, with the tokens seen so far', async () => {
+    expect((await putConfig(config)).status).toBe(200);
+    const { id: keyId, key } = await createKey();
+    const encoder = new TextEncoder();
+    const chunk = (content: string) =>
+      `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`;
+    let upstreamCancelled = false;
+    onUpstream(`${OPENAI_URL}/chat/completions`, () => {
+      let sent = 0;
+      const body = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          // A slow provider: a chunk every 20 ms, for as long as anyone listens.
+          if (sent > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+          controller.enqueue(encoder.encode(chunk(`part ${sent++} `)));
+        },
+        cancel() {
+          upstreamCancelled = true;
+        },
+      });
+      return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
+    });
+    // The Worker is called directly so that the client's cancel reaches the response stream itself,
+    // as the runtime does when a client disconnects (a service binding in between only stops reading).
+    const ctx = createExecutionContext();
+    const request = new Request('https://gateway.test/v1/chat/completions', {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${key}`,
+        'content-type': 'application/json',
+        'x-request-id': 'cancelled-stream',
+      },
+      body: JSON.stringify({ ...ask('tell me a long story', { stream: true }), model: 'gpt' }),
+    });
+    const response = await worker.fetch(request, env, ctx);
+    expect(response.status).toBe(200);
+    const reader = response.body!.getReader();
+    let text = '';
+    while ((text.match(/data: /g) ?? []).length < 2)
+      text += new TextDecoder().decode((await reader.read()).value);
+    await reader.cancel();
+    await waitOnExecutionContext(ctx);
+
+    const row = (await waitForRows(['cancelled-stream'])).get('cancelled-stream')!;
+    expect(row).toMatchObject({
+      keyId,
+      status: 200,
+      stream: true,
+      cancelled: true,
+      errorCode: null,
+      provider: 'openai',
+      servedModel: 'gpt-4o-mini',
+    });
+    expect(row.outputTokens).toBeGreaterThanOrEqual(2);
+    expect(row.inputTokens).toBeGreaterThan(0);
+    expect(row.costUsd).toBeGreaterThan(0);
+    expect(row.ttftMs).not.toBeNull();
+    expect(upstreamCancelled).toBe(true);
+  });
+
+  it('records what the response said about the cache, and the saving of a hit', async () => {
+    expect((await putConfig(config)).status).toBe(200);
+    const { key } = await createKey();
+    const question = ask('the same question twice, please');
+    const first = await chat(key, question, { 'x-request-id': 'cache-first' });
+    const firstBody = await first.json<Json>();
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the answer is stored after the response
+    const second = await chat(key, question, { 'x-request-id': 'cache-second' });
+    await second.text();
+    const skipped = await chat(key, question, { 'x-request-id': 'cache-skip', 'x-tollgate-cache': 'skip' });
+    await skipped.text();
+    const rows = await waitForRows(['cache-first', 'cache-second', 'cache-skip']);
+    expect(rows.get('cache-first')!.cache).toBe(first.headers.get('x-tollgate-cache') ?? 'miss');
+    expect(rows.get('cache-skip')!.cache).toBe('skip');
+    const hit = rows.get('cache-second')!;
+    const status = second.headers.get('x-tollgate-cache');
+    expect(hit.cache).toBe(status ?? 'miss');
+    if (status === 'hit-exact') {
+      // A hit costs nothing and saves what the first answer cost.
+      expect(hit.costUsd).toBe(0);
+      expect(hit.savedUsd).toBeCloseTo(costOf(firstBody.usage), 12);
+    }
+  });
+
+  it('writes an unknown route under /v1 with its 404', async () => {
+    const { key } = await createKey();
+    const response = await call('/v1/nothing-here', {
+      headers: { authorization: `Bearer ${key}`, 'x-request-id': 'unknown-route' },
+    });
+    expect(response.status).toBe(404);
+    const row = (await waitForRows(['unknown-route'])).get('unknown-route')!;
+    expect(row).toMatchObject({
+      status: 404,
+      errorCode: 'not_found',
+      method: 'GET',
+      path: '/v1/nothing-here',
+    });
+    expect((await rowsById(['no-such-id'])).size).toBe(0);
+  });
+});
