@@ -1,0 +1,48 @@
+// The chat route's use of guardrails: select the rules for the admitted key and team, run them on
+// the prompt, and expose what happened on the request context for the cache and the log.
+import type { Context } from 'hono';
+import type { CacheControl } from '../cache/control';
+import type { GatewayConfig } from '../config/schema';
+import type { AppEnv } from '../env';
+import type { Admission } from '../limits/admission';
+import type { ChatRequest } from '../openai/schemas';
+import { type ChatGuard, guardChat } from './guard';
+import { emptyReport } from './report';
+import { selectRules } from './rules';
+
+export interface RouteGuard extends ChatGuard {
+  /** The cache controls to use: skip for zero-retention traffic and for rewritten responses. */
+  cacheControl(control: CacheControl): CacheControl;
+}
+
+/**
+ * Sets `c.var.zdr` and `c.var.guardrails`, then applies the prompt rules. On a block, `release`
+ * (which settles the reservation at zero) runs before the 403 is thrown.
+ */
+export function guardChatRoute(
+  c: Context<AppEnv>,
+  config: GatewayConfig,
+  admission: Admission,
+  body: ChatRequest,
+  inputTokens: number,
+  release: () => void,
+): RouteGuard {
+  c.set('zdr', admission.zdr);
+  const report = emptyReport();
+  c.set('guardrails', report);
+  const rules = selectRules(config.guardrails, admission.guardrails.team, admission.guardrails.key);
+  let guard: ChatGuard;
+  try {
+    guard = guardChat(rules, body, inputTokens, report);
+  } catch (error) {
+    release();
+    throw error;
+  }
+  return {
+    ...guard,
+    cacheControl(control) {
+      if (admission.zdr || guard.rewritesResponse) return { ...control, mode: 'skip' };
+      return control;
+    },
+  };
+}

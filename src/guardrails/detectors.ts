@@ -1,0 +1,129 @@
+// Built-in PII detectors. Each regex starts only where a token starts (a lookbehind rejects a start
+// inside a run) and has bounded repetitions or stops at the run's end, so a scan is linear in the
+// text; candidates are then confirmed by a checksum or a structural check.
+import { IBAN_LENGTHS, ibanValid, luhnValid } from './checksums';
+import { findSecrets } from './secrets';
+import type { Span } from './spans';
+
+export const DETECTOR_NAMES = ['email', 'phone', 'credit_card', 'iban', 'ssn', 'ip', 'secret'] as const;
+export type DetectorName = (typeof DETECTOR_NAMES)[number];
+
+/** The placeholder label of each detector: `[EMAIL_1]`. */
+export const DETECTOR_LABELS: Readonly<Record<DetectorName, string>> = {
+  email: 'EMAIL',
+  phone: 'PHONE',
+  credit_card: 'CREDIT_CARD',
+  iban: 'IBAN',
+  ssn: 'SSN',
+  ip: 'IP_ADDRESS',
+  secret: 'SECRET',
+};
+
+const EMAIL =
+  /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,24}(?![A-Za-z0-9-])/g;
+// +CC, optional (area) groups, digits with single separators. Each step consumes exactly one
+// digit, so there is only one way to split a number: no ambiguity to backtrack over.
+const PHONE = /(?<![\w+])\+?(?:\(\d{1,4}\)[ .-]?)?\d(?:[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d){6,16}(?!\w)/g;
+const CARD = /(?<![\w-])\d(?:[ -]?\d){12,18}(?![\w-])/g;
+const IBAN = /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){10,32}/g;
+const SSN = /(?<![\w-])(\d{3})([- ])(\d{2})\2(\d{4})(?![\w-])/g;
+const IPV4 = /(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\d)/g;
+const IPV6_CANDIDATE = /(?<![\w:.])(?=[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:)[0-9A-Fa-f:.]{2,45}(?![\w:])/g;
+
+type Finder = (text: string) => Span[];
+
+function regexFinder(pattern: RegExp, accept: (match: RegExpExecArray) => Span | undefined): Finder {
+  return (text) => {
+    const spans: Span[] = [];
+    for (const match of text.matchAll(pattern)) {
+      const span = accept(match);
+      if (span) spans.push(span);
+    }
+    return spans;
+  };
+}
+
+const whole = (m: RegExpExecArray): Span => [m.index, m.index + m[0].length];
+
+export const DETECTORS: Readonly<Record<DetectorName, Finder>> = {
+  email: regexFinder(EMAIL, whole),
+  phone: regexFinder(PHONE, (m) => (plausiblePhone(m[0]) ? whole(m) : undefined)),
+  credit_card: regexFinder(CARD, (m) => (plausibleCard(m[0]) ? whole(m) : undefined)),
+  iban: regexFinder(IBAN, ibanSpan),
+  ssn: regexFinder(SSN, (m) => (plausibleSsn(m[1]!, m[3]!, m[4]!) ? whole(m) : undefined)),
+  ip: (text) => [...regexFinder(IPV4, ipv4Span)(text), ...regexFinder(IPV6_CANDIDATE, ipv6Span)(text)],
+  secret: findSecrets,
+};
+
+/** E.164 allows 15 digits. With "+" 8+ digits; without, 10+ digits and visible grouping. */
+export function plausiblePhone(candidate: string): boolean {
+  const digits = candidate.replace(/\D/g, '').length;
+  if (digits > 15) return false;
+  const groups = candidate.split(/[ .()+-]+/).filter(Boolean);
+  if (groups.slice(1).some((group) => group.length < 2) || groups.length > 6) return false;
+  if (candidate.startsWith('+')) return digits >= 8;
+  return digits >= 10 && groups.length > 1;
+}
+
+/** 13–19 digits, a card network's first digit, Luhn-valid, and groups of 3–6 with one separator. */
+export function plausibleCard(candidate: string): boolean {
+  const digits = candidate.replace(/\D/g, '');
+  if (digits.length < 13 || digits.length > 19 || !/^[2-6]/.test(digits)) return false;
+  const separators = new Set(candidate.replace(/\d/g, ''));
+  if (separators.size > 1) return false;
+  if (separators.size === 1) {
+    const groups = candidate.split(/[ -]/);
+    if (groups.some((group, i) => group.length > 6 || (i < groups.length - 1 && group.length < 3)))
+      return false;
+  }
+  return luhnValid(digits);
+}
+
+/** The country's IBAN length decides where the IBAN ends; then mod-97 must hold. */
+function ibanSpan(match: RegExpExecArray): Span | undefined {
+  const length = IBAN_LENGTHS[match[0].slice(0, 2)];
+  if (!length) return undefined;
+  let kept = 0;
+  let end = 0;
+  while (end < match[0].length && kept < length) {
+    if (match[0][end] !== ' ') kept++;
+    end++;
+  }
+  if (kept < length) return undefined;
+  // Running straight on into more letters or digits means this is not a standalone IBAN.
+  const after = match.input.charCodeAt(match.index + end);
+  if (!Number.isNaN(after) && /[A-Za-z0-9]/.test(String.fromCharCode(after))) return undefined;
+  return ibanValid(match[0].slice(0, end).replaceAll(' ', '')) ? [match.index, match.index + end] : undefined;
+}
+
+/** US SSNs: area 001–665 or 667–899, group 01–99, serial 0001–9999. */
+export function plausibleSsn(area: string, group: string, serial: string): boolean {
+  return area !== '000' && area !== '666' && area[0] !== '9' && group !== '00' && serial !== '0000';
+}
+
+function ipv4Span(match: RegExpExecArray): Span | undefined {
+  return match[0].split('.').every((octet) => Number(octet) <= 255) ? whole(match) : undefined;
+}
+
+function ipv6Span(match: RegExpExecArray): Span | undefined {
+  const text = match[0].replace(/\.+$/, '');
+  return isIPv6(text) ? [match.index, match.index + text.length] : undefined;
+}
+
+/** RFC 4291 text forms: eight groups, or fewer with one "::"; an IPv4 tail counts as two groups. */
+export function isIPv6(text: string): boolean {
+  let hex = text;
+  if (text.includes('.')) {
+    const lastColon = text.lastIndexOf(':');
+    const tail = text.slice(lastColon + 1);
+    if (!/^(?:\d{1,3}\.){3}\d{1,3}$/.test(tail) || tail.split('.').some((o) => Number(o) > 255)) return false;
+    hex = `${text.slice(0, lastColon + 1)}0:0`;
+  }
+  const halves = hex.split('::');
+  if (halves.length > 2) return false;
+  const groups = halves.flatMap((half) => (half === '' ? [] : half.split(':')));
+  if (!groups.every((group) => /^[0-9A-Fa-f]{1,4}$/.test(group))) return false;
+  // At least two explicit groups: "::" or "::1" alone are too easily something else.
+  if (groups.length < 2) return false;
+  return halves.length === 2 ? groups.length <= 7 : groups.length === 8;
+}

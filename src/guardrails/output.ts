@@ -1,0 +1,124 @@
+// Output rules on the model's answer: a whole text (JSON completions), or a stream of deltas with a
+// small held-back window so that matches split across chunks are still found.
+import { type LabeledSpan, type Placeholders, redact, restore } from './placeholders';
+import { type GuardrailReport, guardrailBlocked, note } from './report';
+import type { TextRule } from './rules';
+
+/** Output rules on a complete text: block throws, flag notes, redact replaces (never restored). */
+export function scanOutput(
+  text: string,
+  rules: readonly TextRule[],
+  report: GuardrailReport,
+  placeholders: Placeholders,
+): string {
+  const spans: LabeledSpan[] = [];
+  for (const rule of rules) {
+    const { action, name } = rule.rule;
+    const found = rule.find(text, action !== 'redact');
+    if (found.length === 0) continue;
+    if (action === 'block') {
+      report.blocked = name;
+      throw guardrailBlocked(name, 'response');
+    }
+    if (action === 'flag') note(report.flagged, name);
+    else {
+      note(report.redacted, name);
+      spans.push(...found.map((span) => ({ ...span, restore: false })));
+    }
+  }
+  return redact(text, spans, placeholders);
+}
+
+/**
+ * Characters of streamed output held back before release. A match up to this long is always seen
+ * whole before any of it reaches the client; longer ones can be split across releases and missed.
+ */
+export const STREAM_HOLDBACK = 64;
+
+/** A thrown block inside the stream; the mapper turns it into an error event. */
+export class StreamBlocked extends Error {}
+
+/** Output rules over a stream of deltas, releasing text once no match can still grow into it. */
+export class HoldbackScanner {
+  private pending = '';
+
+  constructor(
+    private readonly rules: readonly TextRule[],
+    private readonly report: GuardrailReport,
+    private readonly placeholders: Placeholders,
+  ) {}
+
+  push(delta: string): string {
+    this.pending += delta;
+    return this.release(false);
+  }
+
+  flush(): string {
+    return this.release(true);
+  }
+
+  private release(final: boolean): string {
+    const text = this.pending;
+    let cut = final ? text.length : text.length - STREAM_HOLDBACK;
+    if (cut <= 0) return '';
+    const spans: LabeledSpan[] = [];
+    for (const rule of this.rules) {
+      const { action, name } = rule.rule;
+      // A match touching the end of what has arrived may still grow (or stop being a whole word).
+      const found = rule.find(text, false).filter((span) => final || span.end < text.length);
+      if (found.length === 0) continue;
+      if (action === 'block') {
+        this.report.blocked = name;
+        throw new StreamBlocked(name);
+      }
+      if (action === 'flag') note(this.report.flagged, name);
+      else spans.push(...found.map((span) => ({ ...span, restore: false })));
+    }
+    if (!final) {
+      for (const span of latestFirst(spans)) if (span.start < cut && span.end > cut) cut = span.start;
+      // Never split a surrogate pair between two releases.
+      const last = text.charCodeAt(cut - 1);
+      if (last >= 0xd800 && last <= 0xdbff) cut--;
+    }
+    const released = spans.filter((span) => span.end <= cut);
+    for (const span of released) note(this.report.redacted, span.rule);
+    this.pending = text.slice(cut);
+    return redact(text.slice(0, cut), released, this.placeholders);
+  }
+}
+
+/** Spans by start, latest first, so moving the cut back to one start is checked against the rest. */
+function latestFirst(spans: LabeledSpan[]): LabeledSpan[] {
+  return [...spans].sort((a, b) => b.start - a.start);
+}
+
+/** Longest placeholder: "[" + 31-character label + "_" + 6 digits + "]". */
+const MAX_PLACEHOLDER = 40;
+const PARTIAL_PLACEHOLDER = /^\[[A-Z0-9_]*$/;
+
+/** Restores placeholders in streamed text, carrying a possibly split placeholder to the next delta. */
+export class StreamRestorer {
+  private carry = '';
+
+  constructor(
+    private readonly originals: ReadonlyMap<string, string>,
+    private readonly encode?: (value: string) => string,
+  ) {}
+
+  push(delta: string): string {
+    let text = this.carry + delta;
+    this.carry = '';
+    const open = text.lastIndexOf('[');
+    if (open >= 0 && text.length - open < MAX_PLACEHOLDER && PARTIAL_PLACEHOLDER.test(text.slice(open))) {
+      this.carry = text.slice(open);
+      text = text.slice(0, open);
+    }
+    return restore(text, this.originals, this.encode);
+  }
+
+  flush(): string {
+    const text = this.carry;
+    this.carry = '';
+    return restore(text, this.originals, this.encode);
+  }
+}

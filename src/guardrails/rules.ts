@@ -1,0 +1,121 @@
+// Config rules compiled once per config (memoised on the rule list) into matchers, and the set of
+// rules that applies to one key: the enabled ones, adjusted by its team's and its own selection.
+import { DETECTOR_LABELS, DETECTORS } from './detectors';
+import { compileKeywords } from './keywords';
+import { type LabeledSpan, withLabel } from './placeholders';
+import { compileRegex, runProgram } from './regex/program';
+import { type GuardrailRule, regexFlags } from './schema';
+import type { Span } from './spans';
+
+/** A rule over text: finds labelled spans (`first`: stop at the first, for block and flag). */
+export interface TextRule {
+  kind: 'text';
+  rule: GuardrailRule;
+  find(text: string, first: boolean): LabeledSpan[];
+}
+
+/** A rule over the request as a whole: true when it is violated. */
+export interface RequestRule {
+  kind: 'request';
+  rule: GuardrailRule;
+  violated(request: RequestFacts): boolean;
+}
+
+export interface RequestFacts {
+  inputTokens: number;
+  tools: string[];
+  responseFormat: string | undefined;
+}
+
+export type CompiledRule = TextRule | RequestRule;
+
+const compiled = new WeakMap<readonly GuardrailRule[], Map<string, CompiledRule>>();
+
+export function compileRules(rules: readonly GuardrailRule[]): Map<string, CompiledRule> {
+  let map = compiled.get(rules);
+  if (!map) {
+    map = new Map(rules.map((rule) => [rule.name, compileRule(rule)]));
+    compiled.set(rules, map);
+  }
+  return map;
+}
+
+function compileRule(rule: GuardrailRule): CompiledRule {
+  const label = rule.label ?? defaultLabel(rule.name);
+  const text = (find: (text: string, first: boolean) => Span[]): TextRule => ({
+    kind: 'text',
+    rule,
+    find: (input, first) => withLabel(find(input, first), label, rule.name, rule.restore),
+  });
+  if (rule.detect) {
+    const detectors = rule.detect;
+    return {
+      kind: 'text',
+      rule,
+      find(input, first) {
+        const spans: LabeledSpan[] = [];
+        for (const name of detectors) {
+          spans.push(...withLabel(DETECTORS[name](input), DETECTOR_LABELS[name], rule.name, rule.restore));
+          if (first && spans.length > 0) break;
+        }
+        return spans;
+      },
+    };
+  }
+  if (rule.pattern !== undefined) {
+    const program = compileRegex(rule.pattern, regexFlags(rule.flags ?? ''));
+    return text((input, first) => runProgram(program, input, first));
+  }
+  if (rule.keywords) {
+    const matcher = compileKeywords(rule.keywords, rule.wholeWord);
+    return text((input, first) => matcher.find(input, first));
+  }
+  return { kind: 'request', rule, violated: requestCheck(rule) };
+}
+
+/** `no-internal` → `NO_INTERNAL`. */
+function defaultLabel(name: string): string {
+  const label = name
+    .toUpperCase()
+    .replace(/[^A-Z0-9]+/g, '_')
+    .replace(/^[^A-Z]+/, '')
+    .slice(0, 31);
+  return label || 'REDACTED';
+}
+
+function requestCheck(rule: GuardrailRule): (request: RequestFacts) => boolean {
+  if (rule.maxPromptTokens !== undefined) {
+    const max = rule.maxPromptTokens;
+    return (request) => request.inputTokens > max;
+  }
+  if (rule.tools) {
+    const allow = rule.tools.allow ? new Set(rule.tools.allow) : undefined;
+    const block = new Set(rule.tools.block ?? []);
+    return (request) =>
+      request.tools.some((tool) => block.has(tool) || (allow !== undefined && !allow.has(tool)));
+  }
+  const allowed = new Set<string>(rule.responseFormat?.allow ?? []);
+  return (request) => request.responseFormat !== undefined && !allowed.has(request.responseFormat);
+}
+
+/**
+ * The rules for one request: every enabled rule, then the team's selection, then the key's (the
+ * key has the last word). `name` adds a rule, `-name` removes it; unknown names are ignored (the
+ * admin API refuses them when they are set, but the config may have changed since).
+ */
+export function selectRules(
+  rules: readonly GuardrailRule[],
+  team: readonly string[] | null | undefined,
+  key: readonly string[] | null | undefined,
+): CompiledRule[] {
+  if (rules.length === 0) return [];
+  const active = new Set(rules.filter((rule) => rule.enabled).map((rule) => rule.name));
+  for (const selection of [team, key]) {
+    for (const entry of selection ?? []) {
+      if (entry.startsWith('-')) active.delete(entry.slice(1));
+      else active.add(entry);
+    }
+  }
+  const all = compileRules(rules);
+  return rules.filter((rule) => active.has(rule.name)).map((rule) => all.get(rule.name)!);
+}

@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { ibanValid, luhnValid } from '../../src/guardrails/checksums';
+import { DETECTORS, type DetectorName, isIPv6 } from '../../src/guardrails/detectors';
+import { looksRandom } from '../../src/guardrails/secrets';
+
+const found = (name: DetectorName, text: string) => DETECTORS[name](text).map(([a, b]) => text.slice(a, b));
+
+describe('checksums', () => {
+  it('accepts Luhn-valid numbers and refuses a changed digit', () => {
+    expect(luhnValid('4111111111111111')).toBe(true);
+    expect(luhnValid('378282246310005')).toBe(true);
+    expect(luhnValid('4111111111111112')).toBe(false);
+    expect(luhnValid('')).toBe(false);
+  });
+
+  it('checks IBANs with mod-97 and the country length', () => {
+    expect(ibanValid('DE89370400440532013000')).toBe(true);
+    expect(ibanValid('GB82WEST12345698765432')).toBe(true);
+    expect(ibanValid('DE89370400440532013001')).toBe(false);
+    expect(ibanValid('DE8937040044053201300')).toBe(false);
+    expect(ibanValid('XX89370400440532013000')).toBe(false);
+  });
+});
+
+describe('detectors', () => {
+  it('email: addresses, not look-alikes', () => {
+    expect(found('email', 'write to john.doe+tag@mail.example.co.uk or bob@x.io.')).toEqual([
+      'john.doe+tag@mail.example.co.uk',
+      'bob@x.io',
+    ]);
+    expect(found('email', 'a@b, @handle, foo@bar.c1, user@localhost')).toEqual([]);
+  });
+
+  it('phone: international and grouped national formats, not dates or bare numbers', () => {
+    expect(
+      found('phone', 'call +1 (415) 555-2671, +44 20 7946 0958, 415-555-2671 or +4915112345678'),
+    ).toEqual(['+1 (415) 555-2671', '+44 20 7946 0958', '415-555-2671', '+4915112345678']);
+    expect(found('phone', 'on 2024-01-15, order 12345678901, scores 1.5 2.5 3.5 4.5 5.5, +123')).toEqual([]);
+  });
+
+  it('credit_card: Luhn-valid numbers of a card network, grouped or not', () => {
+    expect(found('credit_card', 'pay 4111 1111 1111 1111 or 5555-5555-5555-4444 or 378282246310005')).toEqual(
+      ['4111 1111 1111 1111', '5555-5555-5555-4444', '378282246310005'],
+    );
+    expect(found('credit_card', '4111 1111 1111 1112, 1234567812345670, 4111 11111 111 1111 0')).toEqual([]);
+  });
+
+  it('iban: valid checksum and country length only', () => {
+    expect(found('iban', 'to DE89 3704 0044 0532 0130 00 and GB82WEST12345698765432.')).toEqual([
+      'DE89 3704 0044 0532 0130 00',
+      'GB82WEST12345698765432',
+    ]);
+    expect(
+      found('iban', 'DE89 3704 0044 0532 0130 01, GB82WEST12345698765432X, XX00 1234 5678 9012'),
+    ).toEqual([]);
+  });
+
+  it('ssn: valid area, group and serial', () => {
+    expect(found('ssn', 'SSN 123-45-6789 or 123 45 6789')).toEqual(['123-45-6789', '123 45 6789']);
+    expect(found('ssn', '000-12-3456 666-12-3456 923-45-6789 123-00-4567 123-45-0000 123-45 6789')).toEqual(
+      [],
+    );
+  });
+
+  it('ip: IPv4 with octets ≤ 255 and IPv6 text forms', () => {
+    expect(found('ip', 'hosts 192.168.1.1, 2001:db8::8a2e:370:7334 and fe80::1.')).toEqual([
+      '192.168.1.1',
+      '2001:db8::8a2e:370:7334',
+      'fe80::1',
+    ]);
+    expect(found('ip', '10.0.0.256, 1.2.3, 12:30:45, 00:1A:2B:3C:4D:5E, std::vector, ::')).toEqual([]);
+    expect(isIPv6('::ffff:192.0.2.1')).toBe(true);
+    expect(isIPv6('1:2:3:4:5:6:7:8')).toBe(true);
+    expect(isIPv6('1:2:3:4:5:6:7:8:9')).toBe(false);
+    expect(isIPv6('1::2::3')).toBe(false);
+  });
+
+  it('secret: provider key formats and random-looking strings, not identifiers', () => {
+    const keys = [
+      'sk-proj-abcdefghijklmnopqrstuvwxyz12',
+      'sk-ant-api03-AAAABBBBCCCCDDDDEEEEFFFF',
+      'AKIAIOSFODNN7EXAMPLE',
+      'ghp_abcdefghijklmnopqrstuvwxyz0123456789',
+      'xoxb-1234567890-abcdef',
+      'AIzaSyA1234567890abcdefghijklmnopqrstuv',
+      'tg-abcdefghijklmnopqrstuvwxyz012345',
+      'Zx8kQ2mP9vL4nR7tY1wB6cJ3hF5gD0sA',
+    ];
+    expect(found('secret', `keys: ${keys.join(', ')}.`)).toEqual(keys);
+    expect(
+      found(
+        'secret',
+        'task-abcdefghijklmnopqrstuvwxyz12 ThisIsMyVeryLongVariableName2024 da39a3ee5e6b4b0d3255bfef95601890afd80709',
+      ),
+    ).toEqual([]);
+    const pem =
+      '-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\n-----END RSA PRIVATE KEY-----';
+    expect(found('secret', `key:\n${pem}\nend`)).toEqual([pem]);
+    expect(looksRandom('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa')).toBe(false);
+  });
+
+  it('scans 1 MB of adversarial text per detector in bounded time', () => {
+    const size = 1 << 20;
+    const inputs = [
+      'a'.repeat(size),
+      '1'.repeat(size),
+      '1 '.repeat(size / 2),
+      'a@'.repeat(size / 2),
+      'aB1-'.repeat(size / 4),
+      'dead:'.repeat(size / 5),
+      '1.'.repeat(size / 2),
+      '-----BEGIN RSA PRIVATE KEY-----'.repeat(size / 31),
+      'DE89 '.repeat(size / 5),
+    ];
+    for (const [name, detect] of Object.entries(DETECTORS)) {
+      for (const input of inputs) {
+        const started = performance.now();
+        detect(input);
+        expect(performance.now() - started, `${name} on ${input.slice(0, 12)}…`).toBeLessThan(1500);
+      }
+    }
+  });
+});

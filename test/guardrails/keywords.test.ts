@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { compileKeywords } from '../../src/guardrails/keywords';
+
+const find = (keywords: string[], text: string, wholeWord = true) =>
+  compileKeywords(keywords, wholeWord)
+    .find(text)
+    .map(([a, b]) => text.slice(a, b));
+
+describe('keyword deny-lists', () => {
+  it('matches case-insensitively, whole words by default, phrases included', () => {
+    expect(find(['bluebird', 'top secret'], 'Bluebird and TOP SECRET, not bluebirds')).toEqual([
+      'Bluebird',
+      'TOP SECRET',
+    ]);
+    expect(find(['bird'], 'bluebirds', false)).toEqual(['bird']);
+    expect(find(['he', 'she', 'hers'], 'ushers', false)).toEqual(['shers']);
+  });
+
+  it('keeps offsets right around emoji and right-to-left text', () => {
+    const text = '😀 שלום secret 😀 مرحبا secret';
+    const spans = compileKeywords(['secret', 'שלום'], true).find(text);
+    expect(spans.map(([a, b]) => text.slice(a, b))).toEqual(['שלום', 'secret', 'secret']);
+  });
+
+  it('stays fast with 20,000 keywords over 1 MB', () => {
+    const keywords = Array.from({ length: 20_000 }, (_, i) => `codename${i}`);
+    const matcher = compileKeywords(keywords, true);
+    const text = `${'lorem ipsum dolor sit amet codename '.repeat(30_000)} codename19999`;
+    const started = performance.now();
+    const spans = matcher.find(text);
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(spans.map(([a, b]) => text.slice(a, b))).toEqual(['codename19999']);
+  });
+});
