@@ -1,4 +1,5 @@
 // Worker bindings and the per-request variables shared by middleware and routes.
+import type { SemanticIndex } from './cache/index-object';
 import type { KeyObject } from './limits/key-object';
 import type { LogBuffer } from './logs/buffer';
 import type { RequestLog } from './logs/request-log';
@@ -9,6 +10,10 @@ export interface Env {
   DB: D1Database;
   /** Workers AI (production only: it has no local mode, so dev and tests leave it unbound). */
   AI?: Ai;
+  /** Semantic cache vectors (production only, like AI); without it the SEMANTIC_INDEX objects serve. */
+  VECTORIZE?: Vectorize;
+  /** Semantic cache: one SQLite-backed vector index object per partition (src/cache/index-object.ts). */
+  SEMANTIC_INDEX: DurableObjectNamespace<SemanticIndex>;
   /** Root admin credential (a Worker secret). Admin routes refuse everything when it is unset. */
   ADMIN_TOKEN?: string;
   /** Request log buffers, flushed to D1 by alarm (src/logs/buffer.ts). */

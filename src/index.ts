@@ -16,6 +16,7 @@ import { chatCompletions } from './routes/chat-completions';
 import { embeddings } from './routes/embeddings';
 import { models } from './routes/models';
 
+export { SemanticIndex } from './cache/index-object';
 export { KeyObject } from './limits/key-object';
 export { LogBuffer } from './logs/buffer';
 

@@ -1,6 +1,7 @@
 // The gateway config (DESIGN.md §4): one zod schema, strict, so a typo is a 400 and not a silently
 // ignored setting. Types come from here.
 import { z } from 'zod';
+import { cacheConfigSchema, checkCache, defaultCacheConfig } from '../cache/config-schema';
 import { priceSchema } from '../pricing/prices';
 import { providerConfigSchema } from '../providers/registry';
 import { circuitBreakerSchema, retrySchema, routeSchema, timeoutsSchema } from '../routing/config-schema';
@@ -49,8 +50,11 @@ export const gatewayConfigSchema = z
     limits: limitsSchema.default(limitsSchema.parse({})),
     /** USD per million tokens by `<provider>/<model>` or bare model; overrides the bundled table. */
     pricing: z.record(z.string().min(1), priceSchema).default({}),
+    /** Exact and semantic answer caching: src/cache/config-schema.ts. */
+    cache: cacheConfigSchema.default(defaultCacheConfig()),
   })
-  .superRefine(checkRoutes);
+  .superRefine(checkRoutes)
+  .superRefine(checkCache);
 
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
 export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;

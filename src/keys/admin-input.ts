@@ -1,5 +1,6 @@
 // Admin API input shapes shared by keys and teams, and their conversion to the stored policy.
 import { z } from 'zod';
+import { cachePolicySchema } from '../cache/policy';
 import type { Budget } from '../limits/budget';
 import type { Usage } from '../limits/key-object';
 import { routingOverrideSchema } from '../routing/overrides';
@@ -21,6 +22,8 @@ export const policyInput = {
   limits: limitsSchema.optional(),
   budget: budgetInput.nullable().optional(),
   routing: routingOverrideSchema.nullable().optional(),
+  /** Cache opt-out / TTL / semantic opt-in or out / threshold; null clears it. */
+  cache: cachePolicySchema.nullable().optional(),
 };
 
 export function toBudget(input: z.infer<typeof budgetInput> | null | undefined): Budget | null {

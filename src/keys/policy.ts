@@ -1,5 +1,6 @@
 // What a gateway key (or team) is allowed to do: the record its Durable Object enforces.
 import { z } from 'zod';
+import { cachePolicySchema } from '../cache/policy';
 import { budgetSchema } from '../limits/budget';
 import { routingOverrideSchema } from '../routing/overrides';
 
@@ -29,6 +30,8 @@ export const keyPolicySchema = z.object({
   expiresAt: z.number().nullable(),
   logBodies: z.boolean(),
   revokedAt: z.number().nullable(),
+  /** Cache opt-out, TTL, semantic opt-in/out and threshold (src/cache/policy.ts); absent: the config's. */
+  cache: cachePolicySchema.optional(),
 });
 export type KeyPolicy = z.output<typeof keyPolicySchema>;
 export type KeyPolicyInput = z.input<typeof keyPolicySchema>;

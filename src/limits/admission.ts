@@ -1,5 +1,6 @@
 // The hot path's admission: the key's Durable Object and, for a key in a team, the team's object,
 // asked in parallel; their refusals mapped to wire errors; one settle for both after the response.
+import { type CachePolicy, mergeCachePolicies } from '../cache/policy';
 import type { Env } from '../env';
 import { GatewayError, invalidApiKey, modelNotAllowed } from '../errors';
 import { mergeRoutingOverrides, type RoutingOverride } from '../routing/overrides';
@@ -29,6 +30,8 @@ export interface Admission {
   key: Admitted['key'];
   /** The team's routing override merged with the key's (the key's pins win). */
   routing: RoutingOverride | undefined;
+  /** The team's cache policy under the key's (each field the key sets wins). */
+  cache: CachePolicy | undefined;
   rate: RateState;
   /** Settles key and team after the response: real tokens and USD replace the reservations. */
   settle(used: { tokens: number; costUsd: number }): void;
@@ -81,6 +84,7 @@ export async function admit(
   return {
     key: keyResult.key,
     routing: mergeRoutingOverrides(admittedTeam?.key.routing, keyResult.key.routing),
+    cache: mergeCachePolicies(admittedTeam?.key.cache, keyResult.key.cache),
     rate: tighter(keyResult.rate, admittedTeam?.rate),
     settle({ tokens, costUsd }) {
       const settleOne = (stub: Stub, admitted: Admitted, tpm?: number) =>

@@ -47,7 +47,7 @@ export interface RateState {
 export type AdmitResult =
   | {
       ok: true;
-      key: Pick<KeyPolicy, 'id' | 'name' | 'teamId' | 'logBodies' | 'routing'>;
+      key: Pick<KeyPolicy, 'id' | 'name' | 'teamId' | 'logBodies' | 'routing' | 'cache'>;
       rate: RateState;
       reservedTokens: number;
       reservedUsd: number;
@@ -187,6 +187,7 @@ export class KeyObject extends DurableObject<Env> {
         teamId: policy.teamId,
         logBodies: policy.logBodies,
         routing: policy.routing,
+        cache: policy.cache,
       },
       rate: rateState(now, rpmLimit, requests, tpmLimit, tokens),
       reservedTokens: tpmLimit ? request.tokens : 0,

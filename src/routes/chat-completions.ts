@@ -1,5 +1,7 @@
 // POST /v1/chat/completions — validate, admit (one DO round trip), route, relay, settle after.
 import { Hono } from 'hono';
+import { CACHE_HEADER, readCacheControl } from '../cache/control';
+import { lookupCache } from '../cache/session';
 import type { Target } from '../config/schema';
 import { getRuntime } from '../config/store';
 import type { AppEnv } from '../env';
@@ -26,6 +28,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   log.requested(body.model, body, body.stream === true);
   const route = runtime.resolve(body.model);
   if (!route) throw modelNotFound(body.model);
+  const cacheControl = readCacheControl(c.req.raw.headers, runtime.config.cache.maxTtlSeconds);
 
   const inputTokens = estimateInputTokens(body);
   const maxTokens = maxOutputTokens(body, limits.defaultMaxTokens);
@@ -49,12 +52,32 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     admitted.settle({ tokens: usedTokens(usage), costUsd });
   };
   const headers = new Headers(rateLimitHeaders(admitted.rate));
+  const routed = applyRoutingOverride(route, admitted.routing);
+
+  // Cache (src/cache): a hit answers here and settles at $0; `cache.savedUsd` is what it saved.
+  const cache = await lookupCache({
+    env: c.env,
+    ctx: c.executionCtx,
+    runtime,
+    route: routed,
+    body,
+    control: cacheControl,
+    key: admitted.key,
+    policy: admitted.cache,
+    signal: c.req.raw.signal,
+  });
+  headers.set(CACHE_HEADER, cache.status);
+  log.cache(cache.status, cache.savedUsd);
+  if (cache.respond) {
+    settle(undefined, undefined);
+    return cache.respond(headers);
+  }
 
   let served: Served<ChatResult>;
   try {
     served = await executeRoute(
       runtime,
-      applyRoutingOverride(route, admitted.routing),
+      routed,
       async ({ adapter, target, signal, firstByte }) => {
         const result = await adapter.chat({ body, model: target.model, signal, requestId });
         if (result.kind === 'json') return result;
@@ -74,6 +97,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     );
   } catch (error) {
     settle(undefined, undefined);
+    cache.abandon();
     if (error instanceof GatewayError) Object.assign(error.headers, Object.fromEntries(headers));
     throw error;
   }
@@ -86,6 +110,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   const result = served.result;
   if (result.kind === 'json') {
     settle(served.target, result.body.usage);
+    cache.saveJson(result.body, served.target);
     log.responseBody(result.raw ?? result.body);
     headers.set('content-type', 'application/json');
     return new Response(result.raw ?? JSON.stringify(result.body), { status: 200, headers });
@@ -93,7 +118,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
 
   const stream = relayOpenAIStream(result.body, {
     includeUsage: body.stream_options?.include_usage === true,
-    onEvent: log.awaitStream(),
+    onEvent: log.awaitStream(cache.onStreamEvent),
     onEnd: (summary) => {
       // A cancelled stream has no usage report: charge the input estimate plus what was relayed.
       const seen = {
@@ -102,6 +127,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
         total_tokens: inputTokens + summary.events,
       };
       settle(served.target, summary.usage ?? seen);
+      cache.saveStream(summary, served.target);
       log.streamEnded(summary);
     },
   });

@@ -32,6 +32,7 @@ export const teams = new Hono<AppEnv>()
       limits: input.limits ?? {},
       budget: toBudget(input.budget),
       routing: input.routing ?? null,
+      ...(input.cache ? { cache: input.cache } : {}),
       expiresAt: null,
       logBodies: false,
       revokedAt: null,
@@ -61,6 +62,7 @@ export const teams = new Hono<AppEnv>()
       ...(input.limits !== undefined ? { limits: input.limits } : {}),
       ...(input.budget !== undefined ? { budget: toBudget(input.budget) } : {}),
       ...(input.routing !== undefined ? { routing: input.routing } : {}),
+      ...(input.cache !== undefined ? { cache: input.cache ?? undefined } : {}),
     };
     await teamStub(c.env, policy.id).setPolicy(policy);
     await updateTeam(c.env.DB, policy, now);
@@ -85,6 +87,7 @@ async function present(env: Env, team: StoredTeam) {
     limits: { rpm: p.limits.rpm ?? null, tpm: p.limits.tpm ?? null },
     budget: presentBudget(p.budget),
     routing: p.routing,
+    cache: p.cache ?? null,
     createdAt: iso(team.createdAt),
     updatedAt: iso(team.updatedAt),
     usage: presentUsage(usage),

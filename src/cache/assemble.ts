@@ -1,0 +1,108 @@
+// Builds the chat.completion a stream amounted to from its chunks, so a streamed answer can be
+// cached once and replayed either way. Pure.
+import type { ChatCompletion, Usage } from '../providers/types';
+
+interface ToolCallDelta {
+  index?: number;
+  id?: string;
+  type?: string;
+  function?: { name?: string; arguments?: string };
+}
+
+interface ChunkChoice {
+  index?: number;
+  delta?: { role?: string; content?: string | null; refusal?: string | null; tool_calls?: ToolCallDelta[] };
+  logprobs?: { content?: unknown[] | null; refusal?: unknown[] | null } | null;
+  finish_reason?: string | null;
+}
+
+interface Chunk {
+  id?: string;
+  created?: number;
+  model?: string;
+  system_fingerprint?: string | null;
+  service_tier?: string | null;
+  choices?: ChunkChoice[];
+}
+
+interface Building {
+  role: string;
+  content: string | null;
+  refusal: string | null;
+  tools: { id: string; type: string; function: { name: string; arguments: string } }[];
+  logprobs: { content: unknown[]; refusal: unknown[] } | null;
+  finish: string | null;
+}
+
+/** The completion, or undefined when the chunks are not a well-formed OpenAI stream. */
+export function assembleCompletion(frames: readonly string[], usage?: Usage): ChatCompletion | undefined {
+  let head: Chunk | undefined;
+  const choices = new Map<number, Building>();
+  for (const frame of frames) {
+    let chunk: Chunk;
+    try {
+      chunk = JSON.parse(frame) as Chunk;
+    } catch {
+      return undefined;
+    }
+    if (!Array.isArray(chunk.choices)) return undefined;
+    head ??= chunk;
+    for (const choice of chunk.choices) addChoice(choices, choice);
+  }
+  if (!head?.id || typeof head.created !== 'number' || typeof head.model !== 'string') return undefined;
+  if (choices.size === 0) return undefined;
+  const completion: ChatCompletion = {
+    id: head.id,
+    object: 'chat.completion',
+    created: head.created,
+    model: head.model,
+    choices: [...choices.entries()].sort(([a], [b]) => a - b).map(([index, b]) => finish(index, b)),
+  };
+  if (typeof head.system_fingerprint === 'string') completion.system_fingerprint = head.system_fingerprint;
+  if (typeof head.service_tier === 'string') completion.service_tier = head.service_tier;
+  if (usage) completion.usage = usage;
+  return completion;
+}
+
+function addChoice(choices: Map<number, Building>, choice: ChunkChoice): void {
+  const index = choice.index ?? 0;
+  let b = choices.get(index);
+  if (!b) {
+    b = { role: 'assistant', content: null, refusal: null, tools: [], logprobs: null, finish: null };
+    choices.set(index, b);
+  }
+  const delta = choice.delta ?? {};
+  if (delta.role) b.role = delta.role;
+  if (typeof delta.content === 'string') b.content = (b.content ?? '') + delta.content;
+  if (typeof delta.refusal === 'string') b.refusal = (b.refusal ?? '') + delta.refusal;
+  for (const call of delta.tool_calls ?? []) {
+    const at = call.index ?? b.tools.length;
+    const tool = b.tools[at] ?? { id: '', type: 'function', function: { name: '', arguments: '' } };
+    b.tools[at] = tool;
+    if (call.id) tool.id = call.id;
+    if (call.type) tool.type = call.type;
+    if (call.function?.name) tool.function.name += call.function.name;
+    if (call.function?.arguments) tool.function.arguments += call.function.arguments;
+  }
+  if (choice.logprobs) {
+    b.logprobs ??= { content: [], refusal: [] };
+    b.logprobs.content.push(...(choice.logprobs.content ?? []));
+    b.logprobs.refusal.push(...(choice.logprobs.refusal ?? []));
+  }
+  if (choice.finish_reason) b.finish = choice.finish_reason;
+}
+
+function finish(index: number, b: Building) {
+  const tools = b.tools.filter(Boolean);
+  return {
+    index,
+    message: {
+      role: b.role,
+      content: b.content ?? (tools.length > 0 ? null : ''),
+      refusal: b.refusal,
+      ...(tools.length > 0 ? { tool_calls: tools } : {}),
+    },
+    logprobs: b.logprobs,
+    finish_reason: b.finish,
+  };
+}

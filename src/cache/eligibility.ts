@@ -1,0 +1,40 @@
+// Which requests may use the cache and which answers may be stored. Pure.
+import type { ChatRequest } from '../openai/schemas';
+import type { ChatCompletion } from '../providers/types';
+import type { CacheConfig } from './config-schema';
+
+/**
+ * The temperature rule: a request that explicitly sets `temperature` above
+ * `cache.maxTemperature` (0 by default) asked for varied answers, so replaying one would change
+ * its behaviour; it bypasses the cache unless it also sets `seed` (a request for reproducible
+ * output). A request that leaves temperature unset expressed no such wish and is cached.
+ */
+export function wantsVariety(body: ChatRequest, config: CacheConfig): boolean {
+  const temperature = body.temperature ?? undefined;
+  return temperature !== undefined && temperature > config.maxTemperature && body.seed == null;
+}
+
+const FINISHED = new Set(['stop', 'length']);
+const TOOL_FINISH = new Set(['tool_calls', 'function_call']);
+
+interface StoredChoice {
+  finish_reason?: unknown;
+  message?: { tool_calls?: unknown; function_call?: unknown };
+}
+
+/**
+ * Only answers that finished normally; a content filter stop or an empty answer is not worth
+ * replaying, and tool calls only when `cache.toolCalls` is on (they usually act on live state).
+ */
+export function storable(completion: ChatCompletion, config: CacheConfig): boolean {
+  if (!Array.isArray(completion.choices) || completion.choices.length === 0) return false;
+  return completion.choices.every((raw) => {
+    const choice = raw as StoredChoice;
+    const reason = choice.finish_reason;
+    const calls =
+      (Array.isArray(choice.message?.tool_calls) && choice.message.tool_calls.length > 0) ||
+      choice.message?.function_call != null;
+    if (calls || (typeof reason === 'string' && TOOL_FINISH.has(reason))) return config.toolCalls;
+    return typeof reason === 'string' && FINISHED.has(reason);
+  });
+}

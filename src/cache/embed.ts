@@ -1,0 +1,47 @@
+// Embeddings for the semantic cache: Workers AI through the `AI` binding when it is bound (and
+// the config names no other provider), else the configured provider's /embeddings adapter.
+import type { Runtime } from '../config/runtime';
+import type { Env } from '../env';
+import type { CacheConfig } from './config-schema';
+import { WORKERS_AI } from './config-schema';
+
+export const DEFAULT_WORKERS_AI_MODEL = '@cf/baai/bge-base-en-v1.5';
+
+/** The Workers AI binding as this file calls it (its own types know only the catalogue's names). */
+interface AiRunner {
+  run(model: string, inputs: { text: string[] }): Promise<unknown>;
+}
+
+export type Embedder = (text: string, signal?: AbortSignal) => Promise<number[]>;
+
+/** How this deployment embeds, or undefined when nothing can (semantic caching then does nothing). */
+export function embedder(env: Env, runtime: Runtime, config: CacheConfig): Embedder | undefined {
+  const chosen = config.semantic.embedding;
+  if (!chosen || chosen.provider === WORKERS_AI) {
+    const ai = env.AI as unknown as AiRunner | undefined;
+    if (!ai) return undefined;
+    const model = chosen?.model ?? DEFAULT_WORKERS_AI_MODEL;
+    return async (text) => {
+      const output = (await ai.run(model, { text: [text] })) as { data?: unknown };
+      return vectorOf(Array.isArray(output?.data) ? output.data[0] : undefined, model);
+    };
+  }
+  const adapter = runtime.provider(chosen.provider);
+  if (!adapter) return undefined;
+  const model = chosen.model ?? adapter.models[0] ?? '';
+  return async (text, signal) => {
+    const result = await adapter.embeddings({
+      body: { model, input: text },
+      model,
+      signal: signal ?? new AbortController().signal,
+      requestId: 'semantic-cache',
+    });
+    return vectorOf(result.data[0]?.embedding, model);
+  };
+}
+
+function vectorOf(value: unknown, model: string): number[] {
+  if (!Array.isArray(value) || value.length === 0 || !value.every((x) => typeof x === 'number'))
+    throw new Error(`embedding model '${model}' returned no usable vector`);
+  return value as number[];
+}

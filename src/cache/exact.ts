@@ -1,0 +1,55 @@
+// Exact cache entries in KV: one JSON value per answer under `cache:exact:<namespace>:<hash>`.
+// The value carries its own expiry, so TTLs under KV's 60-second minimum still hold.
+import { z } from 'zod';
+import type { ChatCompletion } from '../providers/types';
+
+const KV_MIN_TTL_SECONDS = 60;
+/** A larger answer is not cached (KV allows 25 MiB; this keeps hits fast and storage bounded). */
+export const MAX_ENTRY_BYTES = 4 * 1024 * 1024;
+
+export const cacheEntrySchema = z.object({
+  v: z.literal(1),
+  completion: z.looseObject({
+    id: z.string(),
+    object: z.literal('chat.completion'),
+    created: z.number(),
+    model: z.string(),
+    choices: z.array(z.unknown()).min(1),
+  }),
+  createdAt: z.number(),
+  expiresAt: z.number(),
+  /** What the answer cost when it was produced: the saving of every hit. */
+  costUsd: z.number().min(0),
+  /** The target that produced it. */
+  provider: z.string(),
+  model: z.string(),
+});
+export interface CacheEntry extends z.infer<typeof cacheEntrySchema> {
+  completion: ChatCompletion;
+}
+
+export function exactKey(namespace: string, hash: string): string {
+  return `cache:exact:${namespace}:${hash}`;
+}
+
+/** The entry, if present, well-formed and not expired; a damaged value reads as a miss. */
+export async function readEntry(kv: KVNamespace, key: string, now: number): Promise<CacheEntry | undefined> {
+  const raw = await kv.get(key, 'json');
+  if (raw === null) return undefined;
+  const parsed = cacheEntrySchema.safeParse(raw);
+  if (!parsed.success || parsed.data.expiresAt <= now) return undefined;
+  return parsed.data as CacheEntry;
+}
+
+export async function writeEntry(
+  kv: KVNamespace,
+  key: string,
+  entry: CacheEntry,
+  now: number,
+): Promise<boolean> {
+  const value = JSON.stringify(entry);
+  if (value.length > MAX_ENTRY_BYTES) return false;
+  const seconds = Math.ceil((entry.expiresAt - now) / 1000);
+  await kv.put(key, value, { expirationTtl: Math.max(KV_MIN_TTL_SECONDS, seconds) });
+  return true;
+}

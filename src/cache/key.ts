@@ -1,0 +1,113 @@
+// Cache keys: a canonical form of everything that shapes the answer, hashed with SHA-256. Pure
+// apart from the digest; the same request written with other key order or JSON whitespace (or
+// with `null` for an omitted parameter) gets the same key.
+import { sha256Hex } from '../auth/gateway-key';
+import type { ResolvedRoute } from '../config/runtime';
+import type { ChatMessage, ChatRequest } from '../openai/schemas';
+import type { RouteConfig, TargetRef } from '../routing/config-schema';
+
+/**
+ * Body fields that do not change the answer: who is asking, how it is delivered, and OpenAI's
+ * storage/caching hints. Everything else, known to the gateway or not, is part of the key.
+ */
+const NOT_IN_KEY = new Set([
+  'model',
+  'stream',
+  'stream_options',
+  'user',
+  'metadata',
+  'store',
+  'safety_identifier',
+  'prompt_cache_key',
+  'service_tier',
+]);
+
+/** Bumped when the key's recipe changes, so old entries are simply never found again. */
+const VERSION = 1;
+const MAX_ALIAS_DEPTH = 8;
+
+/** JSON with object keys sorted at every depth; `undefined` dropped as JSON.stringify does. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const name of Object.keys(value).sort()) {
+    const field = (value as Record<string, unknown>)[name];
+    if (field !== undefined) out[name] = sortKeys(field);
+  }
+  return out;
+}
+
+/**
+ * What the model name resolves to (strategy, targets, rules, with nested aliases expanded), not
+ * the name: two aliases of the same target share answers, and re-pointing an alias starts afresh.
+ */
+export function routeIdentity(route: ResolvedRoute, models: Readonly<Record<string, RouteConfig>>): unknown {
+  const expand = (targets: readonly TargetRef[], depth: number): unknown[] =>
+    targets.map((target) => {
+      if (target.alias === undefined) return target;
+      const nested = route.pins?.[target.alias] ?? models[target.alias];
+      if (!nested || depth >= MAX_ALIAS_DEPTH) return target;
+      return { ...target, route: shape(nested, depth + 1) };
+    });
+  const shape = (r: Pick<RouteConfig, 'strategy' | 'targets' | 'rules'>, depth: number) => ({
+    strategy: r.strategy,
+    targets: expand(r.targets, depth),
+    rules: r.rules?.map((rule) => ({ ...rule, targets: expand(rule.targets, depth) })),
+  });
+  return { ...shape(route, 0), providers: route.providers };
+}
+
+/** The body without the fields outside the key and without `null`s (OpenAI reads null as omitted). */
+function keyedBody(body: ChatRequest): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(body)) {
+    if (!NOT_IN_KEY.has(name) && value !== null) out[name] = value;
+  }
+  return out;
+}
+
+export interface CacheKeys {
+  /** Names the exact entry (and the semantic vector that points at it). */
+  exact: string;
+  /** Everything but the final user turn: semantic matches are searched only within it. */
+  partition?: string;
+  /** The final user turn's text, which the semantic cache embeds. */
+  question?: string;
+}
+
+export async function cacheKeys(
+  namespace: string,
+  route: unknown,
+  body: ChatRequest,
+  semantic: boolean,
+): Promise<CacheKeys> {
+  const request = keyedBody(body);
+  const exact = await sha256Hex(canonicalJson({ v: VERSION, namespace, route, request }));
+  if (!semantic) return { exact };
+  const question = finalUserText(body.messages);
+  if (question === undefined) return { exact };
+  // The last message is replaced by a marker keeping its other fields (e.g. `name`).
+  const messages = [...body.messages.slice(0, -1), { ...body.messages.at(-1), content: null }];
+  const partition = await sha256Hex(
+    canonicalJson({ v: VERSION, semantic: true, namespace, route, request: { ...request, messages } }),
+  );
+  return { exact, partition, question };
+}
+
+/** The text of the last message when it is a user turn made only of text; otherwise no semantic key. */
+export function finalUserText(messages: readonly ChatMessage[]): string | undefined {
+  const last = messages.at(-1);
+  if (last?.role !== 'user') return undefined;
+  if (typeof last.content === 'string') return last.content.trim() || undefined;
+  const texts: string[] = [];
+  for (const part of last.content) {
+    if (part.type !== 'text') return undefined;
+    texts.push(part.text);
+  }
+  return texts.join('\n').trim() || undefined;
+}

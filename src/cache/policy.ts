@@ -1,0 +1,75 @@
+// Per-key and per-team cache policy, and the settings one request runs with (key over team over config).
+import { z } from 'zod';
+import type { CacheConfig } from './config-schema';
+
+export const cachePolicySchema = z.strictObject({
+  /** false: this key's (or team's) requests never read or write the cache. */
+  enabled: z.boolean().optional(),
+  /** Overrides `cache.exact.ttlSeconds` for answers this key stores. */
+  ttlSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(365 * 86_400)
+    .optional(),
+  /** Opts in to (true) or out of (false) the semantic cache, whatever the config says. */
+  semantic: z.boolean().optional(),
+  /** Overrides `cache.semantic.threshold`. */
+  threshold: z.number().gt(0).max(1).optional(),
+});
+export type CachePolicy = z.infer<typeof cachePolicySchema>;
+
+export interface CacheSettings {
+  /** Who may see the entries: `team:<id>`, `key:<id>` or `shared:<name>`. */
+  namespace: string;
+  exact: boolean;
+  semantic: boolean;
+  ttlSeconds: number;
+  threshold: number;
+}
+
+interface Holder {
+  id: string;
+  teamId: string | null;
+}
+
+/** The team's policy under the key's: each field the key sets wins. */
+export function mergeCachePolicies(
+  team: CachePolicy | undefined,
+  key: CachePolicy | undefined,
+): CachePolicy | undefined {
+  if (!team) return key;
+  if (!key) return team;
+  const merged: CachePolicy = { ...team };
+  for (const [field, value] of Object.entries(key)) {
+    if (value !== undefined) Object.assign(merged, { [field]: value });
+  }
+  return merged;
+}
+
+/** Tenants never share entries unless the config puts them in the same named namespace. */
+export function namespaceOf(config: CacheConfig, key: Holder): string {
+  for (const [name, group] of Object.entries(config.namespaces)) {
+    if (group.keys.includes(key.id) || (key.teamId !== null && group.teams.includes(key.teamId)))
+      return `shared:${name}`;
+  }
+  return key.teamId !== null ? `team:${key.teamId}` : `key:${key.id}`;
+}
+
+/** `undefined` when the key (or its team) opted out of caching, or the config caches nothing. */
+export function cacheSettings(
+  config: CacheConfig,
+  key: Holder,
+  policy: CachePolicy | undefined,
+): CacheSettings | undefined {
+  if (policy?.enabled === false) return undefined;
+  const semantic = policy?.semantic ?? config.semantic.enabled;
+  if (!config.exact.enabled && !semantic) return undefined;
+  return {
+    namespace: namespaceOf(config, key),
+    exact: config.exact.enabled,
+    semantic,
+    ttlSeconds: policy?.ttlSeconds ?? config.exact.ttlSeconds,
+    threshold: policy?.threshold ?? config.semantic.threshold,
+  };
+}

@@ -1,0 +1,190 @@
+// One request's use of the cache: look up (exact in KV, then semantic), and on a miss store the
+// answer after the response — from the JSON body, or from the stream as it passes the relay.
+import type { ResolvedRoute, Runtime } from '../config/runtime';
+import type { Target } from '../config/schema';
+import type { Env } from '../env';
+import type { ChatRequest } from '../openai/schemas';
+import type { StreamSummary } from '../openai/stream-relay';
+import { costOf, priceOf } from '../pricing/cost';
+import type { ChatCompletion, Usage } from '../providers/types';
+import { assembleCompletion } from './assemble';
+import type { CacheControl } from './control';
+import { storable, wantsVariety } from './eligibility';
+import { type Embedder, embedder } from './embed';
+import { type CacheEntry, exactKey, MAX_ENTRY_BYTES, readEntry, writeEntry } from './exact';
+import { joinInflight, leadInflight } from './inflight';
+import { type CacheKeys, cacheKeys, routeIdentity } from './key';
+import { type CachePolicy, type CacheSettings, cacheSettings } from './policy';
+import { replay } from './replay';
+import { vectorIndex } from './vector-index';
+
+export type CacheStatus = 'hit-exact' | 'hit-semantic' | 'miss' | 'skip';
+export const SIMILARITY_HEADER = 'x-tollgate-cache-similarity';
+
+export interface CacheLookup {
+  /** The `x-tollgate-cache` response header. */
+  status: CacheStatus;
+  /** On a hit, what the stored answer cost when it was produced (the hit itself costs $0). */
+  savedUsd: number;
+  /** On a semantic hit, the cosine similarity of the two questions. */
+  similarity?: number;
+  /** On a hit, the answer (JSON or replayed SSE, as the request asks). */
+  respond?: (headers: Headers) => Response;
+  /** A miss's non-streamed answer from `target`: stored after the response when storable. */
+  saveJson(completion: ChatCompletion, target: Target): void;
+  /** The stream relay's `onEvent`: collects chunks as they pass, without delaying them. */
+  onStreamEvent(data: string): void;
+  /** The stream relay's `onEnd`: stores the assembled answer if the stream completed cleanly. */
+  saveStream(summary: StreamSummary, target: Target): void;
+  /** The request failed: nothing is stored, and identical requests waiting on it go upstream. */
+  abandon(): void;
+}
+
+export interface LookupInput {
+  env: Env;
+  ctx: Pick<ExecutionContext, 'waitUntil'>;
+  runtime: Runtime;
+  route: ResolvedRoute;
+  body: ChatRequest;
+  control: CacheControl;
+  key: { id: string; teamId: string | null };
+  /** The key's cache policy over its team's (Admission.cache). */
+  policy: CachePolicy | undefined;
+  signal?: AbortSignal;
+  now?: () => number;
+}
+
+const noop = () => {};
+const skipped = (): CacheLookup => ({
+  status: 'skip',
+  savedUsd: 0,
+  saveJson: noop,
+  onStreamEvent: noop,
+  saveStream: noop,
+  abandon: noop,
+});
+
+export async function lookupCache(input: LookupInput): Promise<CacheLookup> {
+  const config = input.runtime.config.cache;
+  const settings = cacheSettings(config, input.key, input.policy);
+  if (!settings || input.control.mode === 'skip' || wantsVariety(input.body, config)) return skipped();
+  const embed = settings.semantic ? embedder(input.env, input.runtime, config) : undefined;
+  // Semantic caching without a way to embed, and no exact cache: nothing would ever be read.
+  if (!settings.exact && !embed) return skipped();
+  const route = routeIdentity(input.route, input.runtime.config.models);
+  const keys = await cacheKeys(settings.namespace, route, input.body, embed !== undefined);
+  const kvKey = exactKey(settings.namespace, keys.exact);
+  const probe: Probe = { keys, embed };
+  if (input.control.mode !== 'refresh') {
+    try {
+      const hit = await find(input, settings, kvKey, probe);
+      if (hit) return hit;
+    } catch (error) {
+      // A cache that cannot be read is a miss, never a failed request.
+      console.error('cache lookup failed', String(error));
+    }
+  }
+  return miss(input, settings, kvKey, probe);
+}
+
+interface Probe {
+  keys: CacheKeys;
+  embed: Embedder | undefined;
+  /** The question's embedding, once computed (reused when the answer is stored). */
+  vector?: number[];
+}
+
+async function find(
+  input: LookupInput,
+  settings: CacheSettings,
+  kvKey: string,
+  probe: Probe,
+): Promise<CacheLookup | undefined> {
+  const now = input.now ?? Date.now;
+  if (settings.exact) {
+    const pending = input.body.stream === true ? undefined : joinInflight(kvKey);
+    const entry = (pending && (await pending)) ?? (await readEntry(input.env.CACHE, kvKey, now()));
+    if (entry) return hit(input.body, 'hit-exact', entry);
+  }
+  const { partition, question } = probe.keys;
+  if (!probe.embed || partition === undefined || question === undefined) return undefined;
+  probe.vector = await probe.embed(question, input.signal);
+  const index = vectorIndex(input.env, input.runtime.config.cache.semantic.maxEntries);
+  const match = await index.nearest(partition, probe.vector, settings.threshold);
+  if (!match) return undefined;
+  const entry = await readEntry(input.env.CACHE, match.key, now());
+  return entry ? hit(input.body, 'hit-semantic', entry, match.score) : undefined;
+}
+
+function hit(body: ChatRequest, status: CacheStatus, entry: CacheEntry, similarity?: number): CacheLookup {
+  return {
+    ...skipped(),
+    status,
+    savedUsd: entry.costUsd,
+    ...(similarity !== undefined ? { similarity } : {}),
+    respond(headers) {
+      if (similarity !== undefined) headers.set(SIMILARITY_HEADER, similarity.toFixed(4));
+      return replay(entry, body, headers);
+    },
+  };
+}
+
+function miss(input: LookupInput, settings: CacheSettings, kvKey: string, probe: Probe): CacheLookup {
+  const { env, ctx, runtime } = input;
+  const config = runtime.config.cache;
+  const now = input.now ?? Date.now;
+  const settleWaiters = input.body.stream === true ? noop : leadInflight(kvKey);
+  const frames: string[] = [];
+  let collected = 0;
+
+  const persist = async (entry: CacheEntry) => {
+    if (!(await writeEntry(env.CACHE, kvKey, entry, now()))) return;
+    const { partition, question } = probe.keys;
+    if (!probe.embed || partition === undefined || question === undefined) return;
+    probe.vector ??= await probe.embed(question);
+    const index = vectorIndex(env, config.semantic.maxEntries);
+    await index.put(partition, {
+      id: probe.keys.exact,
+      vector: probe.vector,
+      key: kvKey,
+      expiresAt: entry.expiresAt,
+    });
+  };
+
+  const store = (completion: ChatCompletion | undefined, target: Target) => {
+    if (!completion || !storable(completion, config)) return settleWaiters(undefined);
+    const createdAt = now();
+    const entry: CacheEntry = {
+      v: 1,
+      completion,
+      createdAt,
+      expiresAt: createdAt + (input.control.ttlSeconds ?? settings.ttlSeconds) * 1000,
+      costUsd: costOfAnswer(runtime, target, completion.usage),
+      provider: target.provider,
+      model: target.model,
+    };
+    settleWaiters(entry);
+    ctx.waitUntil(persist(entry).catch((error) => console.error('cache write failed', String(error))));
+  };
+
+  return {
+    status: 'miss',
+    savedUsd: 0,
+    saveJson: store,
+    onStreamEvent(data) {
+      collected += data.length;
+      if (collected <= MAX_ENTRY_BYTES) frames.push(data);
+    },
+    saveStream(summary, target) {
+      const clean = summary.completed && !summary.cancelled && summary.error === undefined;
+      if (!clean || collected > MAX_ENTRY_BYTES) return;
+      store(assembleCompletion(frames, summary.usage), target);
+    },
+    abandon: () => settleWaiters(undefined),
+  };
+}
+
+function costOfAnswer(runtime: Runtime, target: Target, usage: Usage | undefined): number {
+  const type = runtime.provider(target.provider)?.type ?? '';
+  return costOf(usage, priceOf(target, type, runtime.config.pricing));
+}

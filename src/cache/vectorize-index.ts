@@ -1,0 +1,46 @@
+// The Vectorize backend. One index for every partition: each vector carries its partition in
+// metadata, and queries filter on it (which needs a metadata index on `partition`, see README).
+// Vectorize applies writes asynchronously: a vector is queryable only a few seconds after upsert,
+// so a paraphrase arriving right after the first answer may still miss.
+import type { IndexedAnswer, SimilarAnswer, VectorIndex } from './vector-index';
+
+/** What this backend uses of the binding; both the current `Vectorize` and the beta `VectorizeIndex` fit. */
+export interface VectorizeBinding {
+  query(vector: number[], options: VectorizeQueryOptions): Promise<VectorizeMatches>;
+  upsert(vectors: VectorizeVector[]): Promise<unknown>;
+}
+
+/** A few candidates, so an expired best match does not hide a live one just behind it. */
+const TOP_K = 5;
+
+export function vectorizeIndex(binding: VectorizeBinding, now: () => number = Date.now): VectorIndex {
+  return {
+    async nearest(partition, vector, threshold) {
+      const { matches } = await binding.query(vector, {
+        topK: TOP_K,
+        filter: { partition },
+        returnMetadata: 'all',
+      });
+      const at = now();
+      for (const match of matches) {
+        if (match.score < threshold) break;
+        const key = match.metadata?.key;
+        const expiresAt = match.metadata?.expiresAt;
+        if (typeof key === 'string' && typeof expiresAt === 'number' && expiresAt > at) {
+          const found: SimilarAnswer = { id: match.id, key, score: match.score };
+          return found;
+        }
+      }
+      return undefined;
+    },
+    async put(partition, answer: IndexedAnswer) {
+      await binding.upsert([
+        {
+          id: answer.id,
+          values: answer.vector,
+          metadata: { partition, key: answer.key, expiresAt: answer.expiresAt },
+        },
+      ]);
+    },
+  };
+}
