@@ -1,0 +1,154 @@
+import { describe, expect, it } from 'vitest';
+import { cacheKeys, canonicalJson, finalUserText, routeIdentity } from '../../src/cache/key';
+import type { ResolvedRoute } from '../../src/config/runtime';
+import type { ChatRequest } from '../../src/openai/schemas';
+
+const route = { strategy: 'fallback', targets: [{ provider: 'openai', model: 'gpt-4o-mini' }] };
+const base: ChatRequest = {
+  model: 'gpt',
+  messages: [
+    { role: 'system', content: 'Be brief.' },
+    { role: 'user', content: 'What is the capital of France?' },
+  ],
+  temperature: 0,
+};
+const exactOf = async (body: unknown, namespace = 'key:k1') =>
+  (await cacheKeys(namespace, route, body as ChatRequest, false)).exact;
+
+describe('canonical cache key', () => {
+  it('sorts object keys at every depth', () => {
+    expect(canonicalJson({ b: 1, a: { d: [{ z: 1, y: 2 }], c: 3 } })).toBe(
+      '{"a":{"c":3,"d":[{"y":2,"z":1}]},"b":1}',
+    );
+  });
+
+  it('ignores key order and JSON whitespace of the request', async () => {
+    const reordered = JSON.parse(
+      `{ "temperature" : 0,\n  "messages": [ {"content":"Be brief.","role":"system"},
+         { "content" : "What is the capital of France?", "role":"user" } ],\t"model":"gpt" }`,
+    );
+    expect(await exactOf(reordered)).toBe(await exactOf(base));
+  });
+
+  it('ignores the model name (the route counts), user, stream, stream_options, metadata and nulls', async () => {
+    const noisy = {
+      ...base,
+      model: 'another-alias',
+      user: 'u-42',
+      stream: true,
+      stream_options: { include_usage: true },
+      metadata: { trace: 'x' },
+      store: true,
+      safety_identifier: 's',
+      prompt_cache_key: 'p',
+      top_p: null,
+    };
+    expect(await exactOf(noisy)).toBe(await exactOf(base));
+  });
+
+  const changes: [string, Record<string, unknown>][] = [
+    ['temperature', { temperature: 0.2 }],
+    ['top_p', { top_p: 0.5 }],
+    ['seed', { seed: 7 }],
+    ['max_tokens', { max_tokens: 10 }],
+    ['max_completion_tokens', { max_completion_tokens: 10 }],
+    ['stop', { stop: ['\n'] }],
+    ['n', { n: 2 }],
+    ['presence_penalty', { presence_penalty: 1 }],
+    ['frequency_penalty', { frequency_penalty: 1 }],
+    ['response_format', { response_format: { type: 'json_object' } }],
+    ['tools', { tools: [{ type: 'function', function: { name: 'f' } }] }],
+    ['tool_choice', { tool_choice: 'none' }],
+    ['logprobs', { logprobs: true }],
+    ['an unknown provider parameter', { reasoning_effort: 'high' }],
+    ['the system prompt', { messages: [{ role: 'system', content: 'Be long.' }, base.messages[1]] }],
+    ['the question', { messages: [base.messages[0], { role: 'user', content: 'And of Spain?' }] }],
+    ['a message name', { messages: [base.messages[0], { ...base.messages[1], name: 'bob' }] }],
+    [
+      'whitespace inside a message',
+      { messages: [base.messages[0], { role: 'user', content: 'What is the capital of France? ' }] },
+    ],
+  ];
+  for (const [what, change] of changes) {
+    it(`changes when ${what} changes`, async () => {
+      expect(await exactOf({ ...base, ...change })).not.toBe(await exactOf(base));
+    });
+  }
+
+  it('differs per namespace', async () => {
+    expect(await exactOf(base, 'team:a')).not.toBe(await exactOf(base, 'team:b'));
+  });
+
+  it('follows what an alias resolves to, nested aliases included', () => {
+    const models = { inner: { strategy: 'fallback' as const, targets: [{ provider: 'mock', model: 'm' }] } };
+    const viaAlias = (requested: string) =>
+      routeIdentity(
+        { requested, strategy: 'fallback', targets: [{ alias: 'inner' }] } as ResolvedRoute,
+        models,
+      );
+    expect(canonicalJson(viaAlias('a'))).toBe(canonicalJson(viaAlias('b')));
+    const changed = { inner: { ...models.inner, targets: [{ provider: 'mock', model: 'other' }] } };
+    expect(
+      canonicalJson(
+        routeIdentity(
+          { requested: 'a', strategy: 'fallback', targets: [{ alias: 'inner' }] } as ResolvedRoute,
+          changed,
+        ),
+      ),
+    ).not.toBe(canonicalJson(viaAlias('a')));
+  });
+});
+
+describe('semantic partition', () => {
+  const keysOf = (body: unknown) => cacheKeys('team:t', route, body as ChatRequest, true);
+
+  it('is the same when only the final question differs, and embeds that question', async () => {
+    const a = await keysOf(base);
+    const b = await keysOf({
+      ...base,
+      messages: [base.messages[0], { role: 'user', content: 'Capital of France?' }],
+    });
+    expect(a.partition).toBe(b.partition);
+    expect(a.exact).not.toBe(b.exact);
+    expect(a.question).toBe('What is the capital of France?');
+  });
+
+  it('differs with the system prompt, a prior turn or a parameter', async () => {
+    const a = await keysOf(base);
+    const system = await keysOf({
+      ...base,
+      messages: [{ role: 'system', content: 'Be long.' }, base.messages[1]],
+    });
+    const prior = await keysOf({
+      ...base,
+      messages: [
+        base.messages[0],
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: 'hello' },
+        base.messages[1],
+      ],
+    });
+    const param = await keysOf({ ...base, max_tokens: 5 });
+    expect(new Set([a.partition, system.partition, prior.partition, param.partition]).size).toBe(4);
+  });
+
+  it('has no question when the last message is not a text user turn', () => {
+    expect(finalUserText([{ role: 'assistant', content: 'x' }])).toBeUndefined();
+    expect(
+      finalUserText([
+        { role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://x/y.png' } }] },
+      ]),
+    ).toBeUndefined();
+    expect(
+      finalUserText([
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'a' },
+            { type: 'text', text: 'b' },
+          ],
+        },
+      ]),
+    ).toBe('a\nb');
+  });
+});

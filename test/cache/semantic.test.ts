@@ -1,0 +1,185 @@
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { cacheKeys, routeIdentity } from '../../src/cache/key';
+import { getRuntime } from '../../src/config/store';
+import type { ChatRequest } from '../../src/openai/schemas';
+import { chat, createKey, type Json, putConfig } from '../helpers/gateway';
+import { answerText, cachedConfig, sleep, stored, upstream } from './harness';
+
+const QUESTION = 'Please tell me in one short sentence what the capital city of France is and why it matters';
+const ask = (text: string, system = 'You are a geography teacher.') => ({
+  model: 'gpt',
+  messages: [
+    { role: 'system', content: system },
+    { role: 'user', content: text },
+  ],
+});
+
+const semanticConfig = (semantic: Record<string, unknown> = {}, exact = true) =>
+  cachedConfig({
+    exact: { enabled: exact },
+    semantic: { enabled: true, embedding: { provider: 'mock', model: 'mock-embed' }, ...semantic },
+  });
+
+/** Waits until the answer to `body` is in the semantic index (written after the KV entry). */
+async function indexed(namespace: string, body: unknown): Promise<void> {
+  await stored(namespace);
+  const runtime = await getRuntime(env);
+  const route = runtime.resolve((body as ChatRequest).model)!;
+  const keys = await cacheKeys(
+    namespace,
+    routeIdentity(route, runtime.config.models),
+    body as ChatRequest,
+    true,
+  );
+  const stub = env.SEMANTIC_INDEX.get(env.SEMANTIC_INDEX.idFromName(keys.partition!));
+  for (let i = 0; i < 200; i++) {
+    if ((await stub.ids()).includes(keys.exact)) return;
+    await sleep(10);
+  }
+  expect.fail('the answer never reached the semantic index');
+}
+
+async function setup(semantic: Record<string, unknown> = {}, keyOptions: Record<string, unknown> = {}) {
+  expect((await putConfig(semanticConfig(semantic))).status).toBe(200);
+  const created = await createKey(keyOptions);
+  const calls = upstream((n) => `Paris, answer ${n}.`);
+  const first = await chat(created.key, ask(QUESTION));
+  expect(first.headers.get('x-tollgate-cache')).toBe('miss');
+  await first.text();
+  await indexed(`key:${created.id}`, ask(QUESTION));
+  return { ...created, calls };
+}
+
+describe('semantic cache with the mock provider embeddings', () => {
+  it('answers a paraphrase sharing most words from the cache, with its similarity', async () => {
+    const { key, calls } = await setup();
+    const paraphrase = await chat(key, ask(`${QUESTION} today`));
+    expect(paraphrase.headers.get('x-tollgate-cache')).toBe('hit-semantic');
+    const similarity = Number(paraphrase.headers.get('x-tollgate-cache-similarity'));
+    expect(similarity).toBeGreaterThanOrEqual(0.95);
+    expect(similarity).toBeLessThan(1);
+    expect(await answerText(paraphrase)).toBe('Paris, answer 1.');
+    expect(calls()).toBe(1);
+
+    // The same words in another order and case are the same bag of words: similarity 1.
+    const reordered = await chat(
+      key,
+      ask('In one short sentence, please tell me what the capital city of FRANCE is and why it matters'),
+    );
+    expect(reordered.headers.get('x-tollgate-cache')).toBe('hit-semantic');
+    expect(Number(reordered.headers.get('x-tollgate-cache-similarity'))).toBeCloseTo(1, 4);
+  });
+
+  it('replays a semantic hit as SSE for a streaming request', async () => {
+    const { key } = await setup();
+    const response = await chat(key, { ...ask(`${QUESTION} today`), stream: true });
+    expect(response.headers.get('x-tollgate-cache')).toBe('hit-semantic');
+    expect(await answerText(response)).toBe('Paris, answer 1.');
+  });
+
+  it('misses a different question', async () => {
+    const { key, calls } = await setup();
+    const other = await chat(
+      key,
+      ask('How many moons does Jupiter have and who discovered the largest ones'),
+    );
+    expect(other.headers.get('x-tollgate-cache')).toBe('miss');
+    expect(other.headers.get('x-tollgate-cache-similarity')).toBeNull();
+    expect(calls()).toBe(2);
+  });
+
+  it('misses the same last question under a different system prompt', async () => {
+    const { key, calls } = await setup();
+    const other = await chat(key, ask(QUESTION, 'You are a pirate.'));
+    expect(other.headers.get('x-tollgate-cache')).toBe('miss');
+    expect(calls()).toBe(2);
+  });
+
+  it('misses when an output-changing parameter differs', async () => {
+    const { key, calls } = await setup();
+    const other = await chat(key, { ...ask(`${QUESTION} today`), max_tokens: 5 });
+    expect(other.headers.get('x-tollgate-cache')).toBe('miss');
+    expect(calls()).toBe(2);
+  });
+
+  it('honours a stricter threshold from the config or the key', async () => {
+    const strictConfig = await setup({ threshold: 0.99 });
+    expect((await chat(strictConfig.key, ask(`${QUESTION} today`))).headers.get('x-tollgate-cache')).toBe(
+      'miss',
+    );
+    const strictKey = await setup({}, { cache: { threshold: 0.99 } });
+    expect((await chat(strictKey.key, ask(`${QUESTION} today`))).headers.get('x-tollgate-cache')).toBe(
+      'miss',
+    );
+  });
+
+  it('never matches across tenants', async () => {
+    const { calls } = await setup();
+    const other = await createKey();
+    expect((await chat(other.key, ask(QUESTION))).headers.get('x-tollgate-cache')).toBe('miss');
+    expect(calls()).toBe(2);
+  });
+
+  it('is off by default, and a key can opt out of it', async () => {
+    expect((await putConfig(cachedConfig())).status).toBe(200);
+    const calls = upstream((n) => `answer ${n}`);
+    const { id, key } = await createKey();
+    await (await chat(key, ask(QUESTION))).text();
+    await stored(`key:${id}`);
+    await sleep(50);
+    expect((await chat(key, ask(`${QUESTION} today`))).headers.get('x-tollgate-cache')).toBe('miss');
+    expect(calls()).toBe(2);
+
+    expect((await putConfig(semanticConfig())).status).toBe(200);
+    const optedOut = await createKey({ cache: { semantic: false } });
+    await (await chat(optedOut.key, ask(QUESTION))).text();
+    await stored(`key:${optedOut.id}`);
+    await sleep(50);
+    expect((await chat(optedOut.key, ask(`${QUESTION} today`))).headers.get('x-tollgate-cache')).toBe('miss');
+    expect((await chat(optedOut.key, ask(QUESTION))).headers.get('x-tollgate-cache')).toBe('hit-exact');
+  });
+
+  it('lets a key opt in when the config has an embedding but semantic is off', async () => {
+    const optedIn = await setup({ enabled: false }, { cache: { semantic: true } });
+    expect((await chat(optedIn.key, ask(`${QUESTION} today`))).headers.get('x-tollgate-cache')).toBe(
+      'hit-semantic',
+    );
+  });
+
+  it('does nothing semantic when no embedder is available (no AI binding, no provider named)', async () => {
+    expect((await putConfig(cachedConfig({ semantic: { enabled: true } }))).status).toBe(200);
+    const calls = upstream(() => 'x');
+    const { id, key } = await createKey();
+    await (await chat(key, ask(QUESTION))).text();
+    await stored(`key:${id}`);
+    const response = await chat(key, ask(`${QUESTION} today`));
+    expect(response.headers.get('x-tollgate-cache')).toBe('miss');
+    expect((await chat(key, ask(QUESTION))).headers.get('x-tollgate-cache')).toBe('hit-exact');
+    expect(calls()).toBe(2);
+  });
+
+  it('works without the exact cache: an identical question is a semantic hit at similarity 1', async () => {
+    expect((await putConfig(semanticConfig({}, false))).status).toBe(200);
+    const { id, key } = await createKey();
+    const calls = upstream((n) => `answer ${n}`);
+    await (await chat(key, ask(QUESTION))).text();
+    await indexed(`key:${id}`, ask(QUESTION));
+    const again = await chat(key, ask(QUESTION));
+    expect(again.headers.get('x-tollgate-cache')).toBe('hit-semantic');
+    expect(again.headers.get('x-tollgate-cache-similarity')).toBe('1.0000');
+    expect(calls()).toBe(1);
+  });
+
+  it('keeps a semantic lookup failure a miss, not an error', async () => {
+    const config: Json = semanticConfig();
+    config.providers.emb = { type: 'openai', baseUrl: 'https://embeddings.test/v1', apiKey: 'sk-x' };
+    config.cache.semantic.embedding = { provider: 'emb', model: 'e' };
+    expect((await putConfig(config)).status).toBe(200);
+    upstream(() => 'x');
+    const { key } = await createKey();
+    const response = await chat(key, ask(QUESTION));
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-tollgate-cache')).toBe('miss');
+  });
+});

@@ -1,0 +1,162 @@
+import { describe, expect, it } from 'vitest';
+import { assembleCompletion } from '../../src/cache/assemble';
+import { replayFrames } from '../../src/cache/replay';
+import type { ChatCompletion } from '../../src/providers/types';
+import { expectOpenAIShape, sseEvents } from '../helpers/openapi';
+
+const head = { id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 5, model: 'gpt-x' };
+const frame = (choices: unknown[], extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ ...head, choices, ...extra });
+
+describe('assembling a streamed answer', () => {
+  it('joins content deltas per choice and keeps the finish reason, usage and fingerprint', () => {
+    const frames = [
+      frame([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }], {
+        system_fingerprint: 'fp_1',
+      }),
+      frame([{ index: 1, delta: { role: 'assistant', content: 'B' }, finish_reason: null }]),
+      frame([{ index: 0, delta: { content: 'Hel' }, finish_reason: null }]),
+      frame([{ index: 0, delta: { content: 'lo' }, finish_reason: null }]),
+      frame([{ index: 1, delta: {}, finish_reason: 'length' }]),
+      frame([{ index: 0, delta: {}, finish_reason: 'stop' }]),
+      frame([], { usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } }),
+    ];
+    const usage = { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 };
+    const completion = assembleCompletion(frames, usage)!;
+    expect(completion).toEqual({
+      id: 'chatcmpl-1',
+      object: 'chat.completion',
+      created: 5,
+      model: 'gpt-x',
+      system_fingerprint: 'fp_1',
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: 'Hello', refusal: null },
+          logprobs: null,
+          finish_reason: 'stop',
+        },
+        {
+          index: 1,
+          message: { role: 'assistant', content: 'B', refusal: null },
+          logprobs: null,
+          finish_reason: 'length',
+        },
+      ],
+      usage,
+    });
+    expectOpenAIShape('CreateChatCompletionResponse', completion);
+  });
+
+  it('rebuilds tool calls from their argument fragments', () => {
+    const frames = [
+      frame([
+        {
+          index: 0,
+          delta: {
+            role: 'assistant',
+            content: null,
+            tool_calls: [
+              { index: 0, id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '' } },
+            ],
+          },
+          finish_reason: null,
+        },
+      ]),
+      frame([
+        {
+          index: 0,
+          delta: { tool_calls: [{ index: 0, function: { arguments: '{"city":' } }] },
+          finish_reason: null,
+        },
+      ]),
+      frame([
+        {
+          index: 0,
+          delta: { tool_calls: [{ index: 0, function: { arguments: '"Paris"}' } }] },
+          finish_reason: null,
+        },
+      ]),
+      frame([{ index: 0, delta: {}, finish_reason: 'tool_calls' }]),
+    ];
+    const completion = assembleCompletion(frames)!;
+    expect(completion.choices[0]).toEqual({
+      index: 0,
+      message: {
+        role: 'assistant',
+        content: null,
+        refusal: null,
+        tool_calls: [
+          {
+            id: 'call_1',
+            type: 'function',
+            function: { name: 'get_weather', arguments: '{"city":"Paris"}' },
+          },
+        ],
+      },
+      logprobs: null,
+      finish_reason: 'tool_calls',
+    });
+  });
+
+  it('gives up on a stream that is not OpenAI chunks', () => {
+    expect(assembleCompletion(['not json'])).toBeUndefined();
+    expect(assembleCompletion([JSON.stringify({ error: { message: 'x' } })])).toBeUndefined();
+    expect(assembleCompletion([])).toBeUndefined();
+  });
+});
+
+describe('replaying a stored answer as SSE', () => {
+  const stored: ChatCompletion = {
+    id: 'chatcmpl-9',
+    object: 'chat.completion',
+    created: 9,
+    model: 'gpt-x',
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content: 'Hi there', refusal: null },
+        logprobs: null,
+        finish_reason: 'stop',
+      },
+    ],
+    usage: { prompt_tokens: 4, completion_tokens: 2, total_tokens: 6 },
+  };
+
+  it('emits valid chunks, a usage chunk only when asked, and [DONE]', () => {
+    const withUsage = replayFrames(stored, true);
+    expect(withUsage.at(-1)).toBe('data: [DONE]\n\n');
+    const events = sseEvents(withUsage.join('')) as { choices: unknown[]; usage?: unknown }[];
+    for (const event of events) expectOpenAIShape('CreateChatCompletionStreamResponse', event);
+    expect(events.at(-1)).toMatchObject({ choices: [], usage: stored.usage });
+    const withoutUsage = sseEvents(replayFrames(stored, false).join('')) as { usage?: unknown }[];
+    expect(withoutUsage.every((event) => event.usage === undefined)).toBe(true);
+  });
+
+  it('round-trips: the replayed stream assembles back into the stored answer', () => {
+    const frames = replayFrames(stored, false)
+      .map((f) => f.slice(6).trim())
+      .filter((f) => f !== '[DONE]');
+    expect(assembleCompletion(frames, stored.usage)).toEqual(stored);
+  });
+
+  it('replays tool calls with their indexes', () => {
+    const call = { id: 'call_1', type: 'function', function: { name: 'f', arguments: '{}' } };
+    const withCall: ChatCompletion = {
+      ...stored,
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: null, refusal: null, tool_calls: [call] },
+          logprobs: null,
+          finish_reason: 'tool_calls',
+        },
+      ],
+    };
+    const events = sseEvents(replayFrames(withCall, false).join('')) as {
+      choices: { delta: { tool_calls?: unknown[] } }[];
+    }[];
+    for (const event of events) expectOpenAIShape('CreateChatCompletionStreamResponse', event);
+    expect(events[0]!.choices[0]!.delta.tool_calls).toEqual([{ index: 0, ...call }]);
+  });
+});
