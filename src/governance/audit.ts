@@ -1,0 +1,148 @@
+// The audit log: one D1 row per successful admin mutation — who (root or an admin token), what,
+// the state before and after (secrets redacted), when. Written after the change succeeded.
+import type { Context } from 'hono';
+import { z } from 'zod';
+import { randomId } from '../auth/gateway-key';
+import { ROOT } from '../auth/principal';
+import type { AppEnv } from '../env';
+
+export const TARGET_TYPES = ['config', 'guardrails', 'key', 'team', 'token'] as const;
+export type TargetType = (typeof TARGET_TYPES)[number];
+
+export interface AuditEntry {
+  /** `<target>.<verb>`: config.update, key.create, key.rotate, token.revoke… */
+  action: string;
+  targetType: TargetType;
+  targetId?: string | null;
+  teamId?: string | null;
+  before?: unknown;
+  after?: unknown;
+}
+
+/** Field names that hold credentials anywhere in a recorded value; their values never reach a row. */
+const SECRET_FIELDS = new Set(['key', 'token', 'hash', 'keyHash', 'tokenHash', 'secret']);
+
+/** Drops credential fields at any depth (config values are redacted by their own rules first). */
+export function scrub(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(scrub);
+  if (!value || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>)
+      .filter(([field]) => !SECRET_FIELDS.has(field))
+      .map(([field, inner]) => [field, scrub(inner)]),
+  );
+}
+
+const json = (value: unknown) =>
+  value === undefined || value === null ? null : JSON.stringify(scrub(value));
+
+/** Records a mutation. Best effort: the change itself already happened, so a failed write is logged, not thrown. */
+export async function audit(c: Context<AppEnv>, entry: AuditEntry): Promise<void> {
+  const actor = c.get('principal') ?? ROOT;
+  try {
+    await c.env.DB.prepare(
+      `INSERT INTO audit_log (id, time, actor, actor_name, actor_role, action, target_type, target_id,
+                              team_id, before, after, request_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+      .bind(
+        randomId('aud'),
+        Date.now(),
+        actor.id,
+        actor.name,
+        actor.role,
+        entry.action,
+        entry.targetType,
+        entry.targetId ?? null,
+        entry.teamId ?? null,
+        json(entry.before),
+        json(entry.after),
+        c.get('requestId') ?? null,
+      )
+      .run();
+  } catch (error) {
+    console.error('audit write failed', entry.action, String(error));
+  }
+}
+
+const row = z.object({
+  id: z.string(),
+  time: z.number(),
+  actor: z.string(),
+  actor_name: z.string(),
+  actor_role: z.string(),
+  action: z.string(),
+  target_type: z.string(),
+  target_id: z.string().nullable(),
+  team_id: z.string().nullable(),
+  before: z.string().nullable(),
+  after: z.string().nullable(),
+  request_id: z.string().nullable(),
+});
+
+export interface AuditFilter {
+  actor?: string;
+  action?: string;
+  targetType?: string;
+  targetId?: string;
+  team?: string;
+  since?: number;
+  until?: number;
+}
+
+export async function listAudit(
+  db: D1Database,
+  filter: AuditFilter,
+  page: { limit: number; cursor?: { createdAt: number; id: string } },
+) {
+  const where: string[] = [];
+  const binds: unknown[] = [];
+  const equal: [keyof AuditFilter, string][] = [
+    ['actor', 'actor'],
+    ['action', 'action'],
+    ['targetType', 'target_type'],
+    ['targetId', 'target_id'],
+    ['team', 'team_id'],
+  ];
+  for (const [field, column] of equal) {
+    if (filter[field] === undefined) continue;
+    where.push(`${column} = ?`);
+    binds.push(filter[field]);
+  }
+  if (filter.since !== undefined) {
+    where.push('time >= ?');
+    binds.push(filter.since);
+  }
+  if (filter.until !== undefined) {
+    where.push('time < ?');
+    binds.push(filter.until);
+  }
+  if (page.cursor) {
+    where.push('(time < ? OR (time = ? AND id < ?))');
+    binds.push(page.cursor.createdAt, page.cursor.createdAt, page.cursor.id);
+  }
+  const { results } = await db
+    .prepare(
+      `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY time DESC, id DESC LIMIT ?`,
+    )
+    .bind(...binds, page.limit + 1)
+    .all();
+  const rows = results.slice(0, page.limit).map((value) => row.parse(value));
+  return { rows, more: results.length > page.limit };
+}
+
+export function presentAudit(r: z.infer<typeof row>) {
+  return {
+    id: r.id,
+    object: 'gateway.audit',
+    time: new Date(r.time).toISOString(),
+    actor: { id: r.actor, name: r.actor_name, role: r.actor_role },
+    action: r.action,
+    target: { type: r.target_type, id: r.target_id },
+    team: r.team_id,
+    before: r.before === null ? null : JSON.parse(r.before),
+    after: r.after === null ? null : JSON.parse(r.after),
+    requestId: r.request_id,
+  };
+}

@@ -1,0 +1,46 @@
+// GET /admin/audit — the audit log of admin mutations, newest first, filtered and cursor-paged.
+import { Hono } from 'hono';
+import type { AppEnv } from '../../env';
+import { invalidRequest } from '../../errors';
+import { type AuditFilter, listAudit, presentAudit, TARGET_TYPES } from '../../governance/audit';
+import { decodeCursor, encodeCursor, pageLimit } from './paging';
+
+const FILTERS = ['actor', 'action', 'targetType', 'targetId', 'team', 'since', 'until'] as const;
+
+export const audit = new Hono<AppEnv>().get('/', async (c) => {
+  const params = c.req.query();
+  for (const name of Object.keys(params)) {
+    if (![...FILTERS, 'limit', 'cursor'].includes(name))
+      throw invalidRequest(`Unknown query parameter '${name}'; filters are ${FILTERS.join(', ')}.`, name);
+  }
+  const filter: AuditFilter = {
+    ...(params.actor ? { actor: params.actor } : {}),
+    ...(params.action ? { action: params.action } : {}),
+    ...(params.targetId ? { targetId: params.targetId } : {}),
+    ...(params.team ? { team: params.team } : {}),
+  };
+  if (params.targetType !== undefined) {
+    if (!(TARGET_TYPES as readonly string[]).includes(params.targetType))
+      throw invalidRequest(`targetType must be one of ${TARGET_TYPES.join(', ')}.`, 'targetType');
+    filter.targetType = params.targetType;
+  }
+  if (params.since !== undefined) filter.since = timeParam(params.since, 'since');
+  if (params.until !== undefined) filter.until = timeParam(params.until, 'until');
+  const { rows, more } = await listAudit(c.env.DB, filter, {
+    limit: pageLimit(params.limit),
+    cursor: decodeCursor(params.cursor),
+  });
+  const last = rows.at(-1);
+  return c.json({
+    data: rows.map(presentAudit),
+    nextCursor: more && last ? encodeCursor(last.time, last.id) : null,
+  });
+});
+
+/** ISO 8601 or milliseconds since the epoch. */
+function timeParam(value: string, name: string): number {
+  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+  if (!Number.isFinite(ms))
+    throw invalidRequest(`${name} must be an ISO 8601 time or epoch milliseconds.`, name);
+  return ms;
+}

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { admin, createKey, type Json, openaiConfig, putConfig } from '../helpers/gateway';
+import { adminAs, createTeam, createToken } from './helpers';
+
+const auditOf = async (query = '') =>
+  (await (await admin(`/admin/audit${query}`)).json<Json>()).data as Json[];
+
+describe('audit log', () => {
+  it('records every admin mutation with who, what, before and after', async () => {
+    expect(
+      (await putConfig(openaiConfig({ guardrails: [{ name: 'pii', detect: ['email'], action: 'redact' }] })))
+        .status,
+    ).toBe(200);
+    const team = await createTeam('audited');
+    await admin(`/admin/teams/${team}`, 'PATCH', { name: 'audited 2' });
+    const key = await createKey({ name: 'k', team });
+    await admin(`/admin/keys/${key.id}`, 'PATCH', { name: 'k2' });
+    await admin(`/admin/keys/${key.id}/rotate`, 'POST', { graceSeconds: 0 });
+    await admin(`/admin/keys/${key.id}`, 'DELETE');
+    const token = await createToken('team-admin', team);
+    await admin(`/admin/tokens/${token.id}`, 'DELETE');
+    await admin('/admin/guardrails', 'PUT', [{ name: 'pii', detect: ['email', 'phone'], action: 'redact' }]);
+
+    const rows = await auditOf();
+    const actions = rows.map((row) => row.action).reverse();
+    expect(actions).toEqual([
+      'config.update',
+      'guardrails.update',
+      'team.create',
+      'team.update',
+      'key.create',
+      'key.update',
+      'key.rotate',
+      'key.revoke',
+      'token.create',
+      'token.revoke',
+      'guardrails.update',
+    ]);
+    for (const row of rows) {
+      expect(row.actor).toEqual({ id: 'root', name: 'ADMIN_TOKEN', role: 'admin' });
+      expect(Date.parse(row.time)).toBeGreaterThan(Date.now() - 60_000);
+      expect(row.requestId).toMatch(/^req_/);
+    }
+    const update = rows.find((row) => row.action === 'key.update');
+    expect(update.target).toEqual({ type: 'key', id: key.id });
+    expect(update.team).toBe(team);
+    expect(update.before.name).toBe('k');
+    expect(update.after.name).toBe('k2');
+    // Secrets never reach the audit log: not the gateway key, the admin token, nor provider keys.
+    const dump = JSON.stringify(rows);
+    expect(dump).not.toContain(key.key);
+    expect(dump).not.toContain(token.token);
+    expect(dump).not.toContain('sk-test-secret');
+    const config = rows.find((row) => row.action === 'config.update');
+    expect(config.after.providers.openai.apiKey).toBe('[redacted]');
+    const rules = rows.find((row) => row.action === 'guardrails.update');
+    expect(rules.after[0].detect).toEqual(['email', 'phone']);
+  });
+
+  it('names the admin token that acted, and filters and pages', async () => {
+    const { id, token } = await createToken('admin');
+    await adminAs(token, '/admin/teams', 'POST', { name: 'by token' });
+    await adminAs(token, '/admin/teams', 'POST', { name: 'by token 2' });
+    const mine = await auditOf(`?actor=${id}`);
+    expect(mine.map((row) => row.action)).toEqual(['team.create', 'team.create']);
+    expect(mine[0].actor).toEqual({ id, name: 'admin token', role: 'admin' });
+    expect((await auditOf('?targetType=token')).every((row) => row.target.type === 'token')).toBe(true);
+    expect(await auditOf(`?since=${new Date(Date.now() + 60_000).toISOString()}`)).toEqual([]);
+
+    const first = await (await admin(`/admin/audit?actor=${id}&limit=1`)).json<Json>();
+    expect(first.data).toHaveLength(1);
+    const second = await (
+      await admin(`/admin/audit?actor=${id}&limit=1&cursor=${first.nextCursor}`)
+    ).json<Json>();
+    expect(second.data).toHaveLength(1);
+    expect(second.data[0].id).not.toBe(first.data[0].id);
+    expect(second.nextCursor).toBeNull();
+    expect((await admin('/admin/audit?bogus=1')).status).toBe(400);
+    expect((await admin('/admin/audit?targetType=planet')).status).toBe(400);
+  });
+
+  it('writes nothing for refused or failed mutations', async () => {
+    const before = (await auditOf()).length;
+    expect((await admin('/admin/keys', 'POST', { name: '' })).status).toBe(400);
+    expect((await admin('/admin/keys/key_nope', 'DELETE')).status).toBe(404);
+    const viewer = await createToken('viewer');
+    expect((await adminAs(viewer.token, '/admin/teams', 'POST', { name: 'x' })).status).toBe(403);
+    expect((await auditOf()).length).toBe(before + 1); // the viewer token's own creation
+  });
+});

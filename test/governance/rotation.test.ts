@@ -1,0 +1,126 @@
+import { runInDurableObject } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { sha256Hex } from '../../src/auth/gateway-key';
+import { LAST_USED_PERSIST_MS } from '../../src/limits/key-object';
+import { admin, chat, createKey, type Json, openaiConfig, putConfig } from '../helpers/gateway';
+
+const ask = { model: 'fast', messages: [{ role: 'user', content: 'hi' }] };
+const status = async (key: string) => (await chat(key, ask)).status;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('key rotation', () => {
+  it('returns a new secret; the old one works until the grace period ends, then 401', async () => {
+    const old = await createKey();
+    const response = await admin(`/admin/keys/${old.id}/rotate`, 'POST', { graceSeconds: 1 });
+    expect(response.status).toBe(200);
+    const rotated = await response.json<Json>();
+    expect(rotated.id).toBe(old.id);
+    expect(rotated.key).toMatch(/^tg-/);
+    expect(rotated.key).not.toBe(old.key);
+    expect(rotated.prefix).toBe(`${rotated.key.slice(0, 7)}…`);
+    expect(Date.parse(rotated.previousKeyExpiresAt)).toBeGreaterThan(Date.now());
+
+    expect(await status(rotated.key)).toBe(200);
+    expect(await status(old.key)).toBe(200);
+    await sleep(1100);
+    const after = await chat(old.key, ask);
+    expect(after.status).toBe(401);
+    expect((await after.json<Json>()).error.message).toContain('rotated');
+    expect(await status(rotated.key)).toBe(200);
+
+    const row = await env.DB.prepare('SELECT key_hash FROM keys WHERE id = ?')
+      .bind(old.id)
+      .first<{ key_hash: string }>();
+    expect(row?.key_hash).toBe(await sha256Hex(rotated.key));
+  });
+
+  it('ends the old secret at once with graceSeconds 0, and defaults to a day', async () => {
+    const a = await createKey();
+    const now = await (await admin(`/admin/keys/${a.id}/rotate`, 'POST', { graceSeconds: 0 })).json<Json>();
+    expect(await status(a.key)).toBe(401);
+    expect(await status(now.key)).toBe(200);
+
+    const b = await createKey();
+    const later = await (await admin(`/admin/keys/${b.id}/rotate`, 'POST')).json<Json>();
+    const grace = Date.parse(later.previousKeyExpiresAt) - Date.now();
+    expect(grace).toBeGreaterThan(86_000_000);
+    expect(grace).toBeLessThanOrEqual(86_400_000);
+  });
+
+  it('keeps one budget ledger and one policy across the switch', async () => {
+    const key = await createKey({ budget: { usd: 5, period: 'month' }, models: ['fast'] });
+    const rotated = await (
+      await admin(`/admin/keys/${key.id}/rotate`, 'POST', { graceSeconds: 60 })
+    ).json<Json>();
+    expect(rotated.budget).toMatchObject({ usd: 5, period: 'month' });
+    // PATCH and DELETE reach both secrets: the old one follows the new one's policy.
+    await admin(`/admin/keys/${key.id}`, 'PATCH', { models: ['smart'] });
+    expect(await status(key.key)).toBe(403);
+    expect(await status(rotated.key)).toBe(403);
+    await admin(`/admin/keys/${key.id}`, 'DELETE');
+    expect(await status(key.key)).toBe(401);
+    expect(await status(rotated.key)).toBe(401);
+    expect((await admin(`/admin/keys/${key.id}/rotate`, 'POST')).status).toBe(409);
+  });
+
+  it('carries spend over: the old secret in its grace period charges the same ledger', async () => {
+    const price = { inputPerMTok: 1000, outputPerMTok: 2000 };
+    expect((await putConfig(openaiConfig({ pricing: { 'mock/mock-1': price } }))).status).toBe(200);
+    const key = await createKey({ budget: { usd: 100, period: 'month' } });
+    const spend = async () => {
+      await sleep(50); // settle runs after the response
+      return (await (await admin(`/admin/keys/${key.id}`)).json<Json>()).usage.spendUsd as number;
+    };
+    expect(await status(key.key)).toBe(200);
+    const before = await spend();
+    expect(before).toBeGreaterThan(0);
+    const rotated = await (
+      await admin(`/admin/keys/${key.id}/rotate`, 'POST', { graceSeconds: 60 })
+    ).json<Json>();
+    expect(rotated.usage.spendUsd).toBeCloseTo(before, 10);
+    expect(await status(key.key)).toBe(200);
+    const afterOld = await spend();
+    expect(afterOld).toBeCloseTo(2 * before, 10);
+    expect(await status(rotated.key)).toBe(200);
+    expect(await spend()).toBeCloseTo(3 * before, 10);
+  });
+
+  it('follows two rotations in a row during overlapping grace periods', async () => {
+    const first = await createKey();
+    const second = await (
+      await admin(`/admin/keys/${first.id}/rotate`, 'POST', { graceSeconds: 60 })
+    ).json<Json>();
+    const third = await (
+      await admin(`/admin/keys/${first.id}/rotate`, 'POST', { graceSeconds: 60 })
+    ).json<Json>();
+    for (const key of [first.key, second.key, third.key]) expect(await status(key)).toBe(200);
+  });
+
+  it('refuses a bad grace period', async () => {
+    const key = await createKey();
+    expect((await admin(`/admin/keys/${key.id}/rotate`, 'POST', { graceSeconds: -1 })).status).toBe(400);
+    expect((await admin(`/admin/keys/${key.id}/rotate`, 'POST', { grace: 5 })).status).toBe(400);
+    expect((await admin('/admin/keys/key_nope/rotate', 'POST')).status).toBe(404);
+  });
+});
+
+describe('last use', () => {
+  it('shows when a key was last used, persisted at most once a minute', async () => {
+    const key = await createKey();
+    expect((await (await admin(`/admin/keys/${key.id}`)).json<Json>()).lastUsedAt).toBeNull();
+    const before = Date.now();
+    expect(await status(key.key)).toBe(200);
+    const shown = await (await admin(`/admin/keys/${key.id}`)).json<Json>();
+    expect(Date.parse(shown.lastUsedAt)).toBeGreaterThanOrEqual(before - 1000);
+
+    const stub = env.KEYS.get(env.KEYS.idFromName(await sha256Hex(key.key)));
+    const persisted = () => runInDurableObject(stub, (_, state) => state.storage.get<number>('lastUsedAt'));
+    const first = await persisted();
+    expect(first).toBeGreaterThanOrEqual(before - 1000);
+    await status(key.key);
+    // The second use within the minute is kept in memory only.
+    expect(await persisted()).toBe(first);
+    expect(LAST_USED_PERSIST_MS).toBe(60_000);
+  });
+});

@@ -1,0 +1,349 @@
+import { describe, expect, it } from 'vitest';
+import { admin, chat, createKey, type Json, OPENAI_URL, openaiConfig, putConfig } from '../helpers/gateway';
+import { expectOpenAIShape, sseEvents } from '../helpers/openapi';
+import { json, onUpstream, recorded, sse } from '../helpers/upstream';
+
+const CHAT_URL = `${OPENAI_URL}/chat/completions`;
+const PII = {
+  name: 'pii',
+  detect: ['email', 'phone', 'credit_card', 'iban', 'ssn', 'ip', 'secret'],
+  action: 'redact',
+};
+
+async function setup(guardrails: unknown[], keyOptions: Record<string, unknown> = {}) {
+  const response = await putConfig(openaiConfig({ guardrails }));
+  expect(response.status, await response.clone().text()).toBe(200);
+  return (await createKey(keyOptions)).key;
+}
+
+const completion = (content: string) => ({
+  id: 'chatcmpl-1',
+  object: 'chat.completion',
+  created: 1,
+  model: 'gpt-4o-mini',
+  choices: [
+    {
+      index: 0,
+      message: { role: 'assistant', content, refusal: null },
+      logprobs: null,
+      finish_reason: 'stop',
+    },
+  ],
+  usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 },
+});
+const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
+  `data: ${JSON.stringify({
+    id: 'chatcmpl-1',
+    object: 'chat.completion.chunk',
+    created: 1,
+    model: 'gpt-4o-mini',
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+  })}\n\n`;
+
+/** An upstream that answers with the last user message it received: what the provider saw. */
+function echoUpstream(): void {
+  onUpstream(CHAT_URL, async (request) => {
+    const body = (await request.json()) as { messages: { content: string }[]; stream?: boolean };
+    const text = String(body.messages.at(-1)?.content);
+    if (!body.stream) return json(completion(text));
+    return sse([
+      chunk({ role: 'assistant', content: '' }),
+      chunk({ content: text }),
+      chunk({}, 'stop'),
+      'data: [DONE]\n\n',
+    ]);
+  });
+}
+const upstreamText = (index = 0) => (recorded[index]?.body as Json).messages.at(-1).content as string;
+const streamedText = (body: string) =>
+  sseEvents(body)
+    .map((event) => (event as Json).choices?.[0]?.delta?.content ?? '')
+    .join('');
+
+describe('guardrails through the gateway', () => {
+  it('redacts PII before the provider, with placeholders consistent within the request', async () => {
+    const key = await setup([PII]);
+    echoUpstream();
+    const prompt =
+      'Mail jane@example.com or jane@example.com, card 4111 1111 1111 1111, ssn 123-45-6789, key sk-proj-abcdefghijklmnopqrstuvwxyz12, from 10.1.2.3, IBAN DE89 3704 0044 0532 0130 00, bob@example.org';
+    const response = await chat(key, {
+      model: 'gpt',
+      messages: [
+        { role: 'system', content: 'Reply to jane@example.com.' },
+        { role: 'user', content: prompt },
+      ],
+    });
+    expect(response.status).toBe(200);
+    const sent = recorded[0]?.body as Json;
+    expect(sent.messages[0].content).toBe('Reply to [EMAIL_1].');
+    expect(sent.messages[1].content).toBe(
+      'Mail [EMAIL_1] or [EMAIL_1], card [CREDIT_CARD_1], ssn [SSN_1], key [SECRET_1], from [IP_ADDRESS_1], IBAN [IBAN_1], [EMAIL_2]',
+    );
+    // Without restore the client sees what the provider answered: placeholders.
+    expect((await response.json<Json>()).choices[0].message.content).toBe(sent.messages[1].content);
+  });
+
+  it('restores placeholders in a JSON response when the rule asks for it', async () => {
+    const key = await setup([{ ...PII, restore: true }]);
+    echoUpstream();
+    const response = await chat(key, {
+      model: 'gpt',
+      messages: [{ role: 'user', content: 'I am jane@example.com, call +44 20 7946 0958' }],
+    });
+    expect(upstreamText()).toBe('I am [EMAIL_1], call [PHONE_1]');
+    const body = await response.json<Json>();
+    expectOpenAIShape('CreateChatCompletionResponse', body);
+    expect(body.choices[0].message.content).toBe('I am jane@example.com, call +44 20 7946 0958');
+  });
+
+  it('restores placeholders in a stream, including one split across chunks', async () => {
+    const key = await setup([{ ...PII, restore: true }]);
+    onUpstream(CHAT_URL, () =>
+      sse([
+        chunk({ role: 'assistant', content: '' }),
+        chunk({ content: 'Hello [EMA' }),
+        chunk({ content: 'IL_1' }),
+        chunk({ content: '], and [EMAIL_1] again [' }),
+        chunk({ content: 'not a placeholder]' }),
+        chunk({}, 'stop'),
+        'data: [DONE]\n\n',
+      ]),
+    );
+    const response = await chat(key, {
+      model: 'gpt',
+      stream: true,
+      messages: [{ role: 'user', content: 'I am jane@example.com' }],
+    });
+    const text = await response.text();
+    for (const event of sseEvents(text)) expectOpenAIShape('CreateChatCompletionStreamResponse', event);
+    expect(streamedText(text)).toBe('Hello jane@example.com, and jane@example.com again [not a placeholder]');
+    expect(upstreamText()).toBe('I am [EMAIL_1]');
+  });
+
+  it('restores through the mock provider, streamed and not', async () => {
+    const key = await setup([{ ...PII, restore: true }]);
+    const ask = { model: 'fast', messages: [{ role: 'user', content: 'hi from jane@example.com' }] };
+    const plain = await (await chat(key, ask)).json<Json>();
+    expect(plain.choices[0].message.content).toBe('Mock reply to: hi from jane@example.com');
+    const streamed = await (await chat(key, { ...ask, stream: true })).text();
+    expect(streamedText(streamed)).toBe('Mock reply to: hi from jane@example.com');
+  });
+
+  it('blocks with 403 guardrail_blocked naming the rule, and sends nothing upstream', async () => {
+    const key = await setup([
+      { name: 'no-internal', pattern: 'project\\s+bluebird', flags: 'i', action: 'block' },
+    ]);
+    echoUpstream();
+    const response = await chat(key, {
+      model: 'gpt',
+      messages: [{ role: 'user', content: 'Tell me about Project   Bluebird' }],
+    });
+    expect(response.status).toBe(403);
+    const body = await response.json<Json>();
+    expectOpenAIShape('ErrorResponse', body);
+    expect(body.error).toMatchObject({ type: 'permission_error', code: 'guardrail_blocked' });
+    expect(body.error.message).toContain("'no-internal'");
+    expect(body.error.message.toLowerCase()).not.toContain('bluebird');
+    expect(recorded).toHaveLength(0);
+    // A refused request costs nothing: the reservation was released (the next one is admitted).
+    expect((await chat(key, { model: 'gpt', messages: [{ role: 'user', content: 'fine' }] })).status).toBe(
+      200,
+    );
+  });
+
+  it('flags without changing the request, and blocks on keywords from a long list', async () => {
+    const keywords = Array.from({ length: 5000 }, (_, i) => `codename-${i}`);
+    const key = await setup([
+      { name: 'watch', keywords: ['merger'], action: 'flag' },
+      { name: 'codenames', keywords, action: 'block' },
+    ]);
+    echoUpstream();
+    const flagged = await chat(key, {
+      model: 'gpt',
+      messages: [{ role: 'user', content: 'The Merger is on' }],
+    });
+    expect(flagged.status).toBe(200);
+    expect(upstreamText()).toBe('The Merger is on');
+    const blocked = await chat(key, {
+      model: 'gpt',
+      messages: [{ role: 'user', content: 'about CODENAME-4999.' }],
+    });
+    expect(blocked.status).toBe(403);
+    expect((await blocked.json<Json>()).error.message).toContain("'codenames'");
+  });
+
+  it('enforces prompt length, tool and response_format rules', async () => {
+    const key = await setup([
+      { name: 'short', maxPromptTokens: 50, action: 'block' },
+      { name: 'no-shell', tools: { block: ['shell'] }, action: 'block' },
+      { name: 'text-only', responseFormat: { allow: ['text'] }, action: 'block' },
+    ]);
+    echoUpstream();
+    const ask = (extra: Record<string, unknown>, content = 'hi') =>
+      chat(key, { model: 'gpt', messages: [{ role: 'user', content }], ...extra });
+    const fn = (name: string) => ({ type: 'function', function: { name, parameters: { type: 'object' } } });
+    const code = async (response: Response) => (await response.json<Json>()).error?.message;
+    expect(await code(await ask({}, 'x'.repeat(400)))).toContain("'short'");
+    expect(await code(await ask({ tools: [fn('search'), fn('shell')] }))).toContain("'no-shell'");
+    expect(await code(await ask({ response_format: { type: 'json_object' } }))).toContain("'text-only'");
+    expect((await ask({ tools: [fn('search')], response_format: { type: 'text' } })).status).toBe(200);
+  });
+
+  it('scans the answer with output rules: redacts in JSON and streams, blocks a JSON answer', async () => {
+    const key = await setup([
+      { name: 'out-pii', detect: ['email'], action: 'redact', scope: 'output' },
+      { name: 'out-block', keywords: ['forbidden'], action: 'block', scope: 'output' },
+    ]);
+    let answer = 'write to support@vendor.com today';
+    onUpstream(CHAT_URL, async (request) => {
+      const streaming = ((await request.json()) as { stream?: boolean }).stream;
+      if (!streaming) return json(completion(answer));
+      // The address arrives split over three chunks; the held-back window still sees it whole.
+      return sse([
+        chunk({ role: 'assistant', content: '' }),
+        chunk({ content: 'write to supp' }),
+        chunk({ content: 'ort@vendor.' }),
+        chunk({ content: 'com today' }),
+        chunk({}, 'stop'),
+        'data: [DONE]\n\n',
+      ]);
+    });
+    const ask = { model: 'gpt', messages: [{ role: 'user', content: 'who do I write to?' }] };
+    expect((await (await chat(key, ask)).json<Json>()).choices[0].message.content).toBe(
+      'write to [EMAIL_1] today',
+    );
+    expect(streamedText(await (await chat(key, { ...ask, stream: true })).text())).toBe(
+      'write to [EMAIL_1] today',
+    );
+    answer = 'this is forbidden';
+    const blocked = await chat(key, ask);
+    expect(blocked.status).toBe(403);
+    expect((await blocked.json<Json>()).error).toMatchObject({ code: 'guardrail_blocked' });
+  });
+
+  it('ends a stream with an error event when an output rule blocks mid-stream', async () => {
+    const key = await setup([
+      { name: 'out-block', keywords: ['forbidden'], action: 'block', scope: 'output' },
+    ]);
+    onUpstream(CHAT_URL, () =>
+      sse([
+        chunk({ role: 'assistant', content: '' }),
+        chunk({ content: `${'safe words '.repeat(10)}then forbidden` }),
+        chunk({ content: ' and more after it' }),
+        chunk({}, 'stop'),
+        'data: [DONE]\n\n',
+      ]),
+    );
+    const text = await (
+      await chat(key, { model: 'gpt', stream: true, messages: [{ role: 'user', content: 'x' }] })
+    ).text();
+    expect(text).toContain('"code":"guardrail_blocked"');
+    expect(text).not.toContain('forbidden');
+    expect(text).not.toContain('more after it');
+    expect(text.trimEnd().endsWith('data: [DONE]')).toBe(true);
+  });
+
+  it('keeps offsets right around emoji and right-to-left text', async () => {
+    const key = await setup([PII]);
+    echoUpstream();
+    await chat(key, {
+      model: 'gpt',
+      messages: [{ role: 'user', content: '😀👍🏽 שלום jane@example.com مرحبا 🇫🇷 +44 20 7946 0958 ✓' }],
+    });
+    expect(upstreamText()).toBe('😀👍🏽 שלום [EMAIL_1] مرحبا 🇫🇷 [PHONE_1] ✓');
+  });
+
+  it('handles a 1 MB adversarial prompt in bounded time', async () => {
+    const key = await setup([
+      { ...PII, restore: true },
+      { name: 'nested', pattern: '(a+)+$', action: 'flag' },
+      { name: 'words', keywords: Array.from({ length: 2000 }, (_, i) => `word${i}`), action: 'flag' },
+    ]);
+    const prompt = `${'a@'.repeat(200_000)}${'1 '.repeat(100_000)}${'a'.repeat(400_000)}!`;
+    const started = Date.now();
+    const response = await chat(key, { model: 'fast', messages: [{ role: 'user', content: prompt }] });
+    expect(response.status).toBe(200);
+    await response.text();
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+
+  it('applies rules by name per key and per team: opt out, opt in, unknown names refused', async () => {
+    await setup([PII, { name: 'strict', keywords: ['draft'], action: 'block', enabled: false }]);
+    echoUpstream();
+    const ask = (key: string) =>
+      chat(key, { model: 'gpt', messages: [{ role: 'user', content: 'draft to jane@example.com' }] });
+
+    const plain = (await createKey()).key;
+    expect((await ask(plain)).status).toBe(200);
+    expect(upstreamText(0)).toBe('draft to [EMAIL_1]');
+
+    const optedOut = (await createKey({ guardrails: ['-pii'] })).key;
+    await ask(optedOut);
+    expect(upstreamText(1)).toBe('draft to jane@example.com');
+
+    const strict = (await createKey({ guardrails: ['strict'] })).key;
+    expect((await ask(strict)).status).toBe(403);
+
+    const team = await (
+      await admin('/admin/teams', 'POST', { name: 'research', guardrails: ['-pii', 'strict'] })
+    ).json<Json>();
+    expect(team.guardrails).toEqual(['-pii', 'strict']);
+    const member = (await createKey({ team: team.id })).key;
+    expect((await ask(member)).status).toBe(403);
+    const exempt = (await createKey({ team: team.id, guardrails: ['-strict'] })).key;
+    await ask(exempt);
+    expect(upstreamText(2)).toBe('draft to jane@example.com');
+    const readded = (await createKey({ team: team.id, guardrails: ['-strict', 'pii'] })).key;
+    await ask(readded);
+    expect(upstreamText(3)).toBe('draft to [EMAIL_1]');
+
+    const unknown = await admin('/admin/keys', 'POST', { name: 'x', guardrails: ['nope'] });
+    expect(unknown.status).toBe(400);
+    expect((await unknown.json<Json>()).error.param).toBe('guardrails[0]');
+  });
+});
+
+describe('guardrail config validation', () => {
+  it('answers an invalid or unsupported regex with a 400 naming its path', async () => {
+    for (const [pattern, reason] of [
+      ['(a)\\1', 'backreferences'],
+      ['x(?=y)', 'lookahead'],
+      ['[z-a]', 'invalid regular expression'],
+      ['a*', 'empty string'],
+    ]) {
+      const response = await putConfig(
+        openaiConfig({ guardrails: [PII, { name: 'bad', pattern, action: 'block' }] }),
+      );
+      expect(response.status).toBe(400);
+      const error = (await response.json<Json>()).error;
+      expect(error.param).toBe('guardrails[1].pattern');
+      expect(error.message).toContain(reason);
+    }
+  });
+
+  it('refuses rules without exactly one kind, duplicate names, and redacting request rules', async () => {
+    const bad = async (rule: Record<string, unknown>, param: string) => {
+      const response = await putConfig(openaiConfig({ guardrails: [PII, rule] }));
+      expect(response.status).toBe(400);
+      expect((await response.json<Json>()).error.param).toBe(param);
+    };
+    await bad({ name: 'none', action: 'block' }, 'guardrails[1]');
+    await bad({ name: 'two', pattern: 'x', keywords: ['y'], action: 'block' }, 'guardrails[1]');
+    await bad({ name: 'pii', keywords: ['y'], action: 'block' }, 'guardrails[1].name');
+    await bad({ name: 'len', maxPromptTokens: 10, action: 'redact' }, 'guardrails[1].action');
+    await bad({ name: 'fl', keywords: ['y'], action: 'flag', restore: true }, 'guardrails[1].restore');
+  });
+
+  it('reads and replaces the rules through /admin/guardrails', async () => {
+    await putConfig(openaiConfig({ guardrails: [PII] }));
+    expect((await (await admin('/admin/guardrails')).json<Json>()).data[0].name).toBe('pii');
+    const bad = await admin('/admin/guardrails', 'PUT', [{ name: 'x', pattern: '(a)\\1', action: 'block' }]);
+    expect(bad.status).toBe(400);
+    expect((await bad.json<Json>()).error.param).toBe('guardrails[0].pattern');
+    const put = await admin('/admin/guardrails', 'PUT', [{ name: 'only', keywords: ['x'], action: 'flag' }]);
+    expect(put.status).toBe(200);
+    const config = await (await admin('/admin/config')).json<Json>();
+    expect(config.guardrails.map((rule: Json) => rule.name)).toEqual(['only']);
+    expect(config.models.gpt).toBeDefined();
+  });
+});
