@@ -54,7 +54,7 @@ function echoUpstream(): void {
     ]);
   });
 }
-const upstreamText = (index = 0) => (recorded[index]?.body as Json).messages.at(-1).content as string;
+const upstreamText = (index = 0) => (recorded[index]!.body as Json).messages.at(-1).content as string;
 const streamedText = (body: string) =>
   sseEvents(body)
     .map((event) => (event as Json).choices?.[0]?.delta?.content ?? '')
