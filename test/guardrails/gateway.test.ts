@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { admin, chat, createKey, type Json, OPENAI_URL, openaiConfig, putConfig } from '../helpers/gateway';
+import {
+  admin,
+  call,
+  chat,
+  createKey,
+  type Json,
+  OPENAI_URL,
+  openaiConfig,
+  putConfig,
+} from '../helpers/gateway';
 import { expectOpenAIShape, sseEvents } from '../helpers/openapi';
 import { json, onUpstream, recorded, sse } from '../helpers/upstream';
 
@@ -300,6 +309,34 @@ describe('guardrails through the gateway', () => {
     const unknown = await admin('/admin/keys', 'POST', { name: 'x', guardrails: ['nope'] });
     expect(unknown.status).toBe(400);
     expect((await unknown.json<Json>()).error.param).toBe('guardrails[0]');
+  });
+});
+
+describe('guardrails on embeddings', () => {
+  it('redacts string inputs before the provider and blocks like chat', async () => {
+    const key = await setup([PII, { name: 'no-internal', keywords: ['bluebird'], action: 'block' }]);
+    onUpstream(`${OPENAI_URL}/embeddings`, () =>
+      json({
+        object: 'list',
+        data: [{ object: 'embedding', index: 0, embedding: [0.1, 0.2] }],
+        model: 'text-embedding-3-small',
+        usage: { prompt_tokens: 3, total_tokens: 3 },
+      }),
+    );
+    const embed = (input: unknown) =>
+      call('/v1/embeddings', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'openai/text-embedding-3-small', input }),
+      });
+    expect((await embed(['mail jane@example.com', 'plain'])).status).toBe(200);
+    expect((recorded[0]!.body as Json).input).toEqual(['mail [EMAIL_1]', 'plain']);
+    expect((await embed('jane@example.com')).status).toBe(200);
+    expect((recorded[1]!.body as Json).input).toBe('[EMAIL_1]');
+    const blocked = await embed('the bluebird plan');
+    expect(blocked.status).toBe(403);
+    expect((await blocked.json<Json>()).error.code).toBe('guardrail_blocked');
+    expect(recorded).toHaveLength(2);
   });
 });
 

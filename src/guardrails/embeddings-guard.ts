@@ -1,0 +1,38 @@
+// The embeddings route's use of guardrails: prompt rules on string inputs (block, flag, redact —
+// nothing to restore in a vector). Token-id inputs cannot be read, so they pass unscanned.
+import type { Context } from 'hono';
+import type { GatewayConfig } from '../config/schema';
+import type { AppEnv } from '../env';
+import type { Admission } from '../limits/admission';
+import type { EmbeddingsRequest } from '../openai/schemas';
+import { applyInputRules } from './guard';
+import { emptyReport } from './report';
+import { selectRules } from './rules';
+
+/** Sets `c.var.zdr` and `c.var.guardrails`; returns the body to send upstream. */
+export function guardEmbeddingsRoute(
+  c: Context<AppEnv>,
+  config: GatewayConfig,
+  admission: Admission,
+  body: EmbeddingsRequest,
+  inputTokens: number,
+  release: () => void,
+): EmbeddingsRequest {
+  c.set('zdr', admission.zdr);
+  const report = emptyReport();
+  c.set('guardrails', report);
+  const rules = selectRules(config.guardrails, admission.guardrails.team, admission.guardrails.key);
+  if (rules.length === 0) return body;
+  const input = body.input;
+  const texts = typeof input === 'string' ? [input] : input.filter((item) => typeof item === 'string');
+  let applied: ReturnType<typeof applyInputRules>;
+  try {
+    applied = applyInputRules(rules, texts, { inputTokens, tools: [], responseFormat: undefined }, report);
+  } catch (error) {
+    release();
+    throw error;
+  }
+  if (applied.texts.every((text) => text === undefined)) return body;
+  const redacted = texts.map((text, index) => applied.texts[index] ?? text);
+  return { ...body, input: typeof input === 'string' ? redacted[0]! : redacted };
+}
