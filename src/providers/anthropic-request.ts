@@ -2,6 +2,8 @@
 // for what Anthropic cannot honour. The parameter policy is documented in anthropic.ts.
 import { invalidRequest } from '../errors';
 import type { ChatMessage, ChatRequest, ContentPart, ToolCall } from '../openai/schemas';
+import { parseDataUrl } from './data-url';
+import { NO_EFFECT, paramPolicy } from './params';
 
 /** The forced tool that carries `response_format` JSON; its input becomes the message content. */
 export const JSON_TOOL = 'json_response';
@@ -18,16 +20,28 @@ export interface AnthropicRequest {
   jsonTool: boolean;
 }
 
-/** OpenAI parameters translated (or refused) below; none of them is forwarded under its own name. */
-const TRANSLATED = new Set(
-  'model messages stream stream_options max_tokens max_completion_tokens temperature top_p stop n tools tool_choice parallel_tool_calls response_format user safety_identifier logprobs top_logprobs logit_bias presence_penalty frequency_penalty modalities audio functions function_call web_search_options reasoning_effort'.split(
-    ' ',
-  ),
-);
-/** OpenAI parameters with no Anthropic counterpart whose absence does not change the answer's meaning. */
-const DROPPED = new Set(
-  'seed store metadata service_tier prompt_cache_key prompt_cache_retention prediction verbosity'.split(' '),
-);
+/** Refused in this order; what is not OpenAI's is forwarded into the Anthropic body. */
+const PARAMS = paramPolicy({
+  refusal: (why) => `Anthropic models do not support ${why}.`,
+  refuse: {
+    n: 'n > 1 (several choices per request)',
+    logprobs: 'logprobs',
+    top_logprobs: 'top_logprobs',
+    temperature: { why: 'temperature above 1', when: (t) => t != null && (t as number) > 1 },
+    presence_penalty: 'presence_penalty',
+    frequency_penalty: 'frequency_penalty',
+    logit_bias: 'logit_bias',
+    modalities: 'output modalities other than text',
+    audio: 'audio output',
+    functions: 'the deprecated functions parameter: use tools',
+    function_call: 'the deprecated function_call parameter: use tool_choice',
+    web_search_options: 'web_search_options',
+    reasoning_effort: 'reasoning_effort: pass Anthropic\'s native "thinking" parameter instead',
+  },
+  translate:
+    'model messages stream stream_options max_tokens max_completion_tokens temperature top_p stop tools tool_choice parallel_tool_calls response_format user safety_identifier',
+  drop: `seed ${NO_EFFECT}`,
+});
 
 const IMAGE_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
 
@@ -36,7 +50,7 @@ export function toAnthropicRequest(
   model: string,
   defaultMaxTokens: number,
 ): AnthropicRequest {
-  refuseUnsupported(request);
+  PARAMS.refuseUnsupported(request);
   const { system, turns } = translateMessages(request.messages);
   const body: Record<string, unknown> = {
     model,
@@ -53,36 +67,8 @@ export function toAnthropicRequest(
   if (request.stream) body.stream = true;
   const jsonTool = applyTools(request, body);
 
-  for (const [key, value] of Object.entries(request)) {
-    if (TRANSLATED.has(key) || DROPPED.has(key) || value == null) continue;
-    if (key in body)
-      throw invalidRequest(`'${key}' conflicts with a field translated from the request.`, key);
-    body[key] = value; // provider-native parameter (top_k, thinking…): Anthropic validates it
-  }
+  PARAMS.forward(request, body); // provider-native parameters (top_k, thinking…): Anthropic validates them
   return { body, jsonTool };
-}
-
-function refuseUnsupported(request: ChatRequest): void {
-  const refuse = (param: string, why: string): never => {
-    throw invalidRequest(`Anthropic models do not support ${why}.`, param);
-  };
-  const r = request as Record<string, unknown>;
-  if ((request.n ?? 1) > 1) refuse('n', 'n > 1 (several choices per request)');
-  if (request.logprobs) refuse('logprobs', 'logprobs');
-  if (request.top_logprobs) refuse('top_logprobs', 'top_logprobs');
-  if (request.temperature != null && request.temperature > 1) refuse('temperature', 'temperature above 1');
-  if (request.presence_penalty) refuse('presence_penalty', 'presence_penalty');
-  if (request.frequency_penalty) refuse('frequency_penalty', 'frequency_penalty');
-  if (r.logit_bias && Object.keys(r.logit_bias).length > 0) refuse('logit_bias', 'logit_bias');
-  if (Array.isArray(r.modalities) && r.modalities.some((m) => m !== 'text'))
-    refuse('modalities', 'output modalities other than text');
-  if (r.audio != null) refuse('audio', 'audio output');
-  if (r.functions != null) refuse('functions', 'the deprecated functions parameter: use tools');
-  if (r.function_call != null)
-    refuse('function_call', 'the deprecated function_call parameter: use tool_choice');
-  if (r.web_search_options != null) refuse('web_search_options', 'web_search_options');
-  if (r.reasoning_effort != null)
-    refuse('reasoning_effort', 'reasoning_effort: pass Anthropic\'s native "thinking" parameter instead');
 }
 
 function translateMessages(messages: ChatMessage[]): { system: Block[]; turns: Turn[] } {
@@ -169,11 +155,6 @@ function textBlock(part: { text: string }): Block {
 function withCache(block: Block, part: object): Block {
   const cache = (part as { cache_control?: unknown }).cache_control;
   return cache ? { ...block, cache_control: cache } : block;
-}
-
-export function parseDataUrl(url: string): { mediaType: string; data: string } | undefined {
-  const match = /^data:([\w.+-]+\/[\w.+-]+)(?:;[^,;]*)*;base64,/i.exec(url);
-  return match ? { mediaType: match[1]!.toLowerCase(), data: url.slice(match[0].length) } : undefined;
 }
 
 function imageBlock(url: string, path: string): Block {

@@ -4,6 +4,8 @@
 // wherever they appear, become the top-level `system` blocks.
 import { invalidRequest } from '../errors';
 import type { ChatMessage, ChatRequest, ContentPart } from '../openai/schemas';
+import { parseDataUrl } from './data-url';
+import { NO_EFFECT, OPENAI_ONLY_FEATURES, paramPolicy } from './params';
 
 type Block = Record<string, unknown>;
 interface Turn {
@@ -11,19 +13,23 @@ interface Turn {
   content: Block[];
 }
 
-/** OpenAI parameters translated below (or refused there when they cannot be honoured). */
-const TRANSLATED = new Set(
-  'model messages stream stream_options temperature top_p n max_tokens max_completion_tokens stop tools tool_choice parallel_tool_calls response_format logprobs top_logprobs presence_penalty frequency_penalty logit_bias modalities audio functions function_call web_search_options reasoning_effort'.split(
-    ' ',
-  ),
-);
-
-/** Set but ignored because they cannot change the answer (listed in bedrock.ts's header). */
-const DROPPED = new Set(
-  'user seed metadata store service_tier prediction prompt_cache_key prompt_cache_retention safety_identifier verbosity'.split(
-    ' ',
-  ),
-);
+/** Refused in this order; what is not OpenAI's is forwarded (see nativeFields). */
+const PARAMS = paramPolicy({
+  refusal: (why) => `Bedrock Converse does not support ${why}.`,
+  refuse: {
+    n: 'n > 1 (several choices per request)',
+    logprobs: 'log probabilities',
+    top_logprobs: 'log probabilities',
+    presence_penalty: 'presence_penalty',
+    frequency_penalty: 'frequency_penalty',
+    parallel_tool_calls: 'disabling parallel tool calls',
+    ...OPENAI_ONLY_FEATURES,
+    reasoning_effort: "reasoning_effort (send the model's own reasoning fields instead)",
+  },
+  translate:
+    'model messages stream stream_options temperature top_p max_tokens max_completion_tokens stop tools tool_choice response_format',
+  drop: `user seed safety_identifier ${NO_EFFECT}`,
+});
 
 /** Converse's own top-level fields, accepted as they are. */
 const CONVERSE_FIELDS = new Set([
@@ -54,30 +60,6 @@ const DOCUMENT_FORMATS: Record<string, string> = {
   'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': 'xlsx',
 };
 
-function refuseUnsupported(body: ChatRequest): void {
-  const refuse = (param: string, why: string): never => {
-    throw invalidRequest(`Bedrock Converse does not support ${why}.`, param);
-  };
-  const r = body as Record<string, unknown>;
-  if ((body.n ?? 1) > 1) refuse('n', 'n > 1 (several choices per request)');
-  if (body.logprobs) refuse('logprobs', 'log probabilities');
-  if (body.top_logprobs) refuse('top_logprobs', 'log probabilities');
-  if (body.presence_penalty) refuse('presence_penalty', 'presence_penalty');
-  if (body.frequency_penalty) refuse('frequency_penalty', 'frequency_penalty');
-  if (body.parallel_tool_calls === false) refuse('parallel_tool_calls', 'disabling parallel tool calls');
-  if (r.logit_bias && Object.keys(r.logit_bias).length > 0) refuse('logit_bias', 'logit_bias');
-  if (Array.isArray(r.modalities) && r.modalities.some((m) => m !== 'text')) {
-    refuse('modalities', 'output modalities other than text');
-  }
-  if (r.audio != null) refuse('audio', 'audio output');
-  if (r.functions != null) refuse('functions', "the deprecated 'functions' (use tools)");
-  if (r.function_call != null) refuse('function_call', "the deprecated 'function_call' (use tool_choice)");
-  if (r.web_search_options != null) refuse('web_search_options', 'web search');
-  if (r.reasoning_effort != null) {
-    refuse('reasoning_effort', "reasoning_effort (send the model's own reasoning fields instead)");
-  }
-}
-
 /**
  * Parameters that are not OpenAI's: Converse's own top-level fields pass as they are; anything
  * else is a model-native parameter (top_k, thinking…) and goes in additionalModelRequestFields,
@@ -86,8 +68,7 @@ function refuseUnsupported(body: ChatRequest): void {
 function nativeFields(body: ChatRequest): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const additional: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(body)) {
-    if (value == null || TRANSLATED.has(key) || DROPPED.has(key)) continue;
+  for (const [key, value] of PARAMS.native(body)) {
     if (key === 'additionalModelRequestFields' && typeof value === 'object') Object.assign(additional, value);
     else if (CONVERSE_FIELDS.has(key)) out[key] = value;
     else additional[key] = value;
@@ -96,19 +77,13 @@ function nativeFields(body: ChatRequest): Record<string, unknown> {
   return out;
 }
 
-/** `data:<mime>;base64,<data>` → its parts; anything else (http URLs) is undefined. */
-function parseDataUrl(url: string): { mime: string; data: string } | undefined {
-  const match = /^data:([^;,]+)(?:;[^;,]*)*;base64,(.*)$/s.exec(url);
-  return match ? { mime: match[1]!.toLowerCase(), data: match[2]! } : undefined;
-}
-
 function partBlock(part: ContentPart, param: string): Block | undefined {
   switch (part.type) {
     case 'text':
       return part.text ? { text: part.text } : undefined;
     case 'image_url': {
       const parsed = parseDataUrl(part.image_url.url);
-      const format = parsed && IMAGE_FORMATS[parsed.mime];
+      const format = parsed && IMAGE_FORMATS[parsed.mediaType];
       if (!parsed || !format) {
         throw invalidRequest(
           'Bedrock Converse needs image bytes: send the image as a base64 data URL (png, jpeg, gif or webp), not a link.',
@@ -120,7 +95,7 @@ function partBlock(part: ContentPart, param: string): Block | undefined {
     case 'file': {
       const file = part.file as { file_data?: unknown; filename?: unknown };
       const parsed = typeof file.file_data === 'string' ? parseDataUrl(file.file_data) : undefined;
-      const format = parsed && DOCUMENT_FORMATS[parsed.mime];
+      const format = parsed && DOCUMENT_FORMATS[parsed.mediaType];
       if (!parsed || !format) {
         throw invalidRequest(
           'Bedrock Converse accepts files as base64 data URLs of pdf, csv, doc(x), xls(x), html, txt or md.',
@@ -280,7 +255,7 @@ function outputConfig(body: ChatRequest): Block | undefined {
 }
 
 export function toConverseRequest(body: ChatRequest): Record<string, unknown> {
-  refuseUnsupported(body);
+  PARAMS.refuseUnsupported(body);
   const { system, turns } = translateMessages(body.messages);
   const stop = typeof body.stop === 'string' ? [body.stop] : body.stop;
   const inferenceConfig: Record<string, unknown> = {};

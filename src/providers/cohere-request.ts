@@ -5,40 +5,23 @@
 // top_p → p, stop → stop_sequences, a schema'd response_format → json_object + json_schema.
 import { invalidRequest } from '../errors';
 import type { ChatMessage, ChatRequest, ContentPart } from '../openai/schemas';
+import { NO_EFFECT, OPENAI_ONLY_FEATURES, paramPolicy } from './params';
 
-/** OpenAI parameters translated below (or refused there when they cannot be honoured). */
-const TRANSLATED = new Set(
-  'model messages stream stream_options max_tokens max_completion_tokens temperature top_p stop seed presence_penalty frequency_penalty tools tool_choice response_format n logprobs top_logprobs parallel_tool_calls logit_bias modalities audio functions function_call web_search_options reasoning_effort'.split(
-    ' ',
-  ),
-);
-/** Set but ignored because they cannot change the answer (listed in cohere.ts's header). */
-const DROPPED = new Set(
-  'user metadata store service_tier prediction prompt_cache_key prompt_cache_retention safety_identifier verbosity'.split(
-    ' ',
-  ),
-);
-
-function refuseUnsupported(body: ChatRequest): void {
-  const refuse = (param: string, why: string): never => {
-    throw invalidRequest(`Cohere does not support ${why}.`, param);
-  };
-  const r = body as Record<string, unknown>;
-  if ((body.n ?? 1) > 1) refuse('n', 'n > 1 (several choices per request)');
-  if (body.logprobs) refuse('logprobs', 'relaying log probabilities');
-  if (body.top_logprobs) refuse('top_logprobs', 'relaying log probabilities');
-  if (body.parallel_tool_calls === false) refuse('parallel_tool_calls', 'disabling parallel tool calls');
-  if (r.logit_bias && Object.keys(r.logit_bias).length > 0) refuse('logit_bias', 'logit_bias');
-  if (Array.isArray(r.modalities) && r.modalities.some((m) => m !== 'text')) {
-    refuse('modalities', 'output modalities other than text');
-  }
-  if (r.audio != null) refuse('audio', 'audio output');
-  if (r.functions != null) refuse('functions', "the deprecated 'functions' (use tools)");
-  if (r.function_call != null) refuse('function_call', "the deprecated 'function_call' (use tool_choice)");
-  if (r.web_search_options != null) refuse('web_search_options', 'web search');
-  if (r.reasoning_effort != null)
-    refuse('reasoning_effort', "reasoning_effort (send Cohere's `thinking` instead)");
-}
+/** Refused in this order; what is not OpenAI's is forwarded into the Cohere body. */
+const PARAMS = paramPolicy({
+  refusal: (why) => `Cohere does not support ${why}.`,
+  refuse: {
+    n: 'n > 1 (several choices per request)',
+    logprobs: 'relaying log probabilities',
+    top_logprobs: 'relaying log probabilities',
+    parallel_tool_calls: 'disabling parallel tool calls',
+    ...OPENAI_ONLY_FEATURES,
+    reasoning_effort: "reasoning_effort (send Cohere's `thinking` instead)",
+  },
+  translate:
+    'model messages stream stream_options max_tokens max_completion_tokens temperature top_p stop seed presence_penalty frequency_penalty tools tool_choice response_format',
+  drop: `user safety_identifier ${NO_EFFECT}`,
+});
 
 function textOf(content: ChatMessage['content']): string {
   if (typeof content === 'string') return content;
@@ -129,7 +112,7 @@ function responseFormat(body: ChatRequest): Record<string, unknown> | undefined 
 }
 
 export function toCohereRequest(body: ChatRequest, model: string): Record<string, unknown> {
-  refuseUnsupported(body);
+  PARAMS.refuseUnsupported(body);
   const stop = typeof body.stop === 'string' ? [body.stop] : body.stop;
   const maxTokens = body.max_completion_tokens ?? body.max_tokens;
   const format = responseFormat(body);
@@ -152,11 +135,6 @@ export function toCohereRequest(body: ChatRequest, model: string): Record<string
   for (const [from, to] of copies) {
     if (body[from] !== undefined && body[from] !== null) request[to] = body[from];
   }
-  for (const [key, value] of Object.entries(body)) {
-    if (value == null || TRANSLATED.has(key) || DROPPED.has(key)) continue;
-    if (key in request)
-      throw invalidRequest(`'${key}' conflicts with a field translated from the request.`, key);
-    request[key] = value; // Cohere-native parameter (k, documents, thinking…): Cohere validates it
-  }
+  PARAMS.forward(body, request); // Cohere-native parameters (k, documents, thinking…): Cohere validates them
   return request;
 }

@@ -2,6 +2,8 @@
 // what Gemini cannot honour. The parameter policy is documented in gemini.ts.
 import { invalidRequest } from '../errors';
 import type { ChatMessage, ChatRequest, ContentPart } from '../openai/schemas';
+import { parseDataUrl } from './data-url';
+import { forwardParam, NO_EFFECT, paramPolicy } from './params';
 
 type Part = Record<string, unknown>;
 interface Content {
@@ -21,16 +23,24 @@ export interface GeminiRequest {
  */
 export const SKIP_SIGNATURE = 'skip_thought_signature_validator';
 
-const TRANSLATED = new Set(
-  'model messages stream stream_options temperature top_p top_k max_tokens max_completion_tokens stop n seed presence_penalty frequency_penalty tools tool_choice parallel_tool_calls response_format logprobs top_logprobs logit_bias modalities audio functions function_call web_search_options reasoning_effort'.split(
-    ' ',
-  ),
-);
-const DROPPED = new Set(
-  'user safety_identifier store metadata service_tier prompt_cache_key prompt_cache_retention prediction verbosity'.split(
-    ' ',
-  ),
-);
+/** Refused in this order; what is not OpenAI's is forwarded into the Gemini body. */
+const PARAMS = paramPolicy({
+  refusal: (why) => `Gemini models are not offered ${why} through this gateway.`,
+  refuse: {
+    logprobs: 'logprobs',
+    top_logprobs: 'top_logprobs',
+    logit_bias: 'logit_bias',
+    modalities: 'output modalities other than text',
+    audio: 'audio output',
+    functions: 'the deprecated functions parameter (use tools)',
+    function_call: 'the deprecated function_call parameter',
+    web_search_options: 'web_search_options',
+    reasoning_effort: 'reasoning_effort (set generationConfig.thinkingConfig instead)',
+  },
+  translate:
+    'model messages stream stream_options temperature top_p top_k max_tokens max_completion_tokens stop n seed presence_penalty frequency_penalty tools tool_choice parallel_tool_calls response_format',
+  drop: `user safety_identifier ${NO_EFFECT}`,
+});
 
 const EXTENSION_TYPES: Record<string, string> = {
   png: 'image/png',
@@ -44,7 +54,7 @@ const EXTENSION_TYPES: Record<string, string> = {
 };
 
 export function toGeminiRequest(request: ChatRequest, safetySettings?: unknown[]): GeminiRequest {
-  refuseUnsupported(request);
+  PARAMS.refuseUnsupported(request);
   const { system, contents } = translateMessages(request.messages);
   const body: Record<string, unknown> = { contents };
   if (system.length > 0) body.systemInstruction = { parts: system };
@@ -64,42 +74,22 @@ export function toGeminiRequest(request: ChatRequest, safetySettings?: unknown[]
   if (safetySettings) body.safetySettings = safetySettings;
   const generation = generationConfig(request);
 
-  for (const [key, value] of Object.entries(request)) {
-    if (TRANSLATED.has(key) || DROPPED.has(key) || value == null) continue;
+  for (const [key, value] of PARAMS.native(request)) {
     if (key === 'generationConfig' && typeof value === 'object' && !Array.isArray(value)) {
-      for (const [field, setting] of Object.entries(value)) {
+      for (const [field, setting] of Object.entries(value as object)) {
         if (field in generation) {
           throw invalidRequest(`'generationConfig.${field}' conflicts with a translated parameter.`, key);
         }
         generation[field] = setting;
       }
-      continue;
+    } else if (key === 'safetySettings') {
+      body[key] = value; // a client's own replaces the configured settings
+    } else {
+      forwardParam(body, key, value); // provider-native field (cachedContent, …): Gemini validates it
     }
-    if (key in body && key !== 'safetySettings') {
-      throw invalidRequest(`'${key}' conflicts with a field translated from the request.`, key);
-    }
-    body[key] = value; // provider-native field (safetySettings, cachedContent, …): Gemini validates it
   }
   if (Object.keys(generation).length > 0) body.generationConfig = generation;
   return { body, singleToolCall: request.parallel_tool_calls === false };
-}
-
-function refuseUnsupported(request: ChatRequest): void {
-  const refuse = (param: string, why: string): never => {
-    throw invalidRequest(`Gemini models are not offered ${why} through this gateway.`, param);
-  };
-  const r = request as Record<string, unknown>;
-  if (request.logprobs) refuse('logprobs', 'logprobs');
-  if (request.top_logprobs) refuse('top_logprobs', 'top_logprobs');
-  if (r.logit_bias && Object.keys(r.logit_bias).length > 0) refuse('logit_bias', 'logit_bias');
-  if (Array.isArray(r.modalities) && r.modalities.some((m) => m !== 'text'))
-    refuse('modalities', 'output modalities other than text');
-  if (r.audio != null) refuse('audio', 'audio output');
-  if (r.functions != null) refuse('functions', 'the deprecated functions parameter (use tools)');
-  if (r.function_call != null) refuse('function_call', 'the deprecated function_call parameter');
-  if (r.web_search_options != null) refuse('web_search_options', 'web_search_options');
-  if (r.reasoning_effort != null)
-    refuse('reasoning_effort', 'reasoning_effort (set generationConfig.thinkingConfig instead)');
 }
 
 function generationConfig(request: ChatRequest): Record<string, unknown> {
@@ -255,9 +245,8 @@ function userPart(part: ContentPart, at: string): Part {
  * cannot be told is refused rather than sent with a guessed type.
  */
 function mediaPart(url: string, path: string): Part {
-  const inline = /^data:([\w.+-]+\/[\w.+-]+)(?:;[^,;]*)*;base64,/i.exec(url);
-  if (inline)
-    return { inlineData: { mimeType: inline[1]!.toLowerCase(), data: url.slice(inline[0].length) } };
+  const inline = parseDataUrl(url);
+  if (inline) return { inlineData: { mimeType: inline.mediaType, data: inline.data } };
   if (!/^https?:\/\//i.test(url)) {
     throw invalidRequest('A media URL must be a base64 data: URL or an http(s) URL.', path);
   }
