@@ -1,15 +1,14 @@
-// `type: "azure-openai"` — Azure OpenAI. The wire format is OpenAI's, so this composes the
-// OpenAI-compatible adapter and only changes where requests go and how they authenticate:
+// `type: "azure-openai"` — Azure OpenAI. The wire format is OpenAI's, so this runs the
+// OpenAI-compatible core (openAIWireAdapter) with Azure's URLs and authentication:
 // `{endpoint}/openai/deployments/{deployment}/chat/completions?api-version=…` (and /embeddings)
 // with an `api-key` header. A target's `model` is the deployment name. `apiVersion: "v1"` uses
 // Azure's version-less v1 API instead (`{endpoint}/openai/v1/…`, deployment name in `model`).
 // Every body parameter is forwarded untouched, as for `type: "openai"`; Azure's own answers
 // (content-filter results, prompt_filter_results chunks) are relayed as they come.
 import { z } from 'zod';
-import { createOpenAICompatible } from './openai-compatible';
-import { resolveSecret, secretRef } from './secret';
+import { openAIWireAdapter } from './openai-compatible';
+import { apiKeyFor, resolveSecret, secretRef } from './secret';
 import type { ProviderAdapter, ProviderDeps } from './types';
-import { UpstreamError } from './types';
 
 /** Latest GA data-plane inference version at the time of writing; override per provider. */
 export const AZURE_DEFAULT_API_VERSION = '2024-10-21';
@@ -50,39 +49,27 @@ export function createAzureOpenAI(
   const endpoint = (config.baseUrl ?? `https://${config.resourceName}.openai.azure.com`).replace(/\/+$/, '');
   const apiVersion = config.apiVersion ?? AZURE_DEFAULT_API_VERSION;
   const apiKey = resolveSecret(config.apiKey, deps.env);
-  // Dated versions select the API by query string, which the OpenAI-compatible adapter does not
-  // know about: add it on the way out.
-  const versionedFetch: typeof fetch = (input, init) =>
-    deps.fetch(
-      withQuery(input instanceof Request ? input.url : String(input), 'api-version', apiVersion),
-      init,
-    );
-
-  /** The OpenAI-compatible adapter aimed at one deployment (cheap: no I/O, no state). */
-  const forDeployment = (deployment: string): ProviderAdapter => {
-    if (apiKey.missing) {
-      throw new UpstreamError(
-        'config',
-        0,
-        `Provider '${name}' has no API key: set the Worker secret ${apiKey.missing}.`,
-      );
-    }
-    const v1 = apiVersion === 'v1';
-    const baseUrl = v1
-      ? `${endpoint}/openai/v1`
-      : `${endpoint}/openai/deployments/${encodeURIComponent(deployment)}`;
-    return createOpenAICompatible(
+  return openAIWireAdapter(
+    {
       name,
-      { type: 'openai', baseUrl, headers: { ...config.headers, 'api-key': apiKey.value ?? '' } },
-      { env: deps.env, fetch: v1 ? deps.fetch : versionedFetch },
-    );
-  };
-
-  return {
-    name,
-    type: 'azure-openai',
-    models: config.models ?? [],
-    chat: async (call) => forDeployment(call.model).chat(call),
-    embeddings: async (call) => forDeployment(call.model).embeddings(call),
-  };
+      type: 'azure-openai',
+      models: config.models ?? [],
+      // The v1 API takes the deployment as `model`; dated versions name it in the path and select
+      // the API by query string.
+      url: (path, deployment) =>
+        apiVersion === 'v1'
+          ? `${endpoint}/openai/v1${path}`
+          : withQuery(
+              `${endpoint}/openai/deployments/${encodeURIComponent(deployment)}${path}`,
+              'api-version',
+              apiVersion,
+            ),
+      headers: () => ({
+        ...config.headers,
+        'api-key': apiKeyFor(name, apiKey) ?? '',
+        'content-type': 'application/json',
+      }),
+    },
+    deps.fetch,
+  );
 }

@@ -5,10 +5,10 @@
 import { z } from 'zod';
 import type { ChatRequest } from '../openai/schemas';
 import { OPENAI_COMPATIBLE_PRESETS, PRESET_NAMES } from './presets';
-import { resolveSecret, secretRef } from './secret';
+import { apiKeyFor, resolveSecret, secretRef } from './secret';
 import type { ChatCompletion, EmbeddingsResult, ProviderAdapter, ProviderDeps } from './types';
 import { UpstreamError } from './types';
-import { fetchUpstream, upstreamErrorFrom } from './upstream-error';
+import { fetchUpstream, streamBody, unexpectedAnswer, upstreamErrorFrom } from './upstream-error';
 
 export const openaiProviderSchema = z.strictObject({
   type: z.literal('openai'),
@@ -21,6 +21,17 @@ export const openaiProviderSchema = z.strictObject({
 });
 export type OpenAIProviderConfig = z.infer<typeof openaiProviderSchema>;
 
+/** Where and how one OpenAI-wire service is called; the body is always OpenAI's own. */
+export interface OpenAIWire {
+  name: string;
+  type: string;
+  models: readonly string[];
+  /** The URL of an operation (`/chat/completions`, `/embeddings`) for the upstream model. */
+  url(path: string, model: string): string;
+  /** Request headers; throws a config UpstreamError when a credential is missing. */
+  headers(): Record<string, string>;
+}
+
 export function createOpenAICompatible(
   name: string,
   config: OpenAIProviderConfig,
@@ -31,61 +42,55 @@ export function createOpenAICompatible(
     '',
   );
   const apiKey = resolveSecret(config.apiKey, deps.env);
+  return openAIWireAdapter(
+    {
+      name,
+      type: 'openai',
+      models: config.models ?? [],
+      url: (path) => `${baseUrl}${path}`,
+      headers: () => {
+        const key = apiKeyFor(name, apiKey);
+        return {
+          ...config.headers,
+          'content-type': 'application/json',
+          ...(key ? { authorization: `Bearer ${key}` } : {}),
+        };
+      },
+    },
+    deps.fetch,
+  );
+}
 
-  const headers = (): Record<string, string> => {
-    if (apiKey.missing) {
-      throw new UpstreamError(
-        'config',
-        0,
-        `Provider '${name}' has no API key: set the Worker secret ${apiKey.missing}.`,
-      );
-    }
-    return {
-      ...config.headers,
-      'content-type': 'application/json',
-      ...(apiKey.value ? { authorization: `Bearer ${apiKey.value}` } : {}),
-    };
+/** An adapter for any service that speaks OpenAI's wire format, aimed by `wire`. */
+export function openAIWireAdapter(wire: OpenAIWire, doFetch: typeof fetch): ProviderAdapter {
+  const { name } = wire;
+  const post = (path: string, model: string, body: unknown, signal: AbortSignal) => {
+    const headers = wire.headers();
+    return fetchUpstream(doFetch, name, wire.url(path, model), {
+      method: 'POST',
+      headers,
+      body: JSON.stringify(body),
+      signal,
+    });
   };
 
   return {
     name,
-    type: 'openai',
-    models: config.models ?? [],
+    type: wire.type,
+    models: wire.models,
 
     async chat({ body, model, signal }) {
       const upstreamBody: ChatRequest = { ...body, model };
       if (body.stream) upstreamBody.stream_options = { ...body.stream_options, include_usage: true };
-      const response = await fetchUpstream(deps.fetch, name, `${baseUrl}/chat/completions`, {
-        method: 'POST',
-        headers: headers(),
-        body: JSON.stringify(upstreamBody),
-        signal,
-      });
+      const response = await post('/chat/completions', model, upstreamBody, signal);
       if (!response.ok) throw await upstreamErrorFrom(name, response);
-
-      if (body.stream) {
-        const type = response.headers.get('content-type') ?? '';
-        if (!type.includes('text/event-stream') || !response.body) {
-          await response.body?.cancel();
-          throw new UpstreamError(
-            'server',
-            response.status,
-            `${name} answered a stream request without a stream.`,
-          );
-        }
-        return { kind: 'stream', body: response.body };
-      }
+      if (body.stream) return { kind: 'stream', body: await streamBody(name, response) };
       const raw = await response.text();
       return { kind: 'json', body: parseCompletion(name, raw), raw };
     },
 
     async embeddings({ body, model, signal }) {
-      const response = await fetchUpstream(deps.fetch, name, `${baseUrl}/embeddings`, {
-        method: 'POST',
-        headers: headers(),
-        body: JSON.stringify({ ...body, model }),
-        signal,
-      });
+      const response = await post('/embeddings', model, { ...body, model }, signal);
       if (!response.ok) throw await upstreamErrorFrom(name, response);
       return parseJson<EmbeddingsResult>(name, await response.text(), (v) => Array.isArray(v.data));
     },
@@ -108,7 +113,7 @@ function parseJson<T>(
     throw new UpstreamError('server', 200, `${provider} answered with invalid JSON.`);
   }
   if (typeof value !== 'object' || value === null || !looksRight(value as Record<string, unknown>)) {
-    throw new UpstreamError('server', 200, `${provider} answered with an unexpected body.`);
+    throw unexpectedAnswer(provider);
   }
   return value as T;
 }

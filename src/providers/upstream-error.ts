@@ -1,4 +1,5 @@
-// Turns a provider's failed HTTP answer into an UpstreamError, keeping the raw body internal.
+// Turns a provider's failed or unreadable answer into an UpstreamError, keeping the raw body internal.
+import type { z } from 'zod';
 import { failureForStatus, UpstreamError } from './types';
 
 const MAX_ERROR_BODY = 16_384;
@@ -44,7 +45,7 @@ export function retryAfterMs(headers: Headers, now = Date.now()): number | undef
 }
 
 export async function upstreamErrorFrom(provider: string, response: Response): Promise<UpstreamError> {
-  const text = await readCapped(response, MAX_ERROR_BODY);
+  const text = await readErrorText(response);
   const parsed = parseErrorBody(text);
   const failure = failureForStatus(response.status);
   // Caller faults carry the provider's own words; anything else gets a generic message so that
@@ -59,6 +60,11 @@ export async function upstreamErrorFrom(provider: string, response: Response): P
     type: parsed.type,
     retryAfterMs: retryAfterMs(response.headers),
   });
+}
+
+/** The start of a failed answer's body: enough to read the error from, never a huge body. */
+export function readErrorText(response: Response): Promise<string> {
+  return readCapped(response, MAX_ERROR_BODY);
 }
 
 export async function readCapped(response: Response, limit: number): Promise<string> {
@@ -93,4 +99,45 @@ export async function fetchUpstream(
     if (init.signal?.aborted) throw init.signal.reason ?? error;
     throw new UpstreamError('network', 0, `${provider} could not be reached.`);
   }
+}
+
+/** The body of an answer to a stream request; one that is not `contentType` is the provider's failure. */
+export async function streamBody(
+  provider: string,
+  response: Response,
+  contentType = 'text/event-stream',
+  what = 'a stream',
+): Promise<ReadableStream<Uint8Array>> {
+  if (!(response.headers.get('content-type') ?? '').includes(contentType) || !response.body) {
+    await response.body?.cancel();
+    throw new UpstreamError(
+      'server',
+      response.status,
+      `${provider} answered a stream request without ${what}.`,
+    );
+  }
+  return response.body;
+}
+
+/** A 200 answer the adapter cannot read: the provider's failure. */
+export function unexpectedAnswer(provider: string, what = 'body'): UpstreamError {
+  return new UpstreamError('server', 200, `${provider} answered with an unexpected ${what}.`);
+}
+
+/** An answer's JSON text checked against `schema`; anything else is an unexpectedAnswer. */
+export function parseAnswer<S extends z.ZodType>(
+  provider: string,
+  raw: string,
+  schema: S,
+  what?: string,
+): z.output<S> {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw unexpectedAnswer(provider, what);
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw unexpectedAnswer(provider, what);
+  return parsed.data;
 }
