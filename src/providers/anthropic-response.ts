@@ -2,7 +2,13 @@
 import type { EventSourceMessage } from 'eventsource-parser';
 import { z } from 'zod';
 import { JSON_TOOL } from './anthropic-request';
-import { type FinishReason, type OpenAIStreamWriter, translateSSE } from './openai-stream-writer';
+import { assistantChoice, chatCompletion } from './chat-completion';
+import {
+  type FinishReason,
+  type OpenAIStreamWriter,
+  parseEventData,
+  translateSSE,
+} from './openai-stream-writer';
 import { type ChatCompletion, UpstreamError, type UpstreamFailure, type Usage } from './types';
 
 const usageSchema = z.looseObject({
@@ -143,26 +149,12 @@ export function toCompletion(
     }
     // thinking, redacted_thinking and server-tool blocks have no OpenAI counterpart
   }
-  return {
-    id: ids.id,
-    object: 'chat.completion',
-    created: Math.floor(Date.now() / 1000),
-    model: ids.model,
-    choices: [
-      {
-        index: 0,
-        message: {
-          role: 'assistant',
-          content: text || null,
-          refusal: null,
-          ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
-        },
-        logprobs: null,
-        finish_reason: finishReason(message.stop_reason, toolCalls.length > 0),
-      },
-    ],
-    ...(message.usage ? { usage: toUsage(message.usage) } : {}),
-  };
+  const finish = finishReason(message.stop_reason, toolCalls.length > 0);
+  return chatCompletion(
+    ids,
+    [assistantChoice(text || null, toolCalls, finish)],
+    message.usage ? toUsage(message.usage) : undefined,
+  );
 }
 
 type BlockKind = { kind: 'text' } | { kind: 'json' } | { kind: 'tool'; index: number } | { kind: 'other' };
@@ -191,15 +183,8 @@ export function translateStream(
 
   const onEvent = ({ data }: EventSourceMessage) => {
     if (ended) return;
-    let json: unknown;
-    try {
-      json = JSON.parse(data);
-    } catch {
-      return; // not an Anthropic event: ignored like any unknown event
-    }
-    const parsed = eventSchema.safeParse(json);
-    if (!parsed.success) return;
-    const event = parsed.data;
+    const event = parseEventData(eventSchema, data);
+    if (!event) return; // not an Anthropic event: ignored like any unknown event
     switch (event.type) {
       case 'message_start':
         started = true;

@@ -40,9 +40,16 @@ import { invalidRequest } from '../errors';
 import { toAnthropicRequest } from './anthropic-request';
 import { anthropicError, messageSchema, toCompletion, translateStream } from './anthropic-response';
 import { OpenAIStreamWriter } from './openai-stream-writer';
-import { resolveSecret, secretRef } from './secret';
-import { type ProviderAdapter, type ProviderDeps, UpstreamError } from './types';
-import { fetchUpstream, parseErrorBody, readCapped, retryAfterMs } from './upstream-error';
+import { apiKeyFor, resolveSecret, secretRef } from './secret';
+import type { ProviderAdapter, ProviderDeps } from './types';
+import {
+  fetchUpstream,
+  parseAnswer,
+  parseErrorBody,
+  readErrorText,
+  retryAfterMs,
+  streamBody,
+} from './upstream-error';
 
 export const ANTHROPIC_VERSION = '2023-06-01';
 
@@ -68,18 +75,12 @@ export function createAnthropic(
   const defaultMaxTokens = config.defaultMaxTokens ?? 4096;
 
   const headers = (): Record<string, string> => {
-    if (apiKey.missing) {
-      throw new UpstreamError(
-        'config',
-        0,
-        `Provider '${name}' has no API key: set the Worker secret ${apiKey.missing}.`,
-      );
-    }
+    const key = apiKeyFor(name, apiKey);
     return {
       ...config.headers,
       'content-type': 'application/json',
       'anthropic-version': ANTHROPIC_VERSION,
-      ...(apiKey.value ? { 'x-api-key': apiKey.value } : {}),
+      ...(key ? { 'x-api-key': key } : {}),
     };
   };
 
@@ -97,7 +98,7 @@ export function createAnthropic(
         signal,
       });
       if (!response.ok) {
-        const parsed = parseErrorBody(await readCapped(response, 16_384));
+        const parsed = parseErrorBody(await readErrorText(response));
         throw anthropicError(
           name,
           response.status,
@@ -108,21 +109,13 @@ export function createAnthropic(
       }
       const id = `chatcmpl-${requestId}`;
       if (body.stream) {
-        if (!(response.headers.get('content-type') ?? '').includes('text/event-stream') || !response.body) {
-          await response.body?.cancel();
-          throw new UpstreamError(
-            'server',
-            response.status,
-            `${name} answered a stream request without a stream.`,
-          );
-        }
+        const upstream = await streamBody(name, response);
         const writer = new OpenAIStreamWriter(id, model);
-        return { kind: 'stream', body: translateStream(name, response.body, writer, request.jsonTool) };
+        return { kind: 'stream', body: translateStream(name, upstream, writer, request.jsonTool) };
       }
-      const parsed = messageSchema.safeParse(await response.json().catch(() => undefined));
-      if (!parsed.success)
-        throw new UpstreamError('server', 200, `${name} answered with an unexpected body.`);
-      return { kind: 'json', body: toCompletion(parsed.data, { id, model }, request.jsonTool) };
+      // A body that fails mid-read is as unreadable as a malformed one.
+      const message = parseAnswer(name, await response.text().catch(() => ''), messageSchema);
+      return { kind: 'json', body: toCompletion(message, { id, model }, request.jsonTool) };
     },
 
     async embeddings() {

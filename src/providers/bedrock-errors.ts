@@ -2,7 +2,7 @@
 // :exception-type of a stream event), which says more than the status: ModelNotReadyException is
 // a 429 that means "warming up", ThrottlingException a 429 that means "slow down".
 import { failureForStatus, UpstreamError, type UpstreamFailure } from './types';
-import { parseErrorBody, readCapped, retryAfterMs } from './upstream-error';
+import { parseErrorBody, readErrorText, retryAfterMs } from './upstream-error';
 
 const BY_TYPE: Record<string, UpstreamFailure> = {
   AccessDeniedException: 'auth',
@@ -60,7 +60,7 @@ export function bedrockError(
 }
 
 export async function bedrockErrorFrom(provider: string, response: Response): Promise<UpstreamError> {
-  const text = await readCapped(response, 16_384);
+  const text = await readErrorText(response);
   let bodyType: string | undefined;
   let message = parseErrorBody(text).message;
   try {

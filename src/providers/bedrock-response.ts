@@ -3,8 +3,10 @@
 import { z } from 'zod';
 import { EventStreamDecoder, type EventStreamMessage } from './aws-event-stream';
 import { bedrockError, errorTypeName } from './bedrock-errors';
+import { assistantChoice, chatCompletion } from './chat-completion';
 import { type FinishReason, OpenAIStreamWriter } from './openai-stream-writer';
 import { type ChatCompletion, UpstreamError, type Usage } from './types';
+import { parseAnswer } from './upstream-error';
 
 const usageSchema = z.looseObject({
   inputTokens: z.number().default(0),
@@ -56,12 +58,7 @@ export function toUsage(usage: z.infer<typeof usageSchema>): Usage {
 }
 
 export function toCompletion(provider: string, raw: string, id: string, model: string): ChatCompletion {
-  let parsed: z.infer<typeof converseResponse>;
-  try {
-    parsed = converseResponse.parse(JSON.parse(raw));
-  } catch {
-    throw new UpstreamError('server', 200, `${provider} answered with an unexpected body.`);
-  }
+  const parsed = parseAnswer(provider, raw, converseResponse);
   const blocks = parsed.output.message.content;
   const text = blocks.map((b) => b.text ?? '').join('');
   const toolCalls = blocks.flatMap((b) =>
@@ -75,26 +72,12 @@ export function toCompletion(provider: string, raw: string, id: string, model: s
         ]
       : [],
   );
-  return {
-    id,
-    object: 'chat.completion',
-    created: Math.floor(Date.now() / 1000),
-    model,
-    choices: [
-      {
-        index: 0,
-        message: {
-          role: 'assistant',
-          content: text || (toolCalls.length ? null : ''),
-          refusal: null,
-          ...(toolCalls.length ? { tool_calls: toolCalls } : {}),
-        },
-        logprobs: null,
-        finish_reason: finishReason(parsed.stopReason),
-      },
-    ],
-    ...(parsed.usage ? { usage: toUsage(parsed.usage) } : {}),
-  };
+  const choice = assistantChoice(
+    text || (toolCalls.length ? null : ''),
+    toolCalls,
+    finishReason(parsed.stopReason),
+  );
+  return chatCompletion({ id, model }, [choice], parsed.usage ? toUsage(parsed.usage) : undefined);
 }
 
 const streamEvents = {

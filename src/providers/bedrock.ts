@@ -26,7 +26,7 @@ import { toCompletion, translateConverseStream } from './bedrock-response';
 import { resolveSecret, secretRef } from './secret';
 import type { ProviderAdapter, ProviderDeps } from './types';
 import { UpstreamError } from './types';
-import { fetchUpstream } from './upstream-error';
+import { fetchUpstream, streamBody } from './upstream-error';
 
 export const bedrockProviderSchema = z.strictObject({
   type: z.literal('bedrock'),
@@ -39,6 +39,8 @@ export const bedrockProviderSchema = z.strictObject({
   models: z.array(z.string().min(1)).optional(),
 });
 export type BedrockProviderConfig = z.infer<typeof bedrockProviderSchema>;
+
+const EVENT_STREAM = 'application/vnd.amazon.eventstream';
 
 export function createBedrock(
   name: string,
@@ -86,7 +88,7 @@ export function createBedrock(
         url,
         headers: {
           'content-type': 'application/json',
-          accept: stream ? 'application/vnd.amazon.eventstream' : 'application/json',
+          accept: stream ? EVENT_STREAM : 'application/json',
         },
         body: payload,
         service: 'bedrock',
@@ -103,16 +105,8 @@ export function createBedrock(
 
       const id = `chatcmpl-${requestId}`;
       if (stream) {
-        const type = response.headers.get('content-type') ?? '';
-        if (!type.includes('application/vnd.amazon.eventstream') || !response.body) {
-          await response.body?.cancel();
-          throw new UpstreamError(
-            'server',
-            response.status,
-            `${name} answered a stream request without an event stream.`,
-          );
-        }
-        return { kind: 'stream', body: translateConverseStream(response.body, name, id, model) };
+        const upstream = await streamBody(name, response, EVENT_STREAM, 'an event stream');
+        return { kind: 'stream', body: translateConverseStream(upstream, name, id, model) };
       }
       return { kind: 'json', body: toCompletion(name, await response.text(), id, model) };
     },

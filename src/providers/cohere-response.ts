@@ -3,8 +3,10 @@
 // Usage is Cohere's billed units (what the account is charged), else its raw token counts.
 import type { EventSourceMessage } from 'eventsource-parser';
 import { z } from 'zod';
-import { type FinishReason, OpenAIStreamWriter, translateSSE } from './openai-stream-writer';
+import { assistantChoice, chatCompletion } from './chat-completion';
+import { type FinishReason, OpenAIStreamWriter, parseEventData, translateSSE } from './openai-stream-writer';
 import { type ChatCompletion, UpstreamError, type Usage } from './types';
+import { parseAnswer } from './upstream-error';
 
 const counts = z.looseObject({ input_tokens: z.number().optional(), output_tokens: z.number().optional() });
 const usageSchema = z.looseObject({ billed_units: counts.optional(), tokens: counts.optional() });
@@ -48,12 +50,7 @@ export function toUsage(raw: z.infer<typeof usageSchema> | undefined): Usage | u
 }
 
 export function toCompletion(provider: string, raw: string, id: string, model: string): ChatCompletion {
-  let parsed: z.infer<typeof chatResponse>;
-  try {
-    parsed = chatResponse.parse(JSON.parse(raw));
-  } catch {
-    throw new UpstreamError('server', 200, `${provider} answered with an unexpected body.`);
-  }
+  const parsed = parseAnswer(provider, raw, chatResponse);
   const failed = failedFinish(provider, parsed.finish_reason);
   if (failed) throw failed;
   const { message } = parsed;
@@ -66,27 +63,8 @@ export function toCompletion(provider: string, raw: string, id: string, model: s
     function: { name: call.function?.name ?? '', arguments: call.function?.arguments ?? '{}' },
   }));
   const content = text || (toolCalls.length ? message.tool_plan || null : '');
-  const usage = toUsage(parsed.usage);
-  return {
-    id,
-    object: 'chat.completion',
-    created: Math.floor(Date.now() / 1000),
-    model,
-    choices: [
-      {
-        index: 0,
-        message: {
-          role: 'assistant',
-          content,
-          refusal: null,
-          ...(toolCalls.length ? { tool_calls: toolCalls } : {}),
-        },
-        logprobs: null,
-        finish_reason: FINISH[parsed.finish_reason] ?? 'stop',
-      },
-    ],
-    ...(usage ? { usage } : {}),
-  };
+  const choice = assistantChoice(content, toolCalls, FINISH[parsed.finish_reason] ?? 'stop');
+  return chatCompletion({ id, model }, [choice], toUsage(parsed.usage));
 }
 
 const streamEvent = z.looseObject({
@@ -118,15 +96,8 @@ class CohereStreamState {
 
   onEvent({ event: name, data }: EventSourceMessage, writer: OpenAIStreamWriter): void {
     if (this.finished) return;
-    let json: unknown;
-    try {
-      json = JSON.parse(data);
-    } catch {
-      return; // `[DONE]` or a keep-alive
-    }
-    const parsed = streamEvent.safeParse(json);
-    if (!parsed.success) return;
-    const event = parsed.data;
+    const event = parseEventData(streamEvent, data);
+    if (!event) return; // `[DONE]`, a keep-alive or an unknown shape
     const message = event.delta?.message;
     const index = event.index ?? 0;
     if (!this.started) {

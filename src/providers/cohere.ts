@@ -20,14 +20,20 @@
 // Embeddings: string inputs, float or base64, `dimensions` → output_dimension; input_type from
 // the config (default search_document); truncate NONE so over-long input fails as at OpenAI.
 import { z } from 'zod';
-import { invalidRequest } from '../errors';
-import type { EmbeddingsRequest } from '../openai/schemas';
 import { toCohereRequest } from './cohere-request';
 import { toCompletion, translateCohereStream } from './cohere-response';
-import { resolveSecret, secretRef } from './secret';
-import type { EmbeddingsResult, ProviderAdapter, ProviderDeps, UpstreamFailure } from './types';
+import { embeddingList, textInputs } from './embeddings';
+import { apiKeyFor, resolveSecret, secretRef } from './secret';
+import type { ProviderAdapter, ProviderDeps, UpstreamFailure } from './types';
 import { failureForStatus, UpstreamError } from './types';
-import { fetchUpstream, parseErrorBody, readCapped, retryAfterMs } from './upstream-error';
+import {
+  fetchUpstream,
+  parseAnswer,
+  parseErrorBody,
+  readErrorText,
+  retryAfterMs,
+  streamBody,
+} from './upstream-error';
 
 export const cohereProviderSchema = z.strictObject({
   type: z.literal('cohere'),
@@ -43,7 +49,7 @@ const TOO_LONG = /too many tokens|too long|context length|exceeds? the (maximum|
 
 /** 402 (billing) and 498 (invalid token) are the gateway's account problems, not the caller's. */
 export async function cohereErrorFrom(provider: string, response: Response): Promise<UpstreamError> {
-  const parsed = parseErrorBody(await readCapped(response, 16_384));
+  const parsed = parseErrorBody(await readErrorText(response));
   const status = response.status;
   const failure: UpstreamFailure = status === 402 || status === 498 ? 'auth' : failureForStatus(status);
   if (failure === 'caller') {
@@ -58,25 +64,12 @@ export async function cohereErrorFrom(provider: string, response: Response): Pro
   });
 }
 
-function toBase64(vector: number[]): string {
-  const bytes = new Uint8Array(new Float32Array(vector).buffer);
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary);
-}
-
 const embedResponse = z.looseObject({
   embeddings: z.looseObject({ float: z.array(z.array(z.number())) }),
   meta: z
     .looseObject({ billed_units: z.looseObject({ input_tokens: z.number().optional() }).optional() })
     .optional(),
 });
-
-function embeddingTexts(input: EmbeddingsRequest['input']): string[] {
-  if (typeof input === 'string') return [input];
-  if (input.every((item) => typeof item === 'string')) return input as string[];
-  throw invalidRequest('Cohere embeds text: send strings, not token arrays.', 'input');
-}
 
 export function createCohere(
   name: string,
@@ -87,19 +80,13 @@ export function createCohere(
   const apiKey = resolveSecret(config.apiKey, deps.env);
 
   const post = async (path: string, body: unknown, signal: AbortSignal, stream = false) => {
-    if (apiKey.missing) {
-      throw new UpstreamError(
-        'config',
-        0,
-        `Provider '${name}' has no API key: set the Worker secret ${apiKey.missing}.`,
-      );
-    }
+    const key = apiKeyFor(name, apiKey);
     const response = await fetchUpstream(deps.fetch, name, `${baseUrl}${path}`, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
         accept: stream ? 'text/event-stream' : 'application/json',
-        authorization: `Bearer ${apiKey.value}`,
+        authorization: `Bearer ${key}`,
       },
       body: JSON.stringify(body),
       signal,
@@ -118,19 +105,12 @@ export function createCohere(
       const response = await post('/v2/chat', request, signal, body.stream === true);
       const id = `chatcmpl-${requestId}`;
       if (!body.stream) return { kind: 'json', body: toCompletion(name, await response.text(), id, model) };
-      if (!(response.headers.get('content-type') ?? '').includes('text/event-stream') || !response.body) {
-        await response.body?.cancel();
-        throw new UpstreamError(
-          'server',
-          response.status,
-          `${name} answered a stream request without a stream.`,
-        );
-      }
-      return { kind: 'stream', body: translateCohereStream(response.body, name, id, model) };
+      const upstream = await streamBody(name, response);
+      return { kind: 'stream', body: translateCohereStream(upstream, name, id, model) };
     },
 
     async embeddings({ body, model, signal }) {
-      const texts = embeddingTexts(body.input);
+      const texts = textInputs(body.input, 'Cohere embeds text: send strings, not token arrays.');
       const response = await post(
         '/v2/embed',
         {
@@ -143,24 +123,10 @@ export function createCohere(
         },
         signal,
       );
-      let parsed: z.infer<typeof embedResponse>;
-      try {
-        parsed = embedResponse.parse(await response.json());
-      } catch {
-        throw new UpstreamError('server', 200, `${name} answered with an unexpected embeddings body.`);
-      }
+      const raw = await response.text().catch(() => ''); // unreadable is as unexpected as malformed
+      const parsed = parseAnswer(name, raw, embedResponse, 'embeddings body');
       const tokens = parsed.meta?.billed_units?.input_tokens ?? 0;
-      const result: EmbeddingsResult = {
-        object: 'list',
-        data: parsed.embeddings.float.map((vector, index) => ({
-          object: 'embedding',
-          index,
-          embedding: body.encoding_format === 'base64' ? toBase64(vector) : vector,
-        })),
-        model,
-        usage: { prompt_tokens: tokens, total_tokens: tokens },
-      };
-      return result;
+      return embeddingList(parsed.embeddings.float, body.encoding_format, model, tokens);
     },
   };
 }

@@ -2,7 +2,13 @@
 // safety blocks and errors.
 import type { EventSourceMessage } from 'eventsource-parser';
 import { z } from 'zod';
-import { type FinishReason, type OpenAIStreamWriter, translateSSE } from './openai-stream-writer';
+import { assistantChoice, chatCompletion } from './chat-completion';
+import {
+  type FinishReason,
+  type OpenAIStreamWriter,
+  parseEventData,
+  translateSSE,
+} from './openai-stream-writer';
 import { type ChatCompletion, UpstreamError, type UpstreamFailure, type Usage } from './types';
 
 const partSchema = z.looseObject({
@@ -173,26 +179,11 @@ export function toCompletion(
         });
       }
     }
-    return {
-      index: candidate.index ?? i,
-      message: {
-        role: 'assistant',
-        content: text || null,
-        refusal: null,
-        ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
-      },
-      logprobs: null,
-      finish_reason: finishReason(candidate.finishReason, toolCalls.length > 0),
-    };
+    const finish = finishReason(candidate.finishReason, toolCalls.length > 0);
+    return assistantChoice(text || null, toolCalls, finish, candidate.index ?? i);
   });
-  return {
-    id: ids.id,
-    object: 'chat.completion',
-    created: Math.floor(Date.now() / 1000),
-    model: ids.model,
-    choices,
-    ...(response.usageMetadata ? { usage: toUsage(response.usageMetadata) } : {}),
-  };
+  const usage = response.usageMetadata ? toUsage(response.usageMetadata) : undefined;
+  return chatCompletion(ids, choices, usage);
 }
 
 interface ChoiceState {
@@ -220,15 +211,8 @@ export function translateStream(
 
   const onEvent = ({ data }: EventSourceMessage) => {
     if (failed) return;
-    let json: unknown;
-    try {
-      json = JSON.parse(data);
-    } catch {
-      return; // not a Gemini chunk: ignored
-    }
-    const parsed = responseSchema.safeParse(json);
-    if (!parsed.success) return;
-    const chunk = parsed.data;
+    const chunk = parseEventData(responseSchema, data);
+    if (!chunk) return; // not a Gemini chunk: ignored
     if (chunk.error) return fail(geminiError(provider, chunk.error));
     const blocked = blockedPrompt(provider, chunk);
     if (blocked) return fail(blocked);

@@ -44,8 +44,8 @@
 // is estimated. Token-array inputs are refused; `user` is dropped; unknown fields (taskType,
 // title…) are forwarded into every request of the batch.
 import { z } from 'zod';
-import { invalidRequest } from '../errors';
 import { estimateTextTokens } from '../limits/estimate';
+import { embeddingList, normalise, textInputs } from './embeddings';
 import { toGeminiRequest } from './gemini-request';
 import {
   geminiError,
@@ -55,9 +55,17 @@ import {
   translateStream,
 } from './gemini-response';
 import { OpenAIStreamWriter } from './openai-stream-writer';
-import { resolveSecret, secretRef } from './secret';
-import { type EmbeddingsResult, type ProviderAdapter, type ProviderDeps, UpstreamError } from './types';
-import { fetchUpstream, readCapped, retryAfterMs } from './upstream-error';
+import { conflictingParam, paramPolicy } from './params';
+import { apiKeyFor, resolveSecret, secretRef } from './secret';
+import type { ProviderAdapter, ProviderDeps } from './types';
+import {
+  fetchUpstream,
+  parseAnswer,
+  readErrorText,
+  retryAfterMs,
+  streamBody,
+  unexpectedAnswer,
+} from './upstream-error';
 
 export const geminiProviderSchema = z.strictObject({
   type: z.literal('gemini'),
@@ -69,6 +77,9 @@ export const geminiProviderSchema = z.strictObject({
   safetySettings: z.array(z.looseObject({ category: z.string(), threshold: z.string() })).optional(),
 });
 export type GeminiProviderConfig = z.infer<typeof geminiProviderSchema>;
+
+/** Embedding requests: what is not OpenAI's goes into every request of the batch. */
+const EMBED_PARAMS = paramPolicy({ translate: 'model input encoding_format dimensions', drop: 'user' });
 
 const embedSchema = z.looseObject({
   embeddings: z.array(z.looseObject({ values: z.array(z.number()) })),
@@ -85,25 +96,19 @@ export function createGemini(
   const modelPath = (model: string) => `models/${encodeURIComponent(model.replace(/^models\//, ''))}`;
 
   const post = async (url: string, body: unknown, signal: AbortSignal) => {
-    if (apiKey.missing) {
-      throw new UpstreamError(
-        'config',
-        0,
-        `Provider '${name}' has no API key: set the Worker secret ${apiKey.missing}.`,
-      );
-    }
+    const key = apiKeyFor(name, apiKey);
     const response = await fetchUpstream(deps.fetch, name, url, {
       method: 'POST',
       headers: {
         ...config.headers,
         'content-type': 'application/json',
-        ...(apiKey.value ? { 'x-goog-api-key': apiKey.value } : {}),
+        ...(key ? { 'x-goog-api-key': key } : {}),
       },
       body: JSON.stringify(body),
       signal,
     });
     if (!response.ok) {
-      const error = parseGeminiError(await readCapped(response, 16_384));
+      const error = parseGeminiError(await readErrorText(response));
       throw geminiError(name, error, response.status, retryAfterMs(response.headers));
     }
     return response;
@@ -123,37 +128,21 @@ export function createGemini(
           request.body,
           signal,
         );
-        if (!(response.headers.get('content-type') ?? '').includes('text/event-stream') || !response.body) {
-          await response.body?.cancel();
-          throw new UpstreamError(
-            'server',
-            response.status,
-            `${name} answered a stream request without a stream.`,
-          );
-        }
+        const upstream = await streamBody(name, response);
         const writer = new OpenAIStreamWriter(ids.id, model);
-        return { kind: 'stream', body: translateStream(name, response.body, writer, request.singleToolCall) };
+        return { kind: 'stream', body: translateStream(name, upstream, writer, request.singleToolCall) };
       }
       const response = await post(`${baseUrl}/${modelPath(model)}:generateContent`, request.body, signal);
-      const parsed = responseSchema.safeParse(await response.json().catch(() => undefined));
-      if (!parsed.success)
-        throw new UpstreamError('server', 200, `${name} answered with an unexpected body.`);
-      return { kind: 'json', body: toCompletion(name, parsed.data, ids, request.singleToolCall) };
+      // A body that fails mid-read is as unreadable as a malformed one.
+      const answer = parseAnswer(name, await response.text().catch(() => ''), responseSchema);
+      return { kind: 'json', body: toCompletion(name, answer, ids, request.singleToolCall) };
     },
 
     async embeddings({ body, model, signal }) {
-      const inputs = typeof body.input === 'string' ? [body.input] : body.input;
-      const texts = inputs.map((input) => {
-        if (typeof input !== 'string') throw invalidRequest('Gemini embeds text, not token arrays.', 'input');
-        return input;
-      });
+      const texts = textInputs(body.input, 'Gemini embeds text, not token arrays.');
       const extras: Record<string, unknown> = {};
-      for (const [key, value] of Object.entries(body)) {
-        if (['model', 'input', 'encoding_format', 'dimensions', 'user'].includes(key) || value == null)
-          continue;
-        if (key === 'content' || key === 'outputDimensionality') {
-          throw invalidRequest(`'${key}' conflicts with a field translated from the request.`, key);
-        }
+      for (const [key, value] of EMBED_PARAMS.native(body)) {
+        if (key === 'content' || key === 'outputDimensionality') throw conflictingParam(key);
         extras[key] = value; // native per-request fields such as taskType or title
       }
       const path = modelPath(model);
@@ -164,41 +153,11 @@ export function createGemini(
         ...extras,
       }));
       const response = await post(`${baseUrl}/${path}:batchEmbedContents`, { requests }, signal);
-      const parsed = embedSchema.safeParse(await response.json().catch(() => undefined));
-      if (!parsed.success || parsed.data.embeddings.length !== texts.length) {
-        throw new UpstreamError('server', 200, `${name} answered with an unexpected body.`);
-      }
+      const { embeddings } = parseAnswer(name, await response.text().catch(() => ''), embedSchema);
+      if (embeddings.length !== texts.length) throw unexpectedAnswer(name);
       const tokens = texts.reduce((sum, text) => sum + estimateTextTokens(text), 0);
-      const result: EmbeddingsResult = {
-        object: 'list',
-        data: parsed.data.embeddings.map(({ values }, index) => {
-          const vector = body.dimensions ? normalise(values) : values;
-          return {
-            object: 'embedding',
-            index,
-            embedding: body.encoding_format === 'base64' ? toBase64(vector) : vector,
-          };
-        }),
-        model,
-        usage: { prompt_tokens: tokens, total_tokens: tokens },
-      };
-      return result;
+      const vectors = embeddings.map(({ values }) => (body.dimensions ? normalise(values) : values));
+      return embeddingList(vectors, body.encoding_format, model, tokens);
     },
   };
-}
-
-function normalise(values: number[]): number[] {
-  const norm = Math.sqrt(values.reduce((sum, v) => sum + v * v, 0));
-  return norm > 0 ? values.map((v) => v / norm) : values;
-}
-
-/** OpenAI's base64 encoding: the float32 little-endian bytes of the vector. */
-function toBase64(values: number[]): string {
-  const bytes = new Uint8Array(values.length * 4);
-  const view = new DataView(bytes.buffer);
-  for (const [i, v] of values.entries()) view.setFloat32(i * 4, v, true);
-  let binary = '';
-  for (let i = 0; i < bytes.length; i += 0x8000)
-    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(binary);
 }

@@ -2,6 +2,7 @@
 // Contract of every adapter stream: role first, then deltas, one chunk with finish_reason per
 // choice, a usage-only chunk (choices: []) when the provider reported usage, then [DONE].
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import type { z } from 'zod';
 import { SSE_DONE, sseData } from '../openai/sse';
 import type { Usage } from './types';
 
@@ -112,4 +113,16 @@ export function translateSSE(
     },
     { highWaterMark: 0 },
   );
+}
+
+/** A provider event's data checked against `schema`; undefined for anything else, which is ignored. */
+export function parseEventData<S extends z.ZodType>(schema: S, data: string): z.output<S> | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(data);
+  } catch {
+    return undefined;
+  }
+  const parsed = schema.safeParse(json);
+  return parsed.success ? parsed.data : undefined;
 }

@@ -20,9 +20,11 @@
 import { z } from 'zod';
 import { invalidRequest } from '../errors';
 import { estimateTextTokens } from '../limits/estimate';
-import type { EmbeddingsRequest } from '../openai/schemas';
-import type { ChatCompletion, EmbeddingsResult, ProviderAdapter, ProviderDeps } from './types';
+import { assistantChoice, chatCompletion } from './chat-completion';
+import { embeddingList, textInputs } from './embeddings';
+import type { ChatCompletion, ProviderAdapter, ProviderDeps } from './types';
 import { UpstreamError, type UpstreamFailure } from './types';
+import { unexpectedAnswer } from './upstream-error';
 import { toWorkersAIInputs } from './workers-ai-request';
 import { argumentsText, toUsage, translateWorkersAIStream } from './workers-ai-stream';
 
@@ -95,40 +97,12 @@ function toCompletion(output: unknown, id: string, model: string, requestId: str
       arguments: argumentsText(call.function?.arguments ?? call.arguments),
     },
   }));
-  const usage = toUsage(result.usage);
-  return {
-    id,
-    object: 'chat.completion',
-    created,
-    model,
-    choices: [
-      {
-        index: 0,
-        message: {
-          role: 'assistant',
-          content: text || (toolCalls.length ? null : ''),
-          refusal: null,
-          ...(toolCalls.length ? { tool_calls: toolCalls } : {}),
-        },
-        logprobs: null,
-        finish_reason: toolCalls.length ? 'tool_calls' : 'stop',
-      },
-    ],
-    ...(usage ? { usage } : {}),
-  };
-}
-
-function embeddingTexts(input: EmbeddingsRequest['input']): string[] {
-  if (typeof input === 'string') return [input];
-  if (input.every((item) => typeof item === 'string')) return input as string[];
-  throw invalidRequest('Workers AI embeds text: send strings, not token arrays.', 'input');
-}
-
-function toBase64(vector: number[]): string {
-  const bytes = new Uint8Array(new Float32Array(vector).buffer);
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary);
+  const choice = assistantChoice(
+    text || (toolCalls.length ? null : ''),
+    toolCalls,
+    toolCalls.length ? 'tool_calls' : 'stop',
+  );
+  return chatCompletion({ id, model }, [choice], toUsage(result.usage), created);
 }
 
 export function createWorkersAI(
@@ -182,23 +156,13 @@ export function createWorkersAI(
       if (body.dimensions !== undefined) {
         throw invalidRequest('Workers AI embedding models have a fixed size: omit dimensions.', 'dimensions');
       }
-      const texts = embeddingTexts(body.input);
+      const texts = textInputs(body.input, 'Workers AI embeds text: send strings, not token arrays.');
       const output = (await run(model, { text: texts }, signal)) as { data?: unknown };
       if (!Array.isArray(output?.data) || output.data.length !== texts.length) {
-        throw new UpstreamError('server', 200, `${name} answered with an unexpected embeddings body.`);
+        throw unexpectedAnswer(name, 'embeddings body');
       }
       const tokens = texts.reduce((sum, text) => sum + estimateTextTokens(text), 0);
-      const result: EmbeddingsResult = {
-        object: 'list',
-        data: (output.data as number[][]).map((vector, index) => ({
-          object: 'embedding',
-          index,
-          embedding: body.encoding_format === 'base64' ? toBase64(vector) : vector,
-        })),
-        model,
-        usage: { prompt_tokens: tokens, total_tokens: tokens },
-      };
-      return result;
+      return embeddingList(output.data as number[][], body.encoding_format, model, tokens);
     },
   };
 }

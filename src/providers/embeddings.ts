@@ -1,0 +1,47 @@
+// Embedding plumbing shared by the adapters: string inputs in, OpenAI embedding lists out.
+import { invalidRequest } from '../errors';
+import type { EmbeddingsRequest } from '../openai/schemas';
+import type { EmbeddingsResult } from './types';
+
+/** The request's inputs as strings; token arrays are refused with `refusal`, a 400 on `input`. */
+export function textInputs(input: EmbeddingsRequest['input'], refusal: string): string[] {
+  if (typeof input === 'string') return [input];
+  if (input.every((item) => typeof item === 'string')) return input as string[];
+  throw invalidRequest(refusal, 'input');
+}
+
+/** Scales a vector to unit length, as OpenAI's are; a zero vector is returned as it is. */
+export function normalise(values: number[]): number[] {
+  const norm = Math.sqrt(values.reduce((sum, v) => sum + v * v, 0));
+  return norm > 0 ? values.map((v) => v / norm) : values;
+}
+
+/** OpenAI's base64 encoding: the float32 little-endian bytes of the vector. */
+export function float32Base64(values: readonly number[]): string {
+  const bytes = new Uint8Array(values.length * 4);
+  const view = new DataView(bytes.buffer);
+  for (const [i, v] of values.entries()) view.setFloat32(i * 4, v, true);
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000)
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
+/** The OpenAI answer for `vectors`, in the encoding the request asked for. */
+export function embeddingList(
+  vectors: number[][],
+  encoding: EmbeddingsRequest['encoding_format'],
+  model: string,
+  tokens: number,
+): EmbeddingsResult {
+  return {
+    object: 'list',
+    data: vectors.map((vector, index) => ({
+      object: 'embedding',
+      index,
+      embedding: encoding === 'base64' ? float32Base64(vector) : vector,
+    })),
+    model,
+    usage: { prompt_tokens: tokens, total_tokens: tokens },
+  };
+}
