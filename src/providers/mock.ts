@@ -6,7 +6,9 @@ import { z } from 'zod';
 import { estimateInputTokens } from '../limits/estimate';
 import type { ChatMessage, ChatRequest } from '../openai/schemas';
 import { SSE_DONE, sseData, sseStream } from '../openai/sse';
-import type { ChatCompletion, EmbeddingsResult, ProviderAdapter, Usage } from './types';
+import { assistantChoice, chatCompletion } from './chat-completion';
+import { embeddingList, normalise } from './embeddings';
+import type { ChatCompletion, ProviderAdapter, Usage } from './types';
 
 export const mockProviderSchema = z.strictObject({
   type: z.literal('mock'),
@@ -38,25 +40,12 @@ export function createMock(name: string, config: MockProviderConfig): ProviderAd
       await sleep();
       const inputs = typeof body.input === 'string' ? [body.input] : body.input;
       const dimensions = Math.min(body.dimensions ?? EMBEDDING_DIMENSIONS, 4096);
-      let tokens = 0;
-      const data = inputs.map((input, index) => {
-        const text =
-          typeof input === 'string' ? input : Array.isArray(input) ? input.join(' ') : String(input);
-        tokens += Math.max(1, words(text).length);
-        const vector = embedText(text, dimensions);
-        return {
-          object: 'embedding' as const,
-          index,
-          embedding: body.encoding_format === 'base64' ? toBase64(vector) : vector,
-        };
-      });
-      const result: EmbeddingsResult = {
-        object: 'list',
-        data,
-        model,
-        usage: { prompt_tokens: tokens, total_tokens: tokens },
-      };
-      return result;
+      const texts = inputs.map((input) =>
+        typeof input === 'string' ? input : Array.isArray(input) ? input.join(' ') : String(input),
+      );
+      const tokens = texts.reduce((sum, text) => sum + Math.max(1, words(text).length), 0);
+      const vectors = texts.map((text) => embedText(text, dimensions));
+      return embeddingList(vectors, body.encoding_format, model, tokens);
     },
   };
 }
@@ -105,25 +94,10 @@ function buildAnswer(body: ChatRequest, model: string, requestId: string): Answe
       }
     : undefined;
 
-  const choices = Array.from({ length: n }, (_, index) => ({
-    index,
-    message: {
-      role: 'assistant',
-      content: toolCall ? null : content,
-      refusal: null,
-      ...(toolCall ? { tool_calls: [toolCall] } : {}),
-    },
-    logprobs: null,
-    finish_reason: finish,
-  }));
-  const completion: ChatCompletion = {
-    id,
-    object: 'chat.completion',
-    created,
-    model,
-    choices,
-    usage,
-  };
+  const choices = Array.from({ length: n }, (_, index) =>
+    assistantChoice(toolCall ? null : content, toolCall ? [toolCall] : [], finish, index),
+  );
+  const completion = chatCompletion({ id, model }, choices, usage, created);
 
   const chunk = (choice: Record<string, unknown>) => ({
     id,
@@ -181,15 +155,5 @@ export function embedText(text: string, dimensions = EMBEDDING_DIMENSIONS): numb
     }
     vector[hash % dimensions]! += 1;
   }
-  let sumOfSquares = 0;
-  for (const value of vector) sumOfSquares += value * value;
-  const norm = Math.sqrt(sumOfSquares) || 1;
-  return vector.map((value) => value / norm);
-}
-
-function toBase64(vector: number[]): string {
-  const bytes = new Uint8Array(new Float32Array(vector).buffer);
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary);
+  return normalise(vector);
 }
