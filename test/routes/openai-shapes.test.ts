@@ -56,7 +56,9 @@ describe('OpenAI response shapes', () => {
     const bytes = Uint8Array.from(atob(packed.data[0].embedding), (c) => c.charCodeAt(0));
     const decoded = Array.from(new Float32Array(bytes.buffer));
     expect(decoded).toHaveLength(floats.data[0].embedding.length);
-    decoded.forEach((value, i) => expect(value).toBeCloseTo(floats.data[0].embedding[i], 6));
+    for (const [i, value] of decoded.entries()) {
+      expect(value).toBeCloseTo(floats.data[0].embedding[i], 6);
+    }
   });
 
   it('model list', async () => {
