@@ -1,5 +1,7 @@
 // Worker bindings and the per-request variables shared by middleware and routes.
+import type { Principal } from './auth/principal';
 import type { SemanticIndex } from './cache/index-object';
+import type { GuardrailReport } from './guardrails/report';
 import type { KeyObject } from './limits/key-object';
 import type { LogBuffer } from './logs/buffer';
 import type { RequestLog } from './logs/request-log';
@@ -38,5 +40,11 @@ export interface AppEnv {
     keyHash: string;
     /** The request's log record on /v1 routes (src/logs/middleware.ts); routes fill it in. */
     log: RequestLog;
+    /** Who is calling an /admin route: root or an admin token with its role (src/auth/principal.ts). */
+    principal: Principal;
+    /** What the guardrails did to this request (flagged rule names for the log row); set on chat. */
+    guardrails: GuardrailReport;
+    /** Zero data retention for this request (the key's or its team's flag): no cache, no bodies. */
+    zdr: boolean;
   };
 }

@@ -1,6 +1,6 @@
 // Wiring only: middleware order, routes, the one error handler. Exports the Durable Object classes.
 import { Hono } from 'hono';
-import { adminAuth } from './auth/admin';
+import { adminPrincipal } from './auth/admin-principal';
 import { gatewayKeyAuth } from './auth/gateway-key-auth';
 import type { AppEnv, Env } from './env';
 import { GatewayError, routeNotFound } from './errors';
@@ -8,10 +8,14 @@ import { requestLog } from './logs/middleware';
 import { runLogMaintenance } from './logs/retention';
 import { requestId } from './middleware/request-id';
 import { analytics } from './routes/admin/analytics';
+import { audit } from './routes/admin/audit';
 import { config } from './routes/admin/config';
+import { guardrails } from './routes/admin/guardrails';
+import { keyRotation } from './routes/admin/key-rotation';
 import { keys } from './routes/admin/keys';
 import { logs } from './routes/admin/logs';
 import { teams } from './routes/admin/teams';
+import { tokens } from './routes/admin/tokens';
 import { chatCompletions } from './routes/chat-completions';
 import { embeddings } from './routes/embeddings';
 import { models } from './routes/models';
@@ -31,10 +35,15 @@ app.route('/v1/chat/completions', chatCompletions);
 app.route('/v1/embeddings', embeddings);
 app.route('/v1/models', models);
 
-app.use('/admin/*', adminAuth());
+// Resolves root or an admin token and checks its role for the route (src/auth/permissions.ts).
+app.use('/admin/*', adminPrincipal());
 app.route('/admin/config', config);
+app.route('/admin/guardrails', guardrails);
+app.route('/admin/keys', keyRotation);
 app.route('/admin/keys', keys);
 app.route('/admin/teams', teams);
+app.route('/admin/tokens', tokens);
+app.route('/admin/audit', audit);
 app.route('/admin/logs', logs);
 app.route('/admin/analytics', analytics);
 

@@ -2,6 +2,7 @@
 // ignored setting. Types come from here.
 import { z } from 'zod';
 import { cacheConfigSchema, checkCache, defaultCacheConfig } from '../cache/config-schema';
+import { guardrailsSchema } from '../guardrails/schema';
 import { priceSchema } from '../pricing/prices';
 import { providerConfigSchema } from '../providers/registry';
 import { circuitBreakerSchema, retrySchema, routeSchema, timeoutsSchema } from '../routing/config-schema';
@@ -52,6 +53,8 @@ export const gatewayConfigSchema = z
     pricing: z.record(z.string().min(1), priceSchema).default({}),
     /** Exact and semantic answer caching: src/cache/config-schema.ts. */
     cache: cacheConfigSchema.default(defaultCacheConfig()),
+    /** Redaction, block and flag rules for every request (src/guardrails/schema.ts). */
+    guardrails: guardrailsSchema.default([]),
   })
   .superRefine(checkRoutes)
   .superRefine(checkCache);

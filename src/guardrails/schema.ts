@@ -9,6 +9,7 @@ export const ruleName = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'rule names are lowercase letters, digits, "-" and "_"');
 
+const MAX_PATTERN = 2000;
 const toolNames = z.array(z.string().min(1).max(64)).max(1000);
 
 export const guardrailRuleSchema = z
@@ -28,10 +29,13 @@ export const guardrailRuleSchema = z
       .optional(),
     // One of the following kinds.
     detect: z.array(z.enum(DETECTOR_NAMES)).min(1).optional(),
-    pattern: z.string().min(1).max(2000).optional(),
+    pattern: z.string().min(1).max(MAX_PATTERN).optional(),
+    // No back-reference regex for "each at most once": this text is untrusted and may be long.
     flags: z
       .string()
-      .regex(/^(?!.*(.).*\1)[imsu]*$/, 'flags are some of i, m, s, u, each at most once')
+      .max(4)
+      .regex(/^[imsu]*$/, 'flags are some of i, m, s, u')
+      .refine((flags) => new Set(flags).size === flags.length, 'each flag at most once')
       .optional(),
     keywords: z.array(z.string().min(1).max(200)).min(1).max(50_000).optional(),
     /** Keywords match whole words only (default); false matches inside words too. */
@@ -67,7 +71,7 @@ export const guardrailRuleSchema = z
       ctx.addIssue({ code: 'custom', message: 'restore applies to redact rules only', path: ['restore'] });
     if (rule.flags !== undefined && kind !== 'pattern')
       ctx.addIssue({ code: 'custom', message: 'flags apply to pattern rules only', path: ['flags'] });
-    if (rule.pattern !== undefined) {
+    if (rule.pattern !== undefined && rule.pattern.length <= MAX_PATTERN) {
       const problem = patternProblem(rule.pattern, rule.flags ?? '');
       if (problem) ctx.addIssue({ code: 'custom', message: problem, path: ['pattern'] });
     }

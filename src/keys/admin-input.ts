@@ -1,6 +1,7 @@
 // Admin API input shapes shared by keys and teams, and their conversion to the stored policy.
 import { z } from 'zod';
 import { cachePolicySchema } from '../cache/policy';
+import { guardrailSelectionSchema } from '../guardrails/schema';
 import type { Budget } from '../limits/budget';
 import type { Usage } from '../limits/key-object';
 import { routingOverrideSchema } from '../routing/overrides';
@@ -24,6 +25,10 @@ export const policyInput = {
   routing: routingOverrideSchema.nullable().optional(),
   /** Cache opt-out / TTL / semantic opt-in or out / threshold; null clears it. */
   cache: cachePolicySchema.nullable().optional(),
+  /** Zero data retention: no bodies in logs and no caching for this traffic. */
+  zdr: z.boolean().optional(),
+  /** Guardrail rule names to add, or `-name` to opt out; null clears the selection. */
+  guardrails: guardrailSelectionSchema.nullable().optional(),
 };
 
 export function toBudget(input: z.infer<typeof budgetInput> | null | undefined): Budget | null {

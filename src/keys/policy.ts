@@ -1,6 +1,7 @@
 // What a gateway key (or team) is allowed to do: the record its Durable Object enforces.
 import { z } from 'zod';
 import { cachePolicySchema } from '../cache/policy';
+import { guardrailSelectionSchema } from '../guardrails/schema';
 import { budgetSchema } from '../limits/budget';
 import { routingOverrideSchema } from '../routing/overrides';
 
@@ -32,6 +33,10 @@ export const keyPolicySchema = z.object({
   revokedAt: z.number().nullable(),
   /** Cache opt-out, TTL, semantic opt-in/out and threshold (src/cache/policy.ts); absent: the config's. */
   cache: cachePolicySchema.optional(),
+  /** Zero data retention: no bodies in logs and no caching for this key's (or team's) traffic. */
+  zdr: z.boolean().optional(),
+  /** Guardrail rules to add by name, or `-name` to opt out (src/guardrails/rules.ts). */
+  guardrails: guardrailSelectionSchema.nullish(),
 });
 export type KeyPolicy = z.output<typeof keyPolicySchema>;
 export type KeyPolicyInput = z.input<typeof keyPolicySchema>;

@@ -25,6 +25,8 @@ export function teamStub(env: Env, teamId: string): Stub {
  */
 const teamOfKey = new Map<string, string | null>();
 const TEAM_CACHE_LIMIT = 10_000;
+/** Rotations in a row whose grace periods overlap that an old secret can still follow. */
+const MAX_ROTATION_HOPS = 3;
 
 export interface Admission {
   key: Admitted['key'];
@@ -32,6 +34,10 @@ export interface Admission {
   routing: RoutingOverride | undefined;
   /** The team's cache policy under the key's (each field the key sets wins). */
   cache: CachePolicy | undefined;
+  /** Zero data retention (key's or team's flag; also in key.zdr): no cache, no bodies in logs. */
+  zdr: boolean;
+  /** Guardrail selections, applied team first, then key (src/guardrails/rules.ts selectRules). */
+  guardrails: { team: readonly string[] | null; key: readonly string[] | null };
   rate: RateState;
   /** Settles key and team after the response: real tokens and USD replace the reservations. */
   settle(used: { tokens: number; costUsd: number }): void;
@@ -43,13 +49,19 @@ export async function admit(
   keyHash: string,
   request: AdmitRequest,
 ): Promise<Admission> {
-  const keyObject = keyStub(env, keyHash);
+  let keyObject = keyStub(env, keyHash);
   const guess = teamOfKey.get(keyHash);
   const teamRequest: AdmitRequest = { ...request, defaults: {} };
-  const [keyResult, guessedTeam] = await Promise.all([
+  let [keyResult, guessedTeam] = await Promise.all([
     keyObject.admit(request),
     guess ? teamStub(env, guess).admit(teamRequest) : undefined,
   ]);
+  // A rotated key in its grace period: its old object points at the new key's, which holds the
+  // policy and the ledger. One extra round trip, only for old secrets during the grace period.
+  for (let hop = 0; !keyResult.ok && keyResult.reason === 'moved' && hop < MAX_ROTATION_HOPS; hop++) {
+    keyObject = keyStub(env, keyResult.to);
+    keyResult = await keyObject.admit(request);
+  }
   const release = (stub: Stub, admitted: Admitted) =>
     ctx.waitUntil(
       stub
@@ -81,8 +93,11 @@ export async function admit(
   }
 
   const admittedTeam = team;
+  const zdr = keyResult.key.zdr === true || admittedTeam?.key.zdr === true;
   return {
-    key: keyResult.key,
+    key: { ...keyResult.key, zdr },
+    zdr,
+    guardrails: { team: admittedTeam?.key.guardrails ?? null, key: keyResult.key.guardrails ?? null },
     routing: mergeRoutingOverrides(admittedTeam?.key.routing, keyResult.key.routing),
     cache: mergeCachePolicies(admittedTeam?.key.cache, keyResult.key.cache),
     rate: tighter(keyResult.rate, admittedTeam?.rate),
@@ -121,6 +136,9 @@ function refusal(result: Refused, request: AdmitRequest, who: 'key' | 'team'): G
       );
     case 'expired':
       return invalidApiKey('This API key has expired.');
+    case 'moved':
+    case 'rotated':
+      return invalidApiKey('This API key was rotated and its grace period has ended: use the new key.');
     case 'model_not_allowed':
       return modelNotAllowed(request.model);
     case 'rate_limited': {

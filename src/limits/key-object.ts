@@ -47,12 +47,17 @@ export interface RateState {
 export type AdmitResult =
   | {
       ok: true;
-      key: Pick<KeyPolicy, 'id' | 'name' | 'teamId' | 'logBodies' | 'routing' | 'cache'>;
+      key: Pick<
+        KeyPolicy,
+        'id' | 'name' | 'teamId' | 'logBodies' | 'routing' | 'cache' | 'zdr' | 'guardrails'
+      >;
       rate: RateState;
       reservedTokens: number;
       reservedUsd: number;
     }
-  | { ok: false; reason: 'unknown' | 'revoked' | 'expired' | 'model_not_allowed' }
+  | { ok: false; reason: 'unknown' | 'revoked' | 'expired' | 'model_not_allowed' | 'rotated' }
+  /** The key was rotated and is in its grace period: the policy and ledger live in `to`'s object. */
+  | { ok: false; reason: 'moved'; to: string }
   | { ok: false; reason: 'rate_limited'; limit: 'requests' | 'tokens'; retryAfterMs: number; rate: RateState }
   | { ok: false; reason: 'too_large'; requested: number; capacity: number; rate: RateState }
   | {
@@ -84,23 +89,53 @@ export interface Usage {
   alert: { threshold: number; crossedAt: number | null } | null;
   rpm: { limit: number; remaining: number } | null;
   tpm: { limit: number; remaining: number } | null;
+  /** Last admitted request (ms), precise to LAST_USED_PERSIST_MS across evictions. */
+  lastUsedAt: number | null;
 }
 
 const POLICY = 'policy';
 const BUDGET = 'budget';
+const MOVED = 'moved';
+const LAST_USED = 'lastUsedAt';
+/** lastUsedAt is kept in memory and written at most this often. */
+export const LAST_USED_PERSIST_MS = 60_000;
+
+/** A rotated key's old object: where its policy went, and until when the old secret still works. */
+export interface Moved {
+  to: string;
+  until: number;
+}
+
+/** What a rotation hands from the old key's object to the new one. */
+export interface HandOver {
+  policy: KeyPolicy | null;
+  ledger: BudgetState | undefined;
+  lastUsedAt: number | null;
+}
 
 export class KeyObject extends DurableObject<Env> {
   private policy: KeyPolicy | null = null;
   private ledger: BudgetState | undefined;
   private requests?: Bucket;
   private tokens?: Bucket;
+  private moved: Moved | null = null;
+  private lastUsedAt: number | null = null;
+  private lastUsedSavedAt = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.blockConcurrencyWhile(async () => {
-      const [policy, ledger] = await Promise.all([ctx.storage.get(POLICY), ctx.storage.get(BUDGET)]);
+      const [policy, ledger, moved, lastUsed] = await Promise.all([
+        ctx.storage.get(POLICY),
+        ctx.storage.get(BUDGET),
+        ctx.storage.get<Moved>(MOVED),
+        ctx.storage.get<number>(LAST_USED),
+      ]);
       this.policy = policy === undefined ? null : keyPolicySchema.parse(policy);
       this.ledger = ledger === undefined ? undefined : budgetStateSchema.parse(ledger);
+      this.moved = moved ?? null;
+      this.lastUsedAt = lastUsed ?? null;
+      this.lastUsedSavedAt = lastUsed ?? 0;
     });
   }
 
@@ -109,6 +144,11 @@ export class KeyObject extends DurableObject<Env> {
   }
 
   admitAt(request: AdmitRequest, now: number): AdmitResult {
+    if (this.moved) {
+      return this.moved.until > now
+        ? { ok: false, reason: 'moved', to: this.moved.to }
+        : { ok: false, reason: 'rotated' };
+    }
     const policy = this.policy;
     if (!policy) return { ok: false, reason: 'unknown' };
     if (policy.revokedAt !== null && policy.revokedAt <= now) return { ok: false, reason: 'revoked' };
@@ -179,6 +219,7 @@ export class KeyObject extends DurableObject<Env> {
 
     this.requests = requests;
     this.tokens = tokens;
+    this.touch(now);
     return {
       ok: true,
       key: {
@@ -188,6 +229,8 @@ export class KeyObject extends DurableObject<Env> {
         logBodies: policy.logBodies,
         routing: policy.routing,
         cache: policy.cache,
+        zdr: policy.zdr,
+        guardrails: policy.guardrails,
       },
       rate: rateState(now, rpmLimit, requests, tpmLimit, tokens),
       reservedTokens: tpmLimit ? request.tokens : 0,
@@ -200,6 +243,14 @@ export class KeyObject extends DurableObject<Env> {
   }
 
   settleAt(request: SettleRequest, now: number): void {
+    if (this.moved) {
+      // Admitted before the rotation: the reservation moved with the ledger, so settle it there.
+      const forward = this.env.KEYS.get(this.env.KEYS.idFromName(this.moved.to)).settle(request);
+      this.ctx.waitUntil(
+        forward.catch((error: unknown) => console.error('forwarded settle failed', String(error))),
+      );
+      return;
+    }
     const tpmLimit = limitOf(this.policy?.limits.tpm ?? request.tpm);
     if (tpmLimit && this.tokens && request.reservedTokens > 0) {
       this.tokens = adjust(this.tokens, tpmLimit, request.reservedTokens - request.usedTokens, now);
@@ -230,6 +281,45 @@ export class KeyObject extends DurableObject<Env> {
     return this.policy;
   }
 
+  /**
+   * Rotation, old side: from now on this object redirects admissions to `to` until `until`, then
+   * refuses them; its policy, ledger and last use go to the new object (returned, then forgotten).
+   */
+  async handOver(moved: Moved): Promise<HandOver> {
+    const handed: HandOver = { policy: this.policy, ledger: this.ledger, lastUsedAt: this.lastUsedAt };
+    this.moved = moved;
+    await this.ctx.storage.put(MOVED, moved);
+    return handed;
+  }
+
+  /** Rotation, new side: takes over the old object's ledger (merged with anything booked since). */
+  async adopt(handed: HandOver): Promise<void> {
+    if (handed.ledger) {
+      const mine = this.ledger;
+      const ledger =
+        mine && mine.periodStart === handed.ledger.periodStart
+          ? {
+              ...handed.ledger,
+              spentUsd: handed.ledger.spentUsd + mine.spentUsd,
+              reservations: [...handed.ledger.reservations, ...mine.reservations],
+            }
+          : handed.ledger;
+      this.saveLedger(budgetStateSchema.parse(ledger));
+    }
+    if (handed.lastUsedAt !== null && (this.lastUsedAt ?? 0) < handed.lastUsedAt) {
+      this.lastUsedAt = handed.lastUsedAt;
+      await this.ctx.storage.put(LAST_USED, handed.lastUsedAt);
+    }
+  }
+
+  /** Records use in memory; persists at most once per LAST_USED_PERSIST_MS (output-gated, no await). */
+  private touch(now: number): void {
+    this.lastUsedAt = now;
+    if (now - this.lastUsedSavedAt < LAST_USED_PERSIST_MS) return;
+    this.lastUsedSavedAt = now;
+    void this.ctx.storage.put(LAST_USED, now);
+  }
+
   async usage(defaults: AdmitRequest['defaults']): Promise<Usage> {
     return this.usageAt(defaults, Date.now());
   }
@@ -250,6 +340,7 @@ export class KeyObject extends DurableObject<Env> {
       alert: budget ? { threshold: budget.alertAt ?? 0.8, crossedAt: ledger?.alertedAt ?? null } : null,
       rpm: rate.requests ? { limit: rate.requests.limit, remaining: rate.requests.remaining } : null,
       tpm: rate.tokens ? { limit: rate.tokens.limit, remaining: rate.tokens.remaining } : null,
+      lastUsedAt: this.lastUsedAt,
     };
   }
 

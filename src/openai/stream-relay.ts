@@ -19,6 +19,8 @@ export interface RelayOptions {
   /** The client asked for `stream_options.include_usage`; otherwise usage-only chunks are dropped. */
   includeUsage: boolean;
   onEvent?: (data: string) => void;
+  /** Rewrites a payload after onEvent saw it (guardrails); null drops it. onEvent sees the original. */
+  mapEvent?: (data: string) => string | null;
   onEnd: (summary: StreamSummary) => void;
   now?: () => number;
 }
@@ -73,7 +75,8 @@ export function relayOpenAIStream(
     if (FINISHED.test(data)) summary.completed = true;
     summary.events++;
     options.onEvent?.(frame);
-    out += sseData(frame);
+    const mapped = options.mapEvent ? options.mapEvent(frame) : frame;
+    if (mapped !== null) out += sseData(mapped);
   };
   const parser = createParser({ onEvent });
 

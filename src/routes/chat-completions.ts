@@ -6,6 +6,7 @@ import type { Target } from '../config/schema';
 import { getRuntime } from '../config/store';
 import type { AppEnv } from '../env';
 import { GatewayError, modelNotFound } from '../errors';
+import { guardChatRoute } from '../guardrails/chat-guard';
 import { admit, rateLimitHeaders } from '../limits/admission';
 import { estimateInputTokens, maxOutputTokens } from '../limits/estimate';
 import { primeStream } from '../openai/prime-stream';
@@ -53,6 +54,11 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   };
   const headers = new Headers(rateLimitHeaders(admitted.rate));
   const routed = applyRoutingOverride(route, admitted.routing);
+  // Guardrails (src/guardrails) on the prompt, before cache and provider: guard.body goes upstream.
+  const guard = guardChatRoute(c, runtime.config, admitted, body, inputTokens, () =>
+    settle(undefined, undefined),
+  );
+  if (guard.body !== body) log.requestBody(guard.body);
 
   // Cache (src/cache): a hit answers here and settles at $0; `cache.savedUsd` is what it saved.
   const cache = await lookupCache({
@@ -60,8 +66,8 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     ctx: c.executionCtx,
     runtime,
     route: routed,
-    body,
-    control: cacheControl,
+    body: guard.body,
+    control: guard.cacheControl(cacheControl),
     key: admitted.key,
     policy: admitted.cache,
     signal: c.req.raw.signal,
@@ -79,7 +85,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
       runtime,
       routed,
       async ({ adapter, target, signal, firstByte }) => {
-        const result = await adapter.chat({ body, model: target.model, signal, requestId });
+        const result = await adapter.chat({ body: guard.body, model: target.model, signal, requestId });
         if (result.kind === 'json') return result;
         const primed = await primeStream(result.body, adapter.name);
         firstByte();
@@ -110,15 +116,24 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   const result = served.result;
   if (result.kind === 'json') {
     settle(served.target, result.body.usage);
+    let answer: typeof result.body;
+    try {
+      answer = guard.completion(result.body); // output rules, restored placeholders; may block
+    } catch (error) {
+      cache.abandon();
+      throw error;
+    }
     cache.saveJson(result.body, served.target);
     log.responseBody(result.raw ?? result.body);
     headers.set('content-type', 'application/json');
-    return new Response(result.raw ?? JSON.stringify(result.body), { status: 200, headers });
+    const text = answer === result.body ? (result.raw ?? JSON.stringify(answer)) : JSON.stringify(answer);
+    return new Response(text, { status: 200, headers });
   }
 
   const stream = relayOpenAIStream(result.body, {
     includeUsage: body.stream_options?.include_usage === true,
     onEvent: log.awaitStream(cache.onStreamEvent),
+    mapEvent: guard.streamMapper(),
     onEnd: (summary) => {
       // A cancelled stream has no usage report: charge the input estimate plus what was relayed.
       const seen = {
@@ -127,7 +142,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
         total_tokens: inputTokens + summary.events,
       };
       settle(served.target, summary.usage ?? seen);
-      cache.saveStream(summary, served.target);
+      if (!guard.report.blocked) cache.saveStream(summary, served.target);
       log.streamEnded(summary);
     },
   });

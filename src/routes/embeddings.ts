@@ -4,6 +4,7 @@ import type { Target } from '../config/schema';
 import { getRuntime } from '../config/store';
 import type { AppEnv } from '../env';
 import { GatewayError, modelNotFound } from '../errors';
+import { guardEmbeddingsRoute } from '../guardrails/embeddings-guard';
 import { admit, rateLimitHeaders } from '../limits/admission';
 import { estimateTextTokens } from '../limits/estimate';
 import { readJsonBody, validateBody } from '../openai/read-body';
@@ -41,12 +42,17 @@ export const embeddings = new Hono<AppEnv>().post('/', async (c) => {
     admitted.settle({ tokens: promptTokens, costUsd });
   };
   const headers = new Headers(rateLimitHeaders(admitted.rate));
+  // Guardrails (src/guardrails) on string inputs, before the provider.
+  const upstream = guardEmbeddingsRoute(c, runtime.config, admitted, body, tokens, () =>
+    settle(undefined, 0),
+  );
+  if (upstream !== body) log.requestBody(upstream);
   try {
     const served = await executeRoute(
       runtime,
       applyRoutingOverride(route, admitted.routing),
       ({ adapter, target, signal }) =>
-        adapter.embeddings({ body, model: target.model, signal, requestId: c.get('requestId') }),
+        adapter.embeddings({ body: upstream, model: target.model, signal, requestId: c.get('requestId') }),
       {
         signal: c.req.raw.signal,
         request: {

@@ -5,6 +5,7 @@ import { gatewayConfigSchema } from '../../config/schema';
 import { currentConfig, storeConfig } from '../../config/store';
 import type { AppEnv } from '../../env';
 import { invalidRequest } from '../../errors';
+import { auditConfigChange } from '../../governance/config-audit';
 import { paramPath, readJsonBody } from '../../openai/read-body';
 
 const CONFIG_BODY_LIMIT = 1024 * 1024;
@@ -36,6 +37,7 @@ export const config = new Hono<AppEnv>()
       );
     }
     const runtime = await storeConfig(c.env, parsed.data);
+    await auditConfigChange(c, previous, runtime.config);
     c.header('x-tollgate-config-source', 'stored');
     return c.json(redactConfig(runtime.config));
   });

@@ -2,9 +2,12 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { generateGatewayKey, keyPrefix, randomId, sha256Hex } from '../../auth/gateway-key';
+import { pinTeam, scopedQuery, teamScope } from '../../auth/team-scope';
 import { getRuntime } from '../../config/store';
 import type { AppEnv, Env } from '../../env';
 import { GatewayError, invalidRequest } from '../../errors';
+import { audit } from '../../governance/audit';
+import { checkGuardrailSelection } from '../../guardrails/selection-check';
 import { iso, policyInput, presentBudget, presentUsage, toBudget } from '../../keys/admin-input';
 import type { KeyPolicy } from '../../keys/policy';
 import { getKey, insertKey, listKeys, type StoredKey, updateKey } from '../../keys/store';
@@ -30,6 +33,8 @@ const patchKeyBody = createKeyBody.partial();
 export const keys = new Hono<AppEnv>()
   .post('/', async (c) => {
     const input = validateBody(createKeyBody, await readJsonBody(c.req.raw, ADMIN_BODY_LIMIT));
+    input.team = pinTeam(c, input.team, true);
+    await checkGuardrailSelection(c, input.guardrails);
     const now = Date.now();
     const expires = input.expiresAt ? Date.parse(input.expiresAt) : null;
     if (expires !== null && expires <= now)
@@ -46,6 +51,8 @@ export const keys = new Hono<AppEnv>()
       budget: toBudget(input.budget),
       routing: input.routing ?? null,
       ...(input.cache ? { cache: input.cache } : {}),
+      ...(input.zdr !== undefined ? { zdr: input.zdr } : {}),
+      ...(input.guardrails ? { guardrails: input.guardrails } : {}),
       expiresAt: expires,
       logBodies: input.logBodies ?? false,
       revokedAt: null,
@@ -67,6 +74,13 @@ export const keys = new Hono<AppEnv>()
       await stub.setPolicy({ ...policy, revokedAt: now });
       throw error;
     }
+    await audit(c, {
+      action: 'key.create',
+      targetType: 'key',
+      targetId: policy.id,
+      teamId: policy.teamId,
+      after: policy,
+    });
     return c.json({ ...(await present(c.env, stored)), key: secret }, 201);
   })
   .get('/', async (c) => {
@@ -75,16 +89,20 @@ export const keys = new Hono<AppEnv>()
       limit,
       cursor: decodeCursor(c.req.query('cursor')),
       includeRevoked: c.req.query('includeRevoked') === 'true',
-      teamId: c.req.query('team'),
+      teamId: scopedQuery(c).team,
     });
     const data = await Promise.all(found.map((key) => present(c.env, key)));
     const last = found.at(-1);
     return c.json({ data, nextCursor: more && last ? encodeCursor(last.createdAt, last.policy.id) : null });
   })
-  .get('/:id', async (c) => c.json(await present(c.env, await mustGet(c.env, c.req.param('id')))))
+  .get('/:id', async (c) =>
+    c.json(await present(c.env, await mustGet(c.env, c.req.param('id'), teamScope(c)))),
+  )
   .patch('/:id', async (c) => {
     const input = validateBody(patchKeyBody, await readJsonBody(c.req.raw, ADMIN_BODY_LIMIT));
-    const stored = await mustGet(c.env, c.req.param('id'));
+    const stored = await mustGet(c.env, c.req.param('id'), teamScope(c));
+    input.team = pinTeam(c, input.team, false);
+    await checkGuardrailSelection(c, input.guardrails);
     if (stored.policy.revokedAt !== null) {
       throw new GatewayError(
         409,
@@ -101,6 +119,8 @@ export const keys = new Hono<AppEnv>()
       ...(input.budget !== undefined ? { budget: toBudget(input.budget) } : {}),
       ...(input.routing !== undefined ? { routing: input.routing } : {}),
       ...(input.cache !== undefined ? { cache: input.cache ?? undefined } : {}),
+      ...(input.zdr !== undefined ? { zdr: input.zdr } : {}),
+      ...(input.guardrails !== undefined ? { guardrails: input.guardrails } : {}),
       ...(input.name !== undefined ? { name: input.name } : {}),
       ...(input.models !== undefined ? { models: input.models } : {}),
       ...(input.limits !== undefined ? { limits: input.limits } : {}),
@@ -111,20 +131,37 @@ export const keys = new Hono<AppEnv>()
     };
     await keyStub(c.env, stored.hash).setPolicy(policy);
     await updateKey(c.env.DB, policy, now);
+    await audit(c, {
+      action: 'key.update',
+      targetType: 'key',
+      targetId: policy.id,
+      teamId: policy.teamId,
+      before: stored.policy,
+      after: policy,
+    });
     return c.json(await present(c.env, { ...stored, policy, updatedAt: now }));
   })
   .delete('/:id', async (c) => {
-    const stored = await mustGet(c.env, c.req.param('id'));
+    const stored = await mustGet(c.env, c.req.param('id'), teamScope(c));
     const now = Date.now();
     const policy = { ...stored.policy, revokedAt: stored.policy.revokedAt ?? now };
     await keyStub(c.env, stored.hash).setPolicy(policy);
     await updateKey(c.env.DB, policy, now);
+    await audit(c, {
+      action: 'key.revoke',
+      targetType: 'key',
+      targetId: policy.id,
+      teamId: policy.teamId,
+      before: stored.policy,
+      after: policy,
+    });
     return c.json(await present(c.env, { ...stored, policy, updatedAt: now }));
   });
 
-async function mustGet(env: Env, id: string): Promise<StoredKey> {
+/** The key by id; one outside the caller's team scope does not exist for it (404, not 403). */
+export async function mustGet(env: Env, id: string, scope: string | null = null): Promise<StoredKey> {
   const stored = await getKey(env.DB, id);
-  if (!stored)
+  if (!stored || (scope !== null && stored.policy.teamId !== scope))
     throw new GatewayError(404, 'invalid_request_error', 'key_not_found', `No key with id '${id}'.`, 'id');
   return stored;
 }
@@ -135,7 +172,7 @@ async function mustHaveTeam(env: Env, id: string): Promise<void> {
 }
 
 /** The API view of a key: metadata and live usage, never the secret or its hash. */
-async function present(env: Env, key: StoredKey) {
+export async function present(env: Env, key: StoredKey) {
   const { limits } = (await getRuntime(env)).config;
   const usage = await keyStub(env, key.hash).usage({ rpm: limits.rpm, tpm: limits.tpm });
   const p = key.policy;
@@ -150,7 +187,10 @@ async function present(env: Env, key: StoredKey) {
     budget: presentBudget(p.budget),
     routing: p.routing,
     cache: p.cache ?? null,
+    zdr: p.zdr === true,
+    guardrails: p.guardrails ?? null,
     expiresAt: iso(p.expiresAt),
+    lastUsedAt: iso(usage.lastUsedAt ?? null),
     logBodies: p.logBodies,
     createdAt: iso(key.createdAt),
     updatedAt: iso(key.updatedAt),

@@ -1,5 +1,6 @@
 // /admin/logs — request log rows, newest first, filtered and cursor-paged; one row with its bodies.
 import { Hono } from 'hono';
+import { inTeamScope, scopedQuery } from '../../auth/team-scope';
 import type { AppEnv } from '../../env';
 import { GatewayError } from '../../errors';
 import { FILTER_PARAMS, parseLogFilter, rejectUnknown } from '../../logs/admin-query';
@@ -9,7 +10,7 @@ import { decodeCursor, encodeCursor, pageLimit } from './paging';
 
 export const logs = new Hono<AppEnv>()
   .get('/', async (c) => {
-    const params = c.req.query();
+    const params = scopedQuery(c);
     rejectUnknown(params, [...FILTER_PARAMS, 'limit', 'cursor']);
     const filter = parseLogFilter(params);
     const { rows, more } = await listLogs(c.env.DB, filter, {
@@ -25,7 +26,7 @@ export const logs = new Hono<AppEnv>()
   .get('/:id', async (c) => {
     const id = c.req.param('id');
     const row = await getLog(c.env.DB, id);
-    if (!row)
+    if (!row || !inTeamScope(c, row.teamId))
       throw new GatewayError(
         404,
         'invalid_request_error',

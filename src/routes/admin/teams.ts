@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { randomId } from '../../auth/gateway-key';
 import type { AppEnv, Env } from '../../env';
 import { GatewayError } from '../../errors';
+import { audit } from '../../governance/audit';
+import { checkGuardrailSelection } from '../../guardrails/selection-check';
 import { iso, policyInput, presentBudget, presentUsage, toBudget } from '../../keys/admin-input';
 import type { KeyPolicy } from '../../keys/policy';
 import { getTeam, insertTeam, listTeams, type StoredTeam, updateTeam } from '../../keys/team-store';
@@ -22,6 +24,7 @@ const patchTeamBody = createTeamBody.partial();
 export const teams = new Hono<AppEnv>()
   .post('/', async (c) => {
     const input = validateBody(createTeamBody, await readJsonBody(c.req.raw, ADMIN_BODY_LIMIT));
+    await checkGuardrailSelection(c, input.guardrails);
     const now = Date.now();
     const policy: KeyPolicy = {
       kind: 'team',
@@ -33,12 +36,21 @@ export const teams = new Hono<AppEnv>()
       budget: toBudget(input.budget),
       routing: input.routing ?? null,
       ...(input.cache ? { cache: input.cache } : {}),
+      ...(input.zdr !== undefined ? { zdr: input.zdr } : {}),
+      ...(input.guardrails ? { guardrails: input.guardrails } : {}),
       expiresAt: null,
       logBodies: false,
       revokedAt: null,
     };
     await teamStub(c.env, policy.id).setPolicy(policy);
     await insertTeam(c.env.DB, { createdAt: now, updatedAt: now, policy });
+    await audit(c, {
+      action: 'team.create',
+      targetType: 'team',
+      targetId: policy.id,
+      teamId: policy.id,
+      after: policy,
+    });
     return c.json(await present(c.env, { createdAt: now, updatedAt: now, policy }), 201);
   })
   .get('/', async (c) => {
@@ -53,6 +65,7 @@ export const teams = new Hono<AppEnv>()
   .get('/:id', async (c) => c.json(await present(c.env, await mustGet(c.env, c.req.param('id')))))
   .patch('/:id', async (c) => {
     const input = validateBody(patchTeamBody, await readJsonBody(c.req.raw, ADMIN_BODY_LIMIT));
+    await checkGuardrailSelection(c, input.guardrails);
     const stored = await mustGet(c.env, c.req.param('id'));
     const now = Date.now();
     const policy: KeyPolicy = {
@@ -63,9 +76,19 @@ export const teams = new Hono<AppEnv>()
       ...(input.budget !== undefined ? { budget: toBudget(input.budget) } : {}),
       ...(input.routing !== undefined ? { routing: input.routing } : {}),
       ...(input.cache !== undefined ? { cache: input.cache ?? undefined } : {}),
+      ...(input.zdr !== undefined ? { zdr: input.zdr } : {}),
+      ...(input.guardrails !== undefined ? { guardrails: input.guardrails } : {}),
     };
     await teamStub(c.env, policy.id).setPolicy(policy);
     await updateTeam(c.env.DB, policy, now);
+    await audit(c, {
+      action: 'team.update',
+      targetType: 'team',
+      targetId: policy.id,
+      teamId: policy.id,
+      before: stored.policy,
+      after: policy,
+    });
     return c.json(await present(c.env, { ...stored, policy, updatedAt: now }));
   });
 
@@ -88,6 +111,8 @@ async function present(env: Env, team: StoredTeam) {
     budget: presentBudget(p.budget),
     routing: p.routing,
     cache: p.cache ?? null,
+    zdr: p.zdr === true,
+    guardrails: p.guardrails ?? null,
     createdAt: iso(team.createdAt),
     updatedAt: iso(team.updatedAt),
     usage: presentUsage(usage),
