@@ -12,7 +12,7 @@ import type { CacheControl } from './control';
 import { storable, wantsVariety } from './eligibility';
 import { type Embedder, embedder } from './embed';
 import { type CacheEntry, exactKey, MAX_ENTRY_BYTES, readEntry, writeEntry } from './exact';
-import { joinInflight, leadInflight } from './inflight';
+import { joinInflight, leadInflight, publish } from './inflight';
 import { type CacheKeys, cacheKeys, routeIdentity } from './key';
 import { type CachePolicy, type CacheSettings, cacheSettings } from './policy';
 import { replay } from './replay';
@@ -102,7 +102,7 @@ async function find(
 ): Promise<CacheLookup | undefined> {
   const now = input.now ?? Date.now;
   if (settings.exact) {
-    const pending = input.body.stream === true ? undefined : joinInflight(kvKey);
+    const pending = joinInflight(kvKey, input.body.stream !== true);
     const entry = (pending && (await pending)) ?? (await readEntry(input.env.CACHE, kvKey, now()));
     if (entry) return hit(input.body, 'hit-exact', entry);
   }
@@ -133,7 +133,7 @@ function miss(input: LookupInput, settings: CacheSettings, kvKey: string, probe:
   const { env, ctx, runtime } = input;
   const config = runtime.config.cache;
   const now = input.now ?? Date.now;
-  const settleWaiters = input.body.stream === true ? noop : leadInflight(kvKey);
+  const finish = input.body.stream === true ? publish(kvKey) : leadInflight(kvKey);
   const frames: string[] = [];
   let collected = 0;
 
@@ -152,7 +152,10 @@ function miss(input: LookupInput, settings: CacheSettings, kvKey: string, probe:
   };
 
   const store = (completion: ChatCompletion | undefined, target: Target) => {
-    if (!completion || !storable(completion, config)) return settleWaiters(undefined);
+    if (!completion || !storable(completion, config)) {
+      finish(undefined);
+      return;
+    }
     const createdAt = now();
     const entry: CacheEntry = {
       v: 1,
@@ -163,8 +166,9 @@ function miss(input: LookupInput, settings: CacheSettings, kvKey: string, probe:
       provider: target.provider,
       model: target.model,
     };
-    settleWaiters(entry);
-    ctx.waitUntil(persist(entry).catch((error) => console.error('cache write failed', String(error))));
+    const written = persist(entry).catch((error) => console.error('cache write failed', String(error)));
+    ctx.waitUntil(written);
+    finish(entry, written);
   };
 
   return {
@@ -180,7 +184,7 @@ function miss(input: LookupInput, settings: CacheSettings, kvKey: string, probe:
       if (!clean || collected > MAX_ENTRY_BYTES) return;
       store(assembleCompletion(frames, summary.usage), target);
     },
-    abandon: () => settleWaiters(undefined),
+    abandon: () => finish(undefined),
   };
 }
 

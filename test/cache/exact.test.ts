@@ -57,6 +57,17 @@ describe('exact cache through the gateway', () => {
     expect(calls()).toBe(1);
   });
 
+  it('hits at once after a miss, before the KV write is awaited (JSON and streamed)', async () => {
+    const { key } = await setup();
+    const calls = upstream((n) => `Paris #${n}`);
+    await (await chat(key, question)).text();
+    expect((await chat(key, question)).headers.get('x-tollgate-cache')).toBe('hit-exact');
+    const streamed = { ...question, messages: [{ role: 'user', content: 'And of Italy?' }], stream: true };
+    await (await chat(key, streamed)).text();
+    expect((await chat(key, streamed)).headers.get('x-tollgate-cache')).toBe('hit-exact');
+    expect(calls()).toBe(2);
+  });
+
   it('hits a request written with other key order and whitespace', async () => {
     const { key, namespace } = await setup();
     const calls = upstream(() => 'Paris');
