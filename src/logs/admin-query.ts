@@ -86,7 +86,7 @@ export interface AnalyticsParams {
   interval: Interval;
 }
 
-/** Defaults: the last 24 hours, grouped by model; hourly series up to 3 days, daily beyond. */
+/** Defaults: the last 24 hours, grouped by model; series by minute up to 6 hours, hourly up to 3 days, daily beyond. */
 export function parseAnalyticsParams(params: Record<string, string>, now: number): AnalyticsParams {
   rejectUnknown(params, [...FILTER_PARAMS, 'groupBy', 'interval']);
   const parsed = parseLogFilter(params);
@@ -96,7 +96,9 @@ export function parseAnalyticsParams(params: Record<string, string>, now: number
   const groupBy = (params.groupBy ?? 'model') as GroupBy;
   if (!GROUP_BYS.includes(groupBy))
     throw invalidRequest(`Invalid 'groupBy': use one of ${GROUP_BYS.join(', ')}.`, 'groupBy');
-  const interval = (params.interval ?? (until - since <= 3 * DAY_MS ? 'hour' : 'day')) as Interval;
+  const span = until - since;
+  const interval = (params.interval ??
+    (span <= DAY_MS / 4 ? 'minute' : span <= 3 * DAY_MS ? 'hour' : 'day')) as Interval;
   if (!INTERVALS.includes(interval))
     throw invalidRequest(`Invalid 'interval': use one of ${INTERVALS.join(', ')}.`, 'interval');
   if (bucketCount(since, until, interval) > MAX_BUCKETS)

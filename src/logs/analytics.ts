@@ -6,11 +6,11 @@ import { IS_ERROR, type LogFilter, whereClause } from './store';
 
 export const GROUP_BYS = ['model', 'provider', 'key', 'team', 'day', 'hour'] as const;
 export type GroupBy = (typeof GROUP_BYS)[number];
-export const INTERVALS = ['hour', 'day'] as const;
+export const INTERVALS = ['minute', 'hour', 'day'] as const;
 export type Interval = (typeof INTERVALS)[number];
-export const INTERVAL_MS: Record<Interval, number> = { hour: 3_600_000, day: 86_400_000 };
+export const INTERVAL_MS: Record<Interval, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
 
-const GROUP_EXPR: Record<GroupBy | 'all', string> = {
+const GROUP_EXPR: Record<GroupBy | Interval | 'all', string> = {
   all: "'all'",
   model: 'model',
   provider: 'provider',
@@ -18,6 +18,7 @@ const GROUP_EXPR: Record<GroupBy | 'all', string> = {
   team: 'team_id',
   day: `(time / ${INTERVAL_MS.day}) * ${INTERVAL_MS.day}`,
   hour: `(time / ${INTERVAL_MS.hour}) * ${INTERVAL_MS.hour}`,
+  minute: `(time / ${INTERVAL_MS.minute}) * ${INTERVAL_MS.minute}`,
 };
 
 /** Latency is measured on answered requests: not errors, not streams the client cancelled. */
@@ -89,7 +90,7 @@ export function bucketCount(since: number, until: number, interval: Interval): n
 
 export async function queryAnalytics(db: D1Database, query: AnalyticsQuery): Promise<AnalyticsResult> {
   const where = whereClause(query.filter);
-  const grouped = (group: GroupBy | 'all') => [
+  const grouped = (group: GroupBy | Interval | 'all') => [
     db.prepare(sumsSql(GROUP_EXPR[group], where.sql)).bind(...where.binds),
     db.prepare(percentilesSql(GROUP_EXPR[group], where.sql)).bind(...where.binds),
   ];

@@ -38,6 +38,7 @@ export const requestLog = () =>
 
     const attempts = attemptsOf(c.error);
     if (attempts) log.attempts(attempts);
+    if (log.streaming && ctx && c.res.body) c.res = watchDisconnect(c.res, ctx);
     log.respond({
       status: c.res.status,
       errorCode: await errorCode(c.res, c.error),
@@ -46,6 +47,18 @@ export const requestLog = () =>
       cacheRequest: c.req.header('x-tollgate-cache') ?? null,
     });
   });
+
+/**
+ * The runtime never cancels a response stream when its client disconnects: it just stops reading,
+ * and the request's pending work is dropped. Piping the body through a TransformStream inside
+ * waitUntil turns the disconnect into an error on the pipe, which cancels the relay, whose onEnd
+ * settles the budget and logs the stream as cancelled with the tokens seen so far.
+ */
+function watchDisconnect(response: Response, ctx: Pick<ExecutionContext, 'waitUntil'>): Response {
+  const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+  ctx.waitUntil(response.body!.pipeTo(writable).catch(() => {}));
+  return new Response(readable, response);
+}
 
 function executionContext(c: Context<AppEnv>): Pick<ExecutionContext, 'waitUntil'> | undefined {
   try {

@@ -253,6 +253,41 @@ describe('request logs', () => {
     expect(upstreamCancelled).toBe(true);
   });
 
+  it('logs a client that disconnects mid-stream as cancelled too', async () => {
+    expect((await putConfig(config)).status).toBe(200);
+    const { key } = await createKey();
+    const encoder = new TextEncoder();
+    onUpstream(`${OPENAI_URL}/chat/completions`, () => {
+      let sent = 0;
+      const body = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          if (sent > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+          const chunk = {
+            id: 'c',
+            object: 'chat.completion.chunk',
+            created: 1,
+            model: 'm',
+            choices: [{ index: 0, delta: { content: `w${sent++} ` }, finish_reason: null }],
+          };
+          controller.enqueue(encoder.encode(`data: ${JSON.stringify(chunk)}\n\n`));
+        },
+      });
+      return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
+    });
+    // Through the Worker's fetch, as a client: the runtime only stops reading when it goes away.
+    const response = await chat(
+      key,
+      { ...ask('a story', { stream: true }), model: 'gpt' },
+      { 'x-request-id': 'gone-client' },
+    );
+    const reader = response.body!.getReader();
+    await reader.read();
+    await reader.cancel();
+    const row = (await waitForRows(['gone-client'])).get('gone-client')!;
+    expect(row).toMatchObject({ status: 200, stream: true, cancelled: true, provider: 'openai' });
+    expect(row.outputTokens).toBeGreaterThanOrEqual(1);
+  });
+
   it('records what the response said about the cache, and the saving of a hit', async () => {
     expect((await putConfig(config)).status).toBe(200);
     const { key } = await createKey();

@@ -1,0 +1,272 @@
+import { env } from 'cloudflare:workers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { insertLogs } from '../../src/logs/store';
+import { admin, type Json } from '../helpers/gateway';
+import { logRow } from './helpers';
+
+// A small world in February 2001, far from the rows other tests write "now".
+const BASE = Date.parse('2001-02-03T00:00:00Z');
+const H = 3_600_000;
+const RANGE = `since=${new Date(BASE).toISOString()}&until=${new Date(BASE + 48 * H).toISOString()}`;
+
+const seeded = [
+  logRow({
+    id: 'an-1',
+    time: BASE + H,
+    model: 'gpt',
+    provider: 'openai',
+    keyId: 'key_a',
+    teamId: 'team_x',
+    inputTokens: 100,
+    outputTokens: 50,
+    costUsd: 0.01,
+    latencyMs: 100,
+  }),
+  logRow({
+    id: 'an-2',
+    time: BASE + H + 1000,
+    model: 'gpt',
+    provider: 'openai',
+    keyId: 'key_a',
+    teamId: 'team_x',
+    cache: 'hit-exact',
+    savedUsd: 0.01,
+    latencyMs: 10,
+  }),
+  logRow({
+    id: 'an-3',
+    time: BASE + 2 * H,
+    model: 'gpt',
+    provider: 'openai',
+    keyId: 'key_b',
+    status: 502,
+    errorCode: 'upstream_error',
+    latencyMs: 300,
+  }),
+  logRow({
+    id: 'an-4',
+    time: BASE + 2 * H + 5,
+    model: 'claude',
+    provider: 'anthropic',
+    keyId: 'key_b',
+    inputTokens: 200,
+    outputTokens: 100,
+    costUsd: 0.03,
+    latencyMs: 200,
+  }),
+  logRow({
+    id: 'an-5',
+    time: BASE + 3 * H,
+    model: 'claude',
+    provider: 'anthropic',
+    keyId: 'key_a',
+    teamId: 'team_x',
+    stream: true,
+    cancelled: true,
+    inputTokens: 10,
+    outputTokens: 5,
+    costUsd: 0.001,
+    latencyMs: 50,
+  }),
+  logRow({
+    id: 'an-6',
+    time: BASE + 3 * H + 1,
+    model: 'fast',
+    provider: null,
+    servedModel: null,
+    keyId: 'key_a',
+    teamId: 'team_x',
+    status: 429,
+    errorCode: 'rate_limit_exceeded',
+    cache: 'skip',
+    latencyMs: 5,
+  }),
+  logRow({
+    id: 'an-7',
+    time: BASE + 25 * H,
+    model: 'gpt',
+    provider: 'openai',
+    keyId: 'key_a',
+    teamId: 'team_x',
+    inputTokens: 10,
+    outputTokens: 10,
+    costUsd: 0.002,
+    latencyMs: 400,
+  }),
+];
+
+beforeAll(async () => {
+  await insertLogs(env.DB, seeded);
+});
+
+async function analytics(query: string): Promise<Json> {
+  const response = await admin(`/admin/analytics?${RANGE}&${query}`);
+  expect(response.status, await response.clone().text()).toBe(200);
+  return response.json();
+}
+
+describe('GET /admin/analytics', () => {
+  it('totals requests, errors, tokens, cost, cache and exact nearest-rank latency percentiles', async () => {
+    const { totals, since, until } = await analytics('groupBy=model');
+    expect(since).toBe('2001-02-03T00:00:00.000Z');
+    expect(until).toBe('2001-02-05T00:00:00.000Z');
+    expect(totals).toEqual({
+      requests: 7,
+      errors: 2,
+      errorRate: 0.285714,
+      inputTokens: 320,
+      outputTokens: 165,
+      cachedTokens: 0,
+      totalTokens: 485,
+      costUsd: 0.043,
+      savedUsd: 0.01,
+      cacheHits: 1,
+      cacheMisses: 5,
+      cacheHitRate: 0.166667,
+      cancelled: 1,
+      // Served, not cancelled: 10, 100, 200, 400 → p50 = 2nd, p95 = 4th.
+      latencyP50Ms: 100,
+      latencyP95Ms: 400,
+    });
+  });
+
+  it('groups by model, most requests first, each with its own percentiles', async () => {
+    const { groups } = await analytics('groupBy=model');
+    expect(groups.map((g: Json) => [g.key, g.requests])).toEqual([
+      ['gpt', 4],
+      ['claude', 2],
+      ['fast', 1],
+    ]);
+    expect(groups[0]).toMatchObject({
+      errors: 1,
+      costUsd: 0.012,
+      savedUsd: 0.01,
+      cacheHits: 1,
+      cacheMisses: 3,
+      cacheHitRate: 0.25,
+      latencyP50Ms: 100,
+      latencyP95Ms: 400,
+    });
+    expect(groups[1]).toMatchObject({ costUsd: 0.031, latencyP50Ms: 200, latencyP95Ms: 200, cancelled: 1 });
+    expect(groups[2]).toMatchObject({ errors: 1, errorRate: 1, latencyP50Ms: null, cacheHitRate: null });
+  });
+
+  it('groups by provider, key, team and day', async () => {
+    const pairs = async (groupBy: string) =>
+      (await analytics(`groupBy=${groupBy}`)).groups.map((g: Json) => [g.key, g.requests]);
+    expect(await pairs('provider')).toEqual([
+      ['openai', 4],
+      ['anthropic', 2],
+      [null, 1],
+    ]);
+    expect(await pairs('key')).toEqual([
+      ['key_a', 5],
+      ['key_b', 2],
+    ]);
+    expect(await pairs('team')).toEqual([
+      ['team_x', 5],
+      [null, 2],
+    ]);
+    expect(await pairs('day')).toEqual([
+      ['2001-02-03T00:00:00.000Z', 6],
+      ['2001-02-04T00:00:00.000Z', 1],
+    ]);
+  });
+
+  it('returns a gap-free hourly series over the range', async () => {
+    const { series, interval } = await analytics('groupBy=hour');
+    expect(interval).toBe('hour');
+    expect(series).toHaveLength(48);
+    const busy = series.filter((s: Json) => s.requests > 0).map((s: Json) => [s.t, s.requests, s.costUsd]);
+    expect(busy).toEqual([
+      ['2001-02-03T01:00:00.000Z', 2, 0.01],
+      ['2001-02-03T02:00:00.000Z', 2, 0.03],
+      ['2001-02-03T03:00:00.000Z', 2, 0.001],
+      ['2001-02-04T01:00:00.000Z', 1, 0.002],
+    ]);
+    expect(series[0]).toMatchObject({ requests: 0, latencyP50Ms: null, errorRate: 0 });
+  });
+
+  it('applies the log filters, so a team-scoped caller sees only its team', async () => {
+    expect((await analytics('team=team_x')).totals).toMatchObject({ requests: 5, errors: 1, costUsd: 0.013 });
+    expect((await analytics('model=gpt&status=error')).totals.requests).toBe(1);
+    expect((await analytics('cache=hit-exact')).totals).toMatchObject({ requests: 1, savedUsd: 0.01 });
+    expect((await analytics('key=key_b&interval=day')).series.map((s: Json) => s.requests)).toEqual([2, 0]);
+  });
+
+  it.each([
+    ['groupBy=week', 'groupBy'],
+    ['interval=minute', 'interval'],
+    ['status=teapot', 'status'],
+    ['cache=warm', 'cache'],
+    ['colour=blue', 'colour'],
+  ])('refuses %s with a 400 naming the parameter', async (query, param) => {
+    const response = await admin(`/admin/analytics?${RANGE}&${query}`);
+    expect(response.status).toBe(400);
+    const body = await response.json<Json>();
+    expect(body.error).toMatchObject({ type: 'invalid_request_error', param });
+  });
+
+  it('refuses bad times and ranges too long for the interval', async () => {
+    const param = async (query: string) =>
+      (await (await admin(`/admin/analytics?${query}`)).json<Json>()).error?.param;
+    expect(await param('since=yesterday')).toBe('since');
+    expect(await param('until=2001-02-30T99:00:00Z')).toBe('until');
+    expect(await param('since=2001-02-04&until=2001-02-03')).toBe('since');
+    expect(await param('since=2000-01-01&until=2001-01-01&interval=hour')).toBe('interval');
+  });
+});
+
+describe('GET /admin/logs', () => {
+  it('lists newest first with filters, and pages with a cursor without gaps or repeats', async () => {
+    const first = await (await admin(`/admin/logs?${RANGE}&key=key_b`)).json<Json>();
+    expect(first.data.map((r: Json) => r.id)).toEqual(['an-4', 'an-3']);
+    expect(first.nextCursor).toBeNull();
+    expect(first.data[1]).toMatchObject({
+      object: 'gateway.log',
+      status: 502,
+      errorCode: 'upstream_error',
+      usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 },
+      hasBodies: false,
+    });
+    expect(first.data[1].requestBody).toBeUndefined();
+
+    const seen: string[] = [];
+    let cursor: string | null = '';
+    while (cursor !== null) {
+      const page: Json = await (
+        await admin(`/admin/logs?${RANGE}&limit=2${cursor ? `&cursor=${cursor}` : ''}`)
+      ).json<Json>();
+      expect(page.data.length).toBeLessThanOrEqual(2);
+      seen.push(...page.data.map((r: Json) => r.id));
+      cursor = page.nextCursor;
+    }
+    expect(seen).toEqual(['an-7', 'an-6', 'an-5', 'an-4', 'an-3', 'an-2', 'an-1']);
+    const errors = await (await admin(`/admin/logs?${RANGE}&status=4xx`)).json<Json>();
+    expect(errors.data.map((r: Json) => r.id)).toEqual(['an-6']);
+    const cached = await (await admin(`/admin/logs?${RANGE}&cache=hit-exact&provider=openai`)).json<Json>();
+    expect(cached.data.map((r: Json) => r.id)).toEqual(['an-2']);
+  });
+
+  it('answers 404 for an unknown id and 400 for bad parameters', async () => {
+    const missing = await admin('/admin/logs/nope');
+    expect(missing.status).toBe(404);
+    expect((await missing.json<Json>()).error.code).toBe('log_not_found');
+    for (const [query, param] of [
+      ['limit=0', 'limit'],
+      ['cursor=***', 'cursor'],
+      ['groupBy=model', 'groupBy'],
+      ['since=later', 'since'],
+    ]) {
+      const response = await admin(`/admin/logs?${query}`);
+      expect(response.status).toBe(400);
+      expect((await response.json<Json>()).error.param).toBe(param);
+    }
+  });
+
+  it('needs the admin token', async () => {
+    const { call } = await import('../helpers/gateway');
+    expect((await call('/admin/logs')).status).toBe(401);
+    expect((await call('/admin/analytics')).status).toBe(401);
+  });
+});
