@@ -19,8 +19,9 @@ export async function readJsonBody(request: Request, limit: number): Promise<unk
     throw invalidRequest('The request body is not valid UTF-8.');
   }
   if (text.trim() === '') throw invalidRequest('The request body is empty; a JSON object is required.');
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
     throw invalidRequest(
       'We could not parse the JSON body of your request. The OpenAI API expects a JSON payload.',
@@ -28,6 +29,30 @@ export async function readJsonBody(request: Request, limit: number): Promise<unk
       'invalid_json',
     );
   }
+  if (nestedDeeperThan(value, MAX_DEPTH)) {
+    throw invalidRequest(`The JSON body is nested more than ${MAX_DEPTH} levels deep.`, null, 'invalid_json');
+  }
+  return value;
+}
+
+/**
+ * No real request nests this deep, and code that walks a body recursively (cache keys, guardrails,
+ * JSON.stringify towards the provider) overflows the stack on a 10,000-level body — a 500 found by
+ * test/fuzz. JSON.parse itself copes, so the limit is checked right after it, once for everyone.
+ */
+const MAX_DEPTH = 100;
+
+/** Iterative, so that checking a hostile body cannot overflow the stack itself. */
+function nestedDeeperThan(root: unknown, limit: number): boolean {
+  const pending: [object, number][] = root !== null && typeof root === 'object' ? [[root, 1]] : [];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [value, depth] = next;
+    if (depth > limit) return true;
+    for (const child of Array.isArray(value) ? value : Object.values(value)) {
+      if (child !== null && typeof child === 'object') pending.push([child, depth + 1]);
+    }
+  }
+  return false;
 }
 
 /** A body of unknown length (chunked), read up to `limit` bytes and refused beyond, never buffered whole. */

@@ -67,11 +67,17 @@ interface Answer {
   frames: string[];
 }
 
+// The reply quotes at most this much of the prompt, like a real model's bounded output: quoting a
+// multi-megabyte prompt word by word, n times, exhausted the isolate's memory (found by test/fuzz).
+const MAX_QUOTE_CHARS = 1024;
+
 function buildAnswer(body: ChatRequest, model: string, requestId: string): Answer {
   const lastUser = [...body.messages].reverse().find((m) => m.role === 'user');
-  const replyWords = `Mock reply to: ${textOf(lastUser)}`.split(/\s+/).filter(Boolean);
+  const prompt = textOf(lastUser);
+  const quote = prompt.slice(0, MAX_QUOTE_CHARS);
+  const replyWords = `Mock reply to: ${quote}`.split(/\s+/).filter(Boolean);
   const limit = body.max_completion_tokens ?? body.max_tokens ?? Number.POSITIVE_INFINITY;
-  const truncated = replyWords.length > limit;
+  const truncated = replyWords.length > limit || quote.length < prompt.length;
   const content = replyWords.slice(0, limit).join(' ');
   const toolName = forcedTool(body);
   const n = body.n ?? 1;
@@ -90,7 +96,7 @@ function buildAnswer(body: ChatRequest, model: string, requestId: string): Answe
     ? {
         id: `call_mock_${requestId.slice(0, 8)}`,
         type: 'function' as const,
-        function: { name: toolName, arguments: JSON.stringify({ input: textOf(lastUser) }) },
+        function: { name: toolName, arguments: JSON.stringify({ input: quote }) },
       }
     : undefined;
 
