@@ -1,0 +1,355 @@
+#!/usr/bin/env node
+// Browser end-to-end test of the dashboard, in Node (not workerd): starts the gateway with
+// `wrangler dev` on a free 127.0.0.1 port with fresh local state, sends known traffic, signs in to
+// /dashboard in headless Chromium (Debian's /usr/bin/chromium through playwright-core; never a
+// downloaded browser) and checks that the numbers shown are the traffic sent. Saves screenshots to
+// test-results/ and docs/dashboard.png. Ends with "N passed, N failed" and a non-zero exit on failure.
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const quiet = { WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_HIDE_BANNER: 'true' };
+const wranglerBin = join(root, 'node_modules', '.bin', 'wrangler');
+// A premium-model price for the mock, so cost, budgets and savings show real numbers.
+const PRICE = { inputPerMTok: 150, outputPerMTok: 600 };
+const TOKEN = `tga-e2e-${randomBytes(12).toString('hex')}`;
+
+let passed = 0;
+let failed = 0;
+function check(name, ok, detail = '') {
+  if (ok) passed++;
+  else failed++;
+  console.log(`${ok ? '  ✓' : '  ✗'} ${name}${ok || !detail ? '' : ` — ${detail}`}`);
+}
+const near = (a, b, eps = 1e-9) => typeof a === 'number' && Math.abs(a - b) <= eps;
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+// ---------- the gateway ----------
+const state = mkdtempSync(join(tmpdir(), 'tollgate-e2e-state-'));
+const profile = mkdtempSync(join(tmpdir(), 'tollgate-e2e-chromium-'));
+const port = await freePort();
+const base = `http://127.0.0.1:${port}`;
+let dev;
+let browser;
+
+async function cleanup() {
+  await browser?.close().catch(() => {});
+  if (dev && dev.exitCode === null) {
+    try {
+      process.kill(-dev.pid, 'SIGTERM'); // the process group this script started
+    } catch {
+      dev.kill('SIGTERM');
+    }
+  }
+  rmSync(state, { recursive: true, force: true });
+  rmSync(profile, { recursive: true, force: true });
+}
+
+function finish() {
+  mkdirSync(join(root, 'test-results'), { recursive: true });
+  writeFileSync(join(root, 'test-results', 'e2e.json'), `${JSON.stringify({ passed, failed })}\n`);
+  console.log(`\ne2e: ${passed} passed, ${failed} failed`);
+  return failed === 0 && passed > 0 ? 0 : 1;
+}
+
+async function main() {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
+  const migrate = spawnSync(
+    wranglerBin,
+    ['d1', 'migrations', 'apply', 'tollgate', '--local', '--persist-to', state],
+    { cwd: root, env: { ...process.env, ...quiet }, encoding: 'utf8' },
+  );
+  if (migrate.status !== 0) throw new Error(`migrations failed:\n${migrate.stdout}\n${migrate.stderr}`);
+
+  const log = [];
+  dev = spawn(
+    wranglerBin,
+    [
+      'dev', '--local', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', state,
+      '--var', `ADMIN_TOKEN:${TOKEN}`, '--show-interactive-dev-session=false',
+    ],
+    { cwd: root, env: { ...process.env, ...quiet }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  for (const stream of [dev.stdout, dev.stderr]) stream.on('data', (chunk) => log.push(String(chunk)));
+  if (!(await waitFor(async () => (await fetch(`${base}/`)).ok, 60_000))) {
+    throw new Error(`wrangler dev did not come up on ${base}:\n${log.join('').slice(-3000)}`);
+  }
+  console.log(`• gateway up on ${base}`);
+
+  const expected = await sendTraffic();
+  console.log(`• sent ${expected.requests} requests; waiting for their log rows`);
+  const arrived = await waitFor(async () => {
+    const body = await adminJson(`/admin/analytics?${range()}`);
+    return body.totals.requests >= expected.requests;
+  }, 30_000);
+  check('every request reached the logs (batched, off the response path)', arrived);
+  const api = await adminJson(`/admin/analytics?${range()}`);
+  check(`analytics API counts ${expected.requests} requests`, api.totals.requests === expected.requests, `got ${api.totals.requests}`);
+
+  const notFound = await fetch(`${base}/no-such-page`);
+  const notFoundBody = await notFound.json().catch(() => null);
+  check('unknown routes still get the OpenAI-shaped 404', notFound.status === 404 && notFoundBody?.error?.code === 'not_found');
+
+  await browse(expected);
+}
+
+// ---------- traffic ----------
+const adminFetch = (path, init = {}) =>
+  fetch(`${base}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', ...init.headers },
+  });
+async function adminJson(path, init) {
+  const response = await adminFetch(path, init);
+  if (!response.ok) throw new Error(`${init?.method ?? 'GET'} ${path}: ${response.status} ${await response.text()}`);
+  return response.json();
+}
+const range = () => `since=${new Date(Date.now() - 3_600_000).toISOString()}&until=${new Date(Date.now() + 60_000).toISOString()}`;
+
+async function sendTraffic() {
+  const closed = await freePort(); // nothing listens there: the "broken" provider is unreachable
+  const config = {
+      providers: {
+        mock: { type: 'mock' },
+        broken: { type: 'openai', baseUrl: `http://127.0.0.1:${closed}/v1`, apiKey: 'sk-e2e-not-used' },
+      },
+      models: {
+        fast: { targets: [{ provider: 'mock', model: 'mock-1' }] },
+        broken: { targets: [{ provider: 'broken', model: 'gpt-4o-mini' }] },
+      },
+      retry: { attempts: 0 },
+      pricing: { 'mock/mock-1': PRICE },
+  };
+  // The exact cache makes the repeated question a hit (and its saving visible); a build without
+  // the cache refuses the field, and the test then runs without hits.
+  const cached = await adminFetch('/admin/config', {
+    method: 'PUT',
+    body: JSON.stringify({ ...config, cache: { exact: { enabled: true } } }),
+  });
+  if (!cached.ok) await adminJson('/admin/config', { method: 'PUT', body: JSON.stringify(config) });
+  const a = await adminJson('/admin/keys', { method: 'POST', body: JSON.stringify({ name: 'search-service', logBodies: true }) });
+  const b = await adminJson('/admin/keys', { method: 'POST', body: JSON.stringify({ name: 'batch-jobs', limits: { rpm: 1 } }) });
+  const c = await adminJson('/admin/keys', {
+    method: 'POST',
+    body: JSON.stringify({ name: 'prototype', budget: { usd: 0.02, period: 'day', alertAt: 0.5 } }),
+  });
+
+  const sent = [];
+  const chat = async (key, body, headers = {}) => {
+    const response = await fetch(`${base}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
+    const text = await response.text();
+    let usage;
+    if (body.stream) {
+      for (const frame of text.split('\n\n')) {
+        if (frame.startsWith('data: {') && frame.includes('"usage":{')) usage = JSON.parse(frame.slice(6)).usage;
+      }
+    } else if (response.ok) usage = JSON.parse(text).usage;
+    sent.push({ model: body.model, status: response.status, headers: response.headers, usage });
+  };
+  const ask = (content, extra = {}) => ({ model: 'fast', messages: [{ role: 'user', content }], ...extra });
+  const meta = { 'x-tollgate-metadata': JSON.stringify({ feature: 'search', user: 'u1' }) };
+
+  for (let i = 0; i < 5; i++) await chat(a.key, ask(`What is the capital of country number ${i}?`), meta);
+  await chat(a.key, ask('Stream me a haiku about toll roads', { stream: true, stream_options: { include_usage: true } }), meta);
+  for (let i = 0; i < 2; i++) await chat(a.key, ask('What is the capital of country number 0?'), meta); // repeats: cache hits when caching is on
+  for (let i = 0; i < 2; i++) await chat(a.key, ask(`Will this work ${i}?`, { model: 'broken' }));
+  await chat('tg-this-key-does-not-exist-000000000000', ask('hello'));
+  for (let i = 0; i < 2; i++) await chat(b.key, ask(`Nightly batch ${i}`));
+  for (let i = 0; i < 3; i++) await chat(c.key, ask(`Prototype call ${i}`, { max_tokens: 10 }));
+  await chat(a.key, ask('bad metadata'), { 'x-tollgate-metadata': '{"n":1}' });
+
+  // What the logs must say, from what the clients saw.
+  const cacheOf = (r) => {
+    const header = r.headers.get('x-tollgate-cache');
+    if (header) return header;
+    return r.status === 200 && r.headers.get('x-tollgate-provider') ? 'miss' : 'skip';
+  };
+  const cost = (u) => (u.prompt_tokens * PRICE.inputPerMTok + u.completion_tokens * PRICE.outputPerMTok) / 1e6;
+  const hits = sent.filter((r) => cacheOf(r).startsWith('hit'));
+  const lookups = sent.filter((r) => cacheOf(r) !== 'skip');
+  const paid = sent.filter((r) => r.status === 200 && !cacheOf(r).startsWith('hit'));
+  const failures = sent.filter((r) => r.status >= 400);
+  const statuses = sent.map((r) => r.status).sort().join(',');
+  console.log(`• statuses: ${statuses}; cache: ${sent.map(cacheOf).join(',')}`);
+  return {
+    keys: { a, b, c },
+    requests: sent.length,
+    errors: failures.length,
+    costUsd: paid.reduce((sum, r) => sum + cost(r.usage), 0),
+    savedUsd: hits.reduce((sum, r) => sum + cost(r.usage), 0),
+    tokens: paid.reduce((sum, r) => sum + r.usage.prompt_tokens + r.usage.completion_tokens, 0),
+    cacheHits: hits.length,
+    cacheHitRate: lookups.length ? hits.length / lookups.length : null,
+    statuses,
+  };
+}
+
+// ---------- the browser ----------
+async function browse(expected) {
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-dev-shm-usage',
+    ],
+    viewport: { width: 1440, height: 900 },
+    deviceScaleFactor: 1,
+  });
+  browser = context;
+  const page = context.pages()[0] ?? (await context.newPage());
+  const pageErrors = [];
+  page.on('pageerror', (error) => pageErrors.push(String(error)));
+
+  await page.goto(`${base}/dashboard`);
+  check('GET /dashboard serves the sign-in form', await page.locator('#login-form').isVisible());
+
+  await page.fill('#token', 'not-the-token');
+  await page.click('#login-submit');
+  await page.locator('#login-error').waitFor({ state: 'visible', timeout: 10_000 });
+  check('a wrong token is refused with a message', (await page.textContent('#login-error')).includes('refused'));
+
+  await page.fill('#token', TOKEN);
+  await page.click('#login-submit');
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
+  check('signs in and keeps the token in sessionStorage only', await page.evaluate(
+    (t) => sessionStorage.getItem('tollgate.adminToken') === t && localStorage.length === 0,
+    TOKEN,
+  ));
+
+  const kpi = async (name) => {
+    const node = page.locator(`[data-kpi="${name}"]`);
+    const raw = await node.getAttribute('data-raw');
+    return { text: (await node.textContent()).trim(), raw: raw === '' ? null : Number(raw) };
+  };
+  const requests = await kpi('requests');
+  check(`Requests shows ${expected.requests}`, requests.text === String(expected.requests), `shows ${requests.text}`);
+  const errorRate = await kpi('errorRate');
+  const wantRate = `${((expected.errors / expected.requests) * 100).toFixed(1)}%`;
+  check(`Error rate shows ${wantRate} (${expected.errors} errors)`, errorRate.text === wantRate, `shows ${errorRate.text}`);
+  const cost = await kpi('cost');
+  check(
+    `Cost shows $${expected.costUsd.toFixed(6)}`,
+    near(cost.raw, expected.costUsd) && cost.text.startsWith('$'),
+    `shows ${cost.text} (${cost.raw})`,
+  );
+  const tokens = await kpi('tokens');
+  check(`Tokens shows ${expected.tokens}`, tokens.raw === expected.tokens, `shows ${tokens.text}`);
+  const hitRate = await kpi('cacheHitRate');
+  check(
+    `Cache hit rate shows ${expected.cacheHitRate === null ? '—' : `${(expected.cacheHitRate * 100).toFixed(1)}%`}`,
+    expected.cacheHitRate === null ? hitRate.raw === null : near(hitRate.raw, expected.cacheHitRate, 1e-6),
+    `shows ${hitRate.text}`,
+  );
+  const saved = await kpi('saved');
+  check(`Saved shows $${expected.savedUsd.toFixed(6)}`, near(saved.raw ?? 0, expected.savedUsd), `shows ${saved.text}`);
+  const p95 = await kpi('p95');
+  check('latency p95 is shown', /\d/.test(p95.text), `shows ${p95.text}`);
+
+  const charts = await page.locator('.chart .uplot').count();
+  check('three uPlot charts render', charts === 3, `${charts} charts`);
+
+  const fastRow = page.locator('#breakdown tbody tr[data-group-key="fast"]');
+  check('the model breakdown lists "fast"', (await fastRow.count()) === 1);
+  await page.click('#breakdown-tabs button[data-group="key"]');
+  await page.waitForSelector(`#breakdown tbody tr[data-group-key="${expected.keys.a.id}"]`, { timeout: 10_000 });
+  check('the key breakdown names keys', (await page.textContent('#breakdown tbody')).includes('search-service'));
+  await page.click('#breakdown-tabs button[data-group="model"]');
+  await page.waitForSelector('#breakdown tbody tr[data-group-key="fast"]');
+
+  const alert = page.locator(`[data-budget="${expected.keys.c.id}"] [data-alert="crossed"]`);
+  check('the budget card of the $0.02 key shows its soft limit crossed', (await alert.count()) === 1);
+
+  const rows = await page.locator('#logs tbody tr[data-log-id]').count();
+  check(`recent requests lists all ${expected.requests}`, rows === expected.requests, `${rows} rows`);
+  await page.selectOption('#f-status', 'error');
+  await page.click('#filters button[type="submit"]');
+  await page.waitForFunction(
+    (n) => document.querySelectorAll('#logs tbody tr[data-log-id]').length === n,
+    expected.errors,
+    { timeout: 10_000 },
+  ).catch(() => {});
+  const errorRows = await page.locator('#logs tbody tr[data-log-id]').count();
+  check(`the status filter shows the ${expected.errors} errors`, errorRows === expected.errors, `${errorRows} rows`);
+  await page.selectOption('#f-status', '');
+  await page.click('#filters button[type="submit"]');
+  await page.waitForFunction((n) => document.querySelectorAll('#logs tbody tr[data-log-id]').length === n, expected.requests);
+
+  // The detail of the streamed request of the logBodies key: attempts, tokens, bodies.
+  const streamed = page.locator('#logs tbody tr[data-stream="true"]').first();
+  await streamed.click();
+  await page.locator('#detail-body h3', { hasText: 'Attempts' }).waitFor({ timeout: 10_000 });
+  const detail = await page.textContent('#detail-body');
+  check(
+    'the detail view shows attempts, tokens, cost and the logged bodies',
+    detail.includes('mock/mock-1') && detail.includes('Output tokens') && detail.includes('Request body') && detail.includes('haiku'),
+  );
+  await page.screenshot({ path: join(root, 'test-results', 'dashboard-detail.png') });
+  await page.click('#detail-close');
+
+  mkdirSync(join(root, 'test-results'), { recursive: true });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: join(root, 'test-results', 'dashboard.png'), fullPage: true });
+  mkdirSync(join(root, 'docs'), { recursive: true });
+  copyFileSync(join(root, 'test-results', 'dashboard.png'), join(root, 'docs', 'dashboard.png'));
+
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForTimeout(300);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  check('no horizontal page overflow at phone width (390 px)', overflow <= 1, `${overflow}px too wide`);
+  await page.screenshot({ path: join(root, 'test-results', 'dashboard-phone.png'), fullPage: true });
+
+  check('no script errors in the page', pageErrors.length === 0, pageErrors.join('; '));
+}
+
+async function waitFor(probe, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if (await probe()) return true;
+    } catch {
+      // not yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 400));
+  }
+  return false;
+}
+
+let code;
+try {
+  await main();
+  code = finish();
+} catch (error) {
+  check('the end-to-end run completes', false, error?.stack ?? String(error));
+  code = finish();
+} finally {
+  await cleanup();
+}
+process.exit(code);

@@ -1,0 +1,820 @@
+// Tollgate dashboard: plain JavaScript over the admin API (/admin/analytics, /admin/logs, /admin/keys,
+// /admin/teams). The admin token is kept in this tab's sessionStorage only and sent as a bearer token.
+// Every value from the API is rendered as text (never as HTML).
+(() => {
+  const TOKEN_KEY = 'tollgate.adminToken';
+  const RANGES = {
+    '1h': 3_600_000,
+    '6h': 21_600_000,
+    '24h': 86_400_000,
+    '7d': 604_800_000,
+    '30d': 2_592_000_000,
+  };
+  const GROUP_LABELS = { model: 'Model', provider: 'Provider', key: 'Key', team: 'Team' };
+  const REFRESH_MS = 30_000;
+  const BUCKETS = { minute: 'one-minute', hour: 'hourly', day: 'daily' };
+  const COLORS = { accent: '#4f46e5', bad: '#d93025', good: '#0f9d58', warn: '#c77700', muted: '#9aa0b8' };
+
+  const state = {
+    token: sessionStorage.getItem(TOKEN_KEY),
+    range: '24h',
+    group: 'model',
+    keys: new Map(),
+    teams: new Map(),
+    cursor: null,
+    charts: {},
+    timer: null,
+    loading: false,
+  };
+
+  const $ = (selector) => document.querySelector(selector);
+
+  /** Builds an element; children are nodes or strings (always as text). */
+  function el(tag, attrs = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attrs)) {
+      if (value === undefined || value === null || value === false) continue;
+      if (name === 'class') node.className = value;
+      else if (name === 'style') node.setAttribute('style', value);
+      else if (name.startsWith('on')) node.addEventListener(name.slice(2), value);
+      else node.setAttribute(name, value === true ? '' : String(value));
+    }
+    for (const child of children.flat()) {
+      if (child === null || child === undefined || child === false) continue;
+      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return node;
+  }
+
+  // ---------- formatting ----------
+  const intFormat = new Intl.NumberFormat('en-US');
+  const fmtInt = (n) => intFormat.format(Math.round(n ?? 0));
+  const fmtPct = (x) => (x === null || x === undefined ? '—' : `${(x * 100).toFixed(1)}%`);
+  function fmtUsd(v) {
+    const value = v ?? 0;
+    if (value === 0) return '$0.00';
+    const abs = Math.abs(value);
+    if (abs >= 1)
+      return `$${value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+    if (abs >= 0.01) return `$${value.toFixed(4)}`;
+    // Three significant digits for sub-cent amounts: $0.000123.
+    return `$${value.toFixed(Math.min(10, 2 - Math.floor(Math.log10(abs))))}`;
+  }
+  const fmtMs = (ms) =>
+    ms === null || ms === undefined
+      ? '—'
+      : ms < 1000
+        ? `${Math.round(ms)} ms`
+        : `${(ms / 1000).toFixed(2)} s`;
+  function fmtTime(iso) {
+    const date = new Date(iso);
+    const today = new Date().toDateString() === date.toDateString();
+    const time = date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    return today ? time : `${date.toLocaleDateString([], { month: 'short', day: 'numeric' })} ${time}`;
+  }
+  const keyName = (id) => {
+    if (!id) return '(none)';
+    const key = state.keys.get(id);
+    return key ? `${key.name} (${key.prefix})` : id;
+  };
+  const teamName = (id) => (id ? (state.teams.get(id)?.name ?? id) : '(no team)');
+  const groupName = (group, value) => {
+    if (group === 'key') return keyName(value);
+    if (group === 'team') return teamName(value);
+    if (value === null) return group === 'provider' ? '(not routed)' : '(no model)';
+    return value;
+  };
+
+  // ---------- API ----------
+  class ApiError extends Error {
+    constructor(status, message) {
+      super(message);
+      this.status = status;
+    }
+  }
+
+  async function api(path) {
+    let response;
+    try {
+      response = await fetch(path, { headers: { authorization: `Bearer ${state.token}` } });
+    } catch {
+      throw new ApiError(0, 'The gateway could not be reached. Is it running?');
+    }
+    let body = null;
+    try {
+      body = await response.json();
+    } catch {
+      // not JSON: the message below says what happened
+    }
+    if (!response.ok) throw new ApiError(response.status, body?.error?.message ?? `HTTP ${response.status}`);
+    return body;
+  }
+
+  /** Every page of an admin list (keys, teams), up to a sane bound. */
+  async function listAll(path) {
+    const out = [];
+    let cursor = null;
+    for (let page = 0; page < 10; page++) {
+      const body = await api(`${path}?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      out.push(...body.data);
+      cursor = body.nextCursor;
+      if (!cursor) break;
+    }
+    return out;
+  }
+
+  function rangeQuery() {
+    const until = Date.now();
+    const since = until - RANGES[state.range];
+    return `since=${new Date(since).toISOString()}&until=${new Date(until).toISOString()}`;
+  }
+
+  // ---------- sign-in ----------
+  function showLogin(message) {
+    stopTimer();
+    $('#app').hidden = true;
+    $('#login').hidden = false;
+    const error = $('#login-error');
+    error.hidden = !message;
+    error.textContent = message ?? '';
+    $('#token').focus();
+  }
+
+  function signOut(message) {
+    sessionStorage.removeItem(TOKEN_KEY);
+    state.token = null;
+    showLogin(message);
+  }
+
+  $('#login-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const token = $('#token').value.trim();
+    if (!token) return;
+    const button = $('#login-submit');
+    button.disabled = true;
+    button.textContent = 'Signing in…';
+    state.token = token;
+    try {
+      await api(`/admin/analytics?${rangeQuery()}&groupBy=model`);
+      sessionStorage.setItem(TOKEN_KEY, token);
+      $('#token').value = '';
+      showApp();
+    } catch (error) {
+      state.token = null;
+      const message =
+        error.status === 401
+          ? 'That token was refused. Check ADMIN_TOKEN (or your admin token) and try again.'
+          : error.message;
+      showLogin(message);
+    } finally {
+      button.disabled = false;
+      button.textContent = 'Sign in';
+    }
+  });
+
+  function showApp() {
+    $('#login').hidden = true;
+    $('#app').hidden = false;
+    refresh();
+    if ($('#auto').checked) startTimer();
+  }
+
+  // ---------- loading ----------
+  function setBanner(message) {
+    $('#banner').hidden = !message;
+    $('#banner-text').textContent = message ?? '';
+  }
+
+  async function refresh() {
+    if (state.loading) return;
+    state.loading = true;
+    document.body.classList.add('is-loading');
+    $('#updated').textContent = 'Loading…';
+    const range = rangeQuery();
+    try {
+      const [analytics, breakdown, keys, teams] = await Promise.all([
+        api(`/admin/analytics?${range}&groupBy=model`),
+        state.group === 'model' ? null : api(`/admin/analytics?${range}&groupBy=${state.group}`),
+        listAll('/admin/keys').catch(optional),
+        listAll('/admin/teams').catch(optional),
+      ]);
+      if (keys) state.keys = new Map(keys.map((k) => [k.id, k]));
+      if (teams) state.teams = new Map(teams.map((t) => [t.id, t]));
+      renderKpis(analytics.totals);
+      renderCharts(analytics.series);
+      renderBreakdown(breakdown ?? analytics, analytics.totals);
+      renderBudgets(keys, teams);
+      renderKeyFilter();
+      await loadLogs(true);
+      setBanner(null);
+      $('#updated').textContent =
+        `Updated ${new Date().toLocaleTimeString()} · ${BUCKETS[analytics.interval]} buckets`;
+      document.body.dataset.ready = 'true';
+    } catch (error) {
+      if (error.status === 401) return signOut('Your session ended: sign in again.');
+      setBanner(`Could not load the dashboard: ${error.message}`);
+      $('#updated').textContent = 'Showing the last data that loaded.';
+    } finally {
+      state.loading = false;
+      document.body.classList.remove('is-loading');
+    }
+  }
+
+  /** Keys and teams are extras: a token that may not list them still sees analytics and logs. */
+  function optional(error) {
+    if (error.status === 401) throw error;
+    return null;
+  }
+
+  // ---------- KPIs ----------
+  function setKpi(name, text, raw, sub, tone) {
+    const value = document.querySelector(`[data-kpi="${name}"]`);
+    value.textContent = text;
+    value.dataset.raw = String(raw ?? '');
+    value.classList.toggle('bad', tone === 'bad');
+    value.classList.toggle('good', tone === 'good');
+    document.querySelector(`[data-kpi-sub="${name}"]`).textContent = sub ?? '';
+  }
+
+  function renderKpis(t) {
+    const lookups = t.cacheHits + t.cacheMisses;
+    setKpi(
+      'requests',
+      fmtInt(t.requests),
+      t.requests,
+      t.cancelled ? `${fmtInt(t.cancelled)} cancelled streams` : 'in the selected range',
+    );
+    setKpi(
+      'errorRate',
+      fmtPct(t.errorRate),
+      t.errorRate,
+      `${fmtInt(t.errors)} errors`,
+      t.errorRate > 0.05 ? 'bad' : undefined,
+    );
+    setKpi(
+      'tokens',
+      fmtInt(t.totalTokens),
+      t.totalTokens,
+      `${fmtInt(t.inputTokens)} in · ${fmtInt(t.outputTokens)} out`,
+    );
+    setKpi(
+      'cost',
+      fmtUsd(t.costUsd),
+      t.costUsd,
+      t.requests ? `${fmtUsd(t.costUsd / t.requests)} per request` : '',
+    );
+    setKpi(
+      'cacheHitRate',
+      fmtPct(t.cacheHitRate),
+      t.cacheHitRate,
+      lookups ? `${fmtInt(t.cacheHits)} of ${fmtInt(lookups)} lookups` : 'no cacheable requests',
+      t.cacheHitRate > 0 ? 'good' : undefined,
+    );
+    setKpi(
+      'saved',
+      fmtUsd(t.savedUsd),
+      t.savedUsd,
+      t.cacheHits ? `by ${fmtInt(t.cacheHits)} cache hits` : '',
+      t.savedUsd > 0 ? 'good' : undefined,
+    );
+    setKpi('p50', fmtMs(t.latencyP50Ms), t.latencyP50Ms, 'answered requests');
+    setKpi('p95', fmtMs(t.latencyP95Ms), t.latencyP95Ms, 'answered requests');
+  }
+
+  // ---------- charts ----------
+  const CHARTS = {
+    requests: {
+      el: '#chart-requests',
+      series: [
+        {
+          label: 'Requests',
+          stroke: COLORS.accent,
+          fill: 'rgba(79,70,229,0.55)',
+          bars: true,
+          value: (_u, v) => (v == null ? '—' : fmtInt(v)),
+        },
+        {
+          label: 'Errors',
+          stroke: COLORS.bad,
+          fill: 'rgba(217,48,37,0.8)',
+          bars: true,
+          value: (_u, v) => (v == null ? '—' : fmtInt(v)),
+        },
+      ],
+      pick: (s) => [s.requests, s.errors],
+      axis: (v) => fmtInt(v),
+    },
+    cost: {
+      el: '#chart-cost',
+      series: [
+        {
+          label: 'Cost',
+          stroke: COLORS.accent,
+          fill: 'rgba(79,70,229,0.55)',
+          bars: true,
+          value: (_u, v) => (v == null ? '—' : fmtUsd(v)),
+        },
+        {
+          label: 'Saved by cache',
+          stroke: COLORS.good,
+          fill: 'rgba(15,157,88,0.6)',
+          bars: true,
+          value: (_u, v) => (v == null ? '—' : fmtUsd(v)),
+        },
+      ],
+      pick: (s) => [s.costUsd, s.savedUsd],
+      axis: (v) => fmtUsd(v),
+    },
+    latency: {
+      el: '#chart-latency',
+      series: [
+        { label: 'p50', stroke: COLORS.accent, points: { show: true, size: 6 }, value: (_u, v) => fmtMs(v) },
+        { label: 'p95', stroke: COLORS.warn, points: { show: true, size: 6 }, value: (_u, v) => fmtMs(v) },
+      ],
+      pick: (s) => [s.latencyP50Ms, s.latencyP95Ms],
+      axis: (v) => fmtMs(v),
+      spanGaps: true,
+    },
+  };
+
+  function chartSize(container) {
+    const width = Math.max(240, container.clientWidth);
+    return { width, height: width < 420 ? 180 : 220 };
+  }
+
+  function renderCharts(series) {
+    const xs = series.map((s) => Date.parse(s.t) / 1000);
+    const anyTraffic = series.some((s) => s.requests > 0);
+    for (const [name, spec] of Object.entries(CHARTS)) {
+      const container = $(spec.el);
+      // An empty bucket draws no bar (a zero-height bar would draw a line along the axis).
+      const columns = spec.series.map((line, i) =>
+        series.map((s) => {
+          const v = spec.pick(s)[i];
+          return line.bars && v === 0 ? null : v;
+        }),
+      );
+      const data = [xs, ...columns];
+      let empty = container.querySelector('.empty');
+      if (!anyTraffic) {
+        if (!empty) {
+          empty = el('div', { class: 'empty' }, 'No traffic in this range yet.');
+          container.append(empty);
+        }
+      } else if (empty) empty.remove();
+      if (state.charts[name]) {
+        state.charts[name].setData(data);
+        continue;
+      }
+      if (typeof uPlot !== 'function') {
+        container.replaceChildren(el('div', { class: 'empty' }, 'Charts could not load (uPlot missing).'));
+        continue;
+      }
+      const chart = new uPlot(
+        {
+          ...chartSize(container),
+          cursor: { drag: { x: false, y: false } },
+          legend: { live: false },
+          scales: { x: { time: true } },
+          axes: [
+            { stroke: COLORS.muted, grid: { stroke: '#eef0f5' } },
+            {
+              stroke: COLORS.muted,
+              grid: { stroke: '#eef0f5' },
+              values: (_u, ticks) => ticks.map(spec.axis),
+              size: 64,
+            },
+          ],
+          series: [
+            { value: (_u, v) => (v == null ? '—' : new Date(v * 1000).toLocaleString()) },
+            ...spec.series.map(({ bars, ...s }) => ({
+              points: { show: false },
+              ...s,
+              width: bars ? 1 : 2,
+              spanGaps: spec.spanGaps ?? false,
+              // Counts and money per bucket read best as bars; uPlot ships the bars path builder.
+              ...(bars && uPlot.paths?.bars ? { paths: uPlot.paths.bars({ size: [0.7, 48], gap: 1 }) } : {}),
+            })),
+          ],
+        },
+        data,
+        container,
+      );
+      state.charts[name] = chart;
+      new ResizeObserver(() => chart.setSize(chartSize(container))).observe(container);
+    }
+  }
+
+  // ---------- breakdown ----------
+  function renderBreakdown(result, totals) {
+    const group = state.group;
+    $('#breakdown-name').textContent = GROUP_LABELS[group];
+    const body = $('#breakdown tbody');
+    if (result.groups.length === 0) {
+      body.replaceChildren(
+        el('tr', {}, el('td', { colspan: 10, class: 'placeholder' }, 'No requests in this range yet.')),
+      );
+      return;
+    }
+    const max = Math.max(...result.groups.map((g) => g.requests));
+    body.replaceChildren(
+      ...result.groups.map((g) =>
+        el(
+          'tr',
+          { 'data-group-key': g.key ?? '' },
+          el('td', { class: 'name', title: g.key ?? '' }, groupName(group, g.key)),
+          el(
+            'td',
+            { class: 'num' },
+            el('span', { class: 'bar', style: `width:${Math.max(2, (g.requests / max) * 48)}px` }),
+            fmtInt(g.requests),
+          ),
+          el(
+            'td',
+            { class: 'num' },
+            g.errors
+              ? el('span', { class: 'pill bad' }, `${fmtInt(g.errors)} · ${fmtPct(g.errorRate)}`)
+              : '0',
+          ),
+          el('td', { class: 'num' }, fmtInt(g.totalTokens)),
+          el('td', { class: 'num' }, fmtUsd(g.costUsd)),
+          el('td', { class: 'num' }, totals.costUsd ? fmtPct(g.costUsd / totals.costUsd) : '—'),
+          el(
+            'td',
+            { class: 'num' },
+            g.cacheHitRate === null ? '—' : `${fmtInt(g.cacheHits)} · ${fmtPct(g.cacheHitRate)}`,
+          ),
+          el('td', { class: 'num' }, fmtUsd(g.savedUsd)),
+          el('td', { class: 'num' }, fmtMs(g.latencyP50Ms)),
+          el('td', { class: 'num' }, fmtMs(g.latencyP95Ms)),
+        ),
+      ),
+    );
+  }
+
+  $('#breakdown-tabs').addEventListener('click', async (event) => {
+    const button = event.target.closest('button[data-group]');
+    if (!button || button.dataset.group === state.group) return;
+    state.group = button.dataset.group;
+    for (const tab of document.querySelectorAll('#breakdown-tabs button'))
+      tab.setAttribute('aria-selected', String(tab === button));
+    try {
+      const result = await api(`/admin/analytics?${rangeQuery()}&groupBy=${state.group}`);
+      renderBreakdown(result, result.totals);
+    } catch (error) {
+      if (error.status === 401) return signOut('Your session ended: sign in again.');
+      setBanner(`Could not load the breakdown: ${error.message}`);
+    }
+  });
+
+  // ---------- budgets ----------
+  function renderBudgets(keys, teams) {
+    const container = $('#budgets');
+    if (!keys && !teams) {
+      container.replaceChildren(
+        el('div', { class: 'empty-state' }, 'This token may not read keys and teams.'),
+      );
+      $('#budget-summary').textContent = '';
+      return;
+    }
+    const items = [
+      ...(teams ?? []).map((t) => ({
+        kind: 'Team',
+        name: t.name,
+        id: t.id,
+        budget: t.budget,
+        usage: t.usage,
+      })),
+      ...(keys ?? []).map((k) => ({
+        kind: 'Key',
+        name: `${k.name} (${k.prefix})`,
+        id: k.id,
+        budget: k.budget,
+        usage: k.usage,
+      })),
+    ].filter((item) => item.budget && item.usage?.budgetUsd);
+    if (items.length === 0) {
+      container.replaceChildren(
+        el(
+          'div',
+          { class: 'empty-state' },
+          el(
+            'div',
+            {},
+            'No key or team has a budget yet.',
+            el('br'),
+            el(
+              'span',
+              { class: 'muted' },
+              'Set one with PATCH /admin/keys/:id {"budget":{"usd":50,"period":"month"}}.',
+            ),
+          ),
+        ),
+      );
+      $('#budget-summary').textContent = '';
+      return;
+    }
+    const fraction = (item) => item.usage.spendUsd / item.usage.budgetUsd;
+    items.sort((a, b) => fraction(b) - fraction(a));
+    const crossed = items.filter((item) => item.usage.alert?.crossed).length;
+    $('#budget-summary').textContent = crossed
+      ? `${crossed} of ${items.length} past their alert threshold`
+      : `${items.length} with a budget, none past its alert threshold`;
+    container.replaceChildren(
+      ...items.map((item) => {
+        const used = fraction(item);
+        const over = used >= 1;
+        const alert = item.usage.alert?.crossed;
+        const threshold = item.usage.alert?.threshold ?? item.budget.alertAt ?? 0.8;
+        return el(
+          'article',
+          { class: `budget${over ? ' over' : alert ? ' crossed' : ''}`, 'data-budget': item.id },
+          el(
+            'div',
+            { class: 'budget-top' },
+            el('span', { class: 'budget-name', title: item.id }, item.name),
+            el('span', { class: 'tag' }, `${item.kind} · ${item.budget.period}`),
+          ),
+          el(
+            'div',
+            {
+              class: 'meter',
+              role: 'meter',
+              'aria-valuemin': 0,
+              'aria-valuemax': item.usage.budgetUsd,
+              'aria-valuenow': item.usage.spendUsd,
+              'aria-label': `${item.name} budget used`,
+            },
+            el('span', { style: `width:${Math.min(100, used * 100).toFixed(1)}%` }),
+            el('i', {
+              class: 'threshold',
+              style: `left:${(threshold * 100).toFixed(1)}%`,
+              title: `alert at ${fmtPct(threshold)}`,
+            }),
+          ),
+          el(
+            'div',
+            { class: 'budget-top' },
+            el(
+              'span',
+              {},
+              `${fmtUsd(item.usage.spendUsd)} of ${fmtUsd(item.usage.budgetUsd)} (${fmtPct(used)})`,
+            ),
+            over
+              ? el('span', { class: 'pill bad' }, 'Over budget')
+              : alert
+                ? el('span', { class: 'pill warn', 'data-alert': 'crossed' }, 'Soft limit crossed')
+                : el('span', { class: 'pill ok' }, 'OK'),
+          ),
+          item.usage.periodEnd
+            ? el('span', { class: 'muted' }, `Resets ${new Date(item.usage.periodEnd).toLocaleString()}`)
+            : null,
+        );
+      }),
+    );
+  }
+
+  // ---------- recent requests ----------
+  function renderKeyFilter() {
+    const select = $('#f-key');
+    const current = select.value;
+    select.replaceChildren(
+      el('option', { value: '' }, 'all keys'),
+      ...[...state.keys.values()].map((k) => el('option', { value: k.id }, `${k.name} (${k.prefix})`)),
+    );
+    select.value = state.keys.has(current) ? current : '';
+  }
+
+  function logQuery() {
+    const params = new URLSearchParams(rangeQuery());
+    for (const [name, value] of new FormData($('#filters')))
+      if (String(value).trim()) params.set(name, String(value).trim());
+    return params;
+  }
+
+  function statusPill(row) {
+    const tone = row.status >= 500 ? 'bad' : row.status >= 400 ? 'warn' : row.errorCode ? 'bad' : 'ok';
+    return el('span', { class: `pill ${tone}`, title: row.errorCode ?? '' }, String(row.status));
+  }
+
+  function logRow(row) {
+    const served = row.provider
+      ? `${row.provider}/${row.servedModel ?? ''}`
+      : row.cache.startsWith('hit')
+        ? 'cache'
+        : '—';
+    const flags = [row.stream ? 'stream' : null, row.cancelled ? 'cancelled' : null]
+      .filter(Boolean)
+      .join(' · ');
+    return el(
+      'tr',
+      {
+        tabindex: 0,
+        'data-log-id': row.id,
+        'data-stream': row.stream ? 'true' : null,
+        onclick: () => openDetail(row.id),
+        onkeydown: (e) => e.key === 'Enter' && openDetail(row.id),
+      },
+      el('td', { title: row.createdAt }, fmtTime(row.createdAt)),
+      el('td', {}, statusPill(row), row.errorCode ? el('span', { class: 'tag' }, row.errorCode) : null),
+      el('td', { class: 'name' }, keyName(row.key)),
+      el('td', {}, row.model ?? '—', flags ? el('span', { class: 'tag' }, flags) : null),
+      el('td', {}, served),
+      el('td', { class: 'num' }, fmtInt(row.usage.totalTokens)),
+      el('td', { class: 'num' }, fmtUsd(row.costUsd)),
+      el('td', { class: 'num' }, fmtMs(row.latencyMs)),
+      el(
+        'td',
+        {},
+        el(
+          'span',
+          { class: `pill ${row.cache.startsWith('hit') ? 'ok' : row.cache === 'miss' ? 'info' : ''}` },
+          row.cache,
+        ),
+      ),
+    );
+  }
+
+  async function loadLogs(reset) {
+    const body = $('#logs tbody');
+    const params = logQuery();
+    params.set('limit', '50');
+    if (!reset && state.cursor) params.set('cursor', state.cursor);
+    if (reset) body.replaceChildren(el('tr', {}, el('td', { colspan: 9, class: 'placeholder' }, 'Loading…')));
+    const page = await api(`/admin/logs?${params}`);
+    if (reset) body.replaceChildren();
+    body.append(...page.data.map(logRow));
+    if (reset && page.data.length === 0)
+      body.replaceChildren(
+        el(
+          'tr',
+          {},
+          el(
+            'td',
+            { colspan: 9, class: 'placeholder' },
+            'No requests match. Send one to /v1/chat/completions and refresh.',
+          ),
+        ),
+      );
+    state.cursor = page.nextCursor;
+    $('#more').hidden = !page.nextCursor;
+  }
+
+  $('#filters').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    try {
+      await loadLogs(true);
+      setBanner(null);
+    } catch (error) {
+      if (error.status === 401) return signOut('Your session ended: sign in again.');
+      setBanner(`Could not load requests: ${error.message}`);
+    }
+  });
+  $('#more').addEventListener('click', () =>
+    loadLogs(false).catch((error) => setBanner(`Could not load more requests: ${error.message}`)),
+  );
+
+  // ---------- detail ----------
+  function facts(pairs) {
+    return el(
+      'dl',
+      { class: 'facts' },
+      ...pairs.flatMap(([name, value]) => [el('dt', {}, name), el('dd', {}, value ?? '—')]),
+    );
+  }
+
+  function pretty(text) {
+    try {
+      return JSON.stringify(JSON.parse(text), null, 2);
+    } catch {
+      return text;
+    }
+  }
+
+  async function openDetail(id) {
+    const dialog = $('#detail');
+    const body = $('#detail-body');
+    $('#detail-title').textContent = `Request ${id}`;
+    body.replaceChildren(el('p', { class: 'muted' }, 'Loading…'));
+    if (!dialog.open) dialog.showModal();
+    let row;
+    try {
+      row = await api(`/admin/logs/${encodeURIComponent(id)}`);
+    } catch (error) {
+      body.replaceChildren(el('p', { class: 'form-error' }, `Could not load this request: ${error.message}`));
+      return;
+    }
+    const attempts = row.attempts.length
+      ? el(
+          'div',
+          { class: 'table-wrap' },
+          el(
+            'table',
+            { class: 'data' },
+            el(
+              'thead',
+              {},
+              el(
+                'tr',
+                {},
+                el('th', {}, '#'),
+                el('th', {}, 'Target'),
+                el('th', {}, 'Status'),
+                el('th', {}, 'Failure'),
+                el('th', { class: 'num' }, 'Latency'),
+                el('th', { class: 'num' }, 'Backoff'),
+              ),
+            ),
+            el(
+              'tbody',
+              {},
+              ...row.attempts.map((a, i) =>
+                el(
+                  'tr',
+                  {},
+                  el(
+                    'td',
+                    {},
+                    String(i + 1),
+                    a.retry ? el('span', { class: 'tag' }, `retry ${a.retry}`) : null,
+                  ),
+                  el('td', {}, `${a.provider}/${a.model}`),
+                  el('td', {}, a.status ? String(a.status) : '—'),
+                  el('td', {}, [a.failure, a.code].filter(Boolean).join(' · ') || '—'),
+                  el('td', { class: 'num' }, fmtMs(a.latencyMs)),
+                  el('td', { class: 'num' }, a.delayMs ? fmtMs(a.delayMs) : '—'),
+                ),
+              ),
+            ),
+          ),
+        )
+      : el('p', { class: 'muted' }, 'No provider was tried.');
+    const bodies = [
+      ['Request body', row.requestBody],
+      ['Response body', row.responseBody],
+    ].filter(([, text]) => text);
+    const parts = [
+      facts([
+        ['Time', new Date(row.createdAt).toLocaleString()],
+        ['Status', `${row.status}${row.errorCode ? ` · ${row.errorCode}` : ''}`],
+        ['Endpoint', `${row.method} ${row.path}`],
+        ['Key', keyName(row.key)],
+        ['Team', teamName(row.team)],
+        ['Model requested', row.model],
+        ['Served by', row.provider ? `${row.provider}/${row.servedModel}` : null],
+        ['Cache', row.cache],
+        ['Input tokens', fmtInt(row.usage.inputTokens)],
+        ['Output tokens', fmtInt(row.usage.outputTokens)],
+        ['Cached tokens', fmtInt(row.usage.cachedTokens)],
+        ['Cost', fmtUsd(row.costUsd)],
+        ['Saved', fmtUsd(row.savedUsd)],
+        ['Latency', fmtMs(row.latencyMs)],
+        ['Time to first token', fmtMs(row.ttftMs)],
+        ['Stream', row.stream ? (row.cancelled ? 'yes · cancelled by the client' : 'yes') : 'no'],
+      ]),
+      el('h3', {}, 'Attempts'),
+      attempts,
+      row.metadata ? el('h3', {}, 'Metadata') : null,
+      row.metadata ? facts(Object.entries(row.metadata)) : null,
+      ...(bodies.length
+        ? bodies.flatMap(([title, text]) => [el('h3', {}, title), el('pre', { class: 'body' }, pretty(text))])
+        : [
+            el(
+              'p',
+              { class: 'muted' },
+              row.zdr
+                ? 'Zero-data-retention key: bodies are never kept.'
+                : 'Bodies are kept only for keys with logBodies.',
+            ),
+          ]),
+    ];
+    body.replaceChildren(...parts.filter(Boolean));
+  }
+
+  $('#detail-close').addEventListener('click', () => $('#detail').close());
+  $('#detail').addEventListener('click', (event) => {
+    if (event.target === event.currentTarget) event.currentTarget.close();
+  });
+
+  // ---------- controls ----------
+  function startTimer() {
+    stopTimer();
+    state.timer = setInterval(() => document.visibilityState === 'visible' && refresh(), REFRESH_MS);
+  }
+  function stopTimer() {
+    if (state.timer) clearInterval(state.timer);
+    state.timer = null;
+  }
+
+  $('#range').addEventListener('change', (event) => {
+    state.range = event.target.value;
+    refresh();
+  });
+  $('#refresh').addEventListener('click', () => refresh());
+  $('#banner-retry').addEventListener('click', () => refresh());
+  $('#auto').addEventListener('change', (event) => (event.target.checked ? startTimer() : stopTimer()));
+  $('#logout').addEventListener('click', () => signOut());
+
+  if (state.token) showApp();
+  else showLogin();
+})();
