@@ -17,7 +17,14 @@ export default defineConfig(async () => {
         main: './src/index.ts',
         wrangler: { configPath: './wrangler.toml' },
         miniflare: {
-          bindings: { ADMIN_TOKEN: 'test-admin-token', TEST_MIGRATIONS: migrations, OPENAI_SCHEMAS: schemas },
+          bindings: {
+            ADMIN_TOKEN: 'test-admin-token',
+            TEST_MIGRATIONS: migrations,
+            OPENAI_SCHEMAS: schemas,
+            // test/fuzz: another seed ("random" or a number) and a case-count multiplier, when given.
+            FUZZ_SEED: process.env.FUZZ_SEED ?? '',
+            FUZZ_SCALE: process.env.FUZZ_SCALE ?? '',
+          },
         },
       }),
     ],

@@ -6,6 +6,9 @@ declare namespace Cloudflare {
   interface Env extends TollgateEnv {
     TEST_MIGRATIONS: TestMigration[];
     OPENAI_SCHEMAS: { $defs: Record<string, unknown> };
+    /** test/fuzz: seed override and case-count multiplier (strings; empty when unset). */
+    FUZZ_SEED: string;
+    FUZZ_SCALE: string;
   }
   interface GlobalProps {
     mainModule: typeof import('../src/index');

@@ -1,0 +1,182 @@
+// Fuzz cases for the public endpoints: valid example bodies to mutate, the few huge ones, the keys
+// they are sent with, and the checks of a 2xx answer (OpenAI's response schemas).
+import { expect } from 'vitest';
+import { ADMIN_TOKEN, admin, createKey } from '../helpers/gateway';
+import { type FuzzBody, hugeBody, METHODS } from './bodies';
+import { type FuzzCase, shapeProblem } from './harness';
+import { authHeaders, extraHeaders } from './headers';
+import type { Rng } from './prng';
+import type { Tree } from './values';
+
+const user = (content: Tree) => ({ role: 'user', content });
+
+export const CHAT_EXAMPLES: { [key: string]: Tree }[] = [
+  { model: 'fast', messages: [user('hello there')] },
+  { model: 'mock/mock-1', messages: [user('stream me')], stream: true },
+  {
+    model: 'smart',
+    messages: [{ role: 'system', content: 'be brief' }, user('hi')],
+    stream: true,
+    stream_options: { include_usage: true },
+    max_tokens: 3,
+  },
+  {
+    model: 'fast',
+    messages: [
+      { role: 'developer', content: 'dev' },
+      user([
+        { type: 'text', text: 'what is this' },
+        { type: 'image_url', image_url: { url: 'https://example.com/cat.png', detail: 'low' } },
+      ]),
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'look', arguments: '{}' } }],
+      },
+      { role: 'tool', content: 'a cat', tool_call_id: 'call_1' },
+    ],
+    n: 2,
+    temperature: 0.5,
+    top_p: 0.9,
+    stop: ['\n', 'END'],
+    seed: 7,
+    user: 'u1',
+    foo_bar: { unknown: ['kept'] },
+  },
+  {
+    model: 'fast',
+    messages: [user('call the tool')],
+    tools: [
+      {
+        type: 'function',
+        function: { name: 'get_weather', description: 'w', parameters: { type: 'object', properties: {} } },
+      },
+    ],
+    tool_choice: 'required',
+    parallel_tool_calls: false,
+  },
+  {
+    model: 'fast',
+    messages: [user('json please')],
+    response_format: {
+      type: 'json_schema',
+      json_schema: { name: 'x', schema: { type: 'object' }, strict: true },
+    },
+    max_completion_tokens: 50,
+    logprobs: false,
+    presence_penalty: 0.1,
+    frequency_penalty: -0.1,
+  },
+];
+export const CHAT_KEYS = [
+  'model',
+  'messages',
+  'stream',
+  'stream_options',
+  'max_tokens',
+  'n',
+  'tools',
+  'tool_choice',
+  'response_format',
+  'role',
+  'content',
+  'temperature',
+];
+
+export const EMBEDDING_EXAMPLES: { [key: string]: Tree }[] = [
+  { model: 'embeddings', input: 'the quick brown fox' },
+  { model: 'mock/mock-1', input: ['a', 'b c', 'd e f'], encoding_format: 'base64' },
+  { model: 'embeddings', input: [1, 2, 3], dimensions: 8 },
+  { model: 'embeddings', input: [[1, 2], [3]], encoding_format: 'float', user: 'u' },
+];
+export const EMBEDDING_KEYS = ['model', 'input', 'encoding_format', 'dimensions', 'user'];
+
+export interface Keys {
+  good: string[];
+}
+
+export function checkChat(response: Response, text: string): string | undefined {
+  if (!response.headers.get('content-type')?.includes('text/event-stream'))
+    return shapeProblem('CreateChatCompletionResponse', text);
+  const frames = text.split('\n\n').filter((frame) => frame.startsWith('data: ') && frame !== 'data: [DONE]');
+  if (!text.endsWith('data: [DONE]\n\n')) return 'stream does not end with [DONE]';
+  for (const frame of frames) {
+    let chunk: { error?: unknown };
+    try {
+      chunk = JSON.parse(frame.slice(6));
+    } catch {
+      return `stream frame is not JSON: ${frame.slice(0, 80)}`;
+    }
+    if (chunk.error) return `error event in a mock stream: ${frame.slice(0, 200)}`;
+    const problem = shapeProblem('CreateChatCompletionStreamResponse', chunk);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+/** OpenAI's schema has no base64 form: decode those vectors to floats first, as the client would. */
+export function checkEmbeddings(_: Response, text: string): string | undefined {
+  const body = JSON.parse(text) as { data?: { embedding: unknown }[] };
+  for (const item of body.data ?? []) {
+    if (typeof item.embedding !== 'string') continue;
+    const bytes = Uint8Array.from(atob(item.embedding), (c) => c.charCodeAt(0));
+    if (bytes.length % 4 !== 0) return `base64 embedding of ${bytes.length} bytes is not float32`;
+    item.embedding = Array.from(new Float32Array(bytes.buffer));
+  }
+  return shapeProblem('CreateEmbeddingResponse', body);
+}
+
+export function publicCase(
+  rng: Rng,
+  keys: Keys,
+  path: string,
+  method: string,
+  body: FuzzBody | undefined,
+  checkOk: FuzzCase['checkOk'],
+): FuzzCase {
+  const wrongMethod = rng.chance(0.05);
+  const chosen = wrongMethod ? rng.pick(METHODS) : method;
+  const hasBody = chosen !== 'GET' && chosen !== 'HEAD' && body !== undefined;
+  const auth = { good: rng.chance(0.85) ? keys.good[0]! : rng.pick(keys.good), other: ADMIN_TOKEN };
+  return {
+    method: chosen,
+    path: rng.chance(0.05)
+      ? `${path}?${rng.pick(['stream=true', 'model=fast', 'a=%00', 'x'.repeat(3000)])}`
+      : path,
+    headers: [...authHeaders(rng, auth), ...extraHeaders(rng, hasBody)],
+    ...(hasBody ? { body: body.body } : {}),
+    note: `${wrongMethod ? `method ${chosen}; ` : ''}${body?.note ?? ''}`,
+    checkOk,
+  };
+}
+
+/** A few bodies near and over the 8 MB limit, at fixed indexes so every run has them. */
+export function bigChat(index: number): FuzzBody | undefined {
+  const base = (content: Tree, extra: { [key: string]: Tree } = {}) => ({
+    model: 'fast',
+    messages: [user(content)],
+    ...extra,
+  });
+  if (index === 0) return hugeBody((big) => base(big), 10 * 1024 * 1024, false);
+  if (index === 1) return hugeBody((big) => base(big, { stream: true }), 7 * 1024 * 1024, false);
+  if (index === 2) return hugeBody((big) => base(big, { stream: true, n: 4 }), 6 * 1024 * 1024, true);
+  if (index === 3) return hugeBody((big) => base('hi', { foo: big }), 10 * 1024 * 1024, false);
+  if (index === 4) return hugeBody((big) => base(big, { n: 128 }), 7 * 1024 * 1024, true);
+  return undefined;
+}
+
+export function bigEmbeddings(index: number): FuzzBody | undefined {
+  if (index === 0) return hugeBody((big) => ({ model: 'embeddings', input: big }), 10 * 1024 * 1024, true);
+  if (index === 1)
+    return hugeBody((big) => ({ model: 'embeddings', input: [big, big] }), 3 * 1024 * 1024, true);
+  return undefined;
+}
+
+export async function fuzzKeys(): Promise<Keys> {
+  const main = await createKey({ name: 'fuzz main' });
+  const limited = await createKey({ name: 'fuzz limited', limits: { rpm: 3, tpm: 200 } });
+  const narrow = await createKey({ name: 'fuzz narrow', models: ['smart'] });
+  const revoked = await createKey({ name: 'fuzz revoked' });
+  expect((await admin(`/admin/keys/${revoked.id}`, 'DELETE')).status).toBe(200);
+  return { good: [main.key, limited.key, narrow.key, revoked.key] };
+}
