@@ -5,7 +5,7 @@ import { guardrailSelectionSchema } from '../guardrails/schema';
 import type { Budget } from '../limits/budget';
 import type { Usage } from '../limits/key-object';
 import { routingOverrideSchema } from '../routing/overrides';
-import { limitsSchema, modelAllowlistSchema } from './policy';
+import { type KeyPolicy, limitsSchema, modelAllowlistSchema } from './policy';
 
 const isoDate = z.iso.datetime({ offset: true });
 
@@ -30,6 +30,37 @@ export const policyInput = {
   /** Guardrail rule names to add, or `-name` to opt out; null clears the selection. */
   guardrails: guardrailSelectionSchema.nullable().optional(),
 };
+
+const policyPatch = z.object({ name: z.string().optional(), ...policyInput });
+
+/** A PATCH body's fields shared by keys and teams over the stored policy: absent keeps, null clears. */
+export function patchPolicy(policy: KeyPolicy, input: z.infer<typeof policyPatch>): KeyPolicy {
+  return {
+    ...policy,
+    ...(input.name !== undefined ? { name: input.name } : {}),
+    ...(input.models !== undefined ? { models: input.models } : {}),
+    ...(input.limits !== undefined ? { limits: input.limits } : {}),
+    ...(input.budget !== undefined ? { budget: toBudget(input.budget) } : {}),
+    ...(input.routing !== undefined ? { routing: input.routing } : {}),
+    ...(input.cache !== undefined ? { cache: input.cache ?? undefined } : {}),
+    ...(input.zdr !== undefined ? { zdr: input.zdr } : {}),
+    ...(input.guardrails !== undefined ? { guardrails: input.guardrails } : {}),
+  };
+}
+
+/** The policy fields keys and teams share, as the admin API shows them. */
+export function presentPolicy(p: KeyPolicy) {
+  return {
+    name: p.name,
+    models: p.models,
+    limits: { rpm: p.limits.rpm ?? null, tpm: p.limits.tpm ?? null },
+    budget: presentBudget(p.budget),
+    routing: p.routing,
+    cache: p.cache ?? null,
+    zdr: p.zdr === true,
+    guardrails: p.guardrails ?? null,
+  };
+}
 
 export function toBudget(input: z.infer<typeof budgetInput> | null | undefined): Budget | null {
   if (!input) return null;

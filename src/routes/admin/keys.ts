@@ -1,5 +1,5 @@
 // /admin/keys — create (the secret is shown once), list, read with live usage, update, revoke.
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { z } from 'zod';
 import { generateGatewayKey, keyPrefix, randomId, sha256Hex } from '../../auth/gateway-key';
 import { pinTeam, scopedQuery, teamScope } from '../../auth/team-scope';
@@ -8,7 +8,7 @@ import type { AppEnv, Env } from '../../env';
 import { GatewayError, invalidRequest } from '../../errors';
 import { audit } from '../../governance/audit';
 import { checkGuardrailSelection } from '../../guardrails/selection-check';
-import { iso, policyInput, presentBudget, presentUsage, toBudget } from '../../keys/admin-input';
+import { iso, patchPolicy, policyInput, presentPolicy, presentUsage, toBudget } from '../../keys/admin-input';
 import type { KeyPolicy } from '../../keys/policy';
 import { getKey, insertKey, listKeys, type StoredKey, updateKey } from '../../keys/store';
 import { getTeam } from '../../keys/team-store';
@@ -114,49 +114,36 @@ export const keys = new Hono<AppEnv>()
     if (input.team) await mustHaveTeam(c.env, input.team);
     const now = Date.now();
     const policy: KeyPolicy = {
-      ...stored.policy,
+      ...patchPolicy(stored.policy, input),
       ...(input.team !== undefined ? { teamId: input.team } : {}),
-      ...(input.budget !== undefined ? { budget: toBudget(input.budget) } : {}),
-      ...(input.routing !== undefined ? { routing: input.routing } : {}),
-      ...(input.cache !== undefined ? { cache: input.cache ?? undefined } : {}),
-      ...(input.zdr !== undefined ? { zdr: input.zdr } : {}),
-      ...(input.guardrails !== undefined ? { guardrails: input.guardrails } : {}),
-      ...(input.name !== undefined ? { name: input.name } : {}),
-      ...(input.models !== undefined ? { models: input.models } : {}),
-      ...(input.limits !== undefined ? { limits: input.limits } : {}),
       ...(input.logBodies !== undefined ? { logBodies: input.logBodies } : {}),
       ...(input.expiresAt !== undefined
         ? { expiresAt: input.expiresAt ? Date.parse(input.expiresAt) : null }
         : {}),
     };
-    await keyStub(c.env, stored.hash).setPolicy(policy);
-    await updateKey(c.env.DB, policy, now);
-    await audit(c, {
-      action: 'key.update',
-      targetType: 'key',
-      targetId: policy.id,
-      teamId: policy.teamId,
-      before: stored.policy,
-      after: policy,
-    });
-    return c.json(await present(c.env, { ...stored, policy, updatedAt: now }));
+    return c.json(await save(c, 'key.update', stored, policy, now));
   })
   .delete('/:id', async (c) => {
     const stored = await mustGet(c.env, c.req.param('id'), teamScope(c));
     const now = Date.now();
     const policy = { ...stored.policy, revokedAt: stored.policy.revokedAt ?? now };
-    await keyStub(c.env, stored.hash).setPolicy(policy);
-    await updateKey(c.env.DB, policy, now);
-    await audit(c, {
-      action: 'key.revoke',
-      targetType: 'key',
-      targetId: policy.id,
-      teamId: policy.teamId,
-      before: stored.policy,
-      after: policy,
-    });
-    return c.json(await present(c.env, { ...stored, policy, updatedAt: now }));
+    return c.json(await save(c, 'key.revoke', stored, policy, now));
   });
+
+/** Stores a changed policy (Durable Object first: it is what admission reads), audits it, presents it. */
+async function save(
+  c: Context<AppEnv>,
+  action: 'key.update' | 'key.revoke',
+  stored: StoredKey,
+  policy: KeyPolicy,
+  now: number,
+) {
+  await keyStub(c.env, stored.hash).setPolicy(policy);
+  await updateKey(c.env.DB, policy, now);
+  const { id, teamId } = policy;
+  await audit(c, { action, targetType: 'key', targetId: id, teamId, before: stored.policy, after: policy });
+  return present(c.env, { ...stored, policy, updatedAt: now });
+}
 
 /** The key by id; one outside the caller's team scope does not exist for it (404, not 403). */
 export async function mustGet(env: Env, id: string, scope: string | null = null): Promise<StoredKey> {
@@ -179,16 +166,9 @@ export async function present(env: Env, key: StoredKey) {
   return {
     id: p.id,
     object: 'gateway.key',
-    name: p.name,
+    ...presentPolicy(p),
     prefix: key.prefix,
     team: p.teamId,
-    models: p.models,
-    limits: { rpm: p.limits.rpm ?? null, tpm: p.limits.tpm ?? null },
-    budget: presentBudget(p.budget),
-    routing: p.routing,
-    cache: p.cache ?? null,
-    zdr: p.zdr === true,
-    guardrails: p.guardrails ?? null,
     expiresAt: iso(p.expiresAt),
     lastUsedAt: iso(usage.lastUsedAt ?? null),
     logBodies: p.logBodies,

@@ -6,7 +6,7 @@ import type { AppEnv, Env } from '../../env';
 import { GatewayError } from '../../errors';
 import { audit } from '../../governance/audit';
 import { checkGuardrailSelection } from '../../guardrails/selection-check';
-import { iso, policyInput, presentBudget, presentUsage, toBudget } from '../../keys/admin-input';
+import { iso, patchPolicy, policyInput, presentPolicy, presentUsage, toBudget } from '../../keys/admin-input';
 import type { KeyPolicy } from '../../keys/policy';
 import { getTeam, insertTeam, listTeams, type StoredTeam, updateTeam } from '../../keys/team-store';
 import { teamStub } from '../../limits/admission';
@@ -68,17 +68,7 @@ export const teams = new Hono<AppEnv>()
     await checkGuardrailSelection(c, input.guardrails);
     const stored = await mustGet(c.env, c.req.param('id'));
     const now = Date.now();
-    const policy: KeyPolicy = {
-      ...stored.policy,
-      ...(input.name !== undefined ? { name: input.name } : {}),
-      ...(input.models !== undefined ? { models: input.models } : {}),
-      ...(input.limits !== undefined ? { limits: input.limits } : {}),
-      ...(input.budget !== undefined ? { budget: toBudget(input.budget) } : {}),
-      ...(input.routing !== undefined ? { routing: input.routing } : {}),
-      ...(input.cache !== undefined ? { cache: input.cache ?? undefined } : {}),
-      ...(input.zdr !== undefined ? { zdr: input.zdr } : {}),
-      ...(input.guardrails !== undefined ? { guardrails: input.guardrails } : {}),
-    };
+    const policy = patchPolicy(stored.policy, input);
     await teamStub(c.env, policy.id).setPolicy(policy);
     await updateTeam(c.env.DB, policy, now);
     await audit(c, {
@@ -105,14 +95,7 @@ async function present(env: Env, team: StoredTeam) {
   return {
     id: p.id,
     object: 'gateway.team',
-    name: p.name,
-    models: p.models,
-    limits: { rpm: p.limits.rpm ?? null, tpm: p.limits.tpm ?? null },
-    budget: presentBudget(p.budget),
-    routing: p.routing,
-    cache: p.cache ?? null,
-    zdr: p.zdr === true,
-    guardrails: p.guardrails ?? null,
+    ...presentPolicy(p),
     createdAt: iso(team.createdAt),
     updatedAt: iso(team.updatedAt),
     usage: presentUsage(usage),
