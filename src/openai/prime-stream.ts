@@ -1,5 +1,9 @@
-// Waits for a stream's first chunk before the gateway commits to it: until then a failure can
+// Waits for a stream's first event before the gateway commits to it: until then a failure can
 // still fail over to another target; after it, output has started and must not be duplicated.
+// The first event, not the first byte: a provider dripping bytes (or only SSE comments) must still
+// meet the first-byte timeout, and one whose stream opens with an error, or with no readable event
+// at all, is a failed attempt rather than a 200 that carries the provider's raw error.
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { UpstreamError } from '../providers/types';
 
 export async function primeStream(
@@ -7,18 +11,37 @@ export async function primeStream(
   provider: string,
 ): Promise<ReadableStream<Uint8Array>> {
   const reader = stream.getReader();
-  const first = await reader.read().catch((error: unknown) => {
-    if (error instanceof UpstreamError) throw error;
-    throw new UpstreamError('network', 0, `${provider} failed before the stream started.`);
+  const decoder = new TextDecoder();
+  let first: EventSourceMessage | undefined;
+  const parser = createParser({
+    onEvent: (event) => {
+      first ??= event;
+    },
   });
-  if (first.done) throw new UpstreamError('server', 200, `${provider} sent an empty stream.`);
-  let pending: Uint8Array | undefined = first.value;
+  const held: Uint8Array[] = [];
+  while (first === undefined) {
+    const next = await reader.read().catch((error: unknown) => {
+      if (error instanceof UpstreamError) throw error;
+      throw new UpstreamError('network', 0, `${provider} failed before the stream started.`);
+    });
+    if (next.done) {
+      const what = held.length === 0 ? 'an empty stream' : 'a stream without events';
+      throw new UpstreamError('server', 200, `${provider} sent ${what}.`);
+    }
+    held.push(next.value);
+    parser.feed(decoder.decode(next.value, { stream: true }));
+  }
+  const unusable = unusableFirstEvent(first);
+  if (unusable) {
+    reader.cancel().catch(() => {});
+    throw new UpstreamError('server', 200, `${provider} opened the stream with ${unusable}.`);
+  }
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
+        const pending = held.shift();
         if (pending) {
           controller.enqueue(pending);
-          pending = undefined;
           return;
         }
         const next = await reader.read();
@@ -29,4 +52,20 @@ export async function primeStream(
     },
     { highWaterMark: 0 },
   );
+}
+
+/** Why a stream's first event cannot start an answer, or undefined when it can. */
+function unusableFirstEvent({ event, data }: EventSourceMessage): string | undefined {
+  if (event === 'error') return 'an error event';
+  if (data === '[DONE]') return 'its terminator';
+  let value: unknown;
+  try {
+    value = JSON.parse(data);
+  } catch {
+    return 'an event that is not JSON';
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return 'an event that is not a chunk';
+  if ('error' in value) return 'an error';
+  return undefined;
 }

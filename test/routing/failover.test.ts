@@ -235,4 +235,57 @@ describe('streams and failover', () => {
     expect(response.headers.get('x-tollgate-provider')).toBe('b');
     expect(Date.now() - started).toBeLessThan(5_000);
   });
+
+  it('applies the first-byte timeout until a whole event has arrived, not just a byte', async () => {
+    const key = await gateway({
+      models: { m: chain('a') },
+      timeouts: { requestMs: 10_000, firstByteMs: 200 },
+    });
+    // A provider dripping its stream a byte at a time (test/load/faults.mjs: "slow drip").
+    onUpstream(URLS.a, () => {
+      const text = new TextEncoder().encode(chunk('slow'));
+      let at = 0;
+      const body = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          if (at > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+          if (at < text.length) controller.enqueue(text.slice(at, ++at));
+          else controller.close();
+        },
+      });
+      return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
+    });
+    const started = Date.now();
+    const response = await chat(key, { model: 'm', stream: true, ...hello });
+    expect(response.status).toBe(504);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('upstream_timeout');
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('fails over when a 200 stream opens with an error, never relaying the provider’s words', async () => {
+    const key = await gateway({ models: { m: chain('a', 'b') } });
+    onUpstream(URLS.a, () =>
+      sse(['data: {"error":{"message":"overloaded, see sk-internal","type":"server_error"}}\n\n']),
+    );
+    onUpstream(URLS.b, () => sse([chunk('fine'), 'data: [DONE]\n\n']));
+    const response = await chat(key, { model: 'm', stream: true, ...hello });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-tollgate-provider')).toBe('b');
+    expect(await response.text()).toBe(`${chunk('fine')}data: [DONE]\n\n`);
+  });
+
+  it('answers 502 when the only target sends a 200 stream without any event', async () => {
+    const key = await gateway({ models: { m: chain('a') } });
+    onUpstream(
+      URLS.a,
+      () =>
+        new Response('<html><body>502 Bad Gateway</body></html>\n', {
+          headers: { 'content-type': 'text/event-stream' },
+        }),
+    );
+    const response = await chat(key, { model: 'm', stream: true, ...hello });
+    expect(response.status).toBe(502);
+    const body = (await response.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('upstream_error');
+    expect(body.error.message).not.toContain('html');
+  });
 });
