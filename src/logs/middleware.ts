@@ -50,12 +50,15 @@ export const requestLog = () =>
 
 /**
  * The runtime never cancels a response stream when its client disconnects: it just stops reading,
- * and the request's pending work is dropped. Piping the body through a TransformStream inside
- * waitUntil turns the disconnect into an error on the pipe, which cancels the relay, whose onEnd
- * settles the budget and logs the stream as cancelled with the tokens seen so far.
+ * and the request's pending work is dropped. Piping the body through a transform inside waitUntil
+ * turns the disconnect into an error on the pipe, which cancels the relay, whose onEnd settles the
+ * budget and logs the stream as cancelled with the tokens seen so far. It must be the runtime's
+ * native IdentityTransformStream: when the disconnect lands while the runtime waits on a read, a
+ * JavaScript TransformStream's readable is dropped without a cancel and the pipe stalls for good —
+ * about half of all disconnects with a real upstream fetch (test/load/faults.mjs) lost their row.
  */
 function watchDisconnect(response: Response, ctx: Pick<ExecutionContext, 'waitUntil'>): Response {
-  const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+  const { readable, writable } = new IdentityTransformStream();
   ctx.waitUntil(response.body!.pipeTo(writable).catch(() => {}));
   return new Response(readable, response);
 }
