@@ -9,10 +9,13 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
-import { Miniflare } from 'miniflare';
-import { unstable_getMiniflareWorkerOptions, unstable_splitSqlQuery } from 'wrangler';
 import { ensureDeps, quietWrangler, root } from '../scripts/ensure-deps.mjs';
 import { startUpstream } from './upstream.mjs';
+
+// A fresh clone installs its dependencies first; only then can Miniflare and wrangler load.
+ensureDeps();
+const { Miniflare } = await import('miniflare');
+const { unstable_getMiniflareWorkerOptions, unstable_splitSqlQuery } = await import('wrangler');
 
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has('--quick');

@@ -3,12 +3,15 @@
 // deadline per request (a hang is a failure, not a stuck suite), log-row counting, and a tiny
 // sequential runner that prints `N passed, N failed`.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
-import { Miniflare } from 'miniflare';
-import { unstable_getMiniflareWorkerOptions, unstable_splitSqlQuery } from 'wrangler';
 import { ensureDeps, quietWrangler, root } from '../../scripts/ensure-deps.mjs';
+
+// A fresh clone installs its dependencies first; only then can Miniflare and wrangler load.
+ensureDeps();
+const { Miniflare } = await import('miniflare');
+const { unstable_getMiniflareWorkerOptions, unstable_splitSqlQuery } = await import('wrangler');
 
 export const ADMIN = 'reliability-admin-token';
 /** Its own output folder, so a concurrent `npm run bench` (which builds into dist/) is not disturbed. */
@@ -240,6 +243,10 @@ export function createRunner(title, { limitSeconds }) {
     },
     summary() {
       console.log(`\n${passed} passed, ${failed} failed`);
+      // CI adds these counts to its closing line.
+      if (process.env.RESULTS_FILE) {
+        writeFileSync(process.env.RESULTS_FILE, JSON.stringify({ passed, failed }));
+      }
       return failed === 0 ? 0 : 1;
     },
   };
