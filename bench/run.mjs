@@ -31,7 +31,8 @@ Object.assign(process.env, quietWrangler);
 // ── build ────────────────────────────────────────────────────────────────────────────────────
 const build = spawnSync(
   join(root, 'node_modules', '.bin', 'wrangler'),
-  ['deploy', '--dry-run', '--outdir', 'dist'],
+  // `--env=` names the top-level (local) environment: the same bindings the tests and `npm start` use.
+  ['deploy', '--dry-run', '--outdir', 'dist', '--env='],
   {
     cwd: root,
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -75,8 +76,18 @@ const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
 /** One request; resolves with status, time to first body byte and total time (ms). */
 function send(url, body, headers = {}) {
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     const started = performance.now();
+    const failed = (error) => {
+      const end = performance.now();
+      return {
+        status: 0,
+        error: String(error?.code ?? error),
+        headers: {},
+        ttfb: end - started,
+        total: end - started,
+      };
+    };
     let firstByte;
     const payload = typeof body === 'string' ? body : JSON.stringify(body);
     const req = request(
@@ -103,10 +114,11 @@ function send(url, body, headers = {}) {
             total: end - started,
           });
         });
-        res.on('error', reject);
+        res.on('error', (error) => resolve(failed(error)));
       },
     );
-    req.on('error', reject);
+    // A reset or refused connection is a failed request (status 0, counted in `err`), not a crash.
+    req.on('error', (error) => resolve(failed(error)));
     req.end(payload);
   });
 }
@@ -147,7 +159,14 @@ try {
   await json(
     `${gatewayUrl}/admin/config`,
     'PUT',
-    { ...baseConfig, cache: { exact: { enabled: true, ttlSeconds: 3600 } } },
+    {
+      ...baseConfig,
+      cache: {
+        exact: { enabled: true, ttlSeconds: 3600 },
+        // Off for every key but the semantic one, which opts in; embeddings from the loopback upstream.
+        semantic: { enabled: false, embedding: { provider: 'up', model: 'text-embedding-3-small' } },
+      },
+    },
     adminHeaders,
   );
 } catch {
@@ -161,6 +180,21 @@ const { key } = await json(
   adminHeaders,
 );
 const auth = { authorization: `Bearer ${key}` };
+const semanticKey = cacheAvailable
+  ? (
+      await json(
+        `${gatewayUrl}/admin/keys`,
+        'POST',
+        {
+          name: 'bench semantic',
+          limits: { rpm: 10_000_000, tpm: 10_000_000_000 },
+          cache: { semantic: true },
+        },
+        adminHeaders,
+      )
+    ).key
+  : undefined;
+const semanticAuth = { authorization: `Bearer ${semanticKey}` };
 
 let counter = 0;
 /** A unique prompt per request, so the exact cache always misses. */
@@ -181,6 +215,14 @@ const variants = {
   floor: (stream) => send(`${floorUrl}/v1/chat/completions`, chatBody('gpt-4o-mini', stream)),
   tollgate: (stream) => send(`${gatewayUrl}/v1/chat/completions`, chatBody('bench', stream), auth),
   'tollgate exact hit': () => send(`${gatewayUrl}/v1/chat/completions`, HIT_BODY, auth),
+  // A new wording every time (an exact miss), answered from the semantic cache: the upstream's
+  // embedding is the same vector for every text, so each lookup finds the primed answer.
+  'tollgate semantic hit': () =>
+    send(
+      `${gatewayUrl}/v1/chat/completions`,
+      { ...HIT_BODY, messages: [{ role: 'user', content: `semantic question ${counter++}` }] },
+      semanticAuth,
+    ),
   'tollgate failover': (stream) =>
     send(`${gatewayUrl}/v1/chat/completions`, chatBody('failover', stream), auth),
   'GET / (no auth)': () => send(`${gatewayUrl}/`),
@@ -212,6 +254,7 @@ const pct = (values, p) => {
 
 /** Interleaved rounds over `names`; returns per-variant stats. */
 async function scenario(title, names, { concurrency, perRound, stream = false }) {
+  console.error(`… ${title}`);
   const acc = Object.fromEntries(names.map((n) => [n, { samples: [], errors: 0, seconds: 0 }]));
   for (const name of names) await runBatch(variants[name], Math.min(50, perRound), concurrency, stream); // warm-up
   for (let round = 0; round < ROUNDS; round++) {
@@ -290,6 +333,23 @@ if (cacheAvailable) {
     }),
   );
 }
+let semanticAvailable = cacheAvailable;
+if (semanticAvailable) {
+  await variants['tollgate semantic hit']();
+  await new Promise((resolve) => setTimeout(resolve, 500)); // the vector is written after the answer
+  const check = await variants['tollgate semantic hit']();
+  semanticAvailable = check.status === 200 && check.headers['x-tollgate-cache'] === 'hit-semantic';
+  if (!semanticAvailable)
+    console.error(`semantic cache did not hit (${check.status} ${check.headers['x-tollgate-cache']})`);
+}
+if (semanticAvailable) {
+  results.push(
+    await scenario('semantic-cache hit vs floor miss, c=1', ['floor', 'tollgate semantic hit'], {
+      concurrency: 1,
+      perRound: PER_ROUND_C1,
+    }),
+  );
+}
 results.push(
   await scenario('failover from a dead first target, c=1', ['tollgate', 'tollgate failover'], {
     concurrency: 1,
@@ -335,12 +395,20 @@ for (const { title, rows, stream } of results) {
       `  tollgate − floor: p50 +${f(t.p50 - fl.p50)} ms, p99 +${f(t.p99 - fl.p99)} ms${stream ? `, ttfb p50 +${f(t.ttfbP50 - fl.ttfbP50)} ms` : ''}; tollgate/floor throughput ${((100 * t.rps) / fl.rps).toFixed(0)}%`,
     );
   }
+  for (const [name, r] of Object.entries(rows)) {
+    if (!rows.floor || !name.endsWith(' hit')) continue;
+    console.log(
+      `  ${name} vs floor miss: p50 ${f(r.p50)} vs ${f(rows.floor.p50)} ms (${r.p50 < rows.floor.p50 ? 'below' : 'ABOVE'} the floor)`,
+    );
+  }
   console.log('');
 }
 console.log(
   `▸ soak: ${SOAK} requests at c=32, ${soak.errors} errors; workerd RSS ${(rssBefore / 1024).toFixed(1)} MiB → ${(rssAfter / 1024).toFixed(1)} MiB`,
 );
 if (!cacheAvailable) console.log('▸ exact-cache hit: not measured (the cache is not enabled in this build)');
+if (!semanticAvailable)
+  console.log('▸ semantic-cache hit: not measured (no semantic hit; see the message above)');
 console.log(`\n(${((performance.now() - began) / 1000).toFixed(0)} s)`);
 
 writeFileSync(
