@@ -4,7 +4,8 @@
 import { sha256Hex } from '../auth/gateway-key';
 import type { ResolvedRoute } from '../config/runtime';
 import type { ChatMessage, ChatRequest } from '../openai/schemas';
-import type { RouteConfig, TargetRef } from '../routing/config-schema';
+import { matchingRuleIndex, type RouteRequest } from '../routing/conditions';
+import type { RouteConfig, Rule, TargetRef } from '../routing/config-schema';
 
 /**
  * Body fields that do not change the answer: who is asking, how it is delivered, and OpenAI's
@@ -45,8 +46,15 @@ function sortKeys(value: unknown): unknown {
 /**
  * What the model name resolves to (strategy, targets, rules, with nested aliases expanded), not
  * the name: two aliases of the same target share answers, and re-pointing an alias starts afresh.
+ * A conditional route (and each one nested in it) also records which of its rules this request
+ * matches (`rule`: its index, or 'default'), judged on the same facts the router uses: requests
+ * that the rules send to different targets never share answers.
  */
-export function routeIdentity(route: ResolvedRoute, models: Readonly<Record<string, RouteConfig>>): unknown {
+export function routeIdentity(
+  route: ResolvedRoute,
+  models: Readonly<Record<string, RouteConfig>>,
+  request: RouteRequest,
+): unknown {
   const expand = (targets: readonly TargetRef[], depth: number): unknown[] =>
     targets.map((target) => {
       if (target.alias === undefined) return target;
@@ -58,8 +66,14 @@ export function routeIdentity(route: ResolvedRoute, models: Readonly<Record<stri
     strategy: r.strategy,
     targets: expand(r.targets, depth),
     rules: r.rules?.map((rule) => ({ ...rule, targets: expand(rule.targets, depth) })),
+    ...(r.strategy === 'conditional' ? { rule: ruleChoice(r.rules ?? [], request) } : {}),
   });
   return { ...shape(route, 0), providers: route.providers };
+}
+
+function ruleChoice(rules: readonly Rule[], request: RouteRequest): number | 'default' {
+  const index = matchingRuleIndex(rules, request);
+  return index < 0 ? 'default' : index;
 }
 
 /** The body without the fields outside the key and without `null`s (OpenAI reads null as omitted). */

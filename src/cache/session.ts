@@ -7,6 +7,7 @@ import type { ChatRequest } from '../openai/schemas';
 import type { StreamSummary } from '../openai/stream-relay';
 import { costOf, priceOf } from '../pricing/cost';
 import type { ChatCompletion, Usage } from '../providers/types';
+import type { RouteRequest } from '../routing/conditions';
 import { assembleCompletion } from './assemble';
 import type { CacheControl } from './control';
 import { storable, wantsVariety } from './eligibility';
@@ -45,6 +46,8 @@ export interface LookupInput {
   ctx: Pick<ExecutionContext, 'waitUntil'>;
   runtime: Runtime;
   route: ResolvedRoute;
+  /** The facts conditional rules test: the very object the router is given, so both pick one rule. */
+  request: RouteRequest;
   body: ChatRequest;
   control: CacheControl;
   key: { id: string; teamId: string | null };
@@ -71,7 +74,7 @@ export async function lookupCache(input: LookupInput): Promise<CacheLookup> {
   const embed = settings.semantic ? embedder(input.env, input.runtime, config) : undefined;
   // Semantic caching without a way to embed, and no exact cache: nothing would ever be read.
   if (!settings.exact && !embed) return skipped();
-  const route = routeIdentity(input.route, input.runtime.config.models);
+  const route = routeIdentity(input.route, input.runtime.config.models, input.request);
   const keys = await cacheKeys(settings.namespace, route, input.body, embed !== undefined);
   const kvKey = exactKey(settings.namespace, keys.exact);
   const probe: Probe = { keys, embed };

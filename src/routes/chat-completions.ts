@@ -17,7 +17,7 @@ import { relayOpenAIStream } from '../openai/stream-relay';
 import { costOf, priceOf, worstCaseCost } from '../pricing/cost';
 import { routePrices } from '../pricing/route-prices';
 import type { ChatResult, Usage } from '../providers/types';
-import { parseMetadataHeader } from '../routing/conditions';
+import { parseMetadataHeader, type RouteRequest } from '../routing/conditions';
 import { executeRoute, type Served } from '../routing/execute';
 import { applyRoutingOverride } from '../routing/overrides';
 
@@ -60,12 +60,19 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   );
   if (guard.body !== body) log.requestBody(guard.body);
 
+  // What conditional rules test; the cache keys on the rule the router will pick from the same facts.
+  const routeRequest: RouteRequest = {
+    inputTokens,
+    metadata: parseMetadataHeader(c.req.header('x-tollgate-metadata')),
+    team: admitted.key.teamId,
+  };
   // Cache (src/cache): a hit answers here and settles at $0; `cache.savedUsd` is what it saved.
   const cache = await lookupCache({
     env: c.env,
     ctx: c.executionCtx,
     runtime,
     route: routed,
+    request: routeRequest,
     body: guard.body,
     control: guard.cacheControl(cacheControl),
     key: admitted.key,
@@ -94,11 +101,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
       {
         signal: c.req.raw.signal,
         streaming: body.stream === true,
-        request: {
-          inputTokens,
-          metadata: parseMetadataHeader(c.req.header('x-tollgate-metadata')),
-          team: admitted.key.teamId,
-        },
+        request: routeRequest,
       },
     );
   } catch (error) {

@@ -37,6 +37,11 @@ export function firstMatchingRule(rules: readonly Rule[], request: RouteRequest)
   return rules.find((rule) => matchesCondition(rule.when, request));
 }
 
+/** The position of the rule `firstMatchingRule` picks, or -1 when none matches (the route's default). */
+export function matchingRuleIndex(rules: readonly Rule[], request: RouteRequest): number {
+  return rules.findIndex((rule) => matchesCondition(rule.when, request));
+}
+
 function oneOf(expected: string | readonly string[], value: string): boolean {
   return typeof expected === 'string' ? expected === value : expected.includes(value);
 }

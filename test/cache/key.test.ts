@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { cacheKeys, canonicalJson, finalUserText, routeIdentity } from '../../src/cache/key';
 import type { ResolvedRoute } from '../../src/config/runtime';
 import type { ChatRequest } from '../../src/openai/schemas';
+import type { RouteRequest } from '../../src/routing/conditions';
+import type { RouteConfig } from '../../src/routing/config-schema';
 
 const route = { strategy: 'fallback', targets: [{ provider: 'openai', model: 'gpt-4o-mini' }] };
 const base: ChatRequest = {
@@ -85,6 +87,7 @@ describe('canonical cache key', () => {
       routeIdentity(
         { requested, strategy: 'fallback', targets: [{ alias: 'inner' }] } as ResolvedRoute,
         models,
+        {},
       );
     expect(canonicalJson(viaAlias('a'))).toBe(canonicalJson(viaAlias('b')));
     const changed = { inner: { ...models.inner, targets: [{ provider: 'mock', model: 'other' }] } };
@@ -93,9 +96,61 @@ describe('canonical cache key', () => {
         routeIdentity(
           { requested: 'a', strategy: 'fallback', targets: [{ alias: 'inner' }] } as ResolvedRoute,
           changed,
+          {},
         ),
       ),
     ).not.toBe(canonicalJson(viaAlias('a')));
+  });
+});
+
+describe('conditional routes in the key', () => {
+  const mock = (model: string) => ({ provider: 'mock', model });
+  const models: Record<string, RouteConfig> = {
+    inner: {
+      strategy: 'conditional',
+      targets: [mock('inner-default')],
+      rules: [{ when: { metadata: { region: 'eu' } }, targets: [mock('inner-eu')] }],
+    },
+  };
+  const route = {
+    requested: 'gpt',
+    strategy: 'conditional',
+    targets: [mock('default')],
+    rules: [
+      { when: { metadata: { tier: 'pro' } }, targets: [mock('pro')] },
+      { when: { team: 'research' }, targets: [{ alias: 'inner' }] },
+      { when: { inputTokens: { gt: 1000 } }, targets: [mock('long')] },
+    ],
+  } as ResolvedRoute;
+  const identity = (request: RouteRequest) => canonicalJson(routeIdentity(route, models, request));
+
+  it('differs with the rule the request matches, the default included', () => {
+    const chosen = [
+      identity({}),
+      identity({ metadata: { tier: 'pro' } }),
+      identity({ team: 'research' }),
+      identity({ inputTokens: 5000 }),
+    ];
+    expect(new Set(chosen).size).toBe(4);
+  });
+
+  it('is the same for requests that match the same rule on different facts', () => {
+    expect(identity({ metadata: { tier: 'pro' }, team: 'a' })).toBe(
+      identity({ metadata: { tier: 'pro', user: 'u2' }, team: 'b', inputTokens: 9000 }),
+    );
+    expect(identity({ inputTokens: 10 })).toBe(identity({ metadata: { tier: 'free' } }));
+  });
+
+  it('records the rule of a conditional route nested behind an alias', () => {
+    expect(identity({ team: 'research' })).not.toBe(
+      identity({ team: 'research', metadata: { region: 'eu' } }),
+    );
+  });
+
+  it('leaves routes without rules as they were', () => {
+    const plain = { requested: 'gpt', strategy: 'fallback', targets: [mock('m')] } as ResolvedRoute;
+    expect(routeIdentity(plain, {}, { metadata: { tier: 'pro' } })).toEqual(routeIdentity(plain, {}, {}));
+    expect(routeIdentity(plain, {}, {})).not.toHaveProperty('rule');
   });
 });
 

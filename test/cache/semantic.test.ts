@@ -28,7 +28,7 @@ async function indexed(namespace: string, body: unknown): Promise<void> {
   const route = runtime.resolve((body as ChatRequest).model)!;
   const keys = await cacheKeys(
     namespace,
-    routeIdentity(route, runtime.config.models),
+    routeIdentity(route, runtime.config.models, {}),
     body as ChatRequest,
     true,
   );
