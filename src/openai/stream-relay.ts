@@ -1,14 +1,19 @@
 // Relays an OpenAI-format SSE stream to the client event by event, observing it on the way:
-// usage, completion, first-byte time, client cancellation and mid-stream upstream failure.
+// usage, completion, first-byte time, client cancellation and mid-stream upstream failure. Once
+// started, a stream ends early in the gateway's words: when the upstream breaks, sends an error
+// event, or sends no event for `idleMs` (nothing else bounds a committed stream).
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { Usage } from '../providers/types';
+import { DEFAULT_STREAM_IDLE_MS } from '../routing/config-schema';
 import { SSE_DONE, sseData } from './sse';
+import { providerError, providerErrorFrame, streamFailedFrame, streamIdleFrame } from './stream-errors';
 
 export interface StreamSummary {
   usage?: Usage;
   /** The upstream ended the stream properly (`[DONE]` or a finish_reason before EOF). */
   completed: boolean;
   cancelled: boolean;
+  /** Why the stream ended early; may quote the provider, so it stays in the gateway. */
   error?: string;
   /** ms timestamp of the first byte sent to the client. */
   firstByteAt?: number;
@@ -22,6 +27,8 @@ export interface RelayOptions {
   /** Rewrites a payload after onEvent saw it (guardrails); null drops it. onEvent sees the original. */
   mapEvent?: (data: string) => string | null;
   onEnd: (summary: StreamSummary) => void;
+  /** timeouts.streamIdleMs: the longest wait for the upstream's next event (SSE comments do not count). */
+  idleMs?: number;
   now?: () => number;
 }
 
@@ -35,12 +42,17 @@ export function relayOpenAIStream(
   options: RelayOptions,
 ): ReadableStream<Uint8Array> {
   const now = options.now ?? Date.now;
+  const idleMs = options.idleMs ?? DEFAULT_STREAM_IDLE_MS;
   const reader = upstream.getReader();
   const decoder = new TextDecoder();
   const encoder = new TextEncoder();
   const summary: StreamSummary = { completed: false, cancelled: false, events: 0 };
   let out = '';
   let sawDone = false;
+  /** Events parsed, relayed or not: any of them shows the upstream is alive. */
+  let parsed = 0;
+  /** The upstream sent an error event: nothing after it is relayed. */
+  let failed = false;
   let ended = false;
 
   const end = () => {
@@ -49,14 +61,23 @@ export function relayOpenAIStream(
     options.onEnd(summary);
   };
 
-  const onEvent = ({ data, event }: EventSourceMessage) => {
+  const onEvent = (message: EventSourceMessage) => {
+    if (failed) return;
+    parsed++;
+    const { data } = message;
     if (data === '[DONE]') {
       sawDone = true;
       summary.completed = true;
       out += SSE_DONE;
       return;
     }
-    if (event === 'error' || data.startsWith('{"error"')) summary.error = data.slice(0, 500);
+    const upstreamError = providerError(message);
+    if (upstreamError) {
+      failed = true;
+      summary.error = data.slice(0, 500);
+      out += providerErrorFrame(upstreamError.error);
+      return;
+    }
     let frame = data;
     if (USAGE_OBJECT.test(data)) {
       try {
@@ -88,38 +109,48 @@ export function relayOpenAIStream(
     return true;
   };
 
+  /** Sends what is left (and a last frame), closes the client stream, and lets the upstream go. */
+  const finish = (controller: ReadableStreamDefaultController<Uint8Array>, last = '', release = false) => {
+    out += last;
+    flush(controller);
+    controller.close();
+    end();
+    if (release) reader.cancel(summary.error).catch(() => {});
+  };
+
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
+        // The idle clock runs only while the gateway waits on the upstream, not while the client
+        // takes its time to ask for more.
+        let deadline = Date.now() + idleMs;
         for (;;) {
-          let result: ReadableStreamReadResult<Uint8Array>;
+          let result: ReadableStreamReadResult<Uint8Array> | typeof IDLE;
           try {
-            result = await reader.read();
+            result = await readBefore(reader, deadline);
           } catch (error) {
             summary.error = `upstream stream failed: ${error instanceof Error ? error.message : String(error)}`;
-            out += sseData({
-              error: {
-                message: 'The upstream provider failed in the middle of the stream.',
-                type: 'api_error',
-                param: null,
-                code: 'upstream_error',
-              },
-            });
-            flush(controller);
-            controller.close();
-            end();
+            finish(controller, streamFailedFrame());
+            return;
+          }
+          if (result === IDLE) {
+            summary.error = `no event from the upstream for ${idleMs} ms`;
+            finish(controller, streamIdleFrame(idleMs), true);
             return;
           }
           if (result.done) {
             parser.feed(decoder.decode());
             // Some providers close without the terminator; OpenAI clients expect it.
-            if (!sawDone) out += SSE_DONE;
-            flush(controller);
-            controller.close();
-            end();
+            finish(controller, failed || sawDone ? '' : SSE_DONE);
             return;
           }
+          const before = parsed;
           parser.feed(decoder.decode(result.value, { stream: true }));
+          if (failed) {
+            finish(controller, '', true);
+            return;
+          }
+          if (parsed !== before) deadline = Date.now() + idleMs;
           if (flush(controller)) return;
         }
       },
@@ -131,4 +162,24 @@ export function relayOpenAIStream(
     },
     { highWaterMark: 0 },
   );
+}
+
+const IDLE = Symbol('idle');
+
+/** The next read, or IDLE if it has not come by `deadline` (ms since the epoch). */
+async function readBefore(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  deadline: number,
+): Promise<ReadableStreamReadResult<Uint8Array> | typeof IDLE> {
+  const read = reader.read();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const idle = new Promise<typeof IDLE>((resolve) => {
+    timer = setTimeout(() => resolve(IDLE), Math.max(0, deadline - Date.now()));
+  });
+  try {
+    return await Promise.race([read, idle]);
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+    read.catch(() => {}); // after IDLE, the cancelled read may still reject
+  }
 }

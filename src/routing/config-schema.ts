@@ -131,11 +131,16 @@ export const retrySchema = z
   });
 export type RetryConfig = z.infer<typeof retrySchema>;
 
+/** How long a started stream may go without an event (the relay's default too). */
+export const DEFAULT_STREAM_IDLE_MS = 30_000;
+
 export const timeoutsSchema = z.strictObject({
-  /** Per attempt, from sending the request to the last byte of a non-streamed answer. */
+  /** Per attempt, from sending the request to the last byte of a JSON answer or a stream's first event. */
   requestMs: z.number().int().min(100).max(600_000).default(60_000),
-  /** Per attempt, until the first byte of the answer (headers of a JSON answer, first event of a stream). */
+  /** Streams only, per attempt: until the first whole SSE event (not merely a byte or a comment). */
   firstByteMs: z.number().int().min(100).max(600_000).default(15_000),
+  /** Streams only, once committed: the longest wait for the next event before the stream is ended. */
+  streamIdleMs: z.number().int().min(100).max(600_000).default(DEFAULT_STREAM_IDLE_MS),
   /** Optional budget for the whole request: every attempt and backoff wait must fit in it. */
   totalMs: z.number().int().min(100).max(3_600_000).optional(),
 });

@@ -102,3 +102,177 @@ describe('relayOpenAIStream', () => {
     expect(summary).toMatchObject({ cancelled: true, events: 1 });
   });
 });
+
+/** Sends `parts`, then keeps the connection open without another byte, recording a cancel. */
+function stalling(parts: string[]) {
+  const state = { cancelled: false };
+  let index = 0;
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      const part = parts[index++];
+      if (part !== undefined) controller.enqueue(encoder.encode(part));
+      else return new Promise<void>(() => {});
+    },
+    cancel() {
+      state.cancelled = true;
+    },
+  });
+  return { stream, state };
+}
+
+/** Sends `frames` with `gapMs` between them, then ends. */
+function paced(frames: string[], gapMs: number): ReadableStream<Uint8Array> {
+  let index = 0;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (index > 0) await new Promise((resolve) => setTimeout(resolve, gapMs));
+      const frame = frames[index++];
+      if (frame === undefined) controller.close();
+      else controller.enqueue(encoder.encode(frame));
+    },
+  });
+}
+
+async function relayed(stream: ReadableStream<Uint8Array>, idleMs: number) {
+  let summary: StreamSummary | undefined;
+  const relay = relayOpenAIStream(stream, { includeUsage: false, idleMs, onEnd: (s) => (summary = s) });
+  const text = await new Response(relay).text();
+  const frames = text.split('\n\n').filter(Boolean);
+  return { text, frames, summary: summary! };
+}
+
+const lastEvent = (frames: string[]) => JSON.parse(frames.at(-1)!.slice('data: '.length));
+
+describe('relayOpenAIStream: idle timeout', () => {
+  it('ends a stream that stalls after its first event with a stream_idle_timeout event, and lets the upstream go', async () => {
+    const { stream, state } = stalling([`data: ${chunk('Hel')}\n\n`]);
+    const started = Date.now();
+    const { text, frames, summary } = await relayed(stream, 200);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(frames[0]).toBe(`data: ${chunk('Hel')}`);
+    expect(lastEvent(frames)).toEqual({
+      error: {
+        message: 'The upstream provider sent nothing for 200 ms in the middle of the stream.',
+        type: 'timeout_error',
+        param: null,
+        code: 'stream_idle_timeout',
+      },
+    });
+    expect(text).not.toContain('[DONE]');
+    expect(summary).toMatchObject({ completed: false, cancelled: false, events: 1 });
+    expect(summary.error).toContain('no event from the upstream for 200 ms');
+    expect(state.cancelled).toBe(true);
+  });
+
+  it('does not count SSE comments as events: a keep-alive alone still times out', async () => {
+    let index = 0;
+    const keepAlive = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (index++ > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+        controller.enqueue(encoder.encode(index === 1 ? `data: ${chunk('a')}\n\n` : ': ping\n\n'));
+      },
+    });
+    const { frames, summary } = await relayed(keepAlive, 200);
+    expect(lastEvent(frames).error.code).toBe('stream_idle_timeout');
+    expect(summary.events).toBe(1);
+  });
+
+  it('restarts the idle clock at every event, so a long stream with short gaps completes', async () => {
+    const frames = ['a', 'b', 'c', 'd', 'e', 'f'].map((c) => `data: ${chunk(c)}\n\n`);
+    const started = Date.now();
+    const result = await relayed(paced([...frames, 'data: [DONE]\n\n'], 250), 1_000);
+    expect(Date.now() - started).toBeGreaterThan(1_000); // longer in total than idleMs
+    expect(result.text).toBe(`${frames.join('')}data: [DONE]\n\n`);
+    expect(result.summary).toMatchObject({ completed: true, events: 6 });
+    expect(result.summary.error).toBeUndefined();
+  });
+
+  it('does not charge a slow client’s pause to the upstream', async () => {
+    const reader = relayOpenAIStream(source([`data: ${chunk('a')}\n\n`, `data: ${chunk('b')}\n\n`]), {
+      includeUsage: false,
+      idleMs: 100,
+      onEnd: () => {},
+    }).getReader();
+    const decoder = new TextDecoder();
+    expect(decoder.decode((await reader.read()).value)).toBe(`data: ${chunk('a')}\n\n`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(decoder.decode((await reader.read()).value)).toBe(`data: ${chunk('b')}\n\n`);
+  });
+});
+
+describe('relayOpenAIStream: provider error events', () => {
+  const secret = 'Internal error on inference-7.corp.internal for account acct_8812: quota';
+
+  it('replaces a mid-stream {"error"} with our generic event, keeps the words internal, and ends the stream', async () => {
+    const { stream, state } = stalling([
+      `data: ${chunk('Hel')}\n\n`,
+      `data: ${JSON.stringify({ error: { message: secret, type: 'server_error', param: null, code: 'acct_8812' } })}\n\ndata: ${chunk('never')}\n\n`,
+    ]);
+    const { text, frames, summary } = await relayed(stream, 5_000);
+    expect(text).not.toContain('acct_8812');
+    expect(text).not.toContain('corp.internal');
+    expect(text).not.toContain('never');
+    expect(text).not.toContain('[DONE]');
+    expect(frames).toHaveLength(2);
+    expect(lastEvent(frames)).toEqual({
+      error: {
+        message: 'The upstream provider failed in the middle of the stream.',
+        type: 'api_error',
+        param: null,
+        code: 'upstream_error',
+      },
+    });
+    expect(summary.error).toContain(secret);
+    expect(summary).toMatchObject({ completed: false, events: 1 });
+    expect(state.cancelled).toBe(true);
+  });
+
+  it('keeps a code a client can act on, in our words', async () => {
+    const limited = JSON.stringify({
+      error: {
+        message: `Rate limit reached for org-12345 on ${secret}`,
+        type: 'requests',
+        code: 'rate_limit_exceeded',
+      },
+    });
+    const { text, frames } = await relayed(
+      stalling([`data: ${chunk('a')}\n\n`, `data: ${limited}\n\n`]).stream,
+      5_000,
+    );
+    expect(text).not.toContain('org-12345');
+    expect(lastEvent(frames)).toEqual({
+      error: {
+        message: 'The upstream provider ended the stream: rate limit exceeded.',
+        type: 'rate_limit_error',
+        param: null,
+        code: 'rate_limit_exceeded',
+      },
+    });
+    const filtered = JSON.stringify({
+      error: { message: secret, type: 'invalid_request_error', code: 'content_filter' },
+    });
+    const second = await relayed(source([`data: ${chunk('a')}\n\n`, `data: ${filtered}\n\n`]), 5_000);
+    expect(lastEvent(second.frames).error).toMatchObject({
+      code: 'content_filter',
+      type: 'invalid_request_error',
+    });
+    expect(second.text).not.toContain('corp.internal');
+  });
+
+  it('treats a named `event: error` as an error, whatever its data', async () => {
+    const { text, frames, summary } = await relayed(
+      source([`data: ${chunk('a')}\n\n`, `event: error\ndata: ${secret}\n\n`]),
+      5_000,
+    );
+    expect(text).not.toContain('corp.internal');
+    expect(lastEvent(frames).error.code).toBe('upstream_error');
+    expect(summary.error).toContain(secret);
+  });
+
+  it('relays a chunk whose text merely mentions "error": as an ordinary chunk', async () => {
+    const mention = chunk('{"error": "not really"}');
+    const { text, summary } = await relayed(source([`data: ${mention}\n\n`, 'data: [DONE]\n\n']), 5_000);
+    expect(text).toBe(`data: ${mention}\n\ndata: [DONE]\n\n`);
+    expect(summary.error).toBeUndefined();
+  });
+});

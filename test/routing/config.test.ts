@@ -55,6 +55,15 @@ describe('routing config validation (PUT /admin/config)', () => {
       onStatus: [429, 500, 502, 503, 504, 529],
     });
     expect(stored.circuitBreaker).toEqual({ enabled: true, failureThreshold: 5, cooldownMs: 30_000 });
+    expect(stored.timeouts).toEqual({ requestMs: 60_000, firstByteMs: 15_000, streamIdleMs: 30_000 });
+  });
+
+  it('bounds timeouts.streamIdleMs to 100 ms … 10 min', async () => {
+    expect(await problems({ providers, timeouts: { streamIdleMs: 99 } })).toContain('timeouts.streamIdleMs');
+    expect(await problems({ providers, timeouts: { streamIdleMs: 600_001 } })).toContain(
+      'timeouts.streamIdleMs',
+    );
+    expect((await putConfig({ providers, timeouts: { streamIdleMs: 100 } })).status).toBe(200);
   });
 
   it('names the path of unknown providers and aliases, empty lists and negative weights', async () => {

@@ -219,6 +219,38 @@ describe('streams and failover', () => {
     expect(hosts()).toEqual(['a.test']);
   });
 
+  it('ends a started stream at a provider error event with our generic event, not the provider’s words', async () => {
+    const key = await gateway({ models: { m: chain('a', 'b') }, retry: { attempts: 3 } });
+    const leak = 'upstream pod gpu-7.us-east.internal failed for org-4411 (key sk-live-abc)';
+    onUpstream(URLS.a, () =>
+      sse([
+        chunk('Hel'),
+        `data: ${JSON.stringify({ error: { message: leak, type: 'server_error', code: 'internal_error' } })}\n\n`,
+        chunk('after the error'),
+        'data: [DONE]\n\n',
+      ]),
+    );
+    onUpstream(URLS.b, () => sse([chunk('never'), 'data: [DONE]\n\n']));
+    const response = await chat(key, { model: 'm', stream: true, ...hello });
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    for (const secret of ['gpu-7', 'org-4411', 'sk-live', 'internal_error', 'after the error', '[DONE]'])
+      expect(text).not.toContain(secret);
+    const events = text.split('\n\n').filter(Boolean);
+    expect(events).toEqual([
+      chunk('Hel').trim(),
+      `data: ${JSON.stringify({
+        error: {
+          message: 'The upstream provider failed in the middle of the stream.',
+          type: 'api_error',
+          param: null,
+          code: 'upstream_error',
+        },
+      })}`,
+    ]);
+    expect(hosts()).toEqual(['a.test']);
+  });
+
   it('fails over when the first byte does not arrive in time', async () => {
     const key = await gateway({
       models: { m: chain('a', 'b') },
