@@ -1,5 +1,6 @@
 // One call to one target, bounded by its timeouts: the whole-request timer, and for streams the
-// first-byte timer (stopped by the caller once the stream's first chunk is in hand).
+// first-byte timer (stopped by the caller once the stream's first whole event is in hand). Both end
+// when the attempt returns: a committed stream is bounded by the relay's idle timeout instead.
 import type { Target } from '../config/schema';
 import { GatewayError } from '../errors';
 import { type ProviderAdapter, UpstreamError } from '../providers/types';
@@ -8,13 +9,13 @@ export interface AttemptContext {
   adapter: ProviderAdapter;
   target: Target;
   signal: AbortSignal;
-  /** Call once the answer has started arriving (stream first byte), to stop the first-byte timer. */
+  /** Call once the stream's first whole event has arrived (src/openai/prime-stream.ts), to stop the first-byte timer. */
   firstByte(): void;
 }
 
 export interface AttemptLimits {
   requestMs: number;
-  /** Set for streams only. */
+  /** Set for streams only: until the first whole event (timeouts.firstByteMs). */
   firstByteMs?: number;
   /** The client's signal: when it aborts, the upstream call is aborted too. */
   clientSignal?: AbortSignal;
@@ -36,7 +37,7 @@ export async function runAttempt<T>(
     limits.firstByteMs === undefined
       ? undefined
       : setTimeout(
-          () => controller.abort(new AttemptTimeout('first byte')),
+          () => controller.abort(new AttemptTimeout('first event')),
           Math.min(limits.firstByteMs, limits.requestMs),
         );
   const firstByte = () => {

@@ -251,6 +251,28 @@ describe('streams and failover', () => {
     expect(hosts()).toEqual(['a.test']);
   });
 
+  it('lets a committed stream outlast requestMs while its events keep coming', async () => {
+    const key = await gateway({ models: { m: chain('a') }, timeouts: { requestMs: 100, firstByteMs: 100 } });
+    const frames = ['a', 'b', 'c', 'd', 'e'].map(chunk);
+    onUpstream(URLS.a, () => {
+      const encoder = new TextEncoder();
+      let index = 0;
+      const body = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          if (index > 0) await new Promise((resolve) => setTimeout(resolve, 60));
+          const frame = [...frames, 'data: [DONE]\n\n'][index++];
+          if (frame === undefined) controller.close();
+          else controller.enqueue(encoder.encode(frame));
+        },
+      });
+      return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
+    });
+    const started = Date.now();
+    const response = await chat(key, { model: 'm', stream: true, ...hello });
+    expect(await response.text()).toBe(`${frames.join('')}data: [DONE]\n\n`);
+    expect(Date.now() - started).toBeGreaterThan(100);
+  });
+
   it('fails over when the first byte does not arrive in time', async () => {
     const key = await gateway({
       models: { m: chain('a', 'b') },
