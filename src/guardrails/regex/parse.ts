@@ -15,8 +15,8 @@ export interface Flags {
   dotAll: boolean;
 }
 
-/** The largest counted repetition accepted (`{0,1000}`); the program size cap bounds the rest. */
-export const MAX_REPEAT = 1000;
+/** The largest counted repetition accepted (`{0,100}`); the program size and step caps bound the rest. */
+export const MAX_REPEAT = 100;
 
 export class RegexSyntaxError extends Error {}
 
@@ -97,7 +97,9 @@ class Parser {
     const max = match[2] === undefined ? min : match[3] ? Number(match[3]) : Infinity;
     if (min > max) throw new RegexSyntaxError('numbers out of order in {} quantifier');
     if (min > MAX_REPEAT || (max !== Infinity && max > MAX_REPEAT))
-      throw new RegexSyntaxError(`counted repetition above ${MAX_REPEAT}`);
+      throw new RegexSyntaxError(
+        `counted repetition above ${MAX_REPEAT} (the limit for {n}, {n,} and {n,m})`,
+      );
     return [min, max];
   }
 

@@ -3,18 +3,30 @@
 // catastrophic backtracking is possible. Instead of leftmost-first matches it reports the union
 // of every span the pattern matches (what redaction needs), or just whether anything matches.
 import { addSpan, type Span } from '../spans';
+import { POSITION_STEPS, type ScanBudget, ScanBudgetExceeded } from './budget';
 import { type CharSet, isLineTerminator, isWordChar } from './charset';
+import { Closures, stepBound } from './closures';
 import { type Flags, type Node, parseRegex } from './parse';
 
-type Instruction =
+export type Instruction =
   | { op: 'set'; set: CharSet }
   | { op: 'split'; x: number; y: number }
   | { op: 'jmp'; to: number }
   | { op: 'assert'; kind: 'start' | 'end' | 'word' | 'notWord' }
   | { op: 'match' };
 
-/** Program size cap: counted repetitions are expanded, so `(a{1000}){1000}` must be refused. */
-export const MAX_PROGRAM = 20_000;
+/**
+ * Most instructions in one pattern once counted repetitions are expanded: `\w{1,100}` alone is 200,
+ * and the matcher's time per character grows with this (see MAX_STEPS_PER_CHAR).
+ */
+export const MAX_PROGRAM = 1000;
+
+/**
+ * Most matcher steps one character may cost a pattern (closures.ts stepBound): the worst case, met
+ * by adversarial text. `\w{1,100}@` is about 300; a 1 MB prompt at this cap is 2 billion steps,
+ * which is why the per-request scan budget (./budget.ts) exists as well.
+ */
+export const MAX_STEPS_PER_CHAR = 2000;
 
 export interface Program {
   readonly code: readonly Instruction[];
@@ -23,45 +35,11 @@ export interface Program {
   readonly closures: Closures;
 }
 
-/** Most closure entries memoised per program; beyond it closures are walked each time. */
-const MAX_CLOSURE_ENTRIES = 200_000;
-
 const SET = 0;
 const MATCH = 1;
 const ASSERT = 2;
 const OTHER = 3;
 type AssertInstruction = Extract<Instruction, { op: 'assert' }>;
-
-/** Memoised epsilon-closures: the `set` and `match` instructions each instruction leads to. */
-class Closures {
-  private readonly memo: (Int32Array | undefined)[] = [];
-  private entries = 0;
-  constructor(private readonly code: readonly Instruction[]) {}
-
-  of(pc0: number): Int32Array {
-    let closure = this.memo[pc0];
-    if (closure) return closure;
-    const out: number[] = [];
-    const visited = new Set<number>();
-    const stack = [pc0];
-    while (stack.length > 0) {
-      const pc = stack.pop()!;
-      if (visited.has(pc)) continue;
-      visited.add(pc);
-      const ins = this.code[pc]!;
-      if (ins.op === 'jmp') stack.push(ins.to);
-      else if (ins.op === 'split') stack.push(ins.y, ins.x);
-      else out.push(pc); // set, match, and assertions (decided at run time, per position)
-    }
-    closure = Int32Array.from(out);
-    // Past the cap, closures are recomputed when needed instead of kept (memory stays bounded).
-    if (this.entries <= MAX_CLOSURE_ENTRIES) {
-      this.entries += closure.length;
-      this.memo[pc0] = closure;
-    }
-    return closure;
-  }
-}
 
 export class RegexLimitError extends Error {}
 
@@ -91,7 +69,9 @@ export function nullable(node: Node): boolean {
 
 function emit(node: Node, code: Instruction[]): void {
   if (code.length > MAX_PROGRAM)
-    throw new RegexLimitError(`pattern is too large once repetitions are expanded (>${MAX_PROGRAM} steps)`);
+    throw new RegexLimitError(
+      `pattern is too large once repetitions are expanded (more than ${MAX_PROGRAM} instructions)`,
+    );
   switch (node.type) {
     case 'set':
       code.push({ op: 'set', set: node.set });
@@ -151,14 +131,20 @@ export function checkPattern(pattern: string, flags: Flags): Program {
   const program = compileRegex(pattern, flags);
   if (nullable(parseRegex(pattern, flags)))
     throw new RegexLimitError('pattern can match the empty string, so it would match every text');
+  if (stepBound(program.code, program.closures, MAX_STEPS_PER_CHAR) > MAX_STEPS_PER_CHAR)
+    throw new RegexLimitError(
+      `pattern is too costly to scan: more than ${MAX_STEPS_PER_CHAR} matcher steps per character of text in the worst case (use a keywords rule for long word lists)`,
+    );
   return program;
 }
 
 /**
  * Every non-empty span the program matches, merged where they overlap, in order. With `first`,
  * stops at the first match found. Positions are UTF-16 offsets; matching is by code point.
+ * With a budget, the steps spent are charged to it, and the scan stops with ScanBudgetExceeded as
+ * soon as they would pass what it has left (checked once per character).
  */
-export function runProgram(program: Program, text: string, first = false): Span[] {
+export function runProgram(program: Program, text: string, first = false, budget?: ScanBudget): Span[] {
   const { code, closures } = program;
   const size = code.length;
   const kinds = new Uint8Array(size);
@@ -174,12 +160,15 @@ export function runProgram(program: Program, text: string, first = false): Span[
   const spans: [number, number][] = [];
   let prev = -1;
   let found = false;
+  let steps = 0;
+  const allowance = budget ? budget.remaining : Infinity;
 
   // Adds a thread and everything reachable from it without consuming input, at offset `pos` whose
   // code point is `cp`. Threads are added in order of their start, earliest first, so the first to
   // claim an instruction at a position has the earliest start: later ones add nothing new.
   const add = (list: typeof cur, pc0: number, start: number, pos: number, cp: number): void => {
     const closure = closures.of(pc0);
+    steps += closure.length;
     for (let i = 0; i < closure.length; i++) {
       const pc = closure[i]!;
       if (seen[pc] === pos) continue;
@@ -219,6 +208,7 @@ export function runProgram(program: Program, text: string, first = false): Span[
     const following = after < text.length ? text.codePointAt(after)! : -1;
     prev = cp;
     next.count = 0;
+    steps += POSITION_STEPS + cur.count;
     for (let t = 0; t < cur.count; t++) {
       const pc = cur.pcs[t]!;
       if (sets[pc]!.test(cp)) add(next, pc + 1, cur.starts[t]!, after, following);
@@ -228,7 +218,12 @@ export function runProgram(program: Program, text: string, first = false): Span[
     next = swap;
     pos = after;
     cp = following;
+    if (steps > allowance && budget) {
+      budget.used += steps;
+      throw new ScanBudgetExceeded(budget.limit);
+    }
   }
+  if (budget) budget.used += steps;
   return spans;
 }
 
