@@ -3,15 +3,20 @@
 import { DETECTOR_LABELS, DETECTORS } from './detectors';
 import { compileKeywords } from './keywords';
 import { type LabeledSpan, withLabel } from './placeholders';
+import { ScanBudget, ScanBudgetExceeded } from './regex/budget';
 import { compileRegex, runProgram } from './regex/program';
+import { ScanLimitExceeded } from './scan-limit';
 import { type GuardrailRule, regexFlags } from './schema';
 import type { Span } from './spans';
 
-/** A rule over text: finds labelled spans (`first`: stop at the first, for block and flag). */
+/**
+ * A rule over text: finds labelled spans (`first`: stop at the first, for block and flag). Pattern
+ * rules charge their matcher steps to `budget` (selectRules passes the request's).
+ */
 export interface TextRule {
   kind: 'text';
   rule: GuardrailRule;
-  find(text: string, first: boolean): LabeledSpan[];
+  find(text: string, first: boolean, budget?: ScanBudget): LabeledSpan[];
 }
 
 /** A rule over the request as a whole: true when it is violated. */
@@ -42,10 +47,10 @@ export function compileRules(rules: readonly GuardrailRule[]): Map<string, Compi
 
 function compileRule(rule: GuardrailRule): CompiledRule {
   const label = rule.label ?? defaultLabel(rule.name);
-  const text = (find: (text: string, first: boolean) => Span[]): TextRule => ({
+  const text = (find: (text: string, first: boolean, budget?: ScanBudget) => Span[]): TextRule => ({
     kind: 'text',
     rule,
-    find: (input, first) => withLabel(find(input, first), label, rule.name, rule.restore),
+    find: (input, first, budget) => withLabel(find(input, first, budget), label, rule.name, rule.restore),
   });
   if (rule.detect) {
     const detectors = rule.detect;
@@ -64,7 +69,7 @@ function compileRule(rule: GuardrailRule): CompiledRule {
   }
   if (rule.pattern !== undefined) {
     const program = compileRegex(rule.pattern, regexFlags(rule.flags ?? ''));
-    return text((input, first) => runProgram(program, input, first));
+    return text((input, first, budget) => runProgram(program, input, first, budget));
   }
   if (rule.keywords) {
     const matcher = compileKeywords(rule.keywords, rule.wholeWord);
@@ -102,11 +107,14 @@ function requestCheck(rule: GuardrailRule): (request: RequestFacts) => boolean {
  * The rules for one request: every enabled rule, then the team's selection, then the key's (the
  * key has the last word). `name` adds a rule, `-name` removes it; unknown names are ignored (the
  * admin API refuses them when they are set, but the config may have changed since).
+ * Pattern rules share one scan budget for the whole request (prompt and response): when it runs out
+ * the request fails closed with 413 rather than burning CPU (src/guardrails/regex/budget.ts).
  */
 export function selectRules(
   rules: readonly GuardrailRule[],
   team: readonly string[] | null | undefined,
   key: readonly string[] | null | undefined,
+  budget: ScanBudget = new ScanBudget(),
 ): CompiledRule[] {
   if (rules.length === 0) return [];
   const active = new Set(rules.filter((rule) => rule.enabled).map((rule) => rule.name));
@@ -117,5 +125,21 @@ export function selectRules(
     }
   }
   const all = compileRules(rules);
-  return rules.filter((rule) => active.has(rule.name)).map((rule) => all.get(rule.name)!);
+  return rules.filter((rule) => active.has(rule.name)).map((rule) => budgeted(all.get(rule.name)!, budget));
+}
+
+/** A pattern rule bound to the request's budget; running out is the request's 413. */
+function budgeted(compiled: CompiledRule, budget: ScanBudget): CompiledRule {
+  if (compiled.kind !== 'text' || compiled.rule.pattern === undefined) return compiled;
+  return {
+    ...compiled,
+    find(text, first) {
+      try {
+        return compiled.find(text, first, budget);
+      } catch (error) {
+        if (error instanceof ScanBudgetExceeded) throw new ScanLimitExceeded(error.limit);
+        throw error;
+      }
+    },
+  };
 }

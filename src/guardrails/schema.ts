@@ -3,13 +3,18 @@
 // PUT /admin/config naming its path, never a failure at request time.
 import { z } from 'zod';
 import { DETECTOR_NAMES } from './detectors';
-import { checkPattern } from './regex/program';
+import { checkPattern, compileRegex, MAX_PROGRAM } from './regex/program';
 
 export const ruleName = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'rule names are lowercase letters, digits, "-" and "_"');
 
 const MAX_PATTERN = 2000;
+/**
+ * Most instructions all pattern rules of a config may compile to together (each is capped at
+ * MAX_PROGRAM): ten patterns at the cap. Keeps compiling a config, and its memory, small.
+ */
+export const MAX_TOTAL_PROGRAM = 10 * MAX_PROGRAM;
 const toolNames = z.array(z.string().min(1).max(64)).max(1000);
 
 export const guardrailRuleSchema = z
@@ -73,7 +78,8 @@ export const guardrailRuleSchema = z
       ctx.addIssue({ code: 'custom', message: 'flags apply to pattern rules only', path: ['flags'] });
     if (rule.pattern !== undefined && rule.pattern.length <= MAX_PATTERN) {
       const problem = patternProblem(rule.pattern, rule.flags ?? '');
-      if (problem) ctx.addIssue({ code: 'custom', message: problem, path: ['pattern'] });
+      if (problem)
+        ctx.addIssue({ code: 'custom', message: `rule '${rule.name}': ${problem}`, path: ['pattern'] });
     }
   });
 export type GuardrailRule = z.output<typeof guardrailRuleSchema>;
@@ -92,7 +98,29 @@ export const guardrailsSchema = z
         });
       seen.add(rule.name);
     });
+    checkTotalProgram(rules, ctx);
   });
+
+/** The patterns' instructions together, against MAX_TOTAL_PROGRAM; the issue names the rule that passes it. */
+function checkTotalProgram(rules: readonly GuardrailRule[], ctx: z.RefinementCtx): void {
+  let total = 0;
+  for (const [index, rule] of rules.entries()) {
+    if (rule.pattern === undefined) continue;
+    try {
+      total += compileRegex(rule.pattern, regexFlags(rule.flags ?? '')).code.length;
+    } catch {
+      continue; // refused on its own, with its reason
+    }
+    if (total > MAX_TOTAL_PROGRAM) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `rule '${rule.name}': the config's patterns together compile to more than ${MAX_TOTAL_PROGRAM} instructions once repetitions are expanded (${total} up to this rule); shorten them or use keywords rules`,
+        path: [index, 'pattern'],
+      });
+      return;
+    }
+  }
+}
 
 /** Why a pattern is refused, or undefined. JavaScript syntax first, then what the linear engine supports. */
 export function patternProblem(pattern: string, flags: string): string | undefined {
