@@ -17,8 +17,9 @@ export function inTeamScope(c: AdminContext, teamId: string | null): boolean {
   return scope === null || scope === teamId;
 }
 
-export function insufficientRole(message: string): GatewayError {
-  return new GatewayError(403, 'permission_error', 'insufficient_role', message);
+/** 403 for a role denial; `param` names the request field refused, when one is. */
+export function insufficientRole(message: string, param: string | null = null): GatewayError {
+  return new GatewayError(403, 'permission_error', 'insufficient_role', message, param);
 }
 
 /**

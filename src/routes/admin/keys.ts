@@ -9,6 +9,8 @@ import { GatewayError, invalidRequest } from '../../errors';
 import { audit } from '../../governance/audit';
 import { checkGuardrailSelection } from '../../guardrails/selection-check';
 import { iso, patchPolicy, policyInput, presentPolicy, presentUsage, toBudget } from '../../keys/admin-input';
+import { FRESH_KEY } from '../../keys/governance';
+import { checkTightening } from '../../keys/governance-check';
 import type { KeyPolicy } from '../../keys/policy';
 import { getKey, insertKey, listKeys, type StoredKey, updateKey } from '../../keys/store';
 import { getTeam } from '../../keys/team-store';
@@ -57,6 +59,7 @@ export const keys = new Hono<AppEnv>()
       logBodies: input.logBodies ?? false,
       revokedAt: null,
     };
+    await checkTightening(c, FRESH_KEY, policy);
     const stored: StoredKey = {
       hash: await sha256Hex(secret),
       prefix: keyPrefix(secret),
@@ -121,6 +124,7 @@ export const keys = new Hono<AppEnv>()
         ? { expiresAt: input.expiresAt ? Date.parse(input.expiresAt) : null }
         : {}),
     };
+    await checkTightening(c, stored.policy, policy);
     return c.json(await save(c, 'key.update', stored, policy, now));
   })
   .delete('/:id', async (c) => {

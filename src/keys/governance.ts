@@ -1,0 +1,131 @@
+// What a team-admin may change on its team's keys: governance settings only ever tighten. Pure —
+// the key's policy before and after, its team's policy and the config's defaults in, the first
+// setting the change would loosen out (or undefined). Loosening is for admins.
+import { mergeCachePolicies } from '../cache/policy';
+import type { Budget } from '../limits/budget';
+import { type KeyPolicy, modelAllowed } from './policy';
+
+/** A key's policy fields that decide what its traffic may do and what is kept of it. */
+export type Governed = Pick<
+  KeyPolicy,
+  'zdr' | 'logBodies' | 'guardrails' | 'models' | 'limits' | 'budget' | 'routing' | 'cache' | 'expiresAt'
+>;
+
+/** The config's values for what a key leaves unset. */
+export interface GovernanceDefaults {
+  rpm?: number;
+  tpm?: number;
+  cacheTtlSeconds: number;
+  semanticCache: boolean;
+}
+
+export interface Loosening {
+  /** The request field that loosens, as `param` names it (`zdr`, `limits.rpm`, …). */
+  param: string;
+  /** Why, in words for the error message. */
+  reason: string;
+}
+
+/** What a key created with none of these settings has: the baseline a new key is compared with. */
+export const FRESH_KEY: Governed = {
+  logBodies: false,
+  guardrails: null,
+  models: null,
+  limits: {},
+  budget: null,
+  routing: null,
+  expiresAt: null,
+};
+
+/** The first setting `after` loosens compared with `before`, for a key of `team` (null: none). */
+export function loosening(
+  before: Governed,
+  after: Governed,
+  team: Governed | null,
+  defaults: GovernanceDefaults,
+): Loosening | undefined {
+  const rule = dropped(before.guardrails, after.guardrails);
+  const model = widerModels(before.models, after.models);
+  const checks: (Loosening | false)[] = [
+    after.zdr !== true &&
+      (before.zdr === true || (team?.zdr === true && after.zdr === false)) && {
+        param: 'zdr',
+        reason: 'zero data retention cannot be turned off (the key or its team has it)',
+      },
+    after.logBodies &&
+      !before.logBodies && {
+        param: 'logBodies',
+        reason: 'logging request and response bodies cannot be turned on',
+      },
+    rule !== undefined && {
+      param: 'guardrails',
+      reason: `guardrail rule '${rule}' cannot be removed from a key`,
+    },
+    model !== undefined && { param: 'models', reason: `the model allowlist cannot be widened ('${model}')` },
+    ...(['rpm', 'tpm'] as const).map(
+      (limit) =>
+        (after.limits[limit] ?? defaults[limit] ?? Infinity) >
+          (before.limits[limit] ?? defaults[limit] ?? Infinity) && {
+          param: `limits.${limit}`,
+          reason: `the ${limit.toUpperCase()} limit cannot be raised or removed`,
+        },
+    ),
+    budgetLoosening(before.budget, after.budget),
+    providersLoosening(before.routing, after.routing),
+    cacheLoosening(team, before, after, defaults),
+    before.expiresAt !== null &&
+      (after.expiresAt === null || after.expiresAt > before.expiresAt) && {
+        param: 'expiresAt',
+        reason: 'the expiry cannot be postponed or removed',
+      },
+  ];
+  return checks.find((check): check is Loosening => check !== false);
+}
+
+/** A rule the selection named before and no longer does (opt-outs are refused elsewhere). */
+function dropped(before: readonly string[] | null | undefined, after: readonly string[] | null | undefined) {
+  return (before ?? []).find((entry) => !entry.startsWith('-') && !(after ?? []).includes(entry));
+}
+
+/** An entry of the new allowlist the old one does not cover (`null` allows everything). */
+function widerModels(before: readonly string[] | null, after: readonly string[] | null) {
+  if (before === null) return undefined;
+  if (after === null) return '*';
+  return after.find((entry) => !modelAllowed(before, entry));
+}
+
+function budgetLoosening(before: Budget | null, after: Budget | null): Loosening | false {
+  if (before === null) return false;
+  if (after === null) return { param: 'budget', reason: 'the budget cannot be removed' };
+  if (after.period !== before.period || after.anchor !== before.anchor)
+    return { param: 'budget.period', reason: "the budget's period and start cannot be changed" };
+  return after.usd > before.usd && { param: 'budget.usd', reason: 'the budget cannot be raised' };
+}
+
+/** Provider limits (data residency): allow lists may only shrink, deny lists only grow. Pins are free. */
+function providersLoosening(before: Governed['routing'], after: Governed['routing']): Loosening | false {
+  const allow = before?.allowProviders;
+  if (allow && !after?.allowProviders?.every((provider) => allow.includes(provider)))
+    return { param: 'routing.allowProviders', reason: 'providers cannot be added to allowProviders' };
+  const deny = before?.denyProviders ?? [];
+  if (!deny.every((provider) => after?.denyProviders?.includes(provider)))
+    return { param: 'routing.denyProviders', reason: 'providers cannot be removed from denyProviders' };
+  return false;
+}
+
+/** The key's cache policy over its team's (the key's fields win): no turning caching back on. */
+function cacheLoosening(
+  team: Governed | null,
+  before: Governed,
+  after: Governed,
+  defaults: GovernanceDefaults,
+): Loosening | false {
+  const was = mergeCachePolicies(team?.cache, before.cache) ?? {};
+  const now = mergeCachePolicies(team?.cache, after.cache) ?? {};
+  if (was.enabled === false && now.enabled !== false)
+    return { param: 'cache.enabled', reason: 'caching cannot be turned back on' };
+  if (!(was.semantic ?? defaults.semanticCache) && (now.semantic ?? defaults.semanticCache))
+    return { param: 'cache.semantic', reason: 'the semantic cache cannot be turned on' };
+  const ttl = (policy: typeof was) => policy.ttlSeconds ?? defaults.cacheTtlSeconds;
+  return ttl(now) > ttl(was) && { param: 'cache.ttlSeconds', reason: 'cached answers cannot be kept longer' };
+}

@@ -1,0 +1,51 @@
+// The pure tighten-only rules behind team-admin key changes (src/keys/governance.ts).
+import { describe, expect, it } from 'vitest';
+import { FRESH_KEY, type Governed, loosening } from '../../src/keys/governance';
+
+const defaults = { rpm: 600, cacheTtlSeconds: 3600, semanticCache: false };
+const key = (fields: Partial<Governed> = {}): Governed => ({ ...FRESH_KEY, ...fields });
+const param = (before: Partial<Governed>, after: Partial<Governed>, team: Partial<Governed> | null = null) =>
+  loosening(key(before), key(after), team && key(team), defaults)?.param;
+
+describe('tighten-only key changes', () => {
+  it('compares limits with the config default where the key has none', () => {
+    expect(param({}, { limits: { rpm: 500 } })).toBeUndefined();
+    expect(param({}, { limits: { rpm: 601 } })).toBe('limits.rpm');
+    expect(param({ limits: { rpm: 10 } }, { limits: { rpm: null } })).toBe('limits.rpm');
+    expect(param({}, { limits: { tpm: 10 } })).toBeUndefined(); // no default: unlimited before
+    expect(param({ limits: { tpm: 10 } }, { limits: {} })).toBe('limits.tpm');
+  });
+
+  it('lets allow lists shrink and deny lists grow, and leaves pins free', () => {
+    const allow = { routing: { allowProviders: ['a', 'b'] } };
+    expect(param(allow, { routing: { allowProviders: ['a'] } })).toBeUndefined();
+    expect(param(allow, { routing: { allowProviders: ['a', 'c'] } })).toBe('routing.allowProviders');
+    expect(param(allow, { routing: null })).toBe('routing.allowProviders');
+    expect(param({ routing: { denyProviders: ['x'] } }, { routing: { denyProviders: [] } })).toBe(
+      'routing.denyProviders',
+    );
+    const pin = { fast: { strategy: 'fallback' as const, targets: [{ provider: 'a', model: 'm' }] } };
+    expect(param(allow, { routing: { allowProviders: ['b'], pin } })).toBeUndefined();
+  });
+
+  it('reads the cache as the key over its team over the config', () => {
+    expect(param({}, { cache: { semantic: true } })).toBe('cache.semantic');
+    expect(param({}, { cache: { ttlSeconds: 7200 } })).toBe('cache.ttlSeconds');
+    expect(param({}, { cache: { ttlSeconds: 60, semantic: false } })).toBeUndefined();
+    const closedTeam = { cache: { enabled: false } };
+    expect(param({}, { cache: { enabled: true } }, closedTeam)).toBe('cache.enabled');
+    expect(param({}, { cache: { ttlSeconds: 60 } }, closedTeam)).toBeUndefined();
+  });
+
+  it('keeps zero retention, budgets and expiry from loosening, and allows the rest', () => {
+    expect(param({}, {}, { zdr: true })).toBeUndefined();
+    expect(param({}, { zdr: false }, { zdr: true })).toBe('zdr');
+    expect(param({}, { zdr: false })).toBeUndefined();
+    const budget = { usd: 5, period: 'day' as const, anchor: null, alertAt: null };
+    expect(param({ budget }, { budget: { ...budget, alertAt: 0.5 } })).toBeUndefined();
+    expect(param({ budget }, { budget: { ...budget, anchor: 1 } })).toBe('budget.period');
+    expect(param({ expiresAt: 1000 }, { expiresAt: 999 })).toBeUndefined();
+    expect(param({ expiresAt: 1000 }, { expiresAt: 1001 })).toBe('expiresAt');
+    expect(param({ guardrails: ['-pii', 'x'] }, { guardrails: ['x'] })).toBeUndefined();
+  });
+});
