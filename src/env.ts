@@ -35,7 +35,10 @@ export function readSecret(env: Env, name: string): string | undefined {
 export interface AppEnv {
   Bindings: Env;
   Variables: {
+    /** Server-generated (`req_…`): the log row id and the budget reservation id; never the client's. */
     requestId: string;
+    /** A sane client `x-request-id`, echoed back and kept in the log row; never used as an id. */
+    clientRequestId: string | undefined;
     /** SHA-256 hex of the presented gateway key (set by gatewayKeyAuth on /v1 routes). */
     keyHash: string;
     /** The request's log record on /v1 routes (src/logs/middleware.ts); routes fill it in. */

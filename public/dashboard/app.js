@@ -771,6 +771,7 @@
         ['Latency', fmtMs(row.latencyMs)],
         ['Time to first token', fmtMs(row.ttftMs)],
         ['Stream', row.stream ? (row.cancelled ? 'yes · cancelled by the client' : 'yes') : 'no'],
+        ['Client request id', row.clientRequestId],
       ]),
       el('h3', {}, 'Attempts'),
       attempts,

@@ -15,6 +15,8 @@ export const FILTER_PARAMS = [
   'since',
   'until',
 ] as const;
+/** Filters of /admin/logs only: they pick rows, not something analytics could group. */
+export const LOG_ONLY_PARAMS = ['requestId'] as const;
 const DAY_MS = 86_400_000;
 /** Series longer than this are refused: ask for a coarser interval or a shorter range. */
 export const MAX_BUCKETS = 1000;
@@ -71,6 +73,7 @@ export function parseLogFilter(params: Record<string, string>): LogFilter {
     const value = params[name];
     if (value !== undefined) filter[name] = nonEmpty(value, name);
   }
+  if (params.requestId !== undefined) filter.requestId = nonEmpty(params.requestId, 'requestId');
   if (params.status !== undefined) filter.status = parseStatus(params.status);
   if (params.cache !== undefined) {
     if (!CACHE_STATUSES.includes(params.cache as CacheStatus))

@@ -16,7 +16,13 @@ export const requestLog = () =>
   createMiddleware<AppEnv>(async function requestLog(c, next) {
     const ctx = executionContext(c);
     const log = new RequestLog(
-      { id: c.get('requestId'), method: c.req.method, path: c.req.path, startedAt: Date.now() },
+      {
+        id: c.get('requestId'),
+        clientRequestId: c.get('clientRequestId'),
+        method: c.req.method,
+        path: c.req.path,
+        startedAt: Date.now(),
+      },
       (row, keyHash) => {
         const delivered = deliverLog(c.env, row, keyHash);
         if (ctx) ctx.waitUntil(delivered);

@@ -46,12 +46,13 @@ export class RequestLog {
   private committed = false;
 
   constructor(
-    init: { id: string; method: string; path: string; startedAt: number },
+    init: { id: string; clientRequestId?: string; method: string; path: string; startedAt: number },
     private readonly commit: Commit,
     private readonly now: () => number = Date.now,
   ) {
     this.row = {
       id: init.id,
+      clientRequestId: init.clientRequestId ?? null,
       time: init.startedAt,
       method: init.method,
       path: init.path,

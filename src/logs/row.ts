@@ -1,5 +1,5 @@
 // One request log row: its zod schema (it crosses the LogBuffer's storage and D1), and the mapping
-// to and from the `request_logs` columns (migrations/0002_logs.sql).
+// to and from the `request_logs` columns (migrations/0002_logs.sql, 0004_log_client_id_guardrails.sql).
 import { z } from 'zod';
 
 export const CACHE_STATUSES = ['hit-exact', 'hit-semantic', 'miss', 'skip'] as const;
@@ -15,7 +15,10 @@ const attemptSchema = z.looseObject({
 });
 
 export const logRowSchema = z.object({
+  /** The server's request id (`req_…`), never the client's. */
   id: z.string(),
+  /** The client's `x-request-id`, when it sent a sane one; not unique. (Default: rows buffered before it existed.) */
+  clientRequestId: z.string().nullable().default(null),
   time: z.number().int(),
   method: z.string(),
   path: z.string(),
@@ -77,6 +80,7 @@ export const LOG_COLUMNS = [
   'zdr',
   'request_body',
   'response_body',
+  'client_request_id',
 ] as const;
 
 export function toColumns(row: LogRow): (string | number | null)[] {
@@ -107,6 +111,7 @@ export function toColumns(row: LogRow): (string | number | null)[] {
     row.zdr ? 1 : 0,
     row.requestBody,
     row.responseBody,
+    row.clientRequestId,
   ];
 }
 
@@ -137,6 +142,7 @@ const columnsSchema = z.object({
   zdr: z.number(),
   request_body: z.string().nullable().optional(),
   response_body: z.string().nullable().optional(),
+  client_request_id: z.string().nullable(),
 });
 
 /** A D1 row back into a LogRow; bodies are null when the query did not select them. */
@@ -145,6 +151,7 @@ export function fromColumns(value: unknown): LogRow {
   const cache = cacheStatusSchema.safeParse(c.cache);
   return {
     id: c.id,
+    clientRequestId: c.client_request_id,
     time: c.time,
     method: c.method,
     path: c.path,

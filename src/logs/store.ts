@@ -21,6 +21,8 @@ export interface LogFilter {
   provider?: string;
   status?: StatusFilter;
   cache?: CacheStatus;
+  /** The server's request id or the client's `x-request-id` (which several rows may share). */
+  requestId?: string;
 }
 
 /** The one definition of an error row, shared by filters and analytics. */
@@ -40,6 +42,8 @@ export function whereClause(filter: LogFilter): { sql: string; binds: (string | 
   if (filter.model !== undefined) add('model = ?', filter.model);
   if (filter.provider !== undefined) add('provider = ?', filter.provider);
   if (filter.cache !== undefined) add('cache = ?', filter.cache);
+  if (filter.requestId !== undefined)
+    add('(id = ? OR client_request_id = ?)', filter.requestId, filter.requestId);
   const status = filter.status;
   if (status?.kind === 'exact') add('status = ?', status.status);
   if (status?.kind === 'class') add('status >= ? AND status < ?', status.from, status.from + 100);

@@ -95,18 +95,20 @@ describe('admin roles', () => {
     const ask = { model: 'fast', messages: [{ role: 'user', content: 'hi' }] };
     await (await chat(w.keyA.key, ask, { 'x-request-id': 'role-log-a' })).text();
     await (await chat(w.keyB.key, ask, { 'x-request-id': 'role-log-b' })).text();
-    await waitForRows(['role-log-a', 'role-log-b']);
+    const rows = await waitForRows(['role-log-a', 'role-log-b']);
+    const idA = rows.get('role-log-a')!.id;
+    const idB = rows.get('role-log-b')!.id;
 
     const logsOf = async (token: string, query = '') =>
       ((await (await adminAs(token, `/admin/logs${query}`)).json<Json>()).data as Json[]).map(
-        (row) => row.id,
+        (row) => row.clientRequestId,
       );
     const mine = await logsOf(w.tokens.teamAdminA);
     expect(mine).toContain('role-log-a');
     expect(mine).not.toContain('role-log-b');
     expect((await adminAs(w.tokens.teamAdminA, `/admin/logs?team=${w.teamB}`)).status).toBe(403);
-    expect((await adminAs(w.tokens.teamAdminA, '/admin/logs/role-log-b')).status).toBe(404);
-    expect((await adminAs(w.tokens.teamAdminA, '/admin/logs/role-log-a')).status).toBe(200);
+    expect((await adminAs(w.tokens.teamAdminA, `/admin/logs/${idB}`)).status).toBe(404);
+    expect((await adminAs(w.tokens.teamAdminA, `/admin/logs/${idA}`)).status).toBe(200);
     expect(await logsOf(w.tokens.viewer)).toEqual(expect.arrayContaining(['role-log-a', 'role-log-b']));
 
     const analytics = await (

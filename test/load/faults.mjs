@@ -121,6 +121,7 @@ function expectError(res, status, code) {
   assert(isOpenAIError(res.json), 'the error is not OpenAI-shaped', res);
   assert(res.json.error.code === code, `expected code ${code}`, res);
   assert(res.headers['x-request-id'] === res.id, 'x-request-id not echoed', res);
+  assert(/^req_/.test(res.headers['x-tollgate-request-id'] ?? ''), 'no x-tollgate-request-id', res);
   expectNoLeak(res);
 }
 
@@ -258,7 +259,7 @@ runner.check(
     const closed = await eventually(() => call.abortedAt !== undefined, 5000);
     assert(closed, 'the upstream call is still running after the client left', call);
     const rows = await eventually(async () => {
-      const found = await logRows(gateway.db, 'id = ?', res.id);
+      const found = await logRows(gateway.db, 'client_request_id = ?', res.id);
       return found.length ? found : undefined;
     }, 10_000);
     assert(rows?.[0]?.cancelled === 1 && rows[0].status === 200, 'the row is not marked cancelled', rows);
@@ -306,7 +307,7 @@ runner.check(
       gateway.db,
       20,
       10_000,
-      `id IN (${placeholders}) AND cancelled = 1`,
+      `client_request_id IN (${placeholders}) AND cancelled = 1`,
       ...ids,
     );
     assert(cancelled === 20, `${cancelled} of 20 rows marked cancelled`);
@@ -356,10 +357,13 @@ runner.check('no 500 and no hang; every error is OpenAI-shaped', () => {
 runner.check('one log row per request, each with the status the client saw', async () => {
   const n = await waitForLogCount(gateway.db, sent.length, 15_000);
   assert(n === sent.length, `${n} log rows for ${sent.length} requests`);
-  const rows = new Map((await logRows(gateway.db)).map((row) => [row.id, row]));
+  // Rows are keyed by the gateway's own id; the x-request-id each request sent is client_request_id.
+  const rows = new Map((await logRows(gateway.db)).map((row) => [row.client_request_id, row]));
   for (const { id, res } of sent) {
     const row = rows.get(id);
     assert(row, `no row for ${id}`);
+    const serverId = res.headers?.['x-tollgate-request-id'];
+    if (serverId) assert(row.id === serverId, `row ${id} is not keyed by its x-tollgate-request-id`, row);
     if (res.status)
       assert(row.status === res.status, `row ${id} says ${row.status}, the client saw ${res.status}`);
     assert(row.status !== 500, `row ${id} records a 500`, row);

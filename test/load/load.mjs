@@ -182,6 +182,7 @@ function judge(spec, res) {
   if (res.timedOut) return 'no answer within 20 s';
   if (!(res.status in spec.allowed)) return `unexpected status ${res.status}`;
   if (res.headers['x-request-id'] !== spec.id) return 'x-request-id not echoed';
+  if (!/^req_/.test(res.headers['x-tollgate-request-id'] ?? '')) return 'no x-tollgate-request-id';
   if (res.status >= 400) {
     if (!isOpenAIError(res.json)) return 'error not OpenAI-shaped';
     const code = spec.allowed[res.status];
@@ -299,7 +300,8 @@ runner.check('one D1 log row per request, each with the status the client saw', 
   const expected = results.length;
   const flushStarted = performance.now();
   const n = await waitForLogCount(gateway.db, expected, 60_000);
-  const rows = new Map((await logRows(gateway.db)).map((row) => [row.id, row]));
+  // Keyed by the x-request-id each request sent (client_request_id); the row id is the gateway's.
+  const rows = new Map((await logRows(gateway.db)).map((row) => [row.client_request_id, row]));
   /** Which kinds of request lost their row: kind/holder/model/stream/status → count. */
   const missing = {};
   for (const { spec, res } of results.filter(({ spec }) => !rows.has(spec.id))) {

@@ -3,29 +3,51 @@ import { env } from 'cloudflare:workers';
 import { fromColumns, type LogRow } from '../../src/logs/row';
 import { flushAllBuffers } from '../../src/logs/sink';
 
+/** Rows by their (server) id. */
 export async function rowsById(ids: readonly string[]): Promise<Map<string, LogRow>> {
+  return rowsWhere('id', ids, (row) => row.id);
+}
+
+/** Rows by the `x-request-id` their client sent; each id must name one row. */
+export async function rowsByClientId(ids: readonly string[]): Promise<Map<string, LogRow>> {
+  return rowsWhere('client_request_id', ids, (row) => row.clientRequestId ?? '');
+}
+
+async function rowsWhere(
+  column: 'id' | 'client_request_id',
+  ids: readonly string[],
+  keyOf: (row: LogRow) => string,
+): Promise<Map<string, LogRow>> {
   const found = new Map<string, LogRow>();
   for (let i = 0; i < ids.length; i += 50) {
     const chunk = ids.slice(i, i + 50);
     const { results } = await env.DB.prepare(
-      `SELECT * FROM request_logs WHERE id IN (${chunk.map(() => '?').join(', ')})`,
+      `SELECT * FROM request_logs WHERE ${column} IN (${chunk.map(() => '?').join(', ')})`,
     )
       .bind(...chunk)
       .all();
-    for (const row of results.map(fromColumns)) found.set(row.id, row);
+    for (const row of results.map(fromColumns)) {
+      if (found.has(keyOf(row))) throw new Error(`two log rows for ${column} ${keyOf(row)}`);
+      found.set(keyOf(row), row);
+    }
   }
   return found;
 }
 
 /**
  * Rows are written after the response (ctx.waitUntil → LogBuffer → alarm → D1): flush until every
- * id has arrived, or fail with the ones missing.
+ * id has arrived, or fail with the ones missing. `ids` are the clients' `x-request-id`s (or server
+ * ids with `by: 'id'`).
  */
-export async function waitForRows(ids: readonly string[], timeoutMs = 8000): Promise<Map<string, LogRow>> {
+export async function waitForRows(
+  ids: readonly string[],
+  timeoutMs = 8000,
+  by: 'client' | 'id' = 'client',
+): Promise<Map<string, LogRow>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     await flushAllBuffers(env);
-    const rows = await rowsById(ids);
+    const rows = by === 'id' ? await rowsById(ids) : await rowsByClientId(ids);
     if (rows.size === ids.length) return rows;
     if (Date.now() > deadline) {
       const missing = ids.filter((id) => !rows.has(id));
@@ -45,6 +67,7 @@ export async function countRows(where: string, ...binds: (string | number)[]): P
 /** A complete row with neutral values, for seeding. */
 export function logRow(overrides: Partial<LogRow> & { id: string; time: number }): LogRow {
   return {
+    clientRequestId: null,
     method: 'POST',
     path: '/v1/chat/completions',
     keyId: 'key_seed',

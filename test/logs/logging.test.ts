@@ -78,7 +78,7 @@ describe('request logs', () => {
     // Nothing arrives twice or late: a second round of flushes changes nothing.
     await waitForRows(ids);
     const again = await env.DB.prepare(
-      "SELECT COUNT(*) AS n FROM request_logs WHERE id LIKE 'conc-%'",
+      "SELECT COUNT(*) AS n FROM request_logs WHERE client_request_id LIKE 'conc-%'",
     ).first<{
       n: number;
     }>();
@@ -185,8 +185,14 @@ describe('request logs', () => {
     expect(JSON.parse(on.responseBody!).object).toBe('chat.completion');
     expect(rows.get('bodies-stream')!.responseBody).toContain('chat.completion.chunk');
 
-    const detail = await (await admin('/admin/logs/bodies-on')).json<Json>();
-    expect(detail).toMatchObject({ id: 'bodies-on', key: logged.id, status: 200, object: 'gateway.log' });
+    const detail = await (await admin(`/admin/logs/${on.id}`)).json<Json>();
+    expect(detail).toMatchObject({
+      id: on.id,
+      clientRequestId: 'bodies-on',
+      key: logged.id,
+      status: 200,
+      object: 'gateway.log',
+    });
     expect(JSON.parse(detail.requestBody).model).toBe('fast');
     for (const row of rows.values()) {
       expect(JSON.stringify(row)).not.toContain(logged.key);

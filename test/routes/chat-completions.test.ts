@@ -34,7 +34,9 @@ describe('POST /v1/chat/completions', () => {
     );
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual(completion);
+    // The client's id is echoed; the gateway's own id (the log row's) comes beside it.
     expect(response.headers.get('x-request-id')).toBe('my-req-1');
+    expect(response.headers.get('x-tollgate-request-id')).toMatch(/^req_[\w-]{16}$/);
     expect(response.headers.get('x-tollgate-provider')).toBe('openai');
     expect(response.headers.get('x-tollgate-model')).toBe('gpt-4o-mini');
     expect(response.headers.get('x-tollgate-attempts')).toBe('1');
@@ -56,6 +58,7 @@ describe('POST /v1/chat/completions', () => {
     expect(response.status).toBe(200);
     expect((recorded[0]!.body as { model: string }).model).toBe('gpt-4.1');
     expect(response.headers.get('x-request-id')).toMatch(/^req_/);
+    expect(response.headers.get('x-tollgate-request-id')).toBe(response.headers.get('x-request-id'));
   });
 
   it('streams chunk by chunk, asks upstream for usage and hides it when the client did not', async () => {

@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { inTeamScope, scopedQuery } from '../../auth/team-scope';
 import type { AppEnv } from '../../env';
 import { GatewayError } from '../../errors';
-import { FILTER_PARAMS, parseLogFilter, rejectUnknown } from '../../logs/admin-query';
+import { FILTER_PARAMS, LOG_ONLY_PARAMS, parseLogFilter, rejectUnknown } from '../../logs/admin-query';
 import type { LogRow } from '../../logs/row';
 import { getLog, listLogs } from '../../logs/store';
 import { decodeCursor, encodeCursor, pageLimit } from './paging';
@@ -11,7 +11,7 @@ import { decodeCursor, encodeCursor, pageLimit } from './paging';
 export const logs = new Hono<AppEnv>()
   .get('/', async (c) => {
     const params = scopedQuery(c);
-    rejectUnknown(params, [...FILTER_PARAMS, 'limit', 'cursor']);
+    rejectUnknown(params, [...FILTER_PARAMS, ...LOG_ONLY_PARAMS, 'limit', 'cursor']);
     const filter = parseLogFilter(params);
     const { rows, more } = await listLogs(c.env.DB, filter, {
       limit: pageLimit(params.limit),
@@ -41,6 +41,7 @@ export const logs = new Hono<AppEnv>()
 function present(row: LogRow) {
   return {
     id: row.id,
+    clientRequestId: row.clientRequestId,
     object: 'gateway.log',
     createdAt: new Date(row.time).toISOString(),
     method: row.method,
