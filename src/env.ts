@@ -45,8 +45,8 @@ export interface AppEnv {
     log: RequestLog;
     /** Who is calling an /admin route: root or an admin token with its role (src/auth/principal.ts). */
     principal: Principal;
-    /** What the guardrails did to this request (flagged rule names for the log row); set on chat. */
-    guardrails: GuardrailReport;
+    /** What the guardrails did to this request (the log row's `guardrails`); set once rules run. */
+    guardrails: GuardrailReport | undefined;
     /** Zero data retention for this request (the key's or its team's flag): no cache, no bodies. */
     zdr: boolean;
   };

@@ -772,6 +772,7 @@
         ['Time to first token', fmtMs(row.ttftMs)],
         ['Stream', row.stream ? (row.cancelled ? 'yes · cancelled by the client' : 'yes') : 'no'],
         ['Client request id', row.clientRequestId],
+        ['Guardrails', row.guardrails?.map((g) => `${g.rule}: ${g.action} ×${g.count}`).join(', ') ?? null],
       ]),
       el('h3', {}, 'Attempts'),
       attempts,

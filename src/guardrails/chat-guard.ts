@@ -6,8 +6,8 @@ import type { GatewayConfig } from '../config/schema';
 import type { AppEnv } from '../env';
 import type { Admission } from '../limits/admission';
 import type { ChatRequest } from '../openai/schemas';
-import { type ChatGuard, guardChat } from './guard';
-import { emptyReport } from './report';
+import { type ChatGuard, chatWithTexts, guardChat } from './guard';
+import { emptyReport, PromptBlocked } from './report';
 import { selectRules } from './rules';
 
 export interface RouteGuard extends ChatGuard {
@@ -17,7 +17,8 @@ export interface RouteGuard extends ChatGuard {
 
 /**
  * Sets `c.var.zdr` and `c.var.guardrails`, then applies the prompt rules. On a block, `release`
- * (which settles the reservation at zero) runs before the 403 is thrown.
+ * (which settles the reservation at zero) runs before the 403 is thrown, and the log keeps the
+ * prompt with every match masked.
  */
 export function guardChatRoute(
   c: Context<AppEnv>,
@@ -36,6 +37,7 @@ export function guardChatRoute(
     guard = guardChat(rules, body, inputTokens, report);
   } catch (error) {
     release();
+    if (error instanceof PromptBlocked) c.get('log').requestBody(chatWithTexts(body, error.masked));
     throw error;
   }
   return {

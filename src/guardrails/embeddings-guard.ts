@@ -6,10 +6,13 @@ import type { AppEnv } from '../env';
 import type { Admission } from '../limits/admission';
 import type { EmbeddingsRequest } from '../openai/schemas';
 import { applyInputRules } from './guard';
-import { emptyReport } from './report';
+import { emptyReport, PromptBlocked } from './report';
 import { selectRules } from './rules';
 
-/** Sets `c.var.zdr` and `c.var.guardrails`; returns the body to send upstream. */
+/**
+ * Sets `c.var.zdr` and `c.var.guardrails`; returns the body to send upstream. On a block the log keeps
+ * the inputs with every match masked.
+ */
 export function guardEmbeddingsRoute(
   c: Context<AppEnv>,
   config: GatewayConfig,
@@ -30,9 +33,19 @@ export function guardEmbeddingsRoute(
     applied = applyInputRules(rules, texts, { inputTokens, tools: [], responseFormat: undefined }, report);
   } catch (error) {
     release();
+    if (error instanceof PromptBlocked) c.get('log').requestBody(withTexts(body, texts, error.masked));
     throw error;
   }
-  if (applied.texts.every((text) => text === undefined)) return body;
-  const redacted = texts.map((text, index) => applied.texts[index] ?? text);
-  return { ...body, input: typeof input === 'string' ? redacted[0]! : redacted };
+  return withTexts(body, texts, applied.texts);
+}
+
+/** The body with its string inputs replaced (undefined: unchanged); the body itself when none is. */
+function withTexts(
+  body: EmbeddingsRequest,
+  texts: readonly string[],
+  replaced: readonly (string | undefined)[],
+): EmbeddingsRequest {
+  if (replaced.every((text) => text === undefined)) return body;
+  const redacted = texts.map((text, index) => replaced[index] ?? text);
+  return { ...body, input: typeof body.input === 'string' ? redacted[0]! : redacted };
 }

@@ -4,7 +4,7 @@ import type { ChatRequest } from '../openai/schemas';
 import type { ChatCompletion } from '../providers/types';
 import { scanOutput } from './output';
 import { jsonEscape, Placeholders, redact, reservedPlaceholders, restore } from './placeholders';
-import { emptyReport, type GuardrailReport, guardrailBlocked, note } from './report';
+import { emptyReport, type GuardrailReport, PromptBlocked, record } from './report';
 import type { CompiledRule, RequestFacts, TextRule } from './rules';
 import { streamMapper } from './stream-guard';
 import { textSlots } from './text-slots';
@@ -13,10 +13,17 @@ export interface ChatGuard {
   /** The body to send upstream (and to key the cache on): the client's, or a redacted copy. */
   readonly body: ChatRequest;
   readonly report: GuardrailReport;
-  /** Output rules and restoration applied to a JSON completion; throws when an output rule blocks. */
-  completion(body: ChatCompletion): ChatCompletion;
-  /** Rewrites stream events (`null`: drop it); undefined when nothing needs to see the stream. */
-  streamMapper(): ((data: string) => string | null) | undefined;
+  /**
+   * Output rules and restoration applied to a JSON completion: `answer` for the client, `logged` for
+   * the log row (output redactions applied, placeholders left as the provider saw them). Throws when
+   * an output rule blocks.
+   */
+  completion(body: ChatCompletion): { answer: ChatCompletion; logged: ChatCompletion };
+  /**
+   * Rewrites stream events (`null`: drop it); undefined when nothing needs to see the stream. `log`
+   * receives every event as the log row keeps it (see stream-guard.ts).
+   */
+  streamMapper(log?: (data: string) => void): ((data: string) => string | null) | undefined;
   /**
    * The response must pass through completion() / streamMapper() (output rules, or placeholders
    * to restore): a cached answer would bypass them, so such requests do not read the cache.
@@ -24,7 +31,7 @@ export interface ChatGuard {
   readonly rewritesResponse: boolean;
 }
 
-/** Runs the input rules; throws guardrail_blocked (with report.blocked set) when one blocks. */
+/** Runs the input rules; throws PromptBlocked (with report.blocked set) when one blocks. */
 export function guardChat(
   rules: readonly CompiledRule[],
   body: ChatRequest,
@@ -41,13 +48,7 @@ export function guardChat(
   const texts = slots.map((slot) => slot.get(body));
   const applied = applyInputRules(rules, texts, facts, report, (index) => slots[index]!.json);
   let placeholders = applied.placeholders;
-  let upstream = body;
-  if (applied.texts.some((text) => text !== undefined)) {
-    upstream = structuredClone(body);
-    applied.texts.forEach((text, index) => {
-      if (text !== undefined) slots[index]!.set(upstream, text);
-    });
-  }
+  const upstream = chatWithTexts(body, applied.texts);
 
   const originals = placeholders?.restorable;
   return {
@@ -55,17 +56,28 @@ export function guardChat(
     report,
     rewritesResponse: output.length > 0 || (originals?.size ?? 0) > 0,
     completion: (completion) => guardCompletion(completion, output, report, placeholders),
-    streamMapper() {
+    streamMapper(log) {
       if (output.length === 0 && !originals?.size) return undefined;
       placeholders ??= new Placeholders();
-      return streamMapper(output, report, placeholders);
+      return streamMapper(output, report, placeholders, log);
     },
   };
 }
 
+/** A copy of the body with its text slots replaced (undefined: unchanged); the body itself when none is. */
+export function chatWithTexts(body: ChatRequest, texts: readonly (string | undefined)[]): ChatRequest {
+  if (texts.every((text) => text === undefined)) return body;
+  const slots = textSlots(body);
+  const copy = structuredClone(body);
+  texts.forEach((text, index) => {
+    if (text !== undefined) slots[index]?.set(copy, text);
+  });
+  return copy;
+}
+
 /**
- * The input rules over a request's texts: blocks first (throwing guardrail_blocked), then flags,
- * then redaction. Returns the redacted version of each text that changed (undefined otherwise).
+ * The input rules over a request's texts: blocks first (throwing PromptBlocked), then flags, then
+ * redaction. Returns the redacted version of each text that changed (undefined otherwise).
  * `json(i)`: text i is JSON, where a redacted span must not take quotes or escapes with it.
  */
 export function applyInputRules(
@@ -76,31 +88,46 @@ export function applyInputRules(
   json: (index: number) => boolean = () => false,
 ): { texts: (string | undefined)[]; placeholders: Placeholders | undefined } {
   const input = rules.filter((r) => r.kind === 'request' || r.rule.scope !== 'output');
-  for (const action of ['block', 'flag'] as const) {
-    for (const rule of input) {
-      if (rule.rule.action !== action) continue;
-      const hit =
-        rule.kind === 'request'
-          ? rule.violated(facts)
-          : texts.some((text) => rule.find(text, true).length > 0);
-      if (hit && action === 'block') {
-        report.blocked = rule.rule.name;
-        throw guardrailBlocked(rule.rule.name, 'request');
-      }
-      if (hit) note(report.flagged, rule.rule.name);
-    }
+  const textRules = input.filter((r): r is TextRule => r.kind === 'text');
+  for (const rule of input) {
+    if (rule.rule.action !== 'block') continue;
+    const hit =
+      rule.kind === 'request' ? rule.violated(facts) : texts.some((text) => rule.find(text, true).length > 0);
+    if (!hit) continue;
+    record(report, 'block', rule.rule.name);
+    throw new PromptBlocked(rule.rule.name, maskAll(textRules, texts));
   }
-  const redactors = input.filter((r): r is TextRule => r.kind === 'text' && r.rule.action === 'redact');
+  for (const rule of input) {
+    if (rule.rule.action !== 'flag') continue;
+    const count =
+      rule.kind === 'request'
+        ? Number(rule.violated(facts))
+        : texts.reduce((sum, text) => sum + rule.find(text, false).length, 0);
+    record(report, 'flag', rule.rule.name, count);
+  }
+  const redactors = textRules.filter((r) => r.rule.action === 'redact');
   if (redactors.length === 0) return { texts: texts.map(() => undefined), placeholders: undefined };
   const placeholders = new Placeholders(reservedPlaceholders(texts));
   const redacted = texts.map((text, index) => {
     const spans = redactors.flatMap((rule) => rule.find(text, false));
     const usable = json(index) ? spans.filter((s) => !/["\\]/.test(text.slice(s.start, s.end))) : spans;
     if (usable.length === 0) return undefined;
-    for (const span of usable) note(report.redacted, span.rule);
+    for (const span of usable) record(report, 'redact', span.rule);
     return redact(text, usable, placeholders);
   });
   return { texts: redacted, placeholders };
+}
+
+/**
+ * A blocked prompt as the log may keep it: every span of every text rule (block, flag or redact)
+ * replaced by its placeholder — inside JSON texts too, where a leak matters more than valid JSON.
+ */
+function maskAll(rules: readonly TextRule[], texts: readonly string[]): (string | undefined)[] {
+  const placeholders = new Placeholders(reservedPlaceholders(texts));
+  return texts.map((text) => {
+    const spans = rules.flatMap((rule) => rule.find(text, false));
+    return spans.length > 0 ? redact(text, spans, placeholders) : undefined;
+  });
 }
 
 type Loose = Record<string, unknown>;
@@ -110,26 +137,33 @@ function guardCompletion(
   output: readonly TextRule[],
   report: GuardrailReport,
   placeholders: Placeholders | undefined,
-): ChatCompletion {
+): { answer: ChatCompletion; logged: ChatCompletion } {
   const originals = placeholders?.restorable;
-  if (output.length === 0 && !originals?.size) return completion;
-  const result = structuredClone(completion);
-  const names = placeholders ?? new Placeholders();
-  for (const choice of result.choices as Loose[]) {
-    const message = choice.message as Loose | undefined;
-    if (!message) continue;
-    if (typeof message.content === 'string') {
-      let content = scanOutput(message.content, output, report, names);
-      if (originals) content = restore(content, originals);
-      message.content = content;
-    }
-    if (originals && Array.isArray(message.tool_calls)) {
-      for (const call of message.tool_calls as Loose[]) {
-        const fn = call.function as Loose | undefined;
-        if (fn && typeof fn.arguments === 'string')
-          fn.arguments = restore(fn.arguments, originals, jsonEscape);
-      }
+  if (output.length === 0 && !originals?.size) return { answer: completion, logged: completion };
+  let scanned = completion;
+  if (output.length > 0) {
+    scanned = structuredClone(completion);
+    const names = placeholders ?? new Placeholders();
+    for (const message of messagesOf(scanned))
+      if (typeof message.content === 'string')
+        message.content = scanOutput(message.content, output, report, names);
+  }
+  if (!originals?.size) return { answer: scanned, logged: scanned };
+  const answer = structuredClone(scanned);
+  for (const message of messagesOf(answer)) {
+    if (typeof message.content === 'string') message.content = restore(message.content, originals);
+    if (!Array.isArray(message.tool_calls)) continue;
+    for (const call of message.tool_calls as Loose[]) {
+      const fn = call.function as Loose | undefined;
+      if (fn && typeof fn.arguments === 'string') fn.arguments = restore(fn.arguments, originals, jsonEscape);
     }
   }
-  return result;
+  return { answer, logged: scanned };
+}
+
+function messagesOf(completion: ChatCompletion): Loose[] {
+  return (completion.choices as Loose[]).flatMap((choice) => {
+    const message = choice.message as Loose | undefined;
+    return message ? [message] : [];
+  });
 }

@@ -1,7 +1,7 @@
 // Output rules on the model's answer: a whole text (JSON completions), or a stream of deltas with a
 // small held-back window so that matches split across chunks are still found.
 import { type LabeledSpan, type Placeholders, redact, restore } from './placeholders';
-import { type GuardrailReport, guardrailBlocked, note } from './report';
+import { type GuardrailReport, guardrailBlocked, record } from './report';
 import type { TextRule } from './rules';
 
 /** Output rules on a complete text: block throws, flag notes, redact replaces (never restored). */
@@ -14,17 +14,11 @@ export function scanOutput(
   const spans: LabeledSpan[] = [];
   for (const rule of rules) {
     const { action, name } = rule.rule;
-    const found = rule.find(text, action !== 'redact');
+    const found = rule.find(text, action === 'block');
     if (found.length === 0) continue;
-    if (action === 'block') {
-      report.blocked = name;
-      throw guardrailBlocked(name, 'response');
-    }
-    if (action === 'flag') note(report.flagged, name);
-    else {
-      note(report.redacted, name);
-      spans.push(...found.map((span) => ({ ...span, restore: false })));
-    }
+    record(report, action, name, found.length);
+    if (action === 'block') throw guardrailBlocked(name, 'response');
+    if (action === 'redact') spans.push(...found.map((span) => ({ ...span, restore: false })));
   }
   return redact(text, spans, placeholders);
 }
@@ -62,16 +56,17 @@ export class HoldbackScanner {
     let cut = final ? text.length : text.length - STREAM_HOLDBACK;
     if (cut <= 0) return '';
     const spans: LabeledSpan[] = [];
+    const flags: LabeledSpan[] = [];
     for (const rule of this.rules) {
       const { action, name } = rule.rule;
       // A match touching the end of what has arrived may still grow (or stop being a whole word).
       const found = rule.find(text, false).filter((span) => final || span.end < text.length);
       if (found.length === 0) continue;
       if (action === 'block') {
-        this.report.blocked = name;
+        record(this.report, 'block', name);
         throw new StreamBlocked(name);
       }
-      if (action === 'flag') note(this.report.flagged, name);
+      if (action === 'flag') flags.push(...found);
       else spans.push(...found.map((span) => ({ ...span, restore: false })));
     }
     if (!final) {
@@ -81,7 +76,9 @@ export class HoldbackScanner {
       if (last >= 0xd800 && last <= 0xdbff) cut--;
     }
     const released = spans.filter((span) => span.end <= cut);
-    for (const span of released) note(this.report.redacted, span.rule);
+    for (const span of released) record(this.report, 'redact', span.rule);
+    // A flag starting after the cut is still pending: it is found (and counted) with a later release.
+    for (const span of flags) if (span.start < cut) record(this.report, 'flag', span.rule);
     this.pending = text.slice(cut);
     return redact(text.slice(0, cut), released, this.placeholders);
   }

@@ -2,7 +2,8 @@
 // per choice, content deltas pass through the output scanner (a 64-character held-back window) and
 // then the placeholder restorer (which carries at most one partial placeholder). Held text is
 // released with the choice's finish_reason chunk. A block ends the client's stream with an error
-// event; the rest of the upstream stream is still read (for usage) but not relayed.
+// event; the rest of the upstream stream is still read (for usage) but not relayed. The log sees each
+// event between the two steps: output redactions applied, placeholders not yet restored.
 
 import { HoldbackScanner, StreamBlocked, StreamRestorer } from './output';
 import type { Placeholders } from './placeholders';
@@ -19,10 +20,12 @@ interface ChoiceState {
   tools: Map<number, StreamRestorer>;
 }
 
+/** `log` receives every relayed event as the log row may keep it; nothing after a block. */
 export function streamMapper(
   output: readonly TextRule[],
   report: GuardrailReport,
   placeholders: Placeholders,
+  log?: (data: string) => void,
 ): (data: string) => string | null {
   const originals = placeholders.restorable;
   const choices = new Map<number, ChoiceState>();
@@ -41,38 +44,57 @@ export function streamMapper(
     return state;
   };
 
-  const content = (state: ChoiceState, delta: string, finished: boolean): string => {
-    let text = state.scanner ? state.scanner.push(delta) : delta;
-    if (finished && state.scanner) text += state.scanner.flush();
-    text = state.restorer.push(text);
+  /** Runs `step` on each choice's content delta (and on a finishing choice without one). */
+  const eachContent = (
+    list: Loose[],
+    step: (state: ChoiceState, delta: string, finished: boolean) => string,
+  ): void => {
+    for (const choice of list) {
+      const state = stateOf(typeof choice.index === 'number' ? choice.index : 0);
+      const delta = (choice.delta ?? {}) as Loose;
+      const finished = choice.finish_reason != null;
+      if (typeof delta.content !== 'string' && !finished) continue;
+      const text = step(state, typeof delta.content === 'string' ? delta.content : '', finished);
+      if (typeof delta.content === 'string' || text) choice.delta = { ...delta, content: text };
+    }
+  };
+
+  const scan = (state: ChoiceState, delta: string, finished: boolean): string => {
+    if (!state.scanner) return delta;
+    const text = state.scanner.push(delta);
+    return finished ? text + state.scanner.flush() : text;
+  };
+
+  const restoreContent = (state: ChoiceState, delta: string, finished: boolean): string => {
+    const text = state.restorer.push(delta);
     return finished ? text + state.restorer.flush() : text;
   };
 
   return (data) => {
     if (stopped) return null;
-    if (!data.includes('"choices"')) return data;
-    let chunk: Loose;
-    try {
-      chunk = JSON.parse(data) as Loose;
-    } catch {
+    const chunk = choicesChunk(data);
+    if (!chunk) {
+      log?.(data);
       return data;
     }
-    if (!Array.isArray(chunk.choices)) return data;
+    const list = chunk.choices as Loose[];
     try {
-      for (const choice of chunk.choices as Loose[]) {
-        const state = stateOf(typeof choice.index === 'number' ? choice.index : 0);
-        const delta = (choice.delta ?? {}) as Loose;
-        const finished = choice.finish_reason != null;
-        if (typeof delta.content === 'string' || finished) {
-          const text = content(state, typeof delta.content === 'string' ? delta.content : '', finished);
-          if (typeof delta.content === 'string' || text) choice.delta = { ...delta, content: text };
-        }
-        if (Array.isArray(delta.tool_calls) && originals.size > 0) restoreToolCalls(state, delta.tool_calls);
-      }
+      eachContent(list, scan);
     } catch (error) {
       if (!(error instanceof StreamBlocked)) throw error;
       stopped = true;
-      return JSON.stringify(guardrailBlocked(error.message, 'response').toBody());
+      const blocked = JSON.stringify(guardrailBlocked(error.message, 'response').toBody());
+      log?.(blocked);
+      return blocked;
+    }
+    const scanned = JSON.stringify(chunk);
+    log?.(scanned);
+    if (originals.size === 0) return scanned;
+    eachContent(list, restoreContent);
+    for (const choice of list) {
+      const delta = (choice.delta ?? {}) as Loose;
+      if (!Array.isArray(delta.tool_calls)) continue;
+      restoreToolCalls(stateOf(typeof choice.index === 'number' ? choice.index : 0), delta.tool_calls);
     }
     return JSON.stringify(chunk);
   };
@@ -87,4 +109,16 @@ export function streamMapper(
       fn.arguments = restorer.push(fn.arguments);
     }
   }
+}
+
+/** The event as a chunk with a `choices` list, or undefined for anything else (relayed untouched). */
+function choicesChunk(data: string): Loose | undefined {
+  if (!data.includes('"choices"')) return undefined;
+  try {
+    const chunk = JSON.parse(data) as unknown;
+    if (chunk && typeof chunk === 'object' && Array.isArray((chunk as Loose).choices)) return chunk as Loose;
+  } catch {
+    // Not JSON: relayed as the provider sent it.
+  }
+  return undefined;
 }

@@ -3,7 +3,7 @@
 import { invalidRequest } from '../errors';
 import { bucketCount, GROUP_BYS, type GroupBy, INTERVALS, type Interval } from './analytics';
 import { CACHE_STATUSES, type CacheStatus } from './row';
-import type { LogFilter, StatusFilter } from './store';
+import { GUARDRAIL_FILTERS, type GuardrailFilter, type LogFilter, type StatusFilter } from './store';
 
 export const FILTER_PARAMS = [
   'key',
@@ -16,7 +16,7 @@ export const FILTER_PARAMS = [
   'until',
 ] as const;
 /** Filters of /admin/logs only: they pick rows, not something analytics could group. */
-export const LOG_ONLY_PARAMS = ['requestId'] as const;
+export const LOG_ONLY_PARAMS = ['requestId', 'guardrail'] as const;
 const DAY_MS = 86_400_000;
 /** Series longer than this are refused: ask for a coarser interval or a shorter range. */
 export const MAX_BUCKETS = 1000;
@@ -74,6 +74,11 @@ export function parseLogFilter(params: Record<string, string>): LogFilter {
     if (value !== undefined) filter[name] = nonEmpty(value, name);
   }
   if (params.requestId !== undefined) filter.requestId = nonEmpty(params.requestId, 'requestId');
+  if (params.guardrail !== undefined) {
+    if (!GUARDRAIL_FILTERS.includes(params.guardrail as GuardrailFilter))
+      throw invalidRequest(`Invalid 'guardrail': use one of ${GUARDRAIL_FILTERS.join(', ')}.`, 'guardrail');
+    filter.guardrail = params.guardrail as GuardrailFilter;
+  }
   if (params.status !== undefined) filter.status = parseStatus(params.status);
   if (params.cache !== undefined) {
     if (!CACHE_STATUSES.includes(params.cache as CacheStatus))

@@ -42,6 +42,7 @@ export const requestLog = () =>
 
     await next();
 
+    log.guardrails(c.get('guardrails'));
     const attempts = attemptsOf(c.error);
     if (attempts) log.attempts(attempts);
     if (log.streaming && ctx && c.res.body) c.res = watchDisconnect(c.res, ctx);

@@ -1,6 +1,7 @@
 // The log record of one request as it is being built: created by the requestLog middleware, filled
 // in by the routes (and by the cache and guardrails layers), committed exactly once — when the
 // response is ready, or for a relayed stream when the stream ends or the client cancels it.
+import { type GuardrailReport, hitsOf } from '../guardrails/report';
 import type { StreamSummary } from '../openai/stream-relay';
 import type { Usage } from '../providers/types';
 import type { Attempt } from '../routing/execute';
@@ -44,6 +45,7 @@ export class RequestLog {
   private streamDone = false;
   private responded: Responded | undefined;
   private committed = false;
+  private guardrailReport: GuardrailReport | undefined;
 
   constructor(
     init: { id: string; clientRequestId?: string; method: string; path: string; startedAt: number },
@@ -76,6 +78,7 @@ export class RequestLog {
       metadata: null,
       cancelled: false,
       zdr: false,
+      guardrails: null,
       requestBody: null,
       responseBody: null,
     };
@@ -99,6 +102,11 @@ export class RequestLog {
     this.row.model = model;
     this.row.stream = stream;
     this.requestValue = body;
+  }
+
+  /** What the guardrails did; read when the row is committed, so output rules on a stream count too. */
+  guardrails(report: GuardrailReport | undefined): void {
+    this.guardrailReport = report;
   }
 
   /** Replaces the logged request body, e.g. with the guardrails' redacted version. */
@@ -155,15 +163,14 @@ export class RequestLog {
   }
 
   /**
-   * The response is a relayed stream: the row waits for `streamEnded`. Returns the relay's
-   * `onEvent`: `inner` (another observer) plus, when bodies are kept, a collector of the frames.
+   * The response is a relayed stream: the row waits for `streamEnded`. Returns, when bodies are
+   * kept, the collector of the frames to log (the guardrails' redacted ones, when they rewrite).
    */
-  awaitStream(inner?: (data: string) => void): ((data: string) => void) | undefined {
+  awaitStream(): ((data: string) => void) | undefined {
     this.awaitingStream = true;
-    if (!this.keepBodies) return inner;
+    if (!this.keepBodies) return undefined;
     this.streamed = [];
     return (data) => {
-      inner?.(data);
       if (this.streamedBytes > BODY_LIMIT) return;
       this.streamed?.push(data);
       this.streamedBytes += data.length + 1;
@@ -193,6 +200,7 @@ export class RequestLog {
     this.committed = true;
     this.row.latencyMs = Math.max(0, this.now() - this.row.time);
     this.row.cache = this.cacheStatus ?? defaultCache(this.row, this.responded);
+    if (this.guardrailReport) this.row.guardrails = hitsOf(this.guardrailReport);
     if (this.keepBodies) {
       this.row.requestBody = capped(this.requestValue);
       this.row.responseBody = capped(this.responseValue);

@@ -14,6 +14,13 @@ const attemptSchema = z.looseObject({
   retry: z.number(),
 });
 
+/** One guardrail rule that fired: its name, its action, how many matches — never the matched text. */
+const guardrailHitSchema = z.object({
+  rule: z.string(),
+  action: z.enum(['flag', 'redact', 'block']),
+  count: z.number().int().positive(),
+});
+
 export const logRowSchema = z.object({
   /** The server's request id (`req_…`), never the client's. */
   id: z.string(),
@@ -47,6 +54,8 @@ export const logRowSchema = z.object({
   cancelled: z.boolean(),
   /** Zero-data-retention key: bodies are never kept, whatever logBodies says. */
   zdr: z.boolean(),
+  /** The guardrail rules that fired, in report order; null when none did. */
+  guardrails: z.array(guardrailHitSchema).nullable().default(null),
   requestBody: z.string().nullable(),
   responseBody: z.string().nullable(),
 });
@@ -81,6 +90,7 @@ export const LOG_COLUMNS = [
   'request_body',
   'response_body',
   'client_request_id',
+  'guardrails',
 ] as const;
 
 export function toColumns(row: LogRow): (string | number | null)[] {
@@ -112,6 +122,7 @@ export function toColumns(row: LogRow): (string | number | null)[] {
     row.requestBody,
     row.responseBody,
     row.clientRequestId,
+    row.guardrails ? JSON.stringify(row.guardrails) : null,
   ];
 }
 
@@ -143,6 +154,7 @@ const columnsSchema = z.object({
   request_body: z.string().nullable().optional(),
   response_body: z.string().nullable().optional(),
   client_request_id: z.string().nullable(),
+  guardrails: z.string().nullable(),
 });
 
 /** A D1 row back into a LogRow; bodies are null when the query did not select them. */
@@ -175,7 +187,18 @@ export function fromColumns(value: unknown): LogRow {
     metadata: c.metadata ? JSON.parse(c.metadata) : null,
     cancelled: c.cancelled === 1,
     zdr: c.zdr === 1,
+    guardrails: c.guardrails ? guardrailsOf(c.guardrails) : null,
     requestBody: c.request_body ?? null,
     responseBody: c.response_body ?? null,
   };
+}
+
+/** The stored JSON back into hits; a value this code did not write reads as none. */
+function guardrailsOf(text: string): LogRow['guardrails'] {
+  try {
+    const parsed = z.array(guardrailHitSchema).safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
 }

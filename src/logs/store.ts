@@ -23,7 +23,13 @@ export interface LogFilter {
   cache?: CacheStatus;
   /** The server's request id or the client's `x-request-id` (which several rows may share). */
   requestId?: string;
+  /** Rows where a guardrail rule with this action fired; `any`: where any rule did. */
+  guardrail?: GuardrailFilter;
 }
+
+export const GUARDRAIL_FILTERS = ['flagged', 'redacted', 'blocked', 'any'] as const;
+export type GuardrailFilter = (typeof GUARDRAIL_FILTERS)[number];
+const GUARDRAIL_ACTION = { flagged: 'flag', redacted: 'redact', blocked: 'block' } as const;
 
 /** The one definition of an error row, shared by filters and analytics. */
 export const IS_ERROR = '(status >= 400 OR error_code IS NOT NULL)';
@@ -44,6 +50,12 @@ export function whereClause(filter: LogFilter): { sql: string; binds: (string | 
   if (filter.cache !== undefined) add('cache = ?', filter.cache);
   if (filter.requestId !== undefined)
     add('(id = ? OR client_request_id = ?)', filter.requestId, filter.requestId);
+  if (filter.guardrail === 'any') add('guardrails IS NOT NULL');
+  else if (filter.guardrail !== undefined)
+    add(
+      "EXISTS (SELECT 1 FROM json_each(request_logs.guardrails) WHERE json_extract(value, '$.action') = ?)",
+      GUARDRAIL_ACTION[filter.guardrail],
+    );
   const status = filter.status;
   if (status?.kind === 'exact') add('status = ?', status.status);
   if (status?.kind === 'class') add('status >= ? AND status < ?', status.from, status.from + 100);

@@ -119,24 +119,35 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   const result = served.result;
   if (result.kind === 'json') {
     settle(served.target, result.body.usage);
-    let answer: typeof result.body;
+    let guarded: ReturnType<typeof guard.completion>;
     try {
-      answer = guard.completion(result.body); // output rules, restored placeholders; may block
+      guarded = guard.completion(result.body); // output rules, restored placeholders; may block
     } catch (error) {
       cache.abandon();
       throw error;
     }
     cache.saveJson(result.body, served.target);
-    log.responseBody(result.raw ?? result.body);
+    // The log keeps the answer with output redactions applied and placeholders not restored.
+    log.responseBody(guarded.logged === result.body ? (result.raw ?? result.body) : guarded.logged);
     headers.set('content-type', 'application/json');
+    const { answer } = guarded;
     const text = answer === result.body ? (result.raw ?? JSON.stringify(answer)) : JSON.stringify(answer);
     return new Response(text, { status: 200, headers });
   }
 
+  // With guardrails rewriting the stream, the log takes the mapper's redacted frames, not upstream's.
+  const logFrame = log.awaitStream();
+  const mapEvent = guard.streamMapper(logFrame);
   const stream = relayOpenAIStream(result.body, {
     includeUsage: body.stream_options?.include_usage === true,
-    onEvent: log.awaitStream(cache.onStreamEvent),
-    mapEvent: guard.streamMapper(),
+    onEvent:
+      mapEvent || !logFrame
+        ? cache.onStreamEvent
+        : (data) => {
+            cache.onStreamEvent(data);
+            logFrame(data);
+          },
+    mapEvent,
     onEnd: (summary) => {
       // A cancelled stream has no usage report: charge the input estimate plus what was relayed.
       const seen = {

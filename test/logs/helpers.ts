@@ -90,6 +90,7 @@ export function logRow(overrides: Partial<LogRow> & { id: string; time: number }
     metadata: null,
     cancelled: false,
     zdr: false,
+    guardrails: null,
     requestBody: null,
     responseBody: null,
     ...overrides,

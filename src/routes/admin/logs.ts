@@ -69,5 +69,6 @@ function present(row: LogRow) {
     metadata: row.metadata,
     cancelled: row.cancelled,
     zdr: row.zdr,
+    guardrails: row.guardrails,
   };
 }
