@@ -1,65 +1,119 @@
-// Answers in flight within one isolate: an identical non-streaming miss waits for the request
-// already calling upstream instead of calling again, and a just-produced answer is served from
-// memory until its KV write has landed (read-your-writes in this isolate, even before KV has it).
-// Isolate state by nature: it holds only requests in flight and writes in progress, each removed
-// as soon as it settles.
+// Answers in flight within one isolate. Identical non-streamed requests share one lookup and one
+// upstream call: the first claims the key synchronously, before any I/O, so requests arriving
+// together find each other, and the others wait for its answer, for a bounded time. A
+// just-produced answer is served from memory until its KV write has landed (read-your-writes in
+// this isolate, even before KV has it). Isolate state by nature: it holds only requests in flight
+// and writes in progress, each removed as soon as it settles or once it has outlived any request.
+//
+// Only plain data crosses requests. workerd ties I/O objects to the request that made them, and a
+// promise one request resolves runs the waiting request's continuation in the resolver's context
+// (where its own I/O then fails), or not at all once the resolver's request is gone. So the leader
+// only writes the answer's JSON into the slot, and each follower looks at it on timers of its own
+// and parses its own copy.
 import type { CacheEntry } from './exact';
 
+/** What a leader hands on: the entry, and on a semantic match the similarity it was found at. */
+export interface SharedAnswer {
+  entry: CacheEntry;
+  similarity?: number;
+}
+
 interface Slot {
-  answer: Promise<CacheEntry | undefined>;
-  /** The answer is known (being written); before that, the upstream call is still running. */
-  ready: boolean;
+  /** The answer's JSON once known (readable by anyone while its KV write is in progress); null: none came. */
+  outcome?: string | null;
+  /** When the slot stops counting (ms): a leader that never settled (cancelled, hung), or the answer's expiry. */
+  until: number;
 }
 
 const slots = new Map<string, Slot>();
 /** Beyond this many distinct keys in flight, new ones simply are not tracked. */
 const MAX_SLOTS = 10_000;
 
-/**
- * The answer for `key` known in this isolate: a ready one always; one still being produced only
- * when the caller may `wait` for it (streaming requests do not: they would lose their first byte).
- * Resolves to undefined when that request fails or its answer is not storable.
- */
-export function joinInflight(key: string, wait: boolean): Promise<CacheEntry | undefined> | undefined {
-  const slot = slots.get(key);
-  return slot && (slot.ready || wait) ? slot.answer : undefined;
+/** Settles a claim: the answer (undefined: failed or not storable) and its KV write, if it is stored. */
+export type Finish = (answer: SharedAnswer | undefined, written?: Promise<unknown>) => void;
+
+export type Claim =
+  /** An answer just produced in this isolate. */
+  | { role: 'ready'; answer: SharedAnswer }
+  /** Another request is looking this up: wait for its answer (undefined: ask for yourself). */
+  | { role: 'follow'; wait(signal?: AbortSignal): Promise<SharedAnswer | undefined> }
+  /** Look it up and answer; followers get what `finish` hands on (call it once; later calls are ignored). */
+  | { role: 'lead'; finish: Finish }
+  /** Look it up alone; `finish` makes a stored answer readable while it is written. */
+  | { role: 'own'; finish: Finish };
+
+export interface ClaimOptions {
+  /** May use an answer from memory or from a leader (false for `x-tollgate-cache: refresh`). */
+  read: boolean;
+  /** May wait for another request's answer, and so lead (false for streams: their first byte would wait). */
+  wait: boolean;
+  /** The longest a follower waits, and a leader holds the key: the time one request may run upstream. */
+  maxWaitMs: number;
+  now: number;
 }
 
-export type Finish = (entry: CacheEntry | undefined, written?: Promise<unknown>) => void;
-
-/** Registers this request as the one calling upstream for `key`; call the result exactly once. */
-export function leadInflight(key: string): Finish {
-  if (slots.has(key) || slots.size >= MAX_SLOTS) return publish(key);
-  let resolve!: (entry: CacheEntry | undefined) => void;
-  const slot: Slot = { answer: new Promise((r) => (resolve = r)), ready: false };
-  slots.set(key, slot);
-  let done = false;
-  return (entry, written) => {
-    if (done) return;
-    done = true;
-    resolve(entry);
-    hold(key, slot, entry, written);
-  };
-}
-
-/** For a request that did not lead (a stream): makes its answer readable while it is written. */
-export function publish(key: string): Finish {
-  return (entry, written) => {
-    if (!entry || !written || (!slots.has(key) && slots.size >= MAX_SLOTS)) return;
-    const slot: Slot = { answer: Promise.resolve(entry), ready: true };
-    slots.set(key, slot);
-    hold(key, slot, entry, written);
-  };
-}
-
-function hold(key: string, slot: Slot, entry: CacheEntry | undefined, written?: Promise<unknown>): void {
-  const release = () => {
-    if (slots.get(key) === slot) slots.delete(key);
-  };
-  if (!entry || !written) {
-    release();
-    return;
+/** Synchronous on purpose: with no await between looking and claiming, two requests cannot both lead. */
+export function claimInflight(key: string, options: ClaimOptions): Claim {
+  let slot = slots.get(key);
+  if (slot && slot.until <= options.now) {
+    slots.delete(key);
+    slot = undefined;
   }
-  slot.ready = true;
-  void written.finally(release);
+  if (slot && options.read) {
+    if (slot.outcome) return { role: 'ready', answer: JSON.parse(slot.outcome) as SharedAnswer };
+    const leader = slot;
+    if (options.wait) return { role: 'follow', wait: (signal) => follow(leader, options.maxWaitMs, signal) };
+  }
+  if (slot || !options.wait || slots.size >= MAX_SLOTS) return { role: 'own', finish: publish(key) };
+  return { role: 'lead', finish: lead(key, options.now + options.maxWaitMs) };
+}
+
+function lead(key: string, until: number): Finish {
+  const slot: Slot = { until };
+  slots.set(key, slot);
+  return (answer, written) => {
+    if (slot.outcome !== undefined) return;
+    slot.outcome = answer ? JSON.stringify(answer) : null;
+    if (answer && written) hold(key, slot, answer.entry.expiresAt, written);
+    else release(key, slot);
+  };
+}
+
+/** For a request that did not lead: makes its stored answer readable while it is written. */
+export function publish(key: string): Finish {
+  return (answer, written) => {
+    if (!answer || !written || (!slots.has(key) && slots.size >= MAX_SLOTS)) return;
+    const slot: Slot = { outcome: JSON.stringify(answer), until: 0 };
+    slots.set(key, slot);
+    hold(key, slot, answer.entry.expiresAt, written);
+  };
+}
+
+function hold(key: string, slot: Slot, expiresAt: number, written: Promise<unknown>): void {
+  if (slots.get(key) !== slot) return; // taken over meanwhile (this leader was presumed gone)
+  slot.until = expiresAt;
+  void written.finally(() => release(key, slot));
+}
+
+function release(key: string, slot: Slot): void {
+  if (slots.get(key) === slot) slots.delete(key);
+}
+
+const FIRST_LOOK_MS = 5;
+const MAX_LOOK_MS = 50;
+
+/** Looks at the leader's slot on this request's own timers; undefined once it failed, time is up or the caller left. */
+async function follow(
+  slot: Slot,
+  maxWaitMs: number,
+  signal: AbortSignal | undefined,
+): Promise<SharedAnswer | undefined> {
+  const deadline = Date.now() + maxWaitMs;
+  for (let pause = FIRST_LOOK_MS; ; pause = Math.min(pause * 2, MAX_LOOK_MS)) {
+    if (slot.outcome !== undefined)
+      return slot.outcome === null ? undefined : (JSON.parse(slot.outcome) as SharedAnswer);
+    const left = deadline - Date.now();
+    if (left <= 0 || signal?.aborted) return undefined;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(pause, left)));
+  }
 }

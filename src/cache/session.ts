@@ -1,5 +1,6 @@
-// One request's use of the cache: look up (exact in KV, then semantic), and on a miss store the
-// answer after the response — from the JSON body, or from the stream as it passes the relay.
+// One request's use of the cache: look up (exact in KV, then semantic; identical lookups in flight
+// share one, see inflight.ts), and on a miss store the answer after the response — from the JSON
+// body, or from the stream as it passes the relay.
 import type { ResolvedRoute, Runtime } from '../config/runtime';
 import type { Target } from '../config/schema';
 import type { Env } from '../env';
@@ -13,7 +14,7 @@ import type { CacheControl } from './control';
 import { storable, wantsVariety } from './eligibility';
 import { type Embedder, embedder } from './embed';
 import { type CacheEntry, exactKey, MAX_ENTRY_BYTES, readEntry, writeEntry } from './exact';
-import { joinInflight, leadInflight, publish } from './inflight';
+import { type Claim, claimInflight, type Finish, publish, type SharedAnswer } from './inflight';
 import { type CacheKeys, cacheKeys, routeIdentity } from './key';
 import { type CachePolicy, type CacheSettings, cacheSettings } from './policy';
 import { replay } from './replay';
@@ -78,16 +79,41 @@ export async function lookupCache(input: LookupInput): Promise<CacheLookup> {
   const keys = await cacheKeys(settings.namespace, route, input.body, embed !== undefined);
   const kvKey = exactKey(settings.namespace, keys.exact);
   const probe: Probe = { keys, embed };
-  if (input.control.mode !== 'refresh') {
+  const reading = input.control.mode !== 'refresh';
+  let claim: Claim = settings.exact
+    ? claimInflight(kvKey, {
+        read: reading,
+        wait: input.body.stream !== true,
+        maxWaitMs: leaderWaitMs(input.runtime),
+        now: (input.now ?? Date.now)(),
+      })
+    : { role: 'own', finish: noop };
+  if (claim.role === 'ready') return hit(input.body, claim.answer);
+  if (claim.role === 'follow') {
+    const answer = await claim.wait(input.signal);
+    if (answer) return hit(input.body, answer);
+    // The leader failed, was cancelled or is taking too long: this request looks and asks for itself.
+    claim = { role: 'own', finish: publish(kvKey) };
+  }
+  if (reading) {
     try {
-      const hit = await find(input, settings, kvKey, probe);
-      if (hit) return hit;
+      const found = await find(input, settings, kvKey, probe);
+      if (found) {
+        claim.finish(found);
+        return hit(input.body, found);
+      }
     } catch (error) {
       // A cache that cannot be read is a miss, never a failed request.
       console.error('cache lookup failed', String(error));
     }
   }
-  return miss(input, settings, kvKey, probe);
+  return miss(input, settings, kvKey, probe, claim.finish);
+}
+
+/** How long one request may run upstream: the longest a follower waits for its leader. */
+function leaderWaitMs(runtime: Runtime): number {
+  const { totalMs, requestMs } = runtime.config.timeouts;
+  return totalMs ?? requestMs;
 }
 
 interface Probe {
@@ -102,12 +128,11 @@ async function find(
   settings: CacheSettings,
   kvKey: string,
   probe: Probe,
-): Promise<CacheLookup | undefined> {
+): Promise<SharedAnswer | undefined> {
   const now = input.now ?? Date.now;
   if (settings.exact) {
-    const pending = joinInflight(kvKey, input.body.stream !== true);
-    const entry = (pending && (await pending)) ?? (await readEntry(input.env.CACHE, kvKey, now()));
-    if (entry) return hit(input.body, 'hit-exact', entry);
+    const entry = await readEntry(input.env.CACHE, kvKey, now());
+    if (entry) return { entry };
   }
   const { partition, question } = probe.keys;
   if (!probe.embed || partition === undefined || question === undefined) return undefined;
@@ -116,13 +141,13 @@ async function find(
   const match = await index.nearest(partition, probe.vector, settings.threshold);
   if (!match) return undefined;
   const entry = await readEntry(input.env.CACHE, match.key, now());
-  return entry ? hit(input.body, 'hit-semantic', entry, match.score) : undefined;
+  return entry ? { entry, similarity: match.score } : undefined;
 }
 
-function hit(body: ChatRequest, status: CacheStatus, entry: CacheEntry, similarity?: number): CacheLookup {
+function hit(body: ChatRequest, { entry, similarity }: SharedAnswer): CacheLookup {
   return {
     ...skipped(),
-    status,
+    status: similarity === undefined ? 'hit-exact' : 'hit-semantic',
     savedUsd: entry.costUsd,
     ...(similarity !== undefined ? { similarity } : {}),
     respond(headers) {
@@ -132,11 +157,18 @@ function hit(body: ChatRequest, status: CacheStatus, entry: CacheEntry, similari
   };
 }
 
-function miss(input: LookupInput, settings: CacheSettings, kvKey: string, probe: Probe): CacheLookup {
+function miss(
+  input: LookupInput,
+  settings: CacheSettings,
+  kvKey: string,
+  probe: Probe,
+  finish: Finish,
+): CacheLookup {
   const { env, ctx, runtime } = input;
   const config = runtime.config.cache;
   const now = input.now ?? Date.now;
-  const finish = input.body.stream === true ? publish(kvKey) : leadInflight(kvKey);
+  // A leader whose client hangs up releases its followers at once (they ask for themselves).
+  input.signal?.addEventListener('abort', () => finish(undefined), { once: true });
   const frames: string[] = [];
   let collected = 0;
 
@@ -171,7 +203,7 @@ function miss(input: LookupInput, settings: CacheSettings, kvKey: string, probe:
     };
     const written = persist(entry).catch((error) => console.error('cache write failed', String(error)));
     ctx.waitUntil(written);
-    finish(entry, written);
+    finish({ entry }, written);
   };
 
   return {
@@ -184,8 +216,8 @@ function miss(input: LookupInput, settings: CacheSettings, kvKey: string, probe:
     },
     saveStream(summary, target) {
       const clean = summary.completed && !summary.cancelled && summary.error === undefined;
-      if (!clean || collected > MAX_ENTRY_BYTES) return;
-      store(assembleCompletion(frames, summary.usage), target);
+      if (!clean || collected > MAX_ENTRY_BYTES) finish(undefined);
+      else store(assembleCompletion(frames, summary.usage), target);
     },
     abandon: () => finish(undefined),
   };
