@@ -139,6 +139,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   const logFrame = log.awaitStream();
   const mapEvent = guard.streamMapper(logFrame);
   const stream = relayOpenAIStream(result.body, {
+    idleMs: runtime.config.timeouts.streamIdleMs,
     includeUsage: body.stream_options?.include_usage === true,
     onEvent:
       mapEvent || !logFrame

@@ -273,6 +273,43 @@ describe('streams and failover', () => {
     expect(Date.now() - started).toBeGreaterThan(100);
   });
 
+  it('ends a stream that stalls after its first event at timeouts.streamIdleMs, without failing over', async () => {
+    const key = await gateway({ models: { m: chain('a', 'b') }, timeouts: { streamIdleMs: 200 } });
+    let cancelled = false;
+    onUpstream(URLS.a, () => {
+      let sent = false;
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (sent) return new Promise<void>(() => {});
+          sent = true;
+          controller.enqueue(new TextEncoder().encode(chunk('Hel')));
+        },
+        cancel() {
+          cancelled = true;
+        },
+      });
+      return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
+    });
+    onUpstream(URLS.b, () => sse([chunk('never'), 'data: [DONE]\n\n']));
+    const started = Date.now();
+    const response = await chat(key, { model: 'm', stream: true, ...hello });
+    expect(response.status).toBe(200);
+    const events = (await response.text()).split('\n\n').filter(Boolean);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(events[0]).toBe(chunk('Hel').trim());
+    expect(events).toHaveLength(2);
+    expect(JSON.parse(events[1]!.slice('data: '.length))).toEqual({
+      error: {
+        message: 'The upstream provider sent nothing for 200 ms in the middle of the stream.',
+        type: 'timeout_error',
+        param: null,
+        code: 'stream_idle_timeout',
+      },
+    });
+    expect(cancelled).toBe(true);
+    expect(hosts()).toEqual(['a.test']);
+  });
+
   it('fails over when the first byte does not arrive in time', async () => {
     const key = await gateway({
       models: { m: chain('a', 'b') },
