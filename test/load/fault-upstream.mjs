@@ -107,6 +107,12 @@ const FAULTS = {
     next();
     res.on('close', () => clearInterval(timer));
   },
+  /** A stream that sends its first two events, then nothing, holding the socket open. */
+  stall(_req, res, body) {
+    const model = body.model ?? 'fault-model';
+    res.writeHead(200, { 'content-type': body.stream ? 'text/event-stream' : 'application/json' });
+    if (body.stream) res.write(streamFrames(model).slice(0, 2).join(''));
+  },
   /** A 200 whose body is not JSON. */
   'bad-json'(_req, res, body) {
     if (body.stream) {

@@ -47,6 +47,7 @@ const FAULTS = [
   'reset-body',
   'reset-stream',
   'drip',
+  'stall',
   'bad-json',
   'bad-sse',
   'error-200',
@@ -75,7 +76,7 @@ for (const name of Object.keys(providers)) {
     ],
   };
 }
-const TIMEOUTS = { requestMs: 1000, firstByteMs: 500 };
+const TIMEOUTS = { requestMs: 1000, firstByteMs: 500, streamIdleMs: 800 };
 const config = {
   providers,
   models,
@@ -216,6 +217,28 @@ runner.check(
     }
   },
 );
+
+runner.check('stall: a stream that goes quiet after its first events ends at streamIdleMs', async () => {
+  const [json, stream, streamFallback] = await Promise.all([
+    chat('stall', { tag: 'stall' }),
+    chat('stall', { stream: true, tag: 'stall' }),
+    chat('stall+ok', { stream: true, tag: 'stall' }),
+  ]);
+  // JSON: headers but no body; the attempt's requestMs ends it.
+  expectError(json, 504, 'upstream_timeout');
+  for (const res of [stream, streamFallback]) {
+    assert(!res.timedOut && res.status === 200, 'expected the stream to start', res);
+    assert(res.headers['x-tollgate-provider'] === 'stall', 'a started stream was switched', res);
+    const last = JSON.parse(res.events.at(-1));
+    assert(isOpenAIError(last) && last.error.code === 'stream_idle_timeout', 'no idle-timeout event', res);
+    assert(res.events.length >= 2, 'the events before the stall were lost', res);
+    assert(res.ms < TIMEOUTS.streamIdleMs + 4000, `the stalled stream ran ${Math.round(res.ms)} ms`, res);
+  }
+  const calls = upstream.requests.filter((r) => r.fault === 'stall');
+  const closed = await eventually(() => calls.every((r) => r.abortedAt !== undefined), 3000);
+  assert(closed, 'a stalled upstream call was left open');
+  return `streams ended after ${Math.round(stream.ms)} / ${Math.round(streamFallback.ms)} ms`;
+});
 
 runner.check('huge: a 50 MB answer is relayed intact, JSON and stream', async () => {
   // requestMs bounds the whole attempt, body included: reading and parsing 50 MiB of JSON takes
