@@ -33,6 +33,11 @@ export class LogBuffer extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private failures = 0;
   private flushing: Promise<FlushResult> | undefined;
+  // In-memory mirrors of the pending row count and the armed alarm, so an append costs one INSERT
+  // and no reads. Only this object writes either (an alarm that fires is cleared by the runtime, as
+  // alarm() records); undefined means "not read yet" after a restart.
+  private pending: number | undefined;
+  private armedAt: number | null | undefined;
 
   /** Writes one batch to D1. A field so a test can make one flush fail. */
   write: (rows: LogRow[]) => Promise<void> = (rows) => insertLogs(this.env.DB, rows);
@@ -48,22 +53,34 @@ export class LogBuffer extends DurableObject<Env> {
   /** Durable once this returns; the alarm is armed so the rows reach D1 within about a second. */
   async append(rows: LogRow[]): Promise<void> {
     const now = Date.now();
+    let pending = this.pendingCount();
     for (const row of rows) {
-      this.sql.exec(
-        'INSERT OR IGNORE INTO pending (id, row, queued_at) VALUES (?, ?, ?)',
-        row.id,
-        JSON.stringify(row),
-        now,
-      );
+      // RETURNING counts the rows really added (rowsWritten also counts index writes).
+      pending += this.sql
+        .exec(
+          'INSERT OR IGNORE INTO pending (id, row, queued_at) VALUES (?, ?, ?) RETURNING id',
+          row.id,
+          JSON.stringify(row),
+          now,
+        )
+        .toArray().length;
     }
-    const due = this.pendingCount() >= FLUSH_NOW_AT ? now : now + FLUSH_DELAY_MS;
-    const alarm = await this.ctx.storage.getAlarm();
+    this.pending = pending;
+    const due = pending >= FLUSH_NOW_AT ? now : now + FLUSH_DELAY_MS;
+    this.armedAt ??= await this.ctx.storage.getAlarm();
     // While D1 is failing the backoff alarm stands: new rows must not turn it into a tight loop.
-    if (alarm === null || (this.failures === 0 && alarm > due)) await this.ctx.storage.setAlarm(due);
+    if (this.armedAt === null || (this.failures === 0 && this.armedAt > due)) await this.arm(due);
   }
 
   override async alarm(): Promise<void> {
+    // The runtime has consumed the alarm that woke us.
+    this.armedAt = null;
     await this.flush();
+  }
+
+  private async arm(at: number): Promise<void> {
+    this.armedAt = at;
+    await this.ctx.storage.setAlarm(at);
   }
 
   /** Writes everything pending (up to a bound) to D1. Concurrent calls share one flush. */
@@ -96,15 +113,15 @@ export class LogBuffer extends DurableObject<Env> {
           `log flush failed (${this.failures} in a row), retrying in ${retryInMs} ms`,
           String(error),
         );
-        await this.ctx.storage.setAlarm(Date.now() + retryInMs);
+        await this.arm(Date.now() + retryInMs);
         return { written, pending: this.pendingCount(), retryInMs };
       }
       this.failures = 0;
-      for (const row of rows) this.sql.exec('DELETE FROM pending WHERE id = ?', row.id);
+      for (const row of rows) this.forget(row.id);
       written += rows.length;
     }
     const pending = this.pendingCount();
-    if (pending > 0) await this.ctx.storage.setAlarm(Date.now());
+    if (pending > 0) await this.arm(Date.now());
     return { written, pending };
   }
 
@@ -122,14 +139,20 @@ export class LogBuffer extends DurableObject<Env> {
       else {
         // Only this code writes the buffer, so this is a bug; keeping the row would block every flush.
         console.error('dropping an unreadable buffered log row', id, parsed.error.message);
-        this.sql.exec('DELETE FROM pending WHERE id = ?', id);
+        this.forget(id);
       }
     }
     return rows;
   }
 
+  private forget(id: string): void {
+    const removed = this.sql.exec('DELETE FROM pending WHERE id = ? RETURNING id', id).toArray().length;
+    if (this.pending !== undefined) this.pending -= removed;
+  }
+
   private pendingCount(): number {
-    return this.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM pending').one().n;
+    this.pending ??= this.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM pending').one().n;
+    return this.pending;
   }
 }
 

@@ -68,6 +68,40 @@ describe('LogBuffer', () => {
     expect(await countRows('id = ?', id)).toBe(1);
   });
 
+  it('keeps its pending count and alarm in step with storage across duplicates, flushes and alarms', async () => {
+    const rows = ['step-1', 'step-2', 'step-3'].map((id) => logRow({ id, time: Date.now() }));
+    const stub = bufferFor(env, rows[0]!.id);
+    const inStorage = () =>
+      runInDurableObject(stub, (object) => {
+        const state = (object as unknown as { ctx: DurableObjectState }).ctx;
+        const n = state.storage.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM pending').one().n;
+        return state.storage.getAlarm().then((alarm) => ({ n, alarm }));
+      });
+    await stub.flush();
+    const before = (await stub.status()).pending;
+    await stub.append([rows[0]!, rows[1]!]);
+    await stub.append([rows[1]!, rows[2]!]); // rows[1] again: not counted twice
+    let status = await stub.status();
+    let stored = await inStorage();
+    expect(status.pending).toBe(before + 3);
+    expect(stored.n).toBe(status.pending);
+    expect(status.alarm).not.toBeNull();
+    expect(stored.alarm).toBe(status.alarm);
+
+    // The alarm fires and empties the buffer; the next row must arm a new one.
+    await runDurableObjectAlarm(stub);
+    status = await stub.status();
+    expect(status.pending).toBe(0);
+    await stub.append([logRow({ id: 'step-4', time: Date.now() })]);
+    status = await stub.status();
+    stored = await inStorage();
+    expect(status.pending).toBe(1);
+    expect(stored.n).toBe(1);
+    expect(stored.alarm).not.toBeNull();
+    await runDurableObjectAlarm(stub);
+    expect(await countRows("id LIKE 'step-%'")).toBe(4);
+  });
+
   it('flushes a large backlog in batches', async () => {
     const ids = Array.from({ length: 450 }, (_, i) => `bulk-${i}`);
     const byShard = new Map<number, string[]>();
