@@ -180,7 +180,7 @@ export class RequestLog {
   streamEnded(summary: StreamSummary): void {
     this.row.cancelled = summary.cancelled;
     if (summary.firstByteAt !== undefined) this.row.ttftMs = Math.max(0, summary.firstByteAt - this.row.time);
-    if (summary.error && !summary.cancelled) this.row.errorCode ??= 'upstream_error';
+    if (summary.error && !summary.cancelled) this.row.errorCode ??= summary.errorCode ?? 'upstream_error';
     if (this.streamed) this.responseValue = this.streamed.join('\n');
     this.streamDone = true;
     this.finishWhenReady();

@@ -82,13 +82,24 @@ export function providerError({ event, data }: EventSourceMessage): { error: unk
 
 /** Our event for a provider's mid-stream error: a kept code in our words, or the generic failure. */
 export function providerErrorFrame(error: unknown): string {
+  const kept = keptError(error);
+  if (kept)
+    return sseData({ error: { message: kept.message, type: kept.type, param: null, code: kept.code } });
+  return streamFailedFrame();
+}
+
+/** The code providerErrorFrame gives the client for this provider error (for the log row). */
+export function providerErrorCode(error: unknown): string {
+  return keptError(error)?.code ?? 'upstream_error';
+}
+
+function keptError(error: unknown) {
   const fields = isObject(error) ? [error.code, error.type] : [];
   for (const field of fields) {
     const kept = typeof field === 'string' ? KEPT.get(field) : undefined;
-    if (kept)
-      return sseData({ error: { message: kept.message, type: kept.type, param: null, code: kept.code } });
+    if (kept) return kept;
   }
-  return streamFailedFrame();
+  return undefined;
 }
 
 // A JSON key "error"; inside string values quotes are escaped, so text that mentions it cannot match.

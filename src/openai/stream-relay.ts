@@ -6,7 +6,13 @@ import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { Usage } from '../providers/types';
 import { DEFAULT_STREAM_IDLE_MS } from '../routing/config-schema';
 import { SSE_DONE, sseData } from './sse';
-import { providerError, providerErrorFrame, streamFailedFrame, streamIdleFrame } from './stream-errors';
+import {
+  providerError,
+  providerErrorCode,
+  providerErrorFrame,
+  streamFailedFrame,
+  streamIdleFrame,
+} from './stream-errors';
 
 export interface StreamSummary {
   usage?: Usage;
@@ -15,6 +21,8 @@ export interface StreamSummary {
   cancelled: boolean;
   /** Why the stream ended early; may quote the provider, so it stays in the gateway. */
   error?: string;
+  /** The `code` of the error event the client was sent when the stream ended early. */
+  errorCode?: string;
   /** ms timestamp of the first byte sent to the client. */
   firstByteAt?: number;
   events: number;
@@ -75,6 +83,7 @@ export function relayOpenAIStream(
     if (upstreamError) {
       failed = true;
       summary.error = data.slice(0, 500);
+      summary.errorCode = providerErrorCode(upstreamError.error);
       out += providerErrorFrame(upstreamError.error);
       return;
     }
@@ -130,11 +139,13 @@ export function relayOpenAIStream(
             result = await readBefore(reader, deadline);
           } catch (error) {
             summary.error = `upstream stream failed: ${error instanceof Error ? error.message : String(error)}`;
+            summary.errorCode = 'upstream_error';
             finish(controller, streamFailedFrame());
             return;
           }
           if (result === IDLE) {
             summary.error = `no event from the upstream for ${idleMs} ms`;
+            summary.errorCode = 'stream_idle_timeout';
             finish(controller, streamIdleFrame(idleMs), true);
             return;
           }

@@ -237,6 +237,15 @@ runner.check('stall: a stream that goes quiet after its first events ends at str
   const calls = upstream.requests.filter((r) => r.fault === 'stall');
   const closed = await eventually(() => calls.every((r) => r.abortedAt !== undefined), 3000);
   assert(closed, 'a stalled upstream call was left open');
+  const ids = [stream.id, streamFallback.id];
+  const logged = await waitForLogCount(gateway.db, 2, 15_000, 'client_request_id IN (?, ?)', ...ids);
+  assert(logged === 2, `${logged} of 2 stalled streams logged`);
+  const rows = await logRows(gateway.db, 'client_request_id IN (?, ?)', ...ids);
+  assert(
+    rows.every((row) => row.error_code === 'stream_idle_timeout' && row.cancelled === 0),
+    'the log rows do not name the idle timeout',
+    rows.map((row) => ({ error_code: row.error_code, cancelled: row.cancelled })),
+  );
   return `streams ended after ${Math.round(stream.ms)} / ${Math.round(streamFallback.ms)} ms`;
 });
 
