@@ -5,12 +5,14 @@
 // event; the rest of the upstream stream is still read (for usage) but not relayed. The log sees each
 // event between the two steps: output redactions applied, placeholders not yet restored.
 
+import type { GatewayError } from '../errors';
 import { HoldbackScanner, StreamBlocked, StreamRestorer } from './output';
 import type { Placeholders } from './placeholders';
 import { jsonEscape } from './placeholders';
 import type { GuardrailReport } from './report';
 import { guardrailBlocked } from './report';
 import type { TextRule } from './rules';
+import { ScanLimitExceeded } from './scan-limit';
 
 type Loose = Record<string, unknown>;
 
@@ -81,11 +83,16 @@ export function streamMapper(
     try {
       eachContent(list, scan);
     } catch (error) {
-      if (!(error instanceof StreamBlocked)) throw error;
+      // Either ends the answer with an OpenAI error event: a block, or patterns out of scan budget
+      // (fails closed: the rest of the answer was not shown to be clean).
+      let ending: GatewayError;
+      if (error instanceof StreamBlocked) ending = guardrailBlocked(error.message, 'response');
+      else if (error instanceof ScanLimitExceeded) ending = error;
+      else throw error;
       stopped = true;
-      const blocked = JSON.stringify(guardrailBlocked(error.message, 'response').toBody());
-      log?.(blocked);
-      return blocked;
+      const event = JSON.stringify(ending.toBody());
+      log?.(event);
+      return event;
     }
     const scanned = JSON.stringify(chunk);
     log?.(scanned);

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { admin, chat, createKey, type Json, OPENAI_URL, openaiConfig, putConfig } from '../helpers/gateway';
 import { expectOpenAIShape } from '../helpers/openapi';
-import { json, onUpstream, recorded } from '../helpers/upstream';
+import { json, onUpstream, recorded, sse } from '../helpers/upstream';
 
 const CHAT_URL = `${OPENAI_URL}/chat/completions`;
 const PII = { name: 'pii', detect: ['email'], action: 'redact' };
@@ -103,6 +103,33 @@ describe('the per-request scan budget', () => {
     expect(body.error).toMatchObject({ type: 'invalid_request_error', code: 'request_too_large' });
     expect(body.error.message).toContain('guardrail patterns');
     expect(recorded).toHaveLength(1); // nothing more went upstream
+  });
+
+  it('ends a streamed answer with a request_too_large event when output scanning runs out of budget', async () => {
+    // ~300 steps per character for each rule over a 200 KB answer: together past the budget.
+    const piece = 'a'.repeat(20_000);
+    const frame = (content: string) =>
+      `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`;
+    onUpstream(CHAT_URL, () => sse([...Array.from({ length: 10 }, () => frame(piece)), 'data: [DONE]\n\n']));
+    const key = await keyWith([
+      { name: 'at', pattern: '\\w{1,100}@', action: 'block', scope: 'output' },
+      { name: 'hash', pattern: '[a-z]{1,100}#', action: 'flag', scope: 'output' },
+    ]);
+    const response = await chat(key, { ...ask('hello'), stream: true });
+    expect(response.status).toBe(200);
+    const events = (await response.text()).split('\n\n').filter(Boolean);
+    // The error event ends the answer (the relay still closes with [DONE], as after a block).
+    const at = events.findIndex((e) => e.startsWith('data: {"error"'));
+    expect(at).toBeGreaterThan(0);
+    expect(events.slice(at + 1)).toEqual(['data: [DONE]']);
+    const error = JSON.parse(events[at]!.slice('data: '.length)) as Json;
+    expectOpenAIShape('ErrorResponse', error);
+    expect(error.error).toMatchObject({ type: 'invalid_request_error', code: 'request_too_large' });
+    // Less than the whole answer reached the client.
+    const relayed = events
+      .slice(0, at)
+      .reduce((n, e) => n + String(JSON.parse(e.slice(6)).choices?.[0]?.delta?.content ?? '').length, 0);
+    expect(relayed).toBeLessThan(200_000);
   });
 
   it('scans a 1 MB prompt with ordinary patterns and redacts it', async () => {
