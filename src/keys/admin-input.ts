@@ -48,6 +48,27 @@ export function patchPolicy(policy: KeyPolicy, input: z.infer<typeof policyPatch
   };
 }
 
+const policyCreate = z.object({ name: z.string(), ...policyInput });
+
+/** A new key's or team's policy from a POST body; `fields` are what only the caller knows. */
+export function newPolicy(
+  input: z.infer<typeof policyCreate>,
+  fields: Pick<KeyPolicy, 'kind' | 'id' | 'teamId' | 'expiresAt' | 'logBodies'>,
+): KeyPolicy {
+  return {
+    ...fields,
+    name: input.name,
+    models: input.models ?? null,
+    limits: input.limits ?? {},
+    budget: toBudget(input.budget),
+    routing: input.routing ?? null,
+    ...(input.cache ? { cache: input.cache } : {}),
+    ...(input.zdr !== undefined ? { zdr: input.zdr } : {}),
+    ...(input.guardrails ? { guardrails: input.guardrails } : {}),
+    revokedAt: null,
+  };
+}
+
 /** The policy fields keys and teams share, as the admin API shows them. */
 export function presentPolicy(p: KeyPolicy) {
   return {

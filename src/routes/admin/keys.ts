@@ -8,7 +8,14 @@ import type { AppEnv, Env } from '../../env';
 import { GatewayError, invalidRequest } from '../../errors';
 import { audit } from '../../governance/audit';
 import { checkGuardrailSelection } from '../../guardrails/selection-check';
-import { iso, patchPolicy, policyInput, presentPolicy, presentUsage, toBudget } from '../../keys/admin-input';
+import {
+  iso,
+  newPolicy,
+  patchPolicy,
+  policyInput,
+  presentPolicy,
+  presentUsage,
+} from '../../keys/admin-input';
 import { FRESH_KEY } from '../../keys/governance';
 import { checkTightening } from '../../keys/governance-check';
 import type { KeyPolicy } from '../../keys/policy';
@@ -43,22 +50,13 @@ export const keys = new Hono<AppEnv>()
       throw invalidRequest('expiresAt must be in the future.', 'expiresAt');
     if (input.team) await mustHaveTeam(c.env, input.team);
     const secret = generateGatewayKey();
-    const policy: KeyPolicy = {
+    const policy = newPolicy(input, {
       kind: 'key',
       id: randomId('key'),
-      name: input.name,
       teamId: input.team ?? null,
-      models: input.models ?? null,
-      limits: input.limits ?? {},
-      budget: toBudget(input.budget),
-      routing: input.routing ?? null,
-      ...(input.cache ? { cache: input.cache } : {}),
-      ...(input.zdr !== undefined ? { zdr: input.zdr } : {}),
-      ...(input.guardrails ? { guardrails: input.guardrails } : {}),
       expiresAt: expires,
       logBodies: input.logBodies ?? false,
-      revokedAt: null,
-    };
+    });
     await checkTightening(c, FRESH_KEY, policy);
     const stored: StoredKey = {
       hash: await sha256Hex(secret),

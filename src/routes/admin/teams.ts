@@ -6,8 +6,14 @@ import type { AppEnv, Env } from '../../env';
 import { GatewayError } from '../../errors';
 import { audit } from '../../governance/audit';
 import { checkGuardrailSelection } from '../../guardrails/selection-check';
-import { iso, patchPolicy, policyInput, presentPolicy, presentUsage, toBudget } from '../../keys/admin-input';
-import type { KeyPolicy } from '../../keys/policy';
+import {
+  iso,
+  newPolicy,
+  patchPolicy,
+  policyInput,
+  presentPolicy,
+  presentUsage,
+} from '../../keys/admin-input';
 import { getTeam, insertTeam, listTeams, type StoredTeam, updateTeam } from '../../keys/team-store';
 import { teamStub } from '../../limits/admission';
 import { readJsonBody, validateBody } from '../../openai/read-body';
@@ -26,22 +32,13 @@ export const teams = new Hono<AppEnv>()
     const input = validateBody(createTeamBody, await readJsonBody(c.req.raw, ADMIN_BODY_LIMIT));
     await checkGuardrailSelection(c, input.guardrails);
     const now = Date.now();
-    const policy: KeyPolicy = {
+    const policy = newPolicy(input, {
       kind: 'team',
       id: randomId('team'),
-      name: input.name,
       teamId: null,
-      models: input.models ?? null,
-      limits: input.limits ?? {},
-      budget: toBudget(input.budget),
-      routing: input.routing ?? null,
-      ...(input.cache ? { cache: input.cache } : {}),
-      ...(input.zdr !== undefined ? { zdr: input.zdr } : {}),
-      ...(input.guardrails ? { guardrails: input.guardrails } : {}),
       expiresAt: null,
       logBodies: false,
-      revokedAt: null,
-    };
+    });
     await teamStub(c.env, policy.id).setPolicy(policy);
     await insertTeam(c.env.DB, { createdAt: now, updatedAt: now, policy });
     await audit(c, {
