@@ -36,32 +36,47 @@ export function scrub(value: unknown): unknown {
 const json = (value: unknown) =>
   value === undefined || value === null ? null : JSON.stringify(scrub(value));
 
-/** Records a mutation. Best effort: the change itself already happened, so a failed write is logged, not thrown. */
+/** D1 tries per audit row, with a short pause between them. */
+export const AUDIT_TRIES = 3;
+
+/**
+ * Records a mutation. The change itself already happened, so a failed write is not thrown at the
+ * admin: it is retried (the row id is fixed, so a retry after a lost reply cannot duplicate it), and
+ * should D1 stay down the whole record goes to the Worker's logs instead (Workers Logs keeps it).
+ */
 export async function audit(c: Context<AppEnv>, entry: AuditEntry): Promise<void> {
   const actor = c.get('principal') ?? ROOT;
-  try {
-    await c.env.DB.prepare(
-      `INSERT INTO audit_log (id, time, actor, actor_name, actor_role, action, target_type, target_id,
-                              team_id, before, after, request_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    )
-      .bind(
-        randomId('aud'),
-        Date.now(),
-        actor.id,
-        actor.name,
-        actor.role,
-        entry.action,
-        entry.targetType,
-        entry.targetId ?? null,
-        entry.teamId ?? null,
-        json(entry.before),
-        json(entry.after),
-        c.get('requestId') ?? null,
+  const values = [
+    randomId('aud'),
+    Date.now(),
+    actor.id,
+    actor.name,
+    actor.role,
+    entry.action,
+    entry.targetType,
+    entry.targetId ?? null,
+    entry.teamId ?? null,
+    json(entry.before),
+    json(entry.after),
+    c.get('requestId') ?? null,
+  ];
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await c.env.DB.prepare(
+        `INSERT OR IGNORE INTO audit_log (id, time, actor, actor_name, actor_role, action, target_type,
+                                          target_id, team_id, before, after, request_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run();
-  } catch (error) {
-    console.error('audit write failed', entry.action, String(error));
+        .bind(...values)
+        .run();
+      return;
+    } catch (error) {
+      if (attempt >= AUDIT_TRIES) {
+        console.error('audit write failed; the record:', JSON.stringify(values), String(error));
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+    }
   }
 }
 

@@ -1,4 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { env } from 'cloudflare:workers';
+import type { Context } from 'hono';
+import { describe, expect, it, vi } from 'vitest';
+import type { AppEnv } from '../../src/env';
+import { AUDIT_TRIES, audit } from '../../src/governance/audit';
 import { admin, createKey, type Json, openaiConfig, putConfig } from '../helpers/gateway';
 import { adminAs, createTeam, createToken } from './helpers';
 
@@ -86,5 +90,55 @@ describe('audit log', () => {
     const viewer = await createToken('viewer');
     expect((await adminAs(viewer.token, '/admin/teams', 'POST', { name: 'x' })).status).toBe(403);
     expect((await auditOf()).length).toBe(before + 1); // the viewer token's own creation
+  });
+});
+
+describe('audit writes when D1 fails', () => {
+  /** A Hono-like context whose DB fails its first `failures` runs, then passes them to the real one. */
+  function contextWith(failures: number) {
+    let calls = 0;
+    const DB = {
+      prepare: (sql: string) => {
+        const statement = env.DB.prepare(sql);
+        return {
+          bind: (...values: unknown[]) => ({
+            run: async () => {
+              calls++;
+              if (calls <= failures) throw new Error('D1_ERROR: Network connection lost.');
+              return statement.bind(...values).run();
+            },
+          }),
+        };
+      },
+    };
+    const vars: Record<string, unknown> = { requestId: `req_audit_${failures}` };
+    const c = { env: { ...env, DB }, get: (name: string) => vars[name] } as unknown as Context<AppEnv>;
+    return { c, calls: () => calls };
+  }
+  const entry = (id: string) => ({ action: 'key.update', targetType: 'key' as const, targetId: id });
+
+  it('retries a failed write and records the row once', async () => {
+    const { c, calls } = contextWith(AUDIT_TRIES - 1);
+    await audit(c, entry('key_retried'));
+    expect(calls()).toBe(AUDIT_TRIES);
+    const rows = await auditOf('?targetId=key_retried');
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ action: 'key.update', target: { type: 'key', id: 'key_retried' } });
+  });
+
+  it('puts the whole record in the Worker log when D1 stays down, and does not throw', async () => {
+    const { c } = contextWith(AUDIT_TRIES);
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      await audit(c, entry('key_lost'));
+      expect(logged).toHaveBeenCalledTimes(1);
+      const line = logged.mock.calls[0]!.map(String).join(' ');
+      expect(line).toContain('key.update');
+      expect(line).toContain('key_lost');
+      expect(line).toContain('req_audit_3');
+    } finally {
+      logged.mockRestore();
+    }
+    expect(await auditOf('?targetId=key_lost')).toHaveLength(0);
   });
 });
