@@ -1,7 +1,9 @@
 // Where a finished log row goes, off the response path: one Analytics Engine data point, and the
-// row into its LogBuffer shard (falling back to a direct D1 insert if the buffer is unreachable).
+// row — with the isolate's other rows finishing meanwhile (src/logs/outbox.ts) — into a LogBuffer
+// shard (falling back to a direct D1 insert if the buffer is unreachable).
 import type { Env } from '../env';
 import type { LogBuffer } from './buffer';
+import { post } from './outbox';
 import type { LogRow } from './row';
 import { insertLogs, keyOfHash } from './store';
 
@@ -42,19 +44,27 @@ export async function deliverLog(env: Env, row: LogRow, keyHash: string | undefi
     }
   }
   writeDataPoint(env, row);
+  await post(row, (rows) => appendRows(env, rows));
+}
+
+/** Into one buffer shard (three tries, a fresh stub each), else straight into D1; never throws. */
+export async function appendRows(env: Env, rows: LogRow[]): Promise<boolean> {
   let lastError: unknown;
   for (let attempt = 0; attempt < APPEND_TRIES; attempt++) {
     try {
-      await bufferFor(env, row.id).append([row]);
-      return;
+      await bufferFor(env, rows[0]!.id).append(rows);
+      return true;
     } catch (error) {
       lastError = error;
     }
   }
   try {
-    await insertLogs(env.DB, [row]);
+    await insertLogs(env.DB, rows);
+    return true;
   } catch (error) {
-    console.error('request log row lost', row.id, String(lastError), String(error));
+    const ids = rows.map((row) => row.id).join(', ');
+    console.error('request log rows not stored', ids, String(lastError), String(error));
+    return false;
   }
 }
 
