@@ -10,6 +10,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { ensureDeps, quietWrangler, root } from '../scripts/ensure-deps.mjs';
+import { PORTKEY_VERSION, portkeyHeaders, startPortkey } from './peers.mjs';
 import { startUpstream } from './upstream.mjs';
 
 // A fresh clone installs its dependencies first; only then can Miniflare and wrangler load.
@@ -19,6 +20,7 @@ const { unstable_getMiniflareWorkerOptions, unstable_splitSqlQuery } = await imp
 
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has('--quick');
+const PEERS = args.has('--peers');
 const ROUNDS = QUICK ? 2 : 5;
 const PER_ROUND_C1 = QUICK ? 60 : 200;
 const PER_ROUND_C32 = QUICK ? 320 : 1600;
@@ -43,6 +45,7 @@ if (build.status !== 0) process.exit(build.status ?? 1);
 
 // ── processes ────────────────────────────────────────────────────────────────────────────────
 const upstream = await startUpstream();
+const portkey = PEERS ? await startPortkey() : undefined;
 const { workerOptions } = unstable_getMiniflareWorkerOptions(join(root, 'wrangler.toml'));
 // Without the dashboard's static assets: Miniflare runs the asset router as one more JavaScript
 // worker in front of every request (about a fifth of local throughput), where on Cloudflare it is
@@ -243,6 +246,12 @@ const variants = {
     ),
   'tollgate failover': (stream) =>
     send(`${gatewayUrl}/v1/chat/completions`, chatBody('failover', stream), auth),
+  portkey: (stream) =>
+    send(
+      `${portkey?.url}/v1/chat/completions`,
+      chatBody('gpt-4o-mini', stream),
+      portkeyHeaders(`${upstream.url}/v1`),
+    ),
   'GET / (no auth)': () => send(`${gatewayUrl}/`),
   'GET /v1/models (auth + DO)': () => send(`${gatewayUrl}/v1/models`, undefined, auth),
 };
@@ -318,30 +327,33 @@ function workerdRssKiB() {
     .reduce((sum, line) => sum + Number(line.trim().split(/\s+/)[1] ?? 0), 0);
 }
 
+/** Adds the Portkey row when `--peers` is given. */
+const withPeers = (names) => (PEERS ? [...names, 'portkey'] : names);
+
 // ── run ──────────────────────────────────────────────────────────────────────────────────────
 const began = performance.now();
 const results = [];
 results.push(
-  await scenario('non-streaming, c=1', ['direct', 'floor', 'tollgate', 'tollgate, cache off'], {
+  await scenario('non-streaming, c=1', withPeers(['direct', 'floor', 'tollgate', 'tollgate, cache off']), {
     concurrency: 1,
     perRound: PER_ROUND_C1,
   }),
 );
 results.push(
-  await scenario('non-streaming, c=32', ['direct', 'floor', 'tollgate', 'tollgate, cache off'], {
+  await scenario('non-streaming, c=32', withPeers(['direct', 'floor', 'tollgate', 'tollgate, cache off']), {
     concurrency: 32,
     perRound: PER_ROUND_C32,
   }),
 );
 results.push(
-  await scenario('streaming, c=1', ['direct', 'floor', 'tollgate', 'tollgate, cache off'], {
+  await scenario('streaming, c=1', withPeers(['direct', 'floor', 'tollgate', 'tollgate, cache off']), {
     concurrency: 1,
     perRound: PER_ROUND_C1,
     stream: true,
   }),
 );
 results.push(
-  await scenario('streaming, c=32', ['direct', 'floor', 'tollgate', 'tollgate, cache off'], {
+  await scenario('streaming, c=32', withPeers(['direct', 'floor', 'tollgate', 'tollgate, cache off']), {
     concurrency: 32,
     perRound: PER_ROUND_C32,
     stream: true,
@@ -423,12 +435,19 @@ for (const { title, rows, stream } of results) {
       console.log(`  ${''.padEnd(28)} errors: ${kinds.join(', ')}`);
     }
   }
-  for (const name of ['tollgate', 'tollgate, cache off']) {
+  for (const name of ['tollgate', 'tollgate, cache off', 'portkey']) {
     if (!rows.floor || !rows[name]) continue;
     const t = rows[name];
     const fl = rows.floor;
     console.log(
       `  ${name} − floor: p50 +${f(t.p50 - fl.p50)} ms, p99 +${f(t.p99 - fl.p99)} ms${stream ? `, ttfb p50 +${f(t.ttfbP50 - fl.ttfbP50)} ms` : ''}; throughput ${((100 * t.rps) / fl.rps).toFixed(0)}% of the floor's`,
+    );
+  }
+  // Only when Portkey answered: its failures are fast and would flatter it.
+  if (rows.portkey && rows.tollgate && rows.portkey.errors === 0) {
+    const share = (name) => ((100 * rows[name].rps) / rows.portkey.rps).toFixed(0);
+    console.log(
+      `  throughput vs portkey: tollgate ${share('tollgate')}%, cache off ${share('tollgate, cache off')}%`,
     );
   }
   for (const [name, r] of Object.entries(rows)) {
@@ -449,9 +468,10 @@ console.log(`\n(${((performance.now() - began) / 1000).toFixed(0)} s)`);
 
 writeFileSync(
   join(root, 'bench', 'results.json'),
-  `${JSON.stringify({ date: new Date().toISOString(), rounds: ROUNDS, withAssets: WITH_ASSETS, results, soak: { requests: SOAK, errors: soak.errors, rssBeforeKiB: rssBefore, rssAfterKiB: rssAfter } }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), rounds: ROUNDS, withAssets: WITH_ASSETS, peers: PEERS ? { portkey: PORTKEY_VERSION } : null, results, soak: { requests: SOAK, errors: soak.errors, rssBeforeKiB: rssBefore, rssAfterKiB: rssAfter } }, null, 2)}\n`,
 );
 
 agent.destroy();
 await Promise.all([gateway.dispose(), floor.dispose()]);
+portkey?.stop();
 upstream.server.close();
