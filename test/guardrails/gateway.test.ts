@@ -11,43 +11,15 @@ import {
 } from '../helpers/gateway';
 import { expectOpenAIShape, sseEvents } from '../helpers/openapi';
 import { json, onUpstream, recorded, sse } from '../helpers/upstream';
+import { CHAT_URL, chunk, completion, guardedKey } from './helpers';
 
-const CHAT_URL = `${OPENAI_URL}/chat/completions`;
 const PII = {
   name: 'pii',
   detect: ['email', 'phone', 'credit_card', 'iban', 'ssn', 'ip', 'secret'],
   action: 'redact',
 };
 
-async function setup(guardrails: unknown[], keyOptions: Record<string, unknown> = {}) {
-  const response = await putConfig(openaiConfig({ guardrails }));
-  expect(response.status, await response.clone().text()).toBe(200);
-  return (await createKey(keyOptions)).key;
-}
-
-const completion = (content: string) => ({
-  id: 'chatcmpl-1',
-  object: 'chat.completion',
-  created: 1,
-  model: 'gpt-4o-mini',
-  choices: [
-    {
-      index: 0,
-      message: { role: 'assistant', content, refusal: null },
-      logprobs: null,
-      finish_reason: 'stop',
-    },
-  ],
-  usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 },
-});
-const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
-  `data: ${JSON.stringify({
-    id: 'chatcmpl-1',
-    object: 'chat.completion.chunk',
-    created: 1,
-    model: 'gpt-4o-mini',
-    choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
-  })}\n\n`;
+const setup = guardedKey;
 
 /** An upstream that answers with the last user message it received: what the provider saw. */
 function echoUpstream(): void {

@@ -1,27 +1,13 @@
 // The custom-pattern limits end to end: what PUT /admin/config refuses, and the per-request scan
 // budget that fails a request closed (413) instead of burning CPU (src/guardrails/regex/budget.ts).
 import { describe, expect, it } from 'vitest';
-import { admin, chat, createKey, type Json, OPENAI_URL, openaiConfig, putConfig } from '../helpers/gateway';
+import { admin, chat, type Json, openaiConfig, putConfig } from '../helpers/gateway';
 import { expectOpenAIShape } from '../helpers/openapi';
 import { json, onUpstream, recorded, sse } from '../helpers/upstream';
+import { CHAT_URL, chunk, completion, guardedKey } from './helpers';
 
-const CHAT_URL = `${OPENAI_URL}/chat/completions`;
 const PII = { name: 'pii', detect: ['email'], action: 'redact' };
-const answer = {
-  id: 'chatcmpl-1',
-  object: 'chat.completion',
-  created: 1,
-  model: 'gpt-4o-mini',
-  choices: [
-    {
-      index: 0,
-      message: { role: 'assistant', content: 'ok', refusal: null },
-      logprobs: null,
-      finish_reason: 'stop',
-    },
-  ],
-  usage: { prompt_tokens: 5, completion_tokens: 1, total_tokens: 6 },
-};
+const answer = completion('ok');
 
 async function refused(response: Response, param: string, ...reasons: string[]): Promise<void> {
   expect(response.status).toBe(400);
@@ -32,11 +18,7 @@ async function refused(response: Response, param: string, ...reasons: string[]):
   for (const reason of reasons) expect(body.error.message).toContain(reason);
 }
 
-async function keyWith(guardrails: unknown[]): Promise<string> {
-  const response = await putConfig(openaiConfig({ guardrails }));
-  expect(response.status, await response.clone().text()).toBe(200);
-  return (await createKey()).key;
-}
+const keyWith = (guardrails: unknown[]) => guardedKey(guardrails);
 
 const ask = (content: string) => ({ model: 'gpt', messages: [{ role: 'user', content }] });
 
@@ -108,9 +90,9 @@ describe('the per-request scan budget', () => {
   it('ends a streamed answer with a request_too_large event when output scanning runs out of budget', async () => {
     // ~300 steps per character for each rule over a 200 KB answer: together past the budget.
     const piece = 'a'.repeat(20_000);
-    const frame = (content: string) =>
-      `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`;
-    onUpstream(CHAT_URL, () => sse([...Array.from({ length: 10 }, () => frame(piece)), 'data: [DONE]\n\n']));
+    onUpstream(CHAT_URL, () =>
+      sse([...Array.from({ length: 10 }, () => chunk({ content: piece })), 'data: [DONE]\n\n']),
+    );
     const key = await keyWith([
       { name: 'at', pattern: '\\w{1,100}@', action: 'block', scope: 'output' },
       { name: 'hash', pattern: '[a-z]{1,100}#', action: 'flag', scope: 'output' },

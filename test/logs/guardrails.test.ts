@@ -2,52 +2,24 @@
 // and bodies kept as the guardrails left them: a blocked prompt masked, output redactions applied,
 // placeholders of restoring rules never put back.
 import { describe, expect, it } from 'vitest';
-import {
-  admin,
-  call,
-  chat,
-  createKey,
-  type Json,
-  OPENAI_URL,
-  openaiConfig,
-  putConfig,
-} from '../helpers/gateway';
+import { CHAT_URL, chunk, completion, guardedKey } from '../guardrails/helpers';
+import { admin, call, chat, type Json } from '../helpers/gateway';
 import { sseEvents } from '../helpers/openapi';
 import { json, onUpstream, sse } from '../helpers/upstream';
 import { waitForRows } from './helpers';
 
-const CHAT_URL = `${OPENAI_URL}/chat/completions`;
 const PII = { name: 'pii', detect: ['email', 'credit_card'], action: 'redact' };
 const CODENAMES = { name: 'codenames', keywords: ['falcon', 'osprey'], action: 'flag' };
 const BLUEBIRD = { name: 'no-internal', pattern: 'project\\s+bluebird', flags: 'i', action: 'block' };
 
-async function setup(guardrails: unknown[]): Promise<string> {
-  const response = await putConfig(openaiConfig({ retry: { attempts: 0 }, guardrails }));
-  expect(response.status, await response.clone().text()).toBe(200);
-  return (await createKey({ logBodies: true })).key;
-}
+const setup = (guardrails: unknown[]) =>
+  guardedKey(guardrails, { logBodies: true }, { retry: { attempts: 0 } });
 
 const ask = (content: string, extra: Record<string, unknown> = {}) => ({
   model: 'gpt',
   messages: [{ role: 'user', content }],
   ...extra,
 });
-const completion = (content: string) => ({
-  id: 'chatcmpl-1',
-  object: 'chat.completion',
-  created: 1,
-  model: 'gpt-4o-mini',
-  choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
-  usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 },
-});
-const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
-  `data: ${JSON.stringify({
-    id: 'chatcmpl-1',
-    object: 'chat.completion.chunk',
-    created: 1,
-    model: 'gpt-4o-mini',
-    choices: [{ index: 0, delta, finish_reason: finish }],
-  })}\n\n`;
 const streamOf = (...parts: string[]) =>
   sse([...parts.map((content) => chunk({ content })), chunk({}, 'stop'), 'data: [DONE]\n\n']);
 
