@@ -1,6 +1,6 @@
-// One request's use of the cache: look up (exact in KV, then semantic; identical lookups in flight
-// share one, see inflight.ts), and on a miss store the answer after the response — from the JSON
-// body, or from the stream as it passes the relay.
+// One request's use of the cache: look up (exact in this isolate's hot copies or KV, then semantic;
+// identical lookups in flight share one, see inflight.ts), and on a miss store the answer after the
+// response — from the JSON body, or from the stream as it passes the relay.
 import type { ResolvedRoute, Runtime } from '../config/runtime';
 import type { Target } from '../config/schema';
 import type { Env } from '../env';
@@ -17,6 +17,7 @@ import { type CacheEntry, exactKey, MAX_ENTRY_BYTES, readEntry, writeEntry } fro
 import { type Claim, claimInflight, type Finish, publish, type SharedAnswer } from './inflight';
 import { type CacheKeys, cacheKeys, routeIdentity } from './key';
 import { type CachePolicy, type CacheSettings, cacheSettings } from './policy';
+import { hotGet, hotPut } from './hot';
 import { replay } from './replay';
 import { vectorIndex } from './vector-index';
 
@@ -131,7 +132,7 @@ async function find(
 ): Promise<SharedAnswer | undefined> {
   const now = input.now ?? Date.now;
   if (settings.exact) {
-    const entry = await readEntry(input.env.CACHE, kvKey, now());
+    const entry = await readAnswer(input.env.CACHE, kvKey, now());
     if (entry) return { entry };
   }
   const { partition, question } = probe.keys;
@@ -140,8 +141,17 @@ async function find(
   const index = vectorIndex(input.env, input.runtime.config.cache.semantic.maxEntries);
   const match = await index.nearest(partition, probe.vector, settings.threshold);
   if (!match) return undefined;
-  const entry = await readEntry(input.env.CACHE, match.key, now());
+  const entry = await readAnswer(input.env.CACHE, match.key, now());
   return entry ? { entry, similarity: match.score } : undefined;
+}
+
+/** The entry from this isolate's hot copies (hot.ts), else from KV, then kept hot. */
+async function readAnswer(kv: KVNamespace, key: string, now: number): Promise<CacheEntry | undefined> {
+  const copy = hotGet(key, now);
+  if (copy) return copy;
+  const entry = await readEntry(kv, key, now);
+  if (entry) hotPut(key, entry, now);
+  return entry;
 }
 
 function hit(body: ChatRequest, { entry, similarity }: SharedAnswer): CacheLookup {
@@ -174,6 +184,7 @@ function miss(
 
   const persist = async (entry: CacheEntry) => {
     if (!(await writeEntry(env.CACHE, kvKey, entry, now()))) return;
+    hotPut(kvKey, entry, now());
     const { partition, question } = probe.keys;
     if (!probe.embed || partition === undefined || question === undefined) return;
     probe.vector ??= await probe.embed(question);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { env } from 'cloudflare:workers';
 import { admin, chat, createKey, type Json, openaiConfig, putConfig } from '../helpers/gateway';
 import { expectOpenAIShape, sseEvents } from '../helpers/openapi';
 import { json, onUpstream, sse } from '../helpers/upstream';
@@ -66,6 +67,18 @@ describe('exact cache through the gateway', () => {
     await (await chat(key, streamed)).text();
     expect((await chat(key, streamed)).headers.get('x-tollgate-cache')).toBe('hit-exact');
     expect(calls()).toBe(2);
+  });
+
+  it("answers a repeated question from the isolate's hot copy, without a KV read", async () => {
+    const { key, namespace } = await setup();
+    const calls = upstream((n) => `Paris #${n}`);
+    await (await chat(key, question)).text();
+    const [kvKey = ''] = await stored(namespace);
+    await env.CACHE.delete(kvKey); // only the hot copy (hot.ts) is left
+    const hit = await chat(key, question);
+    expect(hit.headers.get('x-tollgate-cache')).toBe('hit-exact');
+    expect(await answerText(hit)).toBe('Paris #1');
+    expect(calls()).toBe(1);
   });
 
   it('hits a request written with other key order and whitespace', async () => {

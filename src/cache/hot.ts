@@ -1,0 +1,63 @@
+// The isolate's hot copy of exact-cache entries it recently read or wrote, so a repeated question
+// is answered from memory instead of a KV read. Bounded in bytes and in age: an entry is served at
+// most HOT_MAX_AGE_MS after it was read from KV, the same 60 s a KV read may already be stale by
+// (KV caches values at the edge that long), so no answer is older here than KV itself would give.
+// Plain data only (JSON text): each hit parses its own copy, nothing mutable is shared.
+import type { CacheEntry } from './exact';
+
+/** How long a copy is served before KV is asked again. */
+export const HOT_MAX_AGE_MS = 60_000;
+/** The isolate's budget for hot copies (UTF-16 code units of JSON ≈ bytes for most answers). */
+export const HOT_MAX_CHARS = 8 * 1024 * 1024;
+/** Larger answers are always read from KV: one of them must not push out hundreds of others. */
+export const HOT_MAX_ENTRY_CHARS = 256 * 1024;
+
+interface HotCopy {
+  json: string;
+  /** When this copy stops being served (ms): the entry's expiry or the age limit, whichever is first. */
+  until: number;
+}
+
+/** Least recently used first: Map keeps insertion order, and a hit re-inserts. */
+const copies = new Map<string, HotCopy>();
+let chars = 0;
+
+export function hotGet(key: string, now: number): CacheEntry | undefined {
+  const copy = copies.get(key);
+  if (!copy) return undefined;
+  copies.delete(key);
+  if (copy.until <= now) {
+    chars -= copy.json.length;
+    return undefined;
+  }
+  copies.set(key, copy);
+  return JSON.parse(copy.json) as CacheEntry;
+}
+
+/** Keeps a copy of an entry just read from or written to KV (replacing any older one). */
+export function hotPut(key: string, entry: CacheEntry, now: number): void {
+  hotForget(key);
+  const until = Math.min(entry.expiresAt, now + HOT_MAX_AGE_MS);
+  if (until <= now) return;
+  const json = JSON.stringify(entry);
+  if (json.length > HOT_MAX_ENTRY_CHARS) return;
+  copies.set(key, { json, until });
+  chars += json.length;
+  for (const [oldest, copy] of copies) {
+    if (chars <= HOT_MAX_CHARS) break;
+    copies.delete(oldest);
+    chars -= copy.json.length;
+  }
+}
+
+export function hotForget(key: string): void {
+  const copy = copies.get(key);
+  if (!copy) return;
+  copies.delete(key);
+  chars -= copy.json.length;
+}
+
+/** For tests: what the isolate holds. */
+export function hotStats(): { entries: number; chars: number } {
+  return { entries: copies.size, chars };
+}
