@@ -14,10 +14,10 @@ import type { CacheControl } from './control';
 import { storable, wantsVariety } from './eligibility';
 import { type Embedder, embedder } from './embed';
 import { type CacheEntry, exactKey, MAX_ENTRY_BYTES, readEntry, writeEntry } from './exact';
+import { hotGet, hotPut } from './hot';
 import { type Claim, claimInflight, type Finish, publish, type SharedAnswer } from './inflight';
 import { type CacheKeys, cacheKeys, routeIdentity } from './key';
 import { type CachePolicy, type CacheSettings, cacheSettings } from './policy';
-import { hotGet, hotPut } from './hot';
 import { replay } from './replay';
 import { vectorIndex } from './vector-index';
 

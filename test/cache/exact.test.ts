@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
 import { admin, chat, createKey, type Json, openaiConfig, putConfig } from '../helpers/gateway';
 import { expectOpenAIShape, sseEvents } from '../helpers/openapi';
 import { json, onUpstream, sse } from '../helpers/upstream';

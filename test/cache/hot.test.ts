@@ -35,7 +35,8 @@ const contentOf = (found: CacheEntry | undefined) =>
 
 describe('hot copies of exact-cache entries', () => {
   beforeEach(() => {
-    for (const key of ['a', 'b', 'c', 'big', ...Array.from({ length: 40 }, (_, i) => `k${i}`)]) hotForget(key);
+    for (const key of ['a', 'b', 'c', 'big', ...Array.from({ length: 40 }, (_, i) => `k${i}`)])
+      hotForget(key);
   });
 
   it('serves a copy until the age limit, then asks KV again', () => {
