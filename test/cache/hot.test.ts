@@ -59,7 +59,8 @@ describe('hot copies of exact-cache entries', () => {
     hotPut('a', entry('new'), NOW);
     const first = hotGet('a', NOW);
     expect(contentOf(first)).toBe('new');
-    (first?.completion.choices[0] as { message: { content: string } }).message.content = 'mutated';
+    if (!first) return;
+    (first.completion.choices[0] as { message: { content: string } }).message.content = 'mutated';
     expect(contentOf(hotGet('a', NOW))).toBe('new');
     expect(hotStats().entries).toBe(1);
   });
