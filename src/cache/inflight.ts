@@ -5,11 +5,9 @@
 // this isolate, even before KV has it). Isolate state by nature: it holds only requests in flight
 // and writes in progress, each removed as soon as it settles or once it has outlived any request.
 //
-// Only plain data crosses requests. workerd ties I/O objects to the request that made them, and a
-// promise one request resolves runs the waiting request's continuation in the resolver's context
-// (where its own I/O then fails), or not at all once the resolver's request is gone. So the leader
-// only writes the answer's JSON into the slot, and each follower looks at it on timers of its own
-// and parses its own copy.
+// Only plain data crosses requests (see src/isolate/poll.ts): the leader writes the answer's JSON
+// into the slot, and each follower looks at it on timers of its own and parses its own copy.
+import { poll } from '../isolate/poll';
 import type { CacheEntry } from './exact';
 
 /** What a leader hands on: the entry, and on a semantic match the similarity it was found at. */
@@ -108,12 +106,13 @@ async function follow(
   maxWaitMs: number,
   signal: AbortSignal | undefined,
 ): Promise<SharedAnswer | undefined> {
-  const deadline = Date.now() + maxWaitMs;
-  for (let pause = FIRST_LOOK_MS; ; pause = Math.min(pause * 2, MAX_LOOK_MS)) {
-    if (slot.outcome !== undefined)
-      return slot.outcome === null ? undefined : (JSON.parse(slot.outcome) as SharedAnswer);
-    const left = deadline - Date.now();
-    if (left <= 0 || signal?.aborted) return undefined;
-    await new Promise((resolve) => setTimeout(resolve, Math.min(pause, left)));
-  }
+  const until = Date.now() + maxWaitMs;
+  const outcome = await poll(
+    () => {
+      if (slot.outcome !== undefined) return slot.outcome;
+      return Date.now() >= until || signal?.aborted ? null : undefined;
+    },
+    { firstMs: FIRST_LOOK_MS, maxMs: MAX_LOOK_MS, until },
+  );
+  return outcome === null ? undefined : (JSON.parse(outcome) as SharedAnswer);
 }

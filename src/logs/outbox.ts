@@ -4,12 +4,12 @@
 // whatever queued), so a quiet gateway adds no delay and a busy one batches by itself.
 //
 // Each row stays in its own request's ctx.waitUntil until the append that carried it has returned,
-// so a row is as durable as before. Requests never share promises, streams or stubs (workerd runs a
-// continuation in the context of whoever resolved it, and forbids I/O for another request): a batch
-// is sent with the sending request's own `send`, and the other owners learn the outcome from a plain
-// field they poll on their own timers. Should the sender vanish (its context cancelled mid-send),
-// each owner sends its row itself after TAKEOVER_MS; the buffer and D1 dedupe by request id, so
-// at-least-once here is exactly-once there.
+// so a row is as durable as before. Requests never share promises, streams or stubs
+// (src/isolate/poll.ts): a batch is sent with the sending request's own `send`, and the other
+// owners learn the outcome from a plain field they poll on their own timers. Should the sender
+// vanish (its context cancelled mid-send), each owner sends its row itself after TAKEOVER_MS; the
+// buffer and D1 dedupe by request id, so at-least-once here is exactly-once there.
+import { poll } from '../isolate/poll';
 import type { LogRow } from './row';
 
 /** Rows per append (the buffer writes D1 batches of 100). */
@@ -36,29 +36,25 @@ export async function post(row: LogRow, send: Send, takeoverMs = TAKEOVER_MS): P
   const entry: Entry = { row, state: 'queued' };
   queue.push(entry);
   const giveUpAt = Date.now() + takeoverMs;
-  for (let pause = 1; ; pause = Math.min(pause * 2, MAX_POLL_MS)) {
-    if (entry.state === 'sent') return;
-    if (entry.state === 'failed') {
-      await send([row]);
-      return;
-    }
-    const now = Date.now();
-    if (entry.state === 'queued' && (sendingSince === undefined || now - sendingSince > takeoverMs)) {
-      await sendQueued(send);
-      continue;
-    }
-    if (now > giveUpAt) {
-      await send([row]);
-      return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, pause));
-  }
+  const nobodySending = () => sendingSince === undefined || Date.now() - sendingSince > takeoverMs;
+  await poll(
+    async () => {
+      while (entry.state === 'queued' && nobodySending() && (await sendQueued(send))) {}
+      if (entry.state === 'sent') return true;
+      if (entry.state === 'failed' || Date.now() > giveUpAt) {
+        await send([row]);
+        return true;
+      }
+      return undefined;
+    },
+    { firstMs: 1, maxMs: MAX_POLL_MS },
+  );
 }
 
-/** Sends what is queued (up to MAX_ROWS) from the calling request's context. */
-async function sendQueued(send: Send): Promise<void> {
+/** Sends what is queued (up to MAX_ROWS) from the calling request's context; false: nothing was. */
+async function sendQueued(send: Send): Promise<boolean> {
   const batch = queue.splice(0, MAX_ROWS);
-  if (batch.length === 0) return;
+  if (batch.length === 0) return false;
   const started = Date.now();
   sendingSince = started;
   for (const entry of batch) entry.state = 'taken';
@@ -70,6 +66,7 @@ async function sendQueued(send: Send): Promise<void> {
     // A later sender may have taken over after a stall; only the one in flight clears the mark.
     if (sendingSince === started) sendingSince = undefined;
   }
+  return true;
 }
 
 /** Rows waiting for an append (tests). */
