@@ -1,7 +1,8 @@
-// The isolate's outbox of finished log rows: rows that finish while another append is on its way
-// leave together in the next one, instead of one Durable Object call and one storage commit each.
-// Nothing waits for company: a row that finds no append in flight goes at once (alone, or with
-// whatever queued), so a quiet gateway adds no delay and a busy one batches by itself.
+// The isolate's outbox of finished log rows: rows that finish close together leave in one append,
+// instead of one Durable Object call and one storage commit each. A row that finds no append in
+// flight waits LINGER_MS for company (a few milliseconds more in its own waitUntil; the response
+// has long gone), then goes with whatever queued; rows finishing while an append is on its way go
+// together in the next one. So a quiet gateway batches a little and a busy one a lot.
 //
 // Each row stays in its own request's ctx.waitUntil until the append that carried it has returned,
 // so a row is as durable as before. Requests never share promises, streams or stubs
@@ -16,6 +17,8 @@ import type { LogRow } from './row';
 export const MAX_ROWS = 100;
 /** A row whose append has not reported back after this long is sent again by its own request. */
 export const TAKEOVER_MS = 10_000;
+/** How long a sender waits for more rows before its append leaves. */
+export const LINGER_MS = 5;
 /** Owners look at their row's state after 1 ms, then ever less often, at most every 20 ms. */
 const MAX_POLL_MS = 20;
 
@@ -32,14 +35,18 @@ let queue: Entry[] = [];
 let sendingSince: number | undefined;
 
 /** Resolves once `row` is stored (or every way to store it has failed and been reported). */
-export async function post(row: LogRow, send: Send, takeoverMs = TAKEOVER_MS): Promise<void> {
+export async function post(
+  row: LogRow,
+  send: Send,
+  { takeoverMs = TAKEOVER_MS, lingerMs = LINGER_MS }: { takeoverMs?: number; lingerMs?: number } = {},
+): Promise<void> {
   const entry: Entry = { row, state: 'queued' };
   queue.push(entry);
   const giveUpAt = Date.now() + takeoverMs;
   const nobodySending = () => sendingSince === undefined || Date.now() - sendingSince > takeoverMs;
   await poll(
     async () => {
-      while (entry.state === 'queued' && nobodySending() && (await sendQueued(send))) {}
+      while (entry.state === 'queued' && nobodySending() && (await sendQueued(send, lingerMs))) {}
       if (entry.state === 'sent') return true;
       if (entry.state === 'failed' || Date.now() > giveUpAt) {
         await send([row]);
@@ -51,12 +58,17 @@ export async function post(row: LogRow, send: Send, takeoverMs = TAKEOVER_MS): P
   );
 }
 
-/** Sends what is queued (up to MAX_ROWS) from the calling request's context; false: nothing was. */
-async function sendQueued(send: Send): Promise<boolean> {
-  const batch = queue.splice(0, MAX_ROWS);
-  if (batch.length === 0) return false;
+/** After the linger, sends what is queued (up to MAX_ROWS) from the calling request's context; false: nothing was. */
+async function sendQueued(send: Send, lingerMs: number): Promise<boolean> {
+  if (queue.length === 0) return false;
   const started = Date.now();
-  sendingSince = started;
+  sendingSince = started; // from now on the others wait for this append
+  if (lingerMs > 0) await new Promise((resolve) => setTimeout(resolve, lingerMs));
+  const batch = queue.splice(0, MAX_ROWS);
+  if (batch.length === 0) {
+    if (sendingSince === started) sendingSince = undefined;
+    return false;
+  }
   for (const entry of batch) entry.state = 'taken';
   let stored = false;
   try {

@@ -1,5 +1,5 @@
-// The isolate outbox (src/logs/outbox.ts) with a fake `send`: batching while an append is in
-// flight, no delay when quiet, failed batches retried per row, and a vanished sender taken over.
+// The isolate outbox (src/logs/outbox.ts) with a fake `send`: a short linger for company, batching
+// while an append is in flight, failed batches retried per row, and a vanished sender taken over.
 import { beforeEach, describe, expect, it } from 'vitest';
 import { post, queuedRows, resetOutbox, type Send } from '../../src/logs/outbox';
 import type { LogRow } from '../../src/logs/row';
@@ -27,19 +27,33 @@ const tick = (ms = 0) => new Promise((resolve) => setTimeout(resolve, ms));
 describe('log outbox', () => {
   beforeEach(() => resetOutbox());
 
-  it('sends a row at once when no append is in flight', async () => {
+  it('sends a row at once when there is no linger and no append in flight', async () => {
     const { send, calls, release } = gatedSend();
-    const done = post(row('quiet-1'), send);
+    const done = post(row('quiet-1'), send, { lingerMs: 0 });
     expect(calls).toEqual([['quiet-1']]); // before any timer ran
     release();
     await done;
     expect(queuedRows()).toBe(0);
   });
 
+  it('waits the linger for company, then sends the rows that came meanwhile in one append', async () => {
+    const { send, calls, release } = gatedSend();
+    const first = post(row('l-1'), send, { lingerMs: 20 });
+    await tick(1);
+    const second = post(row('l-2'), send, { lingerMs: 20 });
+    expect(calls).toEqual([]); // still lingering
+    while (calls.length < 1) await tick(1);
+    expect(calls).toEqual([['l-1', 'l-2']]);
+    release();
+    await Promise.all([first, second]);
+    expect(calls).toHaveLength(1);
+    expect(queuedRows()).toBe(0);
+  });
+
   it('sends the rows that finished during an append together, in the next one', async () => {
     const { send, calls, release } = gatedSend();
-    const first = post(row('b-1'), send);
-    const rest = ['b-2', 'b-3', 'b-4'].map((id) => post(row(id), send));
+    const first = post(row('b-1'), send, { lingerMs: 0 });
+    const rest = ['b-2', 'b-3', 'b-4'].map((id) => post(row(id), send, { lingerMs: 0 }));
     expect(calls).toEqual([['b-1']]);
     expect(queuedRows()).toBe(3);
     release();
@@ -53,8 +67,8 @@ describe('log outbox', () => {
 
   it('has each owner send its own row again when a batch was not stored', async () => {
     const { send, calls, release } = gatedSend((rows) => rows.length === 1);
-    const first = post(row('f-0'), send);
-    const posts = ['f-1', 'f-2'].map((id) => post(row(id), send));
+    const first = post(row('f-0'), send, { lingerMs: 0 });
+    const posts = ['f-1', 'f-2'].map((id) => post(row(id), send, { lingerMs: 0 }));
     release();
     await first;
     for (let i = 0; i < 100 && calls.length < 4; i++) {
@@ -68,7 +82,7 @@ describe('log outbox', () => {
 
   it('takes over from a sender that never reports back', async () => {
     const stuck: Send = () => new Promise<boolean>(() => {});
-    void post(row('v-0'), stuck, 50); // its request vanished mid-send
+    void post(row('v-0'), stuck, { takeoverMs: 50 }); // its request vanished mid-send
     const sent: string[][] = [];
     await post(
       row('v-1'),
@@ -76,7 +90,7 @@ describe('log outbox', () => {
         sent.push(rows.map((r) => r.id));
         return true;
       },
-      50,
+      { takeoverMs: 50 },
     );
     expect(sent).toEqual([['v-1']]);
   });
