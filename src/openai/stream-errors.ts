@@ -63,6 +63,17 @@ export function streamIdleFrame(idleMs: number): string {
   return sseData({ error });
 }
 
+/** The stream was still running at `timeouts.streamMaxMs`. */
+export function streamTimeLimitFrame(maxMs: number): string {
+  const error: StreamError = {
+    message: `The stream reached the gateway's time limit of ${maxMs} ms (timeouts.streamMaxMs).`,
+    type: 'timeout_error',
+    param: null,
+    code: 'stream_time_limit',
+  };
+  return sseData({ error });
+}
+
 /**
  * The provider's error when this event is one: an `event: error`, or a JSON object whose top-level
  * `error` is set (OpenAI's mid-stream shape). Undefined for an ordinary event.

@@ -1,7 +1,7 @@
 // Relays an OpenAI-format SSE stream to the client event by event, observing it on the way:
 // usage, completion, first-byte time, client cancellation and mid-stream upstream failure. Once
 // started, a stream ends early in the gateway's words: when the upstream breaks, sends an error
-// event, or sends no event for `idleMs` (nothing else bounds a committed stream).
+// event, sends no event for `idleMs`, or is still running `maxMs` after it started.
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { Usage } from '../providers/types';
 import { DEFAULT_STREAM_IDLE_MS } from '../routing/config-schema';
@@ -12,6 +12,7 @@ import {
   providerErrorFrame,
   streamFailedFrame,
   streamIdleFrame,
+  streamTimeLimitFrame,
 } from './stream-errors';
 
 export interface StreamSummary {
@@ -37,6 +38,8 @@ export interface RelayOptions {
   onEnd: (summary: StreamSummary) => void;
   /** timeouts.streamIdleMs: the longest wait for the upstream's next event (SSE comments do not count). */
   idleMs?: number;
+  /** timeouts.streamMaxMs: the longest the relayed stream may run in all; unbounded when absent. */
+  maxMs?: number;
   now?: () => number;
 }
 
@@ -51,6 +54,8 @@ export function relayOpenAIStream(
 ): ReadableStream<Uint8Array> {
   const now = options.now ?? Date.now;
   const idleMs = options.idleMs ?? DEFAULT_STREAM_IDLE_MS;
+  const { maxMs } = options;
+  const endsAt = maxMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + maxMs;
   const reader = upstream.getReader();
   const decoder = new TextDecoder();
   const encoder = new TextEncoder();
@@ -131,9 +136,16 @@ export function relayOpenAIStream(
     {
       async pull(controller) {
         // The idle clock runs only while the gateway waits on the upstream, not while the client
-        // takes its time to ask for more.
-        let deadline = Date.now() + idleMs;
+        // takes its time to ask for more; the time limit runs from the start, whatever happens.
+        const idleDeadline = () => Math.min(Date.now() + idleMs, endsAt);
+        let deadline = idleDeadline();
         for (;;) {
+          if (Date.now() >= endsAt) {
+            summary.error = `the stream ran for its limit of ${maxMs} ms`;
+            summary.errorCode = 'stream_time_limit';
+            finish(controller, streamTimeLimitFrame(maxMs ?? 0), true);
+            return;
+          }
           let result: ReadableStreamReadResult<Uint8Array> | typeof IDLE;
           try {
             result = await readBefore(reader, deadline);
@@ -144,6 +156,7 @@ export function relayOpenAIStream(
             return;
           }
           if (result === IDLE) {
+            if (Date.now() >= endsAt) continue; // the time limit, not silence: ended above
             summary.error = `no event from the upstream for ${idleMs} ms`;
             summary.errorCode = 'stream_idle_timeout';
             finish(controller, streamIdleFrame(idleMs), true);
@@ -161,7 +174,7 @@ export function relayOpenAIStream(
             finish(controller, '', true);
             return;
           }
-          if (parsed !== before) deadline = Date.now() + idleMs;
+          if (parsed !== before) deadline = idleDeadline();
           if (flush(controller)) return;
         }
       },

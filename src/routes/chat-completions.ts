@@ -140,6 +140,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   const mapEvent = guard.streamMapper(logFrame);
   const stream = relayOpenAIStream(result.body, {
     idleMs: runtime.config.timeouts.streamIdleMs,
+    maxMs: runtime.config.timeouts.streamMaxMs,
     includeUsage: body.stream_options?.include_usage === true,
     onEvent:
       mapEvent || !logFrame

@@ -141,6 +141,8 @@ export const timeoutsSchema = z.strictObject({
   firstByteMs: z.number().int().min(100).max(600_000).default(15_000),
   /** Streams only, once committed: the longest wait for the next event before the stream is ended. */
   streamIdleMs: z.number().int().min(100).max(600_000).default(DEFAULT_STREAM_IDLE_MS),
+  /** Streams only, optional: the longest a committed stream may run in all before it is ended. */
+  streamMaxMs: z.number().int().min(1_000).max(3_600_000).optional(),
   /** Optional budget for the whole request: every attempt and backoff wait must fit in it. */
   totalMs: z.number().int().min(100).max(3_600_000).optional(),
 });

@@ -200,6 +200,73 @@ describe('relayOpenAIStream: idle timeout', () => {
   });
 });
 
+describe('relayOpenAIStream: time limit (timeouts.streamMaxMs)', () => {
+  /** An event every `gapMs`, forever, recording a cancel. */
+  function endless(gapMs: number) {
+    const state = { cancelled: false, sent: 0 };
+    const stream = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (state.sent > 0 && gapMs > 0) await new Promise((resolve) => setTimeout(resolve, gapMs));
+        controller.enqueue(encoder.encode(`data: ${chunk(`w${state.sent++}`)}\n\n`));
+      },
+      cancel() {
+        state.cancelled = true;
+      },
+    });
+    return { stream, state };
+  }
+
+  async function limited(stream: ReadableStream<Uint8Array>, maxMs: number) {
+    let summary: StreamSummary | undefined;
+    const relay = relayOpenAIStream(stream, {
+      includeUsage: false,
+      idleMs: 5_000,
+      maxMs,
+      onEnd: (s) => (summary = s),
+    });
+    const text = await new Response(relay).text();
+    return { frames: text.split('\n\n').filter(Boolean), text, summary: summary! };
+  }
+
+  it('ends a stream whose events keep coming once it has run maxMs, and lets the upstream go', async () => {
+    const { stream, state } = endless(20);
+    const started = Date.now();
+    const { frames, text, summary } = await limited(stream, 300);
+    const took = Date.now() - started;
+    expect(took).toBeGreaterThanOrEqual(290);
+    expect(took).toBeLessThan(3_000);
+    expect(frames.length).toBeGreaterThan(2);
+    expect(lastEvent(frames)).toEqual({
+      error: {
+        message: "The stream reached the gateway's time limit of 300 ms (timeouts.streamMaxMs).",
+        type: 'timeout_error',
+        param: null,
+        code: 'stream_time_limit',
+      },
+    });
+    expect(text).not.toContain('[DONE]');
+    expect(summary).toMatchObject({ completed: false, cancelled: false, errorCode: 'stream_time_limit' });
+    expect(summary.events).toBe(frames.length - 1);
+    expect(state.cancelled).toBe(true);
+  });
+
+  it('holds even when the upstream always has the next event ready', async () => {
+    const { stream, state } = endless(0);
+    const { frames, summary } = await limited(stream, 200);
+    expect(lastEvent(frames).error.code).toBe('stream_time_limit');
+    expect(summary.errorCode).toBe('stream_time_limit');
+    expect(state.cancelled).toBe(true);
+  });
+
+  it('leaves a stream that finishes within the limit alone', async () => {
+    const frames = ['a', 'b', 'c'].map((c) => `data: ${chunk(c)}\n\n`);
+    const { text, summary } = await limited(paced([...frames, 'data: [DONE]\n\n'], 20), 2_000);
+    expect(text).toBe(`${frames.join('')}data: [DONE]\n\n`);
+    expect(summary).toMatchObject({ completed: true, events: 3 });
+    expect(summary.errorCode).toBeUndefined();
+  });
+});
+
 describe('relayOpenAIStream: provider error events', () => {
   const secret = 'Internal error on inference-7.corp.internal for account acct_8812: quota';
 

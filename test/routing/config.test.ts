@@ -58,6 +58,14 @@ describe('routing config validation (PUT /admin/config)', () => {
     expect(stored.timeouts).toEqual({ requestMs: 60_000, firstByteMs: 15_000, streamIdleMs: 30_000 });
   });
 
+  it('bounds the optional timeouts.streamMaxMs to 1 s … 1 h', async () => {
+    expect(await problems({ providers, timeouts: { streamMaxMs: 999 } })).toContain('timeouts.streamMaxMs');
+    expect(await problems({ providers, timeouts: { streamMaxMs: 3_600_001 } })).toContain(
+      'timeouts.streamMaxMs',
+    );
+    expect((await putConfig({ providers, timeouts: { streamMaxMs: 1_000 } })).status).toBe(200);
+  });
+
   it('bounds timeouts.streamIdleMs to 100 ms … 10 min', async () => {
     expect(await problems({ providers, timeouts: { streamIdleMs: 99 } })).toContain('timeouts.streamIdleMs');
     expect(await problems({ providers, timeouts: { streamIdleMs: 600_001 } })).toContain(

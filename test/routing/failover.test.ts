@@ -310,6 +310,35 @@ describe('streams and failover', () => {
     expect(hosts()).toEqual(['a.test']);
   });
 
+  it('ends a stream still running at timeouts.streamMaxMs, even while its events keep coming', async () => {
+    const key = await gateway({ models: { m: chain('a') }, timeouts: { streamMaxMs: 1_000 } });
+    let cancelled = false;
+    onUpstream(URLS.a, () => {
+      let sent = 0;
+      const body = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          if (sent > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+          controller.enqueue(new TextEncoder().encode(chunk(`w${sent++} `)));
+        },
+        cancel() {
+          cancelled = true;
+        },
+      });
+      return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
+    });
+    const started = Date.now();
+    const response = await chat(key, { model: 'm', stream: true, ...hello });
+    expect(response.status).toBe(200);
+    const events = (await response.text()).split('\n\n').filter(Boolean);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(events.length).toBeGreaterThan(5);
+    expect(JSON.parse(events.at(-1)!.slice('data: '.length)).error).toMatchObject({
+      type: 'timeout_error',
+      code: 'stream_time_limit',
+    });
+    expect(cancelled).toBe(true);
+  });
+
   it('fails over when the first byte does not arrive in time', async () => {
     const key = await gateway({
       models: { m: chain('a', 'b') },
