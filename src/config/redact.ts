@@ -46,14 +46,16 @@ export function redactConfig(config: GatewayConfig): GatewayConfig {
  * Puts stored secrets back where an incoming config carries the redaction marker. Returns the
  * paths of markers with nothing to restore (a new provider cannot be given "[redacted]").
  */
-export function restoreSecrets(incoming: unknown, previous: GatewayConfig): string[] {
+export function restoreSecrets(incoming: unknown, previous: unknown): string[] {
   const missing: string[] = [];
-  if (!incoming || typeof incoming !== 'object') return missing;
-  const providers = (incoming as { providers?: unknown }).providers;
-  if (!providers || typeof providers !== 'object') return missing;
+  const providers = providersOf(incoming);
+  if (!providers) return missing;
+  // `previous` is the config in force, or the raw JSON of a stored one this version cannot read.
+  const previousProviders = providersOf(previous);
   for (const [name, provider] of Object.entries(providers as Record<string, ProviderRecord>)) {
     if (!provider || typeof provider !== 'object') continue;
-    const before = previous.providers[name] as unknown as ProviderRecord | undefined;
+    const entry = previousProviders && Object.hasOwn(previousProviders, name) ? previousProviders[name] : undefined;
+    const before = entry && typeof entry === 'object' ? (entry as ProviderRecord) : undefined;
     for (const [field, value] of Object.entries(provider)) {
       if (value !== REDACTED) continue;
       const old = before?.[field];
@@ -65,11 +67,17 @@ export function restoreSecrets(incoming: unknown, previous: GatewayConfig): stri
     if (headers && typeof headers === 'object') {
       for (const [header, value] of Object.entries(headers)) {
         if (value !== REDACTED) continue;
-        const old = oldHeaders?.[header];
-        if (old !== undefined) headers[header] = old;
+        const old = oldHeaders && typeof oldHeaders === 'object' ? oldHeaders[header] : undefined;
+        if (typeof old === 'string' && old !== REDACTED) headers[header] = old;
         else missing.push(`providers.${name}.headers.${header}`);
       }
     }
   }
   return missing;
+}
+
+function providersOf(config: unknown): Record<string, unknown> | undefined {
+  if (!config || typeof config !== 'object') return undefined;
+  const providers = (config as { providers?: unknown }).providers;
+  return providers && typeof providers === 'object' ? (providers as Record<string, unknown>) : undefined;
 }

@@ -2,6 +2,7 @@
 // isolate, and re-checks KV in the background at most every few seconds — never per request.
 import type { Env } from '../env';
 import { GatewayError } from '../errors';
+import { paramPath } from '../openai/read-body';
 import { defaultConfig } from './default';
 import { compileRuntime, type Runtime } from './runtime';
 import { type GatewayConfig, gatewayConfigSchema } from './schema';
@@ -18,6 +19,8 @@ interface Memo {
 
 let memo: Memo | undefined;
 let inflight: Promise<Runtime> | undefined;
+/** Why the stored config could not be read, when it could not (plain data; for the admin API). */
+let unreadable: { raw: string; problems: string[] } | undefined;
 
 export async function getRuntime(env: Env, ctx?: Pick<ExecutionContext, 'waitUntil'>): Promise<Runtime> {
   const now = Date.now();
@@ -47,10 +50,15 @@ async function reload(env: Env): Promise<Runtime> {
   } else {
     const parsed = gatewayConfigSchema.safeParse(safeJson(raw));
     if (!parsed.success) {
-      // A stored config that no longer parses (e.g. written by a newer version): keep serving the
+      // A stored config that no longer parses (e.g. written by another version): keep serving the
       // last good one rather than falling back to defaults that would route traffic elsewhere.
-      console.error('stored gateway config is invalid', parsed.error.issues.slice(0, 5));
+      const problems = parsed.error.issues
+        .slice(0, 20)
+        .map((issue) => `${paramPath(issue.path) ?? '(root)'}: ${issue.message}`);
+      unreadable = { raw, problems };
+      console.error('stored gateway config is invalid', problems.slice(0, 5));
       if (memo) return memo.runtime;
+      // Clients are not told why (that is the operator's business): GET /admin/config says.
       throw new GatewayError(
         503,
         'api_error',
@@ -60,6 +68,7 @@ async function reload(env: Env): Promise<Runtime> {
     }
     config = parsed.data;
   }
+  unreadable = undefined;
   const runtime = compileRuntime(config, env);
   memo = { raw, runtime, checkedAt: Date.now() };
   return runtime;
@@ -71,18 +80,45 @@ export async function storeConfig(env: Env, config: GatewayConfig): Promise<Runt
   await env.CACHE.put(CONFIG_KEY, raw);
   const runtime = compileRuntime(config, env);
   memo = { raw, runtime, checkedAt: Date.now() };
+  unreadable = undefined;
   return runtime;
 }
 
-/** The config as stored (or the default), for GET /admin/config. */
+/** What the admin API works from: the config in force, or why the stored one cannot be read. */
+export type ConfigState =
+  | { readable: true; config: GatewayConfig; stored: boolean }
+  | { readable: false; problems: string[]; stored: unknown };
+
+export async function configState(env: Env): Promise<ConfigState> {
+  try {
+    const runtime = await getRuntime(env);
+    return { readable: true, config: runtime.config, stored: memo?.raw !== null };
+  } catch (error) {
+    if (!(error instanceof GatewayError) || error.code !== 'config_invalid' || !unreadable) throw error;
+    return { readable: false, problems: unreadable.problems, stored: safeJson(unreadable.raw) };
+  }
+}
+
+/** The config as stored (or the default); a stored config that cannot be read is a 503 saying why. */
 export async function currentConfig(env: Env): Promise<{ config: GatewayConfig; stored: boolean }> {
-  const runtime = await getRuntime(env);
-  return { config: runtime.config, stored: memo?.raw !== null };
+  const state = await configState(env);
+  if (!state.readable) throw unreadableConfig(state.problems);
+  return state;
+}
+
+export function unreadableConfig(problems: readonly string[]): GatewayError {
+  return new GatewayError(
+    503,
+    'api_error',
+    'config_invalid',
+    `The stored gateway config cannot be read by this version of Tollgate (${problems.join('; ')}). Replace it with PUT /admin/config; "[redacted]" secrets are still taken from the stored one.`,
+  );
 }
 
 /** Forgets the memo (tests, and after a stored config is deleted). */
 export function forgetConfig(): void {
   memo = undefined;
+  unreadable = undefined;
 }
 
 function safeJson(raw: string): unknown {

@@ -6,9 +6,10 @@ import type { GatewayConfig } from '../config/schema';
 import type { AppEnv } from '../env';
 import { audit } from './audit';
 
+/** `before` is undefined when it replaced a stored config this version could not read. */
 export async function auditConfigChange(
   c: Context<AppEnv>,
-  before: GatewayConfig,
+  before: GatewayConfig | undefined,
   after: GatewayConfig,
   action = 'config.update',
 ): Promise<void> {
@@ -16,14 +17,14 @@ export async function auditConfigChange(
     await audit(c, {
       action,
       targetType: 'config',
-      before: redactConfig(before),
+      before: before ? redactConfig(before) : null,
       after: redactConfig(after),
     });
-  if (JSON.stringify(before.guardrails) !== JSON.stringify(after.guardrails))
+  if (JSON.stringify(before?.guardrails ?? null) !== JSON.stringify(after.guardrails))
     await audit(c, {
       action: 'guardrails.update',
       targetType: 'guardrails',
-      before: before.guardrails,
+      before: before?.guardrails ?? null,
       after: after.guardrails,
     });
 }

@@ -2,7 +2,7 @@
 import { Hono } from 'hono';
 import { redactConfig, restoreSecrets } from '../../config/redact';
 import { gatewayConfigSchema } from '../../config/schema';
-import { currentConfig, storeConfig } from '../../config/store';
+import { configState, currentConfig, storeConfig } from '../../config/store';
 import type { AppEnv } from '../../env';
 import { invalidRequest } from '../../errors';
 import { auditConfigChange } from '../../governance/config-audit';
@@ -18,8 +18,10 @@ export const config = new Hono<AppEnv>()
   })
   .put('/', async (c) => {
     const incoming = await readJsonBody(c.req.raw, CONFIG_BODY_LIMIT);
-    const { config: previous } = await currentConfig(c.env);
-    const unrestorable = restoreSecrets(incoming, previous);
+    // A stored config this version cannot read can still be replaced, and still lends its secrets.
+    const state = await configState(c.env);
+    const previous = state.readable ? state.config : undefined;
+    const unrestorable = restoreSecrets(incoming, state.readable ? state.config : state.stored);
     if (unrestorable.length > 0) {
       throw invalidRequest(
         `Invalid config: ${unrestorable.join(', ')} is "[redacted]" but no stored secret exists there; give the real value or an env:NAME reference.`,

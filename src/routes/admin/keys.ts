@@ -162,8 +162,12 @@ async function mustHaveTeam(env: Env, id: string): Promise<void> {
 
 /** The API view of a key: metadata and live usage, never the secret or its hash. */
 export async function present(env: Env, key: StoredKey) {
-  const { limits } = (await getRuntime(env)).config;
-  const usage = await keyStub(env, key.hash).usage({ rpm: limits.rpm, tpm: limits.tpm });
+  // The config's default limits, for keys without their own; none while the stored config is unreadable.
+  const limits = await getRuntime(env).then(
+    (runtime) => runtime.config.limits,
+    () => undefined,
+  );
+  const usage = await keyStub(env, key.hash).usage({ rpm: limits?.rpm, tpm: limits?.tpm });
   const p = key.policy;
   return {
     id: p.id,

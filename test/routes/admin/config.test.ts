@@ -1,4 +1,6 @@
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { CONFIG_KEY, forgetConfig } from '../../../src/config/store';
 import {
   admin,
   call,
@@ -121,5 +123,48 @@ describe('/admin/config', () => {
       models: { renamed: { targets: [{ provider: 'mock', model: 'm' }] } },
     });
     expect((await chat(key, body)).status).toBe(200);
+  });
+});
+
+describe('a stored config this version cannot read', () => {
+  /** As if written by another version: KV holds a config that no longer parses. */
+  async function storeUnreadable(config: Record<string, unknown>) {
+    await env.CACHE.put(CONFIG_KEY, JSON.stringify(config));
+    forgetConfig();
+  }
+
+  it('answers /v1 with 503 config_invalid, and GET /admin/config names the problems', async () => {
+    const { key } = await createKey();
+    await storeUnreadable({ ...openaiConfig(), surprise: true });
+    const refused = await chat(key, { model: 'gpt', messages: [{ role: 'user', content: 'hi' }] });
+    expect(refused.status).toBe(503);
+    expect((await refused.json<Json>()).error).toMatchObject({ type: 'api_error', code: 'config_invalid' });
+
+    const shown = await admin('/admin/config');
+    expect(shown.status).toBe(503);
+    const error = (await shown.json<Json>()).error as Json;
+    expect(error.code).toBe('config_invalid');
+    expect(error.message).toContain('surprise');
+  });
+
+  it('can still be replaced with PUT /admin/config, keeping the stored secrets given as [redacted]', async () => {
+    const stored = openaiConfig();
+    await storeUnreadable({ ...stored, surprise: true });
+    const fixed = structuredClone(stored);
+    fixed.providers.openai.apiKey = '[redacted]';
+    const put = await putConfig(fixed);
+    expect(put.status).toBe(200);
+    expect(put.headers.get('x-tollgate-config-source')).toBe('stored');
+    const raw = JSON.parse((await env.CACHE.get(CONFIG_KEY)) ?? '{}');
+    expect(raw.providers.openai.apiKey).toBe('sk-test-secret');
+    expect(raw.surprise).toBeUndefined();
+    const audited = await admin('/admin/audit?targetType=config');
+    expect(((await audited.json<Json>()).data as Json[])[0]).toMatchObject({ before: null });
+  });
+
+  it('does not stop key management', async () => {
+    await storeUnreadable({ ...openaiConfig(), surprise: true });
+    const created = await admin('/admin/keys', 'POST', { name: 'during the outage' });
+    expect(created.status).toBe(201);
   });
 });
