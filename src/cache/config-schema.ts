@@ -45,6 +45,11 @@ export const cacheConfigSchema = z.strictObject({
   maxTemperature: z.number().min(0).max(2).default(0),
   /** Answers that call tools are cached only when this is on. */
   toolCalls: z.boolean().default(false),
+  /**
+   * The longest a lookup (KV read; embedding and index query for the semantic cache) may hold a
+   * request up; a slower one counts as a miss, so a degraded store cannot stall every request.
+   */
+  lookupTimeoutMs: z.number().int().min(10).max(60_000).default(1000),
   namespaces: z
     .record(
       z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'namespace names are letters, digits, "_", "." and "-"'),

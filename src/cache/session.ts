@@ -12,11 +12,12 @@ import type { RouteRequest } from '../routing/conditions';
 import { assembleCompletion } from './assemble';
 import type { CacheControl } from './control';
 import { storable, wantsVariety } from './eligibility';
-import { type Embedder, embedder } from './embed';
-import { type CacheEntry, exactKey, MAX_ENTRY_BYTES, readEntry, writeEntry } from './exact';
-import { hotGet, hotPut } from './hot';
+import { embedder } from './embed';
+import { type CacheEntry, exactKey, MAX_ENTRY_BYTES, writeEntry } from './exact';
+import { hotPut } from './hot';
 import { type Claim, claimInflight, type Finish, publish, type SharedAnswer } from './inflight';
-import { type CacheKeys, cacheKeys, routeIdentity } from './key';
+import { cacheKeys, routeIdentity } from './key';
+import { findInTime, type Probe } from './lookup';
 import { type CachePolicy, type CacheSettings, cacheSettings } from './policy';
 import { replay } from './replay';
 import { vectorIndex } from './vector-index';
@@ -98,7 +99,7 @@ export async function lookupCache(input: LookupInput): Promise<CacheLookup> {
   }
   if (reading) {
     try {
-      const found = await find(input, settings, kvKey, probe);
+      const found = await findInTime(input, settings, kvKey, probe);
       if (found) {
         claim.finish(found);
         return hit(input.body, found);
@@ -115,43 +116,6 @@ export async function lookupCache(input: LookupInput): Promise<CacheLookup> {
 function leaderWaitMs(runtime: Runtime): number {
   const { totalMs, requestMs } = runtime.config.timeouts;
   return totalMs ?? requestMs;
-}
-
-interface Probe {
-  keys: CacheKeys;
-  embed: Embedder | undefined;
-  /** The question's embedding, once computed (reused when the answer is stored). */
-  vector?: number[];
-}
-
-async function find(
-  input: LookupInput,
-  settings: CacheSettings,
-  kvKey: string,
-  probe: Probe,
-): Promise<SharedAnswer | undefined> {
-  const now = input.now ?? Date.now;
-  if (settings.exact) {
-    const entry = await readAnswer(input.env.CACHE, kvKey, now());
-    if (entry) return { entry };
-  }
-  const { partition, question } = probe.keys;
-  if (!probe.embed || partition === undefined || question === undefined) return undefined;
-  probe.vector = await probe.embed(question, input.signal);
-  const index = vectorIndex(input.env, input.runtime.config.cache.semantic.maxEntries);
-  const match = await index.nearest(partition, probe.vector, settings.threshold);
-  if (!match) return undefined;
-  const entry = await readAnswer(input.env.CACHE, match.key, now());
-  return entry ? { entry, similarity: match.score } : undefined;
-}
-
-/** The entry from this isolate's hot copies (hot.ts), else from KV, then kept hot. */
-async function readAnswer(kv: KVNamespace, key: string, now: number): Promise<CacheEntry | undefined> {
-  const copy = hotGet(key, now);
-  if (copy) return copy;
-  const entry = await readEntry(kv, key, now);
-  if (entry) hotPut(key, entry, now);
-  return entry;
 }
 
 function hit(body: ChatRequest, { entry, similarity }: SharedAnswer): CacheLookup {
@@ -187,7 +151,8 @@ function miss(
     hotPut(kvKey, entry, now());
     const { partition, question } = probe.keys;
     if (!probe.embed || partition === undefined || question === undefined) return;
-    probe.vector ??= await probe.embed(question);
+    // Off the response path, but still bounded: an embedding provider that hangs must not hold it.
+    probe.vector ??= await probe.embed(question, AbortSignal.timeout(runtime.config.timeouts.requestMs));
     const index = vectorIndex(env, config.semantic.maxEntries);
     await index.put(partition, {
       id: probe.keys.exact,

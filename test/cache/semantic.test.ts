@@ -4,6 +4,7 @@ import { cacheKeys, routeIdentity } from '../../src/cache/key';
 import { getRuntime } from '../../src/config/store';
 import type { ChatRequest } from '../../src/openai/schemas';
 import { chat, createKey, type Json, putConfig } from '../helpers/gateway';
+import { onUpstream } from '../helpers/upstream';
 import { answerText, cachedConfig, sleep, stored, upstream } from './harness';
 
 const QUESTION = 'Please tell me in one short sentence what the capital city of France is and why it matters';
@@ -181,5 +182,43 @@ describe('semantic cache with the mock provider embeddings', () => {
     const response = await chat(key, ask(QUESTION));
     expect(response.status).toBe(200);
     expect(response.headers.get('x-tollgate-cache')).toBe('miss');
+  });
+
+  it('gives up a lookup slower than cache.lookupTimeoutMs and goes upstream as a miss', async () => {
+    const config: Json = semanticConfig();
+    config.providers.emb = { type: 'openai', baseUrl: 'https://embeddings.test/v1', apiKey: 'sk-x' };
+    config.cache.semantic.embedding = { provider: 'emb', model: 'e' };
+    config.cache.lookupTimeoutMs = 200;
+    expect((await putConfig(config)).status).toBe(200);
+    let cancelled = false;
+    onUpstream('https://embeddings.test/v1/embeddings', (request) => {
+      // Never answers the lookup; the stored answer's own embedding call hangs too.
+      return new Promise<Response>((_, reject) => {
+        request.signal.addEventListener('abort', () => {
+          cancelled = true;
+          reject(new Error('aborted'));
+        });
+      });
+    });
+    const calls = upstream(() => 'Paris.');
+    const { key } = await createKey();
+    const started = Date.now();
+    const response = await chat(key, ask(QUESTION));
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-tollgate-cache')).toBe('miss');
+    expect(await answerText(response)).toBe('Paris.');
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(calls()).toBe(1);
+    expect(cancelled).toBe(true);
+  });
+
+  it('refuses a lookupTimeoutMs outside 10 ms … 60 s', async () => {
+    for (const lookupTimeoutMs of [9, 60_001, 1.5]) {
+      const config: Json = semanticConfig();
+      config.cache.lookupTimeoutMs = lookupTimeoutMs;
+      const response = await putConfig(config);
+      expect(response.status).toBe(400);
+      expect(((await response.json<Json>()).error as Json).param).toBe('cache.lookupTimeoutMs');
+    }
   });
 });
