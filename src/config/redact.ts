@@ -54,7 +54,8 @@ export function restoreSecrets(incoming: unknown, previous: unknown): string[] {
   const previousProviders = providersOf(previous);
   for (const [name, provider] of Object.entries(providers as Record<string, ProviderRecord>)) {
     if (!provider || typeof provider !== 'object') continue;
-    const entry = previousProviders && Object.hasOwn(previousProviders, name) ? previousProviders[name] : undefined;
+    const entry =
+      previousProviders && Object.hasOwn(previousProviders, name) ? previousProviders[name] : undefined;
     const before = entry && typeof entry === 'object' ? (entry as ProviderRecord) : undefined;
     for (const [field, value] of Object.entries(provider)) {
       if (value !== REDACTED) continue;
