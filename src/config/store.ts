@@ -42,6 +42,7 @@ async function reload(env: Env): Promise<Runtime> {
   const raw = await env.CACHE.get(CONFIG_KEY);
   if (memo && memo.raw === raw) {
     memo.checkedAt = Date.now();
+    unreadable = undefined;
     return memo.runtime;
   }
   let config: GatewayConfig;
@@ -89,14 +90,24 @@ export type ConfigState =
   | { readable: true; config: GatewayConfig; stored: boolean }
   | { readable: false; problems: string[]; stored: unknown };
 
+/**
+ * Reads KV afresh (admin calls are rare, and a PUT must restore secrets from what is really
+ * stored): an isolate still serving the last good config also reports a stored one it cannot read.
+ */
 export async function configState(env: Env): Promise<ConfigState> {
+  let runtime: Runtime;
   try {
-    const runtime = await getRuntime(env);
-    return { readable: true, config: runtime.config, stored: memo?.raw !== null };
+    runtime = await reload(env);
   } catch (error) {
     if (!(error instanceof GatewayError) || error.code !== 'config_invalid' || !unreadable) throw error;
-    return { readable: false, problems: unreadable.problems, stored: safeJson(unreadable.raw) };
+    return unreadableState(unreadable);
   }
+  if (unreadable) return unreadableState(unreadable);
+  return { readable: true, config: runtime.config, stored: memo?.raw !== null };
+}
+
+function unreadableState({ raw, problems }: { raw: string; problems: string[] }): ConfigState {
+  return { readable: false, problems, stored: safeJson(raw) };
 }
 
 /** The config as stored (or the default); a stored config that cannot be read is a 503 saying why. */

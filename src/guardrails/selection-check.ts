@@ -2,7 +2,7 @@
 // current config, and only admins may opt out of a rule (team-admins may only add).
 import type { Context } from 'hono';
 import { insufficientRole, teamScope } from '../auth/team-scope';
-import { getRuntime } from '../config/store';
+import { currentConfig } from '../config/store';
 import type { AppEnv } from '../env';
 import { invalidRequest } from '../errors';
 
@@ -13,7 +13,7 @@ export async function checkGuardrailSelection(
   if (!selection?.length) return;
   if (teamScope(c) !== null && selection.some((entry) => entry.startsWith('-')))
     throw insufficientRole('Only admins may opt a key out of a guardrail.');
-  const names = new Set((await getRuntime(c.env)).config.guardrails.map((rule) => rule.name));
+  const names = new Set((await currentConfig(c.env)).config.guardrails.map((rule) => rule.name));
   selection.forEach((entry, index) => {
     const name = entry.replace(/^-/, '');
     if (!names.has(name))

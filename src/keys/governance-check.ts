@@ -2,7 +2,7 @@
 // settings (./governance.ts); admins and the root token may change anything.
 import type { Context } from 'hono';
 import { insufficientRole, teamScope } from '../auth/team-scope';
-import { getRuntime } from '../config/store';
+import { currentConfig } from '../config/store';
 import type { AppEnv } from '../env';
 import { type Governed, loosening } from './governance';
 import type { KeyPolicy } from './policy';
@@ -13,7 +13,7 @@ export async function checkTightening(c: Context<AppEnv>, before: Governed, afte
   if (teamScope(c) === null) return;
   const [team, runtime] = await Promise.all([
     after.teamId ? getTeam(c.env.DB, after.teamId) : null,
-    getRuntime(c.env),
+    currentConfig(c.env),
   ]);
   const { limits, cache } = runtime.config;
   const found = loosening(before, after, team?.policy ?? null, {

@@ -165,7 +165,10 @@ export async function present(env: Env, key: StoredKey) {
   // The config's default limits, for keys without their own; none while the stored config is unreadable.
   const limits = await getRuntime(env).then(
     (runtime) => runtime.config.limits,
-    () => undefined,
+    (error: unknown) => {
+      if (error instanceof GatewayError && error.code === 'config_invalid') return undefined;
+      throw error;
+    },
   );
   const usage = await keyStub(env, key.hash).usage({ rpm: limits?.rpm, tpm: limits?.tpm });
   const p = key.policy;

@@ -162,9 +162,32 @@ describe('a stored config this version cannot read', () => {
     expect(((await audited.json<Json>()).data as Json[])[0]).toMatchObject({ before: null });
   });
 
-  it('does not stop key management', async () => {
+  it('does not stop key management; changes checked against the config wait, saying why', async () => {
     await storeUnreadable({ ...openaiConfig(), surprise: true });
     const created = await admin('/admin/keys', 'POST', { name: 'during the outage' });
     expect(created.status).toBe(201);
+    const listed = await admin('/admin/keys');
+    expect(listed.status).toBe(200);
+    const selecting = await admin('/admin/keys', 'POST', { name: 'x', guardrails: ['pii'] });
+    expect(selecting.status).toBe(503);
+    expect(((await selecting.json<Json>()).error as Json).message).toContain('surprise');
+  });
+
+  it('is reported by an isolate still serving the last good config, and lends its own secrets', async () => {
+    expect((await putConfig(openaiConfig())).status).toBe(200); // this isolate now holds a good config
+    const rotated = openaiConfig();
+    rotated.providers.openai.apiKey = 'sk-rotated-elsewhere';
+    await env.CACHE.put(CONFIG_KEY, JSON.stringify({ ...rotated, surprise: true })); // no forgetConfig()
+
+    const shown = await admin('/admin/config');
+    expect(shown.status).toBe(503);
+    expect(((await shown.json<Json>()).error as Json).message).toContain('surprise');
+
+    const fixed = openaiConfig();
+    fixed.providers.openai.apiKey = '[redacted]';
+    expect((await putConfig(fixed)).status).toBe(200);
+    const raw = JSON.parse((await env.CACHE.get(CONFIG_KEY)) ?? '{}');
+    expect(raw.providers.openai.apiKey).toBe('sk-rotated-elsewhere');
+    expect((await admin('/admin/config')).status).toBe(200);
   });
 });
