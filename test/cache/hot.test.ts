@@ -12,7 +12,7 @@ import {
 
 const NOW = 1_800_000_000_000;
 
-function entry(content: string, expiresAt = NOW + 3_600_000): CacheEntry {
+function entry(content: string, expiresAt = NOW + 3_600_000, createdAt = NOW): CacheEntry {
   return {
     v: 1,
     completion: {
@@ -22,7 +22,7 @@ function entry(content: string, expiresAt = NOW + 3_600_000): CacheEntry {
       model: 'm',
       choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
     },
-    createdAt: NOW,
+    createdAt,
     expiresAt,
     costUsd: 0.001,
     provider: 'p',
@@ -43,7 +43,7 @@ describe('hot copies of exact-cache entries', () => {
     hotPut('a', entry('one'), NOW);
     expect(contentOf(hotGet('a', NOW + HOT_MAX_AGE_MS - 1))).toBe('one');
     expect(hotGet('a', NOW + HOT_MAX_AGE_MS)).toBeUndefined();
-    expect(hotStats().entries).toBe(0);
+    expect(hotStats()).toEqual({ entries: 0, chars: 0 });
   });
 
   it("never serves a copy past the entry's own expiry", () => {
@@ -63,6 +63,14 @@ describe('hot copies of exact-cache entries', () => {
     (first.completion.choices[0] as { message: { content: string } }).message.content = 'mutated';
     expect(contentOf(hotGet('a', NOW))).toBe('new');
     expect(hotStats().entries).toBe(1);
+  });
+
+  it('never lets a slow read of an older answer replace a newer copy (a refresh)', () => {
+    hotPut('a', entry('refreshed', NOW + 3_600_000, NOW + 10), NOW + 10);
+    hotPut('a', entry('stale read', NOW + 3_600_000, NOW), NOW + 20);
+    expect(contentOf(hotGet('a', NOW + 20))).toBe('refreshed');
+    hotPut('a', entry('newer still', NOW + 3_600_000, NOW + 30), NOW + 30);
+    expect(contentOf(hotGet('a', NOW + 30))).toBe('newer still');
   });
 
   it('keeps no copy of an answer larger than the per-entry limit', () => {
