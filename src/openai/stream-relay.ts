@@ -67,10 +67,14 @@ export function relayOpenAIStream(
   /** The upstream sent an error event: nothing after it is relayed. */
   let failed = false;
   let ended = false;
+  /** The client stream is closed: a pull still waiting on the upstream must not touch it. */
+  let closed = false;
+  let limitTimer: ReturnType<typeof setTimeout> | undefined;
 
   const end = () => {
     if (ended) return;
     ended = true;
+    if (limitTimer !== undefined) clearTimeout(limitTimer);
     options.onEnd(summary);
   };
 
@@ -125,6 +129,8 @@ export function relayOpenAIStream(
 
   /** Sends what is left (and a last frame), closes the client stream, and lets the upstream go. */
   const finish = (controller: ReadableStreamDefaultController<Uint8Array>, last = '', release = false) => {
+    if (closed) return;
+    closed = true;
     out += last;
     flush(controller);
     controller.close();
@@ -132,31 +138,42 @@ export function relayOpenAIStream(
     if (release) reader.cancel(summary.error).catch(() => {});
   };
 
+  /** timeouts.streamMaxMs has passed: on a timer of its own, so a client that stopped reading cannot hold the upstream open. */
+  const timeUp = (controller: ReadableStreamDefaultController<Uint8Array>) => {
+    // An upstream that keeps the connection open after [DONE] has answered in full: end cleanly.
+    if (sawDone) return finish(controller, '', true);
+    summary.error = `the stream ran for its limit of ${maxMs} ms`;
+    summary.errorCode = 'stream_time_limit';
+    finish(controller, streamTimeLimitFrame(maxMs ?? 0), true);
+  };
+
   return new ReadableStream<Uint8Array>(
     {
+      start(controller) {
+        if (maxMs !== undefined) limitTimer = setTimeout(() => timeUp(controller), maxMs);
+      },
       async pull(controller) {
         // The idle clock runs only while the gateway waits on the upstream, not while the client
         // takes its time to ask for more; the time limit runs from the start, whatever happens.
         const idleDeadline = () => Math.min(Date.now() + idleMs, endsAt);
         let deadline = idleDeadline();
         for (;;) {
-          if (Date.now() >= endsAt) {
-            summary.error = `the stream ran for its limit of ${maxMs} ms`;
-            summary.errorCode = 'stream_time_limit';
-            finish(controller, streamTimeLimitFrame(maxMs ?? 0), true);
-            return;
-          }
+          if (closed) return;
+          if (Date.now() >= endsAt) return timeUp(controller);
           let result: ReadableStreamReadResult<Uint8Array> | typeof IDLE;
           try {
             result = await readBefore(reader, deadline);
           } catch (error) {
+            if (closed) return;
             summary.error = `upstream stream failed: ${error instanceof Error ? error.message : String(error)}`;
             summary.errorCode = 'upstream_error';
             finish(controller, streamFailedFrame());
             return;
           }
+          if (closed) return;
           if (result === IDLE) {
             if (Date.now() >= endsAt) continue; // the time limit, not silence: ended above
+            if (sawDone) return finish(controller, '', true); // complete; the upstream just lingers
             summary.error = `no event from the upstream for ${idleMs} ms`;
             summary.errorCode = 'stream_idle_timeout';
             finish(controller, streamIdleFrame(idleMs), true);

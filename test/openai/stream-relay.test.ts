@@ -258,6 +258,42 @@ describe('relayOpenAIStream: time limit (timeouts.streamMaxMs)', () => {
     expect(state.cancelled).toBe(true);
   });
 
+  it('lets the upstream go at the limit even when the client has stopped reading', async () => {
+    const { stream, state } = endless(10);
+    let summary: StreamSummary | undefined;
+    const reader = relayOpenAIStream(stream, {
+      includeUsage: false,
+      idleMs: 5_000,
+      maxMs: 150,
+      onEnd: (s) => (summary = s),
+    }).getReader();
+    await reader.read(); // one chunk, then the client goes quiet
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(state.cancelled).toBe(true);
+    expect(summary?.errorCode).toBe('stream_time_limit');
+    let rest = '';
+    for (let r = await reader.read(); !r.done; r = await reader.read())
+      rest += new TextDecoder().decode(r.value);
+    expect(rest).toContain('stream_time_limit'); // waiting for it when the client reads again
+  });
+
+  it('ends cleanly when the upstream keeps the connection open after [DONE]', async () => {
+    for (const limits of [{ idleMs: 150 }, { idleMs: 5_000, maxMs: 150 }]) {
+      const { stream, state } = stalling([`data: ${chunk('a')}\n\ndata: [DONE]\n\n`]);
+      let summary: StreamSummary | undefined;
+      const relay = relayOpenAIStream(stream, {
+        includeUsage: false,
+        ...limits,
+        onEnd: (s) => (summary = s),
+      });
+      const text = await new Response(relay).text();
+      expect(text).toBe(`data: ${chunk('a')}\n\ndata: [DONE]\n\n`);
+      expect(summary).toMatchObject({ completed: true, events: 1 });
+      expect(summary?.errorCode).toBeUndefined();
+      expect(state.cancelled).toBe(true);
+    }
+  });
+
   it('leaves a stream that finishes within the limit alone', async () => {
     const frames = ['a', 'b', 'c'].map((c) => `data: ${chunk(c)}\n\n`);
     const { text, summary } = await limited(paced([...frames, 'data: [DONE]\n\n'], 20), 2_000);

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { call, chat, createKey, putConfig } from '../helpers/gateway';
 import { json, onUpstream, recorded, sse } from '../helpers/upstream';
+import { waitForRows } from '../logs/helpers';
 
 const URLS = { a: 'https://a.test/v1', b: 'https://b.test/v1', c: 'https://c.test/v1' };
 const providers = Object.fromEntries(
@@ -337,6 +338,11 @@ describe('streams and failover', () => {
       code: 'stream_time_limit',
     });
     expect(cancelled).toBe(true);
+    const id = response.headers.get('x-tollgate-request-id') ?? '';
+    const row = (await waitForRows([id], 8000, 'id')).get(id);
+    // Charged as a hang-up: the input estimate plus one token per relayed event.
+    expect(row).toMatchObject({ status: 200, stream: true, errorCode: 'stream_time_limit' });
+    expect(row?.outputTokens).toBe(events.length - 1);
   });
 
   it('fails over when the first byte does not arrive in time', async () => {
