@@ -10,6 +10,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { ensureDeps, quietWrangler, root } from '../scripts/ensure-deps.mjs';
+import { freePort, inspectWorker } from './heap.mjs';
 import { PORTKEY_VERSION, portkeyHeaders, startPortkey } from './peers.mjs';
 import { startUpstream } from './upstream.mjs';
 
@@ -52,9 +53,12 @@ const { workerOptions } = unstable_getMiniflareWorkerOptions(join(root, 'wrangle
 // the platform's routing layer. The floor has none either; `--with-assets` puts it back.
 const { assets, ...gatewayOptions } = workerOptions;
 const WITH_ASSETS = args.has('--with-assets');
+// The inspector lets the soak read the gateway isolate's heap; with no session attached it costs nothing measurable.
+const inspectorPort = await freePort();
 const gateway = new Miniflare({
   ...gatewayOptions,
   ...(WITH_ASSETS ? { assets } : {}),
+  inspectorPort,
   name: 'tollgate',
   modules: true,
   scriptPath: join(root, 'dist', 'index.js'),
@@ -412,12 +416,18 @@ results.push(
 // memory, so cached answers would grow RSS by design. (Log rows still land in local D1, ~1 KiB each.)
 console.error(`… soak, ${SOAK} requests`);
 await runBatch(variants['tollgate, cache off'], 1000, 32, false); // warm: JIT, pools, first D1 pages
+const inspector = await inspectWorker(inspectorPort, 'tollgate');
+const heapBefore = await inspector.heapAfterGc();
 const rssBefore = workerdRssKiB();
 const soak = await runBatch(variants['tollgate, cache off'], SOAK, 32, false);
 const rssAfter = workerdRssKiB();
+await new Promise((resolve) => setTimeout(resolve, 3000)); // let the last log appends and D1 flushes finish
+const heapAfter = await inspector.heapAfterGc();
+inspector.close();
 
 // ── report ───────────────────────────────────────────────────────────────────────────────────
 const f = (n) => (Number.isFinite(n) ? n.toFixed(2) : '—');
+const mib = (bytes) => (bytes / 1024 / 1024).toFixed(1);
 console.log(
   `\nTollgate benchmark — ${ROUNDS} interleaved rounds per scenario, loopback, Miniflare/workerd${WITH_ASSETS ? ', with the static-asset router' : ''}\n`,
 );
@@ -459,7 +469,7 @@ for (const { title, rows, stream } of results) {
   console.log('');
 }
 console.log(
-  `▸ soak (cache-off key, after 1,000 warm-up requests): ${SOAK} requests at c=32, ${soak.errors} errors; workerd RSS ${(rssBefore / 1024).toFixed(1)} MiB → ${(rssAfter / 1024).toFixed(1)} MiB`,
+  `▸ soak (cache-off key, after 1,000 warm-up requests): ${SOAK} requests at c=32, ${soak.errors} errors; workerd RSS ${(rssBefore / 1024).toFixed(1)} MiB → ${(rssAfter / 1024).toFixed(1)} MiB; gateway isolate heap after GC ${mib(heapBefore)} → ${mib(heapAfter)} MiB`,
 );
 if (!cacheAvailable) console.log('▸ exact-cache hit: not measured (the cache is not enabled in this build)');
 if (!semanticAvailable)
@@ -468,7 +478,7 @@ console.log(`\n(${((performance.now() - began) / 1000).toFixed(0)} s)`);
 
 writeFileSync(
   join(root, 'bench', 'results.json'),
-  `${JSON.stringify({ date: new Date().toISOString(), rounds: ROUNDS, withAssets: WITH_ASSETS, peers: PEERS ? { portkey: PORTKEY_VERSION } : null, results, soak: { requests: SOAK, errors: soak.errors, rssBeforeKiB: rssBefore, rssAfterKiB: rssAfter } }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), rounds: ROUNDS, withAssets: WITH_ASSETS, peers: PEERS ? { portkey: PORTKEY_VERSION } : null, results, soak: { requests: SOAK, errors: soak.errors, rssBeforeKiB: rssBefore, rssAfterKiB: rssAfter, heapBeforeBytes: heapBefore, heapAfterBytes: heapAfter } }, null, 2)}\n`,
 );
 
 agent.destroy();
