@@ -16,18 +16,33 @@ export function freePort() {
   });
 }
 
-/** Connects to the worker named `name`; returns heapAfterGc() → bytes used, and close(). */
-export async function inspectWorker(port, name) {
+/**
+ * Connects to the worker named `name`; returns heapAfterGc() → bytes used, and close(). workerd
+ * handles the inspector (even its WebSocket handshake) only when the isolate next runs, so `poke`
+ * (a cheap request to the worker) is sent every 100 ms while an answer is awaited.
+ */
+export async function inspectWorker(port, name, poke) {
   // `ws` comes with Miniflare (Node 20 has no WebSocket client of its own).
   const WebSocket = createRequire(createRequire(import.meta.url).resolve('miniflare'))('ws');
   const targets = await (await fetch(`http://127.0.0.1:${port}/json`)).json();
   const target = targets.find((t) => t.title === `workerd: worker core:user:${name}`);
   if (!target) throw new Error(`no inspector target for worker ${name}`);
+  /** Awaits `promise` while poking the worker, so the inspector gets a turn on the isolate's thread. */
+  const poking = async (promise) => {
+    const timer = setInterval(() => void poke().catch(() => {}), 100);
+    try {
+      return await promise;
+    } finally {
+      clearInterval(timer);
+    }
+  };
   const socket = new WebSocket(target.webSocketDebuggerUrl);
-  await new Promise((resolve, reject) => {
-    socket.once('open', resolve);
-    socket.once('error', reject);
-  });
+  await poking(
+    new Promise((resolve, reject) => {
+      socket.once('open', resolve);
+      socket.once('error', reject);
+    }),
+  );
   let nextId = 0;
   const waiting = new Map();
   socket.on('message', (message) => {
@@ -38,13 +53,15 @@ export async function inspectWorker(port, name) {
     done(reply);
   });
   const send = (method, params = {}) =>
-    new Promise((resolve, reject) => {
-      const id = ++nextId;
-      waiting.set(id, (reply) =>
-        reply.error ? reject(new Error(reply.error.message)) : resolve(reply.result),
-      );
-      socket.send(JSON.stringify({ id, method, params }));
-    });
+    poking(
+      new Promise((resolve, reject) => {
+        const id = ++nextId;
+        waiting.set(id, (reply) =>
+          reply.error ? reject(new Error(reply.error.message)) : resolve(reply.result),
+        );
+        socket.send(JSON.stringify({ id, method, params }));
+      }),
+    );
   return {
     async heapAfterGc() {
       await send('HeapProfiler.collectGarbage');

@@ -416,7 +416,7 @@ results.push(
 // memory, so cached answers would grow RSS by design. (Log rows still land in local D1, ~1 KiB each.)
 console.error(`… soak, ${SOAK} requests`);
 await runBatch(variants['tollgate, cache off'], 1000, 32, false); // warm: JIT, pools, first D1 pages
-const inspector = await inspectWorker(inspectorPort, 'tollgate');
+const inspector = await inspectWorker(inspectorPort, 'tollgate', () => send(`${gatewayUrl}/`));
 const heapBefore = await inspector.heapAfterGc();
 const rssBefore = workerdRssKiB();
 const soak = await runBatch(variants['tollgate, cache off'], SOAK, 32, false);
