@@ -2,6 +2,7 @@
 // ignored setting. Types come from here.
 import { z } from 'zod';
 import { cacheConfigSchema, checkCache, defaultCacheConfig } from '../cache/config-schema';
+import { SCAN_BUDGET } from '../guardrails/regex/budget';
 import { guardrailsSchema } from '../guardrails/schema';
 import { priceSchema } from '../pricing/prices';
 import { providerConfigSchema } from '../providers/registry';
@@ -32,6 +33,8 @@ const limitsSchema = z.strictObject({
     .min(1024)
     .max(100 * 1024 * 1024)
     .default(8 * 1024 * 1024),
+  /** Matcher steps one request's custom guardrail patterns may spend (prompt and answer) before a 413. */
+  guardrailScanSteps: z.number().int().min(1_000_000).max(1_000_000_000).default(SCAN_BUDGET),
   /** A budget reservation whose settle never arrives (the isolate died) is released after this. */
   reservationTtlMs: z
     .number()

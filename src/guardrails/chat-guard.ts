@@ -7,6 +7,7 @@ import type { AppEnv } from '../env';
 import type { Admission } from '../limits/admission';
 import type { ChatRequest } from '../openai/schemas';
 import { type ChatGuard, chatWithTexts, guardChat } from './guard';
+import { ScanBudget } from './regex/budget';
 import { emptyReport, PromptBlocked } from './report';
 import { selectRules } from './rules';
 
@@ -31,7 +32,12 @@ export function guardChatRoute(
   c.set('zdr', admission.zdr);
   const report = emptyReport();
   c.set('guardrails', report);
-  const rules = selectRules(config.guardrails, admission.guardrails.team, admission.guardrails.key);
+  const rules = selectRules(
+    config.guardrails,
+    admission.guardrails.team,
+    admission.guardrails.key,
+    new ScanBudget(config.limits.guardrailScanSteps),
+  );
   let guard: ChatGuard;
   try {
     guard = guardChat(rules, body, inputTokens, report);

@@ -6,6 +6,7 @@ import type { AppEnv } from '../env';
 import type { Admission } from '../limits/admission';
 import type { EmbeddingsRequest } from '../openai/schemas';
 import { applyInputRules } from './guard';
+import { ScanBudget } from './regex/budget';
 import { emptyReport, PromptBlocked } from './report';
 import { selectRules } from './rules';
 
@@ -24,7 +25,12 @@ export function guardEmbeddingsRoute(
   c.set('zdr', admission.zdr);
   const report = emptyReport();
   c.set('guardrails', report);
-  const rules = selectRules(config.guardrails, admission.guardrails.team, admission.guardrails.key);
+  const rules = selectRules(
+    config.guardrails,
+    admission.guardrails.team,
+    admission.guardrails.key,
+    new ScanBudget(config.limits.guardrailScanSteps),
+  );
   if (rules.length === 0) return body;
   const input = body.input;
   const texts = typeof input === 'string' ? [input] : input.filter((item) => typeof item === 'string');

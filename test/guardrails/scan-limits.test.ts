@@ -87,6 +87,23 @@ describe('the per-request scan budget', () => {
     expect(recorded).toHaveLength(1); // nothing more went upstream
   });
 
+  it('takes its size from limits.guardrailScanSteps (1 million to 1 billion)', async () => {
+    onUpstream(CHAT_URL, () => json(answer));
+    const at = { name: 'at', pattern: '\\w{1,100}@', action: 'block' };
+    const prompt = 'a'.repeat(20_000); // ~6 million steps: within the default budget
+    const roomy = await guardedKey([at]);
+    expect((await chat(roomy, ask(prompt))).status).toBe(200);
+    const tight = await guardedKey([at], {}, { limits: { guardrailScanSteps: 1_000_000 } });
+    const response = await chat(tight, ask(prompt));
+    expect(response.status).toBe(413);
+    expect((await response.json<Json>()).error.message).toContain('more than 1000000 matcher steps');
+    for (const guardrailScanSteps of [999_999, 1_000_000_001]) {
+      const bad = await putConfig(openaiConfig({ limits: { guardrailScanSteps } }));
+      expect(bad.status).toBe(400);
+      expect((await bad.json<Json>()).error.param).toBe('limits.guardrailScanSteps');
+    }
+  });
+
   it('ends a streamed answer with a request_too_large event when output scanning runs out of budget', async () => {
     // ~300 steps per character for each rule over a 200 KB answer: together past the budget.
     const piece = 'a'.repeat(20_000);
