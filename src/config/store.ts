@@ -2,7 +2,7 @@
 // isolate, and re-checks KV in the background at most every few seconds — never per request.
 import type { Env } from '../env';
 import { GatewayError } from '../errors';
-import { paramPath } from '../openai/read-body';
+import { issueLines } from '../openai/read-body';
 import { defaultConfig } from './default';
 import { compileRuntime, type Runtime } from './runtime';
 import { type GatewayConfig, gatewayConfigSchema } from './schema';
@@ -53,9 +53,7 @@ async function reload(env: Env): Promise<Runtime> {
     if (!parsed.success) {
       // A stored config that no longer parses (e.g. written by another version): keep serving the
       // last good one rather than falling back to defaults that would route traffic elsewhere.
-      const problems = parsed.error.issues
-        .slice(0, 20)
-        .map((issue) => `${paramPath(issue.path) ?? '(root)'}: ${issue.message}`);
+      const problems = issueLines(parsed.error.issues);
       unreadable = { raw, problems };
       console.error('stored gateway config is invalid', problems.slice(0, 5));
       if (memo) return memo.runtime;
@@ -117,7 +115,7 @@ export async function currentConfig(env: Env): Promise<{ config: GatewayConfig; 
   return state;
 }
 
-export function unreadableConfig(problems: readonly string[]): GatewayError {
+function unreadableConfig(problems: readonly string[]): GatewayError {
   return new GatewayError(
     503,
     'api_error',

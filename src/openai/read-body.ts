@@ -79,6 +79,11 @@ async function readCapped(body: ReadableStream<Uint8Array>, limit: number): Prom
   return bytes;
 }
 
+/** A config's first 20 problems, each `path: message` (a config is fixed in one round, not twenty). */
+export function issueLines(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string[] {
+  return issues.slice(0, 20).map((issue) => `${paramPath(issue.path) ?? '(root)'}: ${issue.message}`);
+}
+
 /** `messages[0].content` — the param notation OpenAI uses in its own errors. */
 export function paramPath(path: readonly PropertyKey[]): string | null {
   let out = '';

@@ -6,7 +6,7 @@ import { configState, currentConfig, storeConfig } from '../../config/store';
 import type { AppEnv } from '../../env';
 import { invalidRequest } from '../../errors';
 import { auditConfigChange } from '../../governance/config-audit';
-import { paramPath, readJsonBody } from '../../openai/read-body';
+import { issueLines, paramPath, readJsonBody } from '../../openai/read-body';
 
 const CONFIG_BODY_LIMIT = 1024 * 1024;
 
@@ -31,8 +31,8 @@ export const config = new Hono<AppEnv>()
     const parsed = gatewayConfigSchema.safeParse(incoming);
     if (!parsed.success) {
       // Every problem, each with its path, so a config can be fixed in one round.
-      const issues = parsed.error.issues.slice(0, 20);
-      const list = issues.map((issue) => `${paramPath(issue.path) ?? '(root)'}: ${issue.message}`).join('; ');
+      const { issues } = parsed.error;
+      const list = issueLines(issues).join('; ');
       throw invalidRequest(
         `Invalid config (the previous config stays in force): ${list}`,
         paramPath(issues[0]?.path ?? []),

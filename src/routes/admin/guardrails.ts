@@ -6,7 +6,7 @@ import { currentConfig, storeConfig } from '../../config/store';
 import type { AppEnv } from '../../env';
 import { invalidRequest } from '../../errors';
 import { auditConfigChange } from '../../governance/config-audit';
-import { paramPath, readJsonBody } from '../../openai/read-body';
+import { issueLines, paramPath, readJsonBody } from '../../openai/read-body';
 
 const BODY_LIMIT = 1024 * 1024;
 
@@ -20,8 +20,8 @@ export const guardrails = new Hono<AppEnv>()
     const { config: previous } = await currentConfig(c.env);
     const parsed = gatewayConfigSchema.safeParse({ ...previous, guardrails: rules });
     if (!parsed.success) {
-      const issues = parsed.error.issues.slice(0, 20);
-      const list = issues.map((issue) => `${paramPath(issue.path) ?? '(root)'}: ${issue.message}`).join('; ');
+      const { issues } = parsed.error;
+      const list = issueLines(issues).join('; ');
       throw invalidRequest(
         `Invalid guardrails (the previous rules stay in force): ${list}`,
         paramPath(issues[0]?.path ?? []),
