@@ -154,9 +154,9 @@ export function relayOpenAIStream(
       },
       async pull(controller) {
         // The idle clock runs only while the gateway waits on the upstream, not while the client
-        // takes its time to ask for more; the time limit runs from the start, whatever happens.
-        const idleDeadline = () => Math.min(Date.now() + idleMs, endsAt);
-        let deadline = idleDeadline();
+        // takes its time to ask for more. The time limit has its own timer (start); the check here
+        // covers an upstream whose next chunk is always ready, which would never yield to it.
+        let deadline = Date.now() + idleMs;
         for (;;) {
           if (closed) return;
           if (Date.now() >= endsAt) return timeUp(controller);
@@ -172,7 +172,6 @@ export function relayOpenAIStream(
           }
           if (closed) return;
           if (result === IDLE) {
-            if (Date.now() >= endsAt) continue; // the time limit, not silence: ended above
             if (sawDone) return finish(controller, '', true); // complete; the upstream just lingers
             summary.error = `no event from the upstream for ${idleMs} ms`;
             summary.errorCode = 'stream_idle_timeout';
@@ -191,7 +190,7 @@ export function relayOpenAIStream(
             finish(controller, '', true);
             return;
           }
-          if (parsed !== before) deadline = idleDeadline();
+          if (parsed !== before) deadline = Date.now() + idleMs;
           if (flush(controller)) return;
         }
       },
