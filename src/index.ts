@@ -4,6 +4,7 @@ import { adminPrincipal } from './auth/admin-principal';
 import { gatewayKeyAuth } from './auth/gateway-key-auth';
 import type { AppEnv, Env } from './env';
 import { GatewayError, routeNotFound } from './errors';
+import { forgetLeases } from './limits/lease';
 import { requestLog } from './logs/middleware';
 import { runLogMaintenance } from './logs/retention';
 import { requestId } from './middleware/request-id';
@@ -37,6 +38,11 @@ app.route('/v1/models', models);
 
 // Resolves root or an admin token and checks its role for the route (src/auth/permissions.ts).
 app.use('/admin/*', adminPrincipal());
+// A key revoked or a limit lowered here binds this isolate's next request (src/limits/lease.ts).
+app.use('/admin/*', async (c, next) => {
+  await next();
+  if (c.req.method !== 'GET') forgetLeases();
+});
 app.route('/admin/config', config);
 app.route('/admin/guardrails', guardrails);
 app.route('/admin/keys', keyRotation);

@@ -5,6 +5,7 @@ import type { Env } from '../env';
 import { GatewayError, invalidApiKey, modelNotAllowed } from '../errors';
 import { mergeRoutingOverrides, type RoutingOverride } from '../routing/overrides';
 import type { AdmitRequest, AdmitResult, KeyObject, RateState, RateWindow } from './key-object';
+import { admitLocally, dropLease, recordAdmission, wantsLease, withSlots } from './lease';
 
 type Admitted = Extract<AdmitResult, { ok: true }>;
 type Refused = Extract<AdmitResult, { ok: false }>;
@@ -39,8 +40,30 @@ export interface Admission {
   /** Guardrail selections, applied team first, then key (src/guardrails/rules.ts selectRules). */
   guardrails: { team: readonly string[] | null; key: readonly string[] | null };
   rate: RateState;
+  /**
+   * For an admission from this isolate's lease (src/limits/lease.ts), the reservation of TPM and
+   * budget at the objects, made once the request is known to go upstream; may refuse it (429, 402,
+   * 401). Otherwise, and when the key has neither, nothing to do.
+   */
+  reserve(): Promise<void>;
   /** Settles key and team after the response: real tokens and USD replace the reservations. */
   settle(used: { tokens: number; costUsd: number }): void;
+}
+
+export interface AdmitOptions {
+  /**
+   * The caller calls `reserve()` itself when the request goes upstream, so that a leased admission
+   * answered from cache makes no round trip at all. Otherwise `admit` reserves before returning.
+   */
+  reserveLater?: boolean;
+}
+
+/** What the objects said: the object that holds the key's policy (after rotations), and the team's. */
+interface ByObjects {
+  keyObject: Stub;
+  key: Admitted;
+  teamId: string | null;
+  team: Admitted | undefined;
 }
 
 export async function admit(
@@ -48,34 +71,38 @@ export async function admit(
   ctx: Pick<ExecutionContext, 'waitUntil'>,
   keyHash: string,
   request: AdmitRequest,
+  options: AdmitOptions = {},
 ): Promise<Admission> {
-  let keyObject = keyStub(env, keyHash);
+  const now = Date.now();
+  const local = admitLocally(keyHash, request.model, now);
+  if (!local) {
+    const admitted = await throughObjects(env, ctx, keyHash, { ...request, lease: wantsLease(keyHash, now) });
+    return admission(env, ctx, request, admitted, undefined);
+  }
+  const { key, team } = local;
+  const parts = { keyObject: keyStub(env, keyHash), key, teamId: key.key.teamId, team };
+  const reserve = local.reserves ? () => reserveAt(env, ctx, keyHash, parts, request) : undefined;
+  const leased = admission(env, ctx, request, parts, reserve);
+  if (!options.reserveLater) await leased.reserve();
+  return leased;
+}
+
+/** Admission by the key's object and its team's, asked in parallel when the team is known. */
+async function throughObjects(
+  env: Env,
+  ctx: Pick<ExecutionContext, 'waitUntil'>,
+  keyHash: string,
+  request: AdmitRequest,
+): Promise<ByObjects> {
   const guess = teamOfKey.get(keyHash);
   const teamRequest: AdmitRequest = { ...request, defaults: {} };
-  let [keyResult, guessedTeam] = await Promise.all([
-    keyObject.admit(request),
+  const [asked, guessedTeam] = await Promise.all([
+    keyStub(env, keyHash).admit(request),
     guess ? teamStub(env, guess).admit(teamRequest) : undefined,
   ]);
-  // A rotated key in its grace period: its old object points at the new key's, which holds the
-  // policy and the ledger. One extra round trip, only for old secrets during the grace period.
-  for (let hop = 0; !keyResult.ok && keyResult.reason === 'moved' && hop < MAX_ROTATION_HOPS; hop++) {
-    keyObject = keyStub(env, keyResult.to);
-    keyResult = await keyObject.admit(request);
-  }
-  const release = (stub: Stub, admitted: Admitted) =>
-    ctx.waitUntil(
-      stub
-        .settle({
-          reservationId: request.reservationId,
-          reservedTokens: admitted.reservedTokens,
-          usedTokens: 0,
-          costUsd: 0,
-        })
-        .catch(() => {}),
-    );
-
+  const { keyObject, keyResult, hops } = await followMoves(env, keyStub(env, keyHash), asked, request);
   if (!keyResult.ok) {
-    if (guess && guessedTeam?.ok) release(teamStub(env, guess), guessedTeam);
+    if (guess && guessedTeam?.ok) release(ctx, teamStub(env, guess), guessedTeam, request);
     throw refusal(keyResult, request, 'key');
   }
   const teamId = keyResult.key.teamId;
@@ -84,23 +111,86 @@ export async function admit(
 
   let team = guessedTeam;
   if (teamId !== (guess ?? null)) {
-    if (guess && guessedTeam?.ok) release(teamStub(env, guess), guessedTeam);
+    if (guess && guessedTeam?.ok) release(ctx, teamStub(env, guess), guessedTeam, request);
     team = teamId ? await teamStub(env, teamId).admit(teamRequest) : undefined;
   }
   if (team && !team.ok) {
-    release(keyObject, keyResult);
+    release(ctx, keyObject, keyResult, request);
     throw refusal(team, request, 'team');
   }
+  // Leases are for the secret's own object; an old secret in its grace period always asks.
+  if (hops === 0) recordAdmission(keyHash, request.lease === true, keyResult, team, Date.now());
+  const shown = (a: Admitted) => ({ ...a, rate: withSlots(a.rate, a.lease?.requests ?? 0) });
+  return { keyObject, key: shown(keyResult), teamId, team: team && shown(team) };
+}
 
-  const admittedTeam = team;
-  const zdr = keyResult.key.zdr === true || admittedTeam?.key.zdr === true;
-  return {
-    key: { ...keyResult.key, zdr },
+/** A leased admission's reservation: the objects check the policy again and reserve, taking no RPM slot. */
+async function reserveAt(
+  env: Env,
+  ctx: Pick<ExecutionContext, 'waitUntil'>,
+  keyHash: string,
+  leased: ByObjects,
+  request: AdmitRequest,
+): Promise<ByObjects> {
+  const prepaid: AdmitRequest = { ...request, prepaid: true };
+  const team = leased.teamId ? teamStub(env, leased.teamId) : undefined;
+  const [asked, teamResult] = await Promise.all([
+    leased.keyObject.admit(prepaid),
+    team?.admit({ ...prepaid, defaults: {} }),
+  ]);
+  // Rotated since the lease was granted (from another isolate): the reservation follows the move.
+  const { keyObject, keyResult } = await followMoves(env, leased.keyObject, asked, prepaid);
+  if (!keyResult.ok || (teamResult && !teamResult.ok)) {
+    if (keyResult.ok) release(ctx, keyObject, keyResult, request);
+    if (team && teamResult?.ok) release(ctx, team, teamResult, request);
+    // Whatever changed (revoked, over budget, team disabled), the next request asks the objects.
+    dropLease(keyHash);
+    throw refusal(keyResult.ok ? (teamResult as Refused) : keyResult, request, keyResult.ok ? 'team' : 'key');
+  }
+  return { ...leased, keyObject, key: keyResult, team: teamResult };
+}
+
+/**
+ * A rotated key in its grace period: its old object points at the new key's, which holds the
+ * policy and the ledger. One extra round trip, only for old secrets during the grace period.
+ */
+async function followMoves(env: Env, stub: Stub, result: AdmitResult, request: AdmitRequest) {
+  let keyObject = stub;
+  let keyResult = result;
+  let hops = 0;
+  for (; !keyResult.ok && keyResult.reason === 'moved' && hops < MAX_ROTATION_HOPS; hops++) {
+    keyObject = keyStub(env, keyResult.to);
+    keyResult = await keyObject.admit({ ...request, lease: false }); // held only for the secret's own object
+  }
+  return { keyObject, keyResult, hops };
+}
+
+function admission(
+  env: Env,
+  ctx: Pick<ExecutionContext, 'waitUntil'>,
+  request: AdmitRequest,
+  admitted: ByObjects,
+  reserveAtObjects: (() => Promise<ByObjects>) | undefined,
+): Admission {
+  let parts = admitted;
+  const { key, team, teamId, keyObject } = admitted;
+  const zdr = key.key.zdr === true || team?.key.zdr === true;
+  let reserving: Promise<void> | undefined;
+  const result: Admission = {
+    key: { ...key.key, zdr },
     zdr,
-    guardrails: { team: admittedTeam?.key.guardrails ?? null, key: keyResult.key.guardrails ?? null },
-    routing: mergeRoutingOverrides(admittedTeam?.key.routing, keyResult.key.routing),
-    cache: mergeCachePolicies(admittedTeam?.key.cache, keyResult.key.cache),
-    rate: tighter(keyResult.rate, admittedTeam?.rate),
+    guardrails: { team: team?.key.guardrails ?? null, key: key.key.guardrails ?? null },
+    routing: mergeRoutingOverrides(team?.key.routing, key.key.routing),
+    cache: mergeCachePolicies(team?.key.cache, key.key.cache),
+    rate: tighter(key.rate, team?.rate),
+    reserve() {
+      if (!reserveAtObjects) return Promise.resolve();
+      reserving ??= reserveAtObjects().then((reserved) => {
+        parts = reserved;
+        result.rate = tighter(reserved.key.rate, reserved.team?.rate);
+      });
+      return reserving;
+    },
     settle({ tokens, costUsd }) {
       const settleOne = (stub: Stub, admitted: Admitted, tpm?: number) =>
         ctx.waitUntil(
@@ -114,12 +204,32 @@ export async function admit(
             })
             .catch((error: unknown) => console.error('settle failed', String(error))),
         );
-      // Nothing reserved (no TPM limit, no budget) means nothing to settle: no second round trip.
+      // Nothing reserved (no TPM limit, no budget, a leased cache hit) means nothing to settle.
       const reserved = (a: Admitted) => a.reservedTokens > 0 || a.reservedUsd > 0;
-      if (reserved(keyResult)) settleOne(keyObject, keyResult, request.defaults.tpm);
-      if (teamId && admittedTeam && reserved(admittedTeam)) settleOne(teamStub(env, teamId), admittedTeam);
+      if (reserved(parts.key)) settleOne(keyObject, parts.key, request.defaults.tpm);
+      if (teamId && parts.team && reserved(parts.team)) settleOne(teamStub(env, teamId), parts.team);
     },
   };
+  return result;
+}
+
+/** Gives back a reservation made for a request that another refusal stopped. */
+function release(
+  ctx: Pick<ExecutionContext, 'waitUntil'>,
+  stub: Stub,
+  admitted: Admitted,
+  request: AdmitRequest,
+) {
+  ctx.waitUntil(
+    stub
+      .settle({
+        reservationId: request.reservationId,
+        reservedTokens: admitted.reservedTokens,
+        usedTokens: 0,
+        costUsd: 0,
+      })
+      .catch(() => {}),
+  );
 }
 
 /** The one mapping from a refusal to the wire error. */

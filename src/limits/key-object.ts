@@ -32,7 +32,30 @@ export interface AdmitRequest {
   reservationTtlMs: number;
   /** Gateway-wide default limits from the config (keys only); the policy's own take precedence. */
   defaults: { rpm?: number; tpm?: number };
+  /** The isolate would like a lease (src/limits/lease.ts): granted only while the RPM bucket is roomy. */
+  lease?: boolean;
+  /** The request's RPM slot came from a lease: check the policy, reserve tokens and USD, take no slot. */
+  prepaid?: boolean;
 }
+
+/**
+ * Admissions an isolate may grant itself for a short while, RPM slots taken from the bucket up front:
+ * a lease can make a limit stricter (slots left unused) but never let a key past it.
+ */
+export interface Lease {
+  /** Slots taken for the isolate; null when there is no RPM limit to take them from. */
+  requests: number | null;
+  /** How long the lease holds from its receipt: LEASE_MS at most, never past the key's expiry or revocation. */
+  ms: number;
+  /** The model allowlist, which the isolate checks itself. */
+  models: readonly string[] | null;
+  /** A TPM limit or a budget: a request that goes upstream still reserves here (prepaid). */
+  reserves: boolean;
+}
+
+export const LEASE_MS = 1000;
+/** Slots per lease: a hundredth of the RPM limit, at most this many. */
+export const LEASE_MAX_REQUESTS = 64;
 
 export interface RateWindow {
   limit: number;
@@ -54,6 +77,7 @@ export type AdmitResult =
       rate: RateState;
       reservedTokens: number;
       reservedUsd: number;
+      lease?: Lease;
     }
   | { ok: false; reason: 'unknown' | 'revoked' | 'expired' | 'model_not_allowed' | 'rotated' }
   /** The key was rotated and is in its grace period: the policy and ledger live in `to`'s object. */
@@ -160,7 +184,7 @@ export class KeyObject extends DurableObject<Env> {
     let requests = rpmLimit ? (this.requests ?? fullBucket(rpmLimit, now)) : undefined;
     let tokens = tpmLimit ? (this.tokens ?? fullBucket(tpmLimit, now)) : undefined;
 
-    if (rpmLimit && requests) {
+    if (rpmLimit && requests && !request.prepaid) {
       const taken = take(requests, rpmLimit, 1, now);
       if (!taken.ok) {
         const rate = rateState(now, rpmLimit, taken.bucket, tpmLimit, tokens);
@@ -217,6 +241,14 @@ export class KeyObject extends DurableObject<Env> {
       reservedCost = request.costUsd;
     }
 
+    let lease: Lease | undefined;
+    if (request.lease) {
+      const granted = grantLease(policy, rpmLimit, requests, now);
+      if (granted) {
+        lease = { ...granted.lease, reserves: tpmLimit !== undefined || policy.budget !== null };
+        requests = granted.requests;
+      }
+    }
     this.requests = requests;
     this.tokens = tokens;
     this.touch(now);
@@ -235,6 +267,7 @@ export class KeyObject extends DurableObject<Env> {
       rate: rateState(now, rpmLimit, requests, tpmLimit, tokens),
       reservedTokens: tpmLimit ? request.tokens : 0,
       reservedUsd: reservedCost,
+      ...(lease ? { lease } : {}),
     };
   }
 
@@ -351,6 +384,29 @@ export class KeyObject extends DurableObject<Env> {
     const next = nextExpiry(ledger);
     if (next !== undefined) void this.ctx.storage.setAlarm(next);
   }
+}
+
+/**
+ * A lease for an admitted request, or none: slots are taken only while, after them, at least half
+ * the bucket is left, so near its limit every request of the key is counted here, one by one.
+ */
+function grantLease(
+  policy: KeyPolicy,
+  rpm: BucketLimit | undefined,
+  requests: Bucket | undefined,
+  now: number,
+): { lease: Omit<Lease, 'reserves'>; requests: Bucket | undefined } | undefined {
+  const ends = [policy.expiresAt, policy.revokedAt].filter((at): at is number => at !== null && at > now);
+  const ms = Math.min(LEASE_MS, ...ends.map((at) => at - now));
+  if (ms <= 0) return undefined;
+  if (!rpm || !requests) return { lease: { requests: null, ms, models: policy.models }, requests };
+  const slots = Math.min(LEASE_MAX_REQUESTS, Math.floor(rpm.perMinute / 100));
+  const current = refill(requests, rpm, now);
+  if (slots < 1 || current.tokens - slots < rpm.perMinute / 2) return undefined;
+  return {
+    lease: { requests: slots, ms, models: policy.models },
+    requests: { tokens: current.tokens - slots, updatedAt: current.updatedAt },
+  };
 }
 
 function limitOf(perMinute: number | null | undefined): BucketLimit | undefined {

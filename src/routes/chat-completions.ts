@@ -34,14 +34,20 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   const inputTokens = estimateInputTokens(body);
   const maxTokens = maxOutputTokens(body, limits.defaultMaxTokens);
   const requestId = c.get('requestId');
-  const admitted = await admit(c.env, c.executionCtx, c.get('keyHash'), {
-    model: body.model,
-    tokens: inputTokens + maxTokens,
-    costUsd: worstCaseCost(inputTokens, maxTokens, routePrices(runtime, route)),
-    reservationId: requestId,
-    reservationTtlMs: limits.reservationTtlMs,
-    defaults: { rpm: limits.rpm, tpm: limits.tpm },
-  });
+  const admitted = await admit(
+    c.env,
+    c.executionCtx,
+    c.get('keyHash'),
+    {
+      model: body.model,
+      tokens: inputTokens + maxTokens,
+      costUsd: worstCaseCost(inputTokens, maxTokens, routePrices(runtime, route)),
+      reservationId: requestId,
+      reservationTtlMs: limits.reservationTtlMs,
+      defaults: { rpm: limits.rpm, tpm: limits.tpm },
+    },
+    { reserveLater: true },
+  );
   log.admitted(admitted.key);
   /** Real cost of what the serving target consumed; zero when nothing was. */
   const settle = (target: Target | undefined, usage: Usage | undefined) => {
@@ -85,6 +91,15 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     settle(undefined, undefined);
     return cache.respond(headers);
   }
+
+  // Going upstream: a leased admission reserves TPM and budget now (a hit needed no round trip).
+  try {
+    await admitted.reserve();
+  } catch (error) {
+    cache.abandon();
+    throw error;
+  }
+  for (const [name, value] of Object.entries(rateLimitHeaders(admitted.rate))) headers.set(name, value);
 
   let served: Served<ChatResult>;
   try {

@@ -1,0 +1,240 @@
+import { runInDurableObject } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { sha256Hex } from '../../src/auth/gateway-key';
+import type { KeyPolicy } from '../../src/keys/policy';
+import { type AdmitRequest, type KeyObject, LEASE_MAX_REQUESTS, LEASE_MS } from '../../src/limits/key-object';
+import { cachedConfig, sleep, stored, upstream } from '../cache/harness';
+import { admin, chat, createKey, type Json, openaiConfig, putConfig } from '../helpers/gateway';
+
+const question = { model: 'gpt', messages: [{ role: 'user', content: 'What is the capital of France?' }] };
+const other = (n: number) => ({ model: 'gpt', messages: [{ role: 'user', content: `question ${n}` }] });
+
+/** The key's object, reached the way the gateway does (by the secret's SHA-256), without the admin API. */
+async function inKeyObject(key: string, run: (object: KeyObject) => Promise<void> | void) {
+  const stub = env.KEYS.get(env.KEYS.idFromName(await sha256Hex(key)));
+  return runInDurableObject(stub, (instance) => run(instance as unknown as KeyObject));
+}
+
+/** Changes the policy at the object only: no admin request, so this isolate keeps its lease. */
+async function changeBehindTheIsolatesBack(key: string, change: Partial<KeyPolicy>) {
+  await inKeyObject(key, async (object) => {
+    const policy = (await object.getPolicy()) as KeyPolicy;
+    await object.setPolicy({ ...policy, ...change });
+  });
+}
+
+/** Two admissions: the first makes the key known here, the second asks for (and gets) a lease. */
+async function warm(key: string, body: unknown = question) {
+  for (let i = 0; i < 2; i++) {
+    const response = await chat(key, body);
+    expect(response.status).toBe(200);
+    await response.text();
+  }
+}
+
+describe('admission leases', () => {
+  it("admits a busy key's requests from the lease, without asking its object", async () => {
+    expect((await putConfig(openaiConfig())).status).toBe(200);
+    upstream(() => 'Paris');
+    const { key } = await createKey({ limits: { rpm: 1000 } });
+    await warm(key);
+    await changeBehindTheIsolatesBack(key, { revokedAt: Date.now() });
+    // The object would refuse now; the lease (no TPM, no budget) still admits, for at most LEASE_MS.
+    const leased = await chat(key, question);
+    expect(leased.status).toBe(200);
+    await leased.text();
+    await sleep(LEASE_MS + 50);
+    const after = await chat(key, question);
+    expect(after.status).toBe(401);
+    expect((await after.json<Json>()).error.message).toContain('revoked');
+  });
+
+  it('makes an admin change bind this isolate at once', async () => {
+    expect((await putConfig(openaiConfig())).status).toBe(200);
+    upstream(() => 'Paris');
+    const { id, key } = await createKey({ limits: { rpm: 1000 } });
+    await warm(key);
+    expect((await admin(`/admin/keys/${id}`, 'DELETE')).status).toBeLessThan(300);
+    const response = await chat(key, question);
+    expect(response.status).toBe(401);
+  });
+
+  it('checks the model allowlist itself: a model the key may not use goes to the object and is refused', async () => {
+    expect((await putConfig(openaiConfig())).status).toBe(200);
+    const { key } = await createKey({ limits: { rpm: 1000 }, models: ['fast'] });
+    await warm(key, { model: 'fast', messages: [{ role: 'user', content: 'hi' }] });
+    const response = await chat(key, question);
+    expect(response.status).toBe(403);
+    expect((await response.json<Json>()).error.code).toBe('model_not_allowed');
+  });
+
+  it('serves a cache hit from the lease, but a request going upstream reserves TPM and budget at the object', async () => {
+    expect((await putConfig(cachedConfig())).status).toBe(200);
+    const calls = upstream((n) => `Paris #${n}`);
+    const { id, key } = await createKey({
+      limits: { rpm: 1000, tpm: 1_000_000 },
+      budget: { usd: 100, period: 'month' },
+    });
+    await warm(key); // a miss, then a hit that takes the lease
+    await stored(`key:${id}`);
+    await changeBehindTheIsolatesBack(key, { budget: { usd: 0.000_001, period: 'month' } });
+    const hit = await chat(key, question);
+    expect(hit.status).toBe(200);
+    expect(hit.headers.get('x-tollgate-cache')).toBe('hit-exact');
+    await hit.text();
+    const miss = await chat(key, other(1));
+    expect(miss.status).toBe(402);
+    expect((await miss.json<Json>()).error.code).toBe('budget_exceeded');
+    expect(calls()).toBe(1);
+  });
+
+  it('settles a leased request that went upstream, so its TPM reservation is replaced by real use', async () => {
+    expect((await putConfig(openaiConfig())).status).toBe(200);
+    upstream(() => 'Paris'); // usage: 1,500 tokens
+    const { key } = await createKey({ limits: { rpm: 1000, tpm: 100_000 } });
+    await warm(key);
+    const before = await usage(key);
+    const response = await chat(key, { ...question, max_tokens: 50_000 });
+    expect(response.status).toBe(200);
+    await response.text();
+    await sleep(50);
+    const after = await usage(key);
+    // Reserved ~50,000 (max_tokens), settled to 1,500; refill over the test can only add.
+    expect(before.tpm.remaining - after.tpm.remaining).toBeLessThanOrEqual(1500);
+    expect(before.tpm.remaining - after.tpm.remaining).toBeGreaterThan(1000);
+  });
+
+  it('leases a key in a team only with its team, and does not strand slots asking again when the team grants none', async () => {
+    expect((await putConfig(openaiConfig())).status).toBe(200);
+    const team = (
+      await (await admin('/admin/teams', 'POST', { name: 'small', limits: { rpm: 50 } })).json<Json>()
+    ).id;
+    const { key } = await createKey({ limits: { rpm: 1000 }, team });
+    for (let i = 0; i < 20; i++) {
+      const response = await chat(key, { model: 'fast', messages: [{ role: 'user', content: 'x' }] });
+      expect(response.status).toBe(200);
+      await response.text();
+    }
+    // 20 requests and at most one lease's 10 stranded slots (refill can only add).
+    expect((await usage(key)).rpm.remaining).toBeGreaterThanOrEqual(1000 - 20 - 10);
+  });
+
+  it('never lets a key past its RPM limit', async () => {
+    expect((await putConfig(openaiConfig())).status).toBe(200);
+    const { key } = await createKey({ limits: { rpm: 200 } });
+    const started = Date.now();
+    let admitted = 0;
+    for (let i = 0; i < 260; i++) {
+      const response = await chat(key, { model: 'fast', messages: [{ role: 'user', content: 'x' }] });
+      if (response.status === 200) admitted++;
+      else expect(response.status).toBe(429);
+      await response.text();
+    }
+    const refilled = Math.ceil(((Date.now() - started) / 60_000) * 200);
+    expect(admitted).toBeLessThanOrEqual(200 + refilled);
+    // Leases strand at most a lease's slots: the limit is not made noticeably stricter.
+    expect(admitted).toBeGreaterThanOrEqual(200 - 2);
+  });
+});
+
+async function usage(key: string) {
+  let result: Json;
+  await inKeyObject(key, async (object) => {
+    result = await object.usage({});
+  });
+  return result;
+}
+
+let sequence = 0;
+const req = (extra: Partial<AdmitRequest> = {}): AdmitRequest => ({
+  model: 'm',
+  tokens: 10,
+  costUsd: 0,
+  reservationId: `lease-${++sequence}`,
+  reservationTtlMs: 60_000,
+  defaults: {},
+  lease: true,
+  ...extra,
+});
+
+const policy = (overrides: Partial<KeyPolicy> = {}): KeyPolicy => ({
+  kind: 'key',
+  id: 'key_lease',
+  name: 'lease',
+  teamId: null,
+  models: ['m'],
+  limits: {},
+  budget: null,
+  routing: null,
+  expiresAt: null,
+  logBodies: false,
+  revokedAt: null,
+  ...overrides,
+});
+
+async function inObject(name: string, run: (object: KeyObject) => Promise<void>) {
+  const stub = env.KEYS.get(env.KEYS.idFromName(name));
+  await runInDurableObject(stub, (instance) => run(instance as unknown as KeyObject));
+}
+
+describe('KeyObject lease grants', () => {
+  it('takes a hundredth of the RPM limit (at most LEASE_MAX_REQUESTS) from the bucket, only when asked', async () => {
+    await inObject('lease-grant', async (object) => {
+      await object.setPolicy(policy({ limits: { rpm: 1000 } }));
+      const now = 1_000_000;
+      const plain = object.admitAt(req({ lease: false }), now);
+      expect(plain.ok && plain.lease).toBeUndefined();
+      const leased = object.admitAt(req(), now);
+      if (!leased.ok) throw new Error('refused');
+      expect(leased.lease).toEqual({ requests: 10, ms: LEASE_MS, models: ['m'], reserves: false });
+      // 1 + 1 + 10 taken.
+      expect(leased.rate.requests?.remaining).toBe(1000 - 12);
+
+      await object.setPolicy(policy({ limits: { rpm: 1_000_000 } }));
+      const big = object.admitAt(req(), now);
+      expect(big.ok && big.lease?.requests).toBe(LEASE_MAX_REQUESTS);
+    });
+  });
+
+  it('grants none below 100 RPM, nor once less than half the bucket would be left', async () => {
+    await inObject('lease-none', async (object) => {
+      await object.setPolicy(policy({ limits: { rpm: 99 } }));
+      const small = object.admitAt(req(), 0);
+      expect(small.ok && small.lease).toBeUndefined();
+
+      await object.setPolicy(policy({ limits: { rpm: 100 } }));
+      const leases: unknown[] = [];
+      for (let i = 0; i < 60; i++) {
+        const result = object.admitAt(req(), 0);
+        if (result.ok && result.lease) leases.push(result.lease);
+      }
+      // Each grant takes 1 + 1: grants stop once fewer than 50 would be left after one.
+      expect(leases.length).toBe(25);
+    });
+  });
+
+  it('grants an unlimited-count lease without an RPM limit, bounded by expiry, and says when reservations are due', async () => {
+    await inObject('lease-unlimited', async (object) => {
+      await object.setPolicy(policy({ expiresAt: 10_400, limits: { tpm: 5000 } }));
+      const result = object.admitAt(req(), 10_000);
+      expect(result.ok && result.lease).toEqual({ requests: null, ms: 400, models: ['m'], reserves: true });
+      await object.setPolicy(policy({ budget: { usd: 5, period: 'total' } }));
+      const budgeted = object.admitAt(req(), 10_000);
+      expect(budgeted.ok && budgeted.lease?.reserves).toBe(true);
+    });
+  });
+
+  it('takes no RPM slot for a prepaid request, but still checks the policy and reserves tokens', async () => {
+    await inObject('lease-prepaid', async (object) => {
+      await object.setPolicy(policy({ limits: { rpm: 1000, tpm: 1000 } }));
+      const result = object.admitAt(req({ prepaid: true, lease: false, tokens: 300 }), 0);
+      if (!result.ok) throw new Error('refused');
+      expect(result.rate.requests?.remaining).toBe(1000);
+      expect(result.rate.tokens?.remaining).toBe(700);
+      expect(result.reservedTokens).toBe(300);
+      const wrongModel = object.admitAt(req({ prepaid: true, model: 'other' }), 0);
+      expect(wrongModel).toEqual({ ok: false, reason: 'model_not_allowed' });
+    });
+  });
+});
