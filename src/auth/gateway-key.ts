@@ -15,10 +15,14 @@ export function keyPrefix(key: string): string {
   return `${key.slice(0, 7)}…`;
 }
 
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
+const encoder = new TextEncoder();
+
+/** Hex SHA-256; on every request twice (the key, the cache key), hence the table. */
 export async function sha256Hex(value: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(value));
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(value)));
   let hex = '';
-  for (const byte of new Uint8Array(digest)) hex += byte.toString(16).padStart(2, '0');
+  for (let i = 0; i < digest.length; i++) hex += HEX[digest[i] as number];
   return hex;
 }
 
@@ -32,10 +36,20 @@ export function presentedKey(headers: Headers): string | undefined {
   return headers.get('x-api-key')?.trim() ?? undefined;
 }
 
+const CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/** Unpadded base64url of whole 3-byte groups (every caller's length is a multiple of 3). */
 function base64url(bytes: Uint8Array): string {
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+  let out = '';
+  for (let i = 0; i + 2 < bytes.length; i += 3) {
+    const n = ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8) | (bytes[i + 2] as number);
+    out +=
+      CHARS.charAt(n >> 18) +
+      CHARS.charAt((n >> 12) & 63) +
+      CHARS.charAt((n >> 6) & 63) +
+      CHARS.charAt(n & 63);
+  }
+  return out;
 }
 
 export function randomId(prefix: string): string {

@@ -117,7 +117,7 @@ export class LogBuffer extends DurableObject<Env> {
         return { written, pending: this.pendingCount(), retryInMs };
       }
       this.failures = 0;
-      for (const row of rows) this.forget(row.id);
+      this.forget(rows.map((row) => row.id));
       written += rows.length;
     }
     const pending = this.pendingCount();
@@ -139,14 +139,20 @@ export class LogBuffer extends DurableObject<Env> {
       else {
         // Only this code writes the buffer, so this is a bug; keeping the row would block every flush.
         console.error('dropping an unreadable buffered log row', id, parsed.error.message);
-        this.forget(id);
+        this.forget([id]);
       }
     }
     return rows;
   }
 
-  private forget(id: string): void {
-    const removed = this.sql.exec('DELETE FROM pending WHERE id = ? RETURNING id', id).toArray().length;
+  /** One statement for a whole batch. */
+  private forget(ids: string[]): void {
+    const removed = this.sql
+      .exec(
+        'DELETE FROM pending WHERE id IN (SELECT value FROM json_each(?)) RETURNING id',
+        JSON.stringify(ids),
+      )
+      .toArray().length;
     if (this.pending !== undefined) this.pending -= removed;
   }
 
