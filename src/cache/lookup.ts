@@ -32,9 +32,6 @@ export async function findInTime(
   kvKey: string,
   probe: Probe,
 ): Promise<SharedAnswer | undefined> {
-  // A hot copy needs no timer: the hit path stays free of the timeout's setup.
-  const copy = settings.exact ? hotGet(kvKey, (input.now ?? Date.now)()) : undefined;
-  if (copy) return { entry: copy };
   const limitMs = input.runtime.config.cache.lookupTimeoutMs;
   const cancel = new AbortController();
   const stop = () => cancel.abort(new Error(`cache lookup took longer than ${limitMs} ms`));

@@ -14,7 +14,7 @@ import type { CacheControl } from './control';
 import { storable, wantsVariety } from './eligibility';
 import { embedder } from './embed';
 import { type CacheEntry, exactKey, MAX_ENTRY_BYTES, writeEntry } from './exact';
-import { hotPut } from './hot';
+import { hotGet, hotPut } from './hot';
 import { type Claim, claimInflight, type Finish, publish, type SharedAnswer } from './inflight';
 import { cacheKeys, routeIdentity } from './key';
 import { findInTime, type Probe } from './lookup';
@@ -58,6 +58,11 @@ export interface LookupInput {
   policy: CachePolicy | undefined;
   signal?: AbortSignal;
   now?: () => number;
+  /**
+   * Called when the answer is not in this isolate's memory and the lookup must wait on KV or the
+   * semantic index: the caller starts, alongside, what the request needs should it miss.
+   */
+  slow?: () => void;
 }
 
 const noop = () => {};
@@ -98,6 +103,12 @@ export async function lookupCache(input: LookupInput): Promise<CacheLookup> {
     claim = { role: 'own', finish: publish(kvKey) };
   }
   if (reading) {
+    const copy = settings.exact ? hotGet(kvKey, (input.now ?? Date.now)()) : undefined;
+    if (copy) {
+      claim.finish({ entry: copy });
+      return hit(input.body, { entry: copy });
+    }
+    input.slow?.();
     try {
       const found = await findInTime(input, settings, kvKey, probe);
       if (found) {

@@ -191,24 +191,29 @@ function admission(
       });
       return reserving;
     },
-    settle({ tokens, costUsd }) {
-      const settleOne = (stub: Stub, admitted: Admitted, tpm?: number) =>
-        ctx.waitUntil(
-          stub
-            .settle({
-              reservationId: request.reservationId,
-              reservedTokens: admitted.reservedTokens,
-              usedTokens: tokens,
-              costUsd,
-              ...(tpm !== undefined ? { tpm } : {}),
-            })
-            .catch((error: unknown) => console.error('settle failed', String(error))),
-        );
-      // Nothing reserved (no TPM limit, no budget, a leased cache hit) means nothing to settle.
-      const reserved = (a: Admitted) => a.reservedTokens > 0 || a.reservedUsd > 0;
-      if (reserved(parts.key)) settleOne(keyObject, parts.key, request.defaults.tpm);
-      if (teamId && parts.team && reserved(parts.team)) settleOne(teamStub(env, teamId), parts.team);
+    settle(used) {
+      // A reservation still in flight (made alongside the cache lookup) is settled once made.
+      if (reserving) ctx.waitUntil(reserving.then(() => settleNow(used), noop));
+      else settleNow(used);
     },
+  };
+  const settleNow = ({ tokens, costUsd }: { tokens: number; costUsd: number }) => {
+    const settleOne = (stub: Stub, admitted: Admitted, tpm?: number) =>
+      ctx.waitUntil(
+        stub
+          .settle({
+            reservationId: request.reservationId,
+            reservedTokens: admitted.reservedTokens,
+            usedTokens: tokens,
+            costUsd,
+            ...(tpm !== undefined ? { tpm } : {}),
+          })
+          .catch((error: unknown) => console.error('settle failed', String(error))),
+      );
+    // Nothing reserved (no TPM limit, no budget, a leased cache hit) means nothing to settle.
+    const reserved = (a: Admitted) => a.reservedTokens > 0 || a.reservedUsd > 0;
+    if (reserved(parts.key)) settleOne(keyObject, parts.key, request.defaults.tpm);
+    if (teamId && parts.team && reserved(parts.team)) settleOne(teamStub(env, teamId), parts.team);
   };
   return result;
 }
@@ -285,6 +290,7 @@ function refusal(result: Refused, request: AdmitRequest, who: 'key' | 'team'): G
   }
 }
 
+const noop = () => {};
 const round = (usd: number) => Math.round(usd * 10_000) / 10_000;
 
 /** Per limit, the window with less room left: that is the one the client will hit first. */

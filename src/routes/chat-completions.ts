@@ -73,6 +73,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     team: admitted.key.teamId,
   };
   // Cache (src/cache): a hit answers here and settles at $0; `cache.savedUsd` is what it saved.
+  let reserving: Promise<void> | undefined;
   const cache = await lookupCache({
     env: c.env,
     ctx: c.executionCtx,
@@ -84,15 +85,23 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     key: admitted.key,
     policy: admitted.cache,
     signal: c.req.raw.signal,
+    // Not in memory: reserve alongside the KV/index read, so a miss waits for the slower, not both.
+    slow: () => {
+      reserving = admitted.reserve();
+      reserving.catch(() => {});
+    },
   });
   headers.set(CACHE_HEADER, cache.status);
   log.cache(cache.status, cache.savedUsd);
   if (cache.respond) {
+    // Refused alongside (over budget, revoked…): refused as the object would have, hit or not.
+    if (reserving) await reserving;
     settle(undefined, undefined);
     return cache.respond(headers);
   }
 
-  // Going upstream: a leased admission reserves TPM and budget now (a hit needed no round trip).
+  // Going upstream: a leased admission's reservation of TPM and budget (perhaps made already,
+  // alongside the lookup) must succeed. A hit needed none, and is served even if it is refused.
   try {
     await admitted.reserve();
   } catch (error) {

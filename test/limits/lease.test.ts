@@ -2,6 +2,7 @@ import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/auth/gateway-key';
+import { hotForget } from '../../src/cache/hot';
 import type { KeyPolicy } from '../../src/keys/policy';
 import { type AdmitRequest, type KeyObject, LEASE_MAX_REQUESTS, LEASE_MS } from '../../src/limits/key-object';
 import { cachedConfig, sleep, stored, upstream } from '../cache/harness';
@@ -86,6 +87,38 @@ describe('admission leases', () => {
     const miss = await chat(key, other(1));
     expect(miss.status).toBe(402);
     expect((await miss.json<Json>()).error.code).toBe('budget_exceeded');
+    expect(calls()).toBe(1);
+  });
+
+  it('reserves alongside a KV read, and gives the reservation back when the read is a hit', async () => {
+    expect((await putConfig(cachedConfig())).status).toBe(200);
+    const calls = upstream((n) => `Paris #${n}`);
+    const { id, key } = await createKey({ limits: { rpm: 1000 }, budget: { usd: 100, period: 'month' } });
+    await warm(key);
+    const [kvKey = ''] = await stored(`key:${id}`);
+    const before = await usage(key);
+    hotForget(kvKey); // the next lookup reads KV, so the reservation is made alongside it
+    const hit = await chat(key, question);
+    expect(hit.headers.get('x-tollgate-cache')).toBe('hit-exact');
+    await hit.text();
+    await sleep(50);
+    const after = await usage(key);
+    expect(after.reservedUsd).toBe(0);
+    expect(after.spendUsd).toBe(before.spendUsd);
+    expect(calls()).toBe(1);
+  });
+
+  it('refuses a KV hit, as the object would have, when the reservation made alongside is refused', async () => {
+    expect((await putConfig(cachedConfig())).status).toBe(200);
+    const calls = upstream((n) => `Paris #${n}`);
+    const { id, key } = await createKey({ limits: { rpm: 1000 }, budget: { usd: 100, period: 'month' } });
+    await warm(key);
+    const [kvKey = ''] = await stored(`key:${id}`);
+    await changeBehindTheIsolatesBack(key, { budget: { usd: 0.000_001, period: 'month' } });
+    hotForget(kvKey);
+    const refused = await chat(key, question);
+    expect(refused.status).toBe(402);
+    expect((await refused.json<Json>()).error.code).toBe('budget_exceeded');
     expect(calls()).toBe(1);
   });
 
