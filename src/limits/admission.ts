@@ -5,7 +5,14 @@ import type { Env } from '../env';
 import { GatewayError, invalidApiKey, modelNotAllowed } from '../errors';
 import { mergeRoutingOverrides, type RoutingOverride } from '../routing/overrides';
 import type { AdmitRequest, AdmitResult, KeyObject, RateState, RateWindow } from './key-object';
-import { admitLocally, dropLease, recordAdmission, wantsLease, withSlots } from './lease';
+import {
+  admitLocally,
+  dropLease,
+  type LocalAdmission,
+  recordAdmission,
+  wantsLease,
+  withLease,
+} from './lease';
 
 type Admitted = Extract<AdmitResult, { ok: true }>;
 type Refused = Extract<AdmitResult, { ok: false }>;
@@ -74,15 +81,15 @@ export async function admit(
   options: AdmitOptions = {},
 ): Promise<Admission> {
   const now = Date.now();
-  const local = admitLocally(keyHash, request.model, now);
+  const local = admitLocally(keyHash, request.model, request.tokens, now);
   if (!local) {
     const admitted = await throughObjects(env, ctx, keyHash, { ...request, lease: wantsLease(keyHash, now) });
-    return admission(env, ctx, request, admitted, undefined);
+    return admission(env, ctx, request, admitted, undefined, undefined);
   }
   const { key, team } = local;
   const parts = { keyObject: keyStub(env, keyHash), key, teamId: key.key.teamId, team };
   const reserve = local.reserves ? () => reserveAt(env, ctx, keyHash, parts, request) : undefined;
-  const leased = admission(env, ctx, request, parts, reserve);
+  const leased = admission(env, ctx, request, parts, reserve, local.refund);
   if (!options.reserveLater) await leased.reserve();
   return leased;
 }
@@ -120,11 +127,17 @@ async function throughObjects(
   }
   // Leases are for the secret's own object; an old secret in its grace period always asks.
   if (hops === 0) recordAdmission(keyHash, request.lease === true, keyResult, team, Date.now());
-  const shown = (a: Admitted) => ({ ...a, rate: withSlots(a.rate, a.lease?.requests ?? 0) });
+  const shown = (a: Admitted) => ({
+    ...a,
+    rate: withLease(a.rate, a.lease?.requests ?? 0, a.lease?.tokens ?? 0),
+  });
   return { keyObject, key: shown(keyResult), teamId, team: team && shown(team) };
 }
 
-/** A leased admission's reservation: the objects check the policy again and reserve, taking no RPM slot. */
+/**
+ * A leased admission's reservation of its worst-case cost: the objects check the policy again and
+ * reserve, taking no RPM slot and no tokens (those came from the lease).
+ */
 async function reserveAt(
   env: Env,
   ctx: Pick<ExecutionContext, 'waitUntil'>,
@@ -132,7 +145,7 @@ async function reserveAt(
   leased: ByObjects,
   request: AdmitRequest,
 ): Promise<ByObjects> {
-  const prepaid: AdmitRequest = { ...request, prepaid: true };
+  const prepaid: AdmitRequest = { ...request, prepaid: true, tokens: 0 };
   const team = leased.teamId ? teamStub(env, leased.teamId) : undefined;
   const [asked, teamResult] = await Promise.all([
     leased.keyObject.admit(prepaid),
@@ -147,7 +160,17 @@ async function reserveAt(
     dropLease(keyHash);
     throw refusal(keyResult.ok ? (teamResult as Refused) : keyResult, request, keyResult.ok ? 'team' : 'key');
   }
-  return { ...leased, keyObject, key: keyResult, team: teamResult };
+  // The tokens stay those drawn from the lease: settle gives them back there, or to the object.
+  const drawn = (now: Admitted, before: Admitted | undefined) => ({
+    ...now,
+    reservedTokens: before?.reservedTokens ?? 0,
+  });
+  return {
+    ...leased,
+    keyObject,
+    key: drawn(keyResult, leased.key),
+    team: teamResult && drawn(teamResult, leased.team),
+  };
 }
 
 /**
@@ -171,9 +194,10 @@ function admission(
   request: AdmitRequest,
   admitted: ByObjects,
   reserveAtObjects: (() => Promise<ByObjects>) | undefined,
+  refund: LocalAdmission['refund'] | undefined,
 ): Admission {
   let parts = admitted;
-  const { key, team, teamId, keyObject } = admitted;
+  const { key, team, teamId } = admitted;
   const zdr = key.key.zdr === true || team?.key.zdr === true;
   let reserving: Promise<void> | undefined;
   const result: Admission = {
@@ -198,22 +222,33 @@ function admission(
     },
   };
   const settleNow = ({ tokens, costUsd }: { tokens: number; costUsd: number }) => {
-    const settleOne = (stub: Stub, admitted: Admitted, tpm?: number) =>
+    const settleOne = (stub: Stub, reservedTokens: number, tpm?: number) =>
       ctx.waitUntil(
         stub
           .settle({
             reservationId: request.reservationId,
-            reservedTokens: admitted.reservedTokens,
+            reservedTokens,
             usedTokens: tokens,
             costUsd,
             ...(tpm !== undefined ? { tpm } : {}),
           })
           .catch((error: unknown) => console.error('settle failed', String(error))),
       );
-    // Nothing reserved (no TPM limit, no budget, a leased cache hit) means nothing to settle.
-    const reserved = (a: Admitted) => a.reservedTokens > 0 || a.reservedUsd > 0;
-    if (reserved(parts.key)) settleOne(keyObject, parts.key, request.defaults.tpm);
-    if (teamId && parts.team && reserved(parts.team)) settleOne(teamStub(env, teamId), parts.team);
+    // Tokens drawn from a lease that still holds go back to it when the request used no more.
+    const now = Date.now();
+    const left = (a: Admitted, side: 'key' | 'team') =>
+      a.reservedTokens > 0 && tokens <= a.reservedTokens && refund?.(side, a.reservedTokens - tokens, now)
+        ? 0
+        : a.reservedTokens;
+    // Nothing reserved at the object (no TPM limit, no budget, a lease's tokens given back) means nothing to settle.
+    const keyTokens = left(parts.key, 'key');
+    if (keyTokens > 0 || parts.key.reservedUsd > 0)
+      settleOne(parts.keyObject, keyTokens, request.defaults.tpm);
+    const team = parts.team;
+    if (teamId && team) {
+      const teamTokens = left(team, 'team');
+      if (teamTokens > 0 || team.reservedUsd > 0) settleOne(teamStub(env, teamId), teamTokens);
+    }
   };
   return result;
 }

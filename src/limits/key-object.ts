@@ -45,17 +45,20 @@ export interface AdmitRequest {
 export interface Lease {
   /** Slots taken for the isolate; null when there is no RPM limit to take them from. */
   requests: number | null;
+  /** TPM allowance taken for the isolate's reservations; null when there is no TPM limit. */
+  tokens: number | null;
   /** How long the lease holds from its receipt: LEASE_MS at most, never past the key's expiry or revocation. */
   ms: number;
   /** The model allowlist, which the isolate checks itself. */
   models: readonly string[] | null;
-  /** A TPM limit or a budget: a request that goes upstream still reserves here (prepaid). */
+  /** A budget: a request that goes upstream still reserves its worst-case cost here (prepaid). */
   reserves: boolean;
 }
 
 export const LEASE_MS = 1000;
-/** Slots per lease: a hundredth of the RPM limit, at most this many. */
+/** Slots per lease: a hundredth of the RPM limit, at most this many. The TPM allowance is a hundredth of the TPM limit. */
 export const LEASE_MAX_REQUESTS = 64;
+const LEASE_SHARE = 100;
 
 export interface RateWindow {
   limit: number;
@@ -243,10 +246,16 @@ export class KeyObject extends DurableObject<Env> {
 
     let lease: Lease | undefined;
     if (request.lease) {
-      const granted = grantLease(policy, rpmLimit, requests, now);
+      const granted = grantLease(
+        policy,
+        { limit: rpmLimit, bucket: requests },
+        { limit: tpmLimit, bucket: tokens },
+        now,
+      );
       if (granted) {
-        lease = { ...granted.lease, reserves: tpmLimit !== undefined || policy.budget !== null };
+        lease = { ...granted.lease, reserves: policy.budget !== null };
         requests = granted.requests;
+        tokens = granted.tokens;
       }
     }
     this.requests = requests;
@@ -387,26 +396,40 @@ export class KeyObject extends DurableObject<Env> {
 }
 
 /**
- * A lease for an admitted request, or none: slots are taken only while, after them, at least half
- * the bucket is left, so near its limit every request of the key is counted here, one by one.
+ * A lease for an admitted request, or none: slots and allowance are taken only while, after them,
+ * at least half of each bucket is left, so near its limit every request of the key is counted here,
+ * one by one.
  */
 function grantLease(
   policy: KeyPolicy,
-  rpm: BucketLimit | undefined,
-  requests: Bucket | undefined,
+  rpm: { limit: BucketLimit | undefined; bucket: Bucket | undefined },
+  tpm: { limit: BucketLimit | undefined; bucket: Bucket | undefined },
   now: number,
-): { lease: Omit<Lease, 'reserves'>; requests: Bucket | undefined } | undefined {
+): { lease: Omit<Lease, 'reserves'>; requests: Bucket | undefined; tokens: Bucket | undefined } | undefined {
   const ends = [policy.expiresAt, policy.revokedAt].filter((at): at is number => at !== null && at > now);
   const ms = Math.min(LEASE_MS, ...ends.map((at) => at - now));
   if (ms <= 0) return undefined;
-  if (!rpm || !requests) return { lease: { requests: null, ms, models: policy.models }, requests };
-  const slots = Math.min(LEASE_MAX_REQUESTS, Math.floor(rpm.perMinute / 100));
-  const current = refill(requests, rpm, now);
-  if (slots < 1 || current.tokens - slots < rpm.perMinute / 2) return undefined;
+  const requests = share(rpm, LEASE_MAX_REQUESTS, now);
+  const tokens = share(tpm, Number.POSITIVE_INFINITY, now);
+  if (requests === undefined || tokens === undefined) return undefined;
   return {
-    lease: { requests: slots, ms, models: policy.models },
-    requests: { tokens: current.tokens - slots, updatedAt: current.updatedAt },
+    lease: { requests: requests.taken, tokens: tokens.taken, ms, models: policy.models },
+    requests: requests.bucket,
+    tokens: tokens.bucket,
   };
+}
+
+/** A lease's share of one bucket: null taken without a limit, undefined when it cannot spare one. */
+function share(
+  { limit, bucket }: { limit: BucketLimit | undefined; bucket: Bucket | undefined },
+  most: number,
+  now: number,
+): { taken: number | null; bucket: Bucket | undefined } | undefined {
+  if (!limit || !bucket) return { taken: null, bucket };
+  const taken = Math.min(most, Math.floor(limit.perMinute / LEASE_SHARE));
+  const current = refill(bucket, limit, now);
+  if (taken < 1 || current.tokens - taken < limit.perMinute / 2) return undefined;
+  return { taken, bucket: { tokens: current.tokens - taken, updatedAt: current.updatedAt } };
 }
 
 function limitOf(perMinute: number | null | undefined): BucketLimit | undefined {

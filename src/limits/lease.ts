@@ -1,9 +1,11 @@
 // Admission leases: per-isolate knowledge that lets a busy key's requests skip the Durable Object
 // round trip. An isolate that admitted a key recently asks for a lease with its next admission; the
-// object grants a few RPM slots (taken from the bucket up front) and the policy facts the isolate
-// can check itself, valid for LEASE_MS (key-object.ts grantLease). Until the slots or the time run
-// out, admissions of that key here are local: a cache hit needs nothing more, and a request that
-// goes upstream makes its one round trip only to reserve TPM and budget (when the key has them).
+// object grants a few RPM slots and a TPM allowance (both taken from its buckets up front) and the
+// policy facts the isolate can check itself, valid for LEASE_MS (key-object.ts grantLease). Until
+// the slots, the allowance or the time run out, admissions of that key here are local: the request
+// draws its token reservation from the allowance, and gives back what it did not use when it ends
+// while the lease holds (else its settle goes to the object, as for any admission). Only a budget
+// still needs the object before a request goes upstream (Admission.reserve).
 // A revocation or policy change reaches other isolates when their lease ends (≤ 1 s); this
 // isolate's admin changes forget its leases at once (src/index.ts).
 import { modelAllowed } from '../keys/policy';
@@ -16,6 +18,8 @@ interface Held {
   lease: Lease;
   /** Slots left; null when the object has no RPM limit. */
   left: number | null;
+  /** Allowance left; null when the object has no TPM limit. */
+  tokens: number | null;
   until: number;
 }
 
@@ -34,10 +38,13 @@ const BOOK_LIMIT = 10_000;
 const book = new Map<string, Entry>();
 
 export interface LocalAdmission {
+  /** As the object would answer; reservedTokens is what was drawn from the lease's allowance. */
   key: Admitted;
   team: Admitted | undefined;
-  /** Whether a request that goes upstream must still reserve TPM or budget at the objects. */
+  /** Whether a request that goes upstream must still reserve its cost at the objects (a budget). */
   reserves: boolean;
+  /** Gives unused tokens back to the allowance they were drawn from; false once that lease has ended. */
+  refund(side: 'key' | 'team', tokens: number, now: number): boolean;
 }
 
 export function wantsLease(keyHash: string, now: number): boolean {
@@ -68,16 +75,30 @@ export function recordAdmission(
   });
 }
 
-/** An admission from this isolate's lease, taking one slot from each, or undefined: ask the objects. */
-export function admitLocally(keyHash: string, model: string, now: number): LocalAdmission | undefined {
+/**
+ * An admission from this isolate's lease — one slot and `tokens` of allowance from the key's and
+ * the team's — or undefined: ask the objects (which may grant a fresh lease).
+ */
+export function admitLocally(
+  keyHash: string,
+  model: string,
+  tokens: number,
+  now: number,
+): LocalAdmission | undefined {
   const entry = book.get(keyHash);
   const { key, team } = entry ?? {};
-  if (!key || !usable(key, model, now)) return undefined;
-  if (key.admitted.key.teamId !== null && (!team || !usable(team, model, now))) return undefined;
+  if (!key || !usable(key, model, tokens, now)) return undefined;
+  if (key.admitted.key.teamId !== null && (!team || !usable(team, model, tokens, now))) return undefined;
   return {
-    key: spend(key),
-    team: team && spend(team),
+    key: spend(key, tokens),
+    team: team && spend(team, tokens),
     reserves: key.lease.reserves || team?.lease.reserves === true,
+    refund(side, unused, at) {
+      const from = side === 'key' ? key : team;
+      if (!from || from.tokens === null || at >= from.until) return false;
+      from.tokens += unused;
+      return true;
+    },
   };
 }
 
@@ -93,21 +114,31 @@ export function forgetLeases(): void {
 
 function held(admitted: Admitted, now: number): Held {
   const lease = admitted.lease as Lease;
-  return { admitted, lease, left: lease.requests, until: now + lease.ms };
+  return { admitted, lease, left: lease.requests, tokens: lease.tokens, until: now + lease.ms };
 }
 
-function usable(held: Held, model: string, now: number): boolean {
-  return now < held.until && held.left !== 0 && modelAllowed(held.lease.models, model);
+function usable(held: Held, model: string, tokens: number, now: number): boolean {
+  return (
+    now < held.until &&
+    held.left !== 0 &&
+    (held.tokens === null || held.tokens >= tokens) &&
+    modelAllowed(held.lease.models, model)
+  );
 }
 
-/** One slot; the rate headers count the lease's unused slots as the key's own. */
-function spend(held: Held): Admitted {
+/** One slot and the request's tokens; the rate headers count the lease's unused share as the key's own. */
+function spend(held: Held, tokens: number): Admitted {
   if (held.left !== null) held.left--;
-  const rate = withSlots(held.admitted.rate, held.left ?? 0);
-  return { ...held.admitted, rate, reservedTokens: 0, reservedUsd: 0 };
+  if (held.tokens !== null) held.tokens -= tokens;
+  const rate = withLease(held.admitted.rate, held.left ?? 0, held.tokens ?? 0);
+  return { ...held.admitted, rate, reservedTokens: held.tokens === null ? 0 : tokens, reservedUsd: 0 };
 }
 
-export function withSlots(rate: RateState, slots: number): RateState {
-  if (!rate.requests || slots === 0) return rate;
-  return { ...rate, requests: { ...rate.requests, remaining: rate.requests.remaining + slots } };
+/** The rate windows as the key sees them: what its leases hold is still its own. */
+export function withLease(rate: RateState, slots: number, tokens: number): RateState {
+  const plus = (window: RateState['requests'], extra: number) =>
+    window && extra > 0 ? { ...window, remaining: window.remaining + extra } : window;
+  const requests = plus(rate.requests, slots);
+  const allowance = plus(rate.tokens, tokens);
+  return { ...(requests ? { requests } : {}), ...(allowance ? { tokens: allowance } : {}) };
 }

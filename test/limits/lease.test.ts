@@ -122,7 +122,28 @@ describe('admission leases', () => {
     expect(calls()).toBe(1);
   });
 
-  it('settles a leased request that went upstream, so its TPM reservation is replaced by real use', async () => {
+  it("draws a TPM-limited request's tokens from the lease and gives back what it did not use", async () => {
+    expect((await putConfig(openaiConfig())).status).toBe(200);
+    const { key } = await createKey({ limits: { rpm: 1000, tpm: 100_000 } }); // an allowance of 1,000 tokens
+    const small = (max_tokens: number) => ({
+      model: 'fast',
+      max_tokens,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    await warm(key, small(10));
+    await changeBehindTheIsolatesBack(key, { revokedAt: Date.now() });
+    // ~410 tokens reserved each, a few used: five fit in 1,000 only because each gives the rest back.
+    for (let i = 0; i < 5; i++) {
+      const response = await chat(key, small(400));
+      expect(response.status).toBe(200);
+      await response.text();
+    }
+    // More than the allowance: the object is asked, and refuses.
+    const big = await chat(key, small(2000));
+    expect(big.status).toBe(401);
+  });
+
+  it('settles at the object a request whose tokens do not fit the lease, replacing its reservation by real use', async () => {
     expect((await putConfig(openaiConfig())).status).toBe(200);
     upstream(() => 'Paris'); // usage: 1,500 tokens
     const { key } = await createKey({ limits: { rpm: 1000, tpm: 100_000 } });
@@ -220,7 +241,13 @@ describe('KeyObject lease grants', () => {
       expect(plain.ok && plain.lease).toBeUndefined();
       const leased = object.admitAt(req(), now);
       if (!leased.ok) throw new Error('refused');
-      expect(leased.lease).toEqual({ requests: 10, ms: LEASE_MS, models: ['m'], reserves: false });
+      expect(leased.lease).toEqual({
+        requests: 10,
+        tokens: null,
+        ms: LEASE_MS,
+        models: ['m'],
+        reserves: false,
+      });
       // 1 + 1 + 10 taken.
       expect(leased.rate.requests?.remaining).toBe(1000 - 12);
 
@@ -247,11 +274,18 @@ describe('KeyObject lease grants', () => {
     });
   });
 
-  it('grants an unlimited-count lease without an RPM limit, bounded by expiry, and says when reservations are due', async () => {
+  it('grants an unlimited-count lease without an RPM limit, a TPM allowance, bounded by expiry, and says when a budget is to reserve', async () => {
     await inObject('lease-unlimited', async (object) => {
       await object.setPolicy(policy({ expiresAt: 10_400, limits: { tpm: 5000 } }));
       const result = object.admitAt(req(), 10_000);
-      expect(result.ok && result.lease).toEqual({ requests: null, ms: 400, models: ['m'], reserves: true });
+      // 1% of TPM after this request's 10: 4990 - 50 stays above half.
+      expect(result.ok && result.lease).toEqual({
+        requests: null,
+        tokens: 50,
+        ms: 400,
+        models: ['m'],
+        reserves: false,
+      });
       await object.setPolicy(policy({ budget: { usd: 5, period: 'total' } }));
       const budgeted = object.admitAt(req(), 10_000);
       expect(budgeted.ok && budgeted.lease?.reserves).toBe(true);
