@@ -7,6 +7,7 @@ import { mergeRoutingOverrides, type RoutingOverride } from '../routing/override
 import type { AdmitRequest, AdmitResult, KeyObject, RateState, RateWindow } from './key-object';
 import {
   admitLocally,
+  closeLease,
   dropLease,
   type LocalAdmission,
   recordAdmission,
@@ -102,10 +103,16 @@ async function throughObjects(
   request: AdmitRequest,
 ): Promise<ByObjects> {
   const guess = teamOfKey.get(keyHash);
-  const teamRequest: AdmitRequest = { ...request, defaults: {} };
+  // This isolate's lease of the key, if any, ends here: what it left unused goes back.
+  const unused = closeLease(keyHash);
+  const teamRequest = (teamId: string): AdmitRequest => ({
+    ...request,
+    defaults: {},
+    ...(unused.team?.teamId === teamId ? { returned: unused.team } : {}),
+  });
   const [asked, guessedTeam] = await Promise.all([
-    keyStub(env, keyHash).admit(request),
-    guess ? teamStub(env, guess).admit(teamRequest) : undefined,
+    keyStub(env, keyHash).admit(unused.key ? { ...request, returned: unused.key } : request),
+    guess ? teamStub(env, guess).admit(teamRequest(guess)) : undefined,
   ]);
   const { keyObject, keyResult, hops } = await followMoves(env, keyStub(env, keyHash), asked, request);
   if (!keyResult.ok) {
@@ -119,7 +126,7 @@ async function throughObjects(
   let team = guessedTeam;
   if (teamId !== (guess ?? null)) {
     if (guess && guessedTeam?.ok) release(ctx, teamStub(env, guess), guessedTeam, request);
-    team = teamId ? await teamStub(env, teamId).admit(teamRequest) : undefined;
+    team = teamId ? await teamStub(env, teamId).admit(teamRequest(teamId)) : undefined;
   }
   if (team && !team.ok) {
     release(ctx, keyObject, keyResult, request);

@@ -36,6 +36,8 @@ export interface AdmitRequest {
   lease?: boolean;
   /** The request's RPM slot came from a lease: check the policy, reserve tokens and USD, take no slot. */
   prepaid?: boolean;
+  /** What the isolate's previous lease left unused, given back to the buckets (capped at their size). */
+  returned?: { requests: number; tokens: number };
 }
 
 /**
@@ -184,6 +186,7 @@ export class KeyObject extends DurableObject<Env> {
 
     const rpmLimit = limitOf(policy.limits.rpm ?? request.defaults.rpm);
     const tpmLimit = limitOf(policy.limits.tpm ?? request.defaults.tpm);
+    if (request.returned) this.giveBack(request.returned, rpmLimit, tpmLimit, now);
     let requests = rpmLimit ? (this.requests ?? fullBucket(rpmLimit, now)) : undefined;
     let tokens = tpmLimit ? (this.tokens ?? fullBucket(tpmLimit, now)) : undefined;
 
@@ -278,6 +281,19 @@ export class KeyObject extends DurableObject<Env> {
       reservedUsd: reservedCost,
       ...(lease ? { lease } : {}),
     };
+  }
+
+  /** A lease's unused share back in the buckets: unused, it is as if it had never been taken. */
+  private giveBack(
+    returned: { requests: number; tokens: number },
+    rpm: BucketLimit | undefined,
+    tpm: BucketLimit | undefined,
+    now: number,
+  ): void {
+    if (rpm && this.requests && returned.requests > 0)
+      this.requests = adjust(this.requests, rpm, returned.requests, now);
+    if (tpm && this.tokens && returned.tokens > 0)
+      this.tokens = adjust(this.tokens, tpm, returned.tokens, now);
   }
 
   async settle(request: SettleRequest): Promise<void> {

@@ -102,13 +102,49 @@ export function admitLocally(
   };
 }
 
+/**
+ * Ends the key's lease (and its team's) in this isolate and says what they left unused, for the
+ * admission about to ask the objects to give back. Tokens of requests still running then settle
+ * at the object, like any admission's.
+ */
+export function closeLease(keyHash: string): { key?: Unused; team?: Unused & { teamId: string } } {
+  const entry = book.get(keyHash);
+  if (!entry?.key) return {};
+  const key = close(entry.key);
+  const teamId = entry.key.admitted.key.teamId;
+  const team = entry.team && teamId !== null ? { ...close(entry.team), teamId } : undefined;
+  delete entry.key;
+  delete entry.team;
+  return { ...(key ? { key } : {}), ...(team ? { team } : {}) };
+}
+
+export interface Unused {
+  requests: number;
+  tokens: number;
+}
+
+function close(held: Held): Unused {
+  const unused = { requests: held.left ?? 0, tokens: held.tokens ?? 0 };
+  held.left = 0;
+  held.tokens = held.tokens === null ? null : 0;
+  held.until = 0;
+  return unused;
+}
+
 /** A key's lease, after its object refused a leased request's reservation. */
 export function dropLease(keyHash: string): void {
+  const entry = book.get(keyHash);
+  if (entry?.key) close(entry.key);
+  if (entry?.team) close(entry.team);
   book.delete(keyHash);
 }
 
 /** Every lease of this isolate: an admin change must not wait for them to run out here. */
 export function forgetLeases(): void {
+  for (const entry of book.values()) {
+    if (entry.key) close(entry.key);
+    if (entry.team) close(entry.team);
+  }
   book.clear();
 }
 
