@@ -6,14 +6,17 @@ import { GatewayError, invalidApiKey, modelNotAllowed } from '../errors';
 import { mergeRoutingOverrides, type RoutingOverride } from '../routing/overrides';
 import type { AdmitRequest, AdmitResult, KeyObject, RateState, RateWindow } from './key-object';
 import {
+  type Ask,
   admitLocally,
-  closeLease,
-  dropLease,
+  askFailed,
+  beginAsk,
+  endLease,
   type LocalAdmission,
   recordAdmission,
-  wantsLease,
+  unusedShare,
   withLease,
 } from './lease';
+import type { Returned } from './lease-ledger';
 
 type Admitted = Extract<AdmitResult, { ok: true }>;
 type Refused = Extract<AdmitResult, { ok: false }>;
@@ -84,39 +87,49 @@ export async function admit(
   const now = Date.now();
   const local = admitLocally(keyHash, request.model, request.tokens, now);
   if (!local) {
-    const admitted = await throughObjects(env, ctx, keyHash, { ...request, lease: wantsLease(keyHash, now) });
-    return admission(env, ctx, request, admitted, undefined, undefined);
+    const ask = beginAsk(keyHash, now);
+    try {
+      const admitted = await throughObjects(env, ctx, keyHash, request, ask, now);
+      return admission(env, ctx, request, admitted, undefined, undefined);
+    } catch (error) {
+      if (ask) askFailed(keyHash);
+      throw error;
+    }
   }
   const { key, team } = local;
   const parts = { keyObject: keyStub(env, keyHash), key, teamId: key.key.teamId, team };
-  const reserve = local.reserves ? () => reserveAt(env, ctx, keyHash, parts, request) : undefined;
+  const reserve = local.reserves ? () => reserveAt(env, ctx, keyHash, parts, request, local) : undefined;
   const leased = admission(env, ctx, request, parts, reserve, local.refund);
   if (!options.reserveLater) await leased.reserve();
   return leased;
 }
 
-/** Admission by the key's object and its team's, asked in parallel when the team is known. */
+/**
+ * Admission by the key's object and its team's, asked in parallel when the team is known. With an
+ * ask, both are asked for a lease and given back the lease it replaces.
+ */
 async function throughObjects(
   env: Env,
   ctx: Pick<ExecutionContext, 'waitUntil'>,
   keyHash: string,
   request: AdmitRequest,
+  ask: Ask | undefined,
+  startedAt: number,
 ): Promise<ByObjects> {
   const guess = teamOfKey.get(keyHash);
-  // This isolate's lease of the key, if any, ends here: what it left unused goes back.
-  const unused = closeLease(keyHash);
+  const keyRequest: AdmitRequest = { ...request, lease: ask !== undefined, returned: ask?.key };
   const teamRequest = (teamId: string): AdmitRequest => ({
-    ...request,
+    ...keyRequest,
     defaults: {},
-    ...(unused.team?.teamId === teamId ? { returned: unused.team } : {}),
+    returned: ask?.team?.teamId === teamId ? ask.team : undefined,
   });
   const [asked, guessedTeam] = await Promise.all([
-    keyStub(env, keyHash).admit(unused.key ? { ...request, returned: unused.key } : request),
+    keyStub(env, keyHash).admit(keyRequest),
     guess ? teamStub(env, guess).admit(teamRequest(guess)) : undefined,
   ]);
-  const { keyObject, keyResult, hops } = await followMoves(env, keyStub(env, keyHash), asked, request);
+  const { keyObject, keyResult } = await followMoves(env, keyStub(env, keyHash), asked, keyRequest);
   if (!keyResult.ok) {
-    if (guess && guessedTeam?.ok) release(ctx, teamStub(env, guess), guessedTeam, request);
+    if (guess && guessedTeam?.ok) release(ctx, teamStub(env, guess), guessedTeam, request, 'team');
     throw refusal(keyResult, request, 'key');
   }
   const teamId = keyResult.key.teamId;
@@ -125,15 +138,18 @@ async function throughObjects(
 
   let team = guessedTeam;
   if (teamId !== (guess ?? null)) {
-    if (guess && guessedTeam?.ok) release(ctx, teamStub(env, guess), guessedTeam, request);
+    if (guess && guessedTeam?.ok) release(ctx, teamStub(env, guess), guessedTeam, request, 'team');
     team = teamId ? await teamStub(env, teamId).admit(teamRequest(teamId)) : undefined;
   }
   if (team && !team.ok) {
-    release(ctx, keyObject, keyResult, request);
+    release(ctx, keyObject, keyResult, request, 'key');
     throw refusal(team, request, 'team');
   }
-  // Leases are for the secret's own object; an old secret in its grace period always asks.
-  if (hops === 0) recordAdmission(keyHash, request.lease === true, keyResult, team, Date.now());
+  // Leases granted on one side only go back at once (a rotated key's old secret never gets one).
+  for (const unusable of recordAdmission(keyHash, ask !== undefined, keyResult, team, startedAt)) {
+    const side = unusable === keyResult ? 'key' : 'team';
+    giveBack(ctx, side === 'key' ? keyObject : teamStub(env, teamId ?? ''), unusable, request, side);
+  }
   const shown = (a: Admitted) => ({
     ...a,
     rate: withLease(a.rate, a.lease?.requests ?? 0, a.lease?.tokens ?? 0),
@@ -151,6 +167,7 @@ async function reserveAt(
   keyHash: string,
   leased: ByObjects,
   request: AdmitRequest,
+  local: LocalAdmission,
 ): Promise<ByObjects> {
   const prepaid: AdmitRequest = { ...request, prepaid: true, tokens: 0 };
   const team = leased.teamId ? teamStub(env, leased.teamId) : undefined;
@@ -161,10 +178,16 @@ async function reserveAt(
   // Rotated since the lease was granted (from another isolate): the reservation follows the move.
   const { keyObject, keyResult } = await followMoves(env, leased.keyObject, asked, prepaid);
   if (!keyResult.ok || (teamResult && !teamResult.ok)) {
-    if (keyResult.ok) release(ctx, keyObject, keyResult, request);
-    if (team && teamResult?.ok) release(ctx, team, teamResult, request);
-    // Whatever changed (revoked, over budget, team disabled), the next request asks the objects.
-    dropLease(keyHash);
+    if (keyResult.ok) release(ctx, keyObject, keyResult, request, 'key');
+    if (team && teamResult?.ok) release(ctx, team, teamResult, request, 'team');
+    // Whatever changed (revoked, over budget, team disabled), the lease ends here and the next
+    // request asks the objects. This request's tokens go back into it first, then all it left.
+    const now = Date.now();
+    local.refund('key', leased.key.reservedTokens, now);
+    if (leased.team) local.refund('team', leased.team.reservedTokens, now);
+    const ended = endLease(keyHash);
+    if (ended.key) returnShare(ctx, leased.keyObject, ended.key, request.defaults);
+    if (team && ended.team) returnShare(ctx, team, ended.team, {});
     throw refusal(keyResult.ok ? (teamResult as Refused) : keyResult, request, keyResult.ok ? 'team' : 'key');
   }
   // The tokens stay those drawn from the lease: settle gives them back there, or to the object.
@@ -190,7 +213,8 @@ async function followMoves(env: Env, stub: Stub, result: AdmitResult, request: A
   let hops = 0;
   for (; !keyResult.ok && keyResult.reason === 'moved' && hops < MAX_ROTATION_HOPS; hops++) {
     keyObject = keyStub(env, keyResult.to);
-    keyResult = await keyObject.admit({ ...request, lease: false }); // held only for the secret's own object
+    // Leases are for the secret's own object; a share given back belongs to the first object.
+    keyResult = await keyObject.admit({ ...request, lease: false, returned: undefined });
   }
   return { keyObject, keyResult, hops };
 }
@@ -216,9 +240,9 @@ function admission(
     rate: tighter(key.rate, team?.rate),
     reserve() {
       if (!reserveAtObjects) return Promise.resolve();
+      // The rate headers stay the lease's view, as on every leased response.
       reserving ??= reserveAtObjects().then((reserved) => {
         parts = reserved;
-        result.rate = tighter(reserved.key.rate, reserved.team?.rate);
       });
       return reserving;
     },
@@ -260,12 +284,13 @@ function admission(
   return result;
 }
 
-/** Gives back a reservation made for a request that another refusal stopped. */
+/** Gives back a reservation (and any lease share) made for a request that another refusal stopped. */
 function release(
   ctx: Pick<ExecutionContext, 'waitUntil'>,
   stub: Stub,
   admitted: Admitted,
   request: AdmitRequest,
+  side: 'key' | 'team',
 ) {
   ctx.waitUntil(
     stub
@@ -275,8 +300,31 @@ function release(
         usedTokens: 0,
         costUsd: 0,
       })
-      .catch(() => {}),
+      .catch(noop),
   );
+  giveBack(ctx, stub, admitted, request, side);
+}
+
+/** A lease granted and never to be used, back to its object. */
+function giveBack(
+  ctx: Pick<ExecutionContext, 'waitUntil'>,
+  stub: Stub,
+  admitted: Admitted,
+  request: AdmitRequest,
+  side: 'key' | 'team',
+) {
+  const share = unusedShare(admitted);
+  if (share) returnShare(ctx, stub, share, side === 'key' ? request.defaults : {});
+}
+
+function returnShare(
+  ctx: Pick<ExecutionContext, 'waitUntil'>,
+  stub: Stub,
+  share: Returned,
+  defaults: AdmitRequest['defaults'],
+) {
+  const { id, requests, tokens } = share; // the object needs no more (an ask's team share names its team)
+  ctx.waitUntil(stub.returnLease({ id, requests, tokens }, defaults).catch(noop));
 }
 
 /** The one mapping from a refusal to the wire error. */

@@ -19,6 +19,7 @@ import {
   reservedUsd,
   settle as settleBudget,
 } from './budget';
+import { LeaseLedger, type Returned, type Share } from './lease-ledger';
 import { adjust, type Bucket, type BucketLimit, fullBucket, msUntilFull, refill, take } from './token-bucket';
 
 export interface AdmitRequest {
@@ -36,8 +37,8 @@ export interface AdmitRequest {
   lease?: boolean;
   /** The request's RPM slot came from a lease: check the policy, reserve tokens and USD, take no slot. */
   prepaid?: boolean;
-  /** What the isolate's previous lease left unused, given back to the buckets (capped at their size). */
-  returned?: { requests: number; tokens: number };
+  /** The isolate's previous lease of this object, and what it left unused (lease-ledger.ts). */
+  returned?: Returned;
 }
 
 /**
@@ -45,9 +46,11 @@ export interface AdmitRequest {
  * a lease can make a limit stricter (slots left unused) but never let a key past it.
  */
 export interface Lease {
-  /** Slots taken for the isolate; null when there is no RPM limit to take them from. */
+  /** Names the share in the object's ledger when the isolate gives back what it did not use. */
+  id: number;
+  /** Slots held for the isolate; null when there is no RPM limit to take them from. */
   requests: number | null;
-  /** TPM allowance taken for the isolate's reservations; null when there is no TPM limit. */
+  /** TPM allowance held for the isolate's reservations; null when there is no TPM limit. */
   tokens: number | null;
   /** How long the lease holds from its receipt: LEASE_MS at most, never past the key's expiry or revocation. */
   ms: number;
@@ -150,6 +153,8 @@ export class KeyObject extends DurableObject<Env> {
   private moved: Moved | null = null;
   private lastUsedAt: number | null = null;
   private lastUsedSavedAt = 0;
+  /** Bucket shares held by isolates' leases; in memory like the buckets themselves. */
+  private readonly leases = new LeaseLedger();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -180,20 +185,21 @@ export class KeyObject extends DurableObject<Env> {
     }
     const policy = this.policy;
     if (!policy) return { ok: false, reason: 'unknown' };
+    const rpmLimit = limitOf(policy.limits.rpm ?? request.defaults.rpm);
+    const tpmLimit = limitOf(policy.limits.tpm ?? request.defaults.tpm);
+    this.settleLeases(request.returned, rpmLimit, tpmLimit, now);
     if (policy.revokedAt !== null && policy.revokedAt <= now) return { ok: false, reason: 'revoked' };
     if (policy.expiresAt !== null && policy.expiresAt <= now) return { ok: false, reason: 'expired' };
     if (!modelAllowed(policy.models, request.model)) return { ok: false, reason: 'model_not_allowed' };
 
-    const rpmLimit = limitOf(policy.limits.rpm ?? request.defaults.rpm);
-    const tpmLimit = limitOf(policy.limits.tpm ?? request.defaults.tpm);
-    if (request.returned) this.giveBack(request.returned, rpmLimit, tpmLimit, now);
+    const { held } = this.leases;
     let requests = rpmLimit ? (this.requests ?? fullBucket(rpmLimit, now)) : undefined;
     let tokens = tpmLimit ? (this.tokens ?? fullBucket(tpmLimit, now)) : undefined;
 
     if (rpmLimit && requests && !request.prepaid) {
-      const taken = take(requests, rpmLimit, 1, now);
+      const taken = take(requests, rpmLimit, 1, now, held.requests);
       if (!taken.ok) {
-        const rate = rateState(now, rpmLimit, taken.bucket, tpmLimit, tokens);
+        const rate = this.rateState(now, rpmLimit, taken.bucket, tpmLimit, tokens);
         return {
           ok: false,
           reason: 'rate_limited',
@@ -205,10 +211,10 @@ export class KeyObject extends DurableObject<Env> {
       requests = taken.bucket;
     }
     if (tpmLimit && tokens) {
-      const taken = take(tokens, tpmLimit, request.tokens, now);
+      const taken = take(tokens, tpmLimit, request.tokens, now, held.tokens);
       if (!taken.ok) {
         // A refused request consumes nothing: the request slot taken above is not committed.
-        const rate = rateState(now, rpmLimit, this.requests, tpmLimit, taken.bucket);
+        const rate = this.rateState(now, rpmLimit, this.requests, tpmLimit, taken.bucket);
         if (!Number.isFinite(taken.retryAfterMs)) {
           return {
             ok: false,
@@ -251,14 +257,14 @@ export class KeyObject extends DurableObject<Env> {
     if (request.lease) {
       const granted = grantLease(
         policy,
-        { limit: rpmLimit, bucket: requests },
-        { limit: tpmLimit, bucket: tokens },
+        { limit: rpmLimit, bucket: requests, held: held.requests },
+        { limit: tpmLimit, bucket: tokens, held: held.tokens },
         now,
       );
       if (granted) {
-        lease = { ...granted.lease, reserves: policy.budget !== null };
-        requests = granted.requests;
-        tokens = granted.tokens;
+        const share = { requests: granted.requests ?? 0, tokens: granted.tokens ?? 0 };
+        const id = this.leases.grant(share, now + granted.ms);
+        lease = { id, ...granted, reserves: policy.budget !== null };
       }
     }
     this.requests = requests;
@@ -276,24 +282,50 @@ export class KeyObject extends DurableObject<Env> {
         zdr: policy.zdr,
         guardrails: policy.guardrails,
       },
-      rate: rateState(now, rpmLimit, requests, tpmLimit, tokens),
+      rate: this.rateState(now, rpmLimit, requests, tpmLimit, tokens),
       reservedTokens: tpmLimit ? request.tokens : 0,
       reservedUsd: reservedCost,
       ...(lease ? { lease } : {}),
     };
   }
 
-  /** A lease's unused share back in the buckets: unused, it is as if it had never been taken. */
-  private giveBack(
-    returned: { requests: number; tokens: number },
+  /** Shares given back (the unused rest returns to the buckets) or expired (consumed in full). */
+  private settleLeases(
+    returned: Returned | undefined,
     rpm: BucketLimit | undefined,
     tpm: BucketLimit | undefined,
     now: number,
   ): void {
-    if (rpm && this.requests && returned.requests > 0)
-      this.requests = adjust(this.requests, rpm, returned.requests, now);
-    if (tpm && this.tokens && returned.tokens > 0)
-      this.tokens = adjust(this.tokens, tpm, returned.tokens, now);
+    const consume = (used: Share) => {
+      if (rpm && this.requests && used.requests > 0)
+        this.requests = adjust(this.requests, rpm, -used.requests, now);
+      if (tpm && this.tokens && used.tokens > 0) this.tokens = adjust(this.tokens, tpm, -used.tokens, now);
+    };
+    this.leases.expire(now, consume);
+    if (returned) this.leases.takeBack(returned, consume);
+  }
+
+  /** A lease given back without an admission (its other half was refused, or a newer lease replaced it). */
+  async returnLease(returned: Returned, defaults: AdmitRequest['defaults']): Promise<void> {
+    const limits = this.policy?.limits;
+    if (this.moved || !limits) return;
+    const rpm = limitOf(limits.rpm ?? defaults.rpm);
+    this.settleLeases(returned, rpm, limitOf(limits.tpm ?? defaults.tpm), Date.now());
+  }
+
+  /** The windows as admissions see them: what leases hold is not there for others. */
+  private rateState(
+    now: number,
+    rpm: BucketLimit | undefined,
+    requests: Bucket | undefined,
+    tpm: BucketLimit | undefined,
+    tokens: Bucket | undefined,
+  ): RateState {
+    const { held } = this.leases;
+    return {
+      ...(rpm ? { requests: windowOf(now, rpm, requests, held.requests) } : {}),
+      ...(tpm ? { tokens: windowOf(now, tpm, tokens, held.tokens) } : {}),
+    };
   }
 
   async settle(request: SettleRequest): Promise<void> {
@@ -332,6 +364,7 @@ export class KeyObject extends DurableObject<Env> {
     this.policy = keyPolicySchema.parse(policy);
     if (previous?.limits.rpm !== this.policy.limits.rpm) this.requests = undefined;
     if (previous?.limits.tpm !== this.policy.limits.tpm) this.tokens = undefined;
+    if (!this.requests || !this.tokens) this.leases.reset();
     await this.ctx.storage.put(POLICY, this.policy);
   }
 
@@ -385,7 +418,7 @@ export class KeyObject extends DurableObject<Env> {
   usageAt(defaults: AdmitRequest['defaults'], now: number): Usage {
     const rpm = limitOf(this.policy?.limits.rpm ?? defaults.rpm);
     const tpm = limitOf(this.policy?.limits.tpm ?? defaults.tpm);
-    const rate = rateState(now, rpm, this.requests, tpm, this.tokens);
+    const rate = this.rateState(now, rpm, this.requests, tpm, this.tokens);
     const budget = this.policy?.budget ?? null;
     const ledger = budget ? expire(current(this.ledger, budget, now), now) : undefined;
     const bounds = budget ? periodBounds(budget, now) : null;
@@ -412,64 +445,51 @@ export class KeyObject extends DurableObject<Env> {
 }
 
 /**
- * A lease for an admitted request, or none: slots and allowance are taken only while, after them,
- * at least half of each bucket is left, so near its limit every request of the key is counted here,
- * one by one.
+ * A lease for an admitted request, or none: shares are held only while, beside them and every
+ * other share out, at least half of each bucket is left, so near its limit every request of the
+ * key is counted here, one by one.
  */
 function grantLease(
   policy: KeyPolicy,
-  rpm: { limit: BucketLimit | undefined; bucket: Bucket | undefined },
-  tpm: { limit: BucketLimit | undefined; bucket: Bucket | undefined },
+  rpm: Side,
+  tpm: Side,
   now: number,
-): { lease: Omit<Lease, 'reserves'>; requests: Bucket | undefined; tokens: Bucket | undefined } | undefined {
+):
+  | { requests: number | null; tokens: number | null; ms: number; models: readonly string[] | null }
+  | undefined {
   const ends = [policy.expiresAt, policy.revokedAt].filter((at): at is number => at !== null && at > now);
   const ms = Math.min(LEASE_MS, ...ends.map((at) => at - now));
   if (ms <= 0) return undefined;
-  const requests = share(rpm, LEASE_MAX_REQUESTS, now);
-  const tokens = share(tpm, Number.POSITIVE_INFINITY, now);
+  const requests = shareOf(rpm, LEASE_MAX_REQUESTS, now);
+  const tokens = shareOf(tpm, Number.POSITIVE_INFINITY, now);
   if (requests === undefined || tokens === undefined) return undefined;
-  return {
-    lease: { requests: requests.taken, tokens: tokens.taken, ms, models: policy.models },
-    requests: requests.bucket,
-    tokens: tokens.bucket,
-  };
+  return { requests, tokens, ms, models: policy.models };
 }
 
-/** A lease's share of one bucket: null taken without a limit, undefined when it cannot spare one. */
-function share(
-  { limit, bucket }: { limit: BucketLimit | undefined; bucket: Bucket | undefined },
-  most: number,
-  now: number,
-): { taken: number | null; bucket: Bucket | undefined } | undefined {
-  if (!limit || !bucket) return { taken: null, bucket };
-  const taken = Math.min(most, Math.floor(limit.perMinute / LEASE_SHARE));
-  const current = refill(bucket, limit, now);
-  if (taken < 1 || current.tokens - taken < limit.perMinute / 2) return undefined;
-  return { taken, bucket: { tokens: current.tokens - taken, updatedAt: current.updatedAt } };
+interface Side {
+  limit: BucketLimit | undefined;
+  bucket: Bucket | undefined;
+  held: number;
+}
+
+/** A lease's share of one bucket: null without a limit, undefined when the bucket cannot spare one. */
+function shareOf({ limit, bucket, held }: Side, most: number, now: number): number | null | undefined {
+  if (!limit || !bucket) return null;
+  const share = Math.min(most, Math.floor(limit.perMinute / LEASE_SHARE));
+  const free = refill(bucket, limit, now).tokens - held;
+  return share < 1 || free - share < limit.perMinute / 2 ? undefined : share;
 }
 
 function limitOf(perMinute: number | null | undefined): BucketLimit | undefined {
   return perMinute ? { perMinute } : undefined;
 }
 
-function windowOf(now: number, limit: BucketLimit, bucket: Bucket | undefined): RateWindow {
+function windowOf(now: number, limit: BucketLimit, bucket: Bucket | undefined, held: number): RateWindow {
   const current = bucket ? refill(bucket, limit, now) : fullBucket(limit, now);
+  const free = { tokens: current.tokens - held, updatedAt: current.updatedAt };
   return {
     limit: limit.perMinute,
-    remaining: Math.max(0, Math.floor(current.tokens)),
-    resetMs: msUntilFull(current, limit, now),
-  };
-}
-
-function rateState(
-  now: number,
-  rpm: BucketLimit | undefined,
-  requests: Bucket | undefined,
-  tpm: BucketLimit | undefined,
-  tokens: Bucket | undefined,
-): RateState {
-  return {
-    ...(rpm ? { requests: windowOf(now, rpm, requests) } : {}),
-    ...(tpm ? { tokens: windowOf(now, tpm, tokens) } : {}),
+    remaining: Math.max(0, Math.floor(free.tokens)),
+    resetMs: msUntilFull(free, limit, now),
   };
 }

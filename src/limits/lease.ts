@@ -1,15 +1,17 @@
-// Admission leases: per-isolate knowledge that lets a busy key's requests skip the Durable Object
-// round trip. An isolate that admitted a key recently asks for a lease with its next admission; the
-// object grants a few RPM slots and a TPM allowance (both taken from its buckets up front) and the
-// policy facts the isolate can check itself, valid for LEASE_MS (key-object.ts grantLease). Until
-// the slots, the allowance or the time run out, admissions of that key here are local: the request
-// draws its token reservation from the allowance, and gives back what it did not use when it ends
-// while the lease holds (else its settle goes to the object, as for any admission). Only a budget
-// still needs the object before a request goes upstream (Admission.reserve).
+// Admission leases, the isolate's side: per-isolate knowledge that lets a busy key's requests skip
+// the Durable Object round trip. An isolate that admitted a key recently asks for a lease with its
+// next admission (one ask in flight per key); the object holds a few RPM slots and a TPM allowance
+// for it (lease-ledger.ts) and sends the policy facts the isolate can check itself, valid for
+// LEASE_MS. Until the slots, the allowance or the time run out, admissions of that key here are
+// local: the request draws its token reservation from the allowance and gives back what it did
+// not use when it ends while the lease holds (else its settle goes to the object, as for any
+// admission). The next ask carries back what the lease left unused. Only a budget still needs the
+// object before a request goes upstream (Admission.reserve).
 // A revocation or policy change reaches other isolates when their lease ends (≤ 1 s); this
 // isolate's admin changes forget its leases at once (src/index.ts).
 import { modelAllowed } from '../keys/policy';
 import type { AdmitResult, Lease, RateState } from './key-object';
+import type { Returned } from './lease-ledger';
 
 type Admitted = Extract<AdmitResult, { ok: true }>;
 
@@ -26,8 +28,10 @@ interface Held {
 interface Entry {
   /** When this isolate last admitted the key through its object: a recent one means "ask for a lease". */
   seenAt: number;
-  /** A lease asked for and not (fully) granted: ask again only from then on (its slots would be stranded). */
+  /** A lease asked for and not (fully) granted: ask again only from then on. */
   askAfter: number;
+  /** An ask is in flight: the others admitted meanwhile neither ask nor end the current lease. */
+  asking: boolean;
   key?: Held;
   team?: Held;
 }
@@ -47,37 +51,70 @@ export interface LocalAdmission {
   refund(side: 'key' | 'team', tokens: number, now: number): boolean;
 }
 
-export function wantsLease(keyHash: string, now: number): boolean {
-  const entry = book.get(keyHash);
-  return entry !== undefined && now - entry.seenAt < BUSY_MS && now >= entry.askAfter;
+/** What an ask gives back: the lease it replaces, as each object knows it. */
+export interface Ask {
+  key?: Returned;
+  team?: Returned & { teamId: string };
 }
 
 /**
- * Records an admission through the objects, with the leases they granted: the key's and, for a key
- * in a team, the team's are used together or not at all. A refused ask (a bucket under half full,
- * a team under 100 RPM) is not repeated for BUSY_MS, so a lease granted on one side only cannot
- * strand slots on every request.
+ * Whether this admission should ask for a lease; if so it is the key's one ask in flight, and the
+ * current lease (if any) ends here, its unused share to go back with the ask. Settle with
+ * `recordAdmission` or `askFailed`.
+ */
+export function beginAsk(keyHash: string, now: number): Ask | undefined {
+  const entry = book.get(keyHash);
+  if (!entry || entry.asking || now - entry.seenAt >= BUSY_MS || now < entry.askAfter) return undefined;
+  entry.asking = true;
+  const ask: Ask = {};
+  const teamId = entry.key?.admitted.key.teamId ?? null;
+  if (entry.key) ask.key = close(entry.key);
+  if (entry.team && teamId !== null) ask.team = { ...close(entry.team), teamId };
+  delete entry.key;
+  delete entry.team;
+  return ask;
+}
+
+/** The ask was refused or failed: another admission may ask. */
+export function askFailed(keyHash: string): void {
+  const entry = book.get(keyHash);
+  if (entry) entry.asking = false;
+}
+
+/**
+ * Records an admission through the objects. The leases granted to an ask are used together (the
+ * key's and, for a key in a team, the team's) or not at all: then the ones granted are returned
+ * for the caller to give back, and the ask is not repeated for BUSY_MS.
  */
 export function recordAdmission(
   keyHash: string,
   asked: boolean,
   key: Admitted,
   team: Admitted | undefined,
-  now: number,
-): void {
-  if (!book.has(keyHash) && book.size >= BOOK_LIMIT) book.clear();
+  startedAt: number,
+): Admitted[] {
+  let entry = book.get(keyHash);
+  if (!entry) {
+    if (book.size >= BOOK_LIMIT) book.clear();
+    entry = { seenAt: startedAt, askAfter: 0, asking: false };
+    book.set(keyHash, entry);
+  }
+  entry.seenAt = startedAt;
+  if (!asked) return [];
+  entry.asking = false;
   const usable = key.lease !== undefined && (key.key.teamId === null || team?.lease !== undefined);
-  const askAfter = !asked ? (book.get(keyHash)?.askAfter ?? 0) : usable ? 0 : now + BUSY_MS;
-  book.set(keyHash, {
-    seenAt: now,
-    askAfter,
-    ...(usable ? { key: held(key, now), ...(team ? { team: held(team, now) } : {}) } : {}),
-  });
+  if (!usable) {
+    entry.askAfter = startedAt + BUSY_MS;
+    return [key, team].filter((a): a is Admitted => a?.lease !== undefined);
+  }
+  entry.key = held(key, startedAt);
+  if (team) entry.team = held(team, startedAt);
+  return [];
 }
 
 /**
  * An admission from this isolate's lease — one slot and `tokens` of allowance from the key's and
- * the team's — or undefined: ask the objects (which may grant a fresh lease).
+ * the team's — or undefined: ask the objects.
  */
 export function admitLocally(
   keyHash: string,
@@ -102,44 +139,22 @@ export function admitLocally(
   };
 }
 
-/**
- * Ends the key's lease (and its team's) in this isolate and says what they left unused, for the
- * admission about to ask the objects to give back. Tokens of requests still running then settle
- * at the object, like any admission's.
- */
-export function closeLease(keyHash: string): { key?: Unused; team?: Unused & { teamId: string } } {
+/** Ends the key's lease here (its object refused a leased request): what to give back, as for an ask. */
+export function endLease(keyHash: string): Ask {
   const entry = book.get(keyHash);
-  if (!entry?.key) return {};
-  const key = close(entry.key);
-  const teamId = entry.key.admitted.key.teamId;
-  const team = entry.team && teamId !== null ? { ...close(entry.team), teamId } : undefined;
-  delete entry.key;
-  delete entry.team;
-  return { ...(key ? { key } : {}), ...(team ? { team } : {}) };
-}
-
-export interface Unused {
-  requests: number;
-  tokens: number;
-}
-
-function close(held: Held): Unused {
-  const unused = { requests: held.left ?? 0, tokens: held.tokens ?? 0 };
-  held.left = 0;
-  held.tokens = held.tokens === null ? null : 0;
-  held.until = 0;
-  return unused;
-}
-
-/** A key's lease, after its object refused a leased request's reservation. */
-export function dropLease(keyHash: string): void {
-  const entry = book.get(keyHash);
-  if (entry?.key) close(entry.key);
-  if (entry?.team) close(entry.team);
+  if (!entry) return {};
+  const ask: Ask = {};
+  const teamId = entry.key?.admitted.key.teamId ?? null;
+  if (entry.key) ask.key = close(entry.key);
+  if (entry.team && teamId !== null) ask.team = { ...close(entry.team), teamId };
   book.delete(keyHash);
+  return ask;
 }
 
-/** Every lease of this isolate: an admin change must not wait for them to run out here. */
+/**
+ * Every lease of this isolate: an admin change must not wait for them to run out here. Their
+ * shares are not given back; the objects count them as used when they expire (about 2 s).
+ */
 export function forgetLeases(): void {
   for (const entry of book.values()) {
     if (entry.key) close(entry.key);
@@ -148,9 +163,24 @@ export function forgetLeases(): void {
   book.clear();
 }
 
+/** What a lease's share is, when the lease was granted and not yet used. */
+export function unusedShare(admitted: Admitted): Returned | undefined {
+  const lease = admitted.lease;
+  return lease && { id: lease.id, requests: lease.requests ?? 0, tokens: lease.tokens ?? 0 };
+}
+
 function held(admitted: Admitted, now: number): Held {
   const lease = admitted.lease as Lease;
   return { admitted, lease, left: lease.requests, tokens: lease.tokens, until: now + lease.ms };
+}
+
+/** Ends a lease: nothing more is drawn from it or refunded into it. */
+function close(held: Held): Returned {
+  const unused = { id: held.lease.id, requests: held.left ?? 0, tokens: held.tokens ?? 0 };
+  held.left = 0;
+  held.tokens = held.tokens === null ? null : 0;
+  held.until = 0;
+  return unused;
 }
 
 function usable(held: Held, model: string, tokens: number, now: number): boolean {

@@ -28,13 +28,15 @@ export type TakeResult =
   /** `retryAfterMs` is when `amount` will be available; Infinity when it never fits the capacity. */
   | { ok: false; bucket: Bucket; retryAfterMs: number };
 
-export function take(bucket: Bucket, limit: BucketLimit, amount: number, now: number): TakeResult {
+/** Takes `amount` if it is there beside `held` (tokens the bucket keeps for others: lease-ledger.ts). */
+export function take(bucket: Bucket, limit: BucketLimit, amount: number, now: number, held = 0): TakeResult {
   const current = refill(bucket, limit, now);
-  if (current.tokens >= amount) {
+  const free = current.tokens - held;
+  if (free >= amount) {
     return { ok: true, bucket: { tokens: current.tokens - amount, updatedAt: current.updatedAt } };
   }
   if (amount > limit.perMinute) return { ok: false, bucket: current, retryAfterMs: Number.POSITIVE_INFINITY };
-  const missing = amount - current.tokens;
+  const missing = amount - free;
   return { ok: false, bucket: current, retryAfterMs: Math.ceil((missing * MINUTE_MS) / limit.perMinute) };
 }
 

@@ -108,7 +108,6 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     cache.abandon();
     throw error;
   }
-  for (const [name, value] of Object.entries(rateLimitHeaders(admitted.rate))) headers.set(name, value);
 
   let served: Served<ChatResult>;
   try {
