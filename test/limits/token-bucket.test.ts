@@ -23,6 +23,13 @@ describe('token bucket', () => {
     expect(msUntilFull(empty, limit, 30_000)).toBe(30_000);
   });
 
+  it('takes only beside what it holds for others, and says when that much will be free', () => {
+    const bucket = fullBucket(limit, 0);
+    expect(take(bucket, limit, 10, 0, 50)).toMatchObject({ ok: true, bucket: { tokens: 50 } });
+    // 60 in the bucket, 55 held: 5 free, 5 missing for 10, one a second.
+    expect(take(bucket, limit, 10, 0, 55)).toMatchObject({ ok: false, retryAfterMs: 5000 });
+  });
+
   it('refuses forever an amount above capacity', () => {
     const result = take(fullBucket(limit, 0), limit, 61, 0);
     expect(result).toMatchObject({ ok: false, retryAfterMs: Number.POSITIVE_INFINITY });
