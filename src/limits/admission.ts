@@ -171,23 +171,35 @@ async function reserveAt(
 ): Promise<ByObjects> {
   const prepaid: AdmitRequest = { ...request, prepaid: true, tokens: 0 };
   const team = leased.teamId ? teamStub(env, leased.teamId) : undefined;
-  const [asked, teamResult] = await Promise.all([
-    leased.keyObject.admit(prepaid),
-    team?.admit({ ...prepaid, defaults: {} }),
-  ]);
-  // Rotated since the lease was granted (from another isolate): the reservation follows the move.
-  const { keyObject, keyResult } = await followMoves(env, leased.keyObject, asked, prepaid);
-  if (!keyResult.ok || (teamResult && !teamResult.ok)) {
-    if (keyResult.ok) release(ctx, keyObject, keyResult, request, 'key');
-    if (team && teamResult?.ok) release(ctx, team, teamResult, request, 'team');
-    // Whatever changed (revoked, over budget, team disabled), the lease ends here and the next
-    // request asks the objects. This request's tokens go back into it first, then all it left.
+  // Whatever went wrong (revoked, over budget, team disabled, an object unreachable), the lease
+  // ends here and the next request asks the objects. This request's tokens go back into it first.
+  const endHere = () => {
     const now = Date.now();
     local.refund('key', leased.key.reservedTokens, now);
     if (leased.team) local.refund('team', leased.team.reservedTokens, now);
     const ended = endLease(keyHash);
     if (ended.key) returnShare(ctx, leased.keyObject, ended.key, request.defaults);
     if (team && ended.team) returnShare(ctx, team, ended.team, {});
+  };
+  let keyObject = leased.keyObject;
+  let keyResult: AdmitResult;
+  let teamResult: AdmitResult | undefined;
+  try {
+    const [asked, teamAsked] = await Promise.all([
+      leased.keyObject.admit(prepaid),
+      team?.admit({ ...prepaid, defaults: {} }),
+    ]);
+    // Rotated since the lease was granted (from another isolate): the reservation follows the move.
+    ({ keyObject, keyResult } = await followMoves(env, leased.keyObject, asked, prepaid));
+    teamResult = teamAsked;
+  } catch (error) {
+    endHere();
+    throw error;
+  }
+  if (!keyResult.ok || (teamResult && !teamResult.ok)) {
+    if (keyResult.ok) release(ctx, keyObject, keyResult, request, 'key');
+    if (team && teamResult?.ok) release(ctx, team, teamResult, request, 'team');
+    endHere();
     throw refusal(keyResult.ok ? (teamResult as Refused) : keyResult, request, keyResult.ok ? 'team' : 'key');
   }
   // The tokens stay those drawn from the lease: settle gives them back there, or to the object.

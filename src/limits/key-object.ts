@@ -35,7 +35,7 @@ export interface AdmitRequest {
   defaults: { rpm?: number; tpm?: number };
   /** The isolate would like a lease (src/limits/lease.ts): granted only while the RPM bucket is roomy. */
   lease?: boolean;
-  /** The request's RPM slot came from a lease: check the policy, reserve tokens and USD, take no slot. */
+  /** The request's RPM slot and tokens came from a lease: check the policy and reserve the cost (budget) only. */
   prepaid?: boolean;
   /** The isolate's previous lease of this object, and what it left unused (lease-ledger.ts). */
   returned?: Returned;
@@ -210,7 +210,8 @@ export class KeyObject extends DurableObject<Env> {
       }
       requests = taken.bucket;
     }
-    if (tpmLimit && tokens) {
+    // A prepaid request's tokens came from its lease: nothing to take here (even from an overdrawn bucket).
+    if (tpmLimit && tokens && !request.prepaid) {
       const taken = take(tokens, tpmLimit, request.tokens, now, held.tokens);
       if (!taken.ok) {
         // A refused request consumes nothing: the request slot taken above is not committed.
@@ -283,7 +284,7 @@ export class KeyObject extends DurableObject<Env> {
         guardrails: policy.guardrails,
       },
       rate: this.rateState(now, rpmLimit, requests, tpmLimit, tokens),
-      reservedTokens: tpmLimit ? request.tokens : 0,
+      reservedTokens: tpmLimit && !request.prepaid ? request.tokens : 0,
       reservedUsd: reservedCost,
       ...(lease ? { lease } : {}),
     };
@@ -362,9 +363,15 @@ export class KeyObject extends DurableObject<Env> {
   async setPolicy(policy: KeyPolicy): Promise<void> {
     const previous = this.policy;
     this.policy = keyPolicySchema.parse(policy);
-    if (previous?.limits.rpm !== this.policy.limits.rpm) this.requests = undefined;
-    if (previous?.limits.tpm !== this.policy.limits.tpm) this.tokens = undefined;
-    if (!this.requests || !this.tokens) this.leases.reset();
+    // Shares of a bucket that starts afresh are forgotten with it; the other bucket's stay held.
+    if (previous?.limits.rpm !== this.policy.limits.rpm) {
+      this.requests = undefined;
+      this.leases.forget('requests');
+    }
+    if (previous?.limits.tpm !== this.policy.limits.tpm) {
+      this.tokens = undefined;
+      this.leases.forget('tokens');
+    }
     await this.ctx.storage.put(POLICY, this.policy);
   }
 

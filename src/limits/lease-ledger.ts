@@ -30,8 +30,10 @@ export class LeaseLedger {
   /** Sums over the shares out, which the buckets keep for their holders. */
   readonly held: Share = { requests: 0, tokens: 0 };
 
+  /** Records a share held until `until` (at most LEASE_MS from now); one of nothing is not recorded. */
   grant(share: Share, until: number): number {
     const id = this.next++;
+    if (share.requests === 0 && share.tokens === 0) return id;
     this.shares.set(id, { ...share, until });
     this.held.requests += share.requests;
     this.held.tokens += share.tokens;
@@ -49,20 +51,22 @@ export class LeaseLedger {
     });
   }
 
-  /** Shares never given back: their holders are gone or late, so all of each counts as used. */
+  /**
+   * Shares never given back: their holders are gone or late, so all of each counts as used. Shares
+   * are kept in grant order and expire in about that order, so this stops at the first live one.
+   */
   expire(now: number, consume: (used: Share) => void): void {
     for (const [id, share] of this.shares) {
-      if (share.until + RETURN_GRACE_MS > now) continue;
+      if (share.until + RETURN_GRACE_MS > now) return;
       this.release(id, share);
       consume(share);
     }
   }
 
-  /** New limits start from full buckets: shares of the old ones are neither held nor taken back. */
-  reset(): void {
-    this.shares.clear();
-    this.held.requests = 0;
-    this.held.tokens = 0;
+  /** A bucket that starts afresh (its limit changed): its part of every share is neither held nor taken back. */
+  forget(side: keyof Share): void {
+    for (const share of this.shares.values()) share[side] = 0;
+    this.held[side] = 0;
   }
 
   private release(id: number, share: Held): void {

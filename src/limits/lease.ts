@@ -30,8 +30,11 @@ interface Entry {
   seenAt: number;
   /** A lease asked for and not (fully) granted: ask again only from then on. */
   askAfter: number;
-  /** An ask is in flight: the others admitted meanwhile neither ask nor end the current lease. */
-  asking: boolean;
+  /**
+   * When the ask in flight left (0: none): the others admitted meanwhile neither ask nor end the
+   * current lease. An ask whose request vanished (cancelled mid-call) is given up after ASK_MS.
+   */
+  askingSince: number;
   key?: Held;
   team?: Held;
 }
@@ -39,6 +42,7 @@ interface Entry {
 /** A key admitted here this recently is busy enough here to be worth a lease. */
 const BUSY_MS = 10_000;
 const BOOK_LIMIT = 10_000;
+const ASK_MS = 5000;
 const book = new Map<string, Entry>();
 
 export interface LocalAdmission {
@@ -64,8 +68,9 @@ export interface Ask {
  */
 export function beginAsk(keyHash: string, now: number): Ask | undefined {
   const entry = book.get(keyHash);
-  if (!entry || entry.asking || now - entry.seenAt >= BUSY_MS || now < entry.askAfter) return undefined;
-  entry.asking = true;
+  if (!entry || now - entry.askingSince < ASK_MS || now - entry.seenAt >= BUSY_MS || now < entry.askAfter)
+    return undefined;
+  entry.askingSince = now;
   const ask: Ask = {};
   const teamId = entry.key?.admitted.key.teamId ?? null;
   if (entry.key) ask.key = close(entry.key);
@@ -78,7 +83,7 @@ export function beginAsk(keyHash: string, now: number): Ask | undefined {
 /** The ask was refused or failed: another admission may ask. */
 export function askFailed(keyHash: string): void {
   const entry = book.get(keyHash);
-  if (entry) entry.asking = false;
+  if (entry) entry.askingSince = 0;
 }
 
 /**
@@ -96,12 +101,12 @@ export function recordAdmission(
   let entry = book.get(keyHash);
   if (!entry) {
     if (book.size >= BOOK_LIMIT) book.clear();
-    entry = { seenAt: startedAt, askAfter: 0, asking: false };
+    entry = { seenAt: startedAt, askAfter: 0, askingSince: 0 };
     book.set(keyHash, entry);
   }
   entry.seenAt = startedAt;
   if (!asked) return [];
-  entry.asking = false;
+  entry.askingSince = 0;
   const usable = key.lease !== undefined && (key.key.teamId === null || team?.lease !== undefined);
   if (!usable) {
     entry.askAfter = startedAt + BUSY_MS;

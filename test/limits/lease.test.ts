@@ -393,6 +393,32 @@ describe('KeyObject lease grants', () => {
     });
   });
 
+  it('keeps the shares through a policy edit that leaves the limits alone', async () => {
+    await inObject('lease-edit', async (object) => {
+      await object.setPolicy(policy({ limits: { rpm: 1000 } }));
+      const first = object.admitAt(req(), 0);
+      if (!first.ok || !first.lease) throw new Error('no lease');
+      await object.setPolicy(policy({ name: 'renamed', limits: { rpm: 1000 } }));
+      // 6 of the 10 slots were used: they are consumed when the share comes back.
+      const after = object.admitAt(
+        req({ lease: false, returned: { id: first.lease.id, requests: 4, tokens: 0 } }),
+        0,
+      );
+      expect(after.ok && after.rate.requests?.remaining).toBe(1000 - 1 - 6 - 1);
+    });
+  });
+
+  it('admits a prepaid request even when settles overdrew the TPM bucket', async () => {
+    await inObject('lease-overdrawn', async (object) => {
+      await object.setPolicy(policy({ limits: { tpm: 1000 } }));
+      const first = object.admitAt(req({ lease: false, tokens: 100 }), 0);
+      if (!first.ok) throw new Error('refused');
+      object.settleAt({ reservationId: 'x', reservedTokens: 100, usedTokens: 5000, costUsd: 0 }, 0);
+      const prepaid = object.admitAt(req({ lease: false, prepaid: true, tokens: 0 }), 0);
+      expect(prepaid.ok).toBe(true);
+    });
+  });
+
   it('forgets the shares of old limits when the limits change', async () => {
     await inObject('lease-reset', async (object) => {
       await object.setPolicy(policy({ limits: { rpm: 1000 } }));
@@ -407,16 +433,20 @@ describe('KeyObject lease grants', () => {
     });
   });
 
-  it('takes no RPM slot for a prepaid request, but still checks the policy and reserves tokens', async () => {
+  it('takes no RPM slot and no tokens for a prepaid request, but still checks the policy and reserves its cost', async () => {
     await inObject('lease-prepaid', async (object) => {
-      await object.setPolicy(policy({ limits: { rpm: 1000, tpm: 1000 } }));
-      const result = object.admitAt(req({ prepaid: true, lease: false, tokens: 300 }), 0);
+      await object.setPolicy(
+        policy({ limits: { rpm: 1000, tpm: 1000 }, budget: { usd: 10, period: 'total' } }),
+      );
+      const result = object.admitAt(req({ prepaid: true, lease: false, tokens: 0, costUsd: 2 }), 0);
       if (!result.ok) throw new Error('refused');
       expect(result.rate.requests?.remaining).toBe(1000);
-      expect(result.rate.tokens?.remaining).toBe(700);
-      expect(result.reservedTokens).toBe(300);
+      expect(result.rate.tokens?.remaining).toBe(1000);
+      expect(result).toMatchObject({ reservedTokens: 0, reservedUsd: 2 });
       const wrongModel = object.admitAt(req({ prepaid: true, model: 'other' }), 0);
       expect(wrongModel).toEqual({ ok: false, reason: 'model_not_allowed' });
+      const tooDear = object.admitAt(req({ prepaid: true, lease: false, tokens: 0, costUsd: 9 }), 0);
+      expect(tooDear).toMatchObject({ ok: false, reason: 'budget_exceeded' });
     });
   });
 });
