@@ -1,24 +1,9 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import type { KeyPolicy } from '../../src/keys/policy';
 import type { AdmitRequest, KeyObject } from '../../src/limits/key-object';
 import { chat, createKey } from '../helpers/gateway';
-
-const policy = (overrides: Partial<KeyPolicy> = {}): KeyPolicy => ({
-  kind: 'key',
-  id: 'key_t',
-  name: 't',
-  teamId: null,
-  models: null,
-  limits: {},
-  budget: null,
-  routing: null,
-  expiresAt: null,
-  logBodies: false,
-  revokedAt: null,
-  ...overrides,
-});
+import { keyPolicy as policy } from '../helpers/key-policy';
 
 let sequence = 0;
 const req = (tokens: number, extra: Partial<AdmitRequest> = {}): AdmitRequest => ({

@@ -7,6 +7,7 @@ import type { KeyPolicy } from '../../src/keys/policy';
 import { type AdmitRequest, type KeyObject, LEASE_MAX_REQUESTS, LEASE_MS } from '../../src/limits/key-object';
 import { cachedConfig, sleep, stored, upstream } from '../cache/harness';
 import { admin, chat, createKey, type Json, openaiConfig, putConfig } from '../helpers/gateway';
+import { keyPolicy } from '../helpers/key-policy';
 
 const question = { model: 'gpt', messages: [{ role: 'user', content: 'What is the capital of France?' }] };
 const other = (n: number) => ({ model: 'gpt', messages: [{ role: 'user', content: `question ${n}` }] });
@@ -274,20 +275,7 @@ const req = (extra: Partial<AdmitRequest> = {}): AdmitRequest => ({
   ...extra,
 });
 
-const policy = (overrides: Partial<KeyPolicy> = {}): KeyPolicy => ({
-  kind: 'key',
-  id: 'key_lease',
-  name: 'lease',
-  teamId: null,
-  models: ['m'],
-  limits: {},
-  budget: null,
-  routing: null,
-  expiresAt: null,
-  logBodies: false,
-  revokedAt: null,
-  ...overrides,
-});
+const policy = (overrides: Partial<KeyPolicy> = {}) => keyPolicy({ models: ['m'], ...overrides });
 
 async function inObject(name: string, run: (object: KeyObject) => Promise<void>) {
   const stub = env.KEYS.get(env.KEYS.idFromName(name));
