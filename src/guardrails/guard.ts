@@ -1,6 +1,7 @@
 // Applies the rules selected for a request: to the prompt (after admission, before cache and
 // provider), to a JSON completion, and — through ./stream-guard.ts — to a stream.
 import type { ChatRequest } from '../openai/schemas';
+import type { MappedEvent } from '../openai/stream-relay';
 import type { ChatCompletion } from '../providers/types';
 import { scanOutput } from './output';
 import { jsonEscape, Placeholders, redact, reservedPlaceholders, restore } from './placeholders';
@@ -23,7 +24,7 @@ export interface ChatGuard {
    * Rewrites stream events (`null`: drop it); undefined when nothing needs to see the stream. `log`
    * receives every event as the log row keeps it (see stream-guard.ts).
    */
-  streamMapper(log?: (data: string) => void): ((data: string) => string | null) | undefined;
+  streamMapper(log?: (data: string) => void): ((data: string) => MappedEvent) | undefined;
   /**
    * The response must pass through completion() / streamMapper() (output rules, or placeholders
    * to restore): a cached answer would bypass them, so such requests do not read the cache.

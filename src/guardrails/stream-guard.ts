@@ -2,10 +2,11 @@
 // per choice, content deltas pass through the output scanner (a 64-character held-back window) and
 // then the placeholder restorer (which carries at most one partial placeholder). Held text is
 // released with the choice's finish_reason chunk. A block ends the client's stream with an error
-// event; the rest of the upstream stream is still read (for usage) but not relayed. The log sees each
+// event (and no [DONE]); the rest of the upstream stream is still read (for usage) but not relayed. The log sees each
 // event between the two steps: output redactions applied, placeholders not yet restored.
 
 import type { GatewayError } from '../errors';
+import type { MappedEvent } from '../openai/stream-relay';
 import { HoldbackScanner, StreamBlocked, StreamRestorer } from './output';
 import type { Placeholders } from './placeholders';
 import { jsonEscape } from './placeholders';
@@ -28,7 +29,7 @@ export function streamMapper(
   report: GuardrailReport,
   placeholders: Placeholders,
   log?: (data: string) => void,
-): (data: string) => string | null {
+): (data: string) => MappedEvent {
   const originals = placeholders.restorable;
   const choices = new Map<number, ChoiceState>();
   let stopped = false;
@@ -92,7 +93,7 @@ export function streamMapper(
       stopped = true;
       const event = JSON.stringify(ending.toBody());
       log?.(event);
-      return event;
+      return { end: event };
     }
     const scanned = JSON.stringify(chunk);
     log?.(scanned);

@@ -29,12 +29,19 @@ export interface StreamSummary {
   events: number;
 }
 
+/** What a mapper makes of an event: a payload, nothing, or the error event that ends the answer. */
+export type MappedEvent = string | null | { end: string };
+
 export interface RelayOptions {
   /** The client asked for `stream_options.include_usage`; otherwise usage-only chunks are dropped. */
   includeUsage: boolean;
   onEvent?: (data: string) => void;
-  /** Rewrites a payload after onEvent saw it (guardrails); null drops it. onEvent sees the original. */
-  mapEvent?: (data: string) => string | null;
+  /**
+   * Rewrites a payload after onEvent saw it (guardrails); null drops it; `{ end }` ends the answer
+   * with that error event (no `[DONE]` follows, as after any mid-stream error; the upstream is still
+   * read to its end for usage). onEvent sees the original.
+   */
+  mapEvent?: (data: string) => MappedEvent;
   onEnd: (summary: StreamSummary) => void;
   /** timeouts.streamIdleMs: the longest wait for the upstream's next event (SSE comments do not count). */
   idleMs?: number;
@@ -66,6 +73,8 @@ export function relayOpenAIStream(
   let parsed = 0;
   /** The upstream sent an error event: nothing after it is relayed. */
   let failed = false;
+  /** The mapper ended the answer with an error event: no [DONE] after it. */
+  let answerEnded = false;
   let ended = false;
   /** The client stream is closed: a pull still waiting on the upstream must not touch it. */
   let closed = false;
@@ -85,7 +94,7 @@ export function relayOpenAIStream(
     if (data === '[DONE]') {
       sawDone = true;
       summary.completed = true;
-      out += SSE_DONE;
+      if (!answerEnded) out += SSE_DONE;
       return;
     }
     const upstreamError = providerError(message);
@@ -115,7 +124,12 @@ export function relayOpenAIStream(
     summary.events++;
     options.onEvent?.(frame);
     const mapped = options.mapEvent ? options.mapEvent(frame) : frame;
-    if (mapped !== null) out += sseData(mapped);
+    if (mapped === null) return;
+    if (typeof mapped === 'string') out += sseData(mapped);
+    else {
+      answerEnded = true;
+      out += sseData(mapped.end);
+    }
   };
   const parser = createParser({ onEvent });
 
@@ -181,7 +195,7 @@ export function relayOpenAIStream(
           if (result.done) {
             parser.feed(decoder.decode());
             // Some providers close without the terminator; OpenAI clients expect it.
-            finish(controller, failed || sawDone ? '' : SSE_DONE);
+            finish(controller, failed || sawDone || answerEnded ? '' : SSE_DONE);
             return;
           }
           const before = parsed;

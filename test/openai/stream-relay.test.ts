@@ -56,6 +56,37 @@ describe('relayOpenAIStream', () => {
     expect(shown.text).toContain(`data: ${usage}\n\n`);
   });
 
+  it('ends the answer at a mapped error event: nothing after it, no [DONE], the upstream read to its end for usage', async () => {
+    let summary: StreamSummary | undefined;
+    const stopAt = 'b';
+    let stopped = false;
+    const stream = relayOpenAIStream(
+      source([
+        `data: ${chunk('a')}\n\n`,
+        `data: ${chunk(stopAt)}\n\n`,
+        `data: ${chunk('c')}\n\n`,
+        `data: ${usage}\n\n`,
+      ]),
+      {
+        includeUsage: false,
+        onEnd: (s) => (summary = s),
+        mapEvent: (data) => {
+          if (stopped) return null;
+          if (!data.includes(`"content":"${stopAt}"`)) return data;
+          stopped = true;
+          return {
+            end: '{"error":{"message":"blocked","type":"invalid_request_error","param":null,"code":"x"}}',
+          };
+        },
+      },
+    );
+    const text = await new Response(stream).text();
+    expect(text).toBe(
+      `data: ${chunk('a')}\n\ndata: {"error":{"message":"blocked","type":"invalid_request_error","param":null,"code":"x"}}\n\n`,
+    );
+    expect(summary?.usage).toEqual({ prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 });
+  });
+
   it('appends [DONE] when the upstream ends without it', async () => {
     const { text, summary } = await run([`data: ${chunk('a')}\n\n`]);
     expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
