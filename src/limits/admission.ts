@@ -93,7 +93,7 @@ export async function admit(
       return admission(env, ctx, request, admitted, undefined, undefined);
     } catch (error) {
       if (ask) askFailed(keyHash);
-      throw error;
+      throw unavailable(error);
     }
   }
   const { key, team } = local;
@@ -194,7 +194,7 @@ async function reserveAt(
     teamResult = teamAsked;
   } catch (error) {
     endHere();
-    throw error;
+    throw unavailable(error);
   }
   if (!keyResult.ok || (teamResult && !teamResult.ok)) {
     if (keyResult.ok) release(ctx, keyObject, keyResult, request, 'key');
@@ -337,6 +337,26 @@ function returnShare(
 ) {
   const { id, requests, tokens } = share; // the object needs no more (an ask's team share names its team)
   ctx.waitUntil(stub.returnLease({ id, requests, tokens }, defaults).catch(noop));
+}
+
+/**
+ * The key's (or team's) object could not answer — overloaded, unreachable, reset mid-call. Limits
+ * and budgets fail closed: the request is refused with a 503 to retry, never admitted unchecked.
+ */
+export function unavailable(error: unknown): GatewayError {
+  if (error instanceof GatewayError) return error;
+  const overloaded = (error as { overloaded?: unknown } | null)?.overloaded === true;
+  console.error('admission failed', String(error));
+  return new GatewayError(
+    503,
+    'api_error',
+    overloaded ? 'limits_overloaded' : 'limits_unavailable',
+    overloaded
+      ? "This key's limits are checked by a Durable Object that is overloaded right now. Please retry shortly."
+      : "The gateway could not check this key's limits right now. Please retry shortly.",
+    null,
+    { 'retry-after': '1' },
+  );
 }
 
 /** The one mapping from a refusal to the wire error. */

@@ -4,7 +4,7 @@ import { getRuntime } from '../config/store';
 import type { AppEnv } from '../env';
 import { invalidApiKey } from '../errors';
 import { modelAllowed } from '../keys/policy';
-import { keyStub } from '../limits/admission';
+import { keyStub, unavailable } from '../limits/admission';
 
 // Stable across calls (OpenAI's schema requires `created`); the gateway has no per-model dates.
 const CREATED = 1_700_000_000;
@@ -12,7 +12,11 @@ const CREATED = 1_700_000_000;
 export const models = new Hono<AppEnv>().get('/', async (c) => {
   const [runtime, policy] = await Promise.all([
     getRuntime(c.env, c.executionCtx),
-    keyStub(c.env, c.get('keyHash')).getPolicy(),
+    keyStub(c.env, c.get('keyHash'))
+      .getPolicy()
+      .catch((error: unknown) => {
+        throw unavailable(error);
+      }),
   ]);
   const now = Date.now();
   if (!policy || (policy.revokedAt !== null && policy.revokedAt <= now))

@@ -1,0 +1,56 @@
+import { env } from 'cloudflare:workers';
+import { afterEach, describe, expect, it } from 'vitest';
+import { call, chat, createKey, type Json, openaiConfig, putConfig } from '../helpers/gateway';
+import { expectOpenAIShape } from '../helpers/openapi';
+
+const ask = { model: 'fast', messages: [{ role: 'user', content: 'x' }] };
+
+/** Makes every key and team object fail the way Durable Objects do, until `restore`. */
+const bindings = env.KEYS as unknown as { get: unknown };
+const realGet = bindings.get;
+function objectsFail(error: Error) {
+  const failing = () => Promise.reject(error);
+  bindings.get = () => ({ admit: failing, getPolicy: failing, settle: failing, returnLease: failing });
+}
+afterEach(() => {
+  bindings.get = realGet;
+});
+
+describe('admission when the objects cannot answer', () => {
+  it('refuses with a 503 to retry (fails closed), saying when the object is overloaded', async () => {
+    expect((await putConfig(openaiConfig())).status).toBe(200);
+    const { key } = await createKey({ limits: { rpm: 1000 } });
+    objectsFail(
+      Object.assign(new Error('Durable Object is overloaded. Too many requests queued.'), {
+        overloaded: true,
+      }),
+    );
+    const overloaded = await chat(key, ask);
+    expect(overloaded.status).toBe(503);
+    expect(overloaded.headers.get('retry-after')).toBe('1');
+    const body = await overloaded.json<Json>();
+    expectOpenAIShape('ErrorResponse', body);
+    expect(body.error).toMatchObject({ type: 'api_error', code: 'limits_overloaded' });
+
+    objectsFail(new Error('Network connection lost.'));
+    const lost = await chat(key, ask);
+    expect(lost.status).toBe(503);
+    expect((await lost.json<Json>()).error.code).toBe('limits_unavailable');
+    const models = await call('/v1/models', { headers: { authorization: `Bearer ${key}` } });
+    expect(models.status).toBe(503);
+    expect((await models.json<Json>()).error.code).toBe('limits_unavailable');
+  });
+
+  it('ends the lease of a key whose reservation could not be made, and admits again once the object is back', async () => {
+    expect((await putConfig(openaiConfig())).status).toBe(200);
+    const { key } = await createKey({ limits: { rpm: 1000 }, budget: { usd: 100, period: 'month' } });
+    for (let i = 0; i < 2; i++) expect((await chat(key, ask)).status).toBe(200); // the second takes a lease
+    objectsFail(new Error('Network connection lost.'));
+    const failed = await chat(key, ask); // leased, so only the budget reservation meets the failure
+    expect(failed.status).toBe(503);
+    await failed.text();
+    bindings.get = realGet;
+    const back = await chat(key, ask);
+    expect(back.status).toBe(200);
+  });
+});
