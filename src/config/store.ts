@@ -18,7 +18,6 @@ interface Memo {
 }
 
 let memo: Memo | undefined;
-let inflight: Promise<Runtime> | undefined;
 /** Why the stored config could not be read, when it could not (plain data; for the admin API). */
 let unreadable: { raw: string; problems: string[] } | undefined;
 
@@ -32,10 +31,22 @@ export async function getRuntime(env: Env, ctx?: Pick<ExecutionContext, 'waitUnt
     }
     return memo.runtime;
   }
-  inflight ??= reload(env).finally(() => {
-    inflight = undefined;
-  });
-  return inflight;
+  // A cold isolate: each request loads for itself rather than awaiting another request's load,
+  // which would never finish if that request were cancelled mid-read (src/isolate/poll.ts).
+  try {
+    return await reload(env);
+  } catch (error) {
+    if (error instanceof GatewayError) throw error;
+    console.error('config load failed', String(error));
+    throw new GatewayError(
+      503,
+      'api_error',
+      'config_unavailable',
+      'The gateway could not load its config right now. Please retry shortly.',
+      null,
+      { 'retry-after': '1' },
+    );
+  }
 }
 
 async function reload(env: Env): Promise<Runtime> {

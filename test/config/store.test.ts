@@ -1,0 +1,29 @@
+import { env } from 'cloudflare:workers';
+import { afterEach, describe, expect, it } from 'vitest';
+import { forgetConfig } from '../../src/config/store';
+import { chat, createKey, type Json, openaiConfig, putConfig } from '../helpers/gateway';
+import { expectOpenAIShape } from '../helpers/openapi';
+
+const kv = env.CACHE as unknown as { get: unknown };
+const realGet = kv.get;
+afterEach(() => {
+  kv.get = realGet;
+});
+
+describe('loading the config', () => {
+  it('answers a cold isolate that cannot read KV with a 503 to retry, then serves once KV is back', async () => {
+    expect((await putConfig(openaiConfig())).status).toBe(200);
+    const { key } = await createKey();
+    const ask = { model: 'fast', messages: [{ role: 'user', content: 'x' }] };
+    forgetConfig(); // as in a fresh isolate
+    kv.get = () => Promise.reject(new Error('KV GET failed: 503 Service Unavailable'));
+    const refused = await chat(key, ask);
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    const body = await refused.json<Json>();
+    expectOpenAIShape('ErrorResponse', body);
+    expect(body.error.code).toBe('config_unavailable');
+    kv.get = realGet;
+    expect((await chat(key, ask)).status).toBe(200);
+  });
+});
