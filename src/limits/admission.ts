@@ -121,7 +121,7 @@ async function throughObjects(
   const teamRequest = (teamId: string): AdmitRequest => ({
     ...keyRequest,
     defaults: {},
-    returned: ask?.team?.teamId === teamId ? ask.team : undefined,
+    returned: ask?.teamId === teamId ? ask.team : undefined,
   });
   const [asked, guessedTeam] = await Promise.all([
     keyStub(env, keyHash).admit(keyRequest),
@@ -178,8 +178,9 @@ async function reserveAt(
     local.refund('key', leased.key.reservedTokens, now);
     if (leased.team) local.refund('team', leased.team.reservedTokens, now);
     const ended = endLease(keyHash);
-    if (ended.key) returnShare(ctx, leased.keyObject, ended.key, request.defaults);
-    if (team && ended.team) returnShare(ctx, team, ended.team, {});
+    for (const share of ended.key) returnShare(ctx, leased.keyObject, share, request.defaults);
+    if (team && ended.teamId === leased.teamId)
+      for (const share of ended.team) returnShare(ctx, team, share, {});
   };
   let keyObject = leased.keyObject;
   let keyResult: AdmitResult;
@@ -335,8 +336,7 @@ function returnShare(
   share: Returned,
   defaults: AdmitRequest['defaults'],
 ) {
-  const { id, requests, tokens } = share; // the object needs no more (an ask's team share names its team)
-  ctx.waitUntil(stub.returnLease({ id, requests, tokens }, defaults).catch(noop));
+  ctx.waitUntil(stub.returnLease(share, defaults).catch(noop));
 }
 
 /**

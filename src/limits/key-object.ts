@@ -37,8 +37,8 @@ export interface AdmitRequest {
   lease?: boolean;
   /** The request's RPM slot and tokens came from a lease: check the policy and reserve the cost (budget) only. */
   prepaid?: boolean;
-  /** The isolate's previous lease of this object, and what it left unused (lease-ledger.ts). */
-  returned?: Returned;
+  /** The isolate's earlier leases of this object, and what each left unused (lease-ledger.ts). */
+  returned?: readonly Returned[];
 }
 
 /**
@@ -292,7 +292,7 @@ export class KeyObject extends DurableObject<Env> {
 
   /** Shares given back (the unused rest returns to the buckets) or expired (consumed in full). */
   private settleLeases(
-    returned: Returned | undefined,
+    returned: readonly Returned[] | undefined,
     rpm: BucketLimit | undefined,
     tpm: BucketLimit | undefined,
     now: number,
@@ -303,7 +303,7 @@ export class KeyObject extends DurableObject<Env> {
       if (tpm && this.tokens && used.tokens > 0) this.tokens = adjust(this.tokens, tpm, -used.tokens, now);
     };
     this.leases.expire(now, consume);
-    if (returned) this.leases.takeBack(returned, consume);
+    for (const share of returned ?? []) this.leases.takeBack(share, consume);
   }
 
   /** A lease given back without an admission (its other half was refused, or a newer lease replaced it). */
@@ -311,7 +311,7 @@ export class KeyObject extends DurableObject<Env> {
     const limits = this.policy?.limits;
     if (this.moved || !limits) return;
     const rpm = limitOf(limits.rpm ?? defaults.rpm);
-    this.settleLeases(returned, rpm, limitOf(limits.tpm ?? defaults.tpm), Date.now());
+    this.settleLeases([returned], rpm, limitOf(limits.tpm ?? defaults.tpm), Date.now());
   }
 
   /** The windows as admissions see them: what leases hold is not there for others. */

@@ -15,8 +15,12 @@ export interface Returned extends Share {
   id: number;
 }
 
-/** How long after its end the object still takes a share back (the isolate's next admission carries it). */
-export const RETURN_GRACE_MS = 1000;
+/**
+ * How long after its end the object still takes a share back. The isolate gives a lease back with
+ * its next ask but one (it takes the refunds of requests still running meanwhile), or with its
+ * next ask once the lease's time is up.
+ */
+export const RETURN_GRACE_MS = 5000;
 
 interface Held extends Share {
   /** The object's clock: past this (plus the grace), the share counts as used in full. */

@@ -37,6 +37,11 @@ interface Entry {
   askingSince: number;
   key?: Held;
   team?: Held;
+  /**
+   * The lease an ask replaced while its time had not run out: no more draws, but the requests it
+   * admitted that are still running refund into it. The next ask gives it back.
+   */
+  draining?: { key: Held; team?: Held };
 }
 
 /** A key admitted here this recently is busy enough here to be worth a lease. */
@@ -55,29 +60,45 @@ export interface LocalAdmission {
   refund(side: 'key' | 'team', tokens: number, now: number): boolean;
 }
 
-/** What an ask gives back: the lease it replaces, as each object knows it. */
+/** What an ask gives back to each object: the leases done with, as each object knows them. */
 export interface Ask {
-  key?: Returned;
-  team?: Returned & { teamId: string };
+  key: Returned[];
+  team: Returned[];
+  /** The team the team's shares belong to. */
+  teamId: string | null;
 }
 
 /**
- * Whether this admission should ask for a lease; if so it is the key's one ask in flight, and the
- * current lease (if any) ends here, its unused share to go back with the ask. Settle with
- * `recordAdmission` or `askFailed`.
+ * Whether this admission should ask for a lease; if so it is the key's one ask in flight. The
+ * current lease (if any) stops here: past its time it goes back with the ask, else it drains (its
+ * running requests still refund into it) and goes back with the next ask, as the one draining
+ * now does. Settle with `recordAdmission` or `askFailed`.
  */
 export function beginAsk(keyHash: string, now: number): Ask | undefined {
   const entry = book.get(keyHash);
   if (!entry || now - entry.askingSince < ASK_MS || now - entry.seenAt >= BUSY_MS || now < entry.askAfter)
     return undefined;
   entry.askingSince = now;
-  const ask: Ask = {};
-  const teamId = entry.key?.admitted.key.teamId ?? null;
-  if (entry.key) ask.key = close(entry.key);
-  if (entry.team && teamId !== null) ask.team = { ...close(entry.team), teamId };
+  const ask: Ask = { key: [], team: [], teamId: null };
+  if (entry.draining) giveBackInto(ask, entry.draining);
+  entry.draining = undefined;
+  if (entry.key) {
+    const current = { key: entry.key, ...(entry.team ? { team: entry.team } : {}) };
+    if (now >= entry.key.until) giveBackInto(ask, current);
+    else entry.draining = current;
+  }
   delete entry.key;
   delete entry.team;
   return ask;
+}
+
+/** Ends a lease (key's and team's halves) into what an ask gives back. */
+function giveBackInto(ask: Ask, lease: { key: Held; team?: Held }): void {
+  ask.key.push(close(lease.key));
+  const teamId = lease.key.admitted.key.teamId;
+  if (!lease.team || teamId === null || (ask.teamId !== null && ask.teamId !== teamId)) return;
+  ask.teamId = teamId;
+  ask.team.push(close(lease.team));
 }
 
 /** The ask was refused or failed: another admission may ask. */
@@ -144,14 +165,13 @@ export function admitLocally(
   };
 }
 
-/** Ends the key's lease here (its object refused a leased request): what to give back, as for an ask. */
+/** Ends the key's leases here (its object refused a leased request): what to give back, as for an ask. */
 export function endLease(keyHash: string): Ask {
   const entry = book.get(keyHash);
-  if (!entry) return {};
-  const ask: Ask = {};
-  const teamId = entry.key?.admitted.key.teamId ?? null;
-  if (entry.key) ask.key = close(entry.key);
-  if (entry.team && teamId !== null) ask.team = { ...close(entry.team), teamId };
+  const ask: Ask = { key: [], team: [], teamId: null };
+  if (!entry) return ask;
+  if (entry.draining) giveBackInto(ask, entry.draining);
+  if (entry.key) giveBackInto(ask, { key: entry.key, ...(entry.team ? { team: entry.team } : {}) });
   book.delete(keyHash);
   return ask;
 }
@@ -162,8 +182,8 @@ export function endLease(keyHash: string): Ask {
  */
 export function forgetLeases(): void {
   for (const entry of book.values()) {
-    if (entry.key) close(entry.key);
-    if (entry.team) close(entry.team);
+    for (const held of [entry.key, entry.team, entry.draining?.key, entry.draining?.team])
+      if (held) close(held);
   }
   book.clear();
 }

@@ -5,6 +5,7 @@ import { sha256Hex } from '../../src/auth/gateway-key';
 import { hotForget } from '../../src/cache/hot';
 import type { KeyPolicy } from '../../src/keys/policy';
 import { type AdmitRequest, type KeyObject, LEASE_MAX_REQUESTS, LEASE_MS } from '../../src/limits/key-object';
+import { admitLocally, beginAsk, recordAdmission } from '../../src/limits/lease';
 import { cachedConfig, sleep, stored, upstream } from '../cache/harness';
 import { admin, chat, createKey, type Json, openaiConfig, putConfig } from '../helpers/gateway';
 import { keyPolicy } from '../helpers/key-policy';
@@ -187,8 +188,9 @@ describe('admission leases', () => {
     }
     await sleep(50);
     // Five leases ran out of requests with ~900 tokens each unused: kept, ~4,500 would be gone.
-    // Given back, only the last lease's 1,000 and what 50 requests used (~20 each) are out.
-    expect((await usage(key)).tpm.remaining).toBeGreaterThanOrEqual(100_000 - 1000 - 50 * 20);
+    // Given back, only the last two leases (the one in use and the one draining) and what 50
+    // requests used (~20 each) are out.
+    expect((await usage(key)).tpm.remaining).toBeGreaterThanOrEqual(100_000 - 2 * 1000 - 50 * 20);
   });
 
   it("gives a team's lease back when the key refuses, so a refusing key cannot drain its team", async () => {
@@ -351,15 +353,15 @@ describe('KeyObject lease grants', () => {
       if (!first.ok || !first.lease) throw new Error('no lease');
       expect(first.rate).toMatchObject({ requests: { remaining: 989 }, tokens: { remaining: 9890 } });
       const id = first.lease.id;
-      const second = object.admitAt(req({ returned: { id, requests: 4, tokens: 40 } }), 0);
+      const second = object.admitAt(req({ returned: [{ id, requests: 4, tokens: 40 }] }), 0);
       if (!second.ok || !second.lease) throw new Error('no lease');
       // 6 slots and 60 tokens were used; this request takes 1 and 10, and holds a new share.
       expect(second.rate).toMatchObject({ requests: { remaining: 1000 - 1 - 6 - 1 - 10 } });
       expect(second.rate).toMatchObject({ tokens: { remaining: 10_000 - 10 - 60 - 10 - 100 } });
       // The same share twice, or one the object never granted, changes nothing.
-      const again = object.admitAt(req({ lease: false, returned: { id, requests: 10, tokens: 100 } }), 0);
+      const again = object.admitAt(req({ lease: false, returned: [{ id, requests: 10, tokens: 100 }] }), 0);
       const made = object.admitAt(
-        req({ lease: false, returned: { id: 42, requests: 500, tokens: 5000 } }),
+        req({ lease: false, returned: [{ id: 42, requests: 500, tokens: 5000 }] }),
         0,
       );
       expect(again.ok && again.rate.requests?.remaining).toBe(981);
@@ -372,10 +374,11 @@ describe('KeyObject lease grants', () => {
       await object.setPolicy(policy({ limits: { rpm: 1000 } }));
       const first = object.admitAt(req(), 0);
       if (!first.ok || !first.lease) throw new Error('no lease');
-      // 2.5 s later the bucket has refilled to its size; the expired share is then consumed.
+      // 6.5 s later (past the lease's second and the 5 s grace) the bucket has refilled to its size;
+      // the expired share is then consumed, and its late return ignored.
       const late = object.admitAt(
-        req({ lease: false, returned: { id: first.lease.id, requests: 10, tokens: 0 } }),
-        2500,
+        req({ lease: false, returned: [{ id: first.lease.id, requests: 10, tokens: 0 }] }),
+        6500,
       );
       expect(late.ok && late.rate.requests?.remaining).toBe(1000 - 10 - 1);
     });
@@ -389,7 +392,7 @@ describe('KeyObject lease grants', () => {
       await object.setPolicy(policy({ name: 'renamed', limits: { rpm: 1000 } }));
       // 6 of the 10 slots were used: they are consumed when the share comes back.
       const after = object.admitAt(
-        req({ lease: false, returned: { id: first.lease.id, requests: 4, tokens: 0 } }),
+        req({ lease: false, returned: [{ id: first.lease.id, requests: 4, tokens: 0 }] }),
         0,
       );
       expect(after.ok && after.rate.requests?.remaining).toBe(1000 - 1 - 6 - 1);
@@ -414,7 +417,7 @@ describe('KeyObject lease grants', () => {
       if (!first.ok || !first.lease) throw new Error('no lease');
       await object.setPolicy(policy({ limits: { rpm: 200 } }));
       const after = object.admitAt(
-        req({ lease: false, returned: { id: first.lease.id, requests: 10, tokens: 0 } }),
+        req({ lease: false, returned: [{ id: first.lease.id, requests: 10, tokens: 0 }] }),
         0,
       );
       expect(after.ok && after.rate.requests?.remaining).toBe(199);
@@ -436,5 +439,46 @@ describe('KeyObject lease grants', () => {
       const tooDear = object.admitAt(req({ prepaid: true, lease: false, tokens: 0, costUsd: 9 }), 0);
       expect(tooDear).toMatchObject({ ok: false, reason: 'budget_exceeded' });
     });
+  });
+});
+
+describe("the isolate's lease book", () => {
+  const granted = (id: number, tokens: number): Parameters<typeof recordAdmission>[2] => ({
+    ok: true,
+    key: { id: 'key_book', name: 'book', teamId: null, logBodies: false, routing: null },
+    rate: {},
+    reservedTokens: 0,
+    reservedUsd: 0,
+    lease: { id, requests: 10, tokens, ms: LEASE_MS, models: null, reserves: false },
+  });
+
+  it('lets a replaced lease drain (its running requests refund into it) and gives it back with the next ask', () => {
+    const hash = `book-${crypto.randomUUID()}`;
+    const t = 1_000_000;
+    recordAdmission(hash, false, granted(0, 0), undefined, t); // the key is known here now
+    expect(beginAsk(hash, t)).toEqual({ key: [], team: [], teamId: null });
+    recordAdmission(hash, true, granted(1, 1000), undefined, t);
+    const local = admitLocally(hash, 'm', 300, t + 1);
+    expect(local?.key.reservedTokens).toBe(300);
+
+    // Replaced while its second runs: nothing goes back yet, and refunds still land in it.
+    expect(beginAsk(hash, t + 2)).toEqual({ key: [], team: [], teamId: null });
+    expect(local?.refund('key', 300, t + 3)).toBe(true);
+    recordAdmission(hash, true, granted(2, 1000), undefined, t + 4);
+
+    // The next ask gives it back whole: 9 slots, and its 1,000 tokens with the refund.
+    const next = beginAsk(hash, t + 5);
+    expect(next?.key).toEqual([{ id: 1, requests: 9, tokens: 1000 }]);
+    // Once given back, nothing more lands in it: the request's settle goes to the object.
+    expect(local?.refund('key', 1, t + 6)).toBe(false);
+  });
+
+  it('gives a lease back with the ask itself once its time has run out', () => {
+    const hash = `book-${crypto.randomUUID()}`;
+    const t = 2_000_000;
+    recordAdmission(hash, false, granted(0, 0), undefined, t);
+    beginAsk(hash, t);
+    recordAdmission(hash, true, granted(7, 500), undefined, t);
+    expect(beginAsk(hash, t + LEASE_MS)).toMatchObject({ key: [{ id: 7, requests: 10, tokens: 500 }] });
   });
 });
