@@ -62,7 +62,7 @@ export interface Lease {
 
 export const LEASE_MS = 1000;
 /** Slots per lease: a hundredth of the RPM limit, at most this many. The TPM allowance is a hundredth of the TPM limit. */
-export const LEASE_MAX_REQUESTS = 64;
+export const LEASE_MAX_REQUESTS = 256;
 const LEASE_SHARE = 100;
 
 export interface RateWindow {

@@ -200,7 +200,7 @@ describe('admission leases', () => {
     ).id;
     const { key } = await createKey({ limits: { rpm: 1000 }, models: ['fast'], team });
     await warm(key, { model: 'fast', messages: [{ role: 'user', content: 'x' }] });
-    // Each refused request asks (its model is not in the lease), and the team grants a 64-request share.
+    // Each refused request asks (its model is not in the lease), and the team grants a 100-request share.
     for (let i = 0; i < 30; i++) {
       const response = await chat(key, question);
       expect(response.status).toBe(403);
@@ -209,7 +209,7 @@ describe('admission leases', () => {
     await sleep(50);
     // Kept, those shares would hold 30 × 64 of the team's requests; refill can only add.
     const teamUsage = await usageOf(`team:${team}`);
-    expect(teamUsage.rpm.remaining).toBeGreaterThanOrEqual(10_000 - 2 - 30 - 2 * 64);
+    expect(teamUsage.rpm.remaining).toBeGreaterThanOrEqual(10_000 - 2 - 30 - 2 * 100);
   });
 
   it('never lets a key past its RPM limit', async () => {
