@@ -52,9 +52,9 @@ export interface Admission {
   guardrails: { team: readonly string[] | null; key: readonly string[] | null };
   rate: RateState;
   /**
-   * For an admission from this isolate's lease (src/limits/lease.ts), the reservation of TPM and
-   * budget at the objects, made once the request is known to go upstream; may refuse it (429, 402,
-   * 401). Otherwise, and when the key has neither, nothing to do.
+   * For an admission from this isolate's lease (src/limits/lease.ts) of a key (or team) with a
+   * budget, the reservation of its worst-case cost at the objects, made once the request may go
+   * upstream; may refuse it (402, 401, 503). Otherwise nothing to do (tokens came from the lease).
    */
   reserve(): Promise<void>;
   /** Settles key and team after the response: real tokens and USD replace the reservations. */
@@ -223,13 +223,12 @@ async function reserveAt(
 async function followMoves(env: Env, stub: Stub, result: AdmitResult, request: AdmitRequest) {
   let keyObject = stub;
   let keyResult = result;
-  let hops = 0;
-  for (; !keyResult.ok && keyResult.reason === 'moved' && hops < MAX_ROTATION_HOPS; hops++) {
+  for (let hops = 0; !keyResult.ok && keyResult.reason === 'moved' && hops < MAX_ROTATION_HOPS; hops++) {
     keyObject = keyStub(env, keyResult.to);
     // Leases are for the secret's own object; a share given back belongs to the first object.
     keyResult = await keyObject.admit({ ...request, lease: false, returned: undefined });
   }
-  return { keyObject, keyResult, hops };
+  return { keyObject, keyResult };
 }
 
 function admission(

@@ -7,7 +7,7 @@
 // loss would grant money, is persisted on every change.
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env';
-import { type KeyPolicy, keyPolicySchema, modelAllowed } from '../keys/policy';
+import { type KeyPolicy, keyPolicySchema, type Limits, modelAllowed } from '../keys/policy';
 import {
   type BudgetState,
   budgetStateSchema,
@@ -33,7 +33,7 @@ export interface AdmitRequest {
   reservationTtlMs: number;
   /** Gateway-wide default limits from the config (keys only); the policy's own take precedence. */
   defaults: { rpm?: number; tpm?: number };
-  /** The isolate would like a lease (src/limits/lease.ts): granted only while the RPM bucket is roomy. */
+  /** The isolate would like a lease (src/limits/lease.ts): granted only while the buckets stay half free. */
   lease?: boolean;
   /** The request's RPM slot and tokens came from a lease: check the policy and reserve the cost (budget) only. */
   prepaid?: boolean;
@@ -42,8 +42,8 @@ export interface AdmitRequest {
 }
 
 /**
- * Admissions an isolate may grant itself for a short while, RPM slots taken from the bucket up front:
- * a lease can make a limit stricter (slots left unused) but never let a key past it.
+ * Admissions an isolate may grant itself for a short while, from shares of the buckets the object
+ * holds for it (lease-ledger.ts): a lease can make a limit stricter but never let a key past it.
  */
 export interface Lease {
   /** Names the share in the object's ledger when the isolate gives back what it did not use. */
@@ -185,8 +185,7 @@ export class KeyObject extends DurableObject<Env> {
     }
     const policy = this.policy;
     if (!policy) return { ok: false, reason: 'unknown' };
-    const rpmLimit = limitOf(policy.limits.rpm ?? request.defaults.rpm);
-    const tpmLimit = limitOf(policy.limits.tpm ?? request.defaults.tpm);
+    const { rpm: rpmLimit, tpm: tpmLimit } = limitsOf(policy.limits, request.defaults);
     this.settleLeases(request.returned, rpmLimit, tpmLimit, now);
     if (policy.revokedAt !== null && policy.revokedAt <= now) return { ok: false, reason: 'revoked' };
     if (policy.expiresAt !== null && policy.expiresAt <= now) return { ok: false, reason: 'expired' };
@@ -310,8 +309,8 @@ export class KeyObject extends DurableObject<Env> {
   async returnLease(returned: Returned, defaults: AdmitRequest['defaults']): Promise<void> {
     const limits = this.policy?.limits;
     if (this.moved || !limits) return;
-    const rpm = limitOf(limits.rpm ?? defaults.rpm);
-    this.settleLeases([returned], rpm, limitOf(limits.tpm ?? defaults.tpm), Date.now());
+    const { rpm, tpm } = limitsOf(limits, defaults);
+    this.settleLeases([returned], rpm, tpm, Date.now());
   }
 
   /** The windows as admissions see them: what leases hold is not there for others. */
@@ -423,8 +422,7 @@ export class KeyObject extends DurableObject<Env> {
   }
 
   usageAt(defaults: AdmitRequest['defaults'], now: number): Usage {
-    const rpm = limitOf(this.policy?.limits.rpm ?? defaults.rpm);
-    const tpm = limitOf(this.policy?.limits.tpm ?? defaults.tpm);
+    const { rpm, tpm } = limitsOf(this.policy?.limits ?? {}, defaults);
     const rate = this.rateState(now, rpm, this.requests, tpm, this.tokens);
     const budget = this.policy?.budget ?? null;
     const ledger = budget ? expire(current(this.ledger, budget, now), now) : undefined;
@@ -485,6 +483,11 @@ function shareOf({ limit, bucket, held }: Side, most: number, now: number): numb
   const share = Math.min(most, Math.floor(limit.perMinute / LEASE_SHARE));
   const free = refill(bucket, limit, now).tokens - held;
   return share < 1 || free - share < limit.perMinute / 2 ? undefined : share;
+}
+
+/** The policy's own limits, else the gateway's defaults (keys only: a team's defaults are empty). */
+function limitsOf(limits: Limits, defaults: AdmitRequest['defaults']) {
+  return { rpm: limitOf(limits.rpm ?? defaults.rpm), tpm: limitOf(limits.tpm ?? defaults.tpm) };
 }
 
 function limitOf(perMinute: number | null | undefined): BucketLimit | undefined {

@@ -100,8 +100,8 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     return cache.respond(headers);
   }
 
-  // Going upstream: a leased admission's reservation of TPM and budget (perhaps made already,
-  // alongside the lookup) must succeed. A hit needed none, and is served even if it is refused.
+  // Going upstream: a leased admission's budget reservation (perhaps made already, alongside
+  // the lookup) must succeed. A hit from the hot copy needed none.
   try {
     await admitted.reserve();
   } catch (error) {

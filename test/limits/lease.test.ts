@@ -27,6 +27,16 @@ async function changeBehindTheIsolatesBack(key: string, change: Partial<KeyPolic
   });
 }
 
+/** A key with a budget whose answer to `question` is stored, after two requests (the second leased). */
+async function budgetedKeyWithStoredAnswer() {
+  expect((await putConfig(cachedConfig())).status).toBe(200);
+  const calls = upstream((n) => `Paris #${n}`);
+  const { id, key } = await createKey({ limits: { rpm: 1000 }, budget: { usd: 100, period: 'month' } });
+  await warm(key);
+  const [kvKey = ''] = await stored(`key:${id}`);
+  return { calls, key, kvKey };
+}
+
 /** Two admissions: the first makes the key known here, the second asks for (and gets) a lease. */
 async function warm(key: string, body: unknown = question) {
   for (let i = 0; i < 2; i++) {
@@ -93,11 +103,7 @@ describe('admission leases', () => {
   });
 
   it('reserves alongside a KV read, and gives the reservation back when the read is a hit', async () => {
-    expect((await putConfig(cachedConfig())).status).toBe(200);
-    const calls = upstream((n) => `Paris #${n}`);
-    const { id, key } = await createKey({ limits: { rpm: 1000 }, budget: { usd: 100, period: 'month' } });
-    await warm(key);
-    const [kvKey = ''] = await stored(`key:${id}`);
+    const { calls, key, kvKey } = await budgetedKeyWithStoredAnswer();
     const before = await usage(key);
     hotForget(kvKey); // the next lookup reads KV, so the reservation is made alongside it
     const hit = await chat(key, question);
@@ -111,11 +117,7 @@ describe('admission leases', () => {
   });
 
   it('refuses a KV hit, as the object would have, when the reservation made alongside is refused', async () => {
-    expect((await putConfig(cachedConfig())).status).toBe(200);
-    const calls = upstream((n) => `Paris #${n}`);
-    const { id, key } = await createKey({ limits: { rpm: 1000 }, budget: { usd: 100, period: 'month' } });
-    await warm(key);
-    const [kvKey = ''] = await stored(`key:${id}`);
+    const { calls, key, kvKey } = await budgetedKeyWithStoredAnswer();
     await changeBehindTheIsolatesBack(key, { budget: { usd: 0.000_001, period: 'month' } });
     hotForget(kvKey);
     const refused = await chat(key, question);
