@@ -70,6 +70,7 @@ const floor = new Miniflare({
   scriptPath: join(root, 'bench', 'floor.mjs'),
   compatibilityDate: workerOptions.compatibilityDate,
   bindings: { UPSTREAM: upstream.url },
+  kvNamespaces: ['CACHE'],
 });
 const [gatewayUrl, floorUrl] = (await Promise.all([gateway.ready, floor.ready])).map((u) =>
   u.href.replace(/\/$/, ''),
@@ -236,6 +237,8 @@ const HIT_BODY = {
 const variants = {
   direct: (stream) => send(`${upstream.url}/v1/chat/completions`, chatBody('gpt-4o-mini', stream)),
   floor: (stream) => send(`${floorUrl}/v1/chat/completions`, chatBody('gpt-4o-mini', stream)),
+  // A reference for the cache-miss row: the floor plus one KV read and one KV write (floor.mjs).
+  'floor + KV': (stream) => send(`${floorUrl}/kv/v1/chat/completions`, chatBody('gpt-4o-mini', stream)),
   tollgate: (stream) => send(`${gatewayUrl}/v1/chat/completions`, chatBody('bench', stream), auth),
   'tollgate, cache off': (stream) =>
     send(`${gatewayUrl}/v1/chat/completions`, chatBody('bench', stream), noCacheAuth),
@@ -338,30 +341,46 @@ const withPeers = (names) => (PEERS ? [...names, 'portkey'] : names);
 const began = performance.now();
 const results = [];
 results.push(
-  await scenario('non-streaming, c=1', withPeers(['direct', 'floor', 'tollgate', 'tollgate, cache off']), {
-    concurrency: 1,
-    perRound: PER_ROUND_C1,
-  }),
+  await scenario(
+    'non-streaming, c=1',
+    withPeers(['direct', 'floor', 'floor + KV', 'tollgate', 'tollgate, cache off']),
+    {
+      concurrency: 1,
+      perRound: PER_ROUND_C1,
+    },
+  ),
 );
 results.push(
-  await scenario('non-streaming, c=32', withPeers(['direct', 'floor', 'tollgate', 'tollgate, cache off']), {
-    concurrency: 32,
-    perRound: PER_ROUND_C32,
-  }),
+  await scenario(
+    'non-streaming, c=32',
+    withPeers(['direct', 'floor', 'floor + KV', 'tollgate', 'tollgate, cache off']),
+    {
+      concurrency: 32,
+      perRound: PER_ROUND_C32,
+    },
+  ),
 );
 results.push(
-  await scenario('streaming, c=1', withPeers(['direct', 'floor', 'tollgate', 'tollgate, cache off']), {
-    concurrency: 1,
-    perRound: PER_ROUND_C1,
-    stream: true,
-  }),
+  await scenario(
+    'streaming, c=1',
+    withPeers(['direct', 'floor', 'floor + KV', 'tollgate', 'tollgate, cache off']),
+    {
+      concurrency: 1,
+      perRound: PER_ROUND_C1,
+      stream: true,
+    },
+  ),
 );
 results.push(
-  await scenario('streaming, c=32', withPeers(['direct', 'floor', 'tollgate', 'tollgate, cache off']), {
-    concurrency: 32,
-    perRound: PER_ROUND_C32,
-    stream: true,
-  }),
+  await scenario(
+    'streaming, c=32',
+    withPeers(['direct', 'floor', 'floor + KV', 'tollgate', 'tollgate, cache off']),
+    {
+      concurrency: 32,
+      perRound: PER_ROUND_C32,
+      stream: true,
+    },
+  ),
 );
 if (cacheAvailable) {
   const primed = await variants['tollgate exact hit']();
@@ -451,6 +470,13 @@ for (const { title, rows, stream } of results) {
     const fl = rows.floor;
     console.log(
       `  ${name} − floor: p50 +${f(t.p50 - fl.p50)} ms, p99 +${f(t.p99 - fl.p99)} ms${stream ? `, ttfb p50 +${f(t.ttfbP50 - fl.ttfbP50)} ms` : ''}; throughput ${((100 * t.rps) / fl.rps).toFixed(0)}% of the floor's`,
+    );
+  }
+  if (rows['floor + KV'] && rows.tollgate) {
+    const t = rows.tollgate;
+    const fk = rows['floor + KV'];
+    console.log(
+      `  tollgate − floor + KV (the same KV read and write): p50 +${f(t.p50 - fk.p50)} ms, p99 +${f(t.p99 - fk.p99)} ms${stream ? `, ttfb p50 +${f(t.ttfbP50 - fk.ttfbP50)} ms` : ''}; throughput ${((100 * t.rps) / fk.rps).toFixed(0)}% of its`,
     );
   }
   // Only when Portkey answered: its failures are fast and would flatter it.
