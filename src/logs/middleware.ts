@@ -45,7 +45,6 @@ export const requestLog = () =>
     log.guardrails(c.get('guardrails'));
     const attempts = attemptsOf(c.error);
     if (attempts) log.attempts(attempts);
-    if (log.streaming && ctx && c.res.body) c.res = watchDisconnect(c.res, ctx);
     log.respond({
       status: c.res.status,
       errorCode: await errorCode(c.res, c.error),
@@ -54,21 +53,6 @@ export const requestLog = () =>
       cacheRequest: c.req.header('x-tollgate-cache') ?? null,
     });
   });
-
-/**
- * The runtime never cancels a response stream when its client disconnects: it just stops reading,
- * and the request's pending work is dropped. Piping the body through a transform inside waitUntil
- * turns the disconnect into an error on the pipe, which cancels the relay, whose onEnd settles the
- * budget and logs the stream as cancelled with the tokens seen so far. It must be the runtime's
- * native IdentityTransformStream: when the disconnect lands while the runtime waits on a read, a
- * JavaScript TransformStream's readable is dropped without a cancel and the pipe stalls for good —
- * about half of all disconnects with a real upstream fetch (test/load/faults.mjs) lost their row.
- */
-function watchDisconnect(response: Response, ctx: Pick<ExecutionContext, 'waitUntil'>): Response {
-  const { readable, writable } = new IdentityTransformStream();
-  ctx.waitUntil(response.body!.pipeTo(writable).catch(() => {}));
-  return new Response(readable, response);
-}
 
 function executionContext(c: Context<AppEnv>): Pick<ExecutionContext, 'waitUntil'> | undefined {
   try {

@@ -88,11 +88,6 @@ export class RequestLog {
     return this.row.id;
   }
 
-  /** The response is a relayed stream whose end the row still waits for. */
-  get streaming(): boolean {
-    return this.awaitingStream && !this.streamDone;
-  }
-
   metadata(value: Metadata | null): void {
     this.row.metadata = value;
   }

@@ -3,13 +3,15 @@
 // The first event, not the first byte: a provider dripping bytes (or only SSE comments) must still
 // meet the first-byte timeout, and one whose stream opens with an error, or with no readable event
 // at all, is a failed attempt rather than a 200 that carries the provider's raw error.
+// What it returns replays the bytes read while waiting, then reads on.
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { UpstreamError } from '../providers/types';
+import type { ChunkSource } from './stream-relay';
 
 export async function primeStream(
   stream: ReadableStream<Uint8Array>,
   provider: string,
-): Promise<ReadableStream<Uint8Array>> {
+): Promise<ChunkSource> {
   const reader = stream.getReader();
   const decoder = new TextDecoder();
   let first: EventSourceMessage | undefined;
@@ -36,22 +38,14 @@ export async function primeStream(
     reader.cancel().catch(() => {});
     throw new UpstreamError('server', 200, `${provider} opened the stream with ${unusable}.`);
   }
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        const pending = held.shift();
-        if (pending) {
-          controller.enqueue(pending);
-          return;
-        }
-        const next = await reader.read();
-        if (next.done) controller.close();
-        else controller.enqueue(next.value);
-      },
-      cancel: (reason) => reader.cancel(reason),
+  // The relay reads this directly (no stream in between): the bytes read so far, then the rest.
+  return {
+    read: () => {
+      const pending = held.shift();
+      return pending ? Promise.resolve({ done: false, value: pending }) : reader.read();
     },
-    { highWaterMark: 0 },
-  );
+    cancel: (reason) => reader.cancel(reason),
+  };
 }
 
 /** Why a stream's first event cannot start an answer, or undefined when it can. */

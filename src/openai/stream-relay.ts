@@ -29,6 +29,12 @@ export interface StreamSummary {
   events: number;
 }
 
+/** Where the relay reads the upstream's bytes: a stream's reader, or a primed stream (prime-stream.ts). */
+export interface ChunkSource {
+  read(): Promise<ReadableStreamReadResult<Uint8Array>>;
+  cancel(reason?: unknown): Promise<void>;
+}
+
 /** What a mapper makes of an event: a payload, nothing, or the error event that ends the answer. */
 export type MappedEvent = string | null | { end: string };
 
@@ -48,6 +54,12 @@ export interface RelayOptions {
   /** timeouts.streamMaxMs: the longest the relayed stream may run in all; unbounded when absent. */
   maxMs?: number;
   now?: () => number;
+  /**
+   * ctx.waitUntil: keeps the relay running after the client disconnects, so the disconnect is
+   * noticed (the next write fails), the upstream let go and onEnd called. Without it (unit tests)
+   * the relay still runs, only a disconnect may go unnoticed.
+   */
+  waitUntil?: (work: Promise<unknown>) => void;
 }
 
 // A JSON object value for "usage" (not `"usage":null`); string contents escape their quotes, so
@@ -56,14 +68,14 @@ const USAGE_OBJECT = /"usage"\s*:\s*\{/;
 const FINISHED = /"finish_reason"\s*:\s*"/;
 
 export function relayOpenAIStream(
-  upstream: ReadableStream<Uint8Array>,
+  upstream: ReadableStream<Uint8Array> | ChunkSource,
   options: RelayOptions,
 ): ReadableStream<Uint8Array> {
   const now = options.now ?? Date.now;
   const idleMs = options.idleMs ?? DEFAULT_STREAM_IDLE_MS;
   const { maxMs } = options;
   const endsAt = maxMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + maxMs;
-  const reader = upstream.getReader();
+  const reader: ChunkSource = upstream instanceof ReadableStream ? upstream.getReader() : upstream;
   const decoder = new TextDecoder();
   const encoder = new TextEncoder();
   const summary: StreamSummary = { completed: false, cancelled: false, events: 0 };
@@ -76,7 +88,7 @@ export function relayOpenAIStream(
   /** The mapper ended the answer with an error event: no [DONE] after it. */
   let answerEnded = false;
   let ended = false;
-  /** The client stream is closed: a pull still waiting on the upstream must not touch it. */
+  /** The client stream is closed (or gone): a read still waiting on the upstream must not touch it. */
   let closed = false;
   let limitTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -133,96 +145,123 @@ export function relayOpenAIStream(
   };
   const parser = createParser({ onEvent });
 
-  const flush = (controller: ReadableStreamDefaultController<Uint8Array>) => {
-    if (!out) return false;
+  // The client stream is the runtime's native IdentityTransformStream, written from here: one
+  // layer between the upstream and the socket, and a write resolves once the client has taken it,
+  // so the upstream is read no faster than the client reads. The runtime never cancels a response
+  // stream when its client disconnects — it stops reading, and the request's pending work is
+  // dropped — but a write into this native stream then fails: with the relay kept alive by
+  // `waitUntil`, that failure is how a disconnect cancels the upstream and reaches onEnd (budget
+  // settled, row logged as cancelled with the tokens seen so far). A JavaScript stream's readable
+  // can instead be dropped without a cancel while the runtime waits on a read, and stall for good.
+  const { readable, writable } = new IdentityTransformStream();
+  const writer = writable.getWriter();
+
+  /** Hands what is pending to the client; resolves once the client has read it. */
+  const send = (): Promise<void> | undefined => {
+    if (!out) return undefined;
     if (summary.firstByteAt === undefined) summary.firstByteAt = now();
-    controller.enqueue(encoder.encode(out));
+    const bytes = encoder.encode(out);
     out = '';
-    return true;
+    return writer.write(bytes);
   };
 
   /** Sends what is left (and a last frame), closes the client stream, and lets the upstream go. */
-  const finish = (controller: ReadableStreamDefaultController<Uint8Array>, last = '', release = false) => {
+  const finish = (last = '', release = false) => {
     if (closed) return;
     closed = true;
     out += last;
-    flush(controller);
-    controller.close();
+    // Queued behind a write the client has not read yet, if any; a client that is gone fails them.
+    send()?.catch(() => {});
+    writer.close().catch(() => {});
     end();
     if (release) reader.cancel(summary.error).catch(() => {});
   };
 
-  /** timeouts.streamMaxMs has passed: on a timer of its own, so a client that stopped reading cannot hold the upstream open. */
-  const timeUp = (controller: ReadableStreamDefaultController<Uint8Array>) => {
-    // An upstream that keeps the connection open after [DONE] has answered in full: end cleanly.
-    if (sawDone) return finish(controller, '', true);
-    summary.error = `the stream ran for its limit of ${maxMs} ms`;
-    summary.errorCode = 'stream_time_limit';
-    finish(controller, streamTimeLimitFrame(maxMs ?? 0), true);
+  /** The client went away (or cancelled the stream): nothing more is sent, the upstream is let go. */
+  const clientGone = (reason: unknown) => {
+    if (closed) return;
+    closed = true;
+    summary.cancelled = true;
+    end();
+    reader.cancel(reason).catch(() => {});
   };
 
-  return new ReadableStream<Uint8Array>(
-    {
-      start(controller) {
-        if (maxMs !== undefined) limitTimer = setTimeout(() => timeUp(controller), maxMs);
-      },
-      async pull(controller) {
-        // The idle clock runs only while the gateway waits on the upstream, not while the client
-        // takes its time to ask for more. The time limit has its own timer (start); the check here
-        // covers an upstream whose next chunk is always ready, which would never yield to it.
-        let deadline = Date.now() + idleMs;
-        for (;;) {
-          if (closed) return;
-          if (Date.now() >= endsAt) return timeUp(controller);
-          let result: ReadableStreamReadResult<Uint8Array> | typeof IDLE;
-          try {
-            result = await readBefore(reader, deadline);
-          } catch (error) {
-            if (closed) return;
-            summary.error = `upstream stream failed: ${error instanceof Error ? error.message : String(error)}`;
-            summary.errorCode = 'upstream_error';
-            finish(controller, streamFailedFrame());
-            return;
-          }
-          if (closed) return;
-          if (result === IDLE) {
-            if (sawDone) return finish(controller, '', true); // complete; the upstream just lingers
-            summary.error = `no event from the upstream for ${idleMs} ms`;
-            summary.errorCode = 'stream_idle_timeout';
-            finish(controller, streamIdleFrame(idleMs), true);
-            return;
-          }
-          if (result.done) {
-            parser.feed(decoder.decode());
-            // Some providers close without the terminator; OpenAI clients expect it.
-            finish(controller, failed || sawDone || answerEnded ? '' : SSE_DONE);
-            return;
-          }
-          const before = parsed;
-          parser.feed(decoder.decode(result.value, { stream: true }));
-          if (failed) {
-            finish(controller, '', true);
-            return;
-          }
-          if (parsed !== before) deadline = Date.now() + idleMs;
-          if (flush(controller)) return;
-        }
-      },
-      async cancel(reason) {
-        summary.cancelled = true;
-        end();
-        await reader.cancel(reason).catch(() => {});
-      },
-    },
-    { highWaterMark: 0 },
-  );
+  /** timeouts.streamMaxMs has passed: on a timer of its own, so a client that stopped reading cannot hold the upstream open. */
+  const timeUp = () => {
+    // An upstream that keeps the connection open after [DONE] has answered in full: end cleanly.
+    if (sawDone) return finish('', true);
+    summary.error = `the stream ran for its limit of ${maxMs} ms`;
+    summary.errorCode = 'stream_time_limit';
+    finish(streamTimeLimitFrame(maxMs ?? 0), true);
+  };
+
+  const relay = async () => {
+    // The idle clock runs only while the gateway waits on the upstream, not while the client takes
+    // its time to read what was sent. The time limit has its own timer; the check here covers an
+    // upstream whose next chunk is always ready, which would never yield to it.
+    let deadline = Date.now() + idleMs;
+    for (;;) {
+      if (closed) return;
+      if (Date.now() >= endsAt) return timeUp();
+      let result: ReadableStreamReadResult<Uint8Array> | typeof IDLE;
+      try {
+        result = await readBefore(reader, deadline);
+      } catch (error) {
+        if (closed) return;
+        summary.error = `upstream stream failed: ${error instanceof Error ? error.message : String(error)}`;
+        summary.errorCode = 'upstream_error';
+        finish(streamFailedFrame());
+        return;
+      }
+      if (closed) return;
+      if (result === IDLE) {
+        if (sawDone) return finish('', true); // complete; the upstream just lingers
+        summary.error = `no event from the upstream for ${idleMs} ms`;
+        summary.errorCode = 'stream_idle_timeout';
+        finish(streamIdleFrame(idleMs), true);
+        return;
+      }
+      if (result.done) {
+        parser.feed(decoder.decode());
+        // Some providers close without the terminator; OpenAI clients expect it.
+        finish(failed || sawDone || answerEnded ? '' : SSE_DONE);
+        return;
+      }
+      const before = parsed;
+      parser.feed(decoder.decode(result.value, { stream: true }));
+      if (failed) {
+        finish('', true);
+        return;
+      }
+      if (parsed !== before) deadline = Date.now() + idleMs;
+      const sending = send();
+      if (sending === undefined) continue;
+      try {
+        await sending;
+      } catch (error) {
+        clientGone(error);
+        return;
+      }
+      deadline = Date.now() + idleMs;
+    }
+  };
+
+  if (maxMs !== undefined) limitTimer = setTimeout(timeUp, maxMs);
+  const running = relay().catch((error: unknown) => {
+    // Not expected (every step above handles its own failure); never leave the client hanging.
+    summary.error = `relay failed: ${String(error)}`;
+    summary.errorCode = 'upstream_error';
+    finish(streamFailedFrame(), true);
+  });
+  options.waitUntil?.(running);
+  return readable;
 }
 
 const IDLE = Symbol('idle');
 
 /** The next read, or IDLE if it has not come by `deadline` (ms since the epoch). */
 async function readBefore(
-  reader: ReadableStreamDefaultReader<Uint8Array>,
+  reader: ChunkSource,
   deadline: number,
 ): Promise<ReadableStreamReadResult<Uint8Array> | typeof IDLE> {
   const read = reader.read();

@@ -13,7 +13,7 @@ import { primeStream } from '../openai/prime-stream';
 import { readJsonBody, validateBody } from '../openai/read-body';
 import { chatRequest } from '../openai/schemas';
 import { SSE_HEADERS } from '../openai/sse';
-import { relayOpenAIStream } from '../openai/stream-relay';
+import { type ChunkSource, relayOpenAIStream } from '../openai/stream-relay';
 import { costOf, priceOf, worstCaseCost } from '../pricing/cost';
 import { routePrices } from '../pricing/route-prices';
 import type { ChatResult, Usage } from '../providers/types';
@@ -109,7 +109,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     throw error;
   }
 
-  let served: Served<ChatResult>;
+  let served: Served<Answer>;
   try {
     served = await executeRoute(
       runtime,
@@ -184,10 +184,15 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
       if (!guard.report.blocked) cache.saveStream(summary, served.target);
       log.streamEnded(summary);
     },
+    // Keeps the relay alive past a client disconnect: that is how it sees one (stream-relay.ts).
+    waitUntil: (work) => c.executionCtx.waitUntil(work),
   });
   for (const [name, value] of Object.entries(SSE_HEADERS)) headers.set(name, value);
   return new Response(stream, { status: 200, headers });
 });
+
+/** What an attempt hands back: the JSON answer, or the stream once its first event is in. */
+type Answer = Extract<ChatResult, { kind: 'json' }> | { kind: 'stream'; body: ChunkSource };
 
 function usedTokens(usage: Usage | undefined): number {
   return usage ? usage.prompt_tokens + usage.completion_tokens : 0;

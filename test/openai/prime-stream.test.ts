@@ -42,7 +42,10 @@ describe('primeStream', () => {
     ]);
     const primed = await primeStream(stream, 'up');
     expect(state.reads).toBe(3); // the comment and the split event; not the second event
-    expect(await new Response(primed).text()).toBe(`: keep-alive\n\n${whole}${chunk(' world')}`);
+    let text = '';
+    for (let r = await primed.read(); !r.done; r = await primed.read())
+      text += new TextDecoder().decode(r.value);
+    expect(text).toBe(`: keep-alive\n\n${whole}${chunk(' world')}`);
   });
 
   it('keeps waiting while bytes drip in without a whole event (so the first-byte timeout applies)', async () => {
