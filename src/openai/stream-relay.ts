@@ -5,6 +5,7 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { Usage } from '../providers/types';
 import { DEFAULT_STREAM_IDLE_MS } from '../routing/config-schema';
+import { IDLE, type IdleRead, IdleReader } from './idle-reader';
 import { SSE_DONE, sseData } from './sse';
 import {
   providerError,
@@ -76,6 +77,7 @@ export function relayOpenAIStream(
   const { maxMs } = options;
   const endsAt = maxMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + maxMs;
   const reader: ChunkSource = upstream instanceof ReadableStream ? upstream.getReader() : upstream;
+  const idle = new IdleReader(reader, idleMs);
   const decoder = new TextDecoder();
   const encoder = new TextEncoder();
   const summary: StreamSummary = { completed: false, cancelled: false, events: 0 };
@@ -96,6 +98,7 @@ export function relayOpenAIStream(
     if (ended) return;
     ended = true;
     if (limitTimer !== undefined) clearTimeout(limitTimer);
+    idle.stop();
     options.onEnd(summary);
   };
 
@@ -199,13 +202,12 @@ export function relayOpenAIStream(
     // The idle clock runs only while the gateway waits on the upstream, not while the client takes
     // its time to read what was sent. The time limit has its own timer; the check here covers an
     // upstream whose next chunk is always ready, which would never yield to it.
-    let deadline = Date.now() + idleMs;
     for (;;) {
       if (closed) return;
       if (Date.now() >= endsAt) return timeUp();
-      let result: ReadableStreamReadResult<Uint8Array> | typeof IDLE;
+      let result: IdleRead;
       try {
-        result = await readBefore(reader, deadline);
+        result = await idle.read();
       } catch (error) {
         if (closed) return;
         summary.error = `upstream stream failed: ${error instanceof Error ? error.message : String(error)}`;
@@ -233,7 +235,7 @@ export function relayOpenAIStream(
         finish('', true);
         return;
       }
-      if (parsed !== before) deadline = Date.now() + idleMs;
+      if (parsed !== before) idle.restart();
       const sending = send();
       if (sending === undefined) continue;
       try {
@@ -242,7 +244,7 @@ export function relayOpenAIStream(
         clientGone(error);
         return;
       }
-      deadline = Date.now() + idleMs;
+      idle.restart();
     }
   };
 
@@ -255,24 +257,4 @@ export function relayOpenAIStream(
   });
   options.waitUntil?.(running);
   return readable;
-}
-
-const IDLE = Symbol('idle');
-
-/** The next read, or IDLE if it has not come by `deadline` (ms since the epoch). */
-async function readBefore(
-  reader: ChunkSource,
-  deadline: number,
-): Promise<ReadableStreamReadResult<Uint8Array> | typeof IDLE> {
-  const read = reader.read();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const idle = new Promise<typeof IDLE>((resolve) => {
-    timer = setTimeout(() => resolve(IDLE), Math.max(0, deadline - Date.now()));
-  });
-  try {
-    return await Promise.race([read, idle]);
-  } finally {
-    if (timer !== undefined) clearTimeout(timer);
-    read.catch(() => {}); // after IDLE, the cancelled read may still reject
-  }
 }
