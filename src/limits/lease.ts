@@ -5,8 +5,11 @@
 // LEASE_MS. Until the slots, the allowance or the time run out, admissions of that key here are
 // local: the request draws its token reservation from the allowance and gives back what it did
 // not use when it ends while the lease holds (else its settle goes to the object, as for any
-// admission). The next ask carries back what the lease left unused. Only a budget still needs the
-// object before a request goes upstream (Admission.reserve).
+// admission). When a quarter of the lease is left, the next admission asks for the following one,
+// and the admissions made while that ask is out are still served from what is left, so a busy
+// key's requests do not queue at the object meanwhile. The next ask carries back what a lease
+// left unused. Only a budget still needs the object before a request goes upstream
+// (Admission.reserve).
 // A revocation or policy change reaches other isolates when their lease ends (≤ 1 s); this
 // isolate's admin changes forget its leases at once (src/index.ts).
 import { modelAllowed } from '../keys/policy';
@@ -69,27 +72,30 @@ export interface Ask {
 }
 
 /**
- * Whether this admission should ask for a lease; if so it is the key's one ask in flight. The
- * current lease (if any) stops here: past its time it goes back with the ask, else it drains (its
- * running requests still refund into it) and goes back with the next ask, as the one draining
- * now does. Settle with `recordAdmission` or `askFailed`.
+ * Whether this admission should ask for a lease; if so it is the key's one ask in flight. A lease
+ * past its time goes back with the ask. One still running keeps serving the admissions made while
+ * the ask is out (it was asked before it ran out, see admitLocally); once the new one arrives it
+ * drains — its running requests still refund into it — and goes back with the next ask, as the
+ * one draining now goes back with this one. Settle with `recordAdmission` or `askFailed`.
  */
 export function beginAsk(keyHash: string, now: number): Ask | undefined {
   const entry = book.get(keyHash);
-  if (!entry || now - entry.askingSince < ASK_MS || now - entry.seenAt >= BUSY_MS || now < entry.askAfter)
-    return undefined;
+  if (!entry || !askable(entry, now)) return undefined;
   entry.askingSince = now;
   const ask: Ask = { key: [], team: [], teamId: null };
   if (entry.draining) giveBackInto(ask, entry.draining);
   entry.draining = undefined;
-  if (entry.key) {
-    const current = { key: entry.key, ...(entry.team ? { team: entry.team } : {}) };
-    if (now >= entry.key.until) giveBackInto(ask, current);
-    else entry.draining = current;
+  if (entry.key && now >= entry.key.until) {
+    giveBackInto(ask, { key: entry.key, ...(entry.team ? { team: entry.team } : {}) });
+    delete entry.key;
+    delete entry.team;
   }
-  delete entry.key;
-  delete entry.team;
   return ask;
+}
+
+/** No ask in flight (or one given up on), the key busy here, and not told to wait. */
+function askable(entry: Entry, now: number): boolean {
+  return now - entry.askingSince >= ASK_MS && now - entry.seenAt < BUSY_MS && now >= entry.askAfter;
 }
 
 /** Ends a lease (key's and team's halves) into what an ask gives back. */
@@ -133,8 +139,12 @@ export function recordAdmission(
     entry.askAfter = startedAt + BUSY_MS;
     return [key, team].filter((a): a is Admitted => a?.lease !== undefined);
   }
+  // The lease that served while the ask was out drains now, and goes back with the next ask. (Only
+  // after an ask given up on can one still be draining here: that one counts as used in full.)
+  if (entry.key) entry.draining = { key: entry.key, ...(entry.team ? { team: entry.team } : {}) };
   entry.key = held(key, startedAt);
   if (team) entry.team = held(team, startedAt);
+  else delete entry.team;
   return [];
 }
 
@@ -150,8 +160,12 @@ export function admitLocally(
 ): LocalAdmission | undefined {
   const entry = book.get(keyHash);
   const { key, team } = entry ?? {};
-  if (!key || !usable(key, model, tokens, now)) return undefined;
+  if (!entry || !key || !usable(key, model, tokens, now)) return undefined;
   if (key.admitted.key.teamId !== null && (!team || !usable(team, model, tokens, now))) return undefined;
+  // Running low, and no ask out: this request asks for the next lease, so the ones after it are
+  // still admitted here, from what is left of this one, while the ask is out.
+  if ((runningLow(key, now) || (team !== undefined && runningLow(team, now))) && askable(entry, now))
+    return undefined;
   return {
     key: spend(key, tokens),
     team: team && spend(team, tokens),
@@ -206,6 +220,16 @@ function close(held: Held): Returned {
   held.tokens = held.tokens === null ? null : 0;
   held.until = 0;
   return unused;
+}
+
+/** A quarter or less of the lease's slots, allowance or time is left (leases of 4+ slots only). */
+function runningLow(held: Held, now: number): boolean {
+  const { requests, tokens, ms } = held.lease;
+  return (
+    held.until - now <= ms / 4 ||
+    (held.left !== null && requests !== null && requests >= 4 && held.left * 4 <= requests) ||
+    (held.tokens !== null && tokens !== null && tokens > 0 && held.tokens * 4 <= tokens)
+  );
 }
 
 function usable(held: Held, model: string, tokens: number, now: number): boolean {

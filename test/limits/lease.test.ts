@@ -5,7 +5,7 @@ import { sha256Hex } from '../../src/auth/gateway-key';
 import { hotForget } from '../../src/cache/hot';
 import type { KeyPolicy } from '../../src/keys/policy';
 import { type AdmitRequest, type KeyObject, LEASE_MAX_REQUESTS, LEASE_MS } from '../../src/limits/key-object';
-import { admitLocally, beginAsk, recordAdmission } from '../../src/limits/lease';
+import { admitLocally, askFailed, beginAsk, recordAdmission } from '../../src/limits/lease';
 import { cachedConfig, sleep, stored, upstream } from '../cache/harness';
 import { admin, chat, createKey, type Json, openaiConfig, putConfig } from '../helpers/gateway';
 import { keyPolicy } from '../helpers/key-policy';
@@ -473,6 +473,40 @@ describe("the isolate's lease book", () => {
     expect(next?.key).toEqual([{ id: 1, requests: 9, tokens: 1000 }]);
     // Once given back, nothing more lands in it: the request's settle goes to the object.
     expect(local?.refund('key', 1, t + 6)).toBe(false);
+  });
+
+  it('asks for the next lease before this one runs out, and keeps admitting from it while the ask is out', () => {
+    const hash = `book-${crypto.randomUUID()}`;
+    const t = 3_000_000;
+    recordAdmission(hash, false, granted(0, 0), undefined, t);
+    beginAsk(hash, t);
+    recordAdmission(hash, true, granted(1, 0), undefined, t); // 10 slots
+    for (let i = 0; i < 8; i++) expect(admitLocally(hash, 'm', 0, t + 1)).toBeDefined();
+    // A quarter left: this request goes to the object and asks...
+    expect(admitLocally(hash, 'm', 0, t + 2)).toBeUndefined();
+    expect(beginAsk(hash, t + 2)).toEqual({ key: [], team: [], teamId: null });
+    // ...while the ones after it are still admitted here, from what is left.
+    expect(admitLocally(hash, 'm', 0, t + 3)).toBeDefined();
+    recordAdmission(hash, true, granted(2, 0), undefined, t + 4);
+    // The new lease serves now; the old one drains and goes back with the next ask.
+    for (let i = 0; i < 8; i++) expect(admitLocally(hash, 'm', 0, t + 5)).toBeDefined();
+    expect(admitLocally(hash, 'm', 0, t + 6)).toBeUndefined(); // the new one is low too: ask again
+    expect(beginAsk(hash, t + 6)?.key).toEqual([{ id: 1, requests: 1, tokens: 0 }]);
+  });
+
+  it('asks again once three quarters of the lease time are gone, and not while an ask is out', () => {
+    const hash = `book-${crypto.randomUUID()}`;
+    const t = 4_000_000;
+    recordAdmission(hash, false, granted(0, 0), undefined, t);
+    beginAsk(hash, t);
+    recordAdmission(hash, true, granted(1, 0), undefined, t);
+    expect(admitLocally(hash, 'm', 0, t + LEASE_MS / 2)).toBeDefined();
+    expect(admitLocally(hash, 'm', 0, t + (3 * LEASE_MS) / 4)).toBeUndefined();
+    beginAsk(hash, t + (3 * LEASE_MS) / 4);
+    expect(admitLocally(hash, 'm', 0, t + (3 * LEASE_MS) / 4 + 1)).toBeDefined();
+    // The ask failed: the lease serves on, and the next request asks again.
+    askFailed(hash);
+    expect(admitLocally(hash, 'm', 0, t + (3 * LEASE_MS) / 4 + 2)).toBeUndefined();
   });
 
   it('gives a lease back with the ask itself once its time has run out', () => {
