@@ -1,5 +1,5 @@
-// One call to one target, bounded by its timeouts: the whole-request timer, and for streams the
-// first-byte timer (stopped by the caller once the stream's first whole event is in hand). Both end
+// One call to one target, bounded by its timeouts: the whole request's, and for streams the first
+// byte's (which stops applying once the caller reports the stream's first whole event). Both end
 // when the attempt returns: a committed stream is bounded by the relay's idle timeout instead.
 import type { Target } from '../config/schema';
 import { GatewayError } from '../errors';
@@ -32,17 +32,23 @@ export async function runAttempt<T>(
   const controller = new AbortController();
   const onClientAbort = () => controller.abort(limits.clientSignal?.reason);
   limits.clientSignal?.addEventListener('abort', onClientAbort, { once: true });
-  const requestTimer = setTimeout(() => controller.abort(new AttemptTimeout('request')), limits.requestMs);
-  let firstByteTimer =
-    limits.firstByteMs === undefined
-      ? undefined
-      : setTimeout(
-          () => controller.abort(new AttemptTimeout('first event')),
-          Math.min(limits.firstByteMs, limits.requestMs),
-        );
+  // One timer per attempt: first due at the first-byte deadline (streams), where it aborts unless
+  // the first event has come, then — rarely, since a stream's attempt ends at its first event —
+  // re-armed for what is left of the request timeout.
+  const requestDue = Date.now() + limits.requestMs;
+  let awaitingFirst = limits.firstByteMs !== undefined && limits.firstByteMs < limits.requestMs;
+  const onTimer = () => {
+    if (awaitingFirst) return controller.abort(new AttemptTimeout('first event'));
+    const left = requestDue - Date.now();
+    if (left > 0) timer = setTimeout(onTimer, left);
+    else controller.abort(new AttemptTimeout('request'));
+  };
+  let timer = setTimeout(
+    onTimer,
+    awaitingFirst ? (limits.firstByteMs ?? limits.requestMs) : limits.requestMs,
+  );
   const firstByte = () => {
-    if (firstByteTimer !== undefined) clearTimeout(firstByteTimer);
-    firstByteTimer = undefined;
+    awaitingFirst = false;
   };
   // Adapters should honour the signal, but the deadline must not depend on it: race the abort.
   let onAbort: (() => void) | undefined;
@@ -57,8 +63,7 @@ export async function runAttempt<T>(
   } catch (thrown) {
     throw asUpstreamError(thrown, controller.signal);
   } finally {
-    firstByte();
-    clearTimeout(requestTimer);
+    clearTimeout(timer);
     if (onAbort) controller.signal.removeEventListener('abort', onAbort);
     limits.clientSignal?.removeEventListener('abort', onClientAbort);
   }
