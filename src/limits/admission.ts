@@ -85,15 +85,25 @@ export async function admit(
   options: AdmitOptions = {},
 ): Promise<Admission> {
   const now = Date.now();
-  const local = admitLocally(keyHash, request.model, request.tokens, now);
+  let local = admitLocally(keyHash, request.model, request.tokens, now);
   if (!local) {
     const ask = beginAsk(keyHash, now);
     try {
       const admitted = await throughObjects(env, ctx, keyHash, request, ask, now);
       return admission(env, ctx, request, admitted, undefined, undefined);
     } catch (error) {
-      if (ask) askFailed(keyHash);
-      throw unavailable(error);
+      if (!ask) throw unavailable(error);
+      askFailed(keyHash, Date.now());
+      if (error instanceof GatewayError) {
+        // Refused: revoked, expired, over budget, team gone… — what this isolate holds of the key
+        // ends too. Not for a rate limit: the slots a lease holds are this isolate's to use.
+        if (error.status !== 429) endLeaseAt(env, ctx, keyHash, request.defaults);
+        throw error;
+      }
+      // The objects could not answer. A lease asked for before it ran out still serves this
+      // request (and, for a moment, the next ones: askFailed holds the next ask back).
+      local = admitLocally(keyHash, request.model, request.tokens, Date.now());
+      if (!local) throw unavailable(error);
     }
   }
   const { key, team } = local;
@@ -177,10 +187,7 @@ async function reserveAt(
     const now = Date.now();
     local.refund('key', leased.key.reservedTokens, now);
     if (leased.team) local.refund('team', leased.team.reservedTokens, now);
-    const ended = endLease(keyHash);
-    for (const share of ended.key) returnShare(ctx, leased.keyObject, share, request.defaults);
-    if (team && ended.teamId === leased.teamId)
-      for (const share of ended.team) returnShare(ctx, team, share, {});
+    endLeaseAt(env, ctx, keyHash, request.defaults);
   };
   let keyObject = leased.keyObject;
   let keyResult: AdmitResult;
@@ -327,6 +334,19 @@ function giveBack(
 ) {
   const share = unusedShare(admitted);
   if (share) returnShare(ctx, stub, share, side === 'key' ? request.defaults : {});
+}
+
+/** Ends this isolate's leases of the key and gives what they left unused back to their objects. */
+function endLeaseAt(
+  env: Env,
+  ctx: Pick<ExecutionContext, 'waitUntil'>,
+  keyHash: string,
+  defaults: AdmitRequest['defaults'],
+): void {
+  const ended = endLease(keyHash);
+  for (const share of ended.key) returnShare(ctx, keyStub(env, keyHash), share, defaults);
+  if (ended.teamId === null) return;
+  for (const share of ended.team) returnShare(ctx, teamStub(env, ended.teamId), share, {});
 }
 
 function returnShare(

@@ -51,6 +51,7 @@ interface Entry {
 const BUSY_MS = 10_000;
 const BOOK_LIMIT = 10_000;
 const ASK_MS = 5000;
+const ASK_RETRY_MS = 250;
 const book = new Map<string, Entry>();
 
 export interface LocalAdmission {
@@ -107,10 +108,15 @@ function giveBackInto(ask: Ask, lease: { key: Held; team?: Held }): void {
   ask.team.push(close(lease.team));
 }
 
-/** The ask was refused or failed: another admission may ask. */
-export function askFailed(keyHash: string): void {
+/**
+ * The ask was refused or failed: another admission may ask, after ASK_RETRY_MS — meanwhile a lease
+ * that still holds serves on (its renewal is what failed), instead of each request asking again.
+ */
+export function askFailed(keyHash: string, now: number): void {
   const entry = book.get(keyHash);
-  if (entry) entry.askingSince = 0;
+  if (!entry) return;
+  entry.askingSince = 0;
+  entry.askAfter = Math.max(entry.askAfter, now + ASK_RETRY_MS);
 }
 
 /**

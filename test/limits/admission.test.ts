@@ -41,6 +41,47 @@ describe('admission when the objects cannot answer', () => {
     expect((await models.json<Json>()).error.code).toBe('limits_unavailable');
   });
 
+  it('serves a request from the lease when the renewal it asked for cannot be made', async () => {
+    expect((await putConfig(openaiConfig())).status).toBe(200);
+    const { key } = await createKey({ limits: { rpm: 1000 } }); // leases of 10 requests
+    // The second request takes a lease; eight more leave a fifth of it, so the next one asks again.
+    for (let i = 0; i < 10; i++) {
+      const response = await chat(key, ask);
+      expect(response.status).toBe(200);
+      await response.text();
+    }
+    objectsFail(new Error('Network connection lost.'));
+    for (let i = 0; i < 2; i++) {
+      const response = await chat(key, ask); // the renewal fails; what the lease holds still serves
+      expect(response.status).toBe(200);
+      await response.text();
+    }
+    const spent = await chat(key, ask); // nothing left: only the object could admit it
+    expect(spent.status).toBe(503);
+    await spent.text();
+  });
+
+  it('ends the lease when the renewal is refused (the key was revoked elsewhere)', async () => {
+    expect((await putConfig(openaiConfig())).status).toBe(200);
+    const { key } = await createKey({ limits: { rpm: 1000 } });
+    for (let i = 0; i < 10; i++) await (await chat(key, ask)).text(); // a lease, down to a fifth
+    const revoked = () => Promise.resolve({ ok: false, reason: 'revoked' });
+    const returned: unknown[] = [];
+    bindings.get = () => ({
+      admit: revoked,
+      returnLease: (share: unknown) => Promise.resolve(returned.push(share)),
+    });
+    const refused = await chat(key, ask);
+    expect(refused.status).toBe(401);
+    await refused.text();
+    expect(returned).toEqual([expect.objectContaining({ requests: 2 })]); // what was left went back
+    // Nothing of the lease serves on: the next request needs the object.
+    objectsFail(new Error('Network connection lost.'));
+    const next = await chat(key, ask);
+    expect(next.status).toBe(503);
+    await next.text();
+  });
+
   it('ends the lease of a key whose reservation could not be made, and admits again once the object is back', async () => {
     expect((await putConfig(openaiConfig())).status).toBe(200);
     const { key } = await createKey({ limits: { rpm: 1000 }, budget: { usd: 100, period: 'month' } });

@@ -504,9 +504,25 @@ describe("the isolate's lease book", () => {
     expect(admitLocally(hash, 'm', 0, t + (3 * LEASE_MS) / 4)).toBeUndefined();
     beginAsk(hash, t + (3 * LEASE_MS) / 4);
     expect(admitLocally(hash, 'm', 0, t + (3 * LEASE_MS) / 4 + 1)).toBeDefined();
-    // The ask failed: the lease serves on, and the next request asks again.
-    askFailed(hash);
-    expect(admitLocally(hash, 'm', 0, t + (3 * LEASE_MS) / 4 + 2)).toBeUndefined();
+    // The ask failed: the lease serves on, this request too.
+    askFailed(hash, t + (3 * LEASE_MS) / 4 + 2);
+    expect(admitLocally(hash, 'm', 0, t + (3 * LEASE_MS) / 4 + 2)).toBeDefined();
+  });
+
+  it('after a failed renewal, serves on from the lease and asks again a little later', () => {
+    const hash = `book-${crypto.randomUUID()}`;
+    const t = 5_000_000;
+    recordAdmission(hash, false, granted(0, 0), undefined, t);
+    beginAsk(hash, t);
+    recordAdmission(hash, true, granted(1, 0), undefined, t); // 10 slots
+    for (let i = 0; i < 8; i++) admitLocally(hash, 'm', 0, t + 1);
+    expect(admitLocally(hash, 'm', 0, t + 2)).toBeUndefined();
+    beginAsk(hash, t + 2);
+    askFailed(hash, t + 3);
+    // Not every request asking again while the object cannot answer: the lease serves them...
+    expect(admitLocally(hash, 'm', 0, t + 3)).toBeDefined();
+    // ...and once the pause is over, the next one asks.
+    expect(admitLocally(hash, 'm', 0, t + 300)).toBeUndefined();
   });
 
   it('gives a lease back with the ask itself once its time has run out', () => {
