@@ -176,8 +176,9 @@ export function relayOpenAIStream(
     // Queued behind a write the client has not read yet, if any; a client that is gone fails them.
     send()?.catch(() => {});
     writer.close().catch(() => {});
-    end();
+    // The upstream goes before onEnd runs: whatever onEnd does, it cannot keep the upstream open.
     if (release) reader.cancel(summary.error).catch(() => {});
+    end();
   };
 
   /** The client went away (or cancelled the stream): nothing more is sent, the upstream is let go. */
@@ -185,8 +186,8 @@ export function relayOpenAIStream(
     if (closed) return;
     closed = true;
     summary.cancelled = true;
-    end();
     reader.cancel(reason).catch(() => {});
+    end();
   };
 
   /** timeouts.streamMaxMs has passed: on a timer of its own, so a client that stopped reading cannot hold the upstream open. */
