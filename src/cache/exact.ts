@@ -41,15 +41,16 @@ export async function readEntry(kv: KVNamespace, key: string, now: number): Prom
   return parsed.data as CacheEntry;
 }
 
+/** Stores the entry; returns the JSON text written, or undefined when it is too large to cache. */
 export async function writeEntry(
   kv: KVNamespace,
   key: string,
   entry: CacheEntry,
   now: number,
-): Promise<boolean> {
+): Promise<string | undefined> {
   const value = JSON.stringify(entry);
-  if (value.length > MAX_ENTRY_BYTES) return false;
+  if (value.length > MAX_ENTRY_BYTES) return undefined;
   const seconds = Math.ceil((entry.expiresAt - now) / 1000);
   await kv.put(key, value, { expirationTtl: Math.max(KV_MIN_TTL_SECONDS, seconds) });
-  return true;
+  return value;
 }

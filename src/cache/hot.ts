@@ -37,17 +37,20 @@ export function hotGet(key: string, now: number): CacheEntry | undefined {
   return JSON.parse(copy.json) as CacheEntry;
 }
 
-/** Keeps a copy of an entry just read from or written to KV (replacing an older answer's copy). */
-export function hotPut(key: string, entry: CacheEntry, now: number): void {
+/**
+ * Keeps a copy of an entry just read from or written to KV (replacing an older answer's copy);
+ * `json` is the entry's JSON text when the caller has it already.
+ */
+export function hotPut(key: string, entry: CacheEntry, now: number, json?: string): void {
   const held = copies.get(key);
   if (held && held.until > now && held.createdAt > entry.createdAt) return;
   hotForget(key);
   const until = Math.min(entry.expiresAt, now + HOT_MAX_AGE_MS);
   if (until <= now) return;
-  const json = JSON.stringify(entry);
-  if (json.length > HOT_MAX_ENTRY_CHARS) return;
-  copies.set(key, { json, createdAt: entry.createdAt, until });
-  chars += json.length;
+  const text = json ?? JSON.stringify(entry);
+  if (text.length > HOT_MAX_ENTRY_CHARS) return;
+  copies.set(key, { json: text, createdAt: entry.createdAt, until });
+  chars += text.length;
   for (const [oldest, copy] of copies) {
     if (chars <= HOT_MAX_CHARS) break;
     copies.delete(oldest);

@@ -158,8 +158,9 @@ function miss(
   let collected = 0;
 
   const persist = async (entry: CacheEntry) => {
-    if (!(await writeEntry(env.CACHE, kvKey, entry, now()))) return;
-    hotPut(kvKey, entry, now());
+    const written = await writeEntry(env.CACHE, kvKey, entry, now());
+    if (written === undefined) return;
+    hotPut(kvKey, entry, now(), written);
     const { partition, question } = probe.keys;
     if (!probe.embed || partition === undefined || question === undefined) return;
     // Off the response path, but still bounded: an embedding provider that hangs must not hold it.
