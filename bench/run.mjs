@@ -466,6 +466,10 @@ for (const { title, rows, stream } of results) {
   }
   for (const name of ['tollgate', 'tollgate, cache off', 'portkey']) {
     if (!rows.floor || !rows[name]) continue;
+    if (rows[name].errors === rows[name].n) {
+      console.log(`  ${name}: every request failed — nothing to compare`);
+      continue;
+    }
     const t = rows[name];
     const fl = rows.floor;
     console.log(
