@@ -340,48 +340,15 @@ const withPeers = (names) => (PEERS ? [...names, 'portkey'] : names);
 // ── run ──────────────────────────────────────────────────────────────────────────────────────
 const began = performance.now();
 const results = [];
-results.push(
-  await scenario(
-    'non-streaming, c=1',
-    withPeers(['direct', 'floor', 'floor + KV', 'tollgate', 'tollgate, cache off']),
-    {
-      concurrency: 1,
-      perRound: PER_ROUND_C1,
-    },
-  ),
-);
-results.push(
-  await scenario(
-    'non-streaming, c=32',
-    withPeers(['direct', 'floor', 'floor + KV', 'tollgate', 'tollgate, cache off']),
-    {
-      concurrency: 32,
-      perRound: PER_ROUND_C32,
-    },
-  ),
-);
-results.push(
-  await scenario(
-    'streaming, c=1',
-    withPeers(['direct', 'floor', 'floor + KV', 'tollgate', 'tollgate, cache off']),
-    {
-      concurrency: 1,
-      perRound: PER_ROUND_C1,
-      stream: true,
-    },
-  ),
-);
-results.push(
-  await scenario(
-    'streaming, c=32',
-    withPeers(['direct', 'floor', 'floor + KV', 'tollgate', 'tollgate, cache off']),
-    {
-      concurrency: 32,
-      perRound: PER_ROUND_C32,
-      stream: true,
-    },
-  ),
-);
+// The four main scenarios: JSON and streaming, at c=1 and c=32, each against the floor.
+const MAIN = withPeers(['direct', 'floor', 'floor + KV', 'tollgate', 'tollgate, cache off']);
+for (const stream of [false, true]) {
+  for (const concurrency of [1, 32]) {
+    const title = `${stream ? 'streaming' : 'non-streaming'}, c=${concurrency}`;
+    const perRound = concurrency === 1 ? PER_ROUND_C1 : PER_ROUND_C32;
+    results.push(await scenario(title, MAIN, { concurrency, perRound, stream }));
+  }
+}
 if (cacheAvailable) {
   const primed = await variants['tollgate exact hit']();
   const check = await variants['tollgate exact hit']();

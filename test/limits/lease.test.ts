@@ -454,6 +454,15 @@ describe("the isolate's lease book", () => {
     lease: { id, requests: 10, tokens, ms: LEASE_MS, models: null, reserves: false },
   });
 
+  /** A key known here with a lease of 10 slots (and no allowance), granted at `t`. */
+  const leased = (t: number) => {
+    const hash = `book-${crypto.randomUUID()}`;
+    recordAdmission(hash, false, granted(0, 0), undefined, t);
+    beginAsk(hash, t);
+    recordAdmission(hash, true, granted(1, 0), undefined, t);
+    return hash;
+  };
+
   it('lets a replaced lease drain (its running requests refund into it) and gives it back with the next ask', () => {
     const hash = `book-${crypto.randomUUID()}`;
     const t = 1_000_000;
@@ -476,11 +485,8 @@ describe("the isolate's lease book", () => {
   });
 
   it('asks for the next lease before this one runs out, and keeps admitting from it while the ask is out', () => {
-    const hash = `book-${crypto.randomUUID()}`;
     const t = 3_000_000;
-    recordAdmission(hash, false, granted(0, 0), undefined, t);
-    beginAsk(hash, t);
-    recordAdmission(hash, true, granted(1, 0), undefined, t); // 10 slots
+    const hash = leased(t);
     for (let i = 0; i < 8; i++) expect(admitLocally(hash, 'm', 0, t + 1)).toBeDefined();
     // A quarter left: this request goes to the object and asks...
     expect(admitLocally(hash, 'm', 0, t + 2)).toBeUndefined();
@@ -495,11 +501,8 @@ describe("the isolate's lease book", () => {
   });
 
   it('asks again once three quarters of the lease time are gone, and not while an ask is out', () => {
-    const hash = `book-${crypto.randomUUID()}`;
     const t = 4_000_000;
-    recordAdmission(hash, false, granted(0, 0), undefined, t);
-    beginAsk(hash, t);
-    recordAdmission(hash, true, granted(1, 0), undefined, t);
+    const hash = leased(t);
     expect(admitLocally(hash, 'm', 0, t + LEASE_MS / 2)).toBeDefined();
     expect(admitLocally(hash, 'm', 0, t + (3 * LEASE_MS) / 4)).toBeUndefined();
     beginAsk(hash, t + (3 * LEASE_MS) / 4);
@@ -510,11 +513,8 @@ describe("the isolate's lease book", () => {
   });
 
   it('after a failed renewal, serves on from the lease and asks again a little later', () => {
-    const hash = `book-${crypto.randomUUID()}`;
     const t = 5_000_000;
-    recordAdmission(hash, false, granted(0, 0), undefined, t);
-    beginAsk(hash, t);
-    recordAdmission(hash, true, granted(1, 0), undefined, t); // 10 slots
+    const hash = leased(t);
     for (let i = 0; i < 8; i++) admitLocally(hash, 'm', 0, t + 1);
     expect(admitLocally(hash, 'm', 0, t + 2)).toBeUndefined();
     beginAsk(hash, t + 2);
