@@ -41,10 +41,11 @@ interface Entry {
   key?: Held;
   team?: Held;
   /**
-   * The lease an ask replaced while its time had not run out: no more draws, but the requests it
-   * admitted that are still running refund into it. The next ask gives it back.
+   * The leases asks replaced while their time had not run out (one, or more when the answer to an
+   * ask given up on came after all): no more draws, but the requests they admitted that are still
+   * running refund into them. The next ask gives them back.
    */
-  draining?: { key: Held; team?: Held };
+  draining: { key: Held; team?: Held }[];
 }
 
 /** A key admitted here this recently is busy enough here to be worth a lease. */
@@ -84,8 +85,7 @@ export function beginAsk(keyHash: string, now: number): Ask | undefined {
   if (!entry || !askable(entry, now)) return undefined;
   entry.askingSince = now;
   const ask: Ask = { key: [], team: [], teamId: null };
-  if (entry.draining) giveBackInto(ask, entry.draining);
-  entry.draining = undefined;
+  for (const lease of entry.draining.splice(0)) giveBackInto(ask, lease);
   if (entry.key && now >= entry.key.until) {
     giveBackInto(ask, { key: entry.key, ...(entry.team ? { team: entry.team } : {}) });
     delete entry.key;
@@ -134,7 +134,7 @@ export function recordAdmission(
   let entry = book.get(keyHash);
   if (!entry) {
     if (book.size >= BOOK_LIMIT) book.clear();
-    entry = { seenAt: startedAt, askAfter: 0, askingSince: 0 };
+    entry = { seenAt: startedAt, askAfter: 0, askingSince: 0, draining: [] };
     book.set(keyHash, entry);
   }
   entry.seenAt = startedAt;
@@ -145,9 +145,8 @@ export function recordAdmission(
     entry.askAfter = startedAt + BUSY_MS;
     return [key, team].filter((a): a is Admitted => a?.lease !== undefined);
   }
-  // The lease that served while the ask was out drains now, and goes back with the next ask. (Only
-  // after an ask given up on can one still be draining here: that one counts as used in full.)
-  if (entry.key) entry.draining = { key: entry.key, ...(entry.team ? { team: entry.team } : {}) };
+  // The lease that served while the ask was out drains now, and goes back with the next ask.
+  if (entry.key) entry.draining.push({ key: entry.key, ...(entry.team ? { team: entry.team } : {}) });
   entry.key = held(key, startedAt);
   if (team) entry.team = held(team, startedAt);
   else delete entry.team;
@@ -190,7 +189,7 @@ export function endLease(keyHash: string): Ask {
   const entry = book.get(keyHash);
   const ask: Ask = { key: [], team: [], teamId: null };
   if (!entry) return ask;
-  if (entry.draining) giveBackInto(ask, entry.draining);
+  for (const lease of entry.draining) giveBackInto(ask, lease);
   if (entry.key) giveBackInto(ask, { key: entry.key, ...(entry.team ? { team: entry.team } : {}) });
   book.delete(keyHash);
   return ask;
@@ -202,7 +201,7 @@ export function endLease(keyHash: string): Ask {
  */
 export function forgetLeases(): void {
   for (const entry of book.values()) {
-    for (const held of [entry.key, entry.team, entry.draining?.key, entry.draining?.team])
+    for (const held of [entry.key, entry.team, ...entry.draining.flatMap((d) => [d.key, d.team])])
       if (held) close(held);
   }
   book.clear();

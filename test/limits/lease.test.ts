@@ -525,6 +525,18 @@ describe("the isolate's lease book", () => {
     expect(admitLocally(hash, 'm', 0, t + 300)).toBeUndefined();
   });
 
+  it('gives back every lease replaced, even when a late answer replaces one still draining', () => {
+    const t = 6_000_000;
+    const hash = leased(t);
+    beginAsk(hash, t + 1);
+    recordAdmission(hash, true, granted(2, 0), undefined, t + 2); // lease 1 drains
+    recordAdmission(hash, true, granted(3, 0), undefined, t + 3); // an answer to an ask given up on
+    expect(beginAsk(hash, t + 4)?.key).toEqual([
+      { id: 1, requests: 10, tokens: 0 },
+      { id: 2, requests: 10, tokens: 0 },
+    ]);
+  });
+
   it('gives a lease back with the ask itself once its time has run out', () => {
     const hash = `book-${crypto.randomUUID()}`;
     const t = 2_000_000;
