@@ -61,6 +61,8 @@ export interface RelayOptions {
    * the relay still runs, only a disconnect may go unnoticed.
    */
   waitUntil?: (work: Promise<unknown>) => void;
+  /** The client's request signal: its abort (a disconnect) ends the relay at once. */
+  signal?: AbortSignal;
 }
 
 // A JSON object value for "usage" (not `"usage":null`); string contents escape their quotes, so
@@ -187,6 +189,7 @@ export function relayOpenAIStream(
     closed = true;
     summary.cancelled = true;
     reader.cancel(reason).catch(() => {});
+    writer.abort(reason).catch(() => {});
     end();
   };
 
@@ -250,6 +253,13 @@ export function relayOpenAIStream(
   };
 
   if (maxMs !== undefined) limitTimer = setTimeout(timeUp, maxMs);
+  // A disconnect is seen at once, not only when the next chunk cannot be written.
+  const { signal } = options;
+  if (signal) {
+    const onAbort = () => clientGone(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  }
   const running = relay().catch((error: unknown) => {
     // Not expected (every step above handles its own failure); never leave the client hanging.
     summary.error = `relay failed: ${String(error)}`;

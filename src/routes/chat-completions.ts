@@ -186,6 +186,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     },
     // Keeps the relay alive past a client disconnect: that is how it sees one (stream-relay.ts).
     waitUntil: (work) => c.executionCtx.waitUntil(work),
+    signal: c.req.raw.signal,
   });
   for (const [name, value] of Object.entries(SSE_HEADERS)) headers.set(name, value);
   return new Response(stream, { status: 200, headers });

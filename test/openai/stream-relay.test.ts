@@ -112,6 +112,32 @@ describe('relayOpenAIStream', () => {
     expect(text).toBe(`data: ${chunk('a')}\n\ndata: [DONE]\n\n`);
   });
 
+  it('ends at once when the client disconnects (request.signal), even while the upstream is silent', async () => {
+    let upstreamCancelled = false;
+    let sent = false;
+    const upstream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent) return new Promise(() => {}); // quiet after the first event
+        sent = true;
+        controller.enqueue(encoder.encode(`data: ${chunk('x')}\n\n`));
+      },
+      cancel() {
+        upstreamCancelled = true;
+      },
+    });
+    const client = new AbortController();
+    let summary: StreamSummary | undefined;
+    const reader = relayOpenAIStream(upstream, {
+      includeUsage: false,
+      signal: client.signal,
+      onEnd: (s) => (summary = s),
+    }).getReader();
+    await reader.read();
+    client.abort(new Error('client disconnected'));
+    expect(upstreamCancelled).toBe(true);
+    expect(summary).toMatchObject({ cancelled: true, events: 1 });
+  });
+
   it('reports a client cancel and cancels the upstream', async () => {
     let upstreamCancelled = false;
     const upstream = new ReadableStream<Uint8Array>({
