@@ -186,6 +186,8 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     },
     // Keeps the relay alive past a client disconnect: that is how it sees one (stream-relay.ts).
     waitUntil: (work) => c.executionCtx.waitUntil(work),
+    // Aborts on a disconnect only under the enable_request_signal compatibility flag, which stays
+    // off until the JSON paths treat a client abort as a cancellation (not an internal error).
     signal: c.req.raw.signal,
   });
   for (const [name, value] of Object.entries(SSE_HEADERS)) headers.set(name, value);
