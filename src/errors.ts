@@ -73,5 +73,9 @@ export const payloadTooLarge = (limit: number) =>
     `Request body is larger than the limit of ${limit} bytes.`,
   );
 
+/** Something the gateway needs (a Durable Object, KV) could not answer just now: a 503 to retry, never a 500. */
+export const unavailableNow = (code: string, message: string) =>
+  new GatewayError(503, 'api_error', code, message, null, { 'retry-after': '1' });
+
 export const routeNotFound = (method: string, path: string) =>
   new GatewayError(404, 'invalid_request_error', 'not_found', `Unknown route: ${method} ${path}`);

@@ -1,7 +1,7 @@
 // Loads the gateway config from KV (or the bundled default), parses and compiles it once per
 // isolate, and re-checks KV in the background at most every few seconds — never per request.
 import type { Env } from '../env';
-import { GatewayError } from '../errors';
+import { GatewayError, unavailableNow } from '../errors';
 import { issueLines } from '../openai/read-body';
 import { defaultConfig } from './default';
 import { compileRuntime, type Runtime } from './runtime';
@@ -38,13 +38,9 @@ export async function getRuntime(env: Env, ctx?: Pick<ExecutionContext, 'waitUnt
   } catch (error) {
     if (error instanceof GatewayError) throw error;
     console.error('config load failed', String(error));
-    throw new GatewayError(
-      503,
-      'api_error',
+    throw unavailableNow(
       'config_unavailable',
       'The gateway could not load its config right now. Please retry shortly.',
-      null,
-      { 'retry-after': '1' },
     );
   }
 }

@@ -2,7 +2,7 @@
 // asked in parallel; their refusals mapped to wire errors; one settle for both after the response.
 import { type CachePolicy, mergeCachePolicies } from '../cache/policy';
 import type { Env } from '../env';
-import { GatewayError, invalidApiKey, modelNotAllowed } from '../errors';
+import { GatewayError, invalidApiKey, modelNotAllowed, unavailableNow } from '../errors';
 import { mergeRoutingOverrides, type RoutingOverride } from '../routing/overrides';
 import type { AdmitRequest, AdmitResult, KeyObject, RateState, RateWindow } from './key-object';
 import {
@@ -366,16 +366,15 @@ export function unavailable(error: unknown): GatewayError {
   if (error instanceof GatewayError) return error;
   const overloaded = (error as { overloaded?: unknown } | null)?.overloaded === true;
   console.error('admission failed', String(error));
-  return new GatewayError(
-    503,
-    'api_error',
-    overloaded ? 'limits_overloaded' : 'limits_unavailable',
-    overloaded
-      ? "This key's limits are checked by a Durable Object that is overloaded right now. Please retry shortly."
-      : "The gateway could not check this key's limits right now. Please retry shortly.",
-    null,
-    { 'retry-after': '1' },
-  );
+  return overloaded
+    ? unavailableNow(
+        'limits_overloaded',
+        "This key's limits are checked by a Durable Object that is overloaded right now. Please retry shortly.",
+      )
+    : unavailableNow(
+        'limits_unavailable',
+        "The gateway could not check this key's limits right now. Please retry shortly.",
+      );
 }
 
 /** The one mapping from a refusal to the wire error. */
