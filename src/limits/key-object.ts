@@ -459,9 +459,7 @@ function grantLease(
   rpm: Side,
   tpm: Side,
   now: number,
-):
-  | { requests: number | null; tokens: number | null; ms: number; models: readonly string[] | null }
-  | undefined {
+): Omit<Lease, 'id' | 'reserves'> | undefined {
   const ends = [policy.expiresAt, policy.revokedAt].filter((at): at is number => at !== null && at > now);
   const ms = Math.min(LEASE_MS, ...ends.map((at) => at - now));
   if (ms <= 0) return undefined;

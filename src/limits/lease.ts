@@ -28,6 +28,12 @@ interface Held {
   until: number;
 }
 
+/** A lease's two halves: the key's, and its team's for a key in a team. */
+interface Pair {
+  key: Held;
+  team?: Held;
+}
+
 interface Entry {
   /** When this isolate last admitted the key through its object: a recent one means "ask for a lease". */
   seenAt: number;
@@ -45,7 +51,7 @@ interface Entry {
    * ask given up on came after all): no more draws, but the requests they admitted that are still
    * running refund into them. The next ask gives them back.
    */
-  draining: { key: Held; team?: Held }[];
+  draining: Pair[];
 }
 
 /** A key admitted here this recently is busy enough here to be worth a lease. */
@@ -84,14 +90,18 @@ export function beginAsk(keyHash: string, now: number): Ask | undefined {
   const entry = book.get(keyHash);
   if (!entry || !askable(entry, now)) return undefined;
   entry.askingSince = now;
-  const ask: Ask = { key: [], team: [], teamId: null };
+  const ask = nothingAsked();
   for (const lease of entry.draining.splice(0)) giveBackInto(ask, lease);
   if (entry.key && now >= entry.key.until) {
-    giveBackInto(ask, { key: entry.key, ...(entry.team ? { team: entry.team } : {}) });
+    giveBackInto(ask, { key: entry.key, team: entry.team });
     delete entry.key;
     delete entry.team;
   }
   return ask;
+}
+
+function nothingAsked(): Ask {
+  return { key: [], team: [], teamId: null };
 }
 
 /** No ask in flight (or one given up on), the key busy here, and not told to wait. */
@@ -100,7 +110,7 @@ function askable(entry: Entry, now: number): boolean {
 }
 
 /** Ends a lease (key's and team's halves) into what an ask gives back. */
-function giveBackInto(ask: Ask, lease: { key: Held; team?: Held }): void {
+function giveBackInto(ask: Ask, lease: Pair): void {
   ask.key.push(close(lease.key));
   const teamId = lease.key.admitted.key.teamId;
   if (!lease.team || teamId === null || (ask.teamId !== null && ask.teamId !== teamId)) return;
@@ -146,7 +156,7 @@ export function recordAdmission(
     return [key, team].filter((a): a is Admitted => a?.lease !== undefined);
   }
   // The lease that served while the ask was out drains now, and goes back with the next ask.
-  if (entry.key) entry.draining.push({ key: entry.key, ...(entry.team ? { team: entry.team } : {}) });
+  if (entry.key) entry.draining.push({ key: entry.key, team: entry.team });
   entry.key = held(key, startedAt);
   if (team) entry.team = held(team, startedAt);
   else delete entry.team;
@@ -187,10 +197,10 @@ export function admitLocally(
 /** Ends the key's leases here (its object refused a leased request): what to give back, as for an ask. */
 export function endLease(keyHash: string): Ask {
   const entry = book.get(keyHash);
-  const ask: Ask = { key: [], team: [], teamId: null };
+  const ask = nothingAsked();
   if (!entry) return ask;
   for (const lease of entry.draining) giveBackInto(ask, lease);
-  if (entry.key) giveBackInto(ask, { key: entry.key, ...(entry.team ? { team: entry.team } : {}) });
+  if (entry.key) giveBackInto(ask, { key: entry.key, team: entry.team });
   book.delete(keyHash);
   return ask;
 }
