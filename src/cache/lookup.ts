@@ -1,5 +1,6 @@
-// Reading the cache for one request: the exact entry (this isolate's hot copy, else KV), then the
-// nearest semantic neighbour's entry, all within `cache.lookupTimeoutMs`.
+// Reading the cache for one request once its hot copy is known to be missing (lookupCache): the
+// exact entry from KV, then the nearest semantic neighbour's entry (hot copy, else KV), all within
+// `cache.lookupTimeoutMs`.
 import type { Runtime } from '../config/runtime';
 import type { Env } from '../env';
 import type { Embedder } from './embed';
@@ -63,7 +64,8 @@ async function find(
 ): Promise<SharedAnswer | undefined> {
   const now = input.now ?? Date.now;
   if (settings.exact) {
-    const entry = await readAnswer(input.env.CACHE, kvKey, now());
+    // Its hot copy was looked for just before (lookupCache): straight to KV.
+    const entry = await readStored(input.env.CACHE, kvKey, now());
     if (entry) return { entry };
   }
   const { partition, question } = probe.keys;
@@ -78,10 +80,13 @@ async function find(
   return entry ? { entry, similarity: match.score } : undefined;
 }
 
-/** The entry from this isolate's hot copies (hot.ts), else from KV, then kept hot. */
+/** The entry from this isolate's hot copies (hot.ts), else from KV. */
 async function readAnswer(kv: KVNamespace, key: string, now: number): Promise<CacheEntry | undefined> {
-  const copy = hotGet(key, now);
-  if (copy) return copy;
+  return hotGet(key, now) ?? readStored(kv, key, now);
+}
+
+/** The entry from KV, then kept hot. */
+async function readStored(kv: KVNamespace, key: string, now: number): Promise<CacheEntry | undefined> {
   const entry = await readEntry(kv, key, now);
   if (entry) hotPut(key, entry, now);
   return entry;
