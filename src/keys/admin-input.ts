@@ -109,6 +109,7 @@ export function presentUsage(usage: Usage) {
   return {
     spendUsd: usage.spendUsd,
     reservedUsd: usage.reservedUsd,
+    leasedUsd: usage.leasedUsd,
     budgetUsd: usage.budgetUsd,
     periodStart: iso(usage.periodStart),
     periodEnd: iso(usage.periodEnd),

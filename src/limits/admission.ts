@@ -53,8 +53,9 @@ export interface Admission {
   rate: RateState;
   /**
    * For an admission from this isolate's lease (src/limits/lease.ts) of a key (or team) with a
-   * budget, the reservation of its worst-case cost at the objects, made once the request may go
-   * upstream; may refuse it (402, 401, 503). Otherwise nothing to do (tokens came from the lease).
+   * budget, the reservation of its worst-case cost, made once the request may go upstream: drawn
+   * from the lease's budget share (no wait), else made at the objects, which may refuse it (402,
+   * 401, 503). Otherwise nothing to do (tokens came from the lease).
    */
   reserve(): Promise<void>;
   /** Settles key and team after the response: real tokens and USD replace the reservations. */
@@ -75,6 +76,8 @@ interface ByObjects {
   key: Admitted;
   teamId: string | null;
   team: Admitted | undefined;
+  /** A reservation drawn from a lease, still on its way to the objects: settle goes after it. */
+  booked?: Promise<void>;
 }
 
 export async function admit(
@@ -108,7 +111,10 @@ export async function admit(
   }
   const { key, team } = local;
   const parts = { keyObject: keyStub(env, keyHash), key, teamId: key.key.teamId, team };
-  const reserve = local.reserves ? () => reserveAt(env, ctx, keyHash, parts, request, local) : undefined;
+  const reserve = local.reserves
+    ? () =>
+        drawFromLease(env, ctx, parts, request, local) ?? reserveAt(env, ctx, keyHash, parts, request, local)
+    : undefined;
   const leased = admission(env, ctx, request, parts, reserve, local.refund);
   if (!options.reserveLater) await leased.reserve();
   return leased;
@@ -165,6 +171,48 @@ async function throughObjects(
     rate: withLease(a.rate, a.lease?.requests ?? 0, a.lease?.tokens ?? 0),
   });
   return { keyObject, key: shown(keyResult), teamId, team: team && shown(team) };
+}
+
+/**
+ * A leased admission's worst case drawn from its leases' budget shares, which the objects hold
+ * reserved: the request need not wait for them. They are told off the response path, and the
+ * reservation becomes the request's own there, for settle to replace. Undefined when the shares
+ * cannot cover it (then the objects are asked).
+ */
+function drawFromLease(
+  env: Env,
+  ctx: Pick<ExecutionContext, 'waitUntil'>,
+  leased: ByObjects,
+  request: AdmitRequest,
+  local: LocalAdmission,
+): Promise<ByObjects> | undefined {
+  const usd = request.costUsd;
+  // Every target free (zero prices): nothing to reserve, nor to settle.
+  if (!(usd > 0)) return Promise.resolve(leased);
+  const drawn = local.draw(usd, Date.now());
+  if (!drawn) return undefined;
+  const tell = (stub: Stub, leaseId: number) =>
+    stub
+      .drawLease({
+        leaseId,
+        reservationId: request.reservationId,
+        usd,
+        reservationTtlMs: request.reservationTtlMs,
+      })
+      .catch((error: unknown) => console.error('lease draw failed', String(error)));
+  const booked = Promise.all([
+    drawn.key !== undefined ? tell(leased.keyObject, drawn.key) : undefined,
+    drawn.team !== undefined && leased.teamId ? tell(teamStub(env, leased.teamId), drawn.team) : undefined,
+  ]).then(noop);
+  ctx.waitUntil(booked);
+  const reserved = (a: Admitted, leaseId: number | undefined) =>
+    leaseId === undefined ? a : { ...a, reservedUsd: usd };
+  return Promise.resolve({
+    ...leased,
+    key: reserved(leased.key, drawn.key),
+    team: leased.team && reserved(leased.team, drawn.team),
+    booked,
+  });
 }
 
 /**
@@ -266,8 +314,9 @@ function admission(
       return reserving;
     },
     settle(used) {
-      // A reservation still in flight (made alongside the cache lookup) is settled once made.
-      if (reserving) ctx.waitUntil(reserving.then(() => settleNow(used), noop));
+      // A reservation still in flight (made alongside the cache lookup, or drawn from a lease and
+      // on its way to the objects) is settled once made.
+      if (reserving) ctx.waitUntil(reserving.then(() => parts.booked).then(() => settleNow(used), noop));
       else settleNow(used);
     },
   };
@@ -420,11 +469,15 @@ function refusal(result: Refused, request: AdmitRequest, who: 'key' | 'team'): G
       );
     case 'budget_exceeded': {
       const reset = result.resetAt ? ` The budget resets at ${new Date(result.resetAt).toISOString()}.` : '';
+      const leased =
+        result.leasedUsd > 0
+          ? `, $${round(result.leasedUsd)} of it held by admission leases for a second`
+          : '';
       return new GatewayError(
         402,
         'insufficient_quota',
         'budget_exceeded',
-        `Budget exceeded: this request could cost up to $${round(request.costUsd)}, more than what is left of ${whose} $${result.budgetUsd} budget (spent $${round(result.spentUsd)}, $${round(result.reservedUsd)} reserved by requests in flight).${reset} Lower max_tokens or raise the budget.`,
+        `Budget exceeded: this request could cost up to $${round(request.costUsd)}, more than what is left of ${whose} $${result.budgetUsd} budget (spent $${round(result.spentUsd)}, $${round(result.reservedUsd)} reserved by requests in flight${leased}).${reset} Lower max_tokens or raise the budget.`,
       );
     }
   }

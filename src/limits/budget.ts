@@ -115,6 +115,49 @@ export function settle(
   return { ...state, spentUsd, alertedAt, reservations: state.reservations.filter((r) => r.id !== id) };
 }
 
+/**
+ * An admission lease's budget share (src/limits/lease.ts): a hundredth of what is left, so the
+ * shares isolates hold shrink with the budget; none when that would not cover `atLeast` (the worst
+ * case of the request asking), which leaves the last requests of a budget to the object, one by one.
+ */
+export function leaseShare(state: BudgetState, budget: Budget, atLeast: number): number {
+  const left = budget.usd - state.spentUsd - reservedUsd(state);
+  const share = roundUsd(Math.max(0, left) / LEASE_BUDGET_SHARE);
+  return share > 0 && share >= atLeast ? share : 0;
+}
+const LEASE_BUDGET_SHARE = 100;
+
+/** The reservation that holds a lease's share in the ledger. */
+export const leaseReservation = (leaseId: number) => `lease:${leaseId}`;
+
+/** What the leases' shares hold (part of reservedUsd): reserved for requests not yet made. */
+export const leasedUsd = (state: BudgetState) =>
+  roundUsd(state.reservations.reduce((sum, r) => (r.id.startsWith('lease:') ? sum + r.usd : sum), 0));
+
+/** Takes `usd` out of a lease's reservation (given back unused, or drawn by a request); emptied, it goes. */
+export function releaseFromLease(state: BudgetState, leaseId: number, usd: number): BudgetState {
+  const id = leaseReservation(leaseId);
+  const held = state.reservations.find((r) => r.id === id);
+  if (!held || !(usd > 0)) return state;
+  const rest = roundUsd(held.usd - usd);
+  const others = state.reservations.filter((r) => r !== held);
+  return { ...state, reservations: rest > 0 ? [...others, { ...held, usd: rest }] : others };
+}
+
+/**
+ * A request admitted from a lease's share: its worst case moves from the lease's reservation to
+ * its own, which settle replaces (or expiry releases) as for any admission. Made even when the
+ * lease's reservation is gone: the request is running, so its cost must stay reserved.
+ */
+export function drawFromLease(
+  state: BudgetState,
+  leaseId: number,
+  reservation: { id: string; usd: number; expiresAt: number },
+): BudgetState {
+  const released = releaseFromLease(state, leaseId, reservation.usd);
+  return { ...released, reservations: [...released.reservations, reservation] };
+}
+
 /** Releases reservations whose settle never came (the isolate that held them died). */
 export function expire(state: BudgetState, now: number): BudgetState {
   const reservations = state.reservations.filter((r) => r.expiresAt > now);

@@ -12,14 +12,20 @@ import {
   type BudgetState,
   budgetStateSchema,
   current,
+  drawFromLease,
   expire,
+  leasedUsd,
+  leaseReservation,
+  leaseShare,
   nextExpiry,
   periodBounds,
+  releaseFromLease,
   reserve,
   reservedUsd,
+  roundUsd,
   settle as settleBudget,
 } from './budget';
-import { LeaseLedger, type Returned, type Share } from './lease-ledger';
+import { LeaseLedger, RETURN_GRACE_MS, type Returned, type Share } from './lease-ledger';
 import { adjust, type Bucket, type BucketLimit, fullBucket, msUntilFull, refill, take } from './token-bucket';
 
 export interface AdmitRequest {
@@ -56,8 +62,23 @@ export interface Lease {
   ms: number;
   /** The model allowlist, which the isolate checks itself. */
   models: readonly string[] | null;
-  /** A budget: a request that goes upstream still reserves its worst-case cost here (prepaid). */
+  /** A budget: a request that goes upstream reserves its worst-case cost, from `usd` or here (prepaid). */
   reserves: boolean;
+  /**
+   * The budget share held for the isolate (a reservation in the ledger until it is given back, or
+   * until the lease's time and RETURN_GRACE_MS are up): requests going upstream draw their worst
+   * case from it and tell the object off the response path (`drawLease`). Null: none to draw
+   * from (no budget, or too little left to spare one), so each reserves here.
+   */
+  usd: number | null;
+}
+
+/** A request that drew its worst case from a lease's budget share, as the isolate tells the object. */
+export interface LeaseDraw {
+  leaseId: number;
+  reservationId: string;
+  usd: number;
+  reservationTtlMs: number;
 }
 
 export const LEASE_MS = 1000;
@@ -97,7 +118,9 @@ export type AdmitResult =
       reason: 'budget_exceeded';
       budgetUsd: number;
       spentUsd: number;
+      /** Reserved by requests in flight and, of that, held by isolates' admission leases. */
       reservedUsd: number;
+      leasedUsd: number;
       resetAt: number | null;
     };
 
@@ -114,7 +137,10 @@ export interface SettleRequest {
 
 export interface Usage {
   spendUsd: number;
+  /** Reserved by requests in flight. */
   reservedUsd: number;
+  /** Held by isolates' admission leases for requests not yet made (returned or expired within seconds). */
+  leasedUsd: number;
   budgetUsd: number | null;
   periodStart: number | null;
   periodEnd: number | null;
@@ -230,8 +256,9 @@ export class KeyObject extends DurableObject<Env> {
     }
 
     let reservedCost = 0;
+    let ledger: BudgetState | undefined;
     if (policy.budget) {
-      const ledger = expire(current(this.ledger, policy.budget, now), now);
+      ledger = expire(current(this.ledger, policy.budget, now), now);
       const reservation = {
         id: request.reservationId,
         usd: request.costUsd,
@@ -246,10 +273,11 @@ export class KeyObject extends DurableObject<Env> {
           budgetUsd: policy.budget.usd,
           spentUsd: result.spentUsd,
           reservedUsd: result.reservedUsd,
+          leasedUsd: leasedUsd(ledger),
           resetAt: Number.isFinite(end) ? end : null,
         };
       }
-      this.saveLedger(result.state);
+      ledger = result.state;
       reservedCost = request.costUsd;
     }
 
@@ -264,9 +292,18 @@ export class KeyObject extends DurableObject<Env> {
       if (granted) {
         const share = { requests: granted.requests ?? 0, tokens: granted.tokens ?? 0 };
         const id = this.leases.grant(share, now + granted.ms);
-        lease = { id, ...granted, reserves: policy.budget !== null };
+        const usd = ledger && policy.budget ? leaseShare(ledger, policy.budget, request.costUsd) : 0;
+        if (ledger && usd > 0) {
+          const expiresAt = now + granted.ms + RETURN_GRACE_MS;
+          ledger = {
+            ...ledger,
+            reservations: [...ledger.reservations, { id: leaseReservation(id), usd, expiresAt }],
+          };
+        }
+        lease = { id, ...granted, reserves: policy.budget !== null, usd: usd > 0 ? usd : null };
       }
     }
+    if (ledger) this.saveLedger(ledger);
     this.requests = requests;
     this.tokens = tokens;
     this.touch(now);
@@ -303,6 +340,11 @@ export class KeyObject extends DurableObject<Env> {
     };
     this.leases.expire(now, consume);
     for (const share of returned ?? []) this.leases.takeBack(share, consume);
+    // The budget shares' unused rest leaves the ledger (what requests drew moved to their own reservations).
+    let ledger = this.ledger;
+    for (const share of returned ?? [])
+      if (ledger) ledger = releaseFromLease(ledger, share.id, share.usd ?? 0);
+    if (ledger !== this.ledger && ledger) this.saveLedger(ledger);
   }
 
   /** A lease given back without an admission (its other half was refused, or a newer lease replaced it). */
@@ -332,10 +374,31 @@ export class KeyObject extends DurableObject<Env> {
     this.settleAt(request, Date.now());
   }
 
+  /**
+   * A request admitted from a lease's budget share: its worst case becomes its own reservation.
+   * Answered once booked (forwarded after a rotation), so the isolate's settle, sent after this
+   * answer, cannot overtake it.
+   */
+  async drawLease(draw: LeaseDraw): Promise<void> {
+    if (this.moved) return this.movedTo(this.moved).drawLease(draw);
+    this.drawLeaseAt(draw, Date.now());
+  }
+
+  drawLeaseAt(draw: LeaseDraw, now: number): void {
+    const budget = this.policy?.budget;
+    if (!budget) return;
+    const reservation = { id: draw.reservationId, usd: draw.usd, expiresAt: now + draw.reservationTtlMs };
+    this.saveLedger(drawFromLease(current(this.ledger, budget, now), draw.leaseId, reservation));
+  }
+
+  private movedTo(moved: Moved): DurableObjectStub<KeyObject> {
+    return this.env.KEYS.get(this.env.KEYS.idFromName(moved.to));
+  }
+
   settleAt(request: SettleRequest, now: number): void {
     if (this.moved) {
       // Admitted before the rotation: the reservation moved with the ledger, so settle it there.
-      const forward = this.env.KEYS.get(this.env.KEYS.idFromName(this.moved.to)).settle(request);
+      const forward = this.movedTo(this.moved).settle(request);
       this.ctx.waitUntil(
         forward.catch((error: unknown) => console.error('forwarded settle failed', String(error))),
       );
@@ -429,7 +492,8 @@ export class KeyObject extends DurableObject<Env> {
     const bounds = budget ? periodBounds(budget, now) : null;
     return {
       spendUsd: ledger?.spentUsd ?? 0,
-      reservedUsd: ledger ? reservedUsd(ledger) : 0,
+      reservedUsd: ledger ? roundUsd(reservedUsd(ledger) - leasedUsd(ledger)) : 0,
+      leasedUsd: ledger ? leasedUsd(ledger) : 0,
       budgetUsd: budget?.usd ?? null,
       periodStart: bounds?.start ?? null,
       periodEnd: bounds && Number.isFinite(bounds.end) ? bounds.end : null,
@@ -459,7 +523,7 @@ function grantLease(
   rpm: Side,
   tpm: Side,
   now: number,
-): Omit<Lease, 'id' | 'reserves'> | undefined {
+): Omit<Lease, 'id' | 'reserves' | 'usd'> | undefined {
   const ends = [policy.expiresAt, policy.revokedAt].filter((at): at is number => at !== null && at > now);
   const ms = Math.min(LEASE_MS, ...ends.map((at) => at - now));
   if (ms <= 0) return undefined;

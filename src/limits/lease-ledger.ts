@@ -13,6 +13,8 @@ export interface Share {
 /** A lease's share, as an isolate gives it back. */
 export interface Returned extends Share {
   id: number;
+  /** The budget share's unused rest (USD); it is held in the budget ledger, not here. */
+  usd?: number;
 }
 
 /**

@@ -8,7 +8,9 @@
 // admission). When a quarter of the lease is left, the next admission asks for the following one,
 // and the admissions made while that ask is out are still served from what is left, so a busy
 // key's requests do not queue at the object meanwhile. The next ask carries back what a lease
-// left unused. Only a budget still needs the object before a request goes upstream
+// left unused. A budget's lease holds a share of what is left of it too: a request going upstream
+// draws its worst case from that share and the object is told off the response path; without a
+// share (or with too little left in it) the request reserves at the object first
 // (Admission.reserve).
 // A revocation or policy change reaches other isolates when their lease ends (≤ 1 s); this
 // isolate's admin changes forget its leases at once (src/index.ts).
@@ -25,6 +27,8 @@ interface Held {
   left: number | null;
   /** Allowance left; null when the object has no TPM limit. */
   tokens: number | null;
+  /** Budget share left (USD); null without one. */
+  usd: number | null;
   until: number;
 }
 
@@ -65,10 +69,22 @@ export interface LocalAdmission {
   /** As the object would answer; reservedTokens is what was drawn from the lease's allowance. */
   key: Admitted;
   team: Admitted | undefined;
-  /** Whether a request that goes upstream must still reserve its cost at the objects (a budget). */
+  /** Whether a request that goes upstream must reserve its cost (a budget): `draw`, else at the objects. */
   reserves: boolean;
+  /**
+   * Draws a request's worst case from the budget shares of the leases that admitted it (each side
+   * with a budget): the lease ids drawn from, or undefined — nothing drawn — when a side has no
+   * share, too little left in it, or its lease has ended.
+   */
+  draw(usd: number, now: number): Drawn | undefined;
   /** Gives unused tokens back to the allowance they were drawn from; false once that lease has ended. */
   refund(side: 'key' | 'team', tokens: number, now: number): boolean;
+}
+
+/** The leases a request's worst case was drawn from, per side with a budget. */
+export interface Drawn {
+  key?: number;
+  team?: number;
 }
 
 /** What an ask gives back to each object: the leases done with, as each object knows them. */
@@ -185,6 +201,15 @@ export function admitLocally(
     key: spend(key, tokens),
     team: team && spend(team, tokens),
     reserves: key.lease.reserves || team?.lease.reserves === true,
+    draw(usd, at) {
+      const sides = [key, team].filter((h): h is Held => h?.lease.reserves === true);
+      if (!sides.every((h) => h.usd !== null && h.usd >= usd && at < h.until)) return undefined;
+      for (const h of sides) h.usd = (h.usd as number) - usd;
+      return {
+        ...(key.lease.reserves ? { key: key.lease.id } : {}),
+        ...(team?.lease.reserves ? { team: team.lease.id } : {}),
+      };
+    },
     refund(side, unused, at) {
       const from = side === 'key' ? key : team;
       if (!from || from.tokens === null || at >= from.until) return false;
@@ -220,30 +245,40 @@ export function forgetLeases(): void {
 /** What a lease's share is, when the lease was granted and not yet used. */
 export function unusedShare(admitted: Admitted): Returned | undefined {
   const lease = admitted.lease;
-  return lease && { id: lease.id, requests: lease.requests ?? 0, tokens: lease.tokens ?? 0 };
+  return (
+    lease && withUsd({ id: lease.id, requests: lease.requests ?? 0, tokens: lease.tokens ?? 0 }, lease.usd)
+  );
 }
 
 function held(admitted: Admitted, now: number): Held {
   const lease = admitted.lease as Lease;
-  return { admitted, lease, left: lease.requests, tokens: lease.tokens, until: now + lease.ms };
+  const usd = lease.usd ?? null;
+  return { admitted, lease, left: lease.requests, tokens: lease.tokens, usd, until: now + lease.ms };
 }
 
 /** Ends a lease: nothing more is drawn from it or refunded into it. */
 function close(held: Held): Returned {
-  const unused = { id: held.lease.id, requests: held.left ?? 0, tokens: held.tokens ?? 0 };
+  const unused = withUsd({ id: held.lease.id, requests: held.left ?? 0, tokens: held.tokens ?? 0 }, held.usd);
   held.left = 0;
   held.tokens = held.tokens === null ? null : 0;
+  held.usd = held.usd === null ? null : 0;
   held.until = 0;
   return unused;
 }
 
-/** A quarter or less of the lease's slots, allowance or time is left (leases of 4+ slots only). */
+/** A share given back names a budget share's rest only when the lease had one. */
+function withUsd(share: Returned, usd: number | null | undefined): Returned {
+  return usd == null ? share : { ...share, usd };
+}
+
+/** A quarter or less of the lease's slots (leases of 4+ slots only), allowance, budget share or time is left. */
 function runningLow(held: Held, now: number): boolean {
-  const { requests, tokens, ms } = held.lease;
+  const { requests, tokens, ms, usd } = held.lease;
   return (
     held.until - now <= ms / 4 ||
     (held.left !== null && requests !== null && requests >= 4 && held.left * 4 <= requests) ||
-    (held.tokens !== null && tokens !== null && tokens > 0 && held.tokens * 4 <= tokens)
+    (held.tokens !== null && tokens !== null && tokens > 0 && held.tokens * 4 <= tokens) ||
+    (held.usd !== null && usd != null && usd > 0 && held.usd * 4 <= usd)
   );
 }
 

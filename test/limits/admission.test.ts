@@ -1,9 +1,13 @@
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it } from 'vitest';
-import { call, chat, createKey, type Json, openaiConfig, putConfig } from '../helpers/gateway';
+import type { AdmitRequest, KeyObject, SettleRequest } from '../../src/limits/key-object';
+import { sleep, upstream } from '../cache/harness';
+import { admin, call, chat, createKey, type Json, openaiConfig, putConfig } from '../helpers/gateway';
 import { expectOpenAIShape } from '../helpers/openapi';
 
 const ask = { model: 'fast', messages: [{ role: 'user', content: 'x' }] };
+/** A model with a price (the mock provider's are zero), so that a budget has something to reserve. */
+const priced = { model: 'gpt', messages: [{ role: 'user', content: 'x' }] };
 
 /** Makes every key and team object fail the way Durable Objects do, until `restore`. */
 const bindings = env.KEYS as unknown as { get: unknown };
@@ -84,14 +88,45 @@ describe('admission when the objects cannot answer', () => {
 
   it('ends the lease of a key whose reservation could not be made, and admits again once the object is back', async () => {
     expect((await putConfig(openaiConfig())).status).toBe(200);
-    const { key } = await createKey({ limits: { rpm: 1000 }, budget: { usd: 100, period: 'month' } });
-    for (let i = 0; i < 2; i++) expect((await chat(key, ask)).status).toBe(200); // the second takes a lease
+    upstream(() => 'Paris');
+    // $0.20 is too little for a lease to hold a budget share: each request going upstream reserves at the object.
+    const { key } = await createKey({ limits: { rpm: 1000 }, budget: { usd: 0.2, period: 'month' } });
+    for (let i = 0; i < 2; i++) expect((await chat(key, priced)).status).toBe(200); // the second takes a lease
     objectsFail(new Error('Network connection lost.'));
-    const failed = await chat(key, ask); // leased, so only the budget reservation meets the failure
+    const failed = await chat(key, priced); // leased, so only the budget reservation meets the failure
     expect(failed.status).toBe(503);
     await failed.text();
     bindings.get = realGet;
-    const back = await chat(key, ask);
+    const back = await chat(key, priced);
     expect(back.status).toBe(200);
+  });
+
+  it("serves a request drawn from the lease's budget share when the object cannot be told, and still charges it", async () => {
+    expect((await putConfig(openaiConfig())).status).toBe(200);
+    upstream(() => 'Paris'); // $0.00045 a request
+    const { id, key } = await createKey({ limits: { rpm: 1000 }, budget: { usd: 10, period: 'month' } });
+    for (let i = 0; i < 2; i++) expect((await chat(key, priced)).status).toBe(200);
+    bindings.get = (objectId: DurableObjectId) => {
+      const real = (realGet as (id: DurableObjectId) => DurableObjectStub<KeyObject>).call(
+        env.KEYS,
+        objectId,
+      );
+      return {
+        admit: (r: AdmitRequest) => real.admit(r),
+        settle: (r: SettleRequest) => real.settle(r),
+        returnLease: (...a: Parameters<KeyObject['returnLease']>) => real.returnLease(...a),
+        drawLease: () => Promise.reject(new Error('Network connection lost.')),
+      };
+    };
+    const served = await chat(key, priced);
+    expect(served.status).toBe(200);
+    await served.text();
+    await sleep(50);
+    bindings.get = realGet;
+    // The share reserved it meanwhile; settle charged it; no reservation of it was left behind.
+    const usage = (await (await admin(`/admin/keys/${id}`)).json<Json>()).usage;
+    expect(usage.spendUsd).toBeCloseTo(3 * 0.00045, 10);
+    expect(usage.reservedUsd).toBe(0);
+    expect(usage.leasedUsd).toBeGreaterThan(0); // what the lease holds, shown apart
   });
 });

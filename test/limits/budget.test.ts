@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { current, emptyState, expire, periodBounds, reserve, settle } from '../../src/limits/budget';
+import {
+  current,
+  drawFromLease,
+  emptyState,
+  expire,
+  leaseShare,
+  periodBounds,
+  releaseFromLease,
+  reserve,
+  reservedUsd,
+  settle,
+} from '../../src/limits/budget';
 import { costOf, priceOf, worstCaseCost } from '../../src/pricing/cost';
 
 const at = (iso: string) => Date.parse(iso);
@@ -78,6 +89,55 @@ describe('budget ledger', () => {
     const next = current({ ...state, spentUsd: 0.9 }, budget, 86_400_000);
     expect(next).toMatchObject({ periodStart: 86_400_000, spentUsd: 0 });
     expect(next.reservations).toHaveLength(2);
+  });
+});
+
+describe("admission leases' budget shares", () => {
+  const budget = { usd: 10, period: 'total' as const };
+  const leased = (usd: number) => ({
+    ...emptyState(0),
+    spentUsd: 4,
+    reservations: [
+      { id: 'r1', usd: 1, expiresAt: 100 },
+      { id: 'lease:7', usd, expiresAt: 50 },
+    ],
+  });
+
+  it('spares a hundredth of what is left, and none that would not cover the asking request', () => {
+    // 10 - 4 spent - 1 and 1 reserved = 4 left.
+    expect(leaseShare(leased(1), budget, 0.01)).toBe(0.04);
+    expect(leaseShare(leased(1), budget, 0.04)).toBe(0.04);
+    expect(leaseShare(leased(1), budget, 0.041)).toBe(0);
+    expect(leaseShare(leased(5), budget, 0)).toBe(0); // nothing left
+  });
+
+  it("moves a request's draw to its own reservation, leaving the ledger's total unchanged", () => {
+    const drawn = drawFromLease(leased(1), 7, { id: 'r2', usd: 0.25, expiresAt: 900 });
+    expect(drawn.reservations).toEqual([
+      { id: 'r1', usd: 1, expiresAt: 100 },
+      { id: 'lease:7', usd: 0.75, expiresAt: 50 },
+      { id: 'r2', usd: 0.25, expiresAt: 900 },
+    ]);
+    expect(reservedUsd(drawn)).toBe(2);
+    // The lease's reservation already gone (expired): the running request is still reserved.
+    const late = drawFromLease(leased(1), 8, { id: 'r3', usd: 0.25, expiresAt: 900 });
+    expect(reservedUsd(late)).toBe(2.25);
+  });
+
+  it("releases a lease's unused rest, dropping the reservation once empty, whatever the order", () => {
+    const given = releaseFromLease(leased(0.3), 7, 0.1);
+    expect(given.reservations.find((r) => r.id === 'lease:7')?.usd).toBe(0.2);
+    // 0.1 + 0.2 is not 0.3 in binary floating point; the ledger's rounding empties it anyway.
+    const drawnThenGiven = releaseFromLease(
+      drawFromLease(leased(0.3), 7, { id: 'r2', usd: 0.2, expiresAt: 900 }),
+      7,
+      0.1,
+    );
+    const givenThenDrawn = drawFromLease(given, 7, { id: 'r2', usd: 0.2, expiresAt: 900 });
+    for (const state of [drawnThenGiven, givenThenDrawn])
+      expect(state.reservations.map((r) => r.id)).toEqual(['r1', 'r2']);
+    expect(releaseFromLease(leased(1), 9, 1)).toEqual(leased(1)); // unknown lease: unchanged
+    expect(releaseFromLease(leased(1), 7, Number.NaN)).toEqual(leased(1));
   });
 });
 

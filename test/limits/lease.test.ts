@@ -27,11 +27,16 @@ async function changeBehindTheIsolatesBack(key: string, change: Partial<KeyPolic
   });
 }
 
-/** A key with a budget whose answer to `question` is stored, after two requests (the second leased). */
+/**
+ * A key with a budget whose answer to `question` is stored, after two requests (the second leased).
+ * $0.20 is too little for a lease's budget share (a hundredth of it is below one request's worst
+ * case, 4,096 output tokens of gpt-4o-mini: about $0.0025), so its requests going upstream reserve
+ * at the object (lease-budget.test.ts has the leases that hold a share).
+ */
 async function budgetedKeyWithStoredAnswer() {
   expect((await putConfig(cachedConfig())).status).toBe(200);
   const calls = upstream((n) => `Paris #${n}`);
-  const { id, key } = await createKey({ limits: { rpm: 1000 }, budget: { usd: 100, period: 'month' } });
+  const { id, key } = await createKey({ limits: { rpm: 1000 }, budget: { usd: 0.2, period: 'month' } });
   await warm(key);
   const [kvKey = ''] = await stored(`key:${id}`);
   return { calls, key, kvKey };
@@ -82,12 +87,12 @@ describe('admission leases', () => {
     expect((await response.json<Json>()).error.code).toBe('model_not_allowed');
   });
 
-  it('serves a cache hit from the lease, but a request going upstream reserves TPM and budget at the object', async () => {
+  it('serves a cache hit from the lease, but a request going upstream reserves TPM and budget at the object (no budget share)', async () => {
     expect((await putConfig(cachedConfig())).status).toBe(200);
     const calls = upstream((n) => `Paris #${n}`);
     const { id, key } = await createKey({
       limits: { rpm: 1000, tpm: 1_000_000 },
-      budget: { usd: 100, period: 'month' },
+      budget: { usd: 0.2, period: 'month' },
     });
     await warm(key); // a miss, then a hit that takes the lease
     await stored(`key:${id}`);
@@ -302,6 +307,7 @@ describe('KeyObject lease grants', () => {
         ms: LEASE_MS,
         models: ['m'],
         reserves: false,
+        usd: null,
       });
       // 1 + 1 + 10 taken.
       expect(leased.rate.requests?.remaining).toBe(1000 - 12);
@@ -341,6 +347,7 @@ describe('KeyObject lease grants', () => {
         ms: 400,
         models: ['m'],
         reserves: false,
+        usd: null,
       });
       await object.setPolicy(policy({ budget: { usd: 5, period: 'total' } }));
       const budgeted = object.admitAt(req(), 10_000);
@@ -451,7 +458,7 @@ describe("the isolate's lease book", () => {
     rate: {},
     reservedTokens: 0,
     reservedUsd: 0,
-    lease: { id, requests: 10, tokens, ms: LEASE_MS, models: null, reserves: false },
+    lease: { id, requests: 10, tokens, ms: LEASE_MS, models: null, reserves: false, usd: null },
   });
 
   /** A key known here with a lease of 10 slots (and no allowance), granted at `t`. */

@@ -1,0 +1,258 @@
+// Admission leases of keys with a budget: the share of what is left that a lease holds, drawn from
+// by the isolate's requests going upstream without waiting for the object (src/limits/lease.ts,
+// key-object.ts, budget.ts).
+import { runInDurableObject } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { afterEach, describe, expect, it } from 'vitest';
+import { sha256Hex } from '../../src/auth/gateway-key';
+import type { KeyPolicy } from '../../src/keys/policy';
+import type { BudgetState } from '../../src/limits/budget';
+import { type AdmitRequest, type KeyObject, LEASE_MS, type LeaseDraw } from '../../src/limits/key-object';
+import { admitLocally, beginAsk, recordAdmission } from '../../src/limits/lease';
+import { RETURN_GRACE_MS } from '../../src/limits/lease-ledger';
+import { sleep, upstream } from '../cache/harness';
+import { chat, createKey, type Json, openaiConfig, putConfig } from '../helpers/gateway';
+import { keyPolicy } from '../helpers/key-policy';
+
+let sequence = 0;
+const req = (extra: Partial<AdmitRequest> = {}): AdmitRequest => ({
+  model: 'm',
+  tokens: 10,
+  costUsd: 0.001,
+  reservationId: `budget-lease-${++sequence}`,
+  reservationTtlMs: 60_000,
+  defaults: {},
+  lease: true,
+  ...extra,
+});
+const dollar = (overrides: Partial<KeyPolicy> = {}) =>
+  keyPolicy({ budget: { usd: 1, period: 'total' }, ...overrides });
+const draw = (leaseId: number, reservationId: string, usd: number): LeaseDraw => ({
+  leaseId,
+  reservationId,
+  usd,
+  reservationTtlMs: 60_000,
+});
+
+async function inObject(name: string, run: (object: KeyObject) => Promise<void> | void) {
+  await runInDurableObject(env.KEYS.get(env.KEYS.idFromName(name)), (instance) =>
+    run(instance as unknown as KeyObject),
+  );
+}
+
+function leaseOf(result: ReturnType<KeyObject['admitAt']>) {
+  if (!result.ok || !result.lease) throw new Error('no lease');
+  return result.lease;
+}
+
+describe('KeyObject budget shares of leases', () => {
+  it('holds a hundredth of what is left for a lease, reserved like a request, so no admission can take it', async () => {
+    await inObject('budget-share', async (object) => {
+      await object.setPolicy(dollar());
+      // $1 - $0.001 for the asking request = $0.999 left: a share of $0.00999.
+      const lease = leaseOf(object.admitAt(req(), 0));
+      expect(lease).toMatchObject({ reserves: true, usd: 0.00999 });
+      expect(object.usageAt({}, 0)).toMatchObject({ reservedUsd: 0.001, leasedUsd: 0.00999 });
+      expect(object.admitAt(req({ lease: false, costUsd: 0.989 }), 0).ok).toBe(true);
+      // $0.00001 is left beside the share.
+      expect(object.admitAt(req({ lease: false, costUsd: 0.00002 }), 0)).toMatchObject({
+        ok: false,
+        reason: 'budget_exceeded',
+        reservedUsd: 0.99999,
+        leasedUsd: 0.00999,
+      });
+    });
+  });
+
+  it('spares no share that would not cover the asking request (the end of a budget goes one by one)', async () => {
+    await inObject('budget-share-none', async (object) => {
+      await object.setPolicy(dollar());
+      // $0.99 left after it: a hundredth is $0.0099, less than the $0.01 this request may cost.
+      expect(leaseOf(object.admitAt(req({ costUsd: 0.01 }), 0))).toMatchObject({ reserves: true, usd: null });
+      expect(object.usageAt({}, 0)).toMatchObject({ reservedUsd: 0.01, leasedUsd: 0 });
+    });
+  });
+
+  it("moves a request's draw into its own reservation for settle, and lets the unused rest go when given back", async () => {
+    await inObject('budget-share-draw', async (object) => {
+      await object.setPolicy(dollar());
+      const lease = leaseOf(object.admitAt(req(), 0));
+      object.drawLeaseAt(draw(lease.id, 'drawn', 0.004), 10);
+      expect(object.usageAt({}, 10)).toMatchObject({ reservedUsd: 0.005, leasedUsd: 0.00599 }); // moved, not added
+      object.settleAt({ reservationId: 'drawn', reservedTokens: 0, usedTokens: 0, costUsd: 0.0005 }, 20);
+      expect(object.usageAt({}, 20)).toMatchObject({
+        spendUsd: 0.0005,
+        reservedUsd: 0.001,
+        leasedUsd: 0.00599,
+      });
+      const returned = [{ id: lease.id, requests: 0, tokens: 0, usd: 0.00599 }];
+      object.admitAt(req({ lease: false, costUsd: 0, returned }), 30);
+      expect(object.usageAt({}, 30)).toMatchObject({ reservedUsd: 0.001, leasedUsd: 0 }); // the first request's own
+      // Given back twice: nothing more goes.
+      object.admitAt(req({ lease: false, costUsd: 0, returned }), 40);
+      expect(object.usageAt({}, 40)).toMatchObject({ reservedUsd: 0.001, leasedUsd: 0 });
+    });
+  });
+
+  it("lets a share never given back go after the lease's time and the grace, keeping its draws reserved", async () => {
+    await inObject('budget-share-expiry', async (object) => {
+      await object.setPolicy(dollar());
+      const lease = leaseOf(object.admitAt(req(), 0));
+      object.drawLeaseAt(draw(lease.id, 'running', 0.004), 10);
+      const end = LEASE_MS + RETURN_GRACE_MS;
+      expect(object.usageAt({}, end - 1)).toMatchObject({ reservedUsd: 0.005, leasedUsd: 0.00599 });
+      // The asking request's $0.001 and the running request's $0.004 stay reserved.
+      expect(object.usageAt({}, end)).toMatchObject({ reservedUsd: 0.005, leasedUsd: 0 });
+    });
+  });
+
+  it("follows a rotation: a draw told to the old key's object is booked at the new one's", async () => {
+    const [oldHash, newHash] = ['budget-share-old', 'budget-share-new'];
+    const oldObject = env.KEYS.get(env.KEYS.idFromName(oldHash));
+    const newObject = env.KEYS.get(env.KEYS.idFromName(newHash));
+    await oldObject.setPolicy(dollar());
+    const admitted = await oldObject.admit(req());
+    if (!admitted.ok || !admitted.lease) throw new Error('no lease');
+    const handed = await oldObject.handOver({ to: newHash, until: Date.now() + 60_000 });
+    await newObject.setPolicy(handed.policy as KeyPolicy);
+    await newObject.adopt(handed);
+    await oldObject.drawLease(draw(admitted.lease.id, 'after-rotation', 0.004));
+    await newObject.settle({ reservationId: 'after-rotation', reservedTokens: 0, usedTokens: 0, costUsd: 0 });
+    // Booked there, the draw was settled there: $0.004 fewer reserved.
+    expect(await newObject.usage({})).toMatchObject({ reservedUsd: 0.001, leasedUsd: 0.00599 });
+  });
+});
+
+describe("the isolate's draws from budget shares", () => {
+  const granted = (id: number, usd: number | null, teamId: string | null) => ({
+    ok: true as const,
+    key: { id: `key_${id}`, name: 'k', teamId, logBodies: false, routing: null },
+    rate: {},
+    reservedTokens: 0,
+    reservedUsd: 0,
+    lease: { id, requests: 100, tokens: null, ms: LEASE_MS, models: null, reserves: true, usd },
+  });
+
+  it("draws from the key's and its team's shares together or not at all, renews running low, and gives back the rest", () => {
+    const hash = `budget-book-${crypto.randomUUID()}`;
+    const t = 1_000_000;
+    recordAdmission(hash, false, granted(0, null, 'team'), granted(0, null, null), t);
+    beginAsk(hash, t);
+    recordAdmission(hash, true, granted(1, 0.01, 'team'), granted(2, 0.05, null), t);
+    const local = admitLocally(hash, 'm', 0, t);
+    if (!local) throw new Error('not leased');
+    expect(local.reserves).toBe(true);
+    expect(local.draw(0.004, t)).toEqual({ key: 1, team: 2 });
+    expect(local.draw(0.004, t)).toEqual({ key: 1, team: 2 });
+    expect(local.draw(0.004, t)).toBeUndefined(); // the key's share has $0.002 left
+    expect(local.draw(0.001, t + LEASE_MS)).toBeUndefined(); // the lease is over
+    // A quarter or less of the key's share left: the next admission asks for the following lease.
+    expect(admitLocally(hash, 'm', 0, t + 1)).toBeUndefined();
+    expect(beginAsk(hash, t + 1)).toEqual({ key: [], team: [], teamId: null });
+    recordAdmission(hash, true, granted(3, 0.01, 'team'), granted(4, 0.05, null), t + 2);
+    // The replaced lease goes back with the next ask, its shares' rests included ($0.008 was drawn from the team's).
+    const ask = beginAsk(hash, t + 3);
+    expect(ask?.key).toEqual([{ id: 1, requests: 99, tokens: 0, usd: expect.closeTo(0.002, 12) }]);
+    expect(ask?.team).toEqual([{ id: 2, requests: 99, tokens: 0, usd: expect.closeTo(0.042, 12) }]);
+  });
+
+  it('needs no share for a side without a budget, and cannot draw beside a budgeted side without one', () => {
+    const hash = `budget-book-${crypto.randomUUID()}`;
+    const t = 2_000_000;
+    const unbudgeted = {
+      ...granted(2, null, null),
+      lease: { ...granted(2, null, null).lease, reserves: false },
+    };
+    recordAdmission(hash, false, granted(0, null, 'team'), unbudgeted, t);
+    beginAsk(hash, t);
+    recordAdmission(hash, true, granted(1, 0.01, 'team'), unbudgeted, t);
+    expect(admitLocally(hash, 'm', 0, t)?.draw(0.001, t)).toEqual({ key: 1 });
+
+    const other = `budget-book-${crypto.randomUUID()}`;
+    recordAdmission(other, false, granted(0, null, null), undefined, t);
+    beginAsk(other, t);
+    recordAdmission(other, true, granted(5, null, null), undefined, t);
+    expect(admitLocally(other, 'm', 0, t)?.draw(0.001, t)).toBeUndefined(); // reserve at the object
+  });
+});
+
+describe('a budgeted key going upstream on a lease', () => {
+  const bindings = env.KEYS as unknown as { get: (id: DurableObjectId) => unknown };
+  const realGet = bindings.get;
+  afterEach(() => {
+    bindings.get = realGet;
+  });
+  const question = (n: number) => ({ model: 'gpt', messages: [{ role: 'user', content: `question ${n}` }] });
+
+  async function leasedKey(budget: number) {
+    expect((await putConfig(openaiConfig())).status).toBe(200);
+    upstream(() => 'Paris'); // usage 1,000 + 500 tokens of gpt-4o-mini: $0.00045
+    const { key } = await createKey({ limits: { rpm: 1000 }, budget: { usd: budget, period: 'month' } });
+    for (let i = 0; i < 2; i++) await (await chat(key, question(i))).text(); // the second takes a lease
+    return key;
+  }
+
+  it('does not wait for the object: the draw is told after, and settle follows it', async () => {
+    const key = await leasedKey(10);
+    const calls: string[] = [];
+    bindings.get = (id) => {
+      const real = realGet.call(env.KEYS, id) as DurableObjectStub<KeyObject>;
+      return {
+        admit: (request: AdmitRequest) => {
+          calls.push('admit');
+          return real.admit(request);
+        },
+        drawLease: async (d: LeaseDraw) => {
+          calls.push('draw');
+          await sleep(200); // a slow object: the response does not wait for it
+          await real.drawLease(d);
+          calls.push('drawn');
+        },
+        settle: (s: Parameters<KeyObject['settle']>[0]) => {
+          calls.push('settle');
+          return real.settle(s);
+        },
+        returnLease: (...a: Parameters<KeyObject['returnLease']>) => real.returnLease(...a),
+      };
+    };
+    const response = await chat(key, question(9));
+    expect(response.status).toBe(200);
+    await response.text();
+    expect(calls).toEqual(['draw']);
+    await sleep(300);
+    expect(calls).toEqual(['draw', 'drawn', 'settle']);
+    bindings.get = realGet;
+    // Charged what it cost; no reservation of a request is left, only what the lease still holds.
+    const ledger = await ledgerOf(key);
+    expect(ledger.spentUsd).toBeCloseTo(3 * 0.00045, 10);
+    expect(ledger.reservations.map((r) => r.id.split(':')[0])).toEqual(['lease']);
+  });
+
+  it('stays within a budget lowered behind its back: the share drawn from, then the object once the lease ends', async () => {
+    const key = await leasedKey(10);
+    const hash = await sha256Hex(key);
+    await runInDurableObject(env.KEYS.get(env.KEYS.idFromName(hash)), async (instance) => {
+      const object = instance as unknown as KeyObject;
+      await object.setPolicy({
+        ...((await object.getPolicy()) as KeyPolicy),
+        budget: { usd: 0.000_001, period: 'month' },
+      });
+    });
+    const drawn = await chat(key, question(10)); // from the share the object holds reserved
+    expect(drawn.status).toBe(200);
+    await drawn.text();
+    await sleep(LEASE_MS + 50);
+    const refused = await chat(key, question(11));
+    expect(refused.status).toBe(402);
+    expect((await refused.json<Json>()).error.code).toBe('budget_exceeded');
+  });
+});
+
+async function ledgerOf(key: string): Promise<BudgetState> {
+  let ledger: BudgetState | undefined;
+  await runInDurableObject(env.KEYS.get(env.KEYS.idFromName(await sha256Hex(key))), async (_, state) => {
+    ledger = await state.storage.get<BudgetState>('budget');
+  });
+  if (!ledger) throw new Error('no ledger');
+  return ledger;
+}
