@@ -58,6 +58,12 @@ export interface Admission {
    * 401, 503). Otherwise nothing to do (tokens came from the lease).
    */
   reserve(): Promise<void>;
+  /**
+   * Starts `reserve` ahead of need (alongside a cache read) when it will have to wait for the
+   * objects; undefined when there is nothing to wait for (a lease's budget share will cover it,
+   * drawn only if the request does go upstream, so a hit costs the objects nothing).
+   */
+  reserveAhead(): Promise<void> | undefined;
   /** Settles key and team after the response: real tokens and USD replace the reservations. */
   settle(used: { tokens: number; costUsd: number }): void;
 }
@@ -115,7 +121,15 @@ export async function admit(
     ? () =>
         drawFromLease(env, ctx, parts, request, local) ?? reserveAt(env, ctx, keyHash, parts, request, local)
     : undefined;
-  const leased = admission(env, ctx, request, parts, reserve, local.refund);
+  const leased = admission(
+    env,
+    ctx,
+    request,
+    parts,
+    reserve,
+    local.refund,
+    () => !(request.costUsd > 0) || local.canDraw(request.costUsd, Date.now()),
+  );
   if (!options.reserveLater) await leased.reserve();
   return leased;
 }
@@ -293,6 +307,7 @@ function admission(
   admitted: ByObjects,
   reserveAtObjects: (() => Promise<ByObjects>) | undefined,
   refund: LocalAdmission['refund'] | undefined,
+  drawable: () => boolean = () => false,
 ): Admission {
   let parts = admitted;
   const { key, team, teamId } = admitted;
@@ -312,6 +327,10 @@ function admission(
         parts = reserved;
       });
       return reserving;
+    },
+    reserveAhead() {
+      if (!reserveAtObjects || (!reserving && drawable())) return undefined;
+      return result.reserve();
     },
     settle(used) {
       // A reservation still in flight (made alongside the cache lookup, or drawn from a lease and

@@ -77,6 +77,8 @@ export interface LocalAdmission {
    * share, too little left in it, or its lease has ended.
    */
   draw(usd: number, now: number): Drawn | undefined;
+  /** Whether `draw` would succeed now (nothing drawn). */
+  canDraw(usd: number, now: number): boolean;
   /** Gives unused tokens back to the allowance they were drawn from; false once that lease has ended. */
   refund(side: 'key' | 'team', tokens: number, now: number): boolean;
 }
@@ -197,14 +199,16 @@ export function admitLocally(
   // still admitted here, from what is left of this one, while the ask is out.
   if ((runningLow(key, now) || (team !== undefined && runningLow(team, now))) && askable(entry, now))
     return undefined;
+  const canDraw = (usd: number, at: number) =>
+    budgeted(key, team).every((h) => h.usd !== null && h.usd >= usd && at < h.until);
   return {
     key: spend(key, tokens),
     team: team && spend(team, tokens),
     reserves: key.lease.reserves || team?.lease.reserves === true,
+    canDraw,
     draw(usd, at) {
-      const sides = [key, team].filter((h): h is Held => h?.lease.reserves === true);
-      if (!sides.every((h) => h.usd !== null && h.usd >= usd && at < h.until)) return undefined;
-      for (const h of sides) h.usd = (h.usd as number) - usd;
+      if (!canDraw(usd, at)) return undefined;
+      for (const h of budgeted(key, team)) h.usd = (h.usd as number) - usd;
       return {
         ...(key.lease.reserves ? { key: key.lease.id } : {}),
         ...(team?.lease.reserves ? { team: team.lease.id } : {}),
@@ -217,6 +221,11 @@ export function admitLocally(
       return true;
     },
   };
+}
+
+/** The halves of a lease whose objects have a budget. */
+function budgeted(key: Held, team: Held | undefined): Held[] {
+  return [key, team].filter((h): h is Held => h?.lease.reserves === true);
 }
 
 /** Ends the key's leases here (its object refused a leased request): what to give back, as for an ask. */

@@ -87,8 +87,8 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     signal: c.req.raw.signal,
     // Not in memory: reserve alongside the KV/index read, so a miss waits for the slower, not both.
     slow: () => {
-      reserving = admitted.reserve();
-      reserving.catch(() => {});
+      reserving = admitted.reserveAhead();
+      reserving?.catch(() => {});
     },
   });
   headers.set(CACHE_HEADER, cache.status);

@@ -5,12 +5,13 @@ import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/auth/gateway-key';
+import { hotForget } from '../../src/cache/hot';
 import type { KeyPolicy } from '../../src/keys/policy';
 import type { BudgetState } from '../../src/limits/budget';
 import { type AdmitRequest, type KeyObject, LEASE_MS, type LeaseDraw } from '../../src/limits/key-object';
 import { admitLocally, beginAsk, recordAdmission } from '../../src/limits/lease';
 import { RETURN_GRACE_MS } from '../../src/limits/lease-ledger';
-import { sleep, upstream } from '../cache/harness';
+import { cachedConfig, sleep, stored, upstream } from '../cache/harness';
 import { chat, createKey, type Json, openaiConfig, putConfig } from '../helpers/gateway';
 import { keyPolicy } from '../helpers/key-policy';
 
@@ -182,6 +183,22 @@ describe('a budgeted key going upstream on a lease', () => {
   afterEach(() => {
     bindings.get = realGet;
   });
+  /** Records the key objects' methods called from now on (until afterEach restores the binding). */
+  function countCalls(): string[] {
+    const calls: string[] = [];
+    bindings.get = (id) => {
+      const real = realGet.call(env.KEYS, id) as Record<string, (...args: unknown[]) => unknown>;
+      return new Proxy(real, {
+        get:
+          (target, method: string) =>
+          (...args: unknown[]) => {
+            calls.push(method);
+            return target[method]?.(...args);
+          },
+      });
+    };
+    return calls;
+  }
   const question = (n: number) => ({ model: 'gpt', messages: [{ role: 'user', content: `question ${n}` }] });
 
   async function leasedKey(budget: number) {
@@ -226,6 +243,24 @@ describe('a budgeted key going upstream on a lease', () => {
     const ledger = await ledgerOf(key);
     expect(ledger.spentUsd).toBeCloseTo(3 * 0.00045, 10);
     expect(ledger.reservations.map((r) => r.id.split(':')[0])).toEqual(['lease']);
+  });
+
+  it('draws nothing for a KV hit: the share is drawn from only once the request goes upstream', async () => {
+    expect((await putConfig(cachedConfig())).status).toBe(200);
+    upstream(() => 'Paris');
+    const { id, key } = await createKey({ limits: { rpm: 1000 }, budget: { usd: 10, period: 'month' } });
+    for (let i = 0; i < 2; i++) await (await chat(key, question(1))).text(); // stored, then a leased hit
+    const [kvKey = ''] = await stored(`key:${id}`);
+    hotForget(kvKey); // the next lookup reads KV
+    const calls = countCalls();
+    const hit = await chat(key, question(1));
+    expect(hit.headers.get('x-tollgate-cache')).toBe('hit-exact');
+    await hit.text();
+    const miss = await chat(key, question(2));
+    expect(miss.headers.get('x-tollgate-cache')).toBe('miss');
+    await miss.text();
+    await sleep(50);
+    expect(calls).toEqual(['drawLease', 'settle']); // the miss's, and nothing for the hit
   });
 
   it('stays within a budget lowered behind its back: the share drawn from, then the object once the lease ends', async () => {
