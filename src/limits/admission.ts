@@ -16,6 +16,7 @@ import {
   unusedShare,
   withLease,
 } from './lease';
+import { drawLater, type LeaseDrawing } from './lease-draw';
 import type { Returned } from './lease-ledger';
 
 type Admitted = Extract<AdmitResult, { ok: true }>;
@@ -82,8 +83,8 @@ interface ByObjects {
   key: Admitted;
   teamId: string | null;
   team: Admitted | undefined;
-  /** A reservation drawn from a lease, still on its way to the objects: settle goes after it. */
-  booked?: Promise<void>;
+  /** A reservation drawn from a lease's budget share: settle carries it, or follows its booking. */
+  drawing?: LeaseDrawing;
 }
 
 export async function admit(
@@ -119,7 +120,9 @@ export async function admit(
   const parts = { keyObject: keyStub(env, keyHash), key, teamId: key.key.teamId, team };
   const reserve = local.reserves
     ? () =>
-        drawFromLease(env, ctx, parts, request, local) ?? reserveAt(env, ctx, keyHash, parts, request, local)
+        drawFromLease(env, ctx, parts, request, local, () =>
+          endLeaseAt(env, ctx, keyHash, request.defaults),
+        ) ?? reserveAt(env, ctx, keyHash, parts, request, local)
     : undefined;
   const leased = admission(
     env,
@@ -189,9 +192,8 @@ async function throughObjects(
 
 /**
  * A leased admission's worst case drawn from its leases' budget shares, which the objects hold
- * reserved: the request need not wait for them. They are told off the response path, and the
- * reservation becomes the request's own there, for settle to replace. Undefined when the shares
- * cannot cover it (then the objects are asked).
+ * reserved: the request need not wait for them (src/limits/lease-draw.ts says when they hear of
+ * it). Undefined when the shares cannot cover it: then the objects are asked.
  */
 function drawFromLease(
   env: Env,
@@ -199,6 +201,7 @@ function drawFromLease(
   leased: ByObjects,
   request: AdmitRequest,
   local: LocalAdmission,
+  endLease: () => void,
 ): Promise<ByObjects> | undefined {
   const usd = request.costUsd;
   // Every target free (zero prices): nothing to reserve, nor to settle.
@@ -213,19 +216,24 @@ function drawFromLease(
         usd,
         reservationTtlMs: request.reservationTtlMs,
       })
-      .catch((error: unknown) => console.error('lease draw failed', String(error)));
-  const booked = Promise.all([
-    drawn.key !== undefined ? tell(leased.keyObject, drawn.key) : undefined,
-    drawn.team !== undefined && leased.teamId ? tell(teamStub(env, leased.teamId), drawn.team) : undefined,
-  ]).then(noop);
-  ctx.waitUntil(booked);
+      .catch((error: unknown) => {
+        // The share covers the request until it is released; no more is drawn from this lease.
+        console.error('lease draw failed', String(error));
+        endLease();
+      });
+  const drawing = drawLater(ctx, drawn, usd, () =>
+    Promise.all([
+      drawn.key !== undefined ? tell(leased.keyObject, drawn.key) : undefined,
+      drawn.team !== undefined && leased.teamId ? tell(teamStub(env, leased.teamId), drawn.team) : undefined,
+    ]).then(noop),
+  );
   const reserved = (a: Admitted, leaseId: number | undefined) =>
     leaseId === undefined ? a : { ...a, reservedUsd: usd };
   return Promise.resolve({
     ...leased,
     key: reserved(leased.key, drawn.key),
     team: leased.team && reserved(leased.team, drawn.team),
-    booked,
+    drawing,
   });
 }
 
@@ -333,14 +341,22 @@ function admission(
       return result.reserve();
     },
     settle(used) {
-      // A reservation still in flight (made alongside the cache lookup, or drawn from a lease and
-      // on its way to the objects) is settled once made.
-      if (reserving) ctx.waitUntil(reserving.then(() => parts.booked).then(() => settleNow(used), noop));
-      else settleNow(used);
+      // A reservation still in flight (made alongside the cache lookup) is settled once made.
+      if (reserving) ctx.waitUntil(reserving.then(() => settleDrawn(used), noop));
+      else settleNow(used, undefined);
     },
   };
-  const settleNow = ({ tokens, costUsd }: { tokens: number; costUsd: number }) => {
-    const settleOne = (stub: Stub, reservedTokens: number, tpm?: number) =>
+  /** A draw from a lease's share goes with the settle, unless it was booked: then settle after it. */
+  const settleDrawn = (used: { tokens: number; costUsd: number }) => {
+    const drawing = parts.drawing;
+    if (!drawing || drawing.settleWith()) return settleNow(used, drawing);
+    return drawing.booked.then(() => settleNow(used, undefined));
+  };
+  const settleNow = (
+    { tokens, costUsd }: { tokens: number; costUsd: number },
+    drawing: LeaseDrawing | undefined,
+  ) => {
+    const settleOne = (stub: Stub, reservedTokens: number, leaseId: number | undefined, tpm?: number) =>
       ctx.waitUntil(
         stub
           .settle({
@@ -349,6 +365,7 @@ function admission(
             usedTokens: tokens,
             costUsd,
             ...(tpm !== undefined ? { tpm } : {}),
+            ...(drawing && leaseId !== undefined ? { drawn: { leaseId, usd: drawing.usd } } : {}),
           })
           .catch((error: unknown) => console.error('settle failed', String(error))),
       );
@@ -361,11 +378,12 @@ function admission(
     // Nothing reserved at the object (no TPM limit, no budget, a lease's tokens given back) means nothing to settle.
     const keyTokens = left(parts.key, 'key');
     if (keyTokens > 0 || parts.key.reservedUsd > 0)
-      settleOne(parts.keyObject, keyTokens, request.defaults.tpm);
+      settleOne(parts.keyObject, keyTokens, drawing?.leases.key, request.defaults.tpm);
     const team = parts.team;
     if (teamId && team) {
       const teamTokens = left(team, 'team');
-      if (teamTokens > 0 || team.reservedUsd > 0) settleOne(teamStub(env, teamId), teamTokens);
+      if (teamTokens > 0 || team.reservedUsd > 0)
+        settleOne(teamStub(env, teamId), teamTokens, drawing?.leases.team);
     }
   };
   return result;

@@ -122,7 +122,8 @@ export function settle(
  */
 export function leaseShare(state: BudgetState, budget: Budget, atLeast: number): number {
   const left = budget.usd - state.spentUsd - reservedUsd(state);
-  const share = roundUsd(Math.max(0, left) / LEASE_BUDGET_SHARE);
+  // Rounded down: a share never holds more than what is left.
+  const share = Math.floor((Math.max(0, left) / LEASE_BUDGET_SHARE) * 1e10) / 1e10;
   return share > 0 && share >= atLeast ? share : 0;
 }
 const LEASE_BUDGET_SHARE = 100;

@@ -133,6 +133,11 @@ export interface SettleRequest {
   costUsd: number;
   /** The tpm default in force at admission, for keys without a tpm of their own. */
   tpm?: number;
+  /**
+   * The request's worst case was drawn from this lease's budget share and not booked as its own
+   * (src/limits/lease-draw.ts): it leaves the share as the cost is charged.
+   */
+  drawn?: { leaseId: number; usd: number };
 }
 
 export interface Usage {
@@ -410,7 +415,8 @@ export class KeyObject extends DurableObject<Env> {
     }
     const budget = this.policy?.budget;
     if (budget) {
-      const ledger = current(this.ledger, budget, now);
+      let ledger = current(this.ledger, budget, now);
+      if (request.drawn) ledger = releaseFromLease(ledger, request.drawn.leaseId, request.drawn.usd);
       this.saveLedger(settleBudget(ledger, budget, request.reservationId, request.costUsd, now));
     }
   }

@@ -15,6 +15,7 @@
 // A revocation or policy change reaches other isolates when their lease ends (≤ 1 s); this
 // isolate's admin changes forget its leases at once (src/index.ts).
 import { modelAllowed } from '../keys/policy';
+import { roundUsd } from './budget';
 import type { AdmitResult, Lease, RateState } from './key-object';
 import type { Returned } from './lease-ledger';
 
@@ -208,7 +209,7 @@ export function admitLocally(
     canDraw,
     draw(usd, at) {
       if (!canDraw(usd, at)) return undefined;
-      for (const h of budgeted(key, team)) h.usd = (h.usd as number) - usd;
+      for (const h of budgeted(key, team)) h.usd = roundUsd((h.usd as number) - usd);
       return {
         ...(key.lease.reserves ? { key: key.lease.id } : {}),
         ...(team?.lease.reserves ? { team: team.lease.id } : {}),

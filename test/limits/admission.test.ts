@@ -1,9 +1,11 @@
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AdmitRequest, KeyObject, SettleRequest } from '../../src/limits/key-object';
-import { sleep, upstream } from '../cache/harness';
+import { BOOK_AFTER_MS } from '../../src/limits/lease-draw';
+import { CHAT_URL, completion, sleep, upstream } from '../cache/harness';
 import { admin, call, chat, createKey, type Json, openaiConfig, putConfig } from '../helpers/gateway';
 import { expectOpenAIShape } from '../helpers/openapi';
+import { json, onUpstream } from '../helpers/upstream';
 
 const ask = { model: 'fast', messages: [{ role: 'user', content: 'x' }] };
 /** A model with a price (the mock provider's are zero), so that a budget has something to reserve. */
@@ -101,32 +103,46 @@ describe('admission when the objects cannot answer', () => {
     expect(back.status).toBe(200);
   });
 
-  it("serves a request drawn from the lease's budget share when the object cannot be told, and still charges it", async () => {
+  it("serves a long request drawn from the lease's budget share when its booking fails, ends the lease, and still charges it", async () => {
     expect((await putConfig(openaiConfig())).status).toBe(200);
-    upstream(() => 'Paris'); // $0.00045 a request
+    let delay = 0;
+    onUpstream(CHAT_URL, async () => {
+      if (delay) await sleep(delay);
+      return json(completion('Paris')); // $0.00045 a request
+    });
     const { id, key } = await createKey({ limits: { rpm: 1000 }, budget: { usd: 10, period: 'month' } });
     for (let i = 0; i < 2; i++) expect((await chat(key, priced)).status).toBe(200);
+    const calls: string[] = [];
+    const record = <T>(method: string, call: () => T) => {
+      calls.push(method);
+      return call();
+    };
     bindings.get = (objectId: DurableObjectId) => {
       const real = (realGet as (id: DurableObjectId) => DurableObjectStub<KeyObject>).call(
         env.KEYS,
         objectId,
       );
       return {
-        admit: (r: AdmitRequest) => real.admit(r),
-        settle: (r: SettleRequest) => real.settle(r),
+        admit: (r: AdmitRequest) => record('admit', () => real.admit(r)),
+        settle: (r: SettleRequest) => record('settle', () => real.settle(r)),
         returnLease: (...a: Parameters<KeyObject['returnLease']>) => real.returnLease(...a),
-        drawLease: () => Promise.reject(new Error('Network connection lost.')),
+        drawLease: () => record('drawLease', () => Promise.reject(new Error('Network connection lost.'))),
       };
     };
+    delay = BOOK_AFTER_MS + 200; // still running when its draw is to be booked
     const served = await chat(key, priced);
     expect(served.status).toBe(200);
     await served.text();
+    delay = 0;
+    const next = await chat(key, priced); // the lease ended with the failed booking
+    expect(next.status).toBe(200);
+    await next.text();
     await sleep(50);
+    expect(calls).toEqual(['drawLease', 'settle', 'admit', 'settle']);
     bindings.get = realGet;
     // The share reserved it meanwhile; settle charged it; no reservation of it was left behind.
     const usage = (await (await admin(`/admin/keys/${id}`)).json<Json>()).usage;
-    expect(usage.spendUsd).toBeCloseTo(3 * 0.00045, 10);
+    expect(usage.spendUsd).toBeCloseTo(4 * 0.00045, 10);
     expect(usage.reservedUsd).toBe(0);
-    expect(usage.leasedUsd).toBeGreaterThan(0); // what the lease holds, shown apart
   });
 });

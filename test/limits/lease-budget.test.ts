@@ -8,12 +8,20 @@ import { sha256Hex } from '../../src/auth/gateway-key';
 import { hotForget } from '../../src/cache/hot';
 import type { KeyPolicy } from '../../src/keys/policy';
 import type { BudgetState } from '../../src/limits/budget';
-import { type AdmitRequest, type KeyObject, LEASE_MS, type LeaseDraw } from '../../src/limits/key-object';
+import {
+  type AdmitRequest,
+  type KeyObject,
+  LEASE_MS,
+  type LeaseDraw,
+  type SettleRequest,
+} from '../../src/limits/key-object';
 import { admitLocally, beginAsk, recordAdmission } from '../../src/limits/lease';
+import { BOOK_AFTER_MS } from '../../src/limits/lease-draw';
 import { RETURN_GRACE_MS } from '../../src/limits/lease-ledger';
-import { cachedConfig, sleep, stored, upstream } from '../cache/harness';
-import { chat, createKey, type Json, openaiConfig, putConfig } from '../helpers/gateway';
+import { CHAT_URL, cachedConfig, completion, sleep, stored, upstream } from '../cache/harness';
+import { admin, chat, createKey, type Json, openaiConfig, putConfig } from '../helpers/gateway';
 import { keyPolicy } from '../helpers/key-policy';
+import { json, onUpstream } from '../helpers/upstream';
 
 let sequence = 0;
 const req = (extra: Partial<AdmitRequest> = {}): AdmitRequest => ({
@@ -184,7 +192,7 @@ describe('a budgeted key going upstream on a lease', () => {
     bindings.get = realGet;
   });
   /** Records the key objects' methods called from now on (until afterEach restores the binding). */
-  function countCalls(): string[] {
+  function countCalls(observe?: (method: string, args: unknown[]) => void): string[] {
     const calls: string[] = [];
     bindings.get = (id) => {
       const real = realGet.call(env.KEYS, id) as Record<string, (...args: unknown[]) => unknown>;
@@ -193,56 +201,95 @@ describe('a budgeted key going upstream on a lease', () => {
           (target, method: string) =>
           (...args: unknown[]) => {
             calls.push(method);
+            observe?.(method, args);
             return target[method]?.(...args);
           },
       });
     };
     return calls;
   }
+  /** The upstream answers after `slowUpstream` ms (0: at once); 1,000 + 500 tokens of gpt-4o-mini, $0.00045. */
+  let slowUpstream = 0;
+  function answerSlowly() {
+    slowUpstream = 0;
+    onUpstream(CHAT_URL, async () => {
+      if (slowUpstream) await sleep(slowUpstream);
+      return json(completion('Paris'));
+    });
+  }
   const question = (n: number) => ({ model: 'gpt', messages: [{ role: 'user', content: `question ${n}` }] });
 
   async function leasedKey(budget: number) {
     expect((await putConfig(openaiConfig())).status).toBe(200);
-    upstream(() => 'Paris'); // usage 1,000 + 500 tokens of gpt-4o-mini: $0.00045
+    answerSlowly();
     const { key } = await createKey({ limits: { rpm: 1000 }, budget: { usd: budget, period: 'month' } });
     for (let i = 0; i < 2; i++) await (await chat(key, question(i))).text(); // the second takes a lease
     return key;
   }
 
-  it('does not wait for the object: the draw is told after, and settle follows it', async () => {
+  it('does not wait for the object, and settles a quick request with its draw: one message in all', async () => {
     const key = await leasedKey(10);
-    const calls: string[] = [];
-    bindings.get = (id) => {
-      const real = realGet.call(env.KEYS, id) as DurableObjectStub<KeyObject>;
-      return {
-        admit: (request: AdmitRequest) => {
-          calls.push('admit');
-          return real.admit(request);
-        },
-        drawLease: async (d: LeaseDraw) => {
-          calls.push('draw');
-          await sleep(200); // a slow object: the response does not wait for it
-          await real.drawLease(d);
-          calls.push('drawn');
-        },
-        settle: (s: Parameters<KeyObject['settle']>[0]) => {
-          calls.push('settle');
-          return real.settle(s);
-        },
-        returnLease: (...a: Parameters<KeyObject['returnLease']>) => real.returnLease(...a),
-      };
-    };
+    const before = await ledgerOf(key);
+    const settles: SettleRequest[] = [];
+    const calls = countCalls((method, args) => {
+      if (method === 'settle') settles.push(args[0] as SettleRequest);
+    });
     const response = await chat(key, question(9));
     expect(response.status).toBe(200);
     await response.text();
-    expect(calls).toEqual(['draw']);
-    await sleep(300);
-    expect(calls).toEqual(['draw', 'drawn', 'settle']);
-    bindings.get = realGet;
-    // Charged what it cost; no reservation of a request is left, only what the lease still holds.
-    const ledger = await ledgerOf(key);
-    expect(ledger.spentUsd).toBeCloseTo(3 * 0.00045, 10);
-    expect(ledger.reservations.map((r) => r.id.split(':')[0])).toEqual(['lease']);
+    await sleep(50);
+    expect(calls).toEqual(['settle']);
+    const drawn = settles[0]?.drawn;
+    expect(drawn).toEqual({ leaseId: expect.any(Number), usd: expect.any(Number) });
+    // Charged what it cost; the draw left the share; no reservation of the request's own.
+    const after = await ledgerOf(key);
+    expect(after.spentUsd).toBeCloseTo(before.spentUsd + 0.00045, 10);
+    const share = (ledger: BudgetState) =>
+      ledger.reservations.find((r) => r.id === `lease:${drawn?.leaseId}`)?.usd ?? 0;
+    expect(share(after)).toBeCloseTo(share(before) - (drawn?.usd ?? 0), 10);
+    expect(after.reservations.map((r) => r.id.split(':')[0])).toEqual(['lease']);
+  });
+
+  it(`books a request still running after ${BOOK_AFTER_MS} ms as its own reservation, then settles it`, async () => {
+    const key = await leasedKey(10);
+    slowUpstream = BOOK_AFTER_MS + 300;
+    const calls = countCalls();
+    const pending = chat(key, question(9));
+    await sleep(BOOK_AFTER_MS + 100);
+    expect(calls).toEqual(['drawLease']);
+    const running = await ledgerOf(key);
+    expect(running.reservations.filter((r) => !r.id.startsWith('lease:'))).toHaveLength(1); // its own
+    const response = await pending;
+    expect(response.status).toBe(200);
+    await response.text();
+    await sleep(50);
+    expect(calls).toEqual(['drawLease', 'settle']);
+    const after = await ledgerOf(key);
+    expect(after.reservations.map((r) => r.id.split(':')[0])).toEqual(['lease']);
+    expect(after.spentUsd).toBeCloseTo(3 * 0.00045, 10);
+  });
+
+  it("draws a team's share with the key's, and settles each at its own object", async () => {
+    expect((await putConfig(openaiConfig())).status).toBe(200);
+    answerSlowly();
+    const budget = { usd: 10, period: 'month' };
+    const created = await admin('/admin/teams', 'POST', { name: 'budgeted', limits: { rpm: 1000 }, budget });
+    const team = (await created.json<Json>()).id;
+    const { key } = await createKey({ limits: { rpm: 1000 }, budget, team });
+    for (let i = 0; i < 2; i++) await (await chat(key, question(i))).text(); // the second takes both leases
+    const settles: SettleRequest[] = [];
+    const calls = countCalls((method, args) => {
+      if (method === 'settle') settles.push(args[0] as SettleRequest);
+    });
+    await (await chat(key, question(3))).text();
+    await sleep(50);
+    expect(calls).toEqual(['settle', 'settle']);
+    const [keyLease, teamLease] = settles.map((settle) => settle.drawn?.leaseId);
+    expect(keyLease).toEqual(expect.any(Number));
+    expect(teamLease).toEqual(expect.any(Number));
+    const teamLedger = await ledgerAt(`team:${team}`);
+    expect(teamLedger.spentUsd).toBeCloseTo(3 * 0.00045, 10);
+    expect(teamLedger.reservations.map((r) => r.id)).toEqual([`lease:${teamLease}`]);
   });
 
   it('draws nothing for a KV hit: the share is drawn from only once the request goes upstream', async () => {
@@ -260,7 +307,7 @@ describe('a budgeted key going upstream on a lease', () => {
     expect(miss.headers.get('x-tollgate-cache')).toBe('miss');
     await miss.text();
     await sleep(50);
-    expect(calls).toEqual(['drawLease', 'settle']); // the miss's, and nothing for the hit
+    expect(calls).toEqual(['settle']); // the miss's, with its draw; nothing for the hit
   });
 
   it('stays within a budget lowered behind its back: the share drawn from, then the object once the lease ends', async () => {
@@ -283,9 +330,16 @@ describe('a budgeted key going upstream on a lease', () => {
   });
 });
 
+/** The binding's own stubs, even while a test wraps them. */
+const realStub = env.KEYS.get.bind(env.KEYS);
+
 async function ledgerOf(key: string): Promise<BudgetState> {
+  return ledgerAt(await sha256Hex(key));
+}
+
+async function ledgerAt(name: string): Promise<BudgetState> {
   let ledger: BudgetState | undefined;
-  await runInDurableObject(env.KEYS.get(env.KEYS.idFromName(await sha256Hex(key))), async (_, state) => {
+  await runInDurableObject(realStub(env.KEYS.idFromName(name)), async (_, state) => {
     ledger = await state.storage.get<BudgetState>('budget');
   });
   if (!ledger) throw new Error('no ledger');
