@@ -219,6 +219,20 @@ const { key: noCacheKey } = await json(
   adminHeaders,
 );
 const noCacheAuth = { authorization: `Bearer ${noCacheKey}` };
+// The cache-off key again with a budget (never reached): each request going upstream reserves its
+// worst case, drawn from its lease's budget share, and is booked at the key's object off the path.
+const { key: budgetKey } = await json(
+  `${gatewayUrl}/admin/keys`,
+  'POST',
+  {
+    name: 'bench budget',
+    limits: { rpm: 10_000_000, tpm: 10_000_000_000 },
+    budget: { usd: 1_000_000, period: 'total' },
+    cache: { enabled: false },
+  },
+  adminHeaders,
+);
+const budgetAuth = { authorization: `Bearer ${budgetKey}` };
 
 let counter = 0;
 /** A unique prompt per request, so the exact cache always misses. */
@@ -242,6 +256,8 @@ const variants = {
   tollgate: (stream) => send(`${gatewayUrl}/v1/chat/completions`, chatBody('bench', stream), auth),
   'tollgate, cache off': (stream) =>
     send(`${gatewayUrl}/v1/chat/completions`, chatBody('bench', stream), noCacheAuth),
+  'tollgate, cache off, budget': (stream) =>
+    send(`${gatewayUrl}/v1/chat/completions`, chatBody('bench', stream), budgetAuth),
   'tollgate exact hit': () => send(`${gatewayUrl}/v1/chat/completions`, HIT_BODY, auth),
   // A new wording every time (an exact miss), answered from the semantic cache: the upstream's
   // embedding is the same vector for every text, so each lookup finds the primed answer.
@@ -385,6 +401,15 @@ results.push(
     perRound: PER_ROUND_C1,
   }),
 );
+for (const concurrency of [1, 32]) {
+  results.push(
+    await scenario(
+      `a key with a budget (cache off), c=${concurrency}`,
+      ['tollgate, cache off', 'tollgate, cache off, budget'],
+      { concurrency, perRound: concurrency === 1 ? PER_ROUND_C1 : PER_ROUND_C32 },
+    ),
+  );
+}
 results.push(
   await scenario('admission (one key), c=1', ['GET / (no auth)', 'GET /v1/models (auth + DO)'], {
     concurrency: 1,
@@ -455,6 +480,13 @@ for (const { title, rows, stream } of results) {
     const share = (name) => ((100 * rows[name].rps) / rows.portkey.rps).toFixed(0);
     console.log(
       `  throughput vs portkey: tollgate ${share('tollgate')}%, cache off ${share('tollgate, cache off')}%`,
+    );
+  }
+  const budgeted = rows['tollgate, cache off, budget'];
+  const plain = rows['tollgate, cache off'];
+  if (budgeted && plain) {
+    console.log(
+      `  budget − none: p50 +${f(budgeted.p50 - plain.p50)} ms, p99 +${f(budgeted.p99 - plain.p99)} ms; throughput ${((100 * budgeted.rps) / plain.rps).toFixed(0)}% of the key without one`,
     );
   }
   for (const [name, r] of Object.entries(rows)) {
