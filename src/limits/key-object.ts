@@ -460,22 +460,33 @@ export class KeyObject extends DurableObject<Env> {
 
   /** Rotation, new side: takes over the old object's ledger (merged with anything booked since). */
   async adopt(handed: HandOver): Promise<void> {
-    if (handed.ledger) {
-      const mine = this.ledger;
-      const ledger =
-        mine && mine.periodStart === handed.ledger.periodStart
-          ? {
-              ...handed.ledger,
-              spentUsd: handed.ledger.spentUsd + mine.spentUsd,
-              reservations: [...handed.ledger.reservations, ...mine.reservations],
-            }
-          : handed.ledger;
-      this.saveLedger(budgetStateSchema.parse(ledger));
-    }
+    if (handed.ledger) this.adoptLedger(handed.ledger, Date.now());
     if (handed.lastUsedAt !== null && (this.lastUsedAt ?? 0) < handed.lastUsedAt) {
       this.lastUsedAt = handed.lastUsedAt;
       await this.ctx.storage.put(LAST_USED, handed.lastUsedAt);
     }
+  }
+
+  /**
+   * Both ledgers brought to the current period, then one: spend summed, every reservation kept —
+   * including those booked here since the rotation (a request drawn from a lease of the old secret).
+   */
+  adoptLedger(handed: BudgetState, now: number): void {
+    const budget = this.policy?.budget;
+    const inPeriod = (ledger: BudgetState) => (budget ? current(ledger, budget, now) : ledger);
+    const theirs = inPeriod(budgetStateSchema.parse(handed));
+    const mine = this.ledger && inPeriod(this.ledger);
+    if (!mine) {
+      this.saveLedger(theirs);
+      return;
+    }
+    const samePeriod = mine.periodStart === theirs.periodStart;
+    this.saveLedger({
+      ...theirs,
+      spentUsd: roundUsd(theirs.spentUsd + (samePeriod ? mine.spentUsd : 0)),
+      reservations: [...theirs.reservations, ...mine.reservations],
+      alertedAt: theirs.alertedAt ?? (samePeriod ? mine.alertedAt : null),
+    });
   }
 
   /** Records use in memory; persists at most once per LAST_USED_PERSIST_MS (output-gated, no await). */

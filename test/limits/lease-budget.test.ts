@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/auth/gateway-key';
 import { hotForget } from '../../src/cache/hot';
 import type { KeyPolicy } from '../../src/keys/policy';
-import type { BudgetState } from '../../src/limits/budget';
+import { type BudgetState, periodBounds } from '../../src/limits/budget';
 import {
   type AdmitRequest,
   type KeyObject,
@@ -103,6 +103,16 @@ describe('KeyObject budget shares of leases', () => {
     });
   });
 
+  it('releases the rest of a share given back without an admission (a lease ended or granted on one side only)', async () => {
+    await inObject('budget-share-returned', async (object) => {
+      await object.setPolicy(dollar());
+      const lease = leaseOf(object.admitAt(req(), 0));
+      object.drawLeaseAt(draw(lease.id, 'running', 0.004), 10);
+      await object.returnLease({ id: lease.id, requests: 0, tokens: 0, usd: 0.00599 }, {});
+      expect(object.usageAt({}, 20)).toMatchObject({ reservedUsd: 0.005, leasedUsd: 0 });
+    });
+  });
+
   it("lets a share never given back go after the lease's time and the grace, keeping its draws reserved", async () => {
     await inObject('budget-share-expiry', async (object) => {
       await object.setPolicy(dollar());
@@ -129,6 +139,27 @@ describe('KeyObject budget shares of leases', () => {
     await newObject.settle({ reservationId: 'after-rotation', reservedTokens: 0, usedTokens: 0, costUsd: 0 });
     // Booked there, the draw was settled there: $0.004 fewer reserved.
     expect(await newObject.usage({})).toMatchObject({ reservedUsd: 0.001, leasedUsd: 0.00599 });
+  });
+
+  it('keeps a draw the new object booked before adopting the old ledger, even one of an earlier period', async () => {
+    await inObject('budget-share-adopt', async (object) => {
+      const now = Date.now();
+      await object.setPolicy(keyPolicy({ budget: { usd: 1, period: 'day' } }));
+      object.drawLeaseAt(draw(42, 'booked-first', 0.004), now); // forwarded from the old secret's object
+      const handed: BudgetState = {
+        periodStart: periodBounds({ period: 'day' }, now - 86_400_000).start, // not used since yesterday
+        spentUsd: 0.5,
+        reservations: [
+          { id: 'lease:42', usd: 0.01, expiresAt: now + 5000 },
+          { id: 'running', usd: 0.002, expiresAt: now + 60_000 },
+        ],
+        alertedAt: null,
+      };
+      object.adoptLedger(handed, now);
+      // Yesterday's spend stays yesterday's; both running requests stay reserved. The share, handed
+      // over whole, still counts what was drawn from it until it is released (conservative).
+      expect(object.usageAt({}, now)).toMatchObject({ spendUsd: 0, reservedUsd: 0.006, leasedUsd: 0.01 });
+    });
   });
 });
 
