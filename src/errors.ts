@@ -77,5 +77,24 @@ export const payloadTooLarge = (limit: number) =>
 export const unavailableNow = (code: string, message: string) =>
   new GatewayError(503, 'api_error', code, message, null, { 'retry-after': '1' });
 
+/**
+ * The client went away before the answer was ready (its request's signal aborted). Nobody reads
+ * this answer; it is what the request's log row records (status 499, cancelled).
+ */
+export const CLIENT_CLOSED = 'client_closed';
+export const clientClosed = () =>
+  new GatewayError(
+    499 as ContentfulStatusCode,
+    'invalid_request_error',
+    CLIENT_CLOSED,
+    'The client closed the connection before the answer was ready.',
+  );
+
+/** Whether `error` is what the request's signal aborted with (or an AbortError once it has). */
+export function isClientAbort(error: unknown, signal: AbortSignal): boolean {
+  if (!signal.aborted) return false;
+  return error === signal.reason || (error instanceof Error && error.name === 'AbortError');
+}
+
 export const routeNotFound = (method: string, path: string) =>
   new GatewayError(404, 'invalid_request_error', 'not_found', `Unknown route: ${method} ${path}`);

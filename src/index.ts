@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { adminPrincipal } from './auth/admin-principal';
 import { gatewayKeyAuth } from './auth/gateway-key-auth';
 import type { AppEnv, Env } from './env';
-import { GatewayError, routeNotFound } from './errors';
+import { clientClosed, GatewayError, isClientAbort, routeNotFound } from './errors';
 import { forgetLeases } from './limits/lease';
 import { requestLog } from './logs/middleware';
 import { runLogMaintenance } from './logs/retention';
@@ -59,6 +59,8 @@ app.notFound((c) => routeNotFound(c.req.method, c.req.path).toResponse());
 
 app.onError((error, c) => {
   if (error instanceof GatewayError) return error.toResponse();
+  // The abort itself (an aborted read, fetch or wait) is the client's leaving, not a bug.
+  if (isClientAbort(error, c.req.raw.signal)) return clientClosed().toResponse();
   // Anything else is a gateway bug or an infrastructure failure: log it, answer without internals.
   console.error('unhandled error', c.get('requestId'), error);
   return new GatewayError(

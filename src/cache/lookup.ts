@@ -33,6 +33,7 @@ export async function findInTime(
   kvKey: string,
   probe: Probe,
 ): Promise<SharedAnswer | undefined> {
+  if (input.signal?.aborted) return undefined; // its client left: no reads, no embedding call
   const limitMs = input.runtime.config.cache.lookupTimeoutMs;
   const cancel = new AbortController();
   const stop = () => cancel.abort(new Error(`cache lookup took longer than ${limitMs} ms`));

@@ -99,6 +99,7 @@ export async function lookupCache(input: LookupInput): Promise<CacheLookup> {
   if (claim.role === 'follow') {
     const answer = await claim.wait(input.signal);
     if (answer) return hit(input.body, answer);
+    if (input.signal?.aborted) return skipped(); // its client left: nothing to look up, nor to share
     // The leader failed, was cancelled or is taking too long: this request looks and asks for itself.
     claim = { role: 'own', finish: publish(kvKey) };
   }
@@ -116,8 +117,8 @@ export async function lookupCache(input: LookupInput): Promise<CacheLookup> {
         return hit(input.body, found);
       }
     } catch (error) {
-      // A cache that cannot be read is a miss, never a failed request.
-      console.error('cache lookup failed', String(error));
+      // A cache that cannot be read is a miss, never a failed request (one the client left is neither).
+      if (!input.signal?.aborted) console.error('cache lookup failed', String(error));
     }
   }
   return miss(input, settings, kvKey, probe, claim.finish);

@@ -6,7 +6,7 @@ import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { looksLikeGatewayKey, presentedKey, sha256Hex } from '../auth/gateway-key';
 import type { AppEnv } from '../env';
-import { GatewayError } from '../errors';
+import { CLIENT_CLOSED, GatewayError } from '../errors';
 import { attemptsOf } from '../routing/failures';
 import { METADATA_HEADER, metadataOrThrow } from './metadata';
 import { RequestLog } from './request-log';
@@ -15,6 +15,14 @@ import { deliverLog } from './sink';
 export const requestLog = () =>
   createMiddleware<AppEnv>(async function requestLog(c, next) {
     const ctx = executionContext(c);
+    // The request's work runs to its row even if the client leaves first (its settle included):
+    // the runtime may otherwise drop a disconnected request's pending work.
+    let committed = () => {};
+    ctx?.waitUntil(
+      new Promise<void>((resolve) => {
+        committed = resolve;
+      }),
+    );
     const log = new RequestLog(
       {
         id: c.get('requestId'),
@@ -26,6 +34,7 @@ export const requestLog = () =>
       (row, keyHash) => {
         const delivered = deliverLog(c.env, row, keyHash);
         if (ctx) ctx.waitUntil(delivered);
+        committed();
       },
     );
     c.set('log', log);
@@ -66,7 +75,7 @@ function executionContext(c: Context<AppEnv>): Pick<ExecutionContext, 'waitUntil
 async function errorCode(response: Response, error: Error | undefined): Promise<string | null> {
   if (response.status < 400) return null;
   if (error instanceof GatewayError) return error.code ?? error.type;
-  if (error) return 'internal_error';
+  if (error) return response.status === 499 ? CLIENT_CLOSED : 'internal_error'; // as app.onError answered
   try {
     const body = (await response.clone().json()) as { error?: { code?: unknown; type?: unknown } };
     const code = body.error?.code ?? body.error?.type;

@@ -1,6 +1,7 @@
 // The log record of one request as it is being built: created by the requestLog middleware, filled
 // in by the routes (and by the cache and guardrails layers), committed exactly once — when the
 // response is ready, or for a relayed stream when the stream ends or the client cancels it.
+import { CLIENT_CLOSED } from '../errors';
 import { type GuardrailReport, hitsOf } from '../guardrails/report';
 import type { StreamSummary } from '../openai/stream-relay';
 import type { Usage } from '../providers/types';
@@ -186,6 +187,7 @@ export class RequestLog {
     this.responded = responded;
     this.row.status = responded.status;
     this.row.errorCode = responded.errorCode ?? this.row.errorCode;
+    if (this.row.errorCode === CLIENT_CLOSED) this.row.cancelled = true;
     this.finishWhenReady();
   }
 

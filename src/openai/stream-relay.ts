@@ -256,7 +256,8 @@ export function relayOpenAIStream(
   // A disconnect is seen at once, not only when the next chunk cannot be written.
   const { signal } = options;
   if (signal) {
-    const onAbort = () => clientGone(signal.reason);
+    // Leaving once the answer is complete ([DONE] relayed, the upstream lingering) cancels nothing.
+    const onAbort = () => (sawDone ? finish('', true) : clientGone(signal.reason));
     if (signal.aborted) onAbort();
     else signal.addEventListener('abort', onAbort, { once: true });
   }

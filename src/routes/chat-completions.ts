@@ -5,7 +5,7 @@ import { lookupCache } from '../cache/session';
 import type { Target } from '../config/schema';
 import { getRuntime } from '../config/store';
 import type { AppEnv } from '../env';
-import { GatewayError, modelNotFound } from '../errors';
+import { clientClosed, GatewayError, modelNotFound } from '../errors';
 import { guardChatRoute } from '../guardrails/chat-guard';
 import { admit, rateLimitHeaders } from '../limits/admission';
 import { estimateInputTokens, maxOutputTokens } from '../limits/estimate';
@@ -19,6 +19,7 @@ import { routePrices } from '../pricing/route-prices';
 import type { ChatResult, Usage } from '../providers/types';
 import { parseMetadataHeader, type RouteRequest } from '../routing/conditions';
 import { executeRoute, type Served } from '../routing/execute';
+import { interruptedAttempt } from '../routing/failures';
 import { applyRoutingOverride } from '../routing/overrides';
 
 export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
@@ -50,7 +51,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   );
   log.admitted(admitted.key);
   /** Real cost of what the serving target consumed; zero when nothing was. */
-  const settle = (target: Target | undefined, usage: Usage | undefined) => {
+  const settle = (target: Pick<Target, 'provider' | 'model'> | undefined, usage: Usage | undefined) => {
     const price = target
       ? priceOf(target, runtime.provider(target.provider)?.type ?? '', runtime.config.pricing)
       : undefined;
@@ -100,6 +101,12 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     return cache.respond(headers);
   }
 
+  if (c.req.raw.signal.aborted) {
+    // Left during the lookup (or while waiting for an identical request): nothing goes upstream.
+    settle(undefined, undefined);
+    cache.abandon();
+    throw clientClosed();
+  }
   // Going upstream: a leased admission's budget reservation (perhaps made already, alongside
   // the lookup) must succeed. A hit from the hot copy needed none.
   try {
@@ -128,7 +135,11 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
       },
     );
   } catch (error) {
-    settle(undefined, undefined);
+    // The client left while a provider was working on it: the prompt is charged (as for a
+    // cancelled stream), since the provider may bill it; nothing else was consumed.
+    const cut = interruptedAttempt(error);
+    const prompt = { prompt_tokens: inputTokens, completion_tokens: 0, total_tokens: inputTokens };
+    settle(cut, cut && prompt);
     cache.abandon();
     if (error instanceof GatewayError) Object.assign(error.headers, Object.fromEntries(headers));
     throw error;
@@ -186,8 +197,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     },
     // Keeps the relay alive past a client disconnect: that is how it sees one (stream-relay.ts).
     waitUntil: (work) => c.executionCtx.waitUntil(work),
-    // Aborts on a disconnect only under the enable_request_signal compatibility flag, which stays
-    // off until the JSON paths treat a client abort as a cancellation (not an internal error).
+    // Aborts on a disconnect (enable_request_signal): the upstream is let go at once.
     signal: c.req.raw.signal,
   });
   for (const [name, value] of Object.entries(SSE_HEADERS)) headers.set(name, value);

@@ -13,6 +13,7 @@ import { costOf, priceOf, worstCaseCost } from '../pricing/cost';
 import { routePrices } from '../pricing/route-prices';
 import { parseMetadataHeader } from '../routing/conditions';
 import { executeRoute } from '../routing/execute';
+import { interruptedAttempt } from '../routing/failures';
 import { applyRoutingOverride } from '../routing/overrides';
 
 export const embeddings = new Hono<AppEnv>().post('/', async (c) => {
@@ -34,7 +35,7 @@ export const embeddings = new Hono<AppEnv>().post('/', async (c) => {
     defaults: { rpm: limits.rpm, tpm: limits.tpm },
   });
   log.admitted(admitted.key);
-  const settle = (target: Target | undefined, promptTokens: number) => {
+  const settle = (target: Pick<Target, 'provider' | 'model'> | undefined, promptTokens: number) => {
     const usage = { prompt_tokens: promptTokens, completion_tokens: 0, total_tokens: promptTokens };
     const type = target ? (runtime.provider(target.provider)?.type ?? '') : '';
     const costUsd = target ? costOf(usage, priceOf(target, type, runtime.config.pricing)) : 0;
@@ -72,7 +73,9 @@ export const embeddings = new Hono<AppEnv>().post('/', async (c) => {
     log.responseBody(text);
     return new Response(text, { status: 200, headers });
   } catch (error) {
-    settle(undefined, 0);
+    // The client left while a provider had the input: charged, as the provider may bill it.
+    const cut = interruptedAttempt(error);
+    settle(cut, cut ? tokens : 0);
     if (error instanceof GatewayError) Object.assign(error.headers, Object.fromEntries(headers));
     throw error;
   }

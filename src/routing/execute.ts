@@ -8,7 +8,14 @@ import { type AttemptContext, runAttempt } from './attempt';
 import { backoffDelay, retryableOnSameTarget, sleep } from './backoff';
 import type { CircuitBreakers } from './circuit-breaker';
 import type { RouteRequest } from './conditions';
-import { type Attempt, allFailed, noAllowedTarget, passThrough, type Skipped } from './failures';
+import {
+  type Attempt,
+  allFailed,
+  clientClosedAfter,
+  noAllowedTarget,
+  passThrough,
+  type Skipped,
+} from './failures';
 import { planTargets, targetKey } from './strategies';
 
 export type { Attempt, AttemptContext, Skipped };
@@ -134,14 +141,21 @@ class RouteRun<T> {
       };
       if (delayMs !== undefined) attempt.delayMs = delayMs;
       if (lastResort) attempt.lastResort = true;
+      // Gone already (during the cache lookup, a backoff, the previous attempt): nobody to answer.
+      if (this.options.signal?.aborted) throw clientClosedAfter(this.attempts);
       try {
         const result = await runAttempt(this.call, adapter, target, this.limits());
         this.attempts.push({ ...attempt, latencyMs: this.now() - started });
         this.circuits.success(key);
         return { kind: 'served', served: { result, target, attempts: this.attempts, skipped: this.skipped } };
       } catch (thrown) {
-        if (this.options.signal?.aborted || !(thrown instanceof UpstreamError)) {
+        if (this.options.signal?.aborted) {
           this.circuits.release(key); // no verdict on the provider
+          this.attempts.push({ ...attempt, status: 0, latencyMs: this.now() - started, cancelled: true });
+          throw clientClosedAfter(this.attempts);
+        }
+        if (!(thrown instanceof UpstreamError)) {
+          this.circuits.release(key);
           throw thrown;
         }
         this.attempts.push(failedAttempt(attempt, thrown, this.now() - started));
@@ -153,7 +167,11 @@ class RouteRun<T> {
         this.circuits.failure(key, this.runtime.config.circuitBreaker, this.now());
         delayMs = this.retryDelay(thrown, retry, key);
         if (delayMs === undefined) return { kind: 'failed' };
-        await this.sleep(delayMs, this.options.signal);
+        try {
+          await this.sleep(delayMs, this.options.signal);
+        } catch {
+          throw clientClosedAfter(this.attempts); // the backoff ends early only for that
+        }
       }
     }
   }

@@ -1,7 +1,7 @@
 // What the client sees when routing ends without an answer: the provider's own caller-fault error,
 // 502 upstream_error, 504 upstream_timeout, or 403 when per-key limits leave no target.
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { GatewayError } from '../errors';
+import { clientClosed, GatewayError } from '../errors';
 import type { UpstreamError, UpstreamFailure } from '../providers/types';
 
 export interface Attempt {
@@ -19,6 +19,8 @@ export interface Attempt {
   delayMs?: number;
   /** Tried although its circuit was open, because every target's was. */
   lastResort?: true;
+  /** Still waiting for the upstream when the client went away (which may bill the prompt). */
+  cancelled?: true;
 }
 
 export interface Skipped {
@@ -40,6 +42,19 @@ export function attemptsOf(error: unknown): readonly Attempt[] | undefined {
 function withAttempts(error: GatewayError, attempts: readonly Attempt[]): GatewayError {
   attemptsByError.set(error, [...attempts]);
   return error;
+}
+
+/**
+ * The attempt a client's leaving interrupted while a provider was working on it — whose prompt the
+ * provider may bill — if any.
+ */
+export function interruptedAttempt(error: unknown): Attempt | undefined {
+  return attemptsOf(error)?.find((attempt) => attempt.cancelled);
+}
+
+/** The client went away: no more attempts. */
+export function clientClosedAfter(attempts: readonly Attempt[]): GatewayError {
+  return withAttempts(clientClosed(), attempts);
 }
 
 /** The provider's own caller-fault answer, with its status and words. */

@@ -133,7 +133,8 @@ describe('coalescing within lookupCache', () => {
     const follower = lookupCache(input(controller.signal));
     await sleep(20);
     controller.abort();
-    expect((await follower).status).toBe('miss');
+    // Nothing looked up or shared for a client that left (the route answers it client_closed).
+    expect((await follower).status).toBe('skip');
     expect(Date.now() - started).toBeLessThan(1_000);
     leader.abandon();
   });

@@ -138,6 +138,28 @@ describe('relayOpenAIStream', () => {
     expect(summary).toMatchObject({ cancelled: true, events: 1 });
   });
 
+  it('counts a client leaving after [DONE] (the upstream lingering) as a complete answer, not a cancel', async () => {
+    let sent = false;
+    const upstream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent) return new Promise(() => {}); // keeps the connection open after [DONE]
+        sent = true;
+        controller.enqueue(encoder.encode(`data: ${chunk('x')}\n\ndata: [DONE]\n\n`));
+      },
+    });
+    const client = new AbortController();
+    let summary: StreamSummary | undefined;
+    const reader = relayOpenAIStream(upstream, {
+      includeUsage: false,
+      signal: client.signal,
+      onEnd: (s) => (summary = s),
+    }).getReader();
+    await reader.read();
+    client.abort(new Error('client disconnected'));
+    expect(summary).toMatchObject({ cancelled: false, events: 1 });
+    expect(summary?.error).toBeUndefined();
+  });
+
   it('reports a client cancel and cancels the upstream', async () => {
     let upstreamCancelled = false;
     const upstream = new ReadableStream<Uint8Array>({

@@ -3,6 +3,7 @@ import { GatewayError } from '../../src/errors';
 import { UpstreamError } from '../../src/providers/types';
 import { CircuitBreakers } from '../../src/routing/circuit-breaker';
 import { executeRoute } from '../../src/routing/execute';
+import { attemptsOf } from '../../src/routing/failures';
 import {
   callerError,
   fakeClock,
@@ -311,7 +312,9 @@ describe('client abort and gateway errors', () => {
         ],
       },
     );
-    await expect(run('m', { signal: controller.signal })).rejects.toThrow('client gone');
+    const gone = await run('m', { signal: controller.signal }).catch((error: unknown) => error);
+    expect(gone).toMatchObject({ status: 499, code: 'client_closed' });
+    expect(attemptsOf(gone)).toEqual([expect.objectContaining({ provider: 'a', cancelled: true })]);
     expect(calls).toEqual(['a/x']);
   });
 

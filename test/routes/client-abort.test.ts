@@ -1,0 +1,145 @@
+// A client that leaves before the answer (its request's signal aborts — enable_request_signal):
+// the upstream call is let go, nothing more is attempted, the row says cancelled (499
+// client_closed), and the reservations are settled (the prompt charged if a provider had it).
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import worker from '../../src/index';
+import { CHAT_URL, cachedConfig, completion, sleep } from '../cache/harness';
+import { admin, createKey, type Json, openaiConfig, putConfig } from '../helpers/gateway';
+import { json, onUpstream } from '../helpers/upstream';
+import { waitForRows } from '../logs/helpers';
+
+/** Sends a chat request straight to the worker with a signal the test aborts. */
+async function chatUntil(key: string, body: unknown, signal: AbortSignal, requestId: string) {
+  const ctx = createExecutionContext();
+  const request = new Request('https://gateway.test/v1/chat/completions', {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${key}`,
+      'content-type': 'application/json',
+      'x-request-id': requestId,
+    },
+    body: JSON.stringify(body),
+    signal,
+  });
+  const response = await worker.fetch(request, env, ctx);
+  await waitOnExecutionContext(ctx);
+  return response;
+}
+
+/** An upstream that answers only when told to, and says whether the gateway let it go. */
+function heldUpstream() {
+  const state = { calls: 0, released: false, abandoned: 0, release: () => {} };
+  const released = new Promise<void>((resolve) => {
+    state.release = () => {
+      state.released = true;
+      resolve();
+    };
+  });
+  onUpstream(CHAT_URL, async (request) => {
+    state.calls++;
+    const aborted = new Promise<void>((resolve) => request.signal.addEventListener('abort', () => resolve()));
+    await Promise.race([released, aborted]);
+    if (request.signal.aborted) {
+      state.abandoned++;
+      throw request.signal.reason;
+    }
+    return json(completion('Paris'));
+  });
+  return state;
+}
+
+const question = { model: 'gpt', messages: [{ role: 'user', content: 'What is the capital of France?' }] };
+
+async function usageOf(id: string): Promise<Json> {
+  return (await (await admin(`/admin/keys/${id}`)).json<Json>()).usage;
+}
+
+async function until(condition: () => boolean) {
+  for (let i = 0; i < 200 && !condition(); i++) await sleep(5);
+  expect(condition()).toBe(true);
+}
+
+describe('a client that leaves before the answer', () => {
+  it('lets the upstream call go, logs a cancelled 499 and charges only the prompt', async () => {
+    // A second target that would answer at once: the request must not fail over to it.
+    const fallback = {
+      targets: [
+        { provider: 'openai', model: 'gpt-4o-mini' },
+        { provider: 'mock', model: 'mock-1' },
+      ],
+    };
+    expect((await putConfig(openaiConfig({ models: { gpt: fallback } }))).status).toBe(200);
+    const upstream = heldUpstream();
+    const { id, key } = await createKey({ budget: { usd: 10, period: 'month' } });
+    const client = new AbortController();
+    const pending = chatUntil(key, question, client.signal, 'abort-json');
+    await until(() => upstream.calls === 1);
+    client.abort();
+    const response = await pending;
+    expect(response.status).toBe(499);
+    expect((await response.json<Json>()).error.code).toBe('client_closed');
+    expect(upstream.abandoned).toBe(1);
+    const row = (await waitForRows(['abort-json'])).get('abort-json');
+    expect(row).toMatchObject({
+      status: 499,
+      errorCode: 'client_closed',
+      cancelled: true,
+      provider: 'openai',
+    });
+    expect(row?.attempts).toEqual([expect.objectContaining({ cancelled: true, status: 0 })]);
+    // The prompt's estimate at gpt-4o-mini's input price; nothing left reserved.
+    const usage = await usageOf(id);
+    expect(usage.reservedUsd).toBe(0);
+    expect(usage.spendUsd).toBeGreaterThan(0);
+    expect(usage.spendUsd).toBeLessThan(0.000_01);
+  });
+
+  it('makes no more attempts once it has left during a retry backoff, and charges nothing', async () => {
+    expect(
+      (await putConfig(openaiConfig({ retry: { attempts: 3, baseDelayMs: 2000, maxDelayMs: 2000 } }))).status,
+    ).toBe(200);
+    let calls = 0;
+    onUpstream(CHAT_URL, async () => {
+      calls++;
+      // retry-after fixes the backoff at 2 s (it is random otherwise).
+      return json({ error: { message: 'overloaded', type: 'server_error' } }, 503, { 'retry-after': '2' });
+    });
+    const { id, key } = await createKey({ budget: { usd: 10, period: 'month' } });
+    const client = new AbortController();
+    const started = Date.now();
+    const pending = chatUntil(key, question, client.signal, 'abort-backoff');
+    await until(() => calls === 1);
+    client.abort();
+    const response = await pending;
+    expect(response.status).toBe(499);
+    expect(Date.now() - started).toBeLessThan(1500); // did not sit out the 2 s backoff
+    expect(calls).toBe(1);
+    const row = (await waitForRows(['abort-backoff'])).get('abort-backoff');
+    expect(row).toMatchObject({ status: 499, errorCode: 'client_closed', cancelled: true });
+    expect(row?.attempts).toEqual([expect.objectContaining({ status: 503 })]);
+    const usage = await usageOf(id);
+    expect(usage).toMatchObject({ reservedUsd: 0, spendUsd: 0 });
+  });
+
+  it('stops waiting for the identical request in flight, and never calls the upstream itself', async () => {
+    expect((await putConfig(cachedConfig())).status).toBe(200);
+    const upstream = heldUpstream();
+    const { id, key } = await createKey({ budget: { usd: 10, period: 'month' } });
+    const leader = chatUntil(key, question, new AbortController().signal, 'abort-leader');
+    await until(() => upstream.calls === 1);
+    const client = new AbortController();
+    const follower = chatUntil(key, question, client.signal, 'abort-follower');
+    await sleep(20); // waiting for the leader's answer
+    client.abort();
+    expect((await follower).status).toBe(499);
+    upstream.release();
+    expect((await leader).status).toBe(200);
+    expect(upstream.calls).toBe(1);
+    const rows = await waitForRows(['abort-leader', 'abort-follower']);
+    expect(rows.get('abort-follower')).toMatchObject({ status: 499, cancelled: true, attempts: [] });
+    expect(rows.get('abort-leader')).toMatchObject({ status: 200, cancelled: false });
+    expect((await usageOf(id)).reservedUsd).toBe(0); // the follower's reservation was settled too
+  });
+});
