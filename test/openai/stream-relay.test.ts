@@ -112,50 +112,41 @@ describe('relayOpenAIStream', () => {
     expect(text).toBe(`data: ${chunk('a')}\n\ndata: [DONE]\n\n`);
   });
 
-  it('ends at once when the client disconnects (request.signal), even while the upstream is silent', async () => {
-    let upstreamCancelled = false;
+  /** Relays `first` from an upstream that then goes quiet, reads it, and has the client disconnect. */
+  async function disconnectAfter(first: string) {
+    const seen = { upstreamCancelled: false, summary: undefined as StreamSummary | undefined };
     let sent = false;
     const upstream = new ReadableStream<Uint8Array>({
       pull(controller) {
-        if (sent) return new Promise(() => {}); // quiet after the first event
+        if (sent) return new Promise(() => {}); // quiet (or lingering) after the first chunk
         sent = true;
-        controller.enqueue(encoder.encode(`data: ${chunk('x')}\n\n`));
+        controller.enqueue(encoder.encode(first));
       },
       cancel() {
-        upstreamCancelled = true;
+        seen.upstreamCancelled = true;
       },
     });
     const client = new AbortController();
-    let summary: StreamSummary | undefined;
     const reader = relayOpenAIStream(upstream, {
       includeUsage: false,
       signal: client.signal,
-      onEnd: (s) => (summary = s),
+      onEnd: (s) => {
+        seen.summary = s;
+      },
     }).getReader();
     await reader.read();
     client.abort(new Error('client disconnected'));
+    return seen;
+  }
+
+  it('ends at once when the client disconnects (request.signal), even while the upstream is silent', async () => {
+    const { upstreamCancelled, summary } = await disconnectAfter(`data: ${chunk('x')}\n\n`);
     expect(upstreamCancelled).toBe(true);
     expect(summary).toMatchObject({ cancelled: true, events: 1 });
   });
 
   it('counts a client leaving after [DONE] (the upstream lingering) as a complete answer, not a cancel', async () => {
-    let sent = false;
-    const upstream = new ReadableStream<Uint8Array>({
-      pull(controller) {
-        if (sent) return new Promise(() => {}); // keeps the connection open after [DONE]
-        sent = true;
-        controller.enqueue(encoder.encode(`data: ${chunk('x')}\n\ndata: [DONE]\n\n`));
-      },
-    });
-    const client = new AbortController();
-    let summary: StreamSummary | undefined;
-    const reader = relayOpenAIStream(upstream, {
-      includeUsage: false,
-      signal: client.signal,
-      onEnd: (s) => (summary = s),
-    }).getReader();
-    await reader.read();
-    client.abort(new Error('client disconnected'));
+    const { summary } = await disconnectAfter(`data: ${chunk('x')}\n\ndata: [DONE]\n\n`);
     expect(summary).toMatchObject({ cancelled: false, events: 1 });
     expect(summary?.error).toBeUndefined();
   });
