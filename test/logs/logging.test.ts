@@ -1,7 +1,7 @@
-import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import { waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import worker from '../../src/index';
+import { chatDirect } from '../helpers/direct';
 import {
   admin,
   call,
@@ -223,17 +223,8 @@ describe('request logs', () => {
     });
     // The Worker is called directly so that the client's cancel reaches the response stream itself,
     // as the runtime does when a client disconnects (a service binding in between only stops reading).
-    const ctx = createExecutionContext();
-    const request = new Request('https://gateway.test/v1/chat/completions', {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${key}`,
-        'content-type': 'application/json',
-        'x-request-id': 'cancelled-stream',
-      },
-      body: JSON.stringify({ ...ask('tell me a long story', { stream: true }), model: 'gpt' }),
-    });
-    const response = await worker.fetch(request, env, ctx);
+    const story = { ...ask('tell me a long story', { stream: true }), model: 'gpt' };
+    const { response, ctx } = await chatDirect(key, story, 'cancelled-stream');
     expect(response.status).toBe(200);
     const reader = response.body!.getReader();
     let text = '';

@@ -1,29 +1,17 @@
 // A client that leaves before the answer (its request's signal aborts — enable_request_signal):
 // the upstream call is let go, nothing more is attempted, the row says cancelled (499
 // client_closed), and the reservations are settled (the prompt charged if a provider had it).
-import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
-import { env } from 'cloudflare:workers';
+import { waitOnExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import worker from '../../src/index';
 import { CHAT_URL, cachedConfig, completion, sleep } from '../cache/harness';
+import { chatDirect } from '../helpers/direct';
 import { admin, createKey, type Json, openaiConfig, putConfig } from '../helpers/gateway';
 import { json, onUpstream } from '../helpers/upstream';
 import { waitForRows } from '../logs/helpers';
 
 /** Sends a chat request straight to the worker with a signal the test aborts. */
 async function chatUntil(key: string, body: unknown, signal: AbortSignal, requestId: string) {
-  const ctx = createExecutionContext();
-  const request = new Request('https://gateway.test/v1/chat/completions', {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${key}`,
-      'content-type': 'application/json',
-      'x-request-id': requestId,
-    },
-    body: JSON.stringify(body),
-    signal,
-  });
-  const response = await worker.fetch(request, env, ctx);
+  const { response, ctx } = await chatDirect(key, body, requestId, signal);
   await waitOnExecutionContext(ctx);
   return response;
 }
