@@ -1,5 +1,6 @@
 // D1 access for request logs: idempotent batch insert, filtered newest-first pages, one row,
 // retention deletes. Every query takes a LogFilter, so a team-scoped caller just sets `team`.
+import { jsonChunks } from './json-chunks';
 import { type CacheStatus, fromColumns, LOG_COLUMNS, type LogRow, toColumns } from './row';
 
 export type StatusFilter =
@@ -71,28 +72,13 @@ export function whereClause(filter: LogFilter): { sql: string; binds: (string | 
  */
 const INSERT = `INSERT OR IGNORE INTO request_logs (${LOG_COLUMNS.join(', ')})
   SELECT ${LOG_COLUMNS.map((_, i) => `json_extract(value, '$[${i}]')`).join(', ')} FROM json_each(?)`;
-/** Under D1's 2 MB limit for one value; a row is at most two 32 KiB bodies and small fields. */
-const MAX_PARAMETER_CHARS = 1_000_000;
 
-/** One transaction; rows already present (same request id) are left as they are. */
+/** Idempotent (by request id); the rows go in chunks that each stay under the 2 MB value limit. */
 export async function insertLogs(db: D1Database, rows: readonly LogRow[]): Promise<void> {
   if (rows.length === 0) return;
   const statement = db.prepare(INSERT);
-  const parameters: string[] = [];
-  let group: string[] = [];
-  let chars = 0;
-  for (const row of rows) {
-    const json = JSON.stringify(toColumns(row));
-    if (group.length > 0 && chars + json.length > MAX_PARAMETER_CHARS) {
-      parameters.push(`[${group.join(',')}]`);
-      group = [];
-      chars = 0;
-    }
-    group.push(json);
-    chars += json.length + 1;
-  }
-  parameters.push(`[${group.join(',')}]`);
-  await db.batch(parameters.map((json) => statement.bind(json)));
+  const chunks = jsonChunks(rows.map((row) => JSON.stringify(toColumns(row))));
+  await db.batch(chunks.map(({ json }) => statement.bind(json)));
 }
 
 const LIST_COLUMNS = LOG_COLUMNS.filter((c) => c !== 'request_body' && c !== 'response_body').join(', ');

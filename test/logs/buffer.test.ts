@@ -68,22 +68,24 @@ describe('LogBuffer', () => {
     expect(await countRows('id = ?', id)).toBe(1);
   });
 
-  it('keeps its pending count and alarm in step with storage across duplicates, flushes and alarms', async () => {
+  it('keeps its pending count and alarm in step with storage across appends, flushes and alarms', async () => {
     const rows = ['step-1', 'step-2', 'step-3'].map((id) => logRow({ id, time: Date.now() }));
     const stub = bufferFor(env, rows[0]!.id);
     const inStorage = () =>
       runInDurableObject(stub, (object) => {
         const state = (object as unknown as { ctx: DurableObjectState }).ctx;
-        const n = state.storage.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM pending').one().n;
+        const n = state.storage.sql
+          .exec<{ n: number }>('SELECT COALESCE(SUM(n), 0) AS n FROM appends')
+          .one().n;
         return state.storage.getAlarm().then((alarm) => ({ n, alarm }));
       });
     await stub.flush();
     const before = (await stub.status()).pending;
     await stub.append([rows[0]!, rows[1]!]);
-    await stub.append([rows[1]!, rows[2]!]); // rows[1] again: not counted twice
+    await stub.append([rows[1]!, rows[2]!]); // rows[1] again: waits twice, lands once
     let status = await stub.status();
     let stored = await inStorage();
-    expect(status.pending).toBe(before + 3);
+    expect(status.pending).toBe(before + 4);
     expect(stored.n).toBe(status.pending);
     expect(status.alarm).not.toBeNull();
     expect(stored.alarm).toBe(status.alarm);
@@ -100,6 +102,63 @@ describe('LogBuffer', () => {
     expect(stored.alarm).not.toBeNull();
     await runDurableObjectAlarm(stub);
     expect(await countRows("id LIKE 'step-%'")).toBe(4);
+  });
+
+  it('stores an append of large rows in several entries, each under the 2 MB value limit', async () => {
+    const body = '漢字かな'.repeat(8192); // 32 K characters, 96 KB of UTF-8
+    const rows = Array.from({ length: 30 }, (_, i) =>
+      logRow({ id: `big-${i}`, time: Date.now(), requestBody: body, responseBody: body }),
+    );
+    const stub = bufferFor(env, rows[0]!.id);
+    await stub.flush();
+    await stub.append(rows);
+    const entries = await runInDurableObject(stub, (object) => {
+      const state = (object as unknown as { ctx: DurableObjectState }).ctx;
+      return state.storage.sql
+        .exec<{ n: number; bytes: number }>('SELECT n, length(CAST(rows AS BLOB)) AS bytes FROM appends')
+        .toArray();
+    });
+    expect(entries.length).toBeGreaterThan(1);
+    expect(entries.reduce((sum, { n }) => sum + n, 0)).toBe(30);
+    for (const { bytes } of entries) expect(bytes).toBeLessThan(2 * 1024 * 1024);
+    await stub.flush();
+    const stored = await rowsById(rows.map((row) => row.id));
+    expect(stored.size).toBe(30);
+    expect(stored.get('big-29')?.responseBody).toBe(body);
+  });
+
+  it('adopts the one-row-per-log-row table an earlier version left, oldest first, and drops it', async () => {
+    const stub = bufferFor(env, 'legacy-0');
+    const written = await runInDurableObject(stub, async (object, state) => {
+      const sql = state.storage.sql;
+      sql.exec('CREATE TABLE pending (id TEXT PRIMARY KEY, row TEXT NOT NULL, queued_at INTEGER NOT NULL)');
+      for (let i = 0; i < 150; i++) {
+        const row = logRow({ id: `legacy-${i}`, time: Date.now() });
+        sql.exec(
+          'INSERT INTO pending (id, row, queued_at) VALUES (?, ?, ?)',
+          row.id,
+          JSON.stringify(row),
+          1000 + i,
+        );
+      }
+      // What a restart after the deploy does: a new instance on the same storage.
+      const Buffer = (
+        object as unknown as { constructor: new (s: DurableObjectState, e: unknown) => LogBuffer }
+      ).constructor;
+      const fresh = new Buffer(state, env);
+      const tables = sql
+        .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'")
+        .toArray();
+      expect(tables.map(({ name }) => name)).not.toContain('pending');
+      const entries = sql
+        .exec<{ n: number; rows: string }>('SELECT n, rows FROM appends ORDER BY seq')
+        .toArray();
+      expect(entries.map(({ n }) => n)).toEqual([100, 50]);
+      expect((JSON.parse(entries[0]!.rows) as { id: string }[])[0]!.id).toBe('legacy-0');
+      return (await fresh.flush()).written;
+    });
+    expect(written).toBe(150);
+    expect(await countRows("id LIKE 'legacy-%'")).toBe(150);
   });
 
   it('flushes a large backlog in batches', async () => {
