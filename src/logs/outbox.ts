@@ -1,7 +1,7 @@
 // The isolate's outbox of finished log rows: rows that finish close together leave in one append,
 // instead of one Durable Object call and one storage commit each. A row that finds no append in
-// flight waits LINGER_MS for company (a few milliseconds more in its own waitUntil; the response
-// has long gone), then goes with whatever queued; rows finishing while an append is on its way go
+// flight waits LINGER_MS for company (that much longer in its own waitUntil; the response has
+// long gone), then goes with whatever queued; rows finishing while an append is on its way go
 // together in the next one. So a quiet gateway batches a little and a busy one a lot.
 //
 // Each row stays in its own request's ctx.waitUntil until the append that carried it has returned,
@@ -17,8 +17,13 @@ import type { LogRow } from './row';
 export const MAX_ROWS = 100;
 /** A row whose append has not reported back after this long is sent again by its own request. */
 export const TAKEOVER_MS = 10_000;
-/** How long a sender waits for more rows before its append leaves. */
-export const LINGER_MS = 5;
+/**
+ * How long a sender waits for more rows before its append leaves. Nobody waits on it (the response
+ * has gone, and the buffer holds rows for a second anyway), while every append is one RPC and one
+ * storage commit: 50 ms rather than 5 cut the gateway process's CPU per request locally by about a
+ * tenth at c=32 (interleaved A/B, bench/), and means fewer, larger writes on Cloudflare too.
+ */
+export const LINGER_MS = 50;
 /** Owners look at their row's state after 1 ms, then ever less often, at most every 20 ms. */
 const MAX_POLL_MS = 20;
 
