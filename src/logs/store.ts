@@ -7,7 +7,7 @@ export type StatusFilter =
   | { kind: 'exact'; status: number }
   /** 2xx, 4xx…: `from` is 200, 400… */
   | { kind: 'class'; from: number }
-  /** status ≥ 400, or a stream that failed after its 200 */
+  /** status ≥ 400, or a stream that failed after its 200; not a client that left */
   | { kind: 'error' }
   | { kind: 'ok' };
 
@@ -32,8 +32,14 @@ export const GUARDRAIL_FILTERS = ['flagged', 'redacted', 'blocked', 'any'] as co
 export type GuardrailFilter = (typeof GUARDRAIL_FILTERS)[number];
 const GUARDRAIL_ACTION = { flagged: 'flag', redacted: 'redact', blocked: 'block' } as const;
 
-/** The one definition of an error row, shared by filters and analytics. */
-export const IS_ERROR = '(status >= 400 OR error_code IS NOT NULL)';
+/**
+ * The one definition of an error row, shared by filters and analytics: a status of 400 or more, or
+ * a stream that failed after its 200 — but not a client that left (499 `client_closed`, or a stream
+ * cancelled mid-way): that is counted as cancelled, the gateway did nothing wrong.
+ */
+export const IS_ERROR = '((status >= 400 OR error_code IS NOT NULL) AND cancelled = 0)';
+/** Answered without an error (a stream its client cancelled mid-way included); a 499 is neither. */
+const IS_OK = '(status < 400 AND error_code IS NULL)';
 
 export function whereClause(filter: LogFilter): { sql: string; binds: (string | number)[] } {
   const parts: string[] = [];
@@ -61,7 +67,7 @@ export function whereClause(filter: LogFilter): { sql: string; binds: (string | 
   if (status?.kind === 'exact') add('status = ?', status.status);
   if (status?.kind === 'class') add('status >= ? AND status < ?', status.from, status.from + 100);
   if (status?.kind === 'error') add(IS_ERROR);
-  if (status?.kind === 'ok') add(`NOT ${IS_ERROR}`);
+  if (status?.kind === 'ok') add(IS_OK);
   return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', binds };
 }
 

@@ -194,6 +194,25 @@ describe('GET /admin/analytics', () => {
     expect((await analytics('key=key_b&interval=day')).series.map((s: Json) => s.requests)).toEqual([2, 0]);
   });
 
+  it('counts a client that left as cancelled, not as an error', async () => {
+    const at = Date.parse('2003-04-05T06:00:00Z');
+    const range = `since=${at}&until=${at + H}`;
+    await insertLogs(env.DB, [
+      logRow({ id: 'gone-1', time: at, status: 499, errorCode: 'client_closed', cancelled: true }),
+      logRow({ id: 'gone-2', time: at + 1, stream: true, cancelled: true }),
+      logRow({ id: 'gone-3', time: at + 2, status: 502, errorCode: 'upstream_error' }),
+      logRow({ id: 'gone-4', time: at + 3 }),
+    ]);
+    const response = await admin(`/admin/analytics?${range}`);
+    const { totals } = await response.json<Json>();
+    expect(totals).toMatchObject({ requests: 4, errors: 1, errorRate: 0.25, cancelled: 2 });
+    const ids = async (status: string) =>
+      (await (await admin(`/admin/logs?${range}&status=${status}`)).json<Json>()).data.map((r: Json) => r.id);
+    expect(await ids('error')).toEqual(['gone-3']);
+    expect(await ids('499')).toEqual(['gone-1']);
+    expect(await ids('ok')).toEqual(['gone-4', 'gone-2']);
+  });
+
   it.each([
     ['groupBy=week', 'groupBy'],
     ['interval=minute', 'interval'],
