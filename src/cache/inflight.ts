@@ -1,6 +1,8 @@
 // Answers in flight within one isolate. Identical non-streamed requests share one lookup and one
 // upstream call: the first claims the key synchronously, before any I/O, so requests arriving
-// together find each other, and the others wait for its answer, for a bounded time. A
+// together find each other, and the others wait for its answer, for a bounded time. A leader whose
+// client leaves hands the key on: its followers claim it again, so one of them leads and the rest
+// follow that one (a leader that failed leaves each follower to ask for itself instead). A
 // just-produced answer is served from memory until its KV write has landed (read-your-writes in
 // this isolate, even before KV has it). Isolate state by nature: it holds only requests in flight
 // and writes in progress, each removed as soon as it settles or once it has outlived any request.
@@ -21,6 +23,8 @@ interface Slot {
   outcome?: string | null;
   /** When the slot stops counting (ms): a leader that never settled (cancelled, hung), or the answer's expiry. */
   until: number;
+  /** The leader's client left before its answer: the key is free for a follower to lead. */
+  left?: boolean;
 }
 
 const slots = new Map<string, Slot>();
@@ -30,13 +34,20 @@ const MAX_SLOTS = 10_000;
 /** Settles a claim: the answer (undefined: failed or not storable) and its KV write, if it is stored. */
 export type Finish = (answer: SharedAnswer | undefined, written?: Promise<unknown>) => void;
 
+/** What a follower's wait ends with: the answer, `LEADER_LEFT` (claim again), or undefined (ask for yourself). */
+export const LEADER_LEFT = 'leader-left';
+export type Followed = SharedAnswer | typeof LEADER_LEFT | undefined;
+
 export type Claim =
   /** An answer just produced in this isolate. */
   | { role: 'ready'; answer: SharedAnswer }
-  /** Another request is looking this up: wait for its answer (undefined: ask for yourself). */
-  | { role: 'follow'; wait(signal?: AbortSignal): Promise<SharedAnswer | undefined> }
-  /** Look it up and answer; followers get what `finish` hands on (call it once; later calls are ignored). */
-  | { role: 'lead'; finish: Finish }
+  /** Another request is looking this up: wait for its answer. */
+  | { role: 'follow'; wait(signal?: AbortSignal): Promise<Followed> }
+  /**
+   * Look it up and answer; followers get what `finish` hands on (call it once; later calls are
+   * ignored). `leave`, when this request's client has gone, hands the key on to a follower instead.
+   */
+  | { role: 'lead'; finish: Finish; leave: () => void }
   /** Look it up alone; `finish` makes a stored answer readable while it is written. */
   | { role: 'own'; finish: Finish };
 
@@ -63,18 +74,25 @@ export function claimInflight(key: string, options: ClaimOptions): Claim {
     if (options.wait) return { role: 'follow', wait: (signal) => follow(leader, options.maxWaitMs, signal) };
   }
   if (slot || !options.wait || slots.size >= MAX_SLOTS) return { role: 'own', finish: publish(key) };
-  return { role: 'lead', finish: lead(key, options.now + options.maxWaitMs) };
+  const led: Slot = { until: options.now + options.maxWaitMs };
+  slots.set(key, led);
+  return { role: 'lead', finish: lead(key, led), leave: () => leave(key, led) };
 }
 
-function lead(key: string, until: number): Finish {
-  const slot: Slot = { until };
-  slots.set(key, slot);
+function lead(key: string, slot: Slot): Finish {
   return (answer, written) => {
     if (slot.outcome !== undefined) return;
     slot.outcome = answer ? JSON.stringify(answer) : null;
     if (answer && written) hold(key, slot, answer.entry.expiresAt, written);
     else release(key, slot);
   };
+}
+
+function leave(key: string, slot: Slot): void {
+  if (slot.outcome !== undefined) return;
+  slot.outcome = null;
+  slot.left = true;
+  release(key, slot);
 }
 
 /** For a request that did not lead: makes its stored answer readable while it is written. */
@@ -100,12 +118,11 @@ function release(key: string, slot: Slot): void {
 const FIRST_LOOK_MS = 5;
 const MAX_LOOK_MS = 50;
 
-/** Looks at the leader's slot on this request's own timers; undefined once it failed, time is up or the caller left. */
-async function follow(
-  slot: Slot,
-  maxWaitMs: number,
-  signal: AbortSignal | undefined,
-): Promise<SharedAnswer | undefined> {
+/**
+ * Looks at the leader's slot on this request's own timers; LEADER_LEFT once the leader's client
+ * went, undefined once it failed, time is up or the caller left.
+ */
+async function follow(slot: Slot, maxWaitMs: number, signal: AbortSignal | undefined): Promise<Followed> {
   const until = Date.now() + maxWaitMs;
   const outcome = await poll(
     () => {
@@ -114,5 +131,6 @@ async function follow(
     },
     { firstMs: FIRST_LOOK_MS, maxMs: MAX_LOOK_MS, until },
   );
-  return outcome === null ? undefined : (JSON.parse(outcome) as SharedAnswer);
+  if (outcome !== null) return JSON.parse(outcome) as SharedAnswer;
+  return slot.left && !signal?.aborted ? LEADER_LEFT : undefined;
 }

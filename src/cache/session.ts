@@ -15,7 +15,7 @@ import { storable, wantsVariety } from './eligibility';
 import { embedder } from './embed';
 import { type CacheEntry, exactKey, MAX_ENTRY_BYTES, writeEntry } from './exact';
 import { hotGet, hotPut } from './hot';
-import { type Claim, claimInflight, type Finish, publish, type SharedAnswer } from './inflight';
+import { type Claim, claimInflight, type Finish, LEADER_LEFT, publish, type SharedAnswer } from './inflight';
 import { cacheKeys, routeIdentity } from './key';
 import { findInTime, type Probe } from './lookup';
 import { type CachePolicy, type CacheSettings, cacheSettings } from './policy';
@@ -87,22 +87,27 @@ export async function lookupCache(input: LookupInput): Promise<CacheLookup> {
   const kvKey = exactKey(settings.namespace, keys.exact);
   const probe: Probe = { keys, embed };
   const reading = input.control.mode !== 'refresh';
-  let claim: Claim = settings.exact
-    ? claimInflight(kvKey, {
-        read: reading,
-        wait: input.body.stream !== true,
-        maxWaitMs: leaderWaitMs(input.runtime),
-        now: (input.now ?? Date.now)(),
-      })
-    : { role: 'own', finish: noop };
-  if (claim.role === 'ready') return hit(input.body, claim.answer);
-  if (claim.role === 'follow') {
+  const claimKey = (): Claim =>
+    settings.exact
+      ? claimInflight(kvKey, {
+          read: reading,
+          wait: input.body.stream !== true,
+          maxWaitMs: leaderWaitMs(input.runtime),
+          now: (input.now ?? Date.now)(),
+        })
+      : { role: 'own', finish: noop };
+  let claim = claimKey();
+  while (claim.role === 'follow') {
     const answer = await claim.wait(input.signal);
-    if (answer) return hit(input.body, answer);
     if (input.signal?.aborted) return skipped(); // its client left: nothing to look up, nor to share
-    // The leader failed, was cancelled or is taking too long: this request looks and asks for itself.
-    claim = { role: 'own', finish: publish(kvKey) };
+    // The leader's client left: claim again, so one follower leads and the others follow it.
+    if (answer === LEADER_LEFT) claim = claimKey();
+    else if (answer) return hit(input.body, answer);
+    // The leader failed or is taking too long: this request looks and asks for itself.
+    else claim = { role: 'own', finish: publish(kvKey) };
   }
+  if (claim.role === 'ready') return hit(input.body, claim.answer);
+  const leave = claim.role === 'lead' ? claim.leave : noop;
   if (reading) {
     const copy = settings.exact ? hotGet(kvKey, (input.now ?? Date.now)()) : undefined;
     if (copy) {
@@ -121,7 +126,7 @@ export async function lookupCache(input: LookupInput): Promise<CacheLookup> {
       if (!input.signal?.aborted) console.error('cache lookup failed', String(error));
     }
   }
-  return miss(input, settings, kvKey, probe, claim.finish);
+  return miss(input, settings, kvKey, probe, claim.finish, leave);
 }
 
 /** How long one request may run upstream: the longest a follower waits for its leader. */
@@ -149,12 +154,13 @@ function miss(
   kvKey: string,
   probe: Probe,
   finish: Finish,
+  leave: () => void,
 ): CacheLookup {
   const { env, ctx, runtime } = input;
   const config = runtime.config.cache;
   const now = input.now ?? Date.now;
-  // A leader whose client hangs up releases its followers at once (they ask for themselves).
-  input.signal?.addEventListener('abort', () => finish(undefined), { once: true });
+  // A leader whose client hangs up hands the key on at once (a follower leads in its place).
+  input.signal?.addEventListener('abort', leave, { once: true });
   const frames: string[] = [];
   let collected = 0;
 
@@ -208,7 +214,7 @@ function miss(
       if (!clean || collected > MAX_ENTRY_BYTES) finish(undefined);
       else store(assembleCompletion(frames, summary.usage), target);
     },
-    abandon: () => finish(undefined),
+    abandon: () => (input.signal?.aborted ? leave() : finish(undefined)),
   };
 }
 

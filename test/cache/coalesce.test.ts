@@ -1,6 +1,6 @@
 // Coalescing of identical concurrent misses (src/cache/inflight.ts): requests arriving together share
 // one upstream call, and a leader that fails, hangs or is cancelled never leaves its followers
-// stuck or failing — they ask for themselves.
+// stuck or failing — they ask for themselves, or, when the leader's client left, one of them leads.
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { exactKey } from '../../src/cache/exact';
@@ -139,17 +139,38 @@ describe('coalescing within lookupCache', () => {
     leader.abandon();
   });
 
-  it("releases followers as soon as the leader's client hangs up", async () => {
-    const { input } = await lookups(10_000);
+  it("hands the key to one follower as soon as the leader's client hangs up; the rest follow it", async () => {
+    const { input, waits } = await lookups(10_000);
     const controller = new AbortController();
     const leader = await lookupCache(input(controller.signal));
     expect(leader.status).toBe('miss');
     const started = Date.now();
-    const follower = lookupCache(input());
+    const followers = [lookupCache(input()), lookupCache(input()), lookupCache(input())];
+    const settled: string[] = [];
+    for (const [i, follower] of followers.entries())
+      void follower.then((l) => settled.push(`${i}:${l.status}`));
     await sleep(20);
     controller.abort();
-    expect((await follower).status).toBe('miss');
+    // One follower leads now (a miss: it goes upstream); the other two wait for its answer.
+    for (let i = 0; i < 200 && settled.length === 0; i++) await sleep(5);
+    await sleep(30);
+    expect(settled).toHaveLength(1);
+    expect(settled[0]).toMatch(/:miss$/);
     expect(Date.now() - started).toBeLessThan(1_000);
+    const next = await followers[Number(settled[0]!.split(':')[0])]!;
+    next.saveJson(completion('Paris') as Json, { provider: 'openai', model: 'gpt-4o-mini' });
+    const statuses = (await Promise.all(followers)).map((l) => l.status);
+    expect(statuses.sort()).toEqual(['hit-exact', 'hit-exact', 'miss']);
+    await Promise.all(waits);
+  });
+
+  it('leaves each follower to ask for itself when the leader failed (no chain of waits)', async () => {
+    const { input } = await lookups(10_000);
+    const leader = await lookupCache(input());
+    const followers = [lookupCache(input()), lookupCache(input())];
+    await sleep(20);
+    leader.abandon(); // failed upstream, its client still there
+    expect((await Promise.all(followers)).map((l) => l.status)).toEqual(['miss', 'miss']);
   });
 
   it("hands followers the leader's answer as a copy of plain data", async () => {

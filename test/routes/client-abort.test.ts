@@ -111,6 +111,30 @@ describe('a client that leaves before the answer', () => {
     expect(usage).toMatchObject({ reservedUsd: 0, spendUsd: 0 });
   });
 
+  it('hands the identical requests waiting on it to one of them, which makes the one new upstream call', async () => {
+    expect((await putConfig(cachedConfig())).status).toBe(200);
+    const upstream = heldUpstream();
+    const { key } = await createKey();
+    const client = new AbortController();
+    const leader = chatUntil(key, question, client.signal, 'handover-leader');
+    await until(() => upstream.calls === 1);
+    const followers = ['a', 'b', 'c'].map((n) =>
+      chatUntil(key, question, new AbortController().signal, `handover-${n}`),
+    );
+    await sleep(20); // all three wait for the leader's answer
+    client.abort();
+    expect((await leader).status).toBe(499);
+    await until(() => upstream.calls === 2); // one follower asks in the leader's place…
+    await sleep(30);
+    expect(upstream.calls).toBe(2); // …and only one
+    upstream.release();
+    const responses = await Promise.all(followers);
+    expect(responses.map((r) => r.status)).toEqual([200, 200, 200]);
+    const caches = responses.map((r) => r.headers.get('x-tollgate-cache')).sort();
+    expect(caches).toEqual(['hit-exact', 'hit-exact', 'miss']);
+    expect(upstream.abandoned).toBe(1);
+  });
+
   it('stops waiting for the identical request in flight, and never calls the upstream itself', async () => {
     expect((await putConfig(cachedConfig())).status).toBe(200);
     const upstream = heldUpstream();
