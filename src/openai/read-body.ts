@@ -2,6 +2,9 @@
 import type { z } from 'zod';
 import { invalidRequest, payloadTooLarge } from '../errors';
 
+/** Strict: invalid UTF-8 throws. One for every request (decode() without `stream` keeps no state). */
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
 /** Reads at most `limit` bytes; a larger body is refused without being buffered whole. */
 export async function readJsonBody(request: Request, limit: number): Promise<unknown> {
   const declared = Number(request.headers.get('content-length') ?? '');
@@ -14,7 +17,7 @@ export async function readJsonBody(request: Request, limit: number): Promise<unk
 
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+    text = utf8.decode(bytes);
   } catch {
     throw invalidRequest('The request body is not valid UTF-8.');
   }
