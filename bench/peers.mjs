@@ -45,7 +45,7 @@ export async function startPortkey() {
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
-  return { url, stop: () => child.kill() };
+  return { url, pid: child.pid, stop: () => child.kill() };
 }
 
 /** The headers that send a Portkey request to an OpenAI-compatible upstream at `baseUrl`. */

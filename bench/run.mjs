@@ -10,6 +10,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { ensureDeps, quietWrangler, root } from '../scripts/ensure-deps.mjs';
+import { cpuReadable, treeCpuMs, workerdChildren } from './cpu.mjs';
 import { freePort, inspectWorker } from './heap.mjs';
 import { PORTKEY_VERSION, portkeyHeaders, startPortkey } from './peers.mjs';
 import { startUpstream } from './upstream.mjs';
@@ -64,6 +65,9 @@ const gateway = new Miniflare({
   scriptPath: join(root, 'dist', 'index.js'),
   bindings: { ...workerOptions.bindings, ADMIN_TOKEN: ADMIN },
 });
+const gatewayUrl = (await gateway.ready).href.replace(/\/$/, '');
+// Started one after the other, so that each workerd process is known (for CPU per request).
+const gatewayPid = workerdChildren()[0];
 const floor = new Miniflare({
   name: 'floor',
   modules: true,
@@ -72,9 +76,8 @@ const floor = new Miniflare({
   bindings: { UPSTREAM: upstream.url },
   kvNamespaces: ['CACHE'],
 });
-const [gatewayUrl, floorUrl] = (await Promise.all([gateway.ready, floor.ready])).map((u) =>
-  u.href.replace(/\/$/, ''),
-);
+const floorUrl = (await floor.ready).href.replace(/\/$/, '');
+const floorPid = workerdChildren().find((pid) => pid !== gatewayPid);
 
 const db = await gateway.getD1Database('DB');
 for (const file of readdirSync(join(root, 'migrations'))
@@ -423,6 +426,37 @@ results.push(
   }),
 );
 
+// CPU per request: each variant's process, over interleaved segments of c=32 JSON requests, with a
+// pause before each reading so the background work of the previous segment (log flushes, cache
+// writes) is counted where it belongs. The processes include everything they run locally: for the
+// gateway that is also Miniflare's KV, D1 and Durable Objects, which on Cloudflare run elsewhere.
+const cpu = {};
+if (cpuReadable && gatewayPid && floorPid) {
+  console.error('… CPU per request');
+  const owners = {
+    floor: floorPid,
+    'floor + KV': floorPid,
+    tollgate: gatewayPid,
+    'tollgate, cache off': gatewayPid,
+    ...(portkey?.pid ? { portkey: portkey.pid } : {}),
+  };
+  const perSegment = QUICK ? 400 : 2000;
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 1500));
+  for (const name of Object.keys(owners)) cpu[name] = { requests: 0, cpuMs: 0 };
+  for (let round = 0; round < 2; round++) {
+    for (const name of round === 0 ? Object.keys(owners) : Object.keys(owners).reverse()) {
+      await runBatch(variants[name], 100, 32, false); // warm
+      await settle();
+      const before = treeCpuMs(owners[name]);
+      await runBatch(variants[name], perSegment, 32, false);
+      await settle();
+      cpu[name].cpuMs += treeCpuMs(owners[name]) - before;
+      cpu[name].requests += perSegment;
+    }
+  }
+  for (const row of Object.values(cpu)) row.msPerRequest = row.cpuMs / row.requests;
+}
+
 // The soak uses the cache-off key: locally KV and D1 keep every entry in the workerd process's
 // memory, so cached answers would grow RSS by design. (Log rows still land in local D1, ~1 KiB each.)
 console.error(`… soak, ${SOAK} requests`);
@@ -497,6 +531,17 @@ for (const { title, rows, stream } of results) {
   }
   console.log('');
 }
+if (Object.keys(cpu).length > 0) {
+  console.log(
+    "▸ CPU per request (JSON, c=32; the whole process: locally the gateway's also runs KV, D1 and its Durable Objects)",
+  );
+  for (const [name, row] of Object.entries(cpu)) {
+    const vsFloor =
+      name === 'floor' ? '' : ` (${(row.msPerRequest / cpu.floor.msPerRequest).toFixed(2)}× the floor)`;
+    console.log(`  ${name.padEnd(28)} ${row.msPerRequest.toFixed(3)} ms${vsFloor}`);
+  }
+  console.log('');
+}
 console.log(
   `▸ soak (cache-off key, after 1,000 warm-up requests): ${SOAK} requests at c=32, ${soak.errors} errors; workerd RSS ${(rssBefore / 1024).toFixed(1)} MiB → ${(rssAfter / 1024).toFixed(1)} MiB; gateway isolate heap after GC ${mib(heapBefore)} → ${mib(heapAfter)} MiB`,
 );
@@ -507,7 +552,7 @@ console.log(`\n(${((performance.now() - began) / 1000).toFixed(0)} s)`);
 
 writeFileSync(
   join(root, 'bench', 'results.json'),
-  `${JSON.stringify({ date: new Date().toISOString(), rounds: ROUNDS, withAssets: WITH_ASSETS, peers: PEERS ? { portkey: PORTKEY_VERSION } : null, results, soak: { requests: SOAK, errors: soak.errors, rssBeforeKiB: rssBefore, rssAfterKiB: rssAfter, heapBeforeBytes: heapBefore, heapAfterBytes: heapAfter } }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), rounds: ROUNDS, withAssets: WITH_ASSETS, peers: PEERS ? { portkey: PORTKEY_VERSION } : null, results, cpu, soak: { requests: SOAK, errors: soak.errors, rssBeforeKiB: rssBefore, rssAfterKiB: rssAfter, heapBeforeBytes: heapBefore, heapAfterBytes: heapAfter } }, null, 2)}\n`,
 );
 
 agent.destroy();
