@@ -1,5 +1,6 @@
 // The hot path's admission: the key's Durable Object and, for a key in a team, the team's object,
 // asked in parallel; their refusals mapped to wire errors; one settle for both after the response.
+
 import { type CachePolicy, mergeCachePolicies } from '../cache/policy';
 import type { Env } from '../env';
 import { GatewayError, invalidApiKey, modelNotAllowed, unavailableNow } from '../errors';
@@ -18,6 +19,7 @@ import {
 } from './lease';
 import { drawLater, type LeaseDrawing } from './lease-draw';
 import type { Returned } from './lease-ledger';
+import { settleLater } from './settle-outbox';
 
 type Admitted = Extract<AdmitResult, { ok: true }>;
 type Refused = Extract<AdmitResult, { ok: false }>;
@@ -358,16 +360,14 @@ function admission(
   ) => {
     const settleOne = (stub: Stub, reservedTokens: number, leaseId: number | undefined, tpm?: number) =>
       ctx.waitUntil(
-        stub
-          .settle({
-            reservationId: request.reservationId,
-            reservedTokens,
-            usedTokens: tokens,
-            costUsd,
-            ...(tpm !== undefined ? { tpm } : {}),
-            ...(drawing && leaseId !== undefined ? { drawn: { leaseId, usd: drawing.usd } } : {}),
-          })
-          .catch((error: unknown) => console.error('settle failed', String(error))),
+        settleLater(stub, {
+          reservationId: request.reservationId,
+          reservedTokens,
+          usedTokens: tokens,
+          costUsd,
+          ...(tpm !== undefined ? { tpm } : {}),
+          ...(drawing && leaseId !== undefined ? { drawn: { leaseId, usd: drawing.usd } } : {}),
+        }),
       );
     // Tokens drawn from a lease that still holds go back to it when the request used no more.
     const now = Date.now();

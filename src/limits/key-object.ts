@@ -379,6 +379,11 @@ export class KeyObject extends DurableObject<Env> {
     this.settleAt(request, Date.now());
   }
 
+  /** Settles of several requests (an isolate's batch, src/limits/settle-outbox.ts): one ledger write. */
+  async settleMany(requests: SettleRequest[]): Promise<void> {
+    this.settleAllAt(requests, Date.now());
+  }
+
   /**
    * A request admitted from a lease's budget share: its worst case becomes its own reservation.
    * Answered once booked (forwarded after a rotation), so the isolate's settle, sent after this
@@ -401,24 +406,32 @@ export class KeyObject extends DurableObject<Env> {
   }
 
   settleAt(request: SettleRequest, now: number): void {
+    this.settleAllAt([request], now);
+  }
+
+  settleAllAt(requests: SettleRequest[], now: number): void {
+    if (requests.length === 0) return;
     if (this.moved) {
-      // Admitted before the rotation: the reservation moved with the ledger, so settle it there.
-      const forward = this.movedTo(this.moved).settle(request);
+      // Admitted before the rotation: the reservations moved with the ledger, so settle them there.
+      const forward = this.movedTo(this.moved).settleMany(requests);
       this.ctx.waitUntil(
         forward.catch((error: unknown) => console.error('forwarded settle failed', String(error))),
       );
       return;
     }
-    const tpmLimit = limitOf(this.policy?.limits.tpm ?? request.tpm);
-    if (tpmLimit && this.tokens && request.reservedTokens > 0) {
-      this.tokens = adjust(this.tokens, tpmLimit, request.reservedTokens - request.usedTokens, now);
-    }
     const budget = this.policy?.budget;
-    if (budget) {
-      let ledger = current(this.ledger, budget, now);
-      if (request.drawn) ledger = releaseFromLease(ledger, request.drawn.leaseId, request.drawn.usd);
-      this.saveLedger(settleBudget(ledger, budget, request.reservationId, request.costUsd, now));
+    let ledger = budget ? current(this.ledger, budget, now) : undefined;
+    for (const request of requests) {
+      const tpmLimit = limitOf(this.policy?.limits.tpm ?? request.tpm);
+      if (tpmLimit && this.tokens && request.reservedTokens > 0) {
+        this.tokens = adjust(this.tokens, tpmLimit, request.reservedTokens - request.usedTokens, now);
+      }
+      if (budget && ledger) {
+        if (request.drawn) ledger = releaseFromLease(ledger, request.drawn.leaseId, request.drawn.usd);
+        ledger = settleBudget(ledger, budget, request.reservationId, request.costUsd, now);
+      }
     }
+    if (ledger) this.saveLedger(ledger);
   }
 
   /** Releases reservations whose settle never arrived, so capacity cannot leak forever. */

@@ -112,6 +112,27 @@ describe('KeyObject budgets', () => {
     });
   });
 
+  it('settles a batch in one call: each reservation ends, each cost is charged, tokens are refunded', async () => {
+    await inObject('budget-batch', async (object) => {
+      await object.setPolicy(policy({ budget, limits: { tpm: 1000 } }));
+      for (const id of ['a', 'b', 'c']) {
+        expect(object.admitAt(req(300, { costUsd: 0.3, reservationId: id }), 0)).toMatchObject({ ok: true });
+      }
+      expect(object.admitAt(req(300, { costUsd: 0.05 }), 0)).toMatchObject({ ok: false });
+      object.settleAllAt(
+        [
+          { reservationId: 'a', reservedTokens: 300, usedTokens: 10, costUsd: 0.01 },
+          { reservationId: 'b', reservedTokens: 300, usedTokens: 20, costUsd: 0.02 },
+          { reservationId: 'c', reservedTokens: 300, usedTokens: 0, costUsd: 0 },
+        ],
+        1,
+      );
+      expect(object.usageAt({}, 2)).toMatchObject({ spendUsd: 0.03, reservedUsd: 0 });
+      // The 870 unused tokens are back in the bucket.
+      expect(object.admitAt(req(900, { costUsd: 0.05 }), 2)).toMatchObject({ ok: true });
+    });
+  });
+
   it('rolls over at the UTC day boundary', async () => {
     await inObject('budget-rollover', async (object) => {
       await object.setPolicy(policy({ budget }));

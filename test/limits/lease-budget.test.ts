@@ -21,6 +21,7 @@ import { RETURN_GRACE_MS } from '../../src/limits/lease-ledger';
 import { CHAT_URL, cachedConfig, completion, sleep, stored, upstream } from '../cache/harness';
 import { admin, chat, createKey, type Json, openaiConfig, putConfig } from '../helpers/gateway';
 import { keyPolicy } from '../helpers/key-policy';
+import { settled } from '../helpers/settled';
 import { json, onUpstream } from '../helpers/upstream';
 
 let sequence = 0;
@@ -228,13 +229,14 @@ describe('a budgeted key going upstream on a lease', () => {
     bindings.get = (id) => {
       const real = realGet.call(env.KEYS, id) as Record<string, (...args: unknown[]) => unknown>;
       return new Proxy(real, {
-        get:
-          (target, method: string) =>
-          (...args: unknown[]) => {
-            calls.push(method);
-            observe?.(method, args);
-            return target[method]?.(...args);
-          },
+        get: (target, method: string) =>
+          method === 'id'
+            ? target.id
+            : (...args: unknown[]) => {
+                calls.push(method);
+                observe?.(method, args);
+                return target[method]?.(...args);
+              },
       });
     };
     return calls;
@@ -255,6 +257,7 @@ describe('a budgeted key going upstream on a lease', () => {
     answerSlowly();
     const { key } = await createKey({ limits: { rpm: 1000 }, budget: { usd: budget, period: 'month' } });
     for (let i = 0; i < 2; i++) await (await chat(key, question(i))).text(); // the second takes a lease
+    await settled();
     return key;
   }
 
@@ -263,13 +266,13 @@ describe('a budgeted key going upstream on a lease', () => {
     const before = await ledgerOf(key);
     const settles: SettleRequest[] = [];
     const calls = countCalls((method, args) => {
-      if (method === 'settle') settles.push(args[0] as SettleRequest);
+      if (method === 'settleMany') settles.push(...(args[0] as SettleRequest[]));
     });
     const response = await chat(key, question(9));
     expect(response.status).toBe(200);
     await response.text();
-    await sleep(50);
-    expect(calls).toEqual(['settle']);
+    await settled();
+    expect(calls).toEqual(['settleMany']);
     const drawn = settles[0]?.drawn;
     expect(drawn).toEqual({ leaseId: expect.any(Number), usd: expect.any(Number) });
     // Charged what it cost; the draw left the share; no reservation of the request's own.
@@ -278,6 +281,27 @@ describe('a budgeted key going upstream on a lease', () => {
     const share = (ledger: BudgetState) =>
       ledger.reservations.find((r) => r.id === `lease:${drawn?.leaseId}`)?.usd ?? 0;
     expect(share(after)).toBeCloseTo(share(before) - (drawn?.usd ?? 0), 10);
+    expect(after.reservations.map((r) => r.id.split(':')[0])).toEqual(['lease']);
+  });
+
+  it('settles requests that end together in fewer calls, and charges each exactly once', async () => {
+    const key = await leasedKey(10);
+    const settles: SettleRequest[] = [];
+    const calls = countCalls((method, args) => {
+      if (method === 'settleMany') settles.push(...(args[0] as SettleRequest[]));
+    });
+    slowUpstream = 20;
+    const responses = await Promise.all(Array.from({ length: 8 }, (_, i) => chat(key, question(10 + i))));
+    for (const response of responses) {
+      expect(response.status).toBe(200);
+      await response.text();
+    }
+    await settled();
+    expect(settles).toHaveLength(8);
+    expect(new Set(settles.map((settle) => settle.reservationId)).size).toBe(8);
+    expect(calls.filter((method) => method === 'settleMany').length).toBeLessThan(8);
+    const after = await ledgerOf(key);
+    expect(after.spentUsd).toBeCloseTo(10 * 0.00045, 10);
     expect(after.reservations.map((r) => r.id.split(':')[0])).toEqual(['lease']);
   });
 
@@ -293,8 +317,8 @@ describe('a budgeted key going upstream on a lease', () => {
     const response = await pending;
     expect(response.status).toBe(200);
     await response.text();
-    await sleep(50);
-    expect(calls).toEqual(['drawLease', 'settle']);
+    await settled();
+    expect(calls).toEqual(['drawLease', 'settleMany']);
     const after = await ledgerOf(key);
     expect(after.reservations.map((r) => r.id.split(':')[0])).toEqual(['lease']);
     expect(after.spentUsd).toBeCloseTo(3 * 0.00045, 10);
@@ -308,13 +332,14 @@ describe('a budgeted key going upstream on a lease', () => {
     const team = (await created.json<Json>()).id;
     const { key } = await createKey({ limits: { rpm: 1000 }, budget, team });
     for (let i = 0; i < 2; i++) await (await chat(key, question(i))).text(); // the second takes both leases
+    await settled();
     const settles: SettleRequest[] = [];
     const calls = countCalls((method, args) => {
-      if (method === 'settle') settles.push(args[0] as SettleRequest);
+      if (method === 'settleMany') settles.push(...(args[0] as SettleRequest[]));
     });
     await (await chat(key, question(3))).text();
-    await sleep(50);
-    expect(calls).toEqual(['settle', 'settle']);
+    await settled();
+    expect(calls).toEqual(['settleMany', 'settleMany']);
     const [keyLease, teamLease] = settles.map((settle) => settle.drawn?.leaseId);
     expect(keyLease).toEqual(expect.any(Number));
     expect(teamLease).toEqual(expect.any(Number));
@@ -328,6 +353,7 @@ describe('a budgeted key going upstream on a lease', () => {
     upstream(() => 'Paris');
     const { id, key } = await createKey({ limits: { rpm: 1000 }, budget: { usd: 10, period: 'month' } });
     for (let i = 0; i < 2; i++) await (await chat(key, question(1))).text(); // stored, then a leased hit
+    await settled();
     const [kvKey = ''] = await stored(`key:${id}`);
     hotForget(kvKey); // the next lookup reads KV
     const calls = countCalls();
@@ -337,8 +363,8 @@ describe('a budgeted key going upstream on a lease', () => {
     const miss = await chat(key, question(2));
     expect(miss.headers.get('x-tollgate-cache')).toBe('miss');
     await miss.text();
-    await sleep(50);
-    expect(calls).toEqual(['settle']); // the miss's, with its draw; nothing for the hit
+    await settled();
+    expect(calls).toEqual(['settleMany']); // the miss's, with its draw; nothing for the hit
   });
 
   it('stays within a budget lowered behind its back: the share drawn from, then the object once the lease ends', async () => {

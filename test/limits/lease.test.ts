@@ -9,6 +9,7 @@ import { admitLocally, askFailed, beginAsk, recordAdmission } from '../../src/li
 import { cachedConfig, sleep, stored, upstream } from '../cache/harness';
 import { admin, chat, createKey, type Json, openaiConfig, putConfig } from '../helpers/gateway';
 import { keyPolicy } from '../helpers/key-policy';
+import { settled } from '../helpers/settled';
 
 const question = { model: 'gpt', messages: [{ role: 'user', content: 'What is the capital of France?' }] };
 const other = (n: number) => ({ model: 'gpt', messages: [{ role: 'user', content: `question ${n}` }] });
@@ -38,6 +39,7 @@ async function budgetedKeyWithStoredAnswer() {
   const calls = upstream((n) => `Paris #${n}`);
   const { id, key } = await createKey({ limits: { rpm: 1000 }, budget: { usd: 0.2, period: 'month' } });
   await warm(key);
+  await settled();
   const [kvKey = ''] = await stored(`key:${id}`);
   return { calls, key, kvKey };
 }
@@ -114,7 +116,7 @@ describe('admission leases', () => {
     const hit = await chat(key, question);
     expect(hit.headers.get('x-tollgate-cache')).toBe('hit-exact');
     await hit.text();
-    await sleep(50);
+    await settled();
     const after = await usage(key);
     expect(after.reservedUsd).toBe(0);
     expect(after.spendUsd).toBe(before.spendUsd);

@@ -1,0 +1,67 @@
+// Settles leave an isolate in batches, one outbox per key or team object (src/isolate/outbox.ts):
+// a busy key's requests finishing close together reach its object in one call and one ledger
+// write, instead of one each. The object handles a key's admissions one at a time, so this is
+// what lets a budgeted key go past about a thousand requests a second, and locally it takes most
+// of a budgeted request's settle cost off the gateway's thread.
+//
+// A settle is not idempotent (it charges the cost), so a batch is never sent twice: one that
+// failed is reported, as a single settle's failure was, and the reservations it held expire at
+// the object (their TTL) instead.
+import { Outbox } from '../isolate/outbox';
+import type { KeyObject, SettleRequest } from './key-object';
+
+/** How long a settle waits for company: the reservation it ends is held that much longer. */
+export const SETTLE_LINGER_MS = 10;
+/** Settles per call. */
+const MAX_SETTLES = 100;
+/** A settle whose call has not reported back after this long is given up on by its request. */
+const GIVE_UP_MS = 10_000;
+/** Outboxes kept; past this, idle ones are dropped (a key's next settle starts a new one). */
+const MAX_OUTBOXES = 10_000;
+
+const outboxes = new Map<string, Outbox<SettleRequest>>();
+
+/**
+ * Settles `request` at `stub`'s object (through this request's own stub), batched with this
+ * isolate's other settles for that object; resolves once the call carrying it returned (never throws).
+ */
+export function settleLater(
+  stub: DurableObjectStub<KeyObject>,
+  request: SettleRequest,
+  lingerMs = SETTLE_LINGER_MS,
+): Promise<void> {
+  const name = stub.id.toString();
+  let outbox = outboxes.get(name);
+  if (!outbox) {
+    if (outboxes.size >= MAX_OUTBOXES) {
+      for (const [other, box] of outboxes) if (box.idle) outboxes.delete(other);
+    }
+    outbox = new Outbox<SettleRequest>({
+      maxItems: MAX_SETTLES,
+      lingerMs,
+      takeoverMs: GIVE_UP_MS,
+      resend: false,
+    });
+    outboxes.set(name, outbox);
+  }
+  return outbox.post(request, async (settles) => {
+    try {
+      await stub.settleMany(settles);
+    } catch (error) {
+      console.error(`settle of ${settles.length} request(s) failed`, String(error));
+    }
+    return true;
+  });
+}
+
+/** Forgets every outbox (tests only). */
+export function resetSettleOutboxes(): void {
+  outboxes.clear();
+}
+
+/** Objects with settles queued or on their way from this isolate (tests wait for none). */
+export function settlesPending(): number {
+  let pending = 0;
+  for (const outbox of outboxes.values()) if (!outbox.idle) pending++;
+  return pending;
+}

@@ -1,0 +1,57 @@
+// The generic isolate outbox (src/isolate/outbox.ts) for sends that must not repeat (settles):
+// a failed or vanished call is given up on, never sent again. The resending mode is covered
+// through the log outbox (test/logs/outbox.test.ts).
+import { describe, expect, it } from 'vitest';
+import { Outbox, type Send } from '../../src/isolate/outbox';
+
+const once = (overrides: { takeoverMs?: number; lingerMs?: number } = {}) =>
+  new Outbox<string>({ maxItems: 10, lingerMs: 0, takeoverMs: 10_000, resend: false, ...overrides });
+
+const tick = (ms = 0) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('an outbox that never sends twice', () => {
+  it('batches the items that queue while a call is in flight into the next call', async () => {
+    const outbox = once();
+    const calls: string[][] = [];
+    let open: () => void = () => {};
+    const send: Send<string> = async (items) => {
+      calls.push(items);
+      if (calls.length === 1) await new Promise<void>((resolve) => (open = resolve));
+      return true;
+    };
+    const first = outbox.post('a', send);
+    const rest = ['b', 'c', 'd'].map((item) => outbox.post(item, send));
+    expect(outbox.queued).toBe(3);
+    open();
+    await Promise.all([first, ...rest]);
+    expect(calls).toEqual([['a'], ['b', 'c', 'd']]);
+    expect(outbox.idle).toBe(true);
+  });
+
+  it('gives up on a failed batch instead of sending its items again', async () => {
+    const outbox = once();
+    const calls: string[][] = [];
+    const send: Send<string> = async (items) => {
+      calls.push(items);
+      await tick(5);
+      return false;
+    };
+    await Promise.all(['a', 'b', 'c'].map((item) => outbox.post(item, send)));
+    expect(calls.flat().sort()).toEqual(['a', 'b', 'c']); // each once
+  });
+
+  it('gives up on a call that never reports back, and sends what was still queued behind it once', async () => {
+    const outbox = once({ takeoverMs: 40 });
+    const sent: string[][] = [];
+    const stuck: Send<string> = () => new Promise<boolean>(() => {}); // its request vanished mid-send
+    const working: Send<string> = async (items) => {
+      sent.push(items);
+      return true;
+    };
+    void outbox.post('lost', stuck);
+    const started = Date.now();
+    await Promise.all([outbox.post('x', working), outbox.post('y', working)]);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(sent.flat().sort()).toEqual(['x', 'y']); // never 'lost', and x and y once each
+  });
+});
