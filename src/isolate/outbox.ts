@@ -73,9 +73,11 @@ export class Outbox<T> {
     return this.queue.length;
   }
 
-  /** Nothing queued and no call in flight: the outbox can be dropped. */
+  /** Nothing queued and no call in flight (one past takeoverMs is given up on): the outbox can be dropped. */
   get idle(): boolean {
-    return this.queue.length === 0 && this.sendingSince === undefined;
+    const sending =
+      this.sendingSince !== undefined && Date.now() - this.sendingSince <= this.options.takeoverMs;
+    return this.queue.length === 0 && !sending;
   }
 
   /** Forgets every queued item and any call in flight (tests only). */

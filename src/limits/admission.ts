@@ -5,7 +5,14 @@ import { type CachePolicy, mergeCachePolicies } from '../cache/policy';
 import type { Env } from '../env';
 import { GatewayError, invalidApiKey, modelNotAllowed, unavailableNow } from '../errors';
 import { mergeRoutingOverrides, type RoutingOverride } from '../routing/overrides';
-import type { AdmitRequest, AdmitResult, KeyObject, RateState, RateWindow } from './key-object';
+import type {
+  AdmitRequest,
+  AdmitResult,
+  KeyObject,
+  RateState,
+  RateWindow,
+  SettleRequest,
+} from './key-object';
 import {
   type Ask,
   admitLocally,
@@ -82,6 +89,8 @@ export interface AdmitOptions {
 /** What the objects said: the object that holds the key's policy (after rotations), and the team's. */
 interface ByObjects {
   keyObject: Stub;
+  /** The team's object, where this request already holds a stub of it (a draw booked there). */
+  teamObject?: Stub;
   key: Admitted;
   teamId: string | null;
   team: Admitted | undefined;
@@ -210,6 +219,7 @@ function drawFromLease(
   if (!(usd > 0)) return Promise.resolve(leased);
   const drawn = local.draw(usd, Date.now());
   if (!drawn) return undefined;
+  const teamObject = leased.teamId ? teamStub(env, leased.teamId) : undefined;
   const tell = (stub: Stub, leaseId: number) =>
     stub
       .drawLease({
@@ -226,7 +236,7 @@ function drawFromLease(
   const drawing = drawLater(ctx, drawn, usd, () =>
     Promise.all([
       drawn.key !== undefined ? tell(leased.keyObject, drawn.key) : undefined,
-      drawn.team !== undefined && leased.teamId ? tell(teamStub(env, leased.teamId), drawn.team) : undefined,
+      drawn.team !== undefined && teamObject ? tell(teamObject, drawn.team) : undefined,
     ]).then(noop),
   );
   const reserved = (a: Admitted, leaseId: number | undefined) =>
@@ -235,6 +245,7 @@ function drawFromLease(
     ...leased,
     key: reserved(leased.key, drawn.key),
     team: leased.team && reserved(leased.team, drawn.team),
+    ...(teamObject ? { teamObject } : {}),
     drawing,
   });
 }
@@ -348,27 +359,37 @@ function admission(
       else settleNow(used, undefined);
     },
   };
-  /** A draw from a lease's share goes with the settle, unless it was booked: then settle after it. */
+  /**
+   * A draw from a lease's share goes with the settle, unless it was booked: then settle after it,
+   * on the stub that booked it and not batched, so that the settle cannot overtake a booking still
+   * on its way (BOOK_WAIT_MS passed): calls on one stub arrive in order, batches may travel on
+   * another request's.
+   */
   const settleDrawn = (used: { tokens: number; costUsd: number }) => {
     const drawing = parts.drawing;
     if (!drawing || drawing.settleWith()) return settleNow(used, drawing);
-    return drawing.booked.then(() => settleNow(used, undefined));
+    return drawing.booked.then(() => settleNow(used, undefined, true));
   };
   const settleNow = (
     { tokens, costUsd }: { tokens: number; costUsd: number },
     drawing: LeaseDrawing | undefined,
+    alone = false,
   ) => {
-    const settleOne = (stub: Stub, reservedTokens: number, leaseId: number | undefined, tpm?: number) =>
+    const settleOne = (stub: Stub, reservedTokens: number, leaseId: number | undefined, tpm?: number) => {
+      const settle: SettleRequest = {
+        reservationId: request.reservationId,
+        reservedTokens,
+        usedTokens: tokens,
+        costUsd,
+        ...(tpm !== undefined ? { tpm } : {}),
+        ...(drawing && leaseId !== undefined ? { drawn: { leaseId, usd: drawing.usd } } : {}),
+      };
       ctx.waitUntil(
-        settleLater(stub, {
-          reservationId: request.reservationId,
-          reservedTokens,
-          usedTokens: tokens,
-          costUsd,
-          ...(tpm !== undefined ? { tpm } : {}),
-          ...(drawing && leaseId !== undefined ? { drawn: { leaseId, usd: drawing.usd } } : {}),
-        }),
+        alone
+          ? stub.settle(settle).catch((error: unknown) => console.error('settle failed', String(error)))
+          : settleLater(stub, settle),
       );
+    };
     // Tokens drawn from a lease that still holds go back to it when the request used no more.
     const now = Date.now();
     const left = (a: Admitted, side: 'key' | 'team') =>
@@ -383,7 +404,7 @@ function admission(
     if (teamId && team) {
       const teamTokens = left(team, 'team');
       if (teamTokens > 0 || team.reservedUsd > 0)
-        settleOne(teamStub(env, teamId), teamTokens, drawing?.leases.team);
+        settleOne(parts.teamObject ?? teamStub(env, teamId), teamTokens, drawing?.leases.team);
     }
   };
   return result;

@@ -6,7 +6,10 @@
 //
 // A settle is not idempotent (it charges the cost), so a batch is never sent twice: one that
 // failed is reported, as a single settle's failure was, and the reservations it held expire at
-// the object (their TTL) instead.
+// the object (their TTL) instead; its costs go uncharged. Per settle that is the same chance of
+// loss as one call each (fewer calls, more in each), and fewer calls overload an object less.
+// Settles that must follow a booked draw do not come here (admission.ts sends those alone, on
+// the stub that booked it, so they cannot overtake it).
 import { Outbox } from '../isolate/outbox';
 import type { KeyObject, SettleRequest } from './key-object';
 
@@ -25,11 +28,7 @@ const outboxes = new Map<string, Outbox<SettleRequest>>();
  * Settles `request` at `stub`'s object (through this request's own stub), batched with this
  * isolate's other settles for that object; resolves once the call carrying it returned (never throws).
  */
-export function settleLater(
-  stub: DurableObjectStub<KeyObject>,
-  request: SettleRequest,
-  lingerMs = SETTLE_LINGER_MS,
-): Promise<void> {
+export function settleLater(stub: DurableObjectStub<KeyObject>, request: SettleRequest): Promise<void> {
   const name = stub.id.toString();
   let outbox = outboxes.get(name);
   if (!outbox) {
@@ -38,7 +37,7 @@ export function settleLater(
     }
     outbox = new Outbox<SettleRequest>({
       maxItems: MAX_SETTLES,
-      lingerMs,
+      lingerMs: SETTLE_LINGER_MS,
       takeoverMs: GIVE_UP_MS,
       resend: false,
     });

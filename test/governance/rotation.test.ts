@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/auth/gateway-key';
 import { LAST_USED_PERSIST_MS } from '../../src/limits/key-object';
 import { admin, chat, createKey, type Json, openaiConfig, putConfig } from '../helpers/gateway';
+import { settled } from '../helpers/settled';
 
 const ask = { model: 'fast', messages: [{ role: 'user', content: 'hi' }] };
 const status = async (key: string) => (await chat(key, ask)).status;
@@ -69,7 +70,7 @@ describe('key rotation', () => {
     expect((await putConfig(openaiConfig({ pricing: { 'mock/mock-1': price } }))).status).toBe(200);
     const key = await createKey({ budget: { usd: 100, period: 'month' } });
     const spend = async () => {
-      await sleep(50); // settle runs after the response
+      await settled(); // settle runs after the response, batched
       return (await (await admin(`/admin/keys/${key.id}`)).json<Json>()).usage.spendUsd as number;
     };
     expect(await status(key.key)).toBe(200);

@@ -43,7 +43,11 @@ describe('an outbox that never sends twice', () => {
   it('gives up on a call that never reports back, and sends what was still queued behind it once', async () => {
     const outbox = once({ takeoverMs: 40 });
     const sent: string[][] = [];
-    const stuck: Send<string> = () => new Promise<boolean>(() => {}); // its request vanished mid-send
+    let stuckCalls = 0;
+    const stuck: Send<string> = () => {
+      stuckCalls++;
+      return new Promise<boolean>(() => {}); // its request vanished mid-send
+    };
     const working: Send<string> = async (items) => {
       sent.push(items);
       return true;
@@ -53,5 +57,8 @@ describe('an outbox that never sends twice', () => {
     await Promise.all([outbox.post('x', working), outbox.post('y', working)]);
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(sent.flat().sort()).toEqual(['x', 'y']); // never 'lost', and x and y once each
+    await tick(80); // past the lost item's own give-up time
+    expect(stuckCalls).toBe(1); // 'lost' was not sent again
+    expect(outbox.idle).toBe(true); // a call given up on does not keep the outbox busy
   });
 });

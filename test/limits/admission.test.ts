@@ -152,7 +152,8 @@ describe('admission when the objects cannot answer', () => {
     expect(next.status).toBe(200);
     await next.text();
     await settled();
-    expect(calls.sort()).toEqual(['admit', 'drawLease', 'settle', 'settle']);
+    // The long request's settle follows its booking on the same stub; the next one's is batched.
+    expect(calls).toEqual(['drawLease', 'settle', 'admit', 'settle']);
     bindings.get = realGet;
     // The share reserved it meanwhile; settle charged it; no reservation of it was left behind.
     const usage = (await (await admin(`/admin/keys/${id}`)).json<Json>()).usage;

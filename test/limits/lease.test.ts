@@ -163,7 +163,7 @@ describe('admission leases', () => {
     const response = await chat(key, { ...question, max_tokens: 50_000 });
     expect(response.status).toBe(200);
     await response.text();
-    await sleep(50);
+    await settled();
     const after = await usage(key);
     // Reserved ~50,000 (max_tokens), settled to 1,500 (that it went to the object at all is shown
     // by the revoked key's refusal above); the warm lease's unused allowance came back and refill
@@ -195,7 +195,7 @@ describe('admission leases', () => {
       expect(response.status).toBe(200);
       await response.text();
     }
-    await sleep(50);
+    await settled();
     // Five leases ran out of requests with ~900 tokens each unused: kept, ~4,500 would be gone.
     // Given back, only the last two leases (the one in use and the one draining) and what 50
     // requests used (~20 each) are out.
