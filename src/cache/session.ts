@@ -87,13 +87,16 @@ export async function lookupCache(input: LookupInput): Promise<CacheLookup> {
   const kvKey = exactKey(settings.namespace, keys.exact);
   const probe: Probe = { keys, embed };
   const reading = input.control.mode !== 'refresh';
+  const now = input.now ?? Date.now;
+  // However many leaders leave, a request waits for others at most this long in all.
+  const waitEnds = now() + leaderWaitMs(input.runtime);
   const claimKey = (): Claim =>
     settings.exact
       ? claimInflight(kvKey, {
           read: reading,
           wait: input.body.stream !== true,
-          maxWaitMs: leaderWaitMs(input.runtime),
-          now: (input.now ?? Date.now)(),
+          maxWaitMs: Math.max(0, waitEnds - now()),
+          now: now(),
         })
       : { role: 'own', finish: noop };
   let claim = claimKey();
@@ -101,8 +104,8 @@ export async function lookupCache(input: LookupInput): Promise<CacheLookup> {
     const answer = await claim.wait(input.signal);
     if (input.signal?.aborted) return skipped(); // its client left: nothing to look up, nor to share
     // The leader's client left: claim again, so one follower leads and the others follow it.
-    if (answer === LEADER_LEFT) claim = claimKey();
-    else if (answer) return hit(input.body, answer);
+    if (answer === LEADER_LEFT && now() < waitEnds) claim = claimKey();
+    else if (answer && answer !== LEADER_LEFT) return hit(input.body, answer);
     // The leader failed or is taking too long: this request looks and asks for itself.
     else claim = { role: 'own', finish: publish(kvKey) };
   }
