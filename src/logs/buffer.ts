@@ -42,6 +42,8 @@ export class LogBuffer extends DurableObject<Env> {
   // alarm() records); undefined means "not read yet" after a restart.
   private pending: number | undefined;
   private armedAt: number | null | undefined;
+  /** Rows an earlier version left in its one-row-per-log-row table, flushed first (see nextBatch). */
+  private legacy: boolean;
 
   /** Writes one batch to D1. A field so a test can make one flush fail. */
   write: (rows: LogRow[]) => Promise<void> = (rows) => insertLogs(this.env.DB, rows);
@@ -49,12 +51,13 @@ export class LogBuffer extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    ctx.storage.transactionSync(() => {
-      this.sql.exec(
-        'CREATE TABLE IF NOT EXISTS appends (seq INTEGER PRIMARY KEY, rows TEXT NOT NULL, n INTEGER NOT NULL)',
-      );
-      adoptRowTable(this.sql);
-    });
+    this.sql.exec(
+      'CREATE TABLE IF NOT EXISTS appends (seq INTEGER PRIMARY KEY, rows TEXT NOT NULL, n INTEGER NOT NULL)',
+    );
+    this.legacy =
+      this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'pending'").toArray()
+        .length > 0;
+    // The earlier version armed an alarm for its rows; should none stand, the next append arms one.
   }
 
   /** Durable once this returns; the alarm is armed so the rows reach D1 within about a second. */
@@ -103,8 +106,9 @@ export class LogBuffer extends DurableObject<Env> {
   private async flushOnce(): Promise<FlushResult> {
     let written = 0;
     for (let batch = 0; batch < MAX_BATCHES; batch++) {
-      const { rows, through } = this.nextBatch();
-      if (through === undefined) break;
+      const next = this.nextBatch();
+      if (!next) break;
+      const { rows, forget } = next;
       try {
         if (rows.length > 0) await this.write(rows);
       } catch (error) {
@@ -118,7 +122,7 @@ export class LogBuffer extends DurableObject<Env> {
         return { written, pending: this.pendingCount(), retryInMs };
       }
       this.failures = 0;
-      this.forget(through);
+      forget();
       written += rows.length;
     }
     const pending = this.pendingCount();
@@ -126,22 +130,49 @@ export class LogBuffer extends DurableObject<Env> {
     return { written, pending };
   }
 
-  /** The oldest appends, whole, up to BATCH_ROWS rows (at least one append), and the last one's seq. */
-  private nextBatch(): { rows: LogRow[]; through: number | undefined } {
+  /**
+   * The next rows for D1 and how to forget them once written, or undefined when none wait. The
+   * oldest appends, whole, up to BATCH_ROWS rows (at least one append); before them, any rows an
+   * earlier version left, BATCH_ROWS at a time, so a backlog of any size moves in bounded steps.
+   */
+  private nextBatch(): { rows: LogRow[]; forget: () => void } | undefined {
+    if (this.legacy) {
+      const stored = this.sql
+        .exec<{ id: string; row: string }>(
+          'SELECT id, row FROM pending ORDER BY queued_at, id LIMIT ?',
+          BATCH_ROWS,
+        )
+        .toArray();
+      if (stored.length > 0) {
+        const ids = JSON.stringify(stored.map(({ id }) => id));
+        return {
+          rows: stored.flatMap(({ row }) => readRows(row)),
+          forget: () => {
+            this.sql.exec('DELETE FROM pending WHERE id IN (SELECT value FROM json_each(?))', ids);
+            if (this.pending !== undefined) this.pending -= stored.length;
+          },
+        };
+      }
+      this.sql.exec('DROP TABLE pending');
+      this.legacy = false;
+    }
     const rows: LogRow[] = [];
     let through: number | undefined;
+    let taken = 0;
     const stored = this.sql.exec<{ seq: number; rows: string; n: number }>(
       'SELECT seq, rows, n FROM appends ORDER BY seq LIMIT ?',
       BATCH_ROWS,
     );
-    let taken = 0;
     for (const append of stored) {
+      // Whole appends only; one that would take the batch past BATCH_ROWS waits for the next.
+      if (through !== undefined && taken + append.n > BATCH_ROWS) break;
       through = append.seq;
       taken += append.n;
       for (const row of readRows(append.rows)) rows.push(row);
-      if (taken >= BATCH_ROWS) break;
     }
-    return { rows, through };
+    if (through === undefined) return undefined;
+    const last = through;
+    return { rows, forget: () => this.forget(last) };
   }
 
   /** One statement for everything up to and including `through`. */
@@ -154,7 +185,9 @@ export class LogBuffer extends DurableObject<Env> {
   }
 
   private pendingCount(): number {
-    this.pending ??= this.sql.exec<{ n: number }>('SELECT COALESCE(SUM(n), 0) AS n FROM appends').one().n;
+    this.pending ??=
+      this.sql.exec<{ n: number }>('SELECT COALESCE(SUM(n), 0) AS n FROM appends').one().n +
+      (this.legacy ? this.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM pending').one().n : 0);
     return this.pending;
   }
 }
@@ -173,29 +206,6 @@ function readRows(text: string): LogRow[] {
     else console.error('dropping an unreadable buffered log row', parsed.error.message);
   }
   return rows;
-}
-
-/**
- * Buffers written by an earlier version kept one row per log row in `pending`: move those into
- * appends of up to BATCH_ROWS rows (each under the value limit), oldest first, and drop the old
- * table (inside the constructor's transaction).
- */
-function adoptRowTable(sql: SqlStorage): void {
-  const old = sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'pending'").toArray();
-  if (old.length === 0) return;
-  let group: string[] = [];
-  const store = () => {
-    for (const { json, n } of jsonChunks(group)) {
-      sql.exec('INSERT INTO appends (rows, n) VALUES (?, ?)', json, n);
-    }
-    group = [];
-  };
-  for (const { row } of sql.exec<{ row: string }>('SELECT row FROM pending ORDER BY queued_at, id')) {
-    group.push(row);
-    if (group.length === BATCH_ROWS) store();
-  }
-  store();
-  sql.exec('DROP TABLE pending');
 }
 
 function safeJson(text: string): unknown {

@@ -127,9 +127,9 @@ describe('LogBuffer', () => {
     expect(stored.get('big-29')?.responseBody).toBe(body);
   });
 
-  it('adopts the one-row-per-log-row table an earlier version left, oldest first, and drops it', async () => {
+  it('flushes the rows an earlier version left in its one-row-per-log-row table, 100 at a time, then drops it', async () => {
     const stub = bufferFor(env, 'legacy-0');
-    const written = await runInDurableObject(stub, async (object, state) => {
+    const result = await runInDurableObject(stub, async (object, state) => {
       const sql = state.storage.sql;
       sql.exec('CREATE TABLE pending (id TEXT PRIMARY KEY, row TEXT NOT NULL, queued_at INTEGER NOT NULL)');
       for (let i = 0; i < 150; i++) {
@@ -146,19 +146,50 @@ describe('LogBuffer', () => {
         object as unknown as { constructor: new (s: DurableObjectState, e: unknown) => LogBuffer }
       ).constructor;
       const fresh = new Buffer(state, env);
+      const before = await fresh.status();
+      const writes: number[] = [];
+      const real = fresh.write;
+      fresh.write = (rows) => {
+        writes.push(rows.length);
+        return real(rows);
+      };
+      await fresh.append([logRow({ id: 'legacy-new', time: Date.now() })]);
+      const flushed = await fresh.flush();
       const tables = sql
         .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'")
-        .toArray();
-      expect(tables.map(({ name }) => name)).not.toContain('pending');
-      const entries = sql
-        .exec<{ n: number; rows: string }>('SELECT n, rows FROM appends ORDER BY seq')
-        .toArray();
-      expect(entries.map(({ n }) => n)).toEqual([100, 50]);
-      expect((JSON.parse(entries[0]!.rows) as { id: string }[])[0]!.id).toBe('legacy-0');
-      return (await fresh.flush()).written;
+        .toArray()
+        .map(({ name }) => name);
+      return { before: before.pending, writes, flushed, tables };
     });
-    expect(written).toBe(150);
-    expect(await countRows("id LIKE 'legacy-%'")).toBe(150);
+    expect(result.before).toBe(150);
+    expect(result.writes).toEqual([100, 50, 1]); // the old rows first, in bounded steps
+    expect(result.flushed).toMatchObject({ written: 151, pending: 0 });
+    expect(result.tables).not.toContain('pending');
+    expect(await countRows("id LIKE 'legacy-%'")).toBe(151);
+  });
+
+  it('writes whole appends to D1, no more than 100 rows a write unless one append alone holds more', async () => {
+    const stub = bufferFor(env, 'whole-0');
+    const writes = await runInDurableObject(stub, async (object) => {
+      const buffer = object as unknown as LogBuffer;
+      await buffer.flush();
+      const sizes: number[] = [];
+      const real = buffer.write;
+      buffer.write = (rows) => {
+        sizes.push(rows.length);
+        return real(rows);
+      };
+      const rows = (from: number, n: number) =>
+        Array.from({ length: n }, (_, i) => logRow({ id: `whole-${from + i}`, time: Date.now() }));
+      await buffer.append(rows(0, 60));
+      await buffer.append(rows(60, 30));
+      await buffer.append(rows(90, 60));
+      await buffer.append(rows(150, 120));
+      await buffer.flush();
+      return sizes;
+    });
+    expect(writes).toEqual([90, 60, 120]);
+    expect(await countRows("id LIKE 'whole-%'")).toBe(270);
   });
 
   it('flushes a large backlog in batches', async () => {
