@@ -23,8 +23,18 @@ export async function startPortkey() {
     {
       stdio: ['ignore', 'ignore', 'pipe'],
       env: { ...process.env, NODE_ENV: 'production' },
+      // Its own process group: npx starts the server as a child of its own, and stop() ends both.
+      detached: true,
     },
   );
+  const stop = () => {
+    child.stderr.destroy();
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      child.kill(); // the group is gone already, or this platform has none
+    }
+  };
   let stderr = '';
   child.stderr.on('data', (chunk) => {
     stderr = (stderr + chunk).slice(-2000);
@@ -39,13 +49,13 @@ export async function startPortkey() {
       break;
     } catch {
       if (Date.now() > deadline) {
-        child.kill();
+        stop();
         throw new Error(`Portkey did not start within 120 s: ${stderr}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
-  return { url, pid: child.pid, stop: () => child.kill() };
+  return { url, pid: child.pid, stop };
 }
 
 /** The headers that send a Portkey request to an OpenAI-compatible upstream at `baseUrl`. */

@@ -556,6 +556,9 @@ writeFileSync(
 );
 
 agent.destroy();
-await Promise.all([gateway.dispose(), floor.dispose()]);
 portkey?.stop();
+await Promise.all([gateway.dispose(), floor.dispose()]);
+upstream.server.closeAllConnections();
 upstream.server.close();
+// Whatever a peer or a runtime may still hold open, the run is over.
+process.exit(0);
