@@ -438,6 +438,7 @@ if (cpuReadable && gatewayPid && floorPid) {
     'floor + KV': floorPid,
     tollgate: gatewayPid,
     'tollgate, cache off': gatewayPid,
+    'tollgate, cache off, budget': gatewayPid,
     ...(portkey?.pid ? { portkey: portkey.pid } : {}),
   };
   const perSegment = QUICK ? 400 : 2000;
