@@ -22,6 +22,14 @@ export const models = new Hono<AppEnv>().get('/', async (c) => {
   if (!policy || (policy.revokedAt !== null && policy.revokedAt <= now))
     throw invalidApiKey('Incorrect API key provided.');
   if (policy.expiresAt !== null && policy.expiresAt <= now) throw invalidApiKey('This API key has expired.');
+  // The row names the key from the policy in hand: without this the log looks the key up in D1
+  // for every listing (as for a request refused before admission), one query a request.
+  c.get('log').admitted({
+    id: policy.id,
+    teamId: policy.teamId,
+    logBodies: false,
+    zdr: policy.zdr === true,
+  });
   const data = runtime
     .modelIds()
     .filter((id) => modelAllowed(policy.models, id))

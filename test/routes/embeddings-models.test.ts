@@ -1,6 +1,8 @@
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { call, createKey, type Json, OPENAI_URL, openaiConfig, putConfig } from '../helpers/gateway';
 import { json, onUpstream, recorded } from '../helpers/upstream';
+import { waitForRows } from '../logs/helpers';
 
 const embed = (key: string, body: unknown) =>
   call('/v1/embeddings', {
@@ -77,6 +79,18 @@ describe('GET /v1/models', () => {
       await call('/v1/models', { headers: { authorization: `Bearer ${limited.key}` } })
     ).json<Json>();
     expect(some.data.map((m: { id: string }) => m.id)).toEqual(['fast', 'mock/mock-1']);
+  });
+
+  it('logs the listing under the key from its policy, with no D1 lookup of the key', async () => {
+    const { id, key } = await createKey();
+    // Only the key's object still knows it: a lookup in D1 would find nothing to name the row by.
+    await env.DB.prepare('UPDATE keys SET key_hash = ? WHERE id = ?').bind('gone', id).run();
+    const response = await call('/v1/models', {
+      headers: { authorization: `Bearer ${key}`, 'x-request-id': 'models-log-1' },
+    });
+    expect(response.status).toBe(200);
+    const rows = await waitForRows(['models-log-1']);
+    expect(rows.get('models-log-1')).toMatchObject({ keyId: id, status: 200, path: '/v1/models' });
   });
 
   it('refuses an unknown key', async () => {
