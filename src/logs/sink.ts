@@ -35,9 +35,9 @@ export async function flushAllBuffers(env: Env): Promise<number> {
 }
 
 export async function deliverLog(env: Env, row: LogRow, keyHash: string | undefined): Promise<void> {
-  // A request refused before admission (bad body, unknown model…) still names its key.
+  // A request refused before admission (bad body, unknown model, rate limited…) still names its key.
   if (row.keyId === null && keyHash) {
-    const key = await keyOfHash(env.DB, keyHash).catch(() => null);
+    const key = await keyNamed(env, keyHash, Date.now());
     if (key) {
       row.keyId = key.id;
       row.teamId = key.teamId;
@@ -45,6 +45,36 @@ export async function deliverLog(env: Env, row: LogRow, keyHash: string | undefi
   }
   writeDataPoint(env, row);
   await post(row, (rows) => appendRows(env, rows));
+}
+
+/** How long this isolate remembers which key (or none) a hash names, for rows refused before admission. */
+export const KEY_NAME_TTL_MS = 60_000;
+const MAX_KEY_NAMES = 10_000;
+/** Plain data only (src/isolate/poll.ts): the key a hash named, or null for none, and until when. */
+const keyNames = new Map<string, { key: { id: string; teamId: string | null } | null; until: number }>();
+
+/**
+ * The key a hash names, from D1 at most once a minute per hash in this isolate: a client refused
+ * over and over (rate limited, over budget, a bad body, an unknown key) would otherwise cost one
+ * D1 read per refusal, just when the gateway is busiest. A failed read is not remembered.
+ */
+async function keyNamed(env: Env, keyHash: string, now: number) {
+  const known = keyNames.get(keyHash);
+  if (known && known.until > now) return known.key;
+  let key: { id: string; teamId: string | null } | null;
+  try {
+    key = await keyOfHash(env.DB, keyHash);
+  } catch {
+    return null;
+  }
+  if (keyNames.size >= MAX_KEY_NAMES) keyNames.clear();
+  keyNames.set(keyHash, { key, until: now + KEY_NAME_TTL_MS });
+  return key;
+}
+
+/** Forgets which keys hashes named (tests). */
+export function forgetKeyNames(): void {
+  keyNames.clear();
 }
 
 /** Into one buffer shard (three tries, a fresh stub each), else straight into D1; never throws. */
