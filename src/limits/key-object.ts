@@ -456,7 +456,14 @@ export class KeyObject extends DurableObject<Env> {
     await this.ctx.storage.put(POLICY, this.policy);
   }
 
+  /**
+   * The key's policy (GET /v1/models). A rotated key's old secret reads its new object's policy
+   * during the grace period, and nothing after it, as admissions do.
+   */
   async getPolicy(): Promise<KeyPolicy | null> {
+    if (this.moved) {
+      return this.moved.until > Date.now() ? this.movedTo(this.moved).getPolicy() : null;
+    }
     return this.policy;
   }
 

@@ -23,7 +23,8 @@ export const models = new Hono<AppEnv>().get('/', async (c) => {
     throw invalidApiKey('Incorrect API key provided.');
   if (policy.expiresAt !== null && policy.expiresAt <= now) throw invalidApiKey('This API key has expired.');
   // The row names the key from the policy in hand: without this the log looks the key up in D1
-  // for every listing (as for a request refused before admission), one query a request.
+  // for every listing (as for a request refused before admission), one query a request. Its `zdr`
+  // is the key's own (the team's is not read here); a listing has no bodies to keep or drop.
   c.get('log').admitted({
     id: policy.id,
     teamId: policy.teamId,

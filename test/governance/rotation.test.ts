@@ -3,11 +3,13 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/auth/gateway-key';
 import { LAST_USED_PERSIST_MS } from '../../src/limits/key-object';
-import { admin, chat, createKey, type Json, openaiConfig, putConfig } from '../helpers/gateway';
+import { admin, call, chat, createKey, type Json, openaiConfig, putConfig } from '../helpers/gateway';
 import { settled } from '../helpers/settled';
 
 const ask = { model: 'fast', messages: [{ role: 'user', content: 'hi' }] };
 const status = async (key: string) => (await chat(key, ask)).status;
+const listing = async (key: string) =>
+  (await call('/v1/models', { headers: { authorization: `Bearer ${key}` } })).status;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('key rotation', () => {
@@ -24,11 +26,15 @@ describe('key rotation', () => {
 
     expect(await status(rotated.key)).toBe(200);
     expect(await status(old.key)).toBe(200);
+    expect(await listing(old.key)).toBe(200);
     await sleep(1100);
     const after = await chat(old.key, ask);
     expect(after.status).toBe(401);
     expect((await after.json<Json>()).error.message).toContain('rotated');
     expect(await status(rotated.key)).toBe(200);
+    // The model list too: the old secret lists nothing once its grace period is over.
+    expect(await listing(old.key)).toBe(401);
+    expect(await listing(rotated.key)).toBe(200);
 
     const row = await env.DB.prepare('SELECT key_hash FROM keys WHERE id = ?')
       .bind(old.id)
