@@ -27,7 +27,10 @@ export async function startPortkey() {
       detached: true,
     },
   );
+  let stopped = false;
   const stop = () => {
+    if (stopped) return;
+    stopped = true;
     child.stderr.destroy();
     try {
       process.kill(-child.pid, 'SIGTERM');
@@ -35,6 +38,14 @@ export async function startPortkey() {
       child.kill(); // the group is gone already, or this platform has none
     }
   };
+  // Its own group does not get the terminal's Ctrl-C: end it however the bench ends.
+  process.once('exit', stop);
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.once(signal, () => {
+      stop();
+      process.exit(130);
+    });
+  }
   let stderr = '';
   child.stderr.on('data', (chunk) => {
     stderr = (stderr + chunk).slice(-2000);
