@@ -112,7 +112,7 @@ export async function lookupCache(input: LookupInput): Promise<CacheLookup> {
   if (claim.role === 'ready') return hit(input.body, claim.answer);
   const leave = claim.role === 'lead' ? claim.leave : noop;
   if (reading) {
-    const copy = settings.exact ? hotGet(kvKey, (input.now ?? Date.now)()) : undefined;
+    const copy = settings.exact ? hotGet(kvKey, now()) : undefined;
     if (copy) {
       claim.finish({ entry: copy });
       return hit(input.body, { entry: copy });

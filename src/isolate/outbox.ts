@@ -56,7 +56,6 @@ export class Outbox<T> {
       if (entry.state === 'queued' && late) {
         // Out of the queue first, so that no later batch carries it as well.
         this.queue = this.queue.filter((other) => other !== entry);
-        entry.state = 'taken';
         await send([item]);
         return true;
       }

@@ -1,6 +1,5 @@
 // The hot path's admission: the key's Durable Object and, for a key in a team, the team's object,
 // asked in parallel; their refusals mapped to wire errors; one settle for both after the response.
-
 import { type CachePolicy, mergeCachePolicies } from '../cache/policy';
 import type { Env } from '../env';
 import { GatewayError, invalidApiKey, modelNotAllowed, unavailableNow } from '../errors';

@@ -14,7 +14,7 @@ import { Outbox } from '../isolate/outbox';
 import type { KeyObject, SettleRequest } from './key-object';
 
 /** How long a settle waits for company: the reservation it ends is held that much longer. */
-export const SETTLE_LINGER_MS = 10;
+const SETTLE_LINGER_MS = 10;
 /** Settles per call. */
 const MAX_SETTLES = 100;
 /** A settle whose call has not reported back after this long is given up on by its request. */
@@ -51,11 +51,6 @@ export function settleLater(stub: DurableObjectStub<KeyObject>, request: SettleR
     }
     return true;
   });
-}
-
-/** Forgets every outbox (tests only). */
-export function resetSettleOutboxes(): void {
-  outboxes.clear();
 }
 
 /** Objects with settles queued or on their way from this isolate (tests wait for none). */

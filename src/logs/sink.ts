@@ -48,7 +48,7 @@ export async function deliverLog(env: Env, row: LogRow, keyHash: string | undefi
 }
 
 /** How long this isolate remembers which key (or none) a hash names, for rows refused before admission. */
-export const KEY_NAME_TTL_MS = 60_000;
+const KEY_NAME_TTL_MS = 60_000;
 const MAX_KEY_NAMES = 10_000;
 /** Plain data only (src/isolate/poll.ts): the key a hash named, or null for none, and until when. */
 const keyNames = new Map<string, { key: { id: string; teamId: string | null } | null; until: number }>();
