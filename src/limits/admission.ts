@@ -26,6 +26,7 @@ import {
 import { drawLater, type LeaseDrawing } from './lease-draw';
 import type { Returned } from './lease-ledger';
 import { settleLater } from './settle-outbox';
+import { sendSettles } from './settle-send';
 
 type Admitted = Extract<AdmitResult, { ok: true }>;
 type Refused = Extract<AdmitResult, { ok: false }>;
@@ -383,11 +384,7 @@ function admission(
         ...(tpm !== undefined ? { tpm } : {}),
         ...(drawing && leaseId !== undefined ? { drawn: { leaseId, usd: drawing.usd } } : {}),
       };
-      ctx.waitUntil(
-        alone
-          ? stub.settle(settle).catch((error: unknown) => console.error('settle failed', String(error)))
-          : settleLater(stub, settle),
-      );
+      ctx.waitUntil(alone ? sendSettles(env.KEYS, stub, [settle]) : settleLater(env.KEYS, stub, settle));
     };
     // Tokens drawn from a lease that still holds go back to it when the request used no more.
     const now = Date.now();

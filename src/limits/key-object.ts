@@ -26,6 +26,8 @@ import {
   settle as settleBudget,
 } from './budget';
 import { LeaseLedger, RETURN_GRACE_MS, type Returned, type Share } from './lease-ledger';
+import { RecentSettles } from './recent-settles';
+import { sendSettles } from './settle-send';
 import { adjust, type Bucket, type BucketLimit, fullBucket, msUntilFull, refill, take } from './token-bucket';
 
 export interface AdmitRequest {
@@ -174,6 +176,8 @@ export interface HandOver {
   policy: KeyPolicy | null;
   ledger: BudgetState | undefined;
   lastUsedAt: number | null;
+  /** Requests the old object settled lately: a resend forwarded from there is not charged twice. */
+  settled?: string[];
 }
 
 export class KeyObject extends DurableObject<Env> {
@@ -186,10 +190,14 @@ export class KeyObject extends DurableObject<Env> {
   private lastUsedSavedAt = 0;
   /** Bucket shares held by isolates' leases; in memory like the buckets themselves. */
   private readonly leases = new LeaseLedger();
+  /** Requests settled lately: a settle delivered twice is applied once. */
+  private readonly settled: RecentSettles;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.settled = new RecentSettles(ctx.storage.sql);
     ctx.blockConcurrencyWhile(async () => {
+      this.settled.load(Date.now());
       const [policy, ledger, moved, lastUsed] = await Promise.all([
         ctx.storage.get(POLICY),
         ctx.storage.get(BUDGET),
@@ -409,14 +417,19 @@ export class KeyObject extends DurableObject<Env> {
     this.settleAllAt([request], now);
   }
 
-  settleAllAt(requests: SettleRequest[], now: number): void {
+  /** Applies each request's settle once: ids settled lately (a resend) and repeats in the batch are skipped. */
+  settleAllAt(all: SettleRequest[], now: number): void {
+    const fresh = new Set<string>();
+    const requests = all.filter(
+      (request) =>
+        !this.settled.has(request.reservationId) &&
+        !fresh.has(request.reservationId) &&
+        fresh.add(request.reservationId),
+    );
     if (requests.length === 0) return;
     if (this.moved) {
       // Admitted before the rotation: the reservations moved with the ledger, so settle them there.
-      const forward = this.movedTo(this.moved).settleMany(requests);
-      this.ctx.waitUntil(
-        forward.catch((error: unknown) => console.error('forwarded settle failed', String(error))),
-      );
+      this.ctx.waitUntil(sendSettles(this.env.KEYS, this.movedTo(this.moved), requests));
       return;
     }
     const budget = this.policy?.budget;
@@ -432,6 +445,8 @@ export class KeyObject extends DurableObject<Env> {
       }
     }
     if (ledger) this.saveLedger(ledger);
+    // Stored with the ledger they charged, in the same commit; buckets live in memory, and so do their ids.
+    this.settled.add([...fresh], now, ledger !== undefined);
   }
 
   /** Releases reservations whose settle never arrived, so capacity cannot leak forever. */
@@ -472,7 +487,12 @@ export class KeyObject extends DurableObject<Env> {
    * refuses them; its policy, ledger and last use go to the new object (returned, then forgotten).
    */
   async handOver(moved: Moved): Promise<HandOver> {
-    const handed: HandOver = { policy: this.policy, ledger: this.ledger, lastUsedAt: this.lastUsedAt };
+    const handed: HandOver = {
+      policy: this.policy,
+      ledger: this.ledger,
+      lastUsedAt: this.lastUsedAt,
+      settled: this.settled.known(),
+    };
     this.moved = moved;
     await this.ctx.storage.put(MOVED, moved);
     return handed;
@@ -481,6 +501,7 @@ export class KeyObject extends DurableObject<Env> {
   /** Rotation, new side: takes over the old object's ledger (merged with anything booked since). */
   async adopt(handed: HandOver): Promise<void> {
     if (handed.ledger) this.adoptLedger(handed.ledger, Date.now());
+    this.settled.add(handed.settled ?? [], Date.now(), true);
     if (handed.lastUsedAt !== null && (this.lastUsedAt ?? 0) < handed.lastUsedAt) {
       this.lastUsedAt = handed.lastUsedAt;
       await this.ctx.storage.put(LAST_USED, handed.lastUsedAt);

@@ -4,14 +4,14 @@
 // what lets a budgeted key go past about a thousand requests a second, and locally it takes most
 // of a budgeted request's settle cost off the gateway's thread.
 //
-// A settle is not idempotent (it charges the cost), so a batch is never sent twice: one that
-// failed is reported, as a single settle's failure was, and the reservations it held expire at
-// the object (their TTL) instead; its costs go uncharged. Per settle that is the same chance of
-// loss as one call each (fewer calls, more in each), and fewer calls overload an object less.
-// Settles that must follow a booked draw do not come here (admission.ts sends those alone, on
-// the stub that booked it, so they cannot overtake it).
+// A batch that fails is tried again (settle-send.ts), and should its sender vanish mid-call, each
+// request in it sends its own settle after GIVE_UP_MS: the object applies each request's settle
+// once, however often it arrives. Only when every try fails do the costs go uncharged (reported;
+// the reservations expire at the object). Settles that must follow a booked draw do not come here
+// (admission.ts sends those alone, on the stub that booked it, so they cannot overtake it).
 import { Outbox } from '../isolate/outbox';
 import type { KeyObject, SettleRequest } from './key-object';
+import { sendSettles } from './settle-send';
 
 /** How long a settle waits for company: the reservation it ends is held that much longer. */
 const SETTLE_LINGER_MS = 10;
@@ -28,7 +28,11 @@ const outboxes = new Map<string, Outbox<SettleRequest>>();
  * Settles `request` at `stub`'s object (through this request's own stub), batched with this
  * isolate's other settles for that object; resolves once the call carrying it returned (never throws).
  */
-export function settleLater(stub: DurableObjectStub<KeyObject>, request: SettleRequest): Promise<void> {
+export function settleLater(
+  namespace: DurableObjectNamespace<KeyObject>,
+  stub: DurableObjectStub<KeyObject>,
+  request: SettleRequest,
+): Promise<void> {
   const name = stub.id.toString();
   let outbox = outboxes.get(name);
   if (!outbox) {
@@ -39,16 +43,14 @@ export function settleLater(stub: DurableObjectStub<KeyObject>, request: SettleR
       maxItems: MAX_SETTLES,
       lingerMs: SETTLE_LINGER_MS,
       takeoverMs: GIVE_UP_MS,
-      resend: false,
+      resend: true,
     });
     outboxes.set(name, outbox);
   }
+  // Every try failed: reported, and not sent again request by request (that would only add load
+  // to an object that is failing); a call that never came back is.
   return outbox.post(request, async (settles) => {
-    try {
-      await stub.settleMany(settles);
-    } catch (error) {
-      console.error(`settle of ${settles.length} request(s) failed`, String(error));
-    }
+    await sendSettles(namespace, stub, settles);
     return true;
   });
 }

@@ -343,7 +343,7 @@ describe('a budgeted key going upstream on a lease', () => {
     expect(response.status).toBe(200);
     await response.text();
     await settled();
-    expect(calls).toEqual(['drawLease', 'settle']); // after its booking, on the same stub, alone
+    expect(calls).toEqual(['drawLease', 'settleMany']); // after its booking, on the same stub, alone
     const after = await ledgerOf(key);
     expect(after.reservations.map((r) => r.id.split(':')[0])).toEqual(['lease']);
     expect(after.spentUsd).toBeCloseTo(3 * 0.00045, 10);

@@ -1,0 +1,71 @@
+// The settles a key or team object applied lately, so that one delivered twice is applied once. An
+// isolate that lost a call's answer (a dropped connection, an object reset mid-call) cannot tell
+// whether its settles were applied, so it sends them again (src/limits/settle-send.ts), and the
+// object skips the ids it has seen. Ids are known for SETTLED_MEMORY_MS, far longer than any resend
+// waits. Where settles charge the persisted budget ledger, their ids are stored beside it, in the
+// same commit, so that an object restarted between the two deliveries still knows them.
+import { z } from 'zod';
+
+export const SETTLED_MEMORY_MS = 120_000;
+/** Ids kept in memory at most (a key settling over 1,600 requests a second forgets sooner). */
+const MAX_IDS = 200_000;
+/** Stored ids older than SETTLED_MEMORY_MS are deleted at most this often. */
+const PRUNE_EVERY_MS = 30_000;
+
+const storedIds = z.array(z.string());
+
+export class RecentSettles {
+  /** Id -> when it was settled; oldest first. */
+  private readonly ids = new Map<string, number>();
+  private prunedAt = 0;
+
+  constructor(private readonly sql: SqlStorage) {}
+
+  /** Creates the table, and learns the ids stored in the last SETTLED_MEMORY_MS (at the object's start). */
+  load(now: number): void {
+    this.sql.exec('CREATE TABLE IF NOT EXISTS settled (at INTEGER NOT NULL, ids TEXT NOT NULL)');
+    const rows = this.sql.exec<{ at: number; ids: string }>(
+      'SELECT at, ids FROM settled WHERE at > ? ORDER BY at',
+      now - SETTLED_MEMORY_MS,
+    );
+    for (const row of rows) this.remember(storedIds.parse(JSON.parse(row.ids)), row.at);
+  }
+
+  has(id: string): boolean {
+    return this.ids.has(id);
+  }
+
+  /**
+   * Remembers `ids` as settled at `now`. `persist` stores them too: call it in the same synchronous
+   * stretch as the ledger write they go with, so that both are committed together or not at all.
+   */
+  add(ids: readonly string[], now: number, persist: boolean): void {
+    if (ids.length === 0) return;
+    this.remember(ids, now);
+    if (persist) this.sql.exec('INSERT INTO settled (at, ids) VALUES (?, ?)', now, JSON.stringify(ids));
+    this.forget(now);
+  }
+
+  /** The ids known now (a rotation hands them to the new key's object with the ledger). */
+  known(): string[] {
+    return [...this.ids.keys()];
+  }
+
+  private remember(ids: readonly string[], at: number): void {
+    for (const id of ids) {
+      this.ids.delete(id); // re-inserted last, to keep the map oldest first
+      this.ids.set(id, at);
+    }
+  }
+
+  private forget(now: number): void {
+    const before = now - SETTLED_MEMORY_MS;
+    for (const [id, at] of this.ids) {
+      if (at > before && this.ids.size <= MAX_IDS) break;
+      this.ids.delete(id);
+    }
+    if (now - this.prunedAt < PRUNE_EVERY_MS) return;
+    this.prunedAt = now;
+    this.sql.exec('DELETE FROM settled WHERE at <= ?', before);
+  }
+}

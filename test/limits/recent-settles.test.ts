@@ -1,0 +1,79 @@
+import { runInDurableObject } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { KeyObject, type SettleRequest } from '../../src/limits/key-object';
+import { SETTLED_MEMORY_MS } from '../../src/limits/recent-settles';
+import { keyPolicy as policy } from '../helpers/key-policy';
+
+const budget = { usd: 1, period: 'total' as const };
+const admission = (reservationId: string, costUsd: number) => ({
+  model: 'm',
+  tokens: 100,
+  costUsd,
+  reservationId,
+  reservationTtlMs: 60_000,
+  defaults: {},
+});
+const settle = (reservationId: string, costUsd: number): SettleRequest => ({
+  reservationId,
+  reservedTokens: 100,
+  usedTokens: 10,
+  costUsd,
+});
+
+type Run = (object: KeyObject, state: DurableObjectState) => Promise<void> | void;
+function inObject(name: string, run: Run) {
+  const stub = env.KEYS.get(env.KEYS.idFromName(name));
+  return runInDurableObject(stub, (instance, state) => run(instance as unknown as KeyObject, state));
+}
+
+describe('KeyObject applies each settle once', () => {
+  it('charges a settle delivered twice, or twice in one batch, once; its tokens come back once', async () => {
+    await inObject('once-charged', async (object) => {
+      await object.setPolicy(policy({ budget, limits: { tpm: 1000 } }));
+      const now = Date.now();
+      for (const id of ['a', 'b'])
+        expect(object.admitAt(admission(id, 0.2), now)).toMatchObject({ ok: true });
+      object.settleAllAt([settle('a', 0.1), settle('a', 0.1)], now + 1);
+      object.settleAllAt([settle('a', 0.1), settle('b', 0.05)], now + 2);
+      object.settleAt(settle('b', 0.05), now + 3);
+      expect(object.usageAt({}, now + 4)).toMatchObject({ spendUsd: 0.15, reservedUsd: 0 });
+      // 200 reserved, 20 used: 180 came back, once (twice, the bucket would be full again).
+      expect(object.usageAt({}, now + 4).tpm?.remaining).toBe(980);
+    });
+  });
+
+  it('still knows what it settled after a restart, from storage; forgets it after the memory', async () => {
+    await inObject('once-restarted', async (object, state) => {
+      await object.setPolicy(policy({ budget }));
+      const now = Date.now();
+      expect(object.admitAt(admission('a', 0.2), now)).toMatchObject({ ok: true });
+      object.settleAllAt([settle('a', 0.1)], now);
+      // A new instance over the same storage, as after an eviction or a reset.
+      const restarted = new KeyObject(state, env);
+      await state.blockConcurrencyWhile(async () => {});
+      restarted.settleAllAt([settle('a', 0.1)], now + 1);
+      expect(restarted.usageAt({}, now + 2)).toMatchObject({ spendUsd: 0.1 });
+      // Long after, the id is forgotten (a settle that late is a different request's).
+      const later = now + SETTLED_MEMORY_MS + 1;
+      restarted.settleAllAt([settle('z', 0.01)], later);
+      restarted.settleAllAt([settle('a', 0.1)], later);
+      expect(restarted.usageAt({}, later).spendUsd).toBeCloseTo(0.21, 10);
+    });
+  });
+
+  it("does not charge twice a settle resent to a rotated key's old object, which forwards it", async () => {
+    const [oldName, newName] = ['once-old', 'once-new'];
+    const oldObject = env.KEYS.get(env.KEYS.idFromName(oldName));
+    const newObject = env.KEYS.get(env.KEYS.idFromName(newName));
+    await oldObject.setPolicy(policy({ budget }));
+    expect(await oldObject.admit(admission('r', 0.2))).toMatchObject({ ok: true });
+    await oldObject.settleMany([settle('r', 0.1)]);
+    const handed = await oldObject.handOver({ to: newName, until: Date.now() + 60_000 });
+    expect(handed.settled).toEqual(['r']);
+    await newObject.setPolicy(policy({ budget }));
+    await newObject.adopt(handed);
+    await newObject.settleMany([settle('r', 0.1)]);
+    expect(await newObject.usage({})).toMatchObject({ spendUsd: 0.1, reservedUsd: 0 });
+  });
+});
