@@ -17,6 +17,12 @@ export interface ErrorBody {
 
 /** An error the gateway answers with; thrown anywhere, rendered once by the app's error handler. */
 export class GatewayError extends Error {
+  /**
+   * The gateway key a refusal of its object concerns, so the log row names it without a lookup;
+   * null when the object knows no such key. Undefined for every other error.
+   */
+  refusedKey?: { id: string; teamId: string | null } | null;
+
   constructor(
     readonly status: ContentfulStatusCode,
     readonly type: ErrorType,

@@ -10,6 +10,7 @@ import type {
   KeyObject,
   RateState,
   RateWindow,
+  RefusedKey,
   SettleRequest,
 } from './key-object';
 import {
@@ -174,7 +175,7 @@ async function throughObjects(
   const { keyObject, keyResult } = await followMoves(env, keyStub(env, keyHash), asked, keyRequest);
   if (!keyResult.ok) {
     if (guess && guessedTeam?.ok) release(ctx, teamStub(env, guess), guessedTeam, request, 'team');
-    throw refusal(keyResult, request, 'key');
+    throw refusal(keyResult, request, 'key', keyRefused(keyResult));
   }
   const teamId = keyResult.key.teamId;
   if (teamOfKey.size >= TEAM_CACHE_LIMIT) teamOfKey.clear();
@@ -187,7 +188,7 @@ async function throughObjects(
   }
   if (team && !team.ok) {
     release(ctx, keyObject, keyResult, request, 'key');
-    throw refusal(team, request, 'team');
+    throw refusal(team, request, 'team', keyResult.key);
   }
   // Leases granted on one side only go back at once (a rotated key's old secret never gets one).
   for (const unusable of recordAdmission(keyHash, ask !== undefined, keyResult, team, startedAt)) {
@@ -291,7 +292,9 @@ async function reserveAt(
     if (keyResult.ok) release(ctx, keyObject, keyResult, request, 'key');
     if (team && teamResult?.ok) release(ctx, team, teamResult, request, 'team');
     endHere();
-    throw refusal(keyResult.ok ? (teamResult as Refused) : keyResult, request, keyResult.ok ? 'team' : 'key');
+    throw keyResult.ok
+      ? refusal(teamResult as Refused, request, 'team', keyResult.key)
+      : refusal(keyResult, request, 'key', keyRefused(keyResult));
   }
   // The tokens stay those drawn from the lease: settle gives them back there, or to the object.
   const drawn = (now: Admitted, before: Admitted | undefined) => ({
@@ -480,8 +483,24 @@ export function unavailable(error: unknown): GatewayError {
       );
 }
 
+/** The key a refusal by its own object names: none when the object knows no such key. */
+const keyRefused = (result: Refused): RefusedKey | null | undefined =>
+  result.reason === 'unknown' ? null : result.key;
+
+/** The refusal's wire error, naming the refused key (`key`) for its log row. */
+function refusal(
+  result: Refused,
+  request: AdmitRequest,
+  who: 'key' | 'team',
+  key: RefusedKey | null | undefined,
+): GatewayError {
+  const error = wireError(result, request, who);
+  if (key !== undefined) error.refusedKey = key && { id: key.id, teamId: key.teamId };
+  return error;
+}
+
 /** The one mapping from a refusal to the wire error. */
-function refusal(result: Refused, request: AdmitRequest, who: 'key' | 'team'): GatewayError {
+function wireError(result: Refused, request: AdmitRequest, who: 'key' | 'team'): GatewayError {
   const whose = who === 'key' ? "this key's" : "this key's team's";
   switch (result.reason) {
     case 'unknown':

@@ -110,6 +110,17 @@ export type AdmitResult =
       reservedUsd: number;
       lease?: Lease;
     }
+  | (Refusal & {
+      /** The key refused (a key's object only; a team's does not know which key asked): logged with the row. */
+      key?: RefusedKey;
+    });
+
+export interface RefusedKey {
+  id: string;
+  teamId: string | null;
+}
+
+type Refusal =
   | { ok: false; reason: 'unknown' | 'revoked' | 'expired' | 'model_not_allowed' | 'rotated' }
   /** The key was rotated and is in its grace period: the policy and ledger live in `to`'s object. */
   | { ok: false; reason: 'moved'; to: string }
@@ -213,7 +224,10 @@ export class KeyObject extends DurableObject<Env> {
   }
 
   async admit(request: AdmitRequest): Promise<AdmitResult> {
-    return this.admitAt(request, Date.now());
+    const result = this.admitAt(request, Date.now());
+    const policy = this.policy;
+    if (result.ok || policy?.kind !== 'key') return result;
+    return { ...result, key: { id: policy.id, teamId: policy.teamId } };
   }
 
   admitAt(request: AdmitRequest, now: number): AdmitResult {

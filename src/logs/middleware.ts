@@ -54,10 +54,13 @@ export const requestLog = () =>
     log.guardrails(c.get('guardrails'));
     const attempts = attemptsOf(c.error);
     if (attempts) log.attempts(attempts);
+    // Refused by the key's object, which named the key, or said there is none: nothing to look up.
+    const refused = c.error instanceof GatewayError ? c.error.refusedKey : undefined;
+    if (refused) log.refused(refused);
     log.respond({
       status: c.res.status,
       errorCode: await errorCode(c.res, c.error),
-      keyHash: c.get('keyHash'),
+      keyHash: refused === null ? undefined : c.get('keyHash'),
       cacheHeader: c.res.headers.get('x-tollgate-cache'),
       cacheRequest: c.req.header('x-tollgate-cache') ?? null,
     });

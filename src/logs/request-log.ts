@@ -117,6 +117,12 @@ export class RequestLog {
     this.keepBodies = key.logBodies && !this.row.zdr;
   }
 
+  /** Names the key (and its team) of a request its key's object refused: no lookup needed. */
+  refused(key: { id: string; teamId: string | null }): void {
+    this.row.keyId = key.id;
+    this.row.teamId = key.teamId;
+  }
+
   /** Marks the request as zero-data-retention: bodies are dropped whatever the key says. */
   zeroDataRetention(): void {
     this.row.zdr = true;

@@ -35,7 +35,8 @@ export async function flushAllBuffers(env: Env): Promise<number> {
 }
 
 export async function deliverLog(env: Env, row: LogRow, keyHash: string | undefined): Promise<void> {
-  // A request refused before admission (bad body, unknown model, rate limited…) still names its key.
+  // A request refused before its key's object was asked (a bad body, an unknown model) still names
+  // its key; one the object refused was named by it (or has no key: then no hash comes here).
   if (row.keyId === null && keyHash) {
     const key = await keyNamed(env, keyHash, Date.now());
     if (key) {
@@ -55,8 +56,8 @@ const keyNames = new Map<string, { key: { id: string; teamId: string | null } | 
 
 /**
  * The key a hash names, from D1 at most once a minute per hash in this isolate: a client refused
- * over and over (rate limited, over budget, a bad body, an unknown key) would otherwise cost one
- * D1 read per refusal, just when the gateway is busiest. A failed read is not remembered.
+ * over and over (a bad body, say) would otherwise cost one D1 read per refusal, just when the
+ * gateway is busiest. A failed read is not remembered.
  */
 async function keyNamed(env: Env, keyHash: string, now: number) {
   const known = keyNames.get(keyHash);

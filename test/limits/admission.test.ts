@@ -1,5 +1,8 @@
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it } from 'vitest';
+import { sha256Hex } from '../../src/auth/gateway-key';
+import { GatewayError } from '../../src/errors';
+import { admit } from '../../src/limits/admission';
 import type { AdmitRequest, KeyObject, SettleRequest } from '../../src/limits/key-object';
 import { BOOK_AFTER_MS } from '../../src/limits/lease-draw';
 import { CHAT_URL, completion, sleep, upstream } from '../cache/harness';
@@ -159,5 +162,35 @@ describe('admission when the objects cannot answer', () => {
     const usage = (await (await admin(`/admin/keys/${id}`)).json<Json>()).usage;
     expect(usage.spendUsd).toBeCloseTo(4 * 0.00045, 10);
     expect(usage.reservedUsd).toBe(0);
+  });
+});
+
+describe('a refusal names the refused key for its log row', () => {
+  const request = (model = 'fast'): AdmitRequest => ({
+    model,
+    tokens: 10,
+    costUsd: 0,
+    reservationId: crypto.randomUUID(),
+    reservationTtlMs: 60_000,
+    defaults: {},
+  });
+  const refusedBy = async (key: string, asked: AdmitRequest) => {
+    const error = await admit(env, { waitUntil: () => {} }, await sha256Hex(key), asked).then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+    if (!(error instanceof GatewayError)) throw new Error(`not refused: ${String(error)}`);
+    return error;
+  };
+
+  it('names the key and its team; says there is none for an unknown key, so nothing is looked up', async () => {
+    const created = await admin('/admin/teams', 'POST', { name: 'named' });
+    const team = (await created.json<Json>()).id;
+    const { id, key } = await createKey({ models: ['fast'], team });
+    const wrongModel = await refusedBy(key, request('other'));
+    expect(wrongModel).toMatchObject({ status: 403, refusedKey: { id, teamId: team } });
+    const unknown = await refusedBy(`tg-${'Z'.repeat(32)}`, request());
+    expect(unknown.status).toBe(401);
+    expect(unknown.refusedKey).toBeNull();
   });
 });

@@ -324,4 +324,20 @@ describe('request logs', () => {
     });
     expect((await rowsById(['no-such-id'])).size).toBe(0);
   });
+
+  it("names a refused request's key and its team as the key's object sees them, at once", async () => {
+    expect((await putConfig(config)).status).toBe(200);
+    const teamOf = async (name: string) =>
+      (await (await admin('/admin/teams', 'POST', { name })).json<Json>()).id as string;
+    const [first, second] = [await teamOf('before'), await teamOf('after')];
+    const { id, key } = await createKey({ limits: { rpm: 1 }, team: first });
+    const send = (name: string) => chat(key, ask('x'), { 'x-request-id': name });
+    expect((await send('team-ok')).status).toBe(200);
+    expect((await send('team-limited-1')).status).toBe(429);
+    expect((await admin(`/admin/keys/${id}`, 'PATCH', { team: second })).status).toBe(200);
+    expect((await send('team-limited-2')).status).toBe(429);
+    const rows = await waitForRows(['team-limited-1', 'team-limited-2']);
+    expect(rows.get('team-limited-1')).toMatchObject({ keyId: id, teamId: first });
+    expect(rows.get('team-limited-2')).toMatchObject({ keyId: id, teamId: second });
+  });
 });
