@@ -31,8 +31,15 @@ interface Entry<T> {
   state: 'queued' | 'taken' | 'sent' | 'failed';
 }
 
-/** Owners look at their item's state after 1 ms, then ever less often, at most every 20 ms. */
-const POLL = { firstMs: 1, maxMs: 20 };
+/**
+ * How often owners look at their item's state: first after a quarter of the linger (no batch leaves
+ * sooner), then ever less often, at most every 20 ms (or half the linger). Each look is a timer and
+ * a turn of the isolate's event loop, for every request: looking from 1 ms on cost several per item.
+ */
+const pollFor = (lingerMs: number) => ({
+  firstMs: Math.max(1, lingerMs / 4),
+  maxMs: Math.max(20, lingerMs / 2),
+});
 
 export class Outbox<T> {
   private queue: Entry<T>[] = [];
@@ -64,7 +71,7 @@ export class Outbox<T> {
         return true;
       }
       return undefined;
-    }, POLL);
+    }, pollFor(lingerMs));
   }
 
   /** Items waiting for a call. */
