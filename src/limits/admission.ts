@@ -3,6 +3,7 @@
 import { type CachePolicy, mergeCachePolicies } from '../cache/policy';
 import type { Env } from '../env';
 import { GatewayError, invalidApiKey, modelNotAllowed, unavailableNow } from '../errors';
+import type { KeyPolicy } from '../keys/policy';
 import { mergeRoutingOverrides, type RoutingOverride } from '../routing/overrides';
 import type {
   AdmitRequest,
@@ -483,6 +484,26 @@ export function unavailable(error: unknown): GatewayError {
       );
 }
 
+/**
+ * Throws the refusal an admission would give a key (or its team) with this policy, before any
+ * limit: no such key or team, revoked or disabled, expired. GET /v1/models, which reads policies,
+ * uses it.
+ */
+export function assertUsable(
+  policy: KeyPolicy | null,
+  who: 'key' | 'team',
+  now: number,
+): asserts policy is KeyPolicy {
+  const reason = !policy
+    ? 'unknown'
+    : policy.revokedAt !== null && policy.revokedAt <= now
+      ? 'revoked'
+      : policy.expiresAt !== null && policy.expiresAt <= now
+        ? 'expired'
+        : undefined;
+  if (reason) throw wireError({ ok: false, reason }, { model: '', costUsd: 0 }, who);
+}
+
 /** The key a refusal by its own object names: none when the object knows no such key. */
 const keyRefused = (result: Refused): RefusedKey | null | undefined =>
   result.reason === 'unknown' ? null : result.key;
@@ -500,7 +521,11 @@ function refusal(
 }
 
 /** The one mapping from a refusal to the wire error. */
-function wireError(result: Refused, request: AdmitRequest, who: 'key' | 'team'): GatewayError {
+function wireError(
+  result: Refused,
+  request: Pick<AdmitRequest, 'model' | 'costUsd'>,
+  who: 'key' | 'team',
+): GatewayError {
   const whose = who === 'key' ? "this key's" : "this key's team's";
   switch (result.reason) {
     case 'unknown':

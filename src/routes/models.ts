@@ -2,9 +2,8 @@
 import { Hono } from 'hono';
 import { getRuntime } from '../config/store';
 import type { AppEnv } from '../env';
-import { invalidApiKey } from '../errors';
 import { modelAllowed } from '../keys/policy';
-import { keyStub, unavailable } from '../limits/admission';
+import { assertUsable, keyStub, teamStub, unavailable } from '../limits/admission';
 
 // Stable across calls (OpenAI's schema requires `created`); the gateway has no per-model dates.
 const CREATED = 1_700_000_000;
@@ -12,31 +11,34 @@ const CREATED = 1_700_000_000;
 export const models = new Hono<AppEnv>().get('/', async (c) => {
   const [runtime, policy] = await Promise.all([
     getRuntime(c.env, c.executionCtx),
-    keyStub(c.env, c.get('keyHash'))
-      .getPolicy()
-      .catch((error: unknown) => {
-        throw unavailable(error);
-      }),
+    policyAt(keyStub(c.env, c.get('keyHash'))),
   ]);
   const now = Date.now();
-  if (!policy || (policy.revokedAt !== null && policy.revokedAt <= now))
-    throw invalidApiKey('Incorrect API key provided.');
-  if (policy.expiresAt !== null && policy.expiresAt <= now) throw invalidApiKey('This API key has expired.');
+  assertUsable(policy, 'key', now);
+  // A key in a team may use only what its team allows too, and nothing once the team is disabled.
+  const team = policy.teamId === null ? null : await policyAt(teamStub(c.env, policy.teamId));
   // The row names the key from the policy in hand: without this the log looks the key up in D1
-  // for every listing (as for a request refused before admission), one query a request. Its `zdr`
-  // is the key's own (the team's is not read here); a listing has no bodies to keep or drop.
+  // for every listing (as for a request refused before admission), one query a request.
   c.get('log').admitted({
     id: policy.id,
     teamId: policy.teamId,
     logBodies: false,
-    zdr: policy.zdr === true,
+    zdr: policy.zdr === true || team?.zdr === true,
   });
+  if (policy.teamId !== null) assertUsable(team, 'team', now);
   const data = runtime
     .modelIds()
-    .filter((id) => modelAllowed(policy.models, id))
+    .filter((id) => modelAllowed(policy.models, id) && (!team || modelAllowed(team.models, id)))
     .map((id) => ({ id, object: 'model' as const, created: CREATED, owned_by: ownerOf(runtime, id) }));
   return c.json({ object: 'list', data });
 });
+
+/** A key's or team's policy from its object (which follows a rotation); a 503 when it cannot answer. */
+function policyAt(stub: ReturnType<typeof keyStub>) {
+  return stub.getPolicy().catch((error: unknown) => {
+    throw unavailable(error);
+  });
+}
 
 function ownerOf(runtime: Awaited<ReturnType<typeof getRuntime>>, id: string): string {
   const route = runtime.resolve(id);

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { call, createKey, type Json, OPENAI_URL, openaiConfig, putConfig } from '../helpers/gateway';
+import { admin, call, createKey, type Json, OPENAI_URL, openaiConfig, putConfig } from '../helpers/gateway';
 import { json, onUpstream, recorded } from '../helpers/upstream';
 import { waitForRows } from '../logs/helpers';
 
@@ -91,6 +91,23 @@ describe('GET /v1/models', () => {
     expect(response.status).toBe(200);
     const rows = await waitForRows(['models-log-1']);
     expect(rows.get('models-log-1')).toMatchObject({ keyId: id, status: 200, path: '/v1/models' });
+  });
+
+  it("lists only what the key's team allows too, and logs the team's zero data retention", async () => {
+    const created = await admin('/admin/teams', 'POST', {
+      name: 'listing',
+      models: ['fast', 'smart'],
+      zdr: true,
+    });
+    const team = (await created.json<Json>()).id;
+    const { key } = await createKey({ models: ['fast', 'mock/*'], team });
+    const response = await call('/v1/models', {
+      headers: { authorization: `Bearer ${key}`, 'x-request-id': 'models-team-1' },
+    });
+    const listed = await response.json<Json>();
+    expect(listed.data.map((m: { id: string }) => m.id)).toEqual(['fast']);
+    const rows = await waitForRows(['models-team-1']);
+    expect(rows.get('models-team-1')).toMatchObject({ teamId: team, zdr: true });
   });
 
   it('refuses an unknown key', async () => {
