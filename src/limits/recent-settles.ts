@@ -18,12 +18,17 @@ export class RecentSettles {
   /** Id -> when it was settled; oldest first. */
   private readonly ids = new Map<string, number>();
   private prunedAt = 0;
+  /** The table exists: made by the first stored settle, so an object that never charges (any unknown key's) stays empty. */
+  private table = false;
 
   constructor(private readonly sql: SqlStorage) {}
 
-  /** Creates the table, and learns the ids stored in the last SETTLED_MEMORY_MS (at the object's start). */
+  /** Learns the ids stored in the last SETTLED_MEMORY_MS (at the object's start; reads only). */
   load(now: number): void {
-    this.sql.exec('CREATE TABLE IF NOT EXISTS settled (at INTEGER NOT NULL, ids TEXT NOT NULL)');
+    this.table =
+      this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'settled'").toArray()
+        .length > 0;
+    if (!this.table) return;
     const rows = this.sql.exec<{ at: number; ids: string }>(
       'SELECT at, ids FROM settled WHERE at > ? ORDER BY at',
       now - SETTLED_MEMORY_MS,
@@ -42,7 +47,13 @@ export class RecentSettles {
   add(ids: readonly string[], now: number, persist: boolean): void {
     if (ids.length === 0) return;
     this.remember(ids, now);
-    if (persist) this.sql.exec('INSERT INTO settled (at, ids) VALUES (?, ?)', now, JSON.stringify(ids));
+    if (persist) {
+      if (!this.table) {
+        this.sql.exec('CREATE TABLE IF NOT EXISTS settled (at INTEGER NOT NULL, ids TEXT NOT NULL)');
+        this.table = true;
+      }
+      this.sql.exec('INSERT INTO settled (at, ids) VALUES (?, ?)', now, JSON.stringify(ids));
+    }
     this.forget(now);
   }
 
@@ -64,7 +75,7 @@ export class RecentSettles {
       if (at > before && this.ids.size <= MAX_IDS) break;
       this.ids.delete(id);
     }
-    if (now - this.prunedAt < PRUNE_EVERY_MS) return;
+    if (!this.table || now - this.prunedAt < PRUNE_EVERY_MS) return;
     this.prunedAt = now;
     this.sql.exec('DELETE FROM settled WHERE at <= ?', before);
   }

@@ -62,6 +62,24 @@ describe('KeyObject applies each settle once', () => {
     });
   });
 
+  it('writes nothing for an object that never charges a ledger (an unknown key, a key without a budget)', async () => {
+    const tables = (state: DurableObjectState) =>
+      state.storage.sql.exec("SELECT name FROM sqlite_master WHERE name = 'settled'").toArray();
+    await inObject('once-unknown', async (object, state) => {
+      expect(object.admitAt(admission('u', 0), Date.now())).toMatchObject({ ok: false, reason: 'unknown' });
+      expect(tables(state)).toEqual([]);
+    });
+    await inObject('once-tokens-only', async (object, state) => {
+      await object.setPolicy(policy({ limits: { tpm: 1000 } }));
+      const now = Date.now();
+      expect(object.admitAt(admission('t', 0), now)).toMatchObject({ ok: true });
+      object.settleAllAt([settle('t', 0)], now + 1);
+      object.settleAllAt([settle('t', 0)], now + 2);
+      expect(tables(state)).toEqual([]);
+      expect(object.usageAt({}, now + 3).tpm?.remaining).toBe(990); // the resend refunded nothing
+    });
+  });
+
   it("does not charge twice a settle resent to a rotated key's old object, which forwards it", async () => {
     const [oldName, newName] = ['once-old', 'once-new'];
     const oldObject = env.KEYS.get(env.KEYS.idFromName(oldName));
