@@ -7,13 +7,18 @@
 // Each item stays in its own request's ctx.waitUntil until the call that carried it has returned.
 // Requests never share promises, streams or stubs (src/isolate/poll.ts): a batch is sent with the
 // sending request's own `send`, and the other owners learn the outcome from a plain field they
-// poll on their own timers. Should the sender vanish (its context cancelled mid-send), its batch's
-// owners stop waiting after `takeoverMs`; with `resend` (for idempotent sends only) each then sends
-// its item itself, as it does after a failed batch.
+// poll on their own timers. Should the sender vanish (its context cancelled mid-send), the others
+// stop waiting for it `takeoverMs` after its last sign of life: a new sender takes what is queued,
+// and the vanished batch's owners give up on it or, with `resend` (for idempotent sends only),
+// each sends its item itself, as after a failed batch. A sender that is trying again (a send that
+// retries) says so through `alive`, so that nobody takes over from it meanwhile.
 import { poll } from './poll';
 
-/** Delivers items; true when they are stored. Must not throw. */
-export type Send<T> = (items: T[]) => Promise<boolean>;
+/**
+ * Delivers items; true when they are stored. Must not throw. Calls `alive` now and then while it
+ * keeps trying (between retries), to hold off takeovers.
+ */
+export type Send<T> = (items: T[], alive: () => void) => Promise<boolean>;
 
 export interface OutboxOptions {
   /** Items per call. */
@@ -29,6 +34,13 @@ export interface OutboxOptions {
 interface Entry<T> {
   item: T;
   state: 'queued' | 'taken' | 'sent' | 'failed';
+  /** When the call carrying it last showed life (taken, or its sender's `alive`). */
+  takenAt?: number;
+}
+
+/** The call in flight; `since` moves on with each sign of life. */
+interface Call {
+  since: number;
 }
 
 /**
@@ -43,8 +55,7 @@ const pollFor = (lingerMs: number) => ({
 
 export class Outbox<T> {
   private queue: Entry<T>[] = [];
-  /** When the call in flight left, or undefined when none is. */
-  private sendingSince: number | undefined;
+  private sending: Call | undefined;
 
   constructor(private readonly options: OutboxOptions) {}
 
@@ -53,21 +64,15 @@ export class Outbox<T> {
     const { takeoverMs, lingerMs, resend } = { ...this.options, ...overrides };
     const entry: Entry<T> = { item, state: 'queued' };
     this.queue.push(entry);
-    const giveUpAt = Date.now() + takeoverMs;
-    const nobodySending = () =>
-      this.sendingSince === undefined || Date.now() - this.sendingSince > takeoverMs;
+    const nobodySending = () => !this.sending || Date.now() - this.sending.since > takeoverMs;
+    // Queued behind a busy sender, an item waits its turn (however long): sending it alone would
+    // only add calls to an object that is already slow.
     await poll(async () => {
       while (entry.state === 'queued' && nobodySending() && (await this.sendQueued(send, lingerMs))) {}
       if (entry.state === 'sent') return true;
-      const late = Date.now() > giveUpAt;
-      if (entry.state === 'queued' && late) {
-        // Out of the queue first, so that no later batch carries it as well.
-        this.queue = this.queue.filter((other) => other !== entry);
-        await send([item]);
-        return true;
-      }
-      if (entry.state === 'failed' || (entry.state === 'taken' && late)) {
-        if (resend) await send([item]);
+      const vanished = entry.state === 'taken' && Date.now() - (entry.takenAt ?? 0) > takeoverMs;
+      if (entry.state === 'failed' || vanished) {
+        if (resend) await send([item], () => {});
         return true;
       }
       return undefined;
@@ -79,38 +84,48 @@ export class Outbox<T> {
     return this.queue.length;
   }
 
-  /** Nothing queued and no call in flight (one past takeoverMs is given up on): the outbox can be dropped. */
+  /** Nothing queued and no call in flight (one silent past takeoverMs is given up on): the outbox can be dropped. */
   get idle(): boolean {
-    const sending =
-      this.sendingSince !== undefined && Date.now() - this.sendingSince <= this.options.takeoverMs;
+    const sending = this.sending !== undefined && Date.now() - this.sending.since <= this.options.takeoverMs;
     return this.queue.length === 0 && !sending;
   }
 
   /** Forgets every queued item and any call in flight (tests only). */
   reset(): void {
     this.queue = [];
-    this.sendingSince = undefined;
+    this.sending = undefined;
   }
 
   /** After the linger, sends what is queued (up to maxItems) from the calling request's context; false: nothing was. */
   private async sendQueued(send: Send<T>, lingerMs: number): Promise<boolean> {
     if (this.queue.length === 0) return false;
-    const started = Date.now();
-    this.sendingSince = started; // from now on the others wait for this call
+    const call: Call = { since: Date.now() };
+    this.sending = call; // from now on the others wait for this call
+    // A later sender may have taken over after a stall; only the call in flight clears the mark.
+    const done = () => {
+      if (this.sending === call) this.sending = undefined;
+    };
     if (lingerMs > 0) await new Promise((resolve) => setTimeout(resolve, lingerMs));
     const batch = this.queue.splice(0, this.options.maxItems);
     if (batch.length === 0) {
-      if (this.sendingSince === started) this.sendingSince = undefined;
+      done();
       return false;
     }
+    const showLife = () => {
+      call.since = Date.now();
+      for (const entry of batch) entry.takenAt = call.since;
+    };
     for (const entry of batch) entry.state = 'taken';
+    showLife();
     let stored = false;
     try {
-      stored = await send(batch.map((entry) => entry.item));
+      stored = await send(
+        batch.map((entry) => entry.item),
+        showLife,
+      );
     } finally {
       for (const entry of batch) entry.state = stored ? 'sent' : 'failed';
-      // A later sender may have taken over after a stall; only the one in flight clears the mark.
-      if (this.sendingSince === started) this.sendingSince = undefined;
+      done();
     }
     return true;
   }

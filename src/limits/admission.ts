@@ -293,8 +293,9 @@ async function reserveAt(
     if (keyResult.ok) release(ctx, keyObject, keyResult, request, 'key');
     if (team && teamResult?.ok) release(ctx, team, teamResult, request, 'team');
     endHere();
+    // A team's refusal names the team asked: the lease's, which the key may have left meanwhile.
     throw keyResult.ok
-      ? refusal(teamResult as Refused, request, 'team', keyResult.key)
+      ? refusal(teamResult as Refused, request, 'team', { id: keyResult.key.id, teamId: leased.teamId })
       : refusal(keyResult, request, 'key', keyRefused(keyResult));
   }
   // The tokens stay those drawn from the lease: settle gives them back there, or to the object.
@@ -425,6 +426,7 @@ function release(
         reservedTokens: admitted.reservedTokens,
         usedTokens: 0,
         costUsd: 0,
+        release: true,
       })
       .catch(noop),
   );
@@ -501,7 +503,11 @@ export function assertUsable(
       : policy.expiresAt !== null && policy.expiresAt <= now
         ? 'expired'
         : undefined;
-  if (reason) throw wireError({ ok: false, reason }, { model: '', costUsd: 0 }, who);
+  if (!reason) return;
+  const error = wireError({ ok: false, reason }, { model: '', costUsd: 0 }, who);
+  // Its log row: no key to look up when the key's object knows none; named when it does.
+  if (who === 'key') error.refusedKey = policy && { id: policy.id, teamId: policy.teamId };
+  throw error;
 }
 
 /** The key a refusal by its own object names: none when the object knows no such key. */

@@ -147,6 +147,11 @@ export interface SettleRequest {
   /** The tpm default in force at admission, for keys without a tpm of their own. */
   tpm?: number;
   /**
+   * Gives back a reservation made for a request another refusal stopped (its team's, say): it is
+   * not remembered as settled, since the same request may still reserve here (a lease's fallback).
+   */
+  release?: boolean;
+  /**
    * The request's worst case was drawn from this lease's budget share and not booked as its own
    * (src/limits/lease-draw.ts): it leaves the share as the cost is charged.
    */
@@ -187,8 +192,6 @@ export interface HandOver {
   policy: KeyPolicy | null;
   ledger: BudgetState | undefined;
   lastUsedAt: number | null;
-  /** Requests the old object settled lately: a resend forwarded from there is not charged twice. */
-  settled?: string[];
 }
 
 export class KeyObject extends DurableObject<Env> {
@@ -226,7 +229,9 @@ export class KeyObject extends DurableObject<Env> {
   async admit(request: AdmitRequest): Promise<AdmitResult> {
     const result = this.admitAt(request, Date.now());
     const policy = this.policy;
-    if (result.ok || policy?.kind !== 'key') return result;
+    // A rotated key's old object keeps a policy that no longer changes: its team may be stale.
+    if (result.ok || policy?.kind !== 'key' || result.reason === 'moved' || result.reason === 'rotated')
+      return result;
     return { ...result, key: { id: policy.id, teamId: policy.teamId } };
   }
 
@@ -431,15 +436,18 @@ export class KeyObject extends DurableObject<Env> {
     this.settleAllAt([request], now);
   }
 
-  /** Applies each request's settle once: ids settled lately (a resend) and repeats in the batch are skipped. */
+  /**
+   * Applies each request's settle once: ids settled lately (a resend) and repeats in the batch are
+   * skipped. A release is applied but not remembered: the same request may still reserve here.
+   */
   settleAllAt(all: SettleRequest[], now: number): void {
     const fresh = new Set<string>();
-    const requests = all.filter(
-      (request) =>
-        !this.settled.has(request.reservationId) &&
-        !fresh.has(request.reservationId) &&
-        fresh.add(request.reservationId),
-    );
+    const requests = all.filter((request) => {
+      const id = request.reservationId;
+      if (this.settled.has(id, now) || fresh.has(id)) return false;
+      if (!request.release) fresh.add(id);
+      return true;
+    });
     if (requests.length === 0) return;
     if (this.moved) {
       // Admitted before the rotation: the reservations moved with the ledger, so settle them there.
@@ -501,12 +509,9 @@ export class KeyObject extends DurableObject<Env> {
    * refuses them; its policy, ledger and last use go to the new object (returned, then forgotten).
    */
   async handOver(moved: Moved): Promise<HandOver> {
-    const handed: HandOver = {
-      policy: this.policy,
-      ledger: this.ledger,
-      lastUsedAt: this.lastUsedAt,
-      settled: this.settled.known(),
-    };
+    // What this object settled stays here: a resend comes back to the object that admitted the
+    // request, which skips what it has seen before forwarding the rest.
+    const handed: HandOver = { policy: this.policy, ledger: this.ledger, lastUsedAt: this.lastUsedAt };
     this.moved = moved;
     await this.ctx.storage.put(MOVED, moved);
     return handed;
@@ -515,7 +520,6 @@ export class KeyObject extends DurableObject<Env> {
   /** Rotation, new side: takes over the old object's ledger (merged with anything booked since). */
   async adopt(handed: HandOver): Promise<void> {
     if (handed.ledger) this.adoptLedger(handed.ledger, Date.now());
-    this.settled.add(handed.settled ?? [], Date.now(), true);
     if (handed.lastUsedAt !== null && (this.lastUsedAt ?? 0) < handed.lastUsedAt) {
       this.lastUsedAt = handed.lastUsedAt;
       await this.ctx.storage.put(LAST_USED, handed.lastUsedAt);

@@ -7,8 +7,8 @@
 import { z } from 'zod';
 
 export const SETTLED_MEMORY_MS = 120_000;
-/** Ids kept in memory at most (a key settling over 1,600 requests a second forgets sooner). */
-const MAX_IDS = 200_000;
+/** Ids kept in memory at most, about 10 MB (a key settling over 800 requests a second forgets sooner). */
+const MAX_IDS = 100_000;
 /** Stored ids older than SETTLED_MEMORY_MS are deleted at most this often. */
 const PRUNE_EVERY_MS = 30_000;
 
@@ -23,12 +23,13 @@ export class RecentSettles {
 
   constructor(private readonly sql: SqlStorage) {}
 
-  /** Learns the ids stored in the last SETTLED_MEMORY_MS (at the object's start; reads only). */
+  /** Learns the ids stored in the last SETTLED_MEMORY_MS, and forgets older ones (at the object's start). */
   load(now: number): void {
     this.table =
       this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'settled'").toArray()
         .length > 0;
     if (!this.table) return;
+    this.sql.exec('DELETE FROM settled WHERE at <= ?', now - SETTLED_MEMORY_MS);
     const rows = this.sql.exec<{ at: number; ids: string }>(
       'SELECT at, ids FROM settled WHERE at > ? ORDER BY at',
       now - SETTLED_MEMORY_MS,
@@ -36,8 +37,10 @@ export class RecentSettles {
     for (const row of rows) this.remember(storedIds.parse(JSON.parse(row.ids)), row.at);
   }
 
-  has(id: string): boolean {
-    return this.ids.has(id);
+  /** `id` was settled within SETTLED_MEMORY_MS of `now`. */
+  has(id: string, now: number): boolean {
+    const at = this.ids.get(id);
+    return at !== undefined && at > now - SETTLED_MEMORY_MS;
   }
 
   /**
@@ -55,11 +58,6 @@ export class RecentSettles {
       this.sql.exec('INSERT INTO settled (at, ids) VALUES (?, ?)', now, JSON.stringify(ids));
     }
     this.forget(now);
-  }
-
-  /** The ids known now (a rotation hands them to the new key's object with the ledger). */
-  known(): string[] {
-    return [...this.ids.keys()];
   }
 
   private remember(ids: readonly string[], at: number): void {

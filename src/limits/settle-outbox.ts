@@ -4,11 +4,11 @@
 // what lets a budgeted key go past about a thousand requests a second, and locally it takes most
 // of a budgeted request's settle cost off the gateway's thread.
 //
-// A batch that fails is tried again (settle-send.ts), and should its sender vanish mid-call, each
-// request in it sends its own settle after GIVE_UP_MS: the object applies each request's settle
-// once, however often it arrives. Only when every try fails do the costs go uncharged (reported;
-// the reservations expire at the object). Settles that must follow a booked draw do not come here
-// (admission.ts sends those alone, on the stub that booked it, so they cannot overtake it).
+// A batch that fails is tried again, as a batch (settle-send.ts); should its sender vanish
+// mid-call (no sign of life for GIVE_UP_MS), each request in it sends its own settle: the object
+// applies each request's settle once, however often it arrives. Only when every try fails do the
+// costs go uncharged (reported; the reservations expire at the object). Settles that must follow a
+// booked draw do not come here (admission.ts sends those alone, on the stub that booked it).
 import { Outbox } from '../isolate/outbox';
 import type { KeyObject, SettleRequest } from './key-object';
 import { sendSettles } from './settle-send';
@@ -48,9 +48,9 @@ export function settleLater(
     outboxes.set(name, outbox);
   }
   // Every try failed: reported, and not sent again request by request (that would only add load
-  // to an object that is failing); a call that never came back is.
-  return outbox.post(request, async (settles) => {
-    await sendSettles(namespace, stub, settles);
+  // to an object that is failing); a call that went silent is.
+  return outbox.post(request, async (settles, alive) => {
+    await sendSettles(namespace, stub, settles, alive);
     return true;
   });
 }

@@ -10,11 +10,15 @@ type Stub = DurableObjectStub<KeyObject>;
 const RETRY_MS = [100, 1000];
 const OVERLOADED_RETRY_MS = [1000, 3000];
 
-/** Settles `settles` at `stub`'s object, trying up to three times; false when every try failed (reported). */
+/**
+ * Settles `settles` at `stub`'s object, trying up to three times (calling `alive` before each new
+ * try, for an outbox that waits on it); false when every try failed (reported).
+ */
 export async function sendSettles(
   namespace: DurableObjectNamespace<KeyObject>,
   stub: Stub,
   settles: SettleRequest[],
+  alive: () => void = () => {},
 ): Promise<boolean> {
   let target = stub;
   for (let attempt = 0; ; attempt++) {
@@ -29,6 +33,7 @@ export async function sendSettles(
         return false;
       }
       await new Promise((resolve) => setTimeout(resolve, wait * (0.5 + Math.random())));
+      alive();
       target = namespace.get(stub.id);
     }
   }

@@ -62,3 +62,43 @@ describe('an outbox that never sends twice', () => {
     expect(outbox.idle).toBe(true); // a call given up on does not keep the outbox busy
   });
 });
+
+describe('an outbox whose sender keeps trying', () => {
+  const resending = () => new Outbox<string>({ maxItems: 10, lingerMs: 0, takeoverMs: 40, resend: true });
+
+  it('is not taken over while its sender shows life, nor are its items resent or sent alone', async () => {
+    const outbox = resending();
+    const calls: string[][] = [];
+    // Three tries, 30 ms apart, the whole call lasting well past takeoverMs (40 ms).
+    const slow: Send<string> = async (items, alive) => {
+      calls.push(items);
+      for (let attempt = 0; attempt < 4; attempt++) {
+        await tick(30);
+        alive();
+      }
+      return true;
+    };
+    const first = outbox.post('a', slow);
+    const behind = ['b', 'c'].map((item) => outbox.post(item, slow));
+    await Promise.all([first, ...behind]);
+    // 'a' alone, then 'b' and 'c' together once the first call ended: nothing twice, nothing alone early.
+    expect(calls).toEqual([['a'], ['b', 'c']]);
+  });
+
+  it('resends the items of a sender that went silent, each by its own owner', async () => {
+    const outbox = resending();
+    const sent: string[][] = [];
+    const silent: Send<string> = () => new Promise<boolean>(() => {});
+    const working: Send<string> = async (items) => {
+      sent.push(items);
+      return true;
+    };
+    const lost = outbox.post('lost', silent);
+    await tick(1);
+    // The owner of 'lost' resends it with its own send: here the silent one again, so it hangs; a
+    // new item still goes out, once nobody has shown life for takeoverMs.
+    await outbox.post('next', working);
+    expect(sent).toEqual([['next']]);
+    void lost;
+  });
+});
