@@ -53,12 +53,14 @@ export const invalidRequest = (message: string, param: string | null = null, cod
 export const invalidApiKey = (message: string) =>
   new GatewayError(401, 'authentication_error', 'invalid_api_key', message);
 
-export const modelNotAllowed = (model: string) =>
+export const modelNotAllowed = (model: string, who: 'key' | 'team' = 'key') =>
   new GatewayError(
     403,
     'permission_error',
     'model_not_allowed',
-    `This key may not use model '${model}'.`,
+    who === 'key'
+      ? `This key may not use model '${model}'.`
+      : `This key's team may not use model '${model}': it is outside the team's model allowlist.`,
     'model',
   );
 

@@ -548,7 +548,7 @@ function wireError(
     case 'rotated':
       return invalidApiKey('This API key was rotated and its grace period has ended: use the new key.');
     case 'model_not_allowed':
-      return modelNotAllowed(request.model);
+      return modelNotAllowed(request.model, who);
     case 'rate_limited': {
       const seconds = Math.max(1, Math.ceil(result.retryAfterMs / 1000));
       const what = result.limit === 'requests' ? 'requests per minute (RPM)' : 'tokens per minute (TPM)';
@@ -569,7 +569,8 @@ function wireError(
         'rate_limit_exceeded',
         `Request too large: it may use up to ${result.requested} tokens (input estimate + max_tokens), more than ${whose} limit of ${result.capacity} tokens per minute. Lower max_tokens or shorten the prompt.`,
         'max_tokens',
-        rateLimitHeaders(result.rate),
+        // Waiting cannot help: OpenAI's SDKs retry a 429 unless told not to.
+        { ...rateLimitHeaders(result.rate), 'x-should-retry': 'false' },
       );
     case 'budget_exceeded': {
       const reset = result.resetAt ? ` The budget resets at ${new Date(result.resetAt).toISOString()}.` : '';

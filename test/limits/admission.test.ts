@@ -194,3 +194,27 @@ describe('a refusal names the refused key for its log row', () => {
     expect(unknown.refusedKey).toBeNull();
   });
 });
+
+describe('refusals the client should not simply retry', () => {
+  it("tells OpenAI's SDKs not to retry a request too large for the TPM limit (waiting cannot help)", async () => {
+    const { key } = await createKey({ limits: { tpm: 1000 } });
+    const response = await chat(key, ask); // no max_tokens: it reserves the default, past 1,000
+    expect(response.status).toBe(429);
+    expect(response.headers.get('x-should-retry')).toBe('false');
+    expect(response.headers.get('retry-after')).toBeNull();
+    const body = await response.json<Json>();
+    expectOpenAIShape('ErrorResponse', body);
+    expect(body.error).toMatchObject({ code: 'rate_limit_exceeded', param: 'max_tokens' });
+  });
+
+  it("says it is the team's allowlist that refuses a model the key itself allows", async () => {
+    const created = await admin('/admin/teams', 'POST', { name: 'narrow', models: ['smart'] });
+    const team = (await created.json<Json>()).id;
+    const { key } = await createKey({ models: ['fast', 'smart'], team });
+    const response = await chat(key, ask);
+    expect(response.status).toBe(403);
+    const body = await response.json<Json>();
+    expect(body.error.code).toBe('model_not_allowed');
+    expect(body.error.message).toContain("team's model allowlist");
+  });
+});
