@@ -1,14 +1,26 @@
-// GET /v1/models — the models this key may use, in OpenAI's list shape.
-import { Hono } from 'hono';
+// GET /v1/models — the models this key may use, in OpenAI's list shape; GET /v1/models/{id} — one of them.
+import { type Context, Hono } from 'hono';
 import { getRuntime } from '../config/store';
 import type { AppEnv } from '../env';
+import { GatewayError } from '../errors';
 import { modelAllowed } from '../keys/policy';
 import { assertUsable, keyStub, teamStub, unavailable } from '../limits/admission';
 
 // Stable across calls (OpenAI's schema requires `created`); the gateway has no per-model dates.
 const CREATED = 1_700_000_000;
 
-export const models = new Hono<AppEnv>().get('/', async (c) => {
+export const models = new Hono<AppEnv>()
+  .get('/', async (c) => c.json({ object: 'list', data: await usableModels(c) }))
+  // The SDKs' models.retrieve; ids such as `mock/mock-1` hold a slash (sent as is or as %2F).
+  .get('/:id{.+}', async (c) => {
+    const id = c.req.param('id');
+    const model = (await usableModels(c)).find((m) => m.id === id);
+    if (!model) throw modelNotListed(id);
+    return c.json(model);
+  });
+
+/** The models the request's key may use, in OpenAI's model shape; refuses as an admission would. */
+async function usableModels(c: Context<AppEnv>) {
   const [runtime, policy] = await Promise.all([
     getRuntime(c.env, c.executionCtx),
     policyAt(keyStub(c.env, c.get('keyHash'))),
@@ -26,12 +38,20 @@ export const models = new Hono<AppEnv>().get('/', async (c) => {
     zdr: policy.zdr === true || team?.zdr === true,
   });
   if (policy.teamId !== null) assertUsable(team, 'team', now);
-  const data = runtime
+  return runtime
     .modelIds()
     .filter((id) => modelAllowed(policy.models, id) && (!team || modelAllowed(team.models, id)))
     .map((id) => ({ id, object: 'model' as const, created: CREATED, owned_by: ownerOf(runtime, id) }));
-  return c.json({ object: 'list', data });
-});
+}
+
+const modelNotListed = (id: string) =>
+  new GatewayError(
+    404,
+    'invalid_request_error',
+    'model_not_found',
+    `The model '${id}' does not exist or this key may not use it: GET /v1/models lists those it may.`,
+    'model',
+  );
 
 /** A key's or team's policy from its object (which follows a rotation); a 503 when it cannot answer. */
 function policyAt(stub: ReturnType<typeof keyStub>) {

@@ -79,4 +79,23 @@ describe('official openai SDK', () => {
       .catch((e: unknown) => e);
     expect(auth).toBeInstanceOf(OpenAI.AuthenticationError);
   });
+
+  it('models.list and models.retrieve, slashed ids included; a model the key may not use is a 404', async () => {
+    const { key } = await createKey({ models: ['fast', 'mock/*'] });
+    const listed: string[] = [];
+    for await (const model of client(key).models.list()) listed.push(model.id);
+    expect(listed).toEqual(['fast', 'mock/mock-1']);
+    expect(await client(key).models.retrieve('mock/mock-1')).toEqual({
+      id: 'mock/mock-1',
+      object: 'model',
+      created: expect.any(Number),
+      owned_by: 'mock',
+    });
+    expect((await client(key).models.retrieve('fast')).id).toBe('fast');
+    const refused = await client(key)
+      .models.retrieve('smart')
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(refused).toMatchObject({ code: 'model_not_found', param: 'model' });
+  });
 });
