@@ -34,6 +34,8 @@ export interface CacheLookup {
   similarity?: number;
   /** On a hit, the answer (JSON or replayed SSE, as the request asks). */
   respond?: (headers: Headers) => Response;
+  /** On a hit, the provider and model that produced the stored answer (logged as what served it). */
+  servedBy?: { provider: string; model: string };
   /** A miss's non-streamed answer from `target`: stored after the response when storable. */
   saveJson(completion: ChatCompletion, target: Target): void;
   /** The stream relay's `onEvent`: collects chunks as they pass, without delaying them. */
@@ -143,6 +145,7 @@ function hit(body: ChatRequest, { entry, similarity }: SharedAnswer): CacheLooku
     ...skipped(),
     status: similarity === undefined ? 'hit-exact' : 'hit-semantic',
     savedUsd: entry.costUsd,
+    servedBy: { provider: entry.provider, model: entry.model },
     ...(similarity !== undefined ? { similarity } : {}),
     respond(headers) {
       if (similarity !== undefined) headers.set(SIMILARITY_HEADER, similarity.toFixed(4));

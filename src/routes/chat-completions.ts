@@ -98,6 +98,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     // Refused alongside (over budget, revoked…): refused as the object would have, hit or not.
     if (reserving) await reserving;
     settle(undefined, undefined);
+    if (cache.servedBy) log.served(cache.servedBy, []);
     return cache.respond(headers);
   }
 

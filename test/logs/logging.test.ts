@@ -286,9 +286,10 @@ describe('request logs', () => {
   });
 
   it('records what the response said about the cache, and the saving of a hit', async () => {
-    expect((await putConfig(config)).status).toBe(200);
+    const cached = { ...config, cache: { exact: { enabled: true, ttlSeconds: 600 } } };
+    expect((await putConfig(cached)).status).toBe(200);
     const { key } = await createKey();
-    const question = ask('the same question twice, please');
+    const question = ask('the same question twice, please', { temperature: 0 });
     const first = await chat(key, question, { 'x-request-id': 'cache-first' });
     const firstBody = await first.json<Json>();
     await new Promise((resolve) => setTimeout(resolve, 100)); // the answer is stored after the response
@@ -301,12 +302,12 @@ describe('request logs', () => {
     expect(rows.get('cache-skip')!.cache).toBe('skip');
     const hit = rows.get('cache-second')!;
     const status = second.headers.get('x-tollgate-cache');
-    expect(hit.cache).toBe(status ?? 'miss');
-    if (status === 'hit-exact') {
-      // A hit costs nothing and saves what the first answer cost.
-      expect(hit.costUsd).toBe(0);
-      expect(hit.savedUsd).toBeCloseTo(costOf(firstBody.usage), 12);
-    }
+    expect(status).toBe('hit-exact');
+    expect(hit.cache).toBe('hit-exact');
+    // A hit costs nothing, saves what the first answer cost, and names what produced the answer.
+    expect(hit.costUsd).toBe(0);
+    expect(hit.savedUsd).toBeCloseTo(costOf(firstBody.usage), 12);
+    expect(hit).toMatchObject({ provider: 'mock', servedModel: 'mock-1', attempts: [] });
   });
 
   it('writes an unknown route under /v1 with its 404', async () => {
