@@ -14,7 +14,9 @@ export const gatewayKeyAuth = () =>
       );
     }
     if (!looksLikeGatewayKey(key))
-      throw invalidApiKey('Incorrect API key provided: gateway keys look like tg-… .');
+      throw invalidApiKey(
+        "Incorrect API key provided: a gateway key is 'tg-' followed by 32 letters, digits, '-' or '_'.",
+      );
     c.set('keyHash', hashes.get(key) ?? (await remember(key)));
     await next();
   });

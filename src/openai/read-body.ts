@@ -106,14 +106,39 @@ export function validateBody<S extends z.ZodType>(schema: S, value: unknown): z.
   }
   const result = schema.safeParse(value);
   if (result.success) return value as z.infer<S>;
-  const issues = result.error.issues.slice(0, 3);
-  const first = issues[0];
-  const param = first ? paramPath(first.path) : null;
-  const message = issues
-    .map((issue) => {
-      const where = paramPath(issue.path);
-      return where ? `Invalid '${where}': ${issue.message}` : issue.message;
-    })
-    .join('; ');
+  const issues = result.error.issues.slice(0, 3).map((issue) => described(issue, value));
+  const param = issues[0]?.param ?? null;
+  const message = issues.map((issue) => issue.message).join('; ');
   throw invalidRequest(message, param);
+}
+
+/**
+ * An issue in the words a client needs: an unknown field named as the param, a missing one said to
+ * be required (zod says only "expected string, received undefined").
+ */
+function described(issue: z.core.$ZodIssue, body: unknown): { param: string | null; message: string } {
+  if (issue.code === 'unrecognized_keys') {
+    const names = issue.keys.map((key) => `'${paramPath([...issue.path, key])}'`).join(', ');
+    const many = issue.keys.length > 1;
+    return {
+      param: paramPath([...issue.path, ...issue.keys.slice(0, 1)]),
+      message: `Unknown field${many ? 's' : ''} ${names}: remove ${many ? 'them' : 'it'}.`,
+    };
+  }
+  const param = paramPath(issue.path);
+  const missing =
+    issue.code === 'invalid_type' && issue.path.length > 0 && valueAt(body, issue.path) === undefined;
+  const message = missing ? `is required (${issue.message.replace(/^Invalid input: /, '')})` : issue.message;
+  return { param, message: param ? `Invalid '${param}': ${message}` : message };
+}
+
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let current = value;
+  for (const segment of path) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    current = Object.hasOwn(current, segment)
+      ? (current as Record<PropertyKey, unknown>)[segment]
+      : undefined;
+  }
+  return current;
 }

@@ -105,12 +105,18 @@ export type ChatRequest = z.infer<typeof chatRequest>;
 
 export const embeddingsRequest = z.looseObject({
   model: z.string().min(1),
-  input: z.union([
-    z.string(),
-    z.array(z.string()).min(1),
-    z.array(z.number().int()).min(1),
-    z.array(z.array(z.number().int()).min(1)).min(1),
-  ]),
+  input: z.union(
+    [
+      z.string(),
+      z.array(z.string()).min(1),
+      z.array(z.number().int()).min(1),
+      z.array(z.array(z.number().int()).min(1)).min(1),
+    ],
+    {
+      error:
+        'expected a string, a non-empty array of strings, or a non-empty array of token ids (or of non-empty arrays of them)',
+    },
+  ),
   encoding_format: z.enum(['float', 'base64']).optional(),
   dimensions: positiveInt.optional(),
   user: z.string().optional(),

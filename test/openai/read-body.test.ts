@@ -48,3 +48,44 @@ describe('request bodies', () => {
     expect(deeper.status).toBe(400);
   });
 });
+
+describe('validation messages', () => {
+  it('names an unknown field as the param, and says a missing one is required', async () => {
+    const unknown = await (
+      await call('/admin/keys', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'x', bogus: 1, limits: { rpm: 5, burst: 2 } }),
+      })
+    ).json<Json>();
+    // The nested one is reported first; both are named.
+    expect(unknown.error).toMatchObject({ param: 'limits.burst', type: 'invalid_request_error' });
+    expect(unknown.error.message).toContain("Unknown field 'bogus': remove it.");
+    expect(unknown.error.message).toContain("Unknown field 'limits.burst'");
+
+    const missing = await (
+      await call('/admin/keys', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        body: '{}',
+      })
+    ).json<Json>();
+    expect(missing.error).toMatchObject({ param: 'name' });
+    expect(missing.error.message).toMatch(/^Invalid 'name': is required/);
+  });
+
+  it('says what an embeddings input may be', async () => {
+    const { key } = await createKey();
+    for (const input of [[], undefined, {}]) {
+      const response = await call('/v1/embeddings', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'embeddings', input }),
+      });
+      expect(response.status).toBe(400);
+      const { error } = await response.json<Json>();
+      expect(error.param).toBe('input');
+      expect(error.message).toContain('non-empty array of strings');
+    }
+  });
+});

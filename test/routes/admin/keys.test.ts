@@ -110,7 +110,7 @@ describe('/admin/keys', () => {
 
   const bad: [string, string, string, unknown, number, string | null][] = [
     ['a missing name', 'POST', '/admin/keys', {}, 400, 'name'],
-    ['an unknown field', 'POST', '/admin/keys', { name: 'x', colour: 'red' }, 400, null],
+    ['an unknown field', 'POST', '/admin/keys', { name: 'x', colour: 'red' }, 400, 'colour'],
     ['a negative rpm', 'POST', '/admin/keys', { name: 'x', limits: { rpm: -1 } }, 400, 'limits.rpm'],
     [
       'a past expiry',
