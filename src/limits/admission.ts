@@ -321,7 +321,7 @@ async function followMoves(env: Env, stub: Stub, result: AdmitResult, request: A
   for (let hops = 0; !keyResult.ok && keyResult.reason === 'moved' && hops < MAX_ROTATION_HOPS; hops++) {
     keyObject = keyStub(env, keyResult.to);
     // Leases are for the secret's own object; a share given back belongs to the first object.
-    keyResult = await keyObject.admit({ ...request, lease: false, returned: undefined });
+    keyResult = await keyObject.admit({ ...request, lease: false, returned: undefined, following: true });
   }
   return { keyObject, keyResult };
 }

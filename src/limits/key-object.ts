@@ -47,6 +47,11 @@ export interface AdmitRequest {
   prepaid?: boolean;
   /** The isolate's earlier leases of this object, and what each left unused (lease-ledger.ts). */
   returned?: readonly Returned[];
+  /**
+   * Asked by following an older secret's rotation (its grace holding): a rotated object answers
+   * where the key went even once its own secret's grace has ended, since each secret keeps its own.
+   */
+  following?: boolean;
 }
 
 /**
@@ -237,7 +242,8 @@ export class KeyObject extends DurableObject<Env> {
 
   admitAt(request: AdmitRequest, now: number): AdmitResult {
     if (this.moved) {
-      return this.moved.until > now
+      // Asked on behalf of an older secret whose grace holds, this secret's own grace is beside the point.
+      return this.moved.until > now || request.following
         ? { ok: false, reason: 'moved', to: this.moved.to }
         : { ok: false, reason: 'rotated' };
     }
@@ -495,11 +501,12 @@ export class KeyObject extends DurableObject<Env> {
 
   /**
    * The key's policy (GET /v1/models). A rotated key's old secret reads its new object's policy
-   * during the grace period, and nothing after it, as admissions do.
+   * during its grace period, and nothing after it, as admissions do; `following` (asked by an
+   * older secret's object, its grace holding) follows on regardless of this secret's own grace.
    */
-  async getPolicy(): Promise<KeyPolicy | null> {
+  async getPolicy(following = false): Promise<KeyPolicy | null> {
     if (this.moved) {
-      return this.moved.until > Date.now() ? this.movedTo(this.moved).getPolicy() : null;
+      return this.moved.until > Date.now() || following ? this.movedTo(this.moved).getPolicy(true) : null;
     }
     return this.policy;
   }

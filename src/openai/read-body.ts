@@ -5,11 +5,17 @@ import { invalidRequest, payloadTooLarge } from '../errors';
 /** Strict: invalid UTF-8 throws. One for every request (decode() without `stream` keeps no state). */
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
-/** Reads at most `limit` bytes; a larger body is refused without being buffered whole. */
-export async function readJsonBody(request: Request, limit: number): Promise<unknown> {
+/**
+ * Reads at most `limit` bytes; a larger body is refused without being buffered whole. An empty
+ * body is refused, unless `empty` says what it stands for (an endpoint whose fields are optional).
+ */
+export async function readJsonBody(request: Request, limit: number, empty?: object): Promise<unknown> {
   const declared = Number(request.headers.get('content-length') ?? '');
   if (declared > limit) throw payloadTooLarge(limit);
-  if (!request.body) throw invalidRequest('The request body is empty; a JSON object is required.');
+  if (!request.body) {
+    if (empty) return empty;
+    throw invalidRequest('The request body is empty; a JSON object is required.');
+  }
   const bytes =
     declared > 0 ? new Uint8Array(await request.arrayBuffer()) : await readCapped(request.body, limit);
   // A lying content-length cannot smuggle more than the limit: the runtime reads exactly that many.
@@ -21,7 +27,10 @@ export async function readJsonBody(request: Request, limit: number): Promise<unk
   } catch {
     throw invalidRequest('The request body is not valid UTF-8.');
   }
-  if (text.trim() === '') throw invalidRequest('The request body is empty; a JSON object is required.');
+  if (text.trim() === '') {
+    if (empty) return empty;
+    throw invalidRequest('The request body is empty; a JSON object is required.');
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);

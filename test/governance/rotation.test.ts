@@ -3,7 +3,16 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/auth/gateway-key';
 import { LAST_USED_PERSIST_MS } from '../../src/limits/key-object';
-import { admin, call, chat, createKey, type Json, openaiConfig, putConfig } from '../helpers/gateway';
+import {
+  ADMIN_TOKEN,
+  admin,
+  call,
+  chat,
+  createKey,
+  type Json,
+  openaiConfig,
+  putConfig,
+} from '../helpers/gateway';
 import { settled } from '../helpers/settled';
 
 const ask = { model: 'fast', messages: [{ role: 'user', content: 'hi' }] };
@@ -102,6 +111,33 @@ describe('key rotation', () => {
       await admin(`/admin/keys/${first.id}/rotate`, 'POST', { graceSeconds: 60 })
     ).json<Json>();
     for (const key of [first.key, second.key, third.key]) expect(await status(key)).toBe(200);
+  });
+
+  it('keeps each secret to its own grace: rotating again at once ends only the secret it replaces', async () => {
+    const first = await createKey();
+    const second = await (
+      await admin(`/admin/keys/${first.id}/rotate`, 'POST', { graceSeconds: 60 })
+    ).json<Json>();
+    const third = await (
+      await admin(`/admin/keys/${first.id}/rotate`, 'POST', { graceSeconds: 0 })
+    ).json<Json>();
+    expect(await status(first.key)).toBe(200); // its 60 s still run
+    expect(await listing(first.key)).toBe(200);
+    expect(await status(second.key)).toBe(401);
+    expect(await listing(second.key)).toBe(401);
+    expect(await status(third.key)).toBe(200);
+  });
+
+  it('takes an empty body as the defaults (curl -X POST with no data)', async () => {
+    const key = await createKey();
+    const response = await call(`/admin/keys/${key.id}/rotate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-length': '0' },
+      body: '',
+    });
+    expect(response.status).toBe(200);
+    const grace = Date.parse((await response.json<Json>()).previousKeyExpiresAt) - Date.now();
+    expect(grace).toBeGreaterThan(86_000_000);
   });
 
   it('refuses a bad grace period', async () => {

@@ -21,7 +21,8 @@ const rotateBody = z.strictObject({
 });
 
 export const keyRotation = new Hono<AppEnv>().post('/:id/rotate', async (c) => {
-  const raw = c.req.raw.body ? await readJsonBody(c.req.raw, 16 * 1024) : {};
+  // Every field is optional: no body at all (`curl -X POST`) means the defaults.
+  const raw = await readJsonBody(c.req.raw, 16 * 1024, {});
   const input = validateBody(rotateBody, raw);
   const stored = await mustGet(c.env, c.req.param('id'), teamScope(c));
   if (stored.policy.revokedAt !== null)
