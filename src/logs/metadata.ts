@@ -30,6 +30,8 @@ export function parseMetadata(header: string | null | undefined): MetadataResult
   for (const [name, field] of entries) {
     if (name.length === 0 || name.length > MAX_NAME)
       return { ok: false, reason: `field names must be 1 to ${MAX_NAME} characters` };
+    // Dropped without a word by an ordinary object (and by the row's own JSON): refused instead.
+    if (name === '__proto__') return { ok: false, reason: "the field name '__proto__' is reserved" };
     if (typeof field !== 'string') return { ok: false, reason: `field '${name}' must be a string` };
     if (field.length > MAX_VALUE)
       return { ok: false, reason: `field '${name}' is longer than ${MAX_VALUE} characters` };

@@ -158,6 +158,7 @@ describe('request logs', () => {
       '["a"]',
       '{"n":1}',
       JSON.stringify(Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`k${i}`, 'v']))),
+      '{"__proto__":"x"}', // an ordinary object would drop it without a word
     ]) {
       const response = await chat(key, ask('x'), { 'x-tollgate-metadata': header });
       expect(response.status).toBe(400);

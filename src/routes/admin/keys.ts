@@ -114,6 +114,9 @@ export const keys = new Hono<AppEnv>()
     }
     if (input.team) await mustHaveTeam(c.env, input.team);
     const now = Date.now();
+    // As at creation: a key is ended with DELETE, not with an expiry already past.
+    if (input.expiresAt && Date.parse(input.expiresAt) <= now)
+      throw invalidRequest('expiresAt must be in the future (DELETE revokes a key now).', 'expiresAt');
     const policy: KeyPolicy = {
       ...patchPolicy(stored.policy, input),
       ...(input.team !== undefined ? { teamId: input.team } : {}),
@@ -127,8 +130,10 @@ export const keys = new Hono<AppEnv>()
   })
   .delete('/:id', async (c) => {
     const stored = await mustGet(c.env, c.req.param('id'), teamScope(c));
+    // Already revoked (its object first, then the row): nothing changes, nothing is written or audited.
+    if (stored.policy.revokedAt !== null) return c.json(await present(c.env, stored));
     const now = Date.now();
-    const policy = { ...stored.policy, revokedAt: stored.policy.revokedAt ?? now };
+    const policy = { ...stored.policy, revokedAt: now };
     return c.json(await save(c, 'key.revoke', stored, policy, now));
   });
 

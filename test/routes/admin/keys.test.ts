@@ -75,6 +75,30 @@ describe('/admin/keys', () => {
     expect((await chat(key, hello)).status).toBe(200);
   });
 
+  it('revokes once: a second DELETE changes, writes and audits nothing', async () => {
+    const { id } = await createKey();
+    const first = await (await admin(`/admin/keys/${id}`, 'DELETE')).json<Json>();
+    const second = await admin(`/admin/keys/${id}`, 'DELETE');
+    expect(second.status).toBe(200);
+    expect(await second.json<Json>()).toMatchObject({
+      revokedAt: first.revokedAt,
+      updatedAt: first.updatedAt,
+    });
+    const audits = await env.DB.prepare(
+      "SELECT COUNT(*) AS n FROM audit_log WHERE target_id = ? AND action = 'key.revoke'",
+    )
+      .bind(id)
+      .first<{ n: number }>();
+    expect(audits?.n).toBe(1);
+  });
+
+  it('refuses a PATCH to an expiry already past, as creation does', async () => {
+    const { id } = await createKey();
+    const response = await admin(`/admin/keys/${id}`, 'PATCH', { expiresAt: '2020-01-01T00:00:00Z' });
+    expect(response.status).toBe(400);
+    expect((await response.json<Json>()).error.param).toBe('expiresAt');
+  });
+
   it('refuses to change a revoked key', async () => {
     const { id } = await createKey();
     await admin(`/admin/keys/${id}`, 'DELETE');
