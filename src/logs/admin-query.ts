@@ -1,6 +1,7 @@
 // Query-string parsing for /admin/logs and /admin/analytics: every refusal is a 400 naming the
 // parameter. Pure: the clock comes in as `now`.
 import { invalidRequest } from '../errors';
+import { rejectUnknown } from '../routes/admin/query-params';
 import { bucketCount, GROUP_BYS, type GroupBy, INTERVALS, type Interval } from './analytics';
 import { CACHE_STATUSES, type CacheStatus } from './row';
 import { GUARDRAIL_FILTERS, type GuardrailFilter, type LogFilter, type StatusFilter } from './store';
@@ -20,17 +21,6 @@ export const LOG_ONLY_PARAMS = ['requestId', 'guardrail'] as const;
 const DAY_MS = 86_400_000;
 /** Series longer than this are refused: ask for a coarser interval or a shorter range. */
 export const MAX_BUCKETS = 1000;
-
-export function rejectUnknown(params: Record<string, string>, allowed: readonly string[]): void {
-  for (const name of Object.keys(params)) {
-    if (!allowed.includes(name))
-      throw invalidRequest(
-        `Unknown query parameter '${name}'. Allowed: ${allowed.join(', ')}.`,
-        name,
-        'unknown_parameter',
-      );
-  }
-}
 
 /** ISO 8601 with a zone (`2026-05-01T00:00:00Z`), a date (`2026-05-01`, UTC) or ms since the epoch. */
 export function parseTime(value: string, param: string): number {
@@ -111,7 +101,7 @@ export function parseAnalyticsParams(params: Record<string, string>, now: number
     throw invalidRequest(`Invalid 'interval': use one of ${INTERVALS.join(', ')}.`, 'interval');
   if (bucketCount(since, until, interval) > MAX_BUCKETS)
     throw invalidRequest(
-      `The range holds more than ${MAX_BUCKETS} ${interval}s: shorten it or use a coarser 'interval'.`,
+      `The range holds more than ${MAX_BUCKETS} ${interval}s: shorten it${interval === 'day' ? '' : " or use a coarser 'interval'"}.`,
       'interval',
     );
   if (groupBy === 'hour' && bucketCount(since, until, 'hour') > MAX_BUCKETS)

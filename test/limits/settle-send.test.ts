@@ -62,7 +62,12 @@ describe('sendSettles', () => {
     } as unknown as DurableObjectNamespace<KeyObject>;
     let tries = 1;
     const first = wrapped(real, () => Promise.reject(new Error('internal error')));
-    const counting = { get: () => (tries++, namespace.get(real.id)) } as unknown as typeof namespace;
+    const counting = {
+      get: () => {
+        tries++;
+        return namespace.get(real.id);
+      },
+    } as unknown as typeof namespace;
     expect(await sendSettles(counting, first, [settle('a', 0.1)])).toBe(false);
     expect(tries).toBe(3);
     expect(errors).toHaveBeenCalledWith('settle of 1 request(s) failed', 'Error: internal error');

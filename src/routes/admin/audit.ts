@@ -4,15 +4,13 @@ import type { AppEnv } from '../../env';
 import { invalidRequest } from '../../errors';
 import { type AuditFilter, listAudit, presentAudit, TARGET_TYPES } from '../../governance/audit';
 import { decodeCursor, encodeCursor, pageLimit } from './paging';
+import { rejectUnknown } from './query-params';
 
 const FILTERS = ['actor', 'action', 'targetType', 'targetId', 'team', 'since', 'until'] as const;
 
 export const audit = new Hono<AppEnv>().get('/', async (c) => {
   const params = c.req.query();
-  for (const name of Object.keys(params)) {
-    if (![...FILTERS, 'limit', 'cursor'].includes(name))
-      throw invalidRequest(`Unknown query parameter '${name}'; filters are ${FILTERS.join(', ')}.`, name);
-  }
+  rejectUnknown(params, [...FILTERS, 'limit', 'cursor']);
   const filter: AuditFilter = {
     ...(params.actor ? { actor: params.actor } : {}),
     ...(params.action ? { action: params.action } : {}),

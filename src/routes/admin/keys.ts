@@ -24,6 +24,7 @@ import { getTeam } from '../../keys/team-store';
 import { keyStub } from '../../limits/admission';
 import { readJsonBody, validateBody } from '../../openai/read-body';
 import { decodeCursor, encodeCursor, pageLimit } from './paging';
+import { rejectUnknown } from './query-params';
 
 const ADMIN_BODY_LIMIT = 256 * 1024;
 const expiresAt = z.iso.datetime({ offset: true }).nullable();
@@ -85,6 +86,7 @@ export const keys = new Hono<AppEnv>()
     return c.json({ ...(await present(c.env, stored)), key: secret }, 201);
   })
   .get('/', async (c) => {
+    rejectUnknown(c.req.query(), ['limit', 'cursor', 'includeRevoked', 'team']);
     const limit = pageLimit(c.req.query('limit'));
     const { keys: found, more } = await listKeys(c.env.DB, {
       limit,

@@ -3,10 +3,11 @@ import { Hono } from 'hono';
 import { inTeamScope, scopedQuery } from '../../auth/team-scope';
 import type { AppEnv } from '../../env';
 import { GatewayError } from '../../errors';
-import { FILTER_PARAMS, LOG_ONLY_PARAMS, parseLogFilter, rejectUnknown } from '../../logs/admin-query';
+import { FILTER_PARAMS, LOG_ONLY_PARAMS, parseLogFilter } from '../../logs/admin-query';
 import type { LogRow } from '../../logs/row';
 import { getLog, listLogs } from '../../logs/store';
 import { decodeCursor, encodeCursor, pageLimit } from './paging';
+import { rejectUnknown } from './query-params';
 
 export const logs = new Hono<AppEnv>()
   .get('/', async (c) => {

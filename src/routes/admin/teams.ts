@@ -18,6 +18,7 @@ import { getTeam, insertTeam, listTeams, type StoredTeam, updateTeam } from '../
 import { teamStub } from '../../limits/admission';
 import { readJsonBody, validateBody } from '../../openai/read-body';
 import { decodeCursor, encodeCursor, pageLimit } from './paging';
+import { rejectUnknown } from './query-params';
 
 const ADMIN_BODY_LIMIT = 256 * 1024;
 
@@ -51,6 +52,7 @@ export const teams = new Hono<AppEnv>()
     return c.json(await present(c.env, { createdAt: now, updatedAt: now, policy }), 201);
   })
   .get('/', async (c) => {
+    rejectUnknown(c.req.query(), ['limit', 'cursor']);
     const { teams: found, more } = await listTeams(c.env.DB, {
       limit: pageLimit(c.req.query('limit')),
       cursor: decodeCursor(c.req.query('cursor')),

@@ -17,6 +17,7 @@ import { iso } from '../../keys/admin-input';
 import { getTeam } from '../../keys/team-store';
 import { readJsonBody, validateBody } from '../../openai/read-body';
 import { decodeCursor, encodeCursor, pageLimit } from './paging';
+import { rejectUnknown } from './query-params';
 
 const createTokenBody = z.strictObject({
   name: z.string().trim().min(1).max(100),
@@ -57,6 +58,7 @@ export const tokens = new Hono<AppEnv>()
     return c.json({ ...present(token), token: secret }, 201);
   })
   .get('/', async (c) => {
+    rejectUnknown(c.req.query(), ['limit', 'cursor', 'includeRevoked']);
     const { tokens: found, more } = await listAdminTokens(c.env.DB, {
       limit: pageLimit(c.req.query('limit')),
       cursor: decodeCursor(c.req.query('cursor')),

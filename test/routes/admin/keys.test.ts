@@ -159,6 +159,18 @@ describe('/admin/keys', () => {
     });
   }
 
+  it('refuses a query parameter a list does not know, on every admin list', async () => {
+    for (const path of ['/admin/keys', '/admin/teams', '/admin/tokens', '/admin/audit', '/admin/logs']) {
+      const response = await admin(`${path}?includRevoked=true`);
+      expect(response.status, path).toBe(400);
+      expect((await response.json<Json>()).error).toMatchObject({
+        code: 'unknown_parameter',
+        param: 'includRevoked',
+      });
+    }
+    expect((await admin('/admin/keys?includeRevoked=true&limit=5')).status).toBe(200);
+  });
+
   it('requires the admin token', async () => {
     for (const authorization of [undefined, 'Bearer wrong-token', 'Bearer test-admin-tokenX']) {
       const response = await call('/admin/keys', { headers: authorization ? { authorization } : {} });
