@@ -578,7 +578,8 @@ export class KeyObject extends DurableObject<Env> {
       reservedUsd: ledger ? roundUsd(reservedUsd(ledger) - leasedUsd(ledger)) : 0,
       leasedUsd: ledger ? leasedUsd(ledger) : 0,
       budgetUsd: budget?.usd ?? null,
-      periodStart: bounds?.start ?? null,
+      // A `total` budget without an anchor has no start to show (it counts from the epoch).
+      periodStart: bounds && (budget?.period !== 'total' || budget.anchor != null) ? bounds.start : null,
       periodEnd: bounds && Number.isFinite(bounds.end) ? bounds.end : null,
       alert: budget ? { threshold: budget.alertAt ?? 0.8, crossedAt: ledger?.alertedAt ?? null } : null,
       rpm: rate.requests ? { limit: rate.requests.limit, remaining: rate.requests.remaining } : null,

@@ -147,6 +147,8 @@ describe('KeyObject budgets', () => {
       });
       expect(object.admitAt(req(1, { costUsd: 0.01 }), day)).toMatchObject({ ok: true });
       expect(object.usageAt({}, day)).toMatchObject({ spendUsd: 0, periodStart: day, periodEnd: 2 * day });
+      await object.setPolicy(policy({ budget: { usd: 1, period: 'total' } }));
+      expect(object.usageAt({}, day)).toMatchObject({ periodStart: null, periodEnd: null });
     });
   });
 
