@@ -59,8 +59,24 @@ export const gatewayConfigSchema = z
     /** Redaction, block and flag rules for every request (src/guardrails/schema.ts). */
     guardrails: guardrailsSchema.default([]),
   })
-  .superRefine(checkRoutes)
+  // Run even when a provider is malformed, so one PUT lists every problem; not on routes that did
+  // not parse themselves (the checks need their shape).
+  .superRefine(checkRoutes, { when: routesParsed })
   .superRefine(checkCache);
+
+function routesParsed({ value, issues }: z.core.ParsePayload): boolean {
+  const config = value as { providers?: unknown; models?: unknown } | null;
+  const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+  return (
+    isObject(config) &&
+    isObject(config?.providers) &&
+    isObject(config?.models) &&
+    // As zod's own default, but for the routes alone: an aborting issue elsewhere does not stop them.
+    issues.every(
+      (issue) => issue.path?.[0] !== 'models' || (issue as { continue?: boolean }).continue === true,
+    )
+  );
+}
 
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
 export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;

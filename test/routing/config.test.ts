@@ -89,6 +89,15 @@ describe('routing config validation (PUT /admin/config)', () => {
     expect(message).toContain("models.m.targets[1].alias: unknown model alias 'nowhere'");
   });
 
+  it('lists unknown providers of routes even beside a malformed provider', async () => {
+    const message = await problems({
+      providers: { ...providers, broken: { type: 'nonsense' } },
+      models: { m: { targets: [{ provider: 'ghost', model: 'x' }] } },
+    });
+    expect(message).toContain('providers.broken');
+    expect(message).toContain("models.m.targets[0].provider: unknown provider 'ghost'");
+  });
+
   it('rejects alias cycles, naming the reference that closes each', async () => {
     const message = await problems({
       providers,
