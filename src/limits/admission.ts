@@ -368,7 +368,9 @@ function admission(
    * A draw from a lease's share goes with the settle, unless it was booked: then settle after it,
    * on the stub that booked it and not batched, so that the settle cannot overtake a booking still
    * on its way (BOOK_WAIT_MS passed): calls on one stub arrive in order, batches may travel on
-   * another request's.
+   * another request's. A retry after a failed first try goes on a fresh stub and could in theory
+   * pass a booking still queued at the object; the worst case is the request's reservation held
+   * until its TTL, never a second charge.
    */
   const settleDrawn = (used: { tokens: number; costUsd: number }) => {
     const drawing = parts.drawing;
