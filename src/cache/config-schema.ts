@@ -71,7 +71,7 @@ export function checkCache(
   ctx: z.RefinementCtx,
 ): void {
   const provider = config.cache.semantic.embedding?.provider;
-  if (provider !== undefined && provider !== WORKERS_AI && !(provider in config.providers)) {
+  if (provider !== undefined && provider !== WORKERS_AI && !Object.hasOwn(config.providers, provider)) {
     ctx.addIssue({
       code: 'custom',
       path: ['cache', 'semantic', 'embedding', 'provider'],

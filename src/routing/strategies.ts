@@ -24,7 +24,10 @@ export function planTargets(
     for (const target of ordered) {
       if (target.alias !== undefined) {
         // Config validation rejects unknown aliases and cycles; per-key pins are checked only here.
-        const nested = route.pins?.[target.alias] ?? models[target.alias];
+        // Own names only: an alias called `toString` must not find Object.prototype's.
+        const own = <T>(record: Record<string, T> | undefined) =>
+          record && Object.hasOwn(record, target.alias) ? record[target.alias] : undefined;
+        const nested = own(route.pins) ?? own(models);
         if (nested && !visiting.includes(target.alias)) expand(nested, [...visiting, target.alias]);
         continue;
       }

@@ -24,14 +24,14 @@ export function checkRoutes(config: RoutesInput, ctx: z.RefinementCtx): void {
     for (const { path, targets } of targetLists(alias, route)) {
       targets.forEach((target, index) => {
         if (target.alias !== undefined) {
-          if (!(target.alias in config.models)) {
+          if (!Object.hasOwn(config.models, target.alias)) {
             ctx.addIssue({
               code: 'custom',
               path: [...path, index, 'alias'],
               message: `unknown model alias '${target.alias}'`,
             });
           }
-        } else if (!(target.provider in config.providers)) {
+        } else if (!Object.hasOwn(config.providers, target.provider)) {
           ctx.addIssue({
             code: 'custom',
             path: [...path, index, 'provider'],
@@ -56,12 +56,13 @@ export function findCycles(models: Record<string, RouteConfig>): { path: Path; c
   const stack: string[] = [];
 
   const visit = (alias: string) => {
-    const route = models[alias];
+    // Own names only: `constructor` or `toString` must not find Object.prototype's.
+    const route = Object.hasOwn(models, alias) ? models[alias] : undefined;
     if (!route || done.has(alias)) return;
     stack.push(alias);
     for (const { path, targets } of targetLists(alias, route)) {
       targets.forEach((target, index) => {
-        if (target.alias === undefined || !(target.alias in models)) return;
+        if (target.alias === undefined || !Object.hasOwn(models, target.alias)) return;
         const at = stack.indexOf(target.alias);
         if (at >= 0) {
           found.push({ path: [...path, index, 'alias'], chain: [...stack.slice(at), target.alias] });

@@ -58,6 +58,22 @@ describe('per-key routing overrides', () => {
     expect(recorded).toHaveLength(0);
   });
 
+  it('serves an alias named like an Object.prototype member, pins or not (no 500)', async () => {
+    const config = openaiConfig({
+      models: {
+        toString: { targets: [{ provider: 'mock', model: 'mock-1' }] },
+        fast: { targets: [{ alias: 'toString' }] },
+      },
+    });
+    expect((await putConfig(config)).status).toBe(200);
+    const pinned = await createKey({
+      routing: { pin: { other: { targets: [{ provider: 'mock', model: 'mock-1' }] } } },
+    });
+    const response = await chat(pinned.key, ask('fast'));
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-tollgate-provider')).toBe('mock');
+  });
+
   it('rejects a malformed override', async () => {
     const response = await admin('/admin/keys', 'POST', { name: 'x', routing: { allowProviders: [] } });
     expect(response.status).toBe(400);

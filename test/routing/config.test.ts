@@ -89,6 +89,24 @@ describe('routing config validation (PUT /admin/config)', () => {
     expect(message).toContain("models.m.targets[1].alias: unknown model alias 'nowhere'");
   });
 
+  it("refuses aliases and providers named after Object.prototype's members, with a 400, not a 500", async () => {
+    const message = await problems({
+      providers,
+      models: {
+        m: {
+          targets: [
+            { alias: 'constructor' },
+            { alias: 'toString' },
+            { provider: 'hasOwnProperty', model: 'x' },
+          ],
+        },
+      },
+    });
+    expect(message).toContain("unknown model alias 'constructor'");
+    expect(message).toContain("unknown model alias 'toString'");
+    expect(message).toContain("unknown provider 'hasOwnProperty'");
+  });
+
   it('lists unknown providers of routes even beside a malformed provider', async () => {
     const message = await problems({
       providers: { ...providers, broken: { type: 'nonsense' } },
