@@ -39,6 +39,8 @@ export async function rotateKey(
     throw error;
   }
   await fresh.adopt(handed);
+  // Revoked meanwhile (a DELETE between this rotation's read and its hand-over): so is the new secret.
+  if (handed.policy && handed.policy.revokedAt !== null) await fresh.setPolicy(handed.policy);
   return { secret, stored: { ...stored, hash, prefix, updatedAt: now }, previousExpiresAt: until };
 }
 

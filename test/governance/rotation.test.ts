@@ -2,6 +2,8 @@ import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/auth/gateway-key';
+import { rotateKey } from '../../src/governance/key-rotation';
+import { getKey } from '../../src/keys/store';
 import { LAST_USED_PERSIST_MS } from '../../src/limits/key-object';
 import {
   ADMIN_TOKEN,
@@ -138,6 +140,17 @@ describe('key rotation', () => {
     expect(response.status).toBe(200);
     const grace = Date.parse((await response.json<Json>()).previousKeyExpiresAt) - Date.now();
     expect(grace).toBeGreaterThan(86_000_000);
+  });
+
+  it('revokes the new secret too when the key was revoked while the rotation ran', async () => {
+    const { id } = await createKey();
+    const before = await getKey(env.DB, id); // what the rotation read
+    expect((await admin(`/admin/keys/${id}`, 'DELETE')).status).toBe(200); // meanwhile
+    const rotated = await rotateKey(env, before!, 60, Date.now());
+    expect(await status(rotated.secret)).toBe(401);
+    // And a second DELETE tells the key's object again, without a second audit entry.
+    expect((await admin(`/admin/keys/${id}`, 'DELETE')).status).toBe(200);
+    expect(await status(rotated.secret)).toBe(401);
   });
 
   it('refuses a bad grace period', async () => {

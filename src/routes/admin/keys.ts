@@ -132,8 +132,12 @@ export const keys = new Hono<AppEnv>()
   })
   .delete('/:id', async (c) => {
     const stored = await mustGet(c.env, c.req.param('id'), teamScope(c));
-    // Already revoked (its object first, then the row): nothing changes, nothing is written or audited.
-    if (stored.policy.revokedAt !== null) return c.json(await present(c.env, stored));
+    // Already revoked: nothing changes, nothing is audited, but the object is told again (the row
+    // says revoked; should a race have left the object admitting, this repairs it).
+    if (stored.policy.revokedAt !== null) {
+      await keyStub(c.env, stored.hash).setPolicy(stored.policy);
+      return c.json(await present(c.env, stored));
+    }
     const now = Date.now();
     const policy = { ...stored.policy, revokedAt: now };
     return c.json(await save(c, 'key.revoke', stored, policy, now));
