@@ -10,17 +10,26 @@ import { assertUsable, keyStub, teamStub, unavailable } from '../limits/admissio
 const CREATED = 1_700_000_000;
 
 export const models = new Hono<AppEnv>()
-  .get('/', async (c) => c.json({ object: 'list', data: await usableModels(c) }))
-  // The SDKs' models.retrieve; ids such as `mock/mock-1` hold a slash (sent as is or as %2F).
+  .get('/', async (c) => {
+    const { runtime, allows } = await usable(c);
+    const data = runtime
+      .modelIds()
+      .filter(allows)
+      .map((id) => model(runtime, id));
+    return c.json({ object: 'list', data });
+  })
+  // The SDKs' models.retrieve; ids such as `mock/mock-1` hold a slash (sent as is or as %2F). Any
+  // id a chat request could name: an alias, or `<provider>/<model>` of a configured provider, listed or not.
   .get('/:id{.+}', async (c) => {
     const id = c.req.param('id');
-    const model = (await usableModels(c)).find((m) => m.id === id);
-    if (!model) throw modelNotListed(id);
-    return c.json(model);
+    c.get('log').requested(id, null);
+    const { runtime, allows } = await usable(c);
+    if (!runtime.resolve(id) || !allows(id)) throw modelNotListed(id);
+    return c.json(model(runtime, id));
   });
 
-/** The models the request's key may use, in OpenAI's model shape; refuses as an admission would. */
-async function usableModels(c: Context<AppEnv>) {
+/** The runtime, and which model ids the request's key may use; refuses as an admission would. */
+async function usable(c: Context<AppEnv>) {
   const [runtime, policy] = await Promise.all([
     getRuntime(c.env, c.executionCtx),
     policyAt(keyStub(c.env, c.get('keyHash'))),
@@ -38,11 +47,18 @@ async function usableModels(c: Context<AppEnv>) {
     zdr: policy.zdr === true || team?.zdr === true,
   });
   if (policy.teamId !== null) assertUsable(team, 'team', now);
-  return runtime
-    .modelIds()
-    .filter((id) => modelAllowed(policy.models, id) && (!team || modelAllowed(team.models, id)))
-    .map((id) => ({ id, object: 'model' as const, created: CREATED, owned_by: ownerOf(runtime, id) }));
+  const allows = (id: string) => modelAllowed(policy.models, id) && (!team || modelAllowed(team.models, id));
+  return { runtime, allows };
 }
+
+type Runtime = Awaited<ReturnType<typeof getRuntime>>;
+
+const model = (runtime: Runtime, id: string) => ({
+  id,
+  object: 'model' as const,
+  created: CREATED,
+  owned_by: ownerOf(runtime, id),
+});
 
 const modelNotListed = (id: string) =>
   new GatewayError(
@@ -60,7 +76,7 @@ function policyAt(stub: ReturnType<typeof keyStub>) {
   });
 }
 
-function ownerOf(runtime: Awaited<ReturnType<typeof getRuntime>>, id: string): string {
+function ownerOf(runtime: Runtime, id: string): string {
   const route = runtime.resolve(id);
   return route?.targets[0]?.provider ?? 'tollgate';
 }

@@ -92,6 +92,12 @@ describe('official openai SDK', () => {
       owned_by: 'mock',
     });
     expect((await client(key).models.retrieve('fast')).id).toBe('fast');
+    // Any model of a configured provider, as chat takes it, listed or not.
+    expect(await client(key).models.retrieve('mock/not-advertised')).toMatchObject({ owned_by: 'mock' });
+    const unknownProvider = await client(key)
+      .models.retrieve('nowhere/x')
+      .catch((error: unknown) => error);
+    expect(unknownProvider).toBeInstanceOf(OpenAI.NotFoundError);
     const refused = await client(key)
       .models.retrieve('smart')
       .catch((error: unknown) => error);
