@@ -5,14 +5,15 @@ import type { Env } from '../env';
 import { GatewayError, invalidApiKey, modelNotAllowed, unavailableNow } from '../errors';
 import type { KeyPolicy } from '../keys/policy';
 import { mergeRoutingOverrides, type RoutingOverride } from '../routing/overrides';
-import type {
-  AdmitRequest,
-  AdmitResult,
-  KeyObject,
-  RateState,
-  RateWindow,
-  RefusedKey,
-  SettleRequest,
+import {
+  type AdmitRequest,
+  type AdmitResult,
+  type KeyObject,
+  MAX_ROTATION_HOPS,
+  type RateState,
+  type RateWindow,
+  type RefusedKey,
+  type SettleRequest,
 } from './key-object';
 import {
   type Ask,
@@ -49,8 +50,6 @@ export function teamStub(env: Env, teamId: string): Stub {
  */
 const teamOfKey = new Map<string, string | null>();
 const TEAM_CACHE_LIMIT = 10_000;
-/** Rotations in a row whose grace periods overlap that an old secret can still follow. */
-const MAX_ROTATION_HOPS = 3;
 
 export interface Admission {
   key: Admitted['key'];
@@ -321,7 +320,7 @@ async function followMoves(env: Env, stub: Stub, result: AdmitResult, request: A
   for (let hops = 0; !keyResult.ok && keyResult.reason === 'moved' && hops < MAX_ROTATION_HOPS; hops++) {
     keyObject = keyStub(env, keyResult.to);
     // Leases are for the secret's own object; a share given back belongs to the first object.
-    keyResult = await keyObject.admit({ ...request, lease: false, returned: undefined, following: true });
+    keyResult = await keyObject.admit({ ...request, lease: false, returned: undefined });
   }
   return { keyObject, keyResult };
 }
@@ -546,7 +545,10 @@ function wireError(
       );
     case 'expired':
       return invalidApiKey('This API key has expired.');
-    case 'moved':
+    case 'moved': // still moving after MAX_ROTATION_HOPS rotations
+      return invalidApiKey(
+        `This API key was rotated more than ${MAX_ROTATION_HOPS} times since it was issued: use the newest key.`,
+      );
     case 'rotated':
       return invalidApiKey('This API key was rotated and its grace period has ended: use the new key.');
     case 'model_not_allowed':

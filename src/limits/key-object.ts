@@ -47,11 +47,6 @@ export interface AdmitRequest {
   prepaid?: boolean;
   /** The isolate's earlier leases of this object, and what each left unused (lease-ledger.ts). */
   returned?: readonly Returned[];
-  /**
-   * Asked by following an older secret's rotation (its grace holding): a rotated object answers
-   * where the key went even once its own secret's grace has ended, since each secret keeps its own.
-   */
-  following?: boolean;
 }
 
 /**
@@ -87,6 +82,9 @@ export interface LeaseDraw {
   usd: number;
   reservationTtlMs: number;
 }
+
+/** Rotations in a row whose grace periods overlap that an old secret can still follow. */
+export const MAX_ROTATION_HOPS = 3;
 
 export const LEASE_MS = 1000;
 /** Slots per lease: a hundredth of the RPM limit, at most this many. The TPM allowance is a hundredth of the TPM limit. */
@@ -242,8 +240,8 @@ export class KeyObject extends DurableObject<Env> {
 
   admitAt(request: AdmitRequest, now: number): AdmitResult {
     if (this.moved) {
-      // Asked on behalf of an older secret whose grace holds, this secret's own grace is beside the point.
-      return this.moved.until > now || request.following
+      // Asked directly or on behalf of an older secret: this rotation's grace caps both.
+      return this.moved.until > now
         ? { ok: false, reason: 'moved', to: this.moved.to }
         : { ok: false, reason: 'rotated' };
     }
@@ -501,12 +499,13 @@ export class KeyObject extends DurableObject<Env> {
 
   /**
    * The key's policy (GET /v1/models). A rotated key's old secret reads its new object's policy
-   * during its grace period, and nothing after it, as admissions do; `following` (asked by an
-   * older secret's object, its grace holding) follows on regardless of this secret's own grace.
+   * while every rotation since it is in its grace period, up to MAX_ROTATION_HOPS of them, and
+   * nothing after, as admissions do.
    */
-  async getPolicy(following = false): Promise<KeyPolicy | null> {
+  async getPolicy(hops = 0): Promise<KeyPolicy | null> {
     if (this.moved) {
-      return this.moved.until > Date.now() || following ? this.movedTo(this.moved).getPolicy(true) : null;
+      const follow = hops < MAX_ROTATION_HOPS && this.moved.until > Date.now();
+      return follow ? this.movedTo(this.moved).getPolicy(hops + 1) : null;
     }
     return this.policy;
   }

@@ -115,19 +115,38 @@ describe('key rotation', () => {
     for (const key of [first.key, second.key, third.key]) expect(await status(key)).toBe(200);
   });
 
-  it('keeps each secret to its own grace: rotating again at once ends only the secret it replaces', async () => {
+  it("caps every older secret's grace with the latest rotation's: graceSeconds 0 ends them all", async () => {
     const first = await createKey();
     const second = await (
       await admin(`/admin/keys/${first.id}/rotate`, 'POST', { graceSeconds: 60 })
     ).json<Json>();
+    expect(await status(first.key)).toBe(200);
+    // A leak: rotate again at once. No earlier secret may go on working.
     const third = await (
       await admin(`/admin/keys/${first.id}/rotate`, 'POST', { graceSeconds: 0 })
     ).json<Json>();
-    expect(await status(first.key)).toBe(200); // its 60 s still run
-    expect(await listing(first.key)).toBe(200);
-    expect(await status(second.key)).toBe(401);
-    expect(await listing(second.key)).toBe(401);
+    for (const old of [first.key, second.key]) {
+      expect(await status(old)).toBe(401);
+      expect(await listing(old)).toBe(401);
+    }
     expect(await status(third.key)).toBe(200);
+  });
+
+  it('follows at most three rotations, for chat and the model list alike, and says so past them', async () => {
+    const first = await createKey();
+    const secrets = [first.key];
+    for (let i = 0; i < 4; i++) {
+      const rotated = await admin(`/admin/keys/${first.id}/rotate`, 'POST', { graceSeconds: 60 });
+      secrets.push((await rotated.json<Json>()).key);
+    }
+    const tooOld = await chat(secrets[0]!, ask);
+    expect(tooOld.status).toBe(401);
+    expect((await tooOld.json<Json>()).error.message).toContain('rotated more than 3 times');
+    expect(await listing(secrets[0]!)).toBe(401);
+    for (const secret of secrets.slice(1)) {
+      expect(await status(secret)).toBe(200);
+      expect(await listing(secret)).toBe(200);
+    }
   });
 
   it('takes an empty body as the defaults (curl -X POST with no data)', async () => {
