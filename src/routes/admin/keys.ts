@@ -117,7 +117,9 @@ export const keys = new Hono<AppEnv>()
     if (input.team) await mustHaveTeam(c.env, input.team);
     const now = Date.now();
     // As at creation: a key is ended with DELETE, not with an expiry already past.
-    if (input.expiresAt && Date.parse(input.expiresAt) <= now)
+    const expiry = input.expiresAt ? Date.parse(input.expiresAt) : null;
+    // (The stored value sent back unchanged, as a client echoing what it read does, is no change.)
+    if (expiry !== null && expiry <= now && expiry !== stored.policy.expiresAt)
       throw invalidRequest('expiresAt must be in the future (DELETE revokes a key now).', 'expiresAt');
     const policy: KeyPolicy = {
       ...patchPolicy(stored.policy, input),

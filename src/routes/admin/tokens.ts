@@ -73,7 +73,9 @@ export const tokens = new Hono<AppEnv>()
   .get('/:id', async (c) => c.json(present(await mustGet(c.env.DB, c.req.param('id')))))
   .delete('/:id', async (c) => {
     const before = await mustGet(c.env.DB, c.req.param('id'));
-    if (before.revokedAt === null) await revokeAdminToken(c.env.DB, before.id, Date.now());
+    // Revoking is idempotent: a revoked token is answered as it is, with nothing written or audited.
+    if (before.revokedAt !== null) return c.json(present(before));
+    await revokeAdminToken(c.env.DB, before.id, Date.now());
     const after = await mustGet(c.env.DB, before.id);
     await audit(c, {
       action: 'token.revoke',

@@ -99,6 +99,27 @@ describe('/admin/keys', () => {
     expect((await response.json<Json>()).error.param).toBe('expiresAt');
   });
 
+  it("takes back an expired key's own expiry unchanged (a client echoing what it read)", async () => {
+    const expiresAt = new Date(Date.now() + 1000).toISOString();
+    const { id } = await createKey({ expiresAt });
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const echoed = await admin(`/admin/keys/${id}`, 'PATCH', { name: 'renamed', expiresAt });
+    expect(echoed.status).toBe(200);
+    expect((await echoed.json<Json>()).name).toBe('renamed');
+  });
+
+  it('revokes an admin token once: a second DELETE writes and audits nothing', async () => {
+    const made = await (await admin('/admin/tokens', 'POST', { name: 'ops', role: 'viewer' })).json<Json>();
+    expect((await admin(`/admin/tokens/${made.id}`, 'DELETE')).status).toBe(200);
+    expect((await admin(`/admin/tokens/${made.id}`, 'DELETE')).status).toBe(200);
+    const audits = await env.DB.prepare(
+      "SELECT COUNT(*) AS n FROM audit_log WHERE target_id = ? AND action = 'token.revoke'",
+    )
+      .bind(made.id)
+      .first<{ n: number }>();
+    expect(audits?.n).toBe(1);
+  });
+
   it('refuses to change a revoked key', async () => {
     const { id } = await createKey();
     await admin(`/admin/keys/${id}`, 'DELETE');
