@@ -2,10 +2,13 @@
 import { Hono } from 'hono';
 import { scopedQuery } from '../../auth/team-scope';
 import type { AppEnv } from '../../env';
-import { parseAnalyticsParams } from '../../logs/admin-query';
+import { FILTER_PARAMS, parseAnalyticsParams } from '../../logs/admin-query';
 import { queryAnalytics } from '../../logs/analytics';
+import { rejectUnknown } from './query-params';
 
 export const analytics = new Hono<AppEnv>().get('/', async (c) => {
-  const params = parseAnalyticsParams(scopedQuery(c), Date.now());
+  const query = scopedQuery(c);
+  rejectUnknown(query, [...FILTER_PARAMS, 'groupBy', 'interval']);
+  const params = parseAnalyticsParams(query, Date.now());
   return c.json(await queryAnalytics(c.env.DB, params));
 });
