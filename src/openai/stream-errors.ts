@@ -52,6 +52,13 @@ export function streamFailedFrame(): string {
   return sseData({ error: FAILED });
 }
 
+/** The upstream closed the stream cleanly, but before any finish_reason or `[DONE]`: a cut-short answer. */
+export function streamTruncatedFrame(): string {
+  return sseData({
+    error: { ...FAILED, message: 'The upstream provider ended the stream before its answer was complete.' },
+  });
+}
+
 /** No event arrived within `idleMs` once the stream had started. */
 export function streamIdleFrame(idleMs: number): string {
   const error: StreamError = {

@@ -14,6 +14,7 @@ import {
   streamFailedFrame,
   streamIdleFrame,
   streamTimeLimitFrame,
+  streamTruncatedFrame,
 } from './stream-errors';
 
 export interface StreamSummary {
@@ -92,8 +93,10 @@ export function relayOpenAIStream(
   /** The mapper ended the answer with an error event: no [DONE] after it. */
   let answerEnded = false;
   let ended = false;
-  /** The client stream is closed (or gone): a read still waiting on the upstream must not touch it. */
+  /** The relay is over (the client stream closed or gone, the upstream let go or read to its end). */
   let closed = false;
+  /** The client's stream is closed: the answer ended (an error event) while the upstream is read on for usage. */
+  let clientClosed = false;
   let limitTimer: ReturnType<typeof setTimeout> | undefined;
 
   const end = () => {
@@ -117,6 +120,7 @@ export function relayOpenAIStream(
     const upstreamError = providerError(message);
     if (upstreamError) {
       failed = true;
+      if (answerEnded) return; // the client's answer already ended, in the gateway's words
       summary.error = data.slice(0, 500);
       summary.errorCode = providerErrorCode(upstreamError.error);
       out += providerErrorFrame(upstreamError.error);
@@ -146,6 +150,9 @@ export function relayOpenAIStream(
     else {
       answerEnded = true;
       out += sseData(mapped.end);
+      // An answer ended in the gateway's words (an output guardrail) is a stream that failed.
+      summary.error = 'the answer was ended by the gateway (an output guardrail)';
+      summary.errorCode = errorCodeOf(mapped.end) ?? 'guardrail_blocked';
     }
   };
   const parser = createParser({ onEvent });
@@ -163,6 +170,7 @@ export function relayOpenAIStream(
 
   /** Hands what is pending to the client; resolves once the client has read it. */
   const send = (): Promise<void> | undefined => {
+    if (clientClosed) out = ''; // the answer has ended: what the upstream still sends is only read
     if (!out) return undefined;
     if (summary.firstByteAt === undefined) summary.firstByteAt = now();
     const bytes = encoder.encode(out);
@@ -170,14 +178,21 @@ export function relayOpenAIStream(
     return writer.write(bytes);
   };
 
+  /** Sends what is left (and a last frame) and closes the client's stream. */
+  const closeClient = (last = '') => {
+    if (clientClosed) return;
+    out += last;
+    // Queued behind a write the client has not read yet, if any; a client that is gone fails them.
+    send()?.catch(() => {});
+    clientClosed = true;
+    writer.close().catch(() => {});
+  };
+
   /** Sends what is left (and a last frame), closes the client stream, and lets the upstream go. */
   const finish = (last = '', release = false) => {
     if (closed) return;
     closed = true;
-    out += last;
-    // Queued behind a write the client has not read yet, if any; a client that is gone fails them.
-    send()?.catch(() => {});
-    writer.close().catch(() => {});
+    closeClient(last);
     // The upstream goes before onEnd runs: whatever onEnd does, it cannot keep the upstream open.
     if (release) reader.cancel(summary.error).catch(() => {});
     end();
@@ -187,7 +202,9 @@ export function relayOpenAIStream(
   const clientGone = (reason: unknown) => {
     if (closed) return;
     closed = true;
-    summary.cancelled = true;
+    // After the answer ended (an output guardrail), leaving cancels nothing the client was owed.
+    if (!clientClosed) summary.cancelled = true;
+    clientClosed = true;
     reader.cancel(reason).catch(() => {});
     writer.abort(reason).catch(() => {});
     end();
@@ -195,8 +212,9 @@ export function relayOpenAIStream(
 
   /** timeouts.streamMaxMs has passed: on a timer of its own, so a client that stopped reading cannot hold the upstream open. */
   const timeUp = () => {
-    // An upstream that keeps the connection open after [DONE] has answered in full: end cleanly.
-    if (sawDone) return finish('', true);
+    // An upstream that keeps the connection open after [DONE] has answered in full, and an answer
+    // the gateway ended is over for the client: end cleanly.
+    if (sawDone || answerEnded) return finish('', true);
     summary.error = `the stream ran for its limit of ${maxMs} ms`;
     summary.errorCode = 'stream_time_limit';
     finish(streamTimeLimitFrame(maxMs ?? 0), true);
@@ -221,7 +239,7 @@ export function relayOpenAIStream(
       }
       if (closed) return;
       if (result === IDLE) {
-        if (sawDone) return finish('', true); // complete; the upstream just lingers
+        if (sawDone || answerEnded) return finish('', true); // nothing more is owed to the client
         summary.error = `no event from the upstream for ${idleMs} ms`;
         summary.errorCode = 'stream_idle_timeout';
         finish(streamIdleFrame(idleMs), true);
@@ -229,16 +247,24 @@ export function relayOpenAIStream(
       }
       if (result.done) {
         parser.feed(decoder.decode());
-        // Some providers close without the terminator; OpenAI clients expect it.
-        finish(failed || sawDone || answerEnded ? '' : SSE_DONE);
-        return;
+        if (failed || sawDone || answerEnded) return finish();
+        // Some providers close without the terminator once the answer is finished; OpenAI clients
+        // expect it. Closed before any finish_reason, the answer was cut short: say so.
+        if (summary.completed) return finish(SSE_DONE);
+        summary.error = 'the upstream closed the stream before its answer was complete';
+        summary.errorCode = 'upstream_error';
+        return finish(streamTruncatedFrame());
       }
       const before = parsed;
       parser.feed(decoder.decode(result.value, { stream: true }));
-      if (failed) {
+      // The answer is complete: the client has it all and the upstream is let go at once, even one
+      // that keeps its connection open after `[DONE]`.
+      if (failed || sawDone) {
         finish('', true);
         return;
       }
+      // Ended by the gateway: the client's stream closes now; the upstream is read on for usage.
+      if (answerEnded) closeClient();
       if (parsed !== before) idle.restart();
       const sending = send();
       if (sending === undefined) continue;
@@ -269,4 +295,14 @@ export function relayOpenAIStream(
   });
   options.waitUntil?.(running);
   return readable;
+}
+
+/** The `code` of an error event's JSON, when it has one. */
+function errorCodeOf(frame: string): string | undefined {
+  try {
+    const code = (JSON.parse(frame) as { error?: { code?: unknown } }).error?.code;
+    return typeof code === 'string' ? code : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -85,12 +85,71 @@ describe('relayOpenAIStream', () => {
       `data: ${chunk('a')}\n\ndata: {"error":{"message":"blocked","type":"invalid_request_error","param":null,"code":"x"}}\n\n`,
     );
     expect(summary?.usage).toEqual({ prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 });
+    // A stream the gateway ended is a failed stream in the log, with the code the client was sent.
+    expect(summary).toMatchObject({ errorCode: 'x', cancelled: false });
   });
 
-  it('appends [DONE] when the upstream ends without it', async () => {
+  it('closes the client stream at a mapped error event, while the upstream is read on for usage', async () => {
+    let summary: StreamSummary | undefined;
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let sent = 0;
+    const slowTail = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        sent++;
+        if (sent === 1) controller.enqueue(encoder.encode(`data: ${chunk('b')}\n\n`));
+        else if (sent === 2) {
+          await gate; // the upstream's tail comes only later
+          controller.enqueue(encoder.encode(`data: ${usage}\n\n`));
+        } else controller.close();
+      },
+    });
+    const stream = relayOpenAIStream(slowTail, {
+      includeUsage: false,
+      onEnd: (s) => (summary = s),
+      mapEvent: () => ({
+        end: '{"error":{"message":"blocked","type":"invalid_request_error","param":null,"code":"x"}}',
+      }),
+    });
+    const text = await new Response(stream).text(); // ends before the upstream's tail is released
+    expect(text).toContain('"code":"x"');
+    expect(summary).toBeUndefined();
+    release();
+    for (let i = 0; i < 50 && !summary; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(summary?.usage).toEqual({ prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 });
+  });
+
+  it('appends [DONE] when the upstream ends a finished answer without it', async () => {
+    const finished = chunk('a').replace('"finish_reason":null', '"finish_reason":"stop"');
+    const { text, summary } = await run([`data: ${finished}\n\n`]);
+    expect(text).toBe(`data: ${finished}\n\ndata: [DONE]\n\n`);
+    expect(summary).toMatchObject({ completed: true });
+    expect(summary.errorCode).toBeUndefined();
+  });
+
+  it('ends an answer the upstream cut short (closed before any finish_reason) with an error event, not [DONE]', async () => {
     const { text, summary } = await run([`data: ${chunk('a')}\n\n`]);
-    expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
-    expect(summary.completed).toBe(false);
+    expect(text).not.toContain('[DONE]');
+    const last = JSON.parse(text.split('\n\n').filter(Boolean).at(-1)!.slice(6));
+    expect(last.error).toMatchObject({ code: 'upstream_error', type: 'api_error' });
+    expect(last.error.message).toContain('before its answer was complete');
+    expect(summary).toMatchObject({ completed: false, errorCode: 'upstream_error' });
+  });
+
+  it('closes the client stream at [DONE], letting go of an upstream that keeps its connection open', async () => {
+    const { stream, state } = stalling([`data: ${chunk('a')}\n\ndata: [DONE]\n\n`]);
+    let summary: StreamSummary | undefined;
+    const started = Date.now();
+    const relay = relayOpenAIStream(stream, {
+      includeUsage: false,
+      idleMs: 5_000,
+      onEnd: (s) => (summary = s),
+    });
+    const text = await new Response(relay).text();
+    expect(Date.now() - started).toBeLessThan(1_000); // not the idle timeout's 5 s
+    expect(text).toBe(`data: ${chunk('a')}\n\ndata: [DONE]\n\n`);
+    expect(summary).toMatchObject({ completed: true, events: 1 });
+    expect(state.cancelled).toBe(true);
   });
 
   it('ends a stream that fails mid-way with an OpenAI-style error event', async () => {
