@@ -79,28 +79,38 @@ const responseFormat = z.discriminatedUnion('type', [
 
 const positiveInt = z.number().int().positive();
 
-export const chatRequest = z.looseObject({
-  model: z.string().min(1),
-  messages: z.array(message).min(1, 'messages must contain at least one message'),
-  stream: z.boolean().nullish(),
-  stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullish(),
-  temperature: z.number().min(0).max(2).nullish(),
-  top_p: z.number().min(0).max(1).nullish(),
-  n: positiveInt.max(128).nullish(),
-  max_tokens: positiveInt.nullish(),
-  max_completion_tokens: positiveInt.nullish(),
-  stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
-  presence_penalty: z.number().min(-2).max(2).nullish(),
-  frequency_penalty: z.number().min(-2).max(2).nullish(),
-  seed: z.number().int().nullish(),
-  tools: z.array(tool).nullish(),
-  tool_choice: toolChoice.nullish(),
-  parallel_tool_calls: z.boolean().nullish(),
-  response_format: responseFormat.nullish(),
-  user: z.string().nullish(),
-  logprobs: z.boolean().nullish(),
-  top_logprobs: z.number().int().min(0).max(20).nullish(),
-});
+export const chatRequest = z
+  .looseObject({
+    model: z.string().min(1),
+    messages: z.array(message).min(1, 'messages must contain at least one message'),
+    stream: z.boolean().nullish(),
+    stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullish(),
+    temperature: z.number().min(0).max(2).nullish(),
+    top_p: z.number().min(0).max(1).nullish(),
+    n: positiveInt.max(128).nullish(),
+    max_tokens: positiveInt.nullish(),
+    max_completion_tokens: positiveInt.nullish(),
+    stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
+    presence_penalty: z.number().min(-2).max(2).nullish(),
+    frequency_penalty: z.number().min(-2).max(2).nullish(),
+    seed: z.number().int().nullish(),
+    tools: z.array(tool).nullish(),
+    tool_choice: toolChoice.nullish(),
+    parallel_tool_calls: z.boolean().nullish(),
+    response_format: responseFormat.nullish(),
+    user: z.string().nullish(),
+    logprobs: z.boolean().nullish(),
+    top_logprobs: z.number().int().min(0).max(20).nullish(),
+  })
+  .superRefine((body, ctx) => {
+    // As OpenAI answers it: stream options without a stream are a mistake worth a 400.
+    if (body.stream_options != null && body.stream !== true)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['stream_options'],
+        message: "stream_options is only allowed when 'stream' is true",
+      });
+  });
 export type ChatRequest = z.infer<typeof chatRequest>;
 
 export const embeddingsRequest = z.looseObject({

@@ -83,6 +83,13 @@ const DESCRIBE: Record<UpstreamFailure, string> = {
   config: 'not configured (missing secret)',
 };
 
+/** A "server" failure with a 2xx status is an answer the gateway could not use (not JSON, not SSE, an error body). */
+function describe({ failure = 'server', status }: Attempt): string {
+  return failure === 'server' && status !== undefined && status >= 200 && status < 300
+    ? 'sent an answer that could not be used'
+    : DESCRIBE[failure];
+}
+
 const SKIPPED: Record<Skipped['reason'], string> = {
   circuit_open: 'skipped, circuit open',
   context_window: 'skipped, context window too small',
@@ -92,7 +99,7 @@ const SKIPPED: Record<Skipped['reason'], string> = {
 export function allFailed(attempts: readonly Attempt[], skipped: readonly Skipped[]): GatewayError {
   const tried = attempts.map(
     (a) =>
-      `${a.provider}/${a.model}${a.retry ? ` (retry ${a.retry})` : ''}: ${DESCRIBE[a.failure ?? 'server']}${a.status ? ` (HTTP ${a.status})` : ''}`,
+      `${a.provider}/${a.model}${a.retry ? ` (retry ${a.retry})` : ''}: ${describe(a)}${a.status ? ` (HTTP ${a.status})` : ''}`,
   );
   const list = [...tried, ...skipped.map((s) => `${s.provider}/${s.model}: ${SKIPPED[s.reason]}`)].join('; ');
   const headers = { 'x-tollgate-attempts': String(attempts.length) };

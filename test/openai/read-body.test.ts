@@ -89,3 +89,28 @@ describe('validation messages', () => {
     }
   });
 });
+
+describe('chat request rules OpenAI enforces', () => {
+  it('refuses stream_options without stream: true, naming the param', async () => {
+    const { key } = await createKey();
+    for (const stream of [undefined, false]) {
+      const response = await chat(key, {
+        model: 'fast',
+        messages: hello,
+        stream,
+        stream_options: { include_usage: true },
+      });
+      expect(response.status).toBe(400);
+      const { error } = await response.json<Json>();
+      expect(error).toMatchObject({ param: 'stream_options', type: 'invalid_request_error' });
+    }
+    const streamed = await chat(key, {
+      model: 'fast',
+      messages: hello,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    expect(streamed.status).toBe(200);
+    await streamed.text();
+  });
+});
