@@ -208,5 +208,7 @@ class RouteRun<T> {
 function failedAttempt(base: Attempt, error: UpstreamError, latencyMs: number): Attempt {
   const attempt: Attempt = { ...base, status: error.status, failure: error.failure, latencyMs };
   if (error.options.code) attempt.code = error.options.code;
+  if (error.failure === 'rate_limit' && error.options.retryAfterMs !== undefined)
+    attempt.retryAfterMs = error.options.retryAfterMs;
   return attempt;
 }

@@ -21,6 +21,8 @@ export interface Attempt {
   lastResort?: true;
   /** Still waiting for the upstream when the client went away (which may bill the prompt). */
   cancelled?: true;
+  /** The provider's Retry-After (ms), when it rate limited the request and said how long. */
+  retryAfterMs?: number;
 }
 
 export interface Skipped {
@@ -113,6 +115,24 @@ export function allFailed(attempts: readonly Attempt[], skipped: readonly Skippe
         `Every provider timed out: ${list}.`,
         null,
         headers,
+      ),
+      attempts,
+    );
+  }
+  // Every provider said "too many requests": a 429 the client can wait out, not a server failure.
+  if (attempts.length > 0 && skipped.length === 0 && attempts.every((a) => a.failure === 'rate_limit')) {
+    const waits = attempts.flatMap((a) => (a.retryAfterMs === undefined ? [] : [a.retryAfterMs]));
+    const retryAfter: Record<string, string> = waits.length
+      ? { 'retry-after': String(Math.max(1, Math.ceil(Math.min(...waits) / 1000))) }
+      : {};
+    return withAttempts(
+      new GatewayError(
+        429,
+        'rate_limit_error',
+        'rate_limit_exceeded',
+        `Every provider is rate limiting this request: ${list}. Please retry later.`,
+        null,
+        { ...headers, ...retryAfter },
       ),
       attempts,
     );

@@ -83,7 +83,7 @@ describe('gemini through the gateway', () => {
     }
   });
 
-  it('answers 400 context_length_exceeded, and 502 for a bad key, quota or overload', async () => {
+  it('answers 400 context_length_exceeded, 429 for a quota, and 502 for a bad key or overload', async () => {
     const { key } = await setup();
     // A factory: a Response body must be created in the request that reads it.
     let answer = () => json(errors.too_long, 400);
@@ -91,14 +91,14 @@ describe('gemini through the gateway', () => {
     const tooLong = await chat(key, { model: 'flash', messages: hello });
     expect(tooLong.status).toBe(400);
     expect(((await tooLong.json()) as Json).error.code).toBe('context_length_exceeded');
-    for (const [name, status] of [
-      ['api_key_invalid', 400],
-      ['rate_limit', 429],
-      ['overloaded', 503],
+    for (const [name, status, expected] of [
+      ['api_key_invalid', 400, 502],
+      ['rate_limit', 429, 429],
+      ['overloaded', 503, 502],
     ] as const) {
       answer = () => json(errors[name], status);
       const response = await chat(key, { model: 'flash', messages: hello });
-      expect(response.status).toBe(502);
+      expect(response.status).toBe(expected);
       expect(((await response.json()) as Json).error.message).not.toContain(errors[name].error.message);
     }
   });

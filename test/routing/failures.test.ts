@@ -16,3 +16,45 @@ describe('allFailed', () => {
     );
   });
 });
+
+describe('allFailed when every provider rate limits', () => {
+  it('answers 429 rate_limit_exceeded with the shortest Retry-After the providers gave', () => {
+    const error = allFailed(
+      [
+        {
+          provider: 'a',
+          model: 'x',
+          status: 429,
+          failure: 'rate_limit',
+          latencyMs: 1,
+          retry: 0,
+          retryAfterMs: 30_000,
+        },
+        {
+          provider: 'b',
+          model: 'y',
+          status: 429,
+          failure: 'rate_limit',
+          latencyMs: 1,
+          retry: 0,
+          retryAfterMs: 2_500,
+        },
+      ],
+      [],
+    );
+    expect(error).toMatchObject({ status: 429, type: 'rate_limit_error', code: 'rate_limit_exceeded' });
+    expect(error.headers['retry-after']).toBe('3');
+    expect(error.message).toContain('Every provider is rate limiting this request');
+  });
+
+  it('stays a 502 when any provider failed otherwise', () => {
+    const error = allFailed(
+      [
+        { provider: 'a', model: 'x', status: 429, failure: 'rate_limit', latencyMs: 1, retry: 0 },
+        { provider: 'b', model: 'y', status: 500, failure: 'server', latencyMs: 1, retry: 0 },
+      ],
+      [],
+    );
+    expect(error.status).toBe(502);
+  });
+});
