@@ -70,6 +70,8 @@ export interface RelayOptions {
 // text that merely mentions usage cannot match.
 const USAGE_OBJECT = /"usage"\s*:\s*\{/;
 const FINISHED = /"finish_reason"\s*:\s*"/;
+/** How long, at most, the upstream is read on for usage after the gateway ended the answer. */
+const DRAIN_MS = 20_000;
 
 export function relayOpenAIStream(
   upstream: ReadableStream<Uint8Array> | ChunkSource,
@@ -98,11 +100,14 @@ export function relayOpenAIStream(
   /** The client's stream is closed: the answer ended (an error event) while the upstream is read on for usage. */
   let clientClosed = false;
   let limitTimer: ReturnType<typeof setTimeout> | undefined;
+  /** After the gateway ended the answer: the most the upstream is still read for its usage. */
+  let drainTimer: ReturnType<typeof setTimeout> | undefined;
 
   const end = () => {
     if (ended) return;
     ended = true;
     if (limitTimer !== undefined) clearTimeout(limitTimer);
+    if (drainTimer !== undefined) clearTimeout(drainTimer);
     idle.stop();
     options.onEnd(summary);
   };
@@ -232,6 +237,7 @@ export function relayOpenAIStream(
         result = await idle.read();
       } catch (error) {
         if (closed) return;
+        if (answerEnded) return finish('', true); // the answer was over: keep the code the client got
         summary.error = `upstream stream failed: ${error instanceof Error ? error.message : String(error)}`;
         summary.errorCode = 'upstream_error';
         finish(streamFailedFrame());
@@ -263,8 +269,16 @@ export function relayOpenAIStream(
         finish('', true);
         return;
       }
-      // Ended by the gateway: the client's stream closes now; the upstream is read on for usage.
-      if (answerEnded) closeClient();
+      // Ended by the gateway: the client's stream closes now; the upstream is read on for usage,
+      // for DRAIN_MS at most (the runtime ends a request's background work ~30 s after its
+      // response): then it is let go, and settle falls back to what was seen.
+      if (answerEnded && !clientClosed) {
+        closeClient();
+        drainTimer = setTimeout(
+          () => finish('', true),
+          Math.min(idleMs, DRAIN_MS, Math.max(0, endsAt - Date.now())),
+        );
+      }
       if (parsed !== before) idle.restart();
       const sending = send();
       if (sending === undefined) continue;
@@ -282,8 +296,11 @@ export function relayOpenAIStream(
   // A disconnect is seen at once, not only when the next chunk cannot be written.
   const { signal } = options;
   if (signal) {
-    // Leaving once the answer is complete ([DONE] relayed, the upstream lingering) cancels nothing.
-    const onAbort = () => (sawDone ? finish('', true) : clientGone(signal.reason));
+    // Leaving once the client's stream is closed (the answer ended, the upstream read on for its
+    // usage) cancels nothing.
+    const onAbort = () => {
+      if (!clientClosed) clientGone(signal.reason);
+    };
     if (signal.aborted) onAbort();
     else signal.addEventListener('abort', onAbort, { once: true });
   }

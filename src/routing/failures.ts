@@ -1,5 +1,6 @@
 // What the client sees when routing ends without an answer: the provider's own caller-fault error,
-// 502 upstream_error, 504 upstream_timeout, or 403 when per-key limits leave no target.
+// 502 upstream_error, 504 upstream_timeout, 429 rate_limit_exceeded when every provider rate
+// limited it, or 403 when per-key limits leave no target.
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { clientClosed, GatewayError } from '../errors';
 import type { UpstreamError, UpstreamFailure } from '../providers/types';
@@ -119,8 +120,11 @@ export function allFailed(attempts: readonly Attempt[], skipped: readonly Skippe
       attempts,
     );
   }
-  // Every provider said "too many requests": a 429 the client can wait out, not a server failure.
-  if (attempts.length > 0 && skipped.length === 0 && attempts.every((a) => a.failure === 'rate_limit')) {
+  // Every provider said "too many requests" (targets skipped for an open circuit were opened by
+  // the same storm): a 429 the client can wait out, not a server failure. A quota that is used up
+  // is not something waiting fixes: that stays a 502.
+  const waitable = (a: Attempt) => a.failure === 'rate_limit' && a.code !== 'insufficient_quota';
+  if (attempts.length > 0 && attempts.every(waitable) && skipped.every((s) => s.reason === 'circuit_open')) {
     const waits = attempts.flatMap((a) => (a.retryAfterMs === undefined ? [] : [a.retryAfterMs]));
     const retryAfter: Record<string, string> = waits.length
       ? { 'retry-after': String(Math.max(1, Math.ceil(Math.min(...waits) / 1000))) }

@@ -89,6 +89,32 @@ describe('relayOpenAIStream', () => {
     expect(summary).toMatchObject({ errorCode: 'x', cancelled: false });
   });
 
+  it('reads on for usage after a mapped end for a bounded time only, however long the upstream goes on', async () => {
+    let summary: StreamSummary | undefined;
+    let cancelled = false;
+    const endless = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        await new Promise((resolve) => setTimeout(resolve, 10)); // an event every 10 ms, forever
+        controller.enqueue(encoder.encode(`data: ${chunk('more')}\n\n`));
+      },
+      cancel() {
+        cancelled = true;
+      },
+    });
+    const stream = relayOpenAIStream(endless, {
+      includeUsage: false,
+      idleMs: 150, // never reached by the idle clock (events keep coming); it bounds the drain
+      onEnd: (s) => (summary = s),
+      mapEvent: () => ({
+        end: '{"error":{"message":"blocked","type":"invalid_request_error","param":null,"code":"x"}}',
+      }),
+    });
+    await new Response(stream).text();
+    for (let i = 0; i < 100 && !summary; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(summary).toMatchObject({ errorCode: 'x', cancelled: false });
+    expect(cancelled).toBe(true);
+  });
+
   it('closes the client stream at a mapped error event, while the upstream is read on for usage', async () => {
     let summary: StreamSummary | undefined;
     let release: () => void = () => {};

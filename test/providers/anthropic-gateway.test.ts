@@ -91,18 +91,21 @@ describe('anthropic through the gateway', () => {
     });
   });
 
-  it('answers 502 without the upstream words when Anthropic is overloaded or refuses the key', async () => {
+  it('answers 502 (overloaded, bad key) or 429 (rate limited) without the upstream words', async () => {
     const key = await setup();
-    for (const [name, status] of [
-      ['overloaded', 529],
-      ['authentication', 401],
-      ['rate_limit', 429],
+    // One handler (the first registered answers): a factory, so each case answers its own.
+    let answer = () => json(errors.overloaded, 529);
+    onUpstream(MESSAGES, () => answer());
+    for (const [name, status, expected, code] of [
+      ['overloaded', 529, 502, 'upstream_error'],
+      ['authentication', 401, 502, 'upstream_error'],
+      ['rate_limit', 429, 429, 'rate_limit_exceeded'],
     ] as const) {
-      onUpstream(MESSAGES, () => json(errors[name], status));
+      answer = () => json(errors[name], status);
       const response = await chat(key, { model: 'claude', messages: hello });
-      expect(response.status).toBe(502);
+      expect(response.status).toBe(expected);
       const body: Json = await response.json();
-      expect(body.error.code).toBe('upstream_error');
+      expect(body.error.code).toBe(code);
       expect(body.error.message).not.toContain(errors[name].error.message);
     }
   });
