@@ -244,11 +244,18 @@ export function translateStream(
   };
 
   return translateSSE(upstream, writer, onEvent, () => {
-    // Ended without message_stop: close the choice with what is known.
-    if (started) end(true);
+    // Closed without message_stop: the answer was cut short. Usage goes first (nothing after an
+    // error event is read), then the error: never a made-up finish that a cache would keep.
+    if (!started || ended) return;
+    ended = true;
+    if (usage) writer.usage(toUsage(usage));
+    writer.error(CUT_SHORT);
+    writer.done();
   });
 }
 
 function definedOnly(usage: AnthropicUsage): AnthropicUsage {
   return Object.fromEntries(Object.entries(usage).filter(([, value]) => value != null));
 }
+
+const CUT_SHORT = 'The upstream provider ended the stream before its answer was complete.';

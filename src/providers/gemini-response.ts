@@ -247,12 +247,12 @@ export function translateStream(
 
   return translateSSE(upstream, writer, onEvent, () => {
     if (choices.size === 0) return; // nothing arrived: an empty stream, which the router reports
-    if (!failed) {
-      for (const [index, state] of choices) {
-        if (!state.finished) writer.finish(state.tools > 0 ? 'tool_calls' : 'stop', index);
-      }
-    }
     if (usage) writer.usage(toUsage(usage));
+    // Closed before every candidate had its finishReason: the answer was cut short. An error event
+    // (after the usage: nothing after it is read), never a made-up finish that a cache would keep.
+    const cutShort = [...choices.values()].some((state) => !state.finished);
+    if (!failed && cutShort)
+      writer.error('The upstream provider ended the stream before its answer was complete.');
     writer.done();
   });
 }

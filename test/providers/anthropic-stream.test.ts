@@ -156,12 +156,13 @@ describe('anthropic stream translation', () => {
     expect(out.at(-3).choices[0].finish_reason).toBe('stop');
   });
 
-  it('ends a stream cut before message_stop with a finish chunk, the usage it knows and [DONE]', async () => {
+  it('ends a stream cut before message_stop with the usage it knows and an error event, no finish', async () => {
     const out = await translate(streamTruncated);
     expect(text(out)).toBe('Partial answer');
-    expect(out.at(-3).choices[0].finish_reason).toBe('stop');
-    expect(out.at(-2).usage).toMatchObject({ prompt_tokens: 10, completion_tokens: 1 });
-    expect(out.at(-1)).toBe('[DONE]');
+    expect(out.some((f) => f !== '[DONE]' && f.choices?.[0]?.finish_reason)).toBe(false);
+    expect(out.at(-3).usage).toMatchObject({ prompt_tokens: 10, completion_tokens: 1 });
+    expect(out.at(-2).error).toMatchObject({ code: 'upstream_error' });
+    expect(out.at(-2).error.message).toContain('before its answer was complete');
   });
 
   it('turns a mid-stream error event into an OpenAI error event', async () => {

@@ -163,13 +163,13 @@ describe('gemini stream translation', () => {
     ]);
   });
 
-  it('ends a stream without a finishReason with a finish chunk, usage and [DONE]', async () => {
+  it('ends a stream without a finishReason with its usage and an error event, no finish', async () => {
     const [first] = streamText.split('\r\n\r\n');
     const out = await translate(`${first}\r\n\r\n`);
     expect(text(out)).toBe('Héllo');
-    expect(out.at(-3).choices[0].finish_reason).toBe('stop');
-    expect(out.at(-2).usage).toMatchObject({ prompt_tokens: 8 });
-    expect(out.at(-1)).toBe('[DONE]');
+    expect(out.some((f) => f !== '[DONE]' && f.choices?.[0]?.finish_reason)).toBe(false);
+    expect(out.at(-3).usage).toMatchObject({ prompt_tokens: 8 });
+    expect(out.at(-2).error).toMatchObject({ code: 'upstream_error' });
   });
 
   it('fails the attempt with content_filter when the prompt is blocked before any output', async () => {
