@@ -72,6 +72,8 @@ const USAGE_OBJECT = /"usage"\s*:\s*\{/;
 const FINISHED = /"finish_reason"\s*:\s*"/;
 /** How long, at most, the upstream is read on for usage after the gateway ended the answer. */
 const DRAIN_MS = 20_000;
+/** How long, at most, an upstream that sent `[DONE]` may take to close before it is let go. */
+const DONE_DRAIN_MS = 1_000;
 
 export function relayOpenAIStream(
   upstream: ReadableStream<Uint8Array> | ChunkSource,
@@ -263,21 +265,19 @@ export function relayOpenAIStream(
       }
       const before = parsed;
       parser.feed(decoder.decode(result.value, { stream: true }));
-      // The answer is complete: the client has it all and the upstream is let go at once, even one
-      // that keeps its connection open after `[DONE]`.
-      if (failed || sawDone) {
+      if (failed) {
         finish('', true);
         return;
       }
-      // Ended by the gateway: the client's stream closes now; the upstream is read on for usage,
-      // for DRAIN_MS at most (the runtime ends a request's background work ~30 s after its
-      // response): then it is let go, and settle falls back to what was seen.
-      if (answerEnded && !clientClosed) {
+      // The answer is over for the client — complete (`[DONE]`) or ended by the gateway — so its
+      // stream closes now. The upstream is read on to its end: after `[DONE]` that is normally at
+      // once, and reading it out lets the runtime reuse the connection (cancelling a body closes
+      // it); after a gateway end, for the usage. Bounded either way (DONE_DRAIN_MS, DRAIN_MS: the
+      // runtime ends a request's background work ~30 s after its response), then let go.
+      if ((sawDone || answerEnded) && !clientClosed) {
         closeClient();
-        drainTimer = setTimeout(
-          () => finish('', true),
-          Math.min(idleMs, DRAIN_MS, Math.max(0, endsAt - Date.now())),
-        );
+        const bound = Math.min(idleMs, sawDone ? DONE_DRAIN_MS : DRAIN_MS, Math.max(0, endsAt - Date.now()));
+        drainTimer = setTimeout(() => finish('', true), bound);
       }
       if (parsed !== before) idle.restart();
       const sending = send();

@@ -15,11 +15,20 @@ function source(parts: (string | Uint8Array | Error)[]): ReadableStream<Uint8Arr
   });
 }
 
+/**
+ * The relay's summary once onEnd has run: the client's stream closes at `[DONE]`, while the
+ * upstream is still read out (briefly) before onEnd.
+ */
+async function ended(get: () => StreamSummary | undefined): Promise<StreamSummary> {
+  for (let i = 0; i < 400 && !get(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  return get()!;
+}
+
 async function run(parts: (string | Uint8Array | Error)[], includeUsage = false) {
   let summary: StreamSummary | undefined;
   const stream = relayOpenAIStream(source(parts), { includeUsage, onEnd: (s) => (summary = s) });
   const text = await new Response(stream).text();
-  return { text, summary: summary! };
+  return { text, summary: await ended(() => summary) };
 }
 
 const chunk = (content: string) =>
@@ -172,9 +181,11 @@ describe('relayOpenAIStream', () => {
       onEnd: (s) => (summary = s),
     });
     const text = await new Response(relay).text();
-    expect(Date.now() - started).toBeLessThan(1_000); // not the idle timeout's 5 s
+    expect(Date.now() - started).toBeLessThan(500); // at [DONE], not after the idle timeout's 5 s
     expect(text).toBe(`data: ${chunk('a')}\n\ndata: [DONE]\n\n`);
-    expect(summary).toMatchObject({ completed: true, events: 1 });
+    // The lingering upstream is let go a second later (had it closed, it would have been read out).
+    expect(await ended(() => summary)).toMatchObject({ completed: true, events: 1 });
+    expect(Date.now() - started).toBeLessThan(2_000);
     expect(state.cancelled).toBe(true);
   });
 
@@ -230,8 +241,29 @@ describe('relayOpenAIStream', () => {
     expect(summary).toMatchObject({ cancelled: true, events: 1 });
   });
 
+  it('reads an upstream that closes after [DONE] to its end rather than cancelling it (its connection can be reused)', async () => {
+    let cancelled = false;
+    const parts = [`data: ${chunk('a')}\n\ndata: [DONE]\n\n`];
+    const upstream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const part = parts.shift();
+        if (part) controller.enqueue(encoder.encode(part));
+        else controller.close();
+      },
+      cancel() {
+        cancelled = true;
+      },
+    });
+    let summary: StreamSummary | undefined;
+    const relay = relayOpenAIStream(upstream, { includeUsage: false, onEnd: (s) => (summary = s) });
+    expect(await new Response(relay).text()).toBe(`data: ${chunk('a')}\n\ndata: [DONE]\n\n`);
+    expect(await ended(() => summary)).toMatchObject({ completed: true });
+    expect(cancelled).toBe(false);
+  });
+
   it('counts a client leaving after [DONE] (the upstream lingering) as a complete answer, not a cancel', async () => {
-    const { summary } = await disconnectAfter(`data: ${chunk('x')}\n\ndata: [DONE]\n\n`);
+    const seen = await disconnectAfter(`data: ${chunk('x')}\n\ndata: [DONE]\n\n`);
+    const summary = await ended(() => seen.summary);
     expect(summary).toMatchObject({ cancelled: false, events: 1 });
     expect(summary?.error).toBeUndefined();
   });
@@ -295,7 +327,7 @@ async function relayed(stream: ReadableStream<Uint8Array>, idleMs: number) {
   const relay = relayOpenAIStream(stream, { includeUsage: false, idleMs, onEnd: (s) => (summary = s) });
   const text = await new Response(relay).text();
   const frames = text.split('\n\n').filter(Boolean);
-  return { text, frames, summary: summary! };
+  return { text, frames, summary: await ended(() => summary) };
 }
 
 const lastEvent = (frames: string[]) => JSON.parse(frames.at(-1)!.slice('data: '.length));
@@ -382,7 +414,7 @@ describe('relayOpenAIStream: time limit (timeouts.streamMaxMs)', () => {
       onEnd: (s) => (summary = s),
     });
     const text = await new Response(relay).text();
-    return { frames: text.split('\n\n').filter(Boolean), text, summary: summary! };
+    return { frames: text.split('\n\n').filter(Boolean), text, summary: await ended(() => summary) };
   }
 
   it('ends a stream whose events keep coming once it has run maxMs, and lets the upstream go', async () => {
@@ -445,7 +477,7 @@ describe('relayOpenAIStream: time limit (timeouts.streamMaxMs)', () => {
       });
       const text = await new Response(relay).text();
       expect(text).toBe(`data: ${chunk('a')}\n\ndata: [DONE]\n\n`);
-      expect(summary).toMatchObject({ completed: true, events: 1 });
+      expect(await ended(() => summary)).toMatchObject({ completed: true, events: 1 });
       expect(summary?.errorCode).toBeUndefined();
       expect(state.cancelled).toBe(true);
     }
