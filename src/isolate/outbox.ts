@@ -34,8 +34,8 @@ export interface OutboxOptions {
 interface Entry<T> {
   item: T;
   state: 'queued' | 'taken' | 'sent' | 'failed';
-  /** When the call carrying it last showed life (taken, or its sender's `alive`). */
-  takenAt?: number;
+  /** The call carrying it, once taken: its sender's last sign of life is the item's too. */
+  call?: Call;
 }
 
 /** The call in flight; `since` moves on with each sign of life. */
@@ -70,7 +70,7 @@ export class Outbox<T> {
     await poll(async () => {
       while (entry.state === 'queued' && nobodySending() && (await this.sendQueued(send, lingerMs))) {}
       if (entry.state === 'sent') return true;
-      const vanished = entry.state === 'taken' && Date.now() - (entry.takenAt ?? 0) > takeoverMs;
+      const vanished = entry.state === 'taken' && Date.now() - (entry.call?.since ?? 0) > takeoverMs;
       if (entry.state === 'failed' || vanished) {
         if (resend) await send([item], () => {});
         return true;
@@ -111,17 +111,18 @@ export class Outbox<T> {
       done();
       return false;
     }
-    const showLife = () => {
-      call.since = Date.now();
-      for (const entry of batch) entry.takenAt = call.since;
-    };
-    for (const entry of batch) entry.state = 'taken';
-    showLife();
+    for (const entry of batch) {
+      entry.state = 'taken';
+      entry.call = call;
+    }
+    call.since = Date.now();
     let stored = false;
     try {
       stored = await send(
         batch.map((entry) => entry.item),
-        showLife,
+        () => {
+          call.since = Date.now();
+        },
       );
     } finally {
       for (const entry of batch) entry.state = stored ? 'sent' : 'failed';
