@@ -41,6 +41,13 @@ export const keyPolicySchema = z.object({
 export type KeyPolicy = z.output<typeof keyPolicySchema>;
 export type KeyPolicyInput = z.input<typeof keyPolicySchema>;
 
+/** Why a key (or team) with this policy can no longer be used at `now`, if it cannot. */
+export function endReason(policy: Pick<KeyPolicy, 'revokedAt' | 'expiresAt'>, now: number) {
+  if (policy.revokedAt !== null && policy.revokedAt <= now) return 'revoked' as const;
+  if (policy.expiresAt !== null && policy.expiresAt <= now) return 'expired' as const;
+  return undefined;
+}
+
 export function modelAllowed(allowlist: readonly string[] | null, model: string): boolean {
   if (allowlist === null) return true;
   for (const entry of allowlist) {

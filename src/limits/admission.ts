@@ -2,8 +2,8 @@
 // asked in parallel; their refusals mapped to wire errors; one settle for both after the response.
 import { type CachePolicy, mergeCachePolicies } from '../cache/policy';
 import type { Env } from '../env';
-import { GatewayError, invalidApiKey, modelNotAllowed, unavailableNow } from '../errors';
-import type { KeyPolicy } from '../keys/policy';
+import { GatewayError, invalidApiKey, modelNotAllowed, retryAfterSeconds, unavailableNow } from '../errors';
+import { endReason, type KeyPolicy } from '../keys/policy';
 import { mergeRoutingOverrides, type RoutingOverride } from '../routing/overrides';
 import {
   type AdmitRequest,
@@ -29,7 +29,7 @@ import {
 import { drawLater, type LeaseDrawing } from './lease-draw';
 import type { Returned } from './lease-ledger';
 import { settleLater } from './settle-outbox';
-import { sendSettles } from './settle-send';
+import { overloaded, sendSettles } from './settle-send';
 
 type Admitted = Extract<AdmitResult, { ok: true }>;
 type Refused = Extract<AdmitResult, { ok: false }>;
@@ -474,9 +474,8 @@ function returnShare(
  */
 export function unavailable(error: unknown): GatewayError {
   if (error instanceof GatewayError) return error;
-  const overloaded = (error as { overloaded?: unknown } | null)?.overloaded === true;
   console.error('admission failed', String(error));
-  return overloaded
+  return overloaded(error)
     ? unavailableNow(
         'limits_overloaded',
         "This key's limits are checked by a Durable Object that is overloaded right now. Please retry shortly.",
@@ -497,18 +496,10 @@ export function assertUsable(
   who: 'key' | 'team',
   now: number,
 ): asserts policy is KeyPolicy {
-  const reason = !policy
-    ? 'unknown'
-    : policy.revokedAt !== null && policy.revokedAt <= now
-      ? 'revoked'
-      : policy.expiresAt !== null && policy.expiresAt <= now
-        ? 'expired'
-        : undefined;
-  if (!reason) return;
-  const error = wireError({ ok: false, reason }, { model: '', costUsd: 0 }, who);
+  const reason = policy ? endReason(policy, now) : 'unknown';
   // Its log row: no key to look up when the key's object knows none; named when it does.
-  if (who === 'key') error.refusedKey = policy && { id: policy.id, teamId: policy.teamId };
-  throw error;
+  if (reason)
+    throw refusal({ ok: false, reason }, { model: '', costUsd: 0 }, who, who === 'key' ? policy : undefined);
 }
 
 /** The key a refusal by its own object names: none when the object knows no such key. */
@@ -518,7 +509,7 @@ const keyRefused = (result: Refused): RefusedKey | null | undefined =>
 /** The refusal's wire error, naming the refused key (`key`) for its log row. */
 function refusal(
   result: Refused,
-  request: AdmitRequest,
+  request: Pick<AdmitRequest, 'model' | 'costUsd'>,
   who: 'key' | 'team',
   key: RefusedKey | null | undefined,
 ): GatewayError {
@@ -554,7 +545,7 @@ function wireError(
     case 'model_not_allowed':
       return modelNotAllowed(request.model, who);
     case 'rate_limited': {
-      const seconds = Math.max(1, Math.ceil(result.retryAfterMs / 1000));
+      const seconds = retryAfterSeconds(result.retryAfterMs);
       const what = result.limit === 'requests' ? 'requests per minute (RPM)' : 'tokens per minute (TPM)';
       const window = result.rate[result.limit];
       return new GatewayError(

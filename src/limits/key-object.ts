@@ -7,7 +7,7 @@
 // loss would grant money, is persisted on every change.
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env';
-import { type KeyPolicy, keyPolicySchema, type Limits, modelAllowed } from '../keys/policy';
+import { endReason, type KeyPolicy, keyPolicySchema, type Limits, modelAllowed } from '../keys/policy';
 import {
   type BudgetState,
   budgetStateSchema,
@@ -249,8 +249,8 @@ export class KeyObject extends DurableObject<Env> {
     if (!policy) return { ok: false, reason: 'unknown' };
     const { rpm: rpmLimit, tpm: tpmLimit } = limitsOf(policy.limits, request.defaults);
     this.settleLeases(request.returned, rpmLimit, tpmLimit, now);
-    if (policy.revokedAt !== null && policy.revokedAt <= now) return { ok: false, reason: 'revoked' };
-    if (policy.expiresAt !== null && policy.expiresAt <= now) return { ok: false, reason: 'expired' };
+    const ended = endReason(policy, now);
+    if (ended) return { ok: false, reason: ended };
     if (!modelAllowed(policy.models, request.model)) return { ok: false, reason: 'model_not_allowed' };
 
     const { held } = this.leases;
