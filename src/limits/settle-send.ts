@@ -39,5 +39,6 @@ export async function sendSettles(
   }
 }
 
-const overloaded = (error: unknown) =>
+/** A Durable Object call refused because the object is overloaded (the runtime's `.overloaded`). */
+export const overloaded = (error: unknown) =>
   typeof error === 'object' && error !== null && (error as { overloaded?: unknown }).overloaded === true;

@@ -12,10 +12,11 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 export async function readJsonBody(request: Request, limit: number, empty?: object): Promise<unknown> {
   const declared = Number(request.headers.get('content-length') ?? '');
   if (declared > limit) throw payloadTooLarge(limit);
-  if (!request.body) {
+  const nothing = () => {
     if (empty) return empty;
     throw invalidRequest('The request body is empty; a JSON object is required.');
-  }
+  };
+  if (!request.body) return nothing();
   const bytes =
     declared > 0 ? new Uint8Array(await request.arrayBuffer()) : await readCapped(request.body, limit);
   // A lying content-length cannot smuggle more than the limit: the runtime reads exactly that many.
@@ -27,10 +28,7 @@ export async function readJsonBody(request: Request, limit: number, empty?: obje
   } catch {
     throw invalidRequest('The request body is not valid UTF-8.');
   }
-  if (text.trim() === '') {
-    if (empty) return empty;
-    throw invalidRequest('The request body is empty; a JSON object is required.');
-  }
+  if (text.trim() === '') return nothing();
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -52,11 +52,12 @@ export function streamFailedFrame(): string {
   return sseData({ error: FAILED });
 }
 
+/** What a cut-short answer is told: the upstream closed its stream before the answer finished. */
+export const CUT_SHORT = 'The upstream provider ended the stream before its answer was complete.';
+
 /** The upstream closed the stream cleanly, but before any finish_reason or `[DONE]`: a cut-short answer. */
 export function streamTruncatedFrame(): string {
-  return sseData({
-    error: { ...FAILED, message: 'The upstream provider ended the stream before its answer was complete.' },
-  });
+  return sseData({ error: { ...FAILED, message: CUT_SHORT } });
 }
 
 /** No event arrived within `idleMs` once the stream had started. */

@@ -249,7 +249,7 @@ export function translateStream(
     if (!started || ended) return;
     ended = true;
     if (usage) writer.usage(toUsage(usage));
-    writer.error(CUT_SHORT);
+    writer.cutShort();
     writer.done();
   });
 }
@@ -257,5 +257,3 @@ export function translateStream(
 function definedOnly(usage: AnthropicUsage): AnthropicUsage {
   return Object.fromEntries(Object.entries(usage).filter(([, value]) => value != null));
 }
-
-const CUT_SHORT = 'The upstream provider ended the stream before its answer was complete.';

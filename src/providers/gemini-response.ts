@@ -251,8 +251,7 @@ export function translateStream(
     // Closed before every candidate had its finishReason: the answer was cut short. An error event
     // (after the usage: nothing after it is read), never a made-up finish that a cache would keep.
     const cutShort = [...choices.values()].some((state) => !state.finished);
-    if (!failed && cutShort)
-      writer.error('The upstream provider ended the stream before its answer was complete.');
+    if (!failed && cutShort) writer.cutShort();
     writer.done();
   });
 }

@@ -4,6 +4,7 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { z } from 'zod';
 import { SSE_DONE, sseData } from '../openai/sse';
+import { CUT_SHORT } from '../openai/stream-errors';
 import type { Usage } from './types';
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'function_call';
@@ -61,6 +62,10 @@ export class OpenAIStreamWriter {
   /** An OpenAI-shaped error event; OpenAI SDKs raise it as an APIError. */
   error(message: string, code = 'upstream_error', type = 'api_error'): void {
     this.frames += sseData({ error: { message, type, param: null, code } });
+  }
+  /** The upstream closed before its answer finished: an error event, never a made-up finish. */
+  cutShort(): void {
+    this.error(CUT_SHORT);
   }
   done(): void {
     this.frames += SSE_DONE;

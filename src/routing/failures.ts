@@ -2,7 +2,7 @@
 // 502 upstream_error, 504 upstream_timeout, 429 rate_limit_exceeded when every provider rate
 // limited it, or 403 when per-key limits leave no target.
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { clientClosed, GatewayError } from '../errors';
+import { clientClosed, GatewayError, retryAfterSeconds } from '../errors';
 import type { UpstreamError, UpstreamFailure } from '../providers/types';
 
 export interface Attempt {
@@ -127,7 +127,7 @@ export function allFailed(attempts: readonly Attempt[], skipped: readonly Skippe
   if (attempts.length > 0 && attempts.every(waitable) && skipped.every((s) => s.reason === 'circuit_open')) {
     const waits = attempts.flatMap((a) => (a.retryAfterMs === undefined ? [] : [a.retryAfterMs]));
     const retryAfter: Record<string, string> = waits.length
-      ? { 'retry-after': String(Math.max(1, Math.ceil(Math.min(...waits) / 1000))) }
+      ? { 'retry-after': String(retryAfterSeconds(Math.min(...waits))) }
       : {};
     return withAttempts(
       new GatewayError(
