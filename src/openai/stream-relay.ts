@@ -19,7 +19,7 @@ import {
 
 export interface StreamSummary {
   usage?: Usage;
-  /** The upstream ended the stream properly (`[DONE]` or a finish_reason before EOF). */
+  /** The upstream ended the stream properly (`[DONE]`, or before EOF a finish_reason for every choice). */
   completed: boolean;
   cancelled: boolean;
   /** Why the stream ended early; may quote the provider, so it stays in the gateway. */
@@ -64,6 +64,8 @@ export interface RelayOptions {
   waitUntil?: (work: Promise<unknown>) => void;
   /** The client's request signal: its abort (a disconnect) ends the relay at once. */
   signal?: AbortSignal;
+  /** The request's `n`: a stream that closes without `[DONE]` is complete once every choice finished. */
+  choices?: number;
 }
 
 // A JSON object value for "usage" (not `"usage":null`); string contents escape their quotes, so
@@ -88,6 +90,9 @@ export function relayOpenAIStream(
   const decoder = new TextDecoder();
   const encoder = new TextEncoder();
   const summary: StreamSummary = { completed: false, cancelled: false, events: 0 };
+  const choices = options.choices ?? 1;
+  /** With n > 1, the indexes of the choices that have finished. */
+  const finishedChoices = new Set<number>();
   let out = '';
   let sawDone = false;
   /** Events parsed, relayed or not: any of them shows the upstream is alive. */
@@ -148,7 +153,9 @@ export function relayOpenAIStream(
         // Not JSON: relay it untouched; the client sees exactly what the provider sent.
       }
     }
-    if (FINISHED.test(data)) summary.completed = true;
+    if (FINISHED.test(data) && (choices <= 1 || noteFinished(data, finishedChoices) >= choices)) {
+      summary.completed = true;
+    }
     summary.events++;
     options.onEvent?.(frame);
     const mapped = options.mapEvent ? options.mapEvent(frame) : frame;
@@ -312,6 +319,20 @@ export function relayOpenAIStream(
   });
   options.waitUntil?.(running);
   return readable;
+}
+
+/** Adds the indexes of the choices a chunk finishes (a chunk that is not JSON finishes none); returns how many have. */
+function noteFinished(data: string, finished: Set<number>): number {
+  try {
+    const chunk = JSON.parse(data) as { choices?: { index?: unknown; finish_reason?: unknown }[] };
+    for (const choice of chunk.choices ?? []) {
+      if (typeof choice.finish_reason === 'string' && typeof choice.index === 'number')
+        finished.add(choice.index);
+    }
+  } catch {
+    // Not JSON: it finishes no choice.
+  }
+  return finished.size;
 }
 
 /** The `code` of an error event's JSON, when it has one. */

@@ -171,6 +171,35 @@ describe('relayOpenAIStream', () => {
     expect(summary).toMatchObject({ completed: false, errorCode: 'upstream_error' });
   });
 
+  it('with n > 1, counts a stream closed without [DONE] complete only once every choice finished', async () => {
+    const finish = (index: number) =>
+      chunk('a')
+        .replace('"index":0', `"index":${index}`)
+        .replace('"finish_reason":null', '"finish_reason":"stop"');
+    const twice = async (parts: string[]) => {
+      let summary: StreamSummary | undefined;
+      const relay = relayOpenAIStream(source(parts), {
+        includeUsage: false,
+        choices: 2,
+        onEnd: (s) => (summary = s),
+      });
+      return { text: await new Response(relay).text(), summary: await ended(() => summary) };
+    };
+    const cut = await twice([
+      `data: ${finish(0)}\n\ndata: ${chunk('b').replace('"index":0', '"index":1')}\n\n`,
+    ]);
+    expect(cut.text).not.toContain('[DONE]');
+    expect(cut.summary).toMatchObject({ completed: false, errorCode: 'upstream_error' });
+    // The same choice finishing twice is still one choice.
+    const same = await twice([`data: ${finish(0)}\n\ndata: ${finish(0)}\n\n`]);
+    expect(same.summary).toMatchObject({ completed: false });
+
+    const whole = await twice([`data: ${finish(1)}\n\ndata: ${finish(0)}\n\n`]);
+    expect(whole.text.endsWith('data: [DONE]\n\n')).toBe(true);
+    expect(whole.summary).toMatchObject({ completed: true });
+    expect(whole.summary.errorCode).toBeUndefined();
+  });
+
   it('closes the client stream at [DONE], letting go of an upstream that keeps its connection open', async () => {
     const { stream, state } = stalling([`data: ${chunk('a')}\n\ndata: [DONE]\n\n`]);
     let summary: StreamSummary | undefined;
