@@ -45,36 +45,64 @@ const PARAMS = paramPolicy({
 
 const IMAGE_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
 
+export interface AnthropicRequestOptions {
+  /** max_tokens when the client sets none (Anthropic requires one). */
+  defaultMaxTokens: number;
+  /** metadata.user_id: an opaque form of the client's safety_identifier or user (see anthropic.ts). */
+  userId?: string;
+}
+
 export function toAnthropicRequest(
   request: ChatRequest,
   model: string,
-  defaultMaxTokens: number,
+  options: AnthropicRequestOptions,
 ): AnthropicRequest {
   PARAMS.refuseUnsupported(request);
   const { system, turns } = translateMessages(request.messages);
+  // Extended thinking spends max_tokens too, and Anthropic wants it above the thinking budget.
+  const thinking = thinkingBudget(request);
   const body: Record<string, unknown> = {
     model,
-    max_tokens: request.max_completion_tokens ?? request.max_tokens ?? defaultMaxTokens,
+    max_tokens:
+      request.max_completion_tokens ?? request.max_tokens ?? options.defaultMaxTokens + (thinking ?? 0),
     messages: turns,
   };
   if (system.length > 0) body.system = system;
   if (request.temperature != null) body.temperature = request.temperature;
-  if (request.top_p != null) body.top_p = request.top_p;
-  if (request.stop != null)
-    body.stop_sequences = typeof request.stop === 'string' ? [request.stop] : request.stop;
-  const user = request.safety_identifier ?? request.user;
-  if (typeof user === 'string' && user) body.metadata = { user_id: user };
+  // Current Claude models refuse both at once ("alter temperature or top_p, but not both").
+  else if (request.top_p != null) body.top_p = request.top_p;
+  // Anthropic refuses an empty or blank stop sequence; OpenAI accepts them (they never match).
+  const stops = (typeof request.stop === 'string' ? [request.stop] : (request.stop ?? [])).filter((stop) =>
+    stop.trim(),
+  );
+  if (stops.length > 0) body.stop_sequences = stops;
+  if (options.userId) body.metadata = { user_id: options.userId };
   if (request.stream) body.stream = true;
-  const jsonTool = applyTools(request, body);
+  const jsonTool = applyTools(request, body, thinking !== undefined);
 
   PARAMS.forward(request, body); // provider-native parameters (top_k, thinking…): Anthropic validates them
   return { body, jsonTool };
+}
+
+/** The native `thinking` parameter's budget_tokens, when extended thinking is enabled. */
+function thinkingBudget(request: ChatRequest): number | undefined {
+  const thinking = (request as { thinking?: unknown }).thinking as
+    | { type?: unknown; budget_tokens?: unknown }
+    | null
+    | undefined;
+  if (thinking?.type !== 'enabled') return undefined;
+  return typeof thinking.budget_tokens === 'number' && thinking.budget_tokens > 0
+    ? thinking.budget_tokens
+    : 0;
 }
 
 function translateMessages(messages: ChatMessage[]): { system: Block[]; turns: Turn[] } {
   const system: Block[] = [];
   const turns: Turn[] = [];
   const push = (role: Turn['role'], content: Block[]) => {
+    // Anthropic refuses empty turns: one with nothing left (an empty answer sent back in the
+    // history, say) is left out, so the turns either side of it merge.
+    if (content.length === 0) return;
     const last = turns.at(-1);
     if (last?.role === role) last.content.push(...content);
     else turns.push({ role, content });
@@ -95,18 +123,17 @@ function translateMessages(messages: ChatMessage[]): { system: Block[]; turns: T
       case 'assistant':
         push('assistant', assistantBlocks(message, path));
         break;
-      case 'tool':
-        push('user', [
-          {
-            type: 'tool_result',
-            tool_use_id: message.tool_call_id,
-            content:
-              typeof message.content === 'string'
-                ? message.content
-                : contentBlocks(message.content, `${path}.content`),
-          },
-        ]);
+      case 'tool': {
+        const content =
+          typeof message.content === 'string'
+            ? message.content.trim() && message.content
+            : contentBlocks(message.content, `${path}.content`);
+        // An empty result is sent without content, which Anthropic accepts (an empty text is not).
+        const result: Block = { type: 'tool_result', tool_use_id: message.tool_call_id };
+        if (content.length > 0) result.content = content;
+        push('user', [result]);
         break;
+      }
       case 'function':
         throw invalidRequest(
           'Messages with role "function" are deprecated: use tool messages.',
@@ -114,22 +141,29 @@ function translateMessages(messages: ChatMessage[]): { system: Block[]; turns: T
         );
     }
   });
+  // A final assistant turn is a prefill, and Anthropic refuses one that ends in whitespace.
+  const last = turns.at(-1);
+  const prefill = last?.role === 'assistant' ? last.content.at(-1) : undefined;
+  if (prefill?.type === 'text') prefill.text = (prefill.text as string).trimEnd(); // never blank: see isBlank
   return { system, turns };
 }
+
+/** Anthropic refuses text blocks that are empty or only whitespace; they are left out. */
+const isBlank = (block: Block) => block.type === 'text' && !(block.text as string).trim();
 
 const rank = (block: Block) => (block.type === 'tool_result' ? 0 : 1);
 
 function systemBlocks(content: string | ContentPart[], path: string): Block[] {
-  if (typeof content === 'string') return content ? [{ type: 'text', text: content }] : [];
+  if (typeof content === 'string') return content.trim() ? [{ type: 'text', text: content }] : [];
   return content.flatMap((part, j) => {
     if (part.type !== 'text') throw invalidRequest('System messages may only contain text.', `${path}[${j}]`);
-    return part.text ? [textBlock(part)] : [];
+    return part.text.trim() ? [textBlock(part)] : [];
   });
 }
 
 function contentBlocks(content: string | ContentPart[], path: string): Block[] {
-  if (typeof content === 'string') return [{ type: 'text', text: content }];
-  return content.map((part, j) => partBlock(part, `${path}[${j}]`));
+  if (typeof content === 'string') return content.trim() ? [{ type: 'text', text: content }] : [];
+  return content.map((part, j) => partBlock(part, `${path}[${j}]`)).filter((block) => !isBlank(block));
 }
 
 function partBlock(part: ContentPart, path: string): Block {
@@ -183,15 +217,10 @@ function fileBlock(file: Record<string, unknown>, path: string): Block {
 function assistantBlocks(message: Extract<ChatMessage, { role: 'assistant' }>, path: string): Block[] {
   const blocks: Block[] = [];
   const content = message.content;
-  if (typeof content === 'string') {
-    if (content) blocks.push({ type: 'text', text: content });
-  } else if (Array.isArray(content)) {
-    for (const [j, part] of content.entries()) {
-      const block = partBlock(part, `${path}.content[${j}]`);
-      if (block.type !== 'text' || block.text) blocks.push(block);
-    }
+  if (typeof content === 'string' || Array.isArray(content)) {
+    blocks.push(...contentBlocks(content, `${path}.content`));
   }
-  if (blocks.length === 0 && message.refusal) blocks.push({ type: 'text', text: message.refusal });
+  if (blocks.length === 0 && message.refusal?.trim()) blocks.push({ type: 'text', text: message.refusal });
   for (const [j, call] of (message.tool_calls ?? []).entries()) {
     blocks.push(toolUseBlock(call, `${path}.tool_calls[${j}].function.arguments`));
   }
@@ -212,7 +241,7 @@ function toolUseBlock(call: ToolCall, path: string): Block {
 }
 
 /** tools, tool_choice, parallel_tool_calls and response_format; returns whether the JSON tool is in. */
-function applyTools(request: ChatRequest, body: Record<string, unknown>): boolean {
+function applyTools(request: ChatRequest, body: Record<string, unknown>, thinking: boolean): boolean {
   const tools: Block[] = (request.tools ?? []).map(({ function: fn }) => ({
     name: fn.name,
     ...(fn.description ? { description: fn.description } : {}),
@@ -230,17 +259,26 @@ function applyTools(request: ChatRequest, body: Record<string, unknown>): boolea
 
   const format = request.response_format;
   const forcedTool = choice === 'required' || (typeof choice === 'object' && choice !== null);
+  if (thinking && forcedTool) {
+    throw invalidRequest(
+      'With extended thinking, Anthropic models take tool_choice "auto" or "none" only.',
+      'tool_choice',
+    );
+  }
   const jsonTool = (format?.type === 'json_object' || format?.type === 'json_schema') && !forcedTool;
   if (jsonTool) {
     if (tools.some((tool) => tool.name === JSON_TOOL)) {
       throw invalidRequest(`A tool named '${JSON_TOOL}' cannot be combined with response_format.`, 'tools');
     }
     tools.push(jsonToolFor(format));
-    // With callable tools the model must either call one or answer through the JSON tool.
-    toolChoice =
-      tools.length > 1 && choice !== 'none'
-        ? { type: 'any', ...noParallel }
-        : { type: 'tool', name: JSON_TOOL };
+    // With callable tools the model must either call one or answer through the JSON tool. With
+    // extended thinking no tool may be forced: the model is offered the JSON tool instead.
+    if (thinking) toolChoice = { type: 'auto', ...noParallel };
+    else
+      toolChoice =
+        tools.length > 1 && choice !== 'none'
+          ? { type: 'any', ...noParallel }
+          : { type: 'tool', name: JSON_TOOL };
   }
   if (tools.length > 0) body.tools = tools;
   if (toolChoice && tools.length > 0) body.tool_choice = toolChoice;

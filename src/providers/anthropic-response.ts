@@ -75,9 +75,21 @@ export function anthropicError(
 ): UpstreamError {
   const known = type ? ERROR_TYPES[type] : undefined;
   const httpStatus = status ?? known?.[1] ?? 500;
+  // An account out of credit answers invalid_request_error: the operator's problem, not the
+  // caller's: the next target is tried, and the client never reads the account's billing state.
+  if (message && OUT_OF_CREDIT.test(message)) {
+    return new UpstreamError(
+      'auth',
+      httpStatus,
+      `${provider} refused the request: its account is out of credit.`,
+      {
+        code: 'insufficient_quota',
+      },
+    );
+  }
   const failure: UpstreamFailure = known?.[0] ?? failureOf(httpStatus);
   if (failure === 'caller') {
-    const code = message && /prompt is too long/i.test(message) ? 'context_length_exceeded' : null;
+    const code = message && CONTEXT_TOO_LONG.test(message) ? 'context_length_exceeded' : null;
     return new UpstreamError(failure, httpStatus, message ?? `${provider} rejected the request.`, {
       code,
       type: 'invalid_request_error',
@@ -94,6 +106,10 @@ export function anthropicError(
     },
   );
 }
+
+const OUT_OF_CREDIT = /credit balance is too low|reached your specified API usage limits/i;
+/** "prompt is too long: 208326 tokens > 200000 maximum", "input length and `max_tokens` exceed context limit: …". */
+const CONTEXT_TOO_LONG = /prompt is too long|exceed context limit/i;
 
 function failureOf(status: number): UpstreamFailure {
   if (status === 401 || status === 403) return 'auth';
@@ -157,7 +173,11 @@ export function toCompletion(
   );
 }
 
-type BlockKind = { kind: 'text' } | { kind: 'json' } | { kind: 'tool'; index: number } | { kind: 'other' };
+type BlockKind =
+  | { kind: 'text' }
+  | { kind: 'json' }
+  | { kind: 'tool'; index: number; sentArguments: boolean }
+  | { kind: 'other' };
 
 /** Anthropic SSE → OpenAI chunks, one provider event at a time. */
 export function translateStream(
@@ -200,7 +220,7 @@ export function translateStream(
         } else if (block?.type === 'tool_use' && jsonTool && block.name === JSON_TOOL) {
           blocks.set(index, { kind: 'json' });
         } else if (block?.type === 'tool_use') {
-          const call = { kind: 'tool' as const, index: tools++ };
+          const call = { kind: 'tool' as const, index: tools++, sentArguments: false };
           blocks.set(index, call);
           writer.toolCall({
             index: call.index,
@@ -217,8 +237,20 @@ export function translateStream(
         if (delta?.type === 'text_delta' && block?.kind === 'text') writer.text(delta.text ?? '');
         else if (delta?.type === 'input_json_delta' && delta.partial_json) {
           if (block?.kind === 'json') writer.text(delta.partial_json);
-          else if (block?.kind === 'tool')
+          else if (block?.kind === 'tool') {
+            block.sentArguments = true;
             writer.toolCall({ index: block.index, function: { arguments: delta.partial_json } });
+          }
+        }
+        return;
+      }
+      case 'content_block_stop': {
+        // A tool called without arguments streams no JSON at all: its arguments are "{}", as in
+        // the JSON answer, never "" (which clients fail to parse).
+        const block = blocks.get(event.index ?? 0);
+        if (block?.kind === 'tool' && !block.sentArguments) {
+          block.sentArguments = true;
+          writer.toolCall({ index: block.index, function: { arguments: '{}' } });
         }
         return;
       }

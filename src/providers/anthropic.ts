@@ -9,16 +9,23 @@
 //   as is, which Anthropic treats as a prefill to continue.
 // - Images: data: URLs → base64 sources (JPEG/PNG/GIF/WebP), http(s) URLs → url sources. File
 //   parts: PDF data: URLs → document blocks. `cache_control` on a content part is kept.
-// - max_completion_tokens ?? max_tokens ?? config `defaultMaxTokens` (4096) → max_tokens, which
-//   Anthropic requires. stop → stop_sequences; temperature (≤ 1) and top_p as they are;
-//   safety_identifier ?? user → metadata.user_id.
+// - max_completion_tokens ?? max_tokens ?? config `defaultMaxTokens` (4096, plus the thinking
+//   budget when native `thinking` is enabled) → max_tokens, which Anthropic requires. stop →
+//   stop_sequences (blank ones left out: Anthropic refuses them); temperature (≤ 1) as it is, and
+//   top_p only without temperature (current Claude models refuse both); safety_identifier ?? user
+//   → metadata.user_id as its SHA-256 hex (Anthropic wants an opaque id, never a name or email).
+// - Empty and whitespace-only text is left out (Anthropic refuses blank text blocks), and so is a
+//   message left with no content, e.g. an empty answer sent back in the history; a final
+//   assistant prefill loses its trailing whitespace.
 // - tools → tools (input_schema); tool_choice auto/required/none/{function} → auto/any/none/tool;
 //   parallel_tool_calls:false → disable_parallel_tool_use.
 // - response_format json_object / json_schema → a forced `json_response` tool whose input schema
 //   is the requested schema (the approach Anthropic documents for JSON output; it works on every
 //   Claude model). Its input is returned as the message content, finish_reason "stop". With other
 //   tools callable, tool_choice becomes "any": the model calls a tool or answers through JSON.
-//   tool_choice "required" or a named function wins over response_format.
+//   tool_choice "required" or a named function wins over response_format. With extended thinking
+//   no tool can be forced: the JSON tool is offered with tool_choice "auto", and tool_choice
+//   "required" or a named function is refused.
 // Refused with a 400 naming the parameter: n > 1, logprobs, top_logprobs, non-empty logit_bias,
 // non-zero presence/frequency_penalty, temperature > 1, audio, non-text modalities, functions /
 // function_call and role "function" (deprecated), web_search_options, reasoning_effort (use the
@@ -36,6 +43,7 @@
 // tool_use → tool_calls, refusal → content_filter; usage.prompt_tokens = input + cache read +
 // cache creation, with prompt_tokens_details.cached_tokens / cache_creation_tokens.
 import { z } from 'zod';
+import { sha256Hex } from '../auth/gateway-key';
 import { invalidRequest } from '../errors';
 import { toAnthropicRequest } from './anthropic-request';
 import { anthropicError, messageSchema, toCompletion, translateStream } from './anthropic-response';
@@ -73,15 +81,14 @@ export function createAnthropic(
   const url = `${(config.baseUrl ?? 'https://api.anthropic.com').replace(/\/+$/, '')}/v1/messages`;
   const apiKey = resolveSecret(config.apiKey, deps.env);
   const defaultMaxTokens = config.defaultMaxTokens ?? 4096;
+  // Configured headers may set their own anthropic-version (or anthropic-beta), not the key.
+  const fixed: Record<string, string> = { 'anthropic-version': ANTHROPIC_VERSION };
+  for (const [header, value] of Object.entries(config.headers ?? {})) fixed[header.toLowerCase()] = value;
+  fixed['content-type'] = 'application/json';
 
   const headers = (): Record<string, string> => {
     const key = apiKeyFor(name, apiKey);
-    return {
-      ...config.headers,
-      'content-type': 'application/json',
-      'anthropic-version': ANTHROPIC_VERSION,
-      ...(key ? { 'x-api-key': key } : {}),
-    };
+    return key ? { ...fixed, 'x-api-key': key } : fixed;
   };
 
   return {
@@ -90,7 +97,10 @@ export function createAnthropic(
     models: config.models ?? [],
 
     async chat({ body, model, signal, requestId }) {
-      const request = toAnthropicRequest(body, model, defaultMaxTokens);
+      const user = body.safety_identifier ?? body.user;
+      // Anthropic asks for an opaque id here, never a name or an email address: a hash of it.
+      const userId = typeof user === 'string' && user ? await sha256Hex(user) : undefined;
+      const request = toAnthropicRequest(body, model, { defaultMaxTokens, userId });
       const response = await fetchUpstream(deps.fetch, name, url, {
         method: 'POST',
         headers: headers(),

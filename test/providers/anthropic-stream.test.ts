@@ -141,6 +141,42 @@ describe('anthropic stream translation', () => {
     expect(out.at(-2).usage).toMatchObject({ prompt_tokens: 472, completion_tokens: 89 });
   });
 
+  it('streams "{}" as the arguments of a tool called without any', async () => {
+    const sse = [
+      [
+        'message_start',
+        { type: 'message_start', message: { id: 'm', usage: { input_tokens: 5, output_tokens: 1 } } },
+      ],
+      [
+        'content_block_start',
+        {
+          type: 'content_block_start',
+          index: 0,
+          content_block: { type: 'tool_use', id: 'toolu_1', name: 'now', input: {} },
+        },
+      ],
+      [
+        'content_block_delta',
+        { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: '' } },
+      ],
+      ['content_block_stop', { type: 'content_block_stop', index: 0 }],
+      [
+        'message_delta',
+        { type: 'message_delta', delta: { stop_reason: 'tool_use' }, usage: { output_tokens: 9 } },
+      ],
+      ['message_stop', { type: 'message_stop' }],
+    ]
+      .map(([event, data]) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
+      .join('');
+    const out = await translate(sse);
+    const args = deltas(out)
+      .filter((d) => d.tool_calls)
+      .map((d) => d.tool_calls[0].function.arguments)
+      .join('');
+    expect(args).toBe('{}');
+    expect(JSON.parse(args)).toEqual({});
+  });
+
   it('streams the JSON tool as message content', async () => {
     const sse = [
       'event: message_start\ndata: {"type":"message_start","message":{"id":"m","content":[],"usage":{"input_tokens":5,"output_tokens":1}}}\n\n',

@@ -2,6 +2,7 @@
 // answer, and every error class.
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { sha256Hex } from '../../src/auth/gateway-key';
 import { GatewayError } from '../../src/errors';
 import { type ChatRequest, chatRequest } from '../../src/openai/schemas';
 import { createAnthropic } from '../../src/providers/anthropic';
@@ -122,11 +123,87 @@ describe('anthropic request translation', () => {
         { role: 'assistant', content: [{ type: 'text', text: 'Answer' }] },
         { role: 'user', content: [{ type: 'text', text: 'Three' }] },
       ],
-      temperature: 0.3,
-      top_p: 0.9,
+      temperature: 0.3, // top_p left out: current Claude models refuse both
       stop_sequences: ['END'],
-      metadata: { user_id: 'user-42' },
+      // The user as an opaque id: SHA-256 hex of "user-42".
+      metadata: { user_id: await sha256Hex('user-42') },
     });
+    expect(sent[0]!.body.metadata.user_id).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('sends top_p without temperature, and leaves out blank stop sequences', async () => {
+    const { sent, chat } = setup();
+    await chat({ top_p: 0.9, stop: ['\n', '', 'END'] });
+    await chat({ stop: ' ' });
+    expect(sent[0]!.body).toMatchObject({ top_p: 0.9, stop_sequences: ['END'] });
+    expect(sent[0]!.body.temperature).toBeUndefined();
+    expect(sent[1]!.body.stop_sequences).toBeUndefined();
+  });
+
+  it('leaves out blank text and empty messages, merging the turns around them, and trims a prefill', async () => {
+    const { sent, chat } = setup();
+    await chat({
+      messages: [
+        { role: 'system', content: '  ' },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'One' },
+            { type: 'text', text: ' \n' },
+          ],
+        },
+        // An empty answer sent back in the history (Claude sometimes ends a turn with nothing).
+        { role: 'assistant', content: '' },
+        { role: 'user', content: 'Two' },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'noop', arguments: '' } }],
+        },
+        { role: 'tool', tool_call_id: 'call_1', content: '' },
+        { role: 'assistant', content: 'Sure: ' },
+      ],
+    });
+    expect(sent[0]!.body.system).toBeUndefined();
+    expect(sent[0]!.body.messages).toEqual([
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'One' },
+          { type: 'text', text: 'Two' },
+        ],
+      },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 'call_1', name: 'noop', input: {} }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'call_1' }] },
+      { role: 'assistant', content: [{ type: 'text', text: 'Sure:' }] },
+    ]);
+  });
+
+  it('raises max_tokens by the thinking budget, and forces no tool while thinking', async () => {
+    const { sent, chat } = setup();
+    const thinking = { type: 'enabled', budget_tokens: 8000 };
+    await chat({ thinking });
+    await chat({ thinking, max_tokens: 9000 });
+    await chat({ thinking, response_format: { type: 'json_object' } });
+    expect(sent.map((s) => s.body.max_tokens)).toEqual([4096 + 8000, 9000, 4096 + 8000]);
+    expect(sent[0]!.body.thinking).toEqual(thinking);
+    expect(sent[2]!.body.tool_choice).toEqual({ type: 'auto' });
+    const tools = [{ type: 'function', function: { name: 'lookup' } }];
+    await expect(chat({ thinking, tools, tool_choice: 'required' })).rejects.toMatchObject({
+      status: 400,
+      param: 'tool_choice',
+    });
+    expect(sent).toHaveLength(3);
+  });
+
+  it('lets configured headers set anthropic-version, never the key', async () => {
+    const { sent, chat } = setup(undefined, {
+      headers: { 'Anthropic-Version': '2024-01-01', 'anthropic-beta': 'x', 'X-Api-Key': 'nope' },
+    });
+    await chat({});
+    expect(sent[0]!.headers.get('anthropic-version')).toBe('2024-01-01');
+    expect(sent[0]!.headers.get('anthropic-beta')).toBe('x');
+    expect(sent[0]!.headers.get('x-api-key')).toBe('sk-ant-test');
   });
 
   it('replays a parallel tool-call round trip as tool_use and tool_result blocks', async () => {
@@ -231,6 +308,7 @@ describe('anthropic request translation', () => {
             { type: 'text', text: 'Compare', cache_control: { type: 'ephemeral' } },
             { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=', detail: 'high' } },
             { type: 'image_url', image_url: { url: 'https://example.com/cat.jpg' } },
+            { type: 'image_url', image_url: { url: 'data:image/jpg;base64,/9j/4AAQ' } },
             { type: 'file', file: { filename: 'a.pdf', file_data: 'data:application/pdf;base64,JVBERi0=' } },
           ],
         },
@@ -240,6 +318,8 @@ describe('anthropic request translation', () => {
       { type: 'text', text: 'Compare', cache_control: { type: 'ephemeral' } },
       { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } },
       { type: 'image', source: { type: 'url', url: 'https://example.com/cat.jpg' } },
+      // image/jpg, as many clients write it, is sent under its registered name.
+      { type: 'image', source: { type: 'base64', media_type: 'image/jpeg', data: '/9j/4AAQ' } },
       { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0=' } },
     ]);
   });
@@ -449,6 +529,28 @@ describe('anthropic errors', () => {
       status: 400,
       options: { code: 'context_length_exceeded' },
     });
+  });
+
+  it('reports the other context overflow message as context_length_exceeded too', async () => {
+    const message = 'input length and `max_tokens` exceed context limit: 178959 + 64000 > 200000';
+    const { chat } = setup(
+      errorResponse({ type: 'error', error: { type: 'invalid_request_error', message } }, 400),
+    );
+    await expect(chat({})).rejects.toMatchObject({
+      failure: 'caller',
+      options: { code: 'context_length_exceeded' },
+    });
+  });
+
+  it("treats an account out of credit as the operator's failure (fail over), without its words", async () => {
+    const message =
+      'Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing.';
+    const { chat } = setup(
+      errorResponse({ type: 'error', error: { type: 'invalid_request_error', message } }, 400),
+    );
+    const error = await chat({}).catch((e: unknown) => e);
+    expect(error).toMatchObject({ failure: 'auth', status: 400, options: { code: 'insufficient_quota' } });
+    expect((error as Error).message).not.toContain('Plans');
   });
 
   it('fails as config when the env secret is missing, without calling upstream', async () => {
