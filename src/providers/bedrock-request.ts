@@ -103,10 +103,13 @@ function partBlock(part: ContentPart, param: string): Block | undefined {
         );
       }
       // Converse document names allow only letters, digits, spaces, hyphens, parentheses, brackets.
+      // At most one whitespace character in a row (AWS's rule), and no underscores.
       const name = (typeof file.filename === 'string' ? file.filename : 'document')
         .replace(/\.[^.]*$/, '')
-        .replace(/[^\w\s()[\]-]/g, ' ')
-        .trim();
+        .replace(/[^A-Za-z0-9\s()[\]-]/g, ' ')
+        .replace(/\s+/g, ' ')
+        .trim()
+        .slice(0, 200);
       return { document: { format, name: name || 'document', source: { bytes: parsed.data } } };
     }
     case 'refusal':
@@ -142,8 +145,22 @@ function toolUseBlocks(message: Extract<ChatMessage, { role: 'assistant' }>, i: 
         `messages.${i}.tool_calls.${j}.function.arguments`,
       );
     }
-    return { toolUse: { toolUseId: call.id, name: call.function.name, input } };
+    return { toolUse: { toolUseId: toolUseId(call.id), name: call.function.name, input } };
   });
+}
+
+/**
+ * Converse tool-use ids are [a-zA-Z0-9_-], at most 64 characters; ids made elsewhere (another
+ * provider's, a client's `functions.lookup:0`) are rewritten the same way in calls and results.
+ */
+export function toolUseId(id: string): string {
+  if (/^[\w-]{1,64}$/.test(id)) return id;
+  const safe = id.replace(/[^\w-]/g, '_') || '_';
+  if (safe.length <= 64) return safe;
+  // Long: a prefix and a hash of the whole id, so that ids sharing a prefix stay apart.
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193);
+  return `${safe.slice(0, 55)}_${(hash >>> 0).toString(16).padStart(8, '0')}`;
 }
 
 function translateMessages(messages: ChatMessage[]): { system: Block[]; turns: Turn[] } {
@@ -177,7 +194,7 @@ function translateMessages(messages: ChatMessage[]): { system: Block[]; turns: T
         push('user', [
           {
             toolResult: {
-              toolUseId: message.tool_call_id,
+              toolUseId: toolUseId(message.tool_call_id),
               content: [{ text: textOf(message.content) || '(empty)' }],
             },
           },
@@ -199,20 +216,14 @@ function translateMessages(messages: ChatMessage[]): { system: Block[]; turns: T
 function toolConfig(body: ChatRequest, turns: Turn[]): Block | undefined {
   const tools = body.tools ?? [];
   const choice = body.tool_choice;
-  const historyHasTools = turns.some((t) => t.content.some((b) => 'toolUse' in b || 'toolResult' in b));
-  if (tools.length === 0) {
-    if (choice && choice !== 'none' && choice !== 'auto') {
-      throw invalidRequest('tool_choice needs tools.', 'tool_choice');
-    }
-    return undefined;
+  if (tools.length === 0 && choice && choice !== 'none' && choice !== 'auto') {
+    throw invalidRequest('tool_choice needs tools.', 'tool_choice');
   }
-  if (choice === 'none') {
-    // Converse has no "none": leaving the tools out is the same, unless the history uses them.
-    if (!historyHasTools) return undefined;
-    throw invalidRequest(
-      "Bedrock Converse cannot honour tool_choice 'none' in a conversation that already uses tools.",
-      'tool_choice',
-    );
+  if (tools.length === 0 || choice === 'none') {
+    // Converse has no "none", and refuses toolUse/toolResult blocks without a toolConfig: with no
+    // tool to call, past calls and results are told as text (a final answer after a tool loop).
+    toolHistoryAsText(turns);
+    return undefined;
   }
   const specs = tools.map((tool) => ({
     toolSpec: {
@@ -230,6 +241,24 @@ function toolConfig(body: ChatRequest, turns: Turn[]): Block | undefined {
           ? { auto: {} }
           : undefined;
   return { tools: specs, ...(toolChoice ? { toolChoice } : {}) };
+}
+
+/** Rewrites toolUse and toolResult blocks as text blocks that tell the same history. */
+function toolHistoryAsText(turns: Turn[]): void {
+  for (const turn of turns) {
+    turn.content = turn.content.map((block) => {
+      const use = block.toolUse as { toolUseId: string; name: string; input: unknown } | undefined;
+      if (use)
+        return { text: `[called tool ${use.name} (id ${use.toolUseId}) with ${JSON.stringify(use.input)}]` };
+      const result = block.toolResult as { toolUseId: string; content: { text: string }[] } | undefined;
+      if (result) {
+        return {
+          text: `[result of tool call ${result.toolUseId}: ${result.content.map((c) => c.text).join('')}]`,
+        };
+      }
+      return block;
+    });
+  }
 }
 
 function outputConfig(body: ChatRequest): Block | undefined {

@@ -42,6 +42,14 @@ export function finishReason(stopReason: string | undefined): FinishReason {
   return STOP_REASONS[stopReason ?? ''] ?? 'stop';
 }
 
+/** Stop reasons of an answer the model failed to form: an attempt that failed, never a finished answer. */
+const MALFORMED = new Set(['malformed_model_output', 'malformed_tool_use']);
+
+function malformed(provider: string, stopReason: string | undefined): UpstreamError | undefined {
+  if (!stopReason || !MALFORMED.has(stopReason)) return undefined;
+  return new UpstreamError('server', 200, `${provider} could not form a valid answer (${stopReason}).`);
+}
+
 /** Converse counts cached input apart from `inputTokens`; OpenAI's prompt_tokens includes it. */
 export function toUsage(usage: z.infer<typeof usageSchema>): Usage {
   const cacheRead = usage.cacheReadInputTokens ?? 0;
@@ -59,6 +67,8 @@ export function toUsage(usage: z.infer<typeof usageSchema>): Usage {
 
 export function toCompletion(provider: string, raw: string, id: string, model: string): ChatCompletion {
   const parsed = parseAnswer(provider, raw, converseResponse);
+  const failed = malformed(provider, parsed.stopReason);
+  if (failed) throw failed;
   const blocks = parsed.output.message.content;
   const text = blocks.map((b) => b.text ?? '').join('');
   const toolCalls = blocks.flatMap((b) =>
@@ -145,7 +155,10 @@ class ConverseStreamState {
       }
       case 'messageStop': {
         const event = streamEvents.messageStop.safeParse(payload);
-        writer.finish(finishReason(event.success ? event.data.stopReason : undefined));
+        const stopReason = event.success ? event.data.stopReason : undefined;
+        const failed = malformed(this.provider, stopReason);
+        if (failed) return failed;
+        writer.finish(finishReason(stopReason));
         this.finished = true;
         return undefined;
       }

@@ -8,8 +8,12 @@
 // temperature, top_p, stop → inferenceConfig; response_format json_schema → outputConfig.
 // Rejected (400): n > 1, logprobs/top_logprobs, presence/frequency_penalty, logit_bias,
 // parallel_tool_calls false, non-text modalities, audio, functions/function_call,
-// web_search_options, reasoning_effort, response_format json_object, image links, audio input,
-// tool_choice none when the history uses tools.
+// web_search_options, reasoning_effort, response_format json_object, image links, audio input.
+// With no tool callable (no tools, or tool_choice none: Converse has no "none") the history's
+// tool calls and results are sent as text, since Converse refuses toolUse/toolResult blocks
+// without a toolConfig. Tool-call ids outside [a-zA-Z0-9_-]{1,64} are rewritten (same in calls
+// and results); document names keep to letters, digits, single spaces, hyphens and brackets.
+// stopReason malformed_tool_use / malformed_model_output is a failed attempt, not a finish.
 // Dropped, harmless: user, seed (best effort in OpenAI too), metadata, store, service_tier,
 // prediction, prompt_cache_key, prompt_cache_retention, safety_identifier, verbosity, message
 // `name`, tool `strict`; reasoning content blocks in the answer are not relayed.

@@ -34,7 +34,9 @@ const errorSchema = z.looseObject({
   code: z.number().optional(),
   message: z.string().optional(),
   status: z.string().optional(),
-  details: z.array(z.looseObject({ reason: z.string().optional() })).optional(),
+  details: z
+    .array(z.looseObject({ reason: z.string().optional(), retryDelay: z.string().optional() }))
+    .optional(),
 });
 export const responseSchema = z.looseObject({
   candidates: z.array(candidateSchema).optional(),
@@ -96,8 +98,17 @@ export function geminiError(provider: string, error: GeminiError, status?: numbe
     failure,
     httpStatus,
     `${provider} answered HTTP ${httpStatus}${error.status ? ` (${error.status})` : ''}.`,
-    { code: error.status ?? null, retryAfterMs },
+    { code: error.status ?? null, retryAfterMs: retryAfterMs ?? retryDelayMs(error) },
   );
+}
+
+/** A RESOURCE_EXHAUSTED answer's RetryInfo (`"retryDelay": "37s"`, or "1.5s") in ms. */
+function retryDelayMs(error: GeminiError): number | undefined {
+  for (const detail of error.details ?? []) {
+    const match = /^(\d+(?:\.\d+)?)s$/.exec(detail.retryDelay ?? '');
+    if (match) return Math.ceil(Number(match[1]) * 1000);
+  }
+  return undefined;
 }
 
 function failureOf(status: number): UpstreamFailure {
@@ -130,6 +141,24 @@ const FILTERED = new Set([
   'IMAGE_PROHIBITED_CONTENT',
   'IMAGE_RECITATION',
 ]);
+
+/** Finish reasons of a tool call or answer the model failed to form: an attempt that failed, when no call came. */
+const MALFORMED = new Set([
+  'MALFORMED_FUNCTION_CALL',
+  'UNEXPECTED_TOOL_CALL',
+  'TOO_MANY_TOOL_CALLS',
+  'MISSING_THOUGHT_SIGNATURE',
+  'MALFORMED_RESPONSE',
+]);
+
+function malformed(
+  provider: string,
+  reason: string | undefined,
+  calledTool: boolean,
+): UpstreamError | undefined {
+  if (calledTool || !reason || !MALFORMED.has(reason)) return undefined;
+  return new UpstreamError('server', 200, `${provider} could not form a valid answer (${reason}).`);
+}
 
 function finishReason(reason: string | undefined, calledTool: boolean): FinishReason {
   if (reason === 'MAX_TOKENS') return 'length';
@@ -179,6 +208,8 @@ export function toCompletion(
         });
       }
     }
+    const failed = malformed(provider, candidate.finishReason, toolCalls.length > 0);
+    if (failed) throw failed;
     const finish = finishReason(candidate.finishReason, toolCalls.length > 0);
     return assistantChoice(text || null, toolCalls, finish, candidate.index ?? i);
   });
@@ -239,6 +270,8 @@ export function translateStream(
         }
       }
       if (candidate.finishReason && !state.finished) {
+        const failed = malformed(provider, candidate.finishReason, state.tools > 0);
+        if (failed) return fail(failed);
         state.finished = true;
         writer.finish(finishReason(candidate.finishReason, state.tools > 0), index);
       }

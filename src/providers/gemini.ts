@@ -34,11 +34,16 @@
 // Response mapping (gemini-response.ts): text parts → content (thought parts skipped),
 // functionCall → tool_calls with generated ids, finishReason MAX_TOKENS → length,
 // SAFETY/RECITATION/BLOCKLIST/PROHIBITED_CONTENT/SPII → content_filter, else stop (tool_calls
-// when the candidate called a function). promptFeedback.blockReason without candidates → 400 with
+// when the candidate called a function); MALFORMED_FUNCTION_CALL, UNEXPECTED_TOOL_CALL,
+// TOO_MANY_TOOL_CALLS, MISSING_THOUGHT_SIGNATURE or MALFORMED_RESPONSE without a call is a failed
+// attempt (retried or failed over; mid-stream an error event), never an empty "stop".
+// promptFeedback.blockReason without candidates → 400 with
 // code content_filter. usageMetadata → usage (thoughts count as completion tokens,
 // cachedContentTokenCount → cached_tokens).
 //
-// Embeddings: :batchEmbedContents; dimensions → outputDimensionality (the vectors are then
+// Errors: a RESOURCE_EXHAUSTED answer's RetryInfo.retryDelay counts as its Retry-After.
+//
+// Embeddings: :batchEmbedContents, 100 inputs per batch (Gemini's limit; up to 4 at once); dimensions → outputDimensionality (the vectors are then
 // L2-normalised, as Google advises for truncated outputs and as OpenAI's are); encoding_format
 // base64 → little-endian float32 base64. Gemini reports no token counts for embeddings, so usage
 // is estimated. Token-array inputs are refused; `user` is dropped; unknown fields (taskType,
@@ -80,6 +85,9 @@ export type GeminiProviderConfig = z.infer<typeof geminiProviderSchema>;
 
 /** Embedding requests: what is not OpenAI's goes into every request of the batch. */
 const EMBED_PARAMS = paramPolicy({ translate: 'model input encoding_format dimensions', drop: 'user' });
+/** batchEmbedContents takes at most 100 requests; this many batches are in flight at once. */
+const EMBED_BATCH = 100;
+const EMBED_PARALLEL = 4;
 
 const embedSchema = z.looseObject({
   embeddings: z.array(z.looseObject({ values: z.array(z.number()) })),
@@ -152,9 +160,21 @@ export function createGemini(
         ...(body.dimensions ? { outputDimensionality: body.dimensions } : {}),
         ...extras,
       }));
-      const response = await post(`${baseUrl}/${path}:batchEmbedContents`, { requests }, signal);
-      const { embeddings } = parseAnswer(name, await response.text().catch(() => ''), embedSchema);
-      if (embeddings.length !== texts.length) throw unexpectedAnswer(name);
+      // Gemini takes at most 100 requests per batch (OpenAI up to 2048 inputs): several batches,
+      // a few at a time, joined in input order.
+      const embedBatch = async (batch: typeof requests) => {
+        const response = await post(`${baseUrl}/${path}:batchEmbedContents`, { requests: batch }, signal);
+        const { embeddings } = parseAnswer(name, await response.text().catch(() => ''), embedSchema);
+        if (embeddings.length !== batch.length) throw unexpectedAnswer(name);
+        return embeddings;
+      };
+      const batches: (typeof requests)[] = [];
+      for (let i = 0; i < requests.length; i += EMBED_BATCH) batches.push(requests.slice(i, i + EMBED_BATCH));
+      const embeddings: Awaited<ReturnType<typeof embedBatch>> = [];
+      for (let i = 0; i < batches.length; i += EMBED_PARALLEL) {
+        const wave = await Promise.all(batches.slice(i, i + EMBED_PARALLEL).map(embedBatch));
+        for (const part of wave) embeddings.push(...part);
+      }
       const tokens = texts.reduce((sum, text) => sum + estimateTextTokens(text), 0);
       const vectors = embeddings.map(({ values }) => (body.dimensions ? normalise(values) : values));
       return embeddingList(vectors, body.encoding_format, model, tokens);

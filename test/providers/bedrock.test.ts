@@ -287,6 +287,87 @@ describe('bedrock request', () => {
     expect(captured.body!.toolConfig).toBeUndefined();
   });
 
+  it('tells a tool history as text when no tool may be called (Converse refuses it without a toolConfig)', async () => {
+    const history: ChatRequest['messages'] = [
+      { role: 'user', content: 'Weather?' },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [
+          { id: 'call_1', type: 'function', function: { name: 'weather', arguments: '{"city":"Paris"}' } },
+        ],
+      },
+      { role: 'tool', tool_call_id: 'call_1', content: 'sunny' },
+      { role: 'user', content: 'Sum it up.' },
+    ];
+    const tools = [{ type: 'function' as const, function: { name: 'weather' } }];
+    for (const body of [{}, { tools, tool_choice: 'none' as const }]) {
+      const { captured, run } = adapter(ok(converseText));
+      await completion(run({ messages: history, ...body }));
+      expect(captured.body!.toolConfig).toBeUndefined();
+      expect(JSON.stringify(captured.body!.messages)).not.toMatch(/toolUse|toolResult/);
+      expect(captured.body!.messages).toEqual([
+        { role: 'user', content: [{ text: 'Weather?' }] },
+        { role: 'assistant', content: [{ text: '[called tool weather (id call_1) with {"city":"Paris"}]' }] },
+        {
+          role: 'user',
+          content: [{ text: '[result of tool call call_1: sunny]' }, { text: 'Sum it up.' }],
+        },
+      ]);
+    }
+    // With tools callable, the history stays structured.
+    const { captured, run } = adapter(ok(converseText));
+    await completion(run({ messages: history, tools }));
+    expect(JSON.stringify(captured.body!.messages)).toContain('toolUse');
+  });
+
+  it('rewrites tool-call ids Converse would refuse, the same way in calls and results', async () => {
+    const long = `call_${'x'.repeat(70)}`;
+    const { captured, run } = adapter(ok(converseText));
+    await completion(
+      run({
+        tools: [{ type: 'function', function: { name: 'f' } }],
+        messages: [
+          { role: 'user', content: 'go' },
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: [
+              { id: 'functions.f:0', type: 'function', function: { name: 'f', arguments: '{}' } },
+              { id: long, type: 'function', function: { name: 'f', arguments: '{}' } },
+              { id: `${long}y`, type: 'function', function: { name: 'f', arguments: '{}' } },
+            ],
+          },
+          { role: 'tool', tool_call_id: 'functions.f:0', content: 'a' },
+          { role: 'tool', tool_call_id: long, content: 'b' },
+          { role: 'tool', tool_call_id: `${long}y`, content: 'c' },
+        ],
+      }),
+    );
+    const messages = captured.body!.messages as { content: Record<string, { toolUseId: string }>[] }[];
+    const used = messages[1]!.content.map((b) => b.toolUse!.toolUseId);
+    const answered = messages[2]!.content.map((b) => b.toolResult!.toolUseId);
+    expect(used[0]).toBe('functions_f_0');
+    expect(answered).toEqual(used);
+    for (const id of used) expect(id).toMatch(/^[\w-]{1,64}$/);
+    expect(new Set(used).size).toBe(3); // ids sharing a long prefix stay apart
+  });
+
+  it('names documents the way Converse allows: no underscores, one space in a row', async () => {
+    const { captured, run } = adapter(ok(converseText));
+    const file = (filename: string) => ({
+      type: 'file' as const,
+      file: { filename, file_data: 'data:application/pdf;base64,JVBERi0=' },
+    });
+    await completion(
+      run({
+        messages: [{ role: 'user', content: [file('my_report.v2.pdf'), file('Q1 & Q2  results.pdf')] }],
+      }),
+    );
+    const content = (captured.body!.messages as { content: { document: { name: string } }[] }[])[0]!.content;
+    expect(content.map((b) => b.document.name)).toEqual(['my report v2', 'Q1 Q2 results']);
+  });
+
   it('sends data-URL images as bytes and refuses image links with the parameter named', async () => {
     const { captured, run } = adapter(ok(converseText));
     await completion(
@@ -607,6 +688,22 @@ describe('bedrock stream', () => {
     const error = await rejection(result.body.getReader().read());
     expect(error).toBeInstanceOf(UpstreamError);
     expect(error).toMatchObject({ failure: 'rate_limit', retryable: true });
+  });
+
+  it('fails an answer the model could not form (malformed_tool_use) instead of a made-up stop', async () => {
+    const malformed = { ...converseText, stopReason: 'malformed_tool_use' };
+    const error = await rejection(adapter(ok(malformed)).run({}));
+    expect(error).toBeInstanceOf(UpstreamError);
+    expect(error).toMatchObject({ failure: 'server', retryable: true });
+
+    const events: FixtureEvent[] = [
+      { event: 'messageStart', payload: { role: 'assistant' } },
+      { event: 'messageStop', payload: { stopReason: 'malformed_model_output' } },
+    ];
+    const { run } = adapter(streamBody(events));
+    const result = await run({ stream: true });
+    if (result.kind !== 'stream') throw new Error('expected a stream');
+    expect(await rejection(result.body.getReader().read())).toMatchObject({ failure: 'server' });
   });
 
   it('rejects a corrupted frame', async () => {

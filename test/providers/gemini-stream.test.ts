@@ -172,6 +172,18 @@ describe('gemini stream translation', () => {
     expect(out.at(-2).error).toMatchObject({ code: 'upstream_error' });
   });
 
+  it('ends with an error event, not a finish, when the model could not form its tool call', async () => {
+    const out = await translate(
+      sseOf({
+        candidates: [
+          { index: 0, content: { role: 'model', parts: [] }, finishReason: 'MALFORMED_FUNCTION_CALL' },
+        ],
+      }),
+    );
+    expect(out.some((f) => f !== '[DONE]' && f.choices?.[0]?.finish_reason)).toBe(false);
+    expect(out.at(-2).error.message).toContain('MALFORMED_FUNCTION_CALL');
+  });
+
   it('fails the attempt with content_filter when the prompt is blocked before any output', async () => {
     const { stream } = await start(bytes(streamBlocked));
     await expect(stream.getReader().read()).rejects.toMatchObject({

@@ -353,6 +353,17 @@ describe('gemini response translation', () => {
     expect(body.choices[0]).toMatchObject({ message: { content: null }, finish_reason: 'content_filter' });
   });
 
+  it('fails a tool call the model could not form, instead of answering an empty "stop"', async () => {
+    const broken = {
+      candidates: [{ index: 0, finishReason: 'MALFORMED_FUNCTION_CALL', content: { parts: [] } }],
+    };
+    await expect(setup(() => Response.json(broken)).chat({})).rejects.toMatchObject({
+      name: 'UpstreamError',
+      failure: 'server',
+      message: 'gemini could not form a valid answer (MALFORMED_FUNCTION_CALL).',
+    });
+  });
+
   it('turns a blocked prompt into a 400-class error with code content_filter', async () => {
     await expect(setup(() => Response.json(blocked)).chat({})).rejects.toMatchObject({
       failure: 'caller',
@@ -376,6 +387,24 @@ describe('gemini errors', () => {
     expect(error).toMatchObject({ name: 'UpstreamError', failure, status });
     expect((error as Error).message).toBe(`gemini answered HTTP ${status} (${errors[name].error.status}).`);
     if (failure === 'rate_limit') expect(error).toMatchObject({ options: { retryAfterMs: 2000 } });
+  });
+
+  it("takes a RESOURCE_EXHAUSTED answer's RetryInfo as its Retry-After", async () => {
+    const body = {
+      error: {
+        code: 429,
+        status: 'RESOURCE_EXHAUSTED',
+        message: 'Quota exceeded',
+        details: [
+          { '@type': 'type.googleapis.com/google.rpc.QuotaFailure' },
+          { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '37.5s' },
+        ],
+      },
+    };
+    const error = await setup(() => Response.json(body, { status: 429 }))
+      .chat({})
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ failure: 'rate_limit', options: { retryAfterMs: 37_500 } });
   });
 
   it('passes caller errors through with the provider message, and flags context length', async () => {
@@ -434,6 +463,31 @@ describe('gemini embeddings', () => {
     const vectors = result.data.map((d) => decode(d.embedding as string));
     expect(vectors[0]![0]).toBeCloseTo(0.6);
     expect(vectors[1]).toEqual([Math.fround(0.6), 0, Math.fround(0.8)]);
+  });
+
+  it('splits more than 100 inputs into batches of 100 and joins the vectors in input order', async () => {
+    const sent: number[][] = [];
+    const fetch = (async (_input: RequestInfo | URL, init?: RequestInit) => {
+      const { requests } = JSON.parse(String(init?.body)) as {
+        requests: { content: { parts: { text: string }[] } }[];
+      };
+      const numbers = requests.map((r) => Number(r.content.parts[0]!.text));
+      sent.push(numbers);
+      // Answered out of order in time: the last batch first.
+      await new Promise((resolve) => setTimeout(resolve, numbers[0] === 0 ? 20 : 0));
+      return Response.json({ embeddings: numbers.map((n) => ({ values: [n, 1] })) });
+    }) as typeof globalThis.fetch;
+    const adapter = createGemini('gemini', { type: 'gemini', apiKey: 'k' }, { env, fetch });
+    const input = Array.from({ length: 250 }, (_, i) => String(i));
+    const result = await adapter.embeddings({
+      body: embeddingsRequest.parse({ model: 'e', input }),
+      model: 'gemini-embedding-001',
+      signal: new AbortController().signal,
+      requestId: 'r',
+    });
+    expect(sent.map((batch) => batch.length)).toEqual([100, 100, 50]);
+    expect(result.data.map((d) => (d.embedding as number[])[0])).toEqual(input.map(Number));
+    expect(result.data.map((d) => d.index)).toEqual(input.map((_, i) => i));
   });
 
   it('refuses token-array input', async () => {
