@@ -9,7 +9,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env';
 import { jsonChunks } from './json-chunks';
-import { type LogRow, logRowSchema } from './row';
+import { fittedRow, type LogRow, logRowSchema } from './row';
 import { insertLogs } from './store';
 
 /** How long the first row of a batch waits for company before the flush. */
@@ -66,7 +66,7 @@ export class LogBuffer extends DurableObject<Env> {
     const now = Date.now();
     const pending = this.pendingCount() + rows.length;
     // Several entries only when the rows' bodies are large: no await between them, so one commit.
-    for (const { json, n } of jsonChunks(rows.map((row) => JSON.stringify(row)))) {
+    for (const { json, n } of jsonChunks(rows.map(storedRow))) {
       this.sql.exec('INSERT INTO appends (rows, n) VALUES (?, ?)', json, n);
     }
     this.pending = pending;
@@ -197,6 +197,17 @@ export class LogBuffer extends DurableObject<Env> {
  * a deploy may change the row's shape while rows wait: the schema fills what a newer version adds,
  * and a row it cannot read is reported and dropped rather than blocking every flush behind it.
  */
+/**
+ * A row as its buffer entry stores it. Past this size its D1 form (some fields JSON-encoded twice,
+ * so up to about twice as long) could exceed one SQLite value: it is stored fitted (fittedRow).
+ */
+const MAX_ROW_CHARS = 250_000;
+
+function storedRow(row: LogRow): string {
+  const text = JSON.stringify(row);
+  return text.length <= MAX_ROW_CHARS ? text : JSON.stringify(fittedRow(row));
+}
+
 function readRows(text: string): LogRow[] {
   const stored = safeJson(text);
   const rows: LogRow[] = [];

@@ -126,6 +126,39 @@ export function toColumns(row: LogRow): (string | number | null)[] {
   ];
 }
 
+/** Longer than any real value of a row's short text fields (models, paths, codes, ids). */
+const SHORT_TEXT = 512;
+
+/**
+ * The row without its bodies, metadata and long texts. For a row too large for one SQLite value
+ * (2 MB), which only a broken or hostile request could make, every field being bounded where it
+ * is set: stored whole, it would fail its batch on every retry and hold back every row behind it.
+ */
+export function fittedRow(row: LogRow): LogRow {
+  const short = (value: string) => (value.length > SHORT_TEXT ? `${value.slice(0, SHORT_TEXT)}…` : value);
+  const shortOrNull = (value: string | null) => (value === null ? null : short(value));
+  return {
+    ...row,
+    clientRequestId: shortOrNull(row.clientRequestId),
+    path: short(row.path),
+    model: shortOrNull(row.model),
+    provider: shortOrNull(row.provider),
+    servedModel: shortOrNull(row.servedModel),
+    errorCode: shortOrNull(row.errorCode),
+    attempts: row.attempts.slice(0, 50).map((attempt) => ({
+      provider: short(attempt.provider),
+      model: short(attempt.model),
+      status: attempt.status,
+      latencyMs: attempt.latencyMs,
+      retry: attempt.retry,
+    })),
+    metadata: null,
+    guardrails: row.guardrails?.slice(0, 50).map((hit) => ({ ...hit, rule: short(hit.rule) })) ?? null,
+    requestBody: null,
+    responseBody: null,
+  };
+}
+
 const columnsSchema = z.object({
   id: z.string(),
   time: z.number(),

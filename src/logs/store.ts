@@ -1,7 +1,7 @@
 // D1 access for request logs: idempotent batch insert, filtered newest-first pages, one row,
 // retention deletes. Every query takes a LogFilter, so a team-scoped caller just sets `team`.
-import { jsonChunks } from './json-chunks';
-import { type CacheStatus, fromColumns, LOG_COLUMNS, type LogRow, toColumns } from './row';
+import { jsonChunks, MAX_CHUNK_CHARS } from './json-chunks';
+import { type CacheStatus, fittedRow, fromColumns, LOG_COLUMNS, type LogRow, toColumns } from './row';
 
 export type StatusFilter =
   | { kind: 'exact'; status: number }
@@ -83,8 +83,14 @@ const INSERT = `INSERT OR IGNORE INTO request_logs (${LOG_COLUMNS.join(', ')})
 export async function insertLogs(db: D1Database, rows: readonly LogRow[]): Promise<void> {
   if (rows.length === 0) return;
   const statement = db.prepare(INSERT);
-  const chunks = jsonChunks(rows.map((row) => JSON.stringify(toColumns(row))));
+  const chunks = jsonChunks(rows.map(encodedRow));
   await db.batch(chunks.map(({ json }) => statement.bind(json)));
+}
+
+/** One row's columns as JSON, reduced (fittedRow) when it would be too large for one SQLite value. */
+export function encodedRow(row: LogRow): string {
+  const text = JSON.stringify(toColumns(row));
+  return text.length <= MAX_CHUNK_CHARS ? text : JSON.stringify(toColumns(fittedRow(row)));
 }
 
 const LIST_COLUMNS = LOG_COLUMNS.filter((c) => c !== 'request_body' && c !== 'response_body').join(', ');

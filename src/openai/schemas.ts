@@ -78,10 +78,12 @@ const responseFormat = z.discriminatedUnion('type', [
 ]);
 
 const positiveInt = z.number().int().positive();
+/** Model ids are short (the longest real ones, `<provider>/<org>/<model>`, are under 150 characters). */
+const modelName = z.string().min(1).max(256, 'model must be at most 256 characters');
 
 export const chatRequest = z
   .looseObject({
-    model: z.string().min(1),
+    model: modelName,
     messages: z.array(message).min(1, 'messages must contain at least one message'),
     stream: z.boolean().nullish(),
     stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullish(),
@@ -114,7 +116,7 @@ export const chatRequest = z
 export type ChatRequest = z.infer<typeof chatRequest>;
 
 export const embeddingsRequest = z.looseObject({
-  model: z.string().min(1),
+  model: modelName,
   input: z.union(
     [
       z.string(),

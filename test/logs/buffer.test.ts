@@ -9,8 +9,10 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import worker from '../../src/index';
 import { backoffMs, type LogBuffer } from '../../src/logs/buffer';
+import { MAX_CHUNK_CHARS } from '../../src/logs/json-chunks';
+import { toColumns } from '../../src/logs/row';
 import { bufferFor, bufferShard, LOG_SHARDS } from '../../src/logs/sink';
-import { insertLogs } from '../../src/logs/store';
+import { encodedRow, insertLogs } from '../../src/logs/store';
 import { countRows, logRow, rowsById } from './helpers';
 
 const DAY = 86_400_000;
@@ -125,6 +127,39 @@ describe('LogBuffer', () => {
     const stored = await rowsById(rows.map((row) => row.id));
     expect(stored.size).toBe(30);
     expect(stored.get('big-29')?.responseBody).toBe(body);
+  });
+
+  it('stores a row too large for one SQLite value fitted, so it never holds back the rows behind it', async () => {
+    // Quotes grow when JSON-encoded, and twice in the D1 form of `attempts`: 2.4 MB from 300 K.
+    const huge = `mock/${'"'.repeat(300_000)}`;
+    const poison = logRow({
+      id: 'poison-1',
+      time: Date.now(),
+      model: huge,
+      attempts: [{ provider: 'mock', model: huge, status: 200, latencyMs: 1, retry: 0 }],
+      requestBody: 'kept only if it fits',
+    });
+    const after = logRow({ id: 'poison-2', time: Date.now() });
+    expect(encodedRow(poison).length).toBeLessThan(MAX_CHUNK_CHARS);
+    expect(JSON.stringify(toColumns(poison)).length).toBeGreaterThan(MAX_CHUNK_CHARS); // unfitted: too big
+
+    const stub = bufferFor(env, poison.id);
+    await stub.flush();
+    await stub.append([poison]);
+    await stub.append([after]);
+    expect(await stub.flush()).toMatchObject({ pending: 0 });
+    const stored = await rowsById([poison.id, after.id]);
+    expect(stored.get(after.id)).toMatchObject({ model: 'fast' });
+    const fitted = stored.get(poison.id)!;
+    expect(fitted.model).toBe(`${huge.slice(0, 512)}…`);
+    expect(fitted.attempts).toEqual([
+      { provider: 'mock', model: `${huge.slice(0, 512)}…`, status: 200, latencyMs: 1, retry: 0 },
+    ]);
+    expect(fitted.requestBody).toBeNull();
+
+    // The direct path (no buffer) fits it the same way.
+    await insertLogs(env.DB, [{ ...poison, id: 'poison-3' }]);
+    expect((await rowsById(['poison-3'])).get('poison-3')?.model).toBe(fitted.model);
   });
 
   it('flushes the rows an earlier version left in its one-row-per-log-row table, 100 at a time, then drops it', async () => {

@@ -74,6 +74,25 @@ describe('validation messages', () => {
     expect(missing.error.message).toMatch(/^Invalid 'name': is required/);
   });
 
+  it('refuses a model name over 256 characters (it is logged, and a log row must stay small)', async () => {
+    const { key } = await createKey();
+    const model = `mock/${'"'.repeat(300)}`;
+    const chatResponse = await chat(key, { model, messages: hello });
+    const embeddings = await call('/v1/embeddings', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model, input: 'hi' }),
+    });
+    for (const response of [chatResponse, embeddings]) {
+      expect(response.status).toBe(400);
+      const { error } = await response.json<Json>();
+      expect(error).toMatchObject({
+        param: 'model',
+        message: expect.stringContaining('at most 256 characters'),
+      });
+    }
+  });
+
   it('says what an embeddings input may be', async () => {
     const { key } = await createKey();
     for (const input of [[], undefined, {}]) {
