@@ -74,7 +74,9 @@ app.onError((error, c) => {
 // Hono serves fetch; the cron flushes log buffers and enforces log retention.
 export default {
   fetch: app.fetch,
-  scheduled(controller, env, ctx) {
-    ctx.waitUntil(runLogMaintenance(env, controller.scheduledTime));
+  // Awaited, not handed to waitUntil: a cron invocation may run for minutes while it is awaited,
+  // but background work only ~30 s past the handler's end, which a long retention delete can outlast.
+  async scheduled(controller, env, _ctx) {
+    await runLogMaintenance(env, controller.scheduledTime);
   },
 } satisfies ExportedHandler<Env>;

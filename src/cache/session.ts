@@ -67,6 +67,9 @@ export interface LookupInput {
   slow?: () => void;
 }
 
+/** The longest the embedding of an answer being stored may take (it runs in waitUntil). */
+const STORE_EMBED_MS = 20_000;
+
 const noop = () => {};
 const skipped = (): CacheLookup => ({
   status: 'skip',
@@ -176,8 +179,10 @@ function miss(
     hotPut(kvKey, entry, now(), written);
     const { partition, question } = probe.keys;
     if (!probe.embed || partition === undefined || question === undefined) return;
-    // Off the response path, but still bounded: an embedding provider that hangs must not hold it.
-    probe.vector ??= await probe.embed(question, AbortSignal.timeout(runtime.config.timeouts.requestMs));
+    // Off the response path, but still bounded: an embedding provider that hangs must not hold it,
+    // and the runtime ends a request's background work about 30 s after its response.
+    const embedMs = Math.min(runtime.config.timeouts.requestMs, STORE_EMBED_MS);
+    probe.vector ??= await probe.embed(question, AbortSignal.timeout(embedMs));
     const index = vectorIndex(env, config.semantic.maxEntries);
     await index.put(partition, {
       id: probe.keys.exact,

@@ -252,9 +252,12 @@ describe('retention cron', () => {
       logRow({ id: 'ret-edge', time: now - 29 * DAY }),
       logRow({ id: 'ret-new', time: now - 1000 }),
     ]);
-    const ctx = createExecutionContext();
-    await worker.scheduled(createScheduledController({ scheduledTime: now, cron: '7 * * * *' }), env, ctx);
-    await waitOnExecutionContext(ctx);
+    // Done when the handler's promise is: maintenance is awaited, not left to waitUntil (~30 s).
+    await worker.scheduled(
+      createScheduledController({ scheduledTime: now, cron: '7 * * * *' }),
+      env,
+      createExecutionContext(),
+    );
     const left = await rowsById(['ret-old', 'ret-edge', 'ret-new']);
     expect([...left.keys()].sort()).toEqual(['ret-edge', 'ret-new']);
 
