@@ -14,8 +14,14 @@ const NAMES = {
   d1: 'tollgate',
   vectorize: 'tollgate-semantic-cache',
 };
-// @cf/baai/bge-base-en-v1.5 embeds into 768 dimensions; the semantic cache compares by cosine.
-const VECTOR_DIMENSIONS = 768;
+// The semantic cache's embedding model decides the index's dimensions: 768 for the default
+// @cf/baai/bge-base-en-v1.5; set TOLLGATE_EMBEDDING_DIMENSIONS for another model (1536 for OpenAI's
+// text-embedding-3-small, 1024 for bge-large…). The cache compares by cosine.
+const VECTOR_DIMENSIONS = Number(process.env.TOLLGATE_EMBEDDING_DIMENSIONS ?? 768);
+if (!Number.isInteger(VECTOR_DIMENSIONS) || VECTOR_DIMENSIONS < 1 || VECTOR_DIMENSIONS > 1536) {
+  console.error("✗ TOLLGATE_EMBEDDING_DIMENSIONS must be a whole number from 1 to 1536 (Vectorize's limit).");
+  process.exit(1);
+}
 
 ensureDeps();
 const wranglerBin = join(root, 'node_modules', '.bin', 'wrangler');
@@ -76,9 +82,29 @@ console.log(`  id ${d1.uuid}`);
 
 step(`Vectorize index ${NAMES.vectorize} (${VECTOR_DIMENSIONS} dimensions, cosine)`);
 const indexes = parseJson(wrangler(['vectorize', 'list', '--json'], { capture: true }).out) ?? [];
-if (!indexes.some((i) => i.name === NAMES.vectorize)) {
+const existing = indexes.find((i) => i.name === NAMES.vectorize);
+if (!existing) {
   wrangler(['vectorize', 'create', NAMES.vectorize, `--dimensions=${VECTOR_DIMENSIONS}`, '--metric=cosine']);
-  // The semantic cache filters by partition; Vectorize filters only on indexed metadata.
+} else {
+  // Dimensions are fixed at creation; vectors of another length are refused by every upsert and query.
+  const dimensions = existing.config?.dimensions;
+  if (dimensions !== undefined && dimensions !== VECTOR_DIMENSIONS) {
+    console.warn(
+      `  ! the index has ${dimensions} dimensions, not ${VECTOR_DIMENSIONS}: semantic caching fails until they match ` +
+        `the embedding model (delete the index with \`npx wrangler vectorize delete ${NAMES.vectorize}\` and deploy again).`,
+    );
+  }
+}
+// The semantic cache filters by partition, and Vectorize filters only on indexed metadata: made
+// sure of on every deploy, so an index left without it by an interrupted run is repaired.
+const listed = parseJson(
+  wrangler(['vectorize', 'list-metadata-index', NAMES.vectorize, '--json'], {
+    capture: true,
+    allowFailure: true,
+  }).out,
+);
+const metadataIndexes = Array.isArray(listed) ? listed : (listed?.metadataIndexes ?? []);
+if (!metadataIndexes.some((m) => m.propertyName === 'partition')) {
   wrangler([
     'vectorize',
     'create-metadata-index',
