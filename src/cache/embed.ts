@@ -36,7 +36,8 @@ export function embedder(env: Env, runtime: Runtime, config: CacheConfig): Embed
       signal: signal ?? new AbortController().signal,
       requestId: 'semantic-cache',
     });
-    return vectorOf(result.data[0]?.embedding, model);
+    // One short question: never an answer too large to parse (RawEmbeddings).
+    return vectorOf('raw' in result ? undefined : result.data[0]?.embedding, model);
   };
 }
 

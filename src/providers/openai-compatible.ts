@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { ChatRequest } from '../openai/schemas';
 import { OPENAI_COMPATIBLE_PRESETS, PRESET_NAMES } from './presets';
 import { apiKeyFor, resolveSecret, secretRef } from './secret';
-import type { ChatCompletion, EmbeddingsResult, ProviderAdapter, ProviderDeps } from './types';
+import type { ChatCompletion, EmbeddingsResult, ProviderAdapter, ProviderDeps, RawEmbeddings } from './types';
 import { UpstreamError } from './types';
 import { fetchUpstream, streamBody, unexpectedAnswer, upstreamErrorFrom } from './upstream-error';
 
@@ -92,9 +92,31 @@ export function openAIWireAdapter(wire: OpenAIWire, doFetch: typeof fetch): Prov
     async embeddings({ body, model, signal }) {
       const response = await post('/embeddings', model, { ...body, model }, signal);
       if (!response.ok) throw await upstreamErrorFrom(name, response);
-      return parseJson<EmbeddingsResult>(name, await response.text(), (v) => Array.isArray(v.data));
+      const raw = await response.text();
+      if (raw.length > PARSE_LIMIT) return rawEmbeddings(name, raw);
+      return parseJson<EmbeddingsResult>(name, raw, (v) => Array.isArray(v.data));
     },
   };
+}
+
+/**
+ * Above this, an embeddings answer is relayed unparsed: parsed, its numbers and then their JSON
+ * again would take several times its size, past a Worker's 128 MB for the largest answers.
+ */
+export const PARSE_LIMIT = 4 * 1024 * 1024;
+/** usage comes last in OpenAI's embeddings answer: `"usage": {"prompt_tokens": 8, "total_tokens": 8}`. */
+const TAIL_USAGE = /"usage"\s*:\s*\{[^{}]*?"prompt_tokens"\s*:\s*(\d+)[^{}]*\}\s*\}\s*$/;
+
+function rawEmbeddings(provider: string, raw: string): RawEmbeddings {
+  // Checked without parsing: an object with a data list that ended (a truncated body would not).
+  const head = raw.slice(0, 200);
+  if (!/^\s*\{/.test(head) || !/"data"\s*:\s*\[|"object"\s*:\s*"list"/.test(head) || !/\}\s*$/.test(raw)) {
+    throw unexpectedAnswer(provider);
+  }
+  const tokens = TAIL_USAGE.exec(raw.slice(-500))?.[1];
+  const usage =
+    tokens === undefined ? undefined : { prompt_tokens: Number(tokens), total_tokens: Number(tokens) };
+  return { raw, usage };
 }
 
 function parseCompletion(provider: string, raw: string): ChatCompletion {

@@ -50,13 +50,22 @@ export interface EmbeddingsResult {
   usage: { prompt_tokens: number; total_tokens: number };
 }
 
+/**
+ * An OpenAI-format answer too large to parse within a Worker's memory (2,048 float vectors of
+ * 1,536 dimensions are ~66 MB of JSON), relayed as the provider wrote it, with its usage.
+ */
+export interface RawEmbeddings {
+  raw: string;
+  usage?: { prompt_tokens: number; total_tokens: number };
+}
+
 export interface ProviderAdapter {
   readonly name: string;
   readonly type: string;
   /** Model names advertised by `GET /v1/models` as `<provider>/<model>`. */
   readonly models: readonly string[];
   chat(call: ChatCall): Promise<ChatResult>;
-  embeddings(call: EmbeddingsCall): Promise<EmbeddingsResult>;
+  embeddings(call: EmbeddingsCall): Promise<EmbeddingsResult | RawEmbeddings>;
 }
 
 export interface ProviderDeps {

@@ -69,7 +69,7 @@ export const embeddings = new Hono<AppEnv>().post('/', async (c) => {
     headers.set('x-tollgate-attempts', String(served.attempts.length));
     headers.set('content-type', 'application/json');
     log.served(served.target, served.attempts);
-    const text = JSON.stringify(served.result);
+    const text = 'raw' in served.result ? served.result.raw : JSON.stringify(served.result);
     log.responseBody(text);
     return new Response(text, { status: 200, headers });
   } catch (error) {

@@ -10,6 +10,7 @@ import chatTools from '../fixtures/cohere/chat-tools.json';
 import embedFixture from '../fixtures/cohere/embed.json';
 import streamTextFixture from '../fixtures/cohere/stream-text.cohere.sse?raw';
 import streamToolsFixture from '../fixtures/cohere/stream-tools.cohere.sse?raw';
+import { parsed } from '../helpers/embeddings';
 import { call, chat, createKey, putConfig } from '../helpers/gateway';
 import { expectOpenAIShape, sseEvents } from '../helpers/openapi';
 import { json, onUpstream, recorded } from '../helpers/upstream';
@@ -37,12 +38,14 @@ function adapter(respond: () => Response, config: Partial<CohereProviderConfig> 
       requestId: 'r1',
     });
   const embed = (body: Partial<EmbeddingsRequest>) =>
-    cohere.embeddings({
-      body: { model: 'alias', input: 'hello', ...body } as EmbeddingsRequest,
-      model: 'embed-v4.0',
-      signal,
-      requestId: 'r1',
-    });
+    cohere
+      .embeddings({
+        body: { model: 'alias', input: 'hello', ...body } as EmbeddingsRequest,
+        model: 'embed-v4.0',
+        signal,
+        requestId: 'r1',
+      })
+      .then(parsed);
   return { requests, run, embed };
 }
 

@@ -13,6 +13,7 @@ import safety from '../fixtures/gemini/generate-safety.json';
 import text from '../fixtures/gemini/generate-text.json';
 import tools from '../fixtures/gemini/generate-tools.json';
 import blocked from '../fixtures/gemini/prompt-blocked.json';
+import { parsed } from '../helpers/embeddings';
 import type { Json } from '../helpers/gateway';
 import { expectOpenAIShape } from '../helpers/openapi';
 
@@ -35,12 +36,14 @@ function setup(respond: () => Response = () => Response.json(text), config: Reco
       requestId: 'req-g',
     });
   const embeddings = (body: Record<string, unknown>) =>
-    adapter.embeddings({
-      body: embeddingsRequest.parse({ model: 'e', ...body }),
-      model: 'gemini-embedding-001',
-      signal,
-      requestId: 'req-e',
-    });
+    adapter
+      .embeddings({
+        body: embeddingsRequest.parse({ model: 'e', ...body }),
+        model: 'gemini-embedding-001',
+        signal,
+        requestId: 'req-e',
+      })
+      .then(parsed);
   return { sent, chat, embeddings };
 }
 
@@ -479,12 +482,14 @@ describe('gemini embeddings', () => {
     }) as typeof globalThis.fetch;
     const adapter = createGemini('gemini', { type: 'gemini', apiKey: 'k' }, { env, fetch });
     const input = Array.from({ length: 250 }, (_, i) => String(i));
-    const result = await adapter.embeddings({
-      body: embeddingsRequest.parse({ model: 'e', input }),
-      model: 'gemini-embedding-001',
-      signal: new AbortController().signal,
-      requestId: 'r',
-    });
+    const result = parsed(
+      await adapter.embeddings({
+        body: embeddingsRequest.parse({ model: 'e', input }),
+        model: 'gemini-embedding-001',
+        signal: new AbortController().signal,
+        requestId: 'r',
+      }),
+    );
     expect(sent.map((batch) => batch.length)).toEqual([100, 100, 50]);
     expect(result.data.map((d) => (d.embedding as number[])[0])).toEqual(input.map(Number));
     expect(result.data.map((d) => d.index)).toEqual(input.map((_, i) => i));

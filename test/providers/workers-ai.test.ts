@@ -11,6 +11,7 @@ import chatTools from '../fixtures/workers-ai/chat-tools.json';
 import embeddingsFixture from '../fixtures/workers-ai/embeddings.json';
 import streamTextFixture from '../fixtures/workers-ai/stream-text.workers-ai.sse?raw';
 import streamToolsFixture from '../fixtures/workers-ai/stream-tools.workers-ai.sse?raw';
+import { parsed } from '../helpers/embeddings';
 import { call, chat, createKey, putConfig } from '../helpers/gateway';
 import { expectOpenAIShape, sseEvents } from '../helpers/openapi';
 
@@ -44,12 +45,14 @@ function fakeAI(answer: (call: RunCall) => unknown) {
       requestId: 'r1',
     });
   const embed = (body: Partial<EmbeddingsRequest>) =>
-    adapter.embeddings({
-      body: { model: 'alias', input: 'hello', ...body } as EmbeddingsRequest,
-      model: '@cf/baai/bge-small-en-v1.5',
-      signal,
-      requestId: 'r1',
-    });
+    adapter
+      .embeddings({
+        body: { model: 'alias', input: 'hello', ...body } as EmbeddingsRequest,
+        model: '@cf/baai/bge-small-en-v1.5',
+        signal,
+        requestId: 'r1',
+      })
+      .then(parsed);
   return { calls, run, embed };
 }
 

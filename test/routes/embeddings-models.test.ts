@@ -1,7 +1,8 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { PARSE_LIMIT } from '../../src/providers/openai-compatible';
 import { admin, call, createKey, type Json, OPENAI_URL, openaiConfig, putConfig } from '../helpers/gateway';
-import { json, onUpstream, recorded } from '../helpers/upstream';
+import { json, onUpstream, recorded, resetUpstream } from '../helpers/upstream';
 import { waitForRows } from '../logs/helpers';
 
 const embed = (key: string, body: unknown) =>
@@ -35,6 +36,56 @@ describe('POST /v1/embeddings', () => {
       extra_thing: true,
     });
     expect(response.headers.get('x-tollgate-provider')).toBe('openai');
+  });
+
+  it('relays a very large answer as the provider wrote it, unparsed, with its usage', async () => {
+    await putConfig({
+      ...openaiConfig(),
+      models: { vec: { targets: [{ provider: 'openai', model: 'text-embedding-3-small' }] } },
+    });
+    const { key } = await createKey();
+    const vector = Array.from({ length: 1536 }, (_, i) => Math.sin(i) / 3);
+    const data = Array.from({ length: 200 }, (_, index) => ({
+      object: 'embedding',
+      index,
+      embedding: vector,
+    }));
+    // Over PARSE_LIMIT (4 MiB), in OpenAI's own layout (indented, usage last).
+    const big = JSON.stringify(
+      {
+        object: 'list',
+        data,
+        model: 'text-embedding-3-small',
+        usage: { prompt_tokens: 1234, total_tokens: 1234 },
+      },
+      null,
+      2,
+    );
+    expect(big.length).toBeGreaterThan(PARSE_LIMIT);
+    onUpstream(
+      `${OPENAI_URL}/embeddings`,
+      () => new Response(big, { headers: { 'content-type': 'application/json' } }),
+    );
+    const response = await call('/v1/embeddings', {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${key}`,
+        'content-type': 'application/json',
+        'x-request-id': 'emb-big-1',
+      },
+      body: JSON.stringify({ model: 'vec', input: Array.from({ length: 200 }, () => 'text') }),
+    });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe(big);
+    const rows = await waitForRows(['emb-big-1']);
+    expect(rows.get('emb-big-1')).toMatchObject({ status: 200, inputTokens: 1234 });
+
+    // Cut short, it is not relayed: the attempt failed (502 with one target).
+    resetUpstream();
+    onUpstream(`${OPENAI_URL}/embeddings`, () => new Response(big.slice(0, big.length >> 1)));
+    const cut = await embed(key, { model: 'vec', input: 'text' });
+    expect(cut.status).toBe(502);
+    expect((await cut.json<Json>()).error.message).toContain('could not be used');
   });
 
   it('gives similar vectors to texts sharing words (mock)', async () => {
