@@ -40,6 +40,25 @@ const json = (value: unknown) =>
 export const AUDIT_TRIES = 3;
 
 /**
+ * D1 refuses a row over 2 MB, and a config may be 1 MiB: its before and after together could
+ * not be stored. Past this many characters (at most 3 bytes of UTF-8 each) `before` is left out;
+ * it is the `after` of the same target's previous entry.
+ */
+export const MAX_AUDIT_CHARS = 600_000;
+export const BEFORE_OMITTED = {
+  omitted: "too large to store beside 'after': see this target's previous entry",
+};
+
+function beforeAndAfter(entry: AuditEntry): [string | null, string | null] {
+  const before = json(entry.before);
+  const after = json(entry.after);
+  if (before !== null && before.length + (after?.length ?? 0) > MAX_AUDIT_CHARS) {
+    return [json(BEFORE_OMITTED), after];
+  }
+  return [before, after];
+}
+
+/**
  * Records a mutation. The change itself already happened, so a failed write is not thrown at the
  * admin: it is retried (the row id is fixed, so a retry after a lost reply cannot duplicate it), and
  * should D1 stay down the whole record goes to the Worker's logs instead (Workers Logs keeps it).
@@ -56,8 +75,7 @@ export async function audit(c: Context<AppEnv>, entry: AuditEntry): Promise<void
     entry.targetType,
     entry.targetId ?? null,
     entry.teamId ?? null,
-    json(entry.before),
-    json(entry.after),
+    ...beforeAndAfter(entry),
     c.get('requestId') ?? null,
   ];
   for (let attempt = 1; ; attempt++) {

@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers';
 import type { Context } from 'hono';
 import { describe, expect, it, vi } from 'vitest';
 import type { AppEnv } from '../../src/env';
-import { AUDIT_TRIES, audit } from '../../src/governance/audit';
+import { AUDIT_TRIES, audit, BEFORE_OMITTED, MAX_AUDIT_CHARS } from '../../src/governance/audit';
 import { admin, createKey, type Json, openaiConfig, putConfig } from '../helpers/gateway';
 import { adminAs, createTeam, createToken } from './helpers';
 
@@ -124,6 +124,17 @@ describe('audit writes when D1 fails', () => {
     const rows = await auditOf('?targetId=key_retried');
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ action: 'key.update', target: { type: 'key', id: 'key_retried' } });
+  });
+
+  it("leaves out a 'before' too large to store beside its 'after' (D1 refuses rows over 2 MB)", async () => {
+    const { c } = contextWith(0);
+    const big = (mark: string) => ({ mark, text: '漢'.repeat(MAX_AUDIT_CHARS / 2) });
+    await audit(c, { ...entry('key_big'), before: big('old'), after: big('new') });
+    await audit(c, { ...entry('key_small'), before: { mark: 'old' }, after: { mark: 'new' } });
+    const [row] = await auditOf('?targetId=key_big');
+    expect(row).toMatchObject({ before: BEFORE_OMITTED, after: { mark: 'new' } });
+    expect(row!.after.text).toHaveLength(MAX_AUDIT_CHARS / 2);
+    expect((await auditOf('?targetId=key_small'))[0]).toMatchObject({ before: { mark: 'old' } });
   });
 
   it('puts the whole record in the Worker log when D1 stays down, and does not throw', async () => {
