@@ -40,22 +40,27 @@ const json = (value: unknown) =>
 export const AUDIT_TRIES = 3;
 
 /**
- * D1 refuses a row over 2 MB, and a config may be 1 MiB: its before and after together could
- * not be stored. Past this many characters (at most 3 bytes of UTF-8 each) `before` is left out;
- * it is the `after` of the same target's previous entry.
+ * D1 refuses a row over 2 MB, and a config may be 1 MiB: its before and after together might not
+ * be stored. Past this many bytes `before` is left out: it is what this target's earlier entries
+ * (for a config, its config and guardrails entries) made it.
  */
-export const MAX_AUDIT_CHARS = 600_000;
+export const MAX_AUDIT_BYTES = 1_900_000;
 export const BEFORE_OMITTED = {
-  omitted: "too large to store beside 'after': see this target's previous entry",
+  omitted: "too large to store beside 'after': see this target's earlier entries",
 };
+const utf8 = new TextEncoder();
 
 function beforeAndAfter(entry: AuditEntry): [string | null, string | null] {
   const before = json(entry.before);
   const after = json(entry.after);
-  if (before !== null && before.length + (after?.length ?? 0) > MAX_AUDIT_CHARS) {
-    return [json(BEFORE_OMITTED), after];
-  }
-  return [before, after];
+  if (before === null) return [before, after];
+  const chars = before.length + (after?.length ?? 0);
+  // UTF-8 takes 1 to 3 bytes per UTF-16 unit: counted exactly only when it could matter.
+  const tooLarge =
+    chars * 3 > MAX_AUDIT_BYTES &&
+    (chars > MAX_AUDIT_BYTES ||
+      utf8.encode(before).length + utf8.encode(after ?? '').length > MAX_AUDIT_BYTES);
+  return tooLarge ? [json(BEFORE_OMITTED), after] : [before, after];
 }
 
 /**

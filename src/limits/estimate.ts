@@ -37,11 +37,23 @@ export function estimateInputTokens(request: Pick<ChatRequest, 'messages' | 'too
   return tokens;
 }
 
-/** The most output tokens a request can produce, for reservations; `fallback` when it sets no cap. */
+/**
+ * The most output tokens a request can produce, for reservations; `fallback` when it sets no cap,
+ * plus the budget of Anthropic's native `thinking`, which its adapter adds to the default then.
+ */
 export function maxOutputTokens(
   request: Pick<ChatRequest, 'max_tokens' | 'max_completion_tokens' | 'n'>,
   fallback: number,
 ): number {
-  const cap = request.max_completion_tokens ?? request.max_tokens ?? fallback;
+  const cap =
+    request.max_completion_tokens ?? request.max_tokens ?? fallback + (thinkingBudget(request) ?? 0);
   return cap * (request.n ?? 1);
+}
+
+/** The budget_tokens of Anthropic's native `thinking` (0 without one), when it is enabled. */
+export function thinkingBudget(request: object): number | undefined {
+  const thinking = (request as { thinking?: { type?: unknown; budget_tokens?: unknown } | null }).thinking;
+  if (thinking?.type !== 'enabled') return undefined;
+  const budget = thinking.budget_tokens;
+  return typeof budget === 'number' && Number.isFinite(budget) && budget > 0 ? budget : 0;
 }

@@ -1,6 +1,7 @@
 // OpenAI chat request → Anthropic Messages request body. Pure: no I/O; throws invalidRequest (400)
 // for what Anthropic cannot honour. The parameter policy is documented in anthropic.ts.
 import { invalidRequest } from '../errors';
+import { thinkingBudget } from '../limits/estimate';
 import type { ChatMessage, ChatRequest, ContentPart, ToolCall } from '../openai/schemas';
 import { parseDataUrl } from './data-url';
 import { NO_EFFECT, paramPolicy } from './params';
@@ -84,21 +85,13 @@ export function toAnthropicRequest(
   return { body, jsonTool };
 }
 
-/** The native `thinking` parameter's budget_tokens, when extended thinking is enabled. */
-function thinkingBudget(request: ChatRequest): number | undefined {
-  const thinking = (request as { thinking?: unknown }).thinking as
-    | { type?: unknown; budget_tokens?: unknown }
-    | null
-    | undefined;
-  if (thinking?.type !== 'enabled') return undefined;
-  return typeof thinking.budget_tokens === 'number' && thinking.budget_tokens > 0
-    ? thinking.budget_tokens
-    : 0;
-}
-
 function translateMessages(messages: ChatMessage[]): { system: Block[]; turns: Turn[] } {
   const system: Block[] = [];
   const turns: Turn[] = [];
+  // Left out, an empty last user message would make the answer before it a prefill to continue.
+  const lastTurn = messages.findLastIndex(
+    (message) => message.role !== 'system' && message.role !== 'developer',
+  );
   const push = (role: Turn['role'], content: Block[]) => {
     // Anthropic refuses empty turns: one with nothing left (an empty answer sent back in the
     // history, say) is left out, so the turns either side of it merge.
@@ -117,9 +110,17 @@ function translateMessages(messages: ChatMessage[]): { system: Block[]; turns: T
       case 'developer':
         system.push(...systemBlocks(message.content, `${path}.content`));
         break;
-      case 'user':
-        push('user', contentBlocks(message.content, `${path}.content`));
+      case 'user': {
+        const blocks = contentBlocks(message.content, `${path}.content`);
+        if (blocks.length === 0 && i === lastTurn) {
+          throw invalidRequest(
+            'The last message has no content: Anthropic needs text to answer.',
+            `${path}.content`,
+          );
+        }
+        push('user', blocks);
         break;
+      }
       case 'assistant':
         push('assistant', assistantBlocks(message, path));
         break;
@@ -273,8 +274,10 @@ function applyTools(request: ChatRequest, body: Record<string, unknown>, thinkin
     tools.push(jsonToolFor(format));
     // With callable tools the model must either call one or answer through the JSON tool. With
     // extended thinking no tool may be forced: the model is offered the JSON tool instead.
-    if (thinking) toolChoice = { type: 'auto', ...noParallel };
-    else
+    if (thinking) {
+      if (choice === 'none') tools.splice(0, tools.length - 1); // "none" still holds: only the JSON tool
+      toolChoice = { type: 'auto', ...noParallel };
+    } else
       toolChoice =
         tools.length > 1 && choice !== 'none'
           ? { type: 'any', ...noParallel }

@@ -155,12 +155,11 @@ function toolUseBlocks(message: Extract<ChatMessage, { role: 'assistant' }>, i: 
  */
 export function toolUseId(id: string): string {
   if (/^[\w-]{1,64}$/.test(id)) return id;
-  const safe = id.replace(/[^\w-]/g, '_') || '_';
-  if (safe.length <= 64) return safe;
-  // Long: a prefix and a hash of the whole id, so that ids sharing a prefix stay apart.
+  // Rewritten: a readable prefix and a hash of the whole id, so that ids differing only in the
+  // characters replaced (`call.1`, `call:1`) or past the prefix stay apart.
   let hash = 0x811c9dc5;
   for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193);
-  return `${safe.slice(0, 55)}_${(hash >>> 0).toString(16).padStart(8, '0')}`;
+  return `${id.replace(/[^\w-]/g, '_').slice(0, 55)}_${(hash >>> 0).toString(16).padStart(8, '0')}`;
 }
 
 function translateMessages(messages: ChatMessage[]): { system: Block[]; turns: Turn[] } {

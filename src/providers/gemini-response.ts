@@ -251,6 +251,13 @@ export function translateStream(
     for (const [i, candidate] of (chunk.candidates ?? []).entries()) {
       const index = candidate.index ?? i;
       let state = choices.get(index);
+      // Failed before anything was written (the usual malformed call: a finishReason, no parts):
+      // the attempt fails, so the router can retry or fail over.
+      if (!state && choices.size === 0) {
+        const called = candidate.content?.parts?.some((part) => part.functionCall) ?? false;
+        const failed = malformed(provider, candidate.finishReason, called);
+        if (failed) return fail(failed);
+      }
       if (!state) {
         state = { tools: 0, finished: false };
         choices.set(index, state);

@@ -162,8 +162,15 @@ export function createGemini(
       }));
       // Gemini takes at most 100 requests per batch (OpenAI up to 2048 inputs): several batches,
       // a few at a time, joined in input order.
+      // One batch failing ends the attempt: the others in flight are let go, not left to run on.
+      const batchesDone = new AbortController();
+      const batchSignal = AbortSignal.any([signal, batchesDone.signal]);
       const embedBatch = async (batch: typeof requests) => {
-        const response = await post(`${baseUrl}/${path}:batchEmbedContents`, { requests: batch }, signal);
+        const response = await post(
+          `${baseUrl}/${path}:batchEmbedContents`,
+          { requests: batch },
+          batchSignal,
+        );
         const { embeddings } = parseAnswer(name, await response.text().catch(() => ''), embedSchema);
         if (embeddings.length !== batch.length) throw unexpectedAnswer(name);
         return embeddings;
@@ -172,7 +179,12 @@ export function createGemini(
       for (let i = 0; i < requests.length; i += EMBED_BATCH) batches.push(requests.slice(i, i + EMBED_BATCH));
       const embeddings: Awaited<ReturnType<typeof embedBatch>> = [];
       for (let i = 0; i < batches.length; i += EMBED_PARALLEL) {
-        const wave = await Promise.all(batches.slice(i, i + EMBED_PARALLEL).map(embedBatch));
+        const wave = await Promise.all(batches.slice(i, i + EMBED_PARALLEL).map(embedBatch)).catch(
+          (error) => {
+            batchesDone.abort();
+            throw error;
+          },
+        );
         for (const part of wave) embeddings.push(...part);
       }
       const tokens = texts.reduce((sum, text) => sum + estimateTextTokens(text), 0);

@@ -104,19 +104,25 @@ export function openAIWireAdapter(wire: OpenAIWire, doFetch: typeof fetch): Prov
  * again would take several times its size, past a Worker's 128 MB for the largest answers.
  */
 export const PARSE_LIMIT = 4 * 1024 * 1024;
-/** usage comes last in OpenAI's embeddings answer: `"usage": {"prompt_tokens": 8, "total_tokens": 8}`. */
+/** usage comes last in OpenAI's embeddings answer: `"usage": {"prompt_tokens": 8, "total_tokens": 8}}`. */
 const TAIL_USAGE = /"usage"\s*:\s*\{[^{}]*?"prompt_tokens"\s*:\s*(\d+)[^{}]*\}\s*\}\s*$/;
+/** Or the answer ends with its model or `"object": "list"` (an answer whose usage came first). */
+const TAIL_FIELD = /"(?:model"\s*:\s*"[^"]*"|object"\s*:\s*"list")\s*\}\s*$/;
 
-function rawEmbeddings(provider: string, raw: string): RawEmbeddings {
-  // Checked without parsing: an object with a data list that ended (a truncated body would not).
+function rawEmbeddings(provider: string, raw: string): RawEmbeddings | EmbeddingsResult {
+  // Checked without parsing, on the ends only: an object whose data list comes first, and whose
+  // last field closes it (a body cut short, even right after a vector, ends otherwise).
   const head = raw.slice(0, 200);
-  if (!/^\s*\{/.test(head) || !/"data"\s*:\s*\[|"object"\s*:\s*"list"/.test(head) || !/\}\s*$/.test(raw)) {
+  const tail = raw.slice(-500);
+  if (!/^\s*\{/.test(head) || !/"data"\s*:\s*\[|"object"\s*:\s*"list"/.test(head))
     throw unexpectedAnswer(provider);
+  const tokens = TAIL_USAGE.exec(tail)?.[1];
+  if (tokens !== undefined) {
+    return { raw, usage: { prompt_tokens: Number(tokens), total_tokens: Number(tokens) } };
   }
-  const tokens = TAIL_USAGE.exec(raw.slice(-500))?.[1];
-  const usage =
-    tokens === undefined ? undefined : { prompt_tokens: Number(tokens), total_tokens: Number(tokens) };
-  return { raw, usage };
+  if (TAIL_FIELD.test(tail)) return { raw };
+  // A layout this does not know: parsed after all, so that nothing unchecked is relayed.
+  return parseJson<EmbeddingsResult>(provider, raw, (v) => Array.isArray(v.data));
 }
 
 function parseCompletion(provider: string, raw: string): ChatCompletion {

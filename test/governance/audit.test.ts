@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers';
 import type { Context } from 'hono';
 import { describe, expect, it, vi } from 'vitest';
 import type { AppEnv } from '../../src/env';
-import { AUDIT_TRIES, audit, BEFORE_OMITTED, MAX_AUDIT_CHARS } from '../../src/governance/audit';
+import { AUDIT_TRIES, audit, BEFORE_OMITTED, MAX_AUDIT_BYTES } from '../../src/governance/audit';
 import { admin, createKey, type Json, openaiConfig, putConfig } from '../helpers/gateway';
 import { adminAs, createTeam, createToken } from './helpers';
 
@@ -128,13 +128,17 @@ describe('audit writes when D1 fails', () => {
 
   it("leaves out a 'before' too large to store beside its 'after' (D1 refuses rows over 2 MB)", async () => {
     const { c } = contextWith(0);
-    const big = (mark: string) => ({ mark, text: '漢'.repeat(MAX_AUDIT_CHARS / 2) });
-    await audit(c, { ...entry('key_big'), before: big('old'), after: big('new') });
-    await audit(c, { ...entry('key_small'), before: { mark: 'old' }, after: { mark: 'new' } });
+    // 3 bytes of UTF-8 a character: 2.1 MB together, over the limit.
+    const wide = (mark: string) => ({ mark, text: '漢'.repeat(350_000) });
+    await audit(c, { ...entry('key_big'), before: wide('old'), after: wide('new') });
+    // 1.4 million ASCII characters: 1.4 MB, kept whole.
+    const ascii = (mark: string) => ({ mark, text: 'a'.repeat(700_000) });
+    await audit(c, { ...entry('key_ascii'), before: ascii('old'), after: ascii('new') });
     const [row] = await auditOf('?targetId=key_big');
     expect(row).toMatchObject({ before: BEFORE_OMITTED, after: { mark: 'new' } });
-    expect(row!.after.text).toHaveLength(MAX_AUDIT_CHARS / 2);
-    expect((await auditOf('?targetId=key_small'))[0]).toMatchObject({ before: { mark: 'old' } });
+    expect(row!.after.text).toHaveLength(350_000);
+    expect((await auditOf('?targetId=key_ascii'))[0]).toMatchObject({ before: { mark: 'old' } });
+    expect(MAX_AUDIT_BYTES).toBeLessThan(2_000_000);
   });
 
   it('puts the whole record in the Worker log when D1 stays down, and does not throw', async () => {

@@ -179,6 +179,28 @@ describe('anthropic request translation', () => {
     ]);
   });
 
+  it('refuses a blank last user message rather than turning the answer before it into a prefill', async () => {
+    const { sent, chat } = setup();
+    const history = [
+      { role: 'user', content: 'hi' },
+      { role: 'assistant', content: 'Hello there.' },
+      { role: 'user', content: ' ' },
+    ];
+    await expect(chat({ messages: history })).rejects.toMatchObject({
+      status: 400,
+      param: 'messages[2].content',
+    });
+    await expect(
+      chat({
+        messages: [
+          { role: 'system', content: 'sys' },
+          { role: 'user', content: [] },
+        ],
+      }),
+    ).rejects.toMatchObject({ status: 400, param: 'messages[1].content' });
+    expect(sent).toHaveLength(0);
+  });
+
   it('raises max_tokens by the thinking budget, and forces no tool while thinking', async () => {
     const { sent, chat } = setup();
     const thinking = { type: 'enabled', budget_tokens: 8000 };
@@ -188,6 +210,12 @@ describe('anthropic request translation', () => {
     expect(sent.map((s) => s.body.max_tokens)).toEqual([4096 + 8000, 9000, 4096 + 8000]);
     expect(sent[0]!.body.thinking).toEqual(thinking);
     expect(sent[2]!.body.tool_choice).toEqual({ type: 'auto' });
+    // tool_choice "none" still holds with thinking: the client's tools are not offered.
+    const lookup = [{ type: 'function', function: { name: 'lookup' } }];
+    await chat({ thinking, tools: lookup, tool_choice: 'none', response_format: { type: 'json_object' } });
+    expect(sent[3]!.body.tools.map((t: Json) => t.name)).toEqual(['json_response']);
+    expect(sent[3]!.body.tool_choice).toEqual({ type: 'auto' });
+    sent.pop();
     const tools = [{ type: 'function', function: { name: 'lookup' } }];
     await expect(chat({ thinking, tools, tool_choice: 'required' })).rejects.toMatchObject({
       status: 400,

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../src/errors';
 import type { ChatRequest } from '../../src/openai/schemas';
 import { type BedrockProviderConfig, createBedrock } from '../../src/providers/bedrock';
+import { toolUseId } from '../../src/providers/bedrock-request';
 import { type ChatCompletion, UpstreamError } from '../../src/providers/types';
 import converseText from '../fixtures/bedrock/converse-text.json';
 import converseTools from '../fixtures/bedrock/converse-tools.json';
@@ -347,10 +348,12 @@ describe('bedrock request', () => {
     const messages = captured.body!.messages as { content: Record<string, { toolUseId: string }>[] }[];
     const used = messages[1]!.content.map((b) => b.toolUse!.toolUseId);
     const answered = messages[2]!.content.map((b) => b.toolResult!.toolUseId);
-    expect(used[0]).toBe('functions_f_0');
+    expect(used[0]).toMatch(/^functions_f_0_[0-9a-f]{8}$/);
     expect(answered).toEqual(used);
     for (const id of used) expect(id).toMatch(/^[\w-]{1,64}$/);
     expect(new Set(used).size).toBe(3); // ids sharing a long prefix stay apart
+    // Ids differing only in the characters replaced stay apart too.
+    expect(new Set(['call.1', 'call:1', 'call_1'].map(toolUseId)).size).toBe(3);
   });
 
   it('names documents the way Converse allows: no underscores, one space in a row', async () => {

@@ -172,14 +172,22 @@ describe('gemini stream translation', () => {
     expect(out.at(-2).error).toMatchObject({ code: 'upstream_error' });
   });
 
-  it('ends with an error event, not a finish, when the model could not form its tool call', async () => {
-    const out = await translate(
-      sseOf({
-        candidates: [
-          { index: 0, content: { role: 'model', parts: [] }, finishReason: 'MALFORMED_FUNCTION_CALL' },
-        ],
-      }),
-    );
+  it('fails the attempt when the model could not form its tool call, and ends a started stream with an error', async () => {
+    const broken = {
+      candidates: [
+        { index: 0, content: { role: 'model', parts: [] }, finishReason: 'MALFORMED_FUNCTION_CALL' },
+      ],
+    };
+    // First event: nothing written yet, so the attempt fails (the router retries or fails over).
+    await expect(translate(sseOf(broken))).rejects.toMatchObject({
+      name: 'UpstreamError',
+      failure: 'server',
+      message: 'gemini could not form a valid answer (MALFORMED_FUNCTION_CALL).',
+    });
+    // After some text: an error event, never a finish.
+    const started = { candidates: [{ index: 0, content: { role: 'model', parts: [{ text: 'Let me' }] } }] };
+    const out = await translate(sseOf(started, broken));
+    expect(text(out)).toBe('Let me');
     expect(out.some((f) => f !== '[DONE]' && f.choices?.[0]?.finish_reason)).toBe(false);
     expect(out.at(-2).error.message).toContain('MALFORMED_FUNCTION_CALL');
   });

@@ -495,6 +495,36 @@ describe('gemini embeddings', () => {
     expect(result.data.map((d) => d.index)).toEqual(input.map((_, i) => i));
   });
 
+  it('lets the other batches go when one fails', async () => {
+    let abortedSlow = false;
+    const fetch = (async (_input: RequestInfo | URL, init?: RequestInit) => {
+      const { requests } = JSON.parse(String(init?.body)) as {
+        requests: { content: { parts: { text: string }[] } }[];
+      };
+      if (requests[0]!.content.parts[0]!.text === '100') {
+        return Response.json(errors.internal, { status: 500 });
+      }
+      // The other batches hang until they are let go.
+      return new Promise<Response>((_resolve, reject) => {
+        init?.signal?.addEventListener('abort', () => {
+          abortedSlow = true;
+          reject(new DOMException('aborted', 'AbortError'));
+        });
+      });
+    }) as typeof globalThis.fetch;
+    const adapter = createGemini('gemini', { type: 'gemini', apiKey: 'k' }, { env, fetch });
+    const input = Array.from({ length: 250 }, (_, i) => String(i));
+    await expect(
+      adapter.embeddings({
+        body: embeddingsRequest.parse({ model: 'e', input }),
+        model: 'gemini-embedding-001',
+        signal: new AbortController().signal,
+        requestId: 'r',
+      }),
+    ).rejects.toMatchObject({ failure: 'server', status: 500 });
+    expect(abortedSlow).toBe(true);
+  });
+
   it('refuses token-array input', async () => {
     await expect(setup().embeddings({ input: [1, 2, 3] })).rejects.toMatchObject({
       status: 400,

@@ -51,6 +51,25 @@ describe('POST /v1/chat/completions', () => {
     expect(recorded[0]?.headers.get('authorization')).toBe('Bearer sk-test-secret');
   });
 
+  it('with n: 2, ends a stream closed after one choice finished as cut short, not with [DONE]', async () => {
+    const key = await setup();
+    const frame = (index: number, finish: string | null) =>
+      `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index, delta: { content: 'x' }, finish_reason: finish }] })}\n\n`;
+    // No [DONE]: the provider closed with choice 1 unfinished.
+    onUpstream(`${OPENAI_URL}/chat/completions`, () =>
+      sse([frame(0, null), frame(1, null), frame(0, 'stop')]),
+    );
+    const response = await chat(key, {
+      model: 'gpt',
+      stream: true,
+      n: 2,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    const text = await response.text();
+    expect(text).not.toContain('[DONE]');
+    expect(text).toContain('before its answer was complete');
+  });
+
   it('accepts provider/model addressing and generates a request id', async () => {
     const key = await setup();
     onUpstream(`${OPENAI_URL}/chat/completions`, () => json(completion));

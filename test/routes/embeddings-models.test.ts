@@ -80,6 +80,14 @@ describe('POST /v1/embeddings', () => {
     const rows = await waitForRows(['emb-big-1']);
     expect(rows.get('emb-big-1')).toMatchObject({ status: 200, inputTokens: 1234 });
 
+    // Usage first, model last (another provider's layout): relayed too, the input estimated.
+    resetUpstream();
+    const usageFirst = `{"usage":{"prompt_tokens":1234,"total_tokens":1234},"data":${JSON.stringify(data)},"model":"m"}`;
+    onUpstream(`${OPENAI_URL}/embeddings`, () => new Response(`  ${usageFirst}\n`));
+    const other = await embed(key, { model: 'vec', input: 'text' });
+    expect(other.status).toBe(200);
+    expect(await other.text()).toBe(`  ${usageFirst}\n`);
+
     // Cut short, it is not relayed: the attempt failed (502 with one target).
     resetUpstream();
     onUpstream(`${OPENAI_URL}/embeddings`, () => new Response(big.slice(0, big.length >> 1)));
