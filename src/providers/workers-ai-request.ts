@@ -70,10 +70,10 @@ function toMessages(messages: ChatMessage[]): Record<string, unknown>[] {
   });
 }
 
-export function toWorkersAIInputs(body: ChatRequest): Record<string, unknown> {
+export function toWorkersAIInputs(body: ChatRequest, defaultMaxTokens?: number): Record<string, unknown> {
   PARAMS.refuseUnsupported(body);
   const inputs: Record<string, unknown> = { messages: toMessages(body.messages) };
-  const maxTokens = body.max_completion_tokens ?? body.max_tokens;
+  const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? defaultMaxTokens;
   if (maxTokens) inputs.max_tokens = maxTokens;
   for (const key of ['temperature', 'top_p', 'seed', 'presence_penalty', 'frequency_penalty'] as const) {
     if (body[key] !== undefined && body[key] !== null) inputs[key] = body[key];

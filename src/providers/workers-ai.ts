@@ -3,7 +3,8 @@
 // config error (never a crash) until the Worker is deployed with `[ai] binding = "AI"`.
 //
 // Chat maps: messages (system/developer → system; user text and image_url parts; assistant
-// tool_calls; tool results), max_(completion_)tokens, temperature, top_p, seed,
+// tool_calls; tool results), max_(completion_)tokens (else config `defaultMaxTokens`; with
+// neither, the model's own default, 256 for most, reported as `length` when reached), temperature, top_p, seed,
 // presence/frequency_penalty, tools, tool_choice auto/none, response_format json_object and
 // json_schema, stream. The finish reason is the model's when it reports one, else tool_calls /
 // length (completion tokens reached max_tokens) / stop.
@@ -31,7 +32,12 @@ import { argumentsText, toUsage, translateWorkersAIStream } from './workers-ai-s
 export const workersAIProviderSchema = z.strictObject({
   type: z.literal('workers-ai'),
   models: z.array(z.string().min(1)).optional(),
+  /** max_tokens when the client sets none; unset, the model's own default (256 for most). */
+  defaultMaxTokens: z.number().int().positive().optional(),
 });
+
+/** Workers AI's own max_tokens when none is sent (the text-generation models' documented default). */
+export const WORKERS_AI_DEFAULT_MAX_TOKENS = 256;
 export type WorkersAIProviderConfig = z.infer<typeof workersAIProviderSchema>;
 
 /** The slice of the `Ai` binding used here; its typed overloads only accept catalogued model names. */
@@ -40,11 +46,15 @@ export interface AiRunner {
 }
 
 const CODE_FAILURES: Record<string, UpstreamFailure> = {
+  '3003': 'caller', // incomplete request
+  '3006': 'caller', // request too large
   '3007': 'timeout',
   '3008': 'timeout',
   '3023': 'auth',
-  '3036': 'rate_limit',
+  // The account's daily free allocation is used up: nothing a retry today fixes.
+  '3036': 'auth',
   '3040': 'overloaded',
+  '3042': 'config', // no such model: the route names one Workers AI does not have
   '3041': 'auth',
   '5016': 'auth',
   '5018': 'auth',
@@ -57,17 +67,23 @@ export function workersAIError(provider: string, error: unknown): UpstreamError 
   // 5xxx codes are about the request (unknown model, invalid input) unless listed; 3xxx the service.
   const failure = (code ? CODE_FAILURES[code] : undefined) ?? (code?.startsWith('5') ? 'caller' : 'server');
   if (failure === 'caller') {
-    const tooLong = /too long|context (length|window)|too many tokens/i.test(message);
+    const tooLong = code === '3006' || /too long|context (length|window)|too many tokens/i.test(message);
     return new UpstreamError('caller', 400, message, {
       code: tooLong ? 'context_length_exceeded' : (code ?? null),
     });
   }
   return new UpstreamError(failure, 0, `${provider} failed${code ? ` (Workers AI error ${code})` : ''}.`, {
-    code: code ?? null,
+    code: code === '3036' ? 'insufficient_quota' : (code ?? null),
   });
 }
 
-function toCompletion(output: unknown, id: string, model: string, requestId: string): ChatCompletion {
+function toCompletion(
+  output: unknown,
+  id: string,
+  model: string,
+  requestId: string,
+  maxTokens: number,
+): ChatCompletion {
   const created = Math.floor(Date.now() / 1000);
   if (output && typeof output === 'object' && Array.isArray((output as ChatCompletion).choices)) {
     // Newer models answer in OpenAI's shape already.
@@ -97,12 +113,14 @@ function toCompletion(output: unknown, id: string, model: string, requestId: str
       arguments: argumentsText(call.function?.arguments ?? call.arguments),
     },
   }));
+  const usage = toUsage(result.usage);
+  const length = (usage?.completion_tokens ?? 0) >= maxTokens;
   const choice = assistantChoice(
     text || (toolCalls.length ? null : ''),
     toolCalls,
-    toolCalls.length ? 'tool_calls' : 'stop',
+    toolCalls.length ? 'tool_calls' : length ? 'length' : 'stop',
   );
-  return chatCompletion({ id, model }, [choice], toUsage(result.usage), created);
+  return chatCompletion({ id, model }, [choice], usage, created);
 }
 
 export function createWorkersAI(
@@ -138,14 +156,15 @@ export function createWorkersAI(
     models: config.models ?? [],
 
     async chat({ body, model, signal, requestId }) {
-      const inputs = toWorkersAIInputs(body);
+      const inputs = toWorkersAIInputs(body, config.defaultMaxTokens);
       const output = await run(model, inputs, signal);
       const id = `chatcmpl-${requestId}`;
-      if (!body.stream) return { kind: 'json', body: toCompletion(output, id, model, requestId) };
+      // The cap the model ran under, sent or not: reaching it is a `length` finish.
+      const maxTokens = (inputs.max_tokens as number | undefined) ?? WORKERS_AI_DEFAULT_MAX_TOKENS;
+      if (!body.stream) return { kind: 'json', body: toCompletion(output, id, model, requestId, maxTokens) };
       if (!(output instanceof ReadableStream)) {
         throw new UpstreamError('server', 200, `${name} answered a stream request without a stream.`);
       }
-      const maxTokens = inputs.max_tokens as number | undefined;
       return {
         kind: 'stream',
         body: translateWorkersAIStream(output, name, { id, model, requestId }, maxTokens),

@@ -22,7 +22,7 @@ interface RunCall {
 }
 
 /** A stand-in for the `AI` binding: records each run and answers with `answer`. */
-function fakeAI(answer: (call: RunCall) => unknown) {
+function fakeAI(answer: (call: RunCall) => unknown, config: { defaultMaxTokens?: number } = {}) {
   const calls: RunCall[] = [];
   const ai = {
     async run(model: string, inputs: Record<string, unknown>, options?: { signal?: AbortSignal }) {
@@ -33,7 +33,7 @@ function fakeAI(answer: (call: RunCall) => unknown) {
   };
   const adapter = createWorkersAI(
     'cf',
-    { type: 'workers-ai' },
+    { type: 'workers-ai', ...config },
     { env: { ...env, AI: ai } as unknown as Env, fetch: globalThis.fetch },
   );
   const signal = new AbortController().signal;
@@ -200,6 +200,25 @@ describe('workers-ai chat', () => {
     });
   });
 
+  it("reports an answer cut at the model's default of 256 tokens as length, and sends a configured default", async () => {
+    const cut = { response: 'long…', usage: { prompt_tokens: 5, completion_tokens: 256, total_tokens: 261 } };
+    const { calls, run } = fakeAI(() => cut);
+    const finish = async (answer: ReturnType<typeof run>) =>
+      ((await completion(answer)).choices[0] as { finish_reason?: string }).finish_reason;
+    expect(await finish(run({}))).toBe('length');
+    expect(calls[0]!.inputs.max_tokens).toBeUndefined();
+
+    const short = { ...cut, usage: { prompt_tokens: 5, completion_tokens: 20, total_tokens: 25 } };
+    const shorter = fakeAI(() => short);
+    expect(await finish(shorter.run({ max_tokens: 50 }))).toBe('stop');
+    expect(await finish(shorter.run({ max_tokens: 20 }))).toBe('length');
+
+    const configured = fakeAI(() => short, { defaultMaxTokens: 2048 });
+    await configured.run({});
+    await configured.run({ max_tokens: 10 });
+    expect(configured.calls.map((c) => c.inputs.max_tokens)).toEqual([2048, 10]);
+  });
+
   it('leaves tools out for tool_choice none', async () => {
     const { calls, run } = fakeAI(() => chatText);
     await completion(run({ tools: [{ type: 'function', function: { name: 'f' } }], tool_choice: 'none' }));
@@ -274,7 +293,16 @@ describe('workers-ai chat', () => {
   it('classifies binding errors by their Workers AI code', async () => {
     const cases: [string, Record<string, unknown>][] = [
       ['3040: Out of capacity', { failure: 'overloaded', status: 0 }],
-      ['AiError: 3036: Account limited: daily free allocation used', { failure: 'rate_limit' }],
+      // Used up for the day: fail over, do not retry.
+      [
+        'AiError: 3036: Account limited: daily free allocation used',
+        { failure: 'auth', options: expect.objectContaining({ code: 'insufficient_quota' }) },
+      ],
+      [
+        'AiError: 3006: Request is too large',
+        { failure: 'caller', options: expect.objectContaining({ code: 'context_length_exceeded' }) },
+      ],
+      ['AiError: 3042: Invalid model ID', { failure: 'config' }],
       ['InferenceUpstreamError: 3007: Request timeout', { failure: 'timeout' }],
       ['5016: User has not agreed to Llama3.2 model terms', { failure: 'auth' }],
       [
