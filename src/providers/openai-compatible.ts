@@ -1,7 +1,9 @@
 // `type: "openai"` — OpenAI itself and every OpenAI-compatible service (Groq, Mistral, Together,
 // DeepSeek, OpenRouter, Fireworks, xAI, Ollama…). The body is forwarded as the client sent it, with
 // only `model` replaced and `stream_options.include_usage` forced on for streams (the gateway needs
-// usage for limits and costs; the relay hides the usage chunk from clients that did not ask).
+// usage for limits and costs; the relay hides the usage chunk from clients that did not ask) —
+// except where `streamUsage` is false (Mistral's default: it refuses `stream_options` with a 422
+// and puts usage in its last chunk anyway), which sends no `stream_options` at all.
 import { z } from 'zod';
 import type { ChatRequest } from '../openai/schemas';
 import { OPENAI_COMPATIBLE_PRESETS, PRESET_NAMES } from './presets';
@@ -18,6 +20,11 @@ export const openaiProviderSchema = z.strictObject({
   /** Extra headers sent upstream (e.g. OpenRouter's HTTP-Referer, OpenAI-Organization). */
   headers: z.record(z.string(), z.string()).optional(),
   models: z.array(z.string().min(1)).optional(),
+  /**
+   * Whether streams ask for `stream_options.include_usage`. Default true, except for Mistral,
+   * which refuses the field with a 422 and sends usage in its last chunk anyway.
+   */
+  streamUsage: z.boolean().optional(),
 });
 export type OpenAIProviderConfig = z.infer<typeof openaiProviderSchema>;
 
@@ -30,6 +37,8 @@ export interface OpenAIWire {
   url(path: string, model: string): string;
   /** Request headers; throws a config UpstreamError when a credential is missing. */
   headers(): Record<string, string>;
+  /** Streams ask for `stream_options.include_usage` (the default). */
+  streamUsage?: boolean;
 }
 
 export function createOpenAICompatible(
@@ -42,11 +51,13 @@ export function createOpenAICompatible(
     '',
   );
   const apiKey = resolveSecret(config.apiKey, deps.env);
+  const mistral = config.preset === 'mistral' || /^https:\/\/api\.mistral\.ai\//.test(`${baseUrl}/`);
   return openAIWireAdapter(
     {
       name,
       type: 'openai',
       models: config.models ?? [],
+      streamUsage: config.streamUsage ?? !mistral,
       url: (path) => `${baseUrl}${path}`,
       headers: () => {
         const key = apiKeyFor(name, apiKey);
@@ -81,7 +92,11 @@ export function openAIWireAdapter(wire: OpenAIWire, doFetch: typeof fetch): Prov
 
     async chat({ body, model, signal }) {
       const upstreamBody: ChatRequest = { ...body, model };
-      if (body.stream) upstreamBody.stream_options = { ...body.stream_options, include_usage: true };
+      if (body.stream && wire.streamUsage !== false) {
+        upstreamBody.stream_options = { ...body.stream_options, include_usage: true };
+      } else if (wire.streamUsage === false) {
+        upstreamBody.stream_options = undefined; // refused there; a client's include_usage still holds here
+      }
       const response = await post('/chat/completions', model, upstreamBody, signal);
       if (!response.ok) throw await upstreamErrorFrom(name, response);
       if (body.stream) return { kind: 'stream', body: await streamBody(name, response) };

@@ -111,7 +111,9 @@ export class UpstreamError extends Error {
 
 /** Classifies an upstream HTTP status the way every adapter should. */
 export function failureForStatus(status: number): UpstreamFailure {
-  if (status === 401 || status === 403) return 'auth';
+  // 402: the provider account is out of credit (DeepSeek, OpenRouter): the operator's to fix.
+  if (status === 401 || status === 402 || status === 403) return 'auth';
+  if (status === 498) return 'overloaded'; // Groq: flex-tier capacity exceeded
   if (status === 408) return 'timeout';
   if (status === 429) return 'rate_limit';
   if (status === 503 || status === 529) return 'overloaded';

@@ -20,7 +20,7 @@ export function parseErrorBody(text: string): ParsedError {
     if (error && typeof error === 'object') {
       const e = error as Record<string, unknown>;
       return {
-        message: typeof e.message === 'string' ? e.message : undefined,
+        message: messageText(e.message ?? e.detail),
         code: typeof e.code === 'string' ? e.code : typeof e.code === 'number' ? String(e.code) : null,
         param: typeof e.param === 'string' ? e.param : null,
         type: typeof e.type === 'string' ? e.type : undefined,
@@ -30,6 +30,17 @@ export function parseErrorBody(text: string): ParsedError {
     // not JSON
   }
   return {};
+}
+
+/**
+ * An error message as text: a string as it is; a validation report (Mistral's 422 answers
+ * `"message": {"detail": [...]}`, FastAPI servers `"detail": [...]`) as its JSON, shortened.
+ */
+function messageText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (value === undefined || value === null) return undefined;
+  const text = JSON.stringify(value);
+  return text.length > 1000 ? `${text.slice(0, 1000)}…` : text;
 }
 
 /** Seconds or HTTP-date `retry-after`, plus OpenAI's `retry-after-ms`. */
@@ -44,22 +55,72 @@ export function retryAfterMs(headers: Headers, now = Date.now()): number | undef
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
+/** Context-window overflows in the words of OpenAI, DeepSeek, Mistral, OpenRouter, vLLM and others. */
+const CONTEXT_TOO_LONG =
+  /maximum context length|context length|context_length|context window|too many tokens|prompt is too long|reduce the length of the messages/i;
+
 export async function upstreamErrorFrom(provider: string, response: Response): Promise<UpstreamError> {
+  const { status } = response;
   const text = await readErrorText(response);
   const parsed = parseErrorBody(text);
-  const failure = failureForStatus(response.status);
+  let failure = failureForStatus(status);
+  let code = parsed.code ?? null;
+  // OpenRouter answers a prompt its moderation flagged with a 403: the caller's content, not the
+  // gateway's credentials (which would fail over, and open the circuit for everyone).
+  if (status === 403 && /"(?:flagged|reasons)"\s*:/.test(text)) {
+    failure = 'caller';
+    code = 'content_filter';
+  }
+  if (
+    failure === 'caller' &&
+    code !== 'context_length_exceeded' &&
+    CONTEXT_TOO_LONG.test(parsed.message ?? '')
+  ) {
+    code = 'context_length_exceeded'; // so routing can move to a target with a larger window
+  }
+  if (status === 402) code ??= 'insufficient_quota';
   // Caller faults carry the provider's own words; anything else gets a generic message so that
   // upstream internals (and anything echoing a credential) never reach the client.
   const message =
     failure === 'caller'
-      ? (parsed.message ?? `${provider} rejected the request (HTTP ${response.status}).`)
-      : `${provider} answered HTTP ${response.status}.`;
-  return new UpstreamError(failure, response.status, message, {
-    code: parsed.code ?? null,
+      ? (parsed.message ?? `${provider} rejected the request (HTTP ${status}).`)
+      : `${provider} answered HTTP ${status}.`;
+  return new UpstreamError(failure, status, message, {
+    code,
     param: parsed.param ?? null,
     type: parsed.type,
-    retryAfterMs: retryAfterMs(response.headers),
+    retryAfterMs:
+      retryAfterMs(response.headers) ?? (status === 429 ? rateLimitResetMs(response.headers) : undefined),
   });
+}
+
+/**
+ * When a 429 has no Retry-After: the reset of the limit it ran out of (`x-ratelimit-reset-<limit>`
+ * whose `x-ratelimit-remaining-<limit>` is 0), else the soonest reset. OpenAI writes durations
+ * (`6m0s`, `1.5s`, `20ms`), others seconds (Cerebras' `x-ratelimit-reset-tokens-minute: 41.2`);
+ * anything past a day (an epoch timestamp, say) is not taken as a wait.
+ */
+export function rateLimitResetMs(headers: Headers): number | undefined {
+  let spent: number | undefined;
+  let soonest: number | undefined;
+  headers.forEach((value, name) => {
+    if (!name.startsWith('x-ratelimit-reset')) return;
+    const ms = durationMs(value.trim());
+    if (ms === undefined || ms > DAY_MS) return;
+    if (headers.get(name.replace('-reset', '-remaining'))?.trim() === '0') spent = Math.max(spent ?? 0, ms);
+    soonest = Math.min(soonest ?? ms, ms);
+  });
+  return spent ?? soonest;
+}
+
+const DAY_MS = 86_400_000;
+
+function durationMs(value: string): number | undefined {
+  if (/^\d+(\.\d+)?$/.test(value)) return Number(value) * 1000;
+  const match = /^(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+(?:\.\d+)?)s)?(?:(\d+(?:\.\d+)?)ms)?$/.exec(value);
+  if (!match || value === '') return undefined;
+  const [, h = '0', m = '0', s = '0', ms = '0'] = match;
+  return Number(h) * 3_600_000 + Number(m) * 60_000 + Number(s) * 1000 + Number(ms);
 }
 
 /** The start of a failed answer's body: enough to read the error from, never a huge body. */

@@ -87,10 +87,12 @@ const DESCRIBE: Record<UpstreamFailure, string> = {
 };
 
 /** A "server" failure with a 2xx status is an answer the gateway could not use (not JSON, not SSE, an error body). */
-function describe({ failure = 'server', status }: Attempt): string {
-  return failure === 'server' && status !== undefined && status >= 200 && status < 300
-    ? 'sent an answer that could not be used'
-    : DESCRIBE[failure];
+function describe({ failure = 'server', status, code }: Attempt): string {
+  if (failure === 'server' && status !== undefined && status >= 200 && status < 300) {
+    return 'sent an answer that could not be used';
+  }
+  if (failure === 'auth' && code === 'insufficient_quota') return 'its account is out of credit';
+  return DESCRIBE[failure];
 }
 
 const SKIPPED: Record<Skipped['reason'], string> = {

@@ -51,6 +51,40 @@ describe('POST /v1/chat/completions', () => {
     expect(recorded[0]?.headers.get('authorization')).toBe('Bearer sk-test-secret');
   });
 
+  it('sends Mistral no stream_options (it refuses them) and still reads usage from its last chunk', async () => {
+    expect(
+      (
+        await putConfig({
+          providers: { mistral: { type: 'openai', preset: 'mistral', apiKey: 'k' } },
+          models: { m: { targets: [{ provider: 'mistral', model: 'mistral-small-latest' }] } },
+        })
+      ).status,
+    ).toBe(200);
+    const { key } = await createKey();
+    const last = {
+      id: 'c',
+      object: 'chat.completion.chunk',
+      created: 1,
+      model: 'mistral-small-latest',
+      choices: [{ index: 0, delta: { content: 'hi' }, finish_reason: 'stop' }],
+      usage: { prompt_tokens: 4, completion_tokens: 1, total_tokens: 5 },
+    };
+    onUpstream('https://api.mistral.ai/v1/chat/completions', () =>
+      sse([`data: ${JSON.stringify(last)}\n\n`, 'data: [DONE]\n\n']),
+    );
+    for (const stream_options of [undefined, { include_usage: true }]) {
+      const response = await chat(key, {
+        model: 'm',
+        stream: true,
+        stream_options,
+        messages: [{ role: 'user', content: 'x' }],
+      });
+      const text = await response.text();
+      expect(text.includes('"usage":{')).toBe(stream_options !== undefined); // as the client asked
+    }
+    for (const sent of recorded) expect(sent.body).not.toHaveProperty('stream_options');
+  });
+
   it('with n: 2, ends a stream closed after one choice finished as cut short, not with [DONE]', async () => {
     const key = await setup();
     const frame = (index: number, finish: string | null) =>

@@ -17,6 +17,29 @@ describe('allFailed', () => {
   });
 });
 
+describe('allFailed naming an account out of credit', () => {
+  it('says so, rather than that the credentials were refused', () => {
+    const error = allFailed(
+      [
+        {
+          provider: 'ds',
+          model: 'chat',
+          status: 402,
+          failure: 'auth',
+          code: 'insufficient_quota',
+          latencyMs: 3,
+          retry: 0,
+        },
+        { provider: 'oa', model: 'x', status: 401, failure: 'auth', latencyMs: 3, retry: 0 },
+      ],
+      [],
+    );
+    expect(error.message).toBe(
+      'Every provider failed: ds/chat: its account is out of credit (HTTP 402); oa/x: refused the gateway’s credentials (HTTP 401).',
+    );
+  });
+});
+
 describe('allFailed when every provider rate limits', () => {
   it('answers 429 rate_limit_exceeded with the shortest Retry-After the providers gave', () => {
     const error = allFailed(

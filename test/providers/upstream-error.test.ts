@@ -1,0 +1,94 @@
+// How an OpenAI-compatible provider's failed answer is classified: who is at fault, what the client
+// may read, and how long to wait.
+import { describe, expect, it } from 'vitest';
+import { rateLimitResetMs, upstreamErrorFrom } from '../../src/providers/upstream-error';
+
+const answer = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  upstreamErrorFrom(
+    'p',
+    new Response(typeof body === 'string' ? body : JSON.stringify(body), { status, headers }),
+  );
+
+describe('upstreamErrorFrom', () => {
+  it("reads a validation report as the message (Mistral's 422, FastAPI's detail)", async () => {
+    const mistral = await answer(422, {
+      object: 'error',
+      message: {
+        detail: [{ type: 'extra_forbidden', loc: ['body', 'foo'], msg: 'Extra inputs are not permitted' }],
+      },
+      type: 'invalid_request_message_error',
+    });
+    expect(mistral).toMatchObject({ failure: 'caller', status: 422 });
+    expect(mistral.message).toContain('Extra inputs are not permitted');
+    const fastapi = await answer(422, { detail: 'field required' });
+    expect(fastapi.message).toBe('field required');
+  });
+
+  it('fails over from an account out of credit (402) and from Groq flex capacity (498)', async () => {
+    const broke = await answer(402, { error: { message: 'Insufficient Balance' } });
+    expect(broke).toMatchObject({ failure: 'auth', options: { code: 'insufficient_quota' } });
+    expect(broke.message).not.toContain('Balance'); // the account's state stays in the gateway
+    expect(await answer(498, { error: { message: 'flex tier capacity exceeded' } })).toMatchObject({
+      failure: 'overloaded',
+    });
+  });
+
+  it('names a context overflow context_length_exceeded whatever code the provider gave', async () => {
+    const deepseek = await answer(400, {
+      error: {
+        message: "This model's maximum context length is 65536 tokens. However, you requested 70000 tokens.",
+        type: 'invalid_request_error',
+        code: 'invalid_request_error',
+      },
+    });
+    expect(deepseek).toMatchObject({ failure: 'caller', options: { code: 'context_length_exceeded' } });
+    const other = await answer(400, {
+      error: { message: 'temperature must be at most 2', code: 'bad_param' },
+    });
+    expect(other.options.code).toBe('bad_param');
+  });
+
+  it("treats OpenRouter's moderation 403 as the caller's content, not the gateway's credentials", async () => {
+    const flagged = await answer(403, {
+      error: {
+        code: 403,
+        message: 'Input was flagged',
+        metadata: { reasons: ['violence'], flagged_input: 'x' },
+      },
+    });
+    expect(flagged).toMatchObject({ failure: 'caller', status: 403, options: { code: 'content_filter' } });
+    expect(await answer(403, { error: { message: 'invalid key' } })).toMatchObject({ failure: 'auth' });
+  });
+
+  it('waits for the spent limit to reset when a 429 has no Retry-After', async () => {
+    const limited = await answer(
+      429,
+      { error: { message: 'Rate limit reached' } },
+      {
+        'x-ratelimit-remaining-requests': '99',
+        'x-ratelimit-reset-requests': '120ms',
+        'x-ratelimit-remaining-tokens': '0',
+        'x-ratelimit-reset-tokens': '6m0s',
+      },
+    );
+    expect(limited.options.retryAfterMs).toBe(360_000);
+    const told = await answer(429, {}, { 'retry-after': '2', 'x-ratelimit-reset-tokens': '6m0s' });
+    expect(told.options.retryAfterMs).toBe(2000);
+  });
+});
+
+describe('rateLimitResetMs', () => {
+  it('reads durations and seconds, prefers the spent limit, else the soonest, and ignores timestamps', () => {
+    const headers = (h: Record<string, string>) => new Headers(h);
+    expect(rateLimitResetMs(headers({ 'x-ratelimit-reset-tokens': '1m30.5s' }))).toBe(90_500);
+    expect(rateLimitResetMs(headers({ 'x-ratelimit-reset-tokens-minute': '41.2' }))).toBe(41_200);
+    expect(
+      rateLimitResetMs(
+        headers({ 'x-ratelimit-reset-requests-day': '30000', 'x-ratelimit-reset-tokens-minute': '12' }),
+      ),
+    ).toBe(12_000);
+    expect(rateLimitResetMs(headers({ 'x-ratelimit-reset': '1741305600000' }))).toBeUndefined();
+    expect(rateLimitResetMs(headers({ 'x-ratelimit-reset-tokens': 'soon' }))).toBeUndefined();
+    expect(rateLimitResetMs(headers({}))).toBeUndefined();
+  });
+});
