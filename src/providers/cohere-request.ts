@@ -17,11 +17,18 @@ const PARAMS = paramPolicy({
     parallel_tool_calls: 'disabling parallel tool calls',
     ...OPENAI_ONLY_FEATURES,
     reasoning_effort: "reasoning_effort (send Cohere's `thinking` instead)",
+    // Cohere's penalties run from 0 to 1, OpenAI's from -2 to 2.
+    presence_penalty: { why: 'presence_penalty outside 0–1', when: outsideUnit },
+    frequency_penalty: { why: 'frequency_penalty outside 0–1', when: outsideUnit },
   },
   translate:
     'model messages stream stream_options max_tokens max_completion_tokens temperature top_p stop seed presence_penalty frequency_penalty tools tool_choice response_format',
   drop: `user safety_identifier ${NO_EFFECT}`,
 });
+
+function outsideUnit(value: unknown): boolean {
+  return typeof value === 'number' && (value < 0 || value > 1);
+}
 
 function textOf(content: ChatMessage['content']): string {
   if (typeof content === 'string') return content;
@@ -125,9 +132,10 @@ export function toCohereRequest(body: ChatRequest, model: string): Record<string
     ...(stop?.length ? { stop_sequences: stop } : {}),
     ...(body.stream ? { stream: true } : {}),
   };
+  // Cohere's p runs from 0.01 to 0.99: OpenAI's common default top_p 1 means "no cut" there too.
+  if (body.top_p != null) request.p = Math.min(0.99, Math.max(0.01, body.top_p));
   const copies = [
     ['temperature', 'temperature'],
-    ['top_p', 'p'],
     ['seed', 'seed'],
     ['presence_penalty', 'presence_penalty'],
     ['frequency_penalty', 'frequency_penalty'],

@@ -5,7 +5,8 @@
 // assistant content beside tool_calls ⇄ tool_plan), tools (any `strict` → strict_tools),
 // tool_choice (none → NONE, required → REQUIRED, a named function → REQUIRED with only that
 // tool), response_format json_object/json_schema, max_(completion_)tokens, stop → stop_sequences,
-// temperature, top_p → p, seed, presence/frequency_penalty, stream. Finish: COMPLETE and
+// temperature, top_p → p (kept within Cohere's 0.01–0.99), seed, presence/frequency_penalty
+// (0–1 at Cohere: outside it a 400), stream. Finish: COMPLETE and
 // STOP_SEQUENCE → stop, MAX_TOKENS → length, TOOL_CALL → tool_calls; ERROR and TIMEOUT are
 // failures (an error event mid-stream).
 // Rejected (400): n > 1, logprobs/top_logprobs, parallel_tool_calls false, logit_bias,
@@ -17,12 +18,13 @@
 // Parameters that are not OpenAI's (k, documents, citation_options, safety_mode, thinking…) are
 // forwarded into the Cohere body, which Cohere validates; one naming a field the translation set
 // (e.g. `p` beside top_p) is refused.
-// Embeddings: string inputs, float or base64, `dimensions` → output_dimension; input_type from
+// Embeddings: string inputs (96 per call, Cohere's limit: more go in batches), float or base64,
+// `dimensions` → output_dimension; input_type from
 // the config (default search_document); truncate NONE so over-long input fails as at OpenAI.
 import { z } from 'zod';
 import { toCohereRequest } from './cohere-request';
 import { toCompletion, translateCohereStream } from './cohere-response';
-import { embeddingList, textInputs } from './embeddings';
+import { embeddingList, inBatches, textInputs } from './embeddings';
 import { apiKeyFor, resolveSecret, secretRef } from './secret';
 import type { ProviderAdapter, ProviderDeps, UpstreamFailure } from './types';
 import { failureForStatus, UpstreamError } from './types';
@@ -33,6 +35,7 @@ import {
   readErrorText,
   retryAfterMs,
   streamBody,
+  unexpectedAnswer,
 } from './upstream-error';
 
 export const cohereProviderSchema = z.strictObject({
@@ -111,22 +114,34 @@ export function createCohere(
 
     async embeddings({ body, model, signal }) {
       const texts = textInputs(body.input, 'Cohere embeds text: send strings, not token arrays.');
-      const response = await post(
-        '/v2/embed',
-        {
-          model,
-          texts,
-          input_type: config.embeddingInputType ?? 'search_document',
-          embedding_types: ['float'],
-          truncate: 'NONE',
-          ...(body.dimensions ? { output_dimension: body.dimensions } : {}),
-        },
+      // Cohere embeds at most 96 texts per call (OpenAI up to 2,048): batches, joined in order.
+      let tokens = 0;
+      const vectors = await inBatches(
+        texts,
+        { size: 96, parallel: 4 },
         signal,
+        async (batch, batchSignal) => {
+          const response = await post(
+            '/v2/embed',
+            {
+              model,
+              texts: batch,
+              input_type: config.embeddingInputType ?? 'search_document',
+              embedding_types: ['float'],
+              truncate: 'NONE',
+              ...(body.dimensions ? { output_dimension: body.dimensions } : {}),
+            },
+            batchSignal,
+          );
+          const raw = await response.text().catch(() => ''); // unreadable is as unexpected as malformed
+          const parsed = parseAnswer(name, raw, embedResponse, 'embeddings body');
+          if (parsed.embeddings.float.length !== batch.length)
+            throw unexpectedAnswer(name, 'embeddings body');
+          tokens += parsed.meta?.billed_units?.input_tokens ?? 0;
+          return parsed.embeddings.float;
+        },
       );
-      const raw = await response.text().catch(() => ''); // unreadable is as unexpected as malformed
-      const parsed = parseAnswer(name, raw, embedResponse, 'embeddings body');
-      const tokens = parsed.meta?.billed_units?.input_tokens ?? 0;
-      return embeddingList(parsed.embeddings.float, body.encoding_format, model, tokens);
+      return embeddingList(vectors, body.encoding_format, model, tokens);
     },
   };
 }

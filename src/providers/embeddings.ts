@@ -10,6 +10,34 @@ export function textInputs(input: EmbeddingsRequest['input'], refusal: string): 
   throw invalidRequest(refusal, 'input');
 }
 
+/**
+ * Runs `embed` over `items` in batches of at most `size` (a provider's per-call limit; OpenAI takes
+ * up to 2,048 inputs), `parallel` at a time, and joins the results in input order. One batch
+ * failing fails the whole call, and the batches still in flight are let go (their signal aborts).
+ */
+export async function inBatches<T, R>(
+  items: readonly T[],
+  { size, parallel }: { size: number; parallel: number },
+  signal: AbortSignal,
+  embed: (batch: T[], signal: AbortSignal) => Promise<R[]>,
+): Promise<R[]> {
+  const done = new AbortController();
+  const batchSignal = AbortSignal.any([signal, done.signal]);
+  const batches: T[][] = [];
+  for (let i = 0; i < items.length; i += size) batches.push(items.slice(i, i + size));
+  const results: R[] = [];
+  for (let i = 0; i < batches.length; i += parallel) {
+    const wave = batches.slice(i, i + parallel).map((batch) => embed(batch, batchSignal));
+    try {
+      for (const part of await Promise.all(wave)) results.push(...part);
+    } catch (error) {
+      done.abort();
+      throw error;
+    }
+  }
+  return results;
+}
+
 /** Scales a vector to unit length, as OpenAI's are; a zero vector is returned as it is. */
 export function normalise(values: number[]): number[] {
   const norm = Math.sqrt(values.reduce((sum, v) => sum + v * v, 0));

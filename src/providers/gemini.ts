@@ -50,7 +50,7 @@
 // title…) are forwarded into every request of the batch.
 import { z } from 'zod';
 import { estimateTextTokens } from '../limits/estimate';
-import { embeddingList, normalise, textInputs } from './embeddings';
+import { embeddingList, inBatches, normalise, textInputs } from './embeddings';
 import { toGeminiRequest } from './gemini-request';
 import {
   geminiError,
@@ -162,31 +162,18 @@ export function createGemini(
       }));
       // Gemini takes at most 100 requests per batch (OpenAI up to 2048 inputs): several batches,
       // a few at a time, joined in input order.
-      // One batch failing ends the attempt: the others in flight are let go, not left to run on.
-      const batchesDone = new AbortController();
-      const batchSignal = AbortSignal.any([signal, batchesDone.signal]);
-      const embedBatch = async (batch: typeof requests) => {
-        const response = await post(
-          `${baseUrl}/${path}:batchEmbedContents`,
-          { requests: batch },
-          batchSignal,
-        );
-        const { embeddings } = parseAnswer(name, await response.text().catch(() => ''), embedSchema);
-        if (embeddings.length !== batch.length) throw unexpectedAnswer(name);
-        return embeddings;
-      };
-      const batches: (typeof requests)[] = [];
-      for (let i = 0; i < requests.length; i += EMBED_BATCH) batches.push(requests.slice(i, i + EMBED_BATCH));
-      const embeddings: Awaited<ReturnType<typeof embedBatch>> = [];
-      for (let i = 0; i < batches.length; i += EMBED_PARALLEL) {
-        const wave = await Promise.all(batches.slice(i, i + EMBED_PARALLEL).map(embedBatch)).catch(
-          (error) => {
-            batchesDone.abort();
-            throw error;
-          },
-        );
-        for (const part of wave) embeddings.push(...part);
-      }
+      const embeddings = await inBatches(
+        requests,
+        { size: EMBED_BATCH, parallel: EMBED_PARALLEL },
+        signal,
+        async (batch, batchSignal) => {
+          const url = `${baseUrl}/${path}:batchEmbedContents`;
+          const response = await post(url, { requests: batch }, batchSignal);
+          const answer = parseAnswer(name, await response.text().catch(() => ''), embedSchema);
+          if (answer.embeddings.length !== batch.length) throw unexpectedAnswer(name);
+          return answer.embeddings;
+        },
+      );
       const tokens = texts.reduce((sum, text) => sum + estimateTextTokens(text), 0);
       const vectors = embeddings.map(({ values }) => (body.dimensions ? normalise(values) : values));
       return embeddingList(vectors, body.encoding_format, model, tokens);

@@ -257,6 +257,9 @@ describe('cohere chat', () => {
         'messages.0.content.0',
       ],
       [{ messages: [{ role: 'function', name: 'f', content: 'x' }] }, 'messages.0.role'],
+      // Cohere's penalties run 0–1.
+      [{ presence_penalty: -0.5 }, 'presence_penalty'],
+      [{ frequency_penalty: 1.5 }, 'frequency_penalty'],
     ] as const) {
       const { requests, run } = adapter(() => json(chatText));
       const error = await rejection(run(body as Partial<ChatRequest>));
@@ -264,6 +267,13 @@ describe('cohere chat', () => {
       expect(error).toMatchObject({ status: 400, param });
       expect(requests).toHaveLength(0);
     }
+  });
+
+  it("keeps top_p within Cohere's p range (0.01–0.99)", async () => {
+    const { requests, run } = adapter(() => json(chatText));
+    for (const top_p of [1, 0.5, 0]) await completion(run({ top_p, frequency_penalty: 0.3 }));
+    expect(requests.map((r) => r.body.p)).toEqual([0.99, 0.5, 0.01]);
+    expect(requests[0]!.body.frequency_penalty).toBe(0.3);
   });
 
   it('forwards Cohere-native parameters and refuses ones that collide with translated fields', async () => {
@@ -397,6 +407,31 @@ describe('cohere stream', () => {
 });
 
 describe('cohere embeddings', () => {
+  it('embeds more than 96 texts in batches of 96, in input order, usage summed', async () => {
+    const sizes: number[] = [];
+    const fetch = (async (_input: RequestInfo | URL, init?: RequestInit) => {
+      const { texts } = JSON.parse(String(init?.body)) as { texts: string[] };
+      sizes.push(texts.length);
+      return json({
+        embeddings: { float: texts.map((text) => [Number(text), 1]) },
+        meta: { billed_units: { input_tokens: texts.length } },
+      });
+    }) as typeof globalThis.fetch;
+    const cohere = createCohere('cohere', CONFIG, { env, fetch });
+    const input = Array.from({ length: 200 }, (_, i) => String(i));
+    const result = parsed(
+      await cohere.embeddings({
+        body: { model: 'alias', input } as EmbeddingsRequest,
+        model: 'embed-v4.0',
+        signal: new AbortController().signal,
+        requestId: 'r',
+      }),
+    );
+    expect(sizes).toEqual([96, 96, 8]);
+    expect(result.data.map((d) => (d.embedding as number[])[0])).toEqual(input.map(Number));
+    expect(result.usage.prompt_tokens).toBe(200);
+  });
+
   it('posts to /v2/embed and returns floats or base64 with billed usage', async () => {
     const { requests, embed } = adapter(() => json(embedFixture), { embeddingInputType: 'search_query' });
     const result = await embed({ input: ['first', 'second'], dimensions: 256 });
