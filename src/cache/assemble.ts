@@ -11,7 +11,14 @@ interface ToolCallDelta {
 
 interface ChunkChoice {
   index?: number;
-  delta?: { role?: string; content?: string | null; refusal?: string | null; tool_calls?: ToolCallDelta[] };
+  delta?: {
+    role?: string;
+    content?: string | null;
+    refusal?: string | null;
+    tool_calls?: ToolCallDelta[];
+    reasoning_content?: string | null;
+    thinking_blocks?: unknown[];
+  };
   logprobs?: { content?: unknown[] | null; refusal?: unknown[] | null } | null;
   finish_reason?: string | null;
 }
@@ -32,6 +39,8 @@ interface Building {
   tools: { id: string; type: string; function: { name: string; arguments: string } }[];
   logprobs: { content: unknown[]; refusal: unknown[] } | null;
   finish: string | null;
+  reasoning: string | null;
+  thinking: unknown[];
 }
 
 /** The completion, or undefined when the chunks are not a well-formed OpenAI stream. */
@@ -68,13 +77,25 @@ function addChoice(choices: Map<number, Building>, choice: ChunkChoice): void {
   const index = choice.index ?? 0;
   let b = choices.get(index);
   if (!b) {
-    b = { role: 'assistant', content: null, refusal: null, tools: [], logprobs: null, finish: null };
+    b = {
+      role: 'assistant',
+      content: null,
+      refusal: null,
+      tools: [],
+      logprobs: null,
+      finish: null,
+      reasoning: null,
+      thinking: [],
+    };
     choices.set(index, b);
   }
   const delta = choice.delta ?? {};
   if (delta.role) b.role = delta.role;
   if (typeof delta.content === 'string') b.content = (b.content ?? '') + delta.content;
   if (typeof delta.refusal === 'string') b.refusal = (b.refusal ?? '') + delta.refusal;
+  if (typeof delta.reasoning_content === 'string')
+    b.reasoning = (b.reasoning ?? '') + delta.reasoning_content;
+  if (Array.isArray(delta.thinking_blocks)) b.thinking.push(...delta.thinking_blocks);
   for (const call of delta.tool_calls ?? []) {
     const at = call.index ?? b.tools.length;
     const tool = b.tools[at] ?? { id: '', type: 'function', function: { name: '', arguments: '' } };
@@ -101,6 +122,9 @@ function finish(index: number, b: Building) {
       content: b.content ?? (tools.length > 0 ? null : ''),
       refusal: b.refusal,
       ...(tools.length > 0 ? { tool_calls: tools } : {}),
+      // Reasoning as the provider streamed it, so a replay can be sent back in a tool loop.
+      ...(b.reasoning !== null ? { reasoning_content: b.reasoning } : {}),
+      ...(b.thinking.length > 0 ? { thinking_blocks: b.thinking } : {}),
     },
     logprobs: b.logprobs,
     finish_reason: b.finish,

@@ -10,6 +10,8 @@ interface StoredChoice {
     content?: string | null;
     refusal?: string | null;
     tool_calls?: Record<string, unknown>[];
+    reasoning_content?: string;
+    thinking_blocks?: unknown[];
   };
   logprobs?: unknown;
   finish_reason?: string | null;
@@ -37,6 +39,10 @@ export function replayFrames(completion: ChatCompletion, includeUsage: boolean):
       content: message.content ?? (calls.length > 0 ? null : ''),
       ...(message.refusal != null ? { refusal: message.refusal } : {}),
       ...(calls.length > 0 ? { tool_calls: calls.map((call, i) => ({ index: i, ...call })) } : {}),
+      ...(typeof message.reasoning_content === 'string'
+        ? { reasoning_content: message.reasoning_content }
+        : {}),
+      ...(Array.isArray(message.thinking_blocks) ? { thinking_blocks: message.thinking_blocks } : {}),
     };
     const logprobs = choice.logprobs ?? null;
     frames.push(sseData({ ...base, choices: [{ index, delta, logprobs, finish_reason: null }] }));

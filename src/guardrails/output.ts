@@ -4,6 +4,17 @@ import { type LabeledSpan, type Placeholders, redact, restore } from './placehol
 import { type GuardrailReport, guardrailBlocked, record } from './report';
 import type { TextRule } from './rules';
 
+/** The fields providers carry reasoning in (DeepSeek's and vLLM's, OpenRouter's, Anthropic's blocks). */
+const REASONING_FIELDS = ['reasoning_content', 'reasoning', 'thinking_blocks'] as const;
+
+/**
+ * Removes reasoning from a message or a delta. Output rules do not scan it and placeholders are not
+ * restored in it (a signed thinking block cannot be rewritten), so answers guardrails rewrite leave it out.
+ */
+export function dropReasoning(message: Record<string, unknown>): void {
+  for (const field of REASONING_FIELDS) delete message[field];
+}
+
 /** Output rules on a complete text: block throws, flag notes, redact replaces (never restored). */
 export function scanOutput(
   text: string,

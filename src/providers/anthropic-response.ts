@@ -25,7 +25,11 @@ const blockSchema = z.looseObject({
   id: z.string().optional(),
   name: z.string().optional(),
   input: z.unknown().optional(),
+  thinking: z.string().optional(),
+  signature: z.string().optional(),
+  data: z.string().optional(),
 });
+type AnthropicBlock = z.infer<typeof blockSchema>;
 
 export const messageSchema = z.looseObject({
   id: z.string().optional(),
@@ -44,6 +48,8 @@ const eventSchema = z.looseObject({
       type: z.string().optional(),
       text: z.string().optional(),
       partial_json: z.string().optional(),
+      thinking: z.string().optional(),
+      signature: z.string().optional(),
       stop_reason: z.string().nullish(),
     })
     .optional(),
@@ -152,7 +158,10 @@ export function toCompletion(
 ): ChatCompletion {
   let text = '';
   const toolCalls: unknown[] = [];
+  const thinking: Record<string, unknown>[] = [];
   for (const block of message.content) {
+    const kept = thinkingBlock(block);
+    if (kept) thinking.push(kept);
     if (block.type === 'text') text += block.text ?? '';
     else if (block.type === 'tool_use' && jsonTool && block.name === JSON_TOOL)
       text += JSON.stringify(block.input);
@@ -163,20 +172,37 @@ export function toCompletion(
         function: { name: block.name, arguments: JSON.stringify(block.input ?? {}) },
       });
     }
-    // thinking, redacted_thinking and server-tool blocks have no OpenAI counterpart
+    // server-tool blocks have no OpenAI counterpart
   }
   const finish = finishReason(message.stop_reason, toolCalls.length > 0);
-  return chatCompletion(
-    ids,
-    [assistantChoice(text || null, toolCalls, finish)],
-    message.usage ? toUsage(message.usage) : undefined,
-  );
+  const choice = assistantChoice(text || null, toolCalls, finish);
+  if (thinking.length > 0) Object.assign(choice.message, withThinking(thinking));
+  return chatCompletion(ids, [choice], message.usage ? toUsage(message.usage) : undefined);
+}
+
+/**
+ * A thinking block as the client must send it back (with its signature: Anthropic refuses a tool
+ * loop's next request without it), or a redacted one (its encrypted `data`); others undefined.
+ */
+function thinkingBlock(block: AnthropicBlock): Record<string, unknown> | undefined {
+  if (block.type === 'thinking') {
+    return { type: 'thinking', thinking: block.thinking ?? '', signature: block.signature ?? '' };
+  }
+  if (block.type === 'redacted_thinking') return { type: 'redacted_thinking', data: block.data ?? '' };
+  return undefined;
+}
+
+/** `thinking_blocks` to send back as they are, and their readable text as `reasoning_content`. */
+function withThinking(blocks: Record<string, unknown>[]) {
+  const readable = blocks.map((block) => (typeof block.thinking === 'string' ? block.thinking : '')).join('');
+  return { ...(readable ? { reasoning_content: readable } : {}), thinking_blocks: blocks };
 }
 
 type BlockKind =
   | { kind: 'text' }
   | { kind: 'json' }
   | { kind: 'tool'; index: number; sentArguments: boolean }
+  | { kind: 'thinking'; thinking: string; signature: string }
   | { kind: 'other' };
 
 /** Anthropic SSE → OpenAI chunks, one provider event at a time. */
@@ -219,6 +245,16 @@ export function translateStream(
           writer.text(block.text ?? '');
         } else if (block?.type === 'tool_use' && jsonTool && block.name === JSON_TOOL) {
           blocks.set(index, { kind: 'json' });
+        } else if (block?.type === 'thinking') {
+          blocks.set(index, {
+            kind: 'thinking',
+            thinking: block.thinking ?? '',
+            signature: block.signature ?? '',
+          });
+          writer.reasoning(block.thinking ?? '');
+        } else if (block?.type === 'redacted_thinking') {
+          blocks.set(index, { kind: 'other' });
+          writer.thinkingBlock({ type: 'redacted_thinking', data: block.data ?? '' });
         } else if (block?.type === 'tool_use') {
           const call = { kind: 'tool' as const, index: tools++, sentArguments: false };
           blocks.set(index, call);
@@ -235,7 +271,12 @@ export function translateStream(
         const block = blocks.get(event.index ?? 0);
         const delta = event.delta;
         if (delta?.type === 'text_delta' && block?.kind === 'text') writer.text(delta.text ?? '');
-        else if (delta?.type === 'input_json_delta' && delta.partial_json) {
+        else if (delta?.type === 'thinking_delta' && block?.kind === 'thinking') {
+          block.thinking += delta.thinking ?? '';
+          writer.reasoning(delta.thinking ?? '');
+        } else if (delta?.type === 'signature_delta' && block?.kind === 'thinking') {
+          block.signature += delta.signature ?? '';
+        } else if (delta?.type === 'input_json_delta' && delta.partial_json) {
           if (block?.kind === 'json') writer.text(delta.partial_json);
           else if (block?.kind === 'tool') {
             block.sentArguments = true;
@@ -251,6 +292,10 @@ export function translateStream(
         if (block?.kind === 'tool' && !block.sentArguments) {
           block.sentArguments = true;
           writer.toolCall({ index: block.index, function: { arguments: '{}' } });
+        }
+        // The whole block, signed, once it is complete: what a tool loop's next request sends back.
+        if (block?.kind === 'thinking') {
+          writer.thinkingBlock({ type: 'thinking', thinking: block.thinking, signature: block.signature });
         }
         return;
       }

@@ -38,8 +38,13 @@
 // through, so nothing is silently dropped. One that names a field the translation already set
 // (e.g. `system` next to system messages) is refused with a 400. A null value counts as unset.
 //
-// Response mapping (anthropic-response.ts): text blocks → content, tool_use → tool_calls, thinking
-// blocks ignored; stop_reason end_turn/stop_sequence/pause_turn → stop, max_tokens → length,
+// Thinking: an answer's thinking / redacted_thinking blocks come back as `message.thinking_blocks`
+// (with signature or data, as given; streamed whole at each block's end) and their text as
+// `reasoning_content` (streamed as thinking_delta arrives); an assistant message's thinking_blocks
+// are sent back first in its turn, which a tool loop with thinking requires.
+//
+// Response mapping (anthropic-response.ts): text blocks → content, tool_use → tool_calls,
+// thinking blocks → thinking_blocks and reasoning_content; stop_reason end_turn/stop_sequence/pause_turn → stop, max_tokens → length,
 // tool_use → tool_calls, refusal → content_filter; usage.prompt_tokens = input + cache read +
 // cache creation, with prompt_tokens_details.cached_tokens / cache_creation_tokens.
 import { z } from 'zod';

@@ -91,7 +91,7 @@ export function openAIWireAdapter(wire: OpenAIWire, doFetch: typeof fetch): Prov
     models: wire.models,
 
     async chat({ body, model, signal }) {
-      const upstreamBody: ChatRequest = { ...body, model };
+      const upstreamBody: ChatRequest = { ...body, model, messages: withoutThinkingBlocks(body.messages) };
       if (body.stream && wire.streamUsage !== false) {
         upstreamBody.stream_options = { ...body.stream_options, include_usage: true };
       } else if (wire.streamUsage === false) {
@@ -138,6 +138,19 @@ function rawEmbeddings(provider: string, raw: string): RawEmbeddings | Embedding
   if (TAIL_FIELD.test(tail)) return { raw };
   // A layout this does not know: parsed after all, so that nothing unchecked is relayed.
   return parseJson<EmbeddingsResult>(provider, raw, (v) => Array.isArray(v.data));
+}
+
+/**
+ * `thinking_blocks` is the gateway's own field (an Anthropic answer's signed reasoning, for the
+ * client to send back): other services do not know it, and strict ones refuse it.
+ */
+function withoutThinkingBlocks(messages: ChatRequest['messages']): ChatRequest['messages'] {
+  if (!messages.some((message) => 'thinking_blocks' in message)) return messages;
+  return messages.map((message) => {
+    if (!('thinking_blocks' in message)) return message;
+    const { thinking_blocks: _, ...rest } = message as typeof message & { thinking_blocks?: unknown };
+    return rest as typeof message;
+  });
 }
 
 function parseCompletion(provider: string, raw: string): ChatCompletion {

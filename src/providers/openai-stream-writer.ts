@@ -46,6 +46,14 @@ export class OpenAIStreamWriter {
   toolCall(call: ToolCallDelta, index = 0): void {
     this.chunk({ tool_calls: [call] }, null, index);
   }
+  /** Reasoning text to show (`reasoning_content`, as DeepSeek and vLLM stream it). */
+  reasoning(text: string, index = 0): void {
+    if (text) this.chunk({ reasoning_content: text }, null, index);
+  }
+  /** A provider's reasoning block, whole, to be sent back in a later request (see anthropic.ts). */
+  thinkingBlock(block: Record<string, unknown>, index = 0): void {
+    this.chunk({ thinking_blocks: [block] }, null, index);
+  }
   finish(reason: FinishReason, index = 0): void {
     this.chunk({}, reason, index);
   }

@@ -99,6 +99,27 @@ describe('assembling a streamed answer', () => {
     });
   });
 
+  it('keeps reasoning and thinking blocks, so a replayed answer can go back in a tool loop', () => {
+    const block = { type: 'thinking', thinking: 'Hmm.', signature: 'sig' };
+    const frames = [
+      frame([
+        { index: 0, delta: { role: 'assistant', content: '', reasoning_content: 'Hm' }, finish_reason: null },
+      ]),
+      frame([{ index: 0, delta: { reasoning_content: 'm.' }, finish_reason: null }]),
+      frame([{ index: 0, delta: { thinking_blocks: [block] }, finish_reason: null }]),
+      frame([{ index: 0, delta: { content: 'Hi' }, finish_reason: 'stop' }]),
+    ];
+    const completion = assembleCompletion(frames)!;
+    expect(completion.choices[0]).toMatchObject({
+      message: { content: 'Hi', reasoning_content: 'Hmm.', thinking_blocks: [block] },
+    });
+    // And the replay carries them again.
+    const replayed = replayFrames(completion, false)
+      .filter((f) => f.startsWith('data: {'))
+      .map((f) => f.slice(6));
+    expect(assembleCompletion(replayed)).toEqual(completion);
+  });
+
   it('gives up on a stream that is not OpenAI chunks', () => {
     expect(assembleCompletion(['not json'])).toBeUndefined();
     expect(assembleCompletion([JSON.stringify({ error: { message: 'x' } })])).toBeUndefined();

@@ -202,6 +202,37 @@ describe('guardrails through the gateway', () => {
     expect((await blocked.json<Json>()).error).toMatchObject({ code: 'guardrail_blocked' });
   });
 
+  it('leaves reasoning (never scanned, never restored) out of answers that guardrails rewrite', async () => {
+    const key = await setup([{ name: 'out-pii', detect: ['email'], action: 'redact', scope: 'output' }]);
+    const leaky = 'the user is bob@example.com';
+    onUpstream(CHAT_URL, async (request) => {
+      if (!((await request.json()) as { stream?: boolean }).stream) {
+        const answer = completion('fine');
+        Object.assign(answer.choices[0]!.message, {
+          reasoning_content: leaky,
+          thinking_blocks: [{ type: 'thinking', thinking: leaky, signature: 's' }],
+        });
+        return json(answer);
+      }
+      return sse([
+        chunk({ role: 'assistant', content: '', reasoning_content: leaky }),
+        chunk({ thinking_blocks: [{ type: 'thinking', thinking: leaky, signature: 's' }] }),
+        chunk({ content: 'fine' }),
+        chunk({}, 'stop'),
+        'data: [DONE]\n\n',
+      ]);
+    });
+    const ask = { model: 'gpt', messages: [{ role: 'user', content: 'who?' }] };
+    const answer = await (await chat(key, ask)).text();
+    expect(JSON.parse(answer).choices[0].message.content).toBe('fine');
+    const streamed = await (await chat(key, { ...ask, stream: true })).text();
+    expect(streamedText(streamed)).toBe('fine');
+    for (const text of [answer, streamed]) {
+      expect(text).not.toContain('bob@example.com');
+      expect(text).not.toMatch(/reasoning_content|thinking_blocks/);
+    }
+  });
+
   it('ends a stream with an error event when an output rule blocks mid-stream', async () => {
     const key = await setup([
       { name: 'out-block', keywords: ['forbidden'], action: 'block', scope: 'output' },

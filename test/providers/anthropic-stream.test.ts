@@ -177,6 +177,65 @@ describe('anthropic stream translation', () => {
     expect(JSON.parse(args)).toEqual({});
   });
 
+  it('streams thinking as reasoning_content deltas, and each block signed and whole once it ends', async () => {
+    const sse = [
+      [
+        'message_start',
+        { type: 'message_start', message: { id: 'm', usage: { input_tokens: 5, output_tokens: 1 } } },
+      ],
+      [
+        'content_block_start',
+        { type: 'content_block_start', index: 0, content_block: { type: 'thinking', thinking: '' } },
+      ],
+      [
+        'content_block_delta',
+        { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: 'Let me ' } },
+      ],
+      [
+        'content_block_delta',
+        { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: 'think.' } },
+      ],
+      [
+        'content_block_delta',
+        { type: 'content_block_delta', index: 0, delta: { type: 'signature_delta', signature: 'sig-1' } },
+      ],
+      ['content_block_stop', { type: 'content_block_stop', index: 0 }],
+      [
+        'content_block_start',
+        {
+          type: 'content_block_start',
+          index: 1,
+          content_block: { type: 'redacted_thinking', data: 'opaque==' },
+        },
+      ],
+      ['content_block_stop', { type: 'content_block_stop', index: 1 }],
+      [
+        'content_block_start',
+        { type: 'content_block_start', index: 2, content_block: { type: 'text', text: '' } },
+      ],
+      [
+        'content_block_delta',
+        { type: 'content_block_delta', index: 2, delta: { type: 'text_delta', text: 'Done.' } },
+      ],
+      ['content_block_stop', { type: 'content_block_stop', index: 2 }],
+      [
+        'message_delta',
+        { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 9 } },
+      ],
+      ['message_stop', { type: 'message_stop' }],
+    ]
+      .map(([event, data]) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
+      .join('');
+    const out = await translate(sse, 13);
+    const all = deltas(out);
+    expect(all.map((d) => d.reasoning_content ?? '').join('')).toBe('Let me think.');
+    expect(all.flatMap((d) => d.thinking_blocks ?? [])).toEqual([
+      { type: 'thinking', thinking: 'Let me think.', signature: 'sig-1' },
+      { type: 'redacted_thinking', data: 'opaque==' },
+    ]);
+    expect(text(out)).toBe('Done.');
+  });
+
   it('streams the JSON tool as message content', async () => {
     const sse = [
       'event: message_start\ndata: {"type":"message_start","message":{"id":"m","content":[],"usage":{"input_tokens":5,"output_tokens":1}}}\n\n',

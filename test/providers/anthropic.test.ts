@@ -518,6 +518,78 @@ describe('anthropic response translation', () => {
   });
 });
 
+describe('anthropic thinking blocks', () => {
+  const thinkingAnswer = {
+    ...toolsMessage,
+    content: [
+      { type: 'thinking', thinking: 'Paris first.', signature: 'sig-1' },
+      { type: 'redacted_thinking', data: 'opaque==' },
+      ...toolsMessage.content,
+    ],
+  };
+
+  it('returns them signed as thinking_blocks, their text as reasoning_content', async () => {
+    const body = await completion(setup(() => Response.json(thinkingAnswer)).chat({}));
+    expect(body.choices[0]!.message).toMatchObject({
+      reasoning_content: 'Paris first.',
+      thinking_blocks: [
+        { type: 'thinking', thinking: 'Paris first.', signature: 'sig-1' },
+        { type: 'redacted_thinking', data: 'opaque==' },
+      ],
+      tool_calls: [
+        expect.objectContaining({ type: 'function' }),
+        expect.objectContaining({ type: 'function' }),
+      ],
+    });
+  });
+
+  it('sends thinking_blocks back first in their assistant turn, as the tool loop requires', async () => {
+    const { sent, chat } = setup();
+    const blocks = [
+      { type: 'thinking', thinking: 'Paris first.', signature: 'sig-1' },
+      { type: 'redacted_thinking', data: 'opaque==' },
+    ];
+    await chat({
+      thinking: { type: 'enabled', budget_tokens: 2048 },
+      messages: [
+        { role: 'user', content: 'Weather in Paris?' },
+        {
+          role: 'assistant',
+          content: 'Checking.',
+          thinking_blocks: blocks,
+          tool_calls: [
+            { id: 'toolu_1', type: 'function', function: { name: 'get_weather', arguments: '{}' } },
+          ],
+        },
+        { role: 'tool', tool_call_id: 'toolu_1', content: 'sunny' },
+      ],
+    });
+    expect(sent[0]!.body.messages[1]).toEqual({
+      role: 'assistant',
+      content: [
+        ...blocks,
+        { type: 'text', text: 'Checking.' },
+        { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: {} },
+      ],
+    });
+    const bad = setup();
+    await expect(
+      bad.chat({
+        messages: [
+          { role: 'user', content: 'x' },
+          {
+            role: 'assistant',
+            content: 'y',
+            thinking_blocks: [{ type: 'thinking', thinking: 'no signature' }],
+          },
+          { role: 'user', content: 'z' },
+        ],
+      }),
+    ).rejects.toMatchObject({ status: 400, param: 'messages[1].thinking_blocks[0]' });
+    expect(bad.sent).toHaveLength(0);
+  });
+});
+
 describe('anthropic errors', () => {
   it.each([
     ['authentication', 401, 'auth'],

@@ -104,6 +104,26 @@ describe('POST /v1/chat/completions', () => {
     expect(text).toContain('before its answer was complete');
   });
 
+  it("keeps the gateway's own thinking_blocks from OpenAI-compatible providers", async () => {
+    const key = await setup();
+    onUpstream(`${OPENAI_URL}/chat/completions`, () => json(completion));
+    const messages = [
+      { role: 'user', content: 'x' },
+      {
+        role: 'assistant',
+        content: 'y',
+        thinking_blocks: [{ type: 'thinking', thinking: 't', signature: 's' }],
+      },
+      { role: 'user', content: 'z' },
+    ];
+    expect((await chat(key, { model: 'gpt', messages })).status).toBe(200);
+    expect((recorded[0]!.body as { messages: unknown[] }).messages).toEqual([
+      messages[0],
+      { role: 'assistant', content: 'y' },
+      messages[2],
+    ]);
+  });
+
   it('accepts provider/model addressing and generates a request id', async () => {
     const key = await setup();
     onUpstream(`${OPENAI_URL}/chat/completions`, () => json(completion));
