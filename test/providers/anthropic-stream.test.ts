@@ -74,6 +74,17 @@ const text = (out: Json[]) =>
     .map((d) => d.content ?? '')
     .join('');
 
+/** Anthropic SSE of these events, each named by its type; a finished message after them unless told otherwise. */
+const anthropicSse = (events: Record<string, unknown>[], stop = 'end_turn') =>
+  [
+    { type: 'message_start', message: { id: 'm', usage: { input_tokens: 5, output_tokens: 1 } } },
+    ...events,
+    { type: 'message_delta', delta: { stop_reason: stop }, usage: { output_tokens: 9 } },
+    { type: 'message_stop' },
+  ]
+    .map((event) => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`)
+    .join('');
+
 describe('anthropic stream translation', () => {
   it('asks Anthropic for a stream and translates text, finish and usage in order', async () => {
     const { sent } = await start(bytes(streamText));
@@ -142,32 +153,18 @@ describe('anthropic stream translation', () => {
   });
 
   it('streams "{}" as the arguments of a tool called without any', async () => {
-    const sse = [
+    const sse = anthropicSse(
       [
-        'message_start',
-        { type: 'message_start', message: { id: 'm', usage: { input_tokens: 5, output_tokens: 1 } } },
-      ],
-      [
-        'content_block_start',
         {
           type: 'content_block_start',
           index: 0,
           content_block: { type: 'tool_use', id: 'toolu_1', name: 'now', input: {} },
         },
-      ],
-      [
-        'content_block_delta',
         { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: '' } },
+        { type: 'content_block_stop', index: 0 },
       ],
-      ['content_block_stop', { type: 'content_block_stop', index: 0 }],
-      [
-        'message_delta',
-        { type: 'message_delta', delta: { stop_reason: 'tool_use' }, usage: { output_tokens: 9 } },
-      ],
-      ['message_stop', { type: 'message_stop' }],
-    ]
-      .map(([event, data]) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
-      .join('');
+      'tool_use',
+    );
     const out = await translate(sse);
     const args = deltas(out)
       .filter((d) => d.tool_calls)
@@ -178,54 +175,27 @@ describe('anthropic stream translation', () => {
   });
 
   it('streams thinking as reasoning_content deltas, and each block signed and whole once it ends', async () => {
-    const sse = [
-      [
-        'message_start',
-        { type: 'message_start', message: { id: 'm', usage: { input_tokens: 5, output_tokens: 1 } } },
-      ],
-      [
-        'content_block_start',
-        { type: 'content_block_start', index: 0, content_block: { type: 'thinking', thinking: '' } },
-      ],
-      [
-        'content_block_delta',
-        { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: 'Let me ' } },
-      ],
-      [
-        'content_block_delta',
-        { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: 'think.' } },
-      ],
-      [
-        'content_block_delta',
-        { type: 'content_block_delta', index: 0, delta: { type: 'signature_delta', signature: 'sig-1' } },
-      ],
-      ['content_block_stop', { type: 'content_block_stop', index: 0 }],
-      [
-        'content_block_start',
-        {
-          type: 'content_block_start',
-          index: 1,
-          content_block: { type: 'redacted_thinking', data: 'opaque==' },
-        },
-      ],
-      ['content_block_stop', { type: 'content_block_stop', index: 1 }],
-      [
-        'content_block_start',
-        { type: 'content_block_start', index: 2, content_block: { type: 'text', text: '' } },
-      ],
-      [
-        'content_block_delta',
-        { type: 'content_block_delta', index: 2, delta: { type: 'text_delta', text: 'Done.' } },
-      ],
-      ['content_block_stop', { type: 'content_block_stop', index: 2 }],
-      [
-        'message_delta',
-        { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 9 } },
-      ],
-      ['message_stop', { type: 'message_stop' }],
-    ]
-      .map(([event, data]) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
-      .join('');
+    const delta = (index: number, body: Record<string, unknown>) => ({
+      type: 'content_block_delta',
+      index,
+      delta: body,
+    });
+    const sse = anthropicSse([
+      { type: 'content_block_start', index: 0, content_block: { type: 'thinking', thinking: '' } },
+      delta(0, { type: 'thinking_delta', thinking: 'Let me ' }),
+      delta(0, { type: 'thinking_delta', thinking: 'think.' }),
+      delta(0, { type: 'signature_delta', signature: 'sig-1' }),
+      { type: 'content_block_stop', index: 0 },
+      {
+        type: 'content_block_start',
+        index: 1,
+        content_block: { type: 'redacted_thinking', data: 'opaque==' },
+      },
+      { type: 'content_block_stop', index: 1 },
+      { type: 'content_block_start', index: 2, content_block: { type: 'text', text: '' } },
+      delta(2, { type: 'text_delta', text: 'Done.' }),
+      { type: 'content_block_stop', index: 2 },
+    ]);
     const out = await translate(sse, 13);
     const all = deltas(out);
     expect(all.map((d) => d.reasoning_content ?? '').join('')).toBe('Let me think.');
