@@ -4,8 +4,8 @@ import { type LabeledSpan, type Placeholders, redact, restore } from './placehol
 import { type GuardrailReport, guardrailBlocked, record } from './report';
 import type { TextRule } from './rules';
 
-/** The fields providers carry reasoning in (DeepSeek's and vLLM's, OpenRouter's, Anthropic's blocks). */
-const REASONING_FIELDS = ['reasoning_content', 'reasoning', 'thinking_blocks'] as const;
+/** The fields providers carry reasoning in (DeepSeek's and vLLM's, OpenRouter's two, Anthropic's blocks). */
+const REASONING_FIELDS = ['reasoning_content', 'reasoning', 'reasoning_details', 'thinking_blocks'] as const;
 
 /**
  * Removes reasoning from a message or a delta. Output rules do not scan it and placeholders are not

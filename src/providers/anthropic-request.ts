@@ -99,9 +99,10 @@ function translateMessages(messages: ChatMessage[]): { system: Block[]; turns: T
     const last = turns.at(-1);
     if (last?.role === role) last.content.push(...content);
     else turns.push({ role, content });
-    // Anthropic wants a user turn's tool_result blocks before anything else in it.
+    // Anthropic wants a user turn's tool_result blocks before anything else in it, and an
+    // assistant turn's thinking blocks (stable sorts: the rest keeps its order).
     const turn = turns.at(-1)!;
-    if (role === 'user') turn.content.sort((a, b) => rank(a) - rank(b));
+    turn.content.sort((a, b) => rank(a) - rank(b));
   };
   messages.forEach((message, i) => {
     const path = `messages[${i}]`;
@@ -152,7 +153,8 @@ function translateMessages(messages: ChatMessage[]): { system: Block[]; turns: T
 /** Anthropic refuses text blocks that are empty or only whitespace; they are left out. */
 const isBlank = (block: Block) => block.type === 'text' && !(block.text as string).trim();
 
-const rank = (block: Block) => (block.type === 'tool_result' ? 0 : 1);
+const FIRST = new Set(['tool_result', 'thinking', 'redacted_thinking']);
+const rank = (block: Block) => (FIRST.has(block.type as string) ? 0 : 1);
 
 function systemBlocks(content: string | ContentPart[], path: string): Block[] {
   if (typeof content === 'string') return content.trim() ? [{ type: 'text', text: content }] : [];

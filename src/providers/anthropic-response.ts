@@ -213,6 +213,8 @@ export function translateStream(
   jsonTool: boolean,
 ): ReadableStream<Uint8Array> {
   const blocks = new Map<number, BlockKind>();
+  /** Thinking blocks as they complete; sent together before the finish. */
+  const thinking: Record<string, unknown>[] = [];
   let usage: AnthropicUsage | undefined;
   let stop: string | null | undefined;
   let tools = 0;
@@ -222,7 +224,10 @@ export function translateStream(
   const end = (finish: boolean) => {
     if (ended) return;
     ended = true;
-    if (finish) writer.finish(finishReason(stop, tools > 0));
+    if (finish) {
+      writer.thinkingBlocks(thinking);
+      writer.finish(finishReason(stop, tools > 0));
+    }
     if (usage) writer.usage(toUsage(usage));
     writer.done();
   };
@@ -254,7 +259,7 @@ export function translateStream(
           writer.reasoning(block.thinking ?? '');
         } else if (block?.type === 'redacted_thinking') {
           blocks.set(index, { kind: 'other' });
-          writer.thinkingBlock({ type: 'redacted_thinking', data: block.data ?? '' });
+          thinking.push({ type: 'redacted_thinking', data: block.data ?? '' });
         } else if (block?.type === 'tool_use') {
           const call = { kind: 'tool' as const, index: tools++, sentArguments: false };
           blocks.set(index, call);
@@ -295,7 +300,7 @@ export function translateStream(
         }
         // The whole block, signed, once it is complete: what a tool loop's next request sends back.
         if (block?.kind === 'thinking') {
-          writer.thinkingBlock({ type: 'thinking', thinking: block.thinking, signature: block.signature });
+          thinking.push({ type: 'thinking', thinking: block.thinking, signature: block.signature });
         }
         return;
       }

@@ -39,7 +39,7 @@
 // (e.g. `system` next to system messages) is refused with a 400. A null value counts as unset.
 //
 // Thinking: an answer's thinking / redacted_thinking blocks come back as `message.thinking_blocks`
-// (with signature or data, as given; streamed whole at each block's end) and their text as
+// (with signature or data, as given; streamed all in one delta before the finish) and their text as
 // `reasoning_content` (streamed as thinking_delta arrives); an assistant message's thinking_blocks
 // are sent back first in its turn, which a tool loop with thinking requires.
 //

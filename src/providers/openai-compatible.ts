@@ -51,7 +51,7 @@ export function createOpenAICompatible(
     '',
   );
   const apiKey = resolveSecret(config.apiKey, deps.env);
-  const mistral = config.preset === 'mistral' || /^https:\/\/api\.mistral\.ai\//.test(`${baseUrl}/`);
+  const mistral = config.preset === 'mistral' || /^https:\/\/([\w-]+\.)*mistral\.ai\//.test(`${baseUrl}/`);
   return openAIWireAdapter(
     {
       name,
@@ -142,13 +142,21 @@ function rawEmbeddings(provider: string, raw: string): RawEmbeddings | Embedding
 
 /**
  * `thinking_blocks` is the gateway's own field (an Anthropic answer's signed reasoning, for the
- * client to send back): other services do not know it, and strict ones refuse it.
+ * client to send back), and `reasoning_content` beside it the gateway's copy of its text: other
+ * services do not know them, and strict ones (Groq, Cerebras, Mistral) refuse them.
  */
 function withoutThinkingBlocks(messages: ChatRequest['messages']): ChatRequest['messages'] {
   if (!messages.some((message) => 'thinking_blocks' in message)) return messages;
   return messages.map((message) => {
     if (!('thinking_blocks' in message)) return message;
-    const { thinking_blocks: _, ...rest } = message as typeof message & { thinking_blocks?: unknown };
+    const {
+      thinking_blocks: _,
+      reasoning_content: __,
+      ...rest
+    } = message as typeof message & {
+      thinking_blocks?: unknown;
+      reasoning_content?: unknown;
+    };
     return rest as typeof message;
   });
 }

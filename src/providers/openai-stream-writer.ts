@@ -50,9 +50,12 @@ export class OpenAIStreamWriter {
   reasoning(text: string, index = 0): void {
     if (text) this.chunk({ reasoning_content: text }, null, index);
   }
-  /** A provider's reasoning block, whole, to be sent back in a later request (see anthropic.ts). */
-  thinkingBlock(block: Record<string, unknown>, index = 0): void {
-    this.chunk({ thinking_blocks: [block] }, null, index);
+  /**
+   * A provider's reasoning blocks, whole, to be sent back in a later request (see anthropic.ts):
+   * all in one delta, since the SDKs' stream helpers cannot join list deltas without an index.
+   */
+  thinkingBlocks(blocks: Record<string, unknown>[], index = 0): void {
+    if (blocks.length > 0) this.chunk({ thinking_blocks: blocks }, null, index);
   }
   finish(reason: FinishReason, index = 0): void {
     this.chunk({}, reason, index);

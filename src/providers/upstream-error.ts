@@ -34,12 +34,22 @@ export function parseErrorBody(text: string): ParsedError {
 
 /**
  * An error message as text: a string as it is; a validation report (Mistral's 422 answers
- * `"message": {"detail": [...]}`, FastAPI servers `"detail": [...]`) as its JSON, shortened.
+ * `"message": {"detail": [{"loc": [...], "msg": "…", "input": …}]}`, FastAPI servers
+ * `"detail": [...]`) as its `msg`s with where they apply — never the `input` it echoes.
  */
 function messageText(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
-  if (value === undefined || value === null) return undefined;
-  const text = JSON.stringify(value);
+  if (value === undefined || value === null || typeof value !== 'object') return undefined;
+  const detail = (value as { detail?: unknown }).detail;
+  const items: unknown[] = Array.isArray(value) ? value : Array.isArray(detail) ? detail : [value];
+  const lines = items.flatMap((item) => {
+    const { msg, message, loc } = (item ?? {}) as { msg?: unknown; message?: unknown; loc?: unknown };
+    const text = typeof msg === 'string' ? msg : typeof message === 'string' ? message : undefined;
+    if (!text) return [];
+    return [Array.isArray(loc) ? `${loc.join('.')}: ${text}` : text];
+  });
+  const text = lines.join('; ');
+  if (!text) return undefined;
   return text.length > 1000 ? `${text.slice(0, 1000)}…` : text;
 }
 
@@ -71,14 +81,13 @@ export async function upstreamErrorFrom(provider: string, response: Response): P
     failure = 'caller';
     code = 'content_filter';
   }
-  if (
-    failure === 'caller' &&
-    code !== 'context_length_exceeded' &&
-    CONTEXT_TOO_LONG.test(parsed.message ?? '')
-  ) {
+  const words = parsed.message ?? '';
+  // A max_tokens above the model's limit names the context length too, but is not an overflow.
+  if (failure === 'caller' && CONTEXT_TOO_LONG.test(words) && !/max_(completion_)?tokens/i.test(words)) {
     code = 'context_length_exceeded'; // so routing can move to a target with a larger window
   }
-  if (status === 402) code ??= 'insufficient_quota';
+  // The provider's own code for it varies ("invalid_request_error", "402"); the client never sees it.
+  if (status === 402) code = 'insufficient_quota';
   // Caller faults carry the provider's own words; anything else gets a generic message so that
   // upstream internals (and anything echoing a credential) never reach the client.
   const message =
@@ -96,21 +105,22 @@ export async function upstreamErrorFrom(provider: string, response: Response): P
 
 /**
  * When a 429 has no Retry-After: the reset of the limit it ran out of (`x-ratelimit-reset-<limit>`
- * whose `x-ratelimit-remaining-<limit>` is 0), else the soonest reset. OpenAI writes durations
+ * whose `x-ratelimit-remaining-<limit>` is 0), else the longest reset. OpenAI writes durations
  * (`6m0s`, `1.5s`, `20ms`), others seconds (Cerebras' `x-ratelimit-reset-tokens-minute: 41.2`);
  * anything past a day (an epoch timestamp, say) is not taken as a wait.
  */
 export function rateLimitResetMs(headers: Headers): number | undefined {
   let spent: number | undefined;
-  let soonest: number | undefined;
+  let longest: number | undefined;
   headers.forEach((value, name) => {
     if (!name.startsWith('x-ratelimit-reset')) return;
     const ms = durationMs(value.trim());
-    if (ms === undefined || ms > DAY_MS) return;
+    if (ms === undefined || ms <= 0 || ms > DAY_MS) return;
     if (headers.get(name.replace('-reset', '-remaining'))?.trim() === '0') spent = Math.max(spent ?? 0, ms);
-    soonest = Math.min(soonest ?? ms, ms);
+    longest = Math.max(longest ?? 0, ms);
   });
-  return spent ?? soonest;
+  // No limit reads 0 (a request larger than what is left of one): the longest, to be safe.
+  return spent ?? longest;
 }
 
 const DAY_MS = 86_400_000;

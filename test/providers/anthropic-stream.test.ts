@@ -199,10 +199,16 @@ describe('anthropic stream translation', () => {
     const out = await translate(sse, 13);
     const all = deltas(out);
     expect(all.map((d) => d.reasoning_content ?? '').join('')).toBe('Let me think.');
-    expect(all.flatMap((d) => d.thinking_blocks ?? [])).toEqual([
+    // One delta with every block, before the finish: the SDKs' stream helpers cannot join list
+    // deltas without an index (openai-python raises, openai-node keeps the last).
+    const withBlocks = out.filter((f) => f !== '[DONE]' && f.choices?.[0]?.delta?.thinking_blocks);
+    expect(withBlocks).toHaveLength(1);
+    expect(withBlocks[0].choices[0].delta.thinking_blocks).toEqual([
       { type: 'thinking', thinking: 'Let me think.', signature: 'sig-1' },
       { type: 'redacted_thinking', data: 'opaque==' },
     ]);
+    expect(out.indexOf(withBlocks[0])).toBeLessThan(out.findIndex((f) => f.choices?.[0]?.finish_reason));
+    expect(all.filter((d) => d.thinking_blocks)).toHaveLength(1);
     expect(text(out)).toBe('Done.');
   });
 

@@ -572,6 +572,27 @@ describe('anthropic thinking blocks', () => {
         { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: {} },
       ],
     });
+    // Merged with an assistant message before it, the turn still starts with its thinking.
+    const merged = setup();
+    await merged.chat({
+      messages: [
+        { role: 'user', content: 'Weather?' },
+        { role: 'assistant', content: 'Let me look.' },
+        {
+          role: 'assistant',
+          content: null,
+          thinking_blocks: blocks,
+          tool_calls: [{ id: 't1', type: 'function', function: { name: 'f', arguments: '{}' } }],
+        },
+        { role: 'tool', tool_call_id: 't1', content: 'ok' },
+      ],
+    });
+    expect(merged.sent[0]!.body.messages[1].content.map((b: Json) => b.type)).toEqual([
+      'thinking',
+      'redacted_thinking',
+      'text',
+      'tool_use',
+    ]);
     const bad = setup();
     await expect(
       bad.chat({

@@ -20,12 +20,40 @@ describe('upstreamErrorFrom', () => {
     });
     expect(mistral).toMatchObject({ failure: 'caller', status: 422 });
     expect(mistral.message).toContain('Extra inputs are not permitted');
+    expect(mistral.message).toBe('body.foo: Extra inputs are not permitted');
     const fastapi = await answer(422, { detail: 'field required' });
     expect(fastapi.message).toBe('field required');
   });
 
+  it('never takes the input a validation report echoes, or a max_tokens limit, for a context overflow', async () => {
+    const echoed = await answer(422, {
+      detail: [
+        {
+          loc: ['body', 'messages', 0, 'x'],
+          msg: 'Extra inputs are not permitted',
+          input: 'my context window is full',
+        },
+      ],
+    });
+    expect(echoed.options.code).toBeNull();
+    expect(echoed.message).not.toContain('context window');
+    const maxTokens = await answer(400, {
+      error: {
+        message: "max_tokens must be at most the model's context length (8192)",
+        code: 'invalid_value',
+      },
+    });
+    expect(maxTokens.options.code).toBe('invalid_value');
+  });
+
   it('fails over from an account out of credit (402) and from Groq flex capacity (498)', async () => {
-    const broke = await answer(402, { error: { message: 'Insufficient Balance' } });
+    // DeepSeek's real 402 carries a code of its own; OpenRouter's a number.
+    const broke = await answer(402, {
+      error: { message: 'Insufficient Balance', code: 'invalid_request_error' },
+    });
+    expect((await answer(402, { error: { message: 'Insufficient credits', code: 402 } })).options.code).toBe(
+      'insufficient_quota',
+    );
     expect(broke).toMatchObject({ failure: 'auth', options: { code: 'insufficient_quota' } });
     expect(broke.message).not.toContain('Balance'); // the account's state stays in the gateway
     expect(await answer(498, { error: { message: 'flex tier capacity exceeded' } })).toMatchObject({
@@ -78,15 +106,31 @@ describe('upstreamErrorFrom', () => {
 });
 
 describe('rateLimitResetMs', () => {
-  it('reads durations and seconds, prefers the spent limit, else the soonest, and ignores timestamps', () => {
+  it('reads durations and seconds, prefers the spent limit, else the longest, and ignores timestamps', () => {
     const headers = (h: Record<string, string>) => new Headers(h);
     expect(rateLimitResetMs(headers({ 'x-ratelimit-reset-tokens': '1m30.5s' }))).toBe(90_500);
     expect(rateLimitResetMs(headers({ 'x-ratelimit-reset-tokens-minute': '41.2' }))).toBe(41_200);
+    const cerebras = {
+      'x-ratelimit-remaining-requests-day': '14000',
+      'x-ratelimit-reset-requests-day': '30000',
+      'x-ratelimit-remaining-tokens-minute': '0',
+      'x-ratelimit-reset-tokens-minute': '12',
+    };
+    expect(rateLimitResetMs(headers(cerebras))).toBe(12_000);
+    // A request larger than what is left of a limit: no limit reads 0, so the longest reset.
     expect(
       rateLimitResetMs(
-        headers({ 'x-ratelimit-reset-requests-day': '30000', 'x-ratelimit-reset-tokens-minute': '12' }),
+        headers({
+          'x-ratelimit-remaining-requests': '99',
+          'x-ratelimit-reset-requests': '120ms',
+          'x-ratelimit-remaining-tokens': '500',
+          'x-ratelimit-reset-tokens': '6m0s',
+        }),
       ),
-    ).toBe(12_000);
+    ).toBe(360_000);
+    expect(
+      rateLimitResetMs(headers({ 'x-ratelimit-remaining-tokens': '0', 'x-ratelimit-reset-tokens': '0s' })),
+    ).toBe(undefined);
     expect(rateLimitResetMs(headers({ 'x-ratelimit-reset': '1741305600000' }))).toBeUndefined();
     expect(rateLimitResetMs(headers({ 'x-ratelimit-reset-tokens': 'soon' }))).toBeUndefined();
     expect(rateLimitResetMs(headers({}))).toBeUndefined();

@@ -371,6 +371,14 @@ describe('workers-ai stream', () => {
     expect(events.at(-2)!.choices[0]!.finish_reason).toBe('length');
     expect(events.at(-1)!.usage).toEqual({ prompt_tokens: 12, completion_tokens: 3, total_tokens: 15 });
     expect(reference!.endsWith('data: [DONE]\n\n')).toBe(true);
+
+    // Without max_tokens the model's own default (256) applies, and reaching it is `length` too.
+    const long = streamTextFixture.replace('"completion_tokens":3', '"completion_tokens":256');
+    expect(long).not.toBe(streamTextFixture);
+    const unset = fakeAI(() => sseBody(long, 1000));
+    const cut = sseEvents(await streamed(unset.run({ stream: true }))) as typeof events;
+    expect(unset.calls[0]!.inputs.max_tokens).toBeUndefined();
+    expect(cut.at(-2)!.choices[0]!.finish_reason).toBe('length');
   });
 
   it('translates streamed tool-call deltas', async () => {

@@ -83,6 +83,37 @@ describe('POST /v1/chat/completions', () => {
       expect(text.includes('"usage":{')).toBe(stream_options !== undefined); // as the client asked
     }
     for (const sent of recorded) expect(sent.body).not.toHaveProperty('stream_options');
+
+    // Any mistral.ai host (Codestral's own), and an explicit setting either way.
+    const put = async (provider: Record<string, unknown>) =>
+      putConfig({
+        providers: { p: { type: 'openai', apiKey: 'k', ...provider } },
+        models: { m: { targets: [{ provider: 'p', model: 'codestral-latest' }] } },
+      });
+    const streamOptionsWith = async (provider: Record<string, unknown>, url: string) => {
+      expect((await put(provider)).status).toBe(200);
+      recorded.length = 0;
+      onUpstream(url, () => sse([`data: ${JSON.stringify(last)}\n\n`, 'data: [DONE]\n\n']));
+      await (
+        await chat(key, { model: 'm', stream: true, messages: [{ role: 'user', content: 'x' }] })
+      ).text();
+      return (recorded[0]!.body as { stream_options?: unknown }).stream_options;
+    };
+    expect(
+      await streamOptionsWith(
+        { baseUrl: 'https://codestral.mistral.ai/v1' },
+        'https://codestral.mistral.ai/v1',
+      ),
+    ).toBeUndefined();
+    expect(
+      await streamOptionsWith(
+        { baseUrl: 'https://proxy.example/mistral', streamUsage: false },
+        'https://proxy.example/mistral',
+      ),
+    ).toBeUndefined();
+    expect(await streamOptionsWith({ baseUrl: 'https://llm.example/v1' }, 'https://llm.example/v1')).toEqual({
+      include_usage: true,
+    });
   });
 
   it('with n: 2, ends a stream closed after one choice finished as cut short, not with [DONE]', async () => {
@@ -112,6 +143,7 @@ describe('POST /v1/chat/completions', () => {
       {
         role: 'assistant',
         content: 'y',
+        reasoning_content: 't', // the gateway's copy of the blocks' text goes too
         thinking_blocks: [{ type: 'thinking', thinking: 't', signature: 's' }],
       },
       { role: 'user', content: 'z' },
