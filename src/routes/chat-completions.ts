@@ -94,9 +94,14 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   });
   headers.set(CACHE_HEADER, cache.status);
   log.cache(cache.status, cache.savedUsd);
+  /** A refusal from here on carries the answer's headers too (cache status, rate limits), as the log row does. */
+  const withHeaders = (error: unknown) => {
+    if (error instanceof GatewayError) Object.assign(error.headers, Object.fromEntries(headers));
+    return error;
+  };
   if (cache.respond) {
     // Refused alongside (over budget, revoked…): refused as the object would have, hit or not.
-    if (reserving) await reserving;
+    if (reserving) await reserving.catch((error: unknown) => Promise.reject(withHeaders(error)));
     settle(undefined, undefined);
     if (cache.servedBy) log.served(cache.servedBy, []);
     return cache.respond(headers);
@@ -114,7 +119,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     await admitted.reserve();
   } catch (error) {
     cache.abandon();
-    throw error;
+    throw withHeaders(error);
   }
 
   let served: Served<Answer>;
@@ -142,8 +147,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     const prompt = { prompt_tokens: inputTokens, completion_tokens: 0, total_tokens: inputTokens };
     settle(cut, cut && prompt);
     cache.abandon();
-    if (error instanceof GatewayError) Object.assign(error.headers, Object.fromEntries(headers));
-    throw error;
+    throw withHeaders(error);
   }
 
   headers.set('x-tollgate-provider', served.target.provider);

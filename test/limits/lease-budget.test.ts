@@ -410,6 +410,25 @@ describe('a budgeted key going upstream on a lease', () => {
     expect(refused.status).toBe(402);
     expect((await refused.json<Json>()).error.code).toBe('budget_exceeded');
   });
+
+  it('refuses a request too large for its share at the object, after the cache lookup, with the same headers as an answer', async () => {
+    const key = await leasedKey(10);
+    const hash = await sha256Hex(key);
+    await runInDurableObject(env.KEYS.get(env.KEYS.idFromName(hash)), async (instance) => {
+      const object = instance as unknown as KeyObject;
+      await object.setPolicy({
+        ...((await object.getPolicy()) as KeyPolicy),
+        budget: { usd: 0.000_001, period: 'month' },
+      });
+    });
+    // Admitted from the lease; its worst case is past the share, so the object is asked, and refuses.
+    const refused = await chat(key, { ...question(12), max_tokens: 1_000_000 });
+    expect(refused.status).toBe(402);
+    expect((await refused.json<Json>()).error.code).toBe('budget_exceeded');
+    // The log row says what the lookup found; so does the answer (and it carries the rate limits).
+    expect(refused.headers.get('x-tollgate-cache')).not.toBeNull();
+    expect(refused.headers.get('x-ratelimit-limit-requests')).toBe('1000');
+  });
 });
 
 /** The binding's own stubs, even while a test wraps them. */
