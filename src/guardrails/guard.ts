@@ -3,7 +3,7 @@
 import type { ChatRequest } from '../openai/schemas';
 import type { MappedEvent } from '../openai/stream-relay';
 import type { ChatCompletion } from '../providers/types';
-import { dropReasoning, scanOutput } from './output';
+import { dropReasoning, scanOutput, textContent } from './output';
 import { jsonEscape, Placeholders, redact, reservedPlaceholders, restore } from './placeholders';
 import { emptyReport, type GuardrailReport, PromptBlocked, record } from './report';
 import type { CompiledRule, RequestFacts, TextRule } from './rules';
@@ -144,7 +144,10 @@ function guardCompletion(
   // Reasoning is neither scanned nor restored (a signed thinking block cannot be rewritten): it is
   // left out of answers that guardrails rewrite.
   const scanned = structuredClone(completion);
-  for (const message of messagesOf(scanned)) dropReasoning(message);
+  for (const message of messagesOf(scanned)) {
+    dropReasoning(message);
+    textContent(message);
+  }
   if (output.length > 0) {
     const names = placeholders ?? new Placeholders();
     for (const message of messagesOf(scanned))

@@ -15,6 +15,22 @@ export function dropReasoning(message: Record<string, unknown>): void {
   for (const field of REASONING_FIELDS) delete message[field];
 }
 
+/**
+ * Content given as a list of parts (Mistral's reasoning models answer `[{type: "thinking"…},
+ * {type: "text", text}]`) as the string of its text parts, which output rules can scan: in answers
+ * guardrails rewrite, nothing unscanned is left, whatever shape the provider used.
+ */
+export function textContent(message: Record<string, unknown>): void {
+  const content = message.content;
+  if (!Array.isArray(content)) return;
+  message.content = content
+    .map((part) => {
+      const { type, text } = (part ?? {}) as { type?: unknown; text?: unknown };
+      return type === 'text' && typeof text === 'string' ? text : '';
+    })
+    .join('');
+}
+
 /** Output rules on a complete text: block throws, flag notes, redact replaces (never restored). */
 export function scanOutput(
   text: string,

@@ -233,6 +233,33 @@ describe('guardrails through the gateway', () => {
     }
   });
 
+  it('scans content given as parts (reasoning models): text parts joined and scanned, the rest left out', async () => {
+    const key = await setup([{ name: 'out-pii', detect: ['email'], action: 'redact', scope: 'output' }]);
+    const parts = [
+      { type: 'thinking', thinking: [{ type: 'text', text: 'the user is bob@example.com' }] },
+      { type: 'text', text: 'mail ann@example.com' },
+    ];
+    onUpstream(CHAT_URL, async (request) => {
+      if (!((await request.json()) as { stream?: boolean }).stream) {
+        const answer = completion('');
+        (answer.choices[0]!.message as { content: unknown }).content = parts;
+        return json(answer);
+      }
+      return sse([
+        chunk({ role: 'assistant', content: [parts[0]] }),
+        chunk({ content: [parts[1]] }),
+        chunk({}, 'stop'),
+        'data: [DONE]\n\n',
+      ]);
+    });
+    const ask = { model: 'gpt', messages: [{ role: 'user', content: 'who?' }] };
+    const answer = await (await chat(key, ask)).text();
+    expect(JSON.parse(answer).choices[0].message.content).toBe('mail [EMAIL_1]');
+    const streamed = await (await chat(key, { ...ask, stream: true })).text();
+    expect(streamedText(streamed)).toBe('mail [EMAIL_1]');
+    for (const text of [answer, streamed]) expect(text).not.toMatch(/example\.com|thinking/);
+  });
+
   it('ends a stream with an error event when an output rule blocks mid-stream', async () => {
     const key = await setup([
       { name: 'out-block', keywords: ['forbidden'], action: 'block', scope: 'output' },
