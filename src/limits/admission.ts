@@ -3,6 +3,7 @@
 import { type CachePolicy, mergeCachePolicies } from '../cache/policy';
 import type { Env } from '../env';
 import { GatewayError, invalidApiKey, modelNotAllowed, retryAfterSeconds, unavailableNow } from '../errors';
+import { overloaded } from '../isolate/fresh-stubs';
 import { endReason, type KeyPolicy } from '../keys/policy';
 import { mergeRoutingOverrides, type RoutingOverride } from '../routing/overrides';
 import {
@@ -29,7 +30,7 @@ import {
 import { drawLater, type LeaseDrawing } from './lease-draw';
 import type { Returned } from './lease-ledger';
 import { settleLater } from './settle-outbox';
-import { overloaded, sendSettles } from './settle-send';
+import { sendSettles } from './settle-send';
 
 type Admitted = Extract<AdmitResult, { ok: true }>;
 type Refused = Extract<AdmitResult, { ok: false }>;

@@ -2,6 +2,7 @@
 // row — with the isolate's other rows finishing meanwhile (src/logs/outbox.ts) — into a LogBuffer
 // shard (falling back to a direct D1 insert if the buffer is unreachable).
 import type { Env } from '../env';
+import { onFreshStubs } from '../isolate/fresh-stubs';
 import type { LogBuffer } from './buffer';
 import { post } from './outbox';
 import type { LogRow } from './row';
@@ -9,7 +10,6 @@ import { insertLogs, keyOfHash } from './store';
 
 /** Buffers the rows are spread over by request id, so one object is never the bottleneck. */
 export const LOG_SHARDS = 4;
-const APPEND_TRIES = 3;
 
 export function bufferShard(id: string): number {
   // FNV-1a: stable across isolates and deploys, which a shard assignment must be.
@@ -45,7 +45,7 @@ export async function deliverLog(env: Env, row: LogRow, keyHash: string | undefi
     }
   }
   writeDataPoint(env, row);
-  await post(row, (rows) => appendRows(env, rows));
+  await post(row, (rows, alive) => appendRows(env, rows, alive));
 }
 
 /** How long this isolate remembers which key (or none) a hash names, for rows refused before admission. */
@@ -78,16 +78,18 @@ export function forgetKeyNames(): void {
   keyNames.clear();
 }
 
-/** Into one buffer shard (three tries, a fresh stub each), else straight into D1; never throws. */
-export async function appendRows(env: Env, rows: LogRow[]): Promise<boolean> {
+/**
+ * Into one buffer shard (three tries on fresh stubs, waiting between them, longer for an
+ * overloaded buffer: src/isolate/fresh-stubs.ts), else straight into D1; never throws.
+ */
+export async function appendRows(env: Env, rows: LogRow[], alive: () => void = () => {}): Promise<boolean> {
+  const stub = () => bufferFor(env, rows[0]!.id);
   let lastError: unknown;
-  for (let attempt = 0; attempt < APPEND_TRIES; attempt++) {
-    try {
-      await bufferFor(env, rows[0]!.id).append(rows);
-      return true;
-    } catch (error) {
-      lastError = error;
-    }
+  try {
+    await onFreshStubs(stub(), stub, (buffer) => buffer.append(rows), alive);
+    return true;
+  } catch (error) {
+    lastError = error;
   }
   try {
     await insertLogs(env.DB, rows);

@@ -4,9 +4,9 @@ import { env } from 'cloudflare:workers';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/auth/gateway-key';
 import type { Env } from '../../src/env';
-import { deliverLog, forgetKeyNames } from '../../src/logs/sink';
+import { appendRows, deliverLog, flushAllBuffers, forgetKeyNames } from '../../src/logs/sink';
 import { createKey } from '../helpers/gateway';
-import { logRow } from './helpers';
+import { logRow, rowsById } from './helpers';
 
 /** The test Env with a D1 that counts its lookups of keys. */
 function countingEnv() {
@@ -45,5 +45,53 @@ describe('naming the key of a row refused before admission', () => {
     for (const row of rows) await deliverLog(counted.env, row, hash);
     expect(rows.map((row) => row.keyId)).toEqual([null, null]);
     expect(counted.lookups()).toBe(1);
+  });
+});
+
+describe('appending rows to a buffer shard', () => {
+  /** The test Env whose LOGS stubs fail their first `failures` appends (each stub asked for counted). */
+  function flakyLogs(failures: number, error: () => Error) {
+    let appends = 0;
+    let stubs = 0;
+    const LOGS = {
+      idFromName: (name: string) => env.LOGS.idFromName(name),
+      get: (id: DurableObjectId) => {
+        stubs++;
+        const real = env.LOGS.get(id);
+        return {
+          append: async (rows: Parameters<typeof real.append>[0]) => {
+            appends++;
+            if (appends <= failures) throw error();
+            return real.append(rows);
+          },
+        };
+      },
+    };
+    return {
+      env: { ...(env as unknown as Env), LOGS } as unknown as Env,
+      appends: () => appends,
+      stubs: () => stubs,
+    };
+  }
+
+  it('tries again on a fresh stub, calling alive before each new try', async () => {
+    const flaky = flakyLogs(1, () => new Error('Network connection lost.'));
+    let alive = 0;
+    const row = logRow({ id: 'append-retry-1', time: Date.now() });
+    expect(await appendRows(flaky.env, [row], () => alive++)).toBe(true);
+    expect([flaky.appends(), flaky.stubs(), alive]).toEqual([2, 2, 1]);
+    await flushAllBuffers(env);
+    expect((await rowsById([row.id])).size).toBe(1);
+  });
+
+  it('writes straight to D1 when every try at the buffer fails (an overloaded one waited for longer)', async () => {
+    const overloaded = () => Object.assign(new Error('Durable Object is overloaded.'), { overloaded: true });
+    const flaky = flakyLogs(3, overloaded);
+    const row = logRow({ id: 'append-fallback-1', time: Date.now() });
+    const started = Date.now();
+    expect(await appendRows(flaky.env, [row])).toBe(true);
+    expect(flaky.appends()).toBe(3);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1500); // 1 s and 3 s, each ±50 %
+    expect((await rowsById([row.id])).size).toBe(1);
   });
 });
