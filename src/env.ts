@@ -26,8 +26,15 @@ export interface Env {
   LOG_RETENTION_DAYS?: string;
 }
 
-/** Provider secrets are referenced from the config as `env:NAME`; they are arbitrary Worker secrets. */
+/**
+ * Worker secrets a config's `env:NAME` may not name: the gateway's own. The config is written by
+ * scoped admin tokens too, and a provider's key goes to wherever its baseUrl points.
+ */
+export const GATEWAY_SECRETS: ReadonlySet<string> = new Set(['ADMIN_TOKEN']);
+
+/** Provider secrets are referenced from the config as `env:NAME`: any Worker secret but the gateway's own. */
 export function readSecret(env: Env, name: string): string | undefined {
+  if (GATEWAY_SECRETS.has(name)) return undefined;
   const value = (env as unknown as Record<string, unknown>)[name];
   return typeof value === 'string' && value.length > 0 ? value : undefined;
 }

@@ -42,9 +42,14 @@ export function redactConfig(config: GatewayConfig): GatewayConfig {
   return { ...config, providers } as GatewayConfig;
 }
 
+/** Where a provider's requests (and so its secrets) go: a secret is put back only if none changed. */
+const DESTINATION = ['type', 'baseUrl', 'preset', 'resourceName', 'region'] as const;
+
 /**
  * Puts stored secrets back where an incoming config carries the redaction marker. Returns the
- * paths of markers with nothing to restore (a new provider cannot be given "[redacted]").
+ * paths of markers with nothing to restore: a new provider cannot be given "[redacted]", nor one
+ * whose destination changed — else a config writer who may not read a secret could send it to a
+ * server of their own.
  */
 export function restoreSecrets(incoming: unknown, previous: unknown): string[] {
   const missing: string[] = [];
@@ -56,7 +61,9 @@ export function restoreSecrets(incoming: unknown, previous: unknown): string[] {
     if (!provider || typeof provider !== 'object') continue;
     const entry =
       previousProviders && Object.hasOwn(previousProviders, name) ? previousProviders[name] : undefined;
-    const before = entry && typeof entry === 'object' ? (entry as ProviderRecord) : undefined;
+    const stored = entry && typeof entry === 'object' ? (entry as ProviderRecord) : undefined;
+    const sameDestination = DESTINATION.every((field) => stored?.[field] === provider[field]);
+    const before = sameDestination ? stored : undefined;
     for (const [field, value] of Object.entries(provider)) {
       if (value !== REDACTED) continue;
       const old = before?.[field];

@@ -1,9 +1,14 @@
 // `apiKey` values: `env:NAME` names a Worker secret (preferred); anything else is a literal.
 import { z } from 'zod';
-import { type Env, readSecret } from '../env';
+import { type Env, GATEWAY_SECRETS, readSecret } from '../env';
 import { UpstreamError } from './types';
 
-export const secretRef = z.string().min(1);
+export const secretRef = z
+  .string()
+  .min(1)
+  .refine((value) => !isEnvRef(value) || !GATEWAY_SECRETS.has(value.slice(4)), {
+    message: "names the gateway's own secret: an env: reference may name any Worker secret but ADMIN_TOKEN",
+  });
 
 /** Literal secrets are shown as this on every read of the config. */
 export const REDACTED = '[redacted]';

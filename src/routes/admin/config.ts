@@ -24,7 +24,7 @@ export const config = new Hono<AppEnv>()
     const unrestorable = restoreSecrets(incoming, state.readable ? state.config : state.stored);
     if (unrestorable.length > 0) {
       throw invalidRequest(
-        `Invalid config: ${unrestorable.join(', ')} is "[redacted]" but no stored secret exists there; give the real value or an env:NAME reference.`,
+        `Invalid config: ${unrestorable.join(', ')} is "[redacted]" but no stored secret can go there (a new provider, or one whose type, baseUrl, preset, resourceName or region changed); give the real value or an env:NAME reference.`,
         unrestorable[0],
       );
     }

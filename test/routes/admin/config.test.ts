@@ -1,6 +1,8 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_KEY, forgetConfig } from '../../../src/config/store';
+import type { Env } from '../../../src/env';
+import { resolveSecret } from '../../../src/providers/secret';
 import {
   admin,
   call,
@@ -63,6 +65,30 @@ describe('/admin/config', () => {
     const response = await putConfig(config);
     expect(response.status).toBe(400);
     expect((await response.json<Json>()).error.param).toBe('providers.openai.apiKey');
+  });
+
+  it('never sends a stored secret somewhere new: a changed baseUrl needs the secret given again', async () => {
+    await putConfig(openaiConfig());
+    const read = await (await admin('/admin/config')).json<Json>();
+    read.providers.openai.baseUrl = 'https://attacker.test/v1';
+    const moved = await putConfig(read);
+    expect(moved.status).toBe(400);
+    expect((await moved.json<Json>()).error).toMatchObject({ param: 'providers.openai.apiKey' });
+    // Given again (or as an env: reference), it may go there.
+    read.providers.openai.apiKey = 'sk-new-place';
+    expect((await putConfig(read)).status).toBe(200);
+  });
+
+  it("refuses an env: reference to the gateway's own ADMIN_TOKEN", async () => {
+    const config = openaiConfig();
+    config.providers.openai.apiKey = 'env:ADMIN_TOKEN';
+    const response = await putConfig(config);
+    expect(response.status).toBe(400);
+    const { error } = await response.json<Json>();
+    expect(error.message).toContain('ADMIN_TOKEN');
+    // A config stored before this check is refused the value at request time too.
+    expect(env.ADMIN_TOKEN).toBeTruthy();
+    expect(resolveSecret('env:ADMIN_TOKEN', env as unknown as Env)).toEqual({ missing: 'ADMIN_TOKEN' });
   });
 
   it('rejects an invalid config with every issue listed, and keeps the old one in force', async () => {
