@@ -72,6 +72,7 @@ export function loosening(
     ),
     budgetLoosening(before.budget, after.budget),
     providersLoosening(before.routing, after.routing),
+    pinsLoosening(before, after, team),
     cacheLoosening(team, before, after, defaults),
     before.expiresAt !== null &&
       (after.expiresAt === null || after.expiresAt > before.expiresAt) && {
@@ -102,7 +103,7 @@ function budgetLoosening(before: Budget | null, after: Budget | null): Loosening
   return after.usd > before.usd && { param: 'budget.usd', reason: 'the budget cannot be raised' };
 }
 
-/** Provider limits (data residency): allow lists may only shrink, deny lists only grow. Pins are free. */
+/** Provider limits (data residency): allow lists may only shrink, deny lists only grow. */
 function providersLoosening(before: Governed['routing'], after: Governed['routing']): Loosening | false {
   const allow = before?.allowProviders;
   if (allow && !after?.allowProviders?.every((provider) => allow.includes(provider)))
@@ -110,6 +111,32 @@ function providersLoosening(before: Governed['routing'], after: Governed['routin
   const deny = before?.denyProviders ?? [];
   if (!deny.every((provider) => after?.denyProviders?.includes(provider)))
     return { param: 'routing.denyProviders', reason: 'providers cannot be removed from denyProviders' };
+  return false;
+}
+
+/**
+ * A pin sends an allowed name to other targets: set by a team-admin, each of its targets must be
+ * allowed by the key's and its team's model allowlists, or the pin would reach models they refuse.
+ * Pins left as they were are not checked again.
+ */
+function pinsLoosening(before: Governed, after: Governed, team: Governed | null): Loosening | false {
+  const lists = [after.models, team?.models ?? null].filter((list): list is string[] => list !== null);
+  if (lists.length === 0) return false;
+  for (const [name, route] of Object.entries(after.routing?.pin ?? {})) {
+    const was =
+      before.routing?.pin && Object.hasOwn(before.routing.pin, name) ? before.routing.pin[name] : undefined;
+    if (JSON.stringify(was) === JSON.stringify(route)) continue;
+    const targets = [...route.targets, ...(route.rules ?? []).flatMap((rule) => rule.targets)];
+    const refused = targets
+      .map((target) => `${target.provider}/${target.model}`)
+      .find((model) => !lists.every((list) => modelAllowed(list, model)));
+    if (refused) {
+      return {
+        param: `routing.pin.${name}`,
+        reason: `a pin may only send traffic to models the key's and team's allowlists allow ('${refused}')`,
+      };
+    }
+  }
   return false;
 }
 

@@ -16,7 +16,7 @@ describe('tighten-only key changes', () => {
     expect(param({ limits: { tpm: 10 } }, { limits: {} })).toBe('limits.tpm');
   });
 
-  it('lets allow lists shrink and deny lists grow, and leaves pins free', () => {
+  it('lets allow lists shrink and deny lists grow, and leaves pins within the allowlists free', () => {
     const allow = { routing: { allowProviders: ['a', 'b'] } };
     expect(param(allow, { routing: { allowProviders: ['a'] } })).toBeUndefined();
     expect(param(allow, { routing: { allowProviders: ['a', 'c'] } })).toBe('routing.allowProviders');
@@ -26,6 +26,31 @@ describe('tighten-only key changes', () => {
     );
     const pin = { fast: { strategy: 'fallback' as const, targets: [{ provider: 'a', model: 'm' }] } };
     expect(param(allow, { routing: { allowProviders: ['b'], pin } })).toBeUndefined();
+  });
+
+  it("lets a pin send traffic only to models the key's and team's allowlists allow", () => {
+    const pin = (provider: string, model: string) => ({
+      fast: { strategy: 'fallback' as const, targets: [{ provider, model }] },
+    });
+    const allowed = { models: ['fast', 'mock/*'] };
+    // Without an allowlist there is nothing to get around.
+    expect(param({}, { routing: { pin: pin('openai', 'o1-pro') } })).toBeUndefined();
+    expect(param(allowed, { ...allowed, routing: { pin: pin('mock', 'mock-1') } })).toBeUndefined();
+    expect(param(allowed, { ...allowed, routing: { pin: pin('openai', 'o1-pro') } })).toBe(
+      'routing.pin.fast',
+    );
+    // The team's allowlist counts too, and so do a conditional pin's rules.
+    const conditional = {
+      fast: {
+        strategy: 'conditional' as const,
+        targets: [{ provider: 'mock', model: 'mock-1' }],
+        rules: [{ when: { metadata: { tier: 'pro' } }, targets: [{ provider: 'openai', model: 'o1-pro' }] }],
+      },
+    };
+    expect(param({}, { routing: { pin: conditional } }, { models: ['mock/*'] })).toBe('routing.pin.fast');
+    // A pin left as it was is not checked again.
+    const kept = { ...allowed, routing: { pin: pin('openai', 'o1-pro') } };
+    expect(param(kept, { ...kept, limits: { rpm: 10 } })).toBeUndefined();
   });
 
   it('reads the cache as the key over its team over the config', () => {
