@@ -44,8 +44,30 @@ export async function deliverLog(env: Env, row: LogRow, keyHash: string | undefi
       row.teamId = key.teamId;
     }
   }
-  writeDataPoint(env, row);
+  if (row.status === 401 && row.keyId === null) {
+    // No key, or one that names none: anyone can send these, so they get no say in what is kept
+    // (no metadata) and a bounded share of the log; the rest are counted in Analytics Engine only.
+    // Else a flood of them could fill D1 for everyone.
+    row.metadata = null;
+    writeDataPoint(env, row);
+    if (!unauthenticatedRowAllowed(Date.now())) return;
+  } else writeDataPoint(env, row);
   await post(row, (rows, alive) => appendRows(env, rows, alive));
+}
+
+/** Rows of unauthenticated requests an isolate stores per minute; the rest only count in Analytics Engine. */
+export const UNAUTHENTICATED_ROWS_PER_MINUTE = 600;
+let unauthenticated = { startedAt: 0, rows: 0, limit: UNAUTHENTICATED_ROWS_PER_MINUTE };
+
+function unauthenticatedRowAllowed(now: number): boolean {
+  if (now - unauthenticated.startedAt >= 60_000)
+    unauthenticated = { ...unauthenticated, startedAt: now, rows: 0 };
+  return unauthenticated.rows++ < unauthenticated.limit;
+}
+
+/** Starts a new minute for unauthenticated rows, with another limit if given (tests). */
+export function resetUnauthenticatedRows(limit = UNAUTHENTICATED_ROWS_PER_MINUTE): void {
+  unauthenticated = { startedAt: 0, rows: 0, limit };
 }
 
 /** How long this isolate remembers which key (or none) a hash names, for rows refused before admission. */

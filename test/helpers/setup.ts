@@ -3,6 +3,7 @@ import { applyD1Migrations } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeEach } from 'vitest';
 import { CONFIG_KEY, forgetConfig } from '../../src/config/store';
+import { resetUnauthenticatedRows } from '../../src/logs/sink';
 import { resetUpstream } from './upstream';
 
 await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
@@ -11,6 +12,8 @@ beforeEach(async () => {
   await env.CACHE.delete(CONFIG_KEY);
   forgetConfig();
   resetUpstream();
+  // The fuzz suite sends hundreds of keyless requests: later tests must still see their own rows.
+  resetUnauthenticatedRows();
 });
 
 afterEach(() => {

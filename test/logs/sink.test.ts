@@ -4,7 +4,13 @@ import { env } from 'cloudflare:workers';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/auth/gateway-key';
 import type { Env } from '../../src/env';
-import { appendRows, deliverLog, flushAllBuffers, forgetKeyNames } from '../../src/logs/sink';
+import {
+  appendRows,
+  deliverLog,
+  flushAllBuffers,
+  forgetKeyNames,
+  resetUnauthenticatedRows,
+} from '../../src/logs/sink';
 import { createKey } from '../helpers/gateway';
 import { logRow, rowsById } from './helpers';
 
@@ -93,5 +99,41 @@ describe('appending rows to a buffer shard', () => {
     expect(flaky.appends()).toBe(3);
     expect(Date.now() - started).toBeGreaterThanOrEqual(1500); // 1 s and 3 s, each ±50 %
     expect((await rowsById([row.id])).size).toBe(1);
+  });
+});
+
+describe('rows of unauthenticated requests', () => {
+  it('keep no metadata, and only a bounded number a minute reach the log', async () => {
+    resetUnauthenticatedRows(2);
+    try {
+      const ids = ['unauth-cap-1', 'unauth-cap-2', 'unauth-cap-3'];
+      for (const id of ids) {
+        const row = logRow({
+          id,
+          time: Date.now(),
+          status: 401,
+          keyId: null,
+          metadata: { user: 'x'.repeat(500) },
+        });
+        await deliverLog(env, row, undefined);
+      }
+      await flushAllBuffers(env);
+      const stored = await rowsById(ids);
+      expect([...stored.keys()].sort()).toEqual(['unauth-cap-1', 'unauth-cap-2']);
+      expect(stored.get('unauth-cap-1')?.metadata).toBeNull();
+      // A key's own refusals are not capped.
+      const named = logRow({
+        id: 'unauth-cap-named',
+        time: Date.now(),
+        status: 401,
+        keyId: 'key_x',
+        metadata: { a: 'b' },
+      });
+      await deliverLog(env, named, undefined);
+      await flushAllBuffers(env);
+      expect((await rowsById([named.id])).get(named.id)?.metadata).toEqual({ a: 'b' });
+    } finally {
+      resetUnauthenticatedRows();
+    }
   });
 });
