@@ -14,6 +14,14 @@ interface AiRunner {
 
 export type Embedder = (text: string, signal?: AbortSignal) => Promise<number[]>;
 
+/** Which model embeds (`<provider>/<model>`): the semantic partition names it (src/cache/key.ts). */
+export function embeddingModel(runtime: Runtime, config: CacheConfig): string {
+  const chosen = config.semantic.embedding;
+  if (!chosen || chosen.provider === WORKERS_AI)
+    return `${WORKERS_AI}/${chosen?.model ?? DEFAULT_WORKERS_AI_MODEL}`;
+  return `${chosen.provider}/${chosen.model ?? runtime.provider(chosen.provider)?.models[0] ?? ''}`;
+}
+
 /** How this deployment embeds, or undefined when nothing can (semantic caching then does nothing). */
 export function embedder(env: Env, runtime: Runtime, config: CacheConfig): Embedder | undefined {
   const chosen = config.semantic.embedding;

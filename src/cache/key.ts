@@ -58,7 +58,8 @@ export function routeIdentity(
   const expand = (targets: readonly TargetRef[], depth: number): unknown[] =>
     targets.map((target) => {
       if (target.alias === undefined) return target;
-      const nested = route.pins?.[target.alias] ?? models[target.alias];
+      // Own entries only, as the router looks them up: an alias named `toString` is no route.
+      const nested = own(route.pins, target.alias) ?? own(models, target.alias);
       if (!nested || depth >= MAX_ALIAS_DEPTH) return target;
       return { ...target, route: shape(nested, depth + 1) };
     });
@@ -69,6 +70,10 @@ export function routeIdentity(
     ...(r.strategy === 'conditional' ? { rule: ruleChoice(r.rules ?? [], request) } : {}),
   });
   return { ...shape(route, 0), providers: route.providers };
+}
+
+function own<T>(table: Readonly<Record<string, T>> | undefined, name: string): T | undefined {
+  return table && Object.hasOwn(table, name) ? table[name] : undefined;
 }
 
 function ruleChoice(rules: readonly Rule[], request: RouteRequest): number | 'default' {
@@ -82,7 +87,28 @@ function keyedBody(body: ChatRequest): Record<string, unknown> {
   for (const [name, value] of Object.entries(body)) {
     if (!NOT_IN_KEY.has(name) && value !== null) out[name] = value;
   }
+  // A JSON schema's property order is part of what it asks (models write the fields in that
+  // order): the schemas go in as written, not with their keys sorted like the rest.
+  const format = body.response_format;
+  if (format?.type === 'json_schema' && format.json_schema.schema) {
+    out.response_format = {
+      ...format,
+      json_schema: { ...format.json_schema, schema: asWritten(format.json_schema.schema) },
+    };
+  }
+  if (body.tools) {
+    out.tools = body.tools.map((tool) =>
+      tool.function.parameters
+        ? { ...tool, function: { ...tool.function, parameters: asWritten(tool.function.parameters) } }
+        : tool,
+    );
+  }
   return out;
+}
+
+/** A value kept in its own key order when the key is made canonical (a string is not re-sorted). */
+function asWritten(value: unknown): { asWritten: string } {
+  return { asWritten: JSON.stringify(value) };
 }
 
 export interface CacheKeys {
@@ -94,21 +120,32 @@ export interface CacheKeys {
   question?: string;
 }
 
+/**
+ * `embedding` names the model that embeds the question (its provider and model), or is undefined
+ * without a semantic cache: vectors of two models are never compared, so it is in the partition.
+ */
 export async function cacheKeys(
   namespace: string,
   route: unknown,
   body: ChatRequest,
-  semantic: boolean,
+  embedding: string | undefined,
 ): Promise<CacheKeys> {
   const request = keyedBody(body);
   const exact = await sha256Hex(canonicalJson({ v: VERSION, namespace, route, request }));
-  if (!semantic) return { exact };
+  if (embedding === undefined) return { exact };
   const question = finalUserText(body.messages);
   if (question === undefined) return { exact };
   // The last message is replaced by a marker keeping its other fields (e.g. `name`).
   const messages = [...body.messages.slice(0, -1), { ...body.messages.at(-1), content: null }];
   const partition = await sha256Hex(
-    canonicalJson({ v: VERSION, semantic: true, namespace, route, request: { ...request, messages } }),
+    canonicalJson({
+      v: VERSION,
+      semantic: true,
+      embedding,
+      namespace,
+      route,
+      request: { ...request, messages },
+    }),
   );
   return { exact, partition, question };
 }

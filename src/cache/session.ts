@@ -12,7 +12,7 @@ import type { RouteRequest } from '../routing/conditions';
 import { assembleCompletion } from './assemble';
 import type { CacheControl } from './control';
 import { storable, wantsVariety } from './eligibility';
-import { embedder } from './embed';
+import { embedder, embeddingModel } from './embed';
 import { type CacheEntry, exactKey, MAX_ENTRY_BYTES, writeEntry } from './exact';
 import { hotGet, hotPut } from './hot';
 import { type Claim, claimInflight, type Finish, LEADER_LEFT, publish, type SharedAnswer } from './inflight';
@@ -88,7 +88,8 @@ export async function lookupCache(input: LookupInput): Promise<CacheLookup> {
   // Semantic caching without a way to embed, and no exact cache: nothing would ever be read.
   if (!settings.exact && !embed) return skipped();
   const route = routeIdentity(input.route, input.runtime.config.models, input.request);
-  const keys = await cacheKeys(settings.namespace, route, input.body, embed !== undefined);
+  const embedding = embed ? embeddingModel(input.runtime, config) : undefined;
+  const keys = await cacheKeys(settings.namespace, route, input.body, embedding);
   const kvKey = exactKey(settings.namespace, keys.exact);
   const probe: Probe = { keys, embed };
   const reading = input.control.mode !== 'refresh';

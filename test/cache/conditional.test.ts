@@ -2,6 +2,7 @@
 // same targets, for the exact cache and the semantic partition alike.
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { embeddingModel } from '../../src/cache/embed';
 import { cacheKeys, routeIdentity } from '../../src/cache/key';
 import { getRuntime } from '../../src/config/store';
 import type { ChatRequest } from '../../src/openai/schemas';
@@ -122,7 +123,12 @@ async function indexed(namespace: string, body: Json, metadata: Record<string, s
   await stored(namespace);
   const runtime = await getRuntime(env);
   const route = routeIdentity(runtime.resolve(body.model)!, runtime.config.models, { metadata });
-  const keys = await cacheKeys(namespace, route, body as ChatRequest, true);
+  const keys = await cacheKeys(
+    namespace,
+    route,
+    body as ChatRequest,
+    embeddingModel(runtime, runtime.config.cache),
+  );
   const stub = env.SEMANTIC_INDEX.get(env.SEMANTIC_INDEX.idFromName(keys.partition!));
   for (let i = 0; i < 200; i++) {
     if ((await stub.ids()).includes(keys.exact)) return;

@@ -15,7 +15,7 @@ const base: ChatRequest = {
   temperature: 0,
 };
 const exactOf = async (body: unknown, namespace = 'key:k1') =>
-  (await cacheKeys(namespace, route, body as ChatRequest, false)).exact;
+  (await cacheKeys(namespace, route, body as ChatRequest, undefined)).exact;
 
 describe('canonical cache key', () => {
   it('sorts object keys at every depth', () => {
@@ -77,8 +77,45 @@ describe('canonical cache key', () => {
     });
   }
 
+  it("keeps a JSON schema's property order (models write fields in that order), tools' too", async () => {
+    const schema = (first: string, second: string) => ({
+      type: 'object',
+      properties: { [first]: { type: 'string' }, [second]: { type: 'string' } },
+    });
+    const format = (first: string, second: string) => ({
+      ...base,
+      response_format: { type: 'json_schema', json_schema: { name: 'r', schema: schema(first, second) } },
+    });
+    expect(await exactOf(format('reasoning', 'answer'))).not.toBe(
+      await exactOf(format('answer', 'reasoning')),
+    );
+    const tool = (first: string, second: string) => ({
+      ...base,
+      tools: [{ type: 'function', function: { name: 'f', parameters: schema(first, second) } }],
+    });
+    expect(await exactOf(tool('a', 'b'))).not.toBe(await exactOf(tool('b', 'a')));
+    // The rest of the request is still canonical.
+    const same = format('reasoning', 'answer');
+    expect(await exactOf({ temperature: 0, ...same })).toBe(await exactOf(same));
+  });
+
   it('differs per namespace', async () => {
     expect(await exactOf(base, 'team:a')).not.toBe(await exactOf(base, 'team:b'));
+  });
+
+  it('takes an alias named like an object property (toString) for no route, as the router does', () => {
+    const identity = () =>
+      routeIdentity(
+        {
+          requested: 'gpt',
+          strategy: 'fallback',
+          targets: [{ alias: 'toString' }, { provider: 'openai', model: 'gpt-4o' }],
+          pins: {},
+        } as unknown as ResolvedRoute,
+        {},
+        {},
+      );
+    expect(() => canonicalJson(identity())).not.toThrow();
   });
 
   it('follows what an alias resolves to, nested aliases included', () => {
@@ -155,7 +192,8 @@ describe('conditional routes in the key', () => {
 });
 
 describe('semantic partition', () => {
-  const keysOf = (body: unknown) => cacheKeys('team:t', route, body as ChatRequest, true);
+  const keysOf = (body: unknown, embedding = 'workers-ai/@cf/baai/bge-base-en-v1.5') =>
+    cacheKeys('team:t', route, body as ChatRequest, embedding);
 
   it('is the same when only the final question differs, and embeds that question', async () => {
     const a = await keysOf(base);
@@ -185,6 +223,13 @@ describe('semantic partition', () => {
     });
     const param = await keysOf({ ...base, max_tokens: 5 });
     expect(new Set([a.partition, system.partition, prior.partition, param.partition]).size).toBe(4);
+  });
+
+  it('differs with the embedding model: vectors of two models are never compared', async () => {
+    const one = await keysOf(base, 'openai/text-embedding-ada-002');
+    const other = await keysOf(base, 'openai/text-embedding-3-small');
+    expect(one.partition).not.toBe(other.partition);
+    expect(one.exact).toBe(other.exact);
   });
 
   it('has no question when the last message is not a text user turn', () => {

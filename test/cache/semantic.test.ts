@@ -1,5 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { embeddingModel } from '../../src/cache/embed';
 import { cacheKeys, routeIdentity } from '../../src/cache/key';
 import { getRuntime } from '../../src/config/store';
 import type { ChatRequest } from '../../src/openai/schemas';
@@ -31,7 +32,7 @@ async function indexed(namespace: string, body: unknown): Promise<void> {
     namespace,
     routeIdentity(route, runtime.config.models, {}),
     body as ChatRequest,
-    true,
+    embeddingModel(runtime, runtime.config.cache),
   );
   const stub = env.SEMANTIC_INDEX.get(env.SEMANTIC_INDEX.idFromName(keys.partition!));
   for (let i = 0; i < 200; i++) {
