@@ -105,17 +105,23 @@ export async function lookupCache(input: LookupInput): Promise<CacheLookup> {
           now: now(),
         })
       : { role: 'own', finish: noop };
+  // A semantic match found for another request of the same text is this one's only if it asked
+  // for semantic answers, as close as that one (its key or team may have turned them off).
+  const acceptable = (answer: SharedAnswer) =>
+    answer.similarity === undefined || (embed !== undefined && answer.similarity >= settings.threshold);
   let claim = claimKey();
   while (claim.role === 'follow') {
     const answer = await claim.wait(input.signal);
     if (input.signal?.aborted) return skipped(); // its client left: nothing to look up, nor to share
     // The leader's client left: claim again, so one follower leads and the others follow it.
     if (answer === LEADER_LEFT && now() < waitEnds) claim = claimKey();
-    else if (answer && answer !== LEADER_LEFT) return hit(input.body, answer);
-    // The leader failed or is taking too long: this request looks and asks for itself.
+    else if (answer && answer !== LEADER_LEFT && acceptable(answer)) return hit(input.body, answer);
+    // The leader failed, is taking too long, or found what this request may not take: it looks
+    // and asks for itself.
     else claim = { role: 'own', finish: publish(kvKey) };
   }
-  if (claim.role === 'ready') return hit(input.body, claim.answer);
+  if (claim.role === 'ready' && acceptable(claim.answer)) return hit(input.body, claim.answer);
+  if (claim.role === 'ready') claim = { role: 'own', finish: noop };
   const leave = claim.role === 'lead' ? claim.leave : noop;
   if (reading) {
     const copy = settings.exact ? hotGet(kvKey, now()) : undefined;

@@ -4,7 +4,7 @@ import { embeddingModel } from '../../src/cache/embed';
 import { cacheKeys, routeIdentity } from '../../src/cache/key';
 import { getRuntime } from '../../src/config/store';
 import type { ChatRequest } from '../../src/openai/schemas';
-import { chat, createKey, type Json, putConfig } from '../helpers/gateway';
+import { admin, chat, createKey, type Json, openaiConfig, putConfig } from '../helpers/gateway';
 import { onUpstream } from '../helpers/upstream';
 import { answerText, cachedConfig, sleep, stored, upstream } from './harness';
 
@@ -52,6 +52,32 @@ async function setup(semantic: Record<string, unknown> = {}, keyOptions: Record<
   await indexed(`key:${created.id}`, ask(QUESTION));
   return { ...created, calls };
 }
+
+describe('semantic answers and requests waiting on an identical one', () => {
+  it('never hands a semantic answer to a waiting request whose key turned semantic answers off', async () => {
+    const config = cachedConfig(
+      { semantic: { enabled: true, embedding: { provider: 'mock', model: 'mock-embed' } } },
+      // Slow embeddings: the second request arrives while the first is still looking.
+      { providers: { ...openaiConfig().providers, mock: { type: 'mock', latencyMs: 60 } } },
+    );
+    expect((await putConfig(config)).status).toBe(200);
+    const team = (await (await admin('/admin/teams', 'POST', { name: 'semantic-split' })).json<Json>()).id;
+    const open = await createKey({ team });
+    const closed = await createKey({ team, cache: { semantic: false } });
+    const calls = upstream((n) => `Paris, answer ${n}.`);
+    await (await chat(open.key, ask(QUESTION))).text();
+    await indexed(`team:${team}`, ask(QUESTION));
+
+    const paraphrase = ask(`${QUESTION} today`);
+    const first = chat(open.key, paraphrase);
+    await sleep(5);
+    const second = await chat(closed.key, paraphrase);
+    expect((await first).headers.get('x-tollgate-cache')).toBe('hit-semantic');
+    expect(second.headers.get('x-tollgate-cache')).not.toBe('hit-semantic');
+    expect(await answerText(second)).toBe('Paris, answer 2.');
+    expect(calls()).toBe(2);
+  });
+});
 
 describe('semantic cache with the mock provider embeddings', () => {
   it('answers a paraphrase sharing most words from the cache, with its similarity', async () => {
