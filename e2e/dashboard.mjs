@@ -227,9 +227,21 @@ async function browse(expected) {
   const page = context.pages()[0] ?? (await context.newPage());
   const pageErrors = [];
   page.on('pageerror', (error) => pageErrors.push(String(error)));
+  const policyViolations = [];
+  page.on('console', (message) => {
+    if (/Content Security Policy|Refused to/i.test(message.text())) policyViolations.push(message.text());
+  });
 
-  await page.goto(`${base}/dashboard`);
+  const served = await page.goto(`${base}/dashboard`);
   check('GET /dashboard serves the sign-in form', await page.locator('#login-form').isVisible());
+  const policy = served?.headers()['content-security-policy'] ?? '';
+  check(
+    "the dashboard comes with a Content-Security-Policy (own origin only, never framed) and nosniff",
+    /default-src 'self'/.test(policy) &&
+      /frame-ancestors 'none'/.test(policy) &&
+      served?.headers()['x-content-type-options'] === 'nosniff',
+    `headers: ${JSON.stringify(served?.headers())}`,
+  );
 
   await page.fill('#token', 'not-the-token');
   await page.click('#login-submit');
@@ -327,6 +339,7 @@ async function browse(expected) {
   await page.screenshot({ path: join(root, 'test-results', 'dashboard-phone.png'), fullPage: true });
 
   check('no script errors in the page', pageErrors.length === 0, pageErrors.join('; '));
+  check('nothing the Content-Security-Policy refused', policyViolations.length === 0, policyViolations.join('; '));
 }
 
 async function waitFor(probe, timeoutMs) {

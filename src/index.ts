@@ -42,6 +42,9 @@ app.use('/admin/*', adminPrincipal());
 app.use('/admin/*', async (c, next) => {
   await next();
   if (c.req.method !== 'GET') forgetLeases();
+  // Admin answers hold keys' names, logged bodies, spend: never kept by a browser or a proxy.
+  c.res.headers.set('cache-control', 'no-store');
+  c.res.headers.set('x-content-type-options', 'nosniff');
 });
 app.route('/admin/config', config);
 app.route('/admin/guardrails', guardrails);

@@ -35,7 +35,8 @@
     for (const [name, value] of Object.entries(attrs)) {
       if (value === undefined || value === null || value === false) continue;
       if (name === 'class') node.className = value;
-      else if (name === 'style') node.setAttribute('style', value);
+      // Through the CSSOM, which the Content-Security-Policy (public/_headers) allows; a style attribute it refuses.
+      else if (name === 'style') node.style.cssText = value;
       else if (name.startsWith('on')) node.addEventListener(name.slice(2), value);
       else node.setAttribute(name, value === true ? '' : String(value));
     }

@@ -20,6 +20,9 @@ describe('/admin/config', () => {
     const response = await admin('/admin/config');
     expect(response.status).toBe(200);
     expect(response.headers.get('x-tollgate-config-source')).toBe('default');
+    // Admin answers are never kept by a browser or a proxy.
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     const config = (await response.json()) as {
       providers: Record<string, { type: string }>;
       models: Record<string, unknown>;
