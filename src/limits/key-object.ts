@@ -482,7 +482,10 @@ export class KeyObject extends DurableObject<Env> {
   }
 
   /** Replaces the policy; a changed limit starts from a full bucket at the new size. */
-  async setPolicy(policy: KeyPolicy): Promise<void> {
+  async setPolicy(policy: KeyPolicy, hops = 0): Promise<void> {
+    // Rotated away while an admin change was on its way here (it read the key before the
+    // rotation): the new secret's object takes it too, or the change would be lost there.
+    if (this.moved && hops < MAX_ROTATION_HOPS) await this.movedTo(this.moved).setPolicy(policy, hops + 1);
     const previous = this.policy;
     this.policy = keyPolicySchema.parse(policy);
     // Shares of a bucket that starts afresh are forgotten with it; the other bucket's stay held.

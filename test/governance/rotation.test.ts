@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/auth/gateway-key';
 import { rotateKey } from '../../src/governance/key-rotation';
 import { getKey } from '../../src/keys/store';
+import { keyStub } from '../../src/limits/admission';
 import { LAST_USED_PERSIST_MS } from '../../src/limits/key-object';
 import {
   ADMIN_TOKEN,
@@ -169,6 +170,16 @@ describe('key rotation', () => {
     expect(await status(rotated.secret)).toBe(401);
     // And a second DELETE tells the key's object again, without a second audit entry.
     expect((await admin(`/admin/keys/${id}`, 'DELETE')).status).toBe(200);
+    expect(await status(rotated.secret)).toBe(401);
+  });
+
+  it('passes an admin change that reached the old secret after the hand-over on to the new one', async () => {
+    const { id } = await createKey();
+    const before = await getKey(env.DB, id); // what a PATCH or DELETE read, just before the rotation
+    const rotated = await rotateKey(env, before!, 60, Date.now());
+    expect(await status(rotated.secret)).toBe(200);
+    // …and its policy lands at the old secret's object, which has handed over by now.
+    await keyStub(env, before!.hash).setPolicy({ ...before!.policy, revokedAt: Date.now() });
     expect(await status(rotated.secret)).toBe(401);
   });
 
