@@ -12,7 +12,24 @@ const SECRET_FIELDS = new Set([
   'serviceAccountKey',
   'token',
 ]);
-const SECRET_HEADER = /auth|key|token|secret|cookie/i;
+/**
+ * Extra headers known to carry no credential; every other value is shown redacted (a header
+ * named `x-credential` or `x-api-pass` holds a secret as surely as `authorization`).
+ */
+const PLAIN_HEADERS = new Set([
+  'anthropic-beta',
+  'anthropic-version',
+  'openai-organization',
+  'openai-project',
+  'openai-beta',
+  'http-referer',
+  'referer',
+  'x-title',
+  'user-agent',
+  'accept',
+  'content-type',
+]);
+const plainHeader = (name: string) => PLAIN_HEADERS.has(name.toLowerCase());
 
 type ProviderRecord = Record<string, unknown>;
 
@@ -25,7 +42,7 @@ function redactProvider(provider: ProviderRecord): ProviderRecord {
     out.headers = Object.fromEntries(
       Object.entries(provider.headers as Record<string, string>).map(([name, value]) => [
         name,
-        SECRET_HEADER.test(name) && !isEnvRef(value) ? REDACTED : value,
+        plainHeader(name) || isEnvRef(value) ? value : REDACTED,
       ]),
     );
   }

@@ -82,6 +82,35 @@ describe('/admin/config', () => {
     expect((await putConfig(read)).status).toBe(200);
   });
 
+  it('shows extra header values redacted unless the header is known to carry no credential', async () => {
+    const config = openaiConfig();
+    (config.providers.openai as Record<string, unknown>).headers = {
+      'OpenAI-Organization': 'org-1',
+      'HTTP-Referer': 'https://app.example',
+      'x-credential': 'hunter2',
+      'x-api-pass': 'hunter3',
+      'x-from-env': 'env:SOME_SECRET',
+    };
+    expect((await putConfig(config)).status).toBe(200);
+    const text = await (await admin('/admin/config')).text();
+    expect(text).not.toMatch(/hunter/);
+    expect(JSON.parse(text).providers.openai.headers).toEqual({
+      'OpenAI-Organization': 'org-1',
+      'HTTP-Referer': 'https://app.example',
+      'x-credential': '[redacted]',
+      'x-api-pass': '[redacted]',
+      'x-from-env': 'env:SOME_SECRET',
+    });
+    // Written back as read, the stored values stay.
+    expect((await putConfig(JSON.parse(text))).status).toBe(200);
+    onUpstream(`${OPENAI_URL}/chat/completions`, () =>
+      json({ id: 'x', object: 'chat.completion', created: 1, model: 'gpt-4o', choices: [] }),
+    );
+    const { key } = await createKey();
+    await chat(key, { model: 'gpt', messages: [{ role: 'user', content: 'x' }] });
+    expect(recorded[0]?.headers.get('x-credential')).toBe('hunter2');
+  });
+
   it("refuses an env: reference to the gateway's own ADMIN_TOKEN", async () => {
     const config = openaiConfig();
     config.providers.openai.apiKey = 'env:ADMIN_TOKEN';
