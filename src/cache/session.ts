@@ -95,7 +95,7 @@ export async function lookupCache(input: LookupInput): Promise<CacheLookup> {
   const reading = input.control.mode !== 'refresh';
   const now = input.now ?? Date.now;
   // However many leaders leave, a request waits for others at most this long in all.
-  const waitEnds = now() + leaderWaitMs(input.runtime);
+  const waitEnds = now() + leaderWaitMs(input.runtime, input.route.targets.length);
   const claimKey = (): Claim =>
     settings.exact
       ? claimInflight(kvKey, {
@@ -144,10 +144,16 @@ export async function lookupCache(input: LookupInput): Promise<CacheLookup> {
   return miss(input, settings, kvKey, probe, claim.finish, leave);
 }
 
-/** How long one request may run upstream: the longest a follower waits for its leader. */
-function leaderWaitMs(runtime: Runtime): number {
-  const { totalMs, requestMs } = runtime.config.timeouts;
-  return totalMs ?? requestMs;
+/**
+ * How long one request may run upstream — every try on every target, with the backoff between
+ * them, unless totalMs bounds it — and so the longest a follower waits for its leader. Giving up
+ * sooner sent every follower upstream at once while the leader was still retrying a slow provider.
+ */
+function leaderWaitMs(runtime: Runtime, targets: number): number {
+  const { timeouts, retry } = runtime.config;
+  if (timeouts.totalMs !== undefined) return timeouts.totalMs;
+  const perTarget = (retry.attempts + 1) * timeouts.requestMs + retry.attempts * retry.maxDelayMs;
+  return Math.max(1, targets) * perTarget;
 }
 
 function hit(body: ChatRequest, { entry, similarity }: SharedAnswer): CacheLookup {

@@ -51,6 +51,21 @@ describe('coalescing identical concurrent misses through the gateway', () => {
     expect(calls()).toBe(1);
   });
 
+  it('keeps followers waiting while the leader retries a slow provider, rather than all going upstream', async () => {
+    await setup({ retry: { attempts: 1, baseDelayMs: 10, maxDelayMs: 10 }, timeouts: { requestMs: 300 } });
+    const team = (await (await admin('/admin/teams', 'POST', { name: 'patient' })).json<Json>()).id;
+    const keys = await Promise.all(Array.from({ length: N }, () => createKey({ team })));
+    // The leader's first try hangs until its 300 ms are up; its retry answers.
+    const calls = upstream(async (n, signal) => {
+      if (n === 1) return hang(signal);
+      await sleep(20);
+      return json(completion('Paris'));
+    });
+    const responses = await Promise.all(keys.map(({ key }) => chat(key, question)));
+    expect(responses.map((r) => r.status)).toEqual(Array(N).fill(200));
+    expect(calls()).toBe(2);
+  });
+
   it('answers the followers of a failing leader with calls of their own, not an error', async () => {
     const { key } = await setup({ retry: { attempts: 0 } });
     const calls = upstream(async (n) => {
@@ -87,7 +102,10 @@ describe('coalescing identical concurrent misses through the gateway', () => {
 
 describe('coalescing within lookupCache', () => {
   async function lookups(requestMs: number) {
-    expect((await putConfig(cachedConfig({}, { timeouts: { requestMs } }))).status).toBe(200);
+    // No retries: one try is all a request may take, so that is how long followers wait.
+    expect(
+      (await putConfig(cachedConfig({}, { timeouts: { requestMs }, retry: { attempts: 0 } }))).status,
+    ).toBe(200);
     const runtime = await getRuntime(env);
     const { id } = await createKey();
     const body = { ...question, messages: [{ role: 'user', content: crypto.randomUUID() }] } as ChatRequest;
