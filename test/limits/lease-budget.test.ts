@@ -394,14 +394,7 @@ describe('a budgeted key going upstream on a lease', () => {
 
   it('stays within a budget lowered behind its back: the share drawn from, then the object once the lease ends', async () => {
     const key = await leasedKey(10);
-    const hash = await sha256Hex(key);
-    await runInDurableObject(env.KEYS.get(env.KEYS.idFromName(hash)), async (instance) => {
-      const object = instance as unknown as KeyObject;
-      await object.setPolicy({
-        ...((await object.getPolicy()) as KeyPolicy),
-        budget: { usd: 0.000_001, period: 'month' },
-      });
-    });
+    await lowerBudgetBehindItsBack(key);
     const drawn = await chat(key, question(10)); // from the share the object holds reserved
     expect(drawn.status).toBe(200);
     await drawn.text();
@@ -413,14 +406,7 @@ describe('a budgeted key going upstream on a lease', () => {
 
   it('refuses a request too large for its share at the object, after the cache lookup, with the same headers as an answer', async () => {
     const key = await leasedKey(10);
-    const hash = await sha256Hex(key);
-    await runInDurableObject(env.KEYS.get(env.KEYS.idFromName(hash)), async (instance) => {
-      const object = instance as unknown as KeyObject;
-      await object.setPolicy({
-        ...((await object.getPolicy()) as KeyPolicy),
-        budget: { usd: 0.000_001, period: 'month' },
-      });
-    });
+    await lowerBudgetBehindItsBack(key);
     // Admitted from the lease; its worst case is past the share, so the object is asked, and refuses.
     const refused = await chat(key, { ...question(12), max_tokens: 1_000_000 });
     expect(refused.status).toBe(402);
@@ -430,6 +416,18 @@ describe('a budgeted key going upstream on a lease', () => {
     expect(refused.headers.get('x-ratelimit-limit-requests')).toBe('1000');
   });
 });
+
+/** Lowers a key's budget to almost nothing at its object, as an admin change the isolate has not seen. */
+async function lowerBudgetBehindItsBack(key: string): Promise<void> {
+  const hash = await sha256Hex(key);
+  await runInDurableObject(env.KEYS.get(env.KEYS.idFromName(hash)), async (instance) => {
+    const object = instance as unknown as KeyObject;
+    await object.setPolicy({
+      ...((await object.getPolicy()) as KeyPolicy),
+      budget: { usd: 0.000_001, period: 'month' },
+    });
+  });
+}
 
 /** The binding's own stubs, even while a test wraps them. */
 const realStub = env.KEYS.get.bind(env.KEYS);
