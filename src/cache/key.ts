@@ -48,16 +48,21 @@ function sortKeys(value: unknown): unknown {
  * the name: two aliases of the same target share answers, and re-pointing an alias starts afresh.
  * A conditional route (and each one nested in it) also records which of its rules this request
  * matches (`rule`: its index, or 'default'), judged on the same facts the router uses: requests
- * that the rules send to different targets never share answers.
+ * that the rules send to different targets never share answers. `via` names how a provider is
+ * set up (its endpoint, defaults…: see providerSettings), so changing that starts afresh too.
  */
 export function routeIdentity(
   route: ResolvedRoute,
   models: Readonly<Record<string, RouteConfig>>,
   request: RouteRequest,
+  via: (provider: string) => string | undefined = () => undefined,
 ): unknown {
   const expand = (targets: readonly TargetRef[], depth: number): unknown[] =>
     targets.map((target) => {
-      if (target.alias === undefined) return target;
+      if (target.alias === undefined) {
+        const settings = target.provider === undefined ? undefined : via(target.provider);
+        return settings === undefined ? target : { ...target, via: settings };
+      }
       // Own entries only, as the router looks them up: an alias named `toString` is no route.
       const nested = own(route.pins, target.alias) ?? own(models, target.alias);
       if (!nested || depth >= MAX_ALIAS_DEPTH) return target;
@@ -70,6 +75,43 @@ export function routeIdentity(
     ...(r.strategy === 'conditional' ? { rule: ruleChoice(r.rules ?? [], request) } : {}),
   });
   return { ...shape(route, 0), providers: route.providers };
+}
+
+/** Provider fields that hold secrets or only advertise, and so do not change an answer. */
+const NOT_SETTINGS = new Set([
+  'apiKey',
+  'accessKeyId',
+  'secretAccessKey',
+  'sessionToken',
+  'headers',
+  'models',
+]);
+const settingsMemo = new WeakMap<object, Map<string, string | undefined>>();
+
+/**
+ * How each provider is set up, for the cache key: its config without secrets, headers or model
+ * list (type, endpoint, API version, region, default max_tokens, safety settings…). Computed
+ * once per loaded config.
+ */
+export function providerSettings(
+  providers: Readonly<Record<string, object>>,
+): (provider: string) => string | undefined {
+  let known = settingsMemo.get(providers);
+  if (!known) {
+    known = new Map();
+    settingsMemo.set(providers, known);
+  }
+  return (name) => {
+    if (known.has(name)) return known.get(name);
+    const config = own(providers, name);
+    const settings = config
+      ? canonicalJson(
+          Object.fromEntries(Object.entries(config).filter(([field]) => !NOT_SETTINGS.has(field))),
+        )
+      : undefined;
+    known.set(name, settings);
+    return settings;
+  };
 }
 
 function own<T>(table: Readonly<Record<string, T>> | undefined, name: string): T | undefined {

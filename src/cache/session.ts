@@ -16,7 +16,7 @@ import { embedder, embeddingModel } from './embed';
 import { type CacheEntry, exactKey, MAX_ENTRY_BYTES, writeEntry } from './exact';
 import { hotGet, hotPut } from './hot';
 import { type Claim, claimInflight, type Finish, LEADER_LEFT, publish, type SharedAnswer } from './inflight';
-import { cacheKeys, routeIdentity } from './key';
+import { cacheKeys, providerSettings, routeIdentity } from './key';
 import { findInTime, type Probe } from './lookup';
 import { type CachePolicy, type CacheSettings, cacheSettings } from './policy';
 import { replay } from './replay';
@@ -87,7 +87,8 @@ export async function lookupCache(input: LookupInput): Promise<CacheLookup> {
   const embed = settings.semantic ? embedder(input.env, input.runtime, config) : undefined;
   // Semantic caching without a way to embed, and no exact cache: nothing would ever be read.
   if (!settings.exact && !embed) return skipped();
-  const route = routeIdentity(input.route, input.runtime.config.models, input.request);
+  const { models, providers } = input.runtime.config;
+  const route = routeIdentity(input.route, models, input.request, providerSettings(providers));
   const embedding = embed ? embeddingModel(input.runtime, config) : undefined;
   const keys = await cacheKeys(settings.namespace, route, input.body, embedding);
   const kvKey = exactKey(settings.namespace, keys.exact);

@@ -3,7 +3,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { embeddingModel } from '../../src/cache/embed';
-import { cacheKeys, routeIdentity } from '../../src/cache/key';
+import { cacheKeys, providerSettings, routeIdentity } from '../../src/cache/key';
 import { getRuntime } from '../../src/config/store';
 import type { ChatRequest } from '../../src/openai/schemas';
 import { admin, chat, createKey, type Json, putConfig } from '../helpers/gateway';
@@ -122,7 +122,12 @@ describe('cache and conditional routing', () => {
 async function indexed(namespace: string, body: Json, metadata: Record<string, string>): Promise<void> {
   await stored(namespace);
   const runtime = await getRuntime(env);
-  const route = routeIdentity(runtime.resolve(body.model)!, runtime.config.models, { metadata });
+  const route = routeIdentity(
+    runtime.resolve(body.model)!,
+    runtime.config.models,
+    { metadata },
+    providerSettings(runtime.config.providers),
+  );
   const keys = await cacheKeys(
     namespace,
     route,

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { cacheKeys, canonicalJson, finalUserText, routeIdentity } from '../../src/cache/key';
+import {
+  cacheKeys,
+  canonicalJson,
+  finalUserText,
+  providerSettings,
+  routeIdentity,
+} from '../../src/cache/key';
 import type { ResolvedRoute } from '../../src/config/runtime';
 import type { ChatRequest } from '../../src/openai/schemas';
 import type { RouteRequest } from '../../src/routing/conditions';
@@ -116,6 +122,24 @@ describe('canonical cache key', () => {
         {},
       );
     expect(() => canonicalJson(identity())).not.toThrow();
+  });
+
+  it("changes when a target's provider is set up differently, never with its secrets", () => {
+    const plain = {
+      requested: 'gpt',
+      strategy: 'fallback',
+      targets: [{ provider: 'openai', model: 'm' }],
+    } as ResolvedRoute;
+    const identity = (openai: Record<string, unknown>) =>
+      canonicalJson(routeIdentity(plain, {}, {}, providerSettings({ openai })));
+    const base = { type: 'openai', baseUrl: 'https://a.example/v1', apiKey: 'sk-1', models: ['m'] };
+    expect(identity({ ...base, baseUrl: 'https://b.example/v1' })).not.toBe(identity(base));
+    expect(identity({ ...base, defaultMaxTokens: 8192 })).not.toBe(identity(base));
+    // A rotated secret, other headers or a longer model list change no answer.
+    expect(identity({ ...base, apiKey: 'sk-2', headers: { 'x-a': 'b' }, models: ['m', 'n'] })).toBe(
+      identity(base),
+    );
+    expect(identity(base)).not.toContain('sk-1');
   });
 
   it('follows what an alias resolves to, nested aliases included', () => {

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { embeddingModel } from '../../src/cache/embed';
-import { cacheKeys, routeIdentity } from '../../src/cache/key';
+import { cacheKeys, providerSettings, routeIdentity } from '../../src/cache/key';
 import { getRuntime } from '../../src/config/store';
 import type { ChatRequest } from '../../src/openai/schemas';
 import { admin, chat, createKey, type Json, openaiConfig, putConfig } from '../helpers/gateway';
@@ -30,7 +30,7 @@ async function indexed(namespace: string, body: unknown): Promise<void> {
   const route = runtime.resolve((body as ChatRequest).model)!;
   const keys = await cacheKeys(
     namespace,
-    routeIdentity(route, runtime.config.models, {}),
+    routeIdentity(route, runtime.config.models, {}, providerSettings(runtime.config.providers)),
     body as ChatRequest,
     embeddingModel(runtime, runtime.config.cache),
   );
