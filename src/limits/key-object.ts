@@ -197,6 +197,10 @@ export interface HandOver {
   lastUsedAt: number | null;
 }
 
+/** A count or amount that is a number; undefined for NaN, ±Infinity or a negative. */
+const finite = (value: number): number | undefined =>
+  Number.isFinite(value) && value >= 0 ? value : undefined;
+
 export class KeyObject extends DurableObject<Env> {
   private policy: KeyPolicy | null = null;
   private ledger: BudgetState | undefined;
@@ -461,13 +465,16 @@ export class KeyObject extends DurableObject<Env> {
     const budget = this.policy?.budget;
     let ledger = budget ? current(this.ledger, budget, now) : undefined;
     for (const request of requests) {
+      // Not a number (a bad report that got this far): the reserved tokens stay used and no cost is
+      // charged — never a NaN bucket or ledger, which would refuse or allow everything after it.
+      const used = finite(request.usedTokens) ?? request.reservedTokens;
       const tpmLimit = limitOf(this.policy?.limits.tpm ?? request.tpm);
       if (tpmLimit && this.tokens && request.reservedTokens > 0) {
-        this.tokens = adjust(this.tokens, tpmLimit, request.reservedTokens - request.usedTokens, now);
+        this.tokens = adjust(this.tokens, tpmLimit, request.reservedTokens - used, now);
       }
       if (budget && ledger) {
         if (request.drawn) ledger = releaseFromLease(ledger, request.drawn.leaseId, request.drawn.usd);
-        ledger = settleBudget(ledger, budget, request.reservationId, request.costUsd, now);
+        ledger = settleBudget(ledger, budget, request.reservationId, finite(request.costUsd) ?? 0, now);
       }
     }
     if (ledger) this.saveLedger(ledger);

@@ -1,6 +1,7 @@
 // Pure cost math: which price applies to a target, what a usage costs, the worst case of a request.
 import type { Usage } from '../providers/types';
 import { BUNDLED_PRICES, FREE, type Price, UNKNOWN_MODEL_PRICE } from './prices';
+import { countedUsage } from './usage';
 
 export type PriceTable = Record<string, Price>;
 
@@ -28,7 +29,8 @@ export function priceOf(
 }
 
 /** USD for a usage report; cache reads and writes at their own rates when the provider reports them. */
-export function costOf(usage: Usage | undefined, price: Price): number {
+export function costOf(report: Usage | undefined, price: Price): number {
+  const usage = countedUsage(report); // never NaN, whatever the provider wrote
   if (!usage) return 0;
   const cached = usage.prompt_tokens_details?.cached_tokens ?? 0;
   const written = usage.prompt_tokens_details?.cache_creation_tokens ?? 0;

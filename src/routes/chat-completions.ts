@@ -8,7 +8,7 @@ import type { AppEnv } from '../env';
 import { clientClosed, GatewayError, modelNotFound } from '../errors';
 import { guardChatRoute } from '../guardrails/chat-guard';
 import { admit, rateLimitHeaders } from '../limits/admission';
-import { estimateInputTokens, maxOutputTokens } from '../limits/estimate';
+import { estimateInputTokens, estimateTextTokens, maxOutputTokens } from '../limits/estimate';
 import { primeStream } from '../openai/prime-stream';
 import { readJsonBody, validateBody } from '../openai/read-body';
 import { chatRequest } from '../openai/schemas';
@@ -16,7 +16,8 @@ import { SSE_HEADERS } from '../openai/sse';
 import { type ChunkSource, relayOpenAIStream } from '../openai/stream-relay';
 import { costOf, priceOf, worstCaseCost } from '../pricing/cost';
 import { routePrices } from '../pricing/route-prices';
-import type { ChatResult, Usage } from '../providers/types';
+import { countedUsage } from '../pricing/usage';
+import type { ChatCompletion, ChatResult, Usage } from '../providers/types';
 import { parseMetadataHeader, type RouteRequest } from '../routing/conditions';
 import { executeRoute, type Served } from '../routing/execute';
 import { interruptedAttempt } from '../routing/failures';
@@ -157,7 +158,8 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
 
   const result = served.result;
   if (result.kind === 'json') {
-    settle(served.target, result.body.usage);
+    // Without a usable report, what was sent and what came back, estimated (as for streams).
+    settle(served.target, countedUsage(result.body.usage) ?? estimatedUsage(inputTokens, result.body));
     let guarded: ReturnType<typeof guard.completion>;
     try {
       guarded = guard.completion(result.body); // output rules, restored placeholders; may block
@@ -196,7 +198,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
         completion_tokens: summary.events,
         total_tokens: inputTokens + summary.events,
       };
-      settle(served.target, summary.usage ?? seen);
+      settle(served.target, countedUsage(summary.usage) ?? seen);
       if (!guard.report.blocked) cache.saveStream(summary, served.target);
       log.streamEnded(summary);
     },
@@ -212,6 +214,17 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
 
 /** What an attempt hands back: the JSON answer, or the stream once its first event is in. */
 type Answer = Extract<ChatResult, { kind: 'json' }> | { kind: 'stream'; body: ChunkSource };
+
+function estimatedUsage(inputTokens: number, completion: ChatCompletion): Usage {
+  const text = (completion.choices as { message?: { content?: unknown; tool_calls?: unknown } }[])
+    .map(
+      ({ message }) =>
+        `${typeof message?.content === 'string' ? message.content : ''}${message?.tool_calls ? JSON.stringify(message.tool_calls) : ''}`,
+    )
+    .join('');
+  const output = estimateTextTokens(text);
+  return { prompt_tokens: inputTokens, completion_tokens: output, total_tokens: inputTokens + output };
+}
 
 function usedTokens(usage: Usage | undefined): number {
   return usage ? usage.prompt_tokens + usage.completion_tokens : 0;

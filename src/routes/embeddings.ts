@@ -11,6 +11,7 @@ import { readJsonBody, validateBody } from '../openai/read-body';
 import { type EmbeddingsRequest, embeddingsRequest } from '../openai/schemas';
 import { costOf, priceOf, worstCaseCost } from '../pricing/cost';
 import { routePrices } from '../pricing/route-prices';
+import { countedUsage } from '../pricing/usage';
 import { parseMetadataHeader } from '../routing/conditions';
 import { executeRoute } from '../routing/execute';
 import { interruptedAttempt } from '../routing/failures';
@@ -63,7 +64,7 @@ export const embeddings = new Hono<AppEnv>().post('/', async (c) => {
         },
       },
     );
-    settle(served.target, served.result.usage?.prompt_tokens ?? tokens);
+    settle(served.target, countedUsage(served.result.usage)?.prompt_tokens ?? tokens);
     headers.set('x-tollgate-provider', served.target.provider);
     headers.set('x-tollgate-model', served.target.model);
     headers.set('x-tollgate-attempts', String(served.attempts.length));

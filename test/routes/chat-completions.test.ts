@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { call, chat, createKey, type Json, OPENAI_URL, openaiConfig, putConfig } from '../helpers/gateway';
+import {
+  admin,
+  call,
+  chat,
+  createKey,
+  type Json,
+  OPENAI_URL,
+  openaiConfig,
+  putConfig,
+} from '../helpers/gateway';
+import { settled } from '../helpers/settled';
 import { json, onUpstream, recorded, sse } from '../helpers/upstream';
 
 const completion = {
@@ -154,6 +164,30 @@ describe('POST /v1/chat/completions', () => {
       { role: 'assistant', content: 'y' },
       messages[2],
     ]);
+  });
+
+  it('charges an answer whose usage report is broken or missing by estimate, and never locks its key out', async () => {
+    await setup();
+    const { key, id } = await createKey({ limits: { tpm: 100_000 }, budget: { usd: 100, period: 'month' } });
+    const answers = [
+      { ...completion, usage: { completion_tokens: 5, total_tokens: 12 } }, // no prompt_tokens
+      { ...completion, usage: { prompt_tokens: 'many' } }, // not a count at all
+      { ...completion, usage: undefined }, // none
+    ];
+    let call = 0;
+    onUpstream(`${OPENAI_URL}/chat/completions`, () => json(answers[call++ % answers.length]));
+    for (let i = 0; i < 6; i++) {
+      const response = await chat(key, {
+        model: 'gpt',
+        messages: [{ role: 'user', content: `question ${i}` }],
+      });
+      expect(response.status).toBe(200); // a NaN bucket refused everything after the first
+    }
+    await settled();
+    const usage = (await (await admin(`/admin/keys/${id}`)).json<Json>()).usage;
+    expect(Number.isFinite(usage.spendUsd)).toBe(true);
+    expect(usage.spendUsd).toBeGreaterThan(0); // estimated, not free
+    expect(Number.isFinite(usage.tpm.remaining)).toBe(true);
   });
 
   it('accepts provider/model addressing and generates a request id', async () => {

@@ -1,0 +1,36 @@
+// A provider's usage report as counts the gateway can charge and log. Reports are the provider's
+// JSON, unchecked: a missing or non-numeric count would make a cost and a token bucket NaN — a
+// key locked out, a budget that stops counting — so every count is made a non-negative integer.
+import type { Usage } from '../providers/types';
+
+const count = (value: unknown): number | undefined =>
+  typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.round(value) : undefined;
+
+/**
+ * The report with every count usable: one missing is derived from the others (prompt = total −
+ * completion, and the reverse) or 0. Undefined when the report has no count at all.
+ */
+export function countedUsage(report: unknown): Usage | undefined {
+  if (!report || typeof report !== 'object') return undefined;
+  const raw = report as Record<string, unknown>;
+  const total = count(raw.total_tokens);
+  let prompt = count(raw.prompt_tokens);
+  let completion = count(raw.completion_tokens);
+  if (prompt === undefined && completion === undefined && total === undefined) return undefined;
+  prompt ??= Math.max(0, (total ?? 0) - (completion ?? 0));
+  completion ??= Math.max(0, (total ?? prompt) - prompt);
+  const usage: Usage = {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: prompt + completion,
+  };
+  const details = raw.prompt_tokens_details;
+  if (details && typeof details === 'object') {
+    const { cached_tokens, cache_creation_tokens } = details as Record<string, unknown>;
+    usage.prompt_tokens_details = {
+      cached_tokens: Math.min(prompt, count(cached_tokens) ?? 0),
+      cache_creation_tokens: Math.min(prompt, count(cache_creation_tokens) ?? 0),
+    };
+  }
+  return usage;
+}
