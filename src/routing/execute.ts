@@ -93,10 +93,13 @@ class RouteRun<T> {
         this.skip(target, 'context_window');
       } else if (this.remainingMs() <= 0) {
         this.skip(target, 'time_budget');
-      } else if (this.circuits.admit(targetKey(target), breaker, this.now()) === false) {
-        this.skip(target, 'circuit_open');
       } else {
-        const outcome = await this.tryTarget(target, false);
+        const admission = this.circuits.admit(targetKey(target), breaker, this.now());
+        if (admission === false) {
+          this.skip(target, 'circuit_open');
+          continue;
+        }
+        const outcome = await this.tryTarget(target, false, admission === 'probe');
         if (outcome.kind === 'served') return outcome.served;
         if (outcome.kind === 'context') {
           const window = target.contextWindow ?? 0;
@@ -108,7 +111,7 @@ class RouteRun<T> {
       throw passThrough(tooLong.error, this.attempts);
     const lastResort = this.lastResort(plan);
     if (lastResort) {
-      const outcome = await this.tryTarget(lastResort, true);
+      const outcome = await this.tryTarget(lastResort, true, false);
       if (outcome.kind === 'served') return outcome.served;
       if (outcome.kind === 'context') throw passThrough(outcome.error, this.attempts);
     }
@@ -125,9 +128,16 @@ class RouteRun<T> {
     return target;
   }
 
-  /** The first try on a target and its retries. Throws for caller errors and client aborts. */
-  private async tryTarget(target: Target, lastResort: boolean): Promise<Outcome<T>> {
+  /**
+   * The first try on a target and its retries. Throws for caller errors and client aborts.
+   * `probe`: this request holds the half-open circuit's one probe, to give back if it ends
+   * without a verdict (another request's probe is not this one's to free).
+   */
+  private async tryTarget(target: Target, lastResort: boolean, probe: boolean): Promise<Outcome<T>> {
     const key = targetKey(target);
+    const noVerdict = () => {
+      if (probe) this.circuits.release(key);
+    };
     const adapter = this.runtime.provider(target.provider)!;
     let delayMs: number | undefined;
     for (let retry = 0; ; retry++) {
@@ -142,23 +152,33 @@ class RouteRun<T> {
       if (delayMs !== undefined) attempt.delayMs = delayMs;
       if (lastResort) attempt.lastResort = true;
       // Gone already (during the cache lookup, a backoff, the previous attempt): nobody to answer.
-      if (this.options.signal?.aborted) throw clientClosedAfter(this.attempts);
+      if (this.options.signal?.aborted) {
+        noVerdict();
+        throw clientClosedAfter(this.attempts);
+      }
+      const limits = this.limits();
+      // Cut below requestMs by what totalMs leaves: a timeout then says nothing about the provider.
+      const cutByDeadline = limits.requestMs < this.runtime.config.timeouts.requestMs;
       try {
-        const result = await runAttempt(this.call, adapter, target, this.limits());
+        const result = await runAttempt(this.call, adapter, target, limits);
         this.attempts.push({ ...attempt, latencyMs: this.now() - started });
         this.circuits.success(key);
         return { kind: 'served', served: { result, target, attempts: this.attempts, skipped: this.skipped } };
       } catch (thrown) {
         if (this.options.signal?.aborted) {
-          this.circuits.release(key); // no verdict on the provider
+          noVerdict(); // no verdict on the provider
           this.attempts.push({ ...attempt, status: 0, latencyMs: this.now() - started, cancelled: true });
           throw clientClosedAfter(this.attempts);
         }
         if (!(thrown instanceof UpstreamError)) {
-          this.circuits.release(key);
+          noVerdict();
           throw thrown;
         }
         this.attempts.push(failedAttempt(attempt, thrown, this.now() - started));
+        if (thrown.failure === 'timeout' && cutByDeadline) {
+          noVerdict(); // the request's time ran out, not the provider's
+          return { kind: 'failed' };
+        }
         if (thrown.failure === 'caller') {
           this.circuits.success(key); // it answered sensibly: healthy
           if (thrown.options.code === CONTEXT_LENGTH) return { kind: 'context', error: thrown };

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../src/errors';
 import { UpstreamError } from '../../src/providers/types';
 import { CircuitBreakers } from '../../src/routing/circuit-breaker';
-import { executeRoute } from '../../src/routing/execute';
+import { type AttemptContext, executeRoute } from '../../src/routing/execute';
 import { attemptsOf } from '../../src/routing/failures';
 import {
   callerError,
@@ -216,6 +216,20 @@ describe('circuit breaker in routing', () => {
     expect(calls).toEqual(['a/x', 'a/x', 'b/y']);
   });
 
+  it('gives the half-open probe back when its client left before it went out', async () => {
+    const { run, calls, clock } = setup(config, { 'a/x': [serverError(), serverError(), 'ok'] });
+    await run();
+    await run(); // a/x is open now
+    clock.advance(10_000);
+    const gone = new AbortController();
+    gone.abort();
+    await failure(run('m', { signal: gone.signal })); // took the probe, then saw its client gone
+    clock.advance(10);
+    const next = await run(); // the probe slot is free again: a/x is tried, not skipped
+    expect(next.result).toBe('a/x');
+    expect(calls.slice(-1)).toEqual(['a/x']);
+  });
+
   it('still tries the least recently failed target when every circuit is open', async () => {
     const { run, calls, clock } = setup(
       { ...config, models: { ...config.models, onlyA: chain('a/x'), onlyB: chain('b/y') } },
@@ -274,6 +288,35 @@ describe('timeouts', () => {
     expect(error.message).toContain('c/z: skipped, time budget spent');
     expect(upstream.calls).toEqual(['a/x', 'b/y']);
     expect(elapsed).toBeLessThan(450);
+  });
+
+  it("does not count a try the time budget cut short against the provider's circuit", async () => {
+    const runtime = runtimeFor({
+      models: { m: chain('a/x', 'b/y') },
+      retry: { attempts: 0 },
+      timeouts: { requestMs: 1_000, totalMs: 250 },
+      circuitBreaker: { failureThreshold: 1, cooldownMs: 60_000 },
+    });
+    const circuits = new CircuitBreakers();
+    // a/x takes 200 ms to fail; b/y would answer in 100 ms but only has the 50 ms left.
+    const slowFail = async (signal: AbortSignal) => {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      if (signal.aborted) throw signal.reason;
+      throw new UpstreamError('server', 500, 'boom');
+    };
+    const slowOk = (signal: AbortSignal) =>
+      new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => resolve('b/y'), 100);
+        signal.addEventListener('abort', () => {
+          clearTimeout(timer);
+          reject(signal.reason);
+        });
+      });
+    const call = async ({ target, signal }: AttemptContext) =>
+      target.provider === 'a' ? slowFail(signal) : slowOk(signal);
+    await failure(executeRoute(runtime, runtime.resolve('m')!, call, { circuits }));
+    expect(circuits.state('a/x', runtime.config.circuitBreaker, Date.now())).toBe('open');
+    expect(circuits.state('b/y', runtime.config.circuitBreaker, Date.now())).toBe('closed');
   });
 
   it('bounds a stream by the first-byte timeout until the attempt reports its first byte', async () => {
