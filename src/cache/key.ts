@@ -2,10 +2,13 @@
 // apart from the digest; the same request written with other key order or JSON whitespace (or
 // with `null` for an omitted parameter) gets the same key.
 import { sha256Hex } from '../auth/gateway-key';
+import { ownEntry } from '../config/own-entry';
+import { SECRET_FIELDS } from '../config/redact';
 import type { ResolvedRoute } from '../config/runtime';
 import type { ChatMessage, ChatRequest } from '../openai/schemas';
 import { matchingRuleIndex, type RouteRequest } from '../routing/conditions';
 import type { RouteConfig, Rule, TargetRef } from '../routing/config-schema';
+import { aliasRoute } from '../routing/strategies';
 
 /**
  * Body fields that do not change the answer: who is asking, how it is delivered, and OpenAI's
@@ -63,8 +66,8 @@ export function routeIdentity(
         const settings = target.provider === undefined ? undefined : via(target.provider);
         return settings === undefined ? target : { ...target, via: settings };
       }
-      // Own entries only, as the router looks them up: an alias named `toString` is no route.
-      const nested = own(route.pins, target.alias) ?? own(models, target.alias);
+      // Looked up as the router does (an alias named `toString` is no route).
+      const nested = aliasRoute(route, models, target.alias);
       if (!nested || depth >= MAX_ALIAS_DEPTH) return target;
       return { ...target, route: shape(nested, depth + 1) };
     });
@@ -78,14 +81,7 @@ export function routeIdentity(
 }
 
 /** Provider fields that hold secrets or only advertise, and so do not change an answer. */
-const NOT_SETTINGS = new Set([
-  'apiKey',
-  'accessKeyId',
-  'secretAccessKey',
-  'sessionToken',
-  'headers',
-  'models',
-]);
+const NOT_SETTINGS = new Set([...SECRET_FIELDS, 'headers', 'models']);
 const settingsMemo = new WeakMap<object, Map<string, string | undefined>>();
 
 /**
@@ -103,7 +99,7 @@ export function providerSettings(
   }
   return (name) => {
     if (known.has(name)) return known.get(name);
-    const config = own(providers, name);
+    const config = ownEntry(providers, name);
     const settings = config
       ? canonicalJson(
           Object.fromEntries(Object.entries(config).filter(([field]) => !NOT_SETTINGS.has(field))),
@@ -112,10 +108,6 @@ export function providerSettings(
     known.set(name, settings);
     return settings;
   };
-}
-
-function own<T>(table: Readonly<Record<string, T>> | undefined, name: string): T | undefined {
-  return table && Object.hasOwn(table, name) ? table[name] : undefined;
 }
 
 function ruleChoice(rules: readonly Rule[], request: RouteRequest): number | 'default' {

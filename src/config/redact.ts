@@ -1,10 +1,11 @@
 // Secrets in the config: literal credentials are replaced by a marker on every read, and the
 // marker written back by a client (GET → edit → PUT) keeps the stored value.
 import { isEnvRef, REDACTED } from '../providers/secret';
+import { ownEntry } from './own-entry';
 import type { GatewayConfig } from './schema';
 
 /** Provider fields that hold credentials, whatever the provider type. */
-const SECRET_FIELDS = new Set([
+export const SECRET_FIELDS: ReadonlySet<string> = new Set([
   'apiKey',
   'accessKeyId',
   'secretAccessKey',
@@ -76,8 +77,7 @@ export function restoreSecrets(incoming: unknown, previous: unknown): string[] {
   const previousProviders = providersOf(previous);
   for (const [name, provider] of Object.entries(providers as Record<string, ProviderRecord>)) {
     if (!provider || typeof provider !== 'object') continue;
-    const entry =
-      previousProviders && Object.hasOwn(previousProviders, name) ? previousProviders[name] : undefined;
+    const entry = ownEntry(previousProviders, name);
     const stored = entry && typeof entry === 'object' ? (entry as ProviderRecord) : undefined;
     const sameDestination = DESTINATION.every((field) => stored?.[field] === provider[field]);
     const before = sameDestination ? stored : undefined;

@@ -2,6 +2,7 @@
 // the key's policy before and after, its team's policy and the config's defaults in, the first
 // setting the change would loosen out (or undefined). Loosening is for admins.
 import { mergeCachePolicies } from '../cache/policy';
+import { ownEntry } from '../config/own-entry';
 import type { Budget } from '../limits/budget';
 import { type KeyPolicy, modelAllowed } from './policy';
 
@@ -123,8 +124,7 @@ function pinsLoosening(before: Governed, after: Governed, team: Governed | null)
   const lists = [after.models, team?.models ?? null].filter((list): list is string[] => list !== null);
   if (lists.length === 0) return false;
   for (const [name, route] of Object.entries(after.routing?.pin ?? {})) {
-    const was =
-      before.routing?.pin && Object.hasOwn(before.routing.pin, name) ? before.routing.pin[name] : undefined;
+    const was = ownEntry(before.routing?.pin, name);
     if (JSON.stringify(was) === JSON.stringify(route)) continue;
     const targets = [...route.targets, ...(route.rules ?? []).flatMap((rule) => rule.targets)];
     const refused = targets

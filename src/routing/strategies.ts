@@ -1,10 +1,20 @@
 // Turns a resolved route into the ordered list of concrete targets to try for one request:
 // strategies (fallback, loadbalance, conditional), nested aliases expanded in place, per-key
 // provider limits applied, duplicates dropped. Pure: the random source is passed in.
+import { ownEntry } from '../config/own-entry';
 import type { ResolvedRoute } from '../config/runtime';
 import { firstMatchingRule, type RouteRequest } from './conditions';
 import type { ProviderTarget, RouteConfig, TargetRef } from './config-schema';
 import { providerAllowed } from './overrides';
+
+/** What an alias stands for on this route: the key's pin of it, else the config's model. */
+export function aliasRoute(
+  route: Pick<ResolvedRoute, 'pins'>,
+  models: Readonly<Record<string, RouteConfig>>,
+  alias: string,
+): RouteConfig | undefined {
+  return ownEntry(route.pins, alias) ?? ownEntry(models, alias);
+}
 
 export function planTargets(
   route: ResolvedRoute,
@@ -24,10 +34,7 @@ export function planTargets(
     for (const target of ordered) {
       if (target.alias !== undefined) {
         // Config validation rejects unknown aliases and cycles; per-key pins are checked only here.
-        // Own names only: an alias called `toString` must not find Object.prototype's.
-        const own = <T>(record: Record<string, T> | undefined) =>
-          record && Object.hasOwn(record, target.alias) ? record[target.alias] : undefined;
-        const nested = own(route.pins) ?? own(models);
+        const nested = aliasRoute(route, models, target.alias);
         if (nested && !visiting.includes(target.alias)) expand(nested, [...visiting, target.alias]);
         continue;
       }

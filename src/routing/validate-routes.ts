@@ -1,6 +1,7 @@
 // Checks across model routes that one route's schema cannot see: targets must name configured
 // providers and aliases, and nested aliases must not form a cycle. Each problem names its path.
 import type { z } from 'zod';
+import { ownEntry } from '../config/own-entry';
 import type { RouteConfig, TargetRef } from './config-schema';
 
 interface RoutesInput {
@@ -56,8 +57,7 @@ export function findCycles(models: Record<string, RouteConfig>): { path: Path; c
   const stack: string[] = [];
 
   const visit = (alias: string) => {
-    // Own names only: `constructor` or `toString` must not find Object.prototype's.
-    const route = Object.hasOwn(models, alias) ? models[alias] : undefined;
+    const route = ownEntry(models, alias);
     if (!route || done.has(alias)) return;
     stack.push(alias);
     for (const { path, targets } of targetLists(alias, route)) {
