@@ -3,7 +3,7 @@
 import type { ChatRequest } from '../openai/schemas';
 import type { MappedEvent } from '../openai/stream-relay';
 import type { ChatCompletion } from '../providers/types';
-import { dropReasoning, scanOutput, textContent } from './output';
+import { scannableOnly, scanOutput } from './output';
 import { jsonEscape, Placeholders, redact, reservedPlaceholders, restore } from './placeholders';
 import { emptyReport, type GuardrailReport, PromptBlocked, record } from './report';
 import type { CompiledRule, RequestFacts, TextRule } from './rules';
@@ -141,13 +141,8 @@ function guardCompletion(
 ): { answer: ChatCompletion; logged: ChatCompletion } {
   const originals = placeholders?.restorable;
   if (output.length === 0 && !originals?.size) return { answer: completion, logged: completion };
-  // Reasoning is neither scanned nor restored (a signed thinking block cannot be rewritten): it is
-  // left out of answers that guardrails rewrite.
   const scanned = structuredClone(completion);
-  for (const message of messagesOf(scanned)) {
-    dropReasoning(message);
-    textContent(message);
-  }
+  for (const message of messagesOf(scanned)) scannableOnly(message);
   if (output.length > 0) {
     const names = placeholders ?? new Placeholders();
     for (const message of messagesOf(scanned))

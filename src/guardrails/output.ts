@@ -8,19 +8,14 @@ import type { TextRule } from './rules';
 const REASONING_FIELDS = ['reasoning_content', 'reasoning', 'reasoning_details', 'thinking_blocks'] as const;
 
 /**
- * Removes reasoning from a message or a delta. Output rules do not scan it and placeholders are not
- * restored in it (a signed thinking block cannot be rewritten), so answers guardrails rewrite leave it out.
+ * A message or a delta of an answer guardrails rewrite, left with only what they scan, whatever
+ * shape the provider used: reasoning is removed (output rules do not scan it, placeholders are not
+ * restored in it, and a signed thinking block cannot be rewritten), and content given as a list of
+ * parts (Mistral's reasoning models answer `[{type: "thinking"…}, {type: "text", text}]`) becomes
+ * the string of its text parts.
  */
-export function dropReasoning(message: Record<string, unknown>): void {
+export function scannableOnly(message: Record<string, unknown>): void {
   for (const field of REASONING_FIELDS) delete message[field];
-}
-
-/**
- * Content given as a list of parts (Mistral's reasoning models answer `[{type: "thinking"…},
- * {type: "text", text}]`) as the string of its text parts, which output rules can scan: in answers
- * guardrails rewrite, nothing unscanned is left, whatever shape the provider used.
- */
-export function textContent(message: Record<string, unknown>): void {
   const content = message.content;
   if (!Array.isArray(content)) return;
   message.content = content

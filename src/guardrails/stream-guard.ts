@@ -7,7 +7,7 @@
 
 import type { GatewayError } from '../errors';
 import type { MappedEvent } from '../openai/stream-relay';
-import { dropReasoning, HoldbackScanner, StreamBlocked, StreamRestorer, textContent } from './output';
+import { HoldbackScanner, StreamBlocked, StreamRestorer, scannableOnly } from './output';
 import type { Placeholders } from './placeholders';
 import { jsonEscape } from './placeholders';
 import type { GuardrailReport } from './report';
@@ -81,13 +81,8 @@ export function streamMapper(
       return data;
     }
     const list = chunk.choices as Loose[];
-    // Reasoning is neither scanned nor restored: left out; content given as parts becomes the
-    // string of its text parts, which the rules scan (as in JSON answers, guard.ts).
-    for (const choice of list) {
-      if (!choice.delta) continue;
-      dropReasoning(choice.delta as Loose);
-      textContent(choice.delta as Loose);
-    }
+    // As in JSON answers (guard.ts): nothing the rules do not scan is relayed.
+    for (const choice of list) if (choice.delta) scannableOnly(choice.delta as Loose);
     try {
       eachContent(list, scan);
     } catch (error) {
