@@ -81,10 +81,10 @@ export const payloadTooLarge = (limit: number) =>
     `Request body is larger than the limit of ${limit} bytes.`,
   );
 
-/** Something the gateway needs (a Durable Object, KV) could not answer just now: a 503 to retry, never a 500. */
 /** A wait in ms as a `retry-after` value: whole seconds, rounded up, at least one. */
 export const retryAfterSeconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
+/** Something the gateway needs (a Durable Object, KV) could not answer just now: a 503 to retry, never a 500. */
 export const unavailableNow = (code: string, message: string) =>
   new GatewayError(503, 'api_error', code, message, null, { 'retry-after': '1' });
 

@@ -193,11 +193,6 @@ export class LogBuffer extends DurableObject<Env> {
 }
 
 /**
- * The rows of one stored append that still read as log rows. Only this code writes the buffer, but
- * a deploy may change the row's shape while rows wait: the schema fills what a newer version adds,
- * and a row it cannot read is reported and dropped rather than blocking every flush behind it.
- */
-/**
  * A row as its buffer entry stores it. Past this size its D1 form (some fields JSON-encoded twice,
  * so up to about twice as long) could exceed one SQLite value: it is stored fitted (fittedRow).
  */
@@ -208,6 +203,11 @@ function storedRow(row: LogRow): string {
   return text.length <= MAX_ROW_CHARS ? text : JSON.stringify(fittedRow(row));
 }
 
+/**
+ * The rows of one stored append that still read as log rows. Only this code writes the buffer, but
+ * a deploy may change the row's shape while rows wait: the schema fills what a newer version adds,
+ * and a row it cannot read is reported and dropped rather than blocking every flush behind it.
+ */
 function readRows(text: string): LogRow[] {
   const stored = safeJson(text);
   const rows: LogRow[] = [];

@@ -44,14 +44,13 @@ export async function deliverLog(env: Env, row: LogRow, keyHash: string | undefi
       row.teamId = key.teamId;
     }
   }
-  if (row.status === 401 && row.keyId === null) {
-    // No key, or one that names none: anyone can send these, so they get no say in what is kept
-    // (no metadata) and a bounded share of the log; the rest are counted in Analytics Engine only.
-    // Else a flood of them could fill D1 for everyone.
-    row.metadata = null;
-    writeDataPoint(env, row);
-    if (!unauthenticatedRowAllowed(Date.now())) return;
-  } else writeDataPoint(env, row);
+  // No key, or one that names none: anyone can send these, so they get no say in what is kept
+  // (no metadata) and a bounded share of the log; the rest are counted in Analytics Engine only.
+  // Else a flood of them could fill D1 for everyone.
+  const anonymous = row.status === 401 && row.keyId === null;
+  if (anonymous) row.metadata = null;
+  writeDataPoint(env, row);
+  if (anonymous && !unauthenticatedRowAllowed(Date.now())) return;
   await post(row, (rows, alive) => appendRows(env, rows, alive));
 }
 

@@ -145,8 +145,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     // The client left while a provider was working on it: the prompt is charged (as for a
     // cancelled stream), since the provider may bill it; nothing else was consumed.
     const cut = interruptedAttempt(error);
-    const prompt = { prompt_tokens: inputTokens, completion_tokens: 0, total_tokens: inputTokens };
-    settle(cut, cut && prompt);
+    settle(cut, cut && usageOf(inputTokens, 0));
     cache.abandon();
     throw withHeaders(error);
   }
@@ -159,7 +158,10 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   const result = served.result;
   if (result.kind === 'json') {
     // Without a usable report, what was sent and what came back, estimated (as for streams).
-    settle(served.target, countedUsage(result.body.usage) ?? estimatedUsage(inputTokens, result.body));
+    settle(
+      served.target,
+      countedUsage(result.body.usage) ?? usageOf(inputTokens, estimateTextTokens(answerText(result.body))),
+    );
     let guarded: ReturnType<typeof guard.completion>;
     try {
       guarded = guard.completion(result.body); // output rules, restored placeholders; may block
@@ -193,12 +195,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     mapEvent,
     onEnd: (summary) => {
       // A cancelled stream has no usage report: charge the input estimate plus what was relayed.
-      const seen = {
-        prompt_tokens: inputTokens,
-        completion_tokens: summary.events,
-        total_tokens: inputTokens + summary.events,
-      };
-      settle(served.target, countedUsage(summary.usage) ?? seen);
+      settle(served.target, countedUsage(summary.usage) ?? usageOf(inputTokens, summary.events));
       if (!guard.report.blocked) cache.saveStream(summary, served.target);
       log.streamEnded(summary);
     },
@@ -215,15 +212,19 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
 /** What an attempt hands back: the JSON answer, or the stream once its first event is in. */
 type Answer = Extract<ChatResult, { kind: 'json' }> | { kind: 'stream'; body: ChunkSource };
 
-function estimatedUsage(inputTokens: number, completion: ChatCompletion): Usage {
-  const text = (completion.choices as { message?: { content?: unknown; tool_calls?: unknown } }[])
+/** A usage of our own making: an estimate, or what was seen before an answer was cut short. */
+function usageOf(prompt: number, completion: number): Usage {
+  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+}
+
+/** The text an answer produced (content and tool calls), for estimating its tokens. */
+function answerText(completion: ChatCompletion): string {
+  return (completion.choices as { message?: { content?: unknown; tool_calls?: unknown } }[])
     .map(
       ({ message }) =>
         `${typeof message?.content === 'string' ? message.content : ''}${message?.tool_calls ? JSON.stringify(message.tool_calls) : ''}`,
     )
     .join('');
-  const output = estimateTextTokens(text);
-  return { prompt_tokens: inputTokens, completion_tokens: output, total_tokens: inputTokens + output };
 }
 
 function usedTokens(usage: Usage | undefined): number {
