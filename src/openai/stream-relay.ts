@@ -5,6 +5,7 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { Usage } from '../providers/types';
 import { DEFAULT_STREAM_IDLE_MS } from '../routing/config-schema';
+import type { Verdict } from '../routing/execute';
 import { IDLE, type IdleRead, IdleReader } from './idle-reader';
 import { SSE_DONE, sseData } from './sse';
 import {
@@ -29,6 +30,28 @@ export interface StreamSummary {
   /** ms timestamp of the first byte sent to the client. */
   firstByteAt?: number;
   events: number;
+}
+
+/**
+ * What a relayed stream said about its provider's health (the circuit breaker's verdict): it broke,
+ * went quiet or was rate limited mid-way — failed; it finished, or stopped for the caller's sake
+ * (context length, content filter) — healthy; the client left, or the gateway ended it (time limit,
+ * an output guardrail) — no verdict.
+ */
+export function streamVerdict(summary: StreamSummary): Verdict {
+  if (summary.cancelled) return 'none';
+  if (summary.error === undefined) return summary.completed ? 'healthy' : 'none';
+  switch (summary.errorCode) {
+    case 'upstream_error':
+    case 'stream_idle_timeout':
+    case 'rate_limit_exceeded':
+      return 'failed';
+    case 'context_length_exceeded':
+    case 'content_filter':
+      return 'healthy';
+    default:
+      return 'none';
+  }
 }
 
 /** Where the relay reads the upstream's bytes: a stream's reader, or a primed stream (prime-stream.ts). */

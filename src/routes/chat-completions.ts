@@ -13,7 +13,7 @@ import { primeStream } from '../openai/prime-stream';
 import { readJsonBody, validateBody } from '../openai/read-body';
 import { chatRequest } from '../openai/schemas';
 import { SSE_HEADERS } from '../openai/sse';
-import { type ChunkSource, relayOpenAIStream } from '../openai/stream-relay';
+import { type ChunkSource, relayOpenAIStream, streamVerdict } from '../openai/stream-relay';
 import { costOf, priceOf, worstCaseCost } from '../pricing/cost';
 import { routePrices } from '../pricing/route-prices';
 import { countedUsage } from '../pricing/usage';
@@ -139,6 +139,8 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
         signal: c.req.raw.signal,
         streaming: body.stream === true,
         request: routeRequest,
+        // A stream's provider is judged healthy or not when the stream ends (onEnd below).
+        verdictLater: (answer) => answer.kind === 'stream',
       },
     );
   } catch (error) {
@@ -194,6 +196,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
           },
     mapEvent,
     onEnd: (summary) => {
+      served.verdict(streamVerdict(summary));
       // A cancelled stream has no usage report: charge the input estimate plus what was relayed.
       settle(served.target, countedUsage(summary.usage) ?? usageOf(inputTokens, summary.events));
       if (!guard.report.blocked) cache.saveStream(summary, served.target);

@@ -26,9 +26,17 @@ export interface Served<T> {
   attempts: Attempt[];
   /** Targets of the plan passed over (open circuit, too small a context window, no time left). */
   skipped: Skipped[];
+  /**
+   * For a result whose health verdict comes later (`ExecuteOptions.verdictLater`: a stream that has
+   * only begun), gives it once the result is over; a no-op otherwise, and after the first call.
+   */
+  verdict: (verdict: Verdict) => void;
 }
 
-export interface ExecuteOptions {
+/** What a result said about its provider: answered properly, failed, or nothing (client left, our own limit). */
+export type Verdict = 'healthy' | 'failed' | 'none';
+
+export interface ExecuteOptions<T = unknown> {
   /** The client's signal: when it aborts, the upstream call is aborted too. */
   signal?: AbortSignal;
   /** Streams get the first-byte timeout; JSON answers only the whole-request one. */
@@ -40,6 +48,12 @@ export interface ExecuteOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Defaults to the runtime's (per isolate, per config). */
   circuits?: CircuitBreakers;
+  /**
+   * True for a result that cannot yet tell whether its provider is healthy (a stream that has only
+   * sent its first event: it may still break). Its circuit is left as it was, and a probe held,
+   * until `Served.verdict` is called.
+   */
+  verdictLater?: (result: T) => boolean;
 }
 
 const CONTEXT_LENGTH = 'context_length_exceeded';
@@ -48,7 +62,7 @@ export async function executeRoute<T>(
   runtime: Runtime,
   route: ResolvedRoute,
   call: (ctx: AttemptContext) => Promise<T>,
-  options: ExecuteOptions = {},
+  options: ExecuteOptions<T> = {},
 ): Promise<Served<T>> {
   const random = options.random ?? Math.random;
   const plan = planTargets(route, runtime.config.models, options.request ?? {}, random).filter((t) =>
@@ -74,7 +88,7 @@ class RouteRun<T> {
   constructor(
     private readonly runtime: Runtime,
     private readonly call: (ctx: AttemptContext) => Promise<T>,
-    private readonly options: ExecuteOptions,
+    private readonly options: ExecuteOptions<T>,
     private readonly random: () => number,
   ) {
     this.now = options.now ?? Date.now;
@@ -162,8 +176,11 @@ class RouteRun<T> {
       try {
         const result = await runAttempt(this.call, adapter, target, limits);
         this.attempts.push({ ...attempt, latencyMs: this.now() - started });
-        this.circuits.success(key);
-        return { kind: 'served', served: { result, target, attempts: this.attempts, skipped: this.skipped } };
+        const later = this.options.verdictLater?.(result) === true;
+        if (!later) this.circuits.success(key);
+        const verdict = later ? this.verdictOnce(key, probe) : () => {};
+        const served = { result, target, attempts: this.attempts, skipped: this.skipped, verdict };
+        return { kind: 'served', served };
       } catch (thrown) {
         if (this.options.signal?.aborted) {
           noVerdict(); // no verdict on the provider
@@ -194,6 +211,19 @@ class RouteRun<T> {
         }
       }
     }
+  }
+
+  /** Applies a later verdict on this target's health, once. */
+  private verdictOnce(key: string, probe: boolean): (verdict: Verdict) => void {
+    let given = false;
+    return (verdict) => {
+      if (given) return;
+      given = true;
+      if (verdict === 'healthy') this.circuits.success(key);
+      else if (verdict === 'failed')
+        this.circuits.failure(key, this.runtime.config.circuitBreaker, this.now());
+      else if (probe) this.circuits.release(key);
+    };
   }
 
   /** The wait before retrying this target, or undefined to move on. */

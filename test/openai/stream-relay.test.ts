@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { relayOpenAIStream, type StreamSummary } from '../../src/openai/stream-relay';
+import { relayOpenAIStream, type StreamSummary, streamVerdict } from '../../src/openai/stream-relay';
 
 const encoder = new TextEncoder();
 
@@ -595,5 +595,29 @@ describe('relayOpenAIStream: provider error events', () => {
     const { text, summary } = await relayed(source([`data: ${mention}\n\n`, 'data: [DONE]\n\n']), 5_000);
     expect(text).toBe(`data: ${mention}\n\ndata: [DONE]\n\n`);
     expect(summary.error).toBeUndefined();
+  });
+});
+
+describe('streamVerdict: what a stream says about its provider', () => {
+  const ended = (fields: Partial<StreamSummary>): StreamSummary => ({
+    completed: false,
+    cancelled: false,
+    events: 1,
+    ...fields,
+  });
+
+  it.each([
+    [{ completed: true }, 'healthy'],
+    [{ error: 'broke', errorCode: 'upstream_error' }, 'failed'],
+    [{ error: 'quiet', errorCode: 'stream_idle_timeout' }, 'failed'],
+    [{ error: 'limited', errorCode: 'rate_limit_exceeded' }, 'failed'],
+    [{ error: 'too long', errorCode: 'context_length_exceeded' }, 'healthy'],
+    [{ error: 'filtered', errorCode: 'content_filter' }, 'healthy'],
+    [{ error: 'our limit', errorCode: 'stream_time_limit' }, 'none'],
+    [{ error: 'our guardrail', errorCode: 'guardrail_blocked' }, 'none'],
+    [{ cancelled: true }, 'none'],
+    [{ cancelled: true, error: 'broke', errorCode: 'upstream_error' }, 'none'],
+  ] as const)('%o → %s', (fields, verdict) => {
+    expect(streamVerdict(ended(fields))).toBe(verdict);
   });
 });

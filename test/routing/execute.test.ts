@@ -230,6 +230,26 @@ describe('circuit breaker in routing', () => {
     expect(calls.slice(-1)).toEqual(['a/x']);
   });
 
+  it('holds a half-open probe whose verdict comes later (a stream) until it is given', async () => {
+    const { run, calls, clock } = setup(config, { 'a/x': [serverError(), serverError(), 'ok', 'ok'] });
+    await run();
+    await run(); // a/x is open now
+    clock.advance(10_000);
+    const later = { verdictLater: () => true };
+    const probe = await run('m', later);
+    expect(probe.result).toBe('a/x');
+    clock.advance(1);
+    expect((await run('m', later)).result).toBe('b/y'); // the probe is still out: a/x skipped
+    probe.verdict('none'); // its client left: the probe is given back, the circuit still half-open
+    probe.verdict('healthy'); // only the first verdict counts
+    const second = await run('m', later);
+    expect(second.result).toBe('a/x');
+    second.verdict('failed'); // the second probe failed: open again for a cooldown
+    clock.advance(9_000);
+    expect((await run()).result).toBe('b/y');
+    expect(calls.slice(4)).toEqual(['a/x', 'b/y', 'a/x', 'b/y']);
+  });
+
   it('still tries the least recently failed target when every circuit is open', async () => {
     const { run, calls, clock } = setup(
       { ...config, models: { ...config.models, onlyA: chain('a/x'), onlyB: chain('b/y') } },

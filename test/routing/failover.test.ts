@@ -220,6 +220,47 @@ describe('streams and failover', () => {
     expect(hosts()).toEqual(['a.test']);
   });
 
+  it('counts a stream that breaks after its first event as a failure of its provider: the circuit opens', async () => {
+    const key = await gateway({
+      models: { m: chain('a', 'b') },
+      circuitBreaker: { failureThreshold: 2, cooldownMs: 60_000 },
+    });
+    onUpstream(URLS.a, () => breakingStream([chunk('Hel')]));
+    onUpstream(URLS.b, () => sse([chunk('from b'), 'data: [DONE]\n\n']));
+    for (let i = 0; i < 2; i++) {
+      const response = await chat(key, { model: 'm', stream: true, ...hello });
+      expect(response.headers.get('x-tollgate-provider')).toBe('a');
+      expect(await response.text()).toContain('upstream_error');
+    }
+    const response = await chat(key, { model: 'm', stream: true, ...hello });
+    expect(response.headers.get('x-tollgate-provider')).toBe('b');
+    expect(response.headers.get('x-tollgate-attempts')).toBe('1');
+    expect(hosts()).toEqual(['a.test', 'a.test', 'b.test']);
+  });
+
+  it('judges a stream healthy only once it has finished', async () => {
+    const key = await gateway({
+      models: { m: chain('a', 'b') },
+      circuitBreaker: { failureThreshold: 2, cooldownMs: 60_000 },
+    });
+    let healthy = false;
+    onUpstream(URLS.a, () =>
+      healthy
+        ? sse([chunk('Hel'), chunk('lo'), 'data: [DONE]\n\n'])
+        : json({ error: { message: 'down' } }, 500),
+    );
+    onUpstream(URLS.b, () => completion('from b'));
+    expect((await chat(key, { model: 'm', ...hello })).headers.get('x-tollgate-provider')).toBe('b');
+    healthy = true;
+    const stream = await chat(key, { model: 'm', stream: true, ...hello });
+    expect(await stream.text()).toContain('[DONE]');
+    // The finished stream cleared the first failure: one more does not open the circuit.
+    healthy = false;
+    expect((await chat(key, { model: 'm', ...hello })).headers.get('x-tollgate-provider')).toBe('b');
+    expect((await chat(key, { model: 'm', ...hello })).headers.get('x-tollgate-attempts')).toBe('2');
+    expect(hosts()).toEqual(['a.test', 'b.test', 'a.test', 'a.test', 'b.test', 'a.test', 'b.test']);
+  });
+
   it('ends a started stream at a provider error event with our generic event, not the provider’s words', async () => {
     const key = await gateway({ models: { m: chain('a', 'b') }, retry: { attempts: 3 } });
     const leak = 'upstream pod gpu-7.us-east.internal failed for org-4411 (key sk-live-abc)';
