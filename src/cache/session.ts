@@ -36,12 +36,15 @@ export interface CacheLookup {
   respond?: (headers: Headers) => Response;
   /** On a hit, the provider and model that produced the stored answer (logged as what served it). */
   servedBy?: { provider: string; model: string };
-  /** A miss's non-streamed answer from `target`: stored after the response when storable. */
-  saveJson(completion: ChatCompletion, target: Target): void;
+  /**
+   * A miss's non-streamed answer from `target`: stored after the response when storable. `charged`
+   * is the usage the request was charged (the answer's report, else an estimate): what a hit saves.
+   */
+  saveJson(completion: ChatCompletion, target: Target, charged?: Usage): void;
   /** The stream relay's `onEvent`: collects chunks as they pass, without delaying them. */
   onStreamEvent(data: string): void;
   /** The stream relay's `onEnd`: stores the assembled answer if the stream completed cleanly. */
-  saveStream(summary: StreamSummary, target: Target): void;
+  saveStream(summary: StreamSummary, target: Target, charged?: Usage): void;
   /** The request failed: nothing is stored, and identical requests waiting on it go upstream. */
   abandon(): void;
 }
@@ -206,7 +209,7 @@ function miss(
     });
   };
 
-  const store = (completion: ChatCompletion | undefined, target: Target) => {
+  const store = (completion: ChatCompletion | undefined, target: Target, charged?: Usage) => {
     if (!completion || !storable(completion, config)) {
       finish(undefined);
       return;
@@ -217,7 +220,7 @@ function miss(
       completion,
       createdAt,
       expiresAt: createdAt + (input.control.ttlSeconds ?? settings.ttlSeconds) * 1000,
-      costUsd: costOfAnswer(runtime, target, completion.usage),
+      costUsd: costOfAnswer(runtime, target, charged ?? completion.usage),
       provider: target.provider,
       model: target.model,
     };
@@ -234,10 +237,10 @@ function miss(
       collected += data.length;
       if (collected <= MAX_ENTRY_BYTES) frames.push(data);
     },
-    saveStream(summary, target) {
+    saveStream(summary, target, charged) {
       const clean = summary.completed && !summary.cancelled && summary.error === undefined;
       if (!clean || collected > MAX_ENTRY_BYTES) finish(undefined);
-      else store(assembleCompletion(frames, summary.usage), target);
+      else store(assembleCompletion(frames, summary.usage), target, charged);
     },
     abandon: () => (input.signal?.aborted ? leave() : finish(undefined)),
   };

@@ -160,10 +160,9 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   const result = served.result;
   if (result.kind === 'json') {
     // Without a usable report, what was sent and what came back, estimated (as for streams).
-    settle(
-      served.target,
-      countedUsage(result.body.usage) ?? usageOf(inputTokens, estimateTextTokens(answerText(result.body))),
-    );
+    const used =
+      countedUsage(result.body.usage) ?? usageOf(inputTokens, estimateTextTokens(answerText(result.body)));
+    settle(served.target, used);
     let guarded: ReturnType<typeof guard.completion>;
     try {
       guarded = guard.completion(result.body); // output rules, restored placeholders; may block
@@ -171,7 +170,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
       cache.abandon();
       throw error;
     }
-    cache.saveJson(result.body, served.target);
+    cache.saveJson(result.body, served.target, used);
     // The log keeps the answer with output redactions applied and placeholders not restored.
     log.responseBody(guarded.logged === result.body ? (result.raw ?? result.body) : guarded.logged);
     headers.set('content-type', 'application/json');
@@ -198,8 +197,9 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     onEnd: (summary) => {
       served.verdict(streamVerdict(summary));
       // A cancelled stream has no usage report: charge the input estimate plus what was relayed.
-      settle(served.target, countedUsage(summary.usage) ?? usageOf(inputTokens, summary.events));
-      if (!guard.report.blocked) cache.saveStream(summary, served.target);
+      const used = countedUsage(summary.usage) ?? usageOf(inputTokens, summary.events);
+      settle(served.target, used);
+      if (!guard.report.blocked) cache.saveStream(summary, served.target, used);
       log.streamEnded(summary);
     },
     // Keeps the relay alive past a client disconnect: that is how it sees one (stream-relay.ts).

@@ -311,6 +311,40 @@ describe('request logs', () => {
     expect(hit).toMatchObject({ provider: 'mock', servedModel: 'mock-1', attempts: [] });
   });
 
+  it('saves, on a hit, what the stored answer was charged when its stream reported no usage', async () => {
+    const cached = { ...config, cache: { exact: { enabled: true, ttlSeconds: 600 } } };
+    expect((await putConfig(cached)).status).toBe(200);
+    const { key } = await createKey();
+    const frames = ['Paris ', 'it is'].map(
+      (content, index) =>
+        `data: ${JSON.stringify({
+          id: 'c',
+          object: 'chat.completion.chunk',
+          created: 1,
+          model: 'gpt-4o-mini',
+          choices: [{ index: 0, delta: { content }, finish_reason: index === 1 ? 'stop' : null }],
+        })}\n\n`,
+    );
+    // A provider that sends no usage chunk, whatever stream_options says.
+    onUpstream(
+      `${OPENAI_URL}/chat/completions`,
+      () =>
+        new Response([...frames, 'data: [DONE]\n\n'].join(''), {
+          headers: { 'content-type': 'text/event-stream' },
+        }),
+    );
+    const question = { ...ask('the capital of France?', { stream: true, temperature: 0 }), model: 'gpt' };
+    await (await chat(key, question, { 'x-request-id': 'unreported-first' })).text();
+    await new Promise((resolve) => setTimeout(resolve, 100)); // stored after the response
+    const second = await chat(key, question, { 'x-request-id': 'unreported-hit' });
+    await second.text();
+    expect(second.headers.get('x-tollgate-cache')).toBe('hit-exact');
+    const rows = await waitForRows(['unreported-first', 'unreported-hit']);
+    const charged = rows.get('unreported-first')!.costUsd;
+    expect(charged).toBeGreaterThan(0);
+    expect(rows.get('unreported-hit')!.savedUsd).toBeCloseTo(charged, 12);
+  });
+
   it('writes an unknown route under /v1 with its 404', async () => {
     const { key } = await createKey();
     const response = await call('/v1/nothing-here', {
