@@ -34,8 +34,39 @@ const plainHeader = (name: string) => PLAIN_HEADERS.has(name.toLowerCase());
 
 type ProviderRecord = Record<string, unknown>;
 
+/** Query parameters whose names say they carry a credential (`?key=`, `?api_key=`, `?sig=`…). */
+const CREDENTIAL_PARAM = /key|token|secret|sig|pass|auth|credential|code/i;
+/** The redaction marker as it reads inside a URL. */
+const URL_MARKER = encodeURIComponent(REDACTED);
+
+/**
+ * A `baseUrl` with the credentials it may embed (`user:pass@`, a credential query parameter)
+ * replaced by the marker; any other URL unchanged, character for character.
+ */
+export function redactUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return value;
+  }
+  let changed = false;
+  if (url.username || url.password) {
+    url.username = url.username && REDACTED;
+    url.password = url.password && REDACTED;
+    changed = true;
+  }
+  for (const name of new Set(url.searchParams.keys())) {
+    if (!CREDENTIAL_PARAM.test(name)) continue;
+    url.searchParams.set(name, REDACTED);
+    changed = true;
+  }
+  return changed ? url.toString() : value;
+}
+
 function redactProvider(provider: ProviderRecord): ProviderRecord {
   const out: ProviderRecord = { ...provider };
+  if (typeof provider.baseUrl === 'string') out.baseUrl = redactUrl(provider.baseUrl);
   for (const [field, value] of Object.entries(provider)) {
     if (SECRET_FIELDS.has(field) && typeof value === 'string' && !isEnvRef(value)) out[field] = REDACTED;
   }
@@ -79,6 +110,7 @@ export function restoreSecrets(incoming: unknown, previous: unknown): string[] {
     if (!provider || typeof provider !== 'object') continue;
     const entry = ownEntry(previousProviders, name);
     const stored = entry && typeof entry === 'object' ? (entry as ProviderRecord) : undefined;
+    restoreBaseUrl(name, provider, stored, missing);
     const sameDestination = DESTINATION.every((field) => stored?.[field] === provider[field]);
     const before = sameDestination ? stored : undefined;
     for (const [field, value] of Object.entries(provider)) {
@@ -99,6 +131,24 @@ export function restoreSecrets(incoming: unknown, previous: unknown): string[] {
     }
   }
   return missing;
+}
+
+/**
+ * A `baseUrl` read back with its credentials redacted gets the stored one again: same URL in all
+ * else, so the same destination. A marker anywhere else in it has nothing to restore.
+ */
+function restoreBaseUrl(
+  name: string,
+  provider: ProviderRecord,
+  stored: ProviderRecord | undefined,
+  missing: string[],
+) {
+  const { baseUrl } = provider;
+  if (typeof baseUrl !== 'string' || !baseUrl.includes(URL_MARKER)) return;
+  const old = stored?.baseUrl;
+  if (old === baseUrl) return;
+  if (typeof old === 'string' && redactUrl(old) === baseUrl) provider.baseUrl = old;
+  else missing.push(`providers.${name}.baseUrl`);
 }
 
 function providersOf(config: unknown): Record<string, unknown> | undefined {

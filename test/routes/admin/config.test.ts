@@ -82,6 +82,28 @@ describe('/admin/config', () => {
     expect((await putConfig(read)).status).toBe(200);
   });
 
+  it('redacts credentials embedded in a baseUrl, and keeps them when the URL is written back as read', async () => {
+    const config = openaiConfig();
+    config.providers.openai.baseUrl =
+      'https://proxy-user:hunter2@proxy.test/v1?api_key=hunter3&api-version=2024';
+    expect((await putConfig(config)).status).toBe(200);
+    const text = await (await admin('/admin/config')).text();
+    expect(text).not.toMatch(/hunter|proxy-user/);
+    const read = JSON.parse(text);
+    expect(read.providers.openai.baseUrl).toBe(
+      'https://%5Bredacted%5D:%5Bredacted%5D@proxy.test/v1?api_key=%5Bredacted%5D&api-version=2024',
+    );
+    expect((await putConfig(read)).status).toBe(200);
+    const stored = JSON.parse((await env.CACHE.get(CONFIG_KEY))!);
+    expect(stored.providers.openai.baseUrl).toBe(config.providers.openai.baseUrl);
+    expect(stored.providers.openai.apiKey).toBe('sk-test-secret');
+    // Pointed elsewhere, the redacted credentials cannot follow.
+    read.providers.openai.baseUrl = read.providers.openai.baseUrl.replace('proxy.test', 'attacker.test');
+    const moved = await putConfig(read);
+    expect(moved.status).toBe(400);
+    expect((await moved.json<Json>()).error.message).toContain('providers.openai.baseUrl');
+  });
+
   it('shows extra header values redacted unless the header is known to carry no credential', async () => {
     const config = openaiConfig();
     (config.providers.openai as Record<string, unknown>).headers = {
