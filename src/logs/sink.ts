@@ -44,29 +44,54 @@ export async function deliverLog(env: Env, row: LogRow, keyHash: string | undefi
       row.teamId = key.teamId;
     }
   }
-  // No key, or one that names none: anyone can send these, so they get no say in what is kept
-  // (no metadata) and a bounded share of the log; the rest are counted in Analytics Engine only.
-  // Else a flood of them could fill D1 for everyone.
-  const anonymous = row.status === 401 && row.keyId === null;
+  // No key, or one that names none — refused with a 401, or earlier for a bad body or header:
+  // anyone can send these, so they get no say in what is kept (no metadata) and a bounded share
+  // of the log; the rest are counted in Analytics Engine only. Else a flood of them could fill D1
+  // for everyone.
+  const anonymous = row.keyId === null;
   if (anonymous) row.metadata = null;
   writeDataPoint(env, row);
-  if (anonymous && !unauthenticatedRowAllowed(Date.now())) return;
+  if (anonymous && !anonymousRows.take(Date.now())) return;
   await post(row, (rows, alive) => appendRows(env, rows, alive));
 }
 
 /** Rows of unauthenticated requests an isolate stores per minute; the rest only count in Analytics Engine. */
 export const UNAUTHENTICATED_ROWS_PER_MINUTE = 600;
-let unauthenticated = { startedAt: 0, rows: 0, limit: UNAUTHENTICATED_ROWS_PER_MINUTE };
+/** D1 reads per minute an isolate makes to name the keys of requests refused before admission. */
+export const KEY_LOOKUPS_PER_MINUTE = 600;
 
-function unauthenticatedRowAllowed(now: number): boolean {
-  if (now - unauthenticated.startedAt >= 60_000)
-    unauthenticated = { ...unauthenticated, startedAt: now, rows: 0 };
-  return unauthenticated.rows++ < unauthenticated.limit;
+/** At most `limit` takes a minute (a fixed window, per isolate). */
+class MinuteQuota {
+  private startedAt = 0;
+  private taken = 0;
+
+  constructor(public limit: number) {}
+
+  take(now: number): boolean {
+    if (now - this.startedAt >= 60_000) {
+      this.startedAt = now;
+      this.taken = 0;
+    }
+    return this.taken++ < this.limit;
+  }
+
+  reset(limit: number): void {
+    this.limit = limit;
+    this.startedAt = 0;
+    this.taken = 0;
+  }
 }
 
-/** Starts a new minute for unauthenticated rows, with another limit if given (tests). */
-export function resetUnauthenticatedRows(limit = UNAUTHENTICATED_ROWS_PER_MINUTE): void {
-  unauthenticated = { startedAt: 0, rows: 0, limit };
+const anonymousRows = new MinuteQuota(UNAUTHENTICATED_ROWS_PER_MINUTE);
+const keyLookups = new MinuteQuota(KEY_LOOKUPS_PER_MINUTE);
+
+/** Starts a new minute for unauthenticated rows and key lookups, with other limits if given (tests). */
+export function resetUnauthenticatedRows(
+  limit = UNAUTHENTICATED_ROWS_PER_MINUTE,
+  lookups = KEY_LOOKUPS_PER_MINUTE,
+): void {
+  anonymousRows.reset(limit);
+  keyLookups.reset(lookups);
 }
 
 /** How long this isolate remembers which key (or none) a hash names, for rows refused before admission. */
@@ -78,11 +103,14 @@ const keyNames = new Map<string, { key: { id: string; teamId: string | null } | 
 /**
  * The key a hash names, from D1 at most once a minute per hash in this isolate: a client refused
  * over and over (a bad body, say) would otherwise cost one D1 read per refusal, just when the
- * gateway is busiest. A failed read is not remembered.
+ * gateway is busiest. Hashes not seen lately share a quota of reads a minute, so a flood of made-up
+ * keys costs D1 a bounded number; past it, a row is stored as naming no key. A failed read is not
+ * remembered.
  */
 async function keyNamed(env: Env, keyHash: string, now: number) {
   const known = keyNames.get(keyHash);
   if (known && known.until > now) return known.key;
+  if (!keyLookups.take(now)) return null;
   let key: { id: string; teamId: string | null } | null;
   try {
     key = await keyOfHash(env.DB, keyHash);

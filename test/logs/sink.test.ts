@@ -42,6 +42,21 @@ describe('naming the key of a row refused before admission', () => {
     expect(counted.lookups()).toBe(1);
   });
 
+  it('reads D1 for at most a quota of new hashes a minute: a flood of made-up keys costs a bounded number', async () => {
+    resetUnauthenticatedRows(100, 2);
+    try {
+      const counted = countingEnv();
+      const rows = [1, 2, 3, 4].map((n) =>
+        logRow({ id: `made-up-${n}`, time: Date.now(), keyId: null, status: 400 }),
+      );
+      for (const [n, row] of rows.entries())
+        await deliverLog(counted.env, row, await sha256Hex(`tg-${String(n).repeat(32)}`));
+      expect(counted.lookups()).toBe(2);
+    } finally {
+      resetUnauthenticatedRows();
+    }
+  });
+
   it('remembers that a hash names no key as well', async () => {
     const hash = await sha256Hex(`tg-${'Q'.repeat(32)}`);
     const counted = countingEnv();
@@ -121,6 +136,18 @@ describe('rows of unauthenticated requests', () => {
       const stored = await rowsById(ids);
       expect([...stored.keys()].sort()).toEqual(['unauth-cap-1', 'unauth-cap-2']);
       expect(stored.get('unauth-cap-1')?.metadata).toBeNull();
+      // Refused before its key was asked (a bad body, a bad header) and naming no key: capped too.
+      const early = logRow({
+        id: 'unauth-cap-early',
+        time: Date.now(),
+        status: 400,
+        keyId: null,
+        metadata: { a: 'b' },
+      });
+      await deliverLog(env, early, await sha256Hex(`tg-${'E'.repeat(32)}`));
+      await flushAllBuffers(env);
+      expect((await rowsById([early.id])).size).toBe(0);
+      expect(early.metadata).toBeNull();
       // A key's own refusals are not capped.
       const named = logRow({
         id: 'unauth-cap-named',
