@@ -32,12 +32,18 @@ export function guardChatRoute(
   c.set('zdr', admission.zdr);
   const report = emptyReport();
   c.set('guardrails', report);
-  const rules = selectRules(
-    config.guardrails,
-    admission.guardrails.team,
-    admission.guardrails.key,
-    new ScanBudget(config.limits.guardrailScanSteps),
-  );
+  let rules: ReturnType<typeof selectRules>;
+  try {
+    rules = selectRules(
+      config.guardrails,
+      admission.guardrails.team,
+      admission.guardrails.key,
+      new ScanBudget(config.limits.guardrailScanSteps),
+    );
+  } catch (error) {
+    release(); // a rule the policy names is missing: refused before anything went upstream
+    throw error;
+  }
   let guard: ChatGuard;
   try {
     guard = guardChat(rules, body, inputTokens, report);

@@ -25,12 +25,18 @@ export function guardEmbeddingsRoute(
   c.set('zdr', admission.zdr);
   const report = emptyReport();
   c.set('guardrails', report);
-  const rules = selectRules(
-    config.guardrails,
-    admission.guardrails.team,
-    admission.guardrails.key,
-    new ScanBudget(config.limits.guardrailScanSteps),
-  );
+  let rules: ReturnType<typeof selectRules>;
+  try {
+    rules = selectRules(
+      config.guardrails,
+      admission.guardrails.team,
+      admission.guardrails.key,
+      new ScanBudget(config.limits.guardrailScanSteps),
+    );
+  } catch (error) {
+    release(); // a rule the policy names is missing: refused before anything went upstream
+    throw error;
+  }
   if (rules.length === 0) return body;
   const input = body.input;
   const texts = typeof input === 'string' ? [input] : input.filter((item) => typeof item === 'string');

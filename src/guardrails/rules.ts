@@ -1,5 +1,6 @@
 // Config rules compiled once per config (memoised on the rule list) into matchers, and the set of
 // rules that applies to one key: the enabled ones, adjusted by its team's and its own selection.
+import { GatewayError } from '../errors';
 import { DETECTOR_LABELS, DETECTORS } from './detectors';
 import { compileKeywords } from './keywords';
 import { type LabeledSpan, withLabel } from './placeholders';
@@ -105,8 +106,10 @@ function requestCheck(rule: GuardrailRule): (request: RequestFacts) => boolean {
 
 /**
  * The rules for one request: every enabled rule, then the team's selection, then the key's (the
- * key has the last word). `name` adds a rule, `-name` removes it; unknown names are ignored (the
- * admin API refuses them when they are set, but the config may have changed since).
+ * key has the last word). `name` adds a rule, `-name` removes it. A name added that the config does
+ * not define (the admin API refuses it when it is set, and refuses to remove a rule still named, but
+ * a config edited by hand or a race can leave one) fails the request closed with a 503: a policy
+ * that asks for a scan is never served without it. Opting out of an unknown rule is harmless.
  * Pattern rules share one scan budget for the whole request (prompt and response): when it runs out
  * the request fails closed with 413 rather than burning CPU (src/guardrails/regex/budget.ts).
  */
@@ -116,16 +119,29 @@ export function selectRules(
   key: readonly string[] | null | undefined,
   budget: ScanBudget = new ScanBudget(),
 ): CompiledRule[] {
-  if (rules.length === 0) return [];
+  if (rules.length === 0 && !team?.length && !key?.length) return [];
+  const all = compileRules(rules);
   const active = new Set(rules.filter((rule) => rule.enabled).map((rule) => rule.name));
-  for (const selection of [team, key]) {
+  for (const [who, selection] of [
+    ['team', team],
+    ['key', key],
+  ] as const) {
     for (const entry of selection ?? []) {
       if (entry.startsWith('-')) active.delete(entry.slice(1));
-      else active.add(entry);
+      else if (all.has(entry)) active.add(entry);
+      else throw guardrailMissing(entry, who);
     }
   }
-  const all = compileRules(rules);
   return rules.filter((rule) => active.has(rule.name)).map((rule) => budgeted(all.get(rule.name)!, budget));
+}
+
+function guardrailMissing(name: string, who: 'team' | 'key'): GatewayError {
+  return new GatewayError(
+    503,
+    'api_error',
+    'guardrail_missing',
+    `This ${who}'s policy names the guardrail rule '${name}', which the gateway config does not define, so the request was refused rather than sent unscanned. An admin must define the rule again or remove it from the policy.`,
+  );
 }
 
 /** A pattern rule bound to the request's budget; running out is the request's 413. */

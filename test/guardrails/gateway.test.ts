@@ -1,4 +1,6 @@
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { CONFIG_KEY, forgetConfig } from '../../src/config/store';
 import {
   admin,
   call,
@@ -344,6 +346,69 @@ describe('guardrails through the gateway', () => {
   });
 });
 
+describe('a rule a key or team names is never dropped silently', () => {
+  // Names no other test of this file gives a key (D1 is shared between them).
+  const STRICT = { name: 'kept-strict', keywords: ['draft'], action: 'block', enabled: false };
+  const FREE = { ...PII, name: 'unnamed-pii' };
+  const ask = (key: string) => chat(key, { model: 'gpt', messages: [{ role: 'user', content: 'a draft' }] });
+
+  it('refuses a config or rule list that removes a rule still named, until the names are gone', async () => {
+    expect((await putConfig(openaiConfig({ guardrails: [FREE, STRICT] }))).status).toBe(200);
+    const { key, id: keyId } = await createKey({ guardrails: ['kept-strict'] });
+    const team = await (
+      await admin('/admin/teams', 'POST', { name: 'legal', guardrails: ['kept-strict'] })
+    ).json<Json>();
+    await createKey({ guardrails: ['-unnamed-pii'] }); // an opt-out blocks nothing
+
+    const whole = await putConfig(openaiConfig()); // the README's example: no guardrails field
+    expect(whole.status).toBe(409);
+    const error = (await whole.json<Json>()).error;
+    expect(error).toMatchObject({
+      type: 'invalid_request_error',
+      code: 'guardrail_in_use',
+      param: 'guardrails',
+    });
+    expect(error.message).toContain(`key ${keyId} names 'kept-strict'`);
+    expect(error.message).toContain(`team ${team.id} names 'kept-strict'`);
+    const list = await admin('/admin/guardrails', 'PUT', [FREE]);
+    expect(list.status).toBe(409);
+    expect((await (await admin('/admin/guardrails')).json<Json>()).data.map((r: Json) => r.name)).toEqual([
+      'unnamed-pii',
+      'kept-strict',
+    ]);
+    echoUpstream();
+    expect((await ask(key)).status).toBe(403); // still in force
+
+    // Removing a rule nobody names is fine; kept-strict goes once no policy names it.
+    expect((await admin('/admin/guardrails', 'PUT', [STRICT])).status).toBe(200);
+    expect((await admin(`/admin/keys/${keyId}`, 'PATCH', { guardrails: null })).status).toBe(200);
+    expect((await admin(`/admin/teams/${team.id}`, 'PATCH', { guardrails: [] })).status).toBe(200);
+    expect((await putConfig(openaiConfig())).status).toBe(200);
+  });
+
+  it('fails a request closed (503) when its policy names a rule the config lacks', async () => {
+    const key = await setup([STRICT], { guardrails: ['kept-strict'] });
+    // A config edited by hand in KV, past the admin API's check.
+    await env.CACHE.put(CONFIG_KEY, JSON.stringify(openaiConfig()));
+    forgetConfig();
+    echoUpstream();
+    const response = await ask(key);
+    expect(response.status).toBe(503);
+    expect((await response.json<Json>()).error).toMatchObject({
+      type: 'api_error',
+      code: 'guardrail_missing',
+    });
+    expect(recorded).toHaveLength(0);
+    const embeddings = await call('/v1/embeddings', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'openai/text-embedding-3-small', input: 'a draft' }),
+    });
+    expect(embeddings.status).toBe(503);
+    expect(recorded).toHaveLength(0);
+  });
+});
+
 describe('guardrails on embeddings', () => {
   it('redacts string inputs before the provider and blocks like chat', async () => {
     const key = await setup([PII, { name: 'no-internal', keywords: ['bluebird'], action: 'block' }]);
@@ -404,8 +469,9 @@ describe('guardrail config validation', () => {
   });
 
   it('reads and replaces the rules through /admin/guardrails', async () => {
-    await putConfig(openaiConfig({ guardrails: [PII] }));
-    expect((await (await admin('/admin/guardrails')).json<Json>()).data[0].name).toBe('pii');
+    // A name no key of this file's other tests uses (D1 is shared between them).
+    await putConfig(openaiConfig({ guardrails: [{ ...PII, name: 'pii-list' }] }));
+    expect((await (await admin('/admin/guardrails')).json<Json>()).data[0].name).toBe('pii-list');
     const bad = await admin('/admin/guardrails', 'PUT', [{ name: 'x', pattern: '(a)\\1', action: 'block' }]);
     expect(bad.status).toBe(400);
     expect((await bad.json<Json>()).error.param).toBe('guardrails[0].pattern');

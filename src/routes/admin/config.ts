@@ -6,6 +6,7 @@ import { configState, currentConfig, storeConfig } from '../../config/store';
 import type { AppEnv } from '../../env';
 import { invalidRequest } from '../../errors';
 import { auditConfigChange } from '../../governance/config-audit';
+import { checkRulesStillNamed } from '../../guardrails/rules-in-use';
 import { issueLines, paramPath, readJsonBody } from '../../openai/read-body';
 
 const CONFIG_BODY_LIMIT = 1024 * 1024;
@@ -38,6 +39,7 @@ export const config = new Hono<AppEnv>()
         paramPath(issues[0]?.path ?? []),
       );
     }
+    await checkRulesStillNamed(c.env.DB, previous, parsed.data);
     const runtime = await storeConfig(c.env, parsed.data);
     await auditConfigChange(c, previous, runtime.config);
     c.header('x-tollgate-config-source', 'stored');

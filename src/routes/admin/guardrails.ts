@@ -6,6 +6,7 @@ import { currentConfig, storeConfig } from '../../config/store';
 import type { AppEnv } from '../../env';
 import { invalidRequest } from '../../errors';
 import { auditConfigChange } from '../../governance/config-audit';
+import { checkRulesStillNamed } from '../../guardrails/rules-in-use';
 import { issueLines, paramPath, readJsonBody } from '../../openai/read-body';
 
 const BODY_LIMIT = 1024 * 1024;
@@ -27,6 +28,7 @@ export const guardrails = new Hono<AppEnv>()
         paramPath(issues[0]?.path ?? []),
       );
     }
+    await checkRulesStillNamed(c.env.DB, previous, parsed.data);
     const runtime = await storeConfig(c.env, parsed.data);
     await auditConfigChange(c, previous, runtime.config, 'guardrails.update');
     return c.json({ data: runtime.config.guardrails });
