@@ -290,8 +290,8 @@ async function reserveAt(
     throw unavailable(error);
   }
   if (!keyResult.ok || (teamResult && !teamResult.ok)) {
-    if (keyResult.ok) release(ctx, keyObject, keyResult, request, 'key');
-    if (team && teamResult?.ok) release(ctx, team, teamResult, request, 'team');
+    if (keyResult.ok) release(ctx, keyObject, keyResult, request, 'key', true);
+    if (team && teamResult?.ok) release(ctx, team, teamResult, request, 'team', true);
     endHere();
     // A team's refusal names the team asked: the lease's, which the key may have left meanwhile.
     throw keyResult.ok
@@ -420,7 +420,10 @@ function release(
   admitted: Admitted,
   request: AdmitRequest,
   side: 'key' | 'team',
+  prepaid = false,
 ) {
+  // A key's own limits may be the config's defaults; a team's never are.
+  const defaults = side === 'key' ? request.defaults : {};
   ctx.waitUntil(
     stub
       .settle({
@@ -429,6 +432,9 @@ function release(
         usedTokens: 0,
         costUsd: 0,
         release: true,
+        requestSlot: !prepaid,
+        ...(defaults.rpm !== undefined ? { rpm: defaults.rpm } : {}),
+        ...(defaults.tpm !== undefined ? { tpm: defaults.tpm } : {}),
       })
       .catch(noop),
   );

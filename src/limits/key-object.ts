@@ -155,6 +155,13 @@ export interface SettleRequest {
    */
   release?: boolean;
   /**
+   * With `release`: the admission took a request slot here (it was not prepaid from a lease), and
+   * the slot goes back too: a request another refusal stopped was never made.
+   */
+  requestSlot?: boolean;
+  /** The rpm default in force at admission, for keys without an rpm of their own (a released slot). */
+  rpm?: number;
+  /**
    * The request's worst case was drawn from this lease's budget share and not booked as its own
    * (src/limits/lease-draw.ts): it leaves the share as the cost is charged.
    */
@@ -472,6 +479,9 @@ export class KeyObject extends DurableObject<Env> {
       if (tpmLimit && this.tokens && request.reservedTokens > 0) {
         this.tokens = adjust(this.tokens, tpmLimit, request.reservedTokens - used, now);
       }
+      const rpmLimit =
+        request.release && request.requestSlot && limitOf(this.policy?.limits.rpm ?? request.rpm);
+      if (rpmLimit && this.requests) this.requests = adjust(this.requests, rpmLimit, 1, now);
       if (budget && ledger) {
         if (request.drawn) ledger = releaseFromLease(ledger, request.drawn.leaseId, request.drawn.usd);
         ledger = settleBudget(ledger, budget, request.reservationId, finite(request.costUsd) ?? 0, now);

@@ -207,6 +207,21 @@ describe('refusals the client should not simply retry', () => {
     expect(body.error).toMatchObject({ code: 'rate_limit_exceeded', param: 'max_tokens' });
   });
 
+  it("gives a key's request slot back when its team refuses the request", async () => {
+    const created = await admin('/admin/teams', 'POST', { name: 'slots', models: ['smart'] });
+    const team = (await created.json<Json>()).id;
+    const { key } = await createKey({ team, limits: { rpm: 2 } });
+    for (let i = 0; i < 3; i++) {
+      const refused = await chat(key, ask); // fast: outside the team's allowlist
+      expect(refused.status).toBe(403);
+      await refused.text();
+      await settled();
+    }
+    // Three refusals took none of the key's two requests a minute.
+    const served = await chat(key, { ...ask, model: 'smart' });
+    expect(served.status).toBe(200);
+  });
+
   it("says it is the team's allowlist that refuses a model the key itself allows", async () => {
     const created = await admin('/admin/teams', 'POST', { name: 'narrow', models: ['smart'] });
     const team = (await created.json<Json>()).id;
