@@ -569,7 +569,7 @@ function wireError(
         429,
         'rate_limit_error',
         'rate_limit_exceeded',
-        `Request too large: it may use up to ${result.requested} tokens (input estimate + max_tokens), more than ${whose} limit of ${result.capacity} tokens per minute. Lower max_tokens or shorten the prompt.`,
+        `Request too large: it may use up to ${result.requested} tokens (input estimate + max_tokens; a request without max_tokens reserves the gateway's limits.defaultMaxTokens), more than ${whose} limit of ${result.capacity} tokens per minute. Set a lower max_tokens or shorten the prompt.`,
         'max_tokens',
         // Waiting cannot help: OpenAI's SDKs retry a 429 unless told not to.
         { ...rateLimitHeaders(result.rate), 'x-should-retry': 'false' },

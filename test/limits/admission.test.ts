@@ -205,6 +205,8 @@ describe('refusals the client should not simply retry', () => {
     const body = await response.json<Json>();
     expectOpenAIShape('ErrorResponse', body);
     expect(body.error).toMatchObject({ code: 'rate_limit_exceeded', param: 'max_tokens' });
+    // It sent no max_tokens: the message says where the reserved tokens came from.
+    expect(body.error.message).toContain('limits.defaultMaxTokens');
   });
 
   it("gives a key's request slot back when its team refuses the request", async () => {
