@@ -23,7 +23,8 @@ const GROUP_EXPR: Record<GroupBy | Interval | 'all', string> = {
 
 /** Latency is measured on answered requests: not errors, not streams the client cancelled. */
 const SERVED = `NOT ${IS_ERROR} AND cancelled = 0`;
-const CACHE_HIT = "cache IN ('hit-exact', 'hit-semantic')";
+/** Answered from the cache: a hit its key's object refused (over budget, revoked) served nothing. */
+const CACHE_HIT = `cache IN ('hit-exact', 'hit-semantic') AND NOT ${IS_ERROR}`;
 
 export interface Metrics {
   requests: number;

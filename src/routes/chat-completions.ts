@@ -102,7 +102,11 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   };
   if (cache.respond) {
     // Refused alongside (over budget, revoked…): refused as the object would have, hit or not.
-    if (reserving) await reserving.catch((error: unknown) => Promise.reject(withHeaders(error)));
+    if (reserving)
+      await reserving.catch((error: unknown) => {
+        log.cache(cache.status, 0); // nothing was served, so nothing was saved
+        return Promise.reject(withHeaders(error));
+      });
     settle(undefined, undefined);
     if (cache.servedBy) log.served(cache.servedBy, []);
     return cache.respond(headers);

@@ -10,6 +10,7 @@ import { cachedConfig, sleep, stored, upstream } from '../cache/harness';
 import { admin, chat, createKey, type Json, openaiConfig, putConfig } from '../helpers/gateway';
 import { keyPolicy } from '../helpers/key-policy';
 import { settled } from '../helpers/settled';
+import { waitForRows } from '../logs/helpers';
 
 const question = { model: 'gpt', messages: [{ role: 'user', content: 'What is the capital of France?' }] };
 const other = (n: number) => ({ model: 'gpt', messages: [{ role: 'user', content: `question ${n}` }] });
@@ -127,10 +128,13 @@ describe('admission leases', () => {
     const { calls, key, kvKey } = await budgetedKeyWithStoredAnswer();
     await changeBehindTheIsolatesBack(key, { budget: { usd: 0.000_001, period: 'month' } });
     hotForget(kvKey);
-    const refused = await chat(key, question);
+    const refused = await chat(key, question, { 'x-request-id': 'refused-hit' });
     expect(refused.status).toBe(402);
     expect((await refused.json<Json>()).error.code).toBe('budget_exceeded');
     expect(calls()).toBe(1);
+    // Its row: the cache status the response carried, but nothing served, so nothing saved.
+    const row = (await waitForRows(['refused-hit'])).get('refused-hit')!;
+    expect(row).toMatchObject({ status: 402, cache: 'hit-exact', savedUsd: 0 });
   });
 
   it("draws a TPM-limited request's tokens from the lease and gives back what it did not use", async () => {

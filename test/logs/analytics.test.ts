@@ -213,6 +213,29 @@ describe('GET /admin/analytics', () => {
     expect(await ids('ok')).toEqual(['gone-4', 'gone-2']);
   });
 
+  it('counts a stored answer its key was refused (over budget) as no hit', async () => {
+    const at = Date.parse('2003-05-06T07:00:00Z');
+    await insertLogs(env.DB, [
+      logRow({ id: 'hit-served', time: at, cache: 'hit-exact', savedUsd: 0.5 }),
+      logRow({
+        id: 'hit-refused',
+        time: at + 1,
+        cache: 'hit-exact',
+        status: 402,
+        errorCode: 'budget_exceeded',
+      }),
+      logRow({ id: 'hit-missed', time: at + 2, cache: 'miss' }),
+    ]);
+    const { totals } = await (await admin(`/admin/analytics?since=${at}&until=${at + H}`)).json<Json>();
+    expect(totals).toMatchObject({
+      requests: 3,
+      cacheHits: 1,
+      cacheMisses: 1,
+      cacheHitRate: 0.5,
+      savedUsd: 0.5,
+    });
+  });
+
   it.each([
     ['groupBy=week', 'groupBy'],
     ['interval=minute', 'interval'],
