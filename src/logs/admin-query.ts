@@ -21,15 +21,18 @@ const DAY_MS = 86_400_000;
 /** Series longer than this are refused: ask for a coarser interval or a shorter range. */
 export const MAX_BUCKETS = 1000;
 
+const MAX_TIME_MS = 8.64e15;
+
 /** ISO 8601 with a zone (`2026-05-01T00:00:00Z`), a date (`2026-05-01`, UTC) or ms since the epoch. */
 export function parseTime(value: string, param: string): number {
   let ms = Number.NaN;
   if (/^\d{1,16}$/.test(value)) ms = Number(value);
   else if (/^\d{4}-\d{2}-\d{2}$/.test(value)) ms = Date.parse(`${value}T00:00:00Z`);
   else if (/^\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-]\d{2}:?\d{2})$/i.test(value)) ms = Date.parse(value);
-  if (!Number.isFinite(ms))
+  // Past what a JavaScript date can hold (±8.64e15 ms), a time cannot be read back as a date.
+  if (!Number.isFinite(ms) || Math.abs(ms) > MAX_TIME_MS)
     throw invalidRequest(
-      `Invalid '${param}': expected an ISO 8601 date-time with a zone (2026-05-01T00:00:00Z), a date, or milliseconds since the epoch.`,
+      `Invalid '${param}': expected an ISO 8601 date-time with a zone (2026-05-01T00:00:00Z), a date, or milliseconds since the epoch (at most ${MAX_TIME_MS}).`,
       param,
     );
   return ms;

@@ -256,6 +256,7 @@ describe('GET /admin/analytics', () => {
     expect(await param('until=2001-02-30T99:00:00Z')).toBe('until');
     expect(await param('since=2001-02-04&until=2001-02-03')).toBe('since');
     expect(await param('since=2000-01-01&until=2001-01-01&interval=hour')).toBe('interval');
+    expect(await param('since=9000000000000000&until=9000000000000001')).toBe('since');
   });
 });
 
