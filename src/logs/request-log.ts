@@ -44,6 +44,8 @@ export class RequestLog {
   private cacheStatus: CacheStatus | undefined;
   private awaitingStream = false;
   private streamDone = false;
+  /** When the stream ended for its client (StreamSummary.lastByteAt). */
+  private lastByteAt: number | undefined;
   private responded: Responded | undefined;
   private committed = false;
   private guardrailReport: GuardrailReport | undefined;
@@ -182,6 +184,7 @@ export class RequestLog {
   streamEnded(summary: StreamSummary): void {
     this.row.cancelled = summary.cancelled;
     if (summary.firstByteAt !== undefined) this.row.ttftMs = Math.max(0, summary.firstByteAt - this.row.time);
+    this.lastByteAt = summary.lastByteAt;
     if (summary.error && !summary.cancelled) this.row.errorCode ??= summary.errorCode ?? 'upstream_error';
     if (this.streamed) this.responseValue = this.streamed.join('\n');
     this.streamDone = true;
@@ -201,7 +204,8 @@ export class RequestLog {
     if (this.committed || !this.responded) return;
     if (this.awaitingStream && !this.streamDone) return;
     this.committed = true;
-    this.row.latencyMs = Math.max(0, this.now() - this.row.time);
+    // A stream's answer ended for its client when its last byte went, not when the upstream was let go.
+    this.row.latencyMs = Math.max(0, (this.lastByteAt ?? this.now()) - this.row.time);
     this.row.cache = this.cacheStatus ?? defaultCache(this.row, this.responded);
     if (this.guardrailReport) this.row.guardrails = hitsOf(this.guardrailReport);
     if (this.keepBodies) {

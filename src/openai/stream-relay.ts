@@ -29,6 +29,11 @@ export interface StreamSummary {
   errorCode?: string;
   /** ms timestamp of the first byte sent to the client. */
   firstByteAt?: number;
+  /**
+   * ms timestamp of when the client's stream ended (closed, or the client left): the answer's end
+   * for the client, before any reading on of the upstream for its usage or its close.
+   */
+  lastByteAt?: number;
   events: number;
 }
 
@@ -218,6 +223,7 @@ export function relayOpenAIStream(
   /** Sends what is left (and a last frame) and closes the client's stream. */
   const closeClient = (last = '') => {
     if (clientClosed) return;
+    summary.lastByteAt = now();
     out += last;
     // Queued behind a write the client has not read yet, if any; a client that is gone fails them.
     send()?.catch(() => {});
@@ -240,7 +246,10 @@ export function relayOpenAIStream(
     if (closed) return;
     closed = true;
     // After the answer ended (an output guardrail), leaving cancels nothing the client was owed.
-    if (!clientClosed) summary.cancelled = true;
+    if (!clientClosed) {
+      summary.cancelled = true;
+      summary.lastByteAt = now();
+    }
     clientClosed = true;
     reader.cancel(reason).catch(() => {});
     writer.abort(reason).catch(() => {});

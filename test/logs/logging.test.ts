@@ -345,6 +345,43 @@ describe('request logs', () => {
     expect(rows.get('unreported-hit')!.savedUsd).toBeCloseTo(charged, 12);
   });
 
+  it("measures a stream's latency to its last byte, not to when the upstream closed after [DONE]", async () => {
+    expect((await putConfig(config)).status).toBe(200);
+    const { key } = await createKey();
+    const frame = (content: string, finish: string | null) =>
+      `data: ${JSON.stringify({
+        id: 'c',
+        object: 'chat.completion.chunk',
+        created: 1,
+        model: 'gpt-4o-mini',
+        choices: [{ index: 0, delta: { content }, finish_reason: finish }],
+      })}\n\n`;
+    // Everything, then the connection stays open (the relay lets it go after a short drain).
+    onUpstream(`${OPENAI_URL}/chat/completions`, () => {
+      const bytes = new TextEncoder().encode(`${frame('Hi', null)}${frame('!', 'stop')}data: [DONE]\n\n`);
+      let sent = false;
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (sent) return new Promise<void>(() => {});
+          sent = true;
+          controller.enqueue(bytes);
+        },
+      });
+      return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
+    });
+    const started = Date.now();
+    const response = await chat(
+      key,
+      { ...ask('hi', { stream: true }), model: 'gpt' },
+      { 'x-request-id': 'drained' },
+    );
+    expect(await response.text()).toContain('[DONE]');
+    const clientMs = Date.now() - started;
+    const row = (await waitForRows(['drained'])).get('drained')!;
+    expect(row.status).toBe(200);
+    expect(row.latencyMs).toBeLessThan(clientMs + 200);
+  });
+
   it('writes an unknown route under /v1 with its 404', async () => {
     const { key } = await createKey();
     const response = await call('/v1/nothing-here', {
