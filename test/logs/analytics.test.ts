@@ -249,6 +249,42 @@ describe('GET /admin/analytics', () => {
     expect(body.error).toMatchObject({ type: 'invalid_request_error', param });
   });
 
+  it('answers a 503 that says what helps when D1 fails or runs out of time, never a 500', async () => {
+    const db = env.DB as unknown as { batch: unknown };
+    const batch = db.batch;
+    db.batch = () => Promise.reject(new Error('D1_ERROR: the query exceeded its time limit'));
+    try {
+      const response = await admin(`/admin/analytics?${RANGE}`);
+      expect(response.status).toBe(503);
+      const { error } = await response.json<Json>();
+      expect(error).toMatchObject({ type: 'api_error', code: 'analytics_unavailable' });
+      expect(error.message).toContain('shorter range');
+    } finally {
+      db.batch = batch;
+    }
+  });
+
+  it('reads p50 and p95 from three significant digits past a second', async () => {
+    const at = Date.parse('2003-06-07T08:00:00Z');
+    const latencies = [40, 950, 1234, 1239, 25_000, 25_049, 98_765, 123_456, 4_000_000, 12_345_678];
+    await insertLogs(
+      env.DB,
+      latencies.map((latencyMs, i) => logRow({ id: `lat-${i}`, time: at + i, latencyMs })),
+    );
+    const percentile = async (ids: number[]) => {
+      const query = `since=${at + ids[0]!}&until=${at + ids.at(-1)! + 1}`;
+      const { totals } = await (await admin(`/admin/analytics?${query}`)).json<Json>();
+      return [totals.latencyP50Ms, totals.latencyP95Ms];
+    };
+    expect(await percentile([0, 1])).toEqual([40, 950]); // exact below a second
+    expect(await percentile([2, 3])).toEqual([1235, 1235]); // 1230–1239: its middle
+    expect(await percentile([4, 5])).toEqual([25_050, 25_050]); // 25,000–25,099
+    expect(await percentile([6, 7])).toEqual([98_750, 123_500]);
+    expect(await percentile([8, 9])).toEqual([4_005_000, 12_345_000]);
+    // Nearest rank over all ten: rank 5 (25,000) and rank 10.
+    expect(await percentile([0, 9])).toEqual([25_050, 12_345_000]);
+  });
+
   it('refuses bad times and ranges too long for the interval', async () => {
     const param = async (query: string) =>
       (await (await admin(`/admin/analytics?${query}`)).json<Json>()).error?.param;
