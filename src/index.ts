@@ -3,11 +3,12 @@ import { Hono } from 'hono';
 import { adminPrincipal } from './auth/admin-principal';
 import { gatewayKeyAuth } from './auth/gateway-key-auth';
 import type { AppEnv, Env } from './env';
-import { clientClosed, GatewayError, isClientAbort, routeNotFound } from './errors';
+import { clientClosed, GatewayError, isClientAbort } from './errors';
 import { forgetLeases } from './limits/lease';
 import { requestLog } from './logs/middleware';
 import { runLogMaintenance } from './logs/retention';
 import { requestId } from './middleware/request-id';
+import { unservedRoute } from './middleware/route-methods';
 import { analytics } from './routes/admin/analytics';
 import { audit } from './routes/admin/audit';
 import { config } from './routes/admin/config';
@@ -58,7 +59,8 @@ app.route('/admin/analytics', analytics);
 
 app.get('/', (c) => c.json({ name: 'tollgate', ok: true }));
 
-app.notFound((c) => routeNotFound(c.req.method, c.req.path).toResponse());
+const unserved = unservedRoute(app);
+app.notFound((c) => unserved(c.req.method, c.req.path));
 
 app.onError((error, c) => {
   if (error instanceof GatewayError) return error.toResponse();

@@ -34,7 +34,7 @@ export async function readJsonBody(request: Request, limit: number, empty?: obje
     value = JSON.parse(text);
   } catch {
     throw invalidRequest(
-      'We could not parse the JSON body of your request. The OpenAI API expects a JSON payload.',
+      'We could not parse the JSON body of your request: it must be a JSON payload.',
       null,
       'invalid_json',
     );

@@ -448,4 +448,28 @@ describe('bad input', () => {
       },
     });
   });
+
+  it('answers a known path asked with the wrong method with a 405 naming the allowed ones', async () => {
+    const { key } = await createKey();
+    const auth = { authorization: `Bearer ${key}` };
+    const get = await call('/v1/chat/completions', { headers: auth });
+    expect(get.status).toBe(405);
+    expect(get.headers.get('allow')).toBe('POST');
+    expect(await get.json()).toEqual({
+      error: {
+        message: 'Method GET is not allowed on /v1/chat/completions; use POST.',
+        type: 'invalid_request_error',
+        param: null,
+        code: 'method_not_allowed',
+      },
+    });
+    const put = await call('/admin/keys/key_abc', {
+      method: 'PUT',
+      headers: { authorization: 'Bearer test-admin-token' },
+    });
+    expect(put.status).toBe(405);
+    expect(put.headers.get('allow')).toBe('DELETE, GET, PATCH');
+    // A path that does not exist stays a 404 whatever the method.
+    expect((await call('/v1/chat/nothing', { method: 'POST', headers: auth })).status).toBe(404);
+  });
 });
