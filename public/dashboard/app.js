@@ -22,6 +22,8 @@
     keys: new Map(),
     teams: new Map(),
     cursor: null,
+    // The query of the logs shown, without its cursor (loadLogs).
+    logParams: null,
     charts: {},
     timer: null,
     loading: false,
@@ -243,7 +245,7 @@
       'requests',
       fmtInt(t.requests),
       t.requests,
-      t.cancelled ? `${fmtInt(t.cancelled)} cancelled streams` : 'in the selected range',
+      t.cancelled ? `${fmtInt(t.cancelled)} cancelled by their clients` : 'in the selected range',
     );
     setKpi(
       'errorRate',
@@ -638,8 +640,13 @@
 
   async function loadLogs(reset) {
     const body = $('#logs tbody');
-    const params = logQuery();
-    params.set('limit', '50');
+    // The next pages keep the first page's range: the cursor bounds them, a later "now" must not
+    // move the window's start past rows not yet shown.
+    if (reset || !state.logParams) {
+      state.logParams = logQuery();
+      state.logParams.set('limit', '50');
+    }
+    const params = new URLSearchParams(state.logParams);
     if (!reset && state.cursor) params.set('cursor', state.cursor);
     if (reset) body.replaceChildren(el('tr', {}, el('td', { colspan: 9, class: 'placeholder' }, 'Loading…')));
     const page = await api(`/admin/logs?${params}`);
