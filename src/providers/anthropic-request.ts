@@ -5,6 +5,7 @@ import { thinkingBudget } from '../limits/estimate';
 import type { ChatMessage, ChatRequest, ContentPart, ToolCall } from '../openai/schemas';
 import { parseDataUrl } from './data-url';
 import { NO_EFFECT, paramPolicy } from './params';
+import { parseThinkingBlocks } from './thinking';
 
 /** The forced tool that carries `response_format` JSON; its input becomes the message content. */
 export const JSON_TOOL = 'json_response';
@@ -219,7 +220,10 @@ function fileBlock(file: Record<string, unknown>, path: string): Block {
 
 function assistantBlocks(message: Extract<ChatMessage, { role: 'assistant' }>, path: string): Block[] {
   // Thinking blocks an earlier answer carried (`thinking_blocks`) go back first, as they came.
-  const blocks: Block[] = thinkingBlocks((message as { thinking_blocks?: unknown }).thinking_blocks, path);
+  const blocks: Block[] = parseThinkingBlocks(
+    (message as { thinking_blocks?: unknown }).thinking_blocks,
+    path,
+  );
   const content = message.content;
   if (typeof content === 'string' || Array.isArray(content)) {
     blocks.push(...contentBlocks(content, `${path}.content`));
@@ -229,25 +233,6 @@ function assistantBlocks(message: Extract<ChatMessage, { role: 'assistant' }>, p
     blocks.push(toolUseBlock(call, `${path}.tool_calls[${j}].function.arguments`));
   }
   return blocks;
-}
-
-function thinkingBlocks(value: unknown, path: string): Block[] {
-  if (value === undefined || value === null) return [];
-  const param = `${path}.thinking_blocks`;
-  if (!Array.isArray(value))
-    throw invalidRequest('thinking_blocks must be an array of thinking blocks.', param);
-  return value.map((block: unknown, j) => {
-    const b = (block ?? {}) as Record<string, unknown>;
-    if (b.type === 'thinking' && typeof b.thinking === 'string' && typeof b.signature === 'string') {
-      return { type: 'thinking', thinking: b.thinking, signature: b.signature };
-    }
-    if (b.type === 'redacted_thinking' && typeof b.data === 'string')
-      return { type: 'redacted_thinking', data: b.data };
-    throw invalidRequest(
-      'A thinking block is {"type": "thinking", "thinking", "signature"} or {"type": "redacted_thinking", "data"}, as an answer gave it.',
-      `${param}[${j}]`,
-    );
-  });
 }
 
 function toolUseBlock(call: ToolCall, path: string): Block {

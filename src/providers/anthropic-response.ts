@@ -9,6 +9,7 @@ import {
   parseEventData,
   translateSSE,
 } from './openai-stream-writer';
+import { type ThinkingBlock, withThinking } from './thinking';
 import { type ChatCompletion, UpstreamError, type UpstreamFailure, type Usage } from './types';
 
 const usageSchema = z.looseObject({
@@ -158,7 +159,7 @@ export function toCompletion(
 ): ChatCompletion {
   let text = '';
   const toolCalls: unknown[] = [];
-  const thinking: Record<string, unknown>[] = [];
+  const thinking: ThinkingBlock[] = [];
   for (const block of message.content) {
     const kept = thinkingBlock(block);
     if (kept) thinking.push(kept);
@@ -184,18 +185,12 @@ export function toCompletion(
  * A thinking block as the client must send it back (with its signature: Anthropic refuses a tool
  * loop's next request without it), or a redacted one (its encrypted `data`); others undefined.
  */
-function thinkingBlock(block: AnthropicBlock): Record<string, unknown> | undefined {
+function thinkingBlock(block: AnthropicBlock): ThinkingBlock | undefined {
   if (block.type === 'thinking') {
     return { type: 'thinking', thinking: block.thinking ?? '', signature: block.signature ?? '' };
   }
   if (block.type === 'redacted_thinking') return { type: 'redacted_thinking', data: block.data ?? '' };
   return undefined;
-}
-
-/** `thinking_blocks` to send back as they are, and their readable text as `reasoning_content`. */
-function withThinking(blocks: Record<string, unknown>[]) {
-  const readable = blocks.map((block) => (typeof block.thinking === 'string' ? block.thinking : '')).join('');
-  return { ...(readable ? { reasoning_content: readable } : {}), thinking_blocks: blocks };
 }
 
 type BlockKind =
@@ -214,7 +209,7 @@ export function translateStream(
 ): ReadableStream<Uint8Array> {
   const blocks = new Map<number, BlockKind>();
   /** Thinking blocks as they complete; sent together before the finish. */
-  const thinking: Record<string, unknown>[] = [];
+  const thinking: ThinkingBlock[] = [];
   let usage: AnthropicUsage | undefined;
   let stop: string | null | undefined;
   let tools = 0;

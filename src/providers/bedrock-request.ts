@@ -6,6 +6,7 @@ import { invalidRequest } from '../errors';
 import type { ChatMessage, ChatRequest, ContentPart } from '../openai/schemas';
 import { parseDataUrl } from './data-url';
 import { NO_EFFECT, OPENAI_ONLY_FEATURES, paramPolicy } from './params';
+import { parseThinkingBlocks, type ThinkingBlock } from './thinking';
 
 type Block = Record<string, unknown>;
 interface Turn {
@@ -184,9 +185,14 @@ function translateMessages(messages: ChatMessage[]): { system: Block[]; turns: T
         push('user', contentBlocks(message.content, param));
         break;
       case 'assistant': {
+        // Reasoning blocks an earlier answer carried (`thinking_blocks`) go back first, as they came.
+        const thinking = parseThinkingBlocks(
+          (message as { thinking_blocks?: unknown }).thinking_blocks,
+          `messages.${i}`,
+        ).map(reasoningBlock);
         const text = contentBlocks(message.content ?? null, param);
         if (message.refusal && text.length === 0) text.push({ text: message.refusal });
-        push('assistant', [...text, ...toolUseBlocks(message, i)]);
+        push('assistant', [...thinking, ...text, ...toolUseBlocks(message, i)]);
         break;
       }
       case 'tool':
@@ -209,7 +215,19 @@ function translateMessages(messages: ChatMessage[]): { system: Block[]; turns: T
   if (turns[0]?.role !== 'user') {
     throw invalidRequest('Bedrock Converse needs a user message before any assistant message.', 'messages');
   }
+  // Assistant messages merged into one turn: its reasoning blocks lead it (a stable sort).
+  for (const turn of turns) {
+    if (turn.role === 'assistant')
+      turn.content.sort((a, b) => Number(!a.reasoningContent) - Number(!b.reasoningContent));
+  }
   return { system, turns };
+}
+
+/** A thinking block as Converse takes it back: signed text, or the encrypted redacted content. */
+function reasoningBlock(block: ThinkingBlock): Block {
+  if (block.type === 'redacted_thinking') return { reasoningContent: { redactedContent: block.data } };
+  const reasoningText = { text: block.thinking, ...(block.signature ? { signature: block.signature } : {}) };
+  return { reasoningContent: { reasoningText } };
 }
 
 function toolConfig(body: ChatRequest, turns: Turn[]): Block | undefined {

@@ -5,6 +5,7 @@ import { EventStreamDecoder, type EventStreamMessage } from './aws-event-stream'
 import { bedrockError, errorTypeName } from './bedrock-errors';
 import { assistantChoice, chatCompletion } from './chat-completion';
 import { type FinishReason, OpenAIStreamWriter } from './openai-stream-writer';
+import { type ThinkingBlock, withThinking } from './thinking';
 import { type ChatCompletion, UpstreamError, type Usage } from './types';
 import { parseAnswer } from './upstream-error';
 
@@ -15,10 +16,26 @@ const usageSchema = z.looseObject({
   cacheWriteInputTokens: z.number().nullish(),
 });
 
+const reasoningSchema = z.looseObject({
+  reasoningText: z.looseObject({ text: z.string().default(''), signature: z.string().optional() }).optional(),
+  redactedContent: z.string().optional(),
+});
+
 const blockSchema = z.looseObject({
   text: z.string().optional(),
   toolUse: z.looseObject({ toolUseId: z.string(), name: z.string(), input: z.unknown() }).optional(),
+  reasoningContent: reasoningSchema.optional(),
 });
+
+/** A Converse reasoning block in the gateway's shape (src/providers/thinking.ts); undefined if empty. */
+function thinkingOf(reasoning: z.infer<typeof reasoningSchema>): ThinkingBlock | undefined {
+  if (reasoning.reasoningText) {
+    const { text, signature } = reasoning.reasoningText;
+    return { type: 'thinking', thinking: text, signature: signature ?? '' };
+  }
+  if (reasoning.redactedContent) return { type: 'redacted_thinking', data: reasoning.redactedContent };
+  return undefined;
+}
 
 const converseResponse = z.looseObject({
   output: z.looseObject({
@@ -87,6 +104,11 @@ export function toCompletion(provider: string, raw: string, id: string, model: s
     toolCalls,
     finishReason(parsed.stopReason),
   );
+  const thinking = blocks.flatMap((b) => {
+    const block = b.reasoningContent && thinkingOf(b.reasoningContent);
+    return block ? [block] : [];
+  });
+  if (thinking.length > 0) Object.assign(choice.message, withThinking(thinking));
   return chatCompletion({ id, model }, [choice], parsed.usage ? toUsage(parsed.usage) : undefined);
 }
 
@@ -100,15 +122,28 @@ const streamEvents = {
     delta: z.looseObject({
       text: z.string().optional(),
       toolUse: z.looseObject({ input: z.string() }).optional(),
+      reasoningContent: z
+        .looseObject({
+          text: z.string().optional(),
+          signature: z.string().optional(),
+          redactedContent: z.string().optional(),
+        })
+        .optional(),
     }),
   }),
+  contentBlockStop: z.looseObject({ contentBlockIndex: z.number() }),
   messageStop: z.looseObject({ stopReason: z.string().optional() }),
   metadata: z.looseObject({ usage: usageSchema.optional() }),
 };
 
-/** Per-stream state: which Converse content block became which OpenAI tool call index. */
+/**
+ * Per-stream state: which Converse content block became which OpenAI tool call index, and the
+ * reasoning blocks as they build up (sent whole, signed, before the finish, as for Anthropic).
+ */
 class ConverseStreamState {
   private toolIndex = new Map<number, number>();
+  private reasoning = new Map<number, { text: string; signature: string; redacted: string }>();
+  private thinking: ThinkingBlock[] = [];
   finished = false;
   constructor(readonly provider: string) {}
 
@@ -147,6 +182,17 @@ class ConverseStreamState {
         if (!event.success) return undefined;
         const { delta, contentBlockIndex } = event.data;
         if (delta.text) writer.text(delta.text);
+        if (delta.reasoningContent) {
+          const block = this.reasoning.get(contentBlockIndex) ?? { text: '', signature: '', redacted: '' };
+          this.reasoning.set(contentBlockIndex, block);
+          const { text, signature, redactedContent } = delta.reasoningContent;
+          if (text) {
+            block.text += text;
+            writer.reasoning(text);
+          }
+          block.signature += signature ?? '';
+          block.redacted += redactedContent ?? '';
+        }
         const index = this.toolIndex.get(contentBlockIndex);
         if (delta.toolUse?.input && index !== undefined) {
           writer.toolCall({ index, function: { arguments: delta.toolUse.input } });
@@ -158,6 +204,8 @@ class ConverseStreamState {
         const stopReason = event.success ? event.data.stopReason : undefined;
         const failed = malformed(this.provider, stopReason);
         if (failed) return failed;
+        for (const index of [...this.reasoning.keys()]) this.closeReasoning(index);
+        writer.thinkingBlocks(this.thinking);
         writer.finish(finishReason(stopReason));
         this.finished = true;
         return undefined;
@@ -167,9 +215,27 @@ class ConverseStreamState {
         if (event.success && event.data.usage) writer.usage(toUsage(event.data.usage));
         return undefined;
       }
+      case 'contentBlockStop': {
+        const event = streamEvents.contentBlockStop.safeParse(payload);
+        if (event.success) this.closeReasoning(event.data.contentBlockIndex);
+        return undefined;
+      }
       default:
-        return undefined; // contentBlockStop, and events this gateway does not know yet
+        return undefined; // events this gateway does not know yet
     }
+  }
+
+  /** A reasoning block complete: kept, whole, for the thinking_blocks sent before the finish. */
+  private closeReasoning(index: number): void {
+    const block = this.reasoning.get(index);
+    if (!block) return;
+    this.reasoning.delete(index);
+    const kept = thinkingOf(
+      block.redacted
+        ? { redactedContent: block.redacted }
+        : { reasoningText: { text: block.text, signature: block.signature || undefined } },
+    );
+    if (kept) this.thinking.push(kept);
   }
 
   private failure(message: EventStreamMessage): UpstreamError {

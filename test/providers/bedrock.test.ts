@@ -726,6 +726,106 @@ describe('bedrock stream', () => {
   });
 });
 
+describe('bedrock reasoning (extended thinking)', () => {
+  const SIGNED = { type: 'thinking', thinking: 'Paris is the capital.', signature: 'sig-abc' };
+  const REDACTED = { type: 'redacted_thinking', data: 'ZW5jcnlwdGVk' };
+
+  it('relays reasoning blocks of a JSON answer as reasoning_content and signed thinking_blocks', async () => {
+    const { run } = adapter(
+      ok({
+        output: {
+          message: {
+            role: 'assistant',
+            content: [
+              { reasoningContent: { reasoningText: { text: 'Paris is ', signature: 'sig-1' } } },
+              { reasoningContent: { redactedContent: 'ZW5jcnlwdGVk' } },
+              { text: 'Paris.' },
+            ],
+          },
+        },
+        stopReason: 'end_turn',
+        usage: { inputTokens: 5, outputTokens: 9 },
+      }),
+    );
+    const body = await completion(run({}));
+    expect((body.choices as { message: unknown }[])[0]!.message).toMatchObject({
+      content: 'Paris.',
+      reasoning_content: 'Paris is ',
+      thinking_blocks: [{ type: 'thinking', thinking: 'Paris is ', signature: 'sig-1' }, REDACTED],
+    });
+  });
+
+  it('streams the reasoning text as it comes and the whole signed blocks before the finish', async () => {
+    const events: FixtureEvent[] = [
+      { event: 'messageStart', payload: { role: 'assistant' } },
+      {
+        event: 'contentBlockDelta',
+        payload: { contentBlockIndex: 0, delta: { reasoningContent: { text: 'Paris is ' } } },
+      },
+      {
+        event: 'contentBlockDelta',
+        payload: { contentBlockIndex: 0, delta: { reasoningContent: { text: 'the capital.' } } },
+      },
+      {
+        event: 'contentBlockDelta',
+        payload: { contentBlockIndex: 0, delta: { reasoningContent: { signature: 'sig-abc' } } },
+      },
+      { event: 'contentBlockStop', payload: { contentBlockIndex: 0 } },
+      { event: 'contentBlockDelta', payload: { contentBlockIndex: 1, delta: { text: 'Paris.' } } },
+      { event: 'contentBlockStop', payload: { contentBlockIndex: 1 } },
+      { event: 'messageStop', payload: { stopReason: 'end_turn' } },
+    ];
+    const { run } = adapter(streamBody(events, [5]));
+    const text = await streamText_(run({ stream: true }));
+    const deltas = (
+      sseEvents(text) as { choices: { delta: Record<string, unknown>; finish_reason: string | null }[] }[]
+    )
+      .filter((e) => e.choices.length)
+      .map((e) => [e.choices[0]!.delta, e.choices[0]!.finish_reason]);
+    expect(deltas).toEqual([
+      [{ role: 'assistant', content: '' }, null],
+      [{ reasoning_content: 'Paris is ' }, null],
+      [{ reasoning_content: 'the capital.' }, null],
+      [{ content: 'Paris.' }, null],
+      [{ thinking_blocks: [SIGNED] }, null],
+      [{}, 'stop'],
+    ]);
+  });
+
+  it("sends an assistant message's thinking_blocks back first in its turn, as reasoningContent blocks", async () => {
+    const { captured, run } = adapter(ok(converseText));
+    await completion(
+      run({
+        messages: [
+          { role: 'user', content: 'capital of France?' },
+          { role: 'assistant', content: 'Paris.', thinking_blocks: [SIGNED, REDACTED] },
+          { role: 'user', content: 'and Spain?' },
+        ] as ChatRequest['messages'],
+      }),
+    );
+    expect((captured.body!.messages as { content: unknown[] }[])[1]!.content).toEqual([
+      { reasoningContent: { reasoningText: { text: 'Paris is the capital.', signature: 'sig-abc' } } },
+      { reasoningContent: { redactedContent: 'ZW5jcnlwdGVk' } },
+      { text: 'Paris.' },
+    ]);
+    const bad = await rejection(
+      run({
+        messages: [
+          { role: 'user', content: 'x' },
+          {
+            role: 'assistant',
+            content: 'y',
+            thinking_blocks: [{ type: 'thinking', thinking: 'no signature' }],
+          },
+          { role: 'user', content: 'z' },
+        ] as ChatRequest['messages'],
+      }),
+    );
+    expect(bad).toBeInstanceOf(GatewayError);
+    expect((bad as GatewayError).param).toBe('messages.1.thinking_blocks[0]');
+  });
+});
+
 describe('bedrock through the gateway', () => {
   const BASE = 'https://bedrock.upstream.test';
   async function setup() {

@@ -1,0 +1,35 @@
+// A model's reasoning blocks in the gateway's one shape (Anthropic's, which Bedrock's Claude models
+// share): answers carry them as `thinking_blocks` (signed, to be sent back as they came, which tool
+// loops with extended thinking need) and their readable text as `reasoning_content`; an assistant
+// message's `thinking_blocks` go back to the provider that understands them.
+import { invalidRequest } from '../errors';
+
+export type ThinkingBlock =
+  | { type: 'thinking'; thinking: string; signature: string }
+  | { type: 'redacted_thinking'; data: string };
+
+/** `thinking_blocks` to send back as they are, and their readable text as `reasoning_content`. */
+export function withThinking(blocks: ThinkingBlock[]) {
+  const readable = blocks.map((block) => (block.type === 'thinking' ? block.thinking : '')).join('');
+  return { ...(readable ? { reasoning_content: readable } : {}), thinking_blocks: blocks };
+}
+
+/** An assistant message's `thinking_blocks`, checked; `path` is the message's. */
+export function parseThinkingBlocks(value: unknown, path: string): ThinkingBlock[] {
+  if (value === undefined || value === null) return [];
+  const param = `${path}.thinking_blocks`;
+  if (!Array.isArray(value))
+    throw invalidRequest('thinking_blocks must be an array of thinking blocks.', param);
+  return value.map((block: unknown, j) => {
+    const b = (block ?? {}) as Record<string, unknown>;
+    if (b.type === 'thinking' && typeof b.thinking === 'string' && typeof b.signature === 'string') {
+      return { type: 'thinking', thinking: b.thinking, signature: b.signature };
+    }
+    if (b.type === 'redacted_thinking' && typeof b.data === 'string')
+      return { type: 'redacted_thinking', data: b.data };
+    throw invalidRequest(
+      'A thinking block is {"type": "thinking", "thinking", "signature"} or {"type": "redacted_thinking", "data"}, as an answer gave it.',
+      `${param}[${j}]`,
+    );
+  });
+}
