@@ -105,7 +105,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     if (reserving)
       await reserving.catch((error: unknown) => {
         log.cache(cache.status, 0); // nothing was served, so nothing was saved
-        return Promise.reject(withHeaders(error));
+        return Promise.reject(c.req.raw.signal.aborted ? clientClosed() : withHeaders(error));
       });
     settle(undefined, undefined);
     if (cache.servedBy) log.served(cache.servedBy, []);
@@ -124,6 +124,8 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     await admitted.reserve();
   } catch (error) {
     cache.abandon();
+    // Gone while the reservation was asked for: nobody reads the refusal; the row says it left.
+    if (c.req.raw.signal.aborted) throw clientClosed();
     throw withHeaders(error);
   }
 

@@ -1,4 +1,4 @@
-import { runInDurableObject } from 'cloudflare:test';
+import { runInDurableObject, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/auth/gateway-key';
@@ -7,6 +7,7 @@ import type { KeyPolicy } from '../../src/keys/policy';
 import { type AdmitRequest, type KeyObject, LEASE_MAX_REQUESTS, LEASE_MS } from '../../src/limits/key-object';
 import { admitLocally, askFailed, beginAsk, recordAdmission } from '../../src/limits/lease';
 import { cachedConfig, sleep, stored, upstream } from '../cache/harness';
+import { chatDirect } from '../helpers/direct';
 import { admin, chat, createKey, type Json, openaiConfig, putConfig } from '../helpers/gateway';
 import { keyPolicy } from '../helpers/key-policy';
 import { settled } from '../helpers/settled';
@@ -135,6 +136,45 @@ describe('admission leases', () => {
     // Its row: the cache status the response carried, but nothing served, so nothing saved.
     const row = (await waitForRows(['refused-hit'])).get('refused-hit')!;
     expect(row).toMatchObject({ status: 402, cache: 'hit-exact', savedUsd: 0 });
+  });
+
+  it('logs a request whose client left while its reservation was refused as cancelled (499), not 402', async () => {
+    expect((await putConfig(openaiConfig())).status).toBe(200);
+    const calls = upstream(() => 'Paris');
+    const { key } = await createKey({ limits: { rpm: 1000 }, budget: { usd: 0.2, period: 'month' } });
+    await warm(key);
+    await changeBehindTheIsolatesBack(key, { budget: { usd: 0.000_001, period: 'month' } });
+    // The objects answer the reservation slowly; the client leaves meanwhile.
+    const keys = env.KEYS as unknown as { get: (id: DurableObjectId) => object };
+    const realGet = keys.get;
+    keys.get = (id) => {
+      const stub = realGet.call(env.KEYS, id) as Record<string | symbol, unknown>;
+      return new Proxy(stub, {
+        get(target, prop) {
+          const value = target[prop];
+          if (typeof value !== 'function') return value;
+          // An RPC method is called on its stub (its own `bind` would be a remote call).
+          const call = (...args: unknown[]) => (target[prop] as (...a: unknown[]) => unknown)(...args);
+          if (prop !== 'admit') return call;
+          return async (...args: unknown[]) => {
+            await sleep(150);
+            return call(...args);
+          };
+        },
+      });
+    };
+    try {
+      const client = new AbortController();
+      setTimeout(() => client.abort(), 50);
+      const { response, ctx } = await chatDirect(key, question, 'left-at-reserve', client.signal);
+      await waitOnExecutionContext(ctx);
+      expect(response.status).toBe(499);
+    } finally {
+      keys.get = realGet;
+    }
+    const row = (await waitForRows(['left-at-reserve'])).get('left-at-reserve')!;
+    expect(row).toMatchObject({ status: 499, errorCode: 'client_closed', cancelled: true });
+    expect(calls()).toBe(2); // the warm-up only
   });
 
   it("draws a TPM-limited request's tokens from the lease and gives back what it did not use", async () => {
