@@ -4,8 +4,10 @@
 // remotely, asks for missing secrets, deploys, and prints the URL. Needs `wrangler login` (or
 // CLOUDFLARE_API_TOKEN) and network access to Cloudflare — unlike everything else in this repo.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline/promises';
 import { ensureDeps, root } from './ensure-deps.mjs';
 
 const ENV = 'production';
@@ -27,19 +29,40 @@ ensureDeps();
 const wranglerBin = join(root, 'node_modules', '.bin', 'wrangler');
 const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', WRANGLER_HIDE_BANNER: 'true' };
 
-function wrangler(args, { capture = false, allowFailure = false } = {}) {
+function fail(message) {
+  console.error(`\n✗ ${message}`);
+  process.exit(1);
+}
+
+/**
+ * Runs wrangler. `capture` reads its output (wrangler then runs non-interactively: its prompts take
+ * their fallback answers, so only calls that ask nothing are captured); otherwise it talks to the
+ * terminal. Stops the deploy on failure unless `allowFailure`.
+ */
+function wrangler(args, { capture = false, allowFailure = false, extraEnv = {} } = {}) {
   const result = spawnSync(wranglerBin, args, {
     cwd: root,
-    env,
+    env: { ...env, ...extraEnv },
     encoding: 'utf8',
     stdio: capture ? ['inherit', 'pipe', 'pipe'] : 'inherit',
   });
+  if (result.error) fail(`could not run wrangler (${result.error.message}); try \`npm install\`.`);
+  const out = result.stdout ?? '';
+  const err = result.stderr ?? '';
   if (result.status !== 0 && !allowFailure) {
-    if (capture) process.stderr.write(`${result.stdout ?? ''}${result.stderr ?? ''}`);
-    console.error(`\n✗ wrangler ${args.join(' ')} failed`);
-    process.exit(result.status ?? 1);
+    if (capture) process.stderr.write(`${out}${err}`);
+    fail(`wrangler ${args.join(' ')} failed`);
   }
-  return { ok: result.status === 0, out: result.stdout ?? '' };
+  return { ok: result.status === 0, out, err };
+}
+
+async function ask(question) {
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return (await rl.question(question)).trim();
+  } finally {
+    rl.close();
+  }
 }
 
 /** wrangler prints JSON after banners and warnings; take the first JSON array or object in the output. */
@@ -51,9 +74,32 @@ function parseJson(text) {
 const step = (message) => console.log(`\n• ${message}`);
 
 step('Checking the Cloudflare login…');
-if (!wrangler(['whoami'], { capture: true, allowFailure: true }).ok) {
-  console.error('✗ Not logged in: run `npx wrangler login` (or set CLOUDFLARE_API_TOKEN) and try again.');
-  process.exit(1);
+// Plain `whoami` exits 0 when logged out; `--json` fails then.
+const whoami = wrangler(['whoami', '--json'], { capture: true, allowFailure: true });
+let user;
+try {
+  user = whoami.ok ? parseJson(whoami.out) : null;
+} catch {
+  user = null;
+}
+if (!user?.loggedIn)
+  fail('Not logged in: run `npx wrangler login` (or set CLOUDFLARE_API_TOKEN) and try again.');
+// The calls whose output is read run without a terminal, where wrangler cannot ask which account
+// to use: settle it here.
+if (
+  !env.CLOUDFLARE_ACCOUNT_ID &&
+  !/^\s*account_id\s*=/m.test(readFileSync(join(root, 'wrangler.toml'), 'utf8'))
+) {
+  const accounts = Array.isArray(user.accounts) ? user.accounts : [];
+  if (accounts.length === 1) env.CLOUDFLARE_ACCOUNT_ID = accounts[0].id;
+  else if (accounts.length > 1) {
+    if (!process.stdin.isTTY)
+      fail('This login has several accounts: set CLOUDFLARE_ACCOUNT_ID to the one to deploy to.');
+    for (const [i, account] of accounts.entries()) console.log(`  ${i + 1}. ${account.name} (${account.id})`);
+    const choice = accounts[Number(await ask('  Deploy to which account? ')) - 1];
+    if (!choice) fail('No such account.');
+    env.CLOUDFLARE_ACCOUNT_ID = choice.id;
+  }
 }
 
 step(`KV namespace ${NAMES.kv}`);
@@ -63,7 +109,7 @@ let kv = (parseJson(wrangler(['kv', 'namespace', 'list'], { capture: true }).out
 if (!kv) {
   const created = wrangler(['kv', 'namespace', 'create', NAMES.kv], { capture: true }).out;
   const id = /id\s*=\s*"([0-9a-f]{32})"/.exec(created)?.[1] ?? /"id":\s*"([0-9a-f]{32})"/.exec(created)?.[1];
-  if (!id) throw new Error(`could not read the new namespace id from:\n${created}`);
+  if (!id) fail(`could not read the new namespace id from:\n${created}`);
   kv = { id };
 }
 console.log(`  id ${kv.id}`);
@@ -75,7 +121,7 @@ let d1 = (parseJson(wrangler(['d1', 'list', '--json'], { capture: true }).out) ?
 if (!d1) {
   const created = wrangler(['d1', 'create', NAMES.d1], { capture: true }).out;
   const uuid = /"?database_id"?\s*[=:]\s*"([0-9a-f-]{36})"/.exec(created)?.[1];
-  if (!uuid) throw new Error(`could not read the new database id from:\n${created}`);
+  if (!uuid) fail(`could not read the new database id from:\n${created}`);
   d1 = { uuid };
 }
 console.log(`  id ${d1.uuid}`);
@@ -86,17 +132,24 @@ const existing = indexes.find((i) => i.name === NAMES.vectorize);
 if (!existing) {
   wrangler(['vectorize', 'create', NAMES.vectorize, `--dimensions=${VECTOR_DIMENSIONS}`, '--metric=cosine']);
 } else {
-  // Dimensions are fixed at creation; vectors of another length are refused by every upsert and query.
-  const dimensions = existing.config?.dimensions;
+  // Dimensions and metric are fixed at creation; vectors of another length are refused by every
+  // upsert and query, and the similarity threshold means cosine similarity.
+  const { dimensions, metric } = existing.config ?? {};
+  const recreate = `delete the index with \`npx wrangler vectorize delete ${NAMES.vectorize}\` and deploy again`;
   if (dimensions !== undefined && dimensions !== VECTOR_DIMENSIONS) {
     console.warn(
-      `  ! the index has ${dimensions} dimensions, not ${VECTOR_DIMENSIONS}: semantic caching fails until they match ` +
-        `the embedding model (delete the index with \`npx wrangler vectorize delete ${NAMES.vectorize}\` and deploy again).`,
+      `  ! the index has ${dimensions} dimensions, not ${VECTOR_DIMENSIONS}: semantic caching fails until they match the embedding model (${recreate}).`,
+    );
+  }
+  if (metric !== undefined && metric !== 'cosine') {
+    console.warn(
+      `  ! the index compares by ${metric}, not cosine: the similarity threshold means nothing (${recreate}).`,
     );
   }
 }
-// The semantic cache filters by partition, and Vectorize filters only on indexed metadata: made
-// sure of on every deploy, so an index left without it by an interrupted run is repaired.
+// The semantic cache filters by partition, and Vectorize filters only on indexed metadata (indexed
+// from when the metadata index exists: vectors stored before it are not): checked on every deploy,
+// so an index an interrupted first run left without it is repaired before it fills.
 const listed = parseJson(
   wrangler(['vectorize', 'list-metadata-index', NAMES.vectorize, '--json'], {
     capture: true,
@@ -117,25 +170,71 @@ if (!metadataIndexes.some((m) => m.propertyName === 'partition')) {
 step('Writing the ids into wrangler.toml [env.production]');
 const tomlPath = join(root, 'wrangler.toml');
 const toml = readFileSync(tomlPath, 'utf8');
-const patched = toml
-  .replace(/(# deploy:kv-id\n[^\n]*id = ")[^"]*(")/, `$1${kv.id}$2`)
-  .replace(/(# deploy:d1-id\n[^\n]*database_id = ")[^"]*(")/, `$1${d1.uuid}$2`);
+let patched = toml;
+for (const [marker, field, value] of [
+  ['kv-id', 'id', kv.id],
+  ['d1-id', 'database_id', d1.uuid],
+]) {
+  const pattern = new RegExp(`(# deploy:${marker}\\r?\\n[^\\n]*\\b${field} = ")[^"]*(")`);
+  if (!pattern.test(patched))
+    fail(`wrangler.toml has no \`# deploy:${marker}\` line above [env.production]'s ${field}: put it back.`);
+  patched = patched.replace(pattern, `$1${value}$2`);
+}
 if (patched !== toml) writeFileSync(tomlPath, patched);
 
 step('Applying D1 migrations (remote)');
 wrangler(['d1', 'migrations', 'apply', NAMES.d1, '--remote', '--env', ENV]);
+// Declining wrangler's "continue?" ends it without an error: never deploy code ahead of its schema.
+const pending = wrangler(['d1', 'migrations', 'list', NAMES.d1, '--remote', '--env', ENV], { capture: true });
+if (!/No migrations to apply/i.test(`${pending.out}${pending.err}`))
+  fail(
+    'The D1 migrations are not all applied, so nothing was deployed. Run `npm run deploy` again to apply them.',
+  );
+
+step('Deploying');
+// At the terminal, so wrangler can ask what it needs to (a workers.dev subdomain, a custom domain
+// that points elsewhere); where it deployed to is read from its output file.
+const outputDir = mkdtempSync(join(tmpdir(), 'tollgate-deploy-'));
+const outputFile = join(outputDir, 'output.jsonl');
+let targets = [];
+try {
+  wrangler(['deploy', '--env', ENV], { extraEnv: { WRANGLER_OUTPUT_FILE_PATH: outputFile } });
+  if (existsSync(outputFile)) {
+    for (const line of readFileSync(outputFile, 'utf8').split('\n')) {
+      const entry = line.trim() ? JSON.parse(line) : undefined;
+      if (entry?.type === 'deploy' && Array.isArray(entry.targets)) targets = entry.targets;
+    }
+  }
+} finally {
+  rmSync(outputDir, { recursive: true, force: true });
+}
+// "name.sub.workers.dev", "https://…" or "ai.example.com (custom domain)": the URLs.
+const urls = targets
+  .map((target) =>
+    String(target)
+      .replace(/\s*\(.*\)$/, '')
+      .trim(),
+  )
+  .filter((target) => target && !target.includes('*') && !target.startsWith('schedule:'))
+  .map((target) => (/^https?:\/\//.test(target) ? target : `https://${target}`));
 
 step('Secrets');
-const secrets =
-  parseJson(wrangler(['secret', 'list', '--env', ENV], { capture: true, allowFailure: true }).out) ?? [];
-const have = new Set(secrets.map((s) => s.name));
+// After the deploy: `secret put` on a Worker that does not exist yet would make an empty draft of
+// it. Until ADMIN_TOKEN is set, the deployed admin API refuses every call.
+const secretList = wrangler(['secret', 'list', '--env', ENV], { capture: true, allowFailure: true });
+if (!secretList.ok) {
+  process.stderr.write(`${secretList.out}${secretList.err}`);
+  fail(
+    'Could not list the secrets (above); set ADMIN_TOKEN with `npx wrangler secret put ADMIN_TOKEN --env production` if it is missing.',
+  );
+}
+const have = new Set((parseJson(secretList.out) ?? []).map((secret) => secret.name));
 for (const name of ['ADMIN_TOKEN']) {
   if (have.has(name)) continue;
   if (!process.stdin.isTTY) {
-    console.error(
-      `✗ ${name} is not set: run \`npx wrangler secret put ${name} --env ${ENV}\` and deploy again.`,
+    fail(
+      `Deployed, but ${name} is not set, so the admin API refuses every call: run \`npx wrangler secret put ${name} --env ${ENV}\`.`,
     );
-    process.exit(1);
   }
   console.log(`  ${name} is missing; enter it now (it never leaves Cloudflare's secret store):`);
   wrangler(['secret', 'put', name, '--env', ENV]);
@@ -144,8 +243,6 @@ console.log(
   '  Provider keys: `npx wrangler secret put OPENAI_API_KEY --env production` (and the others you use).',
 );
 
-step('Deploying');
-const deployed = wrangler(['deploy', '--env', ENV], { capture: true }).out;
-process.stdout.write(deployed);
-const url = /https:\/\/[^\s]+/.exec(deployed)?.[0];
-console.log(`\n✓ Tollgate is live${url ? ` at ${url}` : ''}. Configure providers with PUT /admin/config.`);
+console.log(
+  `\n✓ Tollgate is live${urls.length ? ` at ${urls.join(' and ')}` : ''}. Configure providers with PUT /admin/config.`,
+);
