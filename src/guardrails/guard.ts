@@ -46,10 +46,9 @@ export function guardChat(
     responseFormat: body.response_format?.type,
   };
   const slots = textSlots(body);
-  const texts = slots.map((slot) => slot.get(body));
-  const applied = applyInputRules(rules, texts, facts, report, (index) => slots[index]!.json);
+  const applied = applyInputRules(rules, slots.texts, facts, report);
   let placeholders = applied.placeholders;
-  const upstream = chatWithTexts(body, applied.texts);
+  const upstream = slots.write(body, applied.texts);
 
   const originals = placeholders?.restorable;
   return {
@@ -65,28 +64,20 @@ export function guardChat(
   };
 }
 
-/** A copy of the body with its text slots replaced (undefined: unchanged); the body itself when none is. */
+/** A copy of the body with its texts (text-slots.ts) replaced (undefined: unchanged); the body itself when none is. */
 export function chatWithTexts(body: ChatRequest, texts: readonly (string | undefined)[]): ChatRequest {
-  if (texts.every((text) => text === undefined)) return body;
-  const slots = textSlots(body);
-  const copy = structuredClone(body);
-  texts.forEach((text, index) => {
-    if (text !== undefined) slots[index]?.set(copy, text);
-  });
-  return copy;
+  return textSlots(body).write(body, texts);
 }
 
 /**
  * The input rules over a request's texts: blocks first (throwing PromptBlocked), then flags, then
  * redaction. Returns the redacted version of each text that changed (undefined otherwise).
- * `json(i)`: text i is JSON, where a redacted span must not take quotes or escapes with it.
  */
 export function applyInputRules(
   rules: readonly CompiledRule[],
   texts: readonly string[],
   facts: RequestFacts,
   report: GuardrailReport,
-  json: (index: number) => boolean = () => false,
 ): { texts: (string | undefined)[]; placeholders: Placeholders | undefined } {
   const input = rules.filter((r) => r.kind === 'request' || r.rule.scope !== 'output');
   const textRules = input.filter((r): r is TextRule => r.kind === 'text');
@@ -109,20 +100,16 @@ export function applyInputRules(
   const redactors = textRules.filter((r) => r.rule.action === 'redact');
   if (redactors.length === 0) return { texts: texts.map(() => undefined), placeholders: undefined };
   const placeholders = new Placeholders(reservedPlaceholders(texts));
-  const redacted = texts.map((text, index) => {
+  const redacted = texts.map((text) => {
     const spans = redactors.flatMap((rule) => rule.find(text, false));
-    const usable = json(index) ? spans.filter((s) => !/["\\]/.test(text.slice(s.start, s.end))) : spans;
-    if (usable.length === 0) return undefined;
-    for (const span of usable) record(report, 'redact', span.rule);
-    return redact(text, usable, placeholders);
+    if (spans.length === 0) return undefined;
+    for (const span of spans) record(report, 'redact', span.rule);
+    return redact(text, spans, placeholders);
   });
   return { texts: redacted, placeholders };
 }
 
-/**
- * A blocked prompt as the log may keep it: every span of every text rule (block, flag or redact)
- * replaced by its placeholder — inside JSON texts too, where a leak matters more than valid JSON.
- */
+/** A blocked prompt as the log may keep it: every span of every text rule (block, flag or redact) replaced by its placeholder. */
 function maskAll(rules: readonly TextRule[], texts: readonly string[]): (string | undefined)[] {
   const placeholders = new Placeholders(reservedPlaceholders(texts));
   return texts.map((text) => {

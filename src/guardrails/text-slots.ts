@@ -1,55 +1,101 @@
 // The places in a chat request where prompt text lives: message content (string or text parts) and
-// assistant tool-call arguments. Addressed by index, so they can be read from the client's body and
-// written into a copy of it.
+// assistant tool-call arguments. Arguments are JSON text: each of their string values (and numbers,
+// which may hold a card number) is one text, decoded, so a rule sees `Team:\nalice@…` as the
+// newline and the address it is, never the escape `\n` glued to the address; a changed value is
+// written back as a JSON string, so the arguments stay valid JSON whatever a redaction covered.
+// Arguments that are not JSON are one plain text.
 import type { ChatRequest } from '../openai/schemas';
-
-export interface TextSlot {
-  /** Tool-call arguments are JSON text: what is written there must keep it valid JSON. */
-  json: boolean;
-  get(body: ChatRequest): string;
-  set(body: ChatRequest, value: string): void;
-}
 
 type Loose = Record<string, unknown>;
 
-export function textSlots(body: ChatRequest): TextSlot[] {
-  const slots: TextSlot[] = [];
+export interface TextSlots {
+  /** Every text of the request, in a fixed order. */
+  readonly texts: string[];
+  /** A copy of `body` (the body these slots were read from) with the texts given replaced. */
+  write(body: ChatRequest, texts: readonly (string | undefined)[]): ChatRequest;
+}
+
+/** One place in the body, holding one or more of the texts. */
+interface Place {
+  texts: string[];
+  /** Writes this place's new texts (undefined: unchanged) into the copy. */
+  write(copy: ChatRequest, texts: readonly (string | undefined)[]): void;
+}
+
+/** A JSON string literal or number, outside any string (strings are matched whole first). */
+const JSON_TOKEN = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
+
+export function textSlots(body: ChatRequest): TextSlots {
+  const places: Place[] = [];
   body.messages.forEach((message, m) => {
     const msg = (b: ChatRequest) => b.messages[m] as unknown as Loose;
     const content = message.content;
     if (typeof content === 'string') {
-      slots.push({
-        json: false,
-        get: (b) => msg(b).content as string,
-        set: (b, v) => {
-          msg(b).content = v;
-        },
-      });
+      places.push(plain(content, (b, v) => (msg(b).content = v)));
     } else if (Array.isArray(content)) {
       content.forEach((part, p) => {
         if (part.type !== 'text') return;
-        const at = (b: ChatRequest) => (msg(b).content as Loose[])[p]!;
-        slots.push({
-          json: false,
-          get: (b) => at(b).text as string,
-          set: (b, v) => {
-            at(b).text = v;
-          },
-        });
+        places.push(plain(part.text, (b, v) => ((msg(b).content as Loose[])[p]!.text = v)));
       });
     }
     if (message.role === 'assistant') {
-      message.tool_calls?.forEach((_, t) => {
-        const fn = (b: ChatRequest) => (msg(b).tool_calls as Loose[])[t]!.function as Loose;
-        slots.push({
-          json: true,
-          get: (b) => fn(b).arguments as string,
-          set: (b, v) => {
-            fn(b).arguments = v;
-          },
-        });
+      message.tool_calls?.forEach((call, t) => {
+        const set = (b: ChatRequest, v: string) =>
+          (((msg(b).tool_calls as Loose[])[t]!.function as Loose).arguments = v);
+        places.push(jsonValues(call.function.arguments, set) ?? plain(call.function.arguments, set));
       });
     }
   });
-  return slots;
+  const texts = places.flatMap((place) => place.texts);
+  return {
+    texts,
+    write(source, replaced) {
+      if (replaced.every((text) => text === undefined)) return source;
+      const copy = structuredClone(source);
+      let at = 0;
+      for (const place of places) {
+        place.write(copy, replaced.slice(at, at + place.texts.length));
+        at += place.texts.length;
+      }
+      return copy;
+    },
+  };
+}
+
+function plain(text: string, set: (body: ChatRequest, value: string) => void): Place {
+  return {
+    texts: [text],
+    write: (copy, [value]) => {
+      if (value !== undefined) set(copy, value);
+    },
+  };
+}
+
+/** The string values and numbers of JSON text, each a text; undefined when it is not JSON. */
+function jsonValues(raw: string, set: (body: ChatRequest, value: string) => void): Place | undefined {
+  try {
+    JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  const tokens = [...raw.matchAll(JSON_TOKEN)].map((match) => ({
+    start: match.index,
+    end: match.index + match[0].length,
+    text: match[0].startsWith('"') ? (JSON.parse(match[0]) as string) : match[0],
+  }));
+  return {
+    texts: tokens.map((token) => token.text),
+    write(copy, values) {
+      if (values.every((value) => value === undefined)) return;
+      let out = '';
+      let from = 0;
+      tokens.forEach((token, i) => {
+        const value = values[i];
+        if (value === undefined) return;
+        out += raw.slice(from, token.start) + JSON.stringify(value);
+        from = token.end;
+      });
+      set(copy, out + raw.slice(from));
+    },
+  };
 }

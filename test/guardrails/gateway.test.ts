@@ -346,6 +346,67 @@ describe('guardrails through the gateway', () => {
   });
 });
 
+describe("guardrails on an assistant message's tool-call arguments", () => {
+  const withToolCall = (args: string) => ({
+    model: 'gpt',
+    messages: [
+      { role: 'user', content: 'go' },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'c1', type: 'function', function: { name: 'send', arguments: args } }],
+      },
+      { role: 'tool', tool_call_id: 'c1', content: 'done' },
+    ],
+  });
+  const sentArgs = () => (recorded[0]!.body as Json).messages[1].tool_calls[0].function.arguments as string;
+
+  it('scans each JSON value decoded: PII after an escape is redacted and the JSON stays valid', async () => {
+    const key = await setup([PII]);
+    onUpstream(CHAT_URL, () => json(completion('ok')));
+    const args = JSON.stringify({
+      to: 'Team:\nalice@example.com',
+      note: 'Card:\n4111111111111111\nSSN:\t123-45-6789\nkey:\nsk-proj-abcdefghijklmnopqrstuvwxyz12',
+      hosts: '10.0.0.1\n10.0.0.2',
+      card: 4111111111111111,
+      count: 3,
+    });
+    expect((await chat(key, withToolCall(args))).status).toBe(200);
+    const sent = JSON.parse(sentArgs());
+    expect(sent).toEqual({
+      to: 'Team:\n[EMAIL_1]',
+      note: 'Card:\n[CREDIT_CARD_1]\nSSN:\t[SSN_1]\nkey:\n[SECRET_1]',
+      hosts: '[IP_ADDRESS_1]\n[IP_ADDRESS_2]',
+      card: '[CREDIT_CARD_1]', // a number holding a card number: the placeholder, as a string
+      count: 3,
+    });
+  });
+
+  it('redacts a value that spans quotes and newlines, such as a PEM private key', async () => {
+    const key = await setup([PII]);
+    onUpstream(CHAT_URL, () => json(completion('ok')));
+    const pem =
+      '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj\nMzEfYyjiWA4R4/M2bS1GB4t7NXp98C3SC6dVMvDuictGeurT8jNbvJZHtCSuYEvu\n-----END PRIVATE KEY-----\n';
+    expect((await chat(key, withToolCall(JSON.stringify({ path: 'id.pem', content: pem })))).status).toBe(
+      200,
+    );
+    expect(sentArgs()).not.toContain('MIIEvQIBADANBgkqhkiG9w0BAQEF');
+    expect(JSON.parse(sentArgs()).content).toBe('[SECRET_1]\n');
+  });
+
+  it('leaves arguments with nothing to redact byte for byte, and scans arguments that are not JSON as text', async () => {
+    const key = await setup([PII]);
+    onUpstream(CHAT_URL, () => json(completion('ok')));
+    const untouched = '{ "city" :  "Paris",\n "days": [1, 2] }';
+    await chat(key, withToolCall(untouched));
+    expect(sentArgs()).toBe(untouched);
+    await chat(key, withToolCall('mail alice@example.com (not JSON)'));
+    expect((recorded[1]!.body as Json).messages[1].tool_calls[0].function.arguments).toBe(
+      'mail [EMAIL_1] (not JSON)',
+    );
+  });
+});
+
 describe('a rule a key or team names is never dropped silently', () => {
   // Names no other test of this file gives a key (D1 is shared between them).
   const STRICT = { name: 'kept-strict', keywords: ['draft'], action: 'block', enabled: false };
