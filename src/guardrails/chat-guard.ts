@@ -7,9 +7,7 @@ import type { AppEnv } from '../env';
 import type { Admission } from '../limits/admission';
 import type { ChatRequest } from '../openai/schemas';
 import { type ChatGuard, chatWithTexts, guardChat } from './guard';
-import { ScanBudget } from './regex/budget';
-import { emptyReport, PromptBlocked } from './report';
-import { selectRules } from './rules';
+import { refuse, routeRules } from './route-guard';
 
 export interface RouteGuard extends ChatGuard {
   /** The cache controls to use: skip for zero-retention traffic and for rewritten responses. */
@@ -17,9 +15,8 @@ export interface RouteGuard extends ChatGuard {
 }
 
 /**
- * Sets `c.var.zdr` and `c.var.guardrails`, then applies the prompt rules. On a block, `release`
- * (which settles the reservation at zero) runs before the 403 is thrown, and the log keeps the
- * prompt with every match masked.
+ * Sets `c.var.zdr` and `c.var.guardrails`, then applies the prompt rules. A refusal settles the
+ * reservation (`release`) and logs only what was scanned (route-guard.ts).
  */
 export function guardChatRoute(
   c: Context<AppEnv>,
@@ -29,28 +26,12 @@ export function guardChatRoute(
   inputTokens: number,
   release: () => void,
 ): RouteGuard {
-  c.set('zdr', admission.zdr);
-  const report = emptyReport();
-  c.set('guardrails', report);
-  let rules: ReturnType<typeof selectRules>;
-  try {
-    rules = selectRules(
-      config.guardrails,
-      admission.guardrails.team,
-      admission.guardrails.key,
-      new ScanBudget(config.limits.guardrailScanSteps),
-    );
-  } catch (error) {
-    release(); // a rule the policy names is missing: refused before anything went upstream
-    throw error;
-  }
+  const { rules, report } = routeRules(c, config, admission, release);
   let guard: ChatGuard;
   try {
     guard = guardChat(rules, body, inputTokens, report);
   } catch (error) {
-    release();
-    if (error instanceof PromptBlocked) c.get('log').requestBody(chatWithTexts(body, error.masked));
-    throw error;
+    refuse(c, release, error, (blocked) => chatWithTexts(body, blocked.masked));
   }
   return {
     ...guard,

@@ -6,13 +6,11 @@ import type { AppEnv } from '../env';
 import type { Admission } from '../limits/admission';
 import type { EmbeddingsRequest } from '../openai/schemas';
 import { applyInputRules } from './guard';
-import { ScanBudget } from './regex/budget';
-import { emptyReport, PromptBlocked } from './report';
-import { selectRules } from './rules';
+import { refuse, routeRules } from './route-guard';
 
 /**
- * Sets `c.var.zdr` and `c.var.guardrails`; returns the body to send upstream. On a block the log keeps
- * the inputs with every match masked.
+ * Sets `c.var.zdr` and `c.var.guardrails`; returns the body to send upstream. A refusal settles the
+ * reservation and logs only what was scanned (route-guard.ts).
  */
 export function guardEmbeddingsRoute(
   c: Context<AppEnv>,
@@ -22,21 +20,7 @@ export function guardEmbeddingsRoute(
   inputTokens: number,
   release: () => void,
 ): EmbeddingsRequest {
-  c.set('zdr', admission.zdr);
-  const report = emptyReport();
-  c.set('guardrails', report);
-  let rules: ReturnType<typeof selectRules>;
-  try {
-    rules = selectRules(
-      config.guardrails,
-      admission.guardrails.team,
-      admission.guardrails.key,
-      new ScanBudget(config.limits.guardrailScanSteps),
-    );
-  } catch (error) {
-    release(); // a rule the policy names is missing: refused before anything went upstream
-    throw error;
-  }
+  const { rules, report } = routeRules(c, config, admission, release);
   if (rules.length === 0) return body;
   const input = body.input;
   const texts = typeof input === 'string' ? [input] : input.filter((item) => typeof item === 'string');
@@ -44,9 +28,7 @@ export function guardEmbeddingsRoute(
   try {
     applied = applyInputRules(rules, texts, { inputTokens, tools: [], responseFormat: undefined }, report);
   } catch (error) {
-    release();
-    if (error instanceof PromptBlocked) c.get('log').requestBody(withTexts(body, texts, error.masked));
-    throw error;
+    refuse(c, release, error, (blocked) => withTexts(body, texts, blocked.masked));
   }
   return withTexts(body, texts, applied.texts);
 }

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { admin, chat, type Json, openaiConfig, putConfig } from '../helpers/gateway';
 import { expectOpenAIShape } from '../helpers/openapi';
 import { json, onUpstream, recorded, sse } from '../helpers/upstream';
+import { waitForRows } from '../logs/helpers';
 import { CHAT_URL, chunk, completion, guardedKey } from './helpers';
 
 const PII = { name: 'pii', detect: ['email'], action: 'redact' };
@@ -85,6 +86,22 @@ describe('the per-request scan budget', () => {
     expect(body.error).toMatchObject({ type: 'invalid_request_error', code: 'request_too_large' });
     expect(body.error.message).toContain('guardrail patterns');
     expect(recorded).toHaveLength(1); // nothing more went upstream
+  });
+
+  it('never logs the prompt it could not scan in full, not even for a key that logs bodies', async () => {
+    const rules = [
+      { name: 'pii', detect: ['email', 'credit_card'], action: 'redact' },
+      { name: 'at', pattern: '\\w{1,100}@', action: 'block' },
+    ];
+    const key = await guardedKey(rules, { logBodies: true }, { limits: { guardrailScanSteps: 1_000_000 } });
+    onUpstream(CHAT_URL, () => json(answer));
+    const content = `my card is 4111 1111 1111 1111, mail jane@example.com ${'a'.repeat(5000)}`;
+    const response = await chat(key, ask(content), { 'x-request-id': 'unscanned-413' });
+    expect(response.status).toBe(413);
+    expect(recorded).toHaveLength(0);
+    const row = (await waitForRows(['unscanned-413'])).get('unscanned-413')!;
+    expect(row.status).toBe(413);
+    expect(row.requestBody).toBeNull();
   });
 
   it('takes its size from limits.guardrailScanSteps (1 million to 1 billion)', async () => {
