@@ -51,15 +51,18 @@ export function guardChat(
   const upstream = slots.write(body, applied.texts);
 
   const originals = placeholders?.restorable;
+  // A JSON-mode answer's content is JSON: a value put back into it is put back JSON-escaped.
+  const format = body.response_format?.type;
+  const jsonContent = format === 'json_object' || format === 'json_schema';
   return {
     body: upstream,
     report,
     rewritesResponse: output.length > 0 || (originals?.size ?? 0) > 0,
-    completion: (completion) => guardCompletion(completion, output, report, placeholders),
+    completion: (completion) => guardCompletion(completion, output, report, placeholders, jsonContent),
     streamMapper(log) {
       if (output.length === 0 && !originals?.size) return undefined;
       placeholders ??= new Placeholders();
-      return streamMapper(output, report, placeholders, log);
+      return streamMapper(output, report, placeholders, log, jsonContent);
     },
   };
 }
@@ -125,6 +128,7 @@ function guardCompletion(
   output: readonly TextRule[],
   report: GuardrailReport,
   placeholders: Placeholders | undefined,
+  jsonContent: boolean,
 ): { answer: ChatCompletion; logged: ChatCompletion } {
   const originals = placeholders?.restorable;
   if (output.length === 0 && !originals?.size) return { answer: completion, logged: completion };
@@ -139,7 +143,8 @@ function guardCompletion(
   if (!originals?.size) return { answer: scanned, logged: scanned };
   const answer = structuredClone(scanned);
   for (const message of messagesOf(answer)) {
-    if (typeof message.content === 'string') message.content = restore(message.content, originals);
+    if (typeof message.content === 'string')
+      message.content = restore(message.content, originals, jsonContent ? jsonEscape : undefined);
     if (!Array.isArray(message.tool_calls)) continue;
     for (const call of message.tool_calls as Loose[]) {
       const fn = call.function as Loose | undefined;

@@ -29,6 +29,8 @@ export function streamMapper(
   report: GuardrailReport,
   placeholders: Placeholders,
   log?: (data: string) => void,
+  /** The answer's content is JSON (JSON mode): restored values go back JSON-escaped. */
+  jsonContent = false,
 ): (data: string) => MappedEvent {
   const originals = placeholders.restorable;
   const choices = new Map<number, ChoiceState>();
@@ -39,7 +41,7 @@ export function streamMapper(
     if (!state) {
       state = {
         scanner: output.length > 0 ? new HoldbackScanner(output, report, placeholders) : undefined,
-        restorer: new StreamRestorer(originals),
+        restorer: new StreamRestorer(originals, jsonContent ? jsonEscape : undefined),
         tools: new Map(),
       };
       choices.set(index, state);

@@ -103,6 +103,32 @@ describe('guardrails through the gateway', () => {
     expect(upstreamText()).toBe('I am [EMAIL_1]');
   });
 
+  it('restores into a JSON-mode answer JSON-escaped, so its content still parses (JSON and stream)', async () => {
+    const key = await setup([{ ...PII, restore: true }]);
+    const pem =
+      '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj\n-----END PRIVATE KEY-----';
+    onUpstream(CHAT_URL, async (request) => {
+      const streaming = ((await request.json()) as { stream?: boolean }).stream === true;
+      if (!streaming) return json(completion('{"key":"[SECRET_1]"}'));
+      return sse([
+        chunk({ content: '{"key":"[SEC' }),
+        chunk({ content: 'RET_1]"}' }),
+        chunk({}, 'stop'),
+        'data: [DONE]\n\n',
+      ]);
+    });
+    const ask = {
+      model: 'gpt',
+      response_format: { type: 'json_object' },
+      messages: [{ role: 'user', content: `Return {"key": …} with this key:\n${pem}` }],
+    };
+    const answer = (await (await chat(key, ask)).json<Json>()).choices[0].message.content as string;
+    expect((recorded[0]!.body as Json).messages[0].content).toContain('[SECRET_1]');
+    expect(JSON.parse(answer)).toEqual({ key: pem });
+    const streamed = streamedText(await (await chat(key, { ...ask, stream: true })).text());
+    expect(JSON.parse(streamed)).toEqual({ key: pem });
+  });
+
   it('restores through the mock provider, streamed and not', async () => {
     const key = await setup([{ ...PII, restore: true }]);
     const ask = { model: 'fast', messages: [{ role: 'user', content: 'hi from jane@example.com' }] };
