@@ -50,6 +50,16 @@ export function scanOutput(
  * whole before any of it reaches the client; longer ones can be split across releases and missed.
  */
 export const STREAM_HOLDBACK = 64;
+/**
+ * Released text is let go in steps of at least this many characters: each release rescans what is
+ * held, so releasing on every 1-character delta would scan each character some 65 times.
+ */
+export const STREAM_STEP = 32;
+/**
+ * Released characters kept as left context for the next scan: a match must not seem to start a word
+ * (or a line, or a token) just because the window was cut there. Matches starting in it were judged.
+ */
+const STREAM_CONTEXT = 16;
 
 /** A thrown block inside the stream; the mapper turns it into an error event. */
 export class StreamBlocked extends Error {}
@@ -57,6 +67,8 @@ export class StreamBlocked extends Error {}
 /** Output rules over a stream of deltas, releasing text once no match can still grow into it. */
 export class HoldbackScanner {
   private pending = '';
+  /** The last released characters (at most STREAM_CONTEXT), seen before `pending` by each scan. */
+  private context = '';
 
   constructor(
     private readonly rules: readonly TextRule[],
@@ -66,6 +78,7 @@ export class HoldbackScanner {
 
   push(delta: string): string {
     this.pending += delta;
+    if (this.pending.length < STREAM_HOLDBACK + STREAM_STEP) return '';
     return this.release(false);
   }
 
@@ -74,15 +87,21 @@ export class HoldbackScanner {
   }
 
   private release(final: boolean): string {
-    const text = this.pending;
-    let cut = final ? text.length : text.length - STREAM_HOLDBACK;
+    const pending = this.pending;
+    const offset = this.context.length;
+    const text = this.context + pending;
+    let cut = final ? pending.length : pending.length - STREAM_HOLDBACK;
     if (cut <= 0) return '';
     const spans: LabeledSpan[] = [];
     const flags: LabeledSpan[] = [];
     for (const rule of this.rules) {
       const { action, name } = rule.rule;
-      // A match touching the end of what has arrived may still grow (or stop being a whole word).
-      const found = rule.find(text, false).filter((span) => final || span.end < text.length);
+      // A match touching the end of what has arrived may still grow (or stop being a whole word);
+      // one starting in the context was judged with the text before it. Offsets become pending's.
+      const found = rule
+        .find(text, false)
+        .filter((span) => span.start >= offset && (final || span.end < text.length))
+        .map((span) => ({ ...span, start: span.start - offset, end: span.end - offset }));
       if (found.length === 0) continue;
       if (action === 'block') {
         record(this.report, 'block', name);
@@ -94,15 +113,16 @@ export class HoldbackScanner {
     if (!final) {
       for (const span of latestFirst(spans)) if (span.start < cut && span.end > cut) cut = span.start;
       // Never split a surrogate pair between two releases.
-      const last = text.charCodeAt(cut - 1);
+      const last = pending.charCodeAt(cut - 1);
       if (last >= 0xd800 && last <= 0xdbff) cut--;
     }
     const released = spans.filter((span) => span.end <= cut);
     for (const span of released) record(this.report, 'redact', span.rule);
     // A flag starting after the cut is still pending: it is found (and counted) with a later release.
     for (const span of flags) if (span.start < cut) record(this.report, 'flag', span.rule);
-    this.pending = text.slice(cut);
-    return redact(text.slice(0, cut), released, this.placeholders);
+    this.pending = pending.slice(cut);
+    this.context = (this.context + pending.slice(0, cut)).slice(-STREAM_CONTEXT);
+    return redact(pending.slice(0, cut), released, this.placeholders);
   }
 }
 
