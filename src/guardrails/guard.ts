@@ -3,7 +3,7 @@
 import type { ChatRequest } from '../openai/schemas';
 import type { MappedEvent } from '../openai/stream-relay';
 import type { ChatCompletion } from '../providers/types';
-import { scannableOnly, scanOutput } from './output';
+import { scanArguments, scannableOnly, scanOutput } from './output';
 import { jsonEscape, Placeholders, redact, reservedPlaceholders, restore } from './placeholders';
 import { emptyReport, type GuardrailReport, PromptBlocked, record } from './report';
 import type { CompiledRule, RequestFacts, TextRule } from './rules';
@@ -135,23 +135,37 @@ function guardCompletion(
   const scanned = structuredClone(completion);
   for (const message of messagesOf(scanned)) scannableOnly(message);
   if (output.length > 0) {
+    // Everything the model says: its content, a refusal, and the arguments of the tools it calls
+    // (an agent's way out for data).
     const names = placeholders ?? new Placeholders();
-    for (const message of messagesOf(scanned))
-      if (typeof message.content === 'string')
-        message.content = scanOutput(message.content, output, report, names);
+    for (const message of messagesOf(scanned)) {
+      for (const field of ['content', 'refusal'] as const) {
+        const text = message[field];
+        if (typeof text === 'string') message[field] = scanOutput(text, output, report, names);
+      }
+      for (const fn of functionsOf(message))
+        if (typeof fn.arguments === 'string')
+          fn.arguments = scanArguments(fn.arguments, output, report, names);
+    }
   }
   if (!originals?.size) return { answer: scanned, logged: scanned };
   const answer = structuredClone(scanned);
   for (const message of messagesOf(answer)) {
     if (typeof message.content === 'string')
       message.content = restore(message.content, originals, jsonContent ? jsonEscape : undefined);
-    if (!Array.isArray(message.tool_calls)) continue;
-    for (const call of message.tool_calls as Loose[]) {
-      const fn = call.function as Loose | undefined;
-      if (fn && typeof fn.arguments === 'string') fn.arguments = restore(fn.arguments, originals, jsonEscape);
-    }
+    for (const fn of functionsOf(message))
+      if (typeof fn.arguments === 'string') fn.arguments = restore(fn.arguments, originals, jsonEscape);
   }
   return { answer, logged: scanned };
+}
+
+/** The `function` objects of a message's tool calls. */
+function functionsOf(message: Loose): Loose[] {
+  if (!Array.isArray(message.tool_calls)) return [];
+  return (message.tool_calls as Loose[]).flatMap((call) => {
+    const fn = call?.function as Loose | undefined;
+    return fn && typeof fn === 'object' ? [fn] : [];
+  });
 }
 
 function messagesOf(completion: ChatCompletion): Loose[] {

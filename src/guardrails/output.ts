@@ -3,6 +3,7 @@
 import { type LabeledSpan, type Placeholders, redact, restore } from './placeholders';
 import { type GuardrailReport, guardrailBlocked, record } from './report';
 import type { TextRule } from './rules';
+import { jsonTexts } from './text-slots';
 
 /** The fields providers carry reasoning in (DeepSeek's and vLLM's, OpenRouter's two, Anthropic's blocks). */
 const REASONING_FIELDS = ['reasoning_content', 'reasoning', 'reasoning_details', 'thinking_blocks'] as const;
@@ -43,6 +44,25 @@ export function scanOutput(
     if (action === 'redact') spans.push(...found.map((span) => ({ ...span, restore: false })));
   }
   return redact(text, spans, placeholders);
+}
+
+/**
+ * Output rules on a tool call's arguments, value by value as the prompt's are (text-slots.ts):
+ * block throws, redact replaces a value (written back as a JSON string), flag notes.
+ */
+export function scanArguments(
+  raw: string,
+  rules: readonly TextRule[],
+  report: GuardrailReport,
+  placeholders: Placeholders,
+): string {
+  const json = jsonTexts(raw);
+  if (!json) return scanOutput(raw, rules, report, placeholders);
+  const values = json.texts.map((text) => {
+    const scanned = scanOutput(text, rules, report, placeholders);
+    return scanned === text ? undefined : scanned;
+  });
+  return values.some((value) => value !== undefined) ? json.rebuild(values) : raw;
 }
 
 /**

@@ -5,9 +5,9 @@
 // event (and no [DONE]); the rest of the upstream stream is still read (for usage) but not relayed. The log sees each
 // event between the two steps: output redactions applied, placeholders not yet restored.
 
-import type { GatewayError } from '../errors';
+import { GatewayError } from '../errors';
 import type { MappedEvent } from '../openai/stream-relay';
-import { HoldbackScanner, StreamBlocked, StreamRestorer, scannableOnly } from './output';
+import { HoldbackScanner, StreamBlocked, StreamRestorer, scanArguments, scannableOnly } from './output';
 import type { Placeholders } from './placeholders';
 import { jsonEscape } from './placeholders';
 import type { GuardrailReport } from './report';
@@ -19,8 +19,15 @@ type Loose = Record<string, unknown>;
 
 interface ChoiceState {
   scanner: HoldbackScanner | undefined;
+  /** The refusal's own window (a refusal streams like content). */
+  refusalScanner: HoldbackScanner | undefined;
   restorer: StreamRestorer;
   tools: Map<number, StreamRestorer>;
+  /**
+   * With output rules, tool-call arguments by call index, held until the choice finishes: JSON
+   * fragments cannot be scanned value by value until whole, and arguments are used whole anyway.
+   */
+  heldArguments: Map<number, string>;
 }
 
 /** `log` receives every relayed event as the log row may keep it; nothing after a block. */
@@ -39,10 +46,13 @@ export function streamMapper(
   const stateOf = (index: number): ChoiceState => {
     let state = choices.get(index);
     if (!state) {
+      const scanning = output.length > 0;
       state = {
-        scanner: output.length > 0 ? new HoldbackScanner(output, report, placeholders) : undefined,
+        scanner: scanning ? new HoldbackScanner(output, report, placeholders) : undefined,
+        refusalScanner: scanning ? new HoldbackScanner(output, report, placeholders) : undefined,
         restorer: new StreamRestorer(originals, jsonContent ? jsonEscape : undefined),
         tools: new Map(),
+        heldArguments: new Map(),
       };
       choices.set(index, state);
     }
@@ -70,6 +80,54 @@ export function streamMapper(
     return finished ? text + state.scanner.flush() : text;
   };
 
+  /** Output rules on what else a choice says: its refusal (windowed) and its tool calls (held whole). */
+  const scanOthers = (list: Loose[]): void => {
+    if (output.length === 0) return;
+    for (const choice of list) {
+      const state = stateOf(typeof choice.index === 'number' ? choice.index : 0);
+      const delta = (choice.delta ?? {}) as Loose;
+      const finished = choice.finish_reason != null;
+      const scanner = state.refusalScanner!;
+      if (typeof delta.refusal === 'string' || finished) {
+        const text = scanner.push(typeof delta.refusal === 'string' ? delta.refusal : '');
+        const refusal = finished ? text + scanner.flush() : text;
+        if (typeof delta.refusal === 'string' || refusal) delta.refusal = refusal;
+      }
+      holdArguments(state, delta);
+      if (finished) releaseArguments(state, delta);
+      choice.delta = delta;
+    }
+  };
+
+  /** Keeps the argument fragments of the delta's tool calls back; the rest of each call goes on. */
+  const holdArguments = (state: ChoiceState, delta: Loose): void => {
+    if (!Array.isArray(delta.tool_calls)) return;
+    const calls = (delta.tool_calls as Loose[]).filter((call) => {
+      const fn = call?.function as Loose | undefined;
+      if (!fn || typeof fn.arguments !== 'string') return true;
+      const index = typeof call.index === 'number' ? call.index : 0;
+      state.heldArguments.set(index, (state.heldArguments.get(index) ?? '') + fn.arguments);
+      fn.arguments = '';
+      // A fragment alone says nothing once its arguments are held.
+      return (
+        Object.keys(call).some((key) => key !== 'index' && key !== 'function') || Object.keys(fn).length > 1
+      );
+    });
+    if (calls.length > 0) delta.tool_calls = calls;
+    else delete delta.tool_calls;
+  };
+
+  /** At the finish: each held call's arguments, scanned whole (a block throws), as one fragment. */
+  const releaseArguments = (state: ChoiceState, delta: Loose): void => {
+    if (state.heldArguments.size === 0) return;
+    const released = [...state.heldArguments].map(([index, raw]) => ({
+      index,
+      function: { arguments: scanArguments(raw, output, report, placeholders) },
+    }));
+    state.heldArguments.clear();
+    delta.tool_calls = [...((delta.tool_calls as Loose[] | undefined) ?? []), ...released];
+  };
+
   const restoreContent = (state: ChoiceState, delta: string, finished: boolean): string => {
     const text = state.restorer.push(delta);
     return finished ? text + state.restorer.flush() : text;
@@ -87,18 +145,22 @@ export function streamMapper(
     for (const choice of list) if (choice.delta) scannableOnly(choice.delta as Loose);
     try {
       eachContent(list, scan);
+      scanOthers(list);
     } catch (error) {
       // Either ends the answer with an OpenAI error event: a block, or patterns out of scan budget
       // (fails closed: the rest of the answer was not shown to be clean).
       let ending: GatewayError;
       if (error instanceof StreamBlocked) ending = guardrailBlocked(error.message, 'response');
-      else if (error instanceof ScanLimitExceeded) ending = error;
+      // Out of scan budget, or a block in a whole text (the held tool-call arguments).
+      else if (error instanceof ScanLimitExceeded || error instanceof GatewayError) ending = error;
       else throw error;
       stopped = true;
       const event = JSON.stringify(ending.toBody());
       log?.(event);
       return { end: event };
     }
+    // Nothing left to say (argument fragments held back): the event is dropped.
+    if (isEmpty(chunk)) return null;
     const scanned = JSON.stringify(chunk);
     log?.(scanned);
     if (originals.size === 0) return scanned;
@@ -121,6 +183,14 @@ export function streamMapper(
       fn.arguments = restorer.push(fn.arguments);
     }
   }
+}
+
+/** A chunk whose choices say nothing (no delta field, no finish) and that carries no usage. */
+function isEmpty(chunk: Loose): boolean {
+  if (chunk.usage) return false;
+  return (chunk.choices as Loose[]).every(
+    (choice) => choice.finish_reason == null && Object.keys((choice.delta ?? {}) as Loose).length === 0,
+  );
 }
 
 /** The event as a chunk with a `choices` list, or undefined for anything else (relayed untouched). */

@@ -73,6 +73,23 @@ function plain(text: string, set: (body: ChatRequest, value: string) => void): P
 
 /** The string values and numbers of JSON text, each a text; undefined when it is not JSON. */
 function jsonValues(raw: string, set: (body: ChatRequest, value: string) => void): Place | undefined {
+  const json = jsonTexts(raw);
+  if (!json) return undefined;
+  return {
+    texts: json.texts,
+    write(copy, values) {
+      if (values.some((value) => value !== undefined)) set(copy, json.rebuild(values));
+    },
+  };
+}
+
+/**
+ * JSON text as the texts a rule reads — its string values, decoded, and its numbers — and the
+ * JSON text again with some of them replaced (each as a JSON string). Undefined when not JSON.
+ */
+export function jsonTexts(
+  raw: string,
+): { texts: string[]; rebuild(values: readonly (string | undefined)[]): string } | undefined {
   try {
     JSON.parse(raw);
   } catch {
@@ -85,8 +102,7 @@ function jsonValues(raw: string, set: (body: ChatRequest, value: string) => void
   }));
   return {
     texts: tokens.map((token) => token.text),
-    write(copy, values) {
-      if (values.every((value) => value === undefined)) return;
+    rebuild(values) {
       let out = '';
       let from = 0;
       tokens.forEach((token, i) => {
@@ -95,7 +111,7 @@ function jsonValues(raw: string, set: (body: ChatRequest, value: string) => void
         out += raw.slice(from, token.start) + JSON.stringify(value);
         from = token.end;
       });
-      set(copy, out + raw.slice(from));
+      return out + raw.slice(from);
     },
   };
 }

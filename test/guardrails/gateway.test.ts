@@ -230,6 +230,61 @@ describe('guardrails through the gateway', () => {
     expect((await blocked.json<Json>()).error).toMatchObject({ code: 'guardrail_blocked' });
   });
 
+  it("scans the answer's tool calls and refusal with output rules too, JSON and streamed", async () => {
+    const key = await setup([
+      { name: 'out-pii', detect: ['email'], action: 'redact', scope: 'output' },
+      { name: 'no-secrets-out', detect: ['secret'], action: 'block', scope: 'output' },
+    ]);
+    let args = '{"to":"Team:\\nbob@example.com","n":1}';
+    const call = (fragment: string, first: boolean) => ({
+      tool_calls: [
+        first
+          ? { index: 0, id: 'c1', type: 'function', function: { name: 'send', arguments: fragment } }
+          : { index: 0, function: { arguments: fragment } },
+      ],
+    });
+    onUpstream(CHAT_URL, async (request) => {
+      if (!((await request.json()) as { stream?: boolean }).stream) {
+        const answer = completion('');
+        Object.assign(answer.choices[0]!.message, {
+          content: null,
+          refusal: 'I will not write to alice@example.com',
+          tool_calls: [{ id: 'c1', type: 'function', function: { name: 'send', arguments: args } }],
+        });
+        return json(answer);
+      }
+      const cut = Math.floor(args.length / 2);
+      return sse([
+        chunk({ role: 'assistant', content: null }),
+        chunk(call(args.slice(0, cut), true)),
+        chunk(call(args.slice(cut), false)),
+        chunk({}, 'tool_calls'),
+        'data: [DONE]\n\n',
+      ]);
+    });
+    const ask = { model: 'gpt', messages: [{ role: 'user', content: 'send it' }] };
+    const message = (await (await chat(key, ask)).json<Json>()).choices[0].message;
+    expect(message.refusal).toBe('I will not write to [EMAIL_1]');
+    expect(JSON.parse(message.tool_calls[0].function.arguments)).toEqual({ to: 'Team:\n[EMAIL_2]', n: 1 });
+
+    // Streamed: the call's name goes at once, its arguments whole (scanned) with the finish.
+    const streamed = await (await chat(key, { ...ask, stream: true })).text();
+    const deltas = sseEvents(streamed).map((event) => (event as Json).choices[0]?.delta);
+    const fragments = deltas.flatMap((delta: Json) => delta?.tool_calls ?? []);
+    expect(fragments[0]).toMatchObject({ index: 0, id: 'c1', function: { name: 'send', arguments: '' } });
+    const whole = fragments.map((f: Json) => f.function?.arguments ?? '').join('');
+    expect(JSON.parse(whole)).toEqual({ to: 'Team:\n[EMAIL_1]', n: 1 });
+    expect(streamed).not.toContain('bob@example.com');
+
+    args = '{"auth":"sk-proj-abcdefghijklmnopqrstuvwxyz12"}';
+    const blocked = await chat(key, ask);
+    expect(blocked.status).toBe(403);
+    expect((await blocked.json<Json>()).error.code).toBe('guardrail_blocked');
+    const blockedStream = await (await chat(key, { ...ask, stream: true })).text();
+    expect(blockedStream).toContain('guardrail_blocked');
+    expect(blockedStream).not.toContain('sk-proj-');
+  });
+
   it('leaves reasoning (never scanned, never restored) out of answers that guardrails rewrite', async () => {
     const key = await setup([{ name: 'out-pii', detect: ['email'], action: 'redact', scope: 'output' }]);
     const leaky = 'the user is bob@example.com';
