@@ -21,11 +21,17 @@ export const DETECTOR_LABELS: Readonly<Record<DetectorName, string>> = {
 
 const EMAIL =
   /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,24}(?![A-Za-z0-9-])/g;
+// Digit groups may be parted by a space, a no-break space (U+00A0), a narrow no-break space
+// (U+202F, what French number formatting uses) or a thin space (U+2009), as text pasted from
+// documents and web pages has them.
 // +CC, optional (area) groups, digits with single separators. Each step consumes exactly one
 // digit, so there is only one way to split a number: no ambiguity to backtrack over.
-const PHONE = /(?<![\w+])\+?(?:\(\d{1,4}\)[ .-]?)?\d(?:[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d){6,16}(?!\w)/g;
-const CARD = /(?<![\w-])\d(?:[ -]?\d){12,18}(?![\w-])/g;
-const IBAN = /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){10,32}/g;
+const PHONE =
+  /(?<![\w+])\+?(?:\(\d{1,4}\)[ \u00a0\u202f\u2009.-]?)?\d(?:[ \u00a0\u202f\u2009.-]?(?:\(\d{1,4}\)[ \u00a0\u202f\u2009.-]?)?\d){6,16}(?!\w)/g;
+const CARD = /(?<![\w-])\d(?:[ \u00a0\u202f\u2009-]?\d){12,18}(?![\w-])/g;
+const IBAN = /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?:[ \u00a0\u202f\u2009]?[A-Z0-9]){10,32}/g;
+/** The spaces above. */
+const SPACE = /[ \u00a0\u202f\u2009]/;
 const SSN = /(?<![\w-])(\d{3})([- ])(\d{2})\2(\d{4})(?![\w-])/g;
 const IPV4 = /(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\d)/g;
 const IPV6_CANDIDATE = /(?<![\w:.])(?=[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:)[0-9A-Fa-f:.]{2,45}(?![\w:])/g;
@@ -59,7 +65,7 @@ export const DETECTORS: Readonly<Record<DetectorName, Finder>> = {
 export function plausiblePhone(candidate: string): boolean {
   const digits = candidate.replace(/\D/g, '').length;
   if (digits > 15) return false;
-  const groups = candidate.split(/[ .()+-]+/).filter(Boolean);
+  const groups = candidate.split(/[ \u00a0\u202f\u2009.()+-]+/).filter(Boolean);
   if (groups.slice(1).some((group) => group.length < 2) || groups.length > 6) return false;
   if (candidate.startsWith('+')) return digits >= 8;
   return digits >= 10 && groups.length > 1;
@@ -72,7 +78,7 @@ export function plausibleCard(candidate: string): boolean {
   const separators = new Set(candidate.replace(/\d/g, ''));
   if (separators.size > 1) return false;
   if (separators.size === 1) {
-    const groups = candidate.split(/[ -]/);
+    const groups = candidate.split(/[ \u00a0\u202f\u2009-]/);
     if (groups.some((group, i) => group.length > 6 || (i < groups.length - 1 && group.length < 3)))
       return false;
   }
@@ -86,14 +92,15 @@ function ibanSpan(match: RegExpExecArray): Span | undefined {
   let kept = 0;
   let end = 0;
   while (end < match[0].length && kept < length) {
-    if (match[0][end] !== ' ') kept++;
+    if (!SPACE.test(match[0][end]!)) kept++;
     end++;
   }
   if (kept < length) return undefined;
   // Running straight on into more letters or digits means this is not a standalone IBAN.
   const after = match.input.charCodeAt(match.index + end);
   if (!Number.isNaN(after) && /[A-Za-z0-9]/.test(String.fromCharCode(after))) return undefined;
-  return ibanValid(match[0].slice(0, end).replaceAll(' ', '')) ? [match.index, match.index + end] : undefined;
+  const compact = match[0].slice(0, end).replace(/[ \u00a0\u202f\u2009]/g, '');
+  return ibanValid(compact) ? [match.index, match.index + end] : undefined;
 }
 
 /** US SSNs: area 001–665 or 667–899, group 01–99, serial 0001–9999. */

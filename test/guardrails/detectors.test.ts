@@ -55,6 +55,19 @@ describe('detectors', () => {
     ).toEqual([]);
   });
 
+  it('reads digit groups parted by no-break, narrow no-break and thin spaces, as pasted text has them', () => {
+    const [nbsp, narrow, thin] = ['\u00a0', '\u202f', '\u2009'];
+    expect(found('credit_card', `card 4111${nbsp}1111${nbsp}1111${nbsp}1111.`)).toEqual([
+      `4111${nbsp}1111${nbsp}1111${nbsp}1111`,
+    ]);
+    expect(found('phone', `tél. 06${narrow}12${narrow}34${narrow}56${narrow}78`)).toEqual([
+      `06${narrow}12${narrow}34${narrow}56${narrow}78`,
+    ]);
+    expect(found('iban', `IBAN DE89${thin}3704${thin}0044${thin}0532${thin}0130${thin}00`)).toEqual([
+      `DE89${thin}3704${thin}0044${thin}0532${thin}0130${thin}00`,
+    ]);
+  });
+
   it('ssn: valid area, group and serial', () => {
     expect(found('ssn', 'SSN 123-45-6789 or 123 45 6789')).toEqual(['123-45-6789', '123 45 6789']);
     expect(found('ssn', '000-12-3456 666-12-3456 923-45-6789 123-00-4567 123-45-0000 123-45 6789')).toEqual(
