@@ -45,10 +45,13 @@ export function guardChat(
     tools: (body.tools ?? []).map((tool) => tool.function.name),
     responseFormat: body.response_format?.type,
   };
-  const slots = textSlots(body);
-  const applied = applyInputRules(rules, slots.texts, facts, report);
+  // The prompt's texts are read only for rules that read them (a request without such rules pays
+  // nothing here, however long its tool-call history).
+  const readsPrompt = rules.some((r) => r.kind === 'text' && r.rule.scope !== 'output');
+  const slots = readsPrompt ? textSlots(body) : undefined;
+  const applied = applyInputRules(rules, slots?.texts ?? [], facts, report);
   let placeholders = applied.placeholders;
-  const upstream = slots.write(body, applied.texts);
+  const upstream = slots ? slots.write(body, applied.texts) : body;
 
   const originals = placeholders?.restorable;
   // A JSON-mode answer's content is JSON: a value put back into it is put back JSON-escaped.

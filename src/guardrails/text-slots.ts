@@ -22,6 +22,8 @@ interface Place {
   write(copy: ChatRequest, texts: readonly (string | undefined)[]): void;
 }
 
+/** Numbers read as texts have at least this many characters. */
+const MIN_NUMBER_TEXT = 7;
 /** A JSON string literal or number, outside any string (strings are matched whole first). */
 const JSON_TOKEN = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
 
@@ -95,21 +97,29 @@ export function jsonTexts(
   } catch {
     return undefined;
   }
-  const tokens = [...raw.matchAll(JSON_TOKEN)].map((match) => ({
-    start: match.index,
-    end: match.index + match[0].length,
-    text: match[0].startsWith('"') ? (JSON.parse(match[0]) as string) : match[0],
-  }));
+  // Positions in two flat lists, not an object per token: arguments may hold a million numbers.
+  const starts: number[] = [];
+  const ends: number[] = [];
+  const texts: string[] = [];
+  const pattern = new RegExp(JSON_TOKEN.source, 'g');
+  for (let match = pattern.exec(raw); match; match = pattern.exec(raw)) {
+    const token = match[0];
+    const string = token.charCodeAt(0) === 34; // '"'
+    // A number shorter than any PII it could be (a phone number has 7 digits) is no text to scan.
+    if (!string && token.length < MIN_NUMBER_TEXT) continue;
+    starts.push(match.index);
+    ends.push(match.index + token.length);
+    texts.push(string ? (JSON.parse(token) as string) : token);
+  }
   return {
-    texts: tokens.map((token) => token.text),
+    texts,
     rebuild(values) {
       let out = '';
       let from = 0;
-      tokens.forEach((token, i) => {
-        const value = values[i];
+      values.forEach((value, i) => {
         if (value === undefined) return;
-        out += raw.slice(from, token.start) + JSON.stringify(value);
-        from = token.end;
+        out += raw.slice(from, starts[i]) + JSON.stringify(value);
+        from = ends[i]!;
       });
       return out + raw.slice(from);
     },
