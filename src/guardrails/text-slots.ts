@@ -73,10 +73,17 @@ function plain(text: string, set: (body: ChatRequest, value: string) => void): P
   };
 }
 
+/**
+ * Values of one arguments text read one by one, at most: past that (a huge array of short strings)
+ * the arguments are one plain text, where a redaction may break the JSON but nothing is left unscanned
+ * and no rule runs a million times.
+ */
+const MAX_VALUE_TEXTS = 10_000;
+
 /** The string values and numbers of JSON text, each a text; undefined when it is not JSON. */
 function jsonValues(raw: string, set: (body: ChatRequest, value: string) => void): Place | undefined {
   const json = jsonTexts(raw);
-  if (!json) return undefined;
+  if (!json || json.texts.length > MAX_VALUE_TEXTS) return undefined;
   return {
     texts: json.texts,
     write(copy, values) {

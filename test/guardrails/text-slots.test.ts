@@ -67,4 +67,20 @@ describe('reading the prompt', () => {
     expect(reads()).toBeGreaterThan(0);
     expect(textSlots(body).texts).toEqual(['hi', 'a', 'x']);
   });
+
+  it('reads arguments with a huge number of values as one text', () => {
+    const huge = JSON.stringify(Array.from({ length: 10_001 }, () => 'a'));
+    const body = {
+      model: 'm',
+      messages: [
+        { role: 'user', content: 'hi' },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: huge } }],
+        },
+      ],
+    } as unknown as ChatRequest;
+    expect(textSlots(body).texts).toEqual(['hi', huge]);
+  });
 });
