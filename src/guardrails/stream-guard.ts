@@ -27,7 +27,9 @@ interface ChoiceState {
    * With output rules, tool-call arguments by call index, held until the choice finishes: JSON
    * fragments cannot be scanned value by value until whole, and arguments are used whole anyway.
    */
-  heldArguments: Map<number, string>;
+  heldArguments: Map<number | string, string>;
+  /** The call the last fragment without an index belonged to (providers that omit it). */
+  lastCall: number | string | undefined;
 }
 
 /** `log` receives every relayed event as the log row may keep it; nothing after a block. */
@@ -53,6 +55,7 @@ export function streamMapper(
         restorer: new StreamRestorer(originals, jsonContent ? jsonEscape : undefined),
         tools: new Map(),
         heldArguments: new Map(),
+        lastCall: undefined,
       };
       choices.set(index, state);
     }
@@ -102,11 +105,19 @@ export function streamMapper(
   /** Keeps the argument fragments of the delta's tool calls back; the rest of each call goes on. */
   const holdArguments = (state: ChoiceState, delta: Loose): void => {
     if (!Array.isArray(delta.tool_calls)) return;
-    const calls = (delta.tool_calls as Loose[]).filter((call) => {
+    const calls = (delta.tool_calls as Loose[]).filter((call, position) => {
       const fn = call?.function as Loose | undefined;
       if (!fn || typeof fn.arguments !== 'string') return true;
-      const index = typeof call.index === 'number' ? call.index : 0;
-      state.heldArguments.set(index, (state.heldArguments.get(index) ?? '') + fn.arguments);
+      // By index; a provider that sends none (Gemini's compatible endpoint) is followed by call id,
+      // and a fragment with neither continues the last call.
+      const key =
+        typeof call.index === 'number'
+          ? call.index
+          : typeof call.id === 'string'
+            ? call.id
+            : (state.lastCall ?? position);
+      state.lastCall = key;
+      state.heldArguments.set(key, (state.heldArguments.get(key) ?? '') + fn.arguments);
       fn.arguments = '';
       // A fragment alone says nothing once its arguments are held.
       return (
@@ -120,8 +131,8 @@ export function streamMapper(
   /** At the finish: each held call's arguments, scanned whole (a block throws), as one fragment. */
   const releaseArguments = (state: ChoiceState, delta: Loose): void => {
     if (state.heldArguments.size === 0) return;
-    const released = [...state.heldArguments].map(([index, raw]) => ({
-      index,
+    const released = [...state.heldArguments].map(([key, raw]) => ({
+      ...(typeof key === 'number' ? { index: key } : { id: key }),
       function: { arguments: scanArguments(raw, output, report, placeholders) },
     }));
     state.heldArguments.clear();
@@ -187,8 +198,10 @@ export function streamMapper(
 
 /** A chunk whose choices say nothing (no delta field, no finish) and that carries no usage. */
 function isEmpty(chunk: Loose): boolean {
-  if (chunk.usage) return false;
-  return (chunk.choices as Loose[]).every(
+  const choices = chunk.choices as Loose[];
+  // No choices at all is a chunk of its own kind (usage, Azure's prompt filter results): kept.
+  if (chunk.usage || choices.length === 0) return false;
+  return choices.every(
     (choice) => choice.finish_reason == null && Object.keys((choice.delta ?? {}) as Loose).length === 0,
   );
 }

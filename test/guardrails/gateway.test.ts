@@ -285,6 +285,39 @@ describe('guardrails through the gateway', () => {
     expect(blockedStream).not.toContain('sk-proj-');
   });
 
+  it('holds streamed tool calls sent without an index apart, by id, and keeps chunks without choices', async () => {
+    const key = await setup([{ name: 'out-pii', detect: ['email'], action: 'redact', scope: 'output' }]);
+    const filter = `data: ${JSON.stringify({ id: 'x', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [], prompt_filter_results: [{ prompt_index: 0 }] })}\n\n`;
+    onUpstream(CHAT_URL, () =>
+      sse([
+        filter,
+        chunk({ role: 'assistant', content: null }),
+        chunk({ tool_calls: [{ id: 'a', type: 'function', function: { name: 'f', arguments: '{"x":1}' } }] }),
+        chunk({
+          tool_calls: [
+            { id: 'b', type: 'function', function: { name: 'g', arguments: '{"to":"bob@x.io"}' } },
+          ],
+        }),
+        chunk({}, 'tool_calls'),
+        'data: [DONE]\n\n',
+      ]),
+    );
+    const text = await (
+      await chat(key, { model: 'gpt', stream: true, messages: [{ role: 'user', content: 'go' }] })
+    ).text();
+    expect(text).toContain('prompt_filter_results');
+    const fragments = sseEvents(text).flatMap(
+      (event) => (event as Json).choices?.[0]?.delta?.tool_calls ?? [],
+    );
+    const byId = (id: string) =>
+      fragments
+        .filter((f: Json) => f.id === id)
+        .map((f: Json) => f.function.arguments)
+        .join('');
+    expect(JSON.parse(byId('a'))).toEqual({ x: 1 });
+    expect(JSON.parse(byId('b'))).toEqual({ to: '[EMAIL_1]' });
+  });
+
   it('leaves reasoning (never scanned, never restored) out of answers that guardrails rewrite', async () => {
     const key = await setup([{ name: 'out-pii', detect: ['email'], action: 'redact', scope: 'output' }]);
     const leaky = 'the user is bob@example.com';
