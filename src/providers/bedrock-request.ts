@@ -163,7 +163,7 @@ export function toolUseId(id: string): string {
   return `${id.replace(/[^\w-]/g, '_').slice(0, 55)}_${(hash >>> 0).toString(16).padStart(8, '0')}`;
 }
 
-function translateMessages(messages: ChatMessage[]): { system: Block[]; turns: Turn[] } {
+function translateMessages(messages: ChatMessage[], reasoning: boolean): { system: Block[]; turns: Turn[] } {
   const system: Block[] = [];
   const turns: Turn[] = [];
   const push = (role: Turn['role'], blocks: Block[]) => {
@@ -186,10 +186,13 @@ function translateMessages(messages: ChatMessage[]): { system: Block[]; turns: T
         break;
       case 'assistant': {
         // Reasoning blocks an earlier answer carried (`thinking_blocks`) go back first, as they came.
+        // Only signed (or redacted) blocks can be taken back, and only by a model that gives them.
         const thinking = parseThinkingBlocks(
           (message as { thinking_blocks?: unknown }).thinking_blocks,
           `messages.${i}`,
-        ).map(reasoningBlock);
+        )
+          .filter((block) => reasoning && (block.type === 'redacted_thinking' || block.signature !== ''))
+          .map(reasoningBlock);
         const text = contentBlocks(message.content ?? null, param);
         if (message.refusal && text.length === 0) text.push({ text: message.refusal });
         push('assistant', [...thinking, ...text, ...toolUseBlocks(message, i)]);
@@ -300,9 +303,14 @@ function outputConfig(body: ChatRequest): Block | undefined {
   };
 }
 
-export function toConverseRequest(body: ChatRequest): Record<string, unknown> {
+/**
+ * `model` decides whether an assistant message's `thinking_blocks` go back: only Anthropic's models
+ * on Bedrock take signed reasoning blocks; another model (a fallback to Nova, DeepSeek-R1) never
+ * sees them.
+ */
+export function toConverseRequest(body: ChatRequest, model = ''): Record<string, unknown> {
   PARAMS.refuseUnsupported(body);
-  const { system, turns } = translateMessages(body.messages);
+  const { system, turns } = translateMessages(body.messages, /anthropic/i.test(model));
   const stop = typeof body.stop === 'string' ? [body.stop] : body.stop;
   const inferenceConfig: Record<string, unknown> = {};
   const maxTokens = body.max_completion_tokens ?? body.max_tokens;

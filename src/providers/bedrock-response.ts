@@ -27,7 +27,11 @@ const blockSchema = z.looseObject({
   reasoningContent: reasoningSchema.optional(),
 });
 
-/** A Converse reasoning block in the gateway's shape (src/providers/thinking.ts); undefined if empty. */
+/**
+ * A Converse reasoning block in the gateway's shape (src/providers/thinking.ts); undefined if empty.
+ * Unsigned reasoning (DeepSeek-R1's) is kept too, for its readable text, but never as a block to
+ * send back (withBedrockThinking).
+ */
 function thinkingOf(reasoning: z.infer<typeof reasoningSchema>): ThinkingBlock | undefined {
   if (reasoning.reasoningText) {
     const { text, signature } = reasoning.reasoningText;
@@ -35,6 +39,16 @@ function thinkingOf(reasoning: z.infer<typeof reasoningSchema>): ThinkingBlock |
   }
   if (reasoning.redactedContent) return { type: 'redacted_thinking', data: reasoning.redactedContent };
   return undefined;
+}
+
+/** `reasoning_content` from every block; `thinking_blocks` only of those a later request can send back. */
+function withBedrockThinking(blocks: ThinkingBlock[]) {
+  const { reasoning_content } = withThinking(blocks);
+  const signed = blocks.filter((block) => block.type === 'redacted_thinking' || block.signature !== '');
+  return {
+    ...(reasoning_content ? { reasoning_content } : {}),
+    ...(signed.length > 0 ? { thinking_blocks: signed } : {}),
+  };
 }
 
 const converseResponse = z.looseObject({
@@ -108,7 +122,7 @@ export function toCompletion(provider: string, raw: string, id: string, model: s
     const block = b.reasoningContent && thinkingOf(b.reasoningContent);
     return block ? [block] : [];
   });
-  if (thinking.length > 0) Object.assign(choice.message, withThinking(thinking));
+  if (thinking.length > 0) Object.assign(choice.message, withBedrockThinking(thinking));
   return chatCompletion({ id, model }, [choice], parsed.usage ? toUsage(parsed.usage) : undefined);
 }
 
@@ -205,7 +219,7 @@ class ConverseStreamState {
         const failed = malformed(this.provider, stopReason);
         if (failed) return failed;
         for (const index of [...this.reasoning.keys()]) this.closeReasoning(index);
-        writer.thinkingBlocks(this.thinking);
+        writer.thinkingBlocks(withBedrockThinking(this.thinking).thinking_blocks ?? []);
         writer.finish(finishReason(stopReason));
         this.finished = true;
         return undefined;

@@ -85,7 +85,7 @@ export function createBedrock(
     models: config.models ?? [],
 
     async chat({ body, model, signal, requestId }) {
-      const payload = JSON.stringify(toConverseRequest(body));
+      const payload = JSON.stringify(toConverseRequest(body, model));
       const stream = body.stream === true;
       // Model ids contain ':' and ARNs contain '/': one encoded path segment either way.
       const url = `${baseUrl}/model/${encodeURIComponent(model)}/${stream ? 'converse-stream' : 'converse'}`;

@@ -826,6 +826,51 @@ describe('bedrock reasoning (extended thinking)', () => {
   });
 });
 
+describe('bedrock reasoning without a signature, and models that take none back', () => {
+  it("keeps unsigned reasoning (DeepSeek-R1's) as reasoning_content only: nothing to send back", async () => {
+    const { run } = adapter(
+      ok({
+        output: {
+          message: {
+            role: 'assistant',
+            content: [{ reasoningContent: { reasoningText: { text: 'thinking…' } } }, { text: '42' }],
+          },
+        },
+        stopReason: 'end_turn',
+      }),
+    );
+    const message = ((await completion(run({}))).choices as { message: Record<string, unknown> }[])[0]!
+      .message;
+    expect(message.reasoning_content).toBe('thinking…');
+    expect(message).not.toHaveProperty('thinking_blocks');
+  });
+
+  it('sends thinking_blocks back only to an Anthropic model, and only signed ones', async () => {
+    const signed = { type: 'thinking', thinking: 'a', signature: 'sig' };
+    const unsigned = { type: 'thinking', thinking: 'b', signature: '' };
+    const messages = [
+      { role: 'user', content: 'q' },
+      { role: 'assistant', content: 'r', thinking_blocks: [signed, unsigned] },
+      { role: 'user', content: 'q2' },
+    ] as ChatRequest['messages'];
+    const sent = async (model: string) => {
+      const { bedrock, captured } = adapter(ok(converseText));
+      await bedrock.chat({
+        body: { model: 'x', messages } as ChatRequest,
+        model,
+        signal: new AbortController().signal,
+        requestId: 'r',
+      });
+      return (captured.body!.messages as { content: unknown[] }[])[1]!.content;
+    };
+    expect(await sent('us.anthropic.claude-sonnet-4-20250514-v1:0')).toEqual([
+      { reasoningContent: { reasoningText: { text: 'a', signature: 'sig' } } },
+      { text: 'r' },
+    ]);
+    expect(await sent('amazon.nova-pro-v1:0')).toEqual([{ text: 'r' }]);
+  });
+});
+
 describe('bedrock through the gateway', () => {
   const BASE = 'https://bedrock.upstream.test';
   async function setup() {
