@@ -26,10 +26,18 @@ function patternsOf(routes: readonly Route[]): Pattern[] {
       `^${path
         .replace(/\/+$/, '')
         .split('/')
-        .map((part) => (part.startsWith(':') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+        .map((part) =>
+          part.startsWith(':') ? paramPattern(part) : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+        )
         .join('/')}/?$`,
     ),
   }));
+}
+
+/** `:id` is one segment; `:id{.+}` (Hono's own pattern) what its pattern says. */
+function paramPattern(part: string): string {
+  const own = /\{(.+)\}$/.exec(part)?.[1];
+  return own ? `(?:${own})` : '[^/]+';
 }
 
 /** A notFound handler for `app`: 405 naming the allowed methods when the path exists, else 404. */

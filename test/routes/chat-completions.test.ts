@@ -469,6 +469,10 @@ describe('bad input', () => {
     });
     expect(put.status).toBe(405);
     expect(put.headers.get('allow')).toBe('DELETE, GET, PATCH');
+    // A model id with a slash is one path parameter (/:id{.+}).
+    const post = await call('/v1/models/mock/mock-1', { method: 'POST', headers: auth });
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET');
     // A path that does not exist stays a 404 whatever the method.
     expect((await call('/v1/chat/nothing', { method: 'POST', headers: auth })).status).toBe(404);
   });
