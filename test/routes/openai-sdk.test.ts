@@ -2,7 +2,7 @@
 import { exports } from 'cloudflare:workers';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
-import { createKey } from '../helpers/gateway';
+import { createKey, openaiConfig, putConfig } from '../helpers/gateway';
 
 function client(apiKey: string): OpenAI {
   return new OpenAI({
@@ -52,6 +52,27 @@ describe('official openai SDK', () => {
     const call = tools.choices[0]?.message.tool_calls?.[0];
     expect(call?.type === 'function' && call.function.name).toBe('weather');
     expect(call?.type === 'function' && JSON.parse(call.function.arguments)).toEqual({ input: 'weather?' });
+  });
+
+  it('assembles a streamed tool call whose arguments output guardrails held and scanned', async () => {
+    const guarded = openaiConfig({
+      guardrails: [{ name: 'out-pii', detect: ['email'], action: 'redact', scope: 'output' }],
+    });
+    expect((await putConfig(guarded)).status).toBe(200);
+    const { key } = await createKey();
+    const final = await client(key)
+      .chat.completions.stream({
+        model: 'fast',
+        messages: [{ role: 'user', content: 'mail bob@example.com' }],
+        tools: [{ type: 'function', function: { name: 'send', parameters: { type: 'object' } } }],
+        tool_choice: 'required',
+      })
+      .finalChatCompletion();
+    const call = final.choices[0]?.message.tool_calls?.[0];
+    expect(call?.type === 'function' && call.function.name).toBe('send');
+    expect(call?.type === 'function' && JSON.parse(call.function.arguments)).toEqual({
+      input: 'mail [EMAIL_1]',
+    });
   });
 
   it('embeddings (the SDK asks for base64 and decodes it)', async () => {
