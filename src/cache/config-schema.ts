@@ -26,7 +26,10 @@ const semanticSchema = z.strictObject({
    * (default `@cf/baai/bge-base-en-v1.5`). Otherwise a configured provider's `/embeddings`.
    */
   embedding: z.strictObject({ provider: z.string().min(1), model: z.string().min(1).optional() }).optional(),
-  /** Vectors kept per partition by the Durable Object index (least recently used evicted first). */
+  /**
+   * Vectors kept per partition by the Durable Object index (least recently used evicted first),
+   * and never more than fit in its memory bound (index-object.ts MAX_INDEX_FLOATS).
+   */
   maxEntries: z.number().int().min(1).max(100_000).default(1000),
 });
 
@@ -70,13 +73,24 @@ export function checkCache(
   config: { providers: Record<string, unknown>; cache: CacheConfig },
   ctx: z.RefinementCtx,
 ): void {
-  const provider = config.cache.semantic.embedding?.provider;
+  const embedding = config.cache.semantic.embedding;
+  const provider = embedding?.provider;
   if (provider !== undefined && provider !== WORKERS_AI && !Object.hasOwn(config.providers, provider)) {
     ctx.addIssue({
       code: 'custom',
       path: ['cache', 'semantic', 'embedding', 'provider'],
       message: `unknown provider '${provider}' (use a configured provider or '${WORKERS_AI}')`,
     });
+  } else if (provider !== undefined && provider !== WORKERS_AI && embedding?.model === undefined) {
+    // Without a model here, the provider's first listed model embeds: it must list one.
+    const models = (config.providers[provider] as { models?: unknown } | undefined)?.models;
+    if (!Array.isArray(models) || models.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cache', 'semantic', 'embedding', 'model'],
+        message: `name the embedding model: provider '${provider}' lists no models to default to`,
+      });
+    }
   }
   for (const field of ['keys', 'teams'] as const) {
     const seen = new Map<string, string>();

@@ -10,8 +10,11 @@ export interface VectorizeBinding {
   upsert(vectors: VectorizeVector[]): Promise<unknown>;
 }
 
-/** A few candidates, so an expired best match does not hide a live one just behind it. */
-const TOP_K = 5;
+/**
+ * Candidates per query — Vectorize's most with metadata — so expired answers (never deleted, only
+ * skipped) do not hide a live one behind them as they pile up.
+ */
+const TOP_K = 20;
 
 export function vectorizeIndex(binding: VectorizeBinding, now: () => number = Date.now): VectorIndex {
   return {

@@ -422,6 +422,11 @@ describe('bad cache input', () => {
       { semantic: { enabled: true, embedding: { provider: 'nope' } } },
       'cache.semantic.embedding.provider',
     ],
+    [
+      'an embedding provider that lists no model to default to, and none named',
+      { semantic: { enabled: true, embedding: { provider: 'openai' } } },
+      'cache.semantic.embedding.model',
+    ],
     ['a zero TTL', { exact: { ttlSeconds: 0 } }, 'cache.exact.ttlSeconds'],
     ['an unknown field', { exactly: true }, 'cache'],
     [

@@ -1,7 +1,12 @@
 import { createExecutionContext, runInDurableObject, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { durableObjectIndex, SemanticIndex } from '../../src/cache/index-object';
+import {
+  durableObjectIndex,
+  entryLimit,
+  MAX_INDEX_FLOATS,
+  SemanticIndex,
+} from '../../src/cache/index-object';
 import type { VectorIndex } from '../../src/cache/vector-index';
 import { vectorizeIndex } from '../../src/cache/vectorize-index';
 import worker from '../../src/index';
@@ -64,6 +69,16 @@ for (const [name, make] of backends) {
       settle();
       expect((await index.nearest(p, embedText('the capital city of france', DIMS), 0.5))?.id).toBe('live');
     });
+
+    it('finds a live answer behind many closer expired ones', async () => {
+      const { index, settle } = make();
+      const p = partition();
+      for (let i = 0; i < 12; i++)
+        await index.put(p, answer(`old-${i}`, `the capital city of france ${'!'.repeat(i)}`, Date.now() - 1));
+      await index.put(p, answer('live', 'what is the capital city of france, please tell me'));
+      settle();
+      expect((await index.nearest(p, embedText('the capital city of france', DIMS), 0.3))?.id).toBe('live');
+    });
   });
 }
 
@@ -100,6 +115,44 @@ describe('Durable Object index capacity', () => {
     });
     // "b" was touched by the hit inside the fresh instance, so "a" was the one evicted.
     expect(reloaded).toEqual({ found: 'b', ids: ['b', 'c'] });
+  });
+});
+
+describe('Durable Object index memory bound', () => {
+  it('holds no more vectors than fit in MAX_INDEX_FLOATS, whatever maxEntries says', () => {
+    expect(entryLimit(100_000, 768)).toBe(Math.floor(MAX_INDEX_FLOATS / 768));
+    expect(entryLimit(100_000, 1536)).toBe(Math.floor(MAX_INDEX_FLOATS / 1536));
+    expect(entryLimit(1000, 768)).toBe(1000);
+    expect(entryLimit(5, MAX_INDEX_FLOATS * 2)).toBe(1);
+  });
+
+  it('trims what it reloads to the bound, least recently used first', async () => {
+    const p = partition();
+    const stub = env.SEMANTIC_INDEX.get(env.SEMANTIC_INDEX.idFromName(p));
+    // Vectors of 400,000 components (1.6 MB, under SQLite's 2 MB value limit): 20 fit in the bound.
+    const dims = 400_000;
+    const fit = entryLimit(Number.MAX_SAFE_INTEGER, dims);
+    expect(fit).toBe(20);
+    const ids = await runInDurableObject(stub, async (_instance, state) => {
+      // Rows stored under an older, larger bound.
+      state.storage.sql.exec(`CREATE TABLE IF NOT EXISTS entries (
+        id TEXT PRIMARY KEY, vector BLOB NOT NULL, key TEXT NOT NULL,
+        expires_at INTEGER NOT NULL, used_at INTEGER NOT NULL)`);
+      const blob = new Float32Array(dims).buffer;
+      for (let n = 0; n <= fit; n++) {
+        state.storage.sql.exec(
+          'INSERT INTO entries VALUES (?, ?, ?, ?, ?)',
+          `r${n}`,
+          blob,
+          `k${n}`,
+          Date.now() + HOUR,
+          n + 1,
+        );
+      }
+      return new SemanticIndex(state, env).ids();
+    });
+    expect(ids).toHaveLength(fit);
+    expect(ids).not.toContain('r0'); // the least recently used
   });
 });
 
