@@ -73,24 +73,13 @@ export function checkCache(
   config: { providers: Record<string, unknown>; cache: CacheConfig },
   ctx: z.RefinementCtx,
 ): void {
-  const embedding = config.cache.semantic.embedding;
-  const provider = embedding?.provider;
+  const provider = config.cache.semantic.embedding?.provider;
   if (provider !== undefined && provider !== WORKERS_AI && !Object.hasOwn(config.providers, provider)) {
     ctx.addIssue({
       code: 'custom',
       path: ['cache', 'semantic', 'embedding', 'provider'],
       message: `unknown provider '${provider}' (use a configured provider or '${WORKERS_AI}')`,
     });
-  } else if (provider !== undefined && provider !== WORKERS_AI && embedding?.model === undefined) {
-    // Without a model here, the provider's first listed model embeds: it must list one.
-    const models = (config.providers[provider] as { models?: unknown } | undefined)?.models;
-    if (!Array.isArray(models) || models.length === 0) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['cache', 'semantic', 'embedding', 'model'],
-        message: `name the embedding model: provider '${provider}' lists no models to default to`,
-      });
-    }
   }
   for (const field of ['keys', 'teams'] as const) {
     const seen = new Map<string, string>();
@@ -108,4 +97,23 @@ export function checkCache(
       });
     }
   }
+}
+
+/**
+ * Checked when a config is stored (PUT /admin/config), not when one is read back: a semantic
+ * embedding provider named without a model embeds with its first listed model, so it must list
+ * one. (A stored config without is still read; its semantic cache does nothing: src/cache/embed.ts.)
+ */
+export function embeddingModelIssue(config: {
+  providers: Record<string, unknown>;
+  cache: CacheConfig;
+}): { message: string; param: string } | undefined {
+  const embedding = config.cache.semantic.embedding;
+  if (!embedding || embedding.provider === WORKERS_AI || embedding.model !== undefined) return undefined;
+  const models = (config.providers[embedding.provider] as { models?: unknown } | undefined)?.models;
+  if (Array.isArray(models) && models.length > 0) return undefined;
+  return {
+    message: `Invalid config (the previous config stays in force): cache.semantic.embedding.model: name the embedding model, since provider '${embedding.provider}' lists no models to default to`,
+    param: 'cache.semantic.embedding.model',
+  };
 }

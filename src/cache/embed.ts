@@ -35,8 +35,9 @@ export function embedder(env: Env, runtime: Runtime, config: CacheConfig): Embed
     };
   }
   const adapter = runtime.provider(chosen.provider);
-  if (!adapter) return undefined;
-  const model = chosen.model ?? adapter.models[0] ?? '';
+  const model = chosen.model ?? adapter?.models[0];
+  // No model to ask for (a stored config from before that was checked): nothing embeds.
+  if (!adapter || !model) return undefined;
   return async (text, signal) => {
     const result = await adapter.embeddings({
       body: { model, input: text },

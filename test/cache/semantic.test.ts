@@ -2,10 +2,10 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { embeddingModel } from '../../src/cache/embed';
 import { cacheKeys, providerSettings, routeIdentity } from '../../src/cache/key';
-import { getRuntime } from '../../src/config/store';
+import { CONFIG_KEY, forgetConfig, getRuntime } from '../../src/config/store';
 import type { ChatRequest } from '../../src/openai/schemas';
-import { admin, chat, createKey, type Json, openaiConfig, putConfig } from '../helpers/gateway';
-import { onUpstream } from '../helpers/upstream';
+import { admin, chat, createKey, type Json, OPENAI_URL, openaiConfig, putConfig } from '../helpers/gateway';
+import { onUpstream, recorded } from '../helpers/upstream';
 import { answerText, cachedConfig, sleep, stored, upstream } from './harness';
 
 const QUESTION = 'Please tell me in one short sentence what the capital city of France is and why it matters';
@@ -76,6 +76,24 @@ describe('semantic answers and requests waiting on an identical one', () => {
     expect(second.headers.get('x-tollgate-cache')).not.toBe('hit-semantic');
     expect(await answerText(second)).toBe('Paris, answer 2.');
     expect(calls()).toBe(2);
+  });
+});
+
+describe('a stored config whose embedding provider has no model to use', () => {
+  it('embeds nothing (no request with an empty model): the semantic cache is simply off', async () => {
+    // Stored before PUT checked it (PUT /admin/config now refuses it: exact.test.ts).
+    const config = cachedConfig({ semantic: { enabled: true, embedding: { provider: 'openai' } } });
+    await env.CACHE.put(CONFIG_KEY, JSON.stringify(config));
+    forgetConfig();
+    const calls = upstream(() => 'Paris');
+    onUpstream(`${OPENAI_URL}/embeddings`, () => new Response('{}', { status: 400 }));
+    const { key } = await createKey();
+    const response = await chat(key, ask(QUESTION));
+    expect(response.status).toBe(200);
+    await response.text();
+    await sleep(50);
+    expect(calls()).toBe(1);
+    expect(recorded.map((r) => new URL(r.url).pathname)).not.toContain('/v1/embeddings');
   });
 });
 

@@ -1,5 +1,6 @@
 // GET / PUT /admin/config — the whole gateway config, validated; secrets never leave.
 import { Hono } from 'hono';
+import { embeddingModelIssue } from '../../cache/config-schema';
 import { redactConfig, restoreSecrets } from '../../config/redact';
 import { gatewayConfigSchema } from '../../config/schema';
 import { configState, currentConfig, storeConfig } from '../../config/store';
@@ -39,6 +40,8 @@ export const config = new Hono<AppEnv>()
         paramPath(issues[0]?.path ?? []),
       );
     }
+    const embedding = embeddingModelIssue(parsed.data);
+    if (embedding) throw invalidRequest(embedding.message, embedding.param);
     await checkRulesStillNamed(c.env.DB, previous, parsed.data);
     const runtime = await storeConfig(c.env, parsed.data);
     await auditConfigChange(c, previous, runtime.config);
