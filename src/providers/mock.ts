@@ -38,7 +38,12 @@ export function createMock(name: string, config: MockProviderConfig): ProviderAd
 
     async embeddings({ body, model }) {
       await sleep();
-      const inputs = typeof body.input === 'string' ? [body.input] : body.input;
+      // As OpenAI reads `input`: a string, a list of strings or of token arrays, or one token array.
+      const input = body.input;
+      const inputs =
+        typeof input === 'string' || (Array.isArray(input) && input.every((item) => typeof item === 'number'))
+          ? [input]
+          : input;
       const dimensions = Math.min(body.dimensions ?? EMBEDDING_DIMENSIONS, 4096);
       const texts = inputs.map((input) =>
         typeof input === 'string' ? input : Array.isArray(input) ? input.join(' ') : String(input),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chat, createKey, type Json } from '../helpers/gateway';
+import { call, chat, createKey, type Json } from '../helpers/gateway';
 
 describe('mock provider', () => {
   // Found by test/fuzz: quoting a 7 MB prompt word by word, for n = 128 choices or as a stream of one
@@ -33,5 +33,22 @@ describe('mock provider', () => {
     const body = (await response.json()) as Json;
     expect(body.choices[0].message.content).toBe('Mock reply to: say hi');
     expect(body.choices[0].finish_reason).toBe('stop');
+  });
+
+  it('reads one token array as one input, as OpenAI does, and a list of them as several', async () => {
+    const { key } = await createKey();
+    const embed = async (input: unknown) =>
+      (
+        await (
+          await call('/v1/embeddings', {
+            method: 'POST',
+            headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ model: 'embeddings', input, encoding_format: 'float' }),
+          })
+        ).json<Json>()
+      ).data.length;
+    expect(await embed([101, 202, 303])).toBe(1);
+    expect(await embed([[101, 202], [303]])).toBe(2);
+    expect(await embed(['a', 'b', 'c'])).toBe(3);
   });
 });
