@@ -64,6 +64,17 @@ export const BUNDLED_PRICES: Record<string, Price> = {
   // Cohere
   'command-r-plus': p(2.5, 10),
   'command-r': p(0.15, 0.6),
+  // Embedding models (input only). Without these, an embedding was charged as an unknown model,
+  // hundreds of times its list price.
+  'text-embedding-ada-002': p(0.1, 0),
+  'gemini-embedding-001': p(0.15, 0),
+  'mistral-embed': p(0.1, 0),
+  'embed-english-v3.0': p(0.1, 0),
+  'embed-multilingual-v3.0': p(0.1, 0),
+  'embed-v4.0': p(0.12, 0),
+  // Workers AI (`@cf/baai/…`, matched by the part after the last "/")
+  'bge-base-en-v1.5': p(0.067, 0),
+  'bge-large-en-v1.5': p(0.204, 0),
 };
 
 /**

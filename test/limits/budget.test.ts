@@ -167,6 +167,15 @@ describe('pricing', () => {
     });
   });
 
+  it("prices the common embedding models at their list price, not the unknown model's", () => {
+    const input = (provider: string, model: string, type: string) =>
+      priceOf({ provider, model }, type, {}).inputPerMTok;
+    expect(input('gemini', 'gemini-embedding-001', 'gemini')).toBe(0.15);
+    expect(input('cohere', 'embed-v4.0', 'cohere')).toBe(0.12);
+    expect(input('mistral', 'mistral-embed', 'openai')).toBe(0.1);
+    expect(input('workers-ai', '@cf/baai/bge-base-en-v1.5', 'workers-ai')).toBe(0.067);
+  });
+
   it('prices cache reads and writes separately (Anthropic)', () => {
     const sonnet = priceOf({ provider: 'anthropic', model: 'claude-sonnet-4-5' }, 'anthropic', {});
     const usage = {
