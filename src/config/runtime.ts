@@ -59,10 +59,11 @@ export function compileRuntime(config: GatewayConfig, env: Env): Runtime {
       };
     },
     modelIds() {
-      const ids = [...aliases.keys()];
+      // A Set: an alias may be named like a provider's model (`mock/mock-1`); it is listed once.
+      const ids = new Set(aliases.keys());
       for (const [name, adapter] of providers)
-        for (const model of adapter.models) ids.push(`${name}/${model}`);
-      return ids;
+        for (const model of adapter.models) ids.add(`${name}/${model}`);
+      return [...ids];
     },
   };
 }

@@ -140,6 +140,19 @@ describe('GET /v1/models', () => {
     expect(some.data.map((m: { id: string }) => m.id)).toEqual(['fast', 'mock/mock-1']);
   });
 
+  it('lists an alias named like a provider model once', async () => {
+    const config = {
+      providers: { mock: { type: 'mock' } },
+      models: { 'mock/mock-1': { targets: [{ provider: 'mock', model: 'mock-1' }] } },
+    };
+    expect((await putConfig(config)).status).toBe(200);
+    const { key } = await createKey();
+    const listed = await (
+      await call('/v1/models', { headers: { authorization: `Bearer ${key}` } })
+    ).json<Json>();
+    expect(listed.data.map((m: { id: string }) => m.id)).toEqual(['mock/mock-1']);
+  });
+
   it('logs the listing under the key from its policy, with no D1 lookup of the key', async () => {
     const { id, key } = await createKey();
     // Only the key's object still knows it: a lookup in D1 would find nothing to name the row by.
