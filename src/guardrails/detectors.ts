@@ -51,14 +51,45 @@ function regexFinder(pattern: RegExp, accept: (match: RegExpExecArray) => Span |
 
 const whole = (m: RegExpExecArray): Span => [m.index, m.index + m[0].length];
 
+/** Characters read otherwise by the detectors: zero-width ones (dropped) and full-width ASCII and the ideographic space. */
+const FOLDED = /[\u200b-\u200d\u2060\ufeff\uff01-\uff5e\u3000]/;
+const ZERO_WIDTH = /[\u200b-\u200d\u2060\ufeff]/;
+
+/**
+ * Runs `find` on the text as a detector should read it — zero-width characters dropped (an address
+ * with a U+200B in it is still an address), full-width digits, letters and signs as their ASCII
+ * selves (`０９０－１２３４－５６７８` is a phone number) — and maps its spans back onto the text.
+ * Text without such characters (nearly all) is scanned as it is.
+ */
+function folded(find: Finder): Finder {
+  return (text) => {
+    if (!FOLDED.test(text)) return find(text);
+    let plain = '';
+    /** For each character of `plain`, where it is in `text`. */
+    const at: number[] = [];
+    for (let i = 0; i < text.length; i++) {
+      const char = text[i]!;
+      if (ZERO_WIDTH.test(char)) continue;
+      const code = char.charCodeAt(0);
+      plain +=
+        code === 0x3000 ? ' ' : code >= 0xff01 && code <= 0xff5e ? String.fromCharCode(code - 0xfee0) : char;
+      at.push(i);
+    }
+    return find(plain).map(([start, end]): Span => [at[start]!, at[end - 1]! + 1]);
+  };
+}
+
 export const DETECTORS: Readonly<Record<DetectorName, Finder>> = {
-  email: regexFinder(EMAIL, whole),
-  phone: regexFinder(PHONE, (m) => (plausiblePhone(m[0]) ? whole(m) : undefined)),
-  credit_card: regexFinder(CARD, (m) => (plausibleCard(m[0]) ? whole(m) : undefined)),
-  iban: regexFinder(IBAN, ibanSpan),
-  ssn: regexFinder(SSN, (m) => (plausibleSsn(m[1]!, m[3]!, m[4]!) ? whole(m) : undefined)),
-  ip: (text) => [...regexFinder(IPV4, ipv4Span)(text), ...regexFinder(IPV6_CANDIDATE, ipv6Span)(text)],
-  secret: findSecrets,
+  email: folded(regexFinder(EMAIL, whole)),
+  phone: folded(regexFinder(PHONE, (m) => (plausiblePhone(m[0]) ? whole(m) : undefined))),
+  credit_card: folded(regexFinder(CARD, (m) => (plausibleCard(m[0]) ? whole(m) : undefined))),
+  iban: folded(regexFinder(IBAN, ibanSpan)),
+  ssn: folded(regexFinder(SSN, (m) => (plausibleSsn(m[1]!, m[3]!, m[4]!) ? whole(m) : undefined))),
+  ip: folded((text) => [
+    ...regexFinder(IPV4, ipv4Span)(text),
+    ...regexFinder(IPV6_CANDIDATE, ipv6Span)(text),
+  ]),
+  secret: folded(findSecrets),
 };
 
 /** E.164 allows 15 digits. With "+" 8+ digits; without, 10+ digits and visible grouping. */

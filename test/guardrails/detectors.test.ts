@@ -68,6 +68,16 @@ describe('detectors', () => {
     ]);
   });
 
+  it('reads full-width digits and signs as ASCII and looks through zero-width characters, spans on the text as given', () => {
+    expect(found('phone', '電話：０９０－１２３４－５６７８まで')).toEqual(['０９０－１２３４－５６７８']);
+    expect(found('email', 'mail alice\u200b@example.com now')).toEqual(['alice\u200b@example.com']);
+    expect(found('credit_card', 'カード ４１１１ １１１１ １１１１ １１１１')).toEqual([
+      '４１１１ １１１１ １１１１ １１１１',
+    ]);
+    expect(found('email', 'ｂｏｂ＠ｅｘａｍｐｌｅ．ｃｏｍ')).toEqual(['ｂｏｂ＠ｅｘａｍｐｌｅ．ｃｏｍ']);
+    expect(found('phone', '０１２３')).toEqual([]); // too short, full-width or not
+  });
+
   it('ssn: valid area, group and serial', () => {
     expect(found('ssn', 'SSN 123-45-6789 or 123 45 6789')).toEqual(['123-45-6789', '123 45 6789']);
     expect(found('ssn', '000-12-3456 666-12-3456 923-45-6789 123-00-4567 123-45-0000 123-45 6789')).toEqual(
