@@ -29,6 +29,28 @@ describe('custom-rule regex engine', () => {
     expect(spans('(?<word>cat|dog)s?', 'cats and dog')).toEqual(['cats', 'dog']);
   });
 
+  it("folds case as JavaScript's iu flags do, special folds included", () => {
+    const pairs: [string, string][] = [
+      ['σ', 'ς'],
+      ['Σ', 'ς'],
+      ['s', 'ſ'],
+      ['ſ', 'S'],
+      ['k', '\u212a'], // Kelvin sign
+      ['\u212a', 'K'],
+      ['ß', 'ẞ'],
+      ['ǆ', 'ǅ'],
+      ['µ', 'Μ'], // micro sign, Greek capital mu
+      ['i', 'ı'], // dotless i: no simple fold to i
+      ['I', 'İ'],
+      ['é', 'É'],
+    ];
+    for (const [pattern, text] of pairs) {
+      const expected = new RegExp(pattern, 'giu').test(text);
+      expect(spans(pattern, text, 'i').length > 0, `${pattern} against ${text}`).toBe(expected);
+      expect(spans(`x${pattern}`, `x${text}`, 'i').length > 0, `x${pattern} against x${text}`).toBe(expected);
+    }
+  });
+
   it('works on code points: emoji, RTL text and Unicode properties', () => {
     expect(spans('😀+', 'hi 😀😀 there')).toEqual(['😀😀']);
     expect(spans('\\p{Script=Hebrew}+', 'abc שלום def')).toEqual(['שלום']);

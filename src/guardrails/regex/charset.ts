@@ -56,8 +56,38 @@ function matchesItems(items: readonly SetItem[], cp: number): boolean {
   return false;
 }
 
-/** Simple case variants of a code point (lower and upper), for the `i` flag. */
+/**
+ * Code points that fold together (Unicode simple case folding, as JavaScript's `iu` flags compare)
+ * where lower and upper case alone do not reach each other: k, K and the Kelvin sign; s, S and ſ;
+ * σ, Σ and ς; ß and ẞ… (hex, one class per comma; generated from Node's case mappings).
+ */
+const SPECIAL_FOLDS =
+  '6b 4b 212a,73 53 17f,3bc b5 39c,e5 c5 212b,df 1e9e,1c6 1c4 1c5,1c9 1c7 1c8,1cc 1ca 1cb,' +
+  '1f3 1f1 1f2,3b9 345 399 1fbe,3b2 392 3d0,3b5 395 3f5,3b8 398 3d1 3f4,3ba 39a 3f0,' +
+  '3c0 3a0 3d6,3c1 3a1 3f1,3c3 3a3 3c2,3c6 3a6 3d5,3c9 3a9 2126,432 412 1c80,434 414 1c81,' +
+  '43e 41e 1c82,441 421 1c83,442 422 1c84 1c85,44a 42a 1c86,463 462 1c87,a64b 1c88 a64a,' +
+  '1e61 1e60 1e9b,1f80 1f88,1f81 1f89,1f82 1f8a,1f83 1f8b,1f84 1f8c,1f85 1f8d,1f86 1f8e,' +
+  '1f87 1f8f,1f90 1f98,1f91 1f99,1f92 1f9a,1f93 1f9b,1f94 1f9c,1f95 1f9d,1f96 1f9e,' +
+  '1f97 1f9f,1fa0 1fa8,1fa1 1fa9,1fa2 1faa,1fa3 1fab,1fa4 1fac,1fa5 1fad,1fa6 1fae,' +
+  '1fa7 1faf,1fb3 1fbc,1fc3 1fcc,1ff3 1ffc';
+
+let specialFolds: Map<number, number[]> | undefined;
+
+function specialFold(cp: number): number[] | undefined {
+  if (!specialFolds) {
+    specialFolds = new Map();
+    for (const group of SPECIAL_FOLDS.split(',')) {
+      const members = group.split(' ').map((hex) => Number.parseInt(hex, 16));
+      for (const member of members) specialFolds.set(member, members);
+    }
+  }
+  return specialFolds.get(cp);
+}
+
+/** The other code points that fold as this one does, for the `i` flag (k: K and the Kelvin sign). */
 function caseVariants(cp: number): number[] {
+  const special = specialFold(cp);
+  if (special) return special.filter((member) => member !== cp);
   const char = String.fromCodePoint(cp);
   const out: number[] = [];
   for (const variant of [char.toLowerCase(), char.toUpperCase()]) {
