@@ -4,6 +4,7 @@
 // newline and the address it is, never the escape `\n` glued to the address; a changed value is
 // written back as a JSON string, so the arguments stay valid JSON whatever a redaction covered.
 // Arguments that are not JSON are one plain text.
+import { GatewayError } from '../errors';
 import type { ChatRequest } from '../openai/schemas';
 
 type Loose = Record<string, unknown>;
@@ -22,8 +23,6 @@ interface Place {
   write(copy: ChatRequest, texts: readonly (string | undefined)[]): void;
 }
 
-/** Numbers read as texts have at least this many characters. */
-const MIN_NUMBER_TEXT = 7;
 /** A JSON string literal or number, outside any string (strings are matched whole first). */
 const JSON_TOKEN = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
 
@@ -74,22 +73,33 @@ function plain(text: string, set: (body: ChatRequest, value: string) => void): P
 }
 
 /**
- * Values of one arguments text read one by one, at most: past that (a huge array of short strings)
- * the arguments are one plain text, where a redaction may break the JSON but nothing is left unscanned
- * and no rule runs a million times.
+ * Values of one tool call's arguments the prompt rules read one by one, at most: each is a text every
+ * rule runs over, so a huge array of short values would make each rule run a million times. Past it
+ * the request is refused (413), never scanned less well.
  */
-const MAX_VALUE_TEXTS = 10_000;
+export const MAX_VALUE_TEXTS = 20_000;
 
 /** The string values and numbers of JSON text, each a text; undefined when it is not JSON. */
 function jsonValues(raw: string, set: (body: ChatRequest, value: string) => void): Place | undefined {
   const json = jsonTexts(raw);
-  if (!json || json.texts.length > MAX_VALUE_TEXTS) return undefined;
+  if (!json) return undefined;
+  if (json.texts.length > MAX_VALUE_TEXTS) throw tooManyValues(json.texts.length);
   return {
     texts: json.texts,
     write(copy, values) {
       if (values.some((value) => value !== undefined)) set(copy, json.rebuild(values));
     },
   };
+}
+
+function tooManyValues(count: number): GatewayError {
+  return new GatewayError(
+    413,
+    'invalid_request_error',
+    'request_too_large',
+    `A tool call's arguments hold ${count} values, more than the ${MAX_VALUE_TEXTS} the guardrails scan one by one; send fewer.`,
+    'messages',
+  );
 }
 
 /**
@@ -112,8 +122,6 @@ export function jsonTexts(
   for (let match = pattern.exec(raw); match; match = pattern.exec(raw)) {
     const token = match[0];
     const string = token.charCodeAt(0) === 34; // '"'
-    // A number shorter than any PII it could be (a phone number has 7 digits) is no text to scan.
-    if (!string && token.length < MIN_NUMBER_TEXT) continue;
     starts.push(match.index);
     ends.push(match.index + token.length);
     texts.push(string ? (JSON.parse(token) as string) : token);

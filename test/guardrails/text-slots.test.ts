@@ -4,23 +4,31 @@ import { describe, expect, it } from 'vitest';
 import { guardChat } from '../../src/guardrails/guard';
 import { type CompiledRule, selectRules } from '../../src/guardrails/rules';
 import { guardrailRuleSchema } from '../../src/guardrails/schema';
-import { jsonTexts, textSlots } from '../../src/guardrails/text-slots';
+import { jsonTexts, MAX_VALUE_TEXTS, textSlots } from '../../src/guardrails/text-slots';
 import type { ChatRequest } from '../../src/openai/schemas';
 
 describe('jsonTexts', () => {
-  it('reads string values decoded and long numbers, and rebuilds valid JSON around replacements', () => {
+  it('reads string values decoded and numbers, and rebuilds valid JSON around replacements', () => {
     const raw = '{"to": "Team:\\nbob@x.io", "card": 4111111111111111, "n": 3, "tags": ["a\\"b"]}';
     const json = jsonTexts(raw)!;
-    expect(json.texts).toEqual(['to', 'Team:\nbob@x.io', 'card', '4111111111111111', 'n', 'tags', 'a"b']);
+    expect(json.texts).toEqual([
+      'to',
+      'Team:\nbob@x.io',
+      'card',
+      '4111111111111111',
+      'n',
+      '3',
+      'tags',
+      'a"b',
+    ]);
     const rebuilt = json.rebuild([undefined, 'Team:\n[EMAIL_1]', undefined, '[CARD_1]']);
     expect(JSON.parse(rebuilt)).toEqual({ to: 'Team:\n[EMAIL_1]', card: '[CARD_1]', n: 3, tags: ['a"b'] });
     expect(json.rebuild([])).toBe(raw);
     expect(jsonTexts('not json')).toBeUndefined();
   });
 
-  it('keeps no text for the small numbers of a huge array', () => {
-    const raw = JSON.stringify(Array.from({ length: 200_000 }, (_, i) => i % 1000));
-    expect(jsonTexts(raw)!.texts).toEqual([]);
+  it('reads every number, short ones too (a custom keyword may name one)', () => {
+    expect(jsonTexts('{"zip": 90210, "n": [1, 2.5e3]}')!.texts).toEqual(['zip', '90210', 'n', '1', '2.5e3']);
   });
 });
 
@@ -68,8 +76,8 @@ describe('reading the prompt', () => {
     expect(textSlots(body).texts).toEqual(['hi', 'a', 'x']);
   });
 
-  it('reads arguments with a huge number of values as one text', () => {
-    const huge = JSON.stringify(Array.from({ length: 10_001 }, () => 'a'));
+  it('refuses (413) arguments with more values than the rules may read one by one', () => {
+    const huge = JSON.stringify(Array.from({ length: MAX_VALUE_TEXTS + 1 }, () => 'a'));
     const body = {
       model: 'm',
       messages: [
@@ -81,6 +89,8 @@ describe('reading the prompt', () => {
         },
       ],
     } as unknown as ChatRequest;
-    expect(textSlots(body).texts).toEqual(['hi', huge]);
+    expect(() => textSlots(body)).toThrow(
+      expect.objectContaining({ status: 413, code: 'request_too_large' }),
+    );
   });
 });
