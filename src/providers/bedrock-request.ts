@@ -304,13 +304,17 @@ function outputConfig(body: ChatRequest): Block | undefined {
 }
 
 /**
- * `model` decides whether an assistant message's `thinking_blocks` go back: only Anthropic's models
- * on Bedrock take signed reasoning blocks; another model (a fallback to Nova, DeepSeek-R1) never
- * sees them.
+ * Model families on Bedrock that never take signed reasoning blocks back (a fallback to Nova, a
+ * DeepSeek-R1 turn): an id or ARN naming one of them gets none. Anything else — Anthropic's models,
+ * and ARNs that name no family (application inference profiles, provisioned throughput) — does.
  */
+const NO_REASONING_BLOCKS =
+  /(?:^|[.:/])(?:amazon|meta|mistral|deepseek|cohere|ai21|writer|qwen|openai|twelvelabs|stability)\./i;
+
+/** `model` decides whether an assistant message's signed `thinking_blocks` go back (NO_REASONING_BLOCKS). */
 export function toConverseRequest(body: ChatRequest, model = ''): Record<string, unknown> {
   PARAMS.refuseUnsupported(body);
-  const { system, turns } = translateMessages(body.messages, /anthropic/i.test(model));
+  const { system, turns } = translateMessages(body.messages, !NO_REASONING_BLOCKS.test(model));
   const stop = typeof body.stop === 'string' ? [body.stop] : body.stop;
   const inferenceConfig: Record<string, unknown> = {};
   const maxTokens = body.max_completion_tokens ?? body.max_tokens;

@@ -845,7 +845,7 @@ describe('bedrock reasoning without a signature, and models that take none back'
     expect(message).not.toHaveProperty('thinking_blocks');
   });
 
-  it('sends thinking_blocks back only to an Anthropic model, and only signed ones', async () => {
+  it('sends signed thinking_blocks back, but never to a model family that does not take them', async () => {
     const signed = { type: 'thinking', thinking: 'a', signature: 'sig' };
     const unsigned = { type: 'thinking', thinking: 'b', signature: '' };
     const messages = [
@@ -868,6 +868,12 @@ describe('bedrock reasoning without a signature, and models that take none back'
       { text: 'r' },
     ]);
     expect(await sent('amazon.nova-pro-v1:0')).toEqual([{ text: 'r' }]);
+    expect(await sent('us.deepseek.r1-v1:0')).toEqual([{ text: 'r' }]);
+    // An application inference profile names no family: Claude behind it gets its blocks back.
+    const profile = 'arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3';
+    expect((await sent(profile))[0]).toEqual({
+      reasoningContent: { reasoningText: { text: 'a', signature: 'sig' } },
+    });
   });
 });
 
