@@ -98,22 +98,3 @@ export function checkCache(
     }
   }
 }
-
-/**
- * Checked when a config is stored (PUT /admin/config), not when one is read back: a semantic
- * embedding provider named without a model embeds with its first listed model, so it must list
- * one. (A stored config without is still read; its semantic cache does nothing: src/cache/embed.ts.)
- */
-export function embeddingModelIssue(config: {
-  providers: Record<string, unknown>;
-  cache: CacheConfig;
-}): { message: string; param: string } | undefined {
-  const embedding = config.cache.semantic.embedding;
-  if (!embedding || embedding.provider === WORKERS_AI || embedding.model !== undefined) return undefined;
-  const models = (config.providers[embedding.provider] as { models?: unknown } | undefined)?.models;
-  if (Array.isArray(models) && models.length > 0) return undefined;
-  return {
-    message: `Invalid config (the previous config stays in force): cache.semantic.embedding.model: name the embedding model, since provider '${embedding.provider}' lists no models to default to`,
-    param: 'cache.semantic.embedding.model',
-  };
-}

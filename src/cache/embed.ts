@@ -22,6 +22,23 @@ export function embeddingModel(runtime: Runtime, config: CacheConfig): string {
   return `${chosen.provider}/${chosen.model ?? runtime.provider(chosen.provider)?.models[0] ?? ''}`;
 }
 
+/**
+ * Checked when a config is stored (PUT /admin/config), not when one is read back: semantic caching
+ * with an embedding provider named without a model embeds with the provider's first model, so it
+ * must have one. (A stored config without is still read; its semantic cache does nothing.)
+ */
+export function embeddingModelIssue(runtime: Runtime): { message: string; param: string } | undefined {
+  const { semantic } = runtime.config.cache;
+  const chosen = semantic.embedding;
+  if (!semantic.enabled || !chosen || chosen.provider === WORKERS_AI || chosen.model !== undefined)
+    return undefined;
+  if ((runtime.provider(chosen.provider)?.models.length ?? 0) > 0) return undefined;
+  return {
+    message: `Invalid config (the previous config stays in force): cache.semantic.embedding.model: name the embedding model, since provider '${chosen.provider}' lists no models to default to`,
+    param: 'cache.semantic.embedding.model',
+  };
+}
+
 /** How this deployment embeds, or undefined when nothing can (semantic caching then does nothing). */
 export function embedder(env: Env, runtime: Runtime, config: CacheConfig): Embedder | undefined {
   const chosen = config.semantic.embedding;

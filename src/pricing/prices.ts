@@ -72,9 +72,13 @@ export const BUNDLED_PRICES: Record<string, Price> = {
   'embed-english-v3.0': p(0.1, 0),
   'embed-multilingual-v3.0': p(0.1, 0),
   'embed-v4.0': p(0.12, 0),
+  'embed-english-light-v3.0': p(0.1, 0),
+  'embed-multilingual-light-v3.0': p(0.1, 0),
   // Workers AI (`@cf/baai/…`, matched by the part after the last "/")
+  'bge-small-en-v1.5': p(0.02, 0),
   'bge-base-en-v1.5': p(0.067, 0),
   'bge-large-en-v1.5': p(0.204, 0),
+  'bge-m3': p(0.012, 0),
 };
 
 /**

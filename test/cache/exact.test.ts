@@ -437,6 +437,18 @@ describe('bad cache input', () => {
     ['a bad namespace name', { namespaces: { 'a b': { keys: [] } } }, 'cache.namespaces.a b'],
     ['maxTemperature above 2', { maxTemperature: 3 }, 'cache.maxTemperature'],
   ];
+  it('takes an embedding provider without a model when it has a default one, or when semantic caching is off', async () => {
+    const mockOnly = (semantic: Record<string, unknown>) => ({
+      providers: { mock: { type: 'mock' } },
+      models: { fast: { targets: [{ provider: 'mock', model: 'mock-1' }] } },
+      cache: { semantic },
+    });
+    expect((await putConfig(mockOnly({ enabled: true, embedding: { provider: 'mock' } }))).status).toBe(200);
+    expect(
+      (await putConfig(openaiConfig({ cache: { semantic: { embedding: { provider: 'openai' } } } }))).status,
+    ).toBe(200);
+  });
+
   for (const [what, cache, param] of badConfigs) {
     it(`rejects a cache config with ${what}`, async () => {
       const response = await putConfig(openaiConfig({ cache }));

@@ -1,7 +1,8 @@
 // GET / PUT /admin/config — the whole gateway config, validated; secrets never leave.
 import { Hono } from 'hono';
-import { embeddingModelIssue } from '../../cache/config-schema';
+import { embeddingModelIssue } from '../../cache/embed';
 import { redactConfig, restoreSecrets } from '../../config/redact';
+import { compileRuntime } from '../../config/runtime';
 import { gatewayConfigSchema } from '../../config/schema';
 import { configState, currentConfig, storeConfig } from '../../config/store';
 import type { AppEnv } from '../../env';
@@ -40,7 +41,7 @@ export const config = new Hono<AppEnv>()
         paramPath(issues[0]?.path ?? []),
       );
     }
-    const embedding = embeddingModelIssue(parsed.data);
+    const embedding = embeddingModelIssue(compileRuntime(parsed.data, c.env));
     if (embedding) throw invalidRequest(embedding.message, embedding.param);
     await checkRulesStillNamed(c.env.DB, previous, parsed.data);
     const runtime = await storeConfig(c.env, parsed.data);
