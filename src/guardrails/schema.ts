@@ -137,6 +137,30 @@ export function patternProblem(pattern: string, flags: string): string | undefin
   return undefined;
 }
 
+/**
+ * Checked when rules are stored (PUT /admin/config, /admin/guardrails), not when a config is read
+ * back: the engine reads patterns as JavaScript's `u` mode does, which refuses what plain mode takes
+ * as literals (`x{,2}`, a lone `{`, `[\d-x]`) — so such a typo is reported instead of matching
+ * something else. A stored config with one is still read.
+ */
+export function strictPatternIssue(
+  rules: readonly GuardrailRule[],
+): { message: string; param: string } | undefined {
+  for (const [index, rule] of rules.entries()) {
+    if (rule.pattern === undefined) continue;
+    const flags = rule.flags ?? '';
+    try {
+      new RegExp(rule.pattern, flags.includes('u') ? flags : `${flags}u`);
+    } catch (error) {
+      return {
+        message: `Invalid guardrails (the previous rules stay in force): rule '${rule.name}': the pattern is not valid in JavaScript's unicode mode, which rules are read in: ${error instanceof Error ? error.message : String(error)}`,
+        param: `guardrails[${index}].pattern`,
+      };
+    }
+  }
+  return undefined;
+}
+
 export function regexFlags(flags: string) {
   return { ignoreCase: flags.includes('i'), multiline: flags.includes('m'), dotAll: flags.includes('s') };
 }

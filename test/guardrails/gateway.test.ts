@@ -630,6 +630,27 @@ describe('guardrail config validation', () => {
     }
   });
 
+  it("refuses, when rules are stored, a pattern JavaScript's unicode mode refuses (a typo read as literals)", async () => {
+    for (const pattern of ['x{,2}', 'a{', '[\\d-x]']) {
+      const response = await putConfig(
+        openaiConfig({ guardrails: [PII, { name: 'typo', pattern, action: 'block' }] }),
+      );
+      expect(response.status, pattern).toBe(400);
+      const error = (await response.json<Json>()).error;
+      expect(error.param).toBe('guardrails[1].pattern');
+      expect(error.message).toContain('unicode mode');
+      const list = await admin('/admin/guardrails', 'PUT', [{ name: 'typo', pattern, action: 'flag' }]);
+      expect(list.status, pattern).toBe(400);
+    }
+    // A stored config with one (from before the check) is still read and served.
+    await env.CACHE.put(
+      CONFIG_KEY,
+      JSON.stringify(openaiConfig({ guardrails: [{ name: 'old', pattern: 'x{,2}', action: 'flag' }] })),
+    );
+    forgetConfig();
+    expect((await admin('/admin/config')).status).toBe(200);
+  });
+
   it('refuses rules without exactly one kind, duplicate names, and redacting request rules', async () => {
     const bad = async (rule: Record<string, unknown>, param: string) => {
       const response = await putConfig(openaiConfig({ guardrails: [PII, rule] }));

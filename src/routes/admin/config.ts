@@ -9,6 +9,7 @@ import type { AppEnv } from '../../env';
 import { invalidRequest } from '../../errors';
 import { auditConfigChange } from '../../governance/config-audit';
 import { checkRulesStillNamed } from '../../guardrails/rules-in-use';
+import { strictPatternIssue } from '../../guardrails/schema';
 import { issueLines, paramPath, readJsonBody } from '../../openai/read-body';
 
 const CONFIG_BODY_LIMIT = 1024 * 1024;
@@ -43,6 +44,8 @@ export const config = new Hono<AppEnv>()
     }
     const embedding = embeddingModelIssue(compileRuntime(parsed.data, c.env));
     if (embedding) throw invalidRequest(embedding.message, embedding.param);
+    const pattern = strictPatternIssue(parsed.data.guardrails);
+    if (pattern) throw invalidRequest(pattern.message, pattern.param);
     await checkRulesStillNamed(c.env.DB, previous, parsed.data);
     const runtime = await storeConfig(c.env, parsed.data);
     await auditConfigChange(c, previous, runtime.config);

@@ -7,6 +7,7 @@ import type { AppEnv } from '../../env';
 import { invalidRequest } from '../../errors';
 import { auditConfigChange } from '../../governance/config-audit';
 import { checkRulesStillNamed } from '../../guardrails/rules-in-use';
+import { strictPatternIssue } from '../../guardrails/schema';
 import { issueLines, paramPath, readJsonBody } from '../../openai/read-body';
 
 const BODY_LIMIT = 1024 * 1024;
@@ -28,6 +29,8 @@ export const guardrails = new Hono<AppEnv>()
         paramPath(issues[0]?.path ?? []),
       );
     }
+    const pattern = strictPatternIssue(parsed.data.guardrails);
+    if (pattern) throw invalidRequest(pattern.message, pattern.param);
     await checkRulesStillNamed(c.env.DB, previous, parsed.data);
     const runtime = await storeConfig(c.env, parsed.data);
     await auditConfigChange(c, previous, runtime.config, 'guardrails.update');
