@@ -46,7 +46,13 @@ export class CircuitBreakers {
     return 'probe';
   }
 
-  success(key: string): void {
+  /**
+   * A success closes the circuit, unless it is evidence from an attempt begun at `since` and the
+   * circuit opened after that (a long stream that started before an outage says nothing of it).
+   */
+  success(key: string, since?: number): void {
+    const openedAt = this.circuits.get(key)?.openedAt;
+    if (since !== undefined && openedAt !== undefined && openedAt > since) return;
     this.circuits.delete(key);
   }
 

@@ -178,7 +178,7 @@ class RouteRun<T> {
         this.attempts.push({ ...attempt, latencyMs: this.now() - started });
         const later = this.options.verdictLater?.(result) === true;
         if (!later) this.circuits.success(key);
-        const verdict = later ? this.verdictOnce(key, probe) : () => {};
+        const verdict = later ? this.verdictOnce(key, probe, started) : () => {};
         const served = { result, target, attempts: this.attempts, skipped: this.skipped, verdict };
         return { kind: 'served', served };
       } catch (thrown) {
@@ -213,13 +213,16 @@ class RouteRun<T> {
     }
   }
 
-  /** Applies a later verdict on this target's health, once. */
-  private verdictOnce(key: string, probe: boolean): (verdict: Verdict) => void {
+  /**
+   * Applies a later verdict on this target's health, once. A healthy one does not close a circuit
+   * that opened after this attempt began (its failures are newer news than this stream's start).
+   */
+  private verdictOnce(key: string, probe: boolean, since: number): (verdict: Verdict) => void {
     let given = false;
     return (verdict) => {
       if (given) return;
       given = true;
-      if (verdict === 'healthy') this.circuits.success(key);
+      if (verdict === 'healthy') this.circuits.success(key, probe ? undefined : since);
       else if (verdict === 'failed')
         this.circuits.failure(key, this.runtime.config.circuitBreaker, this.now());
       else if (probe) this.circuits.release(key);

@@ -250,6 +250,19 @@ describe('circuit breaker in routing', () => {
     expect(calls.slice(4)).toEqual(['a/x', 'b/y', 'a/x', 'b/y']);
   });
 
+  it('does not let a stream begun before an outage close the circuit the outage opened', async () => {
+    const { run, calls, clock } = setup(config, { 'a/x': ['ok', serverError(), serverError()] });
+    const long = await run('m', { verdictLater: () => true }); // a stream starts on a/x
+    expect(long.result).toBe('a/x');
+    clock.advance(1);
+    await run();
+    await run(); // two failures meanwhile: a/x is open
+    clock.advance(1);
+    long.verdict('healthy'); // the old stream finishes fine
+    expect((await run()).result).toBe('b/y'); // still open: skipped
+    expect(calls).toEqual(['a/x', 'a/x', 'b/y', 'a/x', 'b/y', 'b/y']);
+  });
+
   it('still tries the least recently failed target when every circuit is open', async () => {
     const { run, calls, clock } = setup(
       { ...config, models: { ...config.models, onlyA: chain('a/x'), onlyB: chain('b/y') } },
