@@ -81,10 +81,14 @@ async function reload(env: Env): Promise<Runtime> {
 }
 
 /** Persists an already-validated config and makes it current in this isolate at once. */
-export async function storeConfig(env: Env, config: GatewayConfig): Promise<Runtime> {
+/** Stores `config`; `runtime` is its compiled form, when the caller has it already. */
+export async function storeConfig(
+  env: Env,
+  config: GatewayConfig,
+  runtime: Runtime = compileRuntime(config, env),
+): Promise<Runtime> {
   const raw = JSON.stringify(config);
   await env.CACHE.put(CONFIG_KEY, raw);
-  const runtime = compileRuntime(config, env);
   memo = { raw, runtime, checkedAt: Date.now() };
   unreadable = undefined;
   return runtime;

@@ -4,13 +4,11 @@ import { embeddingModelIssue } from '../../cache/embed';
 import { redactConfig, restoreSecrets } from '../../config/redact';
 import { compileRuntime } from '../../config/runtime';
 import { gatewayConfigSchema } from '../../config/schema';
-import { configState, currentConfig, storeConfig } from '../../config/store';
+import { configState, currentConfig } from '../../config/store';
 import type { AppEnv } from '../../env';
 import { invalidRequest } from '../../errors';
-import { auditConfigChange } from '../../governance/config-audit';
-import { checkRulesStillNamed } from '../../guardrails/rules-in-use';
-import { strictPatternIssue } from '../../guardrails/schema';
 import { issueLines, paramPath, readJsonBody } from '../../openai/read-body';
+import { storeChecked } from './config-write';
 
 const CONFIG_BODY_LIMIT = 1024 * 1024;
 
@@ -42,13 +40,11 @@ export const config = new Hono<AppEnv>()
         paramPath(issues[0]?.path ?? []),
       );
     }
-    const embedding = embeddingModelIssue(compileRuntime(parsed.data, c.env));
+    // Compiled once: for its own check here, and as what is stored.
+    const compiled = compileRuntime(parsed.data, c.env);
+    const embedding = embeddingModelIssue(compiled);
     if (embedding) throw invalidRequest(embedding.message, embedding.param);
-    const pattern = strictPatternIssue(parsed.data.guardrails);
-    if (pattern) throw invalidRequest(pattern.message, pattern.param);
-    await checkRulesStillNamed(c.env.DB, previous, parsed.data);
-    const runtime = await storeConfig(c.env, parsed.data);
-    await auditConfigChange(c, previous, runtime.config);
+    const runtime = await storeChecked(c, previous, parsed.data, { runtime: compiled });
     c.header('x-tollgate-config-source', 'stored');
     return c.json(redactConfig(runtime.config));
   });

@@ -2,13 +2,11 @@
 // and validates it with the whole config, so errors name the same paths as PUT /admin/config.
 import { Hono } from 'hono';
 import { gatewayConfigSchema } from '../../config/schema';
-import { currentConfig, storeConfig } from '../../config/store';
+import { currentConfig } from '../../config/store';
 import type { AppEnv } from '../../env';
 import { invalidRequest } from '../../errors';
-import { auditConfigChange } from '../../governance/config-audit';
-import { checkRulesStillNamed } from '../../guardrails/rules-in-use';
-import { strictPatternIssue } from '../../guardrails/schema';
 import { issueLines, paramPath, readJsonBody } from '../../openai/read-body';
+import { storeChecked } from './config-write';
 
 const BODY_LIMIT = 1024 * 1024;
 
@@ -29,10 +27,6 @@ export const guardrails = new Hono<AppEnv>()
         paramPath(issues[0]?.path ?? []),
       );
     }
-    const pattern = strictPatternIssue(parsed.data.guardrails);
-    if (pattern) throw invalidRequest(pattern.message, pattern.param);
-    await checkRulesStillNamed(c.env.DB, previous, parsed.data);
-    const runtime = await storeConfig(c.env, parsed.data);
-    await auditConfigChange(c, previous, runtime.config, 'guardrails.update');
+    const runtime = await storeChecked(c, previous, parsed.data, { action: 'guardrails.update' });
     return c.json({ data: runtime.config.guardrails });
   });
