@@ -6,7 +6,7 @@ import { invalidRequest } from '../errors';
 import type { ChatMessage, ChatRequest, ContentPart } from '../openai/schemas';
 import { parseDataUrl } from './data-url';
 import { NO_EFFECT, OPENAI_ONLY_FEATURES, paramPolicy } from './params';
-import { parseThinkingBlocks, type ThinkingBlock } from './thinking';
+import { parseThinkingBlocks, sendable, type ThinkingBlock } from './thinking';
 
 type Block = Record<string, unknown>;
 interface Turn {
@@ -191,7 +191,7 @@ function translateMessages(messages: ChatMessage[], reasoning: boolean): { syste
           (message as { thinking_blocks?: unknown }).thinking_blocks,
           `messages.${i}`,
         )
-          .filter((block) => reasoning && (block.type === 'redacted_thinking' || block.signature !== ''))
+          .filter((block) => reasoning && sendable(block))
           .map(reasoningBlock);
         const text = contentBlocks(message.content ?? null, param);
         if (message.refusal && text.length === 0) text.push({ text: message.refusal });

@@ -5,7 +5,7 @@ import { EventStreamDecoder, type EventStreamMessage } from './aws-event-stream'
 import { bedrockError, errorTypeName } from './bedrock-errors';
 import { assistantChoice, chatCompletion } from './chat-completion';
 import { type FinishReason, OpenAIStreamWriter } from './openai-stream-writer';
-import { type ThinkingBlock, withThinking } from './thinking';
+import { sendable, type ThinkingBlock, withThinking } from './thinking';
 import { type ChatCompletion, UpstreamError, type Usage } from './types';
 import { parseAnswer } from './upstream-error';
 
@@ -44,7 +44,7 @@ function thinkingOf(reasoning: z.infer<typeof reasoningSchema>): ThinkingBlock |
 /** `reasoning_content` from every block; `thinking_blocks` only of those a later request can send back. */
 function withBedrockThinking(blocks: ThinkingBlock[]) {
   const { reasoning_content } = withThinking(blocks);
-  const signed = blocks.filter((block) => block.type === 'redacted_thinking' || block.signature !== '');
+  const signed = blocks.filter(sendable);
   return {
     ...(reasoning_content ? { reasoning_content } : {}),
     ...(signed.length > 0 ? { thinking_blocks: signed } : {}),
@@ -244,12 +244,11 @@ class ConverseStreamState {
     const block = this.reasoning.get(index);
     if (!block) return;
     this.reasoning.delete(index);
-    const kept = thinkingOf(
+    this.thinking.push(
       block.redacted
-        ? { redactedContent: block.redacted }
-        : { reasoningText: { text: block.text, signature: block.signature || undefined } },
+        ? { type: 'redacted_thinking', data: block.redacted }
+        : { type: 'thinking', thinking: block.text, signature: block.signature },
     );
-    if (kept) this.thinking.push(kept);
   }
 
   private failure(message: EventStreamMessage): UpstreamError {

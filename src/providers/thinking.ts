@@ -8,6 +8,11 @@ export type ThinkingBlock =
   | { type: 'thinking'; thinking: string; signature: string }
   | { type: 'redacted_thinking'; data: string };
 
+/** A block a later request can send back: signed (unsigned reasoning, such as DeepSeek-R1's, cannot be), or redacted. */
+export function sendable(block: ThinkingBlock): boolean {
+  return block.type === 'redacted_thinking' || block.signature !== '';
+}
+
 /** `thinking_blocks` to send back as they are, and their readable text as `reasoning_content`. */
 export function withThinking(blocks: ThinkingBlock[]) {
   const readable = blocks.map((block) => (block.type === 'thinking' ? block.thinking : '')).join('');
