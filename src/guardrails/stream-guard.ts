@@ -79,8 +79,7 @@ export function streamMapper(
 
   const scan = (state: ChoiceState, delta: string, finished: boolean): string => {
     if (!state.scanner) return delta;
-    const text = state.scanner.push(delta);
-    return finished ? text + state.scanner.flush() : text;
+    return through(state.scanner, delta, finished);
   };
 
   /** Output rules on what else a choice says: its refusal (windowed) and its tool calls (held whole). */
@@ -92,8 +91,7 @@ export function streamMapper(
       const finished = choice.finish_reason != null;
       const scanner = state.refusalScanner!;
       if (typeof delta.refusal === 'string' || finished) {
-        const text = scanner.push(typeof delta.refusal === 'string' ? delta.refusal : '');
-        const refusal = finished ? text + scanner.flush() : text;
+        const refusal = through(scanner, typeof delta.refusal === 'string' ? delta.refusal : '', finished);
         if (typeof delta.refusal === 'string' || refusal) delta.refusal = refusal;
       }
       holdArguments(state, delta);
@@ -140,8 +138,7 @@ export function streamMapper(
   };
 
   const restoreContent = (state: ChoiceState, delta: string, finished: boolean): string => {
-    const text = state.restorer.push(delta);
-    return finished ? text + state.restorer.flush() : text;
+    return through(state.restorer, delta, finished);
   };
 
   return (data) => {
@@ -194,6 +191,16 @@ export function streamMapper(
       fn.arguments = restorer.push(fn.arguments);
     }
   }
+}
+
+/** A delta through a holding stage (the output window, the restorer): what it releases, and all it held once the choice finished. */
+function through(
+  stage: { push(delta: string): string; flush(): string },
+  delta: string,
+  finished: boolean,
+): string {
+  const text = stage.push(delta);
+  return finished ? text + stage.flush() : text;
 }
 
 /** A chunk whose choices say nothing (no delta field, no finish) and that carries no usage. */
