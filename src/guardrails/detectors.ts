@@ -21,17 +21,24 @@ export const DETECTOR_LABELS: Readonly<Record<DetectorName, string>> = {
 
 const EMAIL =
   /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,24}(?![A-Za-z0-9-])/g;
-// Digit groups may be parted by a space, a no-break space (U+00A0), a narrow no-break space
-// (U+202F, what French number formatting uses) or a thin space (U+2009), as text pasted from
-// documents and web pages has them.
+/**
+ * What may part digit groups, as the inside of a character class: a space, a no-break space
+ * (U+00A0), a narrow no-break space (U+202F, what French number formatting uses) or a thin space
+ * (U+2009), as text pasted from documents and web pages has them.
+ */
+const GAP = ' \u00a0\u202f\u2009';
 // +CC, optional (area) groups, digits with single separators. Each step consumes exactly one
 // digit, so there is only one way to split a number: no ambiguity to backtrack over.
-const PHONE =
-  /(?<![\w+])\+?(?:\(\d{1,4}\)[ \u00a0\u202f\u2009.-]?)?\d(?:[ \u00a0\u202f\u2009.-]?(?:\(\d{1,4}\)[ \u00a0\u202f\u2009.-]?)?\d){6,16}(?!\w)/g;
-const CARD = /(?<![\w-])\d(?:[ \u00a0\u202f\u2009-]?\d){12,18}(?![\w-])/g;
-const IBAN = /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?:[ \u00a0\u202f\u2009]?[A-Z0-9]){10,32}/g;
-/** The spaces above. */
-const SPACE = /[ \u00a0\u202f\u2009]/;
+const PHONE = new RegExp(
+  String.raw`(?<![\w+])\+?(?:\(\d{1,4}\)[${GAP}.-]?)?\d(?:[${GAP}.-]?(?:\(\d{1,4}\)[${GAP}.-]?)?\d){6,16}(?!\w)`,
+  'g',
+);
+const CARD = new RegExp(String.raw`(?<![\w-])\d(?:[${GAP}-]?\d){12,18}(?![\w-])`, 'g');
+const IBAN = new RegExp(String.raw`(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?:[${GAP}]?[A-Z0-9]){10,32}`, 'g');
+const SPACES = new RegExp(`[${GAP}]`, 'g');
+/** What separates the groups of a phone number and of a card number. */
+const PHONE_GROUPS = new RegExp(`[${GAP}.()+-]+`);
+const CARD_GROUPS = new RegExp(`[${GAP}-]`);
 const SSN = /(?<![\w-])(\d{3})([- ])(\d{2})\2(\d{4})(?![\w-])/g;
 const IPV4 = /(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\d)/g;
 const IPV6_CANDIDATE = /(?<![\w:.])(?=[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:)[0-9A-Fa-f:.]{2,45}(?![\w:])/g;
@@ -96,7 +103,7 @@ export const DETECTORS: Readonly<Record<DetectorName, Finder>> = {
 export function plausiblePhone(candidate: string): boolean {
   const digits = candidate.replace(/\D/g, '').length;
   if (digits > 15) return false;
-  const groups = candidate.split(/[ \u00a0\u202f\u2009.()+-]+/).filter(Boolean);
+  const groups = candidate.split(PHONE_GROUPS).filter(Boolean);
   if (groups.slice(1).some((group) => group.length < 2) || groups.length > 6) return false;
   if (candidate.startsWith('+')) return digits >= 8;
   return digits >= 10 && groups.length > 1;
@@ -109,7 +116,7 @@ export function plausibleCard(candidate: string): boolean {
   const separators = new Set(candidate.replace(/\d/g, ''));
   if (separators.size > 1) return false;
   if (separators.size === 1) {
-    const groups = candidate.split(/[ \u00a0\u202f\u2009-]/);
+    const groups = candidate.split(CARD_GROUPS);
     if (groups.some((group, i) => group.length > 6 || (i < groups.length - 1 && group.length < 3)))
       return false;
   }
@@ -123,14 +130,14 @@ function ibanSpan(match: RegExpExecArray): Span | undefined {
   let kept = 0;
   let end = 0;
   while (end < match[0].length && kept < length) {
-    if (!SPACE.test(match[0][end]!)) kept++;
+    if (!GAP.includes(match[0][end]!)) kept++;
     end++;
   }
   if (kept < length) return undefined;
   // Running straight on into more letters or digits means this is not a standalone IBAN.
   const after = match.input.charCodeAt(match.index + end);
   if (!Number.isNaN(after) && /[A-Za-z0-9]/.test(String.fromCharCode(after))) return undefined;
-  const compact = match[0].slice(0, end).replace(/[ \u00a0\u202f\u2009]/g, '');
+  const compact = match[0].slice(0, end).replace(SPACES, '');
   return ibanValid(compact) ? [match.index, match.index + end] : undefined;
 }
 
