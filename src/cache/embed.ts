@@ -19,7 +19,12 @@ export function embeddingModel(runtime: Runtime, config: CacheConfig): string {
   const chosen = config.semantic.embedding;
   if (!chosen || chosen.provider === WORKERS_AI)
     return `${WORKERS_AI}/${chosen?.model ?? DEFAULT_WORKERS_AI_MODEL}`;
-  return `${chosen.provider}/${chosen.model ?? runtime.provider(chosen.provider)?.models[0] ?? ''}`;
+  return `${chosen.provider}/${providerModel(runtime, chosen) ?? ''}`;
+}
+
+/** The model a configured provider embeds with: the one named, else the provider's first. */
+function providerModel(runtime: Runtime, chosen: { provider: string; model?: string }): string | undefined {
+  return chosen.model ?? runtime.provider(chosen.provider)?.models[0];
 }
 
 /**
@@ -30,9 +35,8 @@ export function embeddingModel(runtime: Runtime, config: CacheConfig): string {
 export function embeddingModelIssue(runtime: Runtime): { message: string; param: string } | undefined {
   const { semantic } = runtime.config.cache;
   const chosen = semantic.embedding;
-  if (!semantic.enabled || !chosen || chosen.provider === WORKERS_AI || chosen.model !== undefined)
-    return undefined;
-  if ((runtime.provider(chosen.provider)?.models.length ?? 0) > 0) return undefined;
+  if (!semantic.enabled || !chosen || chosen.provider === WORKERS_AI) return undefined;
+  if (providerModel(runtime, chosen) !== undefined) return undefined;
   return {
     message: `Invalid config (the previous config stays in force): cache.semantic.embedding.model: name the embedding model, since provider '${chosen.provider}' lists no models to default to`,
     param: 'cache.semantic.embedding.model',
@@ -52,7 +56,7 @@ export function embedder(env: Env, runtime: Runtime, config: CacheConfig): Embed
     };
   }
   const adapter = runtime.provider(chosen.provider);
-  const model = chosen.model ?? adapter?.models[0];
+  const model = providerModel(runtime, chosen);
   // No model to ask for (a stored config from before that was checked): nothing embeds.
   if (!adapter || !model) return undefined;
   return async (text, signal) => {
