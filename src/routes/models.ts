@@ -5,6 +5,8 @@ import type { AppEnv } from '../env';
 import { GatewayError } from '../errors';
 import { modelAllowed } from '../keys/policy';
 import { assertUsable, keyStub, teamStub, unavailable } from '../limits/admission';
+import { applyRoutingOverride, mergeRoutingOverrides } from '../routing/overrides';
+import { anyTargetReachable } from '../routing/strategies';
 
 // Stable across calls (OpenAI's schema requires `created`); the gateway has no per-model dates.
 const CREATED = 1_700_000_000;
@@ -47,7 +49,23 @@ async function usable(c: Context<AppEnv>) {
     zdr: policy.zdr === true || team?.zdr === true,
   });
   if (policy.teamId !== null) assertUsable(team, 'team', now);
-  const allows = (id: string) => modelAllowed(policy.models, id) && (!team || modelAllowed(team.models, id));
+  // Its routing's provider limits too: a model none of whose targets may serve this key is refused
+  // when asked for, so it is not listed either.
+  const routing = mergeRoutingOverrides(team?.routing, policy.routing);
+  const servable = (id: string) => {
+    if (!routing) return true;
+    const route = runtime.resolve(id);
+    return (
+      !!route &&
+      anyTargetReachable(
+        applyRoutingOverride(route, routing),
+        runtime.config.models,
+        (name) => !!runtime.provider(name),
+      )
+    );
+  };
+  const allows = (id: string) =>
+    modelAllowed(policy.models, id) && (!team || modelAllowed(team.models, id)) && servable(id);
   return { runtime, allows };
 }
 

@@ -49,6 +49,28 @@ export function planTargets(
   return planned;
 }
 
+/**
+ * Whether some request could be served on this route: a concrete target that the route's provider
+ * filter keeps and `usable` accepts, on any branch (every rule of a conditional route and its
+ * default), nested aliases and pins followed. For listings, which have no request to plan for.
+ */
+export function anyTargetReachable(
+  route: ResolvedRoute,
+  models: Readonly<Record<string, RouteConfig>>,
+  usable: (provider: string) => boolean,
+): boolean {
+  const reachable = (node: Pick<RouteConfig, 'targets' | 'rules'>, visiting: readonly string[]): boolean =>
+    [node.targets, ...(node.rules ?? []).map((rule) => rule.targets)].some((list) =>
+      list.some((target) => {
+        if (target.alias === undefined)
+          return providerAllowed(route.providers, target.provider) && usable(target.provider);
+        const nested = aliasRoute(route, models, target.alias);
+        return !!nested && !visiting.includes(target.alias) && reachable(nested, [...visiting, target.alias]);
+      }),
+    );
+  return reachable(route, [route.requested]);
+}
+
 export function targetKey(target: Pick<ProviderTarget, 'provider' | 'model'>): string {
   return `${target.provider}/${target.model}`;
 }

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { admin, chat, createKey, type Json, OPENAI_URL, openaiConfig, putConfig } from '../helpers/gateway';
+import {
+  admin,
+  call,
+  chat,
+  createKey,
+  type Json,
+  OPENAI_URL,
+  openaiConfig,
+  putConfig,
+} from '../helpers/gateway';
 import { json, onUpstream, recorded } from '../helpers/upstream';
 
 const completion = {
@@ -56,6 +65,47 @@ describe('per-key routing overrides', () => {
     const denied = await chat(key, ask('gpt'));
     expect(denied.status).toBe(403);
     expect(recorded).toHaveLength(0);
+  });
+
+  it('lists in /v1/models only what its provider limits let some target serve', async () => {
+    const config = openaiConfig({
+      models: {
+        gpt: { targets: [{ provider: 'openai', model: 'gpt-4o-mini' }] },
+        fast: { targets: [{ provider: 'mock', model: 'mock-1' }] },
+        // Served by openai unless a request's metadata picks the mock branch: reachable either way.
+        split: {
+          strategy: 'conditional',
+          targets: [{ provider: 'openai', model: 'gpt-4o-mini' }],
+          rules: [{ when: { metadata: { tier: 'free' } }, targets: [{ alias: 'fast' }] }],
+        },
+        // Only through an alias the filter empties.
+        wrapped: { targets: [{ alias: 'gpt' }] },
+      },
+    });
+    expect((await putConfig(config)).status).toBe(200);
+    const team = await (
+      await admin('/admin/teams', 'POST', { name: 'no-openai', routing: { denyProviders: ['openai'] } })
+    ).json<Json>();
+    const { key } = await createKey({
+      team: team.id,
+      routing: { pin: { gpt: { targets: [{ provider: 'mock', model: 'mock-1' }] } } },
+    });
+    const listed = async (k: string) =>
+      (await (await call('/v1/models', { headers: { authorization: `Bearer ${k}` } })).json<Json>()).data.map(
+        (m: { id: string }) => m.id,
+      );
+    // gpt is pinned to the mock for this key, and wrapped follows the pin.
+    expect(await listed(key)).toEqual(['gpt', 'fast', 'split', 'wrapped', 'mock/mock-1']);
+    const { key: unpinned } = await createKey({ team: team.id });
+    expect(await listed(unpinned)).toEqual(['fast', 'split', 'mock/mock-1']);
+    const retrieve = await call('/v1/models/gpt', { headers: { authorization: `Bearer ${unpinned}` } });
+    expect(retrieve.status).toBe(404);
+    expect((await retrieve.json<Json>()).error.code).toBe('model_not_found');
+    // What is listed is served; what is not is refused.
+    expect((await chat(unpinned, ask('split'))).status).toBe(403);
+    expect((await chat(unpinned, ask('gpt'))).status).toBe(403);
+    const { key: free } = await createKey();
+    expect(await listed(free)).toEqual(['gpt', 'fast', 'split', 'wrapped', 'mock/mock-1']);
   });
 
   it('serves an alias named like an Object.prototype member, pins or not (no 500)', async () => {
