@@ -4,6 +4,7 @@
 // ledger and a budget stays a hard cap across the switch. The D1 row gets the new hash and prefix.
 import { generateGatewayKey, keyPrefix, sha256Hex } from '../auth/gateway-key';
 import type { Env } from '../env';
+import { GatewayError } from '../errors';
 import type { StoredKey } from '../keys/store';
 import { keyStub } from '../limits/admission';
 
@@ -27,32 +28,55 @@ export async function rotateKey(
   const prefix = keyPrefix(secret);
   const until = now + graceSeconds * 1000;
   const fresh = keyStub(env, hash);
-  // Order matters: the new object can admit before anyone knows its secret; the row moves next;
-  // only then is the old object redirected (if that fails, the row moves back).
-  await fresh.setPolicy(stored.policy);
-  await setKeyHash(env.DB, stored.policy.id, hash, prefix, now);
+  // Order matters: the new object can admit before anyone knows its secret; the row moves next
+  // (only from the secret this rotation read: of two rotations at once, one is refused); only then
+  // is the old object redirected (if that fails, the row moves back).
+  await fresh.setPolicy(stored.policy, stored.updatedAt);
+  const revision = await moveKeyHash(env.DB, stored.policy.id, stored.hash, { hash, prefix }, now);
+  if (revision === null) {
+    // Its secret is never shown, but nothing should be left that admits.
+    await fresh.setPolicy({ ...stored.policy, revokedAt: now });
+    throw rotatedMeanwhile();
+  }
   let handed: Awaited<ReturnType<ReturnType<typeof keyStub>['handOver']>>;
   try {
     handed = await keyStub(env, stored.hash).handOver({ to: hash, until });
   } catch (error) {
-    await setKeyHash(env.DB, stored.policy.id, stored.hash, stored.prefix, stored.updatedAt);
+    await moveKeyHash(env.DB, stored.policy.id, hash, stored, Date.now());
     throw error;
   }
+  // A policy change that reached the old object after this rotation read the key comes along.
   await fresh.adopt(handed);
   // Revoked meanwhile (a DELETE between this rotation's read and its hand-over): so is the new secret.
   if (handed.policy && handed.policy.revokedAt !== null) await fresh.setPolicy(handed.policy);
-  return { secret, stored: { ...stored, hash, prefix, updatedAt: now }, previousExpiresAt: until };
+  return { secret, stored: { ...stored, hash, prefix, updatedAt: revision }, previousExpiresAt: until };
 }
 
-async function setKeyHash(
+/**
+ * Moves the row from secret `from` to `to`, with a new revision (updated_at only grows, so that a
+ * policy change racing the rotation reads the row again); null when the row no longer has `from`.
+ */
+async function moveKeyHash(
   db: D1Database,
   id: string,
-  hash: string,
-  prefix: string,
-  at: number,
-): Promise<void> {
-  await db
-    .prepare('UPDATE keys SET key_hash = ?, key_prefix = ?, updated_at = ? WHERE id = ?')
-    .bind(hash, prefix, at, id)
-    .run();
+  from: string,
+  to: { hash: string; prefix: string },
+  now: number,
+): Promise<number | null> {
+  const row = await db
+    .prepare(
+      `UPDATE keys SET key_hash = ?, key_prefix = ?, updated_at = MAX(updated_at + 1, ?)
+       WHERE id = ? AND key_hash = ? RETURNING updated_at`,
+    )
+    .bind(to.hash, to.prefix, now, id, from)
+    .first<{ updated_at: number }>();
+  return row?.updated_at ?? null;
 }
+
+const rotatedMeanwhile = () =>
+  new GatewayError(
+    409,
+    'invalid_request_error',
+    'concurrent_update',
+    'The key was rotated by another request meanwhile; read it again to see its current secret prefix.',
+  );

@@ -61,11 +61,24 @@ export async function insertKey(db: D1Database, key: StoredKey): Promise<void> {
     .run();
 }
 
-export async function updateKey(db: D1Database, policy: KeyPolicy, updatedAt: number): Promise<void> {
-  await db
-    .prepare('UPDATE keys SET name = ?, team_id = ?, policy = ?, updated_at = ?, revoked_at = ? WHERE id = ?')
-    .bind(policy.name, policy.teamId, policyColumn(policy), updatedAt, policy.revokedAt, policy.id)
+/**
+ * Stores a changed policy only if the row is still the one read (its updated_at is `basedOn`);
+ * false when another write came first, and nothing was written.
+ */
+export async function updateKey(
+  db: D1Database,
+  policy: KeyPolicy,
+  updatedAt: number,
+  basedOn: number,
+): Promise<boolean> {
+  const { meta } = await db
+    .prepare(
+      `UPDATE keys SET name = ?, team_id = ?, policy = ?, updated_at = ?, revoked_at = ?
+       WHERE id = ? AND updated_at = ?`,
+    )
+    .bind(policy.name, policy.teamId, policyColumn(policy), updatedAt, policy.revokedAt, policy.id, basedOn)
     .run();
+  return meta.changes === 1;
 }
 
 export async function getKey(db: D1Database, id: string): Promise<StoredKey | null> {

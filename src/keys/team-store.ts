@@ -32,11 +32,18 @@ export async function insertTeam(db: D1Database, team: StoredTeam): Promise<void
     .run();
 }
 
-export async function updateTeam(db: D1Database, policy: KeyPolicy, updatedAt: number): Promise<void> {
-  await db
-    .prepare('UPDATE teams SET name = ?, policy = ?, updated_at = ? WHERE id = ?')
-    .bind(policy.name, policyColumn(policy), updatedAt, policy.id)
+/** As updateKey: written only if the row's updated_at is still `basedOn`. */
+export async function updateTeam(
+  db: D1Database,
+  policy: KeyPolicy,
+  updatedAt: number,
+  basedOn: number,
+): Promise<boolean> {
+  const { meta } = await db
+    .prepare('UPDATE teams SET name = ?, policy = ?, updated_at = ? WHERE id = ? AND updated_at = ?')
+    .bind(policy.name, policyColumn(policy), updatedAt, policy.id, basedOn)
     .run();
+  return meta.changes === 1;
 }
 
 export async function getTeam(db: D1Database, id: string): Promise<StoredTeam | null> {

@@ -188,6 +188,7 @@ const POLICY = 'policy';
 const BUDGET = 'budget';
 const MOVED = 'moved';
 const LAST_USED = 'lastUsedAt';
+const REVISION = 'revision';
 /** lastUsedAt is kept in memory and written at most this often. */
 export const LAST_USED_PERSIST_MS = 60_000;
 
@@ -200,6 +201,8 @@ export interface Moved {
 /** What a rotation hands from the old key's object to the new one. */
 export interface HandOver {
   policy: KeyPolicy | null;
+  /** The policy's revision (see setPolicy); 0 when it was set without one. */
+  revision: number;
   ledger: BudgetState | undefined;
   lastUsedAt: number | null;
 }
@@ -210,6 +213,8 @@ const finite = (value: number): number | undefined =>
 
 export class KeyObject extends DurableObject<Env> {
   private policy: KeyPolicy | null = null;
+  /** The admin write the policy came from (its row's updated_at); 0 for none known. */
+  private revision = 0;
   private ledger: BudgetState | undefined;
   private requests?: Bucket;
   private tokens?: Bucket;
@@ -226,13 +231,15 @@ export class KeyObject extends DurableObject<Env> {
     this.settled = new RecentSettles(ctx.storage.sql);
     ctx.blockConcurrencyWhile(async () => {
       this.settled.load(Date.now());
-      const [policy, ledger, moved, lastUsed] = await Promise.all([
+      const [policy, ledger, moved, lastUsed, revision] = await Promise.all([
         ctx.storage.get(POLICY),
         ctx.storage.get(BUDGET),
         ctx.storage.get<Moved>(MOVED),
         ctx.storage.get<number>(LAST_USED),
+        ctx.storage.get<number>(REVISION),
       ]);
       this.policy = policy === undefined ? null : keyPolicySchema.parse(policy);
+      this.revision = revision ?? 0;
       this.ledger = ledger === undefined ? undefined : budgetStateSchema.parse(ledger);
       this.moved = moved ?? null;
       this.lastUsedAt = lastUsed ?? null;
@@ -499,10 +506,26 @@ export class KeyObject extends DurableObject<Env> {
   }
 
   /** Replaces the policy; a changed limit starts from a full bucket at the new size. */
-  async setPolicy(policy: KeyPolicy, hops = 0): Promise<void> {
+  /**
+   * Sets the policy an admin write stored. `revision` is that write's (its row's new updated_at,
+   * which only grows): an older write that arrives after a newer one is ignored, so concurrent
+   * writes leave the object with the policy the row ends with. Without one, it is set as is.
+   */
+  async setPolicy(policy: KeyPolicy, revision?: number, hops = 0): Promise<void> {
     // Rotated away while an admin change was on its way here (it read the key before the
     // rotation): the new secret's object takes it too, or the change would be lost there.
-    if (this.moved && hops < MAX_ROTATION_HOPS) await this.movedTo(this.moved).setPolicy(policy, hops + 1);
+    if (this.moved && hops < MAX_ROTATION_HOPS)
+      await this.movedTo(this.moved).setPolicy(policy, revision, hops + 1);
+    if (revision !== undefined && revision < this.revision) return;
+    this.applyPolicy(policy);
+    if (revision !== undefined && revision !== this.revision) {
+      this.revision = revision;
+      await this.ctx.storage.put(REVISION, revision);
+    }
+    await this.ctx.storage.put(POLICY, this.policy);
+  }
+
+  private applyPolicy(policy: KeyPolicy): void {
     const previous = this.policy;
     this.policy = keyPolicySchema.parse(policy);
     // Shares of a bucket that starts afresh are forgotten with it; the other bucket's stay held.
@@ -514,7 +537,6 @@ export class KeyObject extends DurableObject<Env> {
       this.tokens = undefined;
       this.leases.forget('tokens');
     }
-    await this.ctx.storage.put(POLICY, this.policy);
   }
 
   /**
@@ -537,14 +559,28 @@ export class KeyObject extends DurableObject<Env> {
   async handOver(moved: Moved): Promise<HandOver> {
     // What this object settled stays here: a resend comes back to the object that admitted the
     // request, which skips what it has seen before forwarding the rest.
-    const handed: HandOver = { policy: this.policy, ledger: this.ledger, lastUsedAt: this.lastUsedAt };
+    const handed: HandOver = {
+      policy: this.policy,
+      revision: this.revision,
+      ledger: this.ledger,
+      lastUsedAt: this.lastUsedAt,
+    };
     this.moved = moved;
     await this.ctx.storage.put(MOVED, moved);
     return handed;
   }
 
-  /** Rotation, new side: takes over the old object's ledger (merged with anything booked since). */
+  /**
+   * Rotation, new side: takes over the old object's ledger (merged with anything booked since), and
+   * its policy when an admin write newer than the one the rotation read reached it meanwhile.
+   */
   async adopt(handed: HandOver): Promise<void> {
+    if (handed.policy && handed.revision > this.revision) {
+      this.applyPolicy(handed.policy);
+      this.revision = handed.revision;
+      await this.ctx.storage.put(POLICY, this.policy);
+      await this.ctx.storage.put(REVISION, this.revision);
+    }
     if (handed.ledger) this.adoptLedger(handed.ledger, Date.now());
     if (handed.lastUsedAt !== null && (this.lastUsedAt ?? 0) < handed.lastUsedAt) {
       this.lastUsedAt = handed.lastUsedAt;

@@ -23,6 +23,7 @@ import { getKey, insertKey, listKeys, type StoredKey, updateKey } from '../../ke
 import { getTeam } from '../../keys/team-store';
 import { keyStub } from '../../limits/admission';
 import { readJsonBody, validateBody } from '../../openai/read-body';
+import { etagOf, writeConditionally } from './conditional-write';
 import { decodeCursor, encodeCursor, pageLimit } from './paging';
 import { rejectUnknown } from './query-params';
 
@@ -69,11 +70,11 @@ export const keys = new Hono<AppEnv>()
     // The Durable Object is what admits requests, so it is written first; if the D1 row then
     // fails, the object is revoked again so that no unlisted key can work.
     const stub = keyStub(c.env, stored.hash);
-    await stub.setPolicy(policy);
+    await stub.setPolicy(policy, now);
     try {
       await insertKey(c.env.DB, stored);
     } catch (error) {
-      await stub.setPolicy({ ...policy, revokedAt: now });
+      await stub.setPolicy({ ...policy, revokedAt: now }, now);
       throw error;
     }
     await audit(c, {
@@ -83,6 +84,7 @@ export const keys = new Hono<AppEnv>()
       teamId: policy.teamId,
       after: policy,
     });
+    c.header('ETag', etagOf(stored));
     return c.json({ ...(await present(c.env, stored)), key: secret }, 201);
   })
   .get('/', async (c) => {
@@ -98,66 +100,80 @@ export const keys = new Hono<AppEnv>()
     const last = found.at(-1);
     return c.json({ data, nextCursor: more && last ? encodeCursor(last.createdAt, last.policy.id) : null });
   })
-  .get('/:id', async (c) =>
-    c.json(await present(c.env, await mustGet(c.env, c.req.param('id'), teamScope(c)))),
-  )
+  .get('/:id', async (c) => {
+    const stored = await mustGet(c.env, c.req.param('id'), teamScope(c));
+    c.header('ETag', etagOf(stored));
+    return c.json(await present(c.env, stored));
+  })
   .patch('/:id', async (c) => {
     const input = validateBody(patchKeyBody, await readJsonBody(c.req.raw, ADMIN_BODY_LIMIT));
-    const stored = await mustGet(c.env, c.req.param('id'), teamScope(c));
+    // Checks that do not depend on the key's current policy are made once, before the write.
+    const id = c.req.param('id');
+    await mustGet(c.env, id, teamScope(c));
     input.team = pinTeam(c, input.team, false);
     await checkGuardrailSelection(c, input.guardrails);
-    if (stored.policy.revokedAt !== null) {
-      throw new GatewayError(
-        409,
-        'invalid_request_error',
-        'key_revoked',
-        'This key is revoked and can no longer be changed.',
-      );
-    }
     if (input.team) await mustHaveTeam(c.env, input.team);
-    const now = Date.now();
-    // As at creation: a key is ended with DELETE, not with an expiry already past.
-    const expiry = input.expiresAt ? Date.parse(input.expiresAt) : null;
-    // (The stored value sent back unchanged, as a client echoing what it read does, is no change.)
-    if (expiry !== null && expiry <= now && expiry !== stored.policy.expiresAt)
-      throw invalidRequest('expiresAt must be in the future (DELETE revokes a key now).', 'expiresAt');
-    const policy: KeyPolicy = {
-      ...patchPolicy(stored.policy, input),
-      ...(input.team !== undefined ? { teamId: input.team } : {}),
-      ...(input.logBodies !== undefined ? { logBodies: input.logBodies } : {}),
-      ...(input.expiresAt !== undefined
-        ? { expiresAt: input.expiresAt ? Date.parse(input.expiresAt) : null }
-        : {}),
-    };
-    await checkTightening(c, stored.policy, policy);
-    return c.json(await save(c, 'key.update', stored, policy, now));
+    return save(c, 'key.update', id, async (stored, now) => {
+      if (stored.policy.revokedAt !== null) {
+        throw new GatewayError(
+          409,
+          'invalid_request_error',
+          'key_revoked',
+          'This key is revoked and can no longer be changed.',
+        );
+      }
+      // As at creation: a key is ended with DELETE, not with an expiry already past.
+      const expiry = input.expiresAt ? Date.parse(input.expiresAt) : null;
+      // (The stored value sent back unchanged, as a client echoing what it read does, is no change.)
+      if (expiry !== null && expiry <= now && expiry !== stored.policy.expiresAt)
+        throw invalidRequest('expiresAt must be in the future (DELETE revokes a key now).', 'expiresAt');
+      const policy: KeyPolicy = {
+        ...patchPolicy(stored.policy, input),
+        ...(input.team !== undefined ? { teamId: input.team } : {}),
+        ...(input.logBodies !== undefined ? { logBodies: input.logBodies } : {}),
+        ...(input.expiresAt !== undefined ? { expiresAt: expiry } : {}),
+      };
+      await checkTightening(c, stored.policy, policy);
+      return policy;
+    });
   })
-  .delete('/:id', async (c) => {
-    const stored = await mustGet(c.env, c.req.param('id'), teamScope(c));
-    // Already revoked: nothing changes, nothing is audited, but the object is told again (the row
-    // says revoked; should a race have left the object admitting, this repairs it).
-    if (stored.policy.revokedAt !== null) {
-      await keyStub(c.env, stored.hash).setPolicy(stored.policy);
-      return c.json(await present(c.env, stored));
-    }
-    const now = Date.now();
-    const policy = { ...stored.policy, revokedAt: now };
-    return c.json(await save(c, 'key.revoke', stored, policy, now));
-  });
+  // Already revoked: nothing changes, nothing is audited, but the object is told again (the row
+  // says revoked; should a race or a failed call have left the object admitting, this repairs it).
+  .delete('/:id', (c) =>
+    save(c, 'key.revoke', c.req.param('id'), (stored, now) =>
+      stored.policy.revokedAt === null ? { ...stored.policy, revokedAt: now } : null,
+    ),
+  );
 
-/** Stores a changed policy (Durable Object first: it is what admission reads), audits it, presents it. */
+/**
+ * Changes a key's policy (conditional-write.ts), tells its Durable Object (what admission reads; a
+ * late, older write cannot overwrite a newer one there), audits the change and presents the key.
+ */
 async function save(
   c: Context<AppEnv>,
   action: 'key.update' | 'key.revoke',
-  stored: StoredKey,
-  policy: KeyPolicy,
-  now: number,
+  id: string,
+  change: (stored: StoredKey, now: number) => Promise<KeyPolicy | null> | KeyPolicy | null,
 ) {
-  await keyStub(c.env, stored.hash).setPolicy(policy);
-  await updateKey(c.env.DB, policy, now);
-  const { id, teamId } = policy;
+  const written = await writeConditionally(
+    c,
+    'key',
+    () => mustGet(c.env, id, teamScope(c)),
+    change,
+    (policy, now, basedOn) => updateKey(c.env.DB, policy, now, basedOn),
+  );
+  const { stored, policy } = written;
+  if (policy === null) {
+    await keyStub(c.env, stored.hash).setPolicy(stored.policy, stored.updatedAt);
+    c.header('ETag', etagOf(stored));
+    return c.json(await present(c.env, stored));
+  }
+  await keyStub(c.env, stored.hash).setPolicy(policy, written.now);
+  const { teamId } = policy;
   await audit(c, { action, targetType: 'key', targetId: id, teamId, before: stored.policy, after: policy });
-  return present(c.env, { ...stored, policy, updatedAt: now });
+  const updated = { ...stored, policy, updatedAt: written.now };
+  c.header('ETag', etagOf(updated));
+  return c.json(await present(c.env, updated));
 }
 
 /** The key by id; one outside the caller's team scope does not exist for it (404, not 403). */

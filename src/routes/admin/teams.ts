@@ -17,6 +17,7 @@ import {
 import { getTeam, insertTeam, listTeams, type StoredTeam, updateTeam } from '../../keys/team-store';
 import { teamStub } from '../../limits/admission';
 import { readJsonBody, validateBody } from '../../openai/read-body';
+import { etagOf, writeConditionally } from './conditional-write';
 import { decodeCursor, encodeCursor, pageLimit } from './paging';
 import { rejectUnknown } from './query-params';
 
@@ -40,7 +41,7 @@ export const teams = new Hono<AppEnv>()
       expiresAt: null,
       logBodies: false,
     });
-    await teamStub(c.env, policy.id).setPolicy(policy);
+    await teamStub(c.env, policy.id).setPolicy(policy, now);
     await insertTeam(c.env.DB, { createdAt: now, updatedAt: now, policy });
     await audit(c, {
       action: 'team.create',
@@ -49,6 +50,7 @@ export const teams = new Hono<AppEnv>()
       teamId: policy.id,
       after: policy,
     });
+    c.header('ETag', etagOf({ updatedAt: now }));
     return c.json(await present(c.env, { createdAt: now, updatedAt: now, policy }), 201);
   })
   .get('/', async (c) => {
@@ -61,15 +63,24 @@ export const teams = new Hono<AppEnv>()
     const last = found.at(-1);
     return c.json({ data, nextCursor: more && last ? encodeCursor(last.createdAt, last.policy.id) : null });
   })
-  .get('/:id', async (c) => c.json(await present(c.env, await mustGet(c.env, c.req.param('id')))))
+  .get('/:id', async (c) => {
+    const stored = await mustGet(c.env, c.req.param('id'));
+    c.header('ETag', etagOf(stored));
+    return c.json(await present(c.env, stored));
+  })
   .patch('/:id', async (c) => {
     const input = validateBody(patchTeamBody, await readJsonBody(c.req.raw, ADMIN_BODY_LIMIT));
     await checkGuardrailSelection(c, input.guardrails);
-    const stored = await mustGet(c.env, c.req.param('id'));
-    const now = Date.now();
-    const policy = patchPolicy(stored.policy, input);
-    await teamStub(c.env, policy.id).setPolicy(policy);
-    await updateTeam(c.env.DB, policy, now);
+    const id = c.req.param('id');
+    // Conditional-write.ts: a concurrent change of the team is applied to, not overwritten.
+    const { stored, policy, now } = await writeConditionally(
+      c,
+      'team',
+      () => mustGet(c.env, id),
+      (current) => patchPolicy(current.policy, input),
+      (next, at, basedOn) => updateTeam(c.env.DB, next, at, basedOn),
+    );
+    await teamStub(c.env, policy.id).setPolicy(policy, now);
     await audit(c, {
       action: 'team.update',
       targetType: 'team',
@@ -78,6 +89,7 @@ export const teams = new Hono<AppEnv>()
       before: stored.policy,
       after: policy,
     });
+    c.header('ETag', etagOf({ updatedAt: now }));
     return c.json(await present(c.env, { ...stored, policy, updatedAt: now }));
   });
 

@@ -1,0 +1,66 @@
+// Admin changes to a key or a team: read → change → write only if the row is still as read, and on
+// a lost race read again and apply the change to what the other write left. So two changes at once
+// both land (a PATCH of the name and a PATCH of the limits), neither over the other. A client can
+// make the change conditional on its own read instead: `If-Match` with the ETag a read returned
+// refuses the change (412) once the row has changed since.
+import type { Context } from 'hono';
+import type { AppEnv } from '../../env';
+import { GatewayError } from '../../errors';
+import type { KeyPolicy } from '../../keys/policy';
+
+/** Rounds before giving up on a row that keeps changing under the write (a 409 to retry). */
+const ATTEMPTS = 8;
+
+interface Row {
+  /** The row's revision: each write sets a larger one. */
+  updatedAt: number;
+}
+
+/** The ETag of a key's or team's representation: its revision. */
+export const etagOf = (row: Row): string => `"${row.updatedAt}"`;
+
+/**
+ * `change` sees the current row and the time of the write, and returns the policy to store (or
+ * throws to refuse, or returns null when nothing is to change); `write` stores it only if the row's
+ * revision is still `basedOn`. The new revision is the time, or one more than the old when the
+ * clock has not moved on, so that revisions only grow.
+ */
+export async function writeConditionally<S extends Row, P extends KeyPolicy | null>(
+  c: Context<AppEnv>,
+  what: 'key' | 'team',
+  read: () => Promise<S>,
+  change: (stored: S, now: number) => Promise<P> | P,
+  write: (policy: KeyPolicy, now: number, basedOn: number) => Promise<boolean>,
+): Promise<{ stored: S; policy: P; now: number }> {
+  const ifMatch = c.req.header('if-match');
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const stored = await read();
+    if (ifMatch !== undefined && !matches(ifMatch, stored)) throw changedSince(what);
+    const now = Math.max(Date.now(), stored.updatedAt + 1);
+    const policy = await change(stored, now);
+    if (policy === null || (await write(policy, now, stored.updatedAt))) return { stored, policy, now };
+  }
+  throw new GatewayError(
+    409,
+    'invalid_request_error',
+    'concurrent_update',
+    `The ${what} kept changing while this change was applied; retry it.`,
+  );
+}
+
+/** `If-Match`: `*`, or a list of entity tags (weak ones compared by their value). */
+function matches(header: string, row: Row): boolean {
+  const current = etagOf(row);
+  return header
+    .split(',')
+    .map((tag) => tag.trim().replace(/^W\//, ''))
+    .some((tag) => tag === '*' || tag === current);
+}
+
+const changedSince = (what: string) =>
+  new GatewayError(
+    412,
+    'invalid_request_error',
+    'precondition_failed',
+    `The ${what} has changed since the read whose ETag If-Match names: read it again and reapply the change.`,
+  );
