@@ -6,6 +6,7 @@ import type { ChatMessage, ChatRequest, ContentPart, ToolCall } from '../openai/
 import { parseDataUrl } from './data-url';
 import { NO_EFFECT, paramPolicy } from './params';
 import { parseThinkingBlocks } from './thinking';
+import { toolUseId } from './tool-ids';
 
 /** The forced tool that carries `response_format` JSON; its input becomes the message content. */
 export const JSON_TOOL = 'json_response';
@@ -63,6 +64,9 @@ export function toAnthropicRequest(
   const { system, turns } = translateMessages(request.messages);
   // Extended thinking spends max_tokens too, and Anthropic wants it above the thinking budget.
   const thinking = thinkingBudget(request);
+  // Adaptive thinking has no budget, but forbids forced tools all the same.
+  const thinkingOn =
+    thinking !== undefined || (request as { thinking?: { type?: unknown } }).thinking?.type === 'adaptive';
   const body: Record<string, unknown> = {
     model,
     max_tokens:
@@ -80,7 +84,10 @@ export function toAnthropicRequest(
   if (stops.length > 0) body.stop_sequences = stops;
   if (options.userId) body.metadata = { user_id: options.userId };
   if (request.stream) body.stream = true;
-  const jsonTool = applyTools(request, body, thinking !== undefined);
+  const jsonTool = applyTools(request, body, thinkingOn);
+  // Anthropic refuses tool_use and tool_result blocks in a request that defines no tools (a
+  // "summarise this conversation" call after a tool loop): the history tells them as text instead.
+  if (!body.tools) toolHistoryAsText(turns);
 
   PARAMS.forward(request, body); // provider-native parameters (top_k, thinking…): Anthropic validates them
   return { body, jsonTool };
@@ -132,7 +139,7 @@ function translateMessages(messages: ChatMessage[]): { system: Block[]; turns: T
             ? message.content.trim() && message.content
             : contentBlocks(message.content, `${path}.content`);
         // An empty result is sent without content, which Anthropic accepts (an empty text is not).
-        const result: Block = { type: 'tool_result', tool_use_id: message.tool_call_id };
+        const result: Block = { type: 'tool_result', tool_use_id: toolUseId(message.tool_call_id) };
         if (content.length > 0) result.content = content;
         push('user', [result]);
         break;
@@ -245,7 +252,25 @@ function toolUseBlock(call: ToolCall, path: string): Block {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw invalidRequest('Tool call arguments must be a JSON object.', path);
   }
-  return { type: 'tool_use', id: call.id, name: call.function.name, input };
+  return { type: 'tool_use', id: toolUseId(call.id), name: call.function.name, input };
+}
+
+/** Rewrites tool_use and tool_result blocks as text that tells the same history. */
+function toolHistoryAsText(turns: Turn[]): void {
+  for (const turn of turns) {
+    turn.content = turn.content.flatMap((block): Block[] => {
+      if (block.type === 'tool_use') {
+        const text = `[called tool ${block.name} (id ${block.id}) with ${JSON.stringify(block.input)}]`;
+        return [{ type: 'text', text }];
+      }
+      if (block.type !== 'tool_result') return [block];
+      const content = (block.content ?? []) as string | Block[];
+      const parts = typeof content === 'string' ? [{ type: 'text', text: content }] : content;
+      const said = parts.flatMap((part) => (part.type === 'text' ? [part.text as string] : [])).join('');
+      const text = `[result of tool call ${block.tool_use_id}: ${said}]`;
+      return [{ type: 'text', text }, ...parts.filter((part) => part.type !== 'text')];
+    });
+  }
 }
 
 /** tools, tool_choice, parallel_tool_calls and response_format; returns whether the JSON tool is in. */

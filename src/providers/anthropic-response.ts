@@ -213,13 +213,23 @@ export function translateStream(
   let usage: AnthropicUsage | undefined;
   let stop: string | null | undefined;
   let tools = 0;
+  /** Something was written: from here on a failure is a mid-stream error, not a failed attempt. */
   let started = false;
   let ended = false;
+
+  // The role goes out with the first content, not at message_start: an error between the two
+  // (an overload) still fails the attempt, so the router can fail over.
+  const start = () => {
+    if (started) return;
+    started = true;
+    writer.role();
+  };
 
   const end = (finish: boolean) => {
     if (ended) return;
     ended = true;
     if (finish) {
+      start();
       writer.thinkingBlocks(thinking);
       writer.finish(finishReason(stop, tools > 0));
     }
@@ -233,13 +243,12 @@ export function translateStream(
     if (!event) return; // not an Anthropic event: ignored like any unknown event
     switch (event.type) {
       case 'message_start':
-        started = true;
         usage = event.message?.usage;
-        writer.role();
         return;
       case 'content_block_start': {
         const block = event.content_block;
         const index = event.index ?? 0;
+        start();
         if (block?.type === 'text') {
           blocks.set(index, { kind: 'text' });
           writer.text(block.text ?? '');
@@ -311,8 +320,11 @@ export function translateStream(
         const error = anthropicError(provider, undefined, event.error?.type, event.error?.message);
         // Nothing sent yet: fail the attempt, so the router can still fail over.
         if (!started) throw error;
+        // Usage first: nothing after an error frame is read, and the request is settled on it.
+        ended = true;
+        if (usage) writer.usage(toUsage(usage));
         writer.error(error.message, error.options.code ?? 'upstream_error');
-        end(false);
+        writer.done();
         return;
       }
       default:

@@ -7,6 +7,7 @@ import type { ChatMessage, ChatRequest, ContentPart } from '../openai/schemas';
 import { parseDataUrl } from './data-url';
 import { NO_EFFECT, OPENAI_ONLY_FEATURES, paramPolicy } from './params';
 import { parseThinkingBlocks, sendable, type ThinkingBlock } from './thinking';
+import { toolUseId } from './tool-ids';
 
 type Block = Record<string, unknown>;
 interface Turn {
@@ -148,19 +149,6 @@ function toolUseBlocks(message: Extract<ChatMessage, { role: 'assistant' }>, i: 
     }
     return { toolUse: { toolUseId: toolUseId(call.id), name: call.function.name, input } };
   });
-}
-
-/**
- * Converse tool-use ids are [a-zA-Z0-9_-], at most 64 characters; ids made elsewhere (another
- * provider's, a client's `functions.lookup:0`) are rewritten the same way in calls and results.
- */
-export function toolUseId(id: string): string {
-  if (/^[\w-]{1,64}$/.test(id)) return id;
-  // Rewritten: a readable prefix and a hash of the whole id, so that ids differing only in the
-  // characters replaced (`call.1`, `call:1`) or past the prefix stay apart.
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193);
-  return `${id.replace(/[^\w-]/g, '_').slice(0, 55)}_${(hash >>> 0).toString(16).padStart(8, '0')}`;
 }
 
 function translateMessages(messages: ChatMessage[], reasoning: boolean): { system: Block[]; turns: Turn[] } {

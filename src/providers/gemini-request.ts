@@ -127,8 +127,10 @@ function functionCallingConfig(choice: ChatRequest['tool_choice']): Record<strin
 function translateMessages(messages: ChatMessage[]): { system: Part[]; contents: Content[] } {
   const system: Part[] = [];
   const contents: Content[] = [];
-  /** tool_call_id → function name, from the assistant turns seen so far. */
-  const callNames = new Map<string, string>();
+  /** tool_call_id → function name and place among its turn's calls, from the assistant turns so far. */
+  const calls = new Map<string, { name: string; place: number }>();
+  /** Each functionResponse part's call's place: results go back in the order of their calls. */
+  const places = new Map<Part, number>();
   const push = (role: Content['role'], parts: Part[]) => {
     const last = contents.at(-1);
     if (last?.role === role) last.parts.push(...parts);
@@ -149,17 +151,21 @@ function translateMessages(messages: ChatMessage[]): { system: Part[]; contents:
           }
         }
         break;
-      case 'user':
-        push('user', userParts(message.content, `${path}.content`));
+      case 'user': {
+        // Gemini refuses a part with no data, as an empty text is (OpenAI takes it: an image sent
+        // with an empty caption); a message left with nothing is left out.
+        const parts = userParts(message.content, `${path}.content`).filter((p) => p.text !== '');
+        if (parts.length > 0) push('user', parts);
         break;
+      }
       case 'assistant': {
         const parts = userParts(message.content ?? '', `${path}.content`).filter((p) => p.text !== '');
         if (parts.length === 0 && message.refusal) parts.push({ text: message.refusal });
         for (const [j, call] of (message.tool_calls ?? []).entries()) {
-          callNames.set(call.id, call.function.name);
+          calls.set(call.id, { name: call.function.name, place: j });
           const args = parseArguments(call.function.arguments, `${path}.tool_calls[${j}].function.arguments`);
           parts.push({
-            functionCall: { name: call.function.name, args },
+            functionCall: { id: call.id, name: call.function.name, args },
             ...(j === 0 ? { thoughtSignature: SKIP_SIGNATURE } : {}),
           });
         }
@@ -167,14 +173,17 @@ function translateMessages(messages: ChatMessage[]): { system: Part[]; contents:
         break;
       }
       case 'tool': {
-        const name = callNames.get(message.tool_call_id);
-        if (!name) {
+        const call = calls.get(message.tool_call_id);
+        if (!call) {
           throw invalidRequest(
             `tool_call_id '${message.tool_call_id}' matches no tool call of an earlier assistant message.`,
             `${path}.tool_call_id`,
           );
         }
-        push('user', [{ functionResponse: { name, response: toolResponse(message.content) } }]);
+        const response = toolResponse(message.content);
+        const part = { functionResponse: { id: message.tool_call_id, name: call.name, response } };
+        places.set(part, call.place);
+        push('user', [part]);
         break;
       }
       case 'function':
@@ -184,7 +193,22 @@ function translateMessages(messages: ChatMessage[]): { system: Part[]; contents:
         );
     }
   });
+  // OpenAI pairs results with calls by id, so a client may send them in any order; Gemini pairs
+  // them by id where the model gives ids, and by position where not.
+  for (const content of contents) inCallOrder(content.parts, places);
   return { system, contents };
+}
+
+/** Sorts each run of consecutive functionResponse parts by the place of its call (stable). */
+function inCallOrder(parts: Part[], places: ReadonlyMap<Part, number>): void {
+  for (let start = 0; start < parts.length; start++) {
+    if (!places.has(parts[start] as Part)) continue;
+    let end = start;
+    while (end < parts.length && places.has(parts[end] as Part)) end++;
+    const run = parts.slice(start, end).sort((a, b) => (places.get(a) ?? 0) - (places.get(b) ?? 0));
+    parts.splice(start, run.length, ...run);
+    start = end;
+  }
 }
 
 /** A tool's output as the object Gemini wants: a JSON object as is, anything else under `output`. */

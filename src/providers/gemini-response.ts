@@ -15,7 +15,12 @@ const partSchema = z.looseObject({
   text: z.string().optional(),
   thought: z.boolean().optional(),
   functionCall: z
-    .looseObject({ name: z.string(), args: z.record(z.string(), z.unknown()).nullish() })
+    .looseObject({
+      /** Gemini 3 ids each call and pairs its result by that id: it is the client's tool call id. */
+      id: z.string().min(1).optional(),
+      name: z.string(),
+      args: z.record(z.string(), z.unknown()).nullish(),
+    })
     .optional(),
 });
 const candidateSchema = z.looseObject({
@@ -202,7 +207,7 @@ export function toCompletion(
       if (part.text) text += part.text;
       if (part.functionCall && !(singleToolCall && toolCalls.length > 0)) {
         toolCalls.push({
-          id: toolCallId(),
+          id: part.functionCall.id ?? toolCallId(),
           type: 'function',
           function: { name: part.functionCall.name, arguments: JSON.stringify(part.functionCall.args ?? {}) },
         });
@@ -236,7 +241,11 @@ export function translateStream(
   const fail = (error: UpstreamError) => {
     // Nothing sent yet: fail the attempt, so the router can still fail over (or answer 400).
     if (choices.size === 0) throw error;
-    writer.error(error.message, error.options.code ?? 'upstream_error');
+    // The usage so far first: nothing after an error frame is read, and the request is settled on it.
+    if (usage) writer.usage(toUsage(usage));
+    // A rate limit keeps the code clients and the relay know it by (not the RPC status).
+    const code = error.failure === 'rate_limit' ? 'rate_limit_exceeded' : error.options.code;
+    writer.error(error.message, code ?? 'upstream_error');
     failed = true;
   };
 
@@ -268,9 +277,9 @@ export function translateStream(
         if (part.text) writer.text(part.text, index);
         if (part.functionCall && !(singleToolCall && state.tools > 0)) {
           const call = state.tools++;
-          const { name, args } = part.functionCall;
+          const { id, name, args } = part.functionCall;
           writer.toolCall(
-            { index: call, id: toolCallId(), type: 'function', function: { name, arguments: '' } },
+            { index: call, id: id ?? toolCallId(), type: 'function', function: { name, arguments: '' } },
             index,
           );
           writer.toolCall({ index: call, function: { arguments: JSON.stringify(args ?? {}) } }, index);
@@ -287,7 +296,7 @@ export function translateStream(
 
   return translateSSE(upstream, writer, onEvent, () => {
     if (choices.size === 0) return; // nothing arrived: an empty stream, which the router reports
-    if (usage) writer.usage(toUsage(usage));
+    if (usage && !failed) writer.usage(toUsage(usage));
     // Closed before every candidate had its finishReason: the answer was cut short. An error event
     // (after the usage: nothing after it is read), never a made-up finish that a cache would keep.
     const cutShort = [...choices.values()].some((state) => !state.finished);

@@ -159,6 +159,10 @@ describe('anthropic through the gateway', () => {
     // The tool results go back as tool messages and come out as tool_result blocks.
     const answer = await client.chat.completions.create({
       model: 'claude',
+      tools: [
+        { type: 'function', function: { name: 'get_weather', parameters: { type: 'object' } } },
+        { type: 'function', function: { name: 'get_time', parameters: { type: 'object' } } },
+      ],
       messages: [
         { role: 'user', content: 'Weather and time in SF?' },
         choice.message,

@@ -163,6 +163,7 @@ describe('anthropic request translation', () => {
         { role: 'tool', tool_call_id: 'call_1', content: '' },
         { role: 'assistant', content: 'Sure: ' },
       ],
+      tools: [{ type: 'function', function: { name: 'noop' } }],
     });
     expect(sent[0]!.body.system).toBeUndefined();
     expect(sent[0]!.body.messages).toEqual([
@@ -563,6 +564,7 @@ describe('anthropic thinking blocks', () => {
         },
         { role: 'tool', tool_call_id: 'toolu_1', content: 'sunny' },
       ],
+      tools: [{ type: 'function', function: { name: 'get_weather' } }],
     });
     expect(sent[0]!.body.messages[1]).toEqual({
       role: 'assistant',
@@ -586,6 +588,7 @@ describe('anthropic thinking blocks', () => {
         },
         { role: 'tool', tool_call_id: 't1', content: 'ok' },
       ],
+      tools: [{ type: 'function', function: { name: 'f' } }],
     });
     expect(merged.sent[0]!.body.messages[1].content.map((b: Json) => b.type)).toEqual([
       'thinking',

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../src/errors';
 import type { ChatRequest } from '../../src/openai/schemas';
 import { type BedrockProviderConfig, createBedrock } from '../../src/providers/bedrock';
-import { toolUseId } from '../../src/providers/bedrock-request';
+import { toolUseId } from '../../src/providers/tool-ids';
 import { type ChatCompletion, UpstreamError } from '../../src/providers/types';
 import converseText from '../fixtures/bedrock/converse-text.json';
 import converseTools from '../fixtures/bedrock/converse-tools.json';

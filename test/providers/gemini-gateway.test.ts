@@ -141,9 +141,10 @@ describe('gemini through the gateway', () => {
     const sent = recorded.at(-1)!.body as Json;
     expect(sent.contents[2]).toEqual({
       role: 'user',
+      // Back in the order of the calls, each with its call's id.
       parts: [
-        { functionResponse: { name: 'get_time', response: { time: '09:00' } } },
-        { functionResponse: { name: 'get_weather', response: { output: 'Foggy, 14°C' } } },
+        { functionResponse: { id: calls[0]!.id, name: 'get_weather', response: { output: 'Foggy, 14°C' } } },
+        { functionResponse: { id: calls[1]!.id, name: 'get_time', response: { time: '09:00' } } },
       ],
     });
   });

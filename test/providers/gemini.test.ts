@@ -162,17 +162,18 @@ describe('gemini request translation', () => {
         parts: [
           { text: 'Checking.' },
           {
-            functionCall: { name: 'get_weather', args: { location: 'Paris' } },
+            functionCall: { id: 'call_a', name: 'get_weather', args: { location: 'Paris' } },
             thoughtSignature: 'skip_thought_signature_validator',
           },
-          { functionCall: { name: 'get_time', args: {} } },
+          { functionCall: { id: 'call_b', name: 'get_time', args: {} } },
         ],
       },
       {
         role: 'user',
+        // In the order of the calls (the client answered them the other way round), each by id.
         parts: [
-          { functionResponse: { name: 'get_time', response: { time: '10:00' } } },
-          { functionResponse: { name: 'get_weather', response: { output: '18°C and sunny' } } },
+          { functionResponse: { id: 'call_a', name: 'get_weather', response: { output: '18°C and sunny' } } },
+          { functionResponse: { id: 'call_b', name: 'get_time', response: { time: '10:00' } } },
           { text: 'Thanks' },
         ],
       },

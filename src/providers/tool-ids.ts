@@ -1,0 +1,14 @@
+// Tool-call ids across providers: each provider makes its own, and a history may carry another's.
+
+/**
+ * An id as Anthropic and Bedrock Converse take it ([a-zA-Z0-9_-], at most 64 characters). Ids
+ * made elsewhere (another provider's, a client's `functions.lookup:0`) are rewritten, the same way
+ * in calls and results: a readable prefix and a hash of the whole id, so that ids differing only in
+ * the characters replaced (`call.1`, `call:1`) or past the prefix stay apart.
+ */
+export function toolUseId(id: string): string {
+  if (/^[\w-]{1,64}$/.test(id)) return id;
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193);
+  return `${id.replace(/[^\w-]/g, '_').slice(0, 55)}_${(hash >>> 0).toString(16).padStart(8, '0')}`;
+}
