@@ -51,6 +51,8 @@ export function teamStub(env: Env, teamId: string): Stub {
  */
 const teamOfKey = new Map<string, string | null>();
 const TEAM_CACHE_LIMIT = 10_000;
+/** The routing override (key's and team's) last admitted for a key: its first guess of the next cost. */
+const routingOfKey = new Map<string, RoutingOverride | undefined>();
 
 export interface Admission {
   key: Admitted['key'];
@@ -86,6 +88,12 @@ export interface AdmitOptions {
    * answered from cache makes no round trip at all. Otherwise `admit` reserves before returning.
    */
   reserveLater?: boolean;
+  /**
+   * The request's worst case on the route as a routing override leaves it (pins can send an alias
+   * to dearer targets): the cost reserved is the most of `request.costUsd` and this, for the
+   * override the key and its team turn out to have.
+   */
+  costFor?: (routing: RoutingOverride | undefined) => number;
 }
 
 /** What the objects said: the object that holds the key's policy (after rotations), and the team's. */
@@ -104,15 +112,29 @@ export async function admit(
   env: Env,
   ctx: Pick<ExecutionContext, 'waitUntil'>,
   keyHash: string,
-  request: AdmitRequest,
+  asked: AdmitRequest,
   options: AdmitOptions = {},
 ): Promise<Admission> {
   const now = Date.now();
+  const { costFor } = options;
+  // The reservations below read `request.costUsd` when they are made: raised once the override is known.
+  const request = { ...asked };
+  const costWith = (routing: RoutingOverride | undefined) => {
+    if (!costFor) return;
+    if (routingOfKey.size >= TEAM_CACHE_LIMIT) routingOfKey.clear();
+    routingOfKey.set(keyHash, routing);
+    request.costUsd = Math.max(request.costUsd, costFor(routing));
+  };
+  if (costFor) request.costUsd = Math.max(request.costUsd, costFor(routingOfKey.get(keyHash)));
   let local = admitLocally(keyHash, request.model, request.tokens, now);
   if (!local) {
     const ask = beginAsk(keyHash, now);
     try {
-      const admitted = await throughObjects(env, ctx, keyHash, request, ask, now);
+      const reserved = request.costUsd;
+      let admitted = await throughObjects(env, ctx, keyHash, request, ask, now);
+      costWith(mergeRoutingOverrides(admitted.team?.key.routing, admitted.key.key.routing));
+      if (request.costUsd > reserved)
+        admitted = await topUp(env, ctx, admitted, request, request.costUsd - reserved);
       return admission(env, ctx, request, admitted, undefined, undefined);
     } catch (error) {
       if (!ask) throw unavailable(error);
@@ -130,6 +152,7 @@ export async function admit(
     }
   }
   const { key, team } = local;
+  costWith(mergeRoutingOverrides(team?.key.routing, key.key.routing));
   const parts = { keyObject: keyStub(env, keyHash), key, teamId: key.key.teamId, team };
   const reserve = local.reserves
     ? () =>
@@ -148,6 +171,58 @@ export async function admit(
   );
   if (!options.reserveLater) await leased.reserve();
   return leased;
+}
+
+/**
+ * Reserves `extra` more at each object with a budget, for a request whose worst case turned out
+ * dearer than what was reserved at admission (the key's routing pins a dearer target); the same
+ * reservation id, so the settle clears both. Refused there, the admission is given back whole.
+ */
+async function topUp(
+  env: Env,
+  ctx: Pick<ExecutionContext, 'waitUntil'>,
+  admitted: ByObjects,
+  request: AdmitRequest,
+  extra: number,
+): Promise<ByObjects> {
+  const { returned: _, ...asked } = request;
+  const more: AdmitRequest = { ...asked, costUsd: extra, tokens: 0, prepaid: true, lease: false };
+  const teamObject = admitted.teamId ? teamStub(env, admitted.teamId) : undefined;
+  const [keyResult, teamResult] = await Promise.all([
+    admitted.key.budgeted ? admitted.keyObject.admit(more) : undefined,
+    admitted.team?.budgeted && teamObject ? teamObject.admit({ ...more, defaults: {} }) : undefined,
+  ]).catch((error: unknown) => {
+    giveBackAll(ctx, admitted, request, teamObject);
+    throw unavailable(error);
+  });
+  const refused = [keyResult, teamResult].find((result) => result && !result.ok);
+  if (refused && !refused.ok) {
+    giveBackAll(ctx, admitted, request, teamObject);
+    const side = refused === keyResult ? 'key' : 'team';
+    const key = { id: admitted.key.key.id, teamId: admitted.teamId };
+    throw refusal(refused, request, side, side === 'key' ? keyRefused(refused) : key);
+  }
+  const add = (a: Admitted, result: AdmitResult | undefined) =>
+    result?.ok ? { ...a, reservedUsd: a.reservedUsd + extra } : a;
+  return {
+    ...admitted,
+    key: add(admitted.key, keyResult),
+    team: admitted.team && add(admitted.team, teamResult),
+  };
+}
+
+/**
+ * An admission given back at both objects: its request slot, tokens and reservations. Leases it
+ * was granted are recorded in this isolate by now: the refusal ends them (admit's catch).
+ */
+function giveBackAll(
+  ctx: Pick<ExecutionContext, 'waitUntil'>,
+  admitted: ByObjects,
+  request: AdmitRequest,
+  teamObject: Stub | undefined,
+) {
+  releaseAt(ctx, admitted.keyObject, admitted.key, request, 'key');
+  if (admitted.team && teamObject) releaseAt(ctx, teamObject, admitted.team, request, 'team');
 }
 
 /**
@@ -422,6 +497,19 @@ function release(
   side: 'key' | 'team',
   prepaid = false,
 ) {
+  releaseAt(ctx, stub, admitted, request, side, prepaid);
+  giveBack(ctx, stub, admitted, request, side);
+}
+
+/** The reservation (and, unless prepaid, the request slot) given back; not a lease's share. */
+function releaseAt(
+  ctx: Pick<ExecutionContext, 'waitUntil'>,
+  stub: Stub,
+  admitted: Admitted,
+  request: AdmitRequest,
+  side: 'key' | 'team',
+  prepaid = false,
+) {
   // A key's own limits may be the config's defaults; a team's never are.
   const defaults = side === 'key' ? request.defaults : {};
   ctx.waitUntil(
@@ -438,7 +526,6 @@ function release(
       })
       .catch(noop),
   );
-  giveBack(ctx, stub, admitted, request, side);
 }
 
 /** A lease granted and never to be used, back to its object. */

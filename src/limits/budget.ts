@@ -95,7 +95,10 @@ export function reserve(
   reservation: { id: string; usd: number; expiresAt: number },
 ): ReserveResult {
   const reserved = reservedUsd(state);
-  if (roundUsd(state.spentUsd + reserved + reservation.usd) > budget.usd) {
+  // A cost that is not a number (a bug upstream of here) is refused: stored, it would make every
+  // later check `NaN > usd`, which admits everything, and the ledger unreadable.
+  const usd = reservation.usd;
+  if (!Number.isFinite(usd) || usd < 0 || roundUsd(state.spentUsd + reserved + usd) > budget.usd) {
     return { ok: false, state, spentUsd: state.spentUsd, reservedUsd: reserved };
   }
   return { ok: true, state: { ...state, reservations: [...state.reservations, reservation] } };

@@ -111,6 +111,8 @@ export type AdmitResult =
       rate: RateState;
       reservedTokens: number;
       reservedUsd: number;
+      /** The policy has a budget: a request's cost is reserved and settled here. */
+      budgeted?: boolean;
       lease?: Lease;
     }
   | (Refusal & {
@@ -376,6 +378,7 @@ export class KeyObject extends DurableObject<Env> {
       rate: this.rateState(now, rpmLimit, requests, tpmLimit, tokens),
       reservedTokens: tpmLimit && !request.prepaid ? request.tokens : 0,
       reservedUsd: reservedCost,
+      ...(policy.budget ? { budgeted: true } : {}),
       ...(lease ? { lease } : {}),
     };
   }

@@ -243,14 +243,22 @@ export function relayOpenAIStream(
 
   /** The client went away (or cancelled the stream): nothing more is sent, the upstream is let go. */
   const clientGone = (reason: unknown) => {
-    if (closed) return;
-    closed = true;
-    // After the answer ended (an output guardrail), leaving cancels nothing the client was owed.
-    if (!clientClosed) {
-      summary.cancelled = true;
-      summary.lastByteAt = now();
-    }
+    // Its stream was already closed (the answer over, the upstream read on for the usage, bounded):
+    // leaving then cancels nothing.
+    if (closed || clientClosed) return;
     clientClosed = true;
+    summary.lastByteAt = now();
+    // Gone after every choice finished but before the usage: the client has its whole answer, and
+    // what it cost (hidden reasoning can be most of it) is in the usage chunk still to come. The
+    // upstream is read on for it, bounded as after a gateway end, with nothing more sent.
+    if (summary.completed && !summary.usage && !failed) {
+      writer.abort(reason).catch(() => {});
+      const bound = Math.min(idleMs, DRAIN_MS, Math.max(0, endsAt - Date.now()));
+      drainTimer = setTimeout(() => finish('', true), bound);
+      return;
+    }
+    closed = true;
+    summary.cancelled = true;
     reader.cancel(reason).catch(() => {});
     writer.abort(reason).catch(() => {});
     end();
@@ -286,7 +294,8 @@ export function relayOpenAIStream(
       }
       if (closed) return;
       if (result === IDLE) {
-        if (sawDone || answerEnded) return finish('', true); // nothing more is owed to the client
+        // Nothing more is owed to the client (or it has left with its whole answer).
+        if (sawDone || answerEnded || (clientClosed && summary.completed)) return finish('', true);
         summary.error = `no event from the upstream for ${idleMs} ms`;
         summary.errorCode = 'stream_idle_timeout';
         finish(streamIdleFrame(idleMs), true);
@@ -325,7 +334,8 @@ export function relayOpenAIStream(
         await sending;
       } catch (error) {
         clientGone(error);
-        return;
+        if (closed) return;
+        continue; // gone with its whole answer: read on for the usage
       }
       idle.restart();
     }

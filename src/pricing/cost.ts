@@ -1,16 +1,30 @@
 // Pure cost math: which price applies to a target, what a usage costs, the worst case of a request.
+import { ownEntry } from '../config/own-entry';
 import type { Usage } from '../providers/types';
 import { BUNDLED_PRICES, FREE, type Price, UNKNOWN_MODEL_PRICE } from './prices';
 import { countedUsage } from './usage';
 
 export type PriceTable = Record<string, Price>;
 
+/**
+ * What a dated snapshot adds to its model's name: `-2024-08-06`, `-20250514`, `@20240620`, `-0709`,
+ * `-001`, `-latest`, `-preview-05-20`, `-exp-03-25`. Anything else names another model (`-pro`,
+ * `-mini`, `-4-5`): a prefix match would give `gpt-5-pro` the price of `gpt-5`, a twelfth of its own.
+ */
+const SNAPSHOT =
+  /^(?:-\d{4}-\d{2}-\d{2}|-\d{8}|@\d{8}|-\d{3,4}|-latest|-(?:preview|exp)(?:-\d{2}-\d{2,4})?)$/;
+
 function byPrefix(table: PriceTable, model: string): Price | undefined {
   let best: string | undefined;
   for (const name of Object.keys(table)) {
-    if (model.startsWith(name) && (best === undefined || name.length > best.length)) best = name;
+    if (
+      model.startsWith(name) &&
+      SNAPSHOT.test(model.slice(name.length)) &&
+      (best === undefined || name.length > best.length)
+    )
+      best = name;
   }
-  return best === undefined ? undefined : table[best];
+  return best === undefined ? undefined : ownEntry(table, best);
 }
 
 /** Config (`provider/model`, then model) before the bundled table; the mock provider is free. */
@@ -19,13 +33,16 @@ export function priceOf(
   providerType: string,
   overrides: PriceTable,
 ): Price {
-  const configured = overrides[`${target.provider}/${target.model}`] ?? overrides[target.model];
+  // Own entries only: a model a client names `constructor` must not price as Object.prototype's
+  // (a NaN price once switched a key's budget off).
+  const configured =
+    ownEntry(overrides, `${target.provider}/${target.model}`) ?? ownEntry(overrides, target.model);
   if (configured) return configured;
   if (providerType === 'mock') return FREE;
   const model = target.model.includes('/')
     ? target.model.slice(target.model.lastIndexOf('/') + 1)
     : target.model;
-  return BUNDLED_PRICES[model] ?? byPrefix(BUNDLED_PRICES, model) ?? UNKNOWN_MODEL_PRICE;
+  return ownEntry(BUNDLED_PRICES, model) ?? byPrefix(BUNDLED_PRICES, model) ?? UNKNOWN_MODEL_PRICE;
 }
 
 /** USD for a usage report; cache reads and writes at their own rates when the provider reports them. */

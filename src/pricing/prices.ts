@@ -1,6 +1,7 @@
 // Bundled list prices (USD per million tokens) of common models, as the providers publish them.
-// Overridable per `<provider>/<model>` (or bare model) in the config's `pricing`. Dated variants
-// (`gpt-4o-2024-08-06`) resolve to their base entry by longest prefix.
+// Overridable per `<provider>/<model>` (or bare model) in the config's `pricing`. Dated snapshots
+// (`gpt-4o-2024-08-06`, `claude-sonnet-4-20250514`) resolve to their base entry (cost.ts); another
+// model named like one (`gpt-5-pro`) does not, and is priced only by an entry of its own.
 import { z } from 'zod';
 
 export const priceSchema = z.strictObject({
@@ -28,6 +29,7 @@ const p = (
 export const BUNDLED_PRICES: Record<string, Price> = {
   // OpenAI
   'gpt-4o': p(2.5, 10, 1.25),
+  'gpt-4o-2024-05-13': p(5, 15),
   'gpt-4o-mini': p(0.15, 0.6, 0.075),
   'gpt-4.1': p(2, 8, 0.5),
   'gpt-4.1-mini': p(0.4, 1.6, 0.1),
@@ -35,12 +37,17 @@ export const BUNDLED_PRICES: Record<string, Price> = {
   'gpt-5': p(1.25, 10, 0.125),
   'gpt-5-mini': p(0.25, 2, 0.025),
   'gpt-5-nano': p(0.05, 0.4, 0.005),
+  'gpt-5-pro': p(15, 120),
+  o1: p(15, 60, 7.5),
+  'o1-pro': p(150, 600),
+  'o3-pro': p(20, 80),
   o3: p(2, 8, 0.5),
   'o3-mini': p(1.1, 4.4, 0.55),
   'o4-mini': p(1.1, 4.4, 0.275),
   'text-embedding-3-small': p(0.02, 0),
   'text-embedding-3-large': p(0.13, 0),
   // Anthropic (cache write at 1.25× input, read at 0.1×)
+  'claude-opus-4-5': p(5, 25, 0.5, 6.25),
   'claude-opus-4-1': p(15, 75, 1.5, 18.75),
   'claude-opus-4': p(15, 75, 1.5, 18.75),
   'claude-sonnet-4-5': p(3, 15, 0.3, 3.75),

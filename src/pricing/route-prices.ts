@@ -1,6 +1,7 @@
 // Every concrete target a route may end up on (aliases expanded, all rules), for worst-case pricing.
 import type { ResolvedRoute, Runtime } from '../config/runtime';
 import type { TargetRef } from '../routing/config-schema';
+import { aliasRoute } from '../routing/strategies';
 import { priceOf } from './cost';
 import type { Price } from './prices';
 
@@ -13,7 +14,8 @@ export function routePrices(runtime: Runtime, route: ResolvedRoute): Price[] {
       if (target.alias !== undefined) {
         if (seen.has(`alias:${target.alias}`)) continue;
         seen.add(`alias:${target.alias}`);
-        const nested = config.models[target.alias];
+        // A key's pin of a nested alias first, as the router follows it.
+        const nested = aliasRoute(route, config.models, target.alias);
         if (nested) {
           walk(nested.targets);
           for (const rule of nested.rules ?? []) walk(rule.targets);

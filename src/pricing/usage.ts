@@ -3,8 +3,13 @@
 // key locked out, a budget that stops counting — so every count is made a non-negative integer.
 import type { Usage } from '../providers/types';
 
+/** More tokens than any request has: a count past it is a provider's bug, charged as this many. */
+const MAX_TOKENS = 1e9;
+
 const count = (value: unknown): number | undefined =>
-  typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.round(value) : undefined;
+  typeof value === 'number' && Number.isFinite(value) && value >= 0
+    ? Math.min(MAX_TOKENS, Math.round(value))
+    : undefined;
 
 /**
  * The report with every count usable: one missing is derived from the others (prompt = total −

@@ -48,7 +48,14 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
       reservationTtlMs: limits.reservationTtlMs,
       defaults: { rpm: limits.rpm, tpm: limits.tpm },
     },
-    { reserveLater: true },
+    {
+      reserveLater: true,
+      // A key's (or team's) pins may send the alias to dearer targets: the worst case follows them.
+      costFor: (routing) =>
+        routing?.pin
+          ? worstCaseCost(inputTokens, maxTokens, routePrices(runtime, applyRoutingOverride(route, routing)))
+          : 0,
+    },
   );
   log.admitted(admitted.key);
   /** Real cost of what the serving target consumed; zero when nothing was. */

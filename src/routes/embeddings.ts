@@ -27,14 +27,26 @@ export const embeddings = new Hono<AppEnv>().post('/', async (c) => {
   if (!route) throw modelNotFound(body.model);
 
   const tokens = inputTokens(body.input);
-  const admitted = await admit(c.env, c.executionCtx, c.get('keyHash'), {
-    model: body.model,
-    tokens,
-    costUsd: worstCaseCost(tokens, 0, routePrices(runtime, route)),
-    reservationId: c.get('requestId'),
-    reservationTtlMs: limits.reservationTtlMs,
-    defaults: { rpm: limits.rpm, tpm: limits.tpm },
-  });
+  const admitted = await admit(
+    c.env,
+    c.executionCtx,
+    c.get('keyHash'),
+    {
+      model: body.model,
+      tokens,
+      costUsd: worstCaseCost(tokens, 0, routePrices(runtime, route)),
+      reservationId: c.get('requestId'),
+      reservationTtlMs: limits.reservationTtlMs,
+      defaults: { rpm: limits.rpm, tpm: limits.tpm },
+    },
+    {
+      // The worst case on the targets the key's pins send it to (chat-completions.ts says why).
+      costFor: (routing) =>
+        routing?.pin
+          ? worstCaseCost(tokens, 0, routePrices(runtime, applyRoutingOverride(route, routing)))
+          : 0,
+    },
+  );
   log.admitted(admitted.key);
   const settle = (target: Pick<Target, 'provider' | 'model'> | undefined, promptTokens: number) => {
     const usage = { prompt_tokens: promptTokens, completion_tokens: 0, total_tokens: promptTokens };

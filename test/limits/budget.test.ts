@@ -77,6 +77,15 @@ describe('budget ledger', () => {
     expect(state.reservations.map((r) => r.id)).toEqual(['b', 'c']);
   });
 
+  it('refuses a reservation that is not a number, which stored would admit everything after it', () => {
+    const budget = { usd: 1, period: 'month' as const };
+    const state = emptyState(0);
+    for (const usd of [Number.NaN, Number.POSITIVE_INFINITY, -1]) {
+      expect(reserve(state, budget, { id: 'r', usd, expiresAt: 10 }).ok).toBe(false);
+    }
+    expect(reserve(state, budget, { id: 'r', usd: 0.5, expiresAt: 10 }).ok).toBe(true);
+  });
+
   it('expires stale reservations and keeps open ones across a new period', () => {
     const state = {
       ...emptyState(0),

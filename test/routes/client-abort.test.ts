@@ -5,7 +5,8 @@ import { waitOnExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { CHAT_URL, cachedConfig, completion, sleep } from '../cache/harness';
 import { chatDirect } from '../helpers/direct';
-import { admin, createKey, type Json, openaiConfig, putConfig } from '../helpers/gateway';
+import { admin, createKey, type Json, OPENAI_URL, openaiConfig, putConfig } from '../helpers/gateway';
+import { settled } from '../helpers/settled';
 import { json, onUpstream } from '../helpers/upstream';
 import { waitForRows } from '../logs/helpers';
 
@@ -153,5 +154,66 @@ describe('a client that leaves before the answer', () => {
     expect(rows.get('abort-follower')).toMatchObject({ status: 499, cancelled: true, attempts: [] });
     expect(rows.get('abort-leader')).toMatchObject({ status: 200, cancelled: false });
     expect((await usageOf(id)).reservedUsd).toBe(0); // the follower's reservation was settled too
+  });
+});
+
+describe('a client that leaves after the answer but before its usage', () => {
+  it('is charged the usage the provider reports (read on for it), not an estimate from what was relayed', async () => {
+    expect(
+      (
+        await putConfig(
+          openaiConfig({ pricing: { 'openai/gpt-4o-mini': { inputPerMTok: 0, outputPerMTok: 10 } } }),
+        )
+      ).status,
+    ).toBe(200);
+    const { id, key } = await createKey({ budget: { usd: 10, period: 'month' } });
+    const encoder = new TextEncoder();
+    const frame = (payload: unknown) => `data: ${JSON.stringify(payload)}\n\n`;
+    const base = { id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm' };
+    // A reasoning model: 20,000 completion tokens (hidden reasoning), two visible chunks.
+    const frames = [
+      frame({
+        ...base,
+        choices: [{ index: 0, delta: { role: 'assistant', content: '42' }, finish_reason: null }],
+      }),
+      frame({ ...base, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] }),
+      frame({
+        ...base,
+        choices: [],
+        usage: { prompt_tokens: 10, completion_tokens: 20_000, total_tokens: 20_010 },
+      }),
+      'data: [DONE]\n\n',
+    ];
+    onUpstream(`${OPENAI_URL}/chat/completions`, () => {
+      let sent = 0;
+      const body = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          if (sent === frames.length) return controller.close();
+          if (sent === 2) await new Promise((resolve) => setTimeout(resolve, 50)); // usage a moment later
+          controller.enqueue(encoder.encode(frames[sent++]!));
+        },
+      });
+      return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
+    });
+    // The request's signal aborts on a disconnect in production (enable_request_signal).
+    const client = new AbortController();
+    const { response, ctx } = await chatDirect(
+      key,
+      { model: 'gpt', stream: true, max_tokens: 25_000, messages: [{ role: 'user', content: 'q' }] },
+      'leave-after-finish',
+      client.signal,
+    );
+    const reader = response.body!.getReader();
+    let text = '';
+    // A client that stops at finish_reason (a common loop) — it has the whole answer.
+    while (!text.includes('"finish_reason":"stop"'))
+      text += new TextDecoder().decode((await reader.read()).value);
+    client.abort();
+    await reader.cancel();
+    await waitOnExecutionContext(ctx);
+    await settled();
+    const usage = await usageOf(id);
+    // 20,000 × $10/M = $0.20 is what the provider bills.
+    expect(usage.spendUsd).toBeGreaterThanOrEqual(0.2);
   });
 });

@@ -1,0 +1,79 @@
+// What a request reserves against a budget: its worst case on the route as the key sees it.
+import { describe, expect, it } from 'vitest';
+import { admin, chat, createKey, type Json, putConfig } from '../helpers/gateway';
+import { settled } from '../helpers/settled';
+
+const words = 'one two three four five six seven eight';
+const ask = (model: string) => ({ model, max_tokens: 10, messages: [{ role: 'user', content: words }] });
+
+/** The key's usage once every reservation is settled. */
+async function usageOf(id: string): Promise<Json> {
+  for (let i = 0; i < 100; i++) {
+    await settled();
+    const body = await (await admin(`/admin/keys/${id}`)).json<Json>();
+    if (body.usage.reservedUsd === 0) return body.usage;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error('still reserved');
+}
+
+// `fast` costs $1 per million output tokens; the key's pin sends it to $30,000: $0.30 a request.
+const pinned = (cheap: Record<string, number> | null) => ({
+  providers: { mock: { type: 'mock' } },
+  models: { fast: { targets: [{ provider: 'mock', model: 'cheap' }] } },
+  pricing: {
+    ...(cheap ? { 'mock/cheap': cheap } : {}),
+    'mock/dear': { inputPerMTok: 0, outputPerMTok: 30_000 },
+  },
+});
+const pin = { pin: { fast: { targets: [{ provider: 'mock', model: 'dear' }] } } };
+
+describe('worst cases on the route the key sees', () => {
+  it('holds a key whose pin sends a cheap alias to a dear model to its budget, at once and in a burst', async () => {
+    expect((await putConfig(pinned({ inputPerMTok: 0, outputPerMTok: 1 }))).status).toBe(200);
+    const { id, key } = await createKey({ budget: { usd: 1, period: 'month' }, routing: pin });
+    const responses = await Promise.all(Array.from({ length: 20 }, () => chat(key, ask('fast'))));
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(3);
+    expect(statuses.filter((s) => s === 402)).toHaveLength(17);
+    expect((await usageOf(id)).spendUsd).toBe(0.9);
+  });
+
+  it('charges a pin from a free alias to a priced model (nothing was reserved, so nothing was settled)', async () => {
+    expect((await putConfig(pinned(null))).status).toBe(200); // the mock's own models are free
+    const { id, key } = await createKey({ budget: { usd: 1, period: 'month' }, routing: pin });
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await chat(key, ask('fast'))).status);
+    expect(statuses).toEqual([200, 200, 200, 402, 402]);
+    expect((await usageOf(id)).spendUsd).toBe(0.9);
+  });
+
+  it("tops up the team's reservation when the pin shows, and gives everything back when that is refused", async () => {
+    expect((await putConfig(pinned({ inputPerMTok: 0, outputPerMTok: 1 }))).status).toBe(200);
+    const team = await (
+      await admin('/admin/teams', 'POST', { name: 'pinned', budget: { usd: 0.2, period: 'month' } })
+    ).json<Json>();
+    const { id, key } = await createKey({ team: team.id, routing: pin, limits: { rpm: 3 } });
+    // Admitted on the config's cheap route, then topped up by the pinned worst case: refused.
+    const refused = await chat(key, ask('fast'));
+    expect(refused.status).toBe(402);
+    expect((await refused.json<Json>()).error.code).toBe('budget_exceeded');
+    await usageOf(id);
+    // Its request slot came back, and the team holds nothing for it.
+    const read = await (await admin(`/admin/keys/${id}`)).json<Json>();
+    expect(read.usage.rpm.remaining).toBe(3);
+    const teamRead = await (await admin(`/admin/teams/${team.id}`)).json<Json>();
+    expect(teamRead.usage).toMatchObject({ spendUsd: 0, reservedUsd: 0 });
+  });
+
+  it('never lets a model named like an Object.prototype member switch a budget off', async () => {
+    expect((await putConfig(pinned(null))).status).toBe(200);
+    const { id, key } = await createKey({ budget: { usd: 1, period: 'month' } });
+    // Priced as an unknown model (it exists nowhere): reserved and settled like any other.
+    expect((await chat(key, ask('mock/constructor'))).status).toBe(200);
+    const responses = await Promise.all(Array.from({ length: 20 }, () => chat(key, ask('mock/dear'))));
+    expect(responses.filter((r) => r.status === 200)).toHaveLength(3);
+    const usage = await usageOf(id);
+    expect(usage.spendUsd).toBeCloseTo(0.9, 6);
+  });
+});

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { costOf, priceOf } from '../../src/pricing/cost';
+import { UNKNOWN_MODEL_PRICE } from '../../src/pricing/prices';
+
+const price = (model: string, overrides = {}) => priceOf({ provider: 'openai', model }, 'openai', overrides);
+
+describe('priceOf', () => {
+  it("never finds Object.prototype's members: a model named constructor is an unknown model", () => {
+    for (const model of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      expect(price(model)).toEqual(UNKNOWN_MODEL_PRICE);
+      expect(price(model, { m: { inputPerMTok: 1, outputPerMTok: 1 } })).toEqual(UNKNOWN_MODEL_PRICE);
+    }
+  });
+
+  it('gives dated snapshots their model’s price, and other models named like one none of it', () => {
+    expect(price('gpt-4o-2024-08-06')).toEqual(price('gpt-4o'));
+    expect(priceOf({ provider: 'a', model: 'claude-sonnet-4-20250514' }, 'anthropic', {})).toEqual(
+      priceOf({ provider: 'a', model: 'claude-sonnet-4' }, 'anthropic', {}),
+    );
+    expect(price('gemini-2.5-flash-preview-05-20')).toEqual(price('gemini-2.5-flash'));
+    expect(price('grok-4-0709')).toEqual(price('grok-4'));
+    // A pro tier is not its base model: 12× its price, and never charged as it.
+    expect(price('gpt-5-pro').outputPerMTok).toBe(120);
+    expect(price('o3-pro').outputPerMTok).toBe(80);
+    expect(price('gpt-5-codex-max')).toEqual(UNKNOWN_MODEL_PRICE);
+    expect(price('claude-opus-4-5-20251101').inputPerMTok).toBe(5);
+    expect(price('gpt-4o-2024-05-13').inputPerMTok).toBe(5);
+  });
+
+  it('charges an absurd usage report as a billion tokens, never as an infinite (booked as $0) cost', () => {
+    const cost = costOf({ prompt_tokens: 1e308, completion_tokens: 0, total_tokens: 1e308 }, price('gpt-4o'));
+    expect(cost).toBe(2500);
+  });
+});
