@@ -18,6 +18,9 @@ interface ChunkChoice {
     tool_calls?: ToolCallDelta[];
     reasoning_content?: string | null;
     thinking_blocks?: unknown[];
+    function_call?: { name?: string; arguments?: string };
+    annotations?: unknown[];
+    audio?: Record<string, unknown>;
   };
   logprobs?: { content?: unknown[] | null; refusal?: unknown[] | null } | null;
   finish_reason?: string | null;
@@ -41,6 +44,11 @@ interface Building {
   finish: string | null;
   reasoning: string | null;
   thinking: unknown[];
+  /** The deprecated single function call (`functions`), streamed like a tool call. */
+  functionCall: { name: string; arguments: string } | null;
+  annotations: unknown[];
+  /** Audio output, joined (never stored: eligibility.ts; kept so that the check sees it). */
+  audio: Record<string, unknown> | null;
 }
 
 /** The completion, or undefined when the chunks are not a well-formed OpenAI stream. */
@@ -55,7 +63,9 @@ export function assembleCompletion(frames: readonly string[], usage?: Usage): Ch
       return undefined;
     }
     if (!Array.isArray(chunk.choices)) return undefined;
-    head ??= chunk;
+    // The first chunk that names the completion: Azure opens with a prompt-filter chunk whose id,
+    // model and created are empty.
+    if (chunk.id) head ??= chunk;
     for (const choice of chunk.choices) addChoice(choices, choice);
   }
   if (!head?.id || typeof head.created !== 'number' || typeof head.model !== 'string') return undefined;
@@ -86,6 +96,9 @@ function addChoice(choices: Map<number, Building>, choice: ChunkChoice): void {
       finish: null,
       reasoning: null,
       thinking: [],
+      functionCall: null,
+      annotations: [],
+      audio: null,
     };
     choices.set(index, b);
   }
@@ -96,6 +109,13 @@ function addChoice(choices: Map<number, Building>, choice: ChunkChoice): void {
   if (typeof delta.reasoning_content === 'string')
     b.reasoning = (b.reasoning ?? '') + delta.reasoning_content;
   if (Array.isArray(delta.thinking_blocks)) b.thinking.push(...delta.thinking_blocks);
+  if (Array.isArray(delta.annotations)) b.annotations.push(...delta.annotations);
+  if (delta.function_call) {
+    b.functionCall ??= { name: '', arguments: '' };
+    b.functionCall.name += delta.function_call.name ?? '';
+    b.functionCall.arguments += delta.function_call.arguments ?? '';
+  }
+  if (delta.audio && typeof delta.audio === 'object') b.audio = { ...b.audio, ...delta.audio };
   for (const call of delta.tool_calls ?? []) {
     const at = call.index ?? b.tools.length;
     const tool = b.tools[at] ?? { id: '', type: 'function', function: { name: '', arguments: '' } };
@@ -125,6 +145,9 @@ function finish(index: number, b: Building) {
       // Reasoning as the provider streamed it, so a replay can be sent back in a tool loop.
       ...(b.reasoning !== null ? { reasoning_content: b.reasoning } : {}),
       ...(b.thinking.length > 0 ? { thinking_blocks: b.thinking } : {}),
+      ...(b.functionCall ? { function_call: b.functionCall } : {}),
+      ...(b.annotations.length > 0 ? { annotations: b.annotations } : {}),
+      ...(b.audio ? { audio: b.audio } : {}),
     },
     logprobs: b.logprobs,
     finish_reason: b.finish,

@@ -19,22 +19,34 @@ const TOOL_FINISH = new Set(['tool_calls', 'function_call']);
 
 interface StoredChoice {
   finish_reason?: unknown;
-  message?: { tool_calls?: unknown; function_call?: unknown };
+  message?: {
+    content?: unknown;
+    refusal?: unknown;
+    tool_calls?: unknown;
+    function_call?: unknown;
+    audio?: unknown;
+  };
 }
 
 /**
  * Only answers that finished normally; a content filter stop or an empty answer is not worth
  * replaying, and tool calls only when `cache.toolCalls` is on (they usually act on live state).
+ * Audio answers never: their audio id expires (`expires_at`), and a replayed one breaks the
+ * client's next turn that names it.
  */
 export function storable(completion: ChatCompletion, config: CacheConfig): boolean {
   if (!Array.isArray(completion.choices) || completion.choices.length === 0) return false;
   return completion.choices.every((raw) => {
     const choice = raw as StoredChoice;
+    const message = choice.message;
+    if (message?.audio != null) return false;
     const reason = choice.finish_reason;
     const calls =
-      (Array.isArray(choice.message?.tool_calls) && choice.message.tool_calls.length > 0) ||
-      choice.message?.function_call != null;
-    if (calls || (typeof reason === 'string' && TOOL_FINISH.has(reason))) return config.toolCalls;
-    return typeof reason === 'string' && FINISHED.has(reason);
+      (Array.isArray(message?.tool_calls) && message.tool_calls.length > 0) || message?.function_call != null;
+    if (calls || (typeof reason === 'string' && TOOL_FINISH.has(reason))) return config.toolCalls && calls;
+    const said =
+      (typeof message?.content === 'string' && message.content !== '') ||
+      (typeof message?.refusal === 'string' && message.refusal !== '');
+    return said && typeof reason === 'string' && FINISHED.has(reason);
   });
 }

@@ -12,6 +12,8 @@ interface StoredChoice {
     tool_calls?: Record<string, unknown>[];
     reasoning_content?: string;
     thinking_blocks?: unknown[];
+    function_call?: unknown;
+    annotations?: unknown[];
   };
   logprobs?: unknown;
   finish_reason?: string | null;
@@ -43,6 +45,8 @@ export function replayFrames(completion: ChatCompletion, includeUsage: boolean):
         ? { reasoning_content: message.reasoning_content }
         : {}),
       ...(Array.isArray(message.thinking_blocks) ? { thinking_blocks: message.thinking_blocks } : {}),
+      ...(message.function_call != null ? { function_call: message.function_call } : {}),
+      ...(Array.isArray(message.annotations) ? { annotations: message.annotations } : {}),
     };
     const logprobs = choice.logprobs ?? null;
     frames.push(sseData({ ...base, choices: [{ index, delta, logprobs, finish_reason: null }] }));

@@ -8,7 +8,12 @@ export const SSE_HEADERS = {
 } as const;
 
 export function sseData(data: unknown): string {
-  return `data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
+  if (typeof data !== 'string') return `data: ${JSON.stringify(data)}\n\n`;
+  // An event's data may hold line breaks (an upstream that split it over several `data:` lines):
+  // each line goes on a `data:` line of its own, or the client reads the rest as other fields.
+  return data.includes('\n') || data.includes('\r')
+    ? `data: ${data.replace(/\r\n|\r|\n/g, '\ndata: ')}\n\n`
+    : `data: ${data}\n\n`;
 }
 
 export const SSE_DONE = 'data: [DONE]\n\n';

@@ -296,6 +296,9 @@ export function relayOpenAIStream(
       if (result === IDLE) {
         // Nothing more is owed to the client (or it has left with its whole answer).
         if (sawDone || answerEnded || (clientClosed && summary.completed)) return finish('', true);
+        // Every choice finished, then silence instead of the usage and `[DONE]`: the answer is
+        // whole, so it ends as one (not as an idle failure), without the usage.
+        if (summary.completed) return finish(SSE_DONE, true);
         summary.error = `no event from the upstream for ${idleMs} ms`;
         summary.errorCode = 'stream_idle_timeout';
         finish(streamIdleFrame(idleMs), true);

@@ -621,3 +621,53 @@ describe('streamVerdict: what a stream says about its provider', () => {
     expect(streamVerdict(ended(fields))).toBe(verdict);
   });
 });
+
+describe('relayOpenAIStream: framing and ends', () => {
+  it('writes an event the upstream split over several data: lines as one the client can parse', async () => {
+    const upstream = [
+      'data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m",\n' +
+        'data: "choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":"stop"}]}\n\n',
+      'data: [DONE]\n\n',
+    ];
+    let summary: StreamSummary | undefined;
+    const text = await new Response(
+      relayOpenAIStream(source(upstream), { includeUsage: false, onEnd: (s) => (summary = s) }),
+    ).text();
+    // As an SSE client reads it: an event's data lines joined with a line break.
+    const events = text
+      .split('\n\n')
+      .filter(Boolean)
+      .map((block) =>
+        block
+          .split('\n')
+          .filter((line) => line.startsWith('data:'))
+          .map((line) => line.slice(5).replace(/^ /, ''))
+          .join('\n'),
+      );
+    expect(summary?.completed).toBe(true);
+    expect(JSON.parse(events[0]!).choices[0].delta.content).toBe('hi');
+    expect(events[1]).toBe('[DONE]');
+  });
+
+  it('ends an answer that finished and then went quiet as a whole answer, not an idle failure', async () => {
+    let sent = false;
+    const upstream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (!sent) {
+          sent = true;
+          const finished = chunk('hi').replace('"finish_reason":null', '"finish_reason":"stop"');
+          controller.enqueue(encoder.encode(`data: ${finished}\n\n`));
+        }
+        return new Promise(() => {}); // then nothing: no usage, no [DONE], no close
+      },
+    });
+    let summary: StreamSummary | undefined;
+    const text = await new Response(
+      relayOpenAIStream(upstream, { includeUsage: false, idleMs: 100, onEnd: (s) => (summary = s) }),
+    ).text();
+    expect(text).not.toContain('stream_idle_timeout');
+    expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
+    expect(summary).toMatchObject({ completed: true, cancelled: false });
+    expect(summary?.error).toBeUndefined();
+  });
+});
