@@ -180,6 +180,9 @@ export function toUsage(usage: z.infer<typeof usageSchema>): Usage {
     completion_tokens: completion,
     total_tokens: prompt + completion,
     prompt_tokens_details: { cached_tokens: usage.cachedContentTokenCount ?? 0 },
+    ...(usage.thoughtsTokenCount
+      ? { completion_tokens_details: { reasoning_tokens: usage.thoughtsTokenCount } }
+      : {}),
   };
 }
 

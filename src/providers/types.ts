@@ -9,6 +9,8 @@ export interface Usage {
   completion_tokens: number;
   total_tokens: number;
   prompt_tokens_details?: { cached_tokens?: number; cache_creation_tokens?: number };
+  /** Of completion_tokens, those spent thinking (OpenAI's place for them). */
+  completion_tokens_details?: { reasoning_tokens?: number };
 }
 
 export interface ChatCall {

@@ -319,6 +319,8 @@ describe('gemini response translation', () => {
         completion_tokens: 19,
         total_tokens: 139,
         prompt_tokens_details: { cached_tokens: 100 },
+        // Of the completion, what the model spent thinking, where OpenAI clients look for it.
+        completion_tokens_details: { reasoning_tokens: 10 },
       },
     });
   });
