@@ -45,17 +45,28 @@ export function priceOf(
   return ownEntry(BUNDLED_PRICES, model) ?? byPrefix(BUNDLED_PRICES, model) ?? UNKNOWN_MODEL_PRICE;
 }
 
+/** The rates a request of `promptTokens` is charged: the long-context ones above their threshold. */
+function ratesFor(price: Price, promptTokens: number): Price {
+  const long = price.longContext;
+  if (!long || promptTokens <= long.aboveTokens) return price;
+  const { aboveTokens: _, ...rates } = long;
+  return { ...price, ...Object.fromEntries(Object.entries(rates).filter(([, v]) => v !== undefined)) };
+}
+
 /** USD for a usage report; cache reads and writes at their own rates when the provider reports them. */
-export function costOf(report: Usage | undefined, price: Price): number {
+export function costOf(report: Usage | undefined, base: Price): number {
   const usage = countedUsage(report); // never NaN, whatever the provider wrote
   if (!usage) return 0;
+  const price = ratesFor(base, usage.prompt_tokens);
   const cached = usage.prompt_tokens_details?.cached_tokens ?? 0;
   const written = usage.prompt_tokens_details?.cache_creation_tokens ?? 0;
+  const writtenForAnHour = usage.prompt_tokens_details?.cache_creation_1h_tokens ?? 0;
   const plainInput = Math.max(0, usage.prompt_tokens - cached - written);
   const micro =
     plainInput * price.inputPerMTok +
     cached * (price.cachedInputPerMTok ?? price.inputPerMTok) +
-    written * (price.cacheWritePerMTok ?? price.inputPerMTok) +
+    (written - writtenForAnHour) * (price.cacheWritePerMTok ?? price.inputPerMTok) +
+    writtenForAnHour * (price.cacheWrite1hPerMTok ?? 2 * price.inputPerMTok) +
     usage.completion_tokens * price.outputPerMTok;
   return micro / 1_000_000;
 }
@@ -68,8 +79,9 @@ export function worstCaseCost(
 ): number {
   let input = 0;
   let output = 0;
-  for (const price of prices) {
-    input = Math.max(input, price.inputPerMTok, price.cacheWritePerMTok ?? 0);
+  for (const base of prices) {
+    const price = ratesFor(base, inputTokens);
+    input = Math.max(input, price.inputPerMTok, price.cacheWritePerMTok ?? 0, price.cacheWrite1hPerMTok ?? 0);
     output = Math.max(output, price.outputPerMTok);
   }
   return (inputTokens * input + maxOutputTokens * output) / 1_000_000;

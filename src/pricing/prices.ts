@@ -4,13 +4,33 @@
 // model named like one (`gpt-5-pro`) does not, and is priced only by an entry of its own.
 import { z } from 'zod';
 
-export const priceSchema = z.strictObject({
-  inputPerMTok: z.number().min(0).max(100_000),
-  outputPerMTok: z.number().min(0).max(100_000),
+const rate = z.number().min(0).max(100_000);
+const rates = {
+  inputPerMTok: rate,
+  outputPerMTok: rate,
   /** Cache reads (OpenAI cached_tokens, Anthropic cache_read_input_tokens); defaults to the input price. */
-  cachedInputPerMTok: z.number().min(0).max(100_000).optional(),
+  cachedInputPerMTok: rate.optional(),
   /** Anthropic cache writes (cache_creation_input_tokens); defaults to the input price. */
-  cacheWritePerMTok: z.number().min(0).max(100_000).optional(),
+  cacheWritePerMTok: rate.optional(),
+  /** Anthropic 1-hour cache writes; defaults to twice the input price, as Anthropic charges. */
+  cacheWrite1hPerMTok: rate.optional(),
+};
+export const priceSchema = z.strictObject({
+  ...rates,
+  /**
+   * Rates for the whole request once its prompt is over `aboveTokens` (Gemini 2.5 Pro's and
+   * Claude's long-context prices above 200k): each rate not given is the base one.
+   */
+  longContext: z
+    .strictObject({
+      aboveTokens: z.number().int().min(1),
+      inputPerMTok: rate.optional(),
+      outputPerMTok: rate.optional(),
+      cachedInputPerMTok: rate.optional(),
+      cacheWritePerMTok: rate.optional(),
+      cacheWrite1hPerMTok: rate.optional(),
+    })
+    .optional(),
 });
 export type Price = z.infer<typeof priceSchema>;
 
@@ -25,6 +45,8 @@ const p = (
   ...(cachedInputPerMTok !== undefined ? { cachedInputPerMTok } : {}),
   ...(cacheWritePerMTok !== undefined ? { cacheWritePerMTok } : {}),
 });
+
+const long = (aboveTokens: number, ...prices: Parameters<typeof p>) => ({ aboveTokens, ...p(...prices) });
 
 export const BUNDLED_PRICES: Record<string, Price> = {
   // OpenAI
@@ -50,13 +72,14 @@ export const BUNDLED_PRICES: Record<string, Price> = {
   'claude-opus-4-5': p(5, 25, 0.5, 6.25),
   'claude-opus-4-1': p(15, 75, 1.5, 18.75),
   'claude-opus-4': p(15, 75, 1.5, 18.75),
-  'claude-sonnet-4-5': p(3, 15, 0.3, 3.75),
-  'claude-sonnet-4': p(3, 15, 0.3, 3.75),
+  // Above 200k prompt tokens (the 1M-token context window): $6 / $22.50.
+  'claude-sonnet-4-5': { ...p(3, 15, 0.3, 3.75), longContext: long(200_000, 6, 22.5, 0.6, 7.5) },
+  'claude-sonnet-4': { ...p(3, 15, 0.3, 3.75), longContext: long(200_000, 6, 22.5, 0.6, 7.5) },
   'claude-3-7-sonnet': p(3, 15, 0.3, 3.75),
   'claude-haiku-4-5': p(1, 5, 0.1, 1.25),
   'claude-3-5-haiku': p(0.8, 4, 0.08, 1),
   // Google
-  'gemini-2.5-pro': p(1.25, 10, 0.31),
+  'gemini-2.5-pro': { ...p(1.25, 10, 0.31), longContext: long(200_000, 2.5, 15, 0.625) },
   'gemini-2.5-flash': p(0.3, 2.5, 0.075),
   'gemini-2.5-flash-lite': p(0.1, 0.4, 0.025),
   'gemini-2.0-flash': p(0.1, 0.4, 0.025),

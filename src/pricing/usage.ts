@@ -31,11 +31,17 @@ export function countedUsage(report: unknown): Usage | undefined {
   };
   const details = raw.prompt_tokens_details;
   if (details && typeof details === 'object') {
-    const { cached_tokens, cache_creation_tokens } = details as Record<string, unknown>;
+    const { cached_tokens, cache_creation_tokens, cache_creation_1h_tokens } = details as Record<
+      string,
+      unknown
+    >;
+    const written = Math.min(prompt, count(cache_creation_tokens) ?? 0);
     usage.prompt_tokens_details = {
       cached_tokens: Math.min(prompt, count(cached_tokens) ?? 0),
-      cache_creation_tokens: Math.min(prompt, count(cache_creation_tokens) ?? 0),
+      cache_creation_tokens: written,
     };
+    const hour = Math.min(written, count(cache_creation_1h_tokens) ?? 0);
+    if (hour > 0) usage.prompt_tokens_details.cache_creation_1h_tokens = hour;
   }
   return usage;
 }

@@ -17,6 +17,8 @@ const usageSchema = z.looseObject({
   output_tokens: z.number().nullish(),
   cache_read_input_tokens: z.number().nullish(),
   cache_creation_input_tokens: z.number().nullish(),
+  /** The writes by cache lifetime: 1-hour writes cost more than 5-minute ones. */
+  cache_creation: z.looseObject({ ephemeral_1h_input_tokens: z.number().nullish() }).nullish(),
 });
 type AnthropicUsage = z.infer<typeof usageSchema>;
 
@@ -134,7 +136,13 @@ export function toUsage(usage: AnthropicUsage): Usage {
     prompt_tokens: prompt,
     completion_tokens: completion,
     total_tokens: prompt + completion,
-    prompt_tokens_details: { cached_tokens: cached, cache_creation_tokens: created },
+    prompt_tokens_details: {
+      cached_tokens: cached,
+      cache_creation_tokens: created,
+      ...(usage.cache_creation?.ephemeral_1h_input_tokens
+        ? { cache_creation_1h_tokens: usage.cache_creation.ephemeral_1h_input_tokens }
+        : {}),
+    },
   };
 }
 

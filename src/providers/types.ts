@@ -8,7 +8,12 @@ export interface Usage {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
-  prompt_tokens_details?: { cached_tokens?: number; cache_creation_tokens?: number };
+  prompt_tokens_details?: {
+    cached_tokens?: number;
+    cache_creation_tokens?: number;
+    /** Of cache_creation_tokens, those written for an hour (Anthropic), at a dearer rate. */
+    cache_creation_1h_tokens?: number;
+  };
   /** Of completion_tokens, those spent thinking (OpenAI's place for them). */
   completion_tokens_details?: { reasoning_tokens?: number };
 }

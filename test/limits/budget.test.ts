@@ -188,13 +188,37 @@ describe('pricing', () => {
   it('prices cache reads and writes separately (Anthropic)', () => {
     const sonnet = priceOf({ provider: 'anthropic', model: 'claude-sonnet-4-5' }, 'anthropic', {});
     const usage = {
-      prompt_tokens: 1_000_000 + 2_000_000 + 500_000,
-      completion_tokens: 100_000,
-      total_tokens: 3_600_000,
-      prompt_tokens_details: { cached_tokens: 2_000_000, cache_creation_tokens: 500_000 },
+      prompt_tokens: 10_000 + 20_000 + 5_000,
+      completion_tokens: 1_000,
+      total_tokens: 36_000,
+      prompt_tokens_details: { cached_tokens: 20_000, cache_creation_tokens: 5_000 },
     };
-    // 1M plain × $3 + 2M read × $0.30 + 0.5M write × $3.75 + 0.1M out × $15
-    expect(costOf(usage, sonnet)).toBeCloseTo(3 + 0.6 + 1.875 + 1.5, 10);
+    // 10k plain × $3 + 20k read × $0.30 + 5k write × $3.75 + 1k out × $15 (per million)
+    expect(costOf(usage, sonnet)).toBeCloseTo((30_000 + 6_000 + 18_750 + 15_000) / 1e6, 10);
+    // Of the writes, those for an hour at twice the input price ($6), not the 5-minute $3.75.
+    const hour = {
+      ...usage,
+      prompt_tokens_details: { ...usage.prompt_tokens_details, cache_creation_1h_tokens: 4_000 },
+    };
+    expect(costOf(hour, sonnet)).toBeCloseTo((30_000 + 6_000 + 1_000 * 3.75 + 4_000 * 6 + 15_000) / 1e6, 10);
+  });
+
+  it('charges a whole request past the long-context threshold at the long-context rates', () => {
+    const pro = priceOf({ provider: 'google', model: 'gemini-2.5-pro' }, 'gemini', {});
+    const usage = (prompt: number) => ({
+      prompt_tokens: prompt,
+      completion_tokens: 10_000,
+      total_tokens: prompt + 10_000,
+    });
+    expect(costOf(usage(200_000), pro)).toBeCloseTo((200_000 * 1.25 + 10_000 * 10) / 1e6, 10);
+    expect(costOf(usage(300_000), pro)).toBeCloseTo((300_000 * 2.5 + 10_000 * 15) / 1e6, 10);
+    // And the reservation: a prompt over the threshold is reserved at those rates.
+    expect(worstCaseCost(300_000, 1_000, [pro])).toBeCloseTo((300_000 * 2.5 + 1_000 * 15) / 1e6, 10);
+    // A configured price may say the same.
+    const custom = priceOf({ provider: 'p', model: 'm' }, 'openai', {
+      'p/m': { inputPerMTok: 1, outputPerMTok: 2, longContext: { aboveTokens: 1_000, inputPerMTok: 4 } },
+    });
+    expect(costOf(usage(2_000), custom)).toBeCloseTo((2_000 * 4 + 10_000 * 2) / 1e6, 10);
   });
 
   it('reserves the worst case over every possible target', () => {

@@ -1,6 +1,7 @@
 // Anthropic requests and streams at the edges of what OpenAI clients send: histories from other
 // providers or without tools, adaptive thinking, errors in a stream.
 import { describe, expect, it } from 'vitest';
+import { toUsage } from '../../src/providers/anthropic-response';
 import textMessage from '../fixtures/anthropic/message-text.json';
 import streamError from '../fixtures/anthropic/stream-error.anthropic.sse?raw';
 import { anthropicAdapter, bytes, relayed, sse } from '../helpers/adapter';
@@ -101,5 +102,23 @@ describe('Anthropic stream edges', () => {
     expect(text).toContain('"role":"assistant"');
     expect(text).toContain('"finish_reason":"stop"');
     expect(summary.usage).toMatchObject({ prompt_tokens: 5 });
+  });
+});
+
+describe('Anthropic usage', () => {
+  it('keeps 1-hour cache writes apart, which cost more than 5-minute ones', () => {
+    const usage = toUsage({
+      input_tokens: 10,
+      output_tokens: 5,
+      cache_read_input_tokens: 20,
+      cache_creation_input_tokens: 100,
+      cache_creation: { ephemeral_5m_input_tokens: 40, ephemeral_1h_input_tokens: 60 },
+    });
+    expect(usage).toEqual({
+      prompt_tokens: 130,
+      completion_tokens: 5,
+      total_tokens: 135,
+      prompt_tokens_details: { cached_tokens: 20, cache_creation_tokens: 100, cache_creation_1h_tokens: 60 },
+    });
   });
 });
