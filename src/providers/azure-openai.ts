@@ -30,6 +30,11 @@ export const azureOpenAIProviderSchema = z
       .optional(),
     headers: z.record(z.string(), z.string()).optional(),
     models: z.array(z.string().min(1)).optional(),
+    /**
+     * Ask for usage in streams (`stream_options.include_usage`); default: on, except for dated
+     * api-versions before 2024-09-01, which refuse the parameter.
+     */
+    streamUsage: z.boolean().optional(),
   })
   .refine((config) => (config.resourceName === undefined) !== (config.baseUrl === undefined), {
     message: 'set exactly one of resourceName and baseUrl',
@@ -54,6 +59,7 @@ export function createAzureOpenAI(
       name,
       type: 'azure-openai',
       models: config.models ?? [],
+      streamUsage: config.streamUsage ?? (apiVersion === 'v1' || apiVersion >= '2024-09-01'),
       // The v1 API takes the deployment as `model`; dated versions name it in the path and select
       // the API by query string.
       url: (path, deployment) =>

@@ -82,7 +82,8 @@ function nativeFields(body: ChatRequest): Record<string, unknown> {
 function partBlock(part: ContentPart, param: string): Block | undefined {
   switch (part.type) {
     case 'text':
-      return part.text ? { text: part.text } : undefined;
+      // Converse refuses a blank text block (as Anthropic does): it is left out.
+      return part.text.trim() ? { text: part.text } : undefined;
     case 'image_url': {
       const parsed = parseDataUrl(part.image_url.url);
       const format = parsed && IMAGE_FORMATS[parsed.mediaType];
@@ -123,7 +124,7 @@ function partBlock(part: ContentPart, param: string): Block | undefined {
 
 function contentBlocks(content: ChatMessage['content'], param: string): Block[] {
   if (content === null || content === undefined) return [];
-  if (typeof content === 'string') return content ? [{ text: content }] : [];
+  if (typeof content === 'string') return content.trim() ? [{ text: content }] : [];
   return content.flatMap((part, j): Block[] => {
     const block = partBlock(part, `${param}.${j}`);
     return block ? [block] : [];
@@ -214,6 +215,44 @@ function translateMessages(messages: ChatMessage[], reasoning: boolean): { syste
   return { system, turns };
 }
 
+/**
+ * Documents as Converse takes them: names unique in the request (it refuses two documents of one
+ * name, such as two unnamed files, or `report.pdf` beside `report.docx`), and a user turn holding
+ * documents has text beside them (it refuses one that has none).
+ */
+function documentsTold(turns: Turn[]): void {
+  const names = new Set<string>();
+  for (const turn of turns) {
+    let documents = 0;
+    let text = false;
+    for (const block of turn.content) {
+      if (typeof block.text === 'string' && block.text.trim()) text = true;
+      const document = block.document as { name: string } | undefined;
+      if (!document) continue;
+      documents++;
+      let name = document.name;
+      for (let n = 2; names.has(name.toLowerCase()); n++) name = `${document.name.slice(0, 190)} (${n})`;
+      names.add(name.toLowerCase());
+      document.name = name;
+    }
+    if (turn.role === 'user' && documents > 0 && !text)
+      turn.content.push({
+        text: documents > 1 ? 'See the attached documents.' : 'See the attached document.',
+      });
+  }
+}
+
+/** A final assistant message (a prefill to continue) loses its trailing whitespace, which Claude refuses. */
+function trimPrefill(turns: Turn[]): void {
+  const last = turns.at(-1);
+  if (last?.role !== 'assistant') return;
+  const block = last.content.at(-1);
+  if (typeof block?.text !== 'string') return;
+  block.text = block.text.trimEnd();
+  if (!block.text) last.content.pop();
+  if (last.content.length === 0) turns.pop();
+}
+
 /** A thinking block as Converse takes it back: signed text, or the encrypted redacted content. */
 function reasoningBlock(block: ThinkingBlock): Block {
   if (block.type === 'redacted_thinking') return { reasoningContent: { redactedContent: block.data } };
@@ -238,6 +277,8 @@ function toolConfig(body: ChatRequest, turns: Turn[]): Block | undefined {
       name: tool.function.name,
       ...(tool.function.description ? { description: tool.function.description } : {}),
       inputSchema: { json: tool.function.parameters ?? { type: 'object', properties: {} } },
+      // Converse enforces the schema on the call's input, as OpenAI's strict mode does.
+      ...(tool.function.strict === true ? { strict: true } : {}),
     },
   }));
   const toolChoice =
@@ -302,15 +343,26 @@ const NO_REASONING_BLOCKS =
 /** `model` decides whether an assistant message's signed `thinking_blocks` go back (NO_REASONING_BLOCKS). */
 export function toConverseRequest(body: ChatRequest, model = ''): Record<string, unknown> {
   PARAMS.refuseUnsupported(body);
-  const { system, turns } = translateMessages(body.messages, !NO_REASONING_BLOCKS.test(model));
-  const stop = typeof body.stop === 'string' ? [body.stop] : body.stop;
+  // Anthropic's models (and ARNs that name no family) — see NO_REASONING_BLOCKS.
+  const claude = !NO_REASONING_BLOCKS.test(model);
+  const { system, turns } = translateMessages(body.messages, claude);
+  documentsTold(turns);
+  trimPrefill(turns);
+  // Converse refuses an empty or blank stop sequence; OpenAI accepts them (they never match).
+  const stop = (typeof body.stop === 'string' ? [body.stop] : (body.stop ?? [])).filter((s) => s.trim());
   const inferenceConfig: Record<string, unknown> = {};
   const maxTokens = body.max_completion_tokens ?? body.max_tokens;
   if (maxTokens) inferenceConfig.maxTokens = maxTokens;
   if (body.temperature !== undefined && body.temperature !== null)
     inferenceConfig.temperature = body.temperature;
-  if (body.top_p !== undefined && body.top_p !== null) inferenceConfig.topP = body.top_p;
-  if (stop?.length) inferenceConfig.stopSequences = stop;
+  // Current Claude models refuse both at once, as on Anthropic's own API: top_p only without temperature.
+  if (
+    body.top_p !== undefined &&
+    body.top_p !== null &&
+    !(claude && inferenceConfig.temperature !== undefined)
+  )
+    inferenceConfig.topP = body.top_p;
+  if (stop.length) inferenceConfig.stopSequences = stop;
   const tools = toolConfig(body, turns);
   const output = outputConfig(body);
   return {

@@ -156,6 +156,8 @@ const streamEvents = {
  */
 class ConverseStreamState {
   private toolIndex = new Map<number, number>();
+  /** Tool calls (by content block) that have streamed argument text: the others get "{}" at their stop. */
+  private toolArguments = new Set<number>();
   private reasoning = new Map<number, { text: string; signature: string; redacted: string }>();
   private thinking: ThinkingBlock[] = [];
   finished = false;
@@ -209,6 +211,7 @@ class ConverseStreamState {
         }
         const index = this.toolIndex.get(contentBlockIndex);
         if (delta.toolUse?.input && index !== undefined) {
+          this.toolArguments.add(contentBlockIndex);
           writer.toolCall({ index, function: { arguments: delta.toolUse.input } });
         }
         return undefined;
@@ -231,7 +234,16 @@ class ConverseStreamState {
       }
       case 'contentBlockStop': {
         const event = streamEvents.contentBlockStop.safeParse(payload);
-        if (event.success) this.closeReasoning(event.data.contentBlockIndex);
+        if (!event.success) return undefined;
+        const block = event.data.contentBlockIndex;
+        this.closeReasoning(block);
+        // A tool called without arguments streams no input at all: its arguments are "{}", as in
+        // the JSON answer, never "" (which clients fail to parse).
+        const index = this.toolIndex.get(block);
+        if (index !== undefined && !this.toolArguments.has(block)) {
+          this.toolArguments.add(block);
+          writer.toolCall({ index, function: { arguments: '{}' } });
+        }
         return undefined;
       }
       default:

@@ -16,7 +16,7 @@
 // stopReason malformed_tool_use / malformed_model_output is a failed attempt, not a finish.
 // Dropped, harmless: user, seed (best effort in OpenAI too), metadata, store, service_tier,
 // prediction, prompt_cache_key, prompt_cache_retention, safety_identifier, verbosity, message
-// `name`, tool `strict`. Reasoning blocks (Claude's extended thinking through
+// `name`. Reasoning blocks (Claude's extended thinking through
 // additionalModelRequestFields) come back as `reasoning_content` and signed `thinking_blocks`, and
 // an assistant message's `thinking_blocks` go back as reasoningContent blocks (src/providers/thinking.ts).
 // Parameters that are not OpenAI's are forwarded, never dropped: Converse's own top-level fields

@@ -94,27 +94,40 @@ class CohereStreamState {
 
   constructor(private readonly provider: string) {}
 
+  /**
+   * The role goes out with the first output, not at message-start: a stream that fails before any
+   * (an ERROR or TIMEOUT finish) still fails the attempt, so the router can fail over.
+   */
+  private start(writer: OpenAIStreamWriter): void {
+    if (this.started) return;
+    this.started = true;
+    writer.role();
+  }
+
   onEvent({ event: name, data }: EventSourceMessage, writer: OpenAIStreamWriter): void {
     if (this.finished) return;
     const event = parseEventData(streamEvent, data);
     if (!event) return; // `[DONE]`, a keep-alive or an unknown shape
     const message = event.delta?.message;
     const index = event.index ?? 0;
-    if (!this.started) {
-      this.started = true;
-      writer.role();
-    }
     switch (event.type ?? name) {
       case 'content-start':
         if (message?.content?.type === 'thinking') this.thinking.add(index);
         return;
       case 'content-delta':
-        if (!this.thinking.has(index) && message?.content?.text) writer.text(message.content.text);
+        if (!this.thinking.has(index) && message?.content?.text) {
+          this.start(writer);
+          writer.text(message.content.text);
+        }
         return;
       case 'tool-plan-delta':
-        if (message?.tool_plan) writer.text(message.tool_plan);
+        if (message?.tool_plan) {
+          this.start(writer);
+          writer.text(message.tool_plan);
+        }
         return;
       case 'tool-call-start': {
+        this.start(writer);
         const call = message?.tool_calls;
         const ours = this.toolIndex.size;
         this.toolIndex.set(index, ours);
@@ -138,9 +151,11 @@ class CohereStreamState {
         const reason = event.delta?.finish_reason ?? 'COMPLETE';
         const failed = failedFinish(this.provider, reason);
         if (failed) {
+          if (!this.started) throw failed; // nothing sent: a failed attempt
           writer.error(failed.message);
           return;
         }
+        this.start(writer);
         writer.finish(FINISH[reason] ?? 'stop');
         const usage = toUsage(event.delta?.usage);
         if (usage) writer.usage(usage);

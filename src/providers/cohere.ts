@@ -24,7 +24,7 @@
 import { z } from 'zod';
 import { toCohereRequest } from './cohere-request';
 import { toCompletion, translateCohereStream } from './cohere-response';
-import { embeddingList, inBatches, textInputs } from './embeddings';
+import { embeddingList, inBatches, nativeEmbeddingFields, textInputs } from './embeddings';
 import { apiKeyFor, resolveSecret, secretRef } from './secret';
 import type { ProviderAdapter, ProviderDeps, UpstreamFailure } from './types';
 import { failureForStatus, UpstreamError } from './types';
@@ -114,6 +114,9 @@ export function createCohere(
 
     async embeddings({ body, model, signal }) {
       const texts = textInputs(body.input, 'Cohere embeds text: send strings, not token arrays.');
+      // Cohere's own parameters in the request win over the config's defaults (a query embedded
+      // as `search_query`); the texts and the float vectors read back are the gateway's.
+      const native = nativeEmbeddingFields(body);
       // Cohere embeds at most 96 texts per call (OpenAI up to 2,048): batches, joined in order.
       let tokens = 0;
       const vectors = await inBatches(
@@ -124,11 +127,12 @@ export function createCohere(
           const response = await post(
             '/v2/embed',
             {
+              input_type: config.embeddingInputType ?? 'search_document',
+              truncate: 'NONE',
+              ...native,
               model,
               texts: batch,
-              input_type: config.embeddingInputType ?? 'search_document',
               embedding_types: ['float'],
-              truncate: 'NONE',
               ...(body.dimensions ? { output_dimension: body.dimensions } : {}),
             },
             batchSignal,

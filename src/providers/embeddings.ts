@@ -10,6 +10,17 @@ export function textInputs(input: EmbeddingsRequest['input'], refusal: string): 
   throw invalidRequest(refusal, 'input');
 }
 
+/** OpenAI's own embeddings fields: the adapters translate these. */
+const OPENAI_EMBEDDING_FIELDS = new Set(['model', 'input', 'encoding_format', 'dimensions', 'user']);
+
+/**
+ * What an embeddings request carries beyond OpenAI's fields: the provider's own parameters (Cohere's
+ * `input_type`, Workers AI's `pooling`…), forwarded as they are, never dropped.
+ */
+export function nativeEmbeddingFields(body: object): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(body).filter(([name]) => !OPENAI_EMBEDDING_FIELDS.has(name)));
+}
+
 /**
  * Runs `embed` over `items` in batches of at most `size` (a provider's per-call limit; OpenAI takes
  * up to 2,048 inputs), `parallel` at a time, and joins the results in input order. One batch

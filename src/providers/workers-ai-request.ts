@@ -61,7 +61,8 @@ function toMessages(messages: ChatMessage[]): Record<string, unknown>[] {
       case 'assistant':
         return {
           role: 'assistant',
-          content: textOf(message.content ?? null),
+          // A refusal sent back in the history is what the model said, as for the other providers.
+          content: textOf(message.content ?? null) || message.refusal || '',
           ...(message.tool_calls?.length ? { tool_calls: message.tool_calls } : {}),
         };
       default: // 'tool'

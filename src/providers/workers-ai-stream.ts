@@ -20,7 +20,7 @@ interface StreamEvent {
   usage?: Partial<Usage>;
   finish_reason?: string | null;
   choices?: {
-    delta?: { content?: string | null; tool_calls?: RawToolCall[] };
+    delta?: { content?: string | null; reasoning_content?: string | null; tool_calls?: RawToolCall[] };
     finish_reason?: string | null;
   }[];
 }
@@ -102,6 +102,9 @@ class StreamState {
     this.start(writer);
     const choice = event.choices?.[0];
     const text = choice ? choice.delta?.content : event.response;
+    // Reasoning models in the OpenAI shape stream their reasoning too, as the JSON answer carries it.
+    const reasoning = choice?.delta?.reasoning_content;
+    if (typeof reasoning === 'string' && reasoning) writer.reasoning(reasoning);
     if (typeof text === 'string') writer.text(text);
     const base = this.toolCalls;
     (choice?.delta?.tool_calls ?? event.tool_calls ?? []).forEach((call, i) => {

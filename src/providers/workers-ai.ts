@@ -22,7 +22,7 @@ import { z } from 'zod';
 import { invalidRequest } from '../errors';
 import { estimateTextTokens } from '../limits/estimate';
 import { assistantChoice, chatCompletion } from './chat-completion';
-import { embeddingList, textInputs } from './embeddings';
+import { embeddingList, inBatches, nativeEmbeddingFields, textInputs } from './embeddings';
 import type { ChatCompletion, ProviderAdapter, ProviderDeps } from './types';
 import { UpstreamError, type UpstreamFailure } from './types';
 import { unexpectedAnswer } from './upstream-error';
@@ -55,6 +55,7 @@ const CODE_FAILURES: Record<string, UpstreamFailure> = {
   '3036': 'auth',
   '3040': 'overloaded',
   '3042': 'config', // no such model: the route names one Workers AI does not have
+  '5007': 'config', // "No such model or task": the same
   '3041': 'auth',
   '5016': 'auth',
   '5018': 'auth',
@@ -176,12 +177,23 @@ export function createWorkersAI(
         throw invalidRequest('Workers AI embedding models have a fixed size: omit dimensions.', 'dimensions');
       }
       const texts = textInputs(body.input, 'Workers AI embeds text: send strings, not token arrays.');
-      const output = (await run(model, { text: texts }, signal)) as { data?: unknown };
-      if (!Array.isArray(output?.data) || output.data.length !== texts.length) {
-        throw unexpectedAnswer(name, 'embeddings body');
-      }
+      // The model's own parameters (bge's `pooling`) go as they are; at most 100 texts a call
+      // (the embedding models' input schema), OpenAI up to 2,048: batches, joined in order.
+      const native = nativeEmbeddingFields(body);
+      const vectors = await inBatches(
+        texts,
+        { size: 100, parallel: 4 },
+        signal,
+        async (batch, batchSignal) => {
+          const output = (await run(model, { ...native, text: batch }, batchSignal)) as { data?: unknown };
+          if (!Array.isArray(output?.data) || output.data.length !== batch.length) {
+            throw unexpectedAnswer(name, 'embeddings body');
+          }
+          return output.data as number[][];
+        },
+      );
       const tokens = texts.reduce((sum, text) => sum + estimateTextTokens(text), 0);
-      return embeddingList(output.data as number[][], body.encoding_format, model, tokens);
+      return embeddingList(vectors, body.encoding_format, model, tokens);
     },
   };
 }

@@ -169,7 +169,8 @@ describe('bedrock request', () => {
         { role: 'assistant', content: [{ text: 'Yes.' }] },
         { role: 'user', content: [{ text: 'Tell me a joke' }] },
       ],
-      inferenceConfig: { maxTokens: 100, temperature: 0.3, topP: 0.9, stopSequences: ['END'] },
+      // top_p goes only without temperature to Claude (current models refuse both).
+      inferenceConfig: { maxTokens: 100, temperature: 0.3, stopSequences: ['END'] },
     });
   });
 
@@ -368,7 +369,10 @@ describe('bedrock request', () => {
       }),
     );
     const content = (captured.body!.messages as { content: { document: { name: string } }[] }[])[0]!.content;
-    expect(content.map((b) => b.document.name)).toEqual(['my report v2', 'Q1 Q2 results']);
+    expect(content.flatMap((b) => (b.document ? [b.document.name] : []))).toEqual([
+      'my report v2',
+      'Q1 Q2 results',
+    ]);
   });
 
   it('sends data-URL images as bytes and refuses image links with the parameter named', async () => {

@@ -305,10 +305,10 @@ describe('workers-ai chat', () => {
       ['AiError: 3042: Invalid model ID', { failure: 'config' }],
       ['InferenceUpstreamError: 3007: Request timeout', { failure: 'timeout' }],
       ['5016: User has not agreed to Llama3.2 model terms', { failure: 'auth' }],
-      [
-        '5007: No such model @cf/nope or task',
-        { failure: 'caller', status: 400, message: '5007: No such model @cf/nope or task' },
-      ],
+      // No such model: the route names one Workers AI does not have (the config's, failed over).
+      ['5007: No such model @cf/nope or task', { failure: 'config' }],
+      // Any other 5xxx is about the request: the caller's, with Workers AI's words.
+      ['5006: Invalid input', { failure: 'caller', status: 400, message: '5006: Invalid input' }],
       [
         '5021: The estimated number of input and maximum output tokens exceeded this model context window limit.',
         { failure: 'caller', options: expect.objectContaining({ code: 'context_length_exceeded' }) },
