@@ -5,7 +5,7 @@
 import { generateGatewayKey, keyPrefix, sha256Hex } from '../auth/gateway-key';
 import type { Env } from '../env';
 import { GatewayError } from '../errors';
-import type { StoredKey } from '../keys/store';
+import { getKey, type StoredKey } from '../keys/store';
 import { keyStub } from '../limits/admission';
 
 export const DEFAULT_GRACE_SECONDS = 86_400;
@@ -40,9 +40,14 @@ export async function rotateKey(
   }
   let handed: Awaited<ReturnType<ReturnType<typeof keyStub>['handOver']>>;
   try {
-    handed = await keyStub(env, stored.hash).handOver({ to: hash, until });
+    handed = await handOver(env, stored.hash, { to: hash, until });
   } catch (error) {
+    // The old secret stays the key's: the row moves back, and the old object takes the row as it
+    // is now (a change made meanwhile went to the new object, whose secret nobody will get).
     await moveKeyHash(env.DB, stored.policy.id, hash, stored, Date.now());
+    const row = await getKey(env.DB, stored.policy.id);
+    if (row?.hash === stored.hash) await keyStub(env, stored.hash).setPolicy(row.policy, row.updatedAt);
+    await fresh.setPolicy({ ...stored.policy, revokedAt: now });
     throw error;
   }
   // A policy change that reached the old object after this rotation read the key comes along.
@@ -50,6 +55,15 @@ export async function rotateKey(
   // Revoked meanwhile (a DELETE between this rotation's read and its hand-over): so is the new secret.
   if (handed.policy && handed.policy.revokedAt !== null) await fresh.setPolicy(handed.policy);
   return { secret, stored: { ...stored, hash, prefix, updatedAt: revision }, previousExpiresAt: until };
+}
+
+/** The old object's hand-over, asked again (on a fresh stub) when a reply is lost: it answers the same. */
+async function handOver(env: Env, from: string, moved: { to: string; until: number }) {
+  try {
+    return await keyStub(env, from).handOver(moved);
+  } catch {
+    return keyStub(env, from).handOver(moved);
+  }
 }
 
 /**

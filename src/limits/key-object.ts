@@ -512,19 +512,25 @@ export class KeyObject extends DurableObject<Env> {
   /**
    * Sets the policy an admin write stored. `revision` is that write's (its row's new updated_at,
    * which only grows): an older write that arrives after a newer one is ignored, so concurrent
-   * writes leave the object with the policy the row ends with. Without one, it is set as is.
+   * writes leave the object with the policy the row ends with. A revocation is final: it always
+   * applies (it is told to the object before the row), and nothing undoes it. Without a revision
+   * (tests, a rotation's own hand-over), the policy is set as is.
    */
   async setPolicy(policy: KeyPolicy, revision?: number, hops = 0): Promise<void> {
     // Rotated away while an admin change was on its way here (it read the key before the
     // rotation): the new secret's object takes it too, or the change would be lost there.
     if (this.moved && hops < MAX_ROTATION_HOPS)
       await this.movedTo(this.moved).setPolicy(policy, revision, hops + 1);
-    if (revision !== undefined && revision < this.revision) return;
-    this.applyPolicy(policy);
-    if (revision !== undefined && revision !== this.revision) {
-      this.revision = revision;
-      await this.ctx.storage.put(REVISION, revision);
+    if (revision !== undefined) {
+      const revoking = policy.revokedAt !== null;
+      if (this.policy?.revokedAt != null && !revoking) return;
+      if (!revoking && revision < this.revision) return;
+      if (revision > this.revision) {
+        this.revision = revision;
+        await this.ctx.storage.put(REVISION, revision);
+      }
     }
+    this.applyPolicy(policy);
     await this.ctx.storage.put(POLICY, this.policy);
   }
 
@@ -560,6 +566,8 @@ export class KeyObject extends DurableObject<Env> {
    * refuses them; its policy, ledger and last use go to the new object (returned, then forgotten).
    */
   async handOver(moved: Moved): Promise<HandOver> {
+    // Asked again by the same rotation (its first reply lost): the same hand-over, again.
+    if (this.moved && this.moved.to !== moved.to) throw new Error('this key has already moved elsewhere');
     // What this object settled stays here: a resend comes back to the object that admitted the
     // request, which skips what it has seen before forwarding the rest.
     const handed: HandOver = {
@@ -577,7 +585,10 @@ export class KeyObject extends DurableObject<Env> {
    * Rotation, new side: takes over the old object's ledger (merged with anything booked since), and
    * its policy when an admin write newer than the one the rotation read reached it meanwhile.
    */
-  async adopt(handed: HandOver): Promise<void> {
+  async adopt(handed: HandOver, hops = 0): Promise<void> {
+    // Rotated again before this rotation's hand-over arrived: the ledger goes where the key went,
+    // or it would be stranded here (spend back to 0, a budget's cap gone).
+    if (this.moved && hops < MAX_ROTATION_HOPS) return this.movedTo(this.moved).adopt(handed, hops + 1);
     if (handed.policy && handed.revision > this.revision) {
       this.applyPolicy(handed.policy);
       this.revision = handed.revision;

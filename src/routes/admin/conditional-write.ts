@@ -5,7 +5,7 @@
 // refuses the change (412) once the row has changed since.
 import type { Context } from 'hono';
 import type { AppEnv } from '../../env';
-import { GatewayError } from '../../errors';
+import { GatewayError, unavailableNow } from '../../errors';
 import type { KeyPolicy } from '../../keys/policy';
 
 /** Rounds before giving up on a row that keeps changing under the write (a 409 to retry). */
@@ -22,15 +22,15 @@ export const etagOf = (row: Row): string => `"${row.updatedAt}"`;
 /**
  * `change` sees the current row and the time of the write, and returns the policy to store (or
  * throws to refuse, or returns null when nothing is to change); `write` stores it only if the row's
- * revision is still `basedOn`. The new revision is the time, or one more than the old when the
- * clock has not moved on, so that revisions only grow.
+ * revision is still the one read (`stored.updatedAt`). The new revision is the time, or one more
+ * than the old when the clock has not moved on, so that revisions only grow.
  */
 export async function writeConditionally<S extends Row, P extends KeyPolicy | null>(
   c: Context<AppEnv>,
   what: 'key' | 'team',
   read: () => Promise<S>,
   change: (stored: S, now: number) => Promise<P> | P,
-  write: (policy: KeyPolicy, now: number, basedOn: number) => Promise<boolean>,
+  write: (stored: S, policy: KeyPolicy, now: number) => Promise<boolean>,
 ): Promise<{ stored: S; policy: P; now: number }> {
   const ifMatch = c.req.header('if-match');
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
@@ -38,7 +38,7 @@ export async function writeConditionally<S extends Row, P extends KeyPolicy | nu
     if (ifMatch !== undefined && !matches(ifMatch, stored)) throw changedSince(what);
     const now = Math.max(Date.now(), stored.updatedAt + 1);
     const policy = await change(stored, now);
-    if (policy === null || (await write(policy, now, stored.updatedAt))) return { stored, policy, now };
+    if (policy === null || (await write(stored, policy, now))) return { stored, policy, now };
   }
   throw new GatewayError(
     409,
@@ -55,6 +55,27 @@ function matches(header: string, row: Row): boolean {
     .split(',')
     .map((tag) => tag.trim().replace(/^W\//, ''))
     .some((tag) => tag === '*' || tag === current);
+}
+
+/**
+ * Tells the key's or team's object a change the row already holds: a few tries, each on a fresh
+ * stub; if none gets through, a 503 that says the change is stored but not yet in force (the
+ * request sent again applies it, as the next change would).
+ */
+export async function tellObject(what: 'key' | 'team', tell: () => Promise<void>): Promise<void> {
+  let last: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      return await tell();
+    } catch (error) {
+      last = error;
+    }
+  }
+  console.error(`${what} object unreachable after a stored change`, String(last));
+  throw unavailableNow(
+    'limits_unavailable',
+    `The change is stored, but this ${what}'s limiter could not be told, so it is not in force yet: send the request again to apply it.`,
+  );
 }
 
 const changedSince = (what: string) =>

@@ -23,7 +23,7 @@ import { getKey, insertKey, listKeys, type StoredKey, updateKey } from '../../ke
 import { getTeam } from '../../keys/team-store';
 import { keyStub } from '../../limits/admission';
 import { readJsonBody, validateBody } from '../../openai/read-body';
-import { etagOf, writeConditionally } from './conditional-write';
+import { etagOf, tellObject, writeConditionally } from './conditional-write';
 import { decodeCursor, encodeCursor, pageLimit } from './paging';
 import { rejectUnknown } from './query-params';
 
@@ -146,8 +146,10 @@ export const keys = new Hono<AppEnv>()
   );
 
 /**
- * Changes a key's policy (conditional-write.ts), tells its Durable Object (what admission reads; a
- * late, older write cannot overwrite a newer one there), audits the change and presents the key.
+ * Changes a key's policy (conditional-write.ts) and tells its Durable Object, what admission reads
+ * (a late, older write cannot overwrite a newer one there). A revocation is told to the object
+ * first, so that it is in force whatever fails after; any other change is stored first and then
+ * told (a failure to tell answers 503: stored, not yet in force). Audited once stored; presented.
  */
 async function save(
   c: Context<AppEnv>,
@@ -155,22 +157,27 @@ async function save(
   id: string,
   change: (stored: StoredKey, now: number) => Promise<KeyPolicy | null> | KeyPolicy | null,
 ) {
+  const tell = (stored: StoredKey, policy: KeyPolicy, revision: number) =>
+    tellObject('key', () => keyStub(c.env, stored.hash).setPolicy(policy, revision));
   const written = await writeConditionally(
     c,
     'key',
     () => mustGet(c.env, id, teamScope(c)),
     change,
-    (policy, now, basedOn) => updateKey(c.env.DB, policy, now, basedOn),
+    async (stored, policy, now) => {
+      if (policy.revokedAt !== null) await tell(stored, policy, now);
+      return updateKey(c.env.DB, policy, now, stored.updatedAt);
+    },
   );
   const { stored, policy } = written;
   if (policy === null) {
-    await keyStub(c.env, stored.hash).setPolicy(stored.policy, stored.updatedAt);
+    await tell(stored, stored.policy, stored.updatedAt);
     c.header('ETag', etagOf(stored));
     return c.json(await present(c.env, stored));
   }
-  await keyStub(c.env, stored.hash).setPolicy(policy, written.now);
   const { teamId } = policy;
   await audit(c, { action, targetType: 'key', targetId: id, teamId, before: stored.policy, after: policy });
+  if (policy.revokedAt === null) await tell(stored, policy, written.now);
   const updated = { ...stored, policy, updatedAt: written.now };
   c.header('ETag', etagOf(updated));
   return c.json(await present(c.env, updated));

@@ -17,7 +17,7 @@ import {
 import { getTeam, insertTeam, listTeams, type StoredTeam, updateTeam } from '../../keys/team-store';
 import { teamStub } from '../../limits/admission';
 import { readJsonBody, validateBody } from '../../openai/read-body';
-import { etagOf, writeConditionally } from './conditional-write';
+import { etagOf, tellObject, writeConditionally } from './conditional-write';
 import { decodeCursor, encodeCursor, pageLimit } from './paging';
 import { rejectUnknown } from './query-params';
 
@@ -78,9 +78,8 @@ export const teams = new Hono<AppEnv>()
       'team',
       () => mustGet(c.env, id),
       (current) => patchPolicy(current.policy, input),
-      (next, at, basedOn) => updateTeam(c.env.DB, next, at, basedOn),
+      (current, next, at) => updateTeam(c.env.DB, next, at, current.updatedAt),
     );
-    await teamStub(c.env, policy.id).setPolicy(policy, now);
     await audit(c, {
       action: 'team.update',
       targetType: 'team',
@@ -89,6 +88,8 @@ export const teams = new Hono<AppEnv>()
       before: stored.policy,
       after: policy,
     });
+    // Stored and audited; then in force (a failure to tell the object is a 503 to send it again).
+    await tellObject('team', () => teamStub(c.env, policy.id).setPolicy(policy, now));
     c.header('ETag', etagOf({ updatedAt: now }));
     return c.json(await present(c.env, { ...stored, policy, updatedAt: now }));
   });

@@ -1,0 +1,199 @@
+// Rotations racing each other, hand-overs whose reply is lost, and admin changes when the key's
+// object cannot be told.
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { sha256Hex } from '../../src/auth/gateway-key';
+import type { Env } from '../../src/env';
+import { rotateKey } from '../../src/governance/key-rotation';
+import { getKey } from '../../src/keys/store';
+import { KeyObject } from '../../src/limits/key-object';
+import { admin, chat, createKey, type Json, openaiConfig, putConfig } from '../helpers/gateway';
+import { settled } from '../helpers/settled';
+
+const ask = { model: 'fast', messages: [{ role: 'user', content: 'hi' }] };
+
+/**
+ * An env whose key objects run `before` ahead of the first handOver asked of the object named
+ * `name` (and then, when `fail` is set, throw instead of handing over).
+ */
+function hookHandOver(
+  name: string,
+  before: () => Promise<void>,
+  fail: false | 'before' | 'after' | 'always' | true = false,
+): Env {
+  const target = env.KEYS.idFromName(name);
+  let fired = false;
+  const KEYS = {
+    idFromName: (n: string) => env.KEYS.idFromName(n),
+    get: (id: DurableObjectId) => {
+      const stub = env.KEYS.get(id);
+      if (!id.equals(target)) return stub;
+      return new Proxy(stub, {
+        get(t, prop) {
+          if (prop === 'handOver' && fail === 'always' && fired)
+            return async () => {
+              throw new Error('handOver failed again (injected)');
+            };
+          if (prop === 'handOver' && !fired) {
+            fired = true;
+            return async (...args: unknown[]) => {
+              await before();
+              if (fail === 'after') {
+                // biome-ignore lint/suspicious/noExplicitAny: RPC stub
+                await (t as any).handOver(...args);
+                throw new Error('handOver applied, reply lost (injected)');
+              }
+              if (fail) throw new Error('handOver failed (injected)');
+              // biome-ignore lint/suspicious/noExplicitAny: RPC stub
+              return (t as any).handOver(...args);
+            };
+          }
+          // biome-ignore lint/suspicious/noExplicitAny: RPC stub
+          const value = (t as any)[prop];
+          // A method called on the stub itself (an RPC method bound elsewhere cannot be sent).
+          // biome-ignore lint/suspicious/noExplicitAny: RPC stub
+          return typeof value === 'function' ? (...args: unknown[]) => (t as any)[prop](...args) : value;
+        },
+      });
+    },
+  };
+  return { ...env, KEYS } as unknown as Env;
+}
+
+describe('rotation races', () => {
+  it('a second rotation that starts after the first moved the row keeps the budget ledger', async () => {
+    const price = { inputPerMTok: 1000, outputPerMTok: 2000 };
+    expect((await putConfig(openaiConfig({ pricing: { 'mock/mock-1': price } }))).status).toBe(200);
+    const key = await createKey({ budget: { usd: 100, period: 'month' } });
+    expect((await chat(key.key, ask)).status).toBe(200);
+    await settled();
+    const spend = async () =>
+      (await (await admin(`/admin/keys/${key.id}`)).json<Json>()).usage.spendUsd as number;
+    const before = await spend();
+    expect(before).toBeGreaterThan(0);
+
+    const stored = await getKey(env.DB, key.id); // rotation A's read
+    let second: Json;
+    // Rotation B runs between A's row move and A's hand-over (an admin clicking twice, a script
+    // and a person): B reads the row A just moved, so B is not refused.
+    const hooked = hookHandOver(stored!.hash, async () => {
+      const response = await admin(`/admin/keys/${key.id}/rotate`, 'POST', { graceSeconds: 60 });
+      expect(response.status).toBe(200);
+      second = await response.json<Json>();
+    });
+    await rotateKey(hooked, stored!, 60, Date.now());
+
+    // The key's spend must survive both rotations.
+    expect(await spend()).toBeCloseTo(before, 10);
+    expect((await chat(second.key, ask)).status).toBe(200);
+  });
+
+  it('…so a key over its budget is admitted again after the two rotations', async () => {
+    const price = { inputPerMTok: 1000, outputPerMTok: 2000 };
+    expect((await putConfig(openaiConfig({ pricing: { 'mock/mock-1': price } }))).status).toBe(200);
+    const small = { ...ask, max_tokens: 1 };
+    const key = await createKey({ budget: { usd: 0.02, period: 'month' } });
+    // Spend the budget: requests until the cap refuses one.
+    let refused = false;
+    for (let i = 0; i < 20 && !refused; i++) {
+      refused = (await chat(key.key, small)).status === 402;
+      await settled();
+    }
+    expect(refused).toBe(true); // the cap holds
+
+    const stored = await getKey(env.DB, key.id);
+    let second: Json;
+    const hooked = hookHandOver(stored!.hash, async () => {
+      second = await (await admin(`/admin/keys/${key.id}/rotate`, 'POST', { graceSeconds: 60 })).json<Json>();
+    });
+    await rotateKey(hooked, stored!, 60, Date.now());
+    expect((await chat(second.key, small)).status).toBe(402);
+  });
+});
+
+describe('rotation hand-overs', () => {
+  it('asks the old object again when its reply is lost, and the key keeps its ledger and secret', async () => {
+    const price = { inputPerMTok: 1000, outputPerMTok: 2000 };
+    expect((await putConfig(openaiConfig({ pricing: { 'mock/mock-1': price } }))).status).toBe(200);
+    const key = await createKey({ budget: { usd: 100, period: 'month' } });
+    expect((await chat(key.key, ask)).status).toBe(200);
+    await settled();
+    const spend = async () =>
+      (await (await admin(`/admin/keys/${key.id}`)).json<Json>()).usage.spendUsd as number;
+    const before = await spend();
+    const stored = await getKey(env.DB, key.id);
+    const hooked = hookHandOver(stored!.hash, async () => {}, 'after');
+    const rotated = await rotateKey(hooked, stored!, 60, Date.now());
+    expect((await chat(rotated.secret, ask)).status).toBe(200);
+    await settled();
+    expect(await spend()).toBeGreaterThan(before);
+  });
+});
+
+describe('a rotation that cannot hand over', () => {
+  it('moves the row back, and the old object takes a revocation made meanwhile', async () => {
+    const key = await createKey();
+    const stored = await getKey(env.DB, key.id); // the rotation's read
+    // The DELETE lands after the rotation moved the row (so it reaches the new object); then
+    // every hand-over fails and the row goes back to the old secret.
+    const hooked = hookHandOver(
+      stored!.hash,
+      async () => {
+        expect((await admin(`/admin/keys/${key.id}`, 'DELETE')).status).toBe(200);
+      },
+      'always',
+    );
+    await expect(rotateKey(hooked, stored!, 60, Date.now())).rejects.toThrow('injected');
+    const row = await getKey(env.DB, key.id);
+    expect(row!.hash).toBe(await sha256Hex(key.key));
+    expect(row!.policy.revokedAt).not.toBeNull();
+    expect((await chat(key.key, ask)).status).toBe(401);
+  });
+});
+
+describe('admin changes when the key object cannot be told', () => {
+  /** Makes every setPolicy on the object named `name` throw while `run` runs. */
+  async function unreachable<T>(name: string, run: () => Promise<T>): Promise<T> {
+    const target = env.KEYS.idFromName(name);
+    const original = KeyObject.prototype.setPolicy;
+    KeyObject.prototype.setPolicy = async function (this: KeyObject, ...args) {
+      // biome-ignore lint/suspicious/noExplicitAny: ctx is protected
+      if ((this as any).ctx.id.equals(target)) throw new Error('Durable Object overloaded (injected)');
+      return original.apply(this, args);
+    };
+    try {
+      return await run();
+    } finally {
+      KeyObject.prototype.setPolicy = original;
+    }
+  }
+
+  it('a DELETE changes nothing it cannot put in force: 503, then the retry revokes', async () => {
+    const key = await createKey();
+    const refused = await unreachable(await sha256Hex(key.key), () =>
+      admin(`/admin/keys/${key.id}`, 'DELETE'),
+    );
+    expect(refused.status).toBe(503);
+    expect((await refused.json<Json>()).error.code).toBe('limits_unavailable');
+    // Nothing stored, nothing audited, and the key works as the row says.
+    expect((await (await admin(`/admin/keys/${key.id}`)).json<Json>()).revokedAt).toBeNull();
+    expect((await chat(key.key, ask)).status).toBe(200);
+    expect((await admin(`/admin/keys/${key.id}`, 'DELETE')).status).toBe(200);
+    expect((await chat(key.key, ask)).status).toBe(401);
+  });
+
+  it('a PATCH is stored and audited, answers 503 that it is not in force, and the retry puts it in force', async () => {
+    const key = await createKey();
+    const refused = await unreachable(await sha256Hex(key.key), () =>
+      admin(`/admin/keys/${key.id}`, 'PATCH', { models: ['smart'] }),
+    );
+    expect(refused.status).toBe(503);
+    expect((await refused.json<Json>()).error.message).toContain('send the request again');
+    expect((await (await admin(`/admin/keys/${key.id}`)).json<Json>()).models).toEqual(['smart']);
+    const audit = await (await admin(`/admin/audit?targetId=${key.id}&action=key.update`)).json<Json>();
+    expect(audit.data).toHaveLength(1);
+    expect((await chat(key.key, ask)).status).toBe(200); // not in force yet: `fast` still allowed
+    expect((await admin(`/admin/keys/${key.id}`, 'PATCH', { models: ['smart'] })).status).toBe(200);
+    expect((await chat(key.key, ask)).status).toBe(403);
+  });
+});
