@@ -244,11 +244,28 @@ async function throughObjects(
     defaults: {},
     returned: ask?.teamId === teamId ? ask.team : undefined,
   });
-  const [asked, guessedTeam] = await Promise.all([
+  // Both asked at once; if either cannot answer, what the other admitted is given back (a refused
+  // request consumes nothing: no slot, tokens, reservation or lease left behind for 15 minutes).
+  const [keyAsked, teamAsked] = await Promise.allSettled([
     keyStub(env, keyHash).admit(keyRequest),
     guess ? teamStub(env, guess).admit(teamRequest(guess)) : undefined,
   ]);
-  const { keyObject, keyResult } = await followMoves(env, keyStub(env, keyHash), asked, keyRequest);
+  const guessedTeam = teamAsked.status === 'fulfilled' ? teamAsked.value : undefined;
+  const giveBackTeam = () => {
+    if (guess && guessedTeam?.ok) release(ctx, teamStub(env, guess), guessedTeam, request, 'team');
+  };
+  if (keyAsked.status === 'rejected') {
+    giveBackTeam();
+    throw keyAsked.reason;
+  }
+  let moves: Awaited<ReturnType<typeof followMoves>>;
+  try {
+    moves = await followMoves(env, keyStub(env, keyHash), keyAsked.value, keyRequest);
+  } catch (error) {
+    giveBackTeam();
+    throw error;
+  }
+  const { keyObject, keyResult } = moves;
   if (!keyResult.ok) {
     if (guess && guessedTeam?.ok) release(ctx, teamStub(env, guess), guessedTeam, request, 'team');
     throw refusal(keyResult, request, 'key', keyRefused(keyResult));
@@ -258,9 +275,18 @@ async function throughObjects(
   teamOfKey.set(keyHash, teamId);
 
   let team = guessedTeam;
+  if (teamId === (guess ?? null) && teamAsked.status === 'rejected') {
+    release(ctx, keyObject, keyResult, request, 'key');
+    throw teamAsked.reason;
+  }
   if (teamId !== (guess ?? null)) {
-    if (guess && guessedTeam?.ok) release(ctx, teamStub(env, guess), guessedTeam, request, 'team');
-    team = teamId ? await teamStub(env, teamId).admit(teamRequest(teamId)) : undefined;
+    giveBackTeam();
+    try {
+      team = teamId ? await teamStub(env, teamId).admit(teamRequest(teamId)) : undefined;
+    } catch (error) {
+      release(ctx, keyObject, keyResult, request, 'key');
+      throw error;
+    }
   }
   if (team && !team.ok) {
     release(ctx, keyObject, keyResult, request, 'key');
@@ -350,17 +376,22 @@ async function reserveAt(
     endLeaseAt(env, ctx, keyHash, request.defaults);
   };
   let keyObject = leased.keyObject;
-  let keyResult: AdmitResult;
+  let keyResult: AdmitResult | undefined;
   let teamResult: AdmitResult | undefined;
   try {
-    const [asked, teamAsked] = await Promise.all([
+    const [asked, teamAsked] = await Promise.allSettled([
       leased.keyObject.admit(prepaid),
       team?.admit({ ...prepaid, defaults: {} }),
     ]);
+    if (teamAsked.status === 'fulfilled') teamResult = teamAsked.value;
+    if (asked.status === 'rejected') throw asked.reason;
     // Rotated since the lease was granted (from another isolate): the reservation follows the move.
-    ({ keyObject, keyResult } = await followMoves(env, leased.keyObject, asked, prepaid));
-    teamResult = teamAsked;
+    ({ keyObject, keyResult } = await followMoves(env, leased.keyObject, asked.value, prepaid));
+    if (teamAsked.status === 'rejected') throw teamAsked.reason;
   } catch (error) {
+    // What one side reserved before the other failed goes back (not held for 15 minutes).
+    if (keyResult?.ok) release(ctx, keyObject, keyResult, request, 'key', true);
+    if (team && teamResult?.ok) release(ctx, team, teamResult, request, 'team', true);
     endHere();
     throw unavailable(error);
   }

@@ -1,0 +1,106 @@
+import { env } from 'cloudflare:workers';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { KeyObject } from '../../src/limits/key-object';
+import { upstream } from '../cache/harness';
+import { admin, chat, createKey, type Json, openaiConfig, putConfig } from '../helpers/gateway';
+import { settled } from '../helpers/settled';
+
+const priced = { model: 'gpt', messages: [{ role: 'user', content: 'x' }] };
+
+const bindings = env.KEYS as unknown as { get: unknown };
+const realGet = bindings.get;
+afterEach(() => {
+  bindings.get = realGet;
+});
+
+/** The team's object is overloaded; every other object answers. */
+function teamOverloaded(teamId: string) {
+  const teamObjectId = env.KEYS.idFromName(`team:${teamId}`).toString();
+  const failing = () =>
+    Promise.reject(Object.assign(new Error('Durable Object is overloaded.'), { overloaded: true }));
+  bindings.get = (id: DurableObjectId) => {
+    const real = (realGet as (id: DurableObjectId) => DurableObjectStub<KeyObject>).call(env.KEYS, id);
+    if (id.toString() !== teamObjectId) return real;
+    return {
+      id: real.id,
+      admit: failing,
+      settle: failing,
+      settleMany: failing,
+      returnLease: failing,
+      drawLease: failing,
+      getPolicy: failing,
+    };
+  };
+}
+
+const usageOf = async (id: string): Promise<Json> =>
+  (await (await admin(`/admin/keys/${id}`)).json<Json>()).usage;
+
+describe('a key and team admission that one side cannot answer', () => {
+  it("gives the key back its slot and budget reservation when its team's object cannot answer", async () => {
+    expect((await putConfig(openaiConfig())).status).toBe(200);
+    const team = (await (await admin('/admin/teams', 'POST', { name: 'hot team' })).json<Json>()).id;
+    const { id, key } = await createKey({
+      team,
+      limits: { rpm: 1000 },
+      budget: { usd: 10, period: 'month' },
+    });
+    teamOverloaded(team);
+    const refused = await chat(key, priced);
+    expect(refused.status).toBe(503); // fails closed, as documented
+    await refused.text();
+    bindings.get = realGet;
+    await settled();
+    const usage = await usageOf(id);
+    // Nothing was served: nothing should stay reserved (it stays for limits.reservationTtlMs, 15 min).
+    expect(usage.reservedUsd).toBe(0);
+  });
+
+  it('locks a budgeted key out (402) for reservationTtlMs after its team was overloaded for a moment', async () => {
+    expect((await putConfig(openaiConfig())).status).toBe(200);
+    upstream(() => 'Paris');
+    const team = (await (await admin('/admin/teams', 'POST', { name: 'hot team 2' })).json<Json>()).id;
+    // gpt-4o-mini's worst case without max_tokens is about $0.0025: four of them fill $0.01.
+    const { key } = await createKey({ team, budget: { usd: 0.01, period: 'month' } });
+    teamOverloaded(team);
+    for (let i = 0; i < 4; i++) {
+      const refused = await chat(key, priced);
+      expect(refused.status).toBe(503);
+      await refused.text();
+    }
+    bindings.get = realGet; // the team's object is back
+    await settled();
+    const after = await chat(key, priced);
+    // Nothing was ever spent; a client that retried its 503s is now refused for 15 minutes.
+    expect(after.status).toBe(200);
+  });
+
+  it("gives the key back the budget reservation a leased request made there when its team's object cannot answer", async () => {
+    expect((await putConfig(openaiConfig())).status).toBe(200);
+    upstream(() => 'Paris');
+    const team = (
+      await (
+        await admin('/admin/teams', 'POST', { name: 'hot team 3', limits: { rpm: 10_000 } })
+      ).json<Json>()
+    ).id;
+    // $0.20 is too little for a budget share: a leased request reserves at both objects (reserveAt).
+    const { id, key } = await createKey({
+      team,
+      limits: { rpm: 1000 },
+      budget: { usd: 0.2, period: 'month' },
+    });
+    for (let i = 0; i < 2; i++) {
+      const warm = await chat(key, priced); // the second takes the key's and the team's leases
+      expect(warm.status).toBe(200);
+      await warm.text();
+    }
+    await settled();
+    teamOverloaded(team);
+    const refused = await chat(key, priced);
+    expect(refused.status).toBe(503);
+    await refused.text();
+    bindings.get = realGet;
+    await settled();
+    expect((await usageOf(id)).reservedUsd).toBe(0);
+  });
+});
