@@ -8,6 +8,18 @@ const CHARS_PER_TOKEN = 4;
 const PER_MESSAGE_OVERHEAD = 4;
 /** OpenAI bills a low-detail image at 85 tokens; a high-detail one at up to ~1,100. */
 const IMAGE_TOKENS = 765;
+/**
+ * Inline audio and files are base64, not text: counted as text they were estimated at a third of a
+ * token per byte (a 30-second clip at 325,000 tokens, refused for good by a 200k TPM key). Audio is
+ * billed by its length — up to 32 tokens a second (Gemini), and a second of compressed speech is
+ * about 16 KB — so a token per 500 bytes; a document by its pages — a PDF page is some tens of KB
+ * and ~1,500 tokens of text and image — so a token per 30 bytes.
+ */
+const AUDIO_BYTES_PER_TOKEN = 500;
+const FILE_BYTES_PER_TOKEN = 30;
+
+/** The bytes a base64 string (or a data: URL) holds. */
+const base64Bytes = (data: string) => Math.ceil(((data.length - (data.indexOf(',') + 1)) * 3) / 4);
 
 export function estimateTextTokens(text: string): number {
   return Math.ceil(text.length / CHARS_PER_TOKEN);
@@ -21,6 +33,10 @@ function messageTokens(message: ChatMessage): number {
     for (const part of content) {
       if (part.type === 'text') tokens += estimateTextTokens(part.text);
       else if (part.type === 'image_url') tokens += IMAGE_TOKENS;
+      else if (part.type === 'input_audio' && typeof part.input_audio?.data === 'string')
+        tokens += Math.ceil(base64Bytes(part.input_audio.data) / AUDIO_BYTES_PER_TOKEN);
+      else if (part.type === 'file' && typeof part.file?.file_data === 'string')
+        tokens += Math.ceil(base64Bytes(part.file.file_data) / FILE_BYTES_PER_TOKEN);
       else tokens += estimateTextTokens(JSON.stringify(part));
     }
   }

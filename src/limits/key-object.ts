@@ -209,6 +209,22 @@ export interface HandOver {
   lastUsedAt: number | null;
 }
 
+/**
+ * A bucket under a new limit, keeping what was used of the old one (the new one may start below
+ * zero: it refills at the new rate). A full bucket (undefined) when either limit is not the key's
+ * own (the config's default, or none), whose size this object does not know here.
+ */
+function resized(
+  bucket: Bucket | undefined,
+  before: number | null | undefined,
+  after: number | null | undefined,
+  now: number,
+): Bucket | undefined {
+  if (!bucket || typeof before !== 'number' || typeof after !== 'number') return undefined;
+  const used = before - refill(bucket, { perMinute: before }, now).tokens;
+  return { tokens: after - used, updatedAt: now };
+}
+
 /** A count or amount that is a number; undefined for NaN, ±Infinity or a negative. */
 const finite = (value: number): number | undefined =>
   Number.isFinite(value) && value >= 0 ? value : undefined;
@@ -508,9 +524,8 @@ export class KeyObject extends DurableObject<Env> {
     this.saveLedger(expire(this.ledger, Date.now()));
   }
 
-  /** Replaces the policy; a changed limit starts from a full bucket at the new size. */
   /**
-   * Sets the policy an admin write stored. `revision` is that write's (its row's new updated_at,
+   * Sets the policy an admin write stored (a changed limit resizes its bucket: `resized`). `revision` is that write's (its row's new updated_at,
    * which only grows): an older write that arrives after a newer one is ignored, so concurrent
    * writes leave the object with the policy the row ends with. A revocation is final: it always
    * applies (it is told to the object before the row), and nothing undoes it. Without a revision
@@ -537,13 +552,16 @@ export class KeyObject extends DurableObject<Env> {
   private applyPolicy(policy: KeyPolicy): void {
     const previous = this.policy;
     this.policy = keyPolicySchema.parse(policy);
-    // Shares of a bucket that starts afresh are forgotten with it; the other bucket's stay held.
+    // A changed limit resizes its bucket, keeping what was used in the last minute (requests in
+    // flight settle into it: a cut from 1M to 50k TPM is 50k from now, not 50k plus what they give
+    // back). Lease shares of it are forgotten; the other bucket's stay held.
+    const now = Date.now();
     if (previous?.limits.rpm !== this.policy.limits.rpm) {
-      this.requests = undefined;
+      this.requests = resized(this.requests, previous?.limits.rpm, this.policy.limits.rpm, now);
       this.leases.forget('requests');
     }
     if (previous?.limits.tpm !== this.policy.limits.tpm) {
-      this.tokens = undefined;
+      this.tokens = resized(this.tokens, previous?.limits.tpm, this.policy.limits.tpm, now);
       this.leases.forget('tokens');
     }
   }

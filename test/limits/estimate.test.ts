@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maxOutputTokens, thinkingBudget } from '../../src/limits/estimate';
+import { estimateInputTokens, maxOutputTokens, thinkingBudget } from '../../src/limits/estimate';
 
 describe('maxOutputTokens (what a reservation assumes)', () => {
   it("takes the client's cap, else the default plus an enabled thinking budget, times n", () => {
@@ -20,5 +20,18 @@ describe('maxOutputTokens (what a reservation assumes)', () => {
     expect(thinkingBudget({ thinking: { type: 'enabled' } })).toBe(0);
     expect(thinkingBudget({ thinking: { type: 'enabled', budget_tokens: '9' } })).toBe(0);
     expect(thinkingBudget({ thinking: { type: 'enabled', budget_tokens: 2048 } })).toBe(2048);
+  });
+});
+
+describe('estimateInputTokens: inline audio and files', () => {
+  it('sizes base64 audio and documents by their bytes, not as text', () => {
+    const audio = 'UklGR'.padEnd(1_300_000, 'A'); // ~975 KB: 30 seconds of 16 kHz WAV
+    const document = `data:application/pdf;base64,${'JVBERi0'.padEnd(1_300_000, 'A')}`;
+    const ask = (part: unknown) =>
+      estimateInputTokens({ messages: [{ role: 'user', content: [part] }] } as never);
+    // Counted as text, each was ~325,000 tokens: more than most TPM limits, refused for good.
+    expect(ask({ type: 'input_audio', input_audio: { data: audio, format: 'wav' } })).toBeLessThan(2_000);
+    expect(ask({ type: 'file', file: { filename: 'a.pdf', file_data: document } })).toBeLessThan(40_000);
+    expect(ask({ type: 'file', file: { filename: 'a.pdf', file_data: document } })).toBeGreaterThan(30_000);
   });
 });

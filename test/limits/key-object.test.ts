@@ -183,3 +183,21 @@ describe('KeyObject budgets', () => {
     expect(await runDurableObjectAlarm(stub)).toBe(true);
   });
 });
+
+describe('KeyObject: a limit changed while requests are in flight', () => {
+  it('keeps what was used: tokens reserved from the old bucket do not come back into the new one', async () => {
+    await inObject('tpm-cut-in-flight', async (object) => {
+      await object.setPolicy(policy({ limits: { tpm: 100_000 } }));
+      const t = Date.now();
+      // In flight when the admin lowers the limit: 90,000 tokens reserved from the old bucket.
+      expect(object.admitAt(req(90_000, { reservationId: 'cut-old' }), t).ok).toBe(true);
+      await object.setPolicy(policy({ limits: { tpm: 10_000 } }));
+      // 90,000 of the last minute's 100,000 used: the new bucket is behind, not full.
+      expect(object.admitAt(req(10_000), t)).toMatchObject({ ok: false, reason: 'rate_limited' });
+      // The old request used nothing: what it gives back makes up the deficit, and no more.
+      object.settleAt({ reservationId: 'cut-old', reservedTokens: 90_000, usedTokens: 0, costUsd: 0 }, t);
+      expect(object.admitAt(req(10_000), t).ok).toBe(true);
+      expect(object.admitAt(req(10_000), t)).toMatchObject({ ok: false, reason: 'rate_limited' });
+    });
+  });
+});
