@@ -19,16 +19,25 @@ export interface AuditEntry {
   after?: unknown;
 }
 
-/** Field names that hold credentials anywhere in a recorded value; their values never reach a row. */
+/** Field names that hold credentials where the gateway records them. */
 const SECRET_FIELDS = new Set(['key', 'token', 'hash', 'keyHash', 'tokenHash', 'secret']);
+/** What a credential looks like there: a gateway key, an admin token, a SHA-256 hex digest. */
+const CREDENTIAL = /^(?:tga?-[\w-]{16,}|[0-9a-f]{64})$/;
 
-/** Drops credential fields at any depth (config values are redacted by their own rules first). */
+/**
+ * Drops credentials at any depth (config values are redacted by their own rules first): a field
+ * of those names holding one. Only those: an alias named `token`, or a routing rule on a metadata
+ * field named `key`, is part of the change and stays in the record.
+ */
 export function scrub(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(scrub);
   if (!value || typeof value !== 'object') return value;
   return Object.fromEntries(
     Object.entries(value as Record<string, unknown>)
-      .filter(([field]) => !SECRET_FIELDS.has(field))
+      .filter(
+        ([field, inner]) =>
+          !(SECRET_FIELDS.has(field) && typeof inner === 'string' && CREDENTIAL.test(inner)),
+      )
       .map(([field, inner]) => [field, scrub(inner)]),
   );
 }

@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers';
 import type { Context } from 'hono';
 import { describe, expect, it, vi } from 'vitest';
 import type { AppEnv } from '../../src/env';
-import { AUDIT_TRIES, audit, BEFORE_OMITTED, MAX_AUDIT_BYTES } from '../../src/governance/audit';
+import { AUDIT_TRIES, audit, BEFORE_OMITTED, MAX_AUDIT_BYTES, scrub } from '../../src/governance/audit';
 import { admin, createKey, type Json, openaiConfig, putConfig } from '../helpers/gateway';
 import { adminAs, createTeam, createToken } from './helpers';
 
@@ -155,5 +155,22 @@ describe('audit writes when D1 fails', () => {
       logged.mockRestore();
     }
     expect(await auditOf('?targetId=key_lost')).toHaveLength(0);
+  });
+});
+
+describe('audit records keep the change, not credentials', () => {
+  it('drops a credential under a secret field name, and keeps ordinary fields of those names', () => {
+    const recorded = scrub({
+      key: `tg-${'A'.repeat(32)}`,
+      tokenHash: 'a'.repeat(64),
+      models: { token: { targets: [{ provider: 'mock', model: 'mock-1' }] } },
+      rules: [{ when: { metadata: { key: 'team-a' } } }],
+      nested: { secret: `tga-${'b'.repeat(40)}` },
+    });
+    expect(recorded).toEqual({
+      models: { token: { targets: [{ provider: 'mock', model: 'mock-1' }] } },
+      rules: [{ when: { metadata: { key: 'team-a' } } }],
+      nested: {},
+    });
   });
 });
