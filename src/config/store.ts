@@ -80,53 +80,108 @@ async function reload(env: Env): Promise<Runtime> {
   return runtime;
 }
 
-/** Persists an already-validated config and makes it current in this isolate at once. */
-/** Stores `config`; `runtime` is its compiled form, when the caller has it already. */
+/**
+ * Stores an already-validated config if the admin copy is still at revision `basedOn` (undefined
+ * when another write came first: nothing was stored), then the copy requests are served from, and
+ * makes it current in this isolate at once. `runtime` is its compiled form, when the caller has it.
+ */
 export async function storeConfig(
   env: Env,
   config: GatewayConfig,
+  basedOn: number,
   runtime: Runtime = compileRuntime(config, env),
-): Promise<Runtime> {
+): Promise<Runtime | undefined> {
   const raw = JSON.stringify(config);
-  await env.CACHE.put(CONFIG_KEY, raw);
+  const write =
+    basedOn === 0
+      ? env.DB.prepare('INSERT OR IGNORE INTO config_store (id, text, revision) VALUES (1, ?, 1)').bind(raw)
+      : env.DB.prepare('UPDATE config_store SET text = ?, revision = ? WHERE id = 1 AND revision = ?').bind(
+          raw,
+          basedOn + 1,
+          basedOn,
+        );
+  if ((await write.run()).meta.changes !== 1) return undefined;
+  await putServed(env, raw, basedOn + 1);
   memo = { raw, runtime, checkedAt: Date.now() };
   unreadable = undefined;
   return runtime;
 }
 
-/** What the admin API works from: the config in force, or why the stored one cannot be read. */
-export type ConfigState =
-  | { readable: true; config: GatewayConfig; stored: boolean }
-  | { readable: false; problems: string[]; stored: unknown };
+/** The served copy (KV): a few tries; if none gets through, a 503 saying the config is stored but not served yet. */
+async function putServed(env: Env, raw: string, revision: number): Promise<void> {
+  let last: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      // The revision beside it tells a copy this location has not caught up on from a hand edit.
+      return await env.CACHE.put(CONFIG_KEY, raw, { metadata: { revision } });
+    } catch (error) {
+      last = error;
+    }
+  }
+  console.error('config stored but not written to KV', String(last));
+  throw unavailableNow(
+    'config_unavailable',
+    'The config is stored, but could not be written where requests are served from: PUT it again to put it in force.',
+  );
+}
 
 /**
- * Reads KV afresh (admin calls are rare, and a PUT must restore secrets from what is really
- * stored): an isolate still serving the last good config also reports a stored one it cannot read.
+ * What the admin API works from: the config in force, or why the stored one cannot be read, with
+ * the revision of the admin copy (0 before the first write through the admin API).
+ */
+export type ConfigState = (
+  | { readable: true; config: GatewayConfig; stored: boolean }
+  | { readable: false; problems: string[]; stored: unknown }
+) & { revision: number };
+
+/**
+ * The config as the last write made it, wherever that was: the admin copy in D1 (consistent) while
+ * this location's KV copy has not caught up with it; else KV read afresh, which also holds a
+ * config written there by hand (it carries no revision). An isolate still serving the last good
+ * config also reports a stored one it cannot read. `revision` is the admin copy's, which the next
+ * write compares and sets.
  */
 export async function configState(env: Env): Promise<ConfigState> {
+  const [row, served] = await Promise.all([
+    env.DB.prepare('SELECT text, revision FROM config_store WHERE id = 1').first<{
+      text: string;
+      revision: number;
+    }>(),
+    env.CACHE.getWithMetadata<{ revision?: unknown }>(CONFIG_KEY),
+  ]);
+  const revision = row?.revision ?? 0;
+  const servedRevision = served.metadata?.revision;
+  if (row && typeof servedRevision === 'number' && servedRevision <= row.revision) {
+    const parsed = gatewayConfigSchema.safeParse(safeJson(row.text));
+    if (!parsed.success)
+      return { ...unreadableState({ raw: row.text, problems: issueLines(parsed.error.issues) }), revision };
+    return { readable: true, config: parsed.data, stored: true, revision };
+  }
   let runtime: Runtime;
   try {
     runtime = await reload(env);
   } catch (error) {
     if (!(error instanceof GatewayError) || error.code !== 'config_invalid' || !unreadable) throw error;
-    return unreadableState(unreadable);
+    return { ...unreadableState(unreadable), revision };
   }
-  if (unreadable) return unreadableState(unreadable);
-  return { readable: true, config: runtime.config, stored: memo?.raw !== null };
+  if (unreadable) return { ...unreadableState(unreadable), revision };
+  return { readable: true, config: runtime.config, stored: memo?.raw !== null, revision };
 }
 
-function unreadableState({ raw, problems }: { raw: string; problems: string[] }): ConfigState {
-  return { readable: false, problems, stored: safeJson(raw) };
+function unreadableState({ raw, problems }: { raw: string; problems: string[] }) {
+  return { readable: false as const, problems, stored: safeJson(raw) };
 }
 
 /** The config as stored (or the default); a stored config that cannot be read is a 503 saying why. */
-export async function currentConfig(env: Env): Promise<{ config: GatewayConfig; stored: boolean }> {
+export async function currentConfig(
+  env: Env,
+): Promise<{ config: GatewayConfig; stored: boolean; revision: number }> {
   const state = await configState(env);
   if (!state.readable) throw unreadableConfig(state.problems);
   return state;
 }
 
-function unreadableConfig(problems: readonly string[]): GatewayError {
+export function unreadableConfig(problems: readonly string[]): GatewayError {
   return new GatewayError(
     503,
     'api_error',

@@ -10,6 +10,7 @@ await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
 
 beforeEach(async () => {
   await env.CACHE.delete(CONFIG_KEY);
+  await env.DB.prepare('DELETE FROM config_store').run();
   forgetConfig();
   resetUpstream();
   // The fuzz suite sends hundreds of keyless requests: later tests must still see their own rows.

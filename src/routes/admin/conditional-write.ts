@@ -35,7 +35,7 @@ export async function writeConditionally<S extends Row, P extends KeyPolicy | nu
   const ifMatch = c.req.header('if-match');
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const stored = await read();
-    if (ifMatch !== undefined && !matches(ifMatch, stored)) throw changedSince(what);
+    if (ifMatch !== undefined && !etagMatches(ifMatch, etagOf(stored))) throw changedSince(what);
     const now = Math.max(Date.now(), stored.updatedAt + 1);
     const policy = await change(stored, now);
     if (policy === null || (await write(stored, policy, now))) return { stored, policy, now };
@@ -49,8 +49,7 @@ export async function writeConditionally<S extends Row, P extends KeyPolicy | nu
 }
 
 /** `If-Match`: `*`, or a list of entity tags (weak ones compared by their value). */
-function matches(header: string, row: Row): boolean {
-  const current = etagOf(row);
+export function etagMatches(header: string, current: string): boolean {
   return header
     .split(',')
     .map((tag) => tag.trim().replace(/^W\//, ''))

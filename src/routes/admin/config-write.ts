@@ -4,27 +4,65 @@ import type { Context } from 'hono';
 import type { Runtime } from '../../config/runtime';
 import { compileRuntime } from '../../config/runtime';
 import type { GatewayConfig } from '../../config/schema';
-import { storeConfig } from '../../config/store';
+import { type ConfigState, configState, storeConfig } from '../../config/store';
 import type { AppEnv } from '../../env';
-import { invalidRequest } from '../../errors';
+import { GatewayError, invalidRequest } from '../../errors';
 import { auditConfigChange } from '../../governance/config-audit';
 import { checkRulesStillNamed } from '../../guardrails/rules-in-use';
 import { strictPatternIssue } from '../../guardrails/schema';
+import { etagMatches } from './conditional-write';
+
+/** Rounds before giving up on a config that keeps changing under the write (a 409 to retry). */
+const ATTEMPTS = 8;
+
+/** The ETag of the config (and of its guardrails): the admin copy's revision. */
+export const configEtag = (revision: number) => `"config-${revision}"`;
 
 /**
- * Stores `config` (compiled as `runtime`, when the caller compiled it already for checks of its
- * own) after the store-time checks, audits the change, and returns what is now in force.
+ * A config write, made against the config as it is: `build` sees the current state (read afresh
+ * each round) and returns the config to store, or throws to refuse. It is stored only if nothing
+ * else was stored meanwhile (else read again and built again, so a guardrails edit never writes
+ * back a config that another write has replaced), after the store-time checks; audited. With
+ * `If-Match`, only if the config is still the one that ETag names (else 412).
  */
-export async function storeChecked(
+export async function writeConfig(
   c: Context<AppEnv>,
-  previous: GatewayConfig | undefined,
-  config: GatewayConfig,
-  options: { runtime?: Runtime; action?: string } = {},
+  build: (state: ConfigState) => Promise<Built> | Built,
+  action?: string,
 ): Promise<Runtime> {
-  const pattern = strictPatternIssue(config.guardrails);
-  if (pattern) throw invalidRequest(pattern.message, pattern.param);
-  await checkRulesStillNamed(c.env.DB, previous, config);
-  const runtime = await storeConfig(c.env, config, options.runtime ?? compileRuntime(config, c.env));
-  await auditConfigChange(c, previous, runtime.config, options.action);
-  return runtime;
+  const ifMatch = c.req.header('if-match');
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const state = await configState(c.env);
+    if (ifMatch !== undefined && !etagMatches(ifMatch, configEtag(state.revision))) throw changedSince();
+    const previous = state.readable ? state.config : undefined;
+    const { config, runtime } = await build(state);
+    const pattern = strictPatternIssue(config.guardrails);
+    if (pattern) throw invalidRequest(pattern.message, pattern.param);
+    await checkRulesStillNamed(c.env.DB, previous, config);
+    const stored = await storeConfig(c.env, config, state.revision, runtime ?? compileRuntime(config, c.env));
+    if (!stored) continue;
+    await auditConfigChange(c, previous, stored.config, action);
+    c.header('ETag', configEtag(state.revision + 1));
+    return stored;
+  }
+  throw new GatewayError(
+    409,
+    'invalid_request_error',
+    'concurrent_update',
+    'The config kept changing while this change was applied; retry it.',
+  );
 }
+
+/** A config to store, and its compiled form when the caller compiled it already for checks of its own. */
+export interface Built {
+  config: GatewayConfig;
+  runtime?: Runtime;
+}
+
+const changedSince = () =>
+  new GatewayError(
+    412,
+    'invalid_request_error',
+    'precondition_failed',
+    'The config has changed since the read whose ETag If-Match names: read it again and reapply the change.',
+  );

@@ -4,47 +4,51 @@ import { embeddingModelIssue } from '../../cache/embed';
 import { redactConfig, restoreSecrets } from '../../config/redact';
 import { compileRuntime } from '../../config/runtime';
 import { gatewayConfigSchema } from '../../config/schema';
-import { configState, currentConfig } from '../../config/store';
-import type { AppEnv } from '../../env';
+import { type ConfigState, currentConfig } from '../../config/store';
+import type { AppEnv, Env } from '../../env';
 import { invalidRequest } from '../../errors';
 import { issueLines, paramPath, readJsonBody } from '../../openai/read-body';
-import { storeChecked } from './config-write';
+import { type Built, configEtag, writeConfig } from './config-write';
 
 const CONFIG_BODY_LIMIT = 1024 * 1024;
 
 export const config = new Hono<AppEnv>()
   .get('/', async (c) => {
-    const { config: current, stored } = await currentConfig(c.env);
+    const { config: current, stored, revision } = await currentConfig(c.env);
     c.header('x-tollgate-config-source', stored ? 'stored' : 'default');
+    c.header('ETag', configEtag(revision));
     return c.json(redactConfig(current));
   })
   .put('/', async (c) => {
-    const incoming = await readJsonBody(c.req.raw, CONFIG_BODY_LIMIT);
-    // A stored config this version cannot read can still be replaced, and still lends its secrets.
-    const state = await configState(c.env);
-    const previous = state.readable ? state.config : undefined;
-    const unrestorable = restoreSecrets(incoming, state.readable ? state.config : state.stored);
-    if (unrestorable.length > 0) {
-      throw invalidRequest(
-        `Invalid config: ${unrestorable.join(', ')} is "[redacted]" but no stored secret can go there (a new provider, or one whose type, baseUrl, preset, resourceName or region changed); give the real value or an env:NAME reference.`,
-        unrestorable[0],
-      );
-    }
-    const parsed = gatewayConfigSchema.safeParse(incoming);
-    if (!parsed.success) {
-      // Every problem, each with its path, so a config can be fixed in one round.
-      const { issues } = parsed.error;
-      const list = issueLines(issues).join('; ');
-      throw invalidRequest(
-        `Invalid config (the previous config stays in force): ${list}`,
-        paramPath(issues[0]?.path ?? []),
-      );
-    }
-    // Compiled once: for its own check here, and as what is stored.
-    const compiled = compileRuntime(parsed.data, c.env);
-    const embedding = embeddingModelIssue(compiled);
-    if (embedding) throw invalidRequest(embedding.message, embedding.param);
-    const runtime = await storeChecked(c, previous, parsed.data, { runtime: compiled });
+    const body = await readJsonBody(c.req.raw, CONFIG_BODY_LIMIT);
+    const runtime = await writeConfig(c, (state) => checked(c.env, structuredClone(body), state));
     c.header('x-tollgate-config-source', 'stored');
     return c.json(redactConfig(runtime.config));
   });
+
+/** The config a PUT gives, against the state it replaces: secrets restored from it, validated, compiled. */
+function checked(env: Env, incoming: unknown, state: ConfigState): Built {
+  // A stored config this version cannot read can still be replaced, and still lends its secrets.
+  const unrestorable = restoreSecrets(incoming, state.readable ? state.config : state.stored);
+  if (unrestorable.length > 0) {
+    throw invalidRequest(
+      `Invalid config: ${unrestorable.join(', ')} is "[redacted]" but no stored secret can go there (a new provider, or one whose type, baseUrl, preset, resourceName or region changed); give the real value or an env:NAME reference.`,
+      unrestorable[0],
+    );
+  }
+  const parsed = gatewayConfigSchema.safeParse(incoming);
+  if (!parsed.success) {
+    // Every problem, each with its path, so a config can be fixed in one round.
+    const { issues } = parsed.error;
+    const list = issueLines(issues).join('; ');
+    throw invalidRequest(
+      `Invalid config (the previous config stays in force): ${list}`,
+      paramPath(issues[0]?.path ?? []),
+    );
+  }
+  // Compiled once: for its own check here, and as what is stored.
+  const compiled = compileRuntime(parsed.data, env);
+  const embedding = embeddingModelIssue(compiled);
+  if (embedding) throw invalidRequest(embedding.message, embedding.param);
+  return { config: parsed.data, runtime: compiled };
+}

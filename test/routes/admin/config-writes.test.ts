@@ -1,0 +1,87 @@
+// Config writes against the config as it is: a guardrails edit never writes back a config another
+// write replaced meanwhile, If-Match guards a read-modify-write, and a location whose KV copy has
+// not caught up is read from the admin copy in D1.
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { CONFIG_KEY, forgetConfig } from '../../../src/config/store';
+import { ADMIN_TOKEN, admin, call, type Json, openaiConfig, putConfig } from '../../helpers/gateway';
+
+const rule = (name: string) => ({ name, detect: ['email'], action: 'redact' });
+
+const put = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+  call(path, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+
+describe('config writes', () => {
+  it('keeps a PUT /admin/config that lands while a PUT /admin/guardrails runs', async () => {
+    expect((await putConfig(openaiConfig({ guardrails: [rule('a'), rule('b')] }))).status).toBe(200);
+    // Hold the guardrails PUT at its rules-in-use query (after it read the config, before it
+    // stores), and land a PUT /admin/config of another field meanwhile.
+    const proto = Object.getPrototypeOf(env.DB);
+    const prepare = proto.prepare;
+    let hooked = false;
+    let configAnswer: Response | undefined;
+    proto.prepare = function (this: D1Database, sql: string) {
+      const statement = prepare.call(this, sql);
+      if (hooked || !sql.includes('json_each(k.policy')) return statement;
+      hooked = true;
+      const bind = statement.bind.bind(statement);
+      return {
+        bind: (...args: unknown[]) => {
+          const bound = bind(...args);
+          return {
+            all: async () => {
+              configAnswer = await putConfig(
+                openaiConfig({ limits: { rpm: 5 }, guardrails: [rule('a'), rule('b')] }),
+              );
+              return bound.all();
+            },
+          };
+        },
+      };
+    };
+    let rules: Response;
+    try {
+      rules = await admin('/admin/guardrails', 'PUT', [rule('a')]); // drops rule b
+    } finally {
+      proto.prepare = prepare;
+    }
+    expect(hooked).toBe(true);
+    expect(configAnswer?.status).toBe(200);
+    expect(rules.status).toBe(200);
+    const final = await (await admin('/admin/config')).json<Json>();
+    expect(final.limits.rpm).toBe(5); // the config change stays
+    expect(final.guardrails.map((r: Json) => r.name)).toEqual(['a']); // and so does the rules edit
+  });
+
+  it('gives the config and its guardrails an ETag, and refuses a write against an old one (412)', async () => {
+    expect((await putConfig(openaiConfig())).status).toBe(200);
+    const read = await admin('/admin/config');
+    const etag = read.headers.get('etag') ?? '';
+    expect(etag).toMatch(/^"config-\d+"$/);
+    expect((await admin('/admin/guardrails')).headers.get('etag')).toBe(etag);
+    const body = await read.json<Json>();
+    const first = await put('/admin/config', { ...body, limits: { rpm: 7 } }, { 'if-match': etag });
+    expect(first.status).toBe(200);
+    expect(first.headers.get('etag')).not.toBe(etag);
+    const stale = await put('/admin/guardrails', [rule('x')], { 'if-match': etag });
+    expect(stale.status).toBe(412);
+    expect((await stale.json<Json>()).error.code).toBe('precondition_failed');
+    expect((await (await admin('/admin/config')).json<Json>()).guardrails).toEqual([]);
+  });
+
+  it("reads the admin copy where this location's KV copy has not caught up, and a hand edit where it was made", async () => {
+    expect((await putConfig(openaiConfig({ limits: { rpm: 9 } }))).status).toBe(200);
+    // This location's KV still has an earlier admin write (revision 0: before it).
+    await env.CACHE.put(CONFIG_KEY, JSON.stringify(openaiConfig()), { metadata: { revision: 0 } });
+    forgetConfig();
+    expect((await (await admin('/admin/config')).json<Json>()).limits.rpm).toBe(9);
+    // Written in KV by hand (no revision beside it): that is the config, and what is served.
+    await env.CACHE.put(CONFIG_KEY, JSON.stringify(openaiConfig({ limits: { rpm: 3 } })));
+    forgetConfig();
+    expect((await (await admin('/admin/config')).json<Json>()).limits.rpm).toBe(3);
+  });
+});
