@@ -25,7 +25,7 @@ import { keyStub } from '../../limits/admission';
 import { readJsonBody, validateBody } from '../../openai/read-body';
 import { etagOf, tellObject, writeConditionally } from './conditional-write';
 import { decodeCursor, encodeCursor, pageLimit } from './paging';
-import { rejectUnknown } from './query-params';
+import { flag, rejectUnknown } from './query-params';
 
 const ADMIN_BODY_LIMIT = 256 * 1024;
 const expiresAt = z.iso.datetime({ offset: true }).nullable();
@@ -93,7 +93,7 @@ export const keys = new Hono<AppEnv>()
     const { keys: found, more } = await listKeys(c.env.DB, {
       limit,
       cursor: decodeCursor(c.req.query('cursor')),
-      includeRevoked: c.req.query('includeRevoked') === 'true',
+      includeRevoked: flag(c.req.query('includeRevoked'), 'includeRevoked'),
       teamId: scopedQuery(c).team,
     });
     const data = await Promise.all(found.map((key) => present(c.env, key)));

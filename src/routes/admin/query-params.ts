@@ -2,6 +2,13 @@
 // filter must not silently return everything.
 import { invalidRequest } from '../../errors';
 
+/** A true/false query parameter: absent is false; anything but `true` or `false` is a 400, not false. */
+export function flag(value: string | undefined, name: string): boolean {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  throw invalidRequest(`Query parameter '${name}' is true or false, not '${value}'.`, name);
+}
+
 export function rejectUnknown(params: Record<string, string>, allowed: readonly string[]): void {
   for (const name of Object.keys(params)) {
     if (!allowed.includes(name))

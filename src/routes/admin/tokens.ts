@@ -17,7 +17,7 @@ import { iso } from '../../keys/admin-input';
 import { getTeam } from '../../keys/team-store';
 import { readJsonBody, validateBody } from '../../openai/read-body';
 import { decodeCursor, encodeCursor, pageLimit } from './paging';
-import { rejectUnknown } from './query-params';
+import { flag, rejectUnknown } from './query-params';
 
 const createTokenBody = z.strictObject({
   name: z.string().trim().min(1).max(100),
@@ -62,7 +62,7 @@ export const tokens = new Hono<AppEnv>()
     const { tokens: found, more } = await listAdminTokens(c.env.DB, {
       limit: pageLimit(c.req.query('limit')),
       cursor: decodeCursor(c.req.query('cursor')),
-      includeRevoked: c.req.query('includeRevoked') === 'true',
+      includeRevoked: flag(c.req.query('includeRevoked'), 'includeRevoked'),
     });
     const last = found.at(-1);
     return c.json({

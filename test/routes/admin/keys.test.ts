@@ -190,6 +190,12 @@ describe('/admin/keys', () => {
       });
     }
     expect((await admin('/admin/keys?includeRevoked=true&limit=5')).status).toBe(200);
+    // A flag is true or false: `1` or `True` is refused, not quietly taken as false.
+    for (const path of ['/admin/keys', '/admin/tokens']) {
+      const response = await admin(`${path}?includeRevoked=1`);
+      expect(response.status, path).toBe(400);
+      expect((await response.json<Json>()).error.param).toBe('includeRevoked');
+    }
   });
 
   it('requires the admin token', async () => {
