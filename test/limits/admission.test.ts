@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/auth/gateway-key';
 import { GatewayError } from '../../src/errors';
-import { admit } from '../../src/limits/admission';
+import { admit, formatDuration } from '../../src/limits/admission';
 import type { AdmitRequest, KeyObject, SettleRequest } from '../../src/limits/key-object';
 import { BOOK_AFTER_MS } from '../../src/limits/lease-draw';
 import { CHAT_URL, completion, sleep, upstream } from '../cache/harness';
@@ -233,5 +233,14 @@ describe('refusals the client should not simply retry', () => {
     const body = await response.json<Json>();
     expect(body.error.code).toBe('model_not_allowed');
     expect(body.error.message).toContain("team's model allowlist");
+  });
+});
+
+describe('formatDuration (x-ratelimit-reset-*, as OpenAI writes them)', () => {
+  it('writes milliseconds, seconds, minutes and hours', () => {
+    expect(formatDuration(250)).toBe('250ms');
+    expect(formatDuration(6_000)).toBe('6s');
+    expect(formatDuration(360_000)).toBe('6m0s');
+    expect(formatDuration(5_400_000)).toBe('1h30m0s');
   });
 });

@@ -39,6 +39,7 @@ export async function writeConditionally<S extends Row, P extends KeyPolicy | nu
     const now = Math.max(Date.now(), stored.updatedAt + 1);
     const policy = await change(stored, now);
     if (policy === null || (await write(stored, policy, now))) return { stored, policy, now };
+    await backOff(attempt);
   }
   throw new GatewayError(
     409,
@@ -47,6 +48,10 @@ export async function writeConditionally<S extends Row, P extends KeyPolicy | nu
     `The ${what} kept changing while this change was applied; retry it.`,
   );
 }
+
+/** After a lost race, a short random wait that grows, so writers contending for one row spread out. */
+export const backOff = (attempt: number) =>
+  new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * (attempt + 1)));
 
 /** `If-Match`: `*`, or a list of entity tags (weak ones compared by their value). */
 export function etagMatches(header: string, current: string): boolean {

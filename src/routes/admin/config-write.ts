@@ -10,7 +10,7 @@ import { GatewayError, invalidRequest } from '../../errors';
 import { auditConfigChange } from '../../governance/config-audit';
 import { checkRulesStillNamed } from '../../guardrails/rules-in-use';
 import { strictPatternIssue } from '../../guardrails/schema';
-import { etagMatches } from './conditional-write';
+import { backOff, etagMatches } from './conditional-write';
 
 /** Rounds before giving up on a config that keeps changing under the write (a 409 to retry). */
 const ATTEMPTS = 8;
@@ -40,7 +40,10 @@ export async function writeConfig(
     if (pattern) throw invalidRequest(pattern.message, pattern.param);
     await checkRulesStillNamed(c.env.DB, previous, config);
     const stored = await storeConfig(c.env, config, state.revision, runtime ?? compileRuntime(config, c.env));
-    if (!stored) continue;
+    if (!stored) {
+      await backOff(attempt);
+      continue;
+    }
     await auditConfigChange(c, previous, stored.config, action);
     c.header('ETag', configEtag(state.revision + 1));
     return stored;
