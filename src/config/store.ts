@@ -1,5 +1,7 @@
 // Loads the gateway config from KV (or the bundled default), parses and compiles it once per
 // isolate, and re-checks KV in the background at most every few seconds — never per request.
+
+import { sha256Hex } from '../auth/gateway-key';
 import type { Env } from '../env';
 import { GatewayError, unavailableNow } from '../errors';
 import { issueLines } from '../openai/read-body';
@@ -88,18 +90,19 @@ async function reload(env: Env): Promise<Runtime> {
 export async function storeConfig(
   env: Env,
   config: GatewayConfig,
-  basedOn: number,
+  { basedOn, served }: Pick<ConfigState, 'served'> & { basedOn: number },
   runtime: Runtime = compileRuntime(config, env),
 ): Promise<Runtime | undefined> {
   const raw = JSON.stringify(config);
+  const replaced = served === null ? '' : await sha256Hex(served);
   const write =
     basedOn === 0
-      ? env.DB.prepare('INSERT OR IGNORE INTO config_store (id, text, revision) VALUES (1, ?, 1)').bind(raw)
-      : env.DB.prepare('UPDATE config_store SET text = ?, revision = ? WHERE id = 1 AND revision = ?').bind(
-          raw,
-          basedOn + 1,
-          basedOn,
-        );
+      ? env.DB.prepare(
+          'INSERT OR IGNORE INTO config_store (id, text, revision, replaced) VALUES (1, ?, 1, ?)',
+        ).bind(raw, replaced)
+      : env.DB.prepare(
+          'UPDATE config_store SET text = ?, revision = ?, replaced = ? WHERE id = 1 AND revision = ?',
+        ).bind(raw, basedOn + 1, replaced, basedOn);
   if ((await write.run()).meta.changes !== 1) return undefined;
   await putServed(env, raw, basedOn + 1);
   memo = { raw, runtime, checkedAt: Date.now() };
@@ -132,7 +135,11 @@ async function putServed(env: Env, raw: string, revision: number): Promise<void>
 export type ConfigState = (
   | { readable: true; config: GatewayConfig; stored: boolean }
   | { readable: false; problems: string[]; stored: unknown }
-) & { revision: number };
+) & {
+  revision: number;
+  /** This location's served copy (KV) as read, which a write replaces. */
+  served: string | null;
+};
 
 /**
  * The config as the last write made it, wherever that was: the admin copy in D1 (consistent) while
@@ -142,30 +149,47 @@ export type ConfigState = (
  * write compares and sets.
  */
 export async function configState(env: Env): Promise<ConfigState> {
-  const [row, served] = await Promise.all([
-    env.DB.prepare('SELECT text, revision FROM config_store WHERE id = 1').first<{
+  const [row, copy] = await Promise.all([
+    env.DB.prepare('SELECT text, revision, replaced FROM config_store WHERE id = 1').first<{
       text: string;
       revision: number;
+      replaced: string;
     }>(),
     env.CACHE.getWithMetadata<{ revision?: unknown }>(CONFIG_KEY),
   ]);
   const revision = row?.revision ?? 0;
-  const servedRevision = served.metadata?.revision;
-  if (row && typeof servedRevision === 'number' && servedRevision <= row.revision) {
+  const served = copy.value;
+  const base = { revision, served };
+  if (row && (await behind(row, served, copy.metadata?.revision))) {
     const parsed = gatewayConfigSchema.safeParse(safeJson(row.text));
     if (!parsed.success)
-      return { ...unreadableState({ raw: row.text, problems: issueLines(parsed.error.issues) }), revision };
-    return { readable: true, config: parsed.data, stored: true, revision };
+      return { ...unreadableState({ raw: row.text, problems: issueLines(parsed.error.issues) }), ...base };
+    return { readable: true, config: parsed.data, stored: true, ...base };
   }
   let runtime: Runtime;
   try {
     runtime = await reload(env);
   } catch (error) {
     if (!(error instanceof GatewayError) || error.code !== 'config_invalid' || !unreadable) throw error;
-    return { ...unreadableState(unreadable), revision };
+    return { ...unreadableState(unreadable), ...base };
   }
-  if (unreadable) return { ...unreadableState(unreadable), revision };
-  return { readable: true, config: runtime.config, stored: memo?.raw !== null, revision };
+  if (unreadable) return { ...unreadableState(unreadable), ...base };
+  return { readable: true, config: runtime.config, stored: memo?.raw !== null, ...base };
+}
+
+/**
+ * Whether this location's served copy has not caught up with the admin copy: it carries an older
+ * revision (or the same), or is missing, or is the very text the last write replaced. Any other
+ * text without a revision was written in KV by hand, and is the config.
+ */
+async function behind(
+  row: { revision: number; replaced: string },
+  served: string | null,
+  servedRevision: unknown,
+): Promise<boolean> {
+  if (typeof servedRevision === 'number') return servedRevision <= row.revision;
+  if (served === null) return true;
+  return row.replaced !== '' && (await sha256Hex(served)) === row.replaced;
 }
 
 function unreadableState({ raw, problems }: { raw: string; problems: string[] }) {

@@ -7,6 +7,7 @@ import type { Env } from '../env';
 import { GatewayError } from '../errors';
 import { getKey, type StoredKey } from '../keys/store';
 import { keyStub } from '../limits/admission';
+import { MAX_ROTATION_HOPS } from '../limits/key-object';
 
 export const DEFAULT_GRACE_SECONDS = 86_400;
 
@@ -34,21 +35,37 @@ export async function rotateKey(
   await fresh.setPolicy(stored.policy, stored.updatedAt);
   const revision = await moveKeyHash(env.DB, stored.policy.id, stored.hash, { hash, prefix }, now);
   if (revision === null) {
-    // Its secret is never shown, but nothing should be left that admits.
-    await fresh.setPolicy({ ...stored.policy, revokedAt: now });
+    // Its secret is never shown, but nothing should be left that admits (here: it was never handed to).
+    await fresh.setPolicy({ ...stored.policy, revokedAt: now }, undefined, MAX_ROTATION_HOPS);
     throw rotatedMeanwhile();
   }
   let handed: Awaited<ReturnType<ReturnType<typeof keyStub>['handOver']>>;
   try {
     handed = await handOver(env, stored.hash, { to: hash, until });
   } catch (error) {
-    // The old secret stays the key's: the row moves back, and the old object takes the row as it
-    // is now (a change made meanwhile went to the new object, whose secret nobody will get).
-    await moveKeyHash(env.DB, stored.policy.id, hash, stored, Date.now());
-    const row = await getKey(env.DB, stored.policy.id);
-    if (row?.hash === stored.hash) await keyStub(env, stored.hash).setPolicy(row.policy, row.updatedAt);
-    await fresh.setPolicy({ ...stored.policy, revokedAt: now });
-    throw error;
+    const back = await moveKeyHash(env.DB, stored.policy.id, hash, stored, Date.now());
+    if (back !== null) {
+      // The old secret stays the key's: the row is back, and the old object takes the row as it is
+      // now (a change made meanwhile went to the new object, whose secret nobody will get; nobody
+      // rotated from it either, since the row named it until now: it is ended where it is).
+      const row = await getKey(env.DB, stored.policy.id);
+      if (row?.hash === stored.hash) await keyStub(env, stored.hash).setPolicy(row.policy, row.updatedAt);
+      await fresh.setPolicy({ ...stored.policy, revokedAt: now }, undefined, MAX_ROTATION_HOPS);
+      throw error;
+    }
+    // Another rotation has moved the key on from this one's new secret: the old secret must not
+    // outlive that. One more hand-over (its ledger then goes on to the key's current object); if
+    // that fails too, the old secret is ended where it is.
+    try {
+      handed = await keyStub(env, stored.hash).handOver({ to: hash, until });
+    } catch {
+      await keyStub(env, stored.hash).setPolicy(
+        { ...stored.policy, revokedAt: now },
+        undefined,
+        MAX_ROTATION_HOPS,
+      );
+      throw error;
+    }
   }
   // A policy change that reached the old object after this rotation read the key comes along.
   await fresh.adopt(handed);

@@ -13,13 +13,19 @@ export type PriceTable = Record<string, Price>;
  */
 const SNAPSHOT =
   /^(?:-\d{4}-\d{2}-\d{2}|-\d{8}|@\d{8}|-\d{3,4}|-latest|-(?:preview|exp)(?:-\d{2}-\d{2,4})?)$/;
+/**
+ * A cheaper tier of a model the table knows (`gemini-2.0-flash-lite`, `grok-4-fast-reasoning`,
+ * `gpt-5-chat-latest`): charged as that model, which costs at least as much, rather than as an
+ * unknown one (up to 200 times its price). A dearer tier (`-pro`) is not: it takes its own entry.
+ */
+const CHEAPER_TIER = /^-(?:lite|mini|nano|fast|flash|small|instant|chat)(?:-|$)/;
 
 function byPrefix(table: PriceTable, model: string): Price | undefined {
   let best: string | undefined;
   for (const name of Object.keys(table)) {
     if (
       model.startsWith(name) &&
-      SNAPSHOT.test(model.slice(name.length)) &&
+      (SNAPSHOT.test(model.slice(name.length)) || CHEAPER_TIER.test(model.slice(name.length))) &&
       (best === undefined || name.length > best.length)
     )
       best = name;
@@ -81,7 +87,10 @@ export function worstCaseCost(
   let output = 0;
   for (const base of prices) {
     const price = ratesFor(base, inputTokens);
-    input = Math.max(input, price.inputPerMTok, price.cacheWritePerMTok ?? 0, price.cacheWrite1hPerMTok ?? 0);
+    // A model that writes caches (its price says so) may write them for an hour: twice the input.
+    const hour =
+      price.cacheWrite1hPerMTok ?? (price.cacheWritePerMTok !== undefined ? 2 * price.inputPerMTok : 0);
+    input = Math.max(input, price.inputPerMTok, price.cacheWritePerMTok ?? 0, hour);
     output = Math.max(output, price.outputPerMTok);
   }
   return (inputTokens * input + maxOutputTokens * output) / 1_000_000;

@@ -224,6 +224,11 @@ describe('pricing', () => {
   it('reserves the worst case over every possible target', () => {
     const cheap = { inputPerMTok: 0.1, outputPerMTok: 0.4 };
     const dear = { inputPerMTok: 3, outputPerMTok: 15, cacheWritePerMTok: 3.75 };
-    expect(worstCaseCost(1000, 500, [cheap, dear])).toBeCloseTo((1000 * 3.75 + 500 * 15) / 1e6, 12);
+    // A model that writes caches may write them for an hour: at twice its input price.
+    expect(worstCaseCost(1000, 500, [cheap, dear])).toBeCloseTo((1000 * 6 + 500 * 15) / 1e6, 12);
+    expect(worstCaseCost(1000, 500, [cheap, { ...dear, cacheWrite1hPerMTok: 4 }])).toBeCloseTo(
+      (1000 * 4 + 500 * 15) / 1e6,
+      12,
+    );
   });
 });

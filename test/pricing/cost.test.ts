@@ -23,6 +23,10 @@ describe('priceOf', () => {
     expect(price('gpt-5-pro').outputPerMTok).toBe(120);
     expect(price('o3-pro').outputPerMTok).toBe(80);
     expect(price('gpt-5-codex-max')).toEqual(UNKNOWN_MODEL_PRICE);
+    // A cheaper tier is charged as its model (which costs at least as much), not as an unknown one.
+    expect(price('gemini-2.0-flash-lite-001')).toEqual(price('gemini-2.0-flash'));
+    expect(price('gpt-5-chat-latest')).toEqual(price('gpt-5'));
+    expect(price('grok-4-fast-reasoning')).toEqual(price('grok-4'));
     expect(price('claude-opus-4-5-20251101').inputPerMTok).toBe(5);
     expect(price('gpt-4o-2024-05-13').inputPerMTok).toBe(5);
   });

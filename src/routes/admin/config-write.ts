@@ -39,7 +39,12 @@ export async function writeConfig(
     const pattern = strictPatternIssue(config.guardrails);
     if (pattern) throw invalidRequest(pattern.message, pattern.param);
     await checkRulesStillNamed(c.env.DB, previous, config);
-    const stored = await storeConfig(c.env, config, state.revision, runtime ?? compileRuntime(config, c.env));
+    const stored = await storeConfig(
+      c.env,
+      config,
+      { basedOn: state.revision, served: state.served },
+      runtime ?? compileRuntime(config, c.env),
+    );
     if (!stored) {
       await backOff(attempt);
       continue;

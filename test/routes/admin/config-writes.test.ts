@@ -85,3 +85,43 @@ describe('config writes', () => {
     expect((await (await admin('/admin/config')).json<Json>()).limits.rpm).toBe(3);
   });
 });
+
+describe('a location whose KV copy has not caught up, and carries no revision', () => {
+  it('reads the admin copy, not the pre-upgrade value the first admin write replaced', async () => {
+    // Before the upgrade: the config lives in KV only, with no revision beside it.
+    const before = JSON.stringify(openaiConfig({ limits: { rpm: 1 } }));
+    await env.CACHE.put(CONFIG_KEY, before);
+    forgetConfig();
+    // Location X: the first admin write (D1 revision 1, KV with revision 1).
+    expect((await putConfig(openaiConfig({ limits: { rpm: 50 } }))).status).toBe(200);
+    // Location Y, seconds later: its KV copy has not caught up yet (KV reaches other locations
+    // within ~60 s) — it still reads the pre-upgrade value, which has no revision.
+    await env.CACHE.put(CONFIG_KEY, before);
+    forgetConfig();
+    const read = await admin('/admin/config');
+    expect(read.headers.get('etag')).toBe('"config-1"');
+    expect((await read.json<Json>()).limits.rpm).toBe(50);
+  });
+
+  it('…so a guardrails edit made there keeps the newer config', async () => {
+    const before = JSON.stringify(openaiConfig({ limits: { rpm: 1 } }));
+    await env.CACHE.put(CONFIG_KEY, before);
+    forgetConfig();
+    expect((await putConfig(openaiConfig({ limits: { rpm: 50 } }))).status).toBe(200);
+    await env.CACHE.put(CONFIG_KEY, before); // location Y's stale copy
+    forgetConfig();
+    expect((await admin('/admin/guardrails', 'PUT', [rule('a')])).status).toBe(200);
+    const final = await (await admin('/admin/config')).json<Json>();
+    expect(final.guardrails.map((r: Json) => r.name)).toEqual(['a']);
+    expect(final.limits.rpm).toBe(50);
+  });
+
+  it('reads the admin copy where KV has not seen the first write yet (no value at all)', async () => {
+    expect((await putConfig(openaiConfig({ limits: { rpm: 50 } }))).status).toBe(200);
+    await env.CACHE.delete(CONFIG_KEY); // location Y: negative lookup still cached
+    forgetConfig();
+    expect((await admin('/admin/guardrails', 'PUT', [rule('a')])).status).toBe(200);
+    const final = await (await admin('/admin/config')).json<Json>();
+    expect(final.limits.rpm).toBe(50);
+  });
+});

@@ -1,0 +1,87 @@
+// A rotation whose hand-over fails while another rotation has moved the key on from its new secret.
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { sha256Hex } from '../../src/auth/gateway-key';
+import type { Env } from '../../src/env';
+import { rotateKey } from '../../src/governance/key-rotation';
+import { getKey } from '../../src/keys/store';
+import { admin, chat, createKey, type Json } from '../helpers/gateway';
+
+const ask = { model: 'fast', messages: [{ role: 'user', content: 'hi' }] };
+
+/**
+ * An env whose object `name` runs `before` ahead of its first handOver; `mode` says what every
+ * handOver asked of it does: 'fail' throws without applying, 'applied-lost' applies it and then
+ * throws (the reply lost).
+ */
+function hook(name: string, before: () => Promise<void>, mode: 'fail' | 'applied-lost'): Env {
+  const target = env.KEYS.idFromName(name);
+  let fired = false;
+  const KEYS = {
+    idFromName: (n: string) => env.KEYS.idFromName(n),
+    get: (id: DurableObjectId) => {
+      const stub = env.KEYS.get(id);
+      if (!id.equals(target)) return stub;
+      return new Proxy(stub, {
+        get(t, prop) {
+          if (prop === 'handOver')
+            return async (...args: unknown[]) => {
+              if (!fired) {
+                fired = true;
+                await before();
+              }
+              // biome-ignore lint/suspicious/noExplicitAny: RPC stub
+              if (mode === 'applied-lost') await (t as any).handOver(...args);
+              throw new Error(`handOver ${mode} (injected)`);
+            };
+          // biome-ignore lint/suspicious/noExplicitAny: RPC stub
+          const value = (t as any)[prop];
+          // biome-ignore lint/suspicious/noExplicitAny: RPC stub
+          return typeof value === 'function' ? (...args: unknown[]) => (t as any)[prop](...args) : value;
+        },
+      });
+    },
+  };
+  return { ...env, KEYS } as unknown as Env;
+}
+
+describe('a rotation that fails after another moved the key on', () => {
+  it('a failed rotation does not revoke the secret a concurrent, successful rotation issued', async () => {
+    const key = await createKey();
+    const stored = await getKey(env.DB, key.id); // rotation 1's read (secret A)
+    let second: Json;
+    // Rotation 2 runs between rotation 1's row move (A→B) and its hand-over, which then fails.
+    const hooked = hook(
+      stored!.hash,
+      async () => {
+        const response = await admin(`/admin/keys/${key.id}/rotate`, 'POST', { graceSeconds: 60 });
+        expect(response.status).toBe(200);
+        second = await response.json<Json>();
+      },
+      'fail',
+    );
+    await expect(rotateKey(hooked, stored!, 60, Date.now())).rejects.toThrow('injected');
+    const row = await getKey(env.DB, key.id);
+    expect(row!.hash).toBe(await sha256Hex(second.key)); // the row names rotation 2's secret C
+    expect(row!.policy.revokedAt).toBeNull(); // …and says the key is live
+    // Rotation 2's secret must work (bug: rotation 1's rollback revoked B, which forwarded to C).
+    expect((await chat(second.key, ask)).status).toBe(200);
+  });
+
+  it('…and the original secret, rotated away twice, stops working', async () => {
+    const key = await createKey();
+    const stored = await getKey(env.DB, key.id);
+    const hooked = hook(
+      stored!.hash,
+      async () => {
+        expect((await admin(`/admin/keys/${key.id}/rotate`, 'POST', { graceSeconds: 0 })).status).toBe(200);
+      },
+      'fail',
+    );
+    await expect(rotateKey(hooked, stored!, 0, Date.now())).rejects.toThrow('injected');
+    // A was never handed over (its object never learned of either rotation): it still admits,
+    // even after the key is revoked (DELETE tells only the row's current secret's object).
+    expect((await admin(`/admin/keys/${key.id}`, 'DELETE')).status).toBe(200);
+    expect((await chat(key.key, ask)).status).toBe(401);
+  });
+});
