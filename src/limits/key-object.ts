@@ -531,15 +531,26 @@ export class KeyObject extends DurableObject<Env> {
    * applies (it is told to the object before the row), and nothing undoes it. Without a revision
    * (tests, a rotation's own hand-over), the policy is set as is.
    */
-  async setPolicy(policy: KeyPolicy, revision?: number, hops = 0): Promise<void> {
+  async setPolicy(policy: KeyPolicy, revision?: number, hops = 0): Promise<'set' | 'older' | 'revoked'> {
     // Rotated away while an admin change was on its way here (it read the key before the
-    // rotation): the new secret's object takes it too, or the change would be lost there.
-    if (this.moved && hops < MAX_ROTATION_HOPS)
-      await this.movedTo(this.moved).setPolicy(policy, revision, hops + 1);
+    // rotation): the new secret's object takes it too, or the change would be lost there. What
+    // that object says is the answer (a revocation there is the key's).
+    const forwarded =
+      this.moved && hops < MAX_ROTATION_HOPS
+        ? await this.movedTo(this.moved).setPolicy(policy, revision, hops + 1)
+        : undefined;
+    const here = await this.setHere(policy, revision);
+    return forwarded ?? here;
+  }
+
+  private async setHere(
+    policy: KeyPolicy,
+    revision: number | undefined,
+  ): Promise<'set' | 'older' | 'revoked'> {
     if (revision !== undefined) {
       const revoking = policy.revokedAt !== null;
-      if (this.policy?.revokedAt != null && !revoking) return;
-      if (!revoking && revision < this.revision) return;
+      if (this.policy?.revokedAt != null && !revoking) return 'revoked';
+      if (!revoking && revision < this.revision) return 'older';
       if (revision > this.revision) {
         this.revision = revision;
         await this.ctx.storage.put(REVISION, revision);
@@ -547,6 +558,7 @@ export class KeyObject extends DurableObject<Env> {
     }
     this.applyPolicy(policy);
     await this.ctx.storage.put(POLICY, this.policy);
+    return 'set';
   }
 
   private applyPolicy(policy: KeyPolicy): void {

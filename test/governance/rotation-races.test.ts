@@ -197,3 +197,28 @@ describe('admin changes when the key object cannot be told', () => {
     expect((await chat(key.key, ask)).status).toBe(403);
   });
 });
+
+describe('a revocation whose record cannot be written', () => {
+  it('is in force, says so (503), and a later PATCH is refused as for any revoked key, the row brought in line', async () => {
+    const key = await createKey();
+    const proto = Object.getPrototypeOf(env.DB);
+    const prepare = proto.prepare;
+    proto.prepare = function (this: D1Database, sql: string) {
+      if (sql.includes('UPDATE keys SET name')) throw new Error('D1 unavailable (injected)');
+      return prepare.call(this, sql);
+    };
+    let deleted: Response;
+    try {
+      deleted = await admin(`/admin/keys/${key.id}`, 'DELETE');
+    } finally {
+      proto.prepare = prepare;
+    }
+    expect(deleted.status).toBe(503);
+    expect((await deleted.json<Json>()).error.message).toContain('send the DELETE again');
+    expect((await chat(key.key, ask)).status).toBe(401); // in force
+    const patched = await admin(`/admin/keys/${key.id}`, 'PATCH', { name: 'renamed' });
+    expect(patched.status).toBe(409);
+    expect((await patched.json<Json>()).error.code).toBe('key_revoked');
+    expect((await (await admin(`/admin/keys/${key.id}`)).json<Json>()).revokedAt).not.toBeNull();
+  });
+});

@@ -66,7 +66,7 @@ export function etagMatches(header: string, current: string): boolean {
  * stub; if none gets through, a 503 that says the change is stored but not yet in force (the
  * request sent again applies it, as the next change would).
  */
-export async function tellObject(what: 'key' | 'team', tell: () => Promise<void>): Promise<void> {
+export async function tellObject<T>(what: 'key' | 'team', tell: () => Promise<T>): Promise<T> {
   let last: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {

@@ -5,7 +5,7 @@ import { generateGatewayKey, keyPrefix, randomId, sha256Hex } from '../../auth/g
 import { pinTeam, scopedQuery, teamScope } from '../../auth/team-scope';
 import { getRuntime } from '../../config/store';
 import type { AppEnv, Env } from '../../env';
-import { GatewayError, invalidRequest } from '../../errors';
+import { GatewayError, invalidRequest, unavailableNow } from '../../errors';
 import { audit } from '../../governance/audit';
 import { checkGuardrailSelection } from '../../guardrails/selection-check';
 import {
@@ -114,14 +114,7 @@ export const keys = new Hono<AppEnv>()
     await checkGuardrailSelection(c, input.guardrails);
     if (input.team) await mustHaveTeam(c.env, input.team);
     return save(c, 'key.update', id, async (stored, now) => {
-      if (stored.policy.revokedAt !== null) {
-        throw new GatewayError(
-          409,
-          'invalid_request_error',
-          'key_revoked',
-          'This key is revoked and can no longer be changed.',
-        );
-      }
+      if (stored.policy.revokedAt !== null) throw keyRevoked();
       // As at creation: a key is ended with DELETE, not with an expiry already past.
       const expiry = input.expiresAt ? Date.parse(input.expiresAt) : null;
       // (The stored value sent back unchanged, as a client echoing what it read does, is no change.)
@@ -165,8 +158,10 @@ async function save(
     () => mustGet(c.env, id, teamScope(c)),
     change,
     async (stored, policy, now) => {
-      if (policy.revokedAt !== null) await tell(stored, policy, now);
-      return updateKey(c.env.DB, policy, now, stored.updatedAt);
+      if (policy.revokedAt === null) return updateKey(c.env.DB, policy, now, stored.updatedAt);
+      await tell(stored, policy, now);
+      // In force from here: the record must follow (a few tries), or the client is told so.
+      return recorded(() => updateKey(c.env.DB, policy, now, stored.updatedAt));
     },
   );
   const { stored, policy } = written;
@@ -177,11 +172,40 @@ async function save(
   }
   const { teamId } = policy;
   await audit(c, { action, targetType: 'key', targetId: id, teamId, before: stored.policy, after: policy });
-  if (policy.revokedAt === null) await tell(stored, policy, written.now);
+  if (policy.revokedAt === null && (await tell(stored, policy, written.now)) === 'revoked') {
+    // The object holds a revocation the row missed (its record failed after it was in force):
+    // the row is brought in line, and the change is refused as for any revoked key.
+    await updateKey(c.env.DB, { ...policy, revokedAt: written.now }, written.now + 1, written.now);
+    throw keyRevoked();
+  }
   const updated = { ...stored, policy, updatedAt: written.now };
   c.header('ETag', etagOf(updated));
   return c.json(await present(c.env, updated));
 }
+
+/** A revocation's row write, tried a few times; a 503 saying it is in force but not yet recorded. */
+async function recorded(write: () => Promise<boolean>): Promise<boolean> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      if (attempt < 2) continue;
+      console.error('revocation in force but not recorded', String(error));
+      throw unavailableNow(
+        'storage_unavailable',
+        'The key is revoked (in force now), but the record of it could not be written: send the DELETE again to record it.',
+      );
+    }
+  }
+}
+
+const keyRevoked = () =>
+  new GatewayError(
+    409,
+    'invalid_request_error',
+    'key_revoked',
+    'This key is revoked and can no longer be changed.',
+  );
 
 /** The key by id; one outside the caller's team scope does not exist for it (404, not 403). */
 export async function mustGet(env: Env, id: string, scope: string | null = null): Promise<StoredKey> {
