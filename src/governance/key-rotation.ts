@@ -69,8 +69,17 @@ export async function rotateKey(
   }
   // A policy change that reached the old object after this rotation read the key comes along.
   await fresh.adopt(handed);
-  // Revoked meanwhile (a DELETE between this rotation's read and its hand-over): so is the new secret.
-  if (handed.policy && handed.policy.revokedAt !== null) await fresh.setPolicy(handed.policy);
+  // Revoked meanwhile (a DELETE between this rotation's read and its hand-over): so is the new
+  // secret, and the rotation is refused as for a key revoked before it.
+  if (handed.policy && handed.policy.revokedAt !== null) {
+    await fresh.setPolicy(handed.policy);
+    throw new GatewayError(
+      409,
+      'invalid_request_error',
+      'key_revoked',
+      'This key was revoked while it was being rotated; its new secret is revoked too.',
+    );
+  }
   return { secret, stored: { ...stored, hash, prefix, updatedAt: revision }, previousExpiresAt: until };
 }
 

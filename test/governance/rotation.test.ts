@@ -162,15 +162,20 @@ describe('key rotation', () => {
     expect(grace).toBeGreaterThan(86_000_000);
   });
 
-  it('revokes the new secret too when the key was revoked while the rotation ran', async () => {
-    const { id } = await createKey();
+  it('refuses a rotation of a key revoked while it ran (409), its new secret revoked too', async () => {
+    const { id, key } = await createKey();
     const before = await getKey(env.DB, id); // what the rotation read
     expect((await admin(`/admin/keys/${id}`, 'DELETE')).status).toBe(200); // meanwhile
-    const rotated = await rotateKey(env, before!, 60, Date.now());
-    expect(await status(rotated.secret)).toBe(401);
+    await expect(rotateKey(env, before!, 60, Date.now())).rejects.toMatchObject({
+      status: 409,
+      code: 'key_revoked',
+    });
+    const row = await getKey(env.DB, id);
+    expect(row!.policy.revokedAt).not.toBeNull();
+    expect((await keyStub(env, row!.hash).getPolicy())?.revokedAt).not.toBeNull();
+    expect(await status(key)).toBe(401);
     // And a second DELETE tells the key's object again, without a second audit entry.
     expect((await admin(`/admin/keys/${id}`, 'DELETE')).status).toBe(200);
-    expect(await status(rotated.secret)).toBe(401);
   });
 
   it('passes an admin change that reached the old secret after the hand-over on to the new one', async () => {
