@@ -90,21 +90,34 @@ async function reload(env: Env): Promise<Runtime> {
 export async function storeConfig(
   env: Env,
   config: GatewayConfig,
-  { basedOn, served }: Pick<ConfigState, 'served'> & { basedOn: number },
+  { basedOn, served, servedRevised }: Pick<ConfigState, 'served' | 'servedRevised'> & { basedOn: number },
   runtime: Runtime = compileRuntime(config, env),
 ): Promise<Runtime | undefined> {
   const raw = JSON.stringify(config);
-  const replaced = served === null ? '' : await sha256Hex(served);
+  // The text a location that has not caught up may still hold: this one's, unless it carries a
+  // revision (then the one the row records stays: an earlier revision-less copy, if any).
+  const replaced = servedRevised ? null : served === null ? '' : await sha256Hex(served);
   const write =
     basedOn === 0
       ? env.DB.prepare(
           'INSERT OR IGNORE INTO config_store (id, text, revision, replaced) VALUES (1, ?, 1, ?)',
-        ).bind(raw, replaced)
+        ).bind(raw, replaced ?? '')
       : env.DB.prepare(
-          'UPDATE config_store SET text = ?, revision = ?, replaced = ? WHERE id = 1 AND revision = ?',
+          'UPDATE config_store SET text = ?, revision = ?, replaced = COALESCE(?, replaced) WHERE id = 1 AND revision = ?',
         ).bind(raw, basedOn + 1, replaced, basedOn);
   if ((await write.run()).meta.changes !== 1) return undefined;
   await putServed(env, raw, basedOn + 1);
+  // A later write that reached KV before this one (this one slow) must not be overwritten by it:
+  // read the row again, and put what it holds back if it has moved on.
+  const latest = await env.DB.prepare('SELECT text, revision FROM config_store WHERE id = 1').first<{
+    text: string;
+    revision: number;
+  }>();
+  if (latest && latest.revision > basedOn + 1) {
+    await putServed(env, latest.text, latest.revision);
+    forgetConfig();
+    return runtime;
+  }
   memo = { raw, runtime, checkedAt: Date.now() };
   unreadable = undefined;
   return runtime;
@@ -139,6 +152,8 @@ export type ConfigState = (
   revision: number;
   /** This location's served copy (KV) as read, which a write replaces. */
   served: string | null;
+  /** The served copy carries a revision (an admin write's), not a hand edit's nothing. */
+  servedRevised: boolean;
 };
 
 /**
@@ -159,7 +174,7 @@ export async function configState(env: Env): Promise<ConfigState> {
   ]);
   const revision = row?.revision ?? 0;
   const served = copy.value;
-  const base = { revision, served };
+  const base = { revision, served, servedRevised: typeof copy.metadata?.revision === 'number' };
   if (row && (await behind(row, served, copy.metadata?.revision))) {
     const parsed = gatewayConfigSchema.safeParse(safeJson(row.text));
     if (!parsed.success)

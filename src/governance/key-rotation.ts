@@ -57,7 +57,9 @@ export async function rotateKey(
     // outlive that. One more hand-over (its ledger then goes on to the key's current object); if
     // that fails too, the old secret is ended where it is.
     try {
-      handed = await keyStub(env, stored.hash).handOver({ to: hash, until });
+      // Its ledger goes on to the key's current object; this rotation's new secret is already
+      // another's to replace, so the rotation is refused, as one that moved second is.
+      await fresh.adopt(await keyStub(env, stored.hash).handOver({ to: hash, until }));
     } catch {
       await keyStub(env, stored.hash).setPolicy(
         { ...stored.policy, revokedAt: now },
@@ -66,6 +68,7 @@ export async function rotateKey(
       );
       throw error;
     }
+    throw rotatedMeanwhile();
   }
   // A policy change that reached the old object after this rotation read the key comes along.
   await fresh.adopt(handed);

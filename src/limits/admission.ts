@@ -139,16 +139,17 @@ export async function admit(
     } catch (error) {
       if (!ask) throw unavailable(error);
       askFailed(keyHash, Date.now());
-      if (error instanceof GatewayError) {
+      if (error instanceof GatewayError && error.status !== 429) {
         // Refused: revoked, expired, over budget, team gone… — what this isolate holds of the key
-        // ends too. Not for a rate limit: the slots a lease holds are this isolate's to use.
-        if (error.status !== 429) endLeaseAt(env, ctx, keyHash, request.defaults);
+        // ends too.
+        endLeaseAt(env, ctx, keyHash, request.defaults);
         throw error;
       }
-      // The objects could not answer. A lease asked for before it ran out still serves this
-      // request (and, for a moment, the next ones: askFailed holds the next ask back).
+      // The objects could not answer, or refused a renewal for the rate: a lease asked for before
+      // it ran out still serves this request — its slots are this isolate's to use — (and, for a
+      // moment, the next ones: askFailed holds the next ask back).
       local = admitLocally(keyHash, request.model, request.tokens, Date.now());
-      if (!local) throw unavailable(error);
+      if (!local) throw error instanceof GatewayError ? error : unavailable(error);
     }
   }
   const { key, team } = local;

@@ -599,3 +599,33 @@ describe("the isolate's lease book", () => {
     expect(beginAsk(hash, t + LEASE_MS)).toMatchObject({ key: [{ id: 7, requests: 10, tokens: 500 }] });
   });
 });
+
+describe('a lease renewal refused for the rate', () => {
+  it('does not answer 429 while the lease held for this isolate still has slots', async () => {
+    expect((await putConfig(openaiConfig())).status).toBe(200);
+    const { key } = await createKey({ limits: { rpm: 1000 } }); // leases of 10 slots
+    const ask = { model: 'fast', messages: [{ role: 'user', content: 'x' }] };
+    // The 2nd request takes a lease; 8 more leave it 2 slots (a fifth): the next one asks.
+    for (let i = 0; i < 10; i++) {
+      const response = await chat(key, ask);
+      expect(response.status).toBe(200);
+      await response.text();
+    }
+    // Other isolates use up the rest of the bucket (everything not held for leases).
+    const stub = env.KEYS.get(env.KEYS.idFromName(await sha256Hex(key)));
+    await runInDurableObject(stub, (instance) => {
+      const object = instance as unknown as KeyObject;
+      for (let i = 0; i < 2000; i++) {
+        const result = object.admitAt(req({ tokens: 0, model: 'fast', lease: false }), Date.now());
+        if (!result.ok) break;
+      }
+    });
+    const asking = await chat(key, ask);
+    await asking.text();
+    const next = await chat(key, ask);
+    await next.text();
+    // The two slots held for this isolate are its to use: the next request (1 ms later) gets one.
+    expect(next.status).toBe(200);
+    expect(asking.status).toBe(200);
+  });
+});

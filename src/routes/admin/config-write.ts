@@ -42,7 +42,7 @@ export async function writeConfig(
     const stored = await storeConfig(
       c.env,
       config,
-      { basedOn: state.revision, served: state.served },
+      { basedOn: state.revision, served: state.served, servedRevised: state.servedRevised },
       runtime ?? compileRuntime(config, c.env),
     );
     if (!stored) {

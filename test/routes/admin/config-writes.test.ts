@@ -3,7 +3,7 @@
 // not caught up is read from the admin copy in D1.
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_KEY, forgetConfig } from '../../../src/config/store';
+import { CONFIG_KEY, forgetConfig, getRuntime } from '../../../src/config/store';
 import { ADMIN_TOKEN, admin, call, type Json, openaiConfig, putConfig } from '../../helpers/gateway';
 
 const rule = (name: string) => ({ name, detect: ['email'], action: 'redact' });
@@ -123,5 +123,57 @@ describe('a location whose KV copy has not caught up, and carries no revision', 
     expect((await admin('/admin/guardrails', 'PUT', [rule('a')])).status).toBe(200);
     const final = await (await admin('/admin/config')).json<Json>();
     expect(final.limits.rpm).toBe(50);
+  });
+});
+
+describe('a location still holding the pre-upgrade text two writes later', () => {
+  it('a guardrails edit at a location still holding the pre-upgrade text keeps the newest config', async () => {
+    const before = JSON.stringify(openaiConfig({ limits: { rpm: 1 } }));
+    await env.CACHE.put(CONFIG_KEY, before);
+    forgetConfig();
+    // Location X: two admin writes within KV's ~60 s propagation window.
+    expect((await putConfig(openaiConfig({ limits: { rpm: 50 } }))).status).toBe(200);
+    expect((await putConfig(openaiConfig({ limits: { rpm: 60 } }))).status).toBe(200);
+    // Location Y still reads the pre-upgrade text (no revision).
+    await env.CACHE.put(CONFIG_KEY, before);
+    forgetConfig();
+    expect((await admin('/admin/guardrails', 'PUT', [rule('a')])).status).toBe(200);
+    const final = await (await admin('/admin/config')).json<Json>();
+    expect(final.limits.rpm).toBe(60);
+  });
+});
+
+describe('two config writers whose KV puts land out of order', () => {
+  it('serves the newest admin write once both PUTs have answered 200', async () => {
+    expect((await putConfig(openaiConfig({ limits: { rpm: 10 } }))).status).toBe(200);
+    const proto = Object.getPrototypeOf(env.CACHE);
+    const realPut = proto.put;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let held = false;
+    proto.put = async function (this: KVNamespace, ...args: unknown[]) {
+      // Writer A's KV put is slow (tail latency, or its first try failed and it retries).
+      if (!held && typeof args[1] === 'string' && (args[1] as string).includes('"rpm":20')) {
+        held = true;
+        await gate;
+      }
+      return realPut.apply(this, args);
+    };
+    let a: Promise<Response>;
+    try {
+      a = putConfig(openaiConfig({ limits: { rpm: 20 } })); // writer A: D1 revision n+1, then KV (held)
+      while (!held) await new Promise((r) => setTimeout(r, 5));
+      const b = await putConfig(openaiConfig({ limits: { rpm: 30 } })); // writer B: n+2, KV lands first
+      expect(b.status).toBe(200);
+      release();
+      expect((await a).status).toBe(200);
+    } finally {
+      proto.put = realPut;
+    }
+    forgetConfig();
+    const adminView = await (await admin('/admin/config')).json<Json>();
+    expect(adminView.limits.rpm).toBe(30); // the admin API reports B (from D1, KV is "behind")
+    const served = await getRuntime(env);
+    expect(served.config.limits.rpm).toBe(30);
   });
 });
