@@ -66,7 +66,7 @@ export function etagMatches(header: string, current: string): boolean {
  * stub; if none gets through, a 503 that says the change is stored but not yet in force (the
  * request sent again applies it, as the next change would).
  */
-export async function tellObject<T>(what: 'key' | 'team', tell: () => Promise<T>): Promise<T> {
+export async function tellObject<T>(what: 'key' | 'team', tell: () => Promise<T>, stored = true): Promise<T> {
   let last: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
@@ -75,10 +75,12 @@ export async function tellObject<T>(what: 'key' | 'team', tell: () => Promise<T>
       last = error;
     }
   }
-  console.error(`${what} object unreachable after a stored change`, String(last));
+  console.error(`${what} object unreachable`, String(last));
   throw unavailableNow(
     'limits_unavailable',
-    `The change is stored, but this ${what}'s limiter could not be told, so it is not in force yet: send the request again to apply it.`,
+    stored
+      ? `The change is stored, but this ${what}'s limiter could not be told, so it is not in force yet: send the request again to apply it.`
+      : `This ${what}'s limiter could not be told, so nothing was changed: send the request again.`,
   );
 }
 

@@ -150,8 +150,8 @@ async function save(
   id: string,
   change: (stored: StoredKey, now: number) => Promise<KeyPolicy | null> | KeyPolicy | null,
 ) {
-  const tell = (stored: StoredKey, policy: KeyPolicy, revision: number) =>
-    tellObject('key', () => keyStub(c.env, stored.hash).setPolicy(policy, revision));
+  const tell = (stored: StoredKey, policy: KeyPolicy, revision: number, first = false) =>
+    tellObject('key', () => keyStub(c.env, stored.hash).setPolicy(policy, revision), !first);
   const written = await writeConditionally(
     c,
     'key',
@@ -159,7 +159,7 @@ async function save(
     change,
     async (stored, policy, now) => {
       if (policy.revokedAt === null) return updateKey(c.env.DB, policy, now, stored.updatedAt);
-      await tell(stored, policy, now);
+      await tell(stored, policy, now, true);
       // In force from here: the record must follow (a few tries), or the client is told so.
       return recorded(() => updateKey(c.env.DB, policy, now, stored.updatedAt));
     },
@@ -175,7 +175,9 @@ async function save(
   if (policy.revokedAt === null && (await tell(stored, policy, written.now)) === 'revoked') {
     // The object holds a revocation the row missed (its record failed after it was in force):
     // the row is brought in line, and the change is refused as for any revoked key.
-    await updateKey(c.env.DB, { ...policy, revokedAt: written.now }, written.now + 1, written.now);
+    await updateKey(c.env.DB, { ...policy, revokedAt: written.now }, written.now + 1, written.now).catch(
+      (error: unknown) => console.error('revoked row not brought in line', String(error)),
+    );
     throw keyRevoked();
   }
   const updated = { ...stored, policy, updatedAt: written.now };
