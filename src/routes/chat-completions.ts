@@ -20,7 +20,7 @@ import { countedUsage } from '../pricing/usage';
 import type { ChatCompletion, ChatResult, Usage } from '../providers/types';
 import { parseMetadataHeader, type RouteRequest } from '../routing/conditions';
 import { executeRoute, type Served } from '../routing/execute';
-import { interruptedAttempt } from '../routing/failures';
+import { type Attempt, attemptsOf, interruptedAttempt } from '../routing/failures';
 import { applyRoutingOverride } from '../routing/overrides';
 
 export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
@@ -58,12 +58,22 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     },
   );
   log.admitted(admitted.key);
-  /** Real cost of what the serving target consumed; zero when nothing was. */
-  const settle = (target: Pick<Target, 'provider' | 'model'> | undefined, usage: Usage | undefined) => {
-    const price = target
-      ? priceOf(target, runtime.provider(target.provider)?.type ?? '', runtime.config.pricing)
-      : undefined;
-    const costUsd = price ? costOf(usage, price) : 0;
+  const priceAt = (target: Pick<Target, 'provider' | 'model'>) =>
+    priceOf(target, runtime.provider(target.provider)?.type ?? '', runtime.config.pricing);
+  /**
+   * Real cost of what the serving target consumed (zero when nothing was), plus the prompt of each
+   * attempt the gateway timed out: the provider had it, and may bill it, as when a client leaves.
+   */
+  const settle = (
+    target: Pick<Target, 'provider' | 'model'> | undefined,
+    usage: Usage | undefined,
+    attempts: readonly Attempt[] = [],
+  ) => {
+    let costUsd = target ? costOf(usage, priceAt(target)) : 0;
+    for (const attempt of attempts) {
+      if (attempt.failure === 'timeout' && attempt.status === 0)
+        costUsd += costOf(usageOf(inputTokens, 0), priceAt(attempt));
+    }
     log.used(usage, costUsd);
     admitted.settle({ tokens: usedTokens(usage), costUsd });
   };
@@ -160,7 +170,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     // The client left while a provider was working on it: the prompt is charged (as for a
     // cancelled stream), since the provider may bill it; nothing else was consumed.
     const cut = interruptedAttempt(error);
-    settle(cut, cut && usageOf(inputTokens, 0));
+    settle(cut, cut && usageOf(inputTokens, 0), attemptsOf(error));
     cache.abandon();
     throw withHeaders(error);
   }
@@ -175,7 +185,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     // Without a usable report, what was sent and what came back, estimated (as for streams).
     const used =
       countedUsage(result.body.usage) ?? usageOf(inputTokens, estimateTextTokens(answerText(result.body)));
-    settle(served.target, used);
+    settle(served.target, used, served.attempts);
     let guarded: ReturnType<typeof guard.completion>;
     try {
       guarded = guard.completion(result.body); // output rules, restored placeholders; may block
@@ -211,7 +221,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
       served.verdict(streamVerdict(summary));
       // A cancelled stream has no usage report: charge the input estimate plus what was relayed.
       const used = countedUsage(summary.usage) ?? usageOf(inputTokens, summary.events);
-      settle(served.target, used);
+      settle(served.target, used, served.attempts);
       if (!guard.report.blocked) cache.saveStream(summary, served.target, used);
       log.streamEnded(summary);
     },

@@ -1,7 +1,8 @@
 // What a request reserves against a budget: its worst case on the route as the key sees it.
 import { describe, expect, it } from 'vitest';
-import { admin, chat, createKey, type Json, putConfig } from '../helpers/gateway';
+import { admin, chat, createKey, type Json, OPENAI_URL, openaiConfig, putConfig } from '../helpers/gateway';
 import { settled } from '../helpers/settled';
+import { json, onUpstream } from '../helpers/upstream';
 
 const words = 'one two three four five six seven eight';
 const ask = (model: string) => ({ model, max_tokens: 10, messages: [{ role: 'user', content: words }] });
@@ -75,5 +76,41 @@ describe('worst cases on the route the key sees', () => {
     expect(responses.filter((r) => r.status === 200)).toHaveLength(3);
     const usage = await usageOf(id);
     expect(usage.spendUsd).toBeCloseTo(0.9, 6);
+  });
+});
+
+describe('attempts the gateway timed out', () => {
+  it('charges the prompt of an attempt it timed out before failing over, as when a client leaves', async () => {
+    const config = openaiConfig({
+      models: {
+        gpt: {
+          targets: [
+            { provider: 'openai', model: 'gpt-4o-mini' },
+            { provider: 'mock', model: 'mock-1' },
+          ],
+        },
+      },
+      retry: { attempts: 0 },
+      timeouts: { requestMs: 100 },
+      pricing: { 'openai/gpt-4o-mini': { inputPerMTok: 1000, outputPerMTok: 1000 } },
+    });
+    expect((await putConfig(config)).status).toBe(200);
+    const { id, key } = await createKey({ budget: { usd: 10, period: 'month' } });
+    onUpstream(`${OPENAI_URL}/chat/completions`, async (request) => {
+      // The provider works on it (and may bill it) past the gateway's requestMs.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      if (request.signal.aborted) throw request.signal.reason;
+      return json({});
+    });
+    const response = await chat(key, {
+      model: 'gpt',
+      messages: [{ role: 'user', content: 'a prompt of some length' }],
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-tollgate-provider')).toBe('mock');
+    // The mock is free: all of the spend is the timed-out prompt, at $1,000 per million tokens.
+    const spent = (await usageOf(id)).spendUsd;
+    expect(spent).toBeGreaterThan(0.005);
+    expect(spent).toBeLessThan(0.05);
   });
 });
