@@ -53,21 +53,63 @@ interface Building {
 
 /** The completion, or undefined when the chunks are not a well-formed OpenAI stream. */
 export function assembleCompletion(frames: readonly string[], usage?: Usage): ChatCompletion | undefined {
-  let head: Chunk | undefined;
-  const choices = new Map<number, Building>();
-  for (const frame of frames) {
+  const assembler = new StreamAssembler();
+  for (const frame of frames) if (!assembler.add(frame)) return undefined;
+  return assembler.completion(usage);
+}
+
+/**
+ * Builds the completion as the stream's chunks arrive, so that what is held is the answer, not its
+ * frames (which repeat each chunk's id, model and framing: some fifty times the answer's size).
+ */
+export class StreamAssembler {
+  private head: Chunk | undefined;
+  private readonly choices = new Map<number, Building>();
+  private broken = false;
+  /** Characters of text built so far: past `limit`, the answer is too large to keep (or store). */
+  private size = 0;
+
+  constructor(private readonly limit = Number.POSITIVE_INFINITY) {}
+
+  /** Adds one chunk's data; false once the stream is not a well-formed OpenAI stream, or too large. */
+  add(frame: string): boolean {
+    if (this.broken) return false;
     let chunk: Chunk;
     try {
       chunk = JSON.parse(frame) as Chunk;
     } catch {
-      return undefined;
+      this.broken = true;
+      return false;
     }
-    if (!Array.isArray(chunk.choices)) return undefined;
+    if (!Array.isArray(chunk.choices)) {
+      this.broken = true;
+      return false;
+    }
     // The first chunk that names the completion: Azure opens with a prompt-filter chunk whose id,
     // model and created are empty.
-    if (chunk.id) head ??= chunk;
-    for (const choice of chunk.choices) addChoice(choices, choice);
+    if (chunk.id) this.head ??= chunk;
+    for (const choice of chunk.choices) {
+      this.size += textIn(choice);
+      addChoice(this.choices, choice);
+    }
+    if (this.size > this.limit) {
+      this.broken = true;
+      this.choices.clear();
+      return false;
+    }
+    return true;
   }
+
+  completion(usage?: Usage): ChatCompletion | undefined {
+    return this.broken ? undefined : completionOf(this.head, this.choices, usage);
+  }
+}
+
+function completionOf(
+  head: Chunk | undefined,
+  choices: Map<number, Building>,
+  usage: Usage | undefined,
+): ChatCompletion | undefined {
   if (!head?.id || typeof head.created !== 'number' || typeof head.model !== 'string') return undefined;
   if (choices.size === 0) return undefined;
   const completion: ChatCompletion = {
@@ -81,6 +123,16 @@ export function assembleCompletion(frames: readonly string[], usage?: Usage): Ch
   if (typeof head.service_tier === 'string') completion.service_tier = head.service_tier;
   if (usage) completion.usage = usage;
   return completion;
+}
+
+/** The text a chunk's choice adds to the answer. */
+function textIn(choice: ChunkChoice): number {
+  const delta = choice.delta ?? {};
+  let chars =
+    (delta.content?.length ?? 0) + (delta.refusal?.length ?? 0) + (delta.reasoning_content?.length ?? 0);
+  chars += delta.function_call?.arguments?.length ?? 0;
+  for (const call of delta.tool_calls ?? []) chars += call.function?.arguments?.length ?? 0;
+  return chars;
 }
 
 function addChoice(choices: Map<number, Building>, choice: ChunkChoice): void {

@@ -9,7 +9,7 @@ import type { StreamSummary } from '../openai/stream-relay';
 import { costOf, priceOf } from '../pricing/cost';
 import type { ChatCompletion, Usage } from '../providers/types';
 import type { RouteRequest } from '../routing/conditions';
-import { assembleCompletion } from './assemble';
+import { StreamAssembler } from './assemble';
 import type { CacheControl } from './control';
 import { storable, wantsVariety } from './eligibility';
 import { embedder, embeddingModel } from './embed';
@@ -187,8 +187,9 @@ function miss(
   const now = input.now ?? Date.now;
   // A leader whose client hangs up hands the key on at once (a follower leads in its place).
   input.signal?.addEventListener('abort', leave, { once: true });
-  const frames: string[] = [];
-  let collected = 0;
+  // The answer is built as the stream passes (not its frames kept), and stored if it fits an entry.
+  const assembler = new StreamAssembler(MAX_ENTRY_BYTES);
+  let assembled = true;
 
   const persist = async (entry: CacheEntry) => {
     const written = await writeEntry(env.CACHE, kvKey, entry, now());
@@ -234,13 +235,12 @@ function miss(
     savedUsd: 0,
     saveJson: store,
     onStreamEvent(data) {
-      collected += data.length;
-      if (collected <= MAX_ENTRY_BYTES) frames.push(data);
+      if (assembled) assembled = assembler.add(data);
     },
     saveStream(summary, target, charged) {
       const clean = summary.completed && !summary.cancelled && summary.error === undefined;
-      if (!clean || collected > MAX_ENTRY_BYTES) finish(undefined);
-      else store(assembleCompletion(frames, summary.usage), target, charged);
+      if (!clean || !assembled) finish(undefined);
+      else store(assembler.completion(summary.usage), target, charged);
     },
     abandon: () => (input.signal?.aborted ? leave() : finish(undefined)),
   };

@@ -166,4 +166,32 @@ describe('stored answers', () => {
     expect(await entries(namespace)).toBe(0);
     expect(await entries(other.namespace)).toBe(0);
   });
+
+  it('stores a 25k-token streamed answer whose completion is ~50 KB', async () => {
+    expect((await putConfig(cachedConfig())).status).toBe(200);
+    const { key, id: keyId } = await createKey();
+    const id = 'chatcmpl-long';
+    const chunk = (choice: Record<string, unknown>) =>
+      `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 1_700_000_000, model: 'gpt-4o-mini-2024-07-18', choices: [{ index: 0, logprobs: null, finish_reason: null, ...choice }] })}\n\n`;
+    const parts: string[] = [chunk({ delta: { role: 'assistant', content: '' } })];
+    let batch = '';
+    for (let i = 0; i < 25_000; i++) {
+      batch += chunk({ delta: { content: 'ab' } });
+      if (i % 500 === 499) {
+        parts.push(batch);
+        batch = '';
+      }
+    }
+    parts.push(chunk({ delta: {}, finish_reason: 'stop' }), 'data: [DONE]\n\n');
+    onUpstream(CHAT_URL, async (request) => {
+      const body = (await request.json()) as { stream?: boolean };
+      return body.stream ? sse(parts) : json(completion('ab'.repeat(25_000)));
+    });
+    const question = { model: 'gpt', messages: [{ role: 'user', content: 'Write a lot' }] };
+    const streamed = await (await chat(key, { ...question, stream: true })).text();
+    expect(streamed).toContain('[DONE]');
+    for (let i = 0; i < 100 && (await entries(`key:${keyId}`)) === 0; i++) await sleep(10);
+    // ~50 KB of answer in ~5 MB of frames: stored, as the same answer fetched as JSON is.
+    expect(await entries(`key:${keyId}`)).toBe(1);
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assembleCompletion } from '../../src/cache/assemble';
+import { assembleCompletion, StreamAssembler } from '../../src/cache/assemble';
 import { replayFrames } from '../../src/cache/replay';
 import type { ChatCompletion } from '../../src/providers/types';
 import { expectOpenAIShape, sseEvents } from '../helpers/openapi';
@@ -179,5 +179,24 @@ describe('replaying a stored answer as SSE', () => {
     }[];
     for (const event of events) expectOpenAIShape('CreateChatCompletionStreamResponse', event);
     expect(events[0]!.choices[0]!.delta.tool_calls).toEqual([{ index: 0, ...call }]);
+  });
+});
+
+describe('StreamAssembler', () => {
+  it('builds the answer as chunks arrive, and gives up on one larger than its limit', () => {
+    const frame = (content: string) =>
+      JSON.stringify({
+        id: 'c',
+        object: 'chat.completion.chunk',
+        created: 1,
+        model: 'm',
+        choices: [{ index: 0, delta: { content }, finish_reason: null }],
+      });
+    const small = new StreamAssembler(10);
+    expect(small.add(frame('hello'))).toBe(true);
+    expect(small.completion()?.choices).toHaveLength(1);
+    expect(small.add(frame(' world!'))).toBe(false); // 12 characters of text
+    expect(small.add(frame('.'))).toBe(false);
+    expect(small.completion()).toBeUndefined();
   });
 });
