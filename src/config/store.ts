@@ -5,6 +5,7 @@ import { sha256Hex } from '../auth/gateway-key';
 import type { Env } from '../env';
 import { GatewayError, unavailableNow } from '../errors';
 import { issueLines } from '../openai/read-body';
+import { tried } from '../tries';
 import { defaultConfig } from './default';
 import { compileRuntime, type Runtime } from './runtime';
 import { type GatewayConfig, gatewayConfigSchema } from './schema';
@@ -83,17 +84,19 @@ async function reload(env: Env): Promise<Runtime> {
 }
 
 /**
- * Stores an already-validated config if the admin copy is still at revision `basedOn` (undefined
- * when another write came first: nothing was stored), then the copy requests are served from, and
- * makes it current in this isolate at once. `runtime` is its compiled form, when the caller has it.
+ * Stores an already-validated config if the admin copy is still at the revision `read` found
+ * (undefined when another write came first: nothing was stored), then the copy requests are served
+ * from, and makes it current in this isolate at once. `runtime` is its compiled form, when the
+ * caller has it.
  */
 export async function storeConfig(
   env: Env,
   config: GatewayConfig,
-  { basedOn, served, servedRevised }: Pick<ConfigState, 'served' | 'servedRevised'> & { basedOn: number },
+  read: Pick<ConfigState, 'revision' | 'served' | 'servedRevised'>,
   runtime: Runtime = compileRuntime(config, env),
 ): Promise<Runtime | undefined> {
   const raw = JSON.stringify(config);
+  const { revision: basedOn, served, servedRevised } = read;
   // The text a location that has not caught up may still hold: this one's, unless it carries a
   // revision (then the one the row records stays: an earlier revision-less copy, if any).
   const replaced = servedRevised ? null : served === null ? '' : await sha256Hex(served);
@@ -124,20 +127,17 @@ export async function storeConfig(
 }
 
 /** The served copy (KV): a few tries; if none gets through, a 503 saying the config is stored but not served yet. */
-async function putServed(env: Env, raw: string, revision: number): Promise<void> {
-  let last: unknown;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      // The revision beside it tells a copy this location has not caught up on from a hand edit.
-      return await env.CACHE.put(CONFIG_KEY, raw, { metadata: { revision } });
-    } catch (error) {
-      last = error;
-    }
-  }
-  console.error('config stored but not written to KV', String(last));
-  throw unavailableNow(
-    'config_unavailable',
-    'The config is stored, but could not be written where requests are served from: PUT it again to put it in force.',
+function putServed(env: Env, raw: string, revision: number): Promise<void> {
+  // The revision beside it tells a copy this location has not caught up on from a hand edit.
+  return tried(
+    () => env.CACHE.put(CONFIG_KEY, raw, { metadata: { revision } }),
+    (last) => {
+      console.error('config stored but not written to KV', String(last));
+      throw unavailableNow(
+        'config_unavailable',
+        'The config is stored, but could not be written where requests are served from: PUT it again to put it in force.',
+      );
+    },
   );
 }
 

@@ -7,9 +7,12 @@ import type { Context } from 'hono';
 import type { AppEnv } from '../../env';
 import { GatewayError, unavailableNow } from '../../errors';
 import type { KeyPolicy } from '../../keys/policy';
+import { tried } from '../../tries';
 
-/** Rounds before giving up on a row that keeps changing under the write (a 409 to retry). */
-const ATTEMPTS = 8;
+/** Rounds before giving up on a row (or config) that keeps changing under the write (a 409 to retry). */
+export const WRITE_ATTEMPTS = 8;
+
+type Written = 'key' | 'team' | 'config';
 
 interface Row {
   /** The row's revision: each write sets a larger one. */
@@ -33,7 +36,7 @@ export async function writeConditionally<S extends Row, P extends KeyPolicy | nu
   write: (stored: S, policy: KeyPolicy, now: number) => Promise<boolean>,
 ): Promise<{ stored: S; policy: P; now: number }> {
   const ifMatch = c.req.header('if-match');
-  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+  for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
     const stored = await read();
     if (ifMatch !== undefined && !etagMatches(ifMatch, etagOf(stored))) throw changedSince(what);
     const now = Math.max(Date.now(), stored.updatedAt + 1);
@@ -41,13 +44,17 @@ export async function writeConditionally<S extends Row, P extends KeyPolicy | nu
     if (policy === null || (await write(stored, policy, now))) return { stored, policy, now };
     await backOff(attempt);
   }
-  throw new GatewayError(
+  throw keptChanging(what);
+}
+
+/** Every round lost to another write. */
+export const keptChanging = (what: Written) =>
+  new GatewayError(
     409,
     'invalid_request_error',
     'concurrent_update',
     `The ${what} kept changing while this change was applied; retry it.`,
   );
-}
 
 /** After a lost race, a short random wait that grows, so writers contending for one row spread out. */
 export const backOff = (attempt: number) =>
@@ -66,25 +73,20 @@ export function etagMatches(header: string, current: string): boolean {
  * stub; if none gets through, a 503 that says the change is stored but not yet in force (the
  * request sent again applies it, as the next change would).
  */
-export async function tellObject<T>(what: 'key' | 'team', tell: () => Promise<T>, stored = true): Promise<T> {
-  let last: unknown;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      return await tell();
-    } catch (error) {
-      last = error;
-    }
-  }
-  console.error(`${what} object unreachable`, String(last));
-  throw unavailableNow(
-    'limits_unavailable',
-    stored
-      ? `The change is stored, but this ${what}'s limiter could not be told, so it is not in force yet: send the request again to apply it.`
-      : `This ${what}'s limiter could not be told, so nothing was changed: send the request again.`,
-  );
+export function tellObject<T>(what: 'key' | 'team', tell: () => Promise<T>, stored = true): Promise<T> {
+  return tried(tell, (last) => {
+    console.error(`${what} object unreachable`, String(last));
+    throw unavailableNow(
+      'limits_unavailable',
+      stored
+        ? `The change is stored, but this ${what}'s limiter could not be told, so it is not in force yet: send the request again to apply it.`
+        : `This ${what}'s limiter could not be told, so nothing was changed: send the request again.`,
+    );
+  });
 }
 
-const changedSince = (what: string) =>
+/** `If-Match` named an older state. */
+export const changedSince = (what: Written) =>
   new GatewayError(
     412,
     'invalid_request_error',

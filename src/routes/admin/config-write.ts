@@ -6,14 +6,11 @@ import { compileRuntime } from '../../config/runtime';
 import type { GatewayConfig } from '../../config/schema';
 import { type ConfigState, configState, storeConfig } from '../../config/store';
 import type { AppEnv } from '../../env';
-import { GatewayError, invalidRequest } from '../../errors';
+import { invalidRequest } from '../../errors';
 import { auditConfigChange } from '../../governance/config-audit';
 import { checkRulesStillNamed } from '../../guardrails/rules-in-use';
 import { strictPatternIssue } from '../../guardrails/schema';
-import { backOff, etagMatches } from './conditional-write';
-
-/** Rounds before giving up on a config that keeps changing under the write (a 409 to retry). */
-const ATTEMPTS = 8;
+import { backOff, changedSince, etagMatches, keptChanging, WRITE_ATTEMPTS } from './conditional-write';
 
 /** The ETag of the config (and of its guardrails): the admin copy's revision. */
 export const configEtag = (revision: number) => `"config-${revision}"`;
@@ -31,20 +28,16 @@ export async function writeConfig(
   action?: string,
 ): Promise<Runtime> {
   const ifMatch = c.req.header('if-match');
-  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+  for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
     const state = await configState(c.env);
-    if (ifMatch !== undefined && !etagMatches(ifMatch, configEtag(state.revision))) throw changedSince();
+    if (ifMatch !== undefined && !etagMatches(ifMatch, configEtag(state.revision)))
+      throw changedSince('config');
     const previous = state.readable ? state.config : undefined;
     const { config, runtime } = await build(state);
     const pattern = strictPatternIssue(config.guardrails);
     if (pattern) throw invalidRequest(pattern.message, pattern.param);
     await checkRulesStillNamed(c.env.DB, previous, config);
-    const stored = await storeConfig(
-      c.env,
-      config,
-      { basedOn: state.revision, served: state.served, servedRevised: state.servedRevised },
-      runtime ?? compileRuntime(config, c.env),
-    );
+    const stored = await storeConfig(c.env, config, state, runtime ?? compileRuntime(config, c.env));
     if (!stored) {
       await backOff(attempt);
       continue;
@@ -53,12 +46,7 @@ export async function writeConfig(
     c.header('ETag', configEtag(state.revision + 1));
     return stored;
   }
-  throw new GatewayError(
-    409,
-    'invalid_request_error',
-    'concurrent_update',
-    'The config kept changing while this change was applied; retry it.',
-  );
+  throw keptChanging('config');
 }
 
 /** A config to store, and its compiled form when the caller compiled it already for checks of its own. */
@@ -66,11 +54,3 @@ export interface Built {
   config: GatewayConfig;
   runtime?: Runtime;
 }
-
-const changedSince = () =>
-  new GatewayError(
-    412,
-    'invalid_request_error',
-    'precondition_failed',
-    'The config has changed since the read whose ETag If-Match names: read it again and reapply the change.',
-  );

@@ -23,6 +23,7 @@ import { getKey, insertKey, listKeys, type StoredKey, updateKey } from '../../ke
 import { getTeam } from '../../keys/team-store';
 import { keyStub } from '../../limits/admission';
 import { readJsonBody, validateBody } from '../../openai/read-body';
+import { tried } from '../../tries';
 import { etagOf, tellObject, writeConditionally } from './conditional-write';
 import { decodeCursor, encodeCursor, pageLimit } from './paging';
 import { flag, rejectUnknown } from './query-params';
@@ -186,19 +187,14 @@ async function save(
 }
 
 /** A revocation's row write, tried a few times; a 503 saying it is in force but not yet recorded. */
-async function recorded(write: () => Promise<boolean>): Promise<boolean> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await write();
-    } catch (error) {
-      if (attempt < 2) continue;
-      console.error('revocation in force but not recorded', String(error));
-      throw unavailableNow(
-        'storage_unavailable',
-        'The key is revoked (in force now), but the record of it could not be written: send the DELETE again to record it.',
-      );
-    }
-  }
+function recorded(write: () => Promise<boolean>): Promise<boolean> {
+  return tried(write, (last) => {
+    console.error('revocation in force but not recorded', String(last));
+    throw unavailableNow(
+      'storage_unavailable',
+      'The key is revoked (in force now), but the record of it could not be written: send the DELETE again to record it.',
+    );
+  });
 }
 
 const keyRevoked = () =>
