@@ -29,6 +29,9 @@ export async function rotateKey(
   const prefix = keyPrefix(secret);
   const until = now + graceSeconds * 1000;
   const fresh = keyStub(env, hash);
+  /** Revokes the key at one object only (never forwarded along a move). */
+  const endAt = (stub: ReturnType<typeof keyStub>) =>
+    stub.setPolicy({ ...stored.policy, revokedAt: now }, undefined, MAX_ROTATION_HOPS);
   // Order matters: the new object can admit before anyone knows its secret; the row moves next
   // (only from the secret this rotation read: of two rotations at once, one is refused); only then
   // is the old object redirected (if that fails, the row moves back).
@@ -36,7 +39,7 @@ export async function rotateKey(
   const revision = await moveKeyHash(env.DB, stored.policy.id, stored.hash, { hash, prefix }, now);
   if (revision === null) {
     // Its secret is never shown, but nothing should be left that admits (here: it was never handed to).
-    await fresh.setPolicy({ ...stored.policy, revokedAt: now }, undefined, MAX_ROTATION_HOPS);
+    await endAt(fresh);
     throw rotatedMeanwhile();
   }
   let handed: Awaited<ReturnType<ReturnType<typeof keyStub>['handOver']>>;
@@ -50,22 +53,17 @@ export async function rotateKey(
       // rotated from it either, since the row named it until now: it is ended where it is).
       const row = await getKey(env.DB, stored.policy.id);
       if (row?.hash === stored.hash) await keyStub(env, stored.hash).setPolicy(row.policy, row.updatedAt);
-      await fresh.setPolicy({ ...stored.policy, revokedAt: now }, undefined, MAX_ROTATION_HOPS);
+      await endAt(fresh);
       throw error;
     }
     // Another rotation has moved the key on from this one's new secret: the old secret must not
-    // outlive that. One more hand-over (its ledger then goes on to the key's current object); if
-    // that fails too, the old secret is ended where it is.
+    // outlive that. One more hand-over, its ledger then going on to the key's current object (if
+    // that fails too, the old secret is ended where it is); and as this rotation's new secret is
+    // already another's to replace, the rotation is refused, as one that moved second is.
     try {
-      // Its ledger goes on to the key's current object; this rotation's new secret is already
-      // another's to replace, so the rotation is refused, as one that moved second is.
       await fresh.adopt(await keyStub(env, stored.hash).handOver({ to: hash, until }));
     } catch {
-      await keyStub(env, stored.hash).setPolicy(
-        { ...stored.policy, revokedAt: now },
-        undefined,
-        MAX_ROTATION_HOPS,
-      );
+      await endAt(keyStub(env, stored.hash));
       throw error;
     }
     throw rotatedMeanwhile();

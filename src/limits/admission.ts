@@ -268,7 +268,7 @@ async function throughObjects(
   }
   const { keyObject, keyResult } = moves;
   if (!keyResult.ok) {
-    if (guess && guessedTeam?.ok) release(ctx, teamStub(env, guess), guessedTeam, request, 'team');
+    giveBackTeam();
     throw refusal(keyResult, request, 'key', keyRefused(keyResult));
   }
   const teamId = keyResult.key.teamId;

@@ -1,9 +1,28 @@
 // Every concrete target a route may end up on (aliases expanded, all rules), for worst-case pricing.
 import type { ResolvedRoute, Runtime } from '../config/runtime';
 import type { TargetRef } from '../routing/config-schema';
+import { applyRoutingOverride, type RoutingOverride } from '../routing/overrides';
 import { aliasRoute } from '../routing/strategies';
-import { priceOf } from './cost';
+import { priceOf, worstCaseCost } from './cost';
 import type { Price } from './prices';
+
+/**
+ * A request's worst case on `route` (`costUsd`), and, for admit's `costFor`, on the route as a key's
+ * or team's routing override leaves it: pins can send an alias to dearer targets.
+ */
+export function worstCases(
+  runtime: Runtime,
+  route: ResolvedRoute,
+  inputTokens: number,
+  maxOutputTokens: number,
+) {
+  const on = (r: ResolvedRoute) => worstCaseCost(inputTokens, maxOutputTokens, routePrices(runtime, r));
+  return {
+    costUsd: on(route),
+    costFor: (routing: RoutingOverride | undefined) =>
+      routing?.pin ? on(applyRoutingOverride(route, routing)) : 0,
+  };
+}
 
 export function routePrices(runtime: Runtime, route: ResolvedRoute): Price[] {
   const { config } = runtime;

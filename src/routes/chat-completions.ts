@@ -14,8 +14,8 @@ import { readJsonBody, validateBody } from '../openai/read-body';
 import { chatRequest } from '../openai/schemas';
 import { SSE_HEADERS } from '../openai/sse';
 import { type ChunkSource, relayOpenAIStream, streamVerdict } from '../openai/stream-relay';
-import { costOf, priceOf, worstCaseCost } from '../pricing/cost';
-import { routePrices } from '../pricing/route-prices';
+import { costOf, priceOf } from '../pricing/cost';
+import { worstCases } from '../pricing/route-prices';
 import { countedUsage } from '../pricing/usage';
 import type { ChatCompletion, ChatResult, Usage } from '../providers/types';
 import { parseMetadataHeader, type RouteRequest } from '../routing/conditions';
@@ -36,6 +36,8 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   const inputTokens = estimateInputTokens(body);
   const maxTokens = maxOutputTokens(body, limits.defaultMaxTokens);
   const requestId = c.get('requestId');
+  // On the key's (or team's) pinned targets too, which may be dearer than the config's.
+  const { costUsd, costFor } = worstCases(runtime, route, inputTokens, maxTokens);
   const admitted = await admit(
     c.env,
     c.executionCtx,
@@ -43,19 +45,12 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     {
       model: body.model,
       tokens: inputTokens + maxTokens,
-      costUsd: worstCaseCost(inputTokens, maxTokens, routePrices(runtime, route)),
+      costUsd,
       reservationId: requestId,
       reservationTtlMs: limits.reservationTtlMs,
       defaults: { rpm: limits.rpm, tpm: limits.tpm },
     },
-    {
-      reserveLater: true,
-      // A key's (or team's) pins may send the alias to dearer targets: the worst case follows them.
-      costFor: (routing) =>
-        routing?.pin
-          ? worstCaseCost(inputTokens, maxTokens, routePrices(runtime, applyRoutingOverride(route, routing)))
-          : 0,
-    },
+    { reserveLater: true, costFor },
   );
   log.admitted(admitted.key);
   const priceAt = (target: Pick<Target, 'provider' | 'model'>) =>

@@ -9,8 +9,8 @@ import { admit, rateLimitHeaders } from '../limits/admission';
 import { estimateTextTokens } from '../limits/estimate';
 import { readJsonBody, validateBody } from '../openai/read-body';
 import { type EmbeddingsRequest, embeddingsRequest } from '../openai/schemas';
-import { costOf, priceOf, worstCaseCost } from '../pricing/cost';
-import { routePrices } from '../pricing/route-prices';
+import { costOf, priceOf } from '../pricing/cost';
+import { worstCases } from '../pricing/route-prices';
 import { countedUsage } from '../pricing/usage';
 import { parseMetadataHeader } from '../routing/conditions';
 import { executeRoute } from '../routing/execute';
@@ -27,6 +27,8 @@ export const embeddings = new Hono<AppEnv>().post('/', async (c) => {
   if (!route) throw modelNotFound(body.model);
 
   const tokens = inputTokens(body.input);
+  // On the key's (or team's) pinned targets too, which may be dearer than the config's.
+  const { costUsd, costFor } = worstCases(runtime, route, tokens, 0);
   const admitted = await admit(
     c.env,
     c.executionCtx,
@@ -34,18 +36,12 @@ export const embeddings = new Hono<AppEnv>().post('/', async (c) => {
     {
       model: body.model,
       tokens,
-      costUsd: worstCaseCost(tokens, 0, routePrices(runtime, route)),
+      costUsd,
       reservationId: c.get('requestId'),
       reservationTtlMs: limits.reservationTtlMs,
       defaults: { rpm: limits.rpm, tpm: limits.tpm },
     },
-    {
-      // The worst case on the targets the key's pins send it to (chat-completions.ts says why).
-      costFor: (routing) =>
-        routing?.pin
-          ? worstCaseCost(tokens, 0, routePrices(runtime, applyRoutingOverride(route, routing)))
-          : 0,
-    },
+    { costFor },
   );
   log.admitted(admitted.key);
   const settle = (target: Pick<Target, 'provider' | 'model'> | undefined, promptTokens: number) => {
