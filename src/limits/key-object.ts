@@ -525,9 +525,10 @@ export class KeyObject extends DurableObject<Env> {
   }
 
   /**
-   * Sets the policy an admin write stored (a changed limit resizes its bucket: `resized`). `revision` is that write's (its row's new updated_at,
-   * which only grows): an older write that arrives after a newer one is ignored, so concurrent
-   * writes leave the object with the policy the row ends with. A revocation is final: it always
+   * Sets the policy an admin write stored (a changed limit resizes its bucket: `resized`).
+   * `revision` is that write's (its row's new updated_at, which only grows): an older write that
+   * arrives after a newer one is ignored, so concurrent writes leave the object with the policy the
+   * row ends with. A revocation is final: it always
    * applies (it is told to the object before the row), and nothing undoes it. Without a revision
    * (tests, a rotation's own hand-over), the policy is set as is.
    */
@@ -619,12 +620,8 @@ export class KeyObject extends DurableObject<Env> {
     // Rotated again before this rotation's hand-over arrived: the ledger goes where the key went,
     // or it would be stranded here (spend back to 0, a budget's cap gone).
     if (this.moved && hops < MAX_ROTATION_HOPS) return this.movedTo(this.moved).adopt(handed, hops + 1);
-    if (handed.policy && handed.revision > this.revision) {
-      this.applyPolicy(handed.policy);
-      this.revision = handed.revision;
-      await this.ctx.storage.put(POLICY, this.policy);
-      await this.ctx.storage.put(REVISION, this.revision);
-    }
+    // Set as an admin write of that revision is (so a revocation here stays).
+    if (handed.policy && handed.revision > this.revision) await this.setHere(handed.policy, handed.revision);
     if (handed.ledger) this.adoptLedger(handed.ledger, Date.now());
     if (handed.lastUsedAt !== null && (this.lastUsedAt ?? 0) < handed.lastUsedAt) {
       this.lastUsedAt = handed.lastUsedAt;
