@@ -1,5 +1,8 @@
-// Admin calls with a given credential, and admin tokens of each role for the governance tests.
+// Admin calls with a given credential, admin tokens of each role, and key objects whose hand-over a
+// test steers, for the governance tests.
+import { env } from 'cloudflare:workers';
 import { expect } from 'vitest';
+import type { Env } from '../../src/env';
 import { admin, call, type Json } from '../helpers/gateway';
 
 export function adminAs(token: string, path: string, method = 'GET', body?: unknown): Promise<Response> {
@@ -24,4 +27,40 @@ export async function createToken(role: string, team?: string): Promise<{ id: st
   });
   expect(response.status, await response.clone().text()).toBe(201);
   return response.json();
+}
+
+/** A key object's own handOver, called on its stub. */
+type HandOverCall = (...args: unknown[]) => Promise<unknown>;
+
+/**
+ * An env in which the key object named `name` answers handOver through `handOver(real, call,
+ * args)` — `real` its own, `call` counting from 0 — and every other call as it is.
+ */
+export function handOverHooked(
+  name: string,
+  handOver: (real: HandOverCall, call: number, args: unknown[]) => Promise<unknown>,
+): Env {
+  const target = env.KEYS.idFromName(name);
+  let calls = 0;
+  const KEYS = {
+    idFromName: (n: string) => env.KEYS.idFromName(n),
+    get: (id: DurableObjectId) => {
+      const stub = env.KEYS.get(id);
+      if (!id.equals(target)) return stub;
+      /** A method called on the stub itself (an RPC method bound elsewhere cannot be sent). */
+      const own =
+        (prop: string | symbol) =>
+        (...args: unknown[]) =>
+          (stub as unknown as Record<string | symbol, HandOverCall>)[prop]!(...args);
+      return new Proxy(stub, {
+        get(t, prop) {
+          if (prop === 'handOver') return (...args: unknown[]) => handOver(own('handOver'), calls++, args);
+          // biome-ignore lint/suspicious/noExplicitAny: RPC stub
+          const value = (t as any)[prop];
+          return typeof value === 'function' ? own(prop) : value;
+        },
+      });
+    },
+  };
+  return { ...env, KEYS } as unknown as Env;
 }

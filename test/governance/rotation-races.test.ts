@@ -9,55 +9,32 @@ import { getKey } from '../../src/keys/store';
 import { KeyObject } from '../../src/limits/key-object';
 import { admin, chat, createKey, type Json, openaiConfig, putConfig } from '../helpers/gateway';
 import { settled } from '../helpers/settled';
+import { handOverHooked } from './helpers';
 
 const ask = { model: 'fast', messages: [{ role: 'user', content: 'hi' }] };
 
 /**
  * An env whose key objects run `before` ahead of the first handOver asked of the object named
- * `name` (and then, when `fail` is set, throw instead of handing over).
+ * `name` (and then, when `fail` is set, throw instead of handing over; 'always': every later one too).
  */
 function hookHandOver(
   name: string,
   before: () => Promise<void>,
   fail: false | 'before' | 'after' | 'always' | true = false,
 ): Env {
-  const target = env.KEYS.idFromName(name);
-  let fired = false;
-  const KEYS = {
-    idFromName: (n: string) => env.KEYS.idFromName(n),
-    get: (id: DurableObjectId) => {
-      const stub = env.KEYS.get(id);
-      if (!id.equals(target)) return stub;
-      return new Proxy(stub, {
-        get(t, prop) {
-          if (prop === 'handOver' && fail === 'always' && fired)
-            return async () => {
-              throw new Error('handOver failed again (injected)');
-            };
-          if (prop === 'handOver' && !fired) {
-            fired = true;
-            return async (...args: unknown[]) => {
-              await before();
-              if (fail === 'after') {
-                // biome-ignore lint/suspicious/noExplicitAny: RPC stub
-                await (t as any).handOver(...args);
-                throw new Error('handOver applied, reply lost (injected)');
-              }
-              if (fail) throw new Error('handOver failed (injected)');
-              // biome-ignore lint/suspicious/noExplicitAny: RPC stub
-              return (t as any).handOver(...args);
-            };
-          }
-          // biome-ignore lint/suspicious/noExplicitAny: RPC stub
-          const value = (t as any)[prop];
-          // A method called on the stub itself (an RPC method bound elsewhere cannot be sent).
-          // biome-ignore lint/suspicious/noExplicitAny: RPC stub
-          return typeof value === 'function' ? (...args: unknown[]) => (t as any)[prop](...args) : value;
-        },
-      });
-    },
-  };
-  return { ...env, KEYS } as unknown as Env;
+  return handOverHooked(name, async (real, call, args) => {
+    if (call > 0) {
+      if (fail === 'always') throw new Error('handOver failed again (injected)');
+      return real(...args);
+    }
+    await before();
+    if (fail === 'after') {
+      await real(...args);
+      throw new Error('handOver applied, reply lost (injected)');
+    }
+    if (fail) throw new Error('handOver failed (injected)');
+    return real(...args);
+  });
 }
 
 describe('rotation races', () => {

@@ -6,6 +6,7 @@ import type { Env } from '../../src/env';
 import { rotateKey } from '../../src/governance/key-rotation';
 import { getKey } from '../../src/keys/store';
 import { admin, chat, createKey, type Json } from '../helpers/gateway';
+import { handOverHooked } from './helpers';
 
 const ask = { model: 'fast', messages: [{ role: 'user', content: 'hi' }] };
 
@@ -15,34 +16,11 @@ const ask = { model: 'fast', messages: [{ role: 'user', content: 'hi' }] };
  * throws (the reply lost).
  */
 function hook(name: string, before: () => Promise<void>, mode: 'fail' | 'applied-lost'): Env {
-  const target = env.KEYS.idFromName(name);
-  let fired = false;
-  const KEYS = {
-    idFromName: (n: string) => env.KEYS.idFromName(n),
-    get: (id: DurableObjectId) => {
-      const stub = env.KEYS.get(id);
-      if (!id.equals(target)) return stub;
-      return new Proxy(stub, {
-        get(t, prop) {
-          if (prop === 'handOver')
-            return async (...args: unknown[]) => {
-              if (!fired) {
-                fired = true;
-                await before();
-              }
-              // biome-ignore lint/suspicious/noExplicitAny: RPC stub
-              if (mode === 'applied-lost') await (t as any).handOver(...args);
-              throw new Error(`handOver ${mode} (injected)`);
-            };
-          // biome-ignore lint/suspicious/noExplicitAny: RPC stub
-          const value = (t as any)[prop];
-          // biome-ignore lint/suspicious/noExplicitAny: RPC stub
-          return typeof value === 'function' ? (...args: unknown[]) => (t as any)[prop](...args) : value;
-        },
-      });
-    },
-  };
-  return { ...env, KEYS } as unknown as Env;
+  return handOverHooked(name, async (real, call, args) => {
+    if (call === 0) await before();
+    if (mode === 'applied-lost') await real(...args);
+    throw new Error(`handOver ${mode} (injected)`);
+  });
 }
 
 describe('a rotation that fails after another moved the key on', () => {
