@@ -6,7 +6,7 @@ import type { ChatMessage, ChatRequest, ContentPart, ToolCall } from '../openai/
 import { parseDataUrl } from './data-url';
 import { NO_EFFECT, paramPolicy } from './params';
 import { parseThinkingBlocks } from './thinking';
-import { toolUseId } from './tool-ids';
+import { calledToolText, toolResultText, toolUseId } from './tool-ids';
 
 /** The forced tool that carries `response_format` JSON; its input becomes the message content. */
 export const JSON_TOOL = 'json_response';
@@ -260,14 +260,13 @@ function toolHistoryAsText(turns: Turn[]): void {
   for (const turn of turns) {
     turn.content = turn.content.flatMap((block): Block[] => {
       if (block.type === 'tool_use') {
-        const text = `[called tool ${block.name} (id ${block.id}) with ${JSON.stringify(block.input)}]`;
-        return [{ type: 'text', text }];
+        return [{ type: 'text', text: calledToolText(block.name, block.id, block.input) }];
       }
       if (block.type !== 'tool_result') return [block];
       const content = (block.content ?? []) as string | Block[];
       const parts = typeof content === 'string' ? [{ type: 'text', text: content }] : content;
       const said = parts.flatMap((part) => (part.type === 'text' ? [part.text as string] : [])).join('');
-      const text = `[result of tool call ${block.tool_use_id}: ${said}]`;
+      const text = toolResultText(block.tool_use_id, said);
       return [{ type: 'text', text }, ...parts.filter((part) => part.type !== 'text')];
     });
   }

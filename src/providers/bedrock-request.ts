@@ -7,7 +7,7 @@ import type { ChatMessage, ChatRequest, ContentPart } from '../openai/schemas';
 import { parseDataUrl } from './data-url';
 import { NO_EFFECT, OPENAI_ONLY_FEATURES, paramPolicy } from './params';
 import { parseThinkingBlocks, sendable, type ThinkingBlock } from './thinking';
-import { toolUseId } from './tool-ids';
+import { calledToolText, toolResultText, toolUseId } from './tool-ids';
 
 type Block = Record<string, unknown>;
 interface Turn {
@@ -297,12 +297,11 @@ function toolHistoryAsText(turns: Turn[]): void {
   for (const turn of turns) {
     turn.content = turn.content.map((block) => {
       const use = block.toolUse as { toolUseId: string; name: string; input: unknown } | undefined;
-      if (use)
-        return { text: `[called tool ${use.name} (id ${use.toolUseId}) with ${JSON.stringify(use.input)}]` };
+      if (use) return { text: calledToolText(use.name, use.toolUseId, use.input) };
       const result = block.toolResult as { toolUseId: string; content: { text: string }[] } | undefined;
       if (result) {
         return {
-          text: `[result of tool call ${result.toolUseId}: ${result.content.map((c) => c.text).join('')}]`,
+          text: toolResultText(result.toolUseId, result.content.map((c) => c.text).join('')),
         };
       }
       return block;

@@ -1,4 +1,5 @@
-// Tool-call ids across providers: each provider makes its own, and a history may carry another's.
+// Tool calls across providers: each provider makes its own ids, and a history may carry another's;
+// a provider that refuses past calls in some requests is told them as text.
 
 /**
  * An id as Anthropic and Bedrock Converse take it ([a-zA-Z0-9_-], at most 64 characters). Ids
@@ -12,3 +13,10 @@ export function toolUseId(id: string): string {
   for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193);
   return `${id.replace(/[^\w-]/g, '_').slice(0, 55)}_${(hash >>> 0).toString(16).padStart(8, '0')}`;
 }
+
+/** A past tool call told as text (where a provider refuses the call itself: no tools defined). */
+export const calledToolText = (name: unknown, id: unknown, input: unknown) =>
+  `[called tool ${name} (id ${id}) with ${JSON.stringify(input)}]`;
+
+/** A past tool result told as text. */
+export const toolResultText = (id: unknown, output: string) => `[result of tool call ${id}: ${output}]`;
