@@ -189,7 +189,6 @@ function miss(
   input.signal?.addEventListener('abort', leave, { once: true });
   // The answer is built as the stream passes (not its frames kept), and stored if it fits an entry.
   const assembler = new StreamAssembler(MAX_ENTRY_BYTES);
-  let assembled = true;
 
   const persist = async (entry: CacheEntry) => {
     const written = await writeEntry(env.CACHE, kvKey, entry, now());
@@ -235,11 +234,12 @@ function miss(
     savedUsd: 0,
     saveJson: store,
     onStreamEvent(data) {
-      if (assembled) assembled = assembler.add(data);
+      assembler.add(data); // once it is not an answer to keep, it reads no more
     },
     saveStream(summary, target, charged) {
       const clean = summary.completed && !summary.cancelled && summary.error === undefined;
-      if (!clean || !assembled) finish(undefined);
+      // A stream that was not a well-formed answer, or too large, has no completion.
+      if (!clean) finish(undefined);
       else store(assembler.completion(summary.usage), target, charged);
     },
     abandon: () => (input.signal?.aborted ? leave() : finish(undefined)),

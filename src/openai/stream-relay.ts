@@ -241,6 +241,15 @@ export function relayOpenAIStream(
     end();
   };
 
+  /**
+   * The upstream is read on (nothing more reaches the client) for at most `cap`, its idle limit and
+   * what is left of streamMaxMs, then let go: the runtime ends a request's background work ~30 s
+   * after its response.
+   */
+  const drainFor = (cap: number) => {
+    drainTimer = setTimeout(() => finish('', true), Math.min(idleMs, cap, Math.max(0, endsAt - Date.now())));
+  };
+
   /** The client went away (or cancelled the stream): nothing more is sent, the upstream is let go. */
   const clientGone = (reason: unknown) => {
     // Its stream was already closed (the answer over, the upstream read on for the usage, bounded):
@@ -253,8 +262,7 @@ export function relayOpenAIStream(
     // upstream is read on for it, bounded as after a gateway end, with nothing more sent.
     if (summary.completed && !summary.usage && !failed) {
       writer.abort(reason).catch(() => {});
-      const bound = Math.min(idleMs, DRAIN_MS, Math.max(0, endsAt - Date.now()));
-      drainTimer = setTimeout(() => finish('', true), bound);
+      drainFor(DRAIN_MS);
       return;
     }
     closed = true;
@@ -294,10 +302,10 @@ export function relayOpenAIStream(
       }
       if (closed) return;
       if (result === IDLE) {
-        // Nothing more is owed to the client (or it has left with its whole answer).
-        if (sawDone || answerEnded || (clientClosed && summary.completed)) return finish('', true);
+        if (sawDone || answerEnded) return finish('', true); // nothing more is owed to the client
         // Every choice finished, then silence instead of the usage and `[DONE]`: the answer is
-        // whole, so it ends as one (not as an idle failure), without the usage.
+        // whole, so it ends as one (not as an idle failure), without the usage; a client gone with
+        // it (its stream closed) gets nothing more.
         if (summary.completed) return finish(SSE_DONE, true);
         summary.error = `no event from the upstream for ${idleMs} ms`;
         summary.errorCode = 'stream_idle_timeout';
@@ -327,8 +335,7 @@ export function relayOpenAIStream(
       // runtime ends a request's background work ~30 s after its response), then let go.
       if ((sawDone || answerEnded) && !clientClosed) {
         closeClient();
-        const bound = Math.min(idleMs, sawDone ? DONE_DRAIN_MS : DRAIN_MS, Math.max(0, endsAt - Date.now()));
-        drainTimer = setTimeout(() => finish('', true), bound);
+        drainFor(sawDone ? DONE_DRAIN_MS : DRAIN_MS);
       }
       if (parsed !== before) idle.restart();
       const sending = send();
