@@ -52,6 +52,18 @@ function base64url(bytes: Uint8Array): string {
   return out;
 }
 
+const ID_BYTES = 12;
+/** Random bytes for 256 ids, drawn in one call: a request's id is made on every request. */
+const idPool = new Uint8Array(ID_BYTES * 256);
+let idPoolUsed = idPool.length;
+
+/** `<prefix>_` + 96 random bits (base64url): request, key, team, token and audit ids. */
 export function randomId(prefix: string): string {
-  return `${prefix}_${base64url(crypto.getRandomValues(new Uint8Array(12)))}`;
+  if (idPoolUsed === idPool.length) {
+    crypto.getRandomValues(idPool);
+    idPoolUsed = 0;
+  }
+  const bytes = idPool.subarray(idPoolUsed, idPoolUsed + ID_BYTES);
+  idPoolUsed += ID_BYTES;
+  return `${prefix}_${base64url(bytes)}`;
 }

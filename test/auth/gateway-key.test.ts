@@ -30,4 +30,9 @@ describe('gateway key encoding', () => {
     expect(id).toMatch(/^req_[A-Za-z0-9_-]{16}$/);
     expect(decode(id.slice(4))).toHaveLength(12);
   });
+
+  it('never repeats an id, across the refills of its pool of random bytes', () => {
+    const ids = new Set(Array.from({ length: 1000 }, () => randomId('req')));
+    expect(ids.size).toBe(1000);
+  });
 });
