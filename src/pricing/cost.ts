@@ -59,7 +59,10 @@ function ratesFor(price: Price, promptTokens: number): Price {
   return { ...price, ...Object.fromEntries(Object.entries(rates).filter(([, v]) => v !== undefined)) };
 }
 
-/** USD for a usage report; cache reads and writes at their own rates when the provider reports them. */
+/**
+ * USD for a usage report; cache reads and writes, and audio in and out, at their own rates when the
+ * provider reports them. Audio in the prompt is counted among the tokens not read from a cache.
+ */
 export function costOf(report: Usage | undefined, base: Price): number {
   const usage = countedUsage(report); // never NaN, whatever the provider wrote
   if (!usage) return 0;
@@ -68,16 +71,20 @@ export function costOf(report: Usage | undefined, base: Price): number {
   const written = usage.prompt_tokens_details?.cache_creation_tokens ?? 0;
   const writtenForAnHour = usage.prompt_tokens_details?.cache_creation_1h_tokens ?? 0;
   const plainInput = Math.max(0, usage.prompt_tokens - cached - written);
+  const audioInput = Math.min(plainInput, usage.prompt_tokens_details?.audio_tokens ?? 0);
+  const audioOutput = usage.completion_tokens_details?.audio_tokens ?? 0;
   const micro =
-    plainInput * price.inputPerMTok +
+    (plainInput - audioInput) * price.inputPerMTok +
+    audioInput * (price.audioInputPerMTok ?? price.inputPerMTok) +
     cached * (price.cachedInputPerMTok ?? price.inputPerMTok) +
     (written - writtenForAnHour) * (price.cacheWritePerMTok ?? price.inputPerMTok) +
     writtenForAnHour * (price.cacheWrite1hPerMTok ?? 2 * price.inputPerMTok) +
-    usage.completion_tokens * price.outputPerMTok;
+    (usage.completion_tokens - audioOutput) * price.outputPerMTok +
+    audioOutput * (price.audioOutputPerMTok ?? price.outputPerMTok);
   return micro / 1_000_000;
 }
 
-/** The most a request can cost on any of `prices`: every input token and max output at the dearest rates. */
+/** The most a request can cost on any of `prices`: every input token and max output at the dearest rates (audio included). */
 export function worstCaseCost(
   inputTokens: number,
   maxOutputTokens: number,
@@ -90,8 +97,15 @@ export function worstCaseCost(
     // A model that writes caches (its price says so) may write them for an hour: twice the input.
     const hour =
       price.cacheWrite1hPerMTok ?? (price.cacheWritePerMTok !== undefined ? 2 * price.inputPerMTok : 0);
-    input = Math.max(input, price.inputPerMTok, price.cacheWritePerMTok ?? 0, hour);
-    output = Math.max(output, price.outputPerMTok);
+    // An audio model may be sent audio, and answer in it: its audio rates are its dearest.
+    input = Math.max(
+      input,
+      price.inputPerMTok,
+      price.cacheWritePerMTok ?? 0,
+      hour,
+      price.audioInputPerMTok ?? 0,
+    );
+    output = Math.max(output, price.outputPerMTok, price.audioOutputPerMTok ?? 0);
   }
   return (inputTokens * input + maxOutputTokens * output) / 1_000_000;
 }

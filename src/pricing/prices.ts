@@ -15,8 +15,16 @@ const rates = {
   /** Anthropic 1-hour cache writes; defaults to twice the input price, as Anthropic charges. */
   cacheWrite1hPerMTok: rate.optional(),
 };
+/** Audio tokens (OpenAI's `audio_tokens` in the usage details), where a model prices them apart from text. */
+const audioRates = {
+  /** Of the prompt; defaults to the input price. */
+  audioInputPerMTok: rate.optional(),
+  /** Of the completion; defaults to the output price. */
+  audioOutputPerMTok: rate.optional(),
+};
 export const priceSchema = z.strictObject({
   ...rates,
+  ...audioRates,
   /**
    * Rates for the whole request once its prompt is over `aboveTokens` (Gemini 2.5 Pro's and
    * Claude's long-context prices above 200k): each rate not given is the base one.
@@ -46,6 +54,13 @@ const p = (
   ...(cacheWritePerMTok !== undefined ? { cacheWritePerMTok } : {}),
 });
 
+/** Text at `p`'s rates, audio in and out at its own. */
+const withAudio = (price: Price, audioInputPerMTok: number, audioOutputPerMTok: number): Price => ({
+  ...price,
+  audioInputPerMTok,
+  audioOutputPerMTok,
+});
+
 const long = (aboveTokens: number, ...prices: Parameters<typeof p>) => ({ aboveTokens, ...p(...prices) });
 
 export const BUNDLED_PRICES: Record<string, Price> = {
@@ -66,6 +81,13 @@ export const BUNDLED_PRICES: Record<string, Price> = {
   o3: p(2, 8, 0.5),
   'o3-mini': p(1.1, 4.4, 0.55),
   'o4-mini': p(1.1, 4.4, 0.275),
+  // Audio in and out through Chat Completions: text at the first rates, audio at the second. The
+  // first audio snapshot charged $100 / $200 for audio; later ones and the bare name, $40 / $80.
+  'gpt-4o-audio-preview': withAudio(p(2.5, 10), 40, 80),
+  'gpt-4o-audio-preview-2024-10-01': withAudio(p(2.5, 10), 100, 200),
+  'gpt-4o-mini-audio-preview': withAudio(p(0.15, 0.6), 10, 20),
+  'gpt-audio': withAudio(p(2.5, 10), 32, 64),
+  'gpt-audio-mini': withAudio(p(0.6, 2.4), 10, 20),
   'text-embedding-3-small': p(0.02, 0),
   'text-embedding-3-large': p(0.13, 0),
   // Anthropic (cache write at 1.25× input, read at 0.1×)

@@ -31,10 +31,8 @@ export function countedUsage(report: unknown): Usage | undefined {
   };
   const details = raw.prompt_tokens_details;
   if (details && typeof details === 'object') {
-    const { cached_tokens, cache_creation_tokens, cache_creation_1h_tokens } = details as Record<
-      string,
-      unknown
-    >;
+    const { cached_tokens, cache_creation_tokens, cache_creation_1h_tokens, audio_tokens } =
+      details as Record<string, unknown>;
     const written = Math.min(prompt, count(cache_creation_tokens) ?? 0);
     usage.prompt_tokens_details = {
       cached_tokens: Math.min(prompt, count(cached_tokens) ?? 0),
@@ -42,6 +40,13 @@ export function countedUsage(report: unknown): Usage | undefined {
     };
     const hour = Math.min(written, count(cache_creation_1h_tokens) ?? 0);
     if (hour > 0) usage.prompt_tokens_details.cache_creation_1h_tokens = hour;
+    const audio = Math.min(prompt, count(audio_tokens) ?? 0);
+    if (audio > 0) usage.prompt_tokens_details.audio_tokens = audio;
+  }
+  const outputDetails = raw.completion_tokens_details;
+  if (outputDetails && typeof outputDetails === 'object') {
+    const audio = Math.min(completion, count((outputDetails as Record<string, unknown>).audio_tokens) ?? 0);
+    if (audio > 0) usage.completion_tokens_details = { audio_tokens: audio };
   }
   return usage;
 }

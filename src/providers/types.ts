@@ -13,9 +13,11 @@ export interface Usage {
     cache_creation_tokens?: number;
     /** Of cache_creation_tokens, those written for an hour (Anthropic), at a dearer rate. */
     cache_creation_1h_tokens?: number;
+    /** Of prompt_tokens, those of audio (OpenAI's audio models), where a price sets them apart. */
+    audio_tokens?: number;
   };
-  /** Of completion_tokens, those spent thinking (OpenAI's place for them). */
-  completion_tokens_details?: { reasoning_tokens?: number };
+  /** Of completion_tokens, those spent thinking (OpenAI's place for them), and those of audio. */
+  completion_tokens_details?: { reasoning_tokens?: number; audio_tokens?: number };
 }
 
 export interface ChatCall {

@@ -221,6 +221,47 @@ describe('pricing', () => {
     expect(costOf(usage(2_000), custom)).toBeCloseTo((2_000 * 4 + 10_000 * 2) / 1e6, 10);
   });
 
+  it('prices audio in and out at an audio model’s audio rates, and reserves at them', () => {
+    const audio = (model: string) => priceOf({ provider: 'openai', model }, 'openai', {});
+    const usage = {
+      prompt_tokens: 1_000,
+      completion_tokens: 500,
+      total_tokens: 1_500,
+      prompt_tokens_details: { cached_tokens: 100, audio_tokens: 800 },
+      completion_tokens_details: { audio_tokens: 400 },
+    };
+    // 100 text in × $2.50 + 800 audio in × $40 + 100 read × $2.50 + 100 text out × $10 + 400 audio out × $80
+    const expected = (100 * 2.5 + 800 * 40 + 100 * 2.5 + 100 * 10 + 400 * 80) / 1e6;
+    expect(costOf(usage, audio('gpt-4o-audio-preview'))).toBeCloseTo(expected, 10);
+    expect(costOf(usage, audio('gpt-4o-audio-preview-2024-12-17'))).toBeCloseTo(expected, 10);
+    // The first snapshot's audio cost more; the mini model and gpt-audio less.
+    expect(costOf(usage, audio('gpt-4o-audio-preview-2024-10-01'))).toBeCloseTo(
+      (100 * 2.5 + 800 * 100 + 100 * 2.5 + 100 * 10 + 400 * 200) / 1e6,
+      10,
+    );
+    expect(audio('gpt-4o-mini-audio-preview').audioOutputPerMTok).toBe(20);
+    expect(audio('gpt-audio-2025-08-28').audioInputPerMTok).toBe(32);
+    // A model with no audio rates charges its audio as text, as the usage says nothing else.
+    const plain = { inputPerMTok: 1, outputPerMTok: 2 };
+    expect(costOf(usage, plain)).toBeCloseTo((1_000 * 1 + 500 * 2) / 1e6, 10);
+    // A configured price may set them, and the worst case takes them as the dearest rates.
+    const custom = priceOf({ provider: 'p', model: 'm' }, 'openai', {
+      m: { ...plain, audioInputPerMTok: 30, audioOutputPerMTok: 60 },
+    });
+    expect(costOf(usage, custom)).toBeCloseTo((200 * 1 + 800 * 30 + 100 * 2 + 400 * 60) / 1e6, 10);
+    expect(worstCaseCost(1_000, 500, [audio('gpt-4o-audio-preview')])).toBeCloseTo(
+      (1_000 * 40 + 500 * 80) / 1e6,
+      10,
+    );
+    // Audio counts past their totals are the provider's error: at most the whole prompt or answer.
+    const absurd = {
+      ...usage,
+      prompt_tokens_details: { audio_tokens: 1e6 },
+      completion_tokens_details: { audio_tokens: -5 },
+    };
+    expect(costOf(absurd, custom)).toBeCloseTo((1_000 * 30 + 500 * 2) / 1e6, 10);
+  });
+
   it('reserves the worst case over every possible target', () => {
     const cheap = { inputPerMTok: 0.1, outputPerMTok: 0.4 };
     const dear = { inputPerMTok: 3, outputPerMTok: 15, cacheWritePerMTok: 3.75 };

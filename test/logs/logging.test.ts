@@ -12,7 +12,7 @@ import {
   openaiConfig,
   putConfig,
 } from '../helpers/gateway';
-import { json, onUpstream } from '../helpers/upstream';
+import { json, onUpstream, sse } from '../helpers/upstream';
 import { rowsById, waitForRows } from './helpers';
 
 // Mock answers cost something here, so cost and savings are visible in the rows.
@@ -380,6 +380,57 @@ describe('request logs', () => {
     const row = (await waitForRows(['drained'])).get('drained')!;
     expect(row.status).toBe(200);
     expect(row.latencyMs).toBeLessThan(clientMs + 200);
+  });
+
+  it('charges audio at the audio model’s audio rates, in a JSON answer and a stream', async () => {
+    const audioConfig = openaiConfig({
+      retry: { attempts: 0 },
+      models: { voice: { targets: [{ provider: 'openai', model: 'gpt-4o-audio-preview' }] } },
+    });
+    expect((await putConfig(audioConfig)).status).toBe(200);
+    const { key } = await createKey({ cache: { enabled: false } });
+    const usage = {
+      prompt_tokens: 1_000,
+      completion_tokens: 500,
+      total_tokens: 1_500,
+      prompt_tokens_details: { cached_tokens: 0, audio_tokens: 800 },
+      completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 400 },
+    };
+    const message = { role: 'assistant', content: null, audio: { id: 'audio_1', transcript: 'hi' } };
+    onUpstream(`${OPENAI_URL}/chat/completions`, async (request) => {
+      const body = (await request.json()) as { stream?: boolean };
+      if (!body.stream)
+        return json({
+          id: 'c',
+          object: 'chat.completion',
+          model: 'gpt-4o-audio-preview',
+          choices: [{ index: 0, message, finish_reason: 'stop' }],
+          usage,
+        });
+      const chunk = (rest: object) =>
+        `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', ...rest })}\n\n`;
+      return sse([
+        chunk({
+          choices: [{ index: 0, delta: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }],
+        }),
+        chunk({ choices: [], usage }),
+        'data: [DONE]\n\n',
+      ]);
+    });
+    const say = {
+      model: 'voice',
+      modalities: ['text', 'audio'],
+      messages: [{ role: 'user', content: 'hi' }],
+    };
+    expect((await chat(key, say, { 'x-request-id': 'audio-json' })).status).toBe(200);
+    const streamed = await chat(key, { ...say, stream: true }, { 'x-request-id': 'audio-stream' });
+    expect(streamed.status).toBe(200);
+    await streamed.text();
+    const rows = await waitForRows(['audio-json', 'audio-stream']);
+    // 200 text in × $2.50 + 800 audio in × $40 + 100 text out × $10 + 400 audio out × $80 (per million)
+    const expected = (200 * 2.5 + 800 * 40 + 100 * 10 + 400 * 80) / 1e6;
+    expect(rows.get('audio-json')?.costUsd).toBeCloseTo(expected, 12);
+    expect(rows.get('audio-stream')?.costUsd).toBeCloseTo(expected, 12);
   });
 
   it('writes an unknown route under /v1 with its 404', async () => {
