@@ -22,7 +22,12 @@ const FILE_BYTES_PER_TOKEN = 30;
 const base64Bytes = (data: string) => Math.ceil(((data.length - (data.indexOf(',') + 1)) * 3) / 4);
 
 export function estimateTextTokens(text: string): number {
-  return Math.ceil(text.length / CHARS_PER_TOKEN);
+  return tokensOfChars(text.length);
+}
+
+/** The tokens `chars` characters of text make, by the same estimate. */
+export function tokensOfChars(chars: number): number {
+  return Math.ceil(chars / CHARS_PER_TOKEN);
 }
 
 function messageTokens(message: ChatMessage): number {

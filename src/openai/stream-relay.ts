@@ -35,6 +35,12 @@ export interface StreamSummary {
    */
   lastByteAt?: number;
   events: number;
+  /**
+   * Characters of answer text the relayed events carried — content, reasoning, refusals and
+   * tool-call arguments, as written in the events (escapes included) — to estimate what a stream
+   * that ends without a usage report wrote.
+   */
+  answerChars: number;
 }
 
 /**
@@ -100,6 +106,8 @@ export interface RelayOptions {
 // text that merely mentions usage cannot match.
 const USAGE_OBJECT = /"usage"\s*:\s*\{/;
 const FINISHED = /"finish_reason"\s*:\s*"/;
+/** A string of answer text in a chunk; the capture is its JSON-escaped text. */
+const ANSWER_TEXT = /"(?:content|reasoning_content|reasoning|refusal|arguments)"\s*:\s*"((?:[^"\\]|\\.)*)"/g;
 /** How long, at most, the upstream is read on for usage after the gateway ended the answer. */
 const DRAIN_MS = 20_000;
 /** How long, at most, an upstream that sent `[DONE]` may take to close before it is let go. */
@@ -117,7 +125,7 @@ export function relayOpenAIStream(
   const idle = new IdleReader(reader, idleMs);
   const decoder = new TextDecoder();
   const encoder = new TextEncoder();
-  const summary: StreamSummary = { completed: false, cancelled: false, events: 0 };
+  const summary: StreamSummary = { completed: false, cancelled: false, events: 0, answerChars: 0 };
   const choices = options.choices ?? 1;
   /** With n > 1, the indexes of the choices that have finished. */
   const finishedChoices = new Set<number>();
@@ -185,6 +193,7 @@ export function relayOpenAIStream(
       summary.completed = true;
     }
     summary.events++;
+    summary.answerChars += answerChars(data);
     options.onEvent?.(frame);
     const mapped = options.mapEvent ? options.mapEvent(frame) : frame;
     if (mapped === null) return;
@@ -395,4 +404,13 @@ function errorCodeOf(frame: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The characters of answer text in one chunk (see StreamSummary.answerChars). */
+function answerChars(data: string): number {
+  let chars = 0;
+  ANSWER_TEXT.lastIndex = 0;
+  for (let match = ANSWER_TEXT.exec(data); match; match = ANSWER_TEXT.exec(data))
+    chars += (match[1] as string).length;
+  return chars;
 }

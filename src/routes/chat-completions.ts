@@ -8,7 +8,7 @@ import type { AppEnv } from '../env';
 import { clientClosed, GatewayError, modelNotFound } from '../errors';
 import { guardChatRoute } from '../guardrails/chat-guard';
 import { admit, rateLimitHeaders } from '../limits/admission';
-import { estimateInputTokens, estimateTextTokens, maxOutputTokens } from '../limits/estimate';
+import { estimateInputTokens, estimateTextTokens, maxOutputTokens, tokensOfChars } from '../limits/estimate';
 import { primeStream } from '../openai/prime-stream';
 import { readJsonBody, validateBody } from '../openai/read-body';
 import { chatRequest } from '../openai/schemas';
@@ -214,8 +214,10 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     mapEvent,
     onEnd: (summary) => {
       served.verdict(streamVerdict(summary));
-      // A cancelled stream has no usage report: charge the input estimate plus what was relayed.
-      const used = countedUsage(summary.usage) ?? usageOf(inputTokens, summary.events);
+      // A stream cut short has no usage report: charge the input estimate plus what was relayed —
+      // its text by the ~4 characters a token estimate, and at least a token per event.
+      const relayed = Math.max(summary.events, tokensOfChars(summary.answerChars));
+      const used = countedUsage(summary.usage) ?? usageOf(inputTokens, relayed);
       settle(served.target, used, served.attempts);
       if (!guard.report.blocked) cache.saveStream(summary, served.target, used);
       log.streamEnded(summary);

@@ -286,6 +286,41 @@ describe('request logs', () => {
     expect(row.outputTokens).toBeGreaterThanOrEqual(1);
   });
 
+  it('charges a stream cut short by the text it relayed when its events carry many tokens', async () => {
+    expect((await putConfig(config)).status).toBe(200);
+    const { key } = await createKey();
+    const encoder = new TextEncoder();
+    // A provider that sends its answer in large pieces (as Gemini does): 400 characters an event.
+    onUpstream(`${OPENAI_URL}/chat/completions`, () => {
+      let sent = 0;
+      const body = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          if (sent++ > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+          const chunk = {
+            id: 'c',
+            object: 'chat.completion.chunk',
+            choices: [{ index: 0, delta: { content: 'x'.repeat(400) }, finish_reason: null }],
+          };
+          controller.enqueue(encoder.encode(`data: ${JSON.stringify(chunk)}\n\n`));
+        },
+      });
+      return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
+    });
+    const response = await chat(
+      key,
+      { ...ask('a long story', { stream: true }), model: 'gpt' },
+      { 'x-request-id': 'gone-big-events' },
+    );
+    const reader = response.body!.getReader();
+    await reader.read();
+    await reader.cancel();
+    const row = (await waitForRows(['gone-big-events'])).get('gone-big-events')!;
+    expect(row).toMatchObject({ status: 200, stream: true, cancelled: true });
+    // A hundred tokens (400 characters at ~4 a token) for each event relayed, not one.
+    expect(row.outputTokens).toBeGreaterThanOrEqual(100);
+    expect(row.outputTokens % 100).toBe(0);
+  });
+
   it('records what the response said about the cache, and the saving of a hit', async () => {
     const cached = { ...config, cache: { exact: { enabled: true, ttlSeconds: 600 } } };
     expect((await putConfig(cached)).status).toBe(200);

@@ -596,6 +596,29 @@ describe('relayOpenAIStream: provider error events', () => {
     expect(text).toBe(`data: ${mention}\n\ndata: [DONE]\n\n`);
     expect(summary.error).toBeUndefined();
   });
+
+  it('counts the answer text its events carried: content, reasoning, refusals and tool-call arguments', async () => {
+    const event = (delta: object) =>
+      `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: null }] })}\n\n`;
+    const { summary } = await relayed(
+      source([
+        event({ role: 'assistant', content: '' }),
+        event({ reasoning_content: 'think' }),
+        event({ content: 'Say "hi"' }), // escaped as Say \"hi\": 10 characters
+        event({ refusal: 'no' }),
+        // Arguments {\"q\":1}: 9 characters; the id and name are not answer text.
+        event({
+          tool_calls: [{ index: 0, id: 'call_1', function: { name: 'lookup', arguments: '{"q":1}' } }],
+        }),
+        // Text quoting a field name is counted once, as text (17 characters escaped).
+        event({ content: '"content":"x"' }),
+        'data: [DONE]\n\n',
+      ]),
+      5_000,
+    );
+    expect(summary.events).toBe(6);
+    expect(summary.answerChars).toBe(0 + 5 + 10 + 2 + 9 + 17);
+  });
 });
 
 describe('streamVerdict: what a stream says about its provider', () => {
@@ -603,6 +626,7 @@ describe('streamVerdict: what a stream says about its provider', () => {
     completed: false,
     cancelled: false,
     events: 1,
+    answerChars: 0,
     ...fields,
   });
 
