@@ -3,6 +3,7 @@
 // within about ±25% for prose and code, worse for CJK (under-counts) — good enough to reserve
 // capacity up front, because settle replaces the estimate with the provider's real counts.
 import type { ChatMessage, ChatRequest } from '../openai/schemas';
+import type { AudioUse } from '../pricing/cost';
 
 const CHARS_PER_TOKEN = 4;
 const PER_MESSAGE_OVERHEAD = 4;
@@ -49,6 +50,23 @@ function messageTokens(message: ChatMessage): number {
     tokens += estimateTextTokens(JSON.stringify(message.tool_calls));
   }
   return tokens;
+}
+
+/**
+ * Whether a request may be charged audio rates (src/pricing/cost.ts): audio in its prompt — an
+ * `input_audio` part, or an earlier spoken answer it refers to — or an answer asked for in audio.
+ */
+export function audioUseOf(
+  request: Pick<ChatRequest, 'messages'> & { modalities?: unknown; audio?: unknown },
+): AudioUse {
+  const input = request.messages.some(
+    (message) =>
+      (Array.isArray(message.content) && message.content.some((part) => part.type === 'input_audio')) ||
+      (message.role === 'assistant' && 'audio' in message && message.audio != null),
+  );
+  const output =
+    (Array.isArray(request.modalities) && request.modalities.includes('audio')) || request.audio != null;
+  return { input, output };
 }
 
 export function estimateInputTokens(request: Pick<ChatRequest, 'messages' | 'tools'>): number {

@@ -84,11 +84,22 @@ export function costOf(report: Usage | undefined, base: Price): number {
   return micro / 1_000_000;
 }
 
-/** The most a request can cost on any of `prices`: every input token and max output at the dearest rates (audio included). */
+/** Whether a request may be charged audio rates: audio in its prompt, an answer asked for in audio. */
+export interface AudioUse {
+  input: boolean;
+  output: boolean;
+}
+export const NO_AUDIO: AudioUse = { input: false, output: false };
+
+/**
+ * The most a request can cost on any of `prices`: every input token and max output at the dearest
+ * rates — an audio model's audio rates when the request carries audio in, or asks for it out.
+ */
 export function worstCaseCost(
   inputTokens: number,
   maxOutputTokens: number,
   prices: readonly Price[],
+  audio: AudioUse = NO_AUDIO,
 ): number {
   let input = 0;
   let output = 0;
@@ -97,15 +108,9 @@ export function worstCaseCost(
     // A model that writes caches (its price says so) may write them for an hour: twice the input.
     const hour =
       price.cacheWrite1hPerMTok ?? (price.cacheWritePerMTok !== undefined ? 2 * price.inputPerMTok : 0);
-    // An audio model may be sent audio, and answer in it: its audio rates are its dearest.
-    input = Math.max(
-      input,
-      price.inputPerMTok,
-      price.cacheWritePerMTok ?? 0,
-      hour,
-      price.audioInputPerMTok ?? 0,
-    );
-    output = Math.max(output, price.outputPerMTok, price.audioOutputPerMTok ?? 0);
+    const audioIn = audio.input ? (price.audioInputPerMTok ?? 0) : 0;
+    input = Math.max(input, price.inputPerMTok, price.cacheWritePerMTok ?? 0, hour, audioIn);
+    output = Math.max(output, price.outputPerMTok, audio.output ? (price.audioOutputPerMTok ?? 0) : 0);
   }
   return (inputTokens * input + maxOutputTokens * output) / 1_000_000;
 }

@@ -54,11 +54,11 @@ const p = (
   ...(cacheWritePerMTok !== undefined ? { cacheWritePerMTok } : {}),
 });
 
-/** Text at `p`'s rates, audio in and out at its own. */
-const withAudio = (price: Price, audioInputPerMTok: number, audioOutputPerMTok: number): Price => ({
+/** Text at `p`'s rates, audio in (and out, for a model that speaks) at its own. */
+const withAudio = (price: Price, audioInputPerMTok: number, audioOutputPerMTok?: number): Price => ({
   ...price,
   audioInputPerMTok,
-  audioOutputPerMTok,
+  ...(audioOutputPerMTok !== undefined ? { audioOutputPerMTok } : {}),
 });
 
 const long = (aboveTokens: number, ...prices: Parameters<typeof p>) => ({ aboveTokens, ...p(...prices) });
@@ -101,10 +101,11 @@ export const BUNDLED_PRICES: Record<string, Price> = {
   'claude-haiku-4-5': p(1, 5, 0.1, 1.25),
   'claude-3-5-haiku': p(0.8, 4, 0.08, 1),
   // Google
+  // Audio in at its own rate where Google prices it apart from text, image and video.
   'gemini-2.5-pro': { ...p(1.25, 10, 0.31), longContext: long(200_000, 2.5, 15, 0.625) },
-  'gemini-2.5-flash': p(0.3, 2.5, 0.075),
-  'gemini-2.5-flash-lite': p(0.1, 0.4, 0.025),
-  'gemini-2.0-flash': p(0.1, 0.4, 0.025),
+  'gemini-2.5-flash': withAudio(p(0.3, 2.5, 0.075), 1),
+  'gemini-2.5-flash-lite': withAudio(p(0.1, 0.4, 0.025), 0.3),
+  'gemini-2.0-flash': withAudio(p(0.1, 0.4, 0.025), 0.7),
   // Groq, Mistral, DeepSeek, xAI
   'llama-3.1-8b-instant': p(0.05, 0.08),
   'llama-3.3-70b-versatile': p(0.59, 0.79),

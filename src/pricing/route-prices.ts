@@ -3,7 +3,7 @@ import type { ResolvedRoute, Runtime } from '../config/runtime';
 import type { TargetRef } from '../routing/config-schema';
 import { applyRoutingOverride, type RoutingOverride } from '../routing/overrides';
 import { aliasRoute } from '../routing/strategies';
-import { priceOf, worstCaseCost } from './cost';
+import { type AudioUse, NO_AUDIO, priceOf, worstCaseCost } from './cost';
 import type { Price } from './prices';
 
 /**
@@ -15,8 +15,10 @@ export function worstCases(
   route: ResolvedRoute,
   inputTokens: number,
   maxOutputTokens: number,
+  audio: AudioUse = NO_AUDIO,
 ) {
-  const on = (r: ResolvedRoute) => worstCaseCost(inputTokens, maxOutputTokens, routePrices(runtime, r));
+  const on = (r: ResolvedRoute) =>
+    worstCaseCost(inputTokens, maxOutputTokens, routePrices(runtime, r), audio);
   return {
     costUsd: on(route),
     costFor: (routing: RoutingOverride | undefined) =>

@@ -175,15 +175,37 @@ export function toUsage(usage: z.infer<typeof usageSchema>): Usage {
   const prompt = (usage.promptTokenCount ?? 0) + (usage.toolUsePromptTokenCount ?? 0);
   // Thinking tokens are billed as output, as OpenAI counts reasoning tokens in completion_tokens.
   const completion = (usage.candidatesTokenCount ?? 0) + (usage.thoughtsTokenCount ?? 0);
+  // Audio in the prompt is priced apart (Gemini 2.5 Flash: $1.00 against $0.30 for text); of it,
+  // what was read from a cache is among the cached tokens.
+  const audio =
+    modalityTokens(usage.promptTokensDetails, 'AUDIO') - modalityTokens(usage.cacheTokensDetails, 'AUDIO');
   return {
     prompt_tokens: prompt,
     completion_tokens: completion,
     total_tokens: prompt + completion,
-    prompt_tokens_details: { cached_tokens: usage.cachedContentTokenCount ?? 0 },
+    prompt_tokens_details: {
+      cached_tokens: usage.cachedContentTokenCount ?? 0,
+      ...(audio > 0 ? { audio_tokens: audio } : {}),
+    },
     ...(usage.thoughtsTokenCount
       ? { completion_tokens_details: { reasoning_tokens: usage.thoughtsTokenCount } }
       : {}),
   };
+}
+
+/**
+ * The tokens of one modality in a `[{modality, tokenCount}]` list; 0 for anything else. Read
+ * leniently: a list of another shape must not cost the answer its usage.
+ */
+function modalityTokens(details: unknown, modality: string): number {
+  if (!Array.isArray(details)) return 0;
+  let tokens = 0;
+  for (const entry of details) {
+    const count = (entry as { modality?: unknown; tokenCount?: unknown } | null)?.tokenCount;
+    if ((entry as { modality?: unknown } | null)?.modality === modality && typeof count === 'number')
+      tokens += Number.isFinite(count) && count > 0 ? count : 0;
+  }
+  return tokens;
 }
 
 export function toolCallId(): string {

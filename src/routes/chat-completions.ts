@@ -8,7 +8,13 @@ import type { AppEnv } from '../env';
 import { clientClosed, GatewayError, modelNotFound } from '../errors';
 import { guardChatRoute } from '../guardrails/chat-guard';
 import { admit, rateLimitHeaders } from '../limits/admission';
-import { estimateInputTokens, estimateTextTokens, maxOutputTokens, tokensOfChars } from '../limits/estimate';
+import {
+  audioUseOf,
+  estimateInputTokens,
+  estimateTextTokens,
+  maxOutputTokens,
+  tokensOfChars,
+} from '../limits/estimate';
 import { primeStream } from '../openai/prime-stream';
 import { readJsonBody, validateBody } from '../openai/read-body';
 import { chatRequest } from '../openai/schemas';
@@ -37,7 +43,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   const maxTokens = maxOutputTokens(body, limits.defaultMaxTokens);
   const requestId = c.get('requestId');
   // On the key's (or team's) pinned targets too, which may be dearer than the config's.
-  const { costUsd, costFor } = worstCases(runtime, route, inputTokens, maxTokens);
+  const { costUsd, costFor } = worstCases(runtime, route, inputTokens, maxTokens, audioUseOf(body));
   const admitted = await admit(
     c.env,
     c.executionCtx,

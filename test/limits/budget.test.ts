@@ -11,6 +11,8 @@ import {
   reservedUsd,
   settle,
 } from '../../src/limits/budget';
+import { audioUseOf } from '../../src/limits/estimate';
+import type { ChatRequest } from '../../src/openai/schemas';
 import { costOf, priceOf, worstCaseCost } from '../../src/pricing/cost';
 
 const at = (iso: string) => Date.parse(iso);
@@ -249,10 +251,18 @@ describe('pricing', () => {
       m: { ...plain, audioInputPerMTok: 30, audioOutputPerMTok: 60 },
     });
     expect(costOf(usage, custom)).toBeCloseTo((200 * 1 + 800 * 30 + 100 * 2 + 400 * 60) / 1e6, 10);
-    expect(worstCaseCost(1_000, 500, [audio('gpt-4o-audio-preview')])).toBeCloseTo(
+    // A request that carries audio in and asks for it out is reserved at those rates; one that
+    // does neither, at the text rates (an audio model is often sent text).
+    const voice = [audio('gpt-4o-audio-preview')];
+    expect(worstCaseCost(1_000, 500, voice, { input: true, output: true })).toBeCloseTo(
       (1_000 * 40 + 500 * 80) / 1e6,
       10,
     );
+    expect(worstCaseCost(1_000, 500, voice, { input: true, output: false })).toBeCloseTo(
+      (1_000 * 40 + 500 * 10) / 1e6,
+      10,
+    );
+    expect(worstCaseCost(1_000, 500, voice)).toBeCloseTo((1_000 * 2.5 + 500 * 10) / 1e6, 10);
     // Audio counts past their totals are the provider's error: at most the whole prompt or answer.
     const absurd = {
       ...usage,
@@ -260,6 +270,28 @@ describe('pricing', () => {
       completion_tokens_details: { audio_tokens: -5 },
     };
     expect(costOf(absurd, custom)).toBeCloseTo((1_000 * 30 + 500 * 2) / 1e6, 10);
+  });
+
+  it('tells which requests may be charged audio rates', () => {
+    const user = (content: unknown) => ({ role: 'user', content }) as ChatRequest['messages'][number];
+    const clip = { type: 'input_audio', input_audio: { data: 'UklGR', format: 'wav' } };
+    expect(audioUseOf({ messages: [user('hi')] })).toEqual({ input: false, output: false });
+    expect(audioUseOf({ messages: [user([{ type: 'text', text: 'hi' }, clip])] })).toEqual({
+      input: true,
+      output: false,
+    });
+    // An earlier spoken answer is audio the model reads again.
+    const spoken = {
+      role: 'assistant',
+      content: null,
+      audio: { id: 'audio_1' },
+    } as ChatRequest['messages'][number];
+    expect(audioUseOf({ messages: [user('hi'), spoken, user('and?')] }).input).toBe(true);
+    expect(audioUseOf({ messages: [user('hi')], modalities: ['text', 'audio'] }).output).toBe(true);
+    expect(audioUseOf({ messages: [user('hi')], audio: { voice: 'alloy', format: 'wav' } }).output).toBe(
+      true,
+    );
+    expect(audioUseOf({ messages: [user('hi')], modalities: ['text'] }).output).toBe(false);
   });
 
   it('reserves the worst case over every possible target', () => {

@@ -1,6 +1,7 @@
 // Gemini requests and streams at the edges of what OpenAI clients send: tool results out of
 // order, Gemini's own call ids, empty text, errors in a stream.
 import { describe, expect, it } from 'vitest';
+import { costOf, priceOf } from '../../src/pricing/cost';
 import geminiText from '../fixtures/gemini/generate-text.json';
 import { bytes, geminiAdapter, relayed, sse } from '../helpers/adapter';
 import type { Json } from '../helpers/gateway';
@@ -83,6 +84,45 @@ describe('Gemini request edges', () => {
     expect(sent[0].contents[0].parts).toEqual([
       { inlineData: { mimeType: 'image/png', data: 'iVBORw0KGgo=' } },
     ]);
+  });
+});
+
+describe('Gemini usage', () => {
+  const answer = (usageMetadata: unknown) => ({ ...geminiText, usageMetadata });
+
+  it('reports audio in the prompt, less what was read from a cache, for audio rates', async () => {
+    const { chat } = geminiAdapter(() =>
+      Response.json(
+        answer({
+          promptTokenCount: 1000,
+          candidatesTokenCount: 10,
+          cachedContentTokenCount: 100,
+          promptTokensDetails: [
+            { modality: 'TEXT', tokenCount: 100 },
+            { modality: 'AUDIO', tokenCount: 900 },
+          ],
+          cacheTokensDetails: [{ modality: 'AUDIO', tokenCount: 100 }],
+        }),
+      ),
+    );
+    const result = await chat({});
+    if (result.kind !== 'json') throw new Error('json expected');
+    expect(result.body.usage?.prompt_tokens_details).toEqual({ cached_tokens: 100, audio_tokens: 800 });
+    // 100 text × $0.30 + 800 audio × $1.00 + 100 cached × $0.075 + 10 out × $2.50 (per million)
+    const flash = priceOf({ provider: 'gemini', model: 'gemini-2.5-flash' }, 'gemini', {});
+    expect(costOf(result.body.usage, flash)).toBeCloseTo((30 + 800 + 7.5 + 25) / 1e6, 12);
+  });
+
+  it('reads modality lists of another shape as no audio, and keeps the usage', async () => {
+    for (const promptTokensDetails of ['AUDIO', [null, 7, { modality: 'AUDIO', tokenCount: '9' }], {}]) {
+      const { chat } = geminiAdapter(() =>
+        Response.json(answer({ promptTokenCount: 50, candidatesTokenCount: 5, promptTokensDetails })),
+      );
+      const result = await chat({});
+      if (result.kind !== 'json') throw new Error('json expected');
+      expect(result.body.usage).toMatchObject({ prompt_tokens: 50, completion_tokens: 5 });
+      expect(result.body.usage?.prompt_tokens_details?.audio_tokens).toBeUndefined();
+    }
   });
 });
 
