@@ -3,9 +3,11 @@
 // only `model` replaced and `stream_options.include_usage` forced on for streams (the gateway needs
 // usage for limits and costs; the relay hides the usage chunk from clients that did not ask) —
 // except where `streamUsage` is false (Mistral's default: it refuses `stream_options` with a 422
-// and puts usage in its last chunk anyway), which sends no `stream_options` at all.
+// and puts usage in its last chunk anyway), which sends no `stream_options` at all. Mistral, which
+// refuses every field it does not define, gets OpenAI's under its own names (mistral-body.ts).
 import { z } from 'zod';
 import type { ChatRequest } from '../openai/schemas';
+import { mistralChatBody } from './mistral-body';
 import { OPENAI_COMPATIBLE_PRESETS, PRESET_NAMES } from './presets';
 import { apiKeyFor, resolveSecret, secretRef } from './secret';
 import type { ChatCompletion, EmbeddingsResult, ProviderAdapter, ProviderDeps, RawEmbeddings } from './types';
@@ -39,6 +41,8 @@ export interface OpenAIWire {
   headers(): Record<string, string>;
   /** Streams ask for `stream_options.include_usage` (the default). */
   streamUsage?: boolean;
+  /** The chat body as this service takes it, from OpenAI's (Mistral: mistral-body.ts). */
+  chatBody?: (body: ChatRequest) => ChatRequest;
 }
 
 export function createOpenAICompatible(
@@ -58,6 +62,7 @@ export function createOpenAICompatible(
       type: 'openai',
       models: config.models ?? [],
       streamUsage: config.streamUsage ?? !mistral,
+      ...(mistral ? { chatBody: mistralChatBody } : {}),
       url: (path) => `${baseUrl}${path}`,
       headers: () => {
         const key = apiKeyFor(name, apiKey);
@@ -91,7 +96,8 @@ export function openAIWireAdapter(wire: OpenAIWire, doFetch: typeof fetch): Prov
     models: wire.models,
 
     async chat({ body, model, signal }) {
-      const upstreamBody: ChatRequest = { ...body, model, messages: withoutThinkingBlocks(body.messages) };
+      const sent = wire.chatBody ? wire.chatBody(body) : body;
+      const upstreamBody: ChatRequest = { ...sent, model, messages: withoutThinkingBlocks(body.messages) };
       if (body.stream && wire.streamUsage !== false) {
         upstreamBody.stream_options = { ...body.stream_options, include_usage: true };
       } else if (wire.streamUsage === false) {

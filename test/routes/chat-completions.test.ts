@@ -94,6 +94,22 @@ describe('POST /v1/chat/completions', () => {
     }
     for (const sent of recorded) expect(sent.body).not.toHaveProperty('stream_options');
 
+    // OpenAI's fields that Mistral refuses (422) go under its names, or not at all.
+    recorded.length = 0;
+    const done = await chat(key, {
+      model: 'm',
+      stream: true,
+      messages: [{ role: 'user', content: 'x' }],
+      max_completion_tokens: 50,
+      seed: 3,
+      user: 'end-user-1',
+      store: false,
+    });
+    await done.text();
+    expect(recorded[0]!.body).toMatchObject({ max_tokens: 50, random_seed: 3 });
+    for (const field of ['max_completion_tokens', 'seed', 'user', 'store'])
+      expect(recorded[0]!.body).not.toHaveProperty(field);
+
     // Any mistral.ai host (Codestral's own), and an explicit setting either way.
     const put = async (provider: Record<string, unknown>) =>
       putConfig({
