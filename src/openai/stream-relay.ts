@@ -41,6 +41,8 @@ export interface StreamSummary {
    * that ends without a usage report wrote.
    */
   answerChars: number;
+  /** The service tier the chunks say the answer was served on (OpenAI's `service_tier`). */
+  serviceTier?: string;
 }
 
 /**
@@ -106,6 +108,7 @@ export interface RelayOptions {
 // text that merely mentions usage cannot match.
 const USAGE_OBJECT = /"usage"\s*:\s*\{/;
 const FINISHED = /"finish_reason"\s*:\s*"/;
+const SERVICE_TIER = /"service_tier"\s*:\s*"([\w-]{1,40})"/;
 /** A string of answer text in a chunk; the capture is its JSON-escaped text. */
 const ANSWER_TEXT = /"(?:content|reasoning_content|reasoning|refusal|arguments)"\s*:\s*"((?:[^"\\]|\\.)*)"/g;
 /** How long, at most, the upstream is read on for usage after the gateway ended the answer. */
@@ -194,6 +197,8 @@ export function relayOpenAIStream(
     }
     summary.events++;
     summary.answerChars += answerChars(data);
+    if (summary.serviceTier === undefined && data.includes('"service_tier"'))
+      summary.serviceTier = SERVICE_TIER.exec(data)?.[1];
     options.onEvent?.(frame);
     const mapped = options.mapEvent ? options.mapEvent(frame) : frame;
     if (mapped === null) return;

@@ -60,10 +60,21 @@ function ratesFor(price: Price, promptTokens: number): Price {
 }
 
 /**
+ * What a service tier costs against the standard rates. Priority processing is dearer — OpenAI's
+ * priority prices are 1.7 to 2 times its standard ones, Gemini's 1.8 — and is charged at twice,
+ * the bound that keeps a budget a cap. Any other tier (default, auto, flex, on_demand…) at the
+ * standard rates: flex is half price at OpenAI but not at Groq, so the standard rates are its bound.
+ */
+export function tierFactor(tier: unknown): number {
+  return tier === 'priority' ? 2 : 1;
+}
+
+/**
  * USD for a usage report; cache reads and writes, and audio in and out, at their own rates when the
  * provider reports them. Audio in the prompt is counted among the tokens not read from a cache.
+ * `tier`: the service tier the answer says it was served on (`service_tier`).
  */
-export function costOf(report: Usage | undefined, base: Price): number {
+export function costOf(report: Usage | undefined, base: Price, tier?: unknown): number {
   const usage = countedUsage(report); // never NaN, whatever the provider wrote
   if (!usage) return 0;
   const price = ratesFor(base, usage.prompt_tokens);
@@ -81,7 +92,7 @@ export function costOf(report: Usage | undefined, base: Price): number {
     writtenForAnHour * (price.cacheWrite1hPerMTok ?? 2 * price.inputPerMTok) +
     (usage.completion_tokens - audioOutput) * price.outputPerMTok +
     audioOutput * (price.audioOutputPerMTok ?? price.outputPerMTok);
-  return micro / 1_000_000;
+  return (micro * tierFactor(tier)) / 1_000_000;
 }
 
 /** Whether a request may be charged audio rates: audio in its prompt, an answer asked for in audio. */
@@ -93,13 +104,15 @@ export const NO_AUDIO: AudioUse = { input: false, output: false };
 
 /**
  * The most a request can cost on any of `prices`: every input token and max output at the dearest
- * rates — an audio model's audio rates when the request carries audio in, or asks for it out.
+ * rates — an audio model's audio rates when the request carries audio in, or asks for it out —
+ * and at priority's when it asks for that tier (`service_tier`).
  */
 export function worstCaseCost(
   inputTokens: number,
   maxOutputTokens: number,
   prices: readonly Price[],
   audio: AudioUse = NO_AUDIO,
+  tier?: unknown,
 ): number {
   let input = 0;
   let output = 0;
@@ -112,5 +125,5 @@ export function worstCaseCost(
     input = Math.max(input, price.inputPerMTok, price.cacheWritePerMTok ?? 0, hour, audioIn);
     output = Math.max(output, price.outputPerMTok, audio.output ? (price.audioOutputPerMTok ?? 0) : 0);
   }
-  return (inputTokens * input + maxOutputTokens * output) / 1_000_000;
+  return ((inputTokens * input + maxOutputTokens * output) * tierFactor(tier)) / 1_000_000;
 }

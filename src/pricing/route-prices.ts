@@ -16,9 +16,10 @@ export function worstCases(
   inputTokens: number,
   maxOutputTokens: number,
   audio: AudioUse = NO_AUDIO,
+  tier?: unknown,
 ) {
   const on = (r: ResolvedRoute) =>
-    worstCaseCost(inputTokens, maxOutputTokens, routePrices(runtime, r), audio);
+    worstCaseCost(inputTokens, maxOutputTokens, routePrices(runtime, r), audio, tier);
   return {
     costUsd: on(route),
     costFor: (routing: RoutingOverride | undefined) =>

@@ -43,7 +43,14 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   const maxTokens = maxOutputTokens(body, limits.defaultMaxTokens);
   const requestId = c.get('requestId');
   // On the key's (or team's) pinned targets too, which may be dearer than the config's.
-  const { costUsd, costFor } = worstCases(runtime, route, inputTokens, maxTokens, audioUseOf(body));
+  const { costUsd, costFor } = worstCases(
+    runtime,
+    route,
+    inputTokens,
+    maxTokens,
+    audioUseOf(body),
+    body.service_tier,
+  );
   const admitted = await admit(
     c.env,
     c.executionCtx,
@@ -64,16 +71,18 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   /**
    * Real cost of what the serving target consumed (zero when nothing was), plus the prompt of each
    * attempt the gateway timed out: the provider had it, and may bill it, as when a client leaves.
+   * `tier`: the service tier the answer was served on; without an answer, the one asked for.
    */
   const settle = (
     target: Pick<Target, 'provider' | 'model'> | undefined,
     usage: Usage | undefined,
     attempts: readonly Attempt[] = [],
+    tier: unknown = body.service_tier,
   ) => {
-    let costUsd = target ? costOf(usage, priceAt(target)) : 0;
+    let costUsd = target ? costOf(usage, priceAt(target), tier) : 0;
     for (const attempt of attempts) {
       if (attempt.failure === 'timeout' && attempt.status === 0)
-        costUsd += costOf(usageOf(inputTokens, 0), priceAt(attempt));
+        costUsd += costOf(usageOf(inputTokens, 0), priceAt(attempt), body.service_tier);
     }
     log.used(usage, costUsd);
     admitted.settle({ tokens: usedTokens(usage), costUsd });
@@ -186,7 +195,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     // Without a usable report, what was sent and what came back, estimated (as for streams).
     const used =
       countedUsage(result.body.usage) ?? usageOf(inputTokens, estimateTextTokens(answerText(result.body)));
-    settle(served.target, used, served.attempts);
+    settle(served.target, used, served.attempts, result.body.service_tier);
     let guarded: ReturnType<typeof guard.completion>;
     try {
       guarded = guard.completion(result.body); // output rules, restored placeholders; may block
@@ -224,7 +233,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
       // its text by the ~4 characters a token estimate, and at least a token per event.
       const relayed = Math.max(summary.events, tokensOfChars(summary.answerChars));
       const used = countedUsage(summary.usage) ?? usageOf(inputTokens, relayed);
-      settle(served.target, used, served.attempts);
+      settle(served.target, used, served.attempts, summary.serviceTier);
       if (!guard.report.blocked) cache.saveStream(summary, served.target, used);
       log.streamEnded(summary);
     },

@@ -272,6 +272,19 @@ describe('pricing', () => {
     expect(costOf(absurd, custom)).toBeCloseTo((1_000 * 30 + 500 * 2) / 1e6, 10);
   });
 
+  it('charges priority processing at twice the standard rates, and reserves for it when asked', () => {
+    const gpt = priceOf({ provider: 'openai', model: 'gpt-4o' }, 'openai', {});
+    const usage = { prompt_tokens: 1_000, completion_tokens: 100, total_tokens: 1_100 };
+    const standard = (1_000 * 2.5 + 100 * 10) / 1e6;
+    expect(costOf(usage, gpt)).toBeCloseTo(standard, 12);
+    expect(costOf(usage, gpt, 'default')).toBeCloseTo(standard, 12);
+    expect(costOf(usage, gpt, 'priority')).toBeCloseTo(2 * standard, 12);
+    // Flex is half price at OpenAI but not at Groq: the standard rates bound both.
+    expect(costOf(usage, gpt, 'flex')).toBeCloseTo(standard, 12);
+    expect(worstCaseCost(1_000, 100, [gpt], undefined, 'priority')).toBeCloseTo(2 * standard, 12);
+    expect(worstCaseCost(1_000, 100, [gpt], undefined, 'auto')).toBeCloseTo(standard, 12);
+  });
+
   it('tells which requests may be charged audio rates', () => {
     const user = (content: unknown) => ({ role: 'user', content }) as ChatRequest['messages'][number];
     const clip = { type: 'input_audio', input_audio: { data: 'UklGR', format: 'wav' } };

@@ -468,6 +468,49 @@ describe('request logs', () => {
     expect(rows.get('audio-stream')?.costUsd).toBeCloseTo(expected, 12);
   });
 
+  it('charges an answer served on the priority tier at twice the standard rates', async () => {
+    expect((await putConfig(openaiConfig({ retry: { attempts: 0 } }))).status).toBe(200);
+    const { key } = await createKey({ cache: { enabled: false } });
+    const usage = { prompt_tokens: 1_000, completion_tokens: 100, total_tokens: 1_100 };
+    onUpstream(`${OPENAI_URL}/chat/completions`, async (request) => {
+      const { stream, service_tier } = (await request.json()) as { stream?: boolean; service_tier?: string };
+      const tier = service_tier ?? 'default';
+      if (!stream)
+        return json({
+          id: 'c',
+          object: 'chat.completion',
+          service_tier: tier,
+          choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }],
+          usage,
+        });
+      const chunk = (rest: object) =>
+        `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', service_tier: tier, ...rest })}\n\n`;
+      return sse([
+        chunk({ choices: [{ index: 0, delta: { content: 'hi' }, finish_reason: 'stop' }] }),
+        chunk({ choices: [], usage }),
+        'data: [DONE]\n\n',
+      ]);
+    });
+    const ask = (id: string, extra: object) =>
+      chat(
+        key,
+        { model: 'gpt', messages: [{ role: 'user', content: 'hi' }], ...extra },
+        { 'x-request-id': id },
+      );
+    for (const [id, extra] of [
+      ['tier-default', {}],
+      ['tier-priority', { service_tier: 'priority' }],
+      ['tier-priority-stream', { service_tier: 'priority', stream: true }],
+    ] as const)
+      await (await ask(id, extra)).text();
+    const rows = await waitForRows(['tier-default', 'tier-priority', 'tier-priority-stream']);
+    // gpt-4o-mini: $0.15 in, $0.60 out per million
+    const standard = (1_000 * 0.15 + 100 * 0.6) / 1e6;
+    expect(rows.get('tier-default')?.costUsd).toBeCloseTo(standard, 12);
+    expect(rows.get('tier-priority')?.costUsd).toBeCloseTo(2 * standard, 12);
+    expect(rows.get('tier-priority-stream')?.costUsd).toBeCloseTo(2 * standard, 12);
+  });
+
   it('writes an unknown route under /v1 with its 404', async () => {
     const { key } = await createKey();
     const response = await call('/v1/nothing-here', {

@@ -621,6 +621,21 @@ describe('relayOpenAIStream: provider error events', () => {
   });
 });
 
+describe('relayOpenAIStream: service tier', () => {
+  it('takes the service tier the chunks name, not a mention of one in the text', async () => {
+    const event = (fields: object) =>
+      `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: 'x' }, finish_reason: null }], ...fields })}\n\n`;
+    const tierOf = async (frames: string[]) =>
+      (await relayed(source([...frames, 'data: [DONE]\n\n']), 5_000)).summary.serviceTier;
+    expect(await tierOf([event({ service_tier: 'priority' }), event({ service_tier: 'priority' })])).toBe(
+      'priority',
+    );
+    expect(await tierOf([event({})])).toBeUndefined();
+    const mention = `data: ${JSON.stringify({ id: 'c', choices: [{ index: 0, delta: { content: '"service_tier":"priority"' } }] })}\n\n`;
+    expect(await tierOf([mention, event({ service_tier: 'default' })])).toBe('default');
+  });
+});
+
 describe('streamVerdict: what a stream says about its provider', () => {
   const ended = (fields: Partial<StreamSummary>): StreamSummary => ({
     completed: false,
