@@ -27,6 +27,11 @@ const limitsSchema = z.strictObject({
   tpm: z.number().int().positive().optional(),
   /** Output tokens reserved for a request that sets no max_tokens. */
   defaultMaxTokens: z.number().int().positive().max(1_000_000).default(4096),
+  /**
+   * Send defaultMaxTokens upstream as the output cap of a request that sets none, so that what a
+   * budget reserves is all a request can cost (off: such a request may write more, and is charged it).
+   */
+  enforceMaxTokens: z.boolean().default(false),
   maxBodyBytes: z
     .number()
     .int()

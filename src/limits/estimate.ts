@@ -89,6 +89,20 @@ export function maxOutputTokens(
   return cap * (request.n ?? 1);
 }
 
+/**
+ * The output cap the gateway sends for a request that sets none, with `limits.enforceMaxTokens`:
+ * what its reservation counted per choice (`fallback`, plus a native thinking budget). Undefined
+ * when the request sets its own, or the gateway is not to.
+ */
+export function outputCapOf(
+  request: Pick<ChatRequest, 'max_tokens' | 'max_completion_tokens'>,
+  fallback: number,
+  enforce: boolean,
+): number | undefined {
+  if (!enforce || request.max_completion_tokens != null || request.max_tokens != null) return undefined;
+  return fallback + (thinkingBudget(request) ?? 0);
+}
+
 /** The budget_tokens of Anthropic's native `thinking` (0 without one), when it is enabled. */
 export function thinkingBudget(request: object): number | undefined {
   const thinking = (request as { thinking?: { type?: unknown; budget_tokens?: unknown } | null }).thinking;

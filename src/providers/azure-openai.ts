@@ -60,6 +60,8 @@ export function createAzureOpenAI(
       type: 'azure-openai',
       models: config.models ?? [],
       streamUsage: config.streamUsage ?? (apiVersion === 'v1' || apiVersion >= '2024-09-01'),
+      // max_completion_tokens came with the same versions (reasoning deployments refuse max_tokens).
+      capField: apiVersion === 'v1' || apiVersion >= '2024-09-01' ? 'max_completion_tokens' : 'max_tokens',
       // The v1 API takes the deployment as `model`; dated versions name it in the path and select
       // the API by query string.
       url: (path, deployment) =>

@@ -43,6 +43,11 @@ export interface OpenAIWire {
   streamUsage?: boolean;
   /** The chat body as this service takes it, from OpenAI's (Mistral: mistral-body.ts). */
   chatBody?: (body: ChatRequest) => ChatRequest;
+  /**
+   * Where the gateway's own output cap goes (ChatCall.capSet): OpenAI's current field, or
+   * `max_tokens` (the default), which every OpenAI-compatible service takes.
+   */
+  capField?: 'max_tokens' | 'max_completion_tokens';
 }
 
 export function createOpenAICompatible(
@@ -62,6 +67,8 @@ export function createOpenAICompatible(
       type: 'openai',
       models: config.models ?? [],
       streamUsage: config.streamUsage ?? !mistral,
+      // OpenAI's reasoning models refuse max_tokens; other services may not know the newer field.
+      capField: isOpenAI(config) ? 'max_completion_tokens' : 'max_tokens',
       ...(mistral ? { chatBody: mistralChatBody } : {}),
       url: (path) => `${baseUrl}${path}`,
       headers: () => {
@@ -75,6 +82,18 @@ export function createOpenAICompatible(
     },
     deps.fetch,
   );
+}
+
+/** OpenAI itself: its preset (the default) without another URL, or its API's host. */
+function isOpenAI(config: OpenAIProviderConfig): boolean {
+  if (config.baseUrl) return /^https:\/\/api\.openai\.com\//.test(`${config.baseUrl}/`);
+  return (config.preset ?? 'openai') === 'openai';
+}
+
+/** The gateway's cap, set as max_completion_tokens, moved to max_tokens. */
+function moveCap(body: ChatRequest): ChatRequest {
+  const { max_completion_tokens, ...rest } = body;
+  return { ...rest, max_tokens: max_completion_tokens };
 }
 
 /** An adapter for any service that speaks OpenAI's wire format, aimed by `wire`. */
@@ -95,8 +114,9 @@ export function openAIWireAdapter(wire: OpenAIWire, doFetch: typeof fetch): Prov
     type: wire.type,
     models: wire.models,
 
-    async chat({ body, model, signal }) {
-      const sent = wire.chatBody ? wire.chatBody(body) : body;
+    async chat({ body, model, signal, capSet }) {
+      const capped = capSet && wire.capField !== 'max_completion_tokens' ? moveCap(body) : body;
+      const sent = wire.chatBody ? wire.chatBody(capped) : capped;
       const upstreamBody: ChatRequest = { ...sent, model, messages: withoutThinkingBlocks(body.messages) };
       if (body.stream && wire.streamUsage !== false) {
         upstreamBody.stream_options = { ...body.stream_options, include_usage: true };

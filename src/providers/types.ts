@@ -27,6 +27,11 @@ export interface ChatCall {
   model: string;
   signal: AbortSignal;
   requestId: string;
+  /**
+   * The body's `max_completion_tokens` is the gateway's cap (`limits.enforceMaxTokens`), not the
+   * client's: a service that takes only `max_tokens` gets it there.
+   */
+  capSet?: boolean;
 }
 
 export type ChatResult =

@@ -13,6 +13,7 @@ import {
   estimateInputTokens,
   estimateTextTokens,
   maxOutputTokens,
+  outputCapOf,
   tokensOfChars,
 } from '../limits/estimate';
 import { primeStream } from '../openai/prime-stream';
@@ -41,6 +42,8 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
 
   const inputTokens = estimateInputTokens(body);
   const maxTokens = maxOutputTokens(body, limits.defaultMaxTokens);
+  // With limits.enforceMaxTokens, what the reservation counted is sent as the request's cap.
+  const outputCap = outputCapOf(body, limits.defaultMaxTokens, limits.enforceMaxTokens);
   const requestId = c.get('requestId');
   // On the key's (or team's) pinned targets too, which may be dearer than the config's.
   const { costUsd, costFor } = worstCases(
@@ -94,6 +97,8 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     settle(undefined, undefined),
   );
   if (guard.body !== body) log.requestBody(guard.body);
+  // What goes upstream (and so what the cache keys on): the gateway's cap in it, if it sets one.
+  const sent = outputCap === undefined ? guard.body : { ...guard.body, max_completion_tokens: outputCap };
 
   // What conditional rules test; the cache keys on the rule the router will pick from the same facts.
   const routeRequest: RouteRequest = {
@@ -109,7 +114,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     runtime,
     route: routed,
     request: routeRequest,
-    body: guard.body,
+    body: sent,
     control: guard.cacheControl(cacheControl),
     key: admitted.key,
     policy: admitted.cache,
@@ -162,7 +167,13 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
       runtime,
       routed,
       async ({ adapter, target, signal, firstByte }) => {
-        const result = await adapter.chat({ body: guard.body, model: target.model, signal, requestId });
+        const result = await adapter.chat({
+          body: sent,
+          model: target.model,
+          signal,
+          requestId,
+          capSet: outputCap !== undefined,
+        });
         if (result.kind === 'json') return result;
         const primed = await primeStream(result.body, adapter.name);
         firstByte();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { estimateInputTokens, maxOutputTokens, thinkingBudget } from '../../src/limits/estimate';
+import { estimateInputTokens, maxOutputTokens, outputCapOf, thinkingBudget } from '../../src/limits/estimate';
 
 describe('maxOutputTokens (what a reservation assumes)', () => {
   it("takes the client's cap, else the default plus an enabled thinking budget, times n", () => {
@@ -20,6 +20,19 @@ describe('maxOutputTokens (what a reservation assumes)', () => {
     expect(thinkingBudget({ thinking: { type: 'enabled' } })).toBe(0);
     expect(thinkingBudget({ thinking: { type: 'enabled', budget_tokens: '9' } })).toBe(0);
     expect(thinkingBudget({ thinking: { type: 'enabled', budget_tokens: 2048 } })).toBe(2048);
+  });
+});
+
+describe('outputCapOf (limits.enforceMaxTokens)', () => {
+  it('is what the reservation counted per choice, only when enforced and the request sets no cap', () => {
+    expect(outputCapOf({}, 4096, true)).toBe(4096);
+    expect(outputCapOf({}, 4096, false)).toBeUndefined();
+    expect(outputCapOf({ max_tokens: 10 }, 4096, true)).toBeUndefined();
+    expect(outputCapOf({ max_completion_tokens: 10 }, 4096, true)).toBeUndefined();
+    expect(outputCapOf({ max_tokens: null }, 4096, true)).toBe(4096);
+    // Anthropic's max_tokens must exceed the thinking budget: the cap carries it, as the reservation did.
+    const thinking = { type: 'enabled', budget_tokens: 8000 };
+    expect(outputCapOf({ thinking } as object, 4096, true)).toBe(12_096);
   });
 });
 

@@ -142,6 +142,69 @@ describe('POST /v1/chat/completions', () => {
     });
   });
 
+  it('with limits.enforceMaxTokens, sends the reserved cap to a request that sets none, in each service’s field', async () => {
+    const anthropicAnswer = {
+      id: 'msg_1',
+      type: 'message',
+      role: 'assistant',
+      model: 'claude-haiku-4-5',
+      content: [{ type: 'text', text: 'Hi' }],
+      stop_reason: 'end_turn',
+      usage: { input_tokens: 3, output_tokens: 1 },
+    };
+    const config = (enforceMaxTokens: boolean) =>
+      putConfig({
+        providers: {
+          openai: { type: 'openai', baseUrl: OPENAI_URL, apiKey: 'k' },
+          official: { type: 'openai', apiKey: 'k' },
+          groq: { type: 'openai', preset: 'groq', apiKey: 'k' },
+          azure: { type: 'azure-openai', resourceName: 'contoso', apiKey: 'k', apiVersion: '2024-06-01' },
+          claude: { type: 'anthropic', apiKey: 'k' },
+        },
+        models: {
+          official: { targets: [{ provider: 'official', model: 'o3' }] },
+          groq: { targets: [{ provider: 'groq', model: 'llama-3.3-70b-versatile' }] },
+          azure: { targets: [{ provider: 'azure', model: 'gpt4o' }] },
+          claude: { targets: [{ provider: 'claude', model: 'claude-haiku-4-5' }] },
+        },
+        limits: { defaultMaxTokens: 300, enforceMaxTokens },
+        cache: { exact: { enabled: false } },
+      });
+    expect((await config(true)).status).toBe(200);
+    const { key } = await createKey();
+    onUpstream('https://api.openai.com/v1/chat/completions', () => json(completion));
+    onUpstream('https://api.groq.com/openai/v1/chat/completions', () => json(completion));
+    onUpstream(
+      'https://contoso.openai.azure.com/openai/deployments/gpt4o/chat/completions?api-version=2024-06-01',
+      () => json(completion),
+    );
+    onUpstream('https://api.anthropic.com/v1/messages', () => json(anthropicAnswer));
+    const sentFor = async (model: string, extra: object = {}) => {
+      recorded.length = 0;
+      const response = await chat(key, { model, messages: [{ role: 'user', content: 'hi' }], ...extra });
+      expect(response.status).toBe(200);
+      return recorded[0]!.body as Record<string, unknown>;
+    };
+    // OpenAI itself (whose reasoning models refuse max_tokens), and Azure from 2024-09-01 on, take
+    // the newer field; other services and older Azure versions max_tokens; Anthropic its own.
+    expect(await sentFor('official')).toMatchObject({ max_completion_tokens: 300 });
+    expect(await sentFor('official')).not.toHaveProperty('max_tokens');
+    expect(await sentFor('groq')).toMatchObject({ max_tokens: 300 });
+    expect(await sentFor('groq')).not.toHaveProperty('max_completion_tokens');
+    expect(await sentFor('azure')).toMatchObject({ max_tokens: 300 });
+    expect(await sentFor('claude')).toMatchObject({ max_tokens: 300 });
+    // A request's own cap is its own, as sent; and without the setting nothing is added.
+    expect(await sentFor('groq', { max_completion_tokens: 50 })).toEqual(
+      expect.objectContaining({ max_completion_tokens: 50 }),
+    );
+    expect(await sentFor('official', { max_tokens: 20 })).not.toHaveProperty('max_completion_tokens');
+    expect((await config(false)).status).toBe(200);
+    const free = await sentFor('official');
+    expect(free).not.toHaveProperty('max_completion_tokens');
+    expect(free).not.toHaveProperty('max_tokens');
+    expect(await sentFor('claude')).toMatchObject({ max_tokens: 4096 }); // the adapter's own default
+  });
+
   it('with n: 2, ends a stream closed after one choice finished as cut short, not with [DONE]', async () => {
     const key = await setup();
     const frame = (index: number, finish: string | null) =>
