@@ -44,11 +44,11 @@ interface Call {
 }
 
 /**
- * How often owners look at their item's state: first just after one linger (a batch that was
- * lingering when the item queued has left by then, and usually reported back), then once a linger
- * (at least every 20 ms). Each look is a timer and a turn of the isolate's event loop, for every
- * request: looking from a quarter of the linger on cost about four per item, and in an interleaved
- * A/B at c=32 (bench/) about 3 % of throughput against one or two.
+ * How often owners look at their item's state: first after one and a half lingers (a batch that
+ * was lingering when the item queued has left by then, and usually reported back), then once a
+ * linger (no more often than every 20 ms). Each look is a timer and a turn of the isolate's event
+ * loop, for every request: looking from a quarter of the linger on cost about four per item, and
+ * in an interleaved A/B at c=32 (bench/) about 3 % of throughput against one or two.
  */
 const pollFor = (lingerMs: number) => ({
   firstMs: Math.max(1, lingerMs + lingerMs / 2),

@@ -2,7 +2,7 @@
 // BPE tokenizers (cl100k/o200k), plus OpenAI's per-message framing overhead. Measured error is
 // within about ±25% for prose and code, worse for CJK (under-counts) — good enough to reserve
 // capacity up front, because settle replaces the estimate with the provider's real counts.
-import type { ChatMessage, ChatRequest } from '../openai/schemas';
+import type { ChatMessage, ChatRequest, ContentPart } from '../openai/schemas';
 import type { AudioUse } from '../pricing/cost';
 
 const CHARS_PER_TOKEN = 4;
@@ -54,19 +54,29 @@ function messageTokens(message: ChatMessage): number {
 
 /**
  * Whether a request may be charged audio rates (src/pricing/cost.ts): audio in its prompt — an
- * `input_audio` part, or an earlier spoken answer it refers to — or an answer asked for in audio.
+ * `input_audio` part, a file or image part that is audio or video (as Gemini takes them), or an
+ * earlier spoken answer it refers to — or an answer asked for in audio.
  */
 export function audioUseOf(
   request: Pick<ChatRequest, 'messages'> & { modalities?: unknown; audio?: unknown },
 ): AudioUse {
   const input = request.messages.some(
     (message) =>
-      (Array.isArray(message.content) && message.content.some((part) => part.type === 'input_audio')) ||
+      (Array.isArray(message.content) && message.content.some(carriesAudio)) ||
       (message.role === 'assistant' && 'audio' in message && message.audio != null),
   );
   const output =
     (Array.isArray(request.modalities) && request.modalities.includes('audio')) || request.audio != null;
   return { input, output };
+}
+
+const AUDIO_OR_VIDEO = /^data:(?:audio|video)\//i;
+
+function carriesAudio(part: ContentPart): boolean {
+  if (part.type === 'input_audio') return true;
+  if (part.type === 'file') return AUDIO_OR_VIDEO.test(String(part.file?.file_data ?? ''));
+  if (part.type === 'image_url') return AUDIO_OR_VIDEO.test(part.image_url.url);
+  return false;
 }
 
 export function estimateInputTokens(request: Pick<ChatRequest, 'messages' | 'tools'>): number {

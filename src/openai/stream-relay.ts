@@ -109,8 +109,8 @@ export interface RelayOptions {
 const USAGE_OBJECT = /"usage"\s*:\s*\{/;
 const FINISHED = /"finish_reason"\s*:\s*"/;
 const SERVICE_TIER = /"service_tier"\s*:\s*"([\w-]{1,40})"/;
-/** A string of answer text in a chunk; the capture is its JSON-escaped text. */
-const ANSWER_TEXT = /"(?:content|reasoning_content|reasoning|refusal|arguments)"\s*:\s*"((?:[^"\\]|\\.)*)"/g;
+/** The fields of a chunk that hold answer text, as JSON keys. */
+const ANSWER_KEYS = ['"content"', '"reasoning_content"', '"reasoning"', '"refusal"', '"arguments"'];
 /** How long, at most, the upstream is read on for usage after the gateway ended the answer. */
 const DRAIN_MS = 20_000;
 /** How long, at most, an upstream that sent `[DONE]` may take to close before it is let go. */
@@ -411,11 +411,50 @@ function errorCodeOf(frame: string): string | undefined {
   }
 }
 
-/** The characters of answer text in one chunk (see StreamSummary.answerChars). */
+/**
+ * The characters of answer text in one chunk (see StreamSummary.answerChars): the string values of
+ * its answer keys, as written. A plain scan, linear in the chunk: every `"` inside a JSON string is
+ * escaped, so a key found outside one is a key (a regular expression over a value of millions of
+ * characters can exhaust V8's backtracking stack).
+ */
 function answerChars(data: string): number {
   let chars = 0;
-  ANSWER_TEXT.lastIndex = 0;
-  for (let match = ANSWER_TEXT.exec(data); match; match = ANSWER_TEXT.exec(data))
-    chars += (match[1] as string).length;
+  for (const key of ANSWER_KEYS) {
+    for (let at = data.indexOf(key); at !== -1; ) {
+      let i = skipSpaces(data, at + key.length);
+      let next = at + key.length;
+      if (data.charCodeAt(i) === COLON) {
+        i = skipSpaces(data, i + 1);
+        if (data.charCodeAt(i) === QUOTE) {
+          const end = stringEnd(data, i + 1);
+          if (end !== -1) {
+            chars += end - i - 1;
+            next = end + 1;
+          }
+        }
+      }
+      at = data.indexOf(key, next);
+    }
+  }
   return chars;
+}
+
+const QUOTE = 34;
+const COLON = 58;
+const BACKSLASH = 92;
+
+function skipSpaces(text: string, from: number): number {
+  let i = from;
+  while (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9) i++;
+  return i;
+}
+
+/** Where the JSON string whose text starts at `from` closes; -1 when it does not. */
+function stringEnd(text: string, from: number): number {
+  for (let i = from; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === BACKSLASH) i++;
+    else if (code === QUOTE) return i;
+  }
+  return -1;
 }

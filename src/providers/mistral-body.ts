@@ -14,6 +14,7 @@ const LEFT_OUT = [
   'service_tier',
   'prompt_cache_key',
   'prompt_cache_retention',
+  'verbosity',
   'user',
   'safety_identifier',
 ];

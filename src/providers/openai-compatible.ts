@@ -84,10 +84,10 @@ export function createOpenAICompatible(
   );
 }
 
-/** OpenAI itself: its preset (the default) without another URL, or its API's host. */
+/** OpenAI itself: its preset (the default) without another URL, or an API host of its own (eu.api…). */
 function isOpenAI(config: OpenAIProviderConfig): boolean {
-  if (config.baseUrl) return /^https:\/\/api\.openai\.com\//.test(`${config.baseUrl}/`);
-  return (config.preset ?? 'openai') === 'openai';
+  if (!config.baseUrl) return (config.preset ?? 'openai') === 'openai';
+  return /(^|\.)api\.openai\.com$/.test(new URL(config.baseUrl).hostname);
 }
 
 /** The gateway's cap, set as max_completion_tokens, moved to max_tokens. */

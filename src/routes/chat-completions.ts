@@ -69,23 +69,30 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     { reserveLater: true, costFor },
   );
   log.admitted(admitted.key);
+  const typeOf = (target: Pick<Target, 'provider'>) => runtime.provider(target.provider)?.type ?? '';
   const priceAt = (target: Pick<Target, 'provider' | 'model'>) =>
-    priceOf(target, runtime.provider(target.provider)?.type ?? '', runtime.config.pricing);
+    priceOf(target, typeOf(target), runtime.config.pricing);
+  /**
+   * The tier a target with no answer was asked for, where the request's `service_tier` goes as sent
+   * (OpenAI-wire providers; the others drop it).
+   */
+  const askedTier = (target: Pick<Target, 'provider'>) =>
+    typeOf(target) === 'openai' || typeOf(target) === 'azure-openai' ? body.service_tier : undefined;
   /**
    * Real cost of what the serving target consumed (zero when nothing was), plus the prompt of each
    * attempt the gateway timed out: the provider had it, and may bill it, as when a client leaves.
-   * `tier`: the service tier the answer was served on; without an answer, the one asked for.
+   * `tier`: the service tier the answer says it was served on (none: the standard rates).
    */
   const settle = (
     target: Pick<Target, 'provider' | 'model'> | undefined,
     usage: Usage | undefined,
     attempts: readonly Attempt[] = [],
-    tier: unknown = body.service_tier,
+    tier?: unknown,
   ) => {
     let costUsd = target ? costOf(usage, priceAt(target), tier) : 0;
     for (const attempt of attempts) {
       if (attempt.failure === 'timeout' && attempt.status === 0)
-        costUsd += costOf(usageOf(inputTokens, 0), priceAt(attempt), body.service_tier);
+        costUsd += costOf(usageOf(inputTokens, 0), priceAt(attempt), askedTier(attempt));
     }
     log.used(usage, costUsd);
     admitted.settle({ tokens: usedTokens(usage), costUsd });
@@ -96,9 +103,9 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   const guard = guardChatRoute(c, runtime.config, admitted, body, inputTokens, () =>
     settle(undefined, undefined),
   );
-  if (guard.body !== body) log.requestBody(guard.body);
   // What goes upstream (and so what the cache keys on): the gateway's cap in it, if it sets one.
   const sent = outputCap === undefined ? guard.body : { ...guard.body, max_completion_tokens: outputCap };
+  if (sent !== body) log.requestBody(sent);
 
   // What conditional rules test; the cache keys on the rule the router will pick from the same facts.
   const routeRequest: RouteRequest = {
@@ -191,7 +198,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     // The client left while a provider was working on it: the prompt is charged (as for a
     // cancelled stream), since the provider may bill it; nothing else was consumed.
     const cut = interruptedAttempt(error);
-    settle(cut, cut && usageOf(inputTokens, 0), attemptsOf(error));
+    settle(cut, cut && usageOf(inputTokens, 0), attemptsOf(error), cut && askedTier(cut));
     cache.abandon();
     throw withHeaders(error);
   }

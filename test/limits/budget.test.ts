@@ -305,6 +305,13 @@ describe('pricing', () => {
       true,
     );
     expect(audioUseOf({ messages: [user('hi')], modalities: ['text'] }).output).toBe(false);
+    // Audio or video handed over as a file or an image part (Gemini takes both).
+    const file = (data: string) => ({ type: 'file', file: { file_data: data } });
+    const image = (url: string) => ({ type: 'image_url', image_url: { url } });
+    expect(audioUseOf({ messages: [user([file('data:audio/mp3;base64,SUQz')])] }).input).toBe(true);
+    expect(audioUseOf({ messages: [user([image('data:video/mp4;base64,AAAA')])] }).input).toBe(true);
+    expect(audioUseOf({ messages: [user([file('data:application/pdf;base64,JVBE')])] }).input).toBe(false);
+    expect(audioUseOf({ messages: [user([image('data:image/png;base64,iVBO')])] }).input).toBe(false);
   });
 
   it('reserves the worst case over every possible target', () => {

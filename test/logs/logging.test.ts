@@ -469,7 +469,9 @@ describe('request logs', () => {
   });
 
   it('charges an answer served on the priority tier at twice the standard rates', async () => {
-    expect((await putConfig(openaiConfig({ retry: { attempts: 0 } }))).status).toBe(200);
+    expect(
+      (await putConfig(openaiConfig({ retry: { attempts: 0 }, pricing: { 'mock/mock-1': PRICE } }))).status,
+    ).toBe(200);
     const { key } = await createKey({ cache: { enabled: false } });
     const usage = { prompt_tokens: 1_000, completion_tokens: 100, total_tokens: 1_100 };
     onUpstream(`${OPENAI_URL}/chat/completions`, async (request) => {
@@ -503,7 +505,16 @@ describe('request logs', () => {
       ['tier-priority-stream', { service_tier: 'priority', stream: true }],
     ] as const)
       await (await ask(id, extra)).text();
-    const rows = await waitForRows(['tier-default', 'tier-priority', 'tier-priority-stream']);
+    // Asked of a provider that has no such tier (its answer names none): the standard rates.
+    const mocked = await ask('tier-priority-mock', { model: 'fast', service_tier: 'priority' });
+    const mockUsage = (await mocked.json<Json>()).usage;
+    const rows = await waitForRows([
+      'tier-default',
+      'tier-priority',
+      'tier-priority-stream',
+      'tier-priority-mock',
+    ]);
+    expect(rows.get('tier-priority-mock')?.costUsd).toBeCloseTo(costOf(mockUsage), 12);
     // gpt-4o-mini: $0.15 in, $0.60 out per million
     const standard = (1_000 * 0.15 + 100 * 0.6) / 1e6;
     expect(rows.get('tier-default')?.costUsd).toBeCloseTo(standard, 12);

@@ -621,6 +621,17 @@ describe('relayOpenAIStream: provider error events', () => {
   });
 });
 
+describe('relayOpenAIStream: answer text of a very large event', () => {
+  it('counts ten million characters of content without exhausting the stack', async () => {
+    const content = 'x'.repeat(10_000_000);
+    const frame = `data: ${JSON.stringify({ id: 'c', choices: [{ index: 0, delta: { content }, finish_reason: 'stop' }] })}\n\n`;
+    const { summary } = await relayed(source([frame, 'data: [DONE]\n\n']), 5_000);
+    expect(summary.completed).toBe(true);
+    expect(summary.error).toBeUndefined();
+    expect(summary.answerChars).toBe(10_000_000);
+  });
+});
+
 describe('relayOpenAIStream: service tier', () => {
   it('takes the service tier the chunks name, not a mention of one in the text', async () => {
     const event = (fields: object) =>

@@ -17,6 +17,7 @@ describe('mistralChatBody', () => {
         prompt_cache_key: 'k',
         user: 'u',
         safety_identifier: 's',
+        verbosity: 'low',
         temperature: 0.2,
         prediction: { type: 'content', content: 'x' },
         safe_prompt: true,

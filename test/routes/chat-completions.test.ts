@@ -157,12 +157,14 @@ describe('POST /v1/chat/completions', () => {
         providers: {
           openai: { type: 'openai', baseUrl: OPENAI_URL, apiKey: 'k' },
           official: { type: 'openai', apiKey: 'k' },
+          eu: { type: 'openai', baseUrl: 'https://eu.api.openai.com/v1', apiKey: 'k' },
           groq: { type: 'openai', preset: 'groq', apiKey: 'k' },
           azure: { type: 'azure-openai', resourceName: 'contoso', apiKey: 'k', apiVersion: '2024-06-01' },
           claude: { type: 'anthropic', apiKey: 'k' },
         },
         models: {
           official: { targets: [{ provider: 'official', model: 'o3' }] },
+          eu: { targets: [{ provider: 'eu', model: 'o3' }] },
           groq: { targets: [{ provider: 'groq', model: 'llama-3.3-70b-versatile' }] },
           azure: { targets: [{ provider: 'azure', model: 'gpt4o' }] },
           claude: { targets: [{ provider: 'claude', model: 'claude-haiku-4-5' }] },
@@ -174,6 +176,7 @@ describe('POST /v1/chat/completions', () => {
     const { key } = await createKey();
     onUpstream('https://api.openai.com/v1/chat/completions', () => json(completion));
     onUpstream('https://api.groq.com/openai/v1/chat/completions', () => json(completion));
+    onUpstream('https://eu.api.openai.com/v1/chat/completions', () => json(completion));
     onUpstream(
       'https://contoso.openai.azure.com/openai/deployments/gpt4o/chat/completions?api-version=2024-06-01',
       () => json(completion),
@@ -189,6 +192,7 @@ describe('POST /v1/chat/completions', () => {
     // the newer field; other services and older Azure versions max_tokens; Anthropic its own.
     expect(await sentFor('official')).toMatchObject({ max_completion_tokens: 300 });
     expect(await sentFor('official')).not.toHaveProperty('max_tokens');
+    expect(await sentFor('eu')).toMatchObject({ max_completion_tokens: 300 }); // OpenAI's EU host
     expect(await sentFor('groq')).toMatchObject({ max_tokens: 300 });
     expect(await sentFor('groq')).not.toHaveProperty('max_completion_tokens');
     expect(await sentFor('azure')).toMatchObject({ max_tokens: 300 });
