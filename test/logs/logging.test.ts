@@ -254,34 +254,8 @@ describe('request logs', () => {
   it('logs a client that disconnects mid-stream as cancelled too', async () => {
     expect((await putConfig(config)).status).toBe(200);
     const { key } = await createKey();
-    const encoder = new TextEncoder();
-    onUpstream(`${OPENAI_URL}/chat/completions`, () => {
-      let sent = 0;
-      const body = new ReadableStream<Uint8Array>({
-        async pull(controller) {
-          if (sent > 0) await new Promise((resolve) => setTimeout(resolve, 20));
-          const chunk = {
-            id: 'c',
-            object: 'chat.completion.chunk',
-            created: 1,
-            model: 'm',
-            choices: [{ index: 0, delta: { content: `w${sent++} ` }, finish_reason: null }],
-          };
-          controller.enqueue(encoder.encode(`data: ${JSON.stringify(chunk)}\n\n`));
-        },
-      });
-      return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
-    });
-    // Through the Worker's fetch, as a client: the runtime only stops reading when it goes away.
-    const response = await chat(
-      key,
-      { ...ask('a story', { stream: true }), model: 'gpt' },
-      { 'x-request-id': 'gone-client' },
-    );
-    const reader = response.body!.getReader();
-    await reader.read();
-    await reader.cancel();
-    const row = (await waitForRows(['gone-client'])).get('gone-client')!;
+    endlessUpstream((sent) => `w${sent} `);
+    const row = await leaveAfterFirstChunk(key, 'a story', 'gone-client');
     expect(row).toMatchObject({ status: 200, stream: true, cancelled: true, provider: 'openai' });
     expect(row.outputTokens).toBeGreaterThanOrEqual(1);
   });
@@ -289,32 +263,9 @@ describe('request logs', () => {
   it('charges a stream cut short by the text it relayed when its events carry many tokens', async () => {
     expect((await putConfig(config)).status).toBe(200);
     const { key } = await createKey();
-    const encoder = new TextEncoder();
     // A provider that sends its answer in large pieces (as Gemini does): 400 characters an event.
-    onUpstream(`${OPENAI_URL}/chat/completions`, () => {
-      let sent = 0;
-      const body = new ReadableStream<Uint8Array>({
-        async pull(controller) {
-          if (sent++ > 0) await new Promise((resolve) => setTimeout(resolve, 20));
-          const chunk = {
-            id: 'c',
-            object: 'chat.completion.chunk',
-            choices: [{ index: 0, delta: { content: 'x'.repeat(400) }, finish_reason: null }],
-          };
-          controller.enqueue(encoder.encode(`data: ${JSON.stringify(chunk)}\n\n`));
-        },
-      });
-      return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
-    });
-    const response = await chat(
-      key,
-      { ...ask('a long story', { stream: true }), model: 'gpt' },
-      { 'x-request-id': 'gone-big-events' },
-    );
-    const reader = response.body!.getReader();
-    await reader.read();
-    await reader.cancel();
-    const row = (await waitForRows(['gone-big-events'])).get('gone-big-events')!;
+    endlessUpstream(() => 'x'.repeat(400));
+    const row = await leaveAfterFirstChunk(key, 'a long story', 'gone-big-events');
     expect(row).toMatchObject({ status: 200, stream: true, cancelled: true });
     // A hundred tokens (400 characters at ~4 a token) for each event relayed, not one.
     expect(row.outputTokens).toBeGreaterThanOrEqual(100);
@@ -554,3 +505,41 @@ describe('request logs', () => {
     expect(rows.get('team-limited-2')).toMatchObject({ keyId: id, teamId: second });
   });
 });
+
+/** An OpenAI upstream that streams `content(n)` as its nth event, one every 20 ms, for as long as it is read. */
+function endlessUpstream(content: (sent: number) => string): void {
+  const encoder = new TextEncoder();
+  onUpstream(`${OPENAI_URL}/chat/completions`, () => {
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (sent > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+        const chunk = {
+          id: 'c',
+          object: 'chat.completion.chunk',
+          created: 1,
+          model: 'm',
+          choices: [{ index: 0, delta: { content: content(sent++) }, finish_reason: null }],
+        };
+        controller.enqueue(encoder.encode(`data: ${JSON.stringify(chunk)}\n\n`));
+      },
+    });
+    return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
+  });
+}
+
+/**
+ * Asks `gpt` for a stream through the Worker's fetch, as a client (the runtime only stops reading
+ * when it goes away), reads one chunk and leaves; resolves with the request's log row.
+ */
+async function leaveAfterFirstChunk(key: string, prompt: string, id: string) {
+  const response = await chat(
+    key,
+    { ...ask(prompt, { stream: true }), model: 'gpt' },
+    { 'x-request-id': id },
+  );
+  const reader = response.body!.getReader();
+  await reader.read();
+  await reader.cancel();
+  return (await waitForRows([id])).get(id)!;
+}
