@@ -61,6 +61,9 @@ export function createOpenAICompatible(
   );
   const apiKey = resolveSecret(config.apiKey, deps.env);
   const mistral = config.preset === 'mistral' || /^https:\/\/([\w-]+\.)*mistral\.ai\//.test(`${baseUrl}/`);
+  // DeepSeek takes only max_tokens, and ignores max_completion_tokens without a word: an OpenAI
+  // SDK's cap would go unheeded there (and the answer outrun what its budget reserved).
+  const deepseek = /(^|\.)deepseek\.com$/.test(new URL(baseUrl).hostname);
   return openAIWireAdapter(
     {
       name,
@@ -69,7 +72,7 @@ export function createOpenAICompatible(
       streamUsage: config.streamUsage ?? !mistral,
       // OpenAI's reasoning models refuse max_tokens; other services may not know the newer field.
       capField: isOpenAI(config) ? 'max_completion_tokens' : 'max_tokens',
-      ...(mistral ? { chatBody: mistralChatBody } : {}),
+      ...(mistral ? { chatBody: mistralChatBody } : deepseek ? { chatBody: capAsMaxTokens } : {}),
       url: (path) => `${baseUrl}${path}`,
       headers: () => {
         const key = apiKeyFor(name, apiKey);
@@ -94,6 +97,11 @@ function isOpenAI(config: OpenAIProviderConfig): boolean {
 function moveCap(body: ChatRequest): ChatRequest {
   const { max_completion_tokens, ...rest } = body;
   return { ...rest, max_tokens: max_completion_tokens };
+}
+
+/** A client's max_completion_tokens as max_tokens (taking its place, as limits read them first). */
+function capAsMaxTokens(body: ChatRequest): ChatRequest {
+  return body.max_completion_tokens == null ? body : moveCap(body);
 }
 
 /** An adapter for any service that speaks OpenAI's wire format, aimed by `wire`. */

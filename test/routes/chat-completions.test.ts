@@ -209,6 +209,33 @@ describe('POST /v1/chat/completions', () => {
     expect(await sentFor('claude')).toMatchObject({ max_tokens: 4096 }); // the adapter's own default
   });
 
+  it("sends DeepSeek a client's max_completion_tokens as max_tokens, which is all it heeds", async () => {
+    expect(
+      (
+        await putConfig({
+          providers: { deepseek: { type: 'openai', preset: 'deepseek', apiKey: 'k' } },
+          models: { d: { targets: [{ provider: 'deepseek', model: 'deepseek-chat' }] } },
+        })
+      ).status,
+    ).toBe(200);
+    const { key } = await createKey();
+    onUpstream('https://api.deepseek.com/v1/chat/completions', () => json(completion));
+    const sentWith = async (extra: object) => {
+      recorded.length = 0;
+      expect(
+        (await chat(key, { model: 'd', messages: [{ role: 'user', content: 'hi' }], ...extra })).status,
+      ).toBe(200);
+      return recorded[0]!.body as Record<string, unknown>;
+    };
+    const capped = await sentWith({ max_completion_tokens: 50, max_tokens: 80 });
+    expect(capped).toMatchObject({ max_tokens: 50 });
+    expect(capped).not.toHaveProperty('max_completion_tokens');
+    expect(await sentWith({ max_tokens: 80 })).toMatchObject({ max_tokens: 80 });
+    const free = await sentWith({});
+    expect(free).not.toHaveProperty('max_tokens');
+    expect(free).not.toHaveProperty('max_completion_tokens');
+  });
+
   it('with n: 2, ends a stream closed after one choice finished as cut short, not with [DONE]', async () => {
     const key = await setup();
     const frame = (index: number, finish: string | null) =>
