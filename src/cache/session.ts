@@ -220,7 +220,7 @@ function miss(
       completion,
       createdAt,
       expiresAt: createdAt + (input.control.ttlSeconds ?? settings.ttlSeconds) * 1000,
-      costUsd: costOfAnswer(runtime, target, charged ?? completion.usage),
+      costUsd: costOfAnswer(runtime, target, charged ?? completion.usage, completion.service_tier),
       provider: target.provider,
       model: target.model,
     };
@@ -246,7 +246,8 @@ function miss(
   };
 }
 
-function costOfAnswer(runtime: Runtime, target: Target, usage: Usage | undefined): number {
+/** What the answer cost when it was made (its service tier included): what a hit on it saves. */
+function costOfAnswer(runtime: Runtime, target: Target, usage: Usage | undefined, tier: unknown): number {
   const type = runtime.provider(target.provider)?.type ?? '';
-  return costOf(usage, priceOf(target, type, runtime.config.pricing));
+  return costOf(usage, priceOf(target, type, runtime.config.pricing), tier);
 }

@@ -297,6 +297,39 @@ describe('request logs', () => {
     expect(hit).toMatchObject({ provider: 'mock', servedModel: 'mock-1', attempts: [] });
   });
 
+  it('saves, on a hit of an answer served on the priority tier, what that answer cost', async () => {
+    const cached = openaiConfig({
+      retry: { attempts: 0 },
+      cache: { exact: { enabled: true, ttlSeconds: 600 } },
+    });
+    expect((await putConfig(cached)).status).toBe(200);
+    const { key } = await createKey();
+    const usage = { prompt_tokens: 1_000, completion_tokens: 100, total_tokens: 1_100 };
+    onUpstream(`${OPENAI_URL}/chat/completions`, () =>
+      json({
+        id: 'c',
+        object: 'chat.completion',
+        service_tier: 'priority',
+        choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }],
+        usage,
+      }),
+    );
+    const question = {
+      model: 'gpt',
+      temperature: 0,
+      messages: [{ role: 'user', content: 'a priority question' }],
+    };
+    await (await chat(key, question, { 'x-request-id': 'tier-cache-first' })).text();
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the answer is stored after the response
+    const second = await chat(key, question, { 'x-request-id': 'tier-cache-second' });
+    await second.text();
+    expect(second.headers.get('x-tollgate-cache')).toBe('hit-exact');
+    const rows = await waitForRows(['tier-cache-first', 'tier-cache-second']);
+    const priority = (2 * (1_000 * 0.15 + 100 * 0.6)) / 1e6; // gpt-4o-mini at twice its rates
+    expect(rows.get('tier-cache-first')?.costUsd).toBeCloseTo(priority, 12);
+    expect(rows.get('tier-cache-second')?.savedUsd).toBeCloseTo(priority, 12);
+  });
+
   it('saves, on a hit, what the stored answer was charged when its stream reported no usage', async () => {
     const cached = { ...config, cache: { exact: { enabled: true, ttlSeconds: 600 } } };
     expect((await putConfig(cached)).status).toBe(200);
