@@ -61,9 +61,9 @@ export function createOpenAICompatible(
   );
   const apiKey = resolveSecret(config.apiKey, deps.env);
   const mistral = config.preset === 'mistral' || /^https:\/\/([\w-]+\.)*mistral\.ai\//.test(`${baseUrl}/`);
-  // DeepSeek takes only max_tokens, and ignores max_completion_tokens without a word: an OpenAI
-  // SDK's cap would go unheeded there (and the answer outrun what its budget reserved).
-  const deepseek = /(^|\.)deepseek\.com$/.test(new URL(baseUrl).hostname);
+  // DeepSeek and Ollama take only max_tokens, and ignore max_completion_tokens without a word: an
+  // OpenAI SDK's cap would go unheeded there (and the answer outrun what its budget reserved).
+  const maxTokensOnly = config.preset === 'ollama' || /(^|\.)deepseek\.com$/.test(new URL(baseUrl).hostname);
   return openAIWireAdapter(
     {
       name,
@@ -72,7 +72,7 @@ export function createOpenAICompatible(
       streamUsage: config.streamUsage ?? !mistral,
       // OpenAI's reasoning models refuse max_tokens; other services may not know the newer field.
       capField: isOpenAI(config) ? 'max_completion_tokens' : 'max_tokens',
-      ...(mistral ? { chatBody: mistralChatBody } : deepseek ? { chatBody: capAsMaxTokens } : {}),
+      ...(mistral ? { chatBody: mistralChatBody } : maxTokensOnly ? { chatBody: capAsMaxTokens } : {}),
       url: (path) => `${baseUrl}${path}`,
       headers: () => {
         const key = apiKeyFor(name, apiKey);

@@ -209,7 +209,7 @@ describe('POST /v1/chat/completions', () => {
     expect(await sentFor('claude')).toMatchObject({ max_tokens: 4096 }); // the adapter's own default
   });
 
-  it("sends DeepSeek a client's max_completion_tokens as max_tokens, which is all it heeds", async () => {
+  it("sends DeepSeek and Ollama a client's max_completion_tokens as max_tokens, which is all they heed", async () => {
     expect(
       (
         await putConfig({
@@ -234,6 +234,19 @@ describe('POST /v1/chat/completions', () => {
     const free = await sentWith({});
     expect(free).not.toHaveProperty('max_tokens');
     expect(free).not.toHaveProperty('max_completion_tokens');
+    // Ollama's OpenAI API too.
+    expect(
+      (
+        await putConfig({
+          providers: { local: { type: 'openai', preset: 'ollama' } },
+          models: { d: { targets: [{ provider: 'local', model: 'llama3.2' }] } },
+        })
+      ).status,
+    ).toBe(200);
+    onUpstream('http://localhost:11434/v1/chat/completions', () => json(completion));
+    const local = await sentWith({ max_completion_tokens: 40 });
+    expect(local).toMatchObject({ max_tokens: 40 });
+    expect(local).not.toHaveProperty('max_completion_tokens');
   });
 
   it('with n: 2, ends a stream closed after one choice finished as cut short, not with [DONE]', async () => {
