@@ -6,25 +6,21 @@
 // left out. Everything else goes as sent, for Mistral to judge (`prediction`, `safe_prompt` and
 // `prompt_mode` are its own). A null value counts as unset, as everywhere.
 import type { ChatRequest } from '../openai/schemas';
+import { capAsMaxTokens } from './max-tokens';
+import { NO_EFFECT } from './params';
 
-/** OpenAI fields Mistral refuses that only label or route a request. */
+/**
+ * OpenAI fields Mistral refuses that only label or route a request: what every translating adapter
+ * drops (params.ts), but `prediction`, which Mistral takes, and the end user's ids.
+ */
 const LEFT_OUT = [
-  'store',
-  'metadata',
-  'service_tier',
-  'prompt_cache_key',
-  'prompt_cache_retention',
-  'verbosity',
+  ...NO_EFFECT.split(' ').filter((name) => name !== 'prediction'),
   'user',
   'safety_identifier',
 ];
 
 export function mistralChatBody(body: ChatRequest): ChatRequest {
-  const out: Record<string, unknown> = { ...body };
-  // As the gateway reads them for limits: max_completion_tokens first.
-  const cap = out.max_completion_tokens ?? out.max_tokens;
-  delete out.max_completion_tokens;
-  if (cap != null) out.max_tokens = cap;
+  const out: Record<string, unknown> = { ...capAsMaxTokens(body) };
   const seed = out.random_seed ?? out.seed;
   delete out.seed;
   if (seed != null) out.random_seed = seed;

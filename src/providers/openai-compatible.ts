@@ -7,6 +7,7 @@
 // refuses every field it does not define, gets OpenAI's under its own names (mistral-body.ts).
 import { z } from 'zod';
 import type { ChatRequest } from '../openai/schemas';
+import { capAsMaxTokens } from './max-tokens';
 import { mistralChatBody } from './mistral-body';
 import { OPENAI_COMPATIBLE_PRESETS, PRESET_NAMES } from './presets';
 import { apiKeyFor, resolveSecret, secretRef } from './secret';
@@ -93,17 +94,6 @@ function isOpenAI(config: OpenAIProviderConfig): boolean {
   return /(^|\.)api\.openai\.com$/.test(new URL(config.baseUrl).hostname);
 }
 
-/** The gateway's cap, set as max_completion_tokens, moved to max_tokens. */
-function moveCap(body: ChatRequest): ChatRequest {
-  const { max_completion_tokens, ...rest } = body;
-  return { ...rest, max_tokens: max_completion_tokens };
-}
-
-/** A client's max_completion_tokens as max_tokens (taking its place, as limits read them first). */
-function capAsMaxTokens(body: ChatRequest): ChatRequest {
-  return body.max_completion_tokens == null ? body : moveCap(body);
-}
-
 /** An adapter for any service that speaks OpenAI's wire format, aimed by `wire`. */
 export function openAIWireAdapter(wire: OpenAIWire, doFetch: typeof fetch): ProviderAdapter {
   const { name } = wire;
@@ -123,7 +113,7 @@ export function openAIWireAdapter(wire: OpenAIWire, doFetch: typeof fetch): Prov
     models: wire.models,
 
     async chat({ body, model, signal, capSet }) {
-      const capped = capSet && wire.capField !== 'max_completion_tokens' ? moveCap(body) : body;
+      const capped = capSet && wire.capField !== 'max_completion_tokens' ? capAsMaxTokens(body) : body;
       const sent = wire.chatBody ? wire.chatBody(capped) : capped;
       const upstreamBody: ChatRequest = { ...sent, model, messages: withoutThinkingBlocks(body.messages) };
       if (body.stream && wire.streamUsage !== false) {
