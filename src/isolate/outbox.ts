@@ -1,8 +1,9 @@
 // An isolate's outbox: items that finish close together leave in one call, instead of one call
 // (and, at a Durable Object, one storage commit) each. An item that finds no call in flight waits
 // `lingerMs` for company (in its own request's waitUntil; the response has gone), then goes with
-// whatever queued; items finishing while a call is on its way go together in the next one. So a
-// quiet isolate batches a little and a busy one a lot.
+// whatever queued; items finishing while a call is on its way go together in the next one, and a
+// batch that fills (maxItems) leaves at once. So a quiet isolate batches a little and a busy one a
+// lot, and none waits longer than a linger and a call for its batch to leave.
 //
 // Each item stays in its own request's ctx.waitUntil until the call that carried it has returned.
 // Requests never share promises, streams or stubs (src/isolate/poll.ts): a batch is sent with the
@@ -68,9 +69,11 @@ export class Outbox<T> {
     this.queue.push(entry);
     const nobodySending = () => !this.sending || Date.now() - this.sending.since > takeoverMs;
     // Queued behind a busy sender, an item waits its turn (however long): sending it alone would
-    // only add calls to an object that is already slow.
+    // only add calls to an object that is already slow. A full batch is the exception: it leaves
+    // at once, from the request whose item filled it, beside the call lingering or in flight.
+    const mayStart = () => nobodySending() || this.queue.length >= this.options.maxItems;
     await poll(async () => {
-      while (entry.state === 'queued' && nobodySending() && (await this.sendQueued(send, lingerMs))) {}
+      while (entry.state === 'queued' && mayStart() && (await this.sendQueued(send, lingerMs))) {}
       if (entry.state === 'sent') return true;
       const vanished = entry.state === 'taken' && Date.now() - (entry.call?.since ?? 0) > takeoverMs;
       if (entry.state === 'failed' || vanished) {
@@ -98,16 +101,23 @@ export class Outbox<T> {
     this.sending = undefined;
   }
 
-  /** After the linger, sends what is queued (up to maxItems) from the calling request's context; false: nothing was. */
+  /**
+   * Sends what is queued (up to maxItems) from the calling request's context, a full batch at once
+   * and any other after the linger; false: nothing was. Without the exception a busy isolate's
+   * items could leave no faster than maxItems a linger (2,000 log rows a second), and past that
+   * rate the queue, and every waiting owner's timers, would grow without end.
+   */
   private async sendQueued(send: Send<T>, lingerMs: number): Promise<boolean> {
     if (this.queue.length === 0) return false;
     const call: Call = { since: Date.now() };
-    this.sending = call; // from now on the others wait for this call
     // A later sender may have taken over after a stall; only the call in flight clears the mark.
     const done = () => {
       if (this.sending === call) this.sending = undefined;
     };
-    if (lingerMs > 0) await new Promise((resolve) => setTimeout(resolve, lingerMs));
+    if (this.queue.length < this.options.maxItems) {
+      this.sending = call; // from now on the others wait for this call
+      if (lingerMs > 0) await new Promise((resolve) => setTimeout(resolve, lingerMs));
+    }
     const batch = this.queue.splice(0, this.options.maxItems);
     if (batch.length === 0) {
       done();

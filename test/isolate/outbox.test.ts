@@ -63,6 +63,42 @@ describe('an outbox that never sends twice', () => {
   });
 });
 
+describe('an outbox under more items than a linger holds', () => {
+  it('sends a batch that fills while its sender lingers at once, from the item that filled it', async () => {
+    const outbox = once({ lingerMs: 1_000 });
+    const calls: string[][] = [];
+    const send: Send<string> = async (items) => {
+      calls.push(items);
+      return true;
+    };
+    const items = Array.from({ length: 25 }, (_, i) => `i${i}`);
+    const posted = items.map((item) => outbox.post(item, send));
+    await tick(100);
+    // Without the exception nothing would have left before the second-long linger ends.
+    expect(calls).toEqual([items.slice(0, 10), items.slice(10, 20)]);
+    expect(outbox.queued).toBe(5); // the rest keep the first sender company until its linger ends
+    await Promise.all(posted);
+    expect(calls).toEqual([items.slice(0, 10), items.slice(10, 20), items.slice(20)]);
+  });
+
+  it('keeps up with a stream of items far past maxItems a linger, each sent once', async () => {
+    const outbox = once({ lingerMs: 50 });
+    const sent: string[] = [];
+    const send: Send<string> = async (items) => {
+      await tick(1);
+      sent.push(...items);
+      return true;
+    };
+    const items = Array.from({ length: 2_000 }, (_, i) => `i${i}`);
+    const started = Date.now();
+    await Promise.all(items.map((item) => outbox.post(item, send)));
+    // 200 batches: at one per linger that would take 10 s.
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(sent.sort()).toEqual([...items].sort());
+    expect(outbox.idle).toBe(true);
+  });
+});
+
 describe('an outbox whose sender keeps trying', () => {
   const resending = () => new Outbox<string>({ maxItems: 10, lingerMs: 0, takeoverMs: 40, resend: true });
 
