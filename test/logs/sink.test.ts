@@ -6,6 +6,8 @@ import { sha256Hex } from '../../src/auth/gateway-key';
 import type { Env } from '../../src/env';
 import {
   appendRows,
+  DIRECT_ROWS,
+  DIRECT_TIMEOUT_MS,
   deliverLog,
   flushAllBuffers,
   forgetKeyNames,
@@ -115,6 +117,74 @@ describe('appending rows to a buffer shard', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(1500); // 1 s and 3 s, each ±50 %
     expect((await rowsById([row.id])).size).toBe(1);
   });
+});
+
+describe('a batch already as large as DIRECT_ROWS', () => {
+  /** The test Env counting its buffer appends, with a D1 whose batch writes `d1` decides. */
+  function countedEnv(d1: 'real' | 'failing' | 'hanging') {
+    let appends = 0;
+    const LOGS = {
+      idFromName: (name: string) => env.LOGS.idFromName(name),
+      get: (id: DurableObjectId) => {
+        const real = env.LOGS.get(id);
+        return {
+          append: (rows: Parameters<typeof real.append>[0]) => {
+            appends++;
+            return real.append(rows);
+          },
+        };
+      },
+    };
+    const DB =
+      d1 === 'real'
+        ? env.DB
+        : ({
+            prepare: (sql: string) => env.DB.prepare(sql),
+            batch: () =>
+              d1 === 'failing' ? Promise.reject(new Error('D1_ERROR: overloaded')) : new Promise(() => {}),
+          } as unknown as D1Database);
+    return { env: { ...(env as unknown as Env), LOGS, DB } as unknown as Env, appends: () => appends };
+  }
+  const batch = (prefix: string, n: number) =>
+    Array.from({ length: n }, (_, i) => logRow({ id: `${prefix}-${i}`, time: Date.now() }));
+  const ids = (rows: { id: string }[]) => rows.map((row) => row.id);
+
+  it('goes straight to D1, not through a buffer', async () => {
+    const counted = countedEnv('real');
+    const rows = batch('direct', DIRECT_ROWS);
+    expect(await appendRows(counted.env, rows)).toBe(true);
+    expect(counted.appends()).toBe(0);
+    expect((await rowsById(ids(rows))).size).toBe(DIRECT_ROWS); // no flush needed
+  });
+
+  it('a smaller one goes to a buffer, and reaches D1 with its flush', async () => {
+    const counted = countedEnv('real');
+    const rows = batch('buffered', DIRECT_ROWS - 1);
+    expect(await appendRows(counted.env, rows)).toBe(true);
+    expect(counted.appends()).toBe(1);
+    await flushAllBuffers(env);
+    expect((await rowsById(ids(rows))).size).toBe(DIRECT_ROWS - 1);
+  });
+
+  it('goes to a buffer when D1 refuses it, and is stored once D1 takes the flush', async () => {
+    const counted = countedEnv('failing');
+    const rows = batch('direct-refused', DIRECT_ROWS);
+    expect(await appendRows(counted.env, rows)).toBe(true);
+    expect(counted.appends()).toBe(1);
+    await flushAllBuffers(env);
+    expect((await rowsById(ids(rows))).size).toBe(DIRECT_ROWS);
+  });
+
+  it('goes to a buffer when D1 does not answer in time', async () => {
+    const counted = countedEnv('hanging');
+    const rows = batch('direct-hung', DIRECT_ROWS);
+    const started = Date.now();
+    expect(await appendRows(counted.env, rows)).toBe(true);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(DIRECT_TIMEOUT_MS - 100);
+    expect(counted.appends()).toBe(1);
+    await flushAllBuffers(env);
+    expect((await rowsById(ids(rows))).size).toBe(DIRECT_ROWS);
+  }, 20_000);
 });
 
 describe('rows of unauthenticated requests', () => {
