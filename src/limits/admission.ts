@@ -1,5 +1,6 @@
 // The hot path's admission: the key's Durable Object and, for a key in a team, the team's object,
 // asked in parallel; their refusals mapped to wire errors; one settle for both after the response.
+import { randomId } from '../auth/gateway-key';
 import { type CachePolicy, mergeCachePolicies } from '../cache/policy';
 import type { Env } from '../env';
 import { GatewayError, invalidApiKey, modelNotAllowed, retryAfterSeconds, unavailableNow } from '../errors';
@@ -193,12 +194,12 @@ async function topUp(
     admitted.key.budgeted ? admitted.keyObject.admit(more) : undefined,
     admitted.team?.budgeted && teamObject ? teamObject.admit({ ...more, defaults: {} }) : undefined,
   ]).catch((error: unknown) => {
-    giveBackAll(ctx, admitted, request, teamObject);
+    giveBackAll(env, ctx, admitted, request, teamObject);
     throw unavailable(error);
   });
   const refused = [keyResult, teamResult].find((result) => result && !result.ok);
   if (refused && !refused.ok) {
-    giveBackAll(ctx, admitted, request, teamObject);
+    giveBackAll(env, ctx, admitted, request, teamObject);
     const side = refused === keyResult ? 'key' : 'team';
     const key = { id: admitted.key.key.id, teamId: admitted.teamId };
     throw refusal(refused, request, side, side === 'key' ? keyRefused(refused) : key);
@@ -217,13 +218,14 @@ async function topUp(
  * was granted are recorded in this isolate by now: the refusal ends them (admit's catch).
  */
 function giveBackAll(
+  env: Env,
   ctx: Pick<ExecutionContext, 'waitUntil'>,
   admitted: ByObjects,
   request: AdmitRequest,
   teamObject: Stub | undefined,
 ) {
-  releaseAt(ctx, admitted.keyObject, admitted.key, request, 'key');
-  if (admitted.team && teamObject) releaseAt(ctx, teamObject, admitted.team, request, 'team');
+  releaseAt(env, ctx, admitted.keyObject, admitted.key, request, 'key');
+  if (admitted.team && teamObject) releaseAt(env, ctx, teamObject, admitted.team, request, 'team');
 }
 
 /**
@@ -253,7 +255,7 @@ async function throughObjects(
   ]);
   const guessedTeam = teamAsked.status === 'fulfilled' ? teamAsked.value : undefined;
   const giveBackTeam = () => {
-    if (guess && guessedTeam?.ok) release(ctx, teamStub(env, guess), guessedTeam, request, 'team');
+    if (guess && guessedTeam?.ok) release(env, ctx, teamStub(env, guess), guessedTeam, request, 'team');
   };
   if (keyAsked.status === 'rejected') {
     giveBackTeam();
@@ -277,7 +279,7 @@ async function throughObjects(
 
   let team = guessedTeam;
   if (teamId === (guess ?? null) && teamAsked.status === 'rejected') {
-    release(ctx, keyObject, keyResult, request, 'key');
+    release(env, ctx, keyObject, keyResult, request, 'key');
     throw teamAsked.reason;
   }
   if (teamId !== (guess ?? null)) {
@@ -285,12 +287,12 @@ async function throughObjects(
     try {
       team = teamId ? await teamStub(env, teamId).admit(teamRequest(teamId)) : undefined;
     } catch (error) {
-      release(ctx, keyObject, keyResult, request, 'key');
+      release(env, ctx, keyObject, keyResult, request, 'key');
       throw error;
     }
   }
   if (team && !team.ok) {
-    release(ctx, keyObject, keyResult, request, 'key');
+    release(env, ctx, keyObject, keyResult, request, 'key');
     throw refusal(team, request, 'team', keyResult.key);
   }
   // Leases granted on one side only go back at once (a rotated key's old secret never gets one).
@@ -391,14 +393,14 @@ async function reserveAt(
     if (teamAsked.status === 'rejected') throw teamAsked.reason;
   } catch (error) {
     // What one side reserved before the other failed goes back (not held for 15 minutes).
-    if (keyResult?.ok) release(ctx, keyObject, keyResult, request, 'key', true);
-    if (team && teamResult?.ok) release(ctx, team, teamResult, request, 'team', true);
+    if (keyResult?.ok) release(env, ctx, keyObject, keyResult, request, 'key', true);
+    if (team && teamResult?.ok) release(env, ctx, team, teamResult, request, 'team', true);
     endHere();
     throw unavailable(error);
   }
   if (!keyResult.ok || (teamResult && !teamResult.ok)) {
-    if (keyResult.ok) release(ctx, keyObject, keyResult, request, 'key', true);
-    if (team && teamResult?.ok) release(ctx, team, teamResult, request, 'team', true);
+    if (keyResult.ok) release(env, ctx, keyObject, keyResult, request, 'key', true);
+    if (team && teamResult?.ok) release(env, ctx, team, teamResult, request, 'team', true);
     endHere();
     // A team's refusal names the team asked: the lease's, which the key may have left meanwhile.
     throw keyResult.ok
@@ -522,6 +524,7 @@ function admission(
 
 /** Gives back a reservation (and any lease share) made for a request that another refusal stopped. */
 function release(
+  env: Env,
   ctx: Pick<ExecutionContext, 'waitUntil'>,
   stub: Stub,
   admitted: Admitted,
@@ -529,12 +532,17 @@ function release(
   side: 'key' | 'team',
   prepaid = false,
 ) {
-  releaseAt(ctx, stub, admitted, request, side, prepaid);
+  releaseAt(env, ctx, stub, admitted, request, side, prepaid);
   giveBack(ctx, stub, admitted, request, side);
 }
 
-/** The reservation (and, unless prepaid, the request slot) given back; not a lease's share. */
+/**
+ * The reservation (and, unless prepaid, the request slot) given back; not a lease's share. Tried
+ * again on fresh stubs when a try fails (settle-send.ts): the release's own id makes the object
+ * apply it once however often it arrives. Should every try fail, the reservation ends with its TTL.
+ */
 function releaseAt(
+  env: Env,
   ctx: Pick<ExecutionContext, 'waitUntil'>,
   stub: Stub,
   admitted: Admitted,
@@ -544,20 +552,18 @@ function releaseAt(
 ) {
   // A key's own limits may be the config's defaults; a team's never are.
   const defaults = side === 'key' ? request.defaults : {};
-  ctx.waitUntil(
-    stub
-      .settle({
-        reservationId: request.reservationId,
-        reservedTokens: admitted.reservedTokens,
-        usedTokens: 0,
-        costUsd: 0,
-        release: true,
-        requestSlot: !prepaid,
-        ...(defaults.rpm !== undefined ? { rpm: defaults.rpm } : {}),
-        ...(defaults.tpm !== undefined ? { tpm: defaults.tpm } : {}),
-      })
-      .catch(noop),
-  );
+  const settle: SettleRequest = {
+    reservationId: request.reservationId,
+    reservedTokens: admitted.reservedTokens,
+    usedTokens: 0,
+    costUsd: 0,
+    release: true,
+    releaseId: randomId(`${request.reservationId}:release`),
+    requestSlot: !prepaid,
+    ...(defaults.rpm !== undefined ? { rpm: defaults.rpm } : {}),
+    ...(defaults.tpm !== undefined ? { tpm: defaults.tpm } : {}),
+  };
+  ctx.waitUntil(sendSettles(env.KEYS, stub, [settle]));
 }
 
 /** A lease granted and never to be used, back to its object. */

@@ -152,10 +152,16 @@ export interface SettleRequest {
   /** The tpm default in force at admission, for keys without a tpm of their own. */
   tpm?: number;
   /**
-   * Gives back a reservation made for a request another refusal stopped (its team's, say): it is
-   * not remembered as settled, since the same request may still reserve here (a lease's fallback).
+   * Gives back a reservation made for a request another refusal stopped (its team's, say): its
+   * reservation id is not remembered as settled, since the same request may still reserve here (a
+   * lease's fallback).
    */
   release?: boolean;
+  /**
+   * With `release`: the release's own id, remembered instead, so a release sent again (its answer
+   * lost) gives the slot and tokens back once. Without one it is applied each time it arrives.
+   */
+  releaseId?: string;
   /**
    * With `release`: the admission took a request slot here (it was not prepaid from a lease), and
    * the slot goes back too: a request another refusal stopped was never made.
@@ -479,14 +485,16 @@ export class KeyObject extends DurableObject<Env> {
 
   /**
    * Applies each request's settle once: ids settled lately (a resend) and repeats in the batch are
-   * skipped. A release is applied but not remembered: the same request may still reserve here.
+   * skipped. A release is known by its own id, not the reservation's: the same request may still
+   * reserve here.
    */
   settleAllAt(all: SettleRequest[], now: number): void {
     const fresh = new Set<string>();
     const requests = all.filter((request) => {
-      const id = request.reservationId;
+      const id = request.release ? request.releaseId : request.reservationId;
+      if (id === undefined) return true;
       if (this.settled.has(id, now) || fresh.has(id)) return false;
-      if (!request.release) fresh.add(id);
+      fresh.add(id);
       return true;
     });
     if (requests.length === 0) return;

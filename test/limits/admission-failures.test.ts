@@ -1,5 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it } from 'vitest';
+import { sha256Hex } from '../../src/auth/gateway-key';
 import type { KeyObject } from '../../src/limits/key-object';
 import { upstream } from '../cache/harness';
 import { admin, chat, createKey, type Json, openaiConfig, putConfig } from '../helpers/gateway';
@@ -33,6 +34,30 @@ function teamOverloaded(teamId: string) {
   };
 }
 
+/** The key's object fails its first settle call (the answer lost), as a dropped connection would. */
+function keyObjectDropsFirstSettle(keyHash: string) {
+  const keyObjectId = env.KEYS.idFromName(keyHash).toString();
+  const inner = bindings.get as (id: DurableObjectId) => DurableObjectStub<KeyObject>;
+  let calls = 0;
+  bindings.get = (id: DurableObjectId) => {
+    const real = inner.call(env.KEYS, id);
+    if (id.toString() !== keyObjectId) return real;
+    const settleMany = (settles: Parameters<typeof real.settleMany>[0]) =>
+      calls++ === 0 ? Promise.reject(new Error('Network connection lost.')) : real.settleMany(settles);
+    const settle = (one: Parameters<typeof real.settle>[0]) =>
+      calls++ === 0 ? Promise.reject(new Error('Network connection lost.')) : real.settle(one);
+    return {
+      id: real.id,
+      settle,
+      admit: (request: Parameters<typeof real.admit>[0]) => real.admit(request),
+      usage: (defaults: Parameters<typeof real.usage>[0]) => real.usage(defaults),
+      returnLease: (...args: Parameters<typeof real.returnLease>) => real.returnLease(...args),
+      settleMany,
+    };
+  };
+  return { calls: () => calls };
+}
+
 const usageOf = async (id: string): Promise<Json> =>
   (await (await admin(`/admin/keys/${id}`)).json<Json>()).usage;
 
@@ -54,6 +79,30 @@ describe('a key and team admission that one side cannot answer', () => {
     const usage = await usageOf(id);
     // Nothing was served: nothing should stay reserved (it stays for limits.reservationTtlMs, 15 min).
     expect(usage.reservedUsd).toBe(0);
+  });
+
+  it("gives the key back its slot and reservation once when the release's first try is lost", async () => {
+    expect((await putConfig(openaiConfig())).status).toBe(200);
+    const team = (await (await admin('/admin/teams', 'POST', { name: 'hot team 4' })).json<Json>()).id;
+    const { id, key } = await createKey({
+      team,
+      limits: { rpm: 1000 },
+      budget: { usd: 10, period: 'month' },
+    });
+    teamOverloaded(team);
+    const flaky = keyObjectDropsFirstSettle(await sha256Hex(key));
+    const refused = await chat(key, priced);
+    expect(refused.status).toBe(503);
+    await refused.text();
+    let usage = await usageOf(id);
+    for (let i = 0; i < 100 && usage.reservedUsd !== 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 30)); // tried again ~0.1 s later
+      usage = await usageOf(id);
+    }
+    bindings.get = realGet;
+    expect(flaky.calls()).toBe(2); // lost, then tried again on a fresh stub
+    // Given back once: the slot too (its refused request was never made), and no more than it.
+    expect(usage).toMatchObject({ reservedUsd: 0, rpm: { limit: 1000, remaining: 1000 } });
   });
 
   it('locks a budgeted key out (402) for reservationTtlMs after its team was overloaded for a moment', async () => {

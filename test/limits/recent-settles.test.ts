@@ -118,4 +118,29 @@ describe('KeyObject applies each settle once', () => {
       expect(object.usageAt({}, now + 5)).toMatchObject({ spendUsd: 0.1, reservedUsd: 0 });
     });
   });
+
+  it('gives a release sent again (by its own id) back once: its request slot and tokens return once', async () => {
+    await inObject('release-resent', async (object) => {
+      await object.setPolicy(policy({ limits: { rpm: 10, tpm: 1000 } }));
+      const now = Date.now();
+      for (const id of ['r', 'other'])
+        expect(object.admitAt(admission(id, 0), now)).toMatchObject({ ok: true });
+      const released: SettleRequest = {
+        ...settle('r', 0),
+        usedTokens: 0,
+        release: true,
+        requestSlot: true,
+        releaseId: 'r:release_1',
+      };
+      object.settleAllAt([released, released], now + 1);
+      object.settleAt(released, now + 2);
+      // Two admitted, one given back once: one slot and 100 tokens still used (the other request's).
+      const usage = object.usageAt({}, now + 3);
+      expect([usage.rpm?.remaining, usage.tpm?.remaining]).toEqual([9, 900]);
+      // The released request may still reserve and settle here.
+      expect(object.admitAt(admission('r', 0), now + 4)).toMatchObject({ ok: true });
+      object.settleAt(settle('r', 0), now + 5);
+      expect(object.usageAt({}, now + 6).rpm?.remaining).toBe(8);
+    });
+  });
 });
