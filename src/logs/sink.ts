@@ -146,7 +146,10 @@ export const DIRECT_TIMEOUT_MS = 5_000;
  * write that committed late, then the buffer's) are stored once: D1 inserts by request id.
  */
 export async function appendRows(env: Env, rows: LogRow[], alive: () => void = () => {}): Promise<boolean> {
-  if (rows.length >= DIRECT_ROWS && (await insertedDirectly(env, rows))) return true;
+  if (rows.length >= DIRECT_ROWS) {
+    if (await insertedDirectly(env, rows)) return true;
+    alive(); // trying on: up to DIRECT_TIMEOUT_MS went by, and the outbox must not take over
+  }
   const stub = () => bufferFor(env, rows[0]!.id);
   let lastError: unknown;
   try {

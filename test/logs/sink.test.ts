@@ -179,8 +179,10 @@ describe('a batch already as large as DIRECT_ROWS', () => {
     const counted = countedEnv('hanging');
     const rows = batch('direct-hung', DIRECT_ROWS);
     const started = Date.now();
-    expect(await appendRows(counted.env, rows)).toBe(true);
+    let alive = 0;
+    expect(await appendRows(counted.env, rows, () => alive++)).toBe(true);
     expect(Date.now() - started).toBeGreaterThanOrEqual(DIRECT_TIMEOUT_MS - 100);
+    expect(alive).toBe(1); // said before going on, so the outbox does not take over meanwhile
     expect(counted.appends()).toBe(1);
     await flushAllBuffers(env);
     expect((await rowsById(ids(rows))).size).toBe(DIRECT_ROWS);
