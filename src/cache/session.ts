@@ -248,6 +248,7 @@ function miss(
 
 /** What the answer cost when it was made (its service tier included): what a hit on it saves. */
 function costOfAnswer(runtime: Runtime, target: Target, usage: Usage | undefined, tier: unknown): number {
-  const type = runtime.provider(target.provider)?.type ?? '';
-  return costOf(usage, priceOf(target, type, runtime.config.pricing), tier);
+  const provider = runtime.provider(target.provider);
+  const price = priceOf(target, provider?.type ?? '', runtime.config.pricing);
+  return costOf(usage, price, tier, provider?.halfPriceFlex);
 }

@@ -62,19 +62,27 @@ function ratesFor(price: Price, promptTokens: number): Price {
 /**
  * What a service tier costs against the standard rates. Priority processing is dearer — OpenAI's
  * priority prices are 1.7 to 2 times its standard ones, Gemini's 1.8 — and is charged at twice,
- * the bound that keeps a budget a cap. Any other tier (default, auto, flex, on_demand…) at the
- * standard rates: flex is half price at OpenAI but not at Groq, so the standard rates are its bound.
+ * the bound that keeps a budget a cap. `flex` at half, where the provider bills it so
+ * (`halfPriceFlex`: OpenAI's own API); elsewhere (Groq's flex is not cheaper), and any other tier
+ * (default, auto, on_demand…), at the standard rates.
  */
-export function tierFactor(tier: unknown): number {
-  return tier === 'priority' ? 2 : 1;
+export function tierFactor(tier: unknown, halfPriceFlex = false): number {
+  if (tier === 'priority') return 2;
+  return tier === 'flex' && halfPriceFlex ? 0.5 : 1;
 }
 
 /**
  * USD for a usage report; cache reads and writes, and audio in and out, at their own rates when the
  * provider reports them. Audio in the prompt is counted among the tokens not read from a cache.
- * `tier`: the service tier the answer says it was served on (`service_tier`).
+ * `tier`: the service tier the answer says it was served on (`service_tier`), billed as
+ * tierFactor says (`halfPriceFlex`: the provider's).
  */
-export function costOf(report: Usage | undefined, base: Price, tier?: unknown): number {
+export function costOf(
+  report: Usage | undefined,
+  base: Price,
+  tier?: unknown,
+  halfPriceFlex = false,
+): number {
   const usage = countedUsage(report); // never NaN, whatever the provider wrote
   if (!usage) return 0;
   const price = ratesFor(base, usage.prompt_tokens);
@@ -92,7 +100,7 @@ export function costOf(report: Usage | undefined, base: Price, tier?: unknown): 
     writtenForAnHour * (price.cacheWrite1hPerMTok ?? 2 * price.inputPerMTok) +
     (usage.completion_tokens - audioOutput) * price.outputPerMTok +
     audioOutput * (price.audioOutputPerMTok ?? price.outputPerMTok);
-  return (micro * tierFactor(tier)) / 1_000_000;
+  return (micro * tierFactor(tier, halfPriceFlex)) / 1_000_000;
 }
 
 /** Whether a request may be charged audio rates: audio in its prompt, an answer asked for in audio. */

@@ -49,6 +49,8 @@ export interface OpenAIWire {
    * `max_tokens` (the default), which every OpenAI-compatible service takes.
    */
   capField?: 'max_tokens' | 'max_completion_tokens';
+  /** ProviderAdapter.halfPriceFlex. */
+  halfPriceFlex?: boolean;
 }
 
 export function createOpenAICompatible(
@@ -73,6 +75,7 @@ export function createOpenAICompatible(
       streamUsage: config.streamUsage ?? !mistral,
       // OpenAI's reasoning models refuse max_tokens; other services may not know the newer field.
       capField: isOpenAI(config) ? 'max_completion_tokens' : 'max_tokens',
+      halfPriceFlex: isOpenAI(config),
       ...(mistral ? { chatBody: mistralChatBody } : maxTokensOnly ? { chatBody: capAsMaxTokens } : {}),
       url: (path) => `${baseUrl}${path}`,
       headers: () => {
@@ -111,6 +114,7 @@ export function openAIWireAdapter(wire: OpenAIWire, doFetch: typeof fetch): Prov
     name,
     type: wire.type,
     models: wire.models,
+    ...(wire.halfPriceFlex ? { halfPriceFlex: true } : {}),
 
     async chat({ body, model, signal, capSet }) {
       const capped = capSet && wire.capField !== 'max_completion_tokens' ? capAsMaxTokens(body) : body;

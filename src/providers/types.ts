@@ -78,6 +78,11 @@ export interface ProviderAdapter {
   readonly type: string;
   /** Model names advertised by `GET /v1/models` as `<provider>/<model>`. */
   readonly models: readonly string[];
+  /**
+   * The provider bills answers served on the `flex` service tier at half its standard rates (OpenAI's
+   * own API: its Batch prices). Elsewhere a flex answer is charged at the standard rates.
+   */
+  readonly halfPriceFlex?: boolean;
   chat(call: ChatCall): Promise<ChatResult>;
   embeddings(call: EmbeddingsCall): Promise<EmbeddingsResult | RawEmbeddings>;
 }

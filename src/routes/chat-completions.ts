@@ -89,10 +89,16 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     attempts: readonly Attempt[] = [],
     tier?: unknown,
   ) => {
-    let costUsd = target ? costOf(usage, priceAt(target), tier) : 0;
+    const halfPriceFlex = (at: Pick<Target, 'provider'>) => runtime.provider(at.provider)?.halfPriceFlex;
+    let costUsd = target ? costOf(usage, priceAt(target), tier, halfPriceFlex(target)) : 0;
     for (const attempt of attempts) {
       if (attempt.failure === 'timeout' && attempt.status === 0)
-        costUsd += costOf(usageOf(inputTokens, 0), priceAt(attempt), askedTier(attempt));
+        costUsd += costOf(
+          usageOf(inputTokens, 0),
+          priceAt(attempt),
+          askedTier(attempt),
+          halfPriceFlex(attempt),
+        );
     }
     log.used(usage, costUsd);
     admitted.settle({ tokens: usedTokens(usage), costUsd });

@@ -506,6 +506,69 @@ describe('request logs', () => {
     expect(rows.get('tier-priority-stream')?.costUsd).toBeCloseTo(2 * standard, 12);
   });
 
+  it("charges a flex answer at half the standard rates from OpenAI's own API, at the standard ones elsewhere", async () => {
+    const OWN = 'https://api.openai.com/v1';
+    expect(
+      (
+        await putConfig(
+          openaiConfig({
+            retry: { attempts: 0 },
+            providers: {
+              own: { type: 'openai', apiKey: 'sk-test-secret' },
+              other: { type: 'openai', baseUrl: OPENAI_URL, apiKey: 'sk-test-secret' },
+            },
+            models: {
+              own: { targets: [{ provider: 'own', model: 'gpt-4o-mini' }] },
+              other: { targets: [{ provider: 'other', model: 'gpt-4o-mini' }] },
+            },
+          }),
+        )
+      ).status,
+    ).toBe(200);
+    const { key } = await createKey({ cache: { enabled: false } });
+    const usage = { prompt_tokens: 1_000, completion_tokens: 100, total_tokens: 1_100 };
+    const answer = async (request: Request) => {
+      const { stream } = (await request.json()) as { stream?: boolean };
+      const chunk = (rest: object) =>
+        `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', service_tier: 'flex', ...rest })}\n\n`;
+      if (stream)
+        return sse([
+          chunk({ choices: [{ index: 0, delta: { content: 'hi' }, finish_reason: 'stop' }] }),
+          chunk({ choices: [], usage }),
+          'data: [DONE]\n\n',
+        ]);
+      return json({
+        id: 'c',
+        object: 'chat.completion',
+        service_tier: 'flex',
+        choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }],
+        usage,
+      });
+    };
+    onUpstream(`${OWN}/chat/completions`, answer);
+    onUpstream(`${OPENAI_URL}/chat/completions`, answer);
+    const ask = (id: string, model: string, stream = false) =>
+      chat(
+        key,
+        { model, service_tier: 'flex', stream, messages: [{ role: 'user', content: 'hi' }] },
+        { 'x-request-id': id },
+      );
+    for (const [id, model, stream] of [
+      ['flex-own', 'own', false],
+      ['flex-own-stream', 'own', true],
+      ['flex-other', 'other', false],
+    ] as const) {
+      const response = await ask(id, model, stream);
+      expect(response.status).toBe(200);
+      await response.text();
+    }
+    const rows = await waitForRows(['flex-own', 'flex-own-stream', 'flex-other']);
+    const standard = (1_000 * 0.15 + 100 * 0.6) / 1e6; // gpt-4o-mini
+    expect(rows.get('flex-own')?.costUsd).toBeCloseTo(standard / 2, 12);
+    expect(rows.get('flex-own-stream')?.costUsd).toBeCloseTo(standard / 2, 12);
+    expect(rows.get('flex-other')?.costUsd).toBeCloseTo(standard, 12);
+  });
+
   it('writes an unknown route under /v1 with its 404', async () => {
     const { key } = await createKey();
     const response = await call('/v1/nothing-here', {

@@ -36,3 +36,20 @@ describe('priceOf', () => {
     expect(cost).toBe(2500);
   });
 });
+
+describe('costOf and the service tier', () => {
+  const usage = { prompt_tokens: 1_000, completion_tokens: 100, total_tokens: 1_100 };
+  const standard = costOf(usage, price('gpt-4o-mini'));
+
+  it('charges priority at twice the standard rates, wherever it was served', () => {
+    expect(costOf(usage, price('gpt-4o-mini'), 'priority')).toBeCloseTo(2 * standard, 15);
+    expect(costOf(usage, price('gpt-4o-mini'), 'priority', true)).toBeCloseTo(2 * standard, 15);
+  });
+
+  it('charges flex at half only where the provider bills it so, else at the standard rates', () => {
+    expect(costOf(usage, price('gpt-4o-mini'), 'flex', true)).toBeCloseTo(standard / 2, 15);
+    expect(costOf(usage, price('gpt-4o-mini'), 'flex')).toBeCloseTo(standard, 15);
+    for (const tier of ['default', 'auto', 'on_demand', undefined, 42])
+      expect(costOf(usage, price('gpt-4o-mini'), tier, true)).toBeCloseTo(standard, 15);
+  });
+});
