@@ -148,7 +148,10 @@ export async function admit(
       }
       // The objects could not answer, or refused a renewal for the rate: a lease asked for before
       // it ran out still serves this request — its slots are this isolate's to use — (and, for a
-      // moment, the next ones: askFailed holds the next ask back).
+      // moment, the next ones: askFailed holds the next ask back). What it reserves there goes by
+      // an id of its own: a release of what one object admitted above (sent again when an answer
+      // was lost, so perhaps after this reservation is made) ends that admission only, never this.
+      request.reservationId = leasedReservationId(asked.reservationId);
       local = admitLocally(keyHash, request.model, request.tokens, Date.now());
       if (!local) throw error instanceof GatewayError ? error : unavailable(error);
     }
@@ -173,6 +176,11 @@ export async function admit(
   );
   if (!options.reserveLater) await leased.reserve();
   return leased;
+}
+
+/** The reservation id of a request served from a lease after its objects failed to admit it. */
+export function leasedReservationId(reservationId: string): string {
+  return `${reservationId}:leased`;
 }
 
 /**

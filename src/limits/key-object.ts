@@ -153,8 +153,8 @@ export interface SettleRequest {
   tpm?: number;
   /**
    * Gives back a reservation made for a request another refusal stopped (its team's, say): its
-   * reservation id is not remembered as settled, since the same request may still reserve here (a
-   * lease's fallback).
+   * reservation id is not remembered as settled, since the same request may still reserve here
+   * (served from a lease after all, it does so under another id: leasedReservationId).
    */
   release?: boolean;
   /**
