@@ -56,9 +56,17 @@ const pollFor = (lingerMs: number) => ({
   maxMs: Math.max(20, lingerMs),
 });
 
+/**
+ * Full batches on their way at once from one outbox, beside the lingering or in-flight call: past
+ * this, items queue on (a slow target is not sent ever more calls at once).
+ */
+export const MAX_FULL_CALLS = 4;
+
 export class Outbox<T> {
   private queue: Entry<T>[] = [];
   private sending: Call | undefined;
+  /** Full batches on their way (MAX_FULL_CALLS). */
+  private fullCalls = 0;
 
   constructor(private readonly options: OutboxOptions) {}
 
@@ -71,7 +79,8 @@ export class Outbox<T> {
     // Queued behind a busy sender, an item waits its turn (however long): sending it alone would
     // only add calls to an object that is already slow. A full batch is the exception: it leaves
     // at once, from the request whose item filled it, beside the call lingering or in flight.
-    const mayStart = () => nobodySending() || this.queue.length >= this.options.maxItems;
+    const mayStart = () =>
+      nobodySending() || (this.queue.length >= this.options.maxItems && this.fullCalls < MAX_FULL_CALLS);
     await poll(async () => {
       while (entry.state === 'queued' && mayStart() && (await this.sendQueued(send, lingerMs))) {}
       if (entry.state === 'sent') return true;
@@ -92,13 +101,14 @@ export class Outbox<T> {
   /** Nothing queued and no call in flight (one silent past takeoverMs is given up on): the outbox can be dropped. */
   get idle(): boolean {
     const sending = this.sending !== undefined && Date.now() - this.sending.since <= this.options.takeoverMs;
-    return this.queue.length === 0 && !sending;
+    return this.queue.length === 0 && !sending && this.fullCalls === 0;
   }
 
   /** Forgets every queued item and any call in flight (tests only). */
   reset(): void {
     this.queue = [];
     this.sending = undefined;
+    this.fullCalls = 0;
   }
 
   /**
@@ -110,11 +120,14 @@ export class Outbox<T> {
   private async sendQueued(send: Send<T>, lingerMs: number): Promise<boolean> {
     if (this.queue.length === 0) return false;
     const call: Call = { since: Date.now() };
+    const full = this.queue.length >= this.options.maxItems;
     // A later sender may have taken over after a stall; only the call in flight clears the mark.
     const done = () => {
-      if (this.sending === call) this.sending = undefined;
+      if (full) this.fullCalls = Math.max(0, this.fullCalls - 1);
+      else if (this.sending === call) this.sending = undefined;
     };
-    if (this.queue.length < this.options.maxItems) {
+    if (full) this.fullCalls++;
+    else {
       this.sending = call; // from now on the others wait for this call
       if (lingerMs > 0) await new Promise((resolve) => setTimeout(resolve, lingerMs));
     }

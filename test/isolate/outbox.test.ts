@@ -2,7 +2,7 @@
 // a failed or vanished call is given up on, never sent again. The resending mode is covered
 // through the log outbox (test/logs/outbox.test.ts).
 import { describe, expect, it } from 'vitest';
-import { Outbox, type Send } from '../../src/isolate/outbox';
+import { MAX_FULL_CALLS, Outbox, type Send } from '../../src/isolate/outbox';
 
 const once = (overrides: { takeoverMs?: number; lingerMs?: number } = {}) =>
   new Outbox<string>({ maxItems: 10, lingerMs: 0, takeoverMs: 10_000, resend: false, ...overrides });
@@ -95,6 +95,29 @@ describe('an outbox under more items than a linger holds', () => {
     // 200 batches: at one per linger that would take 10 s.
     expect(Date.now() - started).toBeLessThan(3_000);
     expect(sent.sort()).toEqual([...items].sort());
+    expect(outbox.idle).toBe(true);
+  });
+});
+
+describe('full batches on their way', () => {
+  it(`are at most MAX_FULL_CALLS at once, and keep the outbox from being idle`, async () => {
+    const outbox = once({ lingerMs: 1_000 });
+    const calls: string[][] = [];
+    let open: () => void = () => {};
+    const opened = new Promise<void>((resolve) => (open = resolve));
+    const send: Send<string> = async (items) => {
+      calls.push(items);
+      await opened; // a slow target: nothing comes back until the test says so
+      return true;
+    };
+    const items = Array.from({ length: 10 * (MAX_FULL_CALLS + 2) }, (_, i) => `i${i}`);
+    const posted = items.map((item) => outbox.post(item, send));
+    await tick(50);
+    expect(calls).toHaveLength(MAX_FULL_CALLS); // the others wait their turn
+    expect(outbox.idle).toBe(false);
+    open();
+    await Promise.all(posted);
+    expect(calls.flat().sort()).toEqual([...items].sort()); // each once
     expect(outbox.idle).toBe(true);
   });
 });
