@@ -35,27 +35,51 @@ function teamOverloaded(teamId: string) {
   };
 }
 
-/** The team's object fails its first admission (unreachable for a moment); every other call answers. */
-function teamFailsOnce(teamId: string) {
-  const teamObjectId = env.KEYS.idFromName(`team:${teamId}`).toString();
-  const inner = bindings.get as (id: DurableObjectId) => DurableObjectStub<KeyObject>;
-  let failed = false;
+type KeyStub = DurableObjectStub<KeyObject>;
+/** The KeyObject methods the gateway calls on a stub. */
+const STUB_METHODS = [
+  'admit',
+  'settle',
+  'settleMany',
+  'returnLease',
+  'drawLease',
+  'usage',
+  'getPolicy',
+] as const;
+
+/**
+ * Stubs of `objectId`'s object changed by `change` (its methods in, the methods to use out); every
+ * other object's, and the methods not changed, as they are.
+ */
+function changeStubs(
+  objectId: DurableObjectId,
+  change: (
+    real: KeyStub,
+  ) => Partial<Record<(typeof STUB_METHODS)[number], (...args: never[]) => Promise<unknown>>>,
+) {
+  const inner = bindings.get as (id: DurableObjectId) => KeyStub;
   bindings.get = (id: DurableObjectId) => {
     const real = inner.call(env.KEYS, id);
-    if (id.toString() !== teamObjectId) return real;
-    return {
-      id: real.id,
-      admit: (request: Parameters<typeof real.admit>[0]) => {
-        if (failed) return real.admit(request);
-        failed = true;
-        return Promise.reject(new Error('Network connection lost.'));
-      },
-      settle: (one: Parameters<typeof real.settle>[0]) => real.settle(one),
-      settleMany: (settles: Parameters<typeof real.settleMany>[0]) => real.settleMany(settles),
-      returnLease: (...args: Parameters<typeof real.returnLease>) => real.returnLease(...args),
-      drawLease: (...args: Parameters<typeof real.drawLease>) => real.drawLease(...args),
-    };
+    if (id.toString() !== objectId.toString()) return real;
+    const stub: Record<string, unknown> = { id: real.id };
+    for (const name of STUB_METHODS)
+      stub[name] = (...args: unknown[]) => (real[name] as (...a: unknown[]) => unknown)(...args);
+    return Object.assign(stub, change(real));
   };
+}
+
+const lost = () => Promise.reject(new Error('Network connection lost.'));
+
+/** The team's object fails its first admission (unreachable for a moment); every other call answers. */
+function teamFailsOnce(teamId: string) {
+  let failed = false;
+  changeStubs(env.KEYS.idFromName(`team:${teamId}`), (real) => ({
+    admit: (request: Parameters<KeyStub['admit']>[0]) => {
+      if (failed) return real.admit(request);
+      failed = true;
+      return lost();
+    },
+  }));
 }
 
 /**
@@ -63,29 +87,25 @@ function teamFailsOnce(teamId: string) {
  * the object, or (`applied`) after the object applied it, the answer lost.
  */
 function keyObjectDropsFirstSettle(keyHash: string, applied = false) {
-  const keyObjectId = env.KEYS.idFromName(keyHash).toString();
-  const inner = bindings.get as (id: DurableObjectId) => DurableObjectStub<KeyObject>;
   let calls = 0;
-  const lost = () => Promise.reject(new Error('Network connection lost.'));
   const firstLost = async (call: () => Promise<unknown>) => {
     if (calls++ > 0) return call();
     if (applied) await call();
     return lost();
   };
-  bindings.get = (id: DurableObjectId) => {
-    const real = inner.call(env.KEYS, id);
-    if (id.toString() !== keyObjectId) return real;
-    return {
-      id: real.id,
-      settle: (one: Parameters<typeof real.settle>[0]) => firstLost(() => real.settle(one)),
-      settleMany: (settles: Parameters<typeof real.settleMany>[0]) =>
-        firstLost(() => real.settleMany(settles)),
-      admit: (request: Parameters<typeof real.admit>[0]) => real.admit(request),
-      usage: (defaults: Parameters<typeof real.usage>[0]) => real.usage(defaults),
-      returnLease: (...args: Parameters<typeof real.returnLease>) => real.returnLease(...args),
-    };
-  };
+  changeStubs(env.KEYS.idFromName(keyHash), (real) => ({
+    settle: (one: Parameters<KeyStub['settle']>[0]) => firstLost(() => real.settle(one)),
+    settleMany: (settles: Parameters<KeyStub['settleMany']>[0]) => firstLost(() => real.settleMany(settles)),
+  }));
   return { calls: () => calls };
+}
+
+/** The OpenAI config, a new team, and a key in it with an RPM limit and a $10 monthly budget. */
+async function keyInTeam(name: string) {
+  expect((await putConfig(openaiConfig())).status).toBe(200);
+  const team = (await (await admin('/admin/teams', 'POST', { name })).json<Json>()).id as string;
+  const key = await createKey({ team, limits: { rpm: 1000 }, budget: { usd: 10, period: 'month' } });
+  return { team, ...key };
 }
 
 const usageOf = async (id: string): Promise<Json> =>
@@ -93,13 +113,7 @@ const usageOf = async (id: string): Promise<Json> =>
 
 describe('a key and team admission that one side cannot answer', () => {
   it("gives the key back its slot and budget reservation when its team's object cannot answer", async () => {
-    expect((await putConfig(openaiConfig())).status).toBe(200);
-    const team = (await (await admin('/admin/teams', 'POST', { name: 'hot team' })).json<Json>()).id;
-    const { id, key } = await createKey({
-      team,
-      limits: { rpm: 1000 },
-      budget: { usd: 10, period: 'month' },
-    });
+    const { team, id, key } = await keyInTeam('hot team');
     teamOverloaded(team);
     const refused = await chat(key, priced);
     expect(refused.status).toBe(503); // fails closed, as documented
@@ -112,13 +126,7 @@ describe('a key and team admission that one side cannot answer', () => {
   });
 
   it("gives the key back its slot and reservation when the answer to the release's first try is lost", async () => {
-    expect((await putConfig(openaiConfig())).status).toBe(200);
-    const team = (await (await admin('/admin/teams', 'POST', { name: 'hot team 4' })).json<Json>()).id;
-    const { id, key } = await createKey({
-      team,
-      limits: { rpm: 1000 },
-      budget: { usd: 10, period: 'month' },
-    });
+    const { team, id, key } = await keyInTeam('hot team 4');
     teamOverloaded(team);
     const flaky = keyObjectDropsFirstSettle(await sha256Hex(key), true);
     const refused = await chat(key, priced);
