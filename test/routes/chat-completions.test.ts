@@ -12,6 +12,13 @@ import {
 import { settled } from '../helpers/settled';
 import { json, onUpstream, recorded, sse } from '../helpers/upstream';
 
+/** A config whose one model `alias` is `model` at an OpenAI-compatible service's preset. */
+async function presetModel(alias: string, preset: string, model: string, apiKey?: string) {
+  const provider = { type: 'openai', preset, ...(apiKey ? { apiKey } : {}) };
+  const models = { [alias]: { targets: [{ provider: preset, model }] } };
+  expect((await putConfig({ providers: { [preset]: provider }, models })).status).toBe(200);
+}
+
 const completion = {
   id: 'chatcmpl-1',
   object: 'chat.completion',
@@ -62,14 +69,7 @@ describe('POST /v1/chat/completions', () => {
   });
 
   it('sends Mistral no stream_options (it refuses them) and still reads usage from its last chunk', async () => {
-    expect(
-      (
-        await putConfig({
-          providers: { mistral: { type: 'openai', preset: 'mistral', apiKey: 'k' } },
-          models: { m: { targets: [{ provider: 'mistral', model: 'mistral-small-latest' }] } },
-        })
-      ).status,
-    ).toBe(200);
+    await presetModel('m', 'mistral', 'mistral-small-latest', 'k');
     const { key } = await createKey();
     const last = {
       id: 'c',
@@ -210,14 +210,7 @@ describe('POST /v1/chat/completions', () => {
   });
 
   it("sends DeepSeek and Ollama a client's max_completion_tokens as max_tokens, which is all they heed", async () => {
-    expect(
-      (
-        await putConfig({
-          providers: { deepseek: { type: 'openai', preset: 'deepseek', apiKey: 'k' } },
-          models: { d: { targets: [{ provider: 'deepseek', model: 'deepseek-chat' }] } },
-        })
-      ).status,
-    ).toBe(200);
+    await presetModel('d', 'deepseek', 'deepseek-chat', 'k');
     const { key } = await createKey();
     onUpstream('https://api.deepseek.com/v1/chat/completions', () => json(completion));
     const sentWith = async (extra: object) => {
@@ -235,14 +228,7 @@ describe('POST /v1/chat/completions', () => {
     expect(free).not.toHaveProperty('max_tokens');
     expect(free).not.toHaveProperty('max_completion_tokens');
     // Ollama's OpenAI API too.
-    expect(
-      (
-        await putConfig({
-          providers: { local: { type: 'openai', preset: 'ollama' } },
-          models: { d: { targets: [{ provider: 'local', model: 'llama3.2' }] } },
-        })
-      ).status,
-    ).toBe(200);
+    await presetModel('d', 'ollama', 'llama3.2');
     onUpstream('http://localhost:11434/v1/chat/completions', () => json(completion));
     const local = await sentWith({ max_completion_tokens: 40 });
     expect(local).toMatchObject({ max_tokens: 40 });
