@@ -6,7 +6,7 @@ import type { Target } from '../config/schema';
 import type { Env } from '../env';
 import type { ChatRequest } from '../openai/schemas';
 import type { StreamSummary } from '../openai/stream-relay';
-import { costOf, priceOf } from '../pricing/cost';
+import { targetCost } from '../pricing/route-prices';
 import type { ChatCompletion, Usage } from '../providers/types';
 import type { RouteRequest } from '../routing/conditions';
 import { StreamAssembler } from './assemble';
@@ -220,7 +220,8 @@ function miss(
       completion,
       createdAt,
       expiresAt: createdAt + (input.control.ttlSeconds ?? settings.ttlSeconds) * 1000,
-      costUsd: costOfAnswer(runtime, target, charged ?? completion.usage, completion.service_tier),
+      // What the answer cost when it was made (its service tier included): what a hit on it saves.
+      costUsd: targetCost(runtime, target, charged ?? completion.usage, completion.service_tier),
       provider: target.provider,
       model: target.model,
     };
@@ -244,11 +245,4 @@ function miss(
     },
     abandon: () => (input.signal?.aborted ? leave() : finish(undefined)),
   };
-}
-
-/** What the answer cost when it was made (its service tier included): what a hit on it saves. */
-function costOfAnswer(runtime: Runtime, target: Target, usage: Usage | undefined, tier: unknown): number {
-  const provider = runtime.provider(target.provider);
-  const price = priceOf(target, provider?.type ?? '', runtime.config.pricing);
-  return costOf(usage, price, tier, provider?.halfPriceFlex);
 }

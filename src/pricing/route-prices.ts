@@ -1,9 +1,10 @@
 // Every concrete target a route may end up on (aliases expanded, all rules), for worst-case pricing.
 import type { ResolvedRoute, Runtime } from '../config/runtime';
+import type { Usage } from '../providers/types';
 import type { TargetRef } from '../routing/config-schema';
 import { applyRoutingOverride, type RoutingOverride } from '../routing/overrides';
 import { aliasRoute } from '../routing/strategies';
-import { type AudioUse, NO_AUDIO, priceOf, worstCaseCost } from './cost';
+import { type AudioUse, costOf, NO_AUDIO, priceOf, worstCaseCost } from './cost';
 import type { Price } from './prices';
 
 /**
@@ -25,6 +26,21 @@ export function worstCases(
     costFor: (routing: RoutingOverride | undefined) =>
       routing?.pin ? on(applyRoutingOverride(route, routing)) : 0,
   };
+}
+
+/**
+ * What `usage` cost at `target` (its provider's prices, or the config's): `tier` is the service
+ * tier the answer was served on, billed as that provider bills it (tierFactor).
+ */
+export function targetCost(
+  runtime: Runtime,
+  target: { provider: string; model: string },
+  usage: Usage | undefined,
+  tier?: unknown,
+): number {
+  const provider = runtime.provider(target.provider);
+  const price = priceOf(target, provider?.type ?? '', runtime.config.pricing);
+  return costOf(usage, price, tier, provider?.halfPriceFlex);
 }
 
 export function routePrices(runtime: Runtime, route: ResolvedRoute): Price[] {

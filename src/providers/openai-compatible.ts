@@ -67,6 +67,7 @@ export function createOpenAICompatible(
   // DeepSeek and Ollama take only max_tokens, and ignore max_completion_tokens without a word: an
   // OpenAI SDK's cap would go unheeded there (and the answer outrun what its budget reserved).
   const maxTokensOnly = config.preset === 'ollama' || /(^|\.)deepseek\.com$/.test(new URL(baseUrl).hostname);
+  const openai = isOpenAI(config);
   return openAIWireAdapter(
     {
       name,
@@ -74,8 +75,8 @@ export function createOpenAICompatible(
       models: config.models ?? [],
       streamUsage: config.streamUsage ?? !mistral,
       // OpenAI's reasoning models refuse max_tokens; other services may not know the newer field.
-      capField: isOpenAI(config) ? 'max_completion_tokens' : 'max_tokens',
-      halfPriceFlex: isOpenAI(config),
+      capField: openai ? 'max_completion_tokens' : 'max_tokens',
+      halfPriceFlex: openai,
       ...(mistral ? { chatBody: mistralChatBody } : maxTokensOnly ? { chatBody: capAsMaxTokens } : {}),
       url: (path) => `${baseUrl}${path}`,
       headers: () => {

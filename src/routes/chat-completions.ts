@@ -21,8 +21,7 @@ import { readJsonBody, validateBody } from '../openai/read-body';
 import { chatRequest } from '../openai/schemas';
 import { SSE_HEADERS } from '../openai/sse';
 import { type ChunkSource, relayOpenAIStream, streamVerdict } from '../openai/stream-relay';
-import { costOf, priceOf } from '../pricing/cost';
-import { worstCases } from '../pricing/route-prices';
+import { targetCost, worstCases } from '../pricing/route-prices';
 import { countedUsage } from '../pricing/usage';
 import type { ChatCompletion, ChatResult, Usage } from '../providers/types';
 import { parseMetadataHeader, type RouteRequest } from '../routing/conditions';
@@ -69,15 +68,14 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     { reserveLater: true, costFor },
   );
   log.admitted(admitted.key);
-  const typeOf = (target: Pick<Target, 'provider'>) => runtime.provider(target.provider)?.type ?? '';
-  const priceAt = (target: Pick<Target, 'provider' | 'model'>) =>
-    priceOf(target, typeOf(target), runtime.config.pricing);
   /**
    * The tier a target with no answer was asked for, where the request's `service_tier` goes as sent
    * (OpenAI-wire providers; the others drop it).
    */
-  const askedTier = (target: Pick<Target, 'provider'>) =>
-    typeOf(target) === 'openai' || typeOf(target) === 'azure-openai' ? body.service_tier : undefined;
+  const askedTier = (target: Pick<Target, 'provider'>) => {
+    const type = runtime.provider(target.provider)?.type;
+    return type === 'openai' || type === 'azure-openai' ? body.service_tier : undefined;
+  };
   /**
    * Real cost of what the serving target consumed (zero when nothing was), plus the prompt of each
    * attempt the gateway timed out: the provider had it, and may bill it, as when a client leaves.
@@ -89,16 +87,10 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     attempts: readonly Attempt[] = [],
     tier?: unknown,
   ) => {
-    const halfPriceFlex = (at: Pick<Target, 'provider'>) => runtime.provider(at.provider)?.halfPriceFlex;
-    let costUsd = target ? costOf(usage, priceAt(target), tier, halfPriceFlex(target)) : 0;
+    let costUsd = target ? targetCost(runtime, target, usage, tier) : 0;
     for (const attempt of attempts) {
       if (attempt.failure === 'timeout' && attempt.status === 0)
-        costUsd += costOf(
-          usageOf(inputTokens, 0),
-          priceAt(attempt),
-          askedTier(attempt),
-          halfPriceFlex(attempt),
-        );
+        costUsd += targetCost(runtime, attempt, usageOf(inputTokens, 0), askedTier(attempt));
     }
     log.used(usage, costUsd);
     admitted.settle({ tokens: usedTokens(usage), costUsd });

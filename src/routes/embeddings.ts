@@ -9,8 +9,7 @@ import { admit, rateLimitHeaders } from '../limits/admission';
 import { estimateTextTokens } from '../limits/estimate';
 import { readJsonBody, validateBody } from '../openai/read-body';
 import { type EmbeddingsRequest, embeddingsRequest } from '../openai/schemas';
-import { costOf, priceOf } from '../pricing/cost';
-import { worstCases } from '../pricing/route-prices';
+import { targetCost, worstCases } from '../pricing/route-prices';
 import { countedUsage } from '../pricing/usage';
 import { parseMetadataHeader } from '../routing/conditions';
 import { executeRoute } from '../routing/execute';
@@ -46,8 +45,7 @@ export const embeddings = new Hono<AppEnv>().post('/', async (c) => {
   log.admitted(admitted.key);
   const settle = (target: Pick<Target, 'provider' | 'model'> | undefined, promptTokens: number) => {
     const usage = { prompt_tokens: promptTokens, completion_tokens: 0, total_tokens: promptTokens };
-    const type = target ? (runtime.provider(target.provider)?.type ?? '') : '';
-    const costUsd = target ? costOf(usage, priceOf(target, type, runtime.config.pricing)) : 0;
+    const costUsd = target ? targetCost(runtime, target, usage) : 0;
     log.used(target ? usage : undefined, costUsd);
     admitted.settle({ tokens: promptTokens, costUsd });
   };
