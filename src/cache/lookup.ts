@@ -3,6 +3,7 @@
 // `cache.lookupTimeoutMs`.
 import type { Runtime } from '../config/runtime';
 import type { Env } from '../env';
+import { within } from '../isolate/within';
 import type { Embedder } from './embed';
 import { type CacheEntry, readEntry } from './exact';
 import { hotGet, hotPut } from './hot';
@@ -38,20 +39,13 @@ export async function findInTime(
   const cancel = new AbortController();
   const stop = () => cancel.abort(new Error(`cache lookup took longer than ${limitMs} ms`));
   input.signal?.addEventListener('abort', stop, { once: true });
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => {
+  try {
+    return await within(find(input, settings, kvKey, probe, cancel.signal), limitMs, () => {
       console.error(`cache lookup took longer than ${limitMs} ms: treated as a miss`);
       stop();
-      resolve(undefined);
-    }, limitMs);
-  });
-  const finding = find(input, settings, kvKey, probe, cancel.signal);
-  finding.catch(() => {}); // once too late, its failure no longer matters
-  try {
-    return await Promise.race([finding, late]);
+      return undefined;
+    });
   } finally {
-    if (timer !== undefined) clearTimeout(timer);
     input.signal?.removeEventListener('abort', stop);
   }
 }

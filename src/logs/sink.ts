@@ -4,6 +4,7 @@
 // already large, straight into D1 (falling back to the buffer).
 import type { Env } from '../env';
 import { onFreshStubs } from '../isolate/fresh-stubs';
+import { within } from '../isolate/within';
 import type { LogBuffer } from './buffer';
 import { post } from './outbox';
 import type { LogRow } from './row';
@@ -169,16 +170,14 @@ export async function appendRows(env: Env, rows: LogRow[], alive: () => void = (
 }
 
 async function insertedDirectly(env: Env, rows: LogRow[]): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timedOut = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), DIRECT_TIMEOUT_MS);
-  });
   try {
-    return await Promise.race([insertLogs(env.DB, rows).then(() => true), timedOut]);
+    return await within(
+      insertLogs(env.DB, rows).then(() => true),
+      DIRECT_TIMEOUT_MS,
+      () => false,
+    );
   } catch {
     return false; // the buffer keeps them, and retries D1 until it takes them
-  } finally {
-    if (timer !== undefined) clearTimeout(timer);
   }
 }
 
