@@ -179,7 +179,7 @@ export async function admit(
 }
 
 /** The reservation id of a request served from a lease after its objects failed to admit it. */
-export function leasedReservationId(reservationId: string): string {
+function leasedReservationId(reservationId: string): string {
   return `${reservationId}:leased`;
 }
 
