@@ -77,11 +77,10 @@ export function toAnthropicRequest(
   if (request.temperature != null) body.temperature = request.temperature;
   // Current Claude models refuse both at once ("alter temperature or top_p, but not both").
   else if (request.top_p != null) body.top_p = request.top_p;
-  // Anthropic refuses an empty or blank stop sequence; OpenAI accepts them (they never match).
-  const stops = (typeof request.stop === 'string' ? [request.stop] : (request.stop ?? [])).filter((stop) =>
-    stop.trim(),
-  );
-  if (stops.length > 0) body.stop_sequences = stops;
+  if (request.stop != null) {
+    const stops = stopSequences(request.stop);
+    if (stops.length > 0) body.stop_sequences = stops;
+  }
   if (options.userId) body.metadata = { user_id: options.userId };
   if (request.stream) body.stream = true;
   const jsonTool = applyTools(request, body, thinkingOn);
@@ -91,6 +90,23 @@ export function toAnthropicRequest(
 
   PARAMS.forward(request, body); // provider-native parameters (top_k, thinking…): Anthropic validates them
   return { body, jsonTool };
+}
+
+/**
+ * Anthropic refuses a stop sequence with no visible character. An empty one never matches (OpenAI
+ * accepts and ignores it) and is left out; one of whitespace ("\n": answer on one line) would stop
+ * an OpenAI answer, and is refused rather than silently ignored.
+ */
+function stopSequences(stop: string | string[]): string[] {
+  const stops = (typeof stop === 'string' ? [stop] : stop).filter((sequence) => sequence !== '');
+  const blank = stops.find((sequence) => !sequence.trim());
+  if (blank !== undefined) {
+    throw invalidRequest(
+      `Anthropic does not accept a stop sequence of whitespace only (${JSON.stringify(blank)}); use one with a visible character, or route this request to a provider that accepts it.`,
+      'stop',
+    );
+  }
+  return stops;
 }
 
 function translateMessages(messages: ChatMessage[]): { system: Block[]; turns: Turn[] } {

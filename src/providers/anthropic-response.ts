@@ -166,6 +166,8 @@ export function toCompletion(
   jsonTool: boolean,
 ): ChatCompletion {
   let text = '';
+  /** The JSON tool's input: the whole answer when it was called (see `held` in translateStream). */
+  let json: string | undefined;
   const toolCalls: unknown[] = [];
   const thinking: ThinkingBlock[] = [];
   for (const block of message.content) {
@@ -173,7 +175,7 @@ export function toCompletion(
     if (kept) thinking.push(kept);
     if (block.type === 'text') text += block.text ?? '';
     else if (block.type === 'tool_use' && jsonTool && block.name === JSON_TOOL)
-      text += JSON.stringify(block.input);
+      json = (json ?? '') + JSON.stringify(block.input);
     else if (block.type === 'tool_use') {
       toolCalls.push({
         id: block.id,
@@ -184,7 +186,7 @@ export function toCompletion(
     // server-tool blocks have no OpenAI counterpart
   }
   const finish = finishReason(message.stop_reason, toolCalls.length > 0);
-  const choice = assistantChoice(text || null, toolCalls, finish);
+  const choice = assistantChoice((json ?? text) || null, toolCalls, finish);
   if (thinking.length > 0) Object.assign(choice.message, withThinking(thinking));
   return chatCompletion(ids, [choice], message.usage ? toUsage(message.usage) : undefined);
 }
@@ -221,6 +223,16 @@ export function translateStream(
   let usage: AnthropicUsage | undefined;
   let stop: string | null | undefined;
   let tools = 0;
+  /**
+   * JSON mode: text is held back until the answer ends, and dropped if the JSON tool is called.
+   * With thinking on, the tool cannot be forced (tool_choice auto), and a model may write a line
+   * ("Here is the JSON:") before calling it: glued to the JSON, the answer would not parse.
+   */
+  let held: string | undefined = jsonTool ? '' : undefined;
+  const text = (chunk: string) => {
+    if (held === undefined) writer.text(chunk);
+    else held += chunk;
+  };
   /** Something was written: from here on a failure is a mid-stream error, not a failed attempt. */
   let started = false;
   let ended = false;
@@ -238,6 +250,7 @@ export function translateStream(
     ended = true;
     if (finish) {
       start();
+      if (held) writer.text(held); // JSON mode, but the tool was never called: the text is the answer
       writer.thinkingBlocks(thinking);
       writer.finish(finishReason(stop, tools > 0));
     }
@@ -259,9 +272,10 @@ export function translateStream(
         start();
         if (block?.type === 'text') {
           blocks.set(index, { kind: 'text' });
-          writer.text(block.text ?? '');
+          text(block.text ?? '');
         } else if (block?.type === 'tool_use' && jsonTool && block.name === JSON_TOOL) {
           blocks.set(index, { kind: 'json' });
+          held = undefined; // the JSON is the answer: any text before it is not
         } else if (block?.type === 'thinking') {
           blocks.set(index, {
             kind: 'thinking',
@@ -287,7 +301,7 @@ export function translateStream(
       case 'content_block_delta': {
         const block = blocks.get(event.index ?? 0);
         const delta = event.delta;
-        if (delta?.type === 'text_delta' && block?.kind === 'text') writer.text(delta.text ?? '');
+        if (delta?.type === 'text_delta' && block?.kind === 'text') text(delta.text ?? '');
         else if (delta?.type === 'thinking_delta' && block?.kind === 'thinking') {
           block.thinking += delta.thinking ?? '';
           writer.reasoning(delta.thinking ?? '');

@@ -11,7 +11,7 @@
 //   parts: PDF data: URLs → document blocks. `cache_control` on a content part is kept.
 // - max_completion_tokens ?? max_tokens ?? config `defaultMaxTokens` (4096, plus the thinking
 //   budget when native `thinking` is enabled) → max_tokens, which Anthropic requires. stop →
-//   stop_sequences (blank ones left out: Anthropic refuses them); temperature (≤ 1) as it is, and
+//   stop_sequences (empty ones left out, whitespace-only ones refused: Anthropic refuses them); temperature (≤ 1) as it is, and
 //   top_p only without temperature (current Claude models refuse both); safety_identifier ?? user
 //   → metadata.user_id as its SHA-256 hex (Anthropic wants an opaque id, never a name or email).
 // - Empty and whitespace-only text is left out (Anthropic refuses blank text blocks), and so is a

@@ -227,6 +227,43 @@ describe('anthropic stream translation', () => {
     expect(out.at(-3).choices[0].finish_reason).toBe('stop');
   });
 
+  it('streams only the JSON when a line of text came before the JSON tool (thinking on)', async () => {
+    const sse = anthropicSse(
+      [
+        { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
+        { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Here is ' } },
+        { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'the JSON:' } },
+        { type: 'content_block_stop', index: 0 },
+        {
+          type: 'content_block_start',
+          index: 1,
+          content_block: { type: 'tool_use', id: 't', name: 'json_response', input: {} },
+        },
+        { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: '{"a":' } },
+        { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: ' 1}' } },
+        { type: 'content_block_stop', index: 1 },
+      ],
+      'tool_use',
+    );
+    const body = { thinking: { type: 'adaptive' }, response_format: { type: 'json_object' } };
+    const out = await translate(sse, 17, body);
+    expect(JSON.parse(text(out))).toEqual({ a: 1 });
+    expect(out.at(-3).choices[0].finish_reason).toBe('stop');
+  });
+
+  it('streams the text, whole and before the finish, when JSON mode ends without the JSON tool', async () => {
+    const sse = anthropicSse([
+      { type: 'content_block_start', index: 0, content_block: { type: 'text', text: 'I cannot ' } },
+      { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'do that.' } },
+      { type: 'content_block_stop', index: 0 },
+    ]);
+    const out = await translate(sse, undefined, { response_format: { type: 'json_object' } });
+    expect(text(out)).toBe('I cannot do that.');
+    const finishAt = out.findIndex((f) => f !== '[DONE]' && f.choices?.[0]?.finish_reason);
+    expect(out.findLastIndex((f) => f !== '[DONE]' && f.choices?.[0]?.delta?.content)).toBeLessThan(finishAt);
+    expect(out[finishAt].choices[0].finish_reason).toBe('stop');
+  });
+
   it('ends a stream cut before message_stop with the usage it knows and an error event, no finish', async () => {
     const out = await translate(streamTruncated);
     expect(text(out)).toBe('Partial answer');

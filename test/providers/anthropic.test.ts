@@ -131,13 +131,26 @@ describe('anthropic request translation', () => {
     expect(sent[0]!.body.metadata.user_id).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it('sends top_p without temperature, and leaves out blank stop sequences', async () => {
+  it('sends top_p without temperature, and leaves out empty stop sequences', async () => {
     const { sent, chat } = setup();
-    await chat({ top_p: 0.9, stop: ['\n', '', 'END'] });
-    await chat({ stop: ' ' });
+    await chat({ top_p: 0.9, stop: ['', 'END'] });
+    await chat({ stop: '' });
     expect(sent[0]!.body).toMatchObject({ top_p: 0.9, stop_sequences: ['END'] });
     expect(sent[0]!.body.temperature).toBeUndefined();
     expect(sent[1]!.body.stop_sequences).toBeUndefined();
+  });
+
+  it('refuses a whitespace-only stop sequence, which Anthropic refuses and OpenAI honours', async () => {
+    const { sent, chat } = setup();
+    for (const stop of ['\n', ['END', '\n\n'], ' ']) {
+      await expect(chat({ stop })).rejects.toMatchObject({
+        status: 400,
+        type: 'invalid_request_error',
+        param: 'stop',
+        message: expect.stringContaining('whitespace'),
+      });
+    }
+    expect(sent).toHaveLength(0);
   });
 
   it('leaves out blank text and empty messages, merging the turns around them, and trims a prefill', async () => {
@@ -505,6 +518,31 @@ describe('anthropic response translation', () => {
     expect(body.choices[0].message.content).toBe('{"answer":42,"unit":"none"}');
     expect(body.choices[0].message.tool_calls).toBeUndefined();
     expect(body.choices[0].finish_reason).toBe('stop');
+  });
+
+  it('returns only the JSON when the model wrote a line before calling the JSON tool (thinking on)', async () => {
+    const { sent, chat } = setup(() =>
+      Response.json({
+        ...jsonMessage,
+        content: [
+          { type: 'thinking', thinking: 'JSON, then.', signature: 'sig' },
+          { type: 'text', text: 'Here is the JSON you asked for:' },
+          ...jsonMessage.content,
+        ],
+      }),
+    );
+    const body = await completion(
+      chat({ thinking: { type: 'adaptive' }, response_format: { type: 'json_object' } }),
+    );
+    expect(sent[0]!.body.tool_choice).toEqual({ type: 'auto' }); // why a preamble can come at all
+    expect(JSON.parse(body.choices[0].message.content)).toEqual({ answer: 42, unit: 'none' });
+    expect(body.choices[0].finish_reason).toBe('stop');
+  });
+
+  it('returns the text in JSON mode when the model never called the JSON tool', async () => {
+    const { chat } = setup(() => Response.json(textMessage));
+    const body = await completion(chat({ response_format: { type: 'json_object' } }));
+    expect(body.choices[0].message.content).toBe(textMessage.content[0]!.text);
   });
 
   it.each([
