@@ -77,6 +77,14 @@ export function toGeminiRequest(request: ChatRequest, safetySettings?: unknown[]
   for (const [key, value] of PARAMS.native(request)) {
     if (key === 'generationConfig' && typeof value === 'object' && !Array.isArray(value)) {
       for (const [field, setting] of Object.entries(value as object)) {
+        const instead = SIZED_BY[field];
+        if (instead) {
+          // The reservation (tokens and cost) is sized from these: set natively, it could not see them.
+          throw invalidRequest(
+            `'generationConfig.${field}' is not accepted: set '${instead}' instead, which the gateway's limits count.`,
+            `generationConfig.${field}`,
+          );
+        }
         if (field in generation) {
           throw invalidRequest(`'generationConfig.${field}' conflicts with a translated parameter.`, key);
         }
@@ -91,6 +99,12 @@ export function toGeminiRequest(request: ChatRequest, safetySettings?: unknown[]
   if (Object.keys(generation).length > 0) body.generationConfig = generation;
   return { body, singleToolCall: request.parallel_tool_calls === false };
 }
+
+/** Native fields that size the output, and the OpenAI parameter to use for each. */
+const SIZED_BY: Record<string, string> = {
+  candidateCount: 'n',
+  maxOutputTokens: 'max_completion_tokens',
+};
 
 function generationConfig(request: ChatRequest): Record<string, unknown> {
   const config: Record<string, unknown> = {};
@@ -127,10 +141,11 @@ function functionCallingConfig(choice: ChatRequest['tool_choice']): Record<strin
 function translateMessages(messages: ChatMessage[]): { system: Part[]; contents: Content[] } {
   const system: Part[] = [];
   const contents: Content[] = [];
-  /** tool_call_id → function name and place among its turn's calls, from the assistant turns so far. */
+  /** tool_call_id → function name and place among all calls, from the assistant turns so far. */
   const calls = new Map<string, { name: string; place: number }>();
   /** Each functionResponse part's call's place: results go back in the order of their calls. */
   const places = new Map<Part, number>();
+  let callsSeen = 0;
   const push = (role: Content['role'], parts: Part[]) => {
     const last = contents.at(-1);
     if (last?.role === role) last.parts.push(...parts);
@@ -162,7 +177,9 @@ function translateMessages(messages: ChatMessage[]): { system: Part[]; contents:
         const parts = userParts(message.content ?? '', `${path}.content`).filter((p) => p.text !== '');
         if (parts.length === 0 && message.refusal) parts.push({ text: message.refusal });
         for (const [j, call] of (message.tool_calls ?? []).entries()) {
-          calls.set(call.id, { name: call.function.name, place: j });
+          // Its place among all calls (not within its message): assistant messages in a row merge
+          // into one model turn, whose results must follow the order of the whole turn's calls.
+          calls.set(call.id, { name: call.function.name, place: callsSeen++ });
           const args = parseArguments(call.function.arguments, `${path}.tool_calls[${j}].function.arguments`);
           parts.push({
             functionCall: { id: call.id, name: call.function.name, args },

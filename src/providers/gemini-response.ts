@@ -70,6 +70,9 @@ const STATUSES: Record<string, [UpstreamFailure, number]> = {
   DEADLINE_EXCEEDED: ['timeout', 504],
 };
 
+/** "The File abc is not in an ACTIVE state…", "…permission to access the File abc or it may not exist." */
+const CLIENT_FILE = /\bFile [\w/.-]+ (?:is not in an ACTIVE state|or it may not exist)|access the File\b/;
+
 /** Parses a Gemini error body (`{error}` or `[{error}]`). */
 export function parseGeminiError(text: string): GeminiError {
   try {
@@ -92,6 +95,11 @@ export function geminiError(provider: string, error: GeminiError, status?: numbe
     /API key not valid/i.test(error.message ?? '')
   )
     failure = 'auth';
+  // A file the client referred to (the Files API) that is still processing, expired or another
+  // project's: FAILED_PRECONDITION or PERMISSION_DENIED, like a billing or key problem, but the
+  // client's to fix — not a reason to fail the target over, open its breaker or blame the key.
+  if (failure === 'auth' && error.status !== 'UNAUTHENTICATED' && CLIENT_FILE.test(error.message ?? ''))
+    failure = 'caller';
   if (failure === 'caller') {
     const tooLong = /exceeds the maximum number of tokens|input token count/i.test(error.message ?? '');
     return new UpstreamError(failure, httpStatus, error.message ?? `${provider} rejected the request.`, {

@@ -193,6 +193,30 @@ describe('gemini request translation', () => {
     expect(sent[0]!.body.toolConfig).toEqual({ functionCallingConfig: { mode: 'AUTO' } });
   });
 
+  it('orders results by their calls across assistant messages that merge into one model turn', async () => {
+    const { sent, chat } = setup();
+    const call = (id: string, location: string) => ({
+      role: 'assistant',
+      content: null,
+      tool_calls: [
+        { id, type: 'function', function: { name: 'get_weather', arguments: JSON.stringify({ location }) } },
+      ],
+    });
+    await chat({
+      messages: [
+        { role: 'user', content: 'Paris and Tokyo?' },
+        call('call_a', 'Paris'),
+        call('call_b', 'Tokyo'),
+        { role: 'tool', tool_call_id: 'call_b', content: 'rain' },
+        { role: 'tool', tool_call_id: 'call_a', content: 'sun' },
+      ],
+      tools: [weatherTool],
+    });
+    const [, model, results] = sent[0]!.body.contents;
+    expect(model.parts.map((p: Json) => p.functionCall.id)).toEqual(['call_a', 'call_b']);
+    expect(results.parts.map((p: Json) => p.functionResponse.id)).toEqual(['call_a', 'call_b']);
+  });
+
   it('maps every tool_choice to a functionCallingConfig', async () => {
     const { sent, chat } = setup();
     for (const tool_choice of ['none', 'required', { type: 'function', function: { name: 'get_weather' } }]) {
@@ -269,6 +293,10 @@ describe('gemini request translation', () => {
     [{ reasoning_effort: 'low' }, 'reasoning_effort'],
     [{ audio: { voice: 'alloy', format: 'mp3' } }, 'audio'],
     [{ temperature: 1, generationConfig: { temperature: 0.5 } }, 'generationConfig'],
+    // Output sizes the reservation could not see: n and max_completion_tokens are counted.
+    [{ generationConfig: { candidateCount: 8 } }, 'generationConfig.candidateCount'],
+    [{ max_tokens: 100, generationConfig: { maxOutputTokens: 65536 } }, 'generationConfig.maxOutputTokens'],
+    [{ generationConfig: { maxOutputTokens: 65536 } }, 'generationConfig.maxOutputTokens'],
     [{ messages: [{ role: 'tool', tool_call_id: 'nope', content: 'x' }] }, 'messages[0].tool_call_id'],
     [
       {
@@ -393,6 +421,33 @@ describe('gemini errors', () => {
     expect(error).toMatchObject({ name: 'UpstreamError', failure, status });
     expect((error as Error).message).toBe(`gemini answered HTTP ${status} (${errors[name].error.status}).`);
     if (failure === 'rate_limit') expect(error).toMatchObject({ options: { retryAfterMs: 2000 } });
+  });
+
+  it("passes a client's unusable file reference through as its error, not the gateway's credentials", async () => {
+    const fileUrl = `${BASE}/files/abc123`;
+    for (const [status, code, message] of [
+      [400, 'FAILED_PRECONDITION', 'The File abc123 is not in an ACTIVE state and usage is not allowed.'],
+      [403, 'PERMISSION_DENIED', 'You do not have permission to access the File abc123 or it may not exist.'],
+    ] as const) {
+      const { chat } = setup(() =>
+        Response.json({ error: { code: status, message, status: code } }, { status }),
+      );
+      const content = [{ type: 'image_url', image_url: { url: fileUrl } }];
+      await expect(chat({ messages: [{ role: 'user', content }] })).rejects.toMatchObject({
+        name: 'UpstreamError',
+        failure: 'caller',
+        status,
+        message,
+      });
+    }
+    // The account's own precondition (billing, region) is still the gateway's.
+    const region = {
+      code: 400,
+      message: 'User location is not supported for the API use.',
+      status: 'FAILED_PRECONDITION',
+    };
+    const { chat } = setup(() => Response.json({ error: region }, { status: 400 }));
+    await expect(chat({})).rejects.toMatchObject({ failure: 'auth', status: 400 });
   });
 
   it("takes a RESOURCE_EXHAUSTED answer's RetryInfo as its Retry-After", async () => {
