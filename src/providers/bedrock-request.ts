@@ -337,7 +337,7 @@ function outputConfig(body: ChatRequest): Block | undefined {
  * and ARNs that name no family (application inference profiles, provisioned throughput) — does.
  */
 const NO_REASONING_BLOCKS =
-  /(?:^|[.:/])(?:amazon|meta|mistral|deepseek|cohere|ai21|writer|qwen|openai|twelvelabs|stability)\./i;
+  /(?:^|[.:/])(?:amazon|meta|mistral|deepseek|cohere|ai21|writer|qwen|openai|twelvelabs|stability|nvidia|moonshot|moonshotai|minimax|google|zai)\./i;
 
 /** `model` decides whether an assistant message's signed `thinking_blocks` go back (NO_REASONING_BLOCKS). */
 export function toConverseRequest(body: ChatRequest, model = ''): Record<string, unknown> {
@@ -347,8 +347,16 @@ export function toConverseRequest(body: ChatRequest, model = ''): Record<string,
   const { system, turns } = translateMessages(body.messages, claude);
   documentsTold(turns);
   trimPrefill(turns);
-  // Converse refuses an empty or blank stop sequence; OpenAI accepts them (they never match).
-  const stop = (typeof body.stop === 'string' ? [body.stop] : (body.stop ?? [])).filter((s) => s.trim());
+  // Converse refuses an empty stop sequence (OpenAI ignores it: it never matches); Claude refuses
+  // one of whitespace only ("\n"), which would stop an OpenAI answer: refused, never ignored.
+  const stop = (typeof body.stop === 'string' ? [body.stop] : (body.stop ?? [])).filter((s) => s !== '');
+  const blank = claude ? stop.find((s) => !s.trim()) : undefined;
+  if (blank !== undefined) {
+    throw invalidRequest(
+      `Claude models do not accept a stop sequence of whitespace only (${JSON.stringify(blank)}); use one with a visible character, or route this request to a model that accepts it.`,
+      'stop',
+    );
+  }
   const inferenceConfig: Record<string, unknown> = {};
   const maxTokens = body.max_completion_tokens ?? body.max_tokens;
   if (maxTokens) inferenceConfig.maxTokens = maxTokens;

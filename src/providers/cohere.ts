@@ -49,6 +49,8 @@ export const cohereProviderSchema = z.strictObject({
 export type CohereProviderConfig = z.infer<typeof cohereProviderSchema>;
 
 const TOO_LONG = /too many tokens|too long|context length|exceeds? the (maximum|limit)/i;
+/** "too many tokens: max tokens must be less than or equal to 4096…": the output cap, not the prompt. */
+const OUTPUT_CAP = /max[ _]tokens|max(imum)? output/i;
 
 /** 402 (billing) and 498 (invalid token) are the gateway's account problems, not the caller's. */
 export async function cohereErrorFrom(provider: string, response: Response): Promise<UpstreamError> {
@@ -58,7 +60,7 @@ export async function cohereErrorFrom(provider: string, response: Response): Pro
   if (failure === 'caller') {
     const message = parsed.message ?? `${provider} rejected the request (HTTP ${status}).`;
     return new UpstreamError('caller', status, message, {
-      code: TOO_LONG.test(message) ? 'context_length_exceeded' : null,
+      code: TOO_LONG.test(message) && !OUTPUT_CAP.test(message) ? 'context_length_exceeded' : null,
     });
   }
   const retryAfter = retryAfterMs(response.headers);

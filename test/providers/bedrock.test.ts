@@ -174,6 +174,41 @@ describe('bedrock request', () => {
     });
   });
 
+  it("sends top_p beside temperature to the families that take both, only Claude's without it", async () => {
+    const config = async (model: string) => {
+      const { bedrock, captured } = adapter(ok(converseText));
+      await bedrock.chat({
+        body: { model: 'x', messages: [{ role: 'user', content: 'hi' }], temperature: 0.5, top_p: 0.9 },
+        model,
+        signal: new AbortController().signal,
+        requestId: 'r',
+      });
+      return captured.body!.inferenceConfig;
+    };
+    for (const model of [
+      'nvidia.nemotron-nano-3-30b',
+      'moonshotai.kimi-k2.5',
+      'us.meta.llama3-3-70b-instruct-v1:0',
+    ])
+      expect(await config(model)).toEqual({ temperature: 0.5, topP: 0.9 });
+    expect(await config(MODEL)).toEqual({ temperature: 0.5 });
+  });
+
+  it('leaves out empty stop sequences, and refuses whitespace-only ones for Claude, which refuses them', async () => {
+    const { captured, run } = adapter(ok(converseText));
+    await completion(run({ stop: ['', 'END'] }));
+    expect(captured.body!.inferenceConfig).toEqual({ stopSequences: ['END'] });
+    await expect(run({ stop: ['END', '\n'] })).rejects.toMatchObject({ status: 400, param: 'stop' });
+    const other = adapter(ok(converseText));
+    await other.bedrock.chat({
+      body: { model: 'x', messages: [{ role: 'user', content: 'hi' }], stop: '\n' },
+      model: 'amazon.nova-pro-v1:0',
+      signal: new AbortController().signal,
+      requestId: 'r',
+    });
+    expect(other.captured.body!.inferenceConfig).toEqual({ stopSequences: ['\n'] });
+  });
+
   it('round-trips parallel tool calls: toolConfig, toolUse history, toolResult turn, and the answer', async () => {
     const { captured, run } = adapter(ok(converseTools));
     const tools = [
@@ -873,6 +908,8 @@ describe('bedrock reasoning without a signature, and models that take none back'
     ]);
     expect(await sent('amazon.nova-pro-v1:0')).toEqual([{ text: 'r' }]);
     expect(await sent('us.deepseek.r1-v1:0')).toEqual([{ text: 'r' }]);
+    for (const model of ['nvidia.nemotron-nano-3-30b', 'moonshot.kimi-k2-thinking', 'minimax.minimax-m2'])
+      expect(await sent(model)).toEqual([{ text: 'r' }]);
     // An application inference profile names no family: Claude behind it gets its blocks back.
     const profile = 'arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3';
     expect((await sent(profile))[0]).toEqual({

@@ -308,6 +308,18 @@ describe('cohere chat', () => {
         { failure: 'caller', options: expect.objectContaining({ code: 'context_length_exceeded' }) },
       ],
       [json({ id: 'e9', message: "model 'nope' not found" }, 404), { failure: 'caller', status: 404 }],
+      // An output cap above the model's: the caller's error as it is, not an overflow to route around.
+      [
+        json(
+          {
+            id: 'e10',
+            message:
+              'too many tokens: max tokens must be less than or equal to 4096, the maximum output for this model - received 8192.',
+          },
+          400,
+        ),
+        { failure: 'caller', status: 400, options: expect.objectContaining({ code: null }) },
+      ],
     ];
     for (const [response, expected] of cases) {
       const { run } = adapter(() => response.clone());
