@@ -88,10 +88,16 @@ export class StreamAssembler {
     // The first chunk that names the completion: Azure opens with a prompt-filter chunk whose id,
     // model and created are empty.
     if (chunk.id) this.head ??= chunk;
+    let text = 0;
+    let extras = false;
     for (const choice of chunk.choices) {
-      this.size += textIn(choice);
+      text += textIn(choice);
+      extras ||= hasExtras(choice);
       addChoice(this.choices, choice);
     }
+    // Logprobs, thinking blocks and annotations are kept whole and can far outweigh the text (20
+    // top_logprobs a token): such a chunk counts at its full size.
+    this.size += extras ? frame.length : text;
     if (this.size > this.limit) {
       this.broken = true;
       this.choices.clear();
@@ -123,6 +129,11 @@ function completionOf(
   if (typeof head.service_tier === 'string') completion.service_tier = head.service_tier;
   if (usage) completion.usage = usage;
   return completion;
+}
+
+function hasExtras(choice: ChunkChoice): boolean {
+  const delta = choice.delta ?? {};
+  return choice.logprobs != null || Array.isArray(delta.thinking_blocks) || Array.isArray(delta.annotations);
 }
 
 /** The text a chunk's choice adds to the answer. */

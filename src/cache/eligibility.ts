@@ -30,7 +30,8 @@ interface StoredChoice {
 
 /**
  * Only answers that finished normally; a content filter stop or an empty answer is not worth
- * replaying, and tool calls only when `cache.toolCalls` is on (they usually act on live state).
+ * replaying, and tool calls only when `cache.toolCalls` is on (they usually act on live state) and
+ * they finished.
  * Audio answers never: their audio id expires (`expires_at`), and a replayed one breaks the
  * client's next turn that names it.
  */
@@ -43,7 +44,15 @@ export function storable(completion: ChatCompletion, config: CacheConfig): boole
     const reason = choice.finish_reason;
     const calls =
       (Array.isArray(message?.tool_calls) && message.tool_calls.length > 0) || message?.function_call != null;
-    if (calls || (typeof reason === 'string' && TOOL_FINISH.has(reason))) return config.toolCalls && calls;
+    // Calls that finished (a forced function's answer finishes with "stop"); not ones cut at the
+    // length limit (their arguments are cut too), stopped by a filter, or never finished.
+    if (calls || (typeof reason === 'string' && TOOL_FINISH.has(reason)))
+      return (
+        config.toolCalls &&
+        calls &&
+        typeof reason === 'string' &&
+        (TOOL_FINISH.has(reason) || reason === 'stop')
+      );
     const said =
       (typeof message?.content === 'string' && message.content !== '') ||
       (typeof message?.refusal === 'string' && message.refusal !== '');

@@ -49,8 +49,14 @@ export async function writeEntry(
   now: number,
 ): Promise<string | undefined> {
   const value = JSON.stringify(entry);
-  if (value.length > MAX_ENTRY_BYTES) return undefined;
+  if (utf8Length(value) > MAX_ENTRY_BYTES) return undefined;
   const seconds = Math.ceil((entry.expiresAt - now) / 1000);
   await kv.put(key, value, { expirationTtl: Math.max(KV_MIN_TTL_SECONDS, seconds) });
   return value;
+}
+
+/** UTF-8 bytes of `text` (up to 3 a UTF-16 unit), counted only when the length alone cannot tell. */
+function utf8Length(text: string): number {
+  if (text.length * 3 <= MAX_ENTRY_BYTES || text.length > MAX_ENTRY_BYTES) return text.length;
+  return new TextEncoder().encode(text).byteLength;
 }

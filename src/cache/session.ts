@@ -9,7 +9,9 @@ import type { StreamSummary } from '../openai/stream-relay';
 import { targetCost } from '../pricing/route-prices';
 import type { ChatCompletion, Usage } from '../providers/types';
 import type { RouteRequest } from '../routing/conditions';
+import { providerAllowed } from '../routing/overrides';
 import { StreamAssembler } from './assemble';
+import { WORKERS_AI } from './config-schema';
 import type { CacheControl } from './control';
 import { storable, wantsVariety } from './eligibility';
 import { embedder, embeddingModel } from './embed';
@@ -87,13 +89,22 @@ export async function lookupCache(input: LookupInput): Promise<CacheLookup> {
   const config = input.runtime.config.cache;
   const settings = cacheSettings(config, input.key, input.policy);
   if (!settings || input.control.mode === 'skip' || wantsVariety(input.body, config)) return skipped();
-  const embed = settings.semantic ? embedder(input.env, input.runtime, config) : undefined;
+  // The prompt goes to the embedding provider: not for a key whose routing keeps it from there
+  // (allowProviders is data residency), which keeps the exact cache only.
+  const embeddingProvider = config.semantic.embedding?.provider ?? WORKERS_AI;
+  const embed =
+    settings.semantic && providerAllowed(input.route.providers, embeddingProvider)
+      ? embedder(input.env, input.runtime, config)
+      : undefined;
   // Semantic caching without a way to embed, and no exact cache: nothing would ever be read.
   if (!settings.exact && !embed) return skipped();
   const { models, providers } = input.runtime.config;
   const route = routeIdentity(input.route, models, input.request, providerSettings(providers));
   const embedding = embed ? embeddingModel(input.runtime, config) : undefined;
   const keys = await cacheKeys(settings.namespace, route, input.body, embedding);
+  // Semantic caching only, and a request it cannot match (its last turn is no text question: tool
+  // results, images): what it stored could never be read.
+  if (!settings.exact && (keys.partition === undefined || keys.question === undefined)) return skipped();
   const kvKey = exactKey(settings.namespace, keys.exact);
   const probe: Probe = { keys, embed };
   const reading = input.control.mode !== 'refresh';

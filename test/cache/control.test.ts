@@ -84,4 +84,11 @@ describe('storable answers', () => {
       true,
     );
   });
+
+  it('stores tool calls that finished (a forced function finishes with "stop"), no others', () => {
+    const on = { ...config, toolCalls: true };
+    expect(storable(answer({ ...call, finish_reason: 'stop' }), on)).toBe(true);
+    for (const finish of ['length', 'content_filter', null, undefined])
+      expect(storable(answer({ ...call, finish_reason: finish }), on)).toBe(false);
+  });
 });

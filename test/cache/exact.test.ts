@@ -1,5 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { writeEntry } from '../../src/cache/exact';
 import { admin, chat, createKey, type Json, openaiConfig, putConfig } from '../helpers/gateway';
 import { expectOpenAIShape, sseEvents } from '../helpers/openapi';
 import { json, onUpstream, sse } from '../helpers/upstream';
@@ -479,5 +480,23 @@ describe('bad cache input', () => {
     expect((await patched.json<Json>()).cache).toEqual({ enabled: false });
     const cleared = await admin(`/admin/keys/${created.id}`, 'PATCH', { cache: null });
     expect((await cleared.json<Json>()).cache).toBeNull();
+  });
+});
+
+describe('entry size', () => {
+  const entry = (content: string) => ({
+    v: 1 as const,
+    completion: { ...completion(content), object: 'chat.completion' as const },
+    createdAt: 0,
+    expiresAt: 3_600_000,
+    provider: 'openai',
+    model: 'gpt-4o-mini',
+    costUsd: 0,
+  });
+
+  it('measures the 4 MiB limit in UTF-8 bytes: 1.5 M CJK characters (4.5 MB) are not stored', async () => {
+    expect(await writeEntry(env.CACHE, 'size:cjk', entry('日'.repeat(1_500_000)), 0)).toBeUndefined();
+    expect(await env.CACHE.get('size:cjk')).toBeNull();
+    expect(await writeEntry(env.CACHE, 'size:ascii', entry('a'.repeat(1_500_000)), 0)).toBeDefined();
   });
 });

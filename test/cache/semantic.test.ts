@@ -6,7 +6,7 @@ import { CONFIG_KEY, forgetConfig, getRuntime } from '../../src/config/store';
 import type { ChatRequest } from '../../src/openai/schemas';
 import { admin, chat, createKey, type Json, OPENAI_URL, openaiConfig, putConfig } from '../helpers/gateway';
 import { onUpstream, recorded } from '../helpers/upstream';
-import { answerText, cachedConfig, sleep, stored, upstream } from './harness';
+import { answerText, cachedConfig, entries, sleep, stored, upstream } from './harness';
 
 const QUESTION = 'Please tell me in one short sentence what the capital city of France is and why it matters';
 const ask = (text: string, system = 'You are a geography teacher.') => ({
@@ -215,6 +215,55 @@ describe('semantic cache with the mock provider embeddings', () => {
     expect(again.headers.get('x-tollgate-cache')).toBe('hit-semantic');
     expect(again.headers.get('x-tollgate-cache-similarity')).toBe('1.0000');
     expect(calls()).toBe(1);
+  });
+
+  it("never sends a key's prompt to an embedding provider its routing keeps it from", async () => {
+    // Data residency: a key allowed only `openai` must not have its prompts embedded by `mock`…
+    expect((await putConfig(semanticConfig())).status).toBe(200);
+    upstream((n) => `Paris, answer ${n}.`);
+    const { id, key } = await createKey({ routing: { allowProviders: ['openai'] } });
+    await (await chat(key, ask(QUESTION))).text();
+    await stored(`key:${id}`);
+    await sleep(50); // time enough to have reached the index, were it going there
+    expect((await chat(key, ask(`${QUESTION} today`))).headers.get('x-tollgate-cache')).toBe('miss');
+    expect((await chat(key, ask(QUESTION))).headers.get('x-tollgate-cache')).toBe('hit-exact');
+    // …nor by a provider it denies, which would otherwise be asked over the network.
+    const config: Json = semanticConfig();
+    config.providers.emb = { type: 'openai', baseUrl: 'https://embeddings.test/v1', apiKey: 'sk-x' };
+    config.cache.semantic.embedding = { provider: 'emb', model: 'e' };
+    expect((await putConfig(config)).status).toBe(200);
+    const denied = await createKey({ routing: { denyProviders: ['emb'] } });
+    await (await chat(denied.key, ask(`${QUESTION} once more`))).text();
+    await stored(`key:${denied.id}`);
+    await sleep(20);
+    expect(recorded.some((r) => r.url.startsWith('https://embeddings.test/'))).toBe(false);
+  });
+
+  it('stores nothing with the exact cache off for a request the semantic cache cannot match', async () => {
+    expect((await putConfig(semanticConfig({}, false))).status).toBe(200);
+    const { id, key } = await createKey();
+    const calls = upstream((n) => `answer ${n}`);
+    const toolTurn = {
+      model: 'gpt',
+      messages: [
+        { role: 'user', content: QUESTION },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [{ id: 'c1', type: 'function', function: { name: 'look_up', arguments: '{}' } }],
+        },
+        { role: 'tool', tool_call_id: 'c1', content: 'Paris' },
+      ],
+      tools: [{ type: 'function', function: { name: 'look_up', parameters: { type: 'object' } } }],
+    };
+    for (let i = 0; i < 2; i++) {
+      const response = await chat(key, toolTurn);
+      expect(response.headers.get('x-tollgate-cache')).toBe('skip');
+      await response.text();
+    }
+    await sleep(50);
+    expect(await entries(`key:${id}`)).toBe(0);
+    expect(calls()).toBe(2);
   });
 
   it('keeps a semantic lookup failure a miss, not an error', async () => {

@@ -199,4 +199,28 @@ describe('StreamAssembler', () => {
     expect(small.add(frame('.'))).toBe(false);
     expect(small.completion()).toBeUndefined();
   });
+
+  it('counts logprobs toward its limit: a few characters of text can carry megabytes of them', () => {
+    const top = Array.from({ length: 20 }, (_, i) => ({ token: `t${i}`, logprob: -i, bytes: [116] }));
+    const frame = JSON.stringify({
+      id: 'c',
+      object: 'chat.completion.chunk',
+      created: 1,
+      model: 'm',
+      choices: [
+        {
+          index: 0,
+          delta: { content: 'a' },
+          logprobs: { content: [{ token: 'a', logprob: 0, bytes: [97], top_logprobs: top }] },
+          finish_reason: null,
+        },
+      ],
+    });
+    const assembler = new StreamAssembler(frame.length * 3);
+    expect(assembler.add(frame)).toBe(true);
+    expect(assembler.add(frame)).toBe(true);
+    expect(assembler.add(frame)).toBe(true);
+    expect(assembler.add(frame)).toBe(false); // 4 characters of text, but 4 frames' worth of logprobs
+    expect(assembler.completion()).toBeUndefined();
+  });
 });
