@@ -173,3 +173,13 @@ export function nextExpiry(state: BudgetState): number | undefined {
   for (const r of state.reservations) if (next === undefined || r.expiresAt < next) next = r.expiresAt;
   return next;
 }
+
+/**
+ * When a request admitted at `admittedAt` must be done. Its budget reservation is released
+ * `reservationTtlMs` after it was made, as if its settle had been lost: a request still running
+ * then would be spending what new requests may reserve again. The margin is the settle's time to
+ * arrive. Attempts, backoffs and streams all end by then (routes/chat-completions.ts).
+ */
+export function answerDeadline(admittedAt: number, reservationTtlMs: number): number {
+  return admittedAt + reservationTtlMs - Math.min(10_000, reservationTtlMs / 10);
+}

@@ -8,6 +8,7 @@ import type { AppEnv } from '../env';
 import { clientClosed, GatewayError, modelNotFound } from '../errors';
 import { guardChatRoute } from '../guardrails/chat-guard';
 import { admit, rateLimitHeaders } from '../limits/admission';
+import { answerDeadline } from '../limits/budget';
 import {
   audioUseOf,
   estimateInputTokens,
@@ -53,6 +54,8 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     audioUseOf(body),
     body.service_tier,
   );
+  // Before the reservation is made, so never later than it: every attempt, backoff and stream ends by then.
+  const deadline = answerDeadline(Date.now(), limits.reservationTtlMs);
   const admitted = await admit(
     c.env,
     c.executionCtx,
@@ -190,6 +193,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
         request: routeRequest,
         // A stream's provider is judged healthy or not when the stream ends (onEnd below).
         verdictLater: (answer) => answer.kind === 'stream',
+        deadline,
       },
     );
   } catch (error) {
@@ -233,7 +237,11 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   const mapEvent = guard.streamMapper(logFrame);
   const stream = relayOpenAIStream(result.body, {
     idleMs: runtime.config.timeouts.streamIdleMs,
-    maxMs: runtime.config.timeouts.streamMaxMs,
+    // streamMaxMs if set, and never past the reservation's life (limits/budget.ts answerDeadline).
+    maxMs: Math.max(
+      1,
+      Math.min(runtime.config.timeouts.streamMaxMs ?? Number.POSITIVE_INFINITY, deadline - Date.now()),
+    ),
     includeUsage: body.stream_options?.include_usage === true,
     onEvent:
       mapEvent || !logFrame

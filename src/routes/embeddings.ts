@@ -6,6 +6,7 @@ import type { AppEnv } from '../env';
 import { GatewayError, modelNotFound } from '../errors';
 import { guardEmbeddingsRoute } from '../guardrails/embeddings-guard';
 import { admit, rateLimitHeaders } from '../limits/admission';
+import { answerDeadline } from '../limits/budget';
 import { estimateTextTokens } from '../limits/estimate';
 import { readJsonBody, validateBody } from '../openai/read-body';
 import { type EmbeddingsRequest, embeddingsRequest } from '../openai/schemas';
@@ -28,6 +29,8 @@ export const embeddings = new Hono<AppEnv>().post('/', async (c) => {
   const tokens = inputTokens(body.input);
   // On the key's (or team's) pinned targets too, which may be dearer than the config's.
   const { costUsd, costFor } = worstCases(runtime, route, tokens, 0);
+  // Every attempt ends before the reservation would be released (limits/budget.ts answerDeadline).
+  const deadline = answerDeadline(Date.now(), limits.reservationTtlMs);
   const admitted = await admit(
     c.env,
     c.executionCtx,
@@ -63,6 +66,7 @@ export const embeddings = new Hono<AppEnv>().post('/', async (c) => {
         adapter.embeddings({ body: upstream, model: target.model, signal, requestId: c.get('requestId') }),
       {
         signal: c.req.raw.signal,
+        deadline,
         request: {
           inputTokens: tokens,
           metadata: parseMetadataHeader(c.req.header('x-tollgate-metadata')),

@@ -54,6 +54,11 @@ export interface ExecuteOptions<T = unknown> {
    * until `Served.verdict` is called.
    */
   verdictLater?: (result: T) => boolean;
+  /**
+   * When (ms since the epoch) the request must be done, beside `timeouts.totalMs`: no attempt or
+   * backoff runs past it (the request's budget reservation lasts only so long, limits/budget.ts).
+   */
+  deadline?: number;
 }
 
 const CONTEXT_LENGTH = 'context_length_exceeded';
@@ -95,7 +100,9 @@ class RouteRun<T> {
     this.sleep = options.sleep ?? sleep;
     this.circuits = options.circuits ?? runtime.circuits;
     const { totalMs } = runtime.config.timeouts;
-    this.deadline = totalMs === undefined ? undefined : this.now() + totalMs;
+    const configured = totalMs === undefined ? Number.POSITIVE_INFINITY : this.now() + totalMs;
+    const deadline = Math.min(configured, options.deadline ?? Number.POSITIVE_INFINITY);
+    this.deadline = Number.isFinite(deadline) ? deadline : undefined;
   }
 
   async execute(plan: readonly Target[]): Promise<Served<T>> {

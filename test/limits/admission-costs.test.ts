@@ -114,3 +114,30 @@ describe('attempts the gateway timed out', () => {
     expect(spent).toBeLessThan(0.05);
   });
 });
+
+describe("a request's life within its reservation's", () => {
+  it('ends a stream that would outlive its budget reservation (else spend could pass the budget)', async () => {
+    const config = {
+      providers: { mock: { type: 'mock', latencyMs: 1_000 } },
+      models: { slow: { targets: [{ provider: 'mock', model: 'mock-1' }] } },
+      pricing: { 'mock/mock-1': { inputPerMTok: 0, outputPerMTok: 1 } },
+      limits: { reservationTtlMs: 10_000 },
+    };
+    expect((await putConfig(config)).status).toBe(200);
+    const { id, key } = await createKey({ budget: { usd: 1, period: 'month' } });
+    const started = Date.now();
+    // About 20 chunks a second apart: 20 s, but the reservation lasts 10 s.
+    const response = await chat(key, {
+      model: 'slow',
+      stream: true,
+      messages: [{ role: 'user', content: `${words} ${words}` }],
+    });
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    const elapsed = Date.now() - started;
+    expect(text).toContain('"stream_time_limit"');
+    expect(elapsed).toBeGreaterThanOrEqual(8_500);
+    expect(elapsed).toBeLessThan(10_000);
+    expect((await usageOf(id)).reservedUsd).toBe(0); // settled while still reserved
+  }, 30_000);
+});

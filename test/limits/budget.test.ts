@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  answerDeadline,
   current,
   drawFromLease,
   emptyState,
@@ -323,5 +324,12 @@ describe('pricing', () => {
       (1000 * 4 + 500 * 15) / 1e6,
       12,
     );
+  });
+});
+
+describe('answerDeadline', () => {
+  it('ends a request before its reservation would be released, leaving its settle time to arrive', () => {
+    expect(answerDeadline(1_000, 15 * 60_000)).toBe(1_000 + 15 * 60_000 - 10_000);
+    expect(answerDeadline(1_000, 10_000)).toBe(1_000 + 9_000);
   });
 });

@@ -323,6 +323,24 @@ describe('timeouts', () => {
     expect(elapsed).toBeLessThan(450);
   });
 
+  it("ends by the caller's deadline (the budget reservation's life) as by totalMs", async () => {
+    const runtime = runtimeFor({
+      models: { m: chain('a/x', 'b/y', 'c/z') },
+      retry: { attempts: 0 },
+      timeouts: { requestMs: 200 },
+    });
+    const upstream = scripted({ 'a/x': [hang], 'b/y': [hang] });
+    const error = await failure(
+      executeRoute(runtime, runtime.resolve('m')!, upstream.call, {
+        circuits: new CircuitBreakers(),
+        deadline: Date.now() + 300,
+      }),
+    );
+    expect(error.status).toBe(504);
+    expect(error.message).toContain('c/z: skipped, time budget spent');
+    expect(upstream.calls).toEqual(['a/x', 'b/y']);
+  });
+
   it("does not count a try the time budget cut short against the provider's circuit", async () => {
     const runtime = runtimeFor({
       models: { m: chain('a/x', 'b/y') },
