@@ -52,6 +52,7 @@ import { sha256Hex } from '../auth/gateway-key';
 import { invalidRequest } from '../errors';
 import { toAnthropicRequest } from './anthropic-request';
 import { anthropicError, messageSchema, toCompletion, translateStream } from './anthropic-response';
+import { urlUnder } from './base-url';
 import { OpenAIStreamWriter } from './openai-stream-writer';
 import { apiKeyFor, resolveSecret, secretRef } from './secret';
 import type { ProviderAdapter, ProviderDeps } from './types';
@@ -83,7 +84,7 @@ export function createAnthropic(
   config: AnthropicProviderConfig,
   deps: ProviderDeps,
 ): ProviderAdapter {
-  const url = `${(config.baseUrl ?? 'https://api.anthropic.com').replace(/\/+$/, '')}/v1/messages`;
+  const url = urlUnder(config.baseUrl ?? 'https://api.anthropic.com')('/v1/messages');
   const apiKey = resolveSecret(config.apiKey, deps.env);
   const defaultMaxTokens = config.defaultMaxTokens ?? 4096;
   // Configured headers may set their own anthropic-version (or anthropic-beta), not the key.

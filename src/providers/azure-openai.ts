@@ -6,6 +6,7 @@
 // Every body parameter is forwarded untouched, as for `type: "openai"`; Azure's own answers
 // (content-filter results, prompt_filter_results chunks) are relayed as they come.
 import { z } from 'zod';
+import { urlUnder } from './base-url';
 import { openAIWireAdapter } from './openai-compatible';
 import { apiKeyFor, resolveSecret, secretRef } from './secret';
 import type { ProviderAdapter, ProviderDeps } from './types';
@@ -42,16 +43,12 @@ export const azureOpenAIProviderSchema = z
   });
 export type AzureOpenAIProviderConfig = z.infer<typeof azureOpenAIProviderSchema>;
 
-function withQuery(url: string, name: string, value: string): string {
-  return `${url}${url.includes('?') ? '&' : '?'}${name}=${encodeURIComponent(value)}`;
-}
-
 export function createAzureOpenAI(
   name: string,
   config: AzureOpenAIProviderConfig,
   deps: ProviderDeps,
 ): ProviderAdapter {
-  const endpoint = (config.baseUrl ?? `https://${config.resourceName}.openai.azure.com`).replace(/\/+$/, '');
+  const under = urlUnder(config.baseUrl ?? `https://${config.resourceName}.openai.azure.com`);
   const apiVersion = config.apiVersion ?? AZURE_DEFAULT_API_VERSION;
   const apiKey = resolveSecret(config.apiKey, deps.env);
   return openAIWireAdapter(
@@ -66,11 +63,9 @@ export function createAzureOpenAI(
       // the API by query string.
       url: (path, deployment) =>
         apiVersion === 'v1'
-          ? `${endpoint}/openai/v1${path}`
-          : withQuery(
-              `${endpoint}/openai/deployments/${encodeURIComponent(deployment)}${path}`,
-              'api-version',
-              apiVersion,
+          ? under(`/openai/v1${path}`)
+          : under(
+              `/openai/deployments/${encodeURIComponent(deployment)}${path}?api-version=${encodeURIComponent(apiVersion)}`,
             ),
       headers: () => ({
         ...config.headers,

@@ -26,6 +26,7 @@
 // Embeddings are not offered (Converse is chat only).
 import { AwsV4Signer } from 'aws4fetch';
 import { z } from 'zod';
+import { urlUnder } from './base-url';
 import { bedrockErrorFrom } from './bedrock-errors';
 import { toConverseRequest } from './bedrock-request';
 import { toCompletion, translateConverseStream } from './bedrock-response';
@@ -53,10 +54,7 @@ export function createBedrock(
   config: BedrockProviderConfig,
   deps: ProviderDeps,
 ): ProviderAdapter {
-  const baseUrl = (config.baseUrl ?? `https://bedrock-runtime.${config.region}.amazonaws.com`).replace(
-    /\/+$/,
-    '',
-  );
+  const under = urlUnder(config.baseUrl ?? `https://bedrock-runtime.${config.region}.amazonaws.com`);
   const secrets = {
     accessKeyId: resolveSecret(config.accessKeyId, deps.env),
     secretAccessKey: resolveSecret(config.secretAccessKey, deps.env),
@@ -88,7 +86,7 @@ export function createBedrock(
       const payload = JSON.stringify(toConverseRequest(body, model));
       const stream = body.stream === true;
       // Model ids contain ':' and ARNs contain '/': one encoded path segment either way.
-      const url = `${baseUrl}/model/${encodeURIComponent(model)}/${stream ? 'converse-stream' : 'converse'}`;
+      const url = under(`/model/${encodeURIComponent(model)}/${stream ? 'converse-stream' : 'converse'}`);
       const signed = await new AwsV4Signer({
         method: 'POST',
         url,

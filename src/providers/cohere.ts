@@ -22,6 +22,7 @@
 // `dimensions` → output_dimension; input_type from
 // the config (default search_document); truncate NONE so over-long input fails as at OpenAI.
 import { z } from 'zod';
+import { urlUnder } from './base-url';
 import { toCohereRequest } from './cohere-request';
 import { toCompletion, translateCohereStream } from './cohere-response';
 import { embeddingList, inBatches, nativeEmbeddingFields, textInputs } from './embeddings';
@@ -81,12 +82,12 @@ export function createCohere(
   config: CohereProviderConfig,
   deps: ProviderDeps,
 ): ProviderAdapter {
-  const baseUrl = (config.baseUrl ?? 'https://api.cohere.com').replace(/\/+$/, '');
+  const under = urlUnder(config.baseUrl ?? 'https://api.cohere.com');
   const apiKey = resolveSecret(config.apiKey, deps.env);
 
   const post = async (path: string, body: unknown, signal: AbortSignal, stream = false) => {
     const key = apiKeyFor(name, apiKey);
-    const response = await fetchUpstream(deps.fetch, name, `${baseUrl}${path}`, {
+    const response = await fetchUpstream(deps.fetch, name, under(path), {
       method: 'POST',
       headers: {
         'content-type': 'application/json',

@@ -50,6 +50,7 @@
 // title…) are forwarded into every request of the batch.
 import { z } from 'zod';
 import { estimateTextTokens } from '../limits/estimate';
+import { urlUnder } from './base-url';
 import { embeddingList, inBatches, normalise, textInputs } from './embeddings';
 import { toGeminiRequest } from './gemini-request';
 import {
@@ -98,7 +99,7 @@ export function createGemini(
   config: GeminiProviderConfig,
   deps: ProviderDeps,
 ): ProviderAdapter {
-  const baseUrl = (config.baseUrl ?? 'https://generativelanguage.googleapis.com/v1beta').replace(/\/+$/, '');
+  const under = urlUnder(config.baseUrl ?? 'https://generativelanguage.googleapis.com/v1beta');
   const apiKey = resolveSecret(config.apiKey, deps.env);
   // One path segment whatever the client put in `<provider>/<model>`.
   const modelPath = (model: string) => `models/${encodeURIComponent(model.replace(/^models\//, ''))}`;
@@ -132,7 +133,7 @@ export function createGemini(
       const ids = { id: `chatcmpl-${requestId}`, model };
       if (body.stream) {
         const response = await post(
-          `${baseUrl}/${modelPath(model)}:streamGenerateContent?alt=sse`,
+          under(`/${modelPath(model)}:streamGenerateContent?alt=sse`),
           request.body,
           signal,
         );
@@ -140,7 +141,7 @@ export function createGemini(
         const writer = new OpenAIStreamWriter(ids.id, model);
         return { kind: 'stream', body: translateStream(name, upstream, writer, request.singleToolCall) };
       }
-      const response = await post(`${baseUrl}/${modelPath(model)}:generateContent`, request.body, signal);
+      const response = await post(under(`/${modelPath(model)}:generateContent`), request.body, signal);
       // A body that fails mid-read is as unreadable as a malformed one.
       const answer = parseAnswer(name, await response.text().catch(() => ''), responseSchema);
       return { kind: 'json', body: toCompletion(name, answer, ids, request.singleToolCall) };
@@ -167,7 +168,7 @@ export function createGemini(
         { size: EMBED_BATCH, parallel: EMBED_PARALLEL },
         signal,
         async (batch, batchSignal) => {
-          const url = `${baseUrl}/${path}:batchEmbedContents`;
+          const url = under(`/${path}:batchEmbedContents`);
           const response = await post(url, { requests: batch }, batchSignal);
           const answer = parseAnswer(name, await response.text().catch(() => ''), embedSchema);
           if (answer.embeddings.length !== batch.length) throw unexpectedAnswer(name);

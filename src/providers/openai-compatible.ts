@@ -7,6 +7,7 @@
 // refuses every field it does not define, gets OpenAI's under its own names (mistral-body.ts).
 import { z } from 'zod';
 import type { ChatRequest } from '../openai/schemas';
+import { urlUnder } from './base-url';
 import { capAsMaxTokens } from './max-tokens';
 import { mistralChatBody } from './mistral-body';
 import { OPENAI_COMPATIBLE_PRESETS, PRESET_NAMES } from './presets';
@@ -58,10 +59,8 @@ export function createOpenAICompatible(
   config: OpenAIProviderConfig,
   deps: ProviderDeps,
 ): ProviderAdapter {
-  const baseUrl = (config.baseUrl ?? OPENAI_COMPATIBLE_PRESETS[config.preset ?? 'openai']).replace(
-    /\/+$/,
-    '',
-  );
+  const baseUrl = config.baseUrl ?? OPENAI_COMPATIBLE_PRESETS[config.preset ?? 'openai'];
+  const under = urlUnder(baseUrl);
   const apiKey = resolveSecret(config.apiKey, deps.env);
   const mistral = config.preset === 'mistral' || /^https:\/\/([\w-]+\.)*mistral\.ai\//.test(`${baseUrl}/`);
   // DeepSeek and Ollama take only max_tokens, and ignore max_completion_tokens without a word: an
@@ -78,7 +77,7 @@ export function createOpenAICompatible(
       capField: openai ? 'max_completion_tokens' : 'max_tokens',
       halfPriceFlex: openai,
       ...(mistral ? { chatBody: mistralChatBody } : maxTokensOnly ? { chatBody: capAsMaxTokens } : {}),
-      url: (path) => `${baseUrl}${path}`,
+      url: (path) => under(path),
       headers: () => {
         const key = apiKeyFor(name, apiKey);
         return {

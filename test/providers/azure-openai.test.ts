@@ -103,6 +103,18 @@ describe('azure-openai adapter', () => {
     expect(requests[0]!.headers.get('x-ms-client-request-id')).toBe('abc');
   });
 
+  it('keeps a query string of the endpoint (an API Management subscription key) apart from the path', async () => {
+    const { requests, run } = adapter(() => json(completion), {
+      resourceName: undefined,
+      baseUrl: 'https://apim.example/aoai?subscription-key=abc',
+    });
+    await run({}, 'dep');
+    const url = new URL(requests[0]!.url);
+    expect(url.pathname).toBe('/aoai/openai/deployments/dep/chat/completions');
+    expect(url.searchParams.get('subscription-key')).toBe('abc');
+    expect(url.searchParams.get('api-version')).toBeTruthy();
+  });
+
   it('speaks the version-less v1 API with the deployment as model', async () => {
     const { requests, run } = adapter(() => json(completion), { apiVersion: 'v1' });
     await run({});

@@ -142,6 +142,26 @@ describe('POST /v1/chat/completions', () => {
     });
   });
 
+  it('keeps a query string in a baseUrl (a proxy key) after the path, for chat and embeddings', async () => {
+    const provider = { type: 'openai', apiKey: 'k', baseUrl: 'https://proxy.example/v1/?key=abc' };
+    const models = { m: { targets: [{ provider: 'p', model: 'x' }] } };
+    expect((await putConfig({ providers: { p: provider }, models })).status).toBe(200);
+    const key = (await createKey()).key;
+    onUpstream('https://proxy.example/v1/chat/completions?', () => json(completion));
+    onUpstream('https://proxy.example/v1/embeddings?', () =>
+      json({ object: 'list', data: [{ object: 'embedding', index: 0, embedding: [0.1] }], model: 'x' }),
+    );
+    expect((await chat(key, { model: 'm', messages: [{ role: 'user', content: 'x' }] })).status).toBe(200);
+    const embedded = await call('/v1/embeddings', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'm', input: 'x' }),
+    });
+    expect(embedded.status).toBe(200);
+    for (const sent of recorded) expect(new URL(sent.url).searchParams.get('key')).toBe('abc');
+    expect(recorded).toHaveLength(2);
+  });
+
   it('with limits.enforceMaxTokens, sends the reserved cap to a request that sets none, in each service’s field', async () => {
     const anthropicAnswer = {
       id: 'msg_1',

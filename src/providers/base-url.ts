@@ -1,0 +1,19 @@
+// A provider's base URL with each request's path added. A query string in the base URL (an API
+// proxy's key, an Azure API Management subscription key) stays one: after the path, beside the
+// path's own (`?alt=sse`), never glued into the path or into its last parameter's value.
+
+/** `(path) => URL` under `baseUrl` (trailing slashes dropped). */
+export function urlUnder(baseUrl: string): (path: string) => string {
+  const at = baseUrl.indexOf('?');
+  if (at < 0) {
+    const root = baseUrl.replace(/\/+$/, '');
+    return (path) => `${root}${path}`;
+  }
+  const root = baseUrl.slice(0, at).replace(/\/+$/, '');
+  const query = baseUrl.slice(at + 1).replace(/#.*$/, '');
+  return (path) => {
+    const own = path.indexOf('?');
+    if (own < 0) return `${root}${path}?${query}`;
+    return `${root}${path.slice(0, own)}?${query}&${path.slice(own + 1)}`;
+  };
+}
