@@ -5,7 +5,7 @@
 // `max_tokens`, `seed` to `random_seed`. OpenAI's bookkeeping, which cannot change an answer, is
 // left out. Everything else goes as sent, for Mistral to judge (`prediction`, `safe_prompt` and
 // `prompt_mode` are its own). A null value counts as unset, as everywhere.
-import type { ChatRequest } from '../openai/schemas';
+import type { ChatRequest, EmbeddingsRequest } from '../openai/schemas';
 import { capAsMaxTokens } from './max-tokens';
 import { NO_EFFECT } from './params';
 
@@ -18,6 +18,19 @@ const LEFT_OUT = [
   'user',
   'safety_identifier',
 ];
+
+/**
+ * Embeddings likewise: OpenAI's `dimensions` is Mistral's `output_dimension`, and the end user's id
+ * is left out.
+ */
+export function mistralEmbeddingsBody(body: EmbeddingsRequest): EmbeddingsRequest {
+  const out: Record<string, unknown> = { ...body };
+  const dimensions = out.output_dimension ?? out.dimensions;
+  delete out.dimensions;
+  if (dimensions != null) out.output_dimension = dimensions;
+  delete out.user;
+  return out as EmbeddingsRequest;
+}
 
 export function mistralChatBody(body: ChatRequest): ChatRequest {
   const out: Record<string, unknown> = { ...capAsMaxTokens(body) };

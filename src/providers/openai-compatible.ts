@@ -6,10 +6,10 @@
 // and puts usage in its last chunk anyway), which sends no `stream_options` at all. Mistral, which
 // refuses every field it does not define, gets OpenAI's under its own names (mistral-body.ts).
 import { z } from 'zod';
-import type { ChatRequest } from '../openai/schemas';
+import type { ChatRequest, EmbeddingsRequest } from '../openai/schemas';
 import { urlUnder } from './base-url';
 import { capAsMaxTokens } from './max-tokens';
-import { mistralChatBody } from './mistral-body';
+import { mistralChatBody, mistralEmbeddingsBody } from './mistral-body';
 import { OPENAI_COMPATIBLE_PRESETS, PRESET_NAMES } from './presets';
 import { apiKeyFor, resolveSecret, secretRef } from './secret';
 import type { ChatCompletion, EmbeddingsResult, ProviderAdapter, ProviderDeps, RawEmbeddings } from './types';
@@ -45,6 +45,8 @@ export interface OpenAIWire {
   streamUsage?: boolean;
   /** The chat body as this service takes it, from OpenAI's (Mistral: mistral-body.ts). */
   chatBody?: (body: ChatRequest) => ChatRequest;
+  /** The embeddings body likewise. */
+  embeddingsBody?: (body: EmbeddingsRequest) => EmbeddingsRequest;
   /**
    * Where the gateway's own output cap goes (ChatCall.capSet): OpenAI's current field, or
    * `max_tokens` (the default), which every OpenAI-compatible service takes.
@@ -76,7 +78,11 @@ export function createOpenAICompatible(
       // OpenAI's reasoning models refuse max_tokens; other services may not know the newer field.
       capField: openai ? 'max_completion_tokens' : 'max_tokens',
       halfPriceFlex: openai,
-      ...(mistral ? { chatBody: mistralChatBody } : maxTokensOnly ? { chatBody: capAsMaxTokens } : {}),
+      ...(mistral
+        ? { chatBody: mistralChatBody, embeddingsBody: mistralEmbeddingsBody }
+        : maxTokensOnly
+          ? { chatBody: capAsMaxTokens }
+          : {}),
       url: (path) => under(path),
       headers: () => {
         const key = apiKeyFor(name, apiKey);
@@ -133,7 +139,8 @@ export function openAIWireAdapter(wire: OpenAIWire, doFetch: typeof fetch): Prov
     },
 
     async embeddings({ body, model, signal }) {
-      const response = await post('/embeddings', model, { ...body, model }, signal);
+      const sent = wire.embeddingsBody ? wire.embeddingsBody(body) : body;
+      const response = await post('/embeddings', model, { ...sent, model }, signal);
       if (!response.ok) throw await upstreamErrorFrom(name, response);
       const raw = await response.text();
       if (raw.length > PARSE_LIMIT) return rawEmbeddings(name, raw);

@@ -88,6 +88,13 @@ export async function upstreamErrorFrom(provider: string, response: Response): P
   }
   // The provider's own code for it varies ("invalid_request_error", "402"); the client never sees it.
   if (status === 402) code = 'insufficient_quota';
+  // A rate limit in another status (Groq: a 413 for a request larger than what is left of its
+  // tokens-per-minute limit, naming the operator's organization): the limit's, not the caller's
+  // fault — another target may serve it, and the provider's words stay upstream.
+  if (failure === 'caller' && (code === 'rate_limit_exceeded' || parsed.type === 'tokens')) {
+    failure = 'rate_limit';
+    code = 'rate_limit_exceeded';
+  }
   // Caller faults carry the provider's own words; anything else gets a generic message so that
   // upstream internals (and anything echoing a credential) never reach the client.
   const message =
@@ -105,25 +112,31 @@ export async function upstreamErrorFrom(provider: string, response: Response): P
 
 /**
  * When a 429 has no Retry-After: the reset of the limit it ran out of (`x-ratelimit-reset-<limit>`
- * whose `x-ratelimit-remaining-<limit>` is 0), else the longest reset. OpenAI writes durations
- * (`6m0s`, `1.5s`, `20ms`), others seconds (Cerebras' `x-ratelimit-reset-tokens-minute: 41.2`);
+ * whose `x-ratelimit-remaining-<limit>` is 0), else the longest reset within a minute, else the
+ * nearest. OpenAI writes durations (`6m0s`, `1.5s`, `20ms`), others seconds (Cerebras'
+ * `x-ratelimit-reset-tokens-minute: 41.2`);
  * anything past a day (an epoch timestamp, say) is not taken as a wait.
  */
 export function rateLimitResetMs(headers: Headers): number | undefined {
   let spent: number | undefined;
-  let longest: number | undefined;
+  let withinMinute: number | undefined;
+  let shortest: number | undefined;
   headers.forEach((value, name) => {
     if (!name.startsWith('x-ratelimit-reset')) return;
     const ms = durationMs(value.trim());
     if (ms === undefined || ms <= 0 || ms > DAY_MS) return;
     if (headers.get(name.replace('-reset', '-remaining'))?.trim() === '0') spent = Math.max(spent ?? 0, ms);
-    longest = Math.max(longest ?? 0, ms);
+    if (ms <= MINUTE_MS) withinMinute = Math.max(withinMinute ?? 0, ms);
+    shortest = Math.min(shortest ?? ms, ms);
   });
-  // No limit reads 0 (a request larger than what is left of one): the longest, to be safe.
-  return spent ?? longest;
+  // No limit reads 0 (a request larger than what is left of one, most often a per-minute one): the
+  // longest reset within a minute, not a daily window's hours (Cerebras' `-day` resets); else the
+  // nearest.
+  return spent ?? withinMinute ?? shortest;
 }
 
 const DAY_MS = 86_400_000;
+const MINUTE_MS = 60_000;
 
 function durationMs(value: string): number | undefined {
   if (/^\d+(\.\d+)?$/.test(value)) return Number(value) * 1000;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ChatRequest } from '../../src/openai/schemas';
-import { mistralChatBody } from '../../src/providers/mistral-body';
+import type { ChatRequest, EmbeddingsRequest } from '../../src/openai/schemas';
+import { mistralChatBody, mistralEmbeddingsBody } from '../../src/providers/mistral-body';
 
 const body = (fields: Record<string, unknown>) =>
   ({ model: 'm', messages: [{ role: 'user', content: 'hi' }], ...fields }) as ChatRequest;
@@ -49,5 +49,27 @@ describe('mistralChatBody', () => {
     const copy = structuredClone(original);
     mistralChatBody(original);
     expect(original).toEqual(copy);
+  });
+});
+
+describe('mistralEmbeddingsBody', () => {
+  it("sends OpenAI's dimensions as Mistral's output_dimension, and leaves out the end user's id", () => {
+    const sent = mistralEmbeddingsBody({
+      model: 'codestral-embed',
+      input: 'hi',
+      dimensions: 256,
+      user: 'u1',
+      encoding_format: 'float',
+    } as EmbeddingsRequest);
+    expect(sent).toEqual({
+      model: 'codestral-embed',
+      input: 'hi',
+      output_dimension: 256,
+      encoding_format: 'float',
+    });
+    expect(mistralEmbeddingsBody({ model: 'm', input: 'x' } as EmbeddingsRequest)).toEqual({
+      model: 'm',
+      input: 'x',
+    });
   });
 });

@@ -88,6 +88,27 @@ describe('upstreamErrorFrom', () => {
     expect(await answer(403, { error: { message: 'invalid key' } })).toMatchObject({ failure: 'auth' });
   });
 
+  it("takes a rate limit in another status (Groq's 413 for tokens per minute) for a rate limit, in the gateway's words", async () => {
+    const groq = await answer(413, {
+      error: {
+        message:
+          'Request too large for model `llama-3.3-70b-versatile` in organization `org_01abc` service tier `on_demand` on tokens per minute (TPM): Limit 6000, Requested 14810, please reduce your message size and try again.',
+        type: 'tokens',
+        code: 'rate_limit_exceeded',
+      },
+    });
+    expect(groq).toMatchObject({
+      failure: 'rate_limit',
+      status: 413,
+      options: { code: 'rate_limit_exceeded' },
+    });
+    expect(groq.message).not.toContain('org_');
+    // An ordinary 413 stays the caller's.
+    expect(await answer(413, { error: { message: 'Request body too large' } })).toMatchObject({
+      failure: 'caller',
+    });
+  });
+
   it('waits for the spent limit to reset when a 429 has no Retry-After', async () => {
     const limited = await answer(
       429,
@@ -117,17 +138,25 @@ describe('rateLimitResetMs', () => {
       'x-ratelimit-reset-tokens-minute': '12',
     };
     expect(rateLimitResetMs(headers(cerebras))).toBe(12_000);
-    // A request larger than what is left of a limit: no limit reads 0, so the longest reset.
+    // A request larger than what is left of a limit: no limit reads 0, so the longest reset, up
+    // to a minute (the per-minute limit it most likely hit; not a daily window's hours).
     expect(
       rateLimitResetMs(
         headers({
           'x-ratelimit-remaining-requests': '99',
           'x-ratelimit-reset-requests': '120ms',
           'x-ratelimit-remaining-tokens': '500',
-          'x-ratelimit-reset-tokens': '6m0s',
+          'x-ratelimit-reset-tokens': '41s',
         }),
       ),
-    ).toBe(360_000);
+    ).toBe(41_000);
+    const cerebrasLarge = {
+      'x-ratelimit-remaining-requests-day': '14000',
+      'x-ratelimit-reset-requests-day': '33011.38',
+      'x-ratelimit-remaining-tokens-minute': '1200',
+      'x-ratelimit-reset-tokens-minute': '11.38',
+    };
+    expect(rateLimitResetMs(headers(cerebrasLarge))).toBe(11_380);
     expect(
       rateLimitResetMs(headers({ 'x-ratelimit-remaining-tokens': '0', 'x-ratelimit-reset-tokens': '0s' })),
     ).toBe(undefined);

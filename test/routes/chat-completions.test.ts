@@ -142,6 +142,21 @@ describe('POST /v1/chat/completions', () => {
     });
   });
 
+  it("sends Mistral's embeddings its own field names", async () => {
+    await presetModel('e', 'mistral', 'mistral-embed', 'k');
+    const key = (await createKey()).key;
+    onUpstream('https://api.mistral.ai/v1/embeddings', () =>
+      json({ object: 'list', data: [{ object: 'embedding', index: 0, embedding: [0.1] }], model: 'x' }),
+    );
+    const response = await call('/v1/embeddings', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'e', input: 'x', dimensions: 256, user: 'u' }),
+    });
+    expect(response.status).toBe(200);
+    expect(recorded[0]!.body).toEqual({ model: 'mistral-embed', input: 'x', output_dimension: 256 });
+  });
+
   it('keeps a query string in a baseUrl (a proxy key) after the path, for chat and embeddings', async () => {
     const provider = { type: 'openai', apiKey: 'k', baseUrl: 'https://proxy.example/v1/?key=abc' };
     const models = { m: { targets: [{ provider: 'p', model: 'x' }] } };
