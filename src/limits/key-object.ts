@@ -644,7 +644,13 @@ export class KeyObject extends DurableObject<Env> {
   adoptLedger(handed: BudgetState, now: number): void {
     const budget = this.policy?.budget;
     const inPeriod = (ledger: BudgetState) => (budget ? current(ledger, budget, now) : ledger);
-    const theirs = inPeriod(budgetStateSchema.parse(handed));
+    const handedOver = inPeriod(budgetStateSchema.parse(handed));
+    // A settle forwarded here between the hand-over and this adoption was charged here already:
+    // its reservation, still in the handed ledger, would otherwise hold until its TTL.
+    const theirs = {
+      ...handedOver,
+      reservations: handedOver.reservations.filter((r) => !this.settled.has(r.id, now)),
+    };
     const mine = this.ledger && inPeriod(this.ledger);
     if (!mine) {
       this.saveLedger(theirs);

@@ -2,6 +2,7 @@
 import type { ResolvedRoute, Runtime } from '../config/runtime';
 import type { Usage } from '../providers/types';
 import type { TargetRef } from '../routing/config-schema';
+import type { Attempt } from '../routing/failures';
 import { applyRoutingOverride, type RoutingOverride } from '../routing/overrides';
 import { aliasRoute } from '../routing/strategies';
 import { type AudioUse, costOf, NO_AUDIO, priceOf, worstCaseCost } from './cost';
@@ -41,6 +42,25 @@ export function targetCost(
   const provider = runtime.provider(target.provider);
   const price = priceOf(target, provider?.type ?? '', runtime.config.pricing);
   return costOf(usage, price, tier, provider?.halfPriceFlex);
+}
+
+/**
+ * The prompts of the attempts the gateway timed out (no answer, no status): the provider had each,
+ * and may bill it, as when a client leaves. `tier`: what each was asked for.
+ */
+export function timedOutPromptsCost(
+  runtime: Runtime,
+  attempts: readonly Attempt[],
+  promptTokens: number,
+  tier?: (attempt: Attempt) => unknown,
+): number {
+  let costUsd = 0;
+  for (const attempt of attempts) {
+    if (attempt.failure !== 'timeout' || attempt.status !== 0) continue;
+    const prompt = { prompt_tokens: promptTokens, completion_tokens: 0, total_tokens: promptTokens };
+    costUsd += targetCost(runtime, attempt, prompt, tier?.(attempt));
+  }
+  return costUsd;
 }
 
 export function routePrices(runtime: Runtime, route: ResolvedRoute): Price[] {

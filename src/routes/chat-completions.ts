@@ -22,7 +22,7 @@ import { readJsonBody, validateBody } from '../openai/read-body';
 import { chatRequest } from '../openai/schemas';
 import { SSE_HEADERS } from '../openai/sse';
 import { type ChunkSource, relayOpenAIStream, streamVerdict } from '../openai/stream-relay';
-import { targetCost, worstCases } from '../pricing/route-prices';
+import { targetCost, timedOutPromptsCost, worstCases } from '../pricing/route-prices';
 import { countedUsage } from '../pricing/usage';
 import type { ChatCompletion, ChatResult, Usage } from '../providers/types';
 import { parseMetadataHeader, type RouteRequest } from '../routing/conditions';
@@ -90,11 +90,9 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     attempts: readonly Attempt[] = [],
     tier?: unknown,
   ) => {
-    let costUsd = target ? targetCost(runtime, target, usage, tier) : 0;
-    for (const attempt of attempts) {
-      if (attempt.failure === 'timeout' && attempt.status === 0)
-        costUsd += targetCost(runtime, attempt, usageOf(inputTokens, 0), askedTier(attempt));
-    }
+    const costUsd =
+      (target ? targetCost(runtime, target, usage, tier) : 0) +
+      timedOutPromptsCost(runtime, attempts, inputTokens, askedTier);
     log.used(usage, costUsd);
     admitted.settle({ tokens: usedTokens(usage), costUsd });
   };

@@ -10,11 +10,11 @@ import { answerDeadline } from '../limits/budget';
 import { estimateTextTokens } from '../limits/estimate';
 import { readJsonBody, validateBody } from '../openai/read-body';
 import { type EmbeddingsRequest, embeddingsRequest } from '../openai/schemas';
-import { targetCost, worstCases } from '../pricing/route-prices';
+import { targetCost, timedOutPromptsCost, worstCases } from '../pricing/route-prices';
 import { countedUsage } from '../pricing/usage';
 import { parseMetadataHeader } from '../routing/conditions';
 import { executeRoute } from '../routing/execute';
-import { interruptedAttempt } from '../routing/failures';
+import { type Attempt, attemptsOf, interruptedAttempt } from '../routing/failures';
 import { applyRoutingOverride } from '../routing/overrides';
 
 export const embeddings = new Hono<AppEnv>().post('/', async (c) => {
@@ -46,9 +46,15 @@ export const embeddings = new Hono<AppEnv>().post('/', async (c) => {
     { costFor },
   );
   log.admitted(admitted.key);
-  const settle = (target: Pick<Target, 'provider' | 'model'> | undefined, promptTokens: number) => {
+  /** What the serving target consumed, plus the input of each attempt the gateway timed out (as chat). */
+  const settle = (
+    target: Pick<Target, 'provider' | 'model'> | undefined,
+    promptTokens: number,
+    attempts: readonly Attempt[] = [],
+  ) => {
     const usage = { prompt_tokens: promptTokens, completion_tokens: 0, total_tokens: promptTokens };
-    const costUsd = target ? targetCost(runtime, target, usage) : 0;
+    const costUsd =
+      (target ? targetCost(runtime, target, usage) : 0) + timedOutPromptsCost(runtime, attempts, tokens);
     log.used(target ? usage : undefined, costUsd);
     admitted.settle({ tokens: promptTokens, costUsd });
   };
@@ -74,7 +80,7 @@ export const embeddings = new Hono<AppEnv>().post('/', async (c) => {
         },
       },
     );
-    settle(served.target, countedUsage(served.result.usage)?.prompt_tokens ?? tokens);
+    settle(served.target, countedUsage(served.result.usage)?.prompt_tokens ?? tokens, served.attempts);
     headers.set('x-tollgate-provider', served.target.provider);
     headers.set('x-tollgate-model', served.target.model);
     headers.set('x-tollgate-attempts', String(served.attempts.length));
@@ -86,7 +92,7 @@ export const embeddings = new Hono<AppEnv>().post('/', async (c) => {
   } catch (error) {
     // The client left while a provider had the input: charged, as the provider may bill it.
     const cut = interruptedAttempt(error);
-    settle(cut, cut ? tokens : 0);
+    settle(cut, cut ? tokens : 0, attemptsOf(error));
     if (error instanceof GatewayError) Object.assign(error.headers, Object.fromEntries(headers));
     throw error;
   }

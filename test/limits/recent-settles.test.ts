@@ -106,6 +106,20 @@ describe('KeyObject applies each settle once', () => {
     expect(await newObject.usage({})).toMatchObject({ spendUsd: 0.15, reservedUsd: 0 });
   });
 
+  it('drops from an adopted ledger a reservation whose settle was forwarded here before the adoption', async () => {
+    const [oldName, newName] = ['adopt-old', 'adopt-new'];
+    const oldObject = env.KEYS.get(env.KEYS.idFromName(oldName));
+    const newObject = env.KEYS.get(env.KEYS.idFromName(newName));
+    await oldObject.setPolicy(policy({ budget }));
+    await newObject.setPolicy(policy({ budget }));
+    expect(await oldObject.admit(admission('in-between', 0.2))).toMatchObject({ ok: true });
+    const handed = await oldObject.handOver({ to: newName, until: Date.now() + 60_000 });
+    // The rotation's adopt has not arrived yet: the settle, forwarded, reaches the new object first.
+    await newObject.settleMany([settle('in-between', 0.1)]);
+    await newObject.adopt(handed);
+    expect(await newObject.usage({})).toMatchObject({ spendUsd: 0.1, reservedUsd: 0 });
+  });
+
   it('applies a release without remembering it: the same request may reserve and settle here again', async () => {
     await inObject('once-released', async (object) => {
       await object.setPolicy(policy({ budget }));

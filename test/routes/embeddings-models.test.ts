@@ -187,3 +187,40 @@ describe('GET /v1/models', () => {
     expect(response.status).toBe(401);
   });
 });
+
+describe('embeddings budgets', () => {
+  it('charges the input of an attempt it timed out, as for chat (the provider had it)', async () => {
+    await putConfig({
+      providers: {
+        openai: { type: 'openai', baseUrl: OPENAI_URL, apiKey: 'sk-test' },
+        mock: { type: 'mock' },
+      },
+      models: {
+        vec: {
+          targets: [
+            { provider: 'openai', model: 'emb-dear' },
+            { provider: 'mock', model: 'mock-embed' },
+          ],
+        },
+      },
+      pricing: { 'openai/emb-dear': { inputPerMTok: 100_000, outputPerMTok: 0 } },
+      timeouts: { requestMs: 100 },
+      retry: { attempts: 0 },
+    });
+    const { id, key } = await createKey({ budget: { usd: 10, period: 'month' } });
+    onUpstream(
+      `${OPENAI_URL}/embeddings`,
+      () => new Promise<Response>((resolve) => setTimeout(() => resolve(json({})), 1_000)),
+    );
+    const response = await embed(key, { model: 'vec', input: 'one two three four' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-tollgate-provider')).toBe('mock');
+    let usage: Json = {};
+    for (let i = 0; i < 100; i++) {
+      usage = (await (await admin(`/admin/keys/${id}`)).json<Json>()).usage;
+      if (usage.reservedUsd === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(usage.spendUsd).toBeGreaterThan(0); // the timed-out attempt's input, at $100,000/M
+  });
+});
