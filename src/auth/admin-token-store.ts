@@ -71,11 +71,13 @@ export async function getAdminToken(db: D1Database, id: string): Promise<AdminTo
   return found ? fromRow(found) : null;
 }
 
-export async function revokeAdminToken(db: D1Database, id: string, at: number): Promise<void> {
-  await db
+/** True when this call revoked it; false when it was revoked already (by a request at the same time). */
+export async function revokeAdminToken(db: D1Database, id: string, at: number): Promise<boolean> {
+  const { meta } = await db
     .prepare('UPDATE admin_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL')
     .bind(at, id)
     .run();
+  return meta.changes > 0;
 }
 
 export async function touchAdminToken(db: D1Database, id: string, at: number): Promise<void> {

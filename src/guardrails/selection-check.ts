@@ -12,7 +12,7 @@ export async function checkGuardrailSelection(
 ): Promise<void> {
   if (!selection?.length) return;
   if (teamScope(c) !== null && selection.some((entry) => entry.startsWith('-')))
-    throw insufficientRole('Only admins may opt a key out of a guardrail.');
+    throw insufficientRole('Only admins may opt a key out of a guardrail.', 'guardrails');
   const names = new Set((await currentConfig(c.env)).config.guardrails.map((rule) => rule.name));
   selection.forEach((entry, index) => {
     const name = entry.replace(/^-/, '');

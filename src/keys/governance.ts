@@ -128,7 +128,8 @@ function pinsLoosening(before: Governed, after: Governed, team: Governed | null)
     if (JSON.stringify(was) === JSON.stringify(route)) continue;
     const targets = [...route.targets, ...(route.rules ?? []).flatMap((rule) => rule.targets)];
     const refused = targets
-      .map((target) => `${target.provider}/${target.model}`)
+      // An alias by its name, as allowlists name it (the key may call it directly anyway).
+      .map((target) => (target.alias !== undefined ? target.alias : `${target.provider}/${target.model}`))
       .find((model) => !lists.every((list) => modelAllowed(list, model)));
     if (refused) {
       return {

@@ -48,6 +48,11 @@ describe('tighten-only key changes', () => {
       },
     };
     expect(param({}, { routing: { pin: conditional } }, { models: ['mock/*'] })).toBe('routing.pin.fast');
+    // An alias target is checked by its name, as allowlists name aliases.
+    const toAlias = { fast: { strategy: 'fallback' as const, targets: [{ alias: 'smart' }] } };
+    const both = { models: ['fast', 'smart'] };
+    expect(param(both, { ...both, routing: { pin: toAlias } })).toBeUndefined();
+    expect(param(allowed, { ...allowed, routing: { pin: toAlias } })).toBe('routing.pin.fast');
     // A pin left as it was is not checked again.
     const kept = { ...allowed, routing: { pin: pin('openai', 'o1-pro') } };
     expect(param(kept, { ...kept, limits: { rpm: 10 } })).toBeUndefined();

@@ -196,6 +196,11 @@ describe('a revocation whose record cannot be written', () => {
     const patched = await admin(`/admin/keys/${key.id}`, 'PATCH', { name: 'renamed' });
     expect(patched.status).toBe(409);
     expect((await patched.json<Json>()).error.code).toBe('key_revoked');
-    expect((await (await admin(`/admin/keys/${key.id}`)).json<Json>()).revokedAt).not.toBeNull();
+    const row = await (await admin(`/admin/keys/${key.id}`)).json<Json>();
+    expect(row.revokedAt).not.toBeNull();
+    // The refused PATCH stored nothing and audited nothing; the revocation it found is audited.
+    expect(row.name).toBe('test key');
+    const audited = await (await admin(`/admin/audit?targetId=${key.id}`)).json<Json>();
+    expect(audited.data.map((entry: Json) => entry.action)).toEqual(['key.revoke', 'key.create']);
   });
 });

@@ -73,6 +73,13 @@ describe('team-admin governance', () => {
       [{ name: 'harmless', zdr: false }, 'zdr'], // one loosening field spoils the whole PATCH
     ];
     for (const [body, param] of loosen) await denied(await patch(body), param);
+    // Opting out of a rule is an admin's alone, and the refusal names the field.
+    const optOut = await patch({ guardrails: ['-pii'] });
+    expect(optOut.status).toBe(403);
+    expect((await optOut.json<Json>()).error).toMatchObject({
+      code: 'insufficient_role',
+      param: 'guardrails',
+    });
     const unchanged = await (await admin(`/admin/keys/${key.id}`)).json<Json>();
     expect(unchanged).toMatchObject({
       name: 'governed key',

@@ -25,6 +25,7 @@ import { keyStub } from '../../limits/admission';
 import { readJsonBody, validateBody } from '../../openai/read-body';
 import { tried } from '../../tries';
 import { etagOf, tellObject, writeConditionally } from './conditional-write';
+import { displayName } from './display-name';
 import { decodeCursor, encodeCursor, pageLimit } from './paging';
 import { flag, rejectUnknown } from './query-params';
 
@@ -32,7 +33,7 @@ const ADMIN_BODY_LIMIT = 256 * 1024;
 const expiresAt = z.iso.datetime({ offset: true }).nullable();
 
 const createKeyBody = z.strictObject({
-  name: z.string().trim().min(1).max(100),
+  name: displayName,
   /** The id of an existing team (`POST /admin/teams`); null or absent for none. */
   team: z.string().min(1).max(100).nullable().optional(),
   ...policyInput,
@@ -171,16 +172,30 @@ async function save(
     c.header('ETag', etagOf(stored));
     return c.json(await present(c.env, stored));
   }
-  const { teamId } = policy;
-  await audit(c, { action, targetType: 'key', targetId: id, teamId, before: stored.policy, after: policy });
-  if (policy.revokedAt === null && (await tell(stored, policy, written.now)) === 'revoked') {
-    // The object holds a revocation the row missed (its record failed after it was in force):
-    // the row is brought in line, and the change is refused as for any revoked key.
-    await updateKey(c.env.DB, { ...policy, revokedAt: written.now }, written.now + 1, written.now).catch(
-      (error: unknown) => console.error('revoked row not brought in line', String(error)),
+  const audited = (act: typeof action, before: KeyPolicy, after: KeyPolicy) =>
+    audit(c, { action: act, targetType: 'key', targetId: id, teamId: after.teamId, before, after });
+  let told: Awaited<ReturnType<typeof tell>> | undefined;
+  try {
+    if (policy.revokedAt === null) told = await tell(stored, policy, written.now);
+  } catch (error) {
+    await audited(action, stored.policy, policy); // stored, if not yet in force: audited all the same
+    throw error;
+  }
+  if (told === 'revoked') {
+    // The object holds a revocation the row missed (its record failed after it was in force, or a
+    // DELETE at the same moment): the row goes back to what it was, revoked, and that revocation
+    // is audited; the change is refused, as for any revoked key, and neither stored nor audited.
+    const revoked = { ...stored.policy, revokedAt: written.now };
+    const inLine = await updateKey(c.env.DB, revoked, written.now + 1, written.now).catch(
+      (error: unknown) => {
+        console.error('revoked row not brought in line', String(error));
+        return false;
+      },
     );
+    if (inLine) await audited('key.revoke', stored.policy, revoked);
     throw keyRevoked();
   }
+  await audited(action, stored.policy, policy);
   const updated = { ...stored, policy, updatedAt: written.now };
   c.header('ETag', etagOf(updated));
   return c.json(await present(c.env, updated));

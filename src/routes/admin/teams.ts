@@ -18,13 +18,14 @@ import { getTeam, insertTeam, listTeams, type StoredTeam, updateTeam } from '../
 import { teamStub } from '../../limits/admission';
 import { readJsonBody, validateBody } from '../../openai/read-body';
 import { etagOf, tellObject, writeConditionally } from './conditional-write';
+import { displayName } from './display-name';
 import { decodeCursor, encodeCursor, pageLimit } from './paging';
 import { rejectUnknown } from './query-params';
 
 const ADMIN_BODY_LIMIT = 256 * 1024;
 
 const createTeamBody = z.strictObject({
-  name: z.string().trim().min(1).max(100),
+  name: displayName,
   ...policyInput,
 });
 const patchTeamBody = createTeamBody.partial();

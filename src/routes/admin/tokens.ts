@@ -16,11 +16,12 @@ import { audit } from '../../governance/audit';
 import { iso } from '../../keys/admin-input';
 import { getTeam } from '../../keys/team-store';
 import { readJsonBody, validateBody } from '../../openai/read-body';
+import { displayName } from './display-name';
 import { decodeCursor, encodeCursor, pageLimit } from './paging';
 import { flag, rejectUnknown } from './query-params';
 
 const createTokenBody = z.strictObject({
-  name: z.string().trim().min(1).max(100),
+  name: displayName,
   role: roleSchema,
   /** Required for team-admin (the team it manages); refused for the other roles. */
   team: z.string().min(1).max(100).nullish(),
@@ -75,8 +76,9 @@ export const tokens = new Hono<AppEnv>()
     const before = await mustGet(c.env.DB, c.req.param('id'));
     // Revoking is idempotent: a revoked token is answered as it is, with nothing written or audited.
     if (before.revokedAt !== null) return c.json(present(before));
-    await revokeAdminToken(c.env.DB, before.id, Date.now());
+    const revoked = await revokeAdminToken(c.env.DB, before.id, Date.now());
     const after = await mustGet(c.env.DB, before.id);
+    if (!revoked) return c.json(present(after)); // another DELETE revoked it (and audited it) meanwhile
     await audit(c, {
       action: 'token.revoke',
       targetType: 'token',

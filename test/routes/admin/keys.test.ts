@@ -1,5 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { revokeAdminToken } from '../../../src/auth/admin-token-store';
 import { admin, call, chat, createKey, type Json } from '../../helpers/gateway';
 
 const hello = { model: 'fast', messages: [{ role: 'user', content: 'hi' }] };
@@ -118,6 +119,31 @@ describe('/admin/keys', () => {
       .bind(made.id)
       .first<{ n: number }>();
     expect(audits?.n).toBe(1);
+  });
+
+  it('revokes an admin token in one write only: one of two DELETEs at once revokes (and audits) it', async () => {
+    const made = await (await admin('/admin/tokens', 'POST', { name: 'ops', role: 'viewer' })).json<Json>();
+    // Both requests read it unrevoked; the store tells which of them revoked it.
+    expect(await revokeAdminToken(env.DB, made.id, Date.now())).toBe(true);
+    expect(await revokeAdminToken(env.DB, made.id, Date.now())).toBe(false);
+  });
+
+  it('checks a name as sent: 1 to 100 characters, not blank, spaces around it counted', async () => {
+    for (const [path, body] of [
+      ['/admin/keys', {}],
+      ['/admin/teams', {}],
+      ['/admin/tokens', { role: 'viewer' }],
+    ] as const) {
+      for (const name of [`${' '.repeat(200)}x`, '   ', '']) {
+        const refused = await admin(path, 'POST', { ...body, name });
+        expect(refused.status, `${path} ${JSON.stringify(name)}`).toBe(400);
+        expect((await refused.json<Json>()).error.param).toBe('name');
+      }
+    }
+    const { id } = await createKey();
+    const patched = await admin(`/admin/keys/${id}`, 'PATCH', { name: `x${' '.repeat(100)}` });
+    expect(patched.status).toBe(400);
+    expect((await admin('/admin/keys', 'POST', { name: ' spaced ' })).status).toBe(201);
   });
 
   it('refuses to change a revoked key', async () => {
