@@ -50,8 +50,9 @@ function parseStatus(value: string): StatusFilter {
 }
 
 function nonEmpty(value: string, param: string): string {
-  if (value.length === 0 || value.length > 200)
-    throw invalidRequest(`Invalid '${param}': expected 1 to 200 characters.`, param);
+  // As long as anything stored may be (a model name is up to 256 characters).
+  if (value.length === 0 || value.length > 1000)
+    throw invalidRequest(`Invalid '${param}': expected 1 to 1000 characters.`, param);
   return value;
 }
 

@@ -24,7 +24,8 @@ const GROUP_EXPR: Record<GroupBy | Interval | 'all', string> = {
 /** Latency is measured on answered requests: not errors, not streams the client cancelled. */
 const SERVED = `NOT ${IS_ERROR} AND cancelled = 0`;
 /** Answered from the cache: a hit its key's object refused (over budget, revoked) served nothing. */
-const CACHE_HIT = `cache IN ('hit-exact', 'hit-semantic') AND NOT ${IS_ERROR}`;
+/** Answered from the cache: not a hit refused after its lookup (over budget, or its client gone: a 499). */
+const CACHE_HIT = `cache IN ('hit-exact', 'hit-semantic') AND status < 400 AND error_code IS NULL`;
 
 export interface Metrics {
   requests: number;

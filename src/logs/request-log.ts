@@ -237,5 +237,8 @@ function capped(value: unknown): string | null {
   } catch {
     return null;
   }
-  return text.length > BODY_LIMIT ? `${text.slice(0, BODY_LIMIT)}…[truncated]` : text;
+  // Bytes of UTF-8, not characters (up to three bytes each): cut at a whole character.
+  if (text.length * 3 <= BODY_LIMIT) return text;
+  const { read } = new TextEncoder().encodeInto(text, new Uint8Array(BODY_LIMIT));
+  return read < text.length ? `${text.slice(0, read)}…[truncated]` : text;
 }

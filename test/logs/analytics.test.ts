@@ -349,3 +349,24 @@ describe('GET /admin/logs', () => {
     expect((await call('/admin/analytics')).status).toBe(401);
   });
 });
+
+describe('cache hits in analytics', () => {
+  it('counts a hit refused after its lookup (its client gone: a 499) as no hit', async () => {
+    const at = Date.parse('2001-03-03T00:00:00Z');
+    const hit = { model: 'gpt', provider: 'openai', keyId: 'key_h', cache: 'hit-exact' as const };
+    await insertLogs(env.DB, [
+      logRow({ id: 'an-hit-served', time: at + 1, ...hit }),
+      logRow({
+        id: 'hit-left',
+        time: at + 2,
+        ...hit,
+        status: 499,
+        errorCode: 'client_closed',
+        cancelled: true,
+      }),
+    ]);
+    const range = `since=${new Date(at).toISOString()}&until=${new Date(at + H).toISOString()}`;
+    const { totals } = await (await admin(`/admin/analytics?${range}`)).json<Json>();
+    expect(totals).toMatchObject({ requests: 2, cacheHits: 1 });
+  });
+});

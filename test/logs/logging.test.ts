@@ -201,6 +201,21 @@ describe('request logs', () => {
     }
   });
 
+  it('caps a logged body at 32 KiB of UTF-8, cut at a whole character, and filters by a long model name', async () => {
+    expect((await putConfig(config)).status).toBe(200);
+    const logged = await createKey({ name: 'wide bodies', logBodies: true });
+    await (await chat(logged.key, ask('中'.repeat(20_000)), { 'x-request-id': 'bodies-wide' })).text();
+    const row = (await waitForRows(['bodies-wide'])).get('bodies-wide')!;
+    const bytes = new TextEncoder().encode(row.requestBody!).length;
+    expect(bytes).toBeLessThanOrEqual(32 * 1024 + '…[truncated]'.length * 3);
+    expect(bytes).toBeGreaterThan(32 * 1024 - 3);
+    expect(row.requestBody!.endsWith('中…[truncated]')).toBe(true);
+    // Any model name the gateway takes (up to 256 characters) can be filtered on.
+    const model = 'm'.repeat(230);
+    const response = await admin(`/admin/logs?model=${model}`);
+    expect(response.status).toBe(200);
+  });
+
   it('logs a stream the client cancels as cancelled, with the tokens seen so far', async () => {
     expect((await putConfig(config)).status).toBe(200);
     const { id: keyId, key } = await createKey();
