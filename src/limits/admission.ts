@@ -301,7 +301,7 @@ async function throughObjects(
   }
   if (team && !team.ok) {
     release(env, ctx, keyObject, keyResult, request, 'key');
-    throw refusal(team, request, 'team', keyResult.key);
+    throw refusal(team, request, 'team', keyResult.key, keyResult.rate);
   }
   // Leases granted on one side only go back at once (a rotated key's old secret never gets one).
   for (const unusable of recordAdmission(keyHash, ask !== undefined, keyResult, team, startedAt)) {
@@ -412,8 +412,20 @@ async function reserveAt(
     endHere();
     // A team's refusal names the team asked: the lease's, which the key may have left meanwhile.
     throw keyResult.ok
-      ? refusal(teamResult as Refused, request, 'team', { id: keyResult.key.id, teamId: leased.teamId })
-      : refusal(keyResult, request, 'key', keyRefused(keyResult));
+      ? refusal(
+          teamResult as Refused,
+          request,
+          'team',
+          { id: keyResult.key.id, teamId: leased.teamId },
+          keyResult.rate,
+        )
+      : refusal(
+          keyResult,
+          request,
+          'key',
+          keyRefused(keyResult),
+          teamResult?.ok ? teamResult.rate : undefined,
+        );
   }
   // The tokens stay those drawn from the lease: settle gives them back there, or to the object.
   const drawn = (now: Admitted, before: Admitted | undefined) => ({
@@ -646,14 +658,18 @@ export function assertUsable(
 const keyRefused = (result: Refused): RefusedKey | null | undefined =>
   result.reason === 'unknown' ? null : result.key;
 
-/** The refusal's wire error, naming the refused key (`key`) for its log row. */
+/**
+ * The refusal's wire error, naming the refused key (`key`) for its log row. `otherRate`: the other
+ * side's windows when it admitted (a 429's headers show the tighter of key and team, as a 200's do).
+ */
 function refusal(
   result: Refused,
   request: Pick<AdmitRequest, 'model' | 'costUsd'>,
   who: 'key' | 'team',
   key: RefusedKey | null | undefined,
+  otherRate?: RateState,
 ): GatewayError {
-  const error = wireError(result, request, who);
+  const error = wireError(result, request, who, otherRate);
   if (key !== undefined) error.refusedKey = key && { id: key.id, teamId: key.teamId };
   return error;
 }
@@ -663,6 +679,7 @@ function wireError(
   result: Refused,
   request: Pick<AdmitRequest, 'model' | 'costUsd'>,
   who: 'key' | 'team',
+  otherRate?: RateState,
 ): GatewayError {
   const whose = who === 'key' ? "this key's" : "this key's team's";
   switch (result.reason) {
@@ -694,7 +711,7 @@ function wireError(
         'rate_limit_exceeded',
         `Rate limit reached for ${whose} ${what}: limit ${window?.limit}, remaining ${window?.remaining}. Please try again in ${seconds}s.`,
         null,
-        { ...rateLimitHeaders(result.rate), 'retry-after': String(seconds) },
+        { ...rateLimitHeaders(tighter(result.rate, otherRate)), 'retry-after': String(seconds) },
       );
     }
     case 'too_large':
@@ -705,7 +722,7 @@ function wireError(
         `Request too large: it may use up to ${result.requested} tokens (input estimate + max_tokens; a request without max_tokens reserves the gateway's limits.defaultMaxTokens), more than ${whose} limit of ${result.capacity} tokens per minute. Set a lower max_tokens or shorten the prompt.`,
         'max_tokens',
         // Waiting cannot help: OpenAI's SDKs retry a 429 unless told not to.
-        { ...rateLimitHeaders(result.rate), 'x-should-retry': 'false' },
+        { ...rateLimitHeaders(tighter(result.rate, otherRate)), 'x-should-retry': 'false' },
       );
     case 'budget_exceeded': {
       const reset = result.resetAt ? ` The budget resets at ${new Date(result.resetAt).toISOString()}.` : '';

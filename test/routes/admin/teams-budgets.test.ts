@@ -165,4 +165,15 @@ describe('rate-limit headers', () => {
     expect(Number(response.headers.get('x-ratelimit-remaining-tokens'))).toBeLessThan(100_000);
     expect(response.headers.get('x-ratelimit-reset-requests')).toMatch(/^\d+(ms|s)$/);
   });
+
+  it("show the tighter of key and team on a 429 too: the team's refusal keeps the key's RPM", async () => {
+    const team = await (
+      await admin('/admin/teams', 'POST', { name: 'tight tokens', limits: { tpm: 100 } })
+    ).json<Json>();
+    const { key } = await createKey({ team: team.id, limits: { rpm: 1000 } });
+    const refused = await chat(key, { ...ask, max_tokens: 500 });
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('x-ratelimit-limit-tokens')).toBe('100');
+    expect(refused.headers.get('x-ratelimit-limit-requests')).toBe('1000');
+  });
 });
