@@ -33,23 +33,25 @@ const KNOWN: KnownProvider[] = [
 
 export function defaultConfig(env: Env): GatewayConfigInput {
   const available = KNOWN.filter((provider) => readSecret(env, provider.secret));
-  const providers: GatewayConfigInput['providers'] = { mock: { type: 'mock', models: ['mock-1'] } };
+  if (available.length === 0) {
+    const mock = [{ provider: 'mock', model: 'mock-1' }];
+    return {
+      providers: { mock: { type: 'mock', models: ['mock-1'] } },
+      models: {
+        fast: { strategy: 'fallback', targets: mock },
+        smart: { strategy: 'fallback', targets: mock },
+        embeddings: { strategy: 'fallback', targets: mock },
+      },
+    };
+  }
+  // Real providers only: no mock beside them, and no alias that none of them can serve (Groq has
+  // no embeddings: without OpenAI, `embeddings` is not offered rather than answered with fakes).
+  const providers: GatewayConfigInput['providers'] = {};
   for (const provider of available) providers[provider.name] = provider.config;
-
-  const targets = (pick: (p: KnownProvider) => string | undefined) => {
-    const real = available.flatMap((p) => {
-      const model = pick(p);
-      return model ? [{ provider: p.name, model }] : [];
-    });
-    return real.length > 0 ? real : [{ provider: 'mock', model: 'mock-1' }];
-  };
-
-  return {
-    providers,
-    models: {
-      fast: { strategy: 'fallback', targets: targets((p) => p.fast) },
-      smart: { strategy: 'fallback', targets: targets((p) => p.smart) },
-      embeddings: { strategy: 'fallback', targets: targets((p) => p.embeddings) },
-    },
-  };
+  const models: GatewayConfigInput['models'] = {};
+  for (const alias of ['fast', 'smart', 'embeddings'] as const) {
+    const targets = available.flatMap((p) => (p[alias] ? [{ provider: p.name, model: p[alias] }] : []));
+    if (targets.length > 0) models[alias] = { strategy: 'fallback', targets };
+  }
+  return { providers, models };
 }
