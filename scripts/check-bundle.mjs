@@ -1,14 +1,17 @@
 #!/usr/bin/env node
 // Builds the Worker bundle exactly as `wrangler deploy` would (dry run) and fails above the budget.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { ensureDeps, quietWrangler, root } from './ensure-deps.mjs';
 
 const LIMIT_GZIP_BYTES = 400 * 1024;
 ensureDeps();
-const outdir = join(root, 'dist');
+// A directory of its own, emptied first: only what this build wrote is measured (dist/ itself
+// holds other builds: the benchmark's, the reliability suites').
+const outdir = join(root, 'dist', 'size-check');
+rmSync(outdir, { recursive: true, force: true });
 const args = ['deploy', '--dry-run', '--outdir', outdir, ...process.argv.slice(2)];
 const result = spawnSync(join(root, 'node_modules', '.bin', 'wrangler'), args, {
   cwd: root,

@@ -14,7 +14,9 @@ const env = { ...process.env, ...quietWrangler };
 const wrangler = join(root, 'node_modules', '.bin', 'wrangler');
 
 function run(command, args) {
-  const result = spawnSync(command, args, { cwd: root, env, stdio: 'inherit' });
+  // No stdin: wrangler then answers its own "apply these migrations?" prompt (which a "no" would
+  // skip, leaving a gateway without tables).
+  const result = spawnSync(command, args, { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
   if (result.status !== 0) {
     console.error(`\n✗ ${command} ${args.join(' ')} failed (exit ${result.status})`);
     process.exit(result.status ?? 1);
