@@ -23,6 +23,9 @@ export interface AttemptLimits {
 
 export class AttemptTimeout extends Error {}
 
+/** The whole-request timer fired (requestMs, or what totalMs left of it), not the first event's. */
+export class RequestTimedOut extends UpstreamError {}
+
 export async function runAttempt<T>(
   call: (ctx: AttemptContext) => Promise<T>,
   adapter: ProviderAdapter,
@@ -74,7 +77,10 @@ function asUpstreamError(thrown: unknown, signal: AbortSignal): unknown {
   // The timer fired: whatever the adapter threw on its way out (often a generic network error
   // from the aborted read) is really a timeout.
   if (signal.aborted && signal.reason instanceof AttemptTimeout) {
-    return new UpstreamError('timeout', 0, `timed out waiting for the ${signal.reason.message}`);
+    const message = `timed out waiting for the ${signal.reason.message}`;
+    return signal.reason.message === 'request'
+      ? new RequestTimedOut('timeout', 0, message)
+      : new UpstreamError('timeout', 0, message);
   }
   if (thrown instanceof UpstreamError || thrown instanceof GatewayError || signal.aborted) return thrown;
   return new UpstreamError('network', 0, thrown instanceof Error ? thrown.message : String(thrown));

@@ -4,7 +4,7 @@
 import type { ResolvedRoute, Runtime } from '../config/runtime';
 import type { Target } from '../config/schema';
 import { UpstreamError } from '../providers/types';
-import { type AttemptContext, runAttempt } from './attempt';
+import { type AttemptContext, RequestTimedOut, runAttempt } from './attempt';
 import { backoffDelay, retryableOnSameTarget, sleep } from './backoff';
 import type { CircuitBreakers } from './circuit-breaker';
 import type { RouteRequest } from './conditions';
@@ -199,7 +199,8 @@ class RouteRun<T> {
           throw thrown;
         }
         this.attempts.push(failedAttempt(attempt, thrown, this.now() - started));
-        if (thrown.failure === 'timeout' && cutByDeadline) {
+        // Only the request timer that totalMs cut short: a first-event timeout is the provider's.
+        if (thrown instanceof RequestTimedOut && cutByDeadline) {
           noVerdict(); // the request's time ran out, not the provider's
           return { kind: 'failed' };
         }

@@ -1,6 +1,7 @@
 // Per-key (or per-team) routing overrides: pin an alias to other targets, or keep traffic on
 // listed providers (data residency). Pure: a policy's override applied to a resolved route.
 import { z } from 'zod';
+import { ownEntry } from '../config/own-entry';
 import type { ResolvedRoute } from '../config/runtime';
 import { type RouteConfig, routeSchema } from './config-schema';
 
@@ -36,7 +37,8 @@ export function applyRoutingOverride(
   override: RoutingOverride | null | undefined,
 ): ResolvedRoute {
   if (!override) return route;
-  const pinned: RouteConfig | undefined = override.pin?.[route.requested];
+  // Own entries only: an alias named `constructor` is not pinned by Object.prototype's.
+  const pinned: RouteConfig | undefined = ownEntry(override.pin, route.requested);
   const next: ResolvedRoute = pinned
     ? { requested: route.requested, strategy: pinned.strategy, targets: pinned.targets, rules: pinned.rules }
     : { ...route };

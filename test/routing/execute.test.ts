@@ -323,6 +323,25 @@ describe('timeouts', () => {
     expect(elapsed).toBeLessThan(450);
   });
 
+  it('retries a stream whose first event timed out, and counts it, even while totalMs cuts requestMs', async () => {
+    const runtime = runtimeFor({
+      models: { m: chain('a/x', 'b/y') },
+      retry: { attempts: 2, baseDelayMs: 0, maxDelayMs: 0 },
+      timeouts: { requestMs: 2_000, firstByteMs: 100, totalMs: 1_500 },
+      circuitBreaker: { failureThreshold: 2, cooldownMs: 60_000 },
+    });
+    const circuits = new CircuitBreakers();
+    const upstream = scripted({ 'a/x': [hang] });
+    const served = await executeRoute(runtime, runtime.resolve('m')!, upstream.call, {
+      circuits,
+      streaming: true,
+    });
+    expect(served.result).toBe('b/y');
+    // Two first-event timeouts on a/x: its circuit opened after the second, so no third try.
+    expect(upstream.calls).toEqual(['a/x', 'a/x', 'b/y']);
+    expect(circuits.state('a/x', runtime.config.circuitBreaker, Date.now())).toBe('open');
+  });
+
   it("ends by the caller's deadline (the budget reservation's life) as by totalMs", async () => {
     const runtime = runtimeFor({
       models: { m: chain('a/x', 'b/y', 'c/z') },

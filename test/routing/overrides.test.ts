@@ -37,6 +37,23 @@ describe('applyRoutingOverride', () => {
     ]);
   });
 
+  it('pins by own entries only: an alias named like an Object.prototype member is not "pinned"', () => {
+    const named = runtimeFor({
+      providers: ['openai', 'anthropic'],
+      models: {
+        constructor: { targets: [{ provider: 'openai', model: 'gpt-4o-mini' }] },
+        fast: { targets: [{ provider: 'openai', model: 'gpt-4o' }] },
+      },
+    });
+    const override = routingOverrideSchema.parse({
+      pin: { fast: { targets: [{ provider: 'anthropic', model: 'haiku' }] } },
+    });
+    const route = applyRoutingOverride(named.resolve('constructor')!, override);
+    expect(planTargets(route, named.config.models, {}, sequence()).map(targetKey)).toEqual([
+      'openai/gpt-4o-mini',
+    ]);
+  });
+
   it('pins an alias to the key’s own targets, also where another alias nests it', () => {
     const pin = { pin: { fast: { targets: [{ provider: 'anthropic', model: 'haiku' }] } } };
     expect(planFor('fast', pin)).toEqual(['anthropic/haiku']);
