@@ -24,6 +24,8 @@ export function planTargets(
 ): ProviderTarget[] {
   const planned: ProviderTarget[] = [];
   const seen = new Set<string>();
+  /** Aliases expanded once already: again they would add nothing (their targets are all seen). */
+  const expanded = new Set<string>();
 
   const expand = (node: Pick<RouteConfig, 'strategy' | 'targets' | 'rules'>, visiting: readonly string[]) => {
     const list =
@@ -35,7 +37,10 @@ export function planTargets(
       if (target.alias !== undefined) {
         // Config validation rejects unknown aliases and cycles; per-key pins are checked only here.
         const nested = aliasRoute(route, models, target.alias);
-        if (nested && !visiting.includes(target.alias)) expand(nested, [...visiting, target.alias]);
+        if (nested && !visiting.includes(target.alias) && !expanded.has(target.alias)) {
+          expand(nested, [...visiting, target.alias]);
+          expanded.add(target.alias);
+        }
         continue;
       }
       const key = targetKey(target);
@@ -59,13 +64,22 @@ export function anyTargetReachable(
   models: Readonly<Record<string, RouteConfig>>,
   usable: (provider: string) => boolean,
 ): boolean {
+  /** Each alias's answer once: a fan-out of nested aliases is not walked again and again. */
+  const known = new Map<string, boolean>();
   const reachable = (node: Pick<RouteConfig, 'targets' | 'rules'>, visiting: readonly string[]): boolean =>
     [node.targets, ...(node.rules ?? []).map((rule) => rule.targets)].some((list) =>
       list.some((target) => {
         if (target.alias === undefined)
           return providerAllowed(route.providers, target.provider) && usable(target.provider);
-        const nested = aliasRoute(route, models, target.alias);
-        return !!nested && !visiting.includes(target.alias) && reachable(nested, [...visiting, target.alias]);
+        const alias = target.alias;
+        const nested = aliasRoute(route, models, alias);
+        if (!nested || visiting.includes(alias)) return false;
+        let answer = known.get(alias);
+        if (answer === undefined) {
+          answer = reachable(nested, [...visiting, alias]);
+          known.set(alias, answer);
+        }
+        return answer;
       }),
     );
   return reachable(route, [route.requested]);

@@ -43,17 +43,25 @@ export function checkRoutes(config: RoutesInput, ctx: z.RefinementCtx): void {
     }
   }
   for (const cycle of findCycles(config.models)) {
-    ctx.addIssue({ code: 'custom', path: cycle.path, message: `alias cycle: ${cycle.chain.join(' → ')}` });
+    const message = cycle.tooDeep
+      ? `aliases nested more than ${MAX_ALIAS_NESTING} deep: ${cycle.chain.join(' → ')}`
+      : `alias cycle: ${cycle.chain.join(' → ')}`;
+    ctx.addIssue({ code: 'custom', path: cycle.path, message });
   }
 }
 
+/** How deep aliases may nest (an alias naming an alias naming…). */
+export const MAX_ALIAS_NESTING = 16;
+
 /**
- * Depth-first search over alias references; each reference that closes a cycle is reported once,
+ * Depth-first search over alias references (and chains nested deeper than MAX_ALIAS_NESTING); each reference that closes a cycle is reported once,
  * at the path of that reference.
  */
-export function findCycles(models: Record<string, RouteConfig>): { path: Path; chain: string[] }[] {
+export function findCycles(
+  models: Record<string, RouteConfig>,
+): { path: Path; chain: string[]; tooDeep?: true }[] {
   const done = new Set<string>();
-  const found: { path: Path; chain: string[] }[] = [];
+  const found: { path: Path; chain: string[]; tooDeep?: true }[] = [];
   const stack: string[] = [];
 
   const visit = (alias: string) => {
@@ -66,6 +74,9 @@ export function findCycles(models: Record<string, RouteConfig>): { path: Path; c
         const at = stack.indexOf(target.alias);
         if (at >= 0) {
           found.push({ path: [...path, index, 'alias'], chain: [...stack.slice(at), target.alias] });
+        } else if (stack.length >= MAX_ALIAS_NESTING) {
+          // No route needs it, and walking deeper chains per request (or here) only risks the stack.
+          found.push({ path: [...path, index, 'alias'], chain: [...stack, target.alias], tooDeep: true });
         } else {
           visit(target.alias);
         }

@@ -134,6 +134,17 @@ describe('routing config validation (PUT /admin/config)', () => {
     expect(message).toContain('models.self.targets[0].alias: alias cycle: self → self');
   });
 
+  it('rejects aliases nested deeper than 16, with a 400 not a stack overflow (5,000 deep)', async () => {
+    const models: Record<string, unknown> = { a5000: { targets: [{ provider: 'a', model: 'x' }] } };
+    for (let i = 0; i < 5000; i++) models[`a${i}`] = { targets: [{ alias: `a${i + 1}` }] };
+    const message = await problems({ providers, models });
+    expect(message).toContain('aliases nested more than 16 deep');
+    // Sixteen aliases in a chain, the last with a target: the deepest allowed.
+    const fine: Record<string, unknown> = { a15: { targets: [{ provider: 'a', model: 'x' }] } };
+    for (let i = 0; i < 15; i++) fine[`a${i}`] = { targets: [{ alias: `a${i + 1}` }] };
+    expect((await putConfig({ providers, models: fine })).status).toBe(200);
+  });
+
   it('rejects invalid rules and targets with their paths', async () => {
     const message = await problems({
       providers,

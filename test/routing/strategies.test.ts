@@ -16,6 +16,17 @@ function plan(
   return keys(planTargets(route, runtime.config.models, options.request ?? {}, options.random ?? sequence()));
 }
 
+describe('nested aliases', () => {
+  it('expands an alias once per plan: a fan-out of ten at each of seven levels plans at once', () => {
+    const models: Record<string, unknown> = { a7: { targets: [{ provider: 'a', model: 'x' }] } };
+    for (let level = 0; level < 7; level++)
+      models[`a${level}`] = { targets: Array.from({ length: 10 }, () => ({ alias: `a${level + 1}` })) };
+    const started = Date.now();
+    expect(plan(models, 'a0')).toEqual(['a/x']);
+    expect(Date.now() - started).toBeLessThan(200); // 10^7 expansions without the memo
+  });
+});
+
 describe('fallback', () => {
   it('tries targets in the listed order, without drawing random numbers', () => {
     const models = {
