@@ -39,7 +39,7 @@ const SPACES = new RegExp(`[${GAP}]`, 'g');
 /** What separates the groups of a phone number and of a card number. */
 const PHONE_GROUPS = new RegExp(`[${GAP}.()+-]+`);
 const CARD_GROUPS = new RegExp(`[${GAP}-]`);
-const SSN = /(?<![\w-])(\d{3})([- ])(\d{2})\2(\d{4})(?![\w-])/g;
+const SSN = new RegExp(String.raw`(?<![\w-])(\d{3})([${GAP}-])(\d{2})\2(\d{4})(?![\w-])`, 'g');
 const IPV4 = /(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\d)/g;
 const IPV6_CANDIDATE = /(?<![\w:.])(?=[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:)[0-9A-Fa-f:.]{2,45}(?![\w:])/g;
 

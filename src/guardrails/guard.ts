@@ -42,7 +42,8 @@ export function guardChat(
   const output = rules.filter((r): r is TextRule => r.kind === 'text' && r.rule.scope !== 'input');
   const facts: RequestFacts = {
     inputTokens,
-    tools: (body.tools ?? []).map((tool) => tool.function.name),
+    // The deprecated `functions` too: a provider that still takes them offers them as tools.
+    tools: [...(body.tools ?? []).map((tool) => tool.function.name), ...legacyFunctionNames(body)],
     responseFormat: body.response_format?.type,
   };
   // The prompt's texts are read only for rules that read them (a request without such rules pays
@@ -137,6 +138,8 @@ function guardCompletion(
   if (output.length === 0 && !originals?.size) return { answer: completion, logged: completion };
   const scanned = structuredClone(completion);
   for (const message of messagesOf(scanned)) scannableOnly(message);
+  // Logprobs spell the answer out token by token: not relayed from an answer the rules rewrite.
+  for (const choice of scanned.choices as Loose[]) if (choice.logprobs != null) choice.logprobs = null;
   if (output.length > 0) {
     // Everything the model says: its content, a refusal, and the arguments of the tools it calls
     // (an agent's way out for data).
@@ -162,13 +165,27 @@ function guardCompletion(
   return { answer, logged: scanned };
 }
 
-/** The `function` objects of a message's tool calls. */
-function functionsOf(message: Loose): Loose[] {
-  if (!Array.isArray(message.tool_calls)) return [];
-  return (message.tool_calls as Loose[]).flatMap((call) => {
-    const fn = call?.function as Loose | undefined;
-    return fn && typeof fn === 'object' ? [fn] : [];
+function legacyFunctionNames(body: ChatRequest): string[] {
+  const functions = (body as { functions?: unknown }).functions;
+  if (!Array.isArray(functions)) return [];
+  return functions.flatMap((fn) => {
+    const name = (fn as { name?: unknown } | null)?.name;
+    return typeof name === 'string' ? [name] : [];
   });
+}
+
+/** The `function` objects of a message's tool calls, and its deprecated `function_call`. */
+function functionsOf(message: Loose): Loose[] {
+  const legacy = message.function_call as Loose | null | undefined;
+  const own = legacy && typeof legacy === 'object' ? [legacy] : [];
+  if (!Array.isArray(message.tool_calls)) return own;
+  return [
+    ...own,
+    ...(message.tool_calls as Loose[]).flatMap((call) => {
+      const fn = call?.function as Loose | undefined;
+      return fn && typeof fn === 'object' ? [fn] : [];
+    }),
+  ];
 }
 
 function messagesOf(completion: ChatCompletion): Loose[] {

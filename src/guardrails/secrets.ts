@@ -25,7 +25,6 @@ const PREFIXED = new RegExp(
   'g',
 );
 
-const RANDOM_RUN = /(?<![A-Za-z0-9+/_=-])[A-Za-z0-9+/_=-]{24,}/g;
 /** Longer runs are data (base64 blobs), not credentials. */
 const MAX_RANDOM_LENGTH = 1024;
 const PEM_BEGIN = /-----BEGIN [A-Z ]{0,24}PRIVATE KEY-----/g;
@@ -35,14 +34,45 @@ const PEM_MAX = 16_384;
 export function findSecrets(text: string): Span[] {
   const found: [number, number][] = [];
   for (const match of text.matchAll(PREFIXED)) found.push([match.index, match.index + match[0].length]);
-  for (const match of text.matchAll(RANDOM_RUN)) {
-    if (looksRandom(match[0])) found.push([match.index, match.index + match[0].length]);
-  }
+  randomRuns(text, found);
   findPrivateKeys(text, found);
   found.sort((a, b) => a[1] - b[1]);
   const spans: [number, number][] = [];
   for (const [start, end] of found) addSpan(spans, start, end);
   return spans;
+}
+
+/**
+ * Each whole run of base64/base64url characters, 24 or more long, that looks random. A loop, not a
+ * regular expression: V8's backtracking engine overflows its stack on a run of millions of
+ * characters (a file sent as base64 text), which made the request a 500.
+ */
+function randomRuns(text: string, found: [number, number][]): void {
+  let start = -1;
+  for (let i = 0; i <= text.length; i++) {
+    if (i < text.length && isRunChar(text.charCodeAt(i))) {
+      if (start < 0) start = i;
+      continue;
+    }
+    if (start >= 0 && i - start >= 24 && i - start <= MAX_RANDOM_LENGTH * 2) {
+      if (looksRandom(text.slice(start, i))) found.push([start, i]);
+    }
+    start = -1;
+  }
+}
+
+/** A-Z a-z 0-9 + / _ = - */
+function isRunChar(code: number): boolean {
+  return (
+    (code >= 65 && code <= 90) ||
+    (code >= 97 && code <= 122) ||
+    (code >= 48 && code <= 57) ||
+    code === 43 ||
+    code === 47 ||
+    code === 95 ||
+    code === 61 ||
+    code === 45
+  );
 }
 
 /** PEM blocks, from BEGIN to the END line; the END search only moves forward, so this is linear. */

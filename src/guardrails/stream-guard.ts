@@ -150,7 +150,10 @@ export function streamMapper(
     }
     const list = chunk.choices as Loose[];
     // As in JSON answers (guard.ts): nothing the rules do not scan is relayed.
-    for (const choice of list) if (choice.delta) scannableOnly(choice.delta as Loose);
+    for (const choice of list) {
+      if (choice.delta) scannableOnly(choice.delta as Loose);
+      if (choice.logprobs != null) choice.logprobs = null; // they spell the answer out (guard.ts)
+    }
     try {
       eachContent(list, scan);
       scanOthers(list);

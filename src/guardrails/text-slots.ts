@@ -35,16 +35,27 @@ export function textSlots(body: ChatRequest): TextSlots {
       places.push(plain(content, (b, v) => (msg(b).content = v)));
     } else if (Array.isArray(content)) {
       content.forEach((part, p) => {
-        if (part.type !== 'text') return;
-        places.push(plain(part.text, (b, v) => ((msg(b).content as Loose[])[p]!.text = v)));
+        const loose = part as Loose;
+        // An assistant's refusal part is text the provider reads too (Anthropic gets it as text).
+        const field = part.type === 'text' ? 'text' : part.type === 'refusal' ? 'refusal' : undefined;
+        if (!field || typeof loose[field] !== 'string') return;
+        places.push(plain(loose[field], (b, v) => ((msg(b).content as Loose[])[p]![field] = v)));
       });
     }
     if (message.role === 'assistant') {
+      const refusal = (message as Loose).refusal;
+      if (typeof refusal === 'string') places.push(plain(refusal, (b, v) => (msg(b).refusal = v)));
       message.tool_calls?.forEach((call, t) => {
         const set = (b: ChatRequest, v: string) =>
           (((msg(b).tool_calls as Loose[])[t]!.function as Loose).arguments = v);
         places.push(jsonValues(call.function.arguments, set) ?? plain(call.function.arguments, set));
       });
+      // The deprecated function_call of an older answer: arguments as a tool call's.
+      const legacy = (message as Loose).function_call as Loose | null | undefined;
+      if (legacy && typeof legacy.arguments === 'string') {
+        const set = (b: ChatRequest, v: string) => ((msg(b).function_call as Loose).arguments = v);
+        places.push(jsonValues(legacy.arguments, set) ?? plain(legacy.arguments, set));
+      }
     }
   });
   const texts = places.flatMap((place) => place.texts);

@@ -80,6 +80,11 @@ describe('detectors', () => {
 
   it('ssn: valid area, group and serial', () => {
     expect(found('ssn', 'SSN 123-45-6789 or 123 45 6789')).toEqual(['123-45-6789', '123 45 6789']);
+    // Groups parted by a no-break or thin space, as pasted from documents (the same one twice).
+    expect(found('ssn', 'SSN 123\u00a045\u00a06789, 123\u200945\u20096789')).toEqual([
+      '123\u00a045\u00a06789',
+      '123\u200945\u20096789',
+    ]);
     expect(found('ssn', '000-12-3456 666-12-3456 923-45-6789 123-00-4567 123-45-0000 123-45 6789')).toEqual(
       [],
     );
@@ -120,6 +125,13 @@ describe('detectors', () => {
       '-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\n-----END RSA PRIVATE KEY-----';
     expect(found('secret', `key:\n${pem}\nend`)).toEqual([pem]);
     expect(looksRandom('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa')).toBe(false);
+  });
+
+  it('secret: a run of millions of base64 characters (a file as text) is data, not a stack overflow', () => {
+    const chunk = 'QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0NTY3ODk+/';
+    const blob = chunk.repeat(Math.ceil(6_000_000 / chunk.length));
+    const key = 'Zx8kQ2mP9vL4nR7tY1wB6cJ3hF5gD0sA';
+    expect(found('secret', `file: ${blob} and key ${key}.`)).toEqual([key]);
   });
 
   it('scans 1 MB of adversarial text per detector in bounded time', () => {

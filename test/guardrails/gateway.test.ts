@@ -349,6 +349,68 @@ describe('guardrails through the gateway', () => {
     }
   });
 
+  it('leaves logprobs out of answers that guardrails rewrite, and scans a legacy function_call', async () => {
+    const key = await setup([{ name: 'out-pii', detect: ['email'], action: 'redact', scope: 'output' }]);
+    const leaky = 'bob@example.com';
+    const logprobs = {
+      content: [{ token: leaky, logprob: 0, bytes: null, top_logprobs: [] }],
+      refusal: null,
+    };
+    onUpstream(CHAT_URL, async (request) => {
+      if (!((await request.json()) as { stream?: boolean }).stream) {
+        const answer = completion(`write to ${leaky}`);
+        Object.assign(answer.choices[0]!, { logprobs });
+        Object.assign(answer.choices[0]!.message, {
+          function_call: { name: 'mail', arguments: JSON.stringify({ to: leaky }) },
+        });
+        return json(answer);
+      }
+      const withLogprobs = (delta: Record<string, unknown>) =>
+        chunk(delta).replace('"logprobs":null', `"logprobs":${JSON.stringify(logprobs)}`);
+      return sse([
+        withLogprobs({ role: 'assistant', content: 'write' }),
+        chunk({}, 'stop'),
+        'data: [DONE]\n\n',
+      ]);
+    });
+    const ask = { model: 'gpt', logprobs: true, messages: [{ role: 'user', content: 'who?' }] };
+    const answer = await (await chat(key, ask)).text();
+    const streamed = await (await chat(key, { ...ask, stream: true })).text();
+    expect(JSON.parse(answer).choices[0].logprobs).toBeNull();
+    for (const text of [answer, streamed]) expect(text).not.toContain(leaky);
+  });
+
+  it('reads refusal parts, the refusal field and a legacy function_call of the prompt, and legacy functions as tools', async () => {
+    const key = await setup([
+      { name: 'no-email', detect: ['email'], action: 'block' },
+      { name: 'no-shell', tools: { block: ['shell'] }, action: 'block' },
+    ]);
+    echoUpstream();
+    const sends = [
+      [{ role: 'assistant', content: [{ type: 'refusal', refusal: 'alice@example.com' }] }],
+      [{ role: 'assistant', content: null, refusal: 'alice@example.com' }],
+      [
+        {
+          role: 'assistant',
+          content: null,
+          function_call: { name: 'mail', arguments: JSON.stringify({ to: 'alice@example.com' }) },
+        },
+      ],
+    ];
+    for (const history of sends) {
+      const messages = [...history, { role: 'user', content: 'go on' }];
+      const response = await chat(key, { model: 'gpt', messages });
+      expect(response.status, JSON.stringify(history)).toBe(403);
+    }
+    const legacy = await chat(key, {
+      model: 'gpt',
+      functions: [{ name: 'shell', parameters: { type: 'object' } }],
+      messages: [{ role: 'user', content: 'list files' }],
+    });
+    expect(legacy.status).toBe(403);
+    expect(recorded).toHaveLength(0);
+  });
+
   it('scans content given as parts (reasoning models): text parts joined and scanned, the rest left out', async () => {
     const key = await setup([{ name: 'out-pii', detect: ['email'], action: 'redact', scope: 'output' }]);
     const parts = [
