@@ -34,13 +34,20 @@ export function textSlots(body: ChatRequest): TextSlots {
     if (typeof content === 'string') {
       places.push(plain(content, (b, v) => (msg(b).content = v)));
     } else if (Array.isArray(content)) {
+      // Text parts in a row are one text: several providers get them joined ("fal" + "con"), so a
+      // rule must see them so. An assistant's refusal part is text the provider reads too.
+      let run: { at: number; field: 'text' | 'refusal'; text: string }[] = [];
+      const flush = () => {
+        if (run.length > 0) places.push(joinedParts(run, msg));
+        run = [];
+      };
       content.forEach((part, p) => {
-        const loose = part as Loose;
-        // An assistant's refusal part is text the provider reads too (Anthropic gets it as text).
         const field = part.type === 'text' ? 'text' : part.type === 'refusal' ? 'refusal' : undefined;
-        if (!field || typeof loose[field] !== 'string') return;
-        places.push(plain(loose[field], (b, v) => ((msg(b).content as Loose[])[p]![field] = v)));
+        if (field && typeof (part as Loose)[field] === 'string')
+          run.push({ at: p, field, text: (part as Loose)[field] as string });
+        else flush();
       });
+      flush();
     }
     if (message.role === 'assistant') {
       const refusal = (message as Loose).refusal;
@@ -81,6 +88,23 @@ function plain(text: string, set: (body: ChatRequest, value: string) => void): P
       if (value !== undefined) set(copy, value);
     },
   };
+}
+
+/**
+ * Consecutive text (or refusal) parts of one message as one text. A changed text goes whole into the
+ * first of them and the others are emptied (a redaction may cover the seam between two); one that
+ * is unchanged leaves every part as it was.
+ */
+function joinedParts(
+  run: { at: number; field: 'text' | 'refusal'; text: string }[],
+  msg: (body: ChatRequest) => Loose,
+): Place {
+  return plain(run.map((part) => part.text).join(''), (b, v) => {
+    const copied = msg(b).content as Loose[];
+    run.forEach(({ at, field }, i) => {
+      copied[at]![field] = i === 0 ? v : '';
+    });
+  });
 }
 
 /**

@@ -94,3 +94,34 @@ describe('reading the prompt', () => {
     );
   });
 });
+
+describe('text parts in a row', () => {
+  const body = (parts: unknown[]) =>
+    ({ model: 'm', messages: [{ role: 'user', content: parts }] }) as unknown as ChatRequest;
+
+  it('are one text: a word or an address split across parts is still found', () => {
+    const slots = textSlots(
+      body([
+        { type: 'text', text: 'mail alice@exa' },
+        { type: 'text', text: 'mple.com now' },
+        { type: 'image_url', image_url: { url: 'https://x.test/a.png' } },
+        { type: 'text', text: 'after' },
+      ]),
+    );
+    expect(slots.texts).toEqual(['mail alice@example.com now', 'after']);
+  });
+
+  it('write a changed text into the first part of the run and empty the others', () => {
+    const source = body([
+      { type: 'text', text: 'mail alice@exa' },
+      { type: 'text', text: 'mple.com now' },
+    ]);
+    const slots = textSlots(source);
+    const copy = slots.write(source, ['mail [EMAIL_1] now']);
+    expect(copy.messages[0]!.content).toEqual([
+      { type: 'text', text: 'mail [EMAIL_1] now' },
+      { type: 'text', text: '' },
+    ]);
+    expect(source.messages[0]!.content).toHaveLength(2); // the source is left as it was
+  });
+});
