@@ -147,7 +147,13 @@ function guardCompletion(
     for (const message of messagesOf(scanned)) {
       for (const field of ['content', 'refusal'] as const) {
         const text = message[field];
-        if (typeof text === 'string') message[field] = scanOutput(text, output, report, names);
+        if (typeof text !== 'string') continue;
+        // JSON-mode content is JSON: its values are scanned decoded and the JSON rebuilt, as tool
+        // arguments are (a raw scan saw `\n` glued to a value, and a redaction could break an escape).
+        message[field] =
+          field === 'content' && jsonContent
+            ? scanArguments(text, output, report, names)
+            : scanOutput(text, output, report, names);
       }
       for (const fn of functionsOf(message))
         if (typeof fn.arguments === 'string')

@@ -129,6 +129,24 @@ describe('guardrails through the gateway', () => {
     expect(JSON.parse(streamed)).toEqual({ key: pem });
   });
 
+  it("scans a JSON-mode answer's values decoded: a redaction keeps it JSON, a value after an escape is seen", async () => {
+    const key = await setup([
+      { name: 'out-pii', detect: ['email'], action: 'redact', scope: 'output' },
+      { name: 'out-ssn', detect: ['ssn'], action: 'block', scope: 'output' },
+    ]);
+    let answer = JSON.stringify({ note: 'Team:\nalice@example.com' });
+    onUpstream(CHAT_URL, () => json(completion(answer)));
+    const ask = {
+      model: 'gpt',
+      response_format: { type: 'json_object' },
+      messages: [{ role: 'user', content: 'json please' }],
+    };
+    const redacted = (await (await chat(key, ask)).json<Json>()).choices[0].message.content as string;
+    expect(JSON.parse(redacted)).toEqual({ note: 'Team:\n[EMAIL_1]' });
+    answer = JSON.stringify({ v: 'SSN:\n123-45-6789' });
+    expect((await chat(key, ask)).status).toBe(403);
+  });
+
   it('restores through the mock provider, streamed and not', async () => {
     const key = await setup([{ ...PII, restore: true }]);
     const ask = { model: 'fast', messages: [{ role: 'user', content: 'hi from jane@example.com' }] };
