@@ -147,3 +147,14 @@ describe('custom-rule regex engine', () => {
     }
   });
 });
+
+describe('large character classes', () => {
+  it('match as the same class of JavaScript does, for thousands of literals, negated and not', () => {
+    const literals = Array.from({ length: 1900 }, (_, i) => String.fromCodePoint(0xac00 + i * 3)).join('');
+    const text = Array.from({ length: 6000 }, (_, i) => String.fromCodePoint(0xac00 + i)).join('');
+    for (const pattern of [`[${literals}]`, `[^${literals}]`, `[${literals}a-z0-9]`]) {
+      const expected = [...text.matchAll(new RegExp(pattern, 'gu'))].map((m) => m[0]);
+      expect(spans(pattern, text), pattern.slice(0, 8)).toEqual(expected);
+    }
+  });
+});

@@ -56,6 +56,36 @@ function matchesItems(items: readonly SetItem[], cp: number): boolean {
   return false;
 }
 
+/** matchesItems as sorted, merged ranges searched in O(log n), beside the property tests. */
+function itemMatcher(items: readonly SetItem[]): (cp: number) => boolean {
+  const tests = items.flatMap((item) => ('test' in item ? [item.test] : []));
+  const ranges = items
+    .flatMap((item) => ('test' in item ? [] : [[item.lo, item.hi] as [number, number]]))
+    .sort((a, b) => a[0] - b[0]);
+  const los: number[] = [];
+  const his: number[] = [];
+  for (const [lo, hi] of ranges) {
+    const last = his.length - 1;
+    if (last >= 0 && lo <= his[last]! + 1) his[last] = Math.max(his[last]!, hi);
+    else {
+      los.push(lo);
+      his.push(hi);
+    }
+  }
+  return (cp) => {
+    let low = 0;
+    let high = los.length - 1;
+    while (low <= high) {
+      const mid = (low + high) >> 1;
+      if (cp < los[mid]!) high = mid - 1;
+      else if (cp > his[mid]!) low = mid + 1;
+      else return true;
+    }
+    for (const test of tests) if (test(cp)) return true;
+    return false;
+  };
+}
+
 /**
  * Code points that fold together (Unicode simple case folding, as JavaScript's `iu` flags compare)
  * where lower and upper case alone do not reach each other: k, K and the Kelvin sign; s, S and ſ;
@@ -99,9 +129,13 @@ function caseVariants(cp: number): number[] {
 }
 
 export function buildSet(items: SetItem[], negate: boolean, ignoreCase: boolean): CharSet {
+  // Ranges merged and binary-searched, so a class of thousands of literals costs a few comparisons
+  // per character, not one per literal: the matcher charges a class test as one step, and past the
+  // memo below (a text of many distinct characters) a linear scan made a step cost thousands.
+  const matches = itemMatcher(items);
   const raw = (cp: number) => {
-    if (matchesItems(items, cp)) return true;
-    if (ignoreCase) for (const variant of caseVariants(cp)) if (matchesItems(items, variant)) return true;
+    if (matches(cp)) return true;
+    if (ignoreCase) for (const variant of caseVariants(cp)) if (matches(variant)) return true;
     return false;
   };
   const ascii = new Uint8Array(128);
