@@ -45,6 +45,10 @@ export async function deliverLog(env: Env, row: LogRow, keyHash: string | undefi
       row.keyId = key.id;
       row.teamId = key.teamId;
     }
+  } else if (keyHash && row.keyId !== null) {
+    // Admitted: the key this hash names, known without a lookup for its next early refusal (never
+    // short of lookups then, in a flood of made-up keys that spends them).
+    remember(keyHash, { id: row.keyId, teamId: row.teamId }, Date.now());
   }
   // No key, or one that names none — refused with a 401, or earlier for a bad body or header:
   // anyone can send these, so they get no say in what is kept (no metadata) and a bounded share
@@ -119,9 +123,16 @@ async function keyNamed(env: Env, keyHash: string, now: number) {
   } catch {
     return null;
   }
+  remember(keyHash, key, now);
+  return key;
+}
+
+/** Notes which key (or none) a hash names, for KEY_NAME_TTL_MS; a fresh note is left as it is. */
+function remember(keyHash: string, key: { id: string; teamId: string | null } | null, now: number): void {
+  const known = keyNames.get(keyHash);
+  if (known && known.key?.id === key?.id && known.until - now > KEY_NAME_TTL_MS / 2) return;
   if (keyNames.size >= MAX_KEY_NAMES) keyNames.clear();
   keyNames.set(keyHash, { key, until: now + KEY_NAME_TTL_MS });
-  return key;
 }
 
 /** Forgets which keys hashes named (tests). */

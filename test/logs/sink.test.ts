@@ -59,6 +59,29 @@ describe('naming the key of a row refused before admission', () => {
     }
   });
 
+  it('names a key admitted lately without a lookup, even once a flood has spent the lookups', async () => {
+    const { id, key } = await createKey();
+    const hash = await sha256Hex(key);
+    resetUnauthenticatedRows(1, 1);
+    try {
+      const counted = countingEnv();
+      // Its admitted request, then a flood of made-up keys, then its own refusal (a bad body).
+      await deliverLog(counted.env, logRow({ id: 'lately-ok', time: Date.now(), keyId: id }), hash);
+      for (const n of [1, 2])
+        await deliverLog(
+          counted.env,
+          logRow({ id: `lately-flood-${n}`, time: Date.now(), keyId: null, status: 400 }),
+          await sha256Hex(`tg-${String(n).repeat(32)}`),
+        );
+      const refused = logRow({ id: 'lately-refused', time: Date.now(), keyId: null, status: 400 });
+      await deliverLog(counted.env, refused, hash);
+      expect(refused.keyId).toBe(id);
+      expect(counted.lookups()).toBe(1); // the flood's first made-up key only
+    } finally {
+      resetUnauthenticatedRows();
+    }
+  });
+
   it('remembers that a hash names no key as well', async () => {
     const hash = await sha256Hex(`tg-${'Q'.repeat(32)}`);
     const counted = countingEnv();
