@@ -61,6 +61,7 @@ async function usable(c: Context<AppEnv>) {
         applyRoutingOverride(route, routing),
         runtime.config.models,
         (name) => !!runtime.provider(name),
+        policy.teamId,
       )
     );
   };

@@ -33,6 +33,26 @@ export function matchesCondition(when: Condition, request: RouteRequest): boolea
   return true;
 }
 
+/**
+ * The branches of a conditional route a request of `team` may take, in order: rules whose team
+ * condition leaves it out are skipped, and a rule that asks only for its team ends the list (it
+ * is always taken before the rest and the default).
+ */
+export function branchesForTeam(
+  rules: readonly Rule[],
+  team: string | null,
+): { rules: Rule[]; defaultReachable: boolean } {
+  const reachable: Rule[] = [];
+  for (const rule of rules) {
+    const { team: teams, ...others } = rule.when;
+    if (teams !== undefined && (!team || !oneOf(teams, team))) continue;
+    reachable.push(rule);
+    const onlyTeam = teams !== undefined && Object.values(others).every((value) => value === undefined);
+    if (onlyTeam) return { rules: reachable, defaultReachable: false };
+  }
+  return { rules: reachable, defaultReachable: true };
+}
+
 export function firstMatchingRule(rules: readonly Rule[], request: RouteRequest): Rule | undefined {
   return rules.find((rule) => matchesCondition(rule.when, request));
 }

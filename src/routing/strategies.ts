@@ -3,7 +3,7 @@
 // provider limits applied, duplicates dropped. Pure: the random source is passed in.
 import { ownEntry } from '../config/own-entry';
 import type { ResolvedRoute } from '../config/runtime';
-import { firstMatchingRule, type RouteRequest } from './conditions';
+import { branchesForTeam, firstMatchingRule, type RouteRequest } from './conditions';
 import type { ProviderTarget, RouteConfig, TargetRef } from './config-schema';
 import { providerAllowed } from './overrides';
 
@@ -63,11 +63,17 @@ export function anyTargetReachable(
   route: ResolvedRoute,
   models: Readonly<Record<string, RouteConfig>>,
   usable: (provider: string) => boolean,
+  team: string | null = null,
 ): boolean {
   /** Each alias's answer once: a fan-out of nested aliases is not walked again and again. */
   const known = new Map<string, boolean>();
+  /** The target lists a request of this key's team may reach: a team is known when listing. */
+  const lists = (node: Pick<RouteConfig, 'targets' | 'rules'>) => {
+    const { rules, defaultReachable } = branchesForTeam(node.rules ?? [], team);
+    return [...(defaultReachable ? [node.targets] : []), ...rules.map((rule) => rule.targets)];
+  };
   const reachable = (node: Pick<RouteConfig, 'targets' | 'rules'>, visiting: readonly string[]): boolean =>
-    [node.targets, ...(node.rules ?? []).map((rule) => rule.targets)].some((list) =>
+    lists(node).some((list) =>
       list.some((target) => {
         if (target.alias === undefined)
           return providerAllowed(route.providers, target.provider) && usable(target.provider);

@@ -108,6 +108,26 @@ describe('per-key routing overrides', () => {
     expect(await listed(free)).toEqual(['gpt', 'fast', 'split', 'wrapped', 'mock/mock-1']);
   });
 
+  it("lists a conditional route by the branches the key's team can take", async () => {
+    const config = openaiConfig({
+      models: {
+        // The mock serves team "eu" only; every other request goes to openai.
+        auto: {
+          strategy: 'conditional',
+          targets: [{ provider: 'openai', model: 'gpt-4o-mini' }],
+          rules: [{ when: { team: 'team_eu_only' }, targets: [{ provider: 'mock', model: 'mock-1' }] }],
+        },
+      },
+    });
+    expect((await putConfig(config)).status).toBe(200);
+    const { key } = await createKey({ routing: { allowProviders: ['mock'] } });
+    const ids = (
+      await (await call('/v1/models', { headers: { authorization: `Bearer ${key}` } })).json<Json>()
+    ).data.map((m: { id: string }) => m.id);
+    expect(ids).not.toContain('auto'); // its only mock branch is another team's
+    expect((await chat(key, ask('auto'))).status).toBe(403);
+  });
+
   it('serves an alias named like an Object.prototype member, pins or not (no 500)', async () => {
     const config = openaiConfig({
       models: {
