@@ -30,6 +30,8 @@ interface ChoiceState {
   heldArguments: Map<number | string, string>;
   /** The call the last fragment without an index belonged to (providers that omit it). */
   lastCall: number | string | undefined;
+  /** JSON mode, with output rules: the content so far, held until the choice finishes. */
+  heldContent: string;
 }
 
 /** `log` receives every relayed event as the log row may keep it; nothing after a block. */
@@ -56,6 +58,7 @@ export function streamMapper(
         tools: new Map(),
         heldArguments: new Map(),
         lastCall: undefined,
+        heldContent: '',
       };
       choices.set(index, state);
     }
@@ -79,7 +82,15 @@ export function streamMapper(
 
   const scan = (state: ChoiceState, delta: string, finished: boolean): string => {
     if (!state.scanner) return delta;
-    return through(state.scanner, delta, finished);
+    if (!jsonContent) return through(state.scanner, delta, finished);
+    // JSON mode: the content is one JSON text, scanned value by value once whole, as tool-call
+    // arguments are (a window over the raw text saw `\n` glued to a value, and a redaction could
+    // break an escape). So it reaches the client with the finish, not as it comes.
+    state.heldContent += delta;
+    if (!finished) return '';
+    const whole = state.heldContent;
+    state.heldContent = '';
+    return scanArguments(whole, output, report, placeholders);
   };
 
   /** Output rules on what else a choice says: its refusal (windowed) and its tool calls (held whole). */

@@ -12,7 +12,7 @@ import {
   putConfig,
 } from '../helpers/gateway';
 import { expectOpenAIShape, sseEvents } from '../helpers/openapi';
-import { json, onUpstream, recorded, sse } from '../helpers/upstream';
+import { json, onUpstream, recorded, resetUpstream, sse } from '../helpers/upstream';
 import { CHAT_URL, chunk, completion, guardedKey } from './helpers';
 
 const PII = {
@@ -145,6 +145,23 @@ describe('guardrails through the gateway', () => {
     expect(JSON.parse(redacted)).toEqual({ note: 'Team:\n[EMAIL_1]' });
     answer = JSON.stringify({ v: 'SSN:\n123-45-6789' });
     expect((await chat(key, ask)).status).toBe(403);
+    // Streamed: held whole, then scanned the same way.
+    const streamOf = (json: string) =>
+      sse([
+        chunk({ role: 'assistant', content: json.slice(0, 12) }),
+        chunk({ content: json.slice(12) }),
+        chunk({}, 'stop'),
+        'data: [DONE]\n\n',
+      ]);
+    resetUpstream();
+    onUpstream(CHAT_URL, () => streamOf(JSON.stringify({ note: 'Team:\nalice@example.com' })));
+    const streamed = streamedText(await (await chat(key, { ...ask, stream: true })).text());
+    expect(JSON.parse(streamed)).toEqual({ note: 'Team:\n[EMAIL_1]' });
+    resetUpstream();
+    onUpstream(CHAT_URL, () => streamOf(JSON.stringify({ v: 'SSN:\n123-45-6789' })));
+    const blocked = await (await chat(key, { ...ask, stream: true })).text();
+    expect(blocked).toContain('"code":"guardrail_blocked"');
+    expect(blocked).not.toContain('123-45-6789');
   });
 
   it('restores through the mock provider, streamed and not', async () => {
