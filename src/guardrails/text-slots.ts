@@ -34,18 +34,24 @@ export function textSlots(body: ChatRequest): TextSlots {
     if (typeof content === 'string') {
       places.push(plain(content, (b, v) => (msg(b).content = v)));
     } else if (Array.isArray(content)) {
-      // Text parts in a row are one text: several providers get them joined ("fal" + "con"), so a
-      // rule must see them so. An assistant's refusal part is text the provider reads too.
-      let run: { at: number; field: 'text' | 'refusal'; text: string }[] = [];
+      // Each text (or refusal: the provider reads it too) part is a text. Parts in a row are also
+      // read joined, as several providers send them ("fal" + "con"), so that a block or flag rule
+      // sees a word split across two; that joined text is read only (a redaction lands in the
+      // parts, each on its own: a value split across a seam is not redacted, only caught).
+      let run: string[] = [];
       const flush = () => {
-        if (run.length > 0) places.push(joinedParts(run, msg));
+        if (run.length > 1) places.push(readOnly(run.join('')));
         run = [];
       };
       content.forEach((part, p) => {
         const field = part.type === 'text' ? 'text' : part.type === 'refusal' ? 'refusal' : undefined;
-        if (field && typeof (part as Loose)[field] === 'string')
-          run.push({ at: p, field, text: (part as Loose)[field] as string });
-        else flush();
+        const text = field ? (part as Loose)[field] : undefined;
+        if (!field || typeof text !== 'string') {
+          flush();
+          return;
+        }
+        run.push(text);
+        places.push(plain(text, (b, v) => ((msg(b).content as Loose[])[p]![field] = v)));
       });
       flush();
     }
@@ -90,21 +96,9 @@ function plain(text: string, set: (body: ChatRequest, value: string) => void): P
   };
 }
 
-/**
- * Consecutive text (or refusal) parts of one message as one text. A changed text goes whole into the
- * first of them and the others are emptied (a redaction may cover the seam between two); one that
- * is unchanged leaves every part as it was.
- */
-function joinedParts(
-  run: { at: number; field: 'text' | 'refusal'; text: string }[],
-  msg: (body: ChatRequest) => Loose,
-): Place {
-  return plain(run.map((part) => part.text).join(''), (b, v) => {
-    const copied = msg(b).content as Loose[];
-    run.forEach(({ at, field }, i) => {
-      copied[at]![field] = i === 0 ? v : '';
-    });
-  });
+/** A text the rules read whose redactions go nowhere (the parts it joins carry their own). */
+function readOnly(text: string): Place {
+  return { texts: [text], write: () => {} };
 }
 
 /**

@@ -203,6 +203,9 @@ function thinkingBlock(block: AnthropicBlock): ThinkingBlock | undefined {
   return undefined;
 }
 
+/** JSON mode: text held back past this is no preamble to a JSON tool call but the answer. */
+const PREAMBLE_CHARS = 400;
+
 type BlockKind =
   | { kind: 'text' }
   | { kind: 'json' }
@@ -230,8 +233,16 @@ export function translateStream(
    */
   let held: string | undefined = jsonTool ? '' : undefined;
   const text = (chunk: string) => {
-    if (held === undefined) writer.text(chunk);
-    else held += chunk;
+    if (held === undefined) return writer.text(chunk);
+    held += chunk;
+    // Longer than a line before a tool call: the answer itself (the model chose not to call the
+    // tool). Sent on, so the stream does not go quiet past the relay's idle timeout meanwhile.
+    if (held.length > PREAMBLE_CHARS) release();
+  };
+  /** The held text, sent as it is; from here on text goes straight out. */
+  const release = () => {
+    if (held) writer.text(held);
+    held = undefined;
   };
   /** Something was written: from here on a failure is a mid-stream error, not a failed attempt. */
   let started = false;
@@ -250,7 +261,7 @@ export function translateStream(
     ended = true;
     if (finish) {
       start();
-      if (held) writer.text(held); // JSON mode, but the tool was never called: the text is the answer
+      release(); // JSON mode, but the tool was never called: the text is the answer
       writer.thinkingBlocks(thinking);
       writer.finish(finishReason(stop, tools > 0));
     }
@@ -342,6 +353,7 @@ export function translateStream(
         const error = anthropicError(provider, undefined, event.error?.type, event.error?.message);
         // Nothing sent yet: fail the attempt, so the router can still fail over.
         if (!started) throw error;
+        release(); // what was said before the error, as outside JSON mode
         // Usage first: nothing after an error frame is read, and the request is settled on it.
         ended = true;
         if (usage) writer.usage(toUsage(usage));
@@ -359,6 +371,7 @@ export function translateStream(
     // error event is read), then the error: never a made-up finish that a cache would keep.
     if (!started || ended) return;
     ended = true;
+    release();
     if (usage) writer.usage(toUsage(usage));
     writer.cutShort();
     writer.done();

@@ -98,8 +98,10 @@ describe('reading the prompt', () => {
 describe('text parts in a row', () => {
   const body = (parts: unknown[]) =>
     ({ model: 'm', messages: [{ role: 'user', content: parts }] }) as unknown as ChatRequest;
+  const rules = (rule: Record<string, unknown>) =>
+    selectRules([guardrailRuleSchema.parse(rule)], null, null) as CompiledRule[];
 
-  it('are one text: a word or an address split across parts is still found', () => {
+  it('are read each on its own and, joined, once more: a word split across two is caught', () => {
     const slots = textSlots(
       body([
         { type: 'text', text: 'mail alice@exa' },
@@ -108,20 +110,27 @@ describe('text parts in a row', () => {
         { type: 'text', text: 'after' },
       ]),
     );
-    expect(slots.texts).toEqual(['mail alice@example.com now', 'after']);
+    expect(slots.texts).toEqual(['mail alice@exa', 'mple.com now', 'mail alice@example.com now', 'after']);
+    const split = body([
+      { type: 'text', text: 'tell me about fal' },
+      { type: 'text', text: 'con nests' },
+    ]);
+    expect(() =>
+      guardChat(rules({ name: 'bird', keywords: ['falcon'], action: 'block' }), split, 1),
+    ).toThrow();
   });
 
-  it('write a changed text into the first part of the run and empty the others', () => {
+  it('keep their own redactions, part by part, and words at their edges', () => {
     const source = body([
-      { type: 'text', text: 'mail alice@exa' },
-      { type: 'text', text: 'mple.com now' },
+      { type: 'text', text: 'A long document', cache_control: { type: 'ephemeral' } },
+      { type: 'text', text: 'My SSN' },
+      { type: 'text', text: '123-45-6789, mail bob@example.com' },
     ]);
-    const slots = textSlots(source);
-    const copy = slots.write(source, ['mail [EMAIL_1] now']);
-    expect(copy.messages[0]!.content).toEqual([
-      { type: 'text', text: 'mail [EMAIL_1] now' },
-      { type: 'text', text: '' },
+    const guard = guardChat(rules({ name: 'pii', detect: ['ssn', 'email'], action: 'redact' }), source, 1);
+    expect(guard.body.messages[0]!.content).toEqual([
+      { type: 'text', text: 'A long document', cache_control: { type: 'ephemeral' } },
+      { type: 'text', text: 'My SSN' },
+      { type: 'text', text: '[SSN_1], mail [EMAIL_1]' },
     ]);
-    expect(source.messages[0]!.content).toHaveLength(2); // the source is left as it was
   });
 });

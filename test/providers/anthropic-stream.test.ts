@@ -264,6 +264,34 @@ describe('anthropic stream translation', () => {
     expect(out[finishAt].choices[0].finish_reason).toBe('stop');
   });
 
+  it('sends on JSON-mode text longer than a preamble as it comes, and held text before an error', async () => {
+    const line = 'This answer is plain text, not a JSON tool call, and it goes on. ';
+    const deltas30 = Array.from({ length: 30 }, () => ({
+      type: 'content_block_delta',
+      index: 0,
+      delta: { type: 'text_delta', text: line },
+    }));
+    const long = anthropicSse([
+      { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
+      ...deltas30,
+      { type: 'content_block_stop', index: 0 },
+    ]);
+    const json = { response_format: { type: 'json_object' } };
+    const out = await translate(long, undefined, json);
+    expect(text(out)).toBe(line.repeat(30));
+    // Held only until it could no longer be a preamble: then sent on delta by delta.
+    expect(deltas(out).filter((d) => d.content).length).toBeGreaterThan(20);
+
+    const failed = [
+      'event: message_start\ndata: {"type":"message_start","message":{"id":"m","usage":{"input_tokens":5,"output_tokens":1}}}\n\n',
+      'event: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":"Partial"}}\n\n',
+      'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n',
+    ].join('');
+    const errored = await translate(failed, undefined, json);
+    expect(text(errored)).toBe('Partial');
+    expect(errored.at(-2).error).toBeDefined();
+  });
+
   it('ends a stream cut before message_stop with the usage it knows and an error event, no finish', async () => {
     const out = await translate(streamTruncated);
     expect(text(out)).toBe('Partial answer');
