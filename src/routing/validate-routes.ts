@@ -44,7 +44,7 @@ export function checkRoutes(config: RoutesInput, ctx: z.RefinementCtx): void {
   }
   for (const cycle of findCycles(config.models)) {
     const message = cycle.tooDeep
-      ? `aliases nested more than ${MAX_ALIAS_NESTING} deep: ${cycle.chain.join(' → ')}`
+      ? `aliases nested more than ${MAX_ALIAS_NESTING} deep: ${cycle.chain.join(' → ')} → …`
       : `alias cycle: ${cycle.chain.join(' → ')}`;
     ctx.addIssue({ code: 'custom', path: cycle.path, message });
   }
@@ -54,35 +54,45 @@ export function checkRoutes(config: RoutesInput, ctx: z.RefinementCtx): void {
 export const MAX_ALIAS_NESTING = 16;
 
 /**
- * Depth-first search over alias references (and chains nested deeper than MAX_ALIAS_NESTING); each reference that closes a cycle is reported once,
- * at the path of that reference.
+ * Depth-first search over alias references; each reference that closes a cycle is reported once,
+ * at the path of that reference, and so is the first that makes a chain of aliases longer than
+ * MAX_ALIAS_NESTING (however the aliases are listed: each alias's height — the longest chain below
+ * it — is kept, and the walk never goes deeper than the limit).
  */
 export function findCycles(
   models: Record<string, RouteConfig>,
 ): { path: Path; chain: string[]; tooDeep?: true }[] {
   const done = new Set<string>();
+  /** Aliases in the longest chain from an alias down (itself included), capped past the limit. */
+  const height = new Map<string, number>();
   const found: { path: Path; chain: string[]; tooDeep?: true }[] = [];
   const stack: string[] = [];
+  let tooDeepFound = false;
 
   const visit = (alias: string) => {
     const route = ownEntry(models, alias);
     if (!route || done.has(alias)) return;
     stack.push(alias);
+    let below = 0;
     for (const { path, targets } of targetLists(alias, route)) {
       targets.forEach((target, index) => {
         if (target.alias === undefined || !Object.hasOwn(models, target.alias)) return;
         const at = stack.indexOf(target.alias);
         if (at >= 0) {
           found.push({ path: [...path, index, 'alias'], chain: [...stack.slice(at), target.alias] });
-        } else if (stack.length >= MAX_ALIAS_NESTING) {
-          // No route needs it, and walking deeper chains per request (or here) only risks the stack.
+          return;
+        }
+        if (stack.length < MAX_ALIAS_NESTING) visit(target.alias);
+        const under = done.has(target.alias) ? (height.get(target.alias) ?? 1) : MAX_ALIAS_NESTING + 1;
+        below = Math.max(below, under);
+        if (stack.length + under > MAX_ALIAS_NESTING && !tooDeepFound) {
+          tooDeepFound = true;
           found.push({ path: [...path, index, 'alias'], chain: [...stack, target.alias], tooDeep: true });
-        } else {
-          visit(target.alias);
         }
       });
     }
     stack.pop();
+    height.set(alias, Math.min(below + 1, MAX_ALIAS_NESTING + 1));
     done.add(alias);
   };
 

@@ -143,6 +143,18 @@ describe('routing config validation (PUT /admin/config)', () => {
     const fine: Record<string, unknown> = { a15: { targets: [{ provider: 'a', model: 'x' }] } };
     for (let i = 0; i < 15; i++) fine[`a${i}`] = { targets: [{ alias: `a${i + 1}` }] };
     expect((await putConfig({ providers, models: fine })).status).toBe(200);
+    // Listed bottom-up (each alias after the one it names), the same chains are judged the same.
+    const reversed = (models: Record<string, unknown>) =>
+      Object.fromEntries(Object.entries(models).reverse());
+    expect((await putConfig({ providers, models: reversed(fine) })).status).toBe(200);
+    const seventeen: Record<string, unknown> = { a16: { targets: [{ provider: 'a', model: 'x' }] } };
+    for (let i = 0; i < 16; i++) seventeen[`a${i}`] = { targets: [{ alias: `a${i + 1}` }] };
+    expect(await problems({ providers, models: reversed(seventeen) })).toContain(
+      'aliases nested more than 16 deep',
+    );
+    expect(await problems({ providers, models: reversed(models) })).toContain(
+      'aliases nested more than 16 deep',
+    );
   });
 
   it('rejects invalid rules and targets with their paths', async () => {
