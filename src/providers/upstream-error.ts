@@ -88,18 +88,13 @@ export async function upstreamErrorFrom(provider: string, response: Response): P
   }
   // The provider's own code for it varies ("invalid_request_error", "402"); the client never sees it.
   if (status === 402) code = 'insufficient_quota';
-  // A rate limit in another status (Groq: a 413 for a request larger than what is left of its
-  // tokens-per-minute limit, naming the operator's organization): the limit's, not the caller's
-  // fault — another target may serve it, and the provider's words stay upstream.
-  if (failure === 'caller' && (code === 'rate_limit_exceeded' || parsed.type === 'tokens')) {
-    failure = 'rate_limit';
-    code = 'rate_limit_exceeded';
-  }
   // Caller faults carry the provider's own words; anything else gets a generic message so that
-  // upstream internals (and anything echoing a credential) never reach the client.
+  // upstream internals (and anything echoing a credential) never reach the client. The words lose
+  // any organization id they name (Groq's 413 for a request larger than its whole tokens-per-minute
+  // limit: the client's to shrink, but the operator's account is not the client's business).
   const message =
     failure === 'caller'
-      ? (parsed.message ?? `${provider} rejected the request (HTTP ${status}).`)
+      ? withoutOrganization(parsed.message ?? `${provider} rejected the request (HTTP ${status}).`)
       : `${provider} answered HTTP ${status}.`;
   return new UpstreamError(failure, status, message, {
     code,
@@ -108,6 +103,11 @@ export async function upstreamErrorFrom(provider: string, response: Response): P
     retryAfterMs:
       retryAfterMs(response.headers) ?? (status === 429 ? rateLimitResetMs(response.headers) : undefined),
   });
+}
+
+/** "… in organization `org_01abc` …": the operator's account id, left out of what a client reads. */
+function withoutOrganization(message: string): string {
+  return message.replace(/\s*(?:in|for) organization `?org[-_][A-Za-z0-9]+`?/gi, '');
 }
 
 /**

@@ -88,7 +88,7 @@ describe('upstreamErrorFrom', () => {
     expect(await answer(403, { error: { message: 'invalid key' } })).toMatchObject({ failure: 'auth' });
   });
 
-  it("takes a rate limit in another status (Groq's 413 for tokens per minute) for a rate limit, in the gateway's words", async () => {
+  it("passes Groq's 413 for a request larger than its whole TPM limit through as the caller's, without the organization", async () => {
     const groq = await answer(413, {
       error: {
         message:
@@ -97,12 +97,14 @@ describe('upstreamErrorFrom', () => {
         code: 'rate_limit_exceeded',
       },
     });
+    // Waiting cannot make it fit, and it says nothing about Groq's health: no retry, no failover.
     expect(groq).toMatchObject({
-      failure: 'rate_limit',
+      failure: 'caller',
       status: 413,
       options: { code: 'rate_limit_exceeded' },
     });
     expect(groq.message).not.toContain('org_');
+    expect(groq.message).toContain('Limit 6000, Requested 14810');
     // An ordinary 413 stays the caller's.
     expect(await answer(413, { error: { message: 'Request body too large' } })).toMatchObject({
       failure: 'caller',
