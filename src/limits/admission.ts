@@ -66,6 +66,8 @@ export interface Admission {
   /** Guardrail selections, applied team first, then key (src/guardrails/rules.ts selectRules). */
   guardrails: { team: readonly string[] | null; key: readonly string[] | null };
   rate: RateState;
+  /** The key or its team has a budget: a USD reservation is held, which lasts reservationTtlMs. */
+  budgeted: boolean;
   /**
    * For an admission from this isolate's lease (src/limits/lease.ts) of a key (or team) with a
    * budget, the reservation of its worst-case cost, made once the request may go upstream: drawn
@@ -475,6 +477,7 @@ function admission(
     routing: mergeRoutingOverrides(team?.key.routing, key.key.routing),
     cache: mergeCachePolicies(team?.key.cache, key.key.cache),
     rate: tighter(key.rate, team?.rate),
+    budgeted: key.budgeted === true || team?.budgeted === true,
     reserve() {
       if (!reserveAtObjects) return Promise.resolve();
       // The rate headers stay the lease's view, as on every leased response.

@@ -54,8 +54,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     audioUseOf(body),
     body.service_tier,
   );
-  // Before the reservation is made, so never later than it: every attempt, backoff and stream ends by then.
-  const deadline = answerDeadline(Date.now(), limits.reservationTtlMs);
+  const admittedAt = Date.now(); // never later than the reservation is made
   const admitted = await admit(
     c.env,
     c.executionCtx,
@@ -71,6 +70,8 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     { reserveLater: true, costFor },
   );
   log.admitted(admitted.key);
+  // A budget's reservation lasts reservationTtlMs: every attempt, backoff and stream ends before it.
+  const deadline = admitted.budgeted ? answerDeadline(admittedAt, limits.reservationTtlMs) : undefined;
   /**
    * The tier a target with no answer was asked for, where the request's `service_tier` goes as sent
    * (OpenAI-wire providers; the others drop it).
@@ -191,7 +192,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
         request: routeRequest,
         // A stream's provider is judged healthy or not when the stream ends (onEnd below).
         verdictLater: (answer) => answer.kind === 'stream',
-        deadline,
+        ...(deadline !== undefined ? { deadline } : {}),
       },
     );
   } catch (error) {
@@ -235,11 +236,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   const mapEvent = guard.streamMapper(logFrame);
   const stream = relayOpenAIStream(result.body, {
     idleMs: runtime.config.timeouts.streamIdleMs,
-    // streamMaxMs if set, and never past the reservation's life (limits/budget.ts answerDeadline).
-    maxMs: Math.max(
-      1,
-      Math.min(runtime.config.timeouts.streamMaxMs ?? Number.POSITIVE_INFINITY, deadline - Date.now()),
-    ),
+    maxMs: streamLimitMs(runtime.config.timeouts.streamMaxMs, deadline),
     includeUsage: body.stream_options?.include_usage === true,
     onEvent:
       mapEvent || !logFrame
@@ -273,6 +270,13 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
 type Answer = Extract<ChatResult, { kind: 'json' }> | { kind: 'stream'; body: ChunkSource };
 
 /** A usage of our own making: an estimate, or what was seen before an answer was cut short. */
+/** streamMaxMs if set, and never past a budget reservation's life (limits/budget.ts answerDeadline). */
+function streamLimitMs(streamMaxMs: number | undefined, deadline: number | undefined): number | undefined {
+  if (deadline === undefined) return streamMaxMs;
+  const left = Math.max(1, Math.floor(deadline - Date.now()));
+  return streamMaxMs === undefined ? left : Math.min(streamMaxMs, left);
+}
+
 function usageOf(prompt: number, completion: number): Usage {
   return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
 }

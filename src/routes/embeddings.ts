@@ -29,8 +29,7 @@ export const embeddings = new Hono<AppEnv>().post('/', async (c) => {
   const tokens = inputTokens(body.input);
   // On the key's (or team's) pinned targets too, which may be dearer than the config's.
   const { costUsd, costFor } = worstCases(runtime, route, tokens, 0);
-  // Every attempt ends before the reservation would be released (limits/budget.ts answerDeadline).
-  const deadline = answerDeadline(Date.now(), limits.reservationTtlMs);
+  const admittedAt = Date.now(); // never later than the reservation is made
   const admitted = await admit(
     c.env,
     c.executionCtx,
@@ -72,7 +71,8 @@ export const embeddings = new Hono<AppEnv>().post('/', async (c) => {
         adapter.embeddings({ body: upstream, model: target.model, signal, requestId: c.get('requestId') }),
       {
         signal: c.req.raw.signal,
-        deadline,
+        // A budget's reservation lasts reservationTtlMs: every attempt ends before it.
+        ...(admitted.budgeted ? { deadline: answerDeadline(admittedAt, limits.reservationTtlMs) } : {}),
         request: {
           inputTokens: tokens,
           metadata: parseMetadataHeader(c.req.header('x-tollgate-metadata')),
