@@ -672,7 +672,8 @@ function refusal(
   key: RefusedKey | null | undefined,
   otherRate?: RateState,
 ): GatewayError {
-  const error = wireError(result, request, who, otherRate);
+  const other = otherRate && givenBack(otherRate, request as Partial<AdmitRequest>);
+  const error = wireError(result, request, who, other);
   if (key !== undefined) error.refusedKey = key && { id: key.id, teamId: key.teamId };
   return error;
 }
@@ -745,6 +746,18 @@ function wireError(
 
 const noop = () => {};
 const round = (usd: number) => Math.round(usd * 10_000) / 10_000;
+
+/**
+ * The other side's windows as they are once what it took for this refused request is given back
+ * (release(): its request slot, and its tokens unless they came from a lease).
+ */
+function givenBack(rate: RateState, request: Partial<AdmitRequest>): RateState {
+  const back = (window: RateWindow | undefined, amount: number) =>
+    window && { ...window, remaining: Math.min(window.limit, window.remaining + amount) };
+  const requests = back(rate.requests, request.prepaid ? 0 : 1);
+  const tokens = back(rate.tokens, request.prepaid ? 0 : (request.tokens ?? 0));
+  return { ...(requests ? { requests } : {}), ...(tokens ? { tokens } : {}) };
+}
 
 /** Per limit, the window with less room left: that is the one the client will hit first. */
 function tighter(a: RateState, b: RateState | undefined): RateState {

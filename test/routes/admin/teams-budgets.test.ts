@@ -175,5 +175,7 @@ describe('rate-limit headers', () => {
     expect(refused.status).toBe(429);
     expect(refused.headers.get('x-ratelimit-limit-tokens')).toBe('100');
     expect(refused.headers.get('x-ratelimit-limit-requests')).toBe('1000');
+    // The key's slot for this refused request is given back, and the header says so.
+    expect(refused.headers.get('x-ratelimit-remaining-requests')).toBe('1000');
   });
 });
