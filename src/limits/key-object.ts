@@ -199,6 +199,8 @@ const LAST_USED = 'lastUsedAt';
 const REVISION = 'revision';
 /** lastUsedAt is kept in memory and written at most this often. */
 export const LAST_USED_PERSIST_MS = 60_000;
+/** Reservation ids remembered as ended here (KeyObject.ended). */
+const MAX_ENDED = 10_000;
 
 /** A rotated key's old object: where its policy went, and until when the old secret still works. */
 export interface Moved {
@@ -519,11 +521,24 @@ export class KeyObject extends DurableObject<Env> {
       if (budget && ledger) {
         if (request.drawn) ledger = releaseFromLease(ledger, request.drawn.leaseId, request.drawn.usd);
         ledger = settleBudget(ledger, budget, request.reservationId, finite(request.costUsd) ?? 0, now);
+        this.noteEnded(request.reservationId);
       }
     }
     if (ledger) this.saveLedger(ledger);
     // Stored with the ledger they charged, in the same commit; buckets live in memory, and so do their ids.
     this.settled.add([...fresh], now, ledger !== undefined);
+  }
+
+  /**
+   * Reservation ids this object ended lately (settled or released), in memory: a rotation's hand-over
+   * adopted after a settle or release was forwarded here must not bring the reservation back.
+   */
+  private readonly ended = new Map<string, true>();
+
+  private noteEnded(reservationId: string): void {
+    this.ended.delete(reservationId);
+    this.ended.set(reservationId, true);
+    if (this.ended.size > MAX_ENDED) this.ended.delete(this.ended.keys().next().value as string);
   }
 
   /** Releases reservations whose settle never arrived, so capacity cannot leak forever. */
@@ -649,7 +664,9 @@ export class KeyObject extends DurableObject<Env> {
     // its reservation, still in the handed ledger, would otherwise hold until its TTL.
     const theirs = {
       ...handedOver,
-      reservations: handedOver.reservations.filter((r) => !this.settled.has(r.id, now)),
+      reservations: handedOver.reservations.filter(
+        (r) => !this.settled.has(r.id, now) && !this.ended.has(r.id),
+      ),
     };
     const mine = this.ledger && inPeriod(this.ledger);
     if (!mine) {

@@ -120,6 +120,21 @@ describe('KeyObject applies each settle once', () => {
     expect(await newObject.usage({})).toMatchObject({ spendUsd: 0.1, reservedUsd: 0 });
   });
 
+  it('drops from an adopted ledger a reservation whose release was forwarded here before the adoption', async () => {
+    const [oldName, newName] = ['adopt-release-old', 'adopt-release-new'];
+    const oldObject = env.KEYS.get(env.KEYS.idFromName(oldName));
+    const newObject = env.KEYS.get(env.KEYS.idFromName(newName));
+    await oldObject.setPolicy(policy({ budget }));
+    await newObject.setPolicy(policy({ budget }));
+    expect(await oldObject.admit(admission('released-between', 0.2))).toMatchObject({ ok: true });
+    const handed = await oldObject.handOver({ to: newName, until: Date.now() + 60_000 });
+    await newObject.settleMany([
+      { ...settle('released-between', 0), release: true, releaseId: 'released-between:release_1' },
+    ]);
+    await newObject.adopt(handed);
+    expect(await newObject.usage({})).toMatchObject({ spendUsd: 0, reservedUsd: 0 });
+  });
+
   it('applies a release without remembering it: the same request may reserve and settle here again', async () => {
     await inObject('once-released', async (object) => {
       await object.setPolicy(policy({ budget }));
