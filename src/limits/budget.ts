@@ -183,3 +183,14 @@ export function nextExpiry(state: BudgetState): number | undefined {
 export function answerDeadline(admittedAt: number, reservationTtlMs: number): number {
   return admittedAt + reservationTtlMs - Math.min(10_000, reservationTtlMs / 10);
 }
+
+/** A stream's time limit: `streamMaxMs` if set, and with a deadline never past it (whole ms, ≥ 1). */
+export function streamLimitMs(
+  streamMaxMs: number | undefined,
+  deadline: number | undefined,
+  now: number,
+): number | undefined {
+  if (deadline === undefined) return streamMaxMs;
+  const left = Math.max(1, Math.floor(deadline - now));
+  return streamMaxMs === undefined ? left : Math.min(streamMaxMs, left);
+}

@@ -8,7 +8,7 @@ import type { AppEnv } from '../env';
 import { clientClosed, GatewayError, modelNotFound } from '../errors';
 import { guardChatRoute } from '../guardrails/chat-guard';
 import { admit, rateLimitHeaders } from '../limits/admission';
-import { answerDeadline } from '../limits/budget';
+import { answerDeadline, streamLimitMs } from '../limits/budget';
 import {
   audioUseOf,
   estimateInputTokens,
@@ -236,7 +236,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   const mapEvent = guard.streamMapper(logFrame);
   const stream = relayOpenAIStream(result.body, {
     idleMs: runtime.config.timeouts.streamIdleMs,
-    maxMs: streamLimitMs(runtime.config.timeouts.streamMaxMs, deadline),
+    maxMs: streamLimitMs(runtime.config.timeouts.streamMaxMs, deadline, Date.now()),
     includeUsage: body.stream_options?.include_usage === true,
     onEvent:
       mapEvent || !logFrame
@@ -270,13 +270,6 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
 type Answer = Extract<ChatResult, { kind: 'json' }> | { kind: 'stream'; body: ChunkSource };
 
 /** A usage of our own making: an estimate, or what was seen before an answer was cut short. */
-/** streamMaxMs if set, and never past a budget reservation's life (limits/budget.ts answerDeadline). */
-function streamLimitMs(streamMaxMs: number | undefined, deadline: number | undefined): number | undefined {
-  if (deadline === undefined) return streamMaxMs;
-  const left = Math.max(1, Math.floor(deadline - Date.now()));
-  return streamMaxMs === undefined ? left : Math.min(streamMaxMs, left);
-}
-
 function usageOf(prompt: number, completion: number): Usage {
   return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
 }

@@ -195,6 +195,29 @@ describe('a refusal names the refused key for its log row', () => {
   });
 });
 
+describe('what an admission says about budgets', () => {
+  it('is budgeted when the key or its team has a budget (its reservation expires), else not', async () => {
+    const asked = (): AdmitRequest => ({
+      model: 'fast',
+      tokens: 10,
+      costUsd: 0,
+      reservationId: crypto.randomUUID(),
+      reservationTtlMs: 60_000,
+      defaults: {},
+    });
+    const admitted = async (key: string) =>
+      (await admit(env, { waitUntil: () => {} }, await sha256Hex(key), asked())).budgeted;
+    expect(await admitted((await createKey()).key)).toBe(false);
+    expect(await admitted((await createKey({ budget: { usd: 5, period: 'month' } })).key)).toBe(true);
+    const team = (
+      await (
+        await admin('/admin/teams', 'POST', { name: 'funded', budget: { usd: 5, period: 'month' } })
+      ).json<Json>()
+    ).id;
+    expect(await admitted((await createKey({ team })).key)).toBe(true);
+  });
+});
+
 describe('refusals the client should not simply retry', () => {
   it("tells OpenAI's SDKs not to retry a request too large for the TPM limit (waiting cannot help)", async () => {
     const { key } = await createKey({ limits: { tpm: 1000 } });

@@ -11,6 +11,7 @@ import {
   reserve,
   reservedUsd,
   settle,
+  streamLimitMs,
 } from '../../src/limits/budget';
 import { audioUseOf } from '../../src/limits/estimate';
 import type { ChatRequest } from '../../src/openai/schemas';
@@ -324,6 +325,16 @@ describe('pricing', () => {
       (1000 * 4 + 500 * 15) / 1e6,
       12,
     );
+  });
+});
+
+describe('streamLimitMs', () => {
+  it('is streamMaxMs without a deadline (no budget: no reservation to outlive), else the nearer', () => {
+    expect(streamLimitMs(undefined, undefined, 0)).toBeUndefined();
+    expect(streamLimitMs(60_000, undefined, 0)).toBe(60_000);
+    expect(streamLimitMs(undefined, 1_234.5, 0)).toBe(1_234);
+    expect(streamLimitMs(60_000, 1_000_000, 0)).toBe(60_000);
+    expect(streamLimitMs(undefined, 100, 500)).toBe(1); // past it: ends at once
   });
 });
 
