@@ -4,7 +4,7 @@ import { invalidRequest } from '../errors';
 import { thinkingBudget } from '../limits/estimate';
 import type { ChatMessage, ChatRequest, ContentPart, ToolCall } from '../openai/schemas';
 import { parseDataUrl } from './data-url';
-import { NO_EFFECT, paramPolicy } from './params';
+import { NO_EFFECT, paramPolicy, stopSequences } from './params';
 import { parseThinkingBlocks } from './thinking';
 import { calledToolText, toolResultText, toolUseId } from './tool-ids';
 
@@ -77,10 +77,8 @@ export function toAnthropicRequest(
   if (request.temperature != null) body.temperature = request.temperature;
   // Current Claude models refuse both at once ("alter temperature or top_p, but not both").
   else if (request.top_p != null) body.top_p = request.top_p;
-  if (request.stop != null) {
-    const stops = stopSequences(request.stop);
-    if (stops.length > 0) body.stop_sequences = stops;
-  }
+  const stops = stopSequences(request.stop, 'Anthropic models');
+  if (stops.length > 0) body.stop_sequences = stops;
   if (options.userId) body.metadata = { user_id: options.userId };
   if (request.stream) body.stream = true;
   const jsonTool = applyTools(request, body, thinkingOn);
@@ -90,23 +88,6 @@ export function toAnthropicRequest(
 
   PARAMS.forward(request, body); // provider-native parameters (top_k, thinking…): Anthropic validates them
   return { body, jsonTool };
-}
-
-/**
- * Anthropic refuses a stop sequence with no visible character. An empty one never matches (OpenAI
- * accepts and ignores it) and is left out; one of whitespace ("\n": answer on one line) would stop
- * an OpenAI answer, and is refused rather than silently ignored.
- */
-function stopSequences(stop: string | string[]): string[] {
-  const stops = (typeof stop === 'string' ? [stop] : stop).filter((sequence) => sequence !== '');
-  const blank = stops.find((sequence) => !sequence.trim());
-  if (blank !== undefined) {
-    throw invalidRequest(
-      `Anthropic does not accept a stop sequence of whitespace only (${JSON.stringify(blank)}); use one with a visible character, or route this request to a provider that accepts it.`,
-      'stop',
-    );
-  }
-  return stops;
 }
 
 function translateMessages(messages: ChatMessage[]): { system: Block[]; turns: Turn[] } {

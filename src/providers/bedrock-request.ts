@@ -5,7 +5,7 @@
 import { invalidRequest } from '../errors';
 import type { ChatMessage, ChatRequest, ContentPart } from '../openai/schemas';
 import { parseDataUrl } from './data-url';
-import { NO_EFFECT, OPENAI_ONLY_FEATURES, paramPolicy } from './params';
+import { NO_EFFECT, OPENAI_ONLY_FEATURES, paramPolicy, stopSequences } from './params';
 import { parseThinkingBlocks, sendable, type ThinkingBlock } from './thinking';
 import { calledToolText, toolResultText, toolUseId } from './tool-ids';
 
@@ -347,16 +347,7 @@ export function toConverseRequest(body: ChatRequest, model = ''): Record<string,
   const { system, turns } = translateMessages(body.messages, claude);
   documentsTold(turns);
   trimPrefill(turns);
-  // Converse refuses an empty stop sequence (OpenAI ignores it: it never matches); Claude refuses
-  // one of whitespace only ("\n"), which would stop an OpenAI answer: refused, never ignored.
-  const stop = (typeof body.stop === 'string' ? [body.stop] : (body.stop ?? [])).filter((s) => s !== '');
-  const blank = claude ? stop.find((s) => !s.trim()) : undefined;
-  if (blank !== undefined) {
-    throw invalidRequest(
-      `Claude models do not accept a stop sequence of whitespace only (${JSON.stringify(blank)}); use one with a visible character, or route this request to a model that accepts it.`,
-      'stop',
-    );
-  }
+  const stop = stopSequences(body.stop, claude ? 'Claude models' : undefined);
   const inferenceConfig: Record<string, unknown> = {};
   const maxTokens = body.max_completion_tokens ?? body.max_tokens;
   if (maxTokens) inferenceConfig.maxTokens = maxTokens;
