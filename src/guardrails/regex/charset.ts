@@ -46,17 +46,11 @@ export function isLineTerminator(cp: number): boolean {
 
 /** The items of `\D`, `\W`, `\S`: the complement of a range list. */
 export function complement(items: SetItem[]): SetItem[] {
-  return [{ test: (cp) => !matchesItems(items, cp) }];
+  const matches = itemMatcher(items);
+  return [{ test: (cp) => !matches(cp) }];
 }
 
-function matchesItems(items: readonly SetItem[], cp: number): boolean {
-  for (const item of items) {
-    if ('test' in item ? item.test(cp) : cp >= item.lo && cp <= item.hi) return true;
-  }
-  return false;
-}
-
-/** matchesItems as sorted, merged ranges searched in O(log n), beside the property tests. */
+/** Whether a code point is in `items`: sorted, merged ranges searched in O(log n), then the property tests. */
 function itemMatcher(items: readonly SetItem[]): (cp: number) => boolean {
   const tests = items.flatMap((item) => ('test' in item ? [item.test] : []));
   const ranges = items
