@@ -199,8 +199,8 @@ const LAST_USED = 'lastUsedAt';
 const REVISION = 'revision';
 /** lastUsedAt is kept in memory and written at most this often. */
 export const LAST_USED_PERSIST_MS = 60_000;
-/** Reservation ids remembered as ended here (KeyObject.ended). */
-const MAX_ENDED = 10_000;
+/** Reservation ids remembered as released here (KeyObject.released). */
+const MAX_RELEASED = 10_000;
 
 /** A rotated key's old object: where its policy went, and until when the old secret still works. */
 export interface Moved {
@@ -521,7 +521,7 @@ export class KeyObject extends DurableObject<Env> {
       if (budget && ledger) {
         if (request.drawn) ledger = releaseFromLease(ledger, request.drawn.leaseId, request.drawn.usd);
         ledger = settleBudget(ledger, budget, request.reservationId, finite(request.costUsd) ?? 0, now);
-        this.noteEnded(request.reservationId);
+        if (request.release) this.noteReleased(request.reservationId);
       }
     }
     if (ledger) this.saveLedger(ledger);
@@ -530,15 +530,16 @@ export class KeyObject extends DurableObject<Env> {
   }
 
   /**
-   * Reservation ids this object ended lately (settled or released), in memory: a rotation's hand-over
-   * adopted after a settle or release was forwarded here must not bring the reservation back.
+   * Reservation ids this object released lately, in memory (settled ones are in `settled`, which
+   * knows releases only by their own ids): a rotation's hand-over adopted after a release was
+   * forwarded here must not bring the reservation back.
    */
-  private readonly ended = new Map<string, true>();
+  private readonly released = new Map<string, true>();
 
-  private noteEnded(reservationId: string): void {
-    this.ended.delete(reservationId);
-    this.ended.set(reservationId, true);
-    if (this.ended.size > MAX_ENDED) this.ended.delete(this.ended.keys().next().value as string);
+  private noteReleased(reservationId: string): void {
+    this.released.delete(reservationId);
+    this.released.set(reservationId, true);
+    if (this.released.size > MAX_RELEASED) this.released.delete(this.released.keys().next().value as string);
   }
 
   /** Releases reservations whose settle never arrived, so capacity cannot leak forever. */
@@ -665,7 +666,7 @@ export class KeyObject extends DurableObject<Env> {
     const theirs = {
       ...handedOver,
       reservations: handedOver.reservations.filter(
-        (r) => !this.settled.has(r.id, now) && !this.ended.has(r.id),
+        (r) => !this.settled.has(r.id, now) && !this.released.has(r.id),
       ),
     };
     const mine = this.ledger && inPeriod(this.ledger);
