@@ -106,33 +106,35 @@ describe('KeyObject applies each settle once', () => {
     expect(await newObject.usage({})).toMatchObject({ spendUsd: 0.15, reservedUsd: 0 });
   });
 
-  it('drops from an adopted ledger a reservation whose settle was forwarded here before the adoption', async () => {
-    const [oldName, newName] = ['adopt-old', 'adopt-new'];
-    const oldObject = env.KEYS.get(env.KEYS.idFromName(oldName));
-    const newObject = env.KEYS.get(env.KEYS.idFromName(newName));
+  /**
+   * A rotation whose adopt reaches the new object after `forwarded` (a settle or release of the
+   * request `id`, admitted at the old object before the hand-over): the new object's usage after.
+   */
+  async function adoptedAfter(name: string, id: string, forwarded: SettleRequest) {
+    const oldObject = env.KEYS.get(env.KEYS.idFromName(`${name}-old`));
+    const newObject = env.KEYS.get(env.KEYS.idFromName(`${name}-new`));
     await oldObject.setPolicy(policy({ budget }));
     await newObject.setPolicy(policy({ budget }));
-    expect(await oldObject.admit(admission('in-between', 0.2))).toMatchObject({ ok: true });
-    const handed = await oldObject.handOver({ to: newName, until: Date.now() + 60_000 });
-    // The rotation's adopt has not arrived yet: the settle, forwarded, reaches the new object first.
-    await newObject.settleMany([settle('in-between', 0.1)]);
+    expect(await oldObject.admit(admission(id, 0.2))).toMatchObject({ ok: true });
+    const handed = await oldObject.handOver({ to: `${name}-new`, until: Date.now() + 60_000 });
+    await newObject.settleMany([forwarded]);
     await newObject.adopt(handed);
-    expect(await newObject.usage({})).toMatchObject({ spendUsd: 0.1, reservedUsd: 0 });
+    return newObject.usage({});
+  }
+
+  it('drops from an adopted ledger a reservation whose settle was forwarded here before the adoption', async () => {
+    const usage = await adoptedAfter('adopt', 'in-between', settle('in-between', 0.1));
+    expect(usage).toMatchObject({ spendUsd: 0.1, reservedUsd: 0 });
   });
 
   it('drops from an adopted ledger a reservation whose release was forwarded here before the adoption', async () => {
-    const [oldName, newName] = ['adopt-release-old', 'adopt-release-new'];
-    const oldObject = env.KEYS.get(env.KEYS.idFromName(oldName));
-    const newObject = env.KEYS.get(env.KEYS.idFromName(newName));
-    await oldObject.setPolicy(policy({ budget }));
-    await newObject.setPolicy(policy({ budget }));
-    expect(await oldObject.admit(admission('released-between', 0.2))).toMatchObject({ ok: true });
-    const handed = await oldObject.handOver({ to: newName, until: Date.now() + 60_000 });
-    await newObject.settleMany([
-      { ...settle('released-between', 0), release: true, releaseId: 'released-between:release_1' },
-    ]);
-    await newObject.adopt(handed);
-    expect(await newObject.usage({})).toMatchObject({ spendUsd: 0, reservedUsd: 0 });
+    const release = {
+      ...settle('released-between', 0),
+      release: true,
+      releaseId: 'released-between:release_1',
+    };
+    const usage = await adoptedAfter('adopt-release', 'released-between', release);
+    expect(usage).toMatchObject({ spendUsd: 0, reservedUsd: 0 });
   });
 
   it('applies a release without remembering it: the same request may reserve and settle here again', async () => {
