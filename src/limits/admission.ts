@@ -7,6 +7,7 @@ import { GatewayError, invalidApiKey, modelNotAllowed, retryAfterSeconds, unavai
 import { overloaded } from '../isolate/fresh-stubs';
 import { endReason, type KeyPolicy } from '../keys/policy';
 import { mergeRoutingOverrides, type RoutingOverride } from '../routing/overrides';
+import { answerDeadline } from './budget';
 import {
   type AdmitRequest,
   type AdmitResult,
@@ -66,8 +67,11 @@ export interface Admission {
   /** Guardrail selections, applied team first, then key (src/guardrails/rules.ts selectRules). */
   guardrails: { team: readonly string[] | null; key: readonly string[] | null };
   rate: RateState;
-  /** The key or its team has a budget: a USD reservation is held, which lasts reservationTtlMs. */
-  budgeted: boolean;
+  /**
+   * When the request must be done, for a key or team with a budget (its USD reservation lasts
+   * reservationTtlMs from admission: answerDeadline); undefined without a budget.
+   */
+  deadline: number | undefined;
   /**
    * For an admission from this isolate's lease (src/limits/lease.ts) of a key (or team) with a
    * budget, the reservation of its worst-case cost, made once the request may go upstream: drawn
@@ -138,7 +142,7 @@ export async function admit(
       costWith(mergeRoutingOverrides(admitted.team?.key.routing, admitted.key.key.routing));
       if (request.costUsd > reserved)
         admitted = await topUp(env, ctx, admitted, request, request.costUsd - reserved);
-      return admission(env, ctx, request, admitted, undefined, undefined);
+      return admission(env, ctx, request, now, admitted, undefined, undefined);
     } catch (error) {
       if (!ask) throw unavailable(error);
       askFailed(keyHash, Date.now());
@@ -171,6 +175,7 @@ export async function admit(
     env,
     ctx,
     request,
+    now,
     parts,
     reserve,
     local.refund,
@@ -461,6 +466,7 @@ function admission(
   env: Env,
   ctx: Pick<ExecutionContext, 'waitUntil'>,
   request: AdmitRequest,
+  admittedAt: number,
   admitted: ByObjects,
   reserveAtObjects: (() => Promise<ByObjects>) | undefined,
   refund: LocalAdmission['refund'] | undefined,
@@ -477,7 +483,10 @@ function admission(
     routing: mergeRoutingOverrides(team?.key.routing, key.key.routing),
     cache: mergeCachePolicies(team?.key.cache, key.key.cache),
     rate: tighter(key.rate, team?.rate),
-    budgeted: key.budgeted === true || team?.budgeted === true,
+    deadline:
+      key.budgeted === true || team?.budgeted === true
+        ? answerDeadline(admittedAt, request.reservationTtlMs)
+        : undefined,
     reserve() {
       if (!reserveAtObjects) return Promise.resolve();
       // The rate headers stay the lease's view, as on every leased response.

@@ -8,7 +8,7 @@ import type { AppEnv } from '../env';
 import { clientClosed, GatewayError, modelNotFound } from '../errors';
 import { guardChatRoute } from '../guardrails/chat-guard';
 import { admit, rateLimitHeaders } from '../limits/admission';
-import { answerDeadline, streamLimitMs } from '../limits/budget';
+import { streamLimitMs } from '../limits/budget';
 import {
   audioUseOf,
   estimateInputTokens,
@@ -54,7 +54,6 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     audioUseOf(body),
     body.service_tier,
   );
-  const admittedAt = Date.now(); // never later than the reservation is made
   const admitted = await admit(
     c.env,
     c.executionCtx,
@@ -71,7 +70,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   );
   log.admitted(admitted.key);
   // A budget's reservation lasts reservationTtlMs: every attempt, backoff and stream ends before it.
-  const deadline = admitted.budgeted ? answerDeadline(admittedAt, limits.reservationTtlMs) : undefined;
+  const { deadline } = admitted;
   /**
    * The tier a target with no answer was asked for, where the request's `service_tier` goes as sent
    * (OpenAI-wire providers; the others drop it).

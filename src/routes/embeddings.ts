@@ -6,7 +6,6 @@ import type { AppEnv } from '../env';
 import { GatewayError, modelNotFound } from '../errors';
 import { guardEmbeddingsRoute } from '../guardrails/embeddings-guard';
 import { admit, rateLimitHeaders } from '../limits/admission';
-import { answerDeadline } from '../limits/budget';
 import { estimateTextTokens } from '../limits/estimate';
 import { readJsonBody, validateBody } from '../openai/read-body';
 import { type EmbeddingsRequest, embeddingsRequest } from '../openai/schemas';
@@ -29,7 +28,6 @@ export const embeddings = new Hono<AppEnv>().post('/', async (c) => {
   const tokens = inputTokens(body.input);
   // On the key's (or team's) pinned targets too, which may be dearer than the config's.
   const { costUsd, costFor } = worstCases(runtime, route, tokens, 0);
-  const admittedAt = Date.now(); // never later than the reservation is made
   const admitted = await admit(
     c.env,
     c.executionCtx,
@@ -72,7 +70,7 @@ export const embeddings = new Hono<AppEnv>().post('/', async (c) => {
       {
         signal: c.req.raw.signal,
         // A budget's reservation lasts reservationTtlMs: every attempt ends before it.
-        ...(admitted.budgeted ? { deadline: answerDeadline(admittedAt, limits.reservationTtlMs) } : {}),
+        ...(admitted.deadline !== undefined ? { deadline: admitted.deadline } : {}),
         request: {
           inputTokens: tokens,
           metadata: parseMetadataHeader(c.req.header('x-tollgate-metadata')),

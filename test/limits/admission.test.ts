@@ -196,7 +196,7 @@ describe('a refusal names the refused key for its log row', () => {
 });
 
 describe('what an admission says about budgets', () => {
-  it('is budgeted when the key or its team has a budget (its reservation expires), else not', async () => {
+  it('has a deadline when the key or its team has a budget (its reservation expires), else none', async () => {
     const asked = (): AdmitRequest => ({
       model: 'fast',
       tokens: 10,
@@ -205,16 +205,22 @@ describe('what an admission says about budgets', () => {
       reservationTtlMs: 60_000,
       defaults: {},
     });
-    const admitted = async (key: string) =>
-      (await admit(env, { waitUntil: () => {} }, await sha256Hex(key), asked())).budgeted;
-    expect(await admitted((await createKey()).key)).toBe(false);
-    expect(await admitted((await createKey({ budget: { usd: 5, period: 'month' } })).key)).toBe(true);
+    const deadlineOf = async (key: string) => {
+      const before = Date.now();
+      const { deadline } = await admit(env, { waitUntil: () => {} }, await sha256Hex(key), asked());
+      // answerDeadline: the reservation's TTL from admission, less the settle's margin (6 s of 60).
+      return deadline === undefined ? undefined : deadline - before;
+    };
+    expect(await deadlineOf((await createKey()).key)).toBeUndefined();
+    const ofKey = await deadlineOf((await createKey({ budget: { usd: 5, period: 'month' } })).key);
+    expect(ofKey).toBeGreaterThanOrEqual(54_000);
+    expect(ofKey).toBeLessThan(54_000 + 1_000);
     const team = (
       await (
         await admin('/admin/teams', 'POST', { name: 'funded', budget: { usd: 5, period: 'month' } })
       ).json<Json>()
     ).id;
-    expect(await admitted((await createKey({ team })).key)).toBe(true);
+    expect(await deadlineOf((await createKey({ team })).key)).toBeGreaterThanOrEqual(54_000);
   });
 });
 
