@@ -6,6 +6,7 @@ import type { AppEnv } from '../env';
 import type { Admission } from '../limits/admission';
 import type { EmbeddingsRequest } from '../openai/schemas';
 import { applyInputRules } from './guard';
+import type { Rewritten } from './prompt-text';
 import { refuse, routeRules } from './route-guard';
 
 /**
@@ -26,7 +27,8 @@ export function guardEmbeddingsRoute(
   const texts = typeof input === 'string' ? [input] : input.filter((item) => typeof item === 'string');
   let applied: ReturnType<typeof applyInputRules>;
   try {
-    applied = applyInputRules(rules, texts, { inputTokens, tools: [], responseFormat: undefined }, report);
+    const read = texts.map((text) => ({ text }));
+    applied = applyInputRules(rules, read, { inputTokens, tools: [], responseFormat: undefined }, report);
   } catch (error) {
     refuse(c, release, error, (blocked) => withTexts(body, texts, blocked.masked));
   }
@@ -37,9 +39,9 @@ export function guardEmbeddingsRoute(
 function withTexts(
   body: EmbeddingsRequest,
   texts: readonly string[],
-  replaced: readonly (string | undefined)[],
+  replaced: readonly Rewritten[],
 ): EmbeddingsRequest {
   if (replaced.every((text) => text === undefined)) return body;
-  const redacted = texts.map((text, index) => replaced[index] ?? text);
+  const redacted = texts.map((text, index) => replaced[index]?.[0] ?? text);
   return { ...body, input: typeof body.input === 'string' ? redacted[0]! : redacted };
 }

@@ -4,7 +4,8 @@ import type { ChatRequest } from '../openai/schemas';
 import type { MappedEvent } from '../openai/stream-relay';
 import type { ChatCompletion } from '../providers/types';
 import { scanArguments, scannableOnly, scanOutput } from './output';
-import { jsonEscape, Placeholders, redact, reservedPlaceholders, restore } from './placeholders';
+import { jsonEscape, type LabeledSpan, Placeholders, reservedPlaceholders, restore } from './placeholders';
+import { findIn, type PromptText, type Rewritten, redactText } from './prompt-text';
 import { emptyReport, type GuardrailReport, PromptBlocked, record } from './report';
 import type { CompiledRule, RequestFacts, TextRule } from './rules';
 import { streamMapper } from './stream-guard';
@@ -72,26 +73,28 @@ export function guardChat(
 }
 
 /** A copy of the body with its texts (text-slots.ts) replaced (undefined: unchanged); the body itself when none is. */
-export function chatWithTexts(body: ChatRequest, texts: readonly (string | undefined)[]): ChatRequest {
+export function chatWithTexts(body: ChatRequest, texts: readonly Rewritten[]): ChatRequest {
   return textSlots(body).write(body, texts);
 }
 
 /**
  * The input rules over a request's texts: blocks first (throwing PromptBlocked), then flags, then
- * redaction. Returns the redacted version of each text that changed (undefined otherwise).
+ * redaction. Returns each text that changed, rewritten (undefined otherwise).
  */
 export function applyInputRules(
   rules: readonly CompiledRule[],
-  texts: readonly string[],
+  texts: readonly PromptText[],
   facts: RequestFacts,
   report: GuardrailReport,
-): { texts: (string | undefined)[]; placeholders: Placeholders | undefined } {
+): { texts: Rewritten[]; placeholders: Placeholders | undefined } {
   const input = rules.filter((r) => r.kind === 'request' || r.rule.scope !== 'output');
   const textRules = input.filter((r): r is TextRule => r.kind === 'text');
   for (const rule of input) {
     if (rule.rule.action !== 'block') continue;
     const hit =
-      rule.kind === 'request' ? rule.violated(facts) : texts.some((text) => rule.find(text, true).length > 0);
+      rule.kind === 'request'
+        ? rule.violated(facts)
+        : texts.some((text) => findIn(rule, text, true).spans.length > 0);
     if (!hit) continue;
     record(report, 'block', rule.rule.name);
     throw new PromptBlocked(rule.rule.name, maskAll(textRules, texts));
@@ -101,27 +104,30 @@ export function applyInputRules(
     const count =
       rule.kind === 'request'
         ? Number(rule.violated(facts))
-        : texts.reduce((sum, text) => sum + rule.find(text, false).length, 0);
+        : texts.reduce((sum, text) => sum + findIn(rule, text, false).count, 0);
     record(report, 'flag', rule.rule.name, count);
   }
   const redactors = textRules.filter((r) => r.rule.action === 'redact');
   if (redactors.length === 0) return { texts: texts.map(() => undefined), placeholders: undefined };
-  const placeholders = new Placeholders(reservedPlaceholders(texts));
+  const placeholders = new Placeholders(reservedPlaceholders(texts.map(({ text }) => text)));
   const redacted = texts.map((text) => {
-    const spans = redactors.flatMap((rule) => rule.find(text, false));
-    if (spans.length === 0) return undefined;
-    for (const span of spans) record(report, 'redact', span.rule);
-    return redact(text, spans, placeholders);
+    const spans: LabeledSpan[] = [];
+    for (const rule of redactors) {
+      const found = findIn(rule, text, false);
+      record(report, 'redact', rule.rule.name, found.count);
+      spans.push(...found.spans);
+    }
+    return spans.length > 0 ? redactText(text, spans, placeholders) : undefined;
   });
   return { texts: redacted, placeholders };
 }
 
 /** A blocked prompt as the log may keep it: every span of every text rule (block, flag or redact) replaced by its placeholder. */
-function maskAll(rules: readonly TextRule[], texts: readonly string[]): (string | undefined)[] {
-  const placeholders = new Placeholders(reservedPlaceholders(texts));
+function maskAll(rules: readonly TextRule[], texts: readonly PromptText[]): Rewritten[] {
+  const placeholders = new Placeholders(reservedPlaceholders(texts.map(({ text }) => text)));
   return texts.map((text) => {
-    const spans = rules.flatMap((rule) => rule.find(text, false));
-    return spans.length > 0 ? redact(text, spans, placeholders) : undefined;
+    const spans = rules.flatMap((rule) => findIn(rule, text, false).spans);
+    return spans.length > 0 ? redactText(text, spans, placeholders) : undefined;
   });
 }
 

@@ -54,21 +54,39 @@ export function withLabel(
   return spans.map(([start, end]) => ({ start, end, label, rule, restore }));
 }
 
+/** One replacement in a text: its [start, end) becomes `by`. */
+export interface Replacement {
+  start: number;
+  end: number;
+  by: string;
+}
+
 /**
- * Replaces the spans (any order, possibly overlapping) with placeholders: leftmost first, the
- * longest at equal starts, overlapped spans dropped. Offsets are UTF-16, so surrounding emoji or
- * right-to-left text stay intact.
+ * The placeholders that replace the spans (any order, possibly overlapping): leftmost first, the
+ * longest at equal starts, overlapped spans dropped. In text order and disjoint; offsets are UTF-16,
+ * so surrounding emoji or right-to-left text stay intact.
  */
-export function redact(text: string, spans: LabeledSpan[], placeholders: Placeholders): string {
-  if (spans.length === 0) return text;
+export function replacements(text: string, spans: LabeledSpan[], placeholders: Placeholders): Replacement[] {
   const ordered = [...spans].sort((a, b) => a.start - b.start || b.end - a.end);
-  let out = '';
+  const out: Replacement[] = [];
   let at = 0;
   for (const span of ordered) {
     if (span.start < at) continue;
-    out += text.slice(at, span.start);
-    out += placeholders.for(span.label, text.slice(span.start, span.end), span.restore);
+    const by = placeholders.for(span.label, text.slice(span.start, span.end), span.restore);
+    out.push({ start: span.start, end: span.end, by });
     at = span.end;
+  }
+  return out;
+}
+
+/** The text with the spans replaced by placeholders, as replacements() chooses them. */
+export function redact(text: string, spans: LabeledSpan[], placeholders: Placeholders): string {
+  if (spans.length === 0) return text;
+  let out = '';
+  let at = 0;
+  for (const { start, end, by } of replacements(text, spans, placeholders)) {
+    out += text.slice(at, start) + by;
+    at = end;
   }
   return out + text.slice(at);
 }

@@ -1,5 +1,6 @@
 // What the guardrails did to one request, and the error a block answers with.
 import { GatewayError } from '../errors';
+import type { Rewritten } from './prompt-text';
 import type { GuardrailRule } from './schema';
 
 type Action = GuardrailRule['action'];
@@ -44,7 +45,7 @@ export function guardrailBlocked(rule: string, what: 'request' | 'response'): Ga
 export class PromptBlocked extends GatewayError {
   constructor(
     rule: string,
-    readonly masked: readonly (string | undefined)[],
+    readonly masked: readonly Rewritten[],
   ) {
     super(403, 'permission_error', 'guardrail_blocked', `The request was blocked by guardrail '${rule}'.`);
   }

@@ -6,22 +6,25 @@
 // Arguments that are not JSON are one plain text.
 import { GatewayError } from '../errors';
 import type { ChatRequest } from '../openai/schemas';
+import type { PromptText, Rewritten } from './prompt-text';
 
 type Loose = Record<string, unknown>;
 
 export interface TextSlots {
   /** Every text of the request, in a fixed order. */
-  readonly texts: string[];
-  /** A copy of `body` (the body these slots were read from) with the texts given replaced. */
-  write(body: ChatRequest, texts: readonly (string | undefined)[]): ChatRequest;
+  readonly texts: PromptText[];
+  /** A copy of `body` (the body these slots were read from) with the texts given rewritten. */
+  write(body: ChatRequest, texts: readonly Rewritten[]): ChatRequest;
 }
 
 /** One place in the body, holding one or more of the texts. */
 interface Place {
-  texts: string[];
-  /** Writes this place's new texts (undefined: unchanged) into the copy. */
-  write(copy: ChatRequest, texts: readonly (string | undefined)[]): void;
+  texts: PromptText[];
+  /** Writes this place's rewritten texts (undefined: unchanged) into the copy. */
+  write(copy: ChatRequest, texts: readonly Rewritten[]): void;
 }
+
+type Setter = (body: ChatRequest, value: string) => void;
 
 /** A JSON string literal or number, outside any string (strings are matched whole first). */
 const JSON_TOKEN = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
@@ -34,14 +37,18 @@ export function textSlots(body: ChatRequest): TextSlots {
     if (typeof content === 'string') {
       places.push(plain(content, (b, v) => (msg(b).content = v)));
     } else if (Array.isArray(content)) {
-      // Each text (or refusal: the provider reads it too) part is a text. Parts in a row are also
-      // read joined, as several providers send them ("fal" + "con"), so that a block or flag rule
-      // sees a word split across two; that joined text is read only (a redaction lands in the
-      // parts, each on its own: a value split across a seam is not redacted, only caught).
+      // Text (and refusal: the provider reads it too) parts in a row are one text, read joined as
+      // several providers send them (and each part on its own too, for values at its edges), so that
+      // a word split across two ("fal" + "con") is caught and a value split across a seam redacted:
+      // its placeholder lands in the part where it starts, the parts after lose the rest of it, and
+      // each match counts once (prompt-text.ts). Any other part (an image) ends the run.
       let run: string[] = [];
+      let sets: Setter[] = [];
       const flush = () => {
-        if (run.length > 1) places.push(readOnly(run.join('')));
+        if (run.length === 1) places.push(plain(run[0]!, sets[0]!));
+        if (run.length > 1) places.push(joined(run, sets));
         run = [];
+        sets = [];
       };
       content.forEach((part, p) => {
         const field = part.type === 'text' ? 'text' : part.type === 'refusal' ? 'refusal' : undefined;
@@ -51,7 +58,7 @@ export function textSlots(body: ChatRequest): TextSlots {
           return;
         }
         run.push(text);
-        places.push(plain(text, (b, v) => ((msg(b).content as Loose[])[p]![field] = v)));
+        sets.push((b, v) => ((msg(b).content as Loose[])[p]![field] = v));
       });
       flush();
     }
@@ -59,14 +66,13 @@ export function textSlots(body: ChatRequest): TextSlots {
       const refusal = (message as Loose).refusal;
       if (typeof refusal === 'string') places.push(plain(refusal, (b, v) => (msg(b).refusal = v)));
       message.tool_calls?.forEach((call, t) => {
-        const set = (b: ChatRequest, v: string) =>
-          (((msg(b).tool_calls as Loose[])[t]!.function as Loose).arguments = v);
+        const set: Setter = (b, v) => (((msg(b).tool_calls as Loose[])[t]!.function as Loose).arguments = v);
         places.push(jsonValues(call.function.arguments, set) ?? plain(call.function.arguments, set));
       });
       // The deprecated function_call of an older answer: arguments as a tool call's.
       const legacy = (message as Loose).function_call as Loose | null | undefined;
       if (legacy && typeof legacy.arguments === 'string') {
-        const set = (b: ChatRequest, v: string) => ((msg(b).function_call as Loose).arguments = v);
+        const set: Setter = (b, v) => ((msg(b).function_call as Loose).arguments = v);
         places.push(jsonValues(legacy.arguments, set) ?? plain(legacy.arguments, set));
       }
     }
@@ -87,18 +93,25 @@ export function textSlots(body: ChatRequest): TextSlots {
   };
 }
 
-function plain(text: string, set: (body: ChatRequest, value: string) => void): Place {
+function plain(text: string, set: Setter): Place {
   return {
-    texts: [text],
+    texts: [{ text }],
     write: (copy, [value]) => {
-      if (value !== undefined) set(copy, value);
+      if (value !== undefined) set(copy, value[0]!);
     },
   };
 }
 
-/** A text the rules read whose redactions go nowhere (the parts it joins carry their own). */
-function readOnly(text: string): Place {
-  return { texts: [text], write: () => {} };
+/** Text parts in a row, one text; a part is written back only when its text changed. */
+function joined(parts: string[], sets: readonly Setter[]): Place {
+  return {
+    texts: [{ text: parts.join(''), parts }],
+    write: (copy, [value]) => {
+      value?.forEach((text, i) => {
+        if (text !== parts[i]) sets[i]!(copy, text);
+      });
+    },
+  };
 }
 
 /**
@@ -109,14 +122,15 @@ function readOnly(text: string): Place {
 export const MAX_VALUE_TEXTS = 20_000;
 
 /** The string values and numbers of JSON text, each a text; undefined when it is not JSON. */
-function jsonValues(raw: string, set: (body: ChatRequest, value: string) => void): Place | undefined {
+function jsonValues(raw: string, set: Setter): Place | undefined {
   const json = jsonTexts(raw);
   if (!json) return undefined;
   if (json.texts.length > MAX_VALUE_TEXTS) throw tooManyValues(json.texts.length);
   return {
-    texts: json.texts,
+    texts: json.texts.map((text) => ({ text })),
     write(copy, values) {
-      if (values.some((value) => value !== undefined)) set(copy, json.rebuild(values));
+      if (values.some((value) => value !== undefined))
+        set(copy, json.rebuild(values.map((value) => value?.[0])));
     },
   };
 }

@@ -13,6 +13,7 @@ import {
 } from '../helpers/gateway';
 import { expectOpenAIShape, sseEvents } from '../helpers/openapi';
 import { json, onUpstream, recorded, resetUpstream, sse } from '../helpers/upstream';
+import { waitForRows } from '../logs/helpers';
 import { CHAT_URL, chunk, completion, guardedKey } from './helpers';
 
 const PII = {
@@ -554,6 +555,65 @@ describe('guardrails through the gateway', () => {
     const unknown = await admin('/admin/keys', 'POST', { name: 'x', guardrails: ['nope'] });
     expect(unknown.status).toBe(400);
     expect((await unknown.json<Json>()).error.param).toBe('guardrails[0]');
+  });
+});
+
+describe('a value split across text parts', () => {
+  const parts = (...texts: string[]) => texts.map((text) => ({ type: 'text', text }));
+  const sentParts = () => (recorded[0]!.body as Json).messages[0].content;
+  /** Answers with the text parts of the last message it received, joined: what the provider read. */
+  function echoParts(): void {
+    onUpstream(CHAT_URL, async (request) => {
+      const body = (await request.json()) as { messages: { content: { text?: string }[] }[] };
+      return json(
+        completion(
+          body.messages
+            .at(-1)!
+            .content.map((part) => part.text ?? '')
+            .join(''),
+        ),
+      );
+    });
+  }
+  async function loggedRow(response: Response) {
+    const id = response.headers.get('x-tollgate-request-id')!;
+    return (await waitForRows([id], 8000, 'id')).get(id)!;
+  }
+
+  it('is redacted in the part where it starts, the next part losing the rest, in the body and the log', async () => {
+    const key = await setup([PII], { logBodies: true });
+    echoParts();
+    const response = await chat(key, {
+      model: 'gpt',
+      messages: [{ role: 'user', content: parts('my card is 4111 1111 ', '1111 1111, thanks') }],
+    });
+    expect(response.status).toBe(200);
+    expect(sentParts()).toEqual(parts('my card is [CREDIT_CARD_1]', ', thanks'));
+    expect((await response.json<Json>()).choices[0].message.content).toBe(
+      'my card is [CREDIT_CARD_1], thanks',
+    );
+    const row = await loggedRow(response);
+    expect(row.guardrails).toEqual([{ rule: 'pii', action: 'redact', count: 1 }]);
+    expect(JSON.parse(row.requestBody!).messages[0].content).toEqual(sentParts());
+    expect(row.requestBody).not.toContain('1111');
+  });
+
+  it('spanning three parts leaves the middle one empty, is counted once and restored in the answer', async () => {
+    const key = await setup([{ ...PII, restore: true }], { logBodies: true });
+    echoParts();
+    const response = await chat(key, {
+      model: 'gpt',
+      messages: [{ role: 'user', content: parts('mail alice@', 'example', '.com, or bob@example.org') }],
+    });
+    expect(response.status).toBe(200);
+    // bob@example.org lies inside one part: redacted once, with one placeholder, counted once.
+    expect(sentParts()).toEqual(parts('mail [EMAIL_1]', '', ', or [EMAIL_2]'));
+    expect((await response.json<Json>()).choices[0].message.content).toBe(
+      'mail alice@example.com, or bob@example.org',
+    );
+    const row = await loggedRow(response);
+    expect(row.guardrails).toEqual([{ rule: 'pii', action: 'redact', count: 2 }]);
+    expect(row.requestBody).not.toMatch(/alice@|example\.com|bob@/);
   });
 });
 

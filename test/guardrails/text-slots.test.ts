@@ -1,7 +1,8 @@
 // Where prompt text lives in a chat request (src/guardrails/text-slots.ts), and that reading it is
 // paid for only by requests whose rules read it.
 import { describe, expect, it } from 'vitest';
-import { guardChat } from '../../src/guardrails/guard';
+import { chatWithTexts, guardChat } from '../../src/guardrails/guard';
+import { PromptBlocked } from '../../src/guardrails/report';
 import { type CompiledRule, selectRules } from '../../src/guardrails/rules';
 import { guardrailRuleSchema } from '../../src/guardrails/schema';
 import { jsonTexts, MAX_VALUE_TEXTS, textSlots } from '../../src/guardrails/text-slots';
@@ -73,7 +74,7 @@ describe('reading the prompt', () => {
     const { body, reads } = countingBody();
     guardChat(rules([{ name: 'in', keywords: ['x'], action: 'flag' }]), body, 5);
     expect(reads()).toBeGreaterThan(0);
-    expect(textSlots(body).texts).toEqual(['hi', 'a', 'x']);
+    expect(textSlots(body).texts).toEqual([{ text: 'hi' }, { text: 'a' }, { text: 'x' }]);
   });
 
   it('refuses (413) arguments with more values than the rules may read one by one', () => {
@@ -101,7 +102,7 @@ describe('text parts in a row', () => {
   const rules = (rule: Record<string, unknown>) =>
     selectRules([guardrailRuleSchema.parse(rule)], null, null) as CompiledRule[];
 
-  it('are read each on its own and, joined, once more: a word split across two is caught', () => {
+  it('are one text, read joined: a word split across two is caught', () => {
     const slots = textSlots(
       body([
         { type: 'text', text: 'mail alice@exa' },
@@ -110,7 +111,10 @@ describe('text parts in a row', () => {
         { type: 'text', text: 'after' },
       ]),
     );
-    expect(slots.texts).toEqual(['mail alice@exa', 'mple.com now', 'mail alice@example.com now', 'after']);
+    expect(slots.texts).toEqual([
+      { text: 'mail alice@example.com now', parts: ['mail alice@exa', 'mple.com now'] },
+      { text: 'after' },
+    ]);
     const split = body([
       { type: 'text', text: 'tell me about fal' },
       { type: 'text', text: 'con nests' },
@@ -131,6 +135,100 @@ describe('text parts in a row', () => {
       { type: 'text', text: 'A long document', cache_control: { type: 'ephemeral' } },
       { type: 'text', text: 'My SSN' },
       { type: 'text', text: '[SSN_1], mail [EMAIL_1]' },
+    ]);
+  });
+
+  it('redact a value split across a seam in the parts it spans, refusal parts and every message alike', () => {
+    const source = {
+      model: 'm',
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'ssn 123-45-' },
+            { type: 'text', text: '6789 or 123-45-6789' },
+          ],
+        },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'refusal', refusal: 'I will not mail alice@exa' },
+            { type: 'text', text: 'mple.com' },
+          ],
+        },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'it is 123-45-678' },
+            { type: 'text', text: '9' },
+          ],
+        },
+      ],
+    } as unknown as ChatRequest;
+    const guard = guardChat(rules({ name: 'pii', detect: ['ssn', 'email'], action: 'redact' }), source, 1);
+    expect(guard.body.messages.map((message) => message.content)).toEqual([
+      [
+        { type: 'text', text: 'ssn [SSN_1]' },
+        { type: 'text', text: ' or [SSN_1]' },
+      ],
+      [
+        { type: 'refusal', refusal: 'I will not mail [EMAIL_1]' },
+        { type: 'text', text: '' },
+      ],
+      [
+        { type: 'text', text: 'it is [SSN_1]' },
+        { type: 'text', text: '' },
+      ],
+    ]);
+    // Four values, each counted once: the one inside a single part is not counted again joined.
+    expect(guard.report.counts.get('pii')).toBe(4);
+  });
+
+  it('are not joined across an image: a value split by one is two halves, left as they are', () => {
+    const source = body([
+      { type: 'text', text: 'mail alice@exa' },
+      { type: 'image_url', image_url: { url: 'https://x.test/a.png' } },
+      { type: 'text', text: 'mple.com' },
+    ]);
+    const guard = guardChat(rules({ name: 'pii', detect: ['email'], action: 'redact' }), source, 1);
+    expect(guard.body).toBe(source);
+    expect(guard.report.counts.size).toBe(0);
+  });
+
+  it('count a flagged word once, whether inside one part or split across two', () => {
+    const source = body([
+      { type: 'text', text: 'a falcon' },
+      { type: 'text', text: ' and a fal' },
+      { type: 'text', text: 'con' },
+    ]);
+    const guard = guardChat(rules({ name: 'bird', keywords: ['falcon'], action: 'flag' }), source, 1);
+    expect(guard.body).toBe(source);
+    expect(guard.report.counts.get('bird')).toBe(2);
+  });
+
+  it('mask a value split across a seam in the parts when a blocked prompt is logged', () => {
+    const source = body([
+      { type: 'text', text: 'about project bluebird: card 4111 1111 ' },
+      { type: 'text', text: '1111 1111' },
+    ]);
+    const list = selectRules(
+      [
+        { name: 'bird', keywords: ['bluebird'], action: 'block' },
+        { name: 'pii', detect: ['credit_card'], action: 'redact' },
+      ].map((rule) => guardrailRuleSchema.parse(rule)),
+      null,
+      null,
+    ) as CompiledRule[];
+    let blocked: PromptBlocked | undefined;
+    try {
+      guardChat(list, source, 1);
+    } catch (error) {
+      blocked = error as PromptBlocked;
+    }
+    expect(blocked).toBeInstanceOf(PromptBlocked);
+    expect(chatWithTexts(source, blocked!.masked).messages[0]!.content).toEqual([
+      { type: 'text', text: 'about project [BIRD_1]: card [CREDIT_CARD_1]' },
+      { type: 'text', text: '' },
     ]);
   });
 });
