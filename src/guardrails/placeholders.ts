@@ -62,21 +62,27 @@ export interface Replacement {
 }
 
 /**
- * The placeholders that replace the spans (any order, possibly overlapping): leftmost first, the
- * longest at equal starts, overlapped spans dropped. In text order and disjoint; offsets are UTF-16,
- * so surrounding emoji or right-to-left text stay intact.
+ * The placeholders that replace the spans (any order, possibly overlapping): spans that overlap are
+ * one value to hide, replaced whole — under the leftmost's label (the longest at equal starts), and
+ * restorable only if every one of them is — so no rule's match is left partly in the clear. In text
+ * order and disjoint; offsets are UTF-16, so surrounding emoji or right-to-left text stay intact.
  */
 export function replacements(text: string, spans: LabeledSpan[], placeholders: Placeholders): Replacement[] {
   const ordered = [...spans].sort((a, b) => a.start - b.start || b.end - a.end);
-  const out: Replacement[] = [];
-  let at = 0;
+  const merged: LabeledSpan[] = [];
   for (const span of ordered) {
-    if (span.start < at) continue;
-    const by = placeholders.for(span.label, text.slice(span.start, span.end), span.restore);
-    out.push({ start: span.start, end: span.end, by });
-    at = span.end;
+    const last = merged.at(-1);
+    if (!last || span.start >= last.end) merged.push({ ...span });
+    else {
+      last.end = Math.max(last.end, span.end);
+      last.restore &&= span.restore;
+    }
   }
-  return out;
+  return merged.map(({ start, end, label, restore }) => ({
+    start,
+    end,
+    by: placeholders.for(label, text.slice(start, end), restore),
+  }));
 }
 
 /** The text with the spans replaced by placeholders, as replacements() chooses them. */
