@@ -32,6 +32,8 @@ interface Chunk {
   model?: string;
   system_fingerprint?: string | null;
   service_tier?: string | null;
+  /** Bedrock's model-specific response fields, on the chunk that finishes its answer. */
+  additionalModelResponseFields?: unknown;
   choices?: ChunkChoice[];
 }
 
@@ -65,6 +67,8 @@ export function assembleCompletion(frames: readonly string[], usage?: Usage): Ch
 export class StreamAssembler {
   private head: Chunk | undefined;
   private readonly choices = new Map<number, Building>();
+  /** Top-level fields of the answer that come on a later chunk than the head. */
+  private fields: { additionalModelResponseFields?: Record<string, unknown> } = {};
   private broken = false;
   /** Characters of text built so far: past `limit`, the answer is too large to keep (or store). */
   private size = 0;
@@ -90,24 +94,31 @@ export class StreamAssembler {
     if (chunk.id) this.head ??= chunk;
     let text = 0;
     let extras = false;
+    if (isObject(chunk.additionalModelResponseFields)) {
+      this.fields = { additionalModelResponseFields: chunk.additionalModelResponseFields };
+      extras = true;
+    }
     for (const choice of chunk.choices) {
       text += textIn(choice);
       extras ||= hasExtras(choice);
       addChoice(this.choices, choice);
     }
-    // Logprobs, thinking blocks and annotations are kept whole and can far outweigh the text (20
-    // top_logprobs a token): such a chunk counts at its full size.
+    // Logprobs, thinking blocks, annotations and response fields are kept whole and can far
+    // outweigh the text (20 top_logprobs a token): such a chunk counts at its full size.
     this.size += extras ? frame.length : text;
     if (this.size > this.limit) {
       this.broken = true;
       this.choices.clear();
+      this.fields = {};
       return false;
     }
     return true;
   }
 
   completion(usage?: Usage): ChatCompletion | undefined {
-    return this.broken ? undefined : completionOf(this.head, this.choices, usage);
+    if (this.broken) return undefined;
+    const completion = completionOf(this.head, this.choices, usage);
+    return completion && { ...completion, ...this.fields };
   }
 }
 
@@ -129,6 +140,10 @@ function completionOf(
   if (typeof head.service_tier === 'string') completion.service_tier = head.service_tier;
   if (usage) completion.usage = usage;
   return completion;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function hasExtras(choice: ChunkChoice): boolean {

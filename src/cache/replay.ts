@@ -19,7 +19,10 @@ interface StoredChoice {
   finish_reason?: string | null;
 }
 
-/** Per choice: one chunk with the whole message, one with the finish reason; then usage if asked. */
+/**
+ * Per choice: one chunk with the whole message, one with the finish reason; then usage if asked.
+ * Bedrock's `additionalModelResponseFields` go on the first finish chunk, as its stream sent them.
+ */
 export function replayFrames(completion: ChatCompletion, includeUsage: boolean): string[] {
   const base = {
     id: completion.id,
@@ -30,6 +33,11 @@ export function replayFrames(completion: ChatCompletion, includeUsage: boolean):
       ? { system_fingerprint: completion.system_fingerprint }
       : {}),
   };
+  const fields = completion.additionalModelResponseFields;
+  const answerFields =
+    typeof fields === 'object' && fields !== null && !Array.isArray(fields)
+      ? { additionalModelResponseFields: fields }
+      : {};
   const frames: string[] = [];
   completion.choices.forEach((raw, position) => {
     const choice = raw as StoredChoice;
@@ -52,6 +60,7 @@ export function replayFrames(completion: ChatCompletion, includeUsage: boolean):
     frames.push(sseData({ ...base, choices: [{ index, delta, logprobs, finish_reason: null }] }));
     frames.push(
       sseData({
+        ...(position === 0 ? answerFields : {}),
         ...base,
         choices: [{ index, delta: {}, logprobs: null, finish_reason: choice.finish_reason ?? 'stop' }],
       }),

@@ -57,7 +57,18 @@ const converseResponse = z.looseObject({
   }),
   stopReason: z.string(),
   usage: usageSchema.optional(),
+  additionalModelResponseFields: z.unknown().optional(),
 });
+
+/**
+ * The model-specific fields a request named in `additionalModelResponseFieldPaths`, which Converse
+ * returns beside the message (and ConverseStream on messageStop): relayed under Bedrock's own name
+ * as a top-level field of the answer, and only when they are an object.
+ */
+function responseFields(fields: unknown): { additionalModelResponseFields?: Record<string, unknown> } {
+  if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) return {};
+  return { additionalModelResponseFields: fields as Record<string, unknown> };
+}
 
 const STOP_REASONS: Record<string, FinishReason> = {
   end_turn: 'stop',
@@ -123,7 +134,12 @@ export function toCompletion(provider: string, raw: string, id: string, model: s
     return block ? [block] : [];
   });
   if (thinking.length > 0) Object.assign(choice.message, withBedrockThinking(thinking));
-  return chatCompletion({ id, model }, [choice], parsed.usage ? toUsage(parsed.usage) : undefined);
+  const completion = chatCompletion(
+    { id, model },
+    [choice],
+    parsed.usage ? toUsage(parsed.usage) : undefined,
+  );
+  return { ...completion, ...responseFields(parsed.additionalModelResponseFields) };
 }
 
 const streamEvents = {
@@ -146,7 +162,10 @@ const streamEvents = {
     }),
   }),
   contentBlockStop: z.looseObject({ contentBlockIndex: z.number() }),
-  messageStop: z.looseObject({ stopReason: z.string().optional() }),
+  messageStop: z.looseObject({
+    stopReason: z.string().optional(),
+    additionalModelResponseFields: z.unknown().optional(),
+  }),
   metadata: z.looseObject({ usage: usageSchema.optional() }),
 };
 
@@ -218,12 +237,12 @@ class ConverseStreamState {
       }
       case 'messageStop': {
         const event = streamEvents.messageStop.safeParse(payload);
-        const stopReason = event.success ? event.data.stopReason : undefined;
-        const failed = malformed(this.provider, stopReason);
+        const stop = event.success ? event.data : undefined;
+        const failed = malformed(this.provider, stop?.stopReason);
         if (failed) return failed;
         for (const index of [...this.reasoning.keys()]) this.closeReasoning(index);
         writer.thinkingBlocks(withBedrockThinking(this.thinking).thinking_blocks ?? []);
-        writer.finish(finishReason(stopReason));
+        writer.finish(finishReason(stop?.stopReason), 0, responseFields(stop?.additionalModelResponseFields));
         this.finished = true;
         return undefined;
       }

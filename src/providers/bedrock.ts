@@ -22,7 +22,8 @@
 // Parameters that are not OpenAI's are forwarded, never dropped: Converse's own top-level fields
 // (guardrailConfig, performanceConfig, promptVariables, requestMetadata,
 // additionalModelResponseFieldPaths) as they are, anything else (top_k, thinking…) inside
-// additionalModelRequestFields, where the model validates it.
+// additionalModelRequestFields, where the model validates it. The additionalModelResponseFields
+// Converse returns come back under that name, top level of the answer (in a stream, the finish chunk).
 // Embeddings are not offered (Converse is chat only).
 import { AwsV4Signer } from 'aws4fetch';
 import { z } from 'zod';

@@ -24,8 +24,14 @@ export class OpenAIStreamWriter {
     readonly created = Math.floor(Date.now() / 1000),
   ) {}
 
-  private chunk(delta: Record<string, unknown>, finish: FinishReason | null = null, index = 0): void {
+  private chunk(
+    delta: Record<string, unknown>,
+    finish: FinishReason | null = null,
+    index = 0,
+    fields: Record<string, unknown> = {},
+  ): void {
     this.frames += sseData({
+      ...fields,
       id: this.id,
       object: 'chat.completion.chunk',
       created: this.created,
@@ -57,8 +63,12 @@ export class OpenAIStreamWriter {
   thinkingBlocks(blocks: Record<string, unknown>[], index = 0): void {
     if (blocks.length > 0) this.chunk({ thinking_blocks: blocks }, null, index);
   }
-  finish(reason: FinishReason, index = 0): void {
-    this.chunk({}, reason, index);
+  /**
+   * `fields`: top-level fields of the provider's own that belong to the whole answer (Bedrock's
+   * `additionalModelResponseFields`), beside the chunk's standard ones, which they cannot replace.
+   */
+  finish(reason: FinishReason, index = 0, fields: Record<string, unknown> = {}): void {
+    this.chunk({}, reason, index, fields);
   }
   usage(usage: Usage): void {
     this.frames += sseData({

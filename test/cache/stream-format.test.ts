@@ -120,6 +120,24 @@ describe('assembling a streamed answer', () => {
     expect(assembleCompletion(replayed)).toEqual(completion);
   });
 
+  it("carries Bedrock's additionalModelResponseFields from the finish chunk to the answer", () => {
+    const fields = { stop_sequence: '\n\nHuman:' };
+    const frames = [
+      frame([{ index: 0, delta: { role: 'assistant', content: 'Hi' }, finish_reason: null }]),
+      frame([{ index: 0, delta: {}, finish_reason: 'stop' }], { additionalModelResponseFields: fields }),
+    ];
+    const completion = assembleCompletion(frames)!;
+    expect(completion.additionalModelResponseFields).toEqual(fields);
+    expectOpenAIShape('CreateChatCompletionResponse', completion);
+    // Anything but an object there is not Bedrock's answer fields: left out.
+    const odd = [
+      frames[0]!,
+      frame([{ index: 0, delta: {}, finish_reason: 'stop' }], { additionalModelResponseFields: 'x' }),
+    ];
+    expect(assembleCompletion(odd)).not.toHaveProperty('additionalModelResponseFields');
+    expect(assembleCompletion(frames.slice(0, 1))).not.toHaveProperty('additionalModelResponseFields');
+  });
+
   it('gives up on a stream that is not OpenAI chunks', () => {
     expect(assembleCompletion(['not json'])).toBeUndefined();
     expect(assembleCompletion([JSON.stringify({ error: { message: 'x' } })])).toBeUndefined();
@@ -159,6 +177,30 @@ describe('replaying a stored answer as SSE', () => {
       .map((f) => f.slice(6).trim())
       .filter((f) => f !== '[DONE]');
     expect(assembleCompletion(frames, stored.usage)).toEqual(stored);
+  });
+
+  it("puts Bedrock's additionalModelResponseFields on the first finish chunk only, and round-trips", () => {
+    const fields = { stop_sequence: '\n\nHuman:' };
+    const second = { ...(stored.choices[0] as object), index: 1 };
+    const withFields: ChatCompletion = {
+      ...stored,
+      choices: [...stored.choices, second],
+      additionalModelResponseFields: fields,
+    };
+    const events = sseEvents(replayFrames(withFields, true).join('')) as {
+      choices: { index: number; finish_reason: string | null }[];
+      additionalModelResponseFields?: unknown;
+    }[];
+    for (const event of events) expectOpenAIShape('CreateChatCompletionStreamResponse', event);
+    const carrying = events.filter((e) => 'additionalModelResponseFields' in e);
+    expect(carrying).toHaveLength(1);
+    expect(carrying[0]!.choices).toMatchObject([{ index: 0, finish_reason: 'stop' }]);
+    expect(carrying[0]!.additionalModelResponseFields).toEqual(fields);
+    const frames = replayFrames(withFields, false)
+      .map((f) => f.slice(6).trim())
+      .filter((f) => f !== '[DONE]');
+    expect(assembleCompletion(frames, stored.usage)).toEqual(withFields);
+    expect(replayFrames(stored, true).join('')).not.toContain('additionalModelResponseFields');
   });
 
   it('replays tool calls with their indexes', () => {

@@ -918,6 +918,121 @@ describe('bedrock reasoning without a signature, and models that take none back'
   });
 });
 
+describe('bedrock additional model response fields', () => {
+  const PATHS = ['/stop_sequence'];
+  const FIELDS = { stop_sequence: '\n\nHuman:' };
+  const stopped = (fields?: unknown): FixtureEvent[] => [
+    { event: 'messageStart', payload: { role: 'assistant' } },
+    { event: 'contentBlockDelta', payload: { contentBlockIndex: 0, delta: { text: 'Bonjour' } } },
+    { event: 'contentBlockStop', payload: { contentBlockIndex: 0 } },
+    {
+      event: 'messageStop',
+      payload: { stopReason: 'stop_sequence', ...(fields ? { additionalModelResponseFields: fields } : {}) },
+    },
+    { event: 'metadata', payload: { usage: { inputTokens: 3, outputTokens: 1 } } },
+  ];
+  type Chunk = { choices: { finish_reason: string | null }[]; additionalModelResponseFields?: unknown };
+
+  it('returns the fields Converse gave back, top level of the JSON answer', async () => {
+    const { captured, run } = adapter(ok({ ...converseText, additionalModelResponseFields: FIELDS }));
+    const body = await completion(run({ additionalModelResponseFieldPaths: PATHS } as Partial<ChatRequest>));
+    expect(captured.body).toMatchObject({ additionalModelResponseFieldPaths: PATHS });
+    expect(body.additionalModelResponseFields).toEqual(FIELDS);
+    expect(body.choices[0]).toMatchObject({ message: { content: 'Bonjour ! Ça va ✓' } });
+  });
+
+  it('puts them on the finish chunk of a stream, from messageStop', async () => {
+    const { run } = adapter(streamBody(stopped(FIELDS), [7]));
+    const text = await streamText_(
+      run({
+        stream: true,
+        stream_options: { include_usage: true },
+        additionalModelResponseFieldPaths: PATHS,
+      } as Partial<ChatRequest>),
+    );
+    const events = sseEvents(text) as Chunk[];
+    for (const event of events) expectOpenAIShape('CreateChatCompletionStreamResponse', event);
+    const carrying = events.filter((e) => 'additionalModelResponseFields' in e);
+    expect(carrying).toHaveLength(1);
+    expect(carrying[0]!.choices[0]!.finish_reason).toBe('stop');
+    expect(carrying[0]!.additionalModelResponseFields).toEqual(FIELDS);
+  });
+
+  it('adds no such key when Converse returned none, or no object', async () => {
+    for (const answer of [converseText, { ...converseText, additionalModelResponseFields: 'x' }]) {
+      const { run } = adapter(ok(answer));
+      expect(await completion(run({}))).not.toHaveProperty('additionalModelResponseFields');
+    }
+    for (const events of [stopped(), stopped(['x'])]) {
+      const { run } = adapter(streamBody(events));
+      const text = await streamText_(run({ stream: true }));
+      expect(text).toContain('"finish_reason":"stop"');
+      expect(text).not.toContain('additionalModelResponseFields');
+    }
+  });
+
+  describe('through the exact cache', () => {
+    const BASE = 'https://bedrock.upstream.test';
+    async function cachedKey() {
+      const config = {
+        providers: { aws: { ...CONFIG, baseUrl: BASE, models: [MODEL] } },
+        models: { claude: { targets: [{ provider: 'aws', model: MODEL }] } },
+        cache: { exact: { enabled: true } },
+      };
+      const put = await putConfig(config);
+      expect(put.status, await put.clone().text()).toBe(200);
+      return (await createKey()).key;
+    }
+    const ask = (content: string, stream: boolean) => ({
+      model: 'claude',
+      messages: [{ role: 'user', content }],
+      additionalModelResponseFieldPaths: PATHS,
+      ...(stream ? { stream: true } : {}),
+    });
+    /** The answer's fields: top level of a JSON body, or of the stream's finish chunk (only there). */
+    async function fieldsOf(response: Response): Promise<unknown> {
+      expect(response.status).toBe(200);
+      if (!response.headers.get('content-type')?.includes('text/event-stream'))
+        return ((await response.json()) as ChatCompletion).additionalModelResponseFields;
+      const events = sseEvents(await response.text()) as Chunk[];
+      const carrying = events.filter((e) => 'additionalModelResponseFields' in e);
+      expect(carrying).toHaveLength(1);
+      expect(carrying[0]!.choices[0]!.finish_reason).toBe('stop');
+      return carrying[0]!.additionalModelResponseFields;
+    }
+
+    it('answers a hit with the fields of a JSON miss, as JSON and as a stream', async () => {
+      const key = await cachedKey();
+      onUpstream(`${BASE}/model/`, () =>
+        Response.json({ ...converseText, additionalModelResponseFields: FIELDS }),
+      );
+      const miss = await chat(key, ask('Salut', false));
+      expect(miss.headers.get('x-tollgate-cache')).toBe('miss');
+      expect(await fieldsOf(miss)).toEqual(FIELDS);
+      for (const stream of [false, true]) {
+        const hit = await chat(key, ask('Salut', stream));
+        expect(hit.headers.get('x-tollgate-cache')).toBe('hit-exact');
+        expect(await fieldsOf(hit)).toEqual(FIELDS);
+      }
+      expect(recorded).toHaveLength(1);
+    });
+
+    it('answers a hit with the fields of a streamed miss, as a stream and as JSON', async () => {
+      const key = await cachedKey();
+      onUpstream(`${BASE}/model/`, () => eventStreamResponse(encodeEvents(stopped(FIELDS))));
+      const miss = await chat(key, ask('Bonjour', true));
+      expect(miss.headers.get('x-tollgate-cache')).toBe('miss');
+      expect(await fieldsOf(miss)).toEqual(FIELDS);
+      for (const stream of [true, false]) {
+        const hit = await chat(key, ask('Bonjour', stream));
+        expect(hit.headers.get('x-tollgate-cache')).toBe('hit-exact');
+        expect(await fieldsOf(hit)).toEqual(FIELDS);
+      }
+      expect(recorded).toHaveLength(1);
+    });
+  });
+});
+
 describe('bedrock through the gateway', () => {
   const BASE = 'https://bedrock.upstream.test';
   async function setup() {
