@@ -37,16 +37,18 @@ app.route('/v1/chat/completions', chatCompletions);
 app.route('/v1/embeddings', embeddings);
 app.route('/v1/models', models);
 
-// Resolves root or an admin token and checks its role for the route (src/auth/permissions.ts).
-app.use('/admin/*', adminPrincipal());
-// A key revoked or a limit lowered here binds this isolate's next request (src/limits/lease.ts).
+// Before the principal check, so that its refusals (401, 403) carry the headers too.
 app.use('/admin/*', async (c, next) => {
   await next();
-  if (c.req.method !== 'GET') forgetLeases();
+  // A key revoked or a limit lowered here binds this isolate's next request (src/limits/lease.ts);
+  // a write refused to its sender (401, 403) changed nothing, and anyone can send those.
+  if (c.req.method !== 'GET' && c.res.status !== 401 && c.res.status !== 403) forgetLeases();
   // Admin answers hold keys' names, logged bodies, spend: never kept by a browser or a proxy.
   c.res.headers.set('cache-control', 'no-store');
   c.res.headers.set('x-content-type-options', 'nosniff');
 });
+// Resolves root or an admin token and checks its role for the route (src/auth/permissions.ts).
+app.use('/admin/*', adminPrincipal());
 app.route('/admin/config', config);
 app.route('/admin/guardrails', guardrails);
 app.route('/admin/keys', keyRotation);

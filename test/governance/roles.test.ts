@@ -60,6 +60,8 @@ describe('admin roles', () => {
           const error = await response.json<Json>();
           expectOpenAIShape('ErrorResponse', error);
           expect(error.error, label).toMatchObject({ type: 'permission_error', code: 'insufficient_role' });
+          // Refusals are admin answers too: never kept by a browser or a proxy.
+          expect(response.headers.get('cache-control'), label).toBe('no-store');
         }
       }
     }

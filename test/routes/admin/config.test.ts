@@ -31,6 +31,17 @@ describe('/admin/config', () => {
     expect(config.models).toHaveProperty('fast');
   });
 
+  it('refuses a missing token or a too-weak role with the same no-store headers as its answers', async () => {
+    for (const response of [
+      await call('/admin/keys'),
+      await call('/admin/config', { headers: { authorization: 'Bearer nope' } }),
+    ]) {
+      expect(response.status).toBe(401);
+      expect(response.headers.get('cache-control')).toBe('no-store');
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    }
+  });
+
   it('stores a valid config, redacts literal secrets on read, keeps env references', async () => {
     const config = openaiConfig();
     (config.providers as Record<string, unknown>).groq = {
