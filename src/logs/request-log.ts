@@ -148,8 +148,12 @@ export class RequestLog {
   }
 
   /** Real usage and its cost (what the budget was settled with). */
-  used(usage: Usage | undefined, costUsd: number): void {
-    this.row.inputTokens = usage?.prompt_tokens ?? 0;
+  /**
+   * `unansweredPromptTokens`: the prompts of attempts the gateway timed out, which the cost includes
+   * (the provider had them): counted as input, so that the row's tokens and cost agree.
+   */
+  used(usage: Usage | undefined, costUsd: number, unansweredPromptTokens = 0): void {
+    this.row.inputTokens = (usage?.prompt_tokens ?? 0) + unansweredPromptTokens;
     this.row.outputTokens = usage?.completion_tokens ?? 0;
     this.row.cachedTokens = usage?.prompt_tokens_details?.cached_tokens ?? 0;
     this.row.costUsd = Math.max(0, costUsd);

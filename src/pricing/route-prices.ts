@@ -46,21 +46,24 @@ export function targetCost(
 
 /**
  * The prompts of the attempts the gateway timed out (no answer, no status): the provider had each,
- * and may bill it, as when a client leaves. `tier`: what each was asked for.
+ * and may bill it, as when a client leaves. Their tokens (for the log row, beside the answer's) and
+ * their cost; `tier`: what each was asked for.
  */
-export function timedOutPromptsCost(
+export function timedOutPrompts(
   runtime: Runtime,
   attempts: readonly Attempt[],
   promptTokens: number,
   tier?: (attempt: Attempt) => unknown,
-): number {
+): { tokens: number; costUsd: number } {
+  let tokens = 0;
   let costUsd = 0;
   for (const attempt of attempts) {
     if (attempt.failure !== 'timeout' || attempt.status !== 0) continue;
     const prompt = { prompt_tokens: promptTokens, completion_tokens: 0, total_tokens: promptTokens };
+    tokens += promptTokens;
     costUsd += targetCost(runtime, attempt, prompt, tier?.(attempt));
   }
-  return costUsd;
+  return { tokens, costUsd };
 }
 
 export function routePrices(runtime: Runtime, route: ResolvedRoute): Price[] {

@@ -22,7 +22,7 @@ import { readJsonBody, validateBody } from '../openai/read-body';
 import { chatRequest } from '../openai/schemas';
 import { SSE_HEADERS } from '../openai/sse';
 import { type ChunkSource, relayOpenAIStream, streamVerdict } from '../openai/stream-relay';
-import { targetCost, timedOutPromptsCost, worstCases } from '../pricing/route-prices';
+import { targetCost, timedOutPrompts, worstCases } from '../pricing/route-prices';
 import { countedUsage } from '../pricing/usage';
 import type { ChatCompletion, ChatResult, Usage } from '../providers/types';
 import { parseMetadataHeader, type RouteRequest } from '../routing/conditions';
@@ -90,10 +90,9 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     attempts: readonly Attempt[] = [],
     tier?: unknown,
   ) => {
-    const costUsd =
-      (target ? targetCost(runtime, target, usage, tier) : 0) +
-      timedOutPromptsCost(runtime, attempts, inputTokens, askedTier);
-    log.used(usage, costUsd);
+    const unanswered = timedOutPrompts(runtime, attempts, inputTokens, askedTier);
+    const costUsd = (target ? targetCost(runtime, target, usage, tier) : 0) + unanswered.costUsd;
+    log.used(usage, costUsd, unanswered.tokens);
     admitted.settle({ tokens: usedTokens(usage), costUsd });
   };
   const headers = new Headers(rateLimitHeaders(admitted.rate));

@@ -9,7 +9,7 @@ import { admit, rateLimitHeaders } from '../limits/admission';
 import { estimateTextTokens } from '../limits/estimate';
 import { readJsonBody, validateBody } from '../openai/read-body';
 import { type EmbeddingsRequest, embeddingsRequest } from '../openai/schemas';
-import { targetCost, timedOutPromptsCost, worstCases } from '../pricing/route-prices';
+import { targetCost, timedOutPrompts, worstCases } from '../pricing/route-prices';
 import { countedUsage } from '../pricing/usage';
 import { parseMetadataHeader } from '../routing/conditions';
 import { executeRoute } from '../routing/execute';
@@ -50,9 +50,9 @@ export const embeddings = new Hono<AppEnv>().post('/', async (c) => {
     attempts: readonly Attempt[] = [],
   ) => {
     const usage = { prompt_tokens: promptTokens, completion_tokens: 0, total_tokens: promptTokens };
-    const costUsd =
-      (target ? targetCost(runtime, target, usage) : 0) + timedOutPromptsCost(runtime, attempts, tokens);
-    log.used(target ? usage : undefined, costUsd);
+    const unanswered = timedOutPrompts(runtime, attempts, tokens);
+    const costUsd = (target ? targetCost(runtime, target, usage) : 0) + unanswered.costUsd;
+    log.used(target ? usage : undefined, costUsd, unanswered.tokens);
     admitted.settle({ tokens: promptTokens, costUsd });
   };
   const headers = new Headers(rateLimitHeaders(admitted.rate));

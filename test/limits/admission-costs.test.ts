@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { admin, chat, createKey, type Json, OPENAI_URL, openaiConfig, putConfig } from '../helpers/gateway';
 import { settled } from '../helpers/settled';
 import { json, onUpstream } from '../helpers/upstream';
+import { waitForRows } from '../logs/helpers';
 
 const words = 'one two three four five six seven eight';
 const ask = (model: string) => ({ model, max_tokens: 10, messages: [{ role: 'user', content: words }] });
@@ -112,6 +113,13 @@ describe('attempts the gateway timed out', () => {
     const spent = (await usageOf(id)).spendUsd;
     expect(spent).toBeGreaterThan(0.005);
     expect(spent).toBeLessThan(0.05);
+    // The log row counts that prompt as input beside the answer's, so its tokens and cost agree.
+    const served = (await response.json<Json>()).usage.prompt_tokens as number;
+    const requestId = response.headers.get('x-request-id')!;
+    const row = (await waitForRows([requestId], 8000, 'id')).get(requestId)!;
+    expect(row.costUsd).toBeCloseTo(spent, 10);
+    expect(row.inputTokens).toBeGreaterThan(served);
+    expect(row.costUsd).toBeCloseTo(((row.inputTokens - served) * 1000) / 1e6, 10);
   });
 });
 

@@ -222,5 +222,11 @@ describe('embeddings budgets', () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     expect(usage.spendUsd).toBeGreaterThan(0); // the timed-out attempt's input, at $100,000/M
+    // The log row counts that input beside the answer's (the mock's), so its tokens and cost agree.
+    const served = (await response.json<Json>()).usage.prompt_tokens as number;
+    const requestId = response.headers.get('x-request-id')!;
+    const row = (await waitForRows([requestId], 8000, 'id')).get(requestId)!;
+    expect(row.inputTokens).toBeGreaterThan(served);
+    expect(row.costUsd).toBeCloseTo(((row.inputTokens - served) * 100_000) / 1e6, 10);
   });
 });
