@@ -89,6 +89,12 @@ export interface Admission {
   settle(used: { tokens: number; costUsd: number }): void;
 }
 
+/** What a route asks admission for. */
+export interface RouteAdmitRequest extends AdmitRequest {
+  /** Its tokens are its input only (embeddings): a request too large for the TPM limit names `input`. */
+  inputOnly?: boolean;
+}
+
 export interface AdmitOptions {
   /**
    * The caller calls `reserve()` itself when the request goes upstream, so that a leased admission
@@ -119,7 +125,7 @@ export async function admit(
   env: Env,
   ctx: Pick<ExecutionContext, 'waitUntil'>,
   keyHash: string,
-  asked: AdmitRequest,
+  asked: RouteAdmitRequest,
   options: AdmitOptions = {},
 ): Promise<Admission> {
   const now = Date.now();
@@ -676,7 +682,7 @@ const keyRefused = (result: Refused): RefusedKey | null | undefined =>
  */
 function refusal(
   result: Refused,
-  request: Pick<AdmitRequest, 'model' | 'costUsd'>,
+  request: Pick<RouteAdmitRequest, 'model' | 'costUsd' | 'inputOnly'>,
   who: 'key' | 'team',
   key: RefusedKey | null | undefined,
   otherRate?: RateState,
@@ -690,7 +696,7 @@ function refusal(
 /** The one mapping from a refusal to the wire error. */
 function wireError(
   result: Refused,
-  request: Pick<AdmitRequest, 'model' | 'costUsd'>,
+  request: Pick<RouteAdmitRequest, 'model' | 'costUsd' | 'inputOnly'>,
   who: 'key' | 'team',
   otherRate?: RateState,
 ): GatewayError {
@@ -732,29 +738,33 @@ function wireError(
         429,
         'rate_limit_error',
         'rate_limit_exceeded',
-        `Request too large: it may use up to ${result.requested} tokens (input estimate + max_tokens; a request without max_tokens reserves the gateway's limits.defaultMaxTokens), more than ${whose} limit of ${result.capacity} tokens per minute. Set a lower max_tokens or shorten the prompt.`,
-        'max_tokens',
+        request.inputOnly
+          ? `Request too large: its input is about ${result.requested} tokens, more than ${whose} limit of ${result.capacity} tokens per minute. Send less input per request.`
+          : `Request too large: it may use up to ${result.requested} tokens (input estimate + max_tokens; a request without max_tokens reserves the gateway's limits.defaultMaxTokens), more than ${whose} limit of ${result.capacity} tokens per minute. Set a lower max_tokens or shorten the prompt.`,
+        request.inputOnly ? 'input' : 'max_tokens',
         // Waiting cannot help: OpenAI's SDKs retry a 429 unless told not to.
         { ...rateLimitHeaders(tighter(result.rate, otherRate)), 'x-should-retry': 'false' },
       );
     case 'budget_exceeded': {
       const reset = result.resetAt ? ` The budget resets at ${new Date(result.resetAt).toISOString()}.` : '';
       const leased =
-        result.leasedUsd > 0
-          ? `, $${round(result.leasedUsd)} of it held by admission leases for a second`
-          : '';
+        result.leasedUsd > 0 ? `, $${usd(result.leasedUsd)} of it held by admission leases for a second` : '';
       return new GatewayError(
         402,
         'insufficient_quota',
         'budget_exceeded',
-        `Budget exceeded: this request could cost up to $${round(request.costUsd)}, more than what is left of ${whose} $${result.budgetUsd} budget (spent $${round(result.spentUsd)}, $${round(result.reservedUsd)} reserved by requests in flight${leased}).${reset} Lower max_tokens or raise the budget.`,
+        `Budget exceeded: this request could cost up to $${usd(request.costUsd)}, more than what is left of ${whose} $${usd(result.budgetUsd)} budget (spent $${usd(result.spentUsd)}, $${usd(result.reservedUsd)} reserved by requests in flight${leased}).${reset} ${request.inputOnly ? 'Send less input' : 'Lower max_tokens'} or raise the budget.`,
       );
     }
   }
 }
 
 const noop = () => {};
-const round = (usd: number) => Math.round(usd * 10_000) / 10_000;
+/**
+ * USD as a refusal tells it: to the hundred-millionth, trailing zeros dropped, never in exponent form,
+ * so that its figures add up ($0.001008, not $0.001).
+ */
+const usd = (value: number) => value.toFixed(8).replace(/\.?0+$/, '');
 
 /**
  * The other side's windows as they are once what it took for this refused request is given back

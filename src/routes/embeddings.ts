@@ -35,6 +35,7 @@ export const embeddings = new Hono<AppEnv>().post('/', async (c) => {
     {
       model: body.model,
       tokens,
+      inputOnly: true,
       costUsd,
       reservationId: c.get('requestId'),
       reservationTtlMs: limits.reservationTtlMs,

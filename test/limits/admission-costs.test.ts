@@ -80,6 +80,20 @@ describe('worst cases on the route the key sees', () => {
   });
 });
 
+describe('a refusal for the budget', () => {
+  it('tells its figures precisely enough to add up (never "up to $0.0001, more than the $0.0001 left")', async () => {
+    // 10 output tokens at $12.3456789 per million: $0.000123456789 at most; the budget is $0.0001.
+    const config = pinned({ inputPerMTok: 0, outputPerMTok: 12.3456789 });
+    expect((await putConfig(config)).status).toBe(200);
+    const { key } = await createKey({ budget: { usd: 0.0001, period: 'month' } });
+    const refused = await chat(key, ask('fast'));
+    expect(refused.status).toBe(402);
+    const { message } = (await refused.json<Json>()).error;
+    expect(message).toContain('could cost up to $0.00012346, more than what is left of');
+    expect(message).toContain("this key's $0.0001 budget (spent $0, $0 reserved");
+  });
+});
+
 describe('attempts the gateway timed out', () => {
   it('charges the prompt of an attempt it timed out before failing over, as when a client leaves', async () => {
     const config = openaiConfig({

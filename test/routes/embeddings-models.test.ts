@@ -96,6 +96,16 @@ describe('POST /v1/embeddings', () => {
     expect((await cut.json<Json>()).error.message).toContain('could not be used');
   });
 
+  it("names the input, not max_tokens, when the input alone is past the key's TPM limit", async () => {
+    const { key } = await createKey({ limits: { tpm: 1000 } });
+    const response = await embed(key, { model: 'mock/mock-embed', input: 'word '.repeat(1_500) });
+    expect(response.status).toBe(429);
+    expect(response.headers.get('x-should-retry')).toBe('false');
+    const { error } = await response.json<Json>();
+    expect(error).toMatchObject({ code: 'rate_limit_exceeded', param: 'input' });
+    expect(error.message).not.toContain('max_tokens');
+  });
+
   it('gives similar vectors to texts sharing words (mock)', async () => {
     const { key } = await createKey();
     const response = await embed(key, {
