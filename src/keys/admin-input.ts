@@ -20,7 +20,8 @@ export const budgetInput = z.strictObject({
 
 export const policyInput = {
   models: modelAllowlistSchema.nullable().optional(),
-  limits: limitsSchema.optional(),
+  /** null clears the key's (or team's) own limits: a key's then come from the config. */
+  limits: limitsSchema.nullable().optional(),
   budget: budgetInput.nullable().optional(),
   routing: routingOverrideSchema.nullable().optional(),
   /** Cache opt-out / TTL / semantic opt-in or out / threshold; null clears it. */
@@ -39,7 +40,7 @@ export function patchPolicy(policy: KeyPolicy, input: z.infer<typeof policyPatch
     ...policy,
     ...(input.name !== undefined ? { name: input.name } : {}),
     ...(input.models !== undefined ? { models: input.models } : {}),
-    ...(input.limits !== undefined ? { limits: input.limits } : {}),
+    ...(input.limits !== undefined ? { limits: input.limits ?? {} } : {}),
     ...(input.budget !== undefined ? { budget: toBudget(input.budget) } : {}),
     ...(input.routing !== undefined ? { routing: input.routing } : {}),
     ...(input.cache !== undefined ? { cache: input.cache ?? undefined } : {}),

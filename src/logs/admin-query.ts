@@ -1,5 +1,5 @@
-// Query-string parsing for /admin/logs and /admin/analytics: every refusal is a 400 naming the
-// parameter. Pure: the clock comes in as `now`.
+// Query-string parsing for /admin/logs and /admin/analytics (and the time filters of /admin/audit):
+// every refusal is a 400 naming the parameter. Pure: the clock comes in as `now`.
 import { invalidRequest } from '../errors';
 import { bucketCount, GROUP_BYS, type GroupBy, INTERVALS, type Interval } from './analytics';
 import { CACHE_STATUSES, type CacheStatus } from './row';
@@ -23,19 +23,53 @@ export const MAX_BUCKETS = 1000;
 
 const MAX_TIME_MS = 8.64e15;
 
-/** ISO 8601 with a zone (`2026-05-01T00:00:00Z`), a date (`2026-05-01`, UTC) or ms since the epoch. */
+const TIME_FORMS = `an ISO 8601 date-time with a zone (2026-05-01T00:00:00Z), a date (2026-05-01, UTC), or milliseconds since the epoch (at most ${MAX_TIME_MS})`;
+const DATE_TIME =
+  /^(\d{4}-\d{2}-\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|([+-])(\d{2}):?(\d{2})))?$/i;
+
+/**
+ * ISO 8601 with a zone (`2026-05-01T00:00:00Z`), a date (`2026-05-01`, UTC) or ms since the epoch,
+ * for every admin time filter (/admin/logs, /admin/analytics, /admin/audit). Not `Date.parse` alone:
+ * it rolls an impossible date over (`2026-02-30` is 2 March) and reads other forms as it pleases.
+ */
 export function parseTime(value: string, param: string): number {
-  let ms = Number.NaN;
-  if (/^\d{1,16}$/.test(value)) ms = Number(value);
-  else if (/^\d{4}-\d{2}-\d{2}$/.test(value)) ms = Date.parse(`${value}T00:00:00Z`);
-  else if (/^\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-]\d{2}:?\d{2})$/i.test(value)) ms = Date.parse(value);
+  const ms = /^\d{1,16}$/.test(value) ? Number(value) : isoTime(value, param);
   // Past what a JavaScript date can hold (±8.64e15 ms), a time cannot be read back as a date.
-  if (!Number.isFinite(ms) || Math.abs(ms) > MAX_TIME_MS)
-    throw invalidRequest(
-      `Invalid '${param}': expected an ISO 8601 date-time with a zone (2026-05-01T00:00:00Z), a date, or milliseconds since the epoch (at most ${MAX_TIME_MS}).`,
-      param,
-    );
+  if (ms === undefined || Math.abs(ms) > MAX_TIME_MS)
+    throw invalidRequest(`Invalid '${param}': expected ${TIME_FORMS}.`, param);
   return ms;
+}
+
+/** A date or zoned date-time whose fields all exist: no month 13, 30 February or hour 25. */
+function isoTime(value: string, param: string): number | undefined {
+  const match = DATE_TIME.exec(value);
+  if (!match) return undefined;
+  const [, date, hour = '00', minute = '00', second = '00', fraction = '', , sign, zoneHours, zoneMinutes] =
+    match;
+  // Its fields in canonical UTC form, which a real time reads back unchanged.
+  const fields = `${date}T${hour}:${minute}:${second}.${fraction.slice(0, 3).padEnd(3, '0')}Z`;
+  const ms = Date.parse(fields);
+  if (
+    Number.isNaN(ms) ||
+    new Date(ms).toISOString() !== fields ||
+    Number(zoneHours ?? 0) > 23 ||
+    Number(zoneMinutes ?? 0) > 59
+  )
+    throw invalidRequest(`Invalid '${param}': there is no such date or time as '${value}'.`, param);
+  const offsetMinutes = Number(zoneHours ?? 0) * 60 + Number(zoneMinutes ?? 0);
+  return ms - (sign === '-' ? -1 : 1) * offsetMinutes * 60_000;
+}
+
+/** `since` and `until`, each optional; both given, `since` must come first. */
+export function parseTimeRange(params: Record<string, string | undefined>): {
+  since?: number;
+  until?: number;
+} {
+  const since = params.since === undefined ? undefined : parseTime(params.since, 'since');
+  const until = params.until === undefined ? undefined : parseTime(params.until, 'until');
+  if (since !== undefined && until !== undefined && since >= until)
+    throw invalidRequest("'since' must be earlier than 'until'.", 'since');
+  return { ...(since !== undefined ? { since } : {}), ...(until !== undefined ? { until } : {}) };
 }
 
 function parseStatus(value: string): StatusFilter {
@@ -57,11 +91,7 @@ function nonEmpty(value: string, param: string): string {
 }
 
 export function parseLogFilter(params: Record<string, string>): LogFilter {
-  const filter: LogFilter = {};
-  if (params.since !== undefined) filter.since = parseTime(params.since, 'since');
-  if (params.until !== undefined) filter.until = parseTime(params.until, 'until');
-  if (filter.since !== undefined && filter.until !== undefined && filter.since >= filter.until)
-    throw invalidRequest("'since' must be earlier than 'until'.", 'since');
+  const filter: LogFilter = parseTimeRange(params);
   for (const name of ['key', 'team', 'model', 'provider'] as const) {
     const value = params[name];
     if (value !== undefined) filter[name] = nonEmpty(value, name);

@@ -83,6 +83,33 @@ describe('audit log', () => {
     expect((await admin('/admin/audit?targetType=planet')).status).toBe(400);
   });
 
+  it('reads since and until as /admin/logs does, refusing what logs refuse', async () => {
+    await createTeam('timed');
+    for (const [query, name] of [
+      ['since=2026-02-30', 'since'],
+      ['until=2026-05-01T25:00:00Z', 'until'],
+      ['since=2026-05-01T00:00:00', 'since'], // no zone
+      ['since=May%201,%202026', 'since'],
+      ['since=2026-05-02&until=2026-05-01', 'since'],
+    ]) {
+      for (const path of ['/admin/audit', '/admin/logs']) {
+        const response = await admin(`${path}?${query}`);
+        expect([path, query, response.status]).toEqual([path, query, 400]);
+        expect((await response.json<Json>()).error).toMatchObject({
+          type: 'invalid_request_error',
+          param: name,
+        });
+      }
+    }
+    const now = Date.now();
+    const day = new Date(now).toISOString().slice(0, 10);
+    expect((await auditOf(`?since=${day}`)).length).toBeGreaterThan(0);
+    expect(await auditOf(`?until=${day}`)).toEqual([]);
+    expect((await auditOf(`?since=${now - 60_000}`)).length).toBeGreaterThan(0);
+    const zoned = new Date(now + 60_000).toISOString().replace('Z', '+00:00');
+    expect(await auditOf(`?since=${encodeURIComponent(zoned)}`)).toEqual([]);
+  });
+
   it('writes nothing for refused or failed mutations', async () => {
     const before = (await auditOf()).length;
     expect((await admin('/admin/keys', 'POST', { name: '' })).status).toBe(400);

@@ -294,6 +294,25 @@ describe('GET /admin/analytics', () => {
     expect(await param('since=2000-01-01&until=2001-01-01&interval=hour')).toBe('interval');
     expect(await param('since=9000000000000000&until=9000000000000001')).toBe('since');
   });
+
+  it('refuses a date or time that does not exist, never rolling it over into the next month', async () => {
+    for (const [query, name] of [
+      ['since=2026-02-30', 'since'],
+      ['until=2026-13-01', 'until'],
+      ['since=2026-04-31T00:00:00Z', 'since'],
+      ['until=2026-05-01T25:00:00Z', 'until'],
+    ]) {
+      for (const path of ['/admin/analytics', '/admin/logs']) {
+        const response = await admin(`${path}?${query}`);
+        expect([path, query, response.status]).toEqual([path, query, 400]);
+        const { error } = await response.json<Json>();
+        expect(error).toMatchObject({ type: 'invalid_request_error', param: name });
+        expect(error.message).toContain('no such date or time');
+      }
+    }
+    const leap = await (await admin('/admin/analytics?since=2024-02-29&until=2024-03-01')).json<Json>();
+    expect(leap.since).toBe('2024-02-29T00:00:00.000Z');
+  });
 });
 
 describe('GET /admin/logs', () => {

@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import type { AppEnv } from '../../env';
 import { invalidRequest } from '../../errors';
 import { type AuditFilter, listAudit, presentAudit, TARGET_TYPES } from '../../governance/audit';
+import { parseTimeRange } from '../../logs/admin-query';
 import { decodeCursor, encodeCursor, pageLimit } from './paging';
 import { rejectUnknown } from './query-params';
 
@@ -12,6 +13,7 @@ export const audit = new Hono<AppEnv>().get('/', async (c) => {
   const params = c.req.query();
   rejectUnknown(params, [...FILTERS, 'limit', 'cursor']);
   const filter: AuditFilter = {
+    ...parseTimeRange(params),
     ...(params.actor ? { actor: params.actor } : {}),
     ...(params.action ? { action: params.action } : {}),
     ...(params.targetId ? { targetId: params.targetId } : {}),
@@ -22,8 +24,6 @@ export const audit = new Hono<AppEnv>().get('/', async (c) => {
       throw invalidRequest(`targetType must be one of ${TARGET_TYPES.join(', ')}.`, 'targetType');
     filter.targetType = params.targetType;
   }
-  if (params.since !== undefined) filter.since = timeParam(params.since, 'since');
-  if (params.until !== undefined) filter.until = timeParam(params.until, 'until');
   const { rows, more } = await listAudit(c.env.DB, filter, {
     limit: pageLimit(params.limit),
     cursor: decodeCursor(params.cursor),
@@ -34,11 +34,3 @@ export const audit = new Hono<AppEnv>().get('/', async (c) => {
     nextCursor: more && last ? encodeCursor(last.time, last.id) : null,
   });
 });
-
-/** ISO 8601 or milliseconds since the epoch. */
-function timeParam(value: string, name: string): number {
-  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
-  if (!Number.isFinite(ms))
-    throw invalidRequest(`${name} must be an ISO 8601 time or epoch milliseconds.`, name);
-  return ms;
-}

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { revokeAdminToken } from '../../../src/auth/admin-token-store';
-import { admin, call, chat, createKey, type Json } from '../../helpers/gateway';
+import { admin, call, chat, createKey, type Json, openaiConfig, putConfig } from '../../helpers/gateway';
 
 const hello = { model: 'fast', messages: [{ role: 'user', content: 'hi' }] };
 
@@ -74,6 +74,27 @@ describe('/admin/keys', () => {
     expect((await chat(key, hello)).status).toBe(403);
     expect((await admin(`/admin/keys/${id}`, 'PATCH', { models: null })).status).toBe(200);
     expect((await chat(key, hello)).status).toBe(200);
+  });
+
+  it("clears a key's own limits with limits: null, as for a key that never had any (audited)", async () => {
+    expect((await putConfig(openaiConfig({ limits: { rpm: 50 } }))).status).toBe(200);
+    const { id, key } = await createKey({ limits: { rpm: 1, tpm: 100_000 } });
+    expect((await chat(key, hello)).status).toBe(200);
+    expect((await chat(key, hello)).status).toBe(429);
+    const patched = await admin(`/admin/keys/${id}`, 'PATCH', { limits: null });
+    expect(patched.status).toBe(200);
+    const body = await patched.json<Json>();
+    expect(body.limits).toEqual({ rpm: null, tpm: null });
+    // The config's defaults apply, as to a key created without limits.
+    const fresh = await (await admin(`/admin/keys/${(await createKey()).id}`)).json<Json>();
+    expect(body.usage.rpm.limit).toBe(50);
+    expect(fresh.usage.rpm.limit).toBe(50);
+    expect(body.usage.tpm).toBeNull();
+    expect(fresh.usage.tpm).toBeNull();
+    expect((await chat(key, hello)).status).toBe(200);
+    const audit = await (await admin(`/admin/audit?targetId=${id}&action=key.update`)).json<Json>();
+    expect(audit.data[0].before.limits).toEqual({ rpm: 1, tpm: 100_000 });
+    expect(audit.data[0].after.limits).toEqual({});
   });
 
   it('revokes once: a second DELETE changes, writes and audits nothing', async () => {

@@ -103,6 +103,23 @@ describe('/admin/teams', () => {
     expect((await admin('/admin/teams', 'POST', { name: '' })).status).toBe(400);
   });
 
+  it("clears a team's limits with limits: null (audited)", async () => {
+    const team = await (
+      await admin('/admin/teams', 'POST', { name: 'limited', limits: { rpm: 1 } })
+    ).json<Json>();
+    const { key } = await createKey({ team: team.id });
+    expect((await chat(key, ask)).status).toBe(200);
+    expect((await chat(key, ask)).status).toBe(429);
+    const patched = await admin(`/admin/teams/${team.id}`, 'PATCH', { limits: null });
+    expect(patched.status).toBe(200);
+    const body = await patched.json<Json>();
+    expect(body.limits).toEqual({ rpm: null, tpm: null });
+    expect(body.usage.rpm).toBeNull();
+    expect((await chat(key, ask)).status).toBe(200);
+    const audit = await (await admin(`/admin/audit?targetId=${team.id}&action=team.update`)).json<Json>();
+    expect(audit.data[0].after.limits).toEqual({});
+  });
+
   it('shares a team budget across its keys', async () => {
     await putConfig(pricedMock);
     const team = await (
