@@ -97,7 +97,11 @@ export function applyInputRules(
         : texts.some((text) => findIn(rule, text, true).spans.length > 0);
     if (!hit) continue;
     record(report, 'block', rule.rule.name);
-    throw new PromptBlocked(rule.rule.name, maskAll(textRules, texts));
+    // The other rules that fire are recorded too, as the masked copy of the prompt shows them.
+    for (const other of input)
+      if (other.kind === 'request' && other.rule.action === 'flag')
+        record(report, 'flag', other.rule.name, Number(other.violated(facts)));
+    throw new PromptBlocked(rule.rule.name, maskAll(textRules, texts, report));
   }
   for (const rule of input) {
     if (rule.rule.action !== 'flag') continue;
@@ -122,11 +126,22 @@ export function applyInputRules(
   return { texts: redacted, placeholders };
 }
 
-/** A blocked prompt as the log may keep it: every span of every text rule (block, flag or redact) replaced by its placeholder. */
-function maskAll(rules: readonly TextRule[], texts: readonly PromptText[]): Rewritten[] {
+/**
+ * A blocked prompt as the log may keep it: every span of every text rule (block, flag or redact)
+ * replaced by its placeholder. The flag and redact rules' matches are recorded in `report`.
+ */
+function maskAll(
+  rules: readonly TextRule[],
+  texts: readonly PromptText[],
+  report: GuardrailReport,
+): Rewritten[] {
   const placeholders = new Placeholders(reservedPlaceholders(texts.map(({ text }) => text)));
   return texts.map((text) => {
-    const spans = rules.flatMap((rule) => findIn(rule, text, false).spans);
+    const spans = rules.flatMap((rule) => {
+      const found = findIn(rule, text, false);
+      if (rule.rule.action !== 'block') record(report, rule.rule.action, rule.rule.name, found.count);
+      return found.spans;
+    });
     return spans.length > 0 ? redactText(text, spans, placeholders) : undefined;
   });
 }

@@ -75,7 +75,7 @@ describe('guardrails in the log row', () => {
     expect((await admin('/admin/logs?guardrail=maybe')).status).toBe(400);
   });
 
-  it('records a block, and logs the blocked prompt with every match masked', async () => {
+  it('records a block and every other rule that fired, and logs the blocked prompt with every match masked', async () => {
     const key = await setup([BLUEBIRD, PII, CODENAMES]);
     echoUpstream();
     const response = await chat(key, ask('About Project  Bluebird and falcon: mail jane@example.com'));
@@ -83,7 +83,13 @@ describe('guardrails in the log row', () => {
     expect((await response.json<Json>()).error.code).toBe('guardrail_blocked');
     const row = await rowOf(response);
     expect(row).toMatchObject({ status: 403, errorCode: 'guardrail_blocked' });
-    expect(row.guardrails).toEqual([{ rule: 'no-internal', action: 'block', count: 1 }]);
+    expect(row.guardrails).toEqual([
+      { rule: 'no-internal', action: 'block', count: 1 },
+      { rule: 'codenames', action: 'flag', count: 1 },
+      { rule: 'pii', action: 'redact', count: 1 },
+    ]);
+    const flagged = await (await admin(`/admin/logs?guardrail=flagged&requestId=${row.id}`)).json<Json>();
+    expect(flagged.data).toHaveLength(1);
     expect(JSON.parse(row.requestBody!).messages[0].content).toBe(
       'About [NO_INTERNAL_1] and [CODENAMES_1]: mail [EMAIL_1]',
     );
