@@ -71,10 +71,10 @@ export function streamIdleFrame(idleMs: number): string {
   return sseData({ error });
 }
 
-/** The stream was still running at `timeouts.streamMaxMs`. */
-export function streamTimeLimitFrame(maxMs: number): string {
+/** The stream was still running at its limit: `timeouts.streamMaxMs`, or what `setting` says. */
+export function streamTimeLimitFrame(maxMs: number, setting = 'timeouts.streamMaxMs'): string {
   const error: StreamError = {
-    message: `The stream reached the gateway's time limit of ${maxMs} ms (timeouts.streamMaxMs).`,
+    message: `The stream reached the gateway's time limit of ${maxMs} ms (${setting}).`,
     type: 'timeout_error',
     param: null,
     code: 'stream_time_limit',

@@ -91,6 +91,8 @@ export interface RelayOptions {
   idleMs?: number;
   /** timeouts.streamMaxMs: the longest the relayed stream may run in all; unbounded when absent. */
   maxMs?: number;
+  /** What set `maxMs`, as its error event names it (default: timeouts.streamMaxMs). */
+  maxMsSetting?: string;
   now?: () => number;
   /**
    * ctx.waitUntil: keeps the relay running after the client disconnects, so the disconnect is
@@ -293,7 +295,7 @@ export function relayOpenAIStream(
     if (sawDone || answerEnded) return finish('', true);
     summary.error = `the stream ran for its limit of ${maxMs} ms`;
     summary.errorCode = 'stream_time_limit';
-    finish(streamTimeLimitFrame(maxMs ?? 0), true);
+    finish(streamTimeLimitFrame(maxMs ?? 0, options.maxMsSetting), true);
   };
 
   const relay = async () => {

@@ -232,9 +232,15 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   // With guardrails rewriting the stream, the log takes the mapper's redacted frames, not upstream's.
   const logFrame = log.awaitStream();
   const mapEvent = guard.streamMapper(logFrame);
+  const { streamMaxMs } = runtime.config.timeouts;
+  const maxMs = streamLimitMs(streamMaxMs, deadline, Date.now());
   const stream = relayOpenAIStream(result.body, {
     idleMs: runtime.config.timeouts.streamIdleMs,
-    maxMs: streamLimitMs(runtime.config.timeouts.streamMaxMs, deadline, Date.now()),
+    maxMs,
+    // Nearer than streamMaxMs: the budget reservation's end (answerDeadline) set it.
+    ...(maxMs !== streamMaxMs
+      ? { maxMsSetting: 'the end of the budget reservation, limits.reservationTtlMs after admission' }
+      : {}),
     includeUsage: body.stream_options?.include_usage === true,
     onEvent:
       mapEvent || !logFrame

@@ -158,6 +158,9 @@ describe("a request's life within its reservation's", () => {
     const text = await response.text();
     const elapsed = Date.now() - started;
     expect(text).toContain('"stream_time_limit"');
+    // It names what set the limit: the reservation, not timeouts.streamMaxMs (unset here).
+    expect(text).toContain('limits.reservationTtlMs');
+    expect(text).not.toContain('timeouts.streamMaxMs');
     expect(elapsed).toBeGreaterThanOrEqual(8_500);
     expect(elapsed).toBeLessThan(10_000);
     expect((await usageOf(id)).reservedUsd).toBe(0); // settled while still reserved
