@@ -47,6 +47,12 @@ export class GatewayError extends Error {
   }
 }
 
+/** `error`, when a GatewayError, carrying the answer's `headers` too (rate limits, cache status). */
+export function withHeaders(error: unknown, headers: Headers): unknown {
+  if (error instanceof GatewayError) Object.assign(error.headers, Object.fromEntries(headers));
+  return error;
+}
+
 export const invalidRequest = (message: string, param: string | null = null, code: string | null = null) =>
   new GatewayError(400, 'invalid_request_error', code, message, param);
 

@@ -5,8 +5,8 @@ import { lookupCache } from '../cache/session';
 import type { Target } from '../config/schema';
 import { getRuntime } from '../config/store';
 import type { AppEnv } from '../env';
-import { clientClosed, GatewayError, modelNotFound } from '../errors';
-import { guardChatRoute } from '../guardrails/chat-guard';
+import { clientClosed, modelNotFound, withHeaders } from '../errors';
+import { guardChatRoute, type RouteGuard } from '../guardrails/chat-guard';
 import { admit, rateLimitHeaders } from '../limits/admission';
 import { streamLimitMs } from '../limits/budget';
 import {
@@ -98,9 +98,15 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   const headers = new Headers(rateLimitHeaders(admitted.rate));
   const routed = applyRoutingOverride(route, admitted.routing);
   // Guardrails (src/guardrails) on the prompt, before cache and provider: guard.body goes upstream.
-  const guard = guardChatRoute(c, runtime.config, admitted, body, inputTokens, () =>
-    settle(undefined, undefined),
-  );
+  // A block carries the rate headers, as every refusal after admission does.
+  let guard: RouteGuard;
+  try {
+    guard = guardChatRoute(c, runtime.config, admitted, body, inputTokens, () =>
+      settle(undefined, undefined),
+    );
+  } catch (error) {
+    throw withHeaders(error, headers);
+  }
   // What goes upstream (and so what the cache keys on): the gateway's cap in it, if it sets one.
   const sent = outputCap === undefined ? guard.body : { ...guard.body, max_completion_tokens: outputCap };
   if (sent !== body) log.requestBody(sent);
@@ -132,17 +138,12 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   });
   headers.set(CACHE_HEADER, cache.status);
   log.cache(cache.status, cache.savedUsd);
-  /** A refusal from here on carries the answer's headers too (cache status, rate limits), as the log row does. */
-  const withHeaders = (error: unknown) => {
-    if (error instanceof GatewayError) Object.assign(error.headers, Object.fromEntries(headers));
-    return error;
-  };
   if (cache.respond) {
     // Refused alongside (over budget, revoked…): refused as the object would have, hit or not.
     if (reserving)
       await reserving.catch((error: unknown) => {
         log.cache(cache.status, 0); // nothing was served, so nothing was saved
-        return Promise.reject(c.req.raw.signal.aborted ? clientClosed() : withHeaders(error));
+        return Promise.reject(c.req.raw.signal.aborted ? clientClosed() : withHeaders(error, headers));
       });
     settle(undefined, undefined);
     if (cache.servedBy) log.served(cache.servedBy, []);
@@ -163,7 +164,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     cache.abandon();
     // Gone while the reservation was asked for: nobody reads the refusal; the row says it left.
     if (c.req.raw.signal.aborted) throw clientClosed();
-    throw withHeaders(error);
+    throw withHeaders(error, headers);
   }
 
   let served: Served<Answer>;
@@ -199,7 +200,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     const cut = interruptedAttempt(error);
     settle(cut, cut && usageOf(inputTokens, 0), attemptsOf(error), cut && askedTier(cut));
     cache.abandon();
-    throw withHeaders(error);
+    throw withHeaders(error, headers);
   }
 
   headers.set('x-tollgate-provider', served.target.provider);

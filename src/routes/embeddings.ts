@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import type { Target } from '../config/schema';
 import { getRuntime } from '../config/store';
 import type { AppEnv } from '../env';
-import { GatewayError, modelNotFound } from '../errors';
+import { modelNotFound, withHeaders } from '../errors';
 import { guardEmbeddingsRoute } from '../guardrails/embeddings-guard';
 import { admit, rateLimitHeaders } from '../limits/admission';
 import { estimateTextTokens } from '../limits/estimate';
@@ -57,10 +57,13 @@ export const embeddings = new Hono<AppEnv>().post('/', async (c) => {
     admitted.settle({ tokens: promptTokens, costUsd });
   };
   const headers = new Headers(rateLimitHeaders(admitted.rate));
-  // Guardrails (src/guardrails) on string inputs, before the provider.
-  const upstream = guardEmbeddingsRoute(c, runtime.config, admitted, body, tokens, () =>
-    settle(undefined, 0),
-  );
+  // Guardrails (src/guardrails) on string inputs, before the provider; a block carries the rate headers.
+  let upstream: EmbeddingsRequest;
+  try {
+    upstream = guardEmbeddingsRoute(c, runtime.config, admitted, body, tokens, () => settle(undefined, 0));
+  } catch (error) {
+    throw withHeaders(error, headers);
+  }
   if (upstream !== body) log.requestBody(upstream);
   try {
     const served = await executeRoute(
@@ -92,8 +95,7 @@ export const embeddings = new Hono<AppEnv>().post('/', async (c) => {
     // The client left while a provider had the input: charged, as the provider may bill it.
     const cut = interruptedAttempt(error);
     settle(cut, cut ? tokens : 0, attemptsOf(error));
-    if (error instanceof GatewayError) Object.assign(error.headers, Object.fromEntries(headers));
-    throw error;
+    throw withHeaders(error, headers);
   }
 });
 

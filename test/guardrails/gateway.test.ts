@@ -196,6 +196,27 @@ describe('guardrails through the gateway', () => {
     );
   });
 
+  it("answers a block with the key's rate-limit headers, as every refusal after admission (chat and embeddings)", async () => {
+    const key = await setup(
+      [{ name: 'no-internal', pattern: 'project\\s+bluebird', flags: 'i', action: 'block' }],
+      { limits: { rpm: 100 } },
+    );
+    const blocked = await chat(key, {
+      model: 'gpt',
+      messages: [{ role: 'user', content: 'Project Bluebird?' }],
+    });
+    expect(blocked.status).toBe(403);
+    expect(blocked.headers.get('x-ratelimit-limit-requests')).toBe('100');
+    expect(blocked.headers.get('x-ratelimit-remaining-requests')).toBe('99');
+    const embedded = await call('/v1/embeddings', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt', input: 'project bluebird plans' }),
+    });
+    expect(embedded.status).toBe(403);
+    expect(embedded.headers.get('x-ratelimit-limit-requests')).toBe('100');
+  });
+
   it('flags without changing the request, and blocks on keywords from a long list', async () => {
     const keywords = Array.from({ length: 5000 }, (_, i) => `codename-${i}`);
     const key = await setup([
