@@ -92,11 +92,15 @@ export const keys = new Hono<AppEnv>()
   .get('/', async (c) => {
     rejectUnknown(c.req.query(), ['limit', 'cursor', 'includeRevoked', 'team']);
     const limit = pageLimit(c.req.query('limit'));
+    const { team } = scopedQuery(c);
+    // An empty filter is a mistake (a shell variable left unset), never "every key".
+    if (team === '')
+      throw invalidRequest('team must be a team id (team_…); leave it out to list every key.', 'team');
     const { keys: found, more } = await listKeys(c.env.DB, {
       limit,
       cursor: decodeCursor(c.req.query('cursor')),
       includeRevoked: flag(c.req.query('includeRevoked'), 'includeRevoked'),
-      teamId: scopedQuery(c).team,
+      teamId: team,
     });
     const data = await Promise.all(found.map((key) => present(c.env, key)));
     const last = found.at(-1);

@@ -243,6 +243,10 @@ describe('/admin/keys', () => {
       expect(response.status, path).toBe(400);
       expect((await response.json<Json>()).error.param).toBe('includeRevoked');
     }
+    // An empty team filter is refused, never read as "every key".
+    const empty = await admin('/admin/keys?team=');
+    expect(empty.status).toBe(400);
+    expect((await empty.json<Json>()).error.param).toBe('team');
   });
 
   it('requires the admin token', async () => {
