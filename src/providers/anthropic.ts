@@ -64,6 +64,7 @@ import {
   retryAfterMs,
   streamBody,
 } from './upstream-error';
+import { withoutUserinfo } from './url-credentials';
 
 export const ANTHROPIC_VERSION = '2023-06-01';
 
@@ -84,12 +85,15 @@ export function createAnthropic(
   config: AnthropicProviderConfig,
   deps: ProviderDeps,
 ): ProviderAdapter {
-  const url = urlUnder(config.baseUrl ?? 'https://api.anthropic.com')('/v1/messages');
+  // The key goes in `x-api-key`, so a proxy's user:password in baseUrl can go in Authorization.
+  const base = withoutUserinfo(config.baseUrl ?? 'https://api.anthropic.com', config.headers);
+  const url = urlUnder(base.url)('/v1/messages');
   const apiKey = resolveSecret(config.apiKey, deps.env);
   const defaultMaxTokens = config.defaultMaxTokens ?? 4096;
   // Configured headers may set their own anthropic-version (or anthropic-beta), not the key.
   const fixed: Record<string, string> = { 'anthropic-version': ANTHROPIC_VERSION };
   for (const [header, value] of Object.entries(config.headers ?? {})) fixed[header.toLowerCase()] = value;
+  if (base.authorization) fixed.authorization = base.authorization;
   fixed['content-type'] = 'application/json';
 
   const headers = (): Record<string, string> => {

@@ -10,6 +10,7 @@ import { urlUnder } from './base-url';
 import { openAIWireAdapter } from './openai-compatible';
 import { apiKeyFor, resolveSecret, secretRef } from './secret';
 import type { ProviderAdapter, ProviderDeps } from './types';
+import { withoutUserinfo } from './url-credentials';
 
 /** Latest GA data-plane inference version at the time of writing; override per provider. */
 export const AZURE_DEFAULT_API_VERSION = '2024-10-21';
@@ -48,7 +49,12 @@ export function createAzureOpenAI(
   config: AzureOpenAIProviderConfig,
   deps: ProviderDeps,
 ): ProviderAdapter {
-  const under = urlUnder(config.baseUrl ?? `https://${config.resourceName}.openai.azure.com`);
+  // The key goes in `api-key`, so a proxy's user:password in baseUrl can go in Authorization.
+  const endpoint = withoutUserinfo(
+    config.baseUrl ?? `https://${config.resourceName}.openai.azure.com`,
+    config.headers,
+  );
+  const under = urlUnder(endpoint.url);
   const apiVersion = config.apiVersion ?? AZURE_DEFAULT_API_VERSION;
   const apiKey = resolveSecret(config.apiKey, deps.env);
   return openAIWireAdapter(
@@ -71,6 +77,7 @@ export function createAzureOpenAI(
         ...config.headers,
         'api-key': apiKeyFor(name, apiKey) ?? '',
         'content-type': 'application/json',
+        ...(endpoint.authorization ? { authorization: endpoint.authorization } : {}),
       }),
     },
     deps.fetch,

@@ -72,6 +72,7 @@ import {
   streamBody,
   unexpectedAnswer,
 } from './upstream-error';
+import { withoutUserinfo } from './url-credentials';
 
 export const geminiProviderSchema = z.strictObject({
   type: z.literal('gemini'),
@@ -99,7 +100,12 @@ export function createGemini(
   config: GeminiProviderConfig,
   deps: ProviderDeps,
 ): ProviderAdapter {
-  const under = urlUnder(config.baseUrl ?? 'https://generativelanguage.googleapis.com/v1beta');
+  // The key goes in `x-goog-api-key`, so a proxy's user:password in baseUrl can go in Authorization.
+  const base = withoutUserinfo(
+    config.baseUrl ?? 'https://generativelanguage.googleapis.com/v1beta',
+    config.headers,
+  );
+  const under = urlUnder(base.url);
   const apiKey = resolveSecret(config.apiKey, deps.env);
   // One path segment whatever the client put in `<provider>/<model>`.
   const modelPath = (model: string) => `models/${encodeURIComponent(model.replace(/^models\//, ''))}`;
@@ -112,6 +118,7 @@ export function createGemini(
         ...config.headers,
         'content-type': 'application/json',
         ...(key ? { 'x-goog-api-key': key } : {}),
+        ...(base.authorization ? { authorization: base.authorization } : {}),
       },
       body: JSON.stringify(body),
       signal,

@@ -15,6 +15,7 @@ import { apiKeyFor, resolveSecret, secretRef } from './secret';
 import type { ChatCompletion, EmbeddingsResult, ProviderAdapter, ProviderDeps, RawEmbeddings } from './types';
 import { UpstreamError } from './types';
 import { fetchUpstream, streamBody, unexpectedAnswer, upstreamErrorFrom } from './upstream-error';
+import { withoutUserinfo } from './url-credentials';
 
 export const openaiProviderSchema = z.strictObject({
   type: z.literal('openai'),
@@ -61,7 +62,10 @@ export function createOpenAICompatible(
   config: OpenAIProviderConfig,
   deps: ProviderDeps,
 ): ProviderAdapter {
-  const baseUrl = config.baseUrl ?? OPENAI_COMPATIBLE_PRESETS[config.preset ?? 'openai'];
+  const { url: baseUrl, authorization: basic } = withoutUserinfo(
+    config.baseUrl ?? OPENAI_COMPATIBLE_PRESETS[config.preset ?? 'openai'],
+    config.headers,
+  );
   const under = urlUnder(baseUrl);
   const apiKey = resolveSecret(config.apiKey, deps.env);
   const mistral = config.preset === 'mistral' || /^https:\/\/([\w-]+\.)*mistral\.ai\//.test(`${baseUrl}/`);
@@ -86,10 +90,12 @@ export function createOpenAICompatible(
       url: (path) => under(path),
       headers: () => {
         const key = apiKeyFor(name, apiKey);
+        // A config written now sets at most one (authorizationIssue); one stored before: the key wins.
+        const authorization = key ? `Bearer ${key}` : basic;
         return {
           ...config.headers,
           'content-type': 'application/json',
-          ...(key ? { authorization: `Bearer ${key}` } : {}),
+          ...(authorization ? { authorization } : {}),
         };
       },
     },

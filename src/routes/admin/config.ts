@@ -8,6 +8,7 @@ import { type ConfigState, currentConfig } from '../../config/store';
 import type { AppEnv, Env } from '../../env';
 import { invalidRequest } from '../../errors';
 import { issueLines, paramPath, readJsonBody } from '../../openai/read-body';
+import { authorizationIssue } from '../../providers/url-credentials';
 import { type Built, configEtag, writeConfig } from './config-write';
 
 const CONFIG_BODY_LIMIT = 1024 * 1024;
@@ -50,5 +51,7 @@ function checked(env: Env, incoming: unknown, state: ConfigState): Built {
   const compiled = compileRuntime(parsed.data, env);
   const embedding = embeddingModelIssue(compiled);
   if (embedding) throw invalidRequest(embedding.message, embedding.param);
+  const authorization = authorizationIssue(parsed.data.providers);
+  if (authorization) throw invalidRequest(authorization.message, authorization.param);
   return { config: parsed.data, runtime: compiled };
 }
