@@ -12,17 +12,31 @@ export const budgetSchema = z.strictObject({
 });
 export type Budget = z.infer<typeof budgetSchema>;
 
+/** What a period is cut by: changed by an admin, the spend is recomputed, not reset (`current`). */
+const windowSchema = z.object({ period: budgetSchema.shape.period, anchor: z.number().nullable() });
+export type BudgetWindow = z.infer<typeof windowSchema>;
+
 export const reservationSchema = z.object({ id: z.string(), usd: z.number(), expiresAt: z.number() });
 export const budgetStateSchema = z.object({
   periodStart: z.number(),
   spentUsd: z.number(),
   reservations: z.array(reservationSchema),
   alertedAt: z.number().nullable(),
+  // The rest is absent from ledgers stored before it was kept (`withHistory`).
+  /** The window `periodStart` and `spentUsd` were counted in. */
+  window: windowSchema.optional(),
+  /** Everything charged to the ledger, ever. */
+  lifetimeUsd: z.number().optional(),
+  /** USD charged each UTC day (ms / DAY) with spend of the last HISTORY_DAYS. */
+  days: z.array(z.object({ day: z.number().int(), usd: z.number() })).optional(),
 });
 export type BudgetState = z.infer<typeof budgetStateSchema>;
 
 const DAY = 86_400_000;
 const WEEK = 7 * DAY;
+/** Days of spend kept: more than the longest period (a month of 31 days) plus the day it starts in. */
+export const HISTORY_DAYS = 40;
+const dayOf = (ms: number) => Math.floor(ms / DAY);
 
 /** Sums of many small costs drift in binary floating point; keep ten decimals. */
 export const roundUsd = (usd: number) => Math.round(usd * 1e10) / 1e10;
@@ -69,16 +83,95 @@ export function periodBounds(
   }
 }
 
-export function emptyState(periodStart: number): BudgetState {
-  return { periodStart, spentUsd: 0, reservations: [], alertedAt: null };
+const windowOf = (budget: Pick<Budget, 'period' | 'anchor'>): BudgetWindow => ({
+  period: budget.period,
+  anchor: budget.anchor ?? null,
+});
+
+/** Whether two budgets (or a budget and a ledger's window) cut the same periods. */
+export const sameWindow = (a: Pick<Budget, 'period' | 'anchor'>, b: Pick<Budget, 'period' | 'anchor'>) =>
+  a.period === b.period && (a.anchor ?? null) === (b.anchor ?? null);
+
+const alertThreshold = (budget: Budget) => (budget.alertAt ?? 0.8) * budget.usd;
+
+/** A new ledger; without a window, it passes for one stored before ledgers knew theirs (`withHistory`). */
+export function emptyState(periodStart: number, window?: BudgetWindow): BudgetState {
+  const base = { periodStart, spentUsd: 0, reservations: [], alertedAt: null };
+  return window ? { ...base, window, lifetimeUsd: 0, days: [] } : base;
 }
 
-/** Starts a new period when `now` left the stored one; open reservations carry over. */
+/**
+ * The ledger in the budget's period at `now`; open reservations carry over. In the window it was
+ * counted in, a new period (a rollover) starts empty. A window an admin changed (period or start)
+ * is not a new period: its spend is recomputed from the history (`spentSince`), so a change back
+ * and forth cannot spend one period's budget twice.
+ */
 export function current(state: BudgetState | undefined, budget: Budget, now: number): BudgetState {
   const { start } = periodBounds(budget, now);
-  if (!state) return emptyState(start);
-  if (state.periodStart === start) return state;
-  return { ...emptyState(start), reservations: state.reservations };
+  const window = windowOf(budget);
+  if (!state) return emptyState(start, window);
+  const known = withHistory(state, budget, now);
+  if (known.window && sameWindow(known.window, window)) {
+    if (known.periodStart === start) return known;
+    return { ...known, periodStart: start, spentUsd: 0, alertedAt: null };
+  }
+  // A period yet to start (`total` from a later `startsAt`) is charged from now, as it is after this.
+  const spentUsd = spentSince(known, Math.min(start, now), now);
+  // Alerted again only if the recomputed spend is past the threshold (kept if it was crossed in the new period).
+  const crossed = known.alertedAt !== null && known.alertedAt >= start ? known.alertedAt : now;
+  const alertedAt = spentUsd >= alertThreshold(budget) ? crossed : null;
+  return { ...known, window, periodStart: start, spentUsd, alertedAt };
+}
+
+/**
+ * What was charged from `start` until now, as the history knows it: the days that overlap the
+ * period, one only partly in it counted whole; for a period starting before the oldest day kept
+ * (`total`, an old `startsAt`), everything ever charged. Both can over-count, never under-count:
+ * a budget can only be held back by spend from before its period (until its next rollover), never
+ * be spent twice. Spend is booked on the day it is charged (at settle), as the periods count it.
+ */
+function spentSince(state: BudgetState, start: number, now: number): number {
+  if (start < (dayOf(now) - HISTORY_DAYS + 1) * DAY) return state.lifetimeUsd ?? state.spentUsd;
+  let sum = 0;
+  for (const { day, usd } of state.days ?? []) if ((day + 1) * DAY > start) sum += usd;
+  return roundUsd(sum);
+}
+
+/**
+ * A ledger stored before the history was kept knows only its period's spend. It is taken as
+ * counted in this budget's window when its start is one of that window's, as it was unless the
+ * window changed since; its spend is booked on the latest day it can have been charged — its
+ * period's last, or today — so that every period that may hold some of it counts all of it. Any
+ * other start: its window is unknown (a change), and its spend is carried, whole, into the budget's
+ * period. Spend from before its period was never kept, and is not counted.
+ */
+function withHistory(state: BudgetState, budget: Budget, now: number): BudgetState {
+  if (state.window) return state;
+  const bounds = periodBounds(budget, state.periodStart);
+  const fits = bounds.start === state.periodStart && bounds.start <= now;
+  const last = fits ? Math.min(now, bounds.end - 1) : now;
+  const days = state.spentUsd > 0 ? [{ day: dayOf(last), usd: state.spentUsd }] : [];
+  const known = { ...state, lifetimeUsd: state.spentUsd, days };
+  return fits ? { ...known, window: windowOf(budget) } : known;
+}
+
+/** `usd` charged now into the history; days older than HISTORY_DAYS go (lifetimeUsd keeps them). */
+function booked(state: BudgetState, usd: number, now: number): Pick<BudgetState, 'lifetimeUsd' | 'days'> {
+  const today = dayOf(now);
+  const days = (state.days ?? []).filter(({ day }) => day > today - HISTORY_DAYS);
+  const at = days.findIndex(({ day }) => day === today);
+  if (at < 0) days.push({ day: today, usd });
+  else days[at] = { day: today, usd: roundUsd((days[at]?.usd ?? 0) + usd) };
+  return { lifetimeUsd: roundUsd((state.lifetimeUsd ?? 0) + usd), days };
+}
+
+/** Two ledgers' histories as one (a rotation's hand-over): lifetimes and days summed. */
+export function joinedHistory(a: BudgetState, b: BudgetState): Pick<BudgetState, 'lifetimeUsd' | 'days'> {
+  const days = new Map<number, number>();
+  for (const { day, usd } of [...(a.days ?? []), ...(b.days ?? [])])
+    days.set(day, roundUsd((days.get(day) ?? 0) + usd));
+  const lifetimeUsd = roundUsd((a.lifetimeUsd ?? 0) + (b.lifetimeUsd ?? 0));
+  return { lifetimeUsd, days: [...days].sort(([x], [y]) => x - y).map(([day, usd]) => ({ day, usd })) };
 }
 
 export const reservedUsd = (state: BudgetState) =>
@@ -112,10 +205,11 @@ export function settle(
   actualUsd: number,
   now: number,
 ): BudgetState {
-  const spentUsd = roundUsd(state.spentUsd + Math.max(0, actualUsd));
-  const threshold = (budget.alertAt ?? 0.8) * budget.usd;
-  const alertedAt = state.alertedAt ?? (spentUsd >= threshold ? now : null);
-  return { ...state, spentUsd, alertedAt, reservations: state.reservations.filter((r) => r.id !== id) };
+  const usd = Math.max(0, actualUsd);
+  const spentUsd = roundUsd(state.spentUsd + usd);
+  const alertedAt = state.alertedAt ?? (spentUsd >= alertThreshold(budget) ? now : null);
+  const reservations = state.reservations.filter((r) => r.id !== id);
+  return { ...state, ...(usd > 0 ? booked(state, usd, now) : {}), spentUsd, alertedAt, reservations };
 }
 
 /**

@@ -14,6 +14,7 @@ import {
   current,
   drawFromLease,
   expire,
+  joinedHistory,
   leasedUsd,
   leaseReservation,
   leaseShare,
@@ -23,6 +24,7 @@ import {
   reserve,
   reservedUsd,
   roundUsd,
+  sameWindow,
   settle as settleBudget,
 } from './budget';
 import { LeaseLedger, RETURN_GRACE_MS, type Returned, type Share } from './lease-ledger';
@@ -601,6 +603,15 @@ export class KeyObject extends DurableObject<Env> {
       this.tokens = resized(this.tokens, previous?.limits.tpm, this.policy.limits.tpm, now);
       this.leases.forget('tokens');
     }
+    // A budget's new window (period or start) recomputes its spend (budget.ts `current`) at the
+    // change, stored: an alert is dated from it. A ledger stored before it knew its window learns
+    // it from the budget it was counted under first. Shares leases hold stay reserved in it.
+    const before = previous?.budget;
+    const budget = this.policy.budget;
+    if (this.ledger && budget && !(before && sameWindow(before, budget))) {
+      const counted = before ? current(this.ledger, before, now) : this.ledger;
+      this.saveLedger(current(counted, budget, now));
+    }
   }
 
   /**
@@ -680,6 +691,7 @@ export class KeyObject extends DurableObject<Env> {
       spentUsd: roundUsd(theirs.spentUsd + (samePeriod ? mine.spentUsd : 0)),
       reservations: [...theirs.reservations, ...mine.reservations],
       alertedAt: theirs.alertedAt ?? (samePeriod ? mine.alertedAt : null),
+      ...joinedHistory(theirs, mine),
     });
   }
 

@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
   answerDeadline,
+  type Budget,
+  type BudgetState,
+  budgetStateSchema,
   current,
   drawFromLease,
   emptyState,
   expire,
+  HISTORY_DAYS,
   leaseShare,
   periodBounds,
   releaseFromLease,
@@ -102,6 +106,130 @@ describe('budget ledger', () => {
     const next = current({ ...state, spentUsd: 0.9 }, budget, 86_400_000);
     expect(next).toMatchObject({ periodStart: 86_400_000, spentUsd: 0 });
     expect(next.reservations).toHaveLength(2);
+  });
+});
+
+describe("a budget's period or start changed (not a rollover)", () => {
+  /** Charges `usd` at `iso` to the ledger as the object does: brought to the budget's period, then settled. */
+  const charge = (state: BudgetState | undefined, budget: Budget, usd: number, iso: string) =>
+    settle(current(state, budget, at(iso)), budget, 'r', usd, at(iso));
+  const admits = (state: BudgetState, budget: Budget, usd: number) =>
+    reserve(state, budget, { id: 'x', usd, expiresAt: Number.POSITIVE_INFINITY }).ok;
+  const now = '2026-11-22T10:00:00Z'; // a Sunday: its week started on Monday the 16th
+
+  it('keeps a total budget spent through a change to day and back: it cannot be spent twice', () => {
+    const total = { usd: 1, period: 'total' as const };
+    let state = charge(undefined, total, 0.6, '2026-11-01T12:00:00Z');
+    state = charge(state, total, 0.4, '2026-11-20T12:00:00Z');
+    expect(admits(current(state, total, at(now)), total, 0.01)).toBe(false);
+
+    const day = { ...total, period: 'day' as const };
+    const daily = current(state, day, at(now));
+    expect(daily).toMatchObject({ periodStart: at('2026-11-22T00:00:00Z'), spentUsd: 0 }); // nothing today
+    state = charge(daily, day, 0.3, now);
+    const back = current(state, total, at(now));
+    expect(back).toMatchObject({ periodStart: 0, spentUsd: 1.3 });
+    expect(admits(back, total, 0.01)).toBe(false);
+    // Spent today, the day's window holds it too.
+    expect(current(back, day, at(now)).spentUsd).toBe(0.3);
+  });
+
+  it("takes the last days' spend when a month becomes a week, and the month's back", () => {
+    const month = { usd: 10, period: 'month' as const };
+    let state: BudgetState | undefined;
+    for (const [usd, iso] of [
+      [2, '2026-11-03T08:00:00Z'],
+      [1, '2026-11-15T23:59:00Z'],
+      [0.5, '2026-11-17T08:00:00Z'],
+      [0.25, now],
+    ] as const)
+      state = charge(state, month, usd, iso);
+    expect(current(state, month, at(now)).spentUsd).toBe(3.75);
+    const week = { ...month, period: 'week' as const };
+    const weekly = current(state, week, at(now));
+    expect(weekly).toMatchObject({ periodStart: at('2026-11-16T00:00:00Z'), spentUsd: 0.75 });
+    expect(current(weekly, month, at(now)).spentUsd).toBe(3.75);
+  });
+
+  it('keeps the spend when a start is added that includes today, and when it is removed', () => {
+    const day = { usd: 1, period: 'day' as const };
+    const state = charge(undefined, day, 0.9, '2026-11-22T08:00:00Z');
+    // From 09:00: the day's spend before it is counted too (a day partly in the window counts whole).
+    const anchored = { ...day, anchor: at('2026-11-01T09:00:00Z') };
+    const moved = current(state, anchored, at(now));
+    expect(moved).toMatchObject({ periodStart: at('2026-11-22T09:00:00Z'), spentUsd: 0.9 });
+    expect(admits(moved, anchored, 0.2)).toBe(false);
+    expect(current(moved, day, at(now)).spentUsd).toBe(0.9);
+    // Its next period, a natural rollover, starts empty.
+    expect(current(moved, anchored, at('2026-11-23T09:00:00Z')).spentUsd).toBe(0);
+  });
+
+  it('still starts a new period empty at a natural rollover, history kept for a later change', () => {
+    const day = { usd: 1, period: 'day' as const };
+    const state = charge(undefined, day, 0.7, '2026-11-21T20:00:00Z');
+    const next = current(state, day, at(now));
+    expect(next).toMatchObject({ periodStart: at('2026-11-22T00:00:00Z'), spentUsd: 0, alertedAt: null });
+    expect(admits(next, day, 1)).toBe(true);
+    expect(current(next, { ...day, period: 'week' }, at(now)).spentUsd).toBe(0.7);
+  });
+
+  it('parses a ledger stored before the history was kept, and carries its spend over a change', () => {
+    const stored = {
+      periodStart: at('2026-11-01T00:00:00Z'),
+      spentUsd: 5,
+      reservations: [],
+      alertedAt: null,
+    };
+    const old = budgetStateSchema.parse(stored);
+    const month = { usd: 6, period: 'month' as const };
+    const counted = current(old, month, at(now));
+    expect(counted.spentUsd).toBe(5);
+    // When it was charged is unknown: all of it is counted in any period that may hold some of it.
+    expect(current(counted, { ...month, period: 'day' }, at(now)).spentUsd).toBe(5);
+    expect(current(counted, { ...month, period: 'total' }, at(now)).spentUsd).toBe(5);
+    // A start that is none of this budget's (its window changed before it was upgraded): carried whole.
+    const week = budgetStateSchema.parse({ ...stored, periodStart: at('2026-11-16T00:00:00Z') });
+    expect(current(week, month, at(now)).spentUsd).toBe(5);
+    // Its own period ended: a rollover, as before, but a later change still finds the old spend.
+    const october = budgetStateSchema.parse({ ...stored, periodStart: at('2026-10-01T00:00:00Z') });
+    const rolled = current(october, month, at(now));
+    expect(rolled.spentUsd).toBe(0);
+    expect(current(rolled, { ...month, period: 'total' }, at(now)).spentUsd).toBe(5);
+  });
+
+  it("keeps open reservations and leases' shares, and grants no share the recomputed spend leaves no room for", () => {
+    const total = { usd: 1, period: 'total' as const };
+    const day = { ...total, period: 'day' as const };
+    let state = charge(undefined, total, 0.99, '2026-11-01T12:00:00Z');
+    state = current(state, day, at(now));
+    expect(leaseShare(state, day, 0)).toBe(0.01); // nothing spent today
+    state = { ...state, reservations: [{ id: 'lease:1', usd: 0.01, expiresAt: at(now) + 6000 }] };
+    const back = current(state, total, at(now));
+    expect(back.reservations).toEqual(state.reservations);
+    // 1 - 0.99 spent - 0.01 still held by the share: nothing left, for a share or a request.
+    expect(leaseShare(back, total, 0)).toBe(0);
+    expect(admits(back, total, 0.001)).toBe(false);
+  });
+
+  it('alerts again only if the recomputed spend is past the threshold', () => {
+    const total = { usd: 1, period: 'total' as const };
+    const state = charge(undefined, total, 0.85, '2026-11-01T12:00:00Z');
+    expect(state.alertedAt).toBe(at('2026-11-01T12:00:00Z'));
+    const daily = current(state, { ...total, period: 'day' }, at(now));
+    expect(daily.alertedAt).toBeNull();
+    expect(current(daily, total, at(now)).alertedAt).toBe(at(now));
+  });
+
+  it(`keeps ${HISTORY_DAYS} days of spend; a period older than that counts everything ever charged`, () => {
+    const total = { usd: 1000, period: 'total' as const };
+    let state: BudgetState | undefined;
+    for (let day = 0; day < 100; day++)
+      state = charge(state, total, 1, new Date(at('2026-08-01T12:00:00Z') + day * 86_400_000).toISOString());
+    expect(state?.days).toHaveLength(HISTORY_DAYS);
+    expect(state?.lifetimeUsd).toBe(100);
+    const last = '2026-11-08T13:00:00Z';
+    expect(current(state, { ...total, anchor: at('2026-08-15T00:00:00Z') }, at(last)).spentUsd).toBe(100);
+    expect(current(state, { ...total, anchor: at('2026-11-01T00:00:00Z') }, at(last)).spentUsd).toBe(8);
   });
 });
 
