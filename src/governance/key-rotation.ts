@@ -1,7 +1,8 @@
 // Key rotation: a new secret for the same key id, policy and budget ledger. The old secret's
 // Durable Object is told where the key went and until when the old secret still works (the grace
 // period); until then it redirects admissions to the new object, so there is always exactly one
-// ledger and a budget stays a hard cap across the switch. The D1 row gets the new hash and prefix.
+// ledger and a budget stays a hard cap across the switch. The D1 row gets the new hash and prefix,
+// only while it is still the revision the rotation read (so its answer, ETag included, is that row's).
 import { generateGatewayKey, keyPrefix, sha256Hex } from '../auth/gateway-key';
 import type { Env } from '../env';
 import { GatewayError } from '../errors';
@@ -18,12 +19,16 @@ export interface Rotated {
   previousExpiresAt: number;
 }
 
+/**
+ * Rotates the key as `stored` read it; null when another change (not a rotation) has written the
+ * row since: nothing is rotated then, and the caller reads the key again (conditional-write.ts).
+ */
 export async function rotateKey(
   env: Env,
   stored: StoredKey,
   graceSeconds: number,
   now: number,
-): Promise<Rotated> {
+): Promise<Rotated | null> {
   const secret = generateGatewayKey();
   const hash = await sha256Hex(secret);
   const prefix = keyPrefix(secret);
@@ -33,13 +38,22 @@ export async function rotateKey(
   const endAt = (stub: ReturnType<typeof keyStub>) =>
     stub.setPolicy({ ...stored.policy, revokedAt: now }, undefined, MAX_ROTATION_HOPS);
   // Order matters: the new object can admit before anyone knows its secret; the row moves next
-  // (only from the secret this rotation read: of two rotations at once, one is refused); only then
-  // is the old object redirected (if that fails, the row moves back).
+  // (only from the secret and revision this rotation read: of two rotations at once, one is
+  // refused; a PATCH or DELETE written meanwhile sends the rotation back to read the key again);
+  // only then is the old object redirected (if that fails, the row moves back).
   await fresh.setPolicy(stored.policy, stored.updatedAt);
-  const revision = await moveKeyHash(env.DB, stored.policy.id, stored.hash, { hash, prefix }, now);
+  const revision = await moveKeyHash(
+    env.DB,
+    stored.policy.id,
+    stored.hash,
+    { hash, prefix },
+    now,
+    stored.updatedAt,
+  );
   if (revision === null) {
     // Its secret is never shown, but nothing should be left that admits (here: it was never handed to).
     await endAt(fresh);
+    if (await holdsHash(env.DB, stored.policy.id, stored.hash)) return null;
     throw rotatedMeanwhile();
   }
   let handed: Awaited<ReturnType<ReturnType<typeof keyStub>['handOver']>>;
@@ -94,8 +108,9 @@ async function handOver(env: Env, from: string, moved: { to: string; until: numb
 }
 
 /**
- * Moves the row from secret `from` to `to`, with a new revision (updated_at only grows, so that a
- * policy change racing the rotation reads the row again); null when the row no longer has `from`.
+ * Moves the row from secret `from` (and, given `basedOn`, from that revision) to `to`, with a new
+ * revision (updated_at only grows, so that a policy change racing the rotation reads the row again);
+ * null when the row no longer has `from` (or that revision).
  */
 async function moveKeyHash(
   db: D1Database,
@@ -103,15 +118,25 @@ async function moveKeyHash(
   from: string,
   to: { hash: string; prefix: string },
   now: number,
+  basedOn: number | null = null,
 ): Promise<number | null> {
   const row = await db
     .prepare(
       `UPDATE keys SET key_hash = ?, key_prefix = ?, updated_at = MAX(updated_at + 1, ?)
-       WHERE id = ? AND key_hash = ? RETURNING updated_at`,
+       WHERE id = ? AND key_hash = ? AND updated_at = COALESCE(?, updated_at) RETURNING updated_at`,
     )
-    .bind(to.hash, to.prefix, now, id, from)
+    .bind(to.hash, to.prefix, now, id, from, basedOn)
     .first<{ updated_at: number }>();
   return row?.updated_at ?? null;
+}
+
+/** Whether the row still names secret `hash` (a failed move then lost to a change other than a rotation). */
+async function holdsHash(db: D1Database, id: string, hash: string): Promise<boolean> {
+  const row = await db
+    .prepare('SELECT key_hash FROM keys WHERE id = ?')
+    .bind(id)
+    .first<{ key_hash: string }>();
+  return row?.key_hash === hash;
 }
 
 const rotatedMeanwhile = () =>

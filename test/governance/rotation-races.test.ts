@@ -7,7 +7,16 @@ import type { Env } from '../../src/env';
 import { rotateKey } from '../../src/governance/key-rotation';
 import { getKey } from '../../src/keys/store';
 import { KeyObject } from '../../src/limits/key-object';
-import { admin, chat, createKey, type Json, openaiConfig, putConfig } from '../helpers/gateway';
+import {
+  ADMIN_TOKEN,
+  admin,
+  call,
+  chat,
+  createKey,
+  type Json,
+  openaiConfig,
+  putConfig,
+} from '../helpers/gateway';
 import { settled } from '../helpers/settled';
 import { handOverHooked } from './helpers';
 
@@ -88,6 +97,71 @@ describe('rotation races', () => {
   });
 });
 
+/** Runs `meanwhile` once, just before the first row move (`SET key_hash`) of `run` reaches D1. */
+async function beforeRowMove<T>(meanwhile: () => Promise<void>, run: () => Promise<T>): Promise<T> {
+  const proto = Object.getPrototypeOf(env.DB);
+  const prepare = proto.prepare;
+  let pending = true;
+  proto.prepare = function (this: D1Database, sql: string) {
+    const statement: D1PreparedStatement = prepare.call(this, sql);
+    if (!pending || !sql.includes('SET key_hash')) return statement;
+    pending = false;
+    return {
+      bind: (...values: unknown[]) => {
+        const bound = statement.bind(...values);
+        return {
+          first: async () => {
+            await meanwhile();
+            return bound.first();
+          },
+        };
+      },
+    };
+  };
+  try {
+    return await run();
+  } finally {
+    proto.prepare = prepare;
+  }
+}
+
+describe('a rotation racing a PATCH through the API', () => {
+  const patch = (id: string, name: string) => async () => {
+    expect((await admin(`/admin/keys/${id}`, 'PATCH', { name })).status).toBe(200);
+  };
+
+  it('reads the key again and rotates it as the PATCH left it, answering with its ETag', async () => {
+    const key = await createKey();
+    const response = await beforeRowMove(patch(key.id, 'renamed'), () =>
+      admin(`/admin/keys/${key.id}/rotate`, 'POST', { graceSeconds: 0 }),
+    );
+    expect(response.status).toBe(200);
+    const rotated = await response.json<Json>();
+    expect(rotated.name).toBe('renamed');
+    const read = await admin(`/admin/keys/${key.id}`);
+    expect(response.headers.get('etag')).toBe(read.headers.get('etag'));
+    const row = await read.json<Json>();
+    expect(row).toMatchObject({ name: 'renamed', prefix: rotated.prefix, updatedAt: rotated.updatedAt });
+    expect((await chat(rotated.key, ask)).status).toBe(200);
+    expect((await chat(key.key, ask)).status).toBe(401);
+  });
+
+  it('with If-Match, refuses (412) once the PATCH has landed, rotating nothing', async () => {
+    const key = await createKey();
+    const etag = (await admin(`/admin/keys/${key.id}`)).headers.get('etag')!;
+    const response = await beforeRowMove(patch(key.id, 'renamed'), () =>
+      call(`/admin/keys/${key.id}/rotate`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'if-match': etag },
+      }),
+    );
+    expect(response.status).toBe(412);
+    expect((await response.json<Json>()).error.code).toBe('precondition_failed');
+    expect((await getKey(env.DB, key.id))!.hash).toBe(await sha256Hex(key.key));
+    expect((await chat(key.key, ask)).status).toBe(200);
+  });
+});
+
 describe('rotation hand-overs', () => {
   it('asks the old object again when its reply is lost, and the key keeps its ledger and secret', async () => {
     const price = { inputPerMTok: 1000, outputPerMTok: 2000 };
@@ -101,7 +175,7 @@ describe('rotation hand-overs', () => {
     const stored = await getKey(env.DB, key.id);
     const hooked = hookHandOver(stored!.hash, async () => {}, 'after');
     const rotated = await rotateKey(hooked, stored!, 60, Date.now());
-    expect((await chat(rotated.secret, ask)).status).toBe(200);
+    expect((await chat(rotated!.secret, ask)).status).toBe(200);
     await settled();
     expect(await spend()).toBeGreaterThan(before);
   });

@@ -23,6 +23,13 @@ const status = async (key: string) => (await chat(key, ask)).status;
 const listing = async (key: string) =>
   (await call('/v1/models', { headers: { authorization: `Bearer ${key}` } })).status;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const adminHeaders = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
+const rotate = (id: string, body: Json, ifMatch?: string) =>
+  call(`/admin/keys/${id}/rotate`, {
+    method: 'POST',
+    headers: { ...adminHeaders, ...(ifMatch ? { 'if-match': ifMatch } : {}) },
+    body: JSON.stringify(body),
+  });
 
 describe('key rotation', () => {
   it('returns a new secret; the old one works until the grace period ends, then 401', async () => {
@@ -165,27 +172,98 @@ describe('key rotation', () => {
   it('refuses a rotation of a key revoked while it ran (409), its new secret revoked too', async () => {
     const { id, key } = await createKey();
     const before = await getKey(env.DB, id); // what the rotation read
-    expect((await admin(`/admin/keys/${id}`, 'DELETE')).status).toBe(200); // meanwhile
+    // Meanwhile a DELETE puts its revocation in force at the key's object; its row write comes later.
+    const revokedAt = Date.now();
+    await keyStub(env, before!.hash).setPolicy({ ...before!.policy, revokedAt }, revokedAt);
     await expect(rotateKey(env, before!, 60, Date.now())).rejects.toMatchObject({
       status: 409,
       code: 'key_revoked',
     });
     const row = await getKey(env.DB, id);
-    expect(row!.policy.revokedAt).not.toBeNull();
     expect((await keyStub(env, row!.hash).getPolicy())?.revokedAt).not.toBeNull();
     expect(await status(key)).toBe(401);
-    // And a second DELETE tells the key's object again, without a second audit entry.
+    // The DELETE's row write then lands (on the row the rotation moved), and the key stays revoked.
     expect((await admin(`/admin/keys/${id}`, 'DELETE')).status).toBe(200);
+    expect((await getKey(env.DB, id))!.policy.revokedAt).not.toBeNull();
+    expect((await admin(`/admin/keys/${id}/rotate`, 'POST')).status).toBe(409);
+  });
+
+  it('rotates nothing when a PATCH wrote the key after the rotation read it (the rotation reads again)', async () => {
+    const { id, key } = await createKey();
+    const before = await getKey(env.DB, id); // what the rotation read
+    expect((await admin(`/admin/keys/${id}`, 'PATCH', { name: 'renamed' })).status).toBe(200); // meanwhile
+    expect(await rotateKey(env, before!, 0, Date.now())).toBeNull();
+    const row = await getKey(env.DB, id);
+    expect(row!.hash).toBe(before!.hash);
+    expect(row!.policy.name).toBe('renamed');
+    expect(await status(key)).toBe(200); // graceSeconds 0 would have ended it
   });
 
   it('passes an admin change that reached the old secret after the hand-over on to the new one', async () => {
     const { id } = await createKey();
     const before = await getKey(env.DB, id); // what a PATCH or DELETE read, just before the rotation
     const rotated = await rotateKey(env, before!, 60, Date.now());
-    expect(await status(rotated.secret)).toBe(200);
+    expect(await status(rotated!.secret)).toBe(200);
     // …and its policy lands at the old secret's object, which has handed over by now.
     await keyStub(env, before!.hash).setPolicy({ ...before!.policy, revokedAt: Date.now() });
-    expect(await status(rotated.secret)).toBe(401);
+    expect(await status(rotated!.secret)).toBe(401);
+  });
+
+  it('refuses a rotation whose If-Match names an older state (412), rotating nothing', async () => {
+    const old = await createKey();
+    const read = await admin(`/admin/keys/${old.id}`);
+    const etag = read.headers.get('etag')!;
+    const { prefix } = await read.json<Json>();
+    const patched = await call(`/admin/keys/${old.id}`, {
+      method: 'PATCH',
+      headers: { ...adminHeaders, 'if-match': etag },
+      body: JSON.stringify({ name: 'renamed' }),
+    });
+    expect(patched.status).toBe(200);
+    const refused = await rotate(old.id, { graceSeconds: 0 }, etag);
+    expect(refused.status).toBe(412);
+    expect(refused.headers.get('etag')).toBeNull();
+    const body = await refused.json<Json>();
+    expect(body.error).toMatchObject({ type: 'invalid_request_error', code: 'precondition_failed' });
+    expect(body.error.message).toEqual(expect.any(String));
+    // Nothing rotated: same secret, same revision, the old secret still works, nothing audited.
+    const after = await admin(`/admin/keys/${old.id}`);
+    expect(after.headers.get('etag')).toBe(patched.headers.get('etag'));
+    expect((await after.json<Json>()).prefix).toBe(prefix);
+    expect((await getKey(env.DB, old.id))!.hash).toBe(await sha256Hex(old.key));
+    expect(await status(old.key)).toBe(200);
+    const audited = await (await admin(`/admin/audit?targetId=${old.id}&action=key.rotate`)).json<Json>();
+    expect(audited.data).toHaveLength(0);
+  });
+
+  it("rotates with the key's current ETag as If-Match, and answers with the ETag a GET then gives", async () => {
+    const old = await createKey();
+    const etag = (await admin(`/admin/keys/${old.id}`)).headers.get('etag')!;
+    const response = await rotate(old.id, { graceSeconds: 0 }, etag);
+    expect(response.status).toBe(200);
+    const rotated = await response.json<Json>();
+    const tag = response.headers.get('etag');
+    expect(tag).toMatch(/^"\d+"$/);
+    expect(tag).not.toBe(etag); // the rotation is a new revision
+    const read = await admin(`/admin/keys/${old.id}`);
+    expect(read.headers.get('etag')).toBe(tag);
+    expect((await read.json<Json>()).updatedAt).toBe(rotated.updatedAt);
+    expect(await status(rotated.key)).toBe(200);
+    expect(await status(old.key)).toBe(401);
+    // That ETag is the key's current one: a PATCH sent with it lands.
+    const patched = await call(`/admin/keys/${old.id}`, {
+      method: 'PATCH',
+      headers: { ...adminHeaders, 'if-match': tag! },
+      body: JSON.stringify({ name: 'after rotation' }),
+    });
+    expect(patched.status).toBe(200);
+  });
+
+  it('rotates without If-Match as before, still answering with the ETag', async () => {
+    const old = await createKey();
+    const response = await rotate(old.id, {});
+    expect(response.status).toBe(200);
+    expect(response.headers.get('etag')).toBe((await admin(`/admin/keys/${old.id}`)).headers.get('etag'));
   });
 
   it('refuses a bad grace period', async () => {

@@ -1,14 +1,16 @@
 // POST /admin/keys/:id/rotate — a new secret for the key (shown once); the old one keeps working
 // for `graceSeconds` (default one day; 0 ends it at once). Mounted beside the /admin/keys routes.
+// A change to the key like PATCH and DELETE: `If-Match` makes it conditional, the answer has the ETag.
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { teamScope } from '../../auth/team-scope';
 import type { AppEnv } from '../../env';
 import { GatewayError } from '../../errors';
 import { audit } from '../../governance/audit';
-import { DEFAULT_GRACE_SECONDS, rotateKey } from '../../governance/key-rotation';
+import { DEFAULT_GRACE_SECONDS, type Rotated, rotateKey } from '../../governance/key-rotation';
 import { iso } from '../../keys/admin-input';
 import { readJsonBody, validateBody } from '../../openai/read-body';
+import { etagOf, writeConditionally } from './conditional-write';
 import { mustGet, present } from './keys';
 
 const rotateBody = z.strictObject({
@@ -24,15 +26,31 @@ export const keyRotation = new Hono<AppEnv>().post('/:id/rotate', async (c) => {
   // Every field is optional: no body at all (`curl -X POST`) means the defaults.
   const raw = await readJsonBody(c.req.raw, 16 * 1024, {});
   const input = validateBody(rotateBody, raw);
-  const stored = await mustGet(c.env, c.req.param('id'), teamScope(c));
-  if (stored.policy.revokedAt !== null)
-    throw new GatewayError(
-      409,
-      'invalid_request_error',
-      'key_revoked',
-      'This key is revoked and cannot be rotated.',
-    );
-  const rotated = await rotateKey(c.env, stored, input.graceSeconds ?? DEFAULT_GRACE_SECONDS, Date.now());
+  const id = c.req.param('id');
+  const graceSeconds = input.graceSeconds ?? DEFAULT_GRACE_SECONDS;
+  // The rotation moves the row only from the revision it read (key-rotation.ts), so a PATCH or
+  // DELETE written meanwhile makes it read again: the If-Match check then holds at the write.
+  const done: { rotated?: Rotated } = {};
+  const { stored } = await writeConditionally(
+    c,
+    'key',
+    () => mustGet(c.env, id, teamScope(c)),
+    (read) => {
+      if (read.policy.revokedAt !== null)
+        throw new GatewayError(
+          409,
+          'invalid_request_error',
+          'key_revoked',
+          'This key is revoked and cannot be rotated.',
+        );
+      return read.policy; // the policy stays; only the secret (and the revision) changes
+    },
+    async (read, _policy, now) => {
+      done.rotated = (await rotateKey(c.env, read, graceSeconds, now)) ?? undefined;
+      return done.rotated !== undefined;
+    },
+  );
+  const rotated = done.rotated as Rotated; // writeConditionally returns only once a rotation is written
   const previousKeyExpiresAt = iso(rotated.previousExpiresAt);
   await audit(c, {
     action: 'key.rotate',
@@ -42,5 +60,6 @@ export const keyRotation = new Hono<AppEnv>().post('/:id/rotate', async (c) => {
     before: { prefix: stored.prefix },
     after: { prefix: rotated.stored.prefix, previousKeyExpiresAt },
   });
+  c.header('ETag', etagOf(rotated.stored));
   return c.json({ ...(await present(c.env, rotated.stored)), key: rotated.secret, previousKeyExpiresAt });
 });
