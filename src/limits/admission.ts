@@ -7,7 +7,7 @@ import { GatewayError, invalidApiKey, modelNotAllowed, retryAfterSeconds, unavai
 import { overloaded } from '../isolate/fresh-stubs';
 import { endReason, type KeyPolicy } from '../keys/policy';
 import { mergeRoutingOverrides, type RoutingOverride } from '../routing/overrides';
-import { answerDeadline } from './budget';
+import { answerDeadline } from './deadline';
 import {
   type AdmitRequest,
   type AdmitResult,

@@ -92,7 +92,8 @@ const windowOf = (budget: Pick<Budget, 'period' | 'anchor'>): BudgetWindow => ({
 export const sameWindow = (a: Pick<Budget, 'period' | 'anchor'>, b: Pick<Budget, 'period' | 'anchor'>) =>
   a.period === b.period && (a.anchor ?? null) === (b.anchor ?? null);
 
-const alertThreshold = (budget: Budget) => (budget.alertAt ?? 0.8) * budget.usd;
+/** Rounded as spend is: 0.8 × $6 is 4.800000000000001 in binary, which a spend of exactly $4.80 never reached. */
+const alertThreshold = (budget: Budget) => roundUsd((budget.alertAt ?? 0.8) * budget.usd);
 
 /** A new ledger; without a window, it passes for one stored before ledgers knew theirs (`withHistory`). */
 export function emptyState(periodStart: number, window?: BudgetWindow): BudgetState {
@@ -266,25 +267,4 @@ export function nextExpiry(state: BudgetState): number | undefined {
   let next: number | undefined;
   for (const r of state.reservations) if (next === undefined || r.expiresAt < next) next = r.expiresAt;
   return next;
-}
-
-/**
- * When a request admitted at `admittedAt` must be done. Its budget reservation is released
- * `reservationTtlMs` after it was made, as if its settle had been lost: a request still running
- * then would be spending what new requests may reserve again. The margin is the settle's time to
- * arrive. Attempts, backoffs and streams all end by then (routes/chat-completions.ts).
- */
-export function answerDeadline(admittedAt: number, reservationTtlMs: number): number {
-  return admittedAt + reservationTtlMs - Math.min(10_000, reservationTtlMs / 10);
-}
-
-/** A stream's time limit: `streamMaxMs` if set, and with a deadline never past it (whole ms, ≥ 1). */
-export function streamLimitMs(
-  streamMaxMs: number | undefined,
-  deadline: number | undefined,
-  now: number,
-): number | undefined {
-  if (deadline === undefined) return streamMaxMs;
-  const left = Math.max(1, Math.floor(deadline - now));
-  return streamMaxMs === undefined ? left : Math.min(streamMaxMs, left);
 }

@@ -8,7 +8,7 @@ import type { AppEnv } from '../env';
 import { clientClosed, modelNotFound, withHeaders } from '../errors';
 import { guardChatRoute, type RouteGuard } from '../guardrails/chat-guard';
 import { admit, rateLimitHeaders } from '../limits/admission';
-import { streamLimitMs } from '../limits/budget';
+import { streamLimitMs } from '../limits/deadline';
 import {
   audioUseOf,
   estimateInputTokens,

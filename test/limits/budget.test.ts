@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-  answerDeadline,
   type Budget,
   type BudgetState,
   budgetStateSchema,
@@ -15,7 +14,6 @@ import {
   reserve,
   reservedUsd,
   settle,
-  streamLimitMs,
 } from '../../src/limits/budget';
 import { audioUseOf } from '../../src/limits/estimate';
 import type { ChatRequest } from '../../src/openai/schemas';
@@ -83,6 +81,15 @@ describe('budget ledger', () => {
     state = settle(state, budget, 'a', 0.05, 1);
     expect(state.spentUsd).toBe(0.05);
     expect(state.reservations.map((r) => r.id)).toEqual(['b', 'c']);
+  });
+
+  it('records the alert when spend lands exactly on alertAt (0.8 × $6 is 4.800000000000001 in binary)', () => {
+    const six = { usd: 6, period: 'total' as const };
+    let state = settle(emptyState(0), six, 'a', 2.4, 1);
+    expect(state.alertedAt).toBeNull();
+    state = settle(state, six, 'b', 2.4, 2);
+    expect(state.spentUsd).toBe(4.8);
+    expect(state.alertedAt).toBe(2);
   });
 
   it('refuses a reservation that is not a number, which stored would admit everything after it', () => {
@@ -453,22 +460,5 @@ describe('pricing', () => {
       (1000 * 4 + 500 * 15) / 1e6,
       12,
     );
-  });
-});
-
-describe('streamLimitMs', () => {
-  it('is streamMaxMs without a deadline (no budget: no reservation to outlive), else the nearer', () => {
-    expect(streamLimitMs(undefined, undefined, 0)).toBeUndefined();
-    expect(streamLimitMs(60_000, undefined, 0)).toBe(60_000);
-    expect(streamLimitMs(undefined, 1_234.5, 0)).toBe(1_234);
-    expect(streamLimitMs(60_000, 1_000_000, 0)).toBe(60_000);
-    expect(streamLimitMs(undefined, 100, 500)).toBe(1); // past it: ends at once
-  });
-});
-
-describe('answerDeadline', () => {
-  it('ends a request before its reservation would be released, leaving its settle time to arrive', () => {
-    expect(answerDeadline(1_000, 15 * 60_000)).toBe(1_000 + 15 * 60_000 - 10_000);
-    expect(answerDeadline(1_000, 10_000)).toBe(1_000 + 9_000);
   });
 });
