@@ -156,3 +156,35 @@ function providersOf(config: unknown): Record<string, unknown> | undefined {
   const providers = (config as { providers?: unknown }).providers;
   return providers && typeof providers === 'object' ? (providers as Record<string, unknown>) : undefined;
 }
+
+/**
+ * The Worker secrets (`env:NAME` references) an incoming config would send somewhere the config in
+ * force does not: each as `providers.<name>.<field>` — a reference the provider of that name did not
+ * hold in that field, or one whose destination changed. Only the root token may write such a config:
+ * the references are shown in the clear, and an admin token pointing one at a server of its own
+ * would read the secret there (a literal key is guarded by restoreSecrets the same way).
+ */
+export function secretRefsMoved(incoming: unknown, previous: unknown): string[] {
+  const moved: string[] = [];
+  const providers = providersOf(incoming);
+  if (!providers) return moved;
+  const previousProviders = providersOf(previous);
+  for (const [name, provider] of Object.entries(providers as Record<string, ProviderRecord>)) {
+    if (!provider || typeof provider !== 'object') continue;
+    const entry = ownEntry(previousProviders, name);
+    const stored = entry && typeof entry === 'object' ? (entry as ProviderRecord) : undefined;
+    const sameDestination = stored !== undefined && DESTINATION.every((f) => stored[f] === provider[f]);
+    const check = (path: string, value: unknown, old: unknown) => {
+      if (typeof value === 'string' && isEnvRef(value) && !(sameDestination && old === value))
+        moved.push(`providers.${name}.${path}`);
+    };
+    for (const [field, value] of Object.entries(provider)) check(field, value, stored?.[field]);
+    const headers = provider.headers;
+    if (headers && typeof headers === 'object') {
+      const oldHeaders = stored?.headers && typeof stored.headers === 'object' ? stored.headers : {};
+      for (const [header, value] of Object.entries(headers as Record<string, unknown>))
+        check(`headers.${header}`, value, (oldHeaders as Record<string, unknown>)[header]);
+    }
+  }
+  return moved;
+}

@@ -1,7 +1,8 @@
 // GET / PUT /admin/config — the whole gateway config, validated; secrets never leave.
 import { Hono } from 'hono';
+import { insufficientRole } from '../../auth/team-scope';
 import { embeddingModelIssue } from '../../cache/embed';
-import { redactConfig, restoreSecrets } from '../../config/redact';
+import { redactConfig, restoreSecrets, secretRefsMoved } from '../../config/redact';
 import { compileRuntime } from '../../config/runtime';
 import { gatewayConfigSchema } from '../../config/schema';
 import { type ConfigState, currentConfig } from '../../config/store';
@@ -22,15 +23,29 @@ export const config = new Hono<AppEnv>()
   })
   .put('/', async (c) => {
     const body = await readJsonBody(c.req.raw, CONFIG_BODY_LIMIT);
-    const runtime = await writeConfig(c, (state) => checked(c.env, structuredClone(body), state));
+    const root = c.get('principal').id === 'root';
+    const runtime = await writeConfig(c, (state) => checked(c.env, structuredClone(body), state, root));
     c.header('x-tollgate-config-source', 'stored');
     return c.json(redactConfig(runtime.config));
   });
 
-/** The config a PUT gives, against the state it replaces: secrets restored from it, validated, compiled. */
-function checked(env: Env, incoming: unknown, state: ConfigState): Built {
+/**
+ * The config a PUT gives, against the state it replaces: secrets restored from it, validated,
+ * compiled. `root`: written with the root ADMIN_TOKEN, the only one that may send a Worker secret
+ * somewhere new.
+ */
+function checked(env: Env, incoming: unknown, state: ConfigState, root: boolean): Built {
   // A stored config this version cannot read can still be replaced, and still lends its secrets.
-  const unrestorable = restoreSecrets(incoming, state.readable ? state.config : state.stored);
+  const previous = state.readable ? state.config : state.stored;
+  if (!root) {
+    const moved = secretRefsMoved(incoming, previous);
+    if (moved.length > 0)
+      throw insufficientRole(
+        `Only the root ADMIN_TOKEN may send a Worker secret to a new destination: ${moved.join(', ')} references one (env:…) that the config in force does not send there (a new provider or reference, or a changed type, baseUrl, preset, resourceName or region).`,
+        moved[0],
+      );
+  }
+  const unrestorable = restoreSecrets(incoming, previous);
   if (unrestorable.length > 0) {
     throw invalidRequest(
       `Invalid config: ${unrestorable.join(', ')} is "[redacted]" but no stored secret can go there (a new provider, or one whose type, baseUrl, preset, resourceName or region changed); give the real value or an env:NAME reference.`,
