@@ -5,7 +5,7 @@ import { lookupCache } from '../cache/session';
 import type { Target } from '../config/schema';
 import { getRuntime } from '../config/store';
 import type { AppEnv } from '../env';
-import { clientClosed, modelNotFound, withHeaders } from '../errors';
+import { clientClosed, withHeaders } from '../errors';
 import { guardChatRoute, type RouteGuard } from '../guardrails/chat-guard';
 import { admit, rateLimitHeaders } from '../limits/admission';
 import { streamLimitMs } from '../limits/deadline';
@@ -29,6 +29,7 @@ import { parseMetadataHeader, type RouteRequest } from '../routing/conditions';
 import { executeRoute, type Served } from '../routing/execute';
 import { type Attempt, attemptsOf, interruptedAttempt } from '../routing/failures';
 import { applyRoutingOverride } from '../routing/overrides';
+import { modelNotFoundFor } from './model-not-found';
 
 export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   const runtime = await getRuntime(c.env, c.executionCtx);
@@ -37,7 +38,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   const log = c.get('log');
   log.requested(body.model, body, body.stream === true);
   const route = runtime.resolve(body.model);
-  if (!route) throw modelNotFound(body.model);
+  if (!route) throw await modelNotFoundFor(c, body.model, limits);
   const cacheControl = readCacheControl(c.req.raw.headers, runtime.config.cache.maxTtlSeconds);
 
   const inputTokens = estimateInputTokens(body);

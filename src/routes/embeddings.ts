@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import type { Target } from '../config/schema';
 import { getRuntime } from '../config/store';
 import type { AppEnv } from '../env';
-import { modelNotFound, withHeaders } from '../errors';
+import { withHeaders } from '../errors';
 import { guardEmbeddingsRoute } from '../guardrails/embeddings-guard';
 import { admit, rateLimitHeaders } from '../limits/admission';
 import { estimateTextTokens } from '../limits/estimate';
@@ -15,6 +15,7 @@ import { parseMetadataHeader } from '../routing/conditions';
 import { executeRoute } from '../routing/execute';
 import { type Attempt, attemptsOf, interruptedAttempt } from '../routing/failures';
 import { applyRoutingOverride } from '../routing/overrides';
+import { modelNotFoundFor } from './model-not-found';
 
 export const embeddings = new Hono<AppEnv>().post('/', async (c) => {
   const runtime = await getRuntime(c.env, c.executionCtx);
@@ -23,7 +24,7 @@ export const embeddings = new Hono<AppEnv>().post('/', async (c) => {
   const log = c.get('log');
   log.requested(body.model, body);
   const route = runtime.resolve(body.model);
-  if (!route) throw modelNotFound(body.model);
+  if (!route) throw await modelNotFoundFor(c, body.model, limits);
 
   const tokens = inputTokens(body.input);
   // On the key's (or team's) pinned targets too, which may be dearer than the config's.

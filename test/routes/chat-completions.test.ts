@@ -509,6 +509,24 @@ describe('bad input', () => {
     expect((await response.json<Json>()).error).toMatchObject({ code: 'model_not_found', param: 'model' });
   });
 
+  it('tells which models exist only to a live key: a made-up or revoked one gets its 401 first', async () => {
+    const madeUp = `tg-${'A'.repeat(32)}`;
+    for (const model of ['no-such-model', 'fast']) {
+      const response = await chat(madeUp, { ...valid, model });
+      expect(response.status, model).toBe(401);
+      expect((await response.json<Json>()).error.code).toBe('invalid_api_key');
+    }
+    const { id, key } = await createKey();
+    expect((await admin(`/admin/keys/${id}`, 'DELETE')).status).toBe(200);
+    expect((await chat(key, { ...valid, model: 'no-such-model' })).status).toBe(401);
+    const embedded = await call('/v1/embeddings', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${madeUp}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'no-such-model', input: 'x' }),
+    });
+    expect(embedded.status).toBe(401);
+  });
+
   it('answers 403 model_not_allowed outside the key allowlist', async () => {
     const { key } = await createKey({ models: ['smart'] });
     const response = await chat(key, valid);
