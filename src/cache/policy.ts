@@ -56,6 +56,20 @@ export function namespaceOf(config: CacheConfig, key: Holder): string {
   return key.teamId !== null ? `team:${key.teamId}` : `key:${key.id}`;
 }
 
+/**
+ * How long the answer a request stores lives. A TTL the key's or team's policy sets is an admin's
+ * (a team-admin may only shorten it), so the client's `x-tollgate-cache-ttl` may shorten it but never
+ * lengthen it; without one, the header (already bounded by the config's maxTtlSeconds) decides.
+ */
+export function entryTtlSeconds(
+  settings: CacheSettings,
+  policy: CachePolicy | undefined,
+  requested: number | undefined,
+): number {
+  if (requested === undefined) return settings.ttlSeconds;
+  return policy?.ttlSeconds === undefined ? requested : Math.min(requested, policy.ttlSeconds);
+}
+
 /** `undefined` when the key (or its team) opted out of caching, or the config caches nothing. */
 export function cacheSettings(
   config: CacheConfig,

@@ -20,7 +20,7 @@ import { hotGet, hotPut } from './hot';
 import { type Claim, claimInflight, type Finish, LEADER_LEFT, publish, type SharedAnswer } from './inflight';
 import { cacheKeys, providerSettings, routeIdentity } from './key';
 import { findInTime, type Probe } from './lookup';
-import { type CachePolicy, type CacheSettings, cacheSettings } from './policy';
+import { type CachePolicy, type CacheSettings, cacheSettings, entryTtlSeconds } from './policy';
 import { replay } from './replay';
 import { vectorIndex } from './vector-index';
 
@@ -230,7 +230,7 @@ function miss(
       v: 1,
       completion,
       createdAt,
-      expiresAt: createdAt + (input.control.ttlSeconds ?? settings.ttlSeconds) * 1000,
+      expiresAt: createdAt + entryTtlSeconds(settings, input.policy, input.control.ttlSeconds) * 1000,
       // What the answer cost when it was made (its service tier included): what a hit on it saves.
       costUsd: targetCost(runtime, target, charged ?? completion.usage, completion.service_tier),
       provider: target.provider,

@@ -21,6 +21,7 @@ export async function checkTightening(c: Context<AppEnv>, before: Governed, afte
     tpm: limits.tpm,
     cacheTtlSeconds: cache.exact.ttlSeconds,
     semanticCache: cache.semantic.enabled,
+    semanticThreshold: cache.semantic.threshold,
   });
   if (found)
     throw insufficientRole(

@@ -18,6 +18,8 @@ export interface GovernanceDefaults {
   tpm?: number;
   cacheTtlSeconds: number;
   semanticCache: boolean;
+  /** `cache.semantic.threshold`: the least similarity of a semantic hit. */
+  semanticThreshold: number;
 }
 
 export interface Loosening {
@@ -141,7 +143,11 @@ function pinsLoosening(before: Governed, after: Governed, team: Governed | null)
   return false;
 }
 
-/** The key's cache policy over its team's (the key's fields win): no turning caching back on. */
+/**
+ * The key's cache policy over its team's (the key's fields win): no turning caching back on, no
+ * longer TTL, and no lower semantic threshold — that serves answers to less similar questions,
+ * which in a partition shared with other keys are their answers to questions this key did not ask.
+ */
 function cacheLoosening(
   team: Governed | null,
   before: Governed,
@@ -155,5 +161,13 @@ function cacheLoosening(
   if (!(was.semantic ?? defaults.semanticCache) && (now.semantic ?? defaults.semanticCache))
     return { param: 'cache.semantic', reason: 'the semantic cache cannot be turned on' };
   const ttl = (policy: typeof was) => policy.ttlSeconds ?? defaults.cacheTtlSeconds;
-  return ttl(now) > ttl(was) && { param: 'cache.ttlSeconds', reason: 'cached answers cannot be kept longer' };
+  if (ttl(now) > ttl(was))
+    return { param: 'cache.ttlSeconds', reason: 'cached answers cannot be kept longer' };
+  const threshold = (policy: typeof was) => policy.threshold ?? defaults.semanticThreshold;
+  return (
+    threshold(now) < threshold(was) && {
+      param: 'cache.threshold',
+      reason: 'the semantic threshold cannot be lowered',
+    }
+  );
 }

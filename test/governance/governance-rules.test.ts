@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { FRESH_KEY, type Governed, loosening } from '../../src/keys/governance';
 
-const defaults = { rpm: 600, cacheTtlSeconds: 3600, semanticCache: false };
+const defaults = { rpm: 600, cacheTtlSeconds: 3600, semanticCache: false, semanticThreshold: 0.95 };
 const key = (fields: Partial<Governed> = {}): Governed => ({ ...FRESH_KEY, ...fields });
 const param = (before: Partial<Governed>, after: Partial<Governed>, team: Partial<Governed> | null = null) =>
   loosening(key(before), key(after), team && key(team), defaults)?.param;
@@ -65,6 +65,20 @@ describe('tighten-only key changes', () => {
     const closedTeam = { cache: { enabled: false } };
     expect(param({}, { cache: { enabled: true } }, closedTeam)).toBe('cache.enabled');
     expect(param({}, { cache: { ttlSeconds: 60 } }, closedTeam)).toBeUndefined();
+  });
+
+  it('lets the semantic threshold rise, never fall, below the key’s, its team’s or the config’s', () => {
+    expect(param({}, { cache: { ttlSeconds: 60, threshold: 0.01 } })).toBe('cache.threshold');
+    expect(param({}, { cache: { threshold: 0.94 } })).toBe('cache.threshold');
+    expect(param({}, { cache: { threshold: 0.99 } })).toBeUndefined();
+    expect(param({ cache: { threshold: 0.9 } }, { cache: { threshold: 0.85 } })).toBe('cache.threshold');
+    expect(param({ cache: { threshold: 0.9 } }, { cache: { threshold: 0.9 } })).toBeUndefined();
+    // Dropping the key's own threshold falls back to the team's, then the config's.
+    expect(param({ cache: { threshold: 0.99 } }, { cache: {} })).toBe('cache.threshold');
+    expect(param({ cache: { threshold: 0.5 } }, { cache: {} })).toBeUndefined();
+    const strictTeam = { cache: { threshold: 0.98 } };
+    expect(param({}, { cache: { threshold: 0.96 } }, strictTeam)).toBe('cache.threshold');
+    expect(param({}, { cache: { threshold: 0.99 } }, strictTeam)).toBeUndefined();
   });
 
   it('keeps zero retention, budgets and expiry from loosening, and allows the rest', () => {

@@ -124,6 +124,34 @@ describe('team-admin governance', () => {
     expect(await loosened.json<Json>()).toMatchObject({ zdr: false, logBodies: true, guardrails: null });
   });
 
+  it('refuses a team-admin lowering the semantic threshold, and lets it raise it', async () => {
+    await configure(); // the config's semantic threshold is the default 0.95
+    const team = await createTeam('semantic');
+    const { token } = await createToken('team-admin', team);
+    const created = await admin('/admin/keys', 'POST', { name: 'k', team, cache: { threshold: 0.9 } });
+    expect(created.status).toBe(201);
+    const { id } = await created.json<Json>();
+    const patch = (body: unknown, as = token) => adminAs(as, `/admin/keys/${id}`, 'PATCH', body);
+
+    await denied(await patch({ cache: { ttlSeconds: 60, threshold: 0.01 } }), 'cache.threshold');
+    await denied(await patch({ cache: { threshold: 0.89 } }), 'cache.threshold');
+    expect((await (await admin(`/admin/keys/${id}`)).json<Json>()).cache).toEqual({ threshold: 0.9 });
+    const fresh = adminAs(token, '/admin/keys', 'POST', { name: 'new', cache: { threshold: 0.5 } });
+    await denied(await fresh, 'cache.threshold'); // below the config's 0.95
+
+    const raised = await patch({ cache: { ttlSeconds: 60, threshold: 0.97 } });
+    expect(raised.status, await raised.clone().text()).toBe(200);
+    expect((await raised.json<Json>()).cache).toEqual({ ttlSeconds: 60, threshold: 0.97 });
+    // Lowering it is an admin's to do, by an admin token or the root token.
+    const adminToken = (await createToken('admin')).token;
+    const byAdmin = await patch({ cache: { ttlSeconds: 60, threshold: 0.5 } }, adminToken);
+    expect(byAdmin.status, await byAdmin.clone().text()).toBe(200);
+    expect((await byAdmin.json<Json>()).cache).toMatchObject({ threshold: 0.5 });
+    const byRoot = await admin(`/admin/keys/${id}`, 'PATCH', { cache: { threshold: 0.01 } });
+    expect(byRoot.status, await byRoot.clone().text()).toBe(200);
+    expect((await byRoot.json<Json>()).cache).toEqual({ threshold: 0.01 });
+  });
+
   it('refuses new keys that opt out of their team’s settings or exceed the config’s defaults', async () => {
     await configure();
     const team = await (
