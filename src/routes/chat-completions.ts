@@ -46,6 +46,12 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   // With limits.enforceMaxTokens, what the reservation counted is sent as the request's cap.
   const outputCap = outputCapOf(body, limits.defaultMaxTokens, limits.enforceMaxTokens);
   const requestId = c.get('requestId');
+  /**
+   * An output estimate (no usage reported) never past the request's cap, when it has one (its own,
+   * or the gateway's): the provider wrote no more, and the reservation counted that much.
+   */
+  const capped = outputCap !== undefined || body.max_completion_tokens != null || body.max_tokens != null;
+  const withinCap = (tokens: number) => (capped ? Math.min(tokens, maxTokens) : tokens);
   // On the key's (or team's) pinned targets too, which may be dearer than the config's.
   const { costUsd, costFor } = worstCases(
     runtime,
@@ -213,7 +219,8 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   if (result.kind === 'json') {
     // Without a usable report, what was sent and what came back, estimated (as for streams).
     const used =
-      countedUsage(result.body.usage) ?? usageOf(inputTokens, estimateTextTokens(answerText(result.body)));
+      countedUsage(result.body.usage) ??
+      usageOf(inputTokens, withinCap(estimateTextTokens(answerText(result.body))));
     settle(served.target, used, served.attempts, result.body.service_tier);
     let guarded: ReturnType<typeof guard.completion>;
     try {
@@ -256,7 +263,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
       served.verdict(streamVerdict(summary));
       // A stream cut short has no usage report: charge the input estimate plus what was relayed —
       // its text by the ~4 characters a token estimate, and at least a token per event.
-      const relayed = Math.max(summary.events, tokensOfChars(summary.answerChars));
+      const relayed = withinCap(Math.max(summary.events, tokensOfChars(summary.answerChars)));
       const used = countedUsage(summary.usage) ?? usageOf(inputTokens, relayed);
       settle(served.target, used, served.attempts, summary.serviceTier);
       if (!guard.report.blocked) cache.saveStream(summary, served.target, used);

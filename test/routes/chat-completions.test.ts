@@ -11,6 +11,7 @@ import {
 } from '../helpers/gateway';
 import { settled } from '../helpers/settled';
 import { json, onUpstream, recorded, sse } from '../helpers/upstream';
+import { waitForRows } from '../logs/helpers';
 
 /** A config whose one model `alias` is `model` at an OpenAI-compatible service's preset. */
 async function presetModel(alias: string, preset: string, model: string, apiKey?: string) {
@@ -332,6 +333,35 @@ describe('POST /v1/chat/completions', () => {
     expect(Number.isFinite(usage.spendUsd)).toBe(true);
     expect(usage.spendUsd).toBeGreaterThan(0); // estimated, not free
     expect(Number.isFinite(usage.tpm.remaining)).toBe(true);
+  });
+
+  it("estimates an answer without usage at no more than the request's max_tokens (JSON and stream)", async () => {
+    const key = await setup();
+    const text = '-'.repeat(160); // ~40 tokens by the 4-characters estimate, but max_tokens is 10
+    const answer = { ...completion, usage: undefined };
+    answer.choices = [
+      { ...completion.choices[0]!, message: { ...completion.choices[0]!.message, content: text } },
+    ];
+    const frame = (content: string, finish: string | null = null) =>
+      `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content }, logprobs: null, finish_reason: finish }] })}\n\n`;
+    let call = 0;
+    onUpstream(`${OPENAI_URL}/chat/completions`, () =>
+      call++ === 0
+        ? json(answer)
+        : sse([
+            ...Array.from({ length: 10 }, () => frame('-'.repeat(16))),
+            frame('', 'stop'),
+            'data: [DONE]\n\n',
+          ]),
+    );
+    const ask = { model: 'gpt', max_tokens: 10, messages: [{ role: 'user', content: 'dashes' }] };
+    const plain = await chat(key, ask);
+    expect(plain.status).toBe(200);
+    const streamed = await chat(key, { ...ask, stream: true });
+    await streamed.text();
+    const ids = [plain, streamed].map((r) => r.headers.get('x-request-id')!);
+    const rows = await waitForRows(ids, 8000, 'id');
+    for (const id of ids) expect(rows.get(id)!.outputTokens, id).toBe(10);
   });
 
   it('accepts provider/model addressing and generates a request id', async () => {
