@@ -546,14 +546,17 @@ function admission(
       a.reservedTokens > 0 && tokens <= a.reservedTokens && refund?.(side, a.reservedTokens - tokens, now)
         ? 0
         : a.reservedTokens;
-    // Nothing reserved at the object (no TPM limit, no budget, a lease's tokens given back) means nothing to settle.
+    // Nothing reserved at the object (no TPM limit, no budget, a lease's tokens given back) means
+    // nothing to settle — unless a budget must be charged what a request reserved nothing for (its
+    // worst case came to $0: an input the estimate counts as empty, say, that the provider billed).
+    const charged = (a: Admitted) => a.budgeted === true && costUsd > 0;
     const keyTokens = left(parts.key, 'key');
-    if (keyTokens > 0 || parts.key.reservedUsd > 0)
+    if (keyTokens > 0 || parts.key.reservedUsd > 0 || charged(parts.key))
       settleOne(parts.keyObject, keyTokens, drawing?.leases.key, request.defaults.tpm);
     const team = parts.team;
     if (teamId && team) {
       const teamTokens = left(team, 'team');
-      if (teamTokens > 0 || team.reservedUsd > 0)
+      if (teamTokens > 0 || team.reservedUsd > 0 || charged(team))
         settleOne(parts.teamObject ?? teamStub(env, teamId), teamTokens, drawing?.leases.team);
     }
   };

@@ -199,6 +199,31 @@ describe('GET /v1/models', () => {
 });
 
 describe('embeddings budgets', () => {
+  it('charges the budget for a request that reserved nothing (empty inputs) but the provider billed', async () => {
+    await putConfig({
+      providers: { openai: { type: 'openai', baseUrl: OPENAI_URL, apiKey: 'sk-test' } },
+      models: { vec: { targets: [{ provider: 'openai', model: 'emb' }] } },
+      pricing: { 'openai/emb': { inputPerMTok: 100, outputPerMTok: 0 } },
+    });
+    const { id, key } = await createKey({ budget: { usd: 0.01, period: 'month' } });
+    onUpstream(`${OPENAI_URL}/embeddings`, () =>
+      json({
+        object: 'list',
+        data: [{ object: 'embedding', index: 0, embedding: [0.1, 0.2] }],
+        model: 'emb',
+        usage: { prompt_tokens: 10, total_tokens: 10 },
+      }),
+    );
+    expect((await embed(key, { model: 'vec', input: ['', ''] })).status).toBe(200);
+    let usage: Json = {};
+    for (let i = 0; i < 100; i++) {
+      usage = (await (await admin(`/admin/keys/${id}`)).json<Json>()).usage;
+      if (usage.spendUsd > 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(usage.spendUsd).toBe(0.001); // 10 tokens at $100 per million, though $0 was reserved
+  });
+
   it('charges the input of an attempt it timed out, as for chat (the provider had it)', async () => {
     await putConfig({
       providers: {
