@@ -1,10 +1,13 @@
-// The places in a chat request where prompt text lives: message content (string or text parts) and
-// assistant tool-call arguments. Arguments are JSON text: each of their string values (and numbers,
-// which may hold a card number) is one text, decoded, so a rule sees `Team:\nalice@…` as the
-// newline and the address it is, never the escape `\n` glued to the address; a changed value is
-// written back as a JSON string, so the arguments stay valid JSON whatever a redaction covered.
-// Arguments that are not JSON are one plain text.
+// The places in a chat request where prompt text lives: message content (string or text parts),
+// assistant tool-call arguments, and the parameters forwarded to the provider as its own
+// (native-params.ts: Anthropic's `system`, Gemini's `systemInstruction`…). Arguments are JSON text:
+// each of their string values (and numbers, which may hold a card number) is one text, decoded, so
+// a rule sees `Team:\nalice@…` as the newline and the address it is, never the escape `\n` glued to
+// the address; a changed value is written back as a JSON string, so the arguments stay valid JSON
+// whatever a redaction covered. Arguments that are not JSON are one plain text. Native parameters
+// are JSON already: their strings and numbers are read, a changed one written back as a string.
 import { GatewayError } from '../errors';
+import { CHAT_PARAMS, eachNativeValue } from '../openai/native-params';
 import type { ChatRequest } from '../openai/schemas';
 import type { PromptText, Rewritten } from './prompt-text';
 
@@ -22,6 +25,12 @@ interface Place {
   texts: PromptText[];
   /** Writes this place's rewritten texts (undefined: unchanged) into the copy. */
   write(copy: ChatRequest, texts: readonly Rewritten[]): void;
+}
+
+/** The texts of a request's native parameters; `write` changes them in a copy of the body read. */
+export interface NativeTexts {
+  texts: PromptText[];
+  write(copy: object, texts: readonly Rewritten[]): void;
 }
 
 type Setter = (body: ChatRequest, value: string) => void;
@@ -77,6 +86,8 @@ export function textSlots(body: ChatRequest): TextSlots {
       }
     }
   });
+  const native = nativeTexts(body, CHAT_PARAMS);
+  if (native) places.push(native);
   const texts = places.flatMap((place) => place.texts);
   return {
     texts,
@@ -115,9 +126,10 @@ function joined(parts: string[], sets: readonly Setter[]): Place {
 }
 
 /**
- * Values of one tool call's arguments the prompt rules read one by one, at most: each is a text every
- * rule runs over, so a huge array of short values would make each rule run a million times. Past it
- * the request is refused (413), never scanned less well.
+ * Values of one tool call's arguments (or of all the request's native parameters) the prompt rules
+ * read one by one, at most: each is a text every rule runs over, so a huge array of short values
+ * would make each rule run a million times. Past it the request is refused (413), never scanned less
+ * well.
  */
 export const MAX_VALUE_TEXTS = 20_000;
 
@@ -125,7 +137,8 @@ export const MAX_VALUE_TEXTS = 20_000;
 function jsonValues(raw: string, set: Setter): Place | undefined {
   const json = jsonTexts(raw);
   if (!json) return undefined;
-  if (json.texts.length > MAX_VALUE_TEXTS) throw tooManyValues(json.texts.length);
+  if (json.texts.length > MAX_VALUE_TEXTS)
+    throw tooManyValues(`A tool call's arguments hold ${json.texts.length} values`, 'messages');
   return {
     texts: json.texts.map((text) => ({ text })),
     write(copy, values) {
@@ -135,13 +148,41 @@ function jsonValues(raw: string, set: Setter): Place | undefined {
   };
 }
 
-function tooManyValues(count: number): GatewayError {
+/**
+ * The strings and numbers inside the request's parameters outside `known` (native-params.ts), each a
+ * text; undefined when there are none. Read only when prompt rules apply, as the other texts are.
+ */
+export function nativeTexts(body: object, known: ReadonlySet<string>): NativeTexts | undefined {
+  const texts: PromptText[] = [];
+  eachNativeValue(body, known, (_holder, _key, text, param) => {
+    if (texts.length === MAX_VALUE_TEXTS)
+      throw tooManyValues(
+        `The request's provider parameters hold more than ${MAX_VALUE_TEXTS} values`,
+        param,
+      );
+    texts.push({ text });
+  });
+  if (texts.length === 0) return undefined;
+  return {
+    texts,
+    write(copy, values) {
+      if (values.every((value) => value === undefined)) return;
+      let at = 0;
+      eachNativeValue(copy, known, (holder, key) => {
+        const value = values[at++]?.[0];
+        if (value !== undefined) holder[key] = value;
+      });
+    },
+  };
+}
+
+function tooManyValues(what: string, param: string): GatewayError {
   return new GatewayError(
     413,
     'invalid_request_error',
     'request_too_large',
-    `A tool call's arguments hold ${count} values, more than the ${MAX_VALUE_TEXTS} the guardrails scan one by one; send fewer.`,
-    'messages',
+    `${what}, more than the ${MAX_VALUE_TEXTS} the guardrails scan one by one; send fewer.`,
+    param,
   );
 }
 

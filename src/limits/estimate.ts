@@ -2,6 +2,7 @@
 // BPE tokenizers (cl100k/o200k), plus OpenAI's per-message framing overhead. Measured error is
 // within about ±25% for prose and code, worse for CJK (under-counts) — good enough to reserve
 // capacity up front, because settle replaces the estimate with the provider's real counts.
+import { CHAT_PARAMS, nativeParams } from '../openai/native-params';
 import type { ChatMessage, ChatRequest, ContentPart } from '../openai/schemas';
 import type { AudioUse } from '../pricing/cost';
 
@@ -79,10 +80,20 @@ function carriesAudio(part: ContentPart): boolean {
   return false;
 }
 
-export function estimateInputTokens(request: Pick<ChatRequest, 'messages' | 'tools'>): number {
+export function estimateInputTokens(
+  request: Pick<ChatRequest, 'messages' | 'tools' | 'response_format'>,
+): number {
   let tokens = 3;
   for (const message of request.messages) tokens += messageTokens(message);
   if (request.tools) tokens += estimateTextTokens(JSON.stringify(request.tools));
+  // A structured output's schema goes into the prompt as tools do (a 300-property one is thousands
+  // of tokens: left out, a budget reserved a fraction of what such a request was billed).
+  const format = request.response_format;
+  if (format?.type === 'json_schema') tokens += estimateTextTokens(JSON.stringify(format.json_schema));
+  // Parameters the gateway does not know go to the provider as its own (Anthropic's `system`,
+  // Cohere's `documents`…): prompt too, counted as tools are.
+  const native = nativeParams(request, CHAT_PARAMS);
+  if (native.length > 0) tokens += estimateTextTokens(JSON.stringify(Object.fromEntries(native)));
   return tokens;
 }
 

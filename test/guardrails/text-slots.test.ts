@@ -1,11 +1,12 @@
-// Where prompt text lives in a chat request (src/guardrails/text-slots.ts), and that reading it is
-// paid for only by requests whose rules read it.
+// Where prompt text lives in a chat request (src/guardrails/text-slots.ts), the native parameters
+// included, and that reading it is paid for only by requests whose rules read it.
 import { describe, expect, it } from 'vitest';
 import { chatWithTexts, guardChat } from '../../src/guardrails/guard';
 import { PromptBlocked } from '../../src/guardrails/report';
 import { type CompiledRule, selectRules } from '../../src/guardrails/rules';
 import { guardrailRuleSchema } from '../../src/guardrails/schema';
-import { jsonTexts, MAX_VALUE_TEXTS, textSlots } from '../../src/guardrails/text-slots';
+import { jsonTexts, MAX_VALUE_TEXTS, nativeTexts, textSlots } from '../../src/guardrails/text-slots';
+import { EMBEDDINGS_PARAMS } from '../../src/openai/native-params';
 import type { ChatRequest } from '../../src/openai/schemas';
 
 describe('jsonTexts', () => {
@@ -230,5 +231,97 @@ describe('text parts in a row', () => {
       { type: 'text', text: 'about project [BIRD_1]: card [CREDIT_CARD_1]' },
       { type: 'text', text: '' },
     ]);
+  });
+});
+
+describe("the request's native parameters", () => {
+  const rules = (...list: Record<string, unknown>[]) =>
+    selectRules(
+      list.map((rule) => guardrailRuleSchema.parse(rule)),
+      null,
+      null,
+    ) as CompiledRule[];
+  const ask = (native: Record<string, unknown>) =>
+    ({
+      model: 'm',
+      messages: [{ role: 'user', content: 'hi' }],
+      user: 'u',
+      stop: 's',
+      ...native,
+    }) as ChatRequest;
+
+  it("are texts: every string and number inside, in order, never keys nor the gateway's own parameters", () => {
+    const body = ask({
+      system: 'be brief',
+      systemInstruction: { parts: [{ text: 'a' }, { text: 'b' }], role: null, on: true },
+      documents: [{ id: 7, data: { text: 'c' } }],
+      empty: null,
+    });
+    expect(textSlots(body).texts).toEqual([
+      { text: 'hi' },
+      { text: 'be brief' },
+      { text: 'a' },
+      { text: 'b' },
+      { text: '7' },
+      { text: 'c' },
+    ]);
+    expect(nativeTexts({ model: 'm', input: 'x', user: 'u' }, EMBEDDINGS_PARAMS)).toBeUndefined();
+  });
+
+  it('are read only when a prompt rule applies', () => {
+    let reads = 0;
+    const body = ask({});
+    Object.defineProperty(body, 'system', {
+      enumerable: true,
+      get: () => {
+        reads++;
+        return 'falcon';
+      },
+    });
+    expect(
+      guardChat(rules({ name: 'out', keywords: ['falcon'], action: 'block', scope: 'output' }), body, 1).body,
+    ).toBe(body);
+    expect(reads).toBe(0);
+    expect(() => guardChat(rules({ name: 'in', keywords: ['falcon'], action: 'block' }), body, 1)).toThrow(
+      PromptBlocked,
+    );
+    expect(reads).toBeGreaterThan(0);
+  });
+
+  it('are redacted in place in a copy, and masked in the logged copy of a blocked prompt', () => {
+    const body = ask({ system: 'mail bob@x.io', extra: { list: ['ok', { to: 'bob@x.io' }], n: 1 } });
+    const guard = guardChat(rules({ name: 'pii', detect: ['email'], action: 'redact' }), body, 1);
+    expect(guard.body).toMatchObject({
+      system: 'mail [EMAIL_1]',
+      extra: { list: ['ok', { to: '[EMAIL_1]' }], n: 1 },
+      user: 'u',
+    });
+    expect(body).toMatchObject({ system: 'mail bob@x.io' }); // the client's body is left alone
+    let blocked: PromptBlocked | undefined;
+    try {
+      guardChat(
+        rules(
+          { name: 'bird', keywords: ['falcon'], action: 'block' },
+          { name: 'pii', detect: ['email'], action: 'redact' },
+        ),
+        ask({ system: 'falcon for bob@x.io' }),
+        1,
+      );
+    } catch (error) {
+      blocked = error as PromptBlocked;
+    }
+    expect(chatWithTexts(ask({ system: 'falcon for bob@x.io' }), blocked!.masked)).toMatchObject({
+      system: '[BIRD_1] for [EMAIL_1]',
+    });
+  });
+
+  it('refuses (413) native parameters with more values than the rules may read one by one', () => {
+    const body = ask({ documents: Array.from({ length: MAX_VALUE_TEXTS + 1 }, () => 'a') });
+    expect(() => textSlots(body)).toThrow(
+      expect.objectContaining({ status: 413, code: 'request_too_large', param: 'documents' }),
+    );
+    expect(
+      textSlots(ask({ documents: Array.from({ length: MAX_VALUE_TEXTS }, () => 'a') })).texts,
+    ).toHaveLength(MAX_VALUE_TEXTS + 1);
   });
 });

@@ -48,3 +48,41 @@ describe('estimateInputTokens: inline audio and files', () => {
     expect(ask({ type: 'file', file: { filename: 'a.pdf', file_data: document } })).toBeGreaterThan(30_000);
   });
 });
+
+describe('estimateInputTokens: provider-native parameters', () => {
+  it("counts what the provider gets as its own (Anthropic's system, Cohere's documents) as prompt", () => {
+    const messages = [{ role: 'user', content: 'hi' }];
+    const plain = estimateInputTokens({ messages, user: 'someone', stop: ['x'] } as never);
+    const system = 'x'.repeat(4_000);
+    expect(estimateInputTokens({ messages, system } as never)).toBeGreaterThanOrEqual(plain + 1_000);
+    const documents = [{ data: { text: system } }];
+    expect(estimateInputTokens({ messages, documents } as never)).toBeGreaterThanOrEqual(plain + 1_000);
+    expect(estimateInputTokens({ messages, system: null } as never)).toBe(
+      estimateInputTokens({ messages } as never),
+    );
+  });
+});
+
+describe('estimateInputTokens: schemas the prompt carries', () => {
+  it('counts a json_schema response format and legacy functions as it counts tools', () => {
+    const messages = [{ role: 'user' as const, content: 'hi' }];
+    const plain = estimateInputTokens({ messages } as never);
+    const properties = Object.fromEntries(
+      Array.from({ length: 300 }, (_, i) => [
+        `field_${i}`,
+        { type: 'string', description: `the ${i}th field` },
+      ]),
+    );
+    const schema = { type: 'object', properties };
+    const size = JSON.stringify(schema).length / 4;
+    const formatted = estimateInputTokens({
+      messages,
+      response_format: { type: 'json_schema', json_schema: { name: 'big', schema } },
+    } as never);
+    expect(formatted).toBeGreaterThanOrEqual(plain + size * 0.9);
+    const functions = [{ name: 'f', parameters: schema }];
+    expect(estimateInputTokens({ messages, functions } as never)).toBeGreaterThanOrEqual(plain + size * 0.9);
+    // A plain JSON mode adds nothing.
+    expect(estimateInputTokens({ messages, response_format: { type: 'json_object' } } as never)).toBe(plain);
+  });
+});
