@@ -38,8 +38,12 @@ const WEEK = 7 * DAY;
 export const HISTORY_DAYS = 40;
 const dayOf = (ms: number) => Math.floor(ms / DAY);
 
-/** Sums of many small costs drift in binary floating point; keep ten decimals. */
-export const roundUsd = (usd: number) => Math.round(usd * 1e10) / 1e10;
+/**
+ * Sums of many small costs drift in binary floating point; keep twelve decimals: ten lost 2.4 % of
+ * a $0.00000000123 request (a price of $0.00123 per million tokens), and never counted one under
+ * $0.00000000005.
+ */
+export const roundUsd = (usd: number) => Math.round(usd * 1e12) / 1e12;
 
 function addMonthsUTC(ms: number, months: number): number {
   const date = new Date(ms);

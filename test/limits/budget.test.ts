@@ -462,3 +462,12 @@ describe('pricing', () => {
     );
   });
 });
+
+describe('the ledger over many tiny costs', () => {
+  it('keeps what a thousand requests of $0.00000000123 add up to (a price of $0.00123 per million tokens)', () => {
+    const budget = { usd: 1, period: 'total' as const };
+    let state = emptyState(0);
+    for (let i = 0; i < 1000; i++) state = settle(state, budget, `r${i}`, 1.23e-9, i);
+    expect(state.spentUsd).toBeCloseTo(1.23e-6, 15);
+  });
+});
