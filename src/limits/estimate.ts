@@ -105,8 +105,13 @@ export function maxOutputTokens(
   request: Pick<ChatRequest, 'max_tokens' | 'max_completion_tokens' | 'n'>,
   fallback: number,
 ): number {
-  const cap =
-    request.max_completion_tokens ?? request.max_tokens ?? fallback + (thinkingBudget(request) ?? 0);
+  // Both given: a service may honour either (an OpenAI-compatible one often only max_tokens), so the
+  // larger is what the answer may reach.
+  const own =
+    request.max_completion_tokens != null && request.max_tokens != null
+      ? Math.max(request.max_completion_tokens, request.max_tokens)
+      : (request.max_completion_tokens ?? request.max_tokens);
+  const cap = own ?? fallback + (thinkingBudget(request) ?? 0);
   return cap * (request.n ?? 1);
 }
 

@@ -14,6 +14,12 @@ describe('maxOutputTokens (what a reservation assumes)', () => {
     );
   });
 
+  it('takes the larger of max_tokens and max_completion_tokens when both are given (a service may honour either)', () => {
+    expect(maxOutputTokens({ max_completion_tokens: 10, max_tokens: 5000 }, 4096)).toBe(5000);
+    expect(maxOutputTokens({ max_completion_tokens: 500, max_tokens: 20, n: 2 }, 4096)).toBe(1000);
+    expect(maxOutputTokens({ max_completion_tokens: 10, max_tokens: null }, 4096)).toBe(10);
+  });
+
   it('reads a budget only from enabled thinking, and only a positive number', () => {
     expect(thinkingBudget({})).toBeUndefined();
     expect(thinkingBudget({ thinking: { type: 'adaptive' } })).toBeUndefined();
