@@ -8,6 +8,7 @@ import type { Usage } from '../providers/types';
 import type { Attempt } from '../routing/execute';
 import type { Metadata } from './metadata';
 import type { CacheStatus, LogRow } from './row';
+import { type Charged, usageDetailOf } from './usage-detail';
 
 /** Bodies are capped so a row stays far below D1's 2 MB value limit. */
 export const BODY_LIMIT = 32 * 1024;
@@ -75,6 +76,7 @@ export class RequestLog {
       outputTokens: 0,
       cachedTokens: 0,
       costUsd: 0,
+      usageDetail: null,
       savedUsd: 0,
       latencyMs: 0,
       ttftMs: null,
@@ -147,16 +149,17 @@ export class RequestLog {
     }
   }
 
-  /** Real usage and its cost (what the budget was settled with). */
   /**
-   * `unansweredPromptTokens`: the prompts of attempts the gateway timed out, which the cost includes
-   * (the provider had them): counted as input, so that the row's tokens and cost agree.
+   * Real usage and its cost (what the budget was settled with), and how it was charged (usageDetail).
+   * `charged.timedOut`: the prompts of attempts the gateway timed out, which the cost includes (the
+   * provider had them): counted as input, so that the row's tokens and cost agree.
    */
-  used(usage: Usage | undefined, costUsd: number, unansweredPromptTokens = 0): void {
-    this.row.inputTokens = (usage?.prompt_tokens ?? 0) + unansweredPromptTokens;
+  used(usage: Usage | undefined, costUsd: number, charged: Charged = {}): void {
+    this.row.inputTokens = (usage?.prompt_tokens ?? 0) + (charged.timedOut?.tokens ?? 0);
     this.row.outputTokens = usage?.completion_tokens ?? 0;
     this.row.cachedTokens = usage?.prompt_tokens_details?.cached_tokens ?? 0;
     this.row.costUsd = Math.max(0, costUsd);
+    this.row.usageDetail = usageDetailOf(usage, charged);
   }
 
   /** Set by the cache layer: how the request met the cache, and what a hit saved. */

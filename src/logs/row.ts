@@ -1,6 +1,8 @@
 // One request log row: its zod schema (it crosses the LogBuffer's storage and D1), and the mapping
-// to and from the `request_logs` columns (migrations/0002_logs.sql, 0004_log_client_id_guardrails.sql).
+// to and from the `request_logs` columns (migrations/0002_logs.sql, 0004_log_client_id_guardrails.sql,
+// 0006_request_log_usage_detail.sql).
 import { z } from 'zod';
+import { parseUsageDetail, usageDetailSchema } from './usage-detail';
 
 export const CACHE_STATUSES = ['hit-exact', 'hit-semantic', 'miss', 'skip'] as const;
 export const cacheStatusSchema = z.enum(CACHE_STATUSES);
@@ -45,6 +47,11 @@ export const logRowSchema = z.object({
   outputTokens: z.number().int().nonnegative(),
   cachedTokens: z.number().int().nonnegative(),
   costUsd: z.number().nonnegative(),
+  /**
+   * What costUsd was computed from beyond the token counts above (tier, cache writes, audio, timed-out
+   * prompts); null when nothing. (Default: rows buffered before it existed.)
+   */
+  usageDetail: usageDetailSchema.nullable().default(null),
   /** What a cache hit saved: the cost the answer had when it was first served. */
   savedUsd: z.number().nonnegative(),
   latencyMs: z.number().int().nonnegative(),
@@ -91,6 +98,7 @@ export const LOG_COLUMNS = [
   'response_body',
   'client_request_id',
   'guardrails',
+  'usage_detail',
 ] as const;
 
 export function toColumns(row: LogRow): (string | number | null)[] {
@@ -123,6 +131,7 @@ export function toColumns(row: LogRow): (string | number | null)[] {
     row.responseBody,
     row.clientRequestId,
     row.guardrails ? JSON.stringify(row.guardrails) : null,
+    row.usageDetail ? JSON.stringify(row.usageDetail) : null,
   ];
 }
 
@@ -188,6 +197,7 @@ const columnsSchema = z.object({
   response_body: z.string().nullable().optional(),
   client_request_id: z.string().nullable(),
   guardrails: z.string().nullable(),
+  usage_detail: z.string().nullable(),
 });
 
 /** A D1 row back into a LogRow; bodies are null when the query did not select them. */
@@ -214,6 +224,7 @@ export function fromColumns(value: unknown): LogRow {
     outputTokens: c.output_tokens,
     cachedTokens: c.cached_tokens,
     costUsd: c.cost_usd,
+    usageDetail: parseUsageDetail(c.usage_detail),
     savedUsd: c.saved_usd,
     latencyMs: c.latency_ms,
     ttftMs: c.ttft_ms,

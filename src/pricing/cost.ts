@@ -67,8 +67,53 @@ function ratesFor(price: Price, promptTokens: number): Price {
  * (default, auto, on_demand…), at the standard rates.
  */
 export function tierFactor(tier: unknown, halfPriceFlex = false): number {
-  if (tier === 'priority') return 2;
-  return tier === 'flex' && halfPriceFlex ? 0.5 : 1;
+  const billed = billedTier(tier, halfPriceFlex);
+  return billed === undefined ? 1 : TIER_FACTORS[billed];
+}
+
+const TIER_FACTORS = { priority: 2, flex: 0.5 } as const;
+export type BilledTier = keyof typeof TIER_FACTORS;
+
+/** The tier a cost is charged at when it is not the standard rates (tierFactor's cases); else undefined. */
+export function billedTier(tier: unknown, halfPriceFlex = false): BilledTier | undefined {
+  if (tier === 'priority') return 'priority';
+  return tier === 'flex' && halfPriceFlex ? 'flex' : undefined;
+}
+
+/** A usage's tokens split by the rate each is charged at: costOf's classes, and what a log row keeps. */
+export interface PricedTokens {
+  /** Prompt tokens at the input rate: neither read from nor written to a cache, nor audio. */
+  input: number;
+  audioInput: number;
+  cached: number;
+  /** Cache writes at the cache-write rate: Anthropic's 5-minute ones, and any without a duration. */
+  cacheWrite5m: number;
+  cacheWrite1h: number;
+  /** Completion tokens at the output rate: all but audio. */
+  output: number;
+  audioOutput: number;
+}
+
+/**
+ * `usage` as countedUsage leaves it (details within their totals). Audio in the prompt is counted
+ * among the tokens not read from or written to a cache.
+ */
+export function pricedTokens(usage: Usage): PricedTokens {
+  const cached = usage.prompt_tokens_details?.cached_tokens ?? 0;
+  const written = usage.prompt_tokens_details?.cache_creation_tokens ?? 0;
+  const writtenForAnHour = usage.prompt_tokens_details?.cache_creation_1h_tokens ?? 0;
+  const plainInput = Math.max(0, usage.prompt_tokens - cached - written);
+  const audioInput = Math.min(plainInput, usage.prompt_tokens_details?.audio_tokens ?? 0);
+  const audioOutput = usage.completion_tokens_details?.audio_tokens ?? 0;
+  return {
+    input: plainInput - audioInput,
+    audioInput,
+    cached,
+    cacheWrite5m: written - writtenForAnHour,
+    cacheWrite1h: writtenForAnHour,
+    output: usage.completion_tokens - audioOutput,
+    audioOutput,
+  };
 }
 
 /**
@@ -86,20 +131,15 @@ export function costOf(
   const usage = countedUsage(report); // never NaN, whatever the provider wrote
   if (!usage) return 0;
   const price = ratesFor(base, usage.prompt_tokens);
-  const cached = usage.prompt_tokens_details?.cached_tokens ?? 0;
-  const written = usage.prompt_tokens_details?.cache_creation_tokens ?? 0;
-  const writtenForAnHour = usage.prompt_tokens_details?.cache_creation_1h_tokens ?? 0;
-  const plainInput = Math.max(0, usage.prompt_tokens - cached - written);
-  const audioInput = Math.min(plainInput, usage.prompt_tokens_details?.audio_tokens ?? 0);
-  const audioOutput = usage.completion_tokens_details?.audio_tokens ?? 0;
+  const tokens = pricedTokens(usage);
   const micro =
-    (plainInput - audioInput) * price.inputPerMTok +
-    audioInput * (price.audioInputPerMTok ?? price.inputPerMTok) +
-    cached * (price.cachedInputPerMTok ?? price.inputPerMTok) +
-    (written - writtenForAnHour) * (price.cacheWritePerMTok ?? price.inputPerMTok) +
-    writtenForAnHour * (price.cacheWrite1hPerMTok ?? 2 * price.inputPerMTok) +
-    (usage.completion_tokens - audioOutput) * price.outputPerMTok +
-    audioOutput * (price.audioOutputPerMTok ?? price.outputPerMTok);
+    tokens.input * price.inputPerMTok +
+    tokens.audioInput * (price.audioInputPerMTok ?? price.inputPerMTok) +
+    tokens.cached * (price.cachedInputPerMTok ?? price.inputPerMTok) +
+    tokens.cacheWrite5m * (price.cacheWritePerMTok ?? price.inputPerMTok) +
+    tokens.cacheWrite1h * (price.cacheWrite1hPerMTok ?? 2 * price.inputPerMTok) +
+    tokens.output * price.outputPerMTok +
+    tokens.audioOutput * (price.audioOutputPerMTok ?? price.outputPerMTok);
   return (micro * tierFactor(tier, halfPriceFlex)) / 1_000_000;
 }
 

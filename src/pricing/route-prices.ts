@@ -5,7 +5,7 @@ import type { TargetRef } from '../routing/config-schema';
 import type { Attempt } from '../routing/failures';
 import { applyRoutingOverride, type RoutingOverride } from '../routing/overrides';
 import { aliasRoute } from '../routing/strategies';
-import { type AudioUse, costOf, NO_AUDIO, priceOf, worstCaseCost } from './cost';
+import { type AudioUse, type BilledTier, billedTier, costOf, NO_AUDIO, priceOf, worstCaseCost } from './cost';
 import type { Price } from './prices';
 
 /**
@@ -42,6 +42,15 @@ export function targetCost(
   const provider = runtime.provider(target.provider);
   const price = priceOf(target, provider?.type ?? '', runtime.config.pricing);
   return costOf(usage, price, tier, provider?.halfPriceFlex);
+}
+
+/** The tier `targetCost` charges `tier` at on `target`, when not the standard rates (billedTier). */
+export function targetTier(
+  runtime: Runtime,
+  target: { provider: string },
+  tier: unknown,
+): BilledTier | undefined {
+  return billedTier(tier, runtime.provider(target.provider)?.halfPriceFlex);
 }
 
 /**

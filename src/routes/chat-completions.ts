@@ -22,7 +22,7 @@ import { readJsonBody, validateBody } from '../openai/read-body';
 import { chatRequest } from '../openai/schemas';
 import { SSE_HEADERS } from '../openai/sse';
 import { type ChunkSource, relayOpenAIStream, streamVerdict } from '../openai/stream-relay';
-import { targetCost, timedOutPrompts, worstCases } from '../pricing/route-prices';
+import { targetCost, targetTier, timedOutPrompts, worstCases } from '../pricing/route-prices';
 import { countedUsage } from '../pricing/usage';
 import type { ChatCompletion, ChatResult, Usage } from '../providers/types';
 import { parseMetadataHeader, type RouteRequest } from '../routing/conditions';
@@ -99,7 +99,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   ) => {
     const unanswered = timedOutPrompts(runtime, attempts, inputTokens, askedTier);
     const costUsd = (target ? targetCost(runtime, target, usage, tier) : 0) + unanswered.costUsd;
-    log.used(usage, costUsd, unanswered.tokens);
+    log.used(usage, costUsd, { tier: target && targetTier(runtime, target, tier), timedOut: unanswered });
     admitted.settle({ tokens: usedTokens(usage), costUsd });
   };
   const headers = new Headers(rateLimitHeaders(admitted.rate));

@@ -54,7 +54,7 @@ export const embeddings = new Hono<AppEnv>().post('/', async (c) => {
     const usage = { prompt_tokens: promptTokens, completion_tokens: 0, total_tokens: promptTokens };
     const unanswered = timedOutPrompts(runtime, attempts, tokens);
     const costUsd = (target ? targetCost(runtime, target, usage) : 0) + unanswered.costUsd;
-    log.used(target ? usage : undefined, costUsd, unanswered.tokens);
+    log.used(target ? usage : undefined, costUsd, { timedOut: unanswered });
     admitted.settle({ tokens: promptTokens, costUsd });
   };
   const headers = new Headers(rateLimitHeaders(admitted.rate));

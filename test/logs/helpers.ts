@@ -84,6 +84,7 @@ export function logRow(overrides: Partial<LogRow> & { id: string; time: number }
     outputTokens: 0,
     cachedTokens: 0,
     costUsd: 0,
+    usageDetail: null,
     savedUsd: 0,
     latencyMs: 0,
     ttftMs: null,

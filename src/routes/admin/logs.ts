@@ -64,6 +64,7 @@ function present(row: LogRow) {
       totalTokens: row.inputTokens + row.outputTokens,
     },
     costUsd: row.costUsd,
+    usageDetail: row.usageDetail,
     savedUsd: row.savedUsd,
     latencyMs: row.latencyMs,
     ttftMs: row.ttftMs,

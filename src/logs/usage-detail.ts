@@ -1,0 +1,61 @@
+// What a log row's cost was computed from beyond its input, output and cached tokens: the service
+// tier it was charged at and the token classes with rates of their own. Only what is not the
+// default is kept, so most rows store null (migrations/0006_request_log_usage_detail.sql).
+import { z } from 'zod';
+import { type BilledTier, pricedTokens } from '../pricing/cost';
+import { countedUsage } from '../pricing/usage';
+import type { Usage } from '../providers/types';
+
+const tokens = z.number().int().positive().optional();
+
+export const usageDetailSchema = z.object({
+  /** Charged at twice the standard rates (priority) or half (flex, where the provider bills it so). */
+  serviceTier: z.enum(['priority', 'flex']).optional(),
+  /** Of inputTokens: cache writes at the cache-write rate (Anthropic's 5-minute ones, Bedrock's). */
+  cacheWrite5mTokens: tokens,
+  /** Of inputTokens: cache writes for an hour (Anthropic), at that rate. */
+  cacheWrite1hTokens: tokens,
+  /** Of inputTokens: audio, at the model's audio input rate. */
+  audioInputTokens: tokens,
+  /** Of outputTokens: audio, at the model's audio output rate. */
+  audioOutputTokens: tokens,
+  /** Of inputTokens: the prompts of attempts the gateway timed out (the provider had them). */
+  timedOutInputTokens: tokens,
+  /** Of costUsd: what those prompts cost, each at its own target's price and asked tier. */
+  timedOutCostUsd: z.number().nonnegative().optional(),
+});
+export type UsageDetail = z.infer<typeof usageDetailSchema>;
+
+/** How a cost was charged, besides the usage: its tier, and the prompts of timed-out attempts. */
+export interface Charged {
+  tier?: BilledTier | undefined;
+  timedOut?: { tokens: number; costUsd: number } | undefined;
+}
+
+/** The detail of a charged usage; null when it holds nothing beyond the row's plain token counts. */
+export function usageDetailOf(usage: Usage | undefined, charged: Charged): UsageDetail | null {
+  const counted = countedUsage(usage);
+  const priced = counted ? pricedTokens(counted) : undefined;
+  const detail: UsageDetail = {};
+  if (charged.tier) detail.serviceTier = charged.tier;
+  if (priced?.cacheWrite5m) detail.cacheWrite5mTokens = priced.cacheWrite5m;
+  if (priced?.cacheWrite1h) detail.cacheWrite1hTokens = priced.cacheWrite1h;
+  if (priced?.audioInput) detail.audioInputTokens = priced.audioInput;
+  if (priced?.audioOutput) detail.audioOutputTokens = priced.audioOutput;
+  if (charged.timedOut?.tokens) {
+    detail.timedOutInputTokens = charged.timedOut.tokens;
+    detail.timedOutCostUsd = Math.max(0, charged.timedOut.costUsd);
+  }
+  return Object.keys(detail).length > 0 ? detail : null;
+}
+
+/** The stored JSON back into a detail; a value this code did not write reads as none. */
+export function parseUsageDetail(text: string | null): UsageDetail | null {
+  if (text === null) return null;
+  try {
+    const parsed = usageDetailSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
