@@ -8,7 +8,7 @@ import type { Env } from '../env';
 import { GatewayError } from '../errors';
 import { getKey, type StoredKey } from '../keys/store';
 import { keyStub } from '../limits/admission';
-import { MAX_ROTATION_HOPS } from '../limits/key-object';
+import { type HandOver, MAX_ROTATION_HOPS } from '../limits/key-object';
 
 export const DEFAULT_GRACE_SECONDS = 86_400;
 
@@ -40,8 +40,13 @@ export async function rotateKey(
   // Order matters: the new object can admit before anyone knows its secret; the row moves next
   // (only from the secret and revision this rotation read: of two rotations at once, one is
   // refused; a PATCH or DELETE written meanwhile sends the rotation back to read the key again);
-  // only then is the old object redirected (if that fails, the row moves back).
-  await fresh.setPolicy(stored.policy, stored.updatedAt);
+  // only then is the old object redirected (if that fails, the row moves back). From the moment
+  // it is, requests with the old secret reach the new object: until the old ledger is there (this
+  // rotation's adopt, or the new object fetching it), it checks no budget without it.
+  await Promise.all([
+    fresh.awaitHandOver({ from: stored.hash, to: hash, until }),
+    fresh.setPolicy(stored.policy, stored.updatedAt),
+  ]);
   const revision = await moveKeyHash(
     env.DB,
     stored.policy.id,
@@ -56,7 +61,7 @@ export async function rotateKey(
     if (await holdsHash(env.DB, stored.policy.id, stored.hash)) return null;
     throw rotatedMeanwhile();
   }
-  let handed: Awaited<ReturnType<ReturnType<typeof keyStub>['handOver']>>;
+  let handed: HandOver;
   try {
     handed = await handOver(env, stored.hash, { to: hash, until });
   } catch (error) {
@@ -83,7 +88,7 @@ export async function rotateKey(
     throw rotatedMeanwhile();
   }
   // A policy change that reached the old object after this rotation read the key comes along.
-  await fresh.adopt(handed);
+  await adopt(env, hash, handed);
   // Revoked meanwhile (a DELETE between this rotation's read and its hand-over): so is the new
   // secret, and the rotation is refused as for a key revoked before it.
   if (handed.policy && handed.policy.revokedAt !== null) {
@@ -104,6 +109,18 @@ async function handOver(env: Env, from: string, moved: { to: string; until: numb
     return await keyStub(env, from).handOver(moved);
   } catch {
     return keyStub(env, from).handOver(moved);
+  }
+}
+
+/**
+ * The new object's adoption, sent again (on a fresh stub) when it fails: a hand-over is adopted
+ * once however often it arrives. If both fail, the new object fetches it itself when asked.
+ */
+async function adopt(env: Env, to: string, handed: HandOver) {
+  try {
+    await keyStub(env, to).adopt(handed);
+  } catch {
+    await keyStub(env, to).adopt(handed);
   }
 }
 

@@ -721,6 +721,11 @@ function wireError(
       );
     case 'rotated':
       return invalidApiKey('This API key was rotated and its grace period has ended: use the new key.');
+    case 'awaiting_ledger': // a rotation's new object before the old secret's ledger reached it
+      return unavailableNow(
+        'limits_unavailable',
+        "This key is being rotated and its budget ledger is on its way to the new key's Durable Object. Please retry shortly.",
+      );
     case 'model_not_allowed':
       return modelNotAllowed(request.model, who);
     case 'rate_limited': {

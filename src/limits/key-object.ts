@@ -6,6 +6,7 @@
 // bucket (which refills completely in one minute) would be full anyway. The budget ledger, whose
 // loss would grant money, is persisted on every change.
 import { DurableObject } from 'cloudflare:workers';
+import { z } from 'zod';
 import type { Env } from '../env';
 import { endReason, type KeyPolicy, keyPolicySchema, type Limits, modelAllowed } from '../keys/policy';
 import {
@@ -129,6 +130,11 @@ export interface RefusedKey {
 
 type Refusal =
   | { ok: false; reason: 'unknown' | 'revoked' | 'expired' | 'model_not_allowed' | 'rotated' }
+  /**
+   * A rotation's new object whose hand-over (the old secret's ledger) has not arrived and could not
+   * be fetched yet: a budget is not checked against a ledger without it. Retryable (503).
+   */
+  | { ok: false; reason: 'awaiting_ledger' }
   /** The key was rotated and is in its grace period: the policy and ledger live in `to`'s object. */
   | { ok: false; reason: 'moved'; to: string }
   | { ok: false; reason: 'rate_limited'; limit: 'requests' | 'tokens'; retryAfterMs: number; rate: RateState }
@@ -199,6 +205,7 @@ const BUDGET = 'budget';
 const MOVED = 'moved';
 const LAST_USED = 'lastUsedAt';
 const REVISION = 'revision';
+const ADOPTION = 'adoption';
 /** lastUsedAt is kept in memory and written at most this often. */
 export const LAST_USED_PERSIST_MS = 60_000;
 /** Reservation ids remembered as released here (KeyObject.released). */
@@ -217,7 +224,35 @@ export interface HandOver {
   revision: number;
   ledger: BudgetState | undefined;
   lastUsedAt: number | null;
+  /** The object it was made for (its key hash): names the rotation, so that it is adopted once. */
+  to?: string;
+  /** The old object's own rotations in (hand-overs it awaited, and adopted), which go on with it. */
+  adoption?: Adoption;
 }
+
+const pendingHandOverSchema = z.object({
+  /** The old object (its key hash); it redirects to `to` once it has handed over. */
+  from: z.string(),
+  /** The object the hand-over is for: this one, or one whose place this one took. */
+  to: z.string(),
+  /** The old secret's grace period, as the rotation set it. */
+  until: z.number(),
+  /**
+   * The key's row has moved on past `to` (the entry came with a later rotation's hand-over), so
+   * its rotation can no longer roll back: `from` may be told to hand over now, as the rotation
+   * itself would (key-rotation.ts).
+   */
+  final: z.boolean().optional(),
+});
+const adoptionSchema = z.object({ awaiting: z.array(pendingHandOverSchema), adopted: z.array(z.string()) });
+/** A rotation's hand-over a new object waits for. */
+export type PendingHandOver = z.infer<typeof pendingHandOverSchema>;
+/**
+ * Hand-overs a rotation's new object waits for, and those it adopted (by `to`, the last
+ * MAX_ADOPTED): a key that was never rotated into has none, and its admissions never look further.
+ */
+export type Adoption = z.infer<typeof adoptionSchema>;
+const MAX_ADOPTED = 16;
 
 /**
  * A bucket under a new limit, keeping what was used of the old one (the new one may start below
@@ -247,6 +282,9 @@ export class KeyObject extends DurableObject<Env> {
   private requests?: Bucket;
   private tokens?: Bucket;
   private moved: Moved | null = null;
+  private adoption: Adoption = { awaiting: [], adopted: [] };
+  /** The fetch of awaited hand-overs in flight (fetchHandOvers), one at a time. */
+  private fetching: Promise<void> | undefined;
   private lastUsedAt: number | null = null;
   private lastUsedSavedAt = 0;
   /** Bucket shares held by isolates' leases; in memory like the buckets themselves. */
@@ -259,23 +297,27 @@ export class KeyObject extends DurableObject<Env> {
     this.settled = new RecentSettles(ctx.storage.sql);
     ctx.blockConcurrencyWhile(async () => {
       this.settled.load(Date.now());
-      const [policy, ledger, moved, lastUsed, revision] = await Promise.all([
+      const [policy, ledger, moved, lastUsed, revision, adoption] = await Promise.all([
         ctx.storage.get(POLICY),
         ctx.storage.get(BUDGET),
         ctx.storage.get<Moved>(MOVED),
         ctx.storage.get<number>(LAST_USED),
         ctx.storage.get<number>(REVISION),
+        ctx.storage.get(ADOPTION),
       ]);
       this.policy = policy === undefined ? null : keyPolicySchema.parse(policy);
       this.revision = revision ?? 0;
       this.ledger = ledger === undefined ? undefined : budgetStateSchema.parse(ledger);
       this.moved = moved ?? null;
+      if (adoption !== undefined) this.adoption = adoptionSchema.parse(adoption);
       this.lastUsedAt = lastUsed ?? null;
       this.lastUsedSavedAt = lastUsed ?? 0;
     });
   }
 
   async admit(request: AdmitRequest): Promise<AdmitResult> {
+    // A rotation's new object whose hand-over is late: it asks the old object for it first.
+    if (this.adoption.awaiting.length > 0) await this.fetchHandOvers();
     const result = this.admitAt(request, Date.now());
     const policy = this.policy;
     // A rotated key's old object keeps a policy that no longer changes: its team may be stale.
@@ -298,6 +340,8 @@ export class KeyObject extends DurableObject<Env> {
     const ended = endReason(policy, now);
     if (ended) return { ok: false, reason: ended };
     if (!modelAllowed(policy.models, request.model)) return { ok: false, reason: 'model_not_allowed' };
+    // Before a bucket is taken (a refused request consumes nothing), and so before any lease.
+    if (policy.budget && this.adoption.awaiting.length > 0) return { ok: false, reason: 'awaiting_ledger' };
 
     const { held } = this.leases;
     let requests = rpmLimit ? (this.requests ?? fullBucket(rpmLimit, now)) : undefined;
@@ -480,7 +524,11 @@ export class KeyObject extends DurableObject<Env> {
   }
 
   private movedTo(moved: Moved): DurableObjectStub<KeyObject> {
-    return this.env.KEYS.get(this.env.KEYS.idFromName(moved.to));
+    return this.objectOf(moved.to);
+  }
+
+  private objectOf(keyHash: string): DurableObjectStub<KeyObject> {
+    return this.env.KEYS.get(this.env.KEYS.idFromName(keyHash));
   }
 
   settleAt(request: SettleRequest, now: number): void {
@@ -632,32 +680,117 @@ export class KeyObject extends DurableObject<Env> {
    * refuses them; its policy, ledger and last use go to the new object (returned, then forgotten).
    */
   async handOver(moved: Moved): Promise<HandOver> {
-    // Asked again by the same rotation (its first reply lost): the same hand-over, again.
+    // Asked again by the same rotation (its first reply lost), or fetched by the new object: the
+    // same hand-over, again, and the grace period first set.
     if (this.moved && this.moved.to !== moved.to) throw new Error('this key has already moved elsewhere');
     // What this object settled stays here: a resend comes back to the object that admitted the
     // request, which skips what it has seen before forwarding the rest.
-    const handed: HandOver = {
+    const handed = this.handed(moved.to);
+    if (!this.moved) {
+      this.moved = moved;
+      await this.ctx.storage.put(MOVED, moved);
+    }
+    return handed;
+  }
+
+  private handed(to: string): HandOver {
+    return {
       policy: this.policy,
       revision: this.revision,
       ledger: this.ledger,
       lastUsedAt: this.lastUsedAt,
+      to,
+      adoption: this.adoption,
     };
-    this.moved = moved;
-    await this.ctx.storage.put(MOVED, moved);
-    return handed;
+  }
+
+  /**
+   * Rotation, old side, asked by the new object for a hand-over it awaits (fetchHandOvers): the one
+   * made for `awaited.to`; null when this object has not handed over (its rotation is still running,
+   * or rolls back) or went elsewhere. A `final` one (the key's row has moved past `to`) is made now
+   * if need be, as the rotation would — a secret ended meanwhile gets no grace period to redirect in.
+   */
+  async handOverFor(awaited: PendingHandOver): Promise<HandOver | null> {
+    if (this.moved) return this.moved.to === awaited.to ? this.handed(awaited.to) : null;
+    if (!awaited.final) return null;
+    const now = Date.now();
+    const ended = this.policy !== null && endReason(this.policy, now) !== undefined;
+    return this.handOver({ to: awaited.to, until: ended ? Math.min(awaited.until, now) : awaited.until });
+  }
+
+  /**
+   * Rotation, new side, before the key's row names this object: until the hand-over from
+   * `awaited.from` is here, a budget is not checked against a ledger without it (admitAt).
+   */
+  async awaitHandOver(awaited: PendingHandOver): Promise<void> {
+    const { awaiting, adopted } = this.adoption;
+    if (adopted.includes(awaited.to) || awaiting.some((a) => a.to === awaited.to)) return;
+    this.adoption = { awaiting: [...awaiting, awaited], adopted };
+    await this.ctx.storage.put(ADOPTION, this.adoption);
+  }
+
+  /**
+   * The hand-overs this object awaits, asked of the old objects (one fetch at a time): the
+   * rotation's own adopt is late, or never comes (it stopped after the hand-over). Only what
+   * `handOverFor` gives; an old object that cannot answer leaves them awaited, and a budget refused
+   * here (a 503 to retry) until they arrive — a rotation that fails before its hand-over revokes
+   * this object, whose secret it never showed.
+   */
+  private fetchHandOvers(): Promise<void> {
+    this.fetching ??= this.fetchRounds()
+      .catch((error: unknown) => console.error('hand-over fetch failed', String(error)))
+      .finally(() => {
+        this.fetching = undefined;
+      });
+    return this.fetching;
+  }
+
+  private async fetchRounds(): Promise<void> {
+    // A hand-over may bring the ones its old object awaited in turn: fetched in the next round.
+    for (let round = 0; round < MAX_ROTATION_HOPS && !this.moved; round++) {
+      const due = this.adoption.awaiting.filter((a) => !this.adoption.adopted.includes(a.to));
+      const fetched = await Promise.allSettled(due.map((a) => this.objectOf(a.from).handOverFor(a)));
+      let adopted = false;
+      for (const result of fetched) {
+        if (result.status === 'rejected') console.error('hand-over fetch failed', String(result.reason));
+        else if (result.value) {
+          await this.adopt(result.value);
+          adopted = true;
+        }
+      }
+      if (!adopted) return;
+    }
   }
 
   /**
    * Rotation, new side: takes over the old object's ledger (merged with anything booked since), and
-   * its policy when an admin write newer than the one the rotation read reached it meanwhile.
+   * its policy when an admin write newer than the one the rotation read reached it meanwhile. Each
+   * rotation's hand-over (named by `to`) is adopted once: sent by the rotation, fetched by this
+   * object (fetchHandOvers) or forwarded along two moves, its spend counts once.
    */
   async adopt(handed: HandOver, hops = 0): Promise<void> {
     // Rotated again before this rotation's hand-over arrived: the ledger goes where the key went,
     // or it would be stranded here (spend back to 0, a budget's cap gone).
     if (this.moved && hops < MAX_ROTATION_HOPS) return this.movedTo(this.moved).adopt(handed, hops + 1);
-    // Set as an admin write of that revision is (so a revocation here stays).
-    if (handed.policy && handed.revision > this.revision) await this.setHere(handed.policy, handed.revision);
+    const { to } = handed;
+    if (to !== undefined && this.adoption.adopted.includes(to)) return;
+    const before = this.adoption;
+    // Marked before the first await, so that a second delivery meanwhile is not merged too.
+    if (to !== undefined) this.adoption = { ...before, adopted: [...before.adopted, to] };
+    try {
+      // Set as an admin write of that revision is (so a revocation here stays).
+      if (handed.policy && handed.revision > this.revision)
+        await this.setHere(handed.policy, handed.revision);
+    } catch (error) {
+      this.adoption = before;
+      throw error;
+    }
     if (handed.ledger) this.adoptLedger(handed.ledger, Date.now());
+    if (to !== undefined || handed.adoption) {
+      // In the ledger's commit: an admission never sees one without the other.
+      this.adoption = joinAdoptions(this.adoption, handed.adoption);
+      void this.ctx.storage.put(ADOPTION, this.adoption);
+    }
     if (handed.lastUsedAt !== null && (this.lastUsedAt ?? 0) < handed.lastUsedAt) {
       this.lastUsedAt = handed.lastUsedAt;
       await this.ctx.storage.put(LAST_USED, handed.lastUsedAt);
@@ -704,6 +837,8 @@ export class KeyObject extends DurableObject<Env> {
   }
 
   async usage(defaults: AdmitRequest['defaults']): Promise<Usage> {
+    // Shown with the old secret's spend, as admissions count it.
+    if (this.adoption.awaiting.length > 0) await this.fetchHandOvers();
     return this.usageAt(defaults, Date.now());
   }
 
@@ -735,6 +870,21 @@ export class KeyObject extends DurableObject<Env> {
     const next = nextExpiry(ledger);
     if (next !== undefined) void this.ctx.storage.setAlarm(next);
   }
+}
+
+/**
+ * An adoption after a hand-over that brought the old object's own: what it awaited goes on
+ * awaited here, `final` (its row has moved on past the old object), and what it adopted counts as
+ * adopted here. Awaited is what no adopted hand-over covers.
+ */
+function joinAdoptions(mine: Adoption, theirs: Adoption | undefined): Adoption {
+  // The latest last (this adoption's own among them), so that the oldest are the ones dropped.
+  const adopted = [...new Set([...(theirs?.adopted ?? []), ...mine.adopted])].slice(-MAX_ADOPTED);
+  const inherited = (theirs?.awaiting ?? []).map((a) => ({ ...a, final: true }));
+  const awaiting = [...mine.awaiting, ...inherited].filter(
+    (a, i, all) => !adopted.includes(a.to) && all.findIndex((b) => b.to === a.to) === i,
+  );
+  return { awaiting, adopted };
 }
 
 /**

@@ -29,8 +29,8 @@ export async function createToken(role: string, team?: string): Promise<{ id: st
   return response.json();
 }
 
-/** A key object's own handOver, called on its stub. */
-type HandOverCall = (...args: unknown[]) => Promise<unknown>;
+/** A key object's own method, called on its stub. */
+type StubCall = (...args: unknown[]) => Promise<unknown>;
 
 /**
  * An env in which the key object named `name` answers handOver through `handOver(real, call,
@@ -38,23 +38,36 @@ type HandOverCall = (...args: unknown[]) => Promise<unknown>;
  */
 export function handOverHooked(
   name: string,
-  handOver: (real: HandOverCall, call: number, args: unknown[]) => Promise<unknown>,
+  handOver: (real: StubCall, call: number, args: unknown[]) => Promise<unknown>,
 ): Env {
-  const target = env.KEYS.idFromName(name);
+  return methodHooked('handOver', name, handOver);
+}
+
+/**
+ * An env in which `method` of the key object named `name` (of every key object: null) is answered
+ * through `hook(real, call, args)` — `real` its own, `call` counting from 0 — and every other call
+ * as it is.
+ */
+export function methodHooked(
+  method: string,
+  name: string | null,
+  hook: (real: StubCall, call: number, args: unknown[]) => Promise<unknown>,
+): Env {
+  const target = name === null ? null : env.KEYS.idFromName(name);
   let calls = 0;
   const KEYS = {
     idFromName: (n: string) => env.KEYS.idFromName(n),
     get: (id: DurableObjectId) => {
       const stub = env.KEYS.get(id);
-      if (!id.equals(target)) return stub;
+      if (target && !id.equals(target)) return stub;
       /** A method called on the stub itself (an RPC method bound elsewhere cannot be sent). */
       const own =
         (prop: string | symbol) =>
         (...args: unknown[]) =>
-          (stub as unknown as Record<string | symbol, HandOverCall>)[prop]!(...args);
+          (stub as unknown as Record<string | symbol, StubCall>)[prop]!(...args);
       return new Proxy(stub, {
         get(t, prop) {
-          if (prop === 'handOver') return (...args: unknown[]) => handOver(own('handOver'), calls++, args);
+          if (prop === method) return (...args: unknown[]) => hook(own(method), calls++, args);
           // biome-ignore lint/suspicious/noExplicitAny: RPC stub
           const value = (t as any)[prop];
           return typeof value === 'function' ? own(prop) : value;

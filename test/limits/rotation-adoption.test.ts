@@ -1,0 +1,95 @@
+// A rotation's new key object before the old secret's ledger reached it: what it admits, what it
+// fetches itself, and what it keeps over a restart.
+import { runInDurableObject } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { type AdmitRequest, KeyObject } from '../../src/limits/key-object';
+import { keyPolicy as policy } from '../helpers/key-policy';
+
+const budget = { usd: 1, period: 'month' as const };
+let sequence = 0;
+const req = (costUsd: number, extra: Partial<AdmitRequest> = {}): AdmitRequest => ({
+  model: 'm',
+  tokens: 10,
+  costUsd,
+  reservationId: `adoption-${++sequence}`,
+  reservationTtlMs: 60_000,
+  defaults: {},
+  ...extra,
+});
+const stub = (name: string) => env.KEYS.get(env.KEYS.idFromName(name));
+const until = () => Date.now() + 60_000;
+
+describe('a rotation’s new key object awaiting the old ledger', () => {
+  it('refuses a budgeted admission (no lease either) until the ledger is here, also after a restart', async () => {
+    await runInDurableObject(stub('await-new'), async (instance, state) => {
+      const object = instance as unknown as KeyObject;
+      await object.awaitHandOver({ from: 'await-old', to: 'await-new', until: until() });
+      await object.setPolicy(policy({ budget, limits: { rpm: 1000 } }));
+      const now = Date.now();
+      const refused = object.admitAt(req(0.01, { lease: true }), now);
+      expect(refused).toEqual({ ok: false, reason: 'awaiting_ledger' });
+      expect(object.usageAt({}, now)).toMatchObject({ reservedUsd: 0, leasedUsd: 0 });
+      expect(object.usageAt({}, now).rpm?.remaining).toBe(1000); // nothing taken
+      // A new instance over the same storage, as after an eviction or a reset.
+      const restarted = new KeyObject(state, env);
+      await state.blockConcurrencyWhile(async () => {});
+      expect(restarted.admitAt(req(0.01), now)).toEqual({ ok: false, reason: 'awaiting_ledger' });
+    });
+  });
+
+  it('admits a key without a budget meanwhile: there is nothing to overspend', async () => {
+    const object = stub('await-free-new');
+    await object.awaitHandOver({ from: 'await-free-old', to: 'await-free-new', until: until() });
+    await object.setPolicy(policy());
+    expect(await object.admit(req(0))).toMatchObject({ ok: true });
+  });
+
+  it('leaves an old object that has not handed over alone: its rotation may still roll back', async () => {
+    const [oldObject, newObject] = [stub('pending-old'), stub('pending-new')];
+    await oldObject.setPolicy(policy({ budget }));
+    await newObject.awaitHandOver({ from: 'pending-old', to: 'pending-new', until: until() });
+    await newObject.setPolicy(policy({ budget }));
+    expect(await newObject.admit(req(0.01))).toMatchObject({ ok: false, reason: 'awaiting_ledger' });
+    expect(await oldObject.admit(req(0.01))).toMatchObject({ ok: true }); // not redirected
+  });
+
+  it('fetches a hand-over made for it itself, and counts it once when the rotation’s adopt comes too', async () => {
+    const [oldObject, newObject] = [stub('fetch-old'), stub('fetch-new')];
+    await oldObject.setPolicy(policy({ budget }));
+    const spent = req(0.3);
+    expect(await oldObject.admit(spent)).toMatchObject({ ok: true });
+    await oldObject.settle({
+      reservationId: spent.reservationId,
+      reservedTokens: 0,
+      usedTokens: 0,
+      costUsd: 0.3,
+    });
+    await newObject.awaitHandOver({ from: 'fetch-old', to: 'fetch-new', until: until() });
+    await newObject.setPolicy(policy({ budget }));
+    const handed = await oldObject.handOver({ to: 'fetch-new', until: until() });
+    // A request with the old secret, redirected here before the rotation's adopt.
+    expect(await newObject.admit(req(0.8))).toMatchObject({
+      ok: false,
+      reason: 'budget_exceeded',
+      spentUsd: 0.3,
+    });
+    await newObject.adopt(handed); // late: already here
+    expect(await newObject.usage({})).toMatchObject({ spendUsd: 0.3, reservedUsd: 0 });
+    expect(await newObject.admit(req(0.7))).toMatchObject({ ok: true });
+    expect(await newObject.admit(req(0.01))).toMatchObject({ ok: false, reason: 'budget_exceeded' });
+  });
+
+  it('adopts a hand-over once however often it arrives', async () => {
+    const [oldObject, newObject] = [stub('twice-old'), stub('twice-new')];
+    await oldObject.setPolicy(policy({ budget }));
+    const spent = req(0.3);
+    expect(await oldObject.admit(spent)).toMatchObject({ ok: true });
+    await newObject.awaitHandOver({ from: 'twice-old', to: 'twice-new', until: until() });
+    await newObject.setPolicy(policy({ budget }));
+    const handed = await oldObject.handOver({ to: 'twice-new', until: until() });
+    await newObject.adopt(handed);
+    await newObject.adopt(await oldObject.handOver({ to: 'twice-new', until: until() })); // a resend
+    expect(await newObject.usage({})).toMatchObject({ spendUsd: 0, reservedUsd: 0.3 });
+  });
+});
