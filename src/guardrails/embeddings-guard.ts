@@ -10,7 +10,7 @@ import type { EmbeddingsRequest } from '../openai/schemas';
 import { applyInputRules } from './guard';
 import type { Rewritten } from './prompt-text';
 import { refuse, routeRules } from './route-guard';
-import { type NativeTexts, nativeTexts } from './text-slots';
+import { nativeTexts, type TreeTexts } from './text-slots';
 
 /**
  * Sets `c.var.zdr` and `c.var.guardrails`; returns the body to send upstream. A refusal settles the
@@ -28,7 +28,7 @@ export function guardEmbeddingsRoute(
   if (rules.length === 0) return body;
   const input = body.input;
   const texts = typeof input === 'string' ? [input] : input.filter((item) => typeof item === 'string');
-  let native: NativeTexts | undefined;
+  let native: TreeTexts | undefined;
   let applied: ReturnType<typeof applyInputRules>;
   try {
     // Only for rules that read the prompt, as chat's are (output rules have nothing to read here).
@@ -49,7 +49,7 @@ export function guardEmbeddingsRoute(
 function withTexts(
   body: EmbeddingsRequest,
   texts: readonly string[],
-  native: NativeTexts | undefined,
+  native: TreeTexts | undefined,
   replaced: readonly Rewritten[],
 ): EmbeddingsRequest {
   const changed = (list: readonly Rewritten[]) => list.some((text) => text !== undefined);

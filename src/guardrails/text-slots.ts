@@ -1,14 +1,16 @@
 // The places in a chat request where prompt text lives: message content (string or text parts),
-// assistant tool-call arguments, and the parameters forwarded to the provider as its own
-// (native-params.ts: Anthropic's `system`, Gemini's `systemInstruction`…). Arguments are JSON text:
-// each of their string values (and numbers, which may hold a card number) is one text, decoded, so
-// a rule sees `Team:\nalice@…` as the newline and the address it is, never the escape `\n` glued to
-// the address; a changed value is written back as a JSON string, so the arguments stay valid JSON
-// whatever a redaction covered. Arguments that are not JSON are one plain text. Native parameters
-// are JSON already: their strings and numbers are read, a changed one written back as a string.
+// assistant tool-call arguments, and what else reaches the model (prompt-subtrees.ts: parameters the
+// provider gets as its own, tool definitions, a response schema, fields beyond the known shape).
+// Arguments are JSON text: each of their string values (and numbers, which may hold a card number)
+// is one text, decoded, so a rule sees `Team:\nalice@…` as the newline and the address it is, never
+// the escape `\n` glued to the address; a changed value is written back as a JSON string, so the
+// arguments stay valid JSON whatever a redaction covered. Arguments that are not JSON are one plain
+// text. The subtrees are JSON already: their strings and numbers are read, a changed one written
+// back in place as a string.
 import { GatewayError } from '../errors';
-import { CHAT_PARAMS, eachNativeValue } from '../openai/native-params';
+import { eachValueIn, nativeSubtrees, pathParam, type Subtree } from '../openai/native-params';
 import type { ChatRequest } from '../openai/schemas';
+import { promptSubtrees } from './prompt-subtrees';
 import type { PromptText, Rewritten } from './prompt-text';
 
 type Loose = Record<string, unknown>;
@@ -27,8 +29,8 @@ interface Place {
   write(copy: ChatRequest, texts: readonly Rewritten[]): void;
 }
 
-/** The texts of a request's native parameters; `write` changes them in a copy of the body read. */
-export interface NativeTexts {
+/** The texts of some subtrees of a request; `write` changes them in a copy of the body read. */
+export interface TreeTexts {
   texts: PromptText[];
   write(copy: object, texts: readonly Rewritten[]): void;
 }
@@ -86,8 +88,8 @@ export function textSlots(body: ChatRequest): TextSlots {
       }
     }
   });
-  const native = nativeTexts(body, CHAT_PARAMS);
-  if (native) places.push(native);
+  const trees = treeTexts(body, promptSubtrees(body));
+  if (trees) places.push(trees);
   const texts = places.flatMap((place) => place.texts);
   return {
     texts,
@@ -126,10 +128,10 @@ function joined(parts: string[], sets: readonly Setter[]): Place {
 }
 
 /**
- * Values of one tool call's arguments (or of all the request's native parameters) the prompt rules
- * read one by one, at most: each is a text every rule runs over, so a huge array of short values
- * would make each rule run a million times. Past it the request is refused (413), never scanned less
- * well.
+ * Values of one tool call's arguments (or of all the request's subtrees together: native
+ * parameters, tool definitions, response schema, unknown fields) the prompt rules read one by one,
+ * at most: each is a text every rule runs over, so a huge array of short values would make each rule
+ * run a million times. Past it the request is refused (413), never scanned less well.
  */
 export const MAX_VALUE_TEXTS = 20_000;
 
@@ -148,17 +150,22 @@ function jsonValues(raw: string, set: Setter): Place | undefined {
   };
 }
 
+/** The texts of the request's parameters outside `known` (native-params.ts); undefined when none. */
+export function nativeTexts(body: object, known: ReadonlySet<string>): TreeTexts | undefined {
+  return treeTexts(body, nativeSubtrees(body, known));
+}
+
 /**
- * The strings and numbers inside the request's parameters outside `known` (native-params.ts), each a
- * text; undefined when there are none. Read only when prompt rules apply, as the other texts are.
+ * The strings and numbers inside the subtrees, each a text; undefined when there are none. Read
+ * only when prompt rules apply, as the other texts are. Written back by walking the copy again.
  */
-export function nativeTexts(body: object, known: ReadonlySet<string>): NativeTexts | undefined {
+export function treeTexts(body: object, trees: readonly Subtree[]): TreeTexts | undefined {
   const texts: PromptText[] = [];
-  eachNativeValue(body, known, (_holder, _key, text, param) => {
+  eachValueIn(body, trees, (_holder, _key, text, tree) => {
     if (texts.length === MAX_VALUE_TEXTS)
       throw tooManyValues(
-        `The request's provider parameters hold more than ${MAX_VALUE_TEXTS} values`,
-        param,
+        `The request's provider fields, tool definitions and response schema hold more than ${MAX_VALUE_TEXTS} values`,
+        pathParam(tree.path),
       );
     texts.push({ text });
   });
@@ -168,7 +175,7 @@ export function nativeTexts(body: object, known: ReadonlySet<string>): NativeTex
     write(copy, values) {
       if (values.every((value) => value === undefined)) return;
       let at = 0;
-      eachNativeValue(copy, known, (holder, key) => {
+      eachValueIn(copy, trees, (holder, key) => {
         const value = values[at++]?.[0];
         if (value !== undefined) holder[key] = value;
       });

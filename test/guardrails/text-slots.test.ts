@@ -325,3 +325,144 @@ describe("the request's native parameters", () => {
     ).toHaveLength(MAX_VALUE_TEXTS + 1);
   });
 });
+
+describe('tool definitions, response schemas and fields beyond the known shape', () => {
+  const rules = (...list: Record<string, unknown>[]) =>
+    selectRules(
+      list.map((rule) => guardrailRuleSchema.parse(rule)),
+      null,
+      null,
+    ) as CompiledRule[];
+  const schema = {
+    type: 'object',
+    title: 'Mail',
+    properties: {
+      to: { type: ['string', 'null'], description: 'who', enum: ['a', 'b'] },
+      type: { type: 'integer', default: 3 },
+    },
+    required: ['to', 'type'],
+  };
+
+  it('are texts: unknown fields of messages, parts, tool calls and tools, descriptions, schema values', () => {
+    const body = {
+      model: 'm',
+      messages: [
+        {
+          role: 'user',
+          name: 'ann',
+          content: [{ type: 'text', text: 'hi', cache_control: { type: 'ephemeral' } }],
+        },
+        {
+          role: 'assistant',
+          content: null,
+          reasoning_content: 'signed', // the blocks' text: sent to no provider
+          thinking_blocks: [{ type: 'thinking', thinking: 'signed', signature: 'c2lnbmF0dXJl' }],
+          tool_calls: [
+            { id: 'c', type: 'function', x: 'call', function: { name: 'f', arguments: '1', y: 'fn' } },
+          ],
+          function_call: { name: 'g', arguments: 'plain', z: 'legacy' },
+        },
+        { role: 'assistant', content: 'ok', reasoning_content: 'thought' },
+      ],
+      tools: [
+        {
+          type: 'function',
+          t: 'tool',
+          function: { name: 'f', description: 'does f', parameters: schema, u: 'ex' },
+        },
+      ],
+      response_format: {
+        type: 'json_schema',
+        json_schema: {
+          name: 'n',
+          description: 'a report',
+          schema: { type: 'object', required: ['nope'] },
+          strict: true,
+        },
+      },
+    } as unknown as ChatRequest;
+    expect(textSlots(body).texts.map(({ text }) => text)).toEqual([
+      'hi',
+      '1',
+      'plain',
+      'ok',
+      'ephemeral',
+      'call',
+      'fn',
+      'legacy',
+      'thought',
+      'tool',
+      'does f',
+      'Mail',
+      'who',
+      'a',
+      'b',
+      '3',
+      'ex',
+      'a report',
+      'nope', // not a property beside it: read
+    ]);
+  });
+
+  it('are redacted in place in a copy, the client body left alone', () => {
+    const body = {
+      model: 'm',
+      messages: [{ role: 'user', content: 'hi', x_note: { to: ['bob@x.io'] } }],
+      tools: [
+        {
+          type: 'function',
+          function: { name: 'f', parameters: { properties: { to: { default: 'bob@x.io' } } } },
+        },
+      ],
+    } as unknown as ChatRequest;
+    const guard = guardChat(rules({ name: 'pii', detect: ['email'], action: 'redact' }), body, 1);
+    expect(guard.body).toMatchObject({
+      messages: [{ role: 'user', content: 'hi', x_note: { to: ['[EMAIL_1]'] } }],
+      tools: [{ function: { parameters: { properties: { to: { default: '[EMAIL_1]' } } } } }],
+    });
+    expect(body.messages[0]).toMatchObject({ x_note: { to: ['bob@x.io'] } });
+  });
+
+  it('are read only when a prompt rule applies', () => {
+    let reads = 0;
+    const fn = { name: 'f' } as Record<string, unknown>;
+    Object.defineProperty(fn, 'description', {
+      enumerable: true,
+      get: () => {
+        reads++;
+        return 'falcon';
+      },
+    });
+    const body = {
+      model: 'm',
+      messages: [{ role: 'user', content: 'hi' }],
+      tools: [{ type: 'function', function: fn }],
+    };
+    const ask = body as unknown as ChatRequest;
+    expect(guardChat(rules({ name: 'long', maxPromptTokens: 10, action: 'flag' }), ask, 1).body).toBe(ask);
+    expect(reads).toBe(0);
+    expect(() => guardChat(rules({ name: 'in', keywords: ['falcon'], action: 'block' }), ask, 1)).toThrow(
+      PromptBlocked,
+    );
+    expect(reads).toBeGreaterThan(0);
+  });
+
+  it('count toward the same 413 budget as native parameters, naming where it was passed', () => {
+    const half = Array.from({ length: MAX_VALUE_TEXTS / 2 }, () => 'a');
+    const body = (extra: string[]) =>
+      ({
+        model: 'm',
+        messages: [{ role: 'user', content: 'hi' }],
+        documents: half,
+        tools: [{ type: 'function', function: { name: 'f', parameters: { enum: [...half, ...extra] } } }],
+      }) as unknown as ChatRequest;
+    expect(textSlots(body([])).texts).toHaveLength(MAX_VALUE_TEXTS + 1);
+    expect(() => textSlots(body(['b']))).toThrow(
+      expect.objectContaining({
+        status: 413,
+        code: 'request_too_large',
+        param: 'tools[0].function.parameters',
+      }),
+    );
+  });
+});
