@@ -102,17 +102,9 @@ const DESTINATION = ['type', 'baseUrl', 'preset', 'resourceName', 'region'] as c
  */
 export function restoreSecrets(incoming: unknown, previous: unknown): string[] {
   const missing: string[] = [];
-  const providers = providersOf(incoming);
-  if (!providers) return missing;
-  // `previous` is the config in force, or the raw JSON of a stored one this version cannot read.
-  const previousProviders = providersOf(previous);
-  for (const [name, provider] of Object.entries(providers as Record<string, ProviderRecord>)) {
-    if (!provider || typeof provider !== 'object') continue;
-    const entry = ownEntry(previousProviders, name);
-    const stored = entry && typeof entry === 'object' ? (entry as ProviderRecord) : undefined;
-    restoreBaseUrl(name, provider, stored, missing);
-    const sameDestination = DESTINATION.every((field) => stored?.[field] === provider[field]);
-    const before = sameDestination ? stored : undefined;
+  for (const { name, provider, stored, sameDestination } of providerPairs(incoming, previous)) {
+    restoreBaseUrl(name, provider, stored, missing); // first: a restored baseUrl is the same destination
+    const before = sameDestination() ? stored : undefined;
     for (const [field, value] of Object.entries(provider)) {
       if (value !== REDACTED) continue;
       const old = before?.[field];
@@ -151,6 +143,24 @@ function restoreBaseUrl(
   else missing.push(`providers.${name}.baseUrl`);
 }
 
+/**
+ * Each provider of an incoming config beside the one of that name in `previous` (the config in
+ * force, or the raw JSON of a stored one this version cannot read), and whether both send their
+ * requests, and so their secrets, to the same place (asked when needed: a restored baseUrl changes it).
+ */
+function* providerPairs(incoming: unknown, previous: unknown) {
+  const providers = providersOf(incoming);
+  if (!providers) return;
+  const previousProviders = providersOf(previous);
+  for (const [name, provider] of Object.entries(providers as Record<string, ProviderRecord>)) {
+    if (!provider || typeof provider !== 'object') continue;
+    const entry = ownEntry(previousProviders, name);
+    const stored = entry && typeof entry === 'object' ? (entry as ProviderRecord) : undefined;
+    const sameDestination = () => stored !== undefined && DESTINATION.every((f) => stored[f] === provider[f]);
+    yield { name, provider, stored, sameDestination };
+  }
+}
+
 function providersOf(config: unknown): Record<string, unknown> | undefined {
   if (!config || typeof config !== 'object') return undefined;
   const providers = (config as { providers?: unknown }).providers;
@@ -166,16 +176,9 @@ function providersOf(config: unknown): Record<string, unknown> | undefined {
  */
 export function secretRefsMoved(incoming: unknown, previous: unknown): string[] {
   const moved: string[] = [];
-  const providers = providersOf(incoming);
-  if (!providers) return moved;
-  const previousProviders = providersOf(previous);
-  for (const [name, provider] of Object.entries(providers as Record<string, ProviderRecord>)) {
-    if (!provider || typeof provider !== 'object') continue;
-    const entry = ownEntry(previousProviders, name);
-    const stored = entry && typeof entry === 'object' ? (entry as ProviderRecord) : undefined;
-    const sameDestination = stored !== undefined && DESTINATION.every((f) => stored[f] === provider[f]);
+  for (const { name, provider, stored, sameDestination } of providerPairs(incoming, previous)) {
     const check = (path: string, value: unknown, old: unknown) => {
-      if (typeof value === 'string' && isEnvRef(value) && !(sameDestination && old === value))
+      if (typeof value === 'string' && isEnvRef(value) && !(sameDestination() && old === value))
         moved.push(`providers.${name}.${path}`);
     };
     for (const [field, value] of Object.entries(provider)) check(field, value, stored?.[field]);
