@@ -170,7 +170,9 @@ export function worstCaseCost(
     const hour =
       price.cacheWrite1hPerMTok ?? (price.cacheWritePerMTok !== undefined ? 2 * price.inputPerMTok : 0);
     const audioIn = audio.input ? (price.audioInputPerMTok ?? 0) : 0;
-    input = Math.max(input, price.inputPerMTok, price.cacheWritePerMTok ?? 0, hour, audioIn);
+    // Every rate an input token may be charged at (a cached-input price set above the input's too).
+    const cached = price.cachedInputPerMTok ?? 0;
+    input = Math.max(input, price.inputPerMTok, cached, price.cacheWritePerMTok ?? 0, hour, audioIn);
     output = Math.max(output, price.outputPerMTok, audio.output ? (price.audioOutputPerMTok ?? 0) : 0);
   }
   return ((inputTokens * input + maxOutputTokens * output) * tierFactor(tier)) / 1_000_000;

@@ -451,6 +451,11 @@ describe('pricing', () => {
     expect(audioUseOf({ messages: [user([image('data:image/png;base64,iVBO')])] }).input).toBe(false);
   });
 
+  it('reserves input at the dearest rate it may be charged, a cached-input price above the input one included', () => {
+    const odd = { inputPerMTok: 1, outputPerMTok: 0, cachedInputPerMTok: 5 };
+    expect(worstCaseCost(1_000_000, 0, [odd])).toBe(5);
+  });
+
   it('reserves the worst case over every possible target', () => {
     const cheap = { inputPerMTok: 0.1, outputPerMTok: 0.4 };
     const dear = { inputPerMTok: 3, outputPerMTok: 15, cacheWritePerMTok: 3.75 };
