@@ -23,6 +23,8 @@ export const usageDetailSchema = z.object({
   timedOutInputTokens: tokens,
   /** Of costUsd: what those prompts cost, each at its own target's price and asked tier. */
   timedOutCostUsd: z.number().nonnegative().optional(),
+  /** The provider reported no usable usage (or the answer was cut short): the tokens are the gateway's estimate. */
+  estimated: z.literal(true).optional(),
 });
 export type UsageDetail = z.infer<typeof usageDetailSchema>;
 
@@ -30,6 +32,8 @@ export type UsageDetail = z.infer<typeof usageDetailSchema>;
 export interface Charged {
   tier?: BilledTier | undefined;
   timedOut?: { tokens: number; costUsd: number } | undefined;
+  /** The usage is the gateway's estimate. */
+  estimated?: boolean | undefined;
 }
 
 /** The detail of a charged usage; null when it holds nothing beyond the row's plain token counts. */
@@ -46,6 +50,7 @@ export function usageDetailOf(usage: Usage | undefined, charged: Charged): Usage
     detail.timedOutInputTokens = charged.timedOut.tokens;
     detail.timedOutCostUsd = Math.max(0, charged.timedOut.costUsd);
   }
+  if (charged.estimated) detail.estimated = true;
   return Object.keys(detail).length > 0 ? detail : null;
 }
 

@@ -89,17 +89,24 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   /**
    * Real cost of what the serving target consumed (zero when nothing was), plus the prompt of each
    * attempt the gateway timed out: the provider had it, and may bill it, as when a client leaves.
-   * `tier`: the service tier the answer says it was served on (none: the standard rates).
+   * `tier`: the service tier the answer says it was served on (none: the standard rates);
+   * `estimated`: `usage` is the gateway's estimate (the provider reported none), as the row says.
    */
   const settle = (
     target: Pick<Target, 'provider' | 'model'> | undefined,
     usage: Usage | undefined,
     attempts: readonly Attempt[] = [],
     tier?: unknown,
+    estimated = false,
   ) => {
     const unanswered = timedOutPrompts(runtime, attempts, inputTokens, askedTier);
     const costUsd = (target ? targetCost(runtime, target, usage, tier) : 0) + unanswered.costUsd;
-    log.used(usage, costUsd, { tier: target && targetTier(runtime, target, tier), timedOut: unanswered });
+    const billed = target && targetTier(runtime, target, tier);
+    log.used(usage, costUsd, {
+      tier: billed,
+      timedOut: unanswered,
+      estimated: estimated && usage !== undefined,
+    });
     admitted.settle({ tokens: usedTokens(usage), costUsd });
   };
   const headers = new Headers(rateLimitHeaders(admitted.rate));
@@ -205,7 +212,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     // The client left while a provider was working on it: the prompt is charged (as for a
     // cancelled stream), since the provider may bill it; nothing else was consumed.
     const cut = interruptedAttempt(error);
-    settle(cut, cut && usageOf(inputTokens, 0), attemptsOf(error), cut && askedTier(cut));
+    settle(cut, cut && usageOf(inputTokens, 0), attemptsOf(error), cut && askedTier(cut), true);
     cache.abandon();
     throw withHeaders(error, headers);
   }
@@ -218,10 +225,9 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   const result = served.result;
   if (result.kind === 'json') {
     // Without a usable report, what was sent and what came back, estimated (as for streams).
-    const used =
-      countedUsage(result.body.usage) ??
-      usageOf(inputTokens, withinCap(estimateTextTokens(answerText(result.body))));
-    settle(served.target, used, served.attempts, result.body.service_tier);
+    const reported = countedUsage(result.body.usage);
+    const used = reported ?? usageOf(inputTokens, withinCap(estimateTextTokens(answerText(result.body))));
+    settle(served.target, used, served.attempts, result.body.service_tier, !reported);
     let guarded: ReturnType<typeof guard.completion>;
     try {
       guarded = guard.completion(result.body); // output rules, restored placeholders; may block
@@ -264,8 +270,9 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
       // A stream cut short has no usage report: charge the input estimate plus what was relayed —
       // its text by the ~4 characters a token estimate, and at least a token per event.
       const relayed = withinCap(Math.max(summary.events, tokensOfChars(summary.answerChars)));
-      const used = countedUsage(summary.usage) ?? usageOf(inputTokens, relayed);
-      settle(served.target, used, served.attempts, summary.serviceTier);
+      const reported = countedUsage(summary.usage);
+      const used = reported ?? usageOf(inputTokens, relayed);
+      settle(served.target, used, served.attempts, summary.serviceTier, !reported);
       if (!guard.report.blocked) cache.saveStream(summary, served.target, used);
       log.streamEnded(summary);
     },

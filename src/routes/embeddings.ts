@@ -50,11 +50,12 @@ export const embeddings = new Hono<AppEnv>().post('/', async (c) => {
     target: Pick<Target, 'provider' | 'model'> | undefined,
     promptTokens: number,
     attempts: readonly Attempt[] = [],
+    estimated = false,
   ) => {
     const usage = { prompt_tokens: promptTokens, completion_tokens: 0, total_tokens: promptTokens };
     const unanswered = timedOutPrompts(runtime, attempts, tokens);
     const costUsd = (target ? targetCost(runtime, target, usage) : 0) + unanswered.costUsd;
-    log.used(target ? usage : undefined, costUsd, { timedOut: unanswered });
+    log.used(target ? usage : undefined, costUsd, { timedOut: unanswered, estimated: estimated && !!target });
     admitted.settle({ tokens: promptTokens, costUsd });
   };
   const headers = new Headers(rateLimitHeaders(admitted.rate));
@@ -83,7 +84,8 @@ export const embeddings = new Hono<AppEnv>().post('/', async (c) => {
         },
       },
     );
-    settle(served.target, countedUsage(served.result.usage)?.prompt_tokens ?? tokens, served.attempts);
+    const reported = countedUsage(served.result.usage)?.prompt_tokens;
+    settle(served.target, reported ?? tokens, served.attempts, reported === undefined);
     headers.set('x-tollgate-provider', served.target.provider);
     headers.set('x-tollgate-model', served.target.model);
     headers.set('x-tollgate-attempts', String(served.attempts.length));
@@ -95,7 +97,7 @@ export const embeddings = new Hono<AppEnv>().post('/', async (c) => {
   } catch (error) {
     // The client left while a provider had the input: charged, as the provider may bill it.
     const cut = interruptedAttempt(error);
-    settle(cut, cut ? tokens : 0, attemptsOf(error));
+    settle(cut, cut ? tokens : 0, attemptsOf(error), true);
     throw withHeaders(error, headers);
   }
 });

@@ -361,7 +361,10 @@ describe('POST /v1/chat/completions', () => {
     await streamed.text();
     const ids = [plain, streamed].map((r) => r.headers.get('x-request-id')!);
     const rows = await waitForRows(ids, 8000, 'id');
-    for (const id of ids) expect(rows.get(id)!.outputTokens, id).toBe(10);
+    for (const id of ids) {
+      expect(rows.get(id)!.outputTokens, id).toBe(10);
+      expect(rows.get(id)!.usageDetail, id).toEqual({ estimated: true }); // the row says so
+    }
   });
 
   it('accepts provider/model addressing and generates a request id', async () => {
