@@ -8,7 +8,8 @@ import type { Env } from '../env';
 import { GatewayError } from '../errors';
 import { getKey, type StoredKey } from '../keys/store';
 import { keyStub } from '../limits/admission';
-import { type HandOver, MAX_ROTATION_HOPS } from '../limits/key-object';
+import { MAX_ROTATION_HOPS } from '../limits/moved';
+import type { HandOver } from '../limits/rotation-adoption';
 
 export const DEFAULT_GRACE_SECONDS = 86_400;
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { cachePolicySchema } from '../cache/policy';
 import { guardrailSelectionSchema } from '../guardrails/schema';
 import type { Budget } from '../limits/budget';
-import type { Usage } from '../limits/key-object';
+import type { Usage } from '../limits/key-usage';
 import { routingOverrideSchema } from '../routing/overrides';
 import { type KeyPolicy, limitsSchema, modelAllowlistSchema } from './policy';
 

@@ -7,17 +7,9 @@ import { GatewayError, invalidApiKey, modelNotAllowed, retryAfterSeconds, unavai
 import { overloaded } from '../isolate/fresh-stubs';
 import { endReason, type KeyPolicy } from '../keys/policy';
 import { mergeRoutingOverrides, type RoutingOverride } from '../routing/overrides';
+import type { AdmitRequest, AdmitResult, RefusedKey } from './admit-rpc';
 import { answerDeadline } from './deadline';
-import {
-  type AdmitRequest,
-  type AdmitResult,
-  type KeyObject,
-  MAX_ROTATION_HOPS,
-  type RateState,
-  type RateWindow,
-  type RefusedKey,
-  type SettleRequest,
-} from './key-object';
+import type { KeyObject } from './key-object';
 import {
   type Ask,
   admitLocally,
@@ -31,6 +23,9 @@ import {
 } from './lease';
 import { drawLater, type LeaseDrawing } from './lease-draw';
 import type { Returned } from './lease-ledger';
+import { MAX_ROTATION_HOPS } from './moved';
+import type { RateState, RateWindow } from './rate-state';
+import type { SettleRequest } from './settle-batch';
 import { settleLater } from './settle-outbox';
 import { sendSettles } from './settle-send';
 

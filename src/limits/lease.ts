@@ -15,9 +15,11 @@
 // A revocation or policy change reaches other isolates when their lease ends (≤ 1 s); this
 // isolate's admin changes forget its leases at once (src/index.ts).
 import { modelAllowed } from '../keys/policy';
+import type { AdmitResult } from './admit-rpc';
 import { roundUsd } from './budget';
-import type { AdmitResult, Lease, RateState } from './key-object';
+import type { Lease } from './lease-grant';
 import type { Returned } from './lease-ledger';
+import type { RateState } from './rate-state';
 
 type Admitted = Extract<AdmitResult, { ok: true }>;
 

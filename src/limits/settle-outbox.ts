@@ -10,7 +10,8 @@
 // costs go uncharged (reported; the reservations expire at the object). Settles that must follow a
 // booked draw do not come here (admission.ts sends those alone, on the stub that booked it).
 import { Outbox } from '../isolate/outbox';
-import type { KeyObject, SettleRequest } from './key-object';
+import type { KeyObject } from './key-object';
+import type { SettleRequest } from './settle-batch';
 import { sendSettles } from './settle-send';
 
 /** How long a settle waits for company: the reservation it ends is held that much longer. */

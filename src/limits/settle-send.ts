@@ -3,7 +3,8 @@
 // failed call was applied (src/isolate/fresh-stubs.ts: a fresh stub each try, longer waits for an
 // overloaded object).
 import { onFreshStubs } from '../isolate/fresh-stubs';
-import type { KeyObject, SettleRequest } from './key-object';
+import type { KeyObject } from './key-object';
+import type { SettleRequest } from './settle-batch';
 
 type Stub = DurableObjectStub<KeyObject>;
 

@@ -1,7 +1,8 @@
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/auth/gateway-key';
-import { type KeyObject, LEASE_MS } from '../../src/limits/key-object';
+import type { KeyObject } from '../../src/limits/key-object';
+import { LEASE_MS } from '../../src/limits/lease-grant';
 import { completion, upstream } from '../cache/harness';
 import { admin, chat, createKey, type Json, OPENAI_URL, openaiConfig, putConfig } from '../helpers/gateway';
 import { settled } from '../helpers/settled';

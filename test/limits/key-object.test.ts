@@ -1,7 +1,8 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import type { AdmitRequest, KeyObject } from '../../src/limits/key-object';
+import type { AdmitRequest } from '../../src/limits/admit-rpc';
+import type { KeyObject } from '../../src/limits/key-object';
 import { chat, createKey } from '../helpers/gateway';
 import { keyPolicy as policy } from '../helpers/key-policy';
 

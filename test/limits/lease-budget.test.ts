@@ -7,17 +7,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/auth/gateway-key';
 import { hotForget } from '../../src/cache/hot';
 import type { KeyPolicy } from '../../src/keys/policy';
+import type { AdmitRequest } from '../../src/limits/admit-rpc';
 import { type BudgetState, periodBounds } from '../../src/limits/budget';
-import {
-  type AdmitRequest,
-  type KeyObject,
-  LEASE_MS,
-  type LeaseDraw,
-  type SettleRequest,
-} from '../../src/limits/key-object';
+import type { KeyObject } from '../../src/limits/key-object';
 import { admitLocally, beginAsk, recordAdmission } from '../../src/limits/lease';
 import { BOOK_AFTER_MS } from '../../src/limits/lease-draw';
+import { LEASE_MS, type LeaseDraw } from '../../src/limits/lease-grant';
 import { RETURN_GRACE_MS } from '../../src/limits/lease-ledger';
+import type { SettleRequest } from '../../src/limits/settle-batch';
 import { CHAT_URL, cachedConfig, completion, sleep, stored, upstream } from '../cache/harness';
 import { admin, chat, createKey, type Json, openaiConfig, putConfig } from '../helpers/gateway';
 import { keyPolicy } from '../helpers/key-policy';

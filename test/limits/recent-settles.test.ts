@@ -1,8 +1,9 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { KeyObject, type SettleRequest } from '../../src/limits/key-object';
+import { KeyObject } from '../../src/limits/key-object';
 import { SETTLED_MEMORY_MS } from '../../src/limits/recent-settles';
+import type { SettleRequest } from '../../src/limits/settle-batch';
 import { keyPolicy as policy } from '../helpers/key-policy';
 
 const budget = { usd: 1, period: 'total' as const };

@@ -3,7 +3,8 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { type AdmitRequest, KeyObject } from '../../src/limits/key-object';
+import type { AdmitRequest } from '../../src/limits/admit-rpc';
+import { KeyObject } from '../../src/limits/key-object';
 import { keyPolicy as policy } from '../helpers/key-policy';
 
 const budget = { usd: 1, period: 'month' as const };

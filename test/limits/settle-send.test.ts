@@ -1,7 +1,8 @@
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { sha256Hex } from '../../src/auth/gateway-key';
-import type { KeyObject, SettleRequest } from '../../src/limits/key-object';
+import type { KeyObject } from '../../src/limits/key-object';
+import type { SettleRequest } from '../../src/limits/settle-batch';
 import { sendSettles } from '../../src/limits/settle-send';
 import { upstream } from '../cache/harness';
 import { chat, createKey, openaiConfig, putConfig } from '../helpers/gateway';

@@ -1,0 +1,37 @@
+// A new policy at a key's or team's object (KeyObject.setPolicy): a changed limit resizes its
+// bucket, keeping what was used of the old one, and a budget's new window recomputes its spend.
+import { type Budget, type BudgetState, current, sameWindow } from './budget';
+import { type Bucket, refill } from './token-bucket';
+
+/**
+ * A bucket under a new limit, keeping what was used of the old one (the new one may start below
+ * zero: it refills at the new rate). A full bucket (undefined) when either limit is not the key's
+ * own (the config's default, or none), whose size this object does not know here.
+ */
+export function resized(
+  bucket: Bucket | undefined,
+  before: number | null | undefined,
+  after: number | null | undefined,
+  now: number,
+): Bucket | undefined {
+  if (!bucket || typeof before !== 'number' || typeof after !== 'number') return undefined;
+  const used = before - refill(bucket, { perMinute: before }, now).tokens;
+  return { tokens: after - used, updatedAt: now };
+}
+
+/**
+ * The ledger recounted for a budget's new window (period or start), to be stored: an alert is
+ * dated from it. A ledger stored before it knew its window learns it from the budget it was
+ * counted under first. Undefined when there is nothing to recount (no ledger, no budget, or the
+ * same window).
+ */
+export function recounted(
+  ledger: BudgetState | undefined,
+  before: Budget | null | undefined,
+  budget: Budget | null,
+  now: number,
+): BudgetState | undefined {
+  if (!ledger || !budget || (before && sameWindow(before, budget))) return undefined;
+  const counted = before ? current(ledger, before, now) : ledger;
+  return current(counted, budget, now);
+}
