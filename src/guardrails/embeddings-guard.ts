@@ -7,7 +7,7 @@ import type { AppEnv } from '../env';
 import type { Admission } from '../limits/admission';
 import { EMBEDDINGS_PARAMS } from '../openai/native-params';
 import type { EmbeddingsRequest } from '../openai/schemas';
-import { applyInputRules } from './guard';
+import { applyInputRules, readsPrompt } from './guard';
 import type { Rewritten } from './prompt-text';
 import { refuse, routeRules } from './route-guard';
 import { nativeTexts, type TreeTexts } from './text-slots';
@@ -32,8 +32,7 @@ export function guardEmbeddingsRoute(
   let applied: ReturnType<typeof applyInputRules>;
   try {
     // Only for rules that read the prompt, as chat's are (output rules have nothing to read here).
-    const readsPrompt = rules.some((r) => r.kind === 'text' && r.rule.scope !== 'output');
-    native = readsPrompt ? nativeTexts(body, EMBEDDINGS_PARAMS) : undefined;
+    native = readsPrompt(rules) ? nativeTexts(body, EMBEDDINGS_PARAMS) : undefined;
     const read = [...texts.map((text) => ({ text })), ...(native?.texts ?? [])];
     applied = applyInputRules(rules, read, { inputTokens, tools: [], responseFormat: undefined }, report);
   } catch (error) {

@@ -49,8 +49,7 @@ export function guardChat(
   };
   // The prompt's texts are read only for rules that read them (a request without such rules pays
   // nothing here, however long its tool-call history).
-  const readsPrompt = rules.some((r) => r.kind === 'text' && r.rule.scope !== 'output');
-  const slots = readsPrompt ? textSlots(body) : undefined;
+  const slots = readsPrompt(rules) ? textSlots(body) : undefined;
   const applied = applyInputRules(rules, slots?.texts ?? [], facts, report);
   let placeholders = applied.placeholders;
   const upstream = slots ? slots.write(body, applied.texts) : body;
@@ -70,6 +69,11 @@ export function guardChat(
       return streamMapper(output, report, placeholders, log, jsonContent);
     },
   };
+}
+
+/** Whether any of the rules reads the prompt's text (a text rule not scoped to the output). */
+export function readsPrompt(rules: readonly CompiledRule[]): boolean {
+  return rules.some((r) => r.kind === 'text' && r.rule.scope !== 'output');
 }
 
 /** A copy of the body with its texts (text-slots.ts) replaced (undefined: unchanged); the body itself when none is. */
