@@ -7,9 +7,9 @@ import { generateGatewayKey, keyPrefix, sha256Hex } from '../auth/gateway-key';
 import type { Env } from '../env';
 import { GatewayError } from '../errors';
 import { getKey, type StoredKey } from '../keys/store';
-import { keyStub } from '../limits/admission';
 import { MAX_ROTATION_HOPS } from '../limits/moved';
 import type { HandOver } from '../limits/rotation-adoption';
+import { keyStub } from '../limits/stubs';
 
 export const DEFAULT_GRACE_SECONDS = 86_400;
 

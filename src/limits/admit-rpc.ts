@@ -1,6 +1,6 @@
 // What a key's or team's Durable Object is asked at admission and answers (KeyObject.admit): the
 // request's size and worst-case cost, and the admission (its key, rate windows, reservations and
-// lease) or the refusal, which src/limits/admission.ts maps to a wire error.
+// lease) or the refusal, which src/limits/refusal.ts maps to a wire error.
 import type { KeyPolicy } from '../keys/policy';
 import type { Lease } from './lease-grant';
 import type { Returned } from './lease-ledger';

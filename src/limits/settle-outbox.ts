@@ -8,7 +8,7 @@
 // mid-call (no sign of life for GIVE_UP_MS), each request in it sends its own settle: the object
 // applies each request's settle once, however often it arrives. Only when every try fails do the
 // costs go uncharged (reported; the reservations expire at the object). Settles that must follow a
-// booked draw do not come here (admission.ts sends those alone, on the stub that booked it).
+// booked draw do not come here (admitted.ts sends those alone, on the stub that booked it).
 import { Outbox } from '../isolate/outbox';
 import type { KeyObject } from './key-object';
 import type { SettleRequest } from './settle-batch';

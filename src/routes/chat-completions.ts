@@ -7,7 +7,7 @@ import { getRuntime } from '../config/store';
 import type { AppEnv } from '../env';
 import { clientClosed, withHeaders } from '../errors';
 import { guardChatRoute, type RouteGuard } from '../guardrails/chat-guard';
-import { admit, rateLimitHeaders } from '../limits/admission';
+import { admit } from '../limits/admission';
 import { streamLimitMs } from '../limits/deadline';
 import {
   audioUseOf,
@@ -17,6 +17,7 @@ import {
   outputCapOf,
   tokensOfChars,
 } from '../limits/estimate';
+import { rateLimitHeaders } from '../limits/rate-headers';
 import { primeStream } from '../openai/prime-stream';
 import { readJsonBody, validateBody } from '../openai/read-body';
 import { chatRequest } from '../openai/schemas';

@@ -4,7 +4,8 @@ import { getRuntime } from '../config/store';
 import type { AppEnv } from '../env';
 import { GatewayError } from '../errors';
 import { modelAllowed } from '../keys/policy';
-import { assertUsable, keyStub, teamStub, unavailable } from '../limits/admission';
+import { assertUsable, unavailable } from '../limits/refusal';
+import { keyStub, teamStub } from '../limits/stubs';
 import { applyRoutingOverride, mergeRoutingOverrides } from '../routing/overrides';
 import { anyTargetReachable } from '../routing/strategies';
 

@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/auth/gateway-key';
 import { rotateKey } from '../../src/governance/key-rotation';
 import { getKey } from '../../src/keys/store';
-import { keyStub } from '../../src/limits/admission';
 import { LAST_USED_PERSIST_MS } from '../../src/limits/key-object';
+import { keyStub } from '../../src/limits/stubs';
 import {
   ADMIN_TOKEN,
   admin,

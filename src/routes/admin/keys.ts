@@ -21,7 +21,7 @@ import { checkTightening } from '../../keys/governance-check';
 import type { KeyPolicy } from '../../keys/policy';
 import { getKey, insertKey, listKeys, type StoredKey, updateKey } from '../../keys/store';
 import { getTeam } from '../../keys/team-store';
-import { keyStub } from '../../limits/admission';
+import { keyStub } from '../../limits/stubs';
 import { readJsonBody, validateBody } from '../../openai/read-body';
 import { tried } from '../../tries';
 import { etagOf, tellObject, writeConditionally } from './conditional-write';

@@ -15,7 +15,7 @@ import {
   presentUsage,
 } from '../../keys/admin-input';
 import { getTeam, insertTeam, listTeams, type StoredTeam, updateTeam } from '../../keys/team-store';
-import { teamStub } from '../../limits/admission';
+import { teamStub } from '../../limits/stubs';
 import { readJsonBody, validateBody } from '../../openai/read-body';
 import { etagOf, tellObject, writeConditionally } from './conditional-write';
 import { displayName } from './display-name';

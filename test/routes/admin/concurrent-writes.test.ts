@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../../src/auth/gateway-key';
 import { keyPolicySchema } from '../../../src/keys/policy';
-import { keyStub, teamStub } from '../../../src/limits/admission';
+import { keyStub, teamStub } from '../../../src/limits/stubs';
 import { ADMIN_TOKEN, admin, call, createKey, type Json } from '../../helpers/gateway';
 import { keyPolicy } from '../../helpers/key-policy';
 
