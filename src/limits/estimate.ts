@@ -50,8 +50,20 @@ function messageTokens(message: ChatMessage): number {
   if (message.role === 'assistant' && message.tool_calls) {
     tokens += estimateTextTokens(JSON.stringify(message.tool_calls));
   }
+  // Every other field goes to the provider too: a `name`, a legacy `function_call`, a
+  // `reasoning_content` or thinking blocks sent back, a service's own fields. Left out, a long
+  // reasoning trace sent back reserved nothing of what it was billed.
+  for (const field in message) {
+    if (COUNTED_FIELDS.has(field)) continue;
+    const value: unknown = message[field as keyof ChatMessage];
+    if (value != null)
+      tokens += estimateTextTokens(typeof value === 'string' ? value : (JSON.stringify(value) ?? ''));
+  }
   return tokens;
 }
+
+/** The message fields counted on their own above (the role is the framing's). */
+const COUNTED_FIELDS = new Set(['role', 'content', 'tool_calls']);
 
 /**
  * Whether a request may be charged audio rates (src/pricing/cost.ts): audio in its prompt — an

@@ -92,3 +92,22 @@ describe('estimateInputTokens: schemas the prompt carries', () => {
     expect(estimateInputTokens({ messages, response_format: { type: 'json_object' } } as never)).toBe(plain);
   });
 });
+
+describe('estimateInputTokens: message fields beyond the content', () => {
+  it("counts a reasoning trace sent back, a legacy function_call and a service's own fields", () => {
+    const trace = 'x'.repeat(8_000);
+    const ask = (assistant: object) =>
+      estimateInputTokens({
+        messages: [
+          { role: 'user', content: 'hi' },
+          { role: 'assistant', content: 'ok', ...assistant },
+        ],
+      } as never);
+    const plain = ask({});
+    expect(ask({ reasoning_content: trace })).toBeGreaterThanOrEqual(plain + 2_000);
+    expect(ask({ function_call: { name: 'f', arguments: trace } })).toBeGreaterThanOrEqual(plain + 2_000);
+    expect(ask({ vendor_context: { notes: [trace] } })).toBeGreaterThanOrEqual(plain + 2_000);
+    // Absent and null fields add nothing.
+    expect(ask({ reasoning_content: null })).toBe(plain);
+  });
+});
