@@ -78,13 +78,23 @@ async function main() {
     { cwd: root, env: { ...process.env, ...quiet }, encoding: 'utf8' },
   );
   if (migrate.status !== 0) throw new Error(`migrations failed:\n${migrate.stdout}\n${migrate.stderr}`);
+  // A row from 1970, long past the retention period: the cron (run below through /__scheduled) deletes it.
+  const old = spawnSync(
+    wranglerBin,
+    [
+      'd1', 'execute', 'tollgate', '--local', '--persist-to', state, '--command',
+      "INSERT INTO request_logs (id, time, method, path, status) VALUES ('req_from_1970', 1000, 'POST', '/v1/chat/completions', 200)",
+    ],
+    { cwd: root, env: { ...process.env, ...quiet }, encoding: 'utf8' },
+  );
+  if (old.status !== 0) throw new Error(`inserting an old log row failed:\n${old.stdout}\n${old.stderr}`);
 
   const log = [];
   dev = spawn(
     wranglerBin,
     [
       'dev', '--local', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', state,
-      '--var', `ADMIN_TOKEN:${TOKEN}`, '--show-interactive-dev-session=false',
+      '--var', `ADMIN_TOKEN:${TOKEN}`, '--test-scheduled', '--show-interactive-dev-session=false',
     ],
     { cwd: root, env: { ...process.env, ...quiet }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -108,7 +118,18 @@ async function main() {
   const notFoundBody = await notFound.json().catch(() => null);
   check('unknown routes still get the OpenAI-shaped 404', notFound.status === 404 && notFoundBody?.error?.code === 'not_found');
 
+  await retention();
   await browse(expected);
+}
+
+/** The hourly cron, run as `npm start` offers it (GET /__scheduled): rows past retention go. */
+async function retention() {
+  const oldRows = async () =>
+    (await adminJson(`/admin/logs?since=1970-01-01T00:00:00.000Z&until=${new Date(Date.now() - 31 * 86_400_000).toISOString()}`)).data.length;
+  const before = await oldRows();
+  const ran = await fetch(`${base}/__scheduled`);
+  const after = await oldRows();
+  check('GET /__scheduled runs the cron: a row past retention is deleted', before === 1 && ran.status === 200 && after === 0, `rows before ${before}, status ${ran.status}, rows after ${after}`);
 }
 
 // ---------- traffic ----------

@@ -43,7 +43,18 @@ if (!stored || stored !== adminToken) {
 console.log(`• Starting the gateway on ${base} …`);
 const dev = spawn(
   wrangler,
-  ['dev', '--local', '--ip', '127.0.0.1', '--port', String(port), '--show-interactive-dev-session=false'],
+  // --test-scheduled: GET /__scheduled runs the hourly cron (log retention, buffer flush). The
+  // /cdn-cgi/handler/scheduled URL wrangler prints answers 500 beside static assets.
+  [
+    'dev',
+    '--local',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--test-scheduled',
+    '--show-interactive-dev-session=false',
+  ],
   {
     cwd: root,
     env,
@@ -107,6 +118,9 @@ if (await waitForServer()) {
     -H "Authorization: Bearer ${key}" \\
     -H "Content-Type: application/json" \\
     -d '{"model":"fast","messages":[{"role":"user","content":"Hello, Tollgate!"}]}'
+
+  The hourly log upkeep (retention, buffer flush) runs on: curl ${base}/__scheduled
+  (not the /cdn-cgi/handler/scheduled URL wrangler prints above: it answers 500 beside the dashboard)
 `);
 } else {
   console.error('✗ The gateway did not come up within 60 s; see the wrangler output above.');
