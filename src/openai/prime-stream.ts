@@ -60,6 +60,8 @@ function unusableFirstEvent({ event, data }: EventSourceMessage): string | undef
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     return 'an event that is not a chunk';
-  if ('error' in value) return 'an error';
+  // An `error` field set; some services put `"error": null` in every chunk (as the relay reads it).
+  const error = (value as { error?: unknown }).error;
+  if (error !== undefined && error !== null && error !== false) return 'an error';
   return undefined;
 }

@@ -65,6 +65,13 @@ describe('primeStream', () => {
     expect(delivered).toBe(10);
   });
 
+  it('commits a first chunk that carries "error": null, as some services put in every chunk', async () => {
+    const first = chunk('Hi').replace('"choices"', '"error":null,"choices"');
+    const primed = await primeStream(source([first]).stream, 'up');
+    const read = await primed.read();
+    expect(new TextDecoder().decode(read.value)).toBe(first);
+  });
+
   it('fails the attempt when the stream opens with an error, and cancels it', async () => {
     const { stream, state } = source([
       'data: {"error":{"message":"overloaded (internal detail)","type":"server_error"}}\n\n',
