@@ -128,9 +128,23 @@ class RouteRun<T> {
         }
       }
     }
-    if (tooLong && this.attempts.length === tooLong.attemptsSoFar)
-      throw passThrough(tooLong.error, this.attempts);
-    const lastResort = this.lastResort(plan);
+    // The prompt too long for a target, and nothing tried since: the client is told so only when no
+    // target with a larger window exists. One that failed or was skipped (an open circuit, no time
+    // left) makes this an outage, not a prompt to shorten: a 502 or 504 listing them — after a last
+    // try of the larger ones when open circuits were all that stopped them.
+    if (tooLong && this.attempts.length === tooLong.attemptsSoFar) {
+      const window = tooLong.window;
+      const larger = plan.filter((t) => (t.contextWindow ?? 0) > window);
+      if (larger.length === 0) throw passThrough(tooLong.error, this.attempts);
+      const lastResort = this.lastResort(larger, tooLong.attemptsSoFar);
+      if (lastResort) {
+        const outcome = await this.tryTarget(lastResort, true, false);
+        if (outcome.kind === 'served') return outcome.served;
+        if (outcome.kind === 'context') throw passThrough(outcome.error, this.attempts);
+      }
+      throw allFailed(this.attempts, this.skipped);
+    }
+    const lastResort = this.lastResort(plan, 0);
     if (lastResort) {
       const outcome = await this.tryTarget(lastResort, true, false);
       if (outcome.kind === 'served') return outcome.served;
@@ -139,10 +153,16 @@ class RouteRun<T> {
     throw allFailed(this.attempts, this.skipped);
   }
 
-  /** When every target was skipped for an open circuit, the one that failed longest ago is still tried. */
-  private lastResort(plan: readonly Target[]): Target | undefined {
-    if (this.attempts.length > 0 || this.skipped.some((s) => s.reason !== 'circuit_open')) return undefined;
-    const key = this.circuits.leastRecentlyFailed(plan.map(targetKey));
+  /**
+   * When every target of `plan` was skipped for an open circuit (and `tried` attempts were all made),
+   * the one that failed longest ago is still tried.
+   */
+  private lastResort(plan: readonly Target[], tried: number): Target | undefined {
+    const keys = new Set(plan.map(targetKey));
+    const passed = this.skipped.filter((s) => keys.has(targetKey(s)));
+    if (this.attempts.length > tried || passed.length < keys.size) return undefined;
+    if (passed.some((s) => s.reason !== 'circuit_open')) return undefined;
+    const key = this.circuits.leastRecentlyFailed([...keys]);
     const target = plan.find((t) => targetKey(t) === key);
     const at = this.skipped.findIndex((s) => targetKey(s) === key);
     if (at >= 0) this.skipped.splice(at, 1);
@@ -184,7 +204,8 @@ class RouteRun<T> {
         const result = await runAttempt(this.call, adapter, target, limits);
         this.attempts.push({ ...attempt, latencyMs: this.now() - started });
         const later = this.options.verdictLater?.(result) === true;
-        if (!later) this.circuits.success(key);
+        // Not a circuit that opened while this answer was on its way: its failures are newer news.
+        if (!later) this.circuits.success(key, probe ? undefined : started);
         const verdict = later ? this.verdictOnce(key, probe, started) : () => {};
         const served = { result, target, attempts: this.attempts, skipped: this.skipped, verdict };
         return { kind: 'served', served };

@@ -172,6 +172,35 @@ describe('context length', () => {
     ]);
   });
 
+  it('tries a larger target skipped for an open circuit as a last resort, not telling the client to shorten its prompt', async () => {
+    const two = {
+      m: { targets: [models.m.targets[0]!, models.m.targets[3]!] },
+      onlyLarge: { targets: [models.m.targets[3]!] },
+    };
+    const breaker = { failureThreshold: 1, cooldownMs: 60_000 };
+    const { run, calls } = setup(
+      { models: two, retry: { attempts: 0 }, circuitBreaker: breaker },
+      { 'a/small': [tooLong], 'd/large': [serverError(500), 'ok'] },
+    );
+    await failure(run('onlyLarge')); // opens d/large's circuit
+    const served = await run();
+    expect(served.result).toBe('d/large');
+    expect(calls).toEqual(['d/large', 'a/small', 'd/large']);
+    expect(served.attempts.at(-1)?.lastResort).toBe(true);
+  });
+
+  it('answers an outage (502), not the context error, when the larger target failed for another reason', async () => {
+    const largeFirst = { m: { targets: [models.m.targets[3]!, models.m.targets[0]!] } };
+    const { run, calls } = setup(
+      { models: largeFirst, retry: { attempts: 0 } },
+      { 'd/large': [serverError(500)], 'a/small': [tooLong] },
+    );
+    const error = await failure(run());
+    expect(calls).toEqual(['d/large', 'a/small']);
+    expect(error.status).toBe(502);
+    expect(error.code).toBe('upstream_error');
+  });
+
   it('passes the error through when no larger window is left', async () => {
     const { run, calls } = setup({ models }, { 'a/small': [tooLong], 'd/large': [tooLong] });
     const error = await failure(run());
@@ -204,6 +233,28 @@ describe('circuit breaker in routing', () => {
     expect(probe.result).toBe('a/x');
     clock.advance(1);
     expect((await run()).result).toBe('a/x'); // closed again
+  });
+
+  it('leaves open a circuit that opened while a slow answer from the same target was on its way', async () => {
+    let slow = 0;
+    const { run, clock, circuits } = setup(config, {
+      'a/x': [
+        async () => {
+          slow++;
+          clock.advance(1);
+          await run(); // fails on a/x, served by b/y
+          await run(); // fails again: the circuit opens
+          clock.advance(1);
+          return 'a/x (late)';
+        },
+        serverError(),
+        serverError(),
+      ],
+    });
+    const served = await run();
+    expect(served.result).toBe('a/x (late)');
+    expect(slow).toBe(1);
+    expect(circuits.state('a/x', { enabled: true, ...config.circuitBreaker }, clock.now())).toBe('open');
   });
 
   it('stops retrying a target as soon as its circuit opens', async () => {
