@@ -60,8 +60,12 @@ export function clientClosedAfter(attempts: readonly Attempt[]): GatewayError {
   return withAttempts(clientClosed(), attempts);
 }
 
-/** The provider's own caller-fault answer, with its status and words. */
+/**
+ * The provider's own caller-fault answer, with its status and words, and which target gave it
+ * (the last attempt: earlier ones failed over to it).
+ */
 export function passThrough(error: UpstreamError, attempts: readonly Attempt[]): GatewayError {
+  const by = attempts.at(-1);
   return withAttempts(
     new GatewayError(
       (error.status >= 400 && error.status < 500 ? error.status : 400) as ContentfulStatusCode,
@@ -69,7 +73,10 @@ export function passThrough(error: UpstreamError, attempts: readonly Attempt[]):
       error.options.code ?? null,
       error.message,
       error.options.param ?? null,
-      { 'x-tollgate-attempts': String(attempts.length) },
+      {
+        'x-tollgate-attempts': String(attempts.length),
+        ...(by ? { 'x-tollgate-provider': by.provider, 'x-tollgate-model': by.model } : {}),
+      },
     ),
     attempts,
   );

@@ -106,6 +106,22 @@ describe('failover through the Worker', () => {
     expect(hosts()).toEqual(['a.test']);
   });
 
+  it('names the target whose 400 it passes through, after failing over to it', async () => {
+    const key = await gateway({ models: { m: chain('a', 'b') }, retry: { attempts: 0 } });
+    onUpstream(URLS.a, () => json({ error: { message: 'down', type: 'server_error' } }, 500));
+    onUpstream(URLS.b, () =>
+      json(
+        { error: { message: 'bad temperature', type: 'invalid_request_error', param: 'temperature' } },
+        400,
+      ),
+    );
+    const response = await chat(key, { model: 'm', ...hello });
+    expect(response.status).toBe(400);
+    expect(response.headers.get('x-tollgate-attempts')).toBe('2');
+    expect(response.headers.get('x-tollgate-provider')).toBe('b');
+    expect(response.headers.get('x-tollgate-model')).toBe('b-model');
+  });
+
   it('completes a 3-target chain via the third when the first two time out, within the budget', async () => {
     const key = await gateway({
       models: { m: chain('a', 'b', 'c') },
