@@ -88,6 +88,9 @@ export async function upstreamErrorFrom(provider: string, response: Response): P
   }
   // The provider's own code for it varies ("invalid_request_error", "402"); the client never sees it.
   if (status === 402) code = 'insufficient_quota';
+  // OpenAI answers an exhausted quota 429 insufficient_quota: no wait fixes it, so it is the
+  // operator's account, as a 402 is — not a rate limit to retry on the same target with backoff.
+  if (code === 'insufficient_quota') failure = 'auth';
   // Caller faults carry the provider's own words; anything else gets a generic message so that
   // upstream internals (and anything echoing a credential) never reach the client. The words lose
   // any organization id they name (Groq's 413 for a request larger than its whole tokens-per-minute

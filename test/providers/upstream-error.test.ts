@@ -56,6 +56,16 @@ describe('upstreamErrorFrom', () => {
     );
     expect(broke).toMatchObject({ failure: 'auth', options: { code: 'insufficient_quota' } });
     expect(broke.message).not.toContain('Balance'); // the account's state stays in the gateway
+    // OpenAI's exhausted quota is a 429 that no wait fixes: not retried on the same target.
+    const quota = await answer(429, {
+      error: {
+        message: 'You exceeded your current quota',
+        type: 'insufficient_quota',
+        code: 'insufficient_quota',
+      },
+    });
+    expect(quota).toMatchObject({ failure: 'auth', status: 429, options: { code: 'insufficient_quota' } });
+    expect(quota.retryable).toBe(false);
     expect(await answer(498, { error: { message: 'flex tier capacity exceeded' } })).toMatchObject({
       failure: 'overloaded',
     });
