@@ -47,13 +47,18 @@ export function mergeCachePolicies(
   return merged;
 }
 
-/** Tenants never share entries unless the config puts them in the same named namespace. */
+/**
+ * Tenants never share entries unless the config puts them in the same named namespace. A key listed
+ * itself is in that group, even when its team is listed in another: the narrower listing wins.
+ */
 export function namespaceOf(config: CacheConfig, key: Holder): string {
-  for (const [name, group] of Object.entries(config.namespaces)) {
-    if (group.keys.includes(key.id) || (key.teamId !== null && group.teams.includes(key.teamId)))
-      return `shared:${name}`;
-  }
-  return key.teamId !== null ? `team:${key.teamId}` : `key:${key.id}`;
+  const groups = Object.entries(config.namespaces);
+  const { id, teamId } = key;
+  const listed =
+    groups.find(([, group]) => group.keys.includes(id)) ??
+    (teamId !== null ? groups.find(([, group]) => group.teams.includes(teamId)) : undefined);
+  if (listed) return `shared:${listed[0]}`;
+  return teamId !== null ? `team:${teamId}` : `key:${id}`;
 }
 
 /**
