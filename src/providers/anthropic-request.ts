@@ -4,6 +4,7 @@ import { invalidRequest } from '../errors';
 import { thinkingBudget } from '../limits/estimate';
 import type { ChatMessage, ChatRequest, ContentPart, ToolCall } from '../openai/schemas';
 import { parseDataUrl } from './data-url';
+import { emptyLastMessage, lastTurnIndex } from './last-message';
 import { NO_EFFECT, paramPolicy, stopSequences } from './params';
 import { parseThinkingBlocks } from './thinking';
 import { calledToolText, toolResultText, toolUseId } from './tool-ids';
@@ -93,10 +94,7 @@ export function toAnthropicRequest(
 function translateMessages(messages: ChatMessage[]): { system: Block[]; turns: Turn[] } {
   const system: Block[] = [];
   const turns: Turn[] = [];
-  // Left out, an empty last user message would make the answer before it a prefill to continue.
-  const lastTurn = messages.findLastIndex(
-    (message) => message.role !== 'system' && message.role !== 'developer',
-  );
+  const lastTurn = lastTurnIndex(messages); // never left out when empty: see last-message.ts
   const push = (role: Turn['role'], content: Block[]) => {
     // Anthropic refuses empty turns: one with nothing left (an empty answer sent back in the
     // history, say) is left out, so the turns either side of it merge.
@@ -118,12 +116,7 @@ function translateMessages(messages: ChatMessage[]): { system: Block[]; turns: T
         break;
       case 'user': {
         const blocks = contentBlocks(message.content, `${path}.content`);
-        if (blocks.length === 0 && i === lastTurn) {
-          throw invalidRequest(
-            'The last message has no content: Anthropic needs text to answer.',
-            `${path}.content`,
-          );
-        }
+        if (blocks.length === 0 && i === lastTurn) throw emptyLastMessage('Anthropic', `${path}.content`);
         push('user', blocks);
         break;
       }

@@ -208,7 +208,7 @@ const PREAMBLE_CHARS = 400;
 
 type BlockKind =
   | { kind: 'text' }
-  | { kind: 'json' }
+  | { kind: 'json'; sentInput: boolean }
   | { kind: 'tool'; index: number; sentArguments: boolean }
   | { kind: 'thinking'; thinking: string; signature: string }
   | { kind: 'other' };
@@ -233,11 +233,17 @@ export function translateStream(
    */
   let held: string | undefined = jsonTool ? '' : undefined;
   const text = (chunk: string) => {
+    if (chunk) start(); // held text too: it goes out before an error, as the answer so far
     if (held === undefined) return writer.text(chunk);
     held += chunk;
     // Longer than a line before a tool call: the answer itself (the model chose not to call the
     // tool). Sent on, so the stream does not go quiet past the relay's idle timeout meanwhile.
     if (held.length > PREAMBLE_CHARS) release();
+  };
+  /** Reasoning to show: like text, the first that is not empty starts the answer. */
+  const reasoning = (chunk: string) => {
+    if (chunk) start();
+    writer.reasoning(chunk);
   };
   /** The held text, sent as it is; from here on text goes straight out. */
   const release = () => {
@@ -248,8 +254,8 @@ export function translateStream(
   let started = false;
   let ended = false;
 
-  // The role goes out with the first content, not at message_start: an error between the two
-  // (an overload) still fails the attempt, so the router can fail over.
+  // The role goes out with the first content, not at message_start nor with an empty block: an
+  // error before it (an overload) still fails the attempt, so the router can fail over.
   const start = () => {
     if (started) return;
     started = true;
@@ -280,12 +286,11 @@ export function translateStream(
       case 'content_block_start': {
         const block = event.content_block;
         const index = event.index ?? 0;
-        start();
         if (block?.type === 'text') {
           blocks.set(index, { kind: 'text' });
           text(block.text ?? '');
         } else if (block?.type === 'tool_use' && jsonTool && block.name === JSON_TOOL) {
-          blocks.set(index, { kind: 'json' });
+          blocks.set(index, { kind: 'json', sentInput: false });
           held = undefined; // the JSON is the answer: any text before it is not
         } else if (block?.type === 'thinking') {
           blocks.set(index, {
@@ -293,13 +298,14 @@ export function translateStream(
             thinking: block.thinking ?? '',
             signature: block.signature ?? '',
           });
-          writer.reasoning(block.thinking ?? '');
+          reasoning(block.thinking ?? '');
         } else if (block?.type === 'redacted_thinking') {
           blocks.set(index, { kind: 'other' });
           thinking.push({ type: 'redacted_thinking', data: block.data ?? '' });
         } else if (block?.type === 'tool_use') {
           const call = { kind: 'tool' as const, index: tools++, sentArguments: false };
           blocks.set(index, call);
+          start();
           writer.toolCall({
             index: call.index,
             id: block.id,
@@ -315,12 +321,15 @@ export function translateStream(
         if (delta?.type === 'text_delta' && block?.kind === 'text') text(delta.text ?? '');
         else if (delta?.type === 'thinking_delta' && block?.kind === 'thinking') {
           block.thinking += delta.thinking ?? '';
-          writer.reasoning(delta.thinking ?? '');
+          reasoning(delta.thinking ?? '');
         } else if (delta?.type === 'signature_delta' && block?.kind === 'thinking') {
           block.signature += delta.signature ?? '';
         } else if (delta?.type === 'input_json_delta' && delta.partial_json) {
-          if (block?.kind === 'json') writer.text(delta.partial_json);
-          else if (block?.kind === 'tool') {
+          if (block?.kind === 'json') {
+            block.sentInput = true;
+            start();
+            writer.text(delta.partial_json);
+          } else if (block?.kind === 'tool') {
             block.sentArguments = true;
             writer.toolCall({ index: block.index, function: { arguments: delta.partial_json } });
           }
@@ -329,11 +338,17 @@ export function translateStream(
       }
       case 'content_block_stop': {
         // A tool called without arguments streams no JSON at all: its arguments are "{}", as in
-        // the JSON answer, never "" (which clients fail to parse).
+        // the JSON answer, never "" (which clients fail to parse). So is the JSON tool's input,
+        // which is the answer itself.
         const block = blocks.get(event.index ?? 0);
         if (block?.kind === 'tool' && !block.sentArguments) {
           block.sentArguments = true;
           writer.toolCall({ index: block.index, function: { arguments: '{}' } });
+        }
+        if (block?.kind === 'json' && !block.sentInput) {
+          block.sentInput = true;
+          start();
+          writer.text('{}');
         }
         // The whole block, signed, once it is complete: what a tool loop's next request sends back.
         if (block?.kind === 'thinking') {

@@ -5,6 +5,7 @@
 import { invalidRequest } from '../errors';
 import type { ChatMessage, ChatRequest, ContentPart } from '../openai/schemas';
 import { parseDataUrl } from './data-url';
+import { emptyLastMessage, lastTurnIndex } from './last-message';
 import { NO_EFFECT, OPENAI_ONLY_FEATURES, paramPolicy, stopSequences } from './params';
 import { parseThinkingBlocks, sendable, type ThinkingBlock } from './thinking';
 import { calledToolText, toolResultText, toolUseId } from './tool-ids';
@@ -155,6 +156,7 @@ function toolUseBlocks(message: Extract<ChatMessage, { role: 'assistant' }>, i: 
 function translateMessages(messages: ChatMessage[], reasoning: boolean): { system: Block[]; turns: Turn[] } {
   const system: Block[] = [];
   const turns: Turn[] = [];
+  const lastTurn = lastTurnIndex(messages); // never left out when empty: see last-message.ts
   const push = (role: Turn['role'], blocks: Block[]) => {
     if (blocks.length === 0) return;
     const last = turns.at(-1);
@@ -170,9 +172,12 @@ function translateMessages(messages: ChatMessage[], reasoning: boolean): { syste
         if (text) system.push({ text });
         break;
       }
-      case 'user':
-        push('user', contentBlocks(message.content, param));
+      case 'user': {
+        const blocks = contentBlocks(message.content, param);
+        if (blocks.length === 0 && i === lastTurn) throw emptyLastMessage('Bedrock', param);
+        push('user', blocks);
         break;
+      }
       case 'assistant': {
         // Reasoning blocks an earlier answer carried (`thinking_blocks`) go back first, as they came.
         // Only signed (or redacted) blocks can be taken back, and only by a model that gives them.

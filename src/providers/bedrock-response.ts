@@ -179,8 +179,17 @@ class ConverseStreamState {
   private toolArguments = new Set<number>();
   private reasoning = new Map<number, { text: string; signature: string; redacted: string }>();
   private thinking: ThinkingBlock[] = [];
+  private started = false;
   finished = false;
   constructor(readonly provider: string) {}
+
+  // The role goes out with the first thing said, not at messageStart nor with an empty text delta:
+  // an exception before it (an overload) still fails the attempt, so the router can fail over.
+  private start(writer: OpenAIStreamWriter): void {
+    if (this.started) return;
+    this.started = true;
+    writer.role();
+  }
 
   /** Writes what one event means; returns an error to end the stream with, if it was one. */
   handle(message: EventStreamMessage, writer: OpenAIStreamWriter): UpstreamError | undefined {
@@ -196,14 +205,14 @@ class ConverseStreamState {
     }
     switch (type) {
       case 'messageStart':
-        writer.role();
-        return undefined;
+        return undefined; // the role waits for content (see start)
       case 'contentBlockStart': {
         const event = streamEvents.contentBlockStart.safeParse(payload);
         const toolUse = event.success ? event.data.start.toolUse : undefined;
         if (!event.success || !toolUse) return undefined;
         const index = this.toolIndex.size;
         this.toolIndex.set(event.data.contentBlockIndex, index);
+        this.start(writer);
         writer.toolCall({
           index,
           id: toolUse.toolUseId,
@@ -216,13 +225,17 @@ class ConverseStreamState {
         const event = streamEvents.contentBlockDelta.safeParse(payload);
         if (!event.success) return undefined;
         const { delta, contentBlockIndex } = event.data;
-        if (delta.text) writer.text(delta.text);
+        if (delta.text) {
+          this.start(writer);
+          writer.text(delta.text);
+        }
         if (delta.reasoningContent) {
           const block = this.reasoning.get(contentBlockIndex) ?? { text: '', signature: '', redacted: '' };
           this.reasoning.set(contentBlockIndex, block);
           const { text, signature, redactedContent } = delta.reasoningContent;
           if (text) {
             block.text += text;
+            this.start(writer);
             writer.reasoning(text);
           }
           block.signature += signature ?? '';
@@ -241,6 +254,7 @@ class ConverseStreamState {
         const failed = malformed(this.provider, stop?.stopReason);
         if (failed) return failed;
         for (const index of [...this.reasoning.keys()]) this.closeReasoning(index);
+        this.start(writer);
         writer.thinkingBlocks(withBedrockThinking(this.thinking).thinking_blocks ?? []);
         writer.finish(finishReason(stop?.stopReason), 0, responseFields(stop?.additionalModelResponseFields));
         this.finished = true;
@@ -311,9 +325,8 @@ export function translateConverseStream(
   const writer = new OpenAIStreamWriter(id, model);
   const state = new ConverseStreamState(provider);
   const encoder = new TextEncoder();
+  /** Something was sent (the role comes with the first content): a failure is an error event now. */
   let started = false;
-  // The role chunk alone is held back, so an exception right after messageStart can still fail over.
-  let onlyRole = true;
 
   const fail = (controller: ReadableStreamDefaultController<Uint8Array>, error: UpstreamError) => {
     reader.cancel().catch(() => {});
@@ -368,15 +381,12 @@ export function translateConverseStream(
               fail(controller, error);
               return;
             }
-            if (message.headers[':event-type'] !== 'messageStart') onlyRole = false;
           }
-          if (!onlyRole) {
-            const frames = writer.take();
-            if (frames) {
-              started = true;
-              controller.enqueue(encoder.encode(frames));
-              return;
-            }
+          const frames = writer.take();
+          if (frames) {
+            started = true;
+            controller.enqueue(encoder.encode(frames));
+            return;
           }
         }
       },

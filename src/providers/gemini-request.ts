@@ -3,6 +3,7 @@
 import { invalidRequest } from '../errors';
 import type { ChatMessage, ChatRequest, ContentPart } from '../openai/schemas';
 import { parseDataUrl } from './data-url';
+import { emptyLastMessage, lastTurnIndex } from './last-message';
 import { forwardParam, NO_EFFECT, paramPolicy } from './params';
 
 type Part = Record<string, unknown>;
@@ -146,6 +147,7 @@ function translateMessages(messages: ChatMessage[]): { system: Part[]; contents:
   /** Each functionResponse part's call's place: results go back in the order of their calls. */
   const places = new Map<Part, number>();
   let callsSeen = 0;
+  const lastTurn = lastTurnIndex(messages); // never left out when empty: see last-message.ts
   const push = (role: Content['role'], parts: Part[]) => {
     const last = contents.at(-1);
     if (last?.role === role) last.parts.push(...parts);
@@ -168,8 +170,9 @@ function translateMessages(messages: ChatMessage[]): { system: Part[]; contents:
         break;
       case 'user': {
         // Gemini refuses a part with no data, as an empty text is (OpenAI takes it: an image sent
-        // with an empty caption); a message left with nothing is left out.
+        // with an empty caption); a message left with nothing is left out, unless it is the last.
         const parts = userParts(message.content, `${path}.content`).filter((p) => p.text !== '');
+        if (parts.length === 0 && i === lastTurn) throw emptyLastMessage('Gemini', `${path}.content`);
         if (parts.length > 0) push('user', parts);
         break;
       }

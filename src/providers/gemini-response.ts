@@ -52,6 +52,7 @@ export const responseSchema = z.looseObject({
   error: errorSchema.optional(),
 });
 type GeminiResponse = z.infer<typeof responseSchema>;
+type GeminiCandidate = z.infer<typeof candidateSchema>;
 type GeminiError = z.infer<typeof errorSchema>;
 
 /** Google RPC status → failure class and the HTTP status Google uses for it. */
@@ -255,6 +256,11 @@ export function toCompletion(
   return chatCompletion(ids, choices, usage);
 }
 
+/** Whether a candidate's parts hold text or a function call to relay (thoughts are not). */
+function saysSomething(candidate: GeminiCandidate): boolean {
+  return candidate.content?.parts?.some((part) => !part.thought && (part.text || part.functionCall)) ?? false;
+}
+
 interface ChoiceState {
   tools: number;
   finished: boolean;
@@ -293,6 +299,9 @@ export function translateStream(
     for (const [i, candidate] of (chunk.candidates ?? []).entries()) {
       const index = candidate.index ?? i;
       let state = choices.get(index);
+      // Thought parts are not relayed: until something is said, the role waits too, so an error
+      // after a first chunk of thoughts alone still fails the attempt (and can fail over).
+      if (choices.size === 0 && !candidate.finishReason && !saysSomething(candidate)) continue;
       // Failed before anything was written (the usual malformed call: a finishReason, no parts):
       // the attempt fails, so the router can retry or fail over.
       if (!state && choices.size === 0) {

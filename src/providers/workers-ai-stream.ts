@@ -8,10 +8,10 @@ import type { Usage } from './types';
 
 interface RawToolCall {
   index?: number;
-  id?: string;
-  name?: string;
+  id?: string | null;
+  name?: string | null;
   arguments?: unknown;
-  function?: { name?: string; arguments?: unknown };
+  function?: { name?: string | null; arguments?: unknown };
 }
 
 interface StreamEvent {
@@ -20,7 +20,12 @@ interface StreamEvent {
   usage?: Partial<Usage>;
   finish_reason?: string | null;
   choices?: {
-    delta?: { content?: string | null; reasoning_content?: string | null; tool_calls?: RawToolCall[] };
+    delta?: {
+      content?: string | null;
+      reasoning_content?: string | null;
+      reasoning?: string | null;
+      tool_calls?: RawToolCall[];
+    };
     finish_reason?: string | null;
   }[];
 }
@@ -45,6 +50,10 @@ export function toUsage(raw: Partial<Usage> | undefined): Usage | undefined {
 export const argumentsText = (value: unknown): string =>
   typeof value === 'string' ? value : JSON.stringify(value ?? {});
 
+/** A delta's arguments as text; undefined when it carries none (absent, null or empty). */
+const deltaArguments = (value: unknown): string | undefined =>
+  value === undefined || value === null || value === '' ? undefined : argumentsText(value);
+
 class StreamState {
   private started = false;
   private finished = false;
@@ -67,6 +76,10 @@ class StreamState {
 
   private toolCall(call: RawToolCall, position: number, writer: OpenAIStreamWriter) {
     const fn = call.function ?? { name: call.name, arguments: call.arguments };
+    const args = deltaArguments(fn.arguments);
+    // Workers AI closes a streamed call with `{id: null, type: null, function: {name: null}}` and
+    // no index: it says nothing, and counted by position it would open a second, nameless call.
+    if (!call.id && !fn.name && args === undefined) return;
     const index = call.index ?? position;
     const fresh = !this.seenToolIndex.has(index);
     if (fresh) {
@@ -76,13 +89,10 @@ class StreamState {
         index,
         id: call.id ?? `call_${this.requestId}_${index}`,
         type: 'function',
-        function: {
-          name: fn.name ?? '',
-          arguments: fn.arguments === undefined ? '' : argumentsText(fn.arguments),
-        },
+        function: { name: fn.name ?? '', arguments: args ?? '' },
       });
-    } else if (fn.arguments !== undefined) {
-      writer.toolCall({ index, function: { arguments: argumentsText(fn.arguments) } });
+    } else if (args !== undefined) {
+      writer.toolCall({ index, function: { arguments: args } });
     }
   }
 
@@ -102,8 +112,9 @@ class StreamState {
     this.start(writer);
     const choice = event.choices?.[0];
     const text = choice ? choice.delta?.content : event.response;
-    // Reasoning models in the OpenAI shape stream their reasoning too, as the JSON answer carries it.
-    const reasoning = choice?.delta?.reasoning_content;
+    // Reasoning models in the OpenAI shape stream their reasoning too, as the JSON answer carries it
+    // (under either name: some models send it as `reasoning`).
+    const reasoning = choice?.delta?.reasoning_content ?? choice?.delta?.reasoning;
     if (typeof reasoning === 'string' && reasoning) writer.reasoning(reasoning);
     if (typeof text === 'string') writer.text(text);
     const base = this.toolCalls;

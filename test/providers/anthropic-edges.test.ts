@@ -89,6 +89,24 @@ describe('Anthropic stream edges', () => {
     await expect(result.body.getReader().read()).rejects.toMatchObject({ failure: 'overloaded' });
   });
 
+  it.each([
+    { type: 'text', text: '' },
+    { type: 'thinking', thinking: '', signature: '' },
+  ])(
+    'fails the attempt on an error right after an empty $type block starts (nothing said yet)',
+    async (block) => {
+      const body = [
+        'event: message_start\ndata: {"type":"message_start","message":{"id":"m","content":[],"usage":{"input_tokens":5,"output_tokens":1}}}\n\n',
+        `event: content_block_start\ndata: ${JSON.stringify({ type: 'content_block_start', index: 0, content_block: block })}\n\n`,
+        'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n',
+      ].join('');
+      const { chat } = anthropicAdapter(() => new Response(bytes(body), sse));
+      const result = await chat({ stream: true });
+      if (result.kind !== 'stream') throw new Error('stream expected');
+      await expect(result.body.getReader().read()).rejects.toMatchObject({ failure: 'overloaded' });
+    },
+  );
+
   it('still answers a message with no content blocks at all (role, finish, usage)', async () => {
     const body = [
       'event: message_start\ndata: {"type":"message_start","message":{"id":"m","content":[],"usage":{"input_tokens":5,"output_tokens":0}}}\n\n',

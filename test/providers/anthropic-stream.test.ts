@@ -227,6 +227,24 @@ describe('anthropic stream translation', () => {
     expect(out.at(-3).choices[0].finish_reason).toBe('stop');
   });
 
+  it('streams "{}" as the content when the JSON tool is called with empty input, as the JSON answer gives', async () => {
+    const sse = anthropicSse(
+      [
+        {
+          type: 'content_block_start',
+          index: 0,
+          content_block: { type: 'tool_use', id: 't', name: 'json_response', input: {} },
+        },
+        { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: '' } },
+        { type: 'content_block_stop', index: 0 },
+      ],
+      'tool_use',
+    );
+    const out = await translate(sse, undefined, { response_format: { type: 'json_object' } });
+    expect(text(out)).toBe('{}');
+    expect(deltas(out)[0]).toEqual({ role: 'assistant', content: '' });
+  });
+
   it('streams only the JSON when a line of text came before the JSON tool (thinking on)', async () => {
     const sse = anthropicSse(
       [

@@ -174,6 +174,23 @@ describe('bedrock request', () => {
     });
   });
 
+  it('refuses an empty last user message, which left out would make the answer before it a prefill', async () => {
+    const { captured, run } = adapter(ok(converseText));
+    const error = await rejection(
+      run({
+        messages: [
+          { role: 'user', content: 'Tell me a story' },
+          { role: 'assistant', content: 'Once upon a time' },
+          { role: 'user', content: '' },
+          { role: 'system', content: 'Be brief.' },
+        ],
+      }),
+    );
+    expect(error).toBeInstanceOf(GatewayError);
+    expect(error).toMatchObject({ status: 400, type: 'invalid_request_error', param: 'messages.2.content' });
+    expect(captured.request).toBeUndefined();
+  });
+
   it("sends top_p beside temperature to the families that take both, only Claude's without it", async () => {
     const config = async (model: string) => {
       const { bedrock, captured } = adapter(ok(converseText));
@@ -729,6 +746,19 @@ describe('bedrock stream', () => {
     if (result.kind !== 'stream') throw new Error('expected a stream');
     const error = await rejection(result.body.getReader().read());
     expect(error).toBeInstanceOf(UpstreamError);
+    expect(error).toMatchObject({ failure: 'rate_limit', retryable: true });
+  });
+
+  it('fails the attempt on an exception after an empty first text delta (nothing said yet)', async () => {
+    const events: FixtureEvent[] = [
+      { event: 'messageStart', payload: { role: 'assistant' } },
+      { event: 'contentBlockDelta', payload: { contentBlockIndex: 0, delta: { text: '' } } },
+      { exception: 'throttlingException', payload: { message: 'Too many tokens, please wait' } },
+    ];
+    const { run } = adapter(frameByFrame(events.map(encodeEvent)));
+    const result = await run({ stream: true });
+    if (result.kind !== 'stream') throw new Error('expected a stream');
+    const error = await rejection(result.body.getReader().read());
     expect(error).toMatchObject({ failure: 'rate_limit', retryable: true });
   });
 

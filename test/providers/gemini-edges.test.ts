@@ -85,6 +85,21 @@ describe('Gemini request edges', () => {
       { inlineData: { mimeType: 'image/png', data: 'iVBORw0KGgo=' } },
     ]);
   });
+
+  it('refuses an empty last user message, which left out would make the answer before it a prefill', async () => {
+    const { sent, chat } = geminiAdapter(() => Response.json(geminiText));
+    const messages = [
+      { role: 'user', content: 'Tell me a story' },
+      { role: 'assistant', content: 'Once upon a time' },
+      { role: 'user', content: [{ type: 'text', text: '' }] },
+    ];
+    await expect(chat({ messages })).rejects.toMatchObject({
+      status: 400,
+      type: 'invalid_request_error',
+      param: 'messages[2].content',
+    });
+    expect(sent).toHaveLength(0);
+  });
 });
 
 describe('Gemini usage', () => {

@@ -220,6 +220,15 @@ describe('gemini stream translation', () => {
     expect(out.at(-1)).toBe('[DONE]');
   });
 
+  it('fails the attempt on an error after a first chunk of thoughts alone (nothing said yet)', async () => {
+    const sse = sseOf(
+      { candidates: [{ index: 0, content: { role: 'model', parts: [{ text: 'Hmm…', thought: true }] } }] },
+      { error: { code: 503, message: 'The model is overloaded.', status: 'UNAVAILABLE' } },
+    );
+    const { stream } = await start(bytes(sse));
+    await expect(stream.getReader().read()).rejects.toMatchObject({ failure: 'overloaded', status: 503 });
+  });
+
   it('sends the first token before the upstream stream has ended', async () => {
     let push!: (text: string) => void;
     const upstream = new ReadableStream<Uint8Array>({

@@ -416,6 +416,46 @@ describe('workers-ai stream', () => {
     expect(events.at(-2)!.choices[0]!.finish_reason).toBe('tool_calls');
   });
 
+  it('makes no second call of the closing tool-call chunk (no index, id, name or arguments)', async () => {
+    const closing =
+      'data: {"response":"","tool_calls":[{"id":null,"type":null,"function":{"name":null}}]}\n\n';
+    const withClosing = streamToolsFixture.replace('data: {"response":"","usage"', `${closing}$&`);
+    expect(withClosing).not.toBe(streamToolsFixture);
+    const { run } = fakeAI(() => sseBody(withClosing, 1000));
+    const events = sseEvents(await streamed(run({ stream: true }))) as {
+      choices: { delta: { tool_calls?: { index: number }[] } }[];
+    }[];
+    const indexes = events.flatMap((e) => e.choices[0]?.delta.tool_calls ?? []).map((call) => call.index);
+    expect(new Set(indexes)).toEqual(new Set([0, 1]));
+  });
+
+  it('sends no "{}" for tool-call arguments that are null', async () => {
+    const stream = [
+      '{"response":"","tool_calls":[{"index":0,"id":"c1","type":"function","function":{"name":"f","arguments":null}}]}',
+      '{"response":"","tool_calls":[{"index":0,"function":{"arguments":"{\\"a\\":1}"}}]}',
+      '{"response":"","tool_calls":[{"index":0,"function":{"arguments":null}}]}',
+      '{"response":"","usage":{"prompt_tokens":9,"completion_tokens":3}}',
+      '[DONE]',
+    ];
+    const { run } = fakeAI(() => sseBody(stream.map((data) => `data: ${data}\n\n`).join(''), 1000));
+    const events = sseEvents(await streamed(run({ stream: true }))) as {
+      choices: { delta: { tool_calls?: { function: { arguments: string } }[] } }[];
+    }[];
+    const calls = events.flatMap((e) => e.choices[0]?.delta.tool_calls ?? []);
+    expect(calls.map((call) => call.function.arguments)).toEqual(['', '{"a":1}']);
+  });
+
+  it('streams reasoning that OpenAI-shaped models send as `reasoning`', async () => {
+    const chunk = (delta: object, finish: string | null = null) =>
+      `data: ${JSON.stringify({ choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+    const stream = `${chunk({ reasoning: 'Let me think.' })}${chunk({ content: 'Hi' }, 'stop')}data: [DONE]\n\n`;
+    const { run } = fakeAI(() => sseBody(stream, 1000));
+    const events = sseEvents(await streamed(run({ stream: true }))) as {
+      choices: { delta: { reasoning_content?: string } }[];
+    }[];
+    expect(events.map((e) => e.choices[0]?.delta.reasoning_content ?? '').join('')).toBe('Let me think.');
+  });
+
   it('ends with an error event when the stream stops before [DONE] and usage', async () => {
     const cut = streamTextFixture.split('data: {"response":"","usage"')[0]!;
     const { run } = fakeAI(() => sseBody(cut, 4));
