@@ -175,7 +175,7 @@ export function toCompletion(
     if (kept) thinking.push(kept);
     if (block.type === 'text') text += block.text ?? '';
     else if (block.type === 'tool_use' && jsonTool && block.name === JSON_TOOL)
-      json = (json ?? '') + JSON.stringify(block.input);
+      json = (json ?? '') + JSON.stringify(block.input ?? {});
     else if (block.type === 'tool_use') {
       toolCalls.push({
         id: block.id,

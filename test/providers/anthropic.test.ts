@@ -520,6 +520,17 @@ describe('anthropic response translation', () => {
     expect(body.choices[0].finish_reason).toBe('stop');
   });
 
+  it('returns "{}" as the content when the JSON tool came back without an input', async () => {
+    const { chat } = setup(() =>
+      Response.json({
+        ...jsonMessage,
+        content: [{ type: 'tool_use', id: 'toolu_1', name: 'json_response' }],
+      }),
+    );
+    const body = await completion(chat({ response_format: { type: 'json_object' } }));
+    expect(body.choices[0].message.content).toBe('{}');
+  });
+
   it('returns only the JSON when the model wrote a line before calling the JSON tool (thinking on)', async () => {
     const { sent, chat } = setup(() =>
       Response.json({
