@@ -114,7 +114,7 @@ class StreamState {
     const text = choice ? choice.delta?.content : event.response;
     // Reasoning models in the OpenAI shape stream their reasoning too, as the JSON answer carries it
     // (under either name: some models send it as `reasoning`).
-    const reasoning = choice?.delta?.reasoning_content ?? choice?.delta?.reasoning;
+    const reasoning = choice?.delta?.reasoning_content || choice?.delta?.reasoning;
     if (typeof reasoning === 'string' && reasoning) writer.reasoning(reasoning);
     if (typeof text === 'string') writer.text(text);
     const base = this.toolCalls;

@@ -448,7 +448,7 @@ describe('workers-ai stream', () => {
   it('streams reasoning that OpenAI-shaped models send as `reasoning`', async () => {
     const chunk = (delta: object, finish: string | null = null) =>
       `data: ${JSON.stringify({ choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
-    const stream = `${chunk({ reasoning: 'Let me think.' })}${chunk({ content: 'Hi' }, 'stop')}data: [DONE]\n\n`;
+    const stream = `${chunk({ reasoning_content: '', reasoning: 'Let me think.' })}${chunk({ content: 'Hi' }, 'stop')}data: [DONE]\n\n`;
     const { run } = fakeAI(() => sseBody(stream, 1000));
     const events = sseEvents(await streamed(run({ stream: true }))) as {
       choices: { delta: { reasoning_content?: string } }[];
