@@ -6,6 +6,7 @@
 // What it returns replays the bytes read while waiting, then reads on.
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { UpstreamError } from '../providers/types';
+import { keptErrorCode, providerError } from './stream-errors';
 import type { ChunkSource } from './stream-relay';
 
 export async function primeStream(
@@ -33,10 +34,13 @@ export async function primeStream(
     held.push(next.value);
     parser.feed(decoder.decode(next.value, { stream: true }));
   }
-  const unusable = unusableFirstEvent(first);
-  if (unusable) {
+  const opened = providerError(first);
+  const unusable = opened ? undefined : unusableFirstEvent(first);
+  if (opened || unusable) {
     reader.cancel().catch(() => {});
-    throw new UpstreamError('server', 200, `${provider} opened the stream with ${unusable}.`);
+    throw opened
+      ? openingError(provider, opened.error)
+      : new UpstreamError('server', 200, `${provider} opened the stream with ${unusable}.`);
   }
   // The relay reads this directly (no stream in between): the bytes read so far, then the rest.
   return {
@@ -48,9 +52,36 @@ export async function primeStream(
   };
 }
 
-/** Why a stream's first event cannot start an answer, or undefined when it can. */
-function unusableFirstEvent({ event, data }: EventSourceMessage): string | undefined {
-  if (event === 'error') return 'an error event';
+/**
+ * The attempt's failure for a stream that opened with an error. A code the relay keeps keeps its
+ * meaning: a rate limit (the router moves on, and answers 429 when every target is limited), a
+ * context overflow (it moves to a larger window) or a filtered prompt (the caller's, passed
+ * through). Anything else is the provider's failure, in the gateway's words.
+ */
+function openingError(provider: string, error: unknown): UpstreamError {
+  const code = keptErrorCode(error);
+  if (code === 'rate_limit_exceeded')
+    return new UpstreamError('rate_limit', 200, `${provider} opened the stream with a rate limit error.`);
+  if (code === 'context_length_exceeded')
+    return new UpstreamError(
+      'caller',
+      200,
+      `The prompt is longer than the context length of ${provider}'s model.`,
+      {
+        code,
+        param: 'messages',
+      },
+    );
+  if (code === 'content_filter')
+    return new UpstreamError('caller', 200, `${provider}'s content filter refused the prompt.`, {
+      code,
+      param: 'messages',
+    });
+  return new UpstreamError('server', 200, `${provider} opened the stream with an error.`);
+}
+
+/** Why a stream's first event (not an error) cannot start an answer, or undefined when it can. */
+function unusableFirstEvent({ data }: EventSourceMessage): string | undefined {
   if (data === '[DONE]') return 'its terminator';
   let value: unknown;
   try {
@@ -60,8 +91,5 @@ function unusableFirstEvent({ event, data }: EventSourceMessage): string | undef
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     return 'an event that is not a chunk';
-  // An `error` field set; some services put `"error": null` in every chunk (as the relay reads it).
-  const error = (value as { error?: unknown }).error;
-  if (error !== undefined && error !== null && error !== false) return 'an error';
   return undefined;
 }

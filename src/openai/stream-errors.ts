@@ -109,7 +109,12 @@ export function providerErrorFrame(error: unknown): string {
 
 /** The code providerErrorFrame gives the client for this provider error (for the log row). */
 export function providerErrorCode(error: unknown): string {
-  return keptError(error)?.code ?? 'upstream_error';
+  return keptErrorCode(error) ?? 'upstream_error';
+}
+
+/** The code kept from a provider's error (rate limit, context length, content filter), if one is. */
+export function keptErrorCode(error: unknown): string | undefined {
+  return keptError(error)?.code;
 }
 
 function keptError(error: unknown) {

@@ -84,6 +84,23 @@ describe('primeStream', () => {
     expect(state.cancelled).toBe(true);
   });
 
+  it('keeps the meaning of a rate limit, a context overflow or a filtered prompt the stream opened with', async () => {
+    const opened = (error: object) => failure([`data: ${JSON.stringify({ error })}\n\n`]);
+    expect(await opened({ message: 'slow down (org-123)', type: 'rate_limit_error' })).toMatchObject({
+      failure: 'rate_limit',
+    });
+    const tooLong = await opened({ message: 'max 8192 tokens', code: 'context_length_exceeded' });
+    expect(tooLong).toMatchObject({ failure: 'caller', options: { code: 'context_length_exceeded' } });
+    expect(tooLong.message).toBe("The prompt is longer than the context length of up's model.");
+    expect(await opened({ message: 'flagged', code: 'content_filter' })).toMatchObject({
+      failure: 'caller',
+      options: { code: 'content_filter' },
+    });
+    expect(
+      (await opened({ message: 'slow down (org-123)', type: 'rate_limit_error' })).message,
+    ).not.toContain('org-123');
+  });
+
   it('fails the attempt on an `event: error`, a first event that is not JSON, or a bare [DONE]', async () => {
     expect(await failure(['event: error\ndata: {"message":"x"}\n\n'])).toMatchObject({ failure: 'server' });
     expect(await failure(['data: {"choices": [{"delta":\n\n'])).toMatchObject({ failure: 'server' });
