@@ -21,6 +21,7 @@ interface ChunkChoice {
     function_call?: { name?: string; arguments?: string };
     annotations?: unknown[];
     audio?: Record<string, unknown>;
+    [other: string]: unknown;
   };
   logprobs?: { content?: unknown[] | null; refusal?: unknown[] | null } | null;
   finish_reason?: string | null;
@@ -51,7 +52,25 @@ interface Building {
   annotations: unknown[];
   /** Audio output, joined (never stored: eligibility.ts; kept so that the check sees it). */
   audio: Record<string, unknown> | null;
+  /**
+   * Delta fields not named above (OpenRouter's `reasoning` and `reasoning_details`…), as other
+   * providers stream them: text joined, arrays concatenated, anything else the last value sent.
+   */
+  other: Map<string, unknown>;
 }
+
+/** The delta fields `Building` has a place of its own for. */
+const KNOWN_DELTA = new Set([
+  'role',
+  'content',
+  'refusal',
+  'tool_calls',
+  'reasoning_content',
+  'thinking_blocks',
+  'function_call',
+  'annotations',
+  'audio',
+]);
 
 /** The completion, or undefined when the chunks are not a well-formed OpenAI stream. */
 export function assembleCompletion(frames: readonly string[], usage?: Usage): ChatCompletion | undefined {
@@ -148,7 +167,14 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 function hasExtras(choice: ChunkChoice): boolean {
   const delta = choice.delta ?? {};
-  return choice.logprobs != null || Array.isArray(delta.thinking_blocks) || Array.isArray(delta.annotations);
+  if (choice.logprobs != null || Array.isArray(delta.thinking_blocks) || Array.isArray(delta.annotations))
+    return true;
+  return otherFields(delta).some(([, value]) => typeof value === 'object' && value !== null);
+}
+
+/** The delta's fields that `Building` keeps in `other`. */
+function otherFields(delta: NonNullable<ChunkChoice['delta']>): [string, unknown][] {
+  return Object.entries(delta).filter(([name]) => !KNOWN_DELTA.has(name));
 }
 
 /** The text a chunk's choice adds to the answer. */
@@ -158,6 +184,7 @@ function textIn(choice: ChunkChoice): number {
     (delta.content?.length ?? 0) + (delta.refusal?.length ?? 0) + (delta.reasoning_content?.length ?? 0);
   chars += delta.function_call?.arguments?.length ?? 0;
   for (const call of delta.tool_calls ?? []) chars += call.function?.arguments?.length ?? 0;
+  for (const [, value] of otherFields(delta)) if (typeof value === 'string') chars += value.length;
   return chars;
 }
 
@@ -177,6 +204,7 @@ function addChoice(choices: Map<number, Building>, choice: ChunkChoice): void {
       functionCall: null,
       annotations: [],
       audio: null,
+      other: new Map(),
     };
     choices.set(index, b);
   }
@@ -194,6 +222,7 @@ function addChoice(choices: Map<number, Building>, choice: ChunkChoice): void {
     b.functionCall.arguments += delta.function_call.arguments ?? '';
   }
   if (delta.audio && typeof delta.audio === 'object') b.audio = { ...b.audio, ...delta.audio };
+  for (const [name, value] of otherFields(delta)) b.other.set(name, joined(b.other.get(name), value));
   for (const call of delta.tool_calls ?? []) {
     const at = call.index ?? b.tools.length;
     const tool = b.tools[at] ?? { id: '', type: 'function', function: { name: '', arguments: '' } };
@@ -211,6 +240,15 @@ function addChoice(choices: Map<number, Building>, choice: ChunkChoice): void {
   if (choice.finish_reason) b.finish = choice.finish_reason;
 }
 
+/** A field the gateway does not know, with one more chunk's value of it. */
+function joined(held: unknown, value: unknown): unknown {
+  if (typeof value === 'string') return typeof held === 'string' ? held + value : value;
+  if (!Array.isArray(value)) return value ?? held; // a later null does not undo what came
+  if (!Array.isArray(held)) return [...value];
+  held.push(...value);
+  return held;
+}
+
 function finish(index: number, b: Building) {
   const tools = b.tools.filter(Boolean);
   return {
@@ -226,6 +264,7 @@ function finish(index: number, b: Building) {
       ...(b.functionCall ? { function_call: b.functionCall } : {}),
       ...(b.annotations.length > 0 ? { annotations: b.annotations } : {}),
       ...(b.audio ? { audio: b.audio } : {}),
+      ...Object.fromEntries(b.other),
     },
     logprobs: b.logprobs,
     finish_reason: b.finish,

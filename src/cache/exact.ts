@@ -28,6 +28,22 @@ export interface CacheEntry extends z.infer<typeof cacheEntrySchema> {
   completion: ChatCompletion;
 }
 
+/**
+ * The completion as an entry keeps it: an OpenAI-compatible upstream may leave out (or mistype) the
+ * id, created, model or object of a chat.completion, which the entry's schema requires to be read
+ * back; they are filled in (`model` is what the gateway asked for, `created` is now, in seconds).
+ */
+export function storedCompletion(completion: ChatCompletion, model: string, now: number): ChatCompletion {
+  const { id, created } = completion;
+  return {
+    ...completion,
+    id: typeof id === 'string' ? id : `chatcmpl-${crypto.randomUUID()}`,
+    object: 'chat.completion',
+    created: typeof created === 'number' ? created : Math.floor(now / 1000),
+    model: typeof completion.model === 'string' ? completion.model : model,
+  };
+}
+
 export function exactKey(namespace: string, hash: string): string {
   return `cache:exact:${namespace}:${hash}`;
 }

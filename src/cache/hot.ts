@@ -58,6 +58,12 @@ export function hotPut(key: string, entry: CacheEntry, now: number, json?: strin
   }
 }
 
+/** Whether the copy held is of an answer newer than `createdAt` (a refresh's, however old the copy). */
+export function hotNewer(key: string, createdAt: number): boolean {
+  const copy = copies.get(key);
+  return copy !== undefined && copy.createdAt > createdAt;
+}
+
 export function hotForget(key: string): void {
   const copy = copies.get(key);
   if (!copy) return;

@@ -25,6 +25,10 @@ interface Slot {
   until: number;
   /** The leader's client left before its answer: the key is free for a follower to lead. */
   left?: boolean;
+  /** The outcome's createdAt: an older answer (a request that looked earlier) never replaces it. */
+  createdAt?: number;
+  /** A refresh claimed the key while this leader was out: what the leader brings is the older answer. */
+  superseded?: boolean;
 }
 
 const slots = new Map<string, Slot>();
@@ -46,8 +50,9 @@ export type Claim =
   /**
    * Look it up and answer; followers get what `finish` hands on (call it once; later calls are
    * ignored). `leave`, when this request's client has gone, hands the key on to a follower instead.
+   * `superseded`: a refresh claimed the key since, so this answer is not to be stored over its.
    */
-  | { role: 'lead'; finish: Finish; leave: () => void }
+  | { role: 'lead'; finish: Finish; leave: () => void; superseded: () => boolean }
   /** Look it up alone; `finish` makes a stored answer readable while it is written. */
   | { role: 'own'; finish: Finish };
 
@@ -68,6 +73,9 @@ export function claimInflight(key: string, options: ClaimOptions): Claim {
     slots.delete(key);
     slot = undefined;
   }
+  // A refresh asked after the leader did: its answer is the newer one, and the leader's must not
+  // be written over it (README: an older answer never replaces a newer one).
+  if (slot && !options.read && slot.outcome === undefined) slot.superseded = true;
   if (slot && options.read) {
     if (slot.outcome) return { role: 'ready', answer: JSON.parse(slot.outcome) as SharedAnswer };
     const leader = slot;
@@ -76,13 +84,19 @@ export function claimInflight(key: string, options: ClaimOptions): Claim {
   if (slot || !options.wait || slots.size >= MAX_SLOTS) return { role: 'own', finish: publish(key) };
   const led: Slot = { until: options.now + options.maxWaitMs };
   slots.set(key, led);
-  return { role: 'lead', finish: lead(key, led), leave: () => leave(key, led) };
+  return {
+    role: 'lead',
+    finish: lead(key, led),
+    leave: () => leave(key, led),
+    superseded: () => led.superseded === true,
+  };
 }
 
 function lead(key: string, slot: Slot): Finish {
   return (answer, written) => {
     if (slot.outcome !== undefined) return;
     slot.outcome = answer ? JSON.stringify(answer) : null;
+    if (answer) slot.createdAt = answer.entry.createdAt;
     if (answer && written) hold(key, slot, answer.entry.expiresAt, written);
     else release(key, slot);
   };
@@ -99,10 +113,17 @@ function leave(key: string, slot: Slot): void {
 export function publish(key: string): Finish {
   return (answer, written) => {
     if (!answer || !written || (!slots.has(key) && slots.size >= MAX_SLOTS)) return;
-    const slot: Slot = { outcome: JSON.stringify(answer), until: 0 };
+    if (heldNewer(key, answer.entry.createdAt)) return;
+    const slot: Slot = { outcome: JSON.stringify(answer), until: 0, createdAt: answer.entry.createdAt };
     slots.set(key, slot);
     hold(key, slot, answer.entry.expiresAt, written);
   };
+}
+
+/** Whether an answer newer than `createdAt` (a later request's) is being written for the key. */
+export function heldNewer(key: string, createdAt: number): boolean {
+  const held = slots.get(key)?.createdAt;
+  return held !== undefined && held > createdAt;
 }
 
 function hold(key: string, slot: Slot, expiresAt: number, written: Promise<unknown>): void {

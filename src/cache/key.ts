@@ -137,7 +137,17 @@ function keyedBody(body: ChatRequest): Record<string, unknown> {
         : tool,
     );
   }
+  // The legacy `functions` (a field the schema passes through unchecked) are tools too.
+  if (Array.isArray(body.functions)) {
+    out.functions = body.functions.map((fn: unknown) =>
+      isRecord(fn) && isRecord(fn.parameters) ? { ...fn, parameters: asWritten(fn.parameters) } : fn,
+    );
+  }
   return out;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** A value kept in its own key order when the key is made canonical (a string is not re-sorted). */

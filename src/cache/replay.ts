@@ -10,20 +10,23 @@ interface StoredChoice {
     content?: string | null;
     refusal?: string | null;
     tool_calls?: Record<string, unknown>[];
-    reasoning_content?: string;
-    thinking_blocks?: unknown[];
-    function_call?: unknown;
-    annotations?: unknown[];
+    [other: string]: unknown;
   };
   logprobs?: unknown;
   finish_reason?: string | null;
 }
 
-/**
- * Per choice: one chunk with the whole message, one with the finish reason; then usage if asked.
- * Bedrock's `additionalModelResponseFields` go on the first finish chunk, as its stream sent them.
- */
+/** The replayed stream's SSE frames: its events (replayEvents), then `[DONE]`. */
 export function replayFrames(completion: ChatCompletion, includeUsage: boolean): string[] {
+  return [...replayEvents(completion, includeUsage).map(sseData), SSE_DONE];
+}
+
+/**
+ * The chunks' JSON. Per choice: one chunk with the whole message, one with the finish reason; then
+ * usage if asked. Bedrock's `additionalModelResponseFields` go on the first finish chunk, as its
+ * stream sent them.
+ */
+function replayEvents(completion: ChatCompletion, includeUsage: boolean): string[] {
   const base = {
     id: completion.id,
     object: 'chat.completion.chunk',
@@ -38,28 +41,24 @@ export function replayFrames(completion: ChatCompletion, includeUsage: boolean):
     typeof fields === 'object' && fields !== null && !Array.isArray(fields)
       ? { additionalModelResponseFields: fields }
       : {};
-  const frames: string[] = [];
+  const events: string[] = [];
   completion.choices.forEach((raw, position) => {
     const choice = raw as StoredChoice;
     const index = choice.index ?? position;
-    const message = choice.message ?? {};
-    const calls = message.tool_calls ?? [];
+    const { role, content, tool_calls: calls = [], ...rest } = choice.message ?? {};
+    // Every other field of the message as it was (reasoning, thinking blocks, annotations, a
+    // provider's own), so a stream carries what the JSON answer did; nulls say nothing in a delta.
+    const other = Object.fromEntries(Object.entries(rest).filter(([, value]) => value != null));
     const delta = {
-      role: message.role ?? 'assistant',
-      content: message.content ?? (calls.length > 0 ? null : ''),
-      ...(message.refusal != null ? { refusal: message.refusal } : {}),
+      role: role ?? 'assistant',
+      content: content ?? (calls.length > 0 ? null : ''),
+      ...other,
       ...(calls.length > 0 ? { tool_calls: calls.map((call, i) => ({ index: i, ...call })) } : {}),
-      ...(typeof message.reasoning_content === 'string'
-        ? { reasoning_content: message.reasoning_content }
-        : {}),
-      ...(Array.isArray(message.thinking_blocks) ? { thinking_blocks: message.thinking_blocks } : {}),
-      ...(message.function_call != null ? { function_call: message.function_call } : {}),
-      ...(Array.isArray(message.annotations) ? { annotations: message.annotations } : {}),
     };
     const logprobs = choice.logprobs ?? null;
-    frames.push(sseData({ ...base, choices: [{ index, delta, logprobs, finish_reason: null }] }));
-    frames.push(
-      sseData({
+    events.push(JSON.stringify({ ...base, choices: [{ index, delta, logprobs, finish_reason: null }] }));
+    events.push(
+      JSON.stringify({
         ...(position === 0 ? answerFields : {}),
         ...base,
         choices: [{ index, delta: {}, logprobs: null, finish_reason: choice.finish_reason ?? 'stop' }],
@@ -67,24 +66,32 @@ export function replayFrames(completion: ChatCompletion, includeUsage: boolean):
     );
   });
   if (includeUsage && completion.usage)
-    frames.push(sseData({ ...base, choices: [], usage: completion.usage }));
-  frames.push(SSE_DONE);
-  return frames;
+    events.push(JSON.stringify({ ...base, choices: [], usage: completion.usage }));
+  return events;
 }
 
+/**
+ * The hit's response; `logBody` gets what it served as the request log keeps a miss's: the JSON
+ * answer, or the stream's chunks one a line (as a relayed stream's events are logged, no `[DONE]`).
+ */
 export function replay(
   entry: CacheEntry,
   request: { stream?: boolean | null; stream_options?: { include_usage?: boolean } | null },
   headers: Headers,
+  logBody: (body: unknown) => void,
 ): Response {
   headers.set('x-tollgate-provider', entry.provider);
   headers.set('x-tollgate-model', entry.model);
   headers.set('x-tollgate-attempts', '0');
   if (request.stream !== true) {
     headers.set('content-type', 'application/json');
-    return new Response(JSON.stringify(entry.completion), { status: 200, headers });
+    const text = JSON.stringify(entry.completion);
+    logBody(text);
+    return new Response(text, { status: 200, headers });
   }
   for (const [name, value] of Object.entries(SSE_HEADERS)) headers.set(name, value);
-  const frames = replayFrames(entry.completion, request.stream_options?.include_usage === true);
+  const events = replayEvents(entry.completion, request.stream_options?.include_usage === true);
+  logBody(events.join('\n'));
+  const frames = [...events.map(sseData), SSE_DONE];
   return new Response(sseStream(frames), { status: 200, headers });
 }

@@ -15,9 +15,24 @@ import { WORKERS_AI } from './config-schema';
 import type { CacheControl } from './control';
 import { storable, wantsVariety } from './eligibility';
 import { embedder, embeddingModel } from './embed';
-import { type CacheEntry, exactKey, MAX_ENTRY_BYTES, writeEntry } from './exact';
-import { hotGet, hotPut } from './hot';
-import { type Claim, claimInflight, type Finish, LEADER_LEFT, publish, type SharedAnswer } from './inflight';
+import {
+  type CacheEntry,
+  cacheEntrySchema,
+  exactKey,
+  MAX_ENTRY_BYTES,
+  storedCompletion,
+  writeEntry,
+} from './exact';
+import { hotGet, hotNewer, hotPut } from './hot';
+import {
+  type Claim,
+  claimInflight,
+  type Finish,
+  heldNewer,
+  LEADER_LEFT,
+  publish,
+  type SharedAnswer,
+} from './inflight';
 import { cacheKeys, providerSettings, routeIdentity } from './key';
 import { findInTime, type Probe } from './lookup';
 import { type CachePolicy, type CacheSettings, cacheSettings, entryTtlSeconds } from './policy';
@@ -34,8 +49,11 @@ export interface CacheLookup {
   savedUsd: number;
   /** On a semantic hit, the cosine similarity of the two questions. */
   similarity?: number;
-  /** On a hit, the answer (JSON or replayed SSE, as the request asks). */
-  respond?: (headers: Headers) => Response;
+  /**
+   * On a hit, the answer (JSON or replayed SSE, as the request asks); `logBody` is handed what it
+   * serves, as the request log keeps an answer (src/cache/replay.ts).
+   */
+  respond?: (headers: Headers, logBody: (body: unknown) => void) => Response;
   /** On a hit, the provider and model that produced the stored answer (logged as what served it). */
   servedBy?: { provider: string; model: string };
   /**
@@ -137,7 +155,14 @@ export async function lookupCache(input: LookupInput): Promise<CacheLookup> {
   }
   if (claim.role === 'ready' && acceptable(claim.answer)) return hit(input.body, claim.answer);
   if (claim.role === 'ready') claim = { role: 'own', finish: noop };
-  const leave = claim.role === 'lead' ? claim.leave : noop;
+  // The answer's age is the lookup's, not its store's: of two requests, the one that looked later
+  // (a refresh) has the newer answer however long the other takes to finish.
+  const held: Held = {
+    lookedAt: now(),
+    finish: claim.finish,
+    leave: claim.role === 'lead' ? claim.leave : noop,
+    superseded: claim.role === 'lead' ? claim.superseded : () => false,
+  };
   if (reading) {
     const copy = settings.exact ? hotGet(kvKey, now()) : undefined;
     if (copy) {
@@ -156,7 +181,17 @@ export async function lookupCache(input: LookupInput): Promise<CacheLookup> {
       if (!input.signal?.aborted) console.error('cache lookup failed', String(error));
     }
   }
-  return miss(input, settings, kvKey, probe, claim.finish, leave);
+  return miss(input, settings, kvKey, probe, held);
+}
+
+/** What a missing request holds of its claim on the key (inflight.ts). */
+interface Held {
+  /** When it looked the cache up: its answer's createdAt. */
+  lookedAt: number;
+  finish: Finish;
+  leave: () => void;
+  /** A refresh claimed the key since: this request's answer is the older one. */
+  superseded: () => boolean;
 }
 
 /**
@@ -178,9 +213,9 @@ function hit(body: ChatRequest, { entry, similarity }: SharedAnswer): CacheLooku
     savedUsd: entry.costUsd,
     servedBy: { provider: entry.provider, model: entry.model },
     ...(similarity !== undefined ? { similarity } : {}),
-    respond(headers) {
+    respond(headers, logBody) {
       if (similarity !== undefined) headers.set(SIMILARITY_HEADER, similarity.toFixed(4));
-      return replay(entry, body, headers);
+      return replay(entry, body, headers, logBody);
     },
   };
 }
@@ -190,8 +225,7 @@ function miss(
   settings: CacheSettings,
   kvKey: string,
   probe: Probe,
-  finish: Finish,
-  leave: () => void,
+  { lookedAt, finish, leave, superseded }: Held,
 ): CacheLookup {
   const { env, ctx, runtime } = input;
   const config = runtime.config.cache;
@@ -225,17 +259,27 @@ function miss(
       finish(undefined);
       return;
     }
-    const createdAt = now();
     const entry: CacheEntry = {
       v: 1,
-      completion,
-      createdAt,
-      expiresAt: createdAt + entryTtlSeconds(settings, input.policy, input.control.ttlSeconds) * 1000,
+      completion: storedCompletion(completion, target.model, now()),
+      createdAt: lookedAt,
+      expiresAt: now() + entryTtlSeconds(settings, input.policy, input.control.ttlSeconds) * 1000,
       // What the answer cost when it was made (its service tier included): what a hit on it saves.
       costUsd: targetCost(runtime, target, charged ?? completion.usage, completion.service_tier),
       provider: target.provider,
       model: target.model,
     };
+    // What could not be read back from KV is kept nowhere: not in memory, nor for the followers.
+    if (!cacheEntrySchema.safeParse(entry).success) {
+      finish(undefined);
+      return;
+    }
+    // A request that looked later (a refresh) is storing, or has stored, a newer answer: this one
+    // goes to those waiting on it, and is written nowhere.
+    if (superseded() || heldNewer(kvKey, lookedAt) || hotNewer(kvKey, lookedAt)) {
+      finish({ entry });
+      return;
+    }
     const written = persist(entry).catch((error) => console.error('cache write failed', String(error)));
     ctx.waitUntil(written);
     finish({ entry }, written);
@@ -250,9 +294,11 @@ function miss(
     },
     saveStream(summary, target, charged) {
       const clean = summary.completed && !summary.cancelled && summary.error === undefined;
-      // A stream that was not a well-formed answer, or too large, has no completion.
-      if (!clean) finish(undefined);
-      else store(assembler.completion(summary.usage), target, charged);
+      // A stream that was not a well-formed answer, or too large, has no completion; one that
+      // ended ([DONE]) before every choice the request asked for came is not the whole answer.
+      const completion = clean ? assembler.completion(summary.usage) : undefined;
+      if (completion?.choices.length !== (input.body.n ?? 1)) finish(undefined);
+      else store(completion, target, charged);
     },
     abandon: () => (input.signal?.aborted ? leave() : finish(undefined)),
   };

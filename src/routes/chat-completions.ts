@@ -162,7 +162,8 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
       });
     settle(undefined, undefined);
     if (cache.servedBy) log.served(cache.servedBy, []);
-    return cache.respond(headers);
+    // Bodies are logged as for a miss (the log keeps them only when the key allows: never for zdr).
+    return cache.respond(headers, (served) => log.responseBody(served));
   }
 
   if (c.req.raw.signal.aborted) {

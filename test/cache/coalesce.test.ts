@@ -4,13 +4,14 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { exactKey } from '../../src/cache/exact';
+import { hotForget } from '../../src/cache/hot';
 import { claimInflight } from '../../src/cache/inflight';
 import { type LookupInput, lookupCache } from '../../src/cache/session';
 import { getRuntime } from '../../src/config/store';
 import type { ChatRequest } from '../../src/openai/schemas';
 import { admin, chat, createKey, type Json, putConfig } from '../helpers/gateway';
-import { json, onUpstream } from '../helpers/upstream';
-import { CHAT_URL, cachedConfig, completion, sleep } from './harness';
+import { json, onUpstream, sse } from '../helpers/upstream';
+import { answerText, CHAT_URL, cachedConfig, completion, sleep, stored, streamOf } from './harness';
 
 const question = { model: 'gpt', messages: [{ role: 'user', content: 'What is the capital of France?' }] };
 const N = 6;
@@ -50,6 +51,31 @@ describe('coalescing identical concurrent misses through the gateway', () => {
     expect(new Set(ids).size).toBe(1);
     expect(calls()).toBe(1);
   });
+
+  for (const older of ['a leader', 'a stream'] as const) {
+    it(`never lets ${older} that looked before a refresh write over the refreshed answer, in memory or KV`, async () => {
+      const { id, key } = await setup();
+      upstream(async (n) => {
+        if (n > 1) return json(completion('new (regenerated)'));
+        await sleep(300);
+        return older === 'a stream'
+          ? sse(streamOf(['old (looked first)']))
+          : json(completion('old (looked first)'));
+      });
+      const slow = chat(key, { ...question, stream: older === 'a stream' });
+      await sleep(50);
+      const refreshed = await chat(key, question, { 'x-tollgate-cache': 'refresh' });
+      expect(await answerText(refreshed)).toBe('new (regenerated)');
+      expect(await answerText(await slow)).toBe('old (looked first)');
+      const [kvKey = ''] = await stored(`key:${id}`);
+      await sleep(100); // the older answer's write, were it made
+      expect(await answerText(await chat(key, question))).toBe('new (regenerated)');
+      hotForget(kvKey);
+      const fromKv = await chat(key, question);
+      expect(fromKv.headers.get('x-tollgate-cache')).toBe('hit-exact');
+      expect(await answerText(fromKv)).toBe('new (regenerated)');
+    });
+  }
 
   it('keeps followers waiting while the leader retries a slow provider, rather than all going upstream', async () => {
     await setup({ retry: { attempts: 1, baseDelayMs: 10, maxDelayMs: 10 }, timeouts: { requestMs: 300 } });
@@ -203,7 +229,7 @@ describe('coalescing within lookupCache', () => {
     expect([a!.status, b!.status]).toEqual(['hit-exact', 'hit-exact']);
     const texts = await Promise.all(
       [a!, b!].map(
-        async (hit) => (await hit.respond!(new Headers()).json<Json>()).choices[0].message.content,
+        async (hit) => (await hit.respond!(new Headers(), () => {}).json<Json>()).choices[0].message.content,
       ),
     );
     expect(texts).toEqual(['Paris', 'Paris']);

@@ -1,9 +1,11 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { writeEntry } from '../../src/cache/exact';
+import { hotForget } from '../../src/cache/hot';
 import { admin, chat, createKey, type Json, openaiConfig, putConfig } from '../helpers/gateway';
 import { expectOpenAIShape, sseEvents } from '../helpers/openapi';
 import { json, onUpstream, sse } from '../helpers/upstream';
+import { waitForRows } from '../logs/helpers';
 import {
   answerText,
   CHAT_URL,
@@ -80,6 +82,53 @@ describe('exact cache through the gateway', () => {
     expect(hit.headers.get('x-tollgate-cache')).toBe('hit-exact');
     expect(await answerText(hit)).toBe('Paris #1');
     expect(calls()).toBe(1);
+  });
+
+  it('fills in what an OpenAI-compatible answer left out (id, created, model), so KV gives it back', async () => {
+    const { key, namespace } = await setup();
+    const calls = upstream(() => {
+      const { id: _id, created: _created, model: _model, ...rest } = completion('Paris');
+      return json(rest);
+    });
+    await (await chat(key, question)).text();
+    const [kvKey = ''] = await stored(namespace);
+    hotForget(kvKey);
+    const hit = await chat(key, question);
+    expect(hit.headers.get('x-tollgate-cache')).toBe('hit-exact');
+    const body = await hit.json<Json>();
+    expect(body).toMatchObject({ object: 'chat.completion', model: 'gpt-4o-mini' });
+    expect(body.id).toMatch(/^chatcmpl-/);
+    expect(typeof body.created).toBe('number');
+    expect(calls()).toBe(1);
+  });
+
+  it('logs the body a hit served for a logBodies key (JSON, or chunks as a miss logs them), none for zdr', async () => {
+    expect((await putConfig(cachedConfig())).status).toBe(200);
+    const { id, key } = await createKey({ logBodies: true });
+    upstream(() => 'Paris');
+    const streamed = { ...question, stream: true };
+    const ids = ['miss', 'hit', 'stream-miss', 'stream-hit'].map((what) => `${what}-${id}`);
+    const [miss, hit, streamMiss, streamHit] = ids as [string, string, string, string];
+    await (await chat(key, question, { 'x-request-id': miss })).text();
+    await stored(`key:${id}`);
+    await (await chat(key, question, { 'x-request-id': hit })).text();
+    const other = { ...streamed, messages: [{ role: 'user', content: 'And of Italy?' }] };
+    await (await chat(key, other, { 'x-request-id': streamMiss })).text();
+    await stored(`key:${id}`, 2);
+    await (await chat(key, other, { 'x-request-id': streamHit })).text();
+    const zdr = await createKey({ logBodies: true, zdr: true });
+    await (await chat(zdr.key, question, { 'x-request-id': `zdr-${id}` })).text();
+    const rows = await waitForRows([...ids, `zdr-${id}`]);
+    expect(rows.get(hit)!.cache).toBe('hit-exact');
+    expect(JSON.parse(rows.get(hit)!.responseBody!)).toEqual(JSON.parse(rows.get(miss)!.responseBody!));
+    expect(rows.get(streamHit)!.cache).toBe('hit-exact');
+    const chunks = rows
+      .get(streamHit)!
+      .responseBody!.split('\n')
+      .map((line) => JSON.parse(line));
+    expect(chunks.map((c) => c.choices[0]?.delta?.content ?? '').join('')).toBe('Paris');
+    expect(rows.get(streamMiss)!.responseBody).toContain('chat.completion.chunk');
+    expect(rows.get(`zdr-${id}`)).toMatchObject({ cache: 'skip', requestBody: null, responseBody: null });
   });
 
   it('hits a request written with other key order and whitespace', async () => {
@@ -264,6 +313,8 @@ describe('exact cache through the gateway', () => {
     upstream((n) => {
       if (n === 1) return json({ error: { message: 'boom' } }, 500);
       if (n === 2) return sse(streamOf(['Half', ' an', ' answer']).slice(0, 3));
+      // Asked for two choices, it ends ([DONE]) after one: not the whole answer.
+      if (n === 3) return sse(streamOf(['One', ' choice']));
       return json(
         completion('filtered', {
           choices: [
@@ -279,6 +330,7 @@ describe('exact cache through the gateway', () => {
     });
     expect((await chat(key, question)).status).toBe(502);
     await (await chat(key, { ...question, stream: true })).text();
+    await (await chat(key, { ...question, n: 2, stream: true })).text();
     await (await chat(key, question)).text();
     await sleep(100);
     expect(await entries(namespace)).toBe(0);

@@ -83,7 +83,7 @@ describe('canonical cache key', () => {
     });
   }
 
-  it("keeps a JSON schema's property order (models write fields in that order), tools' too", async () => {
+  it("keeps a JSON schema's property order (models write fields in that order), tools' and functions' too", async () => {
     const schema = (first: string, second: string) => ({
       type: 'object',
       properties: { [first]: { type: 'string' }, [second]: { type: 'string' } },
@@ -100,6 +100,11 @@ describe('canonical cache key', () => {
       tools: [{ type: 'function', function: { name: 'f', parameters: schema(first, second) } }],
     });
     expect(await exactOf(tool('a', 'b'))).not.toBe(await exactOf(tool('b', 'a')));
+    const legacy = (first: string, second: string) => ({
+      ...base,
+      functions: [{ name: 'f', parameters: schema(first, second) }],
+    });
+    expect(await exactOf(legacy('a', 'b'))).not.toBe(await exactOf(legacy('b', 'a')));
     // The rest of the request is still canonical.
     const same = format('reasoning', 'answer');
     expect(await exactOf({ temperature: 0, ...same })).toBe(await exactOf(same));

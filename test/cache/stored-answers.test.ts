@@ -119,6 +119,33 @@ describe('stored answers', () => {
     expect(await (await chat(key, { ...request, stream: true })).text()).toContain('"url_citation"');
   });
 
+  it("keeps a provider's own reasoning fields both ways: streamed into JSON, JSON into a stream", async () => {
+    const { key, namespace } = await setup();
+    const details = [{ type: 'reasoning.encrypted', data: 'sig' }];
+    counted(() =>
+      sse([
+        frame({ choices: [{ index: 0, delta: { role: 'assistant', content: '', reasoning: 'Let me ' } }] }),
+        frame({ choices: [{ index: 0, delta: { reasoning: 'think.', reasoning_details: details } }] }),
+        frame({ choices: [{ index: 0, delta: { content: 'Paris' }, finish_reason: 'stop' }] }),
+        'data: [DONE]\n\n',
+      ]),
+    );
+    const request = { model: 'gpt', messages: [{ role: 'user', content: 'Capital of France?' }] };
+    await (await chat(key, { ...request, stream: true })).text();
+    await stored(namespace);
+    const hit = await chat(key, request);
+    expect(hit.headers.get('x-tollgate-cache')).toBe('hit-exact');
+    expect((await hit.json<Json>()).choices[0].message).toMatchObject({
+      content: 'Paris',
+      reasoning: 'Let me think.',
+      reasoning_details: details,
+    });
+    const streamed = await (await chat(key, { ...request, stream: true })).text();
+    expect(streamed).toContain(
+      '"reasoning":"Let me think.","reasoning_details":[{"type":"reasoning.encrypted"',
+    );
+  });
+
   it('never stores audio (its id expires) nor an empty answer', async () => {
     const { key, namespace } = await setup();
     const audio = counted(() =>

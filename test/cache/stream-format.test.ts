@@ -120,6 +120,33 @@ describe('assembling a streamed answer', () => {
     expect(assembleCompletion(replayed)).toEqual(completion);
   });
 
+  it('keeps fields it does not know (OpenRouter reasoning): text joined, arrays concatenated, else the last', () => {
+    const details = [
+      { type: 'reasoning.text', text: 'Hm' },
+      { type: 'reasoning.encrypted', data: 'sig' },
+    ];
+    const frames = [
+      frame([
+        {
+          index: 0,
+          delta: { role: 'assistant', content: '', reasoning: 'Hm', reasoning_details: [details[0]] },
+        },
+      ]),
+      frame([{ index: 0, delta: { reasoning: 'm.', reasoning_details: [details[1]], provider_step: 1 } }]),
+      frame([
+        { index: 0, delta: { content: 'Hi', reasoning: null, provider_step: 2 }, finish_reason: 'stop' },
+      ]),
+    ];
+    const completion = assembleCompletion(frames)!;
+    expect(completion.choices[0]).toMatchObject({
+      message: { content: 'Hi', reasoning: 'Hmm.', reasoning_details: details, provider_step: 2 },
+    });
+    const replayed = replayFrames(completion, false)
+      .filter((f) => f.startsWith('data: {'))
+      .map((f) => f.slice(6));
+    expect(assembleCompletion(replayed)).toEqual(completion);
+  });
+
   it("carries Bedrock's additionalModelResponseFields from the finish chunk to the answer", () => {
     const fields = { stop_sequence: '\n\nHuman:' };
     const frames = [
@@ -201,6 +228,30 @@ describe('replaying a stored answer as SSE', () => {
       .filter((f) => f !== '[DONE]');
     expect(assembleCompletion(frames, stored.usage)).toEqual(withFields);
     expect(replayFrames(stored, true).join('')).not.toContain('additionalModelResponseFields');
+  });
+
+  it("carries the message's other fields (a provider's reasoning_details) in the delta, not its nulls", () => {
+    const details = [{ type: 'reasoning.text', text: 'Because.' }];
+    const message = {
+      role: 'assistant',
+      content: 'Hi',
+      refusal: null,
+      reasoning: 'Because.',
+      reasoning_details: details,
+    };
+    const withReasoning: ChatCompletion = {
+      ...stored,
+      choices: [{ ...(stored.choices[0] as object), message }],
+    };
+    const events = sseEvents(replayFrames(withReasoning, false).join('')) as {
+      choices: { delta: Record<string, unknown> }[];
+    }[];
+    expect(events[0]!.choices[0]!.delta).toEqual({
+      role: 'assistant',
+      content: 'Hi',
+      reasoning: 'Because.',
+      reasoning_details: details,
+    });
   });
 
   it('replays tool calls with their indexes', () => {

@@ -19,7 +19,8 @@ async function storedTtl(key: string, namespace: string, headers: Record<string,
   const [kvKey = ''] = await stored(namespace);
   const entry = await env.CACHE.get<CacheEntry>(kvKey, 'json');
   if (!entry) return expect.fail(`no entry under ${kvKey}`);
-  return (entry.expiresAt - entry.createdAt) / 1000;
+  // Counted from the write (createdAt is when the request looked the cache up), a moment ago.
+  return Math.round((entry.expiresAt - Date.now()) / 1000);
 }
 
 async function keyWith(cache?: Record<string, unknown>) {
