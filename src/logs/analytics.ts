@@ -23,9 +23,16 @@ const GROUP_EXPR: Record<GroupBy | Interval | 'all', string> = {
 
 /** Latency is measured on answered requests: not errors, not streams the client cancelled. */
 const SERVED = `NOT ${IS_ERROR} AND cancelled = 0`;
-/** Answered from the cache: a hit its key's object refused (over budget, revoked) served nothing. */
-/** Answered from the cache: not a hit refused after its lookup (over budget, or its client gone: a 499). */
+/**
+ * Lookups that count towards the hit rate: not one the gateway refused after it (the key's object
+ * refusing the reservation: over budget, revoked, unreachable) or whose client left before an
+ * answer (a 499) — hit or miss alike, so refusals neither lower nor raise the rate. A miss that
+ * failed upstream still counts: the cache could not answer it.
+ */
+const REFUSED_AFTER_LOOKUP = `(status = 499 OR COALESCE(error_code, '') IN ('budget_exceeded', 'invalid_api_key', 'limits_unavailable', 'limits_overloaded'))`;
+/** Answered from the cache (a hit can only fail by being refused, or its client leaving). */
 const CACHE_HIT = `cache IN ('hit-exact', 'hit-semantic') AND status < 400 AND error_code IS NULL`;
+const CACHE_MISS = `cache = 'miss' AND NOT ${REFUSED_AFTER_LOOKUP}`;
 
 export interface Metrics {
   requests: number;
@@ -71,7 +78,7 @@ function sumsSql(group: string, where: string): string {
       SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens,
       SUM(cached_tokens) AS cached_tokens, SUM(cost_usd) AS cost_usd, SUM(saved_usd) AS saved_usd,
       SUM(CASE WHEN ${CACHE_HIT} THEN 1 ELSE 0 END) AS cache_hits,
-      SUM(CASE WHEN cache = 'miss' THEN 1 ELSE 0 END) AS cache_misses,
+      SUM(CASE WHEN ${CACHE_MISS} THEN 1 ELSE 0 END) AS cache_misses,
       SUM(cancelled) AS cancelled
     FROM request_logs ${where} GROUP BY g`;
 }

@@ -213,7 +213,7 @@ describe('GET /admin/analytics', () => {
     expect(await ids('ok')).toEqual(['gone-4', 'gone-2']);
   });
 
-  it('counts a stored answer its key was refused (over budget) as no hit', async () => {
+  it('counts a lookup refused after it (over budget, client gone) as neither hit nor miss', async () => {
     const at = Date.parse('2003-05-06T07:00:00Z');
     await insertLogs(env.DB, [
       logRow({ id: 'hit-served', time: at, cache: 'hit-exact', savedUsd: 0.5 }),
@@ -225,13 +225,18 @@ describe('GET /admin/analytics', () => {
         errorCode: 'budget_exceeded',
       }),
       logRow({ id: 'hit-missed', time: at + 2, cache: 'miss' }),
+      // Refused (or left) after a miss: no miss either, so refusals do not move the rate.
+      logRow({ id: 'miss-refused', time: at + 3, cache: 'miss', status: 402, errorCode: 'budget_exceeded' }),
+      logRow({ id: 'miss-left', time: at + 4, cache: 'miss', status: 499, errorCode: 'client_closed' }),
+      // A miss that failed upstream is still one: the cache could not answer it.
+      logRow({ id: 'miss-failed', time: at + 5, cache: 'miss', status: 502, errorCode: 'upstream_error' }),
     ]);
     const { totals } = await (await admin(`/admin/analytics?since=${at}&until=${at + H}`)).json<Json>();
     expect(totals).toMatchObject({
-      requests: 3,
+      requests: 6,
       cacheHits: 1,
-      cacheMisses: 1,
-      cacheHitRate: 0.5,
+      cacheMisses: 2,
+      cacheHitRate: 0.333333,
       savedUsd: 0.5,
     });
   });
