@@ -269,6 +269,24 @@ describe('GET /admin/analytics', () => {
     }
   });
 
+  it('answers /admin/logs the same way when D1 fails: a 503 logs_unavailable, a list or a row', async () => {
+    const db = env.DB as unknown as { prepare: unknown };
+    const prepare = db.prepare;
+    db.prepare = () => {
+      throw new Error('D1_ERROR: the query exceeded its time limit');
+    };
+    try {
+      for (const path of [`/admin/logs?${RANGE}&status=error`, '/admin/logs/req_anything']) {
+        const response = await admin(path);
+        expect(response.status).toBe(503);
+        const { error } = await response.json<Json>();
+        expect(error).toMatchObject({ type: 'api_error', code: 'logs_unavailable' });
+      }
+    } finally {
+      db.prepare = prepare;
+    }
+  });
+
   it('reads p50 and p95 from three significant digits past a second', async () => {
     const at = Date.parse('2003-06-07T08:00:00Z');
     const latencies = [40, 950, 1234, 1239, 25_000, 25_049, 98_765, 123_456, 4_000_000, 12_345_678];

@@ -8,16 +8,19 @@ import type { LogRow } from '../../logs/row';
 import { getLog, listLogs } from '../../logs/store';
 import { decodeCursor, encodeCursor, pageLimit } from './paging';
 import { rejectUnknown } from './query-params';
+import { orUnavailable } from './query-unavailable';
 
 export const logs = new Hono<AppEnv>()
   .get('/', async (c) => {
     const params = scopedQuery(c);
     rejectUnknown(params, [...FILTER_PARAMS, ...LOG_ONLY_PARAMS, 'limit', 'cursor']);
     const filter = parseLogFilter(params);
-    const { rows, more } = await listLogs(c.env.DB, filter, {
-      limit: pageLimit(params.limit),
-      cursor: decodeCursor(params.cursor),
-    });
+    const page = { limit: pageLimit(params.limit), cursor: decodeCursor(params.cursor) };
+    const { rows, more } = await orUnavailable(
+      () => listLogs(c.env.DB, filter, page),
+      'logs_unavailable',
+      'The log query failed or took too long. Try again, or ask for a shorter range or a narrower filter.',
+    );
     const last = rows.at(-1);
     return c.json({
       data: rows.map((row) => ({ ...present(row), hasBodies: row.hasBodies })),
@@ -26,7 +29,11 @@ export const logs = new Hono<AppEnv>()
   })
   .get('/:id', async (c) => {
     const id = c.req.param('id');
-    const row = await getLog(c.env.DB, id);
+    const row = await orUnavailable(
+      () => getLog(c.env.DB, id),
+      'logs_unavailable',
+      'The log row could not be read right now. Please retry shortly.',
+    );
     if (!row || !inTeamScope(c, row.teamId))
       throw new GatewayError(
         404,
