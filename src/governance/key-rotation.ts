@@ -53,7 +53,7 @@ export async function rotateKey(
     stored.policy.id,
     stored.hash,
     { hash, prefix },
-    now,
+    { now, previousUntil: until },
     stored.updatedAt,
   );
   if (revision === null) {
@@ -66,7 +66,9 @@ export async function rotateKey(
   try {
     handed = await handOver(env, stored.hash, { to: hash, until });
   } catch (error) {
-    const back = await moveKeyHash(env.DB, stored.policy.id, hash, stored, Date.now());
+    // Back to the old secret: the new one, never shown, is no previous secret of anything.
+    const at = Date.now();
+    const back = await moveKeyHash(env.DB, stored.policy.id, hash, stored, { now: at, previousUntil: at });
     if (back !== null) {
       // The old secret stays the key's: the row is back, and the old object takes the row as it is
       // now (a change made meanwhile went to the new object, whose secret nobody will get; nobody
@@ -128,22 +130,24 @@ async function adopt(env: Env, to: string, handed: HandOver) {
 /**
  * Moves the row from secret `from` (and, given `basedOn`, from that revision) to `to`, with a new
  * revision (updated_at only grows, so that a policy change racing the rotation reads the row again);
- * null when the row no longer has `from` (or that revision).
+ * null when the row no longer has `from` (or that revision). `from` stays on the row as its previous
+ * secret until `previousUntil` (the grace period), so the request log can still name the key by it.
  */
 async function moveKeyHash(
   db: D1Database,
   id: string,
   from: string,
   to: { hash: string; prefix: string },
-  now: number,
+  { now, previousUntil }: { now: number; previousUntil: number },
   basedOn: number | null = null,
 ): Promise<number | null> {
   const row = await db
     .prepare(
-      `UPDATE keys SET key_hash = ?, key_prefix = ?, updated_at = MAX(updated_at + 1, ?)
+      `UPDATE keys SET key_hash = ?, key_prefix = ?, previous_key_hash = ?, previous_until = ?,
+         updated_at = MAX(updated_at + 1, ?)
        WHERE id = ? AND key_hash = ? AND updated_at = COALESCE(?, updated_at) RETURNING updated_at`,
     )
-    .bind(to.hash, to.prefix, now, id, from, basedOn)
+    .bind(to.hash, to.prefix, from, previousUntil, now, id, from, basedOn)
     .first<{ updated_at: number }>();
   return row?.updated_at ?? null;
 }

@@ -119,7 +119,7 @@ async function keyNamed(env: Env, keyHash: string, now: number) {
   if (!keyLookups.take(now)) return null;
   let key: { id: string; teamId: string | null } | null;
   try {
-    key = await keyOfHash(env.DB, keyHash);
+    key = await keyOfHash(env.DB, keyHash, now);
   } catch {
     return null;
   }

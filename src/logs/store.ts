@@ -156,10 +156,16 @@ export async function deleteLogsBefore(db: D1Database, cutoff: number, chunk = 5
 export async function keyOfHash(
   db: D1Database,
   keyHash: string,
+  now: number,
 ): Promise<{ id: string; teamId: string | null } | null> {
+  // The key's secret, or its previous one during a rotation's grace period (migration 0007).
   const found = await db
-    .prepare('SELECT id, team_id FROM keys WHERE key_hash = ?')
-    .bind(keyHash)
+    .prepare(
+      `SELECT id, team_id FROM keys WHERE key_hash = ?1
+       UNION ALL SELECT id, team_id FROM keys WHERE previous_key_hash = ?1 AND previous_until > ?2
+       LIMIT 1`,
+    )
+    .bind(keyHash, now)
     .first<{ id: string; team_id: string | null }>();
   return found ? { id: found.id, teamId: found.team_id } : null;
 }

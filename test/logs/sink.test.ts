@@ -13,7 +13,7 @@ import {
   forgetKeyNames,
   resetUnauthenticatedRows,
 } from '../../src/logs/sink';
-import { createKey } from '../helpers/gateway';
+import { admin, createKey } from '../helpers/gateway';
 import { logRow, rowsById } from './helpers';
 
 /** The test Env with a D1 that counts its lookups of keys. */
@@ -42,6 +42,23 @@ describe('naming the key of a row refused before admission', () => {
     for (const row of rows) await deliverLog(counted.env, row, hash);
     expect(rows.map((row) => row.keyId)).toEqual([id, id, id]);
     expect(counted.lookups()).toBe(1);
+  });
+
+  it("names the key by its previous secret during a rotation's grace period, not after it", async () => {
+    const refusedWith = async (secret: string, id: string) => {
+      const row = logRow({ id, time: Date.now(), keyId: null, status: 400 });
+      await deliverLog(env as unknown as Env, row, await sha256Hex(secret));
+      return row.keyId;
+    };
+    const graced = await createKey();
+    const rotate = (id: string, graceSeconds: number) =>
+      admin(`/admin/keys/${id}/rotate`, 'POST', { graceSeconds });
+    expect((await rotate(graced.id, 3600)).status).toBe(200);
+    expect(await refusedWith(graced.key, 'rotated-graced')).toBe(graced.id);
+
+    const ended = await createKey();
+    expect((await rotate(ended.id, 0)).status).toBe(200);
+    expect(await refusedWith(ended.key, 'rotated-ended')).toBeNull();
   });
 
   it('reads D1 for at most a quota of new hashes a minute: a flood of made-up keys costs a bounded number', async () => {
