@@ -353,6 +353,8 @@ async function browse(expected) {
   mkdirSync(join(root, 'docs'), { recursive: true });
   copyFileSync(join(root, 'test-results', 'dashboard.png'), join(root, 'docs', 'dashboard.png'));
 
+  await racingLoads(page, expected);
+
   await page.setViewportSize({ width: 390, height: 844 });
   await page.waitForTimeout(300);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -361,6 +363,81 @@ async function browse(expected) {
 
   check('no script errors in the page', pageErrors.length === 0, pageErrors.join('; '));
   check('nothing the Content-Security-Policy refused', policyViolations.length === 0, policyViolations.join('; '));
+}
+
+/** The operator acts while a refresh is still loading: the latest choice is what shows. */
+async function racingLoads(page, expected) {
+  const hours = (url) => (Date.parse(url.searchParams.get('until')) - Date.parse(url.searchParams.get('since'))) / 3_600_000;
+  const idle = () => page.waitForFunction(() => !document.body.classList.contains('is-loading'), null, { timeout: 20_000 });
+  // Holds the first /admin/analytics request with `groupBy=model` (a refresh's) until answer(): a slow answer.
+  // `marked` adds 1000 requests to its totals, so that drawing it shows.
+  const slowRefresh = async ({ marked = false } = {}) => {
+    const asked = [];
+    let release;
+    const gate = new Promise((resolve) => (release = resolve));
+    let seen;
+    const held = new Promise((resolve) => (seen = resolve));
+    let holding = true;
+    await page.route((url) => url.pathname === '/admin/analytics', async (route) => {
+      const url = new URL(route.request().url());
+      asked.push(url);
+      if (holding && url.searchParams.get('groupBy') === 'model') {
+        holding = false;
+        seen(route.request());
+        await gate;
+        if (marked) {
+          const response = await route.fetch();
+          const json = await response.json();
+          json.totals.requests += 1000;
+          return route.fulfill({ response, json }).catch(() => {});
+        }
+      }
+      await route.continue().catch(() => {});
+    });
+    await idle();
+    await page.click('#refresh');
+    const request = await held;
+    return {
+      asked,
+      // Lets the slow answer through and waits until the page is done with it.
+      async answer() {
+        const finished = page.waitForEvent('requestfinished', { predicate: (r) => r.url() === request.url(), timeout: 10_000 });
+        release();
+        await finished.catch(() => {});
+        await idle().catch(() => {});
+        await page.waitForTimeout(300);
+        await page.unrouteAll({ behavior: 'ignoreErrors' });
+      },
+    };
+  };
+
+  // A new range while the 24-hour load is pending (the slower answer comes last).
+  const range = await slowRefresh({ marked: true });
+  await page.selectOption('#range', '7d');
+  const sevenDays = () => range.asked.some((url) => hours(url) === 168);
+  for (let i = 0; i < 25 && !sevenDays(); i++) await page.waitForTimeout(200);
+  await range.answer();
+  check('a range picked while a refresh loads is loaded: analytics asked for 7 days', sevenDays(), `asked for ${range.asked.map((url) => `${hours(url)} h`).join(', ')}`);
+  const updated = await page.textContent('#updated');
+  const shown = await page.textContent('[data-kpi="requests"]');
+  check(
+    'the 7-day figures show once the slower 24-hour answer arrives (not drawn; daily buckets)',
+    shown.trim() === String(expected.requests) && updated.includes('daily buckets'),
+    `Requests shows ${shown}; "${updated}"`,
+  );
+
+  // The Provider tab clicked while a refresh's model breakdown is pending (that answer comes last).
+  const tab = await slowRefresh();
+  await page.click('#breakdown-tabs button[data-group="provider"]');
+  await page.waitForSelector('#breakdown tbody tr[data-group-key="mock"]', { timeout: 10_000 }).catch(() => {});
+  await tab.answer();
+  const header = await page.textContent('#breakdown-name');
+  const keys = await page.locator('#breakdown tbody tr').evaluateAll((rows) => rows.map((row) => row.dataset.groupKey));
+  check(
+    'the Provider tab keeps provider rows when a slower model breakdown arrives',
+    header === 'Provider' && keys.includes('mock') && !keys.includes('fast'),
+    `header "${header}", rows ${keys.join(', ')}`,
+  );
 }
 
 async function waitFor(probe, timeoutMs) {

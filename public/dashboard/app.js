@@ -27,6 +27,9 @@
     charts: {},
     timer: null,
     loading: false,
+    // Numbers the latest refresh and the latest first page of logs: an answer to an older one is stale.
+    refreshes: 0,
+    logPages: 0,
   };
 
   const $ = (selector) => document.querySelector(selector);
@@ -188,8 +191,11 @@
     $('#banner-text').textContent = message ?? '';
   }
 
+  /** The latest refresh wins: one begun later (a new range, Refresh) makes this one's answers stale. */
   async function refresh() {
-    if (state.loading) return;
+    const run = ++state.refreshes;
+    const stale = () => run !== state.refreshes;
+    const group = state.group;
     state.loading = true;
     document.body.classList.add('is-loading');
     $('#updated').textContent = 'Loading…';
@@ -197,29 +203,35 @@
     try {
       const [analytics, breakdown, keys, teams] = await Promise.all([
         api(`/admin/analytics?${range}&groupBy=model`),
-        state.group === 'model' ? null : api(`/admin/analytics?${range}&groupBy=${state.group}`),
+        group === 'model' ? null : api(`/admin/analytics?${range}&groupBy=${group}`),
         listAll('/admin/keys').catch(optional),
         listAll('/admin/teams').catch(optional),
       ]);
+      if (stale()) return;
       if (keys) state.keys = new Map(keys.map((k) => [k.id, k]));
       if (teams) state.teams = new Map(teams.map((t) => [t.id, t]));
       renderKpis(analytics.totals);
       renderCharts(analytics.series);
-      renderBreakdown(breakdown ?? analytics, analytics.totals);
+      // A tab clicked meanwhile loads its own breakdown.
+      if (group === state.group) renderBreakdown(breakdown ?? analytics, analytics.totals, group);
       renderBudgets(keys, teams);
       renderKeyFilter();
       await loadLogs(true);
+      if (stale()) return;
       setBanner(null);
       $('#updated').textContent =
         `Updated ${new Date().toLocaleTimeString()} · ${BUCKETS[analytics.interval]} buckets`;
       document.body.dataset.ready = 'true';
     } catch (error) {
       if (error.status === 401) return signOut('Your session ended: sign in again.');
+      if (stale()) return;
       setBanner(`Could not load the dashboard: ${error.message}`);
       $('#updated').textContent = 'Showing the last data that loaded.';
     } finally {
-      state.loading = false;
-      document.body.classList.remove('is-loading');
+      if (!stale()) {
+        state.loading = false;
+        document.body.classList.remove('is-loading');
+      }
     }
   }
 
@@ -409,8 +421,8 @@
   }
 
   // ---------- breakdown ----------
-  function renderBreakdown(result, totals) {
-    const group = state.group;
+  /** `result` is the analytics grouped by `group`, the tab it was asked for. */
+  function renderBreakdown(result, totals, group) {
     $('#breakdown-name').textContent = GROUP_LABELS[group];
     const body = $('#breakdown tbody');
     if (result.groups.length === 0) {
@@ -458,15 +470,19 @@
   $('#breakdown-tabs').addEventListener('click', async (event) => {
     const button = event.target.closest('button[data-group]');
     if (!button || button.dataset.group === state.group) return;
-    state.group = button.dataset.group;
+    const group = button.dataset.group;
+    const run = state.refreshes;
+    state.group = group;
     for (const tab of document.querySelectorAll('#breakdown-tabs button'))
       tab.setAttribute('aria-selected', String(tab === button));
+    // Stale once another tab is clicked or a refresh begins (which loads the selected tab itself).
+    const stale = () => group !== state.group || run !== state.refreshes;
     try {
-      const result = await api(`/admin/analytics?${rangeQuery()}&groupBy=${state.group}`);
-      renderBreakdown(result, result.totals);
+      const result = await api(`/admin/analytics?${rangeQuery()}&groupBy=${group}`);
+      if (!stale()) renderBreakdown(result, result.totals, group);
     } catch (error) {
       if (error.status === 401) return signOut('Your session ended: sign in again.');
-      setBanner(`Could not load the breakdown: ${error.message}`);
+      if (!stale()) setBanner(`Could not load the breakdown: ${error.message}`);
     }
   });
 
@@ -649,7 +665,10 @@
     const params = new URLSearchParams(state.logParams);
     if (!reset && state.cursor) params.set('cursor', state.cursor);
     if (reset) body.replaceChildren(el('tr', {}, el('td', { colspan: 9, class: 'placeholder' }, 'Loading…')));
+    const run = reset ? ++state.logPages : state.logPages;
     const page = await api(`/admin/logs?${params}`);
+    // A first page asked for since (a refresh, the filters) replaces this one.
+    if (run !== state.logPages) return;
     if (reset) body.replaceChildren();
     body.append(...page.data.map(logRow));
     if (reset && page.data.length === 0)
@@ -809,7 +828,11 @@
   // ---------- controls ----------
   function startTimer() {
     stopTimer();
-    state.timer = setInterval(() => document.visibilityState === 'visible' && refresh(), REFRESH_MS);
+    // A tick while a load is pending is skipped: a new refresh would make that one's answers stale.
+    state.timer = setInterval(
+      () => document.visibilityState === 'visible' && !state.loading && refresh(),
+      REFRESH_MS,
+    );
   }
   function stopTimer() {
     if (state.timer) clearInterval(state.timer);
