@@ -22,6 +22,7 @@ import { ReleasedReservations } from './released-reservations';
 import { ADOPTION, Adoptions, adoptedLedger, type HandOver, type PendingHandOver } from './rotation-adoption';
 import { applySettles, freshSettles, type SettleRequest } from './settle-batch';
 import { sendSettles } from './settle-send';
+import { LedgerWaits, SETTLE_WAIT_MS, settlesMayAdmit } from './settle-wait';
 import { type Bucket, type BucketLimit, fullBucket, take } from './token-bucket';
 
 const POLICY = 'policy';
@@ -44,6 +45,8 @@ export class KeyObject extends DurableObject<Env> {
   private lastUsedSavedAt = 0;
   /** Bucket shares held by isolates' leases; in memory like the buckets themselves. */
   private readonly leases = new LeaseLedger();
+  /** Admissions waiting for settles near the end of a budget (settle-wait.ts). */
+  private readonly ledgerWaits = new LedgerWaits();
   /** Requests settled lately: a settle delivered twice is applied once. */
   private readonly settled: RecentSettles;
   /** Reservations released lately: a hand-over adopted after must not bring them back. */
@@ -76,7 +79,15 @@ export class KeyObject extends DurableObject<Env> {
   async admit(request: AdmitRequest): Promise<AdmitResult> {
     // A rotation's new object whose hand-over is late: it asks the old object for it first.
     if (this.adoptions.awaiting) await this.fetchHandOvers();
-    const result = this.admitAt(request, Date.now());
+    let result = this.admitAt(request, Date.now());
+    // Refused only for what requests in flight hold: their settles may be a moment away.
+    const until = Date.now() + SETTLE_WAIT_MS;
+    while (!result.ok && result.reason === 'budget_exceeded' && settlesMayAdmit(result, request.costUsd)) {
+      const change = this.ledgerWaits.next(until - Date.now());
+      if (!change) break;
+      await change;
+      result = this.admitAt(request, Date.now());
+    }
     const policy = this.policy;
     // A rotated key's old object keeps a policy that no longer changes: its team may be stale.
     if (result.ok || policy?.kind !== 'key' || result.reason === 'moved' || result.reason === 'rotated')
@@ -284,6 +295,7 @@ export class KeyObject extends DurableObject<Env> {
       }
     }
     this.applyPolicy(policy);
+    this.ledgerWaits.changed(); // a raised (or removed) budget may let a waiting admission in
     await this.ctx.storage.put(POLICY, this.policy);
     return 'set';
   }
@@ -441,6 +453,7 @@ export class KeyObject extends DurableObject<Env> {
   /** Persists the ledger (output-gated: no reply leaves before the write is durable) and arms the expiry alarm. */
   private saveLedger(ledger: BudgetState): void {
     this.ledger = ledger;
+    this.ledgerWaits.changed();
     void this.ctx.storage.put(BUDGET, ledger);
     const next = nextExpiry(ledger);
     if (next !== undefined) void this.ctx.storage.setAlarm(next);
