@@ -1,13 +1,15 @@
 // `type: "mock"` — a deterministic, network-free provider for local development and tests.
-// Chat answers by quoting the last user message (one token per word, honouring max_tokens, n and
-// forced tool calls); embeddings hash words into a fixed-size vector, so the cosine similarity of
+// Chat answers by quoting the last user message (one token per word, honouring max_tokens, n,
+// forced tool calls and JSON mode — mock-json.ts; logprobs are refused); embeddings hash words into a fixed-size vector, so the cosine similarity of
 // two texts follows the words they share.
 import { z } from 'zod';
+import { invalidRequest } from '../errors';
 import { estimateInputTokens } from '../limits/estimate';
 import type { ChatMessage, ChatRequest } from '../openai/schemas';
 import { SSE_DONE, sseData, sseStream } from '../openai/sse';
 import { assistantChoice, chatCompletion } from './chat-completion';
 import { embeddingList, normalise } from './embeddings';
+import { mockJson } from './mock-json';
 import type { ChatCompletion, ProviderAdapter, Usage } from './types';
 
 export const mockProviderSchema = z.strictObject({
@@ -30,6 +32,12 @@ export function createMock(name: string, config: MockProviderConfig): ProviderAd
     models: config.models ?? ['mock-1'],
 
     async chat({ body, model, requestId }) {
+      // Nothing to show for them: a 400 rather than an answer without what was asked.
+      if (body.logprobs === true || (body.top_logprobs ?? 0) > 0)
+        throw invalidRequest(
+          'The mock provider does not return logprobs.',
+          body.logprobs ? 'logprobs' : 'top_logprobs',
+        );
       await sleep();
       const answer = buildAnswer(body, model, requestId);
       if (!body.stream) return { kind: 'json', body: answer.completion };
@@ -80,7 +88,9 @@ function buildAnswer(body: ChatRequest, model: string, requestId: string): Answe
   const lastUser = [...body.messages].reverse().find((m) => m.role === 'user');
   const prompt = textOf(lastUser);
   const quote = prompt.slice(0, MAX_QUOTE_CHARS);
-  const replyWords = `Mock reply to: ${quote}`.split(/\s+/).filter(Boolean);
+  const reply = `Mock reply to: ${quote}`;
+  // In JSON mode the reply is JSON (the words of its text, one token each, as for plain text).
+  const replyWords = (mockJson(body.response_format, reply) ?? reply).split(/\s+/).filter(Boolean);
   const limit = body.max_completion_tokens ?? body.max_tokens ?? Number.POSITIVE_INFINITY;
   const truncated = replyWords.length > limit || quote.length < prompt.length;
   const content = replyWords.slice(0, limit).join(' ');

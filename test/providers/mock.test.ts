@@ -35,6 +35,49 @@ describe('mock provider', () => {
     expect(body.choices[0].finish_reason).toBe('stop');
   });
 
+  it('answers JSON mode with JSON that fits a json_schema, streamed or not, and refuses logprobs', async () => {
+    const { key } = await createKey();
+    const ask = (extra: object) =>
+      chat(key, { model: 'fast', messages: [{ role: 'user', content: 'the weather' }], ...extra });
+    const content = async (response: Response) =>
+      ((await response.json()) as Json).choices[0].message.content;
+    expect(JSON.parse(await content(await ask({ response_format: { type: 'json_object' } })))).toEqual({
+      reply: 'Mock reply to: the weather',
+    });
+    const schema = {
+      type: 'object',
+      properties: {
+        city: { type: 'string' },
+        celsius: { type: 'number' },
+        sky: { enum: ['clear', 'cloudy'] },
+        alerts: { type: 'array', items: { $ref: '#/$defs/alert' } },
+        wind: { anyOf: [{ $ref: '#/$defs/alert' }, { type: 'null' }] },
+      },
+      required: ['city', 'celsius', 'sky', 'alerts', 'wind'],
+      additionalProperties: false,
+      $defs: { alert: { type: 'object', properties: { level: { type: 'integer', minimum: 1 } } } },
+    };
+    const response_format = { type: 'json_schema', json_schema: { name: 'weather', schema, strict: true } };
+    const expected = {
+      city: 'Mock reply to: the weather',
+      celsius: 0,
+      sky: 'clear',
+      alerts: [],
+      wind: { level: 1 },
+    };
+    expect(JSON.parse(await content(await ask({ response_format })))).toEqual(expected);
+    const streamed = await (await ask({ response_format, stream: true })).text();
+    const deltas = streamed
+      .split('\n\n')
+      .filter((event) => event.startsWith('data: {'))
+      .map((event) => JSON.parse(event.slice(6)).choices[0]?.delta?.content ?? '');
+    expect(JSON.parse(deltas.join(''))).toEqual(expected);
+
+    const refused = await ask({ logprobs: true, top_logprobs: 2 });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as Json).error.param).toBe('logprobs');
+  });
+
   it('reads one token array as one input, as OpenAI does, and a list of them as several', async () => {
     const { key } = await createKey();
     const embed = async (input: unknown) =>
