@@ -115,20 +115,33 @@ export const chatRequest = z
   });
 export type ChatRequest = z.infer<typeof chatRequest>;
 
+/** The most inputs (strings or token arrays) one embeddings request may carry, as OpenAI. */
+export const MAX_EMBEDDING_INPUTS = 2048;
+
 export const embeddingsRequest = z.looseObject({
   model: modelName,
-  input: z.union(
-    [
-      z.string(),
-      z.array(z.string()).min(1),
-      z.array(z.number().int()).min(1),
-      z.array(z.array(z.number().int()).min(1)).min(1),
-    ],
-    {
-      error:
-        'expected a string, a non-empty array of strings, or a non-empty array of token ids (or of non-empty arrays of them)',
-    },
-  ),
+  input: z
+    .union(
+      [
+        z.string(),
+        z.array(z.string()).min(1),
+        z.array(z.number().int()).min(1),
+        z.array(z.array(z.number().int()).min(1)).min(1),
+      ],
+      {
+        error:
+          'expected a string, a non-empty array of strings, or a non-empty array of token ids (or of non-empty arrays of them)',
+      },
+    )
+    // OpenAI's cap on the inputs of one request; past it a request would fan out to ever more
+    // provider calls (Gemini's batches of 100). One token array is one input, whatever its length.
+    .refine(
+      (input) =>
+        typeof input === 'string' || typeof input[0] === 'number' || input.length <= MAX_EMBEDDING_INPUTS,
+      {
+        error: `at most ${MAX_EMBEDDING_INPUTS} inputs per request (OpenAI's limit): send the rest in further requests`,
+      },
+    ),
   encoding_format: z.enum(['float', 'base64']).optional(),
   dimensions: positiveInt.optional(),
   user: z.string().optional(),

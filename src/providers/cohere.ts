@@ -20,7 +20,8 @@
 // (e.g. `p` beside top_p) is refused.
 // Embeddings: string inputs (96 per call, Cohere's limit: more go in batches), float or base64,
 // `dimensions` → output_dimension; input_type from
-// the config (default search_document); truncate NONE so over-long input fails as at OpenAI.
+// the config (default search_document); truncate NONE so over-long input fails as at OpenAI;
+// usage from meta.billed_units (without it, none: the route estimates).
 import { z } from 'zod';
 import { urlUnder } from './base-url';
 import { toCohereRequest } from './cohere-request';
@@ -121,7 +122,8 @@ export function createCohere(
       // as `search_query`); the texts and the float vectors read back are the gateway's.
       const native = nativeEmbeddingFields(body);
       // Cohere embeds at most 96 texts per call (OpenAI up to 2,048): batches, joined in order.
-      let tokens = 0;
+      // Cohere's billed count; undefined once a batch's answer lacks it (the route then estimates).
+      let tokens: number | undefined = 0;
       const vectors = await inBatches(
         texts,
         { size: 96, parallel: 4 },
@@ -144,7 +146,8 @@ export function createCohere(
           const parsed = parseAnswer(name, raw, embedResponse, 'embeddings body');
           if (parsed.embeddings.float.length !== batch.length)
             throw unexpectedAnswer(name, 'embeddings body');
-          tokens += parsed.meta?.billed_units?.input_tokens ?? 0;
+          const billed = parsed.meta?.billed_units?.input_tokens;
+          tokens = tokens === undefined || billed === undefined ? undefined : tokens + billed;
           return parsed.embeddings.float;
         },
       );

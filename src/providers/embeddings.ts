@@ -1,13 +1,15 @@
 // Embedding plumbing shared by the adapters: string inputs in, OpenAI embedding lists out.
-import { invalidRequest } from '../errors';
 import type { EmbeddingsRequest } from '../openai/schemas';
-import type { EmbeddingsResult } from './types';
+import { type EmbeddingsResult, Unsupported } from './types';
 
-/** The request's inputs as strings; token arrays are refused with `refusal`, a 400 on `input`. */
+/**
+ * The request's inputs as strings; token arrays are refused with `refusal` (Unsupported: the route's
+ * next target may take them, else a 400 on `input`).
+ */
 export function textInputs(input: EmbeddingsRequest['input'], refusal: string): string[] {
   if (typeof input === 'string') return [input];
   if (input.every((item) => typeof item === 'string')) return input as string[];
-  throw invalidRequest(refusal, 'input');
+  throw new Unsupported(refusal, 'input');
 }
 
 /** OpenAI's own embeddings fields: the adapters translate these. */
@@ -66,12 +68,15 @@ export function float32Base64(values: readonly number[]): string {
   return btoa(binary);
 }
 
-/** The OpenAI answer for `vectors`, in the encoding the request asked for. */
+/**
+ * The OpenAI answer for `vectors`, in the encoding the request asked for; `tokens` is the provider's
+ * count, undefined when it gave none (the route fills in its estimate).
+ */
 export function embeddingList(
   vectors: number[][],
   encoding: EmbeddingsRequest['encoding_format'],
   model: string,
-  tokens: number,
+  tokens: number | undefined,
 ): EmbeddingsResult {
   return {
     object: 'list',
@@ -81,6 +86,6 @@ export function embeddingList(
       embedding: encoding === 'base64' ? float32Base64(vector) : vector,
     })),
     model,
-    usage: { prompt_tokens: tokens, total_tokens: tokens },
+    ...(tokens !== undefined ? { usage: { prompt_tokens: tokens, total_tokens: tokens } } : {}),
   };
 }

@@ -49,7 +49,6 @@
 // is estimated. Token-array inputs are refused; `user` is dropped; unknown fields (taskType,
 // title…) are forwarded into every request of the batch.
 import { z } from 'zod';
-import { estimateTextTokens } from '../limits/estimate';
 import { urlUnder } from './base-url';
 import { embeddingList, inBatches, normalise, textInputs } from './embeddings';
 import { toGeminiRequest } from './gemini-request';
@@ -182,9 +181,9 @@ export function createGemini(
           return answer.embeddings;
         },
       );
-      const tokens = texts.reduce((sum, text) => sum + estimateTextTokens(text), 0);
       const vectors = embeddings.map(({ values }) => (body.dimensions ? normalise(values) : values));
-      return embeddingList(vectors, body.encoding_format, model, tokens);
+      // batchEmbedContents reports no token count: the route estimates it (and logs that it did).
+      return embeddingList(vectors, body.encoding_format, model, undefined);
     },
   };
 }

@@ -1,11 +1,13 @@
 // The parameter policy of the translating adapters: which OpenAI parameters each maps, refuses or
 // drops, and the forwarding of the ones that are not OpenAI's.
 //
-// A parameter an adapter cannot honour is refused with a 400 naming it, never silently ignored;
+// A parameter an adapter cannot honour is refused, never silently ignored: the route's next target
+// is tried (Unsupported), and when none can honour it the answer is a 400 naming it;
 // one that cannot change the answer's meaning is dropped; any other parameter is the provider's
 // own and is forwarded for the provider to validate. A null value counts as unset throughout.
 // Each adapter's file header lists its policy; the lists themselves live beside its translation.
 import { invalidRequest } from '../errors';
+import { Unsupported } from './types';
 
 /** Why a parameter is refused; `when` replaces the usual test of whether the request asks for it. */
 export type Refusal = string | { why: string; when: (value: unknown) => boolean };
@@ -56,7 +58,7 @@ const isSet = (value: unknown) => value != null;
 const names = (list = '') => list.split(/\s+/).filter(Boolean);
 
 export interface ParamPolicy {
-  /** Throws invalidRequest (400) for the first refused parameter the request asks for. */
+  /** Throws Unsupported (a 400 when no other target serves it) for the first refused parameter asked for. */
   refuseUnsupported(request: object): void;
   /** The request's set parameters that are neither translated, refused nor dropped: the provider's own. */
   native(request: object): [string, unknown][];
@@ -77,7 +79,7 @@ export function paramPolicy(spec: ParamPolicySpec): ParamPolicy {
     refuseUnsupported(request) {
       const values = request as Record<string, unknown>;
       const refused = refusals.find(({ param, when }) => when(values[param]));
-      if (refused) throw invalidRequest(spec.refusal?.(refused.why) ?? refused.why, refused.param);
+      if (refused) throw new Unsupported(spec.refusal?.(refused.why) ?? refused.why, refused.param);
     },
     native,
     forward(request, body) {

@@ -1,6 +1,7 @@
 // The one interface every provider adapter implements, and the failure type they throw.
 
 import type { Env } from '../env';
+import { GatewayError } from '../errors';
 import type { ChatRequest, EmbeddingsRequest } from '../openai/schemas';
 
 /** Token counts as OpenAI reports them; cache fields are kept separately for costing. */
@@ -61,7 +62,11 @@ export interface EmbeddingsResult {
   object: 'list';
   data: { object: 'embedding'; index: number; embedding: number[] | string }[];
   model: string;
-  usage: { prompt_tokens: number; total_tokens: number };
+  /**
+   * The provider's own count; absent when it gave none (Gemini, Workers AI): the route then answers
+   * with its estimate and logs the row as estimated.
+   */
+  usage?: { prompt_tokens: number; total_tokens: number };
 }
 
 /**
@@ -125,6 +130,18 @@ export class UpstreamError extends Error {
 
   get retryable(): boolean {
     return this.failure !== 'caller' && this.failure !== 'config' && this.failure !== 'auth';
+  }
+}
+
+/**
+ * A request this provider cannot serve though another may (token-id inputs, a parameter it lacks),
+ * refused before calling it: routing moves on to the route's next target, and only when none can
+ * serve it is it the client's 400, naming the parameter (routing/execute.ts).
+ */
+export class Unsupported extends GatewayError {
+  constructor(message: string, param: string) {
+    super(400, 'invalid_request_error', null, message, param);
+    this.name = 'Unsupported';
   }
 }
 

@@ -19,12 +19,10 @@
 // base64; token-array inputs and `dimensions` are rejected. The binding reports no embedding
 // usage, so it is estimated.
 import { z } from 'zod';
-import { invalidRequest } from '../errors';
-import { estimateTextTokens } from '../limits/estimate';
 import { assistantChoice, chatCompletion } from './chat-completion';
 import { embeddingList, inBatches, nativeEmbeddingFields, textInputs } from './embeddings';
 import type { ChatCompletion, ProviderAdapter, ProviderDeps } from './types';
-import { UpstreamError, type UpstreamFailure } from './types';
+import { Unsupported, UpstreamError, type UpstreamFailure } from './types';
 import { unexpectedAnswer } from './upstream-error';
 import { toWorkersAIInputs } from './workers-ai-request';
 import { argumentsText, toUsage, translateWorkersAIStream } from './workers-ai-stream';
@@ -174,7 +172,10 @@ export function createWorkersAI(
 
     async embeddings({ body, model, signal }) {
       if (body.dimensions !== undefined) {
-        throw invalidRequest('Workers AI embedding models have a fixed size: omit dimensions.', 'dimensions');
+        throw new Unsupported(
+          'Workers AI embedding models have a fixed size: omit dimensions.',
+          'dimensions',
+        );
       }
       const texts = textInputs(body.input, 'Workers AI embeds text: send strings, not token arrays.');
       // The model's own parameters (bge's `pooling`) go as they are; at most 100 texts a call
@@ -192,8 +193,8 @@ export function createWorkersAI(
           return output.data as number[][];
         },
       );
-      const tokens = texts.reduce((sum, text) => sum + estimateTextTokens(text), 0);
-      return embeddingList(vectors, body.encoding_format, model, tokens);
+      // The embedding models report no token count: the route estimates it (and logs that it did).
+      return embeddingList(vectors, body.encoding_format, model, undefined);
     },
   };
 }

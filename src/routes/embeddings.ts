@@ -85,6 +85,8 @@ export const embeddings = new Hono<AppEnv>().post('/', async (c) => {
         },
       },
     );
+    // No count from the provider (Gemini, Workers AI, a Cohere answer without billed_units): the
+    // estimate is charged and answered, and the row says it is one.
     const reported = countedUsage(served.result.usage)?.prompt_tokens;
     settle(served.target, reported ?? tokens, served.attempts, reported === undefined);
     headers.set('x-tollgate-provider', served.target.provider);
@@ -92,7 +94,9 @@ export const embeddings = new Hono<AppEnv>().post('/', async (c) => {
     headers.set('x-tollgate-attempts', String(served.attempts.length));
     headers.set('content-type', 'application/json');
     log.served(served.target, served.attempts);
-    const text = 'raw' in served.result ? served.result.raw : JSON.stringify(served.result);
+    const { result } = served;
+    const usage = { prompt_tokens: tokens, total_tokens: tokens }; // OpenAI's clients expect it
+    const text = 'raw' in result ? result.raw : JSON.stringify({ ...result, usage: result.usage ?? usage });
     log.responseBody(text);
     return new Response(text, { status: 200, headers });
   } catch (error) {

@@ -1,9 +1,10 @@
 // Runs a request against a route until a target answers: the strategy's plan, retries with
 // backoff on the same target, failover to the next, circuit breakers, timeouts, a time budget.
-// Caller errors pass straight through. Every attempt is recorded for headers and logs.
+// Caller errors pass straight through; a target that cannot serve the request (Unsupported) is
+// passed over. Every attempt is recorded for headers and logs.
 import type { ResolvedRoute, Runtime } from '../config/runtime';
 import type { Target } from '../config/schema';
-import { UpstreamError } from '../providers/types';
+import { Unsupported, UpstreamError } from '../providers/types';
 import { type AttemptContext, RequestTimedOut, runAttempt } from './attempt';
 import { backoffDelay, retryableOnSameTarget, sleep } from './backoff';
 import type { CircuitBreakers } from './circuit-breaker';
@@ -14,6 +15,7 @@ import {
   clientClosedAfter,
   noAllowedTarget,
   passThrough,
+  refusedByEvery,
   type Skipped,
 } from './failures';
 import { planTargets, targetKey } from './strategies';
@@ -24,7 +26,10 @@ export interface Served<T> {
   result: T;
   target: Target;
   attempts: Attempt[];
-  /** Targets of the plan passed over (open circuit, too small a context window, no time left). */
+  /**
+   * Targets of the plan passed over (open circuit, too small a context window, no time left, a
+   * request the adapter cannot serve).
+   */
   skipped: Skipped[];
   /**
    * For a result whose health verdict comes later (`ExecuteOptions.verdictLater`: a stream that has
@@ -80,7 +85,8 @@ export async function executeRoute<T>(
 type Outcome<T> =
   | { kind: 'served'; served: Served<T> }
   | { kind: 'failed' }
-  | { kind: 'context'; error: UpstreamError };
+  | { kind: 'context'; error: UpstreamError }
+  | { kind: 'unsupported'; error: Unsupported };
 
 class RouteRun<T> {
   private readonly attempts: Attempt[] = [];
@@ -89,6 +95,9 @@ class RouteRun<T> {
   private readonly sleep: NonNullable<ExecuteOptions['sleep']>;
   private readonly circuits: CircuitBreakers;
   private readonly deadline: number | undefined;
+  /** The first refusal of a target that cannot serve the request, and the targets that refused. */
+  private refusal: Unsupported | undefined;
+  private readonly refused = new Set<string>();
 
   constructor(
     private readonly runtime: Runtime,
@@ -105,11 +114,11 @@ class RouteRun<T> {
     this.deadline = Number.isFinite(deadline) ? deadline : undefined;
   }
 
-  async execute(plan: readonly Target[]): Promise<Served<T>> {
+  async execute(whole: readonly Target[]): Promise<Served<T>> {
     const breaker = this.runtime.config.circuitBreaker;
     // After a context-length error only targets with a larger window are worth trying.
     let tooLong: { error: UpstreamError; window: number; attemptsSoFar: number } | undefined;
-    for (const target of plan) {
+    for (const target of whole) {
       if (tooLong && (target.contextWindow ?? 0) <= tooLong.window) {
         this.skip(target, 'context_window');
       } else if (this.remainingMs() <= 0) {
@@ -122,6 +131,7 @@ class RouteRun<T> {
         }
         const outcome = await this.tryTarget(target, false, admission === 'probe');
         if (outcome.kind === 'served') return outcome.served;
+        if (outcome.kind === 'unsupported') this.unsupported(target, outcome.error);
         if (outcome.kind === 'context') {
           const window = target.contextWindow ?? 0;
           tooLong = { error: outcome.error, window, attemptsSoFar: this.attempts.length };
@@ -131,7 +141,10 @@ class RouteRun<T> {
     // The prompt too long for a target, and nothing tried since: the client is told so only when no
     // target with a larger window exists. One that failed or was skipped (an open circuit, no time
     // left) makes this an outage, not a prompt to shorten: a 502 or 504 listing them — after a last
-    // try of the larger ones when open circuits were all that stopped them.
+    // try of the larger ones when open circuits were all that stopped them. Targets that cannot serve
+    // the request at all are left out; when that is every one, the client is told why (a 400).
+    const plan = whole.filter((t) => !this.refused.has(targetKey(t)));
+    if (plan.length === 0 && this.refusal) throw refusedByEvery(this.refusal, this.attempts);
     if (tooLong && this.attempts.length === tooLong.attemptsSoFar) {
       const window = tooLong.window;
       const larger = plan.filter((t) => (t.contextWindow ?? 0) > window);
@@ -141,6 +154,7 @@ class RouteRun<T> {
         const outcome = await this.tryTarget(lastResort, true, false);
         if (outcome.kind === 'served') return outcome.served;
         if (outcome.kind === 'context') throw passThrough(outcome.error, this.attempts);
+        if (outcome.kind === 'unsupported') this.unsupported(lastResort, outcome.error);
       }
       throw allFailed(this.attempts, this.skipped);
     }
@@ -149,6 +163,10 @@ class RouteRun<T> {
       const outcome = await this.tryTarget(lastResort, true, false);
       if (outcome.kind === 'served') return outcome.served;
       if (outcome.kind === 'context') throw passThrough(outcome.error, this.attempts);
+      if (outcome.kind === 'unsupported') {
+        this.unsupported(lastResort, outcome.error);
+        if (this.refused.size === whole.length) throw refusedByEvery(outcome.error, this.attempts);
+      }
     }
     throw allFailed(this.attempts, this.skipped);
   }
@@ -214,6 +232,11 @@ class RouteRun<T> {
           noVerdict(); // no verdict on the provider
           this.attempts.push({ ...attempt, status: 0, latencyMs: this.now() - started, cancelled: true });
           throw clientClosedAfter(this.attempts);
+        }
+        // Refused before any call (token-id inputs on a text-only provider): no verdict on its health.
+        if (thrown instanceof Unsupported) {
+          noVerdict();
+          return { kind: 'unsupported', error: thrown };
         }
         if (!(thrown instanceof UpstreamError)) {
           noVerdict();
@@ -282,8 +305,20 @@ class RouteRun<T> {
     return this.deadline === undefined ? Number.POSITIVE_INFINITY : this.deadline - this.now();
   }
 
-  private skip(target: Target, reason: Skipped['reason']): void {
-    this.skipped.push({ provider: target.provider, model: target.model, reason });
+  private skip(target: Target, reason: Skipped['reason'], detail?: string): void {
+    this.skipped.push({
+      provider: target.provider,
+      model: target.model,
+      reason,
+      ...(detail ? { detail } : {}),
+    });
+  }
+
+  /** A target whose adapter cannot serve this request: passed over, its reason kept for the error. */
+  private unsupported(target: Target, error: Unsupported): void {
+    this.refusal ??= error;
+    this.refused.add(targetKey(target));
+    this.skip(target, 'unsupported', error.message);
   }
 }
 

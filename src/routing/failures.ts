@@ -29,7 +29,9 @@ export interface Attempt {
 export interface Skipped {
   provider: string;
   model: string;
-  reason: 'circuit_open' | 'context_window' | 'time_budget';
+  reason: 'circuit_open' | 'context_window' | 'time_budget' | 'unsupported';
+  /** Why its adapter cannot serve the request (`unsupported`), in the adapter's words. */
+  detail?: string;
 }
 
 /**
@@ -106,14 +108,19 @@ const SKIPPED: Record<Skipped['reason'], string> = {
   circuit_open: 'skipped, circuit open',
   context_window: 'skipped, context window too small',
   time_budget: 'skipped, time budget spent',
+  unsupported: 'skipped, cannot serve this request',
 };
+
+function skippedText({ provider, model, reason, detail }: Skipped): string {
+  return `${provider}/${model}: ${SKIPPED[reason]}${detail ? ` (${detail.replace(/\.$/, '')})` : ''}`;
+}
 
 export function allFailed(attempts: readonly Attempt[], skipped: readonly Skipped[]): GatewayError {
   const tried = attempts.map(
     (a) =>
       `${a.provider}/${a.model}${a.retry ? ` (retry ${a.retry})` : ''}: ${describe(a)}${a.status ? ` (HTTP ${a.status})` : ''}`,
   );
-  const list = [...tried, ...skipped.map((s) => `${s.provider}/${s.model}: ${SKIPPED[s.reason]}`)].join('; ');
+  const list = [...tried, ...skipped.map(skippedText)].join('; ');
   const headers = { 'x-tollgate-attempts': String(attempts.length) };
   const timedOut = attempts.length > 0 && attempts.every((a) => a.failure === 'timeout');
   if (timedOut || (attempts.length === 0 && skipped.some((s) => s.reason === 'time_budget'))) {
@@ -130,10 +137,11 @@ export function allFailed(attempts: readonly Attempt[], skipped: readonly Skippe
     );
   }
   // Every provider said "too many requests" (targets skipped for an open circuit were opened by
-  // the same storm): a 429 the client can wait out, not a server failure. A quota that is used up
-  // is not something waiting fixes: that stays a 502.
+  // the same storm; those that cannot serve the request do not count): a 429 the client can wait
+  // out, not a server failure. A quota that is used up is not something waiting fixes: a 502.
   const waitable = (a: Attempt) => a.failure === 'rate_limit' && a.code !== 'insufficient_quota';
-  if (attempts.length > 0 && attempts.every(waitable) && skipped.every((s) => s.reason === 'circuit_open')) {
+  const aside = (s: Skipped) => s.reason === 'circuit_open' || s.reason === 'unsupported';
+  if (attempts.length > 0 && attempts.every(waitable) && skipped.every(aside)) {
     const waits = attempts.flatMap((a) => (a.retryAfterMs === undefined ? [] : [a.retryAfterMs]));
     const retryAfter: Record<string, string> = waits.length
       ? { 'retry-after': String(retryAfterSeconds(Math.min(...waits))) }
@@ -154,6 +162,14 @@ export function allFailed(attempts: readonly Attempt[], skipped: readonly Skippe
     new GatewayError(502, 'api_error', 'upstream_error', `Every provider failed: ${list}.`, null, headers),
     attempts,
   );
+}
+
+/**
+ * No target of the route can serve the request (token-id inputs where every provider embeds only
+ * text): the first refusal, a 400 naming its parameter, as with a single target.
+ */
+export function refusedByEvery(refusal: GatewayError, attempts: readonly Attempt[]): GatewayError {
+  return withAttempts(refusal, attempts);
 }
 
 export function noAllowedTarget(model: string): GatewayError {

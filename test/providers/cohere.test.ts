@@ -441,7 +441,7 @@ describe('cohere embeddings', () => {
     );
     expect(sizes).toEqual([96, 96, 8]);
     expect(result.data.map((d) => (d.embedding as number[])[0])).toEqual(input.map(Number));
-    expect(result.usage.prompt_tokens).toBe(200);
+    expect(result.usage?.prompt_tokens).toBe(200);
   });
 
   it('posts to /v2/embed and returns floats or base64 with billed usage', async () => {
@@ -466,6 +466,13 @@ describe('cohere embeddings', () => {
     });
     const bytes = Uint8Array.from(atob(base64.data[0]!.embedding as string), (c) => c.charCodeAt(0));
     expect(Array.from(new Float32Array(bytes.buffer))).toEqual([0.5, -0.25, 0.125]);
+  });
+
+  it('reports no usage, not 0 tokens, when an answer lacks billed_units (the route estimates it)', async () => {
+    const { meta: _, ...unbilled } = embedFixture;
+    const result = await adapter(() => json(unbilled)).embed({ input: ['first', 'second'] });
+    expect(result.data).toHaveLength(2);
+    expect(result.usage).toBeUndefined();
   });
 
   it('refuses token arrays', async () => {

@@ -474,7 +474,7 @@ describe('workers-ai stream', () => {
 });
 
 describe('workers-ai embeddings', () => {
-  it('embeds strings as floats or base64 with estimated usage', async () => {
+  it('embeds strings as floats or base64, leaving usage to the route to estimate', async () => {
     const { calls, embed } = fakeAI(() => embeddingsFixture);
     const floats = await embed({ input: ['first text', 'second'] });
     expect(calls[0]).toMatchObject({
@@ -482,8 +482,7 @@ describe('workers-ai embeddings', () => {
       inputs: { text: ['first text', 'second'] },
     });
     expect(floats.data.map((d) => d.embedding)).toEqual(embeddingsFixture.data);
-    expect(floats.usage.prompt_tokens).toBeGreaterThan(0);
-    expectOpenAIShape('CreateEmbeddingResponse', floats);
+    expect(floats.usage).toBeUndefined(); // no count from the binding: the route answers its estimate
 
     const base64 = await fakeAI(() => embeddingsFixture).embed({
       input: ['a', 'b'],

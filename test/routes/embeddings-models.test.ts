@@ -2,6 +2,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { PARSE_LIMIT } from '../../src/providers/openai-compatible';
 import { admin, call, createKey, type Json, OPENAI_URL, openaiConfig, putConfig } from '../helpers/gateway';
+import { expectOpenAIShape } from '../helpers/openapi';
 import { json, onUpstream, recorded, resetUpstream } from '../helpers/upstream';
 import { waitForRows } from '../logs/helpers';
 
@@ -132,6 +133,186 @@ describe('POST /v1/embeddings', () => {
       expect((await response.json<Json>()).error.param).toBe(param);
     });
   }
+});
+
+const GEMINI_URL = 'https://gemini.test/v1beta';
+const COHERE_URL = 'https://cohere.test';
+const gemini = { type: 'gemini', baseUrl: GEMINI_URL, apiKey: 'AIza-test' };
+const openaiAnswer = {
+  object: 'list',
+  data: [{ object: 'embedding', index: 0, embedding: [0.1, 0.2] }],
+  model: 'text-embedding-3-small',
+  usage: { prompt_tokens: 2, total_tokens: 2 },
+};
+
+/** The key's usage once its reservation is settled. */
+async function settledUsage(id: string): Promise<Json> {
+  let usage: Json = {};
+  for (let i = 0; i < 100; i++) {
+    usage = (await (await admin(`/admin/keys/${id}`)).json<Json>()).usage;
+    if (usage.reservedUsd === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return usage;
+}
+
+describe('embeddings input limits', () => {
+  it("refuses more than 2,048 inputs (OpenAI's limit) with a 400 naming input, before any provider call", async () => {
+    await putConfig({
+      providers: { gemini },
+      models: { vec: { targets: [{ provider: 'gemini', model: 'gemini-embedding-001' }] } },
+    });
+    const { key } = await createKey();
+    for (const input of [Array.from({ length: 2049 }, () => 'x'), Array.from({ length: 2049 }, () => [1])]) {
+      const response = await embed(key, { model: 'vec', input });
+      expect(response.status).toBe(400);
+      const { error } = await response.json<Json>();
+      expect(error).toMatchObject({ type: 'invalid_request_error', param: 'input' });
+      expect(error.message).toContain('at most 2048 inputs');
+    }
+    expect(recorded).toHaveLength(0);
+  });
+
+  it('takes 2,048 inputs, and one token array longer than that (it is one input)', async () => {
+    const { key } = await createKey();
+    const many = await embed(key, {
+      model: 'mock/mock-embed',
+      input: Array.from({ length: 2048 }, () => 'x'),
+    });
+    expect(many.status).toBe(200);
+    expect((await many.json<Json>()).data).toHaveLength(2048);
+    const long = await embed(key, { model: 'mock/mock-embed', input: Array.from({ length: 3000 }, () => 7) });
+    expect(long.status).toBe(200);
+  });
+});
+
+describe('embeddings usage the provider does not report', () => {
+  it('answers and charges the estimate for Gemini, and logs the row as estimated', async () => {
+    await putConfig({
+      providers: { gemini },
+      models: { vec: { targets: [{ provider: 'gemini', model: 'gemini-embedding-001' }] } },
+    });
+    const { key } = await createKey();
+    onUpstream(`${GEMINI_URL}/models/gemini-embedding-001:batchEmbedContents`, () =>
+      json({ embeddings: [{ values: [0.6, 0.8] }] }),
+    );
+    const response = await embed(key, { model: 'vec', input: 'hello world, how are you' });
+    expect(response.status).toBe(200);
+    const body = await response.json<Json>();
+    expectOpenAIShape('CreateEmbeddingResponse', body);
+    expect(body.usage.prompt_tokens).toBeGreaterThan(0);
+    const requestId = response.headers.get('x-request-id')!;
+    const row = (await waitForRows([requestId], 8000, 'id')).get(requestId)!;
+    expect(row.inputTokens).toBe(body.usage.prompt_tokens);
+    expect(row.usageDetail?.estimated).toBe(true);
+  });
+
+  it('charges the estimate, not 0 tokens, for a Cohere answer without billed_units', async () => {
+    await putConfig({
+      providers: { co: { type: 'cohere', baseUrl: COHERE_URL, apiKey: 'co-test' } },
+      models: { vec: { targets: [{ provider: 'co', model: 'embed-v4.0' }] } },
+      pricing: { 'co/embed-v4.0': { inputPerMTok: 100_000, outputPerMTok: 0 } },
+    });
+    const { id, key } = await createKey({ budget: { usd: 100, period: 'month' } });
+    onUpstream(`${COHERE_URL}/v2/embed`, () =>
+      json({ id: 'e1', embeddings: { float: [[0.1, 0.2]] }, texts: ['a'] }),
+    );
+    const response = await embed(key, {
+      model: 'vec',
+      input: 'a fairly long text to embed here '.repeat(20),
+    });
+    expect(response.status).toBe(200);
+    const body = await response.json<Json>();
+    expect(body.usage.prompt_tokens).toBeGreaterThan(0);
+    const usage = await settledUsage(id);
+    expect(usage.spendUsd).toBeCloseTo((body.usage.prompt_tokens * 100_000) / 1e6, 10);
+    const requestId = response.headers.get('x-request-id')!;
+    const row = (await waitForRows([requestId], 8000, 'id')).get(requestId)!;
+    expect(row.usageDetail?.estimated).toBe(true);
+  });
+
+  it('does not mark a count the provider reported as estimated', async () => {
+    await putConfig({
+      ...openaiConfig(),
+      models: { vec: { targets: [{ provider: 'openai', model: 'text-embedding-3-small' }] } },
+    });
+    const { key } = await createKey();
+    onUpstream(`${OPENAI_URL}/embeddings`, () => json(openaiAnswer));
+    const response = await embed(key, { model: 'vec', input: 'hello' });
+    const requestId = response.headers.get('x-request-id')!;
+    const row = (await waitForRows([requestId], 8000, 'id')).get(requestId)!;
+    expect(row.inputTokens).toBe(2);
+    expect(row.usageDetail?.estimated).toBeUndefined();
+  });
+});
+
+describe('embeddings a target cannot serve', () => {
+  const route = (...targets: [string, string][]) => ({
+    vec: { targets: targets.map(([provider, model]) => ({ provider, model })) },
+  });
+  const providers = {
+    openai: { type: 'openai', baseUrl: OPENAI_URL, apiKey: 'sk-test' },
+    gemini,
+    co: { type: 'cohere', baseUrl: COHERE_URL, apiKey: 'co-test' },
+    cf: { type: 'workers-ai' },
+  };
+
+  it('passes token arrays over Gemini to the next target, which takes them', async () => {
+    await putConfig({
+      providers,
+      models: route(['gemini', 'gemini-embedding-001'], ['openai', 'text-embedding-3-small']),
+    });
+    const { key } = await createKey();
+    onUpstream(`${OPENAI_URL}/embeddings`, () => json(openaiAnswer));
+    const response = await embed(key, { model: 'vec', input: [1, 2] });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-tollgate-provider')).toBe('openai');
+    expect(recorded.map((r) => r.url)).toEqual([`${OPENAI_URL}/embeddings`]);
+    expect(recorded[0]?.body).toMatchObject({ input: [1, 2] });
+  });
+
+  it('passes dimensions over Workers AI to the next target', async () => {
+    await putConfig({
+      providers,
+      models: route(['cf', '@cf/baai/bge-small-en-v1.5'], ['openai', 'text-embedding-3-small']),
+    });
+    const { key } = await createKey();
+    onUpstream(`${OPENAI_URL}/embeddings`, () => json(openaiAnswer));
+    const response = await embed(key, { model: 'vec', input: 'hello', dimensions: 2 });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-tollgate-provider')).toBe('openai');
+    expect(recorded[0]?.body).toMatchObject({ dimensions: 2 });
+  });
+
+  it('answers the first refusal, a 400 naming input, when no target can serve it', async () => {
+    await putConfig({ providers, models: route(['gemini', 'gemini-embedding-001'], ['co', 'embed-v4.0']) });
+    const { key } = await createKey();
+    const response = await embed(key, { model: 'vec', input: [[1, 2]] });
+    expect(response.status).toBe(400);
+    expect((await response.json<Json>()).error).toMatchObject({
+      type: 'invalid_request_error',
+      param: 'input',
+      message: 'Gemini embeds text, not token arrays.',
+    });
+    expect(recorded).toHaveLength(0);
+  });
+
+  it('lists a target that cannot serve the request when the others fail', async () => {
+    await putConfig({
+      providers,
+      retry: { attempts: 0 },
+      models: route(['gemini', 'gemini-embedding-001'], ['openai', 'text-embedding-3-small']),
+    });
+    const { key } = await createKey();
+    onUpstream(`${OPENAI_URL}/embeddings`, () => json({ error: { message: 'down' } }, 500));
+    const response = await embed(key, { model: 'vec', input: [1, 2] });
+    expect(response.status).toBe(502);
+    const { error } = await response.json<Json>();
+    expect(error.message).toContain(
+      'gemini/gemini-embedding-001: skipped, cannot serve this request (Gemini embeds text, not token arrays)',
+    );
+    expect(error.message).toContain('openai/text-embedding-3-small: server error (HTTP 500)');
+  });
 });
 
 describe('GET /v1/models', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../src/errors';
-import { UpstreamError } from '../../src/providers/types';
+import { Unsupported, UpstreamError } from '../../src/providers/types';
 import { CircuitBreakers } from '../../src/routing/circuit-breaker';
 import { type AttemptContext, executeRoute } from '../../src/routing/execute';
 import { attemptsOf } from '../../src/routing/failures';
@@ -496,6 +496,53 @@ describe('client abort and gateway errors', () => {
     );
     expect(await run().catch((e: unknown) => e)).toBe(refusal);
     expect(calls).toEqual(['a/x']);
+  });
+
+  it('passes over a target that cannot serve the request, with no attempt and no verdict on its circuit', async () => {
+    const refuse = async () => {
+      throw new Unsupported('A embeds text only.', 'input');
+    };
+    const { run, calls, circuits, clock } = setup(
+      { models: { m: chain('a/x', 'b/y') }, circuitBreaker: { failureThreshold: 1, cooldownMs: 1000 } },
+      { 'a/x': [refuse] },
+    );
+    const served = await run();
+    expect(served.result).toBe('b/y');
+    expect(calls).toEqual(['a/x', 'b/y']);
+    expect(served.attempts.map((a) => `${a.provider}/${a.model}`)).toEqual(['b/y']);
+    expect(served.skipped).toEqual([
+      { provider: 'a', model: 'x', reason: 'unsupported', detail: 'A embeds text only.' },
+    ]);
+    const breaker = { enabled: true, failureThreshold: 1, cooldownMs: 1000 };
+    expect(circuits.state('a/x', breaker, clock.now())).toBe('closed');
+  });
+
+  it('answers the first refusal (400, its param) when no target can serve the request', async () => {
+    const first = new Unsupported('A embeds text only.', 'input');
+    const { run, calls } = setup(
+      { models: { m: chain('a/x', 'b/y') } },
+      {
+        'a/x': [async () => Promise.reject(first)],
+        'b/y': [async () => Promise.reject(new Unsupported('B neither.', 'input'))],
+      },
+    );
+    const error = await failure(run());
+    expect(error).toBe(first);
+    expect(error.toBody().error).toMatchObject({ param: 'input', message: 'A embeds text only.' });
+    expect(calls).toEqual(['a/x', 'b/y']);
+  });
+
+  it('still answers 429 when the targets that could serve it all rate limited', async () => {
+    const { run } = setup(
+      { models: { m: chain('a/x', 'b/y') }, retry: { attempts: 0 } },
+      {
+        'a/x': [async () => Promise.reject(new Unsupported('A embeds text only.', 'input'))],
+        'b/y': [new UpstreamError('rate_limit', 429, 'slow down')],
+      },
+    );
+    const error = await failure(run());
+    expect(error.status).toBe(429);
+    expect(error.message).toContain('a/x: skipped, cannot serve this request (A embeds text only)');
   });
 
   it('answers 403 when per-key limits leave no provider', async () => {

@@ -207,6 +207,57 @@ describe('failover through the Worker', () => {
   });
 });
 
+describe('targets that cannot serve the request', () => {
+  const ANTHROPIC_URL = 'https://anthropic.test/v1';
+  const withClaude = {
+    ...providers,
+    claude: { type: 'anthropic', baseUrl: ANTHROPIC_URL, apiKey: 'sk-ant' },
+    co: { type: 'cohere', baseUrl: 'https://cohere.test', apiKey: 'co-test' },
+  };
+  const route = (...targets: [string, string][]) => ({
+    m: { targets: targets.map(([provider, model]) => ({ provider, model })) },
+  });
+
+  it('passes a parameter Anthropic cannot honour (n: 2) over to the next target, without calling Anthropic', async () => {
+    const key = await gateway({
+      providers: withClaude,
+      models: route(['claude', 'claude-x'], ['a', 'a-model']),
+    });
+    onUpstream(URLS.a, () => completion('from a'));
+    const response = await chat(key, { model: 'm', ...hello, n: 2 });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-tollgate-provider')).toBe('a');
+    expect(response.headers.get('x-tollgate-attempts')).toBe('1');
+    expect(hosts()).toEqual(['a.test']);
+  });
+
+  it('answers the first refusal, a 400 naming the parameter, when no target can honour it', async () => {
+    const key = await gateway({
+      providers: withClaude,
+      models: route(['claude', 'claude-x'], ['co', 'command-a']),
+    });
+    const response = await chat(key, { model: 'm', ...hello, logprobs: true });
+    expect(response.status).toBe(400);
+    const { error } = (await response.json()) as { error: Record<string, unknown> };
+    expect(error).toMatchObject({ type: 'invalid_request_error', param: 'logprobs' });
+    expect(String(error.message)).toContain('Anthropic');
+    expect(recorded).toHaveLength(0);
+  });
+
+  it('lists the target that could not honour it when the rest fail', async () => {
+    const key = await gateway({
+      providers: withClaude,
+      models: route(['claude', 'claude-x'], ['a', 'a-model']),
+    });
+    onUpstream(URLS.a, () => json({ error: { message: 'down' } }, 503));
+    const response = await chat(key, { model: 'm', ...hello, n: 2 });
+    expect(response.status).toBe(502);
+    const { error } = (await response.json()) as { error: { message: string } };
+    expect(error.message).toContain('claude/claude-x: skipped, cannot serve this request (');
+    expect(error.message).toContain('a/a-model: overloaded (HTTP 503)');
+  });
+});
+
 describe('streams and failover', () => {
   it('moves to the next target when a stream fails before its first byte, which then serves the whole stream', async () => {
     const key = await gateway({ models: { m: chain('a', 'b') } });
