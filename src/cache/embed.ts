@@ -29,13 +29,20 @@ function providerModel(runtime: Runtime, chosen: { provider: string; model?: str
 
 /**
  * Checked when a config is stored (PUT /admin/config), not when one is read back: semantic caching
- * with an embedding provider named without a model embeds with the provider's first model, so it
- * must have one. (A stored config without is still read; its semantic cache does nothing.)
+ * needs an embedding provider that serves embeddings, and one named without a model embeds with
+ * the provider's first model, so it must have one. (A stored config without is still read; its
+ * semantic cache does nothing.)
  */
 export function embeddingModelIssue(runtime: Runtime): { message: string; param: string } | undefined {
   const { semantic } = runtime.config.cache;
   const chosen = semantic.embedding;
   if (!semantic.enabled || !chosen || chosen.provider === WORKERS_AI) return undefined;
+  const adapter = runtime.provider(chosen.provider);
+  if (adapter?.chatOnly)
+    return {
+      message: `Invalid config (the previous config stays in force): cache.semantic.embedding.provider: provider '${chosen.provider}' (${adapter.type}) serves no embeddings; name one that does, or '${WORKERS_AI}'`,
+      param: 'cache.semantic.embedding.provider',
+    };
   if (providerModel(runtime, chosen) !== undefined) return undefined;
   return {
     message: `Invalid config (the previous config stays in force): cache.semantic.embedding.model: name the embedding model, since provider '${chosen.provider}' lists no models to default to`,
@@ -57,8 +64,9 @@ export function embedder(env: Env, runtime: Runtime, config: CacheConfig): Embed
   }
   const adapter = runtime.provider(chosen.provider);
   const model = providerModel(runtime, chosen);
-  // No model to ask for (a stored config from before that was checked): nothing embeds.
-  if (!adapter || !model) return undefined;
+  // No model to ask for, or a provider that serves no embeddings (a stored config from before
+  // that was checked): nothing embeds.
+  if (!adapter || adapter.chatOnly || !model) return undefined;
   return async (text, signal) => {
     const result = await adapter.embeddings({
       body: { model, input: text },

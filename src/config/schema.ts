@@ -5,9 +5,10 @@ import { cacheConfigSchema, checkCache, defaultCacheConfig } from '../cache/conf
 import { SCAN_BUDGET } from '../guardrails/regex/budget';
 import { guardrailsSchema } from '../guardrails/schema';
 import { priceSchema } from '../pricing/prices';
-import { providerConfigSchema } from '../providers/registry';
+import { providerConfigSchema, writtenProviderSchema } from '../providers/registry';
 import { circuitBreakerSchema, retrySchema, routeSchema, timeoutsSchema } from '../routing/config-schema';
 import { checkRoutes } from '../routing/validate-routes';
+import { checkReservedKeys } from './reserved-keys';
 
 const providerName = z
   .string()
@@ -81,6 +82,24 @@ function routesParsed({ value, issues }: z.core.ParsePayload): boolean {
       (issue) => issue.path?.[0] !== 'models' || (issue as { continue?: boolean }).continue === true,
     )
   );
+}
+
+/**
+ * A config as written (PUT /admin/config): gatewayConfigSchema, and rules added after configs were
+ * stored without them — not part of gatewayConfigSchema, with which store.ts reads a stored config,
+ * so that one written before them still loads. Reserved names are checked first, on the body as
+ * sent: parsing drops a `__proto__` entry unseen.
+ */
+export const writtenConfigSchema = z
+  .unknown()
+  .superRefine(checkReservedKeys)
+  .pipe(gatewayConfigSchema.superRefine(checkWrittenProviders));
+
+function checkWrittenProviders(config: { providers: Record<string, unknown> }, ctx: z.RefinementCtx): void {
+  for (const [name, provider] of Object.entries(config.providers)) {
+    for (const issue of writtenProviderSchema.safeParse(provider).error?.issues ?? [])
+      ctx.addIssue({ ...issue, path: ['providers', name, ...issue.path] });
+  }
 }
 
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;

@@ -90,8 +90,32 @@ async function readCapped(body: ReadableStream<Uint8Array>, limit: number): Prom
 }
 
 /** A config's first 20 problems, each `path: message` (a config is fixed in one round, not twenty). */
-export function issueLines(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string[] {
-  return issues.slice(0, 20).map((issue) => `${paramPath(issue.path) ?? '(root)'}: ${issue.message}`);
+export function issueLines(issues: readonly z.core.$ZodIssue[]): string[] {
+  return issues.slice(0, 20).map((issue) => {
+    const { path, message } = located(issue);
+    return `${paramPath(path) ?? '(root)'}: ${message}`;
+  });
+}
+
+/** The param of a problem (of a config's first), where located() puts it. */
+export function issueParam(issue: z.core.$ZodIssue | undefined): string | null {
+  return issue ? paramPath(located(issue).path) : null;
+}
+
+/**
+ * An issue where a client looks for it, in words that help: an unknown field at its own path (zod
+ * puts it at its parent's), a refused record key with its own schema's message (zod's is only
+ * "Invalid key in record").
+ */
+function located(issue: z.core.$ZodIssue): { path: readonly PropertyKey[]; message: string } {
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return { path: [...issue.path, ...issue.keys.slice(0, 1)], message: issue.message };
+    case 'invalid_key':
+      return { path: issue.path, message: issue.issues.map((inner) => inner.message).join('; ') };
+    default:
+      return issue;
+  }
 }
 
 /** `messages[0].content` — the param notation OpenAI uses in its own errors. */
@@ -124,18 +148,16 @@ export function validateBody<S extends z.ZodType>(schema: S, value: unknown): z.
  * be required (zod says only "expected string, received undefined").
  */
 function described(issue: z.core.$ZodIssue, body: unknown): { param: string | null; message: string } {
+  const { path, message: said } = located(issue);
+  const param = paramPath(path);
   if (issue.code === 'unrecognized_keys') {
     const names = issue.keys.map((key) => `'${paramPath([...issue.path, key])}'`).join(', ');
     const many = issue.keys.length > 1;
-    return {
-      param: paramPath([...issue.path, ...issue.keys.slice(0, 1)]),
-      message: `Unknown field${many ? 's' : ''} ${names}: remove ${many ? 'them' : 'it'}.`,
-    };
+    return { param, message: `Unknown field${many ? 's' : ''} ${names}: remove ${many ? 'them' : 'it'}.` };
   }
-  const param = paramPath(issue.path);
   const missing =
     issue.code === 'invalid_type' && issue.path.length > 0 && valueAt(body, issue.path) === undefined;
-  const message = missing ? `is required (${issue.message.replace(/^Invalid input: /, '')})` : issue.message;
+  const message = missing ? `is required (${said.replace(/^Invalid input: /, '')})` : said;
   return { param, message: param ? `Invalid '${param}': ${message}` : message };
 }
 

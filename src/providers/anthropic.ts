@@ -104,6 +104,7 @@ export function createAnthropic(
   return {
     name,
     type: 'anthropic',
+    chatOnly: true,
     models: config.models ?? [],
 
     async chat({ body, model, signal, requestId }) {

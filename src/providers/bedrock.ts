@@ -81,6 +81,7 @@ export function createBedrock(
   return {
     name,
     type: 'bedrock',
+    chatOnly: true,
     models: config.models ?? [],
 
     async chat({ body, model, signal, requestId }) {

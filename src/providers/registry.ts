@@ -5,6 +5,7 @@ import { azureOpenAIProviderSchema, createAzureOpenAI } from './azure-openai';
 import { bedrockProviderSchema, createBedrock } from './bedrock';
 import { cohereProviderSchema, createCohere } from './cohere';
 import { createGemini, geminiProviderSchema } from './gemini';
+import { headerFieldsSchema } from './header-fields';
 import { createMock, mockProviderSchema } from './mock';
 import { createOpenAICompatible, openaiProviderSchema } from './openai-compatible';
 import type { ProviderAdapter, ProviderDeps } from './types';
@@ -21,6 +22,22 @@ export const providerConfigSchema = z.discriminatedUnion('type', [
   cohereProviderSchema,
 ]);
 export type ProviderConfig = z.infer<typeof providerConfigSchema>;
+
+/**
+ * What every provider must also pass to be written (PUT /admin/config), whatever its type: rules
+ * added after configs were stored without them, so not in providerConfigSchema, which must still
+ * load such a config.
+ */
+export const writtenProviderSchema = z.looseObject({
+  baseUrl: z
+    .string()
+    .refine(
+      (url) => !url.includes('#'),
+      'a baseUrl cannot have a #fragment: it is never sent, nor would the path after it be',
+    )
+    .optional(),
+  headers: headerFieldsSchema.optional(),
+});
 
 export function createProvider(name: string, config: ProviderConfig, deps: ProviderDeps): ProviderAdapter {
   switch (config.type) {

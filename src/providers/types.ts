@@ -88,6 +88,8 @@ export interface ProviderAdapter {
    * own API: its Batch prices). Elsewhere a flex answer is charged at the standard rates.
    */
   readonly halfPriceFlex?: boolean;
+  /** embeddings() always refuses: the provider serves chat only (so it cannot embed for the semantic cache). */
+  readonly chatOnly?: boolean;
   chat(call: ChatCall): Promise<ChatResult>;
   embeddings(call: EmbeddingsCall): Promise<EmbeddingsResult | RawEmbeddings>;
 }

@@ -481,7 +481,7 @@ describe('bad cache input', () => {
       'cache.semantic.embedding.model',
     ],
     ['a zero TTL', { exact: { ttlSeconds: 0 } }, 'cache.exact.ttlSeconds'],
-    ['an unknown field', { exactly: true }, 'cache'],
+    ['an unknown field', { exactly: true }, 'cache.exactly'],
     [
       'a key in two namespaces',
       { namespaces: { a: { keys: ['k1'] }, b: { keys: ['k1'] } } },
@@ -500,6 +500,25 @@ describe('bad cache input', () => {
     expect(
       (await putConfig(openaiConfig({ cache: { semantic: { embedding: { provider: 'openai' } } } }))).status,
     ).toBe(200);
+  });
+
+  it('rejects an embedding provider whose type serves no embeddings (anthropic, bedrock)', async () => {
+    const chatOnly = {
+      claude: { type: 'anthropic', apiKey: 'sk-ant' },
+      aws: { type: 'bedrock', region: 'us-east-1', accessKeyId: 'AKIA', secretAccessKey: 'secret' },
+    };
+    for (const provider of Object.keys(chatOnly)) {
+      const config = openaiConfig({
+        cache: { semantic: { enabled: true, embedding: { provider, model: 'm' } } },
+      });
+      const response = await putConfig({ ...config, providers: { ...config.providers, ...chatOnly } });
+      expect(response.status).toBe(400);
+      const error = (await response.json<Json>()).error;
+      expectOpenAIShape('ErrorResponse', { error });
+      expect(error.param).toBe('cache.semantic.embedding.provider');
+      expect(error.message).toContain(`provider '${provider}'`);
+      expect(error.message).toContain('serves no embeddings');
+    }
   });
 
   for (const [what, cache, param] of badConfigs) {

@@ -97,6 +97,24 @@ describe('a stored config whose embedding provider has no model to use', () => {
   });
 });
 
+describe('a stored config whose embedding provider serves no embeddings', () => {
+  it('still loads and answers: the semantic cache just finds nothing', async () => {
+    // Stored before PUT checked it (PUT /admin/config now refuses it: exact.test.ts).
+    const config = cachedConfig(
+      { semantic: { enabled: true, embedding: { provider: 'claude', model: 'claude-x' } } },
+      { providers: { ...openaiConfig().providers, claude: { type: 'anthropic', apiKey: 'sk-ant' } } },
+    );
+    await env.CACHE.put(CONFIG_KEY, JSON.stringify(config));
+    forgetConfig();
+    const calls = upstream(() => 'Paris');
+    const { key } = await createKey();
+    const response = await chat(key, ask(QUESTION));
+    expect(response.status).toBe(200);
+    expect(await answerText(response)).toBe('Paris');
+    expect(calls()).toBe(1);
+  });
+});
+
 describe('semantic cache with the mock provider embeddings', () => {
   it('answers a paraphrase sharing most words from the cache, with its similarity', async () => {
     const { key, calls } = await setup();

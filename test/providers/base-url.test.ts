@@ -18,4 +18,19 @@ describe('urlUnder', () => {
     expect(url.searchParams.get('key')).toBe('abc');
     expect(url.searchParams.get('alt')).toBe('sse');
   });
+
+  it('drops a #fragment, which would otherwise swallow the path (a stored config may have one)', () => {
+    expect(urlUnder('https://api.example.com/v1#frag')('/chat/completions')).toBe(
+      'https://api.example.com/v1/chat/completions',
+    );
+    expect(urlUnder('https://api.example.com/v1/#')('/chat/completions')).toBe(
+      'https://api.example.com/v1/chat/completions',
+    );
+    expect(urlUnder('https://proxy.example/v1?key=abc#x?y')('/chat/completions?alt=sse')).toBe(
+      'https://proxy.example/v1/chat/completions?key=abc&alt=sse',
+    );
+    expect(urlUnder('https://proxy.example/v1#x?key=abc')('/chat/completions')).toBe(
+      'https://proxy.example/v1/chat/completions',
+    );
+  });
 });

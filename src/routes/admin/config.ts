@@ -4,11 +4,11 @@ import { insufficientRole } from '../../auth/team-scope';
 import { embeddingModelIssue } from '../../cache/embed';
 import { redactConfig, restoreSecrets, secretRefsMoved } from '../../config/redact';
 import { compileRuntime } from '../../config/runtime';
-import { gatewayConfigSchema } from '../../config/schema';
+import { writtenConfigSchema } from '../../config/schema';
 import { type ConfigState, currentConfig } from '../../config/store';
 import type { AppEnv, Env } from '../../env';
 import { invalidRequest } from '../../errors';
-import { issueLines, paramPath, readJsonBody } from '../../openai/read-body';
+import { issueLines, issueParam, readJsonBody } from '../../openai/read-body';
 import { authorizationIssue } from '../../providers/url-credentials';
 import { type Built, configEtag, writeConfig } from './config-write';
 
@@ -52,14 +52,14 @@ function checked(env: Env, incoming: unknown, state: ConfigState, root: boolean)
       unrestorable[0],
     );
   }
-  const parsed = gatewayConfigSchema.safeParse(incoming);
+  const parsed = writtenConfigSchema.safeParse(incoming);
   if (!parsed.success) {
     // Every problem, each with its path, so a config can be fixed in one round.
     const { issues } = parsed.error;
     const list = issueLines(issues).join('; ');
     throw invalidRequest(
       `Invalid config (the previous config stays in force): ${list}`,
-      paramPath(issues[0]?.path ?? []),
+      issueParam(issues[0]),
     );
   }
   // Compiled once: for its own check here, and as what is stored.

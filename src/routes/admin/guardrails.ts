@@ -5,7 +5,7 @@ import { gatewayConfigSchema } from '../../config/schema';
 import { currentConfig, unreadableConfig } from '../../config/store';
 import type { AppEnv } from '../../env';
 import { invalidRequest } from '../../errors';
-import { issueLines, paramPath, readJsonBody } from '../../openai/read-body';
+import { issueLines, issueParam, readJsonBody } from '../../openai/read-body';
 import { configEtag, writeConfig } from './config-write';
 
 const BODY_LIMIT = 1024 * 1024;
@@ -32,7 +32,7 @@ export const guardrails = new Hono<AppEnv>()
           const list = issueLines(issues).join('; ');
           throw invalidRequest(
             `Invalid guardrails (the previous rules stay in force): ${list}`,
-            paramPath(issues[0]?.path ?? []),
+            issueParam(issues[0]),
           );
         }
         return { config: parsed.data };

@@ -187,6 +187,21 @@ describe('/admin/config', () => {
     expect(error.message).toContain("unknown provider 'ghost'");
   });
 
+  it("says why a provider name is refused, and names an unknown field's own path", async () => {
+    const named = await putConfig({ providers: { OpenAI: { type: 'mock' } } });
+    expect(named.status).toBe(400);
+    const error = (await named.json<Json>()).error;
+    expect(error.param).toBe('providers.OpenAI');
+    expect(error.message).toContain('providers.OpenAI: provider names are lowercase letters');
+    expect(error.message).not.toContain('Invalid key in record');
+
+    const unknown = await putConfig({ providers: { a: { type: 'mock', latency: 5 } } });
+    expect(unknown.status).toBe(400);
+    const field = (await unknown.json<Json>()).error;
+    expect(field.param).toBe('providers.a.latency');
+    expect(field.message).toContain('providers.a.latency: Unrecognized key');
+  });
+
   it('rejects malformed JSON and non-objects', async () => {
     const broken = await call('/admin/config', {
       method: 'PUT',
