@@ -142,8 +142,9 @@ export const embeddingsRequest = z.looseObject({
         error: `at most ${MAX_EMBEDDING_INPUTS} inputs per request (OpenAI's limit): send the rest in further requests`,
       },
     ),
-  encoding_format: z.enum(['float', 'base64']).optional(),
-  dimensions: positiveInt.optional(),
-  user: z.string().optional(),
+  // null is unset, as for chat's optional parameters.
+  encoding_format: z.enum(['float', 'base64']).nullish(),
+  dimensions: positiveInt.nullish(),
+  user: z.string().nullish(),
 });
 export type EmbeddingsRequest = z.infer<typeof embeddingsRequest>;

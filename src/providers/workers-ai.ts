@@ -171,7 +171,7 @@ export function createWorkersAI(
     },
 
     async embeddings({ body, model, signal }) {
-      if (body.dimensions !== undefined) {
+      if (body.dimensions != null) {
         throw new Unsupported(
           'Workers AI embedding models have a fixed size: omit dimensions.',
           'dimensions',

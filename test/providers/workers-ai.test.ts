@@ -499,6 +499,9 @@ describe('workers-ai embeddings', () => {
     expect(await rejection(fakeAI(() => embeddingsFixture).embed({ dimensions: 256 }))).toMatchObject({
       param: 'dimensions',
     });
+    // null is unset, as everywhere: not a size asked for.
+    const unset = await fakeAI(() => embeddingsFixture).embed({ input: ['a', 'b'], dimensions: null });
+    expect(unset).toMatchObject({ object: 'list' });
   });
 });
 

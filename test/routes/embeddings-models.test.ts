@@ -173,6 +173,29 @@ describe('embeddings input limits', () => {
     expect(recorded).toHaveLength(0);
   });
 
+  it('takes null optional parameters as unset, as chat does (an OpenAI-wire provider gets them as sent)', async () => {
+    await putConfig({
+      ...openaiConfig(),
+      models: { vec: { targets: [{ provider: 'openai', model: 'text-embedding-3-small' }] } },
+    });
+    const { key } = await createKey();
+    onUpstream(`${OPENAI_URL}/embeddings`, () =>
+      json({
+        object: 'list',
+        data: [{ object: 'embedding', index: 0, embedding: [0.1] }],
+        model: 'text-embedding-3-small',
+        usage: { prompt_tokens: 1, total_tokens: 1 },
+      }),
+    );
+    const nulls = { dimensions: null, user: null, encoding_format: null };
+    const response = await embed(key, { model: 'vec', input: 'hello', ...nulls });
+    expect(response.status).toBe(200);
+    expect(recorded[0]?.body).toEqual({ model: 'text-embedding-3-small', input: 'hello', ...nulls });
+    const translated = await embed(key, { model: 'mock/mock-embed', input: 'hello', ...nulls });
+    expect(translated.status).toBe(200);
+    expect((await translated.json<Json>()).data[0].embedding).toHaveLength(256); // the default size
+  });
+
   it('takes 2,048 inputs, and one token array longer than that (it is one input)', async () => {
     const { key } = await createKey();
     const many = await embed(key, {
