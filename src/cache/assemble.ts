@@ -7,6 +7,16 @@ interface ToolCallDelta {
   id?: string;
   type?: string;
   function?: { name?: string; arguments?: string };
+  /** A custom tool's call: its name, and its free-text input in fragments as arguments come. */
+  custom?: { name?: string; input?: string };
+}
+
+/** A tool call being built: a function's, or (type `custom`) a custom tool's. */
+interface BuildingCall {
+  id: string;
+  type: string;
+  function?: { name: string; arguments: string };
+  custom?: { name: string; input: string };
 }
 
 interface ChunkChoice {
@@ -42,7 +52,7 @@ interface Building {
   role: string;
   content: string | null;
   refusal: string | null;
-  tools: { id: string; type: string; function: { name: string; arguments: string } }[];
+  tools: BuildingCall[];
   logprobs: { content: unknown[]; refusal: unknown[] } | null;
   finish: string | null;
   reasoning: string | null;
@@ -183,7 +193,8 @@ function textIn(choice: ChunkChoice): number {
   let chars =
     (delta.content?.length ?? 0) + (delta.refusal?.length ?? 0) + (delta.reasoning_content?.length ?? 0);
   chars += delta.function_call?.arguments?.length ?? 0;
-  for (const call of delta.tool_calls ?? []) chars += call.function?.arguments?.length ?? 0;
+  for (const call of delta.tool_calls ?? [])
+    chars += (call.function?.arguments?.length ?? 0) + (call.custom?.input?.length ?? 0);
   for (const [, value] of otherFields(delta)) if (typeof value === 'string') chars += value.length;
   return chars;
 }
@@ -225,12 +236,20 @@ function addChoice(choices: Map<number, Building>, choice: ChunkChoice): void {
   for (const [name, value] of otherFields(delta)) b.other.set(name, joined(b.other.get(name), value));
   for (const call of delta.tool_calls ?? []) {
     const at = call.index ?? b.tools.length;
-    const tool = b.tools[at] ?? { id: '', type: 'function', function: { name: '', arguments: '' } };
+    const tool = b.tools[at] ?? { id: '', type: 'function' };
     b.tools[at] = tool;
     if (call.id) tool.id = call.id;
     if (call.type) tool.type = call.type;
-    if (call.function?.name) tool.function.name += call.function.name;
-    if (call.function?.arguments) tool.function.arguments += call.function.arguments;
+    if (call.custom) {
+      tool.custom ??= { name: '', input: '' };
+      tool.custom.name += call.custom.name ?? '';
+      tool.custom.input += call.custom.input ?? '';
+    }
+    if (call.function) {
+      tool.function ??= { name: '', arguments: '' };
+      tool.function.name += call.function.name ?? '';
+      tool.function.arguments += call.function.arguments ?? '';
+    }
   }
   if (choice.logprobs) {
     b.logprobs ??= { content: [], refusal: [] };
@@ -250,7 +269,13 @@ function joined(held: unknown, value: unknown): unknown {
 }
 
 function finish(index: number, b: Building) {
-  const tools = b.tools.filter(Boolean);
+  const tools = b.tools
+    .filter(Boolean)
+    .map(({ id, type, function: fn, custom }) =>
+      type === 'custom'
+        ? { id, type, custom: custom ?? { name: '', input: '' } }
+        : { id, type, function: fn ?? { name: '', arguments: '' } },
+    );
   return {
     index,
     message: {

@@ -132,7 +132,7 @@ function keyedBody(body: ChatRequest): Record<string, unknown> {
   }
   if (body.tools) {
     out.tools = body.tools.map((tool) =>
-      tool.function.parameters
+      tool.type === 'function' && tool.function.parameters
         ? { ...tool, function: { ...tool.function, parameters: asWritten(tool.function.parameters) } }
         : tool,
     );

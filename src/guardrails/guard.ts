@@ -44,7 +44,10 @@ export function guardChat(
   const facts: RequestFacts = {
     inputTokens,
     // The deprecated `functions` too: a provider that still takes them offers them as tools.
-    tools: [...(body.tools ?? []).map((tool) => tool.function.name), ...legacyFunctionNames(body)],
+    tools: [
+      ...(body.tools ?? []).map((tool) => (tool.type === 'custom' ? tool.custom.name : tool.function.name)),
+      ...legacyFunctionNames(body),
+    ],
     responseFormat: body.response_format?.type,
   };
   // The prompt's texts are read only for rules that read them (a request without such rules pays
@@ -166,8 +169,8 @@ function guardCompletion(
   // Logprobs spell the answer out token by token: not relayed from an answer the rules rewrite.
   for (const choice of scanned.choices as Loose[]) if (choice.logprobs != null) choice.logprobs = null;
   if (output.length > 0) {
-    // Everything the model says: its content, a refusal, and the arguments of the tools it calls
-    // (an agent's way out for data).
+    // Everything the model says: its content, a refusal, and the arguments (or input) of the tools
+    // it calls (an agent's way out for data).
     const names = placeholders ?? new Placeholders();
     for (const message of messagesOf(scanned)) {
       for (const field of ['content', 'refusal'] as const) {
@@ -183,6 +186,9 @@ function guardCompletion(
       for (const fn of functionsOf(message))
         if (typeof fn.arguments === 'string')
           fn.arguments = scanArguments(fn.arguments, output, report, names);
+      // A custom tool's input is free text, scanned as content is.
+      for (const custom of customCallsOf(message))
+        if (typeof custom.input === 'string') custom.input = scanOutput(custom.input, output, report, names);
     }
   }
   if (!originals?.size) return { answer: scanned, logged: scanned };
@@ -192,6 +198,8 @@ function guardCompletion(
       message.content = restore(message.content, originals, jsonContent ? jsonEscape : undefined);
     for (const fn of functionsOf(message))
       if (typeof fn.arguments === 'string') fn.arguments = restore(fn.arguments, originals, jsonEscape);
+    for (const custom of customCallsOf(message))
+      if (typeof custom.input === 'string') custom.input = restore(custom.input, originals);
   }
   return { answer, logged: scanned };
 }
@@ -217,6 +225,15 @@ function functionsOf(message: Loose): Loose[] {
       return fn && typeof fn === 'object' ? [fn] : [];
     }),
   ];
+}
+
+/** The `custom` objects of a message's custom tool calls. */
+function customCallsOf(message: Loose): Loose[] {
+  if (!Array.isArray(message.tool_calls)) return [];
+  return (message.tool_calls as Loose[]).flatMap((call) => {
+    const custom = call?.custom as Loose | undefined;
+    return custom && typeof custom === 'object' ? [custom] : [];
+  });
 }
 
 function messagesOf(completion: ChatCompletion): Loose[] {

@@ -1,9 +1,9 @@
 // What reaches the model besides the messages' text, as subtrees whose every string and number the
 // prompt rules read (text-slots.ts): the parameters the gateway does not know (native-params.ts);
-// tool definitions — descriptions and parameter schemas, which providers write into the prompt; a
-// json_schema response format's description and schema; and the fields a message, content part,
-// tool call or tool carries beyond what schemas.ts names, which OpenAI-wire providers send as they
-// are (a service's own per-message fields, a `reasoning_content` sent back…).
+// tool definitions — descriptions and parameter schemas (or a custom tool's grammar), which providers
+// write into the prompt; a json_schema response format's description and schema; and the fields a
+// message, content part, tool call or tool carries beyond what schemas.ts names, which OpenAI-wire
+// providers send as they are (a service's own per-message fields, a `reasoning_content` sent back…).
 import {
   CHAT_PARAMS,
   type Holder,
@@ -12,7 +12,9 @@ import {
   type Path,
   type Subtree,
 } from '../openai/native-params';
-import type { ChatRequest } from '../openai/schemas';
+import type { ChatRequest, Tool } from '../openai/schemas';
+
+type CustomTool = Extract<Tool, { type: 'custom' }>;
 
 /**
  * The message fields known by role: schemas.ts's, and the gateway's own — an assistant's deprecated
@@ -48,20 +50,37 @@ export function promptSubtrees(body: ChatRequest): Subtree[] {
         unknown(part, KNOWN_FIELDS.part.get(part.type), [...at, 'content', p]);
     if (message.role !== 'assistant') return;
     message.tool_calls?.forEach((call, t) => {
-      unknown(call, KNOWN_FIELDS.toolCall, [...at, 'tool_calls', t]);
-      unknown(call.function, KNOWN_FIELDS.callFunction, [...at, 'tool_calls', t, 'function']);
+      const path = [...at, 'tool_calls', t];
+      unknown(call, KNOWN_FIELDS.toolCall.get(call.type), path);
+      if (call.type === 'function') unknown(call.function, KNOWN_FIELDS.callFunction, [...path, 'function']);
+      else unknown(call.custom, KNOWN_FIELDS.callCustom, [...path, 'custom']);
     });
     const legacy = (message as { function_call?: unknown }).function_call;
     if (legacy && typeof legacy === 'object')
       unknown(legacy, KNOWN_FIELDS.callFunction, [...at, 'function_call']);
   });
   body.tools?.forEach((tool, t) => {
+    unknown(tool, KNOWN_FIELDS.tool.get(tool.type), ['tools', t]);
+    if (tool.type === 'custom') {
+      customTool(tool.custom, ['tools', t, 'custom']);
+      return;
+    }
     const fn = ['tools', t, 'function'];
-    unknown(tool, KNOWN_FIELDS.tool, ['tools', t]);
     if (tool.function.description != null) trees.push({ path: [...fn, 'description'] });
     if (tool.function.parameters != null) trees.push({ path: [...fn, 'parameters'], skip: structure });
     unknown(tool.function, KNOWN_FIELDS.toolFunction, fn);
   });
+  /** A custom tool's description, and its grammar's definition, read as a JSON schema's patterns are. */
+  function customTool(custom: CustomTool['custom'], at: Path) {
+    if (custom.description != null) trees.push({ path: [...at, 'description'] });
+    unknown(custom, KNOWN_FIELDS.toolCustom, at);
+    const format = custom.format;
+    if (!format) return;
+    unknown(format, KNOWN_FIELDS.customFormat.get(format.type), [...at, 'format']);
+    if (format.type !== 'grammar') return;
+    trees.push({ path: [...at, 'format', 'grammar', 'definition'] });
+    unknown(format.grammar, KNOWN_FIELDS.grammar, [...at, 'format', 'grammar']);
+  }
   const format = body.response_format;
   if (format) {
     unknown(format, KNOWN_FIELDS.responseFormat.get(format.type), ['response_format']);

@@ -7,7 +7,14 @@
 
 import { GatewayError } from '../errors';
 import type { MappedEvent } from '../openai/stream-relay';
-import { HoldbackScanner, StreamBlocked, StreamRestorer, scanArguments, scannableOnly } from './output';
+import {
+  HoldbackScanner,
+  StreamBlocked,
+  StreamRestorer,
+  scanArguments,
+  scannableOnly,
+  scanOutput,
+} from './output';
 import type { Placeholders } from './placeholders';
 import { jsonEscape } from './placeholders';
 import type { GuardrailReport } from './report';
@@ -17,6 +24,10 @@ import { ScanLimitExceeded } from './scan-limit';
 
 type Loose = Record<string, unknown>;
 
+/** Where a tool call holds what the model wrote: a function's JSON arguments, a custom tool's free input. */
+const CALL_TEXT = { function: 'arguments', custom: 'input' } as const;
+type CallKind = keyof typeof CALL_TEXT;
+
 interface ChoiceState {
   scanner: HoldbackScanner | undefined;
   /** The refusal's own window (a refusal streams like content). */
@@ -24,10 +35,11 @@ interface ChoiceState {
   restorer: StreamRestorer;
   tools: Map<number, StreamRestorer>;
   /**
-   * With output rules, tool-call arguments by call index, held until the choice finishes: JSON
-   * fragments cannot be scanned value by value until whole, and arguments are used whole anyway.
+   * With output rules, tool-call arguments (a custom tool call's input) by call index, held until
+   * the choice finishes: JSON fragments cannot be scanned value by value until whole, and arguments
+   * are used whole anyway.
    */
-  heldArguments: Map<number | string, string>;
+  heldArguments: Map<number | string, { kind: CallKind; text: string }>;
   /** The call the last fragment without an index belonged to (providers that omit it). */
   lastCall: number | string | undefined;
   /** JSON mode, with output rules: the content so far, held until the choice finishes. */
@@ -115,8 +127,9 @@ export function streamMapper(
   const holdArguments = (state: ChoiceState, delta: Loose): void => {
     if (!Array.isArray(delta.tool_calls)) return;
     const calls = (delta.tool_calls as Loose[]).filter((call, position) => {
-      const fn = call?.function as Loose | undefined;
-      if (!fn || typeof fn.arguments !== 'string') return true;
+      const kind = callKind(call);
+      if (!kind) return true;
+      const inner = call[kind] as Loose;
       // By index; a provider that sends none (Gemini's compatible endpoint) is followed by call id,
       // and a fragment with neither continues the last call.
       const key =
@@ -126,11 +139,12 @@ export function streamMapper(
             ? call.id
             : (state.lastCall ?? position);
       state.lastCall = key;
-      state.heldArguments.set(key, (state.heldArguments.get(key) ?? '') + fn.arguments);
-      fn.arguments = '';
+      const held = state.heldArguments.get(key)?.text ?? '';
+      state.heldArguments.set(key, { kind, text: held + (inner[CALL_TEXT[kind]] as string) });
+      inner[CALL_TEXT[kind]] = '';
       // A fragment alone says nothing once its arguments are held.
       return (
-        Object.keys(call).some((key) => key !== 'index' && key !== 'function') || Object.keys(fn).length > 1
+        Object.keys(call).some((key) => key !== 'index' && key !== kind) || Object.keys(inner).length > 1
       );
     });
     if (calls.length > 0) delta.tool_calls = calls;
@@ -140,9 +154,14 @@ export function streamMapper(
   /** At the finish: each held call's arguments, scanned whole (a block throws), as one fragment. */
   const releaseArguments = (state: ChoiceState, delta: Loose): void => {
     if (state.heldArguments.size === 0) return;
-    const released = [...state.heldArguments].map(([key, raw]) => ({
+    const released = [...state.heldArguments].map(([key, { kind, text }]) => ({
       ...(typeof key === 'number' ? { index: key } : { id: key }),
-      function: { arguments: scanArguments(raw, output, report, placeholders) },
+      [kind]: {
+        [CALL_TEXT[kind]]:
+          kind === 'custom'
+            ? scanOutput(text, output, report, placeholders)
+            : scanArguments(text, output, report, placeholders),
+      },
     }));
     state.heldArguments.clear();
     delta.tool_calls = [...((delta.tool_calls as Loose[] | undefined) ?? []), ...released];
@@ -197,14 +216,25 @@ export function streamMapper(
 
   function restoreToolCalls(state: ChoiceState, calls: unknown[]): void {
     for (const call of calls as Loose[]) {
-      const fn = call.function as Loose | undefined;
-      if (!fn || typeof fn.arguments !== 'string') continue;
+      const kind = callKind(call);
+      if (!kind) continue;
+      const inner = call[kind] as Loose;
       const index = typeof call.index === 'number' ? call.index : 0;
-      const restorer = state.tools.get(index) ?? new StreamRestorer(originals, jsonEscape);
+      const restorer =
+        state.tools.get(index) ?? new StreamRestorer(originals, kind === 'function' ? jsonEscape : undefined);
       state.tools.set(index, restorer);
-      fn.arguments = restorer.push(fn.arguments);
+      inner[CALL_TEXT[kind]] = restorer.push(inner[CALL_TEXT[kind]] as string);
     }
   }
+}
+
+/** Which of a streamed tool call's fields carries text the model wrote, if any does. */
+function callKind(call: Loose | undefined): CallKind | undefined {
+  for (const kind of ['function', 'custom'] as const) {
+    const inner = call?.[kind] as Loose | undefined;
+    if (inner && typeof inner === 'object' && typeof inner[CALL_TEXT[kind]] === 'string') return kind;
+  }
+  return undefined;
 }
 
 /** A delta through a holding stage (the output window, the restorer): what it releases, and all it held once the choice finished. */

@@ -5,8 +5,8 @@
 // is one text, decoded, so a rule sees `Team:\nalice@…` as the newline and the address it is, never
 // the escape `\n` glued to the address; a changed value is written back as a JSON string, so the
 // arguments stay valid JSON whatever a redaction covered. Arguments that are not JSON are one plain
-// text. The subtrees are JSON already: their strings and numbers are read, a changed one written
-// back in place as a string.
+// text, as is a custom tool call's input (free text). The subtrees are JSON already: their strings
+// and numbers are read, a changed one written back in place as a string.
 import { GatewayError } from '../errors';
 import { eachValueIn, nativeSubtrees, pathParam, type Subtree } from '../openai/native-params';
 import type { ChatRequest } from '../openai/schemas';
@@ -77,7 +77,12 @@ export function textSlots(body: ChatRequest): TextSlots {
       const refusal = (message as Loose).refusal;
       if (typeof refusal === 'string') places.push(plain(refusal, (b, v) => (msg(b).refusal = v)));
       message.tool_calls?.forEach((call, t) => {
-        const set: Setter = (b, v) => (((msg(b).tool_calls as Loose[])[t]!.function as Loose).arguments = v);
+        const inCall = (b: ChatRequest) => (msg(b).tool_calls as Loose[])[t]!;
+        if (call.type === 'custom') {
+          places.push(plain(call.custom.input, (b, v) => ((inCall(b).custom as Loose).input = v)));
+          return;
+        }
+        const set: Setter = (b, v) => ((inCall(b).function as Loose).arguments = v);
         places.push(jsonValues(call.function.arguments, set) ?? plain(call.function.arguments, set));
       });
       // The deprecated function_call of an older answer: arguments as a tool call's.

@@ -20,16 +20,21 @@ const fieldsByTag = (
 
 // Indexed, not searched: these compile only while the option at that place has the field read.
 const toolCall = message.options[3].shape.tool_calls.unwrap().element;
+const customToolFormat = tool.options[1].shape.custom.shape.format.unwrap();
 const responseFormat = chatRequest.shape.response_format.unwrap().unwrap();
 
 /** The fields schemas.ts names inside a chat request, level by level. */
 export const KNOWN_FIELDS = {
   message: fieldsByTag(message.options, 'role'),
   part: fieldsByTag(contentPart.options, 'type'),
-  toolCall: fieldsOf(toolCall),
-  callFunction: fieldsOf(toolCall.shape.function),
-  tool: fieldsOf(tool),
-  toolFunction: fieldsOf(tool.shape.function),
+  toolCall: fieldsByTag(toolCall.options, 'type'),
+  callFunction: fieldsOf(toolCall.options[0].shape.function),
+  callCustom: fieldsOf(toolCall.options[1].shape.custom),
+  tool: fieldsByTag(tool.options, 'type'),
+  toolFunction: fieldsOf(tool.options[0].shape.function),
+  toolCustom: fieldsOf(tool.options[1].shape.custom),
+  customFormat: fieldsByTag(customToolFormat.options, 'type'),
+  grammar: fieldsOf(customToolFormat.options[1].shape.grammar),
   responseFormat: fieldsByTag(responseFormat.options, 'type'),
   jsonSchema: fieldsOf(responseFormat.options[2].shape.json_schema),
 };

@@ -22,12 +22,20 @@ export const contentPart = z.discriminatedUnion('type', [
 ]);
 export type ContentPart = z.infer<typeof contentPart>;
 
-const toolCall = z.looseObject({
+const functionCall = z.looseObject({
   id: z.string(),
   type: z.literal('function'),
   function: z.looseObject({ name: z.string(), arguments: z.string() }),
 });
-export type ToolCall = z.infer<typeof toolCall>;
+/** A function tool's call: its arguments are JSON text. */
+export type ToolCall = z.infer<typeof functionCall>;
+/** A custom tool's call (GPT-5's freeform tools): its input is the text the model wrote, not JSON. */
+const customCall = z.looseObject({
+  id: z.string(),
+  type: z.literal('custom'),
+  custom: z.looseObject({ name: z.string(), input: z.string() }),
+});
+const toolCall = z.discriminatedUnion('type', [functionCall, customCall]);
 
 const content = z.union([z.string(), z.array(contentPart)]);
 
@@ -47,7 +55,7 @@ export const message = z.discriminatedUnion('role', [
 ]);
 export type ChatMessage = z.infer<typeof message>;
 
-export const tool = z.looseObject({
+const functionTool = z.looseObject({
   type: z.literal('function'),
   function: z.looseObject({
     name: z.string().min(1).max(64),
@@ -56,11 +64,48 @@ export const tool = z.looseObject({
     strict: z.boolean().nullish(),
   }),
 });
+export type FunctionTool = z.infer<typeof functionTool>;
+/** A custom tool: the model calls it with free text, unconstrained or matching a grammar. */
+const customTool = z.looseObject({
+  type: z.literal('custom'),
+  custom: z.looseObject({
+    name: z.string().min(1).max(64),
+    description: z.string().optional(),
+    format: z
+      .discriminatedUnion('type', [
+        z.looseObject({ type: z.literal('text') }),
+        z.looseObject({
+          type: z.literal('grammar'),
+          grammar: z.looseObject({ definition: z.string(), syntax: z.enum(['lark', 'regex']) }),
+        }),
+      ])
+      .optional(),
+  }),
+});
+export const tool = z.discriminatedUnion('type', [functionTool, customTool]);
 export type Tool = z.infer<typeof tool>;
 
+const toolChoiceMode = z.enum(['none', 'auto', 'required']);
+const namedFunction = z.looseObject({
+  type: z.literal('function'),
+  function: z.looseObject({ name: z.string() }),
+});
+/** The tool choices of a request whose tools are all function tools. */
+export type FunctionToolChoice = z.infer<typeof toolChoiceMode> | z.infer<typeof namedFunction>;
 const toolChoice = z.union([
-  z.enum(['none', 'auto', 'required']),
-  z.looseObject({ type: z.literal('function'), function: z.looseObject({ name: z.string() }) }),
+  toolChoiceMode,
+  z.discriminatedUnion('type', [
+    namedFunction,
+    z.looseObject({ type: z.literal('custom'), custom: z.looseObject({ name: z.string() }) }),
+    // The model may call only these of `tools` (each `{type, function: {name}}` or `{type, custom: {name}}`).
+    z.looseObject({
+      type: z.literal('allowed_tools'),
+      allowed_tools: z.looseObject({
+        mode: z.enum(['auto', 'required']),
+        tools: z.array(z.looseObject({})),
+      }),
+    }),
+  ]),
 ]);
 
 const responseFormat = z.discriminatedUnion('type', [
@@ -111,6 +156,14 @@ export const chatRequest = z
         code: 'custom',
         path: ['stream_options'],
         message: "stream_options is only allowed when 'stream' is true",
+      });
+    // As OpenAI answers it too: a tool choice that asks for a tool call needs tools to call.
+    const choice = body.tool_choice;
+    if (choice != null && choice !== 'none' && choice !== 'auto' && !body.tools?.length)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tool_choice'],
+        message: "tool_choice is only allowed when 'tools' are specified",
       });
   });
 export type ChatRequest = z.infer<typeof chatRequest>;

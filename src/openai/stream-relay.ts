@@ -37,8 +37,8 @@ export interface StreamSummary {
   events: number;
   /**
    * Characters of answer text the relayed events carried — content, reasoning, refusals and
-   * tool-call arguments, as written in the events (escapes included) — to estimate what a stream
-   * that ends without a usage report wrote.
+   * tool-call arguments (a custom tool's input), as written in the events (escapes included) — to
+   * estimate what a stream that ends without a usage report wrote.
    */
   answerChars: number;
   /** The service tier the chunks say the answer was served on (OpenAI's `service_tier`). */
@@ -112,7 +112,14 @@ const USAGE_OBJECT = /"usage"\s*:\s*\{/;
 const FINISHED = /"finish_reason"\s*:\s*"/;
 const SERVICE_TIER = /"service_tier"\s*:\s*"([\w-]{1,40})"/;
 /** The fields of a chunk that hold answer text, as JSON keys. */
-const ANSWER_KEYS = ['"content"', '"reasoning_content"', '"reasoning"', '"refusal"', '"arguments"'];
+const ANSWER_KEYS = [
+  '"content"',
+  '"reasoning_content"',
+  '"reasoning"',
+  '"refusal"',
+  '"arguments"',
+  '"input"',
+];
 /** How long, at most, the upstream is read on for usage after the gateway ended the answer. */
 const DRAIN_MS = 20_000;
 /** How long, at most, an upstream that sent `[DONE]` may take to close before it is let go. */

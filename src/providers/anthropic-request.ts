@@ -2,8 +2,9 @@
 // for what Anthropic cannot honour. The parameter policy is documented in anthropic.ts.
 import { invalidRequest } from '../errors';
 import { thinkingBudget } from '../limits/estimate';
-import type { ChatMessage, ChatRequest, ContentPart, ToolCall } from '../openai/schemas';
+import type { ChatRequest, ContentPart, ToolCall } from '../openai/schemas';
 import { parseDataUrl } from './data-url';
+import type { FunctionToolsMessage, FunctionToolsRequest } from './function-tools';
 import { emptyLastMessage, lastTurnIndex } from './last-message';
 import { NO_EFFECT, paramPolicy, stopSequences } from './params';
 import { parseThinkingBlocks } from './thinking';
@@ -57,11 +58,11 @@ export interface AnthropicRequestOptions {
 }
 
 export function toAnthropicRequest(
-  request: ChatRequest,
+  sent: ChatRequest,
   model: string,
   options: AnthropicRequestOptions,
 ): AnthropicRequest {
-  PARAMS.refuseUnsupported(request);
+  const request = PARAMS.refuseUnsupported(sent);
   const { system, turns } = translateMessages(request.messages);
   // Extended thinking spends max_tokens too, and Anthropic wants it above the thinking budget.
   const thinking = thinkingBudget(request);
@@ -91,7 +92,7 @@ export function toAnthropicRequest(
   return { body, jsonTool };
 }
 
-function translateMessages(messages: ChatMessage[]): { system: Block[]; turns: Turn[] } {
+function translateMessages(messages: FunctionToolsMessage[]): { system: Block[]; turns: Turn[] } {
   const system: Block[] = [];
   const turns: Turn[] = [];
   const lastTurn = lastTurnIndex(messages); // never left out when empty: see last-message.ts
@@ -215,7 +216,10 @@ function fileBlock(file: Record<string, unknown>, path: string): Block {
   return { type: 'document', source: { type: 'base64', media_type: inline.mediaType, data: inline.data } };
 }
 
-function assistantBlocks(message: Extract<ChatMessage, { role: 'assistant' }>, path: string): Block[] {
+function assistantBlocks(
+  message: Extract<FunctionToolsMessage, { role: 'assistant' }>,
+  path: string,
+): Block[] {
   // Thinking blocks an earlier answer carried (`thinking_blocks`) go back first, as they came.
   const blocks: Block[] = parseThinkingBlocks(
     (message as { thinking_blocks?: unknown }).thinking_blocks,
@@ -263,7 +267,11 @@ function toolHistoryAsText(turns: Turn[]): void {
 }
 
 /** tools, tool_choice, parallel_tool_calls and response_format; returns whether the JSON tool is in. */
-function applyTools(request: ChatRequest, body: Record<string, unknown>, thinking: boolean): boolean {
+function applyTools(
+  request: FunctionToolsRequest,
+  body: Record<string, unknown>,
+  thinking: boolean,
+): boolean {
   const tools: Block[] = (request.tools ?? []).map(({ function: fn }) => ({
     name: fn.name,
     ...(fn.description ? { description: fn.description } : {}),

@@ -5,6 +5,7 @@
 import { invalidRequest } from '../errors';
 import type { ChatMessage, ChatRequest, ContentPart } from '../openai/schemas';
 import { parseDataUrl } from './data-url';
+import type { FunctionToolsMessage, FunctionToolsRequest } from './function-tools';
 import { emptyLastMessage, lastTurnIndex } from './last-message';
 import { NO_EFFECT, OPENAI_ONLY_FEATURES, paramPolicy, stopSequences } from './params';
 import { parseThinkingBlocks, sendable, type ThinkingBlock } from './thinking';
@@ -138,7 +139,7 @@ function textOf(content: ChatMessage['content']): string {
   return content.map((part) => (part.type === 'text' ? part.text : '')).join('');
 }
 
-function toolUseBlocks(message: Extract<ChatMessage, { role: 'assistant' }>, i: number): Block[] {
+function toolUseBlocks(message: Extract<FunctionToolsMessage, { role: 'assistant' }>, i: number): Block[] {
   return (message.tool_calls ?? []).map((call, j) => {
     let input: unknown;
     try {
@@ -153,7 +154,10 @@ function toolUseBlocks(message: Extract<ChatMessage, { role: 'assistant' }>, i: 
   });
 }
 
-function translateMessages(messages: ChatMessage[], reasoning: boolean): { system: Block[]; turns: Turn[] } {
+function translateMessages(
+  messages: FunctionToolsMessage[],
+  reasoning: boolean,
+): { system: Block[]; turns: Turn[] } {
   const system: Block[] = [];
   const turns: Turn[] = [];
   const lastTurn = lastTurnIndex(messages); // never left out when empty: see last-message.ts
@@ -265,7 +269,7 @@ function reasoningBlock(block: ThinkingBlock): Block {
   return { reasoningContent: { reasoningText } };
 }
 
-function toolConfig(body: ChatRequest, turns: Turn[]): Block | undefined {
+function toolConfig(body: FunctionToolsRequest, turns: Turn[]): Block | undefined {
   const tools = body.tools ?? [];
   const choice = body.tool_choice;
   if (tools.length === 0 && choice && choice !== 'none' && choice !== 'auto') {
@@ -345,8 +349,8 @@ const NO_REASONING_BLOCKS =
   /(?:^|[.:/])(?:amazon|meta|mistral|deepseek|cohere|ai21|writer|qwen|openai|twelvelabs|stability|nvidia|moonshot|moonshotai|minimax|google|zai)\./i;
 
 /** `model` decides whether an assistant message's signed `thinking_blocks` go back (NO_REASONING_BLOCKS). */
-export function toConverseRequest(body: ChatRequest, model = ''): Record<string, unknown> {
-  PARAMS.refuseUnsupported(body);
+export function toConverseRequest(sent: ChatRequest, model = ''): Record<string, unknown> {
+  const body = PARAMS.refuseUnsupported(sent);
   // Anthropic's models (and ARNs that name no family) — see NO_REASONING_BLOCKS.
   const claude = !NO_REASONING_BLOCKS.test(model);
   const { system, turns } = translateMessages(body.messages, claude);

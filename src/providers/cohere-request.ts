@@ -5,6 +5,7 @@
 // top_p → p, stop → stop_sequences, a schema'd response_format → json_object + json_schema.
 import { invalidRequest } from '../errors';
 import type { ChatMessage, ChatRequest, ContentPart } from '../openai/schemas';
+import type { FunctionToolsMessage, FunctionToolsRequest } from './function-tools';
 import { NO_EFFECT, OPENAI_ONLY_FEATURES, paramPolicy } from './params';
 
 /** Refused in this order; what is not OpenAI's is forwarded into the Cohere body. */
@@ -45,7 +46,7 @@ function userContent(content: string | ContentPart[], i: number): unknown {
   });
 }
 
-function toMessage(message: ChatMessage, i: number): Record<string, unknown> {
+function toMessage(message: FunctionToolsMessage, i: number): Record<string, unknown> {
   switch (message.role) {
     case 'system':
     case 'developer':
@@ -76,7 +77,7 @@ function toMessage(message: ChatMessage, i: number): Record<string, unknown> {
   }
 }
 
-function toolFields(body: ChatRequest): Record<string, unknown> {
+function toolFields(body: FunctionToolsRequest): Record<string, unknown> {
   const choice = body.tool_choice;
   let tools = body.tools ?? [];
   if (tools.length === 0) {
@@ -118,8 +119,8 @@ function responseFormat(body: ChatRequest): Record<string, unknown> | undefined 
   return { type: 'json_object', ...(schema ? { json_schema: schema } : {}) };
 }
 
-export function toCohereRequest(body: ChatRequest, model: string): Record<string, unknown> {
-  PARAMS.refuseUnsupported(body);
+export function toCohereRequest(sent: ChatRequest, model: string): Record<string, unknown> {
+  const body = PARAMS.refuseUnsupported(sent);
   const stop = typeof body.stop === 'string' ? [body.stop] : body.stop;
   const maxTokens = body.max_completion_tokens ?? body.max_tokens;
   const format = responseFormat(body);

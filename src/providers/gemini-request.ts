@@ -1,8 +1,9 @@
 // OpenAI chat request → Gemini generateContent body. Pure: no I/O; throws invalidRequest (400) for
 // what Gemini cannot honour. The parameter policy is documented in gemini.ts.
 import { invalidRequest } from '../errors';
-import type { ChatMessage, ChatRequest, ContentPart } from '../openai/schemas';
+import type { ChatRequest, ContentPart } from '../openai/schemas';
 import { parseDataUrl } from './data-url';
+import type { FunctionToolsMessage, FunctionToolsRequest } from './function-tools';
 import { emptyLastMessage, lastTurnIndex } from './last-message';
 import { forwardParam, NO_EFFECT, paramPolicy } from './params';
 
@@ -54,8 +55,8 @@ const EXTENSION_TYPES: Record<string, string> = {
   pdf: 'application/pdf',
 };
 
-export function toGeminiRequest(request: ChatRequest, safetySettings?: unknown[]): GeminiRequest {
-  PARAMS.refuseUnsupported(request);
+export function toGeminiRequest(sent: ChatRequest, safetySettings?: unknown[]): GeminiRequest {
+  const request = PARAMS.refuseUnsupported(sent);
   const { system, contents } = translateMessages(request.messages);
   const body: Record<string, unknown> = { contents };
   if (system.length > 0) body.systemInstruction = { parts: system };
@@ -131,7 +132,9 @@ function generationConfig(request: ChatRequest): Record<string, unknown> {
   return config;
 }
 
-function functionCallingConfig(choice: ChatRequest['tool_choice']): Record<string, unknown> | undefined {
+function functionCallingConfig(
+  choice: FunctionToolsRequest['tool_choice'],
+): Record<string, unknown> | undefined {
   if (choice == null) return undefined;
   if (choice === 'auto') return { mode: 'AUTO' };
   if (choice === 'none') return { mode: 'NONE' };
@@ -139,7 +142,7 @@ function functionCallingConfig(choice: ChatRequest['tool_choice']): Record<strin
   return { mode: 'ANY', allowedFunctionNames: [choice.function.name] };
 }
 
-function translateMessages(messages: ChatMessage[]): { system: Part[]; contents: Content[] } {
+function translateMessages(messages: FunctionToolsMessage[]): { system: Part[]; contents: Content[] } {
   const system: Part[] = [];
   const contents: Content[] = [];
   /** tool_call_id → function name and place among all calls, from the assistant turns so far. */

@@ -1,14 +1,15 @@
 // `type: "mock"` — a deterministic, network-free provider for local development and tests.
 // Chat answers by quoting the last user message (one token per word, honouring max_tokens, n,
-// forced tool calls and JSON mode — mock-json.ts; logprobs are refused); embeddings hash words into a fixed-size vector, so the cosine similarity of
+// forced tool calls and JSON mode — mock-json.ts; logprobs and custom tools are refused); embeddings hash words into a fixed-size vector, so the cosine similarity of
 // two texts follows the words they share.
 import { z } from 'zod';
 import { invalidRequest } from '../errors';
 import { estimateInputTokens } from '../limits/estimate';
-import type { ChatMessage, ChatRequest } from '../openai/schemas';
+import type { ChatMessage } from '../openai/schemas';
 import { SSE_DONE, sseData, sseStream } from '../openai/sse';
 import { assistantChoice, chatCompletion } from './chat-completion';
 import { embeddingList, normalise } from './embeddings';
+import { type FunctionToolsRequest, functionToolsOnly } from './function-tools';
 import { mockJson } from './mock-json';
 import type { ChatCompletion, ProviderAdapter, Usage } from './types';
 
@@ -38,8 +39,9 @@ export function createMock(name: string, config: MockProviderConfig): ProviderAd
           'The mock provider does not return logprobs.',
           body.logprobs ? 'logprobs' : 'top_logprobs',
         );
+      const request = functionToolsOnly(body, (why) => `The mock provider does not support ${why}.`);
       await sleep();
-      const answer = buildAnswer(body, model, requestId);
+      const answer = buildAnswer(request, model, requestId);
       if (!body.stream) return { kind: 'json', body: answer.completion };
       return { kind: 'stream', body: sseStream(answer.frames, latency) };
     },
@@ -84,7 +86,7 @@ interface Answer {
 // multi-megabyte prompt word by word, n times, exhausted the isolate's memory (found by test/fuzz).
 const MAX_QUOTE_CHARS = 1024;
 
-function buildAnswer(body: ChatRequest, model: string, requestId: string): Answer {
+function buildAnswer(body: FunctionToolsRequest, model: string, requestId: string): Answer {
   const lastUser = [...body.messages].reverse().find((m) => m.role === 'user');
   const prompt = textOf(lastUser);
   const quote = prompt.slice(0, MAX_QUOTE_CHARS);
@@ -155,7 +157,7 @@ function buildAnswer(body: ChatRequest, model: string, requestId: string): Answe
   return { completion, frames };
 }
 
-function forcedTool(body: ChatRequest): string | undefined {
+function forcedTool(body: FunctionToolsRequest): string | undefined {
   if (!body.tools?.length) return undefined;
   const choice = body.tool_choice;
   if (choice && typeof choice === 'object') return choice.function.name;

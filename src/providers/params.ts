@@ -7,6 +7,8 @@
 // own and is forwarded for the provider to validate. A null value counts as unset throughout.
 // Each adapter's file header lists its policy; the lists themselves live beside its translation.
 import { invalidRequest } from '../errors';
+import type { ChatRequest } from '../openai/schemas';
+import { type FunctionToolsRequest, functionToolsOnly } from './function-tools';
 import { Unsupported } from './types';
 
 /** Why a parameter is refused; `when` replaces the usual test of whether the request asks for it. */
@@ -58,8 +60,12 @@ const isSet = (value: unknown) => value != null;
 const names = (list = '') => list.split(/\s+/).filter(Boolean);
 
 export interface ParamPolicy {
-  /** Throws Unsupported (a 400 when no other target serves it) for the first refused parameter asked for. */
-  refuseUnsupported(request: object): void;
+  /**
+   * Throws Unsupported (a 400 when no other target serves it) for a custom tool, then for the first
+   * refused parameter asked for; returns the request as the adapter translates it
+   * (function-tools.ts: allowed_tools applied).
+   */
+  refuseUnsupported(request: ChatRequest): FunctionToolsRequest;
   /** The request's set parameters that are neither translated, refused nor dropped: the provider's own. */
   native(request: object): [string, unknown][];
   /** Copies the provider's own parameters into `body`; one naming a field already there is refused. */
@@ -77,9 +83,12 @@ export function paramPolicy(spec: ParamPolicySpec): ParamPolicy {
     Object.entries(request).filter(([key, value]) => value != null && !known.has(key));
   return {
     refuseUnsupported(request) {
-      const values = request as Record<string, unknown>;
+      const wording = (why: string) => spec.refusal?.(why) ?? why;
+      const translated = functionToolsOnly(request, wording);
+      const values = translated as Record<string, unknown>;
       const refused = refusals.find(({ param, when }) => when(values[param]));
-      if (refused) throw new Unsupported(spec.refusal?.(refused.why) ?? refused.why, refused.param);
+      if (refused) throw new Unsupported(wording(refused.why), refused.param);
+      return translated;
     },
     native,
     forward(request, body) {

@@ -71,8 +71,8 @@ function toMessages(messages: ChatMessage[]): Record<string, unknown>[] {
   });
 }
 
-export function toWorkersAIInputs(body: ChatRequest, defaultMaxTokens?: number): Record<string, unknown> {
-  PARAMS.refuseUnsupported(body);
+export function toWorkersAIInputs(sent: ChatRequest, defaultMaxTokens?: number): Record<string, unknown> {
+  const body = PARAMS.refuseUnsupported(sent);
   const inputs: Record<string, unknown> = { messages: toMessages(body.messages) };
   const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? defaultMaxTokens;
   if (maxTokens) inputs.max_tokens = maxTokens;

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import azureStream from '../fixtures/azure-openai/stream.azure.sse?raw';
 import { chat, createKey, type Json, putConfig } from '../helpers/gateway';
+import { sseEvents } from '../helpers/openapi';
 import { json, onUpstream, resetUpstream, sse } from '../helpers/upstream';
 import { CHAT_URL, cachedConfig, completion, entries, sleep, stored } from './harness';
 
@@ -94,6 +95,48 @@ describe('stored answers', () => {
     expect(streamed).toContain(
       '"function_call":{"name":"get_weather","arguments":"{\\"city\\":\\"Paris\\"}"}',
     );
+  });
+
+  it('keeps a streamed custom tool call (toolCalls on): it comes back whole, as JSON and streamed', async () => {
+    const { key, namespace } = await setup({ toolCalls: true });
+    const delta = (tool_calls: unknown[], extra: Record<string, unknown> = {}) =>
+      frame({ choices: [{ index: 0, delta: { ...extra, tool_calls }, finish_reason: null }] });
+    const upstream = counted(() =>
+      sse([
+        delta([{ index: 0, id: 'call_1', type: 'custom', custom: { name: 'apply_patch', input: '' } }], {
+          role: 'assistant',
+          content: null,
+        }),
+        delta([{ index: 0, custom: { input: '*** Begin Patch\n' } }]),
+        delta([{ index: 0, custom: { input: '*** End Patch' } }]),
+        frame({ choices: [{ index: 0, delta: {}, finish_reason: 'tool_calls' }] }),
+        'data: [DONE]\n\n',
+      ]),
+    );
+    const request = {
+      model: 'gpt',
+      tools: [{ type: 'custom', custom: { name: 'apply_patch' } }],
+      messages: [{ role: 'user', content: 'Fix the bug' }],
+    };
+    await (await chat(key, { ...request, stream: true })).text();
+    await stored(namespace);
+    const call = {
+      id: 'call_1',
+      type: 'custom',
+      custom: { name: 'apply_patch', input: '*** Begin Patch\n*** End Patch' },
+    };
+    const hit = await chat(key, request);
+    expect(hit.headers.get('x-tollgate-cache')).toBe('hit-exact');
+    const body = await hit.json<Json>();
+    expect(body.choices[0]).toMatchObject({
+      message: { content: null, tool_calls: [call] },
+      finish_reason: 'tool_calls',
+    });
+    // Streamed as OpenAI streams a custom call (the published chunk schema lacks it: openai-openapi#576).
+    const streamed = await (await chat(key, { ...request, stream: true })).text();
+    const calls = sseEvents(streamed).flatMap((event) => (event as Json).choices[0]?.delta?.tool_calls ?? []);
+    expect(calls).toEqual([{ index: 0, ...call }]);
+    expect(upstream.calls).toBe(1);
   });
 
   it('replays annotations (a search model’s citations) in a stream made from a JSON answer', async () => {

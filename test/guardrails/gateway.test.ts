@@ -699,6 +699,87 @@ describe("guardrails on an assistant message's tool-call arguments", () => {
   });
 });
 
+describe('guardrails on custom tools', () => {
+  const mailer = {
+    type: 'custom',
+    custom: {
+      name: 'mailer',
+      description: 'Sends mail from ops@example.com',
+      format: { type: 'grammar', grammar: { definition: 'start: "To: " ADDRESS', syntax: 'lark' } },
+    },
+  };
+
+  it("redacts a custom tool's description and a custom call's input before the provider; a tools rule reads its name", async () => {
+    const key = await setup([PII, { name: 'no-shell', tools: { block: ['shell'] }, action: 'block' }]);
+    onUpstream(CHAT_URL, () => json(completion('ok')));
+    // Free text, not JSON: one text, its quote and newline left as they are.
+    const input = 'To: jane@example.com\n"Hi"';
+    const messages = [
+      { role: 'user', content: 'mail it' },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'c1', type: 'custom', custom: { name: 'mailer', input } }],
+      },
+      { role: 'tool', tool_call_id: 'c1', content: 'sent' },
+    ];
+    expect((await chat(key, { model: 'gpt', messages, tools: [mailer] })).status).toBe(200);
+    const sent = recorded[0]!.body as Json;
+    expect(sent.messages[1].tool_calls[0].custom).toEqual({ name: 'mailer', input: 'To: [EMAIL_1]\n"Hi"' });
+    expect(sent.tools[0].custom).toEqual({ ...mailer.custom, description: 'Sends mail from [EMAIL_2]' });
+
+    const shell = { type: 'custom', custom: { name: 'shell' } };
+    const blocked = await chat(key, { model: 'gpt', messages, tools: [mailer, shell] });
+    expect(blocked.status).toBe(403);
+    expect((await blocked.json<Json>()).error.message).toContain("'no-shell'");
+    expect(recorded).toHaveLength(1);
+  });
+
+  it("scans a custom tool call's input in the answer with output rules, JSON and streamed", async () => {
+    const key = await setup([{ name: 'out-pii', detect: ['email'], action: 'redact', scope: 'output' }]);
+    const input = 'To: bob@example.com\n{"not": json';
+    onUpstream(CHAT_URL, async (request) => {
+      if (!((await request.json()) as { stream?: boolean }).stream) {
+        const answer = completion('');
+        answer.choices[0]!.finish_reason = 'tool_calls';
+        Object.assign(answer.choices[0]!.message, {
+          content: null,
+          tool_calls: [{ id: 'c1', type: 'custom', custom: { name: 'mailer', input } }],
+        });
+        return json(answer);
+      }
+      // The address arrives split over two fragments.
+      return sse([
+        chunk({ role: 'assistant', content: null }),
+        chunk({
+          tool_calls: [
+            { index: 0, id: 'c1', type: 'custom', custom: { name: 'mailer', input: input.slice(0, 8) } },
+          ],
+        }),
+        chunk({ tool_calls: [{ index: 0, custom: { input: input.slice(8) } }] }),
+        chunk({}, 'tool_calls'),
+        'data: [DONE]\n\n',
+      ]);
+    });
+    const ask = { model: 'gpt', messages: [{ role: 'user', content: 'mail bob' }], tools: [mailer] };
+    const scanned = 'To: [EMAIL_1]\n{"not": json';
+    const message = (await (await chat(key, ask)).json<Json>()).choices[0].message;
+    expect(message.tool_calls[0]).toEqual({
+      id: 'c1',
+      type: 'custom',
+      custom: { name: 'mailer', input: scanned },
+    });
+
+    const streamed = await (await chat(key, { ...ask, stream: true })).text();
+    const fragments = sseEvents(streamed).flatMap(
+      (event) => (event as Json).choices[0]?.delta?.tool_calls ?? [],
+    );
+    expect(fragments[0]).toMatchObject({ index: 0, id: 'c1', type: 'custom', custom: { name: 'mailer' } });
+    expect(fragments.map((f: Json) => f.custom?.input ?? '').join('')).toBe(scanned);
+    expect(streamed).not.toContain('bob@');
+  });
+});
+
 describe('a rule a key or team names is never dropped silently', () => {
   // Names no other test of this file gives a key (D1 is shared between them).
   const STRICT = { name: 'kept-strict', keywords: ['draft'], action: 'block', enabled: false };

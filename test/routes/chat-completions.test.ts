@@ -69,6 +69,55 @@ describe('POST /v1/chat/completions', () => {
     expect(recorded[0]?.headers.get('authorization')).toBe('Bearer sk-test-secret');
   });
 
+  it('answers 400 naming tool_choice when it asks for a tool call without tools, as OpenAI does', async () => {
+    const key = await setup();
+    onUpstream(`${OPENAI_URL}/chat/completions`, () => json(completion));
+    const ask = (tool_choice: unknown, extra: Record<string, unknown> = {}) =>
+      chat(key, { model: 'gpt', messages: [{ role: 'user', content: 'hello' }], tool_choice, ...extra });
+    const forcing = [
+      'required',
+      { type: 'function', function: { name: 'f' } },
+      { type: 'custom', custom: { name: 'f' } },
+      { type: 'allowed_tools', allowed_tools: { mode: 'auto', tools: [] } },
+    ];
+    for (const choice of forcing) {
+      for (const extra of [{}, { tools: [] }]) {
+        const response = await ask(choice, extra);
+        expect(response.status).toBe(400);
+        const { error } = await response.json<Json>();
+        expect(error).toMatchObject({ type: 'invalid_request_error', param: 'tool_choice' });
+        expect(error.message).toContain("tool_choice is only allowed when 'tools' are specified");
+      }
+    }
+    expect(recorded).toHaveLength(0);
+    // "none" and "auto" ask for no call: they need no tools.
+    for (const choice of ['none', 'auto']) expect((await ask(choice)).status).toBe(200);
+    expect(recorded).toHaveLength(2);
+  });
+
+  it('passes custom tools over a target without them to an OpenAI one; a 400 naming tools when none has them', async () => {
+    const mock = { provider: 'mock', model: 'mock-1' };
+    const models = {
+      m: { targets: [mock, { provider: 'openai', model: 'gpt-5' }] },
+      only: { targets: [mock] },
+    };
+    expect((await putConfig(openaiConfig({ models }))).status).toBe(200);
+    const { key } = await createKey();
+    onUpstream(`${OPENAI_URL}/chat/completions`, () => json(completion));
+    const tools = [{ type: 'custom', custom: { name: 'apply_patch' } }];
+    const ask = (model: string) => chat(key, { model, messages: [{ role: 'user', content: 'fix' }], tools });
+    const served = await ask('m');
+    expect(served.status).toBe(200);
+    expect(served.headers.get('x-tollgate-provider')).toBe('openai');
+    expect((recorded[0]!.body as Json).tools).toEqual(tools);
+    const refused = await ask('only');
+    expect(refused.status).toBe(400);
+    const { error } = await refused.json<Json>();
+    expect(error).toMatchObject({ type: 'invalid_request_error', param: 'tools' });
+    expect(error.message).toBe("The mock provider does not support custom tools ('apply_patch').");
+    expect(recorded).toHaveLength(1);
+  });
+
   it('sends Mistral no stream_options (it refuses them) and still reads usage from its last chunk', async () => {
     await presetModel('m', 'mistral', 'mistral-small-latest', 'k');
     const { key } = await createKey();

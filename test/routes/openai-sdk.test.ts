@@ -2,7 +2,8 @@
 import { exports } from 'cloudflare:workers';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
-import { createKey, openaiConfig, putConfig } from '../helpers/gateway';
+import { createKey, OPENAI_URL, openaiConfig, putConfig } from '../helpers/gateway';
+import { json, onUpstream } from '../helpers/upstream';
 
 function client(apiKey: string): OpenAI {
   return new OpenAI({
@@ -73,6 +74,73 @@ describe('official openai SDK', () => {
     expect(call?.type === 'function' && JSON.parse(call.function.arguments)).toEqual({
       input: 'mail [EMAIL_1]',
     });
+  });
+
+  it('sends custom tools, allowed_tools and custom tool calls to OpenAI byte for byte, and reads its custom call', async () => {
+    expect((await putConfig(openaiConfig())).status).toBe(200);
+    const { key } = await createKey();
+    const sent: string[] = [];
+    const input = '*** Begin Patch\n*** Update File: a.py\n*** End Patch';
+    onUpstream(`${OPENAI_URL}/chat/completions`, async (request) => {
+      sent.push(await request.text());
+      return json({
+        id: 'chatcmpl-c',
+        object: 'chat.completion',
+        created: 1,
+        model: 'gpt-5',
+        choices: [
+          {
+            index: 0,
+            message: {
+              role: 'assistant',
+              content: null,
+              refusal: null,
+              tool_calls: [{ id: 'call_2', type: 'custom', custom: { name: 'apply_patch', input } }],
+            },
+            logprobs: null,
+            finish_reason: 'tool_calls',
+          },
+        ],
+        usage: { prompt_tokens: 50, completion_tokens: 20, total_tokens: 70 },
+      });
+    });
+    // Written in the order of OpenAI's (and the gateway's) schema, so that the bytes sent compare.
+    const params = {
+      model: 'gpt',
+      messages: [
+        { role: 'user', content: 'Fix the bug' },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [{ id: 'call_1', type: 'custom', custom: { name: 'apply_patch', input: 'x' } }],
+        },
+        { role: 'tool', content: 'Patch failed', tool_call_id: 'call_1' },
+      ],
+      tools: [
+        { type: 'function', function: { name: 'read_file', parameters: { type: 'object' } } },
+        {
+          type: 'custom',
+          custom: {
+            name: 'apply_patch',
+            description: 'Apply a patch',
+            format: { type: 'grammar', grammar: { definition: 'start: /[\\s\\S]+/', syntax: 'lark' } },
+          },
+        },
+        { type: 'custom', custom: { name: 'shell', format: { type: 'text' } } },
+      ],
+      tool_choice: {
+        type: 'allowed_tools',
+        allowed_tools: { mode: 'required', tools: [{ type: 'custom', custom: { name: 'apply_patch' } }] },
+      },
+    } satisfies OpenAI.ChatCompletionCreateParamsNonStreaming;
+    const reply = await client(key).chat.completions.create(params);
+    expect(sent[0]).toBe(JSON.stringify({ ...params, model: 'gpt-4o-mini' }));
+    const call = reply.choices[0]?.message.tool_calls?.[0];
+    expect(call?.type === 'custom' && call.custom).toEqual({ name: 'apply_patch', input });
+
+    const named = { type: 'custom', custom: { name: 'apply_patch' } } as const;
+    await client(key).chat.completions.create({ ...params, tool_choice: named });
+    expect(JSON.parse(sent[1]!).tool_choice).toEqual(named);
   });
 
   it('embeddings (the SDK asks for base64 and decodes it)', async () => {
