@@ -29,7 +29,8 @@
 // Refused with a 400 naming the parameter: n > 1, logprobs, top_logprobs, non-empty logit_bias,
 // non-zero presence/frequency_penalty, temperature > 1, audio, non-text modalities, functions /
 // function_call and role "function" (deprecated), web_search_options, reasoning_effort (use the
-// native `thinking` parameter), audio input, non-PDF files, file ids.
+// native `thinking` parameter), audio input, non-PDF files, file ids, custom tools (function-tools.ts;
+// allowed_tools naming function tools is honoured).
 // Dropped because they do not change the answer's meaning: seed, store, metadata, service_tier,
 // prompt_cache_key, prompt_cache_retention, prediction, verbosity, message `name`, image `detail`,
 // tool `strict`.

@@ -8,7 +8,8 @@
 // temperature, top_p, stop → inferenceConfig; response_format json_schema → outputConfig.
 // Rejected (400): n > 1, logprobs/top_logprobs, presence/frequency_penalty, logit_bias,
 // parallel_tool_calls false, non-text modalities, audio, functions/function_call,
-// web_search_options, reasoning_effort, response_format json_object, image links, audio input.
+// web_search_options, reasoning_effort, response_format json_object, image links, audio input,
+// custom tools (function-tools.ts; allowed_tools naming function tools is honoured).
 // With no tool callable (no tools, or tool_choice none: Converse has no "none") the history's
 // tool calls and results are sent as text, since Converse refuses toolUse/toolResult blocks
 // without a toolConfig. Tool-call ids outside [a-zA-Z0-9_-]{1,64} are rewritten (same in calls

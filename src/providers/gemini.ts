@@ -22,7 +22,8 @@
 //   parallel_tool_calls:false has no Gemini switch: only the first function call is returned.
 // Refused with a 400: logprobs, top_logprobs, logit_bias, audio output, non-text modalities,
 // functions / function_call / role "function", web_search_options, reasoning_effort (set
-// generationConfig.thinkingConfig natively), file parts without file_data.
+// generationConfig.thinkingConfig natively), file parts without file_data, custom tools
+// (function-tools.ts; allowed_tools naming function tools is honoured).
 // Dropped because they do not change the answer's meaning: user, safety_identifier, store,
 // metadata, service_tier, prompt_cache_key, prompt_cache_retention, prediction, verbosity,
 // message `name`, image `detail`, tool `strict`.
