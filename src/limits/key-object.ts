@@ -22,7 +22,7 @@ import { ReleasedReservations } from './released-reservations';
 import { ADOPTION, Adoptions, adoptedLedger, type HandOver, type PendingHandOver } from './rotation-adoption';
 import { applySettles, freshSettles, type SettleRequest } from './settle-batch';
 import { sendSettles } from './settle-send';
-import { LedgerWaits, SETTLE_WAIT_MS, settlesMayAdmit } from './settle-wait';
+import { LedgerWaits, ownReservedUsd, SETTLE_WAIT_MS, settlesMayAdmit } from './settle-wait';
 import { type Bucket, type BucketLimit, fullBucket, take } from './token-bucket';
 
 const POLICY = 'policy';
@@ -80,13 +80,19 @@ export class KeyObject extends DurableObject<Env> {
     // A rotation's new object whose hand-over is late: it asks the old object for it first.
     if (this.adoptions.awaiting) await this.fetchHandOvers();
     let result = this.admitAt(request, Date.now());
-    // Refused only for what requests in flight hold: their settles may be a moment away.
+    // Refused only for what other requests in flight hold: their settles may be a moment away. The
+    // shares the request gives back went back above: looking again must not give them back twice.
+    const again = { ...request, returned: undefined };
     const until = Date.now() + SETTLE_WAIT_MS;
-    while (!result.ok && result.reason === 'budget_exceeded' && settlesMayAdmit(result, request.costUsd)) {
+    const mayWait = (refused: AdmitResult) =>
+      !refused.ok &&
+      refused.reason === 'budget_exceeded' &&
+      settlesMayAdmit(refused, request.costUsd, ownReservedUsd(this.ledger, request.reservationId));
+    while (mayWait(result)) {
       const change = this.ledgerWaits.next(until - Date.now());
       if (!change) break;
       await change;
-      result = this.admitAt(request, Date.now());
+      result = this.admitAt(again, Date.now());
     }
     const policy = this.policy;
     // A rotated key's old object keeps a policy that no longer changes: its team may be stale.
@@ -347,6 +353,7 @@ export class KeyObject extends DurableObject<Env> {
     const handed = this.handed(moved.to);
     if (!this.moved) {
       this.moved = moved;
+      this.ledgerWaits.changed(); // a waiting admission follows the key to its new object
       await this.ctx.storage.put(MOVED, moved);
     }
     return handed;

@@ -3,6 +3,7 @@
 // request at a time was refused for its own previous request: that settle leaves its isolate a few
 // milliseconds after the answer (settle-outbox.ts), and the next request can arrive first.
 import type { AdmitResult } from './admit-rpc';
+import type { BudgetState } from './budget';
 
 type BudgetExceeded = Extract<AdmitResult, { reason: 'budget_exceeded' }>;
 
@@ -12,11 +13,23 @@ export const SETTLE_WAIT_MS = 2000;
 const MAX_WAITING = 32;
 
 /**
- * Whether settles may let the request in: the budget holds what is spent plus this request, and
- * only reservations (requests in flight, lease shares) stand in its way.
+ * Whether settles of other requests may let the request in: the budget holds what is spent, what
+ * lease shares hold (given back only when their isolates ask again) and what this request itself
+ * holds already (a top-up's first reservation, under the same id: it cannot settle while it waits),
+ * plus this request — and other requests' reservations are what stands in its way.
  */
-export function settlesMayAdmit(refused: BudgetExceeded, costUsd: number): boolean {
-  return refused.reservedUsd > 0 && refused.spentUsd + costUsd <= refused.budgetUsd;
+export function settlesMayAdmit(refused: BudgetExceeded, costUsd: number, ownUsd: number): boolean {
+  const others = refused.reservedUsd - refused.leasedUsd - ownUsd;
+  const fixed = refused.spentUsd + refused.leasedUsd + ownUsd;
+  return others > 0 && fixed + costUsd <= refused.budgetUsd;
+}
+
+/** What the request with this reservation id holds in the ledger already. */
+export function ownReservedUsd(ledger: BudgetState | undefined, reservationId: string): number {
+  let usd = 0;
+  for (const reservation of ledger?.reservations ?? [])
+    if (reservation.id === reservationId) usd += reservation.usd;
+  return usd;
 }
 
 /** Admissions waiting for the ledger to change (a settle, a share given back, a raised budget). */

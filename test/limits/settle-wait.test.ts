@@ -57,6 +57,33 @@ describe('an admission near the end of a budget', () => {
     expect(Date.now() - startedAt).toBeGreaterThanOrEqual(SETTLE_WAIT_MS - 50);
   });
 
+  it('gives back the shares it brings once, however often it looks again', async () => {
+    const stub = await dollarKey('settle-wait-returned-once');
+    const leased = await stub.admit({ ...req(0.001), lease: true });
+    if (!leased.ok || !leased.lease) throw new Error('no lease');
+    expect(leased.lease.usd).toBe(0.00999);
+    expect((await stub.admit(req(0.9))).ok).toBe(true);
+    // The isolate gives the lease back with $0.005 unused: $0.00499 is drawn by requests still running.
+    const returned = [{ id: leased.lease.id, requests: 0, tokens: 0, usd: 0.005 }];
+    const waiting = stub.admit({ ...req(0.095), returned });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Any settle wakes it to look again.
+    await stub.settle({ reservationId: 'settle-wait-other', reservedTokens: 0, usedTokens: 0, costUsd: 0 });
+    // $0.001 + $0.00499 + $0.9 + $0.095 > $1.
+    expect(await waiting).toMatchObject({ ok: false, reason: 'budget_exceeded' });
+    expect(await stub.usage({})).toMatchObject({ reservedUsd: 0.901, leasedUsd: 0.00499 });
+  });
+
+  it('does not wait for its own first reservation (a top-up under the same id), which cannot settle meanwhile', async () => {
+    const stub = await dollarKey('settle-wait-top-up');
+    const first = req(0.6);
+    expect((await stub.admit(first)).ok).toBe(true);
+    const startedAt = Date.now();
+    const more = await stub.admit({ ...first, costUsd: 0.5, tokens: 0, prepaid: true });
+    expect(more).toMatchObject({ ok: false, reason: 'budget_exceeded' });
+    expect(Date.now() - startedAt).toBeLessThan(SETTLE_WAIT_MS / 2);
+  });
+
   it('is let in when the budget is raised while it waits', async () => {
     const stub = await dollarKey('settle-wait-raised');
     await stub.admit(req(0.6));
