@@ -59,13 +59,15 @@ export async function primeStream(
  * through). Anything else is the provider's failure, in the gateway's words.
  */
 function openingError(provider: string, error: unknown): UpstreamError {
+  // The statuses these errors have as HTTP answers: a rate limit is retried on the same target as a
+  // 429 is (retry.onStatus), and each attempt is logged as what it was.
   const code = keptErrorCode(error);
   if (code === 'rate_limit_exceeded')
-    return new UpstreamError('rate_limit', 200, `${provider} opened the stream with a rate limit error.`);
+    return new UpstreamError('rate_limit', 429, `${provider} opened the stream with a rate limit error.`);
   if (code === 'context_length_exceeded')
     return new UpstreamError(
       'caller',
-      200,
+      400,
       `The prompt is longer than the context length of ${provider}'s model.`,
       {
         code,
@@ -73,7 +75,7 @@ function openingError(provider: string, error: unknown): UpstreamError {
       },
     );
   if (code === 'content_filter')
-    return new UpstreamError('caller', 200, `${provider}'s content filter refused the prompt.`, {
+    return new UpstreamError('caller', 400, `${provider}'s content filter refused the prompt.`, {
       code,
       param: 'messages',
     });

@@ -143,46 +143,58 @@ class RouteRun<T> {
     // left) makes this an outage, not a prompt to shorten: a 502 or 504 listing them — after a last
     // try of the larger ones when open circuits were all that stopped them. Targets that cannot serve
     // the request at all are left out; when that is every one, the client is told why (a 400).
-    const plan = whole.filter((t) => !this.refused.has(targetKey(t)));
-    if (plan.length === 0 && this.refusal) throw refusedByEvery(this.refusal, this.attempts);
+    const plan = () => whole.filter((t) => !this.refused.has(targetKey(t)));
+    if (plan().length === 0 && this.refusal) throw refusedByEvery(this.refusal, this.attempts);
     if (tooLong && this.attempts.length === tooLong.attemptsSoFar) {
       const window = tooLong.window;
-      const larger = plan.filter((t) => (t.contextWindow ?? 0) > window);
-      if (larger.length === 0) throw passThrough(tooLong.error, this.attempts);
-      const lastResort = this.lastResort(larger, tooLong.attemptsSoFar);
-      if (lastResort) {
-        const outcome = await this.tryTarget(lastResort, true, false);
-        if (outcome.kind === 'served') return outcome.served;
-        if (outcome.kind === 'context') throw passThrough(outcome.error, this.attempts);
-        if (outcome.kind === 'unsupported') this.unsupported(lastResort, outcome.error);
-      }
+      const larger = () => plan().filter((t) => (t.contextWindow ?? 0) > window);
+      if (larger().length === 0) throw passThrough(tooLong.error, this.attempts);
+      const outcome = await this.tryLastResort(larger, tooLong.attemptsSoFar, true);
+      if (outcome?.kind === 'served') return outcome.served;
+      if (outcome?.kind === 'context') throw passThrough(outcome.error, this.attempts);
+      // The larger ones all turned out unable to serve the request: none can take the prompt.
+      if (larger().length === 0) throw passThrough(tooLong.error, this.attempts);
       throw allFailed(this.attempts, this.skipped);
     }
-    const lastResort = this.lastResort(plan, 0);
-    if (lastResort) {
-      const outcome = await this.tryTarget(lastResort, true, false);
-      if (outcome.kind === 'served') return outcome.served;
-      if (outcome.kind === 'context') throw passThrough(outcome.error, this.attempts);
-      if (outcome.kind === 'unsupported') {
-        this.unsupported(lastResort, outcome.error);
-        if (this.refused.size === whole.length) throw refusedByEvery(outcome.error, this.attempts);
-      }
-    }
+    const outcome = await this.tryLastResort(plan, 0, false);
+    if (outcome?.kind === 'served') return outcome.served;
+    if (outcome?.kind === 'context') throw passThrough(outcome.error, this.attempts);
+    if (plan().length === 0 && this.refusal) throw refusedByEvery(this.refusal, this.attempts);
     throw allFailed(this.attempts, this.skipped);
   }
 
   /**
-   * When every target of `plan` was skipped for an open circuit (and `tried` attempts were all made),
-   * the one that failed longest ago is still tried.
+   * The last resort (lastResort) tried; one whose adapter cannot serve the request gives way to the
+   * next of `candidates` (which leave out the targets that refused). Undefined when there is none.
    */
-  private lastResort(plan: readonly Target[], tried: number): Target | undefined {
+  private async tryLastResort(
+    candidates: () => readonly Target[],
+    tried: number,
+    widest: boolean,
+  ): Promise<Outcome<T> | undefined> {
+    for (;;) {
+      const target = this.lastResort(candidates(), tried, widest);
+      if (!target) return undefined;
+      const outcome = await this.tryTarget(target, true, false);
+      if (outcome.kind !== 'unsupported') return outcome;
+      this.unsupported(target, outcome.error);
+    }
+  }
+
+  /**
+   * When every target of `plan` was skipped for an open circuit (and `tried` attempts were all made),
+   * one is still tried: the one that failed longest ago or, after a context overflow (`widest`), the
+   * one with the largest window (a smaller one could only overflow too).
+   */
+  private lastResort(plan: readonly Target[], tried: number, widest: boolean): Target | undefined {
     const keys = new Set(plan.map(targetKey));
     const passed = this.skipped.filter((s) => keys.has(targetKey(s)));
-    if (this.attempts.length > tried || passed.length < keys.size) return undefined;
+    if (plan.length === 0 || this.attempts.length > tried || passed.length < keys.size) return undefined;
     if (passed.some((s) => s.reason !== 'circuit_open')) return undefined;
-    const key = this.circuits.leastRecentlyFailed([...keys]);
-    const target = plan.find((t) => targetKey(t) === key);
-    const at = this.skipped.findIndex((s) => targetKey(s) === key);
+    const target = widest
+      ? plan.reduce((a, b) => ((b.contextWindow ?? 0) > (a.contextWindow ?? 0) ? b : a))
+      : plan.find((t) => targetKey(t) === this.circuits.leastRecentlyFailed([...keys]));
+    const at = this.skipped.findIndex((s) => target !== undefined && targetKey(s) === targetKey(target));
     if (at >= 0) this.skipped.splice(at, 1);
     return target;
   }

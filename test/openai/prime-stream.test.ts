@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { primeStream } from '../../src/openai/prime-stream';
 import { UpstreamError } from '../../src/providers/types';
+import { retryableOnSameTarget } from '../../src/routing/backoff';
 
 const encoder = new TextEncoder();
 const chunk = (content: string) =>
@@ -86,9 +87,10 @@ describe('primeStream', () => {
 
   it('keeps the meaning of a rate limit, a context overflow or a filtered prompt the stream opened with', async () => {
     const opened = (error: object) => failure([`data: ${JSON.stringify({ error })}\n\n`]);
-    expect(await opened({ message: 'slow down (org-123)', type: 'rate_limit_error' })).toMatchObject({
-      failure: 'rate_limit',
-    });
+    const limited = await opened({ message: 'slow down (org-123)', type: 'rate_limit_error' });
+    expect(limited).toMatchObject({ failure: 'rate_limit', status: 429 });
+    // Retried on the same target as an HTTP 429 is.
+    expect(retryableOnSameTarget(limited, { onStatus: [429, 500] })).toBe(true);
     const tooLong = await opened({ message: 'max 8192 tokens', code: 'context_length_exceeded' });
     expect(tooLong).toMatchObject({ failure: 'caller', options: { code: 'context_length_exceeded' } });
     expect(tooLong.message).toBe("The prompt is longer than the context length of up's model.");

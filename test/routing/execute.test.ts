@@ -553,3 +553,59 @@ describe('client abort and gateway errors', () => {
     expect(error.code).toBe('model_not_allowed');
   });
 });
+
+describe('last resorts when every circuit is open', () => {
+  const breaker = { enabled: true, failureThreshold: 1, cooldownMs: 60_000 };
+  const config = (targets: object[]) => ({
+    models: { m: { targets } },
+    retry: { attempts: 0 },
+    circuitBreaker: breaker,
+  });
+  const refuse = (message: string) => async () => Promise.reject(new Unsupported(message, 'n'));
+  const tooLong = callerError(400, 'context_length_exceeded');
+  /** Opens the targets' circuits, the first listed failing longest ago. */
+  const open = (circuits: CircuitBreakers, now: number, ...keys: string[]) => {
+    for (const [i, key] of keys.entries()) circuits.failure(key, breaker, now - 100 + i);
+  };
+
+  it('passes over a last resort that cannot serve the request for the next one', async () => {
+    const { run, calls, circuits, clock } = setup(
+      config([
+        { provider: 'a', model: 'x' },
+        { provider: 'b', model: 'y' },
+      ]),
+      { 'a/x': [refuse('A cannot do n.')], 'b/y': ['ok'] },
+    );
+    open(circuits, clock.now(), 'a/x', 'b/y');
+    expect((await run()).result).toBe('b/y');
+    expect(calls).toEqual(['a/x', 'b/y']);
+  });
+
+  it('answers the refusal (400) when no target behind its open circuit can serve the request', async () => {
+    const { run, circuits, clock } = setup(
+      config([
+        { provider: 'a', model: 'x' },
+        { provider: 'b', model: 'y' },
+      ]),
+      { 'a/x': [refuse('A cannot do n.')], 'b/y': [refuse('B cannot do n.')] },
+    );
+    open(circuits, clock.now(), 'a/x', 'b/y');
+    const error = await failure(run());
+    expect(error.status).toBe(400);
+    expect(error.param).toBe('n');
+  });
+
+  it('after a context overflow, tries the widest target behind an open circuit, not the least recently failed', async () => {
+    const { run, calls, circuits, clock } = setup(
+      config([
+        { provider: 'a', model: 'small', contextWindow: 8_000 },
+        { provider: 'b', model: 'mid', contextWindow: 32_000 },
+        { provider: 'c', model: 'large', contextWindow: 128_000 },
+      ]),
+      { 'a/small': [tooLong], 'b/mid': [tooLong], 'c/large': ['ok'] },
+    );
+    open(circuits, clock.now(), 'b/mid', 'c/large');
+    expect((await run()).result).toBe('c/large');
+    expect(calls).toEqual(['a/small', 'c/large']);
+  });
+});
