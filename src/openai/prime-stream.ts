@@ -61,6 +61,11 @@ export async function primeStream(
 function openingError(provider: string, error: unknown): UpstreamError {
   // The statuses these errors have as HTTP answers: a rate limit is retried on the same target as a
   // 429 is (retry.onStatus), and each attempt is logged as what it was.
+  // An account out of credit may say so in a rate-limit type: no wait fixes it (as for a 429's).
+  if ((error as { code?: unknown } | null)?.code === 'insufficient_quota')
+    return new UpstreamError('auth', 429, `${provider} opened the stream with an out-of-credit error.`, {
+      code: 'insufficient_quota',
+    });
   const code = keptErrorCode(error);
   if (code === 'rate_limit_exceeded')
     return new UpstreamError('rate_limit', 429, `${provider} opened the stream with a rate limit error.`);

@@ -91,6 +91,10 @@ describe('primeStream', () => {
     expect(limited).toMatchObject({ failure: 'rate_limit', status: 429 });
     // Retried on the same target as an HTTP 429 is.
     expect(retryableOnSameTarget(limited, { onStatus: [429, 500] })).toBe(true);
+    // Unless it is an account out of credit: failed over at once, as for a 429 insufficient_quota.
+    const broke = await opened({ message: 'quota', type: 'rate_limit_error', code: 'insufficient_quota' });
+    expect(broke).toMatchObject({ failure: 'auth', options: { code: 'insufficient_quota' } });
+    expect(retryableOnSameTarget(broke, { onStatus: [429, 500] })).toBe(false);
     const tooLong = await opened({ message: 'max 8192 tokens', code: 'context_length_exceeded' });
     expect(tooLong).toMatchObject({ failure: 'caller', options: { code: 'context_length_exceeded' } });
     expect(tooLong.message).toBe("The prompt is longer than the context length of up's model.");
