@@ -44,7 +44,7 @@ console.log(`• Starting the gateway on ${base} …`);
 const dev = spawn(
   wrangler,
   // --test-scheduled: GET /__scheduled runs the hourly cron (log retention, buffer flush). The
-  // /cdn-cgi/handler/scheduled URL wrangler prints answers 500 beside static assets.
+  // /cdn-cgi/handler/scheduled URL a plain `wrangler dev` suggests answers 500 beside static assets.
   [
     'dev',
     '--local',
@@ -120,7 +120,7 @@ if (await waitForServer()) {
     -d '{"model":"fast","messages":[{"role":"user","content":"Hello, Tollgate!"}]}'
 
   The hourly log upkeep (retention, buffer flush) runs on: curl ${base}/__scheduled
-  (not the /cdn-cgi/handler/scheduled URL wrangler prints above: it answers 500 beside the dashboard)
+  (not /cdn-cgi/handler/scheduled, which a plain wrangler dev suggests: it answers 500 beside the dashboard)
 `);
 } else {
   console.error('✗ The gateway did not come up within 60 s; see the wrangler output above.');
