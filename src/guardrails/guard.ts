@@ -196,6 +196,7 @@ function guardCompletion(
   for (const message of messagesOf(answer)) {
     if (typeof message.content === 'string')
       message.content = restore(message.content, originals, jsonContent ? jsonEscape : undefined);
+    if (typeof message.refusal === 'string') message.refusal = restore(message.refusal, originals);
     for (const fn of functionsOf(message))
       if (typeof fn.arguments === 'string') fn.arguments = restore(fn.arguments, originals, jsonEscape);
     for (const custom of customCallsOf(message))

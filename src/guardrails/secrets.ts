@@ -1,4 +1,4 @@
-// Secret-looking tokens: well-known credential formats by prefix, PEM private keys, and long
+// Secret-looking tokens: well-known credential formats by prefix, PEM (and PGP) private keys, and long
 // random-looking strings (entropy). Every pattern starts only where a token starts (lookbehind)
 // and stops where it ends, so each character is examined a bounded number of times.
 import { shannonEntropy } from './checksums';
@@ -27,7 +27,7 @@ const PREFIXED = new RegExp(
 
 /** Longer runs are data (base64 blobs), not credentials. */
 const MAX_RANDOM_LENGTH = 1024;
-const PEM_BEGIN = /-----BEGIN [A-Z ]{0,24}PRIVATE KEY-----/g;
+const PEM_BEGIN = /-----BEGIN [A-Z ]{0,24}PRIVATE KEY(?: BLOCK)?-----/g;
 const PEM_END = '-----END ';
 const PEM_MAX = 16_384;
 

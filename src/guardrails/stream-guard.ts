@@ -1,6 +1,7 @@
 // Guardrails on a streamed completion, one SSE event at a time, without buffering the stream:
-// per choice, content deltas pass through the output scanner (a 64-character held-back window) and
-// then the placeholder restorer (which carries at most one partial placeholder). Held text is
+// per choice, content and refusal deltas pass through the output scanner (a 64-character held-back
+// window) and then a placeholder restorer of their own (which carries at most one partial
+// placeholder), as each tool call's arguments do through theirs. Held text is
 // released with the choice's finish_reason chunk. A block ends the client's stream with an error
 // event (and no [DONE]); the rest of the upstream stream is still read (for usage) but not relayed. The log sees each
 // event between the two steps: output redactions applied, placeholders not yet restored.
@@ -28,20 +29,31 @@ type Loose = Record<string, unknown>;
 const CALL_TEXT = { function: 'arguments', custom: 'input' } as const;
 type CallKind = keyof typeof CALL_TEXT;
 
+/** A streamed tool call: by index, else by id, else the call the last fragment belonged to. */
+type CallKey = number | string;
+
 interface ChoiceState {
   scanner: HoldbackScanner | undefined;
   /** The refusal's own window (a refusal streams like content). */
   refusalScanner: HoldbackScanner | undefined;
   restorer: StreamRestorer;
-  tools: Map<number, StreamRestorer>;
+  refusalRestorer: StreamRestorer;
+  /** Each tool call's restorer (what it carries is flushed with the finish), keyed as held arguments are. */
+  tools: Map<CallKey, { kind: CallKind; restorer: StreamRestorer }>;
+  /** The call the last fragment without an index or id restored belonged to. */
+  lastRestored: CallKey | undefined;
+  /** The deprecated `function_call`'s arguments: restored on their own. */
+  functionRestorer: StreamRestorer;
   /**
    * With output rules, tool-call arguments (a custom tool call's input) by call index, held until
    * the choice finishes: JSON fragments cannot be scanned value by value until whole, and arguments
    * are used whole anyway.
    */
-  heldArguments: Map<number | string, { kind: CallKind; text: string }>;
+  heldArguments: Map<CallKey, { kind: CallKind; text: string }>;
   /** The call the last fragment without an index belonged to (providers that omit it). */
-  lastCall: number | string | undefined;
+  lastCall: CallKey | undefined;
+  /** With output rules, the deprecated `function_call`'s arguments, held as a tool call's are. */
+  heldFunctionCall: string | undefined;
   /** JSON mode, with output rules: the content so far, held until the choice finishes. */
   heldContent: string;
 }
@@ -67,9 +79,13 @@ export function streamMapper(
         scanner: scanning ? new HoldbackScanner(output, report, placeholders) : undefined,
         refusalScanner: scanning ? new HoldbackScanner(output, report, placeholders) : undefined,
         restorer: new StreamRestorer(originals, jsonContent ? jsonEscape : undefined),
+        refusalRestorer: new StreamRestorer(originals),
         tools: new Map(),
+        lastRestored: undefined,
+        functionRestorer: new StreamRestorer(originals, jsonEscape),
         heldArguments: new Map(),
         lastCall: undefined,
+        heldFunctionCall: undefined,
         heldContent: '',
       };
       choices.set(index, state);
@@ -77,18 +93,19 @@ export function streamMapper(
     return state;
   };
 
-  /** Runs `step` on each choice's content delta (and on a finishing choice without one). */
+  /** Runs `step` on each choice's content (or refusal) delta, and on a finishing choice without one. */
   const eachContent = (
     list: Loose[],
     step: (state: ChoiceState, delta: string, finished: boolean) => string,
+    field: 'content' | 'refusal' = 'content',
   ): void => {
     for (const choice of list) {
       const state = stateOf(typeof choice.index === 'number' ? choice.index : 0);
       const delta = (choice.delta ?? {}) as Loose;
       const finished = choice.finish_reason != null;
-      if (typeof delta.content !== 'string' && !finished) continue;
-      const text = step(state, typeof delta.content === 'string' ? delta.content : '', finished);
-      if (typeof delta.content === 'string' || text) choice.delta = { ...delta, content: text };
+      if (typeof delta[field] !== 'string' && !finished) continue;
+      const text = step(state, typeof delta[field] === 'string' ? delta[field] : '', finished);
+      if (typeof delta[field] === 'string' || text) choice.delta = { ...delta, [field]: text };
     }
   };
 
@@ -123,21 +140,23 @@ export function streamMapper(
     }
   };
 
-  /** Keeps the argument fragments of the delta's tool calls back; the rest of each call goes on. */
+  /**
+   * Keeps the argument fragments of the delta's tool calls (and deprecated function_call) back; the
+   * rest of each call goes on.
+   */
   const holdArguments = (state: ChoiceState, delta: Loose): void => {
+    const legacy = functionCallOf(delta);
+    if (legacy) {
+      state.heldFunctionCall = (state.heldFunctionCall ?? '') + (legacy.arguments as string);
+      legacy.arguments = '';
+      if (Object.keys(legacy).length === 1) delete delta.function_call;
+    }
     if (!Array.isArray(delta.tool_calls)) return;
     const calls = (delta.tool_calls as Loose[]).filter((call, position) => {
       const kind = callKind(call);
       if (!kind) return true;
       const inner = call[kind] as Loose;
-      // By index; a provider that sends none (Gemini's compatible endpoint) is followed by call id,
-      // and a fragment with neither continues the last call.
-      const key =
-        typeof call.index === 'number'
-          ? call.index
-          : typeof call.id === 'string'
-            ? call.id
-            : (state.lastCall ?? position);
+      const key = callKey(call, state.lastCall, position);
       state.lastCall = key;
       const held = state.heldArguments.get(key)?.text ?? '';
       state.heldArguments.set(key, { kind, text: held + (inner[CALL_TEXT[kind]] as string) });
@@ -153,6 +172,11 @@ export function streamMapper(
 
   /** At the finish: each held call's arguments, scanned whole (a block throws), as one fragment. */
   const releaseArguments = (state: ChoiceState, delta: Loose): void => {
+    if (state.heldFunctionCall !== undefined) {
+      const args = scanArguments(state.heldFunctionCall, output, report, placeholders);
+      state.heldFunctionCall = undefined;
+      delta.function_call = { ...((delta.function_call as Loose | undefined) ?? {}), arguments: args };
+    }
     if (state.heldArguments.size === 0) return;
     const released = [...state.heldArguments].map(([key, { kind, text }]) => ({
       ...(typeof key === 'number' ? { index: key } : { id: key }),
@@ -206,26 +230,69 @@ export function streamMapper(
     log?.(scanned);
     if (originals.size === 0) return scanned;
     eachContent(list, restoreContent);
+    eachContent(list, (state, delta, finished) => through(state.refusalRestorer, delta, finished), 'refusal');
     for (const choice of list) {
       const delta = (choice.delta ?? {}) as Loose;
-      if (!Array.isArray(delta.tool_calls)) continue;
-      restoreToolCalls(stateOf(typeof choice.index === 'number' ? choice.index : 0), delta.tool_calls);
+      const state = stateOf(typeof choice.index === 'number' ? choice.index : 0);
+      const finished = choice.finish_reason != null;
+      restoreToolCalls(state, delta, finished);
+      const legacy = functionCallOf(delta);
+      const pushed = legacy ? state.functionRestorer.push(legacy.arguments as string) : '';
+      const text = pushed + (finished ? state.functionRestorer.flush() : '');
+      if (legacy || text) delta.function_call = { ...legacy, arguments: text };
+      if (Object.keys(delta).length > 0) choice.delta = delta;
     }
     return JSON.stringify(chunk);
   };
 
-  function restoreToolCalls(state: ChoiceState, calls: unknown[]): void {
-    for (const call of calls as Loose[]) {
+  /** Restores the delta's tool calls, each with its own restorer; at the finish, what they carry. */
+  function restoreToolCalls(state: ChoiceState, delta: Loose, finished: boolean): void {
+    const calls = Array.isArray(delta.tool_calls) ? (delta.tool_calls as Loose[]) : [];
+    calls.forEach((call, position) => {
       const kind = callKind(call);
-      if (!kind) continue;
+      if (!kind) return;
       const inner = call[kind] as Loose;
-      const index = typeof call.index === 'number' ? call.index : 0;
-      const restorer =
-        state.tools.get(index) ?? new StreamRestorer(originals, kind === 'function' ? jsonEscape : undefined);
-      state.tools.set(index, restorer);
-      inner[CALL_TEXT[kind]] = restorer.push(inner[CALL_TEXT[kind]] as string);
-    }
+      const key = callKey(call, state.lastRestored, position);
+      state.lastRestored = key;
+      let tool = state.tools.get(key);
+      if (!tool) {
+        tool = {
+          kind,
+          restorer: new StreamRestorer(originals, kind === 'function' ? jsonEscape : undefined),
+        };
+        state.tools.set(key, tool);
+      }
+      inner[CALL_TEXT[kind]] = tool.restorer.push(inner[CALL_TEXT[kind]] as string);
+    });
+    if (!finished) return;
+    const rest = [...state.tools].flatMap(([key, { kind, restorer }]) => {
+      const text = restorer.flush();
+      return text
+        ? [
+            {
+              ...(typeof key === 'number' ? { index: key } : { id: key }),
+              [kind]: { [CALL_TEXT[kind]]: text },
+            },
+          ]
+        : [];
+    });
+    if (rest.length > 0) delta.tool_calls = [...calls, ...rest];
   }
+}
+
+/**
+ * Which call a streamed tool-call fragment belongs to: by index; a provider that sends none (Gemini's
+ * compatible endpoint) is followed by call id, and a fragment with neither continues the last call.
+ */
+function callKey(call: Loose, last: CallKey | undefined, position: number): CallKey {
+  if (typeof call.index === 'number') return call.index;
+  return typeof call.id === 'string' ? call.id : (last ?? position);
+}
+
+/** The delta's deprecated `function_call`, when it carries arguments. */
+function functionCallOf(delta: Loose): Loose | undefined {
+  const call = delta.function_call as Loose | null | undefined;
+  return call && typeof call === 'object' && typeof call.arguments === 'string' ? call : undefined;
 }
 
 /** Which of a streamed tool call's fields carries text the model wrote, if any does. */

@@ -38,11 +38,41 @@ describe('detectors', () => {
     expect(found('phone', 'on 2024-01-15, order 12345678901, scores 1.5 2.5 3.5 4.5 5.5, +123')).toEqual([]);
   });
 
+  it('phone: a one-digit group after the country code, a (0) trunk prefix, two numbers in a row', () => {
+    for (const phone of ['+33 6 12 34 56 78', '+31 6 12345678', '+49 (0)30 12345678', '+44 (0)20 7946 0958'])
+      expect(found('phone', `call ${phone} now`)).toEqual([phone]);
+    expect(found('phone', 'Phones: 555-123-4567 555-987-6543.')).toEqual(['555-123-4567', '555-987-6543']);
+    expect(found('phone', 'ref 12 555-123-4567, or 555.123.4567 555.987.6543')).toEqual([
+      '555-123-4567',
+      '555.123.4567',
+      '555.987.6543',
+    ]);
+    // One run of groups parted alike holds no phone number: no part of a card number is one.
+    expect(found('phone', 'card 4111 1111 1111 1111')).toEqual([]);
+  });
+
+  it('phone: not IPv4 addresses, decimals, coordinates, or digits glued to a word by "-"', () => {
+    expect(found('phone', 'gateway 192.168.10.100, pi 3.14159265358979, lon -122.4194155')).toEqual([]);
+    expect(found('phone', 'Order ORD-2024-123456 shipped, file backup-20240115-103000.tar.gz')).toEqual([]);
+    expect(found('phone', '-122.4194155')).toEqual([]); // a JSON number of tool-call arguments is a text
+    expect(found('phone', 'office 415.555.2671, tél. 06.12.34.56.78')).toEqual([
+      '415.555.2671',
+      '06.12.34.56.78',
+    ]);
+  });
+
   it('credit_card: Luhn-valid numbers of a card network, grouped or not', () => {
     expect(found('credit_card', 'pay 4111 1111 1111 1111 or 5555-5555-5555-4444 or 378282246310005')).toEqual(
       ['4111 1111 1111 1111', '5555-5555-5555-4444', '378282246310005'],
     );
     expect(found('credit_card', '4111 1111 1111 1112, 1234567812345670, 4111 11111 111 1111 0')).toEqual([]);
+  });
+
+  it('credit_card: a number followed by its expiry or CVV, or after other digits, is found without them', () => {
+    expect(found('credit_card', 'Card 4111 1111 1111 1111 12/25')).toEqual(['4111 1111 1111 1111']);
+    expect(found('credit_card', 'Card 4111 1111 1111 1111 123')).toEqual(['4111 1111 1111 1111']);
+    expect(found('credit_card', 'Amex 3782 822463 10005 1234')).toEqual(['3782 822463 10005']);
+    expect(found('credit_card', 'ref 1234 4111 1111 1111 1111')).toEqual(['4111 1111 1111 1111']);
   });
 
   it('iban: valid checksum and country length only', () => {
@@ -53,6 +83,11 @@ describe('detectors', () => {
     expect(
       found('iban', 'DE89 3704 0044 0532 0130 01, GB82WEST12345698765432X, XX00 1234 5678 9012'),
     ).toEqual([]);
+  });
+
+  it('iban: two in a row parted by a space are both found', () => {
+    const text = 'DE89 3704 0044 0532 0130 00 GB82 WEST 1234 5698 7654 32';
+    expect(found('iban', text)).toEqual(['DE89 3704 0044 0532 0130 00', 'GB82 WEST 1234 5698 7654 32']);
   });
 
   it('reads digit groups parted by no-break, narrow no-break and thin spaces, as pasted text has them', () => {
@@ -124,6 +159,8 @@ describe('detectors', () => {
     const pem =
       '-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\n-----END RSA PRIVATE KEY-----';
     expect(found('secret', `key:\n${pem}\nend`)).toEqual([pem]);
+    const pgp = '-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nlQOYBF\n-----END PGP PRIVATE KEY BLOCK-----';
+    expect(found('secret', `key:\n${pgp}\nend`)).toEqual([pgp]);
     expect(looksRandom('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa')).toBe(false);
   });
 
@@ -146,6 +183,9 @@ describe('detectors', () => {
       '1.'.repeat(size / 2),
       '-----BEGIN RSA PRIVATE KEY-----'.repeat(size / 31),
       'DE89 '.repeat(size / 5),
+      '4 '.repeat(size / 2),
+      '4111 '.repeat(size / 5),
+      '555-123-4567 '.repeat(size / 13),
     ];
     for (const [name, detect] of Object.entries(DETECTORS)) {
       for (const input of inputs) {

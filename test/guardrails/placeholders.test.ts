@@ -6,6 +6,7 @@ import { type LabeledSpan, Placeholders, redact } from '../../src/guardrails/pla
 import { selectRules } from '../../src/guardrails/rules';
 import { guardrailRuleSchema } from '../../src/guardrails/schema';
 import type { ChatRequest } from '../../src/openai/schemas';
+import type { ChatCompletion } from '../../src/providers/types';
 
 const span = (start: number, end: number, label: string, restore = false): LabeledSpan => ({
   start,
@@ -57,5 +58,34 @@ describe('overlapping matches', () => {
     } as ChatRequest;
     const guarded = guardChat(rules, body, 10);
     expect(guarded.body.messages[0]!.content).toBe('use [ACCOUNTS_1] please');
+  });
+});
+
+describe('restoring', () => {
+  it("gives a JSON answer's refusal its originals back, as its content", () => {
+    const rules = selectRules(
+      [guardrailRuleSchema.parse({ name: 'pii', detect: ['email'], action: 'redact', restore: true })],
+      null,
+      null,
+    );
+    const body = { model: 'm', messages: [{ role: 'user', content: 'mail a@x.com' }] } as ChatRequest;
+    const guard = guardChat(rules, body, 10);
+    const { answer, logged } = guard.completion({
+      id: 'x',
+      object: 'chat.completion',
+      created: 1,
+      model: 'm',
+      choices: [
+        {
+          index: 0,
+          finish_reason: 'stop',
+          message: { role: 'assistant', content: null, refusal: 'I cannot mail [EMAIL_1]' },
+        },
+      ],
+    } as unknown as ChatCompletion);
+    const refusal = (completion: ChatCompletion) =>
+      (completion.choices[0] as unknown as { message: { refusal: string } }).message.refusal;
+    expect(refusal(answer)).toBe('I cannot mail a@x.com');
+    expect(refusal(logged)).toBe('I cannot mail [EMAIL_1]');
   });
 });

@@ -51,6 +51,16 @@ describe('custom-rule regex engine', () => {
     }
   });
 
+  it("reads \\W, \\S, \\D and \\b under the i flag as JavaScript's iu does: ſ and the Kelvin sign are word characters", () => {
+    expect(spans('acme\\Wcorp', 'acmeScorp acme-corp acmeſcorp', 'i')).toEqual(['acme-corp']);
+    expect(spans('[^\\W]+', 'ask', 'i')).toEqual(['ask']);
+    for (const pattern of ['\\W', '[^\\W]', '[\\W]', '\\S', '\\D', '[^\\S]', '\\b\\S', '\\B\\D', '\\b[^k]'])
+      for (const text of ['s', 'S', 'k', 'K', 'ſ', '\u212a', 'ς', '-', ' ', '1', 'ſs', '-ſ', 'K-']) {
+        const expected = text.match(new RegExp(pattern, 'giu')) ?? [];
+        expect(spans(pattern, text, 'i'), `${pattern} against ${text}`).toEqual(expected);
+      }
+  });
+
   it('works on code points: emoji, RTL text and Unicode properties', () => {
     expect(spans('😀+', 'hi 😀😀 there')).toEqual(['😀😀']);
     expect(spans('\\p{Script=Hebrew}+', 'abc שלום def')).toEqual(['שלום']);

@@ -95,6 +95,30 @@ describe('reading the prompt', () => {
       expect.objectContaining({ status: 413, code: 'request_too_large' }),
     );
   });
+
+  it('leaves numbers of arguments that are no phone numbers as numbers (a coordinate stays a number)', () => {
+    const args = '{"lon":-122.4194155,"lat":37.7749295,"card":4111111111111111}';
+    const body = {
+      model: 'm',
+      messages: [
+        { role: 'user', content: 'hi' },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [{ id: 'c', type: 'function', function: { name: 'nav', arguments: args } }],
+        },
+      ],
+    } as unknown as ChatRequest;
+    const guard = guardChat(
+      rules([{ name: 'pii', detect: ['phone', 'credit_card'], action: 'redact' }]),
+      body,
+      10,
+    );
+    const sent = guard.body.messages[1] as unknown as { tool_calls: { function: { arguments: string } }[] };
+    expect(sent.tool_calls[0]!.function.arguments).toBe(
+      '{"lon":-122.4194155,"lat":37.7749295,"card":"[CREDIT_CARD_1]"}',
+    );
+  });
 });
 
 describe('text parts in a row', () => {

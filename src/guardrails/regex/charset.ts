@@ -7,8 +7,11 @@ export interface CharSet {
   readonly chars?: readonly number[];
 }
 
-/** Inclusive code point ranges, or a predicate for `\p{…}` properties. */
-export type SetItem = { lo: number; hi: number } | { test: (cp: number) => boolean };
+/**
+ * Inclusive code point ranges, or a predicate for `\p{…}` properties; `folded`: the predicate already
+ * answers for case variants under the `i` flag (a complement), so they are not tried again.
+ */
+export type SetItem = { lo: number; hi: number } | { test: (cp: number) => boolean; folded?: boolean };
 
 const MAX_CP = 0x10ffff;
 const LINE_TERMINATORS = [0x0a, 0x0d, 0x2028, 0x2029];
@@ -34,9 +37,14 @@ export const SPACE: SetItem[] = [
   { lo: 0xfeff, hi: 0xfeff },
 ];
 
-export function isWordChar(cp: number): boolean {
+/** `\b`'s word characters; under `iu` JavaScript adds ſ and the Kelvin sign, which fold to s and k. */
+export function isWordChar(cp: number, ignoreCase = false): boolean {
   return (
-    (cp >= 0x30 && cp <= 0x39) || (cp >= 0x41 && cp <= 0x5a) || cp === 0x5f || (cp >= 0x61 && cp <= 0x7a)
+    (cp >= 0x30 && cp <= 0x39) ||
+    (cp >= 0x41 && cp <= 0x5a) ||
+    cp === 0x5f ||
+    (cp >= 0x61 && cp <= 0x7a) ||
+    (ignoreCase && (cp === 0x17f || cp === 0x212a))
   );
 }
 
@@ -44,10 +52,24 @@ export function isLineTerminator(cp: number): boolean {
   return LINE_TERMINATORS.includes(cp);
 }
 
-/** The items of `\D`, `\W`, `\S`: the complement of a range list. */
-export function complement(items: SetItem[]): SetItem[] {
-  const matches = itemMatcher(items);
-  return [{ test: (cp) => !matches(cp) }];
+/**
+ * The items of `\D`, `\W`, `\S`: the complement of a range list. Under `i` it is the complement of
+ * the case-folded list, as JavaScript's `iu` reads it: `\w` then matches `ſ` and the Kelvin sign
+ * (they fold to s and k), so `\W` matches none of s, S, ſ, k, K, K. Folding the complement instead
+ * would add s back, as a case variant of ſ.
+ */
+export function complement(items: SetItem[], ignoreCase: boolean): SetItem[] {
+  const matches = ignoreCase ? withCaseVariants(itemMatcher(items)) : itemMatcher(items);
+  return [{ test: (cp) => !matches(cp), folded: ignoreCase }];
+}
+
+/** Whether a code point or one of its case variants is matched. */
+function withCaseVariants(matches: (cp: number) => boolean): (cp: number) => boolean {
+  return (cp) => {
+    if (matches(cp)) return true;
+    for (const variant of caseVariants(cp)) if (matches(variant)) return true;
+    return false;
+  };
 }
 
 /** Whether a code point is in `items`: sorted, merged ranges searched in O(log n), then the property tests. */
@@ -126,12 +148,11 @@ export function buildSet(items: SetItem[], negate: boolean, ignoreCase: boolean)
   // Ranges merged and binary-searched, so a class of thousands of literals costs a few comparisons
   // per character, not one per literal: the matcher charges a class test as one step, and past the
   // memo below (a text of many distinct characters) a linear scan made a step cost thousands.
-  const matches = itemMatcher(items);
-  const raw = (cp: number) => {
-    if (matches(cp)) return true;
-    if (ignoreCase) for (const variant of caseVariants(cp)) if (matches(variant)) return true;
-    return false;
-  };
+  // Items that answer for case variants themselves (complements under `i`) are not folded again.
+  const folded = itemMatcher(items.filter((item) => 'test' in item && item.folded));
+  const plain = itemMatcher(items.filter((item) => !('test' in item && item.folded)));
+  const matches = ignoreCase ? withCaseVariants(plain) : plain;
+  const raw = (cp: number) => folded(cp) || matches(cp);
   const ascii = new Uint8Array(128);
   for (let cp = 0; cp < 128; cp++) ascii[cp] = raw(cp) !== negate ? 1 : 0;
   // Non-ASCII answers are memoised: at most one entry per distinct character of the input.

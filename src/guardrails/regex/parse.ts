@@ -172,11 +172,11 @@ class Parser {
       case 's':
         return SPACE;
       case 'D':
-        return complement(DIGIT);
+        return complement(DIGIT, this.flags.ignoreCase);
       case 'W':
-        return complement(WORD);
+        return complement(WORD, this.flags.ignoreCase);
       case 'S':
-        return complement(SPACE);
+        return complement(SPACE, this.flags.ignoreCase);
       case 'p':
       case 'P':
         return this.property(c === 'P');

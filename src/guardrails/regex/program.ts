@@ -31,6 +31,8 @@ export const MAX_STEPS_PER_CHAR = 2000;
 export interface Program {
   readonly code: readonly Instruction[];
   readonly multiline: boolean;
+  /** The `i` flag: `\b` then counts ſ and the Kelvin sign as word characters, as JavaScript does. */
+  readonly ignoreCase: boolean;
   /** What each instruction reaches without consuming input (assertions are checked per position). */
   readonly closures: Closures;
 }
@@ -48,7 +50,7 @@ export function compileRegex(pattern: string, flags: Flags): Program {
   const code: Instruction[] = [];
   emit(ast, code);
   code.push({ op: 'match' });
-  return { code, multiline: flags.multiline, closures: new Closures(code) };
+  return { code, multiline: flags.multiline, ignoreCase: flags.ignoreCase, closures: new Closures(code) };
 }
 
 /** Whether the pattern can match without consuming a character (such a rule would fire everywhere). */
@@ -182,7 +184,7 @@ export function runProgram(program: Program, text: string, first = false, budget
           found = true;
           addSpan(spans, start, pos);
         }
-      } else if (assertion((code[pc] as AssertInstruction).kind, prev, cp, program.multiline)) {
+      } else if (assertion((code[pc] as AssertInstruction).kind, prev, cp, program)) {
         add(list, pc + 1, start, pos, cp);
       }
     }
@@ -280,7 +282,7 @@ function assertion(
   kind: 'start' | 'end' | 'word' | 'notWord',
   prev: number,
   next: number,
-  multiline: boolean,
+  { multiline, ignoreCase }: Program,
 ) {
   switch (kind) {
     case 'start':
@@ -289,7 +291,8 @@ function assertion(
       return next < 0 || (multiline && isLineTerminator(next));
     case 'word':
     case 'notWord': {
-      const boundary = (prev >= 0 && isWordChar(prev)) !== (next >= 0 && isWordChar(next));
+      const boundary =
+        (prev >= 0 && isWordChar(prev, ignoreCase)) !== (next >= 0 && isWordChar(next, ignoreCase));
       return kind === 'word' ? boundary : !boundary;
     }
   }
