@@ -24,7 +24,17 @@ export const adminPrincipal = () =>
     const presented = presentedKey(c.req.raw.headers);
     const root = c.env.ADMIN_TOKEN;
     let principal: Principal | undefined;
-    if (presented && root && (await tokensMatch(presented, root))) principal = ROOT;
+    // Without the secret the whole admin API is off, scoped tokens included: removing it is how an
+    // operator shuts the API down.
+    if (!root) {
+      throw new GatewayError(
+        401,
+        'authentication_error',
+        'admin_disabled',
+        'The admin API is disabled: set the ADMIN_TOKEN secret (npm start does this for you locally).',
+      );
+    }
+    if (presented && (await tokensMatch(presented, root))) principal = ROOT;
     else if (presented && ADMIN_TOKEN_PATTERN.test(presented)) {
       const token = await findAdminTokenByHash(c.env.DB, await sha256Hex(presented));
       if (token && token.revokedAt === null) {
@@ -33,13 +43,6 @@ export const adminPrincipal = () =>
         if (now - (token.lastUsedAt ?? 0) >= TOUCH_MS)
           c.executionCtx.waitUntil(touchAdminToken(c.env.DB, token.id, now).catch(() => {}));
       }
-    } else if (!root) {
-      throw new GatewayError(
-        401,
-        'authentication_error',
-        'admin_disabled',
-        'The admin API is disabled: set the ADMIN_TOKEN secret (npm start does this for you locally).',
-      );
     }
     if (!principal) throw invalidToken();
     if (!permitted(principal, c.req.method, c.req.path)) {

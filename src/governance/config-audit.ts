@@ -20,7 +20,9 @@ export async function auditConfigChange(
       before: before ? redactConfig(before) : null,
       after: redactConfig(after),
     });
-  if (JSON.stringify(before?.guardrails ?? null) !== JSON.stringify(after.guardrails))
+  // A guardrails write is recorded even when the list is the same: it is a new revision (ETag).
+  const guardrailsWrite = action === 'guardrails.update';
+  if (guardrailsWrite || JSON.stringify(before?.guardrails ?? null) !== JSON.stringify(after.guardrails))
     await audit(c, {
       action: 'guardrails.update',
       targetType: 'guardrails',

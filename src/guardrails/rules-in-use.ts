@@ -45,7 +45,7 @@ interface Namer {
   rule: string;
 }
 
-/** Live keys (not revoked, not expired) and teams whose selection adds one of `removed` (or, when undefined, any rule not in `kept`). */
+/** Keys not revoked (an expired one may be extended) and teams whose selection adds one of `removed` (or, when undefined, any rule not in `kept`). */
 async function namersOf(db: D1Database, removed: string[] | undefined, kept: string[]): Promise<Namer[]> {
   const match =
     removed === undefined
@@ -56,7 +56,7 @@ async function namersOf(db: D1Database, removed: string[] | undefined, kept: str
     .prepare(
       `SELECT 'key' AS kind, k.id AS id, g.value AS rule
          FROM keys k, json_each(k.policy, '$.guardrails') g
-        WHERE k.revoked_at IS NULL AND coalesce(json_extract(k.policy, '$.expiresAt') > ?2, 1)
+        WHERE k.revoked_at IS NULL
           AND g.type = 'text' AND substr(g.value, 1, 1) <> '-' AND ${match}
        UNION ALL
        SELECT 'team', t.id, g.value
@@ -64,7 +64,7 @@ async function namersOf(db: D1Database, removed: string[] | undefined, kept: str
         WHERE g.type = 'text' AND substr(g.value, 1, 1) <> '-' AND ${match}
        LIMIT ${LISTED}`,
     )
-    .bind(names, Date.now())
+    .bind(names)
     .all<Namer>();
   return results;
 }

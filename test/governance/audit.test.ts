@@ -61,6 +61,18 @@ describe('audit log', () => {
     expect(rules.after[0].detect).toEqual(['email', 'phone']);
   });
 
+  it('records a guardrails write that leaves the list as it was: it is a new revision all the same', async () => {
+    const rules = [{ name: 'pii', detect: ['email'], action: 'redact' }];
+    expect((await admin('/admin/guardrails', 'PUT', rules)).status).toBe(200);
+    const before = (await auditOf('?action=guardrails.update')).length;
+    const first = await admin('/admin/guardrails');
+    expect(await first.json<Json>()).toMatchObject({ data: [{ name: 'pii' }], nextCursor: null });
+    const again = await admin('/admin/guardrails', 'PUT', rules);
+    expect(again.status).toBe(200);
+    expect(again.headers.get('etag')).not.toBe(first.headers.get('etag'));
+    expect((await auditOf('?action=guardrails.update')).length).toBe(before + 1);
+  });
+
   it('names the admin token that acted, and filters and pages', async () => {
     const { id, token } = await createToken('admin');
     await adminAs(token, '/admin/teams', 'POST', { name: 'by token' });

@@ -820,6 +820,20 @@ describe('a rule a key or team names is never dropped silently', () => {
     expect((await putConfig(openaiConfig())).status).toBe(200);
   });
 
+  it('keeps a rule an expired key names: the key may be extended, and would then fail closed', async () => {
+    await setup([STRICT]);
+    const { id } = await createKey({
+      guardrails: ['kept-strict'],
+      expiresAt: new Date(Date.now() + 200).toISOString(),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const removal = await putConfig(openaiConfig());
+    expect(removal.status).toBe(409);
+    expect(((await removal.json()) as Json).error.message).toContain(`key ${id} names 'kept-strict'`);
+    expect((await admin(`/admin/keys/${id}`, 'DELETE')).status).toBe(200); // revoked, it no longer counts
+    expect((await putConfig(openaiConfig())).status).toBe(200);
+  });
+
   it('fails a request closed (503) when its policy names a rule the config lacks', async () => {
     const key = await setup([STRICT], { guardrails: ['kept-strict'] });
     // A config edited by hand in KV, past the admin API's check.

@@ -14,7 +14,7 @@ export const guardrails = new Hono<AppEnv>()
   .get('/', async (c) => {
     const { config, revision } = await currentConfig(c.env);
     c.header('ETag', configEtag(revision));
-    return c.json({ data: config.guardrails });
+    return c.json({ data: config.guardrails, nextCursor: null });
   })
   .put('/', async (c) => {
     const incoming = await readJsonBody(c.req.raw, BODY_LIMIT);
