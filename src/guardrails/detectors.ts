@@ -121,12 +121,12 @@ const FOLDED = /[\u200b-\u200d\u2060\ufeff\uff01-\uff5e\u3000]/;
 const ZERO_WIDTH = /[\u200b-\u200d\u2060\ufeff]/;
 
 /**
- * Runs `find` on the text as a detector should read it — zero-width characters dropped (an address
+ * Runs `find` on the text as a detector (or a keyword list) should read it — zero-width characters dropped (an address
  * with a U+200B in it is still an address), full-width digits, letters and signs as their ASCII
  * selves (`０９０－１２３４－５６７８` is a phone number) — and maps its spans back onto the text.
  * Text without such characters (nearly all) is scanned as it is.
  */
-function folded(find: Finder): Finder {
+export function folded(find: Finder): Finder {
   return (text) => {
     if (!FOLDED.test(text)) return find(text);
     let plain = '';

@@ -1,7 +1,7 @@
 // Config rules compiled once per config (memoised on the rule list) into matchers, and the set of
 // rules that applies to one key: the enabled ones, adjusted by its team's and its own selection.
 import { GatewayError } from '../errors';
-import { DETECTOR_LABELS, DETECTORS } from './detectors';
+import { DETECTOR_LABELS, DETECTORS, folded } from './detectors';
 import { compileKeywords } from './keywords';
 import { type LabeledSpan, withLabel } from './placeholders';
 import { ScanBudget, ScanBudgetExceeded } from './regex/budget';
@@ -74,7 +74,8 @@ function compileRule(rule: GuardrailRule): CompiledRule {
   }
   if (rule.keywords) {
     const matcher = compileKeywords(rule.keywords, rule.wholeWord);
-    return text((input, first) => matcher.find(input, first));
+    // Read as the detectors read text: a zero-width character or full-width letters do not hide a word.
+    return text((input, first) => folded((plain) => matcher.find(plain, first))(input));
   }
   return { kind: 'request', rule, violated: requestCheck(rule) };
 }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileKeywords } from '../../src/guardrails/keywords';
+import { compileRules } from '../../src/guardrails/rules';
+import { guardrailRuleSchema } from '../../src/guardrails/schema';
 
 const find = (keywords: string[], text: string, wholeWord = true) =>
   compileKeywords(keywords, wholeWord)
@@ -14,6 +16,21 @@ describe('keyword deny-lists', () => {
     ]);
     expect(find(['bird'], 'bluebirds', false)).toEqual(['bird']);
     expect(find(['he', 'she', 'hers'], 'ushers', false)).toEqual(['shers']);
+  });
+
+  it('reads text as the detectors do: a zero-width character or full-width letters hide no keyword', () => {
+    const rule = guardrailRuleSchema.parse({
+      name: 'words',
+      keywords: ['project bluebird'],
+      action: 'block',
+    });
+    const compiled = compileRules([rule]).get('words');
+    if (compiled?.kind !== 'text') throw new Error('not a text rule');
+    const found = (text: string) =>
+      compiled.find(text, false).map((span) => text.slice(span.start, span.end));
+    expect(found('the project blue\u200bbird plan')).toEqual(['project blue\u200bbird']);
+    expect(found('the ｐｒｏｊｅｃｔ ｂｌｕｅｂｉｒｄ plan')).toEqual(['ｐｒｏｊｅｃｔ ｂｌｕｅｂｉｒｄ']);
+    expect(found('project bluebirds')).toEqual([]); // whole words still
   });
 
   it('keeps offsets right around emoji and right-to-left text', () => {
