@@ -128,9 +128,10 @@ export class StreamAssembler {
       extras = true;
     }
     for (const choice of chunk.choices) {
-      text += textIn(choice);
-      extras ||= hasExtras(choice);
-      addChoice(this.choices, choice);
+      const other = otherFields(choice.delta ?? {});
+      text += textIn(choice, other);
+      extras ||= hasExtras(choice, other);
+      addChoice(this.choices, choice, other);
     }
     // Logprobs, thinking blocks, annotations and response fields are kept whole and can far
     // outweigh the text (20 top_logprobs a token): such a chunk counts at its full size.
@@ -175,31 +176,32 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function hasExtras(choice: ChunkChoice): boolean {
+/** `other`: the delta's fields that `Building` keeps in `other` (otherFields). */
+function hasExtras(choice: ChunkChoice, other: [string, unknown][]): boolean {
   const delta = choice.delta ?? {};
   if (choice.logprobs != null || Array.isArray(delta.thinking_blocks) || Array.isArray(delta.annotations))
     return true;
-  return otherFields(delta).some(([, value]) => typeof value === 'object' && value !== null);
+  return other.some(([, value]) => typeof value === 'object' && value !== null);
 }
 
-/** The delta's fields that `Building` keeps in `other`. */
+/** The delta's fields that `Building` keeps in `other`; read once per choice of a chunk. */
 function otherFields(delta: NonNullable<ChunkChoice['delta']>): [string, unknown][] {
   return Object.entries(delta).filter(([name]) => !KNOWN_DELTA.has(name));
 }
 
 /** The text a chunk's choice adds to the answer. */
-function textIn(choice: ChunkChoice): number {
+function textIn(choice: ChunkChoice, other: [string, unknown][]): number {
   const delta = choice.delta ?? {};
   let chars =
     (delta.content?.length ?? 0) + (delta.refusal?.length ?? 0) + (delta.reasoning_content?.length ?? 0);
   chars += delta.function_call?.arguments?.length ?? 0;
   for (const call of delta.tool_calls ?? [])
     chars += (call.function?.arguments?.length ?? 0) + (call.custom?.input?.length ?? 0);
-  for (const [, value] of otherFields(delta)) if (typeof value === 'string') chars += value.length;
+  for (const [, value] of other) if (typeof value === 'string') chars += value.length;
   return chars;
 }
 
-function addChoice(choices: Map<number, Building>, choice: ChunkChoice): void {
+function addChoice(choices: Map<number, Building>, choice: ChunkChoice, other: [string, unknown][]): void {
   const index = choice.index ?? 0;
   let b = choices.get(index);
   if (!b) {
@@ -233,7 +235,7 @@ function addChoice(choices: Map<number, Building>, choice: ChunkChoice): void {
     b.functionCall.arguments += delta.function_call.arguments ?? '';
   }
   if (delta.audio && typeof delta.audio === 'object') b.audio = { ...b.audio, ...delta.audio };
-  for (const [name, value] of otherFields(delta)) b.other.set(name, joined(b.other.get(name), value));
+  for (const [name, value] of other) b.other.set(name, joined(b.other.get(name), value));
   for (const call of delta.tool_calls ?? []) {
     const at = call.index ?? b.tools.length;
     const tool = b.tools[at] ?? { id: '', type: 'function' };
