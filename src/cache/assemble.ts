@@ -1,5 +1,7 @@
 // Builds the chat.completion a stream amounted to from its chunks, so a streamed answer can be
 // cached once and replayed either way. Pure.
+
+import { isRecord } from '../json-record';
 import type { ChatCompletion, Usage } from '../providers/types';
 
 interface ToolCallDelta {
@@ -123,7 +125,7 @@ export class StreamAssembler {
     if (chunk.id) this.head ??= chunk;
     let text = 0;
     let extras = false;
-    if (isObject(chunk.additionalModelResponseFields)) {
+    if (isRecord(chunk.additionalModelResponseFields)) {
       this.fields = { additionalModelResponseFields: chunk.additionalModelResponseFields };
       extras = true;
     }
@@ -170,10 +172,6 @@ function completionOf(
   if (typeof head.service_tier === 'string') completion.service_tier = head.service_tier;
   if (usage) completion.usage = usage;
   return completion;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** `other`: the delta's fields that `Building` keeps in `other` (otherFields). */

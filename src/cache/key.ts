@@ -5,6 +5,7 @@ import { sha256Hex } from '../auth/gateway-key';
 import { ownEntry } from '../config/own-entry';
 import { SECRET_FIELDS } from '../config/redact';
 import type { ResolvedRoute } from '../config/runtime';
+import { isRecord } from '../json-record';
 import type { ChatMessage, ChatRequest } from '../openai/schemas';
 import { matchingRuleIndex, type RouteRequest } from '../routing/conditions';
 import type { RouteConfig, Rule, TargetRef } from '../routing/config-schema';
@@ -144,10 +145,6 @@ function keyedBody(body: ChatRequest): Record<string, unknown> {
     );
   }
   return out;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** A value kept in its own key order when the key is made canonical (a string is not re-sorted). */

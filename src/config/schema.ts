@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { cacheConfigSchema, checkCache, defaultCacheConfig } from '../cache/config-schema';
 import { SCAN_BUDGET } from '../guardrails/regex/budget';
 import { guardrailsSchema } from '../guardrails/schema';
+import { isRecord } from '../json-record';
 import { priceSchema } from '../pricing/prices';
 import { providerConfigSchema, writtenProviderSchema } from '../providers/registry';
 import { circuitBreakerSchema, retrySchema, routeSchema, timeoutsSchema } from '../routing/config-schema';
@@ -72,11 +73,10 @@ export const gatewayConfigSchema = z
 
 function routesParsed({ value, issues }: z.core.ParsePayload): boolean {
   const config = value as { providers?: unknown; models?: unknown } | null;
-  const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
   return (
-    isObject(config) &&
-    isObject(config?.providers) &&
-    isObject(config?.models) &&
+    isRecord(config) &&
+    isRecord(config?.providers) &&
+    isRecord(config?.models) &&
     // As zod's own default, but for the routes alone: an aborting issue elsewhere does not stop them.
     issues.every(
       (issue) => issue.path?.[0] !== 'models' || (issue as { continue?: boolean }).continue === true,

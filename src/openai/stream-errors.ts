@@ -3,6 +3,7 @@
 // short list a client can act on survives; the provider's text stays in the gateway (StreamSummary.error).
 import type { EventSourceMessage } from 'eventsource-parser';
 import type { ErrorBody, ErrorType } from '../errors';
+import { isRecord } from '../json-record';
 import { sseData } from './sse';
 
 type StreamError = ErrorBody['error'];
@@ -94,7 +95,7 @@ export function providerError({ event, data }: EventSourceMessage): { error: unk
   } catch {
     return event === 'error' ? { error: undefined } : undefined;
   }
-  const error = isObject(value) ? value.error : undefined;
+  const error = isRecord(value) ? value.error : undefined;
   if (error !== undefined && error !== null && error !== false) return { error };
   return event === 'error' ? { error: value } : undefined;
 }
@@ -118,7 +119,7 @@ export function keptErrorCode(error: unknown): string | undefined {
 }
 
 function keptError(error: unknown) {
-  const fields = isObject(error) ? [error.code, error.type] : [];
+  const fields = isRecord(error) ? [error.code, error.type] : [];
   for (const field of fields) {
     const kept = typeof field === 'string' ? KEPT.get(field) : undefined;
     if (kept) return kept;
@@ -128,7 +129,3 @@ function keptError(error: unknown) {
 
 // A JSON key "error"; inside string values quotes are escaped, so text that mentions it cannot match.
 const ERROR_KEY = /"error"\s*:/;
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

@@ -1,6 +1,7 @@
 // The mock provider's JSON mode: an answer that parses, and fits a json_schema response format, so
 // structured-output code (the OpenAI SDK's `parse`) runs locally. The values are placeholders: the
 // reply text for strings, the least a number or a list may be.
+import { isRecord } from '../json-record';
 import type { ChatRequest } from '../openai/schemas';
 
 type Schema = Record<string, unknown>;
@@ -13,12 +14,9 @@ export function mockJson(format: ChatRequest['response_format'], reply: string):
   return JSON.stringify(instanceOf(root, root, reply, 0));
 }
 
-const isSchema = (value: unknown): value is Schema =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
 /** A value `schema` accepts (for the schemas structured outputs allow), `$ref`s resolved in `root`. */
 function instanceOf(schema: unknown, root: Schema, text: string, depth: number): unknown {
-  if (!isSchema(schema) || depth > 16) return text;
+  if (!isRecord(schema) || depth > 16) return text;
   if (typeof schema.$ref === 'string') return instanceOf(resolve(root, schema.$ref), root, text, depth + 1);
   if ('const' in schema) return schema.const;
   if (Array.isArray(schema.enum) && schema.enum.length > 0) return schema.enum[0];
@@ -27,7 +25,7 @@ function instanceOf(schema: unknown, root: Schema, text: string, depth: number):
   const type = Array.isArray(schema.type) ? schema.type.find((t) => t !== 'null') : schema.type;
   switch (type) {
     case 'object': {
-      const properties = isSchema(schema.properties) ? schema.properties : {};
+      const properties = isRecord(schema.properties) ? schema.properties : {};
       return Object.fromEntries(
         Object.entries(properties).map(([name, property]) => [
           name,
@@ -56,7 +54,7 @@ function resolve(root: Schema, ref: string): unknown {
   if (!ref.startsWith('#')) return undefined;
   let at: unknown = root;
   for (const step of ref.slice(1).split('/').filter(Boolean)) {
-    at = isSchema(at) ? at[step.replaceAll('~1', '/').replaceAll('~0', '~')] : undefined;
+    at = isRecord(at) ? at[step.replaceAll('~1', '/').replaceAll('~0', '~')] : undefined;
   }
   return at;
 }
