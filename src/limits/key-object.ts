@@ -82,7 +82,6 @@ export class KeyObject extends DurableObject<Env> {
     let result = this.admitAt(request, Date.now());
     // Refused only for what other requests in flight hold: their settles may be a moment away. The
     // shares the request gives back went back above: looking again must not give them back twice.
-    const again = { ...request, returned: undefined };
     const until = Date.now() + SETTLE_WAIT_MS;
     const mayWait = (refused: AdmitResult) =>
       !refused.ok &&
@@ -92,7 +91,7 @@ export class KeyObject extends DurableObject<Env> {
       const change = this.ledgerWaits.next(until - Date.now());
       if (!change) break;
       await change;
-      result = this.admitAt(again, Date.now());
+      result = this.admitAt({ ...request, returned: undefined }, Date.now());
     }
     const policy = this.policy;
     // A rotated key's old object keeps a policy that no longer changes: its team may be stale.
