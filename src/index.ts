@@ -7,6 +7,7 @@ import { clientClosed, GatewayError, isClientAbort } from './errors';
 import { forgetLeases } from './limits/lease';
 import { requestLog } from './logs/middleware';
 import { runLogMaintenance } from './logs/retention';
+import { browserAccess } from './middleware/browser-access';
 import { requestId } from './middleware/request-id';
 import { unservedRoute } from './middleware/route-methods';
 import { analytics } from './routes/admin/analytics';
@@ -30,6 +31,8 @@ const app = new Hono<AppEnv>();
 
 app.use('*', requestId());
 
+// Before logging and authentication: a browser's preflight carries no key and is not a request.
+app.use('/v1/*', browserAccess());
 // Before authentication, so refused requests are logged too.
 app.use('/v1/*', requestLog());
 app.use('/v1/*', gatewayKeyAuth());
