@@ -5,11 +5,10 @@
 import { CHAT_PARAMS, nativeParams } from '../openai/native-params';
 import type { ChatMessage, ChatRequest, ContentPart } from '../openai/schemas';
 import type { AudioUse } from '../pricing/cost';
+import { imageTokens } from './image-tokens';
 
 const CHARS_PER_TOKEN = 4;
 const PER_MESSAGE_OVERHEAD = 4;
-/** OpenAI bills a low-detail image at 85 tokens; a high-detail one at up to ~1,100. */
-const IMAGE_TOKENS = 765;
 /**
  * Inline audio and files are base64, not text: counted as text they were estimated at a third of a
  * token per byte (a 30-second clip at 325,000 tokens, refused for good by a 200k TPM key). Audio is
@@ -39,7 +38,7 @@ function messageTokens(message: ChatMessage): number {
   else if (Array.isArray(content)) {
     for (const part of content) {
       if (part.type === 'text') tokens += estimateTextTokens(part.text);
-      else if (part.type === 'image_url') tokens += IMAGE_TOKENS;
+      else if (part.type === 'image_url') tokens += imageTokens(part.image_url);
       else if (part.type === 'input_audio' && typeof part.input_audio?.data === 'string')
         tokens += Math.ceil(base64Bytes(part.input_audio.data) / AUDIO_BYTES_PER_TOKEN);
       else if (part.type === 'file' && typeof part.file?.file_data === 'string')

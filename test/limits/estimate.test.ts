@@ -111,3 +111,21 @@ describe('estimateInputTokens: message fields beyond the content', () => {
     expect(ask({ reasoning_content: null })).toBe(plain);
   });
 });
+
+describe('estimateInputTokens: images', () => {
+  const withImage = (image: { url: string; detail?: 'low' | 'high' | 'auto' }) =>
+    estimateInputTokens({
+      messages: [{ role: 'user', content: [{ type: 'image_url', image_url: image }] }],
+    });
+
+  it('counts an image by its detail and, when inline, its size — not one figure for every image', () => {
+    const remote = withImage({ url: 'https://example.com/a.png' });
+    const low = withImage({ url: 'https://example.com/a.png', detail: 'low' });
+    expect(remote - low).toBe(765 - 85);
+    // A 300×200 GIF: one OpenAI tile.
+    const small = withImage({
+      url: 'data:image/gif;base64,R0lGODlhLAHIAPAAAAAA/wAAACH5BAAAAAAALAAAAAAsAcgAAAL+hA==',
+    });
+    expect(remote - small).toBe(765 - 255);
+  });
+});
