@@ -19,8 +19,16 @@ export const DETECTOR_LABELS: Readonly<Record<DetectorName, string>> = {
   secret: 'SECRET',
 };
 
-const EMAIL =
-  /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,24}(?![A-Za-z0-9-])/g;
+/**
+ * The letters of an address (RFC 6531 allows any; `josé.garcía@exämple.de`): those of the scripts
+ * written with spaces between words, and their accents. Not CJK or Thai, written without: there an
+ * address's neighbours are letters too, and would be taken for part of it.
+ */
+const MAIL_LETTER = String.raw`\p{Script=Latin}\p{Script=Greek}\p{Script=Cyrillic}\p{M}`;
+const EMAIL = new RegExp(
+  String.raw`(?<![${MAIL_LETTER}\d._%+-])[${MAIL_LETTER}\d._%+-]{1,64}@(?:[${MAIL_LETTER}\d-]{1,63}\.){1,8}[${MAIL_LETTER}]{2,24}(?![${MAIL_LETTER}\d-])`,
+  'gu',
+);
 /**
  * What may part digit groups, as the inside of a character class: a space, a no-break space
  * (U+00A0), a narrow no-break space (U+202F, what French number formatting uses) or a thin space

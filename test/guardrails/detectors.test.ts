@@ -31,6 +31,22 @@ describe('detectors', () => {
     expect(found('email', 'a@b, @handle, foo@bar.c1, user@localhost')).toEqual([]);
   });
 
+  it('email: an address with letters beyond ASCII is found whole, not its ASCII tail', () => {
+    expect(found('email', 'from josé.garcía@example.es and müller@bücher.de')).toEqual([
+      'josé.garcía@example.es',
+      'müller@bücher.de',
+    ]);
+    expect(found('email', 'écrire à ÉLODIE@exemple.fr, ι.παπαδόπουλος@example.gr, иван@почта.рф')).toEqual([
+      'ÉLODIE@exemple.fr',
+      'ι.παπαδόπουλος@example.gr',
+      'иван@почта.рф',
+    ]);
+    // Accents as combining marks (NFD) are part of the letter they follow.
+    expect(found('email', 'jose\u0301@example.com')).toEqual(['jose\u0301@example.com']);
+    // In text written without spaces, the letters around an address are not part of it.
+    expect(found('email', 'メールはbob@example.comまで')).toEqual(['bob@example.com']);
+  });
+
   it('phone: international and grouped national formats, not dates or bare numbers', () => {
     expect(
       found('phone', 'call +1 (415) 555-2671, +44 20 7946 0958, 415-555-2671 or +4915112345678'),
