@@ -45,7 +45,7 @@ export interface SettleRequest {
 export interface Settled {
   requests: Bucket | undefined;
   tokens: Bucket | undefined;
-  /** The ledger charged; undefined without a budget (nothing to store). */
+  /** The ledger charged; undefined without a budget (nothing to store) unless a reservation left it. */
   ledger: BudgetState | undefined;
   /** Reservation ids given back (ReleasedReservations). */
   released: string[];
@@ -86,6 +86,10 @@ export function applySettles(
   const released: string[] = [];
   const budget = policy?.budget;
   let ledger = budget ? current(state.ledger, budget, now) : undefined;
+  // Without a budget (removed while these requests ran), nothing is charged, but what they still
+  // hold in the ledger kept from before goes: else a budget set again finds it reserved, and
+  // refuses (402) for what nothing uses, until its TTL.
+  let unbudgeted = budget ? undefined : state.ledger;
   for (const request of settles) {
     // Not a number (a bad report that got this far): the reserved tokens stay used and no cost is
     // charged — never a NaN bucket or ledger, which would refuse or allow everything after it.
@@ -100,7 +104,19 @@ export function applySettles(
       if (request.drawn) ledger = releaseFromLease(ledger, request.drawn.leaseId, request.drawn.usd);
       ledger = settleBudget(ledger, budget, request.reservationId, finite(request.costUsd) ?? 0, now);
       if (request.release) released.push(request.reservationId);
+    } else if (unbudgeted) {
+      if (request.drawn) unbudgeted = releaseFromLease(unbudgeted, request.drawn.leaseId, request.drawn.usd);
+      unbudgeted = withoutReservation(unbudgeted, request.reservationId);
+      if (request.release) released.push(request.reservationId);
     }
   }
+  // Stored only when it changed: a key that never had a budget writes nothing on settle.
+  if (!budget && unbudgeted !== state.ledger) ledger = unbudgeted;
   return { requests, tokens, ledger, released };
+}
+
+/** The ledger without the reservation `id` (the same ledger when it holds none). */
+function withoutReservation(ledger: BudgetState, id: string): BudgetState {
+  const reservations = ledger.reservations.filter((r) => r.id !== id);
+  return reservations.length === ledger.reservations.length ? ledger : { ...ledger, reservations };
 }

@@ -165,6 +165,20 @@ describe('KeyObject budgets', () => {
     });
   });
 
+  it('ends the reservation of a request settled while its budget was removed: set again, the budget is free', async () => {
+    await inObject('budget-removed-in-flight', async (object) => {
+      const now = Date.now();
+      await object.setPolicy(policy({ budget }));
+      expect(object.admitAt(req(1, { costUsd: 0.9, reservationId: 'gone' }), now).ok).toBe(true);
+      await object.setPolicy(policy({ budget: null }));
+      object.settleAt({ reservationId: 'gone', reservedTokens: 0, usedTokens: 1, costUsd: 0.1 }, now + 1);
+      await object.setPolicy(policy({ budget }));
+      // Nothing is in flight: no 402 for the ended request's $0.90 until its TTL.
+      expect(object.usageAt({}, now + 2)).toMatchObject({ spendUsd: 0, reservedUsd: 0 });
+      expect(object.admitAt(req(1, { costUsd: 0.9 }), now + 2).ok).toBe(true);
+    });
+  });
+
   it('releases a reservation whose settle never arrives, by alarm', async () => {
     const stub = env.KEYS.get(env.KEYS.idFromName('budget-leak'));
     await inStub(stub, async (object) => {
