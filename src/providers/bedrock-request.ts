@@ -139,6 +139,18 @@ function textOf(content: ChatMessage['content']): string {
   return content.map((part) => (part.type === 'text' ? part.text : '')).join('');
 }
 
+/**
+ * A tool message's output as toolResult content: its text, and the images and documents beside it
+ * (a screenshot tool's), which Converse takes there as in a user message, never left out.
+ */
+function toolResultContent(content: ChatMessage['content'], param: string): Block[] {
+  if (typeof content === 'string' || !content?.some((part) => part.type !== 'text')) {
+    return [{ text: textOf(content) || '(empty)' }];
+  }
+  const blocks = contentBlocks(content, param);
+  return blocks.length > 0 ? blocks : [{ text: '(empty)' }];
+}
+
 function toolUseBlocks(message: Extract<FunctionToolsMessage, { role: 'assistant' }>, i: number): Block[] {
   return (message.tool_calls ?? []).map((call, j) => {
     let input: unknown;
@@ -201,7 +213,7 @@ function translateMessages(
           {
             toolResult: {
               toolUseId: toolUseId(message.tool_call_id),
-              content: [{ text: textOf(message.content) || '(empty)' }],
+              content: toolResultContent(message.content, param),
             },
           },
         ]);
@@ -231,18 +243,25 @@ function translateMessages(
  */
 function documentsTold(turns: Turn[]): void {
   const names = new Set<string>();
+  const uniqueName = (document: { name: string }) => {
+    let name = document.name;
+    for (let n = 2; names.has(name.toLowerCase()); n++) name = `${document.name.slice(0, 190)} (${n})`;
+    names.add(name.toLowerCase());
+    document.name = name;
+  };
   for (const turn of turns) {
     let documents = 0;
     let text = false;
     for (const block of turn.content) {
       if (typeof block.text === 'string' && block.text.trim()) text = true;
+      // A tool result's documents count among the request's names too.
+      const result = block.toolResult as { content: Block[] } | undefined;
+      for (const inner of result?.content ?? [])
+        if (inner.document) uniqueName(inner.document as { name: string });
       const document = block.document as { name: string } | undefined;
       if (!document) continue;
       documents++;
-      let name = document.name;
-      for (let n = 2; names.has(name.toLowerCase()); n++) name = `${document.name.slice(0, 190)} (${n})`;
-      names.add(name.toLowerCase());
-      document.name = name;
+      uniqueName(document);
     }
     if (turn.role === 'user' && documents > 0 && !text)
       turn.content.push({
@@ -304,16 +323,19 @@ function toolConfig(body: FunctionToolsRequest, turns: Turn[]): Block | undefine
 /** Rewrites toolUse and toolResult blocks as text blocks that tell the same history. */
 function toolHistoryAsText(turns: Turn[]): void {
   for (const turn of turns) {
-    turn.content = turn.content.map((block) => {
+    turn.content = turn.content.flatMap((block): Block[] => {
       const use = block.toolUse as { toolUseId: string; name: string; input: unknown } | undefined;
-      if (use) return { text: calledToolText(use.name, use.toolUseId, use.input) };
-      const result = block.toolResult as { toolUseId: string; content: { text: string }[] } | undefined;
+      if (use) return [{ text: calledToolText(use.name, use.toolUseId, use.input) }];
+      const result = block.toolResult as { toolUseId: string; content: Block[] } | undefined;
       if (result) {
-        return {
-          text: toolResultText(result.toolUseId, result.content.map((c) => c.text).join('')),
-        };
+        // Its text goes in the telling; its images and documents follow it as they are.
+        const said = result.content.map((c) => (typeof c.text === 'string' ? c.text : '')).join('');
+        return [
+          { text: toolResultText(result.toolUseId, said) },
+          ...result.content.filter((c) => typeof c.text !== 'string'),
+        ];
       }
-      return block;
+      return [block];
     });
   }
 }

@@ -4,7 +4,7 @@
 //
 // Maps: system/developer → system blocks; user text, images and files (base64 data URLs only:
 // Converse needs bytes) → content blocks; assistant tool_calls → toolUse; tool messages →
-// toolResult blocks in a user turn; tools/tool_choice → toolConfig; max_(completion_)tokens,
+// toolResult blocks in a user turn (their images and documents too); tools/tool_choice → toolConfig; max_(completion_)tokens,
 // temperature, top_p, stop → inferenceConfig; response_format json_schema → outputConfig.
 // Rejected (400): n > 1, logprobs/top_logprobs, presence/frequency_penalty, logit_bias,
 // parallel_tool_calls false, non-text modalities, audio, functions/function_call,

@@ -46,6 +46,20 @@ function userContent(content: string | ContentPart[], i: number): unknown {
   });
 }
 
+/** A tool's output: Cohere takes only text there, so an image beside it is refused, never left out. */
+function toolText(content: string | ContentPart[], i: number): string {
+  if (typeof content !== 'string') {
+    const j = content.findIndex((part) => part.type !== 'text');
+    if (j >= 0) {
+      throw invalidRequest(
+        `Cohere takes only text in tool results, not '${content[j]!.type}' content.`,
+        `messages.${i}.content.${j}`,
+      );
+    }
+  }
+  return textOf(content);
+}
+
 function toMessage(message: FunctionToolsMessage, i: number): Record<string, unknown> {
   switch (message.role) {
     case 'system':
@@ -68,7 +82,7 @@ function toMessage(message: FunctionToolsMessage, i: number): Record<string, unk
       };
     }
     case 'tool':
-      return { role: 'tool', tool_call_id: message.tool_call_id, content: textOf(message.content) };
+      return { role: 'tool', tool_call_id: message.tool_call_id, content: toolText(message.content, i) };
     default:
       throw invalidRequest(
         "The legacy 'function' role is not supported: use tools and 'tool' messages.",

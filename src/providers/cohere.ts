@@ -11,7 +11,7 @@
 // failures (an error event mid-stream).
 // Rejected (400): n > 1, logprobs/top_logprobs, parallel_tool_calls false, logit_bias,
 // non-text modalities, audio, functions/function_call, web_search_options, reasoning_effort,
-// audio/file parts, legacy `function` messages, custom tools (function-tools.ts; allowed_tools
+// audio/file parts, non-text parts in tool results, legacy `function` messages, custom tools (function-tools.ts; allowed_tools
 // naming function tools is honoured).
 // Dropped, harmless: user, metadata, store, service_tier, prediction, prompt_cache_key,
 // prompt_cache_retention, safety_identifier, verbosity, message `name`; citations and reasoning

@@ -149,6 +149,8 @@ function translateMessages(messages: FunctionToolsMessage[]): { system: Part[]; 
   const calls = new Map<string, { name: string; place: number }>();
   /** Each functionResponse part's call's place: results go back in the order of their calls. */
   const places = new Map<Part, number>();
+  /** Images, audio and files a tool returned beside its text: they follow the results (toolMedia). */
+  const media = new Set<Part>();
   let callsSeen = 0;
   const lastTurn = lastTurnIndex(messages); // never left out when empty: see last-message.ts
   const push = (role: Content['role'], parts: Part[]) => {
@@ -206,7 +208,9 @@ function translateMessages(messages: FunctionToolsMessage[]): { system: Part[]; 
         const response = toolResponse(message.content);
         const part = { functionResponse: { id: message.tool_call_id, name: call.name, response } };
         places.set(part, call.place);
-        push('user', [part]);
+        const attached = toolMedia(message.content, `${path}.content`);
+        for (const item of attached) media.add(item);
+        push('user', [part, ...attached]);
         break;
       }
       case 'function':
@@ -218,17 +222,22 @@ function translateMessages(messages: FunctionToolsMessage[]): { system: Part[]; 
   });
   // OpenAI pairs results with calls by id, so a client may send them in any order; Gemini pairs
   // them by id where the model gives ids, and by position where not.
-  for (const content of contents) inCallOrder(content.parts, places);
+  for (const content of contents) inCallOrder(content.parts, places, media);
   return { system, contents };
 }
 
-/** Sorts each run of consecutive functionResponse parts by the place of its call (stable). */
-function inCallOrder(parts: Part[], places: ReadonlyMap<Part, number>): void {
+/**
+ * Sorts each run of consecutive functionResponse parts by the place of its call (stable); the
+ * media the tools returned, within the run, go after all of its results, in their order.
+ */
+function inCallOrder(parts: Part[], places: ReadonlyMap<Part, number>, media: ReadonlySet<Part>): void {
+  const inRun = (part: Part) => places.has(part) || media.has(part);
+  const place = (part: Part) => places.get(part) ?? Number.MAX_SAFE_INTEGER;
   for (let start = 0; start < parts.length; start++) {
-    if (!places.has(parts[start] as Part)) continue;
+    if (!inRun(parts[start] as Part)) continue;
     let end = start;
-    while (end < parts.length && places.has(parts[end] as Part)) end++;
-    const run = parts.slice(start, end).sort((a, b) => (places.get(a) ?? 0) - (places.get(b) ?? 0));
+    while (end < parts.length && inRun(parts[end] as Part)) end++;
+    const run = parts.slice(start, end).sort((a, b) => place(a) - place(b));
     parts.splice(start, run.length, ...run);
     start = end;
   }
@@ -248,6 +257,17 @@ function toolResponse(content: string | ContentPart[]): Record<string, unknown> 
     // plain text output
   }
   return { output: text };
+}
+
+/**
+ * The images, audio and files of a tool's output (a screenshot tool's), as parts of the user turn
+ * beside its functionResponse, which holds only the text: every Gemini model reads them there.
+ */
+function toolMedia(content: string | ContentPart[], path: string): Part[] {
+  if (typeof content === 'string') return [];
+  return content.flatMap((part, j) =>
+    part.type === 'text' || part.type === 'refusal' ? [] : [userPart(part, `${path}[${j}]`)],
+  );
 }
 
 function parseArguments(text: string, path: string): Record<string, unknown> {

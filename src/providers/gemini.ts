@@ -9,7 +9,8 @@
 //   placeholder, since an OpenAI tool call cannot carry Gemini 3's thought signature); a tool
 //   message becomes a functionResponse part named after the earlier tool call with its
 //   tool_call_id (an unknown id is a 400). Tool output that is a JSON object is sent as the
-//   response object; anything else as {"output": text}.
+//   response object; anything else as {"output": text}. Its images, audio and files go as parts
+//   after the turn's functionResponse parts (never dropped).
 // - Images and files: data: URLs → inlineData; http(s) URLs → fileData with the MIME type taken
 //   from the extension (png, jpg, jpeg, webp, gif, heic, heif, pdf; Files API URIs need none);
 //   other URLs are refused with a 400 asking for a data: URL. input_audio → inlineData audio/{format}.

@@ -65,8 +65,18 @@ function toMessages(messages: ChatMessage[]): Record<string, unknown>[] {
           content: textOf(message.content ?? null) || message.refusal || '',
           ...(message.tool_calls?.length ? { tool_calls: message.tool_calls } : {}),
         };
-      default: // 'tool'
-        return { role: 'tool', tool_call_id: message.tool_call_id, content: textOf(message.content) };
+      default: {
+        // 'tool': the models take its output as text only, so an image beside it is refused, never left out.
+        const content = message.content;
+        const j = typeof content === 'string' ? -1 : content.findIndex((part) => part.type !== 'text');
+        if (j >= 0) {
+          throw invalidRequest(
+            `Workers AI takes only text in tool results, not '${(content as { type: string }[])[j]!.type}' content.`,
+            `messages.${i}.content.${j}`,
+          );
+        }
+        return { role: 'tool', tool_call_id: message.tool_call_id, content: textOf(content) };
+      }
     }
   });
 }

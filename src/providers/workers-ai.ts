@@ -10,7 +10,8 @@
 // length (completion tokens reached max_tokens) / stop.
 // Rejected (400): n > 1, logprobs/top_logprobs, stop, tool_choice required or a named function,
 // parallel_tool_calls false, logit_bias, non-text modalities, audio, functions/function_call,
-// web_search_options, reasoning_effort, legacy `function` messages, audio/file parts, custom tools
+// web_search_options, reasoning_effort, legacy `function` messages, audio/file parts, non-text parts
+// in tool results, custom tools
 // (function-tools.ts; allowed_tools naming function tools is honoured).
 // Dropped, harmless: user, metadata, store, service_tier, prediction, prompt_cache_key,
 // prompt_cache_retention, safety_identifier, verbosity, message `name`, tool `strict`.

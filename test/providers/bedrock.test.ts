@@ -375,6 +375,70 @@ describe('bedrock request', () => {
     expect(JSON.stringify(captured.body!.messages)).toContain('toolUse');
   });
 
+  it("sends a tool result's images and documents in its toolResult, never only its text", async () => {
+    const pdf = 'data:application/pdf;base64,JVBERi0=';
+    const history: ChatRequest['messages'] = [
+      { role: 'user', content: [{ type: 'file', file: { filename: 'page.pdf', file_data: pdf } }] },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'screenshot', arguments: '{}' } }],
+      },
+      {
+        role: 'tool',
+        tool_call_id: 'call_1',
+        content: [
+          { type: 'text', text: 'The page:' },
+          { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } },
+          { type: 'file', file: { filename: 'page.pdf', file_data: pdf } },
+        ],
+      },
+    ];
+    const tools = [{ type: 'function' as const, function: { name: 'screenshot' } }];
+    const image = { image: { format: 'png', source: { bytes: 'iVBORw0KGgo=' } } };
+    const { captured, run } = adapter(ok(converseText));
+    await completion(run({ messages: history, tools }));
+    expect((captured.body!.messages as unknown[])[2]).toEqual({
+      role: 'user',
+      content: [
+        {
+          toolResult: {
+            toolUseId: 'call_1',
+            content: [
+              { text: 'The page:' },
+              image,
+              // Document names are the request's: this one is the second 'page'.
+              { document: { format: 'pdf', name: 'page (2)', source: { bytes: 'JVBERi0=' } } },
+            ],
+          },
+        },
+      ],
+    });
+    // Told as text (no tool callable), the result keeps its media after the telling.
+    const told = adapter(ok(converseText));
+    await completion(told.run({ messages: history }));
+    expect((told.captured.body!.messages as { content: unknown[] }[])[2]!.content).toEqual([
+      { text: '[result of tool call call_1: The page:]' },
+      image,
+      { document: { format: 'pdf', name: 'page (2)', source: { bytes: 'JVBERi0=' } } },
+    ]);
+    // An image link is refused there as in a user message: Converse needs the bytes.
+    const link = await rejection(
+      adapter(ok(converseText)).run({
+        tools,
+        messages: [
+          ...history.slice(0, 2),
+          {
+            role: 'tool',
+            tool_call_id: 'call_1',
+            content: [{ type: 'image_url', image_url: { url: 'https://example.com/shot.png' } }],
+          },
+        ],
+      }),
+    );
+    expect(link).toMatchObject({ status: 400, param: 'messages.2.content.0.image_url.url' });
+  });
+
   it('rewrites tool-call ids Converse would refuse, the same way in calls and results', async () => {
     const long = `call_${'x'.repeat(70)}`;
     const { captured, run } = adapter(ok(converseText));

@@ -246,6 +246,34 @@ describe('cohere chat', () => {
     expect(plain.requests[0]!.body.response_format).toEqual({ type: 'json_object' });
   });
 
+  it('refuses an image in a tool result, which Cohere would not see, rather than send only its text', async () => {
+    const { requests, run } = adapter(() => json(chatText));
+    const error = await rejection(
+      run({
+        tools: [{ type: 'function', function: { name: 'screenshot' } }],
+        messages: [
+          { role: 'user', content: 'Look' },
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: [{ id: 'c1', type: 'function', function: { name: 'screenshot', arguments: '{}' } }],
+          },
+          {
+            role: 'tool',
+            tool_call_id: 'c1',
+            content: [
+              { type: 'text', text: 'Here:' },
+              { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } },
+            ],
+          },
+        ],
+      }),
+    );
+    expect(error).toBeInstanceOf(GatewayError);
+    expect(error).toMatchObject({ status: 400, param: 'messages.2.content.1' });
+    expect(requests).toHaveLength(0);
+  });
+
   it('refuses parameters it cannot honour, naming them, before calling Cohere', async () => {
     for (const [body, param] of [
       [{ n: 2 }, 'n'],

@@ -217,6 +217,45 @@ describe('gemini request translation', () => {
     expect(results.parts.map((p: Json) => p.functionResponse.id)).toEqual(['call_a', 'call_b']);
   });
 
+  it("sends a tool result's images after the turn's results, never only its text", async () => {
+    const { sent, chat } = setup();
+    const shot = (id: string) => ({
+      id,
+      type: 'function',
+      function: { name: 'screenshot', arguments: '{}' },
+    });
+    await chat({
+      messages: [
+        { role: 'user', content: 'Compare the pages' },
+        { role: 'assistant', content: null, tool_calls: [shot('call_a'), shot('call_b')] },
+        {
+          role: 'tool',
+          tool_call_id: 'call_b',
+          content: [
+            { type: 'text', text: 'Page B' },
+            { type: 'image_url', image_url: { url: 'data:image/png;base64,QkJC' } },
+          ],
+        },
+        {
+          role: 'tool',
+          tool_call_id: 'call_a',
+          content: [{ type: 'image_url', image_url: { url: 'https://example.com/a.jpg' } }],
+        },
+      ],
+      tools: [{ type: 'function', function: { name: 'screenshot' } }],
+    });
+    expect(sent[0]!.body.contents[2]).toEqual({
+      role: 'user',
+      parts: [
+        { functionResponse: { id: 'call_a', name: 'screenshot', response: { output: '' } } },
+        { functionResponse: { id: 'call_b', name: 'screenshot', response: { output: 'Page B' } } },
+        // The results stay together, in the order of their calls; the media follow, as sent.
+        { inlineData: { mimeType: 'image/png', data: 'QkJC' } },
+        { fileData: { mimeType: 'image/jpeg', fileUri: 'https://example.com/a.jpg' } },
+      ],
+    });
+  });
+
   it('maps every tool_choice to a functionCallingConfig', async () => {
     const { sent, chat } = setup();
     for (const tool_choice of ['none', 'required', { type: 'function', function: { name: 'get_weather' } }]) {

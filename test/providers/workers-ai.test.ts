@@ -244,6 +244,34 @@ describe('workers-ai chat', () => {
     });
   });
 
+  it('refuses an image in a tool result, which the model would not see, rather than send only its text', async () => {
+    const { calls, run } = fakeAI(() => chatText);
+    const error = await rejection(
+      run({
+        tools: [{ type: 'function', function: { name: 'screenshot' } }],
+        messages: [
+          { role: 'user', content: 'Look' },
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: [{ id: 'c1', type: 'function', function: { name: 'screenshot', arguments: '{}' } }],
+          },
+          {
+            role: 'tool',
+            tool_call_id: 'c1',
+            content: [
+              { type: 'text', text: 'Here:' },
+              { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } },
+            ],
+          },
+        ],
+      }),
+    );
+    expect(error).toBeInstanceOf(GatewayError);
+    expect(error).toMatchObject({ status: 400, param: 'messages.2.content.1' });
+    expect(calls).toHaveLength(0);
+  });
+
   it('maps JSON mode and stringifies a structured answer', async () => {
     const schema = { type: 'object', properties: { ok: { type: 'boolean' } } };
     const { calls, run } = fakeAI(() => ({ response: { ok: true } }));
