@@ -9,6 +9,7 @@ import { emptyLastMessage, lastTurnIndex } from './last-message';
 import { NO_EFFECT, paramPolicy, stopSequences } from './params';
 import { parseThinkingBlocks } from './thinking';
 import { calledToolText, toolResultText, toolUseId } from './tool-ids';
+import { Unsupported } from './types';
 
 /** The forced tool that carries `response_format` JSON; its input becomes the message content. */
 export const JSON_TOOL = 'json_response';
@@ -136,7 +137,7 @@ function translateMessages(messages: FunctionToolsMessage[]): { system: Block[];
         break;
       }
       case 'function':
-        throw invalidRequest(
+        throw new Unsupported(
           'Messages with role "function" are deprecated: use tool messages.',
           `${path}.role`,
         );
@@ -179,7 +180,7 @@ function partBlock(part: ContentPart, path: string): Block {
     case 'file':
       return withCache(fileBlock(part.file, `${path}.file`), part);
     case 'input_audio':
-      throw invalidRequest('Anthropic models do not accept audio input.', path);
+      throw new Unsupported('Anthropic models do not accept audio input.', path);
   }
 }
 
@@ -197,7 +198,7 @@ function imageBlock(url: string, path: string): Block {
   const inline = parseDataUrl(url);
   if (inline) {
     if (!IMAGE_TYPES.has(inline.mediaType)) {
-      throw invalidRequest(
+      throw new Unsupported(
         `Anthropic accepts JPEG, PNG, GIF and WebP images, not ${inline.mediaType}.`,
         path,
       );
@@ -211,7 +212,7 @@ function imageBlock(url: string, path: string): Block {
 function fileBlock(file: Record<string, unknown>, path: string): Block {
   const inline = typeof file.file_data === 'string' ? parseDataUrl(file.file_data) : undefined;
   if (inline?.mediaType !== 'application/pdf') {
-    throw invalidRequest('Anthropic accepts file parts only as PDF data: URLs in file_data.', path);
+    throw new Unsupported('Anthropic accepts file parts only as PDF data: URLs in file_data.', path);
   }
   return { type: 'document', source: { type: 'base64', media_type: inline.mediaType, data: inline.data } };
 }
@@ -290,7 +291,7 @@ function applyTools(
   const format = request.response_format;
   const forcedTool = choice === 'required' || (typeof choice === 'object' && choice !== null);
   if (thinking && forcedTool) {
-    throw invalidRequest(
+    throw new Unsupported(
       'With extended thinking, Anthropic models take tool_choice "auto" or "none" only.',
       'tool_choice',
     );
@@ -327,7 +328,7 @@ function jsonToolFor(format: NonNullable<ChatRequest['response_format']>): Block
   }
   const { name, description, schema } = format.json_schema;
   if (schema && schema.type !== undefined && schema.type !== 'object') {
-    throw invalidRequest('Anthropic needs a JSON schema whose root is an object.', 'response_format');
+    throw new Unsupported('Anthropic needs a JSON schema whose root is an object.', 'response_format');
   }
   return {
     name: JSON_TOOL,

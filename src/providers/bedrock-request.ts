@@ -10,6 +10,7 @@ import { emptyLastMessage, lastTurnIndex } from './last-message';
 import { NO_EFFECT, OPENAI_ONLY_FEATURES, paramPolicy, stopSequences } from './params';
 import { parseThinkingBlocks, sendable, type ThinkingBlock } from './thinking';
 import { calledToolText, toolResultText, toolUseId } from './tool-ids';
+import { Unsupported } from './types';
 
 type Block = Record<string, unknown>;
 interface Turn {
@@ -90,7 +91,7 @@ function partBlock(part: ContentPart, param: string): Block | undefined {
       const parsed = parseDataUrl(part.image_url.url);
       const format = parsed && IMAGE_FORMATS[parsed.mediaType];
       if (!parsed || !format) {
-        throw invalidRequest(
+        throw new Unsupported(
           'Bedrock Converse needs image bytes: send the image as a base64 data URL (png, jpeg, gif or webp), not a link.',
           `${param}.image_url.url`,
         );
@@ -102,7 +103,7 @@ function partBlock(part: ContentPart, param: string): Block | undefined {
       const parsed = typeof file.file_data === 'string' ? parseDataUrl(file.file_data) : undefined;
       const format = parsed && DOCUMENT_FORMATS[parsed.mediaType];
       if (!parsed || !format) {
-        throw invalidRequest(
+        throw new Unsupported(
           'Bedrock Converse accepts files as base64 data URLs of pdf, csv, doc(x), xls(x), html, txt or md.',
           `${param}.file`,
         );
@@ -120,7 +121,7 @@ function partBlock(part: ContentPart, param: string): Block | undefined {
     case 'refusal':
       return part.refusal ? { text: part.refusal } : undefined;
     default:
-      throw invalidRequest(`Bedrock Converse does not accept '${part.type}' content.`, param);
+      throw new Unsupported(`Bedrock Converse does not accept '${part.type}' content.`, param);
   }
 }
 
@@ -219,14 +220,14 @@ function translateMessages(
         ]);
         break;
       case 'function':
-        throw invalidRequest(
+        throw new Unsupported(
           "The legacy 'function' role is not supported: use tools and 'tool' messages.",
           `messages.${i}.role`,
         );
     }
   });
   if (turns[0]?.role !== 'user') {
-    throw invalidRequest('Bedrock Converse needs a user message before any assistant message.', 'messages');
+    throw new Unsupported('Bedrock Converse needs a user message before any assistant message.', 'messages');
   }
   // Assistant messages merged into one turn: its reasoning blocks lead it (a stable sort).
   for (const turn of turns) {
@@ -344,7 +345,7 @@ function outputConfig(body: ChatRequest): Block | undefined {
   const format = body.response_format;
   if (!format || format.type === 'text') return undefined;
   if (format.type === 'json_object') {
-    throw invalidRequest(
+    throw new Unsupported(
       "Bedrock Converse has no schema-less JSON mode: use response_format 'json_schema' with a schema.",
       'response_format',
     );

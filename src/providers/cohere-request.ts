@@ -7,6 +7,7 @@ import { invalidRequest } from '../errors';
 import type { ChatMessage, ChatRequest, ContentPart } from '../openai/schemas';
 import type { FunctionToolsMessage, FunctionToolsRequest } from './function-tools';
 import { NO_EFFECT, OPENAI_ONLY_FEATURES, paramPolicy } from './params';
+import { Unsupported } from './types';
 
 /** Refused in this order; what is not OpenAI's is forwarded into the Cohere body. */
 const PARAMS = paramPolicy({
@@ -42,7 +43,7 @@ function userContent(content: string | ContentPart[], i: number): unknown {
   return content.map((part, j) => {
     if (part.type === 'text') return { type: 'text', text: part.text };
     if (part.type === 'image_url') return { type: 'image_url', image_url: part.image_url };
-    throw invalidRequest(`Cohere does not accept '${part.type}' content.`, `messages.${i}.content.${j}`);
+    throw new Unsupported(`Cohere does not accept '${part.type}' content.`, `messages.${i}.content.${j}`);
   });
 }
 
@@ -51,7 +52,7 @@ function toolText(content: string | ContentPart[], i: number): string {
   if (typeof content !== 'string') {
     const j = content.findIndex((part) => part.type !== 'text');
     if (j >= 0) {
-      throw invalidRequest(
+      throw new Unsupported(
         `Cohere takes only text in tool results, not '${content[j]!.type}' content.`,
         `messages.${i}.content.${j}`,
       );
@@ -84,7 +85,7 @@ function toMessage(message: FunctionToolsMessage, i: number): Record<string, unk
     case 'tool':
       return { role: 'tool', tool_call_id: message.tool_call_id, content: toolText(message.content, i) };
     default:
-      throw invalidRequest(
+      throw new Unsupported(
         "The legacy 'function' role is not supported: use tools and 'tool' messages.",
         `messages.${i}.role`,
       );

@@ -6,6 +6,7 @@ import { parseDataUrl } from './data-url';
 import type { FunctionToolsMessage, FunctionToolsRequest } from './function-tools';
 import { emptyLastMessage, lastTurnIndex } from './last-message';
 import { forwardParam, NO_EFFECT, paramPolicy } from './params';
+import { Unsupported } from './types';
 
 type Part = Record<string, unknown>;
 interface Content {
@@ -214,7 +215,7 @@ function translateMessages(messages: FunctionToolsMessage[]): { system: Part[]; 
         break;
       }
       case 'function':
-        throw invalidRequest(
+        throw new Unsupported(
           'Messages with role "function" are deprecated: use tool messages.',
           `${path}.role`,
         );

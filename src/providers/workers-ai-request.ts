@@ -1,9 +1,10 @@
 // OpenAI chat request → Workers AI model inputs. Pure: refusals are 400s naming the parameter.
 // Messages keep OpenAI's shape (the chat models accept it), text-only content is flattened to a
 // string for models that take only strings, and image parts are kept for vision models.
-import { invalidRequest } from '../errors';
+
 import type { ChatMessage, ChatRequest } from '../openai/schemas';
 import { NO_EFFECT, OPENAI_ONLY_FEATURES, paramPolicy } from './params';
+import { Unsupported } from './types';
 
 /** Refused in this order; what is not OpenAI's is forwarded into the model inputs. */
 const PARAMS = paramPolicy({
@@ -34,7 +35,7 @@ function textOf(content: ChatMessage['content']): string {
 function toMessages(messages: ChatMessage[]): Record<string, unknown>[] {
   return messages.map((message, i) => {
     if (message.role === 'function') {
-      throw invalidRequest(
+      throw new Unsupported(
         "The legacy 'function' role is not supported: use tools and 'tool' messages.",
         `messages.${i}.role`,
       );
@@ -48,7 +49,7 @@ function toMessages(messages: ChatMessage[]): Record<string, unknown>[] {
         if (typeof content === 'string') return { role: 'user', content };
         const parts = content.map((part, j) => {
           if (part.type === 'text' || part.type === 'image_url') return part;
-          throw invalidRequest(
+          throw new Unsupported(
             `Workers AI does not accept '${part.type}' content.`,
             `messages.${i}.content.${j}`,
           );
@@ -70,7 +71,7 @@ function toMessages(messages: ChatMessage[]): Record<string, unknown>[] {
         const content = message.content;
         const j = typeof content === 'string' ? -1 : content.findIndex((part) => part.type !== 'text');
         if (j >= 0) {
-          throw invalidRequest(
+          throw new Unsupported(
             `Workers AI takes only text in tool results, not '${(content as { type: string }[])[j]!.type}' content.`,
             `messages.${i}.content.${j}`,
           );

@@ -118,6 +118,39 @@ describe('POST /v1/chat/completions', () => {
     expect(recorded).toHaveLength(1);
   });
 
+  it('passes content a provider cannot take (audio at Anthropic) over to the next target; a 400 naming the part when none can', async () => {
+    const claude = { provider: 'anthropic', model: 'claude-sonnet-4-5' };
+    const models = {
+      m: { targets: [claude, { provider: 'openai', model: 'gpt-4o-audio-preview' }] },
+      only: { targets: [claude] },
+    };
+    const config = openaiConfig({ models });
+    config.providers = {
+      ...config.providers,
+      anthropic: { type: 'anthropic', apiKey: 'sk-ant-test' },
+    } as never;
+    expect((await putConfig(config)).status).toBe(200);
+    const { key } = await createKey();
+    onUpstream(`${OPENAI_URL}/chat/completions`, () => json(completion));
+    const content = [
+      { type: 'text', text: 'what is said?' },
+      { type: 'input_audio', input_audio: { data: 'UklGRgAAAABXQVZF', format: 'wav' } },
+    ];
+    const ask = (model: string) => chat(key, { model, messages: [{ role: 'user', content }] });
+    const served = await ask('m');
+    expect(served.status).toBe(200);
+    expect(served.headers.get('x-tollgate-provider')).toBe('openai');
+    const refused = await ask('only');
+    expect(refused.status).toBe(400);
+    const { error } = await refused.json<Json>();
+    expect(error).toMatchObject({
+      type: 'invalid_request_error',
+      message: 'Anthropic models do not accept audio input.',
+    });
+    expect(error.param).toContain('messages');
+    expect(recorded).toHaveLength(1);
+  });
+
   it('sends Mistral no stream_options (it refuses them) and still reads usage from its last chunk', async () => {
     await presetModel('m', 'mistral', 'mistral-small-latest', 'k');
     const { key } = await createKey();
