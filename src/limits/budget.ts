@@ -129,6 +129,17 @@ export function current(state: BudgetState | undefined, budget: Budget, now: num
 }
 
 /**
+ * The ledger's alert under a budget whose amount or threshold changed in the same window (a new
+ * window is recounted by `current`): an alert the spend no longer reaches is cleared, one it now
+ * passes is dated now rather than at the next settle. Undefined when the alert stands as it is.
+ */
+export function realerted(state: BudgetState, budget: Budget, now: number): BudgetState | undefined {
+  const past = state.spentUsd >= alertThreshold(budget);
+  if (past === (state.alertedAt !== null)) return undefined;
+  return { ...state, alertedAt: past ? now : null };
+}
+
+/**
  * What was charged from `start` until now, as the history knows it: the days that overlap the
  * period, one only partly in it counted whole; for a period starting before the oldest day kept
  * (`total`, an old `startsAt`), everything ever charged. Both can over-count, never under-count:

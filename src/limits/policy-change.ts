@@ -1,6 +1,6 @@
 // A new policy at a key's or team's object (KeyObject.setPolicy): a changed limit resizes its
 // bucket, keeping what was used of the old one, and a budget's new window recomputes its spend.
-import { type Budget, type BudgetState, current, sameWindow } from './budget';
+import { type Budget, type BudgetState, current, realerted, sameWindow } from './budget';
 import { type Bucket, refill } from './token-bucket';
 
 /**
@@ -22,8 +22,9 @@ export function resized(
 /**
  * The ledger recounted for a budget's new window (period or start), to be stored: an alert is
  * dated from it. A ledger stored before it knew its window learns it from the budget it was
- * counted under first. Undefined when there is nothing to recount (no ledger, no budget, or the
- * same window).
+ * counted under first. In the same window, a new amount or threshold re-reads the alert (a raised
+ * budget no longer reads "crossed" at a fraction of it). Undefined when there is nothing to store
+ * (no ledger, no budget, or the same window with the alert as it was).
  */
 export function recounted(
   ledger: BudgetState | undefined,
@@ -31,7 +32,8 @@ export function recounted(
   budget: Budget | null,
   now: number,
 ): BudgetState | undefined {
-  if (!ledger || !budget || (before && sameWindow(before, budget))) return undefined;
+  if (!ledger || !budget) return undefined;
+  if (before && sameWindow(before, budget)) return realerted(current(ledger, budget, now), budget, now);
   const counted = before ? current(ledger, before, now) : ledger;
   return current(counted, budget, now);
 }

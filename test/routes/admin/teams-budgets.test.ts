@@ -50,6 +50,22 @@ describe('budgets', () => {
     expect((await chat(key, ask)).status).toBe(402); // 0.24 + 0.30 > 0.5
   });
 
+  it('re-reads the soft-limit alert against a changed amount or threshold', async () => {
+    await putConfig(pricedMock);
+    const budget = { usd: 0.5, period: 'day', alertAt: 0.2 };
+    const { id, key } = await createKey({ budget });
+    expect((await chat(key, ask)).status).toBe(200); // costs 0.12, past 0.2 × $0.5
+    expect((await settled(`/admin/keys/${id}`)).usage.alert).toMatchObject({ crossed: true });
+    // Raised, the same window: $0.12 is under 0.2 × $5, so no alert stands any more.
+    await admin(`/admin/keys/${id}`, 'PATCH', { budget: { ...budget, usd: 5 } });
+    const raised = await settled(`/admin/keys/${id}`);
+    expect(raised.usage.spendUsd).toBeCloseTo(0.12, 10);
+    expect(raised.usage.alert).toEqual({ threshold: 0.2, crossed: false, crossedAt: null });
+    // Lowered again (or a lower threshold): past it at once, not only at the next settle.
+    await admin(`/admin/keys/${id}`, 'PATCH', { budget: { ...budget, usd: 5, alertAt: 0.01 } });
+    expect((await settled(`/admin/keys/${id}`)).usage.alert).toMatchObject({ crossed: true });
+  });
+
   it('charges nothing for a request that never reached a provider', async () => {
     await putConfig({
       ...pricedMock,
