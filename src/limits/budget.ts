@@ -45,10 +45,17 @@ const dayOf = (ms: number) => Math.floor(ms / DAY);
  */
 export const roundUsd = (usd: number) => Math.round(usd * 1e12) / 1e12;
 
+/** Midnight UTC of a day, any year: `Date.UTC` reads years 0–99 as 1900–1999. */
+function utcDay(year: number, month: number, day: number): Date {
+  const date = new Date(0);
+  date.setUTCFullYear(year, month, day);
+  return date;
+}
+
 function addMonthsUTC(ms: number, months: number): number {
   const date = new Date(ms);
-  const target = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + months, 1));
-  const lastDay = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
+  const target = utcDay(date.getUTCFullYear(), date.getUTCMonth() + months, 1);
+  const lastDay = utcDay(target.getUTCFullYear(), target.getUTCMonth() + 1, 0).getUTCDate();
   target.setUTCDate(Math.min(date.getUTCDate(), lastDay));
   target.setUTCHours(
     date.getUTCHours(),

@@ -51,6 +51,23 @@ describe('budget periods (UTC)', () => {
     );
   });
 
+  it('cuts months from a start in the years 0–99 as from any other (Date.UTC reads them as 19xx)', () => {
+    const anchor = at('0050-01-31T00:00:00Z');
+    expect(periodBounds({ period: 'month', anchor }, at('0050-02-10T00:00:00Z'))).toEqual({
+      start: anchor,
+      end: at('0050-02-28T00:00:00Z'),
+    });
+    expect(periodBounds({ period: 'month', anchor }, at('2026-11-22T00:00:00Z'))).toEqual({
+      start: at('2026-10-31T00:00:00Z'),
+      end: at('2026-11-30T00:00:00Z'),
+    });
+    // Read as 1950, the start sent the search ~23,000 months astray on every admission (~12 ms
+    // each); a bound a hundred times looser than the fix needs, and fifty times tighter than that.
+    const started = performance.now();
+    for (let i = 0; i < 100; i++) periodBounds({ period: 'month', anchor }, at('2026-11-22T00:00:00Z') + i);
+    expect(performance.now() - started).toBeLessThan(250);
+  });
+
   it('supports a fixed window start, clamping month ends', () => {
     const anchor = at('2026-01-31T12:00:00Z');
     expect(periodBounds({ period: 'month', anchor }, at('2026-02-15T00:00:00Z'))).toEqual({
