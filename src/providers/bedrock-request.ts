@@ -8,6 +8,7 @@ import { parseDataUrl } from './data-url';
 import type { FunctionToolsMessage, FunctionToolsRequest } from './function-tools';
 import { emptyLastMessage, lastTurnIndex } from './last-message';
 import { NO_EFFECT, OPENAI_ONLY_FEATURES, paramPolicy, stopSequences } from './params';
+import { systemText } from './system-text';
 import { parseThinkingBlocks, sendable, type ThinkingBlock } from './thinking';
 import { calledToolText, toolResultText, toolUseId } from './tool-ids';
 import { Unsupported } from './types';
@@ -185,7 +186,7 @@ function translateMessages(
     switch (message.role) {
       case 'system':
       case 'developer': {
-        const text = textOf(message.content);
+        const text = systemText(message.content, param);
         if (text) system.push({ text });
         break;
       }

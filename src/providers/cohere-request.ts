@@ -7,6 +7,7 @@ import { invalidRequest } from '../errors';
 import type { ChatMessage, ChatRequest, ContentPart } from '../openai/schemas';
 import type { FunctionToolsMessage, FunctionToolsRequest } from './function-tools';
 import { NO_EFFECT, OPENAI_ONLY_FEATURES, paramPolicy } from './params';
+import { systemText } from './system-text';
 import { Unsupported } from './types';
 
 /** Refused in this order; what is not OpenAI's is forwarded into the Cohere body. */
@@ -65,7 +66,7 @@ function toMessage(message: FunctionToolsMessage, i: number): Record<string, unk
   switch (message.role) {
     case 'system':
     case 'developer':
-      return { role: 'system', content: textOf(message.content) };
+      return { role: 'system', content: systemText(message.content, `messages.${i}.content`) };
     case 'user':
       return { role: 'user', content: userContent(message.content, i) };
     case 'assistant': {

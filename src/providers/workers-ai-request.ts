@@ -4,6 +4,7 @@
 
 import type { ChatMessage, ChatRequest } from '../openai/schemas';
 import { NO_EFFECT, OPENAI_ONLY_FEATURES, paramPolicy } from './params';
+import { systemText } from './system-text';
 import { Unsupported } from './types';
 
 /** Refused in this order; what is not OpenAI's is forwarded into the model inputs. */
@@ -43,7 +44,7 @@ function toMessages(messages: ChatMessage[]): Record<string, unknown>[] {
     switch (message.role) {
       case 'system':
       case 'developer':
-        return { role: 'system', content: textOf(message.content) };
+        return { role: 'system', content: systemText(message.content, `messages.${i}.content`) };
       case 'user': {
         const content = message.content;
         if (typeof content === 'string') return { role: 'user', content };
