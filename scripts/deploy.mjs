@@ -71,6 +71,22 @@ function parseJson(text) {
   return start === -1 ? null : JSON.parse(text.slice(start));
 }
 
+/**
+ * The account wrangler.toml deploys production to: [env.production]'s account_id, else the top
+ * level's (wrangler treats an empty one as none).
+ */
+function configuredAccount(toml) {
+  const found = {};
+  let table = '';
+  for (const line of toml.split(/\r?\n/)) {
+    const header = /^\s*\[{1,2}\s*([^\]]+?)\s*\]/.exec(line);
+    if (header) table = header[1];
+    const id = /^\s*account_id\s*=\s*["']([^"']*)["']/.exec(line);
+    if (id && !(table in found)) found[table] = id[1];
+  }
+  return found[`env.${ENV}`] || found[''] || undefined;
+}
+
 const step = (message) => console.log(`\n• ${message}`);
 
 step('Checking the Cloudflare login…');
@@ -85,11 +101,14 @@ try {
 if (!user?.loggedIn)
   fail('Not logged in: run `npx wrangler login` (or set CLOUDFLARE_API_TOKEN) and try again.');
 // The calls whose output is read run without a terminal, where wrangler cannot ask which account
-// to use: settle it here.
-if (
-  !env.CLOUDFLARE_ACCOUNT_ID &&
-  !/^\s*account_id\s*=/m.test(readFileSync(join(root, 'wrangler.toml'), 'utf8'))
-) {
+// to use: settle it here. An account_id in wrangler.toml is passed on too, since not every command
+// reads it: `d1 migrations list --remote` asks for an account of its own (wrangler 4's
+// `requireAuth({})`), and fails non-interactively on a login with several.
+if (!env.CLOUDFLARE_ACCOUNT_ID) {
+  const configured = configuredAccount(readFileSync(join(root, 'wrangler.toml'), 'utf8'));
+  if (configured) env.CLOUDFLARE_ACCOUNT_ID = configured;
+}
+if (!env.CLOUDFLARE_ACCOUNT_ID) {
   const accounts = Array.isArray(user.accounts) ? user.accounts : [];
   if (accounts.length === 1) env.CLOUDFLARE_ACCOUNT_ID = accounts[0].id;
   else if (accounts.length > 1) {

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // `npm run test:deploy`: scripts/deploy.mjs against a fake wrangler (fake-wrangler.cjs) in a copy
-// of the project, through the runs a real account sees: logged out, several accounts, a first
-// deploy (everything created, ids written back), a repeat (nothing created), migrations declined,
-// secrets unreadable, a CRLF wrangler.toml, a missing id marker, an index of the wrong shape.
+// of the project, through the runs a real account sees: logged out, several accounts (or one named
+// by wrangler.toml's account_id), a first deploy (everything created, ids written back), a repeat
+// (nothing created), migrations declined, secrets unreadable, a CRLF wrangler.toml, a missing id
+// marker, an index of the wrong shape.
 // Prints `N passed, N failed` (and writes them to RESULTS_FILE when set); exits non-zero on a failure.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -117,6 +118,19 @@ check('several accounts without a terminal: asks for CLOUDFLARE_ACCOUNT_ID, touc
     chosen.rawCalls.slice(1).every((call) => call.account === 'acc-2'),
     'every call in that account',
     chosen.rawCalls,
+  );
+});
+
+check('several accounts and an account_id in wrangler.toml: every call in that account', () => {
+  const toml = originalToml.replace('name = "tollgate"\n', 'name = "tollgate"\naccount_id = "acc-2"\n');
+  const run = deploy(deployedBefore({ accounts: [...ONE_ACCOUNT, { id: 'acc-2', name: 'Other' }] }), {
+    toml,
+  });
+  expect(run.status === 0, 'deploys', run.output);
+  expect(
+    run.rawCalls.slice(1).every((call) => call.account === 'acc-2'),
+    "every call in wrangler.toml's account, the migrations check too",
+    run.rawCalls,
   );
 });
 

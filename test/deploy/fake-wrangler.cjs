@@ -8,16 +8,23 @@ const fs = require('node:fs');
 const file = process.env.FAKE_WRANGLER_STATE;
 const state = JSON.parse(fs.readFileSync(file, 'utf8'));
 const args = process.argv.slice(2);
-state.calls.push({
-  args,
-  account: process.env.CLOUDFLARE_ACCOUNT_ID ?? null,
-  outputFile: Boolean(process.env.WRANGLER_OUTPUT_FILE_PATH),
-});
-const save = () => fs.writeFileSync(file, JSON.stringify(state));
 // The command and its positional arguments: everything before the first flag.
 const firstFlag = args.findIndex((a) => a.startsWith('-'));
 const words = firstFlag === -1 ? args : args.slice(0, firstFlag);
 const command = words.slice(0, 3).join(' ');
+// The account, as wrangler 4 picks it: the config's account_id, else CLOUDFLARE_ACCOUNT_ID, else
+// the login's only one (with several and no terminal, it fails). `d1 migrations list --remote`
+// asks with an empty config (`requireAuth({})`), so it never sees the config's.
+const configAccount =
+  command === 'd1 migrations list'
+    ? undefined
+    : /^\s*account_id\s*=\s*"([^"]+)"/m.exec(fs.readFileSync('wrangler.toml', 'utf8'))?.[1];
+const account =
+  configAccount ??
+  process.env.CLOUDFLARE_ACCOUNT_ID ??
+  (state.accounts.length === 1 ? state.accounts[0].id : null);
+state.calls.push({ args, account, outputFile: Boolean(process.env.WRANGLER_OUTPUT_FILE_PATH) });
+const save = () => fs.writeFileSync(file, JSON.stringify(state));
 const reply = (text, status = 0) => {
   save();
   if (text) console.log(text);
@@ -25,6 +32,12 @@ const reply = (text, status = 0) => {
 };
 // wrangler writes warnings to stderr, never into the JSON it prints.
 process.stderr.write('▲ [WARNING] a warning wrangler might print\n');
+if (words[0] !== 'whoami' && state.loggedIn && account === null) {
+  process.stderr.write(
+    '✘ [ERROR] More than one account available but unable to select one in non-interactive mode.\n',
+  );
+  reply('', 1);
+}
 
 if (words[0] === 'whoami') {
   // As wrangler 4 does: only `--json` exits non-zero when logged out.
