@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // `npm run deploy`: one command to production. Creates or reuses the KV namespace, D1 database and
 // Vectorize index, writes their ids into wrangler.toml's [env.production], applies D1 migrations
-// remotely, asks for missing secrets, deploys, and prints the URL. Needs `wrangler login` (or
+// remotely, deploys, sets a generated ADMIN_TOKEN when none is set, and prints the URL. Needs `wrangler login` (or
 // CLOUDFLARE_API_TOKEN) and network access to Cloudflare — unlike everything else in this repo.
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,8 @@ import { createInterface } from 'node:readline/promises';
 import { ensureDeps, root } from './ensure-deps.mjs';
 
 const ENV = 'production';
+/** Where a generated ADMIN_TOKEN is left for the user (.gitignore lists it). */
+const TOKEN_FILE_NAME = '.admin-token';
 const NAMES = {
   kv: 'tollgate-cache',
   d1: 'tollgate',
@@ -27,6 +30,7 @@ if (!Number.isInteger(VECTOR_DIMENSIONS) || VECTOR_DIMENSIONS < 1 || VECTOR_DIME
 
 ensureDeps();
 const wranglerBin = join(root, 'node_modules', '.bin', 'wrangler');
+const TOKEN_FILE = join(root, TOKEN_FILE_NAME);
 const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', WRANGLER_HIDE_BANNER: 'true' };
 
 function fail(message) {
@@ -39,12 +43,13 @@ function fail(message) {
  * their fallback answers, so only calls that ask nothing are captured); otherwise it talks to the
  * terminal. Stops the deploy on failure unless `allowFailure`.
  */
-function wrangler(args, { capture = false, allowFailure = false, extraEnv = {} } = {}) {
+function wrangler(args, { capture = false, allowFailure = false, extraEnv = {}, input } = {}) {
   const result = spawnSync(wranglerBin, args, {
     cwd: root,
     env: { ...env, ...extraEnv },
     encoding: 'utf8',
-    stdio: capture ? ['inherit', 'pipe', 'pipe'] : 'inherit',
+    input,
+    stdio: capture ? [input === undefined ? 'inherit' : 'pipe', 'pipe', 'pipe'] : 'inherit',
   });
   if (result.error) fail(`could not run wrangler (${result.error.message}); try \`npm install\`.`);
   const out = result.stdout ?? '';
@@ -248,15 +253,26 @@ if (!secretList.ok) {
   );
 }
 const have = new Set((parseJson(secretList.out) ?? []).map((secret) => secret.name));
-for (const name of ['ADMIN_TOKEN']) {
-  if (have.has(name)) continue;
-  if (!process.stdin.isTTY) {
+if (!have.has('ADMIN_TOKEN')) {
+  // Generated, never typed: the admin API is on the internet and answers any guess, so a memorable
+  // token is a guessable one. Piped to wrangler (not a prompt), so it works without a terminal too;
+  // kept in a file only this user can read rather than printed into what may be a CI log.
+  const token = `tga-${randomBytes(24).toString('base64url')}`;
+  const put = wrangler(['secret', 'put', 'ADMIN_TOKEN', '--env', ENV], {
+    capture: true,
+    allowFailure: true,
+    input: token,
+  });
+  if (!put.ok) {
+    process.stderr.write(`${put.out}${put.err}`);
     fail(
-      `Deployed, but ${name} is not set, so the admin API refuses every call: run \`npx wrangler secret put ${name} --env ${ENV}\`.`,
+      'Deployed, but ADMIN_TOKEN could not be set (above), so the admin API refuses every call: run `npx wrangler secret put ADMIN_TOKEN --env production` with a long random value.',
     );
   }
-  console.log(`  ${name} is missing; enter it now (it never leaves Cloudflare's secret store):`);
-  wrangler(['secret', 'put', name, '--env', ENV]);
+  writeFileSync(TOKEN_FILE, `${token}\n`, { mode: 0o600 });
+  console.log(
+    `  ADMIN_TOKEN was not set: a generated one is now, saved in ${TOKEN_FILE_NAME} (readable by you alone; gitignored). Keep it in your password manager and delete the file.`,
+  );
 }
 console.log(
   '  Provider keys: `npx wrangler secret put OPENAI_API_KEY --env production` (and the others you use).',

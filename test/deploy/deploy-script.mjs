@@ -2,11 +2,20 @@
 // `npm run test:deploy`: scripts/deploy.mjs against a fake wrangler (fake-wrangler.cjs) in a copy
 // of the project, through the runs a real account sees: logged out, several accounts (or one named
 // by wrangler.toml's account_id), a first deploy (everything created, ids written back), a repeat
-// (nothing created), migrations declined, secrets unreadable, a CRLF wrangler.toml, a missing id
+// (nothing created), migrations declined, secrets unreadable or not settable, a CRLF wrangler.toml, a missing id
 // marker, an index of the wrong shape.
 // Prints `N passed, N failed` (and writes them to RESULTS_FILE when set); exits non-zero on a failure.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -135,7 +144,7 @@ check('several accounts and an account_id in wrangler.toml: every call in that a
 });
 
 check(
-  'first deploy: creates everything, writes the ids, migrates before deploying, then asks for ADMIN_TOKEN',
+  'first deploy: creates everything, writes the ids, migrates before deploying, then sets a generated ADMIN_TOKEN',
   () => {
     const run = deploy(fresh());
     expect(
@@ -180,18 +189,25 @@ check(
       'deploys production, reading its output file',
       deployCall,
     );
+    expect(run.status === 0, 'exits 0', run.output);
+    const token = run.state.secretValues?.ADMIN_TOKEN ?? '';
+    expect(/^tga-[A-Za-z0-9_-]{32}$/.test(token), 'a generated ADMIN_TOKEN piped to secret put', token);
+    const saved = statSync(join(work, '.admin-token'));
     expect(
-      !run.calls.includes('secret put ADMIN_TOKEN'),
-      'never asks for a secret without a terminal',
-      run.calls,
+      readFileSync(join(work, '.admin-token'), 'utf8') === `${token}\n` && (saved.mode & 0o077) === 0,
+      'saved in .admin-token, readable by its owner alone',
+      saved.mode.toString(8),
     );
-    expect(
-      run.status === 1 && run.output.includes('Deployed, but ADMIN_TOKEN is not set'),
-      'says what is missing',
-      run.output,
-    );
+    expect(!run.output.includes(token), 'never printed (the output may be a CI log)', run.output);
+    rmSync(join(work, '.admin-token'));
   },
 );
+
+check('a secret that cannot be set is an error naming the command to run', () => {
+  const run = deploy(deployedBefore({ secrets: [], secretPutFails: true }));
+  expect(run.status === 1 && run.output.includes('ADMIN_TOKEN could not be set'), 'says so', run.output);
+  expect(!existsSync(join(work, '.admin-token')), 'no token file for a token that was not set');
+});
 
 check('a repeat deploy creates nothing and prints every URL, the custom domain too', () => {
   const run = deploy(deployedBefore());

@@ -94,9 +94,16 @@ if (command === 'secret list') {
   }
   reply(JSON.stringify(state.secrets.map((name) => ({ name, type: 'secret_text' }))));
 }
-if (command === 'secret put') {
+if (words[0] === 'secret' && words[1] === 'put') {
+  // Without a terminal wrangler reads the value from stdin, trailing whitespace trimmed.
+  const value = process.stdin.isTTY ? '' : fs.readFileSync(0, 'utf8').replace(/\s+$/, '');
+  if (state.secretPutFails || !value) {
+    process.stderr.write('✘ [ERROR] A request to the Cloudflare API failed. (500)\n');
+    reply('', 1);
+  }
   state.secrets.push(words[2]);
-  reply('');
+  state.secretValues = { ...state.secretValues, [words[2]]: value };
+  reply('✨ Success! Uploaded secret');
 }
 process.stderr.write(`fake wrangler: unknown command ${args.join(' ')}\n`);
 reply('', 2);
