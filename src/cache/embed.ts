@@ -9,7 +9,7 @@ export const DEFAULT_WORKERS_AI_MODEL = '@cf/baai/bge-base-en-v1.5';
 
 /** The Workers AI binding as this file calls it (its own types know only the catalogue's names). */
 interface AiRunner {
-  run(model: string, inputs: { text: string[] }): Promise<unknown>;
+  run(model: string, inputs: { text: string[] }, options?: { signal?: AbortSignal }): Promise<unknown>;
 }
 
 export type Embedder = (text: string, signal?: AbortSignal) => Promise<number[]>;
@@ -57,8 +57,12 @@ export function embedder(env: Env, runtime: Runtime, config: CacheConfig): Embed
     const ai = env.AI as unknown as AiRunner | undefined;
     if (!ai) return undefined;
     const model = chosen?.model ?? DEFAULT_WORKERS_AI_MODEL;
-    return async (text) => {
-      const output = (await ai.run(model, { text: [text] })) as { data?: unknown };
+    // The signal goes to the binding (its `signal` option): a lookup past lookupTimeoutMs, or a
+    // store past its embedding time, cancels the call instead of leaving it to run (and bill).
+    return async (text, signal) => {
+      const output = (await ai.run(model, { text: [text] }, signal ? { signal } : undefined)) as {
+        data?: unknown;
+      };
       return vectorOf(Array.isArray(output?.data) ? output.data[0] : undefined, model);
     };
   }

@@ -12,6 +12,12 @@ import { type GatewayConfig, gatewayConfigSchema } from './schema';
 
 export const CONFIG_KEY = 'config';
 const RECHECK_MS = 5_000;
+/**
+ * KV takes one write a second to a key and refuses (429) any sooner — on Cloudflare, not in
+ * Miniflare: a config written right after another (PUT /admin/config then /admin/guardrails) is
+ * put again after this pause, not at once, when it would only be refused again.
+ */
+const KV_SAME_KEY_PAUSE_MS = 1_100;
 
 interface Memo {
   /** The KV text it was built from; null for the bundled default. */
@@ -126,7 +132,10 @@ export async function storeConfig(
   return runtime;
 }
 
-/** The served copy (KV): a few tries; if none gets through, a 503 saying the config is stored but not served yet. */
+/**
+ * The served copy (KV): a few tries, KV_SAME_KEY_PAUSE_MS apart; if none gets through, a 503
+ * saying the config is stored but not served yet.
+ */
 function putServed(env: Env, raw: string, revision: number): Promise<void> {
   // The revision beside it tells a copy this location has not caught up on from a hand edit.
   return tried(
@@ -138,6 +147,8 @@ function putServed(env: Env, raw: string, revision: number): Promise<void> {
         'The config is stored, but could not be written where requests are served from: PUT it again to put it in force.',
       );
     },
+    3,
+    KV_SAME_KEY_PAUSE_MS,
   );
 }
 

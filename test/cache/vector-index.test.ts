@@ -220,3 +220,38 @@ describe('semantic cache through the Worker with a Vectorize binding', () => {
     expect(standIn.queries.every((q) => typeof q.filter?.partition === 'string')).toBe(true);
   });
 });
+
+describe('a Vectorize index the embedding model does not fit', () => {
+  it('is a cache miss, never a failed request: its query and upsert errors are only logged', async () => {
+    const config = openaiConfig({
+      cache: { semantic: { enabled: true, embedding: { provider: 'mock', model: 'e' } } },
+    });
+    expect((await putConfig(config)).status).toBe(200);
+    const { key } = await createKey();
+    const calls = upstream(() => 'Paris.');
+    // Created for another model: Vectorize refuses every query and upsert of these vectors.
+    const standIn = new VectorizeStandIn(DIMS + 1, ['partition']);
+    const send = async (text: string) => {
+      const ctx = createExecutionContext();
+      const response = await worker.fetch!(
+        new Request('https://gateway.test/v1/chat/completions', {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'gpt', messages: [{ role: 'user', content: text }] }),
+        }) as Request<unknown, IncomingRequestCfProperties>,
+        { ...env, VECTORIZE: standIn as unknown as Vectorize },
+        ctx,
+      );
+      await waitOnExecutionContext(ctx);
+      return response;
+    };
+    for (const text of ['what is the capital of france', 'what is the capital of france please']) {
+      const response = await send(text);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('x-tollgate-cache')).toBe('miss');
+    }
+    standIn.flush();
+    expect((await standIn.describe()).vectorCount).toBe(0);
+    expect(calls()).toBe(2);
+  });
+});

@@ -27,3 +27,30 @@ describe('loading the config', () => {
     expect((await chat(key, ask)).status).toBe(200);
   });
 });
+
+describe('writing the served copy (KV)', () => {
+  const kvPut = env.CACHE as unknown as { put: KVNamespace['put'] };
+  const realPut = kvPut.put;
+  afterEach(() => {
+    kvPut.put = realPut;
+  });
+
+  it('puts a config written within a second of the last one in force (KV takes one write a second to a key)', async () => {
+    // As on Cloudflare (Miniflare does not enforce it): a second write to the same key within a
+    // second of the last is refused with a 429.
+    const lastWrite = new Map<string, number>();
+    kvPut.put = (key, ...rest) => {
+      const now = Date.now();
+      if (now - (lastWrite.get(key) ?? Number.NEGATIVE_INFINITY) < 1000)
+        return Promise.reject(new Error('KV PUT failed: 429 Too Many Requests'));
+      lastWrite.set(key, now);
+      return realPut.call(env.CACHE, key, ...rest);
+    };
+    expect((await putConfig(openaiConfig())).status).toBe(200);
+    const second = openaiConfig({ retry: { attempts: 1 } });
+    const written = await putConfig(second);
+    expect(written.status).toBe(200);
+    const served = JSON.parse((await env.CACHE.get('config')) ?? 'null');
+    expect(served.retry.attempts).toBe(1);
+  });
+});
