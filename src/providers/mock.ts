@@ -1,16 +1,18 @@
 // `type: "mock"` — a deterministic, network-free provider for local development and tests.
 // Chat answers by quoting the last user message (one token per word, honouring max_tokens, n,
 // forced tool calls and JSON mode — mock-json.ts; logprobs and custom tools are refused); embeddings hash words into a fixed-size vector, so the cosine similarity of
-// two texts follows the words they share.
+// two texts follows the words they share. A forced call (tool_choice `required` or a named function)
+// gets arguments that fit the tool's parameters schema (mock-json.ts).
 import { z } from 'zod';
 import { invalidRequest } from '../errors';
+import { isRecord } from '../json-record';
 import { estimateInputTokens } from '../limits/estimate';
-import type { ChatMessage } from '../openai/schemas';
+import type { ChatMessage, FunctionTool } from '../openai/schemas';
 import { SSE_DONE, sseData, sseStream } from '../openai/sse';
 import { assistantChoice, chatCompletion } from './chat-completion';
 import { embeddingList, normalise } from './embeddings';
 import { type FunctionToolsRequest, functionToolsOnly } from './function-tools';
-import { mockJson } from './mock-json';
+import { mockJson, mockValue } from './mock-json';
 import type { ChatCompletion, ProviderAdapter, Usage } from './types';
 
 export const mockProviderSchema = z.strictObject({
@@ -40,6 +42,7 @@ export function createMock(name: string, config: MockProviderConfig): ProviderAd
           body.logprobs ? 'logprobs' : 'top_logprobs',
         );
       const request = functionToolsOnly(body, (why) => `The mock provider does not support ${why}.`);
+      namedTool(request);
       await sleep();
       const answer = buildAnswer(request, model, requestId);
       if (!body.stream) return { kind: 'json', body: answer.completion };
@@ -96,30 +99,34 @@ function buildAnswer(body: FunctionToolsRequest, model: string, requestId: strin
   const limit = body.max_completion_tokens ?? body.max_tokens ?? Number.POSITIVE_INFINITY;
   const truncated = replyWords.length > limit || quote.length < prompt.length;
   const content = replyWords.slice(0, limit).join(' ');
-  const toolName = forcedTool(body);
+  const tool = forcedTool(body);
   const n = body.n ?? 1;
   const id = `chatcmpl-mock-${requestId}`;
   const created = Math.floor(Date.now() / 1000);
 
-  const completionTokens = (toolName ? 8 : Math.min(replyWords.length, limit)) * n;
+  const completionTokens = (tool ? 8 : Math.min(replyWords.length, limit)) * n;
   const promptTokens = estimateInputTokens(body);
   const usage: Usage = {
     prompt_tokens: promptTokens,
     completion_tokens: completionTokens,
     total_tokens: promptTokens + completionTokens,
   };
-  const finish = toolName ? 'tool_calls' : truncated ? 'length' : 'stop';
-  const toolCall = toolName
-    ? {
-        id: `call_mock_${requestId.slice(0, 8)}`,
-        type: 'function' as const,
-        function: { name: toolName, arguments: JSON.stringify({ input: quote }) },
-      }
-    : undefined;
+  const finish = tool ? 'tool_calls' : truncated ? 'length' : 'stop';
+  const args = tool ? toolArguments(tool, quote) : '';
+  // One id per call: with n > 1 each choice's call is its own (clients key tool results by id).
+  const toolCall = (index: number) =>
+    tool
+      ? {
+          id: `call_mock_${requestId.slice(0, 16)}_${index}`,
+          type: 'function' as const,
+          function: { name: tool.function.name, arguments: args },
+        }
+      : undefined;
 
-  const choices = Array.from({ length: n }, (_, index) =>
-    assistantChoice(toolCall ? null : content, toolCall ? [toolCall] : [], finish, index),
-  );
+  const choices = Array.from({ length: n }, (_, index) => {
+    const call = toolCall(index);
+    return assistantChoice(call ? null : content, call ? [call] : [], finish, index);
+  });
   const completion = chatCompletion({ id, model }, choices, usage, created);
 
   const chunk = (choice: Record<string, unknown>) => ({
@@ -131,11 +138,12 @@ function buildAnswer(body: FunctionToolsRequest, model: string, requestId: strin
   });
   const frames: string[] = [];
   for (let index = 0; index < n; index++) {
+    const call = toolCall(index);
     frames.push(
-      sseData(chunk({ index, delta: { role: 'assistant', content: toolCall ? null : '', refusal: null } })),
+      sseData(chunk({ index, delta: { role: 'assistant', content: call ? null : '', refusal: null } })),
     );
-    if (toolCall) {
-      frames.push(sseData(chunk({ index, delta: { tool_calls: [{ index: 0, ...toolCall }] } })));
+    if (call) {
+      frames.push(sseData(chunk({ index, delta: { tool_calls: [{ index: 0, ...call }] } })));
     } else {
       content.split(' ').forEach((word, i) => {
         frames.push(sseData(chunk({ index, delta: { content: i === 0 ? word : ` ${word}` } })));
@@ -157,13 +165,45 @@ function buildAnswer(body: FunctionToolsRequest, model: string, requestId: strin
   return { completion, frames };
 }
 
-function forcedTool(body: FunctionToolsRequest): string | undefined {
+/** As OpenAI answers it: a tool_choice naming a function that is not in `tools` is a 400. */
+function namedTool(body: FunctionToolsRequest): void {
+  const choice = body.tool_choice;
+  if (!choice || typeof choice !== 'object') return;
+  const name = choice.function.name;
+  if (!body.tools?.some((tool) => tool.function.name === name))
+    throw invalidRequest(`tool_choice names the function '${name}', which is not in tools.`, 'tool_choice');
+}
+
+/**
+ * The tool a forced tool_choice calls, on every turn, a tool result last or not: as OpenAI does,
+ * and as the AI SDK checks (a forced step answered without the call throws its
+ * ToolChoiceViolationError). Under `auto` the mock answers with text, so an agent loop ends.
+ */
+function forcedTool(body: FunctionToolsRequest): FunctionTool | undefined {
   if (!body.tools?.length) return undefined;
   const choice = body.tool_choice;
-  if (choice && typeof choice === 'object') return choice.function.name;
-  if (choice === 'required') return body.tools[0]?.function.name;
+  if (choice && typeof choice === 'object')
+    return body.tools.find((tool) => tool.function.name === choice.function.name);
+  if (choice === 'required') return body.tools[0];
   return undefined;
 }
+
+/**
+ * The call's arguments: a value the tool's parameters schema accepts, strings quoting the prompt
+ * (so the same request gets the same arguments). A tool without parameters takes none; one whose
+ * schema only says it takes an object gets the prompt as `input`, something to look at (and for
+ * output guardrails to scan).
+ */
+function toolArguments(tool: FunctionTool, quote: string): string {
+  const parameters = tool.function.parameters;
+  if (!parameters) return '{}';
+  const open = parameters.type === 'object' && Object.keys(parameters).every((key) => LOOSE.has(key));
+  if (open) return JSON.stringify({ input: quote });
+  const value = mockValue(parameters, quote);
+  // Arguments are a JSON object (the gateway refuses any other in a history sent back).
+  return JSON.stringify(isRecord(value) ? value : {});
+}
+const LOOSE = new Set(['type', 'title', 'description', '$schema', '$id']);
 
 /** Feature hashing (FNV-1a) of the words of `text`, L2-normalised. */
 export function embedText(text: string, dimensions = EMBEDDING_DIMENSIONS): number[] {

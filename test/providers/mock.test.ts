@@ -78,6 +78,33 @@ describe('mock provider', () => {
     expect(((await refused.json()) as Json).error.param).toBe('logprobs');
   });
 
+  // A schema of lists in lists, 16 items each, six deep, asked the mock for 16⁶ values: the isolate
+  // ran out of memory. What a schema makes the mock build is bounded now (the value may not fit).
+  it('builds a bounded JSON answer for a schema that asks for millions of values', async () => {
+    const { key } = await createKey();
+    let schema: object = { type: 'string', minLength: 1_000_000_000 };
+    for (let level = 0; level < 6; level++) schema = { type: 'array', minItems: 16, items: schema };
+    const response = await chat(key, {
+      model: 'fast',
+      messages: [{ role: 'user', content: 'lists' }],
+      response_format: { type: 'json_schema', json_schema: { name: 'lists', schema } },
+    });
+    expect(response.status).toBe(200);
+    expect((await response.text()).length).toBeLessThan(1_000_000);
+    // Tool-call arguments are built the same way, once for all of n = 128 choices.
+    const called = await chat(key, {
+      model: 'fast',
+      n: 128,
+      messages: [{ role: 'user', content: 'lists' }],
+      tools: [
+        { type: 'function', function: { name: 'f', parameters: { type: 'object', properties: { schema } } } },
+      ],
+      tool_choice: 'required',
+    });
+    expect(called.status).toBe(200);
+    expect((await called.text()).length).toBeLessThan(20_000_000);
+  });
+
   it('reads one token array as one input, as OpenAI does, and a list of them as several', async () => {
     const { key } = await createKey();
     const embed = async (input: unknown) =>
