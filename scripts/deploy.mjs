@@ -5,7 +5,7 @@
 // CLOUDFLARE_API_TOKEN) and network access to Cloudflare — unlike everything else in this repo.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
@@ -258,18 +258,29 @@ if (!have.has('ADMIN_TOKEN')) {
   // token is a guessable one. Piped to wrangler (not a prompt), so it works without a terminal too;
   // kept in a file only this user can read rather than printed into what may be a CI log.
   const token = `tga-${randomBytes(24).toString('base64url')}`;
+  // Saved before it is set: set first, a file that cannot be written would leave a token no one
+  // knows, and the next deploy, finding one set, would not make another. A file already there
+  // keeps its mode on a write: chmod makes it the owner's alone.
+  try {
+    writeFileSync(TOKEN_FILE, `${token}\n`, { mode: 0o600 });
+    chmodSync(TOKEN_FILE, 0o600);
+  } catch (error) {
+    fail(
+      `Deployed, but ADMIN_TOKEN is not set: ${TOKEN_FILE_NAME} could not be written (${error.message}). Run \`npx wrangler secret put ADMIN_TOKEN --env production\` with a long random value.`,
+    );
+  }
   const put = wrangler(['secret', 'put', 'ADMIN_TOKEN', '--env', ENV], {
     capture: true,
     allowFailure: true,
     input: token,
   });
   if (!put.ok) {
+    rmSync(TOKEN_FILE, { force: true });
     process.stderr.write(`${put.out}${put.err}`);
     fail(
       'Deployed, but ADMIN_TOKEN could not be set (above), so the admin API refuses every call: run `npx wrangler secret put ADMIN_TOKEN --env production` with a long random value.',
     );
   }
-  writeFileSync(TOKEN_FILE, `${token}\n`, { mode: 0o600 });
   console.log(
     `  ADMIN_TOKEN was not set: a generated one is now, saved in ${TOKEN_FILE_NAME} (readable by you alone; gitignored). Keep it in your password manager and delete the file.`,
   );

@@ -22,6 +22,8 @@ const EXPOSED = [
   'x-ratelimit-remaining-tokens',
   'x-ratelimit-reset-tokens',
   'retry-after',
+  // A request larger than the whole TPM limit says not to retry it: unread, the SDK retries anyway.
+  'x-should-retry',
 ].join(', ');
 
 /** A header-name list as a preflight names it; anything else is not echoed (the preflight fails). */

@@ -299,7 +299,8 @@ function applyTools(
   const jsonTool = (format?.type === 'json_object' || format?.type === 'json_schema') && !forcedTool;
   if (jsonTool) {
     if (tools.some((tool) => tool.name === JSON_TOOL)) {
-      throw invalidRequest(`A tool named '${JSON_TOOL}' cannot be combined with response_format.`, 'tools');
+      // The name is this adapter's own (the tool that carries the JSON): another target may take it.
+      throw new Unsupported(`A tool named '${JSON_TOOL}' cannot be combined with response_format.`, 'tools');
     }
     tools.push(jsonToolFor(format));
     // With callable tools the model must either call one or answer through the JSON tool. With

@@ -352,8 +352,12 @@ function outputConfig(body: ChatRequest): Block | undefined {
     );
   }
   const { name, schema, description } = format.json_schema;
+  // OpenAI takes a json_schema without its schema (Anthropic's and Gemini's adapters do too).
   if (!schema)
-    throw invalidRequest('json_schema.schema is required for Bedrock.', 'response_format.json_schema.schema');
+    throw new Unsupported(
+      'json_schema.schema is required for Bedrock.',
+      'response_format.json_schema.schema',
+    );
   return {
     textFormat: {
       type: 'json_schema',

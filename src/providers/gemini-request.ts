@@ -300,7 +300,8 @@ function userPart(part: ContentPart, at: string): Part {
     case 'file': {
       const data = part.file.file_data;
       if (typeof data !== 'string' || !data.startsWith('data:')) {
-        throw invalidRequest('Gemini accepts file parts only as data: URLs in file_data.', `${at}.file`);
+        // A file_id is OpenAI's Files API: an OpenAI target may take it.
+        throw new Unsupported('Gemini accepts file parts only as data: URLs in file_data.', `${at}.file`);
       }
       return mediaPart(data, `${at}.file.file_data`);
     }
@@ -328,7 +329,8 @@ function mediaPart(url: string, path: string): Part {
   const mimeType = EXTENSION_TYPES[/\.([a-z0-9]+)$/i.exec(pathname)?.[1]?.toLowerCase() ?? ''];
   if (mimeType) return { fileData: { mimeType, fileUri: url } };
   if (hostname === 'generativelanguage.googleapis.com') return { fileData: { fileUri: url } };
-  throw invalidRequest(
+  // Providers that fetch the URL themselves (OpenAI, Anthropic) need no type: another target may take it.
+  throw new Unsupported(
     'Gemini needs the media type of a URL image: use a URL ending in .png, .jpg, .jpeg, .webp, .gif, .heic, .heif or .pdf, or send a base64 data: URL.',
     path,
   );

@@ -111,13 +111,14 @@ export function conflictingParam(key: string) {
  * A request's `stop` as a list without empty sequences: they never match, OpenAI takes and ignores
  * them, and Anthropic and Converse refuse them. `blankRefusedBy` names models that refuse a
  * sequence of whitespace only ("\n": answer on one line), which would stop an OpenAI answer: such a
- * sequence is refused with a 400 naming `stop`, never silently left out.
+ * sequence is refused naming `stop` (Unsupported: a model that takes it may serve the request),
+ * never silently left out.
  */
 export function stopSequences(stop: string | string[] | null | undefined, blankRefusedBy?: string): string[] {
   const stops = (typeof stop === 'string' ? [stop] : (stop ?? [])).filter((sequence) => sequence !== '');
   const blank = blankRefusedBy === undefined ? undefined : stops.find((sequence) => !sequence.trim());
   if (blank !== undefined) {
-    throw invalidRequest(
+    throw new Unsupported(
       `${blankRefusedBy} do not accept a stop sequence of whitespace only (${JSON.stringify(blank)}); use one with a visible character, or route this request to a model that accepts it.`,
       'stop',
     );

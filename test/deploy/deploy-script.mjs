@@ -7,6 +7,7 @@
 // Prints `N passed, N failed` (and writes them to RESULTS_FILE when set); exits non-zero on a failure.
 import { spawnSync } from 'node:child_process';
 import {
+  chmodSync,
   copyFileSync,
   existsSync,
   mkdirSync,
@@ -207,6 +208,30 @@ check('a secret that cannot be set is an error naming the command to run', () =>
   const run = deploy(deployedBefore({ secrets: [], secretPutFails: true }));
   expect(run.status === 1 && run.output.includes('ADMIN_TOKEN could not be set'), 'says so', run.output);
   expect(!existsSync(join(work, '.admin-token')), 'no token file for a token that was not set');
+});
+
+check("a token file left world-readable is made the owner's alone before the new token goes in", () => {
+  const file = join(work, '.admin-token');
+  writeFileSync(file, 'tga-old\n', { mode: 0o644 });
+  chmodSync(file, 0o644);
+  const run = deploy(deployedBefore({ secrets: [] }));
+  const mode = statSync(file).mode;
+  rmSync(file);
+  expect(run.status === 0, 'exits 0', run.output);
+  expect((mode & 0o077) === 0, 'readable by its owner alone', mode.toString(8));
+});
+
+check('a token file that cannot be written: no token is set that no one knows', () => {
+  const file = join(work, '.admin-token');
+  mkdirSync(file); // a directory where the file goes: the write fails
+  const run = deploy(deployedBefore({ secrets: [] }));
+  rmSync(file, { recursive: true });
+  expect(!run.calls.includes('secret put ADMIN_TOKEN'), 'sets no token', run.calls);
+  expect(
+    run.status === 1 && run.output.includes('ADMIN_TOKEN is not set'),
+    'says the token is not set, and how to set one',
+    run.output,
+  );
 });
 
 check('a repeat deploy creates nothing and prints every URL, the custom domain too', () => {

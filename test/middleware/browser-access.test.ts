@@ -75,6 +75,20 @@ describe('browser access to the client API', () => {
     expect(((await response.json()) as Json).error.code).toBe('invalid_api_key');
   });
 
+  it("lets a page's SDK read that a request too large for the TPM limit is not to be retried", async () => {
+    const { key } = await createKey({ limits: { tpm: 1000 } });
+    const response = await chat(
+      key,
+      { model: 'mock/mock-1', messages: [{ role: 'user', content: 'hi' }] },
+      { origin: ORIGIN },
+    );
+    expect(response.status).toBe(429);
+    expect(response.headers.get('x-should-retry')).toBe('false');
+    // Not exposed, a browser hides it from the page, and the OpenAI SDK retries the 429 anyway.
+    const exposed = response.headers.get('access-control-expose-headers')?.split(', ') ?? [];
+    expect(exposed).toContain('x-should-retry');
+  });
+
   it('adds nothing for a client that sends no Origin (every server-side SDK)', async () => {
     const { key } = await createKey();
     const response = await chat(key, { model: 'mock/mock-1', messages: [{ role: 'user', content: 'hi' }] });
