@@ -375,30 +375,6 @@ describe('bedrock request', () => {
     expect(JSON.stringify(captured.body!.messages)).toContain('toolUse');
   });
 
-  it('refuses an image in a system message, naming it, rather than drop it', async () => {
-    const { captured, run } = adapter(ok(converseText));
-    const error = await rejection(
-      run({
-        messages: [
-          {
-            role: 'system',
-            content: [
-              { type: 'text', text: 'Be brief.' },
-              { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } },
-            ],
-          },
-          { role: 'user', content: 'Hi' },
-        ],
-      }),
-    );
-    expect(error).toMatchObject({
-      status: 400,
-      param: 'messages.0.content.1',
-      message: 'System messages may only contain text.',
-    });
-    expect(captured.request).toBeUndefined();
-  });
-
   it("sends a tool result's images and documents in its toolResult, never only its text", async () => {
     const pdf = 'data:application/pdf;base64,JVBERi0=';
     const history: ChatRequest['messages'] = [

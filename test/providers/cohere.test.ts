@@ -246,30 +246,6 @@ describe('cohere chat', () => {
     expect(plain.requests[0]!.body.response_format).toEqual({ type: 'json_object' });
   });
 
-  it('refuses an image in a system message, naming it, rather than drop it', async () => {
-    const { requests, run } = adapter(() => json(chatText));
-    const error = await rejection(
-      run({
-        messages: [
-          {
-            role: 'system',
-            content: [
-              { type: 'text', text: 'Be brief.' },
-              { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } },
-            ],
-          },
-          { role: 'user', content: 'Hi' },
-        ],
-      }),
-    );
-    expect(error).toMatchObject({
-      status: 400,
-      param: 'messages.0.content.1',
-      message: 'System messages may only contain text.',
-    });
-    expect(requests).toHaveLength(0);
-  });
-
   it('refuses an image in a tool result, which Cohere would not see, rather than send only its text', async () => {
     const { requests, run } = adapter(() => json(chatText));
     const error = await rejection(

@@ -244,30 +244,6 @@ describe('workers-ai chat', () => {
     });
   });
 
-  it('refuses an image in a system message, naming it, rather than drop it', async () => {
-    const { calls, run } = fakeAI(() => chatText);
-    const error = await rejection(
-      run({
-        messages: [
-          {
-            role: 'system',
-            content: [
-              { type: 'text', text: 'Be brief.' },
-              { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } },
-            ],
-          },
-          { role: 'user', content: 'Hi' },
-        ],
-      }),
-    );
-    expect(error).toMatchObject({
-      status: 400,
-      param: 'messages.0.content.1',
-      message: 'System messages may only contain text.',
-    });
-    expect(calls).toHaveLength(0);
-  });
-
   it('refuses an image in a tool result, which the model would not see, rather than send only its text', async () => {
     const { calls, run } = fakeAI(() => chatText);
     const error = await rejection(
