@@ -2,6 +2,7 @@
 import { Hono } from 'hono';
 import { adminPrincipal } from './auth/admin-principal';
 import { gatewayKeyAuth } from './auth/gateway-key-auth';
+import { sweepExpiredVectors } from './cache/vector-sweep';
 import type { AppEnv, Env } from './env';
 import { clientClosed, GatewayError, isClientAbort } from './errors';
 import { forgetLeases } from './limits/lease';
@@ -87,6 +88,13 @@ export default {
   // Awaited, not handed to waitUntil: a cron invocation may run for minutes while it is awaited,
   // but background work only ~30 s past the handler's end, which a long retention delete can outlast.
   async scheduled(controller, env, _ctx) {
-    await runLogMaintenance(env, controller.scheduledTime);
+    // Each on its own: a failing log upkeep must not keep expired vectors from being swept, nor
+    // the reverse; a failure still fails the invocation, so it shows in the cron's history.
+    const results = await Promise.allSettled([
+      runLogMaintenance(env, controller.scheduledTime),
+      sweepExpiredVectors(env, controller.scheduledTime),
+    ]);
+    const failed = results.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
   },
 } satisfies ExportedHandler<Env>;

@@ -27,6 +27,6 @@ export interface VectorIndex {
 }
 
 export function vectorIndex(env: Env, maxEntries: number): VectorIndex {
-  if (env.VECTORIZE) return vectorizeIndex(env.VECTORIZE);
+  if (env.VECTORIZE) return vectorizeIndex(env.VECTORIZE, Date.now, env.DB);
   return durableObjectIndex(env.SEMANTIC_INDEX, maxEntries);
 }

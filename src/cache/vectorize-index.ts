@@ -3,6 +3,7 @@
 // Vectorize applies writes asynchronously: a vector is queryable only a few seconds after upsert,
 // so a paraphrase arriving right after the first answer may still miss.
 import type { IndexedAnswer, SimilarAnswer, VectorIndex } from './vector-index';
+import { noteVector } from './vector-sweep';
 
 /** What this backend uses of the binding; both the current `Vectorize` and the beta `VectorizeIndex` fit. */
 export interface VectorizeBinding {
@@ -11,12 +12,20 @@ export interface VectorizeBinding {
 }
 
 /**
- * Candidates per query — Vectorize's most with metadata — so expired answers (never deleted, only
- * skipped) do not hide a live one behind them as they pile up.
+ * Candidates per query — Vectorize's most with metadata — so expired answers (skipped until the
+ * hourly sweep deletes them) do not hide a live one behind them.
  */
 const TOP_K = 20;
 
-export function vectorizeIndex(binding: VectorizeBinding, now: () => number = Date.now): VectorIndex {
+/**
+ * `db`: where each stored vector's expiry is noted for the cron's sweep (vector-sweep.ts); noted
+ * before the upsert, so a vector is never in the index without a row to delete it by.
+ */
+export function vectorizeIndex(
+  binding: VectorizeBinding,
+  now: () => number = Date.now,
+  db?: D1Database,
+): VectorIndex {
   return {
     async nearest(partition, vector, threshold) {
       const { matches } = await binding.query(vector, {
@@ -37,6 +46,7 @@ export function vectorizeIndex(binding: VectorizeBinding, now: () => number = Da
       return undefined;
     },
     async put(partition, answer: IndexedAnswer) {
+      if (db) await noteVector(db, answer.id, answer.expiresAt);
       await binding.upsert([
         {
           id: answer.id,
