@@ -209,7 +209,7 @@ function translateMessages(messages: FunctionToolsMessage[]): { system: Part[]; 
         const response = toolResponse(message.content);
         const part = { functionResponse: { id: message.tool_call_id, name: call.name, response } };
         places.set(part, call.place);
-        const attached = toolMedia(message.content, `${path}.content`);
+        const attached = toolMedia(message.content, `${path}.content`, call.name, message.tool_call_id);
         for (const item of attached) media.add(item);
         push('user', [part, ...attached]);
         break;
@@ -262,13 +262,16 @@ function toolResponse(content: string | ContentPart[]): Record<string, unknown> 
 
 /**
  * The images, audio and files of a tool's output (a screenshot tool's), as parts of the user turn
- * beside its functionResponse, which holds only the text: every Gemini model reads them there.
+ * beside its functionResponse, which holds only the text: every Gemini model reads them there. They
+ * follow all of the turn's results, so a line before them names the call they came from (with two
+ * screenshot results, which image is whose).
  */
-function toolMedia(content: string | ContentPart[], path: string): Part[] {
+function toolMedia(content: string | ContentPart[], path: string, name: string, id: string): Part[] {
   if (typeof content === 'string') return [];
-  return content.flatMap((part, j) =>
+  const media = content.flatMap((part, j) =>
     part.type === 'text' || part.type === 'refusal' ? [] : [userPart(part, `${path}[${j}]`)],
   );
+  return media.length === 0 ? [] : [{ text: `Returned by the ${name} call ${id}:` }, ...media];
 }
 
 function parseArguments(text: string, path: string): Record<string, unknown> {

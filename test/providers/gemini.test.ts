@@ -249,8 +249,11 @@ describe('gemini request translation', () => {
       parts: [
         { functionResponse: { id: 'call_a', name: 'screenshot', response: { output: '' } } },
         { functionResponse: { id: 'call_b', name: 'screenshot', response: { output: 'Page B' } } },
-        // The results stay together, in the order of their calls; the media follow, as sent.
+        // The results stay together, in the order of their calls; the media follow, as sent, each
+        // tool's after a line naming its call (which screenshot is whose).
+        { text: 'Returned by the screenshot call call_b:' },
         { inlineData: { mimeType: 'image/png', data: 'QkJC' } },
+        { text: 'Returned by the screenshot call call_a:' },
         { fileData: { mimeType: 'image/jpeg', fileUri: 'https://example.com/a.jpg' } },
       ],
     });
