@@ -23,6 +23,7 @@ import { tokens } from './routes/admin/tokens';
 import { chatCompletions } from './routes/chat-completions';
 import { embeddings } from './routes/embeddings';
 import { models } from './routes/models';
+import { responsesApi } from './routes/responses';
 
 export { SemanticIndex } from './cache/index-object';
 export { KeyObject } from './limits/key-object';
@@ -38,6 +39,9 @@ app.use('/v1/*', browserAccess());
 app.use('/v1/*', requestLog());
 app.use('/v1/*', gatewayKeyAuth());
 app.route('/v1/chat/completions', chatCompletions);
+// The Responses API is the chat route behind a translation of its body and answer (routes/responses.ts).
+app.use('/v1/responses', responsesApi());
+app.route('/v1/responses', chatCompletions);
 app.route('/v1/embeddings', embeddings);
 app.route('/v1/models', models);
 

@@ -9,6 +9,8 @@ export const CHECKED_SCHEMAS = [
   'CreateEmbeddingResponse',
   'ListModelsResponse',
   'ErrorResponse',
+  'Response',
+  'ResponseStreamEvent',
 ] as const;
 
 type Schema = Record<string, unknown>;

@@ -91,6 +91,76 @@ export const EMBEDDING_EXAMPLES: { [key: string]: Tree }[] = [
 ];
 export const EMBEDDING_KEYS = ['model', 'input', 'encoding_format', 'dimensions', 'user'];
 
+export const RESPONSES_EXAMPLES: { [key: string]: Tree }[] = [
+  { model: 'fast', input: 'hello there' },
+  { model: 'mock/mock-1', input: 'stream me', stream: true, instructions: 'be brief' },
+  {
+    model: 'fast',
+    input: [
+      { role: 'developer', content: 'dev' },
+      {
+        role: 'user',
+        content: [
+          { type: 'input_text', text: 'what is this' },
+          { type: 'input_image', image_url: 'https://example.com/cat.png', detail: 'low' },
+        ],
+      },
+      { type: 'function_call', call_id: 'call_1', name: 'look', arguments: '{}' },
+      { type: 'function_call_output', call_id: 'call_1', output: 'a cat' },
+      { type: 'reasoning', id: 'rs_1', summary: [] },
+    ],
+    tools: [
+      { type: 'function', name: 'look', parameters: { type: 'object', properties: {} }, strict: false },
+    ],
+    tool_choice: 'required',
+    temperature: 0.5,
+    top_p: 0.9,
+    max_output_tokens: 40,
+    foo_bar: { unknown: ['kept'] },
+  },
+  {
+    model: 'fast',
+    input: [{ role: 'user', content: 'json please' }],
+    text: { format: { type: 'json_schema', name: 'x', schema: { type: 'object' }, strict: true } },
+    stream: true,
+    store: false,
+    metadata: { a: 'b' },
+  },
+];
+export const RESPONSES_KEYS = [
+  'model',
+  'input',
+  'instructions',
+  'stream',
+  'tools',
+  'tool_choice',
+  'text',
+  'role',
+  'content',
+  'type',
+  'max_output_tokens',
+  'previous_response_id',
+];
+
+/** A Responses answer: the Response, or an event stream of valid events ending in a final one. */
+export function checkResponses(response: Response, text: string): string | undefined {
+  if (!response.headers.get('content-type')?.includes('text/event-stream'))
+    return shapeProblem('Response', text);
+  const frames = text.split('\n\n').filter((frame) => frame !== '');
+  let last = '';
+  for (const frame of frames) {
+    const match = /^event: ([\w.]+)\ndata: (.*)$/s.exec(frame);
+    if (!match) return `not a Responses event frame: ${frame.slice(0, 80)}`;
+    const data = JSON.parse(match[2]!) as { type?: string };
+    if (data.type !== match[1]) return `event ${match[1]} carries type ${data.type}`;
+    const problem = shapeProblem('ResponseStreamEvent', data);
+    if (problem) return problem;
+    last = data.type ?? '';
+  }
+  if (last !== 'response.completed' && last !== 'response.incomplete') return `stream ends with ${last}`;
+  return undefined;
+}
+
 export interface Keys {
   good: string[];
 }
@@ -162,6 +232,13 @@ export function bigChat(index: number): FuzzBody | undefined {
   if (index === 2) return hugeBody((big) => base(big, { stream: true, n: 4 }), 6 * 1024 * 1024, true);
   if (index === 3) return hugeBody((big) => base('hi', { foo: big }), 10 * 1024 * 1024, false);
   if (index === 4) return hugeBody((big) => base(big, { n: 128 }), 7 * 1024 * 1024, true);
+  return undefined;
+}
+
+export function bigResponses(index: number): FuzzBody | undefined {
+  if (index === 0) return hugeBody((big) => ({ model: 'fast', input: big }), 10 * 1024 * 1024, false);
+  if (index === 1)
+    return hugeBody((big) => ({ model: 'fast', input: big, stream: true }), 7 * 1024 * 1024, true);
   return undefined;
 }
 

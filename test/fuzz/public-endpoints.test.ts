@@ -1,4 +1,4 @@
-// Fuzz: generated and mutated bodies and headers against /v1/chat/completions, /v1/embeddings and
+// Fuzz: generated and mutated bodies and headers against /v1/chat/completions, /v1/responses, /v1/embeddings and
 // /v1/models, served by the mock provider of the default config (no network). Every answer must be
 // below 500, every error an OpenAI ErrorResponse, every success a valid OpenAI response.
 import { describe, expect, it } from 'vitest';
@@ -8,14 +8,18 @@ import { findingsMessage, fuzz, shapeProblem, summary } from './harness';
 import {
   bigChat,
   bigEmbeddings,
+  bigResponses,
   CHAT_EXAMPLES,
   CHAT_KEYS,
   checkChat,
   checkEmbeddings,
+  checkResponses,
   EMBEDDING_EXAMPLES,
   EMBEDDING_KEYS,
   fuzzKeys,
   publicCase,
+  RESPONSES_EXAMPLES,
+  RESPONSES_KEYS,
 } from './public-cases';
 
 describe('fuzz: public endpoints', () => {
@@ -57,6 +61,24 @@ describe('fuzz: public endpoints', () => {
       ),
     );
     console.log(summary('POST /v1/embeddings', report, started));
+    expect(report.findings, findingsMessage(report)).toEqual([]);
+    expect(report.statuses[200] ?? 0).toBeGreaterThan(report.cases * 0.08);
+  }, 120_000);
+
+  it('POST /v1/responses never answers 5xx or a non-OpenAI error', async () => {
+    const keys = await fuzzKeys();
+    const started = performance.now();
+    const report = await fuzz('responses', 2000, (rng, index) =>
+      publicCase(
+        rng,
+        keys,
+        '/v1/responses',
+        'POST',
+        bigResponses(index) ?? mutatedBody(rng, RESPONSES_EXAMPLES, RESPONSES_KEYS),
+        checkResponses,
+      ),
+    );
+    console.log(summary('POST /v1/responses', report, started));
     expect(report.findings, findingsMessage(report)).toEqual([]);
     expect(report.statuses[200] ?? 0).toBeGreaterThan(report.cases * 0.08);
   }, 120_000);

@@ -9,9 +9,53 @@ type Name =
   | 'CreateChatCompletionStreamResponse'
   | 'CreateEmbeddingResponse'
   | 'ListModelsResponse'
-  | 'ErrorResponse';
+  | 'ErrorResponse'
+  | 'Response'
+  | 'ResponseStreamEvent'
+  // Its members (in ResponseStreamEvent's extract): each event checked against its own.
+  | 'ResponseCreatedEvent'
+  | 'ResponseInProgressEvent'
+  | 'ResponseCompletedEvent'
+  | 'ResponseIncompleteEvent'
+  | 'ResponseFailedEvent'
+  | 'ResponseOutputItemAddedEvent'
+  | 'ResponseOutputItemDoneEvent'
+  | 'ResponseContentPartAddedEvent'
+  | 'ResponseContentPartDoneEvent'
+  | 'ResponseTextDeltaEvent'
+  | 'ResponseTextDoneEvent'
+  | 'ResponseRefusalDeltaEvent'
+  | 'ResponseRefusalDoneEvent'
+  | 'ResponseFunctionCallArgumentsDeltaEvent'
+  | 'ResponseFunctionCallArgumentsDoneEvent';
 
 const validators = new Map<Name, Validator>();
+
+/** A Responses stream event against its own schema (the union's errors would not say what is wrong). */
+export function expectResponseEvent(event: { type: string }): void {
+  const name = EVENT_SCHEMAS[event.type];
+  expect(name, `no schema known for ${event.type}`).toBeDefined();
+  expectOpenAIShape(name!, event);
+  expectOpenAIShape('ResponseStreamEvent', event);
+}
+
+const EVENT_SCHEMAS: Record<string, Name> = {
+  'response.created': 'ResponseCreatedEvent',
+  'response.in_progress': 'ResponseInProgressEvent',
+  'response.completed': 'ResponseCompletedEvent',
+  'response.incomplete': 'ResponseIncompleteEvent',
+  'response.failed': 'ResponseFailedEvent',
+  'response.output_item.added': 'ResponseOutputItemAddedEvent',
+  'response.output_item.done': 'ResponseOutputItemDoneEvent',
+  'response.content_part.added': 'ResponseContentPartAddedEvent',
+  'response.content_part.done': 'ResponseContentPartDoneEvent',
+  'response.output_text.delta': 'ResponseTextDeltaEvent',
+  'response.output_text.done': 'ResponseTextDoneEvent',
+  'response.refusal.delta': 'ResponseRefusalDeltaEvent',
+  'response.refusal.done': 'ResponseRefusalDoneEvent',
+  'response.function_call_arguments.delta': 'ResponseFunctionCallArgumentsDeltaEvent',
+  'response.function_call_arguments.done': 'ResponseFunctionCallArgumentsDoneEvent',
+};
 
 export function expectOpenAIShape(name: Name, value: unknown): void {
   let validator = validators.get(name);
@@ -25,6 +69,20 @@ export function expectOpenAIShape(name: Name, value: unknown): void {
     result.valid,
     `${name} violations:\n${problems.join('\n')}\n${JSON.stringify(value).slice(0, 600)}`,
   ).toBe(true);
+}
+
+/** Parses a Responses SSE body into its events, checking each frame's `event:` names its `type`. */
+export function responseEvents(text: string): { type: string; [field: string]: unknown }[] {
+  return text
+    .split('\n\n')
+    .filter((frame) => frame.trim() !== '')
+    .map((frame) => {
+      const [eventLine, dataLine, ...rest] = frame.split('\n');
+      expect(rest).toEqual([]);
+      const data = JSON.parse(dataLine!.replace(/^data: /, ''));
+      expect(eventLine).toBe(`event: ${data.type}`);
+      return data;
+    });
 }
 
 /** Parses an SSE body into its data payloads (without the final [DONE]). */

@@ -193,4 +193,66 @@ describe('official openai SDK', () => {
     expect(refused).toBeInstanceOf(OpenAI.NotFoundError);
     expect(refused).toMatchObject({ code: 'model_not_found', param: 'model' });
   });
+  it('responses.create: output_text, and a function-call round trip', async () => {
+    const { key } = await createKey();
+    const sdk = client(key);
+    const reply = await sdk.responses.create({ model: 'fast', input: 'Say hi', instructions: 'Be brief.' });
+    expect(reply.object).toBe('response');
+    expect(reply.output_text).toBe('Mock reply to: Say hi');
+    expect(reply.usage?.total_tokens).toBeGreaterThan(0);
+
+    const tools: OpenAI.Responses.Tool[] = [
+      {
+        type: 'function',
+        name: 'weather',
+        parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+        strict: true,
+      },
+    ];
+    const input: OpenAI.Responses.ResponseInput = [{ role: 'user', content: 'weather in Paris?' }];
+    const first = await sdk.responses.create({ model: 'fast', input, tools, tool_choice: 'required' });
+    const call = first.output.find((item) => item.type === 'function_call');
+    expect(call?.type === 'function_call' && call.name).toBe('weather');
+    if (call?.type !== 'function_call') throw new Error('no function call');
+    expect(JSON.parse(call.arguments)).toHaveProperty('city');
+    // The whole conversation goes back: the call as the model made it, then its output.
+    input.push(call, { type: 'function_call_output', call_id: call.call_id, output: '{"temp":21}' });
+    const second = await sdk.responses.create({ model: 'fast', input, tools });
+    expect(second.output_text).toBe('Mock reply to: weather in Paris?');
+  });
+
+  it('responses streamed: create({stream: true}) events and responses.stream().finalResponse()', async () => {
+    const { key } = await createKey();
+    const sdk = client(key);
+    const stream = await sdk.responses.create({ model: 'fast', input: 'Count to three', stream: true });
+    let text = '';
+    let completed: OpenAI.Responses.Response | undefined;
+    for await (const event of stream) {
+      if (event.type === 'response.output_text.delta') text += event.delta;
+      if (event.type === 'response.completed') completed = event.response;
+    }
+    expect(text).toBe('Mock reply to: Count to three');
+    expect(completed?.usage?.output_tokens).toBe(6);
+
+    const final = await sdk.responses
+      .stream({
+        model: 'fast',
+        input: 'weather?',
+        tools: [{ type: 'function', name: 'weather', parameters: { type: 'object' }, strict: false }],
+        tool_choice: 'required',
+      })
+      .finalResponse();
+    const call = final.output.find((item) => item.type === 'function_call');
+    expect(call?.type === 'function_call' && call.name).toBe('weather');
+    expect(final.status).toBe('completed');
+  });
+
+  it('responses: a stateful parameter is a BadRequestError naming it', async () => {
+    const { key } = await createKey();
+    const refused = await client(key)
+      .responses.create({ model: 'fast', input: 'hi', previous_response_id: 'resp_1' })
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(refused).toMatchObject({ param: 'previous_response_id' });
+  });
 });

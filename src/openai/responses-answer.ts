@@ -1,0 +1,152 @@
+// A chat completion → OpenAI's `Response` object: the answer of POST /v1/responses. The request's
+// own settings are echoed, as OpenAI does (the schema requires them), with the API's defaults where
+// the request left them out; what the gateway does not keep (store, previous_response_id) is off.
+import { isRecord } from '../json-record';
+import type { ResponsesRequest } from './responses-schema';
+
+type Json = Record<string, unknown>;
+
+/** The ids one response's parts carry, all derived from the request's server id (stable, traceable). */
+export interface ResponseIds {
+  response: string;
+  message: string;
+  call: (index: number) => string;
+}
+
+export function responseIds(requestId: string): ResponseIds {
+  const base = requestId.replace(/^req_/, '');
+  return { response: `resp_${base}`, message: `msg_${base}`, call: (index) => `fc_${base}_${index}` };
+}
+
+export type ResponseStatus = 'in_progress' | 'completed' | 'incomplete' | 'failed';
+
+/** The Response object around `output`, echoing the request's settings. */
+export function responseObject(
+  request: ResponsesRequest,
+  fields: {
+    id: string;
+    createdAt: number;
+    model: string;
+    status: ResponseStatus;
+    output: Json[];
+    usage: Json | null;
+    incompleteReason?: string | undefined;
+    error?: { code: string; message: string } | undefined;
+  },
+): Json {
+  return {
+    id: fields.id,
+    object: 'response',
+    created_at: fields.createdAt,
+    status: fields.status,
+    completed_at: fields.status === 'completed' ? Math.floor(Date.now() / 1000) : null,
+    error: fields.error ?? null,
+    incomplete_details: fields.incompleteReason ? { reason: fields.incompleteReason } : null,
+    instructions: request.instructions ?? null,
+    max_output_tokens: request.max_output_tokens ?? null,
+    model: fields.model,
+    output: fields.output,
+    parallel_tool_calls: request.parallel_tool_calls ?? true,
+    previous_response_id: null,
+    reasoning: { effort: request.reasoning?.effort ?? null, summary: request.reasoning?.summary ?? null },
+    service_tier: request.service_tier ?? null,
+    store: false,
+    temperature: request.temperature ?? 1,
+    text: { format: request.text?.format ?? { type: 'text' } },
+    tool_choice: request.tool_choice ?? 'auto',
+    tools: (request.tools ?? []).map((tool) => ({
+      description: null,
+      parameters: null,
+      strict: null,
+      ...tool,
+    })),
+    top_p: request.top_p ?? 1,
+    truncation: 'disabled',
+    // An object or absent (the schema has no null for it): absent until the answer reports it.
+    ...(fields.usage ? { usage: fields.usage } : {}),
+    // A string or absent (the schema has no null for it).
+    ...(request.user != null ? { user: request.user } : {}),
+    metadata: request.metadata ?? {},
+  };
+}
+
+/** Chat usage in the Responses' words; null when the answer reported none. */
+export function responseUsage(usage: unknown): Json | null {
+  if (!isRecord(usage)) return null;
+  const count = (value: unknown) => (typeof value === 'number' ? value : 0);
+  const prompt = isRecord(usage.prompt_tokens_details) ? usage.prompt_tokens_details : {};
+  const completion = isRecord(usage.completion_tokens_details) ? usage.completion_tokens_details : {};
+  const input = count(usage.prompt_tokens);
+  const output = count(usage.completion_tokens);
+  return {
+    input_tokens: input,
+    input_tokens_details: { cached_tokens: count(prompt.cached_tokens), cache_write_tokens: 0 },
+    output_tokens: output,
+    output_tokens_details: { reasoning_tokens: count(completion.reasoning_tokens) },
+    total_tokens: typeof usage.total_tokens === 'number' ? usage.total_tokens : input + output,
+  };
+}
+
+/** Why an answer stopped short, as `incomplete_details.reason`; undefined when it finished. */
+export function incompleteReason(finishReason: unknown): string | undefined {
+  if (finishReason === 'length') return 'max_output_tokens';
+  if (finishReason === 'content_filter') return 'content_filter';
+  return undefined;
+}
+
+export function messageItem(id: string, status: string, content: Json[]): Json {
+  return { type: 'message', id, status, role: 'assistant', content };
+}
+
+export function textPart(text: string): Json {
+  return { type: 'output_text', text, annotations: [], logprobs: [] };
+}
+
+export function functionCallItem(
+  id: string,
+  callId: string,
+  name: string,
+  args: string,
+  status: string,
+): Json {
+  return { type: 'function_call', id, call_id: callId, name, arguments: args, status };
+}
+
+/** The Response for a JSON chat completion (its first choice: the Responses API has no `n`). */
+export function completionToResponse(request: ResponsesRequest, completion: Json, ids: ResponseIds): Json {
+  const choice =
+    Array.isArray(completion.choices) && isRecord(completion.choices[0]) ? completion.choices[0] : {};
+  const message = isRecord(choice.message) ? choice.message : {};
+  const reason = incompleteReason(choice.finish_reason);
+  const itemStatus = reason ? 'incomplete' : 'completed';
+  const output: Json[] = [];
+  const content: Json[] = [];
+  if (typeof message.content === 'string' && message.content !== '') content.push(textPart(message.content));
+  if (typeof message.refusal === 'string' && message.refusal !== '')
+    content.push({ type: 'refusal', refusal: message.refusal });
+  const calls = Array.isArray(message.tool_calls) ? message.tool_calls.filter(isRecord) : [];
+  // A turn with neither text nor calls is still a (empty) message, so output_text reads ''.
+  if (content.length > 0 || calls.length === 0)
+    output.push(messageItem(ids.message, itemStatus, content.length > 0 ? content : [textPart('')]));
+  calls.forEach((call, index) => {
+    const fn = isRecord(call.function) ? call.function : {};
+    output.push(
+      functionCallItem(
+        ids.call(index),
+        String(call.id ?? ids.call(index)),
+        String(fn.name ?? ''),
+        typeof fn.arguments === 'string' ? fn.arguments : '',
+        'completed',
+      ),
+    );
+  });
+  return responseObject(request, {
+    id: ids.response,
+    createdAt: typeof completion.created === 'number' ? completion.created : Math.floor(Date.now() / 1000),
+    model: typeof completion.model === 'string' ? completion.model : request.model,
+    status: reason ? 'incomplete' : 'completed',
+    output,
+    usage: responseUsage(completion.usage),
+    incompleteReason: reason,
+  });
+}

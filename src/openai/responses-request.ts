@@ -1,0 +1,269 @@
+// POST /v1/responses → the chat-completions body the gateway's chat pipeline serves. Stateless: the
+// whole conversation is in `input`; what needs OpenAI's stored state (previous_response_id,
+// conversation, background, stored prompts) or its hosted tools is refused with a 400 naming it.
+import type { z } from 'zod';
+import { invalidRequest } from '../errors';
+import { paramPath, validateBody } from './read-body';
+import {
+  functionTool,
+  type InputItem,
+  type InputPart,
+  inputItems,
+  type ResponsesRequest,
+  responsesRequest,
+} from './responses-schema';
+
+type Json = Record<string, unknown>;
+
+/** Responses fields the translation consumes; every other top-level field goes into the chat body as sent. */
+const CONSUMED = new Set([
+  'model',
+  'input',
+  'instructions',
+  'tools',
+  'tool_choice',
+  'parallel_tool_calls',
+  'max_output_tokens',
+  'temperature',
+  'top_p',
+  'top_logprobs',
+  'text',
+  'reasoning',
+  'metadata',
+  'user',
+  'safety_identifier',
+  'prompt_cache_key',
+  'service_tier',
+  'stream',
+  'stream_options',
+  // Accepted and ignored: nothing is stored (store), no extra output exists to include (include),
+  // and the conversation is never truncated ('disabled'; 'auto' is refused below).
+  'store',
+  'include',
+  'truncation',
+  'background',
+]);
+
+/** Parameters that need state OpenAI keeps between requests; the gateway keeps none. */
+const STATEFUL = ['previous_response_id', 'conversation', 'prompt'] as const;
+
+/** The Responses body, validated, and the chat-completions body it stands for. */
+export interface Translated {
+  request: ResponsesRequest;
+  chat: Json;
+}
+
+export function translateRequest(value: unknown): Translated {
+  const request = validateBody(responsesRequest, value);
+  const body = request as Json;
+  for (const param of STATEFUL) if (body[param] != null) throw stateless(param);
+  if (request.background === true) throw stateless('background');
+  if (request.truncation === 'auto')
+    throw invalidRequest(
+      "truncation 'auto' is not supported: the gateway never drops conversation items; send what fits, or 'disabled'.",
+      'truncation',
+    );
+
+  const messages: Json[] = [];
+  if (request.instructions) messages.push({ role: 'system', content: request.instructions });
+  if (typeof request.input === 'string') messages.push({ role: 'user', content: request.input });
+  else for (const [index, raw] of request.input.entries()) addItem(messages, item(raw, index));
+  if (messages.length === 0)
+    throw invalidRequest("Invalid 'input': it must hold at least one message.", 'input');
+
+  const chat: Json = {};
+  for (const [key, field] of Object.entries(body)) if (!CONSUMED.has(key)) chat[key] = field;
+  chat.model = request.model;
+  chat.messages = messages;
+  if (request.tools?.length) chat.tools = request.tools.map((tool, index) => chatTool(tool, index));
+  const choice = request.tool_choice;
+  if (choice != null)
+    chat.tool_choice =
+      typeof choice === 'string' ? choice : { type: 'function', function: { name: choice.name } };
+  copy(request, chat, 'parallel_tool_calls');
+  copy(request, chat, 'temperature');
+  copy(request, chat, 'top_p');
+  copy(request, chat, 'metadata');
+  copy(request, chat, 'user');
+  copy(request, chat, 'safety_identifier');
+  copy(request, chat, 'prompt_cache_key');
+  copy(request, chat, 'service_tier');
+  if (request.max_output_tokens != null) chat.max_completion_tokens = request.max_output_tokens;
+  if (request.top_logprobs != null) {
+    chat.logprobs = true;
+    chat.top_logprobs = request.top_logprobs;
+  }
+  if (request.reasoning?.effort != null) chat.reasoning_effort = request.reasoning.effort;
+  const format = request.text?.format;
+  if (format != null) chat.response_format = responseFormat(format);
+  if (request.text?.verbosity != null) chat.verbosity = request.text.verbosity;
+  if (request.stream === true) {
+    chat.stream = true;
+    // The closing response.completed event carries usage: the chat stream must report it.
+    chat.stream_options = { include_usage: true };
+  }
+  return { request, chat };
+}
+
+function stateless(param: string) {
+  return invalidRequest(
+    `'${param}' is not supported: the gateway is stateless and stores no responses, conversations or prompts; send the whole conversation in 'input'.`,
+    param,
+    'unsupported_parameter',
+  );
+}
+
+function copy(from: ResponsesRequest, to: Json, key: keyof ResponsesRequest): void {
+  if (from[key] != null) to[key] = from[key];
+}
+
+/** `value` checked against `schema`, or a 400 whose param is where it sits in the body. */
+function checked<S extends z.ZodType>(schema: S, value: unknown, at: (string | number)[]): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const { path, message } = issue ? innermost(issue) : { path: [], message: 'invalid value' };
+  const param = paramPath([...at, ...path]);
+  throw invalidRequest(`Invalid '${param}': ${message}`, param);
+}
+
+/**
+ * A union's failure told where it happened: the option that got furthest (string-or-parts content
+ * whose third part has an unknown type is that part's `type`, not "Invalid input" at `content`).
+ */
+function innermost(issue: z.core.$ZodIssue): { path: PropertyKey[]; message: string } {
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0)
+    return { path: [...issue.path], message: issue.message };
+  let best: z.core.$ZodIssue | undefined;
+  for (const branch of issue.errors) {
+    const first = branch[0];
+    if (first && (!best || first.path.length > best.path.length)) best = first;
+  }
+  if (!best) return { path: [...issue.path], message: issue.message };
+  const inner = innermost(best);
+  return { path: [...issue.path, ...inner.path], message: inner.message };
+}
+
+/** Input item `index`, checked by its type's schema; a type the gateway cannot translate is named. */
+function item(raw: Json, index: number): InputItem {
+  const type = raw.type ?? 'message';
+  const schema =
+    typeof type === 'string' && Object.hasOwn(inputItems, type)
+      ? inputItems[type as keyof typeof inputItems]
+      : undefined;
+  if (schema) return checked(schema, raw, ['input', index]);
+  const param = `input[${index}].type`;
+  throw invalidRequest(
+    type === 'item_reference'
+      ? `Invalid '${param}': item references need stored items; the gateway is stateless, send the item itself (the AI SDK does with providerOptions.openai.store false).`
+      : `Invalid '${param}': '${String(type)}' items are not supported by the gateway (message, function_call, function_call_output and reasoning are).`,
+    param,
+  );
+}
+
+function addItem(messages: Json[], item: InputItem): void {
+  if (item.type === 'reasoning') return; // the chat API takes no reasoning items back
+  if (item.type === 'function_call') {
+    const call = {
+      id: item.call_id,
+      type: 'function',
+      function: { name: item.name, arguments: item.arguments },
+    };
+    // Consecutive calls (and the text of the turn just before them) are one assistant turn in chat.
+    const last = messages.at(-1);
+    if (last?.role === 'assistant') {
+      last.tool_calls = [...((last.tool_calls as unknown[] | undefined) ?? []), call];
+      if (last.content === '') last.content = null;
+    } else messages.push({ role: 'assistant', content: null, tool_calls: [call] });
+    return;
+  }
+  if (item.type === 'function_call_output') {
+    const content = typeof item.output === 'string' ? item.output : item.output.map((part) => chatPart(part));
+    messages.push({ role: 'tool', tool_call_id: item.call_id, content });
+    return;
+  }
+  if (item.role === 'assistant') {
+    messages.push(assistantTurn(item.content));
+    return;
+  }
+  const content =
+    typeof item.content === 'string' ? item.content : item.content.map((part) => chatPart(part));
+  messages.push({ role: item.role, content });
+}
+
+/** An assistant turn sent back: its text as the content, a refusal as chat's `refusal`. */
+function assistantTurn(content: string | InputPart[]): Json {
+  if (typeof content === 'string') return { role: 'assistant', content };
+  let text = '';
+  let refusal: string | undefined;
+  for (const part of content) {
+    if (part.type === 'refusal') refusal = (refusal ?? '') + part.refusal;
+    else if (part.type === 'output_text' || part.type === 'input_text') text += part.text;
+  }
+  return refusal === undefined
+    ? { role: 'assistant', content: text }
+    : { role: 'assistant', content: text, refusal };
+}
+
+function chatPart(part: InputPart): Json {
+  switch (part.type) {
+    case 'input_text':
+    case 'output_text':
+      return { type: 'text', text: part.text };
+    case 'refusal':
+      return { type: 'text', text: part.refusal };
+    case 'input_image':
+      if (part.image_url)
+        return {
+          type: 'image_url',
+          image_url: { url: part.image_url, ...(part.detail ? { detail: part.detail } : {}) },
+        };
+      // Chat takes an uploaded file by id only as a `file` part.
+      if (part.file_id) return { type: 'file', file: { file_id: part.file_id } };
+      throw invalidRequest('An input_image needs an image_url or a file_id.', 'input');
+    case 'input_file': {
+      const file: Json = {};
+      if (part.file_id) file.file_id = part.file_id;
+      if (part.file_data != null) file.file_data = part.file_data;
+      if (part.filename != null) file.filename = part.filename;
+      if (!file.file_id && file.file_data === undefined)
+        throw invalidRequest(
+          'An input_file needs file_data or a file_id (file_url is not supported).',
+          'input',
+        );
+      return { type: 'file', file };
+    }
+  }
+}
+
+function chatTool(tool: Json, index: number): Json {
+  if (tool.type !== 'function') {
+    const param = `tools[${index}].type`;
+    throw invalidRequest(
+      `Invalid '${param}': the gateway serves function tools only; '${String(tool.type)}' is one of OpenAI's hosted tools.`,
+      param,
+    );
+  }
+  const {
+    type: _type,
+    name,
+    description,
+    parameters,
+    strict,
+    ...rest
+  } = checked(functionTool, tool, ['tools', index]);
+  const fn: Json = { ...rest, name };
+  if (description != null) fn.description = description;
+  if (parameters != null) fn.parameters = parameters;
+  if (strict != null) fn.strict = strict;
+  return { type: 'function', function: fn };
+}
+
+function responseFormat(format: NonNullable<NonNullable<ResponsesRequest['text']>['format']>): Json {
+  if (format.type !== 'json_schema') return { type: format.type };
+  const { type: _type, name, schema, strict, description, ...rest } = format;
+  const spec: Json = { ...rest, name, schema };
+  if (strict != null) spec.strict = strict;
+  if (description != null) spec.description = description;
+  return { type: 'json_schema', json_schema: spec };
+}

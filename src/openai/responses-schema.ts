@@ -1,0 +1,111 @@
+// zod schema for the body of POST /v1/responses (OpenAI's `CreateResponse`), as far as the gateway
+// translates it to a chat completion (responses-request.ts). Loose objects, as in schemas.ts: fields
+// not named here are kept, and the top-level ones are forwarded into the chat body untouched.
+import { z } from 'zod';
+
+const inputText = z.looseObject({ type: z.literal('input_text'), text: z.string() });
+const inputImage = z.looseObject({
+  type: z.literal('input_image'),
+  image_url: z.string().min(1).nullish(),
+  file_id: z.string().min(1).nullish(),
+  detail: z.enum(['auto', 'low', 'high']).nullish(),
+});
+const inputFile = z.looseObject({
+  type: z.literal('input_file'),
+  file_id: z.string().min(1).nullish(),
+  file_data: z.string().nullish(),
+  filename: z.string().nullish(),
+});
+// What an assistant turn sent back as input holds: the text (or refusal) a response produced.
+const outputText = z.looseObject({ type: z.literal('output_text'), text: z.string() });
+const refusal = z.looseObject({ type: z.literal('refusal'), refusal: z.string() });
+export const inputPart = z.discriminatedUnion('type', [
+  inputText,
+  inputImage,
+  inputFile,
+  outputText,
+  refusal,
+]);
+export type InputPart = z.infer<typeof inputPart>;
+
+const messageItem = z.looseObject({
+  type: z.literal('message').optional(),
+  role: z.enum(['user', 'assistant', 'system', 'developer']),
+  content: z.union([z.string(), z.array(inputPart)]),
+});
+const functionCallItem = z.looseObject({
+  type: z.literal('function_call'),
+  call_id: z.string().min(1),
+  name: z.string().min(1),
+  arguments: z.string(),
+});
+const functionCallOutputItem = z.looseObject({
+  type: z.literal('function_call_output'),
+  call_id: z.string().min(1),
+  output: z.union([z.string(), z.array(inputPart)]),
+});
+// A reasoning item a previous response returned: kept by clients that replay output, dropped here.
+const reasoningItem = z.looseObject({ type: z.literal('reasoning') });
+/** The input items the gateway can translate, by type (a message may omit it); any other is a 400. */
+export const inputItems = {
+  message: messageItem,
+  function_call: functionCallItem,
+  function_call_output: functionCallOutputItem,
+  reasoning: reasoningItem,
+} as const;
+export type InputItem = z.infer<(typeof inputItems)[keyof typeof inputItems]>;
+
+/** Responses' flat function tool; other tool types (hosted tools) are refused by the translator. */
+export const functionTool = z.looseObject({
+  type: z.literal('function'),
+  name: z.string().min(1).max(64),
+  description: z.string().nullish(),
+  parameters: z.record(z.string(), z.unknown()).nullish(),
+  strict: z.boolean().nullish(),
+});
+export type ResponsesFunctionTool = z.infer<typeof functionTool>;
+
+const toolChoice = z.union([
+  z.enum(['none', 'auto', 'required']),
+  z.looseObject({ type: z.literal('function'), name: z.string().min(1) }),
+]);
+
+const textFormat = z.discriminatedUnion('type', [
+  z.looseObject({ type: z.literal('text') }),
+  z.looseObject({ type: z.literal('json_object') }),
+  z.looseObject({
+    type: z.literal('json_schema'),
+    name: z.string().min(1),
+    schema: z.record(z.string(), z.unknown()),
+    strict: z.boolean().nullish(),
+    description: z.string().nullish(),
+  }),
+]);
+
+export const responsesRequest = z.looseObject({
+  model: z.string().min(1).max(256, 'model must be at most 256 characters'),
+  input: z.union([z.string(), z.array(z.looseObject({}))]),
+  instructions: z.string().nullish(),
+  // Items and tools are checked one by one by the translator, so that a refusal names its index.
+  tools: z.array(z.looseObject({ type: z.string() })).nullish(),
+  tool_choice: toolChoice.nullish(),
+  parallel_tool_calls: z.boolean().nullish(),
+  max_output_tokens: z.number().int().positive().nullish(),
+  temperature: z.number().min(0).max(2).nullish(),
+  top_p: z.number().min(0).max(1).nullish(),
+  top_logprobs: z.number().int().min(0).max(20).nullish(),
+  text: z.looseObject({ format: textFormat.nullish(), verbosity: z.string().nullish() }).nullish(),
+  reasoning: z.looseObject({ effort: z.string().nullish(), summary: z.string().nullish() }).nullish(),
+  metadata: z.record(z.string(), z.string()).nullish(),
+  user: z.string().nullish(),
+  safety_identifier: z.string().nullish(),
+  prompt_cache_key: z.string().nullish(),
+  service_tier: z.string().nullish(),
+  stream: z.boolean().nullish(),
+  stream_options: z.looseObject({}).nullish(),
+  store: z.boolean().nullish(),
+  include: z.array(z.string()).nullish(),
+  truncation: z.enum(['auto', 'disabled']).nullish(),
+  background: z.boolean().nullish(),
+});
+export type ResponsesRequest = z.infer<typeof responsesRequest>;

@@ -1,0 +1,216 @@
+// A chat-completions SSE stream → the Responses event stream, event by event as chunks arrive (never
+// buffered): response.created / in_progress, then per output item its added / delta / done events,
+// and a closing response.completed (or .incomplete) with the whole Response and its usage. A chat
+// error event (the gateway's mid-stream failure) becomes response.failed, the terminal event the
+// SDKs read as a failed response. The Responses stream has no `[DONE]`.
+import { createParser } from 'eventsource-parser';
+import { isRecord } from '../json-record';
+import {
+  functionCallItem,
+  incompleteReason,
+  messageItem,
+  type ResponseIds,
+  type ResponseStatus,
+  responseObject,
+  responseUsage,
+  textPart,
+} from './responses-answer';
+import type { ResponsesRequest } from './responses-schema';
+
+type Json = Record<string, unknown>;
+
+const encoder = new TextEncoder();
+
+/** The open message item: its text (or refusal) so far. */
+interface OpenMessage {
+  index: number;
+  id: string;
+  kind: 'text' | 'refusal';
+  text: string;
+}
+/** The open function call: the chat tool call's index, and what it has said so far. */
+interface OpenCall {
+  index: number;
+  chatIndex: number;
+  id: string;
+  callId: string;
+  name: string;
+  args: string;
+}
+
+export function responsesEventStream(
+  request: ResponsesRequest,
+  ids: ResponseIds,
+): TransformStream<Uint8Array, Uint8Array> {
+  const createdAt = Math.floor(Date.now() / 1000);
+  let model = request.model;
+  let sequence = 0;
+  const output: Json[] = [];
+  let message: OpenMessage | undefined;
+  let call: OpenCall | undefined;
+  let calls = 0;
+  let messages = 0;
+  let finishReason: unknown;
+  let usage: Json | null = null;
+  let ended = false;
+  let out: TransformStreamDefaultController<Uint8Array>;
+
+  const emit = (type: string, fields: Json) => {
+    const data = JSON.stringify({ type, ...fields, sequence_number: sequence++ });
+    out.enqueue(encoder.encode(`event: ${type}\ndata: ${data}\n\n`));
+  };
+  const snapshot = (
+    status: ResponseStatus,
+    extra: { reason?: string; error?: { code: string; message: string } } = {},
+  ) =>
+    responseObject(request, {
+      id: ids.response,
+      createdAt,
+      model,
+      status,
+      output: [...output],
+      // Unknown while in progress; at the end what the stream reported, or zeros (clients such as
+      // the AI SDK require usage on the closing event; a provider may report none).
+      usage: status === 'in_progress' ? null : (usage ?? responseUsage({})),
+      incompleteReason: extra.reason,
+      error: extra.error,
+    });
+
+  const closeMessage = (status: string) => {
+    if (!message) return;
+    const { index, id, kind, text } = message;
+    const at = { item_id: id, output_index: index, content_index: 0 };
+    const part = kind === 'text' ? textPart(text) : { type: 'refusal', refusal: text };
+    if (kind === 'text') emit('response.output_text.done', { ...at, text, logprobs: [] });
+    else emit('response.refusal.done', { ...at, refusal: text });
+    emit('response.content_part.done', { ...at, part });
+    output[index] = messageItem(id, status, [part]);
+    emit('response.output_item.done', { output_index: index, item: output[index] });
+    message = undefined;
+  };
+  const closeCall = (status: string) => {
+    if (!call) return;
+    const { index, id, callId, name, args } = call;
+    emit('response.function_call_arguments.done', {
+      item_id: id,
+      output_index: index,
+      name,
+      arguments: args,
+    });
+    output[index] = functionCallItem(id, callId, name, args, status);
+    emit('response.output_item.done', { output_index: index, item: output[index] });
+    call = undefined;
+  };
+  const openMessage = (kind: OpenMessage['kind']): OpenMessage => {
+    closeMessage('completed');
+    closeCall('completed');
+    const index = output.length;
+    // A later message item (text after a tool call: rare) needs an id of its own.
+    const id = messages === 0 ? ids.message : `${ids.message}_${messages}`;
+    messages++;
+    output.push(messageItem(id, 'in_progress', []));
+    emit('response.output_item.added', { output_index: index, item: output[index] });
+    const part = kind === 'text' ? textPart('') : { type: 'refusal', refusal: '' };
+    emit('response.content_part.added', { item_id: id, output_index: index, content_index: 0, part });
+    message = { index, id, kind, text: '' };
+    return message;
+  };
+
+  const onChunk = (chunk: Json) => {
+    if (typeof chunk.model === 'string') model = chunk.model;
+    if (isRecord(chunk.usage)) usage = responseUsage(chunk.usage);
+    const choice = Array.isArray(chunk.choices)
+      ? chunk.choices.find((c) => isRecord(c) && (c.index ?? 0) === 0)
+      : undefined;
+    if (!isRecord(choice)) return;
+    if (choice.finish_reason != null) finishReason = choice.finish_reason;
+    const delta = isRecord(choice.delta) ? choice.delta : {};
+    for (const [kind, value] of [
+      ['text', delta.content],
+      ['refusal', delta.refusal],
+    ] as const) {
+      if (typeof value !== 'string' || value === '') continue;
+      const open = message?.kind === kind ? message : openMessage(kind);
+      open.text += value;
+      const at = { item_id: open.id, output_index: open.index, content_index: 0 };
+      if (kind === 'text') emit('response.output_text.delta', { ...at, delta: value, logprobs: [] });
+      else emit('response.refusal.delta', { ...at, delta: value });
+    }
+    for (const raw of Array.isArray(delta.tool_calls) ? delta.tool_calls : []) {
+      if (!isRecord(raw)) continue;
+      const fn = isRecord(raw.function) ? raw.function : {};
+      const chatIndex = typeof raw.index === 'number' ? raw.index : 0;
+      if (!call || call.chatIndex !== chatIndex) {
+        closeMessage('completed');
+        closeCall('completed');
+        const index = output.length;
+        const id = ids.call(calls++);
+        call = { index, chatIndex, id, callId: String(raw.id ?? id), name: String(fn.name ?? ''), args: '' };
+        output.push(functionCallItem(id, call.callId, call.name, '', 'in_progress'));
+        emit('response.output_item.added', { output_index: index, item: output[index] });
+      }
+      // The done event and item carry the name: taken from a later delta if the first had none.
+      if (call.name === '' && typeof fn.name === 'string') call.name = fn.name;
+      if (typeof fn.arguments === 'string' && fn.arguments !== '') {
+        call.args += fn.arguments;
+        emit('response.function_call_arguments.delta', {
+          item_id: call.id,
+          output_index: call.index,
+          delta: fn.arguments,
+        });
+      }
+    }
+  };
+
+  const fail = (error: unknown) => {
+    ended = true;
+    const said = isRecord(error) ? error : {};
+    // ResponseError's code is one of a fixed list: a rate limit keeps its code, the rest are server errors.
+    const code = said.code === 'rate_limit_exceeded' ? 'rate_limit_exceeded' : 'server_error';
+    const message = typeof said.message === 'string' ? said.message : 'The response failed.';
+    closeMessage('incomplete');
+    closeCall('incomplete');
+    emit('response.failed', { response: snapshot('failed', { error: { code, message } }) });
+  };
+
+  const parser = createParser({
+    onEvent: ({ data }) => {
+      if (ended || data === '[DONE]') return;
+      let value: unknown;
+      try {
+        value = JSON.parse(data);
+      } catch {
+        return; // the relay sends only JSON events; anything else is not ours to translate
+      }
+      if (!isRecord(value)) return;
+      if (value.error != null && value.error !== false) fail(value.error);
+      else onChunk(value);
+    },
+  });
+  const decoder = new TextDecoder();
+
+  return new TransformStream<Uint8Array, Uint8Array>({
+    start(controller) {
+      out = controller;
+      emit('response.created', { response: snapshot('in_progress') });
+      emit('response.in_progress', { response: snapshot('in_progress') });
+    },
+    transform(bytes) {
+      parser.feed(decoder.decode(bytes, { stream: true }));
+    },
+    flush() {
+      parser.feed(decoder.decode());
+      if (ended) return;
+      const reason = incompleteReason(finishReason);
+      const status = reason ? 'incomplete' : 'completed';
+      closeMessage(status);
+      closeCall(status);
+      if (output.length === 0) {
+        // An answer with no text and no calls is still a message, so that output_text reads ''.
+        openMessage('text');
+        closeMessage(status);
+      }
+      emit(reason ? 'response.incomplete' : 'response.completed', { response: snapshot(status, { reason }) });
+    },
+  });
+}

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { responseIds } from '../../src/openai/responses-answer';
+import { responsesRequest } from '../../src/openai/responses-schema';
+import { responsesEventStream } from '../../src/openai/responses-stream';
+import type { Json } from '../helpers/gateway';
+import { expectResponseEvent, responseEvents } from '../helpers/openapi';
+
+const chunk = (delta: Json, finish: string | null = null) =>
+  `data: ${JSON.stringify({ model: 'up-1', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+
+/** The Responses events for these chat frames, written in pieces of `size` bytes. */
+async function translate(frames: string[], size = 7): Promise<Json[]> {
+  const bytes = new TextEncoder().encode(frames.join(''));
+  const source = new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (let at = 0; at < bytes.length; at += size) controller.enqueue(bytes.slice(at, at + size));
+      controller.close();
+    },
+  });
+  const request = responsesRequest.parse({ model: 'alias', input: 'x' });
+  const text = await new Response(
+    source.pipeThrough(responsesEventStream(request, responseIds('req_abc'))),
+  ).text();
+  const events = responseEvents(text);
+  for (const event of events) expectResponseEvent(event);
+  return events;
+}
+
+describe('responsesEventStream', () => {
+  it('reassembles events split anywhere, a refusal included, and ends incomplete on length', async () => {
+    const events = await translate(
+      [chunk({ refusal: 'I can' }), chunk({ refusal: 'not.' }), chunk({}, 'length')],
+      5,
+    );
+    expect(events.map((e) => e.type)).toEqual([
+      'response.created',
+      'response.in_progress',
+      'response.output_item.added',
+      'response.content_part.added',
+      'response.refusal.delta',
+      'response.refusal.delta',
+      'response.refusal.done',
+      'response.content_part.done',
+      'response.output_item.done',
+      'response.incomplete',
+    ]);
+    const last = events.at(-1)!.response;
+    expect(last).toMatchObject({ id: 'resp_abc', model: 'up-1', status: 'incomplete' });
+    expect(last.incomplete_details).toEqual({ reason: 'max_output_tokens' });
+    expect(last.output[0]).toMatchObject({
+      id: 'msg_abc',
+      status: 'incomplete',
+      content: [{ refusal: 'I cannot.' }],
+    });
+    expect(last.usage).toMatchObject({ input_tokens: 0, output_tokens: 0, total_tokens: 0 });
+  });
+
+  it('closes the text before a tool call, giving each item its own index', async () => {
+    const events = await translate([
+      chunk({ content: 'Let me look.' }),
+      chunk({ tool_calls: [{ index: 0, id: 'call_1', function: { name: 'f', arguments: '{}' } }] }),
+      chunk({}, 'tool_calls'),
+    ]);
+    const added = events.filter((e) => e.type === 'response.output_item.added');
+    expect(added.map((e) => [e.output_index, e.item.type])).toEqual([
+      [0, 'message'],
+      [1, 'function_call'],
+    ]);
+    const textDone = events.findIndex((e) => e.type === 'response.output_text.done');
+    expect(textDone).toBeLessThan(events.indexOf(added[1]!));
+    expect(events.at(-1)!.response.output[1]).toMatchObject({
+      id: 'fc_abc_0',
+      call_id: 'call_1',
+      arguments: '{}',
+    });
+  });
+
+  it('gives an empty answer an empty message', async () => {
+    const events = await translate([chunk({ role: 'assistant' }), chunk({}, 'stop')]);
+    expect(events.at(-1)!.response.output).toEqual([
+      expect.objectContaining({ type: 'message', content: [expect.objectContaining({ text: '' })] }),
+    ]);
+  });
+
+  it('keeps a rate limit as the failure code', async () => {
+    const events = await translate([
+      chunk({ content: 'a' }),
+      `data: ${JSON.stringify({ error: { message: 'slow down', type: 'rate_limit_error', code: 'rate_limit_exceeded' } })}\n\n`,
+    ]);
+    expect(events.at(-1)).toMatchObject({
+      type: 'response.failed',
+      response: { status: 'failed', error: { code: 'rate_limit_exceeded', message: 'slow down' } },
+    });
+  });
+});

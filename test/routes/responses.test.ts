@@ -1,0 +1,506 @@
+// POST /v1/responses: the Responses API as a translation around the chat pipeline.
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import worker from '../../src/index';
+import { call, createKey, type Json, OPENAI_URL, openaiConfig, putConfig } from '../helpers/gateway';
+import { expectOpenAIShape, expectResponseEvent, responseEvents } from '../helpers/openapi';
+import { json, onUpstream, recorded, sse } from '../helpers/upstream';
+import { waitForRows } from '../logs/helpers';
+
+function responses(key: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return call('/v1/responses', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+}
+
+async function setup(extra: Record<string, unknown> = {}) {
+  expect((await putConfig(openaiConfig(extra))).status).toBe(200);
+  return (await createKey()).key;
+}
+
+const completion = {
+  id: 'chatcmpl-1',
+  object: 'chat.completion',
+  created: 1_700_000_000,
+  model: 'gpt-4o-mini-2024-07-18',
+  choices: [
+    {
+      index: 0,
+      message: { role: 'assistant', content: 'Hi!', refusal: null },
+      logprobs: null,
+      finish_reason: 'stop',
+    },
+  ],
+  usage: {
+    prompt_tokens: 5,
+    completion_tokens: 2,
+    total_tokens: 7,
+    prompt_tokens_details: { cached_tokens: 3 },
+    completion_tokens_details: { reasoning_tokens: 1 },
+  },
+};
+
+function chunk(delta: Json, finish: string | null = null, extra: Json = {}): string {
+  return `data: ${JSON.stringify({
+    id: 'chatcmpl-1',
+    object: 'chat.completion.chunk',
+    created: 1_700_000_000,
+    model: 'gpt-4o-mini-2024-07-18',
+    choices: [{ index: 0, delta, finish_reason: finish }],
+    ...extra,
+  })}\n\n`;
+}
+const usageChunk = `data: ${JSON.stringify({
+  id: 'chatcmpl-1',
+  object: 'chat.completion.chunk',
+  created: 1_700_000_000,
+  model: 'gpt-4o-mini-2024-07-18',
+  choices: [],
+  usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 },
+})}\n\n`;
+
+describe('POST /v1/responses', () => {
+  it('answers a string input from the mock provider as a Response object', async () => {
+    const key = await setup();
+    const response = await responses(key, { model: 'fast', input: 'Say hi', instructions: 'Be brief.' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('application/json');
+    expect(response.headers.get('x-tollgate-provider')).toBe('mock');
+    const serverId = response.headers.get('x-tollgate-request-id')!;
+    const body: Json = await response.json();
+    expectOpenAIShape('Response', body);
+    expect(body.id).toBe(`resp_${serverId.replace(/^req_/, '')}`);
+    expect(body.status).toBe('completed');
+    expect(body.instructions).toBe('Be brief.');
+    expect(body.output).toHaveLength(1);
+    expect(body.output[0].type).toBe('message');
+    expect(body.output[0].content[0]).toMatchObject({ type: 'output_text', text: 'Mock reply to: Say hi' });
+    expect(body.usage.total_tokens).toBeGreaterThan(0);
+  });
+
+  it('translates the request for an OpenAI-compatible upstream, and its answer back', async () => {
+    const key = await setup();
+    onUpstream(`${OPENAI_URL}/chat/completions`, () => json(completion));
+    const response = await responses(key, {
+      model: 'gpt',
+      instructions: 'system words',
+      input: [
+        {
+          role: 'user',
+          content: [
+            { type: 'input_text', text: 'look' },
+            { type: 'input_image', image_url: 'https://x.test/a.png', detail: 'low' },
+          ],
+        },
+        {
+          type: 'message',
+          role: 'assistant',
+          content: [{ type: 'output_text', text: 'calling', annotations: [] }],
+        },
+        { type: 'function_call', call_id: 'call_1', name: 'lookup', arguments: '{"q":1}' },
+        { type: 'function_call', call_id: 'call_2', name: 'lookup', arguments: '{"q":2}' },
+        { type: 'reasoning', id: 'rs_1', summary: [] },
+        { type: 'function_call_output', call_id: 'call_1', output: 'one' },
+        { type: 'function_call_output', call_id: 'call_2', output: 'two' },
+      ],
+      tools: [
+        {
+          type: 'function',
+          name: 'lookup',
+          description: 'Looks up',
+          parameters: { type: 'object' },
+          strict: true,
+        },
+      ],
+      tool_choice: { type: 'function', name: 'lookup' },
+      parallel_tool_calls: false,
+      max_output_tokens: 100,
+      temperature: 0.5,
+      top_p: 0.9,
+      text: { format: { type: 'json_schema', name: 'out', schema: { type: 'object' }, strict: true } },
+      reasoning: { effort: 'low' },
+      metadata: { a: 'b' },
+      user: 'u1',
+      safety_identifier: 's1',
+      prompt_cache_key: 'k1',
+      store: true,
+      include: ['reasoning.encrypted_content'],
+      truncation: 'disabled',
+      seed: 7,
+    });
+    expect(response.status).toBe(200);
+    expect(recorded[0]!.body).toEqual({
+      model: 'gpt-4o-mini',
+      seed: 7,
+      messages: [
+        { role: 'system', content: 'system words' },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'look' },
+            { type: 'image_url', image_url: { url: 'https://x.test/a.png', detail: 'low' } },
+          ],
+        },
+        {
+          role: 'assistant',
+          content: 'calling',
+          tool_calls: [
+            { id: 'call_1', type: 'function', function: { name: 'lookup', arguments: '{"q":1}' } },
+            { id: 'call_2', type: 'function', function: { name: 'lookup', arguments: '{"q":2}' } },
+          ],
+        },
+        { role: 'tool', tool_call_id: 'call_1', content: 'one' },
+        { role: 'tool', tool_call_id: 'call_2', content: 'two' },
+      ],
+      tools: [
+        {
+          type: 'function',
+          function: { name: 'lookup', description: 'Looks up', parameters: { type: 'object' }, strict: true },
+        },
+      ],
+      tool_choice: { type: 'function', function: { name: 'lookup' } },
+      parallel_tool_calls: false,
+      temperature: 0.5,
+      top_p: 0.9,
+      metadata: { a: 'b' },
+      user: 'u1',
+      safety_identifier: 's1',
+      prompt_cache_key: 'k1',
+      max_completion_tokens: 100,
+      reasoning_effort: 'low',
+      response_format: {
+        type: 'json_schema',
+        json_schema: { name: 'out', schema: { type: 'object' }, strict: true },
+      },
+    });
+    const body: Json = await response.json();
+    expectOpenAIShape('Response', body);
+    expect(body.model).toBe('gpt-4o-mini-2024-07-18');
+    expect(body.output[0].content[0].text).toBe('Hi!');
+    expect(body.usage).toEqual({
+      input_tokens: 5,
+      input_tokens_details: { cached_tokens: 3, cache_write_tokens: 0 },
+      output_tokens: 2,
+      output_tokens_details: { reasoning_tokens: 1 },
+      total_tokens: 7,
+    });
+    expect(body.tools[0]).toMatchObject({ type: 'function', name: 'lookup', strict: true });
+    expect(body.tool_choice).toEqual({ type: 'function', name: 'lookup' });
+    expect(body.store).toBe(false);
+  });
+
+  it('maps tool calls and a length stop to function_call items and an incomplete response', async () => {
+    const key = await setup();
+    onUpstream(`${OPENAI_URL}/chat/completions`, () =>
+      json({
+        ...completion,
+        choices: [
+          {
+            index: 0,
+            message: {
+              role: 'assistant',
+              content: null,
+              tool_calls: [{ id: 'call_9', type: 'function', function: { name: 'f', arguments: '{"a"' } }],
+            },
+            logprobs: null,
+            finish_reason: 'length',
+          },
+        ],
+      }),
+    );
+    const response = await responses(key, {
+      model: 'gpt',
+      input: 'go',
+      tools: [{ type: 'function', name: 'f' }],
+    });
+    const body: Json = await response.json();
+    expectOpenAIShape('Response', body);
+    expect(body.status).toBe('incomplete');
+    expect(body.incomplete_details).toEqual({ reason: 'max_output_tokens' });
+    expect(body.output).toEqual([
+      expect.objectContaining({
+        type: 'function_call',
+        call_id: 'call_9',
+        name: 'f',
+        arguments: '{"a"',
+        status: 'completed',
+      }),
+    ]);
+    expect(body.output[0].id).toMatch(/^fc_/);
+  });
+
+  it('streams text as Responses events, ending with response.completed and its usage', async () => {
+    const key = await setup();
+    onUpstream(`${OPENAI_URL}/chat/completions`, () =>
+      sse([
+        chunk({ role: 'assistant', content: '' }),
+        chunk({ content: 'Hel' }),
+        chunk({ content: 'lo' }),
+        chunk({}, 'stop'),
+        usageChunk,
+        'data: [DONE]\n\n',
+      ]),
+    );
+    const response = await responses(key, { model: 'gpt', input: 'hi', stream: true });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    // The inner chat stream is asked for usage, whatever the client sent.
+    expect((recorded[0]!.body as Json).stream_options).toEqual({ include_usage: true });
+    const text = await response.text();
+    expect(text).not.toContain('[DONE]');
+    const events = responseEvents(text);
+    for (const event of events) expectResponseEvent(event);
+    expect(events.map((e) => e.type)).toEqual([
+      'response.created',
+      'response.in_progress',
+      'response.output_item.added',
+      'response.content_part.added',
+      'response.output_text.delta',
+      'response.output_text.delta',
+      'response.output_text.done',
+      'response.content_part.done',
+      'response.output_item.done',
+      'response.completed',
+    ]);
+    expect(events.map((e) => e.sequence_number)).toEqual(events.map((_, i) => i));
+    const done = events.at(-1)!.response as Json;
+    expect(done.output[0].content[0].text).toBe('Hello');
+    expect(done.usage.total_tokens).toBe(7);
+  });
+
+  it('streams tool calls as function_call items with argument deltas', async () => {
+    const key = await setup();
+    onUpstream(`${OPENAI_URL}/chat/completions`, () =>
+      sse([
+        chunk({
+          role: 'assistant',
+          content: null,
+          tool_calls: [{ index: 0, id: 'call_a', type: 'function', function: { name: 'f', arguments: '' } }],
+        }),
+        chunk({ tool_calls: [{ index: 0, function: { arguments: '{"x":' } }] }),
+        chunk({ tool_calls: [{ index: 0, function: { arguments: '1}' } }] }),
+        chunk({
+          tool_calls: [
+            { index: 1, id: 'call_b', type: 'function', function: { name: 'g', arguments: '{}' } },
+          ],
+        }),
+        chunk({}, 'tool_calls'),
+        usageChunk,
+        'data: [DONE]\n\n',
+      ]),
+    );
+    const response = await responses(key, {
+      model: 'gpt',
+      input: 'hi',
+      stream: true,
+      tools: [
+        { type: 'function', name: 'f' },
+        { type: 'function', name: 'g' },
+      ],
+    });
+    const events = responseEvents(await response.text());
+    for (const event of events) expectResponseEvent(event);
+    expect(events.map((e) => e.type)).toEqual([
+      'response.created',
+      'response.in_progress',
+      'response.output_item.added',
+      'response.function_call_arguments.delta',
+      'response.function_call_arguments.delta',
+      'response.function_call_arguments.done',
+      'response.output_item.done',
+      'response.output_item.added',
+      'response.function_call_arguments.delta',
+      'response.function_call_arguments.done',
+      'response.output_item.done',
+      'response.completed',
+    ]);
+    const done = events.at(-1)!.response as Json;
+    expect(done.output.map((item: Json) => [item.call_id, item.name, item.arguments])).toEqual([
+      ['call_a', 'f', '{"x":1}'],
+      ['call_b', 'g', '{}'],
+    ]);
+  });
+
+  it('turns a mid-stream failure into response.failed', async () => {
+    const key = await setup();
+    onUpstream(`${OPENAI_URL}/chat/completions`, () =>
+      sse([
+        chunk({ role: 'assistant', content: 'Hel' }),
+        `data: ${JSON.stringify({ error: { message: 'boom', type: 'server_error' } })}\n\n`,
+      ]),
+    );
+    const response = await responses(key, { model: 'gpt', input: 'hi', stream: true });
+    const events = responseEvents(await response.text());
+    for (const event of events) expectResponseEvent(event);
+    const last = events.at(-1)!;
+    expect(last.type).toBe('response.failed');
+    expect((last.response as Json).status).toBe('failed');
+    expect((last.response as Json).error.code).toBe('server_error');
+    expect(events.some((e) => e.type === 'response.completed')).toBe(false);
+  });
+
+  it('streams from the mock provider', async () => {
+    const key = await setup();
+    const response = await responses(key, { model: 'fast', input: 'Count to three', stream: true });
+    const events = responseEvents(await response.text());
+    for (const event of events) expectResponseEvent(event);
+    const done = events.at(-1)!;
+    expect(done.type).toBe('response.completed');
+    expect((done.response as Json).output[0].content[0].text).toBe('Mock reply to: Count to three');
+    expect((done.response as Json).usage.output_tokens).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ['previous_response_id', { previous_response_id: 'resp_1' }],
+    ['conversation', { conversation: 'conv_1' }],
+    ['background', { background: true }],
+    ['prompt', { prompt: { id: 'pmpt_1' } }],
+  ])('refuses the stateful parameter %s with a 400 naming it', async (param, extra) => {
+    const key = await setup();
+    const response = await responses(key, { model: 'fast', input: 'hi', ...extra });
+    expect(response.status).toBe(400);
+    const body: Json = await response.json();
+    expectOpenAIShape('ErrorResponse', body);
+    expect(body.error.param).toBe(param);
+    expect(body.error.message).toContain('stateless');
+  });
+
+  it.each([
+    ['tools[1].type', { tools: [{ type: 'function', name: 'f' }, { type: 'web_search' }] }],
+    [
+      'input[1].type',
+      {
+        input: [
+          { role: 'user', content: 'a' },
+          { type: 'item_reference', id: 'msg_1' },
+        ],
+      },
+    ],
+    [
+      'input[0].content[0].type',
+      { input: [{ role: 'user', content: [{ type: 'input_audio', data: 'x' }] }] },
+    ],
+    ['input[0].call_id', { input: [{ type: 'function_call_output', output: 'x' }] }],
+    ['model', { model: 7 }],
+    ['input', { input: undefined }],
+    ['max_output_tokens', { max_output_tokens: -1 }],
+    ['truncation', { truncation: 'auto' }],
+  ])('refuses bad input with a 400 naming %s', async (param, extra) => {
+    const key = await setup();
+    const response = await responses(key, { model: 'fast', input: 'hi', ...extra });
+    expect(response.status).toBe(400);
+    const body: Json = await response.json();
+    expectOpenAIShape('ErrorResponse', body);
+    expect(body.error.param).toBe(param);
+  });
+
+  it('passes a refused key through, OpenAI-shaped', async () => {
+    await setup();
+    const response = await responses('tg-not-a-real-key-000000000000000000000000', {
+      model: 'fast',
+      input: 'hi',
+    });
+    expect(response.status).toBe(401);
+    expectOpenAIShape('ErrorResponse', await response.json());
+  });
+
+  it('leaves exactly one log row per request, under the path it was sent to', async () => {
+    const key = await setup();
+    const ok = await responses(key, { model: 'fast', input: 'hi' }, { 'x-request-id': 'resp-log-ok' });
+    const bad = await responses(
+      key,
+      { model: 'fast', input: 'hi', conversation: 'c' },
+      { 'x-request-id': 'resp-log-bad' },
+    );
+    const streamed = await responses(
+      key,
+      { model: 'fast', input: 'hi', stream: true },
+      { 'x-request-id': 'resp-log-stream' },
+    );
+    await Promise.all([ok.text(), bad.text(), streamed.text()]);
+    expect(ok.headers.get('x-request-id')).toBe('resp-log-ok');
+    const rows = await waitForRows(['resp-log-ok', 'resp-log-bad', 'resp-log-stream']);
+    expect(rows.get('resp-log-ok')).toMatchObject({ path: '/v1/responses', status: 200 });
+    expect(rows.get('resp-log-ok')!.id).toBe(ok.headers.get('x-tollgate-request-id'));
+    expect(rows.get('resp-log-bad')).toMatchObject({ path: '/v1/responses', status: 400 });
+    expect(rows.get('resp-log-stream')).toMatchObject({ path: '/v1/responses', status: 200, stream: true });
+  });
+
+  it('serves the second identical request from the cache', async () => {
+    const key = await setup({ cache: { exact: { enabled: true } } });
+    onUpstream(`${OPENAI_URL}/chat/completions`, () => json(completion));
+    const first = await responses(key, { model: 'gpt', input: 'cache me' });
+    expect(first.headers.get('x-tollgate-cache')).toBe('miss');
+    await first.text();
+    const second = await responses(key, { model: 'gpt', input: 'cache me' });
+    expect(second.headers.get('x-tollgate-cache')).toBe('hit-exact');
+    const body: Json = await second.json();
+    expectOpenAIShape('Response', body);
+    expect(body.output[0].content[0].text).toBe('Hi!');
+    expect(recorded).toHaveLength(1);
+  });
+
+  it('answers GET with a 405 naming POST', async () => {
+    const key = await setup();
+    const response = await call('/v1/responses', { headers: { authorization: `Bearer ${key}` } });
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe('POST');
+  });
+  it('lets the upstream go when the client leaves, and logs the 499 once', async () => {
+    const key = await setup();
+    let abandoned = 0;
+    let calls = 0;
+    onUpstream(`${OPENAI_URL}/chat/completions`, async (request) => {
+      calls++;
+      await new Promise<void>((resolve) => request.signal.addEventListener('abort', () => resolve()));
+      abandoned++;
+      throw request.signal.reason;
+    });
+    const client = new AbortController();
+    const ctx = createExecutionContext();
+    // Straight to the worker's fetch, so the test's signal is the request's own.
+    const pending = worker.fetch(
+      new Request('https://gateway.test/v1/responses', {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${key}`,
+          'content-type': 'application/json',
+          'x-request-id': 'resp-abort',
+        },
+        body: JSON.stringify({ model: 'gpt', input: 'wait' }),
+        signal: client.signal,
+      }),
+      env,
+      ctx,
+    );
+    for (let i = 0; i < 200 && calls === 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    client.abort();
+    const response = await pending;
+    await waitOnExecutionContext(ctx);
+    expect(response.status).toBe(499);
+    expect(abandoned).toBe(1);
+    const row = (await waitForRows(['resp-abort'])).get('resp-abort');
+    expect(row).toMatchObject({ path: '/v1/responses', status: 499, cancelled: true });
+  });
+  it('applies output guardrails to the answer, JSON and streamed, with the rate headers kept', async () => {
+    await setup({ guardrails: [{ name: 'out-pii', detect: ['email'], action: 'redact', scope: 'output' }] });
+    const { key } = await createKey({ limits: { rpm: 2, tpm: 100_000 } });
+    const json = await responses(key, { model: 'fast', input: 'mail bob@example.com' });
+    expect(json.headers.get('x-ratelimit-limit-requests')).toBe('2');
+    expect(json.headers.get('x-ratelimit-remaining-requests')).toBe('1');
+    const body: Json = await json.json();
+    expect(body.output[0].content[0].text).toBe('Mock reply to: mail [EMAIL_1]');
+    const streamed = await responses(key, { model: 'fast', input: 'mail bob@example.com', stream: true });
+    const events = responseEvents(await streamed.text());
+    const deltas = events.filter((e) => e.type === 'response.output_text.delta').map((e) => e.delta);
+    expect(deltas.join('')).toBe('Mock reply to: mail [EMAIL_1]');
+    expect((events.at(-1)!.response as Json).output[0].content[0].text).toBe('Mock reply to: mail [EMAIL_1]');
+    // The key's limit binds Responses requests as chat ones: the third in the minute is refused.
+    const limited = await responses(key, { model: 'fast', input: 'again' });
+    expect(limited.status).toBe(429);
+    expectOpenAIShape('ErrorResponse', await limited.json());
+  });
+});
