@@ -123,8 +123,17 @@ const responseFormat = z.discriminatedUnion('type', [
 ]);
 
 const positiveInt = z.number().int().positive();
-/** Model ids are short (the longest real ones, `<provider>/<org>/<model>`, are under 150 characters). */
-const modelName = z.string().min(1).max(256, 'model must be at most 256 characters');
+/**
+ * Model ids are short (the longest real ones, `<provider>/<org>/<model>`, are under 150 characters)
+ * and hold no control characters: the served model is echoed in `x-tollgate-model`, where a line
+ * break or NUL is no valid header value — the answer, already paid for, would end in a 500 unbilled.
+ */
+const modelName = z
+  .string()
+  .min(1)
+  .max(256, 'model must be at most 256 characters')
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
+  .regex(/^[^\x00-\x1f\x7f]*$/, 'model must not contain control characters');
 
 export const chatRequest = z
   .looseObject({

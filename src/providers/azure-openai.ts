@@ -6,7 +6,7 @@
 // Every body parameter is forwarded untouched, as for `type: "openai"`; Azure's own answers
 // (content-filter results, prompt_filter_results chunks) are relayed as they come.
 import { z } from 'zod';
-import { urlUnder } from './base-url';
+import { pathSegment, urlUnder } from './base-url';
 import { openAIWireAdapter } from './openai-compatible';
 import { apiKeyFor, resolveSecret, secretRef } from './secret';
 import type { ProviderAdapter, ProviderDeps } from './types';
@@ -71,7 +71,7 @@ export function createAzureOpenAI(
         apiVersion === 'v1'
           ? under(`/openai/v1${path}`)
           : under(
-              `/openai/deployments/${encodeURIComponent(deployment)}${path}?api-version=${encodeURIComponent(apiVersion)}`,
+              `/openai/deployments/${pathSegment(deployment)}${path}?api-version=${encodeURIComponent(apiVersion)}`,
             ),
       headers: () => ({
         ...config.headers,

@@ -1,6 +1,7 @@
 // A provider's base URL with each request's path added. A query string in the base URL (an API
 // proxy's key, an Azure API Management subscription key) stays one: after the path, beside the
 // path's own (`?alt=sse`), never glued into the path or into its last parameter's value.
+import { UpstreamError } from './types';
 
 /** `(path) => URL` under `baseUrl` (trailing slashes and any #fragment dropped). */
 export function urlUnder(baseUrl: string): (path: string) => string {
@@ -19,4 +20,21 @@ export function urlUnder(baseUrl: string): (path: string) => string {
     if (own < 0) return `${root}${path}?${query}`;
     return `${root}${path.slice(0, own)}?${query}&${path.slice(own + 1)}`;
   };
+}
+
+/**
+ * A client-named value (a model, a deployment) as one path segment. Percent-encoding keeps `/`, `?`
+ * and `#` in it, but `.` and `..` stay as they are, and URL parsing (fetch) resolves them: `bedrock/..`
+ * would reach `/converse` and `azure/..` `/openai/chat/completions` on the provider's host, with the
+ * gateway's credentials. No model is named so: refused as the provider would refuse an unknown one.
+ */
+export function pathSegment(value: string): string {
+  const encoded = encodeURIComponent(value);
+  if (encoded === '.' || encoded === '..')
+    throw new UpstreamError('caller', 404, `The model '${value}' does not exist.`, {
+      code: 'model_not_found',
+      param: 'model',
+      type: 'invalid_request_error',
+    });
+  return encoded;
 }

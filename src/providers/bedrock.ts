@@ -28,7 +28,7 @@
 // Embeddings are not offered (Converse is chat only).
 import { AwsV4Signer } from 'aws4fetch';
 import { z } from 'zod';
-import { urlUnder } from './base-url';
+import { pathSegment, urlUnder } from './base-url';
 import { bedrockErrorFrom } from './bedrock-errors';
 import { toConverseRequest } from './bedrock-request';
 import { toCompletion, translateConverseStream } from './bedrock-response';
@@ -89,7 +89,7 @@ export function createBedrock(
       const payload = JSON.stringify(toConverseRequest(body, model));
       const stream = body.stream === true;
       // Model ids contain ':' and ARNs contain '/': one encoded path segment either way.
-      const url = under(`/model/${encodeURIComponent(model)}/${stream ? 'converse-stream' : 'converse'}`);
+      const url = under(`/model/${pathSegment(model)}/${stream ? 'converse-stream' : 'converse'}`);
       const signed = await new AwsV4Signer({
         method: 'POST',
         url,

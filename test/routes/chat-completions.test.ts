@@ -624,6 +624,29 @@ describe('bad input', () => {
     expect((await response.json<Json>()).error).toMatchObject({ code: 'model_not_found', param: 'model' });
   });
 
+  it('refuses a model name with a control character (400) before the provider is called and paid', async () => {
+    // Served, its name would go in x-tollgate-model, which cannot hold a line break: a 500 after
+    // the provider's answer, with nothing charged to the key's budget.
+    expect((await putConfig(openaiConfig())).status).toBe(200);
+    onUpstream(OPENAI_URL, () => json(completion));
+    const { key } = await createKey({ budget: { usd: 100, period: 'total' } });
+    for (const model of ['openai/gpt-4o\nx', 'openai/gpt-4o\r\nx-evil: 1', 'openai/gpt\u0000']) {
+      const response = await chat(key, { ...valid, model });
+      expect(response.status).toBe(400);
+      expect((await response.json<Json>()).error).toMatchObject({
+        type: 'invalid_request_error',
+        param: 'model',
+      });
+    }
+    const embedded = await call('/v1/embeddings', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'openai/text\nx', input: 'hi' }),
+    });
+    expect(embedded.status).toBe(400);
+    expect(recorded).toEqual([]);
+  });
+
   it('tells which models exist only to a live key: a made-up or revoked one gets its 401 first', async () => {
     const madeUp = `tg-${'A'.repeat(32)}`;
     for (const model of ['no-such-model', 'fast']) {
