@@ -151,6 +151,8 @@ export class Unsupported extends GatewayError {
 export function failureForStatus(status: number): UpstreamFailure {
   // 402: the provider account is out of credit (DeepSeek, OpenRouter): the operator's to fix.
   if (status === 401 || status === 402 || status === 403) return 'auth';
+  // A redirect (not followed: fetchUpstream) means a base URL that moved: the operator's to fix.
+  if (status >= 300 && status < 400) return 'config';
   if (status === 498) return 'overloaded'; // Groq: flex-tier capacity exceeded
   if (status === 408) return 'timeout';
   if (status === 429) return 'rate_limit';

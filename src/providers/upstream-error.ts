@@ -173,7 +173,12 @@ export async function readCapped(response: Response, limit: number): Promise<str
   return text.slice(0, limit);
 }
 
-/** Wraps fetch so that a network failure becomes a typed UpstreamError (aborts propagate as they are). */
+/**
+ * Wraps fetch so that a network failure becomes a typed UpstreamError (aborts propagate as they are).
+ * Redirects are not followed: fetch would send the provider's key headers (`x-api-key`, `api-key`,
+ * `x-goog-api-key`) on to wherever a provider, or a proxy in front of it, points — a 3xx is a failed
+ * attempt instead (failureForStatus), and the next target is tried.
+ */
 export async function fetchUpstream(
   doFetch: typeof fetch,
   provider: string,
@@ -181,7 +186,7 @@ export async function fetchUpstream(
   init: RequestInit,
 ): Promise<Response> {
   try {
-    return await doFetch(url, init);
+    return await doFetch(url, { ...init, redirect: 'manual' });
   } catch (error) {
     if (init.signal?.aborted) throw init.signal.reason ?? error;
     throw new UpstreamError('network', 0, `${provider} could not be reached.`);

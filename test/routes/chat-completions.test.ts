@@ -151,6 +151,35 @@ describe('POST /v1/chat/completions', () => {
     expect(recorded).toHaveLength(1);
   });
 
+  it("does not follow a provider's redirect (its key headers would go along): a failed attempt, and the next target serves", async () => {
+    const models = {
+      m: {
+        targets: [
+          { provider: 'openai', model: 'gpt-4o' },
+          { provider: 'mock', model: 'mock-1' },
+        ],
+      },
+      only: { targets: [{ provider: 'openai', model: 'gpt-4o' }] },
+    };
+    expect((await putConfig(openaiConfig({ models }))).status).toBe(200);
+    const { key } = await createKey();
+    const redirects: string[] = [];
+    onUpstream(`${OPENAI_URL}/chat/completions`, (request) => {
+      redirects.push(request.redirect);
+      return new Response(null, {
+        status: 307,
+        headers: { location: 'https://elsewhere.test/v1/chat/completions' },
+      });
+    });
+    const served = await chat(key, { model: 'm', messages: [{ role: 'user', content: 'hi' }] });
+    expect(served.status).toBe(200);
+    expect(served.headers.get('x-tollgate-provider')).toBe('mock');
+    const failed = await chat(key, { model: 'only', messages: [{ role: 'user', content: 'hi' }] });
+    expect(failed.status).toBe(502);
+    expect((await failed.json<Json>()).error.code).toBe('upstream_error');
+    expect(redirects).toEqual(['manual', 'manual']);
+  });
+
   it('sends Mistral no stream_options (it refuses them) and still reads usage from its last chunk', async () => {
     await presetModel('m', 'mistral', 'mistral-small-latest', 'k');
     const { key } = await createKey();
