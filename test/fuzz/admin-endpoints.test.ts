@@ -17,7 +17,7 @@ import {
   TEAM_KEYS,
 } from './admin-cases';
 import { mutatedBody } from './bodies';
-import { findingsMessage, fuzz, summary } from './harness';
+import { findingsMessage, fuzz, scaledTimeout, summary } from './harness';
 import { declaredRoutes } from './routes';
 import type { Tree } from './values';
 
@@ -44,71 +44,93 @@ async function run(name: string, count: number, generate: Parameters<typeof fuzz
 }
 
 describe('fuzz: admin endpoints', () => {
-  it('GET / PUT /admin/config never answer 5xx or a non-OpenAI error', async () => {
-    const ctx = await context();
-    // The live config too, so that sections added later are mutated as well.
-    const current = (await (await admin('/admin/config')).json()) as { [key: string]: Tree };
-    const examples = [...CONFIG_EXAMPLES, current];
-    const report = await run('/admin/config', 1000, (rng) =>
-      rng.chance(0.85)
-        ? adminCase(rng, ctx, 'PUT', '/admin/config', mutatedBody(rng, examples, CONFIG_KEYS))
-        : adminCase(rng, ctx, 'GET', `/admin/config${query(rng)}`, undefined),
-    );
-    expect(report.statuses[200] ?? 0).toBeGreaterThan(report.cases * 0.05);
-  }, 120_000);
+  it(
+    'GET / PUT /admin/config never answer 5xx or a non-OpenAI error',
+    async () => {
+      const ctx = await context();
+      // The live config too, so that sections added later are mutated as well.
+      const current = (await (await admin('/admin/config')).json()) as { [key: string]: Tree };
+      const examples = [...CONFIG_EXAMPLES, current];
+      const report = await run('/admin/config', 1000, (rng) =>
+        rng.chance(0.85)
+          ? adminCase(rng, ctx, 'PUT', '/admin/config', mutatedBody(rng, examples, CONFIG_KEYS))
+          : adminCase(rng, ctx, 'GET', `/admin/config${query(rng)}`, undefined),
+      );
+      expect(report.statuses[200] ?? 0).toBeGreaterThan(report.cases * 0.05);
+    },
+    scaledTimeout(120_000),
+  );
 
-  it('/admin/keys[/:id] never answers 5xx or a non-OpenAI error', async () => {
-    const ctx = await context();
-    const ids = ctx.ids.get('/admin/keys')!;
-    const teams = ctx.ids.get('/admin/teams')!;
-    const examples = [...KEY_EXAMPLES, { name: 'in a team', team: teams[1]! }];
-    const report = await run('/admin/keys', 1600, (rng) => {
-      const roll = rng.next();
-      const id = () => idSegment(rng, ids);
-      if (roll < 0.45)
-        return adminCase(rng, ctx, 'POST', '/admin/keys', mutatedBody(rng, examples, KEY_KEYS));
-      if (roll < 0.6) return adminCase(rng, ctx, 'GET', `/admin/keys${query(rng)}`, undefined);
-      if (roll < 0.75) return adminCase(rng, ctx, 'GET', `/admin/keys/${id()}`, undefined);
-      if (roll < 0.97)
-        return adminCase(rng, ctx, 'PATCH', `/admin/keys/${id()}`, mutatedBody(rng, examples, KEY_KEYS));
-      return adminCase(rng, ctx, 'DELETE', `/admin/keys/${id()}`, undefined);
-    });
-    expect(report.statuses[201] ?? 0).toBeGreaterThan(report.cases * 0.02);
-  }, 120_000);
+  it(
+    '/admin/keys[/:id] never answers 5xx or a non-OpenAI error',
+    async () => {
+      const ctx = await context();
+      const ids = ctx.ids.get('/admin/keys')!;
+      const teams = ctx.ids.get('/admin/teams')!;
+      const examples = [...KEY_EXAMPLES, { name: 'in a team', team: teams[1]! }];
+      const report = await run('/admin/keys', 1600, (rng) => {
+        const roll = rng.next();
+        const id = () => idSegment(rng, ids);
+        if (roll < 0.45)
+          return adminCase(rng, ctx, 'POST', '/admin/keys', mutatedBody(rng, examples, KEY_KEYS));
+        if (roll < 0.6) return adminCase(rng, ctx, 'GET', `/admin/keys${query(rng)}`, undefined);
+        if (roll < 0.75) return adminCase(rng, ctx, 'GET', `/admin/keys/${id()}`, undefined);
+        if (roll < 0.97)
+          return adminCase(rng, ctx, 'PATCH', `/admin/keys/${id()}`, mutatedBody(rng, examples, KEY_KEYS));
+        return adminCase(rng, ctx, 'DELETE', `/admin/keys/${id()}`, undefined);
+      });
+      expect(report.statuses[201] ?? 0).toBeGreaterThan(report.cases * 0.02);
+    },
+    scaledTimeout(120_000),
+  );
 
-  it('/admin/teams[/:id] never answers 5xx or a non-OpenAI error', async () => {
-    const ctx = await context();
-    const ids = ctx.ids.get('/admin/teams')!;
-    const report = await run('/admin/teams', 1000, (rng) => {
-      const roll = rng.next();
-      const id = () => idSegment(rng, ids);
-      if (roll < 0.45)
-        return adminCase(rng, ctx, 'POST', '/admin/teams', mutatedBody(rng, TEAM_EXAMPLES, TEAM_KEYS));
-      if (roll < 0.6) return adminCase(rng, ctx, 'GET', `/admin/teams${query(rng)}`, undefined);
-      if (roll < 0.75) return adminCase(rng, ctx, 'GET', `/admin/teams/${id()}`, undefined);
-      return adminCase(rng, ctx, 'PATCH', `/admin/teams/${id()}`, mutatedBody(rng, TEAM_EXAMPLES, TEAM_KEYS));
-    });
-    expect(report.statuses[201] ?? 0).toBeGreaterThan(report.cases * 0.02);
-  }, 120_000);
+  it(
+    '/admin/teams[/:id] never answers 5xx or a non-OpenAI error',
+    async () => {
+      const ctx = await context();
+      const ids = ctx.ids.get('/admin/teams')!;
+      const report = await run('/admin/teams', 1000, (rng) => {
+        const roll = rng.next();
+        const id = () => idSegment(rng, ids);
+        if (roll < 0.45)
+          return adminCase(rng, ctx, 'POST', '/admin/teams', mutatedBody(rng, TEAM_EXAMPLES, TEAM_KEYS));
+        if (roll < 0.6) return adminCase(rng, ctx, 'GET', `/admin/teams${query(rng)}`, undefined);
+        if (roll < 0.75) return adminCase(rng, ctx, 'GET', `/admin/teams/${id()}`, undefined);
+        return adminCase(
+          rng,
+          ctx,
+          'PATCH',
+          `/admin/teams/${id()}`,
+          mutatedBody(rng, TEAM_EXAMPLES, TEAM_KEYS),
+        );
+      });
+      expect(report.statuses[201] ?? 0).toBeGreaterThan(report.cases * 0.02);
+    },
+    scaledTimeout(120_000),
+  );
 
-  it('every declared route (logs, analytics, tokens… as they land) survives hostile ids, queries and bodies', async () => {
-    const ctx = await context();
-    const routes = declaredRoutes();
-    const perRoute = new Map<string, number>();
-    const report = await run('routes', Math.max(1400, routes.length * 60), (rng, index) => {
-      const route = routes[index % routes.length]!;
-      const key = `${route.method} ${route.path}`;
-      perRoute.set(key, (perRoute.get(key) ?? 0) + 1);
-      return routeCase(rng, ctx, route);
-    });
-    console.log(`fuzzed routes: ${[...perRoute.keys()].join(', ')}`);
-    for (const required of [
-      'GET /admin/config',
-      'POST /admin/keys',
-      'PATCH /admin/teams/:id',
-      'GET /v1/models',
-    ])
-      expect(perRoute.has(required), `${required} is declared and fuzzed`).toBe(true);
-    expect(Math.min(...perRoute.values())).toBeGreaterThanOrEqual(report.cases >= 1400 ? 20 : 1);
-  }, 120_000);
+  it(
+    'every declared route (logs, analytics, tokens… as they land) survives hostile ids, queries and bodies',
+    async () => {
+      const ctx = await context();
+      const routes = declaredRoutes();
+      const perRoute = new Map<string, number>();
+      const report = await run('routes', Math.max(1400, routes.length * 60), (rng, index) => {
+        const route = routes[index % routes.length]!;
+        const key = `${route.method} ${route.path}`;
+        perRoute.set(key, (perRoute.get(key) ?? 0) + 1);
+        return routeCase(rng, ctx, route);
+      });
+      console.log(`fuzzed routes: ${[...perRoute.keys()].join(', ')}`);
+      for (const required of [
+        'GET /admin/config',
+        'POST /admin/keys',
+        'PATCH /admin/teams/:id',
+        'GET /v1/models',
+      ])
+        expect(perRoute.has(required), `${required} is declared and fuzzed`).toBe(true);
+      expect(Math.min(...perRoute.values())).toBeGreaterThanOrEqual(report.cases >= 1400 ? 20 : 1);
+    },
+    scaledTimeout(120_000),
+  );
 });

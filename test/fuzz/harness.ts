@@ -11,6 +11,8 @@ import { caseSeed, type Rng, rngFrom, runSeed } from './prng';
 export const SEED = runSeed(env.FUZZ_SEED, 0x7011_6a7e);
 /** `FUZZ_SCALE=10` runs ten times the cases (a longer local hunt); `0.1` a quick look. */
 const SCALE = Number(env.FUZZ_SCALE) > 0 ? Number(env.FUZZ_SCALE) : 1;
+/** A suite's time limit, grown with its case count: `FUZZ_SCALE=3` timed out at the fixed one. */
+export const scaledTimeout = (ms: number) => Math.round(ms * Math.max(1, SCALE));
 const CONCURRENCY = 16;
 // Cases call the Worker's fetch handler directly. Through `exports.default` (or SELF) each request
 // cost more than the last in vitest-pool-workers 0.15 — 5 ms at first, 250 ms after 2,000 — while

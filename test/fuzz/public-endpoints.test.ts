@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { admin, type Json } from '../helpers/gateway';
 import { mutatedBody } from './bodies';
-import { findingsMessage, fuzz, shapeProblem, summary } from './harness';
+import { findingsMessage, fuzz, scaledTimeout, shapeProblem, summary } from './harness';
 import {
   bigChat,
   bigEmbeddings,
@@ -23,76 +23,92 @@ import {
 } from './public-cases';
 
 describe('fuzz: public endpoints', () => {
-  it('POST /v1/chat/completions never answers 5xx or a non-OpenAI error', async () => {
-    const keys = await fuzzKeys();
-    // The default config, with the exact cache switched on where the config has one: more code runs.
-    const config = (await (await admin('/admin/config')).json()) as Json;
-    if (config.cache?.exact) {
-      config.cache.exact.enabled = true;
-      expect((await admin('/admin/config', 'PUT', config)).status).toBe(200);
-    }
-    const started = performance.now();
-    const report = await fuzz('chat', 4000, (rng, index) =>
-      publicCase(
-        rng,
-        keys,
-        '/v1/chat/completions',
-        'POST',
-        bigChat(index) ?? mutatedBody(rng, CHAT_EXAMPLES, CHAT_KEYS),
-        checkChat,
-      ),
-    );
-    console.log(summary('POST /v1/chat/completions', report, started));
-    expect(report.findings, findingsMessage(report)).toEqual([]);
-    expect(report.statuses[200] ?? 0).toBeGreaterThan(report.cases * 0.08);
-  }, 120_000);
+  it(
+    'POST /v1/chat/completions never answers 5xx or a non-OpenAI error',
+    async () => {
+      const keys = await fuzzKeys();
+      // The default config, with the exact cache switched on where the config has one: more code runs.
+      const config = (await (await admin('/admin/config')).json()) as Json;
+      if (config.cache?.exact) {
+        config.cache.exact.enabled = true;
+        expect((await admin('/admin/config', 'PUT', config)).status).toBe(200);
+      }
+      const started = performance.now();
+      const report = await fuzz('chat', 4000, (rng, index) =>
+        publicCase(
+          rng,
+          keys,
+          '/v1/chat/completions',
+          'POST',
+          bigChat(index) ?? mutatedBody(rng, CHAT_EXAMPLES, CHAT_KEYS),
+          checkChat,
+        ),
+      );
+      console.log(summary('POST /v1/chat/completions', report, started));
+      expect(report.findings, findingsMessage(report)).toEqual([]);
+      expect(report.statuses[200] ?? 0).toBeGreaterThan(report.cases * 0.08);
+    },
+    scaledTimeout(120_000),
+  );
 
-  it('POST /v1/embeddings never answers 5xx or a non-OpenAI error', async () => {
-    const keys = await fuzzKeys();
-    const started = performance.now();
-    const report = await fuzz('embeddings', 2000, (rng, index) =>
-      publicCase(
-        rng,
-        keys,
-        '/v1/embeddings',
-        'POST',
-        bigEmbeddings(index) ?? mutatedBody(rng, EMBEDDING_EXAMPLES, EMBEDDING_KEYS),
-        checkEmbeddings,
-      ),
-    );
-    console.log(summary('POST /v1/embeddings', report, started));
-    expect(report.findings, findingsMessage(report)).toEqual([]);
-    expect(report.statuses[200] ?? 0).toBeGreaterThan(report.cases * 0.08);
-  }, 120_000);
+  it(
+    'POST /v1/embeddings never answers 5xx or a non-OpenAI error',
+    async () => {
+      const keys = await fuzzKeys();
+      const started = performance.now();
+      const report = await fuzz('embeddings', 2000, (rng, index) =>
+        publicCase(
+          rng,
+          keys,
+          '/v1/embeddings',
+          'POST',
+          bigEmbeddings(index) ?? mutatedBody(rng, EMBEDDING_EXAMPLES, EMBEDDING_KEYS),
+          checkEmbeddings,
+        ),
+      );
+      console.log(summary('POST /v1/embeddings', report, started));
+      expect(report.findings, findingsMessage(report)).toEqual([]);
+      expect(report.statuses[200] ?? 0).toBeGreaterThan(report.cases * 0.08);
+    },
+    scaledTimeout(120_000),
+  );
 
-  it('POST /v1/responses never answers 5xx or a non-OpenAI error', async () => {
-    const keys = await fuzzKeys();
-    const started = performance.now();
-    const report = await fuzz('responses', 2000, (rng, index) =>
-      publicCase(
-        rng,
-        keys,
-        '/v1/responses',
-        'POST',
-        bigResponses(index) ?? mutatedBody(rng, RESPONSES_EXAMPLES, RESPONSES_KEYS),
-        checkResponses,
-      ),
-    );
-    console.log(summary('POST /v1/responses', report, started));
-    expect(report.findings, findingsMessage(report)).toEqual([]);
-    expect(report.statuses[200] ?? 0).toBeGreaterThan(report.cases * 0.08);
-  }, 120_000);
+  it(
+    'POST /v1/responses never answers 5xx or a non-OpenAI error',
+    async () => {
+      const keys = await fuzzKeys();
+      const started = performance.now();
+      const report = await fuzz('responses', 2000, (rng, index) =>
+        publicCase(
+          rng,
+          keys,
+          '/v1/responses',
+          'POST',
+          bigResponses(index) ?? mutatedBody(rng, RESPONSES_EXAMPLES, RESPONSES_KEYS),
+          checkResponses,
+        ),
+      );
+      console.log(summary('POST /v1/responses', report, started));
+      expect(report.findings, findingsMessage(report)).toEqual([]);
+      expect(report.statuses[200] ?? 0).toBeGreaterThan(report.cases * 0.08);
+    },
+    scaledTimeout(120_000),
+  );
 
-  it('GET /v1/models never answers 5xx or a non-OpenAI error', async () => {
-    const keys = await fuzzKeys();
-    const started = performance.now();
-    const report = await fuzz('models', 600, (rng) =>
-      publicCase(rng, keys, '/v1/models', 'GET', mutatedBody(rng, CHAT_EXAMPLES, CHAT_KEYS), (_, text) =>
-        shapeProblem('ListModelsResponse', text),
-      ),
-    );
-    console.log(summary('GET /v1/models', report, started));
-    expect(report.findings, findingsMessage(report)).toEqual([]);
-    expect(report.statuses[200] ?? 0).toBeGreaterThan(report.cases * 0.08);
-  }, 120_000);
+  it(
+    'GET /v1/models never answers 5xx or a non-OpenAI error',
+    async () => {
+      const keys = await fuzzKeys();
+      const started = performance.now();
+      const report = await fuzz('models', 600, (rng) =>
+        publicCase(rng, keys, '/v1/models', 'GET', mutatedBody(rng, CHAT_EXAMPLES, CHAT_KEYS), (_, text) =>
+          shapeProblem('ListModelsResponse', text),
+        ),
+      );
+      console.log(summary('GET /v1/models', report, started));
+      expect(report.findings, findingsMessage(report)).toEqual([]);
+      expect(report.statuses[200] ?? 0).toBeGreaterThan(report.cases * 0.08);
+    },
+    scaledTimeout(120_000),
+  );
 });
