@@ -2,6 +2,7 @@
 // translates it to a chat completion (responses-request.ts). Loose objects, as in schemas.ts: fields
 // not named here are kept, and the top-level ones are forwarded into the chat body untouched.
 import { z } from 'zod';
+import { isRecord } from '../json-record';
 
 const inputText = z.looseObject({ type: z.literal('input_text'), text: z.string() });
 const inputImage = z.looseObject({
@@ -19,6 +20,21 @@ const inputFile = z.looseObject({
 // What an assistant turn sent back as input holds: the text (or refusal) a response produced.
 const outputText = z.looseObject({ type: z.literal('output_text'), text: z.string() });
 const refusal = z.looseObject({ type: z.literal('refusal'), refusal: z.string() });
+/**
+ * OpenAI's metadata: at most 16 string pairs, keys up to 64 characters, values up to 512. Checked by
+ * hand: `z.record` lets a `__proto__` entry (an own key, as JSON.parse makes it) through unchecked,
+ * and the answer echoes metadata back — a non-string value there is no valid Response.
+ */
+const metadataSchema = z.custom<Record<string, string>>(
+  (value) =>
+    isRecord(value) &&
+    Object.keys(value).length <= 16 &&
+    Object.entries(value).every(
+      ([key, text]) => key.length <= 64 && typeof text === 'string' && text.length <= 512,
+    ),
+  'metadata must be at most 16 pairs of strings: keys up to 64 characters, values up to 512',
+);
+
 export const inputPart = z.discriminatedUnion('type', [
   inputText,
   inputImage,
@@ -96,7 +112,7 @@ export const responsesRequest = z.looseObject({
   top_logprobs: z.number().int().min(0).max(20).nullish(),
   text: z.looseObject({ format: textFormat.nullish(), verbosity: z.string().nullish() }).nullish(),
   reasoning: z.looseObject({ effort: z.string().nullish(), summary: z.string().nullish() }).nullish(),
-  metadata: z.record(z.string(), z.string()).nullish(),
+  metadata: metadataSchema.nullish(),
   user: z.string().nullish(),
   safety_identifier: z.string().nullish(),
   prompt_cache_key: z.string().nullish(),
