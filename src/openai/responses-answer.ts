@@ -80,7 +80,11 @@ export function responseUsage(usage: unknown): Json | null {
   const output = count(usage.completion_tokens);
   return {
     input_tokens: input,
-    input_tokens_details: { cached_tokens: count(prompt.cached_tokens), cache_write_tokens: 0 },
+    input_tokens_details: {
+      cached_tokens: count(prompt.cached_tokens),
+      // What Anthropic and Bedrock wrote to their prompt cache (the adapters' cache_creation_tokens).
+      cache_write_tokens: count(prompt.cache_creation_tokens),
+    },
     output_tokens: output,
     output_tokens_details: { reasoning_tokens: count(completion.reasoning_tokens) },
     total_tokens: typeof usage.total_tokens === 'number' ? usage.total_tokens : input + output,
@@ -98,8 +102,25 @@ export function messageItem(id: string, status: string, content: Json[]): Json {
   return { type: 'message', id, status, role: 'assistant', content };
 }
 
-export function textPart(text: string): Json {
-  return { type: 'output_text', text, annotations: [], logprobs: [] };
+export function textPart(text: string, logprobs: Json[] = []): Json {
+  return { type: 'output_text', text, annotations: [], logprobs };
+}
+
+/**
+ * A chat choice's `logprobs` (asked for by `top_logprobs`) as the Responses' list: the same tokens,
+ * with `bytes` a list where chat may say null.
+ */
+export function responseLogprobs(logprobs: unknown): Json[] {
+  const tokens = isRecord(logprobs) && Array.isArray(logprobs.content) ? logprobs.content : [];
+  const bytes = (value: unknown) => (Array.isArray(value) ? value : []);
+  return tokens.filter(isRecord).map((token) => ({
+    token: token.token,
+    logprob: token.logprob,
+    bytes: bytes(token.bytes),
+    top_logprobs: (Array.isArray(token.top_logprobs) ? token.top_logprobs : [])
+      .filter(isRecord)
+      .map((top) => ({ token: top.token, logprob: top.logprob, bytes: bytes(top.bytes) })),
+  }));
 }
 
 export function functionCallItem(
@@ -121,7 +142,8 @@ export function completionToResponse(request: ResponsesRequest, completion: Json
   const itemStatus = reason ? 'incomplete' : 'completed';
   const output: Json[] = [];
   const content: Json[] = [];
-  if (typeof message.content === 'string' && message.content !== '') content.push(textPart(message.content));
+  if (typeof message.content === 'string' && message.content !== '')
+    content.push(textPart(message.content, responseLogprobs(choice.logprobs)));
   if (typeof message.refusal === 'string' && message.refusal !== '')
     content.push({ type: 'refusal', refusal: message.refusal });
   const calls = Array.isArray(message.tool_calls) ? message.tool_calls.filter(isRecord) : [];

@@ -80,7 +80,9 @@ export function translateRequest(value: unknown): Translated {
   if (choice != null)
     chat.tool_choice =
       typeof choice === 'string' ? choice : { type: 'function', function: { name: choice.name } };
-  copy(request, chat, 'parallel_tool_calls');
+  // Only with tools: chat refuses it without them (OpenAI: "only allowed when 'tools' are
+  // specified"; Bedrock and Cohere refuse false), where the Responses API takes it anyway.
+  if (chat.tools) copy(request, chat, 'parallel_tool_calls');
   copy(request, chat, 'temperature');
   copy(request, chat, 'top_p');
   copy(request, chat, 'metadata');

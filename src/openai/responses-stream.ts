@@ -11,6 +11,7 @@ import {
   messageItem,
   type ResponseIds,
   type ResponseStatus,
+  responseLogprobs,
   responseObject,
   responseUsage,
   textPart,
@@ -27,6 +28,8 @@ interface OpenMessage {
   id: string;
   kind: 'text' | 'refusal';
   text: string;
+  /** The text's token logprobs so far (when the request asked for top_logprobs). */
+  logprobs: Json[];
 }
 /** The open function call: the chat tool call's index, and what it has said so far. */
 interface OpenCall {
@@ -47,7 +50,12 @@ export function responsesEventStream(
   let sequence = 0;
   const output: Json[] = [];
   let message: OpenMessage | undefined;
-  let call: OpenCall | undefined;
+  /**
+   * The open function calls by their chat index. All stay open until text follows or the answer
+   * ends: a provider may interleave the deltas of parallel calls (index 0, 1, then 0 again), and a
+   * call closed when the next began would lose what came after.
+   */
+  const openCalls = new Map<number, OpenCall>();
   let calls = 0;
   let messages = 0;
   let finishReason: unknown;
@@ -78,32 +86,32 @@ export function responsesEventStream(
 
   const closeMessage = (status: string) => {
     if (!message) return;
-    const { index, id, kind, text } = message;
+    const { index, id, kind, text, logprobs } = message;
     const at = { item_id: id, output_index: index, content_index: 0 };
-    const part = kind === 'text' ? textPart(text) : { type: 'refusal', refusal: text };
-    if (kind === 'text') emit('response.output_text.done', { ...at, text, logprobs: [] });
+    const part = kind === 'text' ? textPart(text, logprobs) : { type: 'refusal', refusal: text };
+    if (kind === 'text') emit('response.output_text.done', { ...at, text, logprobs });
     else emit('response.refusal.done', { ...at, refusal: text });
     emit('response.content_part.done', { ...at, part });
     output[index] = messageItem(id, status, [part]);
     emit('response.output_item.done', { output_index: index, item: output[index] });
     message = undefined;
   };
-  const closeCall = (status: string) => {
-    if (!call) return;
-    const { index, id, callId, name, args } = call;
-    emit('response.function_call_arguments.done', {
-      item_id: id,
-      output_index: index,
-      name,
-      arguments: args,
-    });
-    output[index] = functionCallItem(id, callId, name, args, status);
-    emit('response.output_item.done', { output_index: index, item: output[index] });
-    call = undefined;
+  const closeCalls = (status: string) => {
+    for (const { index, id, callId, name, args } of openCalls.values()) {
+      emit('response.function_call_arguments.done', {
+        item_id: id,
+        output_index: index,
+        name,
+        arguments: args,
+      });
+      output[index] = functionCallItem(id, callId, name, args, status);
+      emit('response.output_item.done', { output_index: index, item: output[index] });
+    }
+    openCalls.clear();
   };
   const openMessage = (kind: OpenMessage['kind']): OpenMessage => {
     closeMessage('completed');
-    closeCall('completed');
+    closeCalls('completed');
     const index = output.length;
     // A later message item (text after a tool call: rare) needs an id of its own.
     const id = messages === 0 ? ids.message : `${ids.message}_${messages}`;
@@ -112,7 +120,7 @@ export function responsesEventStream(
     emit('response.output_item.added', { output_index: index, item: output[index] });
     const part = kind === 'text' ? textPart('') : { type: 'refusal', refusal: '' };
     emit('response.content_part.added', { item_id: id, output_index: index, content_index: 0, part });
-    message = { index, id, kind, text: '' };
+    message = { index, id, kind, text: '', logprobs: [] };
     return message;
   };
 
@@ -133,19 +141,23 @@ export function responsesEventStream(
       const open = message?.kind === kind ? message : openMessage(kind);
       open.text += value;
       const at = { item_id: open.id, output_index: open.index, content_index: 0 };
-      if (kind === 'text') emit('response.output_text.delta', { ...at, delta: value, logprobs: [] });
-      else emit('response.refusal.delta', { ...at, delta: value });
+      if (kind === 'text') {
+        const logprobs = responseLogprobs(choice.logprobs);
+        open.logprobs.push(...logprobs);
+        emit('response.output_text.delta', { ...at, delta: value, logprobs });
+      } else emit('response.refusal.delta', { ...at, delta: value });
     }
     for (const raw of Array.isArray(delta.tool_calls) ? delta.tool_calls : []) {
       if (!isRecord(raw)) continue;
       const fn = isRecord(raw.function) ? raw.function : {};
       const chatIndex = typeof raw.index === 'number' ? raw.index : 0;
-      if (!call || call.chatIndex !== chatIndex) {
+      let call = openCalls.get(chatIndex);
+      if (!call) {
         closeMessage('completed');
-        closeCall('completed');
         const index = output.length;
         const id = ids.call(calls++);
         call = { index, chatIndex, id, callId: String(raw.id ?? id), name: String(fn.name ?? ''), args: '' };
+        openCalls.set(chatIndex, call);
         output.push(functionCallItem(id, call.callId, call.name, '', 'in_progress'));
         emit('response.output_item.added', { output_index: index, item: output[index] });
       }
@@ -169,7 +181,7 @@ export function responsesEventStream(
     const code = said.code === 'rate_limit_exceeded' ? 'rate_limit_exceeded' : 'server_error';
     const message = typeof said.message === 'string' ? said.message : 'The response failed.';
     closeMessage('incomplete');
-    closeCall('incomplete');
+    closeCalls('incomplete');
     emit('response.failed', { response: snapshot('failed', { error: { code, message } }) });
   };
 
@@ -204,7 +216,7 @@ export function responsesEventStream(
       const reason = incompleteReason(finishReason);
       const status = reason ? 'incomplete' : 'completed';
       closeMessage(status);
-      closeCall(status);
+      closeCalls(status);
       if (output.length === 0) {
         // An answer with no text and no calls is still a message, so that output_text reads ''.
         openMessage('text');

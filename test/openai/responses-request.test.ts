@@ -76,6 +76,19 @@ describe('translateRequest', () => {
     });
   });
 
+  it('sends parallel_tool_calls only along with tools, which chat requires', () => {
+    expect(translateRequest({ model: 'm', input: 'hi', parallel_tool_calls: false }).chat).not.toHaveProperty(
+      'parallel_tool_calls',
+    );
+    const { chat } = translateRequest({
+      model: 'm',
+      input: 'hi',
+      parallel_tool_calls: false,
+      tools: [{ type: 'function', name: 'f' }],
+    });
+    expect(chat.parallel_tool_calls).toBe(false);
+  });
+
   it('names what it cannot translate', () => {
     expect(refusal({ model: 'm', input: [] }).param).toBe('input');
     expect(refusal({ model: 'm', input: 'x', tools: [{ type: 'mcp', server_label: 's' }] }).param).toBe(

@@ -75,6 +75,58 @@ describe('responsesEventStream', () => {
     });
   });
 
+  it('keeps parallel tool calls whose deltas interleave apart', async () => {
+    const call = (index: number, fields: Json) => chunk({ tool_calls: [{ index, ...fields }] });
+    const events = await translate([
+      call(0, { id: 'call_a', type: 'function', function: { name: 'f', arguments: '' } }),
+      call(1, { id: 'call_b', type: 'function', function: { name: 'g', arguments: '{"y":' } }),
+      call(0, { function: { arguments: '{"x":1}' } }),
+      call(1, { function: { arguments: '2}' } }),
+      chunk({}, 'tool_calls'),
+    ]);
+    const deltas = events.filter((e) => e.type === 'response.function_call_arguments.delta');
+    expect(deltas.map((e) => [e.output_index, e.item_id, e.delta])).toEqual([
+      [1, 'fc_abc_1', '{"y":'],
+      [0, 'fc_abc_0', '{"x":1}'],
+      [1, 'fc_abc_1', '2}'],
+    ]);
+    const done = events.filter((e) => e.type === 'response.output_item.done').map((e) => e.item);
+    expect(done.map((item) => [item.id, item.call_id, item.name, item.arguments])).toEqual([
+      ['fc_abc_0', 'call_a', 'f', '{"x":1}'],
+      ['fc_abc_1', 'call_b', 'g', '{"y":2}'],
+    ]);
+    expect(events.at(-1)!.response.output).toEqual(done);
+  });
+
+  it("carries the chat stream's token logprobs on the text deltas and the finished part", async () => {
+    const token = (text: string, logprob: number) => ({
+      token: text,
+      logprob,
+      bytes: null,
+      top_logprobs: [{ token: text, logprob, bytes: [104] }],
+    });
+    const withLogprobs = (text: string, logprob: number) =>
+      `data: ${JSON.stringify({
+        model: 'up-1',
+        choices: [
+          {
+            index: 0,
+            delta: { content: text },
+            logprobs: { content: [token(text, logprob)] },
+            finish_reason: null,
+          },
+        ],
+      })}\n\n`;
+    const events = await translate([withLogprobs('h', -0.5), withLogprobs('i', -0.25), chunk({}, 'stop')]);
+    const deltas = events.filter((e) => e.type === 'response.output_text.delta');
+    expect(deltas.map((e) => e.logprobs[0].logprob)).toEqual([-0.5, -0.25]);
+    const part = events.at(-1)!.response.output[0].content[0];
+    expect(part.logprobs).toEqual([
+      { token: 'h', logprob: -0.5, bytes: [], top_logprobs: [{ token: 'h', logprob: -0.5, bytes: [104] }] },
+      { token: 'i', logprob: -0.25, bytes: [], top_logprobs: [{ token: 'i', logprob: -0.25, bytes: [104] }] },
+    ]);
+  });
+
   it('gives an empty answer an empty message', async () => {
     const events = await translate([chunk({ role: 'assistant' }), chunk({}, 'stop')]);
     expect(events.at(-1)!.response.output).toEqual([

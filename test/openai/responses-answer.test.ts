@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { completionToResponse, responseIds, responseUsage } from '../../src/openai/responses-answer';
+import { responsesRequest } from '../../src/openai/responses-schema';
+import { expectOpenAIShape } from '../helpers/openapi';
+
+describe('responses answer', () => {
+  it('reports the tokens written to a prompt cache (Anthropic, Bedrock) as cache_write_tokens', () => {
+    const usage = responseUsage({
+      prompt_tokens: 100,
+      completion_tokens: 10,
+      total_tokens: 110,
+      prompt_tokens_details: { cached_tokens: 20, cache_creation_tokens: 70 },
+      completion_tokens_details: { reasoning_tokens: 4 },
+    });
+    expect(usage).toMatchObject({
+      input_tokens_details: { cached_tokens: 20, cache_write_tokens: 70 },
+      output_tokens_details: { reasoning_tokens: 4 },
+    });
+  });
+
+  it("keeps a JSON answer's token logprobs on its output_text", () => {
+    const request = responsesRequest.parse({ model: 'm', input: 'x', top_logprobs: 1 });
+    const response = completionToResponse(
+      request,
+      {
+        model: 'up-1',
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content: 'hi' },
+            logprobs: {
+              content: [
+                {
+                  token: 'hi',
+                  logprob: -0.1,
+                  bytes: [104, 105],
+                  top_logprobs: [{ token: 'hi', logprob: -0.1, bytes: null }],
+                },
+              ],
+            },
+            finish_reason: 'stop',
+          },
+        ],
+      },
+      responseIds('req_abc'),
+    );
+    expectOpenAIShape('Response', response);
+    expect((response.output as { content: { logprobs: unknown }[] }[])[0]!.content[0]!.logprobs).toEqual([
+      {
+        token: 'hi',
+        logprob: -0.1,
+        bytes: [104, 105],
+        top_logprobs: [{ token: 'hi', logprob: -0.1, bytes: [] }],
+      },
+    ]);
+  });
+});
