@@ -56,5 +56,10 @@ export interface AppEnv {
     guardrails: GuardrailReport | undefined;
     /** Zero data retention for this request (the key's or its team's flag): no cache, no bodies. */
     zdr: boolean;
+    /**
+     * A chat body another API's request was translated into (src/routes/responses.ts): the chat
+     * route takes it as read, instead of reading and parsing the request's body again.
+     */
+    chatBody: unknown;
   };
 }

@@ -35,7 +35,11 @@ import { modelNotFoundFor } from './model-not-found';
 export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   const runtime = await getRuntime(c.env, c.executionCtx);
   const { limits } = runtime.config;
-  const body = validateBody(chatRequest, await readJsonBody(c.req.raw, limits.maxBodyBytes));
+  const translated = c.get('chatBody');
+  const body = validateBody(
+    chatRequest,
+    translated !== undefined ? translated : await readJsonBody(c.req.raw, limits.maxBodyBytes),
+  );
   const log = c.get('log');
   log.requested(body.model, body, body.stream === true);
   const route = runtime.resolve(body.model);

@@ -20,17 +20,9 @@ export const responsesApi = () =>
     const { request, chat } = translateRequest(
       await readJsonBody(original, runtime.config.limits.maxBodyBytes),
     );
-    const headers = new Headers(original.headers);
-    headers.delete('content-length');
-    headers.set('content-type', 'application/json');
-    // The chat handler reads its body, headers and abort signal from c.req.raw: the client's
-    // signal goes along, so a disconnect still lets the provider go and settles as for chat.
-    c.req.raw = new Request(original.url, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify(chat),
-      signal: original.signal,
-    });
+    // The chat handler takes the translated body as read (not written out and read again, where
+    // the translation's few extra bytes could push a body just under maxBodyBytes into a 413).
+    c.set('chatBody', chat);
     await next();
 
     // Refusals and failures are OpenAI's error shape already, the same on both APIs: as they are.

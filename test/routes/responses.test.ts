@@ -505,3 +505,24 @@ describe('POST /v1/responses', () => {
     expectOpenAIShape('ErrorResponse', await limited.json());
   });
 });
+
+describe('POST /v1/responses near the body limit', () => {
+  it('serves a body under maxBodyBytes whose chat translation is larger (it is not read twice)', async () => {
+    expect((await putConfig(openaiConfig({ limits: { maxBodyBytes: 1024 } }))).status).toBe(200);
+    const { key } = await createKey();
+    // Each flat tool gains a `function` wrapper in chat form: ~13 bytes apiece.
+    const tools = Array.from({ length: 28 }, (_, i) => ({ type: 'function', name: `t${i}` }));
+    const body = { model: 'fast', input: 'x', tools };
+    const size = JSON.stringify(body).length;
+    expect(size).toBeLessThan(1024);
+    const chatSize = JSON.stringify({
+      model: 'fast',
+      messages: [{ role: 'user', content: 'x' }],
+      tools: tools.map(({ name }) => ({ type: 'function', function: { name } })),
+    }).length;
+    expect(chatSize).toBeGreaterThan(1024);
+    const response = await responses(key, body);
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as Json).object).toBe('response');
+  });
+});
