@@ -218,7 +218,7 @@ function chatPart(part: InputPart): Json {
       if (part.image_url)
         return {
           type: 'image_url',
-          image_url: { url: part.image_url, ...(part.detail ? { detail: part.detail } : {}) },
+          image_url: { url: part.image_url, ...(part.detail ? { detail: chatDetail(part.detail) } : {}) },
         };
       // Chat takes an uploaded file by id only as a `file` part.
       if (part.file_id) return { type: 'file', file: { file_id: part.file_id } };
@@ -268,4 +268,9 @@ function responseFormat(format: NonNullable<NonNullable<ResponsesRequest['text']
   if (strict != null) spec.strict = strict;
   if (description != null) spec.description = description;
   return { type: 'json_schema', json_schema: spec };
+}
+
+/** Chat's image detail for a Responses one: `original` has none, and `high` is the nearest. */
+function chatDetail(detail: 'auto' | 'low' | 'high' | 'original'): 'auto' | 'low' | 'high' {
+  return detail === 'original' ? 'high' : detail;
 }

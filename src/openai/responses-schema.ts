@@ -9,7 +9,8 @@ const inputImage = z.looseObject({
   type: z.literal('input_image'),
   image_url: z.string().min(1).nullish(),
   file_id: z.string().min(1).nullish(),
-  detail: z.enum(['auto', 'low', 'high']).nullish(),
+  /** `original` (full resolution, newer models) has no chat equivalent: sent as `high`, the nearest. */
+  detail: z.enum(['auto', 'low', 'high', 'original']).nullish(),
 });
 const inputFile = z.looseObject({
   type: z.literal('input_file'),

@@ -13,6 +13,31 @@ function refusal(body: unknown): GatewayError {
 }
 
 describe('translateRequest', () => {
+  it("sends an input_image's detail as chat's, `original` (which chat lacks) as `high`", () => {
+    const url = 'https://example.com/a.png';
+    const { chat } = translateRequest({
+      model: 'm',
+      input: [
+        {
+          role: 'user',
+          content: [
+            { type: 'input_image', image_url: url, detail: 'original' },
+            { type: 'input_image', image_url: url, detail: 'low' },
+          ],
+        },
+      ],
+    });
+    expect(chat.messages).toEqual([
+      {
+        role: 'user',
+        content: [
+          { type: 'image_url', image_url: { url, detail: 'high' } },
+          { type: 'image_url', image_url: { url, detail: 'low' } },
+        ],
+      },
+    ]);
+  });
+
   it('turns files, file ids, refusals and lone function calls into chat messages', () => {
     const { chat } = translateRequest({
       model: 'm',
