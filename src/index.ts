@@ -22,6 +22,7 @@ import { teams } from './routes/admin/teams';
 import { tokens } from './routes/admin/tokens';
 import { chatCompletions } from './routes/chat-completions';
 import { embeddings } from './routes/embeddings';
+import { anthropicErrors, countTokens, messagesApi } from './routes/messages';
 import { models } from './routes/models';
 import { responsesApi } from './routes/responses';
 
@@ -37,11 +38,18 @@ app.use('*', requestId());
 app.use('/v1/*', browserAccess());
 // Before authentication, so refused requests are logged too.
 app.use('/v1/*', requestLog());
+// Before authentication, so that its refusals carry Anthropic's error words too (routes/messages.ts).
+app.use('/v1/messages', anthropicErrors());
+app.use('/v1/messages/count_tokens', anthropicErrors());
 app.use('/v1/*', gatewayKeyAuth());
 app.route('/v1/chat/completions', chatCompletions);
 // The Responses API is the chat route behind a translation of its body and answer (routes/responses.ts).
 app.use('/v1/responses', responsesApi());
 app.route('/v1/responses', chatCompletions);
+// Anthropic's Messages API, the same way (routes/messages.ts).
+app.use('/v1/messages', messagesApi());
+app.route('/v1/messages', chatCompletions);
+app.route('/v1/messages/count_tokens', countTokens);
 app.route('/v1/embeddings', embeddings);
 app.route('/v1/models', models);
 

@@ -120,7 +120,7 @@ function copy(from: ResponsesRequest, to: Json, key: keyof ResponsesRequest): vo
 }
 
 /** `value` checked against `schema`, or a 400 whose param is where it sits in the body. */
-function checked<S extends z.ZodType>(schema: S, value: unknown, at: (string | number)[]): z.infer<S> {
+export function checked<S extends z.ZodType>(schema: S, value: unknown, at: (string | number)[]): z.infer<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0];

@@ -31,8 +31,11 @@ export const models = new Hono<AppEnv>()
     return c.json(model(runtime, id));
   });
 
-/** The runtime, and which model ids the request's key may use; refuses as an admission would. */
-async function usable(c: Context<AppEnv>) {
+/**
+ * The runtime, and which model ids the request's key may use; refuses as an admission would. Also
+ * POST /v1/messages/count_tokens's check (routes/messages.ts).
+ */
+export async function usable(c: Context<AppEnv>) {
   const [runtime, policy] = await Promise.all([
     getRuntime(c.env, c.executionCtx),
     policyAt(keyStub(c.env, c.get('keyHash'))),
@@ -80,7 +83,7 @@ const model = (runtime: Runtime, id: string) => ({
   owned_by: ownerOf(runtime, id),
 });
 
-const modelNotListed = (id: string) =>
+export const modelNotListed = (id: string) =>
   new GatewayError(
     404,
     'invalid_request_error',

@@ -142,6 +142,121 @@ export const RESPONSES_KEYS = [
   'previous_response_id',
 ];
 
+export const MESSAGES_EXAMPLES: { [key: string]: Tree }[] = [
+  { model: 'fast', max_tokens: 50, messages: [{ role: 'user', content: 'hello there' }] },
+  {
+    model: 'mock/mock-1',
+    max_tokens: 20,
+    stream: true,
+    system: 'be brief',
+    messages: [{ role: 'user', content: 'stream me' }],
+  },
+  {
+    model: 'fast',
+    max_tokens: 40,
+    system: [{ type: 'text', text: 'sys', cache_control: { type: 'ephemeral' } }],
+    messages: [
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'what is this' },
+          { type: 'image', source: { type: 'url', url: 'https://example.com/cat.png' } },
+        ],
+      },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'thinking', thinking: 'hmm', signature: 'sig' },
+          { type: 'tool_use', id: 'toolu_1', name: 'look', input: { q: 'cat' } },
+        ],
+      },
+      {
+        role: 'user',
+        content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'a cat', is_error: false }],
+      },
+    ],
+    tools: [{ name: 'look', description: 'looks', input_schema: { type: 'object', properties: {} } }],
+    tool_choice: { type: 'auto', disable_parallel_tool_use: true },
+    temperature: 0.5,
+    top_k: 10,
+    stop_sequences: ['END'],
+    metadata: { user_id: 'u1' },
+    foo_bar: { unknown: ['kept'] },
+  },
+  {
+    model: 'fast',
+    max_tokens: 30,
+    messages: [{ role: 'user', content: [{ type: 'text', text: 'json please' }] }],
+    stream: true,
+    thinking: { type: 'enabled', budget_tokens: 1024 },
+  },
+];
+export const MESSAGES_KEYS = [
+  'model',
+  'max_tokens',
+  'messages',
+  'system',
+  'stream',
+  'tools',
+  'tool_choice',
+  'role',
+  'content',
+  'type',
+  'source',
+  'thinking',
+];
+
+/** Anthropic's Message, checked by hand (no OpenAPI document of Anthropic's here). */
+function messageProblem(value: unknown): string | undefined {
+  const message = value as Record<string, unknown> | null;
+  if (message?.type !== 'message' || message.role !== 'assistant') return 'not a message';
+  if (typeof message.id !== 'string' || !message.id.startsWith('msg_')) return `bad id ${String(message.id)}`;
+  if (typeof message.model !== 'string') return 'no model';
+  if (!Array.isArray(message.content)) return 'content is not a list';
+  for (const block of message.content as { type?: unknown; text?: unknown; input?: unknown }[]) {
+    if (block.type === 'text' && typeof block.text === 'string') continue;
+    if (block.type === 'tool_use' && typeof block.input === 'object' && block.input !== null) continue;
+    if (block.type === 'thinking' || block.type === 'redacted_thinking') continue;
+    return `bad content block ${JSON.stringify(block).slice(0, 80)}`;
+  }
+  const usage = message.usage as Record<string, unknown> | undefined;
+  if (typeof usage?.input_tokens !== 'number' || typeof usage.output_tokens !== 'number') return 'bad usage';
+  return undefined;
+}
+
+const MESSAGE_EVENTS = new Set([
+  'message_start',
+  'content_block_start',
+  'content_block_delta',
+  'content_block_stop',
+  'message_delta',
+  'message_stop',
+  'ping',
+]);
+
+/** A Messages answer: the Message, or an event stream of known events from message_start to message_stop. */
+export function checkMessages(response: Response, text: string): string | undefined {
+  if (!response.headers.get('content-type')?.includes('text/event-stream'))
+    return messageProblem(JSON.parse(text));
+  const frames = text.split('\n\n').filter((frame) => frame !== '');
+  const types: string[] = [];
+  for (const frame of frames) {
+    const match = /^event: (\w+)\ndata: (.*)$/s.exec(frame);
+    if (!match) return `not a Messages event frame: ${frame.slice(0, 80)}`;
+    const data = JSON.parse(match[2]!) as { type?: string; message?: unknown };
+    if (data.type !== match[1]) return `event ${match[1]} carries type ${data.type}`;
+    if (!MESSAGE_EVENTS.has(match[1]!)) return `unexpected event ${match[1]}: ${frame.slice(0, 200)}`;
+    if (data.type === 'message_start') {
+      const problem = messageProblem(data.message);
+      if (problem) return `message_start: ${problem}`;
+    }
+    types.push(match[1]!);
+  }
+  if (types[0] !== 'message_start' || types.at(-1) !== 'message_stop')
+    return `stream runs ${types[0]} … ${types.at(-1)}`;
+  return undefined;
+}
+
 /** A Responses answer: the Response, or an event stream of valid events ending in a final one. */
 export function checkResponses(response: Response, text: string): string | undefined {
   if (!response.headers.get('content-type')?.includes('text/event-stream'))

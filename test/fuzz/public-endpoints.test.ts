@@ -1,6 +1,7 @@
-// Fuzz: generated and mutated bodies and headers against /v1/chat/completions, /v1/responses, /v1/embeddings and
-// /v1/models, served by the mock provider of the default config (no network). Every answer must be
-// below 500, every error an OpenAI ErrorResponse, every success a valid OpenAI response.
+// Fuzz: generated and mutated bodies and headers against /v1/chat/completions, /v1/responses,
+// /v1/messages, /v1/embeddings and /v1/models, served by the mock provider of the default config (no
+// network). Every answer must be below 500, every error an OpenAI ErrorResponse (Anthropic's
+// `"type": "error"` added on /v1/messages), every success a valid OpenAI (or Anthropic) answer.
 import { describe, expect, it } from 'vitest';
 import { admin, type Json } from '../helpers/gateway';
 import { mutatedBody } from './bodies';
@@ -13,10 +14,13 @@ import {
   CHAT_KEYS,
   checkChat,
   checkEmbeddings,
+  checkMessages,
   checkResponses,
   EMBEDDING_EXAMPLES,
   EMBEDDING_KEYS,
   fuzzKeys,
+  MESSAGES_EXAMPLES,
+  MESSAGES_KEYS,
   publicCase,
   RESPONSES_EXAMPLES,
   RESPONSES_KEYS,
@@ -89,6 +93,28 @@ describe('fuzz: public endpoints', () => {
         ),
       );
       console.log(summary('POST /v1/responses', report, started));
+      expect(report.findings, findingsMessage(report)).toEqual([]);
+      expect(report.statuses[200] ?? 0).toBeGreaterThan(report.cases * 0.08);
+    },
+    scaledTimeout(120_000),
+  );
+
+  it(
+    'POST /v1/messages never answers 5xx or a non-OpenAI error',
+    async () => {
+      const keys = await fuzzKeys();
+      const started = performance.now();
+      const report = await fuzz('messages', 2000, (rng) =>
+        publicCase(
+          rng,
+          keys,
+          '/v1/messages',
+          'POST',
+          mutatedBody(rng, MESSAGES_EXAMPLES, MESSAGES_KEYS),
+          checkMessages,
+        ),
+      );
+      console.log(summary('POST /v1/messages', report, started));
       expect(report.findings, findingsMessage(report)).toEqual([]);
       expect(report.statuses[200] ?? 0).toBeGreaterThan(report.cases * 0.08);
     },

@@ -1,0 +1,106 @@
+// A chat completion → Anthropic's `Message`: the answer of POST /v1/messages. Also the words both
+// answers share with the event stream (messages-stream.ts): ids, stop reasons, usage, error types.
+import { isRecord } from '../json-record';
+
+type Json = Record<string, unknown>;
+
+/** The message id, from the request's server id (stable, traceable): `msg_…`. */
+export function messageId(requestId: string): string {
+  return `msg_${requestId.replace(/^req_/, '')}`;
+}
+
+/** Chat's finish_reason as Anthropic's stop_reason (a stop sequence is not told apart from a natural end). */
+export function stopReason(finishReason: unknown): string {
+  switch (finishReason) {
+    case 'length':
+      return 'max_tokens';
+    case 'tool_calls':
+    case 'function_call':
+      return 'tool_use';
+    case 'content_filter':
+      return 'refusal';
+    default:
+      return 'end_turn';
+  }
+}
+
+/**
+ * Chat usage in Anthropic's words: its input_tokens leave out what the prompt cache read and wrote
+ * (the adapters add both into prompt_tokens, src/providers/anthropic-response.ts).
+ */
+export function messageUsage(usage: unknown): Json {
+  const record = isRecord(usage) ? usage : {};
+  const count = (value: unknown) => (typeof value === 'number' ? value : 0);
+  const details = isRecord(record.prompt_tokens_details) ? record.prompt_tokens_details : {};
+  const read = count(details.cached_tokens);
+  const created = count(details.cache_creation_tokens);
+  return {
+    input_tokens: Math.max(0, count(record.prompt_tokens) - read - created),
+    output_tokens: count(record.completion_tokens),
+    cache_read_input_tokens: read,
+    cache_creation_input_tokens: created,
+  };
+}
+
+/** A tool call's arguments as the `input` object Anthropic gives; {} when they are no JSON object. */
+export function toolInput(args: unknown): Json {
+  if (typeof args !== 'string' || args === '') return {};
+  try {
+    const value: unknown = JSON.parse(args);
+    return isRecord(value) ? value : {};
+  } catch {
+    return {};
+  }
+}
+
+/** Anthropic's error type for an answer's status (what its SDKs branch on; the OpenAI type is kept otherwise). */
+export function anthropicErrorType(status: number, openaiType: unknown): string {
+  if (status === 400 || status === 422) return 'invalid_request_error';
+  if (status === 401) return 'authentication_error';
+  if (status === 402) return 'billing_error';
+  if (status === 403) return 'permission_error';
+  if (status === 404) return 'not_found_error';
+  if (status === 413) return 'request_too_large';
+  if (status === 429) return 'rate_limit_error';
+  if (status === 503 || status === 529) return 'overloaded_error';
+  if (status === 504 || openaiType === 'timeout_error') return 'timeout_error';
+  if (status >= 500) return 'api_error';
+  return typeof openaiType === 'string' ? openaiType : 'invalid_request_error';
+}
+
+/** The Message for a JSON chat completion (its first choice: Anthropic has no `n`). */
+export function completionToMessage(completion: Json, id: string, model: string): Json {
+  const choice =
+    Array.isArray(completion.choices) && isRecord(completion.choices[0]) ? completion.choices[0] : {};
+  const message = isRecord(choice.message) ? choice.message : {};
+  const content: Json[] = [];
+  // Signed thinking first, as Anthropic orders them: the client sends them back with tool results.
+  for (const block of Array.isArray(message.thinking_blocks) ? message.thinking_blocks : []) {
+    if (isRecord(block) && (block.type === 'thinking' || block.type === 'redacted_thinking'))
+      content.push({ ...block });
+  }
+  if (typeof message.content === 'string' && message.content !== '')
+    content.push({ type: 'text', text: message.content });
+  if (typeof message.refusal === 'string' && message.refusal !== '')
+    content.push({ type: 'text', text: message.refusal });
+  const calls = Array.isArray(message.tool_calls) ? message.tool_calls.filter(isRecord) : [];
+  calls.forEach((call, index) => {
+    const fn = isRecord(call.function) ? call.function : {};
+    content.push({
+      type: 'tool_use',
+      id: typeof call.id === 'string' ? call.id : `toolu_${id.slice(4)}_${index}`,
+      name: String(fn.name ?? ''),
+      input: toolInput(fn.arguments),
+    });
+  });
+  return {
+    id,
+    type: 'message',
+    role: 'assistant',
+    model: typeof completion.model === 'string' ? completion.model : model,
+    content,
+    stop_reason: stopReason(choice.finish_reason),
+    stop_sequence: null,
+    usage: messageUsage(completion.usage),
+  };
+}

@@ -1,0 +1,227 @@
+// POST /v1/messages → the chat-completions body the gateway's chat pipeline serves. Anthropic's
+// blocks become chat's parts and turns: tool_use blocks an assistant's tool_calls, tool_result
+// blocks tool messages (placed before the rest of their user turn, as chat orders them), thinking
+// blocks the assistant's `thinking_blocks` (src/providers/thinking.ts). What has no chat form
+// (server tools, URL documents) is refused with a 400 naming it.
+import { invalidRequest } from '../errors';
+import { validateBody } from '../openai/read-body';
+import { checked } from '../openai/responses-request';
+import {
+  type ContentBlock,
+  contentBlocks,
+  customTool,
+  type MediaBlock,
+  type MessagesRequest,
+  messagesRequest,
+} from './messages-schema';
+
+type Json = Record<string, unknown>;
+
+/** Messages fields the translation consumes; every other top-level field goes into the chat body as sent. */
+const CONSUMED = new Set([
+  'model',
+  'max_tokens',
+  'messages',
+  'system',
+  'tools',
+  'tool_choice',
+  'stop_sequences',
+  'temperature',
+  'top_p',
+  'top_k',
+  'metadata',
+  'stream',
+  'thinking',
+  'service_tier',
+]);
+
+/** The Messages body, validated, and the chat-completions body it stands for. */
+export interface Translated {
+  request: MessagesRequest;
+  chat: Json;
+}
+
+export function translateRequest(value: unknown): Translated {
+  const request = validateBody(messagesRequest, value);
+  const body = request as Json;
+  const messages: Json[] = [];
+  if (typeof request.system === 'string') {
+    if (request.system !== '') messages.push({ role: 'system', content: request.system });
+  } else if (request.system?.length)
+    messages.push({ role: 'system', content: request.system.map((block) => textPart(block)) });
+  for (const [index, message] of request.messages.entries()) {
+    const blocks =
+      typeof message.content === 'string'
+        ? message.content
+        : message.content.map((raw, j) => block(raw, ['messages', index, 'content', j]));
+    if (message.role === 'assistant') messages.push(assistantTurn(blocks, index));
+    else messages.push(...userTurn(blocks, index));
+  }
+
+  const chat: Json = {};
+  for (const [key, field] of Object.entries(body)) if (!CONSUMED.has(key)) chat[key] = field;
+  chat.model = request.model;
+  chat.messages = messages;
+  chat.max_completion_tokens = request.max_tokens;
+  if (request.tools?.length) chat.tools = request.tools.map((tool, index) => chatTool(tool, index));
+  const choice = request.tool_choice;
+  if (choice) {
+    chat.tool_choice =
+      choice.type === 'tool'
+        ? { type: 'function', function: { name: choice.name } }
+        : { auto: 'auto', any: 'required', none: 'none' }[choice.type];
+    // Only with tools: chat refuses parallel_tool_calls without them.
+    if ('disable_parallel_tool_use' in choice && choice.disable_parallel_tool_use === true && chat.tools)
+      chat.parallel_tool_calls = false;
+  }
+  if (request.stop_sequences?.length) chat.stop = request.stop_sequences;
+  if (request.temperature != null) chat.temperature = request.temperature;
+  if (request.top_p != null) chat.top_p = request.top_p;
+  // Native parameters, forwarded as they are: the Anthropic adapter (and Bedrock's Claude) reads
+  // them, the others drop or refuse them by their own policy (src/providers/params.ts).
+  if (request.top_k != null) chat.top_k = request.top_k;
+  if (request.thinking != null) chat.thinking = request.thinking;
+  if (request.metadata?.user_id != null) chat.user = request.metadata.user_id;
+  // Anthropic's 'standard_only' is OpenAI's 'default' tier; 'auto' is the same word in both.
+  if (request.service_tier != null)
+    chat.service_tier = request.service_tier === 'standard_only' ? 'default' : 'auto';
+  if (request.stream === true) {
+    chat.stream = true;
+    // message_delta carries the usage: the chat stream must report it.
+    chat.stream_options = { include_usage: true };
+  }
+  return { request, chat };
+}
+
+/** Content block `at`, checked by its type's schema; a type the gateway cannot translate is named. */
+function block(raw: Json, at: (string | number)[]): ContentBlock {
+  const type = raw.type;
+  if (typeof type === 'string' && Object.hasOwn(contentBlocks, type))
+    return checked(contentBlocks[type as keyof typeof contentBlocks], raw, at);
+  const param = `${at[0]}[${at[1]}].${at[2]}[${at[3]}].type`;
+  throw invalidRequest(
+    `Invalid '${param}': '${String(type)}' blocks are not supported by the gateway (text, image, document, tool_use, tool_result, thinking and redacted_thinking are).`,
+    param,
+  );
+}
+
+function textPart(block: { text: string; cache_control?: unknown }): Json {
+  // cache_control is kept: the Anthropic adapter sends it on (src/providers/anthropic-request.ts).
+  return block.cache_control
+    ? { type: 'text', text: block.text, cache_control: block.cache_control }
+    : { type: 'text', text: block.text };
+}
+
+/** An image or a document as a chat part: a data: URL for base64, the URL itself for an image URL. */
+function mediaPart(block: MediaBlock, param: string): Json {
+  const source = block.source;
+  if (block.type === 'image')
+    return {
+      type: 'image_url',
+      image_url: {
+        url: source.type === 'url' ? source.url : `data:${source.media_type};base64,${source.data}`,
+      },
+    };
+  if (source.type === 'text') return { type: 'text', text: source.data };
+  if (source.type === 'url')
+    throw invalidRequest(
+      `Invalid '${param}': documents by URL are not supported by the gateway; send the PDF as base64.`,
+      param,
+    );
+  const file: Json = { file_data: `data:${source.media_type};base64,${source.data}` };
+  if (block.title) file.filename = block.title;
+  return { type: 'file', file };
+}
+
+function userTurn(content: string | ContentBlock[], index: number): Json[] {
+  if (typeof content === 'string') return [{ role: 'user', content }];
+  const tools: Json[] = [];
+  const parts: Json[] = [];
+  for (const [j, block] of content.entries()) {
+    const param = `messages[${index}].content[${j}]`;
+    switch (block.type) {
+      case 'text':
+        parts.push(textPart(block));
+        break;
+      case 'image':
+      case 'document':
+        parts.push(mediaPart(block, param));
+        break;
+      case 'tool_result': {
+        const said =
+          block.content == null
+            ? ''
+            : typeof block.content === 'string'
+              ? block.content
+              : block.content.map((inner) =>
+                  inner.type === 'text' ? textPart(inner) : mediaPart(inner, param),
+                );
+        // Chat has no is_error: the model is told in words, as the first text it reads.
+        const content =
+          block.is_error !== true
+            ? said
+            : typeof said === 'string'
+              ? `Error: ${said}`
+              : [{ type: 'text', text: 'Error:' }, ...said];
+        tools.push({ role: 'tool', tool_call_id: block.tool_use_id, content });
+        break;
+      }
+      default:
+        throw invalidRequest(
+          `Invalid '${param}.type': '${block.type}' blocks belong in assistant turns.`,
+          `${param}.type`,
+        );
+    }
+  }
+  // Tool results answer the assistant turn just before: chat wants them right after it.
+  return parts.length > 0 ? [...tools, { role: 'user', content: parts }] : tools;
+}
+
+function assistantTurn(content: string | ContentBlock[], index: number): Json {
+  if (typeof content === 'string') return { role: 'assistant', content };
+  let text = '';
+  const calls: Json[] = [];
+  const thinking: Json[] = [];
+  for (const [j, block] of content.entries()) {
+    switch (block.type) {
+      case 'text':
+        text += block.text;
+        break;
+      case 'tool_use':
+        calls.push({
+          id: block.id,
+          type: 'function',
+          function: { name: block.name, arguments: JSON.stringify(block.input) },
+        });
+        break;
+      case 'thinking':
+        thinking.push({ type: 'thinking', thinking: block.thinking, signature: block.signature });
+        break;
+      case 'redacted_thinking':
+        thinking.push({ type: 'redacted_thinking', data: block.data });
+        break;
+      default: {
+        const param = `messages[${index}].content[${j}].type`;
+        throw invalidRequest(`Invalid '${param}': '${block.type}' blocks belong in user turns.`, param);
+      }
+    }
+  }
+  const turn: Json = { role: 'assistant', content: calls.length > 0 && text === '' ? null : text };
+  if (calls.length > 0) turn.tool_calls = calls;
+  if (thinking.length > 0) turn.thinking_blocks = thinking;
+  return turn;
+}
+
+function chatTool(tool: Json, index: number): Json {
+  if (tool.type != null && tool.type !== 'custom') {
+    const param = `tools[${index}].type`;
+    throw invalidRequest(
+      `Invalid '${param}': the gateway serves custom tools only; '${String(tool.type)}' is one of Anthropic's own tools.`,
+      param,
+    );
+  }
+  const { name, description, input_schema } = checked(customTool, tool, ['tools', index]);
+  const fn: Json = { name, parameters: input_schema };
+  if (description != null) fn.description = description;
+  return { type: 'function', function: fn };
+}

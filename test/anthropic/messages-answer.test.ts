@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { anthropicErrorType, completionToMessage, messageUsage } from '../../src/anthropic/messages-answer';
+
+describe('chat completion → Anthropic message', () => {
+  it('puts thinking blocks first, then text, then tool_use with parsed input', () => {
+    const message = completionToMessage(
+      {
+        model: 'claude-x',
+        choices: [
+          {
+            finish_reason: 'tool_calls',
+            message: {
+              content: 'text',
+              reasoning_content: 'hmm',
+              thinking_blocks: [{ type: 'thinking', thinking: 'hmm', signature: 's' }],
+              tool_calls: [
+                { id: 'c1', function: { name: 'f', arguments: '{"a":1}' } },
+                { id: 'c2', function: { name: 'g', arguments: 'not json' } },
+              ],
+            },
+          },
+        ],
+      },
+      'msg_1',
+      'alias',
+    );
+    expect(message).toEqual({
+      id: 'msg_1',
+      type: 'message',
+      role: 'assistant',
+      model: 'claude-x',
+      content: [
+        { type: 'thinking', thinking: 'hmm', signature: 's' },
+        { type: 'text', text: 'text' },
+        { type: 'tool_use', id: 'c1', name: 'f', input: { a: 1 } },
+        { type: 'tool_use', id: 'c2', name: 'g', input: {} },
+      ],
+      stop_reason: 'tool_use',
+      stop_sequence: null,
+      usage: {
+        input_tokens: 0,
+        output_tokens: 0,
+        cache_read_input_tokens: 0,
+        cache_creation_input_tokens: 0,
+      },
+    });
+  });
+
+  it.each([
+    ['stop', 'end_turn'],
+    ['length', 'max_tokens'],
+    ['content_filter', 'refusal'],
+    [null, 'end_turn'],
+  ])('maps finish_reason %s to stop_reason %s', (finish, stop) => {
+    expect(
+      completionToMessage({ choices: [{ finish_reason: finish, message: {} }] }, 'msg_1', 'm').stop_reason,
+    ).toBe(stop);
+  });
+
+  it('leaves cache reads and writes out of input_tokens, as Anthropic counts', () => {
+    expect(
+      messageUsage({
+        prompt_tokens: 100,
+        completion_tokens: 5,
+        prompt_tokens_details: { cached_tokens: 60, cache_creation_tokens: 30 },
+      }),
+    ).toEqual({
+      input_tokens: 10,
+      output_tokens: 5,
+      cache_read_input_tokens: 60,
+      cache_creation_input_tokens: 30,
+    });
+  });
+
+  it('maps statuses to Anthropic error types', () => {
+    expect(anthropicErrorType(400, 'invalid_request_error')).toBe('invalid_request_error');
+    expect(anthropicErrorType(401, 'authentication_error')).toBe('authentication_error');
+    expect(anthropicErrorType(404, 'invalid_request_error')).toBe('not_found_error');
+    expect(anthropicErrorType(429, 'insufficient_quota')).toBe('rate_limit_error');
+    expect(anthropicErrorType(503, 'api_error')).toBe('overloaded_error');
+    expect(anthropicErrorType(504, 'timeout_error')).toBe('timeout_error');
+    expect(anthropicErrorType(502, 'api_error')).toBe('api_error');
+  });
+});

@@ -1,0 +1,667 @@
+// POST /v1/messages: Anthropic's Messages API as a translation around the chat pipeline.
+import { exports } from 'cloudflare:workers';
+import Anthropic from '@anthropic-ai/sdk';
+import { describe, expect, it } from 'vitest';
+import { call, createKey, type Json, OPENAI_URL, openaiConfig, putConfig } from '../helpers/gateway';
+import { expectOpenAIShape } from '../helpers/openapi';
+import { json, onUpstream, recorded, sse } from '../helpers/upstream';
+import { waitForRows } from '../logs/helpers';
+
+function messages(key: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return call('/v1/messages', {
+    method: 'POST',
+    headers: {
+      'x-api-key': key,
+      'anthropic-version': '2023-06-01',
+      'content-type': 'application/json',
+      ...headers,
+    },
+    body: JSON.stringify(body),
+  });
+}
+
+async function setup(extra: Record<string, unknown> = {}) {
+  expect((await putConfig(openaiConfig(extra))).status).toBe(200);
+  return (await createKey()).key;
+}
+
+/** The events of an Anthropic SSE answer, each checked: its `event:` line names its data's type. */
+function events(text: string): Json[] {
+  return text
+    .split('\n\n')
+    .filter((frame) => frame !== '')
+    .map((frame) => {
+      const match = /^event: (\w+)\ndata: (.*)$/s.exec(frame);
+      expect(match, frame).not.toBeNull();
+      const data = JSON.parse(match![2]!);
+      expect(data.type).toBe(match![1]);
+      return data;
+    });
+}
+
+const completion = {
+  id: 'chatcmpl-1',
+  object: 'chat.completion',
+  created: 1_700_000_000,
+  model: 'gpt-4o-mini-2024-07-18',
+  choices: [
+    {
+      index: 0,
+      message: {
+        role: 'assistant',
+        content: 'Let me look.',
+        refusal: null,
+        tool_calls: [
+          { id: 'call_9', type: 'function', function: { name: 'lookup', arguments: '{"q":"x"}' } },
+        ],
+      },
+      logprobs: null,
+      finish_reason: 'tool_calls',
+    },
+  ],
+  usage: {
+    prompt_tokens: 10,
+    completion_tokens: 4,
+    total_tokens: 14,
+    prompt_tokens_details: { cached_tokens: 3 },
+  },
+};
+
+function chunk(delta: Json, finish: string | null = null): string {
+  return `data: ${JSON.stringify({
+    id: 'chatcmpl-1',
+    object: 'chat.completion.chunk',
+    created: 1_700_000_000,
+    model: 'gpt-4o-mini-2024-07-18',
+    choices: [{ index: 0, delta, finish_reason: finish }],
+  })}\n\n`;
+}
+const usageChunk = `data: ${JSON.stringify({
+  id: 'chatcmpl-1',
+  object: 'chat.completion.chunk',
+  created: 1_700_000_000,
+  model: 'gpt-4o-mini-2024-07-18',
+  choices: [],
+  usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 },
+})}\n\n`;
+
+describe('POST /v1/messages', () => {
+  it('answers from the mock provider as an Anthropic message', async () => {
+    const key = await setup();
+    const response = await messages(key, {
+      model: 'fast',
+      max_tokens: 50,
+      system: 'Be brief.',
+      messages: [{ role: 'user', content: 'Say hi' }],
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('application/json');
+    const serverId = response.headers.get('x-tollgate-request-id')!;
+    const body: Json = await response.json();
+    expect(body).toMatchObject({
+      id: `msg_${serverId.replace(/^req_/, '')}`,
+      type: 'message',
+      role: 'assistant',
+      content: [{ type: 'text', text: 'Mock reply to: Say hi' }],
+      stop_reason: 'end_turn',
+      stop_sequence: null,
+    });
+    expect(body.usage.input_tokens).toBeGreaterThan(0);
+    expect(body.usage.output_tokens).toBeGreaterThan(0);
+  });
+
+  it('translates a tool round trip for an OpenAI-compatible upstream, and its answer back', async () => {
+    const key = await setup();
+    onUpstream(`${OPENAI_URL}/chat/completions`, () => json(completion));
+    const response = await messages(key, {
+      model: 'gpt',
+      max_tokens: 100,
+      system: [{ type: 'text', text: 'system words' }],
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'look' },
+            { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'AAAA' } },
+          ],
+        },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'text', text: 'calling' },
+            { type: 'tool_use', id: 'toolu_1', name: 'lookup', input: { q: 1 } },
+          ],
+        },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'and then?' },
+            { type: 'tool_result', tool_use_id: 'toolu_1', content: 'one' },
+          ],
+        },
+      ],
+      tools: [{ name: 'lookup', description: 'Looks up', input_schema: { type: 'object' } }],
+      tool_choice: { type: 'any', disable_parallel_tool_use: true },
+      stop_sequences: ['END'],
+      temperature: 0.5,
+      metadata: { user_id: 'u-1' },
+      service_tier: 'standard_only',
+    });
+    expect(response.status).toBe(200);
+    expect(recorded[0]!.body).toEqual({
+      model: 'gpt-4o-mini',
+      messages: [
+        { role: 'system', content: [{ type: 'text', text: 'system words' }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'look' },
+            { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } },
+          ],
+        },
+        {
+          role: 'assistant',
+          content: 'calling',
+          tool_calls: [
+            { id: 'toolu_1', type: 'function', function: { name: 'lookup', arguments: '{"q":1}' } },
+          ],
+        },
+        { role: 'tool', tool_call_id: 'toolu_1', content: 'one' },
+        { role: 'user', content: [{ type: 'text', text: 'and then?' }] },
+      ],
+      max_completion_tokens: 100,
+      tools: [
+        {
+          type: 'function',
+          function: { name: 'lookup', parameters: { type: 'object' }, description: 'Looks up' },
+        },
+      ],
+      tool_choice: 'required',
+      parallel_tool_calls: false,
+      stop: ['END'],
+      temperature: 0.5,
+      user: 'u-1',
+      service_tier: 'default',
+    });
+    const body: Json = await response.json();
+    expect(body).toMatchObject({
+      type: 'message',
+      model: 'gpt-4o-mini-2024-07-18',
+      content: [
+        { type: 'text', text: 'Let me look.' },
+        { type: 'tool_use', id: 'call_9', name: 'lookup', input: { q: 'x' } },
+      ],
+      stop_reason: 'tool_use',
+      usage: {
+        input_tokens: 7,
+        output_tokens: 4,
+        cache_read_input_tokens: 3,
+        cache_creation_input_tokens: 0,
+      },
+    });
+  });
+
+  it('streams text as Anthropic events, with the usage in message_delta', async () => {
+    const key = await setup();
+    onUpstream(`${OPENAI_URL}/chat/completions`, () =>
+      sse([
+        chunk({ role: 'assistant', content: '' }),
+        chunk({ content: 'Hel' }),
+        chunk({ content: 'lo' }),
+        chunk({}, 'length'),
+        usageChunk,
+        'data: [DONE]\n\n',
+      ]),
+    );
+    const response = await messages(key, {
+      model: 'gpt',
+      max_tokens: 2,
+      stream: true,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    expect((recorded[0]!.body as Json).stream_options).toEqual({ include_usage: true });
+    const list = events(await response.text());
+    expect(list.map((e) => e.type)).toEqual([
+      'message_start',
+      'content_block_start',
+      'content_block_delta',
+      'content_block_delta',
+      'content_block_stop',
+      'message_delta',
+      'message_stop',
+    ]);
+    expect(list[0].message).toMatchObject({
+      type: 'message',
+      role: 'assistant',
+      content: [],
+      model: 'gpt-4o-mini-2024-07-18',
+    });
+    expect(list[1]).toMatchObject({ index: 0, content_block: { type: 'text', text: '' } });
+    expect(list[2]).toMatchObject({ index: 0, delta: { type: 'text_delta', text: 'Hel' } });
+    expect(list[5]).toMatchObject({
+      delta: { stop_reason: 'max_tokens', stop_sequence: null },
+      usage: { input_tokens: 5, output_tokens: 2 },
+    });
+  });
+
+  it('streams tool calls as tool_use blocks with input_json_delta', async () => {
+    const key = await setup();
+    onUpstream(`${OPENAI_URL}/chat/completions`, () =>
+      sse([
+        chunk({ role: 'assistant', content: 'ok' }),
+        chunk({
+          tool_calls: [{ index: 0, id: 'call_a', type: 'function', function: { name: 'f', arguments: '' } }],
+        }),
+        chunk({ tool_calls: [{ index: 0, function: { arguments: '{"a":' } }] }),
+        chunk({ tool_calls: [{ index: 0, function: { arguments: '1}' } }] }),
+        chunk({}, 'tool_calls'),
+        usageChunk,
+        'data: [DONE]\n\n',
+      ]),
+    );
+    const response = await messages(key, {
+      model: 'gpt',
+      max_tokens: 20,
+      stream: true,
+      messages: [{ role: 'user', content: 'hi' }],
+      tools: [{ name: 'f', input_schema: { type: 'object' } }],
+    });
+    const list = events(await response.text());
+    expect(list.map((e) => e.type)).toEqual([
+      'message_start',
+      'content_block_start',
+      'content_block_delta',
+      'content_block_stop',
+      'content_block_start',
+      'content_block_delta',
+      'content_block_delta',
+      'content_block_stop',
+      'message_delta',
+      'message_stop',
+    ]);
+    expect(list[4]).toMatchObject({
+      index: 1,
+      content_block: { type: 'tool_use', id: 'call_a', name: 'f', input: {} },
+    });
+    expect(list[5]).toMatchObject({ index: 1, delta: { type: 'input_json_delta', partial_json: '{"a":' } });
+    expect(list[8].delta.stop_reason).toBe('tool_use');
+  });
+
+  it('turns a mid-stream failure into an Anthropic error event, with no message_stop', async () => {
+    const key = await setup();
+    onUpstream(`${OPENAI_URL}/chat/completions`, () =>
+      sse([
+        chunk({ role: 'assistant', content: 'Hi' }),
+        'data: {"error":{"message":"boom","type":"server_error"}}\n\n',
+      ]),
+    );
+    const response = await messages(key, {
+      model: 'gpt',
+      max_tokens: 20,
+      stream: true,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    const list = events(await response.text());
+    const last = list.at(-1)!;
+    expect(last).toMatchObject({ type: 'error', error: { type: 'api_error' } });
+    expect(typeof last.error.message).toBe('string');
+    expect(list.some((e) => e.type === 'message_stop')).toBe(false);
+  });
+
+  it.each([
+    [{ model: 'fast', messages: [{ role: 'user', content: 'hi' }] }, 'max_tokens'],
+    [{ model: 'fast', max_tokens: 5, messages: [] }, 'messages'],
+    [{ model: 'fast', max_tokens: 5, messages: [{ role: 'system', content: 'hi' }] }, 'messages[0].role'],
+    [
+      { model: 'fast', max_tokens: 5, messages: [{ role: 'user', content: [{ type: 'server_tool_use' }] }] },
+      'messages[0].content[0].type',
+    ],
+    [
+      {
+        model: 'fast',
+        max_tokens: 5,
+        messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'file' } }] }],
+      },
+      'messages[0].content[0].source.type',
+    ],
+    [
+      {
+        model: 'fast',
+        max_tokens: 5,
+        messages: [{ role: 'user', content: 'x' }],
+        tools: [{ type: 'web_search_20250305', name: 'web_search' }],
+      },
+      'tools[0].type',
+    ],
+    [
+      {
+        model: 'fast',
+        max_tokens: 5,
+        messages: [{ role: 'user', content: 'x' }],
+        tool_choice: { type: 'tool' },
+      },
+      'tool_choice.name',
+    ],
+  ])('refuses a bad body with a 400 naming the param (%#)', async (body, param) => {
+    const key = await setup();
+    const response = await messages(key, body);
+    expect(response.status).toBe(400);
+    const error: Json = await response.json();
+    expectOpenAIShape('ErrorResponse', error);
+    expect(error.type).toBe('error');
+    expect(error.error.type).toBe('invalid_request_error');
+    expect(error.error.param).toBe(param);
+  });
+
+  it('answers a refused key with an error both SDKs read', async () => {
+    await setup();
+    const response = await messages('tg-not-a-real-key-000000000000000000000000', {
+      model: 'fast',
+      max_tokens: 5,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    expect(response.status).toBe(401);
+    const body: Json = await response.json();
+    expectOpenAIShape('ErrorResponse', body);
+    expect(body).toMatchObject({ type: 'error', error: { type: 'authentication_error' } });
+  });
+
+  it('leaves exactly one log row per request', async () => {
+    const key = await setup();
+    const hi = { model: 'fast', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] };
+    const ok = await messages(key, hi, { 'x-request-id': 'msg-log-ok' });
+    const bad = await messages(key, { ...hi, max_tokens: 0 }, { 'x-request-id': 'msg-log-bad' });
+    const streamed = await messages(key, { ...hi, stream: true }, { 'x-request-id': 'msg-log-stream' });
+    await Promise.all([ok.text(), bad.text(), streamed.text()]);
+    const rows = await waitForRows(['msg-log-ok', 'msg-log-bad', 'msg-log-stream']);
+    expect(rows.get('msg-log-ok')).toMatchObject({ path: '/v1/messages', status: 200 });
+    expect(rows.get('msg-log-ok')!.id).toBe(ok.headers.get('x-tollgate-request-id'));
+    expect(rows.get('msg-log-bad')).toMatchObject({ path: '/v1/messages', status: 400 });
+    expect(rows.get('msg-log-stream')).toMatchObject({ path: '/v1/messages', status: 200, stream: true });
+  });
+
+  it('serves the second identical request from the cache', async () => {
+    const key = await setup({ cache: { exact: { enabled: true } } });
+    const text = {
+      ...completion.choices[0]!,
+      message: { role: 'assistant', content: 'Hi!' },
+      finish_reason: 'stop',
+    };
+    onUpstream(`${OPENAI_URL}/chat/completions`, () => json({ ...completion, choices: [text] }));
+    const body = { model: 'gpt', max_tokens: 20, messages: [{ role: 'user', content: 'cache me' }] };
+    const first = await messages(key, body);
+    expect(first.headers.get('x-tollgate-cache')).toBe('miss');
+    await first.text();
+    const second = await messages(key, body);
+    expect(second.headers.get('x-tollgate-cache')).toBe('hit-exact');
+    const answer: Json = await second.json();
+    expect(answer.content).toEqual([{ type: 'text', text: 'Hi!' }]);
+    expect(recorded).toHaveLength(1);
+  });
+
+  it('answers GET with a 405', async () => {
+    const key = await setup();
+    const response = await call('/v1/messages', { headers: { 'x-api-key': key } });
+    expect(response.status).toBe(405);
+  });
+});
+
+describe('Anthropic in, Anthropic out', () => {
+  const MESSAGES = 'https://anthropic.test/v1/messages';
+  async function anthropicKey() {
+    const config = {
+      providers: { anthropic: { type: 'anthropic', baseUrl: 'https://anthropic.test', apiKey: 'sk-ant' } },
+      models: { claude: { targets: [{ provider: 'anthropic', model: 'claude-sonnet-4-5' }] } },
+    };
+    expect((await putConfig(config)).status).toBe(200);
+    return (await createKey()).key;
+  }
+  const frame = (data: Json) => `event: ${data.type}\ndata: ${JSON.stringify(data)}\n\n`;
+
+  it('round-trips extended thinking and a tool loop: native parameters and signed blocks kept', async () => {
+    const key = await anthropicKey();
+    onUpstream(MESSAGES, () =>
+      json({
+        id: 'msg_up',
+        type: 'message',
+        role: 'assistant',
+        model: 'claude-sonnet-4-5-20250929',
+        content: [
+          { type: 'thinking', thinking: 'again', signature: 'sig2' },
+          { type: 'text', text: 'Done.' },
+        ],
+        stop_reason: 'end_turn',
+        stop_sequence: null,
+        usage: {
+          input_tokens: 20,
+          output_tokens: 5,
+          cache_read_input_tokens: 100,
+          cache_creation_input_tokens: 7,
+        },
+      }),
+    );
+    const response = await messages(key, {
+      model: 'claude',
+      max_tokens: 3000,
+      thinking: { type: 'enabled', budget_tokens: 2000 },
+      top_k: 20,
+      tools: [{ name: 'f', input_schema: { type: 'object' } }],
+      messages: [
+        { role: 'user', content: 'go' },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'thinking', thinking: 'first', signature: 'sig1' },
+            { type: 'tool_use', id: 'toolu_1', name: 'f', input: { a: 1 } },
+          ],
+        },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'ok' }] },
+      ],
+    });
+    expect(response.status).toBe(200);
+    const sent = recorded[0]!.body as Json;
+    expect(sent).toMatchObject({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 3000,
+      thinking: { type: 'enabled', budget_tokens: 2000 },
+      top_k: 20,
+    });
+    expect(sent.messages[1].content).toEqual([
+      { type: 'thinking', thinking: 'first', signature: 'sig1' },
+      { type: 'tool_use', id: 'toolu_1', name: 'f', input: { a: 1 } },
+    ]);
+    expect(sent.messages[2].content[0]).toMatchObject({ type: 'tool_result', tool_use_id: 'toolu_1' });
+    const body: Json = await response.json();
+    expect(body.content).toEqual([
+      { type: 'thinking', thinking: 'again', signature: 'sig2' },
+      { type: 'text', text: 'Done.' },
+    ]);
+    expect(body.usage).toEqual({
+      input_tokens: 20,
+      output_tokens: 5,
+      cache_read_input_tokens: 100,
+      cache_creation_input_tokens: 7,
+    });
+  });
+
+  it('streams thinking with its signature to the SDK', async () => {
+    const key = await anthropicKey();
+    const message = {
+      id: 'msg_up',
+      type: 'message',
+      role: 'assistant',
+      model: 'claude-sonnet-4-5-20250929',
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: { input_tokens: 9, output_tokens: 1 },
+    };
+    onUpstream(MESSAGES, () =>
+      sse([
+        frame({ type: 'message_start', message }),
+        frame({
+          type: 'content_block_start',
+          index: 0,
+          content_block: { type: 'thinking', thinking: '', signature: '' },
+        }),
+        frame({ type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: 'hmm' } }),
+        frame({
+          type: 'content_block_delta',
+          index: 0,
+          delta: { type: 'signature_delta', signature: 'sig' },
+        }),
+        frame({ type: 'content_block_stop', index: 0 }),
+        frame({ type: 'content_block_start', index: 1, content_block: { type: 'text', text: '' } }),
+        frame({ type: 'content_block_delta', index: 1, delta: { type: 'text_delta', text: 'Hi' } }),
+        frame({ type: 'content_block_stop', index: 1 }),
+        frame({
+          type: 'message_delta',
+          delta: { stop_reason: 'end_turn', stop_sequence: null },
+          usage: { output_tokens: 4 },
+        }),
+        frame({ type: 'message_stop' }),
+      ]),
+    );
+    const client = new Anthropic({
+      apiKey: key,
+      baseURL: 'https://gateway.test',
+      maxRetries: 0,
+      fetch: (url: RequestInfo | URL, init?: RequestInit) => exports.default.fetch(new Request(url, init)),
+    });
+    const final = await client.messages
+      .stream({
+        model: 'claude',
+        max_tokens: 2000,
+        thinking: { type: 'enabled', budget_tokens: 1024 },
+        messages: [{ role: 'user', content: 'hi' }],
+      })
+      .finalMessage();
+    expect(final.content).toEqual([
+      { type: 'thinking', thinking: 'hmm', signature: 'sig' },
+      { type: 'text', text: 'Hi' },
+    ]);
+    expect(final.usage).toMatchObject({ input_tokens: 9, output_tokens: 4 });
+  });
+});
+
+describe('POST /v1/messages/count_tokens', () => {
+  const count = (key: string, body: unknown) =>
+    call('/v1/messages/count_tokens', {
+      method: 'POST',
+      headers: { 'x-api-key': key, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+
+  it('answers the gateway estimate without max_tokens and without calling a provider', async () => {
+    const key = await setup();
+    const short = await count(key, { model: 'gpt', messages: [{ role: 'user', content: 'hi' }] });
+    expect(short.status).toBe(200);
+    const { input_tokens: few }: Json = await short.json();
+    const long = await count(key, {
+      model: 'gpt',
+      system: 'x'.repeat(400),
+      messages: [{ role: 'user', content: 'hi' }],
+      tools: [{ name: 'f', input_schema: { type: 'object' } }],
+    });
+    const { input_tokens: many }: Json = await long.json();
+    expect(few).toBeGreaterThan(0);
+    expect(many).toBeGreaterThan(few + 100);
+    expect(recorded).toHaveLength(0);
+  });
+
+  it('refuses a model the key may not use, and a bad body, Anthropic-shaped', async () => {
+    expect((await putConfig(openaiConfig())).status).toBe(200);
+    const { key } = await createKey({ models: ['fast'] });
+    const refused = await count(key, { model: 'gpt', messages: [{ role: 'user', content: 'hi' }] });
+    expect(refused.status).toBe(404);
+    expect(await refused.json()).toMatchObject({
+      type: 'error',
+      error: { type: 'not_found_error', param: 'model' },
+    });
+    const bad = await count(key, { model: 'fast', messages: 'hi' });
+    expect(bad.status).toBe(400);
+    const body: Json = await bad.json();
+    expectOpenAIShape('ErrorResponse', body);
+    expect(body).toMatchObject({ type: 'error', error: { param: 'messages' } });
+  });
+
+  it('works through the SDK', async () => {
+    const key = await setup();
+    const client = new Anthropic({
+      apiKey: key,
+      baseURL: 'https://gateway.test',
+      maxRetries: 0,
+      fetch: (url: RequestInfo | URL, init?: RequestInit) => exports.default.fetch(new Request(url, init)),
+    });
+    const counted = await client.messages.countTokens({
+      model: 'fast',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    expect(counted.input_tokens).toBeGreaterThan(0);
+  });
+});
+
+describe('official @anthropic-ai/sdk', () => {
+  function client(apiKey: string): Anthropic {
+    return new Anthropic({
+      apiKey,
+      baseURL: 'https://gateway.test',
+      maxRetries: 0,
+      fetch: (url: RequestInfo | URL, init?: RequestInit) => exports.default.fetch(new Request(url, init)),
+    });
+  }
+
+  it('messages.create', async () => {
+    const key = await setup();
+    const reply = await client(key).messages.create({
+      model: 'fast',
+      max_tokens: 50,
+      messages: [{ role: 'user', content: 'Say hi' }],
+    });
+    expect(reply.content[0]).toMatchObject({ type: 'text', text: 'Mock reply to: Say hi' });
+    expect(reply.stop_reason).toBe('end_turn');
+  });
+
+  it('messages.stream(...).finalMessage() with a tool call', async () => {
+    const key = await setup();
+    onUpstream(`${OPENAI_URL}/chat/completions`, () =>
+      sse([
+        chunk({ role: 'assistant', content: 'ok' }),
+        chunk({
+          tool_calls: [
+            { index: 0, id: 'call_a', type: 'function', function: { name: 'f', arguments: '{"a":' } },
+          ],
+        }),
+        chunk({ tool_calls: [{ index: 0, function: { arguments: '1}' } }] }),
+        chunk({}, 'tool_calls'),
+        usageChunk,
+        'data: [DONE]\n\n',
+      ]),
+    );
+    const final = await client(key)
+      .messages.stream({
+        model: 'gpt',
+        max_tokens: 50,
+        messages: [{ role: 'user', content: 'call f' }],
+        tools: [{ name: 'f', input_schema: { type: 'object' } }],
+      })
+      .finalMessage();
+    expect(final.content).toEqual([
+      { type: 'text', text: 'ok' },
+      { type: 'tool_use', id: 'call_a', name: 'f', input: { a: 1 } },
+    ]);
+    expect(final.stop_reason).toBe('tool_use');
+    expect(final.usage.output_tokens).toBe(2);
+  });
+
+  it('throws the SDK error class for a refusal', async () => {
+    const key = await setup();
+    const error = await client(key)
+      .messages.create({ model: 'nope', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Anthropic.NotFoundError);
+    expect((error as InstanceType<typeof Anthropic.NotFoundError>).error).toMatchObject({ type: 'error' });
+  });
+});
