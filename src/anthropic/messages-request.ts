@@ -114,6 +114,10 @@ function textPart(block: { text: string; cache_control?: unknown }): Json {
 
 /** An image or a document as a chat part: a data: URL for base64, the URL itself for an image URL. */
 function mediaPart(block: MediaBlock, param: string): Json {
+  return withCache(mediaBody(block, param), block);
+}
+
+function mediaBody(block: MediaBlock, param: string): Json {
   const source = block.source;
   if (block.type === 'image')
     return {
@@ -131,6 +135,25 @@ function mediaPart(block: MediaBlock, param: string): Json {
   const file: Json = { file_data: `data:${source.media_type};base64,${source.data}` };
   if (block.title) file.filename = block.title;
   return { type: 'file', file };
+}
+
+/** A block's cache_control on its chat part: the Anthropic adapter keeps it on image and file parts too. */
+function withCache(part: Json, block: Json): Json {
+  return block.cache_control ? { ...part, cache_control: block.cache_control } : part;
+}
+
+/**
+ * A tool_result's cache_control on the last part of its tool message (chat has no place for it on
+ * the message): the Anthropic adapter keeps it there, inside the tool_result it sends. Claude Code
+ * marks the last block of its last turn, in a tool loop a tool_result: dropped, every turn of the
+ * loop would write the prompt cache anew and read none of it.
+ */
+function cachedResult(content: string | Json[], cache: unknown): string | Json[] {
+  if (!cache) return content;
+  const parts =
+    typeof content === 'string' ? (content === '' ? [] : [{ type: 'text', text: content }]) : content;
+  const last = parts.at(-1);
+  return last ? [...parts.slice(0, -1), { ...last, cache_control: cache }] : content;
 }
 
 function userTurn(content: string | ContentBlock[], index: number): Json[] {
@@ -163,7 +186,11 @@ function userTurn(content: string | ContentBlock[], index: number): Json[] {
             : typeof said === 'string'
               ? `Error: ${said}`
               : [{ type: 'text', text: 'Error:' }, ...said];
-        tools.push({ role: 'tool', tool_call_id: block.tool_use_id, content });
+        tools.push({
+          role: 'tool',
+          tool_call_id: block.tool_use_id,
+          content: cachedResult(content, block.cache_control),
+        });
         break;
       }
       default:

@@ -22,11 +22,14 @@ export function messagesEventStream(id: string, model: string): TransformStream<
   let text: OpenBlock | undefined;
   let thinking: OpenBlock | undefined;
   /**
-   * The open tool calls by their chat index. All stay open until text follows or the answer ends:
-   * a provider may interleave the deltas of parallel calls; Anthropic's clients place each delta
-   * by its block's index, so open blocks may interleave too.
+   * The tool calls by their chat index. One is open at a time, as at Anthropic: a call's block is
+   * closed when the next call (or text) starts, since the SDK's MessageStream takes the block a
+   * content_block_stop ends to be the last one started (its `contentBlock` event). A late delta of
+   * an earlier call (a provider interleaving parallel calls) still goes to that call's block:
+   * clients place each delta by its index, so its arguments are not lost.
    */
   const tools = new Map<number, OpenBlock>();
+  let openTool: OpenBlock | undefined;
   let finishReason: unknown;
   let usage: unknown;
   let started = false;
@@ -49,8 +52,8 @@ export function messagesEventStream(id: string, model: string): TransformStream<
     text = undefined;
   };
   const closeTools = () => {
-    for (const block of tools.values()) close(block);
-    tools.clear();
+    close(openTool);
+    openTool = undefined;
   };
 
   /** The answer's signed blocks (sent whole, at its end): the streamed one's signature, the rest whole. */
@@ -121,10 +124,12 @@ export function messagesEventStream(id: string, model: string): TransformStream<
       let call = tools.get(chatIndex);
       if (!call) {
         closeText();
+        closeTools();
         const callId = typeof raw.id === 'string' ? raw.id : `toolu_${id.slice(4)}_${chatIndex}`;
         const index = open({ type: 'tool_use', id: callId, name: String(fn.name ?? ''), input: {} });
         call = { index, kind: 'tool', chatIndex };
         tools.set(chatIndex, call);
+        openTool = call;
       }
       if (typeof fn.arguments === 'string' && fn.arguments !== '')
         emit('content_block_delta', {

@@ -486,6 +486,47 @@ describe('Anthropic in, Anthropic out', () => {
     });
   });
 
+  it('keeps the cache_control of tool_result and image blocks for the Anthropic upstream', async () => {
+    const key = await anthropicKey();
+    onUpstream(MESSAGES, () =>
+      json({
+        id: 'msg_up',
+        type: 'message',
+        role: 'assistant',
+        model: 'claude-sonnet-4-5-20250929',
+        content: [{ type: 'text', text: 'ok' }],
+        stop_reason: 'end_turn',
+        stop_sequence: null,
+        usage: { input_tokens: 1, output_tokens: 1 },
+      }),
+    );
+    const cache = { type: 'ephemeral' };
+    const png = { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' };
+    const response = await messages(key, {
+      model: 'claude',
+      max_tokens: 10,
+      tools: [{ name: 'f', input_schema: { type: 'object' } }],
+      messages: [
+        { role: 'user', content: [{ type: 'image', source: png, cache_control: cache }] },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'f', input: {} }] },
+        {
+          role: 'user',
+          content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'ok', cache_control: cache }],
+        },
+      ],
+    });
+    expect(response.status).toBe(200);
+    const sent = recorded[0]!.body as Json;
+    expect(sent.messages[0].content).toEqual([{ type: 'image', source: png, cache_control: cache }]);
+    expect(sent.messages[2].content).toEqual([
+      {
+        type: 'tool_result',
+        tool_use_id: 'toolu_1',
+        content: [{ type: 'text', text: 'ok', cache_control: cache }],
+      },
+    ]);
+  });
+
   it('streams thinking with its signature to the SDK', async () => {
     const key = await anthropicKey();
     const message = {
@@ -654,6 +695,42 @@ describe('official @anthropic-ai/sdk', () => {
     ]);
     expect(final.stop_reason).toBe('tool_use');
     expect(final.usage.output_tokens).toBe(2);
+  });
+
+  it('gives each of parallel tool calls to the SDK as its own block, each ended in turn', async () => {
+    const key = await setup();
+    const call = (index: number, id: string, name: string, args: string) =>
+      chunk({ tool_calls: [{ index, id, type: 'function', function: { name, arguments: args } }] });
+    onUpstream(`${OPENAI_URL}/chat/completions`, () =>
+      sse([
+        chunk({ role: 'assistant', content: null }),
+        call(0, 'call_a', 'f', '{"a":1}'),
+        call(1, 'call_b', 'g', '{"b":'),
+        chunk({ tool_calls: [{ index: 1, function: { arguments: '2}' } }] }),
+        chunk({}, 'tool_calls'),
+        usageChunk,
+        'data: [DONE]\n\n',
+      ]),
+    );
+    const stream = client(key).messages.stream({
+      model: 'gpt',
+      max_tokens: 50,
+      messages: [{ role: 'user', content: 'call both' }],
+      tools: [
+        { name: 'f', input_schema: { type: 'object' } },
+        { name: 'g', input_schema: { type: 'object' } },
+      ],
+    });
+    const ended: unknown[] = [];
+    stream.on('contentBlock', (block) => ended.push(block));
+    const final = await stream.finalMessage();
+    const both = [
+      { type: 'tool_use', id: 'call_a', name: 'f', input: { a: 1 } },
+      { type: 'tool_use', id: 'call_b', name: 'g', input: { b: 2 } },
+    ];
+    expect(final.content).toEqual(both);
+    // The SDK's contentBlock event names the last block started: each must end before the next starts.
+    expect(ended).toEqual(both);
   });
 
   it('throws the SDK error class for a refusal', async () => {
