@@ -3,8 +3,9 @@
 // _stop, then message_delta (stop reason, usage) and message_stop. Reasoning text streams as a
 // thinking block, kept open until the answer's signed `thinking_blocks` give its signature. A chat
 // error event (the gateway's mid-stream failure) becomes Anthropic's `error` event, which ends it.
-import { createParser } from 'eventsource-parser';
+
 import { isRecord } from '../json-record';
+import { chatEvents } from '../openai/chat-events';
 import { anthropicErrorType, messageUsage, stopReason } from './messages-answer';
 
 type Json = Record<string, unknown>;
@@ -152,31 +153,17 @@ export function messagesEventStream(id: string, model: string): TransformStream<
     });
   };
 
-  const parser = createParser({
-    onEvent: ({ data }) => {
-      if (ended || data === '[DONE]') return;
-      let value: unknown;
-      try {
-        value = JSON.parse(data);
-      } catch {
-        return; // the relay sends only JSON events; anything else is not ours to translate
-      }
-      if (!isRecord(value)) return;
-      if (value.error != null && value.error !== false) fail(value.error);
-      else onChunk(value);
-    },
-  });
-  const decoder = new TextDecoder();
+  const events = chatEvents({ chunk: onChunk, error: fail, ended: () => ended });
 
   return new TransformStream<Uint8Array, Uint8Array>({
     start(controller) {
       out = controller;
     },
     transform(bytes) {
-      parser.feed(decoder.decode(bytes, { stream: true }));
+      events.feed(bytes);
     },
     flush() {
-      parser.feed(decoder.decode());
+      events.end();
       if (ended) return;
       begin({});
       close(thinking);

@@ -3,8 +3,9 @@
 // and a closing response.completed (or .incomplete) with the whole Response and its usage. A chat
 // error event (the gateway's mid-stream failure) becomes response.failed, the terminal event the
 // SDKs read as a failed response. The Responses stream has no `[DONE]`.
-import { createParser } from 'eventsource-parser';
+
 import { isRecord } from '../json-record';
+import { chatEvents } from './chat-events';
 import {
   functionCallItem,
   incompleteReason,
@@ -185,21 +186,7 @@ export function responsesEventStream(
     emit('response.failed', { response: snapshot('failed', { error: { code, message } }) });
   };
 
-  const parser = createParser({
-    onEvent: ({ data }) => {
-      if (ended || data === '[DONE]') return;
-      let value: unknown;
-      try {
-        value = JSON.parse(data);
-      } catch {
-        return; // the relay sends only JSON events; anything else is not ours to translate
-      }
-      if (!isRecord(value)) return;
-      if (value.error != null && value.error !== false) fail(value.error);
-      else onChunk(value);
-    },
-  });
-  const decoder = new TextDecoder();
+  const events = chatEvents({ chunk: onChunk, error: fail, ended: () => ended });
 
   return new TransformStream<Uint8Array, Uint8Array>({
     start(controller) {
@@ -208,10 +195,10 @@ export function responsesEventStream(
       emit('response.in_progress', { response: snapshot('in_progress') });
     },
     transform(bytes) {
-      parser.feed(decoder.decode(bytes, { stream: true }));
+      events.feed(bytes);
     },
     flush() {
-      parser.feed(decoder.decode());
+      events.end();
       if (ended) return;
       const reason = incompleteReason(finishReason);
       const status = reason ? 'incomplete' : 'completed';
