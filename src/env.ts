@@ -57,8 +57,8 @@ export interface AppEnv {
     /** Zero data retention for this request (the key's or its team's flag): no cache, no bodies. */
     zdr: boolean;
     /**
-     * A chat body another API's request was translated into (src/routes/responses.ts, messages.ts): the chat
-     * route takes it as read, instead of reading and parsing the request's body again.
+     * A chat body another API's request was translated into (src/routes/chat-translation.ts): the
+     * chat route takes it as read, instead of reading and parsing the request's body again.
      */
     chatBody: unknown;
   };

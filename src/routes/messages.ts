@@ -1,6 +1,6 @@
-// POST /v1/messages — Anthropic's Messages API, as a translation around the chat route, exactly as
-// the Responses API is (routes/responses.ts): one request, authenticated, limited, guarded, cached,
-// routed and logged once under one request id by the code of /v1/chat/completions.
+// POST /v1/messages — Anthropic's Messages API, as a translation around the chat route
+// (chat-translation.ts), as the Responses API is; its error answers get Anthropic's words
+// (anthropicErrors). POST /v1/messages/count_tokens answers from the gateway's own estimate.
 import { Hono } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { anthropicErrorType, completionToMessage, messageId } from '../anthropic/messages-answer';
@@ -11,38 +11,15 @@ import type { AppEnv } from '../env';
 import { isRecord } from '../json-record';
 import { estimateInputTokens } from '../limits/estimate';
 import { readJsonBody } from '../openai/read-body';
+import { chatTranslation } from './chat-translation';
 import { modelNotListed, usable } from './models';
 
 export const messagesApi = () =>
-  createMiddleware<AppEnv>(async function messagesApi(c, next) {
-    if (c.req.method !== 'POST') return next(); // the route's 405 (src/middleware/route-methods.ts)
-    const runtime = await getRuntime(c.env, c.executionCtx);
-    const { request, chat } = translateRequest(
-      await readJsonBody(c.req.raw, runtime.config.limits.maxBodyBytes),
-    );
-    c.set('chatBody', chat);
-    await next();
-
-    const answer = c.res;
-    if (answer.status !== 200 || !answer.body) return; // errors: anthropicErrors() below
-    const id = messageId(c.get('requestId'));
-    const out = new Headers(answer.headers);
-    out.delete('content-length');
-    // Unset first: Hono's setter would copy the chat answer's headers (its length) onto the new one.
-    c.res = undefined;
-    if (answer.headers.get('content-type')?.startsWith('text/event-stream')) {
-      c.res = new Response(answer.body.pipeThrough(messagesEventStream(id, request.model)), {
-        status: 200,
-        headers: out,
-      });
-      return;
-    }
-    const completion = (await answer.json()) as Record<string, unknown>;
-    out.set('content-type', 'application/json');
-    c.res = new Response(JSON.stringify(completionToMessage(completion, id, request.model)), {
-      status: 200,
-      headers: out,
-    });
+  chatTranslation({
+    request: translateRequest,
+    answer: (request, completion, requestId) =>
+      completionToMessage(completion, messageId(requestId), request.model),
+    stream: (request, requestId) => messagesEventStream(messageId(requestId), request.model),
   });
 
 /**

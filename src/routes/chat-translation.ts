@@ -1,0 +1,55 @@
+// Another API served by the chat route (the Responses and Messages APIs): a middleware on its path,
+// after requestLog and gatewayKeyAuth like every /v1 route, turns its body into a chat-completions
+// body that the chat handler (mounted on the path too, src/index.ts) takes as read, and turns the
+// chat answer back. So the one request is authenticated, limited, guarded, cached, routed and
+// logged once, under one request id, by the code of /v1/chat/completions; a refusal of its body is
+// logged as well. Error answers pass as the chat route gave them.
+import type { MiddlewareHandler } from 'hono';
+import { createMiddleware } from 'hono/factory';
+import { getRuntime } from '../config/store';
+import type { AppEnv } from '../env';
+import { readJsonBody } from '../openai/read-body';
+
+export interface ChatTranslation<R> {
+  /** The API's body → its validated request and the chat body it stands for (400s naming params). */
+  request(body: unknown): { request: R; chat: unknown };
+  /** A chat completion → the API's answer. */
+  answer(request: R, completion: Record<string, unknown>, requestId: string): unknown;
+  /** The chat stream → the API's event stream, translated as it passes (never buffered). */
+  stream(request: R, requestId: string): TransformStream<Uint8Array, Uint8Array>;
+}
+
+export function chatTranslation<R>(translation: ChatTranslation<R>): MiddlewareHandler<AppEnv> {
+  return createMiddleware<AppEnv>(async function chatTranslation(c, next) {
+    if (c.req.method !== 'POST') return next(); // the route's 405 (src/middleware/route-methods.ts)
+    const runtime = await getRuntime(c.env, c.executionCtx);
+    const { request, chat } = translation.request(
+      await readJsonBody(c.req.raw, runtime.config.limits.maxBodyBytes),
+    );
+    // The chat handler takes the translated body as read (not written out and read again, where
+    // the translation's few extra bytes could push a body just under maxBodyBytes into a 413).
+    c.set('chatBody', chat);
+    await next();
+
+    const answer = c.res;
+    if (answer.status !== 200 || !answer.body) return;
+    const requestId = c.get('requestId');
+    const headers = new Headers(answer.headers);
+    headers.delete('content-length');
+    // Unset first: Hono's setter would copy the chat answer's headers (its length) onto the new one.
+    c.res = undefined;
+    if (answer.headers.get('content-type')?.startsWith('text/event-stream')) {
+      c.res = new Response(answer.body.pipeThrough(translation.stream(request, requestId)), {
+        status: 200,
+        headers,
+      });
+      return;
+    }
+    const completion = (await answer.json()) as Record<string, unknown>;
+    headers.set('content-type', 'application/json');
+    c.res = new Response(JSON.stringify(translation.answer(request, completion, requestId)), {
+      status: 200,
+      headers,
+    });
+  });
+}
