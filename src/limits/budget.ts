@@ -231,8 +231,14 @@ export function settle(
   const usd = Math.max(0, actualUsd);
   const spentUsd = roundUsd(state.spentUsd + usd);
   const alertedAt = state.alertedAt ?? (spentUsd >= alertThreshold(budget) ? now : null);
-  const reservations = state.reservations.filter((r) => r.id !== id);
+  const { reservations } = withoutReservation(state, id);
   return { ...state, ...(usd > 0 ? booked(state, usd, now) : {}), spentUsd, alertedAt, reservations };
+}
+
+/** The ledger without the reservation `id`, charging nothing (the same ledger when it holds none). */
+export function withoutReservation(state: BudgetState, id: string): BudgetState {
+  const reservations = state.reservations.filter((r) => r.id !== id);
+  return reservations.length === state.reservations.length ? state : { ...state, reservations };
 }
 
 /**

@@ -3,7 +3,13 @@
 // skipped), its unused tokens back to the TPM bucket, a released request's slot back to the RPM
 // bucket, and its cost charged to the budget ledger (one write).
 import type { KeyPolicy } from '../keys/policy';
-import { type BudgetState, current, releaseFromLease, settle as settleBudget } from './budget';
+import {
+  type BudgetState,
+  current,
+  releaseFromLease,
+  settle as settleBudget,
+  withoutReservation,
+} from './budget';
 import { limitOf } from './rate-state';
 import { adjust, type Bucket } from './token-bucket';
 
@@ -85,11 +91,10 @@ export function applySettles(
   let { requests, tokens } = state;
   const released: string[] = [];
   const budget = policy?.budget;
-  let ledger = budget ? current(state.ledger, budget, now) : undefined;
-  // Without a budget (removed while these requests ran), nothing is charged, but what they still
+  // Without a budget (removed while these requests ran) nothing is charged, but what they still
   // hold in the ledger kept from before goes: else a budget set again finds it reserved, and
   // refuses (402) for what nothing uses, until its TTL.
-  let unbudgeted = budget ? undefined : state.ledger;
+  let ledger = budget ? current(state.ledger, budget, now) : state.ledger;
   for (const request of settles) {
     // Not a number (a bad report that got this far): the reserved tokens stay used and no cost is
     // charged — never a NaN bucket or ledger, which would refuse or allow everything after it.
@@ -100,23 +105,15 @@ export function applySettles(
     }
     const rpmLimit = request.release && request.requestSlot && limitOf(policy?.limits.rpm ?? request.rpm);
     if (rpmLimit && requests) requests = adjust(requests, rpmLimit, 1, now);
-    if (budget && ledger) {
+    if (ledger) {
       if (request.drawn) ledger = releaseFromLease(ledger, request.drawn.leaseId, request.drawn.usd);
-      ledger = settleBudget(ledger, budget, request.reservationId, finite(request.costUsd) ?? 0, now);
-      if (request.release) released.push(request.reservationId);
-    } else if (unbudgeted) {
-      if (request.drawn) unbudgeted = releaseFromLease(unbudgeted, request.drawn.leaseId, request.drawn.usd);
-      unbudgeted = withoutReservation(unbudgeted, request.reservationId);
+      ledger = budget
+        ? settleBudget(ledger, budget, request.reservationId, finite(request.costUsd) ?? 0, now)
+        : withoutReservation(ledger, request.reservationId);
       if (request.release) released.push(request.reservationId);
     }
   }
-  // Stored only when it changed: a key that never had a budget writes nothing on settle.
-  if (!budget && unbudgeted !== state.ledger) ledger = unbudgeted;
-  return { requests, tokens, ledger, released };
-}
-
-/** The ledger without the reservation `id` (the same ledger when it holds none). */
-function withoutReservation(ledger: BudgetState, id: string): BudgetState {
-  const reservations = ledger.reservations.filter((r) => r.id !== id);
-  return reservations.length === ledger.reservations.length ? ledger : { ...ledger, reservations };
+  // Without a budget, stored only when a reservation left it: a key that never had one writes
+  // nothing on settle.
+  return { requests, tokens, ledger: budget || ledger !== state.ledger ? ledger : undefined, released };
 }
