@@ -2,6 +2,7 @@
 // own settings are echoed, as OpenAI does (the schema requires them), with the API's defaults where
 // the request left them out; what the gateway does not keep (store, previous_response_id) is off.
 import { isRecord } from '../json-record';
+import { reasoningItem, thinkingBlocksOf } from './responses-reasoning';
 import type { ResponsesRequest } from './responses-schema';
 
 type Json = Record<string, unknown>;
@@ -10,12 +11,18 @@ type Json = Record<string, unknown>;
 export interface ResponseIds {
   response: string;
   message: string;
+  reasoning: string;
   call: (index: number) => string;
 }
 
 export function responseIds(requestId: string): ResponseIds {
   const base = requestId.replace(/^req_/, '');
-  return { response: `resp_${base}`, message: `msg_${base}`, call: (index) => `fc_${base}_${index}` };
+  return {
+    response: `resp_${base}`,
+    message: `msg_${base}`,
+    reasoning: `rs_${base}`,
+    call: (index) => `fc_${base}_${index}`,
+  };
 }
 
 export type ResponseStatus = 'in_progress' | 'completed' | 'incomplete' | 'failed';
@@ -141,6 +148,11 @@ export function completionToResponse(request: ResponsesRequest, completion: Json
   const reason = incompleteReason(choice.finish_reason);
   const itemStatus = reason ? 'incomplete' : 'completed';
   const output: Json[] = [];
+  // The model's reasoning first, as OpenAI orders a response's items.
+  const reasoning = typeof message.reasoning_content === 'string' ? message.reasoning_content : '';
+  const blocks = thinkingBlocksOf(message.thinking_blocks);
+  if (reasoning !== '' || blocks.length > 0)
+    output.push(reasoningItem(ids.reasoning, reasoning, blocks, itemStatus));
   const content: Json[] = [];
   if (typeof message.content === 'string' && message.content !== '')
     content.push(textPart(message.content, responseLogprobs(choice.logprobs)));

@@ -3,7 +3,9 @@
 // conversation, background, stored prompts) or its hosted tools is refused with a 400 naming it.
 import type { z } from 'zod';
 import { invalidRequest } from '../errors';
+import type { ThinkingBlock } from '../providers/thinking';
 import { paramPath, validateBody } from './read-body';
+import { unpackReasoning } from './responses-reasoning';
 import {
   functionTool,
   type InputItem,
@@ -67,7 +69,10 @@ export function translateRequest(value: unknown): Translated {
   const messages: Json[] = [];
   if (request.instructions) messages.push({ role: 'system', content: request.instructions });
   if (typeof request.input === 'string') messages.push({ role: 'user', content: request.input });
-  else for (const [index, raw] of request.input.entries()) addItem(messages, item(raw, index));
+  else {
+    const turns = new Turns(messages);
+    for (const [index, raw] of request.input.entries()) turns.add(item(raw, index), index);
+  }
   if (messages.length === 0)
     throw invalidRequest("Invalid 'input': it must hold at least one message.", 'input');
 
@@ -163,34 +168,68 @@ function item(raw: Json, index: number): InputItem {
   );
 }
 
-function addItem(messages: Json[], item: InputItem): void {
-  if (item.type === 'reasoning') return; // the chat API takes no reasoning items back
-  if (item.type === 'function_call') {
-    const call = {
-      id: item.call_id,
-      type: 'function',
-      function: { name: item.name, arguments: item.arguments },
-    };
-    // Consecutive calls (and the text of the turn just before them) are one assistant turn in chat.
-    const last = messages.at(-1);
-    if (last?.role === 'assistant') {
-      last.tool_calls = [...((last.tool_calls as unknown[] | undefined) ?? []), call];
-      if (last.content === '') last.content = null;
-    } else messages.push({ role: 'assistant', content: null, tool_calls: [call] });
-    return;
+/**
+ * Input items → chat messages. A reasoning item's thinking joins the assistant turn it belongs to:
+ * the one just before it (clients that keep items in the order their streams finished them put it
+ * after the turn's message), or else the next one (OpenAI's order: reasoning first).
+ */
+class Turns {
+  /** Thinking of a reasoning item waiting for its assistant turn. */
+  private pending: ThinkingBlock[] = [];
+
+  constructor(private readonly messages: Json[]) {}
+
+  add(item: InputItem, index: number): void {
+    const { messages } = this;
+    if (item.type === 'reasoning') {
+      const blocks = unpackReasoning(item.encrypted_content, index);
+      const last = messages.at(-1);
+      if (last?.role === 'assistant') withThinking(last, blocks);
+      else this.pending.push(...blocks);
+      return;
+    }
+    if (item.type === 'function_call') {
+      const call = {
+        id: item.call_id,
+        type: 'function',
+        function: { name: item.name, arguments: item.arguments },
+      };
+      // Consecutive calls (and the text of the turn just before them) are one assistant turn in chat.
+      const last = messages.at(-1);
+      if (last?.role === 'assistant') {
+        last.tool_calls = [...((last.tool_calls as unknown[] | undefined) ?? []), call];
+        if (last.content === '') last.content = null;
+      } else this.assistant({ role: 'assistant', content: null, tool_calls: [call] });
+      return;
+    }
+    // Thinking with no assistant turn after it (a user message came first) belongs to none.
+    this.pending = item.type === 'message' && item.role === 'assistant' ? this.pending : [];
+    if (item.type === 'function_call_output') {
+      const content =
+        typeof item.output === 'string' ? item.output : item.output.map((part) => chatPart(part));
+      messages.push({ role: 'tool', tool_call_id: item.call_id, content });
+      return;
+    }
+    if (item.role === 'assistant') {
+      this.assistant(assistantTurn(item.content));
+      return;
+    }
+    const content =
+      typeof item.content === 'string' ? item.content : item.content.map((part) => chatPart(part));
+    messages.push({ role: item.role, content });
   }
-  if (item.type === 'function_call_output') {
-    const content = typeof item.output === 'string' ? item.output : item.output.map((part) => chatPart(part));
-    messages.push({ role: 'tool', tool_call_id: item.call_id, content });
-    return;
+
+  private assistant(turn: Json): void {
+    withThinking(turn, this.pending);
+    this.pending = [];
+    this.messages.push(turn);
   }
-  if (item.role === 'assistant') {
-    messages.push(assistantTurn(item.content));
-    return;
-  }
-  const content =
-    typeof item.content === 'string' ? item.content : item.content.map((part) => chatPart(part));
-  messages.push({ role: item.role, content });
+}
+
+/** `blocks` added to an assistant turn's `thinking_blocks` (which go to the provider first). */
+function withThinking(turn: Json, blocks: ThinkingBlock[]): void {
+  if (blocks.length === 0) return;
+  turn.thinking_blocks = [...((turn.thinking_blocks as ThinkingBlock[] | undefined) ?? []), ...blocks];
 }
 
 /** An assistant turn sent back: its text as the content, a refusal as chat's `refusal`. */

@@ -61,8 +61,12 @@ const functionCallOutputItem = z.looseObject({
   call_id: z.string().min(1),
   output: z.union([z.string(), z.array(inputPart)]),
 });
-// A reasoning item a previous response returned: kept by clients that replay output, dropped here.
-const reasoningItem = z.looseObject({ type: z.literal('reasoning') });
+// A reasoning item a previous response returned: its thinking goes back when the gateway packed it
+// (responses-reasoning.ts); its summary and anything else are not sent on.
+const reasoningItem = z.looseObject({
+  type: z.literal('reasoning'),
+  encrypted_content: z.string().nullish(),
+});
 /** The input items the gateway can translate, by type (a message may omit it); any other is a 400. */
 export const inputItems = {
   message: messageItem,

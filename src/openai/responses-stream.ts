@@ -5,6 +5,7 @@
 // SDKs read as a failed response. The Responses stream has no `[DONE]`.
 
 import { isRecord } from '../json-record';
+import type { ThinkingBlock } from '../providers/thinking';
 import { chatEvents } from './chat-events';
 import {
   functionCallItem,
@@ -17,6 +18,7 @@ import {
   responseUsage,
   textPart,
 } from './responses-answer';
+import { reasoningItem, summaryPart, thinkingBlocksOf } from './responses-reasoning';
 import type { ResponsesRequest } from './responses-schema';
 
 type Json = Record<string, unknown>;
@@ -31,6 +33,12 @@ interface OpenMessage {
   text: string;
   /** The text's token logprobs so far (when the request asked for top_logprobs). */
   logprobs: Json[];
+}
+/** The open reasoning item: its summary text so far (open until the answer's signed thinking comes). */
+interface OpenReasoning {
+  index: number;
+  id: string;
+  text: string;
 }
 /** The open function call: the chat tool call's index, and what it has said so far. */
 interface OpenCall {
@@ -51,6 +59,13 @@ export function responsesEventStream(
   let sequence = 0;
   const output: Json[] = [];
   let message: OpenMessage | undefined;
+  /**
+   * The open reasoning item. It stays open while the answer's text and calls stream: the signed
+   * thinking its `encrypted_content` packs comes last, just before the finish (the chat stream's
+   * `thinking_blocks`), and a client sends back the item its done event gives.
+   */
+  let reasoning: OpenReasoning | undefined;
+  let reasonings = 0;
   /**
    * The open function calls by their chat index. All stay open until text follows or the answer
    * ends: a provider may interleave the deltas of parallel calls (index 0, 1, then 0 again), and a
@@ -97,6 +112,29 @@ export function responsesEventStream(
     emit('response.output_item.done', { output_index: index, item: output[index] });
     message = undefined;
   };
+  const closeReasoning = (status: string, blocks: ThinkingBlock[] = []) => {
+    if (!reasoning) return;
+    const { index, id, text } = reasoning;
+    if (text !== '') {
+      const at = { item_id: id, output_index: index, summary_index: 0 };
+      emit('response.reasoning_summary_text.done', { ...at, text });
+      emit('response.reasoning_summary_part.done', { ...at, part: summaryPart(text) });
+    }
+    output[index] = reasoningItem(id, text, blocks, status);
+    emit('response.output_item.done', { output_index: index, item: output[index] });
+    reasoning = undefined;
+  };
+  const openReasoning = (): OpenReasoning => {
+    closeMessage('completed');
+    closeCalls('completed');
+    const index = output.length;
+    const id = reasonings === 0 ? ids.reasoning : `${ids.reasoning}_${reasonings}`;
+    reasonings++;
+    output.push(reasoningItem(id, '', [], 'in_progress'));
+    emit('response.output_item.added', { output_index: index, item: output[index] });
+    reasoning = { index, id, text: '' };
+    return reasoning;
+  };
   const closeCalls = (status: string) => {
     for (const { index, id, callId, name, args } of openCalls.values()) {
       emit('response.function_call_arguments.done', {
@@ -134,6 +172,20 @@ export function responsesEventStream(
     if (!isRecord(choice)) return;
     if (choice.finish_reason != null) finishReason = choice.finish_reason;
     const delta = isRecord(choice.delta) ? choice.delta : {};
+    if (typeof delta.reasoning_content === 'string' && delta.reasoning_content !== '') {
+      const open = reasoning ?? openReasoning();
+      const at = { item_id: open.id, output_index: open.index, summary_index: 0 };
+      if (open.text === '') emit('response.reasoning_summary_part.added', { ...at, part: summaryPart('') });
+      open.text += delta.reasoning_content;
+      emit('response.reasoning_summary_text.delta', { ...at, delta: delta.reasoning_content });
+    }
+    if (delta.thinking_blocks != null) {
+      const blocks = thinkingBlocksOf(delta.thinking_blocks);
+      if (blocks.length > 0) {
+        if (!reasoning) openReasoning();
+        closeReasoning('completed', blocks);
+      }
+    }
     for (const [kind, value] of [
       ['text', delta.content],
       ['refusal', delta.refusal],
@@ -181,6 +233,7 @@ export function responsesEventStream(
     // ResponseError's code is one of a fixed list: a rate limit keeps its code, the rest are server errors.
     const code = said.code === 'rate_limit_exceeded' ? 'rate_limit_exceeded' : 'server_error';
     const message = typeof said.message === 'string' ? said.message : 'The response failed.';
+    closeReasoning('incomplete');
     closeMessage('incomplete');
     closeCalls('incomplete');
     emit('response.failed', { response: snapshot('failed', { error: { code, message } }) });
@@ -202,9 +255,10 @@ export function responsesEventStream(
       if (ended) return;
       const reason = incompleteReason(finishReason);
       const status = reason ? 'incomplete' : 'completed';
+      closeReasoning(status);
       closeMessage(status);
       closeCalls(status);
-      if (output.length === 0) {
+      if (messages === 0 && calls === 0) {
         // An answer with no text and no calls is still a message, so that output_text reads ''.
         openMessage('text');
         closeMessage(status);

@@ -27,7 +27,11 @@ type Name =
   | 'ResponseRefusalDeltaEvent'
   | 'ResponseRefusalDoneEvent'
   | 'ResponseFunctionCallArgumentsDeltaEvent'
-  | 'ResponseFunctionCallArgumentsDoneEvent';
+  | 'ResponseFunctionCallArgumentsDoneEvent'
+  | 'ResponseReasoningSummaryPartAddedEvent'
+  | 'ResponseReasoningSummaryPartDoneEvent'
+  | 'ResponseReasoningSummaryTextDeltaEvent'
+  | 'ResponseReasoningSummaryTextDoneEvent';
 
 const validators = new Map<Name, Validator>();
 
@@ -55,6 +59,10 @@ const EVENT_SCHEMAS: Record<string, Name> = {
   'response.refusal.done': 'ResponseRefusalDoneEvent',
   'response.function_call_arguments.delta': 'ResponseFunctionCallArgumentsDeltaEvent',
   'response.function_call_arguments.done': 'ResponseFunctionCallArgumentsDoneEvent',
+  'response.reasoning_summary_part.added': 'ResponseReasoningSummaryPartAddedEvent',
+  'response.reasoning_summary_part.done': 'ResponseReasoningSummaryPartDoneEvent',
+  'response.reasoning_summary_text.delta': 'ResponseReasoningSummaryTextDeltaEvent',
+  'response.reasoning_summary_text.done': 'ResponseReasoningSummaryTextDoneEvent',
 };
 
 export function expectOpenAIShape(name: Name, value: unknown): void {

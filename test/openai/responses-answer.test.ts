@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { completionToResponse, responseIds, responseUsage } from '../../src/openai/responses-answer';
+import { translateRequest } from '../../src/openai/responses-request';
 import { responsesRequest } from '../../src/openai/responses-schema';
+import type { Json } from '../helpers/gateway';
 import { expectOpenAIShape } from '../helpers/openapi';
 
 describe('responses answer', () => {
@@ -53,5 +55,37 @@ describe('responses answer', () => {
         top_logprobs: [{ token: 'hi', logprob: -0.1, bytes: [] }],
       },
     ]);
+  });
+
+  it('puts the reasoning first: its text as the summary, its signed thinking packed', () => {
+    const request = responsesRequest.parse({ model: 'm', input: 'x' });
+    const blocks = [
+      { type: 'thinking', thinking: 'Ünïcode ✓ '.repeat(5000), signature: 'sig' },
+      { type: 'redacted_thinking', data: 'opaque' },
+    ];
+    const response = completionToResponse(
+      request,
+      {
+        model: 'claude',
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content: 'hi', reasoning_content: 'why', thinking_blocks: blocks },
+            finish_reason: 'stop',
+          },
+        ],
+      },
+      responseIds('req_1'),
+    );
+    expectOpenAIShape('Response', response);
+    const output = response.output as Json[];
+    expect(output.map((item) => item.type)).toEqual(['reasoning', 'message']);
+    expect(output[0]).toMatchObject({ id: 'rs_1', status: 'completed', summary: [{ text: 'why' }] });
+    const { chat } = translateRequest({ model: 'm', input: [...output, { role: 'user', content: 'more' }] });
+    expect((chat.messages as Json[])[0]).toEqual({
+      role: 'assistant',
+      content: 'hi',
+      thinking_blocks: blocks,
+    });
   });
 });

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../src/errors';
+import { completionToResponse, responseIds } from '../../src/openai/responses-answer';
 import { translateRequest } from '../../src/openai/responses-request';
+import { responsesRequest } from '../../src/openai/responses-schema';
+import type { Json } from '../helpers/gateway';
 
 function refusal(body: unknown): GatewayError {
   try {
@@ -134,5 +137,85 @@ describe('translateRequest', () => {
     expect(
       refusal({ model: 'm', input: 'x', text: { format: { type: 'json_schema', schema: {} } } }).param,
     ).toBe('text.format.name');
+  });
+
+  describe('reasoning items sent back', () => {
+    const blocks = [{ type: 'thinking', thinking: 'plan', signature: 'sig' }];
+    /** A reasoning item as an answer of the gateway packs it. */
+    const packed = () => {
+      const response = completionToResponse(
+        responsesRequest.parse({ model: 'm', input: 'x' }),
+        { choices: [{ message: { content: 'a', reasoning_content: 'plan', thinking_blocks: blocks } }] },
+        responseIds('req_1'),
+      );
+      return (response.output as Json[])[0]!;
+    };
+    const call = { type: 'function_call', call_id: 'c1', name: 'f', arguments: '{}' };
+    const result = { type: 'function_call_output', call_id: 'c1', output: 'ok' };
+
+    it('give their thinking to the assistant turn after them (OpenAI order)', () => {
+      const { chat } = translateRequest({
+        model: 'm',
+        input: [{ role: 'user', content: 'go' }, packed(), call, result, { role: 'user', content: 'more' }],
+      });
+      expect(chat.messages).toEqual([
+        { role: 'user', content: 'go' },
+        {
+          role: 'assistant',
+          content: null,
+          thinking_blocks: blocks,
+          tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{}' } }],
+        },
+        { role: 'tool', tool_call_id: 'c1', content: 'ok' },
+        { role: 'user', content: 'more' },
+      ]);
+    });
+
+    it('or to the turn just before them (the order streams finish items in)', () => {
+      const { chat } = translateRequest({
+        model: 'm',
+        input: [
+          { role: 'user', content: 'go' },
+          { role: 'assistant', content: [{ type: 'output_text', text: 'a' }] },
+          packed(),
+          { role: 'user', content: 'next' },
+        ],
+      });
+      expect((chat.messages as Json[])[1]).toEqual({
+        role: 'assistant',
+        content: 'a',
+        thinking_blocks: blocks,
+      });
+      expect((chat.messages as Json[])[2]).toEqual({ role: 'user', content: 'next' });
+    });
+
+    it('drop reasoning the gateway did not pack, and thinking that no assistant turn follows', () => {
+      const { chat } = translateRequest({
+        model: 'm',
+        input: [
+          { type: 'reasoning', id: 'rs_1', summary: [], encrypted_content: 'gAAAAB-openai-own' },
+          packed(),
+          { role: 'user', content: 'go' },
+          { role: 'assistant', content: 'a' },
+        ],
+      });
+      expect(chat.messages).toEqual([
+        { role: 'user', content: 'go' },
+        { role: 'assistant', content: 'a' },
+      ]);
+    });
+
+    it('refuse a packing altered on the way, naming the item', () => {
+      const item = packed();
+      const error = refusal({
+        model: 'm',
+        input: [
+          { role: 'user', content: 'go' },
+          { ...item, encrypted_content: `${item.encrypted_content}x` },
+        ],
+      });
+      expect(error.status).toBe(400);
+      expect(error.param).toBe('input[1].encrypted_content');
+    });
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { responseIds } from '../../src/openai/responses-answer';
+import { translateRequest } from '../../src/openai/responses-request';
 import { responsesRequest } from '../../src/openai/responses-schema';
 import { responsesEventStream } from '../../src/openai/responses-stream';
 import type { Json } from '../helpers/gateway';
@@ -143,5 +144,68 @@ describe('responsesEventStream', () => {
       type: 'response.failed',
       response: { status: 'failed', error: { code: 'rate_limit_exceeded', message: 'slow down' } },
     });
+  });
+
+  it("streams reasoning as a reasoning item's summary, done with the signed thinking packed", async () => {
+    const blocks = [
+      { type: 'thinking', thinking: 'Hm, ', signature: 'sig-1' },
+      { type: 'redacted_thinking', data: 'opaque' },
+      { type: 'thinking', thinking: 'ok.', signature: 'sig-2' },
+    ];
+    const events = await translate([
+      chunk({ reasoning_content: 'Hm, ' }),
+      chunk({ reasoning_content: 'ok.' }),
+      chunk({ content: 'Hi' }),
+      chunk({ tool_calls: [{ index: 0, id: 'call_1', function: { name: 'f', arguments: '{}' } }] }),
+      chunk({ thinking_blocks: blocks }),
+      chunk({}, 'tool_calls'),
+    ]);
+    expect(events.map((e) => [e.type, e.output_index])).toEqual([
+      ['response.created', undefined],
+      ['response.in_progress', undefined],
+      ['response.output_item.added', 0],
+      ['response.reasoning_summary_part.added', 0],
+      ['response.reasoning_summary_text.delta', 0],
+      ['response.reasoning_summary_text.delta', 0],
+      ['response.output_item.added', 1],
+      ['response.content_part.added', 1],
+      ['response.output_text.delta', 1],
+      ['response.output_text.done', 1],
+      ['response.content_part.done', 1],
+      ['response.output_item.done', 1],
+      ['response.output_item.added', 2],
+      ['response.function_call_arguments.delta', 2],
+      ['response.reasoning_summary_text.done', 0],
+      ['response.reasoning_summary_part.done', 0],
+      ['response.output_item.done', 0],
+      ['response.function_call_arguments.done', 2],
+      ['response.output_item.done', 2],
+      ['response.completed', undefined],
+    ]);
+    const item = events.find((e) => e.type === 'response.output_item.done' && e.output_index === 0)!.item;
+    expect(item).toMatchObject({
+      type: 'reasoning',
+      id: 'rs_abc',
+      status: 'completed',
+      summary: [{ type: 'summary_text', text: 'Hm, ok.' }],
+    });
+    expect(events.at(-1)!.response.output[0]).toEqual(item);
+    // Sent back, the item gives the next turn its thinking blocks as they came.
+    const { chat } = translateRequest({
+      model: 'm',
+      input: [{ role: 'user', content: 'go' }, item, events.at(-1)!.response.output[2]],
+    });
+    expect((chat.messages as Json[])[1]).toMatchObject({ role: 'assistant', thinking_blocks: blocks });
+  });
+
+  it('closes reasoning without signed thinking (DeepSeek-style) at the end, unpacked', async () => {
+    const events = await translate([
+      chunk({ reasoning_content: 'think' }),
+      chunk({ content: 'answer' }),
+      chunk({}, 'stop'),
+    ]);
+    const output = events.at(-1)!.response.output;
+    expect(output.map((item: Json) => item.type)).toEqual(['reasoning', 'message']);
+    expect(output[0]).toMatchObject({ summary: [{ text: 'think' }], encrypted_content: null });
   });
 });

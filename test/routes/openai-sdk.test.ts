@@ -255,4 +255,109 @@ describe('official openai SDK', () => {
     expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
     expect(refused).toMatchObject({ param: 'previous_response_id' });
   });
+
+  it("responses: Anthropic's signed thinking comes back as a reasoning item and goes back with the tool loop", async () => {
+    const config = {
+      providers: { anthropic: { type: 'anthropic', baseUrl: 'https://anthropic.test', apiKey: 'sk-ant' } },
+      models: { claude: { targets: [{ provider: 'anthropic', model: 'claude-sonnet-4-5' }] } },
+    };
+    expect((await putConfig(config)).status).toBe(200);
+    const { key } = await createKey();
+    const frame = (data: Record<string, unknown>) => `event: ${data.type}\ndata: ${JSON.stringify(data)}\n\n`;
+    const upstream: Record<string, unknown>[] = [];
+    onUpstream('https://anthropic.test/v1/messages', async (request) => {
+      upstream.push(await request.json());
+      if (upstream.length > 1)
+        return json({
+          id: 'msg_2',
+          type: 'message',
+          role: 'assistant',
+          model: 'claude-sonnet-4-5',
+          content: [{ type: 'text', text: 'Sunny.' }],
+          stop_reason: 'end_turn',
+          stop_sequence: null,
+          usage: { input_tokens: 30, output_tokens: 2 },
+        });
+      const start = {
+        type: 'message_start',
+        message: {
+          id: 'msg_1',
+          type: 'message',
+          role: 'assistant',
+          model: 'claude-sonnet-4-5',
+          content: [],
+          stop_reason: null,
+          stop_sequence: null,
+          usage: { input_tokens: 12, output_tokens: 1 },
+        },
+      };
+      return new Response(
+        [
+          frame(start),
+          frame({
+            type: 'content_block_start',
+            index: 0,
+            content_block: { type: 'thinking', thinking: '', signature: '' },
+          }),
+          frame({
+            type: 'content_block_delta',
+            index: 0,
+            delta: { type: 'thinking_delta', thinking: 'Need the weather.' },
+          }),
+          frame({
+            type: 'content_block_delta',
+            index: 0,
+            delta: { type: 'signature_delta', signature: 'sig-A' },
+          }),
+          frame({ type: 'content_block_stop', index: 0 }),
+          frame({
+            type: 'content_block_start',
+            index: 1,
+            content_block: { type: 'tool_use', id: 'toolu_1', name: 'weather', input: {} },
+          }),
+          frame({
+            type: 'content_block_delta',
+            index: 1,
+            delta: { type: 'input_json_delta', partial_json: '{"city":"Paris"}' },
+          }),
+          frame({ type: 'content_block_stop', index: 1 }),
+          frame({
+            type: 'message_delta',
+            delta: { stop_reason: 'tool_use', stop_sequence: null },
+            usage: { output_tokens: 9 },
+          }),
+          frame({ type: 'message_stop' }),
+        ].join(''),
+        { headers: { 'content-type': 'text/event-stream' } },
+      );
+    });
+    const sdk = client(key);
+    const tools: OpenAI.Responses.Tool[] = [
+      { type: 'function', name: 'weather', parameters: { type: 'object' }, strict: false },
+    ];
+    const input: OpenAI.Responses.ResponseInput = [{ role: 'user', content: 'Weather in Paris?' }];
+    const first = await sdk.responses.stream({ model: 'claude', input, tools }).finalResponse();
+    const reasoning = first.output[0];
+    expect(reasoning).toMatchObject({
+      type: 'reasoning',
+      summary: [{ type: 'summary_text', text: 'Need the weather.' }],
+    });
+    expect(reasoning?.type === 'reasoning' && reasoning.encrypted_content).toEqual(expect.any(String));
+    const call = first.output.find((item) => item.type === 'function_call');
+    if (call?.type !== 'function_call') throw new Error('no function call');
+    input.push(...(first.output as OpenAI.Responses.ResponseInputItem[]), {
+      type: 'function_call_output',
+      call_id: call.call_id,
+      output: 'sunny',
+    });
+    const second = await sdk.responses.create({ model: 'claude', input, tools });
+    expect(second.output_text).toBe('Sunny.');
+    expect((upstream[1]!.messages as unknown[])[1]).toEqual({
+      role: 'assistant',
+      content: [
+        { type: 'thinking', thinking: 'Need the weather.', signature: 'sig-A' },
+        { type: 'tool_use', id: 'toolu_1', name: 'weather', input: { city: 'Paris' } },
+      ],
+    });
+  });
 });

@@ -1,0 +1,85 @@
+// A provider's reasoning in the Responses API. Out: chat's `reasoning_content` (the readable text)
+// as a `reasoning` item's summary, and Anthropic's signed `thinking_blocks` packed into its
+// `encrypted_content` — the field clients already keep and send back (Codex, the AI SDK and the
+// Agents SDK do with `store: false`). In: such an item sent back is unpacked into its assistant
+// turn's `thinking_blocks`, which a tool loop with extended thinking needs (Anthropic refuses the
+// next request without them). Reasoning the gateway did not pack (OpenAI's own encrypted reasoning)
+// means nothing to the chat API and is dropped.
+import { z } from 'zod';
+import { invalidRequest } from '../errors';
+import type { ThinkingBlock } from '../providers/thinking';
+
+type Json = Record<string, unknown>;
+
+/** What marks `encrypted_content` as the gateway's own packing (and its version). */
+const PACKED = 'tollgate.thinking.v1.';
+
+const thinkingBlocks = z.array(
+  z.union([
+    z.object({ type: z.literal('thinking'), thinking: z.string(), signature: z.string() }),
+    z.object({ type: z.literal('redacted_thinking'), data: z.string() }),
+  ]),
+);
+
+/** The reasoning item for `text` (the summary) and `blocks` (packed); `status` as the item's. */
+export function reasoningItem(id: string, text: string, blocks: ThinkingBlock[], status: string): Json {
+  return {
+    type: 'reasoning',
+    id,
+    summary: text === '' ? [] : [summaryPart(text)],
+    encrypted_content: blocks.length > 0 ? pack(blocks) : null,
+    status,
+  };
+}
+
+export function summaryPart(text: string): Json {
+  return { type: 'summary_text', text };
+}
+
+/** A chat answer's signed `thinking_blocks`, as the adapters give them (anything else is none). */
+export function thinkingBlocksOf(value: unknown): ThinkingBlock[] {
+  const parsed = thinkingBlocks.safeParse(value);
+  return parsed.success ? parsed.data : [];
+}
+
+/**
+ * The thinking blocks a reasoning item sent back carries: none unless the gateway packed its
+ * `encrypted_content`; a packing that does not unpack is a 400 (it was altered on the way).
+ */
+export function unpackReasoning(encrypted: string | null | undefined, index: number): ThinkingBlock[] {
+  if (!encrypted?.startsWith(PACKED)) return [];
+  const param = `input[${index}].encrypted_content`;
+  let value: unknown;
+  try {
+    value = JSON.parse(fromBase64Url(encrypted.slice(PACKED.length)));
+  } catch {
+    value = undefined;
+  }
+  const parsed = thinkingBlocks.safeParse(value);
+  if (!parsed.success)
+    throw invalidRequest(
+      `Invalid '${param}': it is not the reasoning an answer of this gateway returned; send the item back as it came.`,
+      param,
+    );
+  return parsed.data;
+}
+
+function pack(blocks: ThinkingBlock[]): string {
+  return PACKED + toBase64Url(JSON.stringify(blocks));
+}
+
+function toBase64Url(text: string): string {
+  const bytes = new TextEncoder().encode(text);
+  let binary = '';
+  // In slices: a spread of a long thinking text's bytes would overflow the call stack.
+  for (let at = 0; at < bytes.length; at += 0x8000)
+    binary += String.fromCharCode(...bytes.subarray(at, at + 0x8000));
+  return btoa(binary).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+}
+
+function fromBase64Url(text: string): string {
+  const binary = atob(text.replaceAll('-', '+').replaceAll('_', '/'));
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+}
