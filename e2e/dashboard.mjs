@@ -243,9 +243,29 @@ async function browse(expected) {
     ],
     viewport: { width: 1440, height: 900 },
     deviceScaleFactor: 1,
+    // West of UTC, where a UTC day starts the evening before: the daily charts must still read UTC days.
+    timezoneId: 'America/New_York',
   });
   browser = context;
   const page = context.pages()[0] ?? (await context.newPage());
+  // Keeps every uPlot chart the page makes (window.__charts), to read its time axis; the page's own
+  // script is unchanged: `var uPlot` of the vendored file assigns through this setter.
+  await page.addInitScript(() => {
+    let real;
+    Object.defineProperty(window, 'uPlot', {
+      configurable: true,
+      get: () => real,
+      set(value) {
+        real = new Proxy(value, {
+          construct(target, args) {
+            const chart = Reflect.construct(target, args);
+            (window.__charts ??= []).push(chart);
+            return chart;
+          },
+        });
+      },
+    });
+  });
   const pageErrors = [];
   page.on('pageerror', (error) => pageErrors.push(String(error)));
   const policyViolations = [];
@@ -424,6 +444,14 @@ async function racingLoads(page, expected) {
     'the 7-day figures show once the slower 24-hour answer arrives (not drawn; daily buckets)',
     shown.trim() === String(expected.requests) && updated.includes('daily buckets'),
     `Requests shows ${shown}; "${updated}"`,
+  );
+  // Daily buckets start at UTC midnight: ticked at New York's midnights (04:00 or 05:00 UTC), each
+  // day's bar would sit under the day before.
+  const ticks = await page.evaluate(() => (window.__charts ?? []).map((chart) => chart.axes[0]._splits ?? []));
+  check(
+    'in a browser west of UTC, the daily charts tick at the UTC midnights their buckets start at',
+    ticks.length === 3 && ticks.every((splits) => splits.length > 0 && splits.every((t) => t % 86_400 === 0)),
+    `tick times (s): ${JSON.stringify(ticks)}`,
   );
 
   // The Provider tab clicked while a refresh's model breakdown is pending (that answer comes last).

@@ -25,6 +25,8 @@
     // The query of the logs shown, without its cursor (loadLogs).
     logParams: null,
     charts: {},
+    // The series' buckets are days: UTC days (the API's), so the charts' time axis reads UTC, not local time.
+    utcDays: false,
     timer: null,
     loading: false,
     // Numbers the latest refresh and the latest first page of logs: an answer to an older one is stale.
@@ -211,6 +213,7 @@
       if (keys) state.keys = new Map(keys.map((k) => [k.id, k]));
       if (teams) state.teams = new Map(teams.map((t) => [t.id, t]));
       renderKpis(analytics.totals);
+      state.utcDays = analytics.interval === 'day';
       renderCharts(analytics.series);
       // A tab clicked meanwhile loads its own breakdown.
       if (group === state.group) renderBreakdown(breakdown ?? analytics, analytics.totals, group);
@@ -220,7 +223,7 @@
       if (stale()) return;
       setBanner(null);
       $('#updated').textContent =
-        `Updated ${new Date().toLocaleTimeString()} · ${BUCKETS[analytics.interval]} buckets`;
+        `Updated ${new Date().toLocaleTimeString()} · ${BUCKETS[analytics.interval]} buckets${state.utcDays ? ' (UTC days)' : ''}`;
       document.body.dataset.ready = 'true';
     } catch (error) {
       if (error.status === 401) return signOut('Your session ended: sign in again.');
@@ -357,6 +360,20 @@
     return { width, height: width < 420 ? 180 : 220 };
   }
 
+  /**
+   * The charts' clock. A daily bucket is a UTC day starting at UTC midnight: on local time west of
+   * UTC it would be drawn, ticked and labelled as the evening of the day before (east of it, that
+   * day's morning), so with daily buckets the axis reads UTC. Read on every redraw (a new range).
+   */
+  const chartDate = (ts) =>
+    state.utcDays ? uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC') : new Date(ts * 1000);
+  const bucketLabel = (v) =>
+    v == null
+      ? '—'
+      : state.utcDays
+        ? `${new Date(v * 1000).toLocaleDateString([], { timeZone: 'UTC', dateStyle: 'medium' })} (UTC)`
+        : new Date(v * 1000).toLocaleString();
+
   function renderCharts(series) {
     const xs = series.map((s) => Date.parse(s.t) / 1000);
     const anyTraffic = series.some((s) => s.requests > 0);
@@ -391,6 +408,7 @@
           cursor: { drag: { x: false, y: false } },
           legend: { live: false },
           scales: { x: { time: true } },
+          tzDate: chartDate,
           axes: [
             { stroke: COLORS.muted, grid: { stroke: '#eef0f5' } },
             {
@@ -401,7 +419,7 @@
             },
           ],
           series: [
-            { value: (_u, v) => (v == null ? '—' : new Date(v * 1000).toLocaleString()) },
+            { value: (_u, v) => bucketLabel(v) },
             ...spec.series.map(({ bars, ...s }) => ({
               points: { show: false },
               ...s,

@@ -385,6 +385,23 @@ describe('GET /admin/logs', () => {
     }
   });
 
+  it('refuses a repeated parameter instead of reading only its first value', async () => {
+    for (const [path, query, param] of [
+      ['/admin/logs', 'model=gpt&model=claude', 'model'],
+      ['/admin/logs', 'status=error&status=ok', 'status'],
+      ['/admin/analytics', 'groupBy=key&groupBy=model', 'groupBy'],
+      ['/admin/analytics', 'key=key_a&key=key_b', 'key'],
+    ]) {
+      const response = await admin(`${path}?${RANGE}&${query}`);
+      expect([path, query, response.status]).toEqual([path, query, 400]);
+      const { error } = await response.json<Json>();
+      expect(error).toMatchObject({ type: 'invalid_request_error', param });
+      expect(error.message).toContain('given 2 times');
+    }
+    // A repeated `since` too: RANGE already holds one.
+    expect((await admin(`/admin/logs?${RANGE}&since=2001-02-04`)).status).toBe(400);
+  });
+
   it('needs the admin token', async () => {
     const { call } = await import('../helpers/gateway');
     expect((await call('/admin/logs')).status).toBe(401);

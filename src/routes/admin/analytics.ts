@@ -4,10 +4,11 @@ import { scopedQuery } from '../../auth/team-scope';
 import type { AppEnv } from '../../env';
 import { FILTER_PARAMS, parseAnalyticsParams } from '../../logs/admin-query';
 import { queryAnalytics } from '../../logs/analytics';
-import { rejectUnknown } from './query-params';
+import { rejectRepeated, rejectUnknown } from './query-params';
 import { orUnavailable } from './query-unavailable';
 
 export const analytics = new Hono<AppEnv>().get('/', async (c) => {
+  rejectRepeated(c.req.queries());
   const query = scopedQuery(c);
   rejectUnknown(query, [...FILTER_PARAMS, 'groupBy', 'interval']);
   const params = parseAnalyticsParams(query, Date.now());

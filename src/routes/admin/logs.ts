@@ -7,11 +7,12 @@ import { FILTER_PARAMS, LOG_ONLY_PARAMS, parseLogFilter } from '../../logs/admin
 import type { LogRow } from '../../logs/row';
 import { getLog, listLogs } from '../../logs/store';
 import { decodeCursor, encodeCursor, pageLimit } from './paging';
-import { rejectUnknown } from './query-params';
+import { rejectRepeated, rejectUnknown } from './query-params';
 import { orUnavailable } from './query-unavailable';
 
 export const logs = new Hono<AppEnv>()
   .get('/', async (c) => {
+    rejectRepeated(c.req.queries());
     const params = scopedQuery(c);
     rejectUnknown(params, [...FILTER_PARAMS, ...LOG_ONLY_PARAMS, 'limit', 'cursor']);
     const filter = parseLogFilter(params);

@@ -9,6 +9,17 @@ export function flag(value: string | undefined, name: string): boolean {
   throw invalidRequest(`Query parameter '${name}' is true or false, not '${value}'.`, name);
 }
 
+/**
+ * Refuses a query parameter given more than once (`?model=a&model=b`): only its first value would
+ * be read, so the filter the caller meant (both? the last?) would be silently answered as another.
+ */
+export function rejectRepeated(queries: Record<string, string[]>): void {
+  for (const [name, values] of Object.entries(queries)) {
+    if (values.length > 1)
+      throw invalidRequest(`Query parameter '${name}' is given ${values.length} times: give it once.`, name);
+  }
+}
+
 export function rejectUnknown(params: Record<string, string>, allowed: readonly string[]): void {
   for (const name of Object.keys(params)) {
     if (!allowed.includes(name))
