@@ -5,7 +5,7 @@ import type { ResolvedRoute, Runtime } from '../config/runtime';
 import type { Target } from '../config/schema';
 import type { Env } from '../env';
 import type { ChatRequest } from '../openai/schemas';
-import type { StreamSummary } from '../openai/stream-relay';
+import type { StreamSummary } from '../openai/stream-summary';
 import { targetCost } from '../pricing/route-prices';
 import type { ChatCompletion, Usage } from '../providers/types';
 import type { RouteRequest } from '../routing/conditions';

@@ -3,7 +3,7 @@
 // response is ready, or for a relayed stream when the stream ends or the client cancels it.
 import { CLIENT_CLOSED } from '../errors';
 import { type GuardrailReport, hitsOf } from '../guardrails/report';
-import type { StreamSummary } from '../openai/stream-relay';
+import type { StreamSummary } from '../openai/stream-summary';
 import type { Usage } from '../providers/types';
 import type { Attempt } from '../routing/execute';
 import type { Metadata } from './metadata';

@@ -5,7 +5,7 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { Usage } from '../providers/types';
 import { DEFAULT_STREAM_IDLE_MS } from '../routing/config-schema';
-import type { Verdict } from '../routing/execute';
+import { answerChars, errorCodeOf, noteFinished } from './chunk-scan';
 import { IDLE, type IdleRead, IdleReader } from './idle-reader';
 import { SSE_DONE, sseData } from './sse';
 import {
@@ -17,55 +17,7 @@ import {
   streamTimeLimitFrame,
   streamTruncatedFrame,
 } from './stream-errors';
-
-export interface StreamSummary {
-  usage?: Usage;
-  /** The upstream ended the stream properly (`[DONE]`, or before EOF a finish_reason for every choice). */
-  completed: boolean;
-  cancelled: boolean;
-  /** Why the stream ended early; may quote the provider, so it stays in the gateway. */
-  error?: string;
-  /** The `code` of the error event the client was sent when the stream ended early. */
-  errorCode?: string;
-  /** ms timestamp of the first byte sent to the client. */
-  firstByteAt?: number;
-  /**
-   * ms timestamp of when the client's stream ended (closed, or the client left): the answer's end
-   * for the client, before any reading on of the upstream for its usage or its close.
-   */
-  lastByteAt?: number;
-  events: number;
-  /**
-   * Characters of answer text the relayed events carried — content, reasoning, refusals and
-   * tool-call arguments (a custom tool's input), as written in the events (escapes included) — to
-   * estimate what a stream that ends without a usage report wrote.
-   */
-  answerChars: number;
-  /** The service tier the chunks say the answer was served on (OpenAI's `service_tier`). */
-  serviceTier?: string;
-}
-
-/**
- * What a relayed stream said about its provider's health (the circuit breaker's verdict): it broke,
- * went quiet or was rate limited mid-way — failed; it finished, or stopped for the caller's sake
- * (context length, content filter) — healthy; the client left, or the gateway ended it (time limit,
- * an output guardrail) — no verdict.
- */
-export function streamVerdict(summary: StreamSummary): Verdict {
-  if (summary.cancelled) return 'none';
-  if (summary.error === undefined) return summary.completed ? 'healthy' : 'none';
-  switch (summary.errorCode) {
-    case 'upstream_error':
-    case 'stream_idle_timeout':
-    case 'rate_limit_exceeded':
-      return 'failed';
-    case 'context_length_exceeded':
-    case 'content_filter':
-      return 'healthy';
-    default:
-      return 'none';
-  }
-}
+import type { StreamSummary } from './stream-summary';
 
 /** Where the relay reads the upstream's bytes: a stream's reader, or a primed stream (prime-stream.ts). */
 export interface ChunkSource {
@@ -111,15 +63,6 @@ export interface RelayOptions {
 const USAGE_OBJECT = /"usage"\s*:\s*\{/;
 const FINISHED = /"finish_reason"\s*:\s*"/;
 const SERVICE_TIER = /"service_tier"\s*:\s*"([\w-]{1,40})"/;
-/** The fields of a chunk that hold answer text, as JSON keys. */
-const ANSWER_KEYS = [
-  '"content"',
-  '"reasoning_content"',
-  '"reasoning"',
-  '"refusal"',
-  '"arguments"',
-  '"input"',
-];
 /** How long, at most, the upstream is read on for usage after the gateway ended the answer. */
 const DRAIN_MS = 20_000;
 /** How long, at most, an upstream that sent `[DONE]` may take to close before it is let go. */
@@ -394,76 +337,4 @@ export function relayOpenAIStream(
   });
   options.waitUntil?.(running);
   return readable;
-}
-
-/** Adds the indexes of the choices a chunk finishes (a chunk that is not JSON finishes none); returns how many have. */
-function noteFinished(data: string, finished: Set<number>): number {
-  try {
-    const chunk = JSON.parse(data) as { choices?: { index?: unknown; finish_reason?: unknown }[] };
-    for (const choice of chunk.choices ?? []) {
-      if (typeof choice.finish_reason === 'string' && typeof choice.index === 'number')
-        finished.add(choice.index);
-    }
-  } catch {
-    // Not JSON: it finishes no choice.
-  }
-  return finished.size;
-}
-
-/** The `code` of an error event's JSON, when it has one. */
-function errorCodeOf(frame: string): string | undefined {
-  try {
-    const code = (JSON.parse(frame) as { error?: { code?: unknown } }).error?.code;
-    return typeof code === 'string' ? code : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * The characters of answer text in one chunk (see StreamSummary.answerChars): the string values of
- * its answer keys, as written. A plain scan, linear in the chunk: every `"` inside a JSON string is
- * escaped, so a key found outside one is a key (a regular expression over a value of millions of
- * characters can exhaust V8's backtracking stack).
- */
-function answerChars(data: string): number {
-  let chars = 0;
-  for (const key of ANSWER_KEYS) {
-    for (let at = data.indexOf(key); at !== -1; ) {
-      let i = skipSpaces(data, at + key.length);
-      let next = at + key.length;
-      if (data.charCodeAt(i) === COLON) {
-        i = skipSpaces(data, i + 1);
-        if (data.charCodeAt(i) === QUOTE) {
-          const end = stringEnd(data, i + 1);
-          if (end !== -1) {
-            chars += end - i - 1;
-            next = end + 1;
-          }
-        }
-      }
-      at = data.indexOf(key, next);
-    }
-  }
-  return chars;
-}
-
-const QUOTE = 34;
-const COLON = 58;
-const BACKSLASH = 92;
-
-function skipSpaces(text: string, from: number): number {
-  let i = from;
-  while (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9) i++;
-  return i;
-}
-
-/** Where the JSON string whose text starts at `from` closes; -1 when it does not. */
-function stringEnd(text: string, from: number): number {
-  for (let i = from; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code === BACKSLASH) i++;
-    else if (code === QUOTE) return i;
-  }
-  return -1;
 }

@@ -2,7 +2,8 @@
 // `respond`, and a stream run through the gateway's relay as routes/chat-completions.ts runs it.
 import { env } from 'cloudflare:workers';
 import { chatRequest } from '../../src/openai/schemas';
-import { relayOpenAIStream, type StreamSummary } from '../../src/openai/stream-relay';
+import { relayOpenAIStream } from '../../src/openai/stream-relay';
+import type { StreamSummary } from '../../src/openai/stream-summary';
 import { createAnthropic } from '../../src/providers/anthropic';
 import { createGemini } from '../../src/providers/gemini';
 import type { Json } from './gateway';

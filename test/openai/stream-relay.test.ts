@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { relayOpenAIStream, type StreamSummary, streamVerdict } from '../../src/openai/stream-relay';
+import { relayOpenAIStream } from '../../src/openai/stream-relay';
+import { type StreamSummary, streamVerdict } from '../../src/openai/stream-summary';
 
 const encoder = new TextEncoder();
 
