@@ -24,18 +24,25 @@ export function countedUsage(report: unknown): Usage | undefined {
   if (prompt === undefined && completion === undefined && total === undefined) return undefined;
   prompt ??= Math.max(0, (total ?? 0) - (completion ?? 0));
   completion ??= Math.max(0, (total ?? prompt) - prompt);
+  // xAI counts reasoning apart from completion_tokens (OpenAI counts it in them): its total is
+  // prompt + completion + reasoning. The reasoning the total shows was left out is output too.
+  const reasoning = count(detailsOf(raw.completion_tokens_details).reasoning_tokens) ?? 0;
+  if (total !== undefined && reasoning > 0)
+    completion += Math.min(reasoning, Math.max(0, total - prompt - completion));
   const usage: Usage = {
     prompt_tokens: prompt,
     completion_tokens: completion,
     total_tokens: prompt + completion,
   };
   const details = raw.prompt_tokens_details;
-  if (details && typeof details === 'object') {
+  // DeepSeek reports its cache hits (of prompt_tokens) as prompt_cache_hit_tokens, not cached_tokens.
+  const cacheHits = count(raw.prompt_cache_hit_tokens);
+  if ((details && typeof details === 'object') || cacheHits !== undefined) {
     const { cached_tokens, cache_creation_tokens, cache_creation_1h_tokens, audio_tokens } =
-      details as Record<string, unknown>;
+      detailsOf(details);
     const written = Math.min(prompt, count(cache_creation_tokens) ?? 0);
     usage.prompt_tokens_details = {
-      cached_tokens: Math.min(prompt, count(cached_tokens) ?? 0),
+      cached_tokens: Math.min(prompt, count(cached_tokens) ?? cacheHits ?? 0),
       cache_creation_tokens: written,
     };
     const hour = Math.min(written, count(cache_creation_1h_tokens) ?? 0);
@@ -43,10 +50,12 @@ export function countedUsage(report: unknown): Usage | undefined {
     const audio = Math.min(prompt, count(audio_tokens) ?? 0);
     if (audio > 0) usage.prompt_tokens_details.audio_tokens = audio;
   }
-  const outputDetails = raw.completion_tokens_details;
-  if (outputDetails && typeof outputDetails === 'object') {
-    const audio = Math.min(completion, count((outputDetails as Record<string, unknown>).audio_tokens) ?? 0);
-    if (audio > 0) usage.completion_tokens_details = { audio_tokens: audio };
-  }
+  const audio = Math.min(completion, count(detailsOf(raw.completion_tokens_details).audio_tokens) ?? 0);
+  if (audio > 0) usage.completion_tokens_details = { audio_tokens: audio };
   return usage;
+}
+
+/** A details object's fields; none when it is not an object. */
+function detailsOf(details: unknown): Record<string, unknown> {
+  return details && typeof details === 'object' ? (details as Record<string, unknown>) : {};
 }

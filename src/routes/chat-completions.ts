@@ -278,8 +278,15 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
       // its text by the ~4 characters a token estimate, and at least a token per event.
       const relayed = withinCap(Math.max(summary.events, tokensOfChars(summary.answerChars)));
       const reported = countedUsage(summary.usage);
-      const used = reported ?? usageOf(inputTokens, relayed);
-      settle(served.target, used, served.attempts, summary.serviceTier, !reported);
+      // One cut short may still carry what its provider had counted when it broke off (Anthropic's
+      // message_start: the prompt, and one output token): it wrote at least what was relayed.
+      const undercounted = reported && !summary.completed && relayed > reported.completion_tokens;
+      const used = !reported
+        ? usageOf(inputTokens, relayed)
+        : undercounted
+          ? { ...reported, completion_tokens: relayed, total_tokens: reported.prompt_tokens + relayed }
+          : reported;
+      settle(served.target, used, served.attempts, summary.serviceTier, !reported || undercounted);
       if (!guard.report.blocked) cache.saveStream(summary, served.target, used);
       log.streamEnded(summary);
     },

@@ -27,6 +27,34 @@ describe('countedUsage (a provider usage report made chargeable)', () => {
     });
   });
 
+  it("charges xAI's reasoning, which its completion_tokens leave out (its total counts them)", () => {
+    // xAI's grok-4.1-fast-reasoning: 663 + 50 + 124 reasoning = 837; OpenAI's total is prompt + completion.
+    const xai = {
+      prompt_tokens: 663,
+      completion_tokens: 50,
+      total_tokens: 837,
+      prompt_tokens_details: { cached_tokens: 654 },
+      completion_tokens_details: { reasoning_tokens: 124 },
+    };
+    expect(countedUsage(xai)).toMatchObject({ completion_tokens: 174, total_tokens: 837 });
+    expect(costOf(xai, { inputPerMTok: 0, outputPerMTok: 1_000_000 })).toBe(174);
+    const openai = { ...xai, completion_tokens: 174 }; // reasoning within the completion: once
+    expect(countedUsage(openai)).toMatchObject({ completion_tokens: 174, total_tokens: 837 });
+  });
+
+  it("prices DeepSeek's cache hits (prompt_cache_hit_tokens) at the cached rate", () => {
+    const deepseek = {
+      prompt_tokens: 1_000,
+      completion_tokens: 0,
+      total_tokens: 1_000,
+      prompt_cache_hit_tokens: 800,
+      prompt_cache_miss_tokens: 200,
+    };
+    expect(countedUsage(deepseek)?.prompt_tokens_details?.cached_tokens).toBe(800);
+    const price = { inputPerMTok: 1_000, outputPerMTok: 0, cachedInputPerMTok: 100 };
+    expect(costOf(deepseek, price)).toBeCloseTo(0.2 + 0.08, 12);
+  });
+
   it('never lets a cost be NaN', () => {
     const price = { inputPerMTok: 1, outputPerMTok: 2 };
     const cost = costOf({ completion_tokens: 1_000_000 } as never, price);

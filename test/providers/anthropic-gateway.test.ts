@@ -10,6 +10,7 @@ import streamTools from '../fixtures/anthropic/stream-tools.anthropic.sse?raw';
 import { chat, createKey, type Json, putConfig } from '../helpers/gateway';
 import { expectOpenAIShape, sseEvents } from '../helpers/openapi';
 import { json, onUpstream, recorded, sse } from '../helpers/upstream';
+import { waitForRows } from '../logs/helpers';
 
 const ANTHROPIC_URL = 'https://anthropic.test';
 const MESSAGES = `${ANTHROPIC_URL}/v1/messages`;
@@ -121,6 +122,35 @@ describe('anthropic through the gateway', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('x-tollgate-provider')).toBe('mock');
     expect(await response.text()).toContain('Mock');
+  });
+
+  it('charges an answer an error cut short by the text it relayed, not the one token message_start counted', async () => {
+    const key = await setup();
+    const event = (data: Record<string, unknown>) => `event: ${data.type}\ndata: ${JSON.stringify(data)}\n\n`;
+    onUpstream(MESSAGES, () =>
+      sse([
+        event({ type: 'message_start', message: { id: 'm', usage: { input_tokens: 10, output_tokens: 1 } } }),
+        event({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }),
+        event({
+          type: 'content_block_delta',
+          index: 0,
+          delta: { type: 'text_delta', text: 'word '.repeat(800) },
+        }),
+        event({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }),
+      ]),
+    );
+    const response = await chat(
+      key,
+      { model: 'claude', stream: true, messages: hello },
+      { 'x-request-id': 'anthropic-cut-by-error' },
+    );
+    expect(await response.text()).toContain('upstream_error');
+    const row = (await waitForRows(['anthropic-cut-by-error'])).get('anthropic-cut-by-error')!;
+    // 4,000 characters relayed: ~1,000 tokens written (and billed), whatever message_start said.
+    expect(row.outputTokens).toBe(1_000);
+    expect(row.inputTokens).toBe(10); // the provider's own count of the prompt is kept
+    expect(row.costUsd).toBeCloseTo((10 * 3 + 1_000 * 15) / 1e6, 12);
+    expect(row.usageDetail).toEqual({ estimated: true });
   });
 
   it('is parsed by the official OpenAI SDK, tool-call deltas included', async () => {
