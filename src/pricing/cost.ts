@@ -8,11 +8,12 @@ export type PriceTable = Record<string, Price>;
 
 /**
  * What a dated snapshot adds to its model's name: `-2024-08-06`, `-20250514`, `@20240620`, `-0709`,
- * `-001`, `-latest`, `-preview-05-20`, `-exp-03-25`. Anything else names another model (`-pro`,
+ * `-001`, Cohere's `-08-2024`, Anthropic's `-0` (`claude-sonnet-4-0`), `-latest`, `-preview-05-20`,
+ * `-exp-03-25`. Anything else names another model (`-pro`,
  * `-mini`, `-4-5`): a prefix match would give `gpt-5-pro` the price of `gpt-5`, a twelfth of its own.
  */
 const SNAPSHOT =
-  /^(?:-\d{4}-\d{2}-\d{2}|-\d{8}|@\d{8}|-\d{3,4}|-latest|-(?:preview|exp)(?:-\d{2}-\d{2,4})?)$/;
+  /^(?:-\d{4}-\d{2}-\d{2}|-\d{8}|@\d{8}|-\d{3,4}|-\d{2}-\d{4}|-0|-latest|-(?:preview|exp)(?:-\d{2}-\d{2,4})?)$/;
 /**
  * A cheaper tier of a model the table knows (`gemini-2.0-flash-lite`, `grok-4-fast-reasoning`,
  * `gpt-5-chat-latest`): charged as that model, which costs at least as much, rather than as an
@@ -48,7 +49,55 @@ export function priceOf(
   const model = target.model.includes('/')
     ? target.model.slice(target.model.lastIndexOf('/') + 1)
     : target.model;
-  return ownEntry(BUNDLED_PRICES, model) ?? byPrefix(BUNDLED_PRICES, model) ?? UNKNOWN_MODEL_PRICE;
+  if (providerType === 'bedrock') {
+    const claude = bedrockClaude(model);
+    if (claude) {
+      const price = listPrice(claude.model);
+      return price && claude.regional ? scaled(price, REGIONAL_PREMIUM) : (price ?? UNKNOWN_MODEL_PRICE);
+    }
+  }
+  return listPrice(model) ?? UNKNOWN_MODEL_PRICE;
+}
+
+function listPrice(model: string): Price | undefined {
+  return ownEntry(BUNDLED_PRICES, model) ?? byPrefix(BUNDLED_PRICES, model);
+}
+
+/**
+ * A Bedrock Claude id (`anthropic.claude-sonnet-4-5-20250929-v1:0`, an inference profile's
+ * `us.anthropic.…` or `global.anthropic.…`, either as the last part of an ARN) as Anthropic names
+ * the model, and whether Bedrock charges its regional rate for it: from the 4.5 generation on, an
+ * in-Region or geographic profile costs 10 % more than the global one, which costs Anthropic's list
+ * price. Undefined for any other model (an application inference profile names none).
+ */
+export function bedrockClaude(id: string): { model: string; regional: boolean } | undefined {
+  const match = /^(?:([a-z-]+)\.)?anthropic\.(claude-[a-z0-9.-]+?)(?:-v\d+(?::\d+)*(?::\d+k)?)?$/.exec(id);
+  if (!match) return undefined;
+  const [, geography, model = ''] = match;
+  return { model, regional: geography !== 'global' && fromGeneration45(model) };
+}
+
+/** Claude 4.5 and later (`claude-sonnet-4-5…`, `claude-opus-4-6`, `claude-haiku-5…`). */
+function fromGeneration45(model: string): boolean {
+  const version = /^claude-(?:opus|sonnet|haiku)-(\d+)(?:-(\d)(?!\d))?/.exec(model);
+  if (!version) return false;
+  const major = Number(version[1]);
+  return major > 4 || (major === 4 && Number(version[2] ?? 0) >= 5);
+}
+
+/** Bedrock's regional (in-Region and geographic profile) rates against its global ones. */
+const REGIONAL_PREMIUM = 1.1;
+
+/** Every rate of `price` times `factor`. */
+function scaled(price: Price, factor: number): Price {
+  const times = <T extends object>(rates: T): T =>
+    Object.fromEntries(
+      Object.entries(rates).map(([name, value]) => [
+        name,
+        typeof value === 'number' && name !== 'aboveTokens' ? value * factor : value,
+      ]),
+    ) as T;
+  return { ...times(price), ...(price.longContext ? { longContext: times(price.longContext) } : {}) };
 }
 
 /** The rates a request of `promptTokens` is charged: the long-context ones above their threshold. */

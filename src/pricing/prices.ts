@@ -100,6 +100,8 @@ export const BUNDLED_PRICES: Record<string, Price> = {
   'claude-3-7-sonnet': p(3, 15, 0.3, 3.75),
   'claude-haiku-4-5': p(1, 5, 0.1, 1.25),
   'claude-3-5-haiku': p(0.8, 4, 0.08, 1),
+  'claude-3-5-sonnet': p(3, 15, 0.3, 3.75),
+  'claude-3-haiku': p(0.25, 1.25, 0.03, 0.3),
   // Google
   // Audio in at its own rate where Google prices it apart from text, image and video.
   'gemini-2.5-pro': { ...p(1.25, 10, 0.31), longContext: long(200_000, 2.5, 15, 0.625) },
@@ -117,6 +119,7 @@ export const BUNDLED_PRICES: Record<string, Price> = {
   // Cohere
   'command-r-plus': p(2.5, 10),
   'command-r': p(0.15, 0.6),
+  'command-a': p(2.5, 10),
   // Embedding models (input only). Without these, an embedding was charged as an unknown model,
   // hundreds of times its list price.
   'text-embedding-ada-002': p(0.1, 0),

@@ -31,6 +31,43 @@ describe('priceOf', () => {
     expect(price('gpt-4o-2024-05-13').inputPerMTok).toBe(5);
   });
 
+  it("prices Bedrock's Claude ids as Anthropic's models, a 4.5-or-later regional profile 10 % dearer", () => {
+    const bedrock = (model: string) => priceOf({ provider: 'b', model }, 'bedrock', {});
+    const anthropic = (model: string) => priceOf({ provider: 'a', model }, 'anthropic', {});
+    expect(bedrock('global.anthropic.claude-sonnet-4-5-20250929-v1:0')).toEqual(
+      anthropic('claude-sonnet-4-5'),
+    );
+    const regional = bedrock('us.anthropic.claude-sonnet-4-5-20250929-v1:0');
+    expect(regional.inputPerMTok).toBeCloseTo(3.3);
+    expect(regional.outputPerMTok).toBeCloseTo(16.5);
+    expect(regional.cachedInputPerMTok).toBeCloseTo(0.33);
+    expect(regional.longContext).toMatchObject({ aboveTokens: 200_000 });
+    expect(regional.longContext?.inputPerMTok).toBeCloseTo(6.6);
+    expect(bedrock('anthropic.claude-haiku-4-5-20251001-v1:0').inputPerMTok).toBeCloseTo(1.1);
+    expect(
+      bedrock(
+        'arn:aws:bedrock:eu-west-1:123456789012:inference-profile/eu.anthropic.claude-opus-4-5-20251101-v1:0',
+      ).outputPerMTok,
+    ).toBeCloseTo(27.5);
+    // Before the 4.5 generation one rate everywhere: Anthropic's.
+    expect(bedrock('us.anthropic.claude-sonnet-4-20250514-v1:0')).toEqual(anthropic('claude-sonnet-4'));
+    expect(bedrock('anthropic.claude-3-haiku-20240307-v1:0:200k').inputPerMTok).toBe(0.25);
+    expect(bedrock('anthropic.claude-3-5-sonnet-20241022-v2:0').inputPerMTok).toBe(3);
+    // An application inference profile names no model; other vendors are not Anthropic's.
+    expect(bedrock('arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc123')).toEqual(
+      UNKNOWN_MODEL_PRICE,
+    );
+    expect(bedrock('meta.llama3-70b-instruct-v1:0')).toEqual(UNKNOWN_MODEL_PRICE);
+  });
+
+  it("knows Anthropic's -0 aliases and Cohere's dated ids", () => {
+    const of = (model: string, type: string) => priceOf({ provider: 'x', model }, type, {});
+    expect(of('claude-sonnet-4-0', 'anthropic')).toEqual(of('claude-sonnet-4', 'anthropic'));
+    expect(of('claude-opus-4-0', 'anthropic').inputPerMTok).toBe(15);
+    expect(of('command-r-08-2024', 'cohere')).toEqual(of('command-r', 'cohere'));
+    expect(of('command-a-03-2025', 'cohere').inputPerMTok).toBe(2.5);
+  });
+
   it('charges an absurd usage report as a billion tokens, never as an infinite (booked as $0) cost', () => {
     const cost = costOf({ prompt_tokens: 1e308, completion_tokens: 0, total_tokens: 1e308 }, price('gpt-4o'));
     expect(cost).toBe(2500);
