@@ -9,8 +9,20 @@ export function messageId(requestId: string): string {
   return `msg_${requestId.replace(/^req_/, '')}`;
 }
 
-/** Chat's finish_reason as Anthropic's stop_reason (a stop sequence is not told apart from a natural end). */
-export function stopReason(finishReason: unknown): string {
+/**
+ * stop_reason and stop_sequence for chat's finish_reason. Chat does not say which stop sequence
+ * matched, so a stop reads end_turn, unless the answer carries Bedrock's
+ * `additionalModelResponseFields.stop_sequence` (Claude's, there when the request named
+ * `additionalModelResponseFieldPaths: ["/stop_sequence"]`).
+ */
+export function stopOf(finishReason: unknown, bedrockFields: unknown): Json {
+  const matched = isRecord(bedrockFields) ? bedrockFields.stop_sequence : undefined;
+  if (finishReason === 'stop' && typeof matched === 'string' && matched !== '')
+    return { stop_reason: 'stop_sequence', stop_sequence: matched };
+  return { stop_reason: stopReason(finishReason), stop_sequence: null };
+}
+
+function stopReason(finishReason: unknown): string {
   switch (finishReason) {
     case 'length':
       return 'max_tokens';
@@ -75,10 +87,17 @@ export function completionToMessage(completion: Json, id: string, model: string)
   const message = isRecord(choice.message) ? choice.message : {};
   const content: Json[] = [];
   // Signed thinking first, as Anthropic orders them: the client sends them back with tool results.
-  for (const block of Array.isArray(message.thinking_blocks) ? message.thinking_blocks : []) {
-    if (isRecord(block) && (block.type === 'thinking' || block.type === 'redacted_thinking'))
-      content.push({ ...block });
+  const signed = Array.isArray(message.thinking_blocks) ? message.thinking_blocks.filter(isRecord) : [];
+  for (const block of signed) {
+    if (block.type === 'thinking' || block.type === 'redacted_thinking') content.push({ ...block });
   }
+  // Unsigned reasoning (DeepSeek's, say) as a stream shows it: a thinking block without signature.
+  if (
+    signed.length === 0 &&
+    typeof message.reasoning_content === 'string' &&
+    message.reasoning_content !== ''
+  )
+    content.push({ type: 'thinking', thinking: message.reasoning_content, signature: '' });
   if (typeof message.content === 'string' && message.content !== '')
     content.push({ type: 'text', text: message.content });
   if (typeof message.refusal === 'string' && message.refusal !== '')
@@ -99,8 +118,7 @@ export function completionToMessage(completion: Json, id: string, model: string)
     role: 'assistant',
     model: typeof completion.model === 'string' ? completion.model : model,
     content,
-    stop_reason: stopReason(choice.finish_reason),
-    stop_sequence: null,
+    ...stopOf(choice.finish_reason, completion.additionalModelResponseFields),
     usage: messageUsage(completion.usage),
   };
 }

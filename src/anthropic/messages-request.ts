@@ -222,7 +222,10 @@ function assistantTurn(content: string | ContentBlock[], index: number): Json {
         });
         break;
       case 'thinking':
-        thinking.push({ type: 'thinking', thinking: block.thinking, signature: block.signature });
+        // Unsigned: reasoning the gateway streamed without a signature (another provider's, or
+        // blocks that came run together): no provider takes it back, Anthropic refuses it.
+        if (block.signature !== '')
+          thinking.push({ type: 'thinking', thinking: block.thinking, signature: block.signature });
         break;
       case 'redacted_thinking':
         thinking.push({ type: 'redacted_thinking', data: block.data });

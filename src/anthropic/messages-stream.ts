@@ -1,27 +1,38 @@
 // A chat-completions SSE stream → Anthropic's Messages event stream, event by event as chunks
 // arrive (never buffered): message_start, per content block its content_block_start / _delta /
-// _stop, then message_delta (stop reason, usage) and message_stop. Reasoning text streams as a
-// thinking block, kept open until the answer's signed `thinking_blocks` give its signature. A chat
-// error event (the gateway's mid-stream failure) becomes Anthropic's `error` event, which ends it.
+// _stop, then message_delta (stop reason, usage) and message_stop. Reasoning text streams as
+// thinking blocks (a new one wherever text or a tool call came between), kept open until the
+// answer's signed `thinking_blocks` give each its signature. A chat error event (the gateway's
+// mid-stream failure) becomes Anthropic's `error` event, which ends it.
 
 import { isRecord } from '../json-record';
 import { chatEvents } from '../openai/chat-events';
-import { anthropicErrorType, messageUsage, stopReason } from './messages-answer';
+import { anthropicErrorType, messageUsage, stopOf } from './messages-answer';
 
 type Json = Record<string, unknown>;
 
 const encoder = new TextEncoder();
 
 /** An open content block: its index in the message and what it is. */
-type OpenBlock =
-  | { index: number; kind: 'text' }
-  | { index: number; kind: 'thinking' }
-  | { index: number; kind: 'tool'; chatIndex: number };
+type OpenBlock = { index: number; kind: 'text' } | { index: number; kind: 'tool'; chatIndex: number };
+
+/** A thinking block streamed from `reasoning_content`: its text so far, to find its signed block by. */
+interface Thought {
+  index: number;
+  text: string;
+  signed: boolean;
+}
 
 export function messagesEventStream(id: string, model: string): TransformStream<Uint8Array, Uint8Array> {
   let blocks = 0;
   let text: OpenBlock | undefined;
-  let thinking: OpenBlock | undefined;
+  /**
+   * The streamed thinking blocks, all held open: their signatures come only with the answer's
+   * `thinking_blocks`, just before the finish (a signature_delta must precede its block's stop).
+   */
+  let thoughts: Thought[] = [];
+  /** The one reasoning goes on in; none once text or a tool call came after it (a new block then). */
+  let thinking: Thought | undefined;
   /**
    * The tool calls by their chat index. One is open at a time, as at Anthropic: a call's block is
    * closed when the next call (or text) starts, since the SDK's MessageStream takes the block a
@@ -32,6 +43,8 @@ export function messagesEventStream(id: string, model: string): TransformStream<
   const tools = new Map<number, OpenBlock>();
   let openTool: OpenBlock | undefined;
   let finishReason: unknown;
+  /** The finish chunk's Bedrock fields: the matched stop sequence, when the client asked for it. */
+  let finishFields: unknown;
   let usage: unknown;
   let started = false;
   let ended = false;
@@ -57,22 +70,60 @@ export function messagesEventStream(id: string, model: string): TransformStream<
     openTool = undefined;
   };
 
-  /** The answer's signed blocks (sent whole, at its end): the streamed one's signature, the rest whole. */
+  /** A signed block no streamed one holds (or a redacted one): sent whole, as Anthropic streams it. */
+  const whole = (block: Json) => {
+    closeText();
+    closeTools();
+    if (block.type === 'redacted_thinking') {
+      emit('content_block_stop', {
+        index: open({ type: 'redacted_thinking', data: String(block.data ?? '') }),
+      });
+      return;
+    }
+    const index = open({ type: 'thinking', thinking: '', signature: '' });
+    if (typeof block.thinking === 'string' && block.thinking !== '')
+      emit('content_block_delta', { index, delta: { type: 'thinking_delta', thinking: block.thinking } });
+    emit('content_block_delta', {
+      index,
+      delta: { type: 'signature_delta', signature: String(block.signature ?? '') },
+    });
+    emit('content_block_stop', { index });
+  };
+
+  /** The streamed thinking blocks no signature came for: stopped as they are. */
+  const closeThoughts = () => {
+    for (const held of thoughts) if (!held.signed) emit('content_block_stop', { index: held.index });
+    thoughts = [];
+    thinking = undefined;
+  };
+  /**
+   * The answer's signed blocks, all at its end, in order. Each thinking block signs the streamed
+   * block that holds exactly its text (reasoning_content has no block boundaries: blocks with
+   * nothing streamed between them came as one, which no single signature fits); a block none
+   * holds (no text streamed: thinking display omitted, or run together) is sent whole, and a
+   * streamed block left unsigned is closed as it is (the gateway drops it when sent back).
+   */
   const onThinkingBlocks = (list: unknown[]) => {
+    let next = 0;
     for (const block of list) {
       if (!isRecord(block)) continue;
-      if (block.type === 'thinking' && thinking) {
-        emit('content_block_delta', {
-          index: thinking.index,
-          delta: { type: 'signature_delta', signature: String(block.signature ?? '') },
-        });
-        close(thinking);
-        thinking = undefined;
-      } else if (block.type === 'redacted_thinking') {
-        const index = open({ type: 'redacted_thinking', data: String(block.data ?? '') });
-        emit('content_block_stop', { index });
+      if (block.type === 'redacted_thinking') whole(block);
+      if (block.type !== 'thinking') continue;
+      const at = thoughts.findIndex((t, i) => i >= next && t.text !== '' && t.text === block.thinking);
+      const held = thoughts[at];
+      if (!held) {
+        whole(block);
+        continue;
       }
+      next = at + 1;
+      emit('content_block_delta', {
+        index: held.index,
+        delta: { type: 'signature_delta', signature: String(block.signature ?? '') },
+      });
+      emit('content_block_stop', { index: held.index });
+      held.signed = true;
     }
+    closeThoughts();
   };
 
   /** message_start, with the model the first chunk names (the provider's own id, as the JSON answer has it). */
@@ -101,17 +152,40 @@ export function messagesEventStream(id: string, model: string): TransformStream<
       ? chunk.choices.find((c) => isRecord(c) && (c.index ?? 0) === 0)
       : undefined;
     if (!isRecord(choice)) return;
-    if (choice.finish_reason != null) finishReason = choice.finish_reason;
+    if (choice.finish_reason != null) {
+      finishReason = choice.finish_reason;
+      finishFields = chunk.additionalModelResponseFields;
+    }
     const delta = isRecord(choice.delta) ? choice.delta : {};
-    if (typeof delta.reasoning_content === 'string' && delta.reasoning_content !== '') {
-      thinking ??= { index: open({ type: 'thinking', thinking: '', signature: '' }), kind: 'thinking' };
+    const blocks = Array.isArray(delta.thinking_blocks) ? delta.thinking_blocks : undefined;
+    // First: a live stream sends them alone, but a cached answer replayed is one delta with the
+    // whole message, whose signed blocks are its reasoning: sent whole and first, as in the JSON
+    // answer (only reasoning beyond theirs streams, as a block of its own).
+    let reasoning = delta.reasoning_content;
+    if (blocks) {
+      onThinkingBlocks(blocks);
+      if (reasoning === readable(blocks)) reasoning = undefined;
+    }
+    if (typeof reasoning === 'string' && reasoning !== '') {
+      if (!thinking) {
+        closeText();
+        closeTools();
+        thinking = {
+          index: open({ type: 'thinking', thinking: '', signature: '' }),
+          text: '',
+          signed: false,
+        };
+        thoughts.push(thinking);
+      }
+      thinking.text += reasoning;
       emit('content_block_delta', {
         index: thinking.index,
-        delta: { type: 'thinking_delta', thinking: delta.reasoning_content },
+        delta: { type: 'thinking_delta', thinking: reasoning },
       });
     }
     for (const value of [delta.content, delta.refusal]) {
       if (typeof value !== 'string' || value === '') continue;
+      thinking = undefined;
       if (!text) {
         closeTools();
         text = { index: open({ type: 'text', text: '' }), kind: 'text' };
@@ -120,6 +194,7 @@ export function messagesEventStream(id: string, model: string): TransformStream<
     }
     for (const raw of Array.isArray(delta.tool_calls) ? delta.tool_calls : []) {
       if (!isRecord(raw)) continue;
+      thinking = undefined;
       const fn = isRecord(raw.function) ? raw.function : {};
       const chatIndex = typeof raw.index === 'number' ? raw.index : 0;
       let call = tools.get(chatIndex);
@@ -138,7 +213,6 @@ export function messagesEventStream(id: string, model: string): TransformStream<
           delta: { type: 'input_json_delta', partial_json: fn.arguments },
         });
     }
-    if (Array.isArray(delta.thinking_blocks)) onThinkingBlocks(delta.thinking_blocks);
   };
 
   const fail = (error: unknown) => {
@@ -166,14 +240,21 @@ export function messagesEventStream(id: string, model: string): TransformStream<
       events.end();
       if (ended) return;
       begin({});
-      close(thinking);
+      closeThoughts();
       closeText();
       closeTools();
       emit('message_delta', {
-        delta: { stop_reason: stopReason(finishReason), stop_sequence: null },
+        delta: stopOf(finishReason, finishFields),
         usage: messageUsage(usage),
       });
       emit('message_stop', {});
     },
   });
+}
+
+/** The readable text of signed blocks, as the chat answer's `reasoning_content` joins it. */
+function readable(blocks: unknown[]): string {
+  return blocks
+    .map((block) => (isRecord(block) && block.type === 'thinking' ? String(block.thinking ?? '') : ''))
+    .join('');
 }

@@ -57,6 +57,36 @@ describe('chat completion → Anthropic message', () => {
     ).toBe(stop);
   });
 
+  it('tells the stop sequence Bedrock names, and nothing it does not', () => {
+    const answer = (fields: unknown, finish = 'stop') =>
+      completionToMessage(
+        { additionalModelResponseFields: fields, choices: [{ finish_reason: finish, message: {} }] },
+        'msg_1',
+        'm',
+      );
+    expect(answer({ stop_sequence: 'END' })).toMatchObject({
+      stop_reason: 'stop_sequence',
+      stop_sequence: 'END',
+    });
+    expect(answer({ stop_sequence: null })).toMatchObject({ stop_reason: 'end_turn', stop_sequence: null });
+    expect(answer({ stop_sequence: 'END' }, 'length')).toMatchObject({
+      stop_reason: 'max_tokens',
+      stop_sequence: null,
+    });
+  });
+
+  it('gives unsigned reasoning as a thinking block without signature, as a stream does', () => {
+    const message = completionToMessage(
+      { choices: [{ finish_reason: 'stop', message: { content: 'Hi', reasoning_content: 'hmm' } }] },
+      'msg_1',
+      'm',
+    );
+    expect(message.content).toEqual([
+      { type: 'thinking', thinking: 'hmm', signature: '' },
+      { type: 'text', text: 'Hi' },
+    ]);
+  });
+
   it('leaves cache reads and writes out of input_tokens, as Anthropic counts', () => {
     expect(
       messageUsage({

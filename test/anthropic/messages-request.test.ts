@@ -85,6 +85,24 @@ describe('Messages request → chat body', () => {
     ]);
   });
 
+  it('leaves out unsigned thinking blocks, which no provider takes back', () => {
+    const { chat } = translateRequest({
+      ...base,
+      messages: [
+        { role: 'user', content: 'q' },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'thinking', thinking: 'deepseek reasoning', signature: '' },
+            { type: 'text', text: 'a' },
+          ],
+        },
+        { role: 'user', content: 'more' },
+      ],
+    });
+    expect((chat.messages as unknown[])[1]).toEqual({ role: 'assistant', content: 'a' });
+  });
+
   it('turns a PDF into a file part, keeps cache_control on text, and maps tool_choice', () => {
     const { chat } = translateRequest({
       ...base,

@@ -26,6 +26,29 @@ async function translate(frames: string[], size = 7): Promise<Json[]> {
     });
 }
 
+/** The content the events build, as a client does: blocks by start order, deltas by index. */
+function assemble(events: Json[]): Json[] {
+  const content: Json[] = [];
+  const json: string[] = [];
+  for (const event of events) {
+    if (event.type === 'content_block_start') {
+      expect(event.index).toBe(content.length);
+      content.push({ ...event.content_block });
+      json.push('');
+    } else if (event.type === 'content_block_delta') {
+      const block = content[event.index]!;
+      const delta = event.delta;
+      if (delta.type === 'text_delta') block.text += delta.text;
+      else if (delta.type === 'thinking_delta') block.thinking += delta.thinking;
+      else if (delta.type === 'signature_delta') block.signature = delta.signature;
+      else if (delta.type === 'input_json_delta') json[event.index] += delta.partial_json;
+    } else if (event.type === 'content_block_stop' && content[event.index]!.type === 'tool_use') {
+      content[event.index]!.input = JSON.parse(json[event.index] || '{}');
+    }
+  }
+  return content;
+}
+
 describe('chat stream → Anthropic events', () => {
   it('streams reasoning as a thinking block that gets its signature from the answer’s thinking_blocks', async () => {
     const events = await translate([
@@ -53,6 +76,76 @@ describe('chat stream → Anthropic events', () => {
     expect(events[2].delta).toEqual({ type: 'thinking_delta', thinking: 'let me ' });
     expect(events[6].delta).toEqual({ type: 'signature_delta', signature: 'sig' });
     expect(events[9].delta).toEqual({ stop_reason: 'end_turn', stop_sequence: null });
+  });
+
+  it('gives every thinking block its own signature before its stop, and redacted ones as blocks', async () => {
+    const events = await translate([
+      chunk({ role: 'assistant', reasoning_content: 'first ' }),
+      chunk({ reasoning_content: 'thought' }),
+      chunk({ content: 'Let me look.' }),
+      chunk({ reasoning_content: 'second thought' }),
+      chunk({ tool_calls: [{ index: 0, id: 'toolu_1', function: { name: 'f', arguments: '{}' } }] }),
+      chunk({
+        thinking_blocks: [
+          { type: 'thinking', thinking: 'first thought', signature: 'sigA' },
+          { type: 'redacted_thinking', data: 'opaque' },
+          { type: 'thinking', thinking: 'second thought', signature: 'sigB' },
+          { type: 'thinking', thinking: '', signature: 'sigC' },
+        ],
+      }),
+      chunk({}, 'tool_calls'),
+    ]);
+    const content = assemble(events);
+    expect(content).toEqual([
+      { type: 'thinking', thinking: 'first thought', signature: 'sigA' },
+      { type: 'text', text: 'Let me look.' },
+      { type: 'thinking', thinking: 'second thought', signature: 'sigB' },
+      { type: 'tool_use', id: 'toolu_1', name: 'f', input: {} },
+      { type: 'redacted_thinking', data: 'opaque' },
+      { type: 'thinking', thinking: '', signature: 'sigC' },
+    ]);
+    // Each block's signature_delta comes before its stop; each block is started and stopped once.
+    for (const [index, block] of content.entries()) {
+      const at = (type: string) => events.findIndex((e) => e.type === type && e.index === index);
+      expect(events.filter((e) => e.type === 'content_block_stop' && e.index === index)).toHaveLength(1);
+      if (block.type === 'thinking') {
+        const signed = events.findIndex((e) => e.index === index && e.delta?.type === 'signature_delta');
+        expect(signed).toBeGreaterThan(at('content_block_start'));
+        expect(signed).toBeLessThan(at('content_block_stop'));
+      }
+    }
+  });
+
+  it('sends a replayed answer’s signed blocks whole and first, without its reasoning twice', async () => {
+    const events = await translate([
+      chunk({
+        role: 'assistant',
+        content: 'Hi',
+        reasoning_content: 'ab',
+        thinking_blocks: [
+          { type: 'thinking', thinking: 'a', signature: 's1' },
+          { type: 'thinking', thinking: 'b', signature: 's2' },
+        ],
+      }),
+      chunk({}, 'stop'),
+    ]);
+    expect(assemble(events)).toEqual([
+      { type: 'thinking', thinking: 'a', signature: 's1' },
+      { type: 'thinking', thinking: 'b', signature: 's2' },
+      { type: 'text', text: 'Hi' },
+    ]);
+  });
+
+  it('tells the stop sequence Bedrock names in the finish chunk', async () => {
+    const events = await translate([
+      chunk({ content: 'one two' }),
+      `data: ${JSON.stringify({
+        model: 'up-1',
+        additionalModelResponseFields: { stop_sequence: 'three' },
+        choices: [{ index: 0, delta: {}, finish_reason: 'stop' }],
+      })}\n\n`,
+    ]);
+    expect(events.at(-2)!.delta).toEqual({ stop_reason: 'stop_sequence', stop_sequence: 'three' });
   });
 
   it('keeps interleaved parallel tool calls apart by block index', async () => {

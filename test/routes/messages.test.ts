@@ -585,6 +585,106 @@ describe('Anthropic in, Anthropic out', () => {
     ]);
     expect(final.usage).toMatchObject({ input_tokens: 9, output_tokens: 4 });
   });
+  it('streams several signed thinking blocks to the SDK, and takes them back in a tool loop', async () => {
+    const key = await anthropicKey();
+    const message = {
+      id: 'msg_up',
+      type: 'message',
+      role: 'assistant',
+      model: 'claude-sonnet-4-5-20250929',
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: { input_tokens: 9, output_tokens: 1 },
+    };
+    const thinking = (index: number, text: string, signature: string) => [
+      frame({
+        type: 'content_block_start',
+        index,
+        content_block: { type: 'thinking', thinking: '', signature: '' },
+      }),
+      frame({ type: 'content_block_delta', index, delta: { type: 'thinking_delta', thinking: text } }),
+      frame({ type: 'content_block_delta', index, delta: { type: 'signature_delta', signature } }),
+      frame({ type: 'content_block_stop', index }),
+    ];
+    // The first request streams; the tool loop's next one is answered in JSON.
+    onUpstream(MESSAGES, (_, { body }) =>
+      (body as Json).stream !== true
+        ? json({ ...message, content: [{ type: 'text', text: 'Done.' }], stop_reason: 'end_turn' })
+        : sse([
+            frame({ type: 'message_start', message }),
+            ...thinking(0, 'plan', 'sigA'),
+            frame({ type: 'content_block_start', index: 1, content_block: { type: 'text', text: '' } }),
+            frame({ type: 'content_block_delta', index: 1, delta: { type: 'text_delta', text: 'Looking.' } }),
+            frame({ type: 'content_block_stop', index: 1 }),
+            ...thinking(2, 'which tool', 'sigB'),
+            frame({
+              type: 'content_block_start',
+              index: 3,
+              content_block: { type: 'redacted_thinking', data: 'opaque' },
+            }),
+            frame({ type: 'content_block_stop', index: 3 }),
+            frame({
+              type: 'content_block_start',
+              index: 4,
+              content_block: { type: 'tool_use', id: 'toolu_1', name: 'f', input: {} },
+            }),
+            frame({
+              type: 'content_block_delta',
+              index: 4,
+              delta: { type: 'input_json_delta', partial_json: '{"a":1}' },
+            }),
+            frame({ type: 'content_block_stop', index: 4 }),
+            frame({
+              type: 'message_delta',
+              delta: { stop_reason: 'tool_use', stop_sequence: null },
+              usage: { output_tokens: 30 },
+            }),
+            frame({ type: 'message_stop' }),
+          ]),
+    );
+    const client = new Anthropic({
+      apiKey: key,
+      baseURL: 'https://gateway.test',
+      maxRetries: 0,
+      fetch: (url: RequestInfo | URL, init?: RequestInit) => exports.default.fetch(new Request(url, init)),
+    });
+    const request = {
+      model: 'claude',
+      max_tokens: 2000,
+      thinking: { type: 'enabled' as const, budget_tokens: 1024 },
+      tools: [{ name: 'f', input_schema: { type: 'object' as const } }],
+    };
+    const asked = { role: 'user' as const, content: 'go' };
+    const final = await client.messages.stream({ ...request, messages: [asked] }).finalMessage();
+    expect(final.content).toEqual([
+      { type: 'thinking', thinking: 'plan', signature: 'sigA' },
+      { type: 'text', text: 'Looking.' },
+      { type: 'thinking', thinking: 'which tool', signature: 'sigB' },
+      { type: 'tool_use', id: 'toolu_1', name: 'f', input: { a: 1 } },
+      { type: 'redacted_thinking', data: 'opaque' },
+    ]);
+    expect(final.stop_reason).toBe('tool_use');
+
+    // The tool loop's next request: the assistant turn as the SDK gave it, then the tool result.
+    await client.messages.create({
+      ...request,
+      messages: [
+        asked,
+        { role: 'assistant', content: final.content },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'ok' }] },
+      ],
+    });
+    const sent = recorded.at(-1)!.body as Json;
+    expect(sent.messages[1].content).toEqual([
+      { type: 'thinking', thinking: 'plan', signature: 'sigA' },
+      { type: 'thinking', thinking: 'which tool', signature: 'sigB' },
+      { type: 'redacted_thinking', data: 'opaque' },
+      { type: 'text', text: 'Looking.' },
+      { type: 'tool_use', id: 'toolu_1', name: 'f', input: { a: 1 } },
+    ]);
+    expect(sent.messages[2].content[0]).toMatchObject({ type: 'tool_result', tool_use_id: 'toolu_1' });
+  });
 });
 
 describe('POST /v1/messages/count_tokens', () => {
