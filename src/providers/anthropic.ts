@@ -51,6 +51,7 @@
 import { z } from 'zod';
 import { sha256Hex } from '../auth/gateway-key';
 import { invalidRequest } from '../errors';
+import { joinBetas } from './anthropic-beta';
 import { toAnthropicRequest } from './anthropic-request';
 import { anthropicError, messageSchema, toCompletion, translateStream } from './anthropic-response';
 import { urlUnder } from './base-url';
@@ -97,9 +98,12 @@ export function createAnthropic(
   if (base.authorization) fixed.authorization = base.authorization;
   fixed['content-type'] = 'application/json';
 
-  const headers = (): Record<string, string> => {
+  const headers = (betas: readonly string[] = []): Record<string, string> => {
     const key = apiKeyFor(name, apiKey);
-    return key ? { ...fixed, 'x-api-key': key } : fixed;
+    const sent: Record<string, string> = key ? { ...fixed, 'x-api-key': key } : { ...fixed };
+    const beta = joinBetas(fixed['anthropic-beta'], betas);
+    if (beta !== undefined) sent['anthropic-beta'] = beta;
+    return sent;
   };
 
   return {
@@ -108,14 +112,14 @@ export function createAnthropic(
     chatOnly: true,
     models: config.models ?? [],
 
-    async chat({ body, model, signal, requestId }) {
+    async chat({ body, model, signal, requestId, betas }) {
       const user = body.safety_identifier ?? body.user;
       // Anthropic asks for an opaque id here, never a name or an email address: a hash of it.
       const userId = typeof user === 'string' && user ? await sha256Hex(user) : undefined;
       const request = toAnthropicRequest(body, model, { defaultMaxTokens, userId });
       const response = await fetchUpstream(deps.fetch, name, url, {
         method: 'POST',
-        headers: headers(),
+        headers: headers(betas),
         body: JSON.stringify(request.body),
         signal,
       });

@@ -33,6 +33,8 @@ export interface ChatCall {
    * client's: a service that takes only `max_tokens` gets it there.
    */
   capSet?: boolean;
+  /** Anthropic betas the request's `anthropic-beta` header asks for (anthropic-beta.ts); others ignore them. */
+  betas?: readonly string[];
 }
 
 export type ChatResult =

@@ -26,6 +26,7 @@ import { type ChunkSource, relayOpenAIStream } from '../openai/stream-relay';
 import { streamVerdict } from '../openai/stream-summary';
 import { targetCost, targetTier, timedOutPrompts, worstCases } from '../pricing/route-prices';
 import { countedUsage } from '../pricing/usage';
+import { requestedBetas } from '../providers/anthropic-beta';
 import type { ChatCompletion, ChatResult, Usage } from '../providers/types';
 import { parseMetadataHeader, type RouteRequest } from '../routing/conditions';
 import { executeRoute, type Served } from '../routing/execute';
@@ -46,6 +47,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   const route = runtime.resolve(body.model);
   if (!route) throw await modelNotFoundFor(c, body.model, limits);
   const cacheControl = readCacheControl(c.req.raw.headers, runtime.config.cache.maxTtlSeconds);
+  const betas = requestedBetas(c.req.header('anthropic-beta'));
 
   const inputTokens = estimateInputTokens(body);
   const maxTokens = maxOutputTokens(body, limits.defaultMaxTokens);
@@ -200,6 +202,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
           signal,
           requestId,
           capSet: outputCap !== undefined,
+          betas,
         });
         if (result.kind === 'json') return result;
         const primed = await primeStream(result.body, adapter.name);

@@ -486,6 +486,54 @@ describe('Anthropic in, Anthropic out', () => {
     });
   });
 
+  it("sends the client's anthropic-beta on beside the config's, each once; a malformed one is a 400", async () => {
+    const config = {
+      providers: {
+        anthropic: {
+          type: 'anthropic',
+          baseUrl: 'https://anthropic.test',
+          apiKey: 'sk-ant',
+          headers: { 'anthropic-beta': 'files-api-2025-04-14' },
+        },
+      },
+      models: { claude: { targets: [{ provider: 'anthropic', model: 'claude-sonnet-4-5' }] } },
+    };
+    expect((await putConfig(config)).status).toBe(200);
+    const { key } = await createKey();
+    onUpstream(MESSAGES, () =>
+      json({
+        id: 'msg_up',
+        type: 'message',
+        role: 'assistant',
+        model: 'claude-sonnet-4-5',
+        content: [{ type: 'text', text: 'ok' }],
+        stop_reason: 'end_turn',
+        stop_sequence: null,
+        usage: { input_tokens: 1, output_tokens: 1 },
+      }),
+    );
+    const body = { model: 'claude', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] };
+    const beta = 'interleaved-thinking-2025-05-14, files-api-2025-04-14,context-management-2025-06-27';
+    expect((await messages(key, body, { 'anthropic-beta': beta })).status).toBe(200);
+    expect(recorded[0]!.headers.get('anthropic-beta')).toBe(
+      'files-api-2025-04-14,interleaved-thinking-2025-05-14,context-management-2025-06-27',
+    );
+    // On chat too; without the header, the config's alone.
+    const chatted = await call('/v1/chat/completions', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'anthropic-beta': 'output-128k-2025-02-19' },
+      body: JSON.stringify({ model: 'claude', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(chatted.status).toBe(200);
+    expect(recorded[1]!.headers.get('anthropic-beta')).toBe('files-api-2025-04-14,output-128k-2025-02-19');
+    expect((await messages(key, body)).status).toBe(200);
+    expect(recorded[2]!.headers.get('anthropic-beta')).toBe('files-api-2025-04-14');
+    const refused = await messages(key, body, { 'anthropic-beta': 'a b' });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as Json).error).toMatchObject({ param: 'anthropic-beta' });
+    expect(recorded).toHaveLength(3);
+  });
+
   it('keeps the cache_control of tool_result and image blocks for the Anthropic upstream', async () => {
     const key = await anthropicKey();
     onUpstream(MESSAGES, () =>
