@@ -70,7 +70,18 @@ function compileRule(rule: GuardrailRule): CompiledRule {
   }
   if (rule.pattern !== undefined) {
     const program = compileRegex(rule.pattern, regexFlags(rule.flags ?? ''));
-    return text((input, first, budget) => runProgram(program, input, first, budget));
+    return text((input, first, budget) => {
+      const raw = runProgram(program, input, first, budget);
+      if (first && raw.length > 0) return raw;
+      // Also as the detectors read text, so a zero-width character or full-width letters do not
+      // hide a match (`secret\u200bproject`); the text as written stays searched too, for patterns
+      // about those very characters. Only text that has such characters is read twice.
+      const found = folded((plain) => (plain === input ? [] : runProgram(program, plain, first, budget)))(
+        input,
+      );
+      const known = new Set(raw.map(([start, end]) => `${start}:${end}`));
+      return [...raw, ...found.filter(([start, end]) => !known.has(`${start}:${end}`))];
+    });
   }
   if (rule.keywords) {
     const matcher = compileKeywords(rule.keywords, rule.wholeWord);

@@ -33,6 +33,26 @@ describe('keyword deny-lists', () => {
     expect(found('project bluebirds')).toEqual([]); // whole words still
   });
 
+  it('reads text for a custom pattern as the detectors do too, and as written, each match once', () => {
+    const rules = [
+      guardrailRuleSchema.parse({ name: 'codename', pattern: 'project-\\d+', action: 'redact' }),
+      guardrailRuleSchema.parse({ name: 'invisible', pattern: '\\u200b', action: 'flag' }),
+    ];
+    const compiled = compileRules(rules);
+    const found = (name: string, text: string) => {
+      const rule = compiled.get(name);
+      if (rule?.kind !== 'text') throw new Error('not a text rule');
+      return rule.find(text, false).map((span) => text.slice(span.start, span.end));
+    };
+    expect(found('codename', 'see project\u200b-42 and project-7')).toEqual([
+      'project-7',
+      'project\u200b-42',
+    ]);
+    expect(found('codename', 'see ｐｒｏｊｅｃｔ－４２')).toEqual(['ｐｒｏｊｅｃｔ－４２']);
+    // A pattern about the very characters the detectors look through still finds them.
+    expect(found('invisible', 'a\u200bb')).toEqual(['\u200b']);
+  });
+
   it('keeps offsets right around emoji and right-to-left text', () => {
     const text = '😀 שלום secret 😀 مرحبا secret';
     const spans = compileKeywords(['secret', 'שלום'], true).find(text);
