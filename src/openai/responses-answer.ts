@@ -12,7 +12,10 @@ export interface ResponseIds {
   response: string;
   message: string;
   reasoning: string;
+  /** A function call's item id, by its place among the answer's calls. */
   call: (index: number) => string;
+  /** A custom tool call's item id (`ctc_`, as OpenAI's), by its place among the answer's calls. */
+  customCall: (index: number) => string;
 }
 
 export function responseIds(requestId: string): ResponseIds {
@@ -22,6 +25,7 @@ export function responseIds(requestId: string): ResponseIds {
     message: `msg_${base}`,
     reasoning: `rs_${base}`,
     call: (index) => `fc_${base}_${index}`,
+    customCall: (index) => `ctc_${base}_${index}`,
   };
 }
 
@@ -61,12 +65,10 @@ export function responseObject(
     temperature: request.temperature ?? 1,
     text: { format: request.text?.format ?? { type: 'text' } },
     tool_choice: request.tool_choice ?? 'auto',
-    tools: (request.tools ?? []).map((tool) => ({
-      description: null,
-      parameters: null,
-      strict: null,
-      ...tool,
-    })),
+    // A function tool's optional fields are nullable there; a custom tool's description is not.
+    tools: (request.tools ?? []).map((tool) =>
+      tool.type === 'function' ? { description: null, parameters: null, strict: null, ...tool } : tool,
+    ),
     top_p: request.top_p ?? 1,
     truncation: 'disabled',
     // An object or absent (the schema has no null for it): absent until the answer reports it.
@@ -140,6 +142,41 @@ export function functionCallItem(
   return { type: 'function_call', id, call_id: callId, name, arguments: args, status };
 }
 
+/** A custom tool's call: `input` is the free text the model wrote for it. */
+export function customToolCallItem(
+  id: string,
+  callId: string,
+  name: string,
+  input: string,
+  status: string,
+): Json {
+  return { type: 'custom_tool_call', id, call_id: callId, name, input, status };
+}
+
+/** A chat tool call (function or custom) as its output item, `index` its place among the answer's calls. */
+export function callItem(call: Json, index: number, ids: ResponseIds, status: string): Json {
+  if (call.type === 'custom' || isRecord(call.custom)) {
+    const custom = isRecord(call.custom) ? call.custom : {};
+    const id = ids.customCall(index);
+    return customToolCallItem(
+      id,
+      String(call.id ?? id),
+      String(custom.name ?? ''),
+      typeof custom.input === 'string' ? custom.input : '',
+      status,
+    );
+  }
+  const fn = isRecord(call.function) ? call.function : {};
+  const id = ids.call(index);
+  return functionCallItem(
+    id,
+    String(call.id ?? id),
+    String(fn.name ?? ''),
+    typeof fn.arguments === 'string' ? fn.arguments : '',
+    status,
+  );
+}
+
 /** The Response for a JSON chat completion (its first choice: the Responses API has no `n`). */
 export function completionToResponse(request: ResponsesRequest, completion: Json, ids: ResponseIds): Json {
   const choice =
@@ -163,16 +200,7 @@ export function completionToResponse(request: ResponsesRequest, completion: Json
   if (content.length > 0 || calls.length === 0)
     output.push(messageItem(ids.message, itemStatus, content.length > 0 ? content : [textPart('')]));
   calls.forEach((call, index) => {
-    const fn = isRecord(call.function) ? call.function : {};
-    output.push(
-      functionCallItem(
-        ids.call(index),
-        String(call.id ?? ids.call(index)),
-        String(fn.name ?? ''),
-        typeof fn.arguments === 'string' ? fn.arguments : '',
-        'completed',
-      ),
-    );
+    output.push(callItem(call, index, ids, 'completed'));
   });
   return responseObject(request, {
     id: ids.response,

@@ -1,16 +1,20 @@
 // POST /v1/responses → the chat-completions body the gateway's chat pipeline serves. Stateless: the
 // whole conversation is in `input`; what needs OpenAI's stored state (previous_response_id,
 // conversation, background, stored prompts) or its hosted tools is refused with a 400 naming it.
+// Function and custom tools (free text or a grammar's sentence: Codex's apply_patch) translate to
+// chat's, and their calls and outputs sent back to chat's tool calls and tool messages.
 import type { z } from 'zod';
 import { invalidRequest } from '../errors';
 import type { ThinkingBlock } from '../providers/thinking';
 import { paramPath, validateBody } from './read-body';
 import { unpackReasoning } from './responses-reasoning';
 import {
+  customTool,
   functionTool,
   type InputItem,
   type InputPart,
   inputItems,
+  type ResponsesCustomTool,
   type ResponsesRequest,
   responsesRequest,
 } from './responses-schema';
@@ -44,6 +48,9 @@ const CONSUMED = new Set([
   'include',
   'truncation',
   'background',
+  // Codex's own data for OpenAI's servers (its installation id, turn state): nothing the model reads,
+  // and an unknown field that chat providers refuse (OpenAI: "Unrecognized request argument").
+  'client_metadata',
 ]);
 
 /** Parameters that need state OpenAI keeps between requests; the gateway keeps none. */
@@ -81,12 +88,13 @@ export function translateRequest(value: unknown): Translated {
   chat.model = request.model;
   chat.messages = messages;
   if (request.tools?.length) chat.tools = request.tools.map((tool, index) => chatTool(tool, index));
+  // Only with tools: chat refuses these without them (OpenAI: "only allowed when 'tools' are
+  // specified"; Bedrock and Cohere refuse parallel_tool_calls false), where the Responses API takes
+  // them anyway — Codex sends `tools: []` with `tool_choice: "auto"`. Without tools, `auto` and
+  // `none` mean what no tool_choice means; a choice that demands a call is sent on, to be refused.
   const choice = request.tool_choice;
-  if (choice != null)
-    chat.tool_choice =
-      typeof choice === 'string' ? choice : { type: 'function', function: { name: choice.name } };
-  // Only with tools: chat refuses it without them (OpenAI: "only allowed when 'tools' are
-  // specified"; Bedrock and Cohere refuse false), where the Responses API takes it anyway.
+  if (choice != null && (chat.tools || (choice !== 'auto' && choice !== 'none')))
+    chat.tool_choice = chatToolChoice(choice);
   if (chat.tools) copy(request, chat, 'parallel_tool_calls');
   copy(request, chat, 'temperature');
   copy(request, chat, 'top_p');
@@ -163,7 +171,7 @@ function item(raw: Json, index: number): InputItem {
   throw invalidRequest(
     type === 'item_reference'
       ? `Invalid '${param}': item references need stored items; the gateway is stateless, send the item itself (the AI SDK does with providerOptions.openai.store false).`
-      : `Invalid '${param}': '${String(type)}' items are not supported by the gateway (message, function_call, function_call_output and reasoning are).`,
+      : `Invalid '${param}': '${String(type)}' items are not supported by the gateway (${Object.keys(inputItems).join(', ')} are).`,
     param,
   );
 }
@@ -188,12 +196,11 @@ class Turns {
       else this.pending.push(...blocks);
       return;
     }
-    if (item.type === 'function_call') {
-      const call = {
-        id: item.call_id,
-        type: 'function',
-        function: { name: item.name, arguments: item.arguments },
-      };
+    if (item.type === 'function_call' || item.type === 'custom_tool_call') {
+      const call =
+        item.type === 'function_call'
+          ? { id: item.call_id, type: 'function', function: { name: item.name, arguments: item.arguments } }
+          : { id: item.call_id, type: 'custom', custom: { name: item.name, input: item.input } };
       // Consecutive calls (and the text of the turn just before them) are one assistant turn in chat.
       const last = messages.at(-1);
       if (last?.role === 'assistant') {
@@ -202,9 +209,10 @@ class Turns {
       } else this.assistant({ role: 'assistant', content: null, tool_calls: [call] });
       return;
     }
-    // Thinking with no assistant turn after it (a user message came first) belongs to none.
-    this.pending = item.type === 'message' && item.role === 'assistant' ? this.pending : [];
-    if (item.type === 'function_call_output') {
+    // Thinking with no assistant turn after it (a user message came first) belongs to none. A
+    // message may leave out its type (the AI SDK's assistant messages do): its role says what it is.
+    this.pending = 'role' in item && item.role === 'assistant' ? this.pending : [];
+    if (item.type === 'function_call_output' || item.type === 'custom_tool_call_output') {
       const content =
         typeof item.output === 'string' ? item.output : item.output.map((part) => chatPart(part));
       messages.push({ role: 'tool', tool_call_id: item.call_id, content });
@@ -278,10 +286,11 @@ function chatPart(part: InputPart): Json {
 }
 
 function chatTool(tool: Json, index: number): Json {
+  if (tool.type === 'custom') return chatCustomTool(checked(customTool, tool, ['tools', index]));
   if (tool.type !== 'function') {
     const param = `tools[${index}].type`;
     throw invalidRequest(
-      `Invalid '${param}': the gateway serves function tools only; '${String(tool.type)}' is one of OpenAI's hosted tools.`,
+      `Invalid '${param}': the gateway serves function and custom tools only; '${String(tool.type)}' is one of OpenAI's hosted or built-in tools.`,
       param,
     );
   }
@@ -298,6 +307,43 @@ function chatTool(tool: Json, index: number): Json {
   if (parameters != null) fn.parameters = parameters;
   if (strict != null) fn.strict = strict;
   return { type: 'function', function: fn };
+}
+
+/**
+ * A custom tool in chat's words: the same tool nested under `custom`, its grammar's syntax and
+ * definition under `format.grammar`. Chat serves it as OpenAI does; other providers refuse it as
+ * something they cannot do (function-tools.ts), so the route's next target is tried.
+ */
+function chatCustomTool(tool: ResponsesCustomTool): Json {
+  const { type: _type, name, description, format, ...rest } = tool;
+  const custom: Json = { ...rest, name };
+  if (description != null) custom.description = description;
+  if (format?.type === 'grammar') {
+    const { type: _grammar, syntax, definition, ...more } = format;
+    custom.format = { ...more, type: 'grammar', grammar: { definition, syntax } };
+  } else if (format != null) custom.format = format;
+  return { type: 'custom', custom };
+}
+
+/** tool_choice in chat's words: a named tool nests its name, allowed_tools its mode and tools. */
+function chatToolChoice(choice: NonNullable<ResponsesRequest['tool_choice']>): Json | string {
+  if (typeof choice === 'string') return choice;
+  if (choice.type === 'function') return { type: 'function', function: { name: choice.name } };
+  if (choice.type === 'custom') return { type: 'custom', custom: { name: choice.name } };
+  const tools = choice.tools.map((tool, index) => {
+    const name = typeof tool.name === 'string' ? tool.name : undefined;
+    if ((tool.type !== 'function' && tool.type !== 'custom') || !name) {
+      const param = `tool_choice.tools[${index}]`;
+      throw invalidRequest(
+        `Invalid '${param}': allowed_tools may name function and custom tools only, each as {type, name}.`,
+        param,
+      );
+    }
+    return tool.type === 'function'
+      ? { type: 'function', function: { name } }
+      : { type: 'custom', custom: { name } };
+  });
+  return { type: 'allowed_tools', allowed_tools: { mode: choice.mode, tools } };
 }
 
 function responseFormat(format: NonNullable<NonNullable<ResponsesRequest['text']>['format']>): Json {

@@ -61,6 +61,19 @@ const functionCallOutputItem = z.looseObject({
   call_id: z.string().min(1),
   output: z.union([z.string(), z.array(inputPart)]),
 });
+// A custom tool's call (the freeform tools of GPT-5 models, Codex's apply_patch) and its output, sent
+// back: the call's input is the text the model wrote, not JSON.
+const customToolCallItem = z.looseObject({
+  type: z.literal('custom_tool_call'),
+  call_id: z.string().min(1),
+  name: z.string().min(1),
+  input: z.string(),
+});
+const customToolCallOutputItem = z.looseObject({
+  type: z.literal('custom_tool_call_output'),
+  call_id: z.string().min(1),
+  output: z.union([z.string(), z.array(inputPart)]),
+});
 // A reasoning item a previous response returned: its thinking goes back when the gateway packed it
 // (responses-reasoning.ts); its summary and anything else are not sent on.
 const reasoningItem = z.looseObject({
@@ -72,11 +85,13 @@ export const inputItems = {
   message: messageItem,
   function_call: functionCallItem,
   function_call_output: functionCallOutputItem,
+  custom_tool_call: customToolCallItem,
+  custom_tool_call_output: customToolCallOutputItem,
   reasoning: reasoningItem,
 } as const;
 export type InputItem = z.infer<(typeof inputItems)[keyof typeof inputItems]>;
 
-/** Responses' flat function tool; other tool types (hosted tools) are refused by the translator. */
+/** Responses' flat function tool; tool types other than it and `custom` (hosted tools) are refused by the translator. */
 export const functionTool = z.looseObject({
   type: z.literal('function'),
   name: z.string().min(1).max(64),
@@ -86,9 +101,36 @@ export const functionTool = z.looseObject({
 });
 export type ResponsesFunctionTool = z.infer<typeof functionTool>;
 
+/** A custom tool: called with free text, unconstrained or a sentence of its grammar (Lark or a regex). */
+export const customTool = z.looseObject({
+  type: z.literal('custom'),
+  name: z.string().min(1).max(64),
+  description: z.string().nullish(),
+  format: z
+    .discriminatedUnion('type', [
+      z.looseObject({ type: z.literal('text') }),
+      z.looseObject({
+        type: z.literal('grammar'),
+        syntax: z.enum(['lark', 'regex']),
+        definition: z.string(),
+      }),
+    ])
+    .nullish(),
+});
+export type ResponsesCustomTool = z.infer<typeof customTool>;
+
 const toolChoice = z.union([
   z.enum(['none', 'auto', 'required']),
-  z.looseObject({ type: z.literal('function'), name: z.string().min(1) }),
+  z.discriminatedUnion('type', [
+    z.looseObject({ type: z.literal('function'), name: z.string().min(1) }),
+    z.looseObject({ type: z.literal('custom'), name: z.string().min(1) }),
+    // The model may call only these of `tools` ({type: 'function' | 'custom', name}; checked by the translator).
+    z.looseObject({
+      type: z.literal('allowed_tools'),
+      mode: z.enum(['auto', 'required']),
+      tools: z.array(z.looseObject({ type: z.string() })),
+    }),
+  ]),
 ]);
 
 const textFormat = z.discriminatedUnion('type', [

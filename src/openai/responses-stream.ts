@@ -8,6 +8,7 @@ import { isRecord } from '../json-record';
 import type { ThinkingBlock } from '../providers/thinking';
 import { chatEvents } from './chat-events';
 import {
+  customToolCallItem,
   functionCallItem,
   incompleteReason,
   messageItem,
@@ -40,14 +41,25 @@ interface OpenReasoning {
   id: string;
   text: string;
 }
-/** The open function call: the chat tool call's index, and what it has said so far. */
+/**
+ * The open tool call: the chat tool call's index, and what it has said so far — a function's
+ * arguments, or a custom tool's free-text input.
+ */
 interface OpenCall {
+  kind: 'function' | 'custom';
   index: number;
   chatIndex: number;
   id: string;
   callId: string;
   name: string;
   args: string;
+}
+
+/** The output item of a call, function or custom. */
+function openCallItem({ kind, id, callId, name, args }: OpenCall, status: string): Json {
+  return kind === 'custom'
+    ? customToolCallItem(id, callId, name, args, status)
+    : functionCallItem(id, callId, name, args, status);
 }
 
 export function responsesEventStream(
@@ -136,14 +148,18 @@ export function responsesEventStream(
     return reasoning;
   };
   const closeCalls = (status: string) => {
-    for (const { index, id, callId, name, args } of openCalls.values()) {
-      emit('response.function_call_arguments.done', {
-        item_id: id,
-        output_index: index,
-        name,
-        arguments: args,
-      });
-      output[index] = functionCallItem(id, callId, name, args, status);
+    for (const call of openCalls.values()) {
+      const { index, id, name, args } = call;
+      if (call.kind === 'custom')
+        emit('response.custom_tool_call_input.done', { item_id: id, output_index: index, input: args });
+      else
+        emit('response.function_call_arguments.done', {
+          item_id: id,
+          output_index: index,
+          name,
+          arguments: args,
+        });
+      output[index] = openCallItem(call, status);
       emit('response.output_item.done', { output_index: index, item: output[index] });
     }
     openCalls.clear();
@@ -202,27 +218,35 @@ export function responsesEventStream(
     }
     for (const raw of Array.isArray(delta.tool_calls) ? delta.tool_calls : []) {
       if (!isRecord(raw)) continue;
-      const fn = isRecord(raw.function) ? raw.function : {};
+      // A custom tool's call says so by its type and `custom` field (its name and input fragments).
+      const custom = isRecord(raw.custom) ? raw.custom : undefined;
+      const said = custom ?? (isRecord(raw.function) ? raw.function : {});
       const chatIndex = typeof raw.index === 'number' ? raw.index : 0;
       let call = openCalls.get(chatIndex);
       if (!call) {
         closeMessage('completed');
+        const kind = raw.type === 'custom' || custom ? 'custom' : 'function';
         const index = output.length;
-        const id = ids.call(calls++);
-        call = { index, chatIndex, id, callId: String(raw.id ?? id), name: String(fn.name ?? ''), args: '' };
+        const number = calls++;
+        const id = kind === 'custom' ? ids.customCall(number) : ids.call(number);
+        const name = String(said.name ?? '');
+        call = { kind, index, chatIndex, id, callId: String(raw.id ?? id), name, args: '' };
         openCalls.set(chatIndex, call);
-        output.push(functionCallItem(id, call.callId, call.name, '', 'in_progress'));
+        output.push(openCallItem(call, 'in_progress'));
         emit('response.output_item.added', { output_index: index, item: output[index] });
       }
       // The done event and item carry the name: taken from a later delta if the first had none.
-      if (call.name === '' && typeof fn.name === 'string') call.name = fn.name;
-      if (typeof fn.arguments === 'string' && fn.arguments !== '') {
-        call.args += fn.arguments;
-        emit('response.function_call_arguments.delta', {
-          item_id: call.id,
-          output_index: call.index,
-          delta: fn.arguments,
-        });
+      if (call.name === '' && typeof said.name === 'string') call.name = said.name;
+      const fragment = call.kind === 'custom' ? custom?.input : said.arguments;
+      if (typeof fragment === 'string' && fragment !== '') {
+        call.args += fragment;
+        const at = { item_id: call.id, output_index: call.index, delta: fragment };
+        emit(
+          call.kind === 'custom'
+            ? 'response.custom_tool_call_input.delta'
+            : 'response.function_call_arguments.delta',
+          at,
+        );
       }
     }
   };

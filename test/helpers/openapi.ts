@@ -28,6 +28,8 @@ type Name =
   | 'ResponseRefusalDoneEvent'
   | 'ResponseFunctionCallArgumentsDeltaEvent'
   | 'ResponseFunctionCallArgumentsDoneEvent'
+  | 'ResponseCustomToolCallInputDeltaEvent'
+  | 'ResponseCustomToolCallInputDoneEvent'
   | 'ResponseReasoningSummaryPartAddedEvent'
   | 'ResponseReasoningSummaryPartDoneEvent'
   | 'ResponseReasoningSummaryTextDeltaEvent'
@@ -59,6 +61,8 @@ const EVENT_SCHEMAS: Record<string, Name> = {
   'response.refusal.done': 'ResponseRefusalDoneEvent',
   'response.function_call_arguments.delta': 'ResponseFunctionCallArgumentsDeltaEvent',
   'response.function_call_arguments.done': 'ResponseFunctionCallArgumentsDoneEvent',
+  'response.custom_tool_call_input.delta': 'ResponseCustomToolCallInputDeltaEvent',
+  'response.custom_tool_call_input.done': 'ResponseCustomToolCallInputDoneEvent',
   'response.reasoning_summary_part.added': 'ResponseReasoningSummaryPartAddedEvent',
   'response.reasoning_summary_part.done': 'ResponseReasoningSummaryPartDoneEvent',
   'response.reasoning_summary_text.delta': 'ResponseReasoningSummaryTextDeltaEvent',

@@ -88,4 +88,49 @@ describe('responses answer', () => {
       thinking_blocks: blocks,
     });
   });
+
+  it('answers a custom tool call as a custom_tool_call item, which goes back as the chat call it was', () => {
+    const tools = [
+      {
+        type: 'custom',
+        name: 'apply_patch',
+        format: { type: 'grammar', syntax: 'lark', definition: 'start: /.+/' },
+      },
+      { type: 'function', name: 'shell' },
+    ];
+    const request = responsesRequest.parse({ model: 'm', input: 'x', tools });
+    const input = '*** Begin Patch\n*** End Patch\n';
+    const calls = [
+      { id: 'call_1', type: 'function', function: { name: 'shell', arguments: '{}' } },
+      { id: 'call_2', type: 'custom', custom: { name: 'apply_patch', input } },
+    ];
+    const response = completionToResponse(
+      request,
+      {
+        model: 'gpt-5',
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content: null, tool_calls: calls },
+            finish_reason: 'tool_calls',
+          },
+        ],
+      },
+      responseIds('req_1'),
+    );
+    expectOpenAIShape('Response', response);
+    const output = response.output as Json[];
+    expect(output[1]).toEqual({
+      type: 'custom_tool_call',
+      id: 'ctc_1_1',
+      call_id: 'call_2',
+      name: 'apply_patch',
+      input,
+      status: 'completed',
+    });
+    // The custom tool is echoed as sent: its description is a string or absent, never null.
+    expect((response.tools as Json[])[0]).toEqual(tools[0]);
+    const { chat } = translateRequest({ model: 'm', input: output });
+    expect(chat.messages).toEqual([{ role: 'assistant', content: null, tool_calls: calls }]);
+  });
 });

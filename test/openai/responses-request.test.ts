@@ -104,9 +104,17 @@ describe('translateRequest', () => {
     });
   });
 
-  it('sends parallel_tool_calls only along with tools, which chat requires', () => {
+  it('sends parallel_tool_calls and tool_choice only along with tools, which chat requires', () => {
     expect(translateRequest({ model: 'm', input: 'hi', parallel_tool_calls: false }).chat).not.toHaveProperty(
       'parallel_tool_calls',
+    );
+    // As Codex sends a turn without tools: `auto` without tools is what chat does anyway.
+    const bare = translateRequest({ model: 'm', input: 'hi', tools: [], tool_choice: 'auto' }).chat;
+    expect(bare).not.toHaveProperty('tool_choice');
+    expect(bare).not.toHaveProperty('tools');
+    // A choice that demands a call goes on, for the provider to refuse as OpenAI would.
+    expect(translateRequest({ model: 'm', input: 'hi', tool_choice: 'required' }).chat.tool_choice).toBe(
+      'required',
     );
     const { chat } = translateRequest({
       model: 'm',
@@ -139,6 +147,167 @@ describe('translateRequest', () => {
     ).toBe('text.format.name');
   });
 
+  describe("Codex's requests", () => {
+    const patch = '*** Begin Patch\n*** Add File: a.txt\n+hi\n*** End Patch\n';
+    const grammar = 'start: begin_patch hunk+ end_patch';
+    /** A turn as Codex sends it (codex-rs ResponsesApiRequest): its tools, its history, its extras. */
+    const codex = {
+      model: 'gpt-5-codex',
+      instructions: 'You are Codex.',
+      input: [
+        { type: 'message', role: 'developer', content: [{ type: 'input_text', text: '<permissions>' }] },
+        { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Add a.txt' }] },
+        { type: 'reasoning', summary: [], content: null, encrypted_content: 'gAAAAB-openai-own' },
+        {
+          type: 'custom_tool_call',
+          status: 'completed',
+          call_id: 'call_1',
+          name: 'apply_patch',
+          input: patch,
+        },
+        { type: 'custom_tool_call_output', call_id: 'call_1', output: 'Exit code: 0\nOutput:\nDone!' },
+        { type: 'function_call', name: 'shell', arguments: '{"command":["ls"]}', call_id: 'call_2' },
+        { type: 'custom_tool_call', call_id: 'call_3', name: 'apply_patch', input: 'x' },
+        { type: 'function_call_output', call_id: 'call_2', output: 'a.txt' },
+        { type: 'custom_tool_call_output', call_id: 'call_3', output: [{ type: 'input_text', text: 'bad' }] },
+      ],
+      tools: [
+        {
+          type: 'function',
+          name: 'shell',
+          description: 'Runs a command',
+          strict: false,
+          parameters: { type: 'object', properties: { command: { type: 'array' } } },
+        },
+        {
+          type: 'custom',
+          name: 'apply_patch',
+          description: 'Edits files',
+          format: { type: 'grammar', syntax: 'lark', definition: grammar },
+        },
+        { type: 'custom', name: 'notes', format: { type: 'text' } },
+      ],
+      tool_choice: 'auto',
+      parallel_tool_calls: false,
+      reasoning: { effort: 'medium', summary: 'auto' },
+      store: false,
+      stream: true,
+      include: ['reasoning.encrypted_content'],
+      prompt_cache_key: 'thread-1',
+      text: { verbosity: 'low' },
+      client_metadata: { 'x-codex-installation-id': 'abc' },
+    };
+
+    it('translate custom tools, their calls and outputs to chat, and drop client_metadata', () => {
+      const { chat } = translateRequest(codex);
+      expect(chat).toEqual({
+        model: 'gpt-5-codex',
+        messages: [
+          { role: 'system', content: 'You are Codex.' },
+          { role: 'developer', content: [{ type: 'text', text: '<permissions>' }] },
+          { role: 'user', content: [{ type: 'text', text: 'Add a.txt' }] },
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: [{ id: 'call_1', type: 'custom', custom: { name: 'apply_patch', input: patch } }],
+          },
+          { role: 'tool', tool_call_id: 'call_1', content: 'Exit code: 0\nOutput:\nDone!' },
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: [
+              {
+                id: 'call_2',
+                type: 'function',
+                function: { name: 'shell', arguments: '{"command":["ls"]}' },
+              },
+              { id: 'call_3', type: 'custom', custom: { name: 'apply_patch', input: 'x' } },
+            ],
+          },
+          { role: 'tool', tool_call_id: 'call_2', content: 'a.txt' },
+          { role: 'tool', tool_call_id: 'call_3', content: [{ type: 'text', text: 'bad' }] },
+        ],
+        tools: [
+          {
+            type: 'function',
+            function: {
+              name: 'shell',
+              description: 'Runs a command',
+              parameters: { type: 'object', properties: { command: { type: 'array' } } },
+              strict: false,
+            },
+          },
+          {
+            type: 'custom',
+            custom: {
+              name: 'apply_patch',
+              description: 'Edits files',
+              format: { type: 'grammar', grammar: { definition: grammar, syntax: 'lark' } },
+            },
+          },
+          { type: 'custom', custom: { name: 'notes', format: { type: 'text' } } },
+        ],
+        tool_choice: 'auto',
+        parallel_tool_calls: false,
+        prompt_cache_key: 'thread-1',
+        reasoning_effort: 'medium',
+        verbosity: 'low',
+        stream: true,
+        stream_options: { include_usage: true },
+      });
+    });
+
+    it('translate a tool_choice naming a custom tool, and allowed_tools', () => {
+      const choice = (tool_choice: unknown) => translateRequest({ ...codex, tool_choice }).chat.tool_choice;
+      expect(choice({ type: 'custom', name: 'apply_patch' })).toEqual({
+        type: 'custom',
+        custom: { name: 'apply_patch' },
+      });
+      expect(
+        choice({
+          type: 'allowed_tools',
+          mode: 'required',
+          tools: [
+            { type: 'custom', name: 'apply_patch' },
+            { type: 'function', name: 'shell' },
+          ],
+        }),
+      ).toEqual({
+        type: 'allowed_tools',
+        allowed_tools: {
+          mode: 'required',
+          tools: [
+            { type: 'custom', custom: { name: 'apply_patch' } },
+            { type: 'function', function: { name: 'shell' } },
+          ],
+        },
+      });
+      const hosted = refusal({
+        ...codex,
+        tool_choice: { type: 'allowed_tools', mode: 'auto', tools: [{ type: 'web_search' }] },
+      });
+      expect(hosted.param).toBe('tool_choice.tools[0]');
+    });
+
+    it("refuse OpenAI's hosted and built-in tools, and a custom tool's unknown grammar syntax, by name", () => {
+      for (const tool of [{ type: 'web_search' }, { type: 'local_shell' }, { type: 'image_generation' }]) {
+        const error = refusal({ ...codex, tools: [...codex.tools, tool] });
+        expect(error.param).toBe('tools[3].type');
+        expect(error.message).toContain(tool.type);
+      }
+      const syntax = refusal({
+        ...codex,
+        tools: [{ type: 'custom', name: 'p', format: { type: 'grammar', syntax: 'peg', definition: '' } }],
+      });
+      expect(syntax.param).toBe('tools[0].format.syntax');
+      const call = refusal({ ...codex, input: [{ type: 'custom_tool_call', call_id: 'c', name: 'p' }] });
+      expect(call.param).toBe('input[0].input');
+      const shell = refusal({ ...codex, input: [{ type: 'local_shell_call', call_id: 'c', action: {} }] });
+      expect(shell.param).toBe('input[0].type');
+      expect(shell.message).toContain('custom_tool_call');
+    });
+  });
+
   describe('reasoning items sent back', () => {
     const blocks = [{ type: 'thinking', thinking: 'plan', signature: 'sig' }];
     /** A reasoning item as an answer of the gateway packs it. */
@@ -169,6 +338,25 @@ describe('translateRequest', () => {
         { role: 'tool', tool_call_id: 'c1', content: 'ok' },
         { role: 'user', content: 'more' },
       ]);
+    });
+
+    it('reach the assistant message after them when it leaves out `type` (the AI SDK sends it so)', () => {
+      const { chat } = translateRequest({
+        model: 'm',
+        input: [
+          { role: 'user', content: 'go' },
+          packed(),
+          { role: 'assistant', content: [{ type: 'output_text', text: 'Checking.' }] },
+          call,
+          result,
+        ],
+      });
+      expect((chat.messages as Json[])[1]).toEqual({
+        role: 'assistant',
+        content: 'Checking.',
+        thinking_blocks: blocks,
+        tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{}' } }],
+      });
     });
 
     it('or to the turn just before them (the order streams finish items in)', () => {

@@ -99,6 +99,64 @@ describe('responsesEventStream', () => {
     expect(events.at(-1)!.response.output).toEqual(done);
   });
 
+  it('streams a custom tool call as a custom_tool_call item with input deltas, beside a function call', async () => {
+    const call = (index: number, fields: Json) => chunk({ tool_calls: [{ index, ...fields }] });
+    const events = await translate([
+      call(0, { id: 'call_p', type: 'custom', custom: { name: 'apply_patch', input: '' } }),
+      call(1, { id: 'call_s', type: 'function', function: { name: 'shell', arguments: '{}' } }),
+      call(0, { custom: { input: '*** Begin Patch\n' } }),
+      call(0, { custom: { input: '*** End Patch\n' } }),
+      chunk({}, 'tool_calls'),
+    ]);
+    expect(events.map((e) => e.type)).toEqual([
+      'response.created',
+      'response.in_progress',
+      'response.output_item.added',
+      'response.output_item.added',
+      'response.function_call_arguments.delta',
+      'response.custom_tool_call_input.delta',
+      'response.custom_tool_call_input.delta',
+      'response.custom_tool_call_input.done',
+      'response.output_item.done',
+      'response.function_call_arguments.done',
+      'response.output_item.done',
+      'response.completed',
+    ]);
+    expect(events[2]!.item).toEqual({
+      type: 'custom_tool_call',
+      id: 'ctc_abc_0',
+      call_id: 'call_p',
+      name: 'apply_patch',
+      input: '',
+      status: 'in_progress',
+    });
+    const deltas = events.filter((e) => e.type === 'response.custom_tool_call_input.delta');
+    expect(deltas.map((e) => [e.item_id, e.output_index, e.delta])).toEqual([
+      ['ctc_abc_0', 0, '*** Begin Patch\n'],
+      ['ctc_abc_0', 0, '*** End Patch\n'],
+    ]);
+    const done = events.filter((e) => e.type === 'response.output_item.done').map((e) => e.item);
+    expect(done).toEqual([
+      {
+        type: 'custom_tool_call',
+        id: 'ctc_abc_0',
+        call_id: 'call_p',
+        name: 'apply_patch',
+        input: '*** Begin Patch\n*** End Patch\n',
+        status: 'completed',
+      },
+      {
+        type: 'function_call',
+        id: 'fc_abc_1',
+        call_id: 'call_s',
+        name: 'shell',
+        arguments: '{}',
+        status: 'completed',
+      },
+    ]);
+    expect(events.at(-1)!.response.output).toEqual(done);
+  });
+
   it("carries the chat stream's token logprobs on the text deltas and the finished part", async () => {
     const token = (text: string, logprob: number) => ({
       token: text,

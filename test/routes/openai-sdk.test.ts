@@ -3,7 +3,7 @@ import { exports } from 'cloudflare:workers';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import { createKey, OPENAI_URL, openaiConfig, putConfig } from '../helpers/gateway';
-import { json, onUpstream } from '../helpers/upstream';
+import { json, onUpstream, sse } from '../helpers/upstream';
 
 function client(apiKey: string): OpenAI {
   return new OpenAI({
@@ -359,5 +359,84 @@ describe('official openai SDK', () => {
         { type: 'tool_use', id: 'toolu_1', name: 'weather', input: { city: 'Paris' } },
       ],
     });
+  });
+
+  it("responses: Codex's freeform apply_patch tool streams as a custom_tool_call and goes back to OpenAI as chat's", async () => {
+    expect((await putConfig(openaiConfig())).status).toBe(200);
+    const { key } = await createKey();
+    const sent: Record<string, unknown>[] = [];
+    const frame = (delta: Record<string, unknown>, finish: string | null = null) =>
+      `data: ${JSON.stringify({
+        id: 'chatcmpl-c',
+        object: 'chat.completion.chunk',
+        created: 1,
+        model: 'gpt-5',
+        choices: [{ index: 0, delta, finish_reason: finish }],
+      })}\n\n`;
+    onUpstream(`${OPENAI_URL}/chat/completions`, async (request) => {
+      sent.push(await request.json());
+      if (sent.length > 1) return sse([frame({ role: 'assistant', content: 'Done.' }), frame({}, 'stop')]);
+      return sse([
+        frame({
+          role: 'assistant',
+          content: null,
+          tool_calls: [
+            { index: 0, id: 'call_p', type: 'custom', custom: { name: 'apply_patch', input: '' } },
+          ],
+        }),
+        frame({ tool_calls: [{ index: 0, custom: { input: '*** Begin Patch\n' } }] }),
+        frame({ tool_calls: [{ index: 0, custom: { input: '*** End Patch\n' } }] }),
+        frame({}, 'tool_calls'),
+      ]);
+    });
+    const sdk = client(key);
+    const apply: OpenAI.Responses.CustomTool = {
+      type: 'custom',
+      name: 'apply_patch',
+      description: 'Edits files',
+      format: { type: 'grammar', syntax: 'lark', definition: 'start: /[\\s\\S]+/' },
+    };
+    const input: OpenAI.Responses.ResponseInput = [{ role: 'user', content: 'Add a file' }];
+    const stream = sdk.responses.stream({ model: 'gpt', input, tools: [apply], store: false });
+    let typed = '';
+    stream.on('response.custom_tool_call_input.delta', (event) => {
+      typed += event.delta;
+    });
+    const first = await stream.finalResponse();
+    expect(typed).toBe('*** Begin Patch\n*** End Patch\n');
+    const call = first.output[0];
+    if (call?.type !== 'custom_tool_call') throw new Error('no custom tool call');
+    expect(call).toMatchObject({ call_id: 'call_p', name: 'apply_patch', input: typed });
+    expect(sent[0]!.tools).toEqual([
+      {
+        type: 'custom',
+        custom: {
+          name: 'apply_patch',
+          description: 'Edits files',
+          format: {
+            type: 'grammar',
+            grammar: {
+              definition: 'start: /[\\s\\S]+/',
+              syntax: 'lark',
+            },
+          },
+        },
+      },
+    ]);
+
+    input.push(call, { type: 'custom_tool_call_output', call_id: call.call_id, output: 'Success.' });
+    const second = await sdk.responses.create({ model: 'gpt', input, tools: [apply], stream: true });
+    let text = '';
+    for await (const event of second) if (event.type === 'response.output_text.delta') text += event.delta;
+    expect(text).toBe('Done.');
+    expect(sent[1]!.messages).toEqual([
+      { role: 'user', content: 'Add a file' },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'call_p', type: 'custom', custom: { name: 'apply_patch', input: typed } }],
+      },
+      { role: 'tool', tool_call_id: 'call_p', content: 'Success.' },
+    ]);
   });
 });

@@ -325,6 +325,57 @@ describe('POST /v1/responses', () => {
     ]);
   });
 
+  it("answers a custom tool's call as a custom_tool_call item, and leaves Codex's client_metadata out", async () => {
+    const key = await setup();
+    const input = '*** Begin Patch\n*** End Patch\n';
+    onUpstream(`${OPENAI_URL}/chat/completions`, () =>
+      json({
+        ...completion,
+        choices: [
+          {
+            index: 0,
+            message: {
+              role: 'assistant',
+              content: null,
+              refusal: null,
+              tool_calls: [{ id: 'call_p', type: 'custom', custom: { name: 'apply_patch', input } }],
+            },
+            logprobs: null,
+            finish_reason: 'tool_calls',
+          },
+        ],
+      }),
+    );
+    const tool = { type: 'custom', name: 'apply_patch', format: { type: 'text' } };
+    const response = await responses(key, {
+      model: 'gpt',
+      input: 'patch it',
+      tools: [tool],
+      tool_choice: { type: 'custom', name: 'apply_patch' },
+      client_metadata: { 'x-codex-installation-id': 'abc' },
+    });
+    expect(response.status).toBe(200);
+    const body: Json = await response.json();
+    expectOpenAIShape('Response', body);
+    expect(body.output).toEqual([
+      {
+        type: 'custom_tool_call',
+        id: expect.stringMatching(/^ctc_/),
+        call_id: 'call_p',
+        name: 'apply_patch',
+        input,
+        status: 'completed',
+      },
+    ]);
+    expect(body.tools).toEqual([tool]);
+    const sent = recorded[0]!.body as Json;
+    expect(sent).not.toHaveProperty('client_metadata');
+    expect(sent.tools).toEqual([
+      { type: 'custom', custom: { name: 'apply_patch', format: { type: 'text' } } },
+    ]);
+    expect(sent.tool_choice).toEqual({ type: 'custom', custom: { name: 'apply_patch' } });
+  });
+
   it('turns a mid-stream failure into response.failed', async () => {
     const key = await setup();
     onUpstream(`${OPENAI_URL}/chat/completions`, () =>
@@ -389,6 +440,8 @@ describe('POST /v1/responses', () => {
     ['input', { input: undefined }],
     ['max_output_tokens', { max_output_tokens: -1 }],
     ['truncation', { truncation: 'auto' }],
+    // Served for OpenAI upstreams only: the mock, like the translating adapters, cannot call one.
+    ['tools', { tools: [{ type: 'custom', name: 'apply_patch' }] }],
   ])('refuses bad input with a 400 naming %s', async (param, extra) => {
     const key = await setup();
     const response = await responses(key, { model: 'fast', input: 'hi', ...extra });
