@@ -2,6 +2,7 @@
 import { exports } from 'cloudflare:workers';
 import Anthropic from '@anthropic-ai/sdk';
 import { describe, expect, it } from 'vitest';
+import { anthropicStream } from '../helpers/anthropic-sse';
 import { call, createKey, type Json, OPENAI_URL, openaiConfig, putConfig } from '../helpers/gateway';
 import { expectOpenAIShape } from '../helpers/openapi';
 import { json, onUpstream, recorded, sse } from '../helpers/upstream';
@@ -418,7 +419,6 @@ describe('Anthropic in, Anthropic out', () => {
     expect((await putConfig(config)).status).toBe(200);
     return (await createKey()).key;
   }
-  const frame = (data: Json) => `event: ${data.type}\ndata: ${JSON.stringify(data)}\n\n`;
 
   it('round-trips extended thinking and a tool loop: native parameters and signed blocks kept', async () => {
     const key = await anthropicKey();
@@ -577,41 +577,14 @@ describe('Anthropic in, Anthropic out', () => {
 
   it('streams thinking with its signature to the SDK', async () => {
     const key = await anthropicKey();
-    const message = {
-      id: 'msg_up',
-      type: 'message',
-      role: 'assistant',
-      model: 'claude-sonnet-4-5-20250929',
-      content: [],
-      stop_reason: null,
-      stop_sequence: null,
-      usage: { input_tokens: 9, output_tokens: 1 },
-    };
     onUpstream(MESSAGES, () =>
-      sse([
-        frame({ type: 'message_start', message }),
-        frame({
-          type: 'content_block_start',
-          index: 0,
-          content_block: { type: 'thinking', thinking: '', signature: '' },
-        }),
-        frame({ type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: 'hmm' } }),
-        frame({
-          type: 'content_block_delta',
-          index: 0,
-          delta: { type: 'signature_delta', signature: 'sig' },
-        }),
-        frame({ type: 'content_block_stop', index: 0 }),
-        frame({ type: 'content_block_start', index: 1, content_block: { type: 'text', text: '' } }),
-        frame({ type: 'content_block_delta', index: 1, delta: { type: 'text_delta', text: 'Hi' } }),
-        frame({ type: 'content_block_stop', index: 1 }),
-        frame({
-          type: 'message_delta',
-          delta: { stop_reason: 'end_turn', stop_sequence: null },
-          usage: { output_tokens: 4 },
-        }),
-        frame({ type: 'message_stop' }),
-      ]),
+      anthropicStream(
+        [
+          { type: 'thinking', thinking: 'hmm', signature: 'sig' },
+          { type: 'text', text: 'Hi' },
+        ],
+        { stopReason: 'end_turn', outputTokens: 4 },
+      ),
     );
     const client = new Anthropic({
       apiKey: key,
@@ -645,51 +618,20 @@ describe('Anthropic in, Anthropic out', () => {
       stop_sequence: null,
       usage: { input_tokens: 9, output_tokens: 1 },
     };
-    const thinking = (index: number, text: string, signature: string) => [
-      frame({
-        type: 'content_block_start',
-        index,
-        content_block: { type: 'thinking', thinking: '', signature: '' },
-      }),
-      frame({ type: 'content_block_delta', index, delta: { type: 'thinking_delta', thinking: text } }),
-      frame({ type: 'content_block_delta', index, delta: { type: 'signature_delta', signature } }),
-      frame({ type: 'content_block_stop', index }),
-    ];
     // The first request streams; the tool loop's next one is answered in JSON.
     onUpstream(MESSAGES, (_, { body }) =>
       (body as Json).stream !== true
         ? json({ ...message, content: [{ type: 'text', text: 'Done.' }], stop_reason: 'end_turn' })
-        : sse([
-            frame({ type: 'message_start', message }),
-            ...thinking(0, 'plan', 'sigA'),
-            frame({ type: 'content_block_start', index: 1, content_block: { type: 'text', text: '' } }),
-            frame({ type: 'content_block_delta', index: 1, delta: { type: 'text_delta', text: 'Looking.' } }),
-            frame({ type: 'content_block_stop', index: 1 }),
-            ...thinking(2, 'which tool', 'sigB'),
-            frame({
-              type: 'content_block_start',
-              index: 3,
-              content_block: { type: 'redacted_thinking', data: 'opaque' },
-            }),
-            frame({ type: 'content_block_stop', index: 3 }),
-            frame({
-              type: 'content_block_start',
-              index: 4,
-              content_block: { type: 'tool_use', id: 'toolu_1', name: 'f', input: {} },
-            }),
-            frame({
-              type: 'content_block_delta',
-              index: 4,
-              delta: { type: 'input_json_delta', partial_json: '{"a":1}' },
-            }),
-            frame({ type: 'content_block_stop', index: 4 }),
-            frame({
-              type: 'message_delta',
-              delta: { stop_reason: 'tool_use', stop_sequence: null },
-              usage: { output_tokens: 30 },
-            }),
-            frame({ type: 'message_stop' }),
-          ]),
+        : anthropicStream(
+            [
+              { type: 'thinking', thinking: 'plan', signature: 'sigA' },
+              { type: 'text', text: 'Looking.' },
+              { type: 'thinking', thinking: 'which tool', signature: 'sigB' },
+              { type: 'redacted_thinking', data: 'opaque' },
+              { type: 'tool_use', id: 'toolu_1', name: 'f', input: { a: 1 } },
+            ],
+            { stopReason: 'tool_use', outputTokens: 30 },
+          ),
     );
     const client = new Anthropic({
       apiKey: key,

@@ -2,6 +2,7 @@
 import { exports } from 'cloudflare:workers';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
+import { anthropicStream } from '../helpers/anthropic-sse';
 import { createKey, OPENAI_URL, openaiConfig, putConfig } from '../helpers/gateway';
 import { json, onUpstream, sse } from '../helpers/upstream';
 
@@ -263,7 +264,6 @@ describe('official openai SDK', () => {
     };
     expect((await putConfig(config)).status).toBe(200);
     const { key } = await createKey();
-    const frame = (data: Record<string, unknown>) => `event: ${data.type}\ndata: ${JSON.stringify(data)}\n\n`;
     const upstream: Record<string, unknown>[] = [];
     onUpstream('https://anthropic.test/v1/messages', async (request) => {
       upstream.push(await request.json());
@@ -278,57 +278,12 @@ describe('official openai SDK', () => {
           stop_sequence: null,
           usage: { input_tokens: 30, output_tokens: 2 },
         });
-      const start = {
-        type: 'message_start',
-        message: {
-          id: 'msg_1',
-          type: 'message',
-          role: 'assistant',
-          model: 'claude-sonnet-4-5',
-          content: [],
-          stop_reason: null,
-          stop_sequence: null,
-          usage: { input_tokens: 12, output_tokens: 1 },
-        },
-      };
-      return new Response(
+      return anthropicStream(
         [
-          frame(start),
-          frame({
-            type: 'content_block_start',
-            index: 0,
-            content_block: { type: 'thinking', thinking: '', signature: '' },
-          }),
-          frame({
-            type: 'content_block_delta',
-            index: 0,
-            delta: { type: 'thinking_delta', thinking: 'Need the weather.' },
-          }),
-          frame({
-            type: 'content_block_delta',
-            index: 0,
-            delta: { type: 'signature_delta', signature: 'sig-A' },
-          }),
-          frame({ type: 'content_block_stop', index: 0 }),
-          frame({
-            type: 'content_block_start',
-            index: 1,
-            content_block: { type: 'tool_use', id: 'toolu_1', name: 'weather', input: {} },
-          }),
-          frame({
-            type: 'content_block_delta',
-            index: 1,
-            delta: { type: 'input_json_delta', partial_json: '{"city":"Paris"}' },
-          }),
-          frame({ type: 'content_block_stop', index: 1 }),
-          frame({
-            type: 'message_delta',
-            delta: { stop_reason: 'tool_use', stop_sequence: null },
-            usage: { output_tokens: 9 },
-          }),
-          frame({ type: 'message_stop' }),
-        ].join(''),
-        { headers: { 'content-type': 'text/event-stream' } },
+          { type: 'thinking', thinking: 'Need the weather.', signature: 'sig-A' },
+          { type: 'tool_use', id: 'toolu_1', name: 'weather', input: { city: 'Paris' } },
+        ],
+        { stopReason: 'tool_use', inputTokens: 12, outputTokens: 9 },
       );
     });
     const sdk = client(key);
