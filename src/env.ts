@@ -61,5 +61,7 @@ export interface AppEnv {
      * chat route takes it as read, instead of reading and parsing the request's body again.
      */
     chatBody: unknown;
+    /** The translation streams signed thinking blocks as they complete (ChatCall.thinkingAsSigned). */
+    thinkingAsSigned: boolean | undefined;
   };
 }

@@ -1,8 +1,10 @@
 // A chat-completions SSE stream → Anthropic's Messages event stream, event by event as chunks
 // arrive (never buffered): message_start, per content block its content_block_start / _delta /
 // _stop, then message_delta (stop reason, usage) and message_stop. Reasoning text streams as
-// thinking blocks (a new one wherever text or a tool call came between), kept open until the
-// answer's signed `thinking_blocks` give each its signature. A chat error event (the gateway's
+// thinking blocks (a new one wherever text or a tool call came between), each kept open until the
+// signed `thinking_blocks` give it its signature: from Anthropic and Bedrock as soon as the provider
+// finished it (the route asks for that: ChatCall.thinkingAsSigned), so it stops before the next
+// block starts, as at Anthropic; else (a cached answer, unsigned reasoning) at the answer's end. A chat error event (the gateway's
 // mid-stream failure) becomes Anthropic's `error` event, which ends it.
 
 import { isRecord } from '../json-record';
@@ -27,8 +29,8 @@ export function messagesEventStream(id: string, model: string): TransformStream<
   let blocks = 0;
   let text: OpenBlock | undefined;
   /**
-   * The streamed thinking blocks, all held open: their signatures come only with the answer's
-   * `thinking_blocks`, just before the finish (a signature_delta must precede its block's stop).
+   * The streamed thinking blocks held open until a `thinking_blocks` delta signs them (a
+   * signature_delta must precede its block's stop).
    */
   let thoughts: Thought[] = [];
   /** The one reasoning goes on in; none once text or a tool call came after it (a new block then). */

@@ -211,18 +211,29 @@ type BlockKind =
   | { kind: 'json'; sentInput: boolean }
   | { kind: 'tool'; index: number; sentArguments: boolean }
   | { kind: 'thinking'; thinking: string; signature: string }
+  | { kind: 'redacted' }
   | { kind: 'other' };
 
-/** Anthropic SSE → OpenAI chunks, one provider event at a time. */
+/**
+ * Anthropic SSE → OpenAI chunks, one provider event at a time. `asSigned`: each thinking block goes
+ * out as it completes (ChatCall.thinkingAsSigned), else all together before the finish.
+ */
 export function translateStream(
   provider: string,
   upstream: ReadableStream<Uint8Array>,
   writer: OpenAIStreamWriter,
   jsonTool: boolean,
+  asSigned = false,
 ): ReadableStream<Uint8Array> {
   const blocks = new Map<number, BlockKind>();
-  /** Thinking blocks as they complete; sent together before the finish. */
+  /** Thinking blocks as they complete, not sent yet. */
   const thinking: ThinkingBlock[] = [];
+  /** The completed thinking blocks sent on now, in their order, when asked to (`asSigned`). */
+  const signed = () => {
+    if (!asSigned || thinking.length === 0) return;
+    start();
+    writer.thinkingBlocks(thinking.splice(0));
+  };
   let usage: AnthropicUsage | undefined;
   let stop: string | null | undefined;
   let tools = 0;
@@ -300,7 +311,7 @@ export function translateStream(
           });
           reasoning(block.thinking ?? '');
         } else if (block?.type === 'redacted_thinking') {
-          blocks.set(index, { kind: 'other' });
+          blocks.set(index, { kind: 'redacted' });
           thinking.push({ type: 'redacted_thinking', data: block.data ?? '' });
         } else if (block?.type === 'tool_use') {
           const call = { kind: 'tool' as const, index: tools++, sentArguments: false };
@@ -354,6 +365,7 @@ export function translateStream(
         if (block?.kind === 'thinking') {
           thinking.push({ type: 'thinking', thinking: block.thinking, signature: block.signature });
         }
+        if (block?.kind === 'thinking' || block?.kind === 'redacted') signed();
         return;
       }
       case 'message_delta':

@@ -112,7 +112,7 @@ export function createAnthropic(
     chatOnly: true,
     models: config.models ?? [],
 
-    async chat({ body, model, signal, requestId, betas }) {
+    async chat({ body, model, signal, requestId, betas, thinkingAsSigned }) {
       const user = body.safety_identifier ?? body.user;
       // Anthropic asks for an opaque id here, never a name or an email address: a hash of it.
       const userId = typeof user === 'string' && user ? await sha256Hex(user) : undefined;
@@ -137,7 +137,10 @@ export function createAnthropic(
       if (body.stream) {
         const upstream = await streamBody(name, response);
         const writer = new OpenAIStreamWriter(id, model);
-        return { kind: 'stream', body: translateStream(name, upstream, writer, request.jsonTool) };
+        return {
+          kind: 'stream',
+          body: translateStream(name, upstream, writer, request.jsonTool, thinkingAsSigned === true),
+        };
       }
       // A body that fails mid-read is as unreadable as a malformed one.
       const message = parseAnswer(name, await response.text().catch(() => ''), messageSchema);

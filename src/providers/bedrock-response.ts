@@ -171,7 +171,8 @@ const streamEvents = {
 
 /**
  * Per-stream state: which Converse content block became which OpenAI tool call index, and the
- * reasoning blocks as they build up (sent whole, signed, before the finish, as for Anthropic).
+ * reasoning blocks as they build up (sent whole, signed, before the finish, as for Anthropic; or
+ * each as it completes, `asSigned`: ChatCall.thinkingAsSigned).
  */
 class ConverseStreamState {
   private toolIndex = new Map<number, number>();
@@ -181,7 +182,10 @@ class ConverseStreamState {
   private thinking: ThinkingBlock[] = [];
   private started = false;
   finished = false;
-  constructor(readonly provider: string) {}
+  constructor(
+    readonly provider: string,
+    private readonly asSigned = false,
+  ) {}
 
   // The role goes out with the first thing said, not at messageStart nor with an empty text delta:
   // an exception before it (an overload) still fails the attempt, so the router can fail over.
@@ -269,7 +273,13 @@ class ConverseStreamState {
         const event = streamEvents.contentBlockStop.safeParse(payload);
         if (!event.success) return undefined;
         const block = event.data.contentBlockIndex;
-        this.closeReasoning(block);
+        if (this.closeReasoning(block) && this.asSigned) {
+          const signed = this.thinking.splice(0).filter(sendable);
+          if (signed.length > 0) {
+            this.start(writer);
+            writer.thinkingBlocks(signed);
+          }
+        }
         // A tool called without arguments streams no input at all: its arguments are "{}", as in
         // the JSON answer, never "" (which clients fail to parse).
         const index = this.toolIndex.get(block);
@@ -285,15 +295,16 @@ class ConverseStreamState {
   }
 
   /** A reasoning block complete: kept, whole, for the thinking_blocks sent before the finish. */
-  private closeReasoning(index: number): void {
+  private closeReasoning(index: number): boolean {
     const block = this.reasoning.get(index);
-    if (!block) return;
+    if (!block) return false;
     this.reasoning.delete(index);
     this.thinking.push(
       block.redacted
         ? { type: 'redacted_thinking', data: block.redacted }
         : { type: 'thinking', thinking: block.text, signature: block.signature },
     );
+    return true;
   }
 
   private failure(message: EventStreamMessage): UpstreamError {
@@ -319,11 +330,12 @@ export function translateConverseStream(
   provider: string,
   id: string,
   model: string,
+  asSigned = false,
 ): ReadableStream<Uint8Array> {
   const reader = upstream.getReader();
   const decoder = new EventStreamDecoder();
   const writer = new OpenAIStreamWriter(id, model);
-  const state = new ConverseStreamState(provider);
+  const state = new ConverseStreamState(provider, asSigned);
   const encoder = new TextEncoder();
   /** Something was sent (the role comes with the first content): a failure is an error event now. */
   let started = false;

@@ -85,7 +85,7 @@ export function createBedrock(
     chatOnly: true,
     models: config.models ?? [],
 
-    async chat({ body, model, signal, requestId }) {
+    async chat({ body, model, signal, requestId, thinkingAsSigned }) {
       const payload = JSON.stringify(toConverseRequest(body, model));
       const stream = body.stream === true;
       // Model ids contain ':' and ARNs contain '/': one encoded path segment either way.
@@ -113,7 +113,10 @@ export function createBedrock(
       const id = `chatcmpl-${requestId}`;
       if (stream) {
         const upstream = await streamBody(name, response, EVENT_STREAM, 'an event stream');
-        return { kind: 'stream', body: translateConverseStream(upstream, name, id, model) };
+        return {
+          kind: 'stream',
+          body: translateConverseStream(upstream, name, id, model, thinkingAsSigned === true),
+        };
       }
       return { kind: 'json', body: toCompletion(name, await response.text(), id, model) };
     },

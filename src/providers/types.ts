@@ -35,6 +35,14 @@ export interface ChatCall {
   capSet?: boolean;
   /** Anthropic betas the request's `anthropic-beta` header asks for (anthropic-beta.ts); others ignore them. */
   betas?: readonly string[];
+  /**
+   * Stream each signed thinking block as soon as the provider completed it (a `thinking_blocks`
+   * delta of its own), not all in one delta before the finish (the chat stream's contract, which
+   * the OpenAI SDK's stream helper needs: it keeps a field's last value). The Messages API asks for
+   * it: Anthropic's event stream ends each block, signed, before the next starts, and clients (the
+   * AI SDK's Anthropic provider) take a signature only inside the block last started.
+   */
+  thinkingAsSigned?: boolean;
 }
 
 export type ChatResult =

@@ -203,6 +203,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
           requestId,
           capSet: outputCap !== undefined,
           betas,
+          thinkingAsSigned: c.get('thinkingAsSigned') === true,
         });
         if (result.kind === 'json') return result;
         const primed = await primeStream(result.body, adapter.name);

@@ -17,6 +17,8 @@ export interface ChatTranslation<R> {
   answer(request: R, completion: Record<string, unknown>, requestId: string): unknown;
   /** The chat stream → the API's event stream, translated as it passes (never buffered). */
   stream(request: R, requestId: string): TransformStream<Uint8Array, Uint8Array>;
+  /** The stream translation wants each signed thinking block as it completes (ChatCall.thinkingAsSigned). */
+  thinkingAsSigned?: boolean;
 }
 
 export function chatTranslation<R>(translation: ChatTranslation<R>): MiddlewareHandler<AppEnv> {
@@ -29,6 +31,7 @@ export function chatTranslation<R>(translation: ChatTranslation<R>): MiddlewareH
     // The chat handler takes the translated body as read (not written out and read again, where
     // the translation's few extra bytes could push a body just under maxBodyBytes into a 413).
     c.set('chatBody', chat);
+    if (translation.thinkingAsSigned) c.set('thinkingAsSigned', true);
     await next();
 
     const answer = c.res;

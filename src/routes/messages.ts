@@ -20,6 +20,8 @@ export const messagesApi = () =>
     answer: (request, completion, requestId) =>
       completionToMessage(completion, messageId(requestId), request.model),
     stream: (request, requestId) => messagesEventStream(messageId(requestId), request.model),
+    // Each thinking block whole, signed, before the next block starts, as Anthropic streams them.
+    thinkingAsSigned: true,
   });
 
 /**

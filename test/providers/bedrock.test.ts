@@ -925,6 +925,52 @@ describe('bedrock reasoning (extended thinking)', () => {
     ]);
   });
 
+  it('streams each signed block as it completes when the Messages API asks (thinkingAsSigned)', async () => {
+    const events: FixtureEvent[] = [
+      { event: 'messageStart', payload: { role: 'assistant' } },
+      {
+        event: 'contentBlockDelta',
+        payload: { contentBlockIndex: 0, delta: { reasoningContent: { text: 'Paris is ' } } },
+      },
+      {
+        event: 'contentBlockDelta',
+        payload: { contentBlockIndex: 0, delta: { reasoningContent: { text: 'the capital.' } } },
+      },
+      {
+        event: 'contentBlockDelta',
+        payload: { contentBlockIndex: 0, delta: { reasoningContent: { signature: 'sig-abc' } } },
+      },
+      { event: 'contentBlockStop', payload: { contentBlockIndex: 0 } },
+      { event: 'contentBlockDelta', payload: { contentBlockIndex: 1, delta: { text: 'Paris.' } } },
+      { event: 'contentBlockStop', payload: { contentBlockIndex: 1 } },
+      { event: 'messageStop', payload: { stopReason: 'end_turn' } },
+    ];
+    const { bedrock } = adapter(streamBody(events, [5]));
+    const text = await streamText_(
+      bedrock.chat({
+        body: { model: 'x', messages: [{ role: 'user', content: 'hi' }], stream: true } as ChatRequest,
+        model: MODEL,
+        signal: new AbortController().signal,
+        requestId: 'req1',
+        thinkingAsSigned: true,
+      }),
+    );
+    const deltas = (
+      sseEvents(text) as { choices: { delta: Record<string, unknown>; finish_reason: string | null }[] }[]
+    )
+      .filter((e) => e.choices.length)
+      .map((e) => [e.choices[0]!.delta, e.choices[0]!.finish_reason]);
+    // Signed before the text starts: the Messages stream ends the thinking block, signed, first.
+    expect(deltas).toEqual([
+      [{ role: 'assistant', content: '' }, null],
+      [{ reasoning_content: 'Paris is ' }, null],
+      [{ reasoning_content: 'the capital.' }, null],
+      [{ thinking_blocks: [SIGNED] }, null],
+      [{ content: 'Paris.' }, null],
+      [{}, 'stop'],
+    ]);
+  });
+
   it("sends an assistant message's thinking_blocks back first in its turn, as reasoningContent blocks", async () => {
     const { captured, run } = adapter(ok(converseText));
     await completion(

@@ -606,6 +606,49 @@ describe('Anthropic in, Anthropic out', () => {
     ]);
     expect(final.usage).toMatchObject({ input_tokens: 9, output_tokens: 4 });
   });
+  it('ends each streamed thinking block, signed, before the next block starts, as Anthropic does', async () => {
+    // The AI SDK's Anthropic provider takes a signature_delta only inside the block it last saw
+    // start, and forgets it at any content_block_stop: a thinking block held open across the text
+    // lost its signature, and the tool loop's next request was refused for the missing thinking.
+    const key = await anthropicKey();
+    onUpstream(MESSAGES, () =>
+      anthropicStream(
+        [
+          { type: 'thinking', thinking: 'plan', signature: 'sigA' },
+          { type: 'text', text: 'Looking.' },
+          { type: 'tool_use', id: 'toolu_1', name: 'f', input: {} },
+        ],
+        { stopReason: 'tool_use', outputTokens: 30 },
+      ),
+    );
+    const res = await messages(key, {
+      model: 'claude',
+      max_tokens: 2000,
+      stream: true,
+      thinking: { type: 'enabled', budget_tokens: 1024 },
+      tools: [{ name: 'f', input_schema: { type: 'object' } }],
+      messages: [{ role: 'user', content: 'go' }],
+    });
+    expect(res.status).toBe(200);
+    const blockEvents = events(await res.text()).filter((e) => String(e.type).startsWith('content_block'));
+    // Each block's events run together, from its start to its stop: no block is open beside another.
+    const order = blockEvents.map(
+      (e) => `${e.index}:${e.type === 'content_block_delta' ? e.delta.type : e.type}`,
+    );
+    expect(order).toEqual([
+      '0:content_block_start',
+      '0:thinking_delta',
+      '0:signature_delta',
+      '0:content_block_stop',
+      '1:content_block_start',
+      '1:text_delta',
+      '1:content_block_stop',
+      '2:content_block_start',
+      '2:input_json_delta',
+      '2:content_block_stop',
+    ]);
+    expect(blockEvents.find((e) => e.delta?.type === 'signature_delta')!.delta.signature).toBe('sigA');
+  });
   it('streams several signed thinking blocks to the SDK, and takes them back in a tool loop', async () => {
     const key = await anthropicKey();
     const message = {
@@ -646,14 +689,20 @@ describe('Anthropic in, Anthropic out', () => {
       tools: [{ name: 'f', input_schema: { type: 'object' as const } }],
     };
     const asked = { role: 'user' as const, content: 'go' };
-    const final = await client.messages.stream({ ...request, messages: [asked] }).finalMessage();
+    const stream = client.messages.stream({ ...request, messages: [asked] });
+    // The SDK's contentBlock event gives, at each content_block_stop, the block last started.
+    const ended: string[] = [];
+    stream.on('contentBlock', (block) => ended.push(block.type));
+    const final = await stream.finalMessage();
+    // In Anthropic's order: the redacted block between the signed ones, as Anthropic wants them back.
     expect(final.content).toEqual([
       { type: 'thinking', thinking: 'plan', signature: 'sigA' },
       { type: 'text', text: 'Looking.' },
       { type: 'thinking', thinking: 'which tool', signature: 'sigB' },
-      { type: 'tool_use', id: 'toolu_1', name: 'f', input: { a: 1 } },
       { type: 'redacted_thinking', data: 'opaque' },
+      { type: 'tool_use', id: 'toolu_1', name: 'f', input: { a: 1 } },
     ]);
+    expect(ended).toEqual(['thinking', 'text', 'thinking', 'redacted_thinking', 'tool_use']);
     expect(final.stop_reason).toBe('tool_use');
 
     // The tool loop's next request: the assistant turn as the SDK gave it, then the tool result.
