@@ -35,7 +35,7 @@ interface OpenMessage {
   /** The text's token logprobs so far (when the request asked for top_logprobs). */
   logprobs: Json[];
 }
-/** The open reasoning item: its summary text so far (open until the answer's signed thinking comes). */
+/** The open reasoning item: its summary text so far. */
 interface OpenReasoning {
   index: number;
   id: string;
@@ -72,9 +72,10 @@ export function responsesEventStream(
   const output: Json[] = [];
   let message: OpenMessage | undefined;
   /**
-   * The open reasoning item. It stays open while the answer's text and calls stream: the signed
-   * thinking its `encrypted_content` packs comes last, just before the finish (the chat stream's
-   * `thinking_blocks`), and a client sends back the item its done event gives.
+   * The open reasoning item. The route asks for each signed thinking block as soon as its provider
+   * finished it (ChatCall.thinkingAsSigned): Anthropic's and Bedrock's come before the text or call
+   * that follows, and close the item with its `encrypted_content`; reasoning no signature follows
+   * (DeepSeek's) is done when the text or a call starts.
    */
   let reasoning: OpenReasoning | undefined;
   let reasonings = 0;
@@ -165,6 +166,7 @@ export function responsesEventStream(
     openCalls.clear();
   };
   const openMessage = (kind: OpenMessage['kind']): OpenMessage => {
+    closeReasoning('completed');
     closeMessage('completed');
     closeCalls('completed');
     const index = output.length;
@@ -224,6 +226,7 @@ export function responsesEventStream(
       const chatIndex = typeof raw.index === 'number' ? raw.index : 0;
       let call = openCalls.get(chatIndex);
       if (!call) {
+        closeReasoning('completed');
         closeMessage('completed');
         const kind = raw.type === 'custom' || custom ? 'custom' : 'function';
         const index = output.length;

@@ -12,4 +12,6 @@ export const responsesApi = () =>
     answer: (request, completion, requestId) =>
       completionToResponse(request, completion, responseIds(requestId)),
     stream: (request, requestId) => responsesEventStream(request, responseIds(requestId)),
+    // Each reasoning item done, with its signed thinking, before the text or call after it starts.
+    thinkingAsSigned: true,
   });

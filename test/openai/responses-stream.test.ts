@@ -204,18 +204,20 @@ describe('responsesEventStream', () => {
     });
   });
 
-  it("streams reasoning as a reasoning item's summary, done with the signed thinking packed", async () => {
-    const blocks = [
-      { type: 'thinking', thinking: 'Hm, ', signature: 'sig-1' },
-      { type: 'redacted_thinking', data: 'opaque' },
-      { type: 'thinking', thinking: 'ok.', signature: 'sig-2' },
-    ];
+  it('streams each signed thinking block as a reasoning item, done with it packed before what follows', async () => {
+    // The order the Anthropic and Bedrock adapters stream in for the Responses API
+    // (ChatCall.thinkingAsSigned): each block's signed copy right after its text.
+    const first = { type: 'thinking', thinking: 'Hm, ', signature: 'sig-1' };
+    const redacted = { type: 'redacted_thinking', data: 'opaque' };
+    const second = { type: 'thinking', thinking: 'ok.', signature: 'sig-2' };
     const events = await translate([
       chunk({ reasoning_content: 'Hm, ' }),
+      chunk({ thinking_blocks: [first] }),
+      chunk({ thinking_blocks: [redacted] }),
       chunk({ reasoning_content: 'ok.' }),
+      chunk({ thinking_blocks: [second] }),
       chunk({ content: 'Hi' }),
       chunk({ tool_calls: [{ index: 0, id: 'call_1', function: { name: 'f', arguments: '{}' } }] }),
-      chunk({ thinking_blocks: blocks }),
       chunk({}, 'tool_calls'),
     ]);
     expect(events.map((e) => [e.type, e.output_index])).toEqual([
@@ -224,44 +226,62 @@ describe('responsesEventStream', () => {
       ['response.output_item.added', 0],
       ['response.reasoning_summary_part.added', 0],
       ['response.reasoning_summary_text.delta', 0],
-      ['response.reasoning_summary_text.delta', 0],
-      ['response.output_item.added', 1],
-      ['response.content_part.added', 1],
-      ['response.output_text.delta', 1],
-      ['response.output_text.done', 1],
-      ['response.content_part.done', 1],
-      ['response.output_item.done', 1],
-      ['response.output_item.added', 2],
-      ['response.function_call_arguments.delta', 2],
       ['response.reasoning_summary_text.done', 0],
       ['response.reasoning_summary_part.done', 0],
       ['response.output_item.done', 0],
-      ['response.function_call_arguments.done', 2],
+      ['response.output_item.added', 1],
+      ['response.output_item.done', 1],
+      ['response.output_item.added', 2],
+      ['response.reasoning_summary_part.added', 2],
+      ['response.reasoning_summary_text.delta', 2],
+      ['response.reasoning_summary_text.done', 2],
+      ['response.reasoning_summary_part.done', 2],
       ['response.output_item.done', 2],
+      ['response.output_item.added', 3],
+      ['response.content_part.added', 3],
+      ['response.output_text.delta', 3],
+      ['response.output_text.done', 3],
+      ['response.content_part.done', 3],
+      ['response.output_item.done', 3],
+      ['response.output_item.added', 4],
+      ['response.function_call_arguments.delta', 4],
+      ['response.function_call_arguments.done', 4],
+      ['response.output_item.done', 4],
       ['response.completed', undefined],
     ]);
-    const item = events.find((e) => e.type === 'response.output_item.done' && e.output_index === 0)!.item;
-    expect(item).toMatchObject({
-      type: 'reasoning',
-      id: 'rs_abc',
+    const output = events.at(-1)!.response.output as Json[];
+    expect(output.map((item) => [item.type, item.id])).toEqual([
+      ['reasoning', 'rs_abc'],
+      ['reasoning', 'rs_abc_1'],
+      ['reasoning', 'rs_abc_2'],
+      ['message', 'msg_abc'],
+      ['function_call', 'fc_abc_0'],
+    ]);
+    expect(output[0]).toMatchObject({
       status: 'completed',
-      summary: [{ type: 'summary_text', text: 'Hm, ok.' }],
+      summary: [{ type: 'summary_text', text: 'Hm, ' }],
     });
-    expect(events.at(-1)!.response.output[0]).toEqual(item);
-    // Sent back, the item gives the next turn its thinking blocks as they came.
-    const { chat } = translateRequest({
-      model: 'm',
-      input: [{ role: 'user', content: 'go' }, item, events.at(-1)!.response.output[2]],
+    expect(output[1]).toMatchObject({ summary: [] });
+    // Sent back, the items give the turn its thinking blocks as they came, in order.
+    const { chat } = translateRequest({ model: 'm', input: [{ role: 'user', content: 'go' }, ...output] });
+    expect((chat.messages as Json[])[1]).toMatchObject({
+      role: 'assistant',
+      content: 'Hi',
+      thinking_blocks: [first, redacted, second],
     });
-    expect((chat.messages as Json[])[1]).toMatchObject({ role: 'assistant', thinking_blocks: blocks });
   });
 
-  it('closes reasoning without signed thinking (DeepSeek-style) at the end, unpacked', async () => {
+  it('ends reasoning without signed thinking (DeepSeek-style) when the text starts, unpacked', async () => {
     const events = await translate([
       chunk({ reasoning_content: 'think' }),
       chunk({ content: 'answer' }),
       chunk({}, 'stop'),
     ]);
+    const reasoningDone = events.findIndex((e) => e.type === 'response.output_item.done');
+    const messageAdded = events.findIndex(
+      (e) => e.type === 'response.output_item.added' && e.output_index === 1,
+    );
+    expect(reasoningDone).toBeLessThan(messageAdded);
     const output = events.at(-1)!.response.output;
     expect(output.map((item: Json) => item.type)).toEqual(['reasoning', 'message']);
     expect(output[0]).toMatchObject({ summary: [{ text: 'think' }], encrypted_content: null });
