@@ -5,6 +5,7 @@
 import { CHAT_PARAMS, nativeParams } from '../openai/native-params';
 import type { ChatMessage, ChatRequest, ContentPart } from '../openai/schemas';
 import type { AudioUse } from '../pricing/cost';
+import { effortBudget } from '../providers/reasoning-effort';
 import { imageTokens } from './image-tokens';
 
 const CHARS_PER_TOKEN = 4;
@@ -110,7 +111,8 @@ export function estimateInputTokens(
 
 /**
  * The most output tokens a request can produce, for reservations; `fallback` when it sets no cap,
- * plus the budget of Anthropic's native `thinking`, which its adapter adds to the default then.
+ * plus its thinking budget (native `thinking`, or `reasoning_effort`), which the Anthropic and
+ * Bedrock adapters add to their default then.
  */
 export function maxOutputTokens(
   request: Pick<ChatRequest, 'max_tokens' | 'max_completion_tokens' | 'n'>,
@@ -128,7 +130,7 @@ export function maxOutputTokens(
 
 /**
  * The output cap the gateway sends for a request that sets none, with `limits.enforceMaxTokens`:
- * what its reservation counted per choice (`fallback`, plus a native thinking budget). Undefined
+ * what its reservation counted per choice (`fallback`, plus a thinking budget). Undefined
  * when the request sets its own, or the gateway is not to.
  */
 export function outputCapOf(
@@ -140,10 +142,16 @@ export function outputCapOf(
   return fallback + (thinkingBudget(request) ?? 0);
 }
 
-/** The budget_tokens of Anthropic's native `thinking` (0 without one), when it is enabled. */
+/**
+ * The thinking tokens a request may spend beyond an answer: the budget_tokens of Anthropic's native
+ * `thinking` when it is enabled (0 without one; undefined for another native `thinking`, which
+ * wins), else what its `reasoning_effort` may buy on any provider (providers/reasoning-effort.ts:
+ * Claude's default max_tokens grows by it, Gemini 2.5 thinks up to it).
+ */
 export function thinkingBudget(request: object): number | undefined {
   const thinking = (request as { thinking?: { type?: unknown; budget_tokens?: unknown } | null }).thinking;
-  if (thinking?.type !== 'enabled') return undefined;
+  if (thinking == null) return effortBudget(request);
+  if (thinking.type !== 'enabled') return undefined;
   const budget = thinking.budget_tokens;
   return typeof budget === 'number' && Number.isFinite(budget) && budget > 0 ? budget : 0;
 }

@@ -7,6 +7,7 @@ import { parseDataUrl } from './data-url';
 import type { FunctionToolsMessage, FunctionToolsRequest } from './function-tools';
 import { emptyLastMessage, lastTurnIndex } from './last-message';
 import { NO_EFFECT, paramPolicy, stopSequences } from './params';
+import { claudeThinking } from './reasoning-effort';
 import { parseThinkingBlocks } from './thinking';
 import { calledToolText, toolResultText, toolUseId } from './tool-ids';
 import { Unsupported } from './types';
@@ -42,10 +43,9 @@ const PARAMS = paramPolicy({
     functions: 'the deprecated functions parameter: use tools',
     function_call: 'the deprecated function_call parameter: use tool_choice',
     web_search_options: 'web_search_options',
-    reasoning_effort: 'reasoning_effort: pass Anthropic\'s native "thinking" parameter instead',
   },
   translate:
-    'model messages stream stream_options max_tokens max_completion_tokens temperature top_p stop tools tool_choice parallel_tool_calls response_format user safety_identifier',
+    'model messages stream stream_options max_tokens max_completion_tokens temperature top_p stop tools tool_choice parallel_tool_calls response_format user safety_identifier reasoning_effort',
   drop: `seed ${NO_EFFECT}`,
 });
 
@@ -63,7 +63,11 @@ export function toAnthropicRequest(
   model: string,
   options: AnthropicRequestOptions,
 ): AnthropicRequest {
-  const request = PARAMS.refuseUnsupported(sent);
+  const checked = PARAMS.refuseUnsupported(sent);
+  // reasoning_effort becomes the native thinking fields first: all below treats them as sent.
+  const { reasoning_effort: _, ...rest } = checked as typeof checked & { reasoning_effort?: unknown };
+  const effort = claudeThinking(checked, model, checked, 'Anthropic');
+  const request = effort ? { ...rest, ...effort.fields } : rest;
   const { system, turns } = translateMessages(request.messages);
   // Extended thinking spends max_tokens too, and Anthropic wants it above the thinking budget.
   const thinking = thinkingBudget(request);
@@ -73,7 +77,9 @@ export function toAnthropicRequest(
   const body: Record<string, unknown> = {
     model,
     max_tokens:
-      request.max_completion_tokens ?? request.max_tokens ?? options.defaultMaxTokens + (thinking ?? 0),
+      request.max_completion_tokens ??
+      request.max_tokens ??
+      options.defaultMaxTokens + (effort?.budget ?? thinking ?? 0),
     messages: turns,
   };
   if (system.length > 0) body.system = system;

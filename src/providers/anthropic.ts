@@ -9,8 +9,12 @@
 //   as is, which Anthropic treats as a prefill to continue.
 // - Images: data: URLs → base64 sources (JPEG/PNG/GIF/WebP), http(s) URLs → url sources. File
 //   parts: PDF data: URLs → document blocks. `cache_control` on a content part is kept.
+// - reasoning_effort → native `thinking` first (reasoning-effort.ts: a budget on Claude 3.7–4.5,
+//   adaptive thinking with `output_config.effort` from 4.6; `none` sends none; the client's own
+//   `thinking` or `output_config.effort` wins; refused on models that cannot think, and beside a
+//   temperature other than 1, top_p below 0.95 or top_k, which thinking rules out).
 // - max_completion_tokens ?? max_tokens ?? config `defaultMaxTokens` (4096, plus the thinking
-//   budget when native `thinking` is enabled) → max_tokens, which Anthropic requires. stop →
+//   budget when `thinking` is enabled, or reasoning_effort's) → max_tokens, which Anthropic requires. stop →
 //   stop_sequences (empty ones left out, whitespace-only ones refused: Anthropic refuses them); temperature (≤ 1) as it is, and
 //   top_p only without temperature (current Claude models refuse both); safety_identifier ?? user
 //   → metadata.user_id as its SHA-256 hex (Anthropic wants an opaque id, never a name or email).
@@ -28,8 +32,7 @@
 //   "required" or a named function is refused.
 // Refused with a 400 naming the parameter: n > 1, logprobs, top_logprobs, non-empty logit_bias,
 // non-zero presence/frequency_penalty, temperature > 1, audio, non-text modalities, functions /
-// function_call and role "function" (deprecated), web_search_options, reasoning_effort (use the
-// native `thinking` parameter), audio input, non-PDF files, file ids, custom tools (function-tools.ts;
+// function_call and role "function" (deprecated), web_search_options, audio input, non-PDF files, file ids, custom tools (function-tools.ts;
 // allowed_tools naming function tools is honoured).
 // Dropped because they do not change the answer's meaning: seed, store, metadata, service_tier,
 // prompt_cache_key, prompt_cache_retention, prediction, verbosity, message `name`, image `detail`,

@@ -8,6 +8,7 @@ import { parseDataUrl } from './data-url';
 import type { FunctionToolsMessage, FunctionToolsRequest } from './function-tools';
 import { emptyLastMessage, lastTurnIndex } from './last-message';
 import { NO_EFFECT, OPENAI_ONLY_FEATURES, paramPolicy, stopSequences } from './params';
+import { claudeThinking } from './reasoning-effort';
 import { systemText } from './system-text';
 import { parseThinkingBlocks, sendable, type ThinkingBlock } from './thinking';
 import { calledToolText, toolResultText, toolUseId } from './tool-ids';
@@ -30,10 +31,10 @@ const PARAMS = paramPolicy({
     frequency_penalty: 'frequency_penalty',
     parallel_tool_calls: 'disabling parallel tool calls',
     ...OPENAI_ONLY_FEATURES,
-    reasoning_effort: "reasoning_effort (send the model's own reasoning fields instead)",
   },
+  // reasoning_effort: Claude's thinking (claudeThinking), refused on other families (refuseEffort).
   translate:
-    'model messages stream stream_options temperature top_p max_tokens max_completion_tokens stop tools tool_choice response_format',
+    'model messages stream stream_options temperature top_p max_tokens max_completion_tokens stop tools tool_choice response_format reasoning_effort',
   drop: `user seed safety_identifier ${NO_EFFECT}`,
 });
 
@@ -376,11 +377,30 @@ function outputConfig(body: ChatRequest): Block | undefined {
 const NO_REASONING_BLOCKS =
   /(?:^|[.:/])(?:amazon|meta|mistral|deepseek|cohere|ai21|writer|qwen|openai|twelvelabs|stability|nvidia|moonshot|moonshotai|minimax|google|zai)\./i;
 
-/** `model` decides whether an assistant message's signed `thinking_blocks` go back (NO_REASONING_BLOCKS). */
-export function toConverseRequest(sent: ChatRequest, model = ''): Record<string, unknown> {
+/**
+ * max_tokens when thinking from reasoning_effort needs one and the request sets none: the answer's
+ * share beside the budget, as the Anthropic adapter's default (Claude wants max_tokens above it).
+ */
+const DEFAULT_ANSWER_TOKENS = 4096;
+
+/**
+ * `model` decides whether an assistant message's signed `thinking_blocks` go back (NO_REASONING_BLOCKS),
+ * and whether `reasoning_effort` and the request's Anthropic `betas` apply (Claude models only).
+ */
+export function toConverseRequest(
+  sent: ChatRequest,
+  model = '',
+  betas: readonly string[] = [],
+): Record<string, unknown> {
   const body = PARAMS.refuseUnsupported(sent);
   // Anthropic's models (and ARNs that name no family) — see NO_REASONING_BLOCKS.
   const claude = !NO_REASONING_BLOCKS.test(model);
+  const native = nativeFields(body);
+  const additional = (native.additionalModelRequestFields ?? {}) as Record<string, unknown>;
+  // reasoning_effort maps only where the id names a Claude model (an ARN may name any family).
+  const effort = /claude/i.test(model)
+    ? claudeThinking(body, model, additional, 'Bedrock Claude')
+    : refuseEffort(body);
   const { system, turns } = translateMessages(body.messages, claude);
   documentsTold(turns);
   trimPrefill(turns);
@@ -388,6 +408,11 @@ export function toConverseRequest(sent: ChatRequest, model = ''): Record<string,
   const inferenceConfig: Record<string, unknown> = {};
   const maxTokens = body.max_completion_tokens ?? body.max_tokens;
   if (maxTokens) inferenceConfig.maxTokens = maxTokens;
+  else if (effort?.budget) inferenceConfig.maxTokens = DEFAULT_ANSWER_TOKENS + effort.budget;
+  if (effort) Object.assign(additional, effort.fields);
+  // The client's anthropic-beta header, as Bedrock's Claude models take betas: in the body.
+  if (claude && betas.length > 0) additional.anthropic_beta = withBetas(additional.anthropic_beta, betas);
+  if (Object.keys(additional).length > 0) native.additionalModelRequestFields = additional;
   if (body.temperature !== undefined && body.temperature !== null)
     inferenceConfig.temperature = body.temperature;
   // Current Claude models refuse both at once, as on Anthropic's own API: top_p only without temperature.
@@ -406,6 +431,26 @@ export function toConverseRequest(sent: ChatRequest, model = ''): Record<string,
     ...(Object.keys(inferenceConfig).length ? { inferenceConfig } : {}),
     ...(tools ? { toolConfig: tools } : {}),
     ...(output ? { outputConfig: output } : {}),
-    ...nativeFields(body),
+    ...native,
   };
+}
+
+/** No reasoning control of a model other than Claude is mapped: reasoning_effort is refused there. */
+function refuseEffort(body: object): undefined {
+  if ((body as { reasoning_effort?: unknown }).reasoning_effort == null) return undefined;
+  throw new Unsupported(
+    "Bedrock Converse does not support reasoning_effort on models other than Claude (send the model's own reasoning fields instead).",
+    'reasoning_effort',
+  );
+}
+
+/** The body's own anthropic_beta list (additionalModelRequestFields) with the request's betas, each once. */
+function withBetas(own: unknown, betas: readonly string[]): unknown {
+  if (own != null && !Array.isArray(own)) {
+    throw invalidRequest(
+      'additionalModelRequestFields.anthropic_beta must be an array of beta names.',
+      'additionalModelRequestFields.anthropic_beta',
+    );
+  }
+  return [...new Set([...(own ?? []), ...betas])];
 }

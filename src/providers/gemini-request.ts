@@ -6,6 +6,7 @@ import { parseDataUrl } from './data-url';
 import type { FunctionToolsMessage, FunctionToolsRequest } from './function-tools';
 import { emptyLastMessage, lastTurnIndex } from './last-message';
 import { forwardParam, NO_EFFECT, paramPolicy } from './params';
+import { geminiThinking } from './reasoning-effort';
 import { Unsupported } from './types';
 
 type Part = Record<string, unknown>;
@@ -38,10 +39,9 @@ const PARAMS = paramPolicy({
     functions: 'the deprecated functions parameter (use tools)',
     function_call: 'the deprecated function_call parameter',
     web_search_options: 'web_search_options',
-    reasoning_effort: 'reasoning_effort (set generationConfig.thinkingConfig instead)',
   },
   translate:
-    'model messages stream stream_options temperature top_p top_k max_tokens max_completion_tokens stop n seed presence_penalty frequency_penalty tools tool_choice parallel_tool_calls response_format',
+    'model messages stream stream_options temperature top_p top_k max_tokens max_completion_tokens stop n seed presence_penalty frequency_penalty tools tool_choice parallel_tool_calls response_format reasoning_effort',
   drop: `user safety_identifier ${NO_EFFECT}`,
 });
 
@@ -56,8 +56,12 @@ const EXTENSION_TYPES: Record<string, string> = {
   pdf: 'application/pdf',
 };
 
-export function toGeminiRequest(sent: ChatRequest, safetySettings?: unknown[]): GeminiRequest {
+/** `model` (the upstream id) tells the Gemini generation that reasoning_effort maps to. */
+export function toGeminiRequest(sent: ChatRequest, safetySettings?: unknown[], model = ''): GeminiRequest {
   const request = PARAMS.refuseUnsupported(sent);
+  // reasoning_effort as the thinkingConfig Google maps it to, unless the client sent its own.
+  const native = (request as { generationConfig?: { thinkingConfig?: unknown } | null }).generationConfig;
+  const thinking = native?.thinkingConfig != null ? undefined : geminiThinking(request, model);
   const { system, contents } = translateMessages(request.messages);
   const body: Record<string, unknown> = { contents };
   if (system.length > 0) body.systemInstruction = { parts: system };
@@ -99,6 +103,7 @@ export function toGeminiRequest(sent: ChatRequest, safetySettings?: unknown[]): 
       forwardParam(body, key, value); // provider-native field (cachedContent, …): Gemini validates it
     }
   }
+  if (thinking) generation.thinkingConfig = thinking;
   if (Object.keys(generation).length > 0) body.generationConfig = generation;
   return { body, singleToolCall: request.parallel_tool_calls === false };
 }

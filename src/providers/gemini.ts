@@ -21,9 +21,11 @@
 //   OpenAPI-subset dialect). tools → functionDeclarations with parametersJsonSchema; tool_choice
 //   auto/none/required/{function} → functionCallingConfig AUTO/NONE/ANY/ANY+allowedFunctionNames.
 //   parallel_tool_calls:false has no Gemini switch: only the first function call is returned.
+//   reasoning_effort → generationConfig.thinkingConfig as Google maps it (reasoning-effort.ts:
+//   thinkingBudget on 2.5, thinkingLevel from 3; the client's own thinkingConfig wins; refused
+//   on models before 2.5 and ids that name no generation).
 // Refused with a 400: logprobs, top_logprobs, logit_bias, audio output, non-text modalities,
-// functions / function_call / role "function", web_search_options, reasoning_effort (set
-// generationConfig.thinkingConfig natively), file parts without file_data, custom tools
+// functions / function_call / role "function", web_search_options, file parts without file_data, custom tools
 // (function-tools.ts; allowed_tools naming function tools is honoured).
 // Dropped because they do not change the answer's meaning: user, safety_identifier, store,
 // metadata, service_tier, prompt_cache_key, prompt_cache_retention, prediction, verbosity,
@@ -137,7 +139,7 @@ export function createGemini(
     models: config.models ?? [],
 
     async chat({ body, model, signal, requestId }) {
-      const request = toGeminiRequest(body, config.safetySettings);
+      const request = toGeminiRequest(body, config.safetySettings, model);
       const ids = { id: `chatcmpl-${requestId}`, model };
       if (body.stream) {
         const response = await post(

@@ -42,6 +42,22 @@ describe('outputCapOf (limits.enforceMaxTokens)', () => {
   });
 });
 
+describe('reasoning_effort in the reservation (mapped to a thinking budget by the adapters)', () => {
+  it('counts the budget an effort may buy beside the default, and a native thinking over it', () => {
+    expect(maxOutputTokens({ reasoning_effort: 'high' } as object, 4096)).toBe(4096 + 24_576);
+    expect(maxOutputTokens({ reasoning_effort: 'medium', n: 2 } as object, 4096)).toBe(2 * (4096 + 8192));
+    expect(maxOutputTokens({ reasoning_effort: 'minimal' } as object, 4096)).toBe(4096 + 1024);
+    expect(maxOutputTokens({ reasoning_effort: 'none' } as object, 4096)).toBe(4096);
+    expect(maxOutputTokens({ reasoning_effort: 'bogus' } as object, 4096)).toBe(4096);
+    expect(maxOutputTokens({ reasoning_effort: 'high', max_tokens: 2000 } as object, 4096)).toBe(2000);
+    // A native thinking wins, as in the adapters.
+    const thinking = { type: 'enabled', budget_tokens: 2048 };
+    expect(thinkingBudget({ reasoning_effort: 'high', thinking })).toBe(2048);
+    expect(thinkingBudget({ reasoning_effort: 'high', thinking: { type: 'adaptive' } })).toBeUndefined();
+    expect(outputCapOf({ reasoning_effort: 'low' } as object, 4096, true)).toBe(4096 + 1024);
+  });
+});
+
 describe('estimateInputTokens: inline audio and files', () => {
   it('sizes base64 audio and documents by their bytes, not as text', () => {
     const audio = 'UklGR'.padEnd(1_300_000, 'A'); // ~975 KB: 30 seconds of 16 kHz WAV

@@ -415,7 +415,7 @@ describe('anthropic request translation', () => {
     [{ frequency_penalty: 1 }, 'frequency_penalty'],
     [{ logit_bias: { '50256': -100 } }, 'logit_bias'],
     [{ temperature: 1.5 }, 'temperature'],
-    [{ reasoning_effort: 'high' }, 'reasoning_effort'],
+    [{ reasoning_effort: 'extreme' }, 'reasoning_effort'],
     [{ modalities: ['text', 'audio'] }, 'modalities'],
     [
       {

@@ -332,7 +332,7 @@ describe('gemini request translation', () => {
     [{ logprobs: true }, 'logprobs'],
     [{ top_logprobs: 2 }, 'top_logprobs'],
     [{ logit_bias: { '1': 5 } }, 'logit_bias'],
-    [{ reasoning_effort: 'low' }, 'reasoning_effort'],
+    [{ reasoning_effort: 'extreme' }, 'reasoning_effort'],
     [{ audio: { voice: 'alloy', format: 'mp3' } }, 'audio'],
     [{ temperature: 1, generationConfig: { temperature: 0.5 } }, 'generationConfig'],
     // Output sizes the reservation could not see: n and max_completion_tokens are counted.

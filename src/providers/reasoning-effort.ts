@@ -1,0 +1,194 @@
+// OpenAI's `reasoning_effort` as the native reasoning control of the providers that have one:
+// Claude's `thinking` (Anthropic's API and Bedrock's Claude models) and Gemini's thinkingConfig.
+// Each adapter translates it here, before anything else reads the request, into the native field
+// that a client could have sent itself — so the reservation (limits/estimate.ts) and Anthropic's
+// default max_tokens growth see the budget as they see a native one. A native field the client
+// sent wins: the effort is then left out, as the more general of the two asks.
+import { Unsupported } from './types';
+
+export type ReasoningEffort = 'none' | 'minimal' | 'low' | 'medium' | 'high' | 'xhigh';
+const EFFORTS: ReadonlySet<string> = new Set(['none', 'minimal', 'low', 'medium', 'high', 'xhigh']);
+
+/**
+ * Thinking tokens an effort buys where the control is a budget: Google's own mapping of
+ * reasoning_effort to Gemini 2.5's thinking_budget (its OpenAI-compatibility page), taken for
+ * Claude's budget_tokens too — Anthropic publishes none, and 1,024 is its smallest budget. xhigh is
+ * high's: 24,576 plus a default answer stays within every thinking Claude model's output limit.
+ */
+export const EFFORT_BUDGET: Readonly<Record<Exclude<ReasoningEffort, 'none'>, number>> = {
+  minimal: 1024,
+  low: 1024,
+  medium: 8192,
+  high: 24_576,
+  xhigh: 24_576,
+};
+
+/** Claude's smallest thinking budget; budget_tokens must also stay below max_tokens. */
+const MIN_CLAUDE_BUDGET = 1024;
+
+/** The request's reasoning_effort; undefined when unset; a value OpenAI does not define is refused. */
+export function reasoningEffort(request: object, provider: string): ReasoningEffort | undefined {
+  const effort = (request as { reasoning_effort?: unknown }).reasoning_effort;
+  if (effort == null) return undefined;
+  if (typeof effort === 'string' && EFFORTS.has(effort)) return effort as ReasoningEffort;
+  throw new Unsupported(
+    `${provider} models take reasoning_effort none, minimal, low, medium, high or xhigh, not ${JSON.stringify(effort)}.`,
+    'reasoning_effort',
+  );
+}
+
+/**
+ * The thinking budget a request's reasoning_effort may buy on any provider (estimate.ts reserves
+ * it); undefined for none, unset or a value no adapter takes. Never throws.
+ */
+export function effortBudget(request: object): number | undefined {
+  const effort = (request as { reasoning_effort?: unknown }).reasoning_effort;
+  return typeof effort === 'string' && effort !== 'none' && EFFORTS.has(effort)
+    ? EFFORT_BUDGET[effort as Exclude<ReasoningEffort, 'none'>]
+    : undefined;
+}
+
+type Sampling = {
+  reasoning_effort?: unknown;
+  max_tokens?: number | null;
+  max_completion_tokens?: number | null;
+  temperature?: number | null;
+  top_p?: number | null;
+};
+
+export interface ClaudeThinking {
+  /** Native fields to set beside the client's: `thinking`, and adaptive thinking's `output_config`. */
+  fields: Record<string, unknown>;
+  /** Tokens the default max_tokens grows by when the request sets no cap (what estimate.ts reserved). */
+  budget: number;
+}
+
+/**
+ * A Claude model's version, in tenths (37 for 3.7), from its id (`claude-3-7-sonnet-…`,
+ * `claude-sonnet-4-5`, `anthropic.claude-opus-4-1-20250805-v1:0`); undefined when it names none.
+ */
+export function claudeVersion(model: string): number | undefined {
+  if (/claude-(?:v\d|instant)/i.test(model)) return 20; // Claude 2 and Instant on Bedrock
+  // Older ids put the version first (claude-3-5-haiku, claude-2.1), newer ones the family first;
+  // a date (claude-sonnet-4-20250514) is no minor version.
+  const found =
+    /claude-(\d)(?:[-.](\d))?(?:-|$)/i.exec(model) ?? /claude-[a-z]+-(\d+)(?:[-.](\d))?(?!\d)/i.exec(model);
+  return found ? Number(found[1]) * 10 + Number(found[2] ?? 0) : undefined;
+}
+
+/** Claude 3.7 Sonnet was the first to think; from Claude 4.6, adaptive thinking with an effort. */
+const FIRST_THINKING = 37;
+const FIRST_ADAPTIVE = 46;
+
+/** Adaptive thinking's effort levels: Claude's low is its least, high its default. */
+const CLAUDE_LEVEL: Record<Exclude<ReasoningEffort, 'none'>, string> = {
+  minimal: 'low',
+  low: 'low',
+  medium: 'medium',
+  high: 'high',
+  xhigh: 'high',
+};
+
+/**
+ * Claude's thinking for a reasoning_effort: undefined when there is none to set (no effort, `none`
+ * — Claude thinks only when asked — or the client's own `thinking` or `output_config.effort` in
+ * `native`, which win). Claude 4.6 and later get adaptive thinking with `output_config.effort`
+ * (Anthropic's recommended control there; Opus 4.7 refuses budgets); 3.7 to 4.5, and ids that name
+ * no version, a `budget_tokens` from EFFORT_BUDGET, kept below the request's own cap. A model
+ * that cannot think (before 3.7) is refused, so the route's next target may serve the request:
+ * the provider's own 400 would end it.
+ */
+export function claudeThinking(
+  request: Sampling,
+  model: string,
+  native: Record<string, unknown>,
+  provider: string,
+): ClaudeThinking | undefined {
+  const effort = reasoningEffort(request, provider);
+  const output = native.output_config as { effort?: unknown } | null | undefined;
+  if (effort === undefined || effort === 'none' || native.thinking != null || output?.effort != null)
+    return undefined;
+  const version = claudeVersion(model);
+  if (version !== undefined && version < FIRST_THINKING) {
+    throw new Unsupported(
+      `${model} cannot think: reasoning_effort needs a Claude model with extended thinking (Claude 3.7 Sonnet or later).`,
+      'reasoning_effort',
+    );
+  }
+  // Anthropic's limits with thinking on: temperature 1 only, no top_k, top_p from 0.95.
+  const refuse = (param: string, what: string) =>
+    new Unsupported(`With reasoning_effort (extended thinking), Claude models take ${what}.`, param);
+  if (request.temperature != null && request.temperature !== 1)
+    throw refuse('temperature', 'no temperature but 1');
+  if (request.top_p != null && request.top_p < 0.95) throw refuse('top_p', 'no top_p below 0.95');
+  if (native.top_k != null) throw refuse('top_k', 'no top_k');
+
+  const cap = request.max_completion_tokens ?? request.max_tokens;
+  const budget = EFFORT_BUDGET[effort];
+  if (version !== undefined && version >= FIRST_ADAPTIVE) {
+    return {
+      fields: {
+        thinking: { type: 'adaptive' },
+        output_config: { ...(output ?? {}), effort: CLAUDE_LEVEL[effort] },
+      },
+      budget: cap == null ? budget : 0,
+    };
+  }
+  if (cap != null && cap <= MIN_CLAUDE_BUDGET) {
+    throw new Unsupported(
+      `With reasoning_effort, Claude models need max_completion_tokens above ${MIN_CLAUDE_BUDGET}: their smallest thinking budget is ${MIN_CLAUDE_BUDGET} tokens, within the cap.`,
+      'max_completion_tokens',
+    );
+  }
+  // OpenAI counts reasoning within the cap; Claude wants the budget below max_tokens.
+  const tokens = cap == null ? budget : Math.min(budget, cap - 1);
+  return { fields: { thinking: { type: 'enabled', budget_tokens: tokens } }, budget: tokens };
+}
+
+/** A Gemini model's generation, in tenths (25 for 2.5), from its id (`models/gemini-3-pro-preview`). */
+function geminiVersion(model: string): number | undefined {
+  const found = /gemini-(\d+)(?:\.(\d))?(?!\d)/i.exec(model);
+  return found ? Number(found[1]) * 10 + Number(found[2] ?? 0) : undefined;
+}
+
+/**
+ * Gemini's thinkingConfig for a reasoning_effort, as Google's OpenAI-compatibility layer maps it:
+ * Gemini 3 and later a thinkingLevel (Pro takes no minimal: low; Gemini 3 Pro no medium: high),
+ * Gemini 2.5 a thinkingBudget (EFFORT_BUDGET). `none` where thinking cannot be turned off (Gemini
+ * 3, 2.5 Pro) is the least the model takes: minimal (low on Pro), or a 128-token budget. Models
+ * before 2.5 do not think, and an id that names no generation (an alias, a tuned model) cannot be
+ * mapped: both refused (but `none` on an older model, which asks for what it does anyway).
+ */
+export function geminiThinking(request: object, model: string): Record<string, unknown> | undefined {
+  const effort = reasoningEffort(request, 'Gemini');
+  if (effort === undefined) return undefined;
+  const version = geminiVersion(model);
+  if (version === undefined) {
+    throw new Unsupported(
+      `reasoning_effort cannot be mapped for '${model}', whose Gemini generation its name does not tell: set generationConfig.thinkingConfig instead.`,
+      'reasoning_effort',
+    );
+  }
+  if (version < 25) {
+    if (effort === 'none') return undefined;
+    throw new Unsupported(
+      `${model} cannot think: reasoning_effort needs Gemini 2.5 or later.`,
+      'reasoning_effort',
+    );
+  }
+  const pro = /-pro\b/i.test(model);
+  if (version < 30) {
+    if (effort === 'none') return { thinkingBudget: pro ? 128 : 0 };
+    return { thinkingBudget: EFFORT_BUDGET[effort] };
+  }
+  const least = pro ? 'low' : 'minimal';
+  const level: Record<ReasoningEffort, string> = {
+    none: least,
+    minimal: least,
+    low: 'low',
+    medium: pro && version === 30 ? 'high' : 'medium',
+    high: 'high',
+    xhigh: 'high',
+  };
+  return { thinkingLevel: level[effort] };
+}

@@ -1,0 +1,316 @@
+// OpenAI's reasoning_effort through the whole Worker to each provider's native reasoning control
+// (src/providers/reasoning-effort.ts): the exact upstream body, what wins over it, what is refused
+// and passed to the route's next target, and the output cap the reservation counted.
+import { describe, expect, it } from 'vitest';
+import textMessage from '../fixtures/anthropic/message-text.json';
+import converseText from '../fixtures/bedrock/converse-text.json';
+import geminiText from '../fixtures/gemini/generate-text.json';
+import { chat, createKey, type Json, putConfig } from '../helpers/gateway';
+import { json, onUpstream, recorded } from '../helpers/upstream';
+
+const ANTHROPIC_URL = 'https://anthropic.test';
+const GEMINI_URL = 'https://gemini.test/v1beta';
+const BEDROCK_URL = 'https://bedrock.test';
+
+async function setup(limits: Record<string, unknown> = {}) {
+  const config = {
+    providers: {
+      anthropic: { type: 'anthropic', baseUrl: ANTHROPIC_URL, apiKey: 'sk-ant-secret' },
+      gemini: { type: 'gemini', baseUrl: GEMINI_URL, apiKey: 'AIza-secret' },
+      aws: {
+        type: 'bedrock',
+        region: 'us-east-1',
+        baseUrl: BEDROCK_URL,
+        accessKeyId: 'AKIDEXAMPLE',
+        secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+      },
+      mock: { type: 'mock' },
+    },
+    models: {
+      'haiku-or-mock': {
+        targets: [
+          { provider: 'anthropic', model: 'claude-3-5-haiku-latest' },
+          { provider: 'mock', model: 'mock-1' },
+        ],
+      },
+      'flash2-or-mock': {
+        targets: [
+          { provider: 'gemini', model: 'gemini-2.0-flash' },
+          { provider: 'mock', model: 'mock-1' },
+        ],
+      },
+    },
+    retry: { attempts: 0 },
+    ...(Object.keys(limits).length > 0 ? { limits } : {}),
+  };
+  const response = await putConfig(config);
+  expect(response.status, await response.clone().text()).toBe(200);
+  onUpstream(`${ANTHROPIC_URL}/v1/messages`, () => json(textMessage));
+  onUpstream(`${GEMINI_URL}/models/`, () => json(geminiText));
+  onUpstream(`${BEDROCK_URL}/model/`, () => json(converseText));
+  return (await createKey()).key;
+}
+
+const hello = [{ role: 'user', content: 'Hello' }];
+
+/** The upstream body of one request, after a 200. */
+async function sent(key: string, body: Record<string, unknown>, headers: Record<string, string> = {}) {
+  const before = recorded.length;
+  const response = await chat(key, { messages: hello, ...body }, headers);
+  expect(response.status, await response.clone().text()).toBe(200);
+  expect(recorded).toHaveLength(before + 1);
+  return recorded.at(-1)!.body as Json;
+}
+
+/** The error of a refused request, which reached no provider. */
+async function refused(key: string, body: Record<string, unknown>, headers: Record<string, string> = {}) {
+  const before = recorded.length;
+  const response = await chat(key, { messages: hello, ...body }, headers);
+  expect(response.status).toBe(400);
+  expect(recorded).toHaveLength(before);
+  return ((await response.json()) as Json).error;
+}
+
+describe('reasoning_effort to Anthropic', () => {
+  it('maps each effort to a thinking budget on Claude 3.7–4.5, the default max_tokens growing by it', async () => {
+    const key = await setup();
+    for (const [effort, budget] of [
+      ['minimal', 1024],
+      ['low', 1024],
+      ['medium', 8192],
+      ['high', 24_576],
+      ['xhigh', 24_576],
+    ] as const) {
+      const body = await sent(key, { model: 'anthropic/claude-sonnet-4-5', reasoning_effort: effort });
+      expect(body.thinking, effort).toEqual({ type: 'enabled', budget_tokens: budget });
+      expect(body.max_tokens).toBe(4096 + budget);
+      expect(body).not.toHaveProperty('reasoning_effort');
+    }
+    // Claude 3.7 Sonnet was the first to think; a dated id carries no minor version.
+    for (const model of ['claude-3-7-sonnet-latest', 'claude-sonnet-4-20250514', 'claude-opus-4-1']) {
+      const body = await sent(key, { model: `anthropic/${model}`, reasoning_effort: 'low' });
+      expect(body.thinking, model).toEqual({ type: 'enabled', budget_tokens: 1024 });
+    }
+  });
+
+  it("keeps the budget below the client's own cap, and refuses a cap too small to think within", async () => {
+    const key = await setup();
+    const body = await sent(key, {
+      model: 'anthropic/claude-sonnet-4-5',
+      reasoning_effort: 'high',
+      max_completion_tokens: 2000,
+    });
+    expect(body).toMatchObject({ max_tokens: 2000, thinking: { type: 'enabled', budget_tokens: 1999 } });
+    const error = await refused(key, {
+      model: 'anthropic/claude-sonnet-4-5',
+      reasoning_effort: 'low',
+      max_tokens: 1024,
+    });
+    expect(error.param).toBe('max_completion_tokens');
+  });
+
+  it('gives Claude 4.6 and later adaptive thinking with output_config.effort', async () => {
+    const key = await setup();
+    for (const [effort, level, budget] of [
+      ['minimal', 'low', 1024],
+      ['medium', 'medium', 8192],
+      ['xhigh', 'high', 24_576],
+    ] as const) {
+      const body = await sent(key, { model: 'anthropic/claude-opus-4-6', reasoning_effort: effort });
+      expect(body.thinking, effort).toEqual({ type: 'adaptive' });
+      expect(body.output_config).toEqual({ effort: level });
+      expect(body.max_tokens).toBe(4096 + budget);
+    }
+    // The client's own output_config keeps its other fields.
+    const format = { type: 'json_schema', schema: { type: 'object' } };
+    const body = await sent(key, {
+      model: 'anthropic/claude-sonnet-4-6',
+      reasoning_effort: 'high',
+      max_tokens: 5000,
+      output_config: { format },
+    });
+    expect(body).toMatchObject({ max_tokens: 5000, output_config: { format, effort: 'high' } });
+  });
+
+  it('sends no thinking for none, and lets a native thinking or effort win', async () => {
+    const key = await setup();
+    const none = await sent(key, { model: 'anthropic/claude-sonnet-4-5', reasoning_effort: 'none' });
+    expect(none).not.toHaveProperty('thinking');
+    expect(none.max_tokens).toBe(4096);
+    const thinking = { type: 'enabled', budget_tokens: 2048 };
+    const native = await sent(key, {
+      model: 'anthropic/claude-sonnet-4-5',
+      reasoning_effort: 'high',
+      thinking,
+    });
+    expect(native).toMatchObject({ thinking, max_tokens: 4096 + 2048 });
+    const effort = await sent(key, {
+      model: 'anthropic/claude-opus-4-6',
+      reasoning_effort: 'high',
+      output_config: { effort: 'low' },
+    });
+    expect(effort.output_config).toEqual({ effort: 'low' });
+    expect(effort).not.toHaveProperty('thinking');
+  });
+
+  it('refuses what thinking rules out, and a model that cannot think, which the next target serves', async () => {
+    const key = await setup();
+    const model = 'anthropic/claude-sonnet-4-5';
+    for (const [extra, param] of [
+      [{ temperature: 0.2 }, 'temperature'],
+      [{ top_p: 0.5 }, 'top_p'],
+      [{ top_k: 5 }, 'top_k'],
+      [{ tools: [{ type: 'function', function: { name: 'f' } }], tool_choice: 'required' }, 'tool_choice'],
+      [{ reasoning_effort: 'extreme' }, 'reasoning_effort'],
+    ] as const) {
+      const error = await refused(key, { model, reasoning_effort: 'low', ...extra });
+      expect(error.param, JSON.stringify(extra)).toBe(param);
+    }
+    expect(await sent(key, { model, reasoning_effort: 'low', temperature: 1, top_p: 0.95 })).toMatchObject({
+      temperature: 1,
+      thinking: { type: 'enabled' },
+    });
+
+    const error = await refused(key, {
+      model: 'anthropic/claude-3-5-haiku-latest',
+      reasoning_effort: 'high',
+    });
+    expect(error.param).toBe('reasoning_effort');
+    const response = await chat(key, { model: 'haiku-or-mock', messages: hello, reasoning_effort: 'high' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-tollgate-provider')).toBe('mock');
+    // none asks a model that does not think for nothing it lacks.
+    const plain = await sent(key, { model: 'anthropic/claude-3-5-haiku-latest', reasoning_effort: 'none' });
+    expect(plain).not.toHaveProperty('thinking');
+  });
+
+  it('with limits.enforceMaxTokens, sends the cap the reservation counted, the budget within it', async () => {
+    const key = await setup({ defaultMaxTokens: 300, enforceMaxTokens: true });
+    const body = await sent(key, { model: 'anthropic/claude-sonnet-4-5', reasoning_effort: 'medium' });
+    expect(body).toMatchObject({
+      max_tokens: 300 + 8192,
+      thinking: { type: 'enabled', budget_tokens: 8192 },
+    });
+  });
+});
+
+describe('reasoning_effort to Gemini', () => {
+  const config = async (key: string, model: string, effort: string) =>
+    (await sent(key, { model: `gemini/${model}`, reasoning_effort: effort })).generationConfig
+      ?.thinkingConfig;
+
+  it("maps to Gemini 2.5's thinkingBudget as Google does, none the least each model takes", async () => {
+    const key = await setup();
+    for (const [effort, budget] of [
+      ['none', 0],
+      ['minimal', 1024],
+      ['low', 1024],
+      ['medium', 8192],
+      ['high', 24_576],
+      ['xhigh', 24_576],
+    ] as const) {
+      expect(await config(key, 'gemini-2.5-flash', effort), effort).toEqual({ thinkingBudget: budget });
+    }
+    // 2.5 Pro cannot stop thinking: its smallest budget.
+    expect(await config(key, 'gemini-2.5-pro', 'none')).toEqual({ thinkingBudget: 128 });
+  });
+
+  it("maps to Gemini 3's thinkingLevel, per model as Google's table does", async () => {
+    const key = await setup();
+    const cases: [string, string, string][] = [
+      ['gemini-3-flash-preview', 'none', 'minimal'],
+      ['gemini-3-flash-preview', 'minimal', 'minimal'],
+      ['gemini-3-flash-preview', 'low', 'low'],
+      ['gemini-3-flash-preview', 'medium', 'medium'],
+      ['gemini-3-flash-preview', 'xhigh', 'high'],
+      ['gemini-3-pro-preview', 'none', 'low'],
+      ['gemini-3-pro-preview', 'minimal', 'low'],
+      ['gemini-3-pro-preview', 'medium', 'high'],
+      ['gemini-3.1-pro-preview', 'medium', 'medium'],
+      ['gemini-3.1-pro-preview', 'high', 'high'],
+    ];
+    for (const [model, effort, level] of cases)
+      expect(await config(key, model, effort), `${model} ${effort}`).toEqual({ thinkingLevel: level });
+  });
+
+  it('lets a native thinkingConfig win, and refuses models that cannot think or cannot be told', async () => {
+    const key = await setup();
+    const native = await sent(key, {
+      model: 'gemini/gemini-2.5-flash',
+      reasoning_effort: 'high',
+      generationConfig: { thinkingConfig: { thinkingBudget: 512 } },
+    });
+    expect(native.generationConfig).toEqual({ thinkingConfig: { thinkingBudget: 512 } });
+    for (const model of ['gemini-2.0-flash', 'gemini-flash-latest']) {
+      const error = await refused(key, { model: `gemini/${model}`, reasoning_effort: 'low' });
+      expect(error.param, model).toBe('reasoning_effort');
+    }
+    const response = await chat(key, { model: 'flash2-or-mock', messages: hello, reasoning_effort: 'low' });
+    expect(response.headers.get('x-tollgate-provider')).toBe('mock');
+    const none = await sent(key, { model: 'gemini/gemini-2.0-flash', reasoning_effort: 'none' });
+    expect(none).not.toHaveProperty('generationConfig');
+  });
+});
+
+describe('reasoning_effort and betas to Bedrock', () => {
+  const SONNET = 'anthropic.claude-sonnet-4-5-20250929-v1:0';
+
+  it("maps to Claude's thinking in additionalModelRequestFields, with room for it in maxTokens", async () => {
+    const key = await setup();
+    const body = await sent(key, { model: `aws/${SONNET}`, reasoning_effort: 'medium' });
+    expect(body.additionalModelRequestFields).toEqual({ thinking: { type: 'enabled', budget_tokens: 8192 } });
+    expect(body.inferenceConfig).toEqual({ maxTokens: 4096 + 8192 });
+    expect(body).not.toHaveProperty('reasoning_effort');
+    const capped = await sent(key, { model: `aws/${SONNET}`, reasoning_effort: 'high', max_tokens: 3000 });
+    expect(capped.inferenceConfig).toEqual({ maxTokens: 3000 });
+    expect(capped.additionalModelRequestFields.thinking).toEqual({ type: 'enabled', budget_tokens: 2999 });
+    const adaptive = await sent(key, {
+      model: 'aws/us.anthropic.claude-opus-4-6-v1',
+      reasoning_effort: 'low',
+    });
+    expect(adaptive.additionalModelRequestFields).toEqual({
+      thinking: { type: 'adaptive' },
+      output_config: { effort: 'low' },
+    });
+    // The client's own thinking wins, top level or inside additionalModelRequestFields.
+    const thinking = { type: 'enabled', budget_tokens: 2048 };
+    for (const native of [{ thinking }, { additionalModelRequestFields: { thinking } }]) {
+      const own = await sent(key, { model: `aws/${SONNET}`, reasoning_effort: 'high', ...native });
+      expect(own.additionalModelRequestFields).toEqual({ thinking });
+    }
+  });
+
+  it('refuses reasoning_effort on other families and on Claude models that cannot think', async () => {
+    const key = await setup();
+    for (const model of ['amazon.nova-pro-v1:0', 'anthropic.claude-3-5-sonnet-20240620-v1:0']) {
+      const error = await refused(key, { model: `aws/${model}`, reasoning_effort: 'low' });
+      expect(error.param, model).toBe('reasoning_effort');
+    }
+  });
+
+  it("passes the anthropic-beta header's betas to Claude models as anthropic_beta, merged with the body's", async () => {
+    const key = await setup();
+    const beta = { 'anthropic-beta': 'interleaved-thinking-2025-05-14, context-1m-2025-08-07' };
+    const body = await sent(
+      key,
+      {
+        model: `aws/${SONNET}`,
+        additionalModelRequestFields: { anthropic_beta: ['context-1m-2025-08-07', 'token-efficient-tools'] },
+      },
+      beta,
+    );
+    expect(body.additionalModelRequestFields.anthropic_beta).toEqual([
+      'context-1m-2025-08-07',
+      'token-efficient-tools',
+      'interleaved-thinking-2025-05-14',
+    ]);
+    const nova = await sent(key, { model: 'aws/amazon.nova-pro-v1:0' }, beta);
+    expect(nova).not.toHaveProperty('additionalModelRequestFields');
+    const error = await refused(
+      key,
+      { model: `aws/${SONNET}`, additionalModelRequestFields: { anthropic_beta: 'not-a-list' } },
+      beta,
+    );
+    expect(error.param).toBe('additionalModelRequestFields.anthropic_beta');
+  });
+});
