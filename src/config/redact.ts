@@ -11,6 +11,8 @@ export const SECRET_FIELDS: ReadonlySet<string> = new Set([
   'secretAccessKey',
   'sessionToken',
   'serviceAccountKey',
+  'serviceAccount',
+  'accessToken',
   'token',
 ]);
 /**

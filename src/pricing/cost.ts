@@ -34,11 +34,15 @@ function byPrefix(table: PriceTable, model: string): Price | undefined {
   return best === undefined ? undefined : ownEntry(table, best);
 }
 
-/** Config (`provider/model`, then model) before the bundled table; the mock provider is free. */
+/**
+ * Config (`provider/model`, then model) before the bundled table; the mock provider is free.
+ * `regional`: a Vertex AI provider in a region rather than `global`, where Claude costs more.
+ */
 export function priceOf(
   target: { provider: string; model: string },
   providerType: string,
   overrides: PriceTable,
+  regional = false,
 ): Price {
   // Own entries only: a model a client names `constructor` must not price as Object.prototype's
   // (a NaN price once switched a key's budget off).
@@ -55,6 +59,12 @@ export function priceOf(
       const price = listPrice(claude.model);
       return price && claude.regional ? scaled(price, REGIONAL_PREMIUM) : (price ?? UNKNOWN_MODEL_PRICE);
     }
+  }
+  // Vertex AI names Claude as Anthropic does, versioned with '@' (`claude-sonnet-4-5@20250929`), and
+  // charges the regional premium as Bedrock does: from the 4.5 generation, outside `global`.
+  if (providerType === 'vertex' && regional && model.startsWith('claude-') && fromGeneration45(model)) {
+    const price = listPrice(model);
+    return price ? scaled(price, REGIONAL_PREMIUM) : UNKNOWN_MODEL_PRICE;
   }
   return listPrice(model) ?? UNKNOWN_MODEL_PRICE;
 }
@@ -85,7 +95,7 @@ function fromGeneration45(model: string): boolean {
   return major > 4 || (major === 4 && Number(version[2] ?? 0) >= 5);
 }
 
-/** Bedrock's regional (in-Region and geographic profile) rates against its global ones. */
+/** Bedrock's (and Vertex AI's) regional rates for Claude against its global ones. */
 const REGIONAL_PREMIUM = 1.1;
 
 /** Every rate of `price` times `factor`. */

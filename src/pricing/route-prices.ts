@@ -40,7 +40,7 @@ export function targetCost(
   tier?: unknown,
 ): number {
   const provider = runtime.provider(target.provider);
-  const price = priceOf(target, provider?.type ?? '', runtime.config.pricing);
+  const price = priceOf(target, provider?.type ?? '', runtime.config.pricing, provider?.regional);
   return costOf(usage, price, tier, provider?.halfPriceFlex);
 }
 
@@ -92,8 +92,8 @@ export function routePrices(runtime: Runtime, route: ResolvedRoute): Price[] {
         }
         continue;
       }
-      const type = runtime.provider(target.provider)?.type ?? 'unknown';
-      prices.push(priceOf(target, type, config.pricing));
+      const provider = runtime.provider(target.provider);
+      prices.push(priceOf(target, provider?.type ?? 'unknown', config.pricing, provider?.regional));
     }
   };
   walk(route.targets);

@@ -10,7 +10,13 @@ import {
   translateSSE,
 } from './openai-stream-writer';
 import { type ThinkingBlock, withThinking } from './thinking';
-import { type ChatCompletion, UpstreamError, type UpstreamFailure, type Usage } from './types';
+import {
+  type ChatCompletion,
+  failureForStatus,
+  UpstreamError,
+  type UpstreamFailure,
+  type Usage,
+} from './types';
 
 const usageSchema = z.looseObject({
   input_tokens: z.number().nullish(),
@@ -96,7 +102,8 @@ export function anthropicError(
       },
     );
   }
-  const failure: UpstreamFailure = known?.[0] ?? failureOf(httpStatus);
+  // As every adapter classifies a status: a redirect (not followed) is the operator's, not the caller's.
+  const failure: UpstreamFailure = known?.[0] ?? failureForStatus(httpStatus);
   if (failure === 'caller') {
     const code = message && CONTEXT_TOO_LONG.test(message) ? 'context_length_exceeded' : null;
     return new UpstreamError(failure, httpStatus, message ?? `${provider} rejected the request.`, {
@@ -119,13 +126,6 @@ export function anthropicError(
 const OUT_OF_CREDIT = /credit balance is too low|reached your specified API usage limits/i;
 /** "prompt is too long: 208326 tokens > 200000 maximum", "input length and `max_tokens` exceed context limit: …". */
 const CONTEXT_TOO_LONG = /prompt is too long|exceed context limit/i;
-
-function failureOf(status: number): UpstreamFailure {
-  if (status === 401 || status === 403) return 'auth';
-  if (status === 429) return 'rate_limit';
-  if (status === 503 || status === 529) return 'overloaded';
-  return status >= 500 ? 'server' : 'caller';
-}
 
 export function toUsage(usage: AnthropicUsage): Usage {
   const cached = usage.cache_read_input_tokens ?? 0;

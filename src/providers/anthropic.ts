@@ -60,7 +60,7 @@ import { anthropicError, messageSchema, toCompletion, translateStream } from './
 import { urlUnder } from './base-url';
 import { OpenAIStreamWriter } from './openai-stream-writer';
 import { apiKeyFor, resolveSecret, secretRef } from './secret';
-import type { ProviderAdapter, ProviderDeps } from './types';
+import type { ChatCall, ChatResult, ProviderAdapter, ProviderDeps } from './types';
 import {
   fetchUpstream,
   parseAnswer,
@@ -115,43 +115,58 @@ export function createAnthropic(
     chatOnly: true,
     models: config.models ?? [],
 
-    async chat({ body, model, signal, requestId, betas, thinkingAsSigned }) {
-      const user = body.safety_identifier ?? body.user;
-      // Anthropic asks for an opaque id here, never a name or an email address: a hash of it.
-      const userId = typeof user === 'string' && user ? await sha256Hex(user) : undefined;
-      const request = toAnthropicRequest(body, model, { defaultMaxTokens, userId });
-      const response = await fetchUpstream(deps.fetch, name, url, {
-        method: 'POST',
-        headers: headers(betas),
-        body: JSON.stringify(request.body),
-        signal,
-      });
-      if (!response.ok) {
-        const parsed = parseErrorBody(await readErrorText(response));
-        throw anthropicError(
-          name,
-          response.status,
-          parsed.type,
-          parsed.message,
-          retryAfterMs(response.headers),
-        );
-      }
-      const id = `chatcmpl-${requestId}`;
-      if (body.stream) {
-        const upstream = await streamBody(name, response);
-        const writer = new OpenAIStreamWriter(id, model);
-        return {
-          kind: 'stream',
-          body: translateStream(name, upstream, writer, request.jsonTool, thinkingAsSigned === true),
-        };
-      }
-      // A body that fails mid-read is as unreadable as a malformed one.
-      const message = parseAnswer(name, await response.text().catch(() => ''), messageSchema);
-      return { kind: 'json', body: toCompletion(message, { id, model }, request.jsonTool) };
-    },
+    chat: (call) =>
+      anthropicChat(name, call, defaultMaxTokens, async (body, signal) => {
+        const response = await fetchUpstream(deps.fetch, name, url, {
+          method: 'POST',
+          headers: headers(call.betas),
+          body: JSON.stringify(body),
+          signal,
+        });
+        if (!response.ok) {
+          const parsed = parseErrorBody(await readErrorText(response));
+          throw anthropicError(
+            name,
+            response.status,
+            parsed.type,
+            parsed.message,
+            retryAfterMs(response.headers),
+          );
+        }
+        return response;
+      }),
 
     async embeddings() {
       throw invalidRequest(`Provider '${name}' (Anthropic) does not serve embeddings.`, 'model');
     },
   };
+}
+
+/**
+ * A chat call through any endpoint that speaks the Messages API: Anthropic's here, Vertex AI's in
+ * vertex.ts. `send` posts the translated body (which it may adjust) and returns an ok answer, or throws.
+ */
+export async function anthropicChat(
+  name: string,
+  { body, model, signal, requestId, thinkingAsSigned }: ChatCall,
+  defaultMaxTokens: number,
+  send: (body: Record<string, unknown>, signal: AbortSignal) => Promise<Response>,
+): Promise<ChatResult> {
+  const user = body.safety_identifier ?? body.user;
+  // Anthropic asks for an opaque id here, never a name or an email address: a hash of it.
+  const userId = typeof user === 'string' && user ? await sha256Hex(user) : undefined;
+  const request = toAnthropicRequest(body, model, { defaultMaxTokens, userId });
+  const response = await send(request.body, signal);
+  const id = `chatcmpl-${requestId}`;
+  if (body.stream) {
+    const upstream = await streamBody(name, response);
+    const writer = new OpenAIStreamWriter(id, model);
+    return {
+      kind: 'stream',
+      body: translateStream(name, upstream, writer, request.jsonTool, thinkingAsSigned === true),
+    };
+  }
+  // A body that fails mid-read is as unreadable as a malformed one.
+  const message = parseAnswer(name, await response.text().catch(() => ''), messageSchema);
+  return { kind: 'json', body: toCompletion(message, { id, model }, request.jsonTool) };
 }

@@ -9,7 +9,13 @@ import {
   parseEventData,
   translateSSE,
 } from './openai-stream-writer';
-import { type ChatCompletion, UpstreamError, type UpstreamFailure, type Usage } from './types';
+import {
+  type ChatCompletion,
+  failureForStatus,
+  UpstreamError,
+  type UpstreamFailure,
+  type Usage,
+} from './types';
 
 const partSchema = z.looseObject({
   text: z.string().optional(),
@@ -89,7 +95,8 @@ export function parseGeminiError(text: string): GeminiError {
 export function geminiError(provider: string, error: GeminiError, status?: number, retryAfterMs?: number) {
   const known = error.status ? STATUSES[error.status] : undefined;
   const httpStatus = status ?? error.code ?? known?.[1] ?? 500;
-  let failure: UpstreamFailure = known?.[0] ?? failureOf(httpStatus);
+  // As every adapter classifies a status: a redirect (not followed) is the operator's, not the caller's.
+  let failure: UpstreamFailure = known?.[0] ?? failureForStatus(httpStatus);
   // Google answers a bad API key with 400 INVALID_ARGUMENT: it is the gateway's credential.
   if (
     error.details?.some((d) => d.reason === 'API_KEY_INVALID') ||
@@ -123,13 +130,6 @@ function retryDelayMs(error: GeminiError): number | undefined {
     if (match) return Math.ceil(Number(match[1]) * 1000);
   }
   return undefined;
-}
-
-function failureOf(status: number): UpstreamFailure {
-  if (status === 401 || status === 403) return 'auth';
-  if (status === 429) return 'rate_limit';
-  if (status === 503) return 'overloaded';
-  return status >= 500 ? 'server' : 'caller';
 }
 
 /** A prompt Gemini refused to answer at all: the caller's content, so a 400 with code content_filter. */

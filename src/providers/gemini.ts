@@ -66,7 +66,7 @@ import {
 import { OpenAIStreamWriter } from './openai-stream-writer';
 import { conflictingParam, paramPolicy } from './params';
 import { apiKeyFor, resolveSecret, secretRef } from './secret';
-import type { ProviderAdapter, ProviderDeps } from './types';
+import type { ChatCall, ChatResult, ProviderAdapter, ProviderDeps } from './types';
 import {
   fetchUpstream,
   parseAnswer,
@@ -126,10 +126,7 @@ export function createGemini(
       body: JSON.stringify(body),
       signal,
     });
-    if (!response.ok) {
-      const error = parseGeminiError(await readErrorText(response));
-      throw geminiError(name, error, response.status, retryAfterMs(response.headers));
-    }
+    if (!response.ok) throw await geminiFailure(name, response);
     return response;
   };
 
@@ -138,24 +135,10 @@ export function createGemini(
     type: 'gemini',
     models: config.models ?? [],
 
-    async chat({ body, model, signal, requestId }) {
-      const request = toGeminiRequest(body, config.safetySettings, model);
-      const ids = { id: `chatcmpl-${requestId}`, model };
-      if (body.stream) {
-        const response = await post(
-          under(`/${modelPath(model)}:streamGenerateContent?alt=sse`),
-          request.body,
-          signal,
-        );
-        const upstream = await streamBody(name, response);
-        const writer = new OpenAIStreamWriter(ids.id, model);
-        return { kind: 'stream', body: translateStream(name, upstream, writer, request.singleToolCall) };
-      }
-      const response = await post(under(`/${modelPath(model)}:generateContent`), request.body, signal);
-      // A body that fails mid-read is as unreadable as a malformed one.
-      const answer = parseAnswer(name, await response.text().catch(() => ''), responseSchema);
-      return { kind: 'json', body: toCompletion(name, answer, ids, request.singleToolCall) };
-    },
+    chat: (call) =>
+      geminiChat(name, call, config.safetySettings, (action, body, signal) =>
+        post(under(`/${modelPath(call.model)}:${action}`), body, signal),
+      ),
 
     async embeddings({ body, model, signal }) {
       const texts = textInputs(body.input, 'Gemini embeds text, not token arrays.');
@@ -190,4 +173,37 @@ export function createGemini(
       return embeddingList(vectors, body.encoding_format, model, undefined);
     },
   };
+}
+
+/** The method of a generateContent endpoint a chat request calls (streamed or not). */
+export type GeminiAction = 'generateContent' | 'streamGenerateContent?alt=sse';
+
+/**
+ * A chat call through any endpoint that speaks generateContent: Google AI Studio here, Vertex AI in
+ * vertex.ts. `post` sends the body to the model's `action` and returns an ok answer, or throws.
+ */
+export async function geminiChat(
+  name: string,
+  { body, model, signal, requestId }: ChatCall,
+  safetySettings: unknown[] | undefined,
+  post: (action: GeminiAction, body: unknown, signal: AbortSignal) => Promise<Response>,
+): Promise<ChatResult> {
+  const request = toGeminiRequest(body, safetySettings, model);
+  const ids = { id: `chatcmpl-${requestId}`, model };
+  if (body.stream) {
+    const response = await post('streamGenerateContent?alt=sse', request.body, signal);
+    const upstream = await streamBody(name, response);
+    const writer = new OpenAIStreamWriter(ids.id, model);
+    return { kind: 'stream', body: translateStream(name, upstream, writer, request.singleToolCall) };
+  }
+  const response = await post('generateContent', request.body, signal);
+  // A body that fails mid-read is as unreadable as a malformed one.
+  const answer = parseAnswer(name, await response.text().catch(() => ''), responseSchema);
+  return { kind: 'json', body: toCompletion(name, answer, ids, request.singleToolCall) };
+}
+
+/** A failed answer in Google's error shape (`{error: {code, message, status, details}}`). */
+export async function geminiFailure(name: string, response: Response) {
+  const error = parseGeminiError(await readErrorText(response));
+  return geminiError(name, error, response.status, retryAfterMs(response.headers));
 }

@@ -9,6 +9,7 @@ import { headerFieldsSchema } from './header-fields';
 import { createMock, mockProviderSchema } from './mock';
 import { createOpenAICompatible, openaiProviderSchema } from './openai-compatible';
 import type { ProviderAdapter, ProviderDeps } from './types';
+import { createVertex, vertexProviderSchema } from './vertex';
 import { createWorkersAI, workersAIProviderSchema } from './workers-ai';
 
 export const providerConfigSchema = z.discriminatedUnion('type', [
@@ -20,6 +21,7 @@ export const providerConfigSchema = z.discriminatedUnion('type', [
   azureOpenAIProviderSchema,
   workersAIProviderSchema,
   cohereProviderSchema,
+  vertexProviderSchema,
 ]);
 export type ProviderConfig = z.infer<typeof providerConfigSchema>;
 
@@ -57,5 +59,7 @@ export function createProvider(name: string, config: ProviderConfig, deps: Provi
       return createWorkersAI(name, config, deps);
     case 'cohere':
       return createCohere(name, config, deps);
+    case 'vertex':
+      return createVertex(name, config, deps);
   }
 }

@@ -98,6 +98,11 @@ export interface ProviderAdapter {
    * own API: its Batch prices). Elsewhere a flex answer is charged at the standard rates.
    */
   readonly halfPriceFlex?: boolean;
+  /**
+   * Served from a region rather than a global endpoint (Vertex AI): Claude from the 4.5 generation
+   * costs 10 % more there (pricing/cost.ts).
+   */
+  readonly regional?: boolean;
   /** embeddings() always refuses: the provider serves chat only (so it cannot embed for the semantic cache). */
   readonly chatOnly?: boolean;
   chat(call: ChatCall): Promise<ChatResult>;

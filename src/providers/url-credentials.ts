@@ -83,6 +83,8 @@ function ownAuthorization(provider: AuthorizationFields): string | undefined {
       return 'apiKey (sent as a Bearer token)';
     case 'bedrock':
       return 'the SigV4 signature of accessKeyId and secretAccessKey';
+    case 'vertex':
+      return 'the Google access token (sent as a Bearer token)';
     default: // azure-openai, anthropic, gemini: their keys have headers of their own
       return undefined;
   }

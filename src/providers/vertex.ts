@@ -1,0 +1,189 @@
+// `type: "vertex"` — Google Cloud Vertex AI, for Gemini and Claude models alike, picked by the
+// model id: `claude-…` (`claude-sonnet-4-5@20250929`) is Anthropic's model, served through
+// `…/publishers/anthropic/models/{model}:rawPredict` (`:streamRawPredict`); any other id
+// (`gemini-2.5-flash`) is Google's, through `…/publishers/google/models/{model}:generateContent`
+// (`:streamGenerateContent?alt=sse`). The host is `{location}-aiplatform.googleapis.com`, or
+// `aiplatform.googleapis.com` for the `global` location; the path `/v1/projects/{project}/locations/
+// {location}/publishers/…` follows it (also after a `baseUrl`, which replaces the host).
+//
+// Translation is the Gemini adapter's (gemini.ts) and the Anthropic adapter's (anthropic.ts), with
+// everything they map, refuse, drop and forward; only the envelope differs: Claude's body carries
+// `anthropic_version: "vertex-2023-10-16"` (unless the request sets its own) and no `model`, and
+// `anthropic-beta` stays a header.
+//
+// Auth: `Authorization: Bearer` with an OAuth access token, from a service-account key file
+// (`serviceAccount`, exchanged and cached by google-token.ts) or given as it is (`accessToken`).
+// Errors in Google's shape (`{error: {code, status, message}}`, from Vertex itself, for either
+// publisher) are read as the Gemini adapter reads them; Anthropic's own shape as Anthropic's.
+//
+// Embeddings are not offered yet (Vertex has no batchEmbedContents; its `:predict` takes one
+// input per call for gemini-embedding-001): refused with a 400 so a route can fail over.
+import { z } from 'zod';
+import { anthropicChat } from './anthropic';
+import { joinBetas } from './anthropic-beta';
+import { anthropicError } from './anthropic-response';
+import { pathSegment, urlUnder } from './base-url';
+import { geminiChat } from './gemini';
+import { geminiError, parseGeminiError } from './gemini-response';
+import { type AccessTokens, serviceAccountTokens, staticToken } from './google-token';
+import { resolveSecret, secretRef } from './secret';
+import type { ProviderAdapter, ProviderDeps } from './types';
+import { UpstreamError } from './types';
+import { fetchUpstream, parseErrorBody, readErrorText, retryAfterMs } from './upstream-error';
+import { withoutUserinfo } from './url-credentials';
+
+export const VERTEX_ANTHROPIC_VERSION = 'vertex-2023-10-16';
+
+export const vertexProviderSchema = z
+  .strictObject({
+    type: z.literal('vertex'),
+    /** The project id (`my-project-123`, a domain-scoped `example.com:my-project`) or number. */
+    project: z
+      .string()
+      .regex(
+        /^(?:[a-z0-9.-]+:)?[a-z0-9][a-z0-9-]{4,28}[a-z0-9]$/,
+        'a Google Cloud project id such as my-project-123',
+      ),
+    /** A region (`us-central1`, `us-east5`, `europe-west1`) or `global`: it names the host too. */
+    location: z
+      .string()
+      .regex(/^(?:global|[a-z]+-[a-z]+\d+)$/, 'a Vertex AI location such as us-central1, us-east5 or global'),
+    /** A service-account key file's JSON (best an `env:NAME` secret), exchanged for access tokens. */
+    serviceAccount: secretRef.optional(),
+    /** An OAuth access token used as it is (it is not renewed): for a proxy, or a short test. */
+    accessToken: secretRef.optional(),
+    /** Replaces `https://{location}-aiplatform.googleapis.com` (a proxy, a Private Service Connect endpoint, tests). */
+    baseUrl: z.url({ protocol: /^https?$/ }).optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+    models: z.array(z.string().min(1)).optional(),
+    /** Claude: max_tokens when the client sets none (Anthropic requires one). */
+    defaultMaxTokens: z.number().int().positive().optional(),
+    /** Gemini: sent with every chat request unless the client sends its own `safetySettings`. */
+    safetySettings: z.array(z.looseObject({ category: z.string(), threshold: z.string() })).optional(),
+  })
+  .refine((config) => (config.serviceAccount === undefined) !== (config.accessToken === undefined), {
+    message: 'give serviceAccount (a service account key file) or accessToken, one of them',
+    path: ['serviceAccount'],
+  });
+export type VertexProviderConfig = z.infer<typeof vertexProviderSchema>;
+
+/** Claude models are Anthropic's on Vertex AI; every other model id is taken as Google's. */
+export function vertexPublisher(model: string): 'anthropic' | 'google' {
+  return /^claude-/i.test(model) ? 'anthropic' : 'google';
+}
+
+export function createVertex(
+  name: string,
+  config: VertexProviderConfig,
+  deps: ProviderDeps,
+): ProviderAdapter {
+  const host =
+    config.location === 'global'
+      ? 'https://aiplatform.googleapis.com'
+      : `https://${config.location}-aiplatform.googleapis.com`;
+  // The Authorization header is the access token's: a baseUrl user:password cannot go there (and a
+  // config with both is refused when written: url-credentials.ts).
+  const under = urlUnder(withoutUserinfo(config.baseUrl ?? host, config.headers).url);
+  const prefix = `/v1/projects/${pathSegment(config.project)}/locations/${config.location}/publishers`;
+  // Vertex's Claude ids are versioned with '@', which is a path character: sent as it is.
+  const modelUrl = (publisher: string, model: string, method: string) =>
+    under(`${prefix}/${publisher}/models/${pathSegment(model).replace(/%40/g, '@')}:${method}`);
+  const tokens = accessTokens(name, config, deps);
+  const configured: Record<string, string> = {};
+  for (const [header, value] of Object.entries(config.headers ?? {}))
+    configured[header.toLowerCase()] = value;
+  const defaultMaxTokens = config.defaultMaxTokens ?? 4096;
+
+  const post = async (
+    url: string,
+    body: unknown,
+    signal: AbortSignal,
+    extra: Record<string, string> = {},
+  ) => {
+    const token = await tokens.token(signal);
+    return fetchUpstream(deps.fetch, name, url, {
+      method: 'POST',
+      headers: {
+        ...configured,
+        ...extra,
+        'content-type': 'application/json',
+        authorization: `Bearer ${token}`,
+      },
+      body: JSON.stringify(body),
+      signal,
+    });
+  };
+
+  return {
+    name,
+    type: 'vertex',
+    chatOnly: true,
+    regional: config.location !== 'global',
+    models: config.models ?? [],
+
+    chat(call) {
+      if (vertexPublisher(call.model) === 'anthropic') {
+        return anthropicChat(name, call, defaultMaxTokens, async (body, signal) => {
+          const { model: _, ...rest } = body; // the model is in the URL: Vertex refuses it in the body
+          const sent = { anthropic_version: VERTEX_ANTHROPIC_VERSION, ...rest };
+          const beta = joinBetas(configured['anthropic-beta'], call.betas ?? []);
+          const method = body.stream ? 'streamRawPredict' : 'rawPredict';
+          const response = await post(
+            modelUrl('anthropic', call.model, method),
+            sent,
+            signal,
+            beta === undefined ? {} : { 'anthropic-beta': beta },
+          );
+          if (!response.ok) throw await vertexFailure(name, response);
+          return response;
+        });
+      }
+      return geminiChat(name, call, config.safetySettings, async (action, body, signal) => {
+        const response = await post(modelUrl('google', call.model, action), body, signal);
+        if (!response.ok) throw await vertexFailure(name, response);
+        return response;
+      });
+    },
+
+    async embeddings() {
+      throw new UpstreamError(
+        'caller',
+        400,
+        `Provider '${name}' (vertex) serves chat only: route embeddings to another provider.`,
+        { param: 'model', code: 'model_not_supported' },
+      );
+    },
+  };
+}
+
+function accessTokens(name: string, config: VertexProviderConfig, deps: ProviderDeps): AccessTokens {
+  const secret = resolveSecret(config.serviceAccount ?? config.accessToken, deps.env);
+  if (secret.value === undefined) {
+    // An unbound env: secret is the operator's to set: every call says which.
+    const missing = () =>
+      Promise.reject(
+        new UpstreamError(
+          'config',
+          0,
+          `Provider '${name}' has no credentials: set the Worker secret ${secret.missing}.`,
+        ),
+      );
+    return { token: missing };
+  }
+  return config.serviceAccount !== undefined
+    ? serviceAccountTokens(name, secret.value, deps.fetch)
+    : staticToken(secret.value);
+}
+
+/**
+ * A failed Vertex answer. Vertex's own errors (auth, quota, a model not enabled) are in Google's
+ * shape whichever the publisher; Claude's errors from Anthropic's model server in Anthropic's.
+ */
+async function vertexFailure(name: string, response: Response): Promise<UpstreamError> {
+  const text = await readErrorText(response);
+  const google = parseGeminiError(text);
+  if (google.status !== undefined || google.code !== undefined)
+    return geminiError(name, google, response.status, retryAfterMs(response.headers));
+  const parsed = parseErrorBody(text);
+  return anthropicError(name, response.status, parsed.type, parsed.message, retryAfterMs(response.headers));
+}

@@ -1,0 +1,353 @@
+// Vertex AI adapter, called directly with a fake fetch: the URLs and bodies for Gemini and Claude,
+// the access token on every call (exchanged once), streams, errors in either shape, and pricing.
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { chatRequest, embeddingsRequest } from '../../src/openai/schemas';
+import { priceOf } from '../../src/pricing/cost';
+import { createProvider } from '../../src/providers/registry';
+import { type ChatCompletion, UpstreamError } from '../../src/providers/types';
+import { vertexProviderSchema } from '../../src/providers/vertex';
+import anthropicMessage from '../fixtures/anthropic/message-text.json';
+import anthropicStream from '../fixtures/anthropic/stream-text.anthropic.sse?raw';
+import googleErrors from '../fixtures/gemini/errors.json';
+import geminiText from '../fixtures/gemini/generate-text.json';
+import geminiStream from '../fixtures/gemini/stream-text.gemini.sse?raw';
+import { bytes, relayed } from '../helpers/adapter';
+import type { Json } from '../helpers/gateway';
+import { expectOpenAIShape } from '../helpers/openapi';
+import { serviceAccount, TOKEN_URI, verifiedAssertion } from '../helpers/service-account';
+
+const REGIONAL =
+  'https://us-east5-aiplatform.googleapis.com/v1/projects/acme-prod/locations/us-east5/publishers';
+const CLAUDE = 'claude-sonnet-4-5@20250929';
+
+interface Sent {
+  url: string;
+  headers: Headers;
+  body: Json;
+  form?: string;
+}
+
+type Answer = (request: Request) => Response | Promise<Response>;
+
+async function setup(answer: Answer, config: Record<string, unknown> = {}) {
+  const account = await serviceAccount();
+  const sent: Sent[] = [];
+  const tokenCalls: Sent[] = [];
+  let tokens = 0;
+  const fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+    const request = new Request(input, init);
+    if (request.url === TOKEN_URI) {
+      const form = new TextDecoder().decode(await request.arrayBuffer());
+      tokenCalls.push({ url: request.url, headers: request.headers, body: undefined, form });
+      return Response.json({ access_token: `ya29.token-${++tokens}`, expires_in: 3599 });
+    }
+    sent.push({ url: request.url, headers: request.headers, body: await request.clone().json() });
+    return answer(request);
+  }) as typeof globalThis.fetch;
+  const parsed = vertexProviderSchema.parse({
+    type: 'vertex',
+    project: 'acme-prod',
+    location: 'us-east5',
+    serviceAccount: account.json,
+    ...config,
+  });
+  const adapter = createProvider('vertex', parsed, { env, fetch });
+  const signal = new AbortController().signal;
+  const chat = (body: Record<string, unknown>, model: string) =>
+    adapter.chat({
+      body: chatRequest.parse({ model: 'v', messages: [{ role: 'user', content: 'Hello' }], ...body }),
+      model,
+      signal,
+      requestId: 'req-v',
+    });
+  return { adapter, account, sent, tokenCalls, chat, signal };
+}
+
+/** The content a client reads from OpenAI SSE text. */
+function streamedContent(text: string): string {
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith('data: {'))
+    .map((line) => (JSON.parse(line.slice(6)) as Json).choices?.[0]?.delta?.content ?? '')
+    .join('');
+}
+
+const stream = (text: string) =>
+  new Response(bytes(text), { headers: { 'content-type': 'text/event-stream' } });
+
+async function rejection(promise: Promise<unknown>): Promise<UpstreamError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(UpstreamError);
+  return error as UpstreamError;
+}
+
+describe('vertex: Gemini models', () => {
+  it('posts to the publisher model :generateContent with a bearer token from the service account', async () => {
+    const { sent, tokenCalls, chat, account } = await setup(() => Response.json(geminiText));
+    const answer = await chat({ temperature: 0.2 }, 'gemini-2.5-flash');
+    expect(answer.kind).toBe('json');
+    const body = (answer as { body: ChatCompletion & Json }).body;
+    expectOpenAIShape('CreateChatCompletionResponse', body);
+    expect(body.choices[0].message.content).toBe('Bonjour ! Comment ça va ?');
+    expect(body.usage).toMatchObject({ prompt_tokens: 120, completion_tokens: 19 });
+    expect(sent[0]!.url).toBe(`${REGIONAL}/google/models/gemini-2.5-flash:generateContent`);
+    expect(sent[0]!.headers.get('authorization')).toBe('Bearer ya29.token-1');
+    expect(sent[0]!.headers.get('x-goog-api-key')).toBeNull();
+    expect(sent[0]!.body).toEqual({
+      contents: [{ role: 'user', parts: [{ text: 'Hello' }] }],
+      generationConfig: { temperature: 0.2 },
+    });
+    expect(tokenCalls).toHaveLength(1);
+    const { claims } = await verifiedAssertion(tokenCalls[0]!.form!, account.publicKey);
+    expect(claims.iss).toBe('gateway@acme-prod.iam.gserviceaccount.com');
+  });
+
+  it('streams through :streamGenerateContent?alt=sse, translated', async () => {
+    const { sent, chat } = await setup(() => stream(geminiStream));
+    const answer = await chat({ stream: true }, 'gemini-2.5-flash');
+    expect(answer.kind).toBe('stream');
+    const { text, summary } = await relayed((answer as { body: ReadableStream<Uint8Array> }).body);
+    expect(sent[0]!.url).toBe(`${REGIONAL}/google/models/gemini-2.5-flash:streamGenerateContent?alt=sse`);
+    expect(streamedContent(text)).toBe('Héllo wörld 🌍 — 日本語!');
+    expect(summary.completed).toBe(true);
+    expect(text).toContain('data: [DONE]');
+  });
+
+  it('uses the aiplatform.googleapis.com host for the global location, and a baseUrl instead when set', async () => {
+    const global = await setup(() => Response.json(geminiText), { location: 'global' });
+    await global.chat({}, 'gemini-2.5-flash');
+    expect(global.sent[0]!.url).toBe(
+      'https://aiplatform.googleapis.com/v1/projects/acme-prod/locations/global/publishers/google/models/gemini-2.5-flash:generateContent',
+    );
+    const proxied = await setup(() => Response.json(geminiText), { baseUrl: 'https://proxy.test/vertex/' });
+    await proxied.chat({}, 'gemini-2.5-flash');
+    expect(proxied.sent[0]!.url).toBe(
+      'https://proxy.test/vertex/v1/projects/acme-prod/locations/us-east5/publishers/google/models/gemini-2.5-flash:generateContent',
+    );
+  });
+
+  it('exchanges the key once for many calls', async () => {
+    const { sent, tokenCalls, chat } = await setup(() => Response.json(geminiText));
+    await chat({}, 'gemini-2.5-flash');
+    await chat({}, CLAUDE).catch(() => {}); // the other publisher, same token
+    await chat({}, 'gemini-2.5-pro');
+    expect(tokenCalls).toHaveLength(1);
+    expect(sent.map((s) => s.headers.get('authorization'))).toEqual(Array(3).fill('Bearer ya29.token-1'));
+  });
+
+  it("makes Vertex's 401 an auth failure and its 429 a rate limit with the RetryInfo delay", async () => {
+    const unauthenticated = {
+      error: {
+        code: 401,
+        message: 'Request had invalid authentication credentials.',
+        status: 'UNAUTHENTICATED',
+      },
+    };
+    const denied = await setup(() => Response.json(unauthenticated, { status: 401 }));
+    const error = await rejection(denied.chat({}, 'gemini-2.5-flash'));
+    expect(error.failure).toBe('auth');
+    expect(error.status).toBe(401);
+    expect(error.message).toBe('vertex answered HTTP 401 (UNAUTHENTICATED).');
+
+    const limited = await setup(() => Response.json(googleErrors.rate_limit, { status: 429 }));
+    expect((await rejection(limited.chat({}, 'gemini-2.5-flash'))).failure).toBe('rate_limit');
+  });
+
+  it("passes a caller's 400 through in Google's words", async () => {
+    const { chat } = await setup(() => Response.json(googleErrors.invalid, { status: 400 }));
+    const error = await rejection(chat({}, 'gemini-2.5-flash'));
+    expect(error.failure).toBe('caller');
+    expect(error.message).toBe('* GenerateContentRequest.contents: contents is not specified');
+  });
+});
+
+describe('vertex: Claude models', () => {
+  it('posts to the anthropic publisher :rawPredict with anthropic_version in the body and no model', async () => {
+    const { sent, chat } = await setup(() => Response.json(anthropicMessage), { defaultMaxTokens: 1000 });
+    const answer = await chat({ temperature: 0.5 }, CLAUDE);
+    const body = (answer as { body: ChatCompletion & Json }).body;
+    expectOpenAIShape('CreateChatCompletionResponse', body);
+    expect(body.model).toBe(CLAUDE);
+    expect(body.choices[0].message.content).toBe('Bonjour ! Comment ça va ?');
+    expect(body.usage).toMatchObject({ prompt_tokens: 171, completion_tokens: 12 });
+    expect(sent[0]!.url).toBe(`${REGIONAL}/anthropic/models/claude-sonnet-4-5@20250929:rawPredict`);
+    expect(sent[0]!.headers.get('authorization')).toBe('Bearer ya29.token-1');
+    expect(sent[0]!.headers.get('x-api-key')).toBeNull();
+    expect(sent[0]!.headers.get('anthropic-version')).toBeNull();
+    expect(sent[0]!.body).toEqual({
+      anthropic_version: 'vertex-2023-10-16',
+      max_tokens: 1000,
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'Hello' }] }],
+      temperature: 0.5,
+    });
+  });
+
+  it('streams through :streamRawPredict, translated', async () => {
+    const { sent, chat } = await setup(() => stream(anthropicStream));
+    const answer = await chat({ stream: true }, CLAUDE);
+    const { text, summary } = await relayed((answer as { body: ReadableStream<Uint8Array> }).body);
+    expect(sent[0]!.url).toBe(`${REGIONAL}/anthropic/models/claude-sonnet-4-5@20250929:streamRawPredict`);
+    expect(sent[0]!.body).toMatchObject({ anthropic_version: 'vertex-2023-10-16', stream: true });
+    expect(sent[0]!.body.model).toBeUndefined();
+    expect(streamedContent(text)).toBe('Héllo wörld 🌍 — 日本語!');
+    expect(summary.completed).toBe(true);
+    expect(summary.usage).toMatchObject({ completion_tokens: 15 });
+  });
+
+  it('sends the anthropic-beta header the request and the config ask for', async () => {
+    const { sent, adapter, signal } = await setup(() => Response.json(anthropicMessage), {
+      headers: { 'anthropic-beta': 'context-1m-2025-08-07' },
+    });
+    await adapter.chat({
+      body: chatRequest.parse({ model: 'v', messages: [{ role: 'user', content: 'Hi' }] }),
+      model: CLAUDE,
+      signal,
+      requestId: 'r',
+      betas: ['interleaved-thinking-2025-05-14'],
+    });
+    expect(sent[0]!.headers.get('anthropic-beta')).toBe(
+      'context-1m-2025-08-07,interleaved-thinking-2025-05-14',
+    );
+  });
+
+  it("reads Anthropic's error shape (overloaded) and Vertex's own (a model not enabled)", async () => {
+    const overloaded = await setup(() =>
+      Response.json(
+        { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } },
+        { status: 529 },
+      ),
+    );
+    const error = await rejection(overloaded.chat({}, CLAUDE));
+    expect(error.failure).toBe('overloaded');
+    expect(error.retryable).toBe(true);
+
+    const notFound = await setup(() =>
+      Response.json(
+        {
+          error: {
+            code: 404,
+            message:
+              'Publisher Model `projects/acme-prod/locations/us-east5/publishers/anthropic/models/claude-nope` not found.',
+            status: 'NOT_FOUND',
+          },
+        },
+        { status: 404 },
+      ),
+    );
+    const missing = await rejection(notFound.chat({}, 'claude-nope'));
+    expect(missing.failure).toBe('caller');
+    expect(missing.status).toBe(404);
+    expect(missing.message).toContain('not found');
+  });
+});
+
+describe('vertex: credentials and config', () => {
+  it('sends a static accessToken as it is, with no exchange', async () => {
+    const { sent, tokenCalls, chat } = await setup(() => Response.json(geminiText), {
+      serviceAccount: undefined,
+      accessToken: 'ya29.static',
+    });
+    await chat({}, 'gemini-2.5-flash');
+    expect(sent[0]!.headers.get('authorization')).toBe('Bearer ya29.static');
+    expect(tokenCalls).toHaveLength(0);
+  });
+
+  it('fails a call as a config error naming an unset Worker secret', async () => {
+    const { sent, chat } = await setup(() => Response.json(geminiText), {
+      serviceAccount: 'env:GCP_SA_KEY_UNSET',
+    });
+    const error = await rejection(chat({}, 'gemini-2.5-flash'));
+    expect(error.failure).toBe('config');
+    expect(error.message).toBe(
+      "Provider 'vertex' has no credentials: set the Worker secret GCP_SA_KEY_UNSET.",
+    );
+    expect(sent).toHaveLength(0);
+  });
+
+  it('fails a call as an auth failure when the token endpoint refuses the key, without calling Vertex', async () => {
+    const account = await serviceAccount();
+    const sent: string[] = [];
+    const fetch = (async (input: RequestInfo | URL) => {
+      const url = new Request(input).url;
+      sent.push(url);
+      return url === TOKEN_URI
+        ? Response.json(
+            { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' },
+            { status: 400 },
+          )
+        : Response.json(geminiText);
+    }) as typeof globalThis.fetch;
+    const config = vertexProviderSchema.parse({
+      type: 'vertex',
+      project: 'acme-prod',
+      location: 'global',
+      serviceAccount: account.json,
+    });
+    const adapter = createProvider('vertex', config, { env, fetch });
+    const error = await rejection(
+      adapter.chat({
+        body: chatRequest.parse({ model: 'v', messages: [{ role: 'user', content: 'Hi' }] }),
+        model: 'gemini-2.5-flash',
+        signal: new AbortController().signal,
+        requestId: 'r',
+      }),
+    );
+    expect(error.failure).toBe('auth');
+    expect(error.message).toContain('could not get a Google access token');
+    expect(sent).toEqual([TOKEN_URI]);
+  });
+
+  it.each([
+    [{ serviceAccount: undefined }, 'serviceAccount'],
+    [{ accessToken: 'ya29.x' }, 'serviceAccount'],
+    [{ location: 'evil.example/x' }, 'location'],
+    [{ project: 'a/b' }, 'project'],
+  ])('refuses a config with %o', (change, path) => {
+    const result = vertexProviderSchema.safeParse({
+      type: 'vertex',
+      project: 'acme-prod',
+      location: 'us-east5',
+      serviceAccount: 'env:GCP_SA_KEY',
+      ...change,
+    });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.path).toEqual([path]);
+  });
+
+  it('refuses embeddings so a route can move on', async () => {
+    const { adapter, signal } = await setup(() => Response.json({}));
+    expect(adapter.chatOnly).toBe(true);
+    const error = await rejection(
+      adapter.embeddings({
+        body: embeddingsRequest.parse({ model: 'e', input: 'hi' }),
+        model: 'text-embedding-005',
+        signal,
+        requestId: 'r',
+      }),
+    );
+    expect(error.failure).toBe('caller');
+    expect(error.options.param).toBe('model');
+  });
+});
+
+describe('vertex pricing', () => {
+  it("prices claude-…@date as Anthropic's model, with the regional premium from 4.5 outside global", () => {
+    const target = (model: string) => ({ provider: 'vertex', model });
+    const anthropic = priceOf(target('claude-sonnet-4-5'), 'anthropic', {});
+    expect(priceOf(target(CLAUDE), 'vertex', {})).toEqual(anthropic);
+    const regional = priceOf(target(CLAUDE), 'vertex', {}, true);
+    expect(regional.inputPerMTok).toBeCloseTo(anthropic.inputPerMTok * 1.1);
+    expect(regional.outputPerMTok).toBeCloseTo(anthropic.outputPerMTok * 1.1);
+    // Before 4.5: one price everywhere.
+    expect(priceOf(target('claude-sonnet-4@20250514'), 'vertex', {}, true)).toEqual(
+      priceOf(target('claude-sonnet-4'), 'anthropic', {}),
+    );
+    expect(priceOf(target('gemini-2.5-flash'), 'vertex', {}, true)).toEqual(
+      priceOf(target('gemini-2.5-flash'), 'gemini', {}),
+    );
+  });
+});
