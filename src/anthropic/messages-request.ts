@@ -209,6 +209,7 @@ function assistantTurn(content: string | ContentBlock[], index: number): Json {
   let text = '';
   const calls: Json[] = [];
   const thinking: Json[] = [];
+  let reasoning = '';
   for (const [j, block] of content.entries()) {
     switch (block.type) {
       case 'text':
@@ -222,10 +223,13 @@ function assistantTurn(content: string | ContentBlock[], index: number): Json {
         });
         break;
       case 'thinking':
-        // Unsigned: reasoning the gateway streamed without a signature (another provider's, or
-        // blocks that came run together): no provider takes it back, Anthropic refuses it.
+        // Unsigned: reasoning the gateway gave without a signature — another provider's, such as
+        // DeepSeek's, which goes back as chat's reasoning_content (DeepSeek refuses a tool loop's
+        // next turn without it), or blocks that streamed run together, whose signed copies follow.
+        // Anthropic refuses an unsigned block: it never goes back as one.
         if (block.signature !== '')
           thinking.push({ type: 'thinking', thinking: block.thinking, signature: block.signature });
+        else reasoning += block.thinking;
         break;
       case 'redacted_thinking':
         thinking.push({ type: 'redacted_thinking', data: block.data });
@@ -239,6 +243,7 @@ function assistantTurn(content: string | ContentBlock[], index: number): Json {
   const turn: Json = { role: 'assistant', content: calls.length > 0 && text === '' ? null : text };
   if (calls.length > 0) turn.tool_calls = calls;
   if (thinking.length > 0) turn.thinking_blocks = thinking;
+  if (reasoning !== '') turn.reasoning_content = reasoning;
   return turn;
 }
 

@@ -1,10 +1,11 @@
 // A chat-completions SSE stream → Anthropic's Messages event stream, event by event as chunks
 // arrive (never buffered): message_start, per content block its content_block_start / _delta /
 // _stop, then message_delta (stop reason, usage) and message_stop. Reasoning text streams as
-// thinking blocks (a new one wherever text or a tool call came between), each kept open until the
-// signed `thinking_blocks` give it its signature: from Anthropic and Bedrock as soon as the provider
-// finished it (the route asks for that: ChatCall.thinkingAsSigned), so it stops before the next
-// block starts, as at Anthropic; else (a cached answer, unsigned reasoning) at the answer's end. A chat error event (the gateway's
+// thinking blocks, each kept open until the `thinking_blocks` delta that signs it: from Anthropic
+// and Bedrock as soon as the provider finished it (the route asks for that:
+// ChatCall.thinkingAsSigned), so it stops, signed, before the next block starts, as at Anthropic.
+// Reasoning still open when text or a tool call starts is unsigned (DeepSeek's) and stops there;
+// a cached answer replayed gives its signed blocks whole, first. A chat error event (the gateway's
 // mid-stream failure) becomes Anthropic's `error` event, which ends it.
 
 import { isRecord } from '../json-record';
@@ -187,7 +188,9 @@ export function messagesEventStream(id: string, model: string): TransformStream<
     }
     for (const value of [delta.content, delta.refusal]) {
       if (typeof value !== 'string' || value === '') continue;
-      thinking = undefined;
+      // A signed block was signed before what follows it (the route asks for thinkingAsSigned):
+      // thinking still open now is unsigned (DeepSeek's) and ends here, as at Anthropic.
+      closeThoughts();
       if (!text) {
         closeTools();
         text = { index: open({ type: 'text', text: '' }), kind: 'text' };
@@ -196,7 +199,7 @@ export function messagesEventStream(id: string, model: string): TransformStream<
     }
     for (const raw of Array.isArray(delta.tool_calls) ? delta.tool_calls : []) {
       if (!isRecord(raw)) continue;
-      thinking = undefined;
+      closeThoughts();
       const fn = isRecord(raw.function) ? raw.function : {};
       const chatIndex = typeof raw.index === 'number' ? raw.index : 0;
       let call = tools.get(chatIndex);

@@ -1,10 +1,11 @@
 // A provider's reasoning in the Responses API. Out: chat's `reasoning_content` (the readable text)
-// as a `reasoning` item's summary, and Anthropic's signed `thinking_blocks` packed into its
-// `encrypted_content` — the field clients already keep and send back (Codex, the AI SDK and the
-// Agents SDK do with `store: false`). In: such an item sent back is unpacked into its assistant
-// turn's `thinking_blocks`, which a tool loop with extended thinking needs (Anthropic refuses the
-// next request without them). Reasoning the gateway did not pack (OpenAI's own encrypted reasoning)
-// means nothing to the chat API and is dropped.
+// as a `reasoning` item's summary, and Anthropic's signed `thinking_blocks` (or, without them, the
+// text itself, unsigned) packed into its `encrypted_content` — the field clients already keep and
+// send back (Codex, the AI SDK and the Agents SDK do with `store: false`). In: such an item sent
+// back is unpacked into its assistant turn: signed blocks as `thinking_blocks`, which a tool loop
+// with extended thinking needs (Anthropic refuses the next request without them), unsigned text as
+// `reasoning_content`, which DeepSeek's thinking mode needs of a tool loop. Reasoning the gateway
+// did not pack (OpenAI's own encrypted reasoning) means nothing to the chat API and is dropped.
 import { z } from 'zod';
 import { invalidRequest } from '../errors';
 import type { ThinkingBlock } from '../providers/thinking';
@@ -21,13 +22,19 @@ const thinkingBlocks = z.array(
   ]),
 );
 
-/** The reasoning item for `text` (the summary) and `blocks` (packed); `status` as the item's. */
+/**
+ * The reasoning item for `text` (the summary) and `blocks` (packed); `status` as the item's. Text
+ * no signed block carries (DeepSeek's reasoning) is packed as an unsigned block: sent back, it
+ * goes to the provider as chat's `reasoning_content`, which DeepSeek requires of a tool loop.
+ */
 export function reasoningItem(id: string, text: string, blocks: ThinkingBlock[], status: string): Json {
+  const packed: ThinkingBlock[] =
+    blocks.length > 0 || text === '' ? blocks : [{ type: 'thinking', thinking: text, signature: '' }];
   return {
     type: 'reasoning',
     id,
     summary: text === '' ? [] : [summaryPart(text)],
-    encrypted_content: blocks.length > 0 ? pack(blocks) : null,
+    encrypted_content: packed.length > 0 ? pack(packed) : null,
     status,
   };
 }

@@ -5,7 +5,7 @@
 // chat's, and their calls and outputs sent back to chat's tool calls and tool messages.
 import type { z } from 'zod';
 import { invalidRequest } from '../errors';
-import type { ThinkingBlock } from '../providers/thinking';
+import { sendable, type ThinkingBlock } from '../providers/thinking';
 import { paramPath, validateBody } from './read-body';
 import { unpackReasoning } from './responses-reasoning';
 import {
@@ -234,10 +234,19 @@ class Turns {
   }
 }
 
-/** `blocks` added to an assistant turn's `thinking_blocks` (which go to the provider first). */
+/**
+ * `blocks` added to an assistant turn: signed and redacted ones to its `thinking_blocks` (which go
+ * to the provider first), unsigned text to its `reasoning_content` (DeepSeek's own field).
+ */
 function withThinking(turn: Json, blocks: ThinkingBlock[]): void {
-  if (blocks.length === 0) return;
-  turn.thinking_blocks = [...((turn.thinking_blocks as ThinkingBlock[] | undefined) ?? []), ...blocks];
+  const signed = blocks.filter(sendable);
+  if (signed.length > 0)
+    turn.thinking_blocks = [...((turn.thinking_blocks as ThinkingBlock[] | undefined) ?? []), ...signed];
+  const text = blocks
+    .map((block) => (sendable(block) || block.type !== 'thinking' ? '' : block.thinking))
+    .join('');
+  if (text !== '')
+    turn.reasoning_content = `${typeof turn.reasoning_content === 'string' ? turn.reasoning_content : ''}${text}`;
 }
 
 /** An assistant turn sent back: its text as the content, a refusal as chat's `refusal`. */

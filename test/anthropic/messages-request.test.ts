@@ -85,7 +85,7 @@ describe('Messages request → chat body', () => {
     ]);
   });
 
-  it('leaves out unsigned thinking blocks, which no provider takes back', () => {
+  it("sends unsigned thinking back as chat's reasoning_content (DeepSeek's), never as a thinking block", () => {
     const { chat } = translateRequest({
       ...base,
       messages: [
@@ -100,7 +100,11 @@ describe('Messages request → chat body', () => {
         { role: 'user', content: 'more' },
       ],
     });
-    expect((chat.messages as unknown[])[1]).toEqual({ role: 'assistant', content: 'a' });
+    expect((chat.messages as unknown[])[1]).toEqual({
+      role: 'assistant',
+      content: 'a',
+      reasoning_content: 'deepseek reasoning',
+    });
   });
 
   it('turns a PDF into a file part, keeps cache_control on text, and maps tool_choice', () => {

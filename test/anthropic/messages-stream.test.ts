@@ -50,12 +50,14 @@ function assemble(events: Json[]): Json[] {
 }
 
 describe('chat stream → Anthropic events', () => {
-  it('streams reasoning as a thinking block that gets its signature from the answer’s thinking_blocks', async () => {
+  it('streams reasoning as a thinking block signed by the thinking_blocks delta that follows it', async () => {
+    // The order the Anthropic and Bedrock adapters stream in for the Messages API
+    // (ChatCall.thinkingAsSigned): a block's signed copy right after its text.
     const events = await translate([
       chunk({ role: 'assistant', reasoning_content: 'let me ' }),
       chunk({ reasoning_content: 'think' }),
-      chunk({ content: 'Answer' }),
       chunk({ thinking_blocks: [{ type: 'thinking', thinking: 'let me think', signature: 'sig' }] }),
+      chunk({ content: 'Answer' }),
       chunk({}, 'stop'),
       'data: [DONE]\n\n',
     ]);
@@ -64,46 +66,66 @@ describe('chat stream → Anthropic events', () => {
       'content_block_start0',
       'content_block_delta0',
       'content_block_delta0',
-      'content_block_start1',
-      'content_block_delta1',
       'content_block_delta0',
       'content_block_stop0',
+      'content_block_start1',
+      'content_block_delta1',
       'content_block_stop1',
       'message_delta',
       'message_stop',
     ]);
     expect(events[0].message).toMatchObject({ id: 'msg_1', model: 'up-1', content: [] });
     expect(events[2].delta).toEqual({ type: 'thinking_delta', thinking: 'let me ' });
-    expect(events[6].delta).toEqual({ type: 'signature_delta', signature: 'sig' });
+    expect(events[4].delta).toEqual({ type: 'signature_delta', signature: 'sig' });
     expect(events[9].delta).toEqual({ stop_reason: 'end_turn', stop_sequence: null });
+  });
+
+  it('ends unsigned reasoning (DeepSeek-style) when the text starts, as Anthropic ends a block', async () => {
+    const events = await translate([
+      chunk({ role: 'assistant', reasoning_content: 'hmm' }),
+      chunk({ content: 'Answer' }),
+      chunk({}, 'stop'),
+    ]);
+    expect(events.map((e) => `${e.type}${e.index ?? ''}`)).toEqual([
+      'message_start',
+      'content_block_start0',
+      'content_block_delta0',
+      'content_block_stop0',
+      'content_block_start1',
+      'content_block_delta1',
+      'content_block_stop1',
+      'message_delta',
+      'message_stop',
+    ]);
+    expect(assemble(events)[0]).toEqual({ type: 'thinking', thinking: 'hmm', signature: '' });
   });
 
   it('gives every thinking block its own signature before its stop, and redacted ones as blocks', async () => {
     const events = await translate([
       chunk({ role: 'assistant', reasoning_content: 'first ' }),
       chunk({ reasoning_content: 'thought' }),
+      chunk({ thinking_blocks: [{ type: 'thinking', thinking: 'first thought', signature: 'sigA' }] }),
       chunk({ content: 'Let me look.' }),
+      chunk({ thinking_blocks: [{ type: 'redacted_thinking', data: 'opaque' }] }),
       chunk({ reasoning_content: 'second thought' }),
+      chunk({ thinking_blocks: [{ type: 'thinking', thinking: 'second thought', signature: 'sigB' }] }),
+      chunk({ thinking_blocks: [{ type: 'thinking', thinking: '', signature: 'sigC' }] }),
       chunk({ tool_calls: [{ index: 0, id: 'toolu_1', function: { name: 'f', arguments: '{}' } }] }),
-      chunk({
-        thinking_blocks: [
-          { type: 'thinking', thinking: 'first thought', signature: 'sigA' },
-          { type: 'redacted_thinking', data: 'opaque' },
-          { type: 'thinking', thinking: 'second thought', signature: 'sigB' },
-          { type: 'thinking', thinking: '', signature: 'sigC' },
-        ],
-      }),
       chunk({}, 'tool_calls'),
     ]);
     const content = assemble(events);
     expect(content).toEqual([
       { type: 'thinking', thinking: 'first thought', signature: 'sigA' },
       { type: 'text', text: 'Let me look.' },
-      { type: 'thinking', thinking: 'second thought', signature: 'sigB' },
-      { type: 'tool_use', id: 'toolu_1', name: 'f', input: {} },
       { type: 'redacted_thinking', data: 'opaque' },
+      { type: 'thinking', thinking: 'second thought', signature: 'sigB' },
       { type: 'thinking', thinking: '', signature: 'sigC' },
+      { type: 'tool_use', id: 'toolu_1', name: 'f', input: {} },
     ]);
+    // No block is open beside another: each stops before the next starts.
+    const starts = events.filter((e) => e.type === 'content_block_start').map((e) => events.indexOf(e));
+    const stops = events.filter((e) => e.type === 'content_block_stop').map((e) => events.indexOf(e));
+    for (let i = 1; i < starts.length; i++) expect(stops[i - 1]).toBeLessThan(starts[i]!);
     // Each block's signature_delta comes before its stop; each block is started and stopped once.
     for (const [index, block] of content.entries()) {
       const at = (type: string) => events.findIndex((e) => e.type === type && e.index === index);

@@ -271,7 +271,7 @@ describe('responsesEventStream', () => {
     });
   });
 
-  it('ends reasoning without signed thinking (DeepSeek-style) when the text starts, unpacked', async () => {
+  it('ends reasoning without signed thinking (DeepSeek-style) when the text starts, packed unsigned', async () => {
     const events = await translate([
       chunk({ reasoning_content: 'think' }),
       chunk({ content: 'answer' }),
@@ -284,6 +284,13 @@ describe('responsesEventStream', () => {
     expect(reasoningDone).toBeLessThan(messageAdded);
     const output = events.at(-1)!.response.output;
     expect(output.map((item: Json) => item.type)).toEqual(['reasoning', 'message']);
-    expect(output[0]).toMatchObject({ summary: [{ text: 'think' }], encrypted_content: null });
+    expect(output[0]).toMatchObject({ summary: [{ text: 'think' }], encrypted_content: expect.any(String) });
+    // Sent back with the turn, it is DeepSeek's reasoning_content again (its tool loops need it).
+    const { chat } = translateRequest({ model: 'm', input: [{ role: 'user', content: 'q' }, ...output] });
+    expect((chat.messages as Json[])[1]).toEqual({
+      role: 'assistant',
+      content: 'answer',
+      reasoning_content: 'think',
+    });
   });
 });

@@ -497,6 +497,41 @@ describe('POST /v1/responses', () => {
     expect(recorded).toHaveLength(1);
   });
 
+  it("gives DeepSeek-style reasoning back as reasoning_content in a tool loop (its thinking mode's rule)", async () => {
+    const key = await setup();
+    const answers = [
+      {
+        ...completion,
+        choices: [
+          {
+            index: 0,
+            message: {
+              role: 'assistant',
+              content: null,
+              reasoning_content: 'I should look it up.',
+              tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'lookup', arguments: '{}' } }],
+            },
+            finish_reason: 'tool_calls',
+          },
+        ],
+      },
+      completion,
+    ];
+    onUpstream(`${OPENAI_URL}/chat/completions`, () => json(answers.shift()));
+    const tools = [{ type: 'function', name: 'lookup', parameters: { type: 'object' } }];
+    const input: Json[] = [{ role: 'user', content: 'find it' }];
+    const first: Json = await (await responses(key, { model: 'gpt', input, tools })).json();
+    expect(first.output.map((item: Json) => item.type)).toEqual(['reasoning', 'function_call']);
+    input.push(...first.output, { type: 'function_call_output', call_id: 'call_1', output: 'found' });
+    expect((await responses(key, { model: 'gpt', input, tools })).status).toBe(200);
+    expect((recorded[1]!.body as Json).messages[1]).toEqual({
+      role: 'assistant',
+      content: null,
+      reasoning_content: 'I should look it up.',
+      tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'lookup', arguments: '{}' } }],
+    });
+  });
+
   it('answers GET with a 405 naming POST', async () => {
     const key = await setup();
     const response = await call('/v1/responses', { headers: { authorization: `Bearer ${key}` } });
