@@ -124,7 +124,7 @@ export function maxOutputTokens(
     request.max_completion_tokens != null && request.max_tokens != null
       ? Math.max(request.max_completion_tokens, request.max_tokens)
       : (request.max_completion_tokens ?? request.max_tokens);
-  const cap = own ?? fallback + (thinkingBudget(request) ?? 0);
+  const cap = own ?? fallback + (reservedThinking(request) ?? 0);
   return cap * (request.n ?? 1);
 }
 
@@ -139,7 +139,7 @@ export function outputCapOf(
   enforce: boolean,
 ): number | undefined {
   if (!enforce || request.max_completion_tokens != null || request.max_tokens != null) return undefined;
-  return fallback + (thinkingBudget(request) ?? 0);
+  return fallback + (reservedThinking(request) ?? 0);
 }
 
 /**
@@ -154,4 +154,24 @@ export function thinkingBudget(request: object): number | undefined {
   if (thinking.type !== 'enabled') return undefined;
   const budget = thinking.budget_tokens;
   return typeof budget === 'number' && Number.isFinite(budget) && budget > 0 ? budget : 0;
+}
+
+/** The thinking a reservation counts: thinkingBudget's, with Gemini's native budget before an effort's. */
+function reservedThinking(request: object): number | undefined {
+  if ((request as { thinking?: unknown }).thinking == null) {
+    const gemini = geminiBudget(request);
+    if (gemini !== undefined) return gemini;
+  }
+  return thinkingBudget(request);
+}
+
+/**
+ * Gemini's native thinking budget (`generationConfig.thinkingConfig.thinkingBudget`, which wins over
+ * reasoning_effort at the Gemini adapter); undefined when none is set or it is dynamic (-1).
+ */
+function geminiBudget(request: object): number | undefined {
+  const config = (request as { generationConfig?: { thinkingConfig?: { thinkingBudget?: unknown } } })
+    .generationConfig;
+  const budget = config?.thinkingConfig?.thinkingBudget;
+  return typeof budget === 'number' && Number.isFinite(budget) && budget > 0 ? budget : undefined;
 }

@@ -56,6 +56,19 @@ describe('reasoning_effort in the reservation (mapped to a thinking budget by th
     expect(thinkingBudget({ reasoning_effort: 'high', thinking: { type: 'adaptive' } })).toBeUndefined();
     expect(outputCapOf({ reasoning_effort: 'low' } as object, 4096, true)).toBe(4096 + 1024);
   });
+
+  it("counts Gemini's native thinkingBudget, which wins over an effort at the Gemini adapter", () => {
+    const gemini = (thinkingBudget: number) => ({
+      reasoning_effort: 'low',
+      generationConfig: { thinkingConfig: { thinkingBudget } },
+    });
+    expect(maxOutputTokens(gemini(16_000) as object, 4096)).toBe(4096 + 16_000);
+    // Dynamic (-1) or off (0): the effort's, as no fixed budget is set.
+    expect(maxOutputTokens(gemini(-1) as object, 4096)).toBe(4096 + 1024);
+    expect(
+      maxOutputTokens({ generationConfig: { thinkingConfig: { thinkingBudget: 0 } } } as object, 4096),
+    ).toBe(4096);
+  });
 });
 
 describe('estimateInputTokens: inline audio and files', () => {
