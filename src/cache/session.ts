@@ -77,6 +77,8 @@ export interface LookupInput {
   /** The facts conditional rules test: the very object the router is given, so both pick one rule. */
   request: RouteRequest;
   body: ChatRequest;
+  /** The request's anthropic-beta betas: they may change the answer (context management…), so they key it. */
+  betas?: readonly string[];
   control: CacheControl;
   key: { id: string; teamId: string | null };
   /** The key's cache policy over its team's (Admission.cache). */
@@ -117,7 +119,9 @@ export async function lookupCache(input: LookupInput): Promise<CacheLookup> {
   // Semantic caching without a way to embed, and no exact cache: nothing would ever be read.
   if (!settings.exact && !embed) return skipped();
   const { models, providers } = input.runtime.config;
-  const route = routeIdentity(input.route, models, input.request, providerSettings(providers));
+  const identity = routeIdentity(input.route, models, input.request, providerSettings(providers));
+  // Without betas the identity is as it always was: entries stored before betas counted stay found.
+  const route = input.betas?.length ? { identity, betas: [...input.betas].sort() } : identity;
   const embedding = embed ? embeddingModel(input.runtime, config) : undefined;
   const keys = await cacheKeys(settings.namespace, route, input.body, embedding);
   // Semantic caching only, and a request it cannot match (its last turn is no text question: tool

@@ -148,6 +148,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     route: routed,
     request: routeRequest,
     body: sent,
+    betas,
     control: guard.cacheControl(cacheControl),
     key: admitted.key,
     policy: admitted.cache,

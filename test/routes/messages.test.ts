@@ -400,6 +400,14 @@ describe('POST /v1/messages', () => {
     const answer: Json = await second.json();
     expect(answer.content).toEqual([{ type: 'text', text: 'Hi!' }]);
     expect(recorded).toHaveLength(1);
+    // Betas may change the answer (context management): other betas are another entry, in any order.
+    const beta = async (value: string) => {
+      const response = await messages(key, body, { 'anthropic-beta': value });
+      await response.text();
+      return response.headers.get('x-tollgate-cache');
+    };
+    expect(await beta('b-1,a-2')).toBe('miss');
+    expect(await beta('a-2, b-1')).toBe('hit-exact');
   });
 
   it('answers GET with a 405', async () => {
