@@ -1,6 +1,7 @@
 // The Anthropic beta features a request asks for in its `anthropic-beta` header (Claude Code and
 // the Anthropic SDKs send theirs: interleaved thinking, context management…), sent on to an
-// Anthropic provider beside the ones its config sets. Other providers have no such header.
+// Anthropic provider beside the ones its config sets. Bedrock and Vertex AI serve Claude with only
+// some of Anthropic's betas (cloudBetas). Other providers have no such header.
 import { invalidRequest } from '../errors';
 
 /** A beta's name, as Anthropic spells them (`interleaved-thinking-2025-05-14`). */
@@ -35,4 +36,42 @@ export function joinBetas(configured: string | undefined, requested: readonly st
   );
   for (const beta of requested) all.add(beta);
   return all.size === 0 ? undefined : [...all].join(',');
+}
+
+/**
+ * The betas Bedrock and Vertex AI document for Claude. Both refuse any other with a 400 ("invalid
+ * beta flag"), and a client that believes it talks to Anthropic sends first-party ones too (Claude
+ * Code: claude-code-20250219, fine-grained-tool-streaming-2025-05-14, prompt-caching-scope-…): sent
+ * on as they came, every such request a route gave to Bedrock or Vertex failed. Another beta either
+ * accepts goes there through the config (Vertex: `headers`) or the body (Bedrock:
+ * additionalModelRequestFields.anthropic_beta), never filtered.
+ */
+const CLOUD_BETAS: Readonly<Record<'bedrock' | 'vertex', ReadonlySet<string>>> = {
+  bedrock: new Set([
+    'computer-use-2024-10-22',
+    'computer-use-2025-01-24',
+    'token-efficient-tools-2025-02-19',
+    'interleaved-thinking-2025-05-14',
+    'output-128k-2025-02-19',
+    'dev-full-thinking-2025-05-14',
+    'context-1m-2025-08-07',
+    'context-management-2025-06-27',
+    'effort-2025-11-24',
+    'tool-search-tool-2025-10-19',
+    'tool-examples-2025-10-29',
+  ]),
+  vertex: new Set([
+    'computer-use-2024-10-22',
+    'computer-use-2025-01-24',
+    'interleaved-thinking-2025-05-14',
+    'context-1m-2025-08-07',
+    'context-management-2025-06-27',
+    'tool-search-tool-2025-10-19',
+    'web-search-2025-03-05',
+  ]),
+};
+
+/** Of a request's betas, those `cloud` takes for Claude (CLOUD_BETAS); the rest are left out. */
+export function cloudBetas(cloud: 'bedrock' | 'vertex', requested: readonly string[]): string[] {
+  return requested.filter((beta) => CLOUD_BETAS[cloud].has(beta));
 }

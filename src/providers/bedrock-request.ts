@@ -4,6 +4,7 @@
 // wherever they appear, become the top-level `system` blocks.
 import { invalidRequest } from '../errors';
 import type { ChatMessage, ChatRequest, ContentPart } from '../openai/schemas';
+import { cloudBetas } from './anthropic-beta';
 import { parseDataUrl } from './data-url';
 import type { FunctionToolsMessage, FunctionToolsRequest } from './function-tools';
 import { emptyLastMessage, lastTurnIndex } from './last-message';
@@ -410,8 +411,11 @@ export function toConverseRequest(
   if (maxTokens) inferenceConfig.maxTokens = maxTokens;
   else if (effort?.budget) inferenceConfig.maxTokens = DEFAULT_ANSWER_TOKENS + effort.budget;
   if (effort) Object.assign(additional, effort.fields);
-  // The client's anthropic-beta header, as Bedrock's Claude models take betas: in the body.
-  if (claude && betas.length > 0) additional.anthropic_beta = withBetas(additional.anthropic_beta, betas);
+  // The client's anthropic-beta header, as Bedrock's Claude models take betas: in the body (only
+  // those Bedrock takes: it refuses the whole request for any other).
+  const sentBetas = cloudBetas('bedrock', betas);
+  if (claude && sentBetas.length > 0)
+    additional.anthropic_beta = withBetas(additional.anthropic_beta, sentBetas);
   if (Object.keys(additional).length > 0) native.additionalModelRequestFields = additional;
   if (body.temperature !== undefined && body.temperature !== null)
     inferenceConfig.temperature = body.temperature;

@@ -21,7 +21,9 @@ const keySchema = z.looseObject({
   client_email: z.string().min(1),
   private_key: z.string().min(1),
   private_key_id: z.string().optional(),
-  token_uri: z.url({ protocol: /^https?$/ }).optional(),
+  // HTTPS only: the signed assertion goes there, and the access token (which spends the project's
+  // money) comes back from there; over plain HTTP both could be read on the way.
+  token_uri: z.url({ protocol: /^https$/ }).optional(),
 });
 type ServiceAccountKey = z.infer<typeof keySchema>;
 
@@ -154,8 +156,14 @@ async function importServiceAccount(
     throw invalid('is not JSON: give the service account key file as it was downloaded');
   }
   const parsed = keySchema.safeParse(json);
-  if (!parsed.success)
-    throw invalid('has no client_email and private_key: is it a service account key file?');
+  if (!parsed.success) {
+    const badUri = parsed.error.issues.some((issue) => issue.path[0] === 'token_uri');
+    throw invalid(
+      badUri
+        ? 'has a token_uri that is not an https URL'
+        : 'has no client_email and private_key: is it a service account key file?',
+    );
+  }
   try {
     const cryptoKey = await crypto.subtle.importKey(
       'pkcs8',

@@ -20,7 +20,7 @@
 // input per call for gemini-embedding-001): refused with a 400 so a route can fail over.
 import { z } from 'zod';
 import { anthropicChat } from './anthropic';
-import { joinBetas } from './anthropic-beta';
+import { cloudBetas, joinBetas } from './anthropic-beta';
 import { anthropicError } from './anthropic-response';
 import { pathSegment, urlUnder } from './base-url';
 import { geminiChat } from './gemini';
@@ -126,7 +126,8 @@ export function createVertex(
         return anthropicChat(name, call, defaultMaxTokens, async (body, signal) => {
           const { model: _, ...rest } = body; // the model is in the URL: Vertex refuses it in the body
           const sent = { anthropic_version: VERTEX_ANTHROPIC_VERSION, ...rest };
-          const beta = joinBetas(configured['anthropic-beta'], call.betas ?? []);
+          // The request's betas Vertex takes (it refuses the whole request for any other).
+          const beta = joinBetas(configured['anthropic-beta'], cloudBetas('vertex', call.betas ?? []));
           const method = body.stream ? 'streamRawPredict' : 'rawPredict';
           const response = await post(
             modelUrl('anthropic', call.model, method),

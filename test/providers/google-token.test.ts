@@ -72,6 +72,18 @@ describe('service account tokens', () => {
     expect(claims.aud).toBe('https://oauth2.example.test/token');
   });
 
+  it('refuses a key whose token_uri is not https: the assertion and the token would travel in clear', async () => {
+    const account = await serviceAccount({ token_uri: 'http://oauth2.example.test/token' });
+    const { exchanges, fetch } = tokenEndpoint((n) => granted(n));
+    const error = await serviceAccountTokens('vertex', account.json, fetch)
+      .token(signal)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UpstreamError);
+    expect(error).toMatchObject({ failure: 'config' });
+    expect((error as Error).message).toContain('token_uri');
+    expect(exchanges).toHaveLength(0);
+  });
+
   it('keeps a token until five minutes before it expires, then exchanges again', async () => {
     const account = await serviceAccount();
     const { exchanges, fetch } = tokenEndpoint((n) => granted(n, 3600));

@@ -313,4 +313,26 @@ describe('reasoning_effort and betas to Bedrock', () => {
     );
     expect(error.param).toBe('additionalModelRequestFields.anthropic_beta');
   });
+
+  it("sends Bedrock only the betas it takes: Claude Code's first-party ones would fail the request", async () => {
+    const key = await setup();
+    const claudeCode = {
+      'anthropic-beta':
+        'claude-code-20250219,oauth-2025-04-20,interleaved-thinking-2025-05-14,fine-grained-tool-streaming-2025-05-14,prompt-caching-scope-2026-01-05',
+    };
+    const body = await sent(key, { model: `aws/${SONNET}` }, claudeCode);
+    expect(body.additionalModelRequestFields.anthropic_beta).toEqual(['interleaved-thinking-2025-05-14']);
+    const none = await sent(key, { model: `aws/${SONNET}` }, { 'anthropic-beta': 'claude-code-20250219' });
+    expect(none).not.toHaveProperty('additionalModelRequestFields');
+    // What the body names itself is the client's to answer for: sent as it is.
+    const own = await sent(
+      key,
+      { model: `aws/${SONNET}`, additionalModelRequestFields: { anthropic_beta: ['some-beta-2026-01-01'] } },
+      claudeCode,
+    );
+    expect(own.additionalModelRequestFields.anthropic_beta).toEqual([
+      'some-beta-2026-01-01',
+      'interleaved-thinking-2025-05-14',
+    ]);
+  });
 });

@@ -214,6 +214,27 @@ describe('vertex: Claude models', () => {
     );
   });
 
+  it("sends Vertex only the betas it takes (Claude Code's first-party ones would fail the request)", async () => {
+    const { sent, adapter, signal } = await setup(() => Response.json(anthropicMessage), {
+      headers: { 'anthropic-beta': 'configured-beta-2026-01-01' },
+    });
+    await adapter.chat({
+      body: chatRequest.parse({ model: 'v', messages: [{ role: 'user', content: 'Hi' }] }),
+      model: CLAUDE,
+      signal,
+      requestId: 'r',
+      betas: [
+        'claude-code-20250219',
+        'interleaved-thinking-2025-05-14',
+        'fine-grained-tool-streaming-2025-05-14',
+      ],
+    });
+    // The operator's own betas go as configured.
+    expect(sent[0]!.headers.get('anthropic-beta')).toBe(
+      'configured-beta-2026-01-01,interleaved-thinking-2025-05-14',
+    );
+  });
+
   it("reads Anthropic's error shape (overloaded) and Vertex's own (a model not enabled)", async () => {
     const overloaded = await setup(() =>
       Response.json(
