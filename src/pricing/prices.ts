@@ -90,7 +90,11 @@ export const BUNDLED_PRICES: Record<string, Price> = {
   'gpt-audio-mini': withAudio(p(0.6, 2.4), 10, 20),
   'text-embedding-3-small': p(0.02, 0),
   'text-embedding-3-large': p(0.13, 0),
-  // Anthropic (cache write at 1.25× input, read at 0.1×)
+  // Anthropic (cache write at 1.25× input, read at 0.1×). The 4.6 generation's 1M-token window
+  // has no long-context rates.
+  'claude-opus-4-7': p(5, 25, 0.5, 6.25),
+  'claude-opus-4-6': p(5, 25, 0.5, 6.25),
+  'claude-sonnet-4-6': p(3, 15, 0.3, 3.75),
   'claude-opus-4-5': p(5, 25, 0.5, 6.25),
   'claude-opus-4-1': p(15, 75, 1.5, 18.75),
   'claude-opus-4': p(15, 75, 1.5, 18.75),

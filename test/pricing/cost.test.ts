@@ -62,6 +62,12 @@ describe('priceOf', () => {
 
   it("knows Anthropic's -0 aliases and Cohere's dated ids", () => {
     const of = (model: string, type: string) => priceOf({ provider: 'x', model }, type, {});
+    // The 4.6 generation, flat over its 1M window (it was charged as an unknown model, 3× Opus's price).
+    expect(of('claude-opus-4-6', 'anthropic')).toMatchObject({ inputPerMTok: 5, outputPerMTok: 25 });
+    expect(of('claude-sonnet-4-6', 'anthropic').longContext).toBeUndefined();
+    expect(
+      priceOf({ provider: 'b', model: 'global.anthropic.claude-opus-4-6-v1' }, 'bedrock', {}).inputPerMTok,
+    ).toBe(5);
     expect(of('claude-sonnet-4-0', 'anthropic')).toEqual(of('claude-sonnet-4', 'anthropic'));
     expect(of('claude-opus-4-0', 'anthropic').inputPerMTok).toBe(15);
     expect(of('command-r-08-2024', 'cohere')).toEqual(of('command-r', 'cohere'));
