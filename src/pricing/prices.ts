@@ -108,6 +108,8 @@ export const BUNDLED_PRICES: Record<string, Price> = {
   'claude-3-haiku': p(0.25, 1.25, 0.03, 0.3),
   // Google
   // Audio in at its own rate where Google prices it apart from text, image and video.
+  'gemini-3-pro': { ...p(2, 12, 0.2), longContext: long(200_000, 4, 18, 0.4) },
+  'gemini-3-flash': withAudio(p(0.5, 3, 0.05), 1),
   'gemini-2.5-pro': { ...p(1.25, 10, 0.31), longContext: long(200_000, 2.5, 15, 0.625) },
   'gemini-2.5-flash': withAudio(p(0.3, 2.5, 0.075), 1),
   'gemini-2.5-flash-lite': withAudio(p(0.1, 0.4, 0.025), 0.3),

@@ -71,6 +71,8 @@ describe('priceOf', () => {
     expect(of('claude-sonnet-4-0', 'anthropic')).toEqual(of('claude-sonnet-4', 'anthropic'));
     expect(of('claude-opus-4-0', 'anthropic').inputPerMTok).toBe(15);
     expect(of('command-r-08-2024', 'cohere')).toEqual(of('command-r', 'cohere'));
+    expect(of('gemini-3-pro-preview', 'gemini')).toMatchObject({ inputPerMTok: 2, outputPerMTok: 12 });
+    expect(of('gemini-3-flash-preview', 'gemini')).toMatchObject({ inputPerMTok: 0.5, outputPerMTok: 3 });
     expect(of('command-a-03-2025', 'cohere').inputPerMTok).toBe(2.5);
   });
 
