@@ -75,6 +75,13 @@ export const BUNDLED_PRICES: Record<string, Price> = {
   'gpt-5-mini': p(0.25, 2, 0.025),
   'gpt-5-nano': p(0.05, 0.4, 0.005),
   'gpt-5-pro': p(15, 120),
+  // The Codex models cost what their base model does.
+  'gpt-5-codex': p(1.25, 10, 0.125),
+  'gpt-5.1': p(1.25, 10, 0.125),
+  'gpt-5.1-codex': p(1.25, 10, 0.125),
+  'gpt-5.2': p(1.75, 14, 0.175),
+  'gpt-5.2-codex': p(1.75, 14, 0.175),
+  'gpt-5.4': p(2.5, 15, 0.25),
   o1: p(15, 60, 7.5),
   'o1-pro': p(150, 600),
   'o3-pro': p(20, 80),

@@ -23,6 +23,8 @@ describe('priceOf', () => {
     expect(price('gpt-5-pro').outputPerMTok).toBe(120);
     expect(price('o3-pro').outputPerMTok).toBe(80);
     expect(price('gpt-5-codex-max')).toEqual(UNKNOWN_MODEL_PRICE);
+    expect(price('gpt-5.2-codex').outputPerMTok).toBe(14);
+    expect(price('gpt-5.1-codex-mini')).toEqual(price('gpt-5.1-codex'));
     // A cheaper tier is charged as its model (which costs at least as much), not as an unknown one.
     expect(price('gemini-2.0-flash-lite-001')).toEqual(price('gemini-2.0-flash'));
     expect(price('gpt-5-chat-latest')).toEqual(price('gpt-5'));
