@@ -30,8 +30,8 @@ function providerModel(runtime: Runtime, chosen: { provider: string; model?: str
 /**
  * Checked when a config is stored (PUT /admin/config), not when one is read back: semantic caching
  * needs an embedding provider that serves embeddings, and one named without a model embeds with
- * the provider's first model, so it must have one. (A stored config without is still read; its
- * semantic cache does nothing.)
+ * the provider's first model, so it must have one, and one that embeds (not Vertex AI's Claude).
+ * (A stored config without is still read; its semantic cache does nothing.)
  */
 export function embeddingModelIssue(runtime: Runtime): { message: string; param: string } | undefined {
   const { semantic } = runtime.config.cache;
@@ -43,11 +43,18 @@ export function embeddingModelIssue(runtime: Runtime): { message: string; param:
       message: `Invalid config (the previous config stays in force): cache.semantic.embedding.provider: provider '${chosen.provider}' (${adapter.type}) serves no embeddings; name one that does, or '${WORKERS_AI}'`,
       param: 'cache.semantic.embedding.provider',
     };
-  if (providerModel(runtime, chosen) !== undefined) return undefined;
-  return {
-    message: `Invalid config (the previous config stays in force): cache.semantic.embedding.model: name the embedding model, since provider '${chosen.provider}' lists no models to default to`,
-    param: 'cache.semantic.embedding.model',
-  };
+  const model = providerModel(runtime, chosen);
+  if (model === undefined)
+    return {
+      message: `Invalid config (the previous config stays in force): cache.semantic.embedding.model: name the embedding model, since provider '${chosen.provider}' lists no models to default to`,
+      param: 'cache.semantic.embedding.model',
+    };
+  if (adapter?.chatOnlyModel?.(model))
+    return {
+      message: `Invalid config (the previous config stays in force): cache.semantic.embedding.model: '${model}'${chosen.model === undefined ? ` (provider '${chosen.provider}' lists it first)` : ''} serves chat only on provider '${chosen.provider}' (${adapter.type}); name an embedding model`,
+      param: 'cache.semantic.embedding.model',
+    };
+  return undefined;
 }
 
 /** How this deployment embeds, or undefined when nothing can (semantic caching then does nothing). */
@@ -68,9 +75,9 @@ export function embedder(env: Env, runtime: Runtime, config: CacheConfig): Embed
   }
   const adapter = runtime.provider(chosen.provider);
   const model = providerModel(runtime, chosen);
-  // No model to ask for, or a provider that serves no embeddings (a stored config from before
-  // that was checked): nothing embeds.
-  if (!adapter || adapter.chatOnly || !model) return undefined;
+  // No model to ask for, or a provider (or model) that serves no embeddings (a stored config from
+  // before that was checked): nothing embeds.
+  if (!adapter || adapter.chatOnly || !model || adapter.chatOnlyModel?.(model)) return undefined;
   return async (text, signal) => {
     const result = await adapter.embeddings({
       body: { model, input: text },

@@ -136,7 +136,13 @@ export const BUNDLED_PRICES: Record<string, Price> = {
   // Embedding models (input only). Without these, an embedding was charged as an unknown model,
   // hundreds of times its list price.
   'text-embedding-ada-002': p(0.1, 0),
-  'gemini-embedding-001': p(0.15, 0),
+  'gemini-embedding-001': p(0.15, 0), // the same $0.15 per 1M input tokens on Vertex AI
+  // Vertex AI bills these per character, $0.000025 per 1,000 (online requests: $0.025 per 1M,
+  // whitespace not counted), and the gateway prices tokens: at ~4 characters a token (English) that
+  // is at most $0.10 per 1M tokens, so a budget stays a cap. Text of about a character a token (CJK)
+  // is billed a quarter of that: a `pricing` entry can say so.
+  'text-embedding-005': p(0.1, 0),
+  'text-multilingual-embedding-002': p(0.1, 0),
   'mistral-embed': p(0.1, 0),
   'embed-english-v3.0': p(0.1, 0),
   'embed-multilingual-v3.0': p(0.1, 0),

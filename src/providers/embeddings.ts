@@ -23,21 +23,40 @@ export function nativeEmbeddingFields(body: object): Record<string, unknown> {
   return Object.fromEntries(Object.entries(body).filter(([name]) => !OPENAI_EMBEDDING_FIELDS.has(name)));
 }
 
+/** A per-call limit on the sum of the items' weights (Vertex AI: tokens per request). */
+export interface BatchBudget<T> {
+  limit: number;
+  weight: (item: T) => number;
+}
+
 /**
  * Runs `embed` over `items` in batches of at most `size` (a provider's per-call limit; OpenAI takes
- * up to 2,048 inputs), `parallel` at a time, and joins the results in input order. One batch
- * failing fails the whole call, and the batches still in flight are let go (their signal aborts).
+ * up to 2,048 inputs) and, with a `budget`, of at most its `limit` in total weight (an item heavier
+ * than the limit goes alone, for the provider to judge), `parallel` at a time, and joins the
+ * results in input order. One batch failing fails the whole call, and the batches still in flight
+ * are let go (their signal aborts).
  */
 export async function inBatches<T, R>(
   items: readonly T[],
-  { size, parallel }: { size: number; parallel: number },
+  { size, parallel, budget }: { size: number; parallel: number; budget?: BatchBudget<T> },
   signal: AbortSignal,
   embed: (batch: T[], signal: AbortSignal) => Promise<R[]>,
 ): Promise<R[]> {
   const done = new AbortController();
   const batchSignal = AbortSignal.any([signal, done.signal]);
   const batches: T[][] = [];
-  for (let i = 0; i < items.length; i += size) batches.push(items.slice(i, i + size));
+  let weight = 0;
+  for (const item of items) {
+    const itemWeight = budget?.weight(item) ?? 0;
+    const last = batches.at(-1);
+    if (last && last.length < size && (!budget || weight + itemWeight <= budget.limit)) {
+      last.push(item);
+      weight += itemWeight;
+    } else {
+      batches.push([item]);
+      weight = itemWeight;
+    }
+  }
   const results: R[] = [];
   for (let i = 0; i < batches.length; i += parallel) {
     const wave = batches.slice(i, i + parallel).map((batch) => embed(batch, batchSignal));

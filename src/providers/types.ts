@@ -105,6 +105,11 @@ export interface ProviderAdapter {
   readonly regional?: boolean;
   /** embeddings() always refuses: the provider serves chat only (so it cannot embed for the semantic cache). */
   readonly chatOnly?: boolean;
+  /**
+   * embeddings() refuses `model` though the provider embeds with others (Vertex AI's Claude ids):
+   * the semantic cache cannot embed with it either.
+   */
+  chatOnlyModel?(model: string): boolean;
   chat(call: ChatCall): Promise<ChatResult>;
   embeddings(call: EmbeddingsCall): Promise<EmbeddingsResult | RawEmbeddings>;
 }

@@ -16,20 +16,41 @@
 // Errors in Google's shape (`{error: {code, status, message}}`, from Vertex itself, for either
 // publisher) are read as the Gemini adapter reads them; Anthropic's own shape as Anthropic's.
 //
-// Embeddings are not offered yet (Vertex has no batchEmbedContents; its `:predict` takes one
-// input per call for gemini-embedding-001): refused with a 400 so a route can fail over.
+// Embeddings: Google's text embedding models through `…/publishers/google/models/{model}:predict`
+// (`{instances: [{content, task_type?, title?}], parameters: {outputDimensionality?, autoTruncate?}}`
+// → `predictions[i].embeddings.values`, with `statistics.token_count`). Vertex's per-call limits
+// decide the batches: a Gemini model (gemini-embedding-001) takes one instance per request, the
+// others (text-embedding-005, text-multilingual-embedding-002) up to 250 and 20,000 tokens in all,
+// estimated here from the texts' UTF-8 length (a token for every 3 bytes: more than the tokenizer
+// counts for English, about what it counts for CJK); 4 requests in flight at once, the
+// vectors joined in input order. dimensions → parameters.outputDimensionality (the vectors are then
+// L2-normalised, as the Gemini adapter does); encoding_format base64 → float32 base64. Usage is the
+// sum of the reported token counts (the route estimates it when one is missing). The request's
+// own `autoTruncate` goes into parameters; its other own fields into every instance (`task_type`,
+// `title`; Gemini's `taskType` is sent as `task_type`, so a route may fail over between the two).
+// Token-array inputs are refused; `user` is dropped. Claude ids serve chat only: refused with a 400
+// naming `model`, so a route can fail over.
 import { z } from 'zod';
 import { anthropicChat } from './anthropic';
 import { cloudBetas, joinBetas } from './anthropic-beta';
 import { anthropicError } from './anthropic-response';
 import { pathSegment, urlUnder } from './base-url';
+import { embeddingList, inBatches, normalise, textInputs } from './embeddings';
 import { geminiChat } from './gemini';
 import { geminiError, parseGeminiError } from './gemini-response';
 import { type AccessTokens, serviceAccountTokens, staticToken } from './google-token';
+import { conflictingParam, forwardParam, paramPolicy } from './params';
 import { resolveSecret, secretRef } from './secret';
-import type { ProviderAdapter, ProviderDeps } from './types';
+import type { EmbeddingsCall, ProviderAdapter, ProviderDeps } from './types';
 import { UpstreamError } from './types';
-import { fetchUpstream, parseErrorBody, readErrorText, retryAfterMs } from './upstream-error';
+import {
+  fetchUpstream,
+  parseAnswer,
+  parseErrorBody,
+  readErrorText,
+  retryAfterMs,
+  unexpectedAnswer,
+} from './upstream-error';
 import { withoutUserinfo } from './url-credentials';
 
 export const VERTEX_ANTHROPIC_VERSION = 'vertex-2023-10-16';
@@ -66,6 +87,30 @@ export const vertexProviderSchema = z
     path: ['serviceAccount'],
   });
 export type VertexProviderConfig = z.infer<typeof vertexProviderSchema>;
+
+/** Embedding requests: the request's own fields go into every instance, or into parameters. */
+const EMBED_PARAMS = paramPolicy({ translate: 'model input encoding_format dimensions', drop: 'user' });
+/** The request's own fields that are `:predict` parameters rather than instance fields. */
+const PREDICT_PARAMETERS = new Set(['autoTruncate']);
+/** Vertex's documented limits of one text-embedding `:predict` call (a Gemini model's: one instance). */
+const EMBED_INSTANCES = 250;
+const EMBED_TOKENS = 20_000;
+const EMBED_PARALLEL = 4;
+const utf8 = new TextEncoder();
+
+const predictSchema = z.looseObject({
+  predictions: z.array(
+    z.looseObject({
+      embeddings: z.looseObject({
+        values: z.array(z.number()),
+        // `token_count` in :predict answers; the REST reference's TextEmbedding names it `tokenCount`.
+        statistics: z
+          .looseObject({ token_count: z.number().optional(), tokenCount: z.number().optional() })
+          .optional(),
+      }),
+    }),
+  ),
+});
 
 /** Claude models are Anthropic's on Vertex AI; every other model id is taken as Google's. */
 export function vertexPublisher(model: string): 'anthropic' | 'google' {
@@ -117,7 +162,6 @@ export function createVertex(
   return {
     name,
     type: 'vertex',
-    chatOnly: true,
     regional: config.location !== 'global',
     models: config.models ?? [],
 
@@ -146,13 +190,56 @@ export function createVertex(
       });
     },
 
-    async embeddings() {
-      throw new UpstreamError(
-        'caller',
-        400,
-        `Provider '${name}' (vertex) serves chat only: route embeddings to another provider.`,
-        { param: 'model', code: 'model_not_supported' },
+    chatOnlyModel: (model) => vertexPublisher(model) === 'anthropic',
+
+    async embeddings({ body, model, signal }: EmbeddingsCall) {
+      if (vertexPublisher(model) === 'anthropic')
+        throw new UpstreamError(
+          'caller',
+          400,
+          `Provider '${name}' (vertex) embeds with Google's models only: '${model}' serves chat only.`,
+          { param: 'model', code: 'model_not_supported' },
+        );
+      const texts = textInputs(body.input, 'Vertex AI embeds text, not token arrays.');
+      const fields: Record<string, unknown> = {};
+      const parameters: Record<string, unknown> = {};
+      if (body.dimensions) parameters.outputDimensionality = body.dimensions;
+      for (const [key, value] of EMBED_PARAMS.native(body)) {
+        if (key === 'content' || key === 'outputDimensionality') throw conflictingParam(key);
+        if (PREDICT_PARAMETERS.has(key)) parameters[key] = value;
+        else forwardParam(fields, key === 'taskType' ? 'task_type' : key, value);
+      }
+      const instances = texts.map((content) => ({ content, ...fields }));
+      const url = modelUrl('google', model, 'predict');
+      const oneByOne = /^gemini-/i.test(model);
+      const predictions = await inBatches(
+        instances,
+        {
+          size: oneByOne ? 1 : EMBED_INSTANCES,
+          parallel: EMBED_PARALLEL,
+          budget: {
+            limit: EMBED_TOKENS,
+            weight: ({ content }) => Math.ceil(utf8.encode(content).length / 3),
+          },
+        },
+        signal,
+        async (batch, batchSignal) => {
+          const sent =
+            Object.keys(parameters).length > 0 ? { instances: batch, parameters } : { instances: batch };
+          const response = await post(url, sent, batchSignal);
+          if (!response.ok) throw await vertexFailure(name, response);
+          const answer = parseAnswer(name, await response.text().catch(() => ''), predictSchema);
+          if (answer.predictions.length !== batch.length) throw unexpectedAnswer(name);
+          return answer.predictions.map(({ embeddings }) => embeddings);
+        },
       );
+      const vectors = predictions.map(({ values }) => (body.dimensions ? normalise(values) : values));
+      let tokens: number | undefined = 0;
+      for (const { statistics } of predictions) {
+        const count = statistics?.token_count ?? statistics?.tokenCount;
+        tokens = count === undefined || tokens === undefined ? undefined : tokens + count;
+      }
+      return embeddingList(vectors, body.encoding_format, model, tokens);
     },
   };
 }

@@ -521,6 +521,36 @@ describe('bad cache input', () => {
     }
   });
 
+  it("takes a vertex embedding provider with Google's embedding model, and refuses a Claude one named or listed first", async () => {
+    const withVertex = (embedding: Record<string, unknown>, models?: string[]) => {
+      const config = openaiConfig({ cache: { semantic: { enabled: true, embedding } } });
+      const vertex = {
+        type: 'vertex',
+        project: 'acme-prod',
+        location: 'us-east5',
+        accessToken: 'ya29.x',
+        models,
+      };
+      return { ...config, providers: { ...config.providers, vertex } };
+    };
+    expect((await putConfig(withVertex({ provider: 'vertex', model: 'text-embedding-005' }))).status).toBe(
+      200,
+    );
+    expect((await putConfig(withVertex({ provider: 'vertex' }, ['gemini-embedding-001']))).status).toBe(200);
+    for (const config of [
+      withVertex({ provider: 'vertex', model: 'claude-sonnet-4-5@20250929' }),
+      withVertex({ provider: 'vertex' }, ['claude-sonnet-4-5@20250929', 'text-embedding-005']),
+    ]) {
+      const response = await putConfig(config);
+      expect(response.status).toBe(400);
+      const error = (await response.json<Json>()).error;
+      expectOpenAIShape('ErrorResponse', { error });
+      expect(error.param).toBe('cache.semantic.embedding.model');
+      expect(error.message).toContain("'claude-sonnet-4-5@20250929'");
+      expect(error.message).toContain('serves chat only');
+    }
+  });
+
   for (const [what, cache, param] of badConfigs) {
     it(`rejects a cache config with ${what}`, async () => {
       const response = await putConfig(openaiConfig({ cache }));

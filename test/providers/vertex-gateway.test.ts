@@ -2,7 +2,7 @@
 // refuses, the service account redacted on read, and a config needing two Authorization headers refused.
 import { describe, expect, it } from 'vitest';
 import anthropicMessage from '../fixtures/anthropic/message-text.json';
-import { admin, chat, createKey, type Json, putConfig } from '../helpers/gateway';
+import { admin, call, chat, createKey, type Json, putConfig } from '../helpers/gateway';
 import { serviceAccount, TOKEN_URI } from '../helpers/service-account';
 import { json, onUpstream, recorded } from '../helpers/upstream';
 
@@ -118,5 +118,64 @@ describe('vertex through the gateway', () => {
     const body: Json = await response.json();
     expect(body.error.param).toBe('providers.vertex.baseUrl');
     expect(body.error.message).toContain('Google access token');
+  });
+
+  it('serves POST /v1/embeddings from a Google embedding model, with its token counts as usage', async () => {
+    const { key } = await setup();
+    onUpstream(TOKEN_URI, () => json({ access_token: 'ya29.gw', expires_in: 3599 }));
+    onUpstream(`${VERTEX}/google/models/text-embedding-005:predict`, () =>
+      json({
+        predictions: [
+          { embeddings: { values: [0.6, 0.8], statistics: { truncated: false, token_count: 3 } } },
+          { embeddings: { values: [1, 0], statistics: { truncated: false, token_count: 4 } } },
+        ],
+      }),
+    );
+    const response = await call('/v1/embeddings', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'vertex/text-embedding-005', input: ['one', 'two'] }),
+    });
+    expect(response.status, await response.clone().text()).toBe(200);
+    const body: Json = await response.json();
+    expect(body.data.map((d: Json) => d.embedding)).toEqual([
+      [0.6, 0.8],
+      [1, 0],
+    ]);
+    expect(body.usage).toEqual({ prompt_tokens: 7, total_tokens: 7 });
+    const predict = recorded.find((r) => r.url.endsWith(':predict'))!;
+    expect(predict.headers.get('authorization')).toBe('Bearer ya29.gw');
+    expect(predict.body).toEqual({ instances: [{ content: 'one' }, { content: 'two' }] });
+  });
+
+  it("embeds the semantic cache's questions with a Vertex embedding model", async () => {
+    const account = await serviceAccount();
+    const response = await putConfig({
+      providers: {
+        vertex: { type: 'vertex', project: 'acme-prod', location: 'us-east5', serviceAccount: account.json },
+        mock: { type: 'mock' },
+      },
+      models: { fast: { targets: [{ provider: 'mock', model: 'mock-1' }] } },
+      cache: {
+        exact: { enabled: true },
+        semantic: { enabled: true, embedding: { provider: 'vertex', model: 'gemini-embedding-001' } },
+      },
+    });
+    expect(response.status, await response.clone().text()).toBe(200);
+    const { key } = await createKey();
+    onUpstream(TOKEN_URI, () => json({ access_token: 'ya29.gw', expires_in: 3599 }));
+    onUpstream(`${VERTEX}/google/models/gemini-embedding-001:predict`, () =>
+      json({ predictions: [{ embeddings: { values: [0.6, 0.8] } }] }),
+    );
+    const answer = await chat(key, {
+      model: 'fast',
+      messages: [{ role: 'user', content: 'What is the capital of France?' }],
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('x-tollgate-cache')).toBe('miss');
+    await answer.text();
+    const predict = recorded.find((r) => r.url.endsWith(':predict'));
+    expect(predict).toBeDefined();
+    expect((predict!.body as Json).instances[0].content).toContain('What is the capital of France?');
   });
 });

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { chatRequest, embeddingsRequest } from '../../src/openai/schemas';
 import { priceOf } from '../../src/pricing/cost';
 import { createProvider } from '../../src/providers/registry';
-import { type ChatCompletion, UpstreamError } from '../../src/providers/types';
+import { type ChatCompletion, type ProviderAdapter, UpstreamError } from '../../src/providers/types';
 import { vertexProviderSchema } from '../../src/providers/vertex';
 import anthropicMessage from '../fixtures/anthropic/message-text.json';
 import anthropicStream from '../fixtures/anthropic/stream-text.anthropic.sse?raw';
@@ -13,6 +13,7 @@ import googleErrors from '../fixtures/gemini/errors.json';
 import geminiText from '../fixtures/gemini/generate-text.json';
 import geminiStream from '../fixtures/gemini/stream-text.gemini.sse?raw';
 import { bytes, relayed } from '../helpers/adapter';
+import { parsed } from '../helpers/embeddings';
 import type { Json } from '../helpers/gateway';
 import { expectOpenAIShape } from '../helpers/openapi';
 import { serviceAccount, TOKEN_URI, verifiedAssertion } from '../helpers/service-account';
@@ -338,20 +339,165 @@ describe('vertex: credentials and config', () => {
     expect(result.success).toBe(false);
     expect(result.error?.issues[0]?.path).toEqual([path]);
   });
+});
 
-  it('refuses embeddings so a route can move on', async () => {
-    const { adapter, signal } = await setup(() => Response.json({}));
-    expect(adapter.chatOnly).toBe(true);
-    const error = await rejection(
-      adapter.embeddings({
-        body: embeddingsRequest.parse({ model: 'e', input: 'hi' }),
-        model: 'text-embedding-005',
-        signal,
-        requestId: 'r',
-      }),
+/** A :predict answer: one prediction per instance, each `[n, 1]` for an instance whose content is `n`. */
+const predictions = (instances: { content: string }[], counted = true) => ({
+  predictions: instances.map(({ content }) => ({
+    embeddings: {
+      values: [Number(content) || 3, 4],
+      ...(counted ? { statistics: { truncated: false, token_count: 2 } } : {}),
+    },
+  })),
+  metadata: { billableCharacterCount: 10 },
+});
+
+const embed = (adapter: ProviderAdapter, body: Record<string, unknown>, model: string) =>
+  adapter.embeddings({
+    body: embeddingsRequest.parse({ model: 'e', ...body }),
+    model,
+    signal: new AbortController().signal,
+    requestId: 'r',
+  });
+
+const decode = (b64: string) =>
+  Array.from(new Float32Array(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)).buffer));
+
+describe('vertex: embeddings', () => {
+  it('posts the inputs to the publisher model :predict and answers in the OpenAI shape, with the counted tokens', async () => {
+    const { adapter, sent } = await setup(async (request) =>
+      Response.json(predictions(((await request.json()) as Json).instances)),
     );
+    const result = parsed(
+      await embed(
+        adapter,
+        { input: ['1', '2'], taskType: 'RETRIEVAL_DOCUMENT', title: 'Doc', autoTruncate: false, user: 'u' },
+        'text-embedding-005',
+      ),
+    );
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.url).toBe(`${REGIONAL}/google/models/text-embedding-005:predict`);
+    expect(sent[0]!.headers.get('authorization')).toBe('Bearer ya29.token-1');
+    expect(sent[0]!.body).toEqual({
+      instances: [
+        { content: '1', task_type: 'RETRIEVAL_DOCUMENT', title: 'Doc' },
+        { content: '2', task_type: 'RETRIEVAL_DOCUMENT', title: 'Doc' },
+      ],
+      parameters: { autoTruncate: false },
+    });
+    expect(result).toEqual({
+      object: 'list',
+      data: [
+        { object: 'embedding', index: 0, embedding: [1, 4] },
+        { object: 'embedding', index: 1, embedding: [2, 4] },
+      ],
+      model: 'text-embedding-005',
+      usage: { prompt_tokens: 4, total_tokens: 4 },
+    });
+    expectOpenAIShape('CreateEmbeddingResponse', result);
+  });
+
+  it('maps dimensions to outputDimensionality, normalises the vectors and encodes base64 as float32', async () => {
+    const { adapter, sent } = await setup(async (request) =>
+      Response.json(predictions(((await request.json()) as Json).instances)),
+    );
+    const result = parsed(
+      await embed(
+        adapter,
+        { input: 'hello', dimensions: 2, encoding_format: 'base64' },
+        'gemini-embedding-001',
+      ),
+    );
+    expect(sent[0]!.body).toEqual({
+      instances: [{ content: 'hello' }],
+      parameters: { outputDimensionality: 2 },
+    });
+    expect(decode(result.data[0]!.embedding as string)).toEqual([Math.fround(0.6), Math.fround(0.8)]);
+  });
+
+  it('sends a Gemini embedding model one input per request, 4 at a time, joined in input order', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const { adapter, sent } = await setup(async (request) => {
+      const { instances } = (await request.json()) as Json;
+      inFlight++;
+      most = Math.max(most, inFlight);
+      // Answered out of order in time.
+      await new Promise((resolve) => setTimeout(resolve, Number(instances[0].content) % 3));
+      inFlight--;
+      return Response.json(predictions(instances));
+    });
+    const input = Array.from({ length: 10 }, (_, i) => String(i + 1));
+    const result = parsed(await embed(adapter, { input }, 'gemini-embedding-001'));
+    expect(sent.map((call) => call.body.instances.length)).toEqual(Array(10).fill(1));
+    expect(most).toBe(4);
+    expect(result.data.map((d) => (d.embedding as number[])[0])).toEqual(input.map(Number));
+    expect(result.data.map((d) => d.index)).toEqual(input.map((_, i) => i));
+    expect(result.usage).toEqual({ prompt_tokens: 20, total_tokens: 20 });
+  });
+
+  it('batches text-embedding models by 250 inputs and by the 20,000-token limit of a request', async () => {
+    const { adapter, sent } = await setup(async (request) =>
+      Response.json(predictions(((await request.json()) as Json).instances)),
+    );
+    const short = Array.from({ length: 600 }, (_, i) => String(i + 1));
+    const shortResult = parsed(await embed(adapter, { input: short }, 'text-embedding-005'));
+    expect(sent.map((call) => call.body.instances.length)).toEqual([250, 250, 100]);
+    expect(shortResult.data.map((d) => (d.embedding as number[])[0])).toEqual(short.map(Number));
+
+    // 9,000 bytes are estimated at 3,000 tokens: 6 to a request (18,000), never 7 (21,000).
+    sent.length = 0;
+    const long = Array.from({ length: 14 }, (_, i) => `${i + 1}`.padEnd(9_000, ' '));
+    const longResult = parsed(await embed(adapter, { input: long }, 'text-multilingual-embedding-002'));
+    expect(sent.map((call) => call.body.instances.length)).toEqual([6, 6, 2]);
+    expect(longResult.data.map((d) => (d.embedding as number[])[0])).toEqual(long.map((_, i) => i + 1));
+    // Multi-byte text weighs its UTF-8 bytes: 2,500 three-byte characters are 2,500 tokens.
+    sent.length = 0;
+    await embed(adapter, { input: Array(10).fill('語'.repeat(2_500)) }, 'text-multilingual-embedding-002');
+    expect(sent.map((call) => call.body.instances.length)).toEqual([8, 2]);
+  });
+
+  it('leaves usage to the route when Vertex reports no token count', async () => {
+    const { adapter } = await setup(async (request) =>
+      Response.json(predictions(((await request.json()) as Json).instances, false)),
+    );
+    expect(parsed(await embed(adapter, { input: ['1'] }, 'text-embedding-005')).usage).toBeUndefined();
+  });
+
+  it('refuses token arrays, a native field the translation sets, and Claude models (so a route can move on)', async () => {
+    const { adapter, sent } = await setup(() => Response.json({}));
+    await expect(embed(adapter, { input: [1, 2, 3] }, 'text-embedding-005')).rejects.toMatchObject({
+      status: 400,
+      param: 'input',
+    });
+    await expect(
+      embed(adapter, { input: 'x', outputDimensionality: 2 }, 'text-embedding-005'),
+    ).rejects.toMatchObject({ status: 400, param: 'outputDimensionality' });
+    await expect(
+      embed(
+        adapter,
+        { input: 'x', taskType: 'CLUSTERING', task_type: 'CLASSIFICATION' },
+        'text-embedding-005',
+      ),
+    ).rejects.toMatchObject({ status: 400, param: 'task_type' });
+    const claude = await rejection(embed(adapter, { input: 'x' }, CLAUDE));
+    expect(claude.failure).toBe('caller');
+    expect(claude.status).toBe(400);
+    expect(claude.options.param).toBe('model');
+    expect(sent).toEqual([]);
+    expect(adapter.chatOnly).toBeFalsy();
+    expect(adapter.chatOnlyModel?.(CLAUDE)).toBe(true);
+    expect(adapter.chatOnlyModel?.('text-embedding-005')).toBe(false);
+  });
+
+  it("passes Vertex's errors through in Google's words, and fails an answer missing vectors", async () => {
+    const notFound = await setup(() => Response.json(googleErrors.not_found, { status: 404 }));
+    const error = await rejection(embed(notFound.adapter, { input: 'x' }, 'gemini-2.5-flash'));
     expect(error.failure).toBe('caller');
-    expect(error.options.param).toBe('model');
+    expect(error.status).toBe(404);
+    const short = await setup(() => Response.json({ predictions: [] }));
+    const missing = await rejection(embed(short.adapter, { input: ['1', '2'] }, 'text-embedding-005'));
+    expect(missing.failure).toBe('server');
   });
 });
 
@@ -370,5 +516,15 @@ describe('vertex pricing', () => {
     expect(priceOf(target('gemini-2.5-flash'), 'vertex', {}, true)).toEqual(
       priceOf(target('gemini-2.5-flash'), 'gemini', {}),
     );
+  });
+
+  it("prices Google's embedding models, not as unknown models", () => {
+    const target = (model: string) => ({ provider: 'vertex', model });
+    expect(priceOf(target('gemini-embedding-001'), 'vertex', {}, true)).toMatchObject({ inputPerMTok: 0.15 });
+    for (const model of ['text-embedding-005', 'text-multilingual-embedding-002'])
+      expect(priceOf(target(model), 'vertex', {}, true)).toMatchObject({
+        inputPerMTok: 0.1,
+        outputPerMTok: 0,
+      });
   });
 });
