@@ -143,16 +143,19 @@ export function outputCapOf(
 }
 
 /**
- * The thinking tokens a request may spend beyond an answer: the budget_tokens of Anthropic's native
- * `thinking` when it is enabled (0 without one; undefined for another native `thinking`, which
- * wins), else what its `reasoning_effort` may buy on any provider (providers/reasoning-effort.ts:
- * Claude's default max_tokens grows by it, Gemini 2.5 thinks up to it).
+ * The thinking tokens a request may spend beyond an answer: the budget of a native `thinking` when
+ * it is enabled — Anthropic's budget_tokens, Cohere's token_budget (0 without one; undefined for
+ * another native `thinking`, which wins) —, else what its `reasoning_effort` may buy on any provider
+ * (providers/reasoning-effort.ts: Claude's default max_tokens grows by it, Gemini 2.5 and Command A
+ * Reasoning think up to it).
  */
 export function thinkingBudget(request: object): number | undefined {
-  const thinking = (request as { thinking?: { type?: unknown; budget_tokens?: unknown } | null }).thinking;
+  const thinking = (
+    request as { thinking?: { type?: unknown; budget_tokens?: unknown; token_budget?: unknown } | null }
+  ).thinking;
   if (thinking == null) return effortBudget(request);
   if (thinking.type !== 'enabled') return undefined;
-  const budget = thinking.budget_tokens;
+  const budget = thinking.budget_tokens ?? thinking.token_budget;
   return typeof budget === 'number' && Number.isFinite(budget) && budget > 0 ? budget : 0;
 }
 

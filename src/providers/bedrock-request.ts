@@ -9,7 +9,7 @@ import { parseDataUrl } from './data-url';
 import type { FunctionToolsMessage, FunctionToolsRequest } from './function-tools';
 import { emptyLastMessage, lastTurnIndex } from './last-message';
 import { NO_EFFECT, OPENAI_ONLY_FEATURES, paramPolicy, stopSequences } from './params';
-import { claudeThinking } from './reasoning-effort';
+import { claudeThinking, NOVA_2_REASONING, novaReasoning } from './reasoning-effort';
 import { systemText } from './system-text';
 import { parseThinkingBlocks, sendable, type ThinkingBlock } from './thinking';
 import { calledToolText, toolResultText, toolUseId } from './tool-ids';
@@ -33,7 +33,8 @@ const PARAMS = paramPolicy({
     parallel_tool_calls: 'disabling parallel tool calls',
     ...OPENAI_ONLY_FEATURES,
   },
-  // reasoning_effort: Claude's thinking (claudeThinking), refused on other families (refuseEffort).
+  // reasoning_effort: Claude's thinking (claudeThinking), Nova 2's reasoningConfig (novaReasoning),
+  // refused on other families (refuseEffort).
   translate:
     'model messages stream stream_options temperature top_p max_tokens max_completion_tokens stop tools tool_choice response_format reasoning_effort',
   drop: `user seed safety_identifier ${NO_EFFECT}`,
@@ -398,10 +399,12 @@ export function toConverseRequest(
   const claude = !NO_REASONING_BLOCKS.test(model);
   const native = nativeFields(body);
   const additional = (native.additionalModelRequestFields ?? {}) as Record<string, unknown>;
-  // reasoning_effort maps only where the id names a Claude model (an ARN may name any family).
+  // reasoning_effort maps only where the id names a Claude or Nova 2 model (an ARN may name any family).
   const effort = /claude/i.test(model)
     ? claudeThinking(body, model, additional, 'Bedrock Claude')
-    : refuseEffort(body);
+    : NOVA_2_REASONING.test(model)
+      ? novaEffort(body, additional)
+      : refuseEffort(body);
   const { system, turns } = translateMessages(body.messages, claude);
   documentsTold(turns);
   trimPrefill(turns);
@@ -439,11 +442,17 @@ export function toConverseRequest(
   };
 }
 
-/** No reasoning control of a model other than Claude is mapped: reasoning_effort is refused there. */
+/** Nova 2's reasoningConfig as the effort's fields: an effort, not a budget, so no maxTokens for it. */
+function novaEffort(body: ChatRequest, additional: Record<string, unknown>) {
+  const fields = novaReasoning(body, additional);
+  return fields && { fields, budget: 0 };
+}
+
+/** No reasoning control of a model other than Claude and Nova 2 is mapped: reasoning_effort is refused there. */
 function refuseEffort(body: object): undefined {
   if ((body as { reasoning_effort?: unknown }).reasoning_effort == null) return undefined;
   throw new Unsupported(
-    "Bedrock Converse does not support reasoning_effort on models other than Claude (send the model's own reasoning fields instead).",
+    "Bedrock Converse does not support reasoning_effort on models other than Claude and Amazon Nova 2 (send the model's own reasoning fields instead).",
     'reasoning_effort',
   );
 }

@@ -8,7 +8,8 @@
 // temperature, top_p, stop → inferenceConfig; response_format json_schema → outputConfig.
 // Rejected (400): n > 1, logprobs/top_logprobs, presence/frequency_penalty, logit_bias,
 // parallel_tool_calls false, non-text modalities, audio, functions/function_call,
-// web_search_options, reasoning_effort on models other than Claude, response_format json_object, image links, audio input,
+// web_search_options, reasoning_effort on models other than Claude and Nova 2 (and high with an
+// output cap on Nova 2), response_format json_object, image links, audio input,
 // custom tools (function-tools.ts; allowed_tools naming function tools is honoured).
 // With no tool callable (no tools, or tool_choice none: Converse has no "none") the history's
 // tool calls and results are sent as text, since Converse refuses toolUse/toolResult blocks
@@ -21,7 +22,9 @@
 // additionalModelRequestFields) come back as `reasoning_content` and signed `thinking_blocks`, and
 // an assistant message's `thinking_blocks` go back as reasoningContent blocks (src/providers/thinking.ts).
 // reasoning_effort on Claude models → Claude's `thinking` in additionalModelRequestFields, as
-// for Anthropic (reasoning-effort.ts; maxTokens 4096 plus the budget when the request sets none),
+// for Anthropic (reasoning-effort.ts; maxTokens 4096 plus the budget when the request sets none);
+// on Amazon Nova 2 Lite and Pro → additionalModelRequestFields.reasoningConfig (maxReasoningEffort
+// low/medium/high, `disabled` for none);
 // and the request's `anthropic-beta` betas → additionalModelRequestFields.anthropic_beta (joined
 // with the body's own), for Claude models and ARNs that name no family.
 // Parameters that are not OpenAI's are forwarded, never dropped: Converse's own top-level fields

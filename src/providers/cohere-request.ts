@@ -2,11 +2,13 @@
 // Roles line up with OpenAI's; the differences are tool_plan (Cohere's text before tool calls,
 // which is what OpenAI clients send back as assistant content beside tool_calls), tool_choice
 // (only REQUIRED/NONE: a named function becomes REQUIRED with only that tool offered), and names:
-// top_p → p, stop → stop_sequences, a schema'd response_format → json_object + json_schema.
+// top_p → p, stop → stop_sequences, a schema'd response_format → json_object + json_schema,
+// reasoning_effort → `thinking` on Command A Reasoning (refused on models that cannot think).
 import { invalidRequest } from '../errors';
 import type { ChatMessage, ChatRequest, ContentPart } from '../openai/schemas';
 import type { FunctionToolsMessage, FunctionToolsRequest } from './function-tools';
 import { NO_EFFECT, OPENAI_ONLY_FEATURES, paramPolicy } from './params';
+import { cohereThinking } from './reasoning-effort';
 import { systemText } from './system-text';
 import { Unsupported } from './types';
 
@@ -19,13 +21,13 @@ const PARAMS = paramPolicy({
     top_logprobs: 'relaying log probabilities',
     parallel_tool_calls: 'disabling parallel tool calls',
     ...OPENAI_ONLY_FEATURES,
-    reasoning_effort: "reasoning_effort (send Cohere's `thinking` instead)",
     // Cohere's penalties run from 0 to 1, OpenAI's from -2 to 2.
     presence_penalty: { why: 'presence_penalty outside 0–1', when: outsideUnit },
     frequency_penalty: { why: 'frequency_penalty outside 0–1', when: outsideUnit },
   },
+  // reasoning_effort: Command A Reasoning's `thinking` (cohereThinking), refused on other models.
   translate:
-    'model messages stream stream_options max_tokens max_completion_tokens temperature top_p stop seed presence_penalty frequency_penalty tools tool_choice response_format',
+    'model messages stream stream_options max_tokens max_completion_tokens temperature top_p stop seed presence_penalty frequency_penalty tools tool_choice response_format reasoning_effort',
   drop: `user safety_identifier ${NO_EFFECT}`,
 });
 
@@ -137,6 +139,8 @@ function responseFormat(body: ChatRequest): Record<string, unknown> | undefined 
 
 export function toCohereRequest(sent: ChatRequest, model: string): Record<string, unknown> {
   const body = PARAMS.refuseUnsupported(sent);
+  // reasoning_effort as `thinking`, unless the client sent its own (forwarded below as it is).
+  const thinking = cohereThinking(body, model, sent as Record<string, unknown>);
   const stop = typeof body.stop === 'string' ? [body.stop] : body.stop;
   const maxTokens = body.max_completion_tokens ?? body.max_tokens;
   const format = responseFormat(body);
@@ -148,6 +152,7 @@ export function toCohereRequest(sent: ChatRequest, model: string): Record<string
     ...(maxTokens ? { max_tokens: maxTokens } : {}),
     ...(stop?.length ? { stop_sequences: stop } : {}),
     ...(body.stream ? { stream: true } : {}),
+    ...(thinking ? { thinking } : {}),
   };
   // Cohere's p runs from 0.01 to 0.99: OpenAI's common default top_p 1 means "no cut" there too.
   if (body.top_p != null) request.p = Math.min(0.99, Math.max(0.01, body.top_p));

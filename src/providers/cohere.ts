@@ -6,12 +6,13 @@
 // tool_choice (none → NONE, required → REQUIRED, a named function → REQUIRED with only that
 // tool), response_format json_object/json_schema, max_(completion_)tokens, stop → stop_sequences,
 // temperature, top_p → p (kept within Cohere's 0.01–0.99), seed, presence/frequency_penalty
-// (0–1 at Cohere: outside it a 400), stream. Finish: COMPLETE and
+// (0–1 at Cohere: outside it a 400), stream, reasoning_effort → `thinking` on Command A Reasoning
+// (none → disabled, else enabled with a token_budget: reasoning-effort.ts). Finish: COMPLETE and
 // STOP_SEQUENCE → stop, MAX_TOKENS → length, TOOL_CALL → tool_calls; ERROR and TIMEOUT are
 // failures (an error event mid-stream).
 // Rejected (400): n > 1, logprobs/top_logprobs, parallel_tool_calls false, logit_bias,
-// non-text modalities, audio, functions/function_call, web_search_options, reasoning_effort,
-// audio/file parts, non-text parts in tool results, legacy `function` messages, custom tools (function-tools.ts; allowed_tools
+// non-text modalities, audio, functions/function_call, web_search_options, reasoning_effort on
+// models that cannot think, audio/file parts, non-text parts in tool results, legacy `function` messages, custom tools (function-tools.ts; allowed_tools
 // naming function tools is honoured).
 // Dropped, harmless: user, metadata, store, service_tier, prediction, prompt_cache_key,
 // prompt_cache_retention, safety_identifier, verbosity, message `name`; citations and reasoning

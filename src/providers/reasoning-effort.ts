@@ -1,5 +1,7 @@
 // OpenAI's `reasoning_effort` as the native reasoning control of the providers that have one:
-// Claude's `thinking` (Anthropic's API and Bedrock's Claude models) and Gemini's thinkingConfig.
+// Claude's `thinking` (Anthropic's API and Bedrock's Claude models), Gemini's thinkingConfig,
+// Cohere's `thinking` (Command A Reasoning), Amazon Nova 2's reasoningConfig (Bedrock) and the
+// `reasoning_effort` input of Workers AI's gpt-oss models.
 // Each adapter translates it here, before anything else reads the request, into the native field
 // that a client could have sent itself — so the reservation (limits/estimate.ts) and Anthropic's
 // default max_tokens growth see the budget as they see a native one. A native field the client
@@ -191,4 +193,104 @@ export function geminiThinking(request: object, model: string): Record<string, u
     xhigh: 'high',
   };
   return { thinkingLevel: level[effort] };
+}
+
+/**
+ * Cohere's reasoning models by id: Command A Reasoning (`command-a-reasoning-08-2025`), the one
+ * model Cohere documents `thinking` for; its other models do not think.
+ */
+const COHERE_REASONING = /(?:^|-)reasoning(?:-|$)/i;
+
+/**
+ * Cohere's `thinking` for a reasoning_effort (Chat v2, Command A Reasoning): `none` turns thinking
+ * off (`disabled`, which the model takes: it thinks by default, with no limit); any other effort
+ * is `enabled` with a `token_budget` from EFFORT_BUDGET, no more than the request's own cap (Cohere
+ * counts thinking within max_tokens: its guide has a 31K budget leave 1K of a 32K output for the
+ * answer). Undefined when there is no effort or the client sent its own `thinking`, which wins.
+ * Another Cohere model cannot think and is refused, so the route's next target may serve it.
+ */
+export function cohereThinking(
+  request: Sampling,
+  model: string,
+  native: Record<string, unknown>,
+): Record<string, unknown> | undefined {
+  const effort = reasoningEffort(request, 'Cohere');
+  if (effort === undefined || native.thinking != null) return undefined;
+  if (!COHERE_REASONING.test(model)) {
+    throw new Unsupported(
+      `${model} cannot think: reasoning_effort needs a Cohere reasoning model (command-a-reasoning-08-2025).`,
+      'reasoning_effort',
+    );
+  }
+  if (effort === 'none') return { type: 'disabled' };
+  const cap = request.max_completion_tokens ?? request.max_tokens;
+  const budget = EFFORT_BUDGET[effort];
+  return { type: 'enabled', token_budget: cap == null ? budget : Math.min(budget, cap) };
+}
+
+/**
+ * Amazon Nova 2 on Bedrock, by model id, inference profile or ARN: Nova 2 Lite and Pro, the ones
+ * AWS documents extended thinking for (`amazon.nova-2-lite-v1:0`, `us.amazon.nova-2-lite-v1:0`…).
+ * Nova 1 (`amazon.nova-pro-v1:0`) refuses a reasoningConfig; Nova 2 Sonic is a speech model.
+ */
+export const NOVA_2_REASONING = /(?:^|[.:/])amazon\.nova-2-(?:lite|pro)\b/i;
+
+/** The low/medium/high scale Nova 2's maxReasoningEffort and gpt-oss take: low is their least. */
+const THREE_LEVELS: Record<Exclude<ReasoningEffort, 'none'>, string> = {
+  minimal: 'low',
+  low: 'low',
+  medium: 'medium',
+  high: 'high',
+  xhigh: 'high',
+};
+
+/**
+ * Nova 2's `reasoningConfig` (in additionalModelRequestFields) for a reasoning_effort: `enabled`
+ * with a maxReasoningEffort, `disabled` for none (Nova 2's default). Undefined when there is no
+ * effort or the client sent its own reasoningConfig, which wins. AWS takes maxReasoningEffort
+ * `high` only without maxTokens, so high with an output cap (the client's, or the gateway's with
+ * limits.enforceMaxTokens) is refused: dropping the cap would break the client's limit and the
+ * reservation, and the provider's own 400 would end the request instead of failing over.
+ */
+export function novaReasoning(
+  request: Sampling,
+  native: Record<string, unknown>,
+): Record<string, unknown> | undefined {
+  const effort = reasoningEffort(request, 'Amazon Nova 2');
+  // The client's own, where AWS's examples put it or inside the Nova-specific inferenceConfig.
+  const inference = native.inferenceConfig as { reasoningConfig?: unknown } | null | undefined;
+  if (effort === undefined || native.reasoningConfig != null || inference?.reasoningConfig != null)
+    return undefined;
+  if (effort === 'none') return { reasoningConfig: { type: 'disabled' } };
+  const level = THREE_LEVELS[effort];
+  if (level === 'high' && (request.max_completion_tokens ?? request.max_tokens) != null) {
+    throw new Unsupported(
+      `Amazon Nova 2 takes reasoning_effort ${effort} (maxReasoningEffort high) only without an output cap: omit max_completion_tokens, or ask for medium.`,
+      'reasoning_effort',
+    );
+  }
+  return { reasoningConfig: { type: 'enabled', maxReasoningEffort: level } };
+}
+
+/**
+ * Workers AI models with a reasoning effort input: OpenAI's gpt-oss (`@cf/openai/gpt-oss-120b`,
+ * `-20b`), which take `reasoning_effort` low, medium or high (Workers AI's model schema).
+ */
+const WORKERS_AI_EFFORT = /^@cf\/openai\/gpt-oss-/i;
+
+/**
+ * The `reasoning_effort` input a Workers AI gpt-oss model takes for an OpenAI one: minimal is low,
+ * xhigh high, and `none` low — gpt-oss always reasons, low is the least it does. Undefined when
+ * there is no effort; any other model is refused, so the route's next target may serve it.
+ */
+export function workersAIEffort(request: object, model: string): string | undefined {
+  const effort = reasoningEffort(request, 'Workers AI');
+  if (effort === undefined) return undefined;
+  if (!WORKERS_AI_EFFORT.test(model)) {
+    throw new Unsupported(
+      `Workers AI does not support reasoning_effort on ${model}: only the gpt-oss models take one.`,
+      'reasoning_effort',
+    );
+  }
+  return effort === 'none' ? 'low' : THREE_LEVELS[effort];
 }

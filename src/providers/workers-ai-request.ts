@@ -1,9 +1,12 @@
 // OpenAI chat request → Workers AI model inputs. Pure: refusals are 400s naming the parameter.
 // Messages keep OpenAI's shape (the chat models accept it), text-only content is flattened to a
 // string for models that take only strings, and image parts are kept for vision models.
+// reasoning_effort goes to the gpt-oss models as their own `reasoning_effort` input (low, medium
+// or high: reasoning-effort.ts) and is refused for the others.
 
 import type { ChatMessage, ChatRequest } from '../openai/schemas';
 import { NO_EFFECT, OPENAI_ONLY_FEATURES, paramPolicy } from './params';
+import { workersAIEffort } from './reasoning-effort';
 import { systemText } from './system-text';
 import { Unsupported } from './types';
 
@@ -21,10 +24,10 @@ const PARAMS = paramPolicy({
     },
     parallel_tool_calls: 'disabling parallel tool calls',
     ...OPENAI_ONLY_FEATURES,
-    reasoning_effort: 'reasoning_effort',
   },
+  // reasoning_effort: the gpt-oss models' own input (workersAIEffort), refused on other models.
   translate:
-    'model messages stream stream_options max_tokens max_completion_tokens temperature top_p seed presence_penalty frequency_penalty tools tool_choice response_format',
+    'model messages stream stream_options max_tokens max_completion_tokens temperature top_p seed presence_penalty frequency_penalty tools tool_choice response_format reasoning_effort',
   drop: `user safety_identifier ${NO_EFFECT}`,
 });
 
@@ -83,9 +86,15 @@ function toMessages(messages: ChatMessage[]): Record<string, unknown>[] {
   });
 }
 
-export function toWorkersAIInputs(sent: ChatRequest, defaultMaxTokens?: number): Record<string, unknown> {
+export function toWorkersAIInputs(
+  sent: ChatRequest,
+  defaultMaxTokens?: number,
+  model = '',
+): Record<string, unknown> {
   const body = PARAMS.refuseUnsupported(sent);
+  const effort = workersAIEffort(body, model);
   const inputs: Record<string, unknown> = { messages: toMessages(body.messages) };
+  if (effort) inputs.reasoning_effort = effort;
   const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? defaultMaxTokens;
   if (maxTokens) inputs.max_tokens = maxTokens;
   for (const key of ['temperature', 'top_p', 'seed', 'presence_penalty', 'frequency_penalty'] as const) {

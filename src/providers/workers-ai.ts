@@ -6,12 +6,13 @@
 // tool_calls; tool results), max_(completion_)tokens (else config `defaultMaxTokens`; with
 // neither, the model's own default, 256 for most, reported as `length` when reached), temperature, top_p, seed,
 // presence/frequency_penalty, tools, tool_choice auto/none, response_format json_object and
-// json_schema, stream. The finish reason is the model's when it reports one, else tool_calls /
-// length (completion tokens reached max_tokens) / stop.
+// json_schema, stream, reasoning_effort on the gpt-oss models (their `reasoning_effort` input:
+// minimal → low, xhigh → high, none → low, as gpt-oss always reasons). The finish reason is the
+// model's when it reports one, else tool_calls / length (completion tokens reached max_tokens) / stop.
 // Rejected (400): n > 1, logprobs/top_logprobs, stop, tool_choice required or a named function,
 // parallel_tool_calls false, logit_bias, non-text modalities, audio, functions/function_call,
-// web_search_options, reasoning_effort, legacy `function` messages, audio/file parts, non-text parts
-// in tool results, custom tools
+// web_search_options, reasoning_effort on models other than gpt-oss, legacy `function` messages,
+// audio/file parts, non-text parts in tool results, custom tools
 // (function-tools.ts; allowed_tools naming function tools is honoured).
 // Dropped, harmless: user, metadata, store, service_tier, prediction, prompt_cache_key,
 // prompt_cache_retention, safety_identifier, verbosity, message `name`, tool `strict`.
@@ -157,7 +158,7 @@ export function createWorkersAI(
     models: config.models ?? [],
 
     async chat({ body, model, signal, requestId }) {
-      const inputs = toWorkersAIInputs(body, config.defaultMaxTokens);
+      const inputs = toWorkersAIInputs(body, config.defaultMaxTokens, model);
       const output = await run(model, inputs, signal);
       const id = `chatcmpl-${requestId}`;
       // The cap the model ran under, sent or not: reaching it is a `length` finish.

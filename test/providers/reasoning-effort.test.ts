@@ -1,16 +1,23 @@
 // OpenAI's reasoning_effort through the whole Worker to each provider's native reasoning control
 // (src/providers/reasoning-effort.ts): the exact upstream body, what wins over it, what is refused
 // and passed to the route's next target, and the output cap the reservation counted.
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import type { Env } from '../../src/env';
+import type { ChatRequest } from '../../src/openai/schemas';
+import { createWorkersAI } from '../../src/providers/workers-ai';
 import textMessage from '../fixtures/anthropic/message-text.json';
 import converseText from '../fixtures/bedrock/converse-text.json';
+import cohereText from '../fixtures/cohere/chat-text.json';
 import geminiText from '../fixtures/gemini/generate-text.json';
+import workersAIText from '../fixtures/workers-ai/chat-text.json';
 import { chat, createKey, type Json, putConfig } from '../helpers/gateway';
 import { json, onUpstream, recorded } from '../helpers/upstream';
 
 const ANTHROPIC_URL = 'https://anthropic.test';
 const GEMINI_URL = 'https://gemini.test/v1beta';
 const BEDROCK_URL = 'https://bedrock.test';
+const COHERE_URL = 'https://cohere.test';
 
 async function setup(limits: Record<string, unknown> = {}) {
   const config = {
@@ -24,6 +31,9 @@ async function setup(limits: Record<string, unknown> = {}) {
         accessKeyId: 'AKIDEXAMPLE',
         secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
       },
+      cohere: { type: 'cohere', baseUrl: COHERE_URL, apiKey: 'co-secret' },
+      // Unbound in tests: a run fails, but a refusal comes first and passes the request on.
+      cf: { type: 'workers-ai' },
       mock: { type: 'mock' },
     },
     models: {
@@ -39,6 +49,24 @@ async function setup(limits: Record<string, unknown> = {}) {
           { provider: 'mock', model: 'mock-1' },
         ],
       },
+      'command-or-mock': {
+        targets: [
+          { provider: 'cohere', model: 'command-a-03-2025' },
+          { provider: 'mock', model: 'mock-1' },
+        ],
+      },
+      'nova1-or-mock': {
+        targets: [
+          { provider: 'aws', model: 'us.amazon.nova-pro-v1:0' },
+          { provider: 'mock', model: 'mock-1' },
+        ],
+      },
+      'llama-or-mock': {
+        targets: [
+          { provider: 'cf', model: '@cf/meta/llama-3.3-70b-instruct-fp8-fast' },
+          { provider: 'mock', model: 'mock-1' },
+        ],
+      },
     },
     retry: { attempts: 0 },
     ...(Object.keys(limits).length > 0 ? { limits } : {}),
@@ -48,6 +76,7 @@ async function setup(limits: Record<string, unknown> = {}) {
   onUpstream(`${ANTHROPIC_URL}/v1/messages`, () => json(textMessage));
   onUpstream(`${GEMINI_URL}/models/`, () => json(geminiText));
   onUpstream(`${BEDROCK_URL}/model/`, () => json(converseText));
+  onUpstream(`${COHERE_URL}/v2/chat`, () => json(cohereText));
   return (await createKey()).key;
 }
 
@@ -334,5 +363,195 @@ describe('reasoning_effort and betas to Bedrock', () => {
       'some-beta-2026-01-01',
       'interleaved-thinking-2025-05-14',
     ]);
+  });
+});
+
+describe('reasoning_effort to Cohere', () => {
+  const REASONING = 'cohere/command-a-reasoning-08-2025';
+
+  it("maps to Command A Reasoning's thinking: a token_budget, none disabled", async () => {
+    const key = await setup();
+    for (const [effort, budget] of [
+      ['minimal', 1024],
+      ['low', 1024],
+      ['medium', 8192],
+      ['high', 24_576],
+      ['xhigh', 24_576],
+    ] as const) {
+      const body = await sent(key, { model: REASONING, reasoning_effort: effort });
+      expect(body.thinking, effort).toEqual({ type: 'enabled', token_budget: budget });
+      expect(body).not.toHaveProperty('reasoning_effort');
+      expect(body).not.toHaveProperty('max_tokens');
+    }
+    // It thinks by default, without limit: none turns that off.
+    expect((await sent(key, { model: REASONING, reasoning_effort: 'none' })).thinking).toEqual({
+      type: 'disabled',
+    });
+    // Cohere counts thinking within max_tokens: the budget is no more than the cap.
+    const capped = await sent(key, {
+      model: REASONING,
+      reasoning_effort: 'high',
+      max_completion_tokens: 3000,
+    });
+    expect(capped).toMatchObject({ max_tokens: 3000, thinking: { type: 'enabled', token_budget: 3000 } });
+  });
+
+  it("lets the client's own thinking win, and passes a model that cannot think to the next target", async () => {
+    const key = await setup();
+    const thinking = { type: 'enabled', token_budget: 500 };
+    const own = await sent(key, { model: REASONING, reasoning_effort: 'high', thinking });
+    expect(own.thinking).toEqual(thinking);
+    for (const effort of ['low', 'none']) {
+      const error = await refused(key, { model: 'cohere/command-a-03-2025', reasoning_effort: effort });
+      expect(error.param, effort).toBe('reasoning_effort');
+    }
+    const error = await refused(key, { model: REASONING, reasoning_effort: 'extreme' });
+    expect(error.param).toBe('reasoning_effort');
+    const response = await chat(key, { model: 'command-or-mock', messages: hello, reasoning_effort: 'low' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-tollgate-provider')).toBe('mock');
+  });
+
+  it("with limits.enforceMaxTokens, sends the cap the reservation counted, a native token_budget's too", async () => {
+    const key = await setup({ defaultMaxTokens: 300, enforceMaxTokens: true });
+    const effort = await sent(key, { model: REASONING, reasoning_effort: 'medium' });
+    expect(effort).toMatchObject({
+      max_tokens: 300 + 8192,
+      thinking: { type: 'enabled', token_budget: 8192 },
+    });
+    // Cohere's own thinking budget is reserved as Anthropic's budget_tokens is.
+    const native = await sent(key, { model: REASONING, thinking: { type: 'enabled', token_budget: 5000 } });
+    expect(native).toMatchObject({
+      max_tokens: 300 + 5000,
+      thinking: { type: 'enabled', token_budget: 5000 },
+    });
+  });
+});
+
+describe('reasoning_effort to Amazon Nova 2 on Bedrock', () => {
+  const LITE = 'us.amazon.nova-2-lite-v1:0';
+
+  it('maps to reasoningConfig in additionalModelRequestFields, none disabled', async () => {
+    const key = await setup();
+    for (const [effort, level] of [
+      ['minimal', 'low'],
+      ['low', 'low'],
+      ['medium', 'medium'],
+      ['high', 'high'],
+      ['xhigh', 'high'],
+    ] as const) {
+      const body = await sent(key, { model: `aws/${LITE}`, reasoning_effort: effort });
+      expect(body.additionalModelRequestFields, effort).toEqual({
+        reasoningConfig: { type: 'enabled', maxReasoningEffort: level },
+      });
+      // An effort, not a budget: no maxTokens of the gateway's (AWS refuses one at high).
+      expect(body).not.toHaveProperty('inferenceConfig');
+      expect(body).not.toHaveProperty('reasoning_effort');
+    }
+    expect(
+      (await sent(key, { model: `aws/${LITE}`, reasoning_effort: 'none' })).additionalModelRequestFields,
+    ).toEqual({ reasoningConfig: { type: 'disabled' } });
+    // Model ids, inference profiles and ARNs of Nova 2 Lite and Pro.
+    for (const model of [
+      'amazon.nova-2-lite-v1:0',
+      'global.amazon.nova-2-lite-v1:0',
+      'amazon.nova-2-pro-v1:0',
+      'arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-2-lite-v1:0',
+    ]) {
+      const body = await sent(key, { model: `aws/${model}`, reasoning_effort: 'medium', max_tokens: 2000 });
+      expect(body.additionalModelRequestFields.reasoningConfig, model).toEqual({
+        type: 'enabled',
+        maxReasoningEffort: 'medium',
+      });
+      expect(body.inferenceConfig).toEqual({ maxTokens: 2000 });
+    }
+  });
+
+  it("lets the client's own reasoningConfig win, refuses high with a cap and Nova 1", async () => {
+    const key = await setup();
+    const reasoningConfig = { type: 'enabled', maxReasoningEffort: 'low' };
+    for (const native of [{ reasoningConfig }, { additionalModelRequestFields: { reasoningConfig } }]) {
+      const own = await sent(key, { model: `aws/${LITE}`, reasoning_effort: 'high', ...native });
+      expect(own.additionalModelRequestFields).toEqual({ reasoningConfig });
+    }
+    const inferenceConfig = { topK: 20, reasoningConfig };
+    const nested = await sent(key, {
+      model: `aws/${LITE}`,
+      reasoning_effort: 'high',
+      additionalModelRequestFields: { inferenceConfig },
+    });
+    expect(nested.additionalModelRequestFields).toEqual({ inferenceConfig });
+    for (const effort of ['high', 'xhigh']) {
+      const error = await refused(key, { model: `aws/${LITE}`, reasoning_effort: effort, max_tokens: 4000 });
+      expect(error.param, effort).toBe('reasoning_effort');
+    }
+    for (const model of ['amazon.nova-pro-v1:0', 'amazon.nova-2-sonic-v1:0']) {
+      const error = await refused(key, { model: `aws/${model}`, reasoning_effort: 'low' });
+      expect(error.param, model).toBe('reasoning_effort');
+    }
+    const response = await chat(key, { model: 'nova1-or-mock', messages: hello, reasoning_effort: 'low' });
+    expect(response.headers.get('x-tollgate-provider')).toBe('mock');
+  });
+
+  it('with limits.enforceMaxTokens, refuses high (the cap is sent) and caps the other levels', async () => {
+    const key = await setup({ defaultMaxTokens: 300, enforceMaxTokens: true });
+    const medium = await sent(key, { model: `aws/${LITE}`, reasoning_effort: 'medium' });
+    expect(medium.inferenceConfig).toEqual({ maxTokens: 300 + 8192 });
+    const error = await refused(key, { model: `aws/${LITE}`, reasoning_effort: 'high' });
+    expect(error.param).toBe('reasoning_effort');
+  });
+});
+
+describe('reasoning_effort to Workers AI', () => {
+  /** The inputs the `AI` binding was run with (it is unbound in the gateway's tests). */
+  async function inputs(model: string, body: Record<string, unknown>) {
+    const runs: Record<string, unknown>[] = [];
+    const ai = {
+      async run(_model: string, input: Record<string, unknown>) {
+        runs.push(input);
+        return workersAIText;
+      },
+    };
+    const adapter = createWorkersAI(
+      'cf',
+      { type: 'workers-ai' },
+      { env: { ...env, AI: ai } as unknown as Env, fetch: globalThis.fetch },
+    );
+    await adapter.chat({
+      body: { model: 'alias', messages: hello, ...body } as ChatRequest,
+      model,
+      signal: new AbortController().signal,
+      requestId: 'r1',
+    });
+    return runs[0]!;
+  }
+
+  it("maps to gpt-oss's own reasoning_effort input, none its least (it always reasons)", async () => {
+    for (const [effort, level] of [
+      ['none', 'low'],
+      ['minimal', 'low'],
+      ['low', 'low'],
+      ['medium', 'medium'],
+      ['high', 'high'],
+      ['xhigh', 'high'],
+    ] as const) {
+      for (const model of ['@cf/openai/gpt-oss-120b', '@cf/openai/gpt-oss-20b']) {
+        const run = await inputs(model, { reasoning_effort: effort });
+        expect(run.reasoning_effort, `${model} ${effort}`).toBe(level);
+      }
+    }
+    expect(await inputs('@cf/openai/gpt-oss-120b', {})).not.toHaveProperty('reasoning_effort');
+  });
+
+  it('passes other models to the next target', async () => {
+    const key = await setup();
+    const error = await refused(key, {
+      model: 'cf/@cf/meta/llama-3.3-70b-instruct-fp8-fast',
+      reasoning_effort: 'low',
+    });
+    expect(error.param).toBe('reasoning_effort');
+    const response = await chat(key, { model: 'llama-or-mock', messages: hello, reasoning_effort: 'low' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-tollgate-provider')).toBe('mock');
   });
 });
