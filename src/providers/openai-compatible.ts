@@ -55,6 +55,11 @@ export interface OpenAIWire {
   capField?: 'max_tokens' | 'max_completion_tokens';
   /** ProviderAdapter.halfPriceFlex. */
   halfPriceFlex?: boolean;
+  /**
+   * The service refuses an assistant message's `reasoning_content` (Groq, Cerebras, Mistral: strict
+   * about fields they do not define), which DeepSeek-style answers carry and clients send back.
+   */
+  dropsReasoningContent?: boolean;
 }
 
 export function createOpenAICompatible(
@@ -73,6 +78,11 @@ export function createOpenAICompatible(
   // OpenAI SDK's cap would go unheeded there (and the answer outrun what its budget reserved).
   const maxTokensOnly = config.preset === 'ollama' || /(^|\.)deepseek\.com$/.test(new URL(baseUrl).hostname);
   const openai = isOpenAI(config);
+  const strict =
+    mistral ||
+    config.preset === 'groq' ||
+    config.preset === 'cerebras' ||
+    /(^|\.)(groq\.com|cerebras\.ai)$/.test(new URL(baseUrl).hostname);
   return openAIWireAdapter(
     {
       name,
@@ -82,6 +92,7 @@ export function createOpenAICompatible(
       // OpenAI's reasoning models refuse max_tokens; other services may not know the newer field.
       capField: openai ? 'max_completion_tokens' : 'max_tokens',
       halfPriceFlex: openai,
+      dropsReasoningContent: strict,
       ...(mistral
         ? { chatBody: mistralChatBody, embeddingsBody: mistralEmbeddingsBody }
         : maxTokensOnly
@@ -131,7 +142,11 @@ export function openAIWireAdapter(wire: OpenAIWire, doFetch: typeof fetch): Prov
     async chat({ body, model, signal, capSet }) {
       const capped = capSet && wire.capField !== 'max_completion_tokens' ? capAsMaxTokens(body) : body;
       const sent = wire.chatBody ? wire.chatBody(capped) : capped;
-      const upstreamBody: ChatRequest = { ...sent, model, messages: withoutThinkingBlocks(body.messages) };
+      const upstreamBody: ChatRequest = {
+        ...sent,
+        model,
+        messages: withoutThinkingBlocks(body.messages, wire.dropsReasoningContent === true),
+      };
       if (body.stream && wire.streamUsage !== false) {
         upstreamBody.stream_options = { ...body.stream_options, include_usage: true };
       } else if (wire.streamUsage === false) {
@@ -184,12 +199,19 @@ function rawEmbeddings(provider: string, raw: string): RawEmbeddings | Embedding
 /**
  * `thinking_blocks` is the gateway's own field (an Anthropic answer's signed reasoning, for the
  * client to send back), and `reasoning_content` beside it the gateway's copy of its text: other
- * services do not know them, and strict ones (Groq, Cerebras, Mistral) refuse them.
+ * services do not know them, and strict ones (Groq, Cerebras, Mistral) refuse them — those lose a
+ * `reasoning_content` without thinking blocks too (`dropReasoning`: DeepSeek's reasoning, which a
+ * route may carry to them after DeepSeek answered).
  */
-function withoutThinkingBlocks(messages: ChatRequest['messages']): ChatRequest['messages'] {
-  if (!messages.some((message) => 'thinking_blocks' in message)) return messages;
+function withoutThinkingBlocks(
+  messages: ChatRequest['messages'],
+  dropReasoning: boolean,
+): ChatRequest['messages'] {
+  const carries = (message: object) =>
+    'thinking_blocks' in message || (dropReasoning && 'reasoning_content' in message);
+  if (!messages.some(carries)) return messages;
   return messages.map((message) => {
-    if (!('thinking_blocks' in message)) return message;
+    if (!carries(message)) return message;
     const {
       thinking_blocks: _,
       reasoning_content: __,

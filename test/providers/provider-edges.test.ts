@@ -8,6 +8,7 @@ import { type AzureOpenAIProviderConfig, createAzureOpenAI } from '../../src/pro
 import { type BedrockProviderConfig, createBedrock } from '../../src/providers/bedrock';
 import { createCohere } from '../../src/providers/cohere';
 import { translateCohereStream } from '../../src/providers/cohere-response';
+import { createOpenAICompatible, type OpenAIProviderConfig } from '../../src/providers/openai-compatible';
 import { createWorkersAI, workersAIError } from '../../src/providers/workers-ai';
 import { translateWorkersAIStream } from '../../src/providers/workers-ai-stream';
 import converseText from '../fixtures/bedrock/converse-text.json';
@@ -320,5 +321,45 @@ describe('azure-openai', () => {
       requestId: 'r1',
     });
     expect(sent[0]!.stream_options).toBeUndefined(); // today: { include_usage: true } → 400 Unknown parameter
+  });
+});
+
+describe('openai-compatible: reasoning_content sent back', () => {
+  async function sentTo(config: Partial<OpenAIProviderConfig>) {
+    const sent: Record<string, unknown>[] = [];
+    const fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
+      sent.push((await new Request(input, init).json()) as Record<string, unknown>);
+      return Response.json({ id: 'c', object: 'chat.completion', created: 1, model: 'm', choices: [] });
+    };
+    const adapter = createOpenAICompatible(
+      'up',
+      { type: 'openai', apiKey: 'k', ...config } as OpenAIProviderConfig,
+      { env, fetch: fetch as typeof globalThis.fetch },
+    );
+    await adapter.chat({
+      body: {
+        model: 'x',
+        messages: [
+          { role: 'user', content: 'q' },
+          { role: 'assistant', content: 'a', reasoning_content: 'why' },
+          { role: 'user', content: 'more' },
+        ],
+      } as ChatRequest,
+      model: 'm',
+      signal,
+      requestId: 'r1',
+    });
+    return (sent[0]!.messages as Record<string, unknown>[])[1];
+  }
+
+  it('reaches DeepSeek, whose thinking mode needs it, and not the services that refuse it', async () => {
+    expect(await sentTo({ preset: 'deepseek' })).toHaveProperty('reasoning_content', 'why');
+    for (const config of [
+      { preset: 'groq' as const },
+      { preset: 'cerebras' as const },
+      { preset: 'mistral' as const },
+      { baseUrl: 'https://proxy.groq.com/openai/v1' },
+    ])
+      expect(await sentTo(config)).toEqual({ role: 'assistant', content: 'a' });
   });
 });
