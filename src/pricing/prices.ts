@@ -79,9 +79,15 @@ export const BUNDLED_PRICES: Record<string, Price> = {
   'gpt-5-codex': p(1.25, 10, 0.125),
   'gpt-5.1': p(1.25, 10, 0.125),
   'gpt-5.1-codex': p(1.25, 10, 0.125),
+  'gpt-5.1-codex-max': p(1.25, 10, 0.125),
   'gpt-5.2': p(1.75, 14, 0.175),
   'gpt-5.2-codex': p(1.75, 14, 0.175),
-  'gpt-5.4': p(2.5, 15, 0.25),
+  // The pro tiers cost more than an unknown model: without their own entries they were reserved
+  // and charged below their list price. GPT-5.4 and its pro, over 272k prompt tokens: 2× input and
+  // 1.5× output for the whole request.
+  'gpt-5.2-pro': p(21, 168),
+  'gpt-5.4': { ...p(2.5, 15, 0.25), longContext: long(272_000, 5, 22.5, 0.5) },
+  'gpt-5.4-pro': { ...p(30, 180), longContext: long(272_000, 60, 270) },
   o1: p(15, 60, 7.5),
   'o1-pro': p(150, 600),
   'o3-pro': p(20, 80),
@@ -117,6 +123,9 @@ export const BUNDLED_PRICES: Record<string, Price> = {
   // Audio in at its own rate where Google prices it apart from text, image and video.
   'gemini-3-pro': { ...p(2, 12, 0.2), longContext: long(200_000, 4, 18, 0.4) },
   'gemini-3-flash': withAudio(p(0.5, 3, 0.05), 1),
+  // Gemini 3 Pro Image: its output is mostly images, $120 per 1M tokens (text and thinking $12):
+  // charged at the image rate, so a budget stays a cap (an unknown model's $75 was below it).
+  'gemini-3-pro-image': p(2, 120),
   'gemini-2.5-pro': { ...p(1.25, 10, 0.31), longContext: long(200_000, 2.5, 15, 0.625) },
   'gemini-2.5-flash': withAudio(p(0.3, 2.5, 0.075), 1),
   'gemini-2.5-flash-lite': withAudio(p(0.1, 0.4, 0.025), 0.3),

@@ -42,7 +42,7 @@ import { type AccessTokens, serviceAccountTokens, staticToken } from './google-t
 import { conflictingParam, forwardParam, paramPolicy } from './params';
 import { resolveSecret, secretRef } from './secret';
 import type { EmbeddingsCall, ProviderAdapter, ProviderDeps } from './types';
-import { UpstreamError } from './types';
+import { Unsupported, UpstreamError } from './types';
 import {
   fetchUpstream,
   parseAnswer,
@@ -193,12 +193,12 @@ export function createVertex(
     chatOnlyModel: (model) => vertexPublisher(model) === 'anthropic',
 
     async embeddings({ body, model, signal }: EmbeddingsCall) {
+      // Unsupported, not the provider's own 400: a route may name a Claude id beside an embedding
+      // model, and the next target is tried (an UpstreamError 'caller' ended the request).
       if (vertexPublisher(model) === 'anthropic')
-        throw new UpstreamError(
-          'caller',
-          400,
+        throw new Unsupported(
           `Provider '${name}' (vertex) embeds with Google's models only: '${model}' serves chat only.`,
-          { param: 'model', code: 'model_not_supported' },
+          'model',
         );
       const texts = textInputs(body.input, 'Vertex AI embeds text, not token arrays.');
       const fields: Record<string, unknown> = {};

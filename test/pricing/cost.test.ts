@@ -78,6 +78,24 @@ describe('priceOf', () => {
     expect(of('command-a-03-2025', 'cohere').inputPerMTok).toBe(2.5);
   });
 
+  it('never prices a dearer new model below its list price (pro tiers, GPT-5.4 over 272k, image output)', () => {
+    // Unknown models cost $15/$75: less than these, so a budget reserved and charged too little.
+    expect(price('gpt-5.2-pro')).toMatchObject({ inputPerMTok: 21, outputPerMTok: 168 });
+    expect(price('gpt-5.2-pro-2025-12-11').outputPerMTok).toBe(168);
+    expect(price('gpt-5.4-pro')).toMatchObject({ inputPerMTok: 30, outputPerMTok: 180 });
+    // GPT-5.4 (and its pro) above 272k prompt tokens: 2× input and 1.5× output for the whole request.
+    const long = { prompt_tokens: 300_000, completion_tokens: 1_000_000, total_tokens: 1_300_000 };
+    expect(costOf(long, price('gpt-5.4'))).toBeCloseTo(0.3 * 5 + 22.5, 9);
+    expect(costOf(long, price('gpt-5.4-pro'))).toBeCloseTo(0.3 * 60 + 270, 9);
+    const short = { prompt_tokens: 272_000, completion_tokens: 0, total_tokens: 272_000 };
+    expect(costOf(short, price('gpt-5.4'))).toBeCloseTo(0.272 * 2.5, 9);
+    // Gemini 3 Pro Image's output is mostly images, at $120 per 1M tokens.
+    const image = priceOf({ provider: 'g', model: 'gemini-3-pro-image-preview' }, 'gemini', {});
+    expect(image).toMatchObject({ inputPerMTok: 2, outputPerMTok: 120 });
+    // A Codex model at its base model's price, not an unknown model's (7.5× it).
+    expect(price('gpt-5.1-codex-max')).toEqual(price('gpt-5.1-codex'));
+  });
+
   it('charges an absurd usage report as a billion tokens, never as an infinite (booked as $0) cost', () => {
     const cost = costOf({ prompt_tokens: 1e308, completion_tokens: 0, total_tokens: 1e308 }, price('gpt-4o'));
     expect(cost).toBe(2500);

@@ -148,6 +148,35 @@ describe('vertex through the gateway', () => {
     expect(predict.body).toEqual({ instances: [{ content: 'one' }, { content: 'two' }] });
   });
 
+  it("fails over to the route's next target when embeddings name a Claude model on Vertex", async () => {
+    const account = await serviceAccount();
+    const response = await putConfig({
+      providers: {
+        vertex: { type: 'vertex', project: 'acme-prod', location: 'us-east5', serviceAccount: account.json },
+        mock: { type: 'mock' },
+      },
+      models: {
+        embed: {
+          targets: [
+            { provider: 'vertex', model: CLAUDE },
+            { provider: 'mock', model: 'mock-embed' },
+          ],
+        },
+      },
+      retry: { attempts: 0 },
+    });
+    expect(response.status, await response.clone().text()).toBe(200);
+    const { key } = await createKey();
+    const served = await call('/v1/embeddings', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'embed', input: 'hello' }),
+    });
+    expect(served.status, await served.clone().text()).toBe(200);
+    expect(served.headers.get('x-tollgate-provider')).toBe('mock');
+    expect(recorded.some((r) => r.url.startsWith(VERTEX))).toBe(false);
+  });
+
   it("embeds the semantic cache's questions with a Vertex embedding model", async () => {
     const account = await serviceAccount();
     const response = await putConfig({
