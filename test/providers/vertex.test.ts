@@ -455,6 +455,10 @@ describe('vertex: embeddings', () => {
     sent.length = 0;
     await embed(adapter, { input: Array(10).fill('語'.repeat(2_500)) }, 'text-multilingual-embedding-002');
     expect(sent.map((call) => call.body.instances.length)).toEqual([8, 2]);
+    // Digits tokenize one by one: 4,000 of them are 4,000 tokens, 5 to a request (not 15 at 3 bytes).
+    sent.length = 0;
+    await embed(adapter, { input: Array(10).fill('0'.repeat(4_000)) }, 'text-embedding-005');
+    expect(sent.map((call) => call.body.instances.length)).toEqual([5, 5]);
   });
 
   it('leaves usage to the route when Vertex reports no token count', async () => {
