@@ -7,10 +7,14 @@
 // `reasoning_content`, which DeepSeek's thinking mode needs of a tool loop. Reasoning the gateway
 // did not pack (OpenAI's own encrypted reasoning) means nothing to the chat API and is dropped.
 import { z } from 'zod';
+import { fromBase64Url, toBase64Url } from '../base64';
 import { invalidRequest } from '../errors';
 import type { ThinkingBlock } from '../providers/thinking';
 
 type Json = Record<string, unknown>;
+
+/** Packed text is UTF-8; bytes that are not are an altered packing. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** What marks `encrypted_content` as the gateway's own packing (and its version). */
 const PACKED = 'tollgate.thinking.v1.';
@@ -58,7 +62,7 @@ export function unpackReasoning(encrypted: string | null | undefined, index: num
   const param = `input[${index}].encrypted_content`;
   let value: unknown;
   try {
-    value = JSON.parse(fromBase64Url(encrypted.slice(PACKED.length)));
+    value = JSON.parse(UTF8.decode(fromBase64Url(encrypted.slice(PACKED.length))));
   } catch {
     value = undefined;
   }
@@ -73,20 +77,4 @@ export function unpackReasoning(encrypted: string | null | undefined, index: num
 
 function pack(blocks: ThinkingBlock[]): string {
   return PACKED + toBase64Url(JSON.stringify(blocks));
-}
-
-function toBase64Url(text: string): string {
-  const bytes = new TextEncoder().encode(text);
-  let binary = '';
-  // In slices: a spread of a long thinking text's bytes would overflow the call stack.
-  for (let at = 0; at < bytes.length; at += 0x8000)
-    binary += String.fromCharCode(...bytes.subarray(at, at + 0x8000));
-  return btoa(binary).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
-}
-
-function fromBase64Url(text: string): string {
-  const binary = atob(text.replaceAll('-', '+').replaceAll('_', '/'));
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
 }

@@ -1,5 +1,6 @@
 // Pure cost math: which price applies to a target, what a usage costs, the worst case of a request.
 import { ownEntry } from '../config/own-entry';
+import { claudeVersion } from '../providers/claude-version';
 import type { Usage } from '../providers/types';
 import { BUNDLED_PRICES, FREE, type Price, UNKNOWN_MODEL_PRICE } from './prices';
 import { countedUsage } from './usage';
@@ -89,10 +90,7 @@ export function bedrockClaude(id: string): { model: string; regional: boolean } 
 
 /** Claude 4.5 and later (`claude-sonnet-4-5…`, `claude-opus-4-6`, `claude-haiku-5…`). */
 function fromGeneration45(model: string): boolean {
-  const version = /^claude-(?:opus|sonnet|haiku)-(\d+)(?:-(\d)(?!\d))?/.exec(model);
-  if (!version) return false;
-  const major = Number(version[1]);
-  return major > 4 || (major === 4 && Number(version[2] ?? 0) >= 5);
+  return (claudeVersion(model) ?? 0) >= 45;
 }
 
 /** Bedrock's (and Vertex AI's) regional rates for Claude against its global ones. */

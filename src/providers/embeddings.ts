@@ -1,4 +1,5 @@
 // Embedding plumbing shared by the adapters: string inputs in, OpenAI embedding lists out.
+import { toBase64 } from '../base64';
 import type { EmbeddingsRequest } from '../openai/schemas';
 import { type EmbeddingsResult, Unsupported } from './types';
 
@@ -81,10 +82,7 @@ export function float32Base64(values: readonly number[]): string {
   const bytes = new Uint8Array(values.length * 4);
   const view = new DataView(bytes.buffer);
   for (const [i, v] of values.entries()) view.setFloat32(i * 4, v, true);
-  let binary = '';
-  for (let i = 0; i < bytes.length; i += 0x8000)
-    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(binary);
+  return toBase64(bytes);
 }
 
 /**

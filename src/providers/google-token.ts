@@ -2,7 +2,9 @@
 // WebCrypto) exchanged at its token_uri (RFC 7523 JWT bearer grant, as Google documents for
 // server-to-server calls). A token is kept for the adapter's life until shortly before it expires,
 // and one exchange at a time is in flight. Neither the key nor a token is ever put in an error.
+
 import { z } from 'zod';
+import { toBase64Url } from '../base64';
 import { failureForStatus, UpstreamError, type UpstreamFailure } from './types';
 import { fetchUpstream, readErrorText } from './upstream-error';
 
@@ -193,16 +195,9 @@ async function signJwt(
   claims: Record<string, unknown>,
 ): Promise<string> {
   const header = { alg: 'RS256', typ: 'JWT', ...(key.private_key_id ? { kid: key.private_key_id } : {}) };
-  const input = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(claims))}`;
+  const input = `${toBase64Url(JSON.stringify(header))}.${toBase64Url(JSON.stringify(claims))}`;
   const signature = await crypto.subtle.sign('RSASSA-PKCS1-v1_5', cryptoKey, new TextEncoder().encode(input));
-  return `${input}.${base64url(new Uint8Array(signature))}`;
-}
-
-export function base64url(data: string | Uint8Array): string {
-  const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return `${input}.${toBase64Url(new Uint8Array(signature))}`;
 }
 
 /**

@@ -6,6 +6,7 @@
 // that a client could have sent itself — so the reservation (limits/estimate.ts) and Anthropic's
 // default max_tokens growth see the budget as they see a native one. A native field the client
 // sent wins: the effort is then left out, as the more general of the two asks.
+import { claudeVersion } from './claude-version';
 import { Unsupported } from './types';
 
 export type ReasoningEffort = 'none' | 'minimal' | 'low' | 'medium' | 'high' | 'xhigh';
@@ -63,19 +64,6 @@ export interface ClaudeThinking {
   fields: Record<string, unknown>;
   /** Tokens the default max_tokens grows by when the request sets no cap (what estimate.ts reserved). */
   budget: number;
-}
-
-/**
- * A Claude model's version, in tenths (37 for 3.7), from its id (`claude-3-7-sonnet-…`,
- * `claude-sonnet-4-5`, `anthropic.claude-opus-4-1-20250805-v1:0`); undefined when it names none.
- */
-export function claudeVersion(model: string): number | undefined {
-  if (/claude-(?:v\d|instant)/i.test(model)) return 20; // Claude 2 and Instant on Bedrock
-  // Older ids put the version first (claude-3-5-haiku, claude-2.1), newer ones the family first;
-  // a date (claude-sonnet-4-20250514) is no minor version.
-  const found =
-    /claude-(\d)(?:[-.](\d))?(?:-|$)/i.exec(model) ?? /claude-[a-z]+-(\d+)(?:[-.](\d))?(?!\d)/i.exec(model);
-  return found ? Number(found[1]) * 10 + Number(found[2] ?? 0) : undefined;
 }
 
 /** Claude 3.7 Sonnet was the first to think; from Claude 4.6, adaptive thinking with an effort. */
