@@ -3,6 +3,7 @@ import { exports } from 'cloudflare:workers';
 import Anthropic from '@anthropic-ai/sdk';
 import { describe, expect, it } from 'vitest';
 import { anthropicStream } from '../helpers/anthropic-sse';
+import { chunk, usageChunk } from '../helpers/chat-chunks';
 import { call, createKey, type Json, OPENAI_URL, openaiConfig, putConfig } from '../helpers/gateway';
 import { expectOpenAIShape } from '../helpers/openapi';
 import { json, onUpstream, recorded, sse } from '../helpers/upstream';
@@ -67,24 +68,6 @@ const completion = {
     prompt_tokens_details: { cached_tokens: 3 },
   },
 };
-
-function chunk(delta: Json, finish: string | null = null): string {
-  return `data: ${JSON.stringify({
-    id: 'chatcmpl-1',
-    object: 'chat.completion.chunk',
-    created: 1_700_000_000,
-    model: 'gpt-4o-mini-2024-07-18',
-    choices: [{ index: 0, delta, finish_reason: finish }],
-  })}\n\n`;
-}
-const usageChunk = `data: ${JSON.stringify({
-  id: 'chatcmpl-1',
-  object: 'chat.completion.chunk',
-  created: 1_700_000_000,
-  model: 'gpt-4o-mini-2024-07-18',
-  choices: [],
-  usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 },
-})}\n\n`;
 
 describe('POST /v1/messages', () => {
   it('answers from the mock provider as an Anthropic message', async () => {

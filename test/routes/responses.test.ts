@@ -3,6 +3,7 @@ import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import worker from '../../src/index';
+import { chunk, usageChunk } from '../helpers/chat-chunks';
 import { call, createKey, type Json, OPENAI_URL, openaiConfig, putConfig } from '../helpers/gateway';
 import { expectOpenAIShape, expectResponseEvent, responseEvents } from '../helpers/openapi';
 import { json, onUpstream, recorded, sse } from '../helpers/upstream';
@@ -42,25 +43,6 @@ const completion = {
     completion_tokens_details: { reasoning_tokens: 1 },
   },
 };
-
-function chunk(delta: Json, finish: string | null = null, extra: Json = {}): string {
-  return `data: ${JSON.stringify({
-    id: 'chatcmpl-1',
-    object: 'chat.completion.chunk',
-    created: 1_700_000_000,
-    model: 'gpt-4o-mini-2024-07-18',
-    choices: [{ index: 0, delta, finish_reason: finish }],
-    ...extra,
-  })}\n\n`;
-}
-const usageChunk = `data: ${JSON.stringify({
-  id: 'chatcmpl-1',
-  object: 'chat.completion.chunk',
-  created: 1_700_000_000,
-  model: 'gpt-4o-mini-2024-07-18',
-  choices: [],
-  usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 },
-})}\n\n`;
 
 describe('POST /v1/responses', () => {
   it('answers a string input from the mock provider as a Response object', async () => {
