@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { pathSegment, urlUnder } from './base-url';
 import { openAIWireAdapter } from './openai-compatible';
+import { responsesApiSchema, usesResponses } from './openai-responses';
 import { apiKeyFor, resolveSecret, secretRef } from './secret';
 import type { ProviderAdapter, ProviderDeps } from './types';
 import { withoutUserinfo } from './url-credentials';
@@ -37,6 +38,12 @@ export const azureOpenAIProviderSchema = z
      * api-versions before 2024-09-01, which refuse the parameter.
      */
     streamUsage: z.boolean().optional(),
+    /**
+     * Chat calls through the Responses API of Azure's v1 API (`/openai/v1/responses`, whatever
+     * apiVersion): true for every deployment, a list for those, false for none. Unset: deployments
+     * named after a Responses-only model (gpt-5-codex, o3-pro…: openai-responses.ts).
+     */
+    responsesApi: responsesApiSchema,
   })
   .refine((config) => (config.resourceName === undefined) !== (config.baseUrl === undefined), {
     message: 'set exactly one of resourceName and baseUrl',
@@ -73,6 +80,8 @@ export function createAzureOpenAI(
           : under(
               `/openai/deployments/${pathSegment(deployment)}${path}?api-version=${encodeURIComponent(apiVersion)}`,
             ),
+      responsesUrl: (deployment) =>
+        usesResponses(config.responsesApi, deployment, true) ? under('/openai/v1/responses') : undefined,
       headers: () => ({
         ...config.headers,
         'api-key': apiKeyFor(name, apiKey) ?? '',

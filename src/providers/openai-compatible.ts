@@ -10,6 +10,7 @@ import type { ChatRequest, EmbeddingsRequest } from '../openai/schemas';
 import { urlUnder } from './base-url';
 import { capAsMaxTokens } from './max-tokens';
 import { mistralChatBody, mistralEmbeddingsBody } from './mistral-body';
+import { responsesApiSchema, responsesChat, usesResponses } from './openai-responses';
 import { OPENAI_COMPATIBLE_PRESETS, PRESET_NAMES } from './presets';
 import { apiKeyFor, resolveSecret, secretRef } from './secret';
 import type { ChatCompletion, EmbeddingsResult, ProviderAdapter, ProviderDeps, RawEmbeddings } from './types';
@@ -30,6 +31,11 @@ export const openaiProviderSchema = z.strictObject({
    * which refuses the field with a 422 and sends usage in its last chunk anyway.
    */
   streamUsage: z.boolean().optional(),
+  /**
+   * Chat calls through OpenAI's Responses API (openai-responses.ts): true for every model, a list
+   * for those, false for none. Unset: OpenAI's Responses-only models (codex, pro…) on its own API.
+   */
+  responsesApi: responsesApiSchema,
 });
 export type OpenAIProviderConfig = z.infer<typeof openaiProviderSchema>;
 
@@ -60,6 +66,8 @@ export interface OpenAIWire {
    * about fields they do not define), which DeepSeek-style answers carry and clients send back.
    */
   dropsReasoningContent?: boolean;
+  /** The Responses API's URL when a chat call for `model` goes there (openai-responses.ts). */
+  responsesUrl?: (model: string) => string | undefined;
 }
 
 export function createOpenAICompatible(
@@ -99,6 +107,8 @@ export function createOpenAICompatible(
           ? { chatBody: capAsMaxTokens }
           : {}),
       url: (path) => under(path),
+      responsesUrl: (model) =>
+        usesResponses(config.responsesApi, model, openai) ? under('/responses') : undefined,
       headers: () => {
         const key = apiKeyFor(name, apiKey);
         // A config written now sets at most one (authorizationIssue); one stored before: the key wins.
@@ -139,7 +149,19 @@ export function openAIWireAdapter(wire: OpenAIWire, doFetch: typeof fetch): Prov
     models: wire.models,
     ...(wire.halfPriceFlex ? { halfPriceFlex: true } : {}),
 
-    async chat({ body, model, signal, capSet }) {
+    async chat(call) {
+      const { body, model, signal, capSet } = call;
+      const responses = wire.responsesUrl?.(model);
+      if (responses !== undefined) {
+        return responsesChat(name, call, (sent, signal) =>
+          fetchUpstream(doFetch, name, responses, {
+            method: 'POST',
+            headers: wire.headers(),
+            body: JSON.stringify(sent),
+            signal,
+          }),
+        );
+      }
       const capped = capSet && wire.capField !== 'max_completion_tokens' ? capAsMaxTokens(body) : body;
       const sent = wire.chatBody ? wire.chatBody(capped) : capped;
       const upstreamBody: ChatRequest = {

@@ -9,12 +9,10 @@ import type { Usage } from './types';
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'function_call';
 
-export interface ToolCallDelta {
-  index: number;
-  id?: string;
-  type?: 'function';
-  function: { name?: string; arguments: string };
-}
+export type ToolCallDelta =
+  | { index: number; id?: string; type?: 'function'; function: { name?: string; arguments: string } }
+  /** A custom tool's call (GPT-5's freeform tools): its free-text input in fragments. */
+  | { index: number; id?: string; type?: 'custom'; custom: { name?: string; input: string } };
 
 export class OpenAIStreamWriter {
   private frames = '';
@@ -51,6 +49,10 @@ export class OpenAIStreamWriter {
   }
   toolCall(call: ToolCallDelta, index = 0): void {
     this.chunk({ tool_calls: [call] }, null, index);
+  }
+  /** Annotations of the text so far (url_citation: indexes into the whole content). */
+  annotations(annotations: unknown[], index = 0): void {
+    if (annotations.length > 0) this.chunk({ annotations }, null, index);
   }
   /** Reasoning text to show (`reasoning_content`, as DeepSeek and vLLM stream it). */
   reasoning(text: string, index = 0): void {

@@ -66,6 +66,8 @@ export interface ParamPolicy {
    * (function-tools.ts: allowed_tools applied).
    */
   refuseUnsupported(request: ChatRequest): FunctionToolsRequest;
+  /** Throws Unsupported for the first refused parameter the request asks for (custom tools allowed). */
+  refuseParams(request: ChatRequest): void;
   /** The request's set parameters that are neither translated, refused nor dropped: the provider's own. */
   native(request: object): [string, unknown][];
   /** Copies the provider's own parameters into `body`; one naming a field already there is refused. */
@@ -81,15 +83,19 @@ export function paramPolicy(spec: ParamPolicySpec): ParamPolicy {
   const known = new Set([...names(spec.translate), ...refusals.map((r) => r.param), ...names(spec.drop)]);
   const native = (request: object) =>
     Object.entries(request).filter(([key, value]) => value != null && !known.has(key));
+  const wording = (why: string) => spec.refusal?.(why) ?? why;
+  const refuseParams = (request: ChatRequest) => {
+    const values = request as Record<string, unknown>;
+    const refused = refusals.find(({ param, when }) => when(values[param]));
+    if (refused) throw new Unsupported(wording(refused.why), refused.param);
+  };
   return {
     refuseUnsupported(request) {
-      const wording = (why: string) => spec.refusal?.(why) ?? why;
       const translated = functionToolsOnly(request, wording);
-      const values = translated as Record<string, unknown>;
-      const refused = refusals.find(({ param, when }) => when(values[param]));
-      if (refused) throw new Unsupported(wording(refused.why), refused.param);
+      refuseParams(translated);
       return translated;
     },
+    refuseParams,
     native,
     forward(request, body) {
       for (const [key, value] of native(request)) forwardParam(body, key, value);

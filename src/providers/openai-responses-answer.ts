@@ -1,0 +1,185 @@
+// An answer of OpenAI's Responses API as a chat completion (openai-responses.ts): message items'
+// output_text → content (url_citation annotations kept), refusal → refusal, function_call and
+// custom_tool_call items → tool_calls, reasoning summaries (or reasoning text) → reasoning_content;
+// status incomplete → finish_reason length (max_output_tokens) or content_filter, failed → a failed
+// attempt; usage input/output tokens → prompt/completion tokens with their cached and reasoning
+// details; service_tier kept (flex is billed at half: pricing/cost.ts).
+import { z } from 'zod';
+import type { FinishReason } from './openai-stream-writer';
+import { type ChatCompletion, failureForStatus, UpstreamError, type Usage } from './types';
+
+const usageSchema = z.looseObject({
+  input_tokens: z.number().int().nonnegative(),
+  output_tokens: z.number().int().nonnegative(),
+  input_tokens_details: z.looseObject({ cached_tokens: z.number().int().nonnegative().nullish() }).nullish(),
+  output_tokens_details: z
+    .looseObject({ reasoning_tokens: z.number().int().nonnegative().nullish() })
+    .nullish(),
+});
+export type ResponsesUsage = z.infer<typeof usageSchema>;
+
+const textList = z.array(z.looseObject({ type: z.string(), text: z.string().optional() })).nullish();
+
+export const outputItemSchema = z.looseObject({
+  type: z.string(),
+  id: z.string().nullish(),
+  // message
+  content: z
+    .array(
+      z.looseObject({
+        type: z.string(),
+        text: z.string().optional(),
+        refusal: z.string().optional(),
+        annotations: z.array(z.looseObject({ type: z.string() })).nullish(),
+      }),
+    )
+    .nullish(),
+  // function_call, custom_tool_call
+  call_id: z.string().optional(),
+  name: z.string().optional(),
+  arguments: z.string().optional(),
+  input: z.string().optional(),
+  // reasoning
+  summary: textList,
+});
+export type OutputItem = z.infer<typeof outputItemSchema>;
+
+const errorSchema = z.looseObject({ code: z.string().nullish(), message: z.string().nullish() }).nullish();
+
+export const responseSchema = z.looseObject({
+  object: z.literal('response').optional(),
+  status: z.string().nullish(),
+  created_at: z.number().optional(),
+  model: z.string().optional(),
+  output: z.array(outputItemSchema),
+  usage: usageSchema.nullish(),
+  incomplete_details: z.looseObject({ reason: z.string().nullish() }).nullish(),
+  error: errorSchema,
+  service_tier: z.string().nullish(),
+});
+export type ResponsesAnswer = z.infer<typeof responseSchema>;
+
+export function toCompletion(
+  provider: string,
+  response: ResponsesAnswer,
+  id: string,
+  model: string,
+): ChatCompletion {
+  if (response.status === 'failed') throw failedResponse(provider, response.error);
+  const content: string[] = [];
+  const refusals: string[] = [];
+  const reasoning: string[] = [];
+  const annotations: unknown[] = [];
+  const toolCalls: Record<string, unknown>[] = [];
+  for (const item of response.output) {
+    if (item.type === 'message') {
+      for (const part of item.content ?? []) {
+        if (part.type === 'output_text') {
+          const offset = content.join('').length;
+          for (const annotation of part.annotations ?? [])
+            annotations.push(chatAnnotation(annotation, offset));
+          content.push(part.text ?? '');
+        } else if (part.type === 'refusal') refusals.push(part.refusal ?? '');
+      }
+    } else if (item.type === 'function_call') {
+      toolCalls.push({
+        id: item.call_id ?? item.id,
+        type: 'function',
+        function: { name: item.name ?? '', arguments: item.arguments || '{}' },
+      });
+    } else if (item.type === 'custom_tool_call') {
+      toolCalls.push({
+        id: item.call_id ?? item.id,
+        type: 'custom',
+        custom: { name: item.name ?? '', input: item.input ?? '' },
+      });
+    } else if (item.type === 'reasoning') {
+      const text = reasoningText(item);
+      if (text) reasoning.push(text);
+    }
+  }
+  const message: Record<string, unknown> = {
+    role: 'assistant',
+    content: content.length > 0 ? content.join('') : null,
+    refusal: refusals.length > 0 ? refusals.join('') : null,
+  };
+  if (reasoning.length > 0) message.reasoning_content = reasoning.join('\n\n');
+  if (annotations.length > 0) message.annotations = annotations;
+  if (toolCalls.length > 0) message.tool_calls = toolCalls;
+  const completion: ChatCompletion = {
+    id,
+    object: 'chat.completion',
+    created: response.created_at ?? Math.floor(Date.now() / 1000),
+    model: response.model ?? model,
+    choices: [
+      {
+        index: 0,
+        message,
+        logprobs: null,
+        finish_reason: finishReason(response, toolCalls.length > 0),
+      },
+    ],
+  };
+  if (response.usage) completion.usage = toUsage(response.usage);
+  if (response.service_tier) completion.service_tier = response.service_tier;
+  return completion;
+}
+
+/** A reasoning item's summary, or (open-weight models) its reasoning text, paragraphs apart. */
+export function reasoningText(item: OutputItem): string {
+  const summary = (item.summary ?? []).map((part) => part.text ?? '').filter(Boolean);
+  if (summary.length > 0) return summary.join('\n\n');
+  const content = (item.content ?? []).filter((part) => part.type === 'reasoning_text');
+  return content.map((part) => part.text ?? '').join('');
+}
+
+/** A Responses annotation (`{type, url, title, start_index, end_index}`) as chat nests it. */
+export function chatAnnotation(annotation: Record<string, unknown>, offset: number): unknown {
+  if (annotation.type !== 'url_citation') return annotation;
+  const { type: _, start_index, end_index, ...rest } = annotation;
+  const shift = (index: unknown) => (typeof index === 'number' ? index + offset : index);
+  return {
+    type: 'url_citation',
+    url_citation: { ...rest, start_index: shift(start_index), end_index: shift(end_index) },
+  };
+}
+
+export function finishReason(
+  response: Pick<ResponsesAnswer, 'status' | 'incomplete_details'>,
+  called: boolean,
+): FinishReason {
+  if (response.status === 'incomplete') {
+    return response.incomplete_details?.reason === 'content_filter' ? 'content_filter' : 'length';
+  }
+  return called ? 'tool_calls' : 'stop';
+}
+
+export function toUsage(usage: ResponsesUsage): Usage {
+  const result: Usage = {
+    prompt_tokens: usage.input_tokens,
+    completion_tokens: usage.output_tokens,
+    total_tokens: usage.input_tokens + usage.output_tokens,
+  };
+  const cached = usage.input_tokens_details?.cached_tokens;
+  if (cached) result.prompt_tokens_details = { cached_tokens: cached };
+  const reasoning = usage.output_tokens_details?.reasoning_tokens;
+  if (reasoning) result.completion_tokens_details = { reasoning_tokens: reasoning };
+  return result;
+}
+
+/** Error codes of a failed response that are the request's fault, not the provider's. */
+const CALLER_CODES = /^(invalid_|image_|empty_image|unsupported_|failed_to_download_image)/;
+
+/** A failed response (status failed, or a stream's `error` event) as the attempt's failure. */
+export function failedResponse(
+  provider: string,
+  error: { code?: string | null; message?: string | null } | null | undefined,
+): UpstreamError {
+  const code = error?.code ?? null;
+  const message = `${provider} failed to answer: ${error?.message || 'no reason given'}`;
+  if (code === 'rate_limit_exceeded') return new UpstreamError('rate_limit', 429, message, { code });
+  if (code && CALLER_CODES.test(code)) return new UpstreamError('caller', 400, message, { code });
+  if (code === 'context_length_exceeded')
+    return new UpstreamError('caller', 400, message, { code, param: 'messages' });
+  return new UpstreamError(failureForStatus(500), 500, message, { code });
+}

@@ -1,0 +1,221 @@
+// A chat-completions request as the body of OpenAI's Responses API (POST /responses), for the models
+// OpenAI serves only there (the codex and pro models: openai-responses.ts).
+//
+// - messages → `input` items: system, developer and user messages as messages of that role (text
+//   as input_text, image_url as input_image, file as input_file); an assistant message as its text,
+//   then a function_call (or custom_tool_call) item per tool call; a tool message as the
+//   function_call_output (or custom_tool_call_output) of the call it answers.
+// - tools → Responses tools (the function's fields one level up; `strict` false unless set: it
+//   defaults to true there); tool_choice likewise, allowed_tools included; parallel_tool_calls kept.
+// - max_completion_tokens ?? max_tokens → max_output_tokens; reasoning_effort → reasoning.effort;
+//   verbosity → text.verbosity; response_format → text.format; store is false unless the client
+//   sets it (the default of chat completions; Responses would store the answer otherwise).
+// - Kept as they are: temperature, top_p, metadata, user, safety_identifier, service_tier,
+//   prompt_cache_key, prompt_cache_retention.
+// Refused with a 400 naming the parameter (Unsupported: another target may serve it): n > 1, stop,
+// logprobs, top_logprobs, presence/frequency_penalty, logit_bias, seed, audio output, non-text
+// modalities, prediction, web_search_options, functions/function_call and role "function", audio
+// input, background (the answer would be a queued response with nothing in it).
+// Dropped: stream_options (usage always comes), a message's `name`, its thinking_blocks and
+// reasoning_content (another provider's reasoning, which OpenAI cannot take back).
+// Unknown parameters are forwarded (`include`, `truncation`, `reasoning` …) for OpenAI to validate.
+import { invalidRequest } from '../errors';
+import type { ChatMessage, ChatRequest, ContentPart, Tool } from '../openai/schemas';
+import { forwardParam, paramPolicy } from './params';
+import { Unsupported } from './types';
+
+const PARAMS = paramPolicy({
+  refusal: (why) => `OpenAI's Responses API does not support ${why}.`,
+  refuse: {
+    n: 'n > 1 (several choices per request)',
+    stop: 'stop sequences',
+    logprobs: 'logprobs',
+    top_logprobs: 'top_logprobs',
+    presence_penalty: 'presence_penalty',
+    frequency_penalty: 'frequency_penalty',
+    logit_bias: 'logit_bias',
+    seed: 'seed',
+    modalities: 'output modalities other than text',
+    audio: 'audio output',
+    prediction: 'predicted outputs',
+    web_search_options: 'web_search_options (use a model served by chat completions)',
+    functions: "the deprecated 'functions' (use tools)",
+    function_call: "the deprecated 'function_call' (use tool_choice)",
+    background: { why: 'background responses through chat completions', when: (v) => v === true },
+  },
+  translate:
+    'model messages stream stream_options max_tokens max_completion_tokens temperature top_p tools tool_choice parallel_tool_calls response_format reasoning_effort verbosity store metadata user safety_identifier service_tier prompt_cache_key prompt_cache_retention',
+});
+
+/** Copied under the same name when set. */
+const KEPT = [
+  'temperature',
+  'top_p',
+  'parallel_tool_calls',
+  'metadata',
+  'user',
+  'safety_identifier',
+  'service_tier',
+  'prompt_cache_key',
+  'prompt_cache_retention',
+] as const;
+
+export function toResponsesRequest(request: ChatRequest, model: string): Record<string, unknown> {
+  PARAMS.refuseParams(request);
+  const fields = request as Record<string, unknown>;
+  const body: Record<string, unknown> = { model, input: inputItems(request.messages) };
+  for (const key of KEPT) if (fields[key] != null) body[key] = fields[key];
+  body.store = request.store ?? false;
+  if (request.stream) body.stream = true;
+  const cap = request.max_completion_tokens ?? request.max_tokens;
+  if (cap != null) body.max_output_tokens = cap;
+  if (request.tools?.length) body.tools = request.tools.map(responsesTool);
+  if (request.tool_choice != null) body.tool_choice = responsesToolChoice(request.tool_choice);
+  const text = textConfig(request);
+  if (text) body.text = text;
+  if (fields.reasoning_effort != null) {
+    const native = fields.reasoning;
+    if (native != null && typeof native !== 'object')
+      throw invalidRequest("'reasoning' must be an object.", 'reasoning');
+    // Merged into the client's own reasoning object (its summary, say), whose effort wins if set.
+    body.reasoning = { effort: fields.reasoning_effort, ...(native as object | undefined) };
+  }
+  for (const [key, value] of PARAMS.native(request)) {
+    if (key === 'reasoning' && body.reasoning) continue;
+    forwardParam(body, key, value);
+  }
+  return body;
+}
+
+type Item = Record<string, unknown>;
+
+function inputItems(messages: ChatMessage[]): Item[] {
+  // A tool message answers a function call or a custom tool call, whose outputs differ in type.
+  const custom = new Set<string>();
+  const items: Item[] = [];
+  for (const [i, message] of messages.entries()) {
+    switch (message.role) {
+      case 'system':
+      case 'developer':
+      case 'user':
+        items.push({ role: message.role, content: inputContent(message.content, i) });
+        break;
+      case 'assistant': {
+        const text = assistantText(message.content);
+        if (text) items.push({ role: 'assistant', content: text });
+        for (const call of message.tool_calls ?? []) {
+          if (call.type === 'custom') {
+            custom.add(call.id);
+            const { name, input } = call.custom;
+            items.push({ type: 'custom_tool_call', call_id: call.id, name, input });
+          } else {
+            const { name, arguments: args } = call.function;
+            items.push({ type: 'function_call', call_id: call.id, name, arguments: args });
+          }
+        }
+        break;
+      }
+      case 'tool': {
+        const output = typeof message.content === 'string' ? message.content : partsText(message.content);
+        items.push({
+          type: custom.has(message.tool_call_id) ? 'custom_tool_call_output' : 'function_call_output',
+          call_id: message.tool_call_id,
+          output,
+        });
+        break;
+      }
+      case 'function':
+        throw new Unsupported(
+          "OpenAI's Responses API does not support the deprecated role 'function' (use tool messages).",
+          `messages[${i}].role`,
+        );
+    }
+  }
+  return items;
+}
+
+function inputContent(content: string | ContentPart[], message: number): string | Item[] {
+  if (typeof content === 'string') return content;
+  return content.map((part, j): Item => {
+    const param = `messages[${message}].content[${j}]`;
+    if (part.type === 'input_audio')
+      throw new Unsupported("OpenAI's Responses API does not support audio input.", param);
+    if (part.type === 'refusal')
+      throw invalidRequest('A refusal part belongs in an assistant message.', param);
+    if (part.type === 'text') return { type: 'input_text', text: part.text };
+    if (part.type === 'image_url')
+      return { type: 'input_image', image_url: part.image_url.url, detail: part.image_url.detail ?? 'auto' };
+    const { file_id, file_data, filename } = part.file as Record<string, unknown>;
+    const file: Item = { type: 'input_file' };
+    if (file_id != null) file.file_id = file_id;
+    if (file_data != null) file.file_data = file_data;
+    if (filename != null) file.filename = filename;
+    return file;
+  });
+}
+
+/** An assistant message's text: its refusal parts are what it said too. */
+function assistantText(content: string | ContentPart[] | null | undefined): string {
+  if (content == null) return '';
+  return typeof content === 'string' ? content : partsText(content);
+}
+
+function partsText(parts: ContentPart[]): string {
+  return parts
+    .map((part) => (part.type === 'text' ? part.text : part.type === 'refusal' ? part.refusal : ''))
+    .join('');
+}
+
+function responsesTool(tool: Tool): Item {
+  if (tool.type === 'custom') {
+    const { name, description, format } = tool.custom;
+    return { type: 'custom', name, ...(description ? { description } : {}), ...(format ? { format } : {}) };
+  }
+  const { name, description, parameters, strict } = tool.function;
+  return {
+    type: 'function',
+    name,
+    ...(description !== undefined ? { description } : {}),
+    parameters: parameters ?? { type: 'object', properties: {} },
+    strict: strict ?? false,
+  };
+}
+
+function responsesToolChoice(choice: NonNullable<ChatRequest['tool_choice']>): unknown {
+  if (typeof choice === 'string') return choice;
+  switch (choice.type) {
+    case 'function':
+      return { type: 'function', name: choice.function.name };
+    case 'custom':
+      return { type: 'custom', name: choice.custom.name };
+    case 'allowed_tools': {
+      const { mode, tools } = choice.allowed_tools;
+      return { type: 'allowed_tools', mode, tools: tools.map(namedTool) };
+    }
+  }
+}
+
+/** An allowed_tools entry (`{type, function: {name}}` in chat) as Responses names it. */
+function namedTool(entry: Record<string, unknown>): Record<string, unknown> {
+  const inner = entry[String(entry.type)];
+  const name = typeof inner === 'object' && inner !== null ? (inner as { name?: unknown }).name : undefined;
+  return typeof name === 'string' ? { type: entry.type, name } : entry;
+}
+
+function textConfig(request: ChatRequest): Item | undefined {
+  const text: Item = {};
+  const format = request.response_format;
+  if (format?.type === 'json_schema') {
+    const { name, schema, strict, description } = format.json_schema;
+    text.format = {
+      type: 'json_schema',
+      name,
+      schema: schema ?? {},
+      ...(strict != null ? { strict } : {}),
+      ...(description !== undefined ? { description } : {}),
+    };
+  } else if (format) text.format = { type: format.type };
+  const verbosity = (request as { verbosity?: unknown }).verbosity;
+  if (verbosity != null) text.verbosity = verbosity;
+  return Object.keys(text).length > 0 ? text : undefined;
+}

@@ -1,0 +1,215 @@
+// A streamed answer of OpenAI's Responses API as chat-completion chunks (openai-responses.ts):
+// output_text deltas → content, refusal deltas → refusal, reasoning summary (or reasoning text)
+// deltas → reasoning_content, url_citation annotations → annotations, a function_call or
+// custom_tool_call item → a tool call whose arguments (input) follow in fragments;
+// response.completed / response.incomplete → the finish and the usage chunk. A response.failed or
+// error event before any output fails the attempt (the route may fail over); after output it is an
+// error event, as the stream contract of every adapter has it (openai-stream-writer.ts).
+import type { EventSourceMessage } from 'eventsource-parser';
+import { z } from 'zod';
+import {
+  chatAnnotation,
+  failedResponse,
+  finishReason,
+  type OutputItem,
+  outputItemSchema,
+  type ResponsesUsage,
+  reasoningText,
+  responseSchema,
+  toUsage,
+} from './openai-responses-answer';
+import { type OpenAIStreamWriter, parseEventData, translateSSE } from './openai-stream-writer';
+
+const eventSchema = z.looseObject({
+  type: z.string(),
+  output_index: z.number().int().nonnegative().optional(),
+  summary_index: z.number().int().nonnegative().optional(),
+  delta: z.string().optional(),
+  item: outputItemSchema.optional(),
+  annotation: z.looseObject({ type: z.string() }).optional(),
+  response: responseSchema.partial({ output: true }).optional(),
+  // An `error` event's own fields.
+  code: z.string().nullish(),
+  message: z.string().nullish(),
+});
+
+interface Call {
+  /** The call's place among the answer's tool calls. */
+  index: number;
+  kind: 'function' | 'custom';
+  /** Arguments (input) streamed so far. */
+  sent: boolean;
+}
+
+export function translateResponsesStream(
+  provider: string,
+  upstream: ReadableStream<Uint8Array>,
+  writer: OpenAIStreamWriter,
+): ReadableStream<Uint8Array> {
+  /** Tool calls by their output_index. */
+  const calls = new Map<number, Call>();
+  /** Output items whose reasoning has been streamed, by output_index (their .done repeats it). */
+  const reasoned = new Set<number>();
+  /** Characters of content written so far, and where the current text part began: a part's
+   * annotations index into its own text, chat's into the whole content. */
+  let written = 0;
+  let partStart = 0;
+  let started = false;
+  let ended = false;
+  let usage: ResponsesUsage | undefined;
+
+  // The role goes out with the first output: a failure before it still fails the attempt over.
+  const start = () => {
+    if (started) return;
+    started = true;
+    writer.role();
+  };
+  const text = (delta: string) => {
+    if (!delta) return;
+    start();
+    written += delta.length;
+    writer.text(delta);
+  };
+
+  const fail = (error: { code?: string | null; message?: string | null } | null | undefined) => {
+    const failure = failedResponse(provider, error);
+    if (!started) throw failure; // nothing sent: a failed attempt
+    ended = true;
+    if (usage) writer.usage(toUsage(usage));
+    writer.error(failure.message, failure.options.code ?? 'upstream_error');
+    writer.done();
+  };
+
+  const addItem = (output: number, item: OutputItem) => {
+    if (item.type !== 'function_call' && item.type !== 'custom_tool_call') return;
+    if (calls.has(output)) return;
+    const call: Call = {
+      index: calls.size,
+      kind: item.type === 'custom_tool_call' ? 'custom' : 'function',
+      sent: false,
+    };
+    calls.set(output, call);
+    start();
+    const id = item.call_id ?? item.id ?? undefined;
+    const name = item.name ?? '';
+    writer.toolCall(
+      call.kind === 'custom'
+        ? { index: call.index, id, type: 'custom', custom: { name, input: '' } }
+        : { index: call.index, id, type: 'function', function: { name, arguments: '' } },
+    );
+  };
+
+  const callFragment = (output: number, fragment: string) => {
+    const call = calls.get(output);
+    if (!call || !fragment) return;
+    call.sent = true;
+    writer.toolCall(
+      call.kind === 'custom'
+        ? { index: call.index, custom: { input: fragment } }
+        : { index: call.index, function: { arguments: fragment } },
+    );
+  };
+
+  /** An item complete: what its deltas did not carry (a call without fragments, unstreamed reasoning). */
+  const itemDone = (output: number, item: OutputItem) => {
+    addItem(output, item);
+    const call = calls.get(output);
+    if (call && !call.sent) {
+      // A call without arguments streams none: "{}", never "" (which clients fail to parse).
+      const whole = call.kind === 'custom' ? (item.input ?? '') : item.arguments || '{}';
+      if (whole) callFragment(output, whole);
+      call.sent = true;
+    }
+    if (item.type === 'reasoning' && !reasoned.has(output)) {
+      const said = reasoningText(item);
+      if (said) {
+        start();
+        writer.reasoning(said);
+      }
+      reasoned.add(output);
+    }
+  };
+
+  const onEvent = ({ data }: EventSourceMessage) => {
+    if (ended) return;
+    const event = parseEventData(eventSchema, data);
+    if (!event) return;
+    const output = event.output_index ?? 0;
+    switch (event.type) {
+      case 'response.output_text.delta':
+        text(event.delta ?? '');
+        return;
+      case 'response.refusal.delta':
+        if (!event.delta) return;
+        start();
+        writer.refusal(event.delta);
+        return;
+      case 'response.reasoning_summary_text.delta':
+      case 'response.reasoning_text.delta':
+        if (!event.delta) return;
+        start();
+        reasoned.add(output);
+        writer.reasoning(event.delta);
+        return;
+      case 'response.reasoning_summary_part.added':
+        // Summary parts are paragraphs: apart, as in the JSON answer.
+        if ((event.summary_index ?? 0) > 0 && reasoned.has(output)) writer.reasoning('\n\n');
+        return;
+      case 'response.output_text.annotation.added':
+        if (!event.annotation) return;
+        start();
+        writer.annotations([chatAnnotation(event.annotation, partStart)]);
+        return;
+      case 'response.content_part.added':
+        partStart = written;
+        return;
+      case 'response.output_item.added':
+        if (event.item) addItem(output, event.item);
+        return;
+      case 'response.function_call_arguments.delta':
+      case 'response.custom_tool_call_input.delta':
+        callFragment(output, event.delta ?? '');
+        return;
+      case 'response.output_item.done':
+        if (event.item) itemDone(output, event.item);
+        return;
+      case 'response.completed':
+      case 'response.incomplete': {
+        const response = event.response;
+        usage = response?.usage ?? usage;
+        ended = true;
+        start();
+        const fields = response?.service_tier ? { service_tier: response.service_tier } : {};
+        writer.finish(
+          finishReason(
+            { status: response?.status ?? 'completed', incomplete_details: response?.incomplete_details },
+            calls.size > 0,
+          ),
+          0,
+          fields,
+        );
+        if (usage) writer.usage(toUsage(usage));
+        writer.done();
+        return;
+      }
+      case 'response.failed':
+        usage = event.response?.usage ?? usage;
+        fail(event.response?.error);
+        return;
+      case 'error':
+        fail({ code: event.code, message: event.message });
+        return;
+      default:
+        return; // response.created, in_progress, *.done repeats, and events added later
+    }
+  };
+  return translateSSE(upstream, writer, onEvent, () => {
+    // Closed without a terminal event: cut short. Usage first, then the error; never a made-up
+    // finish that a cache would keep. Nothing said at all: an empty stream, a failed attempt.
+    if (!started || ended) return;
+    ended = true;
+    if (usage) writer.usage(toUsage(usage));
+    writer.cutShort();
+    writer.done();
+  });
+}

@@ -1,0 +1,57 @@
+// Chat calls through OpenAI's Responses API (POST …/responses) instead of chat completions: the
+// models OpenAI serves only there — the codex models (gpt-5-codex, gpt-5.1-codex-max, codex-mini…),
+// the pro models (o1-pro, o3-pro, gpt-5-pro…), deep research and computer use — answer chat
+// completions with a 400 "only supported in v1/responses". The request is translated
+// (openai-responses-request.ts) and the answer back, JSON (openai-responses-answer.ts) or stream
+// (openai-responses-stream.ts), so every gateway endpoint — chat completions, /v1/responses,
+// /v1/messages — serves them with the same limits, cache, logs and costs.
+//
+// Which calls go there: a provider's `responsesApi` (true: all; a list: those models or Azure
+// deployments; false: none); unset, the models above when the provider is OpenAI's own API or
+// Azure OpenAI (whose deployments are often named after their model).
+import { z } from 'zod';
+import { responseSchema, toCompletion } from './openai-responses-answer';
+import { toResponsesRequest } from './openai-responses-request';
+import { translateResponsesStream } from './openai-responses-stream';
+import { OpenAIStreamWriter } from './openai-stream-writer';
+import type { ChatCall, ChatResult } from './types';
+import { parseAnswer, streamBody, upstreamErrorFrom } from './upstream-error';
+
+/** The `responsesApi` field of the openai and azure-openai provider configs. */
+export const responsesApiSchema = z.union([z.boolean(), z.array(z.string().min(1)).min(1)]).optional();
+export type ResponsesApiSetting = z.infer<typeof responsesApiSchema>;
+
+/** OpenAI's models that its chat completions endpoint refuses (dated snapshots included). */
+const RESPONSES_ONLY =
+  /^(codex-|gpt-\d+(\.\d+)?-codex|o\d+(-mini)?-deep-research|computer-use-preview|(o\d+|gpt-\d+(\.\d+)?)-pro(-\d{4}-\d{2}-\d{2})?$)/;
+
+export function servedOnlyByResponses(model: string): boolean {
+  return RESPONSES_ONLY.test(model);
+}
+
+/**
+ * Whether a chat call for `model` goes to the Responses API under `setting`; `knowsModels`: the
+ * provider is OpenAI's or Azure's, where the model name says (unset setting).
+ */
+export function usesResponses(setting: ResponsesApiSetting, model: string, knowsModels: boolean): boolean {
+  if (setting === undefined) return knowsModels && servedOnlyByResponses(model);
+  return typeof setting === 'boolean' ? setting : setting.includes(model);
+}
+
+/** One chat call through the Responses API; `post` sends the body and returns the upstream's answer. */
+export async function responsesChat(
+  name: string,
+  { body, model, signal, requestId }: ChatCall,
+  post: (body: Record<string, unknown>, signal: AbortSignal) => Promise<Response>,
+): Promise<ChatResult> {
+  const response = await post(toResponsesRequest(body, model), signal);
+  if (!response.ok) throw await upstreamErrorFrom(name, response);
+  const id = `chatcmpl-${requestId}`;
+  if (body.stream) {
+    const writer = new OpenAIStreamWriter(id, model);
+    return { kind: 'stream', body: translateResponsesStream(name, await streamBody(name, response), writer) };
+  }
+  // A body that fails mid-read is as unreadable as a malformed one.
+  const answer = parseAnswer(name, await response.text().catch(() => ''), responseSchema);
+  return { kind: 'json', body: toCompletion(name, answer, id, model) };
+}
