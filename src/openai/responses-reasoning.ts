@@ -4,12 +4,14 @@
 // send back (Codex, the AI SDK and the Agents SDK do with `store: false`). In: such an item sent
 // back is unpacked into its assistant turn: signed blocks as `thinking_blocks`, which a tool loop
 // with extended thinking needs (Anthropic refuses the next request without them), unsigned text as
-// `reasoning_content`, which DeepSeek's thinking mode needs of a tool loop. Reasoning the gateway
-// did not pack (OpenAI's own encrypted reasoning) means nothing to the chat API and is dropped.
+// `reasoning_content`, which DeepSeek's thinking mode needs of a tool loop. OpenAI's own encrypted
+// reasoning, when a Responses-only model answered through the chat pipeline (providers/
+// openai-responses.ts), is packed the same way and goes back to OpenAI as its reasoning item.
+// Reasoning the gateway did not pack means nothing to the chat API and is dropped.
 import { z } from 'zod';
 import { fromBase64Url, toBase64Url } from '../base64';
 import { invalidRequest } from '../errors';
-import type { ThinkingBlock } from '../providers/thinking';
+import type { ReasoningBlock } from '../providers/thinking';
 
 type Json = Record<string, unknown>;
 
@@ -23,6 +25,7 @@ const thinkingBlocks = z.array(
   z.union([
     z.object({ type: z.literal('thinking'), thinking: z.string(), signature: z.string() }),
     z.object({ type: z.literal('redacted_thinking'), data: z.string() }),
+    z.object({ type: z.literal('openai_reasoning'), id: z.string(), encrypted_content: z.string() }),
   ]),
 );
 
@@ -31,8 +34,8 @@ const thinkingBlocks = z.array(
  * no signed block carries (DeepSeek's reasoning) is packed as an unsigned block: sent back, it
  * goes to the provider as chat's `reasoning_content`, which DeepSeek requires of a tool loop.
  */
-export function reasoningItem(id: string, text: string, blocks: ThinkingBlock[], status: string): Json {
-  const packed: ThinkingBlock[] =
+export function reasoningItem(id: string, text: string, blocks: ReasoningBlock[], status: string): Json {
+  const packed: ReasoningBlock[] =
     blocks.length > 0 || text === '' ? blocks : [{ type: 'thinking', thinking: text, signature: '' }];
   return {
     type: 'reasoning',
@@ -48,7 +51,7 @@ export function summaryPart(text: string): Json {
 }
 
 /** A chat answer's signed `thinking_blocks`, as the adapters give them (anything else is none). */
-export function thinkingBlocksOf(value: unknown): ThinkingBlock[] {
+export function thinkingBlocksOf(value: unknown): ReasoningBlock[] {
   const parsed = thinkingBlocks.safeParse(value);
   return parsed.success ? parsed.data : [];
 }
@@ -57,7 +60,7 @@ export function thinkingBlocksOf(value: unknown): ThinkingBlock[] {
  * The thinking blocks a reasoning item sent back carries: none unless the gateway packed its
  * `encrypted_content`; a packing that does not unpack is a 400 (it was altered on the way).
  */
-export function unpackReasoning(encrypted: string | null | undefined, index: number): ThinkingBlock[] {
+export function unpackReasoning(encrypted: string | null | undefined, index: number): ReasoningBlock[] {
   if (!encrypted?.startsWith(PACKED)) return [];
   const param = `input[${index}].encrypted_content`;
   let value: unknown;
@@ -75,6 +78,6 @@ export function unpackReasoning(encrypted: string | null | undefined, index: num
   return parsed.data;
 }
 
-function pack(blocks: ThinkingBlock[]): string {
+function pack(blocks: ReasoningBlock[]): string {
   return PACKED + toBase64Url(JSON.stringify(blocks));
 }

@@ -5,7 +5,7 @@
 // chat's, and their calls and outputs sent back to chat's tool calls and tool messages.
 import type { z } from 'zod';
 import { invalidRequest } from '../errors';
-import { sendable, type ThinkingBlock } from '../providers/thinking';
+import { type ReasoningBlock, sendable } from '../providers/thinking';
 import { paramPath, validateBody } from './read-body';
 import { unpackReasoning } from './responses-reasoning';
 import {
@@ -183,7 +183,7 @@ function item(raw: Json, index: number): InputItem {
  */
 class Turns {
   /** Thinking of a reasoning item waiting for its assistant turn. */
-  private pending: ThinkingBlock[] = [];
+  private pending: ReasoningBlock[] = [];
 
   constructor(private readonly messages: Json[]) {}
 
@@ -238,10 +238,10 @@ class Turns {
  * `blocks` added to an assistant turn: signed and redacted ones to its `thinking_blocks` (which go
  * to the provider first), unsigned text to its `reasoning_content` (DeepSeek's own field).
  */
-function withThinking(turn: Json, blocks: ThinkingBlock[]): void {
+function withThinking(turn: Json, blocks: ReasoningBlock[]): void {
   const signed = blocks.filter(sendable);
   if (signed.length > 0)
-    turn.thinking_blocks = [...((turn.thinking_blocks as ThinkingBlock[] | undefined) ?? []), ...signed];
+    turn.thinking_blocks = [...((turn.thinking_blocks as ReasoningBlock[] | undefined) ?? []), ...signed];
   const text = blocks
     .map((block) => (sendable(block) || block.type !== 'thinking' ? '' : block.thinking))
     .join('');

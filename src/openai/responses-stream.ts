@@ -5,7 +5,7 @@
 // SDKs read as a failed response. The Responses stream has no `[DONE]`.
 
 import { isRecord } from '../json-record';
-import type { ThinkingBlock } from '../providers/thinking';
+import type { ReasoningBlock } from '../providers/thinking';
 import { chatEvents } from './chat-events';
 import {
   customToolCallItem,
@@ -125,7 +125,7 @@ export function responsesEventStream(
     emit('response.output_item.done', { output_index: index, item: output[index] });
     message = undefined;
   };
-  const closeReasoning = (status: string, blocks: ThinkingBlock[] = []) => {
+  const closeReasoning = (status: string, blocks: ReasoningBlock[] = []) => {
     if (!reasoning) return;
     const { index, id, text } = reasoning;
     if (text !== '') {

@@ -1,11 +1,13 @@
 // An answer of OpenAI's Responses API as a chat completion (openai-responses.ts): message items'
 // output_text → content (url_citation annotations kept), refusal → refusal, function_call and
-// custom_tool_call items → tool_calls, reasoning summaries (or reasoning text) → reasoning_content;
+// custom_tool_call items → tool_calls, reasoning summaries (or reasoning text) → reasoning_content
+// and encrypted reasoning → thinking_blocks (`openai_reasoning`, sent back by the next request);
 // status incomplete → finish_reason length (max_output_tokens) or content_filter, failed → a failed
 // attempt; usage input/output tokens → prompt/completion tokens with their cached and reasoning
 // details; service_tier kept (flex is billed at half: pricing/cost.ts).
 import { z } from 'zod';
 import type { FinishReason } from './openai-stream-writer';
+import type { OpenAIReasoningBlock } from './thinking';
 import { type ChatCompletion, failureForStatus, UpstreamError, type Usage } from './types';
 
 const usageSchema = z.looseObject({
@@ -41,6 +43,7 @@ export const outputItemSchema = z.looseObject({
   input: z.string().optional(),
   // reasoning
   summary: textList,
+  encrypted_content: z.string().nullish(),
 });
 export type OutputItem = z.infer<typeof outputItemSchema>;
 
@@ -71,6 +74,7 @@ export function toCompletion(
   const reasoning: string[] = [];
   const annotations: unknown[] = [];
   const toolCalls: Record<string, unknown>[] = [];
+  const encrypted: OpenAIReasoningBlock[] = [];
   for (const item of response.output) {
     if (item.type === 'message') {
       for (const part of item.content ?? []) {
@@ -96,6 +100,8 @@ export function toCompletion(
     } else if (item.type === 'reasoning') {
       const text = reasoningText(item);
       if (text) reasoning.push(text);
+      const block = encryptedReasoning(item);
+      if (block) encrypted.push(block);
     }
   }
   const message: Record<string, unknown> = {
@@ -104,6 +110,7 @@ export function toCompletion(
     refusal: refusals.length > 0 ? refusals.join('') : null,
   };
   if (reasoning.length > 0) message.reasoning_content = reasoning.join('\n\n');
+  if (encrypted.length > 0) message.thinking_blocks = encrypted;
   if (annotations.length > 0) message.annotations = annotations;
   if (toolCalls.length > 0) message.tool_calls = toolCalls;
   const completion: ChatCompletion = {
@@ -131,6 +138,12 @@ export function reasoningText(item: OutputItem): string {
   if (summary.length > 0) return summary.join('\n\n');
   const content = (item.content ?? []).filter((part) => part.type === 'reasoning_text');
   return content.map((part) => part.text ?? '').join('');
+}
+
+/** A reasoning item's encrypted content, to be sent back (asked for with `include`: store false). */
+export function encryptedReasoning(item: OutputItem): OpenAIReasoningBlock | undefined {
+  if (!item.encrypted_content || !item.id) return undefined;
+  return { type: 'openai_reasoning', id: item.id, encrypted_content: item.encrypted_content };
 }
 
 /** A Responses annotation (`{type, url, title, start_index, end_index}`) as chat nests it. */
@@ -177,7 +190,8 @@ export function failedResponse(
 ): UpstreamError {
   const code = error?.code ?? null;
   const message = `${provider} failed to answer: ${error?.message || 'no reason given'}`;
-  if (code === 'rate_limit_exceeded') return new UpstreamError('rate_limit', 429, message, { code });
+  if (code === 'rate_limit_exceeded' || code === 'too_many_requests')
+    return new UpstreamError('rate_limit', 429, message, { code: 'rate_limit_exceeded' });
   if (code && CALLER_CODES.test(code)) return new UpstreamError('caller', 400, message, { code });
   if (code === 'context_length_exceeded')
     return new UpstreamError('caller', 400, message, { code, param: 'messages' });

@@ -7,7 +7,8 @@
 //   function_call_output (or custom_tool_call_output) of the call it answers.
 // - tools → Responses tools (the function's fields one level up; `strict` false unless set: it
 //   defaults to true there); tool_choice likewise, allowed_tools included; parallel_tool_calls kept.
-// - max_completion_tokens ?? max_tokens → max_output_tokens; reasoning_effort → reasoning.effort;
+// - max_completion_tokens ?? max_tokens → max_output_tokens (at least 16, its minimum there);
+//   reasoning_effort → reasoning.effort;
 //   verbosity → text.verbosity; response_format → text.format; store is false unless the client
 //   sets it (the default of chat completions; Responses would store the answer otherwise).
 // - Kept as they are: temperature, top_p, metadata, user, safety_identifier, service_tier,
@@ -16,12 +17,17 @@
 // logprobs, top_logprobs, presence/frequency_penalty, logit_bias, seed, audio output, non-text
 // modalities, prediction, web_search_options, functions/function_call and role "function", audio
 // input, background (the answer would be a queued response with nothing in it).
-// Dropped: stream_options (usage always comes), a message's `name`, its thinking_blocks and
-// reasoning_content (another provider's reasoning, which OpenAI cannot take back).
+// - An assistant message's `openai_reasoning` thinking blocks (OpenAI's encrypted reasoning, which
+//   an earlier answer carried) → reasoning items before its text; and, with store false, a
+//   reasoning model is asked for them (`include: ["reasoning.encrypted_content"]`): a stateless
+//   tool loop then keeps the model's reasoning from call to call, as OpenAI advises.
+// Dropped: stream_options (usage always comes), a message's `name`, its other thinking blocks and
+// its reasoning_content (another provider's reasoning, which OpenAI cannot take back).
 // Unknown parameters are forwarded (`include`, `truncation`, `reasoning` …) for OpenAI to validate.
 import { invalidRequest } from '../errors';
 import type { ChatMessage, ChatRequest, ContentPart, Tool } from '../openai/schemas';
 import { forwardParam, paramPolicy } from './params';
+import { isOpenAIReasoning } from './thinking';
 import { Unsupported } from './types';
 
 const PARAMS = paramPolicy({
@@ -47,6 +53,8 @@ const PARAMS = paramPolicy({
     'model messages stream stream_options max_tokens max_completion_tokens temperature top_p tools tool_choice parallel_tool_calls response_format reasoning_effort verbosity store metadata user safety_identifier service_tier prompt_cache_key prompt_cache_retention',
 });
 
+const MIN_OUTPUT_TOKENS = 16;
+
 /** Copied under the same name when set. */
 const KEPT = [
   'temperature',
@@ -68,7 +76,9 @@ export function toResponsesRequest(request: ChatRequest, model: string): Record<
   body.store = request.store ?? false;
   if (request.stream) body.stream = true;
   const cap = request.max_completion_tokens ?? request.max_tokens;
-  if (cap != null) body.max_output_tokens = cap;
+  // The Responses API refuses a cap below 16 (a 400 on a field the client never sent); clients
+  // probe with max_tokens 1 (Claude Code does, through /v1/messages): at most 15 tokens more.
+  if (cap != null) body.max_output_tokens = Math.max(cap, MIN_OUTPUT_TOKENS);
   if (request.tools?.length) body.tools = request.tools.map(responsesTool);
   if (request.tool_choice != null) body.tool_choice = responsesToolChoice(request.tool_choice);
   const text = textConfig(request);
@@ -84,7 +94,24 @@ export function toResponsesRequest(request: ChatRequest, model: string): Record<
     if (key === 'reasoning' && body.reasoning) continue;
     forwardParam(body, key, value);
   }
+  if (body.store === false && ENCRYPTED_REASONING.test(model))
+    body.include = withEncryptedReasoning(body.include);
   return body;
+}
+
+/**
+ * Models that reason and return their reasoning encrypted: OpenAI refuses `include` of it for the
+ * others (gpt-4o, gpt-4.1, gpt-5-chat: "Encrypted content is not supported with this model").
+ */
+const ENCRYPTED_REASONING = /^(o\d|codex-|gpt-5(?!(\.\d+)?-chat))/;
+
+const ENCRYPTED = 'reasoning.encrypted_content';
+
+function withEncryptedReasoning(include: unknown): unknown {
+  if (include == null) return [ENCRYPTED];
+  // Not a list: the client's own mistake, for OpenAI to name.
+  if (!Array.isArray(include) || include.includes(ENCRYPTED)) return include;
+  return [...include, ENCRYPTED];
 }
 
 type Item = Record<string, unknown>;
@@ -101,6 +128,17 @@ function inputItems(messages: ChatMessage[]): Item[] {
         items.push({ role: message.role, content: inputContent(message.content, i) });
         break;
       case 'assistant': {
+        // OpenAI's reasoning first, as its answer ordered them (other providers' blocks cannot go).
+        const blocks = (message as { thinking_blocks?: unknown }).thinking_blocks;
+        for (const block of Array.isArray(blocks) ? blocks : []) {
+          if (isOpenAIReasoning(block))
+            items.push({
+              type: 'reasoning',
+              id: block.id,
+              encrypted_content: block.encrypted_content,
+              summary: [],
+            });
+        }
         const text = assistantText(message.content);
         if (text) items.push({ role: 'assistant', content: text });
         for (const call of message.tool_calls ?? []) {

@@ -1,6 +1,7 @@
 // A streamed answer of OpenAI's Responses API as chat-completion chunks (openai-responses.ts):
 // output_text deltas → content, refusal deltas → refusal, reasoning summary (or reasoning text)
-// deltas → reasoning_content, url_citation annotations → annotations, a function_call or
+// deltas → reasoning_content, encrypted reasoning → thinking_blocks (all in one delta before the
+// finish, as every adapter sends them), url_citation annotations → annotations, a function_call or
 // custom_tool_call item → a tool call whose arguments (input) follow in fragments;
 // response.completed / response.incomplete → the finish and the usage chunk. A response.failed or
 // error event before any output fails the attempt (the route may fail over); after output it is an
@@ -9,6 +10,7 @@ import type { EventSourceMessage } from 'eventsource-parser';
 import { z } from 'zod';
 import {
   chatAnnotation,
+  encryptedReasoning,
   failedResponse,
   finishReason,
   type OutputItem,
@@ -19,6 +21,7 @@ import {
   toUsage,
 } from './openai-responses-answer';
 import { type OpenAIStreamWriter, parseEventData, translateSSE } from './openai-stream-writer';
+import type { OpenAIReasoningBlock } from './thinking';
 
 const eventSchema = z.looseObject({
   type: z.string(),
@@ -28,7 +31,8 @@ const eventSchema = z.looseObject({
   item: outputItemSchema.optional(),
   annotation: z.looseObject({ type: z.string() }).optional(),
   response: responseSchema.partial({ output: true }).optional(),
-  // An `error` event's own fields.
+  // An `error` event's: nested under `error` as OpenAI sends them, at the top as its reference has them.
+  error: z.looseObject({ code: z.string().nullish(), message: z.string().nullish() }).nullish(),
   code: z.string().nullish(),
   message: z.string().nullish(),
 });
@@ -50,6 +54,8 @@ export function translateResponsesStream(
   const calls = new Map<number, Call>();
   /** Output items whose reasoning has been streamed, by output_index (their .done repeats it). */
   const reasoned = new Set<number>();
+  /** Encrypted reasoning of the items done so far, for the thinking_blocks before the finish. */
+  const encrypted: OpenAIReasoningBlock[] = [];
   /** Characters of content written so far, and where the current text part began: a part's
    * annotations index into its own text, chat's into the whole content. */
   let written = 0;
@@ -120,14 +126,16 @@ export function translateResponsesStream(
       if (whole) callFragment(output, whole);
       call.sent = true;
     }
-    if (item.type === 'reasoning' && !reasoned.has(output)) {
-      const said = reasoningText(item);
-      if (said) {
-        start();
-        writer.reasoning(said);
-      }
-      reasoned.add(output);
+    if (item.type !== 'reasoning') return;
+    const block = encryptedReasoning(item);
+    if (block) encrypted.push(block);
+    if (reasoned.has(output)) return;
+    const said = reasoningText(item);
+    if (said) {
+      start();
+      writer.reasoning(said);
     }
+    reasoned.add(output);
   };
 
   const onEvent = ({ data }: EventSourceMessage) => {
@@ -180,6 +188,7 @@ export function translateResponsesStream(
         ended = true;
         start();
         const fields = response?.service_tier ? { service_tier: response.service_tier } : {};
+        writer.thinkingBlocks(encrypted);
         writer.finish(
           finishReason(
             { status: response?.status ?? 'completed', incomplete_details: response?.incomplete_details },
@@ -197,7 +206,7 @@ export function translateResponsesStream(
         fail(event.response?.error);
         return;
       case 'error':
-        fail({ code: event.code, message: event.message });
+        fail({ code: event.error?.code ?? event.code, message: event.error?.message ?? event.message });
         return;
       default:
         return; // response.created, in_progress, *.done repeats, and events added later

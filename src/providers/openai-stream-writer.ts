@@ -62,7 +62,7 @@ export class OpenAIStreamWriter {
    * A provider's reasoning blocks, whole, to be sent back in a later request (see anthropic.ts):
    * all in one delta, since the SDKs' stream helpers cannot join list deltas without an index.
    */
-  thinkingBlocks(blocks: Record<string, unknown>[], index = 0): void {
+  thinkingBlocks(blocks: readonly object[], index = 0): void {
     if (blocks.length > 0) this.chunk({ thinking_blocks: blocks }, null, index);
   }
   /**

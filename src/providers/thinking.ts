@@ -8,9 +8,27 @@ export type ThinkingBlock =
   | { type: 'thinking'; thinking: string; signature: string }
   | { type: 'redacted_thinking'; data: string };
 
-/** A block a later request can send back: signed (unsigned reasoning, such as DeepSeek-R1's, cannot be), or redacted. */
-export function sendable(block: ThinkingBlock): boolean {
-  return block.type === 'redacted_thinking' || block.signature !== '';
+/**
+ * OpenAI's encrypted reasoning (a Responses API reasoning item, asked for with `store: false`):
+ * opaque, and only OpenAI can read it back (openai-responses-request.ts). Other providers skip it.
+ */
+export interface OpenAIReasoningBlock {
+  type: 'openai_reasoning';
+  id: string;
+  encrypted_content: string;
+}
+
+/** Any block an answer's `thinking_blocks` holds. */
+export type ReasoningBlock = ThinkingBlock | OpenAIReasoningBlock;
+
+export function isOpenAIReasoning(block: unknown): block is OpenAIReasoningBlock {
+  const b = (block ?? {}) as Record<string, unknown>;
+  return b.type === 'openai_reasoning' && typeof b.id === 'string' && typeof b.encrypted_content === 'string';
+}
+
+/** A block a later request can send back: signed (unsigned reasoning, such as DeepSeek-R1's, cannot be), redacted, or OpenAI's. */
+export function sendable(block: ReasoningBlock): boolean {
+  return block.type !== 'thinking' || block.signature !== '';
 }
 
 /** `thinking_blocks` to send back as they are, and their readable text as `reasoning_content`. */
@@ -19,19 +37,23 @@ export function withThinking(blocks: ThinkingBlock[]) {
   return { ...(readable ? { reasoning_content: readable } : {}), thinking_blocks: blocks };
 }
 
-/** An assistant message's `thinking_blocks`, checked; `path` is the message's. */
+/**
+ * An assistant message's Anthropic-shaped `thinking_blocks`, checked; `path` is the message's.
+ * OpenAI's encrypted reasoning (a route may carry it here after OpenAI answered) is left out.
+ */
 export function parseThinkingBlocks(value: unknown, path: string): ThinkingBlock[] {
   if (value === undefined || value === null) return [];
   const param = `${path}.thinking_blocks`;
   if (!Array.isArray(value))
     throw invalidRequest('thinking_blocks must be an array of thinking blocks.', param);
-  return value.map((block: unknown, j) => {
+  return value.flatMap((block: unknown, j): ThinkingBlock[] => {
     const b = (block ?? {}) as Record<string, unknown>;
     if (b.type === 'thinking' && typeof b.thinking === 'string' && typeof b.signature === 'string') {
-      return { type: 'thinking', thinking: b.thinking, signature: b.signature };
+      return [{ type: 'thinking', thinking: b.thinking, signature: b.signature }];
     }
     if (b.type === 'redacted_thinking' && typeof b.data === 'string')
-      return { type: 'redacted_thinking', data: b.data };
+      return [{ type: 'redacted_thinking', data: b.data }];
+    if (isOpenAIReasoning(b)) return [];
     throw invalidRequest(
       'A thinking block is {"type": "thinking", "thinking", "signature"} or {"type": "redacted_thinking", "data"}, as an answer gave it.',
       `${param}[${j}]`,

@@ -3,7 +3,9 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { chatRequest } from '../../src/openai/schemas';
+import { toAnthropicRequest } from '../../src/providers/anthropic-request';
 import { createAzureOpenAI } from '../../src/providers/azure-openai';
+import { toConverseRequest } from '../../src/providers/bedrock-request';
 import { createOpenAICompatible, type OpenAIProviderConfig } from '../../src/providers/openai-compatible';
 import { servedOnlyByResponses } from '../../src/providers/openai-responses';
 import { toResponsesRequest } from '../../src/providers/openai-responses-request';
@@ -183,6 +185,7 @@ describe('the request, as the Responses API takes it', () => {
     expect(body).toEqual({
       model: 'gpt-5.1-codex',
       store: false,
+      include: ['reasoning.encrypted_content'],
       input: [
         { role: 'system', content: 'Be brief.' },
         {
@@ -262,6 +265,63 @@ describe('the request, as the Responses API takes it', () => {
     ).toEqual({ type: 'function', name: 'look' });
   });
 
+  it("sends OpenAI's encrypted reasoning back as reasoning items, and asks reasoning models for it when nothing is stored", () => {
+    const history = parse({
+      messages: [
+        { role: 'user', content: 'Fix the bug' },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'read', arguments: '{}' } }],
+          thinking_blocks: [
+            { type: 'thinking', thinking: 'Claude thought', signature: 'sig' },
+            { type: 'openai_reasoning', id: 'rs_1', encrypted_content: 'gAAAA-opaque' },
+          ],
+        },
+        { role: 'tool', tool_call_id: 'call_1', content: 'source' },
+      ],
+    });
+    const body = toResponsesRequest(history, 'gpt-5.1-codex');
+    expect(body.input).toEqual([
+      { role: 'user', content: 'Fix the bug' },
+      { type: 'reasoning', id: 'rs_1', encrypted_content: 'gAAAA-opaque', summary: [] },
+      { type: 'function_call', call_id: 'call_1', name: 'read', arguments: '{}' },
+      { type: 'function_call_output', call_id: 'call_1', output: 'source' },
+    ]);
+    expect(body.include).toEqual(['reasoning.encrypted_content']);
+    // The client's own include list keeps its entries; stored answers and models that do not reason get none.
+    expect(
+      toResponsesRequest(parse({ include: ['message.output_text.logprobs'] }), 'o3-pro').include,
+    ).toEqual(['message.output_text.logprobs', 'reasoning.encrypted_content']);
+    expect(toResponsesRequest(parse({ store: true }), 'gpt-5.1-codex')).not.toHaveProperty('include');
+    expect(toResponsesRequest(parse({}), 'gpt-4o')).not.toHaveProperty('include');
+    expect(toResponsesRequest(parse({}), 'gpt-5-chat-latest')).not.toHaveProperty('include');
+  });
+
+  it("another provider a route fails over to leaves OpenAI's reasoning out and keeps its own", () => {
+    const history = parse({
+      messages: [
+        { role: 'user', content: 'Hi' },
+        {
+          role: 'assistant',
+          content: 'Hello',
+          thinking_blocks: [
+            { type: 'openai_reasoning', id: 'rs_1', encrypted_content: 'gAAAA' },
+            { type: 'thinking', thinking: 'Claude thought', signature: 'sig' },
+          ],
+        },
+        { role: 'user', content: 'More' },
+      ],
+    });
+    const anthropic = toAnthropicRequest(history, 'claude-sonnet-4-5', { defaultMaxTokens: 1000 });
+    expect((anthropic.body.messages as Json[])[1].content).toEqual([
+      { type: 'thinking', thinking: 'Claude thought', signature: 'sig' },
+      { type: 'text', text: 'Hello' },
+    ]);
+    const converse = toConverseRequest(history, 'anthropic.claude-sonnet-4-5-20250929-v1:0');
+    expect(JSON.stringify(converse)).not.toContain('gAAAA');
+  });
+
   it('refuses what the Responses API lacks, naming the parameter', () => {
     const refused = (body: Record<string, unknown>) => {
       try {
@@ -316,6 +376,24 @@ describe('the JSON answer, as a chat completion', () => {
         completion_tokens_details: { reasoning_tokens: 30 },
       },
     });
+  });
+
+  it("returns OpenAI's encrypted reasoning as thinking_blocks, for the next request to send back", async () => {
+    const { run } = adapter(() =>
+      jsonAnswer(
+        response({
+          output: [
+            { type: 'reasoning', id: 'rs_9', summary: [], encrypted_content: 'gAAAA-secret' },
+            { type: 'function_call', id: 'fc_1', call_id: 'call_a', name: 'look', arguments: '{}' },
+          ],
+        }),
+      ),
+    );
+    const message = ((await run({})) as { body: Json }).body.choices[0].message;
+    expect(message.thinking_blocks).toEqual([
+      { type: 'openai_reasoning', id: 'rs_9', encrypted_content: 'gAAAA-secret' },
+    ]);
+    expect(message).not.toHaveProperty('reasoning_content');
   });
 
   it('turns call items into tool_calls, in order, with finish_reason tool_calls', async () => {
@@ -489,6 +567,36 @@ describe('the stream, as chat chunks', () => {
     expect(finish.service_tier).toBe('default');
     const usage = events.find((e) => e.usage);
     expect(usage.usage).toMatchObject({ prompt_tokens: 120, completion_tokens: 40 });
+  });
+
+  it('streams encrypted reasoning as one thinking_blocks delta just before the finish', async () => {
+    const { run } = adapter(() =>
+      sseAnswer(
+        frames([
+          created,
+          {
+            type: 'response.output_item.added',
+            output_index: 0,
+            item: { type: 'reasoning', id: 'rs_1', summary: [] },
+          },
+          {
+            type: 'response.output_item.done',
+            output_index: 0,
+            item: { type: 'reasoning', id: 'rs_1', summary: [], encrypted_content: 'gAAAA-1' },
+          },
+          { type: 'response.output_text.delta', output_index: 1, delta: 'Done.' },
+          completed(),
+        ]),
+      ),
+    );
+    const events = await streamed(await run({ stream: true }));
+    const choices = events.filter((e) => e.choices?.length).map((e) => e.choices[0]);
+    const at = choices.findIndex((c) => c.delta.thinking_blocks);
+    expect(choices[at].delta.thinking_blocks).toEqual([
+      { type: 'openai_reasoning', id: 'rs_1', encrypted_content: 'gAAAA-1' },
+    ]);
+    expect(choices[at + 1].finish_reason).toBe('stop');
+    expect(choices.filter((c) => c.delta.thinking_blocks)).toHaveLength(1);
   });
 
   it('a call without argument deltas gets them from its done item ("{}" when empty); custom input likewise', async () => {

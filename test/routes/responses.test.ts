@@ -514,6 +514,56 @@ describe('POST /v1/responses', () => {
     });
   });
 
+  it("keeps a Responses-only OpenAI model's encrypted reasoning across a stateless tool loop (Codex's)", async () => {
+    const key = await setup({
+      models: { codex: { targets: [{ provider: 'openai', model: 'gpt-5.1-codex' }] } },
+      providers: {
+        openai: {
+          type: 'openai',
+          baseUrl: OPENAI_URL,
+          apiKey: 'sk-test-secret',
+          responsesApi: ['gpt-5.1-codex'],
+        },
+      },
+    });
+    const upstream = (output: Json[]) => ({
+      id: 'resp_up',
+      object: 'response',
+      created_at: 1_760_000_000,
+      status: 'completed',
+      model: 'gpt-5.1-codex',
+      output,
+      usage: { input_tokens: 10, output_tokens: 5, total_tokens: 15 },
+    });
+    const answers = [
+      upstream([
+        { type: 'reasoning', id: 'rs_up', summary: [], encrypted_content: 'gAAAA-openai-opaque' },
+        { type: 'function_call', id: 'fc_up', call_id: 'call_1', name: 'lookup', arguments: '{}' },
+      ]),
+      upstream([
+        { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Found it.' }] },
+      ]),
+    ];
+    onUpstream(`${OPENAI_URL}/responses`, () => json(answers.shift()));
+    const tools = [{ type: 'function', name: 'lookup', parameters: { type: 'object' } }];
+    const input: Json[] = [{ role: 'user', content: 'find it' }];
+    const request = { model: 'codex', store: false, include: ['reasoning.encrypted_content'], tools };
+    const first: Json = await (await responses(key, { ...request, input })).json();
+    expect(first.output.map((item: Json) => item.type)).toEqual(['reasoning', 'function_call']);
+    // OpenAI's blob is inside the gateway's packing, never shown as it came.
+    expect(first.output[0].encrypted_content).toMatch(/^tollgate\.thinking\.v1\./);
+    expect((recorded[0]!.body as Json).include).toEqual(['reasoning.encrypted_content']);
+    input.push(...first.output, { type: 'function_call_output', call_id: 'call_1', output: 'found' });
+    const second = await responses(key, { ...request, input });
+    expect(second.status).toBe(200);
+    expect((recorded[1]!.body as Json).input).toEqual([
+      { role: 'user', content: 'find it' },
+      { type: 'reasoning', id: 'rs_up', encrypted_content: 'gAAAA-openai-opaque', summary: [] },
+      { type: 'function_call', call_id: 'call_1', name: 'lookup', arguments: '{}' },
+      { type: 'function_call_output', call_id: 'call_1', output: 'found' },
+    ]);
+  });
+
   it('answers GET with a 405 naming POST', async () => {
     const key = await setup();
     const response = await call('/v1/responses', { headers: { authorization: `Bearer ${key}` } });
