@@ -63,5 +63,7 @@ export interface AppEnv {
     chatBody: unknown;
     /** The translation streams signed thinking blocks as they complete (ChatCall.thinkingAsSigned). */
     thinkingAsSigned: boolean | undefined;
+    /** The reasoning summary a translated request asks for (ChatCall.reasoningSummary). */
+    reasoningSummary: string | undefined;
   };
 }

@@ -79,6 +79,8 @@ export interface LookupInput {
   body: ChatRequest;
   /** The request's anthropic-beta betas: they may change the answer (context management…), so they key it. */
   betas?: readonly string[];
+  /** A /v1/responses request's reasoning.summary (ChatCall.reasoningSummary): it changes the answer too. */
+  reasoningSummary?: string;
   control: CacheControl;
   key: { id: string; teamId: string | null };
   /** The key's cache policy over its team's (Admission.cache). */
@@ -120,8 +122,11 @@ export async function lookupCache(input: LookupInput): Promise<CacheLookup> {
   if (!settings.exact && !embed) return skipped();
   const { models, providers } = input.runtime.config;
   const identity = routeIdentity(input.route, models, input.request, providerSettings(providers));
-  // Without betas the identity is as it always was: entries stored before betas counted stay found.
-  const route = input.betas?.length ? { identity, betas: [...input.betas].sort() } : identity;
+  // Without betas or a summary the identity is as it always was: entries stored before they
+  // counted stay found.
+  const betas = input.betas?.length ? { betas: [...input.betas].sort() } : {};
+  const summary = input.reasoningSummary ? { reasoningSummary: input.reasoningSummary } : {};
+  const route = input.betas?.length || input.reasoningSummary ? { identity, ...betas, ...summary } : identity;
   const embedding = embed ? embeddingModel(input.runtime, config) : undefined;
   const keys = await cacheKeys(settings.namespace, route, input.body, embedding);
   // Semantic caching only, and a request it cannot match (its last turn is no text question: tool

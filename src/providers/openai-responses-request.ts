@@ -8,7 +8,8 @@
 // - tools → Responses tools (the function's fields one level up; `strict` false unless set: it
 //   defaults to true there); tool_choice likewise, allowed_tools included; parallel_tool_calls kept.
 // - max_completion_tokens ?? max_tokens → max_output_tokens (at least 16, its minimum there);
-//   reasoning_effort → reasoning.effort;
+//   reasoning_effort → reasoning.effort, and a /v1/responses request's reasoning.summary (which the
+//   chat body cannot carry: ChatCall.reasoningSummary) → reasoning.summary;
 //   verbosity → text.verbosity; response_format → text.format; store is false unless the client
 //   sets it (the default of chat completions; Responses would store the answer otherwise).
 // - Kept as they are: temperature, top_p, metadata, user, safety_identifier, service_tier,
@@ -68,7 +69,12 @@ const KEPT = [
   'prompt_cache_retention',
 ] as const;
 
-export function toResponsesRequest(request: ChatRequest, model: string): Record<string, unknown> {
+/** `summary`: the reasoning summary a /v1/responses request asked for (ChatCall.reasoningSummary). */
+export function toResponsesRequest(
+  request: ChatRequest,
+  model: string,
+  summary?: string,
+): Record<string, unknown> {
   PARAMS.refuseParams(request);
   const fields = request as Record<string, unknown>;
   const body: Record<string, unknown> = { model, input: inputItems(request.messages) };
@@ -93,6 +99,11 @@ export function toResponsesRequest(request: ChatRequest, model: string): Record<
   for (const [key, value] of PARAMS.native(request)) {
     if (key === 'reasoning' && body.reasoning) continue;
     forwardParam(body, key, value);
+  }
+  if (summary !== undefined) {
+    const reasoning = (body.reasoning ?? {}) as Record<string, unknown>;
+    if (typeof reasoning === 'object' && reasoning.summary == null)
+      body.reasoning = { ...reasoning, summary };
   }
   if (body.store === false && ENCRYPTED_REASONING.test(model))
     body.include = withEncryptedReasoning(body.include);

@@ -41,10 +41,10 @@ export function usesResponses(setting: ResponsesApiSetting, model: string, knows
 /** One chat call through the Responses API; `post` sends the body and returns the upstream's answer. */
 export async function responsesChat(
   name: string,
-  { body, model, signal, requestId }: ChatCall,
+  { body, model, signal, requestId, reasoningSummary }: ChatCall,
   post: (body: Record<string, unknown>, signal: AbortSignal) => Promise<Response>,
 ): Promise<ChatResult> {
-  const response = await post(toResponsesRequest(body, model), signal);
+  const response = await post(toResponsesRequest(body, model, reasoningSummary), signal);
   if (!response.ok) throw await upstreamErrorFrom(name, response);
   const id = `chatcmpl-${requestId}`;
   if (body.stream) {

@@ -43,6 +43,11 @@ export interface ChatCall {
    * AI SDK's Anthropic provider) take a signature only inside the block last started.
    */
   thinkingAsSigned?: boolean;
+  /**
+   * The reasoning summary a /v1/responses request asks for (`reasoning.summary`), which chat has no
+   * field for: OpenAI's Responses API upstream takes it (openai-responses.ts); others ignore it.
+   */
+  reasoningSummary?: string;
 }
 
 export type ChatResult =

@@ -48,6 +48,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   if (!route) throw await modelNotFoundFor(c, body.model, limits);
   const cacheControl = readCacheControl(c.req.raw.headers, runtime.config.cache.maxTtlSeconds);
   const betas = requestedBetas(c.req.header('anthropic-beta'));
+  const reasoningSummary = c.get('reasoningSummary');
 
   const inputTokens = estimateInputTokens(body);
   const maxTokens = maxOutputTokens(body, limits.defaultMaxTokens);
@@ -149,6 +150,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     request: routeRequest,
     body: sent,
     betas,
+    reasoningSummary,
     control: guard.cacheControl(cacheControl),
     key: admitted.key,
     policy: admitted.cache,
@@ -205,6 +207,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
           capSet: outputCap !== undefined,
           betas,
           thinkingAsSigned: c.get('thinkingAsSigned') === true,
+          reasoningSummary,
         });
         if (result.kind === 'json') return result;
         const primed = await primeStream(result.body, adapter.name);

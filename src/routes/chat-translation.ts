@@ -19,6 +19,8 @@ export interface ChatTranslation<R> {
   stream(request: R, requestId: string): TransformStream<Uint8Array, Uint8Array>;
   /** The stream translation wants each signed thinking block as it completes (ChatCall.thinkingAsSigned). */
   thinkingAsSigned?: boolean;
+  /** What the request asks of a reasoning summary, which its chat body cannot say (ChatCall.reasoningSummary). */
+  reasoningSummary?(request: R): string | undefined;
 }
 
 export function chatTranslation<R>(translation: ChatTranslation<R>): MiddlewareHandler<AppEnv> {
@@ -32,6 +34,8 @@ export function chatTranslation<R>(translation: ChatTranslation<R>): MiddlewareH
     // the translation's few extra bytes could push a body just under maxBodyBytes into a 413).
     c.set('chatBody', chat);
     if (translation.thinkingAsSigned) c.set('thinkingAsSigned', true);
+    const summary = translation.reasoningSummary?.(request);
+    if (summary !== undefined) c.set('reasoningSummary', summary);
     await next();
 
     const answer = c.res;

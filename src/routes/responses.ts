@@ -14,4 +14,5 @@ export const responsesApi = () =>
     stream: (request, requestId) => responsesEventStream(request, responseIds(requestId)),
     // Each reasoning item done, with its signed thinking, before the text or call after it starts.
     thinkingAsSigned: true,
+    reasoningSummary: (request) => request.reasoning?.summary ?? undefined,
   });

@@ -564,6 +564,54 @@ describe('POST /v1/responses', () => {
     ]);
   });
 
+  it("gives a Responses-only OpenAI model the request's reasoning.summary, which keys the cache; chat upstreams never see it", async () => {
+    const key = await setup({
+      cache: { exact: { enabled: true } },
+      models: {
+        codex: { targets: [{ provider: 'openai', model: 'gpt-5.1-codex' }] },
+        gpt: { targets: [{ provider: 'openai', model: 'gpt-4o-mini' }] },
+      },
+      providers: {
+        openai: {
+          type: 'openai',
+          baseUrl: OPENAI_URL,
+          apiKey: 'sk-test-secret',
+          responsesApi: ['gpt-5.1-codex'],
+        },
+      },
+    });
+    onUpstream(`${OPENAI_URL}/responses`, () =>
+      json({
+        id: 'resp_up',
+        object: 'response',
+        created_at: 1_760_000_000,
+        status: 'completed',
+        model: 'gpt-5.1-codex',
+        output: [
+          { type: 'reasoning', id: 'rs_up', summary: [{ type: 'summary_text', text: 'Short plan.' }] },
+          { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Done.' }] },
+        ],
+        usage: { input_tokens: 10, output_tokens: 5, total_tokens: 15 },
+      }),
+    );
+    onUpstream(`${OPENAI_URL}/chat/completions`, () => json(completion));
+    const ask = (model: string, reasoning: Json) => responses(key, { model, input: 'Plan it', reasoning });
+    const first = await ask('codex', { effort: 'low', summary: 'auto' });
+    const body: Json = await first.json();
+    expect((recorded[0]!.body as Json).reasoning).toEqual({ effort: 'low', summary: 'auto' });
+    expect(body.output[0].summary).toEqual([{ type: 'summary_text', text: 'Short plan.' }]);
+    // The same request without a summary is another answer: not the cached one.
+    const second = await ask('codex', { effort: 'low' });
+    expect(second.headers.get('x-tollgate-cache')).toBe('miss');
+    expect((recorded[1]!.body as Json).reasoning).toEqual({ effort: 'low' });
+    expect((await ask('codex', { effort: 'low', summary: 'auto' })).headers.get('x-tollgate-cache')).toBe(
+      'hit-exact',
+    );
+    // A chat-completions upstream has no such field: nothing of it is sent.
+    await ask('gpt', { summary: 'auto' });
+    expect(JSON.stringify(recorded[2]!.body)).not.toContain('summary');
+  });
+
   it('answers GET with a 405 naming POST', async () => {
     const key = await setup();
     const response = await call('/v1/responses', { headers: { authorization: `Bearer ${key}` } });
