@@ -82,6 +82,13 @@ export const BUNDLED_PRICES: Record<string, Price> = {
   'gpt-5.1-codex-max': p(1.25, 10, 0.125),
   'gpt-5.2': p(1.75, 14, 0.175),
   'gpt-5.2-codex': p(1.75, 14, 0.175),
+  'gpt-5.3-codex': p(1.75, 14, 0.175),
+  // Served through the Responses API (providers/openai-responses.ts): without entries they were
+  // charged as unknown models, several times their list price.
+  'codex-mini-latest': p(1.5, 6, 0.375),
+  'o3-deep-research': p(10, 40),
+  'o4-mini-deep-research': p(2, 8),
+  'computer-use-preview': p(3, 12),
   // The pro tiers cost more than an unknown model: without their own entries they were reserved
   // and charged below their list price. GPT-5.4 and its pro, over 272k prompt tokens: 2× input and
   // 1.5× output for the whole request.

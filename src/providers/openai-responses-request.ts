@@ -6,7 +6,8 @@
 //   then a function_call (or custom_tool_call) item per tool call; a tool message as the
 //   function_call_output (or custom_tool_call_output) of the call it answers.
 // - tools → Responses tools (the function's fields one level up; `strict` false unless set: it
-//   defaults to true there); tool_choice likewise, allowed_tools included; parallel_tool_calls kept.
+//   defaults to true there; a custom tool's grammar flat in its format); tool_choice likewise,
+//   allowed_tools included; parallel_tool_calls kept.
 // - max_completion_tokens ?? max_tokens → max_output_tokens (at least 16, its minimum there);
 //   reasoning_effort → reasoning.effort, and a /v1/responses request's reasoning.summary (which the
 //   chat body cannot carry: ChatCall.reasoningSummary) → reasoning.summary;
@@ -19,9 +20,10 @@
 // modalities, prediction, web_search_options, functions/function_call and role "function", audio
 // input, background (the answer would be a queued response with nothing in it).
 // - An assistant message's `openai_reasoning` thinking blocks (OpenAI's encrypted reasoning, which
-//   an earlier answer carried) → reasoning items before its text; and, with store false, a
-//   reasoning model is asked for them (`include: ["reasoning.encrypted_content"]`): a stateless
-//   tool loop then keeps the model's reasoning from call to call, as OpenAI advises.
+//   an earlier answer carried) → reasoning items (without their ids, as Codex sends them) before
+//   its text; and, with store false, a reasoning model is asked for them (`include:
+//   ["reasoning.encrypted_content"]`): a stateless tool loop then keeps the model's reasoning from
+//   call to call, as OpenAI advises.
 // Dropped: stream_options (usage always comes), a message's `name`, its other thinking blocks and
 // its reasoning_content (another provider's reasoning, which OpenAI cannot take back).
 // Unknown parameters are forwarded (`include`, `truncation`, `reasoning` …) for OpenAI to validate.
@@ -140,15 +142,13 @@ function inputItems(messages: ChatMessage[]): Item[] {
         break;
       case 'assistant': {
         // OpenAI's reasoning first, as its answer ordered them (other providers' blocks cannot go).
+        // Without its id, as Codex sends them with store false: the items after it go without
+        // theirs (chat keeps none), and OpenAI pairs a reasoning item that has an id with the
+        // item that followed it — missing, a 400 ("provided without its required following item").
         const blocks = (message as { thinking_blocks?: unknown }).thinking_blocks;
         for (const block of Array.isArray(blocks) ? blocks : []) {
           if (isOpenAIReasoning(block))
-            items.push({
-              type: 'reasoning',
-              id: block.id,
-              encrypted_content: block.encrypted_content,
-              summary: [],
-            });
+            items.push({ type: 'reasoning', encrypted_content: block.encrypted_content, summary: [] });
         }
         const text = assistantText(message.content);
         if (text) items.push({ role: 'assistant', content: text });
@@ -218,7 +218,12 @@ function partsText(parts: ContentPart[]): string {
 function responsesTool(tool: Tool): Item {
   if (tool.type === 'custom') {
     const { name, description, format } = tool.custom;
-    return { type: 'custom', name, ...(description ? { description } : {}), ...(format ? { format } : {}) };
+    return {
+      type: 'custom',
+      name,
+      ...(description ? { description } : {}),
+      ...(format ? { format: customFormat(format) } : {}),
+    };
   }
   const { name, description, parameters, strict } = tool.function;
   return {
@@ -228,6 +233,16 @@ function responsesTool(tool: Tool): Item {
     parameters: parameters ?? { type: 'object', properties: {} },
     strict: strict ?? false,
   };
+}
+
+/**
+ * A custom tool's format: a grammar's syntax and definition sit beside its type in the Responses
+ * API, not under chat's `grammar` (OpenAI refuses the nested shape: Codex's apply_patch has one).
+ */
+function customFormat(format: NonNullable<Extract<Tool, { type: 'custom' }>['custom']['format']>): Item {
+  if (format.type !== 'grammar') return format;
+  const { grammar, ...rest } = format;
+  return { ...rest, syntax: grammar.syntax, definition: grammar.definition };
 }
 
 function responsesToolChoice(choice: NonNullable<ChatRequest['tool_choice']>): unknown {

@@ -25,6 +25,12 @@ describe('priceOf', () => {
     expect(price('gpt-5-codex-max')).toEqual(UNKNOWN_MODEL_PRICE);
     expect(price('gpt-5.2-codex').outputPerMTok).toBe(14);
     expect(price('gpt-5.1-codex-mini')).toEqual(price('gpt-5.1-codex'));
+    // The Responses-only models the openai adapter serves, dated snapshots included.
+    expect(price('gpt-5.3-codex').outputPerMTok).toBe(14);
+    expect(price('codex-mini-latest').outputPerMTok).toBe(6);
+    expect(price('o3-deep-research-2025-06-26').inputPerMTok).toBe(10);
+    expect(price('o4-mini-deep-research').outputPerMTok).toBe(8);
+    expect(price('computer-use-preview-2025-03-11').inputPerMTok).toBe(3);
     // A cheaper tier is charged as its model (which costs at least as much), not as an unknown one.
     expect(price('gemini-2.0-flash-lite-001')).toEqual(price('gemini-2.0-flash'));
     expect(price('gpt-5-chat-latest')).toEqual(price('gpt-5'));

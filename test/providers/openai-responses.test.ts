@@ -265,6 +265,32 @@ describe('the request, as the Responses API takes it', () => {
     ).toEqual({ type: 'function', name: 'look' });
   });
 
+  it("gives a custom tool's grammar the Responses shape (syntax and definition beside its type), as Codex's apply_patch needs", () => {
+    const grammar = { syntax: 'lark', definition: 'start: begin_patch hunk+ end_patch' } as const;
+    const body = toResponsesRequest(
+      parse({
+        tools: [
+          {
+            type: 'custom',
+            custom: { name: 'apply_patch', description: 'Edit files', format: { type: 'grammar', grammar } },
+          },
+          { type: 'custom', custom: { name: 'note', format: { type: 'text' } } },
+        ],
+      }),
+      'gpt-5.1-codex',
+    );
+    expect(body.tools).toEqual([
+      {
+        type: 'custom',
+        name: 'apply_patch',
+        description: 'Edit files',
+        format: { type: 'grammar', ...grammar },
+      },
+      { type: 'custom', name: 'note', format: { type: 'text' } },
+    ]);
+    for (const tool of body.tools as unknown[]) expectOpenAIShape('CustomToolParam', tool);
+  });
+
   it("sends OpenAI's encrypted reasoning back as reasoning items, and asks reasoning models for it when nothing is stored", () => {
     const history = parse({
       messages: [
@@ -284,7 +310,9 @@ describe('the request, as the Responses API takes it', () => {
     const body = toResponsesRequest(history, 'gpt-5.1-codex');
     expect(body.input).toEqual([
       { role: 'user', content: 'Fix the bug' },
-      { type: 'reasoning', id: 'rs_1', encrypted_content: 'gAAAA-opaque', summary: [] },
+      // Without its id, as Codex sends them with store false: OpenAI pairs a reasoning item that
+      // has one with the item after it by id, which chat's tool call does not keep.
+      { type: 'reasoning', encrypted_content: 'gAAAA-opaque', summary: [] },
       { type: 'function_call', call_id: 'call_1', name: 'read', arguments: '{}' },
       { type: 'function_call_output', call_id: 'call_1', output: 'source' },
     ]);

@@ -558,7 +558,8 @@ describe('POST /v1/responses', () => {
     expect(second.status).toBe(200);
     expect((recorded[1]!.body as Json).input).toEqual([
       { role: 'user', content: 'find it' },
-      { type: 'reasoning', id: 'rs_up', encrypted_content: 'gAAAA-openai-opaque', summary: [] },
+      // Without its id, as Codex sends it: the call after it has none either.
+      { type: 'reasoning', encrypted_content: 'gAAAA-openai-opaque', summary: [] },
       { type: 'function_call', call_id: 'call_1', name: 'lookup', arguments: '{}' },
       { type: 'function_call_output', call_id: 'call_1', output: 'found' },
     ]);
