@@ -87,10 +87,12 @@ export function completionToMessage(completion: Json, id: string, model: string)
   const message = isRecord(choice.message) ? choice.message : {};
   const content: Json[] = [];
   // Signed thinking first, as Anthropic orders them: the client sends them back with tool results.
-  const signed = Array.isArray(message.thinking_blocks) ? message.thinking_blocks.filter(isRecord) : [];
-  for (const block of signed) {
-    if (block.type === 'thinking' || block.type === 'redacted_thinking') content.push({ ...block });
-  }
+  // Only Anthropic's kinds: OpenAI's encrypted reasoning has no Messages form.
+  const signed = (Array.isArray(message.thinking_blocks) ? message.thinking_blocks : []).filter(
+    (block): block is Json =>
+      isRecord(block) && (block.type === 'thinking' || block.type === 'redacted_thinking'),
+  );
+  for (const block of signed) content.push({ ...block });
   // Unsigned reasoning (DeepSeek's, say) as a stream shows it: a thinking block without signature.
   if (
     signed.length === 0 &&

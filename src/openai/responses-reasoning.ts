@@ -25,7 +25,12 @@ const thinkingBlocks = z.array(
   z.union([
     z.object({ type: z.literal('thinking'), thinking: z.string(), signature: z.string() }),
     z.object({ type: z.literal('redacted_thinking'), data: z.string() }),
-    z.object({ type: z.literal('openai_reasoning'), id: z.string(), encrypted_content: z.string() }),
+    z.object({
+      type: z.literal('openai_reasoning'),
+      id: z.string(),
+      encrypted_content: z.string(),
+      provider: z.string().optional(),
+    }),
   ]),
 );
 

@@ -100,7 +100,7 @@ export function toCompletion(
     } else if (item.type === 'reasoning') {
       const text = reasoningText(item);
       if (text) reasoning.push(text);
-      const block = encryptedReasoning(item);
+      const block = encryptedReasoning(item, provider);
       if (block) encrypted.push(block);
     }
   }
@@ -140,10 +140,13 @@ export function reasoningText(item: OutputItem): string {
   return content.map((part) => part.text ?? '').join('');
 }
 
-/** A reasoning item's encrypted content, to be sent back (asked for with `include`: store false). */
-export function encryptedReasoning(item: OutputItem): OpenAIReasoningBlock | undefined {
+/**
+ * A reasoning item's encrypted content, to be sent back to `provider` (asked for with `include`:
+ * store false).
+ */
+export function encryptedReasoning(item: OutputItem, provider: string): OpenAIReasoningBlock | undefined {
   if (!item.encrypted_content || !item.id) return undefined;
-  return { type: 'openai_reasoning', id: item.id, encrypted_content: item.encrypted_content };
+  return { type: 'openai_reasoning', id: item.id, encrypted_content: item.encrypted_content, provider };
 }
 
 /** A Responses annotation (`{type, url, title, start_index, end_index}`) as chat nests it. */

@@ -71,15 +71,21 @@ const KEPT = [
   'prompt_cache_retention',
 ] as const;
 
-/** `summary`: the reasoning summary a /v1/responses request asked for (ChatCall.reasoningSummary). */
+export interface ResponsesRequestOptions {
+  /** The gateway provider called: only the encrypted reasoning it gave goes back to it. */
+  provider: string;
+  /** The reasoning summary a /v1/responses request asked for (ChatCall.reasoningSummary). */
+  summary?: string;
+}
+
 export function toResponsesRequest(
   request: ChatRequest,
   model: string,
-  summary?: string,
+  { provider, summary }: ResponsesRequestOptions,
 ): Record<string, unknown> {
   PARAMS.refuseParams(request);
   const fields = request as Record<string, unknown>;
-  const body: Record<string, unknown> = { model, input: inputItems(request.messages) };
+  const body: Record<string, unknown> = { model, input: inputItems(request.messages, provider) };
   for (const key of KEPT) if (fields[key] != null) body[key] = fields[key];
   body.store = request.store ?? false;
   if (request.stream) body.stream = true;
@@ -129,7 +135,7 @@ function withEncryptedReasoning(include: unknown): unknown {
 
 type Item = Record<string, unknown>;
 
-function inputItems(messages: ChatMessage[]): Item[] {
+function inputItems(messages: ChatMessage[], provider: string): Item[] {
   // A tool message answers a function call or a custom tool call, whose outputs differ in type.
   const custom = new Set<string>();
   const items: Item[] = [];
@@ -147,7 +153,8 @@ function inputItems(messages: ChatMessage[]): Item[] {
         // item that followed it — missing, a 400 ("provided without its required following item").
         const blocks = (message as { thinking_blocks?: unknown }).thinking_blocks;
         for (const block of Array.isArray(blocks) ? blocks : []) {
-          if (isOpenAIReasoning(block))
+          // Another provider's (Azure's, another OpenAI account's) would be a 400: left out.
+          if (isOpenAIReasoning(block) && (block.provider ?? provider) === provider)
             items.push({ type: 'reasoning', encrypted_content: block.encrypted_content, summary: [] });
         }
         const text = assistantText(message.content);

@@ -52,6 +52,8 @@ export function translateResponsesStream(
 ): ReadableStream<Uint8Array> {
   /** Tool calls by their output_index. */
   const calls = new Map<number, Call>();
+  /** Message items whose text (or refusal) has been streamed, by output_index (.done repeats it). */
+  const said = new Set<number>();
   /** Output items whose reasoning has been streamed, by output_index (their .done repeats it). */
   const reasoned = new Set<number>();
   /** Encrypted reasoning of the items done so far, for the thinking_blocks before the finish. */
@@ -116,9 +118,21 @@ export function translateResponsesStream(
     );
   };
 
-  /** An item complete: what its deltas did not carry (a call without fragments, unstreamed reasoning). */
+  /**
+   * An item complete: what its deltas did not carry (a call without fragments, a message or
+   * reasoning that came whole, as some OpenAI-compatible servers send them).
+   */
   const itemDone = (output: number, item: OutputItem) => {
     addItem(output, item);
+    if (item.type === 'message' && !said.has(output)) {
+      for (const part of item.content ?? []) {
+        if (part.type === 'output_text') text(part.text ?? '');
+        else if (part.type === 'refusal' && part.refusal) {
+          start();
+          writer.refusal(part.refusal);
+        }
+      }
+    }
     const call = calls.get(output);
     if (call && !call.sent) {
       // A call without arguments streams none: "{}", never "" (which clients fail to parse).
@@ -127,13 +141,13 @@ export function translateResponsesStream(
       call.sent = true;
     }
     if (item.type !== 'reasoning') return;
-    const block = encryptedReasoning(item);
+    const block = encryptedReasoning(item, provider);
     if (block) encrypted.push(block);
     if (reasoned.has(output)) return;
-    const said = reasoningText(item);
-    if (said) {
+    const summary = reasoningText(item);
+    if (summary) {
       start();
-      writer.reasoning(said);
+      writer.reasoning(summary);
     }
     reasoned.add(output);
   };
@@ -145,9 +159,11 @@ export function translateResponsesStream(
     const output = event.output_index ?? 0;
     switch (event.type) {
       case 'response.output_text.delta':
+        said.add(output);
         text(event.delta ?? '');
         return;
       case 'response.refusal.delta':
+        said.add(output);
         if (!event.delta) return;
         start();
         writer.refusal(event.delta);

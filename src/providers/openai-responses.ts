@@ -44,7 +44,8 @@ export async function responsesChat(
   { body, model, signal, requestId, reasoningSummary }: ChatCall,
   post: (body: Record<string, unknown>, signal: AbortSignal) => Promise<Response>,
 ): Promise<ChatResult> {
-  const response = await post(toResponsesRequest(body, model, reasoningSummary), signal);
+  const request = toResponsesRequest(body, model, { provider: name, summary: reasoningSummary });
+  const response = await post(request, signal);
   if (!response.ok) throw await upstreamErrorFrom(name, response);
   const id = `chatcmpl-${requestId}`;
   if (body.stream) {

@@ -16,6 +16,11 @@ export interface OpenAIReasoningBlock {
   type: 'openai_reasoning';
   id: string;
   encrypted_content: string;
+  /**
+   * The gateway provider that answered with it: only its own account can read it back (OpenAI's
+   * blob means nothing to Azure's, nor to another organisation's key), so it goes back there only.
+   */
+  provider?: string;
 }
 
 /** Any block an answer's `thinking_blocks` holds. */

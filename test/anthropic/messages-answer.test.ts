@@ -2,6 +2,29 @@ import { describe, expect, it } from 'vitest';
 import { anthropicErrorType, completionToMessage, messageUsage } from '../../src/anthropic/messages-answer';
 
 describe('chat completion → Anthropic message', () => {
+  it("shows a reasoning summary beside OpenAI's encrypted reasoning, which has no Messages form", () => {
+    const message = completionToMessage(
+      {
+        choices: [
+          {
+            finish_reason: 'stop',
+            message: {
+              content: 'Done.',
+              reasoning_content: 'Short plan.',
+              thinking_blocks: [{ type: 'openai_reasoning', id: 'rs_1', encrypted_content: 'gAAAA' }],
+            },
+          },
+        ],
+      },
+      'msg_1',
+      'codex',
+    );
+    expect(message.content).toEqual([
+      { type: 'thinking', thinking: 'Short plan.', signature: '' },
+      { type: 'text', text: 'Done.' },
+    ]);
+  });
+
   it('puts thinking blocks first, then text, then tool_use with parsed input', () => {
     const message = completionToMessage(
       {

@@ -13,6 +13,10 @@ import { Unsupported, UpstreamError } from '../../src/providers/types';
 import type { Json } from '../helpers/gateway';
 import { expectOpenAIShape, sseEvents } from '../helpers/openapi';
 
+/** The request as the provider named `openai` sends it. */
+const translate = (request: ReturnType<typeof parse>, model: string) =>
+  toResponsesRequest(request, model, { provider: 'openai' });
+
 const parse = (body: Record<string, unknown>) =>
   chatRequest.parse({ model: 'alias', messages: [{ role: 'user', content: 'Hi' }], ...body });
 
@@ -155,7 +159,7 @@ describe('which chat calls go to the Responses API', () => {
 
 describe('the request, as the Responses API takes it', () => {
   it('turns messages into input items: roles, parts, tool calls and their outputs', () => {
-    const body = toResponsesRequest(
+    const body = translate(
       parse({
         messages: [
           { role: 'system', content: 'Be brief.' },
@@ -206,7 +210,7 @@ describe('the request, as the Responses API takes it', () => {
   });
 
   it('maps tools, tool_choice, caps, effort, verbosity and response_format; keeps the rest', () => {
-    const body = toResponsesRequest(
+    const body = translate(
       parse({
         stream: true,
         stream_options: { include_usage: true },
@@ -255,7 +259,7 @@ describe('the request, as the Responses API takes it', () => {
     expect(body).not.toHaveProperty('max_completion_tokens');
     expect(body).not.toHaveProperty('reasoning_effort');
     expect(
-      toResponsesRequest(
+      translate(
         parse({
           tools: [{ type: 'function', function: { name: 'look' } }],
           tool_choice: { type: 'function', function: { name: 'look' } },
@@ -267,7 +271,7 @@ describe('the request, as the Responses API takes it', () => {
 
   it("gives a custom tool's grammar the Responses shape (syntax and definition beside its type), as Codex's apply_patch needs", () => {
     const grammar = { syntax: 'lark', definition: 'start: begin_patch hunk+ end_patch' } as const;
-    const body = toResponsesRequest(
+    const body = translate(
       parse({
         tools: [
           {
@@ -301,13 +305,15 @@ describe('the request, as the Responses API takes it', () => {
           tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'read', arguments: '{}' } }],
           thinking_blocks: [
             { type: 'thinking', thinking: 'Claude thought', signature: 'sig' },
-            { type: 'openai_reasoning', id: 'rs_1', encrypted_content: 'gAAAA-opaque' },
+            { type: 'openai_reasoning', id: 'rs_1', encrypted_content: 'gAAAA-opaque', provider: 'openai' },
+            // Another account's (Azure's): it could not read it, and would refuse the request.
+            { type: 'openai_reasoning', id: 'rs_2', encrypted_content: 'gAAAA-azure', provider: 'azure' },
           ],
         },
         { role: 'tool', tool_call_id: 'call_1', content: 'source' },
       ],
     });
-    const body = toResponsesRequest(history, 'gpt-5.1-codex');
+    const body = translate(history, 'gpt-5.1-codex');
     expect(body.input).toEqual([
       { role: 'user', content: 'Fix the bug' },
       // Without its id, as Codex sends them with store false: OpenAI pairs a reasoning item that
@@ -318,12 +324,13 @@ describe('the request, as the Responses API takes it', () => {
     ]);
     expect(body.include).toEqual(['reasoning.encrypted_content']);
     // The client's own include list keeps its entries; stored answers and models that do not reason get none.
-    expect(
-      toResponsesRequest(parse({ include: ['message.output_text.logprobs'] }), 'o3-pro').include,
-    ).toEqual(['message.output_text.logprobs', 'reasoning.encrypted_content']);
-    expect(toResponsesRequest(parse({ store: true }), 'gpt-5.1-codex')).not.toHaveProperty('include');
-    expect(toResponsesRequest(parse({}), 'gpt-4o')).not.toHaveProperty('include');
-    expect(toResponsesRequest(parse({}), 'gpt-5-chat-latest')).not.toHaveProperty('include');
+    expect(translate(parse({ include: ['message.output_text.logprobs'] }), 'o3-pro').include).toEqual([
+      'message.output_text.logprobs',
+      'reasoning.encrypted_content',
+    ]);
+    expect(translate(parse({ store: true }), 'gpt-5.1-codex')).not.toHaveProperty('include');
+    expect(translate(parse({}), 'gpt-4o')).not.toHaveProperty('include');
+    expect(translate(parse({}), 'gpt-5-chat-latest')).not.toHaveProperty('include');
   });
 
   it("another provider a route fails over to leaves OpenAI's reasoning out and keeps its own", () => {
@@ -353,7 +360,7 @@ describe('the request, as the Responses API takes it', () => {
   it('refuses what the Responses API lacks, naming the parameter', () => {
     const refused = (body: Record<string, unknown>) => {
       try {
-        toResponsesRequest(parse(body), 'gpt-5.1-codex');
+        translate(parse(body), 'gpt-5.1-codex');
       } catch (error) {
         expect(error).toBeInstanceOf(Unsupported);
         return (error as Unsupported).param;
@@ -419,7 +426,7 @@ describe('the JSON answer, as a chat completion', () => {
     );
     const message = ((await run({})) as { body: Json }).body.choices[0].message;
     expect(message.thinking_blocks).toEqual([
-      { type: 'openai_reasoning', id: 'rs_9', encrypted_content: 'gAAAA-secret' },
+      { type: 'openai_reasoning', id: 'rs_9', encrypted_content: 'gAAAA-secret', provider: 'openai' },
     ]);
     expect(message).not.toHaveProperty('reasoning_content');
   });
@@ -597,6 +604,31 @@ describe('the stream, as chat chunks', () => {
     expect(usage.usage).toMatchObject({ prompt_tokens: 120, completion_tokens: 40 });
   });
 
+  it('gives the text of a message item that came whole, without deltas, once', async () => {
+    const message = (text: string) => ({
+      type: 'message',
+      role: 'assistant',
+      content: [{ type: 'output_text', text, annotations: [] }],
+    });
+    const { run } = adapter(() =>
+      sseAnswer(
+        frames([
+          created,
+          { type: 'response.output_item.done', output_index: 0, item: message('Whole.') },
+          { type: 'response.output_text.delta', output_index: 1, delta: ' Streamed.' },
+          { type: 'response.output_item.done', output_index: 1, item: message(' Streamed.') },
+          completed(),
+        ]),
+      ),
+    );
+    const events = await streamed(await run({ stream: true }));
+    const text = events
+      .filter((e) => e.choices?.length)
+      .map((e) => e.choices[0].delta.content ?? '')
+      .join('');
+    expect(text).toBe('Whole. Streamed.');
+  });
+
   it('streams encrypted reasoning as one thinking_blocks delta just before the finish', async () => {
     const { run } = adapter(() =>
       sseAnswer(
@@ -621,7 +653,7 @@ describe('the stream, as chat chunks', () => {
     const choices = events.filter((e) => e.choices?.length).map((e) => e.choices[0]);
     const at = choices.findIndex((c) => c.delta.thinking_blocks);
     expect(choices[at].delta.thinking_blocks).toEqual([
-      { type: 'openai_reasoning', id: 'rs_1', encrypted_content: 'gAAAA-1' },
+      { type: 'openai_reasoning', id: 'rs_1', encrypted_content: 'gAAAA-1', provider: 'openai' },
     ]);
     expect(choices[at + 1].finish_reason).toBe('stop');
     expect(choices.filter((c) => c.delta.thinking_blocks)).toHaveLength(1);
