@@ -13,7 +13,16 @@ import { mistralChatBody, mistralEmbeddingsBody } from './mistral-body';
 import { responsesApiSchema, responsesChat, usesResponses } from './openai-responses';
 import { OPENAI_COMPATIBLE_PRESETS, PRESET_NAMES } from './presets';
 import { apiKeyFor, resolveSecret, secretRef } from './secret';
-import type { ChatCompletion, EmbeddingsResult, ProviderAdapter, ProviderDeps, RawEmbeddings } from './types';
+import { unstreamedOnRefusal } from './stream-refusal';
+import type {
+  ChatCall,
+  ChatCompletion,
+  ChatResult,
+  EmbeddingsResult,
+  ProviderAdapter,
+  ProviderDeps,
+  RawEmbeddings,
+} from './types';
 import { UpstreamError } from './types';
 import { fetchUpstream, streamBody, unexpectedAnswer, upstreamErrorFrom } from './upstream-error';
 import { withoutUserinfo } from './url-credentials';
@@ -143,43 +152,44 @@ export function openAIWireAdapter(wire: OpenAIWire, doFetch: typeof fetch): Prov
     });
   };
 
+  const chat = async (call: ChatCall): Promise<ChatResult> => {
+    const { body, model, signal, capSet } = call;
+    const responses = wire.responsesUrl?.(model);
+    if (responses !== undefined) {
+      return responsesChat(name, call, (sent, signal) =>
+        fetchUpstream(doFetch, name, responses, {
+          method: 'POST',
+          headers: wire.headers(),
+          body: JSON.stringify(sent),
+          signal,
+        }),
+      );
+    }
+    const capped = capSet && wire.capField !== 'max_completion_tokens' ? capAsMaxTokens(body) : body;
+    const sent = wire.chatBody ? wire.chatBody(capped) : capped;
+    const upstreamBody: ChatRequest = {
+      ...sent,
+      model,
+      messages: withoutThinkingBlocks(body.messages, wire.dropsReasoningContent === true),
+    };
+    if (body.stream && wire.streamUsage !== false) {
+      upstreamBody.stream_options = { ...body.stream_options, include_usage: true };
+    } else if (wire.streamUsage === false) {
+      upstreamBody.stream_options = undefined; // refused there; a client's include_usage still holds here
+    }
+    const response = await post('/chat/completions', model, upstreamBody, signal);
+    if (!response.ok) return unstreamedOnRefusal(call, await upstreamErrorFrom(name, response), chat);
+    if (body.stream) return { kind: 'stream', body: await streamBody(name, response) };
+    const raw = await response.text();
+    return { kind: 'json', body: parseCompletion(name, raw), raw };
+  };
+
   return {
     name,
     type: wire.type,
     models: wire.models,
     ...(wire.halfPriceFlex ? { halfPriceFlex: true } : {}),
-
-    async chat(call) {
-      const { body, model, signal, capSet } = call;
-      const responses = wire.responsesUrl?.(model);
-      if (responses !== undefined) {
-        return responsesChat(name, call, (sent, signal) =>
-          fetchUpstream(doFetch, name, responses, {
-            method: 'POST',
-            headers: wire.headers(),
-            body: JSON.stringify(sent),
-            signal,
-          }),
-        );
-      }
-      const capped = capSet && wire.capField !== 'max_completion_tokens' ? capAsMaxTokens(body) : body;
-      const sent = wire.chatBody ? wire.chatBody(capped) : capped;
-      const upstreamBody: ChatRequest = {
-        ...sent,
-        model,
-        messages: withoutThinkingBlocks(body.messages, wire.dropsReasoningContent === true),
-      };
-      if (body.stream && wire.streamUsage !== false) {
-        upstreamBody.stream_options = { ...body.stream_options, include_usage: true };
-      } else if (wire.streamUsage === false) {
-        upstreamBody.stream_options = undefined; // refused there; a client's include_usage still holds here
-      }
-      const response = await post('/chat/completions', model, upstreamBody, signal);
-      if (!response.ok) throw await upstreamErrorFrom(name, response);
-      if (body.stream) return { kind: 'stream', body: await streamBody(name, response) };
-      const raw = await response.text();
-      return { kind: 'json', body: parseCompletion(name, raw), raw };
-    },
+    chat,
 
     async embeddings({ body, model, signal }) {
       const sent = wire.embeddingsBody ? wire.embeddingsBody(body) : body;

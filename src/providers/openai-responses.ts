@@ -14,6 +14,7 @@ import { responseSchema, toCompletion } from './openai-responses-answer';
 import { toResponsesRequest } from './openai-responses-request';
 import { translateResponsesStream } from './openai-responses-stream';
 import { OpenAIStreamWriter } from './openai-stream-writer';
+import { unstreamedOnRefusal } from './stream-refusal';
 import type { ChatCall, ChatResult } from './types';
 import { parseAnswer, streamBody, upstreamErrorFrom } from './upstream-error';
 
@@ -41,12 +42,16 @@ export function usesResponses(setting: ResponsesApiSetting, model: string, knows
 /** One chat call through the Responses API; `post` sends the body and returns the upstream's answer. */
 export async function responsesChat(
   name: string,
-  { body, model, signal, requestId, reasoningSummary }: ChatCall,
+  call: ChatCall,
   post: (body: Record<string, unknown>, signal: AbortSignal) => Promise<Response>,
 ): Promise<ChatResult> {
+  const { body, model, signal, requestId, reasoningSummary } = call;
   const request = toResponsesRequest(body, model, { provider: name, summary: reasoningSummary });
   const response = await post(request, signal);
-  if (!response.ok) throw await upstreamErrorFrom(name, response);
+  if (!response.ok) {
+    const error = await upstreamErrorFrom(name, response);
+    return unstreamedOnRefusal(call, error, (again) => responsesChat(name, again, post));
+  }
   const id = `chatcmpl-${requestId}`;
   if (body.stream) {
     const writer = new OpenAIStreamWriter(id, model);

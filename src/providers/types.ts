@@ -48,6 +48,11 @@ export interface ChatCall {
    * field for: OpenAI's Responses API upstream takes it (openai-responses.ts); others ignore it.
    */
   reasoningSummary?: string;
+  /**
+   * The streamed call goes again unstreamed (stream-refusal.ts): its answer will come whole, so the
+   * attempt's first-byte timeout gives way to its request timeout, as for a JSON call.
+   */
+  answersWhole?: () => void;
 }
 
 export type ChatResult =

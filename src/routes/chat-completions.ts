@@ -208,6 +208,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
           betas,
           thinkingAsSigned: c.get('thinkingAsSigned') === true,
           reasoningSummary,
+          answersWhole: firstByte,
         });
         if (result.kind === 'json') return result;
         const primed = await primeStream(result.body, adapter.name);
