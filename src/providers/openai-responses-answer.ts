@@ -192,11 +192,16 @@ export function failedResponse(
   error: { code?: string | null; message?: string | null } | null | undefined,
 ): UpstreamError {
   const code = error?.code ?? null;
-  const message = `${provider} failed to answer: ${error?.message || 'no reason given'}`;
+  // The request's own faults carry the provider's words; the provider's failures say only who
+  // failed (upstream internals never reach the client, as upstreamErrorFrom has it).
+  const words = `${provider} failed to answer: ${error?.message || 'no reason given'}`;
+  const generic = `${provider} failed to answer${code ? ` (${code})` : ''}.`;
   if (code === 'rate_limit_exceeded' || code === 'too_many_requests')
-    return new UpstreamError('rate_limit', 429, message, { code: 'rate_limit_exceeded' });
-  if (code && CALLER_CODES.test(code)) return new UpstreamError('caller', 400, message, { code });
+    return new UpstreamError('rate_limit', 429, generic, { code: 'rate_limit_exceeded' });
+  // An exhausted quota is the operator's account, as upstreamErrorFrom takes it: the next target.
+  if (code === 'insufficient_quota') return new UpstreamError('auth', 429, generic, { code });
+  if (code && CALLER_CODES.test(code)) return new UpstreamError('caller', 400, words, { code });
   if (code === 'context_length_exceeded')
-    return new UpstreamError('caller', 400, message, { code, param: 'messages' });
-  return new UpstreamError(failureForStatus(500), 500, message, { code });
+    return new UpstreamError('caller', 400, words, { code, param: 'messages' });
+  return new UpstreamError(failureForStatus(500), 500, generic, { code });
 }

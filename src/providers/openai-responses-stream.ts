@@ -58,8 +58,10 @@ export function translateResponsesStream(
   const reasoned = new Set<number>();
   /** Encrypted reasoning of the items done so far, for the thinking_blocks before the finish. */
   const encrypted: OpenAIReasoningBlock[] = [];
-  /** Characters of content written so far, and where the current text part began: a part's
-   * annotations index into its own text, chat's into the whole content. */
+  /**
+   * Characters of content written so far, and where the current text part began: a part's
+   * annotations index into its own text, chat's into the whole content.
+   */
   let written = 0;
   let partStart = 0;
   let started = false;

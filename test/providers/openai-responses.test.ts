@@ -493,6 +493,11 @@ describe('the JSON answer, as a chat completion', () => {
     const error = await failed.run({}).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UpstreamError);
     expect((error as UpstreamError).failure).toBe('server');
+    expect((error as UpstreamError).message).not.toContain('boom'); // upstream words stay inside
+    const broke = adapter(() =>
+      jsonAnswer(response({ status: 'failed', error: { code: 'insufficient_quota', message: 'quota' } })),
+    );
+    expect(((await broke.run({}).catch((e: unknown) => e)) as UpstreamError).failure).toBe('auth');
     const refused = adapter(() =>
       jsonAnswer(
         {
@@ -713,7 +718,8 @@ describe('the stream, as chat chunks', () => {
     const errorAt = events.findIndex((e) => e.error);
     expect(usageAt).toBeGreaterThan(0);
     expect(errorAt).toBe(usageAt + 1);
-    expect(events[errorAt].error.message).toContain('boom');
+    // The provider's own words stay in the gateway: only who failed, and its code.
+    expect(events[errorAt].error.message).toBe('openai failed to answer (server_error).');
     expect(events.some((e) => e.choices?.[0]?.finish_reason)).toBe(false);
   });
 
