@@ -1,7 +1,7 @@
 // A streamed answer of OpenAI's Responses API as chat-completion chunks (openai-responses.ts):
 // output_text deltas → content, refusal deltas → refusal, reasoning summary (or reasoning text)
 // deltas → reasoning_content, encrypted reasoning → thinking_blocks (all in one delta before the
-// finish, as every adapter sends them), url_citation annotations → annotations, a function_call or
+// finish, as every adapter sends them; each as its item completes when asked: thinkingAsSigned), url_citation annotations → annotations, a function_call or
 // custom_tool_call item → a tool call whose arguments (input) follow in fragments;
 // response.completed / response.incomplete → the finish and the usage chunk. A response.failed or
 // error event before any output fails the attempt (the route may fail over); after output it is an
@@ -49,6 +49,7 @@ export function translateResponsesStream(
   provider: string,
   upstream: ReadableStream<Uint8Array>,
   writer: OpenAIStreamWriter,
+  asSigned = false,
 ): ReadableStream<Uint8Array> {
   /** Tool calls by their output_index. */
   const calls = new Map<number, Call>();
@@ -143,15 +144,22 @@ export function translateResponsesStream(
       call.sent = true;
     }
     if (item.type !== 'reasoning') return;
-    const block = encryptedReasoning(item, provider);
-    if (block) encrypted.push(block);
-    if (reasoned.has(output)) return;
-    const summary = reasoningText(item);
-    if (summary) {
-      start();
-      writer.reasoning(summary);
+    if (!reasoned.has(output)) {
+      const summary = reasoningText(item);
+      if (summary) {
+        start();
+        writer.reasoning(summary);
+      }
+      reasoned.add(output);
     }
-    reasoned.add(output);
+    const block = encryptedReasoning(item, provider);
+    if (!block) return;
+    // Asked for each block as it completes (ChatCall.thinkingAsSigned: /v1/responses), it goes out
+    // now, so the item it belongs to ends before the text or call after it, as OpenAI's did.
+    if (asSigned) {
+      start();
+      writer.thinkingBlocks([block]);
+    } else encrypted.push(block);
   };
 
   const onEvent = ({ data }: EventSourceMessage) => {

@@ -45,7 +45,7 @@ export async function responsesChat(
   call: ChatCall,
   post: (body: Record<string, unknown>, signal: AbortSignal) => Promise<Response>,
 ): Promise<ChatResult> {
-  const { body, model, signal, requestId, reasoningSummary } = call;
+  const { body, model, signal, requestId, reasoningSummary, thinkingAsSigned } = call;
   const request = toResponsesRequest(body, model, { provider: name, summary: reasoningSummary });
   const response = await post(request, signal);
   if (!response.ok) {
@@ -55,7 +55,11 @@ export async function responsesChat(
   const id = `chatcmpl-${requestId}`;
   if (body.stream) {
     const writer = new OpenAIStreamWriter(id, model);
-    return { kind: 'stream', body: translateResponsesStream(name, await streamBody(name, response), writer) };
+    const upstream = await streamBody(name, response);
+    return {
+      kind: 'stream',
+      body: translateResponsesStream(name, upstream, writer, thinkingAsSigned === true),
+    };
   }
   // A body that fails mid-read is as unreadable as a malformed one.
   const answer = parseAnswer(name, await response.text().catch(() => ''), responseSchema);

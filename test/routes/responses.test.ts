@@ -565,6 +565,79 @@ describe('POST /v1/responses', () => {
     ]);
   });
 
+  it("streams a Responses-only OpenAI model's reasoning as one item, summary and encrypted reasoning, before its answer", async () => {
+    const key = await setup({
+      models: { codex: { targets: [{ provider: 'openai', model: 'gpt-5.1-codex' }] } },
+      providers: {
+        openai: {
+          type: 'openai',
+          baseUrl: OPENAI_URL,
+          apiKey: 'sk-test-secret',
+          responsesApi: ['gpt-5.1-codex'],
+        },
+      },
+    });
+    const reasoning = { type: 'reasoning', id: 'rs_up', summary: [] as Json[] };
+    const frames = [
+      {
+        type: 'response.created',
+        response: { id: 'resp_up', object: 'response', status: 'in_progress', output: [] },
+      },
+      { type: 'response.output_item.added', output_index: 0, item: reasoning },
+      {
+        type: 'response.reasoning_summary_text.delta',
+        output_index: 0,
+        summary_index: 0,
+        delta: 'Look it up.',
+      },
+      {
+        type: 'response.output_item.done',
+        output_index: 0,
+        item: {
+          ...reasoning,
+          summary: [{ type: 'summary_text', text: 'Look it up.' }],
+          encrypted_content: 'gAAAA-x',
+        },
+      },
+      { type: 'response.output_text.delta', output_index: 1, content_index: 0, delta: 'Checking.' },
+      {
+        type: 'response.output_item.added',
+        output_index: 2,
+        item: { type: 'function_call', id: 'fc_up', call_id: 'call_1', name: 'lookup', arguments: '' },
+      },
+      { type: 'response.function_call_arguments.delta', output_index: 2, delta: '{}' },
+      {
+        type: 'response.completed',
+        response: {
+          id: 'resp_up',
+          object: 'response',
+          status: 'completed',
+          output: [],
+          usage: { input_tokens: 10, output_tokens: 5, total_tokens: 15 },
+        },
+      },
+    ].map((event) => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+    onUpstream(`${OPENAI_URL}/responses`, () => sse(frames));
+    const tools = [{ type: 'function', name: 'lookup', parameters: { type: 'object' } }];
+    const response = await responses(key, {
+      model: 'codex',
+      input: 'find it',
+      tools,
+      store: false,
+      stream: true,
+    });
+    const events = responseEvents(await response.text());
+    const done = events.at(-1) as Json;
+    expect(done.type).toBe('response.completed');
+    expect(done.response.output.map((item: Json) => item.type)).toEqual([
+      'reasoning',
+      'message',
+      'function_call',
+    ]);
+    expect(done.response.output[0].summary).toEqual([{ type: 'summary_text', text: 'Look it up.' }]);
+    expect(done.response.output[0].encrypted_content).toMatch(/^tollgate\.thinking\.v1\./);
+  });
+
   it("gives a Responses-only OpenAI model the request's reasoning.summary, which keys the cache; chat upstreams never see it", async () => {
     const key = await setup({
       cache: { exact: { enabled: true } },
