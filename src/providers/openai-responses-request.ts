@@ -4,7 +4,8 @@
 // - messages → `input` items: system, developer and user messages as messages of that role (text
 //   as input_text, image_url as input_image, file as input_file); an assistant message as its text,
 //   then a function_call (or custom_tool_call) item per tool call; a tool message as the
-//   function_call_output (or custom_tool_call_output) of the call it answers.
+//   function_call_output (or custom_tool_call_output) of the call it answers (its text, or its
+//   parts when it has an image or a file).
 // - tools → Responses tools (the function's fields one level up; `strict` false unless set: it
 //   defaults to true there; a custom tool's grammar flat in its format); tool_choice likewise,
 //   allowed_tools included; parallel_tool_calls kept.
@@ -171,15 +172,13 @@ function inputItems(messages: ChatMessage[], provider: string): Item[] {
         }
         break;
       }
-      case 'tool': {
-        const output = typeof message.content === 'string' ? message.content : partsText(message.content);
+      case 'tool':
         items.push({
           type: custom.has(message.tool_call_id) ? 'custom_tool_call_output' : 'function_call_output',
           call_id: message.tool_call_id,
-          output,
+          output: toolOutput(message.content, i),
         });
         break;
-      }
       case 'function':
         throw new Unsupported(
           "OpenAI's Responses API does not support the deprecated role 'function' (use tool messages).",
@@ -208,6 +207,20 @@ function inputContent(content: string | ContentPart[], message: number): string 
     if (filename != null) file.filename = filename;
     return file;
   });
+}
+
+/**
+ * A tool message's content as its call's output: text as a string; with an image or a file (a
+ * screenshot, Claude Code's Read of an image through /v1/messages) the list of input parts the
+ * Responses API takes there too, which joined as text would lose them.
+ */
+function toolOutput(content: string | ContentPart[], message: number): string | Item[] {
+  if (typeof content === 'string') return content;
+  if (content.every((part) => part.type === 'text' || part.type === 'refusal')) return partsText(content);
+  return inputContent(
+    content.map((part) => (part.type === 'refusal' ? { type: 'text', text: part.refusal } : part)),
+    message,
+  );
 }
 
 /** An assistant message's text: its refusal parts are what it said too. */

@@ -209,6 +209,45 @@ describe('the request, as the Responses API takes it', () => {
     });
   });
 
+  it("keeps a tool result's image or file: its parts become the output's input parts", () => {
+    const body = translate(
+      parse({
+        messages: [
+          { role: 'user', content: 'Look at the screen' },
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: [
+              { id: 'call_1', type: 'function', function: { name: 'screenshot', arguments: '{}' } },
+            ],
+          },
+          {
+            role: 'tool',
+            tool_call_id: 'call_1',
+            content: [
+              { type: 'text', text: 'The screen:' },
+              { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } },
+              {
+                type: 'file',
+                file: { file_data: 'data:application/pdf;base64,JVBERi0=', filename: 'a.pdf' },
+              },
+            ],
+          },
+        ],
+      }),
+      'gpt-5.1-codex',
+    );
+    expect((body.input as Json[]).at(-1)).toEqual({
+      type: 'function_call_output',
+      call_id: 'call_1',
+      output: [
+        { type: 'input_text', text: 'The screen:' },
+        { type: 'input_image', image_url: 'data:image/png;base64,iVBORw0KGgo=', detail: 'auto' },
+        { type: 'input_file', file_data: 'data:application/pdf;base64,JVBERi0=', filename: 'a.pdf' },
+      ],
+    });
+  });
+
   it('maps tools, tool_choice, caps, effort, verbosity and response_format; keeps the rest', () => {
     const body = translate(
       parse({
