@@ -1,6 +1,8 @@
 // A chat completion → Anthropic's `Message`: the answer of POST /v1/messages. Also the words both
 // answers share with the event stream (messages-stream.ts): ids, stop reasons, usage, error types.
 import { isRecord } from '../json-record';
+import { packBlocks } from '../openai/responses-reasoning';
+import { isOpenAIReasoning, type OpenAIReasoningBlock } from '../providers/thinking';
 
 type Json = Record<string, unknown>;
 
@@ -87,12 +89,15 @@ export function completionToMessage(completion: Json, id: string, model: string)
   const message = isRecord(choice.message) ? choice.message : {};
   const content: Json[] = [];
   // Signed thinking first, as Anthropic orders them: the client sends them back with tool results.
-  // Only Anthropic's kinds: OpenAI's encrypted reasoning has no Messages form.
-  const signed = (Array.isArray(message.thinking_blocks) ? message.thinking_blocks : []).filter(
+  const blocks = Array.isArray(message.thinking_blocks) ? message.thinking_blocks : [];
+  const signed = blocks.filter(
     (block): block is Json =>
       isRecord(block) && (block.type === 'thinking' || block.type === 'redacted_thinking'),
   );
   for (const block of signed) content.push({ ...block });
+  // OpenAI's encrypted reasoning has no Messages form: packed as a redacted block's data, which
+  // clients send back as they got it (messages-request.ts unpacks it).
+  for (const block of blocks.filter(isOpenAIReasoning)) content.push(packedOpenAIReasoning(block));
   // Unsigned reasoning (DeepSeek's, say) as a stream shows it: a thinking block without signature.
   if (
     signed.length === 0 &&
@@ -123,4 +128,9 @@ export function completionToMessage(completion: Json, id: string, model: string)
     ...stopOf(choice.finish_reason, completion.additionalModelResponseFields),
     usage: messageUsage(completion.usage),
   };
+}
+
+/** OpenAI's encrypted reasoning as a Messages block: redacted, its data the gateway's packing. */
+export function packedOpenAIReasoning(block: OpenAIReasoningBlock): Json {
+  return { type: 'redacted_thinking', data: packBlocks([block]) };
 }

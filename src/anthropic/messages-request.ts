@@ -5,6 +5,7 @@
 // (server tools, URL documents) is refused with a 400 naming it.
 import { invalidRequest } from '../errors';
 import { validateBody } from '../openai/read-body';
+import { isPacked, unpackBlocks } from '../openai/responses-reasoning';
 import { checked } from '../openai/responses-request';
 import {
   type ContentBlock,
@@ -232,7 +233,10 @@ function assistantTurn(content: string | ContentBlock[], index: number): Json {
         else reasoning += block.thinking;
         break;
       case 'redacted_thinking':
-        thinking.push({ type: 'redacted_thinking', data: block.data });
+        // OpenAI's encrypted reasoning the gateway packed (messages-answer.ts) goes back as itself;
+        // a packing altered on the way goes nowhere (Anthropic could not read it either).
+        if (isPacked(block.data)) thinking.push(...(unpackBlocks(block.data) ?? []).map((b) => ({ ...b })));
+        else thinking.push({ type: 'redacted_thinking', data: block.data });
         break;
       default: {
         const param = `messages[${index}].content[${j}].type`;

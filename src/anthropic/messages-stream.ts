@@ -10,7 +10,8 @@
 
 import { isRecord } from '../json-record';
 import { chatEvents } from '../openai/chat-events';
-import { anthropicErrorType, messageUsage, stopOf } from './messages-answer';
+import { isOpenAIReasoning } from '../providers/thinking';
+import { anthropicErrorType, messageUsage, packedOpenAIReasoning, stopOf } from './messages-answer';
 
 type Json = Record<string, unknown>;
 
@@ -127,6 +128,8 @@ export function messagesEventStream(id: string, model: string): TransformStream<
       held.signed = true;
     }
     closeThoughts();
+    // OpenAI's encrypted reasoning, packed (messages-answer.ts), once the thinking it follows ended.
+    for (const block of list.filter(isOpenAIReasoning)) whole(packedOpenAIReasoning(block));
   };
 
   /** message_start, with the model the first chunk names (the provider's own id, as the JSON answer has it). */

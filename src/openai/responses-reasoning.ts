@@ -46,7 +46,7 @@ export function reasoningItem(id: string, text: string, blocks: ReasoningBlock[]
     type: 'reasoning',
     id,
     summary: text === '' ? [] : [summaryPart(text)],
-    encrypted_content: packed.length > 0 ? pack(packed) : null,
+    encrypted_content: packed.length > 0 ? packBlocks(packed) : null,
     status,
   };
 }
@@ -66,23 +66,35 @@ export function thinkingBlocksOf(value: unknown): ReasoningBlock[] {
  * `encrypted_content`; a packing that does not unpack is a 400 (it was altered on the way).
  */
 export function unpackReasoning(encrypted: string | null | undefined, index: number): ReasoningBlock[] {
-  if (!encrypted?.startsWith(PACKED)) return [];
+  if (!isPacked(encrypted)) return [];
+  const blocks = unpackBlocks(encrypted);
   const param = `input[${index}].encrypted_content`;
-  let value: unknown;
-  try {
-    value = JSON.parse(UTF8.decode(fromBase64Url(encrypted.slice(PACKED.length))));
-  } catch {
-    value = undefined;
-  }
-  const parsed = thinkingBlocks.safeParse(value);
-  if (!parsed.success)
+  if (!blocks)
     throw invalidRequest(
       `Invalid '${param}': it is not the reasoning an answer of this gateway returned; send the item back as it came.`,
       param,
     );
-  return parsed.data;
+  return blocks;
 }
 
-function pack(blocks: ReasoningBlock[]): string {
+/** Whether `text` is the gateway's packing (it may still fail to unpack: altered on the way). */
+export function isPacked(text: string | null | undefined): text is string {
+  return text?.startsWith(PACKED) === true;
+}
+
+/** The blocks `packBlocks` packed into `text`; undefined when it does not unpack. */
+export function unpackBlocks(text: string): ReasoningBlock[] | undefined {
+  try {
+    const parsed = thinkingBlocks.safeParse(
+      JSON.parse(UTF8.decode(fromBase64Url(text.slice(PACKED.length)))),
+    );
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Blocks as one opaque string that clients keep and send back (Responses' encrypted_content, Messages' redacted_thinking data). */
+export function packBlocks(blocks: ReasoningBlock[]): string {
   return PACKED + toBase64Url(JSON.stringify(blocks));
 }

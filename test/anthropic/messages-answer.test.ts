@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { anthropicErrorType, completionToMessage, messageUsage } from '../../src/anthropic/messages-answer';
 
 describe('chat completion → Anthropic message', () => {
-  it("shows a reasoning summary beside OpenAI's encrypted reasoning, which has no Messages form", () => {
+  it("shows a reasoning summary beside OpenAI's encrypted reasoning, packed as a redacted block", () => {
     const message = completionToMessage(
       {
         choices: [
@@ -20,6 +20,7 @@ describe('chat completion → Anthropic message', () => {
       'codex',
     );
     expect(message.content).toEqual([
+      { type: 'redacted_thinking', data: expect.stringMatching(/^tollgate\.thinking\.v1\./) },
       { type: 'thinking', thinking: 'Short plan.', signature: '' },
       { type: 'text', text: 'Done.' },
     ]);

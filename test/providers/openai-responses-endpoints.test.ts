@@ -124,6 +124,87 @@ describe('other gateway endpoints on a Responses-only model', () => {
   });
 });
 
+describe("OpenAI's encrypted reasoning through /v1/messages (Claude Code's tool loop)", () => {
+  const tools = [
+    { name: 'get_weather', description: 'Current weather', input_schema: WEATHER_TOOL.function.parameters },
+  ];
+  const headers = (key: string) => ({ 'x-api-key': key, 'anthropic-version': '2023-06-01' });
+  const encrypted = { ...reasoningItem, encrypted_content: 'gAAAA-openai-blob' };
+
+  it('packs it in a redacted_thinking block, which sent back reaches OpenAI as the reasoning item', async () => {
+    const key = await setup();
+    onUpstream(RESPONSES, () => json(responseObject({ output: [encrypted, callItem('{"city":"Paris"}')] })));
+    const request = { model: 'codex', max_tokens: 512, messages: ASK, tools };
+    const first: Json = await (await post('/v1/messages', headers(key), request)).json();
+    const redacted = first.content.find((block: Json) => block.type === 'redacted_thinking');
+    expect(redacted.data).toMatch(/^tollgate\.thinking\.v1\./);
+    expect(JSON.stringify(first)).not.toContain('gAAAA-openai-blob'); // packed, never shown as it came
+    const toolUse = first.content.find((block: Json) => block.type === 'tool_use');
+    const messages = [
+      ...ASK,
+      { role: 'assistant', content: first.content },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: toolUse.id, content: 'Sunny' }] },
+    ];
+    expect((await post('/v1/messages', headers(key), { ...request, messages })).status).toBe(200);
+    const input = (recorded[1]!.body as Json).input as Json[];
+    expect(input.filter((item) => item.type === 'reasoning')).toEqual([
+      { type: 'reasoning', encrypted_content: 'gAAAA-openai-blob', summary: [] },
+    ]);
+  });
+
+  it('streams it as a whole redacted block once the summary it follows has ended', async () => {
+    const key = await setup();
+    onUpstream(RESPONSES, () =>
+      sse(
+        responsesStream([
+          ...opening(),
+          { type: 'response.output_item.added', output_index: 0, item: { ...reasoningItem, summary: [] } },
+          {
+            type: 'response.reasoning_summary_text.delta',
+            item_id: reasoningItem.id,
+            output_index: 0,
+            summary_index: 0,
+            delta: 'Plan.',
+          },
+          {
+            type: 'response.output_item.done',
+            output_index: 0,
+            item: { ...encrypted, summary: [{ type: 'summary_text', text: 'Plan.' }] },
+          },
+          ...textEvents(1, ['Done.']),
+          {
+            type: 'response.completed',
+            response: responseObject({ output: [encrypted, messageItem('Done.')] }),
+          },
+        ]),
+      ),
+    );
+    const response = await post('/v1/messages', headers(key), {
+      model: 'codex',
+      max_tokens: 512,
+      stream: true,
+      messages: ASK,
+    });
+    const events = (await response.text())
+      .split('\n\n')
+      .filter((frame) => frame.includes('data: '))
+      .map((frame) => JSON.parse(frame.slice(frame.indexOf('data: ') + 6)) as Json);
+    const starts = events.filter((e) => e.type === 'content_block_start').map((e) => e.content_block.type);
+    expect(starts).toEqual(['thinking', 'redacted_thinking', 'text']);
+    // Each block stops before the next starts, as Anthropic streams them.
+    let open: number | undefined;
+    for (const event of events) {
+      if (event.type === 'content_block_start') {
+        expect(open).toBeUndefined();
+        open = event.index;
+      } else if (event.type === 'content_block_stop') {
+        expect(event.index).toBe(open);
+        open = undefined;
+      }
+    }
+  });
+});
+
 describe('parameters the Responses API cannot honour', () => {
   for (const [param, extra] of [
     ['stop', { stop: ['\n\n'] }],
