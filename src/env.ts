@@ -65,5 +65,7 @@ export interface AppEnv {
     thinkingAsSigned: boolean | undefined;
     /** The reasoning summary a translated request asks for (ChatCall.reasoningSummary). */
     reasoningSummary: string | undefined;
+    /** Fields of the translated chat body only Claude takes (ProviderAdapter.servesClaude). */
+    claudeOnly: readonly string[] | undefined;
   };
 }

@@ -36,10 +36,20 @@ const CONSUMED = new Set([
   'service_tier',
 ]);
 
+/**
+ * The Messages API's own parameters that only Claude takes, and that mean nothing a model must
+ * obey: its thinking and effort settings (Claude Code sends `thinking` with every request), top_k,
+ * context editing. Claude gets them; any other model (OpenAI's, Gemini…, which refuse fields they
+ * do not know) gets the request without them and reasons, samples and keeps context its own way.
+ */
+const CLAUDE_ONLY = ['thinking', 'top_k', 'context_management', 'output_config'] as const;
+
 /** The Messages body, validated, and the chat-completions body it stands for. */
 export interface Translated {
   request: MessagesRequest;
   chat: Json;
+  /** The chat body's fields only Claude takes (CLAUDE_ONLY): left out for other models. */
+  claudeOnly: string[];
 }
 
 export function translateRequest(value: unknown): Translated {
@@ -91,7 +101,7 @@ export function translateRequest(value: unknown): Translated {
     // message_delta carries the usage: the chat stream must report it.
     chat.stream_options = { include_usage: true };
   }
-  return { request, chat };
+  return { request, chat, claudeOnly: CLAUDE_ONLY.filter((field) => chat[field] != null) };
 }
 
 /** Content block `at`, checked by its type's schema; a type the gateway cannot translate is named. */

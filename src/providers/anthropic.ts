@@ -114,6 +114,7 @@ export function createAnthropic(
     type: 'anthropic',
     chatOnly: true,
     models: config.models ?? [],
+    servesClaude: () => true,
 
     chat: (call) =>
       anthropicChat(name, call, defaultMaxTokens, async (body, signal) => {

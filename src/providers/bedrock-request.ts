@@ -376,6 +376,11 @@ function outputConfig(body: ChatRequest): Block | undefined {
  * DeepSeek-R1 turn): an id or ARN naming one of them gets none. Anything else — Anthropic's models,
  * and ARNs that name no family (application inference profiles, provisioned throughput) — does.
  */
+/** Anthropic's models on Bedrock (and ARNs that name no family), as NO_REASONING_BLOCKS tells them. */
+export function bedrockClaude(model: string): boolean {
+  return !NO_REASONING_BLOCKS.test(model);
+}
+
 const NO_REASONING_BLOCKS =
   /(?:^|[.:/])(?:amazon|meta|mistral|deepseek|cohere|ai21|writer|qwen|openai|twelvelabs|stability|nvidia|moonshot|moonshotai|minimax|google|zai)\./i;
 
@@ -396,7 +401,7 @@ export function toConverseRequest(
 ): Record<string, unknown> {
   const body = PARAMS.refuseUnsupported(sent);
   // Anthropic's models (and ARNs that name no family) — see NO_REASONING_BLOCKS.
-  const claude = !NO_REASONING_BLOCKS.test(model);
+  const claude = bedrockClaude(model);
   const native = nativeFields(body);
   const additional = (native.additionalModelRequestFields ?? {}) as Record<string, unknown>;
   // reasoning_effort maps only where the id names a Claude or Nova 2 model (an ARN may name any family).

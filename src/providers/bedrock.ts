@@ -37,7 +37,7 @@ import { AwsV4Signer } from 'aws4fetch';
 import { z } from 'zod';
 import { pathSegment, urlUnder } from './base-url';
 import { bedrockErrorFrom } from './bedrock-errors';
-import { toConverseRequest } from './bedrock-request';
+import { bedrockClaude, toConverseRequest } from './bedrock-request';
 import { toCompletion, translateConverseStream } from './bedrock-response';
 import { resolveSecret, secretRef } from './secret';
 import type { ProviderAdapter, ProviderDeps } from './types';
@@ -91,6 +91,7 @@ export function createBedrock(
     type: 'bedrock',
     chatOnly: true,
     models: config.models ?? [],
+    servesClaude: bedrockClaude,
 
     async chat({ body, model, signal, requestId, betas, thinkingAsSigned }) {
       const payload = JSON.stringify(toConverseRequest(body, model, betas));

@@ -120,6 +120,11 @@ export interface ProviderAdapter {
    * the semantic cache cannot embed with it either.
    */
   chatOnlyModel?(model: string): boolean;
+  /**
+   * `model` is Claude, which takes the Messages API's own parameters (`thinking`, `top_k`…) that a
+   * /v1/messages request carries (ChatCall bodies from it): other models never get them.
+   */
+  servesClaude?(model: string): boolean;
   chat(call: ChatCall): Promise<ChatResult>;
   embeddings(call: EmbeddingsCall): Promise<EmbeddingsResult | RawEmbeddings>;
 }

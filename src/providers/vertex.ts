@@ -191,6 +191,7 @@ export function createVertex(
     },
 
     chatOnlyModel: (model) => vertexPublisher(model) === 'anthropic',
+    servesClaude: (model) => vertexPublisher(model) === 'anthropic',
 
     async embeddings({ body, model, signal }: EmbeddingsCall) {
       // Unsupported, not the provider's own 400: a route may name a Claude id beside an embedding

@@ -20,7 +20,7 @@ import {
 import { rateLimitHeaders } from '../limits/rate-headers';
 import { primeStream } from '../openai/prime-stream';
 import { readJsonBody, validateBody } from '../openai/read-body';
-import { chatRequest } from '../openai/schemas';
+import { type ChatRequest, chatRequest } from '../openai/schemas';
 import { SSE_HEADERS } from '../openai/sse';
 import { type ChunkSource, relayOpenAIStream } from '../openai/stream-relay';
 import { streamVerdict } from '../openai/stream-summary';
@@ -49,6 +49,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   const cacheControl = readCacheControl(c.req.raw.headers, runtime.config.cache.maxTtlSeconds);
   const betas = requestedBetas(c.req.header('anthropic-beta'));
   const reasoningSummary = c.get('reasoningSummary');
+  const claudeOnly = c.get('claudeOnly');
 
   const inputTokens = estimateInputTokens(body);
   const maxTokens = maxOutputTokens(body, limits.defaultMaxTokens);
@@ -200,7 +201,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
       routed,
       async ({ adapter, target, signal, firstByte }) => {
         const result = await adapter.chat({
-          body: sent,
+          body: claudeOnly && !adapter.servesClaude?.(target.model) ? without(sent, claudeOnly) : sent,
           model: target.model,
           signal,
           requestId,
@@ -329,4 +330,11 @@ function answerText(completion: ChatCompletion): string {
 
 function usedTokens(usage: Usage | undefined): number {
   return usage ? usage.prompt_tokens + usage.completion_tokens : 0;
+}
+
+/** `body` without `fields` (a /v1/messages request's Claude-only ones, for another model). */
+function without(body: ChatRequest, fields: readonly string[]): ChatRequest {
+  const rest: Record<string, unknown> = { ...body };
+  for (const field of fields) delete rest[field];
+  return rest as ChatRequest;
 }

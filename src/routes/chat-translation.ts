@@ -12,7 +12,7 @@ import { readJsonBody } from '../openai/read-body';
 
 export interface ChatTranslation<R> {
   /** The API's body → its validated request and the chat body it stands for (400s naming params). */
-  request(body: unknown): { request: R; chat: unknown };
+  request(body: unknown): { request: R; chat: unknown; claudeOnly?: readonly string[] };
   /** A chat completion → the API's answer. */
   answer(request: R, completion: Record<string, unknown>, requestId: string): unknown;
   /** The chat stream → the API's event stream, translated as it passes (never buffered). */
@@ -27,12 +27,13 @@ export function chatTranslation<R>(translation: ChatTranslation<R>): MiddlewareH
   return createMiddleware<AppEnv>(async function chatTranslation(c, next) {
     if (c.req.method !== 'POST') return next(); // the route's 405 (src/middleware/route-methods.ts)
     const runtime = await getRuntime(c.env, c.executionCtx);
-    const { request, chat } = translation.request(
+    const { request, chat, claudeOnly } = translation.request(
       await readJsonBody(c.req.raw, runtime.config.limits.maxBodyBytes),
     );
     // The chat handler takes the translated body as read (not written out and read again, where
     // the translation's few extra bytes could push a body just under maxBodyBytes into a 413).
     c.set('chatBody', chat);
+    if (claudeOnly?.length) c.set('claudeOnly', claudeOnly);
     if (translation.thinkingAsSigned) c.set('thinkingAsSigned', true);
     const summary = translation.reasoningSummary?.(request);
     if (summary !== undefined) c.set('reasoningSummary', summary);

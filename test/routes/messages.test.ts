@@ -400,6 +400,53 @@ describe('POST /v1/messages', () => {
   });
 });
 
+describe("the Messages API's own parameters on other models", () => {
+  it("gives Claude Code's thinking, top_k and context editing to Claude only: another model gets the request without them", async () => {
+    const config = {
+      providers: {
+        anthropic: { type: 'anthropic', baseUrl: 'https://anthropic.test', apiKey: 'sk-ant' },
+        openai: { type: 'openai', baseUrl: OPENAI_URL, apiKey: 'sk-test-secret' },
+      },
+      models: {
+        // Claude first, failing: the same request then goes to OpenAI.
+        claude: {
+          targets: [
+            { provider: 'anthropic', model: 'claude-sonnet-4-5' },
+            { provider: 'openai', model: 'gpt-5' },
+          ],
+        },
+      },
+      retry: { attempts: 0 },
+    };
+    expect((await putConfig(config)).status).toBe(200);
+    const { key } = await createKey();
+    onUpstream('https://anthropic.test/v1/messages', () =>
+      json({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }, 529),
+    );
+    onUpstream(`${OPENAI_URL}/chat/completions`, () => json(completion));
+    const response = await messages(key, {
+      model: 'claude',
+      max_tokens: 32000,
+      thinking: { type: 'adaptive' },
+      top_k: 40,
+      context_management: { edits: [{ type: 'clear_thinking_20251015', keep: 'all' }] },
+      metadata: { user_id: 'user_abc' },
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    expect(response.status, await response.clone().text()).toBe(200);
+    const [toClaude, toOpenAI] = recorded.map((r) => r.body as Json);
+    expect(toClaude).toMatchObject({
+      thinking: { type: 'adaptive' },
+      top_k: 40,
+      context_management: { edits: [{ type: 'clear_thinking_20251015', keep: 'all' }] },
+    });
+    expect(toOpenAI.model).toBe('gpt-5');
+    for (const field of ['thinking', 'top_k', 'context_management'])
+      expect(toOpenAI).not.toHaveProperty(field);
+    expect(toOpenAI.user).toBe('user_abc');
+  });
+});
+
 describe('Anthropic in, Anthropic out', () => {
   const MESSAGES = 'https://anthropic.test/v1/messages';
   async function anthropicKey() {
