@@ -10,7 +10,7 @@ import { caseSeed, type Rng, rngFrom, runSeed } from './prng';
 /** Fixed so CI is deterministic; `FUZZ_SEED=<n>|random npx vitest run test/fuzz` explores others. */
 export const SEED = runSeed(env.FUZZ_SEED, 0x7011_6a7e);
 /** `FUZZ_SCALE=10` runs ten times the cases (a longer local hunt); `0.1` a quick look. */
-const SCALE = Number(env.FUZZ_SCALE) > 0 ? Number(env.FUZZ_SCALE) : 1;
+export const SCALE = Number(env.FUZZ_SCALE) > 0 ? Number(env.FUZZ_SCALE) : 1;
 /** A suite's time limit, grown with its case count: `FUZZ_SCALE=3` timed out at the fixed one. */
 export const scaledTimeout = (ms: number) => Math.round(ms * Math.max(1, SCALE));
 const CONCURRENCY = 16;
