@@ -4,6 +4,7 @@
 // blocks the assistant's `thinking_blocks` (src/providers/thinking.ts). What has no chat form
 // (server tools, URL documents) is refused with a 400 naming it.
 import { invalidRequest } from '../errors';
+import { isRecord } from '../json-record';
 import { validateBody } from '../openai/read-body';
 import { isPacked, unpackBlocks } from '../openai/responses-reasoning';
 import { checked } from '../openai/responses-request';
@@ -38,11 +39,22 @@ const CONSUMED = new Set([
 
 /**
  * The Messages API's own parameters that only Claude takes, and that mean nothing a model must
- * obey: its thinking and effort settings (Claude Code sends `thinking` with every request), top_k,
+ * obey: its thinking and effort settings (Claude Code sends `thinking` with every request) and
  * context editing. Claude gets them; any other model (OpenAI's, Gemini…, which refuse fields they
- * do not know) gets the request without them and reasons, samples and keeps context its own way.
+ * do not know) gets the request without them and reasons and keeps context its own way. (`top_k`
+ * is not among them: Gemini, Workers AI and others sample by it.)
  */
-const CLAUDE_ONLY = ['thinking', 'top_k', 'context_management', 'output_config'] as const;
+const CLAUDE_ONLY = ['thinking', 'context_management', 'output_config'] as const;
+
+/**
+ * Whether `field` of `chat` is a hint another model may go without. `output_config.format` is not
+ * (structured outputs: a JSON schema the answer must follow): left out, the model would answer in
+ * prose with nothing said, so it goes to every model, and one that does not know it refuses it.
+ */
+function hint(field: (typeof CLAUDE_ONLY)[number], chat: Json): boolean {
+  const config = chat[field];
+  return field !== 'output_config' || !isRecord(config) || config.format == null;
+}
 
 /** The Messages body, validated, and the chat-completions body it stands for. */
 export interface Translated {
@@ -101,7 +113,11 @@ export function translateRequest(value: unknown): Translated {
     // message_delta carries the usage: the chat stream must report it.
     chat.stream_options = { include_usage: true };
   }
-  return { request, chat, claudeOnly: CLAUDE_ONLY.filter((field) => chat[field] != null) };
+  return {
+    request,
+    chat,
+    claudeOnly: CLAUDE_ONLY.filter((field) => chat[field] != null && hint(field, chat)),
+  };
 }
 
 /** Content block `at`, checked by its type's schema; a type the gateway cannot translate is named. */

@@ -35,6 +35,9 @@ function replayEvents(completion: ChatCompletion, includeUsage: boolean): string
     ...(typeof completion.system_fingerprint === 'string'
       ? { system_fingerprint: completion.system_fingerprint }
       : {}),
+    // On every chunk, as OpenAI streams it: the relay reads the tier an answer replayed as a stream
+    // (stream-refusal.ts) was served on from it, and charges that tier's rates.
+    ...(typeof completion.service_tier === 'string' ? { service_tier: completion.service_tier } : {}),
   };
   const fields = completion.additionalModelResponseFields;
   const answerFields =

@@ -83,6 +83,23 @@ describe('an upstream that refuses to stream', () => {
     expect(row).toMatchObject({ status: 200, stream: true, inputTokens: 9, outputTokens: 3 });
   });
 
+  it('keeps the service tier the answer was served on: the stream says it, the row is charged at it', async () => {
+    const key = await setup();
+    onUpstream(`${OPENAI_URL}/chat/completions`, (_request, sent) =>
+      (sent.body as Json).stream ? json(REFUSAL, 400) : json({ ...completion, service_tier: 'priority' }),
+    );
+    const response = await chat(
+      key,
+      { model: 'o3', stream: true, service_tier: 'priority', messages: [{ role: 'user', content: 'Hi' }] },
+      { 'x-request-id': 'unverified-priority' },
+    );
+    const events = sseEvents(await response.text()) as Json[];
+    // OpenAI's chunks name the tier, as its JSON answer does.
+    for (const event of events) expect(event.service_tier).toBe('priority');
+    const row = (await waitForRows(['unverified-priority'])).get('unverified-priority');
+    expect(row?.usageDetail).toEqual({ serviceTier: 'priority' });
+  });
+
   it('through the Responses API as well', async () => {
     const key = await setup();
     onUpstream(`${OPENAI_URL}/responses`, (_request, sent) =>

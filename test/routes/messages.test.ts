@@ -401,7 +401,7 @@ describe('POST /v1/messages', () => {
 });
 
 describe("the Messages API's own parameters on other models", () => {
-  it("gives Claude Code's thinking, top_k and context editing to Claude only: another model gets the request without them", async () => {
+  it("gives Claude Code's thinking and context editing to Claude only: another model gets the request without them", async () => {
     const config = {
       providers: {
         anthropic: { type: 'anthropic', baseUrl: 'https://anthropic.test', apiKey: 'sk-ant' },
@@ -441,9 +441,35 @@ describe("the Messages API's own parameters on other models", () => {
       context_management: { edits: [{ type: 'clear_thinking_20251015', keep: 'all' }] },
     });
     expect(toOpenAI.model).toBe('gpt-5');
-    for (const field of ['thinking', 'top_k', 'context_management'])
-      expect(toOpenAI).not.toHaveProperty(field);
+    expect(toOpenAI.top_k).toBe(40); // a sampling parameter others take too: forwarded, for OpenAI to refuse
+    for (const field of ['thinking', 'context_management']) expect(toOpenAI).not.toHaveProperty(field);
     expect(toOpenAI.user).toBe('user_abc');
+  });
+});
+
+describe("the Messages API's structured outputs on other models", () => {
+  it('sends output_config with a format on (a schema the answer must follow is never dropped unsaid); one with only effort is left out', async () => {
+    const config = {
+      providers: { openai: { type: 'openai', baseUrl: OPENAI_URL, apiKey: 'sk-test-secret' } },
+      models: { gpt: { targets: [{ provider: 'openai', model: 'gpt-5' }] } },
+      retry: { attempts: 0 },
+    };
+    expect((await putConfig(config)).status).toBe(200);
+    const { key } = await createKey();
+    onUpstream(`${OPENAI_URL}/chat/completions`, () => json(completion));
+    const format = { type: 'json_schema', schema: { type: 'object', properties: {} } };
+    for (const output_config of [{ effort: 'high', format }, { effort: 'high' }]) {
+      const response = await messages(key, {
+        model: 'gpt',
+        max_tokens: 1024,
+        output_config,
+        messages: [{ role: 'user', content: 'hi' }],
+      });
+      expect(response.status, await response.clone().text()).toBe(200);
+    }
+    const [withFormat, effortOnly] = recorded.map((r) => r.body as Json);
+    expect(withFormat.output_config).toEqual({ effort: 'high', format });
+    expect(effortOnly).not.toHaveProperty('output_config');
   });
 });
 
