@@ -1,0 +1,43 @@
+// OpenAI refuses an output cap above the model's own limit — "max_tokens is too large: 32000. This
+// model supports at most 16384 completion tokens, whereas you provided 32000." (400, param
+// max_tokens or max_completion_tokens) — where other providers clamp it. A cap is only a bound:
+// the model could never write more than its limit, so the call goes again capped at that limit
+// and answers exactly as it could have. (Claude Code asks 32,000 of every model; gpt-4o's limit is
+// 16,384.)
+import type { ChatCall, ChatResult, UpstreamError } from './types';
+
+const AT_MOST = /supports at most (\d+) completion tokens/i;
+
+/** The model's own output limit a refusal names, when the refusal is of the request's cap. */
+export function modelCapFrom(error: UpstreamError): number | undefined {
+  const param = error.options.param;
+  if (error.failure !== 'caller' || (param !== 'max_tokens' && param !== 'max_completion_tokens'))
+    return undefined;
+  const limit = Number(AT_MOST.exec(error.message)?.[1]);
+  return Number.isSafeInteger(limit) && limit > 0 ? limit : undefined;
+}
+
+/**
+ * `error` when it is no refusal of a cap above the model's limit; else the call made again by
+ * `chat` with that cap lowered to the limit (once: a lower cap it still refused is its answer).
+ */
+export async function cappedOnRefusal(
+  call: ChatCall,
+  error: UpstreamError,
+  chat: (call: ChatCall) => Promise<ChatResult>,
+): Promise<ChatResult> {
+  const limit = modelCapFrom(error);
+  if (limit === undefined) throw error;
+  // Either field: the adapter may send the client's max_completion_tokens as max_tokens.
+  const body = { ...call.body };
+  let lowered = false;
+  for (const field of ['max_tokens', 'max_completion_tokens'] as const) {
+    const asked = body[field];
+    if (asked != null && asked > limit) {
+      body[field] = limit;
+      lowered = true;
+    }
+  }
+  if (!lowered) throw error;
+  return chat({ ...call, body });
+}
