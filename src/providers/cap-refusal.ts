@@ -1,20 +1,32 @@
 // OpenAI refuses an output cap above the model's own limit — "max_tokens is too large: 32000. This
 // model supports at most 16384 completion tokens, whereas you provided 32000." (400, param
-// max_tokens or max_completion_tokens) — where other providers clamp it. A cap is only a bound:
-// the model could never write more than its limit, so the call goes again capped at that limit
-// and answers exactly as it could have. (Claude Code asks 32,000 of every model; gpt-4o's limit is
+// max_tokens or max_completion_tokens), and DeepSeek too ("Invalid max_tokens value, the valid
+// range of max_tokens is [1, 8192]", no param) — where other providers clamp it. A cap is only a
+// bound: the model could never write more than its limit, so the call goes again capped at that
+// limit and answers exactly as it could have. (Claude Code asks 32,000 of every model; gpt-4o's limit is
 // 16,384.)
 import type { ChatCall, ChatResult, UpstreamError } from './types';
 
-const AT_MOST = /supports at most (\d+) completion tokens/i;
+/** The words that name the limit: OpenAI's, DeepSeek's. */
+const LIMIT_WORDS = [
+  /supports at most (\d+) completion tokens/i,
+  /valid range of max_tokens is \[1,\s*(\d+)\]/i,
+];
+const CAP_PARAMS = new Set<string | null | undefined>([
+  null,
+  undefined,
+  'max_tokens',
+  'max_completion_tokens',
+]);
 
 /** The model's own output limit a refusal names, when the refusal is of the request's cap. */
 export function modelCapFrom(error: UpstreamError): number | undefined {
-  const param = error.options.param;
-  if (error.failure !== 'caller' || (param !== 'max_tokens' && param !== 'max_completion_tokens'))
-    return undefined;
-  const limit = Number(AT_MOST.exec(error.message)?.[1]);
-  return Number.isSafeInteger(limit) && limit > 0 ? limit : undefined;
+  if (error.failure !== 'caller' || !CAP_PARAMS.has(error.options.param)) return undefined;
+  for (const words of LIMIT_WORDS) {
+    const limit = Number(words.exec(error.message)?.[1]);
+    if (Number.isSafeInteger(limit) && limit > 0) return limit;
+  }
+  return undefined;
 }
 
 /**

@@ -45,6 +45,32 @@ describe('a cap above the model limit', () => {
     expect(recorded.map((r) => (r.body as Json).max_completion_tokens)).toEqual([32000, 16384]);
   });
 
+  it("reads DeepSeek's words for it too (no param named)", async () => {
+    const key = await setup();
+    onUpstream(`${OPENAI_URL}/chat/completions`, (_request, sent) =>
+      ((sent.body as Json).max_tokens as number) > 8192
+        ? json(
+            {
+              error: {
+                message: 'Invalid max_tokens value, the valid range of max_tokens is [1, 8192]',
+                type: 'invalid_request_error',
+                param: null,
+                code: 'invalid_request_error',
+              },
+            },
+            400,
+          )
+        : json(completion),
+    );
+    const response = await chat(key, {
+      model: 'gpt',
+      max_tokens: 32000,
+      messages: [{ role: 'user', content: 'Hi' }],
+    });
+    expect(response.status).toBe(200);
+    expect(recorded.map((r) => (r.body as Json).max_tokens)).toEqual([32000, 8192]);
+  });
+
   it('once: a refusal of a cap already within the named limit, or of another parameter, passes through', async () => {
     const key = await setup();
     let refusal: Json = TOO_LARGE(100);
