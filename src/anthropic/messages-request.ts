@@ -8,6 +8,7 @@ import { isRecord } from '../json-record';
 import { validateBody } from '../openai/read-body';
 import { isPacked, unpackBlocks } from '../openai/responses-reasoning';
 import { checked } from '../openai/responses-request';
+import { CACHE_CONTROL, marksCache } from './claude-fields';
 import {
   type ContentBlock,
   contentBlocks,
@@ -113,11 +114,9 @@ export function translateRequest(value: unknown): Translated {
     // message_delta carries the usage: the chat stream must report it.
     chat.stream_options = { include_usage: true };
   }
-  return {
-    request,
-    chat,
-    claudeOnly: CLAUDE_ONLY.filter((field) => chat[field] != null && hint(field, chat)),
-  };
+  const claudeOnly: string[] = CLAUDE_ONLY.filter((field) => chat[field] != null && hint(field, chat));
+  if (marksCache(messages)) claudeOnly.push(CACHE_CONTROL);
+  return { request, chat, claudeOnly };
 }
 
 /** Content block `at`, checked by its type's schema; a type the gateway cannot translate is named. */

@@ -1,5 +1,6 @@
 // POST /v1/chat/completions — validate, admit (one DO round trip), route, relay, settle after.
 import { Hono } from 'hono';
+import { bodyForTarget } from '../anthropic/claude-fields';
 import { CACHE_HEADER, readCacheControl } from '../cache/control';
 import { lookupCache } from '../cache/session';
 import type { Target } from '../config/schema';
@@ -20,7 +21,7 @@ import {
 import { rateLimitHeaders } from '../limits/rate-headers';
 import { primeStream } from '../openai/prime-stream';
 import { readJsonBody, validateBody } from '../openai/read-body';
-import { type ChatRequest, chatRequest } from '../openai/schemas';
+import { chatRequest } from '../openai/schemas';
 import { SSE_HEADERS } from '../openai/sse';
 import { type ChunkSource, relayOpenAIStream } from '../openai/stream-relay';
 import { streamVerdict } from '../openai/stream-summary';
@@ -201,7 +202,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
       routed,
       async ({ adapter, target, signal, firstByte }) => {
         const result = await adapter.chat({
-          body: claudeOnly && !adapter.servesClaude?.(target.model) ? without(sent, claudeOnly) : sent,
+          body: claudeOnly ? bodyForTarget(sent, claudeOnly, adapter, target.model) : sent,
           model: target.model,
           signal,
           requestId,
@@ -330,11 +331,4 @@ function answerText(completion: ChatCompletion): string {
 
 function usedTokens(usage: Usage | undefined): number {
   return usage ? usage.prompt_tokens + usage.completion_tokens : 0;
-}
-
-/** `body` without `fields` (a /v1/messages request's Claude-only ones, for another model). */
-function without(body: ChatRequest, fields: readonly string[]): ChatRequest {
-  const rest: Record<string, unknown> = { ...body };
-  for (const field of fields) delete rest[field];
-  return rest as ChatRequest;
 }

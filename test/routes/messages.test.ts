@@ -431,7 +431,10 @@ describe("the Messages API's own parameters on other models", () => {
       top_k: 40,
       context_management: { edits: [{ type: 'clear_thinking_20251015', keep: 'all' }] },
       metadata: { user_id: 'user_abc' },
-      messages: [{ role: 'user', content: 'hi' }],
+      system: [{ type: 'text', text: 'You are Claude Code.', cache_control: { type: 'ephemeral' } }],
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'hi', cache_control: { type: 'ephemeral' } }] },
+      ],
     });
     expect(response.status, await response.clone().text()).toBe(200);
     const [toClaude, toOpenAI] = recorded.map((r) => r.body as Json);
@@ -440,10 +443,38 @@ describe("the Messages API's own parameters on other models", () => {
       top_k: 40,
       context_management: { edits: [{ type: 'clear_thinking_20251015', keep: 'all' }] },
     });
+    expect(toClaude.system[0].cache_control).toEqual({ type: 'ephemeral' });
     expect(toOpenAI.model).toBe('gpt-5');
     expect(toOpenAI.top_k).toBe(40); // a sampling parameter others take too: forwarded, for OpenAI to refuse
     for (const field of ['thinking', 'context_management']) expect(toOpenAI).not.toHaveProperty(field);
     expect(toOpenAI.user).toBe('user_abc');
+    // Claude Code's cache marks, which strict OpenAI-compatible services refuse: left out.
+    expect(toOpenAI.messages).toEqual([
+      { role: 'system', content: [{ type: 'text', text: 'You are Claude Code.' }] },
+      { role: 'user', content: [{ type: 'text', text: 'hi' }] },
+    ]);
+  });
+
+  it('keeps the cache marks for a Claude model behind an OpenAI-wire service (OpenRouter reads them)', async () => {
+    const config = {
+      providers: { openrouter: { type: 'openai', baseUrl: OPENAI_URL, apiKey: 'sk-or' } },
+      models: { claude: { targets: [{ provider: 'openrouter', model: 'anthropic/claude-sonnet-4.5' }] } },
+    };
+    expect((await putConfig(config)).status).toBe(200);
+    const { key } = await createKey();
+    onUpstream(`${OPENAI_URL}/chat/completions`, () => json(completion));
+    const response = await messages(key, {
+      model: 'claude',
+      max_tokens: 1000,
+      thinking: { type: 'enabled', budget_tokens: 1024 },
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'hi', cache_control: { type: 'ephemeral' } }] },
+      ],
+    });
+    expect(response.status).toBe(200);
+    const sent = recorded[0]!.body as Json;
+    expect(sent.messages[0].content[0].cache_control).toEqual({ type: 'ephemeral' });
+    expect(sent).not.toHaveProperty('thinking'); // the service's own reasoning setting is not Anthropic's
   });
 });
 
