@@ -124,9 +124,11 @@ export async function lookupCache(input: LookupInput): Promise<CacheLookup> {
   const identity = routeIdentity(input.route, models, input.request, providerSettings(providers));
   // Without betas or a summary the identity is as it always was: entries stored before they
   // counted stay found.
-  const betas = input.betas?.length ? { betas: [...input.betas].sort() } : {};
-  const summary = input.reasoningSummary ? { reasoningSummary: input.reasoningSummary } : {};
-  const route = input.betas?.length || input.reasoningSummary ? { identity, ...betas, ...summary } : identity;
+  const keyed = {
+    ...(input.betas?.length ? { betas: [...input.betas].sort() } : {}),
+    ...(input.reasoningSummary ? { reasoningSummary: input.reasoningSummary } : {}),
+  };
+  const route = Object.keys(keyed).length > 0 ? { identity, ...keyed } : identity;
   const embedding = embed ? embeddingModel(input.runtime, config) : undefined;
   const keys = await cacheKeys(settings.namespace, route, input.body, embedding);
   // Semantic caching only, and a request it cannot match (its last turn is no text question: tool

@@ -5,7 +5,7 @@
 // bound: the model could never write more than its limit, so the call goes again capped at that
 // limit and answers exactly as it could have. (Claude Code asks 32,000 of every model; gpt-4o's limit is
 // 16,384.)
-import type { ChatCall, ChatResult, UpstreamError } from './types';
+import type { ChatCall, UpstreamError } from './types';
 
 /** The words that name the limit: OpenAI's, DeepSeek's. */
 const LIMIT_WORDS = [
@@ -30,16 +30,12 @@ export function modelCapFrom(error: UpstreamError): number | undefined {
 }
 
 /**
- * `error` when it is no refusal of a cap above the model's limit; else the call made again by
- * `chat` with that cap lowered to the limit (once: a lower cap it still refused is its answer).
+ * The call again with its cap lowered to the limit `error` names, when `error` refuses a cap above
+ * the model's limit; undefined otherwise (once: a cap within the limit it still refused is its answer).
  */
-export async function cappedOnRefusal(
-  call: ChatCall,
-  error: UpstreamError,
-  chat: (call: ChatCall) => Promise<ChatResult>,
-): Promise<ChatResult> {
+export function cappedCall(call: ChatCall, error: UpstreamError): ChatCall | undefined {
   const limit = modelCapFrom(error);
-  if (limit === undefined) throw error;
+  if (limit === undefined) return undefined;
   // Either field: the adapter may send the client's max_completion_tokens as max_tokens.
   const body = { ...call.body };
   let lowered = false;
@@ -50,6 +46,5 @@ export async function cappedOnRefusal(
       lowered = true;
     }
   }
-  if (!lowered) throw error;
-  return chat({ ...call, body });
+  return lowered ? { ...call, body } : undefined;
 }

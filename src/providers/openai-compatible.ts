@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import type { ChatRequest, EmbeddingsRequest } from '../openai/schemas';
 import { urlUnder } from './base-url';
-import { cappedOnRefusal, modelCapFrom } from './cap-refusal';
+import { cappedCall } from './cap-refusal';
 import { capAsMaxTokens } from './max-tokens';
 import { mistralChatBody, mistralEmbeddingsBody } from './mistral-body';
 import { responsesApiSchema, responsesChat, usesResponses } from './openai-responses';
@@ -181,8 +181,8 @@ export function openAIWireAdapter(wire: OpenAIWire, doFetch: typeof fetch): Prov
     const response = await post('/chat/completions', model, upstreamBody, signal);
     if (!response.ok) {
       const error = await upstreamErrorFrom(name, response);
-      if (modelCapFrom(error) !== undefined) return cappedOnRefusal(call, error, chat);
-      return unstreamedOnRefusal(call, error, chat);
+      const capped = cappedCall(call, error);
+      return capped ? chat(capped) : unstreamedOnRefusal(call, error, chat);
     }
     if (body.stream) return { kind: 'stream', body: await streamBody(name, response) };
     const raw = await response.text();

@@ -75,14 +75,16 @@ export function toCompletion(
   const annotations: unknown[] = [];
   const toolCalls: Record<string, unknown>[] = [];
   const encrypted: OpenAIReasoningBlock[] = [];
+  /** The length of the content so far: a part's annotations index into its own text. */
+  let written = 0;
   for (const item of response.output) {
     if (item.type === 'message') {
       for (const part of item.content ?? []) {
         if (part.type === 'output_text') {
-          const offset = content.join('').length;
           for (const annotation of part.annotations ?? [])
-            annotations.push(chatAnnotation(annotation, offset));
+            annotations.push(chatAnnotation(annotation, written));
           content.push(part.text ?? '');
+          written += (part.text ?? '').length;
         } else if (part.type === 'refusal') refusals.push(part.refusal ?? '');
       }
     } else if (item.type === 'function_call') {

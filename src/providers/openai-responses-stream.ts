@@ -81,6 +81,11 @@ export function translateResponsesStream(
     written += delta.length;
     writer.text(delta);
   };
+  const refusal = (delta: string | undefined) => {
+    if (!delta) return;
+    start();
+    writer.refusal(delta);
+  };
 
   const fail = (error: { code?: string | null; message?: string | null } | null | undefined) => {
     const failure = failedResponse(provider, error);
@@ -130,10 +135,7 @@ export function translateResponsesStream(
     if (item.type === 'message' && !said.has(output)) {
       for (const part of item.content ?? []) {
         if (part.type === 'output_text') text(part.text ?? '');
-        else if (part.type === 'refusal' && part.refusal) {
-          start();
-          writer.refusal(part.refusal);
-        }
+        else if (part.type === 'refusal') refusal(part.refusal);
       }
     }
     const call = calls.get(output);
@@ -174,9 +176,7 @@ export function translateResponsesStream(
         return;
       case 'response.refusal.delta':
         said.add(output);
-        if (!event.delta) return;
-        start();
-        writer.refusal(event.delta);
+        refusal(event.delta);
         return;
       case 'response.reasoning_summary_text.delta':
       case 'response.reasoning_text.delta':
