@@ -9,7 +9,13 @@ import { parseDataUrl } from './data-url';
 import type { FunctionToolsMessage, FunctionToolsRequest } from './function-tools';
 import { emptyLastMessage, lastTurnIndex } from './last-message';
 import { NO_EFFECT, OPENAI_ONLY_FEATURES, paramPolicy, stopSequences } from './params';
-import { claudeThinking, NOVA_2_REASONING, novaReasoning } from './reasoning-effort';
+import {
+  bedrockOpenAI,
+  bedrockOpenAIEffort,
+  claudeThinking,
+  NOVA_2_REASONING,
+  novaReasoning,
+} from './reasoning-effort';
 import { systemText } from './system-text';
 import { parseThinkingBlocks, sendable, type ThinkingBlock } from './thinking';
 import { calledToolText, toolResultText, toolUseId } from './tool-ids';
@@ -404,12 +410,14 @@ export function toConverseRequest(
   const claude = bedrockClaude(model);
   const native = nativeFields(body);
   const additional = (native.additionalModelRequestFields ?? {}) as Record<string, unknown>;
-  // reasoning_effort maps only where the id names a Claude or Nova 2 model (an ARN may name any family).
+  // reasoning_effort maps only where the id names a Claude, Nova 2 or OpenAI model (an ARN may name any family).
   const effort = /claude/i.test(model)
     ? claudeThinking(body, model, additional, 'Bedrock Claude')
     : NOVA_2_REASONING.test(model)
-      ? novaEffort(body, additional)
-      : refuseEffort(body);
+      ? effortOnly(novaReasoning(body, additional))
+      : bedrockOpenAI(model)
+        ? effortOnly(bedrockOpenAIEffort(body, model, additional))
+        : refuseEffort(body);
   const { system, turns } = translateMessages(body.messages, claude);
   documentsTold(turns);
   trimPrefill(turns);
@@ -447,17 +455,16 @@ export function toConverseRequest(
   };
 }
 
-/** Nova 2's reasoningConfig as the effort's fields: an effort, not a budget, so no maxTokens for it. */
-function novaEffort(body: ChatRequest, additional: Record<string, unknown>) {
-  const fields = novaReasoning(body, additional);
+/** Nova 2's and OpenAI's effort fields: an effort, not a budget, so no maxTokens for it. */
+function effortOnly(fields: Record<string, unknown> | undefined) {
   return fields && { fields, budget: 0 };
 }
 
-/** No reasoning control of a model other than Claude and Nova 2 is mapped: reasoning_effort is refused there. */
+/** No reasoning control of a model other than Claude, Nova 2 and OpenAI's is mapped: reasoning_effort is refused there. */
 function refuseEffort(body: object): undefined {
   if ((body as { reasoning_effort?: unknown }).reasoning_effort == null) return undefined;
   throw new Unsupported(
-    "Bedrock Converse does not support reasoning_effort on models other than Claude and Amazon Nova 2 (send the model's own reasoning fields instead).",
+    "Bedrock Converse does not support reasoning_effort on models other than Claude, Amazon Nova 2 and OpenAI's (send the model's own reasoning fields instead).",
     'reasoning_effort',
   );
 }

@@ -1,7 +1,7 @@
 // OpenAI's `reasoning_effort` as the native reasoning control of the providers that have one:
 // Claude's `thinking` (Anthropic's API and Bedrock's Claude models), Gemini's thinkingConfig,
-// Cohere's `thinking` (Command A Reasoning), Amazon Nova 2's reasoningConfig (Bedrock) and the
-// `reasoning_effort` input of Workers AI's gpt-oss models.
+// Cohere's `thinking` (Command A Reasoning), Amazon Nova 2's reasoningConfig (Bedrock), OpenAI's
+// models on Bedrock and the `reasoning_effort` input of Workers AI's gpt-oss models.
 // Each adapter translates it here, before anything else reads the request, into the native field
 // that a client could have sent itself — so the reservation (limits/estimate.ts) and Anthropic's
 // default max_tokens growth see the budget as they see a native one. A native field the client
@@ -258,6 +258,33 @@ export function novaReasoning(
     );
   }
   return { reasoningConfig: { type: 'enabled', maxReasoningEffort: level } };
+}
+
+/** OpenAI's models on Bedrock, by model id, inference profile or ARN; gpt-oss among them. */
+const BEDROCK_OPENAI = /(?:^|[.:/])openai\./i;
+const BEDROCK_GPT_OSS = /(?:^|[.:/])openai\.gpt-oss-/i;
+
+/** Whether `model` names one of OpenAI's models on Bedrock (bedrockOpenAIEffort maps its effort). */
+export const bedrockOpenAI = (model: string): boolean => BEDROCK_OPENAI.test(model);
+
+/**
+ * The additionalModelRequestFields an effort becomes for OpenAI's models on Bedrock's Converse API.
+ * gpt-oss takes chat completions' flat `reasoning_effort` (AWS: fields Converse has no place for go
+ * in additionalModelRequestFields), low to high only — it always reasons, so none and minimal are
+ * low. The GPT models after it refuse the flat field and take the Responses API's
+ * `reasoning: {effort}` (none to xhigh; GPT-6 refuses minimal, so it is low). Undefined when there
+ * is no effort or the client sent its own field, which wins.
+ */
+export function bedrockOpenAIEffort(
+  request: object,
+  model: string,
+  native: Record<string, unknown>,
+): Record<string, unknown> | undefined {
+  const effort = reasoningEffort(request, 'OpenAI on Bedrock');
+  if (effort === undefined || native.reasoning_effort != null || native.reasoning != null) return undefined;
+  if (BEDROCK_GPT_OSS.test(model))
+    return { reasoning_effort: effort === 'none' ? 'low' : THREE_LEVELS[effort] };
+  return { reasoning: { effort: effort === 'minimal' ? 'low' : effort } };
 }
 
 /**

@@ -502,6 +502,66 @@ describe('reasoning_effort to Amazon Nova 2 on Bedrock', () => {
   });
 });
 
+describe("reasoning_effort to OpenAI's models on Bedrock", () => {
+  it('gpt-oss takes the flat reasoning_effort, low to high (it always reasons)', async () => {
+    const key = await setup();
+    for (const [effort, level] of [
+      ['none', 'low'],
+      ['minimal', 'low'],
+      ['low', 'low'],
+      ['medium', 'medium'],
+      ['high', 'high'],
+      ['xhigh', 'high'],
+    ] as const) {
+      for (const model of ['openai.gpt-oss-120b-1:0', 'us.openai.gpt-oss-20b-1:0']) {
+        const body = await sent(key, { model: `aws/${model}`, reasoning_effort: effort });
+        expect(body.additionalModelRequestFields, `${model} ${effort}`).toEqual({ reasoning_effort: level });
+        // An effort, not a budget: no maxTokens of the gateway's.
+        expect(body).not.toHaveProperty('inferenceConfig');
+      }
+    }
+  });
+
+  it("the GPT models after gpt-oss take the Responses API's reasoning.effort, minimal as low", async () => {
+    const key = await setup();
+    for (const [effort, level] of [
+      ['none', 'none'],
+      ['minimal', 'low'],
+      ['low', 'low'],
+      ['medium', 'medium'],
+      ['high', 'high'],
+      ['xhigh', 'xhigh'],
+    ] as const) {
+      for (const model of [
+        'us.openai.gpt-5.6-sol',
+        'arn:aws:bedrock:us-east-1::foundation-model/openai.gpt-6-astra',
+      ]) {
+        const body = await sent(key, { model: `aws/${model}`, reasoning_effort: effort, max_tokens: 500 });
+        expect(body.additionalModelRequestFields, `${model} ${effort}`).toEqual({
+          reasoning: { effort: level },
+        });
+        expect(body.inferenceConfig).toEqual({ maxTokens: 500 });
+      }
+    }
+  });
+
+  it("lets the client's own field win", async () => {
+    const key = await setup();
+    const oss = await sent(key, {
+      model: 'aws/openai.gpt-oss-120b-1:0',
+      reasoning_effort: 'high',
+      additionalModelRequestFields: { reasoning_effort: 'low' },
+    });
+    expect(oss.additionalModelRequestFields).toEqual({ reasoning_effort: 'low' });
+    const gpt = await sent(key, {
+      model: 'aws/us.openai.gpt-5.6-sol',
+      reasoning_effort: 'high',
+      reasoning: { effort: 'medium' },
+    });
+    expect(gpt.additionalModelRequestFields).toEqual({ reasoning: { effort: 'medium' } });
+  });
+});
+
 describe('reasoning_effort to Workers AI', () => {
   /** The inputs the `AI` binding was run with (it is unbound in the gateway's tests). */
   async function inputs(model: string, body: Record<string, unknown>) {
