@@ -4,12 +4,15 @@
 // range of max_tokens is [1, 8192]", no param) — where other providers clamp it. A cap is only a
 // bound: the model could never write more than its limit, so the call goes again capped at that
 // limit and answers exactly as it could have. (Claude Code asks 32,000 of every model; gpt-4o's limit is
-// 16,384.)
+// 16,384.) The Responses API (openai-responses.ts) names its own field, max_output_tokens, in the same
+// words ("… supports at most 16384 output tokens …") or in its range check's ("Invalid
+// 'max_output_tokens': integer above maximum value. Expected a value <= 128000, but got 200000 instead.").
 import type { ChatCall, UpstreamError } from './types';
 
-/** The words that name the limit: OpenAI's, DeepSeek's. */
+/** The words that name the limit: OpenAI's (chat completions, Responses), DeepSeek's. */
 const LIMIT_WORDS = [
-  /supports at most (\d+) completion tokens/i,
+  /supports at most (\d+) (?:completion|output) tokens/i,
+  /Invalid 'max_(?:output_|completion_)?tokens': integer above maximum value\. Expected a value <= (\d+)/i,
   /valid range of max_tokens is \[1,\s*(\d+)\]/i,
 ];
 const CAP_PARAMS = new Set<string | null | undefined>([
@@ -17,6 +20,7 @@ const CAP_PARAMS = new Set<string | null | undefined>([
   undefined,
   'max_tokens',
   'max_completion_tokens',
+  'max_output_tokens',
 ]);
 
 /** The model's own output limit a refusal names, when the refusal is of the request's cap. */

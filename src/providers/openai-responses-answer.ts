@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { FinishReason } from './openai-stream-writer';
 import type { OpenAIReasoningBlock } from './thinking';
 import { type ChatCompletion, failureForStatus, UpstreamError, type Usage } from './types';
+import { withoutOrganization } from './upstream-error';
 
 const usageSchema = z.looseObject({
   input_tokens: z.number().int().nonnegative(),
@@ -188,22 +189,29 @@ export function toUsage(usage: ResponsesUsage): Usage {
 /** Error codes of a failed response that are the request's fault, not the provider's. */
 const CALLER_CODES = /^(invalid_|image_|empty_image|unsupported_|failed_to_download_image)/;
 
+/** What a failed response or an error event says went wrong (`type`: an error event's, nested). */
+export interface ResponsesFailure {
+  code?: string | null;
+  message?: string | null;
+  type?: string | null;
+}
+
 /** A failed response (status failed, or a stream's `error` event) as the attempt's failure. */
-export function failedResponse(
-  provider: string,
-  error: { code?: string | null; message?: string | null } | null | undefined,
-): UpstreamError {
+export function failedResponse(provider: string, error: ResponsesFailure | null | undefined): UpstreamError {
   const code = error?.code ?? null;
-  // The request's own faults carry the provider's words; the provider's failures say only who
-  // failed (upstream internals never reach the client, as upstreamErrorFrom has it).
-  const words = `${provider} failed to answer: ${error?.message || 'no reason given'}`;
+  // The request's own faults carry the provider's words, as upstreamErrorFrom passes a 400's on; the
+  // provider's failures say only who failed (upstream internals never reach the client).
+  const words = withoutOrganization(error?.message || `${provider} rejected the request.`);
   const generic = `${provider} failed to answer${code ? ` (${code})` : ''}.`;
   if (code === 'rate_limit_exceeded' || code === 'too_many_requests')
     return new UpstreamError('rate_limit', 429, generic, { code: 'rate_limit_exceeded' });
   // An exhausted quota is the operator's account, as upstreamErrorFrom takes it: the next target.
   if (code === 'insufficient_quota') return new UpstreamError('auth', 429, generic, { code });
-  if (code && CALLER_CODES.test(code)) return new UpstreamError('caller', 400, words, { code });
   if (code === 'context_length_exceeded')
     return new UpstreamError('caller', 400, words, { code, param: 'messages' });
+  // An error event without a code may still say whose fault it is by its type: another target
+  // would refuse the same request, so it is the client's 400, not a failover.
+  if ((code && CALLER_CODES.test(code)) || (!code && error?.type === 'invalid_request_error'))
+    return new UpstreamError('caller', 400, words, { code });
   return new UpstreamError(failureForStatus(500), 500, generic, { code });
 }

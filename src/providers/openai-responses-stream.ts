@@ -15,6 +15,7 @@ import {
   finishReason,
   type OutputItem,
   outputItemSchema,
+  type ResponsesFailure,
   type ResponsesUsage,
   reasoningText,
   responseSchema,
@@ -32,7 +33,9 @@ const eventSchema = z.looseObject({
   annotation: z.looseObject({ type: z.string() }).optional(),
   response: responseSchema.partial({ output: true }).optional(),
   // An `error` event's: nested under `error` as OpenAI sends them, at the top as its reference has them.
-  error: z.looseObject({ code: z.string().nullish(), message: z.string().nullish() }).nullish(),
+  error: z
+    .looseObject({ code: z.string().nullish(), message: z.string().nullish(), type: z.string().nullish() })
+    .nullish(),
   code: z.string().nullish(),
   message: z.string().nullish(),
 });
@@ -87,7 +90,7 @@ export function translateResponsesStream(
     writer.refusal(delta);
   };
 
-  const fail = (error: { code?: string | null; message?: string | null } | null | undefined) => {
+  const fail = (error: ResponsesFailure | null | undefined) => {
     const failure = failedResponse(provider, error);
     if (!started) throw failure; // nothing sent: a failed attempt
     ended = true;
@@ -232,7 +235,11 @@ export function translateResponsesStream(
         fail(event.response?.error);
         return;
       case 'error':
-        fail({ code: event.error?.code ?? event.code, message: event.error?.message ?? event.message });
+        fail({
+          code: event.error?.code ?? event.code,
+          message: event.error?.message ?? event.message,
+          type: event.error?.type,
+        });
         return;
       default:
         return; // response.created, in_progress, *.done repeats, and events added later

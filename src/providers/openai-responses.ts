@@ -10,6 +10,7 @@
 // deployments; false: none); unset, the models above when the provider is OpenAI's own API or
 // Azure OpenAI (whose deployments are often named after their model).
 import { z } from 'zod';
+import { cappedCall } from './cap-refusal';
 import { responseSchema, toCompletion } from './openai-responses-answer';
 import { toResponsesRequest } from './openai-responses-request';
 import { translateResponsesStream } from './openai-responses-stream';
@@ -50,6 +51,9 @@ export async function responsesChat(
   const response = await post(request, signal);
   if (!response.ok) {
     const error = await upstreamErrorFrom(name, response);
+    // A cap above the model's limit is refused here as in chat completions: once more, at the limit.
+    const capped = cappedCall(call, error);
+    if (capped) return responsesChat(name, capped, post);
     return unstreamedOnRefusal(call, error, (again) => responsesChat(name, again, post));
   }
   const id = `chatcmpl-${requestId}`;

@@ -109,7 +109,7 @@ export async function upstreamErrorFrom(provider: string, response: Response): P
 }
 
 /** "… in organization `org_01abc` …": the operator's account id, left out of what a client reads. */
-function withoutOrganization(message: string): string {
+export function withoutOrganization(message: string): string {
   return message.replace(/\s*(?:in|for) organization `?org[-_][A-Za-z0-9]+`?/gi, '');
 }
 
