@@ -13,15 +13,25 @@ export function messageId(requestId: string): string {
 
 /**
  * stop_reason and stop_sequence for chat's finish_reason. Chat does not say which stop sequence
- * matched, so a stop reads end_turn, unless the answer carries Bedrock's
- * `additionalModelResponseFields.stop_sequence` (Claude's, there when the request named
+ * matched, so a stop reads end_turn, unless the answer (`top`: the completion, or the chunk that
+ * finished it) names it: Anthropic's and Vertex's Claude in the gateway's extension field
+ * `stop_sequence` (src/providers/anthropic-response.ts), Bedrock's Claude in
+ * `additionalModelResponseFields.stop_sequence` (there when the request named
  * `additionalModelResponseFieldPaths: ["/stop_sequence"]`).
  */
-export function stopOf(finishReason: unknown, bedrockFields: unknown): Json {
-  const matched = isRecord(bedrockFields) ? bedrockFields.stop_sequence : undefined;
-  if (finishReason === 'stop' && typeof matched === 'string' && matched !== '')
+export function stopOf(finishReason: unknown, top: Json): Json {
+  const matched = matchedSequence(top);
+  if (finishReason === 'stop' && matched !== undefined)
     return { stop_reason: 'stop_sequence', stop_sequence: matched };
   return { stop_reason: stopReason(finishReason), stop_sequence: null };
+}
+
+/** The stop sequence an answer (or its finishing chunk) says it stopped on; undefined if none. */
+export function matchedSequence(top: Json): string | undefined {
+  const bedrock = isRecord(top.additionalModelResponseFields) ? top.additionalModelResponseFields : {};
+  for (const matched of [top.stop_sequence, bedrock.stop_sequence])
+    if (typeof matched === 'string' && matched !== '') return matched;
+  return undefined;
 }
 
 function stopReason(finishReason: unknown): string {
@@ -125,7 +135,7 @@ export function completionToMessage(completion: Json, id: string, model: string)
     role: 'assistant',
     model: typeof completion.model === 'string' ? completion.model : model,
     content,
-    ...stopOf(choice.finish_reason, completion.additionalModelResponseFields),
+    ...stopOf(choice.finish_reason, completion),
     usage: messageUsage(completion.usage),
   };
 }

@@ -11,7 +11,13 @@
 import { isRecord } from '../json-record';
 import { chatEvents } from '../openai/chat-events';
 import { isOpenAIReasoning } from '../providers/thinking';
-import { anthropicErrorType, messageUsage, packedOpenAIReasoning, stopOf } from './messages-answer';
+import {
+  anthropicErrorType,
+  matchedSequence,
+  messageUsage,
+  packedOpenAIReasoning,
+  stopOf,
+} from './messages-answer';
 
 type Json = Record<string, unknown>;
 
@@ -47,8 +53,8 @@ export function messagesEventStream(id: string, model: string): TransformStream<
   const tools = new Map<number, OpenBlock>();
   let openTool: OpenBlock | undefined;
   let finishReason: unknown;
-  /** The finish chunk's Bedrock fields: the matched stop sequence, when the client asked for it. */
-  let finishFields: unknown;
+  /** The stop sequence the finish chunk names (Anthropic's, or Bedrock's when the client asked). */
+  let matched: string | undefined;
   let usage: unknown;
   let started = false;
   let ended = false;
@@ -136,7 +142,9 @@ export function messagesEventStream(id: string, model: string): TransformStream<
   const begin = (chunk: Json) => {
     if (started) return;
     started = true;
-    // The usage is not known yet (the chat stream reports it last): message_delta carries it.
+    // The chat stream reports usage last, in full in message_delta. What the prompt took is known
+    // here only from an Anthropic-shaped upstream (Anthropic's, Vertex's Claude), whose first chunk
+    // carries its message_start's usage in the extension field `prompt_usage`; else zero.
     emit('message_start', {
       message: {
         id,
@@ -146,7 +154,7 @@ export function messagesEventStream(id: string, model: string): TransformStream<
         content: [],
         stop_reason: null,
         stop_sequence: null,
-        usage: messageUsage({}),
+        usage: messageUsage(chunk.prompt_usage),
       },
     });
   };
@@ -160,7 +168,7 @@ export function messagesEventStream(id: string, model: string): TransformStream<
     if (!isRecord(choice)) return;
     if (choice.finish_reason != null) {
       finishReason = choice.finish_reason;
-      finishFields = chunk.additionalModelResponseFields;
+      matched = matchedSequence(chunk);
     }
     const delta = isRecord(choice.delta) ? choice.delta : {};
     const blocks = Array.isArray(delta.thinking_blocks) ? delta.thinking_blocks : undefined;
@@ -252,7 +260,7 @@ export function messagesEventStream(id: string, model: string): TransformStream<
       closeText();
       closeTools();
       emit('message_delta', {
-        delta: stopOf(finishReason, finishFields),
+        delta: stopOf(finishReason, { stop_sequence: matched }),
         usage: messageUsage(usage),
       });
       emit('message_stop', {});

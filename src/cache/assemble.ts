@@ -47,6 +47,8 @@ interface Chunk {
   service_tier?: string | null;
   /** Bedrock's model-specific response fields, on the chunk that finishes its answer. */
   additionalModelResponseFields?: unknown;
+  /** The stop sequence Claude stopped on (the gateway's extension field, anthropic-response.ts), there too. */
+  stop_sequence?: unknown;
   choices?: ChunkChoice[];
 }
 
@@ -99,7 +101,7 @@ export class StreamAssembler {
   private head: Chunk | undefined;
   private readonly choices = new Map<number, Building>();
   /** Top-level fields of the answer that come on a later chunk than the head. */
-  private fields: { additionalModelResponseFields?: Record<string, unknown> } = {};
+  private fields: { additionalModelResponseFields?: Record<string, unknown>; stop_sequence?: string } = {};
   private broken = false;
   /** Characters of text built so far: past `limit`, the answer is too large to keep (or store). */
   private size = 0;
@@ -126,9 +128,10 @@ export class StreamAssembler {
     let text = 0;
     let extras = false;
     if (isRecord(chunk.additionalModelResponseFields)) {
-      this.fields = { additionalModelResponseFields: chunk.additionalModelResponseFields };
+      this.fields.additionalModelResponseFields = chunk.additionalModelResponseFields;
       extras = true;
     }
+    if (typeof chunk.stop_sequence === 'string') this.fields.stop_sequence = chunk.stop_sequence;
     for (const choice of chunk.choices) {
       const other = otherFields(choice.delta ?? {});
       text += textIn(choice, other);

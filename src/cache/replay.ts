@@ -23,8 +23,8 @@ export function replayFrames(completion: ChatCompletion, includeUsage: boolean):
 
 /**
  * The chunks' JSON. Per choice: one chunk with the whole message, one with the finish reason; then
- * usage if asked. Bedrock's `additionalModelResponseFields` go on the first finish chunk, as its
- * stream sent them.
+ * usage if asked. Bedrock's `additionalModelResponseFields` and Claude's matched `stop_sequence`
+ * go on the first finish chunk, as their streams sent them.
  */
 function replayEvents(completion: ChatCompletion, includeUsage: boolean): string[] {
   const base = {
@@ -40,10 +40,12 @@ function replayEvents(completion: ChatCompletion, includeUsage: boolean): string
     ...(typeof completion.service_tier === 'string' ? { service_tier: completion.service_tier } : {}),
   };
   const fields = completion.additionalModelResponseFields;
-  const answerFields =
-    typeof fields === 'object' && fields !== null && !Array.isArray(fields)
+  const answerFields = {
+    ...(typeof fields === 'object' && fields !== null && !Array.isArray(fields)
       ? { additionalModelResponseFields: fields }
-      : {};
+      : {}),
+    ...(typeof completion.stop_sequence === 'string' ? { stop_sequence: completion.stop_sequence } : {}),
+  };
   const events: string[] = [];
   completion.choices.forEach((raw, position) => {
     const choice = raw as StoredChoice;

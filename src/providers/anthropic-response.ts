@@ -44,6 +44,7 @@ export const messageSchema = z.looseObject({
   id: z.string().optional(),
   content: z.array(blockSchema).default([]),
   stop_reason: z.string().nullish(),
+  stop_sequence: z.string().nullish(),
   usage: usageSchema.optional(),
 });
 
@@ -60,6 +61,7 @@ const eventSchema = z.looseObject({
       thinking: z.string().optional(),
       signature: z.string().optional(),
       stop_reason: z.string().nullish(),
+      stop_sequence: z.string().nullish(),
     })
     .optional(),
   usage: usageSchema.optional(),
@@ -127,6 +129,19 @@ const OUT_OF_CREDIT = /credit balance is too low|reached your specified API usag
 /** "prompt is too long: 208326 tokens > 200000 maximum", "input length and `max_tokens` exceed context limit: …". */
 const CONTEXT_TOO_LONG = /prompt is too long|exceed context limit/i;
 
+/**
+ * The stop sequence the answer stopped on, as the extension field `stop_sequence` at the top level
+ * of the chat answer (beside `choices`, as Bedrock's `additionalModelResponseFields`): chat's
+ * finish_reason "stop" cannot say which one matched, and /v1/messages gives it back
+ * (src/anthropic/messages-answer.ts). Chat clients ignore a field they do not know.
+ */
+export function stopSequenceField(
+  stop: string | null | undefined,
+  matched: string | null | undefined,
+): { stop_sequence?: string } {
+  return stop === 'stop_sequence' && matched ? { stop_sequence: matched } : {};
+}
+
 export function toUsage(usage: AnthropicUsage): Usage {
   const cached = usage.cache_read_input_tokens ?? 0;
   const created = usage.cache_creation_input_tokens ?? 0;
@@ -144,6 +159,16 @@ export function toUsage(usage: AnthropicUsage): Usage {
         : {}),
     },
   };
+}
+
+/**
+ * The prompt's part of the usage message_start reported, for the extension field `prompt_usage` of
+ * the first chunk: /v1/messages gives it in its own message_start, as Anthropic does
+ * (src/anthropic/messages-stream.ts), where the chat stream's usage comes only at its end. Not
+ * named `usage`, which OpenAI clients take for the answer's whole usage (and may add up).
+ */
+function promptUsage({ prompt_tokens, prompt_tokens_details }: Usage) {
+  return { prompt_tokens, prompt_tokens_details };
 }
 
 function finishReason(stop: string | null | undefined, calledTool: boolean): FinishReason {
@@ -188,7 +213,10 @@ export function toCompletion(
   const finish = finishReason(message.stop_reason, toolCalls.length > 0);
   const choice = assistantChoice((json ?? text) || null, toolCalls, finish);
   if (thinking.length > 0) Object.assign(choice.message, withThinking(thinking));
-  return chatCompletion(ids, [choice], message.usage ? toUsage(message.usage) : undefined);
+  return {
+    ...chatCompletion(ids, [choice], message.usage ? toUsage(message.usage) : undefined),
+    ...stopSequenceField(message.stop_reason, message.stop_sequence),
+  };
 }
 
 /**
@@ -236,6 +264,7 @@ export function translateStream(
   };
   let usage: AnthropicUsage | undefined;
   let stop: string | null | undefined;
+  let stopSequence: string | null | undefined;
   let tools = 0;
   /**
    * JSON mode: text is held back until the answer ends, and dropped if the JSON tool is called.
@@ -270,7 +299,7 @@ export function translateStream(
   const start = () => {
     if (started) return;
     started = true;
-    writer.role();
+    writer.role(0, usage ? { prompt_usage: promptUsage(toUsage(usage)) } : {});
   };
 
   const end = (finish: boolean) => {
@@ -280,7 +309,7 @@ export function translateStream(
       start();
       release(); // JSON mode, but the tool was never called: the text is the answer
       writer.thinkingBlocks(thinking);
-      writer.finish(finishReason(stop, tools > 0));
+      writer.finish(finishReason(stop, tools > 0), 0, stopSequenceField(stop, stopSequence));
     }
     if (usage) writer.usage(toUsage(usage));
     writer.done();
@@ -370,6 +399,7 @@ export function translateStream(
       }
       case 'message_delta':
         if (event.delta?.stop_reason !== undefined) stop = event.delta.stop_reason;
+        if (event.delta?.stop_sequence !== undefined) stopSequence = event.delta.stop_sequence;
         // message_delta usage is cumulative; a field it carries replaces message_start's.
         if (event.usage) usage = { ...usage, ...definedOnly(event.usage) };
         return;

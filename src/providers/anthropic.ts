@@ -50,7 +50,9 @@
 // Response mapping (anthropic-response.ts): text blocks → content, tool_use → tool_calls,
 // thinking blocks → thinking_blocks and reasoning_content; stop_reason end_turn/stop_sequence/pause_turn → stop, max_tokens → length,
 // tool_use → tool_calls, refusal → content_filter; usage.prompt_tokens = input + cache read +
-// cache creation, with prompt_tokens_details.cached_tokens / cache_creation_tokens.
+// cache creation, with prompt_tokens_details.cached_tokens / cache_creation_tokens. Extension
+// fields, top level, for /v1/messages: `stop_sequence` (the one matched) beside the finish, and in a
+// stream `prompt_usage` on the first chunk (message_start's prompt usage; `usage` still comes last).
 import { z } from 'zod';
 import { sha256Hex } from '../auth/gateway-key';
 import { invalidRequest } from '../errors';

@@ -38,8 +38,9 @@ export class OpenAIStreamWriter {
     });
   }
 
-  role(index = 0): void {
-    this.chunk({ role: 'assistant', content: '' }, null, index);
+  /** `fields`: top-level fields of the provider's own known as the answer starts (see finish). */
+  role(index = 0, fields: Record<string, unknown> = {}): void {
+    this.chunk({ role: 'assistant', content: '' }, null, index, fields);
   }
   text(content: string, index = 0): void {
     if (content) this.chunk({ content }, null, index);

@@ -165,6 +165,23 @@ describe('assembling a streamed answer', () => {
     expect(assembleCompletion(frames.slice(0, 1))).not.toHaveProperty('additionalModelResponseFields');
   });
 
+  it("carries Claude's matched stop_sequence from the finish chunk to the answer, and replays it there", () => {
+    // A streamed answer cached, then served again: /v1/messages still says which sequence matched.
+    const frames = [
+      frame([{ index: 0, delta: { role: 'assistant', content: 'one two' }, finish_reason: null }]),
+      frame([{ index: 0, delta: {}, finish_reason: 'stop' }], { stop_sequence: 'three' }),
+    ];
+    const completion = assembleCompletion(frames)!;
+    expect(completion.stop_sequence).toBe('three');
+    expectOpenAIShape('CreateChatCompletionResponse', completion);
+    const replayed = sseEvents(replayFrames(completion, false).join('')) as Record<string, unknown>[];
+    const carrying = replayed.filter((e) => 'stop_sequence' in e);
+    expect(carrying).toEqual([expect.objectContaining({ stop_sequence: 'three' })]);
+    expect(carrying[0]!.choices).toMatchObject([{ finish_reason: 'stop' }]);
+    expect(assembleCompletion(replayed.map((e) => JSON.stringify(e)))).toEqual(completion);
+    expect(assembleCompletion(frames.slice(0, 1))).not.toHaveProperty('stop_sequence');
+  });
+
   it('gives up on a stream that is not OpenAI chunks', () => {
     expect(assembleCompletion(['not json'])).toBeUndefined();
     expect(assembleCompletion([JSON.stringify({ error: { message: 'x' } })])).toBeUndefined();

@@ -41,10 +41,20 @@ function blockFrames(index: number, block: StreamedBlock): string[] {
   }
 }
 
-/** A whole streamed answer of `blocks`, stopping for `stopReason`. */
+/**
+ * A whole streamed answer of `blocks`, stopping for `stopReason` (on `stopSequence`, if named).
+ * `cache`: what the prompt cache read and wrote, reported in message_start as Anthropic does.
+ */
 export function anthropicStream(
   blocks: StreamedBlock[],
-  options: { stopReason: string; inputTokens?: number; outputTokens?: number; model?: string },
+  options: {
+    stopReason: string;
+    stopSequence?: string;
+    inputTokens?: number;
+    outputTokens?: number;
+    cache?: { cache_read_input_tokens: number; cache_creation_input_tokens: number };
+    model?: string;
+  },
 ): Response {
   const message = {
     id: 'msg_up',
@@ -54,14 +64,14 @@ export function anthropicStream(
     content: [],
     stop_reason: null,
     stop_sequence: null,
-    usage: { input_tokens: options.inputTokens ?? 9, output_tokens: 1 },
+    usage: { input_tokens: options.inputTokens ?? 9, output_tokens: 1, ...options.cache },
   };
   return sse([
     anthropicFrame({ type: 'message_start', message }),
     ...blocks.flatMap((block, index) => blockFrames(index, block)),
     anthropicFrame({
       type: 'message_delta',
-      delta: { stop_reason: options.stopReason, stop_sequence: null },
+      delta: { stop_reason: options.stopReason, stop_sequence: options.stopSequence ?? null },
       usage: { output_tokens: options.outputTokens ?? 10 },
     }),
     anthropicFrame({ type: 'message_stop' }),

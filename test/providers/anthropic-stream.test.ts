@@ -114,6 +114,34 @@ describe('anthropic stream translation', () => {
     expect(out.at(-1)).toBe('[DONE]');
   });
 
+  it("carries message_start's prompt usage on the first chunk, as the extension field prompt_usage", async () => {
+    // The chat stream's usage comes last; /v1/messages gives this in its own message_start.
+    const out = await translate(streamText);
+    expect(out[0].prompt_usage).toEqual({
+      prompt_tokens: 65,
+      prompt_tokens_details: { cached_tokens: 40, cache_creation_tokens: 0 },
+    });
+    expect(out.slice(1).filter((f) => f !== '[DONE]' && 'prompt_usage' in f)).toEqual([]);
+  });
+
+  it('names the stop sequence matched on the finish chunk, as the extension field stop_sequence', async () => {
+    const textBlock = [
+      { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
+      { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'one two' } },
+      { type: 'content_block_stop', index: 0 },
+    ];
+    const stopped = anthropicSse(textBlock, 'stop_sequence').replace(
+      '"stop_reason":"stop_sequence"',
+      '"stop_reason":"stop_sequence","stop_sequence":"three"',
+    );
+    const out = await translate(stopped);
+    const finish = out.find((f) => f !== '[DONE]' && f.choices?.[0]?.finish_reason);
+    expect(finish).toMatchObject({ stop_sequence: 'three', choices: [{ finish_reason: 'stop' }] });
+    expect(out.filter((f) => f !== '[DONE]' && 'stop_sequence' in f)).toHaveLength(1);
+    const ended = await translate(anthropicSse(textBlock));
+    expect(ended.filter((f) => f !== '[DONE]' && 'stop_sequence' in f)).toEqual([]);
+  });
+
   it.each([1, 2, 3, 5, 7, 64])(
     'gives the same chunks when the upstream bytes are cut every %i bytes (mid-character, mid-event)',
     async (size) => {

@@ -566,6 +566,16 @@ describe('anthropic response translation', () => {
     const body = await completion(chat({}));
     expect(body.choices[0].finish_reason).toBe(finish);
   });
+
+  it('names the stop sequence matched in the extension field stop_sequence, beside choices', async () => {
+    // finish_reason "stop" cannot say which one: /v1/messages gives it back as Anthropic did.
+    const stopped = { ...textMessage, stop_reason: 'stop_sequence', stop_sequence: '\n\nEND' };
+    const body = await completion(setup(() => Response.json(stopped)).chat({ stop: ['\n\nEND'] }));
+    expect(body.choices[0].finish_reason).toBe('stop');
+    expect(body.stop_sequence).toBe('\n\nEND');
+    const ended = await completion(setup(() => Response.json(textMessage)).chat({}));
+    expect(ended).not.toHaveProperty('stop_sequence');
+  });
 });
 
 describe('anthropic thinking blocks', () => {

@@ -821,6 +821,99 @@ describe('Anthropic in, Anthropic out', () => {
   });
 });
 
+describe('Anthropic in, Anthropic out: what chat cannot say', () => {
+  const MESSAGES = 'https://anthropic.test/v1/messages';
+  async function anthropicKey() {
+    const config = {
+      providers: { anthropic: { type: 'anthropic', baseUrl: 'https://anthropic.test', apiKey: 'sk-ant' } },
+      models: { claude: { targets: [{ provider: 'anthropic', model: 'claude-sonnet-4-5' }] } },
+    };
+    expect((await putConfig(config)).status).toBe(200);
+    return (await createKey()).key;
+  }
+  const sdk = (apiKey: string) =>
+    new Anthropic({
+      apiKey,
+      baseURL: 'https://gateway.test',
+      maxRetries: 0,
+      fetch: (url: RequestInfo | URL, init?: RequestInit) => exports.default.fetch(new Request(url, init)),
+    });
+  const ask = { model: 'claude', max_tokens: 100, messages: [{ role: 'user' as const, content: 'count' }] };
+
+  it('gives back the stop sequence Anthropic stopped on, as JSON and streamed', async () => {
+    const key = await anthropicKey();
+    onUpstream(MESSAGES, (_, { body }) =>
+      (body as Json).stream === true
+        ? anthropicStream([{ type: 'text', text: 'one two' }], {
+            stopReason: 'stop_sequence',
+            stopSequence: 'three',
+          })
+        : json({
+            id: 'msg_up',
+            type: 'message',
+            role: 'assistant',
+            model: 'claude-sonnet-4-5-20250929',
+            content: [{ type: 'text', text: 'one two' }],
+            stop_reason: 'stop_sequence',
+            stop_sequence: 'three',
+            usage: { input_tokens: 5, output_tokens: 3 },
+          }),
+    );
+    const request = { ...ask, stop_sequences: ['three'] };
+    const answer = await sdk(key).messages.create(request);
+    expect(answer).toMatchObject({ stop_reason: 'stop_sequence', stop_sequence: 'three' });
+    const res = await messages(key, { ...request, stream: true });
+    const delta = events(await res.text()).find((e) => e.type === 'message_delta')!;
+    expect(delta.delta).toEqual({ stop_reason: 'stop_sequence', stop_sequence: 'three' });
+    const final = await sdk(key).messages.stream(request).finalMessage();
+    expect(final).toMatchObject({ stop_reason: 'stop_sequence', stop_sequence: 'three' });
+    expect(recorded.map((r) => (r.body as Json).stop_sequences)).toEqual([['three'], ['three'], ['three']]);
+  });
+
+  it("starts a stream with the prompt's usage Anthropic reported, and ends it with the whole usage", async () => {
+    const key = await anthropicKey();
+    const cache = { cache_read_input_tokens: 40, cache_creation_input_tokens: 7 };
+    onUpstream(MESSAGES, () =>
+      anthropicStream([{ type: 'text', text: 'Hi' }], {
+        stopReason: 'end_turn',
+        inputTokens: 12,
+        outputTokens: 4,
+        cache,
+      }),
+    );
+    const res = await messages(key, { ...ask, stream: true });
+    const all = events(await res.text());
+    expect(all[0]!.message.usage).toEqual({ input_tokens: 12, output_tokens: 0, ...cache });
+    expect(all.find((e) => e.type === 'message_delta')!.usage).toEqual({
+      input_tokens: 12,
+      output_tokens: 4,
+      ...cache,
+    });
+    const final = await sdk(key).messages.stream(ask).finalMessage();
+    expect(final.usage).toMatchObject({ input_tokens: 12, output_tokens: 4, ...cache });
+  });
+
+  it('streams interleaved thinking and tool calls in the order Claude gave them', async () => {
+    const key = await anthropicKey();
+    const blocks = [
+      { type: 'thinking' as const, thinking: 'first f', signature: 'sigA' },
+      { type: 'tool_use' as const, id: 'toolu_1', name: 'f', input: { a: 1 } },
+      { type: 'thinking' as const, thinking: 'then g', signature: 'sigB' },
+      { type: 'tool_use' as const, id: 'toolu_2', name: 'g', input: {} },
+    ];
+    onUpstream(MESSAGES, () => anthropicStream(blocks, { stopReason: 'tool_use' }));
+    const final = await sdk(key)
+      .messages.stream({
+        ...ask,
+        max_tokens: 2000,
+        thinking: { type: 'enabled', budget_tokens: 1024 },
+        tools: ['f', 'g'].map((name) => ({ name, input_schema: { type: 'object' as const } })),
+      })
+      .finalMessage();
+    expect(final.content).toEqual(blocks);
+  });
+});
+
 describe('POST /v1/messages/count_tokens', () => {
   const count = (key: string, body: unknown) =>
     call('/v1/messages/count_tokens', {
