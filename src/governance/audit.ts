@@ -8,10 +8,23 @@ import type { AppEnv } from '../env';
 
 export const TARGET_TYPES = ['config', 'guardrails', 'key', 'team', 'token'] as const;
 export type TargetType = (typeof TARGET_TYPES)[number];
+/** Every action an audit row may name (`<target>.<verb>`), so a filter naming another is refused. */
+export const AUDIT_ACTIONS = [
+  'config.update',
+  'guardrails.update',
+  'key.create',
+  'key.update',
+  'key.rotate',
+  'key.revoke',
+  'team.create',
+  'team.update',
+  'token.create',
+  'token.revoke',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 export interface AuditEntry {
-  /** `<target>.<verb>`: config.update, key.create, key.rotate, token.revoke… */
-  action: string;
+  action: AuditAction;
   targetType: TargetType;
   targetId?: string | null;
   teamId?: string | null;

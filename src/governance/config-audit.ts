@@ -4,14 +4,14 @@ import type { Context } from 'hono';
 import { redactConfig } from '../config/redact';
 import type { GatewayConfig } from '../config/schema';
 import type { AppEnv } from '../env';
-import { audit } from './audit';
+import { type AuditAction, audit } from './audit';
 
 /** `before` is undefined when it replaced a stored config this version could not read. */
 export async function auditConfigChange(
   c: Context<AppEnv>,
   before: GatewayConfig | undefined,
   after: GatewayConfig,
-  action = 'config.update',
+  action: AuditAction = 'config.update',
 ): Promise<void> {
   if (action === 'config.update')
     await audit(c, {

@@ -126,11 +126,21 @@ function wireError(
       const reset = result.resetAt ? ` The budget resets at ${new Date(result.resetAt).toISOString()}.` : '';
       const leased =
         result.leasedUsd > 0 ? `, $${usd(result.leasedUsd)} of it held by admission leases for a second` : '';
+      const standing = `spent $${usd(result.spentUsd)}, $${usd(result.reservedUsd)} reserved by requests in flight${leased}`;
+      // Nothing left (spend can pass the cap by what a request cost beyond its reservation): any
+      // request is refused, a free one too, so "could cost $0, more than what is left" would mislead.
+      if (result.spentUsd + result.reservedUsd >= result.budgetUsd)
+        return new GatewayError(
+          402,
+          'insufficient_quota',
+          'budget_exceeded',
+          `Budget exceeded: ${whose} $${usd(result.budgetUsd)} budget is used up (${standing}).${reset} Raise the budget${result.reservedUsd > 0 ? ', or retry once the requests in flight have settled' : ''}.`,
+        );
       return new GatewayError(
         402,
         'insufficient_quota',
         'budget_exceeded',
-        `Budget exceeded: this request could cost up to $${usd(request.costUsd)}, more than what is left of ${whose} $${usd(result.budgetUsd)} budget (spent $${usd(result.spentUsd)}, $${usd(result.reservedUsd)} reserved by requests in flight${leased}).${reset} ${request.inputOnly ? 'Send less input' : 'Lower max_tokens'} or raise the budget.`,
+        `Budget exceeded: this request could cost up to $${usd(request.costUsd)}, more than what is left of ${whose} $${usd(result.budgetUsd)} budget (${standing}).${reset} ${request.inputOnly ? 'Send less input' : 'Lower max_tokens'} or raise the budget.`,
       );
     }
   }

@@ -95,6 +95,26 @@ describe('audit log', () => {
     expect((await admin('/admin/audit?targetType=planet')).status).toBe(400);
   });
 
+  it('refuses an unknown action, an empty filter or a repeated one with a 400, not an empty page', async () => {
+    const key = await createKey({ name: 'gone' });
+    await admin(`/admin/keys/${key.id}`, 'DELETE');
+    // DELETE is recorded as key.revoke: a guessed `key.delete` must not read as "no key was deleted".
+    for (const [query, param] of [
+      ['action=key.delete', 'action'],
+      ['action=', 'action'],
+      ['actor=', 'actor'],
+      ['team=', 'team'],
+      ['targetId=', 'targetId'],
+      ['action=key.revoke&action=key.create', 'action'],
+    ]) {
+      const response = await admin(`/admin/audit?${query}`);
+      expect([query, response.status]).toEqual([query, 400]);
+      expect((await response.json<Json>()).error).toMatchObject({ type: 'invalid_request_error', param });
+    }
+    const revoked = await auditOf(`?action=key.revoke&targetId=${key.id}`);
+    expect(revoked.map((row) => row.action)).toEqual(['key.revoke']);
+  });
+
   it('reads since and until as /admin/logs does, refusing what logs refuse', async () => {
     await createTeam('timed');
     for (const [query, name] of [
@@ -154,7 +174,7 @@ describe('audit writes when D1 fails', () => {
     const c = { env: { ...env, DB }, get: (name: string) => vars[name] } as unknown as Context<AppEnv>;
     return { c, calls: () => calls };
   }
-  const entry = (id: string) => ({ action: 'key.update', targetType: 'key' as const, targetId: id });
+  const entry = (id: string) => ({ action: 'key.update' as const, targetType: 'key' as const, targetId: id });
 
   it('retries a failed write and records the row once', async () => {
     const { c, calls } = contextWith(AUDIT_TRIES - 1);

@@ -1,5 +1,7 @@
 // What a request reserves against a budget: its worst case on the route as the key sees it.
+
 import { describe, expect, it } from 'vitest';
+import { refusal } from '../../src/limits/refusal';
 import { admin, chat, createKey, type Json, OPENAI_URL, openaiConfig, putConfig } from '../helpers/gateway';
 import { settled } from '../helpers/settled';
 import { json, onUpstream } from '../helpers/upstream';
@@ -91,6 +93,26 @@ describe('a refusal for the budget', () => {
     const { message } = (await refused.json<Json>()).error;
     expect(message).toContain('could cost up to $0.00012346, more than what is left of');
     expect(message).toContain("this key's $0.0001 budget (spent $0, $0 reserved");
+  });
+
+  it('says a budget is used up, not that a free request "could cost up to $0, more than what is left"', () => {
+    // Spend past the cap (a timed-out attempt's prompt, say) refuses every request, free ones too.
+    const result = {
+      ok: false as const,
+      reason: 'budget_exceeded' as const,
+      budgetUsd: 0.05,
+      spentUsd: 0.062,
+      reservedUsd: 0,
+      leasedUsd: 0,
+      resetAt: null,
+    };
+    const error = refusal(result, { model: 'fast', costUsd: 0 }, 'team', undefined);
+    expect(error.status).toBe(402);
+    expect(error.code).toBe('budget_exceeded');
+    expect(error.message).toBe(
+      "Budget exceeded: this key's team's $0.05 budget is used up (spent $0.062, $0 reserved by requests in flight). Raise the budget.",
+    );
+    expect(error.message).not.toContain('could cost up to $0,');
   });
 });
 

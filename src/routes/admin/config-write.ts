@@ -7,6 +7,7 @@ import type { GatewayConfig } from '../../config/schema';
 import { type ConfigState, configState, storeConfig } from '../../config/store';
 import type { AppEnv } from '../../env';
 import { invalidRequest } from '../../errors';
+import type { AuditAction } from '../../governance/audit';
 import { auditConfigChange } from '../../governance/config-audit';
 import { checkRulesStillNamed } from '../../guardrails/rules-in-use';
 import { strictPatternIssue } from '../../guardrails/schema';
@@ -25,7 +26,7 @@ export const configEtag = (revision: number) => `"config-${revision}"`;
 export async function writeConfig(
   c: Context<AppEnv>,
   build: (state: ConfigState) => Promise<Built> | Built,
-  action?: string,
+  action?: AuditAction,
 ): Promise<Runtime> {
   const ifMatch = c.req.header('if-match');
   for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {

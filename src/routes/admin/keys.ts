@@ -27,7 +27,7 @@ import { tried } from '../../tries';
 import { etagOf, tellObject, writeConditionally } from './conditional-write';
 import { displayName } from './display-name';
 import { decodeCursor, encodeCursor, pageLimit } from './paging';
-import { flag, rejectUnknown } from './query-params';
+import { flag, rejectRepeated, rejectUnknown } from './query-params';
 
 const ADMIN_BODY_LIMIT = 256 * 1024;
 const expiresAt = z.iso.datetime({ offset: true }).nullable();
@@ -91,6 +91,7 @@ export const keys = new Hono<AppEnv>()
   })
   .get('/', async (c) => {
     rejectUnknown(c.req.query(), ['limit', 'cursor', 'includeRevoked', 'team']);
+    rejectRepeated(c.req.queries());
     const limit = pageLimit(c.req.query('limit'));
     const { team } = scopedQuery(c);
     // An empty filter is a mistake (a shell variable left unset), never "every key".

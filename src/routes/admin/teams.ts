@@ -20,7 +20,7 @@ import { readJsonBody, validateBody } from '../../openai/read-body';
 import { etagOf, tellObject, writeConditionally } from './conditional-write';
 import { displayName } from './display-name';
 import { decodeCursor, encodeCursor, pageLimit } from './paging';
-import { rejectUnknown } from './query-params';
+import { rejectRepeated, rejectUnknown } from './query-params';
 
 const ADMIN_BODY_LIMIT = 256 * 1024;
 
@@ -56,6 +56,7 @@ export const teams = new Hono<AppEnv>()
   })
   .get('/', async (c) => {
     rejectUnknown(c.req.query(), ['limit', 'cursor']);
+    rejectRepeated(c.req.queries());
     const { teams: found, more } = await listTeams(c.env.DB, {
       limit: pageLimit(c.req.query('limit')),
       cursor: decodeCursor(c.req.query('cursor')),

@@ -18,7 +18,7 @@ import { getTeam } from '../../keys/team-store';
 import { readJsonBody, validateBody } from '../../openai/read-body';
 import { displayName } from './display-name';
 import { decodeCursor, encodeCursor, pageLimit } from './paging';
-import { flag, rejectUnknown } from './query-params';
+import { flag, rejectRepeated, rejectUnknown } from './query-params';
 
 const createTokenBody = z.strictObject({
   name: displayName,
@@ -60,6 +60,7 @@ export const tokens = new Hono<AppEnv>()
   })
   .get('/', async (c) => {
     rejectUnknown(c.req.query(), ['limit', 'cursor', 'includeRevoked']);
+    rejectRepeated(c.req.queries());
     const { tokens: found, more } = await listAdminTokens(c.env.DB, {
       limit: pageLimit(c.req.query('limit')),
       cursor: decodeCursor(c.req.query('cursor')),

@@ -249,6 +249,21 @@ describe('/admin/keys', () => {
     expect((await empty.json<Json>()).error.param).toBe('team');
   });
 
+  it('refuses a query parameter given twice on every admin list, rather than read only the first', async () => {
+    for (const [path, param] of [
+      ['/admin/keys?team=team_a&team=team_b', 'team'],
+      ['/admin/keys?limit=1&limit=100', 'limit'],
+      ['/admin/teams?limit=1&limit=2', 'limit'],
+      ['/admin/tokens?includeRevoked=true&includeRevoked=false', 'includeRevoked'],
+      ['/admin/audit?targetType=key&targetType=team', 'targetType'],
+      ['/admin/logs?model=a&model=b', 'model'],
+    ] as const) {
+      const response = await admin(path);
+      expect([path, response.status]).toEqual([path, 400]);
+      expect((await response.json<Json>()).error).toMatchObject({ type: 'invalid_request_error', param });
+    }
+  });
+
   it('requires the admin token', async () => {
     for (const authorization of [undefined, 'Bearer wrong-token', 'Bearer test-admin-tokenX']) {
       const response = await call('/admin/keys', { headers: authorization ? { authorization } : {} });
