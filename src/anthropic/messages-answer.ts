@@ -3,6 +3,7 @@
 import { isRecord } from '../json-record';
 import { packBlocks } from '../openai/responses-reasoning';
 import { isOpenAIReasoning, type OpenAIReasoningBlock } from '../providers/thinking';
+import { type BlockPosition, interleave, positionOf, type TextBlocks } from '../providers/thinking-order';
 
 type Json = Record<string, unknown>;
 
@@ -97,38 +98,41 @@ export function completionToMessage(completion: Json, id: string, model: string)
   const choice =
     Array.isArray(completion.choices) && isRecord(completion.choices[0]) ? completion.choices[0] : {};
   const message = isRecord(choice.message) ? choice.message : {};
-  const content: Json[] = [];
-  // Signed thinking first, as Anthropic orders them: the client sends them back with tool results.
+  // Signed thinking where Claude wrote it (first, unless its position says otherwise): the client
+  // sends it back with tool results, and the newest models check nothing before it changed.
   const blocks = Array.isArray(message.thinking_blocks) ? message.thinking_blocks : [];
-  const signed = blocks.filter(
-    (block): block is Json =>
-      isRecord(block) && (block.type === 'thinking' || block.type === 'redacted_thinking'),
-  );
-  for (const block of signed) content.push({ ...block });
+  const thinking: { block: Json; position?: BlockPosition }[] = [];
+  for (const block of blocks) {
+    if (!isRecord(block) || (block.type !== 'thinking' && block.type !== 'redacted_thinking')) continue;
+    const { position: _place, ...signed } = block;
+    const position = readPosition(block);
+    thinking.push(position ? { block: signed, position } : { block: signed });
+  }
+  const claude = thinking.length;
   // OpenAI's encrypted reasoning has no Messages form: packed as a redacted block's data, which
   // clients send back as they got it (messages-request.ts unpacks it).
-  for (const block of blocks.filter(isOpenAIReasoning)) content.push(packedOpenAIReasoning(block));
+  for (const block of blocks.filter(isOpenAIReasoning))
+    thinking.push({ block: packedOpenAIReasoning(block) });
   // Unsigned reasoning (DeepSeek's, say) as a stream shows it: a thinking block without signature.
-  if (
-    signed.length === 0 &&
-    typeof message.reasoning_content === 'string' &&
-    message.reasoning_content !== ''
-  )
-    content.push({ type: 'thinking', thinking: message.reasoning_content, signature: '' });
+  if (claude === 0 && typeof message.reasoning_content === 'string' && message.reasoning_content !== '')
+    thinking.push({ block: { type: 'thinking', thinking: message.reasoning_content, signature: '' } });
+  const text: Json[] = [];
   if (typeof message.content === 'string' && message.content !== '')
-    content.push({ type: 'text', text: message.content });
+    text.push({ type: 'text', text: message.content });
   if (typeof message.refusal === 'string' && message.refusal !== '')
-    content.push({ type: 'text', text: message.refusal });
-  const calls = Array.isArray(message.tool_calls) ? message.tool_calls.filter(isRecord) : [];
-  calls.forEach((call, index) => {
-    const fn = isRecord(call.function) ? call.function : {};
-    content.push({
-      type: 'tool_use',
-      id: typeof call.id === 'string' ? call.id : `toolu_${id.slice(4)}_${index}`,
-      name: String(fn.name ?? ''),
-      input: toolInput(fn.arguments),
-    });
-  });
+    text.push({ type: 'text', text: message.refusal });
+  const calls = (Array.isArray(message.tool_calls) ? message.tool_calls.filter(isRecord) : []).map(
+    (call, index): Json => {
+      const fn = isRecord(call.function) ? call.function : {};
+      return {
+        type: 'tool_use',
+        id: typeof call.id === 'string' ? call.id : `toolu_${id.slice(4)}_${index}`,
+        name: String(fn.name ?? ''),
+        input: toolInput(fn.arguments),
+      };
+    },
+  );
+  const content = interleave(thinking, text, calls, TEXT_BLOCKS);
   return {
     id,
     type: 'message',
@@ -139,6 +143,24 @@ export function completionToMessage(completion: Json, id: string, model: string)
     usage: messageUsage(completion.usage),
   };
 }
+
+/** A position the answer's own provider gave (never refused here: a malformed one is none). */
+function readPosition(block: Json): BlockPosition | undefined {
+  try {
+    return positionOf(block, 'thinking_blocks');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Messages text blocks, measured and cut where a thinking block stood (thinking-order.ts). */
+const TEXT_BLOCKS: TextBlocks<Json> = {
+  length: (block) => (block.type === 'text' && typeof block.text === 'string' ? block.text.length : 0),
+  split: (block, at) => [
+    { ...block, text: String(block.text).slice(0, at) },
+    { ...block, text: String(block.text).slice(at) },
+  ],
+};
 
 /** OpenAI's encrypted reasoning as a Messages block: redacted, its data the gateway's packing. */
 export function packedOpenAIReasoning(block: OpenAIReasoningBlock): Json {

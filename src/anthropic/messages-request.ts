@@ -8,6 +8,7 @@ import { isRecord } from '../json-record';
 import { validateBody } from '../openai/read-body';
 import { isPacked, unpackBlocks } from '../openai/responses-reasoning';
 import { checked } from '../openai/responses-request';
+import { placed } from '../providers/thinking-order';
 import { CACHE_CONTROL, marksCache } from './claude-fields';
 import {
   type ContentBlock,
@@ -253,15 +254,17 @@ function assistantTurn(content: string | ContentBlock[], index: number): Json {
         // DeepSeek's, which goes back as chat's reasoning_content (DeepSeek refuses a tool loop's
         // next turn without it), or blocks that streamed run together, whose signed copies follow.
         // Anthropic refuses an unsigned block: it never goes back as one.
-        if (block.signature !== '')
-          thinking.push({ type: 'thinking', thinking: block.thinking, signature: block.signature });
-        else reasoning += block.thinking;
+        if (block.signature !== '') {
+          const signed = { type: 'thinking', thinking: block.thinking, signature: block.signature };
+          thinking.push(placed(signed, text.length, calls.length));
+        } else reasoning += block.thinking;
         break;
       case 'redacted_thinking':
         // OpenAI's encrypted reasoning the gateway packed (messages-answer.ts) goes back as itself;
         // a packing altered on the way goes nowhere (Anthropic could not read it either).
         if (isPacked(block.data)) thinking.push(...(unpackBlocks(block.data) ?? []).map((b) => ({ ...b })));
-        else thinking.push({ type: 'redacted_thinking', data: block.data });
+        else
+          thinking.push(placed({ type: 'redacted_thinking', data: block.data }, text.length, calls.length));
         break;
       default: {
         const param = `messages[${index}].content[${j}].type`;

@@ -8,7 +8,8 @@ import type { FunctionToolsMessage, FunctionToolsRequest } from './function-tool
 import { emptyLastMessage, lastTurnIndex } from './last-message';
 import { NO_EFFECT, paramPolicy, stopSequences } from './params';
 import { claudeThinking } from './reasoning-effort';
-import { parseThinkingBlocks } from './thinking';
+import { parsePlacedThinking } from './thinking';
+import { interleave, type TextBlocks } from './thinking-order';
 import { calledToolText, toolResultText, toolUseId } from './tool-ids';
 import { Unsupported } from './types';
 
@@ -108,12 +109,15 @@ function translateMessages(messages: FunctionToolsMessage[]): { system: Block[];
     // history, say) is left out, so the turns either side of it merge.
     if (content.length === 0) return;
     const last = turns.at(-1);
-    if (last?.role === role) last.content.push(...content);
-    else turns.push({ role, content });
-    // Anthropic wants a user turn's tool_result blocks before anything else in it, and an
-    // assistant turn's thinking blocks (stable sorts: the rest keeps its order).
-    const turn = turns.at(-1)!;
-    turn.content.sort((a, b) => rank(a) - rank(b));
+    if (last?.role !== role) {
+      // One message's own blocks keep their order: an answer's thinking where Claude wrote it.
+      turns.push({ role, content });
+      return;
+    }
+    last.content.push(...content);
+    // Merged messages: Anthropic wants a user turn's tool_result blocks before anything else in
+    // it, and an assistant turn's thinking blocks (stable sorts: the rest keeps its order).
+    last.content.sort((a, b) => rank(a) - rank(b));
   };
   messages.forEach((message, i) => {
     const path = `messages[${i}]`;
@@ -227,21 +231,33 @@ function assistantBlocks(
   message: Extract<FunctionToolsMessage, { role: 'assistant' }>,
   path: string,
 ): Block[] {
-  // Thinking blocks an earlier answer carried (`thinking_blocks`) go back first, as they came.
-  const blocks: Block[] = parseThinkingBlocks(
-    (message as { thinking_blocks?: unknown }).thinking_blocks,
-    path,
-  );
+  // Thinking blocks an earlier answer carried (`thinking_blocks`) go back as they came, each where
+  // it stood among the text and tool calls (first, unless its position says otherwise).
+  const thinking = parsePlacedThinking((message as { thinking_blocks?: unknown }).thinking_blocks, path);
   const content = message.content;
-  if (typeof content === 'string' || Array.isArray(content)) {
-    blocks.push(...contentBlocks(content, `${path}.content`));
-  }
-  if (blocks.length === 0 && message.refusal?.trim()) blocks.push({ type: 'text', text: message.refusal });
-  for (const [j, call] of (message.tool_calls ?? []).entries()) {
-    blocks.push(toolUseBlock(call, `${path}.tool_calls[${j}].function.arguments`));
-  }
-  return blocks;
+  const text =
+    typeof content === 'string' || Array.isArray(content) ? contentBlocks(content, `${path}.content`) : [];
+  if (thinking.length === 0 && text.length === 0 && message.refusal?.trim())
+    text.push({ type: 'text', text: message.refusal });
+  const calls = (message.tool_calls ?? []).map((call, j) =>
+    toolUseBlock(call, `${path}.tool_calls[${j}].function.arguments`),
+  );
+  return interleave(thinking, text, calls, TEXT_BLOCKS);
 }
+
+/** Anthropic's text blocks, measured and cut where a thinking block stood (thinking-order.ts). */
+const TEXT_BLOCKS: TextBlocks<Block> = {
+  length: (block) => (block.type === 'text' ? (block.text as string).length : 0),
+  // A cache mark ends the block it was on: it stays on the second part.
+  split: (block, at) => {
+    const { cache_control: _mark, ...first } = block;
+    const text = block.text as string;
+    return [
+      { ...first, text: text.slice(0, at) },
+      { ...block, text: text.slice(at) },
+    ];
+  },
+};
 
 function toolUseBlock(call: ToolCall, path: string): Block {
   let input: unknown = {};

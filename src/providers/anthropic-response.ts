@@ -10,6 +10,7 @@ import {
   translateSSE,
 } from './openai-stream-writer';
 import { type ThinkingBlock, withThinking } from './thinking';
+import { placed } from './thinking-order';
 import {
   type ChatCompletion,
   failureForStatus,
@@ -195,9 +196,14 @@ export function toCompletion(
   let json: string | undefined;
   const toolCalls: unknown[] = [];
   const thinking: ThinkingBlock[] = [];
+  /** Where each thinking block stood: the text and tool calls before it (thinking-order.ts). */
+  const places: [content: number, calls: number][] = [];
   for (const block of message.content) {
     const kept = thinkingBlock(block);
-    if (kept) thinking.push(kept);
+    if (kept) {
+      thinking.push(kept);
+      places.push([text.length, toolCalls.length]);
+    }
     if (block.type === 'text') text += block.text ?? '';
     else if (block.type === 'tool_use' && jsonTool && block.name === JSON_TOOL)
       json = (json ?? '') + JSON.stringify(block.input ?? {});
@@ -212,7 +218,9 @@ export function toCompletion(
   }
   const finish = finishReason(message.stop_reason, toolCalls.length > 0);
   const choice = assistantChoice((json ?? text) || null, toolCalls, finish);
-  if (thinking.length > 0) Object.assign(choice.message, withThinking(thinking));
+  // The JSON tool's answer is not the text the places count: its thinking goes first.
+  const blocks = json === undefined ? thinking.map((block, i) => placed(block, ...places[i]!)) : thinking;
+  if (thinking.length > 0) Object.assign(choice.message, withThinking(blocks));
   return {
     ...chatCompletion(ids, [choice], message.usage ? toUsage(message.usage) : undefined),
     ...stopSequenceField(message.stop_reason, message.stop_sequence),
@@ -238,7 +246,7 @@ type BlockKind =
   | { kind: 'text' }
   | { kind: 'json'; sentInput: boolean }
   | { kind: 'tool'; index: number; sentArguments: boolean }
-  | { kind: 'thinking'; thinking: string; signature: string }
+  | { kind: 'thinking'; thinking: string; signature: string; content: number; calls: number }
   | { kind: 'redacted' }
   | { kind: 'other' };
 
@@ -272,7 +280,13 @@ export function translateStream(
    * ("Here is the JSON:") before calling it: glued to the JSON, the answer would not parse.
    */
   let held: string | undefined = jsonTool ? '' : undefined;
+  /** The answer's text so far, in characters: where a thinking block starts (thinking-order.ts). */
+  let written = 0;
+  /** A thinking block at its place; the JSON tool's answer is not the text counted: first there. */
+  const place = <B extends object>(block: B, content: number, calls: number) =>
+    jsonTool ? block : placed(block, content, calls);
   const text = (chunk: string) => {
+    written += chunk.length;
     if (chunk) start(); // held text too: it goes out before an error, as the answer so far
     if (held === undefined) return writer.text(chunk);
     held += chunk;
@@ -337,11 +351,13 @@ export function translateStream(
             kind: 'thinking',
             thinking: block.thinking ?? '',
             signature: block.signature ?? '',
+            content: written,
+            calls: tools,
           });
           reasoning(block.thinking ?? '');
         } else if (block?.type === 'redacted_thinking') {
           blocks.set(index, { kind: 'redacted' });
-          thinking.push({ type: 'redacted_thinking', data: block.data ?? '' });
+          thinking.push(place({ type: 'redacted_thinking', data: block.data ?? '' }, written, tools));
         } else if (block?.type === 'tool_use') {
           const call = { kind: 'tool' as const, index: tools++, sentArguments: false };
           blocks.set(index, call);
@@ -392,7 +408,10 @@ export function translateStream(
         }
         // The whole block, signed, once it is complete: what a tool loop's next request sends back.
         if (block?.kind === 'thinking') {
-          thinking.push({ type: 'thinking', thinking: block.thinking, signature: block.signature });
+          const { content, calls } = block;
+          thinking.push(
+            place({ type: 'thinking', thinking: block.thinking, signature: block.signature }, content, calls),
+          );
         }
         if (block?.kind === 'thinking' || block?.kind === 'redacted') signed();
         return;

@@ -3,6 +3,7 @@
 // loops with extended thinking need) and their readable text as `reasoning_content`; an assistant
 // message's `thinking_blocks` go back to the provider that understands them.
 import { invalidRequest } from '../errors';
+import { type BlockPosition, positionOf } from './thinking-order';
 
 export type ThinkingBlock =
   | { type: 'thinking'; thinking: string; signature: string }
@@ -47,21 +48,37 @@ export function withThinking(blocks: ThinkingBlock[]) {
  * OpenAI's encrypted reasoning (a route may carry it here after OpenAI answered) is left out.
  */
 export function parseThinkingBlocks(value: unknown, path: string): ThinkingBlock[] {
+  return parsePlacedThinking(value, path).map(({ block }) => block);
+}
+
+/** parseThinkingBlocks, each block with the place it stood in its answer (thinking-order.ts). */
+export function parsePlacedThinking(
+  value: unknown,
+  path: string,
+): { block: ThinkingBlock; position?: BlockPosition }[] {
   if (value === undefined || value === null) return [];
   const param = `${path}.thinking_blocks`;
   if (!Array.isArray(value))
     throw invalidRequest('thinking_blocks must be an array of thinking blocks.', param);
-  return value.flatMap((block: unknown, j): ThinkingBlock[] => {
+  return value.flatMap((block: unknown, j) => {
     const b = (block ?? {}) as Record<string, unknown>;
-    if (b.type === 'thinking' && typeof b.thinking === 'string' && typeof b.signature === 'string') {
-      return [{ type: 'thinking', thinking: b.thinking, signature: b.signature }];
+    const kept = thinkingBlock(b);
+    if (kept) {
+      const position = positionOf(b, `${param}[${j}]`);
+      return [position ? { block: kept, position } : { block: kept }];
     }
-    if (b.type === 'redacted_thinking' && typeof b.data === 'string')
-      return [{ type: 'redacted_thinking', data: b.data }];
     if (isOpenAIReasoning(b)) return [];
     throw invalidRequest(
       'A thinking block is {"type": "thinking", "thinking", "signature"} or {"type": "redacted_thinking", "data"}, as an answer gave it.',
       `${param}[${j}]`,
     );
   });
+}
+
+function thinkingBlock(b: Record<string, unknown>): ThinkingBlock | undefined {
+  if (b.type === 'thinking' && typeof b.thinking === 'string' && typeof b.signature === 'string')
+    return { type: 'thinking', thinking: b.thinking, signature: b.signature };
+  if (b.type === 'redacted_thinking' && typeof b.data === 'string')
+    return { type: 'redacted_thinking', data: b.data };
+  return undefined;
 }

@@ -810,13 +810,8 @@ describe('Anthropic in, Anthropic out', () => {
       ],
     });
     const sent = recorded.at(-1)!.body as Json;
-    expect(sent.messages[1].content).toEqual([
-      { type: 'thinking', thinking: 'plan', signature: 'sigA' },
-      { type: 'thinking', thinking: 'which tool', signature: 'sigB' },
-      { type: 'redacted_thinking', data: 'opaque' },
-      { type: 'text', text: 'Looking.' },
-      { type: 'tool_use', id: 'toolu_1', name: 'f', input: { a: 1 } },
-    ]);
+    // As Claude wrote it: the thinking after the text stays there.
+    expect(sent.messages[1].content).toEqual(final.content);
     expect(sent.messages[2].content[0]).toMatchObject({ type: 'tool_result', tool_use_id: 'toolu_1' });
   });
 });
@@ -911,6 +906,123 @@ describe('Anthropic in, Anthropic out: what chat cannot say', () => {
       })
       .finalMessage();
     expect(final.content).toEqual(blocks);
+  });
+
+  // Claude Opus 5.5 and Fable 5.1 think between tool calls, and check that nothing before a
+  // thinking block changed when it comes back: the order must survive the round trip.
+  const interleaved = [
+    { type: 'thinking' as const, thinking: 'plan', signature: 'sigA' },
+    { type: 'text' as const, text: 'Looking.' },
+    { type: 'tool_use' as const, id: 'toolu_1', name: 'f', input: { a: 1 } },
+    { type: 'thinking' as const, thinking: 'and g', signature: 'sigB' },
+    { type: 'redacted_thinking' as const, data: 'opaque' },
+    { type: 'tool_use' as const, id: 'toolu_2', name: 'g', input: {} },
+  ];
+  const loopTools = ['f', 'g'].map((name) => ({ name, input_schema: { type: 'object' as const } }));
+
+  it('answers interleaved thinking in the order Claude gave it, and sends it back so', async () => {
+    const key = await anthropicKey();
+    onUpstream(MESSAGES, (_, { body }) =>
+      (body as Json).stream === true
+        ? anthropicStream(interleaved, { stopReason: 'tool_use' })
+        : json({
+            id: 'msg_up',
+            type: 'message',
+            role: 'assistant',
+            model: 'claude-opus-5-5',
+            content: interleaved,
+            stop_reason: 'tool_use',
+            stop_sequence: null,
+            usage: { input_tokens: 5, output_tokens: 9 },
+          }),
+    );
+    const asked = { role: 'user' as const, content: 'go' };
+    const answer = await sdk(key).messages.create({ ...ask, messages: [asked], tools: loopTools });
+    expect(answer.content).toEqual(interleaved);
+    const streamed = await sdk(key)
+      .messages.stream({ ...ask, messages: [asked], tools: loopTools })
+      .finalMessage();
+    expect(streamed.content).toEqual(interleaved);
+
+    // The tool loop's next request: the assistant turn reaches Anthropic exactly as it came.
+    recorded.length = 0;
+    await sdk(key).messages.create({
+      ...ask,
+      tools: loopTools,
+      messages: [
+        asked,
+        { role: 'assistant', content: answer.content },
+        {
+          role: 'user',
+          content: [
+            { type: 'tool_result', tool_use_id: 'toolu_1', content: '1' },
+            { type: 'tool_result', tool_use_id: 'toolu_2', content: '2' },
+          ],
+        },
+      ],
+    });
+    expect((recorded[0]!.body as Json).messages[1]).toEqual({ role: 'assistant', content: interleaved });
+  });
+
+  it('gives chat clients thinking_blocks with the place each stood, and sends them back there', async () => {
+    const key = await anthropicKey();
+    const withText = [
+      { type: 'thinking' as const, thinking: 'plan', signature: 'sigA' },
+      { type: 'text' as const, text: 'One.' },
+      { type: 'thinking' as const, thinking: 'more', signature: 'sigB' },
+      { type: 'text' as const, text: 'Two.' },
+      { type: 'tool_use' as const, id: 'toolu_1', name: 'f', input: { a: 1 } },
+      { type: 'thinking' as const, thinking: 'and g', signature: 'sigC' },
+      { type: 'tool_use' as const, id: 'toolu_2', name: 'g', input: {} },
+    ];
+    onUpstream(MESSAGES, (_, { body }) =>
+      (body as Json).stream === true
+        ? anthropicStream(withText, { stopReason: 'tool_use' })
+        : json({
+            id: 'msg_up',
+            type: 'message',
+            role: 'assistant',
+            model: 'claude-opus-5-5',
+            content: withText,
+            stop_reason: 'tool_use',
+            stop_sequence: null,
+            usage: { input_tokens: 5, output_tokens: 9 },
+          }),
+    );
+    const tools = ['f', 'g'].map((name) => ({
+      type: 'function',
+      function: { name, parameters: { type: 'object' } },
+    }));
+    const chat = (body: Json) =>
+      call('/v1/chat/completions', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'claude', tools, ...body }),
+      });
+    const asked = { role: 'user', content: 'go' };
+    const response = await chat({ messages: [asked] });
+    expect(response.status).toBe(200);
+    const message = ((await response.json()) as Json).choices[0].message;
+    expect(message.content).toBe('One.Two.');
+    expect(message.thinking_blocks).toEqual([
+      { type: 'thinking', thinking: 'plan', signature: 'sigA' },
+      { type: 'thinking', thinking: 'more', signature: 'sigB', position: { content: 4, tool_calls: 0 } },
+      { type: 'thinking', thinking: 'and g', signature: 'sigC', position: { content: 8, tool_calls: 1 } },
+    ]);
+    // Streamed, the blocks come together before the finish, with the same places.
+    const streamed = await (await chat({ messages: [asked], stream: true })).text();
+    const frames = streamed
+      .split('\n\n')
+      .filter((frame) => frame.startsWith('data: {'))
+      .map((frame) => JSON.parse(frame.slice(6)));
+    const blocks = frames.flatMap((frame) => frame.choices?.[0]?.delta?.thinking_blocks ?? []);
+    expect(blocks).toEqual(message.thinking_blocks);
+
+    // Sent back, the assistant turn reaches Anthropic as Claude wrote it: the text cut where it thought.
+    recorded.length = 0;
+    const results = ['toolu_1', 'toolu_2'].map((id) => ({ role: 'tool', tool_call_id: id, content: 'ok' }));
+    expect((await chat({ messages: [asked, message, ...results] })).status).toBe(200);
+    expect((recorded[0]!.body as Json).messages[1]).toEqual({ role: 'assistant', content: withText });
   });
 });
 

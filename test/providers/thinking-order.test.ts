@@ -1,0 +1,80 @@
+// Thinking blocks back where Claude wrote them among an answer's text and tool calls.
+import { describe, expect, it } from 'vitest';
+import { interleave, placed, positionOf, type TextBlocks } from '../../src/providers/thinking-order';
+
+type B = { t: string; text?: string };
+const TEXT: TextBlocks<B> = {
+  length: (b) => b.text?.length ?? 0,
+  split: (b, at) => [
+    { ...b, text: b.text!.slice(0, at) },
+    { ...b, text: b.text!.slice(at) },
+  ],
+};
+const think = (name: string, content?: number, tool_calls?: number) => ({
+  block: { t: name },
+  ...(content === undefined ? {} : { position: { content, tool_calls: tool_calls ?? 0 } }),
+});
+const names = (blocks: B[]) => blocks.map((b) => (b.text === undefined ? b.t : `${b.t}:${b.text}`));
+
+describe('interleave', () => {
+  const text = [{ t: 'text', text: 'abcdef' }];
+  const calls = [{ t: 'call1' }, { t: 'call2' }];
+
+  it('without positions: thinking, text, tool calls (chat order)', () => {
+    expect(names(interleave([think('A'), think('B')], text, calls, TEXT))).toEqual([
+      'A',
+      'B',
+      'text:abcdef',
+      'call1',
+      'call2',
+    ]);
+  });
+
+  it('cuts the text where a block stood, and puts a block after the calls its position counts', () => {
+    const thinking = [think('A'), think('B', 2), think('C', 6, 1), think('D', 6, 2)];
+    expect(names(interleave(thinking, text, calls, TEXT))).toEqual([
+      'A',
+      'text:ab',
+      'B',
+      'text:cdef',
+      'call1',
+      'C',
+      'call2',
+      'D',
+    ]);
+  });
+
+  it('never loses a block to a position past the message: what it names is all written first', () => {
+    const thinking = [think('A', 99, 0), think('B', 0, 5)];
+    expect(names(interleave(thinking, text, calls, TEXT))).toEqual([
+      'text:abcdef',
+      'A',
+      'call1',
+      'call2',
+      'B',
+    ]);
+  });
+});
+
+describe('placed and positionOf', () => {
+  it('leaves a first block as it is, and reads back what it wrote', () => {
+    expect(placed({ type: 'thinking' }, 0, 0)).toEqual({ type: 'thinking' });
+    const block = placed({ type: 'thinking' }, 3, 1);
+    expect(block).toEqual({ type: 'thinking', position: { content: 3, tool_calls: 1 } });
+    expect(positionOf(block, 'm')).toEqual({ content: 3, tool_calls: 1 });
+    expect(positionOf({}, 'm')).toBeUndefined();
+  });
+
+  it('refuses a malformed position, naming it', () => {
+    for (const position of [
+      1,
+      { content: -1, tool_calls: 0 },
+      { content: 1 },
+      { content: 1.5, tool_calls: 0 },
+    ]) {
+      expect(() => positionOf({ position }, 'messages[1].thinking_blocks[0]')).toThrow(
+        expect.objectContaining({ param: 'messages[1].thinking_blocks[0].position' }),
+      );
+    }
+  });
+});
