@@ -4,7 +4,6 @@
 // blocks the assistant's `thinking_blocks` (src/providers/thinking.ts). What has no chat form
 // (server tools, URL documents) is refused with a 400 naming it.
 import { invalidRequest } from '../errors';
-import { isRecord } from '../json-record';
 import { validateBody } from '../openai/read-body';
 import { isPacked, unpackBlocks } from '../openai/responses-reasoning';
 import { checked } from '../openai/responses-request';
@@ -40,23 +39,15 @@ const CONSUMED = new Set([
 ]);
 
 /**
- * The Messages API's own parameters that only Claude takes, and that mean nothing a model must
- * obey: its thinking and effort settings (Claude Code sends `thinking` with every request) and
- * context editing. Claude gets them; any other model (OpenAI's, Gemini…, which refuse fields they
- * do not know) gets the request without them and reasons and keeps context its own way. (`top_k`
- * is not among them: Gemini, Workers AI and others sample by it.)
+ * The Messages API's own parameters that only Claude takes as they are: its thinking and effort
+ * settings (Claude Code sends `thinking` with every request), context editing, and structured
+ * outputs (`output_config.format`, the beta's `output_format`). Claude gets them; any other model
+ * (OpenAI's, Gemini…, which refuse fields they do not know) gets the request without them and
+ * reasons and keeps context its own way — and gets a structured output's schema as chat's
+ * `response_format` (claude-fields.ts). (`top_k` is not among them: Gemini, Workers AI and others
+ * sample by it.)
  */
-const CLAUDE_ONLY = ['thinking', 'context_management', 'output_config'] as const;
-
-/**
- * Whether `field` of `chat` is a hint another model may go without. `output_config.format` is not
- * (structured outputs: a JSON schema the answer must follow): left out, the model would answer in
- * prose with nothing said, so it goes to every model, and one that does not know it refuses it.
- */
-function hint(field: (typeof CLAUDE_ONLY)[number], chat: Json): boolean {
-  const config = chat[field];
-  return field !== 'output_config' || !isRecord(config) || config.format == null;
-}
+const CLAUDE_ONLY = ['thinking', 'context_management', 'output_config', 'output_format'] as const;
 
 /** The Messages body, validated, and the chat-completions body it stands for. */
 export interface Translated {
@@ -115,7 +106,7 @@ export function translateRequest(value: unknown): Translated {
     // message_delta carries the usage: the chat stream must report it.
     chat.stream_options = { include_usage: true };
   }
-  const claudeOnly: string[] = CLAUDE_ONLY.filter((field) => chat[field] != null && hint(field, chat));
+  const claudeOnly: string[] = CLAUDE_ONLY.filter((field) => chat[field] != null);
   if (marksCache(messages)) claudeOnly.push(CACHE_CONTROL);
   return { request, chat, claudeOnly };
 }

@@ -479,16 +479,22 @@ describe("the Messages API's own parameters on other models", () => {
 });
 
 describe("the Messages API's structured outputs on other models", () => {
-  it('sends output_config with a format on (a schema the answer must follow is never dropped unsaid); one with only effort is left out', async () => {
+  async function gptKey() {
     const config = {
       providers: { openai: { type: 'openai', baseUrl: OPENAI_URL, apiKey: 'sk-test-secret' } },
       models: { gpt: { targets: [{ provider: 'openai', model: 'gpt-5' }] } },
       retry: { attempts: 0 },
     };
     expect((await putConfig(config)).status).toBe(200);
-    const { key } = await createKey();
+    return (await createKey()).key;
+  }
+  const schema = { type: 'object', properties: { answer: { type: 'string' } }, required: ['answer'] };
+  const asChat = { type: 'json_schema', json_schema: { name: 'output', schema, strict: true } };
+
+  it("gives output_config's format to another model as response_format (LangChain's jsonSchema method); an effort alone is left out", async () => {
+    const key = await gptKey();
     onUpstream(`${OPENAI_URL}/chat/completions`, () => json(completion));
-    const format = { type: 'json_schema', schema: { type: 'object', properties: {} } };
+    const format = { type: 'json_schema', schema };
     for (const output_config of [{ effort: 'high', format }, { effort: 'high' }]) {
       const response = await messages(key, {
         model: 'gpt',
@@ -499,8 +505,46 @@ describe("the Messages API's structured outputs on other models", () => {
       expect(response.status, await response.clone().text()).toBe(200);
     }
     const [withFormat, effortOnly] = recorded.map((r) => r.body as Json);
-    expect(withFormat.output_config).toEqual({ effort: 'high', format });
+    expect(withFormat).not.toHaveProperty('output_config'); // OpenAI refuses a field it does not know
+    expect(withFormat.response_format).toEqual(asChat);
     expect(effortOnly).not.toHaveProperty('output_config');
+    expect(effortOnly).not.toHaveProperty('response_format');
+  });
+
+  it("gives the beta's output_format to another model as response_format, streamed too", async () => {
+    const key = await gptKey();
+    onUpstream(`${OPENAI_URL}/chat/completions`, () =>
+      sse([chunk({ role: 'assistant', content: '{"answer":"hi"}' }), chunk({}, 'stop'), usageChunk]),
+    );
+    const response = await messages(key, {
+      model: 'gpt',
+      max_tokens: 1024,
+      stream: true,
+      output_format: { type: 'json_schema', schema },
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    expect(response.status).toBe(200);
+    const deltas = events(await response.text()).filter((event) => event.type === 'content_block_delta');
+    expect(deltas.map((event) => event.delta.text).join('')).toBe('{"answer":"hi"}');
+    const sent = recorded[0]!.body as Json;
+    expect(sent).not.toHaveProperty('output_format');
+    expect(sent.response_format).toEqual(asChat);
+  });
+
+  it('sends a format it cannot translate on as it came, for the model to refuse rather than answer without it', async () => {
+    const key = await gptKey();
+    onUpstream(`${OPENAI_URL}/chat/completions`, () => json(completion));
+    const output_config = { format: { type: 'some_future_format', grammar: 'x' } };
+    const response = await messages(key, {
+      model: 'gpt',
+      max_tokens: 1024,
+      output_config,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    expect(response.status).toBe(200);
+    const sent = recorded[0]!.body as Json;
+    expect(sent.output_config).toEqual(output_config);
+    expect(sent).not.toHaveProperty('response_format');
   });
 });
 
