@@ -66,11 +66,16 @@ export interface ClaudeThinking {
   budget: number;
 }
 
-/** Claude 3.7 Sonnet was the first to think; from Claude 4.6, adaptive thinking with an effort. */
+/**
+ * Claude 3.7 Sonnet was the first to think; from Claude 4.6, adaptive thinking with an effort; from
+ * 4.7, effort xhigh (between high and max); from Claude 5, thinking unless told not to.
+ */
 const FIRST_THINKING = 37;
 const FIRST_ADAPTIVE = 46;
+const FIRST_XHIGH = 47;
+const FIRST_THINKING_BY_DEFAULT = 50;
 
-/** Adaptive thinking's effort levels: Claude's low is its least, high its default. */
+/** Adaptive thinking's effort levels: Claude's low is its least; xhigh is high's before 4.7. */
 const CLAUDE_LEVEL: Record<Exclude<ReasoningEffort, 'none'>, string> = {
   minimal: 'low',
   low: 'low',
@@ -79,12 +84,39 @@ const CLAUDE_LEVEL: Record<Exclude<ReasoningEffort, 'none'>, string> = {
   xhigh: 'high',
 };
 
+/** A newer Claude id's family (`claude-opus-5-5` → opus; `claude-fable-5-1` → fable). */
+function claudeFamily(model: string): string | undefined {
+  return /claude-([a-z]+)-\d/i.exec(model)?.[1]?.toLowerCase();
+}
+
+/**
+ * What `none` asks of a Claude model that thinks by default (Claude 5 and later; before, it thinks
+ * only when asked: nothing to send). Thinking off where the model takes that (`disabled`: Opus 5,
+ * Sonnet 5, Haiku 5.5), Sonnet 5.5's `between_tools` in its place (it refuses `disabled`: no
+ * thinking before the answer), else the least thinking the model does — adaptive at effort low —
+ * as Opus 5.5, Fable and Mythos refuse to stop thinking (a 400 for `disabled`).
+ */
+function claudeLeastThinking(
+  model: string,
+  version: number | undefined,
+  output: Record<string, unknown> | null | undefined,
+): ClaudeThinking | undefined {
+  if (version === undefined || version < FIRST_THINKING_BY_DEFAULT) return undefined;
+  const family = claudeFamily(model);
+  const alwaysOn = family === 'fable' || family === 'mythos' || (family === 'opus' && version >= 55);
+  const thinking = alwaysOn
+    ? { thinking: { type: 'adaptive' }, output_config: { ...(output ?? {}), effort: 'low' } }
+    : { thinking: { type: family === 'sonnet' && version >= 55 ? 'between_tools' : 'disabled' } };
+  return { fields: thinking, budget: 0 };
+}
+
 /**
  * Claude's thinking for a reasoning_effort: undefined when there is none to set (no effort, `none`
- * — Claude thinks only when asked — or the client's own `thinking` or `output_config.effort` in
- * `native`, which win). Claude 4.6 and later get adaptive thinking with `output_config.effort`
- * (Anthropic's recommended control there; Opus 4.7 refuses budgets); 3.7 to 4.5, and ids that name
- * no version, a `budget_tokens` from EFFORT_BUDGET, kept below the request's own cap. A model
+ * before Claude 5 — it thinks only when asked — or the client's own `thinking` or
+ * `output_config.effort` in `native`, which win). `none` from Claude 5 on is claudeLeastThinking's.
+ * Claude 4.6 and later get adaptive thinking with `output_config.effort` (Anthropic's recommended
+ * control there; 4.7 and later refuse budgets), xhigh as itself from 4.7; 3.7 to 4.5, and ids that
+ * name no version, a `budget_tokens` from EFFORT_BUDGET, kept below the request's own cap. A model
  * that cannot think (before 3.7) is refused, so the route's next target may serve the request:
  * the provider's own 400 would end it.
  */
@@ -96,9 +128,9 @@ export function claudeThinking(
 ): ClaudeThinking | undefined {
   const effort = reasoningEffort(request, provider);
   const output = native.output_config as { effort?: unknown } | null | undefined;
-  if (effort === undefined || effort === 'none' || native.thinking != null || output?.effort != null)
-    return undefined;
+  if (effort === undefined || native.thinking != null || output?.effort != null) return undefined;
   const version = claudeVersion(model);
+  if (effort === 'none') return claudeLeastThinking(model, version, output);
   if (version !== undefined && version < FIRST_THINKING) {
     throw new Unsupported(
       `${model} cannot think: reasoning_effort needs a Claude model with extended thinking (Claude 3.7 Sonnet or later).`,
@@ -119,7 +151,10 @@ export function claudeThinking(
     return {
       fields: {
         thinking: { type: 'adaptive' },
-        output_config: { ...(output ?? {}), effort: CLAUDE_LEVEL[effort] },
+        output_config: {
+          ...(output ?? {}),
+          effort: effort === 'xhigh' && version >= FIRST_XHIGH ? 'xhigh' : CLAUDE_LEVEL[effort],
+        },
       },
       budget: cap == null ? budget : 0,
     };

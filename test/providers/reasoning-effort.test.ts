@@ -161,6 +161,60 @@ describe('reasoning_effort to Anthropic', () => {
     expect(body).toMatchObject({ max_tokens: 5000, output_config: { format, effort: 'high' } });
   });
 
+  it('sends xhigh as effort xhigh from Claude 4.7 on (high before it), Claude 5 included', async () => {
+    const key = await setup();
+    for (const [model, level] of [
+      ['claude-opus-4-6', 'high'],
+      ['claude-sonnet-4-6', 'high'],
+      ['claude-opus-4-7', 'xhigh'],
+      ['claude-opus-5-5', 'xhigh'],
+      ['claude-fable-5-1', 'xhigh'],
+      ['claude-haiku-5-5', 'xhigh'],
+    ] as const) {
+      const body = await sent(key, { model: `anthropic/${model}`, reasoning_effort: 'xhigh' });
+      expect(body.thinking, model).toEqual({ type: 'adaptive' });
+      expect(body.output_config, model).toEqual({ effort: level });
+    }
+  });
+
+  it('sends for none what each Claude 5 model takes to think least: never a thinking it refuses', async () => {
+    const key = await setup();
+    const none = (model: string) => sent(key, { model: `anthropic/${model}`, reasoning_effort: 'none' });
+    // Opus 5, Sonnet 5 and Haiku 5.5 think by default and may be told not to.
+    for (const model of ['claude-opus-5', 'claude-sonnet-5', 'claude-haiku-5-5', 'claude-opus-5-20260724']) {
+      const body = await none(model);
+      expect(body.thinking, model).toEqual({ type: 'disabled' });
+      expect(body, model).not.toHaveProperty('output_config');
+      expect(body.max_tokens, model).toBe(4096);
+    }
+    // Sonnet 5.5 refuses disabled: between_tools turns off the thinking before its answer.
+    expect((await none('claude-sonnet-5-5')).thinking).toEqual({ type: 'between_tools' });
+    // Opus 5.5, Fable and Mythos always think (disabled is a 400): the least they do.
+    for (const model of ['claude-opus-5-5', 'claude-fable-5-1', 'claude-fable-5', 'claude-mythos-5-1']) {
+      const body = await none(model);
+      expect(body.thinking, model).toEqual({ type: 'adaptive' });
+      expect(body.output_config, model).toEqual({ effort: 'low' });
+      expect(body.max_tokens, model).toBe(4096);
+    }
+    // The client's own thinking still wins.
+    const native = await sent(key, {
+      model: 'anthropic/claude-opus-5',
+      reasoning_effort: 'none',
+      output_config: { effort: 'max' },
+    });
+    expect(native).not.toHaveProperty('thinking');
+    expect(native.output_config).toEqual({ effort: 'max' });
+    // Bedrock's ids map as Anthropic's do.
+    const bedrock = await sent(key, {
+      model: 'aws/global.anthropic.claude-opus-5-5',
+      reasoning_effort: 'none',
+    });
+    expect(bedrock.additionalModelRequestFields).toEqual({
+      thinking: { type: 'adaptive' },
+      output_config: { effort: 'low' },
+    });
+  });
+
   it('sends no thinking for none, and lets a native thinking or effort win', async () => {
     const key = await setup();
     const none = await sent(key, { model: 'anthropic/claude-sonnet-4-5', reasoning_effort: 'none' });
