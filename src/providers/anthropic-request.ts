@@ -3,6 +3,7 @@
 import { invalidRequest } from '../errors';
 import { thinkingBudget } from '../limits/estimate';
 import type { ChatRequest, ContentPart, ToolCall } from '../openai/schemas';
+import { refusesForcedTools } from './claude-version';
 import { parseDataUrl } from './data-url';
 import type { FunctionToolsMessage, FunctionToolsRequest } from './function-tools';
 import { emptyLastMessage, lastTurnIndex } from './last-message';
@@ -75,6 +76,11 @@ export function toAnthropicRequest(
   // Adaptive thinking has no budget, but forbids forced tools all the same.
   const thinkingOn =
     thinking !== undefined || (request as { thinking?: { type?: unknown } }).thinking?.type === 'adaptive';
+  const noForcedTool = thinkingOn
+    ? 'With extended thinking, Anthropic models take tool_choice "auto" or "none" only.'
+    : refusesForcedTools(model)
+      ? `${model} takes tool_choice "auto" or "none" only: Anthropic refuses a forced tool on it.`
+      : undefined;
   const body: Record<string, unknown> = {
     model,
     max_tokens:
@@ -91,7 +97,7 @@ export function toAnthropicRequest(
   if (stops.length > 0) body.stop_sequences = stops;
   if (options.userId) body.metadata = { user_id: options.userId };
   if (request.stream) body.stream = true;
-  const jsonTool = applyTools(request, body, thinkingOn);
+  const jsonTool = applyTools(request, body, noForcedTool);
   // Anthropic refuses tool_use and tool_result blocks in a request that defines no tools (a
   // "summarise this conversation" call after a tool loop): the history tells them as text instead.
   if (!body.tools) toolHistoryAsText(turns);
@@ -290,10 +296,11 @@ function toolHistoryAsText(turns: Turn[]): void {
 }
 
 /** tools, tool_choice, parallel_tool_calls and response_format; returns whether the JSON tool is in. */
+/** `noForcedTool`: why no tool may be forced (extended thinking, or a model that refuses it). */
 function applyTools(
   request: FunctionToolsRequest,
   body: Record<string, unknown>,
-  thinking: boolean,
+  noForcedTool: string | undefined,
 ): boolean {
   const tools: Block[] = (request.tools ?? []).map(({ function: fn }) => ({
     name: fn.name,
@@ -312,12 +319,7 @@ function applyTools(
 
   const format = request.response_format;
   const forcedTool = choice === 'required' || (typeof choice === 'object' && choice !== null);
-  if (thinking && forcedTool) {
-    throw new Unsupported(
-      'With extended thinking, Anthropic models take tool_choice "auto" or "none" only.',
-      'tool_choice',
-    );
-  }
+  if (noForcedTool && forcedTool) throw new Unsupported(noForcedTool, 'tool_choice');
   const jsonTool = (format?.type === 'json_object' || format?.type === 'json_schema') && !forcedTool;
   if (jsonTool) {
     if (tools.some((tool) => tool.name === JSON_TOOL)) {
@@ -325,9 +327,9 @@ function applyTools(
       throw new Unsupported(`A tool named '${JSON_TOOL}' cannot be combined with response_format.`, 'tools');
     }
     tools.push(jsonToolFor(format));
-    // With callable tools the model must either call one or answer through the JSON tool. With
-    // extended thinking no tool may be forced: the model is offered the JSON tool instead.
-    if (thinking) {
+    // With callable tools the model must either call one or answer through the JSON tool. Where
+    // no tool may be forced (extended thinking, the newest models), it is offered the JSON tool.
+    if (noForcedTool) {
       if (choice === 'none') tools.splice(0, tools.length - 1); // "none" still holds: only the JSON tool
       toolChoice = { type: 'auto', ...noParallel };
     } else

@@ -13,3 +13,20 @@ export function claudeVersion(model: string): number | undefined {
     /claude-(\d)(?:[-.](\d))?(?:-|$)/i.exec(model) ?? /claude-[a-z]+-(\d+)(?:[-.](\d))?(?!\d)/i.exec(model);
   return found ? Number(found[1]) * 10 + Number(found[2] ?? 0) : undefined;
 }
+
+/** A newer Claude id's family (`claude-opus-5-5` → opus; `claude-fable-5-1` → fable). */
+export function claudeFamily(model: string): string | undefined {
+  return /claude-([a-z]+)-\d/i.exec(model)?.[1]?.toLowerCase();
+}
+
+/**
+ * Whether the model refuses a forced tool (tool_choice any or tool), thinking or not: Claude Opus
+ * and Sonnet from 5.5, Fable and Mythos (Anthropic's "what's new" pages: forced tool use returns an
+ * error there).
+ */
+export function refusesForcedTools(model: string): boolean {
+  const family = claudeFamily(model);
+  const version = claudeVersion(model) ?? 0;
+  if (family === 'fable' || family === 'mythos') return true;
+  return (family === 'opus' || family === 'sonnet') && version >= 55;
+}

@@ -6,7 +6,7 @@
 // that a client could have sent itself — so the reservation (limits/estimate.ts) and Anthropic's
 // default max_tokens growth see the budget as they see a native one. A native field the client
 // sent wins: the effort is then left out, as the more general of the two asks.
-import { claudeVersion } from './claude-version';
+import { claudeFamily, claudeVersion } from './claude-version';
 import { Unsupported } from './types';
 
 export type ReasoningEffort = 'none' | 'minimal' | 'low' | 'medium' | 'high' | 'xhigh';
@@ -83,11 +83,6 @@ const CLAUDE_LEVEL: Record<Exclude<ReasoningEffort, 'none'>, string> = {
   high: 'high',
   xhigh: 'high',
 };
-
-/** A newer Claude id's family (`claude-opus-5-5` → opus; `claude-fable-5-1` → fable). */
-function claudeFamily(model: string): string | undefined {
-  return /claude-([a-z]+)-\d/i.exec(model)?.[1]?.toLowerCase();
-}
 
 /**
  * What `none` asks of a Claude model that thinks by default (Claude 5 and later; before, it thinks

@@ -238,6 +238,34 @@ describe('anthropic request translation', () => {
     expect(sent).toHaveLength(3);
   });
 
+  it('forces no tool on the models that refuse one (Opus and Sonnet 5.5, Fable), JSON mode through an offered tool', async () => {
+    const { sent, adapter } = setup();
+    const chatWith = (model: string, body: Record<string, unknown>) =>
+      adapter.chat({ body: request(body), model, signal: new AbortController().signal, requestId: 'req-1' });
+    const tools = [{ type: 'function', function: { name: 'lookup' } }];
+    for (const model of [
+      'claude-opus-5-5',
+      'claude-sonnet-5-5',
+      'claude-fable-5-1',
+      'claude-opus-5-5@20261101',
+    ]) {
+      for (const tool_choice of ['required', { type: 'function', function: { name: 'lookup' } }]) {
+        await expect(chatWith(model, { tools, tool_choice })).rejects.toMatchObject({
+          status: 400,
+          param: 'tool_choice',
+        });
+      }
+      await chatWith(model, { response_format: { type: 'json_object' } });
+      expect(sent.at(-1)!.body.tool_choice, model).toEqual({ type: 'auto' });
+    }
+    expect(sent).toHaveLength(4);
+    // Models before them still take a forced tool.
+    for (const model of ['claude-opus-5', 'claude-sonnet-4-5', 'claude-haiku-5-5']) {
+      await chatWith(model, { tools, tool_choice: 'required' });
+      expect(sent.at(-1)!.body.tool_choice, model).toEqual({ type: 'any' });
+    }
+  });
+
   it('lets configured headers set anthropic-version, never the key', async () => {
     const { sent, chat } = setup(undefined, {
       headers: { 'Anthropic-Version': '2024-01-01', 'anthropic-beta': 'x', 'X-Api-Key': 'nope' },
