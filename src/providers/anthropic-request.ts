@@ -3,7 +3,7 @@
 import { invalidRequest } from '../errors';
 import { thinkingBudget } from '../limits/estimate';
 import type { ChatRequest, ContentPart, ToolCall } from '../openai/schemas';
-import { refusesForcedTools } from './claude-version';
+import { claudeSampling, refusesForcedTools } from './claude-version';
 import { parseDataUrl } from './data-url';
 import type { FunctionToolsMessage, FunctionToolsRequest } from './function-tools';
 import { emptyLastMessage, lastTurnIndex } from './last-message';
@@ -90,9 +90,15 @@ export function toAnthropicRequest(
     messages: turns,
   };
   if (system.length > 0) body.system = system;
-  if (request.temperature != null) body.temperature = request.temperature;
+  const sampling = claudeSampling(
+    model,
+    request,
+    (request as { top_k?: unknown }).top_k,
+    (param, message) => new Unsupported(message, param),
+  );
+  if (sampling.temperature !== undefined) body.temperature = sampling.temperature;
   // Current Claude models refuse both at once ("alter temperature or top_p, but not both").
-  else if (request.top_p != null) body.top_p = request.top_p;
+  else if (sampling.top_p !== undefined) body.top_p = sampling.top_p;
   const stops = stopSequences(request.stop, 'Anthropic models');
   if (stops.length > 0) body.stop_sequences = stops;
   if (options.userId) body.metadata = { user_id: options.userId };

@@ -5,6 +5,7 @@ import { invalidRequest } from '../errors';
 import type { ChatRequest } from '../openai/schemas';
 import { cloudBetas } from './anthropic-beta';
 import { type Block, documentsTold, type Turn, translateMessages, trimPrefill } from './bedrock-messages';
+import { claudeSampling } from './claude-version';
 import type { FunctionToolsRequest } from './function-tools';
 import { NO_EFFECT, OPENAI_ONLY_FEATURES, paramPolicy, stopSequences } from './params';
 import {
@@ -196,15 +197,17 @@ export function toConverseRequest(
   if (claude && sentBetas.length > 0)
     additional.anthropic_beta = withBetas(additional.anthropic_beta, sentBetas);
   if (Object.keys(additional).length > 0) native.additionalModelRequestFields = additional;
-  if (body.temperature !== undefined && body.temperature !== null)
-    inferenceConfig.temperature = body.temperature;
+  // Claude 4.7 and later take none (claude-version.ts); other models as sent.
+  const sampling = claudeSampling(
+    model,
+    body,
+    additional.top_k,
+    (param, message) => new Unsupported(message, param),
+  );
+  if (sampling.temperature !== undefined) inferenceConfig.temperature = sampling.temperature;
   // Current Claude models refuse both at once, as on Anthropic's own API: top_p only without temperature.
-  if (
-    body.top_p !== undefined &&
-    body.top_p !== null &&
-    !(claude && inferenceConfig.temperature !== undefined)
-  )
-    inferenceConfig.topP = body.top_p;
+  if (sampling.top_p !== undefined && !(claude && inferenceConfig.temperature !== undefined))
+    inferenceConfig.topP = sampling.top_p;
   if (stop.length) inferenceConfig.stopSequences = stop;
   const tools = toolConfig(body, turns);
   const output = outputConfig(body);

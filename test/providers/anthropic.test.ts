@@ -266,6 +266,28 @@ describe('anthropic request translation', () => {
     }
   });
 
+  it('sends Claude 4.7 and later no sampling parameters: the defaults left out, any other value refused', async () => {
+    const { sent, adapter } = setup();
+    const chatWith = (model: string, body: Record<string, unknown>) =>
+      adapter.chat({ body: request(body), model, signal: new AbortController().signal, requestId: 'req-1' });
+    for (const model of ['claude-opus-4-7', 'claude-opus-5-5', 'claude-fable-5-1', 'claude-haiku-5-5']) {
+      await chatWith(model, { temperature: 1, top_p: 1 });
+      expect(sent.at(-1)!.body, model).not.toHaveProperty('temperature');
+      expect(sent.at(-1)!.body, model).not.toHaveProperty('top_p');
+      for (const [param, value] of [
+        ['temperature', 0.2],
+        ['top_p', 0.9],
+        ['top_k', 40],
+      ] as const) {
+        await expect(chatWith(model, { [param]: value })).rejects.toMatchObject({ status: 400, param });
+      }
+    }
+    expect(sent).toHaveLength(4);
+    // Before 4.7, as sent.
+    await chatWith('claude-sonnet-4-6', { temperature: 0.2 });
+    expect(sent.at(-1)!.body.temperature).toBe(0.2);
+  });
+
   it('lets configured headers set anthropic-version, never the key', async () => {
     const { sent, chat } = setup(undefined, {
       headers: { 'Anthropic-Version': '2024-01-01', 'anthropic-beta': 'x', 'X-Api-Key': 'nope' },

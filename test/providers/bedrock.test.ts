@@ -545,6 +545,36 @@ describe('bedrock request', () => {
     expect(error).toMatchObject({ status: 400, param: 'response_format' });
   });
 
+  it('sends Claude 4.7 and later no sampling parameters: the defaults left out, any other value refused', async () => {
+    const body = (model: string) => ({
+      body: { model: 'x', messages: [{ role: 'user', content: 'hi' }] } as ChatRequest,
+      model,
+      signal: new AbortController().signal,
+      requestId: 'req1',
+    });
+    const { bedrock, captured } = adapter(ok(converseText));
+    const sent = async (model: string, extra: Record<string, unknown>) => {
+      const call = body(model);
+      await bedrock.chat({ ...call, body: { ...call.body, ...extra } as ChatRequest });
+      return captured.body!;
+    };
+    const opus = 'us.anthropic.claude-opus-5-5-v1:0';
+    expect(await sent(opus, { temperature: 1, top_p: 1 })).not.toHaveProperty('inferenceConfig');
+    for (const extra of [{ temperature: 0.3 }, { top_p: 0.5 }, { top_k: 20 }]) {
+      const call = body(opus);
+      await expect(
+        bedrock.chat({ ...call, body: { ...call.body, ...extra } as ChatRequest }),
+      ).rejects.toMatchObject({ status: 400, param: Object.keys(extra)[0] });
+    }
+    // Other models and older Claude ones, as sent.
+    expect((await sent('meta.llama3-70b-instruct-v1:0', { temperature: 0.3 })).inferenceConfig).toEqual({
+      temperature: 0.3,
+    });
+    expect((await sent('anthropic.claude-sonnet-4-5-v1:0', { top_p: 0.5 })).inferenceConfig).toEqual({
+      topP: 0.5,
+    });
+  });
+
   it('refuses parameters it cannot honour, naming them', async () => {
     for (const [body, param] of [
       [{ n: 2 }, 'n'],
