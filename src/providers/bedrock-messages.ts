@@ -8,7 +8,8 @@ import { parseDataUrl } from './data-url';
 import type { FunctionToolsMessage } from './function-tools';
 import { emptyLastMessage, lastTurnIndex } from './last-message';
 import { systemText } from './system-text';
-import { parseThinkingBlocks, sendable, type ThinkingBlock } from './thinking';
+import { parsePlacedThinking, sendable, type ThinkingBlock } from './thinking';
+import { interleave, type TextBlocks } from './thinking-order';
 import { toolUseId } from './tool-ids';
 import { Unsupported } from './types';
 
@@ -130,11 +131,15 @@ export function translateMessages(
   const system: Block[] = [];
   const turns: Turn[] = [];
   const lastTurn = lastTurnIndex(messages); // never left out when empty: see last-message.ts
+  /** Assistant turns merged from more than one message: their reasoning blocks must lead. */
+  const merged = new Set<Turn>();
   const push = (role: Turn['role'], blocks: Block[]) => {
     if (blocks.length === 0) return;
     const last = turns.at(-1);
-    if (last?.role === role) last.content.push(...blocks);
-    else turns.push({ role, content: blocks });
+    if (last?.role === role) {
+      last.content.push(...blocks);
+      merged.add(last);
+    } else turns.push({ role, content: blocks });
   };
   messages.forEach((message, i) => {
     const param = `messages.${i}.content`;
@@ -152,17 +157,18 @@ export function translateMessages(
         break;
       }
       case 'assistant': {
-        // Reasoning blocks an earlier answer carried (`thinking_blocks`) go back first, as they came.
-        // Only signed (or redacted) blocks can be taken back, and only by a model that gives them.
-        const thinking = parseThinkingBlocks(
+        // Reasoning blocks an earlier answer carried (`thinking_blocks`) go back as they came, each
+        // where it stood among the text and tool calls (thinking-order.ts). Only signed (or
+        // redacted) blocks can be taken back, and only by a model that gives them.
+        const thinking = parsePlacedThinking(
           (message as { thinking_blocks?: unknown }).thinking_blocks,
           `messages.${i}`,
         )
-          .filter((block) => reasoning && sendable(block))
-          .map(reasoningBlock);
+          .filter(({ block }) => reasoning && sendable(block))
+          .map(({ block, position }) => ({ block: reasoningBlock(block), position }));
         const text = contentBlocks(message.content ?? null, param);
         if (message.refusal && text.length === 0) text.push({ text: message.refusal });
-        push('assistant', [...thinking, ...text, ...toolUseBlocks(message, i)]);
+        push('assistant', interleave(thinking, text, toolUseBlocks(message, i), TEXT_BLOCKS));
         break;
       }
       case 'tool':
@@ -185,13 +191,23 @@ export function translateMessages(
   if (turns[0]?.role !== 'user') {
     throw new Unsupported('Bedrock Converse needs a user message before any assistant message.', 'messages');
   }
-  // Assistant messages merged into one turn: its reasoning blocks lead it (a stable sort).
-  for (const turn of turns) {
+  // Assistant messages merged into one turn: its reasoning blocks lead it (a stable sort). One
+  // message's own blocks keep their order: its reasoning where the model wrote it.
+  for (const turn of merged) {
     if (turn.role === 'assistant')
       turn.content.sort((a, b) => Number(!a.reasoningContent) - Number(!b.reasoningContent));
   }
   return { system, turns };
 }
+
+/** Converse's text blocks, measured and cut where a reasoning block stood (thinking-order.ts). */
+const TEXT_BLOCKS: TextBlocks<Block> = {
+  length: (block) => (typeof block.text === 'string' ? block.text.length : 0),
+  split: (block, at) => [
+    { ...block, text: String(block.text).slice(0, at) },
+    { ...block, text: String(block.text).slice(at) },
+  ],
+};
 
 /**
  * Documents as Converse takes them: names unique in the request (it refuses two documents of one

@@ -6,6 +6,7 @@ import { bedrockError, errorTypeName } from './bedrock-errors';
 import { assistantChoice, chatCompletion } from './chat-completion';
 import { type FinishReason, OpenAIStreamWriter } from './openai-stream-writer';
 import { sendable, type ThinkingBlock, withThinking } from './thinking';
+import { placed } from './thinking-order';
 import { type ChatCompletion, UpstreamError, type Usage } from './types';
 import { parseAnswer } from './upstream-error';
 
@@ -129,10 +130,16 @@ export function toCompletion(provider: string, raw: string, id: string, model: s
     toolCalls,
     finishReason(parsed.stopReason),
   );
-  const thinking = blocks.flatMap((b) => {
+  // Each reasoning block with the text and tool calls before it (thinking-order.ts).
+  const thinking: ThinkingBlock[] = [];
+  let written = 0;
+  let calls = 0;
+  for (const b of blocks) {
     const block = b.reasoningContent && thinkingOf(b.reasoningContent);
-    return block ? [block] : [];
-  });
+    if (block) thinking.push(placed(block, written, calls));
+    written += b.text?.length ?? 0;
+    if (b.toolUse) calls++;
+  }
   if (thinking.length > 0) Object.assign(choice.message, withBedrockThinking(thinking));
   const completion = chatCompletion(
     { id, model },
@@ -178,7 +185,13 @@ class ConverseStreamState {
   private toolIndex = new Map<number, number>();
   /** Tool calls (by content block) that have streamed argument text: the others get "{}" at their stop. */
   private toolArguments = new Set<number>();
-  private reasoning = new Map<number, { text: string; signature: string; redacted: string }>();
+  /** Reasoning blocks building up, each with the text and tool calls before it (thinking-order.ts). */
+  private reasoning = new Map<
+    number,
+    { text: string; signature: string; redacted: string; content: number; calls: number }
+  >();
+  /** The answer's text so far, in characters. */
+  private written = 0;
   private thinking: ThinkingBlock[] = [];
   private started = false;
   finished = false;
@@ -232,9 +245,16 @@ class ConverseStreamState {
         if (delta.text) {
           this.start(writer);
           writer.text(delta.text);
+          this.written += delta.text.length;
         }
         if (delta.reasoningContent) {
-          const block = this.reasoning.get(contentBlockIndex) ?? { text: '', signature: '', redacted: '' };
+          const block = this.reasoning.get(contentBlockIndex) ?? {
+            text: '',
+            signature: '',
+            redacted: '',
+            content: this.written,
+            calls: this.toolIndex.size,
+          };
           this.reasoning.set(contentBlockIndex, block);
           const { text, signature, redactedContent } = delta.reasoningContent;
           if (text) {
@@ -299,11 +319,10 @@ class ConverseStreamState {
     const block = this.reasoning.get(index);
     if (!block) return false;
     this.reasoning.delete(index);
-    this.thinking.push(
-      block.redacted
-        ? { type: 'redacted_thinking', data: block.redacted }
-        : { type: 'thinking', thinking: block.text, signature: block.signature },
-    );
+    const whole: ThinkingBlock = block.redacted
+      ? { type: 'redacted_thinking', data: block.redacted }
+      : { type: 'thinking', thinking: block.text, signature: block.signature };
+    this.thinking.push(placed(whole, block.content, block.calls));
     return true;
   }
 

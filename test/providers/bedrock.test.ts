@@ -1035,6 +1035,89 @@ describe('bedrock reasoning (extended thinking)', () => {
   });
 });
 
+describe('bedrock interleaved reasoning', () => {
+  const content = [
+    { reasoningContent: { reasoningText: { text: 'plan', signature: 'sigA' } } },
+    { text: 'Looking.' },
+    { toolUse: { toolUseId: 'tool_1', name: 'f', input: { a: 1 } } },
+    { reasoningContent: { reasoningText: { text: 'and g', signature: 'sigB' } } },
+    { toolUse: { toolUseId: 'tool_2', name: 'g', input: {} } },
+  ];
+
+  it('gives each reasoning block its place, and sends it back there', async () => {
+    const { captured, run } = adapter(
+      ok({
+        output: { message: { role: 'assistant', content } },
+        stopReason: 'tool_use',
+        usage: { inputTokens: 5, outputTokens: 9 },
+      }),
+    );
+    const message = ((await completion(run({}))).choices as { message: Record<string, unknown> }[])[0]!
+      .message;
+    expect(message.thinking_blocks).toEqual([
+      { type: 'thinking', thinking: 'plan', signature: 'sigA' },
+      { type: 'thinking', thinking: 'and g', signature: 'sigB', position: { content: 8, tool_calls: 1 } },
+    ]);
+    const tools = ['f', 'g'].map((name) => ({
+      type: 'function' as const,
+      function: { name, parameters: {} },
+    }));
+    await completion(
+      run({
+        tools,
+        messages: [
+          { role: 'user', content: 'go' },
+          message,
+          { role: 'tool', tool_call_id: 'tool_1', content: '1' },
+          { role: 'tool', tool_call_id: 'tool_2', content: '2' },
+        ] as ChatRequest['messages'],
+      }),
+    );
+    expect((captured.body!.messages as { content: unknown[] }[])[1]!.content).toEqual(content);
+  });
+
+  it('streamed, the blocks carry the same places', async () => {
+    const events: FixtureEvent[] = [
+      { event: 'messageStart', payload: { role: 'assistant' } },
+      {
+        event: 'contentBlockDelta',
+        payload: { contentBlockIndex: 0, delta: { reasoningContent: { text: 'plan' } } },
+      },
+      {
+        event: 'contentBlockDelta',
+        payload: { contentBlockIndex: 0, delta: { reasoningContent: { signature: 'sigA' } } },
+      },
+      { event: 'contentBlockStop', payload: { contentBlockIndex: 0 } },
+      { event: 'contentBlockDelta', payload: { contentBlockIndex: 1, delta: { text: 'Looking.' } } },
+      { event: 'contentBlockStop', payload: { contentBlockIndex: 1 } },
+      {
+        event: 'contentBlockStart',
+        payload: { contentBlockIndex: 2, start: { toolUse: { toolUseId: 'tool_1', name: 'f' } } },
+      },
+      { event: 'contentBlockStop', payload: { contentBlockIndex: 2 } },
+      {
+        event: 'contentBlockDelta',
+        payload: { contentBlockIndex: 3, delta: { reasoningContent: { text: 'and g' } } },
+      },
+      {
+        event: 'contentBlockDelta',
+        payload: { contentBlockIndex: 3, delta: { reasoningContent: { signature: 'sigB' } } },
+      },
+      { event: 'contentBlockStop', payload: { contentBlockIndex: 3 } },
+      { event: 'messageStop', payload: { stopReason: 'tool_use' } },
+    ];
+    const { run } = adapter(streamBody(events, [5]));
+    const text = await streamText_(run({ stream: true }));
+    const blocks = (sseEvents(text) as { choices: { delta: Record<string, unknown> }[] }[]).flatMap(
+      (e) => (e.choices[0]?.delta.thinking_blocks as unknown[]) ?? [],
+    );
+    expect(blocks).toEqual([
+      { type: 'thinking', thinking: 'plan', signature: 'sigA' },
+      { type: 'thinking', thinking: 'and g', signature: 'sigB', position: { content: 8, tool_calls: 1 } },
+    ]);
+  });
+});
+
 describe('bedrock reasoning without a signature, and models that take none back', () => {
   it("keeps unsigned reasoning (DeepSeek-R1's) as reasoning_content only: nothing to send back", async () => {
     const { run } = adapter(
