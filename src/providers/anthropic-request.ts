@@ -3,7 +3,7 @@
 import { invalidRequest } from '../errors';
 import { thinkingBudget } from '../limits/estimate';
 import type { ChatRequest, ContentPart, ToolCall } from '../openai/schemas';
-import { claudeSampling, refusesForcedTools } from './claude-version';
+import { claudeSampling, prefillRefusal, refusesForcedTools } from './claude-version';
 import { parseDataUrl } from './data-url';
 import type { FunctionToolsMessage, FunctionToolsRequest } from './function-tools';
 import { emptyLastMessage, lastTurnIndex } from './last-message';
@@ -71,6 +71,9 @@ export function toAnthropicRequest(
   const effort = claudeThinking(checked, model, checked, 'Anthropic');
   const request = effort ? { ...rest, ...effort.fields } : rest;
   const { system, turns } = translateMessages(request.messages);
+  // A final assistant turn is a prefill, which the newest models refuse: the next target may serve it.
+  const noPrefill = turns.at(-1)?.role === 'assistant' ? prefillRefusal(model) : undefined;
+  if (noPrefill) throw new Unsupported(noPrefill, `messages[${request.messages.length - 1}]`);
   // Extended thinking spends max_tokens too, and Anthropic wants it above the thinking budget.
   const thinking = thinkingBudget(request);
   // Adaptive thinking has no budget, but forbids forced tools all the same.

@@ -5,7 +5,7 @@ import { invalidRequest } from '../errors';
 import type { ChatRequest } from '../openai/schemas';
 import { cloudBetas } from './anthropic-beta';
 import { type Block, documentsTold, type Turn, translateMessages, trimPrefill } from './bedrock-messages';
-import { claudeSampling } from './claude-version';
+import { claudeSampling, prefillRefusal } from './claude-version';
 import type { FunctionToolsRequest } from './function-tools';
 import { NO_EFFECT, OPENAI_ONLY_FEATURES, paramPolicy, stopSequences } from './params';
 import {
@@ -183,6 +183,9 @@ export function toConverseRequest(
         ? effortOnly(bedrockOpenAIEffort(body, model, additional))
         : refuseEffort(body);
   const { system, turns } = translateMessages(body.messages, claude);
+  // A final assistant turn is a prefill, which the newest Claude models refuse: the next target may serve it.
+  const noPrefill = turns.at(-1)?.role === 'assistant' && claude ? prefillRefusal(model) : undefined;
+  if (noPrefill) throw new Unsupported(noPrefill, `messages.${body.messages.length - 1}`);
   documentsTold(turns);
   trimPrefill(turns);
   const stop = stopSequences(body.stop, claude ? 'Claude models' : undefined);

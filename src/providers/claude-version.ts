@@ -60,3 +60,14 @@ export function claudeSampling<T extends { temperature?: number | null; top_p?: 
   if (topK != null) throw refuse('top_k');
   return {};
 }
+
+/**
+ * The Claude models that refuse a prefill (a conversation ending with an assistant turn to
+ * continue): Claude 4.6 and later ("Prefilling assistant messages is not supported for this
+ * model"). Undefined when the model takes one; else the reason, for the adapter's refusal.
+ */
+export function prefillRefusal(model: string): string | undefined {
+  const version = claudeVersion(model);
+  if (version === undefined || version < 46) return undefined;
+  return `${model} takes no prefill (Claude 4.6 and later): the conversation must end with a user message or tool results.`;
+}

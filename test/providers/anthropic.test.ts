@@ -288,6 +288,31 @@ describe('anthropic request translation', () => {
     expect(sent.at(-1)!.body.temperature).toBe(0.2);
   });
 
+  it('refuses a prefill to Claude 4.6 and later, which refuse one, naming the message', async () => {
+    const { sent, adapter } = setup();
+    const chatWith = (model: string) =>
+      adapter.chat({
+        body: request({
+          messages: [
+            { role: 'user', content: 'Name a colour.' },
+            { role: 'assistant', content: 'My favourite is' },
+          ],
+        }),
+        model,
+        signal: new AbortController().signal,
+        requestId: 'req-1',
+      });
+    for (const model of ['claude-opus-4-6', 'claude-sonnet-5-5', 'claude-fable-5-1']) {
+      await expect(chatWith(model)).rejects.toMatchObject({ status: 400, param: 'messages[1]' });
+    }
+    expect(sent).toHaveLength(0);
+    await chatWith('claude-sonnet-4-5');
+    expect(sent[0]!.body.messages.at(-1)).toEqual({
+      role: 'assistant',
+      content: [{ type: 'text', text: 'My favourite is' }],
+    });
+  });
+
   it('lets configured headers set anthropic-version, never the key', async () => {
     const { sent, chat } = setup(undefined, {
       headers: { 'Anthropic-Version': '2024-01-01', 'anthropic-beta': 'x', 'X-Api-Key': 'nope' },

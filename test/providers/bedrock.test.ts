@@ -575,6 +575,27 @@ describe('bedrock request', () => {
     });
   });
 
+  it('refuses a prefill to Claude 4.6 and later, naming the message; other models take one', async () => {
+    const { bedrock, captured } = adapter(ok(converseText));
+    const messages = [
+      { role: 'user', content: 'Name a colour.' },
+      { role: 'assistant', content: 'My favourite is' },
+    ] as ChatRequest['messages'];
+    const call = (model: string) =>
+      bedrock.chat({
+        body: { model: 'x', messages } as ChatRequest,
+        model,
+        signal: new AbortController().signal,
+        requestId: 'req1',
+      });
+    await expect(call('us.anthropic.claude-sonnet-4-6')).rejects.toMatchObject({
+      status: 400,
+      param: 'messages.1',
+    });
+    await call('meta.llama3-70b-instruct-v1:0');
+    expect((captured.body!.messages as { role: string }[]).at(-1)!.role).toBe('assistant');
+  });
+
   it('refuses parameters it cannot honour, naming them', async () => {
     for (const [body, param] of [
       [{ n: 2 }, 'n'],
