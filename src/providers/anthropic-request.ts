@@ -304,8 +304,10 @@ function toolHistoryAsText(turns: Turn[]): void {
   }
 }
 
-/** tools, tool_choice, parallel_tool_calls and response_format; returns whether the JSON tool is in. */
-/** `noForcedTool`: why no tool may be forced (extended thinking, or a model that refuses it). */
+/**
+ * tools, tool_choice, parallel_tool_calls and response_format; returns whether the JSON tool is in.
+ * `noForcedTool`: why no tool may be forced (extended thinking, or a model that refuses one).
+ */
 function applyTools(
   request: FunctionToolsRequest,
   body: Record<string, unknown>,
