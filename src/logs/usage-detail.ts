@@ -9,8 +9,8 @@ import type { Usage } from '../providers/types';
 const tokens = z.number().int().positive().optional();
 
 export const usageDetailSchema = z.object({
-  /** Charged at twice the standard rates (priority) or half (flex, where the provider bills it so). */
-  serviceTier: z.enum(['priority', 'flex']).optional(),
+  /** Charged at twice the standard rates (priority), three times (OpenAI's ultrafast) or half (flex, where the provider bills it so). */
+  serviceTier: z.enum(['priority', 'ultrafast', 'flex']).optional(),
   /** Of inputTokens: cache writes at the cache-write rate (Anthropic's 5-minute ones, Bedrock's). */
   cacheWrite5mTokens: tokens,
   /** Of inputTokens: cache writes for an hour (Anthropic), at that rate. */

@@ -91,8 +91,9 @@ export function responseUsage(usage: unknown): Json | null {
     input_tokens: input,
     input_tokens_details: {
       cached_tokens: count(prompt.cached_tokens),
-      // What Anthropic and Bedrock wrote to their prompt cache (the adapters' cache_creation_tokens).
-      cache_write_tokens: count(prompt.cache_creation_tokens),
+      // What Anthropic and Bedrock wrote to their prompt cache (the adapters' cache_creation_tokens),
+      // or OpenAI (its own cache_write_tokens).
+      cache_write_tokens: count(prompt.cache_creation_tokens ?? prompt.cache_write_tokens),
     },
     output_tokens: output,
     output_tokens_details: { reasoning_tokens: count(completion.reasoning_tokens) },

@@ -118,8 +118,10 @@ function ratesFor(price: Price, promptTokens: number): Price {
 
 /**
  * What a service tier costs against the standard rates. Priority processing is dearer — OpenAI's
- * priority prices are 1.7 to 2 times its standard ones, Gemini's 1.8 — and is charged at twice,
- * the bound that keeps a budget a cap. `flex` at half, where the provider bills it so
+ * priority prices are 1.7 to 2 times its standard ones (its Fast mode, answered as priority, twice),
+ * Gemini's 1.8 — and is charged at twice, the bound that keeps a budget a cap. OpenAI's
+ * `ultrafast` (GPT-5.6 Sol and later, by access) costs 3 times the standard rates until
+ * 2027-02-28, and 6 times from 2027-03-01. `flex` at half, where the provider bills it so
  * (`halfPriceFlex`: OpenAI's own API); elsewhere (Groq's flex is not cheaper), and any other tier
  * (default, auto, on_demand…), at the standard rates.
  */
@@ -128,12 +130,12 @@ export function tierFactor(tier: unknown, halfPriceFlex = false): number {
   return billed === undefined ? 1 : TIER_FACTORS[billed];
 }
 
-const TIER_FACTORS = { priority: 2, flex: 0.5 } as const;
+const TIER_FACTORS = { priority: 2, ultrafast: 3, flex: 0.5 } as const;
 export type BilledTier = keyof typeof TIER_FACTORS;
 
 /** The tier a cost is charged at when it is not the standard rates (tierFactor's cases); else undefined. */
 export function billedTier(tier: unknown, halfPriceFlex = false): BilledTier | undefined {
-  if (tier === 'priority') return 'priority';
+  if (tier === 'priority' || tier === 'ultrafast') return tier;
   return tier === 'flex' && halfPriceFlex ? 'flex' : undefined;
 }
 

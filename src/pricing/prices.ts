@@ -63,6 +63,15 @@ const withAudio = (price: Price, audioInputPerMTok: number, audioOutputPerMTok?:
 
 const long = (aboveTokens: number, ...prices: Parameters<typeof p>) => ({ aboveTokens, ...p(...prices) });
 
+/**
+ * OpenAI's pricing from GPT-5.6 on: cache writes at 1.25× the input; over 272k prompt tokens, the
+ * whole request at 2× the input, read and write rates and 1.5× the output.
+ */
+const openAIModel = (input: number, output: number, cached: number): Price => ({
+  ...p(input, output, cached, 1.25 * input),
+  longContext: long(272_000, 2 * input, 1.5 * output, 2 * cached, 2.5 * input),
+});
+
 export const BUNDLED_PRICES: Record<string, Price> = {
   // OpenAI
   'gpt-4o': p(2.5, 10, 1.25),
@@ -95,6 +104,25 @@ export const BUNDLED_PRICES: Record<string, Price> = {
   'gpt-5.2-pro': p(21, 168),
   'gpt-5.4': { ...p(2.5, 15, 0.25), longContext: long(272_000, 5, 22.5, 0.5) },
   'gpt-5.4-pro': { ...p(30, 180), longContext: long(272_000, 60, 270) },
+  // GPT-5.5 and later. From GPT-5.6, OpenAI bills cache writes (the usage's cache_write_tokens) at
+  // 1.25× the input, and reads at a tenth of it or less; over 272k prompt tokens the whole request
+  // pays 2× input (reads and writes too) and 1.5× output (openAIModel). The bare `gpt-5.6` is an
+  // alias of Sol. GPT-5.6 Sol is back at $5 / $30 since its promotion ($4 / $20) ended on
+  // 2026-11-30. Not known here (they take their own `pricing` entries, or are charged as unknown
+  // models): GPT-5.5's rates past 272k; GPT-6.2 Astra's cached input, cache writes and rates past 272k.
+  'gpt-5.5': p(5, 30, 0.5),
+  'gpt-5.5-pro': p(30, 180),
+  'gpt-5.6': openAIModel(5, 30, 0.5),
+  'gpt-5.6-sol': openAIModel(5, 30, 0.5),
+  'gpt-5.6-terra': openAIModel(2, 12, 0.2),
+  'gpt-5.6-luna': openAIModel(0.2, 1.2, 0.02),
+  'gpt-6-astra': openAIModel(10, 50, 1),
+  'gpt-6-sol': openAIModel(2, 10, 0.2),
+  'gpt-6-luna': openAIModel(0.1, 0.5, 0.01),
+  'gpt-6.1-sol': openAIModel(2, 10, 0.1),
+  'gpt-6.1-terra': openAIModel(1, 5, 0.05),
+  'gpt-6.2-astra': p(8, 40),
+  'gpt-6.2-sol': openAIModel(2, 10, 0.1),
   o1: p(15, 60, 7.5),
   'o1-pro': p(150, 600),
   'o3-pro': p(20, 80),
@@ -142,6 +170,17 @@ export const BUNDLED_PRICES: Record<string, Price> = {
   'claude-3-haiku': p(0.25, 1.25, 0.03, 0.3),
   // Google
   // Audio in at its own rate where Google prices it apart from text, image and video.
+  // Gemini 4 (no Pro, Flash or Lite names): Argon and Carbon at $4 / $20 since their launch prices
+  // ($2 / $10) ended on 2026-11-30. Gemini 3.8 Flash is $0.75 / $3.75 until 2026-12-31 and
+  // $1.50 / $7.50 from 2027-01-01: charged the later rates, so a budget stays a cap.
+  'gemini-4-argon': p(4, 20, 0.2),
+  'gemini-4-carbon': p(4, 20, 0.2),
+  'gemini-4-neon': p(3, 15),
+  'gemini-4-hydrogen': p(1.5, 7.5),
+  'gemini-3.8-flash': p(1.5, 7.5),
+  'gemini-3.5-flash': p(1.5, 9),
+  'gemini-3.5-flash-lite': p(0.3, 2.5),
+  'gemini-3.1-pro': { ...p(2, 12), longContext: long(200_000, 4, 18) },
   'gemini-3-pro': { ...p(2, 12, 0.2), longContext: long(200_000, 4, 18, 0.4) },
   'gemini-3-flash': withAudio(p(0.5, 3, 0.05), 1),
   // Gemini 3 Pro Image: its output is mostly images, $120 per 1M tokens (text and thinking $12):
@@ -167,6 +206,7 @@ export const BUNDLED_PRICES: Record<string, Price> = {
   // hundreds of times its list price.
   'text-embedding-ada-002': p(0.1, 0),
   'gemini-embedding-001': p(0.15, 0), // the same $0.15 per 1M input tokens on Vertex AI
+  'gemini-embedding-2': p(0.2, 0),
   // Vertex AI bills these per character, $0.000025 per 1,000 (online requests: $0.025 per 1M,
   // whitespace not counted), and the gateway prices tokens: at ~4 characters a token (English) that
   // is at most $0.10 per 1M tokens, so a budget stays a cap. Text of about a character a token (CJK)

@@ -38,9 +38,15 @@ export function countedUsage(report: unknown): Usage | undefined {
   // DeepSeek reports its cache hits (of prompt_tokens) as prompt_cache_hit_tokens, not cached_tokens.
   const cacheHits = count(raw.prompt_cache_hit_tokens);
   if ((details && typeof details === 'object') || cacheHits !== undefined) {
-    const { cached_tokens, cache_creation_tokens, cache_creation_1h_tokens, audio_tokens } =
-      detailsOf(details);
-    const written = Math.min(prompt, count(cache_creation_tokens) ?? 0);
+    const {
+      cached_tokens,
+      cache_creation_tokens,
+      cache_write_tokens,
+      cache_creation_1h_tokens,
+      audio_tokens,
+    } = detailsOf(details);
+    // OpenAI names its cache writes (GPT-5.6 and later bill them apart) cache_write_tokens.
+    const written = Math.min(prompt, count(cache_creation_tokens) ?? count(cache_write_tokens) ?? 0);
     usage.prompt_tokens_details = {
       cached_tokens: Math.min(prompt, count(cached_tokens) ?? cacheHits ?? 0),
       cache_creation_tokens: written,

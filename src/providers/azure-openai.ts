@@ -80,8 +80,10 @@ export function createAzureOpenAI(
           : under(
               `/openai/deployments/${pathSegment(deployment)}${path}?api-version=${encodeURIComponent(apiVersion)}`,
             ),
-      responsesUrl: (deployment) =>
-        usesResponses(config.responsesApi, deployment, true) ? under('/openai/v1/responses') : undefined,
+      responsesUrl: (deployment, body) =>
+        usesResponses(config.responsesApi, deployment, true, body)
+          ? under('/openai/v1/responses')
+          : undefined,
       headers: () => ({
         ...config.headers,
         'api-key': apiKeyFor(name, apiKey) ?? '',

@@ -76,8 +76,8 @@ export interface OpenAIWire {
    * about fields they do not define), which DeepSeek-style answers carry and clients send back.
    */
   dropsReasoningContent?: boolean;
-  /** The Responses API's URL when a chat call for `model` goes there (openai-responses.ts). */
-  responsesUrl?: (model: string) => string | undefined;
+  /** The Responses API's URL when a chat call for `model` (with `body`) goes there (openai-responses.ts). */
+  responsesUrl?: (model: string, body: ChatRequest) => string | undefined;
 }
 
 export function createOpenAICompatible(
@@ -117,8 +117,8 @@ export function createOpenAICompatible(
           ? { chatBody: capAsMaxTokens }
           : {}),
       url: (path) => under(path),
-      responsesUrl: (model) =>
-        usesResponses(config.responsesApi, model, openai) ? under('/responses') : undefined,
+      responsesUrl: (model, body) =>
+        usesResponses(config.responsesApi, model, openai, body) ? under('/responses') : undefined,
       headers: () => {
         const key = apiKeyFor(name, apiKey);
         // A config written now sets at most one (authorizationIssue); one stored before: the key wins.
@@ -155,7 +155,7 @@ export function openAIWireAdapter(wire: OpenAIWire, doFetch: typeof fetch): Prov
 
   const chat = async (call: ChatCall): Promise<ChatResult> => {
     const { body, model, signal, capSet } = call;
-    const responses = wire.responsesUrl?.(model);
+    const responses = wire.responsesUrl?.(model, body);
     if (responses !== undefined) {
       return responsesChat(name, call, (sent, signal) =>
         fetchUpstream(doFetch, name, responses, {

@@ -14,7 +14,12 @@ import { withoutOrganization } from './upstream-error';
 const usageSchema = z.looseObject({
   input_tokens: z.number().int().nonnegative(),
   output_tokens: z.number().int().nonnegative(),
-  input_tokens_details: z.looseObject({ cached_tokens: z.number().int().nonnegative().nullish() }).nullish(),
+  input_tokens_details: z
+    .looseObject({
+      cached_tokens: z.number().int().nonnegative().nullish(),
+      cache_write_tokens: z.number().int().nonnegative().nullish(),
+    })
+    .nullish(),
   output_tokens_details: z
     .looseObject({ reasoning_tokens: z.number().int().nonnegative().nullish() })
     .nullish(),
@@ -180,7 +185,13 @@ export function toUsage(usage: ResponsesUsage): Usage {
     total_tokens: usage.input_tokens + usage.output_tokens,
   };
   const cached = usage.input_tokens_details?.cached_tokens;
-  if (cached) result.prompt_tokens_details = { cached_tokens: cached };
+  const written = usage.input_tokens_details?.cache_write_tokens;
+  if (cached || written) {
+    result.prompt_tokens_details = {
+      ...(cached ? { cached_tokens: cached } : {}),
+      ...(written ? { cache_write_tokens: written } : {}),
+    };
+  }
   const reasoning = usage.output_tokens_details?.reasoning_tokens;
   if (reasoning) result.completion_tokens_details = { reasoning_tokens: reasoning };
   return result;

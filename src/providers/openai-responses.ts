@@ -8,8 +8,10 @@
 //
 // Which calls go there: a provider's `responsesApi` (true: all; a list: those models or Azure
 // deployments; false: none); unset, the models above when the provider is OpenAI's own API or
-// Azure OpenAI (whose deployments are often named after their model).
+// Azure OpenAI (whose deployments are often named after their model), and a call with function
+// tools to GPT-5.6 or later, which chat completions serve only at reasoning_effort none.
 import { z } from 'zod';
+import type { ChatRequest } from '../openai/schemas';
 import { cappedCall } from './cap-refusal';
 import { responseSchema, toCompletion } from './openai-responses-answer';
 import { toResponsesRequest } from './openai-responses-request';
@@ -25,18 +27,43 @@ export type ResponsesApiSetting = z.infer<typeof responsesApiSchema>;
 
 /** OpenAI's models that its chat completions endpoint refuses (dated snapshots included). */
 const RESPONSES_ONLY =
-  /^(codex-|gpt-\d+(\.\d+)?-codex|o\d+(-mini)?-deep-research|computer-use-preview|(o\d+|gpt-\d+(\.\d+)?)-pro(-\d{4}-\d{2}-\d{2})?$)/;
+  /^(codex-|gpt-daybreak-|gpt-\d+(\.\d+)?-(codex|cyber)|o\d+(-mini)?-deep-research|computer-use-preview|(o\d+|gpt-\d+(\.\d+)?)-pro(-\d{4}-\d{2}-\d{2})?$)/;
 
 export function servedOnlyByResponses(model: string): boolean {
   return RESPONSES_ONLY.test(model);
 }
 
+/** A GPT model's generation in hundredths (506 for gpt-5.6-sol, 600 for gpt-6-luna). */
+function gptVersion(model: string): number | undefined {
+  const found = /^gpt-(\d+)(?:\.(\d+))?(?:-|$)/.exec(model);
+  return found ? Number(found[1]) * 100 + Number(found[2] ?? 0) : undefined;
+}
+
+/**
+ * GPT-5.6 and later refuse function tools on chat completions unless reasoning_effort is none
+ * ("Function tools with reasoning_effort are not supported for gpt-5.6-sol in /v1/chat/completions"),
+ * and it is medium unless set; GPT-6 Astra, GPT-6.1 Sol and later refuse none, so take tools only
+ * there. The Responses API takes tools at every effort.
+ */
+export function toolsNeedResponses(model: string, body: Pick<ChatRequest, 'tools'>): boolean {
+  const version = gptVersion(model);
+  if (version === undefined || version < 506 || !body.tools?.length) return false;
+  return (body as { reasoning_effort?: unknown }).reasoning_effort !== 'none';
+}
+
 /**
  * Whether a chat call for `model` goes to the Responses API under `setting`; `knowsModels`: the
- * provider is OpenAI's or Azure's, where the model name says (unset setting).
+ * provider is OpenAI's or Azure's, where the model name (and for tools, the request) says (unset
+ * setting).
  */
-export function usesResponses(setting: ResponsesApiSetting, model: string, knowsModels: boolean): boolean {
-  if (setting === undefined) return knowsModels && servedOnlyByResponses(model);
+export function usesResponses(
+  setting: ResponsesApiSetting,
+  model: string,
+  knowsModels: boolean,
+  body: Pick<ChatRequest, 'tools'> = {},
+): boolean {
+  if (setting === undefined)
+    return knowsModels && (servedOnlyByResponses(model) || toolsNeedResponses(model, body));
   return typeof setting === 'boolean' ? setting : setting.includes(model);
 }
 

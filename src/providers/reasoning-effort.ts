@@ -9,14 +9,15 @@
 import { claudeFamily, claudeVersion } from './claude-version';
 import { Unsupported } from './types';
 
-export type ReasoningEffort = 'none' | 'minimal' | 'low' | 'medium' | 'high' | 'xhigh';
-const EFFORTS: ReadonlySet<string> = new Set(['none', 'minimal', 'low', 'medium', 'high', 'xhigh']);
+export type ReasoningEffort = 'none' | 'minimal' | 'low' | 'medium' | 'high' | 'xhigh' | 'max';
+/** OpenAI's values: `max` came with GPT-5.6 (above xhigh); elsewhere it is the most the model takes. */
+const EFFORTS: ReadonlySet<string> = new Set(['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max']);
 
 /**
  * Thinking tokens an effort buys where the control is a budget: Google's own mapping of
  * reasoning_effort to Gemini 2.5's thinking_budget (its OpenAI-compatibility page), taken for
- * Claude's budget_tokens too — Anthropic publishes none, and 1,024 is its smallest budget. xhigh is
- * high's: 24,576 plus a default answer stays within every thinking Claude model's output limit.
+ * Claude's budget_tokens too — Anthropic publishes none, and 1,024 is its smallest budget. xhigh and
+ * max are high's: 24,576 plus a default answer stays within every thinking Claude model's output limit.
  */
 export const EFFORT_BUDGET: Readonly<Record<Exclude<ReasoningEffort, 'none'>, number>> = {
   minimal: 1024,
@@ -24,6 +25,7 @@ export const EFFORT_BUDGET: Readonly<Record<Exclude<ReasoningEffort, 'none'>, nu
   medium: 8192,
   high: 24_576,
   xhigh: 24_576,
+  max: 24_576,
 };
 
 /** Claude's smallest thinking budget; budget_tokens must also stay below max_tokens. */
@@ -35,7 +37,7 @@ export function reasoningEffort(request: object, provider: string): ReasoningEff
   if (effort == null) return undefined;
   if (typeof effort === 'string' && EFFORTS.has(effort)) return effort as ReasoningEffort;
   throw new Unsupported(
-    `${provider} models take reasoning_effort none, minimal, low, medium, high or xhigh, not ${JSON.stringify(effort)}.`,
+    `${provider} models take reasoning_effort none, minimal, low, medium, high, xhigh or max, not ${JSON.stringify(effort)}.`,
     'reasoning_effort',
   );
 }
@@ -75,13 +77,14 @@ const FIRST_ADAPTIVE = 46;
 const FIRST_XHIGH = 47;
 const FIRST_THINKING_BY_DEFAULT = 50;
 
-/** Adaptive thinking's effort levels: Claude's low is its least; xhigh is high's before 4.7. */
+/** Adaptive thinking's effort levels: Claude's low is its least; xhigh (and max) is high's before 4.7. */
 const CLAUDE_LEVEL: Record<Exclude<ReasoningEffort, 'none'>, string> = {
   minimal: 'low',
   low: 'low',
   medium: 'medium',
   high: 'high',
   xhigh: 'high',
+  max: 'high',
 };
 
 /**
@@ -148,7 +151,10 @@ export function claudeThinking(
         thinking: { type: 'adaptive' },
         output_config: {
           ...(output ?? {}),
-          effort: effort === 'xhigh' && version >= FIRST_XHIGH ? 'xhigh' : CLAUDE_LEVEL[effort],
+          effort:
+            (effort === 'xhigh' || effort === 'max') && version >= FIRST_XHIGH
+              ? 'xhigh'
+              : CLAUDE_LEVEL[effort],
         },
       },
       budget: cap == null ? budget : 0,
@@ -171,11 +177,15 @@ function geminiVersion(model: string): number | undefined {
   return found ? Number(found[1]) * 10 + Number(found[2] ?? 0) : undefined;
 }
 
+/** Gemini 4 (Argon, Carbon…) takes thinkingLevel low, medium or high: no minimal, no thinkingBudget. */
+const FIRST_GEMINI_WITHOUT_MINIMAL = 40;
+
 /**
  * Gemini's thinkingConfig for a reasoning_effort, as Google's OpenAI-compatibility layer maps it:
- * Gemini 3 and later a thinkingLevel (Pro takes no minimal: low; Gemini 3 Pro no medium: high),
- * Gemini 2.5 a thinkingBudget (EFFORT_BUDGET). `none` where thinking cannot be turned off (Gemini
- * 3, 2.5 Pro) is the least the model takes: minimal (low on Pro), or a 128-token budget. Models
+ * Gemini 3 and later a thinkingLevel (Pro and Gemini 4 take no minimal: low; Gemini 3 Pro no
+ * medium: high; xhigh and max are high), Gemini 2.5 a thinkingBudget (EFFORT_BUDGET). `none` where
+ * thinking cannot be turned off (Gemini 3 and later, 2.5 Pro) is the least the model takes: minimal
+ * (low on Pro and Gemini 4), or a 128-token budget. Models
  * before 2.5 do not think, and an id that names no generation (an alias, a tuned model) cannot be
  * mapped: both refused (but `none` on an older model, which asks for what it does anyway).
  */
@@ -201,7 +211,7 @@ export function geminiThinking(request: object, model: string): Record<string, u
     if (effort === 'none') return { thinkingBudget: pro ? 128 : 0 };
     return { thinkingBudget: EFFORT_BUDGET[effort] };
   }
-  const least = pro ? 'low' : 'minimal';
+  const least = pro || version >= FIRST_GEMINI_WITHOUT_MINIMAL ? 'low' : 'minimal';
   const level: Record<ReasoningEffort, string> = {
     none: least,
     minimal: least,
@@ -209,6 +219,7 @@ export function geminiThinking(request: object, model: string): Record<string, u
     medium: pro && version === 30 ? 'high' : 'medium',
     high: 'high',
     xhigh: 'high',
+    max: 'high',
   };
   return { thinkingLevel: level[effort] };
 }
@@ -260,6 +271,7 @@ const THREE_LEVELS: Record<Exclude<ReasoningEffort, 'none'>, string> = {
   medium: 'medium',
   high: 'high',
   xhigh: 'high',
+  max: 'high',
 };
 
 /**
@@ -302,7 +314,7 @@ export const bedrockOpenAI = (model: string): boolean => BEDROCK_OPENAI.test(mod
  * gpt-oss takes chat completions' flat `reasoning_effort` (AWS: fields Converse has no place for go
  * in additionalModelRequestFields), low to high only — it always reasons, so none and minimal are
  * low. The GPT models after it refuse the flat field and take the Responses API's
- * `reasoning: {effort}` (none to xhigh; GPT-6 refuses minimal, so it is low). Undefined when there
+ * `reasoning: {effort}` (none to max; GPT-6 refuses minimal, so it is low). Undefined when there
  * is no effort or the client sent its own field, which wins.
  */
 export function bedrockOpenAIEffort(

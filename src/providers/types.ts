@@ -12,6 +12,8 @@ export interface Usage {
   prompt_tokens_details?: {
     cached_tokens?: number;
     cache_creation_tokens?: number;
+    /** OpenAI's name for its cache writes (chat completions; the Responses API's input_tokens_details). */
+    cache_write_tokens?: number;
     /** Of cache_creation_tokens, those written for an hour (Anthropic), at a dearer rate. */
     cache_creation_1h_tokens?: number;
     /** Of prompt_tokens, those of audio (OpenAI's audio models), where a price sets them apart. */

@@ -96,6 +96,9 @@ describe('which chat calls go to the Responses API', () => {
       'o3-deep-research',
       'o4-mini-deep-research-2025-06-26',
       'computer-use-preview',
+      'gpt-5.5-pro-2026-04-23',
+      'gpt-5.6-cyber',
+      'gpt-daybreak-blue-latest',
     ])
       expect(servedOnlyByResponses(model), model).toBe(true);
     for (const model of ['gpt-5', 'gpt-5.1', 'gpt-4o', 'o3', 'o4-mini', 'gpt-5-chat-latest', 'gpt-5-mini'])
@@ -112,6 +115,31 @@ describe('which chat calls go to the Responses API', () => {
     );
     await chat.run({}, 'gpt-5');
     expect(chat.sent[0]!.url).toBe('https://api.openai.com/v1/chat/completions');
+  });
+
+  it('sends GPT-5.6 and later there with function tools, unless reasoning_effort is none', async () => {
+    const chatAnswer = () =>
+      jsonAnswer({ id: 'c', object: 'chat.completion', created: 1, model: 'm', choices: [] });
+    // The answer's shape does not matter here: only where each call went.
+    const { sent, run } = adapter(() => jsonAnswer(response()));
+    const tools = [{ type: 'function', function: { name: 'f', parameters: { type: 'object' } } }];
+    const calls: [Record<string, unknown>, string, string][] = [
+      [{ tools }, 'gpt-5.6-sol', 'responses'],
+      [{ tools, reasoning_effort: 'high' }, 'gpt-6.2-astra', 'responses'],
+      [{ tools }, 'gpt-6-luna', 'responses'],
+      [{ tools, reasoning_effort: 'none' }, 'gpt-6-luna', 'chat/completions'],
+      [{}, 'gpt-6.1-sol', 'chat/completions'],
+      [{ tools }, 'gpt-5.5', 'chat/completions'],
+      [{ tools }, 'gpt-4o', 'chat/completions'],
+    ];
+    for (const [body, model, path] of calls) {
+      const before = sent.length;
+      await run(body, model).catch(() => {});
+      expect(sent[before]!.url, `${model} ${JSON.stringify(body)}`).toBe(`https://api.openai.com/v1/${path}`);
+    }
+    const other = adapter(() => chatAnswer(), { baseUrl: 'https://proxy.test/v1' });
+    await other.run({ tools }, 'gpt-5.6-sol');
+    expect(other.sent[0]!.url).toBe('https://proxy.test/v1/chat/completions');
   });
 
   it('follows responsesApi: a list of models, true for all, false for none; other hosts only when told', async () => {
@@ -425,6 +453,18 @@ describe('the request, as the Responses API takes it', () => {
 });
 
 describe('the JSON answer, as a chat completion', () => {
+  it("keeps OpenAI's cache writes (input_tokens_details.cache_write_tokens) in the usage", async () => {
+    const usage = {
+      input_tokens: 120,
+      input_tokens_details: { cached_tokens: 0, cache_write_tokens: 90 },
+      output_tokens: 40,
+      total_tokens: 160,
+    };
+    const { run } = adapter(() => jsonAnswer(response({ usage })));
+    const body = ((await run({})) as { body: Json }).body;
+    expect(body.usage.prompt_tokens_details).toEqual({ cache_write_tokens: 90 });
+  });
+
   it('joins text, keeps reasoning summaries and maps usage and the service tier', async () => {
     const { run } = adapter(() => jsonAnswer(response({ service_tier: 'flex' })));
     const result = await run({});

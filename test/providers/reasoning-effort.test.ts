@@ -177,6 +177,18 @@ describe('reasoning_effort to Anthropic', () => {
     }
   });
 
+  it("takes OpenAI's max (GPT-5.6 on) as xhigh from Claude 4.7, high before it", async () => {
+    const key = await setup();
+    for (const [model, level] of [
+      ['claude-sonnet-4-6', 'high'],
+      ['claude-opus-4-7', 'xhigh'],
+      ['claude-opus-5-5', 'xhigh'],
+    ] as const) {
+      const body = await sent(key, { model: `anthropic/${model}`, reasoning_effort: 'max' });
+      expect(body.output_config, model).toEqual({ effort: level });
+    }
+  });
+
   it('sends for none what each Claude 5 model takes to think least: never a thinking it refuses', async () => {
     const key = await setup();
     const none = (model: string) => sent(key, { model: `anthropic/${model}`, reasoning_effort: 'none' });
@@ -314,6 +326,22 @@ describe('reasoning_effort to Gemini', () => {
     ];
     for (const [model, effort, level] of cases)
       expect(await config(key, model, effort), `${model} ${effort}`).toEqual({ thinkingLevel: level });
+  });
+
+  it('maps to Gemini 4, which takes no minimal (none and minimal are low), and max to high', async () => {
+    const key = await setup();
+    const cases: [string, string, string][] = [
+      ['gemini-4-argon', 'none', 'low'],
+      ['gemini-4-argon', 'minimal', 'low'],
+      ['gemini-4-carbon', 'none', 'low'],
+      ['gemini-4-neon', 'medium', 'medium'],
+      ['gemini-4-hydrogen', 'max', 'high'],
+      ['gemini-3-flash-preview', 'max', 'high'],
+      ['gemini-3.8-flash', 'none', 'minimal'],
+    ];
+    for (const [model, effort, level] of cases)
+      expect(await config(key, model, effort), `${model} ${effort}`).toEqual({ thinkingLevel: level });
+    expect(await config(key, 'gemini-2.5-flash', 'max')).toEqual({ thinkingBudget: 24_576 });
   });
 
   it('lets a native thinkingConfig win, and refuses models that cannot think or cannot be told', async () => {
