@@ -58,7 +58,8 @@ export function messageUsage(usage: unknown): Json {
   const count = (value: unknown) => (typeof value === 'number' ? value : 0);
   const details = isRecord(record.prompt_tokens_details) ? record.prompt_tokens_details : {};
   const read = count(details.cached_tokens);
-  const created = count(details.cache_creation_tokens);
+  // Cache writes: Anthropic's (the gateway's cache_creation_tokens), or OpenAI's cache_write_tokens.
+  const created = count(details.cache_creation_tokens ?? details.cache_write_tokens);
   return {
     input_tokens: Math.max(0, count(record.prompt_tokens) - read - created),
     output_tokens: count(record.completion_tokens),

@@ -124,6 +124,14 @@ describe('chat completion → Anthropic message', () => {
       cache_read_input_tokens: 60,
       cache_creation_input_tokens: 30,
     });
+    // OpenAI names its cache writes cache_write_tokens.
+    expect(
+      messageUsage({
+        prompt_tokens: 100,
+        completion_tokens: 5,
+        prompt_tokens_details: { cached_tokens: 60, cache_write_tokens: 30 },
+      }),
+    ).toMatchObject({ input_tokens: 10, cache_creation_input_tokens: 30 });
   });
 
   it('maps statuses to Anthropic error types', () => {
