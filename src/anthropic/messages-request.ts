@@ -71,6 +71,7 @@ export function translateRequest(value: unknown): Translated {
         ? message.content
         : message.content.map((raw, j) => block(raw, ['messages', index, 'content', j]));
     if (message.role === 'assistant') messages.push(assistantTurn(blocks, index));
+    else if (message.role === 'system') messages.push(systemTurn(blocks, index));
     else messages.push(...userTurn(blocks, index));
   }
 
@@ -220,6 +221,20 @@ function userTurn(content: string | ContentBlock[], index: number): Json[] {
   }
   // Tool results answer the assistant turn just before: chat wants them right after it.
   return parts.length > 0 ? [...tools, { role: 'user', content: parts }] : tools;
+}
+
+/**
+ * A system message in the conversation as chat's system message where it stands: the Anthropic
+ * adapter keeps it there (src/providers/anthropic-request.ts), other models read it as chat does.
+ */
+function systemTurn(content: string | ContentBlock[], index: number): Json {
+  if (typeof content === 'string') return { role: 'system', content };
+  const parts = content.map((block, j) => {
+    if (block.type === 'text') return textPart(block);
+    const param = `messages[${index}].content[${j}].type`;
+    throw invalidRequest(`Invalid '${param}': a system message holds text blocks only.`, param);
+  });
+  return { role: 'system', content: parts };
 }
 
 function assistantTurn(content: string | ContentBlock[], index: number): Json {

@@ -87,7 +87,8 @@ export const messagesRequest = z.looseObject({
   messages: z
     .array(
       z.looseObject({
-        role: z.enum(['user', 'assistant']),
+        // `system`: a mid-conversation system message (Claude 4.8 on), text only.
+        role: z.enum(['user', 'assistant', 'system']),
         content: z.union([z.string(), z.array(z.looseObject({ type: z.string() }))]),
       }),
     )

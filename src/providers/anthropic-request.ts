@@ -3,7 +3,7 @@
 import { invalidRequest } from '../errors';
 import { thinkingBudget } from '../limits/estimate';
 import type { ChatRequest, ContentPart, ToolCall } from '../openai/schemas';
-import { claudeSampling, prefillRefusal, refusesForcedTools } from './claude-version';
+import { claudeSampling, prefillRefusal, refusesForcedTools, takesSystemMessages } from './claude-version';
 import { parseDataUrl } from './data-url';
 import type { FunctionToolsMessage, FunctionToolsRequest } from './function-tools';
 import { emptyLastMessage, lastTurnIndex } from './last-message';
@@ -19,7 +19,7 @@ export const JSON_TOOL = 'json_response';
 
 type Block = Record<string, unknown>;
 interface Turn {
-  role: 'user' | 'assistant';
+  role: 'user' | 'assistant' | 'system';
   content: Block[];
 }
 
@@ -58,6 +58,8 @@ export interface AnthropicRequestOptions {
   defaultMaxTokens: number;
   /** metadata.user_id: an opaque form of the client's safety_identifier or user (see anthropic.ts). */
   userId?: string;
+  /** The endpoint takes system messages inside `messages` (Anthropic's own API; see translateMessages). */
+  systemMessages?: boolean;
 }
 
 export function toAnthropicRequest(
@@ -70,7 +72,8 @@ export function toAnthropicRequest(
   const { reasoning_effort: _, ...rest } = checked as typeof checked & { reasoning_effort?: unknown };
   const effort = claudeThinking(checked, model, checked, 'Anthropic');
   const request = effort ? { ...rest, ...effort.fields } : rest;
-  const { system, turns } = translateMessages(request.messages);
+  const inPlace = options.systemMessages === true && takesSystemMessages(model);
+  const { system, turns } = translateMessages(request.messages, inPlace);
   // A final assistant turn is a prefill, which the newest models refuse: the next target may serve it.
   const noPrefill = turns.at(-1)?.role === 'assistant' ? prefillRefusal(model) : undefined;
   if (noPrefill) throw new Unsupported(noPrefill, `messages[${request.messages.length - 1}]`);
@@ -115,14 +118,35 @@ export function toAnthropicRequest(
   return { body, jsonTool };
 }
 
-function translateMessages(messages: FunctionToolsMessage[]): { system: Block[]; turns: Turn[] } {
+/**
+ * The chat messages as Anthropic's `system` and turns. A system (or developer) message the client
+ * added once the conversation began goes to the top-level `system` only where the model takes no
+ * other (`inPlace` false): moved there, it would change what came before every thinking block
+ * already in the conversation, which the newest models refuse (their prefix check). Where it may,
+ * it stays in the conversation as a system turn, right after the user turn it came with (a system
+ * turn follows a user turn), so it stands in the same place in every later request too.
+ */
+function translateMessages(
+  messages: FunctionToolsMessage[],
+  inPlace: boolean,
+): { system: Block[]; turns: Turn[] } {
   const system: Block[] = [];
   const turns: Turn[] = [];
+  /** Mid-conversation system text, until the user turn it follows is complete. */
+  let held: Block[] = [];
+  /** The held system text as a turn after the user's, or at the top-level where none is before it. */
+  const release = () => {
+    if (held.length === 0) return;
+    if (turns.at(-1)?.role === 'user') turns.push({ role: 'system', content: held });
+    else system.push(...held);
+    held = [];
+  };
   const lastTurn = lastTurnIndex(messages); // never left out when empty: see last-message.ts
   const push = (role: Turn['role'], content: Block[]) => {
     // Anthropic refuses empty turns: one with nothing left (an empty answer sent back in the
     // history, say) is left out, so the turns either side of it merge.
     if (content.length === 0) return;
+    if (role === 'assistant') release();
     const last = turns.at(-1);
     if (last?.role !== role) {
       // One message's own blocks keep their order: an answer's thinking where Claude wrote it.
@@ -139,7 +163,8 @@ function translateMessages(messages: FunctionToolsMessage[]): { system: Block[];
     switch (message.role) {
       case 'system':
       case 'developer':
-        system.push(...systemBlocks(message.content, `${path}.content`));
+        if (inPlace && turns.length > 0) held.push(...systemBlocks(message.content, `${path}.content`));
+        else system.push(...systemBlocks(message.content, `${path}.content`));
         break;
       case 'user': {
         const blocks = contentBlocks(message.content, `${path}.content`);
@@ -168,6 +193,7 @@ function translateMessages(messages: FunctionToolsMessage[]): { system: Block[];
         );
     }
   });
+  release();
   // A final assistant turn is a prefill, and Anthropic refuses one that ends in whitespace.
   const last = turns.at(-1);
   const prefill = last?.role === 'assistant' ? last.content.at(-1) : undefined;

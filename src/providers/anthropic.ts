@@ -2,7 +2,9 @@
 // from OpenAI chat completions, JSON and SSE.
 //
 // Request mapping (anthropic-request.ts):
-// - system and developer messages, wherever they appear, become `system` text blocks in order.
+// - system and developer messages become `system` text blocks in order; one the client added once
+//   the conversation began stays there, as a system turn after its user turn, on Claude 4.8 and
+//   later (which take one, and whose thinking is bound to what came before it); Vertex hoists all.
 // - Consecutive messages of one role merge into one turn; tool messages become user turns of
 //   tool_result blocks (placed first in their turn, as Anthropic requires); assistant tool_calls
 //   become tool_use blocks (arguments must be a JSON object). A trailing assistant message is sent
@@ -57,7 +59,7 @@ import { z } from 'zod';
 import { sha256Hex } from '../auth/gateway-key';
 import { invalidRequest } from '../errors';
 import { joinBetas } from './anthropic-beta';
-import { toAnthropicRequest } from './anthropic-request';
+import { type AnthropicRequestOptions, toAnthropicRequest } from './anthropic-request';
 import { anthropicError, messageSchema, toCompletion, translateStream } from './anthropic-response';
 import { urlUnder } from './base-url';
 import { OpenAIStreamWriter } from './openai-stream-writer';
@@ -119,7 +121,7 @@ export function createAnthropic(
     servesClaude: () => true,
 
     chat: (call) =>
-      anthropicChat(name, call, defaultMaxTokens, async (body, signal) => {
+      anthropicChat(name, call, { defaultMaxTokens, systemMessages: true }, async (body, signal) => {
         const response = await fetchUpstream(deps.fetch, name, url, {
           method: 'POST',
           headers: headers(call.betas),
@@ -152,13 +154,13 @@ export function createAnthropic(
 export async function anthropicChat(
   name: string,
   { body, model, signal, requestId, thinkingAsSigned }: ChatCall,
-  defaultMaxTokens: number,
+  endpoint: Omit<AnthropicRequestOptions, 'userId'>,
   send: (body: Record<string, unknown>, signal: AbortSignal) => Promise<Response>,
 ): Promise<ChatResult> {
   const user = body.safety_identifier ?? body.user;
   // Anthropic asks for an opaque id here, never a name or an email address: a hash of it.
   const userId = typeof user === 'string' && user ? await sha256Hex(user) : undefined;
-  const request = toAnthropicRequest(body, model, { defaultMaxTokens, userId });
+  const request = toAnthropicRequest(body, model, { ...endpoint, userId });
   const response = await send(request.body, signal);
   const id = `chatcmpl-${requestId}`;
   if (body.stream) {

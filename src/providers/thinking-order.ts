@@ -46,9 +46,10 @@ export interface TextBlocks<B> {
 
 /**
  * An assistant message's blocks in the order its answer gave them: each thinking block (in order)
- * after the content text and tool calls its position names, the text cut where a block stood
- * inside it; what no position reaches follows, text before tool calls as chat has them. Without
- * positions: thinking, text, tool calls — chat's order.
+ * after the content text and tool calls its position names (the text first: a call's place in the
+ * text is not kept), the text cut where a block stood inside it; what no position reaches follows,
+ * text before tool calls as chat has them. Without positions: thinking, text, tool calls — chat's
+ * order.
  */
 export function interleave<B>(
   thinking: readonly { block: B; position?: BlockPosition }[],
@@ -77,11 +78,13 @@ export function interleave<B>(
     }
   };
   for (const { block, position } of thinking) {
-    // Text comes before tool calls in chat: a block after a call follows all of the text.
-    if (position && position.tool_calls > 0) {
-      writeText(Number.POSITIVE_INFINITY);
+    // The text its position counts, then the calls: text that came after a call (an answer of
+    // text, call, thinking, text, call) stays after it. Text no position reaches comes before the
+    // calls left, as chat has them.
+    if (position) {
+      writeText(position.content);
       while (callsWritten < Math.min(position.tool_calls, calls.length)) out.push(calls[callsWritten++] as B);
-    } else if (position) writeText(position.content);
+    }
     out.push(block);
   }
   out.push(...pending, ...calls.slice(callsWritten));

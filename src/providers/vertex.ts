@@ -167,7 +167,7 @@ export function createVertex(
 
     chat(call) {
       if (vertexPublisher(call.model) === 'anthropic') {
-        return anthropicChat(name, call, defaultMaxTokens, async (body, signal) => {
+        return anthropicChat(name, call, { defaultMaxTokens }, async (body, signal) => {
           const { model: _, ...rest } = body; // the model is in the URL: Vertex refuses it in the body
           const sent = { anthropic_version: VERTEX_ANTHROPIC_VERSION, ...rest };
           // The request's betas Vertex takes (it refuses the whole request for any other).

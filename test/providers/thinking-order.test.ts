@@ -44,6 +44,19 @@ describe('interleave', () => {
     ]);
   });
 
+  it('keeps text that came after a call after it: text, call, thinking, text, call', () => {
+    const thinking = [think('A'), think('B', 2, 1), think('C', 6, 2)];
+    expect(names(interleave(thinking, text, calls, TEXT))).toEqual([
+      'A',
+      'text:ab',
+      'call1',
+      'B',
+      'text:cdef',
+      'call2',
+      'C',
+    ]);
+  });
+
   it('never loses a block to a position past the message: what it names is all written first', () => {
     const thinking = [think('A', 99, 0), think('B', 0, 5)];
     expect(names(interleave(thinking, text, calls, TEXT))).toEqual([

@@ -297,7 +297,7 @@ describe('POST /v1/messages', () => {
   it.each([
     [{ model: 'fast', messages: [{ role: 'user', content: 'hi' }] }, 'max_tokens'],
     [{ model: 'fast', max_tokens: 5, messages: [] }, 'messages'],
-    [{ model: 'fast', max_tokens: 5, messages: [{ role: 'system', content: 'hi' }] }, 'messages[0].role'],
+    [{ model: 'fast', max_tokens: 5, messages: [{ role: 'developer', content: 'hi' }] }, 'messages[0].role'],
     [
       { model: 'fast', max_tokens: 5, messages: [{ role: 'user', content: [{ type: 'server_tool_use' }] }] },
       'messages[0].content[0].type',
