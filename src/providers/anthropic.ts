@@ -3,7 +3,7 @@
 //
 // Request mapping (anthropic-request.ts):
 // - system and developer messages become `system` text blocks in order; one the client added once
-//   the conversation began stays there, as a system turn after its user turn, on Claude 4.8 and
+//   the conversation began stays there, as a system turn after its user turn, on Claude Opus 4.8 and
 //   later (which take one, and whose thinking is bound to what came before it); Vertex hoists all.
 // - Consecutive messages of one role merge into one turn; tool messages become user turns of
 //   tool_result blocks (placed first in their turn, as Anthropic requires); assistant tool_calls

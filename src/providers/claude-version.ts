@@ -71,3 +71,15 @@ export function prefillRefusal(model: string): string | undefined {
   if (version === undefined || version < 46) return undefined;
   return `${model} takes no prefill (Claude 4.6 and later): the conversation must end with a user message or tool results.`;
 }
+
+/**
+ * Whether the model takes a system message in the middle of `messages` (a `role: "system"` turn
+ * after a user turn): Claude Opus 4.8 was the first; later ones do, but Sonnet 5, which sources
+ * disagree on (Anthropic's answer for one that does not: "role 'system' is not supported on this
+ * model"), is left out: its system messages all go to the top-level `system`, as before.
+ */
+export function takesSystemMessages(model: string): boolean {
+  const version = claudeVersion(model) ?? 0;
+  if (version < 48) return false;
+  return !(claudeFamily(model) === 'sonnet' && version < 55);
+}
