@@ -65,11 +65,18 @@ const long = (aboveTokens: number, ...prices: Parameters<typeof p>) => ({ aboveT
 
 /**
  * OpenAI's pricing from GPT-5.6 on: cache writes at 1.25× the input; over 272k prompt tokens, the
- * whole request at 2× the input, read and write rates and 1.5× the output.
+ * whole request at 2× the input, read and write rates and 1.5× the output. OpenAI has one write
+ * rate, whatever the cache's retention: the hour-long rate is that one, or a reservation (which
+ * counts a cache-writing model's longer-lived writes, 2× input unless set) would hold 2× the input
+ * for what can cost 1.25× at most.
  */
 const openAIModel = (input: number, output: number, cached: number): Price => ({
   ...p(input, output, cached, 1.25 * input),
-  longContext: long(272_000, 2 * input, 1.5 * output, 2 * cached, 2.5 * input),
+  cacheWrite1hPerMTok: 1.25 * input,
+  longContext: {
+    ...long(272_000, 2 * input, 1.5 * output, 2 * cached, 2.5 * input),
+    cacheWrite1hPerMTok: 2.5 * input,
+  },
 });
 
 export const BUNDLED_PRICES: Record<string, Price> = {

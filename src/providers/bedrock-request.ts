@@ -5,7 +5,7 @@ import { invalidRequest } from '../errors';
 import type { ChatRequest } from '../openai/schemas';
 import { cloudBetas } from './anthropic-beta';
 import { type Block, documentsTold, type Turn, translateMessages, trimPrefill } from './bedrock-messages';
-import { claudeSampling, prefillRefusal } from './claude-version';
+import { claudeSampling, prefillRefusal, refusesForcedTools } from './claude-version';
 import type { FunctionToolsRequest } from './function-tools';
 import { NO_EFFECT, OPENAI_ONLY_FEATURES, paramPolicy, stopSequences } from './params';
 import {
@@ -63,11 +63,18 @@ function nativeFields(body: ChatRequest): Record<string, unknown> {
   return out;
 }
 
-function toolConfig(body: FunctionToolsRequest, turns: Turn[]): Block | undefined {
+/** `unforced`: the model, when it refuses a forced tool (claude-version.ts). */
+function toolConfig(body: FunctionToolsRequest, turns: Turn[], unforced?: string): Block | undefined {
   const tools = body.tools ?? [];
   const choice = body.tool_choice;
   if (tools.length === 0 && choice && choice !== 'none' && choice !== 'auto') {
     throw invalidRequest('tool_choice needs tools.', 'tool_choice');
+  }
+  if (unforced && (choice === 'required' || (typeof choice === 'object' && choice !== null))) {
+    throw new Unsupported(
+      `${unforced} takes tool_choice "auto" or "none" only: it refuses a forced tool.`,
+      'tool_choice',
+    );
   }
   if (tools.length === 0 || choice === 'none') {
     // Converse has no "none", and refuses toolUse/toolResult blocks without a toolConfig: with no
@@ -212,7 +219,8 @@ export function toConverseRequest(
   if (sampling.top_p !== undefined && !(claude && inferenceConfig.temperature !== undefined))
     inferenceConfig.topP = sampling.top_p;
   if (stop.length) inferenceConfig.stopSequences = stop;
-  const tools = toolConfig(body, turns);
+  // Claude Opus and Sonnet 5.5, Fable and Mythos refuse a forced tool here as at Anthropic: the next target may serve it.
+  const tools = toolConfig(body, turns, claude && refusesForcedTools(model) ? model : undefined);
   const output = outputConfig(body);
   return {
     messages: turns,

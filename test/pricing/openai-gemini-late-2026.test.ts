@@ -91,8 +91,21 @@ describe('OpenAI GPT-5.5 to GPT-6.2 prices', () => {
     const usage = { prompt_tokens: 100_000, completion_tokens: 0, total_tokens: 100_000 };
     const sol = openai('gpt-6.2-sol');
     expect(costOf(usage, sol, 'ultrafast', true)).toBeCloseTo(3 * 0.2, 9);
-    // Every prompt token at the dearest rate it may be charged: a longer-lived cache write's, 2× input.
-    expect(worstCaseCost(100_000, 0, [sol], undefined, 'ultrafast')).toBeCloseTo(3 * 0.4, 9);
+    // Every prompt token at the dearest rate it may be charged: a cache write's, 1.25× input.
+    expect(worstCaseCost(100_000, 0, [sol], undefined, 'ultrafast')).toBeCloseTo(3 * 0.25, 9);
+  });
+
+  it('reserves a GPT-5.6 prompt at its cache-write rate, 1.25× input, not an hour-long write OpenAI never bills', () => {
+    // 1M prompt tokens of GPT-5.6 Sol cost at most $6.25 (all written to the cache); past 272k, $12.50.
+    expect(worstCaseCost(200_000, 0, [openai('gpt-5.6-sol')])).toBeCloseTo(0.2 * 6.25, 9);
+    expect(worstCaseCost(300_000, 0, [openai('gpt-6-astra')])).toBeCloseTo(0.3 * 25, 9);
+    const usage = { prompt_tokens: 300_000, completion_tokens: 0, total_tokens: 300_000 };
+    const written = { ...usage, prompt_tokens_details: { cache_write_tokens: 300_000 } };
+    expect(costOf(written, openai('gpt-6-astra'))).toBeCloseTo(
+      worstCaseCost(300_000, 0, [openai('gpt-6-astra')]),
+      9,
+    );
+    expect(costOf(usage, openai('gpt-6-astra'))).toBeCloseTo(0.3 * 20, 9);
   });
 });
 
