@@ -146,7 +146,7 @@ export function completionToMessage(completion: Json, id: string, model: string)
 }
 
 /** A position the answer's own provider gave (never refused here: a malformed one is none). */
-function readPosition(block: Json): BlockPosition | undefined {
+export function readPosition(block: Json): BlockPosition | undefined {
   try {
     return positionOf(block, 'thinking_blocks');
   } catch {

@@ -1008,6 +1008,32 @@ describe('Anthropic in, Anthropic out: what chat cannot say', () => {
     expect((recorded[0]!.body as Json).messages[1]).toEqual({ role: 'assistant', content: interleaved });
   });
 
+  it('replays a cached interleaved answer in the order Claude gave it, streamed and JSON', async () => {
+    const config = {
+      providers: { anthropic: { type: 'anthropic', baseUrl: 'https://anthropic.test', apiKey: 'sk-ant' } },
+      models: { claude: { targets: [{ provider: 'anthropic', model: 'claude-opus-5-5' }] } },
+      // Answers with tool calls are stored only when asked to (they usually act on live state).
+      cache: { exact: { enabled: true }, toolCalls: true },
+    };
+    expect((await putConfig(config)).status).toBe(200);
+    const key = (await createKey()).key;
+    onUpstream(MESSAGES, () => anthropicStream(interleaved, { stopReason: 'tool_use' }));
+    const request = { ...ask, messages: [{ role: 'user' as const, content: 'go' }], tools: loopTools };
+    const live = await messages(key, { ...request, stream: true });
+    expect(live.headers.get('x-tollgate-cache')).toBe('miss');
+    await live.text();
+    const cached = await messages(key, { ...request, stream: true });
+    expect(cached.headers.get('x-tollgate-cache')).toBe('hit-exact');
+    const replayed = events(await cached.text())
+      .filter((e) => e.type === 'content_block_start')
+      .map((e) => e.content_block.type);
+    expect(replayed).toEqual(interleaved.map((block) => block.type));
+    const json = await messages(key, request);
+    expect(json.headers.get('x-tollgate-cache')).toBe('hit-exact');
+    expect(((await json.json()) as Json).content).toEqual(interleaved);
+    expect(recorded).toHaveLength(1);
+  });
+
   it('gives chat clients thinking_blocks with the place each stood, and sends them back there', async () => {
     const key = await anthropicKey();
     const withText = [
