@@ -1,8 +1,10 @@
 // OpenAI chat request → Anthropic Messages request body. Pure: no I/O; throws invalidRequest (400)
 // for what Anthropic cannot honour. The parameter policy is documented in anthropic.ts.
 import { invalidRequest } from '../errors';
+import { isRecord } from '../json-record';
 import { thinkingBudget } from '../limits/estimate';
 import type { ChatRequest, ContentPart, ToolCall } from '../openai/schemas';
+import { structuredOutput } from './anthropic-output-format';
 import { claudeSampling, prefillRefusal, refusesForcedTools, takesSystemMessages } from './claude-version';
 import { parseDataUrl } from './data-url';
 import type { FunctionToolsMessage, FunctionToolsRequest } from './function-tools';
@@ -60,6 +62,11 @@ export interface AnthropicRequestOptions {
   userId?: string;
   /** The endpoint takes system messages inside `messages` (Anthropic's own API; see translateMessages). */
   systemMessages?: boolean;
+  /**
+   * The endpoint takes structured outputs (`output_config.format`): Anthropic's own API. Vertex AI
+   * turns them off unless an organisation policy allows them (a 400 FAILED_PRECONDITION otherwise).
+   */
+  structuredOutputs?: boolean;
 }
 
 export function toAnthropicRequest(
@@ -109,13 +116,41 @@ export function toAnthropicRequest(
   if (stops.length > 0) body.stop_sequences = stops;
   if (options.userId) body.metadata = { user_id: options.userId };
   if (request.stream) body.stream = true;
-  const jsonTool = applyTools(request, body, noForcedTool);
+  const format = outputFormat(request, model, options.structuredOutputs === true, noForcedTool === undefined);
+  const jsonTool = applyTools(request, body, noForcedTool, format.byTool);
   // Anthropic refuses tool_use and tool_result blocks in a request that defines no tools (a
   // "summarise this conversation" call after a tool loop): the history tells them as text instead.
   if (!body.tools) toolHistoryAsText(turns);
 
   PARAMS.forward(request, body); // provider-native parameters (top_k, thinking…): Anthropic validates them
+  // Beside the effort reasoning_effort set and the client's own fields.
+  if (format.native)
+    body.output_config = { ...(body.output_config as object | undefined), format: format.native };
   return { body, jsonTool };
+}
+
+/**
+ * How response_format is served: by structured outputs (`native`: anthropic-output-format.ts), by
+ * the JSON tool (`byTool`), or by neither where the client sent its own `output_config.format` (or
+ * the beta's `output_format`), which wins: the answer is text in that format.
+ */
+function outputFormat(
+  request: FunctionToolsRequest,
+  model: string,
+  endpoint: boolean,
+  toolForcible: boolean,
+): { native?: Record<string, unknown>; byTool?: FunctionToolsRequest['response_format'] } {
+  const own = request as { output_config?: unknown; output_format?: unknown };
+  if ((isRecord(own.output_config) && own.output_config.format != null) || own.output_format != null)
+    return {};
+  const format = request.response_format;
+  const choice = request.tool_choice;
+  // A forced tool wins over response_format (applyTools); an output_config that is no object is
+  // the client's to have refused, never replaced.
+  const forced = choice === 'required' || (typeof choice === 'object' && choice !== null);
+  if (forced || (own.output_config != null && !isRecord(own.output_config))) return { byTool: format };
+  const native = structuredOutput(format, model, { endpoint, toolForcible });
+  return native ? { native } : { byTool: format };
 }
 
 /**
@@ -331,13 +366,15 @@ function toolHistoryAsText(turns: Turn[]): void {
 }
 
 /**
- * tools, tool_choice, parallel_tool_calls and response_format; returns whether the JSON tool is in.
- * `noForcedTool`: why no tool may be forced (extended thinking, or a model that refuses one).
+ * tools, tool_choice, parallel_tool_calls and the response_format the JSON tool serves (`format`);
+ * returns whether the JSON tool is in. `noForcedTool`: why no tool may be forced (extended
+ * thinking, or a model that refuses one).
  */
 function applyTools(
   request: FunctionToolsRequest,
   body: Record<string, unknown>,
   noForcedTool: string | undefined,
+  format: FunctionToolsRequest['response_format'],
 ): boolean {
   const tools: Block[] = (request.tools ?? []).map(({ function: fn }) => ({
     name: fn.name,
@@ -354,7 +391,6 @@ function applyTools(
   else if (tools.length > 0 && request.parallel_tool_calls === false)
     toolChoice = { type: 'auto', ...noParallel };
 
-  const format = request.response_format;
   const forcedTool = choice === 'required' || (typeof choice === 'object' && choice !== null);
   if (noForcedTool && forcedTool) throw new Unsupported(noForcedTool, 'tool_choice');
   const jsonTool = (format?.type === 'json_object' || format?.type === 'json_schema') && !forcedTool;

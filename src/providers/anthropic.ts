@@ -25,7 +25,14 @@
 //   assistant prefill loses its trailing whitespace.
 // - tools → tools (input_schema); tool_choice auto/required/none/{function} → auto/any/none/tool;
 //   parallel_tool_calls:false → disable_parallel_tool_use.
-// - response_format json_object / json_schema → a forced `json_response` tool whose input schema
+// - response_format json_schema → Anthropic's structured outputs, `output_config.format` (beside the
+//   effort and the client's own output_config fields), on Claude 4.5 and later at Anthropic's own
+//   API, where no tool can be forced (extended thinking; Opus and Sonnet 5.5, Fable, Mythos) or the
+//   client asks `strict: true`, and the schema fits what they take (anthropic-output-format.ts:
+//   objects closed, oneOf as anyOf, unenforced constraints told in the description). The answer is
+//   the text. Vertex keeps the JSON tool (an organisation policy turns structured outputs off by
+//   default). A client's own `output_config.format` or `output_format` wins: no tool, no format added.
+// - Otherwise response_format json_object / json_schema → a forced `json_response` tool whose input schema
 //   is the requested schema (the approach Anthropic documents for JSON output; it works on every
 //   Claude model). Its input is returned as the message content, finish_reason "stop". With other
 //   tools callable, tool_choice becomes "any": the model calls a tool or answers through JSON.
@@ -113,6 +120,9 @@ export function createAnthropic(
     return sent;
   };
 
+  // Anthropic's own API takes mid-conversation system turns and structured outputs (anthropic-request.ts).
+  const endpoint = { defaultMaxTokens, systemMessages: true, structuredOutputs: true };
+
   return {
     name,
     type: 'anthropic',
@@ -121,7 +131,7 @@ export function createAnthropic(
     servesClaude: () => true,
 
     chat: (call) =>
-      anthropicChat(name, call, { defaultMaxTokens, systemMessages: true }, async (body, signal) => {
+      anthropicChat(name, call, endpoint, async (body, signal) => {
         const response = await fetchUpstream(deps.fetch, name, url, {
           method: 'POST',
           headers: headers(call.betas),
