@@ -1,7 +1,7 @@
 // Anthropic Messages answers → OpenAI: the JSON message, the SSE stream (incrementally), errors.
 import type { EventSourceMessage } from 'eventsource-parser';
 import { z } from 'zod';
-import { JSON_TOOL } from './anthropic-request';
+import { JSON_TOOL } from './anthropic-tools';
 import { assistantChoice, chatCompletion } from './chat-completion';
 import {
   type FinishReason,
