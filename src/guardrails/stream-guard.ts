@@ -8,55 +8,16 @@
 
 import { GatewayError } from '../errors';
 import type { MappedEvent } from '../openai/stream-relay';
-import {
-  HoldbackScanner,
-  StreamBlocked,
-  StreamRestorer,
-  scanArguments,
-  scannableOnly,
-  scanOutput,
-} from './output';
+import { StreamBlocked, scanArguments, scannableOnly } from './output';
 import type { Placeholders } from './placeholders';
-import { jsonEscape } from './placeholders';
 import type { GuardrailReport } from './report';
 import { guardrailBlocked } from './report';
 import type { TextRule } from './rules';
 import { ScanLimitExceeded } from './scan-limit';
+import { type ChoiceState, choiceState } from './stream-choice';
+import { functionCallOf, holdArguments, releaseArguments, restoreToolCalls } from './stream-tool-calls';
 
 type Loose = Record<string, unknown>;
-
-/** Where a tool call holds what the model wrote: a function's JSON arguments, a custom tool's free input. */
-const CALL_TEXT = { function: 'arguments', custom: 'input' } as const;
-type CallKind = keyof typeof CALL_TEXT;
-
-/** A streamed tool call: by index, else by id, else the call the last fragment belonged to. */
-type CallKey = number | string;
-
-interface ChoiceState {
-  scanner: HoldbackScanner | undefined;
-  /** The refusal's own window (a refusal streams like content). */
-  refusalScanner: HoldbackScanner | undefined;
-  restorer: StreamRestorer;
-  refusalRestorer: StreamRestorer;
-  /** Each tool call's restorer (what it carries is flushed with the finish), keyed as held arguments are. */
-  tools: Map<CallKey, { kind: CallKind; restorer: StreamRestorer }>;
-  /** The call the last fragment without an index or id restored belonged to. */
-  lastRestored: CallKey | undefined;
-  /** The deprecated `function_call`'s arguments: restored on their own. */
-  functionRestorer: StreamRestorer;
-  /**
-   * With output rules, tool-call arguments (a custom tool call's input) by call index, held until
-   * the choice finishes: JSON fragments cannot be scanned value by value until whole, and arguments
-   * are used whole anyway.
-   */
-  heldArguments: Map<CallKey, { kind: CallKind; text: string }>;
-  /** The call the last fragment without an index belonged to (providers that omit it). */
-  lastCall: CallKey | undefined;
-  /** With output rules, the deprecated `function_call`'s arguments, held as a tool call's are. */
-  heldFunctionCall: string | undefined;
-  /** JSON mode, with output rules: the content so far, held until the choice finishes. */
-  heldContent: string;
-}
 
 /** `log` receives every relayed event as the log row may keep it; nothing after a block. */
 export function streamMapper(
@@ -74,20 +35,7 @@ export function streamMapper(
   const stateOf = (index: number): ChoiceState => {
     let state = choices.get(index);
     if (!state) {
-      const scanning = output.length > 0;
-      state = {
-        scanner: scanning ? new HoldbackScanner(output, report, placeholders) : undefined,
-        refusalScanner: scanning ? new HoldbackScanner(output, report, placeholders) : undefined,
-        restorer: new StreamRestorer(originals, jsonContent ? jsonEscape : undefined),
-        refusalRestorer: new StreamRestorer(originals),
-        tools: new Map(),
-        lastRestored: undefined,
-        functionRestorer: new StreamRestorer(originals, jsonEscape),
-        heldArguments: new Map(),
-        lastCall: undefined,
-        heldFunctionCall: undefined,
-        heldContent: '',
-      };
+      state = choiceState(output, report, placeholders, originals, jsonContent);
       choices.set(index, state);
     }
     return state;
@@ -135,60 +83,9 @@ export function streamMapper(
         if (typeof delta.refusal === 'string' || refusal) delta.refusal = refusal;
       }
       holdArguments(state, delta);
-      if (finished) releaseArguments(state, delta);
+      if (finished) releaseArguments(state, delta, output, report, placeholders);
       choice.delta = delta;
     }
-  };
-
-  /**
-   * Keeps the argument fragments of the delta's tool calls (and deprecated function_call) back; the
-   * rest of each call goes on.
-   */
-  const holdArguments = (state: ChoiceState, delta: Loose): void => {
-    const legacy = functionCallOf(delta);
-    if (legacy) {
-      state.heldFunctionCall = (state.heldFunctionCall ?? '') + (legacy.arguments as string);
-      legacy.arguments = '';
-      if (Object.keys(legacy).length === 1) delete delta.function_call;
-    }
-    if (!Array.isArray(delta.tool_calls)) return;
-    const calls = (delta.tool_calls as Loose[]).filter((call, position) => {
-      const kind = callKind(call);
-      if (!kind) return true;
-      const inner = call[kind] as Loose;
-      const key = callKey(call, state.lastCall, position);
-      state.lastCall = key;
-      const held = state.heldArguments.get(key)?.text ?? '';
-      state.heldArguments.set(key, { kind, text: held + (inner[CALL_TEXT[kind]] as string) });
-      inner[CALL_TEXT[kind]] = '';
-      // A fragment alone says nothing once its arguments are held.
-      return (
-        Object.keys(call).some((key) => key !== 'index' && key !== kind) || Object.keys(inner).length > 1
-      );
-    });
-    if (calls.length > 0) delta.tool_calls = calls;
-    else delete delta.tool_calls;
-  };
-
-  /** At the finish: each held call's arguments, scanned whole (a block throws), as one fragment. */
-  const releaseArguments = (state: ChoiceState, delta: Loose): void => {
-    if (state.heldFunctionCall !== undefined) {
-      const args = scanArguments(state.heldFunctionCall, output, report, placeholders);
-      state.heldFunctionCall = undefined;
-      delta.function_call = { ...((delta.function_call as Loose | undefined) ?? {}), arguments: args };
-    }
-    if (state.heldArguments.size === 0) return;
-    const released = [...state.heldArguments].map(([key, { kind, text }]) => ({
-      ...(typeof key === 'number' ? { index: key } : { id: key }),
-      [kind]: {
-        [CALL_TEXT[kind]]:
-          kind === 'custom'
-            ? scanOutput(text, output, report, placeholders)
-            : scanArguments(text, output, report, placeholders),
-      },
-    }));
-    state.heldArguments.clear();
-    delta.tool_calls = [...((delta.tool_calls as Loose[] | undefined) ?? []), ...released];
   };
 
   const restoreContent = (state: ChoiceState, delta: string, finished: boolean): string => {
@@ -235,7 +132,7 @@ export function streamMapper(
       const delta = (choice.delta ?? {}) as Loose;
       const state = stateOf(typeof choice.index === 'number' ? choice.index : 0);
       const finished = choice.finish_reason != null;
-      restoreToolCalls(state, delta, finished);
+      restoreToolCalls(state, delta, finished, originals);
       const legacy = functionCallOf(delta);
       const pushed = legacy ? state.functionRestorer.push(legacy.arguments as string) : '';
       const text = pushed + (finished ? state.functionRestorer.flush() : '');
@@ -244,64 +141,6 @@ export function streamMapper(
     }
     return JSON.stringify(chunk);
   };
-
-  /** Restores the delta's tool calls, each with its own restorer; at the finish, what they carry. */
-  function restoreToolCalls(state: ChoiceState, delta: Loose, finished: boolean): void {
-    const calls = Array.isArray(delta.tool_calls) ? (delta.tool_calls as Loose[]) : [];
-    calls.forEach((call, position) => {
-      const kind = callKind(call);
-      if (!kind) return;
-      const inner = call[kind] as Loose;
-      const key = callKey(call, state.lastRestored, position);
-      state.lastRestored = key;
-      let tool = state.tools.get(key);
-      if (!tool) {
-        tool = {
-          kind,
-          restorer: new StreamRestorer(originals, kind === 'function' ? jsonEscape : undefined),
-        };
-        state.tools.set(key, tool);
-      }
-      inner[CALL_TEXT[kind]] = tool.restorer.push(inner[CALL_TEXT[kind]] as string);
-    });
-    if (!finished) return;
-    const rest = [...state.tools].flatMap(([key, { kind, restorer }]) => {
-      const text = restorer.flush();
-      return text
-        ? [
-            {
-              ...(typeof key === 'number' ? { index: key } : { id: key }),
-              [kind]: { [CALL_TEXT[kind]]: text },
-            },
-          ]
-        : [];
-    });
-    if (rest.length > 0) delta.tool_calls = [...calls, ...rest];
-  }
-}
-
-/**
- * Which call a streamed tool-call fragment belongs to: by index; a provider that sends none (Gemini's
- * compatible endpoint) is followed by call id, and a fragment with neither continues the last call.
- */
-function callKey(call: Loose, last: CallKey | undefined, position: number): CallKey {
-  if (typeof call.index === 'number') return call.index;
-  return typeof call.id === 'string' ? call.id : (last ?? position);
-}
-
-/** The delta's deprecated `function_call`, when it carries arguments. */
-function functionCallOf(delta: Loose): Loose | undefined {
-  const call = delta.function_call as Loose | null | undefined;
-  return call && typeof call === 'object' && typeof call.arguments === 'string' ? call : undefined;
-}
-
-/** Which of a streamed tool call's fields carries text the model wrote, if any does. */
-function callKind(call: Loose | undefined): CallKind | undefined {
-  for (const kind of ['function', 'custom'] as const) {
-    const inner = call?.[kind] as Loose | undefined;
-    if (inner && typeof inner === 'object' && typeof inner[CALL_TEXT[kind]] === 'string') return kind;
-  }
-  return undefined;
 }
 
 /** A delta through a holding stage (the output window, the restorer): what it releases, and all it held once the choice finished. */

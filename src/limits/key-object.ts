@@ -8,27 +8,25 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env';
 import { endReason, type KeyPolicy, keyPolicySchema, modelAllowed } from '../keys/policy';
+import { takeBuckets } from './admit-buckets';
 import { type AdmitRequest, type AdmitResult, admittedKey } from './admit-rpc';
-import { type BudgetState, budgetStateSchema, current, drawFromLease, expire, nextExpiry } from './budget';
+import { type BudgetState, current, drawFromLease, expire, nextExpiry } from './budget';
 import { reserveWorstCase } from './budget-reservation';
+import { BUDGET, LAST_USED, loadKeyState, POLICY, REVISION } from './key-storage';
 import { type Usage, usageOf } from './key-usage';
 import { type Lease, type LeaseDraw, leaseFor, leasesBack } from './lease-grant';
 import { LeaseLedger, type Returned } from './lease-ledger';
 import { finalMove, MAX_ROTATION_HOPS, MOVED, type Moved, movedRefusal } from './moved';
-import { recounted, resized } from './policy-change';
+import { policyApplied } from './policy-change';
 import { limitsOf, rateStateOf } from './rate-state';
 import { RecentSettles } from './recent-settles';
 import { ReleasedReservations } from './released-reservations';
-import { ADOPTION, Adoptions, adoptedLedger, type HandOver, type PendingHandOver } from './rotation-adoption';
+import { Adoptions, adoptedLedger, type HandOver, type PendingHandOver } from './rotation-adoption';
 import { applySettles, freshSettles, type SettleRequest } from './settle-batch';
 import { sendSettles } from './settle-send';
 import { LedgerWaits, ownReservedUsd, SETTLE_WAIT_MS, settlesMayAdmit } from './settle-wait';
-import { type Bucket, type BucketLimit, fullBucket, take } from './token-bucket';
+import type { Bucket, BucketLimit } from './token-bucket';
 
-const POLICY = 'policy';
-const BUDGET = 'budget';
-const LAST_USED = 'lastUsedAt';
-const REVISION = 'revision';
 /** lastUsedAt is kept in memory and written at most this often. */
 export const LAST_USED_PERSIST_MS = 60_000;
 
@@ -58,21 +56,14 @@ export class KeyObject extends DurableObject<Env> {
     this.adoptions = new Adoptions(ctx.storage);
     ctx.blockConcurrencyWhile(async () => {
       this.settled.load(Date.now());
-      const [policy, ledger, moved, lastUsed, revision, adoption] = await Promise.all([
-        ctx.storage.get(POLICY),
-        ctx.storage.get(BUDGET),
-        ctx.storage.get<Moved>(MOVED),
-        ctx.storage.get<number>(LAST_USED),
-        ctx.storage.get<number>(REVISION),
-        ctx.storage.get(ADOPTION),
-      ]);
-      this.policy = policy === undefined ? null : keyPolicySchema.parse(policy);
-      this.revision = revision ?? 0;
-      this.ledger = ledger === undefined ? undefined : budgetStateSchema.parse(ledger);
-      this.moved = moved ?? null;
-      this.adoptions.load(adoption);
-      this.lastUsedAt = lastUsed ?? null;
-      this.lastUsedSavedAt = lastUsed ?? 0;
+      const stored = await loadKeyState(ctx.storage);
+      this.policy = stored.policy;
+      this.revision = stored.revision;
+      this.ledger = stored.ledger;
+      this.moved = stored.moved;
+      this.adoptions.load(stored.adoption);
+      this.lastUsedAt = stored.lastUsedAt;
+      this.lastUsedSavedAt = stored.lastUsedAt ?? 0;
     });
   }
 
@@ -113,42 +104,10 @@ export class KeyObject extends DurableObject<Env> {
     if (policy.budget && this.adoptions.awaiting) return { ok: false, reason: 'awaiting_ledger' };
 
     const { held } = this.leases;
-    let requests = rpmLimit ? (this.requests ?? fullBucket(rpmLimit, now)) : undefined;
-    let tokens = tpmLimit ? (this.tokens ?? fullBucket(tpmLimit, now)) : undefined;
-
-    if (rpmLimit && requests && !request.prepaid) {
-      const taken = take(requests, rpmLimit, 1, now, held.requests);
-      if (!taken.ok) {
-        const rate = rateStateOf(now, rpmLimit, taken.bucket, tpmLimit, tokens, held);
-        return {
-          ok: false,
-          reason: 'rate_limited',
-          limit: 'requests',
-          retryAfterMs: taken.retryAfterMs,
-          rate,
-        };
-      }
-      requests = taken.bucket;
-    }
-    // A prepaid request's tokens came from its lease: nothing to take here (even from an overdrawn bucket).
-    if (tpmLimit && tokens && !request.prepaid) {
-      const taken = take(tokens, tpmLimit, request.tokens, now, held.tokens);
-      if (!taken.ok) {
-        // A refused request consumes nothing: the request slot taken above is not committed.
-        const rate = rateStateOf(now, rpmLimit, this.requests, tpmLimit, taken.bucket, held);
-        if (!Number.isFinite(taken.retryAfterMs)) {
-          return {
-            ok: false,
-            reason: 'too_large',
-            requested: request.tokens,
-            capacity: tpmLimit.perMinute,
-            rate,
-          };
-        }
-        return { ok: false, reason: 'rate_limited', limit: 'tokens', retryAfterMs: taken.retryAfterMs, rate };
-      }
-      tokens = taken.bucket;
-    }
+    const stored = { requests: this.requests, tokens: this.tokens };
+    const taken = takeBuckets(request, rpmLimit, tpmLimit, stored, held, now);
+    if (!taken.ok) return taken;
+    const { requests, tokens } = taken;
 
     let reservedCost = 0;
     let ledger: BudgetState | undefined;
@@ -308,21 +267,11 @@ export class KeyObject extends DurableObject<Env> {
   private applyPolicy(policy: KeyPolicy): void {
     const previous = this.policy;
     this.policy = keyPolicySchema.parse(policy);
-    // A changed limit resizes its bucket, keeping what was used in the last minute (requests in
-    // flight settle into it: a cut from 1M to 50k TPM is 50k from now, not 50k plus what they give
-    // back). Lease shares of it are forgotten; the other bucket's stay held.
-    const now = Date.now();
-    if (previous?.limits.rpm !== this.policy.limits.rpm) {
-      this.requests = resized(this.requests, previous?.limits.rpm, this.policy.limits.rpm, now);
-      this.leases.forget('requests');
-    }
-    if (previous?.limits.tpm !== this.policy.limits.tpm) {
-      this.tokens = resized(this.tokens, previous?.limits.tpm, this.policy.limits.tpm, now);
-      this.leases.forget('tokens');
-    }
-    // A budget's new window (period or start) recomputes its spend (budget.ts `current`) at the
-    // change. Shares leases hold stay reserved in it.
-    const ledger = recounted(this.ledger, previous?.budget, this.policy.budget, now);
+    // A changed limit resizes its bucket, and a budget's new window recomputes its spend (policy-change.ts).
+    const state = { requests: this.requests, tokens: this.tokens, ledger: this.ledger };
+    const { requests, tokens, ledger } = policyApplied(previous, this.policy, state, this.leases, Date.now());
+    this.requests = requests;
+    this.tokens = tokens;
     if (ledger) this.saveLedger(ledger);
   }
 

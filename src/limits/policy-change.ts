@@ -1,7 +1,41 @@
 // A new policy at a key's or team's object (KeyObject.setPolicy): a changed limit resizes its
 // bucket, keeping what was used of the old one, and a budget's new window recomputes its spend.
+import type { KeyPolicy } from '../keys/policy';
 import { type Budget, type BudgetState, current, realerted, sameWindow } from './budget';
+import type { LeaseLedger } from './lease-ledger';
 import { type Bucket, refill } from './token-bucket';
+
+interface PolicyState {
+  requests: Bucket | undefined;
+  tokens: Bucket | undefined;
+  ledger: BudgetState | undefined;
+}
+
+/** The buckets under `policy`, and the ledger to store (undefined: nothing to store); `leases` forgets resized shares. */
+export function policyApplied(
+  previous: KeyPolicy | null,
+  policy: KeyPolicy,
+  state: PolicyState,
+  leases: LeaseLedger,
+  now: number,
+): PolicyState {
+  let { requests, tokens } = state;
+  // A changed limit resizes its bucket, keeping what was used in the last minute (requests in
+  // flight settle into it: a cut from 1M to 50k TPM is 50k from now, not 50k plus what they give
+  // back). Lease shares of it are forgotten; the other bucket's stay held.
+  if (previous?.limits.rpm !== policy.limits.rpm) {
+    requests = resized(requests, previous?.limits.rpm, policy.limits.rpm, now);
+    leases.forget('requests');
+  }
+  if (previous?.limits.tpm !== policy.limits.tpm) {
+    tokens = resized(tokens, previous?.limits.tpm, policy.limits.tpm, now);
+    leases.forget('tokens');
+  }
+  // A budget's new window (period or start) recomputes its spend (budget.ts `current`) at the
+  // change. Shares leases hold stay reserved in it.
+  const ledger = recounted(state.ledger, previous?.budget, policy.budget, now);
+  return { requests, tokens, ledger };
+}
 
 /**
  * A bucket under a new limit, keeping what was used of the old one (the new one may start below
