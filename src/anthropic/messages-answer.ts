@@ -3,7 +3,7 @@
 import { isRecord } from '../json-record';
 import { packBlocks } from '../openai/responses-reasoning';
 import { isOpenAIReasoning, type OpenAIReasoningBlock } from '../providers/thinking';
-import { type BlockPosition, interleave, positionOf, type TextBlocks } from '../providers/thinking-order';
+import { type BlockPosition, interleave, positionOf, textIn } from '../providers/thinking-order';
 
 type Json = Record<string, unknown>;
 
@@ -155,13 +155,7 @@ export function readPosition(block: Json): BlockPosition | undefined {
 }
 
 /** Messages text blocks, measured and cut where a thinking block stood (thinking-order.ts). */
-const TEXT_BLOCKS: TextBlocks<Json> = {
-  length: (block) => (block.type === 'text' && typeof block.text === 'string' ? block.text.length : 0),
-  split: (block, at) => [
-    { ...block, text: String(block.text).slice(0, at) },
-    { ...block, text: String(block.text).slice(at) },
-  ],
-};
+const TEXT_BLOCKS = textIn<Json>('text');
 
 /** OpenAI's encrypted reasoning as a Messages block: redacted, its data the gateway's packing. */
 export function packedOpenAIReasoning(block: OpenAIReasoningBlock): Json {

@@ -11,7 +11,7 @@
 import { isRecord } from '../json-record';
 import { chatEvents } from '../openai/chat-events';
 import { isOpenAIReasoning } from '../providers/thinking';
-import { interleave, type TextBlocks } from '../providers/thinking-order';
+import { interleave, textIn } from '../providers/thinking-order';
 import {
   anthropicErrorType,
   matchedSequence,
@@ -310,13 +310,7 @@ function inOrder(chunk: Json): Json[] | undefined {
 }
 
 /** A replayed delta's text, cut where a thinking block stood. */
-const PIECE_TEXT: TextBlocks<Json> = {
-  length: (piece) => (typeof piece.content === 'string' ? piece.content.length : 0),
-  split: (piece, at) => [
-    { content: String(piece.content).slice(0, at) },
-    { content: String(piece.content).slice(at) },
-  ],
-};
+const PIECE_TEXT = textIn<Json>('content');
 
 function readable(blocks: unknown[]): string {
   return blocks

@@ -11,7 +11,7 @@ import { emptyLastMessage, lastTurnIndex } from './last-message';
 import { NO_EFFECT, paramPolicy, stopSequences } from './params';
 import { claudeThinking } from './reasoning-effort';
 import { parsePlacedThinking } from './thinking';
-import { interleave, type TextBlocks } from './thinking-order';
+import { interleave, textIn } from './thinking-order';
 import { calledToolText, toolResultText, toolUseId } from './tool-ids';
 import { Unsupported } from './types';
 
@@ -294,18 +294,7 @@ function assistantBlocks(
 }
 
 /** Anthropic's text blocks, measured and cut where a thinking block stood (thinking-order.ts). */
-const TEXT_BLOCKS: TextBlocks<Block> = {
-  length: (block) => (block.type === 'text' ? (block.text as string).length : 0),
-  // A cache mark ends the block it was on: it stays on the second part.
-  split: (block, at) => {
-    const { cache_control: _mark, ...first } = block;
-    const text = block.text as string;
-    return [
-      { ...first, text: text.slice(0, at) },
-      { ...block, text: text.slice(at) },
-    ];
-  },
-};
+const TEXT_BLOCKS = textIn<Block>('text');
 
 function toolUseBlock(call: ToolCall, path: string): Block {
   let input: unknown = {};

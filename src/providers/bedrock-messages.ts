@@ -9,7 +9,7 @@ import type { FunctionToolsMessage } from './function-tools';
 import { emptyLastMessage, lastTurnIndex } from './last-message';
 import { systemText } from './system-text';
 import { parsePlacedThinking, sendable, type ThinkingBlock } from './thinking';
-import { interleave, type TextBlocks } from './thinking-order';
+import { interleave, textIn } from './thinking-order';
 import { toolUseId } from './tool-ids';
 import { Unsupported } from './types';
 
@@ -201,13 +201,7 @@ export function translateMessages(
 }
 
 /** Converse's text blocks, measured and cut where a reasoning block stood (thinking-order.ts). */
-const TEXT_BLOCKS: TextBlocks<Block> = {
-  length: (block) => (typeof block.text === 'string' ? block.text.length : 0),
-  split: (block, at) => [
-    { ...block, text: String(block.text).slice(0, at) },
-    { ...block, text: String(block.text).slice(at) },
-  ],
-};
+const TEXT_BLOCKS = textIn<Block>('text');
 
 /**
  * Documents as Converse takes them: names unique in the request (it refuses two documents of one

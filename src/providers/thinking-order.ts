@@ -45,6 +45,25 @@ export interface TextBlocks<B> {
 }
 
 /**
+ * Blocks whose text is their `field` (a string; any other block counts nothing), cut into two
+ * copies of the block. A cache mark (`cache_control`) ends the block it is on: it stays on the
+ * second part only.
+ */
+export function textIn<B extends Record<string, unknown>>(field: string): TextBlocks<B> {
+  return {
+    length: (block) => {
+      const text = block[field];
+      return typeof text === 'string' ? text.length : 0;
+    },
+    split: (block, at) => {
+      const { cache_control: _mark, ...first } = block;
+      const text = String(block[field]);
+      return [{ ...first, [field]: text.slice(0, at) } as B, { ...block, [field]: text.slice(at) }];
+    },
+  };
+}
+
+/**
  * An assistant message's blocks in the order its answer gave them: each thinking block (in order)
  * after the content text and tool calls its position names (the text first: a call's place in the
  * text is not kept), the text cut where a block stood inside it; what no position reaches follows,

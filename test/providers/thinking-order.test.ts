@@ -1,6 +1,6 @@
 // Thinking blocks back where Claude wrote them among an answer's text and tool calls.
 import { describe, expect, it } from 'vitest';
-import { interleave, placed, positionOf, type TextBlocks } from '../../src/providers/thinking-order';
+import { interleave, placed, positionOf, type TextBlocks, textIn } from '../../src/providers/thinking-order';
 
 type B = { t: string; text?: string };
 const TEXT: TextBlocks<B> = {
@@ -125,5 +125,22 @@ describe('interleave, fuzzed', () => {
       expect(read(out)).toBe(read(content));
       expect(out.every((b) => b.text === undefined || b.text !== '')).toBe(true);
     }
+  });
+});
+
+describe('textIn', () => {
+  it('measures a text field, counts other blocks as nothing, and keeps a cache mark on the second part', () => {
+    const text = textIn<Record<string, unknown>>('text');
+    expect(text.length({ type: 'image' })).toBe(0);
+    const block = { type: 'text', text: 'abcdef', cache_control: { type: 'ephemeral' } };
+    expect(text.length(block)).toBe(6);
+    expect(text.split(block, 2)).toEqual([
+      { type: 'text', text: 'ab' },
+      { type: 'text', text: 'cdef', cache_control: { type: 'ephemeral' } },
+    ]);
+    expect(textIn<Record<string, unknown>>('content').split({ content: 'xyz' }, 1)).toEqual([
+      { content: 'x' },
+      { content: 'yz' },
+    ]);
   });
 });
