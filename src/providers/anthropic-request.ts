@@ -99,12 +99,7 @@ export function toAnthropicRequest(
     messages: turns,
   };
   if (system.length > 0) body.system = system;
-  const sampling = claudeSampling(
-    model,
-    request,
-    (request as { top_k?: unknown }).top_k,
-    (param, message) => new Unsupported(message, param),
-  );
+  const sampling = claudeSampling(model, request, (request as { top_k?: unknown }).top_k);
   if (sampling.temperature !== undefined) body.temperature = sampling.temperature;
   // Current Claude models refuse both at once ("alter temperature or top_p, but not both").
   else if (sampling.top_p !== undefined) body.top_p = sampling.top_p;

@@ -208,12 +208,7 @@ export function toConverseRequest(
     additional.anthropic_beta = withBetas(additional.anthropic_beta, sentBetas);
   if (Object.keys(additional).length > 0) native.additionalModelRequestFields = additional;
   // Claude 4.7 and later take none (claude-version.ts); other models as sent.
-  const sampling = claudeSampling(
-    model,
-    body,
-    additional.top_k,
-    (param, message) => new Unsupported(message, param),
-  );
+  const sampling = claudeSampling(model, body, additional.top_k);
   if (sampling.temperature !== undefined) inferenceConfig.temperature = sampling.temperature;
   // Current Claude models refuse both at once, as on Anthropic's own API: top_p only without temperature.
   if (sampling.top_p !== undefined && !(claude && inferenceConfig.temperature !== undefined))

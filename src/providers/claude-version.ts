@@ -1,5 +1,6 @@
 // Which generation a Claude model id names: the thinking it takes (reasoning-effort.ts) and the
 // regional price Bedrock and Vertex AI charge for it (pricing/cost.ts) both follow it.
+import { Unsupported } from './types';
 
 /**
  * A Claude model's version, in tenths (37 for 3.7), from its id (`claude-3-7-sonnet-…`,
@@ -38,14 +39,12 @@ const FIRST_WITHOUT_SAMPLING = 47;
  * The sampling parameters to send a Claude model: Claude 4.7 and later (Opus 4.7 on, Claude 5,
  * Fable) answer any temperature, top_p or top_k with a 400 ("temperature is deprecated for this
  * model"), so there the defaults (temperature or top_p 1) are left out and any other value is
- * refused as `refusal` says, so the route's next target may serve it; before, they go as sent.
- * `refusal` builds the adapter's error for a parameter.
+ * refused, naming it, so the route's next target may serve it; before, they go as sent.
  */
 export function claudeSampling<T extends { temperature?: number | null; top_p?: number | null }>(
   model: string,
   request: T,
   topK: unknown,
-  refusal: (param: string, message: string) => Error,
 ): { temperature?: number; top_p?: number } {
   const version = claudeVersion(model);
   const sampling = {
@@ -54,7 +53,10 @@ export function claudeSampling<T extends { temperature?: number | null; top_p?: 
   };
   if (version === undefined || version < FIRST_WITHOUT_SAMPLING) return sampling;
   const refuse = (param: string) =>
-    refusal(param, `${model} takes no ${param} (Claude 4.7 and later sample their own way): leave it out.`);
+    new Unsupported(
+      `${model} takes no ${param} (Claude 4.7 and later sample their own way): leave it out.`,
+      param,
+    );
   if (sampling.temperature !== undefined && sampling.temperature !== 1) throw refuse('temperature');
   if (sampling.top_p !== undefined && sampling.top_p !== 1) throw refuse('top_p');
   if (topK != null) throw refuse('top_k');
