@@ -274,6 +274,9 @@ const THREE_LEVELS: Record<Exclude<ReasoningEffort, 'none'>, string> = {
   max: 'high',
 };
 
+/** gpt-oss's effort (Workers AI, Bedrock): it always reasons, so `none` is its least, low. */
+const gptOssEffort = (effort: ReasoningEffort) => (effort === 'none' ? 'low' : THREE_LEVELS[effort]);
+
 /**
  * Nova 2's `reasoningConfig` (in additionalModelRequestFields) for a reasoning_effort: `enabled`
  * with a maxReasoningEffort, `disabled` for none (Nova 2's default). Undefined when there is no
@@ -324,8 +327,7 @@ export function bedrockOpenAIEffort(
 ): Record<string, unknown> | undefined {
   const effort = reasoningEffort(request, 'OpenAI on Bedrock');
   if (effort === undefined || native.reasoning_effort != null || native.reasoning != null) return undefined;
-  if (BEDROCK_GPT_OSS.test(model))
-    return { reasoning_effort: effort === 'none' ? 'low' : THREE_LEVELS[effort] };
+  if (BEDROCK_GPT_OSS.test(model)) return { reasoning_effort: gptOssEffort(effort) };
   return { reasoning: { effort: effort === 'minimal' ? 'low' : effort } };
 }
 
@@ -349,5 +351,5 @@ export function workersAIEffort(request: object, model: string): string | undefi
       'reasoning_effort',
     );
   }
-  return effort === 'none' ? 'low' : THREE_LEVELS[effort];
+  return gptOssEffort(effort);
 }
