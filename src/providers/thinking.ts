@@ -44,14 +44,10 @@ export function withThinking(blocks: ThinkingBlock[]) {
 }
 
 /**
- * An assistant message's Anthropic-shaped `thinking_blocks`, checked; `path` is the message's.
- * OpenAI's encrypted reasoning (a route may carry it here after OpenAI answered) is left out.
+ * An assistant message's Anthropic-shaped `thinking_blocks`, checked, each with the place it stood
+ * in its answer (thinking-order.ts); `path` is the message's. OpenAI's encrypted reasoning (a route
+ * may carry it here after OpenAI answered) is left out.
  */
-export function parseThinkingBlocks(value: unknown, path: string): ThinkingBlock[] {
-  return parsePlacedThinking(value, path).map(({ block }) => block);
-}
-
-/** parseThinkingBlocks, each block with the place it stood in its answer (thinking-order.ts). */
 export function parsePlacedThinking(
   value: unknown,
   path: string,
