@@ -2,6 +2,7 @@
 import { ownEntry } from '../config/own-entry';
 import { claudeVersion } from '../providers/claude-version';
 import type { Usage } from '../providers/types';
+import { inForce, type ListPrice } from './price-schema';
 import { BUNDLED_PRICES, FREE, type Price, UNKNOWN_MODEL_PRICE } from './prices';
 import { countedUsage } from './usage';
 
@@ -22,7 +23,7 @@ const SNAPSHOT =
  */
 const CHEAPER_TIER = /^-(?:lite|mini|nano|fast|flash|small|instant|chat)(?:-|$)/;
 
-function byPrefix(table: PriceTable, model: string): Price | undefined {
+function byPrefix<T>(table: Record<string, T>, model: string): T | undefined {
   let best: string | undefined;
   for (const name of Object.keys(table)) {
     if (
@@ -35,16 +36,29 @@ function byPrefix(table: PriceTable, model: string): Price | undefined {
   return best === undefined ? undefined : ownEntry(table, best);
 }
 
-/**
- * Config (`provider/model`, then model) before the bundled table; the mock provider is free.
- * `regional`: a Vertex AI provider in a region rather than `global`, where Claude costs more.
- */
+/** listPriceOf's rates in force at `at`. */
 export function priceOf(
   target: { provider: string; model: string },
   providerType: string,
   overrides: PriceTable,
   regional = false,
+  at = Date.now(),
 ): Price {
+  return inForce(listPriceOf(target, providerType, overrides, regional), at);
+}
+
+/**
+ * Config (`provider/model`, then model) before the bundled table; the mock provider is free.
+ * `regional`: a Vertex AI provider in a region rather than `global`, where Claude costs more. A
+ * bundled price may change on a known day (PriceChange): worstCaseCost reserves at the dearer
+ * rates when a request may be charged either.
+ */
+export function listPriceOf(
+  target: { provider: string; model: string },
+  providerType: string,
+  overrides: PriceTable,
+  regional = false,
+): ListPrice {
   // Own entries only: a model a client names `constructor` must not price as Object.prototype's
   // (a NaN price once switched a key's budget off).
   const configured =
@@ -70,7 +84,7 @@ export function priceOf(
   return listPrice(model) ?? UNKNOWN_MODEL_PRICE;
 }
 
-function listPrice(model: string): Price | undefined {
+function listPrice(model: string): ListPrice | undefined {
   return ownEntry(BUNDLED_PRICES, model) ?? byPrefix(BUNDLED_PRICES, model);
 }
 
@@ -96,8 +110,18 @@ function fromGeneration45(model: string): boolean {
 /** Bedrock's (and Vertex AI's) regional rates for Claude against its global ones. */
 const REGIONAL_PREMIUM = 1.1;
 
-/** Every rate of `price` times `factor`. */
-function scaled(price: Price, factor: number): Price {
+/** Every rate of `price` (before and after a change) times `factor`. */
+function scaled(price: ListPrice, factor: number): ListPrice {
+  if ('from' in price)
+    return {
+      from: price.from,
+      before: scaledRates(price.before, factor),
+      after: scaledRates(price.after, factor),
+    };
+  return scaledRates(price, factor);
+}
+
+function scaledRates(price: Price, factor: number): Price {
   const times = <T extends object>(rates: T): T =>
     Object.fromEntries(
       Object.entries(rates).map(([name, value]) => [
@@ -121,17 +145,19 @@ function ratesFor(price: Price, promptTokens: number): Price {
  * priority prices are 1.7 to 2 times its standard ones (its Fast mode, answered as priority, twice),
  * Gemini's 1.8 — and is charged at twice, the bound that keeps a budget a cap. OpenAI's
  * `ultrafast` (GPT-5.6 Sol and later, by access) costs 3 times the standard rates until
- * 2027-02-28, and 6 times from 2027-03-01. `flex` at half, where the provider bills it so
- * (`halfPriceFlex`: OpenAI's own API); elsewhere (Groq's flex is not cheaper), and any other tier
- * (default, auto, on_demand…), at the standard rates.
+ * 2027-02-28, and 6 times from 2027-03-01 (`at`: when the request was served). `flex` at half,
+ * where the provider bills it so (`halfPriceFlex`: OpenAI's own API); elsewhere (Groq's flex is
+ * not cheaper), and any other tier (default, auto, on_demand…), at the standard rates.
  */
-export function tierFactor(tier: unknown, halfPriceFlex = false): number {
+export function tierFactor(tier: unknown, halfPriceFlex = false, at = Date.now()): number {
   const billed = billedTier(tier, halfPriceFlex);
+  if (billed === 'ultrafast') return at < ULTRAFAST_DOUBLES ? 3 : 6;
   return billed === undefined ? 1 : TIER_FACTORS[billed];
 }
 
 const TIER_FACTORS = { priority: 2, ultrafast: 3, flex: 0.5 } as const;
 export type BilledTier = keyof typeof TIER_FACTORS;
+const ULTRAFAST_DOUBLES = Date.parse('2027-03-01T00:00:00Z');
 
 /** The tier a cost is charged at when it is not the standard rates (tierFactor's cases); else undefined. */
 export function billedTier(tier: unknown, halfPriceFlex = false): BilledTier | undefined {
@@ -179,17 +205,19 @@ export function pricedTokens(usage: Usage): PricedTokens {
  * USD for a usage report; cache reads and writes, and audio in and out, at their own rates when the
  * provider reports them. Audio in the prompt is counted among the tokens not read from a cache.
  * `tier`: the service tier the answer says it was served on (`service_tier`), billed as
- * tierFactor says (`halfPriceFlex`: the provider's).
+ * tierFactor says (`halfPriceFlex`: the provider's). `at`: when it was served, for the rates then
+ * in force.
  */
 export function costOf(
   report: Usage | undefined,
-  base: Price,
+  base: ListPrice,
   tier?: unknown,
   halfPriceFlex = false,
+  at = Date.now(),
 ): number {
   const usage = countedUsage(report); // never NaN, whatever the provider wrote
   if (!usage) return 0;
-  const price = ratesFor(base, usage.prompt_tokens);
+  const price = ratesFor(inForce(base, at), usage.prompt_tokens);
   const tokens = pricedTokens(usage);
   const micro =
     tokens.input * price.inputPerMTok +
@@ -199,7 +227,7 @@ export function costOf(
     tokens.cacheWrite1h * (price.cacheWrite1hPerMTok ?? 2 * price.inputPerMTok) +
     tokens.output * price.outputPerMTok +
     tokens.audioOutput * (price.audioOutputPerMTok ?? price.outputPerMTok);
-  return (micro * tierFactor(tier, halfPriceFlex)) / 1_000_000;
+  return (micro * tierFactor(tier, halfPriceFlex, at)) / 1_000_000;
 }
 
 /** Whether a request may be charged audio rates: audio in its prompt, an answer asked for in audio. */
@@ -210,29 +238,46 @@ export interface AudioUse {
 export const NO_AUDIO: AudioUse = { input: false, output: false };
 
 /**
+ * How far ahead of its reservation a request may still be charged: its reservation's longest life
+ * (`limits.reservationTtlMs` is at most a day). A price change within it is reserved at the
+ * dearer rates, so a request admitted just before a rise stays within its budget.
+ */
+const CHARGED_WITHIN_MS = 24 * 3_600_000;
+
+/**
  * The most a request can cost on any of `prices`: every input token and max output at the dearest
  * rates — an audio model's audio rates when the request carries audio in, or asks for it out —
- * and at priority's when it asks for that tier (`service_tier`).
+ * and at priority's when it asks for that tier (`service_tier`); at the rates in force from `at`
+ * until it must be done.
  */
 export function worstCaseCost(
   inputTokens: number,
   maxOutputTokens: number,
-  prices: readonly Price[],
+  prices: readonly ListPrice[],
   audio: AudioUse = NO_AUDIO,
   tier?: unknown,
+  at = Date.now(),
 ): number {
   let input = 0;
   let output = 0;
-  for (const base of prices) {
-    const price = ratesFor(base, inputTokens);
-    // A model that writes caches (its price says so) may write them for an hour: twice the input.
-    const hour =
-      price.cacheWrite1hPerMTok ?? (price.cacheWritePerMTok !== undefined ? 2 * price.inputPerMTok : 0);
-    const audioIn = audio.input ? (price.audioInputPerMTok ?? 0) : 0;
-    // Every rate an input token may be charged at (a cached-input price set above the input's too).
-    const cached = price.cachedInputPerMTok ?? 0;
-    input = Math.max(input, price.inputPerMTok, cached, price.cacheWritePerMTok ?? 0, hour, audioIn);
-    output = Math.max(output, price.outputPerMTok, audio.output ? (price.audioOutputPerMTok ?? 0) : 0);
+  const until = at + CHARGED_WITHIN_MS;
+  for (const listed of prices) {
+    const rates =
+      'from' in listed && listed.from > at && listed.from <= until
+        ? [listed.before, listed.after]
+        : [inForce(listed, at)];
+    for (const base of rates) {
+      const price = ratesFor(base, inputTokens);
+      // A model that writes caches (its price says so) may write them for an hour: twice the input.
+      const hour =
+        price.cacheWrite1hPerMTok ?? (price.cacheWritePerMTok !== undefined ? 2 * price.inputPerMTok : 0);
+      const audioIn = audio.input ? (price.audioInputPerMTok ?? 0) : 0;
+      // Every rate an input token may be charged at (a cached-input price set above the input's too).
+      const cached = price.cachedInputPerMTok ?? 0;
+      input = Math.max(input, price.inputPerMTok, cached, price.cacheWritePerMTok ?? 0, hour, audioIn);
+      output = Math.max(output, price.outputPerMTok, audio.output ? (price.audioOutputPerMTok ?? 0) : 0);
+    }
   }
-  return ((inputTokens * input + maxOutputTokens * output) * tierFactor(tier)) / 1_000_000;
+  const factor = Math.max(tierFactor(tier, false, at), tierFactor(tier, false, until));
+  return ((inputTokens * input + maxOutputTokens * output) * factor) / 1_000_000;
 }

@@ -40,6 +40,31 @@ export const priceSchema = z.strictObject({
 });
 export type Price = z.infer<typeof priceSchema>;
 
+/**
+ * A bundled list price that a provider has announced will change on a given day: `before` until
+ * 00:00 UTC of that day, `after` from then on. A deployed gateway charges each in its time without
+ * a release (a launch price ending, a preview's rates rising).
+ */
+export interface PriceChange {
+  /** The change's instant, ms since the epoch. */
+  readonly from: number;
+  readonly before: Price;
+  readonly after: Price;
+}
+/** A bundled table's entry: one price, or one that changes on a known day. */
+export type ListPrice = Price | PriceChange;
+
+/** `before` until `day` (YYYY-MM-DD, 00:00 UTC), `after` from then on. */
+export const changesOn = (day: string, before: Price, after: Price): PriceChange => ({
+  from: Date.parse(`${day}T00:00:00Z`),
+  before,
+  after,
+});
+
+/** The rates of `price` in force at `at` (ms since the epoch). */
+export const inForce = (price: ListPrice, at: number): Price =>
+  'from' in price ? (at < price.from ? price.before : price.after) : price;
+
 export const p = (
   inputPerMTok: number,
   outputPerMTok: number,

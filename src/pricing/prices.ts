@@ -2,16 +2,16 @@
 // Overridable per `<provider>/<model>` (or bare model) in the config's `pricing`. Dated snapshots
 // (`gpt-4o-2024-08-06`, `claude-sonnet-4-20250514`) resolve to their base entry (cost.ts); another
 // model named like one (`gpt-5-pro`) does not, and is priced only by an entry of its own.
-import { type Price, p } from './price-schema';
+import { type ListPrice, type Price, p } from './price-schema';
 import { ANTHROPIC_PRICES } from './prices-anthropic';
 import { GOOGLE_PRICES } from './prices-google';
 import { OPENAI_PRICES } from './prices-openai';
 import { OTHER_PRICES } from './prices-others';
 
-export { type Price, priceSchema } from './price-schema';
+export { type ListPrice, type Price, priceSchema } from './price-schema';
 
-/** Every bundled price, by model name (no two tables name one model). */
-export const BUNDLED_PRICES: Record<string, Price> = {
+/** Every bundled price, by model name (no two tables name one model); some change on a known day. */
+export const BUNDLED_PRICES: Record<string, ListPrice> = {
   ...OPENAI_PRICES,
   ...ANTHROPIC_PRICES,
   ...GOOGLE_PRICES,

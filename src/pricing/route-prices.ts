@@ -5,8 +5,17 @@ import type { TargetRef } from '../routing/config-schema';
 import type { Attempt } from '../routing/failures';
 import { applyRoutingOverride, type RoutingOverride } from '../routing/overrides';
 import { aliasRoute } from '../routing/strategies';
-import { type AudioUse, type BilledTier, billedTier, costOf, NO_AUDIO, priceOf, worstCaseCost } from './cost';
-import type { Price } from './prices';
+import {
+  type AudioUse,
+  type BilledTier,
+  billedTier,
+  costOf,
+  listPriceOf,
+  NO_AUDIO,
+  priceOf,
+  worstCaseCost,
+} from './cost';
+import type { ListPrice } from './prices';
 
 /**
  * A request's worst case on `route` (`costUsd`), and, for admit's `costFor`, on the route as a key's
@@ -75,9 +84,9 @@ export function timedOutPrompts(
   return { tokens, costUsd };
 }
 
-export function routePrices(runtime: Runtime, route: ResolvedRoute): Price[] {
+export function routePrices(runtime: Runtime, route: ResolvedRoute): ListPrice[] {
   const { config } = runtime;
-  const prices: Price[] = [];
+  const prices: ListPrice[] = [];
   const seen = new Set<string>();
   const walk = (targets: readonly TargetRef[]) => {
     for (const target of targets) {
@@ -93,7 +102,7 @@ export function routePrices(runtime: Runtime, route: ResolvedRoute): Price[] {
         continue;
       }
       const provider = runtime.provider(target.provider);
-      prices.push(priceOf(target, provider?.type ?? 'unknown', config.pricing, provider?.regional));
+      prices.push(listPriceOf(target, provider?.type ?? 'unknown', config.pricing, provider?.regional));
     }
   };
   walk(route.targets);

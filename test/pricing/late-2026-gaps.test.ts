@@ -44,9 +44,6 @@ describe("Gemini's cache reads and newer models", () => {
     for (const [model, input, output, read] of [
       ['gemini-4-neon', 3, 15, 0.15],
       ['gemini-4-hydrogen', 1.5, 7.5, 0.075],
-      ['gemini-3.8-flash', 1.5, 7.5, 0.15],
-      ['gemini-3.7-flash', 1.5, 7.5, 0.15],
-      ['gemini-3.6-flash', 1.5, 7.5, 0.15],
       ['gemini-3.5-flash', 1.5, 9, 0.15],
       ['gemini-3.5-flash-lite', 0.3, 2.5, 0.03],
       ['gemini-3.1-pro-preview', 2, 12, 0.2],

@@ -90,9 +90,11 @@ describe('OpenAI GPT-5.5 to GPT-6.2 prices', () => {
   it("charges OpenAI's ultrafast tier at three times the standard rates, and reserves so", () => {
     const usage = { prompt_tokens: 100_000, completion_tokens: 0, total_tokens: 100_000 };
     const sol = openai('gpt-6.2-sol');
-    expect(costOf(usage, sol, 'ultrafast', true)).toBeCloseTo(3 * 0.2, 9);
+    // Until 2027-02-28 (six times from 2027-03-01: price-changes.test.ts).
+    const served = Date.parse('2026-12-06T00:00:00Z');
+    expect(costOf(usage, sol, 'ultrafast', true, served)).toBeCloseTo(3 * 0.2, 9);
     // Every prompt token at the dearest rate it may be charged: a cache write's, 1.25× input.
-    expect(worstCaseCost(100_000, 0, [sol], undefined, 'ultrafast')).toBeCloseTo(3 * 0.25, 9);
+    expect(worstCaseCost(100_000, 0, [sol], undefined, 'ultrafast', served)).toBeCloseTo(3 * 0.25, 9);
   });
 
   it('reserves a GPT-5.6 prompt at its cache-write rate, 1.25× input, not an hour-long write OpenAI never bills', () => {
@@ -116,7 +118,6 @@ describe('Gemini 3.1 to Gemini 4 prices', () => {
       ['gemini-4-carbon', 4, 20],
       ['gemini-4-neon', 3, 15],
       ['gemini-4-hydrogen', 1.5, 7.5],
-      ['gemini-3.8-flash', 1.5, 7.5],
       ['gemini-3.5-flash', 1.5, 9],
       ['gemini-3.5-flash-lite', 0.3, 2.5],
       ['gemini-3.1-pro-preview', 2, 12],
