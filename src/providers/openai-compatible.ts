@@ -14,7 +14,7 @@ import { mistralChatBody, mistralEmbeddingsBody } from './mistral-body';
 import { responsesApiSchema, responsesChat, usesResponses } from './openai-responses';
 import { OPENAI_COMPATIBLE_PRESETS, PRESET_NAMES } from './presets';
 import { apiKeyFor, resolveSecret, secretRef } from './secret';
-import { unstreamedOnRefusal } from './stream-refusal';
+import { unstreamedIfRefused, unstreamedOnRefusal } from './stream-refusal';
 import type {
   ChatCall,
   ChatCompletion,
@@ -166,6 +166,8 @@ export function openAIWireAdapter(wire: OpenAIWire, doFetch: typeof fetch): Prov
         }),
       );
     }
+    const refused = unstreamedIfRefused(name, call, chat);
+    if (refused) return refused;
     const capped = capSet && wire.capField !== 'max_completion_tokens' ? capAsMaxTokens(body) : body;
     const sent = wire.chatBody ? wire.chatBody(capped) : capped;
     const upstreamBody: ChatRequest = {
@@ -182,7 +184,7 @@ export function openAIWireAdapter(wire: OpenAIWire, doFetch: typeof fetch): Prov
     if (!response.ok) {
       const error = await upstreamErrorFrom(name, response);
       const capped = cappedCall(call, error);
-      return capped ? chat(capped) : unstreamedOnRefusal(call, error, chat);
+      return capped ? chat(capped) : unstreamedOnRefusal(name, call, error, chat);
     }
     if (body.stream) return { kind: 'stream', body: await streamBody(name, response) };
     const raw = await response.text();

@@ -17,7 +17,7 @@ import { responseSchema, toCompletion } from './openai-responses-answer';
 import { toResponsesRequest } from './openai-responses-request';
 import { translateResponsesStream } from './openai-responses-stream';
 import { OpenAIStreamWriter } from './openai-stream-writer';
-import { unstreamedOnRefusal } from './stream-refusal';
+import { unstreamedIfRefused, unstreamedOnRefusal } from './stream-refusal';
 import type { ChatCall, ChatResult } from './types';
 import { parseAnswer, streamBody, upstreamErrorFrom } from './upstream-error';
 
@@ -74,6 +74,8 @@ export async function responsesChat(
   post: (body: Record<string, unknown>, signal: AbortSignal) => Promise<Response>,
 ): Promise<ChatResult> {
   const { body, model, signal, requestId, reasoningSummary, thinkingAsSigned } = call;
+  const refused = unstreamedIfRefused(name, call, (again) => responsesChat(name, again, post));
+  if (refused) return refused;
   const request = toResponsesRequest(body, model, { provider: name, summary: reasoningSummary });
   const response = await post(request, signal);
   if (!response.ok) {
@@ -81,7 +83,7 @@ export async function responsesChat(
     // A cap above the model's limit is refused here as in chat completions: once more, at the limit.
     const capped = cappedCall(call, error);
     if (capped) return responsesChat(name, capped, post);
-    return unstreamedOnRefusal(call, error, (again) => responsesChat(name, again, post));
+    return unstreamedOnRefusal(name, call, error, (again) => responsesChat(name, again, post));
   }
   const id = `chatcmpl-${requestId}`;
   if (body.stream) {

@@ -1,6 +1,6 @@
 // An upstream that refuses to stream ("Your organization must be verified to stream this model"):
 // the call goes again unstreamed, and its answer reaches the client as the stream it asked for.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { chat, createKey, type Json, OPENAI_URL, openaiConfig, putConfig } from '../helpers/gateway';
 import { expectOpenAIShape, sseEvents } from '../helpers/openapi';
 import { json, onUpstream, recorded } from '../helpers/upstream';
@@ -38,6 +38,10 @@ async function setup(extra: Record<string, unknown> = {}) {
     models: {
       o3: { targets: [{ provider: 'openai', model: 'o3' }] },
       codex: { targets: [{ provider: 'openai', model: 'gpt-5.1-codex' }] },
+      // Each test of a remembered refusal on its own models: refusals outlive a test.
+      o1: { targets: [{ provider: 'openai', model: 'o1' }] },
+      'o3-pro': { targets: [{ provider: 'openai', model: 'o3-pro' }] },
+      'gpt-5': { targets: [{ provider: 'openai', model: 'gpt-5' }] },
     },
     providers: {
       openai: {
@@ -154,12 +158,47 @@ describe('an upstream that refuses to stream', () => {
       ),
     );
     const streamed = await chat(key, {
-      model: 'o3',
+      model: 'o1',
       stream: true,
       messages: [{ role: 'user', content: 'Hi' }],
     });
     expect(streamed.status).toBe(400);
     expect(((await streamed.json()) as Json).error.param).toBe('temperature');
-    expect(recorded).toHaveLength(1);
+    expect(recorded.map((r) => (r.body as Json).stream)).toEqual([true]);
+  });
+
+  it("is remembered: the model's next streams go unstreamed at once, for ten minutes", async () => {
+    const key = await setup();
+    onUpstream(`${OPENAI_URL}/chat/completions`, (_request, sent) =>
+      (sent.body as Json).stream ? json(REFUSAL, 400) : json(completion),
+    );
+    const streams = async (model: string) => {
+      const response = await chat(key, { model, stream: true, messages: [{ role: 'user', content: 'Hi' }] });
+      const events = sseEvents(await response.text()) as Json[];
+      expect(events.map((e) => e.choices[0]?.delta?.content ?? '').join('')).toBe('Hello!');
+      return recorded.splice(0).map((r) => [(r.body as Json).model, (r.body as Json).stream]);
+    };
+    expect(await streams('o3-pro')).toEqual([
+      ['o3-pro', true],
+      ['o3-pro', false],
+    ]);
+    // No refused call first: one round trip, not two.
+    expect(await streams('o3-pro')).toEqual([['o3-pro', false]]);
+    // Another model of the same provider is asked for its stream.
+    expect(await streams('gpt-5')).toEqual([
+      ['gpt-5', true],
+      ['gpt-5', false],
+    ]);
+    const now = Date.now();
+    const later = vi.spyOn(Date, 'now').mockReturnValue(now + 10 * 60_000 + 1);
+    try {
+      // Verified since, perhaps: asked for its stream again.
+      expect(await streams('o3-pro')).toEqual([
+        ['o3-pro', true],
+        ['o3-pro', false],
+      ]);
+    } finally {
+      later.mockRestore();
+    }
   });
 });
