@@ -3,7 +3,8 @@
 // `{endpoint}/openai/deployments/{deployment}/chat/completions?api-version=…` (and /embeddings)
 // with an `api-key` header. A target's `model` is the deployment name. `apiVersion: "v1"` uses
 // Azure's version-less v1 API instead (`{endpoint}/openai/v1/…`, deployment name in `model`).
-// Every body parameter is forwarded untouched, as for `type: "openai"`; Azure's own answers
+// Every body parameter is forwarded untouched, as for `type: "openai"` (and, as there, what OpenAI's
+// newest models refuse is refused before the call: openai-model-rules.ts); Azure's own answers
 // (content-filter results, prompt_filter_results chunks) are relayed as they come.
 import { z } from 'zod';
 import { pathSegment, urlUnder } from './base-url';
@@ -70,6 +71,8 @@ export function createAzureOpenAI(
       type: 'azure-openai',
       models: config.models ?? [],
       streamUsage: config.streamUsage ?? (apiVersion === 'v1' || apiVersion >= '2024-09-01'),
+      // Deployments are often named after their model: one named gpt-6-astra is held to its rules.
+      servesOpenAIModels: true,
       // max_completion_tokens came with the same versions (reasoning deployments refuse max_tokens).
       capField: apiVersion === 'v1' || apiVersion >= '2024-09-01' ? 'max_completion_tokens' : 'max_tokens',
       // The v1 API takes the deployment as `model`; dated versions name it in the path and select

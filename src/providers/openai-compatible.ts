@@ -4,13 +4,15 @@
 // usage for limits and costs; the relay hides the usage chunk from clients that did not ask) —
 // except where `streamUsage` is false (Mistral's default: it refuses `stream_options` with a 422
 // and puts usage in its last chunk anyway), which sends no `stream_options` at all. Mistral, which
-// refuses every field it does not define, gets OpenAI's under its own names (mistral-body.ts).
+// refuses every field it does not define, gets OpenAI's under its own names (mistral-body.ts). On
+// OpenAI's own API, what its newest models refuse is refused before the call (openai-model-rules.ts).
 import { z } from 'zod';
 import type { ChatRequest, EmbeddingsRequest } from '../openai/schemas';
 import { urlUnder } from './base-url';
 import { cappedCall } from './cap-refusal';
 import { capAsMaxTokens } from './max-tokens';
 import { mistralChatBody, mistralEmbeddingsBody } from './mistral-body';
+import { refuseOpenAIModelParams } from './openai-model-rules';
 import { responsesApiSchema, responsesChat, usesResponses } from './openai-responses';
 import { OPENAI_COMPATIBLE_PRESETS, PRESET_NAMES } from './presets';
 import { apiKeyFor, resolveSecret, secretRef } from './secret';
@@ -78,6 +80,11 @@ export interface OpenAIWire {
   dropsReasoningContent?: boolean;
   /** The Responses API's URL when a chat call for `model` (with `body`) goes there (openai-responses.ts). */
   responsesUrl?: (model: string, body: ChatRequest) => string | undefined;
+  /**
+   * The service is OpenAI's own API or Azure OpenAI, where a model name means OpenAI's model: the
+   * parameters its newest models refuse are refused before the call (openai-model-rules.ts).
+   */
+  servesOpenAIModels?: boolean;
 }
 
 export function createOpenAICompatible(
@@ -110,6 +117,7 @@ export function createOpenAICompatible(
       // OpenAI's reasoning models refuse max_tokens; other services may not know the newer field.
       capField: openai ? 'max_completion_tokens' : 'max_tokens',
       halfPriceFlex: openai,
+      servesOpenAIModels: openai,
       dropsReasoningContent: strict,
       ...(mistral
         ? { chatBody: mistralChatBody, embeddingsBody: mistralEmbeddingsBody }
@@ -155,6 +163,7 @@ export function openAIWireAdapter(wire: OpenAIWire, doFetch: typeof fetch): Prov
 
   const chat = async (call: ChatCall): Promise<ChatResult> => {
     const { body, model, signal, capSet } = call;
+    if (wire.servesOpenAIModels) refuseOpenAIModelParams(model, body);
     const responses = wire.responsesUrl?.(model, body);
     if (responses !== undefined) {
       return responsesChat(name, call, (sent, signal) =>
