@@ -71,6 +71,9 @@ export const OPENAI_PRICES: Record<string, Price> = {
   // Realtime: cached audio costs what cached text does ($0.40).
   'gpt-realtime-2': withAudio(p(4, 24, 0.4), 32, 64),
   'gpt-realtime-2.1': withAudio(p(4, 24, 0.4), 32, 64),
+  // Its own rates, not gpt-realtime-2.1's by the cheaper-tier rule. Cached audio ($0.30) costs more
+  // than cached text ($0.06), and the usage does not split cache hits by modality: charged at $0.30.
+  'gpt-realtime-2.1-mini': withAudio(p(0.6, 2.4, 0.3), 10, 20),
   'text-embedding-3-small': p(0.02, 0),
   'text-embedding-3-large': p(0.13, 0),
 };
