@@ -3,11 +3,27 @@
 import { Unsupported } from './types';
 
 /**
+ * Claude Mythos Preview (`claude-mythos-preview`; `anthropic.claude-mythos-preview` on Bedrock), whose
+ * id names no version. It came with Opus 4.7's rules, and Anthropic and AWS document it beside Opus
+ * 4.7 (AWS's adaptive-thinking page: both take adaptive thinking only, a budget is a 400), so it
+ * counts as 4.7 here, of the Mythos family: what Mythos refuses it refuses (Anthropic's Fable 5
+ * migration guide: Mythos 5 keeps Mythos Preview's Messages API and tool use), and it cannot stop
+ * thinking. Its one difference from 4.7 on is effort xhigh, which it lacks (isMythosPreview).
+ */
+const MYTHOS_PREVIEW = /claude-mythos-preview(?![a-z0-9])/i;
+const MYTHOS_PREVIEW_VERSION = 47;
+
+/** Whether `model` names Claude Mythos Preview. */
+export const isMythosPreview = (model: string): boolean => MYTHOS_PREVIEW.test(model);
+
+/**
  * A Claude model's version, in tenths (37 for 3.7), from its id (`claude-3-7-sonnet-…`,
- * `claude-sonnet-4-5`, `anthropic.claude-opus-4-1-20250805-v1:0`); undefined when it names none.
+ * `claude-sonnet-4-5`, `anthropic.claude-opus-4-1-20250805-v1:0`; Mythos Preview's is 4.7, above);
+ * undefined when it names none.
  */
 export function claudeVersion(model: string): number | undefined {
   if (/claude-(?:v\d|instant)/i.test(model)) return 20; // Claude 2 and Instant on Bedrock
+  if (isMythosPreview(model)) return MYTHOS_PREVIEW_VERSION;
   // Older ids put the version first (claude-3-5-haiku, claude-2.1), newer ones the family first;
   // a date (claude-sonnet-4-20250514) is no minor version.
   const found =
@@ -15,8 +31,12 @@ export function claudeVersion(model: string): number | undefined {
   return found ? Number(found[1]) * 10 + Number(found[2] ?? 0) : undefined;
 }
 
-/** A newer Claude id's family (`claude-opus-5-5` → opus; `claude-fable-5-1` → fable). */
+/**
+ * A newer Claude id's family (`claude-opus-5-5` → opus; `claude-fable-5-1` → fable; Mythos Preview →
+ * mythos).
+ */
 export function claudeFamily(model: string): string | undefined {
+  if (isMythosPreview(model)) return 'mythos';
   return /claude-([a-z]+)-\d/i.exec(model)?.[1]?.toLowerCase();
 }
 
@@ -36,9 +56,9 @@ export function refusesForcedTools(model: string): boolean {
 const FIRST_WITHOUT_SAMPLING = 47;
 
 /**
- * The sampling parameters to send a Claude model: Claude 4.7 and later (Opus 4.7 on, Claude 5,
- * Fable) answer any temperature, top_p or top_k with a 400 ("temperature is deprecated for this
- * model"), so there the defaults (temperature or top_p 1) are left out and any other value is
+ * The sampling parameters to send a Claude model: Claude 4.7 and later (Opus 4.7 on, Mythos Preview,
+ * Claude 5, Fable) answer any temperature, top_p or top_k with a 400 ("temperature is deprecated for
+ * this model"), so there the defaults (temperature or top_p 1) are left out and any other value is
  * refused, naming it, so the route's next target may serve it; before, they go as sent.
  */
 export function claudeSampling<T extends { temperature?: number | null; top_p?: number | null }>(

@@ -6,7 +6,7 @@
 // that a client could have sent itself — so the reservation (limits/estimate.ts) and Anthropic's
 // default max_tokens growth see the budget as they see a native one. A native field the client
 // sent wins: the effort is then left out, as the more general of the two asks.
-import { claudeFamily, claudeVersion } from './claude-version';
+import { claudeFamily, claudeVersion, isMythosPreview } from './claude-version';
 import { Unsupported } from './types';
 
 export type ReasoningEffort = 'none' | 'minimal' | 'low' | 'medium' | 'high' | 'xhigh' | 'max';
@@ -69,39 +69,49 @@ export interface ClaudeThinking {
 }
 
 /**
- * Claude 3.7 Sonnet was the first to think; from Claude 4.6, adaptive thinking with an effort; from
- * 4.7, effort xhigh (between high and max); from Claude 5, thinking unless told not to.
+ * Claude 3.7 Sonnet was the first to think; from Claude 4.6, adaptive thinking with an effort (max
+ * among its levels); from 4.7, effort xhigh (between high and max) but on Mythos Preview; from
+ * Claude 5, thinking unless told not to. Anthropic's effort page: max on Opus and Sonnet 4.6, Mythos
+ * Preview and every model with xhigh ("some models that support max don't yet support xhigh").
  */
 const FIRST_THINKING = 37;
 const FIRST_ADAPTIVE = 46;
 const FIRST_XHIGH = 47;
 const FIRST_THINKING_BY_DEFAULT = 50;
 
-/** Adaptive thinking's effort levels: Claude's low is its least; xhigh (and max) is high's before 4.7. */
+/** Adaptive thinking's effort levels: Claude's low is its least; xhigh is high's where Claude has none. */
 const CLAUDE_LEVEL: Record<Exclude<ReasoningEffort, 'none'>, string> = {
   minimal: 'low',
   low: 'low',
   medium: 'medium',
   high: 'high',
   xhigh: 'high',
-  max: 'high',
+  max: 'max',
 };
 
+/** `output_config.effort` for a Claude model with adaptive thinking (4.6 and later). */
+function claudeEffort(effort: Exclude<ReasoningEffort, 'none'>, model: string, version: number): string {
+  if (effort === 'xhigh' && version >= FIRST_XHIGH && !isMythosPreview(model)) return 'xhigh';
+  return CLAUDE_LEVEL[effort];
+}
+
 /**
- * What `none` asks of a Claude model that thinks by default (Claude 5 and later; before, it thinks
- * only when asked: nothing to send). Thinking off where the model takes that (`disabled`: Opus 5,
- * Sonnet 5, Haiku 5.5), Sonnet 5.5's `between_tools` in its place (it refuses `disabled`: no
- * thinking before the answer), else the least thinking the model does — adaptive at effort low —
- * as Opus 5.5, Fable and Mythos refuse to stop thinking (a 400 for `disabled`).
+ * What `none` asks of a Claude model that thinks by default (Claude 5 and later, and Mythos Preview;
+ * before, it thinks only when asked: nothing to send). Thinking off where the model takes that
+ * (`disabled`: Opus 5, Sonnet 5, Haiku 5.5), Sonnet 5.5's `between_tools` in its place (it refuses
+ * `disabled`: no thinking before the answer), else the least thinking the model does — adaptive at
+ * effort low — as Opus 5.5, Fable and Mythos (Mythos Preview too) refuse to stop thinking (a 400
+ * for `disabled`).
  */
 function claudeLeastThinking(
   model: string,
   version: number | undefined,
   output: Record<string, unknown> | null | undefined,
 ): ClaudeThinking | undefined {
-  if (version === undefined || version < FIRST_THINKING_BY_DEFAULT) return undefined;
+  if (version === undefined) return undefined;
   const family = claudeFamily(model);
   const alwaysOn = family === 'fable' || family === 'mythos' || (family === 'opus' && version >= 55);
+  if (version < FIRST_THINKING_BY_DEFAULT && !alwaysOn) return undefined;
   const thinking = alwaysOn
     ? { thinking: { type: 'adaptive' }, output_config: { ...(output ?? {}), effort: 'low' } }
     : { thinking: { type: family === 'sonnet' && version >= 55 ? 'between_tools' : 'disabled' } };
@@ -113,10 +123,10 @@ function claudeLeastThinking(
  * before Claude 5 — it thinks only when asked — or the client's own `thinking` or
  * `output_config.effort` in `native`, which win). `none` from Claude 5 on is claudeLeastThinking's.
  * Claude 4.6 and later get adaptive thinking with `output_config.effort` (Anthropic's recommended
- * control there; 4.7 and later refuse budgets), xhigh as itself from 4.7; 3.7 to 4.5, and ids that
- * name no version, a `budget_tokens` from EFFORT_BUDGET, kept below the request's own cap. A model
- * that cannot think (before 3.7) is refused, so the route's next target may serve the request:
- * the provider's own 400 would end it.
+ * control there; 4.7 and later refuse budgets), max as itself and xhigh from 4.7 (claudeEffort);
+ * 3.7 to 4.5, and ids that name no version, a `budget_tokens` from EFFORT_BUDGET, kept below the
+ * request's own cap. A model that cannot think (before 3.7) is refused, so the route's next target
+ * may serve the request: the provider's own 400 would end it.
  */
 export function claudeThinking(
   request: Sampling,
@@ -151,10 +161,7 @@ export function claudeThinking(
         thinking: { type: 'adaptive' },
         output_config: {
           ...(output ?? {}),
-          effort:
-            (effort === 'xhigh' || effort === 'max') && version >= FIRST_XHIGH
-              ? 'xhigh'
-              : CLAUDE_LEVEL[effort],
+          effort: claudeEffort(effort, model, version),
         },
       },
       budget: cap == null ? budget : 0,

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   claudeFamily,
+  claudeSampling,
   claudeVersion,
   prefillRefusal,
   refusesForcedTools,
@@ -36,5 +37,23 @@ describe('claude-version', () => {
         takesSystemMessages,
       ),
     ).toEqual([false, true, false, true, true]);
+  });
+
+  it("gives Claude Mythos Preview, whose id names no version, Mythos's refusals at 4.7", () => {
+    for (const model of [
+      'claude-mythos-preview',
+      'us.anthropic.claude-mythos-preview',
+      'claude-mythos-preview@20260407',
+    ]) {
+      expect(claudeVersion(model), model).toBe(47);
+      expect(claudeFamily(model), model).toBe('mythos');
+      expect(refusesForcedTools(model), model).toBe(true);
+      expect(prefillRefusal(model), model).toContain('no prefill');
+      expect(() => claudeSampling(model, { temperature: 0.5 }, undefined), model).toThrow(/temperature/);
+      expect(claudeSampling(model, { temperature: 1 }, undefined), model).toEqual({});
+      // Mid-conversation system messages came after it (Opus 4.8): its go to the top-level system.
+      expect(takesSystemMessages(model), model).toBe(false);
+    }
+    expect(claudeVersion('claude-mythos-5')).toBe(50);
   });
 });

@@ -177,15 +177,56 @@ describe('reasoning_effort to Anthropic', () => {
     }
   });
 
-  it("takes OpenAI's max (GPT-5.6 on) as xhigh from Claude 4.7, high before it", async () => {
+  it("takes OpenAI's max (GPT-5.6 on) as Claude's own effort max on every adaptive model (4.6 on)", async () => {
     const key = await setup();
-    for (const [model, level] of [
-      ['claude-sonnet-4-6', 'high'],
-      ['claude-opus-4-7', 'xhigh'],
-      ['claude-opus-5-5', 'xhigh'],
-    ] as const) {
+    for (const model of [
+      'claude-opus-4-6',
+      'claude-sonnet-4-6',
+      'claude-opus-4-7',
+      'claude-mythos-preview',
+      'claude-opus-5-5',
+      'claude-haiku-5-5',
+    ]) {
       const body = await sent(key, { model: `anthropic/${model}`, reasoning_effort: 'max' });
-      expect(body.output_config, model).toEqual({ effort: level });
+      expect(body.thinking, model).toEqual({ type: 'adaptive' });
+      expect(body.output_config, model).toEqual({ effort: 'max' });
+      expect(body.max_tokens, model).toBe(4096 + 24_576);
+    }
+    // Before 4.6 it is a budget, as high's.
+    const budget = await sent(key, { model: 'anthropic/claude-opus-4-5', reasoning_effort: 'max' });
+    expect(budget.thinking).toEqual({ type: 'enabled', budget_tokens: 24_576 });
+    // Bedrock's Claude alike.
+    const bedrock = await sent(key, {
+      model: 'aws/us.anthropic.claude-opus-4-6-v1',
+      reasoning_effort: 'max',
+    });
+    expect(bedrock.additionalModelRequestFields).toEqual({
+      thinking: { type: 'adaptive' },
+      output_config: { effort: 'max' },
+    });
+  });
+
+  it('treats Claude Mythos Preview (no version in its id) as the Mythos of 4.7: adaptive only, no xhigh', async () => {
+    const key = await setup();
+    for (const model of ['anthropic/claude-mythos-preview', 'aws/us.anthropic.claude-mythos-preview']) {
+      const effort = async (reasoning_effort: string) =>
+        (await sent(key, { model, reasoning_effort })) as Json;
+      const fields = (body: Json) => (model.startsWith('aws/') ? body.additionalModelRequestFields : body);
+      // A budget is a 400 there: adaptive thinking, high as itself, xhigh (which it lacks) as high.
+      for (const [asked, level] of [
+        ['high', 'high'],
+        ['xhigh', 'high'],
+      ] as const) {
+        expect(fields(await effort(asked)), `${model} ${asked}`).toMatchObject({
+          thinking: { type: 'adaptive' },
+          output_config: { effort: level },
+        });
+      }
+      // It cannot stop thinking (disabled is a 400): none is the least it does.
+      expect(fields(await effort('none')), model).toMatchObject({
+        thinking: { type: 'adaptive' },
+        output_config: { effort: 'low' },
+      });
     }
   });
 
