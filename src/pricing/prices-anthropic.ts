@@ -8,6 +8,10 @@ export const ANTHROPIC_PRICES: Record<string, Price> = {
   // writes included) is over 100k tokens. Mythos is Fable without its safety classifiers, at its
   // prices. Reads: Fable 5.1 and Mythos 5.1 $0.25 (0.025×); Opus 5.5 $0.20 and Sonnet 5.5 $0.10
   // (0.05×, Sonnet's since 2026-10-07).
+  // Mythos Preview (invitation only, Project Glasswing): five times Opus 4.6's rates, which Fable 5 and
+  // Mythos 5's $10 / $50 were announced as "less than half" of; an unknown model's $15 / $75 was
+  // below it, so a budget was no cap.
+  'claude-mythos-preview': p(25, 125, 2.5, 31.25),
   'claude-fable-5-1': p(10, 50, 0.25, 12.5),
   'claude-mythos-5-1': p(10, 50, 0.25, 12.5),
   'claude-fable-5': p(10, 50, 1, 12.5),

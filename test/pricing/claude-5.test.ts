@@ -101,3 +101,14 @@ describe('Claude 5 prices', () => {
     expect(vertex('claude-fable-5-1', true).outputPerMTok).toBeCloseTo(55, 9);
   });
 });
+
+describe('Claude Mythos Preview', () => {
+  it('is charged its own rates, above an unknown model’s, on Anthropic and Bedrock', () => {
+    const usage = { prompt_tokens: 1_000_000, completion_tokens: 1_000_000, total_tokens: 2_000_000 };
+    for (const [model, type] of [
+      ['claude-mythos-preview', 'anthropic'],
+      ['global.anthropic.claude-mythos-preview', 'bedrock'],
+    ] as const)
+      expect(costOf(usage, priceOf({ provider: 'p', model }, type, {})), model).toBeCloseTo(25 + 125, 9);
+  });
+});
