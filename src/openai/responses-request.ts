@@ -1,12 +1,14 @@
 // POST /v1/responses → the chat-completions body the gateway's chat pipeline serves. Stateless: the
 // whole conversation is in `input`; what needs OpenAI's stored state (previous_response_id,
-// conversation, background, stored prompts) or its hosted tools is refused with a 400 naming it.
+// conversation, background, stored prompts) is refused with a 400 naming it; a request with OpenAI's
+// hosted tools goes to OpenAI's Responses API as it is (responses-hosted.ts).
 // Function and custom tools (free text or a grammar's sentence: Codex's apply_patch) translate to
 // chat's, and their calls and outputs sent back to chat's tool calls and tool messages.
 import type { z } from 'zod';
 import { invalidRequest } from '../errors';
 import { type ReasoningBlock, sendable } from '../providers/thinking';
 import { paramPath, validateBody } from './read-body';
+import { hostedRequest, type NativeResponses } from './responses-hosted';
 import { unpackReasoning } from './responses-reasoning';
 import {
   customTool,
@@ -60,6 +62,8 @@ const STATEFUL = ['previous_response_id', 'conversation', 'prompt'] as const;
 export interface Translated {
   request: ResponsesRequest;
   chat: Json;
+  /** A request with OpenAI's hosted tools: served as it is by OpenAI's Responses API (responses-hosted.ts). */
+  native?: NativeResponses;
 }
 
 export function translateRequest(value: unknown): Translated {
@@ -72,7 +76,14 @@ export function translateRequest(value: unknown): Translated {
       "truncation 'auto' is not supported: the gateway never drops conversation items; send what fits, or 'disabled'.",
       'truncation',
     );
+  const native = hostedRequest(request, chatBody);
+  if (native) return native;
+  return { request, chat: chatBody(request) };
+}
 
+/** The chat-completions body a (stateless, checked) Responses request stands for. */
+function chatBody(request: ResponsesRequest): Json {
+  const body = request as Json;
   const messages: Json[] = [];
   if (request.instructions) messages.push({ role: 'system', content: request.instructions });
   if (typeof request.input === 'string') messages.push({ role: 'user', content: request.input });
@@ -117,7 +128,7 @@ export function translateRequest(value: unknown): Translated {
     // The closing response.completed event carries usage: the chat stream must report it.
     chat.stream_options = { include_usage: true };
   }
-  return { request, chat };
+  return chat;
 }
 
 function stateless(param: string) {
@@ -339,6 +350,11 @@ function chatToolChoice(choice: NonNullable<ResponsesRequest['tool_choice']>): J
   if (typeof choice === 'string') return choice;
   if (choice.type === 'function') return { type: 'function', function: { name: choice.name } };
   if (choice.type === 'custom') return { type: 'custom', custom: { name: choice.name } };
+  if (!isAllowedTools(choice))
+    throw invalidRequest(
+      `Invalid 'tool_choice.type': '${choice.type}' chooses one of OpenAI's hosted tools, and 'tools' offers none.`,
+      'tool_choice.type',
+    );
   const tools = choice.tools.map((tool, index) => {
     const name = typeof tool.name === 'string' ? tool.name : undefined;
     if ((tool.type !== 'function' && tool.type !== 'custom') || !name) {
@@ -353,6 +369,12 @@ function chatToolChoice(choice: NonNullable<ResponsesRequest['tool_choice']>): J
       : { type: 'custom', custom: { name } };
   });
   return { type: 'allowed_tools', allowed_tools: { mode: choice.mode, tools } };
+}
+
+type ToolChoice = Exclude<NonNullable<ResponsesRequest['tool_choice']>, string>;
+
+function isAllowedTools(choice: ToolChoice): choice is Extract<ToolChoice, { mode: unknown }> {
+  return choice.type === 'allowed_tools';
 }
 
 function responseFormat(format: NonNullable<NonNullable<ResponsesRequest['text']>['format']>): Json {

@@ -131,6 +131,11 @@ const toolChoice = z.union([
       tools: z.array(z.looseObject({ type: z.string() })),
     }),
   ]),
+  // One of OpenAI's hosted tools ({type: 'web_search'}, {type: 'mcp', server_label}…): only a request
+  // that offers hosted tools, which goes to OpenAI as it is (responses-hosted.ts), may choose one.
+  z.looseObject({
+    type: z.string().refine((type) => !['function', 'custom', 'allowed_tools'].includes(type)),
+  }),
 ]);
 
 const textFormat = z.discriminatedUnion('type', [

@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import { pathSegment, urlUnder } from './base-url';
 import { openAIWireAdapter } from './openai-compatible';
-import { responsesApiSchema, usesResponses } from './openai-responses';
+import { responsesApiSchema, runsHostedTools, usesResponses } from './openai-responses';
 import { apiKeyFor, resolveSecret, secretRef } from './secret';
 import type { ProviderAdapter, ProviderDeps } from './types';
 import { withoutUserinfo } from './url-credentials';
@@ -87,6 +87,8 @@ export function createAzureOpenAI(
         usesResponses(config.responsesApi, deployment, true, body)
           ? under('/openai/v1/responses')
           : undefined,
+      hostedUrl: (deployment) =>
+        runsHostedTools(config.responsesApi, deployment, true) ? under('/openai/v1/responses') : undefined,
       headers: () => ({
         ...config.headers,
         'api-key': apiKeyFor(name, apiKey) ?? '',

@@ -13,7 +13,13 @@ import { cappedCall } from './cap-refusal';
 import { capAsMaxTokens } from './max-tokens';
 import { mistralChatBody, mistralEmbeddingsBody } from './mistral-body';
 import { refuseOpenAIModelParams } from './openai-model-rules';
-import { responsesApiSchema, responsesChat, usesResponses } from './openai-responses';
+import {
+  hostedResponses,
+  responsesApiSchema,
+  responsesChat,
+  runsHostedTools,
+  usesResponses,
+} from './openai-responses';
 import { OPENAI_COMPATIBLE_PRESETS, PRESET_NAMES } from './presets';
 import { apiKeyFor, resolveSecret, secretRef } from './secret';
 import { unstreamedIfRefused, unstreamedOnRefusal } from './stream-refusal';
@@ -26,7 +32,7 @@ import type {
   ProviderDeps,
   RawEmbeddings,
 } from './types';
-import { UpstreamError } from './types';
+import { Unsupported, UpstreamError } from './types';
 import { fetchUpstream, streamBody, unexpectedAnswer, upstreamErrorFrom } from './upstream-error';
 import { withoutUserinfo } from './url-credentials';
 
@@ -85,6 +91,8 @@ export interface OpenAIWire {
    * parameters its newest models refuse are refused before the call (openai-model-rules.ts).
    */
   servesOpenAIModels?: boolean;
+  /** The Responses API's URL when it runs OpenAI's hosted tools for `model` (ChatCall.responses). */
+  hostedUrl?: (model: string) => string | undefined;
 }
 
 export function createOpenAICompatible(
@@ -127,6 +135,8 @@ export function createOpenAICompatible(
       url: (path) => under(path),
       responsesUrl: (model, body) =>
         usesResponses(config.responsesApi, model, openai, body) ? under('/responses') : undefined,
+      hostedUrl: (model) =>
+        runsHostedTools(config.responsesApi, model, openai) ? under('/responses') : undefined,
       headers: () => {
         const key = apiKeyFor(name, apiKey);
         // A config written now sets at most one (authorizationIssue); one stored before: the key wins.
@@ -161,20 +171,25 @@ export function openAIWireAdapter(wire: OpenAIWire, doFetch: typeof fetch): Prov
     });
   };
 
+  const postTo = (url: string) => (sent: Record<string, unknown>, signal: AbortSignal) =>
+    fetchUpstream(doFetch, name, url, {
+      method: 'POST',
+      headers: wire.headers(),
+      body: JSON.stringify(sent),
+      signal,
+    });
+
   const chat = async (call: ChatCall): Promise<ChatResult> => {
     const { body, model, signal, capSet } = call;
     if (wire.servesOpenAIModels) refuseOpenAIModelParams(model, body);
-    const responses = wire.responsesUrl?.(model, body);
-    if (responses !== undefined) {
-      return responsesChat(name, call, (sent, signal) =>
-        fetchUpstream(doFetch, name, responses, {
-          method: 'POST',
-          headers: wire.headers(),
-          body: JSON.stringify(sent),
-          signal,
-        }),
-      );
+    if (call.responses) {
+      const hosted = wire.hostedUrl?.(model);
+      if (hosted === undefined)
+        throw new Unsupported(`${name} does not run OpenAI's hosted tools for ${model}.`, 'tools');
+      return hostedResponses(name, call, call.responses, postTo(hosted));
     }
+    const responses = wire.responsesUrl?.(model, body);
+    if (responses !== undefined) return responsesChat(name, call, postTo(responses));
     const refused = unstreamedIfRefused(name, call, chat);
     if (refused) return refused;
     const capped = capSet && wire.capField !== 'max_completion_tokens' ? capAsMaxTokens(body) : body;
@@ -205,6 +220,7 @@ export function openAIWireAdapter(wire: OpenAIWire, doFetch: typeof fetch): Prov
     type: wire.type,
     models: wire.models,
     ...(wire.halfPriceFlex ? { halfPriceFlex: true } : {}),
+    servesResponses: (model) => wire.hostedUrl?.(model) !== undefined,
     chat,
 
     async embeddings({ body, model, signal }) {

@@ -52,7 +52,8 @@ const PARAMS = paramPolicy({
     'model messages stream stream_options max_tokens max_completion_tokens temperature top_p tools tool_choice parallel_tool_calls response_format reasoning_effort verbosity store metadata user safety_identifier service_tier prompt_cache_key prompt_cache_retention',
 });
 
-const MIN_OUTPUT_TOKENS = 16;
+/** The Responses API refuses a smaller max_output_tokens. */
+export const MIN_OUTPUT_TOKENS = 16;
 
 /** Copied under the same name when set. */
 const KEPT = [

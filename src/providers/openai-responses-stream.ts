@@ -48,12 +48,20 @@ interface Call {
   sent: boolean;
 }
 
+/**
+ * `carry`: each upstream event also goes out whole (OpenAIStreamWriter.carry) for a client served
+ * OpenAI's own stream (ChatCall.responses); those before the first output item are held, so that a
+ * failure before it still fails the attempt over, and any output item (a web search call too) starts.
+ */
 export function translateResponsesStream(
   provider: string,
   upstream: ReadableStream<Uint8Array>,
   writer: OpenAIStreamWriter,
   asSigned = false,
+  carry = false,
 ): ReadableStream<Uint8Array> {
+  /** Events to carry, held until the output starts. */
+  const held: string[] = [];
   /** Tool calls by their output_index. */
   const calls = new Map<number, Call>();
   /** Message items whose text (or refusal) has been streamed, by output_index (.done repeats it). */
@@ -77,6 +85,8 @@ export function translateResponsesStream(
     if (started) return;
     started = true;
     writer.role();
+    for (const data of held) writer.carry(data);
+    held.length = 0;
   };
   const text = (delta: string) => {
     if (!delta) return;
@@ -169,6 +179,10 @@ export function translateResponsesStream(
 
   const onEvent = ({ data }: EventSourceMessage) => {
     if (ended) return;
+    if (carry) {
+      if (started) writer.carry(data);
+      else held.push(data);
+    }
     const event = parseEventData(eventSchema, data);
     if (!event) return;
     const output = event.output_index ?? 0;
@@ -201,6 +215,7 @@ export function translateResponsesStream(
         partStart = written;
         return;
       case 'response.output_item.added':
+        if (carry) start();
         if (event.item) addItem(output, event.item);
         return;
       case 'response.function_call_arguments.delta':

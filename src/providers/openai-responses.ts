@@ -14,7 +14,7 @@ import { z } from 'zod';
 import type { ChatRequest } from '../openai/schemas';
 import { cappedCall } from './cap-refusal';
 import { responseSchema, toCompletion } from './openai-responses-answer';
-import { toResponsesRequest } from './openai-responses-request';
+import { MIN_OUTPUT_TOKENS, toResponsesRequest } from './openai-responses-request';
 import { translateResponsesStream } from './openai-responses-stream';
 import { OpenAIStreamWriter } from './openai-stream-writer';
 import { unstreamedIfRefused, unstreamedOnRefusal } from './stream-refusal';
@@ -65,6 +65,45 @@ export function usesResponses(
   if (setting === undefined)
     return knowsModels && (servedOnlyByResponses(model) || toolsNeedResponses(model, body));
   return typeof setting === 'boolean' ? setting : setting.includes(model);
+}
+
+/**
+ * Whether calls for `model` may carry OpenAI's hosted tools (ChatCall.responses): on OpenAI's own API
+ * and Azure OpenAI (`knowsModels`) unless `responsesApi` is false; on another service only for the
+ * models its `responsesApi` sends to a Responses API (true, or a list naming them).
+ */
+export function runsHostedTools(setting: ResponsesApiSetting, model: string, knowsModels: boolean): boolean {
+  if (setting === false) return false;
+  return knowsModels || usesResponses(setting, model, false);
+}
+
+/**
+ * A /v1/responses request with hosted tools (ChatCall.responses), sent as the client wrote it with
+ * only `model` replaced (and the gateway's cap, when it sets one): the answer's JSON comes back as
+ * `raw` beside its chat form (the pipeline's usage, cost and log); a stream's events each ride in a
+ * chunk of the chat stream (openai-responses-stream.ts). A refusal fails the attempt as it stands:
+ * no retry with a lower cap or unstreamed, which would change what the client asked OpenAI for.
+ */
+export async function hostedResponses(
+  name: string,
+  call: ChatCall,
+  request: Record<string, unknown>,
+  post: (body: Record<string, unknown>, signal: AbortSignal) => Promise<Response>,
+): Promise<ChatResult> {
+  const { body, model, signal, requestId, capSet } = call;
+  const sent: Record<string, unknown> = { ...request, model };
+  if (capSet && body.max_completion_tokens != null)
+    sent.max_output_tokens = Math.max(body.max_completion_tokens, MIN_OUTPUT_TOKENS);
+  const response = await post(sent, signal);
+  if (!response.ok) throw await upstreamErrorFrom(name, response);
+  const id = `chatcmpl-${requestId}`;
+  if (body.stream) {
+    const upstream = await streamBody(name, response);
+    const writer = new OpenAIStreamWriter(id, model);
+    return { kind: 'stream', body: translateResponsesStream(name, upstream, writer, false, true) };
+  }
+  const raw = await response.text().catch(() => '');
+  return { kind: 'json', body: toCompletion(name, parseAnswer(name, raw, responseSchema), id, model), raw };
 }
 
 /** One chat call through the Responses API; `post` sends the body and returns the upstream's answer. */

@@ -83,6 +83,21 @@ export class OpenAIStreamWriter {
       usage,
     });
   }
+  /**
+   * A provider's event carried whole, for a client served the provider's own stream (ChatCall.
+   * responses): a chunk without choices, the event's data as a string, which no scan of the chat
+   * stream (usage, finish, answer text) reads into.
+   */
+  carry(event: string): void {
+    this.frames += sseData({
+      id: this.id,
+      object: 'chat.completion.chunk',
+      created: this.created,
+      model: this.model,
+      choices: [],
+      responses_event: event,
+    });
+  }
   /** An OpenAI-shaped error event; OpenAI SDKs raise it as an APIError. */
   error(message: string, code = 'upstream_error', type = 'api_error'): void {
     this.frames += sseData({ error: { message, type, param: null, code } });

@@ -51,6 +51,13 @@ export interface ChatCall {
    */
   reasoningSummary?: string;
   /**
+   * A /v1/responses request with OpenAI's hosted tools, to be sent to the provider's Responses API as
+   * it is (openai/responses-hosted.ts) instead of `body`, which then only stands for it; only an
+   * adapter whose servesResponses says so gets one. The answer comes back with it: JSON as `raw`,
+   * a stream's events carried in its chunks (openai-responses-stream.ts).
+   */
+  responses?: Record<string, unknown>;
+  /**
    * The streamed call goes again unstreamed (stream-refusal.ts): its answer will come whole, so the
    * attempt's first-byte timeout gives way to its request timeout, as for a JSON call.
    */
@@ -127,6 +134,11 @@ export interface ProviderAdapter {
    * /v1/messages request carries (ChatCall bodies from it): other models never get them.
    */
   servesClaude?(model: string): boolean;
+  /**
+   * The provider is OpenAI's Responses API for `model` (OpenAI's own, Azure OpenAI): it runs OpenAI's
+   * hosted tools, so a call with ChatCall.responses may go to it.
+   */
+  servesResponses?(model: string): boolean;
   chat(call: ChatCall): Promise<ChatResult>;
   embeddings(call: EmbeddingsCall): Promise<EmbeddingsResult | RawEmbeddings>;
 }

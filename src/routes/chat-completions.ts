@@ -21,6 +21,7 @@ import {
 import { rateLimitHeaders } from '../limits/rate-headers';
 import { primeStream } from '../openai/prime-stream';
 import { readJsonBody, validateBody } from '../openai/read-body';
+import { noHostedTarget, unguardedHosted } from '../openai/responses-hosted';
 import { chatRequest } from '../openai/schemas';
 import { SSE_HEADERS } from '../openai/sse';
 import { type ChunkSource, relayOpenAIStream } from '../openai/stream-relay';
@@ -51,6 +52,9 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   const betas = requestedBetas(c.req.header('anthropic-beta'));
   const reasoningSummary = c.get('reasoningSummary');
   const claudeOnly = c.get('claudeOnly');
+  // With OpenAI's hosted tools, OpenAI gets the client's Responses body and the log keeps it.
+  const native = c.get('nativeResponses');
+  if (native) log.requestBody(native.body);
 
   const inputTokens = estimateInputTokens(body);
   const maxTokens = maxOutputTokens(body, limits.defaultMaxTokens);
@@ -132,9 +136,13 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   } catch (error) {
     throw withHeaders(error, headers);
   }
+  if (native && (guard.body !== body || guard.rewritesResponse)) {
+    settle(undefined, undefined);
+    throw withHeaders(unguardedHosted(native.tool), headers);
+  }
   // What goes upstream (and so what the cache keys on): the gateway's cap in it, if it sets one.
   const sent = outputCap === undefined ? guard.body : { ...guard.body, max_completion_tokens: outputCap };
-  if (sent !== body) log.requestBody(sent);
+  if (sent !== body && !native) log.requestBody(sent);
 
   // What conditional rules test; the cache keys on the rule the router will pick from the same facts.
   const routeRequest: RouteRequest = {
@@ -153,7 +161,8 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     body: sent,
     betas,
     reasoningSummary,
-    control: guard.cacheControl(cacheControl),
+    // Hosted tools' results are live (a search, a file store, code run): never served from a cache.
+    control: native ? { ...cacheControl, mode: 'skip' } : guard.cacheControl(cacheControl),
     key: admitted.key,
     policy: admitted.cache,
     signal: c.req.raw.signal,
@@ -201,7 +210,9 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
       runtime,
       routed,
       async ({ adapter, target, signal, firstByte }) => {
+        if (native && adapter.servesResponses?.(target.model) !== true) throw noHostedTarget(native.tool);
         const result = await adapter.chat({
+          ...(native ? { responses: native.body } : {}),
           body: claudeOnly ? bodyForTarget(sent, claudeOnly, adapter, target.model) : sent,
           model: target.model,
           signal,

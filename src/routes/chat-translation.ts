@@ -9,14 +9,23 @@ import { createMiddleware } from 'hono/factory';
 import { getRuntime } from '../config/store';
 import type { AppEnv } from '../env';
 import { readJsonBody } from '../openai/read-body';
+import type { NativeResponses } from '../openai/responses-hosted';
 
 export interface ChatTranslation<R> {
   /** The API's body → its validated request and the chat body it stands for (400s naming params). */
-  request(body: unknown): { request: R; chat: unknown; claudeOnly?: readonly string[] };
+  request(body: unknown): {
+    request: R;
+    chat: unknown;
+    claudeOnly?: readonly string[];
+    /** A request served as it is by OpenAI's Responses API (ChatCall.responses); its answer relayed so. */
+    native?: NativeResponses;
+  };
   /** A chat completion → the API's answer. */
   answer(request: R, completion: Record<string, unknown>, requestId: string): unknown;
   /** The chat stream → the API's event stream, translated as it passes (never buffered). */
   stream(request: R, requestId: string): TransformStream<Uint8Array, Uint8Array>;
+  /** A native request's stream (what its chat stream carries) → the API's event stream. */
+  nativeStream?(): TransformStream<Uint8Array, Uint8Array>;
   /** The stream translation wants each signed thinking block as it completes (ChatCall.thinkingAsSigned). */
   thinkingAsSigned?: boolean;
   /** What the request asks of a reasoning summary, which its chat body cannot say (ChatCall.reasoningSummary). */
@@ -27,13 +36,14 @@ export function chatTranslation<R>(translation: ChatTranslation<R>): MiddlewareH
   return createMiddleware<AppEnv>(async function chatTranslation(c, next) {
     if (c.req.method !== 'POST') return next(); // the route's 405 (src/middleware/route-methods.ts)
     const runtime = await getRuntime(c.env, c.executionCtx);
-    const { request, chat, claudeOnly } = translation.request(
+    const { request, chat, claudeOnly, native } = translation.request(
       await readJsonBody(c.req.raw, runtime.config.limits.maxBodyBytes),
     );
     // The chat handler takes the translated body as read (not written out and read again, where
     // the translation's few extra bytes could push a body just under maxBodyBytes into a 413).
     c.set('chatBody', chat);
     if (claudeOnly?.length) c.set('claudeOnly', claudeOnly);
+    if (native) c.set('nativeResponses', native);
     if (translation.thinkingAsSigned) c.set('thinkingAsSigned', true);
     const summary = translation.reasoningSummary?.(request);
     if (summary !== undefined) c.set('reasoningSummary', summary);
@@ -41,6 +51,15 @@ export function chatTranslation<R>(translation: ChatTranslation<R>): MiddlewareH
 
     const answer = c.res;
     if (answer.status !== 200 || !answer.body) return;
+    // OpenAI's answer, relayed: its JSON as it came, its events out of the chat stream that carried them.
+    if (native) {
+      if (!answer.headers.get('content-type')?.startsWith('text/event-stream') || !translation.nativeStream)
+        return;
+      const headers = new Headers(answer.headers);
+      c.res = undefined;
+      c.res = new Response(answer.body.pipeThrough(translation.nativeStream()), { status: 200, headers });
+      return;
+    }
     const requestId = c.get('requestId');
     const headers = new Headers(answer.headers);
     headers.delete('content-length');

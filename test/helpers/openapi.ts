@@ -35,7 +35,11 @@ type Name =
   | 'ResponseReasoningSummaryPartAddedEvent'
   | 'ResponseReasoningSummaryPartDoneEvent'
   | 'ResponseReasoningSummaryTextDeltaEvent'
-  | 'ResponseReasoningSummaryTextDoneEvent';
+  | 'ResponseReasoningSummaryTextDoneEvent'
+  | 'ResponseOutputTextAnnotationAddedEvent'
+  | 'ResponseWebSearchCallInProgressEvent'
+  | 'ResponseWebSearchCallSearchingEvent'
+  | 'ResponseWebSearchCallCompletedEvent';
 
 const validators = new Map<Name, Validator>();
 
@@ -69,6 +73,10 @@ const EVENT_SCHEMAS: Record<string, Name> = {
   'response.reasoning_summary_part.done': 'ResponseReasoningSummaryPartDoneEvent',
   'response.reasoning_summary_text.delta': 'ResponseReasoningSummaryTextDeltaEvent',
   'response.reasoning_summary_text.done': 'ResponseReasoningSummaryTextDoneEvent',
+  'response.output_text.annotation.added': 'ResponseOutputTextAnnotationAddedEvent',
+  'response.web_search_call.in_progress': 'ResponseWebSearchCallInProgressEvent',
+  'response.web_search_call.searching': 'ResponseWebSearchCallSearchingEvent',
+  'response.web_search_call.completed': 'ResponseWebSearchCallCompletedEvent',
 };
 
 export function expectOpenAIShape(name: Name, value: unknown): void {
