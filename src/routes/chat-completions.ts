@@ -52,9 +52,9 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   const betas = requestedBetas(c.req.header('anthropic-beta'));
   const reasoningSummary = c.get('reasoningSummary');
   const claudeOnly = c.get('claudeOnly');
-  // With OpenAI's hosted tools, OpenAI gets the client's Responses body and the log keeps it.
+  // With OpenAI's hosted tools, OpenAI gets the client's Responses body and the log keeps it (credentials out).
   const native = c.get('nativeResponses');
-  if (native) log.requestBody(native.body);
+  if (native) log.requestBody(native.logged);
 
   const inputTokens = estimateInputTokens(body);
   const maxTokens = maxOutputTokens(body, limits.defaultMaxTokens);
