@@ -12,23 +12,22 @@ import { takeBuckets } from './admit-buckets';
 import { type AdmitRequest, type AdmitResult, admittedKey } from './admit-rpc';
 import { type BudgetState, current, drawFromLease, expire, nextExpiry } from './budget';
 import { reserveWorstCase } from './budget-reservation';
-import { BUDGET, LAST_USED, loadKeyState, POLICY, REVISION } from './key-storage';
+import { KeyRotation } from './key-object-rotation';
+import { BUDGET, loadKeyState, POLICY, REVISION } from './key-storage';
 import { type Usage, usageOf } from './key-usage';
+import { LastUse } from './last-use';
 import { type Lease, type LeaseDraw, leaseFor, leasesBack } from './lease-grant';
 import { LeaseLedger, type Returned } from './lease-ledger';
-import { finalMove, MAX_ROTATION_HOPS, MOVED, type Moved, movedRefusal } from './moved';
+import { type Moved, movedRefusal } from './moved';
 import { policyApplied } from './policy-change';
 import { limitsOf, rateStateOf } from './rate-state';
 import { RecentSettles } from './recent-settles';
 import { ReleasedReservations } from './released-reservations';
-import { Adoptions, adoptedLedger, type HandOver, type PendingHandOver } from './rotation-adoption';
+import { adoptedLedger, type HandOver, type PendingHandOver } from './rotation-adoption';
 import { applySettles, freshSettles, type SettleRequest } from './settle-batch';
 import { sendSettles } from './settle-send';
 import { LedgerWaits, ownReservedUsd, SETTLE_WAIT_MS, settlesMayAdmit } from './settle-wait';
 import type { Bucket, BucketLimit } from './token-bucket';
-
-/** lastUsedAt is kept in memory and written at most this often. */
-export const LAST_USED_PERSIST_MS = 60_000;
 
 export class KeyObject extends DurableObject<Env> {
   private policy: KeyPolicy | null = null;
@@ -37,10 +36,9 @@ export class KeyObject extends DurableObject<Env> {
   private ledger: BudgetState | undefined;
   private requests?: Bucket;
   private tokens?: Bucket;
-  private moved: Moved | null = null;
-  private readonly adoptions: Adoptions;
-  private lastUsedAt: number | null = null;
-  private lastUsedSavedAt = 0;
+  /** Its key's rotations: where the key moved (old side), the hand-overs it awaits (new side). */
+  private readonly rotation: KeyRotation;
+  private readonly lastUse: LastUse;
   /** Bucket shares held by isolates' leases; in memory like the buckets themselves. */
   private readonly leases = new LeaseLedger();
   /** Admissions waiting for settles near the end of a budget (settle-wait.ts). */
@@ -53,23 +51,33 @@ export class KeyObject extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.settled = new RecentSettles(ctx.storage.sql);
-    this.adoptions = new Adoptions(ctx.storage);
+    this.lastUse = new LastUse(ctx.storage);
+    this.rotation = new KeyRotation(ctx.storage, env.KEYS, {
+      carried: () => ({
+        policy: this.policy,
+        revision: this.revision,
+        ledger: this.ledger,
+        lastUsedAt: this.lastUse.at,
+      }),
+      setPolicy: (policy, revision) => this.setHere(policy, revision),
+      adoptLedger: (ledger, now) => this.adoptLedger(ledger, now),
+      adoptLastUsed: (at) => this.lastUse.adopt(at),
+      wakeWaiting: () => this.ledgerWaits.changed(),
+    });
     ctx.blockConcurrencyWhile(async () => {
       this.settled.load(Date.now());
       const stored = await loadKeyState(ctx.storage);
       this.policy = stored.policy;
       this.revision = stored.revision;
       this.ledger = stored.ledger;
-      this.moved = stored.moved;
-      this.adoptions.load(stored.adoption);
-      this.lastUsedAt = stored.lastUsedAt;
-      this.lastUsedSavedAt = stored.lastUsedAt ?? 0;
+      this.rotation.load(stored.moved, stored.adoption);
+      this.lastUse.load(stored.lastUsedAt);
     });
   }
 
   async admit(request: AdmitRequest): Promise<AdmitResult> {
     // A rotation's new object whose hand-over is late: it asks the old object for it first.
-    if (this.adoptions.awaiting) await this.fetchHandOvers();
+    if (this.rotation.awaiting) await this.rotation.fetchHandOvers();
     let result = this.admitAt(request, Date.now());
     // Refused only for what other requests in flight hold: their settles may be a moment away. The
     // shares the request gives back went back above: looking again must not give them back twice.
@@ -92,7 +100,7 @@ export class KeyObject extends DurableObject<Env> {
   }
 
   admitAt(request: AdmitRequest, now: number): AdmitResult {
-    if (this.moved) return movedRefusal(this.moved, now);
+    if (this.rotation.moved) return movedRefusal(this.rotation.moved, now);
     const policy = this.policy;
     if (!policy) return { ok: false, reason: 'unknown' };
     const { rpm: rpmLimit, tpm: tpmLimit } = limitsOf(policy.limits, request.defaults);
@@ -101,7 +109,7 @@ export class KeyObject extends DurableObject<Env> {
     if (ended) return { ok: false, reason: ended };
     if (!modelAllowed(policy.models, request.model)) return { ok: false, reason: 'model_not_allowed' };
     // Before a bucket is taken (a refused request consumes nothing), and so before any lease.
-    if (policy.budget && this.adoptions.awaiting) return { ok: false, reason: 'awaiting_ledger' };
+    if (policy.budget && this.rotation.awaiting) return { ok: false, reason: 'awaiting_ledger' };
 
     const { held } = this.leases;
     const stored = { requests: this.requests, tokens: this.tokens };
@@ -128,7 +136,7 @@ export class KeyObject extends DurableObject<Env> {
     if (ledger) this.saveLedger(ledger);
     this.requests = requests;
     this.tokens = tokens;
-    this.touch(now);
+    this.lastUse.touch(now);
     return {
       ok: true,
       key: admittedKey(policy),
@@ -157,7 +165,7 @@ export class KeyObject extends DurableObject<Env> {
   /** A lease given back without an admission (its other half was refused, or a newer lease replaced it). */
   async returnLease(returned: Returned, defaults: AdmitRequest['defaults']): Promise<void> {
     const limits = this.policy?.limits;
-    if (this.moved || !limits) return;
+    if (this.rotation.moved || !limits) return;
     const { rpm, tpm } = limitsOf(limits, defaults);
     this.settleLeases([returned], rpm, tpm, Date.now());
   }
@@ -177,7 +185,8 @@ export class KeyObject extends DurableObject<Env> {
    * answer, cannot overtake it.
    */
   async drawLease(draw: LeaseDraw): Promise<void> {
-    if (this.moved) return this.movedTo(this.moved).drawLease(draw);
+    const movedTo = this.rotation.movedTo();
+    if (movedTo) return movedTo.drawLease(draw);
     this.drawLeaseAt(draw, Date.now());
   }
 
@@ -188,14 +197,6 @@ export class KeyObject extends DurableObject<Env> {
     this.saveLedger(drawFromLease(current(this.ledger, budget, now), draw.leaseId, reservation));
   }
 
-  private movedTo(moved: Moved): DurableObjectStub<KeyObject> {
-    return this.objectOf(moved.to);
-  }
-
-  private objectOf(keyHash: string): DurableObjectStub<KeyObject> {
-    return this.env.KEYS.get(this.env.KEYS.idFromName(keyHash));
-  }
-
   settleAt(request: SettleRequest, now: number): void {
     this.settleAllAt([request], now);
   }
@@ -204,9 +205,10 @@ export class KeyObject extends DurableObject<Env> {
   settleAllAt(all: SettleRequest[], now: number): void {
     const { settles, fresh } = freshSettles(all, (id) => this.settled.has(id, now));
     if (settles.length === 0) return;
-    if (this.moved) {
+    const movedTo = this.rotation.movedTo();
+    if (movedTo) {
       // Admitted before the rotation: the reservations moved with the ledger, so settle them there.
-      this.ctx.waitUntil(sendSettles(this.env.KEYS, this.movedTo(this.moved), settles));
+      this.ctx.waitUntil(sendSettles(this.env.KEYS, movedTo, settles));
       return;
     }
     const state = { requests: this.requests, tokens: this.tokens, ledger: this.ledger };
@@ -234,13 +236,8 @@ export class KeyObject extends DurableObject<Env> {
    * (tests, a rotation's own hand-over), the policy is set as is.
    */
   async setPolicy(policy: KeyPolicy, revision?: number, hops = 0): Promise<'set' | 'older' | 'revoked'> {
-    // Rotated away while an admin change was on its way here (it read the key before the
-    // rotation): the new secret's object takes it too, or the change would be lost there. What
-    // that object says is the answer (a revocation there is the key's).
-    const forwarded =
-      this.moved && hops < MAX_ROTATION_HOPS
-        ? await this.movedTo(this.moved).setPolicy(policy, revision, hops + 1)
-        : undefined;
+    // Rotated away meanwhile: the new secret's object takes it too, and answers.
+    const forwarded = await this.rotation.forwardPolicy(policy, revision, hops);
     const here = await this.setHere(policy, revision);
     return forwarded ?? here;
   }
@@ -275,105 +272,29 @@ export class KeyObject extends DurableObject<Env> {
     if (ledger) this.saveLedger(ledger);
   }
 
-  /**
-   * The key's policy (GET /v1/models). A rotated key's old secret reads its new object's policy
-   * while every rotation since it is in its grace period, up to MAX_ROTATION_HOPS of them, and
-   * nothing after, as admissions do.
-   */
+  /** The key's policy (GET /v1/models); a rotated key's old secret follows the key (followPolicy). */
   async getPolicy(hops = 0): Promise<KeyPolicy | null> {
-    if (this.moved) {
-      const follow = hops < MAX_ROTATION_HOPS && this.moved.until > Date.now();
-      return follow ? this.movedTo(this.moved).getPolicy(hops + 1) : null;
-    }
-    return this.policy;
+    return this.rotation.moved ? this.rotation.followPolicy(hops) : this.policy;
   }
 
-  /**
-   * Rotation, old side: from now on this object redirects admissions to `to` until `until`, then
-   * refuses them; its policy, ledger and last use go to the new object (returned, then forgotten).
-   */
+  /** Rotation, old side: the key moves to `moved.to` (key-object-rotation.ts). */
   async handOver(moved: Moved): Promise<HandOver> {
-    // Asked again by the same rotation (its first reply lost), or fetched by the new object: the
-    // same hand-over, again, and the grace period first set.
-    if (this.moved && this.moved.to !== moved.to) throw new Error('this key has already moved elsewhere');
-    // What this object settled stays here: a resend comes back to the object that admitted the
-    // request, which skips what it has seen before forwarding the rest.
-    const handed = this.handed(moved.to);
-    if (!this.moved) {
-      this.moved = moved;
-      this.ledgerWaits.changed(); // a waiting admission follows the key to its new object
-      await this.ctx.storage.put(MOVED, moved);
-    }
-    return handed;
+    return this.rotation.handOver(moved);
   }
 
-  private handed(to: string): HandOver {
-    return {
-      policy: this.policy,
-      revision: this.revision,
-      ledger: this.ledger,
-      lastUsedAt: this.lastUsedAt,
-      to,
-      adoption: this.adoptions.state,
-    };
-  }
-
-  /**
-   * Rotation, old side, asked by the new object for a hand-over it awaits (fetchHandOvers): the one
-   * made for `awaited.to`; null when this object has not handed over (its rotation is still running,
-   * or rolls back) or went elsewhere. A `final` one (the key's row has moved past `to`) is made now
-   * if need be, as the rotation would — a secret ended meanwhile gets no grace period to redirect in.
-   */
+  /** Rotation, old side: the hand-over a new object awaits, if made (key-object-rotation.ts). */
   async handOverFor(awaited: PendingHandOver): Promise<HandOver | null> {
-    if (this.moved) return this.moved.to === awaited.to ? this.handed(awaited.to) : null;
-    if (!awaited.final) return null;
-    return this.handOver(finalMove(awaited, this.policy, Date.now()));
+    return this.rotation.handOverFor(awaited);
   }
 
-  /**
-   * Rotation, new side, before the key's row names this object: until the hand-over from
-   * `awaited.from` is here, a budget is not checked against a ledger without it (admitAt).
-   */
+  /** Rotation, new side: a hand-over to wait for before a budget is checked (key-object-rotation.ts). */
   async awaitHandOver(awaited: PendingHandOver): Promise<void> {
-    await this.adoptions.await(awaited);
+    await this.rotation.awaitHandOver(awaited);
   }
 
-  /** The hand-overs this object awaits, asked of the old objects (rotation-adoption.ts `fetch`). */
-  private fetchHandOvers(): Promise<void> {
-    return this.adoptions.fetch(
-      (awaited) => this.objectOf(awaited.from).handOverFor(awaited),
-      (handed) => this.adopt(handed),
-      () => this.moved !== null,
-    );
-  }
-
-  /**
-   * Rotation, new side: takes over the old object's ledger (merged with anything booked since), and
-   * its policy when an admin write newer than the one the rotation read reached it meanwhile. Each
-   * rotation's hand-over (named by `to`) is adopted once: sent by the rotation, fetched by this
-   * object (fetchHandOvers) or forwarded along two moves, its spend counts once.
-   */
+  /** Rotation, new side: the old object's ledger, policy and last use taken over (key-object-rotation.ts). */
   async adopt(handed: HandOver, hops = 0): Promise<void> {
-    // Rotated again before this rotation's hand-over arrived: the ledger goes where the key went,
-    // or it would be stranded here (spend back to 0, a budget's cap gone).
-    if (this.moved && hops < MAX_ROTATION_HOPS) return this.movedTo(this.moved).adopt(handed, hops + 1);
-    if (this.adoptions.adopted(handed.to)) return;
-    // Marked before the first await, so that a second delivery meanwhile is not merged too.
-    const undo = this.adoptions.mark(handed.to);
-    try {
-      // Set as an admin write of that revision is (so a revocation here stays).
-      if (handed.policy && handed.revision > this.revision)
-        await this.setHere(handed.policy, handed.revision);
-    } catch (error) {
-      undo();
-      throw error;
-    }
-    if (handed.ledger) this.adoptLedger(handed.ledger, Date.now());
-    this.adoptions.join(handed);
-    if (handed.lastUsedAt !== null && (this.lastUsedAt ?? 0) < handed.lastUsedAt) {
-      this.lastUsedAt = handed.lastUsedAt;
-      await this.ctx.storage.put(LAST_USED, handed.lastUsedAt);
-    }
+    await this.rotation.adopt(handed, hops);
   }
 
   /**
@@ -385,24 +306,16 @@ export class KeyObject extends DurableObject<Env> {
     this.saveLedger(adoptedLedger(this.ledger, handed, this.policy?.budget, now, closed));
   }
 
-  /** Records use in memory; persists at most once per LAST_USED_PERSIST_MS (output-gated, no await). */
-  private touch(now: number): void {
-    this.lastUsedAt = now;
-    if (now - this.lastUsedSavedAt < LAST_USED_PERSIST_MS) return;
-    this.lastUsedSavedAt = now;
-    void this.ctx.storage.put(LAST_USED, now);
-  }
-
   async usage(defaults: AdmitRequest['defaults']): Promise<Usage> {
     // Shown with the old secret's spend, as admissions count it.
-    if (this.adoptions.awaiting) await this.fetchHandOvers();
+    if (this.rotation.awaiting) await this.rotation.fetchHandOvers();
     return this.usageAt(defaults, Date.now());
   }
 
   usageAt(defaults: AdmitRequest['defaults'], now: number): Usage {
     const { rpm, tpm } = limitsOf(this.policy?.limits ?? {}, defaults);
     const rate = rateStateOf(now, rpm, this.requests, tpm, this.tokens, this.leases.held);
-    return usageOf(this.policy?.budget ?? null, this.ledger, rate, this.lastUsedAt, now);
+    return usageOf(this.policy?.budget ?? null, this.ledger, rate, this.lastUse.at, now);
   }
 
   /** Persists the ledger (output-gated: no reply leaves before the write is durable) and arms the expiry alarm. */

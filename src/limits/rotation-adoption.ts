@@ -1,4 +1,4 @@
-// A rotation's new key object and the hand-overs it adopts (key-object.ts `adopt`): the ones it
+// A rotation's new key object and the hand-overs it adopts (key-object-rotation.ts `adopt`): the ones it
 // awaits and has adopted (stored under `adoption`), fetched from the old objects when late, each
 // adopted once, and the old secret's ledger merged into its own.
 import { z } from 'zod';

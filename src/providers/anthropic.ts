@@ -28,7 +28,7 @@
 // - response_format json_schema → Anthropic's structured outputs, `output_config.format` (beside the
 //   effort and the client's own output_config fields), on Claude 4.5 and later at Anthropic's own
 //   API, where no tool can be forced (extended thinking; Opus and Sonnet 5.5, Fable, Mythos) or the
-//   client asks `strict: true`, and the schema fits what they take (anthropic-output-format.ts:
+//   client asks `strict: true`, and the schema fits what they take (anthropic-schema.ts:
 //   objects closed, oneOf as anyOf, unenforced constraints told in the description). The answer is
 //   the text. Vertex keeps the JSON tool (an organisation policy turns structured outputs off by
 //   default). A client's own `output_config.format` or `output_format` wins: no tool, no format added.

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/auth/gateway-key';
 import { rotateKey } from '../../src/governance/key-rotation';
 import { getKey } from '../../src/keys/store';
-import { LAST_USED_PERSIST_MS } from '../../src/limits/key-object';
+import { LAST_USED_PERSIST_MS } from '../../src/limits/last-use';
 import { keyStub } from '../../src/limits/stubs';
 import {
   ADMIN_TOKEN,
