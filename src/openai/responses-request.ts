@@ -131,6 +131,37 @@ function chatBody(request: ResponsesRequest): Json {
   return chat;
 }
 
+/**
+ * A chat body's field, as an error names it, as the Responses request named it: the fields the
+ * translation renamed or moved (chatBody); `messages[…]` is somewhere in `input` (or
+ * `instructions`), one item becoming one message or none. Any other field keeps its name.
+ */
+export function responsesParam(param: string): string {
+  const [head = '', ...rest] = param.split(/(?=[.[])/);
+  const tail = rest.join('');
+  switch (head) {
+    case 'max_completion_tokens':
+    case 'max_tokens':
+      return 'max_output_tokens';
+    case 'reasoning_effort':
+      return 'reasoning.effort';
+    case 'logprobs':
+      return 'top_logprobs';
+    case 'verbosity':
+      return 'text.verbosity';
+    case 'response_format':
+      return `text.format${tail.replace(/^\.json_schema(?=\.|$)/, '')}`;
+    case 'messages':
+      return 'input';
+    case 'tools':
+    case 'tool_choice':
+      // Chat nests a tool's fields in `function` (or `custom`); Responses' tools are flat.
+      return `${head}${tail.replace(/^(\[\d+\])?\.(?:function|custom)(?=\.|$)/, '$1')}`;
+    default:
+      return param;
+  }
+}
+
 function stateless(param: string) {
   return invalidRequest(
     `'${param}' is not supported: the gateway is stateless and stores no responses, conversations or prompts; send the whole conversation in 'input'.`,

@@ -30,6 +30,8 @@ export interface ChatTranslation<R> {
   thinkingAsSigned?: boolean;
   /** What the request asks of a reasoning summary, which its chat body cannot say (ChatCall.reasoningSummary). */
   reasoningSummary?(request: R): string | undefined;
+  /** An error's `param`, named by the chat body (`max_completion_tokens`), as the API names it. */
+  errorParam?(param: string): string;
 }
 
 export function chatTranslation<R>(translation: ChatTranslation<R>): MiddlewareHandler<AppEnv> {
@@ -50,6 +52,13 @@ export function chatTranslation<R>(translation: ChatTranslation<R>): MiddlewareH
     await next();
 
     const answer = c.res;
+    if (answer.status >= 400 && translation.errorParam) {
+      const renamed = await renamedParam(answer, translation.errorParam);
+      if (renamed === answer) return;
+      c.res = undefined; // as below: the setter would copy the old answer's length
+      c.res = renamed;
+      return;
+    }
     if (answer.status !== 200 || !answer.body) return;
     // OpenAI's answer, relayed: its JSON as it came, its events out of the chat stream that carried them.
     if (native) {
@@ -79,4 +88,27 @@ export function chatTranslation<R>(translation: ChatTranslation<R>): MiddlewareH
       headers,
     });
   });
+}
+
+/**
+ * An error answer whose `param` names a field of the chat body the request became, naming the
+ * request's own field instead (a client looks for what it sent); any other answer as it is.
+ */
+async function renamedParam(answer: Response, rename: (param: string) => string): Promise<Response> {
+  if (!answer.headers.get('content-type')?.startsWith('application/json')) return answer;
+  const text = await answer.clone().text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return answer;
+  }
+  const error = (body as { error?: { param?: unknown } } | null)?.error;
+  if (typeof error?.param !== 'string') return answer;
+  const param = rename(error.param);
+  if (param === error.param) return answer;
+  error.param = param;
+  const headers = new Headers(answer.headers);
+  headers.delete('content-length');
+  return new Response(JSON.stringify(body), { status: answer.status, headers });
 }

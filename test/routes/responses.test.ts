@@ -3,6 +3,7 @@ import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import worker from '../../src/index';
+import { responsesParam } from '../../src/openai/responses-request';
 import { chunk, usageChunk } from '../helpers/chat-chunks';
 import { call, createKey, type Json, OPENAI_URL, openaiConfig, putConfig } from '../helpers/gateway';
 import { expectOpenAIShape, expectResponseEvent, responseEvents } from '../helpers/openapi';
@@ -431,6 +432,50 @@ describe('POST /v1/responses', () => {
     const body: Json = await response.json();
     expectOpenAIShape('ErrorResponse', body);
     expect(body.error.param).toBe(param);
+  });
+
+  it("names the request's own field in an error about the chat field it became", async () => {
+    const key = await setup();
+    onUpstream(`${OPENAI_URL}/chat/completions`, () =>
+      json(
+        {
+          error: {
+            message: 'max_completion_tokens is too large: 999999. This model supports at most 16384.',
+            type: 'invalid_request_error',
+            param: 'max_completion_tokens',
+            code: 'invalid_value',
+          },
+        },
+        400,
+      ),
+    );
+    const response = await responses(key, { model: 'gpt', input: 'hi', max_output_tokens: 999_999 });
+    expect(response.status).toBe(400);
+    const body: Json = await response.json();
+    expectOpenAIShape('ErrorResponse', body);
+    expect(body.error).toMatchObject({ param: 'max_output_tokens', code: 'invalid_value' });
+    expect(body.error.message).toContain('16384');
+  });
+
+  it.each([
+    ['max_completion_tokens', 'max_output_tokens'],
+    ['max_tokens', 'max_output_tokens'],
+    ['reasoning_effort', 'reasoning.effort'],
+    ['logprobs', 'top_logprobs'],
+    ['verbosity', 'text.verbosity'],
+    ['response_format', 'text.format'],
+    ['response_format.json_schema.schema', 'text.format.schema'],
+    ['response_format.type', 'text.format.type'],
+    ['messages[3].content[0].image_url', 'input'],
+    ['tools[2].function.parameters', 'tools[2].parameters'],
+    ['tools[0].custom.format', 'tools[0].format'],
+    ['tools[1].type', 'tools[1].type'],
+    ['tool_choice.function.name', 'tool_choice.name'],
+    ['temperature', 'temperature'],
+    ['top_logprobs', 'top_logprobs'],
+    ['max_completion_tokens_extra', 'max_completion_tokens_extra'],
+  ])('maps the chat field %s of an error to %s', (chatParam, param) => {
+    expect(responsesParam(chatParam)).toBe(param);
   });
 
   it('passes a refused key through, OpenAI-shaped', async () => {
