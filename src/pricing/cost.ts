@@ -4,6 +4,7 @@ import { claudeVersion } from '../providers/claude-version';
 import type { Usage } from '../providers/types';
 import { inForce, type ListPrice } from './price-schema';
 import { BUNDLED_PRICES, FREE, type Price, UNKNOWN_MODEL_PRICE } from './prices';
+import { bedrockPrice } from './prices-bedrock';
 import { countedUsage } from './usage';
 
 export type PriceTable = Record<string, Price>;
@@ -74,6 +75,9 @@ export function listPriceOf(
       const price = listPrice(claude.model);
       return price && claude.regional ? scaled(price, REGIONAL_PREMIUM) : (price ?? UNKNOWN_MODEL_PRICE);
     }
+    // Bedrock's own table, by provider-qualified id: its rates for an open model are not other hosts'.
+    const hosted = bedrockPrice(model);
+    if (hosted) return hosted;
   }
   // Vertex AI names Claude as Anthropic does, versioned with '@' (`claude-sonnet-4-5@20250929`), and
   // charges the regional premium as Bedrock does: from the 4.5 generation, outside `global`.

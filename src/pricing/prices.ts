@@ -7,6 +7,7 @@ import { ANTHROPIC_PRICES } from './prices-anthropic';
 import { GOOGLE_PRICES } from './prices-google';
 import { OPENAI_PRICES } from './prices-openai';
 import { OTHER_PRICES } from './prices-others';
+import { WORKERS_AI_PRICES } from './prices-workers-ai';
 
 export { type ListPrice, type Price, priceSchema } from './price-schema';
 
@@ -16,6 +17,7 @@ export const BUNDLED_PRICES: Record<string, ListPrice> = {
   ...ANTHROPIC_PRICES,
   ...GOOGLE_PRICES,
   ...OTHER_PRICES,
+  ...WORKERS_AI_PRICES,
 };
 
 /**

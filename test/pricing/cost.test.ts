@@ -61,11 +61,15 @@ describe('priceOf', () => {
     expect(bedrock('us.anthropic.claude-sonnet-4-20250514-v1:0')).toEqual(anthropic('claude-sonnet-4'));
     expect(bedrock('anthropic.claude-3-haiku-20240307-v1:0:200k').inputPerMTok).toBe(0.25);
     expect(bedrock('anthropic.claude-3-5-sonnet-20241022-v2:0').inputPerMTok).toBe(3);
-    // An application inference profile names no model; other vendors are not Anthropic's.
+    // An application inference profile names no model; other vendors take Bedrock's own rates
+    // (bedrock-workers-ai.test.ts), not Anthropic's.
     expect(bedrock('arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc123')).toEqual(
       UNKNOWN_MODEL_PRICE,
     );
-    expect(bedrock('meta.llama3-70b-instruct-v1:0')).toEqual(UNKNOWN_MODEL_PRICE);
+    expect(bedrock('meta.llama3-70b-instruct-v1:0')).toMatchObject({
+      inputPerMTok: 2.65,
+      outputPerMTok: 3.5,
+    });
   });
 
   it("knows Anthropic's -0 aliases and Cohere's dated ids", () => {
