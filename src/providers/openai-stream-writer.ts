@@ -74,14 +74,7 @@ export class OpenAIStreamWriter {
     this.chunk({}, reason, index, fields);
   }
   usage(usage: Usage): void {
-    this.frames += sseData({
-      id: this.id,
-      object: 'chat.completion.chunk',
-      created: this.created,
-      model: this.model,
-      choices: [],
-      usage,
-    });
+    this.choiceless({ usage });
   }
   /**
    * A provider's event carried whole, for a client served the provider's own stream (ChatCall.
@@ -89,13 +82,17 @@ export class OpenAIStreamWriter {
    * stream (usage, finish, answer text) reads into.
    */
   carry(event: string): void {
+    this.choiceless({ responses_event: event });
+  }
+  /** A chunk of the whole answer's (`choices` empty) with `fields`. */
+  private choiceless(fields: Record<string, unknown>): void {
     this.frames += sseData({
       id: this.id,
       object: 'chat.completion.chunk',
       created: this.created,
       model: this.model,
       choices: [],
-      responses_event: event,
+      ...fields,
     });
   }
   /** An OpenAI-shaped error event; OpenAI SDKs raise it as an APIError. */
