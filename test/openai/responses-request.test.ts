@@ -127,9 +127,11 @@ describe('translateRequest', () => {
 
   it('names what it cannot translate', () => {
     expect(refusal({ model: 'm', input: [] }).param).toBe('input');
-    expect(refusal({ model: 'm', input: 'x', tools: [{ type: 'mcp', server_label: 's' }] }).param).toBe(
-      'tools[0].type',
-    );
+    // A hosted tool is not refused here: the request goes to OpenAI as it is (responses-hosted.ts), or
+    // is refused naming it when no target of its route runs hosted tools.
+    expect(
+      translateRequest({ model: 'm', input: 'x', tools: [{ type: 'mcp', server_label: 's' }] }).native?.tool,
+    ).toEqual({ index: 0, type: 'mcp' });
     expect(refusal({ model: 'm', input: 'x', tools: [{ type: 'function', name: '' }] }).param).toBe(
       'tools[0].name',
     );
@@ -289,11 +291,11 @@ describe('translateRequest', () => {
       expect(hosted.param).toBe('tool_choice.tools[0]');
     });
 
-    it("refuse OpenAI's hosted and built-in tools, and a custom tool's unknown grammar syntax, by name", () => {
+    it("send OpenAI's hosted and built-in tools as they are; refuse a custom tool's unknown grammar syntax, by name", () => {
       for (const tool of [{ type: 'web_search' }, { type: 'local_shell' }, { type: 'image_generation' }]) {
-        const error = refusal({ ...codex, tools: [...codex.tools, tool] });
-        expect(error.param).toBe('tools[3].type');
-        expect(error.message).toContain(tool.type);
+        const { native } = translateRequest({ ...codex, tools: [...codex.tools, tool] });
+        expect(native?.tool).toEqual({ index: 3, type: tool.type });
+        expect(native?.body).toMatchObject({ tools: [...codex.tools, tool], store: false });
       }
       const syntax = refusal({
         ...codex,
