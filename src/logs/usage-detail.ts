@@ -1,8 +1,10 @@
 // What a log row's cost was computed from beyond its input, output and cached tokens: the service
-// tier it was charged at and the token classes with rates of their own. Only what is not the
-// default is kept, so most rows store null (migrations/0006_request_log_usage_detail.sql).
+// tier it was charged at, the token classes with rates of their own, and OpenAI's hosted tool uses
+// with their fees. Only what is not the default is kept, so most rows store null
+// (migrations/0006_request_log_usage_detail.sql).
 import { z } from 'zod';
 import { type BilledTier, pricedTokens } from '../pricing/cost';
+import { TOOL_FEE_NAMES, toolFeesUsd } from '../pricing/tool-fees';
 import { countedUsage } from '../pricing/usage';
 import type { Usage } from '../providers/types';
 
@@ -23,6 +25,12 @@ export const usageDetailSchema = z.object({
   timedOutInputTokens: tokens,
   /** Of costUsd: what those prompts cost, each at its own target's price and asked tier. */
   timedOutCostUsd: z.number().nonnegative().optional(),
+  /**
+   * OpenAI's hosted tool uses billed apart from tokens, by fee (`web_search`, `file_search`,
+   * `container_1g`…: pricing/tool-fees.ts), and, of costUsd, what they cost.
+   */
+  hostedTools: z.partialRecord(z.enum(TOOL_FEE_NAMES), z.number().int().positive()).optional(),
+  hostedToolsUsd: z.number().nonnegative().optional(),
   /** The provider reported no usable usage (or the answer was cut short): the tokens are the gateway's estimate. */
   estimated: z.literal(true).optional(),
 });
@@ -46,6 +54,10 @@ export function usageDetailOf(usage: Usage | undefined, charged: Charged): Usage
   if (priced?.cacheWrite1h) detail.cacheWrite1hTokens = priced.cacheWrite1h;
   if (priced?.audioInput) detail.audioInputTokens = priced.audioInput;
   if (priced?.audioOutput) detail.audioOutputTokens = priced.audioOutput;
+  if (counted?.hosted_tools) {
+    detail.hostedTools = counted.hosted_tools;
+    detail.hostedToolsUsd = toolFeesUsd(counted.hosted_tools);
+  }
   if (charged.timedOut?.tokens) {
     detail.timedOutInputTokens = charged.timedOut.tokens;
     detail.timedOutCostUsd = Math.max(0, charged.timedOut.costUsd);

@@ -19,7 +19,8 @@ import type { ListPrice } from './prices';
 
 /**
  * A request's worst case on `route` (`costUsd`), and, for admit's `costFor`, on the route as a key's
- * or team's routing override leaves it: pins can send an alias to dearer targets.
+ * or team's routing override leaves it: pins can send an alias to dearer targets. `feesUsd`: the most
+ * its hosted tools' own fees can add (worstToolFeesUsd), the same on any target.
  */
 export function worstCases(
   runtime: Runtime,
@@ -28,9 +29,10 @@ export function worstCases(
   maxOutputTokens: number,
   audio: AudioUse = NO_AUDIO,
   tier?: unknown,
+  feesUsd = 0,
 ) {
   const on = (r: ResolvedRoute) =>
-    worstCaseCost(inputTokens, maxOutputTokens, routePrices(runtime, r), audio, tier);
+    worstCaseCost(inputTokens, maxOutputTokens, routePrices(runtime, r), audio, tier) + feesUsd;
   return {
     costUsd: on(route),
     costFor: (routing: RoutingOverride | undefined) =>

@@ -117,9 +117,10 @@ export function toResponsesRequest(
 
 /**
  * Models that reason and return their reasoning encrypted: OpenAI refuses `include` of it for the
- * others (gpt-4o, gpt-4.1, gpt-5-chat: "Encrypted content is not supported with this model").
+ * others (gpt-4o, gpt-4.1, gpt-5-chat: "Encrypted content is not supported with this model"). Also
+ * the models whose web search preview OpenAI bills at its reasoning models' fee (pricing/tool-fees.ts).
  */
-const ENCRYPTED_REASONING = /^(o\d|codex-|gpt-5(?!(\.\d+)?-chat))/;
+export const ENCRYPTED_REASONING = /^(o\d|codex-|gpt-5(?!(\.\d+)?-chat))/;
 
 const ENCRYPTED = 'reasoning.encrypted_content';
 

@@ -3,11 +3,13 @@
 // deltas → reasoning_content, encrypted reasoning → thinking_blocks (all in one delta before the
 // finish, as every adapter sends them; each as its item completes when asked: thinkingAsSigned), url_citation annotations → annotations, a function_call or
 // custom_tool_call item → a tool call whose arguments (input) follow in fragments;
-// response.completed / response.incomplete → the finish and the usage chunk. A response.failed or
+// response.completed / response.incomplete → the finish and the usage chunk (with the hosted tool
+// uses its output was billed for, when the caller counts them: toolUses). A response.failed or
 // error event before any output fails the attempt (the route may fail over); after output it is an
 // error event, as the stream contract of every adapter has it (openai-stream-writer.ts).
 import type { EventSourceMessage } from 'eventsource-parser';
 import { z } from 'zod';
+import type { ToolUses } from '../pricing/tool-fees';
 import {
   chatAnnotation,
   encryptedReasoning,
@@ -48,17 +50,24 @@ interface Call {
   sent: boolean;
 }
 
-/**
- * `carry`: each upstream event also goes out whole (OpenAIStreamWriter.carry) for a client served
- * OpenAI's own stream (ChatCall.responses); those before the first output item are held, so that a
- * failure before it still fails the attempt over, and any output item (a web search call too) starts.
- */
+export interface ResponsesStreamOptions {
+  /** Each reasoning item's encrypted reasoning goes out as it completes (ChatCall.thinkingAsSigned). */
+  asSigned?: boolean;
+  /**
+   * Each upstream event also goes out whole (OpenAIStreamWriter.carry) for a client served OpenAI's
+   * own stream (ChatCall.responses); those before the first output item are held, so that a failure
+   * before it still fails the attempt over, and any output item (a web search call too) starts.
+   */
+  carry?: boolean;
+  /** The hosted tool uses billed in the answer's output items, which the usage then carries. */
+  toolUses?: (output: readonly OutputItem[]) => ToolUses | undefined;
+}
+
 export function translateResponsesStream(
   provider: string,
   upstream: ReadableStream<Uint8Array>,
   writer: OpenAIStreamWriter,
-  asSigned = false,
-  carry = false,
+  { asSigned = false, carry = false, toolUses }: ResponsesStreamOptions = {},
 ): ReadableStream<Uint8Array> {
   /** Events to carry, held until the output starts. */
   const held: string[] = [];
@@ -79,6 +88,18 @@ export function translateResponsesStream(
   let started = false;
   let ended = false;
   let usage: ResponsesUsage | undefined;
+  /**
+   * The output items done so far, by output_index: what a stream cut short (or a terminal event
+   * without its output) was billed for; a terminal event's response.output replaces them.
+   */
+  const done = new Map<number, OutputItem>();
+  /** The usage chunk's usage, with the hosted tool uses of `output` when the caller counts them. */
+  const usageOf = (reported: ResponsesUsage, output?: readonly OutputItem[] | null) => {
+    const result = toUsage(reported);
+    const uses = toolUses?.(output?.length ? output : [...done.values()]);
+    if (uses) result.hosted_tools = uses;
+    return result;
+  };
 
   // The role goes out with the first output: a failure before it still fails the attempt over.
   const start = () => {
@@ -100,11 +121,11 @@ export function translateResponsesStream(
     writer.refusal(delta);
   };
 
-  const fail = (error: ResponsesFailure | null | undefined) => {
+  const fail = (error: ResponsesFailure | null | undefined, output?: readonly OutputItem[] | null) => {
     const failure = failedResponse(provider, error);
     if (!started) throw failure; // nothing sent: a failed attempt
     ended = true;
-    if (usage) writer.usage(toUsage(usage));
+    if (usage) writer.usage(usageOf(usage, output));
     writer.error(failure.message, failure.options.code ?? 'upstream_error');
     writer.done();
   };
@@ -223,7 +244,9 @@ export function translateResponsesStream(
         callFragment(output, event.delta ?? '');
         return;
       case 'response.output_item.done':
-        if (event.item) itemDone(output, event.item);
+        if (!event.item) return;
+        if (toolUses) done.set(output, event.item);
+        itemDone(output, event.item);
         return;
       case 'response.completed':
       case 'response.incomplete': {
@@ -241,13 +264,13 @@ export function translateResponsesStream(
           0,
           fields,
         );
-        if (usage) writer.usage(toUsage(usage));
+        if (usage) writer.usage(usageOf(usage, response?.output));
         writer.done();
         return;
       }
       case 'response.failed':
         usage = event.response?.usage ?? usage;
-        fail(event.response?.error);
+        fail(event.response?.error, event.response?.output);
         return;
       case 'error':
         fail({
@@ -265,7 +288,7 @@ export function translateResponsesStream(
     // finish that a cache would keep. Nothing said at all: an empty stream, a failed attempt.
     if (!started || ended) return;
     ended = true;
-    if (usage) writer.usage(toUsage(usage));
+    if (usage) writer.usage(usageOf(usage));
     writer.cutShort();
     writer.done();
   });

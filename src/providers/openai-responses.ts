@@ -12,6 +12,7 @@
 // tools to GPT-5.6 or later, which chat completions serve only at reasoning_effort none.
 import { z } from 'zod';
 import type { ChatRequest } from '../openai/schemas';
+import { toolUses } from '../pricing/tool-uses';
 import { cappedCall } from './cap-refusal';
 import { responseSchema, toCompletion } from './openai-responses-answer';
 import { MIN_OUTPUT_TOKENS, toResponsesRequest } from './openai-responses-request';
@@ -81,7 +82,8 @@ export function runsHostedTools(setting: ResponsesApiSetting, model: string, kno
  * A /v1/responses request with hosted tools (ChatCall.responses), sent as the client wrote it with
  * only `model` replaced (and the gateway's cap, when it sets one): the answer's JSON comes back as
  * `raw` beside its chat form (the pipeline's usage, cost and log); a stream's events each ride in a
- * chunk of the chat stream (openai-responses-stream.ts). A refusal fails the attempt as it stands:
+ * chunk of the chat stream (openai-responses-stream.ts). Either's usage carries the hosted tool uses
+ * OpenAI bills apart from tokens (pricing/tool-uses.ts). A refusal fails the attempt as it stands:
  * no retry with a lower cap or unstreamed, which would change what the client asked OpenAI for.
  */
 export async function hostedResponses(
@@ -97,13 +99,22 @@ export async function hostedResponses(
   const response = await post(sent, signal);
   if (!response.ok) throw await upstreamErrorFrom(name, response);
   const id = `chatcmpl-${requestId}`;
+  // The tools' own fees: their billed uses ride in the usage (hosted_tools), which costOf charges.
+  const uses = (output: readonly Record<string, unknown>[]) => toolUses(request.tools, model, output);
   if (body.stream) {
     const upstream = await streamBody(name, response);
     const writer = new OpenAIStreamWriter(id, model);
-    return { kind: 'stream', body: translateResponsesStream(name, upstream, writer, false, true) };
+    return {
+      kind: 'stream',
+      body: translateResponsesStream(name, upstream, writer, { carry: true, toolUses: uses }),
+    };
   }
   const raw = await response.text().catch(() => '');
-  return { kind: 'json', body: toCompletion(name, parseAnswer(name, raw, responseSchema), id, model), raw };
+  const answer = parseAnswer(name, raw, responseSchema);
+  const completion = toCompletion(name, answer, id, model);
+  const used = uses(answer.output);
+  if (used && completion.usage) completion.usage.hosted_tools = used;
+  return { kind: 'json', body: completion, raw };
 }
 
 /** One chat call through the Responses API; `post` sends the body and returns the upstream's answer. */
@@ -130,7 +141,7 @@ export async function responsesChat(
     const upstream = await streamBody(name, response);
     return {
       kind: 'stream',
-      body: translateResponsesStream(name, upstream, writer, thinkingAsSigned === true),
+      body: translateResponsesStream(name, upstream, writer, { asSigned: thinkingAsSigned === true }),
     };
   }
   // A body that fails mid-read is as unreadable as a malformed one.

@@ -3,6 +3,7 @@
 import type { Env } from '../env';
 import { GatewayError } from '../errors';
 import type { ChatRequest, EmbeddingsRequest } from '../openai/schemas';
+import type { ToolUses } from '../pricing/tool-fees';
 
 /** Token counts as OpenAI reports them; cache fields are kept separately for costing. */
 export interface Usage {
@@ -21,6 +22,11 @@ export interface Usage {
   };
   /** Of completion_tokens, those spent thinking (OpenAI's place for them), and those of audio. */
   completion_tokens_details?: { reasoning_tokens?: number; audio_tokens?: number };
+  /**
+   * The gateway's own field, never a provider's: OpenAI's hosted tool uses (web searches, file
+   * searches, containers) that the answer was billed for apart from its tokens, by fee.
+   */
+  hosted_tools?: ToolUses;
 }
 
 export interface ChatCall {

@@ -27,6 +27,7 @@ import { SSE_HEADERS } from '../openai/sse';
 import { type ChunkSource, relayOpenAIStream } from '../openai/stream-relay';
 import { streamVerdict } from '../openai/stream-summary';
 import { targetCost, targetTier, timedOutPrompts, worstCases } from '../pricing/route-prices';
+import { worstToolFeesUsd } from '../pricing/tool-fees';
 import { countedUsage } from '../pricing/usage';
 import { requestedBetas } from '../providers/anthropic-beta';
 import type { ChatCompletion, ChatResult, Usage } from '../providers/types';
@@ -67,7 +68,8 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
    */
   const capped = outputCap !== undefined || body.max_completion_tokens != null || body.max_tokens != null;
   const withinCap = (tokens: number) => (capped ? Math.min(tokens, maxTokens) : tokens);
-  // On the key's (or team's) pinned targets too, which may be dearer than the config's.
+  // On the key's (or team's) pinned targets too, which may be dearer than the config's; with
+  // OpenAI's hosted tools, their calls' fees as well.
   const { costUsd, costFor } = worstCases(
     runtime,
     route,
@@ -75,6 +77,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     maxTokens,
     audioUseOf(body),
     body.service_tier,
+    native ? worstToolFeesUsd(native.body) : 0,
   );
   const admitted = await admit(
     c.env,

@@ -1,6 +1,7 @@
 // /v1/responses with OpenAI's hosted tools (web_search…): sent as written to an OpenAI Responses
 // target, its answer (JSON and event stream) relayed as OpenAI wrote it, usage charged and logged,
-// targets that cannot run hosted tools passed over, and a 400 when none can.
+// targets that cannot run hosted tools passed over, and a 400 when none can. Tool fees:
+// responses-hosted-fees.test.ts.
 import { describe, expect, it } from 'vitest';
 import { call, createKey, type Json, putConfig } from '../helpers/gateway';
 import { expectOpenAIShape, expectResponseEvent, responseEvents } from '../helpers/openapi';
@@ -94,11 +95,12 @@ const ASK = {
   include: ['web_search_call.action.sources'],
 };
 
-// gpt-5.1: $1.25 / $0.125 cached / $10 per million tokens.
-const COST = (176 * 1.25 + 1_024 * 0.125 + 300 * 10) / 1e6;
+// gpt-5.1: $1.25 / $0.125 cached / $10 per million tokens; and the search, $10 per 1,000 calls.
+const COST = (176 * 1.25 + 1_024 * 0.125 + 300 * 10) / 1e6 + 0.01;
+const SEARCHED = { hostedTools: { web_search: 1 }, hostedToolsUsd: 0.01 };
 
 describe('/v1/responses with hosted tools', () => {
-  it('sends the request to OpenAI as written and relays its answer, usage charged and logged', async () => {
+  it('sends the request to OpenAI as written and relays its answer, usage and search fee charged and logged', async () => {
     const key = await setup();
     const answer = responseObject({
       model: 'gpt-5.1',
@@ -129,9 +131,10 @@ describe('/v1/responses with hosted tools', () => {
       cachedTokens: 1_024,
     });
     expect(row.costUsd).toBeCloseTo(COST, 12);
+    expect(row.usageDetail).toEqual(SEARCHED);
   });
 
-  it('relays the event stream as OpenAI sent it, usage charged from response.completed', async () => {
+  it('relays the event stream as OpenAI sent it, usage and search fee charged from response.completed', async () => {
     const key = await setup();
     const searching: StreamEvent[] = [
       { type: 'response.output_item.added', output_index: 0, item: searchItem('in_progress') },
@@ -167,6 +170,7 @@ describe('/v1/responses with hosted tools', () => {
     const row = (await waitForRows(['hosted-sse-1'])).get('hosted-sse-1')!;
     expect(row).toMatchObject({ provider: 'direct', status: 200, inputTokens: 1_200, outputTokens: 300 });
     expect(row.costUsd).toBeCloseTo(COST, 12);
+    expect(row.usageDetail).toEqual(SEARCHED);
   });
 
   it('passes over a target that cannot run hosted tools to one that can', async () => {

@@ -1,0 +1,91 @@
+// OpenAI's fees for its hosted tools, billed apart from tokens (its pricing page, "Built-in tools"):
+// what a /v1/responses request served with them (openai/responses-hosted.ts) costs beyond its
+// usage's tokens. The answer's calls are counted by fee (tool-uses.ts) into the usage's
+// `hosted_tools`, which costOf charges from this table and a log row's usageDetail keeps.
+import { ENCRYPTED_REASONING } from '../providers/openai-responses-request';
+
+/** USD per call, or per container session, as OpenAI lists them. */
+export const TOOL_FEES = {
+  /** Web search, any model: $10 per 1,000 calls; the search content tokens are in the usage's input. */
+  web_search: 0.01,
+  /** Web search preview on a model that does not reason: $25 per 1,000 calls (its content tokens free). */
+  web_search_preview: 0.025,
+  /** File search: $2.50 per 1,000 calls (its storage, billed by the day, is not a request's). */
+  file_search: 0.0025,
+  /**
+   * Code Interpreter containers by memory size: the full 20-minute session's rate. OpenAI bills
+   * shorter ones by the minute (5 at least), which the answer does not tell: the session rate is
+   * the most a session costs.
+   */
+  container_1g: 0.03,
+  container_4g: 0.12,
+  container_16g: 0.48,
+  container_64g: 1.92,
+} as const;
+export type ToolFee = keyof typeof TOOL_FEES;
+export const TOOL_FEE_NAMES = Object.keys(TOOL_FEES) as [ToolFee, ...ToolFee[]];
+
+/** A usage's billable hosted tool uses: calls, or containers, by the fee each is charged. */
+export type ToolUses = Partial<Record<ToolFee, number>>;
+
+/** What `uses` cost at TOOL_FEES. */
+export function toolFeesUsd(uses: ToolUses | undefined): number {
+  let usd = 0;
+  for (const fee of TOOL_FEE_NAMES) usd += (uses?.[fee] ?? 0) * TOOL_FEES[fee];
+  return usd;
+}
+
+type Json = Record<string, unknown>;
+
+/**
+ * The fee one use of a hosted tool (its definition in the request's `tools`) is charged on `model`;
+ * undefined for tools that cost only their tokens (mcp, computer use…) or that are not charged here
+ * (image generation: see README). `model` unknown (a worst case before routing): the dearer rate.
+ */
+export function feeOfTool(tool: Json, model?: string): ToolFee | undefined {
+  const type = typeof tool.type === 'string' ? tool.type : '';
+  if (type.startsWith('web_search_preview'))
+    return model !== undefined && ENCRYPTED_REASONING.test(model) ? 'web_search' : 'web_search_preview';
+  if (type.startsWith('web_search')) return 'web_search';
+  if (type === 'file_search') return 'file_search';
+  if (type === 'code_interpreter') return containerFee(tool.container);
+  return undefined;
+}
+
+/**
+ * An auto container's size is its `memory_limit` (1g unless set). A container the request names by
+ * id was sized when it was created, which the gateway did not see: charged as the default 1 GB.
+ */
+function containerFee(container: unknown): ToolFee {
+  const limit =
+    typeof container === 'object' && container !== null ? (container as Json).memory_limit : undefined;
+  if (limit === '4g') return 'container_4g';
+  if (limit === '16g') return 'container_16g';
+  if (limit === '64g') return 'container_64g';
+  return 'container_1g';
+}
+
+/**
+ * Hosted tool uses reserved for a request that does not bound them with `max_tool_calls`: OpenAI
+ * sets no limit, so such a request may cost more than its reservation (README).
+ */
+export const UNBOUNDED_TOOL_CALLS = 10;
+
+/**
+ * The most a request's hosted tools can cost, for the budget's reservation: `max_tool_calls` (all
+ * built-in tools' calls together, as OpenAI counts them; else UNBOUNDED_TOOL_CALLS) at the dearest
+ * fee among its tools. A container is charged per session, and a session holds one call at least.
+ */
+export function worstToolFeesUsd(request: Json): number {
+  const tools = Array.isArray(request.tools) ? (request.tools as unknown[]) : [];
+  let dearest = 0;
+  for (const tool of tools) {
+    if (typeof tool !== 'object' || tool === null) continue;
+    const fee = feeOfTool(tool as Json);
+    if (fee) dearest = Math.max(dearest, TOOL_FEES[fee]);
+  }
+  const bound = request.max_tool_calls;
+  const calls =
+    typeof bound === 'number' && Number.isInteger(bound) && bound >= 0 ? bound : UNBOUNDED_TOOL_CALLS;
+  return dearest * calls;
+}

@@ -1,0 +1,132 @@
+// OpenAI's hosted tool fees: which fee a tool's use is charged, what an answer's output was billed
+// for, how a usage carries and costs them, and the most a request's tools can cost.
+import { describe, expect, it } from 'vitest';
+import { costOf } from '../../src/pricing/cost';
+import { feeOfTool, toolFeesUsd, worstToolFeesUsd } from '../../src/pricing/tool-fees';
+import { toolUses } from '../../src/pricing/tool-uses';
+import { countedUsage } from '../../src/pricing/usage';
+import { translateResponsesStream } from '../../src/providers/openai-responses-stream';
+import { OpenAIStreamWriter } from '../../src/providers/openai-stream-writer';
+
+describe('feeOfTool', () => {
+  it('charges web search preview at $25 per 1,000 on a model that does not reason, $10 on one that does', () => {
+    expect(feeOfTool({ type: 'web_search_preview' }, 'gpt-4.1')).toBe('web_search_preview');
+    expect(feeOfTool({ type: 'web_search_preview_2025_03_11' }, 'o3')).toBe('web_search');
+    expect(feeOfTool({ type: 'web_search_preview' }, 'gpt-5.1')).toBe('web_search');
+    expect(feeOfTool({ type: 'web_search_preview' })).toBe('web_search_preview'); // no model yet: the dearer
+    expect(feeOfTool({ type: 'web_search' }, 'gpt-4o-mini')).toBe('web_search');
+  });
+
+  it('prices a container by its memory limit, one named by id as the default 1 GB; tools without fees none', () => {
+    expect(feeOfTool({ type: 'code_interpreter', container: { type: 'auto' } })).toBe('container_1g');
+    expect(feeOfTool({ type: 'code_interpreter', container: { type: 'auto', memory_limit: '64g' } })).toBe(
+      'container_64g',
+    );
+    expect(feeOfTool({ type: 'code_interpreter', container: 'cntr_abc' })).toBe('container_1g');
+    for (const type of ['mcp', 'image_generation', 'computer_use_preview', 'function'])
+      expect(feeOfTool({ type })).toBeUndefined();
+  });
+});
+
+describe('toolUses', () => {
+  it('counts searches (not page openings), file searches, and containers once each', () => {
+    const tools = [
+      { type: 'web_search' },
+      { type: 'code_interpreter', container: { type: 'auto', memory_limit: '16g' } },
+    ];
+    const output = [
+      { type: 'web_search_call', action: { type: 'search', query: 'a' } },
+      { type: 'web_search_call', action: { type: 'find', pattern: 'b' } },
+      { type: 'web_search_call' },
+      { type: 'file_search_call' },
+      { type: 'code_interpreter_call', container_id: 'cntr_a' },
+      { type: 'code_interpreter_call', container_id: 'cntr_a' },
+      { type: 'code_interpreter_call' },
+      { type: 'message' },
+    ];
+    expect(toolUses(tools, 'gpt-5.1', output)).toEqual({ web_search: 2, file_search: 1, container_16g: 2 });
+    expect(toolUses(tools, 'gpt-5.1', [{ type: 'message' }, { type: 'mcp_call' }])).toBeUndefined();
+  });
+
+  it('charges a search at the dearest of the search tools offered', () => {
+    const tools = [{ type: 'web_search' }, { type: 'web_search_preview' }];
+    const output = [{ type: 'web_search_call', action: { type: 'search' } }];
+    expect(toolUses(tools, 'gpt-4o', output)).toEqual({ web_search_preview: 1 });
+    expect(toolUses(tools, 'o4-mini', output)).toEqual({ web_search: 1 });
+  });
+});
+
+describe('a usage with hosted tool uses', () => {
+  const usage = { prompt_tokens: 1_000, completion_tokens: 100, total_tokens: 1_100 };
+
+  it('keeps only known fees with positive counts', () => {
+    const counted = countedUsage({
+      ...usage,
+      hosted_tools: { web_search: 2, file_search: -1, other: 5, container_4g: '1' },
+    });
+    expect(counted?.hosted_tools).toEqual({ web_search: 2 });
+    expect(countedUsage({ ...usage, hosted_tools: { web_search: 0 } })).not.toHaveProperty('hosted_tools');
+  });
+
+  it('adds the fees to the tokens, untouched by the service tier', () => {
+    const price = { inputPerMTok: 1, outputPerMTok: 10 };
+    const used = { ...usage, hosted_tools: { web_search: 3, container_1g: 1 } };
+    expect(toolFeesUsd(used.hosted_tools)).toBeCloseTo(0.06, 12);
+    expect(costOf(used, price)).toBeCloseTo(0.002 + 0.06, 12);
+    expect(costOf(used, price, 'priority')).toBeCloseTo(0.004 + 0.06, 12);
+  });
+});
+
+describe('worstToolFeesUsd', () => {
+  it('is max_tool_calls at the dearest fee, ten calls when unbounded, nothing for tools without fees', () => {
+    const tools = [
+      { type: 'file_search' },
+      { type: 'code_interpreter', container: { type: 'auto', memory_limit: '4g' } },
+    ];
+    expect(worstToolFeesUsd({ tools, max_tool_calls: 2 })).toBeCloseTo(0.24, 12);
+    expect(worstToolFeesUsd({ tools, max_tool_calls: 0 })).toBe(0);
+    expect(worstToolFeesUsd({ tools })).toBeCloseTo(1.2, 12);
+    expect(worstToolFeesUsd({ tools, max_tool_calls: 'many' })).toBeCloseTo(1.2, 12);
+    expect(worstToolFeesUsd({ tools: [{ type: 'mcp' }], max_tool_calls: 5 })).toBe(0);
+    expect(worstToolFeesUsd({})).toBe(0);
+  });
+});
+
+describe('a hosted stream', () => {
+  /** The usage chunk of the chat stream translated from `events`. */
+  async function usageOf(events: object[]): Promise<Record<string, unknown> | undefined> {
+    const text = events.map((event) => `data: ${JSON.stringify(event)}\n\n`).join('');
+    const upstream = new Response(text).body!;
+    const writer = new OpenAIStreamWriter('chatcmpl-1', 'gpt-5.1');
+    const tools = [{ type: 'web_search' }];
+    const out = translateResponsesStream('direct', upstream, writer, {
+      carry: true,
+      toolUses: (output) => toolUses(tools, 'gpt-5.1', output),
+    });
+    const chunks = (await new Response(out).text())
+      .split('\n\n')
+      .filter((frame) => frame.startsWith('data: {'))
+      .map((frame) => JSON.parse(frame.slice(6)) as { usage?: Record<string, unknown> });
+    return chunks.find((chunk) => chunk.usage)?.usage;
+  }
+  const search = { id: 'ws_1', type: 'web_search_call', status: 'completed', action: { type: 'search' } };
+  const usage = { input_tokens: 10, output_tokens: 5 };
+
+  it('counts the items done when the terminal event holds no output', async () => {
+    const used = await usageOf([
+      { type: 'response.output_item.added', output_index: 0, item: { ...search, status: 'in_progress' } },
+      { type: 'response.output_item.done', output_index: 0, item: search },
+      { type: 'response.output_text.delta', output_index: 1, delta: 'Hi' },
+      { type: 'response.completed', response: { status: 'completed', usage } },
+    ]);
+    expect(used).toMatchObject({ prompt_tokens: 10, hosted_tools: { web_search: 1 } });
+  });
+
+  it("takes a terminal event's output over the items seen", async () => {
+    const used = await usageOf([
+      { type: 'response.output_item.done', output_index: 0, item: search },
+      { type: 'response.completed', response: { status: 'completed', usage, output: [search, search] } },
+    ]);
+    expect(used).toMatchObject({ hosted_tools: { web_search: 2 } });
+  });
+});

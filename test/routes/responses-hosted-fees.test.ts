@@ -1,0 +1,112 @@
+// OpenAI's hosted tools' own fees on /v1/responses: the calls an answer was billed for charged at
+// TOOL_FEES and kept in the log row's usageDetail, and the budget reserving what the request's
+// tools can cost (max_tool_calls at the dearest fee, else UNBOUNDED_TOOL_CALLS).
+import { describe, expect, it } from 'vitest';
+import { call, createKey, type Json, putConfig } from '../helpers/gateway';
+import { messageItem, responseObject } from '../helpers/responses-upstream';
+import { json, onUpstream, recorded } from '../helpers/upstream';
+import { waitForRows } from '../logs/helpers';
+
+const OPENAI = 'https://api.openai.com/v1/responses';
+
+/** One OpenAI target; `free`: its tokens cost nothing, so a cost or reservation is the fees alone. */
+async function setup(free = true) {
+  const config = {
+    providers: { direct: { type: 'openai', apiKey: 'sk-direct' } },
+    models: { web: { targets: [{ provider: 'direct', model: 'gpt-4.1' }] } },
+    ...(free ? { pricing: { 'direct/gpt-4.1': { inputPerMTok: 0, outputPerMTok: 0 } } } : {}),
+    retry: { attempts: 0 },
+  };
+  const response = await putConfig(config);
+  expect(response.status, await response.clone().text()).toBe(200);
+}
+
+function responses(key: string, body: unknown, id = 'fees-1'): Promise<Response> {
+  return call('/v1/responses', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-request-id': id },
+    body: JSON.stringify(body),
+  });
+}
+
+const ask = (tools: Json[], extra: Json = {}) => ({ model: 'web', input: 'Look it up.', tools, ...extra });
+
+describe('hosted tool fees', () => {
+  it('charges each search, file search and container the answer shows, and logs them by fee', async () => {
+    await setup();
+    const { key } = await createKey();
+    const code = (id: string, container: string) => ({
+      id,
+      type: 'code_interpreter_call',
+      status: 'completed',
+      code: 'print(1)',
+      container_id: container,
+      outputs: null,
+    });
+    const output = [
+      { id: 'ws_1', type: 'web_search_call', status: 'completed', action: { type: 'search', query: 'q' } },
+      // Opening a page the search found is not a search: no fee.
+      { id: 'ws_2', type: 'web_search_call', status: 'completed', action: { type: 'open_page', url: 'u' } },
+      { id: 'fs_1', type: 'file_search_call', status: 'completed', queries: ['q'], results: null },
+      // Two calls in one container are one session; another container is another.
+      code('ci_1', 'cntr_a'),
+      code('ci_2', 'cntr_a'),
+      code('ci_3', 'cntr_b'),
+      messageItem('Done.'),
+    ];
+    onUpstream(OPENAI, () => json(responseObject({ model: 'gpt-4.1', output })));
+    const tools = [
+      // gpt-4.1 does not reason: its preview searches are $25 per 1,000.
+      { type: 'web_search_preview' },
+      { type: 'file_search', vector_store_ids: ['vs_1'] },
+      { type: 'code_interpreter', container: { type: 'auto', memory_limit: '4g' } },
+    ];
+    const response = await responses(key, ask(tools), 'fees-json');
+    expect(response.status, await response.clone().text()).toBe(200);
+    const row = (await waitForRows(['fees-json'])).get('fees-json')!;
+    const fees = 0.025 + 0.0025 + 2 * 0.12;
+    expect(row.costUsd).toBeCloseTo(fees, 12);
+    expect(row.usageDetail).toMatchObject({
+      hostedTools: { web_search_preview: 1, file_search: 1, container_4g: 2 },
+    });
+    expect(row.usageDetail?.hostedToolsUsd).toBeCloseTo(fees, 12);
+  });
+
+  it('reserves max_tool_calls at the dearest fee among the tools, and ten calls when unbounded', async () => {
+    await setup();
+    const { key } = await createKey({ budget: { usd: 0.0001, period: 'month' } });
+    const cases: [Json, string][] = [
+      [ask([{ type: 'web_search' }], { max_tool_calls: 3 }), '$0.03,'],
+      [ask([{ type: 'web_search' }]), '$0.1,'],
+      [
+        ask([{ type: 'file_search', vector_store_ids: ['vs_1'] }, { type: 'web_search_preview' }], {
+          max_tool_calls: 2,
+        }),
+        '$0.05,',
+      ],
+    ];
+    for (const [body, worst] of cases) {
+      const refused = await responses(key, body);
+      expect(refused.status).toBe(402);
+      const { error } = await refused.json<Json>();
+      expect(error.code).toBe('budget_exceeded');
+      expect(error.message).toContain(`could cost up to ${worst}`);
+    }
+    // Tools without fees of their own reserve none.
+    onUpstream(OPENAI, () => json(responseObject({ model: 'gpt-4.1', output: [messageItem('Hi.')] })));
+    const mcp = { type: 'mcp', server_label: 'crm', server_url: 'https://mcp.example.com/sse' };
+    expect((await responses(key, ask([mcp]))).status).toBe(200);
+    expect(recorded).toHaveLength(1);
+  });
+
+  it('admits a request whose bounded fees fit the budget', async () => {
+    await setup();
+    const { key } = await createKey({ budget: { usd: 0.05, period: 'month' } });
+    onUpstream(OPENAI, () => json(responseObject({ model: 'gpt-4.1', output: [messageItem('Hi.')] })));
+    const body = ask([{ type: 'web_search' }], { max_tool_calls: 4 });
+    const response = await responses(key, body);
+    expect(response.status, await response.clone().text()).toBe(200);
+    // Unbounded, ten searches would not fit.
+    expect((await responses(key, ask([{ type: 'web_search' }]))).status).toBe(402);
+  });
+});
