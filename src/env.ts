@@ -5,7 +5,7 @@ import type { GuardrailReport } from './guardrails/report';
 import type { KeyObject } from './limits/key-object';
 import type { LogBuffer } from './logs/buffer';
 import type { RequestLog } from './logs/request-log';
-import type { NativeResponses } from './openai/responses-hosted';
+import type { NativeRequest } from './routes/native-request';
 
 export interface Env {
   KEYS: DurableObjectNamespace<KeyObject>;
@@ -68,7 +68,7 @@ export interface AppEnv {
     reasoningSummary: string | undefined;
     /** Fields of the translated chat body only Claude takes (ProviderAdapter.servesClaude). */
     claudeOnly: readonly string[] | undefined;
-    /** A /v1/responses request with hosted tools, served as it is by OpenAI (ChatCall.responses). */
-    nativeResponses: NativeResponses | undefined;
+    /** A request served as it is by its own API's endpoint, for that API's server tools (ChatCall.native). */
+    nativeRequest: NativeRequest | undefined;
   };
 }

@@ -1,14 +1,17 @@
 // POST /v1/messages → the chat-completions body the gateway's chat pipeline serves. Anthropic's
 // blocks become chat's parts and turns: tool_use blocks an assistant's tool_calls, tool_result
 // blocks tool messages (placed before the rest of their user turn, as chat orders them), thinking
-// blocks the assistant's `thinking_blocks` (src/providers/thinking.ts). What has no chat form
-// (server tools, URL documents) is refused with a 400 naming it.
+// blocks the assistant's `thinking_blocks` (src/providers/thinking.ts). A request with Anthropic's
+// server or typed tools, or their blocks, goes to Anthropic as it is (messages-native.ts); what else
+// has no chat form (URL documents, other blocks) is refused with a 400 naming it.
 import { invalidRequest } from '../errors';
 import { validateBody } from '../openai/read-body';
 import { isPacked, unpackBlocks } from '../openai/responses-reasoning';
 import { checked } from '../openai/responses-request';
 import { placed } from '../providers/thinking-order';
+import type { NativeRequest } from '../routes/native-request';
 import { CACHE_CONTROL, marksCache } from './claude-fields';
+import { nativeRequest } from './messages-native';
 import {
   type ContentBlock,
   contentBlocks,
@@ -55,10 +58,17 @@ export interface Translated {
   chat: Json;
   /** The chat body's fields only Claude takes (CLAUDE_ONLY): left out for other models. */
   claudeOnly: string[];
+  /** A request with Anthropic's own tools: served as it is by Anthropic's API (messages-native.ts). */
+  native?: NativeRequest;
 }
 
 export function translateRequest(value: unknown): Translated {
   const request = validateBody(messagesRequest, value);
+  return nativeRequest(request, chatBody) ?? chatBody(request);
+}
+
+/** The chat-completions body a (checked) Messages request stands for. */
+function chatBody(request: MessagesRequest): Translated {
   const body = request as Json;
   const messages: Json[] = [];
   if (typeof request.system === 'string') {
@@ -285,14 +295,8 @@ function assistantTurn(content: string | ContentBlock[], index: number): Json {
   return turn;
 }
 
+/** A custom tool as chat's function tool; Anthropic's typed tools never get here (messages-native.ts). */
 function chatTool(tool: Json, index: number): Json {
-  if (tool.type != null && tool.type !== 'custom') {
-    const param = `tools[${index}].type`;
-    throw invalidRequest(
-      `Invalid '${param}': the gateway serves custom tools only; '${String(tool.type)}' is one of Anthropic's own tools.`,
-      param,
-    );
-  }
   const { name, description, input_schema } = checked(customTool, tool, ['tools', index]);
   const fn: Json = { name, parameters: input_schema };
   if (description != null) fn.description = description;

@@ -1,28 +1,19 @@
 // A /v1/responses request with OpenAI's hosted or built-in tools (web_search, file_search,
 // code_interpreter, image_generation, mcp, computer use, local_shell…), which only OpenAI's own
-// Responses API runs: it goes there as the client wrote it (ChatCall.responses) to a target that
-// serves it (ProviderAdapter.servesResponses: OpenAI's API, Azure OpenAI), and the answer, JSON or
+// Responses API runs: it goes there as the client wrote it (ChatCall.native) to a target that
+// serves it (ProviderAdapter.servesNative: OpenAI's API, Azure OpenAI), and the answer, JSON or
 // event stream, comes back as OpenAI wrote it. The chat pipeline still carries the request — key,
 // limits, budget, guardrails, routing and failover, one log row — on a chat body made from it here:
 // the texts of its input (what guardrails scan and admission estimates; an item only hosted tools
 // produce, a web_search_call say, is read as its JSON) and each hosted tool as a tool named by its
 // type (what a `tools` guardrail rule sees). Stateless like the rest: what needs OpenAI's stored
 // state stays refused, and nothing is stored there (`store: false`).
-import { type GatewayError, invalidRequest } from '../errors';
+import { invalidRequest } from '../errors';
 import { Unsupported } from '../providers/types';
 import type { Translated } from './responses-request';
 import { inputItems, type ResponsesRequest } from './responses-schema';
 
 type Json = Record<string, unknown>;
-
-export interface NativeResponses {
-  /** The Responses body for OpenAI; `model` (and a gateway cap) are set per target (openai-responses.ts). */
-  body: Json;
-  /** `body` as the request log keeps it: a remote MCP server's credentials left out. */
-  logged: Json;
-  /** The first hosted tool's place and type, which the refusal names when no target serves it. */
-  tool: { index: number; type: string };
-}
 
 /** The tools the chat translation serves itself; every other type is OpenAI's. */
 const OWN_TOOLS = new Set(['function', 'custom']);
@@ -49,9 +40,12 @@ export function hostedRequest(
     request,
     chat: chatBody(scanned as ResponsesRequest),
     native: {
+      api: 'responses',
+      // The body's `model` (and a gateway cap) are set per target (openai-responses.ts).
       body: { ...(request as Json), store: false },
       logged: { ...(request as Json), store: false, tools: tools.map(withoutCredentials) },
-      tool: { index, type: hosted.type },
+      noTarget: () => noHostedTarget(index, hosted.type),
+      unguarded: () => unguardedHosted(index),
     },
   };
 }
@@ -81,7 +75,7 @@ function scannable(item: Json): Json {
 }
 
 /** Every target of the route is one that cannot run OpenAI's hosted tools. */
-export function noHostedTarget({ index, type }: NativeResponses['tool']): Unsupported {
+function noHostedTarget(index: number, type: string): Unsupported {
   return new Unsupported(
     `Invalid 'tools[${index}].type': '${type}' is one of OpenAI's hosted or built-in tools, which only OpenAI's Responses API runs (an openai provider on OpenAI's own API, or azure-openai), and no target of this route is one.`,
     `tools[${index}].type`,
@@ -93,7 +87,7 @@ export function noHostedTarget({ index, type }: NativeResponses['tool']): Unsupp
  * output rule): the input goes to OpenAI and the answer to the client as they are, so the request
  * is refused rather than served unguarded.
  */
-export function unguardedHosted({ index }: NativeResponses['tool']): GatewayError {
+function unguardedHosted(index: number) {
   return invalidRequest(
     "The guardrails of this key would redact the request or check the answer, which the gateway cannot do with OpenAI's hosted tools (the request and answer pass through as they are): drop the hosted tools, or use a key without those rules.",
     `tools[${index}]`,

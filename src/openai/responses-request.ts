@@ -7,8 +7,9 @@
 import type { z } from 'zod';
 import { invalidRequest } from '../errors';
 import { type ReasoningBlock, sendable } from '../providers/thinking';
+import type { NativeRequest } from '../routes/native-request';
 import { paramPath, validateBody } from './read-body';
-import { hostedRequest, type NativeResponses } from './responses-hosted';
+import { hostedRequest } from './responses-hosted';
 import { unpackReasoning } from './responses-reasoning';
 import {
   customTool,
@@ -63,7 +64,7 @@ export interface Translated {
   request: ResponsesRequest;
   chat: Json;
   /** A request with OpenAI's hosted tools: served as it is by OpenAI's Responses API (responses-hosted.ts). */
-  native?: NativeResponses;
+  native?: NativeRequest;
 }
 
 export function translateRequest(value: unknown): Translated {

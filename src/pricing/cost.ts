@@ -5,7 +5,7 @@ import type { Usage } from '../providers/types';
 import { inForce, type ListPrice } from './price-schema';
 import { BUNDLED_PRICES, FREE, type Price, UNKNOWN_MODEL_PRICE } from './prices';
 import { bedrockPrice } from './prices-bedrock';
-import { toolFeesUsd } from './tool-fees';
+import { ANTHROPIC_WEB_SEARCH_USD, toolFeesUsd } from './tool-fees';
 import { countedUsage } from './usage';
 
 export type PriceTable = Record<string, Price>;
@@ -232,7 +232,10 @@ export function costOf(
     tokens.cacheWrite1h * (price.cacheWrite1hPerMTok ?? 2 * price.inputPerMTok) +
     tokens.output * price.outputPerMTok +
     tokens.audioOutput * (price.audioOutputPerMTok ?? price.outputPerMTok);
-  return (micro * tierFactor(tier, halfPriceFlex, at)) / 1_000_000 + toolFeesUsd(usage.hosted_tools);
+  const searches = (usage.server_tool_use?.web_search_requests ?? 0) * ANTHROPIC_WEB_SEARCH_USD;
+  return (
+    (micro * tierFactor(tier, halfPriceFlex, at)) / 1_000_000 + toolFeesUsd(usage.hosted_tools) + searches
+  );
 }
 
 /** Whether a request may be charged audio rates: audio in its prompt, an answer asked for in audio. */

@@ -89,3 +89,28 @@ export function worstToolFeesUsd(request: Json): number {
     typeof bound === 'number' && Number.isInteger(bound) && bound >= 0 ? bound : UNBOUNDED_TOOL_CALLS;
   return dearest * calls;
 }
+
+/**
+ * What one of Anthropic's web searches costs beside its tokens (`usage.server_tool_use.
+ * web_search_requests`): $10 per 1,000 (Anthropic's pricing page, on its API and Vertex AI alike),
+ * whatever the model or service tier. Web fetch has no fee.
+ */
+export const ANTHROPIC_WEB_SEARCH_USD = 0.01;
+
+/**
+ * The most a /v1/messages request's server tools can cost, for the budget's reservation: each web
+ * search tool's `max_uses` (else UNBOUNDED_TOOL_CALLS) searches. Anthropic's other server tools bill
+ * no fee per call here (web fetch has none; code execution's container hours are not charged).
+ */
+export function worstServerToolFeesUsd(request: Json): number {
+  const tools = Array.isArray(request.tools) ? (request.tools as unknown[]) : [];
+  let searches = 0;
+  for (const tool of tools) {
+    if (typeof tool !== 'object' || tool === null) continue;
+    const { type, max_uses: bound } = tool as Json;
+    if (typeof type !== 'string' || !type.startsWith('web_search_')) continue;
+    searches +=
+      typeof bound === 'number' && Number.isInteger(bound) && bound >= 0 ? bound : UNBOUNDED_TOOL_CALLS;
+  }
+  return searches * ANTHROPIC_WEB_SEARCH_USD;
+}

@@ -26,6 +26,8 @@ const usageSchema = z.looseObject({
   cache_creation_input_tokens: z.number().nullish(),
   /** The writes by cache lifetime: 1-hour writes cost more than 5-minute ones. */
   cache_creation: z.looseObject({ ephemeral_1h_input_tokens: z.number().nullish() }).nullish(),
+  /** Server tools' calls (web searches are billed per call, apart from tokens). */
+  server_tool_use: z.looseObject({ web_search_requests: z.number().nullish() }).nullish(),
 });
 type AnthropicUsage = z.infer<typeof usageSchema>;
 
@@ -148,6 +150,7 @@ export function toUsage(usage: AnthropicUsage): Usage {
   const created = usage.cache_creation_input_tokens ?? 0;
   const prompt = (usage.input_tokens ?? 0) + cached + created;
   const completion = usage.output_tokens ?? 0;
+  const searches = usage.server_tool_use?.web_search_requests ?? 0;
   return {
     prompt_tokens: prompt,
     completion_tokens: completion,
@@ -159,6 +162,7 @@ export function toUsage(usage: AnthropicUsage): Usage {
         ? { cache_creation_1h_tokens: usage.cache_creation.ephemeral_1h_input_tokens }
         : {}),
     },
+    ...(searches > 0 ? { server_tool_use: { web_search_requests: searches } } : {}),
   };
 }
 
@@ -252,7 +256,10 @@ type BlockKind =
 
 /**
  * Anthropic SSE → OpenAI chunks, one provider event at a time. `asSigned`: each thinking block goes
- * out as it completes (ChatCall.thinkingAsSigned), else all together before the finish.
+ * out as it completes (ChatCall.thinkingAsSigned), else all together before the finish. `carry`:
+ * each upstream event also goes out whole (OpenAIStreamWriter.carry) for a client served Anthropic's
+ * own stream (ChatCall.native); those before the first content block are held, so that a failure
+ * before it still fails the attempt over, and any content block (a server tool's call too) starts.
  */
 export function translateStream(
   provider: string,
@@ -260,7 +267,10 @@ export function translateStream(
   writer: OpenAIStreamWriter,
   jsonTool: boolean,
   asSigned = false,
+  carry = false,
 ): ReadableStream<Uint8Array> {
+  /** Events to carry, kept until the answer starts. */
+  const waiting: string[] = [];
   const blocks = new Map<number, BlockKind>();
   /** Thinking blocks as they complete, not sent yet. */
   const thinking: ThinkingBlock[] = [];
@@ -314,6 +324,8 @@ export function translateStream(
     if (started) return;
     started = true;
     writer.role(0, usage ? { prompt_usage: promptUsage(toUsage(usage)) } : {});
+    for (const data of waiting) writer.carry(data);
+    waiting.length = 0;
   };
 
   const end = (finish: boolean) => {
@@ -331,6 +343,10 @@ export function translateStream(
 
   const onEvent = ({ data }: EventSourceMessage) => {
     if (ended) return;
+    if (carry) {
+      if (started) writer.carry(data);
+      else waiting.push(data);
+    }
     const event = parseEventData(eventSchema, data);
     if (!event) return; // not an Anthropic event: ignored like any unknown event
     switch (event.type) {
@@ -340,6 +356,7 @@ export function translateStream(
       case 'content_block_start': {
         const block = event.content_block;
         const index = event.index ?? 0;
+        if (carry) start();
         if (block?.type === 'text') {
           blocks.set(index, { kind: 'text' });
           text(block.text ?? '');

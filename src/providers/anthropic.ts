@@ -66,12 +66,19 @@ import { z } from 'zod';
 import { sha256Hex } from '../auth/gateway-key';
 import { invalidRequest } from '../errors';
 import { joinBetas } from './anthropic-beta';
+import { nativeMessages } from './anthropic-native';
 import { type AnthropicRequestOptions, toAnthropicRequest } from './anthropic-request';
 import { anthropicError, messageSchema, toCompletion, translateStream } from './anthropic-response';
 import { urlUnder } from './base-url';
 import { OpenAIStreamWriter } from './openai-stream-writer';
 import { apiKeyFor, resolveSecret, secretRef } from './secret';
-import type { ChatCall, ChatResult, ProviderAdapter, ProviderDeps } from './types';
+import {
+  type ChatCall,
+  type ChatResult,
+  type ProviderAdapter,
+  type ProviderDeps,
+  Unsupported,
+} from './types';
 import {
   fetchUpstream,
   parseAnswer,
@@ -130,8 +137,11 @@ export function createAnthropic(
     models: config.models ?? [],
     servesClaude: () => true,
 
-    chat: (call) =>
-      anthropicChat(name, call, endpoint, async (body, signal) => {
+    // Anthropic's own API runs its server tools: a /v1/messages request that has them comes as written.
+    servesNative: (api) => api === 'messages',
+
+    chat: async (call) => {
+      const send = async (body: Record<string, unknown>, signal: AbortSignal) => {
         const response = await fetchUpstream(deps.fetch, name, url, {
           method: 'POST',
           headers: headers(call.betas),
@@ -149,7 +159,15 @@ export function createAnthropic(
           );
         }
         return response;
-      }),
+      };
+      if (!call.native) return anthropicChat(name, call, endpoint, send);
+      if (call.native.api !== 'messages')
+        throw new Unsupported(
+          `${name} (Anthropic) serves no ${call.native.api} request as written.`,
+          'tools',
+        );
+      return nativeMessages(name, call, call.native.body, send);
+    },
 
     async embeddings() {
       throw invalidRequest(`Provider '${name}' (Anthropic) does not serve embeddings.`, 'model');

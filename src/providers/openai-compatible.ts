@@ -91,7 +91,7 @@ export interface OpenAIWire {
    * parameters its newest models refuse are refused before the call (openai-model-rules.ts).
    */
   servesOpenAIModels?: boolean;
-  /** The Responses API's URL when it runs OpenAI's hosted tools for `model` (ChatCall.responses). */
+  /** The Responses API's URL when it runs OpenAI's hosted tools for `model` (ChatCall.native). */
   hostedUrl?: (model: string) => string | undefined;
 }
 
@@ -182,11 +182,11 @@ export function openAIWireAdapter(wire: OpenAIWire, doFetch: typeof fetch): Prov
   const chat = async (call: ChatCall): Promise<ChatResult> => {
     const { body, model, signal, capSet } = call;
     if (wire.servesOpenAIModels) refuseOpenAIModelParams(model, body);
-    if (call.responses) {
-      const hosted = wire.hostedUrl?.(model);
+    if (call.native) {
+      const hosted = call.native.api === 'responses' ? wire.hostedUrl?.(model) : undefined;
       if (hosted === undefined)
-        throw new Unsupported(`${name} does not run OpenAI's hosted tools for ${model}.`, 'tools');
-      return hostedResponses(name, call, call.responses, postTo(hosted));
+        throw new Unsupported(`${name} does not serve this request as written for ${model}.`, 'tools');
+      return hostedResponses(name, call, call.native.body, postTo(hosted));
     }
     const responses = wire.responsesUrl?.(model, body);
     if (responses !== undefined) return responsesChat(name, call, postTo(responses));
@@ -220,7 +220,7 @@ export function openAIWireAdapter(wire: OpenAIWire, doFetch: typeof fetch): Prov
     type: wire.type,
     models: wire.models,
     ...(wire.halfPriceFlex ? { halfPriceFlex: true } : {}),
-    servesResponses: (model) => wire.hostedUrl?.(model) !== undefined,
+    servesNative: (api, model) => api === 'responses' && wire.hostedUrl?.(model) !== undefined,
     chat,
 
     async embeddings({ body, model, signal }) {

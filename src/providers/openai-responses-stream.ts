@@ -55,7 +55,7 @@ export interface ResponsesStreamOptions {
   asSigned?: boolean;
   /**
    * Each upstream event also goes out whole (OpenAIStreamWriter.carry) for a client served OpenAI's
-   * own stream (ChatCall.responses); those before the first output item are held, so that a failure
+   * own stream (ChatCall.native); those before the first output item are held, so that a failure
    * before it still fails the attempt over, and any output item (a web search call too) starts.
    */
   carry?: boolean;

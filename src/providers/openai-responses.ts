@@ -69,7 +69,7 @@ export function usesResponses(
 }
 
 /**
- * Whether calls for `model` may carry OpenAI's hosted tools (ChatCall.responses): on OpenAI's own API
+ * Whether calls for `model` may carry OpenAI's hosted tools (ChatCall.native): on OpenAI's own API
  * and Azure OpenAI (`knowsModels`) unless `responsesApi` is false; on another service only for the
  * models its `responsesApi` sends to a Responses API (true, or a list naming them).
  */
@@ -79,7 +79,7 @@ export function runsHostedTools(setting: ResponsesApiSetting, model: string, kno
 }
 
 /**
- * A /v1/responses request with hosted tools (ChatCall.responses), sent as the client wrote it with
+ * A /v1/responses request with hosted tools (ChatCall.native), sent as the client wrote it with
  * only `model` replaced (and the gateway's cap, when it sets one): the answer's JSON comes back as
  * `raw` beside its chat form (the pipeline's usage, cost and log); a stream's events each ride in a
  * chunk of the chat stream (openai-responses-stream.ts). Either's usage carries the hosted tool uses

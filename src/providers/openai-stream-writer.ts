@@ -78,11 +78,11 @@ export class OpenAIStreamWriter {
   }
   /**
    * A provider's event carried whole, for a client served the provider's own stream (ChatCall.
-   * responses): a chunk without choices, the event's data as a string, which no scan of the chat
-   * stream (usage, finish, answer text) reads into.
+   * native): a chunk without choices, the event's data as a string, which no scan of the chat stream
+   * (usage, finish, answer text) reads into (src/openai/carried-events.ts unwraps it).
    */
   carry(event: string): void {
-    this.choiceless({ responses_event: event });
+    this.choiceless({ native_event: event });
   }
   /** A chunk of the whole answer's (`choices` empty) with `fields`. */
   private choiceless(fields: Record<string, unknown>): void {

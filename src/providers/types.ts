@@ -27,7 +27,12 @@ export interface Usage {
    * searches, containers) that the answer was billed for apart from its tokens, by fee.
    */
   hosted_tools?: ToolUses;
+  /** Anthropic's server tools' calls that are billed apart from tokens (its web searches). */
+  server_tool_use?: { web_search_requests?: number };
 }
+
+/** An API whose requests a provider may serve as written (ChatCall.native). */
+export type NativeApi = 'responses' | 'messages';
 
 export interface ChatCall {
   /** The client's validated body; unknown parameters are still in it and must be forwarded or rejected. */
@@ -57,12 +62,13 @@ export interface ChatCall {
    */
   reasoningSummary?: string;
   /**
-   * A /v1/responses request with OpenAI's hosted tools, to be sent to the provider's Responses API as
-   * it is (openai/responses-hosted.ts) instead of `body`, which then only stands for it; only an
-   * adapter whose servesResponses says so gets one. The answer comes back with it: JSON as `raw`,
-   * a stream's events carried in its chunks (openai-responses-stream.ts).
+   * A request another API's server tools need (OpenAI's hosted tools on /v1/responses, Anthropic's
+   * server tools on /v1/messages), to be sent to the provider's own endpoint for `api` as it is
+   * (src/routes/native-request.ts) instead of `body`, which then only stands for it; only an adapter
+   * whose servesNative says so gets one. The answer comes back with it: JSON as `raw`, a stream's
+   * events carried in its chunks (OpenAIStreamWriter.carry).
    */
-  responses?: Record<string, unknown>;
+  native?: { api: NativeApi; body: Record<string, unknown> };
   /**
    * The streamed call goes again unstreamed (stream-refusal.ts): its answer will come whole, so the
    * attempt's first-byte timeout gives way to its request timeout, as for a JSON call.
@@ -141,10 +147,11 @@ export interface ProviderAdapter {
    */
   servesClaude?(model: string): boolean;
   /**
-   * The provider is OpenAI's Responses API for `model` (OpenAI's own, Azure OpenAI): it runs OpenAI's
-   * hosted tools, so a call with ChatCall.responses may go to it.
+   * The provider serves `api` for `model` as that API's own endpoint (OpenAI's Responses API on
+   * OpenAI's own or Azure OpenAI; Anthropic's Messages API), running its server tools: a call with
+   * ChatCall.native for that API may go to it.
    */
-  servesResponses?(model: string): boolean;
+  servesNative?(api: NativeApi, model: string): boolean;
   chat(call: ChatCall): Promise<ChatResult>;
   embeddings(call: EmbeddingsCall): Promise<EmbeddingsResult | RawEmbeddings>;
 }

@@ -21,13 +21,12 @@ import {
 import { rateLimitHeaders } from '../limits/rate-headers';
 import { primeStream } from '../openai/prime-stream';
 import { readJsonBody, validateBody } from '../openai/read-body';
-import { noHostedTarget, unguardedHosted } from '../openai/responses-hosted';
 import { chatRequest } from '../openai/schemas';
 import { SSE_HEADERS } from '../openai/sse';
 import { type ChunkSource, relayOpenAIStream } from '../openai/stream-relay';
 import { streamVerdict } from '../openai/stream-summary';
 import { targetCost, targetTier, timedOutPrompts, worstCases } from '../pricing/route-prices';
-import { worstToolFeesUsd } from '../pricing/tool-fees';
+import { worstServerToolFeesUsd, worstToolFeesUsd } from '../pricing/tool-fees';
 import { countedUsage } from '../pricing/usage';
 import { requestedBetas } from '../providers/anthropic-beta';
 import type { ChatCompletion, ChatResult, Usage } from '../providers/types';
@@ -53,8 +52,8 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   const betas = requestedBetas(c.req.header('anthropic-beta'));
   const reasoningSummary = c.get('reasoningSummary');
   const claudeOnly = c.get('claudeOnly');
-  // With OpenAI's hosted tools, OpenAI gets the client's Responses body and the log keeps it (credentials out).
-  const native = c.get('nativeResponses');
+  // With another API's server tools, its own endpoint gets the client's body and the log keeps it (credentials out).
+  const native = c.get('nativeRequest');
   if (native) log.requestBody(native.logged);
 
   const inputTokens = estimateInputTokens(body);
@@ -77,7 +76,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     maxTokens,
     audioUseOf(body),
     body.service_tier,
-    native ? worstToolFeesUsd(native.body) : 0,
+    native ? (native.api === 'messages' ? worstServerToolFeesUsd : worstToolFeesUsd)(native.body) : 0,
   );
   const admitted = await admit(
     c.env,
@@ -141,7 +140,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   }
   if (native && (guard.body !== body || guard.rewritesResponse)) {
     settle(undefined, undefined);
-    throw withHeaders(unguardedHosted(native.tool), headers);
+    throw withHeaders(native.unguarded(), headers);
   }
   // What goes upstream (and so what the cache keys on): the gateway's cap in it, if it sets one.
   const sent = outputCap === undefined ? guard.body : { ...guard.body, max_completion_tokens: outputCap };
@@ -164,7 +163,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     body: sent,
     betas,
     reasoningSummary,
-    // Hosted tools' results are live (a search, a file store, code run): never served from a cache.
+    // Server tools' results are live (a search, a fetch, code run): never served from a cache.
     control: native ? { ...cacheControl, mode: 'skip' } : guard.cacheControl(cacheControl),
     key: admitted.key,
     policy: admitted.cache,
@@ -213,9 +212,9 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
       runtime,
       routed,
       async ({ adapter, target, signal, firstByte }) => {
-        if (native && adapter.servesResponses?.(target.model) !== true) throw noHostedTarget(native.tool);
+        if (native && adapter.servesNative?.(native.api, target.model) !== true) throw native.noTarget();
         const result = await adapter.chat({
-          ...(native ? { responses: native.body } : {}),
+          ...(native ? { native: { api: native.api, body: native.body } } : {}),
           body: claudeOnly ? bodyForTarget(sent, claudeOnly, adapter, target.model) : sent,
           model: target.model,
           signal,

@@ -9,7 +9,7 @@ import { createMiddleware } from 'hono/factory';
 import { getRuntime } from '../config/store';
 import type { AppEnv } from '../env';
 import { readJsonBody } from '../openai/read-body';
-import type { NativeResponses } from '../openai/responses-hosted';
+import type { NativeRequest } from './native-request';
 
 export interface ChatTranslation<R> {
   /** The API's body → its validated request and the chat body it stands for (400s naming params). */
@@ -17,8 +17,8 @@ export interface ChatTranslation<R> {
     request: R;
     chat: unknown;
     claudeOnly?: readonly string[];
-    /** A request served as it is by OpenAI's Responses API (ChatCall.responses); its answer relayed so. */
-    native?: NativeResponses;
+    /** A request served as it is by its API's own endpoint (ChatCall.native); its answer relayed so. */
+    native?: NativeRequest;
   };
   /** A chat completion → the API's answer. */
   answer(request: R, completion: Record<string, unknown>, requestId: string): unknown;
@@ -45,7 +45,7 @@ export function chatTranslation<R>(translation: ChatTranslation<R>): MiddlewareH
     // the translation's few extra bytes could push a body just under maxBodyBytes into a 413).
     c.set('chatBody', chat);
     if (claudeOnly?.length) c.set('claudeOnly', claudeOnly);
-    if (native) c.set('nativeResponses', native);
+    if (native) c.set('nativeRequest', native);
     if (translation.thinkingAsSigned) c.set('thinkingAsSigned', true);
     const summary = translation.reasoningSummary?.(request);
     if (summary !== undefined) c.set('reasoningSummary', summary);
@@ -60,7 +60,7 @@ export function chatTranslation<R>(translation: ChatTranslation<R>): MiddlewareH
       return;
     }
     if (answer.status !== 200 || !answer.body) return;
-    // OpenAI's answer, relayed: its JSON as it came, its events out of the chat stream that carried them.
+    // The API's own answer, relayed: its JSON as it came, its events out of the chat stream that carried them.
     if (native) {
       if (!answer.headers.get('content-type')?.startsWith('text/event-stream') || !translation.nativeStream)
         return;

@@ -1,9 +1,11 @@
 // POST /v1/messages — Anthropic's Messages API, as a translation around the chat route
-// (chat-translation.ts), as the Responses API is; its error answers get Anthropic's words
+// (chat-translation.ts), as the Responses API is; one with Anthropic's server tools goes to Anthropic
+// as it is (src/anthropic/messages-native.ts). Its error answers get Anthropic's words
 // (anthropicErrors). POST /v1/messages/count_tokens answers from the gateway's own estimate.
 import { Hono } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { anthropicErrorType, completionToMessage, messageId } from '../anthropic/messages-answer';
+import { carriedMessageStream } from '../anthropic/messages-carried';
 import { translateRequest } from '../anthropic/messages-request';
 import { messagesEventStream } from '../anthropic/messages-stream';
 import { getRuntime } from '../config/store';
@@ -20,6 +22,7 @@ export const messagesApi = () =>
     answer: (request, completion, requestId) =>
       completionToMessage(completion, messageId(requestId), request.model),
     stream: (request, requestId) => messagesEventStream(messageId(requestId), request.model),
+    nativeStream: carriedMessageStream,
     // Each thinking block whole, signed, before the next block starts, as Anthropic streams them.
     thinkingAsSigned: true,
   });

@@ -130,8 +130,12 @@ describe('translateRequest', () => {
     // A hosted tool is not refused here: the request goes to OpenAI as it is (responses-hosted.ts), or
     // is refused naming it when no target of its route runs hosted tools.
     expect(
-      translateRequest({ model: 'm', input: 'x', tools: [{ type: 'mcp', server_label: 's' }] }).native?.tool,
-    ).toEqual({ index: 0, type: 'mcp' });
+      translateRequest({
+        model: 'm',
+        input: 'x',
+        tools: [{ type: 'mcp', server_label: 's' }],
+      }).native?.noTarget().param,
+    ).toBe('tools[0].type');
     expect(refusal({ model: 'm', input: 'x', tools: [{ type: 'function', name: '' }] }).param).toBe(
       'tools[0].name',
     );
@@ -294,7 +298,7 @@ describe('translateRequest', () => {
     it("send OpenAI's hosted and built-in tools as they are; refuse a custom tool's unknown grammar syntax, by name", () => {
       for (const tool of [{ type: 'web_search' }, { type: 'local_shell' }, { type: 'image_generation' }]) {
         const { native } = translateRequest({ ...codex, tools: [...codex.tools, tool] });
-        expect(native?.tool).toEqual({ index: 3, type: tool.type });
+        expect(native?.noTarget().param).toBe('tools[3].type');
         expect(native?.body).toMatchObject({ tools: [...codex.tools, tool], store: false });
       }
       const syntax = refusal({

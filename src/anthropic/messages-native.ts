@@ -1,0 +1,112 @@
+// A /v1/messages request with Anthropic's own tools — server tools Anthropic runs (web_search_…,
+// web_fetch_…, code_execution_…) and typed client tools whose schema only Anthropic knows (bash_…,
+// text_editor_…, computer_…, memory_…) — or history blocks only server tools produce
+// (server_tool_use, web_search_tool_result…): Claude Code's WebSearch sends them. Only Anthropic's
+// Messages API takes them, so the request goes there as the client wrote it (ChatCall.native) to a
+// target that serves it (ProviderAdapter.servesNative: a provider of type anthropic), and the
+// answer, JSON or event stream, comes back as Anthropic wrote it (src/routes/native-request.ts).
+// The chat pipeline still carries the request on a chat body made from it here: each typed tool as
+// a custom tool of its name (what a `tools` guardrail rule sees), and each block the translation
+// has no chat form for as a text of its JSON (what guardrails scan and admission estimates).
+import { invalidRequest } from '../errors';
+import { isRecord } from '../json-record';
+import { Unsupported } from '../providers/types';
+import type { NativeRequest } from '../routes/native-request';
+import type { Translated } from './messages-request';
+import { contentBlocks, type MessagesRequest } from './messages-schema';
+
+type Json = Record<string, unknown>;
+
+/** What needs Anthropic's API, named as the refusals name it. */
+interface Need {
+  param: string;
+  type: string;
+}
+
+/** The translation of a request with Anthropic's own tools or their blocks; undefined without. */
+export function nativeRequest(
+  request: MessagesRequest,
+  translate: (request: MessagesRequest) => Translated,
+): Translated | undefined {
+  const need = firstNeed(request);
+  if (!need) return undefined;
+  const scanned = {
+    ...request,
+    tools: request.tools?.map((tool) =>
+      isTyped(tool) ? { name: tool.name, input_schema: { type: 'object' } } : tool,
+    ),
+    messages: request.messages.map((message) =>
+      typeof message.content === 'string' ? message : { ...message, content: message.content.map(scannable) },
+    ),
+  } as MessagesRequest;
+  const native: NativeRequest = {
+    api: 'messages',
+    body: request as Json,
+    logged: withoutCredentials(request as Json),
+    noTarget: () =>
+      new Unsupported(
+        `Invalid '${need.param}': '${need.type}' needs Anthropic's own Messages API (a provider of type anthropic) to run it, and no target of this route is one.`,
+        need.param,
+      ),
+    unguarded: () =>
+      invalidRequest(
+        "The guardrails of this key would redact the request or check the answer, which the gateway cannot do with Anthropic's server tools (the request and answer pass through as they are): drop those tools, or use a key without those rules.",
+        need.param.replace(/\.type$/, ''),
+        'unsupported_parameter',
+      ),
+  };
+  return { ...translate(scanned), request, native };
+}
+
+/** A tool of Anthropic's own schema: any with a type other than custom. */
+function isTyped(tool: Json): boolean {
+  return tool.type != null && tool.type !== 'custom';
+}
+
+/** Block types only Anthropic's server tools (and its MCP connector) produce. */
+function isServerBlock(type: unknown): boolean {
+  if (typeof type !== 'string') return false;
+  if (type === 'server_tool_use' || type === 'mcp_tool_use' || type === 'container_upload') return true;
+  return type.endsWith('_tool_result') && type !== 'tool_result';
+}
+
+/** The first typed tool, else the first server tool block. */
+function firstNeed(request: MessagesRequest): Need | undefined {
+  const index = (request.tools ?? []).findIndex(isTyped);
+  if (index >= 0) return { param: `tools[${index}].type`, type: String(request.tools![index]!.type) };
+  for (const [i, message] of request.messages.entries()) {
+    if (typeof message.content === 'string') continue;
+    const j = message.content.findIndex((block) => isServerBlock(block.type));
+    if (j >= 0) return { param: `messages[${i}].content[${j}].type`, type: message.content[j]!.type };
+  }
+  return undefined;
+}
+
+/**
+ * A block as the chat translation reads it: one it translates as it is, any other (a server tool's
+ * call or result, a document by URL, a search result) as a text of its JSON.
+ */
+function scannable(block: Json): Json {
+  const known = typeof block.type === 'string' && Object.hasOwn(contentBlocks, block.type);
+  const byUrl = block.type === 'document' && isRecord(block.source) && block.source.type === 'url';
+  if (!known || byUrl) return { type: 'text', text: JSON.stringify(block) };
+  if (block.type === 'tool_result' && Array.isArray(block.content))
+    return { ...block, content: block.content.map((inner) => (isRecord(inner) ? scannable(inner) : inner)) };
+  return block;
+}
+
+/**
+ * The MCP connector's `mcp_servers[].authorization_token` is the client's secret for a third
+ * party's server: sent to Anthropic, never kept in a log row.
+ */
+function withoutCredentials(body: Json): Json {
+  if (!Array.isArray(body.mcp_servers)) return body;
+  return {
+    ...body,
+    mcp_servers: body.mcp_servers.map((server) =>
+      isRecord(server) && server.authorization_token !== undefined
+        ? { ...server, authorization_token: '[redacted]' }
+        : server,
+    ),
+  };
+}

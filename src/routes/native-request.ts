@@ -1,0 +1,23 @@
+// A request of another API that needs that API's own servers — OpenAI's hosted tools on
+// /v1/responses (src/openai/responses-hosted.ts), Anthropic's server and typed tools on /v1/messages
+// (src/anthropic/messages-native.ts) — served as the client wrote it (ChatCall.native) by a target
+// that runs that API (ProviderAdapter.servesNative), its answer relayed as that API wrote it. The chat
+// pipeline still carries it (key, limits, budget, guardrails, routing and failover, one log row) on
+// a chat body that only stands for it; this is what the chat route needs to know of it.
+import type { GatewayError } from '../errors';
+import type { NativeApi, Unsupported } from '../providers/types';
+
+export interface NativeRequest {
+  api: NativeApi;
+  /** The body for the API's own endpoint; `model` (and a gateway cap) are set per target by the adapter. */
+  body: Record<string, unknown>;
+  /** `body` as the request log keeps it: a third party's credentials in it left out. */
+  logged: Record<string, unknown>;
+  /** The refusal when no target of the route serves `api`: a 400 naming what needs it. */
+  noTarget(): Unsupported;
+  /**
+   * The refusal when the request's guardrails would rewrite its input (a redaction that matched) or
+   * see its answer (an output rule): both pass through untouched, so it is refused, not sent unguarded.
+   */
+  unguarded(): GatewayError;
+}

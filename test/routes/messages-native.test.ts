@@ -1,0 +1,326 @@
+// /v1/messages with Anthropic's server and typed tools (Claude Code's WebSearch: web_search_20250305):
+// sent as written to an Anthropic target, its answer (JSON and event stream) relayed as Anthropic
+// wrote it, usage and search fees charged and logged, targets that cannot run them passed over, and
+// a 400 when none can.
+import { describe, expect, it } from 'vitest';
+import { anthropicFrame } from '../helpers/anthropic-sse';
+import { call, createKey, type Json, putConfig } from '../helpers/gateway';
+import { json, onUpstream, recorded, sse } from '../helpers/upstream';
+import { waitForRows } from '../logs/helpers';
+
+const ANTHROPIC_URL = 'https://anthropic.test';
+const MESSAGES = `${ANTHROPIC_URL}/v1/messages`;
+
+async function setup(guardrails: unknown[] = []) {
+  const config = {
+    providers: {
+      anthropic: { type: 'anthropic', baseUrl: ANTHROPIC_URL, apiKey: 'sk-ant-secret' },
+      // An OpenAI-compatible service: Anthropic's server tools do not run there.
+      proxy: { type: 'openai', baseUrl: 'https://upstream.test/v1', apiKey: 'sk-proxy' },
+      mock: { type: 'mock' },
+    },
+    models: {
+      claude: { targets: [{ provider: 'anthropic', model: 'claude-sonnet-4-5' }] },
+      'mock-then-claude': {
+        targets: [
+          { provider: 'mock', model: 'mock-1' },
+          { provider: 'anthropic', model: 'claude-sonnet-4-5' },
+        ],
+      },
+      'no-anthropic': {
+        targets: [
+          { provider: 'mock', model: 'mock-1' },
+          { provider: 'proxy', model: 'gpt-5.1' },
+        ],
+      },
+    },
+    retry: { attempts: 0 },
+    guardrails,
+  };
+  const response = await putConfig(config);
+  expect(response.status, await response.clone().text()).toBe(200);
+  return (await createKey()).key;
+}
+
+function messages(key: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return call('/v1/messages', {
+    method: 'POST',
+    headers: {
+      'x-api-key': key,
+      'anthropic-version': '2023-06-01',
+      'content-type': 'application/json',
+      ...headers,
+    },
+    body: JSON.stringify(body),
+  });
+}
+
+const WEB_SEARCH = { type: 'web_search_20250305', name: 'web_search', max_uses: 8 };
+
+const ASK = {
+  model: 'claude',
+  max_tokens: 1024,
+  messages: [{ role: 'user', content: 'Weather in Paris today?' }],
+  tools: [WEB_SEARCH],
+};
+
+const searchCall = {
+  type: 'server_tool_use',
+  id: 'srvtoolu_01',
+  name: 'web_search',
+  input: { query: 'weather Paris today' },
+};
+const searchResult = {
+  type: 'web_search_tool_result',
+  tool_use_id: 'srvtoolu_01',
+  content: [
+    {
+      type: 'web_search_result',
+      url: 'https://example.com/w',
+      title: 'Weather',
+      encrypted_content: 'EqgfCioIARgBIiQ3',
+      page_age: 'today',
+    },
+  ],
+};
+const citedText = {
+  type: 'text',
+  text: 'It is 18 °C in Paris.',
+  citations: [
+    {
+      type: 'web_search_result_location',
+      url: 'https://example.com/w',
+      title: 'Weather',
+      encrypted_index: 'Eo8BCioIAhgBIiQ',
+      cited_text: '18 °C',
+    },
+  ],
+};
+
+const USAGE = {
+  input_tokens: 1_000,
+  output_tokens: 200,
+  cache_read_input_tokens: 0,
+  cache_creation_input_tokens: 0,
+  server_tool_use: { web_search_requests: 2 },
+};
+const answer = {
+  id: 'msg_01upstream',
+  type: 'message',
+  role: 'assistant',
+  model: 'claude-sonnet-4-5-20250929',
+  content: [searchCall, searchResult, citedText],
+  stop_reason: 'end_turn',
+  stop_sequence: null,
+  usage: USAGE,
+};
+
+// claude-sonnet-4-5: $3 / $15 per million tokens, and two searches at $10 per 1,000.
+const COST = (1_000 * 3 + 200 * 15) / 1e6 + 2 * 0.01;
+
+/** The data of each frame of an SSE text, checked: its `event:` line names its data's type. */
+function events(text: string): Json[] {
+  return text
+    .split('\n\n')
+    .filter((frame) => frame !== '')
+    .map((frame) => {
+      const match = /^event: (\w+)\ndata: (.*)$/s.exec(frame);
+      expect(match, frame).not.toBeNull();
+      const data = JSON.parse(match![2]!);
+      expect(data.type).toBe(match![1]);
+      return data;
+    });
+}
+
+/** Anthropic's stream of `answer`: the search call, its result, then the text in two deltas. */
+function streamed(): Json[] {
+  const { content: _, usage: __, ...message } = answer;
+  return [
+    {
+      type: 'message_start',
+      message: {
+        ...message,
+        content: [],
+        stop_reason: null,
+        usage: { input_tokens: 1_000, output_tokens: 1 },
+      },
+    },
+    { type: 'content_block_start', index: 0, content_block: { ...searchCall, input: {} } },
+    {
+      type: 'content_block_delta',
+      index: 0,
+      delta: { type: 'input_json_delta', partial_json: JSON.stringify(searchCall.input) },
+    },
+    { type: 'content_block_stop', index: 0 },
+    { type: 'content_block_start', index: 1, content_block: searchResult },
+    { type: 'content_block_stop', index: 1 },
+    { type: 'content_block_start', index: 2, content_block: { type: 'text', text: '' } },
+    { type: 'content_block_delta', index: 2, delta: { type: 'text_delta', text: 'It is 18 °C' } },
+    { type: 'content_block_delta', index: 2, delta: { type: 'text_delta', text: ' in Paris.' } },
+    { type: 'content_block_stop', index: 2 },
+    { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: USAGE },
+    { type: 'message_stop' },
+  ];
+}
+
+describe('/v1/messages with Anthropic server tools', () => {
+  it('sends the request to Anthropic as written and relays its answer, usage and searches charged', async () => {
+    const key = await setup();
+    onUpstream(MESSAGES, () => json(answer));
+    const beta = 'web-fetch-2025-09-10';
+    const response = await messages(key, ASK, { 'x-request-id': 'native-json-1', 'anthropic-beta': beta });
+    expect(response.status, await response.clone().text()).toBe(200);
+    expect(await response.json()).toEqual(answer);
+    expect(response.headers.get('x-tollgate-provider')).toBe('anthropic');
+    expect(response.headers.get('x-tollgate-cache')).toBe('skip');
+
+    expect(recorded).toHaveLength(1);
+    expect(recorded[0]!.url).toBe(MESSAGES);
+    expect(recorded[0]!.headers.get('x-api-key')).toBe('sk-ant-secret');
+    expect(recorded[0]!.headers.get('anthropic-beta')).toBe(beta);
+    expect(recorded[0]!.body).toEqual({ ...ASK, model: 'claude-sonnet-4-5' });
+
+    const row = (await waitForRows(['native-json-1'])).get('native-json-1')!;
+    expect(row).toMatchObject({
+      path: '/v1/messages',
+      provider: 'anthropic',
+      servedModel: 'claude-sonnet-4-5',
+      status: 200,
+      inputTokens: 1_000,
+      outputTokens: 200,
+    });
+    expect(row.costUsd).toBeCloseTo(COST, 12);
+  });
+
+  it('relays the event stream as Anthropic sent it, usage and searches charged from message_delta', async () => {
+    const key = await setup();
+    const upstream = streamed();
+    onUpstream(MESSAGES, () => sse(upstream.map((event) => anthropicFrame(event))));
+    const response = await messages(key, { ...ASK, stream: true }, { 'x-request-id': 'native-sse-1' });
+    expect(response.status, await response.clone().text()).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    expect(events(await response.text())).toEqual(upstream);
+    expect(recorded[0]!.body).toEqual({ ...ASK, model: 'claude-sonnet-4-5', stream: true });
+
+    const row = (await waitForRows(['native-sse-1'])).get('native-sse-1')!;
+    expect(row).toMatchObject({ provider: 'anthropic', status: 200, inputTokens: 1_000, outputTokens: 200 });
+    expect(row.costUsd).toBeCloseTo(COST, 12);
+  });
+
+  it("ends a stream the upstream cut short with Anthropic's error event", async () => {
+    const key = await setup();
+    const cut = streamed().slice(0, 8); // in the middle of the text
+    onUpstream(MESSAGES, () => sse(cut.map((event) => anthropicFrame(event))));
+    const response = await messages(key, { ...ASK, stream: true });
+    expect(response.status).toBe(200);
+    const got = events(await response.text());
+    expect(got.slice(0, -1)).toEqual(cut);
+    expect(got.at(-1)).toMatchObject({ type: 'error', error: { type: 'api_error' } });
+  });
+
+  it('sends server tool blocks of earlier turns back as they are, with or without the tool', async () => {
+    const key = await setup();
+    onUpstream(MESSAGES, () => json({ ...answer, content: [citedText] }));
+    const history = [
+      { role: 'user', content: 'Weather in Paris today?' },
+      { role: 'assistant', content: [searchCall, searchResult, citedText] },
+      { role: 'user', content: 'And tomorrow?' },
+    ];
+    for (const body of [
+      { ...ASK, messages: history, tool_choice: { type: 'tool', name: 'web_search' } },
+      { model: 'claude', max_tokens: 100, messages: history },
+    ]) {
+      const response = await messages(key, body);
+      expect(response.status, await response.clone().text()).toBe(200);
+      expect(recorded.at(-1)!.body).toEqual({ ...body, model: 'claude-sonnet-4-5' });
+    }
+  });
+
+  it("sends Anthropic's typed client tools as they are, and relays their calls", async () => {
+    const key = await setup();
+    const bash = { type: 'bash_20250124', name: 'bash' };
+    const called = {
+      ...answer,
+      content: [{ type: 'tool_use', id: 'toolu_1', name: 'bash', input: { command: 'ls' } }],
+      stop_reason: 'tool_use',
+    };
+    onUpstream(MESSAGES, () => json(called));
+    const response = await messages(key, { ...ASK, tools: [bash] });
+    expect(response.status, await response.clone().text()).toBe(200);
+    expect(await response.json()).toEqual(called);
+    expect((recorded[0]!.body as Json).tools).toEqual([bash]);
+  });
+
+  it('passes over a target that cannot run them to one that can', async () => {
+    const key = await setup();
+    onUpstream(MESSAGES, () => json(answer));
+    const response = await messages(key, { ...ASK, model: 'mock-then-claude' });
+    expect(response.status, await response.clone().text()).toBe(200);
+    expect(response.headers.get('x-tollgate-provider')).toBe('anthropic');
+    expect(recorded.map((r) => r.url)).toEqual([MESSAGES]);
+  });
+
+  it('refuses with a 400 naming the tool or block when no target can run it, calling none', async () => {
+    const key = await setup();
+    const tooled = await messages(key, {
+      ...ASK,
+      model: 'no-anthropic',
+      tools: [{ name: 'lookup', input_schema: { type: 'object' } }, WEB_SEARCH],
+    });
+    expect(tooled.status).toBe(400);
+    const body: Json = await tooled.json();
+    expect(body.type).toBe('error');
+    expect(body.error).toMatchObject({ type: 'invalid_request_error', param: 'tools[1].type' });
+    expect(body.error.message).toContain("'web_search_20250305' needs Anthropic's own Messages API");
+
+    const history = await messages(key, {
+      model: 'no-anthropic',
+      max_tokens: 100,
+      messages: [
+        { role: 'user', content: 'Weather?' },
+        { role: 'assistant', content: [searchCall, searchResult, citedText] },
+        { role: 'user', content: 'Thanks' },
+      ],
+    });
+    expect(history.status).toBe(400);
+    expect(((await history.json()) as Json).error.param).toBe('messages[1].content[0].type');
+    expect(recorded).toHaveLength(0);
+  });
+
+  it('refuses what its guardrails would redact rather than send it unguarded; blocks as ever', async () => {
+    const key = await setup([
+      { name: 'pii', detect: ['email'], action: 'redact' },
+      { name: 'codename', pattern: 'bluebird', action: 'block' },
+    ]);
+    const ask = (content: string) => ({ ...ASK, messages: [{ role: 'user', content }] });
+    const redacted = await messages(key, ask('Search for ann@example.com'));
+    expect(redacted.status).toBe(400);
+    expect(((await redacted.json()) as Json).error).toMatchObject({ code: 'unsupported_parameter' });
+    const blocked = await messages(key, ask('Search for project bluebird'));
+    expect(blocked.status).toBe(403);
+    expect(recorded).toHaveLength(0);
+    // Rules that change nothing let it through.
+    onUpstream(MESSAGES, () => json(answer));
+    const clean = await messages(key, ASK);
+    expect(clean.status, await clean.clone().text()).toBe(200);
+  });
+
+  it("reserves each web search tool's max_uses searches (10 when unbounded) beside the tokens", async () => {
+    await setup();
+    const { key } = await createKey({ budget: { usd: 0.0001, period: 'month' } });
+    const worst = async (tools: unknown[]) => {
+      const refused = await messages(key, { ...ASK, max_tokens: 1, tools });
+      expect(refused.status).toBe(402);
+      const body: Json = await refused.json();
+      return Number(/could cost up to \$([\d.]+)/.exec(body.error.message)?.[1]);
+    };
+    const tokensOnly = await worst([{ type: 'bash_20250124', name: 'bash' }]);
+    expect(tokensOnly).toBeLessThan(0.01);
+    expect((await worst([WEB_SEARCH])) - tokensOnly).toBeCloseTo(0.08, 2);
+    expect((await worst([{ type: 'web_search_20250305', name: 'web_search' }])) - tokensOnly).toBeCloseTo(
+      0.1,
+      2,
+    );
+    expect(recorded).toHaveLength(0);
+  });
+});
