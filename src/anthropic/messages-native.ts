@@ -70,10 +70,15 @@ function isServerBlock(type: unknown): boolean {
   return type.endsWith('_tool_result') && type !== 'tool_result';
 }
 
-/** The first typed tool, else the first server tool block. */
+/**
+ * The first typed tool, else MCP servers (Anthropic's MCP connector: its servers are called from
+ * Anthropic's), else the first server tool block.
+ */
 function firstNeed(request: MessagesRequest): Need | undefined {
   const index = (request.tools ?? []).findIndex(isTyped);
   if (index >= 0) return { param: `tools[${index}].type`, type: String(request.tools![index]!.type) };
+  const servers = (request as Json).mcp_servers;
+  if (Array.isArray(servers) && servers.length > 0) return { param: 'mcp_servers', type: 'mcp_servers' };
   for (const [i, message] of request.messages.entries()) {
     if (typeof message.content === 'string') continue;
     const j = message.content.findIndex((block) => isServerBlock(block.type));

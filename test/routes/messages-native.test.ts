@@ -323,4 +323,29 @@ describe('/v1/messages with Anthropic server tools', () => {
     );
     expect(recorded).toHaveLength(0);
   });
+
+  it('sends a request with MCP servers to Anthropic, their tokens kept out of the log row', async () => {
+    await setup();
+    const { key } = await createKey({ logBodies: true });
+    const server = {
+      type: 'url',
+      url: 'https://mcp.example.com/sse',
+      name: 'crm',
+      authorization_token: 'mcp-token-5d1e',
+    };
+    const body = { ...ASK, tools: undefined, mcp_servers: [server] };
+    onUpstream(MESSAGES, () => json(answer));
+    const response = await messages(key, body, { 'x-request-id': 'native-mcp-1' });
+    expect(response.status, await response.clone().text()).toBe(200);
+    expect((recorded[0]!.body as Json).mcp_servers).toEqual([server]);
+    const row = (await waitForRows(['native-mcp-1'])).get('native-mcp-1')!;
+    expect(JSON.parse(row.requestBody!).mcp_servers).toEqual([
+      { ...server, authorization_token: '[redacted]' },
+    ]);
+    expect(JSON.stringify(row)).not.toContain('mcp-token-5d1e');
+    // Only Anthropic calls MCP servers: elsewhere a 400 naming them.
+    const elsewhere = await messages(key, { ...body, model: 'no-anthropic' });
+    expect(elsewhere.status).toBe(400);
+    expect(((await elsewhere.json()) as Json).error.param).toBe('mcp_servers');
+  });
 });
