@@ -52,26 +52,57 @@ export function hostedRequest(
 
 /**
  * An `mcp` tool's `authorization` (an OAuth token) and `headers` (an API key, often) are the
- * client's secrets for a third party's server: sent to OpenAI, never kept in a log row.
+ * client's secrets for a third party's server: sent to OpenAI, never kept in a log row. So is the
+ * path of its `server_url`, which some servers make an authenticated URL (a key in the path or
+ * query): the row keeps its origin, as OpenAI's own Response object does.
  */
 function withoutCredentials(tool: Json): Json {
   if (tool.type !== 'mcp') return tool;
-  const { authorization, headers, ...kept } = tool;
+  const { authorization, headers, server_url, ...kept } = tool;
   return {
     ...kept,
+    ...(server_url !== undefined ? { server_url: serverOrigin(server_url) } : {}),
     ...(authorization !== undefined ? { authorization: '[redacted]' } : {}),
     ...(headers !== undefined ? { headers: '[redacted]' } : {}),
   };
 }
 
+/** An MCP server's URL as a log row keeps it: its origin (no credentials, path or query). */
+function serverOrigin(url: unknown): unknown {
+  if (typeof url !== 'string') return url;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return '[redacted]';
+  }
+  if (parsed.origin === 'null') return '[redacted]';
+  const bare =
+    parsed.pathname === '/' && !parsed.search && !parsed.hash && !parsed.username && !parsed.password;
+  return bare ? url : `${parsed.origin}/[redacted]`;
+}
+
 /**
  * An input item as the chat translation reads it: one it knows as it is (an item reference stays,
- * to be refused: it needs stored state), any other — a hosted tool's call or output — as its JSON.
+ * to be refused: it needs stored state), any other — a hosted tool's call or output — as its JSON,
+ * but for the images in it (an image_generation_call's `result`, a computer_call_output's
+ * screenshot), which go as images: read as text, a generated image's base64 was an estimate of
+ * hundreds of thousands of tokens, a request refused for good by a key's TPM limit.
  */
 function scannable(item: Json): Json {
   const type = item.type ?? 'message';
   if (typeof type === 'string' && (Object.hasOwn(inputItems, type) || type === 'item_reference')) return item;
-  return { type: 'message', role: 'user', content: JSON.stringify(item) };
+  const images: Json[] = [];
+  const text = JSON.stringify(item, function imagesApart(this: unknown, key, value: unknown) {
+    if (typeof value !== 'string') return value;
+    // The generated image, bare base64 (its format is read from its bytes: image-size.ts).
+    const generated = this === item && key === 'result' && type === 'image_generation_call';
+    if (!generated && !value.startsWith('data:image/')) return value;
+    images.push({ type: 'input_image', image_url: generated ? `data:image/png;base64,${value}` : value });
+    return '[image]';
+  });
+  if (images.length === 0) return { type: 'message', role: 'user', content: text };
+  return { type: 'message', role: 'user', content: [{ type: 'input_text', text }, ...images] };
 }
 
 /** Every target of the route is one that cannot run OpenAI's hosted tools. */

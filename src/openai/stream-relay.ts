@@ -56,6 +56,13 @@ export interface RelayOptions {
   signal?: AbortSignal;
   /** The request's `n`: a stream that closes without `[DONE]` is complete once every choice finished. */
   choices?: number;
+  /**
+   * The stream carries the provider's own events (OpenAIStreamWriter.carry: /v1/responses with
+   * hosted tools, /v1/messages with server tools) beside the chat chunks that stand for them: a
+   * carried one is no event of the answer's own, or a stream cut short was charged twice its output
+   * (a token an event at least).
+   */
+  carries?: boolean;
 }
 
 // A JSON object value for "usage" (not `"usage":null`); string contents escape their quotes, so
@@ -63,6 +70,8 @@ export interface RelayOptions {
 const USAGE_OBJECT = /"usage"\s*:\s*\{/;
 const FINISHED = /"finish_reason"\s*:\s*"/;
 const SERVICE_TIER = /"service_tier"\s*:\s*"([\w-]{1,40})"/;
+/** A carried event's key (OpenAIStreamWriter.carry); inside its string value quotes are escaped. */
+const CARRIED_KEY = '"native_event"';
 /** How long, at most, the upstream is read on for usage after the gateway ended the answer. */
 const DRAIN_MS = 20_000;
 /** How long, at most, an upstream that sent `[DONE]` may take to close before it is let go. */
@@ -147,7 +156,7 @@ export function relayOpenAIStream(
     if (FINISHED.test(data) && (choices <= 1 || noteFinished(data, finishedChoices) >= choices)) {
       summary.completed = true;
     }
-    summary.events++;
+    if (!options.carries || !data.includes(CARRIED_KEY)) summary.events++;
     summary.answerChars += answerChars(data);
     if (summary.serviceTier === undefined && data.includes('"service_tier"'))
       summary.serviceTier = SERVICE_TIER.exec(data)?.[1];

@@ -319,6 +319,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     // Aborts on a disconnect (enable_request_signal): the upstream is let go at once.
     signal: c.req.raw.signal,
     choices: body.n ?? undefined,
+    ...(native ? { carries: true } : {}),
   });
   for (const [name, value] of Object.entries(SSE_HEADERS)) headers.set(name, value);
   return new Response(stream, { status: 200, headers });

@@ -238,13 +238,51 @@ describe('/v1/responses with hosted tools', () => {
     expect(clean.status, await clean.clone().text()).toBe(200);
   });
 
+  it('charges a stream cut short by its answer, not by the events it carried', async () => {
+    const key = await setup();
+    // The upstream stops after the message, before response.completed: no usage reported.
+    const frames = responsesStream([...opening(), ...textEvents(0, ['It is', ' 18', ' °C'])]);
+    onUpstream(OPENAI, () => sse(frames));
+    const response = await responses(key, { ...ASK, stream: true }, { 'x-request-id': 'hosted-cut-1' });
+    const events = responseEvents(await response.text());
+    for (const event of events) expectResponseEvent(event);
+    expect(events.at(-1)).toMatchObject({ type: 'response.failed', response: { status: 'failed' } });
+    const row = (await waitForRows(['hosted-cut-1'])).get('hosted-cut-1')!;
+    // A token an event at least, as for any stream: the role and the three deltas (was 14, OpenAI's
+    // ten carried events counted too).
+    expect(row.outputTokens).toBe(4);
+  });
+
+  it('reads an image sent back in a hosted item as an image, not as text of its base64', async () => {
+    await setup();
+    const { key } = await createKey({ limits: { tpm: 200_000 } });
+    onUpstream(OPENAI, () => json(responseObject({ model: 'gpt-5.1', output: [cited] })));
+    // A 1024 × 1024 PNG's header, then ~900 KB: as text, ~300,000 tokens, more than the key's TPM.
+    const header = [137, 80, 78, 71, 13, 10, 26, 10, 0, 0, 0, 13, 73, 72, 68, 82, 0, 0, 4, 0, 0, 0, 4, 0];
+    const png = btoa(String.fromCharCode(...header, ...new Uint8Array(3_000))).repeat(300);
+    const input = [
+      { role: 'user', content: 'Draw a cat' },
+      { type: 'image_generation_call', id: 'ig_0a1b2c3d', status: 'completed', result: png },
+      {
+        type: 'computer_call_output',
+        call_id: 'call_1',
+        output: { type: 'computer_screenshot', image_url: `data:image/png;base64,${png}` },
+      },
+      { role: 'user', content: 'Now make it blue' },
+    ];
+    const response = await responses(key, { ...ASK, tools: [{ type: 'image_generation' }], input });
+    expect(response.status, await response.clone().text()).toBe(200);
+    expect((recorded[0]!.body as Json).input).toEqual(input);
+  });
+
   it("keeps a remote MCP server's credentials out of the log row, and sends them to OpenAI", async () => {
     await setup();
     const { key } = await createKey({ logBodies: true });
     const mcp = {
       type: 'mcp',
       server_label: 'crm',
-      server_url: 'https://mcp.example.com/sse',
+      // Some servers' URLs are authenticated: a key in the path.
+      server_url: 'https://mcp.example.com/s/key-51d0e2/sse',
       headers: { Authorization: 'Bearer mcp-secret-7f3a' },
       authorization: 'oauth-token-9c2e',
       require_approval: 'never',
@@ -255,8 +293,14 @@ describe('/v1/responses with hosted tools', () => {
     expect((recorded[0]!.body as Json).tools).toEqual([mcp]);
     const row = (await waitForRows(['hosted-mcp-1'])).get('hosted-mcp-1')!;
     expect(JSON.parse(row.requestBody!).tools).toEqual([
-      { ...mcp, headers: '[redacted]', authorization: '[redacted]' },
+      {
+        ...mcp,
+        server_url: 'https://mcp.example.com/[redacted]',
+        headers: '[redacted]',
+        authorization: '[redacted]',
+      },
     ]);
+    expect(JSON.stringify(row)).not.toContain('key-51d0e2');
     expect(JSON.stringify(row)).not.toContain('mcp-secret-7f3a');
     expect(JSON.stringify(row)).not.toContain('oauth-token-9c2e');
   });
