@@ -77,17 +77,12 @@ export const UNBOUNDED_TOOL_CALLS = 10;
  * fee among its tools. A container is charged per session, and a session holds one call at least.
  */
 export function worstToolFeesUsd(request: Json): number {
-  const tools = Array.isArray(request.tools) ? (request.tools as unknown[]) : [];
   let dearest = 0;
-  for (const tool of tools) {
-    if (typeof tool !== 'object' || tool === null) continue;
-    const fee = feeOfTool(tool as Json);
+  for (const tool of toolsOf(request)) {
+    const fee = feeOfTool(tool);
     if (fee) dearest = Math.max(dearest, TOOL_FEES[fee]);
   }
-  const bound = request.max_tool_calls;
-  const calls =
-    typeof bound === 'number' && Number.isInteger(bound) && bound >= 0 ? bound : UNBOUNDED_TOOL_CALLS;
-  return dearest * calls;
+  return dearest * uses(request.max_tool_calls);
 }
 
 /**
@@ -103,14 +98,19 @@ export const ANTHROPIC_WEB_SEARCH_USD = 0.01;
  * no fee per call here (web fetch has none; code execution's container hours are not charged).
  */
 export function worstServerToolFeesUsd(request: Json): number {
-  const tools = Array.isArray(request.tools) ? (request.tools as unknown[]) : [];
   let searches = 0;
-  for (const tool of tools) {
-    if (typeof tool !== 'object' || tool === null) continue;
-    const { type, max_uses: bound } = tool as Json;
-    if (typeof type !== 'string' || !type.startsWith('web_search_')) continue;
-    searches +=
-      typeof bound === 'number' && Number.isInteger(bound) && bound >= 0 ? bound : UNBOUNDED_TOOL_CALLS;
-  }
+  for (const tool of toolsOf(request))
+    if (typeof tool.type === 'string' && tool.type.startsWith('web_search_')) searches += uses(tool.max_uses);
   return searches * ANTHROPIC_WEB_SEARCH_USD;
+}
+
+/** The request's tool definitions that are objects. */
+function toolsOf(request: Json): Json[] {
+  const tools = Array.isArray(request.tools) ? (request.tools as unknown[]) : [];
+  return tools.filter((tool): tool is Json => typeof tool === 'object' && tool !== null);
+}
+
+/** A request's bound on its tools' uses, when it sets a valid one; else UNBOUNDED_TOOL_CALLS. */
+function uses(bound: unknown): number {
+  return typeof bound === 'number' && Number.isInteger(bound) && bound >= 0 ? bound : UNBOUNDED_TOOL_CALLS;
 }
