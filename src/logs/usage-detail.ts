@@ -1,6 +1,6 @@
 // What a log row's cost was computed from beyond its input, output and cached tokens: the service
-// tier it was charged at, the token classes with rates of their own, and OpenAI's hosted tool uses
-// with their fees. Only what is not the default is kept, so most rows store null
+// tier it was charged at, the token classes with rates of their own, and the uses of a provider's
+// own tools (OpenAI's hosted tools, Anthropic's web search) with their fees. Only what is not the default is kept, so most rows store null
 // (migrations/0006_request_log_usage_detail.sql).
 import { z } from 'zod';
 import { type BilledTier, pricedTokens } from '../pricing/cost';
@@ -26,8 +26,8 @@ export const usageDetailSchema = z.object({
   /** Of costUsd: what those prompts cost, each at its own target's price and asked tier. */
   timedOutCostUsd: z.number().nonnegative().optional(),
   /**
-   * OpenAI's hosted tool uses billed apart from tokens, by fee (`web_search`, `file_search`,
-   * `container_1g`…: pricing/tool-fees.ts), and, of costUsd, what they cost.
+   * A provider's own tools' uses billed apart from tokens, by fee (`web_search`, `file_search`,
+   * `container_1g`, `anthropic_web_search`…: pricing/tool-fees.ts), and, of costUsd, what they cost.
    */
   hostedTools: z.partialRecord(z.enum(TOOL_FEE_NAMES), z.number().int().positive()).optional(),
   hostedToolsUsd: z.number().nonnegative().optional(),

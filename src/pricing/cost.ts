@@ -5,7 +5,7 @@ import type { Usage } from '../providers/types';
 import { inForce, type ListPrice } from './price-schema';
 import { BUNDLED_PRICES, FREE, type Price, UNKNOWN_MODEL_PRICE } from './prices';
 import { bedrockPrice } from './prices-bedrock';
-import { ANTHROPIC_WEB_SEARCH_USD, toolFeesUsd } from './tool-fees';
+import { toolFeesUsd } from './tool-fees';
 import { countedUsage } from './usage';
 
 export type PriceTable = Record<string, Price>;
@@ -211,7 +211,7 @@ export function pricedTokens(usage: Usage): PricedTokens {
  * provider reports them. Audio in the prompt is counted among the tokens not read from a cache.
  * `tier`: the service tier the answer says it was served on (`service_tier`), billed as
  * tierFactor says (`halfPriceFlex`: the provider's). `at`: when it was served, for the rates then
- * in force. OpenAI's hosted tool uses (`hosted_tools`) add their fees, which no tier changes.
+ * in force. The providers' own tools' uses (`hosted_tools`) add their fees, which no tier changes.
  */
 export function costOf(
   report: Usage | undefined,
@@ -232,10 +232,7 @@ export function costOf(
     tokens.cacheWrite1h * (price.cacheWrite1hPerMTok ?? 2 * price.inputPerMTok) +
     tokens.output * price.outputPerMTok +
     tokens.audioOutput * (price.audioOutputPerMTok ?? price.outputPerMTok);
-  const searches = (usage.server_tool_use?.web_search_requests ?? 0) * ANTHROPIC_WEB_SEARCH_USD;
-  return (
-    (micro * tierFactor(tier, halfPriceFlex, at)) / 1_000_000 + toolFeesUsd(usage.hosted_tools) + searches
-  );
+  return (micro * tierFactor(tier, halfPriceFlex, at)) / 1_000_000 + toolFeesUsd(usage.hosted_tools);
 }
 
 /** Whether a request may be charged audio rates: audio in its prompt, an answer asked for in audio. */

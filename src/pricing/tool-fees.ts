@@ -1,10 +1,11 @@
-// OpenAI's fees for its hosted tools, billed apart from tokens (its pricing page, "Built-in tools"):
-// what a /v1/responses request served with them (openai/responses-hosted.ts) costs beyond its
-// usage's tokens. The answer's calls are counted by fee (tool-uses.ts) into the usage's
+// Fees for the providers' own tools, billed apart from tokens: OpenAI's hosted tools (its pricing
+// page, "Built-in tools") on a /v1/responses request served with them (openai/responses-hosted.ts),
+// and Anthropic's web search on a /v1/messages request with its server tools. The answer's calls
+// are counted by fee (tool-uses.ts; Anthropic's usage counts its searches) into the usage's
 // `hosted_tools`, which costOf charges from this table and a log row's usageDetail keeps.
 import { ENCRYPTED_REASONING } from '../providers/openai-responses-request';
 
-/** USD per call, or per container session, as OpenAI lists them. */
+/** USD per call, or per container session, as the providers list them. */
 export const TOOL_FEES = {
   /** Web search, any model: $10 per 1,000 calls; the search content tokens are in the usage's input. */
   web_search: 0.01,
@@ -21,6 +22,11 @@ export const TOOL_FEES = {
   container_4g: 0.12,
   container_16g: 0.48,
   container_64g: 1.92,
+  /**
+   * Anthropic's web search (`usage.server_tool_use.web_search_requests`): $10 per 1,000 (its pricing
+   * page, on its API and Vertex AI alike), whatever the model or service tier. Web fetch has no fee.
+   */
+  anthropic_web_search: 0.01,
 } as const;
 export type ToolFee = keyof typeof TOOL_FEES;
 export const TOOL_FEE_NAMES = Object.keys(TOOL_FEES) as [ToolFee, ...ToolFee[]];
@@ -86,13 +92,6 @@ export function worstToolFeesUsd(request: Json): number {
 }
 
 /**
- * What one of Anthropic's web searches costs beside its tokens (`usage.server_tool_use.
- * web_search_requests`): $10 per 1,000 (Anthropic's pricing page, on its API and Vertex AI alike),
- * whatever the model or service tier. Web fetch has no fee.
- */
-export const ANTHROPIC_WEB_SEARCH_USD = 0.01;
-
-/**
  * The most a /v1/messages request's server tools can cost, for the budget's reservation: each web
  * search tool's `max_uses` (else UNBOUNDED_TOOL_CALLS) searches. Anthropic's other server tools bill
  * no fee per call here (web fetch has none; code execution's container hours are not charged).
@@ -101,7 +100,7 @@ export function worstServerToolFeesUsd(request: Json): number {
   let searches = 0;
   for (const tool of toolsOf(request))
     if (typeof tool.type === 'string' && tool.type.startsWith('web_search_')) searches += uses(tool.max_uses);
-  return searches * ANTHROPIC_WEB_SEARCH_USD;
+  return searches * TOOL_FEES.anthropic_web_search;
 }
 
 /** The request's tool definitions that are objects. */

@@ -61,8 +61,6 @@ export function countedUsage(report: unknown): Usage | undefined {
   if (audio > 0) usage.completion_tokens_details = { audio_tokens: audio };
   const tools = countedTools(raw.hosted_tools);
   if (tools) usage.hosted_tools = tools;
-  const searches = count(detailsOf(raw.server_tool_use).web_search_requests) ?? 0;
-  if (searches > 0) usage.server_tool_use = { web_search_requests: searches };
   return usage;
 }
 

@@ -162,7 +162,8 @@ export function toUsage(usage: AnthropicUsage): Usage {
         ? { cache_creation_1h_tokens: usage.cache_creation.ephemeral_1h_input_tokens }
         : {}),
     },
-    ...(searches > 0 ? { server_tool_use: { web_search_requests: searches } } : {}),
+    // Billed per search apart from tokens: in the fees the cost adds (pricing/tool-fees.ts).
+    ...(searches > 0 ? { hosted_tools: { anthropic_web_search: searches } } : {}),
   };
 }
 

@@ -23,12 +23,11 @@ export interface Usage {
   /** Of completion_tokens, those spent thinking (OpenAI's place for them), and those of audio. */
   completion_tokens_details?: { reasoning_tokens?: number; audio_tokens?: number };
   /**
-   * The gateway's own field, never a provider's: OpenAI's hosted tool uses (web searches, file
-   * searches, containers) that the answer was billed for apart from its tokens, by fee.
+   * The gateway's own field, never a provider's: the uses of a provider's own tools (OpenAI's web
+   * searches, file searches, containers; Anthropic's web searches) that the answer was billed for
+   * apart from its tokens, by fee (pricing/tool-fees.ts).
    */
   hosted_tools?: ToolUses;
-  /** Anthropic's server tools' calls that are billed apart from tokens (its web searches). */
-  server_tool_use?: { web_search_requests?: number };
 }
 
 /** An API whose requests a provider may serve as written (ChatCall.native). */

@@ -190,6 +190,8 @@ describe('/v1/messages with Anthropic server tools', () => {
       outputTokens: 200,
     });
     expect(row.costUsd).toBeCloseTo(COST, 12);
+    // What the cost holds beyond tokens, so it can be recomputed: the two searches and their fee.
+    expect(row.usageDetail).toEqual({ hostedTools: { anthropic_web_search: 2 }, hostedToolsUsd: 0.02 });
   });
 
   it('relays the event stream as Anthropic sent it, usage and searches charged from message_delta', async () => {
@@ -205,6 +207,7 @@ describe('/v1/messages with Anthropic server tools', () => {
     const row = (await waitForRows(['native-sse-1'])).get('native-sse-1')!;
     expect(row).toMatchObject({ provider: 'anthropic', status: 200, inputTokens: 1_000, outputTokens: 200 });
     expect(row.costUsd).toBeCloseTo(COST, 12);
+    expect(row.usageDetail).toEqual({ hostedTools: { anthropic_web_search: 2 }, hostedToolsUsd: 0.02 });
   });
 
   it("ends a stream the upstream cut short with Anthropic's error event", async () => {
