@@ -84,7 +84,7 @@ export const UNBOUNDED_TOOL_CALLS = 10;
  */
 export function worstToolFeesUsd(request: Json): number {
   let dearest = 0;
-  for (const tool of toolsOf(request)) {
+  for (const tool of toolsOf(request.tools)) {
     const fee = feeOfTool(tool);
     if (fee) dearest = Math.max(dearest, TOOL_FEES[fee]);
   }
@@ -98,14 +98,14 @@ export function worstToolFeesUsd(request: Json): number {
  */
 export function worstServerToolFeesUsd(request: Json): number {
   let searches = 0;
-  for (const tool of toolsOf(request))
+  for (const tool of toolsOf(request.tools))
     if (typeof tool.type === 'string' && tool.type.startsWith('web_search_')) searches += uses(tool.max_uses);
   return searches * TOOL_FEES.anthropic_web_search;
 }
 
-/** The request's tool definitions that are objects. */
-function toolsOf(request: Json): Json[] {
-  const tools = Array.isArray(request.tools) ? (request.tools as unknown[]) : [];
+/** A request's `tools`: the definitions that are objects. */
+export function toolsOf(tools: unknown): Json[] {
+  if (!Array.isArray(tools)) return [];
   return tools.filter((tool): tool is Json => typeof tool === 'object' && tool !== null);
 }
 

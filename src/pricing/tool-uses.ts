@@ -1,7 +1,7 @@
 // The hosted tool uses an answer of OpenAI's Responses API is billed for, read from its output items
 // (the JSON answer's `output`, a stream's response.completed or its output_item.done events): each
 // web search and file search call, and each Code Interpreter container its calls ran in.
-import { feeOfTool, TOOL_FEES, type ToolFee, type ToolUses } from './tool-fees';
+import { feeOfTool, TOOL_FEES, type ToolFee, type ToolUses, toolsOf } from './tool-fees';
 
 type Json = Record<string, unknown>;
 
@@ -46,11 +46,9 @@ function searched(item: Json): boolean {
 function dearestFee(tools: unknown, model: string, kind: (type: string) => boolean): ToolFee | undefined {
   let dearest: ToolFee | undefined;
   let usd = -1;
-  for (const tool of Array.isArray(tools) ? tools : []) {
-    if (typeof tool !== 'object' || tool === null) continue;
-    const type = (tool as Json).type;
-    if (typeof type !== 'string' || !kind(type)) continue;
-    const fee = feeOfTool(tool as Json, model);
+  for (const tool of toolsOf(tools)) {
+    if (typeof tool.type !== 'string' || !kind(tool.type)) continue;
+    const fee = feeOfTool(tool, model);
     if (fee && TOOL_FEES[fee] > usd) {
       dearest = fee;
       usd = TOOL_FEES[fee];

@@ -161,23 +161,16 @@ function isOpenAI(config: OpenAIProviderConfig): boolean {
 /** An adapter for any service that speaks OpenAI's wire format, aimed by `wire`. */
 export function openAIWireAdapter(wire: OpenAIWire, doFetch: typeof fetch): ProviderAdapter {
   const { name } = wire;
-  const post = (path: string, model: string, body: unknown, signal: AbortSignal) => {
-    const headers = wire.headers();
-    return fetchUpstream(doFetch, name, wire.url(path, model), {
-      method: 'POST',
-      headers,
-      body: JSON.stringify(body),
-      signal,
-    });
-  };
-
-  const postTo = (url: string) => (sent: Record<string, unknown>, signal: AbortSignal) =>
+  /** A POST of `body` as JSON to `url`, with the provider's headers. */
+  const postTo = (url: string) => (body: unknown, signal: AbortSignal) =>
     fetchUpstream(doFetch, name, url, {
       method: 'POST',
       headers: wire.headers(),
-      body: JSON.stringify(sent),
+      body: JSON.stringify(body),
       signal,
     });
+  const post = (path: string, model: string, body: unknown, signal: AbortSignal) =>
+    postTo(wire.url(path, model))(body, signal);
 
   const chat = async (call: ChatCall): Promise<ChatResult> => {
     const { body, model, signal, capSet } = call;
