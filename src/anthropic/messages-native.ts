@@ -8,10 +8,9 @@
 // The chat pipeline still carries the request on a chat body made from it here: each typed tool as
 // a custom tool of its name (what a `tools` guardrail rule sees), and each block the translation
 // has no chat form for as a text of its JSON (what guardrails scan and admission estimates).
-import { invalidRequest } from '../errors';
 import { isRecord } from '../json-record';
 import { Unsupported } from '../providers/types';
-import type { NativeRequest } from '../routes/native-request';
+import { type NativeRequest, unguardedNative } from '../routes/native-request';
 import type { Translated } from './messages-request';
 import { contentBlocks, type MessagesRequest } from './messages-schema';
 
@@ -48,12 +47,7 @@ export function nativeRequest(
         `Invalid '${need.param}': '${need.type}' needs Anthropic's own Messages API (a provider of type anthropic) to run it, and no target of this route is one.`,
         need.param,
       ),
-    unguarded: () =>
-      invalidRequest(
-        "The guardrails of this key would redact the request or check the answer, which the gateway cannot do with Anthropic's server tools (the request and answer pass through as they are): drop those tools, or use a key without those rules.",
-        need.param.replace(/\.type$/, ''),
-        'unsupported_parameter',
-      ),
+    unguarded: () => unguardedNative("Anthropic's server tools", need.param.replace(/\.type$/, '')),
   };
   return { ...translate(scanned), request, native };
 }

@@ -8,8 +8,8 @@
 // produce, a web_search_call say, is read as its JSON) and each hosted tool as a tool named by its
 // type (what a `tools` guardrail rule sees). Stateless like the rest: what needs OpenAI's stored
 // state stays refused, and nothing is stored there (`store: false`).
-import { invalidRequest } from '../errors';
 import { Unsupported } from '../providers/types';
+import { unguardedNative } from '../routes/native-request';
 import type { Translated } from './responses-request';
 import { inputItems, type ResponsesRequest } from './responses-schema';
 
@@ -45,7 +45,7 @@ export function hostedRequest(
       body: { ...(request as Json), store: false },
       logged: { ...(request as Json), store: false, tools: tools.map(withoutCredentials) },
       noTarget: () => noHostedTarget(index, hosted.type),
-      unguarded: () => unguardedHosted(index),
+      unguarded: () => unguardedNative("OpenAI's hosted tools", `tools[${index}]`),
     },
   };
 }
@@ -110,18 +110,5 @@ function noHostedTarget(index: number, type: string): Unsupported {
   return new Unsupported(
     `Invalid 'tools[${index}].type': '${type}' is one of OpenAI's hosted or built-in tools, which only OpenAI's Responses API runs (an openai provider on OpenAI's own API, or azure-openai), and no target of this route is one.`,
     `tools[${index}].type`,
-  );
-}
-
-/**
- * The request's guardrails would rewrite its input (a redaction that matched) or see its answer (an
- * output rule): the input goes to OpenAI and the answer to the client as they are, so the request
- * is refused rather than served unguarded.
- */
-function unguardedHosted(index: number) {
-  return invalidRequest(
-    "The guardrails of this key would redact the request or check the answer, which the gateway cannot do with OpenAI's hosted tools (the request and answer pass through as they are): drop the hosted tools, or use a key without those rules.",
-    `tools[${index}]`,
-    'unsupported_parameter',
   );
 }

@@ -4,7 +4,7 @@
 // that runs that API (ProviderAdapter.servesNative), its answer relayed as that API wrote it. The chat
 // pipeline still carries it (key, limits, budget, guardrails, routing and failover, one log row) on
 // a chat body that only stands for it; this is what the chat route needs to know of it.
-import type { GatewayError } from '../errors';
+import { type GatewayError, invalidRequest } from '../errors';
 import type { NativeApi, Unsupported } from '../providers/types';
 
 export interface NativeRequest {
@@ -20,4 +20,16 @@ export interface NativeRequest {
    * see its answer (an output rule): both pass through untouched, so it is refused, not sent unguarded.
    */
   unguarded(): GatewayError;
+}
+
+/**
+ * NativeRequest.unguarded's refusal: `tools` names what the request has (OpenAI's hosted tools,
+ * Anthropic's server tools), `param` where.
+ */
+export function unguardedNative(tools: string, param: string): GatewayError {
+  return invalidRequest(
+    `The guardrails of this key would redact the request or check the answer, which the gateway cannot do with ${tools} (the request and answer pass through as they are): drop those tools, or use a key without those rules.`,
+    param,
+    'unsupported_parameter',
+  );
 }
