@@ -2,42 +2,8 @@
 // DeepSeek's retired names, Grok 4.20's multi-agent model and GPT-Realtime-2.1 mini. Open models
 // are looked up by the part of their id after the last "/", so a name several hosts serve is
 // charged the dearest host's rates; and a new entry must not reprice the ids that extend it.
-import { describe, expect, it } from 'vitest';
-import { costOf, priceOf } from '../../src/pricing/cost';
-import type { Price } from '../../src/pricing/prices';
-
-const price = (providerType: string, model: string) => priceOf({ provider: 'p', model }, providerType, {});
-
-/** USD per million tokens of each kind, on `prompt` prompt tokens. */
-function rates(charged: Price, prompt = 100_000) {
-  const scale = 1_000_000 / prompt;
-  const usage = (details: Record<string, number>, completion = 0, completionDetails = {}) => ({
-    prompt_tokens: prompt,
-    completion_tokens: completion,
-    total_tokens: prompt + completion,
-    prompt_tokens_details: details,
-    completion_tokens_details: completionDetails,
-  });
-  const input = scale * costOf(usage({}), charged);
-  return {
-    input,
-    output: scale * costOf(usage({}, prompt), charged) - input,
-    read: scale * costOf(usage({ cached_tokens: prompt }), charged),
-    audioIn: scale * costOf(usage({ audio_tokens: prompt }), charged),
-    audioOut: scale * costOf(usage({}, prompt, { audio_tokens: prompt }), charged) - input,
-  };
-}
-
-function expectRates(
-  charged: Price,
-  expected: Partial<ReturnType<typeof rates>>,
-  model: string,
-  prompt?: number,
-) {
-  const actual = rates(charged, prompt);
-  for (const [kind, value] of Object.entries(expected))
-    expect(actual[kind as keyof typeof actual], `${model} ${kind}`).toBeCloseTo(value, 9);
-}
+import { describe, it } from 'vitest';
+import { expectRates, price } from './rates';
 
 describe("Mistral's current models", () => {
   it('charges each family its latest model through the -latest alias and dated snapshots', () => {
