@@ -299,8 +299,11 @@ describe('admission leases', () => {
       expect(response.status).toBe(200);
       await response.text();
     }
-    // 122 requests and at most two shares out (the one in use, one being given back); refill only adds.
-    expect((await usage(key)).rpm.remaining).toBeGreaterThanOrEqual(6400 - 122 - 2 * 64);
+    // 122 requests and at most three shares out: the one in use, the one draining, and, when a slow
+    // machine stretches the burst past an ask's timing (an ask out longer than ASK_MS is asked
+    // again), part of one more — a loaded CI run ended 8 slots past two shares. Were each
+    // concurrent request to take its own share, up to 120 × 64 would be out.
+    expect((await usage(key)).rpm.remaining).toBeGreaterThanOrEqual(6400 - 122 - 3 * 64);
   });
 });
 
