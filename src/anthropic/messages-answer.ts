@@ -51,7 +51,7 @@ function stopReason(finishReason: unknown): string {
 
 /**
  * Chat usage in Anthropic's words: its input_tokens leave out what the prompt cache read and wrote
- * (the adapters add both into prompt_tokens, src/providers/anthropic-response.ts).
+ * (the adapters add both into prompt_tokens, src/providers/anthropic-usage.ts).
  */
 export function messageUsage(usage: unknown): Json {
   const record = isRecord(usage) ? usage : {};

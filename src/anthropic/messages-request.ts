@@ -5,9 +5,8 @@
 // server or typed tools, or their blocks, goes to Anthropic as it is (messages-native.ts); what else
 // has no chat form (URL documents, other blocks) is refused with a 400 naming it.
 import { invalidRequest } from '../errors';
-import { validateBody } from '../openai/read-body';
+import { checked, validateBody } from '../openai/read-body';
 import { isPacked, unpackBlocks } from '../openai/responses-reasoning';
-import { checked } from '../openai/responses-request';
 import { placed } from '../providers/thinking-order';
 import type { NativeRequest } from '../routes/native-request';
 import { CACHE_CONTROL, marksCache } from './claude-fields';

@@ -171,3 +171,33 @@ function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
   }
   return current;
 }
+
+/**
+ * `value` checked against `schema`, or a 400 whose param is where it sits in the body: a part of a
+ * body checked on its own, by its type's schema (a Responses input item or tool, a Messages block).
+ */
+export function checked<S extends z.ZodType>(schema: S, value: unknown, at: (string | number)[]): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const { path, message } = issue ? innermost(issue) : { path: [], message: 'invalid value' };
+  const param = paramPath([...at, ...path]);
+  throw invalidRequest(`Invalid '${param}': ${message}`, param);
+}
+
+/**
+ * A union's failure told where it happened: the option that got furthest (string-or-parts content
+ * whose third part has an unknown type is that part's `type`, not "Invalid input" at `content`).
+ */
+function innermost(issue: z.core.$ZodIssue): { path: PropertyKey[]; message: string } {
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0)
+    return { path: [...issue.path], message: issue.message };
+  let best: z.core.$ZodIssue | undefined;
+  for (const branch of issue.errors) {
+    const first = branch[0];
+    if (first && (!best || first.path.length > best.path.length)) best = first;
+  }
+  if (!best) return { path: [...issue.path], message: issue.message };
+  const inner = innermost(best);
+  return { path: [...issue.path, ...inner.path], message: inner.message };
+}

@@ -3,7 +3,8 @@
 // only `model` replaced: the answer's JSON comes back as `raw` beside its chat form (the pipeline's
 // usage, cost and log); a stream's events each ride in a chunk of the chat stream (translateStream's
 // `carry`), while its chat form gives the relay its usage, finish and answer text.
-import { messageSchema, toCompletion, translateStream } from './anthropic-response';
+import { messageSchema, toCompletion } from './anthropic-response';
+import { translateStream } from './anthropic-stream';
 import { OpenAIStreamWriter } from './openai-stream-writer';
 import type { ChatCall, ChatResult } from './types';
 import { parseAnswer, streamBody } from './upstream-error';

@@ -56,19 +56,22 @@
 // `reasoning_content` (streamed as thinking_delta arrives); an assistant message's thinking_blocks
 // are sent back first in its turn, which a tool loop with thinking requires.
 //
-// Response mapping (anthropic-response.ts): text blocks → content, tool_use → tool_calls,
-// thinking blocks → thinking_blocks and reasoning_content; stop_reason end_turn/stop_sequence/pause_turn → stop, max_tokens → length,
-// tool_use → tool_calls, refusal → content_filter; usage.prompt_tokens = input + cache read +
-// cache creation, with prompt_tokens_details.cached_tokens / cache_creation_tokens. Extension
+// Response mapping (anthropic-response.ts, anthropic-stream.ts, anthropic-usage.ts): text blocks →
+// content, tool_use → tool_calls, thinking blocks → thinking_blocks and reasoning_content;
+// stop_reason end_turn/stop_sequence/pause_turn → stop, max_tokens → length, tool_use → tool_calls,
+// refusal → content_filter; usage.prompt_tokens = input + cache read + cache creation, with
+// prompt_tokens_details.cached_tokens / cache_creation_tokens. Extension
 // fields, top level, for /v1/messages: `stop_sequence` (the one matched) beside the finish, and in a
 // stream `prompt_usage` on the first chunk (message_start's prompt usage; `usage` still comes last).
 import { z } from 'zod';
 import { sha256Hex } from '../auth/gateway-key';
 import { invalidRequest } from '../errors';
 import { joinBetas } from './anthropic-beta';
+import { anthropicError } from './anthropic-error';
 import { nativeMessages } from './anthropic-native';
 import { type AnthropicRequestOptions, toAnthropicRequest } from './anthropic-request';
-import { anthropicError, messageSchema, toCompletion, translateStream } from './anthropic-response';
+import { messageSchema, toCompletion } from './anthropic-response';
+import { translateStream } from './anthropic-stream';
 import { urlUnder } from './base-url';
 import { OpenAIStreamWriter } from './openai-stream-writer';
 import { apiKeyFor, resolveSecret, secretRef } from './secret';

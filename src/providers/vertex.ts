@@ -33,7 +33,7 @@
 import { z } from 'zod';
 import { anthropicChat } from './anthropic';
 import { cloudBetas, joinBetas } from './anthropic-beta';
-import { anthropicError } from './anthropic-response';
+import { anthropicError } from './anthropic-error';
 import { pathSegment, urlUnder } from './base-url';
 import { embeddingList, inBatches, normalise, textInputs } from './embeddings';
 import { geminiChat } from './gemini';

@@ -1,7 +1,7 @@
 // Anthropic requests and streams at the edges of what OpenAI clients send: histories from other
 // providers or without tools, adaptive thinking, errors in a stream.
 import { describe, expect, it } from 'vitest';
-import { toUsage } from '../../src/providers/anthropic-response';
+import { toUsage } from '../../src/providers/anthropic-usage';
 import textMessage from '../fixtures/anthropic/message-text.json';
 import streamError from '../fixtures/anthropic/stream-error.anthropic.sse?raw';
 import { anthropicAdapter, bytes, relayed, sse } from '../helpers/adapter';

@@ -1,0 +1,150 @@
+// Responses input items → chat messages: each item checked by its type's schema, then messages,
+// tool calls and their outputs, and reasoning items' thinking joined to its assistant turn.
+// Function and custom tool calls and outputs sent back become chat's tool calls and tool messages.
+import { invalidRequest } from '../errors';
+import { type ReasoningBlock, sendable } from '../providers/thinking';
+import { checked } from './read-body';
+import { unpackReasoning } from './responses-reasoning';
+import { type InputItem, type InputPart, inputItems } from './responses-schema';
+
+type Json = Record<string, unknown>;
+
+/** Input item `index`, checked by its type's schema; a type the gateway cannot translate is named. */
+export function item(raw: Json, index: number): InputItem {
+  const type = raw.type ?? 'message';
+  const schema =
+    typeof type === 'string' && Object.hasOwn(inputItems, type)
+      ? inputItems[type as keyof typeof inputItems]
+      : undefined;
+  if (schema) return checked(schema, raw, ['input', index]);
+  const param = `input[${index}].type`;
+  throw invalidRequest(
+    type === 'item_reference'
+      ? `Invalid '${param}': item references need stored items; the gateway is stateless, send the item itself (the AI SDK does with providerOptions.openai.store false).`
+      : `Invalid '${param}': '${String(type)}' items are not supported by the gateway (${Object.keys(inputItems).join(', ')} are).`,
+    param,
+  );
+}
+
+/**
+ * Input items → chat messages. A reasoning item's thinking joins the assistant turn it belongs to:
+ * the one just before it (clients that keep items in the order their streams finished them put it
+ * after the turn's message), or else the next one (OpenAI's order: reasoning first).
+ */
+export class Turns {
+  /** Thinking of a reasoning item waiting for its assistant turn. */
+  private pending: ReasoningBlock[] = [];
+
+  constructor(private readonly messages: Json[]) {}
+
+  add(item: InputItem, index: number): void {
+    const { messages } = this;
+    if (item.type === 'reasoning') {
+      const blocks = unpackReasoning(item.encrypted_content, index);
+      const last = messages.at(-1);
+      if (last?.role === 'assistant') withThinking(last, blocks);
+      else this.pending.push(...blocks);
+      return;
+    }
+    if (item.type === 'function_call' || item.type === 'custom_tool_call') {
+      const call =
+        item.type === 'function_call'
+          ? { id: item.call_id, type: 'function', function: { name: item.name, arguments: item.arguments } }
+          : { id: item.call_id, type: 'custom', custom: { name: item.name, input: item.input } };
+      // Consecutive calls (and the text of the turn just before them) are one assistant turn in chat.
+      const last = messages.at(-1);
+      if (last?.role === 'assistant') {
+        last.tool_calls = [...((last.tool_calls as unknown[] | undefined) ?? []), call];
+        if (last.content === '') last.content = null;
+      } else this.assistant({ role: 'assistant', content: null, tool_calls: [call] });
+      return;
+    }
+    // Thinking with no assistant turn after it (a user message came first) belongs to none. A
+    // message may leave out its type (the AI SDK's assistant messages do): its role says what it is.
+    this.pending = 'role' in item && item.role === 'assistant' ? this.pending : [];
+    if (item.type === 'function_call_output' || item.type === 'custom_tool_call_output') {
+      const content =
+        typeof item.output === 'string' ? item.output : item.output.map((part) => chatPart(part));
+      messages.push({ role: 'tool', tool_call_id: item.call_id, content });
+      return;
+    }
+    if (item.role === 'assistant') {
+      this.assistant(assistantTurn(item.content));
+      return;
+    }
+    const content =
+      typeof item.content === 'string' ? item.content : item.content.map((part) => chatPart(part));
+    messages.push({ role: item.role, content });
+  }
+
+  private assistant(turn: Json): void {
+    withThinking(turn, this.pending);
+    this.pending = [];
+    this.messages.push(turn);
+  }
+}
+
+/**
+ * `blocks` added to an assistant turn: signed and redacted ones to its `thinking_blocks` (which go
+ * to the provider first), unsigned text to its `reasoning_content` (DeepSeek's own field).
+ */
+function withThinking(turn: Json, blocks: ReasoningBlock[]): void {
+  const signed = blocks.filter(sendable);
+  if (signed.length > 0)
+    turn.thinking_blocks = [...((turn.thinking_blocks as ReasoningBlock[] | undefined) ?? []), ...signed];
+  const text = blocks
+    .map((block) => (sendable(block) || block.type !== 'thinking' ? '' : block.thinking))
+    .join('');
+  if (text !== '')
+    turn.reasoning_content = `${typeof turn.reasoning_content === 'string' ? turn.reasoning_content : ''}${text}`;
+}
+
+/** An assistant turn sent back: its text as the content, a refusal as chat's `refusal`. */
+function assistantTurn(content: string | InputPart[]): Json {
+  if (typeof content === 'string') return { role: 'assistant', content };
+  let text = '';
+  let refusal: string | undefined;
+  for (const part of content) {
+    if (part.type === 'refusal') refusal = (refusal ?? '') + part.refusal;
+    else if (part.type === 'output_text' || part.type === 'input_text') text += part.text;
+  }
+  return refusal === undefined
+    ? { role: 'assistant', content: text }
+    : { role: 'assistant', content: text, refusal };
+}
+
+function chatPart(part: InputPart): Json {
+  switch (part.type) {
+    case 'input_text':
+    case 'output_text':
+      return { type: 'text', text: part.text };
+    case 'refusal':
+      return { type: 'text', text: part.refusal };
+    case 'input_image':
+      if (part.image_url)
+        return {
+          type: 'image_url',
+          image_url: { url: part.image_url, ...(part.detail ? { detail: chatDetail(part.detail) } : {}) },
+        };
+      // Chat takes an uploaded file by id only as a `file` part.
+      if (part.file_id) return { type: 'file', file: { file_id: part.file_id } };
+      throw invalidRequest('An input_image needs an image_url or a file_id.', 'input');
+    case 'input_file': {
+      const file: Json = {};
+      if (part.file_id) file.file_id = part.file_id;
+      if (part.file_data != null) file.file_data = part.file_data;
+      if (part.filename != null) file.filename = part.filename;
+      if (!file.file_id && file.file_data === undefined)
+        throw invalidRequest(
+          'An input_file needs file_data or a file_id (file_url is not supported).',
+          'input',
+        );
+      return { type: 'file', file };
+    }
+  }
+}
+
+/** Chat's image detail for a Responses one: `original` has none, and `high` is the nearest. */
+function chatDetail(detail: 'auto' | 'low' | 'high' | 'original'): 'auto' | 'low' | 'high' {
+  return detail === 'original' ? 'high' : detail;
+}
