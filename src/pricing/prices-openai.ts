@@ -39,10 +39,14 @@ export const OPENAI_PRICES: Record<string, Price> = {
   // 1.25× the input, and reads at a tenth of it or less; over 272k prompt tokens the whole request
   // pays 2× input (reads and writes too) and 1.5× output (openAIModel). The bare `gpt-5.6` is an
   // alias of Sol. GPT-5.6 Sol is back at $5 / $30 since its promotion ($4 / $20) ended on
-  // 2026-11-30. Not known here (they take their own `pricing` entries, or are charged as unknown
-  // models): GPT-5.5's rates past 272k; GPT-6.2 Astra's cached input, cache writes and rates past 272k.
-  'gpt-5.5': p(5, 30, 0.5),
-  'gpt-5.5-pro': p(30, 180),
+  // 2026-11-30. GPT-5.5 and its pro over 272k prompt tokens: 2× input (and cache reads) and 1.5×
+  // output for the whole request, as GPT-5.4 ("GPT-5.5 and GPT-5.5 Pro use the same breakpoint
+  // pricing structure as GPT-5.4 at 272K input tokens": AWS's transcript of OpenAI's pricing,
+  // github.com/aws/agent-toolkit-for-aws, plugins/aws-startup-advisor/skills/gcp-to-aws/references/
+  // shared/pricing-cache.md). Not known here (a `pricing` entry sets them): GPT-6.2 Astra's cached
+  // input, cache writes and rates past 272k.
+  'gpt-5.5': { ...p(5, 30, 0.5), longContext: long(272_000, 10, 45, 1) },
+  'gpt-5.5-pro': { ...p(30, 180), longContext: long(272_000, 60, 270) },
   'gpt-5.6': openAIModel(5, 30, 0.5),
   'gpt-5.6-sol': openAIModel(5, 30, 0.5),
   'gpt-5.6-terra': openAIModel(2, 12, 0.2),

@@ -31,4 +31,19 @@ export const WORKERS_AI_PRICES: Record<string, Price> = {
   'deepseek-v4-flash-0731': p(0.44, 1.32, 0.014),
   'kimi-k2.6': p(0.95, 4, 0.16),
   'glm-5.2': p(1.4, 4.4, 0.26),
+  // Below, each model's `price` on its own page, developers.cloudflare.com/workers-ai/models/<name>/
+  // (cloudflare-docs' src/content/workers-ai-models/<name>.json), USD per M tokens.
+  // Kimi K2.7 Code: $0.95 input, $4 output, $0.19 cached input.
+  'kimi-k2.7-code': p(0.95, 4, 0.19),
+  // GLM 5.3: $1.40 input, $4.40 output, $0.26 cached input, as GLM 5.2.
+  'glm-5.3': p(1.4, 4.4, 0.26),
+  // GLM 5.3 Flash: $0.15 input, $0.50 output, $0.03 cached input; its own entry, or the
+  // cheaper-tier rule would charge it as GLM 5.3, nine times its price.
+  'glm-5.3-flash': p(0.15, 0.5, 0.03),
+  // GLM 4.7 Flash: $0.0605 input, $0.40 output.
+  'glm-4.7-flash': p(0.0605, 0.4),
+  // NVIDIA Nemotron 3 Super (`@cf/nvidia/nemotron-3-120b-a12b`): $0.50 input, $1.50 output.
+  'nemotron-3-120b-a12b': p(0.5, 1.5),
+  // Gemma 4 26B A4B (`@cf/google/gemma-4-26b-a4b-it`): $0.10 input, $0.30 output.
+  'gemma-4-26b-a4b-it': p(0.1, 0.3),
 };
