@@ -3,13 +3,15 @@
 // text_editor_…, computer_…, memory_…) — or history blocks only server tools produce
 // (server_tool_use, web_search_tool_result…): Claude Code's WebSearch sends them. Only Anthropic's
 // Messages API takes them, so the request goes there as the client wrote it (ChatCall.native) to a
-// target that serves it (ProviderAdapter.servesNative: a provider of type anthropic), and the
-// answer, JSON or event stream, comes back as Anthropic wrote it (src/routes/native-request.ts).
+// target that serves it (ProviderAdapter.servesNative: a provider of type anthropic, or a vertex
+// Claude model when Vertex AI runs every tool and block it has: src/providers/vertex-native.ts), and
+// the answer, JSON or event stream, comes back as Anthropic wrote it (src/routes/native-request.ts).
 // The chat pipeline still carries the request on a chat body made from it here: each typed tool as
 // a custom tool of its name (what a `tools` guardrail rule sees), and each block the translation
 // has no chat form for as a text of its JSON (what guardrails scan and admission estimates).
 import { isRecord } from '../json-record';
 import { Unsupported } from '../providers/types';
+import { vertexRunsNative } from '../providers/vertex-native';
 import { type NativeRequest, unguardedNative } from '../routes/native-request';
 import type { Translated } from './messages-request';
 import { contentBlocks, type MessagesRequest } from './messages-schema';
@@ -27,7 +29,8 @@ export function nativeRequest(
   request: MessagesRequest,
   translate: (request: MessagesRequest) => Translated,
 ): Translated | undefined {
-  const need = firstNeed(request);
+  const needs = allNeeds(request);
+  const need = needs[0];
   if (!need) return undefined;
   const scanned = {
     ...request,
@@ -41,12 +44,9 @@ export function nativeRequest(
   const native: NativeRequest = {
     api: 'messages',
     body: request as Json,
+    needs: [...new Set(needs.map(({ type }) => type))],
     logged: withoutCredentials(request as Json),
-    noTarget: () =>
-      new Unsupported(
-        `Invalid '${need.param}': '${need.type}' needs Anthropic's own Messages API (a provider of type anthropic) to run it, and no target of this route is one.`,
-        need.param,
-      ),
+    noTarget: () => noTarget(needs),
     unguarded: () => unguardedNative("Anthropic's server tools", need.param.replace(/\.type$/, '')),
   };
   return { ...translate(scanned), request, native };
@@ -65,20 +65,38 @@ function isServerBlock(type: unknown): boolean {
 }
 
 /**
- * The first typed tool, else MCP servers (Anthropic's MCP connector: its servers are called from
- * Anthropic's), else the first server tool block.
+ * The typed tools, then MCP servers (Anthropic's MCP connector: its servers are called from
+ * Anthropic's), then the server tool blocks, in order.
  */
-function firstNeed(request: MessagesRequest): Need | undefined {
-  const index = (request.tools ?? []).findIndex(isTyped);
-  if (index >= 0) return { param: `tools[${index}].type`, type: String(request.tools![index]!.type) };
+function allNeeds(request: MessagesRequest): Need[] {
+  const needs: Need[] = [];
+  for (const [i, tool] of (request.tools ?? []).entries())
+    if (isTyped(tool)) needs.push({ param: `tools[${i}].type`, type: String(tool.type) });
   const servers = (request as Json).mcp_servers;
-  if (Array.isArray(servers) && servers.length > 0) return { param: 'mcp_servers', type: 'mcp_servers' };
+  if (Array.isArray(servers) && servers.length > 0) needs.push({ param: 'mcp_servers', type: 'mcp_servers' });
   for (const [i, message] of request.messages.entries()) {
     if (typeof message.content === 'string') continue;
-    const j = message.content.findIndex((block) => isServerBlock(block.type));
-    if (j >= 0) return { param: `messages[${i}].content[${j}].type`, type: message.content[j]!.type };
+    for (const [j, block] of message.content.entries())
+      if (isServerBlock(block.type))
+        needs.push({ param: `messages[${i}].content[${j}].type`, type: block.type });
   }
-  return undefined;
+  return needs;
+}
+
+/**
+ * The 400 when no target of the route serves the request: it names the first need only Anthropic's
+ * own API runs, else (Vertex AI's Claude would run them all) the first need.
+ */
+function noTarget(needs: readonly Need[]): Unsupported {
+  const anthropicOnly = needs.find(({ type }) => !vertexRunsNative(type));
+  const need = anthropicOnly ?? needs[0]!;
+  const runs = anthropicOnly
+    ? "Anthropic's own Messages API (a provider of type anthropic)"
+    : "Anthropic's Messages API (a provider of type anthropic, or a Claude model of a provider of type vertex)";
+  return new Unsupported(
+    `Invalid '${need.param}': '${need.type}' needs ${runs} to run it, and no target of this route is one.`,
+    need.param,
+  );
 }
 
 /**

@@ -43,6 +43,7 @@ export function hostedRequest(
       api: 'responses',
       // The body's `model` (and a gateway cap) are set per target (openai-responses.ts).
       body: { ...(request as Json), store: false },
+      needs: [...new Set(tools.filter((tool) => !OWN_TOOLS.has(tool.type)).map((tool) => tool.type))],
       logged: { ...(request as Json), store: false, tools: tools.map(withoutCredentials) },
       noTarget: () => noHostedTarget(index, hosted.type),
       unguarded: () => unguardedNative("OpenAI's hosted tools", `tools[${index}]`),

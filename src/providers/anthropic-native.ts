@@ -1,8 +1,9 @@
 // A /v1/messages request with Anthropic's server or typed tools (ChatCall.native, api 'messages';
-// src/anthropic/messages-native.ts), sent to Anthropic's Messages API as the client wrote it with
-// only `model` replaced: the answer's JSON comes back as `raw` beside its chat form (the pipeline's
-// usage, cost and log); a stream's events each ride in a chunk of the chat stream (translateStream's
-// `carry`), while its chat form gives the relay its usage, finish and answer text.
+// src/anthropic/messages-native.ts), sent to Anthropic's Messages API (or Vertex AI's, in its
+// envelope: vertex.ts) as the client wrote it with only `model` replaced: the answer's JSON comes
+// back as `raw` beside its chat form (the pipeline's usage, cost and log); a stream's events each
+// ride in a chunk of the chat stream (translateStream's `carry`), while its chat form gives the
+// relay its usage, finish and answer text.
 import { messageSchema, toCompletion } from './anthropic-response';
 import { translateStream } from './anthropic-stream';
 import { OpenAIStreamWriter } from './openai-stream-writer';

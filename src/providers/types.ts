@@ -148,9 +148,9 @@ export interface ProviderAdapter {
   /**
    * The provider serves `api` for `model` as that API's own endpoint (OpenAI's Responses API on
    * OpenAI's own or Azure OpenAI; Anthropic's Messages API), running its server tools: a call with
-   * ChatCall.native for that API may go to it.
+   * ChatCall.native for that API may go to it — if it runs all the request `needs` (NativeRequest.needs).
    */
-  servesNative?(api: NativeApi, model: string): boolean;
+  servesNative?(api: NativeApi, model: string, needs: readonly string[]): boolean;
   chat(call: ChatCall): Promise<ChatResult>;
   embeddings(call: EmbeddingsCall): Promise<EmbeddingsResult | RawEmbeddings>;
 }

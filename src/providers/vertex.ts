@@ -9,7 +9,10 @@
 // Translation is the Gemini adapter's (gemini.ts) and the Anthropic adapter's (anthropic.ts), with
 // everything they map, refuse, drop and forward; only the envelope differs: Claude's body carries
 // `anthropic_version: "vertex-2023-10-16"` (unless the request sets its own) and no `model`, and
-// `anthropic-beta` stays a header.
+// `anthropic-beta` stays a header. A /v1/messages request with Anthropic's own tools goes in that
+// envelope as the client wrote it, its answer relayed as Claude wrote it (anthropic-native.ts), when
+// Vertex runs every tool it has (vertex-native.ts: web search, computer use, bash, text editor,
+// memory, tool search); one with another (web fetch, code execution, MCP servers) passes it over.
 //
 // Auth: `Authorization: Bearer` with an OAuth access token, from a service-account key file
 // (`serviceAccount`, exchanged and cached by google-token.ts) or given as it is (`accessToken`).
@@ -34,6 +37,7 @@ import { z } from 'zod';
 import { anthropicChat } from './anthropic';
 import { cloudBetas, joinBetas } from './anthropic-beta';
 import { anthropicError } from './anthropic-error';
+import { nativeMessages } from './anthropic-native';
 import { pathSegment, urlUnder } from './base-url';
 import { embeddingList, inBatches, normalise, textInputs } from './embeddings';
 import { geminiChat } from './gemini';
@@ -41,7 +45,7 @@ import { geminiError, parseGeminiError } from './gemini-response';
 import { type AccessTokens, serviceAccountTokens, staticToken } from './google-token';
 import { conflictingParam, forwardParam, paramPolicy } from './params';
 import { resolveSecret, secretRef } from './secret';
-import type { EmbeddingsCall, ProviderAdapter, ProviderDeps } from './types';
+import type { ChatCall, EmbeddingsCall, ProviderAdapter, ProviderDeps } from './types';
 import { Unsupported, UpstreamError } from './types';
 import {
   fetchUpstream,
@@ -52,6 +56,7 @@ import {
   unexpectedAnswer,
 } from './upstream-error';
 import { withoutUserinfo } from './url-credentials';
+import { vertexNativeBetas, vertexRunsNative } from './vertex-native';
 
 export const VERTEX_ANTHROPIC_VERSION = 'vertex-2023-10-16';
 
@@ -159,6 +164,30 @@ export function createVertex(
     });
   };
 
+  /**
+   * Posts a Messages API body (translated from chat, or a /v1/messages request as written) to the
+   * call's Claude model, with the envelope Vertex wants, and returns its ok answer or throws.
+   * `needed`: betas the body's tools need at Vertex, sent beside the request's own.
+   */
+  const claudeSend =
+    (call: ChatCall, needed: readonly string[] = []) =>
+    async (body: Record<string, unknown>, signal: AbortSignal) => {
+      const { model: _, ...rest } = body; // the model is in the URL: Vertex refuses it in the body
+      const sent = { anthropic_version: VERTEX_ANTHROPIC_VERSION, ...rest };
+      // The request's betas Vertex takes (it refuses the whole request for any other).
+      const betas = cloudBetas('vertex', [...(call.betas ?? []), ...needed]);
+      const beta = joinBetas(configured['anthropic-beta'], betas);
+      const method = body.stream ? 'streamRawPredict' : 'rawPredict';
+      const response = await post(
+        modelUrl('anthropic', call.model, method),
+        sent,
+        signal,
+        beta === undefined ? {} : { 'anthropic-beta': beta },
+      );
+      if (!response.ok) throw await vertexFailure(name, response);
+      return response;
+    };
+
   return {
     name,
     type: 'vertex',
@@ -166,23 +195,21 @@ export function createVertex(
     models: config.models ?? [],
 
     chat(call) {
-      if (vertexPublisher(call.model) === 'anthropic') {
-        return anthropicChat(name, call, { defaultMaxTokens }, async (body, signal) => {
-          const { model: _, ...rest } = body; // the model is in the URL: Vertex refuses it in the body
-          const sent = { anthropic_version: VERTEX_ANTHROPIC_VERSION, ...rest };
-          // The request's betas Vertex takes (it refuses the whole request for any other).
-          const beta = joinBetas(configured['anthropic-beta'], cloudBetas('vertex', call.betas ?? []));
-          const method = body.stream ? 'streamRawPredict' : 'rawPredict';
-          const response = await post(
-            modelUrl('anthropic', call.model, method),
-            sent,
-            signal,
-            beta === undefined ? {} : { 'anthropic-beta': beta },
+      if (call.native) {
+        if (call.native.api !== 'messages' || vertexPublisher(call.model) !== 'anthropic')
+          throw new Unsupported(
+            `${name} (Vertex AI) serves no ${call.native.api} request as written for '${call.model}'.`,
+            'tools',
           );
-          if (!response.ok) throw await vertexFailure(name, response);
-          return response;
-        });
+        return nativeMessages(
+          name,
+          call,
+          call.native.body,
+          claudeSend(call, vertexNativeBetas(call.native.body)),
+        );
       }
+      if (vertexPublisher(call.model) === 'anthropic')
+        return anthropicChat(name, call, { defaultMaxTokens }, claudeSend(call));
       return geminiChat(name, call, config.safetySettings, async (action, body, signal) => {
         const response = await post(modelUrl('google', call.model, action), body, signal);
         if (!response.ok) throw await vertexFailure(name, response);
@@ -192,6 +219,10 @@ export function createVertex(
 
     chatOnlyModel: (model) => vertexPublisher(model) === 'anthropic',
     servesClaude: (model) => vertexPublisher(model) === 'anthropic',
+    // Vertex AI's Claude runs some of Anthropic's own tools: a /v1/messages request with only those
+    // comes as written (vertex-native.ts); one with any other passes this target over.
+    servesNative: (api, model, needs) =>
+      api === 'messages' && vertexPublisher(model) === 'anthropic' && needs.every(vertexRunsNative),
 
     async embeddings({ body, model, signal }: EmbeddingsCall) {
       // Unsupported, not the provider's own 400: a route may name a Claude id beside an embedding

@@ -212,7 +212,8 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
       runtime,
       routed,
       async ({ adapter, target, signal, firstByte }) => {
-        if (native && adapter.servesNative?.(native.api, target.model) !== true) throw native.noTarget();
+        if (native && adapter.servesNative?.(native.api, target.model, native.needs) !== true)
+          throw native.noTarget();
         const result = await adapter.chat({
           ...(native ? { native: { api: native.api, body: native.body } } : {}),
           body: claudeOnly ? bodyForTarget(sent, claudeOnly, adapter, target.model) : sent,

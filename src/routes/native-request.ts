@@ -11,6 +11,12 @@ export interface NativeRequest {
   api: NativeApi;
   /** The body for the API's own endpoint; `model` (and a gateway cap) are set per target by the adapter. */
   body: Record<string, unknown>;
+  /**
+   * What in it needs the API's own servers, each once: a tool's type (`web_search_20250305`), a block
+   * only server tools produce (`web_search_tool_result`), `mcp_servers`. An adapter that runs only
+   * some of them (Vertex AI's Claude) serves the request only if it runs them all (servesNative).
+   */
+  needs: readonly string[];
   /** `body` as the request log keeps it: a third party's credentials in it left out. */
   logged: Record<string, unknown>;
   /** The refusal when no target of the route serves `api`: a 400 naming what needs it. */

@@ -274,7 +274,7 @@ describe('/v1/messages with Anthropic server tools', () => {
     const body: Json = await tooled.json();
     expect(body.type).toBe('error');
     expect(body.error).toMatchObject({ type: 'invalid_request_error', param: 'tools[1].type' });
-    expect(body.error.message).toContain("'web_search_20250305' needs Anthropic's own Messages API");
+    expect(body.error.message).toContain("'web_search_20250305' needs Anthropic's Messages API");
 
     const history = await messages(key, {
       model: 'no-anthropic',
