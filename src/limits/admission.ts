@@ -4,6 +4,8 @@
 import type { CachePolicy } from '../cache/policy';
 import type { Env } from '../env';
 import { GatewayError } from '../errors';
+import type { WorstToolFees } from '../pricing/tool-fees';
+import type { NativeApi } from '../providers/types';
 import { mergeRoutingOverrides, type RoutingOverride } from '../routing/overrides';
 import type { AdmitRequest, AdmitResult } from './admit-rpc';
 import { admission } from './admitted';
@@ -58,6 +60,16 @@ export interface Admission {
 export interface RouteAdmitRequest extends AdmitRequest {
   /** Its tokens are its input only (embeddings): a request too large for the TPM limit names `input`. */
   inputOnly?: boolean;
+  /**
+   * Of costUsd, what the provider's hosted (or server) tools' own fees can add, on the API the
+   * client used: a budget refusal names them when they are half the worst case or more.
+   */
+  toolFees?: ReservedToolFees;
+}
+
+/** A worst case's tool fees (tool-fees.ts), with the API whose field bounds their calls. */
+export interface ReservedToolFees extends WorstToolFees {
+  api: NativeApi;
 }
 
 export interface AdmitOptions {

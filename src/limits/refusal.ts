@@ -2,13 +2,15 @@
 import { GatewayError, invalidApiKey, modelNotAllowed, retryAfterSeconds, unavailableNow } from '../errors';
 import { overloaded } from '../isolate/fresh-stubs';
 import { endReason, type KeyPolicy } from '../keys/policy';
-import type { RouteAdmitRequest } from './admission';
+import type { ReservedToolFees, RouteAdmitRequest } from './admission';
 import type { AdmitRequest, AdmitResult, RefusedKey } from './admit-rpc';
 import { MAX_ROTATION_HOPS } from './moved';
 import { rateLimitHeaders, tighter } from './rate-headers';
 import type { RateState, RateWindow } from './rate-state';
 
 type Refused = Extract<AdmitResult, { ok: false }>;
+/** What of the refused request its wire error tells. */
+type Refusing = Pick<RouteAdmitRequest, 'model' | 'costUsd' | 'inputOnly' | 'toolFees'>;
 
 /**
  * The key's (or team's) object could not answer — overloaded, unreachable, reset mid-call. Limits
@@ -54,7 +56,7 @@ export const keyRefused = (result: Refused): RefusedKey | null | undefined =>
  */
 export function refusal(
   result: Refused,
-  request: Pick<RouteAdmitRequest, 'model' | 'costUsd' | 'inputOnly'>,
+  request: Refusing,
   who: 'key' | 'team',
   key: RefusedKey | null | undefined,
   otherRate?: RateState,
@@ -68,7 +70,7 @@ export function refusal(
 /** The one mapping from a refusal to the wire error. */
 function wireError(
   result: Refused,
-  request: Pick<RouteAdmitRequest, 'model' | 'costUsd' | 'inputOnly'>,
+  request: Refusing,
   who: 'key' | 'team',
   otherRate?: RateState,
 ): GatewayError {
@@ -140,11 +142,50 @@ function wireError(
         402,
         'insufficient_quota',
         'budget_exceeded',
-        `Budget exceeded: this request could cost up to $${usd(request.costUsd)}, more than what is left of ${whose} $${usd(result.budgetUsd)} budget (${standing}).${reset} ${request.inputOnly ? 'Send less input' : 'Lower max_tokens'} or raise the budget.`,
+        `Budget exceeded: this request could cost up to $${usd(request.costUsd)}, more than what is left of ${whose} $${usd(result.budgetUsd)} budget (${standing}). ${budgetAdvice(request)} or raise the budget.${reset}`,
       );
     }
   }
 }
+
+/** How a budget refusal names a provider's tools, their calls and the field that bounds them. */
+const TOOL_WORDS = {
+  responses: {
+    tools: 'hosted tools',
+    call: ['call', 'calls'],
+    field: 'max_tool_calls',
+    its: 'its max_tool_calls',
+    without: 'a request without max_tool_calls',
+  },
+  messages: {
+    tools: 'server tools',
+    call: ['web search', 'web searches'],
+    field: "the tool's max_uses",
+    its: "its web search tool's max_uses",
+    without: 'a web search tool without max_uses',
+  },
+} as const;
+
+/**
+ * What a budget refusal advises lowering: what most of the worst case comes from. Hosted tools'
+ * fees can far outweigh the tokens (ten web searches, $0.10, cost more than 100,000 output tokens
+ * of a small model), and then a lower max_tokens would not bring the request within the budget.
+ */
+function budgetAdvice(request: Refusing): string {
+  if (request.inputOnly) return 'Send less input';
+  const fees = request.toolFees;
+  if (!fees || !(fees.usd > 0)) return 'Lower max_tokens';
+  const words = TOOL_WORDS[fees.api];
+  const part = `$${usd(fees.usd)} is its ${words.tools}' fees for ${feeCalls(fees, words.call)}`;
+  if (fees.usd * 2 < request.costUsd)
+    return `Lower max_tokens (of that, ${part}, which ${words.field} bounds)`;
+  return fees.bounded
+    ? `Of that, ${part} (as ${words.its} allows): lower ${words.field}`
+    : `Of that, ${part} (as reserved for ${words.without}): set ${words.field}`;
+}
+
+const feeCalls = (fees: ReservedToolFees, [one, many]: readonly [string, string]) =>
+  `${fees.calls} ${fees.calls === 1 ? one : many}`;
 
 /**
  * USD as a refusal tells it: to the hundred-millionth, trailing zeros dropped, never in exponent form,

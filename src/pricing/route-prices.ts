@@ -20,7 +20,7 @@ import type { ListPrice } from './prices';
 /**
  * A request's worst case on `route` (`costUsd`), and, for admit's `costFor`, on the route as a key's
  * or team's routing override leaves it: pins can send an alias to dearer targets. `feesUsd`: the most
- * its hosted tools' own fees can add (worstToolFeesUsd), the same on any target.
+ * its hosted tools' own fees can add (worstToolFees), the same on any target.
  */
 export function worstCases(
   runtime: Runtime,

@@ -78,29 +78,46 @@ function containerFee(container: unknown): ToolFee {
 export const UNBOUNDED_TOOL_CALLS = 10;
 
 /**
- * The most a request's hosted tools can cost, for the budget's reservation: `max_tool_calls` (all
- * built-in tools' calls together, as OpenAI counts them; else UNBOUNDED_TOOL_CALLS) at the dearest
- * fee among its tools. A container is charged per session, and a session holds one call at least.
+ * The most a request's provider-hosted tools can cost, for the budget's reservation, and what that
+ * is counted on, which a budget refusal tells (src/limits/refusal.ts).
  */
-export function worstToolFeesUsd(request: Json): number {
+export interface WorstToolFees {
+  usd: number;
+  /** The calls (searches, container sessions) counted: 0 when none of its tools has a fee. */
+  calls: number;
+  /** The request bounded all of them; else UNBOUNDED_TOOL_CALLS were counted where it did not. */
+  bounded: boolean;
+}
+
+/**
+ * A /v1/responses request's worst case: `max_tool_calls` (all built-in tools' calls together, as
+ * OpenAI counts them; else UNBOUNDED_TOOL_CALLS) at the dearest fee among its tools. A container is
+ * charged per session, and a session holds one call at least.
+ */
+export function worstToolFees(request: Json): WorstToolFees {
   let dearest = 0;
   for (const tool of toolsOf(request.tools)) {
     const fee = feeOfTool(tool);
     if (fee) dearest = Math.max(dearest, TOOL_FEES[fee]);
   }
-  return dearest * uses(request.max_tool_calls);
+  const calls = dearest > 0 ? uses(request.max_tool_calls) : 0;
+  return { usd: dearest * calls, calls, bounded: isBound(request.max_tool_calls) };
 }
 
 /**
- * The most a /v1/messages request's server tools can cost, for the budget's reservation: each web
- * search tool's `max_uses` (else UNBOUNDED_TOOL_CALLS) searches. Anthropic's other server tools bill
- * no fee per call here (web fetch has none; code execution's container hours are not charged).
+ * A /v1/messages request's worst case for its server tools: each web search tool's `max_uses`
+ * (else UNBOUNDED_TOOL_CALLS) searches. Anthropic's other server tools bill no fee per call here
+ * (web fetch has none; code execution's container hours are not charged).
  */
-export function worstServerToolFeesUsd(request: Json): number {
-  let searches = 0;
+export function worstServerToolFees(request: Json): WorstToolFees {
+  let calls = 0;
+  let bounded = true;
   for (const tool of toolsOf(request.tools))
-    if (typeof tool.type === 'string' && tool.type.startsWith('web_search_')) searches += uses(tool.max_uses);
-  return searches * TOOL_FEES.anthropic_web_search;
+    if (typeof tool.type === 'string' && tool.type.startsWith('web_search_')) {
+      calls += uses(tool.max_uses);
+      bounded &&= isBound(tool.max_uses);
+    }
+  return { usd: calls * TOOL_FEES.anthropic_web_search, calls, bounded };
 }
 
 /** A request's `tools`: the definitions that are objects. */
@@ -111,5 +128,8 @@ export function toolsOf(tools: unknown): Json[] {
 
 /** A request's bound on its tools' uses, when it sets a valid one; else UNBOUNDED_TOOL_CALLS. */
 function uses(bound: unknown): number {
-  return typeof bound === 'number' && Number.isInteger(bound) && bound >= 0 ? bound : UNBOUNDED_TOOL_CALLS;
+  return isBound(bound) ? bound : UNBOUNDED_TOOL_CALLS;
 }
+
+const isBound = (bound: unknown): bound is number =>
+  typeof bound === 'number' && Number.isInteger(bound) && bound >= 0;

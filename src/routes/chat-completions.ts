@@ -26,7 +26,7 @@ import { SSE_HEADERS } from '../openai/sse';
 import { type ChunkSource, relayOpenAIStream } from '../openai/stream-relay';
 import { streamVerdict } from '../openai/stream-summary';
 import { targetCost, targetTier, timedOutPrompts, worstCases } from '../pricing/route-prices';
-import { worstServerToolFeesUsd, worstToolFeesUsd } from '../pricing/tool-fees';
+import { worstServerToolFees, worstToolFees } from '../pricing/tool-fees';
 import { countedUsage } from '../pricing/usage';
 import { requestedBetas } from '../providers/anthropic-beta';
 import type { ChatCompletion, ChatResult, Usage } from '../providers/types';
@@ -67,8 +67,12 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
    */
   const capped = outputCap !== undefined || body.max_completion_tokens != null || body.max_tokens != null;
   const withinCap = (tokens: number) => (capped ? Math.min(tokens, maxTokens) : tokens);
-  // On the key's (or team's) pinned targets too, which may be dearer than the config's; with
-  // OpenAI's hosted tools, their calls' fees as well.
+  // With OpenAI's hosted tools (or Anthropic's server tools), their calls' fees as well.
+  const toolFees = native && {
+    api: native.api,
+    ...(native.api === 'messages' ? worstServerToolFees : worstToolFees)(native.body),
+  };
+  // On the key's (or team's) pinned targets too, which may be dearer than the config's.
   const { costUsd, costFor } = worstCases(
     runtime,
     route,
@@ -76,7 +80,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     maxTokens,
     audioUseOf(body),
     body.service_tier,
-    native ? (native.api === 'messages' ? worstServerToolFeesUsd : worstToolFeesUsd)(native.body) : 0,
+    toolFees ? toolFees.usd : 0,
   );
   const admitted = await admit(
     c.env,
@@ -86,6 +90,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
       model: body.model,
       tokens: inputTokens + maxTokens,
       costUsd,
+      ...(toolFees ? { toolFees } : {}),
       reservationId: requestId,
       reservationTtlMs: limits.reservationTtlMs,
       defaults: { rpm: limits.rpm, tpm: limits.tpm },

@@ -2,7 +2,7 @@
 // for, how a usage carries and costs them, and the most a request's tools can cost.
 import { describe, expect, it } from 'vitest';
 import { costOf } from '../../src/pricing/cost';
-import { feeOfTool, toolFeesUsd, worstToolFeesUsd } from '../../src/pricing/tool-fees';
+import { feeOfTool, toolFeesUsd, worstServerToolFees, worstToolFees } from '../../src/pricing/tool-fees';
 import { toolUses } from '../../src/pricing/tool-uses';
 import { countedUsage } from '../../src/pricing/usage';
 import { translateResponsesStream } from '../../src/providers/openai-responses-stream';
@@ -77,18 +77,38 @@ describe('a usage with hosted tool uses', () => {
   });
 });
 
-describe('worstToolFeesUsd', () => {
+describe('worstToolFees', () => {
   it('is max_tool_calls at the dearest fee, ten calls when unbounded, nothing for tools without fees', () => {
     const tools = [
       { type: 'file_search' },
       { type: 'code_interpreter', container: { type: 'auto', memory_limit: '4g' } },
     ];
-    expect(worstToolFeesUsd({ tools, max_tool_calls: 2 })).toBeCloseTo(0.24, 12);
-    expect(worstToolFeesUsd({ tools, max_tool_calls: 0 })).toBe(0);
-    expect(worstToolFeesUsd({ tools })).toBeCloseTo(1.2, 12);
-    expect(worstToolFeesUsd({ tools, max_tool_calls: 'many' })).toBeCloseTo(1.2, 12);
-    expect(worstToolFeesUsd({ tools: [{ type: 'mcp' }], max_tool_calls: 5 })).toBe(0);
-    expect(worstToolFeesUsd({})).toBe(0);
+    const usd = (request: Record<string, unknown>) => worstToolFees(request).usd;
+    expect(usd({ tools, max_tool_calls: 2 })).toBeCloseTo(0.24, 12);
+    expect(usd({ tools, max_tool_calls: 0 })).toBe(0);
+    expect(usd({ tools })).toBeCloseTo(1.2, 12);
+    expect(usd({ tools, max_tool_calls: 'many' })).toBeCloseTo(1.2, 12);
+    expect(usd({ tools: [{ type: 'mcp' }], max_tool_calls: 5 })).toBe(0);
+    expect(usd({})).toBe(0);
+  });
+
+  it('says how many calls it counted and whether the request bounded them', () => {
+    const tools = [{ type: 'file_search' }];
+    expect(worstToolFees({ tools, max_tool_calls: 4 })).toMatchObject({ calls: 4, bounded: true });
+    expect(worstToolFees({ tools })).toMatchObject({ calls: 10, bounded: false });
+    expect(worstToolFees({ tools: [{ type: 'mcp' }] })).toMatchObject({ usd: 0, calls: 0 });
+  });
+});
+
+describe('worstServerToolFees', () => {
+  it("counts each web search tool's max_uses, ten for one without, bounded only when all set one", () => {
+    const search = (max_uses?: number) => ({ type: 'web_search_20250305', name: 'web_search', max_uses });
+    const bash = { type: 'bash_20250124', name: 'bash' };
+    expect(worstServerToolFees({ tools: [search(3), bash] })).toEqual({ usd: 0.03, calls: 3, bounded: true });
+    const mixed = worstServerToolFees({ tools: [search(3), search()] });
+    expect(mixed).toMatchObject({ calls: 13, bounded: false });
+    expect(mixed.usd).toBeCloseTo(0.13, 12);
+    expect(worstServerToolFees({ tools: [bash] })).toEqual({ usd: 0, calls: 0, bounded: true });
   });
 });
 

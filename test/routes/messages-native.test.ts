@@ -311,18 +311,31 @@ describe('/v1/messages with Anthropic server tools', () => {
   it("reserves each web search tool's max_uses searches (10 when unbounded) beside the tokens", async () => {
     await setup();
     const { key } = await createKey({ budget: { usd: 0.0001, period: 'month' } });
-    const worst = async (tools: unknown[]) => {
-      const refused = await messages(key, { ...ASK, max_tokens: 1, tools });
-      expect(refused.status).toBe(402);
-      const body: Json = await refused.json();
-      return Number(/could cost up to \$([\d.]+)/.exec(body.error.message)?.[1]);
+    const refused = async (tools: unknown[], maxTokens = 1) => {
+      const response = await messages(key, { ...ASK, max_tokens: maxTokens, tools });
+      expect(response.status).toBe(402);
+      const { message } = ((await response.json()) as Json).error;
+      return { message, worst: Number(/could cost up to \$([\d.]+)/.exec(message)?.[1]) };
     };
-    const tokensOnly = await worst([{ type: 'bash_20250124', name: 'bash' }]);
-    expect(tokensOnly).toBeLessThan(0.01);
-    expect((await worst([WEB_SEARCH])) - tokensOnly).toBeCloseTo(0.08, 2);
-    expect((await worst([{ type: 'web_search_20250305', name: 'web_search' }])) - tokensOnly).toBeCloseTo(
-      0.1,
-      2,
+    const tokensOnly = await refused([{ type: 'bash_20250124', name: 'bash' }]);
+    expect(tokensOnly.worst).toBeLessThan(0.01);
+    expect(tokensOnly.message).toContain('Lower max_tokens or raise the budget.');
+    // The searches are most of the worst case: the refusal asks for fewer, not for fewer tokens.
+    const bounded = await refused([WEB_SEARCH]);
+    expect(bounded.worst - tokensOnly.worst).toBeCloseTo(0.08, 2);
+    expect(bounded.message).toContain(
+      "Of that, $0.08 is its server tools' fees for 8 web searches (as its web search tool's max_uses allows): lower the tool's max_uses or raise the budget.",
+    );
+    const unbounded = await refused([{ type: 'web_search_20250305', name: 'web_search' }]);
+    expect(unbounded.worst - tokensOnly.worst).toBeCloseTo(0.1, 2);
+    expect(unbounded.message).toContain(
+      "Of that, $0.1 is its server tools' fees for 10 web searches (as reserved for a web search tool without max_uses): set the tool's max_uses or raise the budget.",
+    );
+    expect(unbounded.message).not.toContain('max_tokens');
+    // 64,000 output tokens of Claude Sonnet 4.5 ($15 per million) outweigh the searches.
+    const long = await refused([WEB_SEARCH], 64_000);
+    expect(long.message).toContain(
+      "Lower max_tokens (of that, $0.08 is its server tools' fees for 8 web searches, which the tool's max_uses bounds) or raise the budget.",
     );
     expect(recorded).toHaveLength(0);
   });

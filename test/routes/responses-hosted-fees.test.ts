@@ -75,28 +75,54 @@ describe('hosted tool fees', () => {
   it('reserves max_tool_calls at the dearest fee among the tools, and ten calls when unbounded', async () => {
     await setup();
     const { key } = await createKey({ budget: { usd: 0.0001, period: 'month' } });
-    const cases: [Json, string][] = [
-      [ask([{ type: 'web_search' }], { max_tool_calls: 3 }), '$0.03,'],
-      [ask([{ type: 'web_search' }]), '$0.1,'],
+    // The fees are the whole worst case: the refusal asks for fewer tool calls, not fewer tokens.
+    const cases: [Json, string, string][] = [
+      [
+        ask([{ type: 'web_search' }], { max_tool_calls: 3 }),
+        '$0.03,',
+        "Of that, $0.03 is its hosted tools' fees for 3 calls (as its max_tool_calls allows): lower max_tool_calls or raise the budget.",
+      ],
+      [
+        ask([{ type: 'web_search' }]),
+        '$0.1,',
+        "Of that, $0.1 is its hosted tools' fees for 10 calls (as reserved for a request without max_tool_calls): set max_tool_calls or raise the budget.",
+      ],
       [
         ask([{ type: 'file_search', vector_store_ids: ['vs_1'] }, { type: 'web_search_preview' }], {
           max_tool_calls: 2,
         }),
         '$0.05,',
+        "Of that, $0.05 is its hosted tools' fees for 2 calls",
       ],
     ];
-    for (const [body, worst] of cases) {
+    for (const [body, worst, advice] of cases) {
       const refused = await responses(key, body);
       expect(refused.status).toBe(402);
       const { error } = await refused.json<Json>();
       expect(error.code).toBe('budget_exceeded');
       expect(error.message).toContain(`could cost up to ${worst}`);
+      expect(error.message).toContain(advice);
+      expect(error.message).not.toContain('max_tokens');
     }
     // Tools without fees of their own reserve none.
     onUpstream(OPENAI, () => json(responseObject({ model: 'gpt-4.1', output: [messageItem('Hi.')] })));
     const mcp = { type: 'mcp', server_label: 'crm', server_url: 'https://mcp.example.com/sse' };
     expect((await responses(key, ask([mcp]))).status).toBe(200);
     expect(recorded).toHaveLength(1);
+  });
+
+  it('advises a lower max_tokens when the tokens outweigh the fees, naming the fees beside', async () => {
+    await setup(false);
+    const { key } = await createKey({ budget: { usd: 0.0001, period: 'month' } });
+    // 100,000 output tokens of gpt-4.1 ($8 per million) are $0.80, one search $0.01.
+    const body = ask([{ type: 'web_search' }], { max_tool_calls: 1, max_output_tokens: 100_000 });
+    const refused = await responses(key, body);
+    expect(refused.status).toBe(402);
+    const { error } = await refused.json<Json>();
+    expect(error.message).toContain(
+      "Lower max_tokens (of that, $0.01 is its hosted tools' fees for 1 call, which max_tool_calls bounds) or raise the budget.",
+    );
+    expect(recorded).toHaveLength(0);
   });
 
   it('admits a request whose bounded fees fit the budget', async () => {
