@@ -5,7 +5,7 @@
 import type { KeyPolicy } from '../keys/policy';
 import type { BudgetState } from './budget';
 import type { KeyObject } from './key-object';
-import { finalMove, MAX_ROTATION_HOPS, MOVED, type Moved } from './moved';
+import { finalMove, MAX_ROTATION_HOPS, MOVED, type Moved, movedRefusal, type PolicyRead } from './moved';
 import { Adoptions, type HandOver, type PendingHandOver } from './rotation-adoption';
 
 /** What a rotation reads and changes of the key object it runs in. */
@@ -72,12 +72,13 @@ export class KeyRotation {
 
   /**
    * Old side: the policy the old secret reads, its new object's while every rotation since it is in
-   * its grace period, up to MAX_ROTATION_HOPS of them, and nothing after, as admissions do.
+   * its grace period, up to MAX_ROTATION_HOPS of them; after, the refusal an admission following
+   * the same moves ends with (movedRefusal, followMoves).
    */
-  async followPolicy(hops: number): Promise<KeyPolicy | null> {
-    const { moved } = this;
-    if (!moved || hops >= MAX_ROTATION_HOPS || moved.until <= Date.now()) return null;
-    return this.objectOf(moved.to).getPolicy(hops + 1);
+  async followPolicy(moved: Moved, hops: number): Promise<PolicyRead> {
+    const refused = movedRefusal(moved, Date.now());
+    if (refused.reason === 'rotated' || hops >= MAX_ROTATION_HOPS) return refused;
+    return this.objectOf(moved.to).readPolicy(hops + 1);
   }
 
   /**

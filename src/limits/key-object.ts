@@ -18,7 +18,7 @@ import { type Usage, usageOf } from './key-usage';
 import { LastUse } from './last-use';
 import { type Lease, type LeaseDraw, leaseFor, leasesBack } from './lease-grant';
 import { LeaseLedger, type Returned } from './lease-ledger';
-import { type Moved, movedRefusal } from './moved';
+import { type Moved, movedRefusal, type PolicyRead } from './moved';
 import { policyApplied } from './policy-change';
 import { limitsOf, rateStateOf } from './rate-state';
 import { RecentSettles } from './recent-settles';
@@ -272,9 +272,20 @@ export class KeyObject extends DurableObject<Env> {
     if (ledger) this.saveLedger(ledger);
   }
 
-  /** The key's policy (GET /v1/models); a rotated key's old secret follows the key (followPolicy). */
-  async getPolicy(hops = 0): Promise<KeyPolicy | null> {
-    return this.rotation.moved ? this.rotation.followPolicy(hops) : this.policy;
+  /**
+   * The key's (or team's) policy, or why there is none (GET /v1/models refuses as admission would);
+   * a rotated key's old secret follows the key (followPolicy).
+   */
+  async readPolicy(hops = 0): Promise<PolicyRead> {
+    const { moved } = this.rotation;
+    if (moved) return this.rotation.followPolicy(moved, hops);
+    return this.policy ? { ok: true, policy: this.policy } : { ok: false, reason: 'unknown' };
+  }
+
+  /** The policy alone, null where readPolicy says why there is none (tests read objects with it). */
+  async getPolicy(): Promise<KeyPolicy | null> {
+    const read = await this.readPolicy();
+    return read.ok ? read.policy : null;
   }
 
   /** Rotation, old side: the key moves to `moved.to` (key-object-rotation.ts). */

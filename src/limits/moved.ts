@@ -15,6 +15,16 @@ export interface Moved {
   until: number;
 }
 
+/**
+ * A secret's policy as its object reads it (following the key's rotations), or the refusal an
+ * admission there would end with: no such key or team, a rotation's grace over, too many followed.
+ */
+export type PolicyRead =
+  | { ok: true; policy: KeyPolicy }
+  | { ok: false; reason: 'unknown' }
+  | { ok: false; reason: 'moved'; to: string }
+  | { ok: false; reason: 'rotated' };
+
 /** An admission at a moved object, asked directly or on behalf of an older secret: this rotation's grace caps both. */
 export function movedRefusal(
   moved: Moved,

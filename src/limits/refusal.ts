@@ -4,7 +4,7 @@ import { overloaded } from '../isolate/fresh-stubs';
 import { endReason, type KeyPolicy } from '../keys/policy';
 import type { ReservedToolFees, RouteAdmitRequest } from './admission';
 import type { AdmitRequest, AdmitResult, RefusedKey } from './admit-rpc';
-import { MAX_ROTATION_HOPS } from './moved';
+import { MAX_ROTATION_HOPS, type PolicyRead } from './moved';
 import { rateLimitHeaders, tighter } from './rate-headers';
 import type { RateState, RateWindow } from './rate-state';
 
@@ -31,19 +31,17 @@ export function unavailable(error: unknown): GatewayError {
 }
 
 /**
- * Throws the refusal an admission would give a key (or its team) with this policy, before any
- * limit: no such key or team, revoked or disabled, expired. GET /v1/models, which reads policies,
- * uses it.
+ * The policy read from a key's (or its team's) object, or the refusal an admission would give it
+ * before any limit: no such key or team, a rotated key's old secret past its grace, revoked or
+ * disabled, expired. GET /v1/models, which reads policies, uses it.
  */
-export function assertUsable(
-  policy: KeyPolicy | null,
-  who: 'key' | 'team',
-  now: number,
-): asserts policy is KeyPolicy {
-  const reason = policy ? endReason(policy, now) : 'unknown';
+export function assertUsable(read: PolicyRead, who: 'key' | 'team', now: number): KeyPolicy {
+  const request = { model: '', costUsd: 0 };
   // Its log row: no key to look up when the key's object knows none; named when it does.
-  if (reason)
-    throw refusal({ ok: false, reason }, { model: '', costUsd: 0 }, who, who === 'key' ? policy : undefined);
+  if (!read.ok) throw refusal(read, request, who, who === 'key' ? keyRefused(read) : undefined);
+  const reason = endReason(read.policy, now);
+  if (reason) throw refusal({ ok: false, reason }, request, who, who === 'key' ? read.policy : undefined);
+  return read.policy;
 }
 
 /** The key a refusal by its own object names: none when the object knows no such key. */

@@ -36,14 +36,15 @@ export const models = new Hono<AppEnv>()
  * POST /v1/messages/count_tokens's check (routes/messages.ts).
  */
 export async function usable(c: Context<AppEnv>) {
-  const [runtime, policy] = await Promise.all([
+  const [runtime, read] = await Promise.all([
     getRuntime(c.env, c.executionCtx),
     policyAt(keyStub(c.env, c.get('keyHash'))),
   ]);
   const now = Date.now();
-  assertUsable(policy, 'key', now);
+  const policy = assertUsable(read, 'key', now);
   // A key in a team may use only what its team allows too, and nothing once the team is disabled.
-  const team = policy.teamId === null ? null : await policyAt(teamStub(c.env, policy.teamId));
+  const teamRead = policy.teamId === null ? null : await policyAt(teamStub(c.env, policy.teamId));
+  const team = teamRead?.ok ? teamRead.policy : null;
   // The row names the key from the policy in hand: without this the log looks the key up in D1
   // for every listing (as for a request refused before admission), one query a request.
   c.get('log').admitted({
@@ -52,7 +53,7 @@ export async function usable(c: Context<AppEnv>) {
     logBodies: false,
     zdr: policy.zdr === true || team?.zdr === true,
   });
-  if (policy.teamId !== null) assertUsable(team, 'team', now);
+  if (teamRead) assertUsable(teamRead, 'team', now);
   // Its routing's provider limits too: a model none of whose targets may serve this key is refused
   // when asked for, so it is not listed either.
   const routing = mergeRoutingOverrides(team?.routing, policy.routing);
@@ -94,7 +95,7 @@ export const modelNotListed = (id: string) =>
 
 /** A key's or team's policy from its object (which follows a rotation); a 503 when it cannot answer. */
 function policyAt(stub: ReturnType<typeof keyStub>) {
-  return stub.getPolicy().catch((error: unknown) => {
+  return stub.readPolicy().catch((error: unknown) => {
     throw unavailable(error);
   });
 }

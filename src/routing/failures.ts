@@ -92,7 +92,9 @@ const DESCRIBE: Record<UpstreamFailure, string> = {
   server: 'server error',
   network: 'unreachable',
   timeout: 'timed out',
-  config: 'not configured (missing secret)',
+  // Not only a missing secret: Workers AI without its binding (no local mode), a model Workers AI
+  // lacks, a base URL that redirects. The adapter's own words stay out of the client's error.
+  config: 'not configured (a missing secret or binding, or a model or URL the provider does not have)',
 };
 
 /** A "server" failure with a 2xx status is an answer the gateway could not use (not JSON, not SSE, an error body). */

@@ -74,6 +74,21 @@ describe('key rotation', () => {
     expect(grace).toBeLessThanOrEqual(86_400_000);
   });
 
+  it('tells an old secret past its grace that it was rotated, on the model list as on chat', async () => {
+    const key = await createKey();
+    await admin(`/admin/keys/${key.id}/rotate`, 'POST', { graceSeconds: 0 });
+    const headers = { authorization: `Bearer ${key.key}` };
+    const chatError = (await (await chat(key.key, ask)).json<Json>()).error;
+    for (const path of ['/v1/models', '/v1/models/fast']) {
+      const response = await call(path, { headers });
+      expect(response.status).toBe(401);
+      const { error } = await response.json<Json>();
+      expect(error).toEqual(chatError);
+      expect(error).toMatchObject({ type: 'authentication_error', code: 'invalid_api_key' });
+      expect(error.message).toContain('rotated and its grace period has ended');
+    }
+  });
+
   it('keeps one budget ledger and one policy across the switch', async () => {
     const key = await createKey({ budget: { usd: 5, period: 'month' }, models: ['fast'] });
     const rotated = await (
@@ -150,7 +165,9 @@ describe('key rotation', () => {
     const tooOld = await chat(secrets[0]!, ask);
     expect(tooOld.status).toBe(401);
     expect((await tooOld.json<Json>()).error.message).toContain('rotated more than 3 times');
-    expect(await listing(secrets[0]!)).toBe(401);
+    const tooOldListing = await call('/v1/models', { headers: { authorization: `Bearer ${secrets[0]}` } });
+    expect(tooOldListing.status).toBe(401);
+    expect((await tooOldListing.json<Json>()).error.message).toContain('rotated more than 3 times');
     for (const secret of secrets.slice(1)) {
       expect(await status(secret)).toBe(200);
       expect(await listing(secret)).toBe(200);

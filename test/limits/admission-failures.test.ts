@@ -31,7 +31,7 @@ function teamOverloaded(teamId: string) {
       settleMany: failing,
       returnLease: failing,
       drawLease: failing,
-      getPolicy: failing,
+      readPolicy: failing,
     };
   };
 }
@@ -45,7 +45,7 @@ const STUB_METHODS = [
   'returnLease',
   'drawLease',
   'usage',
-  'getPolicy',
+  'readPolicy',
 ] as const;
 
 /**

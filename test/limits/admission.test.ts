@@ -26,7 +26,7 @@ function objectsFail(error: Error) {
   bindings.get = (id: DurableObjectId) => ({
     id,
     admit: failing,
-    getPolicy: failing,
+    readPolicy: failing,
     settle: failing,
     settleMany: failing,
     returnLease: failing,

@@ -613,6 +613,21 @@ describe('POST /v1/chat/completions', () => {
     expect(response.status).toBe(502);
     expect((await response.json<Json>()).error.message).toContain('not configured');
   });
+
+  it('does not blame a secret for a Workers AI provider without its binding (wrangler dev has none)', async () => {
+    const config = openaiConfig();
+    Object.assign(config.providers, { cf: { type: 'workers-ai' } });
+    expect((await putConfig(config)).status).toBe(200);
+    const { key } = await createKey();
+    const response = await chat(key, {
+      model: 'cf/@cf/meta/llama-3.1-8b-instruct',
+      messages: [{ role: 'user', content: 'x' }],
+    });
+    expect(response.status).toBe(502);
+    const { error } = await response.json<Json>();
+    expect(error.message).toContain('cf/@cf/meta/llama-3.1-8b-instruct: not configured');
+    expect(error.message).toContain('binding');
+  });
 });
 
 describe('bad input', () => {
