@@ -1,7 +1,8 @@
 // Built-in PII detectors. Each regex starts only where a token starts (a lookbehind rejects a start
 // inside a run) and has bounded repetitions or stops at the run's end, so a scan is linear in the
-// text; candidates are then confirmed by a checksum or a structural check.
+// text; candidates are then confirmed by a checksum or a structural check. Emails: email.ts.
 import { IBAN_LENGTHS, ibanValid, luhnValid } from './checksums';
+import { findEmails } from './email';
 import { findSecrets } from './secrets';
 import type { Span } from './spans';
 
@@ -19,16 +20,6 @@ export const DETECTOR_LABELS: Readonly<Record<DetectorName, string>> = {
   secret: 'SECRET',
 };
 
-/**
- * The letters of an address (RFC 6531 allows any; `josé.garcía@exämple.de`): those of the scripts
- * written with spaces between words, and their accents. Not CJK or Thai, written without: there an
- * address's neighbours are letters too, and would be taken for part of it.
- */
-const MAIL_LETTER = String.raw`\p{Script=Latin}\p{Script=Greek}\p{Script=Cyrillic}\p{M}`;
-const EMAIL = new RegExp(
-  String.raw`(?<![${MAIL_LETTER}\d._%+-])[${MAIL_LETTER}\d._%+-]{1,64}@(?:[${MAIL_LETTER}\d-]{1,63}\.){1,8}[${MAIL_LETTER}]{2,24}(?![${MAIL_LETTER}\d-])`,
-  'gu',
-);
 /**
  * What may part digit groups, as the inside of a character class: a space, a no-break space
  * (U+00A0), a narrow no-break space (U+202F, what French number formatting uses) or a thin space
@@ -153,7 +144,7 @@ export function folded(find: Finder): Finder {
 }
 
 export const DETECTORS: Readonly<Record<DetectorName, Finder>> = {
-  email: folded(regexFinder(EMAIL, whole)),
+  email: folded(findEmails),
   // A number alone (a JSON number of tool-call arguments, a coordinate) is never a phone number.
   phone: folded((text) => (NUMBER.test(text) ? [] : findPhones(text))),
   // Cut short, a number must also be grouped as cards are printed: the rest is then its expiry or CVV.

@@ -12,7 +12,7 @@ import { urlUnder } from './base-url';
 import { cappedCall } from './cap-refusal';
 import { capAsMaxTokens } from './max-tokens';
 import { mistralChatBody, mistralEmbeddingsBody } from './mistral-body';
-import { refuseOpenAIModelParams } from './openai-model-rules';
+import { openAIModelBody } from './openai-model-rules';
 import {
   hostedResponses,
   responsesApiSchema,
@@ -22,7 +22,7 @@ import {
 } from './openai-responses';
 import { OPENAI_COMPATIBLE_PRESETS, PRESET_NAMES } from './presets';
 import { apiKeyFor, resolveSecret, secretRef } from './secret';
-import { unstreamedIfRefused, unstreamedOnRefusal } from './stream-refusal';
+import { StreamRefusals } from './stream-refusal';
 import type {
   ChatCall,
   ChatCompletion,
@@ -171,10 +171,13 @@ export function openAIWireAdapter(wire: OpenAIWire, doFetch: typeof fetch): Prov
     });
   const post = (path: string, model: string, body: unknown, signal: AbortSignal) =>
     postTo(wire.url(path, model))(body, signal);
+  const refusals = new StreamRefusals();
 
-  const chat = async (call: ChatCall): Promise<ChatResult> => {
+  const chat = async (asked: ChatCall): Promise<ChatResult> => {
+    const call = wire.servesOpenAIModels
+      ? { ...asked, body: openAIModelBody(asked.model, asked.body) }
+      : asked;
     const { body, model, signal, capSet } = call;
-    if (wire.servesOpenAIModels) refuseOpenAIModelParams(model, body);
     if (call.native) {
       const hosted = call.native.api === 'responses' ? wire.hostedUrl?.(model) : undefined;
       if (hosted === undefined)
@@ -182,8 +185,8 @@ export function openAIWireAdapter(wire: OpenAIWire, doFetch: typeof fetch): Prov
       return hostedResponses(name, call, call.native.body, postTo(hosted));
     }
     const responses = wire.responsesUrl?.(model, body);
-    if (responses !== undefined) return responsesChat(name, call, postTo(responses));
-    const refused = unstreamedIfRefused(name, call, chat);
+    if (responses !== undefined) return responsesChat(name, call, postTo(responses), refusals);
+    const refused = refusals.unstreamedIfRefused(call, chat);
     if (refused) return refused;
     const capped = capSet && wire.capField !== 'max_completion_tokens' ? capAsMaxTokens(body) : body;
     const sent = wire.chatBody ? wire.chatBody(capped) : capped;
@@ -201,7 +204,7 @@ export function openAIWireAdapter(wire: OpenAIWire, doFetch: typeof fetch): Prov
     if (!response.ok) {
       const error = await upstreamErrorFrom(name, response);
       const capped = cappedCall(call, error);
-      return capped ? chat(capped) : unstreamedOnRefusal(name, call, error, chat);
+      return capped ? chat(capped) : refusals.unstreamedOnRefusal(call, error, chat);
     }
     if (body.stream) return { kind: 'stream', body: await streamBody(name, response) };
     const raw = await response.text();

@@ -12,7 +12,8 @@
 //   top_logprobs; also remove logprobs from Chat Completions requests and
 //   message.output_text.logprobs from the Responses include array" (OpenAI's deployment checklist),
 //   and every GPT-6 model reasons at medium unless told otherwise. A temperature or top_p of 1,
-//   their defaults, asks for nothing the model does not do: it goes as sent.
+//   their defaults, asks for nothing the model does not do: it goes as sent. A top_logprobs of 0,
+//   which some SDKs send by default, asks for nothing either: it is left out, as the checklist says.
 import type { ChatRequest } from '../openai/schemas';
 import { Unsupported } from './types';
 
@@ -67,11 +68,13 @@ function askedEffort(body: ChatRequest): { effort: string; param: string } | und
 
 /**
  * Throws Unsupported naming the first parameter `model` refuses in `body` (a 400 naming it when no
- * other target of the route serves the request); returns when the model is not one listed here.
+ * other target of the route serves the request); else returns the body to send: `body` itself, or
+ * without its top_logprobs of 0 where the model refuses the field. A model not listed here gets
+ * `body` as it is.
  */
-export function refuseOpenAIModelParams(model: string, body: ChatRequest): void {
+export function openAIModelBody(model: string, body: ChatRequest): ChatRequest {
   const rules = RULES.get(model);
-  if (rules === undefined) return;
+  if (rules === undefined) return body;
   const asked = askedEffort(body);
   if (asked && OPENAI_EFFORTS.has(asked.effort) && !rules.efforts.includes(asked.effort)) {
     throw new Unsupported(
@@ -79,9 +82,13 @@ export function refuseOpenAIModelParams(model: string, body: ChatRequest): void 
       asked.param,
     );
   }
-  if (!rules.samplingOnlyWithoutReasoning || asked?.effort === 'none') return;
+  if (!rules.samplingOnlyWithoutReasoning || asked?.effort === 'none') return body;
   const refused = samplingRefused(body);
-  if (refused === undefined) return;
+  if (refused === undefined) {
+    if (body.top_logprobs !== 0) return body;
+    const { top_logprobs: _none, ...rest } = body;
+    return rest;
+  }
   const remedy = rules.efforts.includes('none')
     ? "leave it out, or set reasoning_effort to 'none'"
     : 'leave it out';
@@ -91,12 +98,12 @@ export function refuseOpenAIModelParams(model: string, body: ChatRequest): void 
   );
 }
 
-/** The first sampling or logprobs parameter the body sets to other than its default. */
+/** The first sampling or logprobs parameter the body sets to other than its default (top_logprobs: 0). */
 function samplingRefused(body: ChatRequest): string | undefined {
   if (body.temperature != null && body.temperature !== 1) return 'temperature';
   if (body.top_p != null && body.top_p !== 1) return 'top_p';
   if (body.logprobs === true) return 'logprobs';
-  if (body.top_logprobs != null) return 'top_logprobs';
+  if (body.top_logprobs != null && body.top_logprobs !== 0) return 'top_logprobs';
   const include = (body as Record<string, unknown>).include;
   if (Array.isArray(include) && include.includes(LOGPROBS_INCLUDE)) return 'include';
   return undefined;

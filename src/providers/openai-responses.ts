@@ -18,7 +18,7 @@ import { responseSchema, toCompletion } from './openai-responses-answer';
 import { MIN_OUTPUT_TOKENS, toResponsesRequest } from './openai-responses-request';
 import { translateResponsesStream } from './openai-responses-stream';
 import { OpenAIStreamWriter } from './openai-stream-writer';
-import { unstreamedIfRefused, unstreamedOnRefusal } from './stream-refusal';
+import type { StreamRefusals } from './stream-refusal';
 import type { ChatCall, ChatResult } from './types';
 import { parseAnswer, streamBody, upstreamErrorFrom } from './upstream-error';
 
@@ -117,14 +117,19 @@ export async function hostedResponses(
   return { kind: 'json', body: completion, raw };
 }
 
-/** One chat call through the Responses API; `post` sends the body and returns the upstream's answer. */
+/**
+ * One chat call through the Responses API; `post` sends the body and returns the upstream's answer;
+ * `refusals`: the adapter's models that refused a stream lately.
+ */
 export async function responsesChat(
   name: string,
   call: ChatCall,
   post: (body: Record<string, unknown>, signal: AbortSignal) => Promise<Response>,
+  refusals: StreamRefusals,
 ): Promise<ChatResult> {
   const { body, model, signal, requestId, reasoningSummary, thinkingAsSigned } = call;
-  const refused = unstreamedIfRefused(name, call, (again) => responsesChat(name, again, post));
+  const again = (next: ChatCall) => responsesChat(name, next, post, refusals);
+  const refused = refusals.unstreamedIfRefused(call, again);
   if (refused) return refused;
   const request = toResponsesRequest(body, model, { provider: name, summary: reasoningSummary });
   const response = await post(request, signal);
@@ -132,8 +137,8 @@ export async function responsesChat(
     const error = await upstreamErrorFrom(name, response);
     // A cap above the model's limit is refused here as in chat completions: once more, at the limit.
     const capped = cappedCall(call, error);
-    if (capped) return responsesChat(name, capped, post);
-    return unstreamedOnRefusal(name, call, error, (again) => responsesChat(name, again, post));
+    if (capped) return again(capped);
+    return refusals.unstreamedOnRefusal(call, error, again);
   }
   const id = `chatcmpl-${requestId}`;
   if (body.stream) {

@@ -13,54 +13,53 @@ export function refusesStreaming(error: UpstreamError): boolean {
   return error.failure === 'caller' && error.options.param === 'stream';
 }
 
-/**
- * Upstreams (provider and model) that refused a stream lately, and until when (ms): their next
- * streamed calls go unstreamed at once rather than be refused first, each time, for a round trip
- * and the tokens of a refused call. An organisation's verification changes seldom; after one, its
- * streams come back within REMEMBERED_MS.
- */
-const refusals = new Map<string, number>();
+/** Refusals are remembered this long: an organisation's verification changes seldom; after one, its streams come back within it. */
 const REMEMBERED_MS = 10 * 60_000;
 /** Bounded: the oldest refusal is forgotten first. */
 const MAX_REMEMBERED = 1_000;
 
-const upstreamOf = (name: string, call: ChatCall) => `${name}\u0000${call.model}`;
-
 /**
- * The call made unstreamed by `chat` at once, its answer as a stream, when it asks for a stream
- * that provider `name` refused lately for its model; else undefined (make it as asked).
+ * The models of one provider adapter that refused a stream lately, and until when (ms): their next
+ * streamed calls go unstreamed at once rather than be refused first, each time, for a round trip
+ * and the tokens of a refused call. One per adapter, and adapters are compiled anew with each
+ * config revision (config/runtime.ts): a new API key — another organisation, perhaps verified — or
+ * any other change of the config starts with nothing remembered, at no cost per request.
  */
-export function unstreamedIfRefused(
-  name: string,
-  call: ChatCall,
-  chat: (call: ChatCall) => Promise<ChatResult>,
-): Promise<ChatResult> | undefined {
-  if (!call.body.stream || refusals.size === 0) return undefined;
-  const upstream = upstreamOf(name, call);
-  const until = refusals.get(upstream);
-  if (until === undefined) return undefined;
-  if (until > Date.now()) return unstreamed(call, chat);
-  refusals.delete(upstream);
-  return undefined;
-}
+export class StreamRefusals {
+  private readonly until = new Map<string, number>();
 
-/**
- * `error` when it is no refusal to stream (or the call was not streamed); else the call made again
- * by `chat` without a stream, its answer as a stream (usage included: the relay hides it from a
- * client that did not ask for it), and the refusal remembered for provider `name`'s model.
- */
-export async function unstreamedOnRefusal(
-  name: string,
-  call: ChatCall,
-  error: UpstreamError,
-  chat: (call: ChatCall) => Promise<ChatResult>,
-): Promise<ChatResult> {
-  if (!call.body.stream || !refusesStreaming(error)) throw error;
-  const upstream = upstreamOf(name, call);
-  refusals.delete(upstream); // re-inserted last: the newest
-  if (refusals.size >= MAX_REMEMBERED) refusals.delete(refusals.keys().next().value as string);
-  refusals.set(upstream, Date.now() + REMEMBERED_MS);
-  return unstreamed(call, chat);
+  /**
+   * The call made unstreamed by `chat` at once, its answer as a stream, when it asks for a stream
+   * that its model refused lately; else undefined (make it as asked).
+   */
+  unstreamedIfRefused(
+    call: ChatCall,
+    chat: (call: ChatCall) => Promise<ChatResult>,
+  ): Promise<ChatResult> | undefined {
+    if (!call.body.stream || this.until.size === 0) return undefined;
+    const until = this.until.get(call.model);
+    if (until === undefined) return undefined;
+    if (until > Date.now()) return unstreamed(call, chat);
+    this.until.delete(call.model);
+    return undefined;
+  }
+
+  /**
+   * `error` when it is no refusal to stream (or the call was not streamed); else the call made again
+   * by `chat` without a stream, its answer as a stream (usage included: the relay hides it from a
+   * client that did not ask for it), and the refusal remembered for the call's model.
+   */
+  async unstreamedOnRefusal(
+    call: ChatCall,
+    error: UpstreamError,
+    chat: (call: ChatCall) => Promise<ChatResult>,
+  ): Promise<ChatResult> {
+    if (!call.body.stream || !refusesStreaming(error)) throw error;
+    this.until.delete(call.model); // re-inserted last: the newest
+    if (this.until.size >= MAX_REMEMBERED) this.until.delete(this.until.keys().next().value as string);
+    this.until.set(call.model, Date.now() + REMEMBERED_MS);
+    return unstreamed(call, chat);
+  }
 }
 
 async function unstreamed(

@@ -45,6 +45,30 @@ describe('detectors', () => {
     expect(found('email', 'jose\u0301@example.com')).toEqual(['jose\u0301@example.com']);
     // In text written without spaces, the letters around an address are not part of it.
     expect(found('email', 'メールはbob@example.comまで')).toEqual(['bob@example.com']);
+    expect(found('email', 'bob@example.com으로 보내세요')).toEqual(['bob@example.com']);
+  });
+
+  it('email: addresses written in CJK, Thai (with its marks) and Cyrillic are found', () => {
+    expect(found('email', '联系：用户@例子.广告，ผู้ใช้@ตัวอย่าง.ไทย or пользователь@пример.рф')).toEqual([
+      '用户@例子.广告',
+      'ผู้ใช้@ตัวอย่าง.ไทย',
+      'пользователь@пример.рф',
+    ]);
+    expect(found('email', '山田たろう@例え.jp, 사용자@예시.한국, user@例子.com, 𠀀𠀁@例子.广告')).toEqual([
+      '山田たろう@例え.jp',
+      '사용자@예시.한국',
+      'user@例子.com',
+      '𠀀𠀁@例子.广告',
+    ]);
+    // Without spaces, letters glued to the address are taken with it (more hidden, nothing leaked),
+    // its local part reaching at most 64 characters back.
+    expect(found('email', '请发到用户123@例子.广告谢谢')).toEqual(['请发到用户123@例子.广告谢谢']);
+    expect(found('email', `${'长'.repeat(100)}@例子.广告`)).toEqual([`${'长'.repeat(64)}@例子.广告`]);
+  });
+
+  it('email: no address in ordinary CJK and Thai text with an @', () => {
+    const text = '@所有人 请注意，价格是100@5.5元。我在@会议室等你。ส่งถึง @สมชาย ได้เลย ＠田中さん、よろしく';
+    expect(found('email', text)).toEqual([]);
   });
 
   it('phone: international and grouped national formats, not dates or bare numbers', () => {
@@ -202,6 +226,11 @@ describe('detectors', () => {
       '4 '.repeat(size / 2),
       '4111 '.repeat(size / 5),
       '555-123-4567 '.repeat(size / 13),
+      '用'.repeat(size),
+      '用@'.repeat(size / 2),
+      '用@例.'.repeat(size / 4),
+      `${'用'.repeat(63)}@`.repeat(size / 64),
+      'ผู้'.repeat(size / 3),
     ];
     for (const [name, detect] of Object.entries(DETECTORS)) {
       for (const input of inputs) {

@@ -3,11 +3,11 @@
 // do not list, and services that are not OpenAI's or Azure's, get the request as sent.
 import { describe, expect, it } from 'vitest';
 import { type ChatRequest, chatRequest } from '../../src/openai/schemas';
-import { refuseOpenAIModelParams } from '../../src/providers/openai-model-rules';
+import { openAIModelBody } from '../../src/providers/openai-model-rules';
 import { Unsupported } from '../../src/providers/types';
 import { chat, createKey, type Json, putConfig } from '../helpers/gateway';
 import { expectOpenAIShape } from '../helpers/openapi';
-import { json, onUpstream, recorded, unexpected } from '../helpers/upstream';
+import { json, onUpstream, recorded, sse, unexpected } from '../helpers/upstream';
 
 const ASK = [{ role: 'user', content: 'Hi' }];
 const request = (extra: Record<string, unknown>) =>
@@ -16,7 +16,7 @@ const request = (extra: Record<string, unknown>) =>
 /** The parameter `model` refuses in the request, or undefined when it goes to OpenAI. */
 function refused(model: string, extra: Record<string, unknown>): string | undefined {
   try {
-    refuseOpenAIModelParams(model, request(extra) as ChatRequest);
+    openAIModelBody(model, request(extra) as ChatRequest);
   } catch (error) {
     expect(error).toBeInstanceOf(Unsupported);
     return (error as Unsupported).param ?? undefined;
@@ -24,7 +24,7 @@ function refused(model: string, extra: Record<string, unknown>): string | undefi
   return undefined;
 }
 
-describe('refuseOpenAIModelParams', () => {
+describe('openAIModelBody', () => {
   it('refuses the efforts a model does not take, naming the field that asked', () => {
     expect(refused('gpt-6-astra', { reasoning_effort: 'none' })).toBe('reasoning_effort');
     expect(refused('gpt-6.1-sol', { reasoning_effort: 'none' })).toBe('reasoning_effort');
@@ -52,6 +52,19 @@ describe('refuseOpenAIModelParams', () => {
     ).toBeUndefined();
     expect(refused('gpt-6-astra', { temperature: 1, top_p: 1, logprobs: false })).toBeUndefined();
     expect(refused('gpt-5.6-sol', { temperature: 0.2 })).toBeUndefined();
+  });
+
+  it('leaves out a top_logprobs of 0 while GPT-6 reasons (it asks for nothing), and keeps it elsewhere', () => {
+    const zero = request({ top_logprobs: 0, logprobs: false }) as ChatRequest;
+    const sent = openAIModelBody('gpt-6-astra', zero);
+    expect(sent).not.toHaveProperty('top_logprobs');
+    expect(sent).toMatchObject({ logprobs: false, messages: ASK });
+    expect(zero.top_logprobs).toBe(0);
+    const none = request({ top_logprobs: 0, reasoning_effort: 'none' }) as ChatRequest;
+    expect(openAIModelBody('gpt-6-sol', none)).toBe(none);
+    expect(openAIModelBody('gpt-5.6-sol', zero)).toBe(zero);
+    expect(refused('gpt-6-sol', { top_logprobs: 1 })).toBe('top_logprobs');
+    expect(refused('gpt-6-sol', { top_logprobs: 0, logprobs: true })).toBe('logprobs');
   });
 
   it('leaves ids it does not list alone: snapshots, variants, other models', () => {
@@ -85,6 +98,14 @@ const COMPLETION = {
     },
   ],
   usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 },
+};
+
+const CHUNK = {
+  id: 'c',
+  object: 'chat.completion.chunk',
+  created: 1,
+  model: 'gpt-6-sol',
+  choices: [{ index: 0, delta: { content: 'Hello.' }, logprobs: null, finish_reason: 'stop' }],
 };
 
 async function setup() {
@@ -148,6 +169,25 @@ describe("OpenAI's model rules through the gateway", () => {
     expectOpenAIShape('CreateChatCompletionResponse', await response.json());
     expect(recorded).toEqual([]);
     expect(unexpected).toEqual([]);
+  });
+
+  it("serves a top_logprobs of 0 while GPT-6 reasons, sending OpenAI none (an SDK's default)", async () => {
+    const key = await setup();
+    onUpstream('https://api.openai.com/v1/chat/completions', (_request, { body }) =>
+      (body as Json).stream
+        ? sse([`data: ${JSON.stringify(CHUNK)}\n\n`, 'data: [DONE]\n\n'])
+        : json(COMPLETION),
+    );
+    for (const stream of [false, true]) {
+      const response = await chat(key, { model: 'sol', messages: ASK, top_logprobs: 0, stream });
+      expect(response.status, await response.clone().text()).toBe(200);
+      await response.text();
+    }
+    expect(recorded).toHaveLength(2);
+    for (const { body } of recorded) {
+      expect(body).toMatchObject({ model: 'gpt-6-sol', messages: ASK });
+      expect(body).not.toHaveProperty('top_logprobs');
+    }
   });
 
   it('forwards a combination the model takes unchanged, and any request to another service', async () => {

@@ -38,7 +38,6 @@ async function setup(extra: Record<string, unknown> = {}) {
     models: {
       o3: { targets: [{ provider: 'openai', model: 'o3' }] },
       codex: { targets: [{ provider: 'openai', model: 'gpt-5.1-codex' }] },
-      // Each test of a remembered refusal on its own models: refusals outlive a test.
       o1: { targets: [{ provider: 'openai', model: 'o1' }] },
       'o3-pro': { targets: [{ provider: 'openai', model: 'o3-pro' }] },
       'gpt-5': { targets: [{ provider: 'openai', model: 'gpt-5' }] },
@@ -200,5 +199,36 @@ describe('an upstream that refuses to stream', () => {
     } finally {
       later.mockRestore();
     }
+  });
+
+  it('is forgotten when the config changes: a new API key may be a verified organisation', async () => {
+    const config = openaiConfig({ models: { o4: { targets: [{ provider: 'openai', model: 'o4-mini' }] } } });
+    expect((await putConfig(config)).status).toBe(200);
+    onUpstream(`${OPENAI_URL}/chat/completions`, (_request, sent) =>
+      (sent.body as Json).stream ? json(REFUSAL, 400) : json(completion),
+    );
+    const key = (await createKey()).key;
+    const streams = async () => {
+      const response = await chat(key, {
+        model: 'o4',
+        stream: true,
+        messages: [{ role: 'user', content: 'Hi' }],
+      });
+      expect(response.status).toBe(200);
+      await response.text();
+      return recorded.splice(0).map((r) => [r.headers.get('authorization'), (r.body as Json).stream]);
+    };
+    expect(await streams()).toEqual([
+      ['Bearer sk-test-secret', true],
+      ['Bearer sk-test-secret', false],
+    ]);
+    expect(await streams()).toEqual([['Bearer sk-test-secret', false]]);
+    // The provider's key replaced: its account is asked for the stream again.
+    config.providers.openai.apiKey = 'sk-verified-org';
+    expect((await putConfig(config)).status).toBe(200);
+    expect(await streams()).toEqual([
+      ['Bearer sk-verified-org', true],
+      ['Bearer sk-verified-org', false],
+    ]);
   });
 });

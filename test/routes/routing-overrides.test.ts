@@ -144,6 +144,25 @@ describe('per-key routing overrides', () => {
     expect(response.headers.get('x-tollgate-provider')).toBe('mock');
   });
 
+  it('answers a pin named __proto__ or constructor as any unknown model: 404, never a 500', async () => {
+    await putConfig(openaiConfig());
+    const target = { targets: [{ provider: 'mock', model: 'mock-1' }] };
+    // Written as JSON, `__proto__` is an own key of the pin table, not its prototype.
+    const routing = JSON.parse(
+      `{"pin":{"__proto__":${JSON.stringify(target)},"constructor":${JSON.stringify(target)}}}`,
+    );
+    const { key } = await createKey({ routing });
+    for (const model of ['__proto__', 'constructor', 'toString', '__proto__/x', 'hasOwnProperty/x']) {
+      const response = await chat(key, ask(model));
+      expect(response.status, model).toBe(404);
+      expect((await response.json<Json>()).error, model).toMatchObject({
+        code: 'model_not_found',
+        param: 'model',
+      });
+    }
+    expect((await chat(key, ask('fast'))).status).toBe(200);
+  });
+
   it('rejects a malformed override', async () => {
     const response = await admin('/admin/keys', 'POST', { name: 'x', routing: { allowProviders: [] } });
     expect(response.status).toBe(400);
