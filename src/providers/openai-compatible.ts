@@ -174,9 +174,8 @@ export function openAIWireAdapter(wire: OpenAIWire, doFetch: typeof fetch): Prov
   const refusals = new StreamRefusals();
 
   const chat = async (asked: ChatCall): Promise<ChatResult> => {
-    const call = wire.servesOpenAIModels
-      ? { ...asked, body: openAIModelBody(asked.model, asked.body) }
-      : asked;
+    const checked = wire.servesOpenAIModels ? openAIModelBody(asked.model, asked.body) : asked.body;
+    const call = checked === asked.body ? asked : { ...asked, body: checked };
     const { body, model, signal, capSet } = call;
     if (call.native) {
       const hosted = call.native.api === 'responses' ? wire.hostedUrl?.(model) : undefined;
