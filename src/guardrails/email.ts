@@ -22,7 +22,7 @@ const SIGN = String.raw`\d._%+\-`;
  * sentence); a spaced one starts where its run does, and a run of 65 or more is no local part.
  */
 const LOCAL = new RegExp(
-  String.raw`(?<=(${GLUED}[${GLUED}${SIGN}]{0,63})|(?<![${SPACED}${SIGN}])([${SPACED}${SIGN}]{1,64}))@`,
+  `(?<=(${GLUED}[${GLUED}${SIGN}]{0,63})|(?<![${SPACED}${SIGN}])([${SPACED}${SIGN}]{1,64}))@`,
   'dvy',
 );
 /**
