@@ -172,6 +172,11 @@ async function sendTraffic() {
     method: 'POST',
     body: JSON.stringify({ name: 'prototype', budget: { usd: 0.02, period: 'day', alertAt: 0.5 } }),
   });
+  // A long name, as production keys have: the key filter lists it, and must still fit a phone.
+  await adminJson('/admin/keys', {
+    method: 'POST',
+    body: JSON.stringify({ name: 'analytics-pipeline-nightly-export-to-the-warehouse-production-eu-west' }),
+  });
 
   const sent = [];
   const chat = async (key, body, headers = {}) => {
@@ -289,9 +294,20 @@ async function browse(expected) {
   await page.locator('#login-error').waitFor({ state: 'visible', timeout: 10_000 });
   check('a wrong token is refused with a message', (await page.textContent('#login-error')).includes('refused'));
 
+  const signInAnalytics = [];
+  const countAnalytics = (request) => {
+    if (new URL(request.url()).pathname === '/admin/analytics') signInAnalytics.push(request.url());
+  };
+  page.on('request', countAnalytics);
   await page.fill('#token', TOKEN);
   await page.click('#login-submit');
   await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
+  page.off('request', countAnalytics);
+  check(
+    "signing in runs the range's analytics once (the token is checked with a one-row log read)",
+    signInAnalytics.length === 1,
+    `asked ${signInAnalytics.length} times: ${signInAnalytics.join(', ')}`,
+  );
   check('signs in and keeps the token in sessionStorage only', await page.evaluate(
     (t) => sessionStorage.getItem('tollgate.adminToken') === t && localStorage.length === 0,
     TOKEN,
@@ -381,8 +397,74 @@ async function browse(expected) {
   check('no horizontal page overflow at phone width (390 px)', overflow <= 1, `${overflow}px too wide`);
   await page.screenshot({ path: join(root, 'test-results', 'dashboard-phone.png'), fullPage: true });
 
+  await autoRefreshKeepsPages(context, pageErrors);
+  await analyticsDownKeepsRequests(context, pageErrors, expected);
+
   check('no script errors in the page', pageErrors.length === 0, pageErrors.join('; '));
   check('nothing the Content-Security-Policy refused', policyViolations.length === 0, policyViolations.join('; '));
+}
+
+/**
+ * With Auto on, a refresh every 30 s updates the figures but leaves the requests list alone once
+ * the operator has paged it with Load more (pages of 5 here, so that a few requests make pages).
+ */
+async function autoRefreshKeepsPages(context, pageErrors) {
+  const page = await context.newPage();
+  page.on('pageerror', (error) => pageErrors.push(String(error)));
+  await page.clock.install();
+  await page.route(
+    (url) => url.pathname === '/admin/logs' && url.searchParams.get('limit') === '50',
+    (route) => {
+      const url = new URL(route.request().url());
+      url.searchParams.set('limit', '5');
+      return route.continue({ url: url.href });
+    },
+  );
+  await page.goto(`${base}/dashboard`);
+  await page.fill('#token', TOKEN);
+  await page.click('#login-submit');
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
+  const rows = () => page.locator('#logs tbody tr[data-log-id]').count();
+  await page.click('#more');
+  await page.waitForFunction(() => document.querySelectorAll('#logs tbody tr[data-log-id]').length === 10);
+  await page.check('#auto');
+  const refreshed = page.waitForRequest((request) => new URL(request.url()).pathname === '/admin/analytics', {
+    timeout: 10_000,
+  });
+  await page.clock.fastForward(31_000);
+  await refreshed;
+  await page.waitForFunction(() => !document.body.classList.contains('is-loading'), null, { timeout: 20_000 });
+  await page.waitForTimeout(300);
+  const kept = await rows();
+  check('an automatic refresh keeps the requests paged with Load more (10 rows, not the first 5)', kept === 10, `${kept} rows`);
+  await page.close();
+}
+
+/** Analytics failing (a 503 for a range too long for D1) still leaves the recent requests to read. */
+async function analyticsDownKeepsRequests(context, pageErrors, expected) {
+  const page = await context.newPage();
+  page.on('pageerror', (error) => pageErrors.push(String(error)));
+  await page.route(
+    (url) => url.pathname === '/admin/analytics',
+    (route) =>
+      route.fulfill({
+        status: 503,
+        json: { error: { message: 'The analytics query took too long.', type: 'api_error', param: null, code: 'analytics_unavailable' } },
+      }),
+  );
+  await page.goto(`${base}/dashboard`);
+  await page.fill('#token', TOKEN);
+  await page.click('#login-submit');
+  await page.locator('#banner').waitFor({ state: 'visible', timeout: 20_000 });
+  await page.waitForFunction(() => !document.body.classList.contains('is-loading'), null, { timeout: 20_000 });
+  const rows = await page.locator('#logs tbody tr[data-log-id]').count();
+  const banner = await page.textContent('#banner-text');
+  check(
+    'with analytics failing (503), the banner says so and the recent requests still show',
+    rows === expected.requests && banner.includes('took too long'),
+    `${rows} rows; banner "${banner}"`,
+  );
+  await page.close();
 }
 
 /** The operator acts while a refresh is still loading: the latest choice is what shows. */

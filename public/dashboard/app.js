@@ -32,6 +32,8 @@
     // Numbers the latest refresh and the latest first page of logs: an answer to an older one is stale.
     refreshes: 0,
     logPages: 0,
+    // Pages of logs shown since the first (Load more adds one): an automatic refresh keeps them.
+    logPagesShown: 0,
   };
 
   const $ = (selector) => document.querySelector(selector);
@@ -163,7 +165,9 @@
     button.textContent = 'Signing in…';
     state.token = token;
     try {
-      await api(`/admin/analytics?${rangeQuery()}&groupBy=model`);
+      // The cheapest read a dashboard token may make: the analytics of the range (seconds over a
+      // busy day's rows) are asked for once, by the refresh that follows.
+      await api('/admin/logs?limit=1');
       sessionStorage.setItem(TOKEN_KEY, token);
       $('#token').value = '';
       showApp();
@@ -193,8 +197,12 @@
     $('#banner-text').textContent = message ?? '';
   }
 
-  /** The latest refresh wins: one begun later (a new range, Refresh) makes this one's answers stale. */
-  async function refresh() {
+  /**
+   * The latest refresh wins: one begun later (a new range, Refresh) makes this one's answers stale.
+   * An automatic one (`auto`) leaves the requests list alone once it has been paged with Load more:
+   * reloading its first page would take away, every 30 s, the rows the operator is reading.
+   */
+  async function refresh({ auto = false } = {}) {
     const run = ++state.refreshes;
     const stale = () => run !== state.refreshes;
     const group = state.group;
@@ -203,23 +211,38 @@
     $('#updated').textContent = 'Loading…';
     const range = rangeQuery();
     try {
-      const [analytics, breakdown, keys, teams] = await Promise.all([
+      // The analytics of a long range can fail alone (503 analytics_unavailable after D1's 30 s):
+      // the requests list does not wait for them, so it still shows when they fail.
+      const figures = Promise.all([
         api(`/admin/analytics?${range}&groupBy=model`),
         group === 'model' ? null : api(`/admin/analytics?${range}&groupBy=${group}`),
+      ]);
+      figures.catch(() => {}); // awaited below, once the names its tables show are in
+      const [keys, teams] = await Promise.all([
         listAll('/admin/keys').catch(optional),
         listAll('/admin/teams').catch(optional),
       ]);
       if (stale()) return;
       if (keys) state.keys = new Map(keys.map((k) => [k.id, k]));
       if (teams) state.teams = new Map(teams.map((t) => [t.id, t]));
-      renderKpis(analytics.totals);
-      state.utcDays = analytics.interval === 'day';
-      renderCharts(analytics.series);
-      // A tab clicked meanwhile loads its own breakdown.
-      if (group === state.group) renderBreakdown(breakdown ?? analytics, analytics.totals, group);
       renderBudgets(keys, teams);
       renderKeyFilter();
-      await loadLogs(true);
+      const logs = auto && state.logPagesShown > 1 ? null : loadLogs(true);
+      logs?.catch(() => {}); // awaited below, after the figures
+      let analytics;
+      try {
+        const [byModel, breakdown] = await figures;
+        analytics = byModel;
+        if (stale()) return;
+        renderKpis(analytics.totals);
+        state.utcDays = analytics.interval === 'day';
+        renderCharts(analytics.series);
+        // A tab clicked meanwhile loads its own breakdown.
+        if (group === state.group) renderBreakdown(breakdown ?? analytics, analytics.totals, group);
+      } finally {
+        // Whatever became of the figures, the requests list is finished before the refresh is.
+        await logs;
+      }
       if (stale()) return;
       setBanner(null);
       $('#updated').textContent =
@@ -702,6 +725,7 @@
         ),
       );
     state.cursor = page.nextCursor;
+    state.logPagesShown = reset ? 1 : state.logPagesShown + 1;
     $('#more').hidden = !page.nextCursor;
   }
 
@@ -848,7 +872,7 @@
     stopTimer();
     // A tick while a load is pending is skipped: a new refresh would make that one's answers stale.
     state.timer = setInterval(
-      () => document.visibilityState === 'visible' && !state.loading && refresh(),
+      () => document.visibilityState === 'visible' && !state.loading && refresh({ auto: true }),
       REFRESH_MS,
     );
   }
