@@ -3,13 +3,15 @@
 // text_editor_…, computer_…, memory_…) — or history blocks only server tools produce
 // (server_tool_use, web_search_tool_result…): Claude Code's WebSearch sends them. Only Anthropic's
 // Messages API takes them, so the request goes there as the client wrote it (ChatCall.native) to a
-// target that serves it (ProviderAdapter.servesNative: a provider of type anthropic, or a vertex
-// Claude model when Vertex AI runs every tool and block it has: src/providers/vertex-native.ts), and
+// target that serves it (ProviderAdapter.servesNative: a provider of type anthropic, or a vertex or
+// bedrock Claude model when that cloud runs every tool and block it has: src/providers/vertex-native.ts,
+// src/providers/bedrock-native.ts), and
 // the answer, JSON or event stream, comes back as Anthropic wrote it (src/routes/native-request.ts).
 // The chat pipeline still carries the request on a chat body made from it here: each typed tool as
 // a custom tool of its name (what a `tools` guardrail rule sees), and each block the translation
 // has no chat form for as a text of its JSON (what guardrails scan and admission estimates).
 import { isRecord } from '../json-record';
+import { bedrockRunsNative } from '../providers/bedrock-native';
 import { Unsupported } from '../providers/types';
 import { vertexRunsNative } from '../providers/vertex-native';
 import { type NativeRequest, unguardedNative } from '../routes/native-request';
@@ -83,18 +85,28 @@ function allNeeds(request: MessagesRequest): Need[] {
   return needs;
 }
 
+/** The clouds whose Claude runs some of Anthropic's own tools, each with what it runs. */
+const CLOUDS = [
+  ['vertex', vertexRunsNative],
+  ['bedrock', bedrockRunsNative],
+] as const;
+
 /**
- * The 400 when no target of the route serves the request: it names the first need only Anthropic's
- * own API runs, else (Vertex AI's Claude would run them all) the first need.
+ * The 400 when no target of the route serves the request: it names the first need the fewest clouds
+ * run (one only Anthropic's own API runs, when there is one: code execution; else, say, web search,
+ * which Vertex AI runs and Bedrock does not) and the clouds whose Claude would run the whole request.
  */
 function noTarget(needs: readonly Need[]): Unsupported {
-  const anthropicOnly = needs.find(({ type }) => !vertexRunsNative(type));
-  const need = anthropicOnly ?? needs[0]!;
-  const runs = anthropicOnly
-    ? "Anthropic's own Messages API (a provider of type anthropic)"
-    : "Anthropic's Messages API (a provider of type anthropic, or a Claude model of a provider of type vertex)";
+  const runners = (type: string) => CLOUDS.filter(([, runs]) => runs(type)).length;
+  let need = needs[0]!;
+  for (const other of needs) if (runners(other.type) < runners(need.type)) need = other;
+  const clouds = CLOUDS.filter(([, runs]) => needs.every(({ type }) => runs(type))).map(([cloud]) => cloud);
+  const by =
+    clouds.length === 0
+      ? "Anthropic's own Messages API (a provider of type anthropic)"
+      : `Anthropic's Messages API (a provider of type anthropic, or a Claude model of a provider of type ${clouds.join(' or ')})`;
   return new Unsupported(
-    `Invalid '${need.param}': '${need.type}' needs ${runs} to run it, and no target of this route is one.`,
+    `Invalid '${need.param}': '${need.type}' needs ${by} to run it, and no target of this route is one.`,
     need.param,
   );
 }

@@ -1,6 +1,7 @@
 // Bedrock failures → UpstreamError. Bedrock names its errors (x-amzn-errortype, or the
 // :exception-type of a stream event), which says more than the status: ModelNotReadyException is
 // a 429 that means "warming up", ThrottlingException a 429 that means "slow down".
+import type { EventStreamMessage } from './aws-event-stream';
 import { failureForStatus, UpstreamError, type UpstreamFailure } from './types';
 import { parseErrorBody, readErrorText, retryAfterMs } from './upstream-error';
 
@@ -72,4 +73,21 @@ export async function bedrockErrorFrom(provider: string, response: Response): Pr
   }
   const type = errorTypeName(response.headers.get('x-amzn-errortype') ?? bodyType);
   return bedrockError(provider, response.status, type, message, retryAfterMs(response.headers));
+}
+
+/**
+ * An exception frame of a Bedrock event stream (`:message-type` exception, a throttle or a model
+ * error mid-stream): its type from the headers, its words from the JSON payload when it has one.
+ */
+export function streamException(provider: string, message: EventStreamMessage): UpstreamError {
+  const headers = message.headers;
+  const type = errorTypeName(String(headers[':exception-type'] ?? headers[':error-code'] ?? ''));
+  let detail = typeof headers[':error-message'] === 'string' ? headers[':error-message'] : undefined;
+  try {
+    const body = JSON.parse(new TextDecoder().decode(message.payload)) as { message?: unknown };
+    if (typeof body.message === 'string') detail = body.message;
+  } catch {
+    // an exception without a JSON payload still has its type
+  }
+  return bedrockError(provider, 0, type, detail);
 }

@@ -2,7 +2,7 @@
 // event by event (role, text and tool-call deltas, finish, usage, [DONE]) as it arrives.
 import { z } from 'zod';
 import { EventStreamDecoder, type EventStreamMessage } from './aws-event-stream';
-import { bedrockError, errorTypeName } from './bedrock-errors';
+import { streamException } from './bedrock-errors';
 import { assistantChoice, chatCompletion } from './chat-completion';
 import { type FinishReason, OpenAIStreamWriter } from './openai-stream-writer';
 import { sendable, type ThinkingBlock, withThinking } from './thinking';
@@ -211,7 +211,7 @@ class ConverseStreamState {
   /** Writes what one event means; returns an error to end the stream with, if it was one. */
   handle(message: EventStreamMessage, writer: OpenAIStreamWriter): UpstreamError | undefined {
     const kind = message.headers[':message-type'];
-    if (kind === 'exception' || kind === 'error') return this.failure(message);
+    if (kind === 'exception' || kind === 'error') return streamException(this.provider, message);
     if (kind !== 'event') return undefined;
     const type = String(message.headers[':event-type']);
     let payload: unknown;
@@ -324,19 +324,6 @@ class ConverseStreamState {
       : { type: 'thinking', thinking: block.text, signature: block.signature };
     this.thinking.push(placed(whole, block.content, block.calls));
     return true;
-  }
-
-  private failure(message: EventStreamMessage): UpstreamError {
-    const headers = message.headers;
-    const type = errorTypeName(String(headers[':exception-type'] ?? headers[':error-code'] ?? ''));
-    let detail = typeof headers[':error-message'] === 'string' ? headers[':error-message'] : undefined;
-    try {
-      const body = JSON.parse(new TextDecoder().decode(message.payload)) as { message?: unknown };
-      if (typeof body.message === 'string') detail = body.message;
-    } catch {
-      // an exception without a JSON payload still has its type
-    }
-    return bedrockError(this.provider, 0, type, detail);
   }
 }
 

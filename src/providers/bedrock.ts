@@ -32,16 +32,25 @@
 // additionalModelResponseFieldPaths) as they are, anything else (top_k, thinking…) inside
 // additionalModelRequestFields, where the model validates it. The additionalModelResponseFields
 // Converse returns come back under that name, top level of the answer (in a stream, the finish chunk).
+// A /v1/messages request with Anthropic's own tools goes instead, as the client wrote it, to
+// InvokeModel (POST /model/{id}/invoke, /invoke-with-response-stream) when Bedrock's Claude runs
+// every tool it has (bedrock-native.ts: computer use, bash, the text editor, memory, tool search by
+// regex), its answer relayed as Claude wrote it (anthropic-native.ts; the event stream's frames made
+// SSE again by bedrock-invoke-stream.ts); one with another (web search, code execution) passes it over.
 // Embeddings are not offered (Converse is chat only).
 import { AwsV4Signer } from 'aws4fetch';
 import { z } from 'zod';
+import { cloudBetas } from './anthropic-beta';
+import { nativeMessages } from './anthropic-native';
 import { pathSegment, urlUnder } from './base-url';
 import { bedrockErrorFrom } from './bedrock-errors';
+import { invokeStreamAsSSE } from './bedrock-invoke-stream';
+import { bedrockNativeBetas, bedrockRunsNative, invokeBody } from './bedrock-native';
 import { bedrockClaude, toConverseRequest } from './bedrock-request';
 import { toCompletion, translateConverseStream } from './bedrock-response';
 import { resolveSecret, secretRef } from './secret';
-import type { ProviderAdapter, ProviderDeps } from './types';
-import { UpstreamError } from './types';
+import type { ChatCall, ProviderAdapter, ProviderDeps } from './types';
+import { Unsupported, UpstreamError } from './types';
 import { fetchUpstream, streamBody } from './upstream-error';
 
 export const bedrockProviderSchema = z.strictObject({
@@ -86,6 +95,58 @@ export function createBedrock(
     };
   };
 
+  /** Signs and posts `body` to the model's `operation`; an answer that is not ok is thrown. */
+  const post = async (model: string, operation: string, body: unknown, signal: AbortSignal) => {
+    const payload = JSON.stringify(body);
+    const streams = operation === 'converse-stream' || operation === 'invoke-with-response-stream';
+    // Model ids contain ':' and ARNs contain '/': one encoded path segment either way.
+    const url = under(`/model/${pathSegment(model)}/${operation}`);
+    const signed = await new AwsV4Signer({
+      method: 'POST',
+      url,
+      headers: {
+        'content-type': 'application/json',
+        accept: streams ? EVENT_STREAM : 'application/json',
+      },
+      body: payload,
+      service: 'bedrock',
+      region: config.region,
+      ...credentials(),
+    }).sign();
+    const response = await fetchUpstream(deps.fetch, name, signed.url.toString(), {
+      method: 'POST',
+      headers: signed.headers,
+      body: payload,
+      signal,
+    });
+    if (!response.ok) throw await bedrockErrorFrom(name, response);
+    return response;
+  };
+
+  /**
+   * A /v1/messages request as written (ChatCall.native) through InvokeModel, in Bedrock's envelope
+   * (invokeBody), the request's betas Bedrock takes and those its tools need in `anthropic_beta`;
+   * the answer is Claude's Messages JSON, or its events in an event stream, made SSE again.
+   */
+  const invokeMessages = (call: ChatCall, native: NonNullable<ChatCall['native']>) => {
+    if (native.api !== 'messages' || !bedrockClaude(call.model))
+      throw new Unsupported(
+        `${name} (Bedrock) serves no ${native.api} request as written for '${call.model}'.`,
+        'tools',
+      );
+    const betas = cloudBetas('bedrock', [...(call.betas ?? []), ...bedrockNativeBetas(native.body)]);
+    return nativeMessages(name, call, native.body, async (body, signal) => {
+      const stream = body.stream === true;
+      const operation = stream ? 'invoke-with-response-stream' : 'invoke';
+      const response = await post(call.model, operation, invokeBody(body, betas), signal);
+      if (!stream) return response;
+      const upstream = await streamBody(name, response, EVENT_STREAM, 'an event stream');
+      return new Response(invokeStreamAsSSE(name, upstream), {
+        headers: { 'content-type': 'text/event-stream' },
+      });
+    });
+  };
+
   return {
     name,
     type: 'bedrock',
@@ -93,31 +154,21 @@ export function createBedrock(
     models: config.models ?? [],
     servesClaude: bedrockClaude,
 
-    async chat({ body, model, signal, requestId, betas, thinkingAsSigned }) {
-      const payload = JSON.stringify(toConverseRequest(body, model, betas));
-      const stream = body.stream === true;
-      // Model ids contain ':' and ARNs contain '/': one encoded path segment either way.
-      const url = under(`/model/${pathSegment(model)}/${stream ? 'converse-stream' : 'converse'}`);
-      const signed = await new AwsV4Signer({
-        method: 'POST',
-        url,
-        headers: {
-          'content-type': 'application/json',
-          accept: stream ? EVENT_STREAM : 'application/json',
-        },
-        body: payload,
-        service: 'bedrock',
-        region: config.region,
-        ...credentials(),
-      }).sign();
-      const response = await fetchUpstream(deps.fetch, name, signed.url.toString(), {
-        method: 'POST',
-        headers: signed.headers,
-        body: payload,
-        signal,
-      });
-      if (!response.ok) throw await bedrockErrorFrom(name, response);
+    // Bedrock's Claude runs Anthropic's typed client tools (bedrock-native.ts): a /v1/messages request
+    // with only those comes as written, through InvokeModel; one with any other passes this target over.
+    servesNative: (api, model, needs) =>
+      api === 'messages' && bedrockClaude(model) && needs.every(bedrockRunsNative),
 
+    async chat(call) {
+      const { body, model, signal, requestId, betas, thinkingAsSigned } = call;
+      if (call.native) return invokeMessages(call, call.native);
+      const stream = body.stream === true;
+      const response = await post(
+        model,
+        stream ? 'converse-stream' : 'converse',
+        toConverseRequest(body, model, betas),
+        signal,
+      );
       const id = `chatcmpl-${requestId}`;
       if (stream) {
         const upstream = await streamBody(name, response, EVENT_STREAM, 'an event stream');

@@ -286,7 +286,8 @@ describe('/v1/messages with Anthropic server tools', () => {
       ],
     });
     expect(history.status).toBe(400);
-    expect(((await history.json()) as Json).error.param).toBe('messages[1].content[0].type');
+    // The search's result, not its call: Bedrock's Claude takes a server_tool_use block (tool search's).
+    expect(((await history.json()) as Json).error.param).toBe('messages[1].content[1].type');
     expect(recorded).toHaveLength(0);
   });
 
