@@ -75,3 +75,38 @@ const CLOUD_BETAS: Readonly<Record<'bedrock' | 'vertex', ReadonlySet<string>>> =
 export function cloudBetas(cloud: 'bedrock' | 'vertex', requested: readonly string[]): string[] {
   return requested.filter((beta) => CLOUD_BETAS[cloud].has(beta));
 }
+
+/**
+ * The beta each of Anthropic's own tools needs on Bedrock and Vertex AI (both name the same ones):
+ * the computer-use beta of its generation for computer use and the bash and text editor tools that
+ * come with it (the AI SDK's Bedrock and Vertex Anthropic providers send it so), context management
+ * for memory, Bedrock's and Vertex's own tool-search beta (a client that talks to Anthropic sends
+ * `advanced-tool-use-2025-11-20`, which both refuse: cloudBetas leaves it out), and the web-search
+ * beta Google's page asked for at launch.
+ */
+const TOOL_BETAS: ReadonlyMap<string, string> = new Map([
+  ['computer_20241022', 'computer-use-2024-10-22'],
+  ['bash_20241022', 'computer-use-2024-10-22'],
+  ['text_editor_20241022', 'computer-use-2024-10-22'],
+  ['computer_20250124', 'computer-use-2025-01-24'],
+  ['bash_20250124', 'computer-use-2025-01-24'],
+  ['text_editor_20250124', 'computer-use-2025-01-24'],
+  ['text_editor_20250429', 'computer-use-2025-01-24'],
+  ['text_editor_20250728', 'computer-use-2025-01-24'],
+  ['memory_20250818', 'context-management-2025-06-27'],
+  ['tool_search_tool_regex_20251119', 'tool-search-tool-2025-10-19'],
+  ['tool_search_tool_bm25_20251119', 'tool-search-tool-2025-10-19'],
+  ['web_search_20250305', 'web-search-2025-03-05'],
+]);
+
+/** The betas the body's tools need on `cloud`, each once (those it documents: CLOUD_BETAS). */
+export function cloudToolBetas(cloud: 'bedrock' | 'vertex', body: Record<string, unknown>): string[] {
+  const tools = Array.isArray(body.tools) ? body.tools : [];
+  const betas = new Set<string>();
+  for (const tool of tools) {
+    const type = typeof tool === 'object' && tool !== null ? tool.type : undefined;
+    const beta = typeof type === 'string' ? TOOL_BETAS.get(type) : undefined;
+    if (beta !== undefined && CLOUD_BETAS[cloud].has(beta)) betas.add(beta);
+  }
+  return [...betas];
+}

@@ -20,37 +20,25 @@
 /** Bedrock's Messages API version, in the body (the Anthropic SDK's Bedrock client sends the same). */
 export const BEDROCK_ANTHROPIC_VERSION = 'bedrock-2023-05-31';
 
-/** Tool types and block types Bedrock's Claude takes as Anthropic's API does, each with the beta it needs there. */
-const BEDROCK_NATIVE: ReadonlyMap<string, string | undefined> = new Map([
-  ['computer_20241022', 'computer-use-2024-10-22'],
-  ['bash_20241022', 'computer-use-2024-10-22'],
-  ['text_editor_20241022', 'computer-use-2024-10-22'],
-  ['computer_20250124', 'computer-use-2025-01-24'],
-  ['bash_20250124', 'computer-use-2025-01-24'],
-  ['text_editor_20250124', 'computer-use-2025-01-24'],
-  ['text_editor_20250429', 'computer-use-2025-01-24'],
-  ['text_editor_20250728', 'computer-use-2025-01-24'],
-  ['memory_20250818', 'context-management-2025-06-27'],
-  ['tool_search_tool_regex_20251119', 'tool-search-tool-2025-10-19'],
-  ['server_tool_use', undefined],
-  ['tool_search_tool_result', undefined],
+/** Tool types and block types Bedrock's Claude takes as Anthropic's API does (their betas: cloudToolBetas). */
+const BEDROCK_NATIVE: ReadonlySet<string> = new Set([
+  'computer_20241022',
+  'bash_20241022',
+  'text_editor_20241022',
+  'computer_20250124',
+  'bash_20250124',
+  'text_editor_20250124',
+  'text_editor_20250429',
+  'text_editor_20250728',
+  'memory_20250818',
+  'tool_search_tool_regex_20251119',
+  'server_tool_use',
+  'tool_search_tool_result',
 ]);
 
 /** Bedrock's Claude runs `need` (a tool's type, a server block's type, or `mcp_servers`). */
 export function bedrockRunsNative(need: string): boolean {
   return BEDROCK_NATIVE.has(need);
-}
-
-/** The betas the body's tools need at Bedrock, each once. */
-export function bedrockNativeBetas(body: Record<string, unknown>): string[] {
-  const tools = Array.isArray(body.tools) ? body.tools : [];
-  const betas = new Set<string>();
-  for (const tool of tools) {
-    const type = typeof tool === 'object' && tool !== null ? tool.type : undefined;
-    const beta = typeof type === 'string' ? BEDROCK_NATIVE.get(type) : undefined;
-    if (beta !== undefined) betas.add(beta);
-  }
-  return [...betas];
 }
 
 /**

@@ -40,12 +40,12 @@
 // Embeddings are not offered (Converse is chat only).
 import { AwsV4Signer } from 'aws4fetch';
 import { z } from 'zod';
-import { cloudBetas } from './anthropic-beta';
+import { cloudBetas, cloudToolBetas } from './anthropic-beta';
 import { nativeMessages } from './anthropic-native';
 import { pathSegment, urlUnder } from './base-url';
 import { bedrockErrorFrom } from './bedrock-errors';
 import { invokeStreamAsSSE } from './bedrock-invoke-stream';
-import { bedrockNativeBetas, bedrockRunsNative, invokeBody } from './bedrock-native';
+import { bedrockRunsNative, invokeBody } from './bedrock-native';
 import { bedrockClaude, toConverseRequest } from './bedrock-request';
 import { toCompletion, translateConverseStream } from './bedrock-response';
 import { resolveSecret, secretRef } from './secret';
@@ -134,7 +134,7 @@ export function createBedrock(
         `${name} (Bedrock) serves no ${native.api} request as written for '${call.model}'.`,
         'tools',
       );
-    const betas = cloudBetas('bedrock', [...(call.betas ?? []), ...bedrockNativeBetas(native.body)]);
+    const betas = [...cloudBetas('bedrock', call.betas ?? []), ...cloudToolBetas('bedrock', native.body)];
     return nativeMessages(name, call, native.body, async (body, signal) => {
       const stream = body.stream === true;
       const operation = stream ? 'invoke-with-response-stream' : 'invoke';

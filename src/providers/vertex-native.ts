@@ -37,16 +37,3 @@ const VERTEX_NATIVE: ReadonlySet<string> = new Set([
 export function vertexRunsNative(need: string): boolean {
   return VERTEX_NATIVE.has(need);
 }
-
-/**
- * Google's page asked for the `web-search-2025-03-05` beta with web search when it launched (its
- * translations still do; its English text no longer does), and it is one of Vertex's documented
- * betas: sent whenever the request has the tool, so either reading of the page is served.
- */
-export function vertexNativeBetas(body: Record<string, unknown>): string[] {
-  const tools = Array.isArray(body.tools) ? body.tools : [];
-  const searches = tools.some(
-    (tool) => typeof tool === 'object' && tool !== null && tool.type === 'web_search_20250305',
-  );
-  return searches ? ['web-search-2025-03-05'] : [];
-}

@@ -35,7 +35,7 @@
 // naming `model`, so a route can fail over.
 import { z } from 'zod';
 import { anthropicChat } from './anthropic';
-import { cloudBetas, joinBetas } from './anthropic-beta';
+import { cloudBetas, cloudToolBetas, joinBetas } from './anthropic-beta';
 import { anthropicError } from './anthropic-error';
 import { nativeMessages } from './anthropic-native';
 import { pathSegment, urlUnder } from './base-url';
@@ -56,7 +56,7 @@ import {
   unexpectedAnswer,
 } from './upstream-error';
 import { withoutUserinfo } from './url-credentials';
-import { vertexNativeBetas, vertexRunsNative } from './vertex-native';
+import { vertexRunsNative } from './vertex-native';
 
 export const VERTEX_ANTHROPIC_VERSION = 'vertex-2023-10-16';
 
@@ -205,7 +205,7 @@ export function createVertex(
           name,
           call,
           call.native.body,
-          claudeSend(call, vertexNativeBetas(call.native.body)),
+          claudeSend(call, cloudToolBetas('vertex', call.native.body)),
         );
       }
       if (vertexPublisher(call.model) === 'anthropic')

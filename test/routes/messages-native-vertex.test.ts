@@ -219,11 +219,26 @@ describe('/v1/messages with Anthropic server tools at Vertex AI', () => {
         { role: 'user', content: 'Write it to notes.txt' },
       ],
     };
-    const response = await messages(key, body);
+    // A client that talks to Anthropic sends its own tool-search beta, which Vertex refuses.
+    const response = await messages(key, body, { 'anthropic-beta': 'advanced-tool-use-2025-11-20' });
     expect(response.status, await response.clone().text()).toBe(200);
     expect(await response.json()).toEqual(called);
     expect(recorded.map((r) => r.url)).toEqual([RAW_PREDICT]);
     expect(recorded[0]!.body).toEqual(atVertex(body));
+    // Each tool's beta at Vertex: computer use's (with bash and the text editor) and memory's.
+    expect(recorded[0]!.headers.get('anthropic-beta')).toBe(
+      'computer-use-2025-01-24,context-management-2025-06-27',
+    );
+  });
+
+  it("sends tool search with Vertex's own beta in place of Anthropic's", async () => {
+    const key = await setup();
+    onUpstream(RAW_PREDICT, () => json(answer));
+    const body = { ...ASK, tools: [{ type: 'tool_search_tool_regex_20251119', name: 'tool_search' }] };
+    const response = await messages(key, body, { 'anthropic-beta': 'advanced-tool-use-2025-11-20' });
+    expect(response.status, await response.clone().text()).toBe(200);
+    expect(recorded[0]!.url).toBe(RAW_PREDICT);
+    expect(recorded[0]!.headers.get('anthropic-beta')).toBe('tool-search-tool-2025-10-19');
   });
 
   it('passes Vertex over for a tool it does not run, to Anthropic or a 400 naming it', async () => {
