@@ -5,6 +5,7 @@ import { cacheConfigSchema, checkCache, defaultCacheConfig } from '../cache/conf
 import { SCAN_BUDGET } from '../guardrails/regex/budget';
 import { guardrailsSchema } from '../guardrails/schema';
 import { isRecord } from '../json-record';
+import { FILE_ID_TOKENS } from '../limits/estimate';
 import { priceSchema } from '../pricing/prices';
 import { providerConfigSchema, writtenProviderSchema } from '../providers/registry';
 import { circuitBreakerSchema, retrySchema, routeSchema, timeoutsSchema } from '../routing/config-schema';
@@ -29,6 +30,8 @@ const limitsSchema = z.strictObject({
   tpm: z.number().int().positive().optional(),
   /** Output tokens reserved for a request that sets no max_tokens. */
   defaultMaxTokens: z.number().int().positive().max(1_000_000).default(4096),
+  /** Input tokens reserved for each file sent by `file_id`, whose size the gateway cannot see. */
+  fileIdTokens: z.number().int().min(0).max(10_000_000).default(FILE_ID_TOKENS),
   /**
    * Send defaultMaxTokens upstream as the output cap of a request that sets none, so that what a
    * budget reserves is all a request can cost (off: such a request may write more, and is charged it).

@@ -19,6 +19,15 @@ const PER_MESSAGE_OVERHEAD = 4;
  */
 const AUDIO_BYTES_PER_TOKEN = 500;
 const FILE_BYTES_PER_TOKEN = 30;
+/**
+ * A file sent by `file_id` (OpenAI's Files API) has no size the gateway can see, and the provider
+ * bills all of it: counted as its JSON it reserved ~10 tokens, so a budget or TPM key sent a long PDF
+ * for next to nothing at admission and was charged it only at settle. An unseen image is reserved as
+ * a plausible one (image-tokens.ts); an unseen file likewise — 20 PDF pages at ~1,500 tokens a page
+ * (the limits.fileIdTokens default; the worst case, a model's whole context window, would refuse any
+ * file to a key with a modest TPM limit).
+ */
+export const FILE_ID_TOKENS = 30_000;
 
 /** The bytes a base64 string (or a data: URL) holds. */
 const base64Bytes = (data: string) => Math.ceil(((data.length - (data.indexOf(',') + 1)) * 3) / 4);
@@ -32,7 +41,7 @@ export function tokensOfChars(chars: number): number {
   return Math.ceil(chars / CHARS_PER_TOKEN);
 }
 
-function messageTokens(message: ChatMessage): number {
+function messageTokens(message: ChatMessage, fileIdTokens: number): number {
   let tokens = PER_MESSAGE_OVERHEAD;
   const content = message.content;
   if (typeof content === 'string') tokens += estimateTextTokens(content);
@@ -44,6 +53,7 @@ function messageTokens(message: ChatMessage): number {
         tokens += Math.ceil(base64Bytes(part.input_audio.data) / AUDIO_BYTES_PER_TOKEN);
       else if (part.type === 'file' && typeof part.file?.file_data === 'string')
         tokens += Math.ceil(base64Bytes(part.file.file_data) / FILE_BYTES_PER_TOKEN);
+      else if (part.type === 'file' && typeof part.file?.file_id === 'string') tokens += fileIdTokens;
       else tokens += estimateTextTokens(JSON.stringify(part));
     }
   }
@@ -92,11 +102,13 @@ function carriesAudio(part: ContentPart): boolean {
   return false;
 }
 
+/** `fileIdTokens`: what each file sent by `file_id` counts (limits.fileIdTokens). */
 export function estimateInputTokens(
   request: Pick<ChatRequest, 'messages' | 'tools' | 'response_format'>,
+  fileIdTokens = FILE_ID_TOKENS,
 ): number {
   let tokens = 3;
-  for (const message of request.messages) tokens += messageTokens(message);
+  for (const message of request.messages) tokens += messageTokens(message, fileIdTokens);
   if (request.tools) tokens += estimateTextTokens(JSON.stringify(request.tools));
   // A structured output's schema goes into the prompt as tools do (a 300-property one is thousands
   // of tokens: left out, a budget reserved a fraction of what such a request was billed).

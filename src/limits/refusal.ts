@@ -117,7 +117,7 @@ function wireError(
         'rate_limit_exceeded',
         request.inputOnly
           ? `Request too large: its input is about ${result.requested} tokens, more than ${whose} limit of ${result.capacity} tokens per minute. Send less input per request.`
-          : `Request too large: it may use up to ${result.requested} tokens (input estimate + max_tokens; a request without max_tokens reserves the gateway's limits.defaultMaxTokens), more than ${whose} limit of ${result.capacity} tokens per minute. Set a lower max_tokens or shorten the prompt.`,
+          : `Request too large: it may use up to ${result.requested} tokens (input estimate + max_tokens; a request without max_tokens reserves the gateway's limits.defaultMaxTokens, and each file sent by file_id counts its limits.fileIdTokens), more than ${whose} limit of ${result.capacity} tokens per minute. Set a lower max_tokens or shorten the prompt.`,
         request.inputOnly ? 'input' : 'max_tokens',
         // Waiting cannot help: OpenAI's SDKs retry a 429 unless told not to.
         { ...rateLimitHeaders(tighter(result.rate, otherRate)), 'x-should-retry': 'false' },

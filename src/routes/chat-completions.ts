@@ -56,7 +56,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   const native = c.get('nativeRequest');
   if (native) log.requestBody(native.logged);
 
-  const inputTokens = estimateInputTokens(body);
+  const inputTokens = estimateInputTokens(body, limits.fileIdTokens);
   const maxTokens = maxOutputTokens(body, limits.defaultMaxTokens);
   // With limits.enforceMaxTokens, what the reservation counted is sent as the request's cap.
   const outputCap = outputCapOf(body, limits.defaultMaxTokens, limits.enforceMaxTokens);
@@ -129,7 +129,8 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
       timedOut: unanswered,
       estimated: estimated && usage !== undefined,
     });
-    admitted.settle({ tokens: usedTokens(usage), costUsd });
+    // The timed-out prompts' tokens too: the TPM limit counts what providers had, as the row does.
+    admitted.settle({ tokens: usedTokens(usage) + unanswered.tokens, costUsd });
   };
   const headers = new Headers(rateLimitHeaders(admitted.rate));
   const routed = applyRoutingOverride(route, admitted.routing);

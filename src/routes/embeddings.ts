@@ -57,7 +57,7 @@ export const embeddings = new Hono<AppEnv>().post('/', async (c) => {
     const unanswered = timedOutPrompts(runtime, attempts, tokens);
     const costUsd = (target ? targetCost(runtime, target, usage) : 0) + unanswered.costUsd;
     log.used(target ? usage : undefined, costUsd, { timedOut: unanswered, estimated: estimated && !!target });
-    admitted.settle({ tokens: promptTokens, costUsd });
+    admitted.settle({ tokens: promptTokens + unanswered.tokens, costUsd });
   };
   const headers = new Headers(rateLimitHeaders(admitted.rate));
   // Guardrails (src/guardrails) on string inputs, before the provider; a block carries the rate headers.

@@ -2,7 +2,16 @@
 
 import { describe, expect, it } from 'vitest';
 import { refusal } from '../../src/limits/refusal';
-import { admin, chat, createKey, type Json, OPENAI_URL, openaiConfig, putConfig } from '../helpers/gateway';
+import {
+  admin,
+  call,
+  chat,
+  createKey,
+  type Json,
+  OPENAI_URL,
+  openaiConfig,
+  putConfig,
+} from '../helpers/gateway';
 import { settled } from '../helpers/settled';
 import { json, onUpstream } from '../helpers/upstream';
 import { waitForRows } from '../logs/helpers';
@@ -157,6 +166,40 @@ describe('attempts the gateway timed out', () => {
     expect(row.inputTokens).toBeGreaterThan(served);
     expect(row.costUsd).toBeCloseTo(((row.inputTokens - served) * 1000) / 1e6, 10);
   });
+  it('counts that prompt against the TPM limit too, as its log row does', async () => {
+    const config = openaiConfig({
+      models: {
+        gpt: {
+          targets: [
+            { provider: 'openai', model: 'gpt-4o-mini' },
+            { provider: 'mock', model: 'mock-1' },
+          ],
+        },
+      },
+      retry: { attempts: 0 },
+      timeouts: { requestMs: 100 },
+    });
+    expect((await putConfig(config)).status).toBe(200);
+    // 6,000 a minute refills 100 a second: far less than the ~1,000-token prompt over this test.
+    const { id, key } = await createKey({ limits: { tpm: 6000 } });
+    onUpstream(`${OPENAI_URL}/chat/completions`, async (request) => {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      if (request.signal.aborted) throw request.signal.reason;
+      return json({});
+    });
+    const response = await chat(key, {
+      model: 'gpt',
+      max_tokens: 10,
+      messages: [{ role: 'user', content: 'word '.repeat(800) }],
+    });
+    expect(response.status).toBe(200);
+    const { usage } = await response.json<Json>();
+    const answered = usage.prompt_tokens + usage.completion_tokens;
+    await settled();
+    const read = await (await admin(`/admin/keys/${id}`)).json<Json>();
+    // Charged the answer and the timed-out attempt's prompt (less what refilled meanwhile).
+    expect(6000 - read.usage.tpm.remaining).toBeGreaterThan(answered + usage.prompt_tokens - 300);
+  });
 });
 
 describe("a request's life within its reservation's", () => {
@@ -187,4 +230,70 @@ describe("a request's life within its reservation's", () => {
     expect(elapsed).toBeLessThan(10_000);
     expect((await usageOf(id)).reservedUsd).toBe(0); // settled while still reserved
   }, 30_000);
+});
+
+describe('files sent by file_id', () => {
+  // $10 per million input tokens: a file's 30,000-token allowance is $0.30, more than the $0.25 budget.
+  const config = (limits: Record<string, unknown> = {}) =>
+    openaiConfig({ pricing: { 'openai/gpt-4o-mini': { inputPerMTok: 10, outputPerMTok: 0 } }, limits });
+  const withFile = (file: Json) => ({
+    model: 'gpt',
+    max_tokens: 10,
+    messages: [{ role: 'user', content: [{ type: 'text', text: 'Summarise this.' }, file] }],
+  });
+  const answer = () =>
+    onUpstream(`${OPENAI_URL}/chat/completions`, () =>
+      json({
+        id: 'chatcmpl-1',
+        object: 'chat.completion',
+        created: 1,
+        model: 'gpt-4o-mini',
+        choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
+        usage: { prompt_tokens: 20, completion_tokens: 1, total_tokens: 21 },
+      }),
+    );
+
+  it('reserves a per-file allowance for each, so an unseen PDF cannot pass the budget for free', async () => {
+    expect((await putConfig(config())).status).toBe(200);
+    answer();
+    const { key } = await createKey({ budget: { usd: 0.25, period: 'month' } });
+    const refused = await chat(key, withFile({ type: 'file', file: { file_id: 'file-abc123' } }));
+    expect(refused.status).toBe(402);
+    const { error } = await refused.json<Json>();
+    expect(error.code).toBe('budget_exceeded');
+    expect(error.message).toContain('could cost up to $0.3');
+    // The same question with no file fits.
+    const plain = await chat(key, { ...ask('gpt'), max_tokens: 10 });
+    expect(plain.status).toBe(200);
+  });
+
+  it('counts a Responses input_file or input_image by file_id the same way', async () => {
+    expect((await putConfig(config())).status).toBe(200);
+    answer();
+    const { key } = await createKey({ budget: { usd: 0.25, period: 'month' } });
+    for (const part of [
+      { type: 'input_file', file_id: 'file-abc123' },
+      { type: 'input_image', file_id: 'file-abc123' },
+    ]) {
+      const response = await call('/v1/responses', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          model: 'gpt',
+          max_output_tokens: 10,
+          input: [{ role: 'user', content: [{ type: 'input_text', text: 'Summarise this.' }, part] }],
+        }),
+      });
+      expect(response.status).toBe(402);
+      expect((await response.json<Json>()).error.code).toBe('budget_exceeded');
+    }
+  });
+
+  it('reserves what limits.fileIdTokens says', async () => {
+    expect((await putConfig(config({ fileIdTokens: 1000 }))).status).toBe(200);
+    answer();
+    const { key } = await createKey({ budget: { usd: 0.25, period: 'month' } });
+    const response = await chat(key, withFile({ type: 'file', file: { file_id: 'file-abc123' } }));
+    expect(response.status).toBe(200);
+  });
 });

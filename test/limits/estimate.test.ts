@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { estimateInputTokens, maxOutputTokens, outputCapOf, thinkingBudget } from '../../src/limits/estimate';
+import {
+  estimateInputTokens,
+  FILE_ID_TOKENS,
+  maxOutputTokens,
+  outputCapOf,
+  thinkingBudget,
+} from '../../src/limits/estimate';
 
 describe('maxOutputTokens (what a reservation assumes)', () => {
   it("takes the client's cap, else the default plus an enabled thinking budget, times n", () => {
@@ -81,6 +87,29 @@ describe('estimateInputTokens: inline audio and files', () => {
     expect(ask({ type: 'input_audio', input_audio: { data: audio, format: 'wav' } })).toBeLessThan(2_000);
     expect(ask({ type: 'file', file: { filename: 'a.pdf', file_data: document } })).toBeLessThan(40_000);
     expect(ask({ type: 'file', file: { filename: 'a.pdf', file_data: document } })).toBeGreaterThan(30_000);
+  });
+});
+
+describe('estimateInputTokens: files sent by file_id', () => {
+  const ask = (parts: unknown[], fileIdTokens?: number) =>
+    estimateInputTokens({ messages: [{ role: 'user', content: parts }] } as never, fileIdTokens);
+  const byId = { type: 'file', file: { file_id: 'file-abc123' } };
+
+  it('counts each at the per-file allowance, not as the ~10 tokens of its JSON', () => {
+    const plain = ask([]);
+    expect(ask([byId]) - plain).toBe(FILE_ID_TOKENS);
+    expect(ask([byId, { type: 'file', file: { file_id: 'file-def456', filename: 'b.pdf' } }]) - plain).toBe(
+      2 * FILE_ID_TOKENS,
+    );
+  });
+
+  it('takes the allowance it is given (limits.fileIdTokens), and sizes inline data by its bytes still', () => {
+    expect(ask([byId], 500) - ask([], 500)).toBe(500);
+    const inline = {
+      type: 'file',
+      file: { file_id: 'file-abc123', file_data: 'data:application/pdf;base64,AAAA' },
+    };
+    expect(ask([inline]) - ask([])).toBeLessThan(10);
   });
 });
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { PARSE_LIMIT } from '../../src/providers/openai-compatible';
 import { admin, call, createKey, type Json, OPENAI_URL, openaiConfig, putConfig } from '../helpers/gateway';
 import { expectOpenAIShape } from '../helpers/openapi';
+import { settled } from '../helpers/settled';
 import { json, onUpstream, recorded, resetUpstream } from '../helpers/upstream';
 import { waitForRows } from '../logs/helpers';
 
@@ -467,5 +468,37 @@ describe('embeddings budgets', () => {
     const row = (await waitForRows([requestId], 8000, 'id')).get(requestId)!;
     expect(row.inputTokens).toBeGreaterThan(served);
     expect(row.costUsd).toBeCloseTo(((row.inputTokens - served) * 100_000) / 1e6, 10);
+  });
+
+  it('counts the input of an attempt it timed out against the TPM limit too', async () => {
+    await putConfig({
+      providers: {
+        openai: { type: 'openai', baseUrl: OPENAI_URL, apiKey: 'sk-test' },
+        mock: { type: 'mock' },
+      },
+      models: {
+        vec: {
+          targets: [
+            { provider: 'openai', model: 'emb' },
+            { provider: 'mock', model: 'mock-embed' },
+          ],
+        },
+      },
+      timeouts: { requestMs: 100 },
+      retry: { attempts: 0 },
+    });
+    // 6,000 a minute refills 100 a second: far less than the ~1,000-token input over this test.
+    const { id, key } = await createKey({ limits: { tpm: 6000 } });
+    onUpstream(
+      `${OPENAI_URL}/embeddings`,
+      () => new Promise<Response>((resolve) => setTimeout(() => resolve(json({})), 1_000)),
+    );
+    const response = await embed(key, { model: 'vec', input: 'word '.repeat(800) });
+    expect(response.status).toBe(200);
+    const served = (await response.json<Json>()).usage.prompt_tokens as number;
+    await settled();
+    const read = await (await admin(`/admin/keys/${id}`)).json<Json>();
+    // The answer's input and the timed-out attempt's (less what refilled meanwhile).
+    expect(6000 - read.usage.tpm.remaining).toBeGreaterThan(2 * served - 300);
   });
 });
