@@ -5,6 +5,7 @@ import type { GuardrailReport } from './guardrails/report';
 import type { KeyObject } from './limits/key-object';
 import type { LogBuffer } from './logs/buffer';
 import type { RequestLog } from './logs/request-log';
+import type { NativeApi } from './providers/types';
 import type { NativeRequest } from './routes/native-request';
 
 export interface Env {
@@ -68,6 +69,8 @@ export interface AppEnv {
     reasoningSummary: string | undefined;
     /** Fields of the translated chat body only Claude takes (ProviderAdapter.servesClaude). */
     claudeOnly: readonly string[] | undefined;
+    /** The API whose request became the chat body (chatBody): refusals name its fields. */
+    translatedApi: NativeApi | undefined;
     /** A request served as it is by its own API's endpoint, for that API's server tools (ChatCall.native). */
     nativeRequest: NativeRequest | undefined;
   };

@@ -1,4 +1,5 @@
-// Names no entry of a config may have (provider, alias, price, header, namespace, metadata field…).
+// Names no entry of a config may have (provider, alias, price, header, namespace, metadata field…),
+// nor a key's or team's policy (src/keys/policy-names.ts).
 import type { z } from 'zod';
 
 /**
@@ -6,7 +7,13 @@ import type { z } from 'zod';
  * vanishes; `constructor` and `prototype` name Object's own members wherever a lookup forgets
  * ownEntry (own-entry.ts).
  */
-const RESERVED = ['__proto__', 'constructor', 'prototype'];
+const RESERVED: readonly string[] = ['__proto__', 'constructor', 'prototype'];
+
+export const isReserved = (name: string): boolean => RESERVED.includes(name);
+
+/** Why `name` is refused, as every refusal of one says it. */
+export const reservedName = (name: string): string =>
+  `'${name}' is reserved: choose another name (nothing may be named '__proto__', 'constructor' or 'prototype')`;
 
 /**
  * Checked on a config as written, before it is parsed (which drops a `__proto__` entry unseen);
@@ -22,13 +29,7 @@ function visit(value: unknown, path: PropertyKey[], ctx: z.RefinementCtx): void 
   const list = Array.isArray(value);
   for (const [key, child] of Object.entries(value)) {
     const at = [...path, list ? Number(key) : key];
-    if (!list && RESERVED.includes(key)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: at,
-        message: `'${key}' is reserved: choose another name (nothing in a config may be named '__proto__', 'constructor' or 'prototype')`,
-      });
-    }
+    if (!list && isReserved(key)) ctx.addIssue({ code: 'custom', path: at, message: reservedName(key) });
     visit(child, at, ctx);
   }
 }

@@ -4,8 +4,8 @@ import { cachePolicySchema } from '../cache/policy';
 import { guardrailSelectionSchema } from '../guardrails/schema';
 import type { Budget } from '../limits/budget';
 import type { Usage } from '../limits/key-usage';
-import { routingOverrideSchema } from '../routing/overrides';
-import { type KeyPolicy, limitsSchema, modelAllowlistSchema } from './policy';
+import { type KeyPolicy, limitsSchema } from './policy';
+import { writtenAllowlist, writtenRouting } from './policy-names';
 
 const isoDate = z.iso.datetime({ offset: true });
 
@@ -19,11 +19,11 @@ export const budgetInput = z.strictObject({
 });
 
 export const policyInput = {
-  models: modelAllowlistSchema.nullable().optional(),
+  models: writtenAllowlist.nullable().optional(),
   /** null clears the key's (or team's) own limits: a key's then come from the config. */
   limits: limitsSchema.nullable().optional(),
   budget: budgetInput.nullable().optional(),
-  routing: routingOverrideSchema.nullable().optional(),
+  routing: writtenRouting.optional(),
   /** Cache opt-out / TTL / semantic opt-in or out / threshold; null clears it. */
   cache: cachePolicySchema.nullable().optional(),
   /** Zero data retention: no bodies in logs and no caching for this traffic. */

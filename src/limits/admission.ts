@@ -9,6 +9,7 @@ import type { NativeApi } from '../providers/types';
 import { mergeRoutingOverrides, type RoutingOverride } from '../routing/overrides';
 import type { AdmitRequest, AdmitResult } from './admit-rpc';
 import { admission } from './admitted';
+import type { OutputCapField } from './estimate';
 import { endLeaseAt } from './give-back';
 import { admitLocally, askFailed, beginAsk } from './lease';
 import { drawFromLease, reserveAt } from './leased-reservation';
@@ -65,6 +66,8 @@ export interface RouteAdmitRequest extends AdmitRequest {
    * client used: a budget refusal names them when they are half the worst case or more.
    */
   toolFees?: ReservedToolFees;
+  /** The field that caps its output on the API the client used (max_tokens when unsaid): a refusal asks to lower it. */
+  outputField?: OutputCapField;
 }
 
 /** A worst case's tool fees (tool-fees.ts), with the API whose field bounds their calls. */

@@ -6,6 +6,7 @@ import { CHAT_PARAMS, nativeParams } from '../openai/native-params';
 import type { ChatMessage, ChatRequest, ContentPart } from '../openai/schemas';
 import type { AudioUse } from '../pricing/cost';
 import { effortBudget } from '../providers/reasoning-effort';
+import type { NativeApi } from '../providers/types';
 import { imageTokens } from './image-tokens';
 
 const CHARS_PER_TOKEN = 4;
@@ -139,6 +140,25 @@ export function maxOutputTokens(
   const cap = own ?? fallback + (reservedThinking(request) ?? 0);
   return cap * (request.n ?? 1);
 }
+
+/**
+ * The field that caps the output on the API the client used (`api`: the one its chat body was
+ * translated from), which a refusal asks to lower: on chat, the one that set the larger cap
+ * (maxOutputTokens reserves by it), max_tokens when neither did.
+ */
+export function outputCapField(
+  request: Pick<ChatRequest, 'max_tokens' | 'max_completion_tokens'>,
+  api: NativeApi | undefined,
+): OutputCapField {
+  if (api === 'responses') return 'max_output_tokens';
+  if (api === 'messages') return 'max_tokens';
+  const completion = request.max_completion_tokens;
+  return completion != null && !(request.max_tokens != null && request.max_tokens > completion)
+    ? 'max_completion_tokens'
+    : 'max_tokens';
+}
+
+export type OutputCapField = 'max_tokens' | 'max_completion_tokens' | 'max_output_tokens';
 
 /**
  * The output cap the gateway sends for a request that sets none, with `limits.enforceMaxTokens`:

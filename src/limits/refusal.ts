@@ -10,7 +10,7 @@ import type { RateState, RateWindow } from './rate-state';
 
 type Refused = Extract<AdmitResult, { ok: false }>;
 /** What of the refused request its wire error tells. */
-type Refusing = Pick<RouteAdmitRequest, 'model' | 'costUsd' | 'inputOnly' | 'toolFees'>;
+type Refusing = Pick<RouteAdmitRequest, 'model' | 'costUsd' | 'inputOnly' | 'toolFees' | 'outputField'>;
 
 /**
  * The key's (or team's) object could not answer — overloaded, unreachable, reset mid-call. Limits
@@ -110,18 +110,20 @@ function wireError(
         { ...rateLimitHeaders(tighter(result.rate, otherRate)), 'retry-after': String(seconds) },
       );
     }
-    case 'too_large':
+    case 'too_large': {
+      const cap = request.outputField ?? 'max_tokens';
       return new GatewayError(
         429,
         'rate_limit_error',
         'rate_limit_exceeded',
         request.inputOnly
           ? `Request too large: its input is about ${result.requested} tokens, more than ${whose} limit of ${result.capacity} tokens per minute. Send less input per request.`
-          : `Request too large: it may use up to ${result.requested} tokens (input estimate + max_tokens; a request without max_tokens reserves the gateway's limits.defaultMaxTokens, and each file sent by file_id counts its limits.fileIdTokens), more than ${whose} limit of ${result.capacity} tokens per minute. Set a lower max_tokens or shorten the prompt.`,
-        request.inputOnly ? 'input' : 'max_tokens',
+          : `Request too large: it may use up to ${result.requested} tokens (input estimate + ${cap}; a request without ${cap} reserves the gateway's limits.defaultMaxTokens, and each file sent by file_id counts its limits.fileIdTokens), more than ${whose} limit of ${result.capacity} tokens per minute. Set a lower ${cap} or shorten the prompt.`,
+        request.inputOnly ? 'input' : cap,
         // Waiting cannot help: OpenAI's SDKs retry a 429 unless told not to.
         { ...rateLimitHeaders(tighter(result.rate, otherRate)), 'x-should-retry': 'false' },
       );
+    }
     case 'budget_exceeded': {
       const reset = result.resetAt ? ` The budget resets at ${new Date(result.resetAt).toISOString()}.` : '';
       const leased =
@@ -167,16 +169,17 @@ const TOOL_WORDS = {
 /**
  * What a budget refusal advises lowering: what most of the worst case comes from. Hosted tools'
  * fees can far outweigh the tokens (ten web searches, $0.10, cost more than 100,000 output tokens
- * of a small model), and then a lower max_tokens would not bring the request within the budget.
+ * of a small model), and then a lower output cap would not bring the request within the budget.
+ * The cap is named as the client's API names it (max_output_tokens on /v1/responses).
  */
 function budgetAdvice(request: Refusing): string {
   if (request.inputOnly) return 'Send less input';
+  const lower = `Lower ${request.outputField ?? 'max_tokens'}`;
   const fees = request.toolFees;
-  if (!fees || !(fees.usd > 0)) return 'Lower max_tokens';
+  if (!fees || !(fees.usd > 0)) return lower;
   const words = TOOL_WORDS[fees.api];
   const part = `$${usd(fees.usd)} is its ${words.tools}' fees for ${feeCalls(fees, words.call)}`;
-  if (fees.usd * 2 < request.costUsd)
-    return `Lower max_tokens (of that, ${part}, which ${words.field} bounds)`;
+  if (fees.usd * 2 < request.costUsd) return `${lower} (of that, ${part}, which ${words.field} bounds)`;
   return fees.bounded
     ? `Of that, ${part} (as ${words.its} allows): lower ${words.field}`
     : `Of that, ${part} (as reserved for ${words.without}): set ${words.field}`;

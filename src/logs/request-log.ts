@@ -3,6 +3,7 @@
 // response is ready, or for a relayed stream when the stream ends or the client cancels it.
 import { CLIENT_CLOSED } from '../errors';
 import { type GuardrailReport, hitsOf } from '../guardrails/report';
+import { isRecord } from '../json-record';
 import type { StreamSummary } from '../openai/stream-summary';
 import type { Usage } from '../providers/types';
 import type { Attempt } from '../routing/execute';
@@ -12,6 +13,9 @@ import { type Charged, usageDetailOf } from './usage-detail';
 
 /** Bodies are capped so a row stays far below D1's 2 MB value limit. */
 export const BODY_LIMIT = 32 * 1024;
+
+/** No model id is longer (the request schemas refuse more): a refused body's is cut to this for its row. */
+const MODEL_LIMIT = 256;
 
 /** What admission tells the log about the key; `zdr` is optional until zero-data-retention keys land. */
 export interface LoggedKey {
@@ -102,6 +106,17 @@ export class RequestLog {
     this.row.model = model;
     this.row.stream = stream;
     this.requestValue = body;
+  }
+
+  /**
+   * The model a parsed body names, before the body is validated: a request refused for its body
+   * (a schema error, a translation's refusal) is still logged with the model asked for, so the
+   * dashboard's model filter finds it. Only logged, and bounded; `requested` replaces it once valid.
+   */
+  asked(body: unknown): void {
+    if (!isRecord(body) || typeof body.model !== 'string' || body.model === '') return;
+    const model = body.model;
+    this.row.model = model.length > MODEL_LIMIT ? `${model.slice(0, MODEL_LIMIT)}…` : model;
   }
 
   /** What the guardrails did; read when the row is committed, so output rules on a stream count too. */

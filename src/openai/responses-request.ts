@@ -36,8 +36,9 @@ const CONSUMED = new Set([
   'service_tier',
   'stream',
   'stream_options',
-  // Accepted and ignored: nothing is stored (store), no extra output exists to include (include),
-  // and the conversation is never truncated ('disabled'; 'auto' is refused below).
+  // Accepted and ignored: nothing is stored (store), no extra output exists to include (include)
+  // but the logprobs it may ask for (chatBody), and the conversation is never truncated ('disabled';
+  // 'auto' is refused below).
   'store',
   'include',
   'truncation',
@@ -46,6 +47,9 @@ const CONSUMED = new Set([
   // and an unknown field that chat providers refuse (OpenAI: "Unrecognized request argument").
   'client_metadata',
 ]);
+
+/** The `include` entry that asks for the answer text's token logprobs. */
+const LOGPROBS_INCLUDE = 'message.output_text.logprobs';
 
 /** Parameters that need state OpenAI keeps between requests; the gateway keeps none. */
 const STATEFUL = ['previous_response_id', 'conversation', 'prompt'] as const;
@@ -67,6 +71,7 @@ export function translateRequest(value: unknown): Translated {
     throw invalidRequest(
       "truncation 'auto' is not supported: the gateway never drops conversation items; send what fits, or 'disabled'.",
       'truncation',
+      'unsupported_parameter',
     );
   const native = hostedRequest(request, chatBody);
   if (native) return native;
@@ -107,9 +112,12 @@ function chatBody(request: ResponsesRequest): Json {
   copy(request, chat, 'prompt_cache_key');
   copy(request, chat, 'service_tier');
   if (request.max_output_tokens != null) chat.max_completion_tokens = request.max_output_tokens;
-  if (request.top_logprobs != null) {
+  // The Responses API returns logprobs only when `include` asks for them; top_logprobs is how many
+  // alternatives each token then lists. Without it, a top_logprobs (an SDK's default 0) asks for
+  // nothing, and chat's logprobs stay off (GPT-6 refuses them while it reasons).
+  if (request.include?.includes(LOGPROBS_INCLUDE)) {
     chat.logprobs = true;
-    chat.top_logprobs = request.top_logprobs;
+    copy(request, chat, 'top_logprobs');
   }
   if (request.reasoning?.effort != null) chat.reasoning_effort = request.reasoning.effort;
   const format = request.text?.format;
@@ -138,7 +146,7 @@ export function responsesParam(param: string): string {
     case 'reasoning_effort':
       return 'reasoning.effort';
     case 'logprobs':
-      return 'top_logprobs';
+      return 'include';
     case 'verbosity':
       return 'text.verbosity';
     case 'response_format':

@@ -15,6 +15,7 @@ import {
   estimateInputTokens,
   estimateTextTokens,
   maxOutputTokens,
+  outputCapField,
   outputCapOf,
   tokensOfChars,
 } from '../limits/estimate';
@@ -39,12 +40,12 @@ import { modelNotFoundFor } from './model-not-found';
 export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   const runtime = await getRuntime(c.env, c.executionCtx);
   const { limits } = runtime.config;
-  const translated = c.get('chatBody');
-  const body = validateBody(
-    chatRequest,
-    translated !== undefined ? translated : await readJsonBody(c.req.raw, limits.maxBodyBytes),
-  );
   const log = c.get('log');
+  const translated = c.get('chatBody');
+  const read = translated !== undefined ? translated : await readJsonBody(c.req.raw, limits.maxBodyBytes);
+  // A translated body's model is logged by its translation, as its own API's request named it.
+  if (translated === undefined) log.asked(read);
+  const body = validateBody(chatRequest, read);
   log.requested(body.model, body, body.stream === true);
   const route = runtime.resolve(body.model);
   if (!route) throw await modelNotFoundFor(c, body.model, limits);
@@ -91,6 +92,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
       tokens: inputTokens + maxTokens,
       costUsd,
       ...(toolFees ? { toolFees } : {}),
+      outputField: outputCapField(body, c.get('translatedApi')),
       reservationId: requestId,
       reservationTtlMs: limits.reservationTtlMs,
       defaults: { rpm: limits.rpm, tpm: limits.tpm },

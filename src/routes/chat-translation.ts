@@ -9,9 +9,12 @@ import { createMiddleware } from 'hono/factory';
 import { getRuntime } from '../config/store';
 import type { AppEnv } from '../env';
 import { readJsonBody } from '../openai/read-body';
+import type { NativeApi } from '../providers/types';
 import type { NativeRequest } from './native-request';
 
 export interface ChatTranslation<R> {
+  /** The API translated, whose fields a refusal names (its output cap: RouteAdmitRequest.outputField). */
+  api: NativeApi;
   /** The API's body → its validated request and the chat body it stands for (400s naming params). */
   request(body: unknown): {
     request: R;
@@ -38,12 +41,13 @@ export function chatTranslation<R>(translation: ChatTranslation<R>): MiddlewareH
   return createMiddleware<AppEnv>(async function chatTranslation(c, next) {
     if (c.req.method !== 'POST') return next(); // the route's 405 (src/middleware/route-methods.ts)
     const runtime = await getRuntime(c.env, c.executionCtx);
-    const { request, chat, claudeOnly, native } = translation.request(
-      await readJsonBody(c.req.raw, runtime.config.limits.maxBodyBytes),
-    );
+    const body = await readJsonBody(c.req.raw, runtime.config.limits.maxBodyBytes);
+    c.get('log').asked(body);
+    const { request, chat, claudeOnly, native } = translation.request(body);
     // The chat handler takes the translated body as read (not written out and read again, where
     // the translation's few extra bytes could push a body just under maxBodyBytes into a 413).
     c.set('chatBody', chat);
+    c.set('translatedApi', translation.api);
     if (claudeOnly?.length) c.set('claudeOnly', claudeOnly);
     if (native) c.set('nativeRequest', native);
     if (translation.thinkingAsSigned) c.set('thinkingAsSigned', true);

@@ -21,8 +21,10 @@ import { modelNotFoundFor } from './model-not-found';
 export const embeddings = new Hono<AppEnv>().post('/', async (c) => {
   const runtime = await getRuntime(c.env, c.executionCtx);
   const { limits } = runtime.config;
-  const body = validateBody(embeddingsRequest, await readJsonBody(c.req.raw, limits.maxBodyBytes));
   const log = c.get('log');
+  const read = await readJsonBody(c.req.raw, limits.maxBodyBytes);
+  log.asked(read);
+  const body = validateBody(embeddingsRequest, read);
   log.requested(body.model, body);
   const route = runtime.resolve(body.model);
   if (!route) throw await modelNotFoundFor(c, body.model, limits);

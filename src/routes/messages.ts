@@ -18,6 +18,7 @@ import { modelNotListed, usable } from './models';
 
 export const messagesApi = () =>
   chatTranslation({
+    api: 'messages',
     request: translateRequest,
     answer: (request, completion, requestId) =>
       completionToMessage(completion, messageId(requestId), request.model),
@@ -64,6 +65,7 @@ export const anthropicErrors = () =>
 export const countTokens = new Hono<AppEnv>().post('/', async (c) => {
   const runtime = await getRuntime(c.env, c.executionCtx);
   const body = await readJsonBody(c.req.raw, runtime.config.limits.maxBodyBytes);
+  c.get('log').asked(body);
   // Anthropic's count_tokens takes no max_tokens: any stands in for the required field.
   const { request, chat } = translateRequest(isRecord(body) ? { max_tokens: 1, ...body } : body);
   c.get('log').requested(request.model, null);

@@ -10,6 +10,7 @@ import { chatTranslation } from './chat-translation';
 
 export const responsesApi = () =>
   chatTranslation({
+    api: 'responses',
     request: translateRequest,
     answer: (request, completion, requestId) =>
       completionToResponse(request, completion, responseIds(requestId)),

@@ -73,6 +73,16 @@ describe('budget refusal advice', () => {
     );
   });
 
+  it("names the output cap as the client's API names it", () => {
+    const named = (outputField: 'max_output_tokens' | 'max_completion_tokens', toolFees?: ReservedToolFees) =>
+      refusal(over, { model: 'web', costUsd: 0.5, outputField, toolFees }, 'key', undefined).message;
+    expect(named('max_output_tokens')).toContain('). Lower max_output_tokens or raise the budget.');
+    expect(named('max_completion_tokens')).toContain('). Lower max_completion_tokens or raise the budget.');
+    expect(named('max_output_tokens', hosted(0.01, 1, true))).toContain(
+      "). Lower max_output_tokens (of that, $0.01 is its hosted tools' fees for 1 call, which max_tool_calls bounds)",
+    );
+  });
+
   it('tells when the budget resets after the advice', () => {
     expect(advice(0.2, undefined, Date.UTC(2030, 0, 1))).toBe(
       'Lower max_tokens or raise the budget. The budget resets at 2030-01-01T00:00:00.000Z.',

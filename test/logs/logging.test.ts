@@ -600,6 +600,34 @@ describe('request logs', () => {
     expect((await rowsById(['no-such-id'])).size).toBe(0);
   });
 
+  it('logs the model a body refused for its shape asked for, on every endpoint, bounded', async () => {
+    expect((await putConfig(config)).status).toBe(200);
+    const { key } = await createKey();
+    const post = (path: string, id: string, body: unknown) =>
+      call(path, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-request-id': id },
+        body: JSON.stringify(body),
+      });
+    const tools = { type: 'function', function: { name: 'f', parameters: {} } };
+    const refused: [string, string, unknown, unknown][] = [
+      // [id, path, body, the row's model]
+      ['asked-chat', '/v1/chat/completions', ask('x', { tool_choice: 'required' }), 'fast'],
+      ['asked-chat-tools', '/v1/chat/completions', ask('x', { tools: [{ ...tools, type: 'nope' }] }), 'fast'],
+      ['asked-embeddings', '/v1/embeddings', { model: 'embed', input: 5 }, 'embed'],
+      ['asked-responses', '/v1/responses', { model: 'fast', input: [{ type: 'nope' }] }, 'fast'],
+      ['asked-messages', '/v1/messages', { model: 'claude', messages: [] }, 'claude'],
+      ['asked-count', '/v1/messages/count_tokens', { model: 'claude', messages: 'x' }, 'claude'],
+      ['asked-long', '/v1/chat/completions', { ...ask('x'), model: 'm'.repeat(300) }, `${'m'.repeat(256)}…`],
+      ['asked-number', '/v1/chat/completions', { ...ask('x'), model: 5 }, null],
+      ['asked-array', '/v1/chat/completions', [{ model: 'fast' }], null],
+    ];
+    for (const [id, path, body] of refused)
+      expect({ id, status: (await post(path, id, body)).status }).toEqual({ id, status: 400 });
+    const rows = await waitForRows(refused.map(([id]) => id));
+    for (const [id, , , model] of refused) expect({ id, model: rows.get(id)?.model }).toEqual({ id, model });
+  });
+
   it("names a refused request's key and its team as the key's object sees them, at once", async () => {
     expect((await putConfig(config)).status).toBe(200);
     const teamOf = async (name: string) =>

@@ -104,6 +104,21 @@ describe('translateRequest', () => {
     });
   });
 
+  it('asks chat for logprobs only when include asks for them, top_logprobs then saying how many', () => {
+    const chatOf = (extra: Record<string, unknown>) =>
+      translateRequest({ model: 'm', input: 'hi', ...extra }).chat;
+    // An SDK's default top_logprobs of 0, or any count, without the include: the Responses API returns none.
+    for (const top_logprobs of [0, 3]) {
+      const chat = chatOf({ top_logprobs, include: ['reasoning.encrypted_content'] });
+      expect(chat).not.toHaveProperty('logprobs');
+      expect(chat).not.toHaveProperty('top_logprobs');
+    }
+    const include = ['message.output_text.logprobs'];
+    expect(chatOf({ include })).toMatchObject({ logprobs: true });
+    expect(chatOf({ include })).not.toHaveProperty('top_logprobs');
+    expect(chatOf({ include, top_logprobs: 0 })).toMatchObject({ logprobs: true, top_logprobs: 0 });
+  });
+
   it('sends parallel_tool_calls and tool_choice only along with tools, which chat requires', () => {
     expect(translateRequest({ model: 'm', input: 'hi', parallel_tool_calls: false }).chat).not.toHaveProperty(
       'parallel_tool_calls',

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { type ChatRequest, chatRequest } from '../../src/openai/schemas';
 import { openAIModelBody } from '../../src/providers/openai-model-rules';
 import { Unsupported } from '../../src/providers/types';
-import { chat, createKey, type Json, putConfig } from '../helpers/gateway';
+import { call, chat, createKey, type Json, putConfig } from '../helpers/gateway';
 import { expectOpenAIShape } from '../helpers/openapi';
 import { json, onUpstream, recorded, sse, unexpected } from '../helpers/upstream';
 
@@ -188,6 +188,27 @@ describe("OpenAI's model rules through the gateway", () => {
       expect(body).toMatchObject({ model: 'gpt-6-sol', messages: ASK });
       expect(body).not.toHaveProperty('top_logprobs');
     }
+  });
+
+  it('serves a Responses request whose top_logprobs of 0 asks for no logprobs (no include) while GPT-6 reasons', async () => {
+    const key = await setup();
+    onUpstream('https://api.openai.com/v1/chat/completions', () => json(COMPLETION));
+    const responses = (extra: Json) =>
+      call('/v1/responses', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'sol', input: 'Hi', top_logprobs: 0, ...extra }),
+      });
+    const served = await responses({});
+    expect(served.status, await served.clone().text()).toBe(200);
+    expect(recorded).toHaveLength(1);
+    expect(recorded[0]!.body).not.toHaveProperty('logprobs');
+    expect(recorded[0]!.body).not.toHaveProperty('top_logprobs');
+    // Logprobs asked for, as the Responses API asks: refused while the model reasons, naming `include`.
+    const asked = await responses({ include: ['message.output_text.logprobs'] });
+    expect(asked.status).toBe(400);
+    expect((await asked.json<Json>()).error.param).toBe('include');
+    expect(recorded).toHaveLength(1);
   });
 
   it('forwards a combination the model takes unchanged, and any request to another service', async () => {

@@ -661,6 +661,22 @@ describe('bad input', () => {
     });
   }
 
+  it('asks to lower the output cap the request set, max_completion_tokens or max_tokens, when over budget', async () => {
+    expect((await putConfig(openaiConfig())).status).toBe(200);
+    const { key } = await createKey({ budget: { usd: 0.000001, period: 'month' } });
+    for (const [cap, field] of [
+      [{ max_completion_tokens: 100_000 }, 'max_completion_tokens'],
+      [{ max_tokens: 100_000 }, 'max_tokens'],
+      [{ max_completion_tokens: 10, max_tokens: 100_000 }, 'max_tokens'],
+      [{}, 'max_tokens'],
+    ] as const) {
+      const response = await chat(key, { model: 'gpt', messages: valid.messages, ...cap });
+      expect(response.status).toBe(402);
+      expect((await response.json<Json>()).error.message).toContain(`Lower ${field} or raise the budget.`);
+    }
+    expect(recorded).toHaveLength(0);
+  });
+
   it('answers 404 model_not_found for an unknown model', async () => {
     const { key } = await createKey();
     const response = await chat(key, { ...valid, model: 'no-such-model' });

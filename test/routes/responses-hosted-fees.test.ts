@@ -111,7 +111,7 @@ describe('hosted tool fees', () => {
     expect(recorded).toHaveLength(1);
   });
 
-  it('advises a lower max_tokens when the tokens outweigh the fees, naming the fees beside', async () => {
+  it('advises a lower max_output_tokens when the tokens outweigh the fees, naming the fees beside', async () => {
     await setup(false);
     const { key } = await createKey({ budget: { usd: 0.0001, period: 'month' } });
     // 100,000 output tokens of gpt-4.1 ($8 per million) are $0.80, one search $0.01.
@@ -120,7 +120,7 @@ describe('hosted tool fees', () => {
     expect(refused.status).toBe(402);
     const { error } = await refused.json<Json>();
     expect(error.message).toContain(
-      "Lower max_tokens (of that, $0.01 is its hosted tools' fees for 1 call, which max_tool_calls bounds) or raise the budget.",
+      "Lower max_output_tokens (of that, $0.01 is its hosted tools' fees for 1 call, which max_tool_calls bounds) or raise the budget.",
     );
     expect(recorded).toHaveLength(0);
   });

@@ -434,6 +434,47 @@ describe('POST /v1/responses', () => {
     expect(body.error.param).toBe(param);
   });
 
+  it.each([
+    ['previous_response_id', { previous_response_id: 'resp_1' }],
+    ['conversation', { conversation: 'conv_1' }],
+    ['prompt', { prompt: { id: 'pmpt_1' } }],
+    ['background', { background: true }],
+    ['truncation', { truncation: 'auto' }],
+  ])(
+    'refuses %s, which needs state the gateway does not keep, as an unsupported_parameter',
+    async (param, extra) => {
+      const key = await setup();
+      const response = await responses(key, { model: 'fast', input: 'hi', ...extra });
+      expect(response.status).toBe(400);
+      const body: Json = await response.json();
+      expectOpenAIShape('ErrorResponse', body);
+      expect(body.error).toMatchObject({
+        param,
+        code: 'unsupported_parameter',
+        type: 'invalid_request_error',
+      });
+    },
+  );
+
+  it('asks to lower max_output_tokens, its own output cap, in a budget or TPM refusal', async () => {
+    await setup();
+    const { key: poor } = await createKey({ budget: { usd: 0.000001, period: 'month' } });
+    const overBudget = await responses(poor, { model: 'gpt', input: 'hi', max_output_tokens: 100_000 });
+    expect(overBudget.status).toBe(402);
+    const budget: Json = await overBudget.json();
+    expectOpenAIShape('ErrorResponse', budget);
+    expect(budget.error.message).toContain('Lower max_output_tokens or raise the budget.');
+    expect(budget.error.message).not.toContain('max_tokens');
+    const { key: slow } = await createKey({ limits: { tpm: 1000 } });
+    const tooLarge = await responses(slow, { model: 'fast', input: 'hi', max_output_tokens: 5000 });
+    expect(tooLarge.status).toBe(429);
+    const rate: Json = await tooLarge.json();
+    expect(rate.error.param).toBe('max_output_tokens');
+    expect(rate.error.message).toContain('Set a lower max_output_tokens');
+    expect(rate.error.message).not.toContain('max_tokens');
+    expect(recorded).toHaveLength(0);
+  });
+
   it("names the request's own field in an error about the chat field it became", async () => {
     const key = await setup();
     onUpstream(`${OPENAI_URL}/chat/completions`, () =>
@@ -461,7 +502,7 @@ describe('POST /v1/responses', () => {
     ['max_completion_tokens', 'max_output_tokens'],
     ['max_tokens', 'max_output_tokens'],
     ['reasoning_effort', 'reasoning.effort'],
-    ['logprobs', 'top_logprobs'],
+    ['logprobs', 'include'],
     ['verbosity', 'text.verbosity'],
     ['response_format', 'text.format'],
     ['response_format.json_schema.schema', 'text.format.schema'],

@@ -1,4 +1,7 @@
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { sha256Hex } from '../../src/auth/gateway-key';
+import { keyStub } from '../../src/limits/stubs';
 import {
   admin,
   call,
@@ -144,14 +147,21 @@ describe('per-key routing overrides', () => {
     expect(response.headers.get('x-tollgate-provider')).toBe('mock');
   });
 
-  it('answers a pin named __proto__ or constructor as any unknown model: 404, never a 500', async () => {
+  it('refuses a pin named __proto__ or constructor; one stored before answers them as unknown models: 404', async () => {
     await putConfig(openaiConfig());
     const target = { targets: [{ provider: 'mock', model: 'mock-1' }] };
     // Written as JSON, `__proto__` is an own key of the pin table, not its prototype.
     const routing = JSON.parse(
       `{"pin":{"__proto__":${JSON.stringify(target)},"constructor":${JSON.stringify(target)}}}`,
     );
-    const { key } = await createKey({ routing });
+    const refused = await admin('/admin/keys', 'POST', { name: 'x', routing });
+    expect(refused.status).toBe(400);
+    expect((await refused.json<Json>()).error.param).toBe('routing.pin.__proto__');
+    // As a policy written before the admin API refused them holds them.
+    const { key } = await createKey();
+    const stub = keyStub(env, await sha256Hex(key));
+    const policy = (await stub.getPolicy())!;
+    expect(await stub.setPolicy({ ...policy, routing }, Date.now() + 1)).toBe('set');
     for (const model of ['__proto__', 'constructor', 'toString', '__proto__/x', 'hasOwnProperty/x']) {
       const response = await chat(key, ask(model));
       expect(response.status, model).toBe(404);

@@ -227,6 +227,77 @@ describe('/admin/keys', () => {
     });
   }
 
+  it('refuses a reserved name (__proto__, constructor, prototype) wherever a key or team policy names a model or target', async () => {
+    const mock = { provider: 'mock', model: 'mock-1' };
+    const pin = (route: unknown) => ({ routing: { pin: { fast: route } } });
+    const cases: [unknown, string, string][] = [
+      // [policy, param, the name refused]
+      [
+        JSON.parse(`{"routing":{"pin":{"__proto__":{"targets":[${JSON.stringify(mock)}]}}}}`),
+        'routing.pin.__proto__',
+        '__proto__',
+      ],
+      [{ routing: { pin: { constructor: { targets: [mock] } } } }, 'routing.pin.constructor', 'constructor'],
+      [pin({ targets: [{ alias: 'prototype' }] }), 'routing.pin.fast.targets[0].alias', 'prototype'],
+      [
+        pin({ targets: [mock, { provider: 'constructor', model: 'm' }] }),
+        'routing.pin.fast.targets[1].provider',
+        'constructor',
+      ],
+      [
+        pin({
+          strategy: 'conditional',
+          targets: [mock],
+          rules: [{ when: { team: 't' }, targets: [{ alias: '__proto__' }] }],
+        }),
+        'routing.pin.fast.rules[0].targets[0].alias',
+        '__proto__',
+      ],
+      [
+        pin({
+          strategy: 'conditional',
+          targets: [mock],
+          rules: [{ when: { metadata: { constructor: 'a' } }, targets: [mock] }],
+        }),
+        'routing.pin.fast.rules[0].when.metadata.constructor',
+        'constructor',
+      ],
+      [{ routing: { allowProviders: ['mock', 'constructor'] } }, 'routing.allowProviders[1]', 'constructor'],
+      [{ routing: { denyProviders: ['__proto__'] } }, 'routing.denyProviders[0]', '__proto__'],
+      [{ models: ['fast', 'constructor'] }, 'models[1]', 'constructor'],
+      [{ models: ['prototype/*'] }, 'models[0]', 'prototype'],
+      [{ models: ['__proto__/gpt-4o'] }, 'models[0]', '__proto__'],
+    ];
+    const { id } = await createKey();
+    const team = (await (await admin('/admin/teams', 'POST', { name: 't' })).json<Json>()).id as string;
+    for (const [policy, param, name] of cases) {
+      for (const [method, path] of [
+        ['POST', '/admin/keys'],
+        ['PATCH', `/admin/keys/${id}`],
+        ['POST', '/admin/teams'],
+        ['PATCH', `/admin/teams/${team}`],
+      ] as const) {
+        const response = await admin(path, method, {
+          ...(method === 'POST' ? { name: 'x' } : {}),
+          ...(policy as object),
+        });
+        const error = (await response.json<Json>()).error;
+        expect({ method, path, status: response.status, param: error?.param }).toEqual({
+          method,
+          path,
+          status: 400,
+          param,
+        });
+        expect(error.type).toBe('invalid_request_error');
+        expect(error.message).toContain(`'${name}' is reserved`);
+      }
+    }
+    // A model of that name at a provider is another service's name, not a gateway name: allowed.
+    expect((await admin('/admin/keys', 'POST', { name: 'x', models: ['mock/constructor'] })).status).toBe(
+      201,
+    );
+  });
+
   it('refuses a query parameter a list does not know, on every admin list', async () => {
     for (const path of ['/admin/keys', '/admin/teams', '/admin/tokens', '/admin/audit', '/admin/logs']) {
       const response = await admin(`${path}?includRevoked=true`);
