@@ -205,6 +205,8 @@ async function sendTraffic() {
   for (let i = 0; i < 2; i++) await chat(b.key, ask(`Nightly batch ${i}`));
   for (let i = 0; i < 3; i++) await chat(c.key, ask(`Prototype call ${i}`, { max_tokens: 10 }));
   await chat(a.key, ask('bad metadata'), { 'x-tollgate-metadata': '{"n":1}' });
+  // Revoked after its traffic: its rows stay in the logs, and must still show its name.
+  await adminJson(`/admin/keys/${b.id}`, { method: 'DELETE' });
 
   // What the logs must say, from what the clients saw.
   const cacheOf = (r) => {
@@ -294,15 +296,33 @@ async function browse(expected) {
   await page.locator('#login-error').waitFor({ state: 'visible', timeout: 10_000 });
   check('a wrong token is refused with a message', (await page.textContent('#login-error')).includes('refused'));
 
+  check(
+    'the token field says what it holds (autocomplete="current-password")',
+    (await page.getAttribute('#token', 'autocomplete')) === 'current-password',
+  );
   const signInAnalytics = [];
+  const signInLists = [];
   const countAnalytics = (request) => {
-    if (new URL(request.url()).pathname === '/admin/analytics') signInAnalytics.push(request.url());
+    const url = new URL(request.url());
+    if (url.pathname === '/admin/analytics') signInAnalytics.push(request.url());
+    if (url.pathname === '/admin/keys' || url.pathname === '/admin/teams') signInLists.push(url);
   };
   page.on('request', countAnalytics);
   await page.fill('#token', TOKEN);
   await page.click('#login-submit');
   await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
   page.off('request', countAnalytics);
+  check(
+    'signing in lists names without usage (revoked keys too) and usage only of what has a budget',
+    signInLists.length === 4 &&
+      signInLists.every(
+        (url) => url.searchParams.get('usage') === 'false' || url.searchParams.get('budgeted') === 'true',
+      ) &&
+      signInLists.some(
+        (url) => url.pathname === '/admin/keys' && url.searchParams.get('usage') === 'false' && url.searchParams.get('includeRevoked') === 'true',
+      ),
+    signInLists.map((url) => `${url.pathname}${url.search}`).join(', '),
+  );
   check(
     "signing in runs the range's analytics once (the token is checked with a one-row log read)",
     signInAnalytics.length === 1,
@@ -329,6 +349,14 @@ async function browse(expected) {
     near(cost.raw, expected.costUsd) && cost.text.startsWith('$'),
     `shows ${cost.text} (${cost.raw})`,
   );
+  const costSub = await page.textContent('[data-kpi-sub="cost"]');
+  const perAnswered = expected.costUsd / (expected.requests - expected.errors);
+  const shownPer = Number(/^\$([\d.]+) per answered request$/.exec(costSub.trim())?.[1]);
+  check(
+    'the cost per request divides by answered requests, not errors too (and says so)',
+    Math.abs(shownPer - perAnswered) <= perAnswered * 0.01,
+    `shows "${costSub}", expected about $${perAnswered.toPrecision(3)} per answered request`,
+  );
   const tokens = await kpi('tokens');
   check(`Tokens shows ${expected.tokens}`, tokens.raw === expected.tokens, `shows ${tokens.text}`);
   const hitRate = await kpi('cacheHitRate');
@@ -350,6 +378,8 @@ async function browse(expected) {
   await page.click('#breakdown-tabs button[data-group="key"]');
   await page.waitForSelector(`#breakdown tbody tr[data-group-key="${expected.keys.a.id}"]`, { timeout: 10_000 });
   check('the key breakdown names keys', (await page.textContent('#breakdown tbody')).includes('search-service'));
+  const revokedRow = await page.textContent(`#breakdown tbody tr[data-group-key="${expected.keys.b.id}"]`);
+  check('the key breakdown names a revoked key', revokedRow.includes('batch-jobs') && !revokedRow.includes(expected.keys.b.id), revokedRow);
   await page.click('#breakdown-tabs button[data-group="model"]');
   await page.waitForSelector('#breakdown tbody tr[data-group-key="fast"]');
 
@@ -358,6 +388,13 @@ async function browse(expected) {
 
   const rows = await page.locator('#logs tbody tr[data-log-id]').count();
   check(`recent requests lists all ${expected.requests}`, rows === expected.requests, `${rows} rows`);
+  const keyCells = await page.locator('#logs tbody tr[data-log-id] td.name').allTextContents();
+  check(
+    "the requests of a revoked key show its name, not its id",
+    keyCells.filter((text) => text.includes('batch-jobs')).length === 2 && !keyCells.some((text) => text.startsWith('key_')),
+    keyCells.join(' | '),
+  );
+  await filterHintAnd499(page);
   await page.selectOption('#f-status', 'error');
   await page.click('#filters button[type="submit"]');
   await page.waitForFunction(
@@ -389,6 +426,8 @@ async function browse(expected) {
   mkdirSync(join(root, 'docs'), { recursive: true });
   copyFileSync(join(root, 'test-results', 'dashboard.png'), join(root, 'docs', 'dashboard.png'));
 
+  await keyboard(page);
+
   await racingLoads(page, expected);
 
   await page.setViewportSize({ width: 390, height: 844 });
@@ -398,6 +437,7 @@ async function browse(expected) {
   await page.screenshot({ path: join(root, 'test-results', 'dashboard-phone.png'), fullPage: true });
 
   await autoRefreshKeepsPages(context, pageErrors);
+  await namesPastTheList(context, pageErrors, expected);
   await analyticsDownKeepsRequests(context, pageErrors, expected);
 
   check('no script errors in the page', pageErrors.length === 0, pageErrors.join('; '));
@@ -428,6 +468,12 @@ async function autoRefreshKeepsPages(context, pageErrors) {
   await page.click('#more');
   await page.waitForFunction(() => document.querySelectorAll('#logs tbody tr[data-log-id]').length === 10);
   await page.check('#auto');
+  const lists = [];
+  const countLists = (request) => {
+    const url = new URL(request.url());
+    if (url.pathname.startsWith('/admin/keys') || url.pathname.startsWith('/admin/teams')) lists.push(url);
+  };
+  page.on('request', countLists);
   const refreshed = page.waitForRequest((request) => new URL(request.url()).pathname === '/admin/analytics', {
     timeout: 10_000,
   });
@@ -435,9 +481,117 @@ async function autoRefreshKeepsPages(context, pageErrors) {
   await refreshed;
   await page.waitForFunction(() => !document.body.classList.contains('is-loading'), null, { timeout: 20_000 });
   await page.waitForTimeout(300);
+  page.off('request', countLists);
   const kept = await rows();
   check('an automatic refresh keeps the requests paged with Load more (10 rows, not the first 5)', kept === 10, `${kept} rows`);
+  check(
+    'an automatic refresh reads the usage of budgeted keys and teams only, and does not list names again',
+    lists.length === 2 && lists.every((url) => url.searchParams.get('budgeted') === 'true'),
+    lists.map((url) => `${url.pathname}${url.search}`).join(', '),
+  );
   await page.close();
+}
+
+/**
+ * Keys past what the name lists hold (here: lists answering no key at all, as for keys beyond their
+ * bound) are still named, each read once on its own as it shows.
+ */
+async function namesPastTheList(context, pageErrors, expected) {
+  const page = await context.newPage();
+  page.on('pageerror', (error) => pageErrors.push(String(error)));
+  await page.route(
+    (url) => url.pathname === '/admin/keys',
+    (route) => route.fulfill({ json: { data: [], nextCursor: null } }),
+  );
+  const reads = [];
+  page.on('request', (request) => {
+    const url = new URL(request.url());
+    if (url.pathname.startsWith('/admin/keys/')) reads.push(url.pathname);
+  });
+  await page.goto(`${base}/dashboard`);
+  await page.fill('#token', TOKEN);
+  await page.click('#login-submit');
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
+  const named = () =>
+    [...document.querySelectorAll('#logs tbody td.name')].every((cell) => !cell.textContent.startsWith('key_'));
+  await page.waitForFunction(named, null, { timeout: 10_000 }).catch(() => {});
+  const cells = await page.locator('#logs tbody td.name').allTextContents();
+  check(
+    'keys the name lists lack are read one by one, once each, and named',
+    cells.some((text) => text.includes('search-service')) &&
+      cells.some((text) => text.includes('batch-jobs')) &&
+      !cells.some((text) => text.startsWith('key_')) &&
+      reads.length === new Set(reads).size &&
+      reads.length <= Object.keys(expected.keys).length,
+    `cells ${cells.join(' | ')}; reads ${reads.join(', ')}`,
+  );
+  await page.close();
+}
+
+/** The filters say they narrow the requests list only; the status filter offers 499 (the client left). */
+async function filterHintAnd499(page) {
+  const hint = (await page.textContent('#filters-hint').catch(() => '')) ?? '';
+  check(
+    'the page says the filters narrow the requests list only',
+    (await page.isVisible('#filters-hint')) && /this list only/.test(hint),
+    hint,
+  );
+  const offered = (await page.locator('#f-status option[value="499"]').count()) === 1;
+  let asked = null;
+  if (offered) {
+    await page.selectOption('#f-status', '499');
+    const request = page.waitForRequest((r) => new URL(r.url()).pathname === '/admin/logs', { timeout: 10_000 });
+    await page.click('#filters button[type="submit"]');
+    asked = new URL((await request).url()).searchParams.get('status');
+    await page.waitForSelector('#logs tbody td.placeholder:not(:has-text("Loading"))', { timeout: 10_000 });
+    await page.selectOption('#f-status', '');
+    await page.click('#filters button[type="submit"]');
+    await page.waitForFunction(() => document.querySelectorAll('#logs tbody tr[data-log-id]').length > 0);
+  }
+  check('the status filter offers 499 (the client left) and asks the logs for it', offered && asked === '499', `asked ${asked}`);
+}
+
+/** Keyboard use: a request opens with Enter or Space from its named button; the tabs take arrow keys. */
+async function keyboard(page) {
+  const opener = page.locator('#logs tbody tr[data-log-id] button').first();
+  const named = (await page.getByRole('button', { name: /^Details of the request at / }).count()) > 0;
+  const opens = async (key) => {
+    if ((await opener.count()) === 0) return false;
+    await opener.focus();
+    await page.keyboard.press(key);
+    const open = await page.waitForSelector('#detail[open]', { timeout: 3_000 }).then(() => true, () => false);
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('#detail[open]', { state: 'detached', timeout: 3_000 });
+    return open;
+  };
+  const space = await opens('Space');
+  const enter = await opens('Enter');
+  check('a request row opens with Space and Enter, from a button with a name', named && space && enter, `named ${named}, Space ${space}, Enter ${enter}`);
+
+  const selected = () =>
+    page.evaluate(() => {
+      const tab = document.querySelector('#breakdown-tabs [aria-selected="true"]');
+      return `${tab?.dataset.group}:${document.activeElement === tab}:${document.querySelector('#breakdown-name').textContent}`;
+    });
+  await page.focus('#tab-model').catch(() => {});
+  const steps = [];
+  for (const key of ['ArrowRight', 'End', 'ArrowRight', 'Home']) {
+    await page.keyboard.press(key);
+    await page.waitForTimeout(400);
+    steps.push(await selected());
+  }
+  const wired = await page.evaluate(() =>
+    [...document.querySelectorAll('#breakdown-tabs [role="tab"]')].every(
+      (tab) =>
+        document.getElementById(tab.getAttribute('aria-controls') ?? '')?.getAttribute('role') === 'tabpanel' &&
+        tab.tabIndex === (tab.getAttribute('aria-selected') === 'true' ? 0 : -1),
+    ),
+  );
+  check(
+    'the breakdown tabs move and select with the arrow keys, Home and End, and control their panel',
+    wired && steps.join(' ') === 'provider:true:Provider team:true:Team model:true:Model model:true:Model',
+    `steps ${steps.join(' ')}; wired ${wired}`,
+  );
 }
 
 /** Analytics failing (a 503 for a range too long for D1) still leaves the recent requests to read. */

@@ -12,6 +12,11 @@
   };
   const GROUP_LABELS = { model: 'Model', provider: 'Provider', key: 'Key', team: 'Team' };
   const REFRESH_MS = 30_000;
+  // Names change rarely: the lists of keys and teams are read again at most this often (ids not in
+  // them are read one by one as they show, see resolveNames).
+  const NAMES_MS = 10 * 60_000;
+  // At most this many ids read one by one per table drawn (each once per session).
+  const NAME_READS = 20;
   const BUCKETS = { minute: 'one-minute', hour: 'hourly', day: 'daily' };
   const COLORS = { accent: '#4f46e5', bad: '#d93025', good: '#0f9d58', warn: '#c77700', muted: '#9aa0b8' };
 
@@ -19,8 +24,10 @@
     token: sessionStorage.getItem(TOKEN_KEY),
     range: '24h',
     group: 'model',
+    // Names by id (revoked keys too: their requests stay in the logs), from loadNames and resolveNames.
     keys: new Map(),
     teams: new Map(),
+    names: newNames(),
     cursor: null,
     // The query of the logs shown, without its cursor (loadLogs).
     logParams: null,
@@ -37,6 +44,11 @@
   };
 
   const $ = (selector) => document.querySelector(selector);
+
+  /** What the names cache knows: when the lists were read, which kinds this token may not list, which ids were read. */
+  function newNames() {
+    return { at: 0, pending: null, denied: { key: false, team: false }, asked: new Set() };
+  }
 
   /** Builds an element; children are nodes or strings (always as text). */
   function el(tag, attrs = {}, ...children) {
@@ -85,7 +97,8 @@
   const keyName = (id) => {
     if (!id) return '(none)';
     const key = state.keys.get(id);
-    return key ? `${key.name} (${key.prefix})` : id;
+    if (!key) return id;
+    return `${key.name} (${key.prefix}${key.revokedAt ? ', revoked' : ''})`;
   };
   const teamName = (id) => (id ? (state.teams.get(id)?.name ?? id) : '(no team)');
   const groupName = (group, value) => {
@@ -121,11 +134,14 @@
   }
 
   /** Every page of an admin list (keys, teams), up to a sane bound. */
-  async function listAll(path) {
+  async function listAll(path, pages = 10) {
     const out = [];
     let cursor = null;
-    for (let page = 0; page < 10; page++) {
-      const body = await api(`${path}?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    const join = path.includes('?') ? '&' : '?';
+    for (let page = 0; page < pages; page++) {
+      const body = await api(
+        `${path}${join}limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
       out.push(...body.data);
       cursor = body.nextCursor;
       if (!cursor) break;
@@ -153,6 +169,10 @@
   function signOut(message) {
     sessionStorage.removeItem(TOKEN_KEY);
     state.token = null;
+    // Another token may see other keys (a team-admin's) or none (a viewer).
+    state.keys = new Map();
+    state.teams = new Map();
+    state.names = newNames();
     showLogin(message);
   }
 
@@ -218,19 +238,21 @@
         group === 'model' ? null : api(`/admin/analytics?${range}&groupBy=${group}`),
       ]);
       figures.catch(() => {}); // awaited below, once the names its tables show are in
-      const [keys, teams] = await Promise.all([
-        listAll('/admin/keys').catch(optional),
-        listAll('/admin/teams').catch(optional),
+      // Usage is a Durable Object call per key or team listed: asked for only where there is a budget.
+      const budgets = Promise.all([
+        listAll('/admin/keys?budgeted=true').catch(optional),
+        listAll('/admin/teams?budgeted=true').catch(optional),
       ]);
+      budgets.catch(() => {}); // awaited below
+      await loadNames();
       if (stale()) return;
-      if (keys) state.keys = new Map(keys.map((k) => [k.id, k]));
-      if (teams) state.teams = new Map(teams.map((t) => [t.id, t]));
-      renderBudgets(keys, teams);
-      renderKeyFilter();
       const logs = auto && state.logPagesShown > 1 ? null : loadLogs(true);
       logs?.catch(() => {}); // awaited below, after the figures
       let analytics;
       try {
+        const [keys, teams] = await budgets;
+        if (stale()) return;
+        renderBudgets(keys, teams);
         const [byModel, breakdown] = await figures;
         analytics = byModel;
         if (stale()) return;
@@ -267,6 +289,67 @@
     return null;
   }
 
+  // ---------- names ----------
+  /**
+   * The names of keys (revoked ones too) and teams, listed without usage: no Durable Object call per
+   * key. Read at sign-in, then again at most every NAMES_MS; what resolveNames read meanwhile is kept.
+   */
+  function loadNames() {
+    const names = state.names;
+    if (names.pending && Date.now() - names.at < NAMES_MS) return names.pending;
+    names.at = Date.now();
+    const pending = Promise.all([
+      listAll('/admin/keys?usage=false&includeRevoked=true', 50).catch(optional),
+      listAll('/admin/teams?usage=false', 50).catch(optional),
+    ]).then(([keys, teams]) => {
+      if (names !== state.names) return; // signed out meanwhile
+      names.denied = { key: !keys, team: !teams };
+      for (const key of keys ?? []) state.keys.set(key.id, key);
+      for (const team of teams ?? []) state.teams.set(team.id, team);
+      renderKeyFilter();
+      showNames();
+    });
+    names.pending = pending;
+    // A failed read is tried again by the next refresh.
+    pending.catch(() => {
+      if (names.pending === pending) names.pending = null;
+    });
+    return pending;
+  }
+
+  /**
+   * Ids shown that no list named (a key created since the lists were read, or past their bound) are
+   * read one by one, each once, a few per table; the names then replace the ids on the page.
+   */
+  async function resolveNames(kind, ids) {
+    const names = state.names;
+    if (names.denied[kind]) return;
+    const known = kind === 'key' ? state.keys : state.teams;
+    const missing = [...new Set(ids)]
+      .filter((id) => id && !known.has(id) && !names.asked.has(`${kind}:${id}`))
+      .slice(0, NAME_READS);
+    if (missing.length === 0) return;
+    for (const id of missing) names.asked.add(`${kind}:${id}`);
+    const path = kind === 'key' ? '/admin/keys/' : '/admin/teams/';
+    const found = await Promise.all(
+      missing.map((id) => api(`${path}${encodeURIComponent(id)}?usage=false`).catch(() => null)),
+    );
+    if (names !== state.names) return;
+    for (const item of found) if (item) known.set(item.id, item);
+    if (found.some(Boolean)) showNames();
+  }
+
+  /** An id as its name, kept up to date as names arrive (showNames). */
+  const nameOf = (kind, id) =>
+    el('span', { [`data-${kind}-name`]: id }, kind === 'key' ? keyName(id) : teamName(id));
+
+  function showNames() {
+    for (const node of document.querySelectorAll('[data-key-name]'))
+      node.textContent = keyName(node.dataset.keyName);
+    for (const node of document.querySelectorAll('[data-team-name]'))
+      node.textContent = teamName(node.dataset.teamName);
+  }
+
   // ---------- KPIs ----------
   function setKpi(name, text, raw, sub, tone) {
     const value = document.querySelector(`[data-kpi="${name}"]`);
@@ -298,11 +381,14 @@
       t.totalTokens,
       `${fmtInt(t.inputTokens)} in · ${fmtInt(t.outputTokens)} out`,
     );
+    // Per answered request (cache hits included, at $0): errors and cancelled requests cost little or
+    // nothing, and dividing by them too made the figure fall as the error rate rose.
+    const answered = t.requests - t.errors - t.cancelled;
     setKpi(
       'cost',
       fmtUsd(t.costUsd),
       t.costUsd,
-      t.requests ? `${fmtUsd(t.costUsd / t.requests)} per request` : '',
+      answered > 0 ? `${fmtUsd(t.costUsd / answered)} per answered request` : '',
     );
     setKpi(
       'cacheHitRate',
@@ -478,7 +564,11 @@
         el(
           'tr',
           { 'data-group-key': g.key ?? '' },
-          el('td', { class: 'name', title: g.key ?? '' }, groupName(group, g.key)),
+          el(
+            'td',
+            { class: 'name', title: g.key ?? '' },
+            (group === 'key' || group === 'team') && g.key ? nameOf(group, g.key) : groupName(group, g.key),
+          ),
           el(
             'td',
             { class: 'num' },
@@ -506,16 +596,24 @@
         ),
       ),
     );
+    if (group === 'key' || group === 'team')
+      resolveNames(
+        group,
+        result.groups.map((g) => g.key),
+      );
   }
 
-  $('#breakdown-tabs').addEventListener('click', async (event) => {
-    const button = event.target.closest('button[data-group]');
-    if (!button || button.dataset.group === state.group) return;
+  /** The tab of a group: selected (and the one Tab reaches), its breakdown loaded. */
+  async function selectTab(button) {
     const group = button.dataset.group;
+    if (group === state.group) return;
     const run = state.refreshes;
     state.group = group;
-    for (const tab of document.querySelectorAll('#breakdown-tabs button'))
+    for (const tab of document.querySelectorAll('#breakdown-tabs [role="tab"]')) {
       tab.setAttribute('aria-selected', String(tab === button));
+      tab.tabIndex = tab === button ? 0 : -1;
+    }
+    $('#breakdown-panel').setAttribute('aria-labelledby', button.id);
     // Stale once another tab is clicked or a refresh begins (which loads the selected tab itself).
     const stale = () => group !== state.group || run !== state.refreshes;
     try {
@@ -525,6 +623,28 @@
       if (error.status === 401) return signOut('Your session ended: sign in again.');
       if (!stale()) setBanner(`Could not load the breakdown: ${error.message}`);
     }
+  }
+
+  $('#breakdown-tabs').addEventListener('click', (event) => {
+    const button = event.target.closest('[role="tab"]');
+    if (button) selectTab(button);
+  });
+  // The WAI-ARIA tabs pattern: arrows move along the tabs (wrapping), Home and End to the ends;
+  // a tab is selected as it gets focus.
+  $('#breakdown-tabs').addEventListener('keydown', (event) => {
+    const tabs = [...document.querySelectorAll('#breakdown-tabs [role="tab"]')];
+    const at = tabs.indexOf(document.activeElement);
+    if (at === -1) return;
+    const to = {
+      ArrowRight: (at + 1) % tabs.length,
+      ArrowLeft: (at - 1 + tabs.length) % tabs.length,
+      Home: 0,
+      End: tabs.length - 1,
+    }[event.key];
+    if (to === undefined) return;
+    event.preventDefault();
+    tabs[to].focus();
+    selectTab(tabs[to]);
   });
 
   // ---------- budgets ----------
@@ -640,7 +760,7 @@
     const current = select.value;
     select.replaceChildren(
       el('option', { value: '' }, 'all keys'),
-      ...[...state.keys.values()].map((k) => el('option', { value: k.id }, `${k.name} (${k.prefix})`)),
+      ...[...state.keys.values()].map((k) => el('option', { value: k.id }, keyName(k.id))),
     );
     select.value = state.keys.has(current) ? current : '';
   }
@@ -666,18 +786,32 @@
     const flags = [row.stream ? 'stream' : null, row.cancelled ? 'cancelled' : null]
       .filter(Boolean)
       .join(' · ');
+    const time = fmtTime(row.createdAt);
+    // The whole row takes a click; the keyboard and screen readers get a real button (Enter and
+    // Space, a role and a name), whose click reaches the row's handler.
     return el(
       'tr',
       {
-        tabindex: 0,
         'data-log-id': row.id,
         'data-stream': row.stream ? 'true' : null,
         onclick: () => openDetail(row.id),
-        onkeydown: (e) => e.key === 'Enter' && openDetail(row.id),
       },
-      el('td', { title: row.createdAt }, fmtTime(row.createdAt)),
+      el(
+        'td',
+        { title: row.createdAt },
+        el(
+          'button',
+          {
+            type: 'button',
+            class: 'row-open',
+            'aria-haspopup': 'dialog',
+            'aria-label': `Details of the request at ${time}, status ${row.status}${row.model ? `, model ${row.model}` : ''}`,
+          },
+          time,
+        ),
+      ),
       el('td', {}, statusPill(row), row.errorCode ? el('span', { class: 'tag' }, row.errorCode) : null),
-      el('td', { class: 'name' }, keyName(row.key)),
+      el('td', { class: 'name' }, nameOf('key', row.key)),
       el('td', {}, row.model ?? '—', flags ? el('span', { class: 'tag' }, flags) : null),
       el('td', {}, served),
       el('td', { class: 'num' }, fmtInt(row.usage.totalTokens)),
@@ -726,6 +860,10 @@
       );
     state.cursor = page.nextCursor;
     state.logPagesShown = reset ? 1 : state.logPagesShown + 1;
+    resolveNames(
+      'key',
+      page.data.map((row) => row.key),
+    );
     $('#more').hidden = !page.nextCursor;
   }
 
@@ -827,8 +965,8 @@
         ['Time', new Date(row.createdAt).toLocaleString()],
         ['Status', `${row.status}${row.errorCode ? ` · ${row.errorCode}` : ''}`],
         ['Endpoint', `${row.method} ${row.path}`],
-        ['Key', keyName(row.key)],
-        ['Team', teamName(row.team)],
+        ['Key', nameOf('key', row.key)],
+        ['Team', nameOf('team', row.team)],
         ['Model requested', row.model],
         ['Served by', row.provider ? `${row.provider}/${row.servedModel}` : null],
         ['Cache', row.cache],
@@ -860,6 +998,8 @@
           ]),
     ];
     body.replaceChildren(...parts.filter(Boolean));
+    resolveNames('key', [row.key]);
+    resolveNames('team', [row.team]);
   }
 
   $('#detail-close').addEventListener('click', () => $('#detail').close());

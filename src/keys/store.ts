@@ -86,11 +86,16 @@ export async function getKey(db: D1Database, id: string): Promise<StoredKey | nu
   return found ? fromRow(found) : null;
 }
 
+/** A policy with a budget: `budget` is stored in the policy column's JSON (a JSON null reads as SQL NULL). */
+export const HAS_BUDGET = "json_extract(policy, '$.budget') IS NOT NULL";
+
 export interface ListKeysQuery {
   limit: number;
   cursor?: { createdAt: number; id: string };
   teamId?: string;
   includeRevoked: boolean;
+  /** Only keys with a budget of their own. */
+  budgeted?: boolean;
 }
 
 /** Newest first; the cursor is the (created_at, id) of the last row of the previous page. */
@@ -109,6 +114,7 @@ export async function listKeys(
     binds.push(query.teamId);
   }
   if (!query.includeRevoked) where.push('revoked_at IS NULL');
+  if (query.budgeted) where.push(HAS_BUDGET);
   const sql = `SELECT * FROM keys ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
                ORDER BY created_at DESC, id DESC LIMIT ?`;
   const { results } = await db

@@ -1,6 +1,7 @@
 // D1 access for teams. The team's Durable Object (`team:<id>`) holds the same policy for the hot path.
 import { z } from 'zod';
 import { type KeyPolicy, keyPolicySchema } from './policy';
+import { HAS_BUDGET } from './store';
 
 const row = z.object({
   id: z.string(),
@@ -53,12 +54,20 @@ export async function getTeam(db: D1Database, id: string): Promise<StoredTeam | 
 
 export async function listTeams(
   db: D1Database,
-  query: { limit: number; cursor?: { createdAt: number; id: string } },
+  query: { limit: number; cursor?: { createdAt: number; id: string }; budgeted?: boolean },
 ): Promise<{ teams: StoredTeam[]; more: boolean }> {
-  const where = query.cursor ? 'WHERE (created_at < ? OR (created_at = ? AND id < ?))' : '';
-  const binds = query.cursor ? [query.cursor.createdAt, query.cursor.createdAt, query.cursor.id] : [];
+  const where: string[] = [];
+  const binds: unknown[] = [];
+  if (query.cursor) {
+    where.push('(created_at < ? OR (created_at = ? AND id < ?))');
+    binds.push(query.cursor.createdAt, query.cursor.createdAt, query.cursor.id);
+  }
+  if (query.budgeted) where.push(HAS_BUDGET);
   const { results } = await db
-    .prepare(`SELECT * FROM teams ${where} ORDER BY created_at DESC, id DESC LIMIT ?`)
+    .prepare(
+      `SELECT * FROM teams ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY created_at DESC, id DESC LIMIT ?`,
+    )
     .bind(...binds, query.limit + 1)
     .all();
   return { teams: results.slice(0, query.limit).map(fromRow), more: results.length > query.limit };

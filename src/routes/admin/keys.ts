@@ -90,7 +90,7 @@ export const keys = new Hono<AppEnv>()
     return c.json({ ...(await present(c.env, stored)), key: secret }, 201);
   })
   .get('/', async (c) => {
-    rejectUnknown(c.req.query(), ['limit', 'cursor', 'includeRevoked', 'team']);
+    rejectUnknown(c.req.query(), ['limit', 'cursor', 'includeRevoked', 'team', 'budgeted', 'usage']);
     rejectRepeated(c.req.queries());
     const limit = pageLimit(c.req.query('limit'));
     const { team } = scopedQuery(c);
@@ -102,15 +102,18 @@ export const keys = new Hono<AppEnv>()
       cursor: decodeCursor(c.req.query('cursor')),
       includeRevoked: flag(c.req.query('includeRevoked'), 'includeRevoked'),
       teamId: team,
+      budgeted: flag(c.req.query('budgeted'), 'budgeted'),
     });
-    const data = await Promise.all(found.map((key) => present(c.env, key)));
+    const usage = flag(c.req.query('usage'), 'usage', true);
+    const data = await Promise.all(found.map((key) => present(c.env, key, usage)));
     const last = found.at(-1);
     return c.json({ data, nextCursor: more && last ? encodeCursor(last.createdAt, last.policy.id) : null });
   })
   .get('/:id', async (c) => {
+    const usage = flag(c.req.query('usage'), 'usage', true);
     const stored = await mustGet(c.env, c.req.param('id'), teamScope(c));
     c.header('ETag', etagOf(stored));
-    return c.json(await present(c.env, stored));
+    return c.json(await present(c.env, stored, usage));
   })
   .patch('/:id', async (c) => {
     const input = validateBody(patchKeyBody, await readJsonBody(c.req.raw, ADMIN_BODY_LIMIT));
@@ -238,8 +241,28 @@ async function mustHaveTeam(env: Env, id: string): Promise<void> {
     throw invalidRequest(`No team with id '${id}'.`, 'team', 'team_not_found');
 }
 
-/** The API view of a key: metadata and live usage, never the secret or its hash. */
-export async function present(env: Env, key: StoredKey) {
+/**
+ * The API view of a key: metadata and live usage, never the secret or its hash. Usage (and
+ * lastUsedAt) is a call to the key's Durable Object: `withUsage` false leaves both out, for a
+ * listing that needs names only (the dashboard's) and must not cost an object call per key.
+ */
+export async function present(env: Env, key: StoredKey, withUsage = true) {
+  const p = key.policy;
+  const metadata = {
+    id: p.id,
+    object: 'gateway.key',
+    ...presentPolicy(p),
+    prefix: key.prefix,
+    team: p.teamId,
+    expiresAt: iso(p.expiresAt),
+  };
+  const times = {
+    logBodies: p.logBodies,
+    createdAt: iso(key.createdAt),
+    updatedAt: iso(key.updatedAt),
+    revokedAt: iso(p.revokedAt),
+  };
+  if (!withUsage) return { ...metadata, ...times };
   // The config's default limits, for keys without their own; none while the stored config is unreadable.
   const limits = await getRuntime(env).then(
     (runtime) => runtime.config.limits,
@@ -249,19 +272,5 @@ export async function present(env: Env, key: StoredKey) {
     },
   );
   const usage = await keyStub(env, key.hash).usage({ rpm: limits?.rpm, tpm: limits?.tpm });
-  const p = key.policy;
-  return {
-    id: p.id,
-    object: 'gateway.key',
-    ...presentPolicy(p),
-    prefix: key.prefix,
-    team: p.teamId,
-    expiresAt: iso(p.expiresAt),
-    lastUsedAt: iso(usage.lastUsedAt ?? null),
-    logBodies: p.logBodies,
-    createdAt: iso(key.createdAt),
-    updatedAt: iso(key.updatedAt),
-    revokedAt: iso(p.revokedAt),
-    usage: presentUsage(usage),
-  };
+  return { ...metadata, lastUsedAt: iso(usage.lastUsedAt ?? null), ...times, usage: presentUsage(usage) };
 }

@@ -2,9 +2,10 @@
 // filter must not silently return everything.
 import { invalidRequest } from '../../errors';
 
-/** A true/false query parameter: absent is false; anything but `true` or `false` is a 400, not false. */
-export function flag(value: string | undefined, name: string): boolean {
-  if (value === undefined || value === 'false') return false;
+/** A true/false query parameter: absent is `absent`; anything but `true` or `false` is a 400, not false. */
+export function flag(value: string | undefined, name: string, absent = false): boolean {
+  if (value === undefined) return absent;
+  if (value === 'false') return false;
   if (value === 'true') return true;
   throw invalidRequest(`Query parameter '${name}' is true or false, not '${value}'.`, name);
 }

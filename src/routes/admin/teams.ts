@@ -20,7 +20,7 @@ import { readJsonBody, validateBody } from '../../openai/read-body';
 import { etagOf, tellObject, writeConditionally } from './conditional-write';
 import { displayName } from './display-name';
 import { decodeCursor, encodeCursor, pageLimit } from './paging';
-import { rejectRepeated, rejectUnknown } from './query-params';
+import { flag, rejectRepeated, rejectUnknown } from './query-params';
 
 const ADMIN_BODY_LIMIT = 256 * 1024;
 
@@ -55,20 +55,23 @@ export const teams = new Hono<AppEnv>()
     return c.json(await present(c.env, { createdAt: now, updatedAt: now, policy }), 201);
   })
   .get('/', async (c) => {
-    rejectUnknown(c.req.query(), ['limit', 'cursor']);
+    rejectUnknown(c.req.query(), ['limit', 'cursor', 'budgeted', 'usage']);
     rejectRepeated(c.req.queries());
     const { teams: found, more } = await listTeams(c.env.DB, {
       limit: pageLimit(c.req.query('limit')),
       cursor: decodeCursor(c.req.query('cursor')),
+      budgeted: flag(c.req.query('budgeted'), 'budgeted'),
     });
-    const data = await Promise.all(found.map((team) => present(c.env, team)));
+    const usage = flag(c.req.query('usage'), 'usage', true);
+    const data = await Promise.all(found.map((team) => present(c.env, team, usage)));
     const last = found.at(-1);
     return c.json({ data, nextCursor: more && last ? encodeCursor(last.createdAt, last.policy.id) : null });
   })
   .get('/:id', async (c) => {
+    const usage = flag(c.req.query('usage'), 'usage', true);
     const stored = await mustGet(c.env, c.req.param('id'));
     c.header('ETag', etagOf(stored));
-    return c.json(await present(c.env, stored));
+    return c.json(await present(c.env, stored, usage));
   })
   .patch('/:id', async (c) => {
     const input = validateBody(patchTeamBody, await readJsonBody(c.req.raw, ADMIN_BODY_LIMIT));
@@ -103,15 +106,16 @@ async function mustGet(env: Env, id: string): Promise<StoredTeam> {
   return stored;
 }
 
-async function present(env: Env, team: StoredTeam) {
+/** As a key's (keys.ts): `withUsage` false leaves out the usage, a call to the team's object. */
+async function present(env: Env, team: StoredTeam, withUsage = true) {
   const p = team.policy;
-  const usage = await teamStub(env, p.id).usage({});
-  return {
+  const metadata = {
     id: p.id,
     object: 'gateway.team',
     ...presentPolicy(p),
     createdAt: iso(team.createdAt),
     updatedAt: iso(team.updatedAt),
-    usage: presentUsage(usage),
   };
+  if (!withUsage) return metadata;
+  return { ...metadata, usage: presentUsage(await teamStub(env, p.id).usage({})) };
 }

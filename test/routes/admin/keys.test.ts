@@ -200,6 +200,48 @@ describe('/admin/keys', () => {
     expect(all.data.map((k) => k.id)).toContain(made[0]!.id);
   });
 
+  it('lists without usage (no object call per key) on usage=false, and only budgeted keys on budgeted=true', async () => {
+    const team = await (await admin('/admin/teams', 'POST', { name: 'listing' })).json<Json>();
+    const plain = await createKey({ name: 'plain', team: team.id });
+    const budgeted = await createKey({ name: 'capped', team: team.id, budget: { usd: 5, period: 'day' } });
+    const list = async (query: string) => {
+      const response = await admin(`/admin/keys?team=${team.id}&${query}`);
+      expect(response.status, query).toBe(200);
+      return (await response.json<Json>()).data as Json[];
+    };
+    // The default is unchanged: usage and lastUsedAt on every key.
+    const full = await list('limit=10');
+    expect(full.map((k) => k.id)).toEqual([budgeted.id, plain.id]);
+    for (const k of full) expect(k).toHaveProperty('usage.spendUsd', 0);
+    const names = await list('usage=false');
+    expect(names.map((k) => [k.id, k.name])).toEqual([
+      [budgeted.id, 'capped'],
+      [plain.id, 'plain'],
+    ]);
+    for (const k of names) {
+      expect(k).not.toHaveProperty('usage');
+      expect(k).not.toHaveProperty('lastUsedAt');
+      expect(k).toHaveProperty('prefix');
+    }
+    const capped = await list('budgeted=true');
+    expect(capped.map((k) => k.id)).toEqual([budgeted.id]);
+    expect(capped[0].usage.budgetUsd).toBe(5);
+    // A single read takes usage=false too; a flag other than true/false is a 400 naming it.
+    const one = await (await admin(`/admin/keys/${plain.id}?usage=false`)).json<Json>();
+    expect([one.name, 'usage' in one]).toEqual(['plain', false]);
+    for (const path of [
+      '/admin/keys?usage=no',
+      '/admin/keys?budgeted=1',
+      `/admin/keys/${plain.id}?usage=0`,
+    ]) {
+      const response = await admin(path);
+      expect(response.status, path).toBe(400);
+      expect((await response.json<Json>()).error.param).toBe(
+        path.includes('budgeted') ? 'budgeted' : 'usage',
+      );
+    }
+  });
+
   const bad: [string, string, string, unknown, number, string | null][] = [
     ['a missing name', 'POST', '/admin/keys', {}, 400, 'name'],
     ['an unknown field', 'POST', '/admin/keys', { name: 'x', colour: 'red' }, 400, 'colour'],

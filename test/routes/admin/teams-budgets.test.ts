@@ -119,6 +119,26 @@ describe('/admin/teams', () => {
     expect((await admin('/admin/teams', 'POST', { name: '' })).status).toBe(400);
   });
 
+  it('lists teams without usage on usage=false, and only budgeted teams on budgeted=true', async () => {
+    const plain = await (await admin('/admin/teams', 'POST', { name: 'no cap' })).json<Json>();
+    const capped = await (
+      await admin('/admin/teams', 'POST', { name: 'cap', budget: { usd: 9, period: 'month' } })
+    ).json<Json>();
+    const list = async (query: string) =>
+      (await (await admin(`/admin/teams?limit=200${query}`)).json<Json>()).data as Json[];
+    const names = await list('&usage=false');
+    expect(names.map((t) => t.id)).toEqual(expect.arrayContaining([plain.id, capped.id]));
+    for (const t of names) expect(t).not.toHaveProperty('usage');
+    const budgeted = await list('&budgeted=true');
+    expect(budgeted.map((t) => t.id)).toContain(capped.id);
+    expect(budgeted.map((t) => t.id)).not.toContain(plain.id);
+    for (const t of budgeted) expect(t.budget).not.toBeNull();
+    expect(budgeted.find((t) => t.id === capped.id).usage.budgetUsd).toBe(9);
+    for (const t of await list('')) expect(t).toHaveProperty('usage');
+    const one = await (await admin(`/admin/teams/${plain.id}?usage=false`)).json<Json>();
+    expect([one.name, 'usage' in one]).toEqual(['no cap', false]);
+  });
+
   it("clears a team's limits with limits: null (audited)", async () => {
     const team = await (
       await admin('/admin/teams', 'POST', { name: 'limited', limits: { rpm: 1 } })
