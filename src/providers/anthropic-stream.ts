@@ -9,6 +9,7 @@ import { type AnthropicUsage, definedOnly, promptUsage, toUsage } from './anthro
 import { type OpenAIStreamWriter, parseEventData, translateSSE } from './openai-stream-writer';
 import type { ThinkingBlock } from './thinking';
 import { placed } from './thinking-order';
+import { UpstreamError } from './types';
 
 /** JSON mode: text held back past this is no preamble to a JSON tool call but the answer. */
 const PREAMBLE_CHARS = 400;
@@ -93,6 +94,21 @@ class AnthropicStreamState {
       default:
         return; // ping and event types added later
     }
+  }
+
+  /**
+   * The upstream failed mid-read with `error`: an UpstreamError is a provider's error in other
+   * framing (Bedrock's exception frame, bedrock-invoke-stream.ts), ended as an error event is
+   * (fail): the attempt fails before the answer starts; after, the usage Claude counted goes first.
+   */
+  failed(error: unknown): void {
+    if (!(error instanceof UpstreamError) || !this.started) throw error;
+    if (this.ended) return;
+    this.release();
+    this.ended = true;
+    this.sendUsage();
+    this.writer.error(error.message, error.options.code ?? 'upstream_error');
+    this.writer.done();
   }
 
   /** The upstream closed: without message_stop, the answer was cut short. */
@@ -313,5 +329,6 @@ export function translateStream(
     writer,
     ({ data }) => state.onEvent(data),
     () => state.closed(),
+    (error) => state.failed(error),
   );
 }

@@ -4,8 +4,9 @@
 // (anthropic-native.ts) reads Anthropic's SSE, so each becomes `event: <type>` / `data: <json>` again.
 // An exception frame (a throttle, a model error mid-stream) fails the stream, once the events before
 // it are out, with the UpstreamError the Converse stream's would be (bedrock-errors.ts): before the
-// answer starts, a failed attempt the router fails over; after it, the relay ends the client's
-// stream with an error event in its own words.
+// answer starts, a failed attempt the router fails over; after it, the translation ends the stream
+// as it does at Anthropic's error event (AnthropicStreamState.failed): the usage message_start
+// counted first (what the request is charged on), then an error event the relay words its own way.
 import { EventStreamDecoder, type EventStreamMessage } from './aws-event-stream';
 import { streamException } from './bedrock-errors';
 import { UpstreamError } from './types';

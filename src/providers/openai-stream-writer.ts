@@ -117,13 +117,17 @@ export class OpenAIStreamWriter {
 /**
  * Translates a provider's SSE stream incrementally: each provider event is handed to `onEvent`
  * with the writer; whatever it wrote is sent on at once. `onEnd` runs at EOF (write the final
- * chunks there if the provider's terminator never came).
+ * chunks there if the provider's terminator never came). `onFail`, when given, is told of an
+ * upstream that fails mid-read: it throws to fail the stream with it, or writes how it ends.
  */
 export function translateSSE(
   upstream: ReadableStream<Uint8Array>,
   writer: OpenAIStreamWriter,
   onEvent: (event: EventSourceMessage, writer: OpenAIStreamWriter) => void,
   onEnd: (writer: OpenAIStreamWriter) => void,
+  onFail: (error: unknown, writer: OpenAIStreamWriter) => void = (error) => {
+    throw error;
+  },
 ): ReadableStream<Uint8Array> {
   const reader = upstream.getReader();
   const decoder = new TextDecoder();
@@ -133,7 +137,17 @@ export function translateSSE(
     {
       async pull(controller) {
         for (;;) {
-          const { done, value } = await reader.read();
+          let read: ReadableStreamReadResult<Uint8Array>;
+          try {
+            read = await reader.read();
+          } catch (error) {
+            onFail(error, writer);
+            const rest = writer.take();
+            if (rest) controller.enqueue(encoder.encode(rest));
+            controller.close();
+            return;
+          }
+          const { done, value } = read;
           if (done) {
             parser.feed(decoder.decode());
             onEnd(writer);

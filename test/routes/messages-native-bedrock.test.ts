@@ -232,6 +232,11 @@ describe('/v1/messages with Anthropic typed tools at Amazon Bedrock', () => {
       { type: 'error', error: { type: 'api_error', message: expect.any(String) } },
     ]);
     expect(JSON.stringify(got)).not.toContain('internal detail');
+    // Charged on the prompt Claude counted (message_start), as an Anthropic stream that breaks off
+    // with an error event is: not on the gateway's estimate of it.
+    const row = (await waitForRows(['bedrock-native-cut'])).get('bedrock-native-cut')!;
+    expect(row).toMatchObject({ provider: 'aws', errorCode: 'upstream_error', inputTokens: 1_000 });
+    expect(row.costUsd).toBeGreaterThanOrEqual((1_000 * 3) / 1e6);
   });
 
   it('sends memory and regex tool search with the betas Bedrock names for them', async () => {
