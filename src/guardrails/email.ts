@@ -26,11 +26,19 @@ const LOCAL = new RegExp(
   'dvy',
 );
 /**
+ * A top-level domain of one spaced script, which ends where that script's letters do: `.com` before
+ * a Hebrew or Arabic word written right after it (`bob@x.comשלום`) is still `.com`, whatever the
+ * word's length. Scripts with IDN top-level domains first; any other spaced letters after them.
+ */
+const SCRIPT_TLDS = ['Latin', 'Cyrillic', 'Greek', 'Arabic', 'Hebrew', 'Devanagari', 'Armenian', 'Georgian']
+  .map((script) => String.raw`[\p{scx=${script}}\p{M}]{2,24}(?![\p{scx=${script}}\p{M}\d\-])`)
+  .join('|');
+/**
  * The domain after the `@`: labels of any letters, then a top-level domain of one kind. A spaced one
  * must end there; a glued one has no end to find, and takes at most 24 letters.
  */
 const DOMAIN = new RegExp(
-  String.raw`(?:[\p{L}\p{M}\d\-]{1,63}\.){1,8}(?:${SPACED}{2,24}(?![${SPACED}\d\-])|${GLUED}{2,24})`,
+  String.raw`(?:[\p{L}\p{M}\d\-]{1,63}\.){1,8}(?:${SCRIPT_TLDS}|${SPACED}{2,24}(?![${SPACED}\d\-])|${GLUED}{2,24})`,
   'vy',
 );
 

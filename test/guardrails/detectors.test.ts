@@ -66,6 +66,13 @@ describe('detectors', () => {
     expect(found('email', `${'长'.repeat(100)}@例子.广告`)).toEqual([`${'长'.repeat(64)}@例子.广告`]);
   });
 
+  it('email: a top-level domain ends where its script does, a right-to-left word glued after it or not', () => {
+    const hebrew = 'שלום'.repeat(8); // longer than any top-level domain
+    expect(found('email', `bob@example.com${hebrew}`)).toEqual(['bob@example.com']);
+    expect(found('email', 'כתבו אל bob@example.comمرحبا')).toEqual(['bob@example.com']);
+    expect(found('email', 'user@пример.рфhello')).toEqual(['user@пример.рф']);
+  });
+
   it('email: no address in ordinary CJK and Thai text with an @', () => {
     const text = '@所有人 请注意，价格是100@5.5元。我在@会议室等你。ส่งถึง @สมชาย ได้เลย ＠田中さん、よろしく';
     expect(found('email', text)).toEqual([]);
