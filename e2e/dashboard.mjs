@@ -151,10 +151,13 @@ async function sendTraffic() {
       providers: {
         mock: { type: 'mock' },
         broken: { type: 'openai', baseUrl: `http://127.0.0.1:${closed}/v1`, apiKey: 'sk-e2e-not-used' },
+        // A chunk every 250 ms: a stream its client can leave midway (cancelledFilter).
+        slow: { type: 'mock', latencyMs: 250 },
       },
       models: {
         fast: { targets: [{ provider: 'mock', model: 'mock-1' }] },
         broken: { targets: [{ provider: 'broken', model: 'gpt-4o-mini' }] },
+        slow: { targets: [{ provider: 'slow', model: 'mock-1' }] },
       },
       retry: { attempts: 0 },
       pricing: { 'mock/mock-1': PRICE },
@@ -394,7 +397,7 @@ async function browse(expected) {
     keyCells.filter((text) => text.includes('batch-jobs')).length === 2 && !keyCells.some((text) => text.startsWith('key_')),
     keyCells.join(' | '),
   );
-  await filterHintAnd499(page);
+  await filterHintAndCancelled(page);
   await page.selectOption('#f-status', 'error');
   await page.click('#filters button[type="submit"]');
   await page.waitForFunction(
@@ -439,6 +442,8 @@ async function browse(expected) {
   await autoRefreshKeepsPages(context, pageErrors);
   await namesPastTheList(context, pageErrors, expected);
   await analyticsDownKeepsRequests(context, pageErrors, expected);
+  // Last: the stream it leaves midway adds a request to the figures the checks above compare.
+  await cancelledFilter(context, pageErrors, expected);
 
   check('no script errors in the page', pageErrors.length === 0, pageErrors.join('; '));
   check('nothing the Content-Security-Policy refused', policyViolations.length === 0, policyViolations.join('; '));
@@ -528,18 +533,18 @@ async function namesPastTheList(context, pageErrors, expected) {
   await page.close();
 }
 
-/** The filters say they narrow the requests list only; the status filter offers 499 (the client left). */
-async function filterHintAnd499(page) {
+/** The filters say they narrow the requests list only; the status filter offers the clients that left. */
+async function filterHintAndCancelled(page) {
   const hint = (await page.textContent('#filters-hint').catch(() => '')) ?? '';
   check(
     'the page says the filters narrow the requests list only',
     (await page.isVisible('#filters-hint')) && /this list only/.test(hint),
     hint,
   );
-  const offered = (await page.locator('#f-status option[value="499"]').count()) === 1;
+  const offered = (await page.locator('#f-status option[value="cancelled"]').count()) === 1;
   let asked = null;
   if (offered) {
-    await page.selectOption('#f-status', '499');
+    await page.selectOption('#f-status', 'cancelled');
     const request = page.waitForRequest((r) => new URL(r.url()).pathname === '/admin/logs', { timeout: 10_000 });
     await page.click('#filters button[type="submit"]');
     asked = new URL((await request).url()).searchParams.get('status');
@@ -548,7 +553,62 @@ async function filterHintAnd499(page) {
     await page.click('#filters button[type="submit"]');
     await page.waitForFunction(() => document.querySelectorAll('#logs tbody tr[data-log-id]').length > 0);
   }
-  check('the status filter offers 499 (the client left) and asks the logs for it', offered && asked === '499', `asked ${asked}`);
+  check(
+    'the status filter offers "cancelled" (the client left) and asks the logs for status=cancelled',
+    offered && asked === 'cancelled',
+    `asked ${asked}`,
+  );
+}
+
+/**
+ * A stream its client leaves after the first chunk is logged as a 200 with the cancelled flag: the
+ * status filter's "cancelled" finds it (a filter on 499 would not), and the row says so.
+ */
+async function cancelledFilter(context, pageErrors, expected) {
+  const leave = new AbortController();
+  const response = await fetch(`${base}/v1/chat/completions`, {
+    method: 'POST',
+    signal: leave.signal,
+    headers: { authorization: `Bearer ${expected.keys.a.key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      model: 'slow',
+      stream: true,
+      messages: [{ role: 'user', content: 'Count slowly from one to twenty, one word at a time' }],
+    }),
+  });
+  await response.body.getReader().read();
+  leave.abort();
+  let rows = [];
+  await waitFor(async () => {
+    rows = (await adminJson(`/admin/logs?${range()}&status=cancelled`)).data;
+    return rows.length > 0;
+  }, 20_000);
+  check(
+    'a stream left midway is a 200 row with the cancelled flag, found by status=cancelled',
+    rows.length === 1 && rows[0].status === 200 && rows[0].cancelled === true && rows[0].model === 'slow',
+    JSON.stringify(rows.map((r) => ({ status: r.status, cancelled: r.cancelled, model: r.model }))),
+  );
+
+  const page = await context.newPage();
+  page.on('pageerror', (error) => pageErrors.push(String(error)));
+  await page.goto(`${base}/dashboard`);
+  await page.fill('#token', TOKEN);
+  await page.click('#login-submit');
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
+  await page.selectOption('#f-status', 'cancelled');
+  await page.click('#filters button[type="submit"]');
+  const only = () => {
+    const shown = document.querySelectorAll('#logs tbody tr[data-log-id]');
+    return shown.length === 1 && shown[0].textContent.includes('cancelled');
+  };
+  await page.waitForFunction(only, null, { timeout: 10_000 }).catch(() => {});
+  const shown = await page.locator('#logs tbody tr[data-log-id]').allTextContents();
+  check(
+    'the dashboard\'s "cancelled" status filter lists that stream (status 200, flagged cancelled) alone',
+    shown.length === 1 && shown[0].includes('200') && shown[0].includes('cancelled') && shown[0].includes('slow'),
+    shown.join(' | '),
+  );
+  await page.close();
 }
 
 /** Keyboard use: a request opens with Enter or Space from its named button; the tabs take arrow keys. */

@@ -77,8 +77,9 @@ function parseStatus(value: string): StatusFilter {
   if (/^[1-5]xx$/i.test(value)) return { kind: 'class', from: Number(value[0]) * 100 };
   if (value === 'error') return { kind: 'error' };
   if (value === 'ok') return { kind: 'ok' };
+  if (value === 'cancelled') return { kind: 'cancelled' };
   throw invalidRequest(
-    "Invalid 'status': use an HTTP status (429), a class (4xx), 'error' or 'ok'.",
+    "Invalid 'status': use an HTTP status (429), a class (4xx), 'error', 'ok' or 'cancelled'.",
     'status',
   );
 }

@@ -9,7 +9,9 @@ export type StatusFilter =
   | { kind: 'class'; from: number }
   /** status ≥ 400, or a stream that failed after its 200; not a client that left */
   | { kind: 'error' }
-  | { kind: 'ok' };
+  | { kind: 'ok' }
+  /** a client that left: a 499 before the answer or a stream abandoned after its 200, alike */
+  | { kind: 'cancelled' };
 
 export interface LogFilter {
   /** Inclusive, ms. */
@@ -68,6 +70,8 @@ export function whereClause(filter: LogFilter): { sql: string; binds: (string | 
   if (status?.kind === 'class') add('status >= ? AND status < ?', status.from, status.from + 100);
   if (status?.kind === 'error') add(IS_ERROR);
   if (status?.kind === 'ok') add(IS_OK);
+  // The flag, not the status: a stream its client abandoned keeps the 200 it had already sent.
+  if (status?.kind === 'cancelled') add('cancelled = 1');
   return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', binds };
 }
 

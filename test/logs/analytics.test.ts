@@ -213,6 +213,33 @@ describe('GET /admin/analytics', () => {
     expect(await ids('ok')).toEqual(['gone-4', 'gone-2']);
   });
 
+  it('finds every client that left with status=cancelled: the 499s and the streams abandoned after their 200', async () => {
+    const at = Date.parse('2003-04-06T06:00:00Z');
+    const range = `since=${at}&until=${at + H}`;
+    await insertLogs(env.DB, [
+      logRow({ id: 'left-before', time: at, status: 499, errorCode: 'client_closed', cancelled: true }),
+      logRow({ id: 'left-midway', time: at + 1, stream: true, cancelled: true }),
+      logRow({ id: 'left-failed', time: at + 2, status: 502, errorCode: 'upstream_error' }),
+      logRow({ id: 'left-never', time: at + 3, stream: true }),
+    ]);
+    const logs = await admin(`/admin/logs?${range}&status=cancelled`);
+    expect(logs.status).toBe(200);
+    const { data } = await logs.json<Json>();
+    expect(data.map((r: Json) => [r.id, r.status, r.cancelled])).toEqual([
+      ['left-midway', 200, true],
+      ['left-before', 499, true],
+    ]);
+    // The same filter in analytics: its totals are the cancelled requests alone.
+    const { totals } = await (await admin(`/admin/analytics?${range}&status=cancelled`)).json<Json>();
+    expect(totals).toMatchObject({ requests: 2, cancelled: 2, errors: 0 });
+    // Any other word is still refused, naming the parameter and the values it takes.
+    const refused = await admin(`/admin/logs?${range}&status=canceled`);
+    expect(refused.status).toBe(400);
+    const { error } = await refused.json<Json>();
+    expect(error).toMatchObject({ type: 'invalid_request_error', param: 'status' });
+    expect(error.message).toContain("'cancelled'");
+  });
+
   it('counts a lookup refused after it (over budget, client gone) as neither hit nor miss', async () => {
     const at = Date.parse('2003-05-06T07:00:00Z');
     await insertLogs(env.DB, [
