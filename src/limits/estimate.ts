@@ -103,6 +103,22 @@ function carriesAudio(part: ContentPart): boolean {
   return false;
 }
 
+/** The files a request sends by `file_id` (each reserved as limits.fileIdTokens, their size unseen). */
+export function filesById(request: Pick<ChatRequest, 'messages'>): number {
+  let files = 0;
+  for (const { content } of request.messages) {
+    if (!Array.isArray(content)) continue;
+    for (const part of content)
+      if (
+        part.type === 'file' &&
+        typeof part.file?.file_id === 'string' &&
+        typeof part.file.file_data !== 'string'
+      )
+        files++;
+  }
+  return files;
+}
+
 /** `fileIdTokens`: what each file sent by `file_id` counts (limits.fileIdTokens). */
 export function estimateInputTokens(
   request: Pick<ChatRequest, 'messages' | 'tools' | 'response_format'>,

@@ -14,6 +14,7 @@ import {
   audioUseOf,
   estimateInputTokens,
   estimateTextTokens,
+  filesById,
   maxOutputTokens,
   outputCapField,
   outputCapOf,
@@ -57,7 +58,11 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   const native = c.get('nativeRequest');
   if (native) log.requestBody(native.logged);
 
-  const inputTokens = estimateInputTokens(body, limits.fileIdTokens);
+  // What the prompt is seen to hold; a reservation adds an allowance for each file sent by file_id,
+  // whose size the gateway cannot see. Guardrails and routing rules judge what is seen: an allowance
+  // is no prompt, and with it every request with a file would pass a maxPromptTokens block's limit.
+  const seenTokens = estimateInputTokens(body, 0);
+  const inputTokens = seenTokens + filesById(body) * limits.fileIdTokens;
   const maxTokens = maxOutputTokens(body, limits.defaultMaxTokens);
   // With limits.enforceMaxTokens, what the reservation counted is sent as the request's cap.
   const outputCap = outputCapOf(body, limits.defaultMaxTokens, limits.enforceMaxTokens);
@@ -114,7 +119,11 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
    * Real cost of what the serving target consumed (zero when nothing was), plus the prompt of each
    * attempt the gateway timed out: the provider had it, and may bill it, as when a client leaves.
    * `tier`: the service tier the answer says it was served on (none: the standard rates);
-   * `estimated`: `usage` is the gateway's estimate (the provider reported none), as the row says.
+   * `estimated`: `usage` is the gateway's estimate (the provider reported none), as the row says;
+   * `promptReported`: its prompt_tokens are the provider's count (a stream cut short may report
+   * the prompt but not the output). A timed-out attempt had the same prompt: charged that count
+   * when there is one, since the estimate may hold allowances (limits.fileIdTokens per file sent
+   * by file_id, 765 per unseen image) far from the prompt's real size.
    */
   const settle = (
     target: Pick<Target, 'provider' | 'model'> | undefined,
@@ -122,8 +131,10 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     attempts: readonly Attempt[] = [],
     tier?: unknown,
     estimated = false,
+    promptReported = !estimated,
   ) => {
-    const unanswered = timedOutPrompts(runtime, attempts, inputTokens, askedTier);
+    const prompt = usage && promptReported && usage.prompt_tokens > 0 ? usage.prompt_tokens : inputTokens;
+    const unanswered = timedOutPrompts(runtime, attempts, prompt, askedTier);
     const costUsd = (target ? targetCost(runtime, target, usage, tier) : 0) + unanswered.costUsd;
     const billed = target && targetTier(runtime, target, tier);
     log.used(usage, costUsd, {
@@ -140,9 +151,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   // A block carries the rate headers, as every refusal after admission does.
   let guard: RouteGuard;
   try {
-    guard = guardChatRoute(c, runtime.config, admitted, body, inputTokens, () =>
-      settle(undefined, undefined),
-    );
+    guard = guardChatRoute(c, runtime.config, admitted, body, seenTokens, () => settle(undefined, undefined));
   } catch (error) {
     throw withHeaders(error, headers);
   }
@@ -156,7 +165,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
 
   // What conditional rules test; the cache keys on the rule the router will pick from the same facts.
   const routeRequest: RouteRequest = {
-    inputTokens,
+    inputTokens: seenTokens,
     metadata: parseMetadataHeader(c.req.header('x-tollgate-metadata')),
     team: admitted.key.teamId,
   };
@@ -319,7 +328,14 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
         : undercounted
           ? { ...reported, completion_tokens: relayed, total_tokens: reported.prompt_tokens + relayed }
           : reported;
-      settle(served.target, used, served.attempts, summary.serviceTier, !reported || undercounted);
+      settle(
+        served.target,
+        used,
+        served.attempts,
+        summary.serviceTier,
+        !reported || undercounted,
+        reported !== undefined,
+      );
       if (!guard.report.blocked) cache.saveStream(summary, served.target, used);
       log.streamEnded(summary);
     },

@@ -253,6 +253,14 @@ describe('guardrails through the gateway', () => {
     expect(await code(await ask({ tools: [fn('search'), fn('shell')] }))).toContain("'no-shell'");
     expect(await code(await ask({ response_format: { type: 'json_object' } }))).toContain("'text-only'");
     expect((await ask({ tools: [fn('search')], response_format: { type: 'text' } })).status).toBe(200);
+    // A file sent by file_id has no size the gateway sees: its reservation allowance
+    // (limits.fileIdTokens, 30,000) is no prompt length to block on.
+    const file = { type: 'file', file: { file_id: 'file-abc123' } };
+    const withFile = await chat(key, {
+      model: 'gpt',
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'Summarise this.' }, file] }],
+    });
+    expect(withFile.status, await withFile.clone().text()).toBe(200);
   });
 
   it('scans the answer with output rules: redacts in JSON and streams, blocks a JSON answer', async () => {

@@ -297,3 +297,52 @@ describe('files sent by file_id', () => {
     expect(response.status).toBe(200);
   });
 });
+
+describe('a timed-out attempt of a request with a file sent by file_id', () => {
+  it('is charged the prompt the answer reported, not the file allowance the estimate reserved', async () => {
+    const config = openaiConfig({
+      retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
+      timeouts: { requestMs: 150 },
+      pricing: { 'openai/gpt-4o-mini': { inputPerMTok: 1000, outputPerMTok: 0 } },
+    });
+    expect((await putConfig(config)).status).toBe(200);
+    const { key } = await createKey({ budget: { usd: 100, period: 'month' } });
+    let calls = 0;
+    onUpstream(`${OPENAI_URL}/chat/completions`, async (request) => {
+      // The first try outlasts requestMs; the retry answers at once.
+      if (++calls === 1) {
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        if (request.signal.aborted) throw request.signal.reason;
+      }
+      return json({
+        id: 'chatcmpl-1',
+        object: 'chat.completion',
+        created: 1,
+        model: 'gpt-4o-mini',
+        choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
+        usage: { prompt_tokens: 1_500, completion_tokens: 1, total_tokens: 1_501 },
+      });
+    });
+    const response = await chat(key, {
+      model: 'gpt',
+      max_tokens: 10,
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'Summarise this.' },
+            { type: 'file', file: { file_id: 'file-abc123' } },
+          ],
+        },
+      ],
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-tollgate-attempts')).toBe('2');
+    const requestId = response.headers.get('x-request-id')!;
+    const row = (await waitForRows([requestId], 8000, 'id')).get(requestId)!;
+    // The provider had the same prompt twice: 1,500 tokens each time, not 1,500 plus the 30,000
+    // reserved for a file whose size the gateway could not see.
+    expect(row.inputTokens).toBe(3_000);
+    expect(row.costUsd).toBeCloseTo((3_000 * 1000) / 1e6, 10);
+  });
+});
