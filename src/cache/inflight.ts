@@ -4,7 +4,9 @@
 // client leaves hands the key on: its followers claim it again, so one of them leads and the rest
 // follow that one (a leader that failed leaves each follower to ask for itself instead). A
 // just-produced answer is served from memory until its KV write has landed (read-your-writes in
-// this isolate, even before KV has it). Isolate state by nature: it holds only requests in flight
+// this isolate, even before KV has it). A refresh that claims the key while a leader is out holds
+// the leader's store back until it knows whether it stores an answer itself: if it stores none,
+// the leader's answer is stored after all (by whichever of the two finishes last). Isolate state by nature: it holds only requests in flight
 // and writes in progress, each removed as soon as it settles or once it has outlived any request.
 //
 // Only plain data crosses requests (see src/isolate/poll.ts): the leader writes the answer's JSON
@@ -27,7 +29,9 @@ interface Slot {
   left?: boolean;
   /** The outcome's createdAt: an older answer (a request that looked earlier) never replaces it. */
   createdAt?: number;
-  /** A refresh claimed the key while this leader was out: what the leader brings is the older answer. */
+  /** Refreshes that claimed the key while this leader was out and have not finished yet. */
+  refreshes?: number;
+  /** One of them stored its answer: what the leader brings is the older one, written nowhere. */
   superseded?: boolean;
 }
 
@@ -35,8 +39,15 @@ const slots = new Map<string, Slot>();
 /** Beyond this many distinct keys in flight, new ones simply are not tracked. */
 const MAX_SLOTS = 10_000;
 
-/** Settles a claim: the answer (undefined: failed or not storable) and its KV write, if it is stored. */
-export type Finish = (answer: SharedAnswer | undefined, written?: Promise<unknown>) => void;
+/**
+ * Settles a claim: the answer (undefined: failed or not storable) and its KV write, if it is
+ * stored. A refresh that stores nothing may get back the answer of the leader it held back, which
+ * it then stores in its place (the leader has finished and written nothing).
+ */
+export type Finish = (
+  answer: SharedAnswer | undefined,
+  written?: Promise<unknown>,
+) => SharedAnswer | undefined;
 
 /** What a follower's wait ends with: the answer, `LEADER_LEFT` (claim again), or undefined (ask for yourself). */
 export const LEADER_LEFT = 'leader-left';
@@ -50,7 +61,8 @@ export type Claim =
   /**
    * Look it up and answer; followers get what `finish` hands on (call it once; later calls are
    * ignored). `leave`, when this request's client has gone, hands the key on to a follower instead.
-   * `superseded`: a refresh claimed the key since, so this answer is not to be stored over its.
+   * `superseded`: a refresh claimed the key since and has stored, or may yet store, a newer
+   * answer, so this one is not to be stored over it (finish hands it on, and on to that refresh).
    */
   | { role: 'lead'; finish: Finish; leave: () => void; superseded: () => boolean }
   /** Look it up alone; `finish` makes a stored answer readable while it is written. */
@@ -74,8 +86,9 @@ export function claimInflight(key: string, options: ClaimOptions): Claim {
     slot = undefined;
   }
   // A refresh asked after the leader did: its answer is the newer one, and the leader's must not
-  // be written over it (README: an older answer never replaces a newer one).
-  if (slot && !options.read && slot.outcome === undefined) slot.superseded = true;
+  // be written over it (README: an older answer never replaces a newer one) — unless it has none.
+  if (slot && !options.read && slot.outcome === undefined)
+    return { role: 'own', finish: supersede(key, slot) };
   if (slot && options.read) {
     if (slot.outcome) return { role: 'ready', answer: JSON.parse(slot.outcome) as SharedAnswer };
     const leader = slot;
@@ -88,17 +101,42 @@ export function claimInflight(key: string, options: ClaimOptions): Claim {
     role: 'lead',
     finish: lead(key, led),
     leave: () => leave(key, led),
-    superseded: () => led.superseded === true,
+    superseded: () => led.superseded === true || (led.refreshes ?? 0) > 0,
   };
 }
 
 function lead(key: string, slot: Slot): Finish {
   return (answer, written) => {
-    if (slot.outcome !== undefined) return;
+    if (slot.outcome !== undefined) return undefined;
     slot.outcome = answer ? JSON.stringify(answer) : null;
     if (answer) slot.createdAt = answer.entry.createdAt;
     if (answer && written) hold(key, slot, answer.entry.expiresAt, written);
     else release(key, slot);
+    return undefined;
+  };
+}
+
+/**
+ * A refresh's claim on a key whose leader is still out: its answer, when it stores one, supersedes
+ * the leader's. When it stores none (an error, an answer not to keep), the leader's is not lost: a
+ * leader still out stores it as if never superseded, and one that finished meanwhile, writing
+ * nothing, hands it back here for this request to store.
+ */
+function supersede(key: string, leader: Slot): Finish {
+  leader.refreshes = (leader.refreshes ?? 0) + 1;
+  const own = publish(key);
+  let finished = false;
+  return (answer, written) => {
+    if (finished) return undefined;
+    finished = true;
+    leader.refreshes = (leader.refreshes ?? 1) - 1;
+    if (answer && written) {
+      leader.superseded = true;
+      return own(answer, written);
+    }
+    // The leader's answer, held back for this refresh alone (not for one that stored meanwhile).
+    const heldBack = leader.refreshes === 0 && !leader.superseded && leader.outcome && !leader.left;
+    return heldBack ? (JSON.parse(leader.outcome as string) as SharedAnswer) : undefined;
   };
 }
 
@@ -112,11 +150,12 @@ function leave(key: string, slot: Slot): void {
 /** For a request that did not lead: makes its stored answer readable while it is written. */
 export function publish(key: string): Finish {
   return (answer, written) => {
-    if (!answer || !written || (!slots.has(key) && slots.size >= MAX_SLOTS)) return;
-    if (heldNewer(key, answer.entry.createdAt)) return;
+    if (!answer || !written || (!slots.has(key) && slots.size >= MAX_SLOTS)) return undefined;
+    if (heldNewer(key, answer.entry.createdAt)) return undefined;
     const slot: Slot = { outcome: JSON.stringify(answer), until: 0, createdAt: answer.entry.createdAt };
     slots.set(key, slot);
     hold(key, slot, answer.entry.expiresAt, written);
+    return undefined;
   };
 }
 

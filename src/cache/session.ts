@@ -98,6 +98,7 @@ export interface LookupInput {
 const STORE_EMBED_MS = 20_000;
 
 const noop = () => {};
+const finishNothing: Finish = () => undefined;
 const skipped = (): CacheLookup => ({
   status: 'skip',
   savedUsd: 0,
@@ -148,7 +149,7 @@ export async function lookupCache(input: LookupInput): Promise<CacheLookup> {
           maxWaitMs: Math.max(0, waitEnds - now()),
           now: now(),
         })
-      : { role: 'own', finish: noop };
+      : { role: 'own', finish: finishNothing };
   // A semantic match found for another request of the same text is this one's only if it asked
   // for semantic answers, as close as that one (its key or team may have turned them off).
   const acceptable = (answer: SharedAnswer) =>
@@ -165,7 +166,7 @@ export async function lookupCache(input: LookupInput): Promise<CacheLookup> {
     else claim = { role: 'own', finish: publish(kvKey) };
   }
   if (claim.role === 'ready' && acceptable(claim.answer)) return hit(input.body, claim.answer);
-  if (claim.role === 'ready') claim = { role: 'own', finish: noop };
+  if (claim.role === 'ready') claim = { role: 'own', finish: finishNothing };
   // The answer's age is the lookup's, not its store's: of two requests, the one that looked later
   // (a refresh) has the newer answer however long the other takes to finish.
   const held: Held = {
@@ -265,9 +266,25 @@ function miss(
     });
   };
 
+  /** Writes `entry` after the response, readable in this isolate meanwhile (`settle`). */
+  const write = (entry: CacheEntry, settle: Finish) => {
+    const written = persist(entry).catch((error) => console.error('cache write failed', String(error)));
+    ctx.waitUntil(written);
+    return settle({ entry }, written);
+  };
+
+  // This request stores nothing. A refresh may get back the answer of the leader it held back
+  // (inflight.ts `supersede`): stored here instead, unless a newer one is by now.
+  const storeNothing = () => {
+    const heldBack = finish(undefined);
+    if (!heldBack) return;
+    const { createdAt } = heldBack.entry;
+    if (!heldNewer(kvKey, createdAt) && !hotNewer(kvKey, createdAt)) write(heldBack.entry, publish(kvKey));
+  };
+
   const store = (completion: ChatCompletion | undefined, target: Target, charged?: Usage) => {
     if (!completion || !storable(completion, config)) {
-      finish(undefined);
+      storeNothing();
       return;
     }
     const entry: CacheEntry = {
@@ -282,7 +299,7 @@ function miss(
     };
     // What could not be read back from KV is kept nowhere: not in memory, nor for the followers.
     if (!cacheEntrySchema.safeParse(entry).success) {
-      finish(undefined);
+      storeNothing();
       return;
     }
     // A request that looked later (a refresh) is storing, or has stored, a newer answer: this one
@@ -291,9 +308,7 @@ function miss(
       finish({ entry });
       return;
     }
-    const written = persist(entry).catch((error) => console.error('cache write failed', String(error)));
-    ctx.waitUntil(written);
-    finish({ entry }, written);
+    write(entry, finish);
   };
 
   return {
@@ -308,9 +323,13 @@ function miss(
       // A stream that was not a well-formed answer, or too large, has no completion; one that
       // ended ([DONE]) before every choice the request asked for came is not the whole answer.
       const completion = clean ? assembler.completion(summary.usage) : undefined;
-      if (completion?.choices.length !== (input.body.n ?? 1)) finish(undefined);
+      if (completion?.choices.length !== (input.body.n ?? 1)) storeNothing();
       else store(completion, target, charged);
     },
-    abandon: () => (input.signal?.aborted ? leave() : finish(undefined)),
+    abandon() {
+      // A leader whose client left hands the key on (then finishing is a no-op).
+      if (input.signal?.aborted) leave();
+      storeNothing();
+    },
   };
 }

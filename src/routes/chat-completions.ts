@@ -336,7 +336,9 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
         !reported || undercounted,
         reported !== undefined,
       );
+      // A blocked answer stores nothing (and a leader's answer a refresh held back is not lost).
       if (!guard.report.blocked) cache.saveStream(summary, served.target, used);
+      else cache.abandon();
       log.streamEnded(summary);
     },
     // Keeps the relay alive past a client disconnect: that is how it sees one (stream-relay.ts).

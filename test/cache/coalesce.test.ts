@@ -77,6 +77,44 @@ describe('coalescing identical concurrent misses through the gateway', () => {
     });
   }
 
+  // The refresh answers with an error or with an answer not to keep, before or after the leader.
+  for (const [refreshEnds, refreshAnswer] of [
+    ['first', 'an error'],
+    ['last', 'an answer not to keep'],
+  ] as const) {
+    it(`stores the leader's answer when a refresh that ends ${refreshEnds} stores nothing (${refreshAnswer})`, async () => {
+      const { id, key } = await setup({ retry: { attempts: 0 } });
+      const calls = upstream(async (n) => {
+        const leader = n === 1;
+        await sleep(leader === (refreshEnds === 'first') ? 300 : 50);
+        if (leader) return json(completion('Paris (the leader)'));
+        if (refreshAnswer === 'an error') return json({ error: { message: 'bad request' } }, 400);
+        const filtered = completion('');
+        filtered.choices[0]!.finish_reason = 'content_filter';
+        return json(filtered);
+      });
+      const leading = chat(key, question);
+      await sleep(20);
+      const following = chat(key, question);
+      const refreshed = chat(key, question, { 'x-tollgate-cache': 'refresh' });
+      expect((await refreshed).status).toBe(refreshAnswer === 'an error' ? 400 : 200);
+      expect(await answerText(await leading)).toBe('Paris (the leader)');
+      const followed = await following;
+      expect(followed.headers.get('x-tollgate-cache')).toBe('hit-exact');
+      expect(await answerText(followed)).toBe('Paris (the leader)');
+      // Stored after all: later requests hit it, in memory and in KV, with no call upstream.
+      const [kvKey = ''] = await stored(`key:${id}`);
+      const later = await chat(key, question);
+      expect(later.headers.get('x-tollgate-cache')).toBe('hit-exact');
+      expect(await answerText(later)).toBe('Paris (the leader)');
+      hotForget(kvKey);
+      const fromKv = await chat(key, question);
+      expect(fromKv.headers.get('x-tollgate-cache')).toBe('hit-exact');
+      expect(await answerText(fromKv)).toBe('Paris (the leader)');
+      expect(calls()).toBe(2);
+    });
+  }
+
   it('keeps followers waiting while the leader retries a slow provider, rather than all going upstream', async () => {
     await setup({ retry: { attempts: 1, baseDelayMs: 10, maxDelayMs: 10 }, timeouts: { requestMs: 300 } });
     const team = (await (await admin('/admin/teams', 'POST', { name: 'patient' })).json<Json>()).id;

@@ -86,19 +86,34 @@ describe('requests with the old secret between the hand-over and the adoption', 
 });
 
 describe('a rotation whose adoption never comes', () => {
-  it('fails as before, and the new object fetches the ledger itself: the spent budget still refuses', async () => {
+  /** An env in which every adopt a rotation sends fails (it tries twice). */
+  const adoptFails = () =>
+    methodHooked('adopt', null, async () => {
+      throw new Error('adopt failed (injected)');
+    });
+
+  it('still succeeds (it is done), and the new object fetches the ledger itself: the spent budget still refuses', async () => {
     const key = await spentKey();
     const before = await spend(key.id);
     const stored = await getKey(env.DB, key.id);
-    // Every adopt the rotation sends fails (it tries twice).
-    const hooked = methodHooked('adopt', null, async () => {
-      throw new Error('adopt failed (injected)');
-    });
-    await expect(rotateKey(hooked, stored!, 60, Date.now())).rejects.toThrow('injected');
-    // The old secret is redirected to the new object, which must not admit on an empty ledger.
-    const old = await chat(key.key, small);
-    expect(old.status).toBe(402);
+    const rotated = await rotateKey(adoptFails(), stored!, 60, Date.now());
+    // The new secret is shown; neither it nor the old one is admitted on an empty ledger.
+    expect(rotated!.secret).not.toBe(key.key);
+    expect((await chat(rotated!.secret, small)).status).toBe(402);
+    expect((await chat(key.key, small)).status).toBe(402);
     expect(await spend(key.id)).toBeCloseTo(before, 10);
+  });
+
+  it('…and under a budget with room, the new secret works and the spend so far counts once', async () => {
+    await priced();
+    const key = await createKey({ budget: { usd: 100, period: 'month' } });
+    expect((await chat(key.key, small)).status).toBe(200);
+    const one = await spend(key.id);
+    const stored = await getKey(env.DB, key.id);
+    const rotated = await rotateKey(adoptFails(), stored!, 60, Date.now());
+    expect((await chat(rotated!.secret, small)).status).toBe(200);
+    expect((await chat(key.key, small)).status).toBe(200);
+    expect(await spend(key.id)).toBeCloseTo(3 * one, 10);
   });
 
   it('is completed by a later rotation when it stopped before its hand-over, spend and all, counted once', async () => {
