@@ -47,7 +47,7 @@ export function nativeRequest(
     api: 'messages',
     body: request as Json,
     needs: [...new Set(needs.map(({ type }) => type))],
-    logged: withoutCredentials(request as Json),
+    loggable: withoutCredentials,
     noTarget: () => noTarget(needs),
     unguarded: () => unguardedNative("Anthropic's server tools", need.param.replace(/\.type$/, '')),
   };

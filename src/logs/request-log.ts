@@ -54,6 +54,7 @@ export class RequestLog {
   private responded: Responded | undefined;
   private committed = false;
   private guardrailReport: GuardrailReport | undefined;
+  private requestFilter: ((body: Record<string, unknown>) => Record<string, unknown>) | undefined;
 
   constructor(
     init: { id: string; clientRequestId?: string; method: string; path: string; startedAt: number },
@@ -127,6 +128,14 @@ export class RequestLog {
   /** Replaces the logged request body, e.g. with the guardrails' redacted version. */
   requestBody(body: unknown): void {
     this.requestValue = body;
+  }
+
+  /**
+   * What every request body kept passes through, whichever is kept in the end (as sent, masked
+   * after a block, redacted): a native request's third-party credentials out (NativeRequest.loggable).
+   */
+  filterRequestBody(filter: (body: Record<string, unknown>) => Record<string, unknown>): void {
+    this.requestFilter = filter;
   }
 
   admitted(key: LoggedKey): void {
@@ -231,7 +240,10 @@ export class RequestLog {
     this.row.cache = this.cacheStatus ?? defaultCache(this.row, this.responded);
     if (this.guardrailReport) this.row.guardrails = hitsOf(this.guardrailReport);
     if (this.keepBodies) {
-      this.row.requestBody = capped(this.requestValue);
+      const request = this.requestValue;
+      this.row.requestBody = capped(
+        this.requestFilter && isRecord(request) ? this.requestFilter(request) : request,
+      );
       this.row.responseBody = capped(this.responseValue);
     }
     this.commit(this.row, this.responded.keyHash);

@@ -8,6 +8,7 @@
 // produce, a web_search_call say, is read as its JSON) and each hosted tool as a tool named by its
 // type (what a `tools` guardrail rule sees). Stateless like the rest: what needs OpenAI's stored
 // state stays refused, and nothing is stored there (`store: false`).
+import { isRecord } from '../json-record';
 import { Unsupported } from '../providers/types';
 import { unguardedNative } from '../routes/native-request';
 import type { Translated } from './responses-request';
@@ -44,7 +45,10 @@ export function hostedRequest(
       // The body's `model` (and a gateway cap) are set per target (openai-responses.ts).
       body: { ...(request as Json), store: false },
       needs: [...new Set(tools.filter((tool) => !OWN_TOOLS.has(tool.type)).map((tool) => tool.type))],
-      logged: { ...(request as Json), store: false, tools: tools.map(withoutCredentials) },
+      loggable: (body) =>
+        Array.isArray(body.tools)
+          ? { ...body, tools: body.tools.map((tool) => (isRecord(tool) ? withoutCredentials(tool) : tool)) }
+          : body,
       noTarget: () => noHostedTarget(index, hosted.type),
       unguarded: () => unguardedNative("OpenAI's hosted tools", `tools[${index}]`),
     },

@@ -48,15 +48,19 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   if (translated === undefined) log.asked(read);
   const body = validateBody(chatRequest, read);
   log.requested(body.model, body, body.stream === true);
+  // With another API's server tools, its own endpoint gets the client's body and the log keeps it,
+  // credentials out — as out of the chat body standing for it, kept after a guardrail refusal.
+  const native = c.get('nativeRequest');
+  if (native) {
+    log.requestBody(native.body);
+    log.filterRequestBody(native.loggable);
+  }
   const route = runtime.resolve(body.model);
   if (!route) throw await modelNotFoundFor(c, body.model, limits);
   const cacheControl = readCacheControl(c.req.raw.headers, runtime.config.cache.maxTtlSeconds);
   const betas = requestedBetas(c.req.header('anthropic-beta'));
   const reasoningSummary = c.get('reasoningSummary');
   const claudeOnly = c.get('claudeOnly');
-  // With another API's server tools, its own endpoint gets the client's body and the log keeps it (credentials out).
-  const native = c.get('nativeRequest');
-  if (native) log.requestBody(native.logged);
 
   // What the prompt is seen to hold; a reservation adds an allowance for each file sent by file_id,
   // whose size the gateway cannot see. Guardrails and routing rules judge what is seen: an allowance
@@ -157,6 +161,8 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   }
   if (native && (guard.body !== body || guard.rewritesResponse)) {
     settle(undefined, undefined);
+    // Not sent, but logged as a redaction leaves it: never the client's text a rule would redact.
+    if (guard.body !== body) log.requestBody(guard.body);
     throw withHeaders(native.unguarded(), headers);
   }
   // What goes upstream (and so what the cache keys on): the gateway's cap in it, if it sets one.

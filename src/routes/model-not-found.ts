@@ -21,7 +21,10 @@ export async function modelNotFoundFor(
     reservationTtlMs: limits.reservationTtlMs,
     defaults: { rpm: limits.rpm, tpm: limits.tpm },
   });
-  c.get('log').admitted(admitted.key);
+  const log = c.get('log');
+  log.admitted(admitted.key);
+  // Refused before its guardrails ran: the log keeps none of the client's unscanned text.
+  log.requestBody(undefined);
   admitted.settle({ tokens: 0, costUsd: 0 });
   return modelNotFound(model);
 }

@@ -17,8 +17,11 @@ export interface NativeRequest {
    * some of them (Vertex AI's Claude) serves the request only if it runs them all (servesNative).
    */
   needs: readonly string[];
-  /** `body` as the request log keeps it: a third party's credentials in it left out. */
-  logged: Record<string, unknown>;
+  /**
+   * A body as the request log keeps it — `body`, or the chat body standing for it, which carries the
+   * fields it does not know as they were written — with a third party's credentials in it left out.
+   */
+  loggable(body: Record<string, unknown>): Record<string, unknown>;
   /** The refusal when no target of the route serves `api`: a 400 naming what needs it. */
   noTarget(): Unsupported;
   /**

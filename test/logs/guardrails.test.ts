@@ -98,6 +98,23 @@ describe('guardrails in the log row', () => {
     expect(listed.data).toHaveLength(1);
   });
 
+  it('keeps no body of a request refused before its guardrails ran (a model nobody configured)', async () => {
+    const key = await setup([PII]);
+    for (const path of ['/v1/chat/completions', '/v1/embeddings']) {
+      const body = path.endsWith('embeddings')
+        ? { model: 'nope', input: 'I am jane@example.com' }
+        : ask('I am jane@example.com', { model: 'nope' });
+      const response = await call(path, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect(response.status).toBe(404);
+      const row = await rowOf(response);
+      expect(row).toMatchObject({ model: 'nope', requestBody: null, responseBody: null });
+    }
+  });
+
   it('masks a blocked embeddings input in the log too', async () => {
     const key = await setup([BLUEBIRD]);
     const response = await call('/v1/embeddings', {

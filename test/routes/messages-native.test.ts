@@ -365,4 +365,41 @@ describe('/v1/messages with Anthropic server tools', () => {
     expect(elsewhere.status).toBe(400);
     expect(((await elsewhere.json()) as Json).error.param).toBe('mcp_servers');
   });
+
+  it('keeps MCP tokens and what its guardrails would redact out of the row of a refused request', async () => {
+    await setup([
+      { name: 'pii', detect: ['email'], action: 'redact' },
+      { name: 'codename', pattern: 'bluebird', action: 'block' },
+    ]);
+    const { key } = await createKey({ logBodies: true });
+    const server = {
+      type: 'url',
+      url: 'https://mcp.example.com/sse',
+      name: 'crm',
+      authorization_token: 'mcp-token-a41c',
+    };
+    const ask = (content: string, model = 'claude') => ({
+      ...ASK,
+      model,
+      messages: [{ role: 'user', content }],
+      mcp_servers: [server],
+    });
+    // Blocked (the row keeps the stand-in chat body, masked), refused as it would be redacted, and
+    // a model nobody configured (refused before its guardrails ran).
+    const cases = [
+      ['native-refused-1', ask('Search for project bluebird'), 403],
+      ['native-refused-2', ask('Search for ann@example.com'), 400],
+      ['native-refused-3', ask('Search for ann@example.com', 'nope'), 404],
+    ] as const;
+    for (const [id, body, status] of cases)
+      expect((await messages(key, body, { 'x-request-id': id })).status).toBe(status);
+    expect(recorded).toHaveLength(0);
+    const rows = await waitForRows(cases.map(([id]) => id));
+    for (const row of rows.values()) {
+      expect(JSON.stringify(row)).not.toContain('mcp-token-a41c');
+      expect(JSON.stringify(row)).not.toContain('ann@example.com');
+    }
+    expect(rows.get('native-refused-2')!.requestBody).toContain('Search for [EMAIL_1]');
+    expect(rows.get('native-refused-3')!.requestBody).toBeNull();
+  });
 });

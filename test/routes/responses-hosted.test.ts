@@ -238,6 +238,17 @@ describe('/v1/responses with hosted tools', () => {
     expect(clean.status, await clean.clone().text()).toBe(200);
   });
 
+  it('logs a request refused for what its guardrails would redact as they would redact it', async () => {
+    await setup([{ name: 'pii', detect: ['email'], action: 'redact' }]);
+    const { key } = await createKey({ logBodies: true });
+    const headers = { 'x-request-id': 'hosted-unguarded-1' };
+    const refused = await responses(key, { ...ASK, input: 'Search for ann@example.com' }, headers);
+    expect(refused.status).toBe(400);
+    const row = (await waitForRows(['hosted-unguarded-1'])).get('hosted-unguarded-1')!;
+    expect(row.requestBody).toContain('Search for [EMAIL_1]');
+    expect(JSON.stringify(row)).not.toContain('ann@example.com');
+  });
+
   it('charges a stream cut short by its answer, not by the events it carried', async () => {
     const key = await setup();
     // The upstream stops after the message, before response.completed: no usage reported.
