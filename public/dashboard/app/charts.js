@@ -6,24 +6,21 @@ import { state } from './state.js';
 
 const COLORS = { accent: '#4f46e5', bad: '#d93025', good: '#0f9d58', warn: '#c77700', muted: '#9aa0b8' };
 
+/** A bar series of the stacked charts, its legend value in `fmt`. */
+const bars = (label, stroke, fill, fmt) => ({
+  label,
+  stroke,
+  fill,
+  bars: true,
+  value: (_u, v) => (v == null ? '—' : fmt(v)),
+});
+
 const CHARTS = {
   requests: {
     el: '#chart-requests',
     series: [
-      {
-        label: 'Requests',
-        stroke: COLORS.accent,
-        fill: 'rgba(79,70,229,0.55)',
-        bars: true,
-        value: (_u, v) => (v == null ? '—' : fmtInt(v)),
-      },
-      {
-        label: 'Errors',
-        stroke: COLORS.bad,
-        fill: 'rgba(217,48,37,0.8)',
-        bars: true,
-        value: (_u, v) => (v == null ? '—' : fmtInt(v)),
-      },
+      bars('Requests', COLORS.accent, 'rgba(79,70,229,0.55)', fmtInt),
+      bars('Errors', COLORS.bad, 'rgba(217,48,37,0.8)', fmtInt),
     ],
     pick: (s) => [s.requests, s.errors],
     axis: (v) => fmtInt(v),
@@ -31,20 +28,8 @@ const CHARTS = {
   cost: {
     el: '#chart-cost',
     series: [
-      {
-        label: 'Cost',
-        stroke: COLORS.accent,
-        fill: 'rgba(79,70,229,0.55)',
-        bars: true,
-        value: (_u, v) => (v == null ? '—' : fmtUsd(v)),
-      },
-      {
-        label: 'Saved by cache',
-        stroke: COLORS.good,
-        fill: 'rgba(15,157,88,0.6)',
-        bars: true,
-        value: (_u, v) => (v == null ? '—' : fmtUsd(v)),
-      },
+      bars('Cost', COLORS.accent, 'rgba(79,70,229,0.55)', fmtUsd),
+      bars('Saved by cache', COLORS.good, 'rgba(15,157,88,0.6)', fmtUsd),
     ],
     pick: (s) => [s.costUsd, s.savedUsd],
     axis: (v) => fmtUsd(v),
