@@ -70,9 +70,14 @@ export async function rotateKey(
     const at = Date.now();
     const back = await moveKeyHash(env.DB, stored.policy.id, hash, stored, { now: at, previousUntil: at });
     if (back !== null) {
-      // The old secret stays the key's: the row is back, and the old object takes the row as it is
-      // now (a change made meanwhile went to the new object, whose secret nobody will get; nobody
-      // rotated from it either, since the row named it until now: it is ended where it is).
+      // The old secret stays the key's: the row is back, the old object stops redirecting if the
+      // hand-over reached it after all (its replies lost: else it would send the old secret to the
+      // new object ended below, and refuse every later rotation as moved elsewhere), and it takes
+      // the row as it is now (a change made meanwhile went to the new object, whose secret nobody
+      // will get; nobody rotated from it either, since the row named it until now: it is ended
+      // where it is). Should the old object stay unreachable, the new one is left live, for the
+      // old secret may be redirected to it.
+      await unmove(env, stored.hash, hash);
       const row = await getKey(env.DB, stored.policy.id);
       if (row?.hash === stored.hash) await keyStub(env, stored.hash).setPolicy(row.policy, row.updatedAt);
       await endAt(fresh);
@@ -112,6 +117,15 @@ async function handOver(env: Env, from: string, moved: { to: string; until: numb
     return await keyStub(env, from).handOver(moved);
   } catch {
     return keyStub(env, from).handOver(moved);
+  }
+}
+
+/** The old object's move to `to` undone (key-object-rotation.ts `unmove`), asked again on a fresh stub when that fails. */
+async function unmove(env: Env, from: string, to: string) {
+  try {
+    await keyStub(env, from).unmove(to);
+  } catch {
+    await keyStub(env, from).unmove(to);
   }
 }
 

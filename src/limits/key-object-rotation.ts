@@ -100,6 +100,17 @@ export class KeyRotation {
     return handed;
   }
 
+  /**
+   * Old side, a rotation rolling back: its move to `to` undone, for its hand-over may have been
+   * applied with every reply lost. Only that rotation's (`to` names it): a move elsewhere is
+   * another's, which stands. The ledger never left (a hand-over copies it), so it is this object's again.
+   */
+  async unmove(to: string): Promise<void> {
+    if (this.moved?.to !== to) return;
+    this.moved = null;
+    await this.storage.delete(MOVED);
+  }
+
   private handed(to: string): HandOver {
     return { ...this.object.carried(), to, adoption: this.adoptions.state };
   }

@@ -293,6 +293,11 @@ export class KeyObject extends DurableObject<Env> {
     return this.rotation.handOver(moved);
   }
 
+  /** Rotation, old side: a rolled-back rotation's move to `to` undone (key-object-rotation.ts). */
+  async unmove(to: string): Promise<void> {
+    await this.rotation.unmove(to);
+  }
+
   /** Rotation, old side: the hand-over a new object awaits, if made (key-object-rotation.ts). */
   async handOverFor(awaited: PendingHandOver): Promise<HandOver | null> {
     return this.rotation.handOverFor(awaited);

@@ -120,13 +120,16 @@ export class Adoptions {
 
   /**
    * Marks `to` adopted before the adoption's first await, so that a second delivery meanwhile is
-   * not merged too; the returned function undoes it (the adoption failed).
+   * not merged too; the returned function undoes it (the adoption failed). Only the mark: another
+   * adoption completed meanwhile stays adopted (and no longer awaited), or its re-delivery (or
+   * fetch) would count its spend twice; stored, as such an adoption stored this mark with its own.
    */
   mark(to: string | undefined): () => void {
-    const before = this.state;
-    if (to !== undefined) this.state = { ...before, adopted: [...before.adopted, to] };
+    if (to === undefined) return () => {};
+    this.state = { ...this.state, adopted: [...this.state.adopted, to] };
     return () => {
-      this.state = before;
+      this.state = { ...this.state, adopted: this.state.adopted.filter((adopted) => adopted !== to) };
+      void this.storage.put(ADOPTION, this.state);
     };
   }
 

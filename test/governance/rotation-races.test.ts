@@ -247,6 +247,31 @@ describe('admin changes when the key object cannot be told', () => {
     expect((await admin(`/admin/keys/${key.id}`, 'PATCH', { models: ['smart'] })).status).toBe(200);
     expect((await chat(key.key, ask)).status).toBe(403);
   });
+
+  it('a rotation whose old object never hands over answers 503, the key keeping its secret, and the retry rotates', async () => {
+    const key = await createKey();
+    const target = env.KEYS.idFromName(await sha256Hex(key.key));
+    const original = KeyObject.prototype.handOver;
+    KeyObject.prototype.handOver = async function (this: KeyObject, ...args) {
+      // biome-ignore lint/suspicious/noExplicitAny: ctx is protected
+      if ((this as any).ctx.id.equals(target)) throw new Error('Durable Object reset (injected)');
+      return original.apply(this, args);
+    };
+    let refused: Response;
+    try {
+      refused = await admin(`/admin/keys/${key.id}/rotate`, 'POST', {});
+    } finally {
+      KeyObject.prototype.handOver = original;
+    }
+    expect(refused.status).toBe(503);
+    const error = (await refused.json<Json>()).error;
+    expect(error).toMatchObject({ type: 'api_error', code: 'limits_unavailable' });
+    expect(error.message).not.toContain('injected');
+    expect((await chat(key.key, ask)).status).toBe(200);
+    const rotated = await admin(`/admin/keys/${key.id}/rotate`, 'POST', {});
+    expect(rotated.status).toBe(200);
+    expect((await chat((await rotated.json<Json>()).key as string, ask)).status).toBe(200);
+  });
 });
 
 describe('a revocation whose record cannot be written', () => {

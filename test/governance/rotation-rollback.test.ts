@@ -1,11 +1,13 @@
-// A rotation whose hand-over fails while another rotation has moved the key on from its new secret.
+// A rotation whose hand-over fails: while another rotation has moved the key on from its new
+// secret, or applied at the old object with every reply lost.
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/auth/gateway-key';
 import type { Env } from '../../src/env';
 import { rotateKey } from '../../src/governance/key-rotation';
 import { getKey } from '../../src/keys/store';
-import { admin, chat, createKey, type Json } from '../helpers/gateway';
+import { admin, chat, createKey, type Json, openaiConfig, putConfig } from '../helpers/gateway';
+import { settled } from '../helpers/settled';
 import { handOverHooked } from './helpers';
 
 const ask = { model: 'fast', messages: [{ role: 'user', content: 'hi' }] };
@@ -61,5 +63,34 @@ describe('a rotation that fails after another moved the key on', () => {
     // even after the key is revoked (DELETE tells only the row's current secret's object).
     expect((await admin(`/admin/keys/${key.id}`, 'DELETE')).status).toBe(200);
     expect((await chat(key.key, ask)).status).toBe(401);
+  });
+});
+
+describe('a rotation whose hand-over was applied but every reply lost', () => {
+  it('undoes the old object’s move: the old secret keeps working with its ledger, and the key rotates later', async () => {
+    const price = { inputPerMTok: 1000, outputPerMTok: 2000 };
+    expect((await putConfig(openaiConfig({ pricing: { 'mock/mock-1': price } }))).status).toBe(200);
+    const key = await createKey({ budget: { usd: 100, period: 'month' } });
+    expect((await chat(key.key, ask)).status).toBe(200);
+    await settled();
+    const spend = async () =>
+      (await (await admin(`/admin/keys/${key.id}`)).json<Json>()).usage.spendUsd as number;
+    const before = await spend();
+    expect(before).toBeGreaterThan(0);
+    const stored = await getKey(env.DB, key.id);
+    // Both tries reach the old object, which moves; the rotation sees two failures and rolls back.
+    const hooked = hook(stored!.hash, async () => {}, 'applied-lost');
+    await expect(rotateKey(hooked, stored!, 60, Date.now())).rejects.toThrow('injected');
+    expect((await getKey(env.DB, key.id))!.hash).toBe(stored!.hash);
+    // Bug: the old object still redirected to the new one, which the rollback revoked (401).
+    expect((await chat(key.key, ask)).status).toBe(200);
+    await settled();
+    expect(await spend()).toBeGreaterThan(before);
+    // …and a later rotation is not refused as "already moved elsewhere".
+    const rotated = await admin(`/admin/keys/${key.id}/rotate`, 'POST', { graceSeconds: 60 });
+    expect(rotated.status).toBe(200);
+    const secret = (await rotated.json<Json>()).key as string;
+    expect((await chat(secret, ask)).status).toBe(200);
+    expect((await chat(key.key, ask)).status).toBe(200); // in its grace period
   });
 });

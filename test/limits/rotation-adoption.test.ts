@@ -5,6 +5,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { AdmitRequest } from '../../src/limits/admit-rpc';
 import { KeyObject } from '../../src/limits/key-object';
+import { ADOPTION, type Adoption } from '../../src/limits/rotation-adoption';
 import { keyPolicy as policy } from '../helpers/key-policy';
 
 const budget = { usd: 1, period: 'month' as const };
@@ -92,5 +93,55 @@ describe('a rotation’s new key object awaiting the old ledger', () => {
     await newObject.adopt(handed);
     await newObject.adopt(await oldObject.handOver({ to: 'twice-new', until: until() })); // a resend
     expect(await newObject.usage({})).toMatchObject({ spendUsd: 0, reservedUsd: 0.3 });
+  });
+
+  it('an adoption that fails takes back only its own mark: one completed meanwhile stays adopted', async () => {
+    /** An old object that spent `usd` and handed over to `to`, its policy set at `revision`. */
+    const handedBy = async (name: string, to: string, usd: number, revision?: number) => {
+      const old = stub(name);
+      await old.setPolicy(policy({ budget }), revision);
+      const spent = req(usd);
+      expect(await old.admit(spent)).toMatchObject({ ok: true });
+      await old.settle({
+        reservationId: spent.reservationId,
+        reservedTokens: 0,
+        usedTokens: 0,
+        costUsd: usd,
+      });
+      return old.handOver({ to, until: until() });
+    };
+    // X was forwarded here from an object whose place this one took, with a newer policy to set;
+    // Y is this object's own rotation, awaited.
+    const handedX = await handedBy('undo-old-x', 'undo-mid', 0.1, 10);
+    const handedY = await handedBy('undo-old-y', 'undo-new', 0.2);
+    await runInDurableObject(stub('undo-new'), async (instance, state) => {
+      const object = instance as unknown as KeyObject;
+      await object.awaitHandOver({ from: 'undo-old-y', to: 'undo-new', until: until() });
+      await object.setPolicy(policy({ budget }));
+      // X's policy write hangs, then fails; Y is adopted meanwhile.
+      const writable = object as unknown as { setHere?: () => Promise<unknown> };
+      let fail!: () => void;
+      const failed = new Promise<void>((resolve) => {
+        fail = resolve;
+      });
+      writable.setHere = async () => {
+        await failed;
+        throw new Error('policy write failed (injected)');
+      };
+      const adoptingX = object.adopt(handedX);
+      await object.adopt(handedY);
+      fail();
+      await expect(adoptingX).rejects.toThrow('injected');
+      delete writable.setHere;
+      // Y's adoption stored X's mark with its own: not after X's failed (a restart would skip X).
+      expect(await state.storage.get<Adoption>(ADOPTION)).toEqual({ awaiting: [], adopted: ['undo-new'] });
+      // Y neither fetched again (it is no longer awaited) nor merged again when re-delivered.
+      expect(await object.usage({})).toMatchObject({ spendUsd: 0.2 });
+      await object.adopt(handedY);
+      expect(await object.usage({})).toMatchObject({ spendUsd: 0.2 });
+      // X, not adopted, is when sent again.
+      await object.adopt(handedX);
+      expect(await object.usage({})).toMatchObject({ spendUsd: 0.3 });
+    });
   });
 });

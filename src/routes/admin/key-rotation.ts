@@ -5,7 +5,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { teamScope } from '../../auth/team-scope';
 import type { AppEnv } from '../../env';
-import { GatewayError } from '../../errors';
+import { GatewayError, unavailableNow } from '../../errors';
 import { audit } from '../../governance/audit';
 import { DEFAULT_GRACE_SECONDS, type Rotated, rotateKey } from '../../governance/key-rotation';
 import { iso } from '../../keys/admin-input';
@@ -46,7 +46,7 @@ export const keyRotation = new Hono<AppEnv>().post('/:id/rotate', async (c) => {
       return read.policy; // the policy stays; only the secret (and the revision) changes
     },
     async (read, _policy, now) => {
-      done.rotated = (await rotateKey(c.env, read, graceSeconds, now)) ?? undefined;
+      done.rotated = (await rotateKey(c.env, read, graceSeconds, now).catch(notRotated)) ?? undefined;
       return done.rotated !== undefined;
     },
   );
@@ -63,3 +63,17 @@ export const keyRotation = new Hono<AppEnv>().post('/:id/rotate', async (c) => {
   c.header('ETag', etagOf(rotated.stored));
   return c.json({ ...(await present(c.env, rotated.stored)), key: rotated.secret, previousKeyExpiresAt });
 });
+
+/**
+ * A rotation that failed on a Durable Object that did not answer (its hand-over, after the tries
+ * key-rotation.ts makes and the rollback they lead to): a 503 to retry, not a 500 — the key keeps
+ * the secret its row names, which GET /admin/keys/:id shows by its prefix.
+ */
+function notRotated(error: unknown): never {
+  if (error instanceof GatewayError) throw error;
+  console.error('key rotation failed', String(error));
+  throw unavailableNow(
+    'limits_unavailable',
+    'The key was not rotated: a Durable Object holding its limits did not answer. Its current secret is the one GET /admin/keys/{id} shows by prefix; please retry shortly.',
+  );
+}
