@@ -441,6 +441,7 @@ async function browse(expected) {
 
   await autoRefreshKeepsPages(context, pageErrors);
   await namesPastTheList(context, pageErrors, expected);
+  await budgetsPastTheBound(context, pageErrors);
   await analyticsDownKeepsRequests(context, pageErrors, expected);
   // Last: the stream it leaves midway adds a request to the figures the checks above compare.
   await cancelledFilter(context, pageErrors, expected);
@@ -493,6 +494,35 @@ async function autoRefreshKeepsPages(context, pageErrors) {
     'an automatic refresh reads the usage of budgeted keys and teams only, and does not list names again',
     lists.length === 2 && lists.every((url) => url.searchParams.get('budgeted') === 'true'),
     lists.map((url) => `${url.pathname}${url.search}`).join(', '),
+  );
+  await page.close();
+}
+
+/**
+ * Budgeted keys past the list's bound (here: every page of them says more follow) are not read, and
+ * the budgets' summary says the cards are only part.
+ */
+async function budgetsPastTheBound(context, pageErrors) {
+  const page = await context.newPage();
+  page.on('pageerror', (error) => pageErrors.push(String(error)));
+  await page.route(
+    (url) => url.pathname === '/admin/keys' && url.searchParams.get('budgeted') === 'true',
+    async (route) => {
+      const url = new URL(route.request().url());
+      url.searchParams.delete('cursor');
+      const response = await route.fetch({ url: url.href });
+      return route.fulfill({ json: { ...(await response.json()), nextCursor: 'more' } });
+    },
+  );
+  await page.goto(`${base}/dashboard`);
+  await page.fill('#token', TOKEN);
+  await page.click('#login-submit');
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
+  const summary = await page.locator('#budget-summary').textContent();
+  check(
+    'the budgets say when more keys with a budget exist than the dashboard reads',
+    summary.includes('only the first 2,000'),
+    summary,
   );
   await page.close();
 }

@@ -34,7 +34,10 @@ export async function api(path) {
   return body;
 }
 
-/** Every page of an admin list (keys, teams), up to a sane bound. */
+/**
+ * Every page of an admin list (keys, teams), up to a sane bound; the array's `truncated` says that
+ * more were left unread at the bound, so a view can say it shows only part.
+ */
 export async function listAll(path, pages = 10) {
   const out = [];
   let cursor = null;
@@ -45,6 +48,7 @@ export async function listAll(path, pages = 10) {
     cursor = body.nextCursor;
     if (!cursor) break;
   }
+  out.truncated = Boolean(cursor);
   return out;
 }
 

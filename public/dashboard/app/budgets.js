@@ -49,9 +49,14 @@ export function renderBudgets(keys, teams) {
   const fraction = (item) => item.usage.spendUsd / item.usage.budgetUsd;
   items.sort((a, b) => fraction(b) - fraction(a));
   const crossed = items.filter((item) => item.usage.alert?.crossed).length;
+  // Past the list's bound (2,000 keys or teams with a budget) the rest are not read: say so.
+  const partial =
+    keys?.truncated || teams?.truncated
+      ? ' (only the first 2,000 keys and 2,000 teams with a budget are read)'
+      : '';
   $('#budget-summary').textContent = crossed
-    ? `${crossed} of ${items.length} past their alert threshold`
-    : `${items.length} with a budget, none past its alert threshold`;
+    ? `${crossed} of ${items.length} past their alert threshold${partial}`
+    : `${items.length} with a budget, none past its alert threshold${partial}`;
   container.replaceChildren(
     ...items.map((item) => {
       const used = fraction(item);
