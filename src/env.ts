@@ -65,6 +65,11 @@ export interface AppEnv {
     chatBody: unknown;
     /** The translation streams signed thinking blocks as they complete (ChatCall.thinkingAsSigned). */
     thinkingAsSigned: boolean | undefined;
+    /**
+     * A translated request asks its provider to keep it (`store: true`), which its chat body does not
+     * carry: a zero-retention key's request is refused all the same (zdrStoreRefused).
+     */
+    storeAsked: boolean | undefined;
     /** The reasoning summary a translated request asks for (ChatCall.reasoningSummary). */
     reasoningSummary: string | undefined;
     /** Fields of the translated chat body only Claude takes (ProviderAdapter.servesClaude). */

@@ -70,6 +70,20 @@ export const modelNotAllowed = (model: string, who: 'key' | 'team' = 'key') =>
     'model',
   );
 
+/**
+ * A zero-retention key (or a key of a zero-retention team) asked its provider to keep the request:
+ * `store: true` (OpenAI's stored completions, shown in its dashboard; a stored response). The key's
+ * policy forbids it, as an allowlist forbids a model: a 403, the same body being fine for another key.
+ */
+export const zdrStoreRefused = () =>
+  new GatewayError(
+    403,
+    'permission_error',
+    'zdr_store_refused',
+    "This key is zero-retention: it may not ask the provider to store the request ('store: true'). Send 'store: false' or leave it out.",
+    'store',
+  );
+
 export const modelNotFound = (model: string) =>
   new GatewayError(
     404,

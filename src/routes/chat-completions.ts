@@ -6,7 +6,7 @@ import { lookupCache } from '../cache/session';
 import type { Target } from '../config/schema';
 import { getRuntime } from '../config/store';
 import type { AppEnv } from '../env';
-import { clientClosed, withHeaders } from '../errors';
+import { clientClosed, withHeaders, zdrStoreRefused } from '../errors';
 import { guardChatRoute, type RouteGuard } from '../guardrails/chat-guard';
 import { admit } from '../limits/admission';
 import { streamLimitMs } from '../limits/deadline';
@@ -150,6 +150,12 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     admitted.settle({ tokens: usedTokens(usage) + unanswered.tokens, costUsd });
   };
   const headers = new Headers(rateLimitHeaders(admitted.rate));
+  // A zero-retention key may not have its provider keep the request (stored completions): refused
+  // before guardrails, cache or provider see it; the log row, zdr, keeps no body. Costs one read.
+  if (admitted.zdr && (body.store === true || c.get('storeAsked') === true)) {
+    settle(undefined, undefined);
+    throw withHeaders(zdrStoreRefused(), headers);
+  }
   const routed = applyRoutingOverride(route, admitted.routing);
   // Guardrails (src/guardrails) on the prompt, before cache and provider: guard.body goes upstream.
   // A block carries the rate headers, as every refusal after admission does.

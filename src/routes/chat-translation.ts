@@ -33,6 +33,11 @@ export interface ChatTranslation<R> {
   thinkingAsSigned?: boolean;
   /** What the request asks of a reasoning summary, which its chat body cannot say (ChatCall.reasoningSummary). */
   reasoningSummary?(request: R): string | undefined;
+  /**
+   * The request asks its provider to keep it (`store: true`), said apart because the chat body it
+   * becomes leaves that out: a zero-retention key's request is refused as the chat route would.
+   */
+  storeAsked?(request: R): boolean;
   /** An error's `param`, named by the chat body (`max_completion_tokens`), as the API names it. */
   errorParam?(param: string): string;
 }
@@ -53,6 +58,7 @@ export function chatTranslation<R>(translation: ChatTranslation<R>): MiddlewareH
     if (translation.thinkingAsSigned) c.set('thinkingAsSigned', true);
     const summary = translation.reasoningSummary?.(request);
     if (summary !== undefined) c.set('reasoningSummary', summary);
+    if (translation.storeAsked?.(request)) c.set('storeAsked', true);
     await next();
 
     const answer = c.res;

@@ -19,5 +19,7 @@ export const responsesApi = () =>
     // Each reasoning item done, with its signed thinking, before the text or call after it starts.
     thinkingAsSigned: true,
     reasoningSummary: (request) => request.reasoning?.summary ?? undefined,
+    // Never sent on (the chat body leaves it out; hosted tools go with store: false), yet asked for.
+    storeAsked: (request) => request.store === true,
     errorParam: responsesParam,
   });

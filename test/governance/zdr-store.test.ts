@@ -1,0 +1,122 @@
+// Zero-retention keys and a client's own `store: true` (OpenAI's stored completions, a stored
+// response): refused with 403 zdr_store_refused before anything goes upstream, on /v1/chat/completions
+// and /v1/responses alike (translated or with hosted tools), for a zdr key and a key of a zdr team.
+import { describe, expect, it } from 'vitest';
+import { CHAT_URL, completion } from '../cache/harness';
+import { admin, call, chat, createKey, type Json, openaiConfig, putConfig } from '../helpers/gateway';
+import { json, onUpstream, recorded } from '../helpers/upstream';
+import { waitForRows } from '../logs/helpers';
+
+const OPENAI_RESPONSES = 'https://api.openai.com/v1/responses';
+const question = { model: 'gpt', messages: [{ role: 'user', content: 'What is the capital of France?' }] };
+const asked = { model: 'gpt', input: 'What is the capital of France?' };
+// With a hosted tool: sent to OpenAI's Responses API as written (with store: false).
+const searched = { model: 'web', input: 'Weather in Paris today?', tools: [{ type: 'web_search' }] };
+
+async function setup() {
+  const config = openaiConfig({
+    providers: {
+      openai: { type: 'openai', baseUrl: 'https://upstream.test/v1', apiKey: 'sk-test-secret' },
+      direct: { type: 'openai', apiKey: 'sk-direct' },
+      mock: { type: 'mock' },
+    },
+    models: {
+      gpt: { targets: [{ provider: 'openai', model: 'gpt-4o-mini' }] },
+      web: { targets: [{ provider: 'direct', model: 'gpt-5.1' }] },
+    },
+    retry: { attempts: 0 },
+  });
+  const response = await putConfig(config);
+  expect(response.status, await response.clone().text()).toBe(200);
+  onUpstream(CHAT_URL, () => json(completion('Paris')));
+  onUpstream(OPENAI_RESPONSES, () => json({ error: { message: 'not expected here' } }, 500));
+}
+
+function responses(key: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return call('/v1/responses', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+}
+
+/** Each way a client can ask for storage, sent with `x-request-id` `${prefix}-<n>`. */
+function storing(key: string, prefix: string): Promise<Response>[] {
+  return [
+    chat(key, { ...question, store: true }, { 'x-request-id': `${prefix}-1` }),
+    chat(key, { ...question, store: true, stream: true }, { 'x-request-id': `${prefix}-2` }),
+    responses(key, { ...asked, store: true }, { 'x-request-id': `${prefix}-3` }),
+    responses(key, { ...searched, store: true }, { 'x-request-id': `${prefix}-4` }),
+  ];
+}
+
+async function expectRefused(key: string, prefix: string) {
+  for (const response of await Promise.all(storing(key, prefix))) {
+    expect(response.status).toBe(403);
+    expect(await response.json()).toEqual({
+      error: {
+        message: expect.stringContaining('zero-retention'),
+        type: 'permission_error',
+        param: 'store',
+        code: 'zdr_store_refused',
+      },
+    });
+  }
+  expect(recorded).toHaveLength(0);
+  const rows = await waitForRows([1, 2, 3, 4].map((n) => `${prefix}-${n}`));
+  for (const row of rows.values())
+    expect(row).toMatchObject({
+      status: 403,
+      errorCode: 'zdr_store_refused',
+      zdr: true,
+      provider: null,
+      costUsd: 0,
+      requestBody: null,
+      responseBody: null,
+    });
+}
+
+describe('zero-retention keys and store: true', () => {
+  it('refuses a zero-retention key that asks the provider to store the request; nothing goes upstream', async () => {
+    await setup();
+    const key = await createKey({ zdr: true, logBodies: true });
+    await expectRefused(key.key, 'zdr-store');
+    // Nothing stayed reserved: the key has spent and holds nothing.
+    const read = await (await admin(`/admin/keys/${key.id}`)).json<Json>();
+    expect(read.usage).toMatchObject({ spendUsd: 0, reservedUsd: 0 });
+  });
+
+  it('refuses it for every key of a zero-retention team', async () => {
+    await setup();
+    const team = await (
+      await admin('/admin/teams', 'POST', { name: 'zdr store team', zdr: true })
+    ).json<Json>();
+    const key = await createKey({ team: team.id, logBodies: true });
+    await expectRefused(key.key, 'zdr-team-store');
+  });
+
+  it('lets store: false or no store through on a zero-retention key', async () => {
+    await setup();
+    const key = await createKey({ zdr: true });
+    for (const body of [{ ...question, store: false }, question]) {
+      const response = await chat(key.key, body);
+      expect(response.status, await response.clone().text()).toBe(200);
+    }
+    const response = await responses(key.key, { ...asked, store: false });
+    expect(response.status, await response.clone().text()).toBe(200);
+    expect(recorded.map((request) => (request.body as Json).store)).toEqual([false, undefined, undefined]);
+  });
+
+  it('passes store: true on as before for a key that is not zero-retention', async () => {
+    await setup();
+    const key = await createKey();
+    const response = await chat(key.key, { ...question, store: true });
+    expect(response.status, await response.clone().text()).toBe(200);
+    expect((recorded[0]!.body as Json).store).toBe(true);
+    // The Responses API's is accepted and not sent on (the gateway is stateless).
+    const answered = await responses(key.key, { ...asked, store: true });
+    expect(answered.status, await answered.clone().text()).toBe(200);
+    expect(recorded).toHaveLength(2);
+    expect((recorded[1]!.body as Json).store).toBeUndefined();
+  });
+});
