@@ -33,6 +33,11 @@ interface Slot {
   refreshes?: number;
   /** One of them stored its answer: what the leader brings is the older one, written nowhere. */
   superseded?: boolean;
+  /**
+   * The leader's outcome is an answer it produced and held back for those refreshes (not one it
+   * found: a KV copy, or a semantic match for another question, is not this key's to store).
+   */
+  withheld?: boolean;
 }
 
 const slots = new Map<string, Slot>();
@@ -41,12 +46,14 @@ const MAX_SLOTS = 10_000;
 
 /**
  * Settles a claim: the answer (undefined: failed or not storable) and its KV write, if it is
- * stored. A refresh that stores nothing may get back the answer of the leader it held back, which
- * it then stores in its place (the leader has finished and written nothing).
+ * stored; `withheld`, a leader's answer it would have stored but for a refresh. A refresh that
+ * stores nothing may get back such an answer of the leader it held back, which it then stores in
+ * its place (the leader has finished and written nothing).
  */
 export type Finish = (
   answer: SharedAnswer | undefined,
   written?: Promise<unknown>,
+  withheld?: boolean,
 ) => SharedAnswer | undefined;
 
 /** What a follower's wait ends with: the answer, `LEADER_LEFT` (claim again), or undefined (ask for yourself). */
@@ -106,10 +113,11 @@ export function claimInflight(key: string, options: ClaimOptions): Claim {
 }
 
 function lead(key: string, slot: Slot): Finish {
-  return (answer, written) => {
+  return (answer, written, withheld) => {
     if (slot.outcome !== undefined) return undefined;
     slot.outcome = answer ? JSON.stringify(answer) : null;
     if (answer) slot.createdAt = answer.entry.createdAt;
+    if (answer && withheld) slot.withheld = true;
     if (answer && written) hold(key, slot, answer.entry.expiresAt, written);
     else release(key, slot);
     return undefined;
@@ -135,7 +143,7 @@ function supersede(key: string, leader: Slot): Finish {
       return own(answer, written);
     }
     // The leader's answer, held back for this refresh alone (not for one that stored meanwhile).
-    const heldBack = leader.refreshes === 0 && !leader.superseded && leader.outcome && !leader.left;
+    const heldBack = leader.refreshes === 0 && !leader.superseded && leader.withheld && leader.outcome;
     return heldBack ? (JSON.parse(leader.outcome as string) as SharedAnswer) : undefined;
   };
 }

@@ -305,7 +305,7 @@ function miss(
     // A request that looked later (a refresh) is storing, or has stored, a newer answer: this one
     // goes to those waiting on it, and is written nowhere.
     if (superseded() || heldNewer(kvKey, lookedAt) || hotNewer(kvKey, lookedAt)) {
-      finish({ entry });
+      finish({ entry }, undefined, true);
       return;
     }
     write(entry, finish);

@@ -5,8 +5,8 @@ import { cacheKeys, providerSettings, routeIdentity } from '../../src/cache/key'
 import { CONFIG_KEY, forgetConfig, getRuntime } from '../../src/config/store';
 import type { ChatRequest } from '../../src/openai/schemas';
 import { admin, chat, createKey, type Json, OPENAI_URL, openaiConfig, putConfig } from '../helpers/gateway';
-import { onUpstream, recorded } from '../helpers/upstream';
-import { answerText, cachedConfig, entries, sleep, stored, upstream } from './harness';
+import { json, onUpstream, recorded } from '../helpers/upstream';
+import { answerText, CHAT_URL, cachedConfig, completion, entries, sleep, stored, upstream } from './harness';
 
 const QUESTION = 'Please tell me in one short sentence what the capital city of France is and why it matters';
 const ask = (text: string, system = 'You are a geography teacher.') => ({
@@ -76,6 +76,38 @@ describe('semantic answers and requests waiting on an identical one', () => {
     expect(second.headers.get('x-tollgate-cache')).not.toBe('hit-semantic');
     expect(await answerText(second)).toBe('Paris, answer 2.');
     expect(calls()).toBe(2);
+  });
+
+  it('never stores a semantic match under the exact key of a refresh that ran beside it and failed', async () => {
+    const config = cachedConfig(
+      { semantic: { enabled: true, embedding: { provider: 'mock', model: 'mock-embed' } } },
+      // Slow embeddings: the refresh claims the key while the first request is still looking.
+      { providers: { ...openaiConfig().providers, mock: { type: 'mock', latencyMs: 200 } } },
+    );
+    expect((await putConfig(config)).status).toBe(200);
+    const { id, key } = await createKey();
+    let calls = 0;
+    // The refresh's call fails, after the first request has found its match.
+    onUpstream(CHAT_URL, async () => {
+      if (++calls === 1) return json(completion('Paris, answer 1.'));
+      await sleep(400);
+      return json({ error: { message: 'down' } }, 400);
+    });
+    await (await chat(key, ask(QUESTION))).text();
+    await indexed(`key:${id}`, ask(QUESTION));
+
+    const paraphrase = ask(`${QUESTION} today`);
+    const matched = chat(key, paraphrase);
+    await sleep(80);
+    const refreshed = await chat(key, paraphrase, { 'x-tollgate-cache': 'refresh' });
+    expect(refreshed.status).toBe(400);
+    expect((await matched).headers.get('x-tollgate-cache')).toBe('hit-semantic');
+    await sleep(100); // the write, were it made
+    // The paraphrase has no answer of its own: still a semantic match, never an exact one.
+    expect(await entries(`key:${id}`)).toBe(1);
+    const again = await chat(key, paraphrase);
+    expect(again.headers.get('x-tollgate-cache')).toBe('hit-semantic');
+    expect(calls).toBe(2);
   });
 });
 
