@@ -77,9 +77,9 @@ export async function rotateKey(
       // will get; nobody rotated from it either, since the row named it until now: it is ended
       // where it is). Should the old object stay unreachable, the new one is left live, for the
       // old secret may be redirected to it.
-      await unmove(env, stored.hash, hash);
+      // In one call, so it never admits under the policy it had before (a DELETE made meanwhile).
       const row = await getKey(env.DB, stored.policy.id);
-      if (row?.hash === stored.hash) await keyStub(env, stored.hash).setPolicy(row.policy, row.updatedAt);
+      await unmove(env, stored.hash, hash, row?.hash === stored.hash ? row : undefined);
       await endAt(fresh);
       throw error;
     }
@@ -120,12 +120,16 @@ async function handOver(env: Env, from: string, moved: { to: string; until: numb
   }
 }
 
-/** The old object's move to `to` undone (key-object-rotation.ts `unmove`), asked again on a fresh stub when that fails. */
-async function unmove(env: Env, from: string, to: string) {
+/**
+ * The old object's move to `to` undone and the row's policy (`row`, when the row names the old
+ * secret) put in force there, in one call (KeyObject.unmove); asked again on a fresh stub when that fails.
+ */
+async function unmove(env: Env, from: string, to: string, row: StoredKey | undefined) {
+  const ask = () => keyStub(env, from).unmove(to, row?.policy, row?.updatedAt);
   try {
-    await keyStub(env, from).unmove(to);
+    await ask();
   } catch {
-    await keyStub(env, from).unmove(to);
+    await ask();
   }
 }
 

@@ -293,8 +293,18 @@ export class KeyObject extends DurableObject<Env> {
     return this.rotation.handOver(moved);
   }
 
-  /** Rotation, old side: a rolled-back rotation's move to `to` undone (key-object-rotation.ts). */
-  async unmove(to: string): Promise<void> {
+  /**
+   * Rotation, old side: a rolled-back rotation's move to `to` undone (key-object-rotation.ts), and
+   * the key's policy as its row has it now put in force first, in the same call: between the two no
+   * request is admitted under the policy this object had (a DELETE made meanwhile). Moved elsewhere
+   * (another rotation), the policy goes as any setPolicy does.
+   */
+  async unmove(to: string, policy?: KeyPolicy, revision?: number): Promise<void> {
+    if (this.rotation.moved?.to !== to) {
+      if (policy) await this.setPolicy(policy, revision);
+      return;
+    }
+    if (policy) await this.setHere(policy, revision);
     await this.rotation.unmove(to);
   }
 

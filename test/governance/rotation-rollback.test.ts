@@ -93,4 +93,44 @@ describe('a rotation whose hand-over was applied but every reply lost', () => {
     expect((await chat(secret, ask)).status).toBe(200);
     expect((await chat(key.key, ask)).status).toBe(200); // in its grace period
   });
+
+  it('…and a revocation made meanwhile is in force at the old object when it stops redirecting, in the same call', async () => {
+    const key = await createKey();
+    const stored = await getKey(env.DB, key.id);
+    const target = env.KEYS.idFromName(stored!.hash);
+    let handOvers = 0;
+    // The old object: its hand-overs applied with every reply lost (a DELETE lands before the first),
+    // and a setPolicy of its own failing once the rollback has begun.
+    const KEYS = {
+      idFromName: (n: string) => env.KEYS.idFromName(n),
+      get: (id: DurableObjectId) => {
+        const stub = env.KEYS.get(id) as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+        if (!id.equals(target)) return stub;
+        return new Proxy(stub, {
+          get(t, prop: string) {
+            if (prop === 'handOver')
+              return async (...args: unknown[]) => {
+                if (handOvers++ === 0)
+                  expect((await admin(`/admin/keys/${key.id}`, 'DELETE')).status).toBe(200);
+                await t.handOver!(...args);
+                throw new Error('handOver applied-lost (injected)');
+              };
+            if (prop === 'setPolicy' && handOvers > 0)
+              return async () => {
+                throw new Error('setPolicy failed (injected)');
+              };
+            const value = t[prop];
+            return typeof value === 'function' ? (...args: unknown[]) => t[prop]!(...args) : value;
+          },
+        });
+      },
+    };
+    const hooked = { ...env, KEYS } as unknown as Env;
+    await expect(rotateKey(hooked, stored!, 60, Date.now())).rejects.toThrow('injected');
+    const row = await getKey(env.DB, key.id);
+    expect(row!.hash).toBe(stored!.hash);
+    expect(row!.policy.revokedAt).not.toBeNull();
+    // Bug: the move was undone, then the policy failed to arrive: the revoked key admitted again.
+    expect((await chat(key.key, ask)).status).toBe(401);
+  });
 });
