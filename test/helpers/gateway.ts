@@ -40,6 +40,24 @@ export function chat(key: string, body: unknown, headers: Record<string, string>
   });
 }
 
+/** POST /v1/messages as Anthropic's SDKs send it (`x-api-key`, `anthropic-version`). */
+export function messages(
+  key: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return call('/v1/messages', {
+    method: 'POST',
+    headers: {
+      'x-api-key': key,
+      'anthropic-version': '2023-06-01',
+      'content-type': 'application/json',
+      ...headers,
+    },
+    body: JSON.stringify(body),
+  });
+}
+
 /** A config with one OpenAI-compatible provider at a fake URL, and the mock. */
 export const OPENAI_URL = 'https://upstream.test/v1';
 export function openaiConfig(extra: Record<string, unknown> = {}) {

@@ -13,7 +13,7 @@ import {
   eventStreamResponse,
 } from '../fixtures/bedrock/event-stream-encoder';
 import { anthropicFrame } from '../helpers/anthropic-sse';
-import { call, createKey, type Json, putConfig } from '../helpers/gateway';
+import { createKey, type Json, messages, putConfig } from '../helpers/gateway';
 import { json, onUpstream, recorded, sse } from '../helpers/upstream';
 import { waitForRows } from '../logs/helpers';
 
@@ -50,19 +50,6 @@ async function setup() {
   });
   expect(response.status, await response.clone().text()).toBe(200);
   return (await createKey()).key;
-}
-
-function messages(key: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
-  return call('/v1/messages', {
-    method: 'POST',
-    headers: {
-      'x-api-key': key,
-      'anthropic-version': '2023-06-01',
-      'content-type': 'application/json',
-      ...headers,
-    },
-    body: JSON.stringify(body),
-  });
 }
 
 const ASK = {

@@ -4,7 +4,7 @@
 // a 400 when none can.
 import { describe, expect, it } from 'vitest';
 import { anthropicFrame } from '../helpers/anthropic-sse';
-import { call, createKey, type Json, putConfig } from '../helpers/gateway';
+import { createKey, type Json, messages, putConfig } from '../helpers/gateway';
 import { json, onUpstream, recorded, sse } from '../helpers/upstream';
 import { waitForRows } from '../logs/helpers';
 
@@ -40,19 +40,6 @@ async function setup(guardrails: unknown[] = []) {
   const response = await putConfig(config);
   expect(response.status, await response.clone().text()).toBe(200);
   return (await createKey()).key;
-}
-
-function messages(key: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
-  return call('/v1/messages', {
-    method: 'POST',
-    headers: {
-      'x-api-key': key,
-      'anthropic-version': '2023-06-01',
-      'content-type': 'application/json',
-      ...headers,
-    },
-    body: JSON.stringify(body),
-  });
 }
 
 const WEB_SEARCH = { type: 'web_search_20250305', name: 'web_search', max_uses: 8 };

@@ -4,23 +4,18 @@ import Anthropic from '@anthropic-ai/sdk';
 import { describe, expect, it } from 'vitest';
 import { anthropicStream } from '../helpers/anthropic-sse';
 import { chunk, usageChunk } from '../helpers/chat-chunks';
-import { call, createKey, type Json, OPENAI_URL, openaiConfig, putConfig } from '../helpers/gateway';
+import {
+  call,
+  createKey,
+  type Json,
+  messages,
+  OPENAI_URL,
+  openaiConfig,
+  putConfig,
+} from '../helpers/gateway';
 import { expectOpenAIShape } from '../helpers/openapi';
 import { json, onUpstream, recorded, sse } from '../helpers/upstream';
 import { waitForRows } from '../logs/helpers';
-
-function messages(key: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
-  return call('/v1/messages', {
-    method: 'POST',
-    headers: {
-      'x-api-key': key,
-      'anthropic-version': '2023-06-01',
-      'content-type': 'application/json',
-      ...headers,
-    },
-    body: JSON.stringify(body),
-  });
-}
 
 async function setup(extra: Record<string, unknown> = {}) {
   expect((await putConfig(openaiConfig(extra))).status).toBe(200);
