@@ -3,6 +3,7 @@
 // started, a stream ends early in the gateway's words: when the upstream breaks, sends an error
 // event, sends no event for `idleMs`, or is still running `maxMs` after it started.
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { isRecord } from '../json-record';
 import type { Usage } from '../providers/types';
 import { DEFAULT_STREAM_IDLE_MS } from '../routing/config-schema';
 import { answerChars, errorCodeOf, noteFinished } from './chunk-scan';
@@ -68,6 +69,8 @@ export interface RelayOptions {
 // A JSON object value for "usage" (not `"usage":null`); string contents escape their quotes, so
 // text that merely mentions usage cannot match.
 const USAGE_OBJECT = /"usage"\s*:\s*\{/;
+/** The prompt's usage a provider reported as its answer started (Anthropic's message_start). */
+const PROMPT_USAGE = /"prompt_usage"\s*:\s*\{/;
 const FINISHED = /"finish_reason"\s*:\s*"/;
 const SERVICE_TIER = /"service_tier"\s*:\s*"([\w-]{1,40})"/;
 /** A carried event's key (OpenAIStreamWriter.carry); inside its string value quotes are escaped. */
@@ -151,6 +154,14 @@ export function relayOpenAIStream(
         }
       } catch {
         // Not JSON: relay it untouched; the client sees exactly what the provider sent.
+      }
+    }
+    if (summary.promptUsage === undefined && PROMPT_USAGE.test(data)) {
+      try {
+        const { prompt_usage } = JSON.parse(data) as { prompt_usage?: unknown };
+        if (isRecord(prompt_usage)) summary.promptUsage = prompt_usage;
+      } catch {
+        // Not JSON: no prompt usage to read
       }
     }
     if (FINISHED.test(data) && (choices <= 1 || noteFinished(data, finishedChoices) >= choices)) {

@@ -5,6 +5,11 @@ import type { Verdict } from '../routing/execute';
 
 export interface StreamSummary {
   usage?: Usage;
+  /**
+   * The prompt's usage as the answer started (the first chunk's `prompt_usage`: Anthropic's
+   * message_start, cache reads and writes included), for a stream that ends without its usage.
+   */
+  promptUsage?: Record<string, unknown>;
   /** The upstream ended the stream properly (`[DONE]`, or before EOF a finish_reason for every choice). */
   completed: boolean;
   cancelled: boolean;

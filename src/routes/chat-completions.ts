@@ -331,10 +331,17 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
       // A stream cut short has no usage report: charge the input estimate plus what was relayed —
       // its text by the ~4 characters a token estimate, and at least a token per event.
       const relayed = withinCap(Math.max(summary.events, tokensOfChars(summary.answerChars)));
-      const reported = countedUsage(summary.usage);
+      const counted = countedUsage(summary.usage);
+      // Without it (the client left, the gateway ended the stream), the prompt as the provider
+      // counted it when it started, if it said (Anthropic's message_start): its cache reads and
+      // writes at their prices, and the tokens of Anthropic's own tools' system prompts, which the
+      // estimate knows nothing of.
+      const started = summary.promptUsage && countedUsage({ ...summary.promptUsage, completion_tokens: 0 });
+      const reported = counted ?? started;
       // One cut short may still carry what its provider had counted when it broke off (Anthropic's
       // message_start: the prompt, and one output token): it wrote at least what was relayed.
-      const undercounted = reported && !summary.completed && relayed > reported.completion_tokens;
+      const undercounted =
+        reported && (!summary.completed || !counted) && relayed > reported.completion_tokens;
       const used = !reported
         ? usageOf(inputTokens, relayed)
         : undercounted

@@ -4,6 +4,7 @@
 // memory, tool search by regex), its answer — Claude's JSON, or its events inside AWS event-stream
 // frames — relayed as Claude wrote it; a request with any other tool (web search, code execution,
 // tool search by BM25) passes Bedrock over as before.
+import { waitOnExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import {
   chunkedBody,
@@ -13,6 +14,7 @@ import {
   eventStreamResponse,
 } from '../fixtures/bedrock/event-stream-encoder';
 import { anthropicFrame } from '../helpers/anthropic-sse';
+import { messagesDirect } from '../helpers/direct';
 import { createKey, type Json, messages, putConfig } from '../helpers/gateway';
 import { json, onUpstream, recorded, sse } from '../helpers/upstream';
 import { waitForRows } from '../logs/helpers';
@@ -45,7 +47,7 @@ async function setup() {
       },
       nova: { targets: [{ provider: 'aws', model: 'amazon.nova-pro-v1:0' }] },
     },
-    pricing: { [`aws/${MODEL}`]: { inputPerMTok: 3, outputPerMTok: 15 } },
+    pricing: { [`aws/${MODEL}`]: { inputPerMTok: 3, outputPerMTok: 15, cachedInputPerMTok: 0.3 } },
     retry: { attempts: 0 },
   });
   expect(response.status, await response.clone().text()).toBe(200);
@@ -224,6 +226,51 @@ describe('/v1/messages with Anthropic typed tools at Amazon Bedrock', () => {
     const row = (await waitForRows(['bedrock-native-cut'])).get('bedrock-native-cut')!;
     expect(row).toMatchObject({ provider: 'aws', errorCode: 'upstream_error', inputTokens: 1_000 });
     expect(row.costUsd).toBeGreaterThanOrEqual((1_000 * 3) / 1e6);
+  });
+
+  it('charges a client that leaves mid-stream the prompt Claude counted in message_start, not an estimate', async () => {
+    const key = await setup();
+    // Claude Code's next turn: most of the prompt read from the cache, and bash's own system prompt
+    // counted by Claude, neither of which the gateway's estimate of the request knows.
+    const prompt = { input_tokens: 40, cache_read_input_tokens: 90_000, cache_creation_input_tokens: 0 };
+    const said = streamed().slice(0, 3);
+    (said[0]!.message as Json).usage = { ...prompt, output_tokens: 1 };
+    const upstream = { cancelled: false };
+    onUpstream(INVOKE_STREAM, () => {
+      const frames = said.map(chunk);
+      const body = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          const next = frames.shift();
+          if (next) return controller.enqueue(next);
+          await new Promise((resolve) => setTimeout(resolve, 30_000)); // Claude still writing
+        },
+        cancel() {
+          upstream.cancelled = true;
+        },
+      });
+      return eventStreamResponse(body);
+    });
+    const client = new AbortController();
+    const { response, ctx } = await messagesDirect(
+      key,
+      { ...ASK, stream: true },
+      'bedrock-native-left',
+      client.signal,
+    );
+    expect(response.status).toBe(200);
+    const reader = response.body!.getReader();
+    let text = '';
+    while (!text.includes('content_block_delta'))
+      text += new TextDecoder().decode((await reader.read()).value);
+    client.abort();
+    await reader.cancel();
+    await waitOnExecutionContext(ctx);
+    expect(upstream.cancelled).toBe(true);
+    const row = (await waitForRows(['bedrock-native-left'])).get('bedrock-native-left')!;
+    expect(row).toMatchObject({ cancelled: true, inputTokens: 90_040, cachedTokens: 90_000 });
+    const promptCost = (40 * 3 + 90_000 * 0.3) / 1e6;
+    expect(row.costUsd).toBeGreaterThanOrEqual(promptCost);
+    expect(row.costUsd).toBeLessThan(promptCost + (100 * 15) / 1e6);
   });
 
   it('sends memory and regex tool search with the betas Bedrock names for them', async () => {
