@@ -107,7 +107,7 @@ class AnthropicStreamState {
     this.release();
     this.ended = true;
     this.sendUsage();
-    this.writer.error(error.message, error.options.code ?? 'upstream_error');
+    this.writer.failed(error);
     this.writer.done();
   }
 
@@ -252,7 +252,7 @@ class AnthropicStreamState {
     // Usage first: nothing after an error frame is read, and the request is settled on it.
     this.ended = true;
     this.sendUsage();
-    this.writer.error(error.message, error.options.code ?? 'upstream_error');
+    this.writer.failed(error);
     this.writer.done();
   }
 

@@ -352,7 +352,7 @@ export function translateConverseStream(
       controller.error(error);
       return;
     }
-    writer.error(error.message, error.options.code ?? 'upstream_error');
+    writer.failed(error);
     controller.enqueue(encoder.encode(writer.take()));
     controller.close();
   };

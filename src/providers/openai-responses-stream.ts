@@ -126,7 +126,7 @@ export function translateResponsesStream(
     if (!started) throw failure; // nothing sent: a failed attempt
     ended = true;
     if (usage) writer.usage(usageOf(usage, output));
-    writer.error(failure.message, failure.options.code ?? 'upstream_error');
+    writer.failed(failure);
     writer.done();
   };
 

@@ -5,7 +5,7 @@ import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { z } from 'zod';
 import { SSE_DONE, sseData } from '../openai/sse';
 import { CUT_SHORT } from '../openai/stream-errors';
-import type { Usage } from './types';
+import type { UpstreamError, Usage } from './types';
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'function_call';
 
@@ -98,6 +98,15 @@ export class OpenAIStreamWriter {
   /** An OpenAI-shaped error event; OpenAI SDKs raise it as an APIError. */
   error(message: string, code = 'upstream_error', type = 'api_error'): void {
     this.frames += sseData({ error: { message, type, param: null, code } });
+  }
+  /**
+   * A provider's failure mid-stream. A rate limit goes by the code the relay keeps for it
+   * (stream-errors.ts) whatever the provider named it (Bedrock's ThrottlingException), so a client
+   * can tell it to back off; any other failure by the provider's code.
+   */
+  failed(error: UpstreamError): void {
+    if (error.failure === 'rate_limit') this.error(error.message, 'rate_limit_exceeded', 'rate_limit_error');
+    else this.error(error.message, error.options.code ?? 'upstream_error');
   }
   /** The upstream closed before its answer finished: an error event, never a made-up finish. */
   cutShort(): void {

@@ -851,6 +851,18 @@ describe('bedrock stream', () => {
     expect(text).not.toContain(' world');
   });
 
+  it('words a throttle after output as a rate limit, whatever Bedrock named it', async () => {
+    const events: FixtureEvent[] = [
+      ...(streamText as FixtureEvent[]).slice(0, 2),
+      { exception: 'throttlingException', payload: { message: 'Too many tokens, please wait' } },
+    ];
+    const { run } = adapter(frameByFrame(events.map(encodeEvent)));
+    const parsed = sseEvents(await streamText_(run({ stream: true })));
+    expect(parsed.at(-1)).toMatchObject({
+      error: { type: 'rate_limit_error', code: 'rate_limit_exceeded' },
+    });
+  });
+
   it('fails the attempt (so the router can fail over) on an exception before any output', async () => {
     const events: FixtureEvent[] = [
       { event: 'messageStart', payload: { role: 'assistant' } },
