@@ -3,7 +3,9 @@
 // and Anthropic's web search on a /v1/messages request with its server tools. The answer's calls
 // are counted by fee (tool-uses.ts; Anthropic's usage counts its searches) into the usage's
 // `hosted_tools`, which costOf charges from this table and a log row's usageDetail keeps.
+import { isRecord } from '../json-record';
 import { ENCRYPTED_REASONING } from '../providers/openai-responses-request';
+import type { NativeApi } from '../providers/types';
 
 /** USD per call, or per container session, as the providers list them. */
 export const TOOL_FEES = {
@@ -72,8 +74,9 @@ function containerFee(container: unknown): ToolFee {
 }
 
 /**
- * Hosted tool uses reserved for a request that does not bound them with `max_tool_calls`: OpenAI
- * sets no limit, so such a request may cost more than its reservation (README).
+ * Hosted tool uses reserved for a request that does not bound them (`max_tool_calls`, a web search
+ * tool's `max_uses`): the providers set no limit, so such a request may cost more than its
+ * reservation, unless limits.enforceMaxTokens sends this as its bound (boundToolCalls; README).
  */
 export const UNBOUNDED_TOOL_CALLS = 10;
 
@@ -113,12 +116,41 @@ export function worstServerToolFees(request: Json): WorstToolFees {
   let calls = 0;
   let bounded = true;
   for (const tool of toolsOf(request.tools))
-    if (typeof tool.type === 'string' && tool.type.startsWith('web_search_')) {
+    if (isWebSearch(tool)) {
       calls += uses(tool.max_uses);
       bounded &&= isBound(tool.max_uses);
     }
   return { usd: calls * TOOL_FEES.anthropic_web_search, calls, bounded };
 }
+
+/**
+ * `request` (an API's own body, ChatCall.native) with a bound of UNBOUNDED_TOOL_CALLS, the calls its
+ * worst case counted, where it sets none: what limits.enforceMaxTokens sends, so that it can make no
+ * more calls than were reserved. On /v1/responses, `max_tool_calls` when a tool has a fee (OpenAI's
+ * bound on all its built-in tools' calls together, those without a fee too, as the reservation
+ * counted them); on /v1/messages, `max_uses` on each web search tool (web fetch, with no fee, is
+ * left as it is). A bound the request sets is its own, kept: one that is no count (`"many"`) was
+ * reserved as unbounded, and the provider refuses it.
+ */
+export function boundToolCalls(api: NativeApi, request: Json): Json {
+  if (api === 'responses') {
+    const fees = toolsOf(request.tools).some((tool) => feeOfTool(tool) !== undefined);
+    return fees && request.max_tool_calls == null
+      ? { ...request, max_tool_calls: UNBOUNDED_TOOL_CALLS }
+      : request;
+  }
+  if (!Array.isArray(request.tools)) return request;
+  let bounded = false;
+  const tools = request.tools.map((tool: unknown) => {
+    if (!isRecord(tool) || !isWebSearch(tool) || tool.max_uses != null) return tool;
+    bounded = true;
+    return { ...tool, max_uses: UNBOUNDED_TOOL_CALLS };
+  });
+  return bounded ? { ...request, tools } : request;
+}
+
+/** Anthropic's web search server tool, any version (`web_search_20250305`): the one with a fee. */
+const isWebSearch = (tool: Json) => typeof tool.type === 'string' && tool.type.startsWith('web_search_');
 
 /** A request's `tools`: the definitions that are objects. */
 export function toolsOf(tools: unknown): Json[] {

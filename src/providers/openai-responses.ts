@@ -80,7 +80,8 @@ export function runsHostedTools(setting: ResponsesApiSetting, model: string, kno
 
 /**
  * A /v1/responses request with hosted tools (ChatCall.native), sent as the client wrote it with
- * only `model` replaced (and the gateway's cap, when it sets one): the answer's JSON comes back as
+ * only `model` replaced (and the gateway's caps, when it sets them: `max_output_tokens` here, the
+ * route's `max_tool_calls`, pricing/tool-fees.ts boundToolCalls): the answer's JSON comes back as
  * `raw` beside its chat form (the pipeline's usage, cost and log); a stream's events each ride in a
  * chunk of the chat stream (openai-responses-stream.ts). Either's usage carries the hosted tool uses
  * OpenAI bills apart from tokens (pricing/tool-uses.ts). A refusal fails the attempt as it stands:

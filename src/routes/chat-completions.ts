@@ -28,7 +28,7 @@ import { SSE_HEADERS } from '../openai/sse';
 import { type ChunkSource, relayOpenAIStream } from '../openai/stream-relay';
 import { streamVerdict } from '../openai/stream-summary';
 import { targetCost, targetTier, timedOutPrompts, worstCases } from '../pricing/route-prices';
-import { worstServerToolFees, worstToolFees } from '../pricing/tool-fees';
+import { boundToolCalls, worstServerToolFees, worstToolFees } from '../pricing/tool-fees';
 import { countedUsage } from '../pricing/usage';
 import { requestedBetas } from '../providers/anthropic-beta';
 import type { ChatCompletion, ChatResult, Usage } from '../providers/types';
@@ -82,6 +82,11 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     api: native.api,
     ...(native.api === 'messages' ? worstServerToolFees : worstToolFees)(native.body),
   };
+  // With limits.enforceMaxTokens, the tool calls the reservation counted are sent as their bound too.
+  const nativeSent =
+    native && limits.enforceMaxTokens
+      ? { api: native.api, body: boundToolCalls(native.api, native.body) }
+      : native;
   // On the key's (or team's) pinned targets too, which may be dearer than the config's.
   const { costUsd, costFor } = worstCases(
     runtime,
@@ -244,7 +249,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
         if (native && adapter.servesNative?.(native.api, target.model, native.needs) !== true)
           throw native.noTarget();
         const result = await adapter.chat({
-          ...(native ? { native: { api: native.api, body: native.body } } : {}),
+          ...(nativeSent ? { native: { api: nativeSent.api, body: nativeSent.body } } : {}),
           body: claudeOnly ? bodyForTarget(sent, claudeOnly, adapter, target.model) : sent,
           model: target.model,
           signal,

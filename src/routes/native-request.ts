@@ -9,7 +9,10 @@ import type { NativeApi, Unsupported } from '../providers/types';
 
 export interface NativeRequest {
   api: NativeApi;
-  /** The body for the API's own endpoint; `model` (and a gateway cap) are set per target by the adapter. */
+  /**
+   * The body for the API's own endpoint; `model` (and a gateway cap) are set per target by the
+   * adapter, the bound of the tools' calls under limits.enforceMaxTokens by the route (boundToolCalls).
+   */
   body: Record<string, unknown>;
   /**
    * What in it needs the API's own servers, each once: a tool's type (`web_search_20250305`), a block

@@ -2,7 +2,14 @@
 // for, how a usage carries and costs them, and the most a request's tools can cost.
 import { describe, expect, it } from 'vitest';
 import { costOf } from '../../src/pricing/cost';
-import { feeOfTool, toolFeesUsd, worstServerToolFees, worstToolFees } from '../../src/pricing/tool-fees';
+import {
+  boundToolCalls,
+  feeOfTool,
+  toolFeesUsd,
+  UNBOUNDED_TOOL_CALLS,
+  worstServerToolFees,
+  worstToolFees,
+} from '../../src/pricing/tool-fees';
 import { toolUses } from '../../src/pricing/tool-uses';
 import { countedUsage } from '../../src/pricing/usage';
 import { translateResponsesStream } from '../../src/providers/openai-responses-stream';
@@ -109,6 +116,60 @@ describe('worstServerToolFees', () => {
     expect(mixed).toMatchObject({ calls: 13, bounded: false });
     expect(mixed.usd).toBeCloseTo(0.13, 12);
     expect(worstServerToolFees({ tools: [bash] })).toEqual({ usd: 0, calls: 0, bounded: true });
+  });
+});
+
+describe('boundToolCalls (limits.enforceMaxTokens)', () => {
+  it('sends max_tool_calls, the calls reserved, to a /v1/responses request with a fee that sets none', () => {
+    const tools = [{ type: 'web_search' }, { type: 'mcp', server_label: 'crm' }];
+    expect(boundToolCalls('responses', { tools })).toEqual({ tools, max_tool_calls: UNBOUNDED_TOOL_CALLS });
+    expect(boundToolCalls('responses', { tools, max_tool_calls: null })).toMatchObject({
+      max_tool_calls: UNBOUNDED_TOOL_CALLS,
+    });
+    // Its own bound is kept, one that is no count too (the provider refuses it).
+    expect(boundToolCalls('responses', { tools, max_tool_calls: 3 })).toMatchObject({ max_tool_calls: 3 });
+    expect(boundToolCalls('responses', { tools, max_tool_calls: 'many' })).toMatchObject({
+      max_tool_calls: 'many',
+    });
+    // No fee, nothing reserved: nothing bounded.
+    const free = { tools: [{ type: 'mcp', server_label: 'crm' }] };
+    expect(boundToolCalls('responses', free)).toBe(free);
+  });
+
+  it("sends max_uses to each of a /v1/messages request's web search tools that sets none, web fetch left as it is", () => {
+    const fetch = { type: 'web_fetch_20250910', name: 'web_fetch' };
+    const request = {
+      tools: [
+        { type: 'web_search_20250305', name: 'web_search' },
+        { type: 'web_search_20250305', name: 'news', max_uses: 3 },
+        fetch,
+      ],
+    };
+    expect(boundToolCalls('messages', request)).toEqual({
+      tools: [
+        { type: 'web_search_20250305', name: 'web_search', max_uses: UNBOUNDED_TOOL_CALLS },
+        { type: 'web_search_20250305', name: 'news', max_uses: 3 },
+        fetch,
+      ],
+    });
+    const bounded = { tools: [{ type: 'web_search_20250305', name: 'web_search', max_uses: 2 }, fetch] };
+    expect(boundToolCalls('messages', bounded)).toBe(bounded);
+  });
+
+  it('bounds the calls to what the reservation counted, no more and no fewer', () => {
+    const requests: [Parameters<typeof boundToolCalls>[0], Record<string, unknown>][] = [
+      ['responses', { tools: [{ type: 'file_search' }, { type: 'code_interpreter' }] }],
+      ['responses', { tools: [{ type: 'web_search_preview' }], max_tool_calls: 4 }],
+      [
+        'messages',
+        { tools: [{ type: 'web_search_20250305' }, { type: 'web_search_20250305', max_uses: 2 }] },
+      ],
+    ];
+    for (const [api, request] of requests) {
+      const worst = api === 'responses' ? worstToolFees : worstServerToolFees;
+      const reserved = worst(request);
+      expect(worst(boundToolCalls(api, request))).toEqual({ ...reserved, bounded: true });
+    }
   });
 });
 

@@ -4,6 +4,7 @@
 // stream, relayed as Claude wrote it, searches charged; a request with any other tool (code
 // execution, web fetch, MCP servers) passes Vertex over as before.
 import { describe, expect, it } from 'vitest';
+import { UNBOUNDED_TOOL_CALLS } from '../../src/pricing/tool-fees';
 import { anthropicFrame } from '../helpers/anthropic-sse';
 import { createKey, type Json, messages, putConfig } from '../helpers/gateway';
 import { json, onUpstream, recorded, sse } from '../helpers/upstream';
@@ -16,7 +17,7 @@ const STREAM_RAW_PREDICT = `${VERTEX}/anthropic/models/${CLAUDE}:streamRawPredic
 const ANTHROPIC_URL = 'https://anthropic.test';
 const MESSAGES = `${ANTHROPIC_URL}/v1/messages`;
 
-async function setup() {
+async function setup(limits: Json = {}) {
   const response = await putConfig({
     providers: {
       vertex: { type: 'vertex', project: 'acme-prod', location: 'global', accessToken: 'ya29.native' },
@@ -33,6 +34,7 @@ async function setup() {
       gemini: { targets: [{ provider: 'vertex', model: 'gemini-2.5-flash' }] },
     },
     retry: { attempts: 0 },
+    limits,
   });
   expect(response.status, await response.clone().text()).toBe(200);
   return (await createKey()).key;
@@ -165,6 +167,15 @@ describe('/v1/messages with Anthropic server tools at Vertex AI', () => {
     });
     expect(row.costUsd).toBeCloseTo(COST, 12);
     expect(row.usageDetail).toEqual({ hostedTools: { anthropic_web_search: 2 }, hostedToolsUsd: 0.02 });
+  });
+
+  it('with limits.enforceMaxTokens, sends a web search tool without max_uses the searches reserved', async () => {
+    const key = await setup({ enforceMaxTokens: true });
+    onUpstream(RAW_PREDICT, () => json(answer));
+    const unbounded = { type: 'web_search_20250305', name: 'web_search' };
+    const response = await messages(key, { ...ASK, tools: [unbounded] });
+    expect(response.status, await response.clone().text()).toBe(200);
+    expect((recorded[0]!.body as Json).tools).toEqual([{ ...unbounded, max_uses: UNBOUNDED_TOOL_CALLS }]);
   });
 
   it("relays Vertex's streamRawPredict event stream as Claude sent it, searches charged", async () => {

@@ -3,6 +3,7 @@
 // wrote it, usage and search fees charged and logged, targets that cannot run them passed over, and
 // a 400 when none can.
 import { describe, expect, it } from 'vitest';
+import { UNBOUNDED_TOOL_CALLS } from '../../src/pricing/tool-fees';
 import { anthropicFrame } from '../helpers/anthropic-sse';
 import { createKey, type Json, messages, putConfig } from '../helpers/gateway';
 import { json, onUpstream, recorded, sse } from '../helpers/upstream';
@@ -11,7 +12,7 @@ import { waitForRows } from '../logs/helpers';
 const ANTHROPIC_URL = 'https://anthropic.test';
 const MESSAGES = `${ANTHROPIC_URL}/v1/messages`;
 
-async function setup(guardrails: unknown[] = []) {
+async function setup(guardrails: unknown[] = [], limits: Json = {}) {
   const config = {
     providers: {
       anthropic: { type: 'anthropic', baseUrl: ANTHROPIC_URL, apiKey: 'sk-ant-secret' },
@@ -36,6 +37,7 @@ async function setup(guardrails: unknown[] = []) {
     },
     retry: { attempts: 0 },
     guardrails,
+    limits,
   };
   const response = await putConfig(config);
   expect(response.status, await response.clone().text()).toBe(200);
@@ -326,6 +328,30 @@ describe('/v1/messages with Anthropic server tools', () => {
       "Lower max_tokens (of that, $0.08 is its server tools' fees for 8 web searches, which the tool's max_uses bounds) or raise the budget.",
     );
     expect(recorded).toHaveLength(0);
+  });
+
+  it('with limits.enforceMaxTokens, sends the searches reserved as max_uses to a web search tool without one', async () => {
+    const key = await setup([], { enforceMaxTokens: true });
+    onUpstream(MESSAGES, () => json(answer));
+    /** The tools Anthropic was sent for `tools`. */
+    const sentTools = async (tools: Json[]) => {
+      recorded.length = 0;
+      const response = await messages(key, { ...ASK, tools });
+      expect(response.status, await response.clone().text()).toBe(200);
+      return (recorded[0]!.body as Json).tools;
+    };
+    const unbounded = { type: 'web_search_20250305', name: 'web_search' };
+    // Web fetch has no fee: the reservation counted none of its calls, and it gets no bound.
+    const fetch = { type: 'web_fetch_20250910', name: 'web_fetch' };
+    expect(await sentTools([unbounded, fetch])).toEqual([
+      { ...unbounded, max_uses: UNBOUNDED_TOOL_CALLS },
+      fetch,
+    ]);
+    // A tool's own max_uses is its own.
+    expect(await sentTools([WEB_SEARCH])).toEqual([WEB_SEARCH]);
+    // Without the setting, the tools go as written.
+    await setup([], { enforceMaxTokens: false });
+    expect(await sentTools([unbounded])).toEqual([unbounded]);
   });
 
   it('sends a request with MCP servers to Anthropic, their tokens kept out of the log row', async () => {

@@ -2,6 +2,7 @@
 // TOOL_FEES and kept in the log row's usageDetail, and the budget reserving what the request's
 // tools can cost (max_tool_calls at the dearest fee, else UNBOUNDED_TOOL_CALLS).
 import { describe, expect, it } from 'vitest';
+import { UNBOUNDED_TOOL_CALLS } from '../../src/pricing/tool-fees';
 import { call, createKey, type Json, putConfig } from '../helpers/gateway';
 import { messageItem, responseObject } from '../helpers/responses-upstream';
 import { json, onUpstream, recorded } from '../helpers/upstream';
@@ -9,13 +10,17 @@ import { waitForRows } from '../logs/helpers';
 
 const OPENAI = 'https://api.openai.com/v1/responses';
 
-/** One OpenAI target; `free`: its tokens cost nothing, so a cost or reservation is the fees alone. */
-async function setup(free = true) {
+/**
+ * One OpenAI target; `free`: its tokens cost nothing, so a cost or reservation is the fees alone;
+ * `enforceMaxTokens`: the config's limits.enforceMaxTokens.
+ */
+async function setup(free = true, enforceMaxTokens = false) {
   const config = {
     providers: { direct: { type: 'openai', apiKey: 'sk-direct' } },
     models: { web: { targets: [{ provider: 'direct', model: 'gpt-4.1' }] } },
     ...(free ? { pricing: { 'direct/gpt-4.1': { inputPerMTok: 0, outputPerMTok: 0 } } } : {}),
     retry: { attempts: 0 },
+    limits: { enforceMaxTokens },
   };
   const response = await putConfig(config);
   expect(response.status, await response.clone().text()).toBe(200);
@@ -134,5 +139,30 @@ describe('hosted tool fees', () => {
     expect(response.status, await response.clone().text()).toBe(200);
     // Unbounded, ten searches would not fit.
     expect((await responses(key, ask([{ type: 'web_search' }]))).status).toBe(402);
+  });
+
+  it('with limits.enforceMaxTokens, sends the calls reserved as max_tool_calls to a request that sets none', async () => {
+    onUpstream(OPENAI, () => json(responseObject({ model: 'gpt-4.1', output: [messageItem('Hi.')] })));
+    /** What OpenAI was sent for `body`. */
+    const sentFor = async (key: string, body: Json) => {
+      recorded.length = 0;
+      const response = await responses(key, body);
+      expect(response.status, await response.clone().text()).toBe(200);
+      return recorded[0]!.body as Json;
+    };
+    await setup(true, true);
+    const { key } = await createKey({ budget: { usd: 1, period: 'month' } });
+    const search = [{ type: 'web_search' }];
+    expect(await sentFor(key, ask(search))).toMatchObject({ max_tool_calls: UNBOUNDED_TOOL_CALLS });
+    expect(await sentFor(key, ask(search, { max_tool_calls: null }))).toMatchObject({
+      max_tool_calls: UNBOUNDED_TOOL_CALLS,
+    });
+    // The request's own bound is its own; tools without a fee were reserved no calls, and get no bound.
+    expect(await sentFor(key, ask(search, { max_tool_calls: 3 }))).toMatchObject({ max_tool_calls: 3 });
+    const mcp = { type: 'mcp', server_label: 'crm', server_url: 'https://mcp.example.com/sse' };
+    expect(await sentFor(key, ask([mcp]))).not.toHaveProperty('max_tool_calls');
+    // Without the setting, the request goes as written.
+    await setup(true, false);
+    expect(await sentFor(key, ask(search))).not.toHaveProperty('max_tool_calls');
   });
 });
