@@ -74,7 +74,10 @@ export class Turns {
     }
     const content =
       typeof item.content === 'string' ? item.content : item.content.map((part) => chatPart(part));
-    messages.push({ role: item.role, content });
+    // A developer message (Codex sends its permissions so) is chat's system message: OpenAI takes
+    // either for the other, where many OpenAI-compatible services refuse the newer role (DeepSeek:
+    // "unknown variant `developer`", Qwen's DashScope) and would refuse every such turn.
+    messages.push({ role: item.role === 'developer' ? 'system' : item.role, content });
   }
 
   private assistant(turn: Json): void {

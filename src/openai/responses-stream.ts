@@ -8,6 +8,7 @@ import { isRecord } from '../json-record';
 import type { ReasoningBlock } from '../providers/thinking';
 import { chatEvents } from './chat-events';
 import {
+  contentText,
   customToolCallItem,
   functionCallItem,
   incompleteReason,
@@ -48,8 +49,9 @@ interface OpenReasoning {
 interface OpenCall {
   kind: 'function' | 'custom';
   index: number;
-  chatIndex: number;
   id: string;
+  /** The id the provider gave the call, if it gave one. */
+  upstreamId: string | undefined;
   callId: string;
   name: string;
   args: string;
@@ -60,6 +62,10 @@ function openCallItem({ kind, id, callId, name, args }: OpenCall, status: string
   return kind === 'custom'
     ? customToolCallItem(id, callId, name, args, status)
     : functionCallItem(id, callId, name, args, status);
+}
+
+function nonEmpty(value: unknown): value is string {
+  return typeof value === 'string' && value !== '';
 }
 
 export function responsesEventStream(
@@ -80,11 +86,13 @@ export function responsesEventStream(
   let reasoning: OpenReasoning | undefined;
   let reasonings = 0;
   /**
-   * The open function calls by their chat index. All stay open until text follows or the answer
-   * ends: a provider may interleave the deltas of parallel calls (index 0, 1, then 0 again), and a
-   * call closed when the next began would lose what came after.
+   * The open tool calls, in order. All stay open until text follows or the answer ends: a provider
+   * may interleave the deltas of parallel calls (index 0, 1, then 0 again), and a call closed when
+   * the next began would lose what came after.
    */
-  const openCalls = new Map<number, OpenCall>();
+  const openCalls: OpenCall[] = [];
+  /** The open call a chat index points to: the latest one begun at it. */
+  const callAt = new Map<number, OpenCall>();
   let calls = 0;
   let messages = 0;
   let finishReason: unknown;
@@ -149,7 +157,7 @@ export function responsesEventStream(
     return reasoning;
   };
   const closeCalls = (status: string) => {
-    for (const call of openCalls.values()) {
+    for (const call of openCalls) {
       const { index, id, name, args } = call;
       if (call.kind === 'custom')
         emit('response.custom_tool_call_input.done', { item_id: id, output_index: index, input: args });
@@ -163,7 +171,8 @@ export function responsesEventStream(
       output[index] = openCallItem(call, status);
       emit('response.output_item.done', { output_index: index, item: output[index] });
     }
-    openCalls.clear();
+    openCalls.length = 0;
+    callAt.clear();
   };
   const openMessage = (kind: OpenMessage['kind']): OpenMessage => {
     closeReasoning('completed');
@@ -190,12 +199,15 @@ export function responsesEventStream(
     if (!isRecord(choice)) return;
     if (choice.finish_reason != null) finishReason = choice.finish_reason;
     const delta = isRecord(choice.delta) ? choice.delta : {};
-    if (typeof delta.reasoning_content === 'string' && delta.reasoning_content !== '') {
+    const content = contentText(delta.content);
+    const thought =
+      (typeof delta.reasoning_content === 'string' ? delta.reasoning_content : '') + content.reasoning;
+    if (thought !== '') {
       const open = reasoning ?? openReasoning();
       const at = { item_id: open.id, output_index: open.index, summary_index: 0 };
       if (open.text === '') emit('response.reasoning_summary_part.added', { ...at, part: summaryPart('') });
-      open.text += delta.reasoning_content;
-      emit('response.reasoning_summary_text.delta', { ...at, delta: delta.reasoning_content });
+      open.text += thought;
+      emit('response.reasoning_summary_text.delta', { ...at, delta: thought });
     }
     if (delta.thinking_blocks != null) {
       const blocks = thinkingBlocksOf(delta.thinking_blocks);
@@ -205,7 +217,7 @@ export function responsesEventStream(
       }
     }
     for (const [kind, value] of [
-      ['text', delta.content],
+      ['text', content.text],
       ['refusal', delta.refusal],
     ] as const) {
       if (typeof value !== 'string' || value === '') continue;
@@ -224,7 +236,13 @@ export function responsesEventStream(
       const custom = isRecord(raw.custom) ? raw.custom : undefined;
       const said = custom ?? (isRecord(raw.function) ? raw.function : {});
       const chatIndex = typeof raw.index === 'number' ? raw.index : 0;
-      let call = openCalls.get(chatIndex);
+      const upstreamId = nonEmpty(raw.id) ? raw.id : undefined;
+      let call = callAt.get(chatIndex);
+      // A new id with a name at an index already taken is another call: some OpenAI-compatible
+      // services number every call 0 (Ollama) or none at all (Gemini's compatible API), which would
+      // otherwise run two calls together into one with both arguments.
+      if (call?.upstreamId && upstreamId && upstreamId !== call.upstreamId && nonEmpty(said.name))
+        call = undefined;
       if (!call) {
         closeReasoning('completed');
         closeMessage('completed');
@@ -233,8 +251,9 @@ export function responsesEventStream(
         const number = calls++;
         const id = kind === 'custom' ? ids.customCall(number) : ids.call(number);
         const name = String(said.name ?? '');
-        call = { kind, index, chatIndex, id, callId: String(raw.id ?? id), name, args: '' };
-        openCalls.set(chatIndex, call);
+        call = { kind, index, id, upstreamId, callId: upstreamId ?? id, name, args: '' };
+        openCalls.push(call);
+        callAt.set(chatIndex, call);
         output.push(openCallItem(call, 'in_progress'));
         emit('response.output_item.added', { output_index: index, item: output[index] });
       }

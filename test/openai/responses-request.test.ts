@@ -219,13 +219,13 @@ describe('translateRequest', () => {
       client_metadata: { 'x-codex-installation-id': 'abc' },
     };
 
-    it('translate custom tools, their calls and outputs to chat, and drop client_metadata', () => {
+    it('translate custom tools, their calls and outputs to chat, a developer message as system, and drop client_metadata', () => {
       const { chat } = translateRequest(codex);
       expect(chat).toEqual({
         model: 'gpt-5-codex',
         messages: [
           { role: 'system', content: 'You are Codex.' },
-          { role: 'developer', content: [{ type: 'text', text: '<permissions>' }] },
+          { role: 'system', content: [{ type: 'text', text: '<permissions>' }] },
           { role: 'user', content: [{ type: 'text', text: 'Add a.txt' }] },
           {
             role: 'assistant',
