@@ -64,14 +64,20 @@ export function marksCache(messages: readonly unknown[]): boolean {
   );
 }
 
+/**
+ * A message without its parts' cache marks. A system or tool message left with text alone becomes
+ * that text: Groq takes only a string there ("'messages.0.content' : value must be a string"), and
+ * Claude Code sends its system prompt as marked text blocks with every request (and tool results
+ * as blocks when a tool gave several).
+ */
 function withoutCacheControl<M extends ChatRequest['messages'][number]>(message: M): M {
   if (!Array.isArray(message.content)) return message;
-  return {
-    ...message,
-    content: message.content.map((part) => {
-      if (!('cache_control' in part)) return part;
-      const { cache_control: _, ...rest } = part as typeof part & { cache_control?: unknown };
-      return rest;
-    }),
-  };
+  const content = message.content.map((part) => {
+    if (!('cache_control' in part)) return part;
+    const { cache_control: _, ...rest } = part as typeof part & { cache_control?: unknown };
+    return rest as typeof part;
+  });
+  if ((message.role === 'system' || message.role === 'tool') && content.every((part) => part.type === 'text'))
+    return { ...message, content: content.map((part) => part.text).join('\n\n') };
+  return { ...message, content };
 }

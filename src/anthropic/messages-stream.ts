@@ -20,13 +20,14 @@ import {
   readPosition,
   stopOf,
 } from './messages-answer';
+import { toolBlocks } from './messages-tool-blocks';
 
 type Json = Record<string, unknown>;
 
 const encoder = new TextEncoder();
 
-/** An open content block: its index in the message and what it is. */
-type OpenBlock = { index: number; kind: 'text' } | { index: number; kind: 'tool'; chatIndex: number };
+/** The open text block: its index in the message. */
+type OpenBlock = { index: number; kind: 'text' };
 
 /** A thinking block streamed from `reasoning_content`: its text so far, to find its signed block by. */
 interface Thought {
@@ -45,15 +46,6 @@ export function messagesEventStream(id: string, model: string): TransformStream<
   let thoughts: Thought[] = [];
   /** The one reasoning goes on in; none once text or a tool call came after it (a new block then). */
   let thinking: Thought | undefined;
-  /**
-   * The tool calls by their chat index. One is open at a time, as at Anthropic: a call's block is
-   * closed when the next call (or text) starts, since the SDK's MessageStream takes the block a
-   * content_block_stop ends to be the last one started (its `contentBlock` event). A late delta of
-   * an earlier call (a provider interleaving parallel calls) still goes to that call's block:
-   * clients place each delta by its index, so its arguments are not lost.
-   */
-  const tools = new Map<number, OpenBlock>();
-  let openTool: OpenBlock | undefined;
   let finishReason: unknown;
   /** The stop sequence the finish chunk names (Anthropic's, or Bedrock's when the client asked). */
   let matched: string | undefined;
@@ -77,10 +69,16 @@ export function messagesEventStream(id: string, model: string): TransformStream<
     close(text);
     text = undefined;
   };
-  const closeTools = () => {
-    close(openTool);
-    openTool = undefined;
-  };
+  /** The tool calls, one block open at a time as at Anthropic (messages-tool-blocks.ts). */
+  const tools = toolBlocks(
+    {
+      open,
+      delta: (index, delta) => emit('content_block_delta', { index, delta }),
+      stop: (index) => emit('content_block_stop', { index }),
+    },
+    (ordinal) => `toolu_${id.slice(4)}_${ordinal}`,
+  );
+  const closeTools = () => tools.settle();
 
   /** A signed block no streamed one holds (or a redacted one): sent whole, as Anthropic streams it. */
   const whole = (block: Json) => {
@@ -218,23 +216,8 @@ export function messagesEventStream(id: string, model: string): TransformStream<
     for (const raw of Array.isArray(delta.tool_calls) ? delta.tool_calls : []) {
       if (!isRecord(raw)) continue;
       closeThoughts();
-      const fn = isRecord(raw.function) ? raw.function : {};
-      const chatIndex = typeof raw.index === 'number' ? raw.index : 0;
-      let call = tools.get(chatIndex);
-      if (!call) {
-        closeText();
-        closeTools();
-        const callId = typeof raw.id === 'string' ? raw.id : `toolu_${id.slice(4)}_${chatIndex}`;
-        const index = open({ type: 'tool_use', id: callId, name: String(fn.name ?? ''), input: {} });
-        call = { index, kind: 'tool', chatIndex };
-        tools.set(chatIndex, call);
-        openTool = call;
-      }
-      if (typeof fn.arguments === 'string' && fn.arguments !== '')
-        emit('content_block_delta', {
-          index: call.index,
-          delta: { type: 'input_json_delta', partial_json: fn.arguments },
-        });
+      closeText();
+      tools.add(raw);
     }
   };
 

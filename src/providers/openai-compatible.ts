@@ -6,6 +6,8 @@
 // and puts usage in its last chunk anyway), which sends no `stream_options` at all. Mistral, which
 // refuses every field it does not define, gets OpenAI's under its own names (mistral-body.ts). On
 // OpenAI's own API, what its newest models refuse is refused before the call (openai-model-rules.ts).
+// A tool message's images and files go in a user message after it (tool-media.ts): OpenAI's tool
+// messages take only text.
 import { z } from 'zod';
 import type { ChatRequest, EmbeddingsRequest } from '../openai/schemas';
 import { urlUnder } from './base-url';
@@ -23,6 +25,7 @@ import {
 import { OPENAI_COMPATIBLE_PRESETS, PRESET_NAMES } from './presets';
 import { apiKeyFor, resolveSecret, secretRef } from './secret';
 import { StreamRefusals } from './stream-refusal';
+import { toolMediaAsUser } from './tool-media';
 import type {
   ChatCall,
   ChatCompletion,
@@ -192,7 +195,7 @@ export function openAIWireAdapter(wire: OpenAIWire, doFetch: typeof fetch): Prov
     const upstreamBody: ChatRequest = {
       ...sent,
       model,
-      messages: withoutThinkingBlocks(body.messages, wire.dropsReasoningContent === true),
+      messages: withoutThinkingBlocks(toolMediaAsUser(body.messages), wire.dropsReasoningContent === true),
     };
     if (body.stream && wire.streamUsage !== false) {
       upstreamBody.stream_options = { ...body.stream_options, include_usage: true };

@@ -49,6 +49,21 @@ function assemble(events: Json[]): Json[] {
   return content;
 }
 
+/** As at Anthropic: one block open at a time, and every delta between its block's start and stop. */
+function expectOneBlockAtATime(events: Json[]): void {
+  let open: number | undefined;
+  for (const event of events) {
+    if (event.type === 'content_block_start') {
+      expect(open, 'a block started before the last one stopped').toBeUndefined();
+      open = event.index;
+    } else if (event.type === 'content_block_delta') expect(event.index).toBe(open);
+    else if (event.type === 'content_block_stop') {
+      expect(event.index).toBe(open);
+      open = undefined;
+    }
+  }
+}
+
 describe('chat stream → Anthropic events', () => {
   it('streams reasoning as a thinking block signed by the thinking_blocks delta that follows it', async () => {
     // The order the Anthropic and Bedrock adapters stream in for the Messages API
@@ -170,7 +185,7 @@ describe('chat stream → Anthropic events', () => {
     expect(events.at(-2)!.delta).toEqual({ stop_reason: 'stop_sequence', stop_sequence: 'three' });
   });
 
-  it('keeps interleaved parallel tool calls apart by block index', async () => {
+  it('writes interleaved parallel tool calls one block at a time, each delta before its stop', async () => {
     const events = await translate([
       chunk({ tool_calls: [{ index: 0, id: 'a', function: { name: 'f', arguments: '{"x":' } }] }),
       chunk({ tool_calls: [{ index: 1, id: 'b', function: { name: 'g', arguments: '{' } }] }),
@@ -178,15 +193,75 @@ describe('chat stream → Anthropic events', () => {
       chunk({ tool_calls: [{ index: 1, function: { arguments: '}' } }] }),
       chunk({}, 'tool_calls'),
     ]);
-    const json = (index: number) =>
-      events
-        .filter((e) => e.type === 'content_block_delta' && e.index === index)
-        .map((e) => e.delta.partial_json)
-        .join('');
-    expect(json(0)).toBe('{"x":1}');
-    expect(json(1)).toBe('{}');
-    expect(events.filter((e) => e.type === 'content_block_stop')).toHaveLength(2);
+    expectOneBlockAtATime(events);
+    expect(assemble(events)).toEqual([
+      { type: 'tool_use', id: 'a', name: 'f', input: { x: 1 } },
+      { type: 'tool_use', id: 'b', name: 'g', input: {} },
+    ]);
     expect(events.at(-2)!.delta.stop_reason).toBe('tool_use');
+  });
+
+  it('still streams calls that come one after another as they come', async () => {
+    const events = await translate([
+      chunk({ tool_calls: [{ index: 0, id: 'a', function: { name: 'f', arguments: '' } }] }),
+      chunk({ tool_calls: [{ index: 0, function: { arguments: '{"x":1}' } }] }),
+      chunk({ tool_calls: [{ index: 1, id: 'b', function: { name: 'g', arguments: '{"y":' } }] }),
+      chunk({ tool_calls: [{ index: 1, function: { arguments: '2}' } }] }),
+      chunk({}, 'tool_calls'),
+    ]);
+    expect(events.slice(1, -2).map((e) => [e.type, e.index, e.delta?.partial_json])).toEqual([
+      ['content_block_start', 0, undefined],
+      ['content_block_delta', 0, '{"x":1}'],
+      ['content_block_stop', 0, undefined],
+      ['content_block_start', 1, undefined],
+      ['content_block_delta', 1, '{"y":'],
+      ['content_block_delta', 1, '2}'],
+      ['content_block_stop', 1, undefined],
+    ]);
+  });
+
+  it.each([
+    [
+      'one index for all (SGLang, Dynamo)',
+      [
+        { index: 0, id: 'a', function: { name: 'f', arguments: '{"x":1}' } },
+        { index: 0, id: 'b', function: { name: 'g', arguments: '{"y":2}' } },
+      ],
+    ],
+    [
+      "no index (Gemini's OpenAI-compatible endpoint)",
+      [
+        { id: 'a', type: 'function', function: { name: 'f', arguments: '{"x":1}' } },
+        { id: 'b', type: 'function', function: { name: 'g', arguments: '{"y":2}' } },
+      ],
+    ],
+  ])('tells parallel calls apart by their ids when the provider gives %s', async (_, calls) => {
+    const events = await translate([
+      ...calls.map((call) => chunk({ tool_calls: [call] })),
+      chunk({}, 'tool_calls'),
+    ]);
+    expectOneBlockAtATime(events);
+    expect(assemble(events)).toEqual([
+      { type: 'tool_use', id: 'a', name: 'f', input: { x: 1 } },
+      { type: 'tool_use', id: 'b', name: 'g', input: { y: 2 } },
+    ]);
+  });
+
+  it('tells apart calls without index or id by their names, their arguments going to the call last named', async () => {
+    const events = await translate([
+      chunk({
+        tool_calls: [
+          { function: { name: 'f', arguments: '{"x":' } },
+          { function: { arguments: '1}' } },
+          { function: { name: 'g', arguments: '{}' } },
+        ],
+      }),
+      chunk({}, 'tool_calls'),
+    ]);
+    expect(assemble(events)).toMatchObject([
+      { type: 'tool_use', id: 'toolu_1_0', name: 'f', input: { x: 1 } },
+      { type: 'tool_use', id: 'toolu_1_1', name: 'g', input: {} },
+    ]);
   });
 
   it('ends with the error event alone when a chat error comes first', async () => {

@@ -180,6 +180,54 @@ describe('POST /v1/messages', () => {
     });
   });
 
+  it("gives an OpenAI-compatible upstream a tool result's image in a user message, as it takes only text in a tool message", async () => {
+    const key = await setup();
+    onUpstream(`${OPENAI_URL}/chat/completions`, () => json(completion));
+    const image = { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'AAAA' } };
+    const response = await messages(key, {
+      model: 'gpt',
+      max_tokens: 100,
+      messages: [
+        { role: 'user', content: 'look at both' },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'tool_use', id: 'toolu_1', name: 'Read', input: { file_path: '/a.png' } },
+            { type: 'tool_use', id: 'toolu_2', name: 'Notify', input: {} },
+            { type: 'tool_use', id: 'toolu_3', name: 'Read', input: { file_path: '/b.png' } },
+          ],
+        },
+        {
+          role: 'user',
+          content: [
+            // Claude Code's Read of an image file; a tool that said nothing; an image with words.
+            { type: 'tool_result', tool_use_id: 'toolu_1', content: [image] },
+            { type: 'tool_result', tool_use_id: 'toolu_2', content: [] },
+            { type: 'tool_result', tool_use_id: 'toolu_3', content: [{ type: 'text', text: 'b:' }, image] },
+            { type: 'text', text: 'and now?' },
+          ],
+        },
+      ],
+    });
+    expect(response.status).toBe(200);
+    const imagePart = { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } };
+    expect((recorded[0]!.body as Json).messages.slice(2)).toEqual([
+      { role: 'tool', tool_call_id: 'toolu_1', content: '' },
+      { role: 'tool', tool_call_id: 'toolu_2', content: '' },
+      { role: 'tool', tool_call_id: 'toolu_3', content: [{ type: 'text', text: 'b:' }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'Returned by the Read call toolu_1:' },
+          imagePart,
+          { type: 'text', text: 'Returned by the Read call toolu_3:' },
+          imagePart,
+        ],
+      },
+      { role: 'user', content: [{ type: 'text', text: 'and now?' }] },
+    ]);
+  });
+
   it('streams text as Anthropic events, with the usage in message_delta', async () => {
     const key = await setup();
     onUpstream(`${OPENAI_URL}/chat/completions`, () =>
@@ -445,9 +493,53 @@ describe("the Messages API's own parameters on other models", () => {
     expect(toOpenAI.user).toBe('user_abc');
     // Claude Code's cache marks, which strict OpenAI-compatible services refuse: left out.
     expect(toOpenAI.messages).toEqual([
-      { role: 'system', content: [{ type: 'text', text: 'You are Claude Code.' }] },
+      { role: 'system', content: 'You are Claude Code.' },
       { role: 'user', content: [{ type: 'text', text: 'hi' }] },
     ]);
+  });
+
+  it("gives another model Claude Code's marked system blocks and tool results as the text Groq requires there", async () => {
+    const key = await setup();
+    onUpstream(`${OPENAI_URL}/chat/completions`, () => json(completion));
+    const cache = { type: 'ephemeral' };
+    const response = await messages(key, {
+      model: 'gpt',
+      max_tokens: 100,
+      system: [
+        {
+          type: 'text',
+          text: "You are Claude Code, Anthropic's official CLI for Claude.",
+          cache_control: cache,
+        },
+        { type: 'text', text: 'You are an interactive CLI tool.', cache_control: cache },
+      ],
+      messages: [
+        { role: 'user', content: 'go' },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'mcp', input: {} }] },
+        {
+          role: 'user',
+          content: [
+            {
+              type: 'tool_result',
+              tool_use_id: 'toolu_1',
+              content: [
+                { type: 'text', text: 'first' },
+                { type: 'text', text: 'second' },
+              ],
+              cache_control: cache,
+            },
+          ],
+        },
+      ],
+    });
+    expect(response.status).toBe(200);
+    const sent = (recorded[0]!.body as Json).messages;
+    expect(sent[0]).toEqual({
+      role: 'system',
+      content:
+        "You are Claude Code, Anthropic's official CLI for Claude.\n\nYou are an interactive CLI tool.",
+    });
+    expect(sent[3]).toEqual({ role: 'tool', tool_call_id: 'toolu_1', content: 'first\n\nsecond' });
   });
 
   it('keeps the cache marks for a Claude model behind an OpenAI-wire service (OpenRouter reads them)', async () => {
@@ -1235,6 +1327,41 @@ describe('official @anthropic-ai/sdk', () => {
     expect(final.content).toEqual(both);
     // The SDK's contentBlock event names the last block started: each must end before the next starts.
     expect(ended).toEqual(both);
+  });
+
+  it("gives the SDK each of parallel calls whole at its block's stop when the provider interleaves them", async () => {
+    const key = await setup();
+    const call = (index: number, fn: Json, id?: string) =>
+      chunk({ tool_calls: [{ index, ...(id ? { id, type: 'function' } : {}), function: fn }] });
+    onUpstream(`${OPENAI_URL}/chat/completions`, () =>
+      sse([
+        chunk({ role: 'assistant', content: null }),
+        call(0, { name: 'f', arguments: '' }, 'call_a'),
+        call(1, { name: 'g', arguments: '' }, 'call_b'),
+        call(0, { arguments: '{"a":1}' }),
+        call(1, { arguments: '{"b":2}' }),
+        chunk({}, 'tool_calls'),
+        usageChunk,
+        'data: [DONE]\n\n',
+      ]),
+    );
+    const stream = client(key).messages.stream({
+      model: 'gpt',
+      max_tokens: 50,
+      messages: [{ role: 'user', content: 'call both' }],
+      tools: [
+        { name: 'f', input_schema: { type: 'object' } },
+        { name: 'g', input_schema: { type: 'object' } },
+      ],
+    });
+    const ended: unknown[] = [];
+    stream.on('contentBlock', (block) => ended.push(block));
+    await stream.finalMessage();
+    // Claude Code, like this event, takes a tool's input as it stands at its block's stop.
+    expect(ended).toEqual([
+      { type: 'tool_use', id: 'call_a', name: 'f', input: { a: 1 } },
+      { type: 'tool_use', id: 'call_b', name: 'g', input: { b: 2 } },
+    ]);
   });
 
   it('throws the SDK error class for a refusal', async () => {

@@ -1,0 +1,119 @@
+// The tool_use blocks of a Messages event stream (messages-stream.ts), out of chat's tool_calls
+// deltas. Anthropic streams one block at a time, each delta between its block's start and stop, and
+// clients rely on it: Claude Code and the SDK's `contentBlock` event take a tool's input as it is at
+// its block's content_block_stop. Chat's deltas may not come so: a provider may interleave parallel
+// calls by `index`, and some give parallel calls one index (SGLang, Dynamo) or none (Gemini's
+// OpenAI-compatible endpoint), told apart only by their ids.
+
+type Json = Record<string, unknown>;
+
+/** How the tool blocks are written into the message's event stream. */
+export interface BlockWriter {
+  /** Starts a content block, returning its index in the message. */
+  open(block: Json): number;
+  delta(index: number, delta: Json): void;
+  stop(index: number): void;
+}
+
+interface Call {
+  /** The id the provider gave, to tell a new call from more of this one. */
+  upstreamId: string | undefined;
+  id: string;
+  name: string;
+  /** The arguments so far; until its block starts, those it will start with. */
+  args: string;
+  /** Its block's index once started. */
+  block?: number;
+  stopped: boolean;
+}
+
+export interface ToolBlocks {
+  /** One entry of a chat delta's `tool_calls`. */
+  add(raw: Json): void;
+  /** Every call's block started, given its arguments so far and stopped: before another block, and at the end. */
+  settle(): void;
+}
+
+/**
+ * Calls are written in the order they started, one block open at a time. The open call's
+ * arguments stream as they come; a call that starts before the open one's arguments are a whole
+ * JSON value (calls interleaved) is held, its arguments gathered, and written once the open one
+ * is whole — so no delta comes after its block's stop. A late delta of a call already stopped
+ * (arguments that went on after they were whole) still goes to its block rather than be lost.
+ */
+export function toolBlocks(writer: BlockWriter, fallbackId: (ordinal: number) => string): ToolBlocks {
+  const calls: Call[] = [];
+  /** The call each chat index last named. */
+  const byIndex = new Map<number, Call>();
+  /** The first call not yet stopped: the open one once its block started. */
+  let live = 0;
+
+  const find = (raw: Json, fn: Json, upstreamId: string | undefined): Call | undefined => {
+    if (typeof raw.index === 'number') {
+      const known = byIndex.get(raw.index);
+      // Another id at a known index is another call (one index for all of them).
+      return known && (upstreamId === undefined || upstreamId === known.upstreamId) ? known : undefined;
+    }
+    // No index: an id names its call, a name without one starts a call (chat names a call once),
+    // and arguments alone go on the call last started.
+    if (upstreamId !== undefined) return calls.find((call) => call.upstreamId === upstreamId);
+    return typeof fn.name === 'string' && fn.name !== '' ? undefined : calls.at(-1);
+  };
+
+  const start = (call: Call) => {
+    call.block = writer.open({ type: 'tool_use', id: call.id, name: call.name, input: {} });
+    if (call.args !== '') writer.delta(call.block, { type: 'input_json_delta', partial_json: call.args });
+  };
+  const stop = (call: Call) => {
+    if (call.block === undefined) start(call);
+    writer.stop(call.block as number);
+    call.stopped = true;
+  };
+
+  /** The open call stopped and the next one started, for as long as the open one is whole. */
+  const advance = () => {
+    for (let call = calls[live]; call; call = calls[live]) {
+      if (call.block === undefined) start(call);
+      if (live === calls.length - 1 || !isWhole(call.args)) return;
+      stop(call);
+      live++;
+    }
+  };
+
+  return {
+    add(raw) {
+      const fn = raw.function !== null && typeof raw.function === 'object' ? (raw.function as Json) : {};
+      const upstreamId = typeof raw.id === 'string' && raw.id !== '' ? raw.id : undefined;
+      const piece = typeof fn.arguments === 'string' ? fn.arguments : '';
+      let call = find(raw, fn, upstreamId);
+      if (!call) {
+        call = {
+          upstreamId,
+          id: upstreamId ?? fallbackId(calls.length),
+          name: String(fn.name ?? ''),
+          args: '',
+          stopped: false,
+        };
+        calls.push(call);
+        if (typeof raw.index === 'number') byIndex.set(raw.index, call);
+      }
+      if (piece === '') return advance();
+      call.args += piece;
+      if (call.block !== undefined && (call.stopped || calls.indexOf(call) === live))
+        writer.delta(call.block, { type: 'input_json_delta', partial_json: piece });
+      advance();
+    },
+    settle() {
+      for (; live < calls.length; live++) stop(calls[live] as Call);
+    },
+  };
+}
+
+function isWhole(json: string): boolean {
+  try {
+    JSON.parse(json);
+    return true;
+  } catch {
+    return false;
+  }
+}
