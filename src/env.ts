@@ -78,5 +78,10 @@ export interface AppEnv {
     translatedApi: NativeApi | undefined;
     /** A request served as it is by its own API's endpoint, for that API's server tools (ChatCall.native). */
     nativeRequest: NativeRequest | undefined;
+    /**
+     * The `detail` of each image a translated request sends by file_id, which its chat body carries
+     * as a file part: its estimate counts them as images, not files (limits/estimate.ts, inputEstimate).
+     */
+    imagesById: readonly (string | null | undefined)[] | undefined;
   };
 }

@@ -7,7 +7,7 @@ import type { ChatMessage, ChatRequest, ContentPart } from '../openai/schemas';
 import type { AudioUse } from '../pricing/cost';
 import { effortBudget } from '../providers/reasoning-effort';
 import type { NativeApi } from '../providers/types';
-import { imageTokens } from './image-tokens';
+import { imageTokens, unseenImageTokens } from './image-tokens';
 
 const CHARS_PER_TOKEN = 4;
 const PER_MESSAGE_OVERHEAD = 4;
@@ -117,6 +117,27 @@ export function filesById(request: Pick<ChatRequest, 'messages'>): number {
         files++;
   }
   return files;
+}
+
+/**
+ * A request's input estimate: `seen`, what its prompt is seen to hold (what guardrails' and
+ * routing rules' token limits judge), and `reserved`, that and an allowance of `fileIdTokens`
+ * (limits.fileIdTokens) for each file sent by `file_id`, whose size the gateway cannot see.
+ * `imagesById`: the `detail` of each image among those files — a Responses `input_image` by
+ * file_id, which its chat body can carry only as a file part (responses-input.ts, imagesById) —
+ * seen as an image of unknown size (765 tokens, 85 at low detail), as a remote one is, not
+ * reserved as a file (30,000 by default).
+ */
+export function inputEstimate(
+  request: Pick<ChatRequest, 'messages' | 'tools' | 'response_format'>,
+  fileIdTokens: number,
+  imagesById: readonly (string | null | undefined)[] = [],
+): { seen: number; reserved: number } {
+  let images = 0;
+  for (const detail of imagesById) images += unseenImageTokens(detail);
+  const seen = estimateInputTokens(request, 0) + images;
+  const files = Math.max(0, filesById(request) - imagesById.length);
+  return { seen, reserved: seen + files * fileIdTokens };
 }
 
 /** `fileIdTokens`: what each file sent by `file_id` counts (limits.fileIdTokens). */

@@ -12,11 +12,15 @@ const LOW_DETAIL_TOKENS = 85;
 
 /** An image part's estimate: by its size when inline, the larger of the two billing schemes. */
 export function imageTokens(image: { url: string; detail?: string | undefined }): number {
-  // `detail` is OpenAI's parameter, which other providers ignore: one who sets it means OpenAI.
-  if (image.detail === 'low') return LOW_DETAIL_TOKENS;
-  const size = imageSize(image.url);
-  if (!size) return UNKNOWN_IMAGE_TOKENS;
+  const size = image.detail === 'low' ? undefined : imageSize(image.url);
+  if (!size) return unseenImageTokens(image.detail);
   return Math.max(tileTokens(size.width, size.height), areaTokens(size.width, size.height));
+}
+
+/** An image whose size cannot be known (a remote URL, an uploaded file sent by id), at `detail`. */
+export function unseenImageTokens(detail?: string | null): number {
+  // `detail` is OpenAI's parameter, which other providers ignore: one who sets it means OpenAI.
+  return detail === 'low' ? LOW_DETAIL_TOKENS : UNKNOWN_IMAGE_TOKENS;
 }
 
 function tileTokens(width: number, height: number): number {

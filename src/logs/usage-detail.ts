@@ -21,6 +21,8 @@ export const usageDetailSchema = z.object({
   audioInputTokens: tokens,
   /** Of outputTokens: audio, at the model's audio output rate. */
   audioOutputTokens: tokens,
+  /** Of outputTokens: images, at the model's image output rate. */
+  imageOutputTokens: tokens,
   /** Of inputTokens: the prompts of attempts the gateway timed out (the provider had them). */
   timedOutInputTokens: tokens,
   /** Of costUsd: what those prompts cost, each at its own target's price and asked tier. */
@@ -54,6 +56,7 @@ export function usageDetailOf(usage: Usage | undefined, charged: Charged): Usage
   if (priced?.cacheWrite1h) detail.cacheWrite1hTokens = priced.cacheWrite1h;
   if (priced?.audioInput) detail.audioInputTokens = priced.audioInput;
   if (priced?.audioOutput) detail.audioOutputTokens = priced.audioOutput;
+  if (priced?.imageOutput) detail.imageOutputTokens = priced.imageOutput;
   if (counted?.hosted_tools) {
     detail.hostedTools = counted.hosted_tools;
     detail.hostedToolsUsd = toolFeesUsd(counted.hosted_tools);

@@ -147,6 +147,30 @@ function chatPart(part: InputPart): Json {
   }
 }
 
+/**
+ * The `detail` of each input_image that `input` (checked already: Turns) sends by file_id alone,
+ * which its chat body carries as a file part (chatPart), as it carries the parts Turns keeps: those
+ * of a message that is not the assistant's and those of a tool call's output. The estimate counts
+ * them as images, not as files whose size it cannot see (limits/estimate.ts, inputEstimate).
+ */
+export function imagesById(input: string | readonly Json[]): (string | null | undefined)[] {
+  if (typeof input === 'string') return [];
+  const details: (string | null | undefined)[] = [];
+  for (const raw of input) {
+    const type = raw.type ?? 'message';
+    const parts =
+      type === 'function_call_output' || type === 'custom_tool_call_output'
+        ? raw.output
+        : type === 'message' && raw.role !== 'assistant'
+          ? raw.content
+          : undefined;
+    if (!Array.isArray(parts)) continue;
+    for (const part of parts as InputPart[])
+      if (part.type === 'input_image' && !part.image_url && part.file_id) details.push(part.detail);
+  }
+  return details;
+}
+
 /** Chat's image detail for a Responses one: `original` has none, and `high` is the nearest. */
 function chatDetail(detail: 'auto' | 'low' | 'high' | 'original'): 'auto' | 'low' | 'high' {
   return detail === 'original' ? 'high' : detail;

@@ -9,7 +9,7 @@ import { invalidRequest } from '../errors';
 import type { NativeRequest } from '../routes/native-request';
 import { validateBody } from './read-body';
 import { hostedRequest } from './responses-hosted';
-import { item, Turns } from './responses-input';
+import { imagesById, item, Turns } from './responses-input';
 import { type ResponsesRequest, responsesRequest } from './responses-schema';
 import { chatTool, chatToolChoice } from './responses-tools';
 
@@ -60,6 +60,8 @@ export interface Translated {
   chat: Json;
   /** A request with OpenAI's hosted tools: served as it is by OpenAI's Responses API (responses-hosted.ts). */
   native?: NativeRequest;
+  /** The `detail` of each image sent by file_id, a file part in the chat body (imagesById). */
+  imagesById?: readonly (string | null | undefined)[];
 }
 
 export function translateRequest(value: unknown): Translated {
@@ -73,9 +75,9 @@ export function translateRequest(value: unknown): Translated {
       'truncation',
       'unsupported_parameter',
     );
-  const native = hostedRequest(request, chatBody);
-  if (native) return native;
-  return { request, chat: chatBody(request) };
+  const translated = hostedRequest(request, chatBody) ?? { request, chat: chatBody(request) };
+  const images = imagesById(request.input);
+  return images.length > 0 ? { ...translated, imagesById: images } : translated;
 }
 
 /** The chat-completions body a (stateless, checked) Responses request stands for. */

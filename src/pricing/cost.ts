@@ -179,9 +179,10 @@ export interface PricedTokens {
   /** Cache writes at the cache-write rate: Anthropic's 5-minute ones, and any without a duration. */
   cacheWrite5m: number;
   cacheWrite1h: number;
-  /** Completion tokens at the output rate: all but audio. */
+  /** Completion tokens at the output rate: all but audio and images. */
   output: number;
   audioOutput: number;
+  imageOutput: number;
 }
 
 /**
@@ -195,20 +196,23 @@ export function pricedTokens(usage: Usage): PricedTokens {
   const plainInput = Math.max(0, usage.prompt_tokens - cached - written);
   const audioInput = Math.min(plainInput, usage.prompt_tokens_details?.audio_tokens ?? 0);
   const audioOutput = usage.completion_tokens_details?.audio_tokens ?? 0;
+  const imageOutput = usage.completion_tokens_details?.image_tokens ?? 0;
   return {
     input: plainInput - audioInput,
     audioInput,
     cached,
     cacheWrite5m: written - writtenForAnHour,
     cacheWrite1h: writtenForAnHour,
-    output: usage.completion_tokens - audioOutput,
+    output: usage.completion_tokens - audioOutput - imageOutput,
     audioOutput,
+    imageOutput,
   };
 }
 
 /**
- * USD for a usage report; cache reads and writes, and audio in and out, at their own rates when the
- * provider reports them. Audio in the prompt is counted among the tokens not read from a cache.
+ * USD for a usage report; cache reads and writes, audio in and out, and images out at their own
+ * rates when the provider reports them. Audio in the prompt is counted among the tokens not read
+ * from a cache.
  * `tier`: the service tier the answer says it was served on (`service_tier`), billed as
  * tierFactor says (`halfPriceFlex`: the provider's). `at`: when it was served, for the rates then
  * in force. The providers' own tools' uses (`hosted_tools`) add their fees, which no tier changes.
@@ -231,7 +235,8 @@ export function costOf(
     tokens.cacheWrite5m * (price.cacheWritePerMTok ?? price.inputPerMTok) +
     tokens.cacheWrite1h * (price.cacheWrite1hPerMTok ?? 2 * price.inputPerMTok) +
     tokens.output * price.outputPerMTok +
-    tokens.audioOutput * (price.audioOutputPerMTok ?? price.outputPerMTok);
+    tokens.audioOutput * (price.audioOutputPerMTok ?? price.outputPerMTok) +
+    tokens.imageOutput * (price.imageOutputPerMTok ?? price.outputPerMTok);
   return (micro * tierFactor(tier, halfPriceFlex, at)) / 1_000_000 + toolFeesUsd(usage.hosted_tools);
 }
 
@@ -251,9 +256,10 @@ const CHARGED_WITHIN_MS = 24 * 3_600_000;
 
 /**
  * The most a request can cost on any of `prices`: every input token and max output at the dearest
- * rates — an audio model's audio rates when the request carries audio in, or asks for it out —
- * and at priority's when it asks for that tier (`service_tier`); at the rates in force from `at`
- * until it must be done.
+ * rates — an audio model's audio rates when the request carries audio in, or asks for it out; an
+ * image-making model's image rate always, since any prompt may ask it for an image — and at
+ * priority's when it asks for that tier (`service_tier`); at the rates in force from `at` until it
+ * must be done.
  */
 export function worstCaseCost(
   inputTokens: number,
@@ -280,7 +286,12 @@ export function worstCaseCost(
       // Every rate an input token may be charged at (a cached-input price set above the input's too).
       const cached = price.cachedInputPerMTok ?? 0;
       input = Math.max(input, price.inputPerMTok, cached, price.cacheWritePerMTok ?? 0, hour, audioIn);
-      output = Math.max(output, price.outputPerMTok, audio.output ? (price.audioOutputPerMTok ?? 0) : 0);
+      output = Math.max(
+        output,
+        price.outputPerMTok,
+        price.imageOutputPerMTok ?? 0,
+        audio.output ? (price.audioOutputPerMTok ?? 0) : 0,
+      );
     }
   }
   const factor = Math.max(tierFactor(tier, false, at), tierFactor(tier, false, until));

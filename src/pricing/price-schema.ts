@@ -24,6 +24,12 @@ export const priceSchema = z.strictObject({
   ...rates,
   ...audioRates,
   /**
+   * Image tokens of the completion (`image_tokens` in its details), where a model prices them apart
+   * from text (Nova 2 Omni); defaults to the output price. A request to such a model is reserved at
+   * it, since any prompt may ask for an image (worstCaseCost).
+   */
+  imageOutputPerMTok: rate.optional(),
+  /**
    * Rates for the whole request once its prompt is over `aboveTokens` (Gemini 2.5 Pro's and
    * Claude's long-context prices above 200k): each rate not given is the base one.
    */
@@ -82,6 +88,12 @@ export const withAudio = (price: Price, audioInputPerMTok: number, audioOutputPe
   ...price,
   audioInputPerMTok,
   ...(audioOutputPerMTok !== undefined ? { audioOutputPerMTok } : {}),
+});
+
+/** Text at `p`'s rates, images out at their own. */
+export const withImageOutput = (price: Price, imageOutputPerMTok: number): Price => ({
+  ...price,
+  imageOutputPerMTok,
 });
 
 export const long = (aboveTokens: number, ...prices: Parameters<typeof p>) => ({

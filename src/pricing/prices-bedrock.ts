@@ -13,7 +13,7 @@
 // skills/gcp-to-aws/references/shared/pricing-cache.md (US East, read 2026-09-03).
 import { ownEntry } from '../config/own-entry';
 import { bedrockBaseModel } from './bedrock-base-model';
-import { openAIModel, type Price, p, withAudio } from './price-schema';
+import { openAIModel, type Price, p, withAudio, withImageOutput } from './price-schema';
 
 export const BEDROCK_PRICES: Record<string, Price> = {
   // Amazon
@@ -25,9 +25,10 @@ export const BEDROCK_PRICES: Record<string, Price> = {
   'amazon.nova-2-pro': p(1.375, 11), // preview
   // Nova 2 Omni (preview), per AWS's transcript (geographic and in-Region; global is cheaper):
   // text, image and video in $0.30, audio in $1.10 (which the Converse adapter refuses), text out
-  // $2.80, image out $44.00. Output at the image rate, since a prompt can ask for images and the
-  // usage does not tell them from text: a budget stays a cap (a `pricing` entry sets text's).
-  'amazon.nova-2-omni': p(0.3, 44),
+  // $2.80, image out $44.00. Converse's usage does not split its output by modality: an answer with
+  // an image block is charged at the image rate, any other at the text rate (bedrock-response.ts,
+  // toUsage); a request is reserved at the image rate, since any prompt may ask for one.
+  'amazon.nova-2-omni': withImageOutput(p(0.3, 2.8), 44),
   // Nova 2 Sonic, per AWS's transcript: speech $3.00 in and $12.00 out, text $0.33 and $2.75.
   'amazon.nova-2-sonic': withAudio(p(0.33, 2.75), 3, 12),
   'amazon.titan-text-lite': p(0.15, 0.2),

@@ -57,8 +57,15 @@ export function countedUsage(report: unknown): Usage | undefined {
     const audio = Math.min(prompt, count(audio_tokens) ?? 0);
     if (audio > 0) usage.prompt_tokens_details.audio_tokens = audio;
   }
-  const audio = Math.min(completion, count(detailsOf(raw.completion_tokens_details).audio_tokens) ?? 0);
-  if (audio > 0) usage.completion_tokens_details = { audio_tokens: audio };
+  const completionDetails = detailsOf(raw.completion_tokens_details);
+  const audio = Math.min(completion, count(completionDetails.audio_tokens) ?? 0);
+  // Images are of the completion's tokens that are not audio: never counted twice.
+  const image = Math.min(completion - audio, count(completionDetails.image_tokens) ?? 0);
+  if (audio > 0 || image > 0)
+    usage.completion_tokens_details = {
+      ...(audio > 0 ? { audio_tokens: audio } : {}),
+      ...(image > 0 ? { image_tokens: image } : {}),
+    };
   const tools = countedTools(raw.hosted_tools);
   if (tools) usage.hosted_tools = tools;
   return usage;

@@ -26,6 +26,8 @@ const blockSchema = z.looseObject({
   text: z.string().optional(),
   toolUse: z.looseObject({ toolUseId: z.string(), name: z.string(), input: z.unknown() }).optional(),
   reasoningContent: reasoningSchema.optional(),
+  /** An image the model made (Nova 2 Omni): not relayed, but it sets the rate its output is charged. */
+  image: z.unknown().optional(),
 });
 
 /**
@@ -93,8 +95,14 @@ function malformed(provider: string, stopReason: string | undefined): UpstreamEr
   return new UpstreamError('server', 200, `${provider} could not form a valid answer (${stopReason}).`);
 }
 
-/** Converse counts cached input apart from `inputTokens`; OpenAI's prompt_tokens includes it. */
-export function toUsage(usage: z.infer<typeof usageSchema>): Usage {
+/**
+ * Converse counts cached input apart from `inputTokens`; OpenAI's prompt_tokens includes it.
+ * `madeImage`: the answer holds an image the model made. Converse's usage does not tell image
+ * tokens from text (Nova 2 Omni bills them at $44 against $2.80 per million), so such an answer's
+ * output is counted as image tokens (`image_tokens`) — its text too, at most a bound — and any
+ * other answer's as text: a price with an image rate (imageOutputPerMTok) charges each at its own.
+ */
+export function toUsage(usage: z.infer<typeof usageSchema>, madeImage = false): Usage {
   const cacheRead = usage.cacheReadInputTokens ?? 0;
   const cacheWrite = usage.cacheWriteInputTokens ?? 0;
   const prompt = usage.inputTokens + cacheRead + cacheWrite;
@@ -104,6 +112,9 @@ export function toUsage(usage: z.infer<typeof usageSchema>): Usage {
     total_tokens: prompt + usage.outputTokens,
     ...(cacheRead || cacheWrite
       ? { prompt_tokens_details: { cached_tokens: cacheRead, cache_creation_tokens: cacheWrite } }
+      : {}),
+    ...(madeImage && usage.outputTokens > 0
+      ? { completion_tokens_details: { image_tokens: usage.outputTokens } }
       : {}),
   };
 }
@@ -141,10 +152,11 @@ export function toCompletion(provider: string, raw: string, id: string, model: s
     if (b.toolUse) calls++;
   }
   if (thinking.length > 0) Object.assign(choice.message, withBedrockThinking(thinking));
+  const madeImage = blocks.some((b) => b.image != null);
   const completion = chatCompletion(
     { id, model },
     [choice],
-    parsed.usage ? toUsage(parsed.usage) : undefined,
+    parsed.usage ? toUsage(parsed.usage, madeImage) : undefined,
   );
   return { ...completion, ...responseFields(parsed.additionalModelResponseFields) };
 }
@@ -152,12 +164,17 @@ export function toCompletion(provider: string, raw: string, id: string, model: s
 const streamEvents = {
   contentBlockStart: z.looseObject({
     contentBlockIndex: z.number(),
-    start: z.looseObject({ toolUse: z.looseObject({ toolUseId: z.string(), name: z.string() }).optional() }),
+    start: z.looseObject({
+      toolUse: z.looseObject({ toolUseId: z.string(), name: z.string() }).optional(),
+      /** An image block the model starts (Nova 2 Omni): not relayed; see toUsage. */
+      image: z.unknown().optional(),
+    }),
   }),
   contentBlockDelta: z.looseObject({
     contentBlockIndex: z.number(),
     delta: z.looseObject({
       text: z.string().optional(),
+      image: z.unknown().optional(),
       toolUse: z.looseObject({ input: z.string() }).optional(),
       reasoningContent: z
         .looseObject({
@@ -192,6 +209,8 @@ class ConverseStreamState {
   >();
   /** The answer's text so far, in characters. */
   private written = 0;
+  /** The model made an image (its blocks are not relayed): the usage counts the output as image tokens. */
+  private madeImage = false;
   private thinking: ThinkingBlock[] = [];
   private started = false;
   finished = false;
@@ -225,6 +244,7 @@ class ConverseStreamState {
         return undefined; // the role waits for content (see start)
       case 'contentBlockStart': {
         const event = streamEvents.contentBlockStart.safeParse(payload);
+        if (event.success && event.data.start.image != null) this.madeImage = true;
         const toolUse = event.success ? event.data.start.toolUse : undefined;
         if (!event.success || !toolUse) return undefined;
         const index = this.toolIndex.size;
@@ -242,6 +262,7 @@ class ConverseStreamState {
         const event = streamEvents.contentBlockDelta.safeParse(payload);
         if (!event.success) return undefined;
         const { delta, contentBlockIndex } = event.data;
+        if (delta.image != null) this.madeImage = true;
         if (delta.text) {
           this.start(writer);
           writer.text(delta.text);
@@ -286,7 +307,7 @@ class ConverseStreamState {
       }
       case 'metadata': {
         const event = streamEvents.metadata.safeParse(payload);
-        if (event.success && event.data.usage) writer.usage(toUsage(event.data.usage));
+        if (event.success && event.data.usage) writer.usage(toUsage(event.data.usage, this.madeImage));
         return undefined;
       }
       case 'contentBlockStop': {

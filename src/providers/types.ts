@@ -20,8 +20,11 @@ export interface Usage {
     /** Of prompt_tokens, those of audio (OpenAI's audio models), where a price sets them apart. */
     audio_tokens?: number;
   };
-  /** Of completion_tokens, those spent thinking (OpenAI's place for them), and those of audio. */
-  completion_tokens_details?: { reasoning_tokens?: number; audio_tokens?: number };
+  /**
+   * Of completion_tokens, those spent thinking (OpenAI's place for them), those of audio, and those
+   * of images (an answer with a generated image, where a price sets them apart: bedrock-response.ts).
+   */
+  completion_tokens_details?: { reasoning_tokens?: number; audio_tokens?: number; image_tokens?: number };
   /**
    * The gateway's own field, never a provider's: the uses of a provider's own tools (OpenAI's web
    * searches, file searches, containers; Anthropic's web searches) that the answer was billed for

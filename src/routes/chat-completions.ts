@@ -12,9 +12,8 @@ import { admit } from '../limits/admission';
 import { streamLimitMs } from '../limits/deadline';
 import {
   audioUseOf,
-  estimateInputTokens,
   estimateTextTokens,
-  filesById,
+  inputEstimate,
   maxOutputTokens,
   outputCapField,
   outputCapOf,
@@ -65,8 +64,11 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   // What the prompt is seen to hold; a reservation adds an allowance for each file sent by file_id,
   // whose size the gateway cannot see. Guardrails and routing rules judge what is seen: an allowance
   // is no prompt, and with it every request with a file would pass a maxPromptTokens block's limit.
-  const seenTokens = estimateInputTokens(body, 0);
-  const inputTokens = seenTokens + filesById(body) * limits.fileIdTokens;
+  const { seen: seenTokens, reserved: inputTokens } = inputEstimate(
+    body,
+    limits.fileIdTokens,
+    c.get('imagesById'),
+  );
   const maxTokens = maxOutputTokens(body, limits.defaultMaxTokens);
   // With limits.enforceMaxTokens, what the reservation counted is sent as the request's cap.
   const outputCap = outputCapOf(body, limits.defaultMaxTokens, limits.enforceMaxTokens);

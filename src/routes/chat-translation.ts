@@ -22,6 +22,8 @@ export interface ChatTranslation<R> {
     claudeOnly?: readonly string[];
     /** A request served as it is by its API's own endpoint (ChatCall.native); its answer relayed so. */
     native?: NativeRequest;
+    /** The `detail` of each image it sends by file_id, a file part in the chat body (AppEnv's imagesById). */
+    imagesById?: readonly (string | null | undefined)[];
   };
   /** A chat completion → the API's answer. */
   answer(request: R, completion: Record<string, unknown>, requestId: string): unknown;
@@ -48,13 +50,14 @@ export function chatTranslation<R>(translation: ChatTranslation<R>): MiddlewareH
     const runtime = await getRuntime(c.env, c.executionCtx);
     const body = await readJsonBody(c.req.raw, runtime.config.limits.maxBodyBytes);
     c.get('log').asked(body);
-    const { request, chat, claudeOnly, native } = translation.request(body);
+    const { request, chat, claudeOnly, native, imagesById } = translation.request(body);
     // The chat handler takes the translated body as read (not written out and read again, where
     // the translation's few extra bytes could push a body just under maxBodyBytes into a 413).
     c.set('chatBody', chat);
     c.set('translatedApi', translation.api);
     if (claudeOnly?.length) c.set('claudeOnly', claudeOnly);
     if (native) c.set('nativeRequest', native);
+    if (imagesById?.length) c.set('imagesById', imagesById);
     if (translation.thinkingAsSigned) c.set('thinkingAsSigned', true);
     const summary = translation.reasoningSummary?.(request);
     if (summary !== undefined) c.set('reasoningSummary', summary);

@@ -267,26 +267,38 @@ describe('files sent by file_id', () => {
     expect(plain.status).toBe(200);
   });
 
-  it('counts a Responses input_file or input_image by file_id the same way', async () => {
+  const responses = (key: string, part: Json) =>
+    call('/v1/responses', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'gpt',
+        max_output_tokens: 10,
+        input: [{ role: 'user', content: [{ type: 'input_text', text: 'Summarise this.' }, part] }],
+      }),
+    });
+
+  it('counts a Responses input_file by file_id the same way', async () => {
     expect((await putConfig(config())).status).toBe(200);
     answer();
     const { key } = await createKey({ budget: { usd: 0.25, period: 'month' } });
-    for (const part of [
-      { type: 'input_file', file_id: 'file-abc123' },
-      { type: 'input_image', file_id: 'file-abc123' },
-    ]) {
-      const response = await call('/v1/responses', {
-        method: 'POST',
-        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-        body: JSON.stringify({
-          model: 'gpt',
-          max_output_tokens: 10,
-          input: [{ role: 'user', content: [{ type: 'input_text', text: 'Summarise this.' }, part] }],
-        }),
-      });
-      expect(response.status).toBe(402);
-      expect((await response.json<Json>()).error.code).toBe('budget_exceeded');
-    }
+    const response = await responses(key, { type: 'input_file', file_id: 'file-abc123' });
+    expect(response.status).toBe(402);
+    expect((await response.json<Json>()).error.code).toBe('budget_exceeded');
+  });
+
+  it('reserves a Responses input_image by file_id as an image (765 tokens), not as a file', async () => {
+    // The chat body carries it as a file part (chat takes no image by id): reserved as one, it
+    // cost $0.30 here, refused by this $0.25 budget; as a remote image would be, it costs $0.008.
+    expect((await putConfig(config())).status).toBe(200);
+    answer();
+    const { key } = await createKey({ budget: { usd: 0.25, period: 'month' } });
+    const response = await responses(key, { type: 'input_image', file_id: 'file-abc123' });
+    expect(response.status, await response.clone().text()).toBe(200);
+    // A TPM limit sees the same: 765 tokens and the answer's cap fit in 2,000, 30,000 never would.
+    const { key: small } = await createKey({ limits: { tpm: 2_000 } });
+    expect((await responses(small, { type: 'input_image', file_id: 'file-abc123' })).status).toBe(200);
+    expect((await responses(small, { type: 'input_file', file_id: 'file-abc123' })).status).toBe(429);
   });
 
   it('reserves what limits.fileIdTokens says', async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   estimateInputTokens,
   FILE_ID_TOKENS,
+  inputEstimate,
   maxOutputTokens,
   outputCapOf,
   thinkingBudget,
@@ -110,6 +111,29 @@ describe('estimateInputTokens: files sent by file_id', () => {
       file: { file_id: 'file-abc123', file_data: 'data:application/pdf;base64,AAAA' },
     };
     expect(ask([inline]) - ask([])).toBeLessThan(10);
+  });
+});
+
+describe('inputEstimate: what is seen, and what is reserved for files sent by file_id', () => {
+  const request = (parts: unknown[]) => ({ messages: [{ role: 'user', content: parts }] }) as never;
+  const byId = { type: 'file', file: { file_id: 'file-abc123' } };
+  const plain = inputEstimate(request([]), 1_000).seen;
+
+  it('sees nothing of a file by id, and reserves its allowance', () => {
+    expect(inputEstimate(request([byId]), 1_000)).toEqual({ seen: plain + 0, reserved: plain + 1_000 });
+  });
+
+  it('sees an image sent by id as an image of unknown size, and reserves no file allowance for it', () => {
+    // A Responses input_image by file_id and an input_file by file_id: two file parts in chat.
+    const twoById = request([byId, { type: 'file', file: { file_id: 'file-def456' } }]);
+    expect(inputEstimate(twoById, 1_000, ['auto'])).toEqual({
+      seen: plain + 765,
+      reserved: plain + 765 + 1_000,
+    });
+    expect(inputEstimate(request([byId]), 1_000, ['low'])).toEqual({
+      seen: plain + 85,
+      reserved: plain + 85,
+    });
   });
 });
 

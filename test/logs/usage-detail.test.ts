@@ -17,6 +17,7 @@ interface Rates {
   cacheWrite1h?: number;
   audioInput?: number;
   audioOutput?: number;
+  imageOutput?: number;
 }
 
 /** costUsd from the row alone and the target's price (per million tokens), as a money review would. */
@@ -27,6 +28,7 @@ function recomputed(row: LogRow, rates: Rates): number {
   const written1h = d.cacheWrite1hTokens ?? 0;
   const audioIn = d.audioInputTokens ?? 0;
   const audioOut = d.audioOutputTokens ?? 0;
+  const imageOut = d.imageOutputTokens ?? 0;
   const plain = row.inputTokens - timedOut - row.cachedTokens - written5m - written1h - audioIn;
   const micro =
     plain * rates.input +
@@ -34,8 +36,9 @@ function recomputed(row: LogRow, rates: Rates): number {
     written5m * (rates.cacheWrite ?? rates.input) +
     written1h * (rates.cacheWrite1h ?? 2 * rates.input) +
     audioIn * (rates.audioInput ?? rates.input) +
-    (row.outputTokens - audioOut) * rates.output +
-    audioOut * (rates.audioOutput ?? rates.output);
+    (row.outputTokens - audioOut - imageOut) * rates.output +
+    audioOut * (rates.audioOutput ?? rates.output) +
+    imageOut * (rates.imageOutput ?? rates.output);
   const factor = d.serviceTier === 'priority' ? 2 : d.serviceTier === 'flex' ? 0.5 : 1;
   return (micro * factor) / 1e6 + (d.timedOutCostUsd ?? 0);
 }

@@ -42,7 +42,7 @@ describe('translateRequest', () => {
   });
 
   it('turns files, file ids, refusals and lone function calls into chat messages', () => {
-    const { chat } = translateRequest({
+    const { chat, imagesById } = translateRequest({
       model: 'm',
       input: [
         {
@@ -77,6 +77,31 @@ describe('translateRequest', () => {
       },
       { role: 'tool', tool_call_id: 'c1', content: [{ type: 'text', text: 'done' }] },
     ]);
+    // The file part that was an input_image: its estimate counts an image, not a file.
+    expect(imagesById).toEqual(['auto']);
+  });
+
+  it('says which file parts by id were images, in tool outputs too, and none that went by URL', () => {
+    const image = (detail?: string) => ({
+      type: 'input_image',
+      file_id: 'file-img',
+      ...(detail ? { detail } : {}),
+    });
+    const translated = translateRequest({
+      model: 'm',
+      input: [
+        {
+          type: 'message',
+          role: 'user',
+          content: [image('low'), { type: 'input_image', image_url: 'https://x/a.png' }],
+        },
+        { role: 'developer', content: [{ type: 'input_file', file_id: 'file-doc' }] },
+        { type: 'function_call', call_id: 'c1', name: 'f', arguments: '{}' },
+        { type: 'function_call_output', call_id: 'c1', output: [image()] },
+      ],
+    });
+    expect(translated.imagesById).toEqual(['low', undefined]);
+    expect(translateRequest({ model: 'm', input: 'hi' })).not.toHaveProperty('imagesById');
   });
 
   it('forwards unknown parameters, drops store/include, and asks a stream for its usage', () => {

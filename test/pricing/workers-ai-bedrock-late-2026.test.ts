@@ -33,7 +33,7 @@ describe("Bedrock's late-2026 models", () => {
       ['google.gemma-4-31b', 0.14, 0.4, 0.14],
       ['google.gemma-4-26b-a4b', 0.13, 0.4, 0.13],
       ['google.gemma-4-e2b', 0.04, 0.08, 0.04],
-      ['us.amazon.nova-2-omni-v1:0', 0.3, 44, 0.3],
+      ['us.amazon.nova-2-omni-v1:0', 0.3, 2.8, 0.3],
       ['amazon.nova-2-sonic-v1:0', 0.33, 2.75, 0.33],
     ] as const)
       expectRates(price('bedrock', model), { input, output, read }, model);
