@@ -72,16 +72,20 @@ export const modelNotAllowed = (model: string, who: 'key' | 'team' = 'key') =>
 
 /**
  * A zero-retention key (or a key of a zero-retention team) asked its provider to keep the request:
- * `store: true` (OpenAI's stored completions, shown in its dashboard; a stored response). The key's
- * policy forbids it, as an allowlist forbids a model: a 403, the same body being fine for another key.
+ * `store: true` (OpenAI's stored completions, shown in its dashboard; a stored response), or a
+ * prompt cache kept beyond memory (`prompt_cache_retention: "24h"`: the prompt's key/value tensors
+ * on the provider's storage for up to a day). The key's policy forbids it, as an allowlist forbids a
+ * model: a 403, the same body being fine for another key.
  */
-export const zdrStoreRefused = () =>
+export const zdrStoreRefused = (param: 'store' | 'prompt_cache_retention' = 'store') =>
   new GatewayError(
     403,
     'permission_error',
     'zdr_store_refused',
-    "This key is zero-retention: it may not ask the provider to store the request ('store: true'). Send 'store: false' or leave it out.",
-    'store',
+    param === 'store'
+      ? "This key is zero-retention: it may not ask the provider to store the request ('store: true'). Send 'store: false' or leave it out."
+      : "This key is zero-retention: it may not ask the provider to keep its prompt cache beyond memory ('prompt_cache_retention' other than 'in_memory'). Send 'in_memory' or leave it out.",
+    param,
   );
 
 export const modelNotFound = (model: string) =>

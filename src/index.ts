@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { adminPrincipal } from './auth/admin-principal';
 import { gatewayKeyAuth } from './auth/gateway-key-auth';
 import { sweepExpiredVectors } from './cache/vector-sweep';
+import { describeError, stackFrames } from './describe-error';
 import type { AppEnv, Env } from './env';
 import { clientClosed, GatewayError, isClientAbort } from './errors';
 import { forgetLeases } from './limits/lease';
@@ -84,8 +85,9 @@ app.onError((error, c) => {
   if (error instanceof GatewayError) return error.toResponse();
   // The abort itself (an aborted read, fetch or wait) is the client's leaving, not a bug.
   if (isClientAbort(error, c.req.raw.signal)) return clientClosed().toResponse();
-  // Anything else is a gateway bug or an infrastructure failure: log it, answer without internals.
-  console.error('unhandled error', c.get('requestId'), error);
+  // Anything else is a gateway bug or an infrastructure failure: log where it happened, answer
+  // without internals. Not its message, which may quote the request or a provider's answer.
+  console.error('unhandled error', c.get('requestId'), describeError(error), stackFrames(error));
   return new GatewayError(
     500,
     'api_error',

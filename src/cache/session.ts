@@ -3,6 +3,7 @@
 // response — from the JSON body, or from the stream as it passes the relay.
 import type { ResolvedRoute, Runtime } from '../config/runtime';
 import type { Target } from '../config/schema';
+import { describeError } from '../describe-error';
 import type { Env } from '../env';
 import type { ChatRequest } from '../openai/schemas';
 import type { StreamSummary } from '../openai/stream-summary';
@@ -190,7 +191,7 @@ export async function lookupCache(input: LookupInput): Promise<CacheLookup> {
       }
     } catch (error) {
       // A cache that cannot be read is a miss, never a failed request (one the client left is neither).
-      if (!input.signal?.aborted) console.error('cache lookup failed', String(error));
+      if (!input.signal?.aborted) console.error('cache lookup failed', describeError(error));
     }
   }
   return miss(input, settings, kvKey, probe, held);
@@ -268,7 +269,9 @@ function miss(
 
   /** Writes `entry` after the response, readable in this isolate meanwhile (`settle`). */
   const write = (entry: CacheEntry, settle: Finish) => {
-    const written = persist(entry).catch((error) => console.error('cache write failed', String(error)));
+    const written = persist(entry).catch((error) =>
+      console.error('cache write failed', describeError(error)),
+    );
     ctx.waitUntil(written);
     return settle({ entry }, written);
   };

@@ -31,8 +31,8 @@ export const requestLog = () =>
         path: c.req.path,
         startedAt: Date.now(),
       },
-      (row, keyHash) => {
-        const delivered = deliverLog(c.env, row, keyHash);
+      (row, keyHash, admitted) => {
+        const delivered = deliverLog(c.env, row, keyHash, admitted);
         if (ctx) ctx.waitUntil(delivered);
         committed();
       },
@@ -54,7 +54,7 @@ export const requestLog = () =>
     log.guardrails(c.get('guardrails'));
     const attempts = attemptsOf(c.error);
     if (attempts) log.attempts(attempts);
-    // Refused by the key's object, which named the key, or said there is none: nothing to look up.
+    // Refused by the key's object, which named the key (its zdr is read with the row), or said there is none.
     const refused = c.error instanceof GatewayError ? c.error.refusedKey : undefined;
     if (refused) log.refused(refused);
     log.respond({

@@ -17,7 +17,7 @@ export const BODY_LIMIT = 32 * 1024;
 /** No model id is longer (the request schemas refuse more): a refused body's is cut to this for its row. */
 const MODEL_LIMIT = 256;
 
-/** What admission tells the log about the key; `zdr` is optional until zero-data-retention keys land. */
+/** What admission (or a read of the key's policy) tells the log about the key. */
 export interface LoggedKey {
   id: string;
   teamId: string | null;
@@ -37,11 +37,13 @@ export interface Responded {
   cacheRequest?: string | null;
 }
 
-export type Commit = (row: LogRow, keyHash: string | undefined) => void;
+/** `admitted`: the row's key and `zdr` are its policy's (`admitted()`); else the sink looks them up. */
+export type Commit = (row: LogRow, keyHash: string | undefined, admitted: boolean) => void;
 
 export class RequestLog {
   private readonly row: LogRow;
   private keepBodies = false;
+  private keyAdmitted = false;
   private requestValue: unknown;
   private responseValue: unknown;
   private streamed: string[] | undefined;
@@ -143,9 +145,10 @@ export class RequestLog {
     this.row.teamId = key.teamId;
     this.row.zdr = key.zdr === true;
     this.keepBodies = key.logBodies && !this.row.zdr;
+    this.keyAdmitted = true;
   }
 
-  /** Names the key (and its team) of a request its key's object refused: no lookup needed. */
+  /** Names the key (and its team) of a request its key's object refused; its `zdr` the sink reads. */
   refused(key: { id: string; teamId: string | null }): void {
     this.row.keyId = key.id;
     this.row.teamId = key.teamId;
@@ -246,7 +249,7 @@ export class RequestLog {
       );
       this.row.responseBody = capped(this.responseValue);
     }
-    this.commit(this.row, this.responded.keyHash);
+    this.commit(this.row, this.responded.keyHash, this.keyAdmitted);
   }
 }
 

@@ -8,7 +8,7 @@ import { within } from '../isolate/within';
 import type { LogBuffer } from './buffer';
 import { post } from './outbox';
 import type { LogRow } from './row';
-import { insertLogs, keyOfHash } from './store';
+import { insertLogs, keyOfHash, type NamedKey } from './store';
 
 /** Buffers the rows are spread over by request id, so one object is never the bottleneck. */
 export const LOG_SHARDS = 4;
@@ -36,19 +36,32 @@ export async function flushAllBuffers(env: Env): Promise<number> {
   return results.reduce((sum, r) => sum + r.written, 0);
 }
 
-export async function deliverLog(env: Env, row: LogRow, keyHash: string | undefined): Promise<void> {
-  // A request refused before its key's object was asked (a bad body, an unknown model) still names
-  // its key; one the object refused was named by it (or has no key: then no hash comes here).
-  if (row.keyId === null && keyHash) {
+/**
+ * `admitted`: the row's key was admitted (or its policy read), so the row's key and `zdr` are its
+ * policy's; else they are looked up here, off the response path, by `keyHash`.
+ */
+export async function deliverLog(
+  env: Env,
+  row: LogRow,
+  keyHash: string | undefined,
+  admitted: boolean,
+): Promise<void> {
+  if (keyHash && !admitted) {
+    // Refused before its key's object was asked (a bad body, an unknown model): named here. Or
+    // refused by the object, which named it (or said there is none: then no hash comes here).
+    // Either way whether the key (or its team) is zero-retention is known only to its policy,
+    // read here too: the row says so, as an admitted request's does. (It holds no body: only an
+    // admitted request's row keeps one.)
     const key = await keyNamed(env, keyHash, Date.now());
-    if (key) {
+    if (key && row.keyId === null) {
       row.keyId = key.id;
       row.teamId = key.teamId;
     }
+    if (key && key.id === row.keyId && key.zdr) row.zdr = true;
   } else if (keyHash && row.keyId !== null) {
     // Admitted: the key this hash names, known without a lookup for its next early refusal (never
     // short of lookups then, in a flood of made-up keys that spends them).
-    remember(keyHash, { id: row.keyId, teamId: row.teamId }, Date.now());
+    remember(keyHash, { id: row.keyId, teamId: row.teamId, zdr: row.zdr }, Date.now());
   }
   // No key, or one that names none — refused with a 401, or earlier for a bad body or header:
   // anyone can send these, so they get no say in what is kept (no metadata) and a bounded share
@@ -104,7 +117,7 @@ export function resetUnauthenticatedRows(
 const KEY_NAME_TTL_MS = 60_000;
 const MAX_KEY_NAMES = 10_000;
 /** Plain data only (src/isolate/poll.ts): the key a hash named, or null for none, and until when. */
-const keyNames = new Map<string, { key: { id: string; teamId: string | null } | null; until: number }>();
+const keyNames = new Map<string, { key: NamedKey | null; until: number }>();
 
 /**
  * The key a hash names, from D1 at most once a minute per hash in this isolate: a client refused
@@ -117,7 +130,7 @@ async function keyNamed(env: Env, keyHash: string, now: number) {
   const known = keyNames.get(keyHash);
   if (known && known.until > now) return known.key;
   if (!keyLookups.take(now)) return null;
-  let key: { id: string; teamId: string | null } | null;
+  let key: NamedKey | null;
   try {
     key = await keyOfHash(env.DB, keyHash, now);
   } catch {
@@ -127,10 +140,11 @@ async function keyNamed(env: Env, keyHash: string, now: number) {
   return key;
 }
 
-/** Notes which key (or none) a hash names, for KEY_NAME_TTL_MS; a fresh note is left as it is. */
-function remember(keyHash: string, key: { id: string; teamId: string | null } | null, now: number): void {
+/** Notes which key (or none) a hash names, for KEY_NAME_TTL_MS; a fresh note that agrees is left as it is. */
+function remember(keyHash: string, key: NamedKey | null, now: number): void {
   const known = keyNames.get(keyHash);
-  if (known && known.key?.id === key?.id && known.until - now > KEY_NAME_TTL_MS / 2) return;
+  const same = known && known.key?.id === key?.id && known.key?.zdr === key?.zdr;
+  if (same && known.until - now > KEY_NAME_TTL_MS / 2) return;
   if (keyNames.size >= MAX_KEY_NAMES) keyNames.clear();
   keyNames.set(keyHash, { key, until: now + KEY_NAME_TTL_MS });
 }

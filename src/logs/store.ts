@@ -156,20 +156,31 @@ export async function deleteLogsBefore(db: D1Database, cutoff: number, chunk = 5
   return deleted;
 }
 
-/** The key (and its team) behind a key hash: names requests refused before admission. */
-export async function keyOfHash(
-  db: D1Database,
-  keyHash: string,
-  now: number,
-): Promise<{ id: string; teamId: string | null } | null> {
-  // The key's secret, or its previous one during a rotation's grace period (migration 0007).
+/** A key as a log row names it: its id, its team, and whether its requests are zero-retention. */
+export interface NamedKey {
+  id: string;
+  teamId: string | null;
+  /** The key's `zdr` or its team's (a team's applies to its keys). */
+  zdr: boolean;
+}
+
+/**
+ * The key (and its team) behind a key hash: names requests refused before admission, and says
+ * whether they were zero-retention, which only the key's policy and its team's know (both in D1).
+ */
+export async function keyOfHash(db: D1Database, keyHash: string, now: number): Promise<NamedKey | null> {
+  // The key's secret, or its previous one during a rotation's grace period (migration 0007). A
+  // JSON true reads as 1; a team's policy stores `zdr` as a key's does.
+  const named = `SELECT k.id, k.team_id,
+       (json_extract(k.policy, '$.zdr') = 1 OR json_extract(t.policy, '$.zdr') = 1) AS zdr
+     FROM keys k LEFT JOIN teams t ON t.id = k.team_id`;
   const found = await db
     .prepare(
-      `SELECT id, team_id FROM keys WHERE key_hash = ?1
-       UNION ALL SELECT id, team_id FROM keys WHERE previous_key_hash = ?1 AND previous_until > ?2
+      `${named} WHERE k.key_hash = ?1
+       UNION ALL ${named} WHERE k.previous_key_hash = ?1 AND k.previous_until > ?2
        LIMIT 1`,
     )
     .bind(keyHash, now)
-    .first<{ id: string; team_id: string | null }>();
-  return found ? { id: found.id, teamId: found.team_id } : null;
+    .first<{ id: string; team_id: string | null; zdr: number | null }>();
+  return found ? { id: found.id, teamId: found.team_id, zdr: found.zdr === 1 } : null;
 }

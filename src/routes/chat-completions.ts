@@ -36,6 +36,7 @@ import { executeRoute, type Served } from '../routing/execute';
 import { type Attempt, attemptsOf, interruptedAttempt } from '../routing/failures';
 import { applyRoutingOverride } from '../routing/overrides';
 import { modelNotFoundFor } from './model-not-found';
+import { retentionAsked } from './zdr-retention';
 
 export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   const runtime = await getRuntime(c.env, c.executionCtx);
@@ -157,11 +158,13 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     admitted.settle({ tokens: usedTokens(usage) + unanswered.tokens, costUsd });
   };
   const headers = new Headers(rateLimitHeaders(admitted.rate));
-  // A zero-retention key may not have its provider keep the request (stored completions): refused
-  // before guardrails, cache or provider see it; the log row, zdr, keeps no body. Costs one read.
-  if (admitted.zdr && (body.store === true || c.get('storeAsked') === true)) {
+  // A zero-retention key may not have its provider keep the request (stored completions, a prompt
+  // cache kept on storage): refused before guardrails, cache or provider see it; the log row, zdr,
+  // keeps no body. Costs one read.
+  const kept = admitted.zdr ? retentionAsked(body, c.get('storeAsked') === true) : undefined;
+  if (kept) {
     settle(undefined, undefined);
-    throw withHeaders(zdrStoreRefused(), headers);
+    throw withHeaders(zdrStoreRefused(kept), headers);
   }
   const routed = applyRoutingOverride(route, admitted.routing);
   // Guardrails (src/guardrails) on the prompt, before cache and provider: guard.body goes upstream.

@@ -1,5 +1,5 @@
 import { env } from 'cloudflare:workers';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { embeddingModel } from '../../src/cache/embed';
 import { cacheKeys, providerSettings, routeIdentity } from '../../src/cache/key';
 import { CONFIG_KEY, forgetConfig, getRuntime } from '../../src/config/store';
@@ -326,6 +326,38 @@ describe('semantic cache with the mock provider embeddings', () => {
     const response = await chat(key, ask(QUESTION));
     expect(response.status).toBe(200);
     expect(response.headers.get('x-tollgate-cache')).toBe('miss');
+  });
+
+  it("logs an embedding provider's failure without its text, which may quote the prompt", async () => {
+    const config: Json = semanticConfig();
+    config.providers.emb = { type: 'openai', baseUrl: 'https://embeddings.test/v1', apiKey: 'sk-x' };
+    config.cache.semantic.embedding = { provider: 'emb', model: 'e' };
+    expect((await putConfig(config)).status).toBe(200);
+    onUpstream('https://embeddings.test/v1/embeddings', async (request) => {
+      const { input } = (await request.json()) as { input: string };
+      return json({ error: { message: `Input '${input}' is not allowed`, code: 'invalid_input' } }, 400);
+    });
+    upstream(() => 'Paris.');
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const { key } = await createKey();
+      const response = await chat(key, ask(QUESTION));
+      expect(response.headers.get('x-tollgate-cache')).toBe('miss');
+      await response.text();
+      const logged = () => errors.mock.calls.map((args) => args.map(String).join(' '));
+      // The answer's own embedding, for the index, fails after the response.
+      for (let i = 0; i < 200 && !logged().some((line) => line.startsWith('cache write failed')); i++)
+        await sleep(10);
+      expect(logged()).toEqual(
+        expect.arrayContaining([
+          'cache lookup failed UpstreamError (status 400, code invalid_input, failure caller)',
+          'cache write failed UpstreamError (status 400, code invalid_input, failure caller)',
+        ]),
+      );
+      expect(logged().join('\n')).not.toContain('capital city');
+    } finally {
+      errors.mockRestore();
+    }
   });
 
   it('gives up a lookup slower than cache.lookupTimeoutMs and goes upstream as a miss', async () => {

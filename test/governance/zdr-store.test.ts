@@ -1,6 +1,7 @@
 // Zero-retention keys and a client's own `store: true` (OpenAI's stored completions, a stored
-// response): refused with 403 zdr_store_refused before anything goes upstream, on /v1/chat/completions
-// and /v1/responses alike (translated or with hosted tools), for a zdr key and a key of a zdr team.
+// response) or `prompt_cache_retention: "24h"` (a prompt cache kept beyond memory): refused with 403
+// zdr_store_refused before anything goes upstream, on /v1/chat/completions and /v1/responses alike
+// (translated or with hosted tools), for a zdr key and a key of a zdr team.
 import { describe, expect, it } from 'vitest';
 import { CHAT_URL, completion } from '../cache/harness';
 import { admin, call, chat, createKey, type Json, openaiConfig, putConfig } from '../helpers/gateway';
@@ -40,24 +41,25 @@ function responses(key: string, body: unknown, headers: Record<string, string> =
   });
 }
 
-/** Each way a client can ask for storage, sent with `x-request-id` `${prefix}-<n>`. */
-function storing(key: string, prefix: string): Promise<Response>[] {
+/** Each way a client can ask for storage (`store: true`, say), sent with `x-request-id` `${prefix}-<n>`. */
+function storing(key: string, prefix: string, asking: Json): Promise<Response>[] {
   return [
-    chat(key, { ...question, store: true }, { 'x-request-id': `${prefix}-1` }),
-    chat(key, { ...question, store: true, stream: true }, { 'x-request-id': `${prefix}-2` }),
-    responses(key, { ...asked, store: true }, { 'x-request-id': `${prefix}-3` }),
-    responses(key, { ...searched, store: true }, { 'x-request-id': `${prefix}-4` }),
+    chat(key, { ...question, ...asking }, { 'x-request-id': `${prefix}-1` }),
+    chat(key, { ...question, ...asking, stream: true }, { 'x-request-id': `${prefix}-2` }),
+    responses(key, { ...asked, ...asking }, { 'x-request-id': `${prefix}-3` }),
+    responses(key, { ...searched, ...asking }, { 'x-request-id': `${prefix}-4` }),
   ];
 }
 
-async function expectRefused(key: string, prefix: string) {
-  for (const response of await Promise.all(storing(key, prefix))) {
+async function expectRefused(key: string, prefix: string, asking: Json = { store: true }) {
+  const param = Object.keys(asking)[0];
+  for (const response of await Promise.all(storing(key, prefix, asking))) {
     expect(response.status).toBe(403);
     expect(await response.json()).toEqual({
       error: {
         message: expect.stringContaining('zero-retention'),
         type: 'permission_error',
-        param: 'store',
+        param,
         code: 'zdr_store_refused',
       },
     });
@@ -118,5 +120,44 @@ describe('zero-retention keys and store: true', () => {
     expect(answered.status, await answered.clone().text()).toBe(200);
     expect(recorded).toHaveLength(2);
     expect((recorded[1]!.body as Json).store).toBeUndefined();
+  });
+});
+
+describe('zero-retention keys and extended prompt caching (prompt_cache_retention)', () => {
+  it('refuses a zero-retention key that asks for a prompt cache kept beyond memory; nothing goes upstream', async () => {
+    await setup();
+    const key = await createKey({ zdr: true, logBodies: true });
+    await expectRefused(key.key, 'zdr-cache-24h', { prompt_cache_retention: '24h' });
+    // A retention the gateway does not know may be longer still: refused too.
+    await expectRefused(key.key, 'zdr-cache-7d', { prompt_cache_retention: '7d' });
+    const team = await (
+      await admin('/admin/teams', 'POST', { name: 'zdr cache team', zdr: true })
+    ).json<Json>();
+    const member = await createKey({ team: team.id });
+    await expectRefused(member.key, 'zdr-team-cache-24h', { prompt_cache_retention: '24h' });
+  });
+
+  it('lets in_memory, null or no prompt_cache_retention through on a zero-retention key', async () => {
+    await setup();
+    const key = await createKey({ zdr: true });
+    for (const retention of ['in_memory', null, undefined]) {
+      const response = await chat(key.key, { ...question, prompt_cache_retention: retention });
+      expect(response.status, await response.clone().text()).toBe(200);
+    }
+    expect(recorded.map((request) => (request.body as Json).prompt_cache_retention)).toEqual([
+      'in_memory',
+      null,
+      undefined,
+    ]);
+  });
+
+  it('passes 24h on as before for a key that is not zero-retention', async () => {
+    await setup();
+    const key = await createKey();
+    const response = await chat(key.key, { ...question, prompt_cache_retention: '24h' });
+    expect(response.status, await response.clone().text()).toBe(200);
+    const answered = await responses(key.key, { ...asked, prompt_cache_retention: '24h' });
+    expect(answered.status, await answered.clone().text()).toBe(200);
+    expect(recorded.map((request) => (request.body as Json).prompt_cache_retention)).toEqual(['24h', '24h']);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CHAT_URL, cachedConfig, completion, entries, sleep } from '../cache/harness';
-import { admin, chat, createKey, type Json } from '../helpers/gateway';
+import { admin, call, chat, createKey, type Json } from '../helpers/gateway';
 import { json, onUpstream } from '../helpers/upstream';
 import { waitForRows } from '../logs/helpers';
 
@@ -56,5 +56,60 @@ describe('zero-retention keys', () => {
     const rows = await waitForRows(['zdr-team-1', 'zdr-team-2']);
     for (const row of rows.values())
       expect(row).toMatchObject({ zdr: true, requestBody: null, responseBody: null });
+  });
+});
+
+describe('the log rows of zero-retention keys refused before admission', () => {
+  /** A body the schema refuses (no messages) and one with a malformed JSON, after the key's header. */
+  const refusedBodies = (key: string, prefix: string) => [
+    chat(key, { model: 'gpt', messages: [], note: 'secret prompt text' }, { 'x-request-id': `${prefix}-1` }),
+    call('/v1/chat/completions', {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${key}`,
+        'content-type': 'application/json',
+        'x-request-id': `${prefix}-2`,
+      },
+      body: '{"model":"gpt","messages":[{"role":"user","content":"secret prompt text"}',
+    }),
+  ];
+
+  async function expectZdrRows(key: string, prefix: string, zdr: boolean) {
+    for (const response of await Promise.all(refusedBodies(key, prefix))) expect(response.status).toBe(400);
+    const rows = await waitForRows([`${prefix}-1`, `${prefix}-2`]);
+    for (const row of rows.values())
+      expect(row).toMatchObject({ status: 400, zdr, requestBody: null, responseBody: null });
+  }
+
+  it("says zdr: true for a zero-retention key's invalid body, and keeps no body", async () => {
+    expect((await admin('/admin/config', 'PUT', cachedConfig())).status).toBe(200);
+    const zdr = await createKey({ zdr: true, logBodies: true });
+    await expectZdrRows(zdr.key, 'zdr-bad-body', true);
+    // An ordinary key's says false: the flag is the key's.
+    const plain = await createKey({ logBodies: true });
+    await expectZdrRows(plain.key, 'plain-bad-body', false);
+  });
+
+  it("says zdr: true for the invalid body of a zero-retention team's key", async () => {
+    expect((await admin('/admin/config', 'PUT', cachedConfig())).status).toBe(200);
+    const team = await (
+      await admin('/admin/teams', 'POST', { name: 'zdr bad body', zdr: true })
+    ).json<Json>();
+    const key = await createKey({ team: team.id, logBodies: true });
+    await expectZdrRows(key.key, 'zdr-team-bad-body', true);
+  });
+
+  it("says zdr: true for a zero-retention key's request its key's object refused", async () => {
+    expect((await admin('/admin/config', 'PUT', cachedConfig())).status).toBe(200);
+    const key = await createKey({ zdr: true, logBodies: true, models: ['other'] });
+    const response = await chat(key.key, question, { 'x-request-id': 'zdr-not-allowed' });
+    expect(response.status).toBe(403);
+    const rows = await waitForRows(['zdr-not-allowed']);
+    expect(rows.get('zdr-not-allowed')).toMatchObject({
+      keyId: key.id,
+      errorCode: 'model_not_allowed',
+      zdr: true,
+      requestBody: null,
+    });
   });
 });

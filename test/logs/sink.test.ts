@@ -39,7 +39,7 @@ describe('naming the key of a row refused before admission', () => {
     const rows = [1, 2, 3].map((n) =>
       logRow({ id: `refused-${n}`, time: Date.now(), keyId: null, status: 429 }),
     );
-    for (const row of rows) await deliverLog(counted.env, row, hash);
+    for (const row of rows) await deliverLog(counted.env, row, hash, false);
     expect(rows.map((row) => row.keyId)).toEqual([id, id, id]);
     expect(counted.lookups()).toBe(1);
   });
@@ -47,7 +47,7 @@ describe('naming the key of a row refused before admission', () => {
   it("names the key by its previous secret during a rotation's grace period, not after it", async () => {
     const refusedWith = async (secret: string, id: string) => {
       const row = logRow({ id, time: Date.now(), keyId: null, status: 400 });
-      await deliverLog(env as unknown as Env, row, await sha256Hex(secret));
+      await deliverLog(env as unknown as Env, row, await sha256Hex(secret), false);
       return row.keyId;
     };
     const graced = await createKey();
@@ -69,7 +69,7 @@ describe('naming the key of a row refused before admission', () => {
         logRow({ id: `made-up-${n}`, time: Date.now(), keyId: null, status: 400 }),
       );
       for (const [n, row] of rows.entries())
-        await deliverLog(counted.env, row, await sha256Hex(`tg-${String(n).repeat(32)}`));
+        await deliverLog(counted.env, row, await sha256Hex(`tg-${String(n).repeat(32)}`), false);
       expect(counted.lookups()).toBe(2);
     } finally {
       resetUnauthenticatedRows();
@@ -83,20 +83,38 @@ describe('naming the key of a row refused before admission', () => {
     try {
       const counted = countingEnv();
       // Its admitted request, then a flood of made-up keys, then its own refusal (a bad body).
-      await deliverLog(counted.env, logRow({ id: 'lately-ok', time: Date.now(), keyId: id }), hash);
+      await deliverLog(counted.env, logRow({ id: 'lately-ok', time: Date.now(), keyId: id }), hash, true);
       for (const n of [1, 2])
         await deliverLog(
           counted.env,
           logRow({ id: `lately-flood-${n}`, time: Date.now(), keyId: null, status: 400 }),
           await sha256Hex(`tg-${String(n).repeat(32)}`),
+          false,
         );
       const refused = logRow({ id: 'lately-refused', time: Date.now(), keyId: null, status: 400 });
-      await deliverLog(counted.env, refused, hash);
+      await deliverLog(counted.env, refused, hash, false);
       expect(refused.keyId).toBe(id);
       expect(counted.lookups()).toBe(1); // the flood's first made-up key only
     } finally {
       resetUnauthenticatedRows();
     }
+  });
+
+  it("carries the key's zero-retention flag to its refused rows, read with its name or remembered", async () => {
+    const counted = countingEnv();
+    const zdr = await createKey({ zdr: true });
+    const looked = logRow({ id: 'zdr-looked-up', time: Date.now(), keyId: null, status: 400 });
+    await deliverLog(counted.env, looked, await sha256Hex(zdr.key), false);
+    expect(looked).toMatchObject({ keyId: zdr.id, zdr: true });
+    // An admitted row's flag (its team's, say) is remembered with the key's name: no lookup then.
+    const other = await createKey();
+    const hash = await sha256Hex(other.key);
+    const admitted = logRow({ id: 'zdr-admitted', time: Date.now(), keyId: other.id, zdr: true });
+    await deliverLog(counted.env, admitted, hash, true);
+    const refused = logRow({ id: 'zdr-refused-later', time: Date.now(), keyId: null, status: 400 });
+    await deliverLog(counted.env, refused, hash, false);
+    expect(refused).toMatchObject({ keyId: other.id, zdr: true });
+    expect(counted.lookups()).toBe(1);
   });
 
   it('remembers that a hash names no key as well', async () => {
@@ -105,7 +123,7 @@ describe('naming the key of a row refused before admission', () => {
     const rows = [1, 2].map((n) =>
       logRow({ id: `unknown-${n}`, time: Date.now(), keyId: null, status: 401 }),
     );
-    for (const row of rows) await deliverLog(counted.env, row, hash);
+    for (const row of rows) await deliverLog(counted.env, row, hash, false);
     expect(rows.map((row) => row.keyId)).toEqual([null, null]);
     expect(counted.lookups()).toBe(1);
   });
@@ -242,7 +260,7 @@ describe('rows of unauthenticated requests', () => {
           keyId: null,
           metadata: { user: 'x'.repeat(500) },
         });
-        await deliverLog(env, row, undefined);
+        await deliverLog(env, row, undefined, false);
       }
       await flushAllBuffers(env);
       const stored = await rowsById(ids);
@@ -256,7 +274,7 @@ describe('rows of unauthenticated requests', () => {
         keyId: null,
         metadata: { a: 'b' },
       });
-      await deliverLog(env, early, await sha256Hex(`tg-${'E'.repeat(32)}`));
+      await deliverLog(env, early, await sha256Hex(`tg-${'E'.repeat(32)}`), false);
       await flushAllBuffers(env);
       expect((await rowsById([early.id])).size).toBe(0);
       expect(early.metadata).toBeNull();
@@ -268,7 +286,7 @@ describe('rows of unauthenticated requests', () => {
         keyId: 'key_x',
         metadata: { a: 'b' },
       });
-      await deliverLog(env, named, undefined);
+      await deliverLog(env, named, undefined, false);
       await flushAllBuffers(env);
       expect((await rowsById([named.id])).get(named.id)?.metadata).toEqual({ a: 'b' });
     } finally {
