@@ -1293,6 +1293,22 @@ describe('official @anthropic-ai/sdk', () => {
     expect(final.usage.output_tokens).toBe(2);
   });
 
+  /** Asks the SDK's MessageStream for calls of tools f and g: its final message, and the blocks its contentBlock event gave. */
+  const callBoth = async (key: string) => {
+    const stream = client(key).messages.stream({
+      model: 'gpt',
+      max_tokens: 50,
+      messages: [{ role: 'user', content: 'call both' }],
+      tools: [
+        { name: 'f', input_schema: { type: 'object' } },
+        { name: 'g', input_schema: { type: 'object' } },
+      ],
+    });
+    const ended: unknown[] = [];
+    stream.on('contentBlock', (block) => ended.push(block));
+    return { final: await stream.finalMessage(), ended };
+  };
+
   it('gives each of parallel tool calls to the SDK as its own block, each ended in turn', async () => {
     const key = await setup();
     const call = (index: number, id: string, name: string, args: string) =>
@@ -1308,18 +1324,7 @@ describe('official @anthropic-ai/sdk', () => {
         'data: [DONE]\n\n',
       ]),
     );
-    const stream = client(key).messages.stream({
-      model: 'gpt',
-      max_tokens: 50,
-      messages: [{ role: 'user', content: 'call both' }],
-      tools: [
-        { name: 'f', input_schema: { type: 'object' } },
-        { name: 'g', input_schema: { type: 'object' } },
-      ],
-    });
-    const ended: unknown[] = [];
-    stream.on('contentBlock', (block) => ended.push(block));
-    const final = await stream.finalMessage();
+    const { final, ended } = await callBoth(key);
     const both = [
       { type: 'tool_use', id: 'call_a', name: 'f', input: { a: 1 } },
       { type: 'tool_use', id: 'call_b', name: 'g', input: { b: 2 } },
@@ -1345,18 +1350,7 @@ describe('official @anthropic-ai/sdk', () => {
         'data: [DONE]\n\n',
       ]),
     );
-    const stream = client(key).messages.stream({
-      model: 'gpt',
-      max_tokens: 50,
-      messages: [{ role: 'user', content: 'call both' }],
-      tools: [
-        { name: 'f', input_schema: { type: 'object' } },
-        { name: 'g', input_schema: { type: 'object' } },
-      ],
-    });
-    const ended: unknown[] = [];
-    stream.on('contentBlock', (block) => ended.push(block));
-    await stream.finalMessage();
+    const { ended } = await callBoth(key);
     // Claude Code, like this event, takes a tool's input as it stands at its block's stop.
     expect(ended).toEqual([
       { type: 'tool_use', id: 'call_a', name: 'f', input: { a: 1 } },
