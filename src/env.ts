@@ -83,5 +83,11 @@ export interface AppEnv {
      * as a file part: its estimate counts them as images, not files (limits/estimate.ts, inputEstimate).
      */
     imagesById: readonly (string | null | undefined)[] | undefined;
+    /**
+     * What the prompt is seen to hold by the gateway's estimate (limits/estimate.ts, inputEstimate),
+     * set by the chat route as it admits the request: a translated stream starts with it where its
+     * API says the prompt's size before the answer and the chat stream says it only at its end.
+     */
+    inputEstimate: number | undefined;
   };
 }

@@ -4,6 +4,7 @@ import { isRecord } from '../json-record';
 import { packBlocks } from '../openai/responses-reasoning';
 import { isOpenAIReasoning, type OpenAIReasoningBlock } from '../providers/thinking';
 import { type BlockPosition, interleave, positionOf, textIn } from '../providers/thinking-order';
+import { clientToolName } from './messages-tool-names';
 
 type Json = Record<string, unknown>;
 
@@ -18,13 +19,16 @@ export function messageId(requestId: string): string {
  * finished it) names it: Anthropic's and Vertex's Claude in the gateway's extension field
  * `stop_sequence` (src/providers/anthropic-response.ts), Bedrock's Claude in
  * `additionalModelResponseFields.stop_sequence` (there when the request named
- * `additionalModelResponseFieldPaths: ["/stop_sequence"]`).
+ * `additionalModelResponseFieldPaths: ["/stop_sequence"]`). `refused`: the answer said a
+ * `refusal` (OpenAI's, whose finish_reason is then a plain stop): Anthropic's `refusal`, which
+ * clients act on (a refused turn must be reset before the conversation goes on).
  */
-export function stopOf(finishReason: unknown, top: Json): Json {
+export function stopOf(finishReason: unknown, top: Json, refused = false): Json {
   const matched = matchedSequence(top);
   if (finishReason === 'stop' && matched !== undefined)
     return { stop_reason: 'stop_sequence', stop_sequence: matched };
-  return { stop_reason: stopReason(finishReason), stop_sequence: null };
+  const reason = stopReason(finishReason);
+  return { stop_reason: refused && reason === 'end_turn' ? 'refusal' : reason, stop_sequence: null };
 }
 
 /** The stop sequence an answer (or its finishing chunk) says it stopped on; undefined if none. */
@@ -94,8 +98,16 @@ export function anthropicErrorType(status: number, openaiType: unknown): string 
   return typeof openaiType === 'string' ? openaiType : 'invalid_request_error';
 }
 
-/** The Message for a JSON chat completion (its first choice: Anthropic has no `n`). */
-export function completionToMessage(completion: Json, id: string, model: string): Json {
+/**
+ * The Message for a JSON chat completion (its first choice: Anthropic has no `n`). `toolNames`: the
+ * client's name of each tool its chat body named shortened (messages-tool-names.ts).
+ */
+export function completionToMessage(
+  completion: Json,
+  id: string,
+  model: string,
+  toolNames?: ReadonlyMap<string, string>,
+): Json {
   const choice =
     Array.isArray(completion.choices) && isRecord(completion.choices[0]) ? completion.choices[0] : {};
   const message = isRecord(choice.message) ? choice.message : {};
@@ -120,15 +132,15 @@ export function completionToMessage(completion: Json, id: string, model: string)
   const text: Json[] = [];
   if (typeof message.content === 'string' && message.content !== '')
     text.push({ type: 'text', text: message.content });
-  if (typeof message.refusal === 'string' && message.refusal !== '')
-    text.push({ type: 'text', text: message.refusal });
+  const refused = typeof message.refusal === 'string' && message.refusal !== '';
+  if (refused) text.push({ type: 'text', text: message.refusal as string });
   const calls = (Array.isArray(message.tool_calls) ? message.tool_calls.filter(isRecord) : []).map(
     (call, index): Json => {
       const fn = isRecord(call.function) ? call.function : {};
       return {
         type: 'tool_use',
         id: typeof call.id === 'string' ? call.id : `toolu_${id.slice(4)}_${index}`,
-        name: String(fn.name ?? ''),
+        name: clientToolName(toolNames, String(fn.name ?? '')),
         input: toolInput(fn.arguments),
       };
     },
@@ -140,7 +152,7 @@ export function completionToMessage(completion: Json, id: string, model: string)
     role: 'assistant',
     model: typeof completion.model === 'string' ? completion.model : model,
     content,
-    ...stopOf(choice.finish_reason, completion),
+    ...stopOf(choice.finish_reason, completion, refused),
     usage: messageUsage(completion.usage),
   };
 }

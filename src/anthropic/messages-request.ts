@@ -19,6 +19,7 @@ import {
   type MessagesRequest,
   messagesRequest,
 } from './messages-schema';
+import { chatToolName, clientToolNames } from './messages-tool-names';
 
 type Json = Record<string, unknown>;
 
@@ -89,12 +90,15 @@ function chatBody(request: MessagesRequest): Translated {
   chat.model = request.model;
   chat.messages = messages;
   chat.max_completion_tokens = request.max_tokens;
-  if (request.tools?.length) chat.tools = request.tools.map((tool, index) => chatTool(tool, index));
+  if (request.tools?.length) {
+    chat.tools = request.tools.map((tool, index) => chatTool(tool, index));
+    clientToolNames(request.tools); // refuses names shortened alike
+  }
   const choice = request.tool_choice;
   if (choice) {
     chat.tool_choice =
       choice.type === 'tool'
-        ? { type: 'function', function: { name: choice.name } }
+        ? { type: 'function', function: { name: chatToolName(choice.name) } }
         : { auto: 'auto', any: 'required', none: 'none' }[choice.type];
     // Only with tools: chat refuses parallel_tool_calls without them.
     if ('disable_parallel_tool_use' in choice && choice.disable_parallel_tool_use === true && chat.tools)
@@ -261,7 +265,7 @@ function assistantTurn(content: string | ContentBlock[], index: number): Json {
         calls.push({
           id: block.id,
           type: 'function',
-          function: { name: block.name, arguments: JSON.stringify(block.input) },
+          function: { name: chatToolName(block.name), arguments: JSON.stringify(block.input) },
         });
         break;
       case 'thinking':
@@ -297,7 +301,7 @@ function assistantTurn(content: string | ContentBlock[], index: number): Json {
 /** A custom tool as chat's function tool; Anthropic's typed tools never get here (messages-native.ts). */
 function chatTool(tool: Json, index: number): Json {
   const { name, description, input_schema } = checked(customTool, tool, ['tools', index]);
-  const fn: Json = { name, parameters: input_schema };
+  const fn: Json = { name: chatToolName(name), parameters: input_schema };
   if (description != null) fn.description = description;
   return { type: 'function', function: fn };
 }

@@ -21,6 +21,7 @@ import {
   stopOf,
 } from './messages-answer';
 import { toolBlocks } from './messages-tool-blocks';
+import { clientToolName } from './messages-tool-names';
 
 type Json = Record<string, unknown>;
 
@@ -36,7 +37,19 @@ interface Thought {
   signed: boolean;
 }
 
-export function messagesEventStream(id: string, model: string): TransformStream<Uint8Array, Uint8Array> {
+/** What the stream knows of its request beyond the chat stream. */
+export interface StreamContext {
+  /** The client's name of each tool its chat body named shortened (messages-tool-names.ts). */
+  toolNames?: ReadonlyMap<string, string>;
+  /** The gateway's estimate of the prompt (limits/estimate.ts), which the request was admitted on. */
+  inputEstimate?: number | undefined;
+}
+
+export function messagesEventStream(
+  id: string,
+  model: string,
+  context: StreamContext = {},
+): TransformStream<Uint8Array, Uint8Array> {
   let blocks = 0;
   let text: OpenBlock | undefined;
   /**
@@ -50,6 +63,8 @@ export function messagesEventStream(id: string, model: string): TransformStream<
   /** The stop sequence the finish chunk names (Anthropic's, or Bedrock's when the client asked). */
   let matched: string | undefined;
   let usage: unknown;
+  /** The model said a refusal (OpenAI's `delta.refusal`): the stop reason is Anthropic's `refusal`. */
+  let refused = false;
   let started = false;
   let ended = false;
   let out: TransformStreamDefaultController<Uint8Array>;
@@ -72,7 +87,7 @@ export function messagesEventStream(id: string, model: string): TransformStream<
   /** The tool calls, one block open at a time as at Anthropic (messages-tool-blocks.ts). */
   const tools = toolBlocks(
     {
-      open,
+      open: (block) => open({ ...block, name: clientToolName(context.toolNames, String(block.name)) }),
       delta: (index, delta) => emit('content_block_delta', { index, delta }),
       stop: (index) => emit('content_block_stop', { index }),
     },
@@ -144,7 +159,12 @@ export function messagesEventStream(id: string, model: string): TransformStream<
     started = true;
     // The chat stream reports usage last, in full in message_delta. What the prompt took is known
     // here only from an Anthropic-shaped upstream (Anthropic's, Vertex's Claude), whose first chunk
-    // carries its message_start's usage in the extension field `prompt_usage`; else zero.
+    // carries its message_start's usage in the extension field `prompt_usage`; from any other, the
+    // gateway's estimate stands in, where clients (Claude Code) read the context's size as the
+    // answer starts. message_delta's usage is cumulative, as Anthropic's: its counts replace these.
+    const prompt = isRecord(chunk.prompt_usage)
+      ? chunk.prompt_usage
+      : { prompt_tokens: context.inputEstimate ?? 0 };
     emit('message_start', {
       message: {
         id,
@@ -154,7 +174,7 @@ export function messagesEventStream(id: string, model: string): TransformStream<
         content: [],
         stop_reason: null,
         stop_sequence: null,
-        usage: messageUsage(chunk.prompt_usage),
+        usage: messageUsage(prompt),
       },
     });
   };
@@ -202,6 +222,7 @@ export function messagesEventStream(id: string, model: string): TransformStream<
         delta: { type: 'thinking_delta', thinking: reasoning },
       });
     }
+    if (typeof delta.refusal === 'string' && delta.refusal !== '') refused = true;
     for (const value of [delta.content, delta.refusal]) {
       if (typeof value !== 'string' || value === '') continue;
       // A signed block was signed before what follows it (the route asks for thinkingAsSigned):
@@ -250,7 +271,7 @@ export function messagesEventStream(id: string, model: string): TransformStream<
       closeText();
       closeTools();
       emit('message_delta', {
-        delta: stopOf(finishReason, { stop_sequence: matched }),
+        delta: stopOf(finishReason, { stop_sequence: matched }, refused),
         usage: messageUsage(usage),
       });
       emit('message_stop', {});

@@ -1,7 +1,8 @@
 // InvokeModelWithResponseStream's answer as the event stream Anthropic's API sends. Bedrock wraps
 // each of Claude's Messages events in an AWS event-stream frame (aws-event-stream.ts): a `chunk`
 // event whose JSON payload's `bytes` is the event's JSON, base64. The native relay
-// (anthropic-native.ts) reads Anthropic's SSE, so each becomes `event: <type>` / `data: <json>` again.
+// (anthropic-native.ts) reads Anthropic's SSE, so each becomes `event: <type>` / `data: <json>` again,
+// as Claude wrote it (message_stop less the metrics Bedrock adds to it).
 // An exception frame (a throttle, a model error mid-stream) fails the stream, once the events before
 // it are out, with the UpstreamError the Converse stream's would be (bedrock-errors.ts): before the
 // answer starts, a failed attempt the router fails over; after it, the translation ends the stream
@@ -64,6 +65,8 @@ export function invokeStreamAsSSE(
   }
 }
 
+const INVOCATION_METRICS = 'amazon-bedrock-invocationMetrics';
+
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 /**
@@ -75,16 +78,24 @@ function sseFrame(provider: string, message: EventStreamMessage): string {
   if (kind === 'exception' || kind === 'error') throw streamException(provider, message);
   if (kind !== 'event' || message.headers[':event-type'] !== 'chunk') return '';
   let data: string;
-  let type: unknown;
+  let event: Record<string, unknown> | null;
   try {
     const { bytes } = JSON.parse(utf8.decode(message.payload)) as { bytes?: unknown };
     if (typeof bytes !== 'string') throw unexpectedAnswer(provider, 'stream event');
     data = utf8.decode(Uint8Array.from(atob(bytes), (c) => c.charCodeAt(0)));
-    type = (JSON.parse(data) as { type?: unknown } | null)?.type;
+    event = JSON.parse(data) as Record<string, unknown> | null;
   } catch {
     throw unexpectedAnswer(provider, 'stream event');
   }
+  const type = event?.type;
   if (typeof type !== 'string' || !/^\w+$/.test(type)) throw unexpectedAnswer(provider, 'stream event');
+  // Bedrock adds its invocation metrics to message_stop, a field Anthropic's API never sends (the
+  // usage is read from message_start and message_delta): that one event is written without it, every
+  // other as Claude wrote it.
+  if (type === 'message_stop' && event && Object.hasOwn(event, INVOCATION_METRICS)) {
+    const { [INVOCATION_METRICS]: _metrics, ...stop } = event;
+    data = JSON.stringify(stop);
+  }
   // JSON may hold line breaks between its tokens: each line its own `data:` line, as SSE joins them.
   return `event: ${type}\ndata: ${data.split(/\r\n|\r|\n/).join('\ndata: ')}\n\n`;
 }

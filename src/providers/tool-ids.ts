@@ -9,9 +9,14 @@
  */
 export function toolUseId(id: string): string {
   if (/^[\w-]{1,64}$/.test(id)) return id;
+  return `${id.replace(/[^\w-]/g, '_').slice(0, 55)}_${shortHash(id)}`;
+}
+
+/** 8 hex digits of FNV-1a over `text`: the same in every isolate and deploy, for names made from it. */
+export function shortHash(text: string): string {
   let hash = 0x811c9dc5;
-  for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193);
-  return `${id.replace(/[^\w-]/g, '_').slice(0, 55)}_${(hash >>> 0).toString(16).padStart(8, '0')}`;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return (hash >>> 0).toString(16).padStart(8, '0');
 }
 
 /** A past tool call told as text (where a provider refuses the call itself: no tools defined). */

@@ -70,6 +70,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     limits.fileIdTokens,
     c.get('imagesById'),
   );
+  c.set('inputEstimate', seenTokens);
   const maxTokens = maxOutputTokens(body, limits.defaultMaxTokens);
   // With limits.enforceMaxTokens, what the reservation counted is sent as the request's cap.
   const outputCap = outputCapOf(body, limits.defaultMaxTokens, limits.enforceMaxTokens);

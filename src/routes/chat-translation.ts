@@ -27,8 +27,11 @@ export interface ChatTranslation<R> {
   };
   /** A chat completion → the API's answer. */
   answer(request: R, completion: Record<string, unknown>, requestId: string): unknown;
-  /** The chat stream → the API's event stream, translated as it passes (never buffered). */
-  stream(request: R, requestId: string): TransformStream<Uint8Array, Uint8Array>;
+  /**
+   * The chat stream → the API's event stream, translated as it passes (never buffered).
+   * `inputEstimate`: the gateway's estimate of the prompt, which the request was admitted on.
+   */
+  stream(request: R, requestId: string, inputEstimate?: number): TransformStream<Uint8Array, Uint8Array>;
   /** A native request's stream (what its chat stream carries) → the API's event stream. */
   nativeStream?(): TransformStream<Uint8Array, Uint8Array>;
   /** The stream translation wants each signed thinking block as it completes (ChatCall.thinkingAsSigned). */
@@ -88,7 +91,8 @@ export function chatTranslation<R>(translation: ChatTranslation<R>): MiddlewareH
     // Unset first: Hono's setter would copy the chat answer's headers (its length) onto the new one.
     c.res = undefined;
     if (answer.headers.get('content-type')?.startsWith('text/event-stream')) {
-      c.res = new Response(answer.body.pipeThrough(translation.stream(request, requestId)), {
+      const translated = translation.stream(request, requestId, c.get('inputEstimate'));
+      c.res = new Response(answer.body.pipeThrough(translated), {
         status: 200,
         headers,
       });

@@ -8,6 +8,7 @@ import { anthropicErrorType, completionToMessage, messageId } from '../anthropic
 import { carriedMessageStream } from '../anthropic/messages-carried';
 import { translateRequest } from '../anthropic/messages-request';
 import { messagesEventStream } from '../anthropic/messages-stream';
+import { clientToolNames } from '../anthropic/messages-tool-names';
 import { getRuntime } from '../config/store';
 import type { AppEnv } from '../env';
 import { isRecord } from '../json-record';
@@ -21,8 +22,12 @@ export const messagesApi = () =>
     api: 'messages',
     request: translateRequest,
     answer: (request, completion, requestId) =>
-      completionToMessage(completion, messageId(requestId), request.model),
-    stream: (request, requestId) => messagesEventStream(messageId(requestId), request.model),
+      completionToMessage(completion, messageId(requestId), request.model, clientToolNames(request.tools)),
+    stream: (request, requestId, inputEstimate) =>
+      messagesEventStream(messageId(requestId), request.model, {
+        toolNames: clientToolNames(request.tools),
+        inputEstimate,
+      }),
     nativeStream: carriedMessageStream,
     // Each thinking block whole, signed, before the next block starts, as Anthropic streams them.
     thinkingAsSigned: true,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { anthropicErrorType, completionToMessage, messageUsage } from '../../src/anthropic/messages-answer';
+import type { Json } from '../helpers/gateway';
 
 describe('chat completion → Anthropic message', () => {
   it("shows a reasoning summary beside OpenAI's encrypted reasoning, packed as a redacted block", () => {
@@ -79,6 +80,27 @@ describe('chat completion → Anthropic message', () => {
     expect(
       completionToMessage({ choices: [{ finish_reason: finish, message: {} }] }, 'msg_1', 'm').stop_reason,
     ).toBe(stop);
+  });
+
+  it("stops with refusal when the model refused (OpenAI's message.refusal), its words kept as text", () => {
+    const refused = completionToMessage(
+      {
+        choices: [{ finish_reason: 'stop', message: { content: null, refusal: 'I can’t help with that.' } }],
+      },
+      'msg_1',
+      'm',
+    );
+    expect(refused).toMatchObject({
+      content: [{ type: 'text', text: 'I can’t help with that.' }],
+      stop_reason: 'refusal',
+      stop_sequence: null,
+    });
+    // An empty refusal is none; a cap reached says so whatever was said before it.
+    const answer = (message: Json, finish: string) =>
+      completionToMessage({ choices: [{ finish_reason: finish, message }] }, 'msg_1', 'm').stop_reason;
+    expect(answer({ content: 'Hi', refusal: '' }, 'stop')).toBe('end_turn');
+    expect(answer({ content: 'Hi', refusal: null }, 'stop')).toBe('end_turn');
+    expect(answer({ refusal: 'No.' }, 'length')).toBe('max_tokens');
   });
 
   it('tells the stop sequence Bedrock names, and nothing it does not', () => {

@@ -155,4 +155,25 @@ describe('Messages request → chat body', () => {
     expect(param({ ...user('x'), temperature: 1.5 })).toBe('temperature');
     expect(param({ ...user('x'), thinking: { type: 'enabled' } })).toBe('thinking.budget_tokens');
   });
+
+  it('refuses a tool whose name, shortened to 64 characters, is another tool’s, naming it', () => {
+    const long = `mcp__server__${'a'.repeat(80)}`;
+    const { chat } = translateRequest({
+      ...base,
+      messages: [{ role: 'user', content: 'x' }],
+      tools: [{ name: long, input_schema: {} }],
+    });
+    const [shortened] = (chat.tools as { function: { name: string } }[]).map((t) => t.function.name);
+    expect(shortened).toHaveLength(64);
+    const tools = [
+      { name: 'f', input_schema: {} },
+      { name: shortened, input_schema: {} },
+      { name: long, input_schema: {} },
+    ];
+    expect(param({ ...base, messages: [{ role: 'user', content: 'x' }], tools })).toBe('tools[2].name');
+    const tooLong = [{ name: 'x'.repeat(129), input_schema: {} }];
+    expect(param({ ...base, messages: [{ role: 'user', content: 'x' }], tools: tooLong })).toBe(
+      'tools[0].name',
+    );
+  });
 });

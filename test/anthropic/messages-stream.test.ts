@@ -185,6 +185,20 @@ describe('chat stream → Anthropic events', () => {
     expect(events.at(-2)!.delta).toEqual({ stop_reason: 'stop_sequence', stop_sequence: 'three' });
   });
 
+  it("stops with refusal when the model refused (OpenAI's delta.refusal), its words streamed as text", async () => {
+    const events = await translate([
+      chunk({ role: 'assistant', refusal: '' }),
+      chunk({ refusal: 'I can’t ' }),
+      chunk({ refusal: 'help with that.' }),
+      chunk({}, 'stop'),
+    ]);
+    expect(assemble(events)).toEqual([{ type: 'text', text: 'I can’t help with that.' }]);
+    expect(events.at(-2)!.delta).toEqual({ stop_reason: 'refusal', stop_sequence: null });
+    // Nothing refused: an empty refusal delta is none.
+    const plain = await translate([chunk({ content: 'Hi', refusal: '' }), chunk({}, 'stop')]);
+    expect(plain.at(-2)!.delta).toEqual({ stop_reason: 'end_turn', stop_sequence: null });
+  });
+
   it('writes interleaved parallel tool calls one block at a time, each delta before its stop', async () => {
     const events = await translate([
       chunk({ tool_calls: [{ index: 0, id: 'a', function: { name: 'f', arguments: '{"x":' } }] }),

@@ -180,6 +180,79 @@ describe('POST /v1/messages', () => {
     });
   });
 
+  it("takes tool names up to Anthropic's 128 characters, shortened for a 64-character upstream and given back whole", async () => {
+    const key = await setup();
+    // Claude Code's MCP tools: `mcp__<server>__<tool>`, often past the 64 characters chat allows.
+    const long = `mcp__claude_ai_Acme_Project_Tracker__${'search_issues_by_label_'.repeat(3)}x`;
+    const other = `${long.slice(0, -1)}y`;
+    expect(long.length).toBeGreaterThan(64);
+    const sent = () => (recorded.at(-1)!.body as Json).tools.map((t: Json) => t.function.name) as string[];
+    const calling = (name: string) => ({
+      ...completion,
+      choices: [
+        {
+          ...completion.choices[0],
+          message: {
+            role: 'assistant',
+            content: null,
+            tool_calls: [{ id: 'call_9', type: 'function', function: { name, arguments: '{}' } }],
+          },
+        },
+      ],
+    });
+    onUpstream(`${OPENAI_URL}/chat/completions`, (_request, entry) => {
+      const body = entry.body as Json;
+      const [name] = sent();
+      if (body.stream !== true) return json(calling(name!));
+      return sse([
+        chunk({
+          tool_calls: [{ index: 0, id: 'call_9', type: 'function', function: { name, arguments: '{}' } }],
+        }),
+        chunk({}, 'tool_calls'),
+        usageChunk,
+        'data: [DONE]\n\n',
+      ]);
+    });
+    const ask = {
+      model: 'gpt',
+      max_tokens: 100,
+      messages: [
+        { role: 'user', content: 'find them' },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: long, input: {} }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'none' }] },
+      ],
+      tools: [
+        { name: long, input_schema: { type: 'object' } },
+        { name: other, input_schema: { type: 'object' } },
+        { name: 'short', input_schema: { type: 'object' } },
+      ],
+      tool_choice: { type: 'tool', name: long },
+    };
+    const response = await messages(key, ask);
+    expect(response.status, await response.clone().text()).toBe(200);
+    const names = sent();
+    // Each within 64, the two apart, the same every time (a prompt cache keeps hitting); a short one as it is.
+    expect(names.map((name) => name.length <= 64)).toEqual([true, true, true]);
+    expect(new Set(names).size).toBe(3);
+    expect(names[2]).toBe('short');
+    const body = recorded.at(-1)!.body as Json;
+    expect(body.tool_choice).toEqual({ type: 'function', function: { name: names[0] } });
+    expect(body.messages[1].tool_calls[0].function.name).toBe(names[0]);
+    expect(((await response.json()) as Json).content).toEqual([
+      { type: 'tool_use', id: 'call_9', name: long, input: {} },
+    ]);
+
+    const streamed = await messages(key, { ...ask, stream: true });
+    expect(sent()).toEqual(names);
+    const list = events(await streamed.text());
+    expect(list.find((e) => e.type === 'content_block_start')!.content_block).toEqual({
+      type: 'tool_use',
+      id: 'call_9',
+      name: long,
+      input: {},
+    });
+  });
+
   it("gives an OpenAI-compatible upstream a tool result's image in a user message, as it takes only text in a tool message", async () => {
     const key = await setup();
     onUpstream(`${OPENAI_URL}/chat/completions`, () => json(completion));
@@ -269,6 +342,36 @@ describe('POST /v1/messages', () => {
     expect(list[2]).toMatchObject({ index: 0, delta: { type: 'text_delta', text: 'Hel' } });
     expect(list[5]).toMatchObject({
       delta: { stop_reason: 'max_tokens', stop_sequence: null },
+      usage: { input_tokens: 5, output_tokens: 2 },
+    });
+  });
+
+  it("starts a stream with the gateway's estimate of the prompt, and ends it with the provider's count", async () => {
+    const key = await setup();
+    onUpstream(`${OPENAI_URL}/chat/completions`, () =>
+      sse([chunk({ role: 'assistant', content: 'Hi' }), chunk({}, 'stop'), usageChunk, 'data: [DONE]\n\n']),
+    );
+    const ask = { model: 'gpt', system: 'x'.repeat(400), messages: [{ role: 'user', content: 'hi' }] };
+    // Claude Code reads the context's size from message_start: the chat stream says it only at its
+    // end, so it starts with the estimate the request was admitted on (the one count_tokens gives).
+    const counted = await call('/v1/messages/count_tokens', {
+      method: 'POST',
+      headers: { 'x-api-key': key, 'content-type': 'application/json' },
+      body: JSON.stringify(ask),
+    });
+    const { input_tokens: estimate }: Json = await counted.json();
+    expect(estimate).toBeGreaterThan(100);
+    const response = await messages(key, { ...ask, max_tokens: 20, stream: true });
+    const list = events(await response.text());
+    expect(list[0].message.usage).toEqual({
+      input_tokens: estimate,
+      output_tokens: 0,
+      cache_read_input_tokens: 0,
+      cache_creation_input_tokens: 0,
+    });
+    // message_delta's usage is cumulative, as Anthropic's: the provider's count replaces the estimate.
+    expect(list.at(-2)).toMatchObject({
+      type: 'message_delta',
       usage: { input_tokens: 5, output_tokens: 2 },
     });
   });
