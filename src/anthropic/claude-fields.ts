@@ -7,6 +7,7 @@
 // schema is not left out: another model gets it as chat's `response_format`.
 import { isRecord } from '../json-record';
 import type { ChatRequest } from '../openai/schemas';
+import { joinedText } from '../providers/system-text';
 import type { ProviderAdapter } from '../providers/types';
 
 /** The claudeOnly entry that stands for the content parts' `cache_control` marks. */
@@ -77,7 +78,6 @@ function withoutCacheControl<M extends ChatRequest['messages'][number]>(message:
     const { cache_control: _, ...rest } = part as typeof part & { cache_control?: unknown };
     return rest as typeof part;
   });
-  if ((message.role === 'system' || message.role === 'tool') && content.every((part) => part.type === 'text'))
-    return { ...message, content: content.map((part) => part.text).join('\n\n') };
-  return { ...message, content };
+  const text = message.role === 'system' || message.role === 'tool' ? joinedText(content) : undefined;
+  return { ...message, content: text ?? content };
 }

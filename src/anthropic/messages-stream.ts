@@ -10,6 +10,7 @@
 
 import { isRecord } from '../json-record';
 import { chatEvents } from '../openai/chat-events';
+import { reasoningText } from '../openai/reasoning-text';
 import { isOpenAIReasoning } from '../providers/thinking';
 import { interleave, textIn } from '../providers/thinking-order';
 import {
@@ -30,7 +31,7 @@ const encoder = new TextEncoder();
 /** The open text block: its index in the message. */
 type OpenBlock = { index: number; kind: 'text' };
 
-/** A thinking block streamed from `reasoning_content`: its text so far, to find its signed block by. */
+/** A thinking block streamed from chat's reasoning text: its text so far, to find its signed block by. */
 interface Thought {
   index: number;
   text: string;
@@ -200,12 +201,12 @@ export function messagesEventStream(
     // First: a live stream sends them alone, but a cached answer replayed is one delta with the
     // whole message, whose signed blocks are its reasoning: sent whole and first, as in the JSON
     // answer (only reasoning beyond theirs streams, as a block of its own).
-    let reasoning = delta.reasoning_content;
+    let reasoning = reasoningText(delta);
     if (blocks) {
       onThinkingBlocks(blocks);
-      if (reasoning === readable(blocks)) reasoning = undefined;
+      if (reasoning === readable(blocks)) reasoning = '';
     }
-    if (typeof reasoning === 'string' && reasoning !== '') {
+    if (reasoning !== '') {
       if (!thinking) {
         closeText();
         closeTools();

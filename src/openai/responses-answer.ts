@@ -2,6 +2,7 @@
 // own settings are echoed, as OpenAI does (the schema requires them), with the API's defaults where
 // the request left them out; what the gateway does not keep (store, previous_response_id) is off.
 import { isRecord } from '../json-record';
+import { reasoningText } from './reasoning-text';
 import { reasoningItem, thinkingBlocksOf } from './responses-reasoning';
 import type { ResponsesRequest } from './responses-schema';
 
@@ -210,8 +211,7 @@ export function completionToResponse(request: ResponsesRequest, completion: Json
   const output: Json[] = [];
   const said = contentText(message.content);
   // The model's reasoning first, as OpenAI orders a response's items.
-  const reasoning =
-    (typeof message.reasoning_content === 'string' ? message.reasoning_content : '') + said.reasoning;
+  const reasoning = reasoningText(message) + said.reasoning;
   const blocks = thinkingBlocksOf(message.thinking_blocks);
   if (reasoning !== '' || blocks.length > 0)
     output.push(reasoningItem(ids.reasoning, reasoning, blocks, itemStatus));

@@ -7,6 +7,7 @@
 import { isRecord } from '../json-record';
 import type { ReasoningBlock } from '../providers/thinking';
 import { chatEvents } from './chat-events';
+import { reasoningText } from './reasoning-text';
 import {
   contentText,
   customToolCallItem,
@@ -200,8 +201,7 @@ export function responsesEventStream(
     if (choice.finish_reason != null) finishReason = choice.finish_reason;
     const delta = isRecord(choice.delta) ? choice.delta : {};
     const content = contentText(delta.content);
-    const thought =
-      (typeof delta.reasoning_content === 'string' ? delta.reasoning_content : '') + content.reasoning;
+    const thought = reasoningText(delta) + content.reasoning;
     if (thought !== '') {
       const open = reasoning ?? openReasoning();
       const at = { item_id: open.id, output_index: open.index, summary_index: 0 };

@@ -7,7 +7,8 @@
 // refuses every field it does not define, gets OpenAI's under its own names (mistral-body.ts). On
 // OpenAI's own API, what its newest models refuse is refused before the call (openai-model-rules.ts).
 // A tool message's images and files go in a user message after it (tool-media.ts): OpenAI's tool
-// messages take only text.
+// messages take only text. Services other than OpenAI get a developer message as system, and a
+// system or tool message of text alone as a string (plain-messages.ts): many refuse either.
 import { z } from 'zod';
 import type { ChatRequest, EmbeddingsRequest } from '../openai/schemas';
 import { urlUnder } from './base-url';
@@ -22,6 +23,7 @@ import {
   runsHostedTools,
   usesResponses,
 } from './openai-responses';
+import { plainMessages } from './plain-messages';
 import { OPENAI_COMPATIBLE_PRESETS, PRESET_NAMES } from './presets';
 import { apiKeyFor, resolveSecret, secretRef } from './secret';
 import { StreamRefusals } from './stream-refusal';
@@ -91,7 +93,8 @@ export interface OpenAIWire {
   responsesUrl?: (model: string, body: ChatRequest) => string | undefined;
   /**
    * The service is OpenAI's own API or Azure OpenAI, where a model name means OpenAI's model: the
-   * parameters its newest models refuse are refused before the call (openai-model-rules.ts).
+   * parameters its newest models refuse are refused before the call (openai-model-rules.ts). Other
+   * services get the messages as they all take them (plain-messages.ts).
    */
   servesOpenAIModels?: boolean;
   /** The Responses API's URL when it runs OpenAI's hosted tools for `model` (ChatCall.native). */
@@ -192,10 +195,14 @@ export function openAIWireAdapter(wire: OpenAIWire, doFetch: typeof fetch): Prov
     if (refused) return refused;
     const capped = capSet && wire.capField !== 'max_completion_tokens' ? capAsMaxTokens(body) : body;
     const sent = wire.chatBody ? wire.chatBody(capped) : capped;
+    const messages = toolMediaAsUser(body.messages);
     const upstreamBody: ChatRequest = {
       ...sent,
       model,
-      messages: withoutThinkingBlocks(toolMediaAsUser(body.messages), wire.dropsReasoningContent === true),
+      messages: withoutThinkingBlocks(
+        wire.servesOpenAIModels ? messages : plainMessages(messages),
+        wire.dropsReasoningContent === true,
+      ),
     };
     if (body.stream && wire.streamUsage !== false) {
       upstreamBody.stream_options = { ...body.stream_options, include_usage: true };

@@ -130,7 +130,8 @@ describe('POST /v1/messages', () => {
     expect(recorded[0]!.body).toEqual({
       model: 'gpt-4o-mini',
       messages: [
-        { role: 'system', content: [{ type: 'text', text: 'system words' }] },
+        // A string, as every OpenAI-compatible service takes it (plain-messages.ts).
+        { role: 'system', content: 'system words' },
         {
           role: 'user',
           content: [
@@ -287,7 +288,7 @@ describe('POST /v1/messages', () => {
     expect((recorded[0]!.body as Json).messages.slice(2)).toEqual([
       { role: 'tool', tool_call_id: 'toolu_1', content: '' },
       { role: 'tool', tool_call_id: 'toolu_2', content: '' },
-      { role: 'tool', tool_call_id: 'toolu_3', content: [{ type: 'text', text: 'b:' }] },
+      { role: 'tool', tool_call_id: 'toolu_3', content: 'b:' },
       {
         role: 'user',
         content: [
