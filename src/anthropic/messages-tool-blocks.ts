@@ -49,15 +49,19 @@ export function toolBlocks(writer: BlockWriter, fallbackId: (ordinal: number) =>
   let live = 0;
 
   const find = (raw: Json, fn: Json, upstreamId: string | undefined): Call | undefined => {
+    // Chat names a call once, in its first delta: a delta without a name is more of a call, whatever
+    // id it carries (Poolside gives a call's later deltas another id than its first).
+    const named = typeof fn.name === 'string' && fn.name !== '';
     if (typeof raw.index === 'number') {
       const known = byIndex.get(raw.index);
-      // Another id at a known index is another call (one index for all of them).
-      return known && (upstreamId === undefined || upstreamId === known.upstreamId) ? known : undefined;
+      // Another id with a name at a known index is another call (one index for all of them).
+      const same = !named || upstreamId === undefined || upstreamId === known?.upstreamId;
+      return known && same ? known : undefined;
     }
-    // No index: an id names its call, a name without one starts a call (chat names a call once),
-    // and arguments alone go on the call last started.
-    if (upstreamId !== undefined) return calls.find((call) => call.upstreamId === upstreamId);
-    return typeof fn.name === 'string' && fn.name !== '' ? undefined : calls.at(-1);
+    // No index: an id names its call, a name without a known id starts a call, and arguments
+    // alone go on the call last started.
+    const byId = upstreamId === undefined ? undefined : calls.find((call) => call.upstreamId === upstreamId);
+    return byId ?? (named ? undefined : calls.at(-1));
   };
 
   const start = (call: Call) => {

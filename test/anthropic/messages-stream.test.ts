@@ -261,6 +261,23 @@ describe('chat stream → Anthropic events', () => {
     ]);
   });
 
+  it.each([
+    ['at its index', (call: Json) => ({ index: 0, ...call })],
+    ['without an index', (call: Json) => call],
+  ])(
+    'keeps a call whole when its later deltas carry another id but no name (Poolside), %s',
+    async (_, at) => {
+      const events = await translate([
+        chunk({ tool_calls: [at({ id: 'a', function: { name: 'f', arguments: '' } })] }),
+        chunk({ tool_calls: [at({ id: 'a2', function: { arguments: '{"x":' } })] }),
+        chunk({ tool_calls: [at({ id: 'a3', function: { arguments: '1}' } })] }),
+        chunk({}, 'tool_calls'),
+      ]);
+      expectOneBlockAtATime(events);
+      expect(assemble(events)).toEqual([{ type: 'tool_use', id: 'a', name: 'f', input: { x: 1 } }]);
+    },
+  );
+
   it('tells apart calls without index or id by their names, their arguments going to the call last named', async () => {
     const events = await translate([
       chunk({
