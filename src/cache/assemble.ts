@@ -3,23 +3,7 @@
 
 import { isRecord } from '../json-record';
 import type { ChatCompletion, Usage } from '../providers/types';
-
-interface ToolCallDelta {
-  index?: number;
-  id?: string;
-  type?: string;
-  function?: { name?: string; arguments?: string };
-  /** A custom tool's call: its name, and its free-text input in fragments as arguments come. */
-  custom?: { name?: string; input?: string };
-}
-
-/** A tool call being built: a function's, or (type `custom`) a custom tool's. */
-interface BuildingCall {
-  id: string;
-  type: string;
-  function?: { name: string; arguments: string };
-  custom?: { name: string; input: string };
-}
+import { ToolCallBuilder, type ToolCallDelta } from './assemble-tool-calls';
 
 interface ChunkChoice {
   index?: number;
@@ -56,7 +40,7 @@ interface Building {
   role: string;
   content: string | null;
   refusal: string | null;
-  tools: BuildingCall[];
+  tools: ToolCallBuilder;
   logprobs: { content: unknown[]; refusal: unknown[] } | null;
   finish: string | null;
   reasoning: string | null;
@@ -210,7 +194,7 @@ function addChoice(choices: Map<number, Building>, choice: ChunkChoice, other: [
       role: 'assistant',
       content: null,
       refusal: null,
-      tools: [],
+      tools: new ToolCallBuilder(),
       logprobs: null,
       finish: null,
       reasoning: null,
@@ -237,23 +221,7 @@ function addChoice(choices: Map<number, Building>, choice: ChunkChoice, other: [
   }
   if (delta.audio && typeof delta.audio === 'object') b.audio = { ...b.audio, ...delta.audio };
   for (const [name, value] of other) b.other.set(name, joined(b.other.get(name), value));
-  for (const call of delta.tool_calls ?? []) {
-    const at = call.index ?? b.tools.length;
-    const tool = b.tools[at] ?? { id: '', type: 'function' };
-    b.tools[at] = tool;
-    if (call.id) tool.id = call.id;
-    if (call.type) tool.type = call.type;
-    if (call.custom) {
-      tool.custom ??= { name: '', input: '' };
-      tool.custom.name += call.custom.name ?? '';
-      tool.custom.input += call.custom.input ?? '';
-    }
-    if (call.function) {
-      tool.function ??= { name: '', arguments: '' };
-      tool.function.name += call.function.name ?? '';
-      tool.function.arguments += call.function.arguments ?? '';
-    }
-  }
+  for (const call of delta.tool_calls ?? []) b.tools.add(call);
   if (choice.logprobs) {
     b.logprobs ??= { content: [], refusal: [] };
     b.logprobs.content.push(...(choice.logprobs.content ?? []));
@@ -272,13 +240,7 @@ function joined(held: unknown, value: unknown): unknown {
 }
 
 function finish(index: number, b: Building) {
-  const tools = b.tools
-    .filter(Boolean)
-    .map(({ id, type, function: fn, custom }) =>
-      type === 'custom'
-        ? { id, type, custom: custom ?? { name: '', input: '' } }
-        : { id, type, function: fn ?? { name: '', arguments: '' } },
-    );
+  const tools = b.tools.finished();
   return {
     index,
     message: {

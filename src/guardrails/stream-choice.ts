@@ -33,6 +33,8 @@ export interface ChoiceState {
   heldArguments: Map<CallKey, { kind: CallKind; text: string }>;
   /** The call the last fragment without an index belonged to (providers that omit it). */
   lastCall: CallKey | undefined;
+  /** The id of the call each index last began: a new one there is another call (stream-tool-calls.ts). */
+  callIds: Map<number, string>;
   /** With output rules, the deprecated `function_call`'s arguments, held as a tool call's are. */
   heldFunctionCall: string | undefined;
   /** JSON mode, with output rules: the content so far, held until the choice finishes. */
@@ -58,6 +60,7 @@ export function choiceState(
     functionRestorer: new StreamRestorer(originals, jsonEscape),
     heldArguments: new Map(),
     lastCall: undefined,
+    callIds: new Map(),
     heldFunctionCall: undefined,
     heldContent: '',
   };

@@ -82,7 +82,7 @@ export function streamMapper(
         const refusal = through(scanner, typeof delta.refusal === 'string' ? delta.refusal : '', finished);
         if (typeof delta.refusal === 'string' || refusal) delta.refusal = refusal;
       }
-      holdArguments(state, delta);
+      holdArguments(state, delta, output, report, placeholders);
       if (finished) releaseArguments(state, delta, output, report, placeholders);
       choice.delta = delta;
     }

@@ -1,6 +1,7 @@
 // A streamed choice's tool calls (and deprecated function_call) under guardrails (stream-guard.ts):
 // with output rules, their arguments held back until the choice finishes and scanned whole; then,
 // each call's placeholders restored by a restorer of its own.
+import { isRecord } from '../json-record';
 import { StreamRestorer, scanArguments, scanOutput } from './output';
 import type { Placeholders } from './placeholders';
 import { jsonEscape } from './placeholders';
@@ -12,9 +13,17 @@ type Loose = Record<string, unknown>;
 
 /**
  * Keeps the argument fragments of the delta's tool calls (and deprecated function_call) back; the
- * rest of each call goes on.
+ * rest of each call goes on. A call that begins at an index another call took (services that number
+ * every call 0, such as Ollama) releases the other's arguments first: released at the finish, they
+ * would come after this call began, and read as its own.
  */
-export function holdArguments(state: ChoiceState, delta: Loose): void {
+export function holdArguments(
+  state: ChoiceState,
+  delta: Loose,
+  output: readonly TextRule[],
+  report: GuardrailReport,
+  placeholders: Placeholders,
+): void {
   const legacy = functionCallOf(delta);
   if (legacy) {
     state.heldFunctionCall = (state.heldFunctionCall ?? '') + (legacy.arguments as string);
@@ -22,9 +31,19 @@ export function holdArguments(state: ChoiceState, delta: Loose): void {
     if (Object.keys(legacy).length === 1) delete delta.function_call;
   }
   if (!Array.isArray(delta.tool_calls)) return;
-  const calls = (delta.tool_calls as Loose[]).filter((call, position) => {
+  const calls: Loose[] = [];
+  for (const [position, call] of (delta.tool_calls as Loose[]).entries()) {
+    const index = call.index as number;
+    const before = takesIndexOver(state.callIds, call) ? state.heldArguments.get(index) : undefined;
+    if (before) {
+      calls.push(releasedCall(index, before, output, report, placeholders));
+      state.heldArguments.delete(index);
+    }
     const kind = callKind(call);
-    if (!kind) return true;
+    if (!kind) {
+      calls.push(call);
+      continue;
+    }
     const inner = call[kind] as Loose;
     const key = callKey(call, state.lastCall, position);
     state.lastCall = key;
@@ -32,8 +51,9 @@ export function holdArguments(state: ChoiceState, delta: Loose): void {
     state.heldArguments.set(key, { kind, text: held + (inner[CALL_TEXT[kind]] as string) });
     inner[CALL_TEXT[kind]] = '';
     // A fragment alone says nothing once its arguments are held.
-    return Object.keys(call).some((key) => key !== 'index' && key !== kind) || Object.keys(inner).length > 1;
-  });
+    if (Object.keys(call).some((key) => key !== 'index' && key !== kind) || Object.keys(inner).length > 1)
+      calls.push(call);
+  }
   if (calls.length > 0) delta.tool_calls = calls;
   else delete delta.tool_calls;
 }
@@ -52,7 +72,22 @@ export function releaseArguments(
     delta.function_call = { ...((delta.function_call as Loose | undefined) ?? {}), arguments: args };
   }
   if (state.heldArguments.size === 0) return;
-  const released = [...state.heldArguments].map(([key, { kind, text }]) => ({
+  const released = [...state.heldArguments].map(([key, held]) =>
+    releasedCall(key, held, output, report, placeholders),
+  );
+  state.heldArguments.clear();
+  delta.tool_calls = [...((delta.tool_calls as Loose[] | undefined) ?? []), ...released];
+}
+
+/** A held call's arguments (a custom call's input), scanned whole, as one fragment of that call. */
+function releasedCall(
+  key: CallKey,
+  { kind, text }: { kind: CallKind; text: string },
+  output: readonly TextRule[],
+  report: GuardrailReport,
+  placeholders: Placeholders,
+): Loose {
+  return {
     ...(typeof key === 'number' ? { index: key } : { id: key }),
     [kind]: {
       [CALL_TEXT[kind]]:
@@ -60,9 +95,22 @@ export function releaseArguments(
           ? scanOutput(text, output, report, placeholders)
           : scanArguments(text, output, report, placeholders),
     },
-  }));
-  state.heldArguments.clear();
-  delta.tool_calls = [...((delta.tool_calls as Loose[] | undefined) ?? []), ...released];
+  };
+}
+
+/**
+ * Whether a fragment begins another call at an index a call already took: a new id with a name (as
+ * responses-stream.ts tells them). `ids` holds the id of the call each index last began.
+ */
+function takesIndexOver(ids: Map<number, string>, call: Loose): boolean {
+  if (typeof call.index !== 'number' || typeof call.id !== 'string' || call.id === '') return false;
+  const known = ids.get(call.index);
+  const named = [call.function, call.custom].some(
+    (inner) => isRecord(inner) && typeof inner.name === 'string' && inner.name !== '',
+  );
+  const another = known !== undefined && known !== call.id && named;
+  if (known === undefined || another) ids.set(call.index, call.id);
+  return another;
 }
 
 /** Restores the delta's tool calls, each with its own restorer; at the finish, what they carry. */

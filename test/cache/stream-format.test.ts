@@ -99,6 +99,50 @@ describe('assembling a streamed answer', () => {
     });
   });
 
+  it('keeps parallel calls apart that share one index (Ollama, SGLang): a new id with a name is a new call', () => {
+    const call = (c: Record<string, unknown>) =>
+      frame([{ index: 0, delta: { tool_calls: [c] }, finish_reason: null }]);
+    const frames = [
+      frame([{ index: 0, delta: { role: 'assistant', content: null }, finish_reason: null }]),
+      call({ index: 0, id: 'call_a', type: 'function', function: { name: 'weather', arguments: '' } }),
+      call({ index: 0, function: { arguments: '{"city":"Paris"}' } }),
+      call({ index: 0, id: 'call_b', type: 'function', function: { name: 'time', arguments: '{"tz":' } }),
+      // The same id again, without a name, is more of the same call.
+      call({ index: 0, id: 'call_b', function: { arguments: '"UTC"}' } }),
+      frame([{ index: 0, delta: {}, finish_reason: 'tool_calls' }]),
+    ];
+    expect(assembleCompletion(frames)!.choices[0]).toMatchObject({
+      message: {
+        tool_calls: [
+          { id: 'call_a', type: 'function', function: { name: 'weather', arguments: '{"city":"Paris"}' } },
+          { id: 'call_b', type: 'function', function: { name: 'time', arguments: '{"tz":"UTC"}' } },
+        ],
+      },
+    });
+  });
+
+  it("follows calls that come without an index (Gemini's compatible API) by id, and fragments to the last", () => {
+    const call = (c: Record<string, unknown>) =>
+      frame([{ index: 0, delta: { tool_calls: [c] }, finish_reason: null }]);
+    const frames = [
+      call({ id: 'call_a', type: 'function', function: { name: 'weather', arguments: '{"city":' } }),
+      call({ function: { arguments: '"Paris"}' } }),
+      call({ id: 'call_b', type: 'function', function: { name: 'weather', arguments: '{"city":' } }),
+      call({ id: 'call_b', function: { arguments: '"Rome"}' } }),
+      frame([{ index: 0, delta: {}, finish_reason: 'tool_calls' }]),
+    ];
+    const completion = assembleCompletion(frames)!;
+    expect(completion.choices[0]).toMatchObject({
+      message: {
+        tool_calls: [
+          { id: 'call_a', type: 'function', function: { name: 'weather', arguments: '{"city":"Paris"}' } },
+          { id: 'call_b', type: 'function', function: { name: 'weather', arguments: '{"city":"Rome"}' } },
+        ],
+      },
+    });
+    expectOpenAIShape('CreateChatCompletionResponse', completion);
+  });
+
   it('keeps reasoning and thinking blocks, so a replayed answer can go back in a tool loop', () => {
     const block = { type: 'thinking', thinking: 'Hmm.', signature: 'sig' };
     const frames = [

@@ -78,6 +78,28 @@ describe('a streamed deprecated function_call', () => {
   });
 });
 
+describe('streamed tool calls under output rules', () => {
+  it("releases a call's held arguments before the next call that shares its index (Ollama) begins", () => {
+    const map = mapper([{ name: 'no-phone', detect: ['phone'], action: 'redact', scope: 'output' }], 'hi');
+    const call = (id: string, name: string, args: string) => ({
+      tool_calls: [{ index: 0, id, type: 'function', function: { name, arguments: args } }],
+    });
+    expect(deltaOf(map(chunk(call('a', 'dial', '{"tel":"+1 415 555 2671"}'))))).toEqual(
+      call('a', 'dial', ''),
+    );
+    // Held to the finish, call a's arguments would follow call b's start, and read as b's.
+    expect(deltaOf(map(chunk(call('b', 'wait', '{"s":1}'))))).toEqual({
+      tool_calls: [
+        { index: 0, function: { arguments: '{"tel":"[PHONE_1]"}' } },
+        ...call('b', 'wait', '').tool_calls,
+      ],
+    });
+    expect(deltaOf(map(chunk({}, 'tool_calls')))).toEqual({
+      tool_calls: [{ index: 0, function: { arguments: '{"s":1}' } }],
+    });
+  });
+});
+
 describe('restoring a stream', () => {
   it("puts a refusal's originals back, a placeholder split across deltas too", () => {
     const map = mapper([RESTORE], 'mail a@x.com');

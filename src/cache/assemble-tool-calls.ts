@@ -1,0 +1,74 @@
+// A streamed choice's tool calls rebuilt from their deltas (assemble.ts). Chat streams a call's
+// fragments under its `index`, but some services give parallel calls one index (Ollama numbers
+// every call 0) or none (Gemini's OpenAI-compatible API), told apart only by their ids: told by
+// index alone, two calls would be kept as one, named as the first, with both arguments run together.
+
+export interface ToolCallDelta {
+  index?: number;
+  id?: string;
+  type?: string;
+  function?: { name?: string; arguments?: string };
+  /** A custom tool's call: its name, and its free-text input in fragments as arguments come. */
+  custom?: { name?: string; input?: string };
+}
+
+/** A tool call being built: a function's, or (type `custom`) a custom tool's. */
+interface BuildingCall {
+  id: string;
+  type: string;
+  function?: { name: string; arguments: string };
+  custom?: { name: string; input: string };
+}
+
+/** The calls of one choice, in the order they began. */
+export class ToolCallBuilder {
+  private readonly calls: BuildingCall[] = [];
+  /** The call each index last began. */
+  private readonly byIndex = new Map<number, BuildingCall>();
+
+  add(delta: ToolCallDelta): void {
+    let call = this.find(delta);
+    if (!call) {
+      call = { id: '', type: 'function' };
+      this.calls.push(call);
+      if (typeof delta.index === 'number') this.byIndex.set(delta.index, call);
+    }
+    if (delta.id) call.id = delta.id;
+    if (delta.type) call.type = delta.type;
+    if (delta.custom) {
+      call.custom ??= { name: '', input: '' };
+      call.custom.name += delta.custom.name ?? '';
+      call.custom.input += delta.custom.input ?? '';
+    }
+    if (delta.function) {
+      call.function ??= { name: '', arguments: '' };
+      call.function.name += delta.function.name ?? '';
+      call.function.arguments += delta.function.arguments ?? '';
+    }
+  }
+
+  /** The calls as a chat.completion's message holds them. */
+  finished() {
+    return this.calls.map(({ id, type, function: fn, custom }) =>
+      type === 'custom'
+        ? { id, type, custom: custom ?? { name: '', input: '' } }
+        : { id, type, function: fn ?? { name: '', arguments: '' } },
+    );
+  }
+
+  /**
+   * The call a delta continues; undefined when it begins one. At an index already taken, a new id
+   * with a name is another call (as responses-stream.ts and messages-tool-blocks.ts tell them).
+   * Without an index, an id names its call, a name without one begins a call (chat names a call
+   * once), and arguments alone go on the call last begun.
+   */
+  private find(delta: ToolCallDelta): BuildingCall | undefined {
+    const named = Boolean(delta.function?.name || delta.custom?.name);
+    if (typeof delta.index === 'number') {
+      const known = this.byIndex.get(delta.index);
+      return known?.id && delta.id && delta.id !== known.id && named ? undefined : known;
+    }
+    if (delta.id) return this.calls.find((call) => call.id === delta.id);
+    return named ? undefined : this.calls.at(-1);
+  }
+}
