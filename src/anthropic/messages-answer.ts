@@ -1,7 +1,7 @@
 // A chat completion → Anthropic's `Message`: the answer of POST /v1/messages. Also the words both
 // answers share with the event stream (messages-stream.ts): ids, stop reasons, usage, error types.
 import { isRecord } from '../json-record';
-import { reasoningText } from '../openai/reasoning-text';
+import { said } from '../openai/reasoning-text';
 import { packBlocks } from '../openai/responses-reasoning';
 import { isOpenAIReasoning, type OpenAIReasoningBlock } from '../providers/thinking';
 import { type BlockPosition, interleave, positionOf, textIn } from '../providers/thinking-order';
@@ -128,12 +128,12 @@ export function completionToMessage(
   for (const block of blocks.filter(isOpenAIReasoning))
     thinking.push({ block: packedOpenAIReasoning(block) });
   // Unsigned reasoning (DeepSeek's, say) as a stream shows it: a thinking block without signature.
-  const unsigned = reasoningText(message);
+  const answer = said(message);
+  const unsigned = answer.reasoning;
   if (claude === 0 && unsigned !== '')
     thinking.push({ block: { type: 'thinking', thinking: unsigned, signature: '' } });
   const text: Json[] = [];
-  if (typeof message.content === 'string' && message.content !== '')
-    text.push({ type: 'text', text: message.content });
+  if (answer.text !== '') text.push({ type: 'text', text: answer.text });
   const refused = typeof message.refusal === 'string' && message.refusal !== '';
   if (refused) text.push({ type: 'text', text: message.refusal as string });
   const calls = (Array.isArray(message.tool_calls) ? message.tool_calls.filter(isRecord) : []).map(

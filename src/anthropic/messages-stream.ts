@@ -10,7 +10,7 @@
 
 import { isRecord } from '../json-record';
 import { chatEvents } from '../openai/chat-events';
-import { reasoningText } from '../openai/reasoning-text';
+import { said } from '../openai/reasoning-text';
 import { isOpenAIReasoning } from '../providers/thinking';
 import { interleave, textIn } from '../providers/thinking-order';
 import {
@@ -201,7 +201,8 @@ export function messagesEventStream(
     // First: a live stream sends them alone, but a cached answer replayed is one delta with the
     // whole message, whose signed blocks are its reasoning: sent whole and first, as in the JSON
     // answer (only reasoning beyond theirs streams, as a block of its own).
-    let reasoning = reasoningText(delta);
+    const answer = said(delta);
+    let reasoning = answer.reasoning;
     if (blocks) {
       onThinkingBlocks(blocks);
       if (reasoning === readable(blocks)) reasoning = '';
@@ -224,7 +225,7 @@ export function messagesEventStream(
       });
     }
     if (typeof delta.refusal === 'string' && delta.refusal !== '') refused = true;
-    for (const value of [delta.content, delta.refusal]) {
+    for (const value of [answer.text, delta.refusal]) {
       if (typeof value !== 'string' || value === '') continue;
       // A signed block was signed before what follows it (the route asks for thinkingAsSigned):
       // thinking still open now is unsigned (DeepSeek's) and ends here, as at Anthropic.

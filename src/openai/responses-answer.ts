@@ -2,7 +2,7 @@
 // own settings are echoed, as OpenAI does (the schema requires them), with the API's defaults where
 // the request left them out; what the gateway does not keep (store, previous_response_id) is off.
 import { isRecord } from '../json-record';
-import { reasoningText } from './reasoning-text';
+import { said } from './reasoning-text';
 import { reasoningItem, thinkingBlocksOf } from './responses-reasoning';
 import type { ResponsesRequest } from './responses-schema';
 
@@ -109,28 +109,6 @@ export function incompleteReason(finishReason: unknown): string | undefined {
   return undefined;
 }
 
-/**
- * A chat message's (or delta's) `content` as its text and reasoning. Mostly a string, all text; a
- * list of parts from services that answer so — Mistral's reasoning models, whose `thinking` parts
- * (each a list of text parts) hold the reasoning and `text` parts the answer.
- */
-export function contentText(content: unknown): { text: string; reasoning: string } {
-  if (typeof content === 'string') return { text: content, reasoning: '' };
-  let text = '';
-  let reasoning = '';
-  for (const part of Array.isArray(content) ? content.filter(isRecord) : []) {
-    if (part.type === 'text' && typeof part.text === 'string') text += part.text;
-    else if (part.type === 'thinking') reasoning += partsText(part.thinking);
-  }
-  return { text, reasoning };
-}
-
-function partsText(parts: unknown): string {
-  if (typeof parts === 'string') return parts;
-  if (!Array.isArray(parts)) return '';
-  return parts.map((part) => (isRecord(part) && typeof part.text === 'string' ? part.text : '')).join('');
-}
-
 export function messageItem(id: string, status: string, content: Json[]): Json {
   return { type: 'message', id, status, role: 'assistant', content };
 }
@@ -209,14 +187,14 @@ export function completionToResponse(request: ResponsesRequest, completion: Json
   const reason = incompleteReason(choice.finish_reason);
   const itemStatus = reason ? 'incomplete' : 'completed';
   const output: Json[] = [];
-  const said = contentText(message.content);
+  const answer = said(message);
   // The model's reasoning first, as OpenAI orders a response's items.
-  const reasoning = reasoningText(message) + said.reasoning;
+  const reasoning = answer.reasoning;
   const blocks = thinkingBlocksOf(message.thinking_blocks);
   if (reasoning !== '' || blocks.length > 0)
     output.push(reasoningItem(ids.reasoning, reasoning, blocks, itemStatus));
   const content: Json[] = [];
-  if (said.text !== '') content.push(textPart(said.text, responseLogprobs(choice.logprobs)));
+  if (answer.text !== '') content.push(textPart(answer.text, responseLogprobs(choice.logprobs)));
   if (typeof message.refusal === 'string' && message.refusal !== '')
     content.push({ type: 'refusal', refusal: message.refusal });
   const calls = Array.isArray(message.tool_calls) ? message.tool_calls.filter(isRecord) : [];

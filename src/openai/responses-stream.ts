@@ -7,9 +7,8 @@
 import { isRecord } from '../json-record';
 import type { ReasoningBlock } from '../providers/thinking';
 import { chatEvents } from './chat-events';
-import { reasoningText } from './reasoning-text';
+import { said } from './reasoning-text';
 import {
-  contentText,
   customToolCallItem,
   functionCallItem,
   incompleteReason,
@@ -200,8 +199,8 @@ export function responsesEventStream(
     if (!isRecord(choice)) return;
     if (choice.finish_reason != null) finishReason = choice.finish_reason;
     const delta = isRecord(choice.delta) ? choice.delta : {};
-    const content = contentText(delta.content);
-    const thought = reasoningText(delta) + content.reasoning;
+    const content = said(delta);
+    const thought = content.reasoning;
     if (thought !== '') {
       const open = reasoning ?? openReasoning();
       const at = { item_id: open.id, output_index: open.index, summary_index: 0 };

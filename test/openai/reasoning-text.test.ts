@@ -79,3 +79,28 @@ describe('reasoning sent as `reasoning` (OpenRouter, Groq, Ollama, vLLM)', () =>
     expect(done?.text).toBe('why');
   });
 });
+
+describe("Mistral reasoning models' content parts", () => {
+  /** Magistral's answer: `thinking` parts (each a list of text parts), then `text` parts. */
+  const parts = [
+    { type: 'thinking', thinking: [{ type: 'text', text: 'why' }] },
+    { type: 'text', text: 'Hi' },
+  ];
+
+  it('are the Message’s thinking and text blocks, streamed or not', async () => {
+    const message = completionToMessage(completion({ content: parts }), 'msg_1', 'm');
+    expect(message.content).toEqual([
+      { type: 'thinking', thinking: 'why', signature: '' },
+      { type: 'text', text: 'Hi' },
+    ]);
+    const text = await through(
+      [chunk({ role: 'assistant', content: [parts[0]] }), chunk({ content: [parts[1]] })],
+      messagesEventStream('msg_1', 'm'),
+    );
+    const deltas = events(text).flatMap((e) => (e.type === 'content_block_delta' ? [e.delta as Json] : []));
+    expect(deltas).toEqual([
+      { type: 'thinking_delta', thinking: 'why' },
+      { type: 'text_delta', text: 'Hi' },
+    ]);
+  });
+});
