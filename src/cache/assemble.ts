@@ -3,7 +3,7 @@
 
 import { isRecord } from '../json-record';
 import type { ChatCompletion, Usage } from '../providers/types';
-import { ToolCallBuilder, type ToolCallDelta } from './assemble-tool-calls';
+import { otherCallFields, ToolCallBuilder, type ToolCallDelta } from './assemble-tool-calls';
 
 interface ChunkChoice {
   index?: number;
@@ -161,11 +161,15 @@ function completionOf(
   return completion;
 }
 
-/** `other`: the delta's fields that `Building` keeps in `other` (otherFields). */
+/**
+ * `other`: the delta's fields that `Building` keeps in `other` (otherFields). A tool call's own
+ * fields (a thought signature, some kilobytes) count too: they are not text `textIn` sees.
+ */
 function hasExtras(choice: ChunkChoice, other: [string, unknown][]): boolean {
   const delta = choice.delta ?? {};
   if (choice.logprobs != null || Array.isArray(delta.thinking_blocks) || Array.isArray(delta.annotations))
     return true;
+  if (delta.tool_calls?.some((call) => otherCallFields(call).length > 0)) return true;
   return other.some(([, value]) => typeof value === 'object' && value !== null);
 }
 
