@@ -71,6 +71,22 @@ export const modelNotAllowed = (model: string, who: 'key' | 'team' = 'key') =>
   );
 
 /**
+ * A client's value as an error message quotes it: a string as it is, anything else as its JSON, cut
+ * to 100 characters. Never throws, where String() does on an object whose toString is no function
+ * (`{"type": {"toString": 1}}`), which made a 500 of a 400.
+ */
+export function shownValue(value: unknown): string {
+  if (typeof value === 'string') return value;
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch {
+    json = undefined;
+  }
+  return (json ?? typeof value).slice(0, 100);
+}
+
+/**
  * A zero-retention key (or a key of a zero-retention team) asked its provider to keep the request:
  * `store: true` (OpenAI's stored completions, shown in its dashboard; a stored response), or a
  * prompt cache kept beyond memory (`prompt_cache_retention: "24h"`: the prompt's key/value tensors

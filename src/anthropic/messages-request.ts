@@ -4,7 +4,7 @@
 // blocks the assistant's `thinking_blocks` (src/providers/thinking.ts). A request with Anthropic's
 // server or typed tools, or their blocks, goes to Anthropic as it is (messages-native.ts); what else
 // has no chat form (URL documents, other blocks) is refused with a 400 naming it.
-import { invalidRequest } from '../errors';
+import { invalidRequest, shownValue } from '../errors';
 import { checked, validateBody } from '../openai/read-body';
 import { isPacked, unpackBlocks } from '../openai/responses-reasoning';
 import { placed } from '../providers/thinking-order';
@@ -132,7 +132,7 @@ function block(raw: Json, at: (string | number)[]): ContentBlock {
     return checked(contentBlocks[type as keyof typeof contentBlocks], raw, at);
   const param = `${at[0]}[${at[1]}].${at[2]}[${at[3]}].type`;
   throw invalidRequest(
-    `Invalid '${param}': '${String(type)}' blocks are not supported by the gateway (text, image, document, tool_use, tool_result, thinking and redacted_thinking are).`,
+    `Invalid '${param}': '${shownValue(type)}' blocks are not supported by the gateway (text, image, document, tool_use, tool_result, thinking and redacted_thinking are).`,
     param,
   );
 }

@@ -1,7 +1,7 @@
 // Responses input items → chat messages: each item checked by its type's schema, then messages,
 // tool calls and their outputs, and reasoning items' thinking joined to its assistant turn.
 // Function and custom tool calls and outputs sent back become chat's tool calls and tool messages.
-import { invalidRequest } from '../errors';
+import { invalidRequest, shownValue } from '../errors';
 import { type ReasoningBlock, sendable } from '../providers/thinking';
 import { checked } from './read-body';
 import { unpackReasoning } from './responses-reasoning';
@@ -21,7 +21,7 @@ export function item(raw: Json, index: number): InputItem {
   throw invalidRequest(
     type === 'item_reference'
       ? `Invalid '${param}': item references need stored items; the gateway is stateless, send the item itself (the AI SDK does with providerOptions.openai.store false).`
-      : `Invalid '${param}': '${String(type)}' items are not supported by the gateway (${Object.keys(inputItems).join(', ')} are).`,
+      : `Invalid '${param}': '${shownValue(type)}' items are not supported by the gateway (${Object.keys(inputItems).join(', ')} are).`,
     param,
   );
 }

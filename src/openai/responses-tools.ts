@@ -1,7 +1,7 @@
 // Responses tools and tool_choice → chat's: function tools, and custom tools (free text or a
 // grammar's sentence: Codex's apply_patch), each nested as chat nests it. A request offering OpenAI's
 // hosted tools is served apart (responses-hosted.ts), which hands each here as a function tool.
-import { invalidRequest } from '../errors';
+import { invalidRequest, shownValue } from '../errors';
 import { checked } from './read-body';
 import {
   customTool,
@@ -17,7 +17,7 @@ export function chatTool(tool: Json, index: number): Json {
   if (tool.type !== 'function') {
     const param = `tools[${index}].type`;
     throw invalidRequest(
-      `Invalid '${param}': the gateway serves function and custom tools only; '${String(tool.type)}' is one of OpenAI's hosted or built-in tools.`,
+      `Invalid '${param}': the gateway serves function and custom tools only; '${shownValue(tool.type)}' is one of OpenAI's hosted or built-in tools.`,
       param,
     );
   }

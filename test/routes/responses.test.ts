@@ -854,3 +854,28 @@ describe('POST /v1/responses near the body limit', () => {
     expect(((await response.json()) as Json).object).toBe('response');
   });
 });
+
+describe('a type that is no string', () => {
+  it('is a 400 quoting it, never a 500, for an input item, a tool and a Messages block', async () => {
+    const key = await setup();
+    // String() throws on such an object: its toString is no function.
+    const type = { toString: 1 };
+    const item = await responses(key, { model: 'gpt', input: [{ type, content: 'hi' }] });
+    expect(item.status).toBe(400);
+    const body = (await item.json()) as { error: { message: string; param: string } };
+    expect(body.error).toMatchObject({ param: 'input[0].type' });
+    expect(body.error.message).toContain('{"toString":1}');
+    const tool = await responses(key, { model: 'gpt', input: 'hi', tools: [{ type }] });
+    expect(tool.status).toBe(400);
+    const block = await call('/v1/messages', {
+      method: 'POST',
+      headers: { 'x-api-key': key, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'gpt',
+        max_tokens: 5,
+        messages: [{ role: 'user', content: [{ type }] }],
+      }),
+    });
+    expect(block.status).toBe(400);
+  });
+});
