@@ -5,6 +5,8 @@
 // calls by `index`, and some give parallel calls one index (SGLang, Dynamo) or none (Gemini's
 // OpenAI-compatible endpoint), told apart only by their ids.
 
+import { providerId, ToolCallTrack } from '../openai/tool-call-track';
+
 type Json = Record<string, unknown>;
 
 /** How the tool blocks are written into the message's event stream. */
@@ -16,8 +18,6 @@ export interface BlockWriter {
 }
 
 interface Call {
-  /** The id the provider gave, to tell a new call from more of this one. */
-  upstreamId: string | undefined;
   id: string;
   name: string;
   /** The arguments so far; until its block starts, those it will start with. */
@@ -42,27 +42,12 @@ export interface ToolBlocks {
  * (arguments that went on after they were whole) still goes to its block rather than be lost.
  */
 export function toolBlocks(writer: BlockWriter, fallbackId: (ordinal: number) => string): ToolBlocks {
+  /** Which call each delta continues (one index for several calls, none, ids that change). */
+  const track = new ToolCallTrack<Call>();
+  /** The calls in the order they started. */
   const calls: Call[] = [];
-  /** The call each chat index last named. */
-  const byIndex = new Map<number, Call>();
   /** The first call not yet stopped: the open one once its block started. */
   let live = 0;
-
-  const find = (raw: Json, fn: Json, upstreamId: string | undefined): Call | undefined => {
-    // Chat names a call once, in its first delta: a delta without a name is more of a call, whatever
-    // id it carries (Poolside gives a call's later deltas another id than its first).
-    const named = typeof fn.name === 'string' && fn.name !== '';
-    if (typeof raw.index === 'number') {
-      const known = byIndex.get(raw.index);
-      // Another id with a name at a known index is another call (one index for all of them).
-      const same = !named || upstreamId === undefined || upstreamId === known?.upstreamId;
-      return known && same ? known : undefined;
-    }
-    // No index: an id names its call, a name without a known id starts a call, and arguments
-    // alone go on the call last started.
-    const byId = upstreamId === undefined ? undefined : calls.find((call) => call.upstreamId === upstreamId);
-    return byId ?? (named ? undefined : calls.at(-1));
-  };
 
   const start = (call: Call) => {
     call.block = writer.open({ type: 'tool_use', id: call.id, name: call.name, input: {} });
@@ -87,19 +72,17 @@ export function toolBlocks(writer: BlockWriter, fallbackId: (ordinal: number) =>
   return {
     add(raw) {
       const fn = raw.function !== null && typeof raw.function === 'object' ? (raw.function as Json) : {};
-      const upstreamId = typeof raw.id === 'string' && raw.id !== '' ? raw.id : undefined;
       const piece = typeof fn.arguments === 'string' ? fn.arguments : '';
-      let call = find(raw, fn, upstreamId);
+      let call = track.find(raw);
       if (!call) {
         call = {
-          upstreamId,
-          id: upstreamId ?? fallbackId(calls.length),
+          id: providerId(raw) ?? fallbackId(calls.length),
           name: String(fn.name ?? ''),
           args: '',
           stopped: false,
         };
         calls.push(call);
-        if (typeof raw.index === 'number') byIndex.set(raw.index, call);
+        track.begin(raw, call);
       }
       if (piece === '') return advance();
       call.args += piece;

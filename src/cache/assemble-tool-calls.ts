@@ -4,6 +4,7 @@
 // index alone, two calls would be kept as one, named as the first, with both arguments run together.
 
 import { isRecord } from '../json-record';
+import { ToolCallTrack } from '../openai/tool-call-track';
 
 export interface ToolCallDelta {
   index?: number;
@@ -38,16 +39,14 @@ interface BuildingCall {
 
 /** The calls of one choice, in the order they began. */
 export class ToolCallBuilder {
-  private readonly calls: BuildingCall[] = [];
-  /** The call each index last began. */
-  private readonly byIndex = new Map<number, BuildingCall>();
+  /** Which call each delta continues (tool-call-track.ts). */
+  private readonly track = new ToolCallTrack<BuildingCall>();
 
   add(delta: ToolCallDelta): void {
-    let call = this.find(delta);
+    let call = this.track.find(delta);
     if (!call) {
       call = { id: '', type: 'function', other: {} };
-      this.calls.push(call);
-      if (typeof delta.index === 'number') this.byIndex.set(delta.index, call);
+      this.track.begin(delta, call);
     }
     if (delta.id) call.id = delta.id;
     if (delta.type) call.type = delta.type;
@@ -67,27 +66,11 @@ export class ToolCallBuilder {
 
   /** The calls as a chat.completion's message holds them. */
   finished() {
-    return this.calls.map(({ id, type, function: fn, custom, other }) =>
+    return this.track.calls.map(({ id, type, function: fn, custom, other }) =>
       type === 'custom'
         ? { id, type, custom: custom ?? { name: '', input: '' }, ...other }
         : { id, type, function: fn ?? { name: '', arguments: '' }, ...other },
     );
-  }
-
-  /**
-   * The call a delta continues; undefined when it begins one. At an index already taken, a new id
-   * with a name is another call (as responses-stream.ts and messages-tool-blocks.ts tell them).
-   * Without an index, an id names its call, a name without one begins a call (chat names a call
-   * once), and arguments alone go on the call last begun.
-   */
-  private find(delta: ToolCallDelta): BuildingCall | undefined {
-    const named = Boolean(delta.function?.name || delta.custom?.name);
-    if (typeof delta.index === 'number') {
-      const known = this.byIndex.get(delta.index);
-      return known?.id && delta.id && delta.id !== known.id && named ? undefined : known;
-    }
-    if (delta.id) return this.calls.find((call) => call.id === delta.id);
-    return named ? undefined : this.calls.at(-1);
   }
 }
 
