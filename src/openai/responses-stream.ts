@@ -22,6 +22,7 @@ import {
 } from './responses-answer';
 import { reasoningItem, summaryPart, thinkingBlocksOf } from './responses-reasoning';
 import type { ResponsesRequest } from './responses-schema';
+import { providerId, ToolCallTrack } from './tool-call-track';
 
 type Json = Record<string, unknown>;
 
@@ -50,8 +51,6 @@ interface OpenCall {
   kind: 'function' | 'custom';
   index: number;
   id: string;
-  /** The id the provider gave the call, if it gave one. */
-  upstreamId: string | undefined;
   callId: string;
   name: string;
   args: string;
@@ -62,10 +61,6 @@ function openCallItem({ kind, id, callId, name, args }: OpenCall, status: string
   return kind === 'custom'
     ? customToolCallItem(id, callId, name, args, status)
     : functionCallItem(id, callId, name, args, status);
-}
-
-function nonEmpty(value: unknown): value is string {
-  return typeof value === 'string' && value !== '';
 }
 
 export function responsesEventStream(
@@ -90,9 +85,7 @@ export function responsesEventStream(
    * may interleave the deltas of parallel calls (index 0, 1, then 0 again), and a call closed when
    * the next began would lose what came after.
    */
-  const openCalls: OpenCall[] = [];
-  /** The open call a chat index points to: the latest one begun at it. */
-  const callAt = new Map<number, OpenCall>();
+  let openCalls = new ToolCallTrack<OpenCall>();
   let calls = 0;
   let messages = 0;
   let finishReason: unknown;
@@ -157,7 +150,7 @@ export function responsesEventStream(
     return reasoning;
   };
   const closeCalls = (status: string) => {
-    for (const call of openCalls) {
+    for (const call of openCalls.calls) {
       const { index, id, name, args } = call;
       if (call.kind === 'custom')
         emit('response.custom_tool_call_input.done', { item_id: id, output_index: index, input: args });
@@ -171,8 +164,7 @@ export function responsesEventStream(
       output[index] = openCallItem(call, status);
       emit('response.output_item.done', { output_index: index, item: output[index] });
     }
-    openCalls.length = 0;
-    callAt.clear();
+    openCalls = new ToolCallTrack();
   };
   const openMessage = (kind: OpenMessage['kind']): OpenMessage => {
     closeReasoning('completed');
@@ -234,14 +226,7 @@ export function responsesEventStream(
       // A custom tool's call says so by its type and `custom` field (its name and input fragments).
       const custom = isRecord(raw.custom) ? raw.custom : undefined;
       const said = custom ?? (isRecord(raw.function) ? raw.function : {});
-      const chatIndex = typeof raw.index === 'number' ? raw.index : 0;
-      const upstreamId = nonEmpty(raw.id) ? raw.id : undefined;
-      let call = callAt.get(chatIndex);
-      // A new id with a name at an index already taken is another call: some OpenAI-compatible
-      // services number every call 0 (Ollama) or none at all (Gemini's compatible API), which would
-      // otherwise run two calls together into one with both arguments.
-      if (call?.upstreamId && upstreamId && upstreamId !== call.upstreamId && nonEmpty(said.name))
-        call = undefined;
+      let call = openCalls.find(raw);
       if (!call) {
         closeReasoning('completed');
         closeMessage('completed');
@@ -250,9 +235,8 @@ export function responsesEventStream(
         const number = calls++;
         const id = kind === 'custom' ? ids.customCall(number) : ids.call(number);
         const name = String(said.name ?? '');
-        call = { kind, index, id, upstreamId, callId: upstreamId ?? id, name, args: '' };
-        openCalls.push(call);
-        callAt.set(chatIndex, call);
+        call = { kind, index, id, callId: providerId(raw) ?? id, name, args: '' };
+        openCalls.begin(raw, call);
         output.push(openCallItem(call, 'in_progress'));
         emit('response.output_item.added', { output_index: index, item: output[index] });
       }

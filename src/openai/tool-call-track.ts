@@ -4,8 +4,8 @@
 // their ids; some give a call's later fragments another id than its first (Poolside). Chat names a
 // call once, in its first fragment, so a fragment with a name and a new id begins another call,
 // and one without a name is more of a call whatever id it carries. Used wherever a stream's calls
-// are rebuilt: the Messages translation (anthropic/messages-tool-blocks.ts) and the cache's
-// assembly (cache/assemble-tool-calls.ts).
+// are rebuilt: the Responses and Messages translations (responses-stream.ts,
+// anthropic/messages-tool-blocks.ts) and the cache's assembly (cache/assemble-tool-calls.ts).
 import { isRecord } from '../json-record';
 
 interface Tracked<C> {
