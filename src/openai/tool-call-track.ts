@@ -3,7 +3,9 @@
 // call 0, SGLang and Dynamo too) or none (Gemini's OpenAI-compatible API), told apart only by
 // their ids; some give a call's later fragments another id than its first (Poolside). Chat names a
 // call once, in its first fragment, so a fragment with a name and a new id begins another call,
-// and one without a name is more of a call whatever id it carries. Used wherever a stream's calls
+// and so does one with another name and no id where the index already has a named call (services
+// that give every call one index and no ids); one without a name is more of a call whatever id it
+// carries, and one repeating its call's name too (some services name every fragment). Used wherever a stream's calls
 // are rebuilt: the Responses and Messages translations (responses-stream.ts,
 // anthropic/messages-tool-blocks.ts) and the cache's assembly (cache/assemble-tool-calls.ts).
 import { isRecord } from '../json-record';
@@ -11,6 +13,8 @@ import { isRecord } from '../json-record';
 interface Tracked<C> {
   /** The id the provider gave the call's first fragment, if it gave one. */
   id: string | undefined;
+  /** The name the call's first named fragment gave it. */
+  name: string | undefined;
   call: C;
 }
 
@@ -26,29 +30,39 @@ export class ToolCallTrack<C> {
 
   /**
    * The call `delta` continues; undefined when it begins one (then `begin`). At an index already
-   * taken, a named fragment with another id is another call. Without an index, an id names its
-   * call, a name without a known id begins one, and a fragment with neither goes on the last call.
+   * taken, a named fragment with another id is another call, and so is one with no id and another
+   * name than the call's. Without an index, an id names its call, a name without a known id begins
+   * one, and a fragment with neither goes on the last call.
    */
   find(delta: Record<string, unknown>): C | undefined {
     const id = providerId(delta);
-    const named = [delta.function, delta.custom].some(
-      (inner) => isRecord(inner) && typeof inner.name === 'string' && inner.name !== '',
-    );
+    const name = nameOf(delta);
     if (typeof delta.index === 'number') {
       const known = this.byIndex.get(delta.index);
-      const same = !named || id === undefined || id === known?.id;
-      return known && same ? known.call : undefined;
+      if (!known) return undefined;
+      if (name === undefined) return known.call;
+      const same = id === undefined ? known.name === undefined || known.name === name : id === known.id;
+      if (same && known.name === undefined) known.name = name;
+      return same ? known.call : undefined;
     }
     const byId = id === undefined ? undefined : this.tracked.find((entry) => entry.id === id);
-    return (byId ?? (named ? undefined : this.tracked.at(-1)))?.call;
+    return (byId ?? (name !== undefined ? undefined : this.tracked.at(-1)))?.call;
   }
 
   /** `call` begins with `delta` (one `find` answered undefined for). */
   begin(delta: Record<string, unknown>, call: C): void {
-    const entry = { id: providerId(delta), call };
+    const entry = { id: providerId(delta), name: nameOf(delta), call };
     this.tracked.push(entry);
     if (typeof delta.index === 'number') this.byIndex.set(delta.index, entry);
   }
+}
+
+/** The name a fragment gives its call (a function's or a custom tool's), if it gives one. */
+function nameOf(delta: Record<string, unknown>): string | undefined {
+  for (const inner of [delta.function, delta.custom]) {
+    if (isRecord(inner) && typeof inner.name === 'string' && inner.name !== '') return inner.name;
+  }
+  return undefined;
 }
 
 /** A fragment's id, if it has one that is not empty. */
