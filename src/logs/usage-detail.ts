@@ -4,7 +4,7 @@
 // (migrations/0006_request_log_usage_detail.sql).
 import { z } from 'zod';
 import { type BilledTier, pricedTokens } from '../pricing/cost';
-import { TOOL_FEE_NAMES, toolFeesUsd } from '../pricing/tool-fees';
+import { HOSTED_USE_NAMES, toolFeesUsd } from '../pricing/tool-fees';
 import { countedUsage } from '../pricing/usage';
 import type { Usage } from '../providers/types';
 
@@ -29,9 +29,11 @@ export const usageDetailSchema = z.object({
   timedOutCostUsd: z.number().nonnegative().optional(),
   /**
    * A provider's own tools' uses billed apart from tokens, by fee (`web_search`, `file_search`,
-   * `container_1g`, `anthropic_web_search`…: pricing/tool-fees.ts), and, of costUsd, what they cost.
+   * `container_1g`, `anthropic_web_search`, `gpt_image_1_high_1024`…: pricing/tool-fees.ts), and,
+   * of costUsd, what those fees cost. `search_content_block` counts the web searches billed a fixed
+   * block of input tokens, in costUsd at the model's input rate but not in hostedToolsUsd.
    */
-  hostedTools: z.partialRecord(z.enum(TOOL_FEE_NAMES), z.number().int().positive()).optional(),
+  hostedTools: z.partialRecord(z.enum(HOSTED_USE_NAMES), z.number().int().positive()).optional(),
   hostedToolsUsd: z.number().nonnegative().optional(),
   /** The provider reported no usable usage (or the answer was cut short): the tokens are the gateway's estimate. */
   estimated: z.literal(true).optional(),

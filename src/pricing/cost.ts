@@ -5,7 +5,7 @@ import type { Usage } from '../providers/types';
 import { inForce, type ListPrice } from './price-schema';
 import { BUNDLED_PRICES, FREE, type Price, UNKNOWN_MODEL_PRICE } from './prices';
 import { bedrockPrice } from './prices-bedrock';
-import { toolFeesUsd } from './tool-fees';
+import { SEARCH_CONTENT_BLOCK_TOKENS, toolFeesUsd } from './tool-fees';
 import { countedUsage } from './usage';
 
 export type PriceTable = Record<string, Price>;
@@ -215,7 +215,8 @@ export function pricedTokens(usage: Usage): PricedTokens {
  * from a cache.
  * `tier`: the service tier the answer says it was served on (`service_tier`), billed as
  * tierFactor says (`halfPriceFlex`: the provider's). `at`: when it was served, for the rates then
- * in force. The providers' own tools' uses (`hosted_tools`) add their fees, which no tier changes.
+ * in force. The providers' own tools' uses (`hosted_tools`) add their fees, which no tier changes,
+ * and the search content blocks among them their input tokens, at the input rate as any other.
  */
 export function costOf(
   report: Usage | undefined,
@@ -236,7 +237,8 @@ export function costOf(
     tokens.cacheWrite1h * (price.cacheWrite1hPerMTok ?? 2 * price.inputPerMTok) +
     tokens.output * price.outputPerMTok +
     tokens.audioOutput * (price.audioOutputPerMTok ?? price.outputPerMTok) +
-    tokens.imageOutput * (price.imageOutputPerMTok ?? price.outputPerMTok);
+    tokens.imageOutput * (price.imageOutputPerMTok ?? price.outputPerMTok) +
+    (usage.hosted_tools?.search_content_block ?? 0) * SEARCH_CONTENT_BLOCK_TOKENS * price.inputPerMTok;
   return (micro * tierFactor(tier, halfPriceFlex, at)) / 1_000_000 + toolFeesUsd(usage.hosted_tools);
 }
 

@@ -16,11 +16,14 @@ import {
   worstCaseCost,
 } from './cost';
 import type { ListPrice } from './prices';
+import { billsSearchContentBlock, SEARCH_CONTENT_BLOCK_TOKENS } from './tool-fees';
 
 /**
  * A request's worst case on `route` (`costUsd`), and, for admit's `costFor`, on the route as a key's
  * or team's routing override leaves it: pins can send an alias to dearer targets. `feesUsd`: the most
- * its hosted tools' own fees can add (worstToolFees), the same on any target.
+ * its hosted tools' own fees can add (worstToolFees), the same on any target; `searchBlocks`: its
+ * web searches that a target whose model bills a search content block would charge one each, as
+ * input at that target's rates (worstSearchContentBlocks).
  */
 export function worstCases(
   runtime: Runtime,
@@ -30,9 +33,20 @@ export function worstCases(
   audio: AudioUse = NO_AUDIO,
   tier?: unknown,
   feesUsd = 0,
+  searchBlocks = 0,
 ) {
+  const blocks = (r: ResolvedRoute) =>
+    searchBlocks > 0
+      ? worstCaseCost(
+          searchBlocks * SEARCH_CONTENT_BLOCK_TOKENS,
+          0,
+          routePrices(runtime, r, billsSearchContentBlock),
+          NO_AUDIO,
+          tier,
+        )
+      : 0;
   const on = (r: ResolvedRoute) =>
-    worstCaseCost(inputTokens, maxOutputTokens, routePrices(runtime, r), audio, tier) + feesUsd;
+    worstCaseCost(inputTokens, maxOutputTokens, routePrices(runtime, r), audio, tier) + feesUsd + blocks(r);
   return {
     costUsd: on(route),
     costFor: (routing: RoutingOverride | undefined) =>
@@ -86,7 +100,12 @@ export function timedOutPrompts(
   return { tokens, costUsd };
 }
 
-export function routePrices(runtime: Runtime, route: ResolvedRoute): ListPrice[] {
+/** The prices of every target `route` can reach; `only`: of those whose model it accepts. */
+export function routePrices(
+  runtime: Runtime,
+  route: ResolvedRoute,
+  only?: (model: string) => boolean,
+): ListPrice[] {
   const { config } = runtime;
   const prices: ListPrice[] = [];
   const seen = new Set<string>();
@@ -103,6 +122,7 @@ export function routePrices(runtime: Runtime, route: ResolvedRoute): ListPrice[]
         }
         continue;
       }
+      if (only && !only(target.model)) continue;
       const provider = runtime.provider(target.provider);
       prices.push(listPriceOf(target, provider?.type ?? 'unknown', config.pricing, provider?.regional));
     }

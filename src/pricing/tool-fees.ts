@@ -6,6 +6,7 @@
 import { isRecord } from '../json-record';
 import { ENCRYPTED_REASONING } from '../providers/openai-responses-request';
 import type { NativeApi } from '../providers/types';
+import { IMAGE_FEES, imageFee } from './image-fees';
 
 /** USD per call, or per container session, as the providers list them. */
 export const TOOL_FEES = {
@@ -29,14 +30,39 @@ export const TOOL_FEES = {
    * page, on its API and Vertex AI alike), whatever the model or service tier. Web fetch has no fee.
    */
   anthropic_web_search: 0.01,
+  /** Image generation: per image by model, quality and size, or a bound per call (image-fees.ts). */
+  ...IMAGE_FEES,
 } as const;
 export type ToolFee = keyof typeof TOOL_FEES;
 export const TOOL_FEE_NAMES = Object.keys(TOOL_FEES) as [ToolFee, ...ToolFee[]];
 
-/** A usage's billable hosted tool uses: calls, or containers, by the fee each is charged. */
-export type ToolUses = Partial<Record<ToolFee, number>>;
+/**
+ * Web search content that OpenAI bills as a fixed block of input tokens per call, at the model's
+ * input rate (costOf), instead of as the content fed to the model: "For gpt-4o-mini and gpt-4.1-mini
+ * with the web search non-preview tool, search content tokens are charged as a fixed block of 8,000
+ * input tokens per call" (its pricing page, "Built-in tools": developers.openai.com/api/docs/pricing,
+ * seen 2026-12-07; its platform.openai.com copy of late 2025 says the same). Whether the usage's
+ * input_tokens already holds the content OpenAI does not say: the block is charged on top, which
+ * may overcharge by that content but never charges less.
+ */
+export const SEARCH_CONTENT_BLOCK_TOKENS = 8_000;
+/** The models (any dated snapshot) whose `web_search` calls are billed SEARCH_CONTENT_BLOCK_TOKENS. */
+const SEARCH_CONTENT_BLOCK_MODEL = /^gpt-(?:4o|4\.1)-mini(?:-\d{4}-\d{2}-\d{2})?$/;
 
-/** What `uses` cost at TOOL_FEES. */
+/** Whether `model` (a target's; a provider's prefix allowed) bills a search content block a web search. */
+export function billsSearchContentBlock(model: string): boolean {
+  return SEARCH_CONTENT_BLOCK_MODEL.test(model.slice(model.lastIndexOf('/') + 1));
+}
+
+/**
+ * A usage's billable hosted tool uses: calls, or containers, by the fee each is charged; and
+ * `search_content_block`, the web search calls billed SEARCH_CONTENT_BLOCK_TOKENS of input each.
+ */
+export type HostedUse = ToolFee | 'search_content_block';
+export type ToolUses = Partial<Record<HostedUse, number>>;
+export const HOSTED_USE_NAMES = [...TOOL_FEE_NAMES, 'search_content_block'] as [HostedUse, ...HostedUse[]];
+
+/** What `uses` cost at TOOL_FEES (the search content blocks are tokens: costOf charges them). */
 export function toolFeesUsd(uses: ToolUses | undefined): number {
   let usd = 0;
   for (const fee of TOOL_FEE_NAMES) usd += (uses?.[fee] ?? 0) * TOOL_FEES[fee];
@@ -47,8 +73,9 @@ type Json = Record<string, unknown>;
 
 /**
  * The fee one use of a hosted tool (its definition in the request's `tools`) is charged on `model`;
- * undefined for tools that cost only their tokens (mcp, computer use…) or that are not charged here
- * (image generation: see README). `model` unknown (a worst case before routing): the dearer rate.
+ * undefined for tools that cost only their tokens (mcp, computer use…). Image generation: the most
+ * one of its calls can cost (image-fees.ts). `model` unknown (a worst case before routing): the
+ * dearer rate.
  */
 export function feeOfTool(tool: Json, model?: string): ToolFee | undefined {
   const type = typeof tool.type === 'string' ? tool.type : '';
@@ -57,6 +84,7 @@ export function feeOfTool(tool: Json, model?: string): ToolFee | undefined {
   if (type.startsWith('web_search')) return 'web_search';
   if (type === 'file_search') return 'file_search';
   if (type === 'code_interpreter') return containerFee(tool.container);
+  if (type === 'image_generation') return imageFee(tool);
   return undefined;
 }
 
@@ -105,6 +133,21 @@ export function worstToolFees(request: Json): WorstToolFees {
   }
   const calls = dearest > 0 ? uses(request.max_tool_calls) : 0;
   return { usd: dearest * calls, calls, bounded: isBound(request.max_tool_calls) };
+}
+
+/**
+ * The web search calls of a /v1/responses request that may each be billed a search content block,
+ * on a target whose model bills one (route-prices.ts worstCases): as many as worstToolFees counts
+ * when it offers the `web_search` tool (not the preview, whose content is free on those models).
+ */
+export function worstSearchContentBlocks(request: Json): number {
+  const search = toolsOf(request.tools).some(
+    (tool) =>
+      typeof tool.type === 'string' &&
+      tool.type.startsWith('web_search') &&
+      !tool.type.startsWith('web_search_preview'),
+  );
+  return search ? uses(request.max_tool_calls) : 0;
 }
 
 /**

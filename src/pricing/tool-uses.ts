@@ -1,7 +1,17 @@
 // The hosted tool uses an answer of OpenAI's Responses API is billed for, read from its output items
 // (the JSON answer's `output`, a stream's response.completed or its output_item.done events): each
-// web search and file search call, and each Code Interpreter container its calls ran in.
-import { feeOfTool, TOOL_FEES, type ToolFee, type ToolUses, toolsOf } from './tool-fees';
+// web search and file search call (and the search content block some models bill a search), each
+// Code Interpreter container its calls ran in, and each image generated.
+import { imageFee } from './image-fees';
+import {
+  billsSearchContentBlock,
+  feeOfTool,
+  type HostedUse,
+  TOOL_FEES,
+  type ToolFee,
+  type ToolUses,
+  toolsOf,
+} from './tool-fees';
 
 type Json = Record<string, unknown>;
 
@@ -13,14 +23,21 @@ type Json = Record<string, unknown>;
 export function toolUses(tools: unknown, model: string, output: readonly Json[]): ToolUses | undefined {
   const search = dearestFee(tools, model, (type) => type.startsWith('web_search')) ?? 'web_search';
   const container = dearestFee(tools, model, (type) => type === 'code_interpreter') ?? 'container_1g';
+  // A search priced as `web_search` on such a model came from the non-preview tool (the preview is
+  // dearer there): its content is billed as the block.
+  const block = search === 'web_search' && billsSearchContentBlock(model);
+  const imageTool = toolsOf(tools).find((tool) => tool.type === 'image_generation');
   const uses: ToolUses = {};
-  const add = (fee: ToolFee) => {
-    uses[fee] = (uses[fee] ?? 0) + 1;
+  const add = (use: HostedUse) => {
+    uses[use] = (uses[use] ?? 0) + 1;
   };
   const containers = new Set<string>();
   for (const item of output) {
-    if (item.type === 'web_search_call' && searched(item)) add(search);
-    else if (item.type === 'file_search_call') add('file_search');
+    if (item.type === 'web_search_call' && searched(item)) {
+      add(search);
+      if (block) add('search_content_block');
+    } else if (item.type === 'file_search_call') add('file_search');
+    else if (item.type === 'image_generation_call') add(imageFee(imageTool, item));
     else if (item.type === 'code_interpreter_call') {
       // A session per container, however many calls ran in it; a call naming none, one of its own.
       const id = item.container_id;

@@ -2,7 +2,7 @@
 // JSON, unchecked: a missing or non-numeric count would make a cost and a token bucket NaN — a
 // key locked out, a budget that stops counting — so every count is made a non-negative integer.
 import type { Usage } from '../providers/types';
-import { TOOL_FEE_NAMES, type ToolUses } from './tool-fees';
+import { HOSTED_USE_NAMES, type ToolUses } from './tool-fees';
 
 /** More tokens than any request has: a count past it is a provider's bug, charged as this many. */
 const MAX_TOKENS = 1e9;
@@ -71,13 +71,13 @@ export function countedUsage(report: unknown): Usage | undefined {
   return usage;
 }
 
-/** Hosted tool uses by fee (tool-fees.ts): the known fees' counts above zero; none when no such. */
+/** Hosted tool uses by fee (tool-fees.ts): the known uses' counts above zero; none when no such. */
 function countedTools(uses: unknown): ToolUses | undefined {
   const given = detailsOf(uses);
   const counted: ToolUses = {};
-  for (const fee of TOOL_FEE_NAMES) {
-    const n = count(given[fee]);
-    if (n) counted[fee] = n;
+  for (const use of HOSTED_USE_NAMES) {
+    const n = count(given[use]);
+    if (n) counted[use] = n;
   }
   return Object.keys(counted).length > 0 ? counted : undefined;
 }

@@ -27,7 +27,12 @@ import { SSE_HEADERS } from '../openai/sse';
 import { type ChunkSource, relayOpenAIStream } from '../openai/stream-relay';
 import { streamVerdict } from '../openai/stream-summary';
 import { targetCost, targetTier, timedOutPrompts, worstCases } from '../pricing/route-prices';
-import { boundToolCalls, worstServerToolFees, worstToolFees } from '../pricing/tool-fees';
+import {
+  boundToolCalls,
+  worstSearchContentBlocks,
+  worstServerToolFees,
+  worstToolFees,
+} from '../pricing/tool-fees';
 import { countedUsage } from '../pricing/usage';
 import { requestedBetas } from '../providers/anthropic-beta';
 import type { ChatCompletion, ChatResult, Usage } from '../providers/types';
@@ -100,6 +105,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     audioUseOf(body),
     body.service_tier,
     toolFees ? toolFees.usd : 0,
+    native?.api === 'responses' ? worstSearchContentBlocks(native.body) : 0,
   );
   const admitted = await admit(
     c.env,

@@ -7,6 +7,7 @@ import {
   feeOfTool,
   toolFeesUsd,
   UNBOUNDED_TOOL_CALLS,
+  worstSearchContentBlocks,
   worstServerToolFees,
   worstToolFees,
 } from '../../src/pricing/tool-fees';
@@ -30,8 +31,29 @@ describe('feeOfTool', () => {
       'container_64g',
     );
     expect(feeOfTool({ type: 'code_interpreter', container: 'cntr_abc' })).toBe('container_1g');
-    for (const type of ['mcp', 'image_generation', 'computer_use_preview', 'function'])
+    for (const type of ['mcp', 'computer_use_preview', 'function'])
       expect(feeOfTool({ type })).toBeUndefined();
+  });
+
+  it("prices image generation at a named model's image by the tool's quality and size, else the bound", () => {
+    const tool = (fields: Record<string, unknown>) => ({ type: 'image_generation', ...fields });
+    expect(feeOfTool(tool({ model: 'gpt-image-1', quality: 'low', size: '1024x1024' }))).toBe(
+      'gpt_image_1_low_1024',
+    );
+    // Unsaid or `auto`: the dearest that model makes.
+    expect(feeOfTool(tool({ model: 'gpt-image-1-mini', quality: 'auto' }))).toBe(
+      'gpt_image_1_mini_high_1536',
+    );
+    // OpenAI's own choice of model, one whose price is not listed, or partial images: the bound.
+    expect(feeOfTool(tool({}))).toBe('image_generation');
+    expect(feeOfTool(tool({ model: 'gpt-image-2', quality: 'low' }))).toBe('image_generation');
+    expect(feeOfTool(tool({ model: 'constructor' }))).toBe('image_generation');
+    expect(feeOfTool(tool({ model: 'gpt-image-1', quality: 'low', partial_images: 2 }))).toBe(
+      'image_generation',
+    );
+    expect(feeOfTool(tool({ model: 'gpt-image-1', quality: 'low', partial_images: 0 }))).toBe(
+      'gpt_image_1_low_1536',
+    );
   });
 });
 
@@ -53,6 +75,34 @@ describe('toolUses', () => {
     ];
     expect(toolUses(tools, 'gpt-5.1', output)).toEqual({ web_search: 2, file_search: 1, container_16g: 2 });
     expect(toolUses(tools, 'gpt-5.1', [{ type: 'message' }, { type: 'mcp_call' }])).toBeUndefined();
+  });
+
+  it('counts a search content block for each search of the web_search tool on gpt-4o-mini and gpt-4.1-mini', () => {
+    const output = [{ type: 'web_search_call', action: { type: 'search' } }, { type: 'web_search_call' }];
+    const block = { web_search: 2, search_content_block: 2 };
+    expect(toolUses([{ type: 'web_search' }], 'gpt-4o-mini', output)).toEqual(block);
+    expect(toolUses([{ type: 'web_search_2025_08_26' }], 'gpt-4.1-mini-2025-04-14', output)).toEqual(block);
+    expect(toolUses([{ type: 'web_search' }], 'openai/gpt-4o-mini', output)).toEqual(block);
+    // Other models bill the content they read (in the usage's input); the preview's content is free.
+    for (const model of ['gpt-4o', 'gpt-4.1', 'gpt-4.1-nano', 'gpt-5-mini', 'gpt-4o-mini-search-preview'])
+      expect(toolUses([{ type: 'web_search' }], model, output)).toEqual({ web_search: 2 });
+    const both = [{ type: 'web_search' }, { type: 'web_search_preview' }];
+    expect(toolUses(both, 'gpt-4o-mini', output)).toEqual({ web_search_preview: 2 });
+  });
+
+  it("prices each image by the call's quality and size, the tool's when the call says none", () => {
+    const tools = [{ type: 'image_generation', model: 'gpt-image-1', quality: 'auto', size: '1024x1024' }];
+    const output = [
+      { type: 'image_generation_call', quality: 'low', size: '1536x1024' },
+      { type: 'image_generation_call', quality: 'medium' },
+      { type: 'image_generation_call' },
+    ];
+    expect(toolUses(tools, 'gpt-5.1', output)).toEqual({
+      gpt_image_1_low_1536: 1,
+      gpt_image_1_medium_1024: 1,
+      gpt_image_1_high_1024: 1,
+    });
+    expect(toolUses([{ type: 'image_generation' }], 'gpt-5.1', output)).toEqual({ image_generation: 3 });
   });
 
   it('charges a search at the dearest of the search tools offered', () => {
@@ -82,6 +132,16 @@ describe('a usage with hosted tool uses', () => {
     expect(costOf(used, price)).toBeCloseTo(0.002 + 0.06, 12);
     expect(costOf(used, price, 'priority')).toBeCloseTo(0.004 + 0.06, 12);
   });
+
+  it('charges each search content block as 8,000 input tokens at the input rate and tier', () => {
+    const price = { inputPerMTok: 0.15, outputPerMTok: 0.6, cachedInputPerMTok: 0.075 };
+    const used = { ...usage, hosted_tools: { web_search: 2, search_content_block: 2 } };
+    const tokens = (1_000 * 0.15 + 100 * 0.6) / 1e6;
+    expect(countedUsage(used)?.hosted_tools).toEqual({ web_search: 2, search_content_block: 2 });
+    expect(toolFeesUsd(used.hosted_tools)).toBeCloseTo(0.02, 12);
+    expect(costOf(used, price)).toBeCloseTo(tokens + 0.02 + (16_000 * 0.15) / 1e6, 12);
+    expect(costOf(used, price, 'priority')).toBeCloseTo(2 * tokens + 0.02 + (2 * 16_000 * 0.15) / 1e6, 12);
+  });
 });
 
 describe('worstToolFees', () => {
@@ -99,11 +159,34 @@ describe('worstToolFees', () => {
     expect(usd({})).toBe(0);
   });
 
+  it('counts image generation at the most one of its calls can cost', () => {
+    expect(worstToolFees({ tools: [{ type: 'image_generation' }], max_tool_calls: 2 }).usd).toBeCloseTo(
+      1.5,
+      12,
+    );
+    const known = { type: 'image_generation', model: 'gpt-image-1', quality: 'medium', size: '1024x1024' };
+    expect(worstToolFees({ tools: [known, { type: 'web_search' }], max_tool_calls: 3 }).usd).toBeCloseTo(
+      0.126,
+      12,
+    );
+  });
+
   it('says how many calls it counted and whether the request bounded them', () => {
     const tools = [{ type: 'file_search' }];
     expect(worstToolFees({ tools, max_tool_calls: 4 })).toMatchObject({ calls: 4, bounded: true });
     expect(worstToolFees({ tools })).toMatchObject({ calls: 10, bounded: false });
     expect(worstToolFees({ tools: [{ type: 'mcp' }] })).toMatchObject({ usd: 0, calls: 0 });
+  });
+});
+
+describe('worstSearchContentBlocks', () => {
+  it("is the calls counted when the request offers the web_search tool, none for the preview's alone", () => {
+    expect(worstSearchContentBlocks({ tools: [{ type: 'web_search' }], max_tool_calls: 3 })).toBe(3);
+    expect(worstSearchContentBlocks({ tools: [{ type: 'web_search_2025_08_26' }] })).toBe(
+      UNBOUNDED_TOOL_CALLS,
+    );
+    expect(worstSearchContentBlocks({ tools: [{ type: 'web_search_preview' }] })).toBe(0);
+    expect(worstSearchContentBlocks({ tools: [{ type: 'file_search' }] })).toBe(0);
   });
 });
 
