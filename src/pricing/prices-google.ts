@@ -1,5 +1,5 @@
 // Google's list prices (see prices.ts).
-import { changesOn, type ListPrice, long, p, withAudio } from './price-schema';
+import { changesOn, type ListPrice, long, p, withAudio, withImageOutput } from './price-schema';
 
 const FLASH_3X = changesOn('2027-01-01', p(0.75, 3.75, 0.075), p(1.5, 7.5, 0.15));
 
@@ -25,9 +25,18 @@ export const GOOGLE_PRICES: Record<string, ListPrice> = {
   'gemini-3.1-flash-lite': withAudio(p(0.25, 1.5, 0.025), 0.5),
   'gemini-3-pro': { ...p(2, 12, 0.2), longContext: long(200_000, 4, 18, 0.4) },
   'gemini-3-flash': withAudio(p(0.5, 3, 0.05), 1),
-  // Gemini 3 Pro Image: its output is mostly images, $120 per 1M tokens (text and thinking $12):
-  // charged at the image rate, so a budget stays a cap (an unknown model's $75 was below it).
-  'gemini-3-pro-image': p(2, 120),
+  // Image models: text and thinking out at one rate, image tokens out at another, told apart by
+  // the answer's per-modality counts (gemini-response.ts). A request is reserved, and an output
+  // the gateway had to estimate charged, at the image rate (worstCaseCost, estimatedCharge).
+  // Gemini 3 Pro Image: $2 in, $12 text and thinking, $120 images (Google's Gemini API pricing).
+  'gemini-3-pro-image': withImageOutput(p(2, 12), 120),
+  // Gemini 3.1 Flash Image: $60 images (about $0.067 a 1K image); $0.50 in and $3 text as Vertex AI
+  // and Vercel's gateway list it (one listing has $0.25 in: the dearer is kept, a budget a cap).
+  'gemini-3.1-flash-image': withImageOutput(p(0.5, 3), 60),
+  // Gemini 2.5 Flash Image: $0.30 in, $30 images ($0.039 a 1024px image of 1,290 tokens), per
+  // Google's pricing page, which gives it no text rate: text at Gemini 2.5 Flash's $2.50, the
+  // model it is built on (one third-party table says $1.50: the dearer is kept).
+  'gemini-2.5-flash-image': withImageOutput(p(0.3, 2.5), 30),
   'gemini-2.5-pro': { ...p(1.25, 10, 0.31), longContext: long(200_000, 2.5, 15, 0.625) },
   'gemini-2.5-flash': withAudio(p(0.3, 2.5, 0.075), 1),
   'gemini-2.5-flash-lite': withAudio(p(0.1, 0.4, 0.025), 0.3),

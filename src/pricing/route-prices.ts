@@ -15,6 +15,7 @@ import {
   priceOf,
   worstCaseCost,
 } from './cost';
+import { estimatedOutput } from './estimated-output';
 import type { ListPrice } from './prices';
 import { billsSearchContentBlock, SEARCH_CONTENT_BLOCK_TOKENS } from './tool-fees';
 
@@ -67,6 +68,19 @@ export function targetCost(
   const provider = runtime.provider(target.provider);
   const price = priceOf(target, provider?.type ?? '', runtime.config.pricing, provider?.regional);
   return costOf(usage, price, tier, provider?.halfPriceFlex);
+}
+
+/** `usage`, the gateway's estimate, as `target` charges it: at its dearest output rate (estimatedOutput). */
+export function estimatedCharge(
+  runtime: Runtime,
+  target: { provider: string; model: string },
+  usage: Usage,
+): Usage {
+  const provider = runtime.provider(target.provider);
+  return estimatedOutput(
+    usage,
+    priceOf(target, provider?.type ?? '', runtime.config.pricing, provider?.regional),
+  );
 }
 
 /** The tier `targetCost` charges `tier` at on `target`, when not the standard rates (billedTier). */

@@ -20,6 +20,8 @@ import {
 const partSchema = z.looseObject({
   text: z.string().optional(),
   thought: z.boolean().optional(),
+  /** An image the model made (an image model's answer): not relayed, but it sets the rate of its output (toUsage). */
+  inlineData: z.looseObject({ mimeType: z.string().optional() }).optional(),
   functionCall: z
     .looseObject({
       /** Gemini 3 ids each call and pairs its result by that id: it is the client's tool call id. */
@@ -180,10 +182,23 @@ function finishReason(reason: string | undefined, calledTool: boolean): FinishRe
   return calledTool ? 'tool_calls' : 'stop'; // STOP, OTHER, MALFORMED_FUNCTION_CALL…
 }
 
-export function toUsage(usage: z.infer<typeof usageSchema>): Usage {
+/**
+ * `madeImage`: the answer holds an image the model made. Image models bill image tokens apart from
+ * text and thinking (Gemini 3 Pro Image: $120 against $12 per million): the IMAGE count of
+ * `candidatesTokensDetails` (the breakdown of candidatesTokenCount by modality; thoughts are apart)
+ * is `image_tokens`. An answer without that breakdown that holds an image counts all its candidate
+ * tokens so — its text too, at most a bound — and any other none.
+ */
+export function toUsage(usage: z.infer<typeof usageSchema>, madeImage = false): Usage {
   const prompt = (usage.promptTokenCount ?? 0) + (usage.toolUsePromptTokenCount ?? 0);
+  const candidates = usage.candidatesTokenCount ?? 0;
   // Thinking tokens are billed as output, as OpenAI counts reasoning tokens in completion_tokens.
-  const completion = (usage.candidatesTokenCount ?? 0) + (usage.thoughtsTokenCount ?? 0);
+  const completion = candidates + (usage.thoughtsTokenCount ?? 0);
+  const split = Array.isArray(usage.candidatesTokensDetails);
+  const image = Math.min(
+    candidates,
+    split ? modalityTokens(usage.candidatesTokensDetails, 'IMAGE') : madeImage ? candidates : 0,
+  );
   // Audio in the prompt is priced apart (Gemini 2.5 Flash: $1.00 against $0.30 for text); of it,
   // what was read from a cache is among the cached tokens.
   const audio =
@@ -196,10 +211,23 @@ export function toUsage(usage: z.infer<typeof usageSchema>): Usage {
       cached_tokens: usage.cachedContentTokenCount ?? 0,
       ...(audio > 0 ? { audio_tokens: audio } : {}),
     },
-    ...(usage.thoughtsTokenCount
-      ? { completion_tokens_details: { reasoning_tokens: usage.thoughtsTokenCount } }
+    ...(usage.thoughtsTokenCount || image > 0
+      ? {
+          completion_tokens_details: {
+            ...(usage.thoughtsTokenCount ? { reasoning_tokens: usage.thoughtsTokenCount } : {}),
+            ...(image > 0 ? { image_tokens: image } : {}),
+          },
+        }
       : {}),
   };
+}
+
+/** Whether any candidate of a response holds an image the model made (a draft among its thoughts too). */
+function holdsImage(response: GeminiResponse): boolean {
+  return (response.candidates ?? []).some(
+    (candidate) =>
+      candidate.content?.parts?.some((part) => part.inlineData?.mimeType?.startsWith('image/')) ?? false,
+  );
 }
 
 /**
@@ -252,7 +280,7 @@ export function toCompletion(
     const finish = finishReason(candidate.finishReason, toolCalls.length > 0);
     return assistantChoice(text || null, toolCalls, finish, candidate.index ?? i);
   });
-  const usage = response.usageMetadata ? toUsage(response.usageMetadata) : undefined;
+  const usage = response.usageMetadata ? toUsage(response.usageMetadata, holdsImage(response)) : undefined;
   return chatCompletion(ids, choices, usage);
 }
 
@@ -275,13 +303,14 @@ export function translateStream(
 ): ReadableStream<Uint8Array> {
   const choices = new Map<number, ChoiceState>();
   let usage: z.infer<typeof usageSchema> | undefined;
+  let madeImage = false;
   let failed = false;
 
   const fail = (error: UpstreamError) => {
     // Nothing sent yet: fail the attempt, so the router can still fail over (or answer 400).
     if (choices.size === 0) throw error;
     // The usage so far first: nothing after an error frame is read, and the request is settled on it.
-    if (usage) writer.usage(toUsage(usage));
+    if (usage) writer.usage(toUsage(usage, madeImage));
     // A rate limit keeps the code clients and the relay know it by (not the RPC status).
     const code = error.failure === 'rate_limit' ? 'rate_limit_exceeded' : error.options.code;
     writer.error(error.message, code ?? 'upstream_error');
@@ -296,6 +325,7 @@ export function translateStream(
     const blocked = blockedPrompt(provider, chunk);
     if (blocked) return fail(blocked);
     if (chunk.usageMetadata) usage = chunk.usageMetadata;
+    if (holdsImage(chunk)) madeImage = true;
     for (const [i, candidate] of (chunk.candidates ?? []).entries()) {
       const index = candidate.index ?? i;
       let state = choices.get(index);
@@ -338,7 +368,7 @@ export function translateStream(
 
   return translateSSE(upstream, writer, onEvent, () => {
     if (choices.size === 0) return; // nothing arrived: an empty stream, which the router reports
-    if (usage && !failed) writer.usage(toUsage(usage));
+    if (usage && !failed) writer.usage(toUsage(usage, madeImage));
     // Closed before every candidate had its finishReason: the answer was cut short. An error event
     // (after the usage: nothing after it is read), never a made-up finish that a cache would keep.
     const cutShort = [...choices.values()].some((state) => !state.finished);

@@ -26,7 +26,13 @@ import { chatRequest } from '../openai/schemas';
 import { SSE_HEADERS } from '../openai/sse';
 import { type ChunkSource, relayOpenAIStream } from '../openai/stream-relay';
 import { streamVerdict } from '../openai/stream-summary';
-import { targetCost, targetTier, timedOutPrompts, worstCases } from '../pricing/route-prices';
+import {
+  estimatedCharge,
+  targetCost,
+  targetTier,
+  timedOutPrompts,
+  worstCases,
+} from '../pricing/route-prices';
 import {
   boundToolCalls,
   worstSearchContentBlocks,
@@ -142,7 +148,8 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
    * `promptReported`: its prompt_tokens are the provider's count (a stream cut short may report
    * the prompt but not the output). A timed-out attempt had the same prompt: charged that count
    * when there is one, since the estimate may hold allowances (limits.fileIdTokens per file sent
-   * by file_id, 765 per unseen image) far from the prompt's real size.
+   * by file_id, 765 per unseen image) far from the prompt's real size. An estimated output is
+   * charged (and logged) at the model's dearest output rate: its images, if it made any, went unseen.
    */
   const settle = (
     target: Pick<Target, 'provider' | 'model'> | undefined,
@@ -154,9 +161,10 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   ) => {
     const prompt = usage && promptReported && usage.prompt_tokens > 0 ? usage.prompt_tokens : inputTokens;
     const unanswered = timedOutPrompts(runtime, attempts, prompt, askedTier);
-    const costUsd = (target ? targetCost(runtime, target, usage, tier) : 0) + unanswered.costUsd;
+    const charged = target && usage && estimated ? estimatedCharge(runtime, target, usage) : usage;
+    const costUsd = (target ? targetCost(runtime, target, charged, tier) : 0) + unanswered.costUsd;
     const billed = target && targetTier(runtime, target, tier);
-    log.used(usage, costUsd, {
+    log.used(charged, costUsd, {
       tier: billed,
       timedOut: unanswered,
       estimated: estimated && usage !== undefined,

@@ -99,9 +99,9 @@ describe('priceOf', () => {
     expect(costOf(long, price('gpt-5.4-pro'))).toBeCloseTo(0.3 * 60 + 270, 9);
     const short = { prompt_tokens: 272_000, completion_tokens: 0, total_tokens: 272_000 };
     expect(costOf(short, price('gpt-5.4'))).toBeCloseTo(0.272 * 2.5, 9);
-    // Gemini 3 Pro Image's output is mostly images, at $120 per 1M tokens.
+    // Gemini 3 Pro Image's image tokens out at $120 per 1M tokens (its text and thinking at $12).
     const image = priceOf({ provider: 'g', model: 'gemini-3-pro-image-preview' }, 'gemini', {});
-    expect(image).toMatchObject({ inputPerMTok: 2, outputPerMTok: 120 });
+    expect(image).toMatchObject({ inputPerMTok: 2, outputPerMTok: 12, imageOutputPerMTok: 120 });
     // A Codex model at its base model's price, not an unknown model's (7.5× it).
     expect(price('gpt-5.1-codex-max')).toEqual(price('gpt-5.1-codex'));
   });

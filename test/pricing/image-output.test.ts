@@ -1,6 +1,7 @@
 // Image output priced apart from text: Nova 2 Omni on Bedrock writes text at $2.80 and images at
 // $44.00 per million tokens, and Converse's usage does not split them. Charged at the text rate
-// unless the answer holds an image; reserved at the image rate, since any prompt may ask for one.
+// unless the answer holds an image; reserved at the image rate, since any prompt may ask for one,
+// and an output the gateway estimates (a stream cut short) charged at it.
 import { describe, expect, it } from 'vitest';
 import { costOf, worstCaseCost } from '../../src/pricing/cost';
 import { countedUsage } from '../../src/pricing/usage';
@@ -152,5 +153,21 @@ describe('Nova 2 Omni through the gateway', () => {
     );
     const row = await costOfAnswer(key, true);
     expect(row.costUsd).toBeCloseTo((1_000 * 0.3 + 2_000 * 2.8) / 1e6, 12);
+  });
+
+  it('charges a stream cut short without usage at the image rate: the estimate cannot see an image', async () => {
+    const key = await setup();
+    onUpstream(`${BASE}/model/`, () =>
+      eventStreamResponse(
+        encodeEvents([
+          { event: 'messageStart', payload: { role: 'assistant' } },
+          { event: 'contentBlockDelta', payload: { contentBlockIndex: 0, delta: { text: 'Here:' } } },
+        ]),
+      ),
+    );
+    const row = await costOfAnswer(key, true);
+    expect(row.outputTokens).toBeGreaterThan(0);
+    expect(row.usageDetail).toEqual({ imageOutputTokens: row.outputTokens, estimated: true });
+    expect(row.costUsd).toBeCloseTo((row.inputTokens * 0.3 + row.outputTokens * 44) / 1e6, 12);
   });
 });
