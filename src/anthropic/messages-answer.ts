@@ -3,6 +3,7 @@
 import { isRecord } from '../json-record';
 import { said } from '../openai/reasoning-text';
 import { packBlocks } from '../openai/responses-reasoning';
+import { thinkingFromDetails } from '../providers/reasoning-details';
 import { isOpenAIReasoning, type OpenAIReasoningBlock } from '../providers/thinking';
 import { type BlockPosition, interleave, positionOf, textIn } from '../providers/thinking-order';
 import { clientToolName } from './messages-tool-names';
@@ -122,6 +123,9 @@ export function completionToMessage(
     const position = readPosition(block);
     thinking.push(position ? { block: signed, position } : { block: signed });
   }
+  // Claude's blocks as OpenRouter gives them (reasoning_details): signed, redacted ones as such.
+  if (thinking.length === 0)
+    for (const block of thinkingFromDetails(message.reasoning_details)) thinking.push({ block });
   const claude = thinking.length;
   // OpenAI's encrypted reasoning has no Messages form: packed as a redacted block's data, which
   // clients send back as they got it (messages-request.ts unpacks it).

@@ -4,13 +4,16 @@
 // thinking blocks, each kept open until the `thinking_blocks` delta that signs it: from Anthropic
 // and Bedrock as soon as the provider finished it (the route asks for that:
 // ChatCall.thinkingAsSigned), so it stops, signed, before the next block starts, as at Anthropic.
-// Reasoning still open when text or a tool call starts is unsigned (DeepSeek's) and stops there;
-// a cached answer replayed gives its signed blocks whole, first. A chat error event (the gateway's
-// mid-stream failure) becomes Anthropic's `error` event, which ends it.
+// Claude's reasoning through OpenRouter (`reasoning_details` fragments) streams block by block, each
+// signed as its signature fragment comes. Reasoning still open when text or a tool call starts is
+// unsigned (DeepSeek's) and stops there; a cached answer replayed gives its signed blocks whole,
+// first. A chat error event (the gateway's mid-stream failure) becomes Anthropic's `error` event,
+// which ends it.
 
 import { isRecord } from '../json-record';
 import { chatEvents } from '../openai/chat-events';
 import { said } from '../openai/reasoning-text';
+import { type ClaudeDetail, claudeDetails } from '../providers/reasoning-details';
 import { isOpenAIReasoning } from '../providers/thinking';
 import { interleave, textIn } from '../providers/thinking-order';
 import {
@@ -36,6 +39,8 @@ interface Thought {
   index: number;
   text: string;
   signed: boolean;
+  /** The `index` of the block OpenRouter streams it as (its `reasoning_details`), where it does. */
+  detail?: number | undefined;
 }
 
 /** What the stream knows of its request beyond the chat stream. */
@@ -60,6 +65,8 @@ export function messagesEventStream(
   let thoughts: Thought[] = [];
   /** The one reasoning goes on in; none once text or a tool call came after it (a new block then). */
   let thinking: Thought | undefined;
+  /** The OpenRouter block indexes whose text streamed (onDetail). */
+  const streamedDetails = new Set<number | undefined>();
   let finishReason: unknown;
   /** The stop sequence the finish chunk names (Anthropic's, or Bedrock's when the client asked). */
   let matched: string | undefined;
@@ -154,6 +161,54 @@ export function messagesEventStream(
     for (const block of list.filter(isOpenAIReasoning)) whole(packedOpenAIReasoning(block));
   };
 
+  /** More of the thinking going on, in a block opened for it if none is (`detail`: its OpenRouter index). */
+  const think = (more: string, detail?: number): Thought => {
+    if (!thinking) {
+      closeText();
+      closeTools();
+      const index = open({ type: 'thinking', thinking: '', signature: '' });
+      thinking = { index, text: '', signed: false, detail };
+      thoughts.push(thinking);
+    }
+    if (more !== '') {
+      thinking.text += more;
+      emit('content_block_delta', {
+        index: thinking.index,
+        delta: { type: 'thinking_delta', thinking: more },
+      });
+    }
+    return thinking;
+  };
+
+  /**
+   * A fragment of Claude's reasoning as OpenRouter streams it (reasoning-details.ts): more text of
+   * its block (another index: the block before is over), the signature that ends it, or a redacted
+   * block, whole. A signature with no text streamed before it (thinking display omitted) signs an
+   * empty block, as Anthropic streams one; one for a block already stopped (text or a call came
+   * first) has no block left to sign, and no other block may take it.
+   */
+  const onDetail = (detail: ClaudeDetail) => {
+    if (thinking && thinking.detail !== detail.index) closeThoughts();
+    if (detail.kind === 'redacted') {
+      closeThoughts();
+      whole({ type: 'redacted_thinking', data: detail.data });
+      return;
+    }
+    if (detail.text !== '') {
+      think(detail.text, detail.index);
+      streamedDetails.add(detail.index);
+    }
+    if (detail.signature === '' || (!thinking && streamedDetails.has(detail.index))) return;
+    const held = think('', detail.index);
+    emit('content_block_delta', {
+      index: held.index,
+      delta: { type: 'signature_delta', signature: detail.signature },
+    });
+    emit('content_block_stop', { index: held.index });
+    held.signed = true;
+    thinking = undefined;
+  };
+
   /** message_start, with the model the first chunk names (the provider's own id, as the JSON answer has it). */
   const begin = (chunk: Json) => {
     if (started) return;
@@ -207,23 +262,14 @@ export function messagesEventStream(
       onThinkingBlocks(blocks);
       if (reasoning === readable(blocks)) reasoning = '';
     }
-    if (reasoning !== '') {
-      if (!thinking) {
-        closeText();
-        closeTools();
-        thinking = {
-          index: open({ type: 'thinking', thinking: '', signature: '' }),
-          text: '',
-          signed: false,
-        };
-        thoughts.push(thinking);
-      }
-      thinking.text += reasoning;
-      emit('content_block_delta', {
-        index: thinking.index,
-        delta: { type: 'thinking_delta', thinking: reasoning },
-      });
+    // Claude's reasoning through OpenRouter: its fragments hold the text `reasoning` repeats, and
+    // say where each block ends and what signs it.
+    const details = claudeDetails(delta.reasoning_details);
+    if (details.length > 0) {
+      for (const detail of details) onDetail(detail);
+      reasoning = '';
     }
+    if (reasoning !== '') think(reasoning);
     if (typeof delta.refusal === 'string' && delta.refusal !== '') refused = true;
     for (const value of [answer.text, delta.refusal]) {
       if (typeof value !== 'string' || value === '') continue;

@@ -9,6 +9,8 @@
 // A tool message's images and files go in a user message after it (tool-media.ts): OpenAI's tool
 // messages take only text. Services other than OpenAI get a developer message as system, and a
 // system or tool message of text alone as a string (plain-messages.ts): many refuse either.
+// OpenRouter's Claude models get an assistant message's thinking blocks as `reasoning_details`
+// (reasoning-details.ts).
 import { z } from 'zod';
 import type { ChatRequest, EmbeddingsRequest } from '../openai/schemas';
 import { urlUnder } from './base-url';
@@ -25,6 +27,7 @@ import {
 } from './openai-responses';
 import { plainMessages } from './plain-messages';
 import { OPENAI_COMPATIBLE_PRESETS, PRESET_NAMES } from './presets';
+import { withReasoningDetails } from './reasoning-details';
 import { apiKeyFor, resolveSecret, secretRef } from './secret';
 import { StreamRefusals } from './stream-refusal';
 import { toolMediaAsUser } from './tool-media';
@@ -89,6 +92,11 @@ export interface OpenAIWire {
    * about fields they do not define), which DeepSeek-style answers carry and clients send back.
    */
   dropsReasoningContent?: boolean;
+  /**
+   * The service takes an assistant message's thinking blocks back as its `reasoning_details` for
+   * `model` (OpenRouter's Claude models: reasoning-details.ts).
+   */
+  takesReasoningDetails?: (model: string) => boolean;
   /** The Responses API's URL when a chat call for `model` (with `body`) goes there (openai-responses.ts). */
   responsesUrl?: (model: string, body: ChatRequest) => string | undefined;
   /**
@@ -117,6 +125,12 @@ export function createOpenAICompatible(
   // OpenAI SDK's cap would go unheeded there (and the answer outrun what its budget reserved).
   const maxTokensOnly = config.preset === 'ollama' || /(^|\.)deepseek\.com$/.test(new URL(baseUrl).hostname);
   const openai = isOpenAI(config);
+  // reasoning_details is OpenRouter's own field: OpenAI refuses a message field it does not define,
+  // as Groq, Cerebras and Mistral do, and no other preset's service reads it. Only for a model
+  // named Claude, whose format the blocks are in (the cache marks' rule, claude-fields.ts): another
+  // model behind OpenRouter has reasoning of its own, which a chat client sends back as it got it.
+  const openrouter =
+    config.preset === 'openrouter' || /(^|\.)openrouter\.ai$/.test(new URL(baseUrl).hostname);
   const strict =
     mistral ||
     config.preset === 'groq' ||
@@ -133,6 +147,7 @@ export function createOpenAICompatible(
       halfPriceFlex: openai,
       servesOpenAIModels: openai,
       dropsReasoningContent: strict,
+      ...(openrouter ? { takesReasoningDetails: (model: string) => /claude/i.test(model) } : {}),
       ...(mistral
         ? { chatBody: mistralChatBody, embeddingsBody: mistralEmbeddingsBody }
         : maxTokensOnly
@@ -195,7 +210,8 @@ export function openAIWireAdapter(wire: OpenAIWire, doFetch: typeof fetch): Prov
     if (refused) return refused;
     const capped = capSet && wire.capField !== 'max_completion_tokens' ? capAsMaxTokens(body) : body;
     const sent = wire.chatBody ? wire.chatBody(capped) : capped;
-    const messages = toolMediaAsUser(body.messages);
+    const media = toolMediaAsUser(body.messages);
+    const messages = wire.takesReasoningDetails?.(model) ? withReasoningDetails(media) : media;
     const upstreamBody: ChatRequest = {
       ...sent,
       model,

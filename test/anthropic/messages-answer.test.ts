@@ -133,6 +133,37 @@ describe('chat completion → Anthropic message', () => {
     ]);
   });
 
+  it("gives Claude's reasoning through OpenRouter (reasoning_details) as signed and redacted blocks", () => {
+    const format = 'anthropic-claude-v1';
+    const message = completionToMessage(
+      {
+        choices: [
+          {
+            finish_reason: 'tool_calls',
+            message: {
+              content: null,
+              reasoning: 'Look it up.',
+              reasoning_details: [
+                { type: 'reasoning.text', text: 'Look it up.', signature: 'EqsigA', format, index: 0 },
+                { type: 'reasoning.encrypted', data: 'opaque', format, index: 1 },
+              ],
+              tool_calls: [
+                { id: 'toolu_1', type: 'function', function: { name: 'weather', arguments: '{}' } },
+              ],
+            },
+          },
+        ],
+      },
+      'msg_1',
+      'claude',
+    );
+    expect(message.content).toEqual([
+      { type: 'thinking', thinking: 'Look it up.', signature: 'EqsigA' },
+      { type: 'redacted_thinking', data: 'opaque' },
+      { type: 'tool_use', id: 'toolu_1', name: 'weather', input: {} },
+    ]);
+  });
+
   it('leaves cache reads and writes out of input_tokens, as Anthropic counts', () => {
     expect(
       messageUsage({

@@ -95,6 +95,68 @@ describe('chat stream → Anthropic events', () => {
     expect(events[9].delta).toEqual({ stop_reason: 'end_turn', stop_sequence: null });
   });
 
+  it("streams Claude's reasoning through OpenRouter (reasoning_details) as blocks, each signed before its stop", async () => {
+    const text = (t: string, index: number, signature?: string) => ({
+      type: 'reasoning.text',
+      text: t,
+      ...(signature === undefined ? {} : { signature }),
+      format: 'anthropic-claude-v1',
+      index,
+    });
+    const events = await translate([
+      chunk({ role: 'assistant', content: '', reasoning: null, reasoning_details: [text('', 0, '')] }),
+      chunk({ content: '', reasoning: 'Let me ', reasoning_details: [text('Let me ', 0)] }),
+      chunk({ content: '', reasoning: 'look.', reasoning_details: [text('look.', 0)] }),
+      chunk({ content: '', reasoning: null, reasoning_details: [text('', 0, 'EqsigA')] }),
+      chunk({
+        reasoning_details: [
+          { type: 'reasoning.encrypted', data: 'opaque', format: 'anthropic-claude-v1', index: 1 },
+        ],
+      }),
+      chunk({ reasoning: 'Then', reasoning_details: [text('Then', 2)] }),
+      chunk({ reasoning_details: [text('', 2, 'EqsigB')] }),
+      chunk({ content: 'Checking.' }),
+      chunk({ tool_calls: [{ index: 0, id: 'toolu_1', function: { name: 'weather', arguments: '{}' } }] }),
+      chunk({}, 'tool_calls'),
+    ]);
+    expect(assemble(events)).toEqual([
+      { type: 'thinking', thinking: 'Let me look.', signature: 'EqsigA' },
+      { type: 'redacted_thinking', data: 'opaque' },
+      { type: 'thinking', thinking: 'Then', signature: 'EqsigB' },
+      { type: 'text', text: 'Checking.' },
+      { type: 'tool_use', id: 'toolu_1', name: 'weather', input: {} },
+    ]);
+    expectOneBlockAtATime(events);
+    // As Anthropic streams a thinking block: its text, then its signature, then its stop.
+    expect(events.slice(1, 6).map((e) => e.delta?.type ?? e.type)).toEqual([
+      'content_block_start',
+      'thinking_delta',
+      'thinking_delta',
+      'signature_delta',
+      'content_block_stop',
+    ]);
+  });
+
+  it('signs no other block with an OpenRouter signature that comes after its block stopped', async () => {
+    const piece = (text: string, signature = '') => ({
+      type: 'reasoning.text',
+      text,
+      signature,
+      format: 'anthropic-claude-v1',
+      index: 0,
+    });
+    const events = await translate([
+      chunk({ reasoning: 'Hm', reasoning_details: [piece('Hm')] }),
+      chunk({ content: 'Answer' }),
+      chunk({ reasoning_details: [piece('', 'late')] }),
+      chunk({}, 'stop'),
+    ]);
+    expect(assemble(events)).toEqual([
+      { type: 'thinking', thinking: 'Hm', signature: '' },
+      { type: 'text', text: 'Answer' },
+    ]);
+  });
+
   it('ends unsigned reasoning (DeepSeek-style) when the text starts, as Anthropic ends a block', async () => {
     const events = await translate([
       chunk({ role: 'assistant', reasoning_content: 'hmm' }),
