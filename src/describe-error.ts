@@ -1,7 +1,9 @@
 // What an error on a request's path may say in Workers Logs: what identifies the failure, never
 // its message. A provider's error text can quote the prompt it refused (and an embedding provider's
 // the question), a JSON SyntaxError quotes the text it could not parse: a zero-retention key's
-// content must not reach the logs that way, nor anyone else's.
+// content must not reach the logs that way, nor anyone else's. A failure of the gateway's own
+// storage and objects (describeFailure) keeps its message too, with what could be a credential or
+// quoted content taken out: "no such table" or "Network connection lost" is what an operator needs.
 
 /** A name, code or failure kind as code sets it: an identifier, not free text. */
 const IDENTIFIER = /^[A-Za-z_$][\w$.-]{0,63}$/;
@@ -44,6 +46,78 @@ export function stackFrames(error: unknown): string {
     .split('\n')
     .slice(1);
   return rest.filter((line) => /^\s+at \S/.test(line)).join('\n');
+}
+
+/** The flags Cloudflare sets on a Durable Object's errors that say what to do about them. */
+const FLAGS = ['retryable', 'overloaded'] as const;
+
+/**
+ * A failure of the gateway's own bindings — a Durable Object call, D1, KV, a fetch between its own
+ * objects — as its logs tell it: describeError, the object's flags, and safeMessage. Not for a
+ * provider's error, whose message, quoted text aside, may still be the prompt's (describeError).
+ * `Error [overloaded]: Durable Object is overloaded. Requests queued for too long.`
+ */
+export function describeFailure(error: unknown): string {
+  const fields = typeof error === 'object' && error !== null ? (error as Record<string, unknown>) : {};
+  const flags = FLAGS.filter((flag) => fields[flag] === true);
+  const message = safeMessage(fields.message);
+  return `${describeError(error)}${flags.length > 0 ? ` [${flags.join(', ')}]` : ''}${message ? `: ${message}` : ''}`;
+}
+
+/** Longest message safeMessage keeps: a line to read, not a dump. */
+const MAX_MESSAGE_CHARS = 200;
+/** A quote that opens or closes quoted text; an apostrophe between letters (Object's) is neither. */
+const QUOTE = /["`]|(?<!\p{L})'|'(?!\p{L})/gu;
+/** A URL, up to whatever ends it in prose. */
+const URL_IN_TEXT = /\b[a-z][a-z\d+.-]*:\/\/[^\s"'`<>]*/gi;
+/** An Authorization header's credential (`Bearer sk-…`). */
+const AUTH_SCHEME = /\b(bearer|basic)(\s+)[^\s,;]+/gi;
+/** A value whose name says it is a credential (`api_key=…`, `password: …`, `x-goog-api-key: …`). */
+const CREDENTIAL_PAIR =
+  /\b([\w-]*(?:key|token|secret|passw(?:or)?d|auth\w*|signature|sig|credential)s?)(\s*[=:]\s*)[^\s,;&]+/gi;
+/** A run of characters a key, token, digest or id is made of. */
+const TOKEN = /[\w+/=.~-]{8,}/g;
+/** How credentials the gateway knows begin: OpenAI's, gateway keys and admin tokens, Google's, AWS's, GitHub's, Slack's. */
+const SECRET_PREFIX = /^(?:sk[-_]|tga?-|AIza|AKIA|ASIA|gh[pousr]_|xox[abprs]-)/;
+
+/**
+ * An error's message with nothing in it that could be a secret or someone's content: its first
+ * line only; quoted text (a SyntaxError's excerpt of the JSON, a value SQLite quotes) elided; a URL
+ * cut to its origin (no user:password, path or query); an Authorization credential, a value named
+ * like a key, token or password, and any run of characters shaped like a key, token or digest
+ * (one with a known credential prefix; letters mixed with digits over 11 characters; anything
+ * over 31) replaced by `[redacted]`; at most MAX_MESSAGE_CHARS characters. Empty for a non-string.
+ */
+export function safeMessage(message: unknown): string {
+  if (typeof message !== 'string') return '';
+  let text = message.split('\n', 1)[0] ?? '';
+  const quotes = [...text.matchAll(QUOTE)].map((match) => match.index);
+  const first = quotes[0];
+  const last = quotes.at(-1);
+  // From the first quote to the last: quoted text may hold quotes of its own (JSON does). A lone
+  // quote opens text cut short: nothing after it is kept.
+  if (first !== undefined && last !== undefined)
+    text = first < last ? `${text.slice(0, first)}"…"${text.slice(last + 1)}` : `${text.slice(0, first)}"…`;
+  text = text
+    .replace(URL_IN_TEXT, urlOrigin)
+    .replace(AUTH_SCHEME, '$1$2[redacted]')
+    .replace(CREDENTIAL_PAIR, '$1$2[redacted]')
+    .replace(TOKEN, (token) => (credentialShaped(token) ? '[redacted]' : token));
+  return text.length > MAX_MESSAGE_CHARS ? `${text.slice(0, MAX_MESSAGE_CHARS)}…` : text;
+}
+
+function urlOrigin(text: string): string {
+  try {
+    const url = new URL(text);
+    return url.host ? `${url.protocol}//${url.host}` : `${url.protocol}[url]`;
+  } catch {
+    return '[url]';
+  }
+}
+
+function credentialShaped(token: string): boolean {
+  if (token.length > 31 || SECRET_PREFIX.test(token)) return true;
+  return token.length > 11 && /\d/.test(token) && /[a-z]/i.test(token);
 }
 
 function identifier(value: unknown): string | undefined {

@@ -1,5 +1,6 @@
 // The one place the OpenAI error shape {"error":{message,type,param,code}} is built.
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { RetentionParam } from './routes/zdr-retention';
 
 export type ErrorType =
   | 'invalid_request_error'
@@ -90,19 +91,21 @@ export function shownValue(value: unknown): string {
  * A zero-retention key (or a key of a zero-retention team) asked its provider to keep the request:
  * `store: true` (OpenAI's stored completions, shown in its dashboard; a stored response), or a
  * prompt cache kept beyond memory (`prompt_cache_retention: "24h"`: the prompt's key/value tensors
- * on the provider's storage for up to a day). The key's policy forbids it, as an allowlist forbids a
- * model: a 403, the same body being fine for another key.
+ * on the provider's storage for up to a day) or beyond its default lifetime (`prompt_cache_options.ttl`
+ * other than `30m`). The key's policy forbids it, as an allowlist forbids a model: a 403, the same
+ * body being fine for another key.
  */
-export const zdrStoreRefused = (param: 'store' | 'prompt_cache_retention' = 'store') =>
-  new GatewayError(
-    403,
-    'permission_error',
-    'zdr_store_refused',
-    param === 'store'
-      ? "This key is zero-retention: it may not ask the provider to store the request ('store: true'). Send 'store: false' or leave it out."
-      : "This key is zero-retention: it may not ask the provider to keep its prompt cache beyond memory ('prompt_cache_retention' other than 'in_memory'). Send 'in_memory' or leave it out.",
-    param,
-  );
+export const zdrStoreRefused = (param: RetentionParam = 'store') =>
+  new GatewayError(403, 'permission_error', 'zdr_store_refused', ZDR_REFUSALS[param], param);
+
+const ZDR_REFUSALS: Record<RetentionParam, string> = {
+  store:
+    "This key is zero-retention: it may not ask the provider to store the request ('store: true'). Send 'store: false' or leave it out.",
+  prompt_cache_retention:
+    "This key is zero-retention: it may not ask the provider to keep its prompt cache beyond memory ('prompt_cache_retention' other than 'in_memory'). Send 'in_memory' or leave it out.",
+  'prompt_cache_options.ttl':
+    "This key is zero-retention: it may not ask the provider to keep its prompt cache beyond the default lifetime ('prompt_cache_options.ttl' other than '30m'). Send '30m' or leave it out.",
+};
 
 export const modelNotFound = (model: string) =>
   new GatewayError(

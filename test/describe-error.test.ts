@@ -1,7 +1,7 @@
 // What an error on a request's path leaves in Workers Logs: its name, status, code and failure kind,
 // never its message (a provider's may quote the prompt), nor a message that mimics stack frames.
 import { describe, expect, it } from 'vitest';
-import { describeError, stackFrames } from '../src/describe-error';
+import { describeError, describeFailure, safeMessage, stackFrames } from '../src/describe-error';
 import { GatewayError } from '../src/errors';
 import { UpstreamError } from '../src/providers/types';
 
@@ -47,5 +47,65 @@ describe('stackFrames', () => {
     const frames = stackFrames(error);
     expect(frames).toMatch(/^\s+at /);
     expect(frames).not.toContain('4111');
+  });
+});
+
+describe('describeFailure', () => {
+  it("keeps a storage error's name, flags and message, which hold nothing secret", () => {
+    const overloaded = Object.assign(
+      new Error('Durable Object is overloaded. Requests queued for too long.'),
+      {
+        overloaded: true,
+        retryable: false,
+      },
+    );
+    expect(describeFailure(overloaded)).toBe(
+      'Error [overloaded]: Durable Object is overloaded. Requests queued for too long.',
+    );
+    expect(
+      describeFailure(new Error("Durable Object's isolate exceeded its memory limit and was reset.")),
+    ).toBe("Error: Durable Object's isolate exceeded its memory limit and was reset.");
+    expect(describeFailure(new Error('D1_ERROR: no such table: request_logs: SQLITE_ERROR'))).toBe(
+      'Error: D1_ERROR: no such table: request_logs: SQLITE_ERROR',
+    );
+    expect(describeFailure(new TypeError('Network connection lost.'))).toBe(
+      'TypeError: Network connection lost.',
+    );
+    expect(describeFailure(new Error(''))).toBe('Error');
+    expect(describeFailure('a thrown string')).toBe('non-error thrown (string)');
+  });
+
+  it('takes out a URL beyond its origin, credentials and anything shaped like a key', () => {
+    const error = new Error(
+      'fetch https://admin:hunter2@objects.internal:8443/v1/keys?api_key=AIzaSyD0secret failed: ' +
+        'Authorization: Bearer sk-proj-Zx81secretToken, x-api-key=abc, password: pw, for tg-0123456789abcdefghij',
+    );
+    const described = describeFailure(error);
+    expect(described).toBe(
+      'Error: fetch https://objects.internal:8443 failed: Authorization: [redacted] [redacted], x-api-key=[redacted], password: [redacted], for [redacted]',
+    );
+    // A prefix the gateway knows, letters mixed with digits, a digest: each redacted wherever it stands.
+    expect(safeMessage(`sk-test-secret then abc123def456ghi and ${'f'.repeat(64)}`)).toBe(
+      '[redacted] then [redacted] and [redacted]',
+    );
+  });
+
+  it('elides quoted text (what a SyntaxError quotes of the JSON, a value SQLite quotes) and keeps one line', () => {
+    let parseError: unknown;
+    try {
+      JSON.parse(`{"apiKey": "sk-live", "content": "${PROMPT}"`);
+    } catch (caught) {
+      parseError = caught;
+    }
+    const described = describeFailure(parseError);
+    expect(described).toMatch(/^SyntaxError: /);
+    expect(described).not.toContain('sk-live');
+    expect(described).not.toContain('4111');
+    expect(safeMessage(`near "${PROMPT}": syntax error`)).toBe('near "…": syntax error');
+    // A lone quote opens text cut short: nothing after it is kept.
+    expect(safeMessage(`Unterminated string "${PROMPT}`)).toBe('Unterminated string "…');
+    expect(safeMessage(`first line\n${PROMPT}`)).toBe('first line');
+    expect(safeMessage('ab '.repeat(300))).toHaveLength(201);
+    expect(safeMessage(undefined)).toBe('');
   });
 });

@@ -2,6 +2,7 @@
 // isolate, and re-checks KV in the background at most every few seconds — never per request.
 
 import { sha256Hex } from '../auth/gateway-key';
+import { describeFailure } from '../describe-error';
 import type { Env } from '../env';
 import { GatewayError, unavailableNow } from '../errors';
 import { issueLines } from '../openai/read-body';
@@ -35,7 +36,9 @@ export async function getRuntime(env: Env, ctx?: Pick<ExecutionContext, 'waitUnt
   if (memo) {
     if (now - memo.checkedAt >= RECHECK_MS) {
       memo.checkedAt = now;
-      const refreshing = reload(env).catch((error) => console.error('config refresh failed', String(error)));
+      const refreshing = reload(env).catch((error) =>
+        console.error('config refresh failed', describeFailure(error)),
+      );
       ctx?.waitUntil(refreshing);
     }
     return memo.runtime;
@@ -46,7 +49,7 @@ export async function getRuntime(env: Env, ctx?: Pick<ExecutionContext, 'waitUnt
     return await reload(env);
   } catch (error) {
     if (error instanceof GatewayError) throw error;
-    console.error('config load failed', String(error));
+    console.error('config load failed', describeFailure(error));
     throw unavailableNow(
       'config_unavailable',
       'The gateway could not load its config right now. Please retry shortly.',
@@ -141,7 +144,7 @@ function putServed(env: Env, raw: string, revision: number): Promise<void> {
   return tried(
     () => env.CACHE.put(CONFIG_KEY, raw, { metadata: { revision } }),
     (last) => {
-      console.error('config stored but not written to KV', String(last));
+      console.error('config stored but not written to KV', describeFailure(last));
       throw unavailableNow(
         'config_unavailable',
         'The config is stored, but could not be written where requests are served from: PUT it again to put it in force.',

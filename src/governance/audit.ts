@@ -4,6 +4,7 @@ import type { Context } from 'hono';
 import { z } from 'zod';
 import { randomId } from '../auth/gateway-key';
 import { ROOT } from '../auth/principal';
+import { describeFailure } from '../describe-error';
 import type { AppEnv } from '../env';
 
 export const TARGET_TYPES = ['config', 'guardrails', 'key', 'team', 'token'] as const;
@@ -117,7 +118,9 @@ export async function audit(c: Context<AppEnv>, entry: AuditEntry): Promise<void
       return;
     } catch (error) {
       if (attempt >= AUDIT_TRIES) {
-        console.error('audit write failed; the record:', JSON.stringify(values), String(error));
+        // The record is the row GET /admin/audit would show: before and after scrubbed of key and
+        // token secrets and hashes, a config's provider secrets redacted by its callers.
+        console.error('audit write failed; the record:', JSON.stringify(values), describeFailure(error));
         return;
       }
       await new Promise((resolve) => setTimeout(resolve, 50 * attempt));

@@ -4,6 +4,7 @@
 // ledger and a budget stays a hard cap across the switch. The D1 row gets the new hash and prefix,
 // only while it is still the revision the rotation read (so its answer, ETag included, is that row's).
 import { generateGatewayKey, keyPrefix, sha256Hex } from '../auth/gateway-key';
+import { describeFailure } from '../describe-error';
 import type { Env } from '../env';
 import { GatewayError } from '../errors';
 import { getKey, type StoredKey } from '../keys/store';
@@ -147,7 +148,7 @@ async function adopt(env: Env, to: string, handed: HandOver) {
     await keyStub(env, to)
       .adopt(handed)
       .catch((error: unknown) =>
-        console.error('rotation adopt failed; the new object fetches it', String(error)),
+        console.error('rotation adopt failed; the new object fetches it', describeFailure(error)),
       );
   }
 }

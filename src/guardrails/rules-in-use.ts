@@ -1,6 +1,7 @@
 // Refuses a config change that would remove a guardrail rule some key or team still names: their
 // requests would then fail closed (rules.ts), so the rule's removal must wait until they drop it.
 import type { GatewayConfig } from '../config/schema';
+import { describeFailure } from '../describe-error';
 import { GatewayError, unavailableNow } from '../errors';
 
 /** At most this many namers are listed in the refusal. */
@@ -22,7 +23,7 @@ export async function checkRulesStillNamed(
   try {
     namers = await namersOf(db, removed, [...kept]);
   } catch (error) {
-    console.error('guardrail namers not read', String(error));
+    console.error('guardrail namers not read', describeFailure(error));
     throw unavailableNow(
       'storage_unavailable',
       'Could not check which keys and teams name the guardrail rules this change removes; the previous config stays in force. Try again.',

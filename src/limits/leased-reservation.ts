@@ -1,5 +1,6 @@
 // The worst-case cost of a request admitted from this isolate's lease, reserved once it goes
 // upstream: drawn from the lease's budget share, else reserved at the objects.
+import { describeFailure } from '../describe-error';
 import type { Env } from '../env';
 import type { AdmitRequest, AdmitResult } from './admit-rpc';
 import { endLeaseAt, release } from './give-back';
@@ -43,7 +44,7 @@ export function drawFromLease(
       })
       .catch((error: unknown) => {
         // The share covers the request until it is released; no more is drawn from this lease.
-        console.error('lease draw failed', String(error));
+        console.error('lease draw failed', describeFailure(error));
         endLease();
       });
   const drawing = drawLater(ctx, drawn, usd, () =>

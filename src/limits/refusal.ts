@@ -1,4 +1,5 @@
 // A refusal by the key's (or team's) object as the wire error the client gets; the object unreachable as a 503.
+import { describeFailure } from '../describe-error';
 import { GatewayError, invalidApiKey, modelNotAllowed, retryAfterSeconds, unavailableNow } from '../errors';
 import { overloaded } from '../isolate/fresh-stubs';
 import { endReason, type KeyPolicy } from '../keys/policy';
@@ -18,7 +19,7 @@ type Refusing = Pick<RouteAdmitRequest, 'model' | 'costUsd' | 'inputOnly' | 'too
  */
 export function unavailable(error: unknown): GatewayError {
   if (error instanceof GatewayError) return error;
-  console.error('admission failed', String(error));
+  console.error('admission failed', describeFailure(error));
   return overloaded(error)
     ? unavailableNow(
         'limits_overloaded',

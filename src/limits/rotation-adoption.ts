@@ -2,6 +2,7 @@
 // awaits and has adopted (stored under `adoption`), fetched from the old objects when late, each
 // adopted once, and the old secret's ledger merged into its own.
 import { z } from 'zod';
+import { describeFailure } from '../describe-error';
 import type { KeyPolicy } from '../keys/policy';
 import { type Budget, type BudgetState, budgetStateSchema, current, joinedHistory, roundUsd } from './budget';
 import { MAX_ROTATION_HOPS } from './moved';
@@ -85,7 +86,7 @@ export class Adoptions {
     moved: () => boolean,
   ): Promise<void> {
     this.fetching ??= this.fetchRounds(ask, adopt, moved)
-      .catch((error: unknown) => console.error('hand-over fetch failed', String(error)))
+      .catch((error: unknown) => console.error('hand-over fetch failed', describeFailure(error)))
       .finally(() => {
         this.fetching = undefined;
       });
@@ -103,7 +104,8 @@ export class Adoptions {
       const fetched = await Promise.allSettled(due.map(ask));
       let adopted = false;
       for (const result of fetched) {
-        if (result.status === 'rejected') console.error('hand-over fetch failed', String(result.reason));
+        if (result.status === 'rejected')
+          console.error('hand-over fetch failed', describeFailure(result.reason));
         else if (result.value) {
           await adopt(result.value);
           adopted = true;

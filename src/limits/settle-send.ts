@@ -2,6 +2,7 @@
 // request's settle once (src/limits/recent-settles.ts), so resending is safe whether or not the
 // failed call was applied (src/isolate/fresh-stubs.ts: a fresh stub each try, longer waits for an
 // overloaded object).
+import { describeFailure } from '../describe-error';
 import { onFreshStubs } from '../isolate/fresh-stubs';
 import type { KeyObject } from './key-object';
 import type { SettleRequest } from './settle-batch';
@@ -27,7 +28,7 @@ export async function sendSettles(
     );
     return true;
   } catch (error) {
-    console.error(`settle of ${settles.length} request(s) failed`, String(error));
+    console.error(`settle of ${settles.length} request(s) failed`, describeFailure(error));
     return false;
   }
 }

@@ -7,6 +7,7 @@
 // billed) per append, not per log row. Duplicates (a row sent again after a takeover) may sit in
 // the buffer; flushes use INSERT OR IGNORE keyed by request id, so D1 never holds a row twice.
 import { DurableObject } from 'cloudflare:workers';
+import { describeFailure } from '../describe-error';
 import type { Env } from '../env';
 import { jsonChunks } from './json-chunks';
 import { fittedRow, type LogRow, logRowSchema } from './row';
@@ -116,7 +117,7 @@ export class LogBuffer extends DurableObject<Env> {
         const retryInMs = backoffMs(this.failures);
         console.error(
           `log flush failed (${this.failures} in a row), retrying in ${retryInMs} ms`,
-          String(error),
+          describeFailure(error),
         );
         await this.arm(Date.now() + retryInMs);
         return { written, pending: this.pendingCount(), retryInMs };

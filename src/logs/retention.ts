@@ -1,5 +1,6 @@
 // The scheduled (cron) upkeep of the request logs: flush every buffer (a safety net should an alarm
 // ever be lost) and delete rows older than the retention period.
+import { describeFailure } from '../describe-error';
 import type { Env } from '../env';
 import { flushAllBuffers } from './sink';
 import { deleteLogsBefore } from './store';
@@ -18,7 +19,7 @@ export async function runLogMaintenance(
   now: number,
 ): Promise<{ flushed: number; deleted: number }> {
   const flushed = await flushAllBuffers(env).catch((error: unknown) => {
-    console.error('log buffer flush from cron failed', String(error));
+    console.error('log buffer flush from cron failed', describeFailure(error));
     return 0;
   });
   const deleted = await deleteLogsBefore(env.DB, now - retentionDays(env) * DAY_MS);

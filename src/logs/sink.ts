@@ -2,6 +2,7 @@
 // row — with the isolate's other rows finishing meanwhile (src/logs/outbox.ts) — into a LogBuffer
 // shard (falling back to a direct D1 insert if the buffer is unreachable), or, when that batch is
 // already large, straight into D1 (falling back to the buffer).
+import { describeFailure } from '../describe-error';
 import type { Env } from '../env';
 import { onFreshStubs } from '../isolate/fresh-stubs';
 import { within } from '../isolate/within';
@@ -189,7 +190,7 @@ export async function appendRows(env: Env, rows: LogRow[], alive: () => void = (
     return true;
   } catch (error) {
     const ids = rows.map((row) => row.id).join(', ');
-    console.error('request log rows not stored', ids, String(lastError), String(error));
+    console.error('request log rows not stored', ids, describeFailure(lastError), describeFailure(error));
     return false;
   }
 }
@@ -237,6 +238,6 @@ export function writeDataPoint(env: Env, row: LogRow): void {
       ],
     });
   } catch (error) {
-    console.error('analytics data point failed', String(error));
+    console.error('analytics data point failed', describeFailure(error));
   }
 }

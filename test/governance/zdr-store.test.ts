@@ -1,5 +1,6 @@
 // Zero-retention keys and a client's own `store: true` (OpenAI's stored completions, a stored
-// response) or `prompt_cache_retention: "24h"` (a prompt cache kept beyond memory): refused with 403
+// response), `prompt_cache_retention: "24h"` (a prompt cache kept beyond memory) or a
+// `prompt_cache_options.ttl` beyond OpenAI's default 30 minutes: refused with 403
 // zdr_store_refused before anything goes upstream, on /v1/chat/completions and /v1/responses alike
 // (translated or with hosted tools), for a zdr key and a key of a zdr team.
 import { describe, expect, it } from 'vitest';
@@ -51,8 +52,12 @@ function storing(key: string, prefix: string, asking: Json): Promise<Response>[]
   ];
 }
 
-async function expectRefused(key: string, prefix: string, asking: Json = { store: true }) {
-  const param = Object.keys(asking)[0];
+async function expectRefused(
+  key: string,
+  prefix: string,
+  asking: Json = { store: true },
+  param = Object.keys(asking)[0],
+) {
   for (const response of await Promise.all(storing(key, prefix, asking))) {
     expect(response.status).toBe(403);
     expect(await response.json()).toEqual({
@@ -159,5 +164,49 @@ describe('zero-retention keys and extended prompt caching (prompt_cache_retentio
     const answered = await responses(key.key, { ...asked, prompt_cache_retention: '24h' });
     expect(answered.status, await answered.clone().text()).toBe(200);
     expect(recorded.map((request) => (request.body as Json).prompt_cache_retention)).toEqual(['24h', '24h']);
+  });
+});
+
+describe('zero-retention keys and the prompt cache lifetime (prompt_cache_options.ttl)', () => {
+  it('refuses a zero-retention key that asks for a cache lifetime beyond the default; nothing goes upstream', async () => {
+    await setup();
+    const key = await createKey({ zdr: true, logBodies: true });
+    const param = 'prompt_cache_options.ttl';
+    await expectRefused(key.key, 'zdr-ttl-12h', { prompt_cache_options: { ttl: '12h' } }, param);
+    await expectRefused(
+      key.key,
+      'zdr-ttl-24h',
+      { prompt_cache_options: { mode: 'explicit', ttl: '24h' } },
+      param,
+    );
+    const team = await (
+      await admin('/admin/teams', 'POST', { name: 'zdr ttl team', zdr: true })
+    ).json<Json>();
+    const member = await createKey({ team: team.id });
+    await expectRefused(member.key, 'zdr-team-ttl-1h', { prompt_cache_options: { ttl: '1h' } }, param);
+  });
+
+  it('lets the default 30m, no ttl or no prompt_cache_options through on a zero-retention key', async () => {
+    await setup();
+    const key = await createKey({ zdr: true });
+    const options = [{ ttl: '30m' }, { mode: 'explicit' }, { ttl: null }, undefined];
+    for (const prompt_cache_options of options) {
+      const response = await chat(key.key, { ...question, prompt_cache_options });
+      expect(response.status, await response.clone().text()).toBe(200);
+    }
+    const response = await responses(key.key, { ...asked, prompt_cache_options: { ttl: '30m' } });
+    expect(response.status, await response.clone().text()).toBe(200);
+    expect(recorded.map((request) => (request.body as Json).prompt_cache_options)).toEqual([
+      ...options,
+      { ttl: '30m' },
+    ]);
+  });
+
+  it('passes a longer ttl on as before for a key that is not zero-retention', async () => {
+    await setup();
+    const key = await createKey();
+    const response = await chat(key.key, { ...question, prompt_cache_options: { ttl: '12h' } });
+    expect(response.status, await response.clone().text()).toBe(200);
+    expect((recorded[0]!.body as Json).prompt_cache_options).toEqual({ ttl: '12h' });
   });
 });

@@ -4,6 +4,7 @@
 // make the change conditional on its own read instead: `If-Match` with the ETag a read returned
 // refuses the change (412) once the row has changed since.
 import type { Context } from 'hono';
+import { describeFailure } from '../../describe-error';
 import type { AppEnv } from '../../env';
 import { GatewayError, unavailableNow } from '../../errors';
 import type { KeyPolicy } from '../../keys/policy';
@@ -75,7 +76,7 @@ export function etagMatches(header: string, current: string): boolean {
  */
 export function tellObject<T>(what: 'key' | 'team', tell: () => Promise<T>, stored = true): Promise<T> {
   return tried(tell, (last) => {
-    console.error(`${what} object unreachable`, String(last));
+    console.error(`${what} object unreachable`, describeFailure(last));
     throw unavailableNow(
       'limits_unavailable',
       stored

@@ -4,6 +4,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { teamScope } from '../../auth/team-scope';
+import { describeFailure } from '../../describe-error';
 import type { AppEnv } from '../../env';
 import { GatewayError, unavailableNow } from '../../errors';
 import { audit } from '../../governance/audit';
@@ -71,7 +72,7 @@ export const keyRotation = new Hono<AppEnv>().post('/:id/rotate', async (c) => {
  */
 function notRotated(error: unknown): never {
   if (error instanceof GatewayError) throw error;
-  console.error('key rotation failed', String(error));
+  console.error('key rotation failed', describeFailure(error));
   throw unavailableNow(
     'limits_unavailable',
     'The key was not rotated: a Durable Object holding its limits did not answer. Its current secret is the one GET /admin/keys/{id} shows by prefix; please retry shortly.',

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { generateGatewayKey, keyPrefix, randomId, sha256Hex } from '../../auth/gateway-key';
 import { pinTeam, scopedQuery, teamScope } from '../../auth/team-scope';
 import { getRuntime } from '../../config/store';
+import { describeFailure } from '../../describe-error';
 import type { AppEnv, Env } from '../../env';
 import { GatewayError, invalidRequest, unavailableNow } from '../../errors';
 import { audit } from '../../governance/audit';
@@ -196,7 +197,7 @@ async function save(
     const revoked = { ...stored.policy, revokedAt: written.now };
     const inLine = await updateKey(c.env.DB, revoked, written.now + 1, written.now).catch(
       (error: unknown) => {
-        console.error('revoked row not brought in line', String(error));
+        console.error('revoked row not brought in line', describeFailure(error));
         return false;
       },
     );
@@ -212,7 +213,7 @@ async function save(
 /** A revocation's row write, tried a few times; a 503 saying it is in force but not yet recorded. */
 function recorded(write: () => Promise<boolean>): Promise<boolean> {
   return tried(write, (last) => {
-    console.error('revocation in force but not recorded', String(last));
+    console.error('revocation in force but not recorded', describeFailure(last));
     throw unavailableNow(
       'storage_unavailable',
       'The key is revoked (in force now), but the record of it could not be written: send the DELETE again to record it.',
