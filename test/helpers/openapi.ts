@@ -85,12 +85,30 @@ export function expectOpenAIShape(name: Name, value: unknown): void {
     validator = new Validator({ $ref: `#/$defs/${name}`, $defs: env.OPENAI_SCHEMAS.$defs }, '2020-12', false);
     validators.set(name, validator);
   }
-  const result = validator.validate(value);
+  const result = validator.validate(wellFormed(value));
   const problems = result.errors.map((e) => `${e.instanceLocation}: ${e.error}`).slice(0, 8);
   expect(
     result.valid,
     `${name} violations:\n${problems.join('\n')}\n${JSON.stringify(value).slice(0, 600)}`,
   ).toBe(true);
+}
+
+/** A lone surrogate: half of a UTF-16 pair without its other half. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * `value` with lone surrogates in its keys and strings replaced by U+FFFD. The validator names an
+ * error's place by a URI-encoded pointer, and encodeURIComponent throws (URIError) on a key holding
+ * one, which a gateway echoing a fuzzed key (Responses' `metadata`) may rightly hold: JSON.stringify
+ * escapes it, and no schema constrains a string's code units.
+ */
+function wellFormed(value: unknown): unknown {
+  if (typeof value === 'string') return value.replace(LONE_SURROGATE, '\uFFFD');
+  if (Array.isArray(value)) return value.map(wellFormed);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, inner]) => [key.replace(LONE_SURROGATE, '\uFFFD'), wellFormed(inner)]),
+  );
 }
 
 /** Parses a Responses SSE body into its events, checking each frame's `event:` names its `type`. */
