@@ -22,3 +22,31 @@ export function fromBase64Url(text: string): Uint8Array {
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
   return bytes;
 }
+
+/**
+ * Base64 pieces of one byte string (an image streamed in deltas, each delta's bytes encoded apart)
+ * as one base64 text: joined as text when every piece but the last is whole groups of four without
+ * padding (either reading gives the same bytes), else through each piece's bytes — or, should a
+ * piece not decode alone (text cut anywhere), as text. Throws when neither reading is base64.
+ */
+export function joinBase64(pieces: readonly string[]): string {
+  const whole = pieces.every(
+    (piece, i) => i === pieces.length - 1 || (piece.length % 4 === 0 && !piece.endsWith('=')),
+  );
+  if (whole) return pieces.join('');
+  let parts: Uint8Array[];
+  try {
+    parts = pieces.map(fromBase64Url);
+  } catch {
+    const joined = pieces.join('');
+    fromBase64Url(joined);
+    return joined;
+  }
+  const bytes = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    bytes.set(part, at);
+    at += part.length;
+  }
+  return toBase64(bytes);
+}

@@ -25,13 +25,15 @@ interface StoredChoice {
     tool_calls?: unknown;
     function_call?: unknown;
     audio?: unknown;
+    images?: unknown;
   };
 }
 
 /**
  * Only answers that finished normally; a content filter stop or an empty answer is not worth
- * replaying, and tool calls only when `cache.toolCalls` is on (they usually act on live state) and
- * they finished.
+ * replaying (an answer of images alone is not empty: one too large for an entry is still not stored,
+ * exact.ts MAX_ENTRY_BYTES), and tool calls only when `cache.toolCalls` is on (they usually act on
+ * live state) and they finished.
  * Audio answers never: their audio id expires (`expires_at`), and a replayed one breaks the
  * client's next turn that names it.
  */
@@ -53,9 +55,11 @@ export function storable(completion: ChatCompletion, config: CacheConfig): boole
         typeof reason === 'string' &&
         (TOOL_FINISH.has(reason) || reason === 'stop')
       );
+    // An image model's answer may be its images alone (message.images, output-images.ts).
     const said =
       (typeof message?.content === 'string' && message.content !== '') ||
-      (typeof message?.refusal === 'string' && message.refusal !== '');
+      (typeof message?.refusal === 'string' && message.refusal !== '') ||
+      (Array.isArray(message?.images) && message.images.length > 0);
     return said && typeof reason === 'string' && FINISHED.has(reason);
   });
 }

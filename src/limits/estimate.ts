@@ -67,8 +67,24 @@ function messageTokens(message: ChatMessage, fileIdTokens: number): number {
   for (const field in message) {
     if (COUNTED_FIELDS.has(field)) continue;
     const value: unknown = message[field as keyof ChatMessage];
-    if (value != null)
+    if (field === 'images' && Array.isArray(value)) tokens += madeImagesTokens(value);
+    else if (value != null)
       tokens += estimateTextTokens(typeof value === 'string' ? value : (JSON.stringify(value) ?? ''));
+  }
+  return tokens;
+}
+
+/**
+ * An answer's images sent back with it (`images`, src/providers/output-images.ts: a client that
+ * keeps the whole message): each as the image it is. Read as text, one image's base64 was some
+ * 400,000 tokens, and the conversation after an image model's answer was refused by a TPM limit.
+ */
+function madeImagesTokens(images: unknown[]): number {
+  let tokens = 0;
+  for (const image of images) {
+    const url = (image as { image_url?: { url?: unknown } } | null)?.image_url?.url;
+    tokens +=
+      typeof url === 'string' ? imageTokens({ url }) : estimateTextTokens(JSON.stringify(image) ?? '');
   }
   return tokens;
 }

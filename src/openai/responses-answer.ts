@@ -2,6 +2,7 @@
 // own settings are echoed, as OpenAI does (the schema requires them), with the API's defaults where
 // the request left them out; what the gateway does not keep (store, previous_response_id) is off.
 import { isRecord } from '../json-record';
+import { parseDataUrl } from '../providers/data-url';
 import { said } from './reasoning-text';
 import { reasoningItem, thinkingBlocksOf } from './responses-reasoning';
 import type { ResponsesRequest } from './responses-schema';
@@ -17,6 +18,8 @@ export interface ResponseIds {
   call: (index: number) => string;
   /** A custom tool call's item id (`ctc_`, as OpenAI's), by its place among the answer's calls. */
   customCall: (index: number) => string;
+  /** An image_generation_call's item id (`ig_`, as OpenAI's), by its place among the answer's images. */
+  image: (index: number) => string;
 }
 
 export function responseIds(requestId: string): ResponseIds {
@@ -27,6 +30,7 @@ export function responseIds(requestId: string): ResponseIds {
     reasoning: `rs_${base}`,
     call: (index) => `fc_${base}_${index}`,
     customCall: (index) => `ctc_${base}_${index}`,
+    image: (index) => `ig_${base}_${index}`,
   };
 }
 
@@ -179,6 +183,24 @@ export function callItem(call: Json, index: number, ids: ResponseIds, status: st
   );
 }
 
+/**
+ * The images a chat message or delta carries (`images`, output-images.ts) as the bare base64 of
+ * each: the `result` of the image_generation_call item the Responses API gives a made image. An
+ * image given by link, not bytes, has no such form and is left out.
+ */
+export function imagesOf(message: Json): string[] {
+  const images = Array.isArray(message.images) ? message.images.filter(isRecord) : [];
+  return images.flatMap((image) => {
+    const url = isRecord(image.image_url) ? image.image_url.url : undefined;
+    const parsed = typeof url === 'string' ? parseDataUrl(url) : undefined;
+    return parsed ? [parsed.data] : [];
+  });
+}
+
+export function imageGenerationItem(id: string, result: string | null, status: string): Json {
+  return { type: 'image_generation_call', id, status, result };
+}
+
 /** The Response for a JSON chat completion (its first choice: the Responses API has no `n`). */
 export function completionToResponse(request: ResponsesRequest, completion: Json, ids: ResponseIds): Json {
   const choice =
@@ -201,6 +223,9 @@ export function completionToResponse(request: ResponsesRequest, completion: Json
   // A turn with neither text nor calls is still a (empty) message, so output_text reads ''.
   if (content.length > 0 || calls.length === 0)
     output.push(messageItem(ids.message, itemStatus, content.length > 0 ? content : [textPart('')]));
+  imagesOf(message).forEach((result, index) => {
+    output.push(imageGenerationItem(ids.image(index), result, 'completed'));
+  });
   calls.forEach((call, index) => {
     output.push(callItem(call, index, ids, 'completed'));
   });

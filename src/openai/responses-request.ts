@@ -88,7 +88,12 @@ function chatBody(request: ResponsesRequest): Json {
   if (typeof request.input === 'string') messages.push({ role: 'user', content: request.input });
   else {
     const turns = new Turns(messages);
-    for (const [index, raw] of request.input.entries()) turns.add(item(raw, index), index);
+    for (const [index, raw] of request.input.entries()) {
+      // An image the model made, sent back as this gateway returned it (responses-answer.ts): chat
+      // has no assistant image to carry it in, so the turn goes on without it rather than refused.
+      if (raw.type === 'image_generation_call') continue;
+      turns.add(item(raw, index), index);
+    }
   }
   if (messages.length === 0)
     throw invalidRequest("Invalid 'input': it must hold at least one message.", 'input');

@@ -11,6 +11,8 @@ import { said } from './reasoning-text';
 import {
   customToolCallItem,
   functionCallItem,
+  imageGenerationItem,
+  imagesOf,
   incompleteReason,
   messageItem,
   type ResponseIds,
@@ -88,6 +90,7 @@ export function responsesEventStream(
   let openCalls = new ToolCallTrack<OpenCall>();
   let calls = 0;
   let messages = 0;
+  let images = 0;
   let finishReason: unknown;
   let usage: Json | null = null;
   let ended = false;
@@ -220,6 +223,19 @@ export function responsesEventStream(
         open.logprobs.push(...logprobs);
         emit('response.output_text.delta', { ...at, delta: value, logprobs });
       } else emit('response.refusal.delta', { ...at, delta: value });
+    }
+    // A made image comes whole: its item is added and done at once, after what was said before it.
+    for (const result of imagesOf(delta)) {
+      closeReasoning('completed');
+      closeMessage('completed');
+      closeCalls('completed');
+      const index = output.length;
+      const id = ids.image(images++);
+      output.push(imageGenerationItem(id, null, 'in_progress'));
+      emit('response.output_item.added', { output_index: index, item: output[index] });
+      emit('response.image_generation_call.completed', { output_index: index, item_id: id });
+      output[index] = imageGenerationItem(id, result, 'completed');
+      emit('response.output_item.done', { output_index: index, item: output[index] });
     }
     for (const raw of Array.isArray(delta.tool_calls) ? delta.tool_calls : []) {
       if (!isRecord(raw)) continue;

@@ -1,10 +1,12 @@
 // Bedrock Converse answers → OpenAI: the JSON response, and the binary ConverseStream translated
-// event by event (role, text and tool-call deltas, finish, usage, [DONE]) as it arrives.
+// event by event (role, text, image and tool-call deltas, finish, usage, [DONE]) as it arrives.
 import { z } from 'zod';
 import { EventStreamDecoder, type EventStreamMessage } from './aws-event-stream';
 import { streamException } from './bedrock-errors';
+import { converseImage, StreamedImages } from './bedrock-images';
 import { assistantChoice, chatCompletion } from './chat-completion';
 import { type FinishReason, OpenAIStreamWriter } from './openai-stream-writer';
+import { imagesField } from './output-images';
 import { sendable, type ThinkingBlock, withThinking } from './thinking';
 import { placed } from './thinking-order';
 import { type ChatCompletion, UpstreamError, type Usage } from './types';
@@ -26,7 +28,7 @@ const blockSchema = z.looseObject({
   text: z.string().optional(),
   toolUse: z.looseObject({ toolUseId: z.string(), name: z.string(), input: z.unknown() }).optional(),
   reasoningContent: reasoningSchema.optional(),
-  /** An image the model made (Nova 2 Omni): not relayed, but it sets the rate its output is charged. */
+  /** An image the model made (Nova 2 Omni): relayed as `images`, and it sets the rate its output is charged. */
   image: z.unknown().optional(),
 });
 
@@ -152,6 +154,7 @@ export function toCompletion(provider: string, raw: string, id: string, model: s
     if (b.toolUse) calls++;
   }
   if (thinking.length > 0) Object.assign(choice.message, withBedrockThinking(thinking));
+  Object.assign(choice.message, imagesField(blocks.flatMap((b) => converseImage(b.image) ?? [])));
   const madeImage = blocks.some((b) => b.image != null);
   const completion = chatCompletion(
     { id, model },
@@ -166,7 +169,7 @@ const streamEvents = {
     contentBlockIndex: z.number(),
     start: z.looseObject({
       toolUse: z.looseObject({ toolUseId: z.string(), name: z.string() }).optional(),
-      /** An image block the model starts (Nova 2 Omni): not relayed; see toUsage. */
+      /** An image block the model starts (Nova 2 Omni): its format (bedrock-images.ts); see toUsage too. */
       image: z.unknown().optional(),
     }),
   }),
@@ -209,8 +212,10 @@ class ConverseStreamState {
   >();
   /** The answer's text so far, in characters. */
   private written = 0;
-  /** The model made an image (its blocks are not relayed): the usage counts the output as image tokens. */
+  /** The model made an image: the usage counts the output as image tokens. */
   private madeImage = false;
+  /** Image blocks receiving their bytes: each is relayed whole when it stops. */
+  private images = new StreamedImages();
   private thinking: ThinkingBlock[] = [];
   private started = false;
   finished = false;
@@ -244,7 +249,10 @@ class ConverseStreamState {
         return undefined; // the role waits for content (see start)
       case 'contentBlockStart': {
         const event = streamEvents.contentBlockStart.safeParse(payload);
-        if (event.success && event.data.start.image != null) this.madeImage = true;
+        if (event.success && event.data.start.image != null) {
+          this.madeImage = true;
+          this.images.start(event.data.contentBlockIndex, event.data.start.image);
+        }
         const toolUse = event.success ? event.data.start.toolUse : undefined;
         if (!event.success || !toolUse) return undefined;
         const index = this.toolIndex.size;
@@ -262,7 +270,10 @@ class ConverseStreamState {
         const event = streamEvents.contentBlockDelta.safeParse(payload);
         if (!event.success) return undefined;
         const { delta, contentBlockIndex } = event.data;
-        if (delta.image != null) this.madeImage = true;
+        if (delta.image != null) {
+          this.madeImage = true;
+          this.images.add(contentBlockIndex, delta.image);
+        }
         if (delta.text) {
           this.start(writer);
           writer.text(delta.text);
@@ -300,6 +311,7 @@ class ConverseStreamState {
         if (failed) return failed;
         for (const index of [...this.reasoning.keys()]) this.closeReasoning(index);
         this.start(writer);
+        writer.images(this.images.finishAll());
         writer.thinkingBlocks(withBedrockThinking(this.thinking).thinking_blocks ?? []);
         writer.finish(finishReason(stop?.stopReason), 0, responseFields(stop?.additionalModelResponseFields));
         this.finished = true;
@@ -314,6 +326,11 @@ class ConverseStreamState {
         const event = streamEvents.contentBlockStop.safeParse(payload);
         if (!event.success) return undefined;
         const block = event.data.contentBlockIndex;
+        const image = this.images.finish(block);
+        if (image) {
+          this.start(writer);
+          writer.images([image]);
+        }
         if (this.closeReasoning(block) && this.asSigned) {
           const signed = this.thinking.splice(0).filter(sendable);
           if (signed.length > 0) {

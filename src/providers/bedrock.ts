@@ -37,8 +37,9 @@
 // every tool it has (bedrock-native.ts: computer use, bash, the text editor, memory, tool search by
 // regex), its answer relayed as Claude wrote it (anthropic-native.ts; the event stream's frames made
 // SSE again by bedrock-invoke-stream.ts); one with another (web search, code execution) passes it over.
-// An image the model makes (Nova 2 Omni's `image` block) is not relayed, chat having no place for
-// it: it only makes the answer's usage count its output as image tokens (bedrock-response.ts).
+// An image the model makes (Nova 2 Omni's `image` block) is relayed as message.images (a stream's
+// as delta.images when its block stops), base64 data: URLs (bedrock-images.ts, output-images.ts); it
+// also makes the answer's usage count its output as image tokens (bedrock-response.ts).
 // Embeddings are not offered (Converse is chat only).
 import { AwsV4Signer } from 'aws4fetch';
 import { z } from 'zod';

@@ -9,6 +9,7 @@ import {
   parseEventData,
   translateSSE,
 } from './openai-stream-writer';
+import { imagesField, type OutputImage, outputImage } from './output-images';
 import {
   type ChatCompletion,
   failureForStatus,
@@ -20,8 +21,11 @@ import {
 const partSchema = z.looseObject({
   text: z.string().optional(),
   thought: z.boolean().optional(),
-  /** An image the model made (an image model's answer): not relayed, but it sets the rate of its output (toUsage). */
-  inlineData: z.looseObject({ mimeType: z.string().optional() }).optional(),
+  /**
+   * An image the model made (an image model's answer): relayed as `images` (imageOf), and it sets
+   * the rate of its output (toUsage).
+   */
+  inlineData: z.looseObject({ mimeType: z.string().optional(), data: z.string().optional() }).optional(),
   functionCall: z
     .looseObject({
       /** Gemini 3 ids each call and pairs its result by that id: it is the client's tool call id. */
@@ -61,6 +65,7 @@ export const responseSchema = z.looseObject({
 });
 type GeminiResponse = z.infer<typeof responseSchema>;
 type GeminiCandidate = z.infer<typeof candidateSchema>;
+type GeminiPart = z.infer<typeof partSchema>;
 type GeminiError = z.infer<typeof errorSchema>;
 
 /** Google RPC status → failure class and the HTTP status Google uses for it. */
@@ -245,6 +250,17 @@ function modalityTokens(details: unknown, modality: string): number {
   return tokens;
 }
 
+/**
+ * The image a part holds for the client, if any. Thought parts are not (Gemini 3 Pro Image's drafts
+ * on the way to its answer are among its thoughts, as its reasoning text is), nor other inline data.
+ */
+function imageOf(part: GeminiPart): OutputImage | undefined {
+  const mimeType = part.inlineData?.mimeType?.toLowerCase();
+  const data = part.inlineData?.data;
+  if (part.thought || !mimeType?.startsWith('image/') || !data) return undefined;
+  return outputImage(mimeType, data);
+}
+
 export function toolCallId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(12));
   return `call_${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
@@ -264,9 +280,12 @@ export function toCompletion(
   const choices = candidates.map((candidate, i) => {
     let text = '';
     const toolCalls: unknown[] = [];
+    const images: OutputImage[] = [];
     for (const part of candidate.content?.parts ?? []) {
       if (part.thought) continue;
       if (part.text) text += part.text;
+      const image = imageOf(part);
+      if (image) images.push(image);
       if (part.functionCall && !(singleToolCall && toolCalls.length > 0)) {
         toolCalls.push({
           id: part.functionCall.id ?? toolCallId(),
@@ -278,15 +297,21 @@ export function toCompletion(
     const failed = malformed(provider, candidate.finishReason, toolCalls.length > 0);
     if (failed) throw failed;
     const finish = finishReason(candidate.finishReason, toolCalls.length > 0);
-    return assistantChoice(text || null, toolCalls, finish, candidate.index ?? i);
+    const choice = assistantChoice(text || null, toolCalls, finish, candidate.index ?? i);
+    Object.assign(choice.message, imagesField(images));
+    return choice;
   });
   const usage = response.usageMetadata ? toUsage(response.usageMetadata, holdsImage(response)) : undefined;
   return chatCompletion(ids, choices, usage);
 }
 
-/** Whether a candidate's parts hold text or a function call to relay (thoughts are not). */
+/** Whether a candidate's parts hold text, an image or a function call to relay (thoughts are not). */
 function saysSomething(candidate: GeminiCandidate): boolean {
-  return candidate.content?.parts?.some((part) => !part.thought && (part.text || part.functionCall)) ?? false;
+  return (
+    candidate.content?.parts?.some(
+      (part) => !part.thought && (part.text || part.functionCall || imageOf(part)),
+    ) ?? false
+  );
 }
 
 interface ChoiceState {
@@ -347,6 +372,8 @@ export function translateStream(
       for (const part of candidate.content?.parts ?? []) {
         if (part.thought) continue;
         if (part.text) writer.text(part.text, index);
+        const image = imageOf(part);
+        if (image) writer.images([image], index);
         if (part.functionCall && !(singleToolCall && state.tools > 0)) {
           const call = state.tools++;
           const { id, name, args } = part.functionCall;

@@ -35,7 +35,8 @@
 // fields with a 400 that passes through. One that names a field the translation already set is
 // refused with a 400 (a client `safetySettings` replaces the configured one). Null counts as unset.
 //
-// Response mapping (gemini-response.ts): text parts → content (thought parts skipped),
+// Response mapping (gemini-response.ts): text parts → content (thought parts skipped), image
+// inlineData parts (image models) → message.images / delta.images as data: URLs (output-images.ts),
 // functionCall → tool_calls with generated ids, finishReason MAX_TOKENS → length,
 // SAFETY/RECITATION/BLOCKLIST/PROHIBITED_CONTENT/SPII → content_filter, else stop (tool_calls
 // when the candidate called a function); MALFORMED_FUNCTION_CALL, UNEXPECTED_TOOL_CALL,

@@ -5,6 +5,7 @@ import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { z } from 'zod';
 import { SSE_DONE, sseData } from '../openai/sse';
 import { CUT_SHORT } from '../openai/stream-errors';
+import type { OutputImage } from './output-images';
 import type { UpstreamError, Usage } from './types';
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'function_call';
@@ -54,6 +55,10 @@ export class OpenAIStreamWriter {
   /** Annotations of the text so far (url_citation: indexes into the whole content). */
   annotations(annotations: unknown[], index = 0): void {
     if (annotations.length > 0) this.chunk({ annotations }, null, index);
+  }
+  /** Images the model made (output-images.ts), in the order it made them. */
+  images(images: readonly OutputImage[], index = 0): void {
+    if (images.length > 0) this.chunk({ images }, null, index);
   }
   /** Reasoning text to show (`reasoning_content`, as DeepSeek and vLLM stream it). */
   reasoning(text: string, index = 0): void {

@@ -39,7 +39,8 @@ type Name =
   | 'ResponseOutputTextAnnotationAddedEvent'
   | 'ResponseWebSearchCallInProgressEvent'
   | 'ResponseWebSearchCallSearchingEvent'
-  | 'ResponseWebSearchCallCompletedEvent';
+  | 'ResponseWebSearchCallCompletedEvent'
+  | 'ResponseImageGenCallCompletedEvent';
 
 const validators = new Map<Name, Validator>();
 
@@ -77,6 +78,7 @@ const EVENT_SCHEMAS: Record<string, Name> = {
   'response.web_search_call.in_progress': 'ResponseWebSearchCallInProgressEvent',
   'response.web_search_call.searching': 'ResponseWebSearchCallSearchingEvent',
   'response.web_search_call.completed': 'ResponseWebSearchCallCompletedEvent',
+  'response.image_generation_call.completed': 'ResponseImageGenCallCompletedEvent',
 };
 
 export function expectOpenAIShape(name: Name, value: unknown): void {

@@ -211,3 +211,23 @@ describe('estimateInputTokens: images', () => {
     expect(remote - small).toBe(765 - 255);
   });
 });
+
+describe('estimateInputTokens: images a model made, sent back with its answer', () => {
+  it('counts each as an image, not its base64 as text', () => {
+    const made = `data:image/png;base64,${'iVBORw0KGgo'.padEnd(1_600_000, 'A')}`;
+    const estimate = estimateInputTokens({
+      messages: [
+        { role: 'user', content: 'Draw a cat' },
+        {
+          role: 'assistant',
+          content: 'A cat:',
+          images: [{ type: 'image_url', image_url: { url: made } }],
+        },
+        { role: 'user', content: 'Make it blue' },
+      ],
+    } as never);
+    // As text, ~400,000 tokens: the next turn refused by most TPM limits.
+    expect(estimate).toBeLessThan(2_000);
+    expect(estimate).toBeGreaterThan(500);
+  });
+});

@@ -1,0 +1,19 @@
+// Images a model made, as chat answers carry them. Chat Completions has no field for them: the
+// gateway uses OpenRouter's, which clients of image models already read — `message.images` in a
+// JSON answer, `delta.images` in a stream chunk, each `{type: 'image_url', image_url: {url}}` with
+// a base64 data: URL, in the order the model made them.
+
+export interface OutputImage {
+  type: 'image_url';
+  image_url: { url: string };
+}
+
+/** An image from its media type (`image/png`) and base64 bytes. */
+export function outputImage(mediaType: string, base64: string): OutputImage {
+  return { type: 'image_url', image_url: { url: `data:${mediaType};base64,${base64}` } };
+}
+
+/** The `images` field of a message or delta: absent when there are none. */
+export function imagesField(images: readonly OutputImage[]): { images?: OutputImage[] } {
+  return images.length > 0 ? { images: [...images] } : {};
+}
