@@ -150,6 +150,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
    * when there is one, since the estimate may hold allowances (limits.fileIdTokens per file sent
    * by file_id, 765 per unseen image) far from the prompt's real size. An estimated output is
    * charged (and logged) at the model's dearest output rate: its images, if it made any, went unseen.
+   * Returns the usage as charged, which a cached copy's saving is reckoned from.
    */
   const settle = (
     target: Pick<Target, 'provider' | 'model'> | undefined,
@@ -171,6 +172,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     });
     // The timed-out prompts' tokens too: the TPM limit counts what providers had, as the row does.
     admitted.settle({ tokens: usedTokens(usage) + unanswered.tokens, costUsd });
+    return charged;
   };
   const headers = new Headers(rateLimitHeaders(admitted.rate));
   // A zero-retention key may not have its provider keep the request (stored completions, a prompt
@@ -313,7 +315,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     // Without a usable report, what was sent and what came back, estimated (as for streams).
     const reported = countedUsage(result.body.usage);
     const used = reported ?? usageOf(inputTokens, withinCap(estimateTextTokens(answerText(result.body))));
-    settle(served.target, used, served.attempts, result.body.service_tier, !reported);
+    const charged = settle(served.target, used, served.attempts, result.body.service_tier, !reported);
     let guarded: ReturnType<typeof guard.completion>;
     try {
       guarded = guard.completion(result.body); // output rules, restored placeholders; may block
@@ -321,7 +323,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
       cache.abandon();
       throw error;
     }
-    cache.saveJson(result.body, served.target, used);
+    cache.saveJson(result.body, served.target, charged);
     // The log keeps the answer with output redactions applied and placeholders not restored.
     log.responseBody(guarded.logged === result.body ? (result.raw ?? result.body) : guarded.logged);
     headers.set('content-type', 'application/json');
@@ -372,7 +374,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
         : undercounted
           ? { ...reported, completion_tokens: relayed, total_tokens: reported.prompt_tokens + relayed }
           : reported;
-      settle(
+      const charged = settle(
         served.target,
         used,
         served.attempts,
@@ -381,7 +383,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
         reported !== undefined,
       );
       // A blocked answer stores nothing (and a leader's answer a refresh held back is not lost).
-      if (!guard.report.blocked) cache.saveStream(summary, served.target, used);
+      if (!guard.report.blocked) cache.saveStream(summary, served.target, charged);
       else cache.abandon();
       log.streamEnded(summary);
     },

@@ -379,6 +379,43 @@ describe('request logs', () => {
     expect(rows.get('unreported-hit')!.savedUsd).toBeCloseTo(charged, 12);
   });
 
+  it('saves, on a hit of an unreported answer of a model with a dearer image rate, what it was charged', async () => {
+    // The estimate is charged at the image rate (estimated-output.ts): so is what a hit saves.
+    const imagePrice = { inputPerMTok: 1000, outputPerMTok: 2000, imageOutputPerMTok: 50_000 };
+    const cached = {
+      ...config,
+      pricing: { 'mock/mock-1': PRICE, 'openai/gpt-4o-mini': imagePrice },
+      cache: { exact: { enabled: true, ttlSeconds: 600 } },
+    };
+    expect((await putConfig(cached)).status).toBe(200);
+    const { key } = await createKey();
+    onUpstream(`${OPENAI_URL}/chat/completions`, () =>
+      json({
+        id: 'c',
+        object: 'chat.completion',
+        created: 1,
+        model: 'gpt-4o-mini',
+        choices: [
+          { index: 0, message: { role: 'assistant', content: 'A red square.' }, finish_reason: 'stop' },
+        ],
+      }),
+    );
+    const question = { ...ask('draw a red square', { temperature: 0 }), model: 'gpt' };
+    await (await chat(key, question, { 'x-request-id': 'image-rate-first' })).text();
+    await new Promise((resolve) => setTimeout(resolve, 100)); // stored after the response
+    const second = await chat(key, question, { 'x-request-id': 'image-rate-hit' });
+    await second.text();
+    expect(second.headers.get('x-tollgate-cache')).toBe('hit-exact');
+    const rows = await waitForRows(['image-rate-first', 'image-rate-hit']);
+    const first = rows.get('image-rate-first')!;
+    expect(first.outputTokens).toBeGreaterThan(0);
+    const atImageRate =
+      (first.inputTokens * imagePrice.inputPerMTok + first.outputTokens * imagePrice.imageOutputPerMTok) /
+      1e6;
+    expect(first.costUsd).toBeCloseTo(atImageRate, 12);
+    expect(rows.get('image-rate-hit')!.savedUsd).toBeCloseTo(first.costUsd, 12);
+  });
+
   it("measures a stream's latency to its last byte, not to when the upstream closed after [DONE]", async () => {
     expect((await putConfig(config)).status).toBe(200);
     const { key } = await createKey();
