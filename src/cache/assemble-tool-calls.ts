@@ -50,14 +50,16 @@ export class ToolCallBuilder {
     }
     if (delta.id) call.id = delta.id;
     if (delta.type) call.type = delta.type;
+    // The first name stands: a service that names every fragment repeats it (tool-call-track.ts),
+    // and joined, a replay would call `lookuplookup`.
     if (delta.custom) {
       call.custom ??= { name: '', input: '' };
-      call.custom.name += delta.custom.name ?? '';
+      call.custom.name ||= delta.custom.name ?? '';
       call.custom.input += delta.custom.input ?? '';
     }
     if (delta.function) {
       call.function ??= { name: '', arguments: '' };
-      call.function.name += delta.function.name ?? '';
+      call.function.name ||= delta.function.name ?? '';
       call.function.arguments += delta.function.arguments ?? '';
     }
     for (const [name, value] of otherCallFields(delta))

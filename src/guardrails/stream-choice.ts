@@ -1,5 +1,6 @@
 // The state a streamed completion's guardrails keep per choice (stream-guard.ts): its output windows,
 // placeholder restorers and, with output rules, the tool-call arguments and JSON content held back.
+import { ToolCallTrack } from '../openai/tool-call-track';
 import { HoldbackScanner, StreamRestorer } from './output';
 import type { Placeholders } from './placeholders';
 import { jsonEscape } from './placeholders';
@@ -33,8 +34,8 @@ export interface ChoiceState {
   heldArguments: Map<CallKey, { kind: CallKind; text: string }>;
   /** The call the last fragment without an index belonged to (providers that omit it). */
   lastCall: CallKey | undefined;
-  /** The id of the call each index last began: a new one there is another call (stream-tool-calls.ts). */
-  callIds: Map<number, string>;
+  /** The calls by the index each began at: which fragment begins another there (stream-tool-calls.ts). */
+  callTrack: ToolCallTrack<number>;
   /** With output rules, the deprecated `function_call`'s arguments, held as a tool call's are. */
   heldFunctionCall: string | undefined;
   /** JSON mode, with output rules: the content so far, held until the choice finishes. */
@@ -60,7 +61,7 @@ export function choiceState(
     functionRestorer: new StreamRestorer(originals, jsonEscape),
     heldArguments: new Map(),
     lastCall: undefined,
-    callIds: new Map(),
+    callTrack: new ToolCallTrack(),
     heldFunctionCall: undefined,
     heldContent: '',
   };

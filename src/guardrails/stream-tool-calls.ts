@@ -1,7 +1,7 @@
 // A streamed choice's tool calls (and deprecated function_call) under guardrails (stream-guard.ts):
 // with output rules, their arguments held back until the choice finishes and scanned whole; then,
 // each call's placeholders restored by a restorer of its own.
-import { isRecord } from '../json-record';
+import type { ToolCallTrack } from '../openai/tool-call-track';
 import { StreamRestorer, scanArguments, scanOutput } from './output';
 import type { Placeholders } from './placeholders';
 import { jsonEscape } from './placeholders';
@@ -34,7 +34,7 @@ export function holdArguments(
   const calls: Loose[] = [];
   for (const [position, call] of (delta.tool_calls as Loose[]).entries()) {
     const index = call.index as number;
-    const before = takesIndexOver(state.callIds, call) ? state.heldArguments.get(index) : undefined;
+    const before = takesIndexOver(state.callTrack, call) ? state.heldArguments.get(index) : undefined;
     if (before) {
       calls.push(releasedCall(index, before, output, report, placeholders));
       state.heldArguments.delete(index);
@@ -99,18 +99,15 @@ function releasedCall(
 }
 
 /**
- * Whether a fragment begins another call at an index a call already took: a new id with a name (as
- * responses-stream.ts tells them). `ids` holds the id of the call each index last began.
+ * Whether a fragment begins another call at an index a call already took, by the rule the Responses
+ * and Messages translations and the cache follow (ToolCallTrack): a new id with a name, or no id and
+ * another name. `calls` tracks each call by the index it began at.
  */
-function takesIndexOver(ids: Map<number, string>, call: Loose): boolean {
-  if (typeof call.index !== 'number' || typeof call.id !== 'string' || call.id === '') return false;
-  const known = ids.get(call.index);
-  const named = [call.function, call.custom].some(
-    (inner) => isRecord(inner) && typeof inner.name === 'string' && inner.name !== '',
-  );
-  const another = known !== undefined && known !== call.id && named;
-  if (known === undefined || another) ids.set(call.index, call.id);
-  return another;
+function takesIndexOver(calls: ToolCallTrack<number>, call: Loose): boolean {
+  if (typeof call.index !== 'number' || calls.find(call) !== undefined) return false;
+  const taken = calls.calls.includes(call.index);
+  calls.begin(call, call.index);
+  return taken;
 }
 
 /** Restores the delta's tool calls, each with its own restorer; at the finish, what they carry. */

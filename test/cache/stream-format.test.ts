@@ -143,6 +143,31 @@ describe('assembling a streamed answer', () => {
     expectOpenAIShape('CreateChatCompletionResponse', completion);
   });
 
+  it('keeps a call named on every fragment (as some services stream it) by its name once', () => {
+    const call = (c: Record<string, unknown>) =>
+      frame([{ index: 0, delta: { tool_calls: [c] }, finish_reason: null }]);
+    const frames = [
+      call({
+        index: 0,
+        id: 'call_a',
+        type: 'function',
+        function: { name: 'weather', arguments: '{"city":' },
+      }),
+      call({ index: 0, function: { name: 'weather', arguments: '"Paris"}' } }),
+      call({ index: 0, type: 'custom', id: 'call_b', custom: { name: 'patch', input: 'a' } }),
+      call({ index: 0, custom: { name: 'patch', input: 'b' } }),
+      frame([{ index: 0, delta: {}, finish_reason: 'tool_calls' }]),
+    ];
+    expect(assembleCompletion(frames)!.choices[0]).toMatchObject({
+      message: {
+        tool_calls: [
+          { id: 'call_a', type: 'function', function: { name: 'weather', arguments: '{"city":"Paris"}' } },
+          { id: 'call_b', type: 'custom', custom: { name: 'patch', input: 'ab' } },
+        ],
+      },
+    });
+  });
+
   it('keeps reasoning and thinking blocks, so a replayed answer can go back in a tool loop', () => {
     const block = { type: 'thinking', thinking: 'Hmm.', signature: 'sig' };
     const frames = [

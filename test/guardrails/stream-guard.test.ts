@@ -98,6 +98,24 @@ describe('streamed tool calls under output rules', () => {
       tool_calls: [{ index: 0, function: { arguments: '{"s":1}' } }],
     });
   });
+
+  it('releases them too before a call with no id and another name begins at that index (one index, no ids)', () => {
+    const map = mapper([{ name: 'no-phone', detect: ['phone'], action: 'redact', scope: 'output' }], 'hi');
+    const call = (name: string, args: string) => ({
+      tool_calls: [{ index: 0, type: 'function', function: { name, arguments: args } }],
+    });
+    expect(deltaOf(map(chunk(call('dial', '{"tel":"+1 415 555 2671"}'))))).toEqual(call('dial', ''));
+    // The same rule the Responses and Messages translations and the cache follow (ToolCallTrack).
+    expect(deltaOf(map(chunk(call('wait', '{"s":1}'))))).toEqual({
+      tool_calls: [
+        { index: 0, function: { arguments: '{"tel":"[PHONE_1]"}' } },
+        ...call('wait', '').tool_calls,
+      ],
+    });
+    expect(deltaOf(map(chunk({}, 'tool_calls')))).toEqual({
+      tool_calls: [{ index: 0, function: { arguments: '{"s":1}' } }],
+    });
+  });
 });
 
 describe('restoring a stream', () => {
