@@ -1,9 +1,12 @@
 // Responses input items → chat messages: each item checked by its type's schema, then messages,
 // tool calls and their outputs, and reasoning items' thinking joined to its assistant turn.
-// Function and custom tool calls and outputs sent back become chat's tool calls and tool messages.
+// Function and custom tool calls and outputs sent back become chat's tool calls and tool messages,
+// and image_generation_call items the `images` of their assistant turn (responses-images.ts).
 import { invalidRequest, shownValue } from '../errors';
+import type { OutputImage } from '../providers/output-images';
 import { type ReasoningBlock, sendable } from '../providers/thinking';
 import { checked } from './read-body';
+import { resultImage } from './responses-images';
 import { unpackReasoning } from './responses-reasoning';
 import { type InputItem, type InputPart, inputItems } from './responses-schema';
 
@@ -34,8 +37,25 @@ export function item(raw: Json, index: number): InputItem {
 export class Turns {
   /** Thinking of a reasoning item waiting for its assistant turn. */
   private pending: ReasoningBlock[] = [];
+  /** Images of image_generation_call items waiting for their assistant turn. */
+  private images: OutputImage[] = [];
 
   constructor(private readonly messages: Json[]) {}
+
+  /**
+   * An image_generation_call item sent back: the `images` of the assistant turn it belongs to (as
+   * reasoning, the one just before it, which the gateway's answers put first, or else the next
+   * one), so the translations give the model its image back. One whose bytes are of no image type
+   * the gateway can name is left out, as are images after the conversation's last turn.
+   */
+  image(result: unknown): void {
+    const image = resultImage(result);
+    if (!image) return;
+    const last = this.messages.at(-1);
+    if (last?.role === 'assistant' && this.images.length === 0)
+      last.images = [...((last.images as OutputImage[] | undefined) ?? []), image];
+    else this.images.push(image);
+  }
 
   add(item: InputItem, index: number): void {
     const { messages } = this;
@@ -62,6 +82,9 @@ export class Turns {
     // Thinking with no assistant turn after it (a user message came first) belongs to none. A
     // message may leave out its type (the AI SDK's assistant messages do): its role says what it is.
     this.pending = 'role' in item && item.role === 'assistant' ? this.pending : [];
+    // Images with no assistant turn after them before this item: an assistant turn of their own.
+    if (!('role' in item && item.role === 'assistant') && this.images.length > 0)
+      this.assistant({ role: 'assistant', content: null });
     if (item.type === 'function_call_output' || item.type === 'custom_tool_call_output') {
       const content =
         typeof item.output === 'string' ? item.output : item.output.map((part) => chatPart(part));
@@ -83,6 +106,8 @@ export class Turns {
   private assistant(turn: Json): void {
     withThinking(turn, this.pending);
     this.pending = [];
+    if (this.images.length > 0) turn.images = this.images;
+    this.images = [];
     this.messages.push(turn);
   }
 }

@@ -89,10 +89,10 @@ function chatBody(request: ResponsesRequest): Json {
   else {
     const turns = new Turns(messages);
     for (const [index, raw] of request.input.entries()) {
-      // An image the model made, sent back as this gateway returned it (responses-answer.ts): chat
-      // has no assistant image to carry it in, so the turn goes on without it rather than refused.
-      if (raw.type === 'image_generation_call') continue;
-      turns.add(item(raw, index), index);
+      // An image the model made, sent back as this gateway returned it (responses-answer.ts): its
+      // assistant turn's `images` again, which the translations give the model back.
+      if (raw.type === 'image_generation_call') turns.image(raw.result);
+      else turns.add(item(raw, index), index);
     }
   }
   if (messages.length === 0)

@@ -39,6 +39,16 @@ const toolCall = z.discriminatedUnion('type', [functionCall, customCall]);
 
 const content = z.union([z.string(), z.array(contentPart)]);
 
+/**
+ * An image an earlier answer made, sent back on its assistant message (`images`: OpenRouter's field,
+ * which the gateway's answers carry too, src/providers/output-images.ts).
+ */
+const madeImage = z.looseObject({
+  type: z.literal('image_url'),
+  image_url: z.looseObject({ url: z.string().min(1) }),
+});
+export type MadeImage = z.infer<typeof madeImage>;
+
 export const message = z.discriminatedUnion('role', [
   z.looseObject({ role: z.literal('system'), content, name: z.string().optional() }),
   z.looseObject({ role: z.literal('developer'), content, name: z.string().optional() }),
@@ -49,6 +59,7 @@ export const message = z.discriminatedUnion('role', [
     name: z.string().optional(),
     tool_calls: z.array(toolCall).optional(),
     refusal: z.string().nullish(),
+    images: z.array(madeImage).nullish(),
   }),
   z.looseObject({ role: z.literal('tool'), content, tool_call_id: z.string() }),
   z.looseObject({ role: z.literal('function'), content: z.string().nullable(), name: z.string() }),

@@ -4,6 +4,7 @@ import { invalidRequest } from '../errors';
 import { thinkingBudget } from '../limits/estimate';
 import type { ChatRequest, ContentPart, ToolCall } from '../openai/schemas';
 import { applyTools, outputFormat } from './anthropic-tools';
+import { HeldImages, sentImages } from './assistant-images';
 import { claudeSampling, prefillRefusal, refusesForcedTools, takesSystemMessages } from './claude-version';
 import { parseDataUrl } from './data-url';
 import type { FunctionToolsMessage } from './function-tools';
@@ -144,6 +145,8 @@ function translateMessages(
     held = [];
   };
   const lastTurn = lastTurnIndex(messages); // never left out when empty: see last-message.ts
+  /** An answer's images: an assistant turn holds none, so they go to the next user turn. */
+  const images = new HeldImages<Block>((text) => ({ type: 'text', text }));
   const push = (role: Turn['role'], content: Block[]) => {
     // Anthropic refuses empty turns: one with nothing left (an empty answer sent back in the
     // history, say) is left out, so the turns either side of it merge.
@@ -171,11 +174,12 @@ function translateMessages(
       case 'user': {
         const blocks = contentBlocks(message.content, `${path}.content`);
         if (blocks.length === 0 && i === lastTurn) throw emptyLastMessage('Anthropic', `${path}.content`);
-        push('user', blocks);
+        push('user', [...images.take(), ...blocks]);
         break;
       }
       case 'assistant':
         push('assistant', assistantBlocks(message, path));
+        images.hold(sentImages(message, path).map((image) => imageBlock(image.url, image.path)));
         break;
       case 'tool': {
         const content =
@@ -195,6 +199,8 @@ function translateMessages(
         );
     }
   });
+  // Images after the last tool results follow them; after a final answer (a prefill), none.
+  if (turns.at(-1)?.role === 'user') push('user', images.take());
   release();
   // A final assistant turn is a prefill, and Anthropic refuses one that ends in whitespace.
   const last = turns.at(-1);

@@ -8,7 +8,10 @@
 // - Consecutive messages of one role merge into one turn; tool messages become user turns of
 //   tool_result blocks (placed first in their turn, as Anthropic requires); assistant tool_calls
 //   become tool_use blocks (arguments must be a JSON object). A trailing assistant message is sent
-//   as is, which Anthropic treats as a prefill to continue.
+//   as is, which Anthropic treats as a prefill to continue. An assistant message's `images` (an
+//   image model's answer sent back): an assistant turn holds no image, so they open the next user
+//   turn (after its tool results) behind a note saying they are that answer's; after a final
+//   assistant message, none (assistant-images.ts).
 // - Images: data: URLs → base64 sources (JPEG/PNG/GIF/WebP), http(s) URLs → url sources. File
 //   parts: PDF data: URLs → document blocks. `cache_control` on a content part is kept.
 // - reasoning_effort → native `thinking` first (reasoning-effort.ts: a budget on Claude 3.7–4.5,

@@ -4,6 +4,7 @@
 // top-level `system` blocks.
 import { invalidRequest } from '../errors';
 import type { ChatMessage, ContentPart } from '../openai/schemas';
+import { HeldImages, sentImages } from './assistant-images';
 import { parseDataUrl } from './data-url';
 import type { FunctionToolsMessage } from './function-tools';
 import { emptyLastMessage, lastTurnIndex } from './last-message';
@@ -131,6 +132,8 @@ export function translateMessages(
   const system: Block[] = [];
   const turns: Turn[] = [];
   const lastTurn = lastTurnIndex(messages); // never left out when empty: see last-message.ts
+  /** An answer's images: Converse takes images in user turns only, so they go to the next one. */
+  const images = new HeldImages<Block>((text) => ({ text }));
   /** Assistant turns merged from more than one message: their reasoning blocks must lead. */
   const merged = new Set<Turn>();
   const push = (role: Turn['role'], blocks: Block[]) => {
@@ -153,7 +156,7 @@ export function translateMessages(
       case 'user': {
         const blocks = contentBlocks(message.content, param);
         if (blocks.length === 0 && i === lastTurn) throw emptyLastMessage('Bedrock', param);
-        push('user', blocks);
+        push('user', [...images.take(), ...blocks]);
         break;
       }
       case 'assistant': {
@@ -169,6 +172,12 @@ export function translateMessages(
         const text = contentBlocks(message.content ?? null, param);
         if (message.refusal && text.length === 0) text.push({ text: message.refusal });
         push('assistant', interleave(thinking, text, toolUseBlocks(message, i), TEXT_BLOCKS));
+        images.hold(
+          sentImages(message, `messages.${i}`).flatMap(({ url }, j) => {
+            const block = partBlock({ type: 'image_url', image_url: { url } }, `messages.${i}.images.${j}`);
+            return block ? [block] : [];
+          }),
+        );
         break;
       }
       case 'tool':
@@ -188,6 +197,8 @@ export function translateMessages(
         );
     }
   });
+  // Images after the last tool results follow them; after a final answer (a prefill), none.
+  if (turns.at(-1)?.role === 'user') push('user', images.take());
   if (turns[0]?.role !== 'user') {
     throw new Unsupported('Bedrock Converse needs a user message before any assistant message.', 'messages');
   }

@@ -39,7 +39,9 @@
 // SSE again by bedrock-invoke-stream.ts); one with another (web search, code execution) passes it over.
 // An image the model makes (Nova 2 Omni's `image` block) is relayed as message.images (a stream's
 // as delta.images when its block stops), base64 data: URLs (bedrock-images.ts, output-images.ts); it
-// also makes the answer's usage count its output as image tokens (bedrock-response.ts).
+// also makes the answer's usage count its output as image tokens (bedrock-response.ts). Sent back
+// as the assistant message's `images`, they open the next user turn behind a note, as for Anthropic:
+// Converse takes images in user turns only (assistant-images.ts).
 // Embeddings are not offered (Converse is chat only).
 import { AwsV4Signer } from 'aws4fetch';
 import { z } from 'zod';

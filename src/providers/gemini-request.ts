@@ -2,6 +2,7 @@
 // what Gemini cannot honour. The parameter policy is documented in gemini.ts.
 import { invalidRequest } from '../errors';
 import type { ChatRequest, ContentPart } from '../openai/schemas';
+import { sentImages } from './assistant-images';
 import { parseDataUrl } from './data-url';
 import type { FunctionToolsMessage, FunctionToolsRequest } from './function-tools';
 import { emptyLastMessage, lastTurnIndex } from './last-message';
@@ -190,6 +191,13 @@ function translateMessages(messages: FunctionToolsMessage[]): { system: Part[]; 
       case 'assistant': {
         const parts = userParts(message.content ?? '', `${path}.content`).filter((p) => p.text !== '');
         if (parts.length === 0 && message.refusal) parts.push({ text: message.refusal });
+        // The images the answer made, as the model made them: inlineData parts of its turn, each
+        // with the thought signature Gemini 3 Pro Image gave its part (it keeps its reasoning
+        // across an edit; without one Google checks nothing for an image).
+        for (const image of sentImages(message, path)) {
+          const part = mediaPart(image.url, image.path);
+          parts.push(image.signature ? { ...part, thoughtSignature: image.signature } : part);
+        }
         for (const [j, call] of (message.tool_calls ?? []).entries()) {
           // Its place among all calls (not within its message): assistant messages in a row merge
           // into one model turn, whose results must follow the order of the whole turn's calls.

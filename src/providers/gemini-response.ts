@@ -26,6 +26,8 @@ const partSchema = z.looseObject({
    * the rate of its output (toUsage).
    */
   inlineData: z.looseObject({ mimeType: z.string().optional(), data: z.string().optional() }).optional(),
+  /** Gemini 3 Pro Image signs its image parts: the signature goes with the image (output-images.ts). */
+  thoughtSignature: z.string().optional(),
   functionCall: z
     .looseObject({
       /** Gemini 3 ids each call and pairs its result by that id: it is the client's tool call id. */
@@ -258,7 +260,7 @@ function imageOf(part: GeminiPart): OutputImage | undefined {
   const mimeType = part.inlineData?.mimeType?.toLowerCase();
   const data = part.inlineData?.data;
   if (part.thought || !mimeType?.startsWith('image/') || !data) return undefined;
-  return outputImage(mimeType, data);
+  return outputImage(mimeType, data, part.thoughtSignature);
 }
 
 export function toolCallId(): string {

@@ -6,7 +6,9 @@
 // - user → role "user", assistant → role "model"; consecutive turns of one role merge (so the
 //   functionResponse parts answering parallel calls share one turn). Assistant tool_calls become
 //   functionCall parts (the first of a turn carries Google's documented skip_thought_signature_validator
-//   placeholder, since an OpenAI tool call cannot carry Gemini 3's thought signature); a tool
+//   placeholder, since an OpenAI tool call cannot carry Gemini 3's thought signature); its `images`
+//   (an image model's answer sent back) become inlineData parts of the model turn, with the
+//   thoughtSignature each came with (output-images.ts); a tool
 //   message becomes a functionResponse part named after the earlier tool call with its
 //   tool_call_id (an unknown id is a 400). Tool output that is a JSON object is sent as the
 //   response object; anything else as {"output": text}. Its images, audio and files go as parts
@@ -36,7 +38,8 @@
 // refused with a 400 (a client `safetySettings` replaces the configured one). Null counts as unset.
 //
 // Response mapping (gemini-response.ts): text parts → content (thought parts skipped), image
-// inlineData parts (image models) → message.images / delta.images as data: URLs (output-images.ts),
+// inlineData parts (image models) → message.images / delta.images as data: URLs, a part's
+// thoughtSignature as the image's extra_content.google.thought_signature (output-images.ts),
 // functionCall → tool_calls with generated ids, finishReason MAX_TOKENS → length,
 // SAFETY/RECITATION/BLOCKLIST/PROHIBITED_CONTENT/SPII → content_filter, else stop (tool_calls
 // when the candidate called a function); MALFORMED_FUNCTION_CALL, UNEXPECTED_TOOL_CALL,

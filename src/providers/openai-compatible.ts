@@ -10,9 +10,11 @@
 // messages take only text. Services other than OpenAI get a developer message as system, and a
 // system or tool message of text alone as a string (plain-messages.ts): many refuse either.
 // OpenRouter's Claude models get an assistant message's thinking blocks as `reasoning_details`
-// (reasoning-details.ts).
+// (reasoning-details.ts). An assistant message's `images` (an image model's answer sent back) go
+// only to OpenRouter, whose field it is; every other service gets the message without them.
 import { z } from 'zod';
 import type { ChatRequest, EmbeddingsRequest } from '../openai/schemas';
+import { withoutImages } from './assistant-images';
 import { urlUnder } from './base-url';
 import { cappedCall } from './cap-refusal';
 import { capAsMaxTokens } from './max-tokens';
@@ -97,6 +99,12 @@ export interface OpenAIWire {
    * `model` (OpenRouter's Claude models: reasoning-details.ts).
    */
   takesReasoningDetails?: (model: string) => boolean;
+  /**
+   * The service takes back the images an answer made on its assistant message (`images`:
+   * OpenRouter's own field, output-images.ts). Every other one gets the message without them:
+   * OpenAI and the strict services refuse a field they do not define, and none reads it.
+   */
+  takesImages?: boolean;
   /** The Responses API's URL when a chat call for `model` (with `body`) goes there (openai-responses.ts). */
   responsesUrl?: (model: string, body: ChatRequest) => string | undefined;
   /**
@@ -147,7 +155,9 @@ export function createOpenAICompatible(
       halfPriceFlex: openai,
       servesOpenAIModels: openai,
       dropsReasoningContent: strict,
-      ...(openrouter ? { takesReasoningDetails: (model: string) => /claude/i.test(model) } : {}),
+      ...(openrouter
+        ? { takesReasoningDetails: (model: string) => /claude/i.test(model), takesImages: true }
+        : {}),
       ...(mistral
         ? { chatBody: mistralChatBody, embeddingsBody: mistralEmbeddingsBody }
         : maxTokensOnly
@@ -210,7 +220,7 @@ export function openAIWireAdapter(wire: OpenAIWire, doFetch: typeof fetch): Prov
     if (refused) return refused;
     const capped = capSet && wire.capField !== 'max_completion_tokens' ? capAsMaxTokens(body) : body;
     const sent = wire.chatBody ? wire.chatBody(capped) : capped;
-    const media = toolMediaAsUser(body.messages);
+    const media = toolMediaAsUser(wire.takesImages ? body.messages : withoutImages(body.messages));
     const messages = wire.takesReasoningDetails?.(model) ? withReasoningDetails(media) : media;
     const upstreamBody: ChatRequest = {
       ...sent,

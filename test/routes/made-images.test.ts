@@ -131,6 +131,59 @@ describe('images a model made, on /v1/chat/completions', () => {
   });
 });
 
+describe('an image a model made, sent back to edit it', () => {
+  it('reaches Gemini in the model turn, signed as it came, when the client sends the answer back', async () => {
+    const { key } = await setup();
+    const sent: Json[] = [];
+    const signedImage = { inlineData: { mimeType: 'image/png', data: IMAGE }, thoughtSignature: 'sigImg' };
+    onUpstream(`${MODEL_URL}:generateContent`, async (request) => {
+      sent.push(await request.json());
+      return json(answer(sent.length === 1 ? [{ text: 'A cat:' }, signedImage] : [signedImage]));
+    });
+    const first = await chat(key, { model: 'draw', messages: [{ role: 'user', content: 'Draw a cat' }] });
+    expect(first.status).toBe(200);
+    const answered: Json = ((await first.json()) as Json).choices[0].message;
+    expect(answered.images).toEqual([
+      {
+        type: 'image_url',
+        image_url: { url: DATA_URL },
+        extra_content: { google: { thought_signature: 'sigImg' } },
+      },
+    ]);
+
+    const second = await chat(key, {
+      model: 'draw',
+      messages: [
+        { role: 'user', content: 'Draw a cat' },
+        answered,
+        { role: 'user', content: 'Make the sky darker' },
+      ],
+    });
+    expect(second.status).toBe(200);
+    expect(sent[1]!.contents).toEqual([
+      { role: 'user', parts: [{ text: 'Draw a cat' }] },
+      { role: 'model', parts: [{ text: 'A cat:' }, signedImage] },
+      { role: 'user', parts: [{ text: 'Make the sky darker' }] },
+    ]);
+  });
+
+  it('is refused with a 400 naming it when it is no image', async () => {
+    const { key } = await setup();
+    const response = await chat(key, {
+      model: 'draw',
+      messages: [
+        { role: 'user', content: 'Draw a cat' },
+        { role: 'assistant', content: 'A cat:', images: [{ type: 'image_url', image_url: {} }] },
+        { role: 'user', content: 'Darker' },
+      ],
+    });
+    expect(response.status).toBe(400);
+    const body: Json = await response.json();
+    expectOpenAIShape('ErrorResponse', body);
+    expect(body.error.param).toMatch(/^messages\[1\]\.images\[0\]\.image_url/);
+  });
+});
+
 describe('a large image a model made', () => {
   it('is in the answer whole, but not in the log row, whose bodies stay capped', async () => {
     const { key } = await setup({ logBodies: true });
@@ -192,7 +245,7 @@ describe('images a model made, on the other APIs', () => {
     ]);
   });
 
-  it('sent back as an image_generation_call item, are left out of the next turn rather than refused', async () => {
+  it('sent back as an image_generation_call item, are the model turn’s image again', async () => {
     const { key } = await setup();
     const sent: Json[] = [];
     onUpstream(`${MODEL_URL}:generateContent`, async (request) => {
@@ -209,8 +262,11 @@ describe('images a model made, on the other APIs', () => {
       ],
     });
     expect(response.status).toBe(200);
-    expect(JSON.stringify(sent[0].contents)).not.toContain(IMAGE);
-    expect(sent[0].contents.map((turn: Json) => turn.role)).toEqual(['user', 'model', 'user']);
+    expect(sent[0].contents).toEqual([
+      { role: 'user', parts: [{ text: 'Draw a cat' }] },
+      { role: 'model', parts: [{ text: 'A cat:' }, { inlineData: { mimeType: 'image/png', data: IMAGE } }] },
+      { role: 'user', parts: [{ text: 'Make it blue' }] },
+    ]);
   });
 
   it('are left out of a /v1/messages answer, which has no image blocks', async () => {
