@@ -98,6 +98,20 @@ export function shownValue(value: unknown): string {
 export const zdrStoreRefused = (param: RetentionParam = 'store') =>
   new GatewayError(403, 'permission_error', 'zdr_store_refused', ZDR_REFUSALS[param], param);
 
+/**
+ * A zero-retention key's request uses a provider feature whose data the provider keeps after the
+ * answer (a code execution container, the MCP connector: src/routes/zdr-features.ts): refused as
+ * `store: true` is, `param` naming where it is asked for.
+ */
+export const zdrFeatureRefused = (feature: { param: string; what: string; advice: string }) =>
+  new GatewayError(
+    403,
+    'permission_error',
+    'zdr_store_refused',
+    `This key is zero-retention: it may not use ${feature.what} ('${feature.param}'). ${feature.advice}`,
+    feature.param,
+  );
+
 const ZDR_REFUSALS: Record<RetentionParam, string> = {
   store:
     "This key is zero-retention: it may not ask the provider to store the request ('store: true'). Send 'store: false' or leave it out.",

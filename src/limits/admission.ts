@@ -4,6 +4,7 @@
 import type { CachePolicy } from '../cache/policy';
 import type { Env } from '../env';
 import { GatewayError } from '../errors';
+import type { WorstCase } from '../pricing/route-prices';
 import type { WorstToolFees } from '../pricing/tool-fees';
 import type { NativeApi } from '../providers/types';
 import { mergeRoutingOverrides, type RoutingOverride } from '../routing/overrides';
@@ -86,7 +87,7 @@ export interface AdmitOptions {
    * to dearer targets): the cost reserved is the most of `request.costUsd` and this, for the
    * override the key and its team turn out to have.
    */
-  costFor?: (routing: RoutingOverride | undefined) => number;
+  costFor?: (routing: RoutingOverride | undefined) => WorstCase;
 }
 
 export async function admit(
@@ -100,13 +101,19 @@ export async function admit(
   const { costFor } = options;
   // The reservations below read `request.costUsd` when they are made: raised once the override is known.
   const request = { ...asked };
+  /** The dearer worst case is reserved, and a refusal names its tools' fees, so its figures add up. */
+  const raise = (worst: WorstCase) => {
+    if (!(worst.costUsd > request.costUsd)) return;
+    request.costUsd = worst.costUsd;
+    if (request.toolFees) request.toolFees = { ...request.toolFees, usd: worst.toolFeesUsd };
+  };
   const costWith = (routing: RoutingOverride | undefined) => {
     if (!costFor) return;
     if (routingOfKey.size >= ROUTING_CACHE_LIMIT) routingOfKey.clear();
     routingOfKey.set(keyHash, routing);
-    request.costUsd = Math.max(request.costUsd, costFor(routing));
+    raise(costFor(routing));
   };
-  if (costFor) request.costUsd = Math.max(request.costUsd, costFor(routingOfKey.get(keyHash)));
+  if (costFor) raise(costFor(routingOfKey.get(keyHash)));
   let local = admitLocally(keyHash, request.model, request.tokens, now);
   if (!local) {
     const ask = beginAsk(keyHash, now);

@@ -9,6 +9,7 @@ import type { Usage } from '../providers/types';
 import type { Attempt } from '../routing/execute';
 import type { Metadata } from './metadata';
 import type { CacheStatus, LogRow } from './row';
+import { keptCodes } from './row-codes';
 import { type Charged, usageDetailOf } from './usage-detail';
 
 /** Bodies are capped so a row stays far below D1's 2 MB value limit. */
@@ -242,6 +243,7 @@ export class RequestLog {
     this.row.latencyMs = Math.max(0, (this.lastByteAt ?? this.now()) - this.row.time);
     this.row.cache = this.cacheStatus ?? defaultCache(this.row, this.responded);
     if (this.guardrailReport) this.row.guardrails = hitsOf(this.guardrailReport);
+    Object.assign(this.row, keptCodes(this.row));
     if (this.keepBodies) {
       const request = this.requestValue;
       this.row.requestBody = capped(

@@ -1,6 +1,6 @@
 // The error events that end a stream once it has started, in the gateway's own words: a provider's
 // error event may carry its internals (account ids, hostnames, stack traces), so only a code from a
-// short list a client can act on survives; the provider's text stays in the gateway (StreamSummary.error).
+// short list a client can act on survives; the provider's text is kept nowhere (StreamSummary.error).
 import type { EventSourceMessage } from 'eventsource-parser';
 import type { ErrorBody, ErrorType } from '../errors';
 import { isRecord } from '../json-record';

@@ -136,8 +136,11 @@ export function relayOpenAIStream(
     if (upstreamError) {
       failed = true;
       if (answerEnded) return; // the client's answer already ended, in the gateway's words
-      summary.error = data.slice(0, 500);
       summary.errorCode = providerErrorCode(upstreamError.error);
+      // Not its message: a provider's error may quote the prompt or the answer (a content filter's
+      // does), which a zero-retention key's request may leave nowhere — not even as the reason the
+      // upstream stream is cancelled with.
+      summary.error = `the upstream sent an error event (${summary.errorCode})`;
       out += providerErrorFrame(upstreamError.error);
       return;
     }
@@ -281,7 +284,7 @@ export function relayOpenAIStream(
       } catch (error) {
         if (closed) return;
         if (answerEnded) return finish('', true); // the answer was over: keep the code the client got
-        summary.error = `upstream stream failed: ${error instanceof Error ? error.message : String(error)}`;
+        summary.error = `upstream stream failed: ${errorName(error)}`;
         summary.errorCode = 'upstream_error';
         finish(streamFailedFrame());
         return;
@@ -351,10 +354,19 @@ export function relayOpenAIStream(
   }
   const running = relay().catch((error: unknown) => {
     // Not expected (every step above handles its own failure); never leave the client hanging.
-    summary.error = `relay failed: ${String(error)}`;
+    summary.error = `relay failed: ${errorName(error)}`;
     summary.errorCode = 'upstream_error';
     finish(streamFailedFrame(), true);
   });
   options.waitUntil?.(running);
   return readable;
+}
+
+/**
+ * An error as StreamSummary.error names it: its name only. Its message may be a provider's in other
+ * framing (Bedrock's exception frame fails the read with the provider's words) or quote the text
+ * being parsed (a JSON SyntaxError does).
+ */
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : typeof error;
 }

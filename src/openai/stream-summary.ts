@@ -13,7 +13,10 @@ export interface StreamSummary {
   /** The upstream ended the stream properly (`[DONE]`, or before EOF a finish_reason for every choice). */
   completed: boolean;
   cancelled: boolean;
-  /** Why the stream ended early; may quote the provider, so it stays in the gateway. */
+  /**
+   * Why the stream ended early, in the gateway's words (never a provider's error message, which may
+   * quote the prompt); it stays in the gateway.
+   */
   error?: string;
   /** The `code` of the error event the client was sent when the stream ended early. */
   errorCode?: string;

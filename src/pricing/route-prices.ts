@@ -19,12 +19,23 @@ import { estimatedOutput } from './estimated-output';
 import type { ListPrice } from './prices';
 import { billsSearchContentBlock, SEARCH_CONTENT_BLOCK_TOKENS } from './tool-fees';
 
+/** A request's worst case on a route, and what of it its tools' fees are. */
+export interface WorstCase {
+  costUsd: number;
+  /**
+   * Of costUsd, the hosted tools' fees and the search content blocks their web searches may be
+   * billed (input tokens, but charged per search): what a budget refusal names as the tools' fees.
+   */
+  toolFeesUsd: number;
+}
+
 /**
  * A request's worst case on `route` (`costUsd`), and, for admit's `costFor`, on the route as a key's
  * or team's routing override leaves it: pins can send an alias to dearer targets. `feesUsd`: the most
  * its hosted tools' own fees can add (worstToolFees), the same on any target; `searchBlocks`: its
  * web searches that a target whose model bills a search content block would charge one each, as
- * input at that target's rates (worstSearchContentBlocks).
+ * input at that target's rates (worstSearchContentBlocks). Both are the tools' fees of each worst
+ * case (`toolFeesUsd`), so that a budget refusal's figures add up to what was reserved.
  */
 export function worstCases(
   runtime: Runtime,
@@ -46,12 +57,17 @@ export function worstCases(
           tier,
         )
       : 0;
-  const on = (r: ResolvedRoute) =>
-    worstCaseCost(inputTokens, maxOutputTokens, routePrices(runtime, r), audio, tier) + feesUsd + blocks(r);
+  const on = (r: ResolvedRoute): WorstCase => {
+    const toolFeesUsd = feesUsd + blocks(r);
+    const tokens = worstCaseCost(inputTokens, maxOutputTokens, routePrices(runtime, r), audio, tier);
+    return { costUsd: tokens + toolFeesUsd, toolFeesUsd };
+  };
+  const { costUsd, toolFeesUsd } = on(route);
   return {
-    costUsd: on(route),
-    costFor: (routing: RoutingOverride | undefined) =>
-      routing?.pin ? on(applyRoutingOverride(route, routing)) : 0,
+    costUsd,
+    toolFeesUsd,
+    costFor: (routing: RoutingOverride | undefined): WorstCase =>
+      routing?.pin ? on(applyRoutingOverride(route, routing)) : { costUsd: 0, toolFeesUsd: 0 },
   };
 }
 

@@ -6,7 +6,7 @@ import { lookupCache } from '../cache/session';
 import type { Target } from '../config/schema';
 import { getRuntime } from '../config/store';
 import type { AppEnv } from '../env';
-import { clientClosed, withHeaders, zdrStoreRefused } from '../errors';
+import { clientClosed, withHeaders, zdrFeatureRefused, zdrStoreRefused } from '../errors';
 import { guardChatRoute, type RouteGuard } from '../guardrails/chat-guard';
 import { admit } from '../limits/admission';
 import { streamLimitMs } from '../limits/deadline';
@@ -47,6 +47,7 @@ import { executeRoute, type Served } from '../routing/execute';
 import { type Attempt, attemptsOf, interruptedAttempt } from '../routing/failures';
 import { applyRoutingOverride } from '../routing/overrides';
 import { modelNotFoundFor } from './model-not-found';
+import { retainedFeature } from './zdr-features';
 import { retentionAsked } from './zdr-retention';
 
 export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
@@ -103,7 +104,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
       ? { api: native.api, body: boundToolCalls(native.api, native.body) }
       : native;
   // On the key's (or team's) pinned targets too, which may be dearer than the config's.
-  const { costUsd, costFor } = worstCases(
+  const { costUsd, toolFeesUsd, costFor } = worstCases(
     runtime,
     route,
     inputTokens,
@@ -121,7 +122,8 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
       model: body.model,
       tokens: inputTokens + maxTokens,
       costUsd,
-      ...(toolFees ? { toolFees } : {}),
+      // The fees a refusal names: the search content blocks reserved with them included.
+      ...(toolFees ? { toolFees: { ...toolFees, usd: toolFeesUsd } } : {}),
       outputField: outputCapField(body, c.get('translatedApi')),
       reservationId: requestId,
       reservationTtlMs: limits.reservationTtlMs,
@@ -176,12 +178,16 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   };
   const headers = new Headers(rateLimitHeaders(admitted.rate));
   // A zero-retention key may not have its provider keep the request (stored completions, a prompt
-  // cache kept on storage): refused before guardrails, cache or provider see it; the log row, zdr,
-  // keeps no body. Costs one read.
-  const kept = admitted.zdr ? retentionAsked(body, c.get('storeAsked') === true) : undefined;
-  if (kept) {
-    settle(undefined, undefined);
-    throw withHeaders(zdrStoreRefused(kept), headers);
+  // cache kept on storage) or use a feature whose data the provider keeps (a code execution
+  // container): refused before guardrails, cache or provider see it; the log row, zdr, keeps no body.
+  if (admitted.zdr) {
+    const kept = retentionAsked(body, c.get('storeAsked') === true);
+    const feature = kept ? undefined : retainedFeature(body, native);
+    const refusal = kept ? zdrStoreRefused(kept) : feature && zdrFeatureRefused(feature);
+    if (refusal) {
+      settle(undefined, undefined);
+      throw withHeaders(refusal, headers);
+    }
   }
   const routed = applyRoutingOverride(route, admitted.routing);
   // Guardrails (src/guardrails) on the prompt, before cache and provider: guard.body goes upstream.

@@ -59,6 +59,24 @@ describe('zero-retention keys', () => {
   });
 });
 
+describe("the log rows of zero-retention keys and a provider's error", () => {
+  it("passes a provider's 4xx on as it came, but its row keeps no code that is not an identifier", async () => {
+    expect((await admin('/admin/config', 'PUT', cachedConfig())).status).toBe(200);
+    // A provider that puts its words, the prompt quoted, where a code belongs.
+    const code = "The prompt 'What is the capital of France?' was rejected";
+    onUpstream(CHAT_URL, () =>
+      json({ error: { message: 'Rejected.', type: 'invalid_request_error', param: null, code } }, 400),
+    );
+    const { key } = await createKey({ zdr: true, logBodies: true });
+    const response = await chat(key, question, { 'x-request-id': 'zdr-provider-code' });
+    expect(response.status).toBe(400);
+    expect((await response.json<Json>()).error).toMatchObject({ message: 'Rejected.', code });
+    const row = (await waitForRows(['zdr-provider-code'])).get('zdr-provider-code')!;
+    expect(row).toMatchObject({ zdr: true, errorCode: 'http_400', requestBody: null, responseBody: null });
+    expect(JSON.stringify(row)).not.toContain('capital of France');
+  });
+});
+
 describe('the log rows of zero-retention keys refused before admission', () => {
   /** A body the schema refuses (no messages) and one with a malformed JSON, after the key's header. */
   const refusedBodies = (key: string, prefix: string) => [

@@ -230,7 +230,36 @@ describe('relayOpenAIStream', () => {
         code: 'upstream_error',
       },
     });
-    expect(summary.error).toContain('connection reset');
+    // The error's name only: a read can fail with a provider's words (Bedrock's exception frame).
+    expect(summary.error).toBe('upstream stream failed: Error');
+  });
+
+  it("keeps no word of a provider's error event, which may quote the prompt, nor cancels the upstream with it", async () => {
+    const quoted = 'Your prompt "my card is 4111 1111 1111 1111" was flagged';
+    let summary: StreamSummary | undefined;
+    let reason: unknown;
+    const upstream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(encoder.encode(`data: ${chunk('a')}\n\n`));
+        const error = { message: quoted, type: 'invalid_request_error', code: 'content_policy' };
+        controller.enqueue(encoder.encode(`data: ${JSON.stringify({ error })}\n\n`));
+      },
+      cancel(why) {
+        reason = why;
+      },
+    });
+    const stream = relayOpenAIStream(upstream, { includeUsage: false, onEnd: (s) => (summary = s) });
+    const text = await new Response(stream).text();
+    expect(text).not.toContain('4111');
+    const ended = await (async () => {
+      for (let i = 0; i < 100 && !summary; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+      return summary!;
+    })();
+    expect(ended).toMatchObject({
+      errorCode: 'upstream_error',
+      error: 'the upstream sent an error event (upstream_error)',
+    });
+    expect(String(reason)).not.toContain('4111');
   });
 
   it('ignores comments and keeps unknown fields', async () => {
@@ -525,7 +554,7 @@ describe('relayOpenAIStream: time limit (timeouts.streamMaxMs)', () => {
 describe('relayOpenAIStream: provider error events', () => {
   const secret = 'Internal error on inference-7.corp.internal for account acct_8812: quota';
 
-  it('replaces a mid-stream {"error"} with our generic event, keeps the words internal, and ends the stream', async () => {
+  it('replaces a mid-stream {"error"} with our generic event, keeps none of its words, and ends the stream', async () => {
     const { stream, state } = stalling([
       `data: ${chunk('Hel')}\n\n`,
       `data: ${JSON.stringify({ error: { message: secret, type: 'server_error', param: null, code: 'acct_8812' } })}\n\ndata: ${chunk('never')}\n\n`,
@@ -544,7 +573,7 @@ describe('relayOpenAIStream: provider error events', () => {
         code: 'upstream_error',
       },
     });
-    expect(summary.error).toContain(secret);
+    expect(summary.error).toBe('the upstream sent an error event (upstream_error)');
     expect(summary).toMatchObject({ completed: false, events: 1 });
     expect(state.cancelled).toBe(true);
   });
@@ -588,7 +617,7 @@ describe('relayOpenAIStream: provider error events', () => {
     );
     expect(text).not.toContain('corp.internal');
     expect(lastEvent(frames).error.code).toBe('upstream_error');
-    expect(summary.error).toContain(secret);
+    expect(summary.error).toBe('the upstream sent an error event (upstream_error)');
   });
 
   it('relays a chunk whose text merely mentions "error": as an ordinary chunk', async () => {

@@ -111,7 +111,12 @@ describe('search content blocks', () => {
     const tight = await createKey({ budget: { usd: 0.03, period: 'month' } });
     const refused = await responses(tight.key, body, 'block-refused');
     expect(refused.status).toBe(402);
-    expect((await refused.json<Json>()).error).toMatchObject({ code: 'budget_exceeded' });
+    const error = (await refused.json<Json>()).error as Json;
+    expect(error).toMatchObject({ code: 'budget_exceeded' });
+    // The tools' fees it names are what was reserved for them: the blocks beside the searches' fees.
+    expect(error.message).toContain(
+      "Of that, $0.036 is its hosted tools' fees for 2 calls (as its max_tool_calls allows): lower max_tool_calls or raise the budget.",
+    );
     expect(recorded).toHaveLength(0);
     const room = await createKey({ budget: { usd: 0.04, period: 'month' } });
     answerWith('gpt-4o-mini', [], false);
