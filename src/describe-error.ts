@@ -64,6 +64,8 @@ export function describeFailure(error: unknown): string {
   return `${describeError(error)}${flags.length > 0 ? ` [${flags.join(', ')}]` : ''}${message ? `: ${message}` : ''}`;
 }
 
+/** Most of a message's first line safeMessage reads: what it keeps is shorter still. */
+const MAX_SCANNED_CHARS = 2_000;
 /** Longest message safeMessage keeps: a line to read, not a dump. */
 const MAX_MESSAGE_CHARS = 200;
 /** A quote that opens or closes quoted text; an apostrophe between letters (Object's) is neither. */
@@ -90,7 +92,8 @@ const SECRET_PREFIX = /^(?:sk[-_]|tga?-|AIza|AKIA|ASIA|gh[pousr]_|xox[abprs]-)/;
  */
 export function safeMessage(message: unknown): string {
   if (typeof message !== 'string') return '';
-  let text = message.split('\n', 1)[0] ?? '';
+  // Cut before the patterns run: some take time quadratic in a line's length (80 KB: seconds).
+  let text = (message.split('\n', 1)[0] ?? '').slice(0, MAX_SCANNED_CHARS);
   const quotes = [...text.matchAll(QUOTE)].map((match) => match.index);
   const first = quotes[0];
   const last = quotes.at(-1);

@@ -220,7 +220,8 @@ function addChoice(choices: Map<number, Building>, choice: ChunkChoice, other: [
   if (Array.isArray(delta.annotations)) b.annotations.push(...delta.annotations);
   if (delta.function_call) {
     b.functionCall ??= { name: '', arguments: '' };
-    b.functionCall.name += delta.function_call.name ?? '';
+    // Named once, in the first fragment; a service that names every fragment is not joined twice.
+    b.functionCall.name ||= delta.function_call.name ?? '';
     b.functionCall.arguments += delta.function_call.arguments ?? '';
   }
   if (delta.audio && typeof delta.audio === 'object') b.audio = { ...b.audio, ...delta.audio };

@@ -73,6 +73,7 @@ export function countedUsage(report: unknown): Usage | undefined {
 
 /** Hosted tool uses by fee (tool-fees.ts): the known uses' counts above zero; none when no such. */
 function countedTools(uses: unknown): ToolUses | undefined {
+  if (uses == null) return undefined; // most usage objects: no hosted tools to look for
   const given = detailsOf(uses);
   const counted: ToolUses = {};
   for (const use of HOSTED_USE_NAMES) {

@@ -69,7 +69,12 @@ describe('stored answers', () => {
         }),
         frame({
           choices: [
-            { index: 0, delta: { function_call: { arguments: '{"city":"Paris"}' } }, finish_reason: null },
+            // Some services name the call on every fragment: the name is still said once.
+            {
+              index: 0,
+              delta: { function_call: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
+              finish_reason: null,
+            },
           ],
         }),
         frame({ choices: [{ index: 0, delta: {}, finish_reason: 'function_call' }] }),
