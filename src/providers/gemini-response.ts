@@ -1,8 +1,9 @@
-// Gemini generateContent answers → OpenAI: the JSON completion, the SSE stream (incrementally),
-// safety blocks and errors.
+// Gemini generateContent answers → OpenAI: the JSON completion, the SSE stream (incrementally) and
+// safety blocks; its error bodies are gemini-errors.ts'.
 import type { EventSourceMessage } from 'eventsource-parser';
 import { z } from 'zod';
 import { assistantChoice, chatCompletion } from './chat-completion';
+import { errorSchema, geminiError } from './gemini-errors';
 import {
   type FinishReason,
   type OpenAIStreamWriter,
@@ -10,13 +11,7 @@ import {
   translateSSE,
 } from './openai-stream-writer';
 import { imagesField, type OutputImage, outputImage } from './output-images';
-import {
-  type ChatCompletion,
-  failureForStatus,
-  UpstreamError,
-  type UpstreamFailure,
-  type Usage,
-} from './types';
+import { type ChatCompletion, UpstreamError, type Usage } from './types';
 
 const partSchema = z.looseObject({
   text: z.string().optional(),
@@ -49,14 +44,6 @@ const usageSchema = z.looseObject({
   toolUsePromptTokenCount: z.number().optional(),
   cachedContentTokenCount: z.number().optional(),
 });
-const errorSchema = z.looseObject({
-  code: z.number().optional(),
-  message: z.string().optional(),
-  status: z.string().optional(),
-  details: z
-    .array(z.looseObject({ reason: z.string().optional(), retryDelay: z.string().optional() }))
-    .optional(),
-});
 export const responseSchema = z.looseObject({
   candidates: z.array(candidateSchema).optional(),
   promptFeedback: z
@@ -68,78 +55,6 @@ export const responseSchema = z.looseObject({
 type GeminiResponse = z.infer<typeof responseSchema>;
 type GeminiCandidate = z.infer<typeof candidateSchema>;
 type GeminiPart = z.infer<typeof partSchema>;
-type GeminiError = z.infer<typeof errorSchema>;
-
-/** Google RPC status → failure class and the HTTP status Google uses for it. */
-const STATUSES: Record<string, [UpstreamFailure, number]> = {
-  INVALID_ARGUMENT: ['caller', 400],
-  OUT_OF_RANGE: ['caller', 400],
-  NOT_FOUND: ['caller', 404],
-  FAILED_PRECONDITION: ['auth', 400], // billing or region not enabled: the gateway's account
-  UNAUTHENTICATED: ['auth', 401],
-  PERMISSION_DENIED: ['auth', 403],
-  RESOURCE_EXHAUSTED: ['rate_limit', 429],
-  CANCELLED: ['network', 499],
-  INTERNAL: ['server', 500],
-  UNKNOWN: ['server', 500],
-  UNAVAILABLE: ['overloaded', 503],
-  DEADLINE_EXCEEDED: ['timeout', 504],
-};
-
-/** "The File abc is not in an ACTIVE state…", "…permission to access the File abc or it may not exist." */
-const CLIENT_FILE = /\bFile [\w/.-]+ (?:is not in an ACTIVE state|or it may not exist)|access the File\b/;
-
-/** Parses a Gemini error body (`{error}` or `[{error}]`). */
-export function parseGeminiError(text: string): GeminiError {
-  try {
-    const json: unknown = JSON.parse(text);
-    const parsed = responseSchema.safeParse(Array.isArray(json) ? json[0] : json);
-    if (parsed.success && parsed.data.error) return parsed.data.error;
-  } catch {
-    // not JSON
-  }
-  return {};
-}
-
-export function geminiError(provider: string, error: GeminiError, status?: number, retryAfterMs?: number) {
-  const known = error.status ? STATUSES[error.status] : undefined;
-  const httpStatus = status ?? error.code ?? known?.[1] ?? 500;
-  // As every adapter classifies a status: a redirect (not followed) is the operator's, not the caller's.
-  let failure: UpstreamFailure = known?.[0] ?? failureForStatus(httpStatus);
-  // Google answers a bad API key with 400 INVALID_ARGUMENT: it is the gateway's credential.
-  if (
-    error.details?.some((d) => d.reason === 'API_KEY_INVALID') ||
-    /API key not valid/i.test(error.message ?? '')
-  )
-    failure = 'auth';
-  // A file the client referred to (the Files API) that is still processing, expired or another
-  // project's: FAILED_PRECONDITION or PERMISSION_DENIED, like a billing or key problem, but the
-  // client's to fix — not a reason to fail the target over, open its breaker or blame the key.
-  if (failure === 'auth' && error.status !== 'UNAUTHENTICATED' && CLIENT_FILE.test(error.message ?? ''))
-    failure = 'caller';
-  if (failure === 'caller') {
-    const tooLong = /exceeds the maximum number of tokens|input token count/i.test(error.message ?? '');
-    return new UpstreamError(failure, httpStatus, error.message ?? `${provider} rejected the request.`, {
-      code: tooLong ? 'context_length_exceeded' : null,
-      type: 'invalid_request_error',
-    });
-  }
-  return new UpstreamError(
-    failure,
-    httpStatus,
-    `${provider} answered HTTP ${httpStatus}${error.status ? ` (${error.status})` : ''}.`,
-    { code: error.status ?? null, retryAfterMs: retryAfterMs ?? retryDelayMs(error) },
-  );
-}
-
-/** A RESOURCE_EXHAUSTED answer's RetryInfo (`"retryDelay": "37s"`, or "1.5s") in ms. */
-function retryDelayMs(error: GeminiError): number | undefined {
-  for (const detail of error.details ?? []) {
-    const match = /^(\d+(?:\.\d+)?)s$/.exec(detail.retryDelay ?? '');
-    if (match) return Math.ceil(Number(match[1]) * 1000);
-  }
-  return undefined;
-}
 
 /** A prompt Gemini refused to answer at all: the caller's content, so a 400 with code content_filter. */
 export function blockedPrompt(provider: string, response: GeminiResponse): UpstreamError | undefined {

@@ -59,14 +59,9 @@
 import { z } from 'zod';
 import { urlUnder } from './base-url';
 import { embeddingList, inBatches, normalise, textInputs } from './embeddings';
+import { geminiError, parseGeminiError } from './gemini-errors';
 import { toGeminiRequest } from './gemini-request';
-import {
-  geminiError,
-  parseGeminiError,
-  responseSchema,
-  toCompletion,
-  translateStream,
-} from './gemini-response';
+import { responseSchema, toCompletion, translateStream } from './gemini-response';
 import { OpenAIStreamWriter } from './openai-stream-writer';
 import { conflictingParam, paramPolicy } from './params';
 import { apiKeyFor, resolveSecret, secretRef } from './secret';

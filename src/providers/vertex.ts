@@ -41,7 +41,7 @@ import { nativeMessages } from './anthropic-native';
 import { pathSegment, urlUnder } from './base-url';
 import { embeddingList, inBatches, normalise, textInputs } from './embeddings';
 import { geminiChat } from './gemini';
-import { geminiError, parseGeminiError } from './gemini-response';
+import { geminiError, parseGeminiError } from './gemini-errors';
 import { type AccessTokens, serviceAccountTokens, staticToken } from './google-token';
 import { conflictingParam, forwardParam, paramPolicy } from './params';
 import { resolveSecret, secretRef } from './secret';
