@@ -81,9 +81,13 @@ export function targetCost(
   usage: Usage | undefined,
   tier?: unknown,
 ): number {
+  return costOf(usage, targetPrice(runtime, target), tier, runtime.provider(target.provider)?.halfPriceFlex);
+}
+
+/** `target`'s price: its provider's list price, or the config's. */
+function targetPrice(runtime: Runtime, target: { provider: string; model: string }) {
   const provider = runtime.provider(target.provider);
-  const price = priceOf(target, provider?.type ?? '', runtime.config.pricing, provider?.regional);
-  return costOf(usage, price, tier, provider?.halfPriceFlex);
+  return priceOf(target, provider?.type ?? '', runtime.config.pricing, provider?.regional);
 }
 
 /** `usage`, the gateway's estimate, as `target` charges it: at its dearest output rate (estimatedOutput). */
@@ -92,11 +96,7 @@ export function estimatedCharge(
   target: { provider: string; model: string },
   usage: Usage,
 ): Usage {
-  const provider = runtime.provider(target.provider);
-  return estimatedOutput(
-    usage,
-    priceOf(target, provider?.type ?? '', runtime.config.pricing, provider?.regional),
-  );
+  return estimatedOutput(usage, targetPrice(runtime, target));
 }
 
 /** The tier `targetCost` charges `tier` at on `target`, when not the standard rates (billedTier). */
