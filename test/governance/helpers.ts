@@ -77,3 +77,14 @@ export function methodHooked(
   };
   return { ...env, KEYS } as unknown as Env;
 }
+
+/** The log row of a zero-retention key's request refused for what it asked its provider to keep. */
+export const ZDR_REFUSED_ROW = {
+  status: 403,
+  errorCode: 'zdr_store_refused',
+  zdr: true,
+  provider: null,
+  costUsd: 0,
+  requestBody: null,
+  responseBody: null,
+};

@@ -8,6 +8,7 @@ import { call, chat, createKey, type Json, messages, putConfig } from '../helper
 import { messageItem, responseObject } from '../helpers/responses-upstream';
 import { json, onUpstream, recorded } from '../helpers/upstream';
 import { waitForRows } from '../logs/helpers';
+import { ZDR_REFUSED_ROW } from './helpers';
 
 const ANTHROPIC_URL = 'https://anthropic.test';
 const OPENAI_RESPONSES = 'https://api.openai.com/v1/responses';
@@ -67,15 +68,7 @@ async function expectRefused(sent: Promise<Response>, id: string, param: string,
   expect(error.message).toContain('This key is zero-retention');
   expect(error.message).toContain(what);
   const row = (await waitForRows([id])).get(id)!;
-  expect(row).toMatchObject({
-    status: 403,
-    errorCode: 'zdr_store_refused',
-    zdr: true,
-    provider: null,
-    costUsd: 0,
-    requestBody: null,
-    responseBody: null,
-  });
+  expect(row).toMatchObject(ZDR_REFUSED_ROW);
 }
 
 describe("zero-retention keys and Anthropic's features that keep data", () => {

@@ -8,6 +8,7 @@ import { CHAT_URL, completion } from '../cache/harness';
 import { admin, call, chat, createKey, type Json, openaiConfig, putConfig } from '../helpers/gateway';
 import { json, onUpstream, recorded } from '../helpers/upstream';
 import { waitForRows } from '../logs/helpers';
+import { ZDR_REFUSED_ROW } from './helpers';
 
 const OPENAI_RESPONSES = 'https://api.openai.com/v1/responses';
 const question = { model: 'gpt', messages: [{ role: 'user', content: 'What is the capital of France?' }] };
@@ -71,16 +72,7 @@ async function expectRefused(
   }
   expect(recorded).toHaveLength(0);
   const rows = await waitForRows([1, 2, 3, 4].map((n) => `${prefix}-${n}`));
-  for (const row of rows.values())
-    expect(row).toMatchObject({
-      status: 403,
-      errorCode: 'zdr_store_refused',
-      zdr: true,
-      provider: null,
-      costUsd: 0,
-      requestBody: null,
-      responseBody: null,
-    });
+  for (const row of rows.values()) expect(row).toMatchObject(ZDR_REFUSED_ROW);
 }
 
 describe('zero-retention keys and store: true', () => {
