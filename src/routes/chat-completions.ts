@@ -6,7 +6,7 @@ import { lookupCache } from '../cache/session';
 import type { Target } from '../config/schema';
 import { getRuntime } from '../config/store';
 import type { AppEnv } from '../env';
-import { clientClosed, withHeaders, zdrFeatureRefused, zdrStoreRefused } from '../errors';
+import { clientClosed, withHeaders } from '../errors';
 import { guardChatRoute, type RouteGuard } from '../guardrails/chat-guard';
 import { admit } from '../limits/admission';
 import { streamLimitMs } from '../limits/deadline';
@@ -47,8 +47,7 @@ import { executeRoute, type Served } from '../routing/execute';
 import { type Attempt, attemptsOf, interruptedAttempt } from '../routing/failures';
 import { applyRoutingOverride } from '../routing/overrides';
 import { modelNotFoundFor } from './model-not-found';
-import { retainedFeature } from './zdr-features';
-import { retentionAsked } from './zdr-retention';
+import { zdrRefusal } from './zdr-retention';
 
 export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   const runtime = await getRuntime(c.env, c.executionCtx);
@@ -180,14 +179,10 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   // A zero-retention key may not have its provider keep the request (stored completions, a prompt
   // cache kept on storage) or use a feature whose data the provider keeps (a code execution
   // container): refused before guardrails, cache or provider see it; the log row, zdr, keeps no body.
-  if (admitted.zdr) {
-    const kept = retentionAsked(body, c.get('storeAsked') === true);
-    const feature = kept ? undefined : retainedFeature(body, native);
-    const refusal = kept ? zdrStoreRefused(kept) : feature && zdrFeatureRefused(feature);
-    if (refusal) {
-      settle(undefined, undefined);
-      throw withHeaders(refusal, headers);
-    }
+  const refusal = admitted.zdr ? zdrRefusal(body, c.get('storeAsked') === true, native) : undefined;
+  if (refusal) {
+    settle(undefined, undefined);
+    throw withHeaders(refusal, headers);
   }
   const routed = applyRoutingOverride(route, admitted.routing);
   // Guardrails (src/guardrails) on the prompt, before cache and provider: guard.body goes upstream.

@@ -1,5 +1,8 @@
 // What a zero-retention key's request may not ask its provider to keep (README "Zero-retention keys").
+import { type GatewayError, zdrFeatureRefused, zdrStoreRefused } from '../errors';
 import { isRecord } from '../json-record';
+import type { NativeApi } from '../providers/types';
+import { retainedFeature } from './zdr-features';
 
 /** The request fields a zero-retention key's request may be refused for, as `param` names them. */
 export type RetentionParam = 'store' | 'prompt_cache_retention' | 'prompt_cache_options.ttl';
@@ -38,4 +41,20 @@ export function retentionAsked(
   const ttl = isRecord(cacheOptions) ? cacheOptions.ttl : undefined;
   if (ttl != null && ttl !== DEFAULT_CACHE_TTL) return 'prompt_cache_options.ttl';
   return undefined;
+}
+
+/**
+ * The refusal of a zero-retention key's request, if it asks its provider to keep it (retentionAsked)
+ * or uses a feature whose data the provider keeps (retainedFeature, zdr-features.ts); `native`: the
+ * request in its own API's form, when it goes natively.
+ */
+export function zdrRefusal(
+  body: Record<string, unknown>,
+  storeAsked: boolean,
+  native: { api: NativeApi; body: Record<string, unknown> } | undefined,
+): GatewayError | undefined {
+  const kept = retentionAsked(body, storeAsked);
+  if (kept) return zdrStoreRefused(kept);
+  const feature = retainedFeature(body, native);
+  return feature && zdrFeatureRefused(feature);
 }
