@@ -1,5 +1,6 @@
 // Base64 and unpadded base64url of bytes (or of text, as UTF-8). Built in slices: a spread of a
 // long array's bytes into String.fromCharCode would overflow the call stack.
+import { concatBytes } from './bytes';
 
 const SLICE = 0x8000;
 
@@ -42,11 +43,5 @@ export function joinBase64(pieces: readonly string[]): string {
     fromBase64Url(joined);
     return joined;
   }
-  const bytes = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    bytes.set(part, at);
-    at += part.length;
-  }
-  return toBase64(bytes);
+  return toBase64(concatBytes(parts));
 }

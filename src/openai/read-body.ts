@@ -1,5 +1,6 @@
 // Reads a JSON request body under a size cap and validates it, turning every failure into a 400/413.
 import type { z } from 'zod';
+import { concatBytes } from '../bytes';
 import { invalidRequest, payloadTooLarge } from '../errors';
 
 /** Strict: invalid UTF-8 throws. One for every request (decode() without `stream` keeps no state). */
@@ -80,13 +81,7 @@ async function readCapped(body: ReadableStream<Uint8Array>, limit: number): Prom
     }
     chunks.push(value);
   }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
+  return concatBytes(chunks, size);
 }
 
 /** A config's first 20 problems, each `path: message` (a config is fixed in one round, not twenty). */
