@@ -2,11 +2,11 @@
 // for what Anthropic cannot honour. The parameter policy is documented in anthropic.ts.
 import { invalidRequest } from '../errors';
 import { thinkingBudget } from '../limits/estimate';
-import type { ChatRequest, ContentPart, ToolCall } from '../openai/schemas';
+import type { ChatRequest, ToolCall } from '../openai/schemas';
+import { contentBlocks, imageBlock, systemBlocks } from './anthropic-content';
 import { applyTools, outputFormat } from './anthropic-tools';
 import { HeldImages, sentImages } from './assistant-images';
 import { claudeSampling, prefillRefusal, refusesForcedTools, takesSystemMessages } from './claude-version';
-import { parseDataUrl } from './data-url';
 import type { FunctionToolsMessage } from './function-tools';
 import { emptyLastMessage, lastTurnIndex } from './last-message';
 import { NO_EFFECT, paramPolicy, stopSequences } from './params';
@@ -49,8 +49,6 @@ const PARAMS = paramPolicy({
     'model messages stream stream_options max_tokens max_completion_tokens temperature top_p stop tools tool_choice parallel_tool_calls response_format user safety_identifier reasoning_effort',
   drop: `seed ${NO_EFFECT}`,
 });
-
-const IMAGE_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
 
 export interface AnthropicRequestOptions {
   /** max_tokens when the client sets none (Anthropic requires one). */
@@ -205,76 +203,12 @@ function translateMessages(
   // A final assistant turn is a prefill, and Anthropic refuses one that ends in whitespace.
   const last = turns.at(-1);
   const prefill = last?.role === 'assistant' ? last.content.at(-1) : undefined;
-  if (prefill?.type === 'text') prefill.text = (prefill.text as string).trimEnd(); // never blank: see isBlank
+  if (prefill?.type === 'text') prefill.text = (prefill.text as string).trimEnd(); // never blank: see anthropic-content.ts
   return { system, turns };
 }
 
-/** Anthropic refuses text blocks that are empty or only whitespace; they are left out. */
-const isBlank = (block: Block) => block.type === 'text' && !(block.text as string).trim();
-
 const FIRST = new Set(['tool_result', 'thinking', 'redacted_thinking']);
 const rank = (block: Block) => (FIRST.has(block.type as string) ? 0 : 1);
-
-function systemBlocks(content: string | ContentPart[], path: string): Block[] {
-  if (typeof content === 'string') return content.trim() ? [{ type: 'text', text: content }] : [];
-  return content.flatMap((part, j) => {
-    if (part.type !== 'text') throw invalidRequest('System messages may only contain text.', `${path}[${j}]`);
-    return part.text.trim() ? [textBlock(part)] : [];
-  });
-}
-
-function contentBlocks(content: string | ContentPart[], path: string): Block[] {
-  if (typeof content === 'string') return content.trim() ? [{ type: 'text', text: content }] : [];
-  return content.map((part, j) => partBlock(part, `${path}[${j}]`)).filter((block) => !isBlank(block));
-}
-
-function partBlock(part: ContentPart, path: string): Block {
-  switch (part.type) {
-    case 'text':
-      return textBlock(part);
-    case 'refusal':
-      return { type: 'text', text: part.refusal };
-    case 'image_url':
-      return withCache(imageBlock(part.image_url.url, `${path}.image_url.url`), part);
-    case 'file':
-      return withCache(fileBlock(part.file, `${path}.file`), part);
-    case 'input_audio':
-      throw new Unsupported('Anthropic models do not accept audio input.', path);
-  }
-}
-
-/** Text parts keep an Anthropic `cache_control` marker when a client sends one. */
-function textBlock(part: { text: string }): Block {
-  return withCache({ type: 'text', text: part.text }, part);
-}
-
-function withCache(block: Block, part: object): Block {
-  const cache = (part as { cache_control?: unknown }).cache_control;
-  return cache ? { ...block, cache_control: cache } : block;
-}
-
-function imageBlock(url: string, path: string): Block {
-  const inline = parseDataUrl(url);
-  if (inline) {
-    if (!IMAGE_TYPES.has(inline.mediaType)) {
-      throw new Unsupported(
-        `Anthropic accepts JPEG, PNG, GIF and WebP images, not ${inline.mediaType}.`,
-        path,
-      );
-    }
-    return { type: 'image', source: { type: 'base64', media_type: inline.mediaType, data: inline.data } };
-  }
-  if (/^https?:\/\//i.test(url)) return { type: 'image', source: { type: 'url', url } };
-  throw invalidRequest('An image URL must be a base64 data: URL or an http(s) URL.', path);
-}
-
-function fileBlock(file: Record<string, unknown>, path: string): Block {
-  const inline = typeof file.file_data === 'string' ? parseDataUrl(file.file_data) : undefined;
-  if (inline?.mediaType !== 'application/pdf') {
-    throw new Unsupported('Anthropic accepts file parts only as PDF data: URLs in file_data.', path);
-  }
-  return { type: 'document', source: { type: 'base64', media_type: inline.mediaType, data: inline.data } };
-}
 
 function assistantBlocks(
   message: Extract<FunctionToolsMessage, { role: 'assistant' }>,

@@ -1,7 +1,7 @@
 // `type: "anthropic"` — Anthropic's Messages API (POST {baseUrl}/v1/messages), translated to and
 // from OpenAI chat completions, JSON and SSE.
 //
-// Request mapping (anthropic-request.ts):
+// Request mapping (anthropic-request.ts; content parts in anthropic-content.ts):
 // - system and developer messages become `system` text blocks in order; one the client added once
 //   the conversation began stays there, as a system turn after its user turn, on Claude Opus 4.8 and
 //   later (which take one, and whose thinking is bound to what came before it); Vertex hoists all.
