@@ -16,6 +16,15 @@
 // file search, image generation (its models are listed as ZDR compatible), local shell, computer
 // use, and remote MCP servers (third parties OpenAI passes data to; it keeps none itself). Background
 // mode (kept ~10 minutes for polling) is refused on every key already: the gateway is stateless.
+// Same page, `/v1/chat/completions` (and `/v1/responses`): "Audio outputs application state is
+// stored for 1 hour to enable multi-turn conversations" — an answer asked for in audio (`modalities`
+// with "audio", or the `audio` output parameters) is kept for an hour after it, so a later turn can
+// name it (the audio guide's `audio.id`, accessible until `audio.expires_at`). The Responses API
+// documents no audio output; a `modalities` or `audio` sent there reaches the chat body as sent and
+// is refused the same way. Not here: an assistant message naming an earlier answer's audio
+// (`audio: {id}`). That audio was kept by the request that asked for it (never a zero-retention
+// key's, refused here); naming it reads it and keeps nothing more, as a `file_id` below. Nor audio
+// input (`input_audio`), which the page does not except.
 //
 // Not here either, on either API: a file sent by `file_id`. The Files API keeps a file from its
 // upload (`/v1/files`, an endpoint the gateway does not serve), not from the request that names it,
@@ -43,7 +52,20 @@ export function retainedFeature(
 ): RetainedFeature | undefined {
   const own = native?.api === 'responses' ? hostedKept(native.body) : native && serverKept(native.body);
   // Anthropic's top-level fields reach Claude from a chat body too: forwarded as its own parameters.
-  return own ?? claudeFieldsKept(native?.api === 'messages' ? native.body : chat);
+  return own ?? claudeFieldsKept(native?.api === 'messages' ? native.body : chat) ?? audioKept(chat);
+}
+
+const AUDIO_KEPT =
+  "OpenAI's audio output, which OpenAI keeps for an hour after the answer so that a later turn can refer to it";
+const TEXT_ONLY =
+  "Ask for text only (no 'audio' in 'modalities', no 'audio' parameters), or use a key that is not zero-retention.";
+
+/** An answer asked for in audio (chat's `modalities` with "audio", or its `audio` output parameters). */
+function audioKept(chat: Json): RetainedFeature | undefined {
+  if (Array.isArray(chat.modalities) && chat.modalities.includes('audio'))
+    return { param: 'modalities', what: AUDIO_KEPT, advice: TEXT_ONLY };
+  if (chat.audio != null) return { param: 'audio', what: AUDIO_KEPT, advice: TEXT_ONLY };
+  return undefined;
 }
 
 /** OpenAI's hosted tools whose containers keep their files: Code Interpreter, a hosted shell. */
