@@ -19,6 +19,7 @@ import { urlUnder } from './base-url';
 import { cappedCall } from './cap-refusal';
 import { capAsMaxTokens } from './max-tokens';
 import { mistralChatBody, mistralEmbeddingsBody } from './mistral-body';
+import { inMemoryPromptCache } from './openai-cache-retention';
 import { openAIModelBody } from './openai-model-rules';
 import {
   hostedResponses,
@@ -90,6 +91,11 @@ export interface OpenAIWire {
   /** ProviderAdapter.halfPriceFlex. */
   halfPriceFlex?: boolean;
   /**
+   * OpenAI's own API, where a model's prompt cache retention defaults by the organisation's data
+   * controls: a zero-retention key's request is sent `in_memory` (openai-cache-retention.ts).
+   */
+  retentionByOrganisation?: boolean;
+  /**
    * The service refuses an assistant message's `reasoning_content` (Groq, Cerebras, Mistral: strict
    * about fields they do not define), which DeepSeek-style answers carry and clients send back.
    */
@@ -153,6 +159,7 @@ export function createOpenAICompatible(
       // OpenAI's reasoning models refuse max_tokens; other services may not know the newer field.
       capField: openai ? 'max_completion_tokens' : 'max_tokens',
       halfPriceFlex: openai,
+      retentionByOrganisation: openai,
       servesOpenAIModels: openai,
       dropsReasoningContent: strict,
       ...(openrouter
@@ -203,10 +210,17 @@ export function openAIWireAdapter(wire: OpenAIWire, doFetch: typeof fetch): Prov
   const post = (path: string, model: string, body: unknown, signal: AbortSignal) =>
     postTo(wire.url(path, model))(body, signal);
   const refusals = new StreamRefusals();
+  /** A zero-retention key's call, its prompt cache kept in memory where that is not the default. */
+  const keptInMemory = (call: ChatCall): ChatCall => {
+    if (!wire.retentionByOrganisation || !call.zeroRetention) return call;
+    const body = inMemoryPromptCache(call.body, call.model);
+    const native = call.native && { ...call.native, body: inMemoryPromptCache(call.native.body, call.model) };
+    return { ...call, body, ...(native ? { native } : {}) };
+  };
 
   const chat = async (asked: ChatCall): Promise<ChatResult> => {
     const checked = wire.servesOpenAIModels ? openAIModelBody(asked.model, asked.body) : asked.body;
-    const call = checked === asked.body ? asked : { ...asked, body: checked };
+    const call = keptInMemory(checked === asked.body ? asked : { ...asked, body: checked });
     const { body, model, signal, capSet } = call;
     if (call.native) {
       const hosted = call.native.api === 'responses' ? wire.hostedUrl?.(model) : undefined;

@@ -72,6 +72,11 @@ export interface ChatCall {
    */
   native?: { api: NativeApi; body: Record<string, unknown> };
   /**
+   * The request is a zero-retention key's: OpenAI's own API is told to keep its prompt cache in
+   * memory where the organisation's default could be a day (openai-cache-retention.ts).
+   */
+  zeroRetention?: boolean;
+  /**
    * The streamed call goes again unstreamed (stream-refusal.ts): its answer will come whole, so the
    * attempt's first-byte timeout gives way to its request timeout, as for a JSON call.
    */

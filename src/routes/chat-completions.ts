@@ -281,6 +281,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
           betas,
           thinkingAsSigned: c.get('thinkingAsSigned') === true,
           reasoningSummary,
+          ...(admitted.zdr ? { zeroRetention: true } : {}),
           answersWhole: firstByte,
         });
         if (result.kind === 'json') return result;
