@@ -3,7 +3,8 @@
 // tool definitions — descriptions and parameter schemas (or a custom tool's grammar), which providers
 // write into the prompt; a json_schema response format's description and schema; and the fields a
 // message, content part, tool call or tool carries beyond what schemas.ts names, which OpenAI-wire
-// providers send as they are (a service's own per-message fields, a `reasoning_content` sent back…).
+// providers send as they are (a service's own per-message fields, a `reasoning_content` sent back…),
+// but the thought signatures a tool call carries back (signature).
 import {
   CHAT_PARAMS,
   type Holder,
@@ -41,6 +42,12 @@ export function promptSubtrees(body: ChatRequest): Subtree[] {
     for (const [key, field] of Object.entries(value))
       if (field != null && !known?.has(key)) trees.push({ path: [...path, key] });
   };
+  /** A tool call's: its `extra_content` read but for the thought signatures in it (signature). */
+  const unknownOfCall = (call: object, known: ReadonlySet<string> | undefined, path: Path) => {
+    for (const [key, field] of Object.entries(call))
+      if (field != null && !known?.has(key))
+        trees.push({ path: [...path, key], ...(key === 'extra_content' ? { skip: signature } : {}) });
+  };
   body.messages.forEach((message, m) => {
     const at = ['messages', m];
     const known = 'thinking_blocks' in message ? WITH_THINKING_BLOCKS : MESSAGE_FIELDS;
@@ -51,7 +58,7 @@ export function promptSubtrees(body: ChatRequest): Subtree[] {
     if (message.role !== 'assistant') return;
     message.tool_calls?.forEach((call, t) => {
       const path = [...at, 'tool_calls', t];
-      unknown(call, KNOWN_FIELDS.toolCall.get(call.type), path);
+      unknownOfCall(call, KNOWN_FIELDS.toolCall.get(call.type), path);
       if (call.type === 'function') unknown(call.function, KNOWN_FIELDS.callFunction, [...path, 'function']);
       else unknown(call.custom, KNOWN_FIELDS.callCustom, [...path, 'custom']);
     });
@@ -92,6 +99,16 @@ export function promptSubtrees(body: ChatRequest): Subtree[] {
     }
   }
   return trees;
+}
+
+/**
+ * A thought signature in a tool call's `extra_content` (Gemini's `google.thought_signature`, sent
+ * back with the call it came on): opaque, checked by the provider that issued it, which refuses it
+ * altered — not read, as signed thinking blocks are not. A random-looking signature would otherwise
+ * be redacted as a secret, and the tool loop refused.
+ */
+function signature(_holder: Holder, key: string, value: unknown): boolean {
+  return key === 'thought_signature' && typeof value === 'string';
 }
 
 const TYPE_NAMES = new Set(['string', 'number', 'integer', 'boolean', 'object', 'array', 'null']);

@@ -3,8 +3,8 @@
 // them in the model turn (gemini-request.ts); Anthropic and Bedrock Converse refuse an image in an
 // assistant turn, so they go at the head of the user turn after it, told as that answer's
 // (HeldImages); OpenAI-compatible services other than OpenRouter, whose field it is, get none.
-import { isRecord } from '../json-record';
 import type { ChatRequest, MadeImage } from '../openai/schemas';
+import { thoughtSignature } from './thought-signature';
 
 export interface SentImage {
   url: string;
@@ -24,12 +24,6 @@ export function sentImages(message: { images?: MadeImage[] | null }, path: strin
       ...(signature ? { signature } : {}),
     };
   });
-}
-
-function thoughtSignature(extra: unknown): string | undefined {
-  const google = isRecord(extra) ? extra.google : undefined;
-  const signature = isRecord(google) ? google.thought_signature : undefined;
-  return typeof signature === 'string' && signature !== '' ? signature : undefined;
 }
 
 /** What the model reads before the images of its answer moved to the user turn after it. */

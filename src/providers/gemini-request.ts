@@ -8,6 +8,7 @@ import type { FunctionToolsMessage, FunctionToolsRequest } from './function-tool
 import { emptyLastMessage, lastTurnIndex } from './last-message';
 import { forwardParam, NO_EFFECT, paramPolicy } from './params';
 import { geminiThinking } from './reasoning-effort';
+import { thoughtSignature } from './thought-signature';
 import { Unsupported } from './types';
 
 type Part = Record<string, unknown>;
@@ -24,7 +25,7 @@ export interface GeminiRequest {
 
 /**
  * Google's documented placeholder for a function call replayed without the signature Gemini 3
- * issued (OpenAI tool calls have no field to carry it); older models ignore it.
+ * issued (a client that kept no `extra_content` on its tool calls); older models ignore it.
  */
 export const SKIP_SIGNATURE = 'skip_thought_signature_validator';
 
@@ -198,14 +199,16 @@ function translateMessages(messages: FunctionToolsMessage[]): { system: Part[]; 
           const part = mediaPart(image.url, image.path);
           parts.push(image.signature ? { ...part, thoughtSignature: image.signature } : part);
         }
+        const signatures = callSignatures(message.tool_calls ?? []);
         for (const [j, call] of (message.tool_calls ?? []).entries()) {
           // Its place among all calls (not within its message): assistant messages in a row merge
           // into one model turn, whose results must follow the order of the whole turn's calls.
           calls.set(call.id, { name: call.function.name, place: callsSeen++ });
           const args = parseArguments(call.function.arguments, `${path}.tool_calls[${j}].function.arguments`);
+          const signature = signatures[j];
           parts.push({
             functionCall: { id: call.id, name: call.function.name, args },
-            ...(j === 0 ? { thoughtSignature: SKIP_SIGNATURE } : {}),
+            ...(signature ? { thoughtSignature: signature } : {}),
           });
         }
         if (parts.length > 0) push('model', parts);
@@ -238,6 +241,19 @@ function translateMessages(messages: FunctionToolsMessage[]): { system: Part[]; 
   // them by id where the model gives ids, and by position where not.
   for (const content of contents) inCallOrder(content.parts, places, media);
   return { system, contents };
+}
+
+/**
+ * The thought signature each of an answer's calls goes back with: the ones its calls carry
+ * (`extra_content.google.thought_signature`, as the answer gave them: Gemini 3 signs the first call
+ * of each step, and parallel calls after it come unsigned); when none carries one (a client that
+ * kept only OpenAI's fields), Google's placeholder on the first, without which Gemini 3 refuses the
+ * turn, though the model reasons worse than with its own signature.
+ */
+function callSignatures(calls: readonly Record<string, unknown>[]): (string | undefined)[] {
+  const carried = calls.map((call) => thoughtSignature(call.extra_content));
+  if (carried.some(Boolean)) return carried;
+  return calls.map((_, j) => (j === 0 ? SKIP_SIGNATURE : undefined));
 }
 
 /**

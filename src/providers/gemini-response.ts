@@ -11,6 +11,7 @@ import {
   translateSSE,
 } from './openai-stream-writer';
 import { imagesField, type OutputImage, outputImage } from './output-images';
+import { signedExtra } from './thought-signature';
 import { type ChatCompletion, UpstreamError, type Usage } from './types';
 
 const partSchema = z.looseObject({
@@ -21,7 +22,10 @@ const partSchema = z.looseObject({
    * the rate of its output (toUsage).
    */
   inlineData: z.looseObject({ mimeType: z.string().optional(), data: z.string().optional() }).optional(),
-  /** Gemini 3 Pro Image signs its image parts: the signature goes with the image (output-images.ts). */
+  /**
+   * Gemini 3 signs a step's first function call, and Gemini 3 Pro Image its image parts: the
+   * signature goes with the tool call or the image (thought-signature.ts).
+   */
   thoughtSignature: z.string().optional(),
   functionCall: z
     .looseObject({
@@ -208,6 +212,7 @@ export function toCompletion(
           id: part.functionCall.id ?? toolCallId(),
           type: 'function',
           function: { name: part.functionCall.name, arguments: JSON.stringify(part.functionCall.args ?? {}) },
+          ...signedExtra(part.thoughtSignature),
         });
       }
     }
@@ -294,8 +299,15 @@ export function translateStream(
         if (part.functionCall && !(singleToolCall && state.tools > 0)) {
           const call = state.tools++;
           const { id, name, args } = part.functionCall;
+          // The signature on the delta that starts the call, where Google's compatible API streams it.
           writer.toolCall(
-            { index: call, id: id ?? toolCallId(), type: 'function', function: { name, arguments: '' } },
+            {
+              index: call,
+              id: id ?? toolCallId(),
+              type: 'function',
+              function: { name, arguments: '' },
+              ...signedExtra(part.thoughtSignature),
+            },
             index,
           );
           writer.toolCall({ index: call, function: { arguments: JSON.stringify(args ?? {}) } }, index);

@@ -5,8 +5,10 @@
 // - system and developer messages, wherever they appear, become systemInstruction parts in order.
 // - user → role "user", assistant → role "model"; consecutive turns of one role merge (so the
 //   functionResponse parts answering parallel calls share one turn). Assistant tool_calls become
-//   functionCall parts (the first of a turn carries Google's documented skip_thought_signature_validator
-//   placeholder, since an OpenAI tool call cannot carry Gemini 3's thought signature); its `images`
+//   functionCall parts, each with the thought signature it carries back as
+//   extra_content.google.thought_signature (thought-signature.ts; anything else there is read as
+//   none); a message whose calls carry none (a client that kept only OpenAI's fields) has Google's
+//   documented skip_thought_signature_validator placeholder on its first call instead; its `images`
 //   (an image model's answer sent back) become inlineData parts of the model turn, with the
 //   thoughtSignature each came with (output-images.ts); a tool
 //   message becomes a functionResponse part named after the earlier tool call with its
@@ -40,7 +42,10 @@
 // Response mapping (gemini-response.ts): text parts → content (thought parts skipped), image
 // inlineData parts (image models) → message.images / delta.images as data: URLs, a part's
 // thoughtSignature as the image's extra_content.google.thought_signature (output-images.ts),
-// functionCall → tool_calls with generated ids, finishReason MAX_TOKENS → length,
+// functionCall → tool_calls with generated ids, the part's thoughtSignature as the call's
+// extra_content.google.thought_signature where Google's OpenAI-compatible API puts it (in a stream,
+// on the delta that starts the call; a text part's signature has no documented place there and is
+// not relayed), finishReason MAX_TOKENS → length,
 // SAFETY/RECITATION/BLOCKLIST/PROHIBITED_CONTENT/SPII → content_filter, else stop (tool_calls
 // when the candidate called a function); MALFORMED_FUNCTION_CALL, UNEXPECTED_TOOL_CALL,
 // TOO_MANY_TOOL_CALLS, MISSING_THOUGHT_SIGNATURE or MALFORMED_RESPONSE without a call is a failed

@@ -33,6 +33,7 @@ import { OPENAI_COMPATIBLE_PRESETS, PRESET_NAMES } from './presets';
 import { withReasoningDetails } from './reasoning-details';
 import { apiKeyFor, resolveSecret, secretRef } from './secret';
 import { StreamRefusals } from './stream-refusal';
+import { withoutCallExtras } from './thought-signature';
 import { toolMediaAsUser } from './tool-media';
 import type {
   ChatCall,
@@ -111,6 +112,11 @@ export interface OpenAIWire {
    * OpenAI and the strict services refuse a field they do not define, and none reads it.
    */
   takesImages?: boolean;
+  /**
+   * The service reads a tool call's `extra_content` (Google's OpenAI-compatible API: Gemini's thought
+   * signatures, thought-signature.ts). Every other one gets the calls without it.
+   */
+  takesCallExtras?: boolean;
   /** The Responses API's URL when a chat call for `model` (with `body`) goes there (openai-responses.ts). */
   responsesUrl?: (model: string, body: ChatRequest) => string | undefined;
   /**
@@ -162,6 +168,7 @@ export function createOpenAICompatible(
       retentionByOrganisation: openai,
       servesOpenAIModels: openai,
       dropsReasoningContent: strict,
+      takesCallExtras: /(^|\.)googleapis\.com$/.test(new URL(baseUrl).hostname),
       ...(openrouter
         ? { takesReasoningDetails: (model: string) => /claude/i.test(model), takesImages: true }
         : {}),
@@ -234,7 +241,8 @@ export function openAIWireAdapter(wire: OpenAIWire, doFetch: typeof fetch): Prov
     if (refused) return refused;
     const capped = capSet && wire.capField !== 'max_completion_tokens' ? capAsMaxTokens(body) : body;
     const sent = wire.chatBody ? wire.chatBody(capped) : capped;
-    const media = toolMediaAsUser(wire.takesImages ? body.messages : withoutImages(body.messages));
+    const imaged = wire.takesImages ? body.messages : withoutImages(body.messages);
+    const media = toolMediaAsUser(wire.takesCallExtras ? imaged : withoutCallExtras(imaged));
     const messages = wire.takesReasoningDetails?.(model) ? withReasoningDetails(media) : media;
     const upstreamBody: ChatRequest = {
       ...sent,

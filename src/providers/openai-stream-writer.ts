@@ -6,12 +6,19 @@ import type { z } from 'zod';
 import { SSE_DONE, sseData } from '../openai/sse';
 import { CUT_SHORT } from '../openai/stream-errors';
 import type { OutputImage } from './output-images';
+import type { SignedExtra } from './thought-signature';
 import type { UpstreamError, Usage } from './types';
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'function_call';
 
 export type ToolCallDelta =
-  | { index: number; id?: string; type?: 'function'; function: { name?: string; arguments: string } }
+  /** A Gemini call's thought signature rides on the delta that starts it (thought-signature.ts). */
+  | ({
+      index: number;
+      id?: string;
+      type?: 'function';
+      function: { name?: string; arguments: string };
+    } & SignedExtra)
   /** A custom tool's call (GPT-5's freeform tools): its free-text input in fragments. */
   | { index: number; id?: string; type?: 'custom'; custom: { name?: string; input: string } };
 

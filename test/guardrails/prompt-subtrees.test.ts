@@ -121,6 +121,43 @@ describe('prompt rules on tool definitions, response schemas and unknown fields'
     expect(tool.input_schema.properties.to.description).toBe('e.g. [EMAIL_2]');
   });
 
+  it("leave a tool call's thought signature as it came, and read the rest of its extra_content", async () => {
+    // Google's OpenAI-compatible API, the one service sent a tool call's extra_content as it is.
+    const google = 'https://generativelanguage.googleapis.com/v1beta/openai';
+    const key = await guardedKey(
+      [EMAIL, { name: 'secrets', detect: ['secret'], action: 'redact' }],
+      {},
+      {
+        providers: { google: { type: 'openai', baseUrl: google, apiKey: 'k' } },
+        models: { gemini: { targets: [{ provider: 'google', model: 'gemini-3-pro-preview' }] } },
+      },
+    );
+    onUpstream(`${google}/chat/completions`, () => json(completion('ok')));
+    // Random-looking, as Gemini's are: read, it would be redacted as a secret, and Gemini refuse it.
+    const signature = 'AT+1xBa1s/V5AoKmRPruqAm/D7pOHjrJzpd0Vn205uoAnFdHyCZdizjRIkKTvimOzxLDhHODMovCmgKA';
+    const extra = { google: { thought_signature: signature }, note: 'for bob@corp.example' };
+    const call = {
+      id: 'c1',
+      type: 'function',
+      function: { name: 'f', arguments: '{}' },
+      extra_content: extra,
+    };
+    const response = await chat(key, {
+      model: 'gemini',
+      messages: [
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: null, tool_calls: [call] },
+        { role: 'tool', tool_call_id: 'c1', content: 'done' },
+      ],
+    });
+    expect(response.status).toBe(200);
+    const sent = recorded[0]!.body as Json;
+    expect(sent.messages[1].tool_calls[0].extra_content).toEqual({
+      google: { thought_signature: signature },
+      note: 'for [EMAIL_1]',
+    });
+  });
+
   it('send a request byte for byte when no prompt rule applies', async () => {
     const key = await guardedKey([{ name: 'out', keywords: ['falcon'], action: 'block', scope: 'output' }]);
     let raw = '';

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import embed from '../fixtures/gemini/embed.json';
 import errors from '../fixtures/gemini/errors.json';
 import text from '../fixtures/gemini/generate-text.json';
+import tools from '../fixtures/gemini/generate-tools.json';
 import blocked from '../fixtures/gemini/prompt-blocked.json';
 import streamText from '../fixtures/gemini/stream-text.gemini.sse?raw';
 import streamTools from '../fixtures/gemini/stream-tools.gemini.sse?raw';
@@ -16,7 +17,7 @@ import { json, onUpstream, recorded, sse } from '../helpers/upstream';
 const GEMINI_URL = 'https://gemini.test/v1beta';
 const MODEL_URL = `${GEMINI_URL}/models/gemini-2.5-flash`;
 
-async function setup() {
+async function setup(config: Record<string, unknown> = {}) {
   const response = await putConfig({
     providers: { gemini: { type: 'gemini', baseUrl: GEMINI_URL, apiKey: 'AIza-secret' } },
     models: {
@@ -24,6 +25,7 @@ async function setup() {
       embed: { targets: [{ provider: 'gemini', model: 'gemini-embedding-001' }] },
     },
     retry: { attempts: 0 },
+    ...config,
   });
   expect(response.status, await response.clone().text()).toBe(200);
   const { key } = await createKey();
@@ -37,6 +39,7 @@ async function setup() {
 }
 
 const hello = [{ role: 'user', content: 'Hello' }];
+const signed = (signature: string) => ({ google: { thought_signature: signature } });
 
 describe('gemini through the gateway', () => {
   it('serves a translated completion with the provider key and usage', async () => {
@@ -126,6 +129,8 @@ describe('gemini through the gateway', () => {
       ['get_weather', { location: 'San Francisco, CA' }],
       ['get_time', { tz: 'America/Los_Angeles' }],
     ]);
+    // The SDK keeps the first call's thought signature, so the message goes back with it.
+    expect(calls.map((c) => (c as Json).extra_content)).toEqual([signed('CiQB0e2Kb8'), undefined]);
     expect(final.usage).toMatchObject({ prompt_tokens: 50, completion_tokens: 28 });
 
     const answer = await client.chat.completions.create({
@@ -139,6 +144,14 @@ describe('gemini through the gateway', () => {
     });
     expect(answer.choices[0]!.message.content).toBe('Bonjour ! Comment ça va ?');
     const sent = recorded.at(-1)!.body as Json;
+    // Each call with the signature it came with: Gemini's own, not the placeholder.
+    expect(sent.contents[1].parts.slice(1)).toEqual([
+      {
+        functionCall: { id: calls[0]!.id, name: 'get_weather', args: { location: 'San Francisco, CA' } },
+        thoughtSignature: 'CiQB0e2Kb8',
+      },
+      { functionCall: { id: calls[1]!.id, name: 'get_time', args: { tz: 'America/Los_Angeles' } } },
+    ]);
     expect(sent.contents[2]).toEqual({
       role: 'user',
       // Back in the order of the calls, each with its call's id.
@@ -147,6 +160,45 @@ describe('gemini through the gateway', () => {
         { functionResponse: { id: calls[1]!.id, name: 'get_time', response: { time: '09:00' } } },
       ],
     });
+  });
+
+  it("keeps each call's thought signature in the exact cache: a hit replays it, as JSON and streamed", async () => {
+    const { key } = await setup({ cache: { exact: { enabled: true }, toolCalls: true } });
+    onUpstream(`${MODEL_URL}:streamGenerateContent`, () => sse([streamTools]));
+    onUpstream(`${MODEL_URL}:generateContent`, () => json(tools));
+    const ask = (content: string, stream: boolean) => ({
+      model: 'flash',
+      messages: [{ role: 'user', content }],
+      tools: [{ type: 'function', function: { name: 'get_weather' } }],
+      ...(stream ? { stream: true } : {}),
+    });
+    /** Each call's extra_content, from a JSON answer or the deltas that start the calls of a stream. */
+    async function extras(response: Response): Promise<unknown[]> {
+      expect(response.status).toBe(200);
+      if (!response.headers.get('content-type')?.includes('text/event-stream')) {
+        const body: Json = await response.json();
+        return body.choices[0].message.tool_calls.map((c: Json) => c.extra_content);
+      }
+      const events = sseEvents(await response.text()) as Json[];
+      return events
+        .flatMap((e) => e.choices?.[0]?.delta?.tool_calls ?? [])
+        .filter((c: Json) => c.id)
+        .map((c: Json) => c.extra_content);
+    }
+    for (const [question, signature, missStreamed] of [
+      ['Paris and Tokyo?', 'CiQB0e2Kb8Rk', false],
+      ['Weather and time in SF?', 'CiQB0e2Kb8', true],
+    ] as const) {
+      const miss = await chat(key, ask(question, missStreamed));
+      expect(miss.headers.get('x-tollgate-cache')).toBe('miss');
+      expect(await extras(miss)).toEqual([signed(signature), undefined]);
+      for (const stream of [false, true]) {
+        const hit = await chat(key, ask(question, stream));
+        expect(hit.headers.get('x-tollgate-cache')).toBe('hit-exact');
+        expect(await extras(hit)).toEqual([signed(signature), undefined]);
+      }
+    }
+    expect(recorded).toHaveLength(2);
   });
 
   it('serves embeddings to the OpenAI SDK, which asks for base64 by default', async () => {

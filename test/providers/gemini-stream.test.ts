@@ -110,7 +110,7 @@ describe('gemini stream translation', () => {
     },
   );
 
-  it('streams function calls as tool-call deltas and skips thought parts', async () => {
+  it('streams function calls as tool-call deltas, each signature on the delta starting its call, and skips thought parts', async () => {
     const out = await translate(streamTools, 9);
     expect(text(out)).toBe('Let me check.');
     const calls = deltas(out)
@@ -122,6 +122,7 @@ describe('gemini stream translation', () => {
         id: expect.stringMatching(/^call_/),
         type: 'function',
         function: { name: 'get_weather', arguments: '' },
+        extra_content: { google: { thought_signature: 'CiQB0e2Kb8' } },
       },
       { index: 0, function: { arguments: '{"location":"San Francisco, CA"}' } },
       {

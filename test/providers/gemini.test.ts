@@ -217,6 +217,46 @@ describe('gemini request translation', () => {
     expect(results.parts.map((p: Json) => p.functionResponse.id)).toEqual(['call_a', 'call_b']);
   });
 
+  it('sends each call back with the thought signature it carries, the placeholder only on a step with none', async () => {
+    const { sent, chat } = setup();
+    const call = (id: string, extra_content?: unknown) => ({
+      id,
+      type: 'function',
+      function: { name: 'get_weather', arguments: '{}' },
+      ...(extra_content === undefined ? {} : { extra_content }),
+    });
+    const signed = (thought_signature: unknown) => ({ google: { thought_signature } });
+    const step = (...tool_calls: unknown[]) => [
+      { role: 'assistant', content: null, tool_calls },
+      ...tool_calls.map((c) => ({ role: 'tool', tool_call_id: (c as Json).id, content: 'sun' })),
+    ];
+    await chat({
+      messages: [
+        { role: 'user', content: 'Weather, step by step' },
+        // Parallel calls: Gemini 3 signs only the first, and both go back as they came.
+        ...step(call('call_a', signed('sigA')), call('call_b')),
+        ...step(call('call_c', signed('sigC'))),
+        // A client that kept no signature (or something else there): the placeholder, as before.
+        ...step(call('call_d'), call('call_e')),
+        ...step(call('call_f', signed(42)), call('call_g', { vertex: { thought_signature: 'x' } })),
+      ],
+      tools: [weatherTool],
+    });
+    const calls = (sent[0]!.body.contents as Json[])
+      .flatMap((content) => content.parts)
+      .filter((part: Json) => part.functionCall);
+    expect(calls.map((part: Json) => [part.functionCall.id, part.thoughtSignature])).toEqual([
+      ['call_a', 'sigA'],
+      ['call_b', undefined],
+      ['call_c', 'sigC'],
+      ['call_d', 'skip_thought_signature_validator'],
+      ['call_e', undefined],
+      ['call_f', 'skip_thought_signature_validator'],
+      ['call_g', undefined],
+    ]);
+    expect(calls[1]).not.toHaveProperty('thoughtSignature');
+  });
+
   it("sends a tool result's images after the turn's results, never only its text", async () => {
     const { sent, chat } = setup();
     const shot = (id: string) => ({
@@ -407,6 +447,14 @@ describe('gemini response translation', () => {
     expect(ids[0]).toMatch(/^call_[0-9a-f]{24}$/);
     expect(new Set(ids).size).toBe(2);
     expect(body.choices[0].finish_reason).toBe('tool_calls');
+  });
+
+  it("carries a call's thought signature as its extra_content.google.thought_signature", async () => {
+    const body = await completion(setup(() => Response.json(tools)).chat({ tools: [weatherTool] }));
+    const [first, second] = body.choices[0].message.tool_calls;
+    // Gemini 3 signs the first of parallel calls; the others carry none.
+    expect(first.extra_content).toEqual({ google: { thought_signature: 'CiQB0e2Kb8Rk' } });
+    expect(second).not.toHaveProperty('extra_content');
   });
 
   it('returns only the first call when parallel_tool_calls is false', async () => {

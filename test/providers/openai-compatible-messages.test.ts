@@ -89,4 +89,33 @@ describe('openai-compatible: messages other services refuse', () => {
     ];
     expect(await sent(openai({ preset: 'openrouter' }), marked)).toEqual(marked);
   });
+
+  // A Gemini answer's tool call carries its thought signature (thought-signature.ts).
+  const signed: Messages = [
+    { role: 'user', content: 'Weather in Paris?' },
+    {
+      role: 'assistant',
+      content: null,
+      tool_calls: [
+        {
+          id: 'c1',
+          type: 'function',
+          function: { name: 'weather', arguments: '{"city":"Paris"}' },
+          extra_content: { google: { thought_signature: 'c2lnbmVk' } },
+        } as never,
+      ],
+    },
+    { role: 'tool', tool_call_id: 'c1', content: 'Sunny.' },
+  ];
+
+  it("sends a tool call without its extra_content to every service but Google's own", async () => {
+    for (const make of [...OPENAI, ...OTHERS, openai({ preset: 'openrouter' })]) {
+      const messages = (await sent(make, signed)) as { tool_calls?: object[] }[];
+      expect(messages[1]?.tool_calls).toEqual([
+        { id: 'c1', type: 'function', function: { name: 'weather', arguments: '{"city":"Paris"}' } },
+      ]);
+    }
+    const google = openai({ baseUrl: 'https://generativelanguage.googleapis.com/v1beta/openai' });
+    expect(await sent(google, signed)).toEqual(signed);
+  });
 });

@@ -11,6 +11,7 @@ import anthropicMessage from '../fixtures/anthropic/message-text.json';
 import anthropicStream from '../fixtures/anthropic/stream-text.anthropic.sse?raw';
 import googleErrors from '../fixtures/gemini/errors.json';
 import geminiText from '../fixtures/gemini/generate-text.json';
+import geminiTools from '../fixtures/gemini/generate-tools.json';
 import geminiStream from '../fixtures/gemini/stream-text.gemini.sse?raw';
 import { bytes, relayed } from '../helpers/adapter';
 import { parsed } from '../helpers/embeddings';
@@ -116,6 +117,25 @@ describe('vertex: Gemini models', () => {
     expect(streamedContent(text)).toBe('Héllo wörld 🌍 — 日本語!');
     expect(summary.completed).toBe(true);
     expect(text).toContain('data: [DONE]');
+  });
+
+  it("relays a call's thought signature as Gemini's does, and sends it back with the call", async () => {
+    const { sent, chat } = await setup(() => Response.json(geminiTools));
+    const tools = [{ type: 'function', function: { name: 'get_weather' } }];
+    const answer = await chat({ tools }, 'gemini-3-pro-preview');
+    const message = (answer as { body: ChatCompletion & Json }).body.choices[0].message;
+    expect(message.tool_calls[0].extra_content).toEqual({ google: { thought_signature: 'CiQB0e2Kb8Rk' } });
+    const results = message.tool_calls.map((c: Json) => ({
+      role: 'tool',
+      tool_call_id: c.id,
+      content: 'sun',
+    }));
+    await chat(
+      { tools, messages: [{ role: 'user', content: 'Paris and Tokyo?' }, message, ...results] },
+      'gemini-3-pro-preview',
+    );
+    const calls = (sent[1]!.body.contents[1] as Json).parts.filter((part: Json) => part.functionCall);
+    expect(calls.map((part: Json) => part.thoughtSignature)).toEqual(['CiQB0e2Kb8Rk', undefined]);
   });
 
   it('uses the aiplatform.googleapis.com host for the global location, and a baseUrl instead when set', async () => {
