@@ -323,7 +323,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
       guarded = guard.completion(result.body); // output rules, restored placeholders; may block
     } catch (error) {
       cache.abandon();
-      throw error;
+      throw withHeaders(error, headers); // a target answered: the refusal names it
     }
     cache.saveJson(result.body, served.target, charged);
     // The log keeps the answer with output redactions applied and placeholders not restored.

@@ -293,6 +293,10 @@ describe('guardrails through the gateway', () => {
     const blocked = await chat(key, ask);
     expect(blocked.status).toBe(403);
     expect((await blocked.json<Json>()).error).toMatchObject({ code: 'guardrail_blocked' });
+    // A target answered (and was charged): the refusal names it, as a served answer would.
+    expect(blocked.headers.get('x-tollgate-provider')).toBe('openai');
+    expect(blocked.headers.get('x-tollgate-model')).toBe('gpt-4o-mini');
+    expect(blocked.headers.get('x-tollgate-attempts')).toBe('1');
   });
 
   it("scans the answer's tool calls and refusal with output rules too, JSON and streamed", async () => {
