@@ -5,25 +5,26 @@
 // and Bedrock as soon as the provider finished it (the route asks for that:
 // ChatCall.thinkingAsSigned), so it stops, signed, before the next block starts, as at Anthropic.
 // Claude's reasoning through OpenRouter (`reasoning_details` fragments) streams block by block, each
-// signed as its signature fragment comes. Reasoning still open when text or a tool call starts is
-// unsigned (DeepSeek's) and stops there; a cached answer replayed gives its signed blocks whole,
-// first. A chat error event (the gateway's mid-stream failure) becomes Anthropic's `error` event,
-// which ends it.
+// signed as its signature fragment comes (one that comes after its block stopped brings the block
+// again, whole and packed, as a redacted block). Reasoning still open when text or a tool call
+// starts is unsigned (DeepSeek's) and stops there; a cached answer replayed gives its signed blocks
+// whole, first (messages-replay.ts). A chat error event (the gateway's mid-stream failure) becomes
+// Anthropic's `error` event, which ends it.
 
 import { isRecord } from '../json-record';
 import { chatEvents } from '../openai/chat-events';
 import { said } from '../openai/reasoning-text';
+import { packBlocks } from '../openai/responses-reasoning';
 import { type ClaudeDetail, claudeDetails } from '../providers/reasoning-details';
 import { isOpenAIReasoning } from '../providers/thinking';
-import { interleave, textIn } from '../providers/thinking-order';
 import {
   anthropicErrorType,
   matchedSequence,
   messageUsage,
   packedOpenAIReasoning,
-  readPosition,
   stopOf,
 } from './messages-answer';
+import { inOrder, readable } from './messages-replay';
 import { toolBlocks } from './messages-tool-blocks';
 import { clientToolName } from './messages-tool-names';
 
@@ -65,8 +66,8 @@ export function messagesEventStream(
   let thoughts: Thought[] = [];
   /** The one reasoning goes on in; none once text or a tool call came after it (a new block then). */
   let thinking: Thought | undefined;
-  /** The OpenRouter block indexes whose text streamed (onDetail). */
-  const streamedDetails = new Set<number | undefined>();
+  /** The block each OpenRouter index streamed its text into (onDetail), signed or not. */
+  const streamedDetails = new Map<number | undefined, Thought>();
   let finishReason: unknown;
   /** The stop sequence the finish chunk names (Anthropic's, or Bedrock's when the client asked). */
   let matched: string | undefined;
@@ -184,21 +185,22 @@ export function messagesEventStream(
    * A fragment of Claude's reasoning as OpenRouter streams it (reasoning-details.ts): more text of
    * its block (another index: the block before is over), the signature that ends it, or a redacted
    * block, whole. A signature with no text streamed before it (thinking display omitted) signs an
-   * empty block, as Anthropic streams one; one for a block already stopped (text or a call came
-   * first) has no block left to sign, and no other block may take it.
+   * empty block, as Anthropic streams one; one for a block already stopped is `lateSignature`'s.
    */
   const onDetail = (detail: ClaudeDetail) => {
-    if (thinking && thinking.detail !== detail.index) closeThoughts();
     if (detail.kind === 'redacted') {
       closeThoughts();
       whole({ type: 'redacted_thinking', data: detail.data });
       return;
     }
-    if (detail.text !== '') {
-      think(detail.text, detail.index);
-      streamedDetails.add(detail.index);
+    const streamed = streamedDetails.get(detail.index);
+    if (detail.text === '' && detail.signature !== '' && streamed && streamed !== thinking) {
+      if (!streamed.signed) lateSignature(streamed, detail.signature);
+      return;
     }
-    if (detail.signature === '' || (!thinking && streamedDetails.has(detail.index))) return;
+    if (thinking && thinking.detail !== detail.index) closeThoughts();
+    if (detail.text !== '') streamedDetails.set(detail.index, think(detail.text, detail.index));
+    if (detail.signature === '') return;
     const held = think('', detail.index);
     emit('content_block_delta', {
       index: held.index,
@@ -207,6 +209,20 @@ export function messagesEventStream(
     emit('content_block_stop', { index: held.index });
     held.signed = true;
     thinking = undefined;
+  };
+
+  /**
+   * The signature of a block that stopped before it came (OpenRouter may send it after the text or
+   * a call began): no signature_delta may follow a block's stop, nor sign another block. The block,
+   * signed, comes whole where the stream is as a `redacted_thinking` block whose data is the
+   * gateway's packing (the client shows the thinking once, as it streamed, and sends the packing
+   * back as it came); messages-request.ts unpacks it into the signed block, Claude's to check.
+   */
+  const lateSignature = (held: Thought, signature: string) => {
+    held.signed = true;
+    closeThoughts();
+    const signed = { type: 'thinking' as const, thinking: held.text, signature };
+    whole({ type: 'redacted_thinking', data: packBlocks([signed]) });
   };
 
   /** message_start, with the model the first chunk names (the provider's own id, as the JSON answer has it). */
@@ -325,47 +341,4 @@ export function messagesEventStream(
       emit('message_stop', {});
     },
   });
-}
-
-/** The readable text of signed blocks, as the chat answer's `reasoning_content` joins it. */
-/**
- * A cached answer replayed is one delta with the whole message: where its thinking blocks carry
- * places (thinking-order.ts), that delta as deltas of one block each, in the order Claude wrote
- * them, so the client keeps (and sends back) the order the newest models check. Undefined for
- * any other chunk.
- */
-function inOrder(chunk: Json): Json[] | undefined {
-  const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
-  if (!isRecord(choice) || !isRecord(choice.delta)) return undefined;
-  const { thinking_blocks: blocks, content, tool_calls: calls, ...rest } = choice.delta;
-  if (!Array.isArray(blocks)) return undefined;
-  const thinking = blocks.map((block) => {
-    const position = isRecord(block) ? readPosition(block) : undefined;
-    return { block: { thinking_blocks: [block] } as Json, ...(position ? { position } : {}) };
-  });
-  const text: Json[] = typeof content === 'string' && content !== '' ? [{ content }] : [];
-  const called: Json[] = Array.isArray(calls) ? calls.map((call) => ({ tool_calls: [call] })) : [];
-  if (!thinking.some((t) => t.position) || text.length + called.length === 0) return undefined;
-  // The blocks' readable text is theirs, not a block of its own (see onPiece).
-  if (rest.reasoning_content === readable(blocks)) delete rest.reasoning_content;
-  const pieces = interleave(thinking, text, called, PIECE_TEXT);
-  return pieces.map((delta, i) => ({
-    ...chunk,
-    choices: [
-      {
-        ...choice,
-        delta: i === 0 ? { ...rest, ...delta } : delta,
-        finish_reason: i === pieces.length - 1 ? choice.finish_reason : null,
-      },
-    ],
-  }));
-}
-
-/** A replayed delta's text, cut where a thinking block stood. */
-const PIECE_TEXT = textIn<Json>('content');
-
-function readable(blocks: unknown[]): string {
-  return blocks
-    .map((block) => (isRecord(block) && block.type === 'thinking' ? String(block.thinking ?? '') : ''))
-    .join('');
 }

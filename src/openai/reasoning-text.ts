@@ -3,9 +3,9 @@
 // differently:
 // - reasoning as `reasoning_content` (DeepSeek's, and the gateway's own adapters') or `reasoning`
 //   (OpenRouter's, Groq's, Ollama's, newer vLLM's; a string, beside OpenRouter's structured
-//   `reasoning_details`, not read here: the Messages translation reads Claude's signed blocks there,
-//   src/providers/reasoning-details.ts). One is read, never both: vLLM has sent the same text
-//   under the two names.
+//   `reasoning_details`, not read here: the Messages and Responses translations read Claude's
+//   signed blocks there, src/providers/reasoning-details.ts). One is read, never both: vLLM has
+//   sent the same text under the two names.
 // - `content` mostly as a string, all text; Mistral's reasoning models (Magistral, Small 4 and
 //   Medium 3.5 with `reasoning_effort`) as a list of parts, whose `thinking` parts (each a list of
 //   text parts) hold the reasoning and `text` parts the answer.

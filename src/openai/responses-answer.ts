@@ -3,6 +3,7 @@
 // the request left them out; what the gateway does not keep (store, previous_response_id) is off.
 import { isRecord } from '../json-record';
 import { parseDataUrl } from '../providers/data-url';
+import { thinkingFromDetails } from '../providers/reasoning-details';
 import { said } from './reasoning-text';
 import { reasoningItem, thinkingBlocksOf } from './responses-reasoning';
 import type { ResponsesRequest } from './responses-schema';
@@ -212,7 +213,9 @@ export function completionToResponse(request: ResponsesRequest, completion: Json
   const answer = said(message);
   // The model's reasoning first, as OpenAI orders a response's items.
   const reasoning = answer.reasoning;
-  const blocks = thinkingBlocksOf(message.thinking_blocks);
+  // Signed blocks: Anthropic's and Bedrock's, or Claude's as OpenRouter gives them (reasoning_details).
+  const own = thinkingBlocksOf(message.thinking_blocks);
+  const blocks = own.length > 0 ? own : thinkingFromDetails(message.reasoning_details);
   if (reasoning !== '' || blocks.length > 0)
     output.push(reasoningItem(ids.reasoning, reasoning, blocks, itemStatus));
   const content: Json[] = [];

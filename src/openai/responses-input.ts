@@ -45,8 +45,8 @@ export class Turns {
   /**
    * An image_generation_call item sent back: the `images` of the assistant turn it belongs to (as
    * reasoning, the one just before it, which the gateway's answers put first, or else the next
-   * one), so the translations give the model its image back. One whose bytes are of no image type
-   * the gateway can name is left out, as are images after the conversation's last turn.
+   * one, or one of their own: finish), so the translations give the model its image back. One
+   * whose bytes are of no image type the gateway can name is left out.
    */
   image(result: unknown): void {
     const image = resultImage(result);
@@ -101,6 +101,18 @@ export class Turns {
     // either for the other, where many OpenAI-compatible services refuse the newer role (DeepSeek:
     // "unknown variant `developer`", Qwen's DashScope) and would refuse every such turn.
     messages.push({ role: item.role === 'developer' ? 'system' : item.role, content });
+  }
+
+  /**
+   * The input is over: images after its last turn that is not the assistant's (an answer of images
+   * alone whose empty message the client left out, say) are an assistant turn of their own at the
+   * end, as they are before any other item (add). Thinking waiting with them belongs to no turn,
+   * as there. A request of images alone has no conversation for them to end.
+   */
+  finish(): void {
+    this.pending = [];
+    if (this.images.length > 0 && this.messages.length > 0)
+      this.assistant({ role: 'assistant', content: null });
   }
 
   private assistant(turn: Json): void {

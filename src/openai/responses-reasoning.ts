@@ -1,7 +1,8 @@
 // A provider's reasoning in the Responses API. Out: chat's `reasoning_content` (the readable text)
-// as a `reasoning` item's summary, and Anthropic's signed `thinking_blocks` (or, without them, the
-// text itself, unsigned) packed into its `encrypted_content` — the field clients already keep and
-// send back (Codex, the AI SDK and the Agents SDK do with `store: false`). In: such an item sent
+// as a `reasoning` item's summary, and Anthropic's signed `thinking_blocks` (or Claude's through
+// OpenRouter, its `reasoning_details`: reasoning-details.ts; or, without them, the text itself,
+// unsigned) packed into its `encrypted_content` — the field clients already keep and send back
+// (Codex, the AI SDK and the Agents SDK do with `store: false`). In: such an item sent
 // back is unpacked into its assistant turn: signed blocks as `thinking_blocks`, which a tool loop
 // with extended thinking needs (Anthropic refuses the next request without them), unsigned text as
 // `reasoning_content`, which DeepSeek's thinking mode needs of a tool loop. OpenAI's own encrypted

@@ -94,6 +94,7 @@ function chatBody(request: ResponsesRequest): Json {
       if (raw.type === 'image_generation_call') turns.image(raw.result);
       else turns.add(item(raw, index), index);
     }
+    turns.finish();
   }
   if (messages.length === 0)
     throw invalidRequest("Invalid 'input': it must hold at least one message.", 'input');

@@ -5,7 +5,7 @@
 // SDKs read as a failed response. The Responses stream has no `[DONE]`.
 
 import { isRecord } from '../json-record';
-import type { ReasoningBlock } from '../providers/thinking';
+import { claudeDetails } from '../providers/reasoning-details';
 import { chatEvents } from './chat-events';
 import { said } from './reasoning-text';
 import {
@@ -22,7 +22,8 @@ import {
   responseUsage,
   textPart,
 } from './responses-answer';
-import { reasoningItem, summaryPart, thinkingBlocksOf } from './responses-reasoning';
+import { thinkingBlocksOf } from './responses-reasoning';
+import { ReasoningItems } from './responses-reasoning-items';
 import type { ResponsesRequest } from './responses-schema';
 import { providerId, ToolCallTrack } from './tool-call-track';
 
@@ -38,12 +39,6 @@ interface OpenMessage {
   text: string;
   /** The text's token logprobs so far (when the request asked for top_logprobs). */
   logprobs: Json[];
-}
-/** The open reasoning item: its summary text so far. */
-interface OpenReasoning {
-  index: number;
-  id: string;
-  text: string;
 }
 /**
  * The open tool call: the chat tool call's index, and what it has said so far — a function's
@@ -74,14 +69,6 @@ export function responsesEventStream(
   let sequence = 0;
   const output: Json[] = [];
   let message: OpenMessage | undefined;
-  /**
-   * The open reasoning item. The route asks for each signed thinking block as soon as its provider
-   * finished it (ChatCall.thinkingAsSigned): Anthropic's and Bedrock's come before the text or call
-   * that follows, and close the item with its `encrypted_content`; reasoning no signature follows
-   * (DeepSeek's) is done when the text or a call starts.
-   */
-  let reasoning: OpenReasoning | undefined;
-  let reasonings = 0;
   /**
    * The open tool calls, in order. All stay open until text follows or the answer ends: a provider
    * may interleave the deltas of parallel calls (index 0, 1, then 0 again), and a call closed when
@@ -129,29 +116,6 @@ export function responsesEventStream(
     emit('response.output_item.done', { output_index: index, item: output[index] });
     message = undefined;
   };
-  const closeReasoning = (status: string, blocks: ReasoningBlock[] = []) => {
-    if (!reasoning) return;
-    const { index, id, text } = reasoning;
-    if (text !== '') {
-      const at = { item_id: id, output_index: index, summary_index: 0 };
-      emit('response.reasoning_summary_text.done', { ...at, text });
-      emit('response.reasoning_summary_part.done', { ...at, part: summaryPart(text) });
-    }
-    output[index] = reasoningItem(id, text, blocks, status);
-    emit('response.output_item.done', { output_index: index, item: output[index] });
-    reasoning = undefined;
-  };
-  const openReasoning = (): OpenReasoning => {
-    closeMessage('completed');
-    closeCalls('completed');
-    const index = output.length;
-    const id = reasonings === 0 ? ids.reasoning : `${ids.reasoning}_${reasonings}`;
-    reasonings++;
-    output.push(reasoningItem(id, '', [], 'in_progress'));
-    emit('response.output_item.added', { output_index: index, item: output[index] });
-    reasoning = { index, id, text: '' };
-    return reasoning;
-  };
   const closeCalls = (status: string) => {
     for (const call of openCalls.calls) {
       const { index, id, name, args } = call;
@@ -169,8 +133,20 @@ export function responsesEventStream(
     }
     openCalls = new ToolCallTrack();
   };
+  /** The reasoning items (responses-reasoning-items.ts), each after the message and calls before it. */
+  const reasoning = new ReasoningItems(
+    {
+      emit,
+      output,
+      closeOthers: () => {
+        closeMessage('completed');
+        closeCalls('completed');
+      },
+    },
+    ids.reasoning,
+  );
   const openMessage = (kind: OpenMessage['kind']): OpenMessage => {
-    closeReasoning('completed');
+    reasoning.close('completed');
     closeMessage('completed');
     closeCalls('completed');
     const index = output.length;
@@ -195,20 +171,14 @@ export function responsesEventStream(
     if (choice.finish_reason != null) finishReason = choice.finish_reason;
     const delta = isRecord(choice.delta) ? choice.delta : {};
     const content = said(delta);
-    const thought = content.reasoning;
-    if (thought !== '') {
-      const open = reasoning ?? openReasoning();
-      const at = { item_id: open.id, output_index: open.index, summary_index: 0 };
-      if (open.text === '') emit('response.reasoning_summary_part.added', { ...at, part: summaryPart('') });
-      open.text += thought;
-      emit('response.reasoning_summary_text.delta', { ...at, delta: thought });
-    }
+    // Claude's reasoning through OpenRouter: its fragments hold the text `reasoning` repeats, and
+    // say where each block ends and what signs it.
+    const details = claudeDetails(delta.reasoning_details);
+    for (const detail of details) reasoning.detail(detail);
+    if (details.length === 0 && content.reasoning !== '') reasoning.summary(content.reasoning);
     if (delta.thinking_blocks != null) {
       const blocks = thinkingBlocksOf(delta.thinking_blocks);
-      if (blocks.length > 0) {
-        if (!reasoning) openReasoning();
-        closeReasoning('completed', blocks);
-      }
+      if (blocks.length > 0) reasoning.signed(blocks);
     }
     for (const [kind, value] of [
       ['text', content.text],
@@ -226,7 +196,7 @@ export function responsesEventStream(
     }
     // A made image comes whole: its item is added and done at once, after what was said before it.
     for (const result of imagesOf(delta)) {
-      closeReasoning('completed');
+      reasoning.close('completed');
       closeMessage('completed');
       closeCalls('completed');
       const index = output.length;
@@ -244,7 +214,7 @@ export function responsesEventStream(
       const said = custom ?? (isRecord(raw.function) ? raw.function : {});
       let call = openCalls.find(raw);
       if (!call) {
-        closeReasoning('completed');
+        reasoning.close('completed');
         closeMessage('completed');
         const kind = raw.type === 'custom' || custom ? 'custom' : 'function';
         const index = output.length;
@@ -278,7 +248,7 @@ export function responsesEventStream(
     // ResponseError's code is one of a fixed list: a rate limit keeps its code, the rest are server errors.
     const code = said.code === 'rate_limit_exceeded' ? 'rate_limit_exceeded' : 'server_error';
     const message = typeof said.message === 'string' ? said.message : 'The response failed.';
-    closeReasoning('incomplete');
+    reasoning.close('incomplete');
     closeMessage('incomplete');
     closeCalls('incomplete');
     emit('response.failed', { response: snapshot('failed', { error: { code, message } }) });
@@ -300,7 +270,7 @@ export function responsesEventStream(
       if (ended) return;
       const reason = incompleteReason(finishReason);
       const status = reason ? 'incomplete' : 'completed';
-      closeReasoning(status);
+      reasoning.close(status);
       closeMessage(status);
       closeCalls(status);
       if (messages === 0 && calls === 0) {

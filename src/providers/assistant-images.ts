@@ -54,12 +54,17 @@ export class HeldImages<Block> {
   }
 }
 
-/** `messages` without any assistant message's `images`; the same array when none carries them. */
+/**
+ * `messages` without any assistant message's `images`; the same array when none carries them. An
+ * answer that was images alone is left out whole: with neither content nor calls, OpenAI refuses it
+ * ("expected a string, got null"), and it says nothing without them.
+ */
 export function withoutImages(messages: ChatRequest['messages']): ChatRequest['messages'] {
   if (!messages.some((message) => message.role === 'assistant' && 'images' in message)) return messages;
-  return messages.map((message) => {
-    if (message.role !== 'assistant' || !('images' in message)) return message;
+  return messages.flatMap((message) => {
+    if (message.role !== 'assistant' || !('images' in message)) return [message];
     const { images: _, ...rest } = message;
-    return rest;
+    const said = (rest.content != null && rest.content !== '') || rest.refusal != null;
+    return said || (rest.tool_calls?.length ?? 0) > 0 ? [rest] : [];
   });
 }

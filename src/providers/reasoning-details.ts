@@ -5,7 +5,8 @@
 // in pieces under its index, its signature in a last piece. Claude's (`anthropic-claude-v1`) are its
 // thinking blocks, signed, and its redacted thinking, which a tool loop must send back unchanged
 // (OpenRouter takes them as the assistant message's `reasoning_details`). Chat clients get and send
-// the field as it is; the Messages translation reads it into thinking blocks and writes them back.
+// the field as it is; the Messages and Responses translations read it into thinking blocks, which
+// go back as the field (withReasoningDetails).
 import type { ChatRequest } from '../openai/schemas';
 import type { ThinkingBlock } from './thinking';
 

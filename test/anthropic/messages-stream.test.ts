@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { messagesEventStream } from '../../src/anthropic/messages-stream';
+import { unpackBlocks } from '../../src/openai/responses-reasoning';
 import type { Json } from '../helpers/gateway';
 
 const chunk = (delta: Json, finish: string | null = null) =>
@@ -137,23 +138,31 @@ describe('chat stream → Anthropic events', () => {
     ]);
   });
 
-  it('signs no other block with an OpenRouter signature that comes after its block stopped', async () => {
-    const piece = (text: string, signature = '') => ({
+  it('brings a block whose OpenRouter signature came after it stopped again, signed, as a packed redacted block', async () => {
+    const piece = (text: string, signature = '', index = 0) => ({
       type: 'reasoning.text',
       text,
       signature,
       format: 'anthropic-claude-v1',
-      index: 0,
+      index,
     });
     const events = await translate([
       chunk({ reasoning: 'Hm', reasoning_details: [piece('Hm')] }),
-      chunk({ content: 'Answer' }),
+      chunk({ content: 'Ans' }),
+      chunk({ reasoning_details: [piece('', 'late')] }),
+      chunk({ content: 'wer' }),
+      // A signature again, for the block signed already: nothing more.
       chunk({ reasoning_details: [piece('', 'late')] }),
       chunk({}, 'stop'),
     ]);
-    expect(assemble(events)).toEqual([
-      { type: 'thinking', thinking: 'Hm', signature: '' },
-      { type: 'text', text: 'Answer' },
+    expectOneBlockAtATime(events);
+    const content = assemble(events);
+    expect(content.map((block) => block.type)).toEqual(['thinking', 'text', 'redacted_thinking', 'text']);
+    // The streamed block signs nothing it did not hold: no signature_delta after its stop.
+    expect(content[0]).toEqual({ type: 'thinking', thinking: 'Hm', signature: '' });
+    expect(events.filter((e) => e.delta?.type === 'signature_delta')).toEqual([]);
+    expect(unpackBlocks(String(content[2]!.data))).toEqual([
+      { type: 'thinking', thinking: 'Hm', signature: 'late' },
     ]);
   });
 

@@ -89,6 +89,45 @@ describe('responses answer', () => {
     });
   });
 
+  it("packs Claude's reasoning through OpenRouter (reasoning_details) as its signed blocks", () => {
+    const request = responsesRequest.parse({ model: 'm', input: 'x' });
+    const format = 'anthropic-claude-v1';
+    const response = completionToResponse(
+      request,
+      {
+        model: 'anthropic/claude-sonnet-4.5',
+        choices: [
+          {
+            index: 0,
+            message: {
+              role: 'assistant',
+              content: 'hi',
+              reasoning: 'Look it up.',
+              reasoning_details: [
+                { type: 'reasoning.text', text: 'Look it up.', signature: 'EqsigA', format, index: 0 },
+                { type: 'reasoning.encrypted', data: 'opaque', format, index: 1 },
+              ],
+            },
+            finish_reason: 'stop',
+          },
+        ],
+      },
+      responseIds('req_1'),
+    );
+    expectOpenAIShape('Response', response);
+    const output = response.output as Json[];
+    expect(output[0]).toMatchObject({ type: 'reasoning', summary: [{ text: 'Look it up.' }] });
+    const { chat } = translateRequest({ model: 'm', input: [...output, { role: 'user', content: 'more' }] });
+    expect((chat.messages as Json[])[0]).toEqual({
+      role: 'assistant',
+      content: 'hi',
+      thinking_blocks: [
+        { type: 'thinking', thinking: 'Look it up.', signature: 'EqsigA' },
+        { type: 'redacted_thinking', data: 'opaque' },
+      ],
+    });
+  });
+
   it('answers a custom tool call as a custom_tool_call item, which goes back as the chat call it was', () => {
     const tools = [
       {

@@ -5,6 +5,8 @@ import { completionToResponse, responseIds } from '../../src/openai/responses-an
 import { imageType } from '../../src/openai/responses-images';
 import { translateRequest } from '../../src/openai/responses-request';
 import { responsesRequest } from '../../src/openai/responses-schema';
+import type { ChatRequest } from '../../src/openai/schemas';
+import { toAnthropicRequest } from '../../src/providers/anthropic-request';
 import type { Json } from '../helpers/gateway';
 
 const PNG = 'iVBORw0KGgoAAAANSUhEUg==';
@@ -77,6 +79,39 @@ describe('image_generation_call items sent back', () => {
       content: null,
       images: [image('image/png', PNG)],
     });
+  });
+
+  it('after the last item are an assistant turn of their own at the end', () => {
+    const alone = translateRequest({ model: 'm', input: [{ role: 'user', content: 'Draw' }, call(PNG)] });
+    expect(alone.chat.messages).toEqual([
+      { role: 'user', content: 'Draw' },
+      { role: 'assistant', content: null, images: [image('image/png', PNG)] },
+    ]);
+    const afterResults = translateRequest({
+      model: 'm',
+      tools: [{ type: 'function', name: 'save', parameters: { type: 'object' } }],
+      input: [
+        { role: 'user', content: 'Draw and save' },
+        { type: 'function_call', call_id: 'c1', name: 'save', arguments: '{}' },
+        { type: 'function_call_output', call_id: 'c1', output: 'saved' },
+        call(JPEG),
+        call(WEBP, 'ig_2'),
+      ],
+    });
+    expect((afterResults.chat.messages as Json[]).slice(2)).toEqual([
+      { role: 'tool', tool_call_id: 'c1', content: 'saved' },
+      { role: 'assistant', content: null, images: [image('image/jpeg', JPEG), image('image/webp', WEBP)] },
+    ]);
+    // Anthropic's assistant turns hold no image: they follow the tool results, as the model's.
+    const claude = toAnthropicRequest(afterResults.chat as ChatRequest, 'claude-sonnet-4-5', {
+      defaultMaxTokens: 100,
+    }).body.messages as Json[];
+    expect(claude.at(-1)!.content.map((block: Json) => block.type)).toEqual([
+      'tool_result',
+      'text',
+      'image',
+      'image',
+    ]);
   });
 
   it('are left out without bytes, or with bytes of no known image type', () => {

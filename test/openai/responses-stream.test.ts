@@ -293,4 +293,97 @@ describe('responsesEventStream', () => {
       reasoning_content: 'think',
     });
   });
+
+  it("streams Claude's reasoning through OpenRouter (reasoning_details) as an item per block, done with it signed", async () => {
+    const text = (t: string, index: number, signature?: string) => ({
+      type: 'reasoning.text',
+      text: t,
+      ...(signature === undefined ? {} : { signature }),
+      format: 'anthropic-claude-v1',
+      index,
+    });
+    const redacted = { type: 'reasoning.encrypted', data: 'opaque', format: 'anthropic-claude-v1', index: 1 };
+    const events = await translate([
+      chunk({
+        role: 'assistant',
+        content: '',
+        reasoning: 'Let me ',
+        reasoning_details: [text('Let me ', 0)],
+      }),
+      chunk({ content: '', reasoning: 'look.', reasoning_details: [text('look.', 0)] }),
+      chunk({ content: '', reasoning: null, reasoning_details: [text('', 0, 'EqsigA')] }),
+      chunk({ reasoning_details: [redacted] }),
+      chunk({ reasoning: 'Then', reasoning_details: [text('Then', 2)] }),
+      chunk({ reasoning_details: [text('', 2, 'EqsigB')] }),
+      chunk({ content: 'Checking.' }),
+      chunk({ tool_calls: [{ index: 0, id: 'toolu_1', function: { name: 'weather', arguments: '{}' } }] }),
+      chunk({}, 'tool_calls'),
+    ]);
+    const output = events.at(-1)!.response.output as Json[];
+    expect(output.map((item) => item.type)).toEqual([
+      'reasoning',
+      'reasoning',
+      'reasoning',
+      'message',
+      'function_call',
+    ]);
+    // The summary is the text once (OpenRouter repeats it in `reasoning`).
+    expect(output.map((item) => item.summary)).toEqual([
+      [{ type: 'summary_text', text: 'Let me look.' }],
+      [],
+      [{ type: 'summary_text', text: 'Then' }],
+      undefined,
+      undefined,
+    ]);
+    // Each item is done, signed, before the next starts.
+    const done = events.filter((e) => e.type === 'response.output_item.done').map((e) => e.item);
+    expect(done.slice(0, 3)).toEqual(output.slice(0, 3));
+    const { chat } = translateRequest({ model: 'm', input: [{ role: 'user', content: 'go' }, ...output] });
+    expect((chat.messages as Json[])[1]).toMatchObject({
+      role: 'assistant',
+      content: 'Checking.',
+      thinking_blocks: [
+        { type: 'thinking', thinking: 'Let me look.', signature: 'EqsigA' },
+        { type: 'redacted_thinking', data: 'opaque' },
+        { type: 'thinking', thinking: 'Then', signature: 'EqsigB' },
+      ],
+    });
+  });
+
+  it('brings a block whose OpenRouter signature came after the text began as a signed item of its own', async () => {
+    const piece = (text: string, signature = '') => ({
+      type: 'reasoning.text',
+      text,
+      signature,
+      format: 'anthropic-claude-v1',
+      index: 0,
+    });
+    const events = await translate([
+      chunk({ reasoning: 'Hm', reasoning_details: [piece('Hm')] }),
+      chunk({ content: 'Ans' }),
+      chunk({ reasoning_details: [piece('', 'late')] }),
+      chunk({ content: 'wer' }),
+      chunk({ reasoning_details: [piece('', 'late')] }),
+      chunk({}, 'stop'),
+    ]);
+    const output = events.at(-1)!.response.output as Json[];
+    expect(output.map((item) => [item.type, item.id])).toEqual([
+      ['reasoning', 'rs_abc'],
+      ['message', 'msg_abc'],
+      ['reasoning', 'rs_abc_1'],
+      ['message', 'msg_abc_1'],
+    ]);
+    expect(output[2]).toMatchObject({ summary: [], status: 'completed' });
+    // Sent back, the turn has the block signed (and its unsigned copy, which no Claude reads).
+    const { chat } = translateRequest({
+      model: 'm',
+      input: [{ role: 'user', content: 'q' }, ...output.slice(0, 3)],
+    });
+    expect((chat.messages as Json[])[1]).toEqual({
+      role: 'assistant',
+      content: 'Ans',
+      reasoning_content: 'Hm',
+      thinking_blocks: [{ type: 'thinking', thinking: 'Hm', signature: 'late' }],
+    });
+  });
 });

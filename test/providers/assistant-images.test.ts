@@ -173,4 +173,21 @@ describe('openai-compatible: an answer’s images', () => {
       expect(assistant.content).toBe('A cat:');
     }
   });
+
+  it('leave out, for those services, an answer that was images alone (OpenAI refuses one without content)', async () => {
+    const bodies: Json[] = [];
+    const fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
+      bodies.push((await new Request(input, init).json()) as Json);
+      return Response.json({ id: 'c', object: 'chat.completion', created: 1, model: 'm', choices: [] });
+    };
+    const adapter = createOpenAICompatible('up', { type: 'openai', apiKey: 'k' } as OpenAIProviderConfig, {
+      env,
+      fetch: fetch as typeof globalThis.fetch,
+    });
+    await adapter.chat({ body: edit({ content: null }), model: 'm', signal, requestId: 'r1' });
+    expect(bodies[0]!.messages).toEqual([
+      { role: 'user', content: 'Draw a cat' },
+      { role: 'user', content: 'Make the sky darker' },
+    ]);
+  });
 });

@@ -132,6 +132,67 @@ describe('/v1/messages with Claude through OpenRouter', () => {
       'content_block_stop',
     ]);
   });
+  it('gives a signature that came after the text began in a block sent back to OpenRouter signed', async () => {
+    const key = await setup();
+    const piece = (text: string, signature = '') => ({
+      type: 'reasoning.text',
+      text,
+      signature,
+      format,
+      index: 0,
+    });
+    onUpstream(OPENROUTER, (_request, entry) =>
+      (entry.body as Json).stream !== true
+        ? json(completion)
+        : sse([
+            chunk({
+              role: 'assistant',
+              content: '',
+              reasoning: 'Look it up.',
+              reasoning_details: [piece('Look it up.')],
+            }),
+            chunk({ content: 'Checking.' }),
+            chunk({ content: '', reasoning: null, reasoning_details: [piece('', 'EqsigA')] }),
+            chunk({ tool_calls: [{ index: 0, ...call }] }),
+            chunk({}, 'tool_calls'),
+            usageChunk,
+            'data: [DONE]\n\n',
+          ]),
+    );
+    const ask = { role: 'user', content: 'Weather in Narvik?' };
+    const body = {
+      model: 'claude',
+      max_tokens: 2000,
+      thinking: { type: 'enabled', budget_tokens: 1024 },
+      tools,
+    };
+    const response = await messages(key, { ...body, stream: true, messages: [ask] });
+    const content: Json[] = [];
+    for (const frame of (await response.text()).split('\n\n').filter((f) => f !== '')) {
+      const event = JSON.parse(frame.split('\n')[1]!.slice(6));
+      if (event.type === 'content_block_start') content.push({ ...event.content_block });
+      const delta = event.delta ?? {};
+      if (delta.type === 'thinking_delta') content[event.index]!.thinking += delta.thinking;
+      if (delta.type === 'text_delta') content[event.index]!.text += delta.text;
+      if (delta.type === 'input_json_delta') content[event.index]!.input = JSON.parse(delta.partial_json);
+    }
+    expect(content.map((block) => block.type)).toEqual(['thinking', 'text', 'redacted_thinking', 'tool_use']);
+
+    const next = await messages(key, {
+      ...body,
+      messages: [
+        ask,
+        { role: 'assistant', content },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'Sunny' }] },
+      ],
+    });
+    expect(next.status).toBe(200);
+    const assistant = (recorded[1]!.body as Json).messages[1];
+    expect(assistant.reasoning_details).toEqual([{ ...signedText, index: 0 }]);
+    expect(assistant.tool_calls).toEqual([call]);
+    // The block's unsigned copy, as it streamed, is not sent besides (chat's reasoning_content).
+    expect(assistant).not.toHaveProperty('reasoning_content');
+  });
 });
 
 describe('/v1/chat/completions with OpenRouter: reasoning_details as they are', () => {
