@@ -4,6 +4,7 @@ import type { EventSourceMessage } from 'eventsource-parser';
 import { z } from 'zod';
 import { assistantChoice, chatCompletion } from './chat-completion';
 import { errorSchema, geminiError } from './gemini-errors';
+import { type GeminiUsage, toUsage, usageSchema } from './gemini-usage';
 import {
   type FinishReason,
   type OpenAIStreamWriter,
@@ -12,7 +13,7 @@ import {
 } from './openai-stream-writer';
 import { imagesField, type OutputImage, outputImage } from './output-images';
 import { signedExtra } from './thought-signature';
-import { type ChatCompletion, UpstreamError, type Usage } from './types';
+import { type ChatCompletion, UpstreamError } from './types';
 
 const partSchema = z.looseObject({
   text: z.string().optional(),
@@ -40,13 +41,6 @@ const candidateSchema = z.looseObject({
   index: z.number().int().optional(),
   content: z.looseObject({ parts: z.array(partSchema).optional() }).optional(),
   finishReason: z.string().optional(),
-});
-const usageSchema = z.looseObject({
-  promptTokenCount: z.number().optional(),
-  candidatesTokenCount: z.number().optional(),
-  thoughtsTokenCount: z.number().optional(),
-  toolUsePromptTokenCount: z.number().optional(),
-  cachedContentTokenCount: z.number().optional(),
 });
 export const responseSchema = z.looseObject({
   candidates: z.array(candidateSchema).optional(),
@@ -108,67 +102,12 @@ function finishReason(reason: string | undefined, calledTool: boolean): FinishRe
   return calledTool ? 'tool_calls' : 'stop'; // STOP, OTHER, MALFORMED_FUNCTION_CALL…
 }
 
-/**
- * `madeImage`: the answer holds an image the model made. Image models bill image tokens apart from
- * text and thinking (Gemini 3 Pro Image: $120 against $12 per million): the IMAGE count of
- * `candidatesTokensDetails` (the breakdown of candidatesTokenCount by modality; thoughts are apart)
- * is `image_tokens`. An answer without that breakdown that holds an image counts all its candidate
- * tokens so — its text too, at most a bound — and any other none.
- */
-export function toUsage(usage: z.infer<typeof usageSchema>, madeImage = false): Usage {
-  const prompt = (usage.promptTokenCount ?? 0) + (usage.toolUsePromptTokenCount ?? 0);
-  const candidates = usage.candidatesTokenCount ?? 0;
-  // Thinking tokens are billed as output, as OpenAI counts reasoning tokens in completion_tokens.
-  const completion = candidates + (usage.thoughtsTokenCount ?? 0);
-  const split = Array.isArray(usage.candidatesTokensDetails);
-  const image = Math.min(
-    candidates,
-    split ? modalityTokens(usage.candidatesTokensDetails, 'IMAGE') : madeImage ? candidates : 0,
-  );
-  // Audio in the prompt is priced apart (Gemini 2.5 Flash: $1.00 against $0.30 for text); of it,
-  // what was read from a cache is among the cached tokens.
-  const audio =
-    modalityTokens(usage.promptTokensDetails, 'AUDIO') - modalityTokens(usage.cacheTokensDetails, 'AUDIO');
-  return {
-    prompt_tokens: prompt,
-    completion_tokens: completion,
-    total_tokens: prompt + completion,
-    prompt_tokens_details: {
-      cached_tokens: usage.cachedContentTokenCount ?? 0,
-      ...(audio > 0 ? { audio_tokens: audio } : {}),
-    },
-    ...(usage.thoughtsTokenCount || image > 0
-      ? {
-          completion_tokens_details: {
-            ...(usage.thoughtsTokenCount ? { reasoning_tokens: usage.thoughtsTokenCount } : {}),
-            ...(image > 0 ? { image_tokens: image } : {}),
-          },
-        }
-      : {}),
-  };
-}
-
 /** Whether any candidate of a response holds an image the model made (a draft among its thoughts too). */
 function holdsImage(response: GeminiResponse): boolean {
   return (response.candidates ?? []).some(
     (candidate) =>
       candidate.content?.parts?.some((part) => part.inlineData?.mimeType?.startsWith('image/')) ?? false,
   );
-}
-
-/**
- * The tokens of one modality in a `[{modality, tokenCount}]` list; 0 for anything else. Read
- * leniently: a list of another shape must not cost the answer its usage.
- */
-function modalityTokens(details: unknown, modality: string): number {
-  if (!Array.isArray(details)) return 0;
-  let tokens = 0;
-  for (const entry of details) {
-    const count = (entry as { modality?: unknown; tokenCount?: unknown } | null)?.tokenCount;
-    if ((entry as { modality?: unknown } | null)?.modality === modality && typeof count === 'number')
-      tokens += Number.isFinite(count) && count > 0 ? count : 0;
-  }
-  return tokens;
 }
 
 /**
@@ -249,7 +188,7 @@ export function translateStream(
   singleToolCall: boolean,
 ): ReadableStream<Uint8Array> {
   const choices = new Map<number, ChoiceState>();
-  let usage: z.infer<typeof usageSchema> | undefined;
+  let usage: GeminiUsage | undefined;
   let madeImage = false;
   let failed = false;
 

@@ -52,7 +52,7 @@
 // attempt (retried or failed over; mid-stream an error event), never an empty "stop".
 // promptFeedback.blockReason without candidates → 400 with
 // code content_filter. usageMetadata → usage (thoughts count as completion tokens,
-// cachedContentTokenCount → cached_tokens, the IMAGE count of candidatesTokensDetails → image_tokens).
+// cachedContentTokenCount → cached_tokens, the IMAGE count of candidatesTokensDetails → image_tokens; gemini-usage.ts).
 //
 // Errors: a RESOURCE_EXHAUSTED answer's RetryInfo.retryDelay counts as its Retry-After.
 //
