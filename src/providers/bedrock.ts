@@ -1,6 +1,6 @@
 // `type: "bedrock"` — AWS Bedrock through the Converse API (POST /model/{id}/converse and
-// /converse-stream), signed with SigV4 (aws4fetch). Translation lives in bedrock-request.ts and
-// bedrock-response.ts; the binary stream framing in aws-event-stream.ts.
+// /converse-stream), signed with SigV4 (aws4fetch). Translation lives in bedrock-request.ts,
+// bedrock-response.ts and bedrock-stream.ts; the binary stream framing in aws-event-stream.ts.
 //
 // Maps: system/developer → system blocks; user text, images and files (base64 data URLs only:
 // Converse needs bytes) → content blocks; assistant tool_calls → toolUse; tool messages →
@@ -52,7 +52,8 @@ import { bedrockErrorFrom } from './bedrock-errors';
 import { invokeStreamAsSSE } from './bedrock-invoke-stream';
 import { bedrockRunsNative, invokeBody } from './bedrock-native';
 import { bedrockClaude, toConverseRequest } from './bedrock-request';
-import { toCompletion, translateConverseStream } from './bedrock-response';
+import { toCompletion } from './bedrock-response';
+import { translateConverseStream } from './bedrock-stream';
 import { resolveSecret, secretRef } from './secret';
 import type { ChatCall, ProviderAdapter, ProviderDeps } from './types';
 import { Unsupported, UpstreamError } from './types';

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { costOf, worstCaseCost } from '../../src/pricing/cost';
 import { countedUsage } from '../../src/pricing/usage';
-import { toCompletion, translateConverseStream } from '../../src/providers/bedrock-response';
+import { toCompletion } from '../../src/providers/bedrock-response';
+import { translateConverseStream } from '../../src/providers/bedrock-stream';
 import { encodeEvents, eventStreamResponse } from '../fixtures/bedrock/event-stream-encoder';
 import { chat, createKey, putConfig } from '../helpers/gateway';
 import { onUpstream } from '../helpers/upstream';

@@ -2,10 +2,8 @@
 // (data: URLs, in order): Gemini's inlineData parts and Nova 2 Omni's Converse image blocks.
 import { describe, expect, it } from 'vitest';
 import { joinBase64 } from '../../src/base64';
-import {
-  toCompletion as converseCompletion,
-  translateConverseStream,
-} from '../../src/providers/bedrock-response';
+import { toCompletion as converseCompletion } from '../../src/providers/bedrock-response';
+import { translateConverseStream } from '../../src/providers/bedrock-stream';
 import { toCompletion as geminiCompletion, responseSchema } from '../../src/providers/gemini-response';
 import { encodeEvents } from '../fixtures/bedrock/event-stream-encoder';
 import { geminiAdapter, relayed, sse } from '../helpers/adapter';
