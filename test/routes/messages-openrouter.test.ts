@@ -3,50 +3,22 @@
 // get and send the field as it is.
 import { describe, expect, it } from 'vitest';
 import { chunk, usageChunk } from '../helpers/chat-chunks';
-import { chat, createKey, type Json, messages, putConfig } from '../helpers/gateway';
+import { chat, type Json, messages } from '../helpers/gateway';
+import {
+  ask,
+  toolCall as call,
+  completion,
+  format,
+  OPENROUTER,
+  redacted,
+  openRouterClaudeKey as setup,
+  signedText,
+} from '../helpers/openrouter-claude';
 import { json, onUpstream, recorded, sse } from '../helpers/upstream';
-
-const OPENROUTER = 'https://openrouter.ai/api/v1/chat/completions';
-const format = 'anthropic-claude-v1';
-const signedText = { type: 'reasoning.text', text: 'Look it up.', signature: 'EqsigA', format, index: 0 };
-const redacted = { type: 'reasoning.encrypted', data: 'opaque', format, index: 1 };
-const call = { id: 'toolu_1', type: 'function', function: { name: 'weather', arguments: '{"city":"Oslo"}' } };
-
-const completion = {
-  id: 'gen-1',
-  object: 'chat.completion',
-  created: 1_700_000_000,
-  model: 'anthropic/claude-sonnet-4.5',
-  choices: [
-    {
-      index: 0,
-      message: {
-        role: 'assistant',
-        content: '',
-        reasoning: 'Look it up.',
-        reasoning_details: [signedText, redacted],
-        tool_calls: [call],
-      },
-      finish_reason: 'tool_calls',
-    },
-  ],
-  usage: { prompt_tokens: 20, completion_tokens: 9, total_tokens: 29 },
-};
-
-async function setup() {
-  const config = {
-    providers: { openrouter: { type: 'openai', preset: 'openrouter', apiKey: 'sk-or' } },
-    models: { claude: { targets: [{ provider: 'openrouter', model: 'anthropic/claude-sonnet-4.5' }] } },
-    retry: { attempts: 0 },
-  };
-  expect((await putConfig(config)).status).toBe(200);
-  return (await createKey()).key;
-}
 
 const tools = [
   { name: 'weather', input_schema: { type: 'object', properties: { city: { type: 'string' } } } },
 ];
-const ask = { role: 'user', content: 'Weather in Oslo?' };
 
 describe('/v1/messages with Claude through OpenRouter', () => {
   it('answers with signed and redacted thinking blocks, which go back as reasoning_details', async () => {

@@ -3,40 +3,18 @@
 // the items back gives OpenRouter the assistant message's reasoning_details again.
 import { describe, expect, it } from 'vitest';
 import { chunk, usageChunk } from '../helpers/chat-chunks';
-import { call, createKey, type Json, putConfig } from '../helpers/gateway';
+import { call, type Json } from '../helpers/gateway';
 import { responseEvents } from '../helpers/openapi';
+import {
+  ask,
+  completion,
+  OPENROUTER,
+  openRouterClaudeKey,
+  redacted,
+  signedText,
+  toolCall,
+} from '../helpers/openrouter-claude';
 import { json, onUpstream, recorded, sse } from '../helpers/upstream';
-
-const OPENROUTER = 'https://openrouter.ai/api/v1/chat/completions';
-const format = 'anthropic-claude-v1';
-const signedText = { type: 'reasoning.text', text: 'Look it up.', signature: 'EqsigA', format, index: 0 };
-const redacted = { type: 'reasoning.encrypted', data: 'opaque', format, index: 1 };
-const toolCall = {
-  id: 'toolu_1',
-  type: 'function',
-  function: { name: 'weather', arguments: '{"city":"Oslo"}' },
-};
-
-const completion = {
-  id: 'gen-1',
-  object: 'chat.completion',
-  created: 1_700_000_000,
-  model: 'anthropic/claude-sonnet-4.5',
-  choices: [
-    {
-      index: 0,
-      message: {
-        role: 'assistant',
-        content: '',
-        reasoning: 'Look it up.',
-        reasoning_details: [signedText, redacted],
-        tool_calls: [toolCall],
-      },
-      finish_reason: 'tool_calls',
-    },
-  ],
-  usage: { prompt_tokens: 20, completion_tokens: 9, total_tokens: 29 },
-};
 
 const streamed = [
   chunk({
@@ -67,16 +45,10 @@ function responses(key: string, body: unknown): Promise<Response> {
 }
 
 async function setup() {
-  const config = {
-    providers: { openrouter: { type: 'openai', preset: 'openrouter', apiKey: 'sk-or' } },
-    models: { claude: { targets: [{ provider: 'openrouter', model: 'anthropic/claude-sonnet-4.5' }] } },
-    retry: { attempts: 0 },
-  };
-  expect((await putConfig(config)).status).toBe(200);
   onUpstream(OPENROUTER, (_request, entry) =>
     (entry.body as Json).stream === true ? sse(streamed) : json(completion),
   );
-  return (await createKey()).key;
+  return openRouterClaudeKey();
 }
 
 const tools = [
@@ -86,7 +58,6 @@ const tools = [
     parameters: { type: 'object', properties: { city: { type: 'string' } } },
   },
 ];
-const ask = { role: 'user', content: 'Weather in Oslo?' };
 
 /** The assistant message the tool loop's next request gave OpenRouter, after the answer's `output`. */
 async function sentBack(key: string, output: Json[]): Promise<Json> {
