@@ -53,3 +53,12 @@ export async function openRouterClaudeKey(): Promise<string> {
   expect((await putConfig(config)).status).toBe(200);
   return (await createKey()).key;
 }
+
+/** One streamed piece of Claude's reasoning block `index` as OpenRouter sends it (no signature: none yet). */
+export const claudeDetail = (text: string, index: number, signature?: string) => ({
+  type: 'reasoning.text',
+  text,
+  ...(signature === undefined ? {} : { signature }),
+  format,
+  index,
+});

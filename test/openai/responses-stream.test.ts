@@ -5,6 +5,7 @@ import { responsesRequest } from '../../src/openai/responses-schema';
 import { responsesEventStream } from '../../src/openai/responses-stream';
 import type { Json } from '../helpers/gateway';
 import { expectResponseEvent, responseEvents } from '../helpers/openapi';
+import { claudeDetail } from '../helpers/openrouter-claude';
 
 const chunk = (delta: Json, finish: string | null = null) =>
   `data: ${JSON.stringify({ model: 'up-1', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
@@ -295,26 +296,19 @@ describe('responsesEventStream', () => {
   });
 
   it("streams Claude's reasoning through OpenRouter (reasoning_details) as an item per block, done with it signed", async () => {
-    const text = (t: string, index: number, signature?: string) => ({
-      type: 'reasoning.text',
-      text: t,
-      ...(signature === undefined ? {} : { signature }),
-      format: 'anthropic-claude-v1',
-      index,
-    });
     const redacted = { type: 'reasoning.encrypted', data: 'opaque', format: 'anthropic-claude-v1', index: 1 };
     const events = await translate([
       chunk({
         role: 'assistant',
         content: '',
         reasoning: 'Let me ',
-        reasoning_details: [text('Let me ', 0)],
+        reasoning_details: [claudeDetail('Let me ', 0)],
       }),
-      chunk({ content: '', reasoning: 'look.', reasoning_details: [text('look.', 0)] }),
-      chunk({ content: '', reasoning: null, reasoning_details: [text('', 0, 'EqsigA')] }),
+      chunk({ content: '', reasoning: 'look.', reasoning_details: [claudeDetail('look.', 0)] }),
+      chunk({ content: '', reasoning: null, reasoning_details: [claudeDetail('', 0, 'EqsigA')] }),
       chunk({ reasoning_details: [redacted] }),
-      chunk({ reasoning: 'Then', reasoning_details: [text('Then', 2)] }),
-      chunk({ reasoning_details: [text('', 2, 'EqsigB')] }),
+      chunk({ reasoning: 'Then', reasoning_details: [claudeDetail('Then', 2)] }),
+      chunk({ reasoning_details: [claudeDetail('', 2, 'EqsigB')] }),
       chunk({ content: 'Checking.' }),
       chunk({ tool_calls: [{ index: 0, id: 'toolu_1', function: { name: 'weather', arguments: '{}' } }] }),
       chunk({}, 'tool_calls'),
