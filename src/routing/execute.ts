@@ -19,6 +19,7 @@ import {
   type Skipped,
 } from './failures';
 import { planTargets, targetKey } from './strategies';
+import { unresolvedPin } from './unresolved-pin';
 
 export type { Attempt, AttemptContext, Skipped };
 
@@ -78,7 +79,13 @@ export async function executeRoute<T>(
   const plan = planTargets(route, runtime.config.models, options.request ?? {}, random).filter((t) =>
     runtime.provider(t.provider),
   );
-  if (plan.length === 0) throw noAllowedTarget(route.requested);
+  if (plan.length === 0) {
+    const hasProvider = (name: string) => runtime.provider(name) !== undefined;
+    throw (
+      unresolvedPin(route, runtime.config.models, hasProvider, options.request ?? {}) ??
+      noAllowedTarget(route.requested)
+    );
+  }
   return new RouteRun(runtime, call, options, random).execute(plan);
 }
 

@@ -10,7 +10,8 @@ const providerList = z.array(z.string().min(1).max(63)).max(100);
 export const routingOverrideSchema = z.strictObject({
   /**
    * Aliases (or `<provider>/<model>` names) this key routes differently, also where another alias
-   * nests them. Checked against the config per request: unknown providers and aliases are skipped.
+   * nests them. The admin API refuses a pin naming what the config lacks (pin-check.ts); what a
+   * later config dropped is skipped, and a route left with no target is refused (unresolved-pin.ts).
    */
   pin: z.record(z.string().min(1).max(200), routeSchema).optional(),
   /** Only these providers may serve this key. */

@@ -35,7 +35,9 @@ export function planTargets(
     const ordered = node.strategy === 'loadbalance' ? weightedOrder(list, random) : list;
     for (const target of ordered) {
       if (target.alias !== undefined) {
-        // Config validation rejects unknown aliases and cycles; per-key pins are checked only here.
+        // Config validation rejects unknown aliases and cycles, and the admin API pins' (pin-check.ts);
+        // a config changed since (or a team's pins beside its key's) may still leave one naming
+        // nothing or leading back to itself: skipped here, said by unresolved-pin.ts if nothing is left.
         const nested = aliasRoute(route, models, target.alias);
         if (nested && !visiting.includes(target.alias) && !expanded.has(target.alias)) {
           expand(nested, [...visiting, target.alias]);

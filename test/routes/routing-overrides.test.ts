@@ -140,7 +140,7 @@ describe('per-key routing overrides', () => {
     });
     expect((await putConfig(config)).status).toBe(200);
     const pinned = await createKey({
-      routing: { pin: { other: { targets: [{ provider: 'mock', model: 'mock-1' }] } } },
+      routing: { pin: { 'mock/mock-1': { targets: [{ provider: 'mock', model: 'mock-1' }] } } },
     });
     const response = await chat(pinned.key, ask('fast'));
     expect(response.status).toBe(200);
@@ -171,6 +171,69 @@ describe('per-key routing overrides', () => {
       });
     }
     expect((await chat(key, ask('fast'))).status).toBe(200);
+  });
+
+  it('refuses a pin to what the config lacks, or leading back to itself: 400 naming the field', async () => {
+    await putConfig(
+      openaiConfig({ models: { ...openaiConfig().models, smart: { targets: [{ alias: 'fast' }] } } }),
+    );
+    const pin = (route: unknown, alias = 'fast') => ({ routing: { pin: { [alias]: route } } });
+    const cases: [unknown, string, string][] = [
+      [
+        pin({ targets: [{ provider: 'ghost', model: 'm' }] }),
+        'routing.pin.fast.targets[0].provider',
+        "'ghost'",
+      ],
+      [pin({ targets: [{ alias: 'nosuch' }] }), 'routing.pin.fast.targets[0].alias', "'nosuch'"],
+      [pin({ targets: [{ alias: 'fast' }] }), 'routing.pin.fast.targets[0].alias', 'fast → fast'],
+      [pin({ targets: [{ alias: 'smart' }] }), 'routing.pin.fast.targets[0].alias', 'fast → smart → fast'],
+      [pin({ targets: [{ provider: 'mock', model: 'mock-1' }] }, 'nosuch'), 'routing.pin.nosuch', "'nosuch'"],
+    ];
+    const team = await (await admin('/admin/teams', 'POST', { name: 't' })).json<Json>();
+    const { id } = await createKey();
+    for (const [body, param, named] of cases) {
+      for (const [path, method] of [
+        ['/admin/keys', 'POST'],
+        [`/admin/keys/${id}`, 'PATCH'],
+        ['/admin/teams', 'POST'],
+        [`/admin/teams/${team.id}`, 'PATCH'],
+      ] as const) {
+        const response = await admin(path, method, {
+          ...(method === 'POST' ? { name: 'x' } : {}),
+          ...(body as object),
+        });
+        expect(response.status, `${method} ${path} ${param}`).toBe(400);
+        const { error } = await response.json<Json>();
+        expect(error).toMatchObject({ type: 'invalid_request_error', param });
+        expect(error.message).toContain(named);
+      }
+    }
+    expect((await admin(`/admin/keys/${id}`)).status).toBe(200);
+    expect((await (await admin(`/admin/keys/${id}`)).json<Json>()).routing).toBeNull();
+  });
+
+  it('refuses a pin the config no longer serves with 503 saying so, not as the allowlist refusing the model', async () => {
+    const extra = openaiConfig({ providers: { ...openaiConfig().providers, extra: { type: 'mock' } } });
+    expect((await putConfig(extra)).status).toBe(200);
+    const { key } = await createKey({
+      routing: { pin: { gpt: { targets: [{ provider: 'extra', model: 'mock-1' }] } } },
+    });
+    expect((await chat(key, ask('gpt'))).headers.get('x-tollgate-provider')).toBe('extra');
+    expect((await putConfig(openaiConfig())).status).toBe(200);
+    const response = await chat(key, ask('gpt'));
+    expect(response.status).toBe(503);
+    expect(response.headers.get('x-should-retry')).toBe('false');
+    const { error } = await response.json<Json>();
+    expect(error).toMatchObject({ type: 'api_error', code: 'routing_pin_unresolved', param: null });
+    expect(error.message).toContain("Model 'gpt'");
+    expect(error.message).toContain("routing.pin.gpt.targets[0] names provider 'extra'");
+    // Not answered from the config's own route for gpt instead.
+    expect(recorded).toHaveLength(0);
+    // A model the key's provider limits leave nothing of is still the allowlist's 403.
+    const { key: denied } = await createKey({ routing: { denyProviders: ['mock'] } });
+    const refused = await chat(denied, ask('fast'));
+    expect(refused.status).toBe(403);
+    expect((await refused.json<Json>()).error.code).toBe('model_not_allowed');
   });
 
   it('rejects a malformed override', async () => {

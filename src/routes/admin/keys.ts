@@ -20,6 +20,7 @@ import {
 import { FRESH_KEY } from '../../keys/governance';
 import { checkTightening } from '../../keys/governance-check';
 import type { KeyPolicy } from '../../keys/policy';
+import { checkRoutingPins } from '../../keys/routing-check';
 import { getKey, insertKey, listKeys, type StoredKey, updateKey } from '../../keys/store';
 import { getTeam } from '../../keys/team-store';
 import { keyStub } from '../../limits/stubs';
@@ -49,6 +50,7 @@ export const keys = new Hono<AppEnv>()
     const input = validateBody(createKeyBody, await readJsonBody(c.req.raw, ADMIN_BODY_LIMIT));
     input.team = pinTeam(c, input.team, true);
     await checkGuardrailSelection(c, input.guardrails);
+    await checkRoutingPins(c, input.routing);
     const now = Date.now();
     const expires = input.expiresAt ? Date.parse(input.expiresAt) : null;
     if (expires !== null && expires <= now)
@@ -123,6 +125,7 @@ export const keys = new Hono<AppEnv>()
     await mustGet(c.env, id, teamScope(c));
     input.team = pinTeam(c, input.team, false);
     await checkGuardrailSelection(c, input.guardrails);
+    await checkRoutingPins(c, input.routing);
     if (input.team) await mustHaveTeam(c.env, input.team);
     return save(c, 'key.update', id, async (stored, now) => {
       if (stored.policy.revokedAt !== null) throw keyRevoked();
