@@ -39,9 +39,10 @@ app.use('*', requestId());
 app.use('/v1/*', browserAccess());
 // Before authentication, so refused requests are logged too.
 app.use('/v1/*', requestLog());
-// Before authentication, so that its refusals carry Anthropic's error words too (routes/messages.ts).
-app.use('/v1/messages', anthropicErrors());
-app.use('/v1/messages/count_tokens', anthropicErrors());
+// Before authentication, so that its refusals carry Anthropic's error words too (routes/messages.ts),
+// as do the paths under it the gateway does not serve (batches). '/v1/messages/*' matches the
+// route itself too.
+app.use('/v1/messages/*', anthropicErrors());
 app.use('/v1/*', gatewayKeyAuth());
 app.route('/v1/chat/completions', chatCompletions);
 // The Responses API is the chat route behind a translation of its body and answer (routes/responses.ts).

@@ -545,6 +545,20 @@ describe('POST /v1/messages', () => {
     const response = await call('/v1/messages', { headers: { 'x-api-key': key } });
     expect(response.status).toBe(405);
   });
+
+  it("answers a path under /v1/messages it does not serve with Anthropic's 404 (batches)", async () => {
+    const key = await setup();
+    const response = await call('/v1/messages/batches', {
+      method: 'POST',
+      headers: { 'x-api-key': key, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({
+      type: 'error',
+      error: { type: 'not_found_error', message: expect.stringContaining('/v1/messages/batches') },
+    });
+  });
 });
 
 describe("the Messages API's own parameters on other models", () => {
