@@ -22,6 +22,11 @@ export function takeBuckets(
   let requests = rpmLimit ? (stored.requests ?? fullBucket(rpmLimit, now)) : undefined;
   let tokens = tpmLimit ? (stored.tokens ?? fullBucket(tpmLimit, now)) : undefined;
 
+  // Before the RPM slot: a request no wait can admit must not be told to retry when a slot is free.
+  if (tpmLimit && !request.prepaid && request.tokens > tpmLimit.perMinute) {
+    const rate = rateStateOf(now, rpmLimit, requests, tpmLimit, tokens, held);
+    return { ok: false, reason: 'too_large', requested: request.tokens, capacity: tpmLimit.perMinute, rate };
+  }
   if (rpmLimit && requests && !request.prepaid) {
     const taken = take(requests, rpmLimit, 1, now, held.requests);
     if (!taken.ok) {
@@ -42,15 +47,6 @@ export function takeBuckets(
     if (!taken.ok) {
       // A refused request consumes nothing: the request slot taken above is not committed.
       const rate = rateStateOf(now, rpmLimit, stored.requests, tpmLimit, taken.bucket, held);
-      if (!Number.isFinite(taken.retryAfterMs)) {
-        return {
-          ok: false,
-          reason: 'too_large',
-          requested: request.tokens,
-          capacity: tpmLimit.perMinute,
-          rate,
-        };
-      }
       return { ok: false, reason: 'rate_limited', limit: 'tokens', retryAfterMs: taken.retryAfterMs, rate };
     }
     tokens = taken.bucket;

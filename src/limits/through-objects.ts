@@ -127,6 +127,13 @@ export async function throughObjects(
   const { keyObject, keyResult } = moves;
   if (!keyResult.ok) {
     giveBackTeam();
+    // The team's never-fit refusal over the key's rate limit: it says not to retry, as the key's own would.
+    if (
+      keyResult.reason === 'rate_limited' &&
+      guessedTeam?.ok === false &&
+      guessedTeam.reason === 'too_large'
+    )
+      throw refusal(guessedTeam, request, 'team', keyRefused(keyResult));
     throw refusal(keyResult, request, 'key', keyRefused(keyResult));
   }
   const teamId = keyResult.key.teamId;

@@ -2,6 +2,7 @@
 import type { z } from 'zod';
 import { concatBytes } from '../bytes';
 import { invalidRequest, payloadTooLarge } from '../errors';
+import { told, toldWords } from './issue-told';
 
 /** Strict: invalid UTF-8 throws. One for every request (decode() without `stream` keeps no state). */
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
@@ -140,31 +141,23 @@ export function validateBody<S extends z.ZodType>(schema: S, value: unknown): z.
 
 /**
  * An issue in the words a client needs: an unknown field named as the param, a missing one said to
- * be required (zod says only "expected string, received undefined").
+ * be required (zod says only "expected string, received undefined"), a union's failure where it
+ * happened or as what the union allows (issue-told.ts).
  */
 function described(issue: z.core.$ZodIssue, body: unknown): { param: string | null; message: string } {
-  const { path, message: said } = located(issue);
-  const param = paramPath(path);
   if (issue.code === 'unrecognized_keys') {
     const names = issue.keys.map((key) => `'${paramPath([...issue.path, key])}'`).join(', ');
     const many = issue.keys.length > 1;
+    const param = paramPath(located(issue).path);
     return { param, message: `Unknown field${many ? 's' : ''} ${names}: remove ${many ? 'them' : 'it'}.` };
   }
-  const missing =
-    issue.code === 'invalid_type' && issue.path.length > 0 && valueAt(body, issue.path) === undefined;
-  const message = missing ? `is required (${said.replace(/^Invalid input: /, '')})` : said;
+  const where =
+    issue.code === 'invalid_key'
+      ? { path: [...issue.path], message: located(issue).message }
+      : told(issue, body);
+  const param = paramPath(where.path);
+  const message = toldWords(where, body);
   return { param, message: param ? `Invalid '${param}': ${message}` : message };
-}
-
-function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
-  let current = value;
-  for (const segment of path) {
-    if (typeof current !== 'object' || current === null) return undefined;
-    current = Object.hasOwn(current, segment)
-      ? (current as Record<PropertyKey, unknown>)[segment]
-      : undefined;
-  }
-  return current;
 }
 
 /**
@@ -175,24 +168,7 @@ export function checked<S extends z.ZodType>(schema: S, value: unknown, at: (str
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  const { path, message } = issue ? innermost(issue) : { path: [], message: 'invalid value' };
-  const param = paramPath([...at, ...path]);
-  throw invalidRequest(`Invalid '${param}': ${message}`, param);
-}
-
-/**
- * A union's failure told where it happened: the option that got furthest (string-or-parts content
- * whose third part has an unknown type is that part's `type`, not "Invalid input" at `content`).
- */
-function innermost(issue: z.core.$ZodIssue): { path: PropertyKey[]; message: string } {
-  if (issue.code !== 'invalid_union' || issue.errors.length === 0)
-    return { path: [...issue.path], message: issue.message };
-  let best: z.core.$ZodIssue | undefined;
-  for (const branch of issue.errors) {
-    const first = branch[0];
-    if (first && (!best || first.path.length > best.path.length)) best = first;
-  }
-  if (!best) return { path: [...issue.path], message: issue.message };
-  const inner = innermost(best);
-  return { path: [...issue.path, ...inner.path], message: inner.message };
+  const where = issue ? told(issue, value) : { path: [], message: 'invalid value' };
+  const param = paramPath([...at, ...where.path]);
+  throw invalidRequest(`Invalid '${param}': ${toldWords(where, value)}`, param);
 }

@@ -3,6 +3,7 @@
 // not named here are kept, and the top-level ones are forwarded into the chat body untouched.
 import { z } from 'zod';
 import { isRecord } from '../json-record';
+import { TOOL_CHOICE_EXPECTED } from './schemas';
 
 const inputText = z.looseObject({ type: z.literal('input_text'), text: z.string() });
 const inputImage = z.looseObject({
@@ -119,24 +120,31 @@ export const customTool = z.looseObject({
 });
 export type ResponsesCustomTool = z.infer<typeof customTool>;
 
-const toolChoice = z.union([
-  z.enum(['none', 'auto', 'required']),
-  z.discriminatedUnion('type', [
-    z.looseObject({ type: z.literal('function'), name: z.string().min(1) }),
-    z.looseObject({ type: z.literal('custom'), name: z.string().min(1) }),
-    // The model may call only these of `tools` ({type: 'function' | 'custom', name}; checked by the translator).
+const toolChoice = z.union(
+  [
+    z.enum(['none', 'auto', 'required']),
+    z.discriminatedUnion('type', [
+      z.looseObject({ type: z.literal('function'), name: z.string().min(1) }),
+      z.looseObject({ type: z.literal('custom'), name: z.string().min(1) }),
+      // The model may call only these of `tools` ({type: 'function' | 'custom', name}; checked by the translator).
+      z.looseObject({
+        type: z.literal('allowed_tools'),
+        mode: z.enum(['auto', 'required']),
+        tools: z.array(z.looseObject({ type: z.string() })),
+      }),
+    ]),
+    // One of OpenAI's hosted tools ({type: 'web_search'}, {type: 'mcp', server_label}…): only a request
+    // that offers hosted tools, which goes to OpenAI as it is (responses-hosted.ts), may choose one.
     z.looseObject({
-      type: z.literal('allowed_tools'),
-      mode: z.enum(['auto', 'required']),
-      tools: z.array(z.looseObject({ type: z.string() })),
+      // Aborting: else zod, seeing the one branch that went on, tells only this refusal of `type` and
+      // not what the branch its type chose is missing (a function choice's name).
+      type: z
+        .string()
+        .refine((type) => !['function', 'custom', 'allowed_tools'].includes(type), { abort: true }),
     }),
-  ]),
-  // One of OpenAI's hosted tools ({type: 'web_search'}, {type: 'mcp', server_label}…): only a request
-  // that offers hosted tools, which goes to OpenAI as it is (responses-hosted.ts), may choose one.
-  z.looseObject({
-    type: z.string().refine((type) => !['function', 'custom', 'allowed_tools'].includes(type)),
-  }),
-]);
+  ],
+  { error: TOOL_CHOICE_EXPECTED },
+);
 
 const textFormat = z.discriminatedUnion('type', [
   z.looseObject({ type: z.literal('text') }),
@@ -152,7 +160,9 @@ const textFormat = z.discriminatedUnion('type', [
 
 export const responsesRequest = z.looseObject({
   model: z.string().min(1).max(256, 'model must be at most 256 characters'),
-  input: z.union([z.string(), z.array(z.looseObject({}))]),
+  input: z.union([z.string(), z.array(z.looseObject({}))], {
+    error: 'expected a string or an array of input items',
+  }),
   instructions: z.string().nullish(),
   // Items and tools are checked one by one by the translator, so that a refusal names its index.
   tools: z.array(z.looseObject({ type: z.string() })).nullish(),

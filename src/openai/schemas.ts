@@ -97,27 +97,32 @@ export const tool = z.discriminatedUnion('type', [functionTool, customTool]);
 export type Tool = z.infer<typeof tool>;
 
 const toolChoiceMode = z.enum(['none', 'auto', 'required']);
+/** What a tool choice may be, as a refusal of one that is none of them says (chat's and Responses'). */
+export const TOOL_CHOICE_EXPECTED = "expected 'none', 'auto', 'required', or an object naming a tool";
 const namedFunction = z.looseObject({
   type: z.literal('function'),
   function: z.looseObject({ name: z.string() }),
 });
 /** The tool choices of a request whose tools are all function tools. */
 export type FunctionToolChoice = z.infer<typeof toolChoiceMode> | z.infer<typeof namedFunction>;
-const toolChoice = z.union([
-  toolChoiceMode,
-  z.discriminatedUnion('type', [
-    namedFunction,
-    z.looseObject({ type: z.literal('custom'), custom: z.looseObject({ name: z.string() }) }),
-    // The model may call only these of `tools` (each `{type, function: {name}}` or `{type, custom: {name}}`).
-    z.looseObject({
-      type: z.literal('allowed_tools'),
-      allowed_tools: z.looseObject({
-        mode: z.enum(['auto', 'required']),
-        tools: z.array(z.looseObject({})),
+const toolChoice = z.union(
+  [
+    toolChoiceMode,
+    z.discriminatedUnion('type', [
+      namedFunction,
+      z.looseObject({ type: z.literal('custom'), custom: z.looseObject({ name: z.string() }) }),
+      // The model may call only these of `tools` (each `{type, function: {name}}` or `{type, custom: {name}}`).
+      z.looseObject({
+        type: z.literal('allowed_tools'),
+        allowed_tools: z.looseObject({
+          mode: z.enum(['auto', 'required']),
+          tools: z.array(z.looseObject({})),
+        }),
       }),
-    }),
-  ]),
-]);
+    ]),
+  ],
+  { error: TOOL_CHOICE_EXPECTED },
+);
 
 const responseFormat = z.discriminatedUnion('type', [
   z.looseObject({ type: z.literal('text') }),
@@ -157,7 +162,11 @@ export const chatRequest = z
     n: positiveInt.max(128).nullish(),
     max_tokens: positiveInt.nullish(),
     max_completion_tokens: positiveInt.nullish(),
-    stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
+    stop: z
+      .union([z.string(), z.array(z.string()).max(4)], {
+        error: 'expected a string or an array of up to 4 strings',
+      })
+      .nullish(),
     presence_penalty: z.number().min(-2).max(2).nullish(),
     frequency_penalty: z.number().min(-2).max(2).nullish(),
     seed: z.number().int().nullish(),

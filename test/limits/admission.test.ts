@@ -241,6 +241,36 @@ describe('refusals the client should not simply retry', () => {
     expect(body.error.message).toContain('limits.defaultMaxTokens');
   });
 
+  it('refuses a request that can never fit the TPM limit as such even when the RPM bucket is empty', async () => {
+    const { key } = await createKey({ limits: { rpm: 1, tpm: 1000 } });
+    const first = await chat(key, { ...ask, max_tokens: 5 });
+    expect(first.status).toBe(200);
+    await first.text();
+    // Waiting a minute for the request slot would only end in the same refusal.
+    const response = await chat(key, { ...ask, max_tokens: 5000 });
+    expect(response.status).toBe(429);
+    expect(response.headers.get('x-should-retry')).toBe('false');
+    expect(response.headers.get('retry-after')).toBeNull();
+    const body = await response.json<Json>();
+    expect(body.error).toMatchObject({ code: 'rate_limit_exceeded', param: 'max_tokens' });
+    expect(body.error.message).toMatch(/^Request too large/);
+  });
+
+  it("refuses a request that can never fit its team's TPM limit as such when the key's RPM bucket is empty", async () => {
+    const created = await admin('/admin/teams', 'POST', { name: 'tight', limits: { tpm: 1000 } });
+    const team = (await created.json<Json>()).id;
+    const { key } = await createKey({ team, limits: { rpm: 1 } });
+    const first = await chat(key, { ...ask, max_tokens: 5 });
+    expect(first.status).toBe(200);
+    await first.text();
+    await settled();
+    const response = await chat(key, { ...ask, max_tokens: 5000 });
+    expect(response.status).toBe(429);
+    expect(response.headers.get('x-should-retry')).toBe('false');
+    expect(response.headers.get('retry-after')).toBeNull();
+    expect((await response.json<Json>()).error.message).toMatch(/team's limit of 1000 tokens per minute/);
+  });
+
   it("gives a key's request slot back when its team refuses the request", async () => {
     const created = await admin('/admin/teams', 'POST', { name: 'slots', models: ['smart'] });
     const team = (await created.json<Json>()).id;

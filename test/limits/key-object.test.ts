@@ -74,6 +74,15 @@ describe('KeyObject rate limits', () => {
     });
   });
 
+  it('refuses a request larger than the whole TPM limit as too large even when the RPM bucket is empty', async () => {
+    await inObject('unit-too-large-rpm-empty', async (object) => {
+      await object.setPolicy(policy({ limits: { tpm: 100, rpm: 1 } }));
+      expect(object.admitAt(req(10), 0)).toMatchObject({ ok: true });
+      expect(object.admitAt(req(101), 0)).toMatchObject({ ok: false, reason: 'too_large', requested: 101 });
+      expect(object.admitAt(req(10), 0)).toMatchObject({ ok: false, limit: 'requests' });
+    });
+  });
+
   it('applies config defaults when the key has no limits of its own', async () => {
     await inObject('unit-defaults', async (object) => {
       await object.setPolicy(policy());

@@ -109,6 +109,80 @@ describe('validation messages', () => {
   });
 });
 
+describe('what a union parameter may be', () => {
+  /** The 400's error for `body` posted to `path` with a fresh key. */
+  async function refusal(path: string, body: unknown): Promise<Json> {
+    const { key } = await createKey();
+    const response = await call(path, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    expect(response.status).toBe(400);
+    const answer = await response.json<Json>();
+    expectOpenAIShape('ErrorResponse', answer);
+    return answer.error;
+  }
+  const responses = (body: object) => refusal('/v1/responses', { model: 'fast', ...body });
+  const chatting = (body: object) =>
+    refusal('/v1/chat/completions', { model: 'fast', messages: hello, ...body });
+
+  it("says a Responses 'input' is required, or what it may be and what it was", async () => {
+    expect(await responses({})).toMatchObject({
+      param: 'input',
+      message: "Invalid 'input': is required (expected a string or an array of input items)",
+    });
+    expect(await responses({ input: 42 })).toMatchObject({
+      param: 'input',
+      message: "Invalid 'input': expected a string or an array of input items, received number",
+    });
+    // An array: the item at fault is named.
+    expect(await responses({ input: [42] })).toMatchObject({
+      param: 'input[0]',
+      message: "Invalid 'input[0]': Invalid input: expected object, received number",
+    });
+  });
+
+  it('says what a tool choice may be, on both APIs, and what a named one lacks', async () => {
+    const expected = "expected 'none', 'auto', 'required', or an object naming a tool";
+    const tools = [{ type: 'function', name: 'f', parameters: {} }];
+    for (const refused of [
+      await responses({ input: 'hi', tools, tool_choice: 42 }),
+      await chatting({ tools: [{ type: 'function', function: { name: 'f' } }], tool_choice: 42 }),
+    ])
+      expect(refused).toMatchObject({
+        param: 'tool_choice',
+        message: `Invalid 'tool_choice': ${expected}, received number`,
+      });
+    expect(await responses({ input: 'hi', tools, tool_choice: 'always' })).toMatchObject({
+      message: `Invalid 'tool_choice': ${expected}`,
+    });
+    expect(await responses({ input: 'hi', tools, tool_choice: { type: 'function' } })).toMatchObject({
+      param: 'tool_choice.name',
+      message: "Invalid 'tool_choice.name': is required (expected string)",
+    });
+    expect(await chatting({ tools: [], tool_choice: { type: 'function' } })).toMatchObject({
+      param: 'tool_choice.function',
+      message: "Invalid 'tool_choice.function': is required (expected object)",
+    });
+  });
+
+  it("says what chat's 'stop' and a message's content may be", async () => {
+    expect(await chatting({ stop: 42 })).toMatchObject({
+      param: 'stop',
+      message: "Invalid 'stop': expected a string or an array of up to 4 strings, received number",
+    });
+    expect(await chatting({ stop: ['a', 'b', 'c', 'd', 'e'] })).toMatchObject({
+      message: "Invalid 'stop': expected a string or an array of up to 4 strings",
+    });
+    expect(await chatting({ stop: ['a', 1] })).toMatchObject({ param: 'stop[1]' });
+    expect(await chatting({ messages: [{ role: 'user', content: 42 }] })).toMatchObject({
+      param: 'messages[0].content',
+      message: "Invalid 'messages[0].content': expected string or array, received number",
+    });
+  });
+});
+
 describe('chat request rules OpenAI enforces', () => {
   it('refuses stream_options without stream: true, naming the param', async () => {
     const { key } = await createKey();
