@@ -100,6 +100,25 @@ export function anthropicErrorType(status: number, openaiType: unknown): string 
   return typeof openaiType === 'string' ? openaiType : 'invalid_request_error';
 }
 
+/** The status each error type of the gateway's chat stream has as an answer (src/errors.ts). */
+const TYPE_STATUS: Readonly<Record<string, number>> = {
+  invalid_request_error: 400,
+  permission_error: 403,
+  rate_limit_error: 429,
+  timeout_error: 504,
+};
+
+/**
+ * Anthropic's error type for the chat error event that ended a stream, as an answer of its status
+ * has it: a policy block (an output guardrail) is a `permission_error`, a context overflow or a
+ * provider's content filter an `invalid_request_error`, not the outage `api_error` says.
+ */
+export function streamErrorType(error: Json): string {
+  const limited = error.code === 'rate_limit_exceeded';
+  const status = limited ? 429 : (TYPE_STATUS[String(error.type)] ?? 500);
+  return anthropicErrorType(status, error.type);
+}
+
 /**
  * The Message for a JSON chat completion (its first choice: Anthropic has no `n`). `toolNames`: the
  * client's name of each tool its chat body named shortened (messages-tool-names.ts).

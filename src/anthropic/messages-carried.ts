@@ -3,7 +3,7 @@
 // error event the gateway ends the stream with becomes Anthropic's `error` event, as
 // messages-stream.ts ends a translated stream's failure.
 import { carriedEvents } from '../openai/carried-events';
-import { anthropicErrorType } from './messages-answer';
+import { streamErrorType } from './messages-answer';
 
 const TERMINAL = new Set(['message_stop', 'error']);
 
@@ -11,11 +11,10 @@ export function carriedMessageStream(): TransformStream<Uint8Array, Uint8Array> 
   return carriedEvents({
     terminal: TERMINAL,
     failed(error) {
-      const status = error.code === 'rate_limit_exceeded' || error.type === 'rate_limit_error' ? 429 : 500;
       return {
         type: 'error',
         error: {
-          type: anthropicErrorType(status, error.type),
+          type: streamErrorType(error),
           message: typeof error.message === 'string' ? error.message : 'The answer failed.',
         },
       };

@@ -18,11 +18,11 @@ import { packBlocks } from '../openai/responses-reasoning';
 import { type ClaudeDetail, claudeDetails } from '../providers/reasoning-details';
 import { isOpenAIReasoning } from '../providers/thinking';
 import {
-  anthropicErrorType,
   matchedSequence,
   messageUsage,
   packedOpenAIReasoning,
   stopOf,
+  streamErrorType,
 } from './messages-answer';
 import { inOrder, readable } from './messages-replay';
 import { toolBlocks } from './messages-tool-blocks';
@@ -309,10 +309,9 @@ export function messagesEventStream(
   const fail = (error: unknown) => {
     ended = true;
     const said = isRecord(error) ? error : {};
-    const status = said.type === 'rate_limit_error' ? 429 : 500;
     emit('error', {
       error: {
-        type: anthropicErrorType(status, said.type),
+        type: streamErrorType(said),
         message: typeof said.message === 'string' ? said.message : 'The answer failed.',
       },
     });

@@ -107,6 +107,20 @@ export function responseUsage(usage: unknown): Json | null {
   };
 }
 
+/**
+ * The code of a failed Response's error, for the chat error event that ended its stream, among the
+ * codes the Responses spec lists: a failure of the provider or the gateway (an `api_error` or
+ * `timeout_error`) is `server_error`, a rate limit `rate_limit_exceeded`, and what the request or a
+ * policy caused (a guardrail's block, a context too long, a content filter: chat's
+ * `permission_error` and `invalid_request_error`) `invalid_prompt`, as OpenAI answers a prompt its
+ * policy refuses — so a client does not take it for an outage; the message says which.
+ */
+export function responseErrorCode(error: Json): string {
+  if (error.code === 'rate_limit_exceeded' || error.type === 'rate_limit_error') return 'rate_limit_exceeded';
+  const callers = error.type === 'permission_error' || error.type === 'invalid_request_error';
+  return callers ? 'invalid_prompt' : 'server_error';
+}
+
 /** Why an answer stopped short, as `incomplete_details.reason`; undefined when it finished. */
 export function incompleteReason(finishReason: unknown): string | undefined {
   if (finishReason === 'length') return 'max_output_tokens';

@@ -3,6 +3,7 @@
 // event the gateway ends the stream with becomes response.failed, as OpenAI ends a failed response.
 import { isRecord } from '../json-record';
 import { carriedEvents } from './carried-events';
+import { responseErrorCode } from './responses-answer';
 
 type Json = Record<string, unknown>;
 
@@ -20,8 +21,7 @@ export function carriedEventStream(): TransformStream<Uint8Array, Uint8Array> {
     },
     /** The gateway's error event as the Responses stream ends a failure (responses-stream.ts does the same). */
     failed(error) {
-      // ResponseError's code is one of a fixed list: a rate limit keeps its code, the rest are server errors.
-      const code = error.code === 'rate_limit_exceeded' ? 'rate_limit_exceeded' : 'server_error';
+      const code = responseErrorCode(error);
       const message = typeof error.message === 'string' ? error.message : 'The response failed.';
       const sequence_number = sequence + 1;
       return response

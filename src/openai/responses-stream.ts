@@ -17,6 +17,7 @@ import {
   messageItem,
   type ResponseIds,
   type ResponseStatus,
+  responseErrorCode,
   responseLogprobs,
   responseObject,
   responseUsage,
@@ -80,6 +81,7 @@ export function responsesEventStream(
   let images = 0;
   let finishReason: unknown;
   let usage: Json | null = null;
+  let started = false;
   let ended = false;
   let out: TransformStreamDefaultController<Uint8Array>;
 
@@ -161,8 +163,21 @@ export function responsesEventStream(
     return message;
   };
 
+  /**
+   * response.created and .in_progress, once the first chunk names the model that serves the answer
+   * (the provider's own id, as chat's chunks, the closing response and the JSON answer have it, and
+   * as Messages' message_start does); the chat stream starts with its first event in.
+   */
+  const begin = () => {
+    if (started) return;
+    started = true;
+    emit('response.created', { response: snapshot('in_progress') });
+    emit('response.in_progress', { response: snapshot('in_progress') });
+  };
+
   const onChunk = (chunk: Json) => {
     if (typeof chunk.model === 'string') model = chunk.model;
+    begin();
     if (isRecord(chunk.usage)) usage = responseUsage(chunk.usage);
     const choice = Array.isArray(chunk.choices)
       ? chunk.choices.find((c) => isRecord(c) && (c.index ?? 0) === 0)
@@ -243,10 +258,10 @@ export function responsesEventStream(
   };
 
   const fail = (error: unknown) => {
+    begin();
     ended = true;
     const said = isRecord(error) ? error : {};
-    // ResponseError's code is one of a fixed list: a rate limit keeps its code, the rest are server errors.
-    const code = said.code === 'rate_limit_exceeded' ? 'rate_limit_exceeded' : 'server_error';
+    const code = responseErrorCode(said);
     const message = typeof said.message === 'string' ? said.message : 'The response failed.';
     reasoning.close('incomplete');
     closeMessage('incomplete');
@@ -259,8 +274,6 @@ export function responsesEventStream(
   return new TransformStream<Uint8Array, Uint8Array>({
     start(controller) {
       out = controller;
-      emit('response.created', { response: snapshot('in_progress') });
-      emit('response.in_progress', { response: snapshot('in_progress') });
     },
     transform(bytes) {
       events.feed(bytes);
@@ -268,6 +281,7 @@ export function responsesEventStream(
     flush() {
       events.end();
       if (ended) return;
+      begin();
       const reason = incompleteReason(finishReason);
       const status = reason ? 'incomplete' : 'completed';
       reasoning.close(status);

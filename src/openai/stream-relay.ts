@@ -19,6 +19,7 @@ import {
   streamTruncatedFrame,
 } from './stream-errors';
 import type { StreamSummary } from './stream-summary';
+import { UsageFill } from './usage-fill';
 
 /** Where the relay reads the upstream's bytes: a stream's reader, or a primed stream (prime-stream.ts). */
 export interface ChunkSource {
@@ -64,6 +65,11 @@ export interface RelayOptions {
    * (a token an event at least).
    */
   carries?: boolean;
+  /**
+   * What a whole answer is charged when its provider reported no plausible usage: told the client
+   * who asked for usage, before the `[DONE]`, in place of an implausible report (usage-fill.ts).
+   */
+  fillUsage?: (summary: StreamSummary) => Usage;
 }
 
 // A JSON object value for "usage" (not `"usage":null`); string contents escape their quotes, so
@@ -94,6 +100,7 @@ export function relayOpenAIStream(
   const encoder = new TextEncoder();
   const summary: StreamSummary = { completed: false, cancelled: false, events: 0, answerChars: 0 };
   const choices = options.choices ?? 1;
+  const fill = options.fillUsage && options.includeUsage ? new UsageFill(options.fillUsage) : undefined;
   /** With n > 1, the indexes of the choices that have finished. */
   const finishedChoices = new Set<number>();
   let out = '';
@@ -129,7 +136,14 @@ export function relayOpenAIStream(
     if (data === '[DONE]') {
       sawDone = true;
       summary.completed = true;
-      if (!answerEnded) out += SSE_DONE;
+      if (answerEnded) return;
+      // The usage charged, where the provider reported none plausible; the cache and log see it too.
+      const filled = fill?.payload(summary);
+      if (filled !== undefined) {
+        options.onEvent?.(filled);
+        out += sseData(filled);
+      }
+      out += SSE_DONE;
       return;
     }
     const upstreamError = providerError(message);
@@ -145,12 +159,14 @@ export function relayOpenAIStream(
       return;
     }
     let frame = data;
+    fill?.note(data);
     if (USAGE_OBJECT.test(data)) {
       try {
         const chunk = JSON.parse(data) as { usage?: Usage | null; choices?: unknown[] };
         if (chunk.usage) summary.usage = chunk.usage;
-        if (!options.includeUsage && chunk.usage) {
-          // The gateway always asks upstream for usage (budgets need it); hide it from clients that did not.
+        if (chunk.usage && (!options.includeUsage || fill?.replaces(chunk.usage))) {
+          // The gateway always asks upstream for usage (budgets need it); hide it from clients that did
+          // not, and an implausible report from those that did (the fill tells what is charged).
           if (!chunk.choices || chunk.choices.length === 0) return;
           chunk.usage = undefined;
           frame = JSON.stringify(chunk);

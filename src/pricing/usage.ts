@@ -4,13 +4,37 @@
 import type { Usage } from '../providers/types';
 import { HOSTED_USE_NAMES, type ToolUses } from './tool-fees';
 
-/** More tokens than any request has: a count past it is a provider's bug, charged as this many. */
-const MAX_TOKENS = 1e9;
+/**
+ * More tokens than any one request uses: ten times the largest context window offered (10M), which
+ * leaves room for the usage a provider sums over its own tool loop (a deep research or web search
+ * answer is several model calls). A count past it is a provider's bug, never a bill.
+ */
+const MAX_TOKENS = 1e8;
 
 const count = (value: unknown): number | undefined =>
   typeof value === 'number' && Number.isFinite(value) && value >= 0
     ? Math.min(MAX_TOKENS, Math.round(value))
     : undefined;
+
+/** The report's top-level counts, each when it is given (not absent or null). */
+const TOTALS = ['prompt_tokens', 'completion_tokens', 'total_tokens'] as const;
+
+/**
+ * A provider's report as countedUsage reads it, when it is plausible: each of its prompt, completion
+ * and total counts that it gives is a whole number of tokens from 0 to MAX_TOKENS. One that is not
+ * (negative, fractional, not a number, past any request's size) shows the report cannot be trusted,
+ * in its other counts too: undefined, as a report that gives none, so the answer is estimated.
+ */
+export function plausibleUsage(report: unknown): Usage | undefined {
+  if (!report || typeof report !== 'object') return undefined;
+  const raw = report as Record<string, unknown>;
+  for (const name of TOTALS) {
+    const value = raw[name];
+    if (value == null) continue;
+    if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > MAX_TOKENS) return undefined;
+  }
+  return countedUsage(report);
+}
 
 /**
  * The report with every count usable: one missing is derived from the others (prompt = total −

@@ -17,7 +17,6 @@ import {
   maxOutputTokens,
   outputCapField,
   outputCapOf,
-  tokensOfChars,
 } from '../limits/estimate';
 import { rateLimitHeaders } from '../limits/rate-headers';
 import { primeStream } from '../openai/prime-stream';
@@ -25,7 +24,7 @@ import { readJsonBody, validateBody } from '../openai/read-body';
 import { chatRequest } from '../openai/schemas';
 import { SSE_HEADERS } from '../openai/sse';
 import { type ChunkSource, relayOpenAIStream } from '../openai/stream-relay';
-import { streamVerdict } from '../openai/stream-summary';
+import { type StreamSummary, streamVerdict } from '../openai/stream-summary';
 import {
   estimatedCharge,
   targetCost,
@@ -33,13 +32,14 @@ import {
   timedOutPrompts,
   worstCases,
 } from '../pricing/route-prices';
+import { type StreamCharge, streamCharge, usageOf } from '../pricing/stream-usage';
 import {
   boundToolCalls,
   worstSearchContentBlocks,
   worstServerToolFees,
   worstToolFees,
 } from '../pricing/tool-fees';
-import { countedUsage } from '../pricing/usage';
+import { plausibleUsage } from '../pricing/usage';
 import { requestedBetas } from '../providers/anthropic-beta';
 import type { ChatCompletion, ChatResult, Usage } from '../providers/types';
 import { parseMetadataHeader, type RouteRequest } from '../routing/conditions';
@@ -314,23 +314,27 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
 
   const result = served.result;
   if (result.kind === 'json') {
-    // Without a usable report, what was sent and what came back, estimated (as for streams).
-    const reported = countedUsage(result.body.usage);
+    // Without a plausible report, what was sent and what came back, estimated (as for streams).
+    const reported = plausibleUsage(result.body.usage);
     const used = reported ?? usageOf(inputTokens, withinCap(estimateTextTokens(answerText(result.body))));
     const charged = settle(served.target, used, served.attempts, result.body.service_tier, !reported);
+    // The answer (and so the cache, and the Responses and Messages answers made of it) tells the usage
+    // charged, as a stream does (usage-fill.ts); a native answer goes as its own API wrote it.
+    const { body: completion, raw } =
+      reported || native ? result : { body: { ...result.body, usage: charged }, raw: undefined };
     let guarded: ReturnType<typeof guard.completion>;
     try {
-      guarded = guard.completion(result.body); // output rules, restored placeholders; may block
+      guarded = guard.completion(completion); // output rules, restored placeholders; may block
     } catch (error) {
       cache.abandon();
       throw withHeaders(error, headers); // a target answered: the refusal names it
     }
-    cache.saveJson(result.body, served.target, charged);
+    cache.saveJson(completion, served.target, charged);
     // The log keeps the answer with output redactions applied and placeholders not restored.
-    log.responseBody(guarded.logged === result.body ? (result.raw ?? result.body) : guarded.logged);
+    log.responseBody(guarded.logged === completion ? (raw ?? completion) : guarded.logged);
     headers.set('content-type', 'application/json');
     const { answer } = guarded;
-    const text = answer === result.body ? (result.raw ?? JSON.stringify(answer)) : JSON.stringify(answer);
+    const text = answer === completion ? (raw ?? JSON.stringify(answer)) : JSON.stringify(answer);
     return new Response(text, { status: 200, headers });
   }
 
@@ -339,6 +343,9 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   const mapEvent = guard.streamMapper(logFrame);
   const { streamMaxMs } = runtime.config.timeouts;
   const maxMs = streamLimitMs(streamMaxMs, deadline, Date.now());
+  /** The charge a whole answer without a plausible usage report was told, and the usage it was told. */
+  let filled: StreamCharge | undefined;
+  let told: Usage | undefined;
   const stream = relayOpenAIStream(result.body, {
     idleMs: runtime.config.timeouts.streamIdleMs,
     maxMs,
@@ -347,6 +354,17 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
       ? { maxMsSetting: 'the end of the budget reservation, limits.reservationTtlMs after admission' }
       : {}),
     includeUsage: body.stream_options?.include_usage === true,
+    // A whole answer without a plausible usage report is told the usage it is charged; a native
+    // request's stream carries its API's own events, which the client gets as they came.
+    ...(native
+      ? {}
+      : {
+          fillUsage: (summary: StreamSummary) => {
+            filled = streamCharge(summary, inputTokens, withinCap);
+            told = estimatedCharge(runtime, served.target, filled.used);
+            return told;
+          },
+        }),
     onEvent:
       mapEvent || !logFrame
         ? cache.onStreamEvent
@@ -357,35 +375,20 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     mapEvent,
     onEnd: (summary) => {
       served.verdict(streamVerdict(summary));
-      // A stream cut short has no usage report: charge the input estimate plus what was relayed —
-      // its text by the ~4 characters a token estimate, and at least a token per event.
-      const relayed = withinCap(Math.max(summary.events, tokensOfChars(summary.answerChars)));
-      const counted = countedUsage(summary.usage);
-      // Without it (the client left, the gateway ended the stream), the prompt as the provider
-      // counted it when it started, if it said (Anthropic's message_start): its cache reads and
-      // writes at their prices, and the tokens of Anthropic's own tools' system prompts, which the
-      // estimate knows nothing of.
-      const started = summary.promptUsage && countedUsage({ ...summary.promptUsage, completion_tokens: 0 });
-      const reported = counted ?? started;
-      // One cut short may still carry what its provider had counted when it broke off (Anthropic's
-      // message_start: the prompt, and one output token): it wrote at least what was relayed.
-      const undercounted =
-        reported && (!summary.completed || !counted) && relayed > reported.completion_tokens;
-      const used = !reported
-        ? usageOf(inputTokens, relayed)
-        : undercounted
-          ? { ...reported, completion_tokens: relayed, total_tokens: reported.prompt_tokens + relayed }
-          : reported;
+      // What the fill told the client it was charged, when the provider reported no usage.
+      const charge = filled ?? streamCharge(summary, inputTokens, withinCap);
       const charged = settle(
         served.target,
-        used,
+        charge.used,
         served.attempts,
         summary.serviceTier,
-        !reported || undercounted,
-        reported !== undefined,
+        charge.estimated,
+        charge.promptReported,
       );
       // A blocked answer stores nothing (and a leader's answer a refresh held back is not lost).
-      if (!guard.report.blocked) cache.saveStream(summary, served.target, charged);
+      // A hit replays the usage the client was told.
+      if (!guard.report.blocked)
+        cache.saveStream(told ? { ...summary, usage: told } : summary, served.target, charged);
       else cache.abandon();
       log.streamEnded(summary);
     },
@@ -402,11 +405,6 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
 
 /** What an attempt hands back: the JSON answer, or the stream once its first event is in. */
 type Answer = Extract<ChatResult, { kind: 'json' }> | { kind: 'stream'; body: ChunkSource };
-
-/** A usage of our own making: an estimate, or what was seen before an answer was cut short. */
-function usageOf(prompt: number, completion: number): Usage {
-  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
-}
 
 /** The text an answer produced (content and tool calls), for estimating its tokens. */
 function answerText(completion: ChatCompletion): string {

@@ -372,6 +372,21 @@ describe('chat stream → Anthropic events', () => {
     expect(events).toEqual([{ type: 'error', error: { type: 'rate_limit_error', message: 'slow down' } }]);
   });
 
+  it("ends with an error event of the type an answer of the failure's status has", async () => {
+    const failed = async (type: string, code: string) => {
+      const error = `data: ${JSON.stringify({ error: { message: 'm', type, param: null, code } })}\n\n`;
+      const events = await translate([chunk({ content: 'a' }), error]);
+      expect(events.at(-1)!.type).toBe('error');
+      return events.at(-1)!.error.type;
+    };
+    expect(await failed('permission_error', 'guardrail_blocked')).toBe('permission_error');
+    expect(await failed('invalid_request_error', 'context_length_exceeded')).toBe('invalid_request_error');
+    expect(await failed('invalid_request_error', 'content_filter')).toBe('invalid_request_error');
+    expect(await failed('rate_limit_error', 'rate_limit_exceeded')).toBe('rate_limit_error');
+    expect(await failed('timeout_error', 'stream_idle_timeout')).toBe('timeout_error');
+    expect(await failed('api_error', 'upstream_error')).toBe('api_error');
+  });
+
   it('answers an empty stream with an empty message', async () => {
     const events = await translate([]);
     expect(events.map((e) => e.type)).toEqual(['message_start', 'message_delta', 'message_stop']);

@@ -205,6 +205,32 @@ describe('responsesEventStream', () => {
     });
   });
 
+  it('gives a failure the request or a policy caused invalid_prompt; an outage is a server_error', async () => {
+    const failed = async (type: string, code: string) => {
+      const error = `data: ${JSON.stringify({ error: { message: 'm', type, param: null, code } })}\n\n`;
+      const events = await translate([chunk({ content: 'a' }), error]);
+      expect(events.at(-1)!.type).toBe('response.failed');
+      return events.at(-1)!.response.error.code;
+    };
+    expect(await failed('permission_error', 'guardrail_blocked')).toBe('invalid_prompt');
+    expect(await failed('invalid_request_error', 'context_length_exceeded')).toBe('invalid_prompt');
+    expect(await failed('invalid_request_error', 'content_filter')).toBe('invalid_prompt');
+    expect(await failed('rate_limit_error', 'rate_limit_exceeded')).toBe('rate_limit_exceeded');
+    expect(await failed('api_error', 'upstream_error')).toBe('server_error');
+    expect(await failed('timeout_error', 'stream_idle_timeout')).toBe('server_error');
+    expect(await failed('timeout_error', 'stream_time_limit')).toBe('server_error');
+  });
+
+  it("names the model that served the answer from the first event on, as chat's chunks do", async () => {
+    const events = await translate([chunk({ content: 'a' }), chunk({}, 'stop')]);
+    const models = events.filter((e) => e.response).map((e) => [e.type, e.response.model]);
+    expect(models).toEqual([
+      ['response.created', 'up-1'],
+      ['response.in_progress', 'up-1'],
+      ['response.completed', 'up-1'],
+    ]);
+  });
+
   it('streams each signed thinking block as a reasoning item, done with it packed before what follows', async () => {
     // The order the Anthropic and Bedrock adapters stream in for the Responses API
     // (ChatCall.thinkingAsSigned): each block's signed copy right after its text.

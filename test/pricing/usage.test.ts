@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { costOf } from '../../src/pricing/cost';
-import { countedUsage } from '../../src/pricing/usage';
+import { countedUsage, plausibleUsage } from '../../src/pricing/usage';
 
 describe('countedUsage (a provider usage report made chargeable)', () => {
   it('derives a missing count from the others, and drops what is not a count', () => {
@@ -60,5 +60,37 @@ describe('countedUsage (a provider usage report made chargeable)', () => {
     const cost = costOf({ completion_tokens: 1_000_000 } as never, price);
     expect(cost).toBe(2);
     expect(Number.isFinite(costOf({ prompt_tokens: Number.NaN } as never, price))).toBe(true);
+  });
+});
+
+describe('plausibleUsage (a report the gateway may charge as the provider counted)', () => {
+  it('takes whole counts from 0 to 100 million, and derives what is missing', () => {
+    expect(plausibleUsage({ prompt_tokens: 12, completion_tokens: 7, total_tokens: 19 })).toEqual({
+      prompt_tokens: 12,
+      completion_tokens: 7,
+      total_tokens: 19,
+    });
+    expect(plausibleUsage({ completion_tokens: 5, total_tokens: 12, prompt_tokens: null })).toMatchObject({
+      prompt_tokens: 7,
+    });
+    expect(plausibleUsage({ prompt_tokens: 1e8, completion_tokens: 0 })).toMatchObject({
+      prompt_tokens: 1e8,
+    });
+  });
+
+  it('takes no report at all from one with any count negative, fractional, no number or too large', () => {
+    for (const report of [
+      { prompt_tokens: -100, completion_tokens: -5 },
+      { prompt_tokens: 10, completion_tokens: -5 }, // countedUsage would charge 10 and 0
+      { prompt_tokens: 1e12, completion_tokens: -5 },
+      { prompt_tokens: 1e8 + 1, completion_tokens: 1 },
+      { prompt_tokens: 10, completion_tokens: 1, total_tokens: 1e9 },
+      { prompt_tokens: 10.5, completion_tokens: 1 },
+      { prompt_tokens: '10', completion_tokens: 1 },
+      { prompt_tokens: Number.NaN },
+      {},
+      null,
+    ])
+      expect(plausibleUsage(report), JSON.stringify(report)).toBeUndefined();
   });
 });
