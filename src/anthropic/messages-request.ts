@@ -9,7 +9,7 @@ import { checked, validateBody } from '../openai/read-body';
 import { isPacked, unpackBlocks } from '../openai/responses-reasoning';
 import { placed } from '../providers/thinking-order';
 import type { NativeRequest } from '../routes/native-request';
-import { CACHE_CONTROL, marksCache } from './claude-fields';
+import { CACHE_CONTROL, flagsError, IS_ERROR, marksCache } from './claude-fields';
 import { nativeRequest } from './messages-native';
 import {
   type ContentBlock,
@@ -122,6 +122,7 @@ function chatBody(request: MessagesRequest): Translated {
   }
   const claudeOnly: string[] = CLAUDE_ONLY.filter((field) => chat[field] != null);
   if (marksCache(messages)) claudeOnly.push(CACHE_CONTROL);
+  if (flagsError(messages)) claudeOnly.push(IS_ERROR);
   return { request, chat, claudeOnly };
 }
 
@@ -211,18 +212,15 @@ function userTurn(content: string | ContentBlock[], index: number): Json[] {
               : block.content.map((inner) =>
                   inner.type === 'text' ? textPart(inner) : mediaPart(inner, param),
                 );
-        // Chat has no is_error: the model is told in words, as the first text it reads.
-        const content =
-          block.is_error !== true
-            ? said
-            : typeof said === 'string'
-              ? `Error: ${said}`
-              : [{ type: 'text', text: 'Error:' }, ...said];
-        tools.push({
+        // Chat has no is_error: the tool message carries Anthropic's flag, which Claude takes as it
+        // is; any other model is told in words instead (claude-fields.ts).
+        const result: Json = {
           role: 'tool',
           tool_call_id: block.tool_use_id,
-          content: cachedResult(content, block.cache_control),
-        });
+          content: cachedResult(said, block.cache_control),
+        };
+        if (block.is_error === true) result[IS_ERROR] = true;
+        tools.push(result);
         break;
       }
       default:

@@ -92,7 +92,13 @@ export const messagesRequest = z.looseObject({
         content: z.union([z.string(), z.array(z.looseObject({ type: z.string() }))]),
       }),
     )
-    .min(1),
+    .min(1, 'messages must contain at least one message')
+    // As chat refuses an empty list: system messages alone leave Anthropic's `messages` empty,
+    // which it refuses, and leave every route's model no turn to answer.
+    .refine(
+      (list) => list.length === 0 || list.some((message) => message.role !== 'system'),
+      'messages must contain at least one user or assistant message',
+    ),
   system: z.union([z.string(), z.array(textBlock)]).nullish(),
   tools: z.array(z.looseObject({ name: z.string() })).nullish(),
   tool_choice: toolChoice.nullish(),

@@ -13,7 +13,7 @@ import { NO_EFFECT, paramPolicy, stopSequences } from './params';
 import { claudeThinking } from './reasoning-effort';
 import { parsePlacedThinking } from './thinking';
 import { interleave, textIn } from './thinking-order';
-import { calledToolText, toolResultText, toolUseId } from './tool-ids';
+import { calledToolText, failedTool, toolResultText, toolUseId } from './tool-ids';
 import { Unsupported } from './types';
 
 type Block = Record<string, unknown>;
@@ -187,6 +187,8 @@ function translateMessages(
         // An empty result is sent without content, which Anthropic accepts (an empty text is not).
         const result: Block = { type: 'tool_result', tool_use_id: toolUseId(message.tool_call_id) };
         if (content.length > 0) result.content = content;
+        // Anthropic's own flag, which a /v1/messages request's tool_result carried (claude-fields.ts).
+        if (failedTool(message)) result.is_error = true;
         push('user', [result]);
         break;
       }
@@ -255,7 +257,7 @@ function toolHistoryAsText(turns: Turn[]): void {
       const content = (block.content ?? []) as string | Block[];
       const parts = typeof content === 'string' ? [{ type: 'text', text: content }] : content;
       const said = parts.flatMap((part) => (part.type === 'text' ? [part.text as string] : [])).join('');
-      const text = toolResultText(block.tool_use_id, said);
+      const text = toolResultText(block.tool_use_id, said, block.is_error === true);
       return [{ type: 'text', text }, ...parts.filter((part) => part.type !== 'text')];
     });
   }

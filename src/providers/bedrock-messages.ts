@@ -11,7 +11,7 @@ import { emptyLastMessage, lastTurnIndex } from './last-message';
 import { systemText } from './system-text';
 import { parsePlacedThinking, sendable, type ThinkingBlock } from './thinking';
 import { interleave, textIn } from './thinking-order';
-import { toolUseId } from './tool-ids';
+import { failedTool, toolUseId } from './tool-ids';
 import { Unsupported } from './types';
 
 export type Block = Record<string, unknown>;
@@ -110,6 +110,23 @@ function toolResultContent(content: ChatMessage['content'], param: string): Bloc
   return blocks.length > 0 ? blocks : [{ text: '(empty)' }];
 }
 
+/**
+ * A tool message as Converse's toolResult. A failed tool's (Anthropic's `is_error`, which a
+ * /v1/messages request's tool_result carries) is `status: "error"` for `claude` (bedrockClaude),
+ * which is trained on that flag; Converse documents the field for Claude and Nova models only and
+ * other families refuse it, so any other model is told by a leading "Error:", as chat tells it.
+ */
+function toolResult(message: Extract<ChatMessage, { role: 'tool' }>, param: string, claude: boolean): Block {
+  const content = toolResultContent(message.content, param);
+  const result: Block = { toolUseId: toolUseId(message.tool_call_id), content };
+  if (!failedTool(message)) return result;
+  if (claude) return { ...result, status: 'error' };
+  const first = content[0];
+  if (typeof first?.text === 'string') content[0] = { ...first, text: `Error: ${first.text}` };
+  else content.unshift({ text: 'Error:' });
+  return result;
+}
+
 function toolUseBlocks(message: Extract<FunctionToolsMessage, { role: 'assistant' }>, i: number): Block[] {
   return (message.tool_calls ?? []).map((call, j) => {
     let input: unknown;
@@ -181,14 +198,7 @@ export function translateMessages(
         break;
       }
       case 'tool':
-        push('user', [
-          {
-            toolResult: {
-              toolUseId: toolUseId(message.tool_call_id),
-              content: toolResultContent(message.content, param),
-            },
-          },
-        ]);
+        push('user', [{ toolResult: toolResult(message, param, reasoning) }]);
         break;
       case 'function':
         throw new Unsupported(

@@ -108,12 +108,12 @@ function toolHistoryAsText(turns: Turn[]): void {
     turn.content = turn.content.flatMap((block): Block[] => {
       const use = block.toolUse as { toolUseId: string; name: string; input: unknown } | undefined;
       if (use) return [{ text: calledToolText(use.name, use.toolUseId, use.input) }];
-      const result = block.toolResult as { toolUseId: string; content: Block[] } | undefined;
+      const result = block.toolResult as { toolUseId: string; content: Block[]; status?: string } | undefined;
       if (result) {
         // Its text goes in the telling; its images and documents follow it as they are.
         const said = result.content.map((c) => (typeof c.text === 'string' ? c.text : '')).join('');
         return [
-          { text: toolResultText(result.toolUseId, said) },
+          { text: toolResultText(result.toolUseId, said, result.status === 'error') },
           ...result.content.filter((c) => typeof c.text !== 'string'),
         ];
       }

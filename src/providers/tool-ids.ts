@@ -23,5 +23,14 @@ export function shortHash(text: string): string {
 export const calledToolText = (name: unknown, id: unknown, input: unknown) =>
   `[called tool ${name} (id ${id}) with ${JSON.stringify(input)}]`;
 
-/** A past tool result told as text. */
-export const toolResultText = (id: unknown, output: string) => `[result of tool call ${id}: ${output}]`;
+/** A past tool result told as text; a failed tool's led by "Error:", as chat tells a model. */
+export const toolResultText = (id: unknown, output: string, failed = false) =>
+  `[result of tool call ${id}: ${failed ? 'Error: ' : ''}${output}]`;
+
+/**
+ * A tool message flagged as a failed tool's result: Anthropic's `is_error`, which a /v1/messages
+ * request's tool_result carries to Claude (src/anthropic/claude-fields.ts).
+ */
+export function failedTool(message: object): boolean {
+  return (message as { is_error?: unknown }).is_error === true;
+}

@@ -74,15 +74,24 @@ describe('Messages request → chat body', () => {
           { type: 'redacted_thinking', data: 'xx' },
         ],
       },
-      {
-        role: 'tool',
-        tool_call_id: 't1',
-        content: [
-          { type: 'text', text: 'Error:' },
-          { type: 'text', text: 'bad' },
-        ],
-      },
+      // Anthropic's flag as it is, for Claude; claude-fields.ts tells other models in words.
+      { role: 'tool', tool_call_id: 't1', content: [{ type: 'text', text: 'bad' }], is_error: true },
     ]);
+  });
+
+  it('names the is_error flags among the fields only Claude takes, only when a tool result has one', () => {
+    const turns = (result: Record<string, unknown>) => ({
+      ...base,
+      messages: [
+        { role: 'user', content: 'q' },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'f', input: {} }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: 'x', ...result }] },
+      ],
+    });
+    expect(translateRequest(turns({ is_error: true })).claudeOnly).toEqual(['is_error']);
+    const fine = translateRequest(turns({ is_error: false }));
+    expect(fine.claudeOnly).toEqual([]);
+    expect((fine.chat.messages as unknown[])[2]).toEqual({ role: 'tool', tool_call_id: 't1', content: 'x' });
   });
 
   it("sends unsigned thinking back as chat's reasoning_content (DeepSeek's), never as a thinking block", () => {

@@ -486,6 +486,24 @@ describe('POST /v1/messages', () => {
     expect(error.error.param).toBe(param);
   });
 
+  it('refuses system messages alone, saying a user or assistant message is required, before any provider', async () => {
+    const key = await setup();
+    const response = await messages(key, {
+      model: 'gpt',
+      max_tokens: 5,
+      system: 'Be brief.',
+      messages: [{ role: 'system', content: 'hi' }],
+    });
+    expect(response.status).toBe(400);
+    const error: Json = await response.json();
+    expect(error).toMatchObject({
+      type: 'error',
+      error: { type: 'invalid_request_error', param: 'messages' },
+    });
+    expect(error.error.message).toContain('at least one user or assistant message');
+    expect(recorded).toHaveLength(0);
+  });
+
   it('answers a refused key with an error both SDKs read', async () => {
     await setup();
     const response = await messages('tg-not-a-real-key-000000000000000000000000', {
