@@ -146,15 +146,17 @@ export function completionToMessage(
   if (thinking.length === 0)
     for (const block of thinkingFromDetails(message.reasoning_details)) thinking.push({ block });
   const claude = thinking.length;
-  // OpenAI's encrypted reasoning has no Messages form: packed as a redacted block's data, which
-  // clients send back as they got it (messages-request.ts unpacks it).
-  for (const block of blocks.filter(isOpenAIReasoning))
-    thinking.push({ block: packedOpenAIReasoning(block) });
-  // Unsigned reasoning (DeepSeek's, say) as a stream shows it: a thinking block without signature.
+  // Unsigned reasoning (DeepSeek's, say, or the summary of OpenAI's) as a stream shows it: a
+  // thinking block without signature.
   const answer = said(message);
   const unsigned = answer.reasoning;
   if (claude === 0 && unsigned !== '')
     thinking.push({ block: { type: 'thinking', thinking: unsigned, signature: '' } });
+  // OpenAI's encrypted reasoning has no Messages form: packed as a redacted block's data, which
+  // clients send back as they got it (messages-request.ts unpacks it); after its summary's block,
+  // where the stream puts it.
+  for (const block of blocks.filter(isOpenAIReasoning))
+    thinking.push({ block: packedOpenAIReasoning(block) });
   const text: Json[] = [];
   if (answer.text !== '') text.push({ type: 'text', text: answer.text });
   const refused = typeof message.refusal === 'string' && message.refusal !== '';

@@ -20,9 +20,10 @@ describe('chat completion → Anthropic message', () => {
       'msg_1',
       'codex',
     );
+    // The summary's block first, then the packing, as the stream of the same answer has them.
     expect(message.content).toEqual([
-      { type: 'redacted_thinking', data: expect.stringMatching(/^tollgate\.thinking\.v1\./) },
       { type: 'thinking', thinking: 'Short plan.', signature: '' },
+      { type: 'redacted_thinking', data: expect.stringMatching(/^tollgate\.thinking\.v1\./) },
       { type: 'text', text: 'Done.' },
     ]);
   });
