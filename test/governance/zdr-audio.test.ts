@@ -4,7 +4,14 @@
 // goes upstream. Naming an earlier answer's audio keeps nothing more and passes, as audio input does.
 import { describe, expect, it } from 'vitest';
 import { CHAT_URL, completion } from '../cache/harness';
-import { call, chat, createKey, type Json, openaiConfig, putConfig } from '../helpers/gateway';
+import {
+  chat,
+  createKey,
+  type Json,
+  openaiConfig,
+  responses as postResponses,
+  putConfig,
+} from '../helpers/gateway';
 import { json, onUpstream, recorded } from '../helpers/upstream';
 import { waitForRows } from '../logs/helpers';
 import { ZDR_REFUSED_ROW } from './helpers';
@@ -27,11 +34,7 @@ async function setup() {
 }
 
 function responses(key: string, body: unknown, id: string): Promise<Response> {
-  return call('/v1/responses', {
-    method: 'POST',
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-request-id': id },
-    body: JSON.stringify(body),
-  });
+  return postResponses(key, body, { 'x-request-id': id });
 }
 
 describe("zero-retention keys and OpenAI's audio output", () => {

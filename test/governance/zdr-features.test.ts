@@ -4,7 +4,14 @@
 // hosted shell containers. Refused with 403 zdr_store_refused naming where, before anything goes
 // upstream; the eligible tools (basic web search, memory, local shell, file search…) pass.
 import { describe, expect, it } from 'vitest';
-import { call, chat, createKey, type Json, messages, putConfig } from '../helpers/gateway';
+import {
+  chat,
+  createKey,
+  type Json,
+  messages,
+  responses as postResponses,
+  putConfig,
+} from '../helpers/gateway';
 import { messageItem, responseObject } from '../helpers/responses-upstream';
 import { json, onUpstream, recorded } from '../helpers/upstream';
 import { waitForRows } from '../logs/helpers';
@@ -53,11 +60,7 @@ const CODE_EXECUTION = { type: 'code_execution_20250825', name: 'code_execution'
 const WEB_SEARCH = { type: 'web_search_20250305', name: 'web_search', max_uses: 2 };
 
 function responses(key: string, body: unknown, id: string): Promise<Response> {
-  return call('/v1/responses', {
-    method: 'POST',
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-request-id': id },
-    body: JSON.stringify(body),
-  });
+  return postResponses(key, body, { 'x-request-id': id });
 }
 
 async function expectRefused(sent: Promise<Response>, id: string, param: string, what: string) {

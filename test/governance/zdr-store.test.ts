@@ -5,7 +5,7 @@
 // (translated or with hosted tools), for a zdr key and a key of a zdr team.
 import { describe, expect, it } from 'vitest';
 import { CHAT_URL, completion } from '../cache/harness';
-import { admin, call, chat, createKey, type Json, openaiConfig, putConfig } from '../helpers/gateway';
+import { admin, chat, createKey, type Json, openaiConfig, putConfig, responses } from '../helpers/gateway';
 import { json, onUpstream, recorded } from '../helpers/upstream';
 import { waitForRows } from '../logs/helpers';
 import { ZDR_REFUSED_ROW } from './helpers';
@@ -33,14 +33,6 @@ async function setup() {
   expect(response.status, await response.clone().text()).toBe(200);
   onUpstream(CHAT_URL, () => json(completion('Paris')));
   onUpstream(OPENAI_RESPONSES, () => json({ error: { message: 'not expected here' } }, 500));
-}
-
-function responses(key: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
-  return call('/v1/responses', {
-    method: 'POST',
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-  });
 }
 
 /** Each way a client can ask for storage (`store: true`, say), sent with `x-request-id` `${prefix}-<n>`. */

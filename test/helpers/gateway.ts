@@ -40,6 +40,19 @@ export function chat(key: string, body: unknown, headers: Record<string, string>
   });
 }
 
+/** POST /v1/responses with `key` as a bearer token. */
+export function responses(
+  key: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return call('/v1/responses', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+}
+
 /** POST /v1/messages as Anthropic's SDKs send it (`x-api-key`, `anthropic-version`). */
 export function messages(
   key: string,

@@ -3,7 +3,6 @@
 import { describe, expect, it } from 'vitest';
 import { chunk } from '../helpers/chat-chunks';
 import {
-  call,
   chat,
   createKey,
   type Json,
@@ -11,6 +10,7 @@ import {
   OPENAI_URL,
   openaiConfig,
   putConfig,
+  responses,
 } from '../helpers/gateway';
 import { responseEvents } from '../helpers/openapi';
 import { json, onUpstream, recorded, sse } from '../helpers/upstream';
@@ -19,14 +19,6 @@ import { waitForRows } from '../logs/helpers';
 async function setup(extra: Record<string, unknown> = {}) {
   expect((await putConfig(openaiConfig(extra))).status).toBe(200);
   return (await createKey()).key;
-}
-
-function responses(key: string, body: unknown): Promise<Response> {
-  return call('/v1/responses', {
-    method: 'POST',
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
 }
 
 const answerText = 'An answer of a few words, estimated by its characters.';

@@ -3,7 +3,7 @@
 // tools can cost (max_tool_calls at the dearest fee, else UNBOUNDED_TOOL_CALLS).
 import { describe, expect, it } from 'vitest';
 import { UNBOUNDED_TOOL_CALLS } from '../../src/pricing/tool-fees';
-import { call, createKey, type Json, putConfig } from '../helpers/gateway';
+import { createKey, type Json, responses as postResponses, putConfig } from '../helpers/gateway';
 import { messageItem, responseObject } from '../helpers/responses-upstream';
 import { json, onUpstream, recorded } from '../helpers/upstream';
 import { waitForRows } from '../logs/helpers';
@@ -27,11 +27,7 @@ async function setup(free = true, enforceMaxTokens = false) {
 }
 
 function responses(key: string, body: unknown, id = 'fees-1'): Promise<Response> {
-  return call('/v1/responses', {
-    method: 'POST',
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-request-id': id },
-    body: JSON.stringify(body),
-  });
+  return postResponses(key, body, { 'x-request-id': id });
 }
 
 const ask = (tools: Json[], extra: Json = {}) => ({ model: 'web', input: 'Look it up.', tools, ...extra });

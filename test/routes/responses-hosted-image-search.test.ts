@@ -3,7 +3,7 @@
 // image_generation tool (per image when its price is known, else a bound), in JSON answers and
 // streams, and in the budget's reservation.
 import { describe, expect, it } from 'vitest';
-import { call, createKey, type Json, putConfig } from '../helpers/gateway';
+import { createKey, type Json, responses as postResponses, putConfig } from '../helpers/gateway';
 import {
   messageItem,
   opening,
@@ -30,11 +30,7 @@ async function setup(model: string, pricing: Json = {}) {
 }
 
 function responses(key: string, body: unknown, id: string): Promise<Response> {
-  return call('/v1/responses', {
-    method: 'POST',
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-request-id': id },
-    body: JSON.stringify(body),
-  });
+  return postResponses(key, body, { 'x-request-id': id });
 }
 
 const ask = (tools: Json[], extra: Json = {}) => ({ model: 'web', input: 'Look it up.', tools, ...extra });

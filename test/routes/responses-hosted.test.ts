@@ -3,7 +3,7 @@
 // targets that cannot run hosted tools passed over, and a 400 when none can. Tool fees:
 // responses-hosted-fees.test.ts.
 import { describe, expect, it } from 'vitest';
-import { call, createKey, type Json, putConfig } from '../helpers/gateway';
+import { createKey, type Json, putConfig, responses } from '../helpers/gateway';
 import { expectOpenAIShape, expectResponseEvent, responseEvents } from '../helpers/openapi';
 import {
   messageItem,
@@ -50,14 +50,6 @@ async function setup(guardrails: unknown[] = []) {
   const response = await putConfig(config);
   expect(response.status, await response.clone().text()).toBe(200);
   return (await createKey()).key;
-}
-
-function responses(key: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
-  return call('/v1/responses', {
-    method: 'POST',
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-  });
 }
 
 const searchItem = (status = 'completed') => ({

@@ -3,7 +3,7 @@
 // the items back gives OpenRouter the assistant message's reasoning_details again.
 import { describe, expect, it } from 'vitest';
 import { chunk, usageChunk } from '../helpers/chat-chunks';
-import { call, type Json } from '../helpers/gateway';
+import { type Json, responses } from '../helpers/gateway';
 import { responseEvents } from '../helpers/openapi';
 import {
   ask,
@@ -35,14 +35,6 @@ const streamed = [
   usageChunk,
   'data: [DONE]\n\n',
 ];
-
-function responses(key: string, body: unknown): Promise<Response> {
-  return call('/v1/responses', {
-    method: 'POST',
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-}
 
 async function setup() {
   onUpstream(OPENROUTER, (_request, entry) =>

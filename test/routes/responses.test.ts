@@ -5,18 +5,18 @@ import { describe, expect, it } from 'vitest';
 import worker from '../../src/index';
 import { responsesParam } from '../../src/openai/responses-request';
 import { chunk, usageChunk } from '../helpers/chat-chunks';
-import { call, createKey, type Json, OPENAI_URL, openaiConfig, putConfig } from '../helpers/gateway';
+import {
+  call,
+  createKey,
+  type Json,
+  OPENAI_URL,
+  openaiConfig,
+  putConfig,
+  responses,
+} from '../helpers/gateway';
 import { expectOpenAIShape, expectResponseEvent, responseEvents } from '../helpers/openapi';
 import { json, onUpstream, recorded, sse } from '../helpers/upstream';
 import { waitForRows } from '../logs/helpers';
-
-function responses(key: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
-  return call('/v1/responses', {
-    method: 'POST',
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-  });
-}
 
 async function setup(extra: Record<string, unknown> = {}) {
   expect((await putConfig(openaiConfig(extra))).status).toBe(200);

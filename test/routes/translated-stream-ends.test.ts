@@ -3,7 +3,6 @@
 import { describe, expect, it } from 'vitest';
 import { chunk, usageChunk } from '../helpers/chat-chunks';
 import {
-  call,
   chat,
   createKey,
   type Json,
@@ -11,17 +10,10 @@ import {
   OPENAI_URL,
   openaiConfig,
   putConfig,
+  responses,
 } from '../helpers/gateway';
 import { responseEvents } from '../helpers/openapi';
 import { onUpstream, sse } from '../helpers/upstream';
-
-function responses(key: string, body: unknown): Promise<Response> {
-  return call('/v1/responses', {
-    method: 'POST',
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-}
 
 async function blockingSetup() {
   const guardrails = [{ name: 'out-block', keywords: ['forbidden'], action: 'block', scope: 'output' }];
