@@ -32,6 +32,14 @@ export async function putConfig(config: unknown): Promise<Response> {
   return admin('/admin/config', 'PUT', config);
 }
 
+/** The OpenAI test config (with `extra` over it) in force, and a new key with no limits. */
+export async function openaiKey(extra: Record<string, unknown> = {}): Promise<string> {
+  const response = await putConfig(openaiConfig(extra));
+  if (response.status !== 200)
+    throw new Error(`putConfig failed: ${response.status} ${await response.text()}`);
+  return (await createKey()).key;
+}
+
 export function chat(key: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
   return call('/v1/chat/completions', {
     method: 'POST',

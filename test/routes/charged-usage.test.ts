@@ -2,24 +2,12 @@
 // gave none (or an implausible one), the estimate the log row marks `estimated`.
 import { describe, expect, it } from 'vitest';
 import { chunk } from '../helpers/chat-chunks';
-import {
-  chat,
-  createKey,
-  type Json,
-  messages,
-  OPENAI_URL,
-  openaiConfig,
-  putConfig,
-  responses,
-} from '../helpers/gateway';
+import { chat, type Json, messages, OPENAI_URL, openaiKey, responses } from '../helpers/gateway';
 import { responseEvents } from '../helpers/openapi';
 import { json, onUpstream, recorded, sse } from '../helpers/upstream';
 import { waitForRows } from '../logs/helpers';
 
-async function setup(extra: Record<string, unknown> = {}) {
-  expect((await putConfig(openaiConfig(extra))).status).toBe(200);
-  return (await createKey()).key;
-}
+const setup = openaiKey;
 
 const answerText = 'An answer of a few words, estimated by its characters.';
 

@@ -11,16 +11,14 @@ import {
   messages,
   OPENAI_URL,
   openaiConfig,
+  openaiKey,
   putConfig,
 } from '../helpers/gateway';
 import { expectOpenAIShape } from '../helpers/openapi';
 import { json, onUpstream, recorded, sse } from '../helpers/upstream';
 import { waitForRows } from '../logs/helpers';
 
-async function setup(extra: Record<string, unknown> = {}) {
-  expect((await putConfig(openaiConfig(extra))).status).toBe(200);
-  return (await createKey()).key;
-}
+const setup = openaiKey;
 
 /** The events of an Anthropic SSE answer, each checked: its `event:` line names its data's type. */
 function events(text: string): Json[] {

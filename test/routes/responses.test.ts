@@ -11,6 +11,7 @@ import {
   type Json,
   OPENAI_URL,
   openaiConfig,
+  openaiKey,
   putConfig,
   responses,
 } from '../helpers/gateway';
@@ -18,10 +19,7 @@ import { expectOpenAIShape, expectResponseEvent, responseEvents } from '../helpe
 import { json, onUpstream, recorded, sse } from '../helpers/upstream';
 import { waitForRows } from '../logs/helpers';
 
-async function setup(extra: Record<string, unknown> = {}) {
-  expect((await putConfig(openaiConfig(extra))).status).toBe(200);
-  return (await createKey()).key;
-}
+const setup = openaiKey;
 
 const completion = {
   id: 'chatcmpl-1',
