@@ -115,7 +115,7 @@ const TYPE_STATUS: Readonly<Record<string, number>> = {
  */
 export function streamErrorType(error: Json): string {
   const limited = error.code === 'rate_limit_exceeded';
-  const status = limited ? 429 : (TYPE_STATUS[String(error.type)] ?? 500);
+  const status = limited ? 429 : error.code === 'overloaded' ? 529 : (TYPE_STATUS[String(error.type)] ?? 500);
   return anthropicErrorType(status, error.type);
 }
 

@@ -38,6 +38,16 @@ const KEPT = new Map<string, Kept>([
       message: "The upstream provider ended the stream: the model's context length was reached.",
     },
   ],
+  // Anthropic's, mid-stream (its adapter writes the type as the code): the provider, not the
+  // request, failed — as an outage, but one a client may want to tell apart (Messages: overloaded_error).
+  [
+    'overloaded_error',
+    {
+      code: 'overloaded',
+      type: 'api_error',
+      message: 'The upstream provider ended the stream: it is overloaded.',
+    },
+  ],
   [
     'content_filter',
     {

@@ -49,6 +49,7 @@ export function streamVerdict(summary: StreamSummary): Verdict {
   if (summary.error === undefined) return summary.completed ? 'healthy' : 'none';
   switch (summary.errorCode) {
     case 'upstream_error':
+    case 'overloaded':
     case 'stream_idle_timeout':
     case 'rate_limit_exceeded':
       return 'failed';

@@ -385,6 +385,7 @@ describe('chat stream → Anthropic events', () => {
     expect(await failed('rate_limit_error', 'rate_limit_exceeded')).toBe('rate_limit_error');
     expect(await failed('timeout_error', 'stream_idle_timeout')).toBe('timeout_error');
     expect(await failed('api_error', 'upstream_error')).toBe('api_error');
+    expect(await failed('api_error', 'overloaded')).toBe('overloaded_error');
   });
 
   it('answers an empty stream with an empty message', async () => {

@@ -608,6 +608,13 @@ describe('relayOpenAIStream: provider error events', () => {
       type: 'invalid_request_error',
     });
     expect(second.text).not.toContain('corp.internal');
+    // Anthropic's overload mid-stream (its adapter writes the type as the code): a failed provider.
+    const overloaded = JSON.stringify({
+      error: { message: secret, type: 'api_error', code: 'overloaded_error' },
+    });
+    const third = await relayed(source([`data: ${chunk('a')}\n\n`, `data: ${overloaded}\n\n`]), 5_000);
+    expect(lastEvent(third.frames).error).toMatchObject({ code: 'overloaded', type: 'api_error' });
+    expect(streamVerdict(third.summary)).toBe('failed');
   });
 
   it('treats a named `event: error` as an error, whatever its data', async () => {
