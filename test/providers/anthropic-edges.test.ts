@@ -74,7 +74,7 @@ describe('Anthropic stream edges', () => {
     const result = await chat({ stream: true });
     if (result.kind !== 'stream') throw new Error('stream expected');
     const { summary } = await relayed(result.body);
-    expect(summary.errorCode).toBe('upstream_error');
+    expect(summary.errorCode).toBe('overloaded'); // Anthropic's overloaded_error, kept by name
     expect(summary.usage).toMatchObject({ prompt_tokens: 10 });
   });
 

@@ -144,7 +144,7 @@ describe('anthropic through the gateway', () => {
       { model: 'claude', stream: true, messages: hello },
       { 'x-request-id': 'anthropic-cut-by-error' },
     );
-    expect(await response.text()).toContain('upstream_error');
+    expect(await response.text()).toContain('"code":"overloaded"');
     const row = (await waitForRows(['anthropic-cut-by-error'])).get('anthropic-cut-by-error')!;
     // 4,000 characters relayed: ~1,000 tokens written (and billed), whatever message_start said.
     expect(row.outputTokens).toBe(1_000);
