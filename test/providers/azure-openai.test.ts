@@ -11,6 +11,7 @@ import { UpstreamError } from '../../src/providers/types';
 import completion from '../fixtures/azure-openai/completion.json';
 import embeddings from '../fixtures/azure-openai/embeddings.json';
 import streamFixture from '../fixtures/azure-openai/stream.azure.sse?raw';
+import { rejection } from '../helpers/chat-result';
 import { chat, createKey, putConfig } from '../helpers/gateway';
 import { expectOpenAIShape, sseEvents } from '../helpers/openapi';
 import { json, onUpstream, recorded } from '../helpers/upstream';
@@ -47,15 +48,6 @@ function adapter(respond: () => Response, config: Partial<AzureOpenAIProviderCon
       requestId: 'r1',
     });
   return { requests, run, embed };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (error: unknown) => error,
-  );
 }
 
 describe('azure-openai adapter', () => {

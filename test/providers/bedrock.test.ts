@@ -18,6 +18,7 @@ import {
 } from '../fixtures/bedrock/event-stream-encoder';
 import streamText from '../fixtures/bedrock/stream-text.json';
 import streamTools from '../fixtures/bedrock/stream-tools.json';
+import { completion, rejection, streamed } from '../helpers/chat-result';
 import { admin, chat, createKey, putConfig } from '../helpers/gateway';
 import { expectOpenAIShape, sseEvents } from '../helpers/openapi';
 import { onUpstream, recorded } from '../helpers/upstream';
@@ -58,28 +59,6 @@ function adapter(respond: () => Response | Promise<Response>, config: Partial<Be
 }
 
 const ok = (body: unknown) => () => Response.json(body);
-
-async function completion(promise: ReturnType<ReturnType<typeof adapter>['run']>): Promise<ChatCompletion> {
-  const result = await promise;
-  if (result.kind !== 'json') throw new Error('expected JSON');
-  expectOpenAIShape('CreateChatCompletionResponse', result.body);
-  return result.body;
-}
-
-async function streamText_(promise: ReturnType<ReturnType<typeof adapter>['run']>): Promise<string> {
-  const result = await promise;
-  if (result.kind !== 'stream') throw new Error('expected a stream');
-  return new Response(result.body).text();
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (error: unknown) => error,
-  );
-}
 
 describe('bedrock request', () => {
   it('signs a Converse call with SigV4 and translates a plain answer with usage', async () => {
@@ -728,7 +707,7 @@ describe('bedrock stream', () => {
     // 1-byte and 7-byte cuts split frames mid-prelude and "é"/"ō"/"✓" mid-character.
     for (const sizes of [[1], [7], [3, 50, 2, 1000], [100000]]) {
       const { captured, run } = adapter(streamBody(streamTools as FixtureEvent[], sizes));
-      const text = await streamText_(run({ stream: true, stream_options: { include_usage: true } }));
+      const text = await streamed(run({ stream: true, stream_options: { include_usage: true } }));
       expect(captured.request!.url).toMatch(/\/converse-stream$/);
       expect(captured.request!.headers.get('accept')).toBe('application/vnd.amazon.eventstream');
       reference ??= text;
@@ -816,7 +795,7 @@ describe('bedrock stream', () => {
   it('ends with an error event when the stream stops before messageStop', async () => {
     const cut = (streamText as FixtureEvent[]).slice(0, 3);
     const { run } = adapter(streamBody(cut));
-    const text = await streamText_(run({ stream: true }));
+    const text = await streamed(run({ stream: true }));
     expect(text).toContain('"content":" world"');
     expect(text).toContain('"error":{"message":"bedrock ended the stream before the message was complete."');
     expect(text).not.toContain('[DONE]');
@@ -825,7 +804,7 @@ describe('bedrock stream', () => {
   it('ends with an error event when the stream stops mid-frame', async () => {
     const bytes = encodeEvents(streamText as FixtureEvent[]);
     const { run } = adapter(() => eventStreamResponse(chunkedBody(bytes.slice(0, bytes.length - 5), [10])));
-    const text = await streamText_(run({ stream: true }));
+    const text = await streamed(run({ stream: true }));
     expect(text).toContain('"finish_reason":"length"');
     expect(text).toContain('"error"');
     expect(text).not.toContain('[DONE]');
@@ -838,7 +817,7 @@ describe('bedrock stream', () => {
       ...(streamText as FixtureEvent[]).slice(2),
     ];
     const { run } = adapter(frameByFrame(events.map(encodeEvent)));
-    const text = await streamText_(run({ stream: true }));
+    const text = await streamed(run({ stream: true }));
     const parsed = sseEvents(text);
     expect(parsed.at(-1)).toEqual({
       error: {
@@ -857,7 +836,7 @@ describe('bedrock stream', () => {
       { exception: 'throttlingException', payload: { message: 'Too many tokens, please wait' } },
     ];
     const { run } = adapter(frameByFrame(events.map(encodeEvent)));
-    const parsed = sseEvents(await streamText_(run({ stream: true })));
+    const parsed = sseEvents(await streamed(run({ stream: true })));
     expect(parsed.at(-1)).toMatchObject({
       error: { type: 'rate_limit_error', code: 'rate_limit_exceeded' },
     });
@@ -910,7 +889,7 @@ describe('bedrock stream', () => {
     const corrupt = frames[2]!;
     corrupt[corrupt.length - 10] = corrupt.at(-10)! ^ 0xff;
     const { run } = adapter(frameByFrame(frames));
-    const text = await streamText_(run({ stream: true }));
+    const text = await streamed(run({ stream: true }));
     expect(text).toContain('"content":"Hello"');
     expect(text).toContain('malformed stream');
     expect(text).not.toContain(' world');
@@ -921,6 +900,27 @@ describe('bedrock stream', () => {
     expect(await rejection(run({ stream: true }))).toMatchObject({ failure: 'server' });
   });
 });
+
+/** A streamed answer: reasoning in two deltas, its signature, then the text. */
+const SIGNED_REASONING_STREAM: FixtureEvent[] = [
+  { event: 'messageStart', payload: { role: 'assistant' } },
+  {
+    event: 'contentBlockDelta',
+    payload: { contentBlockIndex: 0, delta: { reasoningContent: { text: 'Paris is ' } } },
+  },
+  {
+    event: 'contentBlockDelta',
+    payload: { contentBlockIndex: 0, delta: { reasoningContent: { text: 'the capital.' } } },
+  },
+  {
+    event: 'contentBlockDelta',
+    payload: { contentBlockIndex: 0, delta: { reasoningContent: { signature: 'sig-abc' } } },
+  },
+  { event: 'contentBlockStop', payload: { contentBlockIndex: 0 } },
+  { event: 'contentBlockDelta', payload: { contentBlockIndex: 1, delta: { text: 'Paris.' } } },
+  { event: 'contentBlockStop', payload: { contentBlockIndex: 1 } },
+  { event: 'messageStop', payload: { stopReason: 'end_turn' } },
+];
 
 describe('bedrock reasoning (extended thinking)', () => {
   const SIGNED = { type: 'thinking', thinking: 'Paris is the capital.', signature: 'sig-abc' };
@@ -952,27 +952,8 @@ describe('bedrock reasoning (extended thinking)', () => {
   });
 
   it('streams the reasoning text as it comes and the whole signed blocks before the finish', async () => {
-    const events: FixtureEvent[] = [
-      { event: 'messageStart', payload: { role: 'assistant' } },
-      {
-        event: 'contentBlockDelta',
-        payload: { contentBlockIndex: 0, delta: { reasoningContent: { text: 'Paris is ' } } },
-      },
-      {
-        event: 'contentBlockDelta',
-        payload: { contentBlockIndex: 0, delta: { reasoningContent: { text: 'the capital.' } } },
-      },
-      {
-        event: 'contentBlockDelta',
-        payload: { contentBlockIndex: 0, delta: { reasoningContent: { signature: 'sig-abc' } } },
-      },
-      { event: 'contentBlockStop', payload: { contentBlockIndex: 0 } },
-      { event: 'contentBlockDelta', payload: { contentBlockIndex: 1, delta: { text: 'Paris.' } } },
-      { event: 'contentBlockStop', payload: { contentBlockIndex: 1 } },
-      { event: 'messageStop', payload: { stopReason: 'end_turn' } },
-    ];
-    const { run } = adapter(streamBody(events, [5]));
-    const text = await streamText_(run({ stream: true }));
+    const { run } = adapter(streamBody(SIGNED_REASONING_STREAM, [5]));
+    const text = await streamed(run({ stream: true }));
     const deltas = (
       sseEvents(text) as { choices: { delta: Record<string, unknown>; finish_reason: string | null }[] }[]
     )
@@ -989,27 +970,8 @@ describe('bedrock reasoning (extended thinking)', () => {
   });
 
   it('streams each signed block as it completes when the Messages API asks (thinkingAsSigned)', async () => {
-    const events: FixtureEvent[] = [
-      { event: 'messageStart', payload: { role: 'assistant' } },
-      {
-        event: 'contentBlockDelta',
-        payload: { contentBlockIndex: 0, delta: { reasoningContent: { text: 'Paris is ' } } },
-      },
-      {
-        event: 'contentBlockDelta',
-        payload: { contentBlockIndex: 0, delta: { reasoningContent: { text: 'the capital.' } } },
-      },
-      {
-        event: 'contentBlockDelta',
-        payload: { contentBlockIndex: 0, delta: { reasoningContent: { signature: 'sig-abc' } } },
-      },
-      { event: 'contentBlockStop', payload: { contentBlockIndex: 0 } },
-      { event: 'contentBlockDelta', payload: { contentBlockIndex: 1, delta: { text: 'Paris.' } } },
-      { event: 'contentBlockStop', payload: { contentBlockIndex: 1 } },
-      { event: 'messageStop', payload: { stopReason: 'end_turn' } },
-    ];
-    const { bedrock } = adapter(streamBody(events, [5]));
-    const text = await streamText_(
+    const { bedrock } = adapter(streamBody(SIGNED_REASONING_STREAM, [5]));
+    const text = await streamed(
       bedrock.chat({
         body: { model: 'x', messages: [{ role: 'user', content: 'hi' }], stream: true } as ChatRequest,
         model: MODEL,
@@ -1140,7 +1102,7 @@ describe('bedrock interleaved reasoning', () => {
       { event: 'messageStop', payload: { stopReason: 'tool_use' } },
     ];
     const { run } = adapter(streamBody(events, [5]));
-    const text = await streamText_(run({ stream: true }));
+    const text = await streamed(run({ stream: true }));
     const blocks = (sseEvents(text) as { choices: { delta: Record<string, unknown> }[] }[]).flatMap(
       (e) => (e.choices[0]?.delta.thinking_blocks as unknown[]) ?? [],
     );
@@ -1229,7 +1191,7 @@ describe('bedrock additional model response fields', () => {
 
   it('puts them on the finish chunk of a stream, from messageStop', async () => {
     const { run } = adapter(streamBody(stopped(FIELDS), [7]));
-    const text = await streamText_(
+    const text = await streamed(
       run({
         stream: true,
         stream_options: { include_usage: true },
@@ -1251,7 +1213,7 @@ describe('bedrock additional model response fields', () => {
     }
     for (const events of [stopped(), stopped(['x'])]) {
       const { run } = adapter(streamBody(events));
-      const text = await streamText_(run({ stream: true }));
+      const text = await streamed(run({ stream: true }));
       expect(text).toContain('"finish_reason":"stop"');
       expect(text).not.toContain('additionalModelResponseFields');
     }

@@ -10,9 +10,11 @@ import chatTools from '../fixtures/cohere/chat-tools.json';
 import embedFixture from '../fixtures/cohere/embed.json';
 import streamTextFixture from '../fixtures/cohere/stream-text.cohere.sse?raw';
 import streamToolsFixture from '../fixtures/cohere/stream-tools.cohere.sse?raw';
+import { completion, rejection, streamed } from '../helpers/chat-result';
 import { parsed } from '../helpers/embeddings';
 import { call, chat, createKey, putConfig } from '../helpers/gateway';
 import { expectOpenAIShape, sseEvents } from '../helpers/openapi';
+import { SCREENSHOT_TOOL_RESULT } from '../helpers/tool-turns';
 import { json, onUpstream, recorded } from '../helpers/upstream';
 
 const CONFIG: CohereProviderConfig = { type: 'cohere', apiKey: 'co-test-key' };
@@ -60,28 +62,6 @@ function sseResponse(text: string, size = 1 << 20): Response {
     },
   });
   return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
-}
-
-async function completion(promise: ReturnType<ReturnType<typeof adapter>['run']>): Promise<ChatCompletion> {
-  const result = await promise;
-  if (result.kind !== 'json') throw new Error('expected JSON');
-  expectOpenAIShape('CreateChatCompletionResponse', result.body);
-  return result.body;
-}
-
-async function streamed(promise: ReturnType<ReturnType<typeof adapter>['run']>): Promise<string> {
-  const result = await promise;
-  if (result.kind !== 'stream') throw new Error('expected a stream');
-  return new Response(result.body).text();
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (error: unknown) => error,
-  );
 }
 
 describe('cohere chat', () => {
@@ -248,27 +228,7 @@ describe('cohere chat', () => {
 
   it('refuses an image in a tool result, which Cohere would not see, rather than send only its text', async () => {
     const { requests, run } = adapter(() => json(chatText));
-    const error = await rejection(
-      run({
-        tools: [{ type: 'function', function: { name: 'screenshot' } }],
-        messages: [
-          { role: 'user', content: 'Look' },
-          {
-            role: 'assistant',
-            content: null,
-            tool_calls: [{ id: 'c1', type: 'function', function: { name: 'screenshot', arguments: '{}' } }],
-          },
-          {
-            role: 'tool',
-            tool_call_id: 'c1',
-            content: [
-              { type: 'text', text: 'Here:' },
-              { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } },
-            ],
-          },
-        ],
-      }),
-    );
+    const error = await rejection(run(SCREENSHOT_TOOL_RESULT));
     expect(error).toBeInstanceOf(GatewayError);
     expect(error).toMatchObject({ status: 400, param: 'messages.2.content.1' });
     expect(requests).toHaveLength(0);

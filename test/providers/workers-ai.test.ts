@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Env } from '../../src/env';
 import { GatewayError } from '../../src/errors';
 import type { ChatRequest, EmbeddingsRequest } from '../../src/openai/schemas';
-import { type ChatCompletion, UpstreamError } from '../../src/providers/types';
+import { UpstreamError } from '../../src/providers/types';
 import { createWorkersAI } from '../../src/providers/workers-ai';
 import chatOpenAIShape from '../fixtures/workers-ai/chat-openai-shape.json';
 import chatText from '../fixtures/workers-ai/chat-text.json';
@@ -11,9 +11,11 @@ import chatTools from '../fixtures/workers-ai/chat-tools.json';
 import embeddingsFixture from '../fixtures/workers-ai/embeddings.json';
 import streamTextFixture from '../fixtures/workers-ai/stream-text.workers-ai.sse?raw';
 import streamToolsFixture from '../fixtures/workers-ai/stream-tools.workers-ai.sse?raw';
+import { completion, rejection, streamed } from '../helpers/chat-result';
 import { parsed } from '../helpers/embeddings';
 import { call, chat, createKey, putConfig } from '../helpers/gateway';
 import { expectOpenAIShape, sseEvents } from '../helpers/openapi';
+import { SCREENSHOT_TOOL_RESULT } from '../helpers/tool-turns';
 
 interface RunCall {
   model: string;
@@ -67,28 +69,6 @@ function sseBody(text: string, size: number): ReadableStream<Uint8Array> {
       at += size;
     },
   });
-}
-
-async function completion(promise: ReturnType<ReturnType<typeof fakeAI>['run']>): Promise<ChatCompletion> {
-  const result = await promise;
-  if (result.kind !== 'json') throw new Error('expected JSON');
-  expectOpenAIShape('CreateChatCompletionResponse', result.body);
-  return result.body;
-}
-
-async function streamed(promise: ReturnType<ReturnType<typeof fakeAI>['run']>): Promise<string> {
-  const result = await promise;
-  if (result.kind !== 'stream') throw new Error('expected a stream');
-  return new Response(result.body).text();
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (error: unknown) => error,
-  );
 }
 
 describe('workers-ai chat', () => {
@@ -246,27 +226,7 @@ describe('workers-ai chat', () => {
 
   it('refuses an image in a tool result, which the model would not see, rather than send only its text', async () => {
     const { calls, run } = fakeAI(() => chatText);
-    const error = await rejection(
-      run({
-        tools: [{ type: 'function', function: { name: 'screenshot' } }],
-        messages: [
-          { role: 'user', content: 'Look' },
-          {
-            role: 'assistant',
-            content: null,
-            tool_calls: [{ id: 'c1', type: 'function', function: { name: 'screenshot', arguments: '{}' } }],
-          },
-          {
-            role: 'tool',
-            tool_call_id: 'c1',
-            content: [
-              { type: 'text', text: 'Here:' },
-              { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } },
-            ],
-          },
-        ],
-      }),
-    );
+    const error = await rejection(run(SCREENSHOT_TOOL_RESULT));
     expect(error).toBeInstanceOf(GatewayError);
     expect(error).toMatchObject({ status: 400, param: 'messages.2.content.1' });
     expect(calls).toHaveLength(0);
