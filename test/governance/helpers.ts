@@ -3,7 +3,8 @@
 import { env } from 'cloudflare:workers';
 import { expect } from 'vitest';
 import type { Env } from '../../src/env';
-import { admin, call, type Json } from '../helpers/gateway';
+import { admin, call, chat, createKey, type Json, openaiConfig, putConfig } from '../helpers/gateway';
+import { settled } from '../helpers/settled';
 
 export function adminAs(token: string, path: string, method = 'GET', body?: unknown): Promise<Response> {
   return call(path, {
@@ -88,3 +89,25 @@ export const ZDR_REFUSED_ROW = {
   requestBody: null,
   responseBody: null,
 };
+
+/** The mock model priced high enough that one request spends a visible amount. */
+export async function pricedMock(): Promise<void> {
+  const price = { inputPerMTok: 1000, outputPerMTok: 2000 };
+  expect((await putConfig(openaiConfig({ pricing: { 'mock/mock-1': price } }))).status).toBe(200);
+}
+
+/** A key's spend as its admin read shows it (after the batched settles have run). */
+export async function spendOf(id: string): Promise<number> {
+  await settled();
+  return (await (await admin(`/admin/keys/${id}`)).json<Json>()).usage.spendUsd as number;
+}
+
+/** A key with a monthly budget that has served one priced request, and what that spent. */
+export async function spentBudgetKey(ask: unknown) {
+  await pricedMock();
+  const key = await createKey({ budget: { usd: 100, period: 'month' } });
+  expect((await chat(key.key, ask)).status).toBe(200);
+  const before = await spendOf(key.id);
+  expect(before).toBeGreaterThan(0);
+  return { key, before, spend: () => spendOf(key.id) };
+}

@@ -7,18 +7,9 @@ import type { Env } from '../../src/env';
 import { rotateKey } from '../../src/governance/key-rotation';
 import { getKey } from '../../src/keys/store';
 import { KeyObject } from '../../src/limits/key-object';
-import {
-  ADMIN_TOKEN,
-  admin,
-  call,
-  chat,
-  createKey,
-  type Json,
-  openaiConfig,
-  putConfig,
-} from '../helpers/gateway';
+import { ADMIN_TOKEN, admin, call, chat, createKey, type Json } from '../helpers/gateway';
 import { settled } from '../helpers/settled';
-import { handOverHooked } from './helpers';
+import { handOverHooked, pricedMock, spentBudgetKey } from './helpers';
 
 const ask = { model: 'fast', messages: [{ role: 'user', content: 'hi' }] };
 
@@ -48,15 +39,7 @@ function hookHandOver(
 
 describe('rotation races', () => {
   it('a second rotation that starts after the first moved the row keeps the budget ledger', async () => {
-    const price = { inputPerMTok: 1000, outputPerMTok: 2000 };
-    expect((await putConfig(openaiConfig({ pricing: { 'mock/mock-1': price } }))).status).toBe(200);
-    const key = await createKey({ budget: { usd: 100, period: 'month' } });
-    expect((await chat(key.key, ask)).status).toBe(200);
-    await settled();
-    const spend = async () =>
-      (await (await admin(`/admin/keys/${key.id}`)).json<Json>()).usage.spendUsd as number;
-    const before = await spend();
-    expect(before).toBeGreaterThan(0);
+    const { key, before, spend } = await spentBudgetKey(ask);
 
     const stored = await getKey(env.DB, key.id); // rotation A's read
     let second: Json;
@@ -75,8 +58,7 @@ describe('rotation races', () => {
   });
 
   it('…so a key over its budget is admitted again after the two rotations', async () => {
-    const price = { inputPerMTok: 1000, outputPerMTok: 2000 };
-    expect((await putConfig(openaiConfig({ pricing: { 'mock/mock-1': price } }))).status).toBe(200);
+    await pricedMock();
     const small = { ...ask, max_tokens: 1 };
     const key = await createKey({ budget: { usd: 0.02, period: 'month' } });
     // Spend the budget: requests until the cap refuses one.
@@ -164,14 +146,7 @@ describe('a rotation racing a PATCH through the API', () => {
 
 describe('rotation hand-overs', () => {
   it('asks the old object again when its reply is lost, and the key keeps its ledger and secret', async () => {
-    const price = { inputPerMTok: 1000, outputPerMTok: 2000 };
-    expect((await putConfig(openaiConfig({ pricing: { 'mock/mock-1': price } }))).status).toBe(200);
-    const key = await createKey({ budget: { usd: 100, period: 'month' } });
-    expect((await chat(key.key, ask)).status).toBe(200);
-    await settled();
-    const spend = async () =>
-      (await (await admin(`/admin/keys/${key.id}`)).json<Json>()).usage.spendUsd as number;
-    const before = await spend();
+    const { key, before, spend } = await spentBudgetKey(ask);
     const stored = await getKey(env.DB, key.id);
     const hooked = hookHandOver(stored!.hash, async () => {}, 'after');
     const rotated = await rotateKey(hooked, stored!, 60, Date.now());

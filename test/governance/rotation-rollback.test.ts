@@ -6,9 +6,9 @@ import { sha256Hex } from '../../src/auth/gateway-key';
 import type { Env } from '../../src/env';
 import { rotateKey } from '../../src/governance/key-rotation';
 import { getKey } from '../../src/keys/store';
-import { admin, chat, createKey, type Json, openaiConfig, putConfig } from '../helpers/gateway';
+import { admin, chat, createKey, type Json } from '../helpers/gateway';
 import { settled } from '../helpers/settled';
-import { handOverHooked } from './helpers';
+import { handOverHooked, spentBudgetKey } from './helpers';
 
 const ask = { model: 'fast', messages: [{ role: 'user', content: 'hi' }] };
 
@@ -68,15 +68,7 @@ describe('a rotation that fails after another moved the key on', () => {
 
 describe('a rotation whose hand-over was applied but every reply lost', () => {
   it('undoes the old object’s move: the old secret keeps working with its ledger, and the key rotates later', async () => {
-    const price = { inputPerMTok: 1000, outputPerMTok: 2000 };
-    expect((await putConfig(openaiConfig({ pricing: { 'mock/mock-1': price } }))).status).toBe(200);
-    const key = await createKey({ budget: { usd: 100, period: 'month' } });
-    expect((await chat(key.key, ask)).status).toBe(200);
-    await settled();
-    const spend = async () =>
-      (await (await admin(`/admin/keys/${key.id}`)).json<Json>()).usage.spendUsd as number;
-    const before = await spend();
-    expect(before).toBeGreaterThan(0);
+    const { key, before, spend } = await spentBudgetKey(ask);
     const stored = await getKey(env.DB, key.id);
     // Both tries reach the old object, which moves; the rotation sees two failures and rolls back.
     const hooked = hook(stored!.hash, async () => {}, 'applied-lost');

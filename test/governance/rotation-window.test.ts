@@ -4,25 +4,15 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { rotateKey } from '../../src/governance/key-rotation';
 import { getKey } from '../../src/keys/store';
-import { admin, chat, createKey, type Json, openaiConfig, putConfig } from '../helpers/gateway';
+import { admin, chat, createKey, type Json } from '../helpers/gateway';
 import { settled } from '../helpers/settled';
-import { handOverHooked, methodHooked } from './helpers';
+import { handOverHooked, methodHooked, pricedMock, spendOf as spend } from './helpers';
 
 const small = { model: 'fast', messages: [{ role: 'user', content: 'hi' }], max_tokens: 1 };
 
-async function priced() {
-  const price = { inputPerMTok: 1000, outputPerMTok: 2000 };
-  expect((await putConfig(openaiConfig({ pricing: { 'mock/mock-1': price } }))).status).toBe(200);
-}
-
-const spend = async (id: string) => {
-  await settled(); // settle runs after the response, batched
-  return (await (await admin(`/admin/keys/${id}`)).json<Json>()).usage.spendUsd as number;
-};
-
 /** A key whose $0.05 `total` budget is spent: requests until the cap refuses one. */
 async function spentKey() {
-  await priced();
+  await pricedMock();
   const key = await createKey({ budget: { usd: 0.05, period: 'total' } });
   let refused = false;
   for (let i = 0; i < 20 && !refused; i++) {
@@ -68,7 +58,7 @@ describe('requests with the old secret between the hand-over and the adoption', 
   });
 
   it('admits them under a budget with room, and charges each once, through the rotation', async () => {
-    await priced();
+    await pricedMock();
     const key = await createKey({ budget: { usd: 100, period: 'month' } });
     expect((await chat(key.key, small)).status).toBe(200);
     const one = await spend(key.id);
@@ -105,7 +95,7 @@ describe('a rotation whose adoption never comes', () => {
   });
 
   it('…and under a budget with room, the new secret works and the spend so far counts once', async () => {
-    await priced();
+    await pricedMock();
     const key = await createKey({ budget: { usd: 100, period: 'month' } });
     expect((await chat(key.key, small)).status).toBe(200);
     const one = await spend(key.id);

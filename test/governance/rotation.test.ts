@@ -6,17 +6,8 @@ import { rotateKey } from '../../src/governance/key-rotation';
 import { getKey } from '../../src/keys/store';
 import { LAST_USED_PERSIST_MS } from '../../src/limits/last-use';
 import { keyStub } from '../../src/limits/stubs';
-import {
-  ADMIN_TOKEN,
-  admin,
-  call,
-  chat,
-  createKey,
-  type Json,
-  openaiConfig,
-  putConfig,
-} from '../helpers/gateway';
-import { settled } from '../helpers/settled';
+import { ADMIN_TOKEN, admin, call, chat, createKey, type Json } from '../helpers/gateway';
+import { spentBudgetKey } from './helpers';
 
 const ask = { model: 'fast', messages: [{ role: 'user', content: 'hi' }] };
 const status = async (key: string) => (await chat(key, ask)).status;
@@ -106,16 +97,7 @@ describe('key rotation', () => {
   });
 
   it('carries spend over: the old secret in its grace period charges the same ledger', async () => {
-    const price = { inputPerMTok: 1000, outputPerMTok: 2000 };
-    expect((await putConfig(openaiConfig({ pricing: { 'mock/mock-1': price } }))).status).toBe(200);
-    const key = await createKey({ budget: { usd: 100, period: 'month' } });
-    const spend = async () => {
-      await settled(); // settle runs after the response, batched
-      return (await (await admin(`/admin/keys/${key.id}`)).json<Json>()).usage.spendUsd as number;
-    };
-    expect(await status(key.key)).toBe(200);
-    const before = await spend();
-    expect(before).toBeGreaterThan(0);
+    const { key, before, spend } = await spentBudgetKey(ask);
     const rotated = await (
       await admin(`/admin/keys/${key.id}/rotate`, 'POST', { graceSeconds: 60 })
     ).json<Json>();
