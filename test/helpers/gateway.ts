@@ -95,5 +95,22 @@ export function openaiConfig(extra: Record<string, unknown> = {}) {
   };
 }
 
+/** `gpt` fails over from OpenAI, given 100 ms and no retry, to the mock: for attempts the gateway times out. */
+export function timeoutFailoverConfig(extra: Record<string, unknown> = {}) {
+  return openaiConfig({
+    models: {
+      gpt: {
+        targets: [
+          { provider: 'openai', model: 'gpt-4o-mini' },
+          { provider: 'mock', model: 'mock-1' },
+        ],
+      },
+    },
+    retry: { attempts: 0 },
+    timeouts: { requestMs: 100 },
+    ...extra,
+  });
+}
+
 // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON bodies and assert on their shape
 export type Json = any;

@@ -71,3 +71,22 @@ export function sse(frames: string[], headers: Record<string, string> = {}): Res
   });
   return new Response(body, { headers: { 'content-type': 'text/event-stream', ...headers } });
 }
+
+/** OpenAI's answer "hi" served on `tier`, as JSON or as a stream that ends with a usage chunk. */
+export function answerOnTier(stream: boolean | undefined, tier: string, usage: object): Response {
+  if (!stream)
+    return json({
+      id: 'c',
+      object: 'chat.completion',
+      service_tier: tier,
+      choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }],
+      usage,
+    });
+  const chunk = (rest: object) =>
+    `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', service_tier: tier, ...rest })}\n\n`;
+  return sse([
+    chunk({ choices: [{ index: 0, delta: { content: 'hi' }, finish_reason: 'stop' }] }),
+    chunk({ choices: [], usage }),
+    'data: [DONE]\n\n',
+  ]);
+}

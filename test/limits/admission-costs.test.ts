@@ -11,6 +11,7 @@ import {
   OPENAI_URL,
   openaiConfig,
   putConfig,
+  timeoutFailoverConfig,
 } from '../helpers/gateway';
 import { settled } from '../helpers/settled';
 import { json, onUpstream } from '../helpers/upstream';
@@ -127,17 +128,7 @@ describe('a refusal for the budget', () => {
 
 describe('attempts the gateway timed out', () => {
   it('charges the prompt of an attempt it timed out before failing over, as when a client leaves', async () => {
-    const config = openaiConfig({
-      models: {
-        gpt: {
-          targets: [
-            { provider: 'openai', model: 'gpt-4o-mini' },
-            { provider: 'mock', model: 'mock-1' },
-          ],
-        },
-      },
-      retry: { attempts: 0 },
-      timeouts: { requestMs: 100 },
+    const config = timeoutFailoverConfig({
       pricing: { 'openai/gpt-4o-mini': { inputPerMTok: 1000, outputPerMTok: 1000 } },
     });
     expect((await putConfig(config)).status).toBe(200);
@@ -167,18 +158,7 @@ describe('attempts the gateway timed out', () => {
     expect(row.costUsd).toBeCloseTo(((row.inputTokens - served) * 1000) / 1e6, 10);
   });
   it('counts that prompt against the TPM limit too, as its log row does', async () => {
-    const config = openaiConfig({
-      models: {
-        gpt: {
-          targets: [
-            { provider: 'openai', model: 'gpt-4o-mini' },
-            { provider: 'mock', model: 'mock-1' },
-          ],
-        },
-      },
-      retry: { attempts: 0 },
-      timeouts: { requestMs: 100 },
-    });
+    const config = timeoutFailoverConfig();
     expect((await putConfig(config)).status).toBe(200);
     // 6,000 a minute refills 100 a second: far less than the ~1,000-token prompt over this test.
     const { id, key } = await createKey({ limits: { tpm: 6000 } });

@@ -12,7 +12,7 @@ import {
   openaiConfig,
   putConfig,
 } from '../helpers/gateway';
-import { json, onUpstream, sse } from '../helpers/upstream';
+import { answerOnTier, json, onUpstream, sse } from '../helpers/upstream';
 import { rowsById, waitForRows } from './helpers';
 
 // Mock answers cost something here, so cost and savings are visible in the rows.
@@ -512,22 +512,7 @@ describe('request logs', () => {
     const usage = { prompt_tokens: 1_000, completion_tokens: 100, total_tokens: 1_100 };
     onUpstream(`${OPENAI_URL}/chat/completions`, async (request) => {
       const { stream, service_tier } = (await request.json()) as { stream?: boolean; service_tier?: string };
-      const tier = service_tier ?? 'default';
-      if (!stream)
-        return json({
-          id: 'c',
-          object: 'chat.completion',
-          service_tier: tier,
-          choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }],
-          usage,
-        });
-      const chunk = (rest: object) =>
-        `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', service_tier: tier, ...rest })}\n\n`;
-      return sse([
-        chunk({ choices: [{ index: 0, delta: { content: 'hi' }, finish_reason: 'stop' }] }),
-        chunk({ choices: [], usage }),
-        'data: [DONE]\n\n',
-      ]);
+      return answerOnTier(stream, service_tier ?? 'default', usage);
     });
     const ask = (id: string, extra: object) =>
       chat(

@@ -5,8 +5,17 @@ import { describe, expect, it } from 'vitest';
 import { fittedRow, type LogRow, logRowSchema } from '../../src/logs/row';
 import { encodedRow, insertLogs } from '../../src/logs/store';
 import { usageDetailOf } from '../../src/logs/usage-detail';
-import { admin, chat, createKey, type Json, OPENAI_URL, openaiConfig, putConfig } from '../helpers/gateway';
-import { json, onUpstream, sse } from '../helpers/upstream';
+import {
+  admin,
+  chat,
+  createKey,
+  type Json,
+  OPENAI_URL,
+  openaiConfig,
+  putConfig,
+  timeoutFailoverConfig,
+} from '../helpers/gateway';
+import { answerOnTier, json, onUpstream } from '../helpers/upstream';
 import { logRow, rowsById, waitForRows } from './helpers';
 
 interface Rates {
@@ -57,22 +66,7 @@ function openaiAnswer(usage: object, tier: (asked: Asked) => string) {
   return async (request: Request) => {
     const asked = (await request.json()) as Asked;
     const { stream } = asked;
-    const served = tier(asked);
-    if (!stream)
-      return json({
-        id: 'c',
-        object: 'chat.completion',
-        service_tier: served,
-        choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }],
-        usage,
-      });
-    const chunk = (rest: object) =>
-      `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', service_tier: served, ...rest })}\n\n`;
-    return sse([
-      chunk({ choices: [{ index: 0, delta: { content: 'hi' }, finish_reason: 'stop' }] }),
-      chunk({ choices: [], usage }),
-      'data: [DONE]\n\n',
-    ]);
+    return answerOnTier(stream, tier(asked), usage);
   };
 }
 
@@ -235,17 +229,7 @@ describe('usageDetail on log rows', () => {
   });
 
   it('records the prompt of an attempt the gateway timed out, and what it cost, beside the answer', async () => {
-    const config = openaiConfig({
-      models: {
-        gpt: {
-          targets: [
-            { provider: 'openai', model: 'gpt-4o-mini' },
-            { provider: 'mock', model: 'mock-1' },
-          ],
-        },
-      },
-      retry: { attempts: 0 },
-      timeouts: { requestMs: 100 },
+    const config = timeoutFailoverConfig({
       pricing: {
         'openai/gpt-4o-mini': { inputPerMTok: 1000, outputPerMTok: 1000 },
         'mock/mock-1': { inputPerMTok: 10, outputPerMTok: 20 },
