@@ -14,7 +14,7 @@
 //   assistant message, none (assistant-images.ts).
 // - Images: data: URLs → base64 sources (JPEG/PNG/GIF/WebP), http(s) URLs → url sources. File
 //   parts: PDF data: URLs → document blocks. `cache_control` on a content part is kept.
-// - reasoning_effort → native `thinking` first (reasoning-effort.ts: a budget on Claude 3.7–4.5,
+// - reasoning_effort → native `thinking` first (claude-thinking.ts: a budget on Claude 3.7–4.5,
 //   adaptive thinking with `output_config.effort` from 4.6; `none` sends none; the client's own
 //   `thinking` or `output_config.effort` wins; refused on models that cannot think, and beside a
 //   temperature other than 1, top_p below 0.95 or top_k, which thinking rules out).

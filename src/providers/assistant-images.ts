@@ -1,9 +1,9 @@
 // An assistant message's `images` (what an earlier answer made, output-images.ts), sent back so the
 // model sees its own image in the history and can edit it ("make the sky darker"). Gemini takes
-// them in the model turn (gemini-request.ts); Anthropic and Bedrock Converse refuse an image in an
+// them in the model turn (gemini-messages.ts); Anthropic and Bedrock Converse refuse an image in an
 // assistant turn, so they go at the head of the user turn after it, told as that answer's
 // (HeldImages); OpenAI-compatible services other than OpenRouter, whose field it is, get none.
-import type { ChatRequest, MadeImage } from '../openai/schemas';
+import type { ChatMessage, MadeImage } from '../openai/schemas';
 import { thoughtSignature } from './thought-signature';
 
 export interface SentImage {
@@ -55,16 +55,13 @@ export class HeldImages<Block> {
 }
 
 /**
- * `messages` without any assistant message's `images`; the same array when none carries them. An
- * answer that was images alone is left out whole: with neither content nor calls, OpenAI refuses it
- * ("expected a string, got null"), and it says nothing without them.
+ * `message` without an assistant message's `images`; the same message when it carries none. An
+ * answer that was images alone is left out whole (undefined): with neither content nor calls, OpenAI
+ * refuses it ("expected a string, got null"), and it says nothing without them.
  */
-export function withoutImages(messages: ChatRequest['messages']): ChatRequest['messages'] {
-  if (!messages.some((message) => message.role === 'assistant' && 'images' in message)) return messages;
-  return messages.flatMap((message) => {
-    if (message.role !== 'assistant' || !('images' in message)) return [message];
-    const { images: _, ...rest } = message;
-    const said = (rest.content != null && rest.content !== '') || rest.refusal != null;
-    return said || (rest.tool_calls?.length ?? 0) > 0 ? [rest] : [];
-  });
+export function withoutImages(message: ChatMessage): ChatMessage | undefined {
+  if (message.role !== 'assistant' || !('images' in message)) return message;
+  const { images: _, ...rest } = message;
+  const said = (rest.content != null && rest.content !== '') || rest.refusal != null;
+  return said || (rest.tool_calls?.length ?? 0) > 0 ? rest : undefined;
 }

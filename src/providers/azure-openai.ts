@@ -8,8 +8,8 @@
 // (content-filter results, prompt_filter_results chunks) are relayed as they come.
 import { z } from 'zod';
 import { pathSegment, urlUnder } from './base-url';
-import { openAIWireAdapter } from './openai-compatible';
 import { responsesApiSchema, runsHostedTools, usesResponses } from './openai-responses';
+import { openAIWireAdapter } from './openai-wire';
 import { apiKeyFor, resolveSecret, secretRef } from './secret';
 import type { ProviderAdapter, ProviderDeps } from './types';
 import { withoutUserinfo } from './url-credentials';

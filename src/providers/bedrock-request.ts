@@ -5,16 +5,11 @@ import { invalidRequest } from '../errors';
 import type { ChatRequest } from '../openai/schemas';
 import { cloudBetas } from './anthropic-beta';
 import { type Block, documentsTold, type Turn, translateMessages, trimPrefill } from './bedrock-messages';
+import { bedrockOpenAI, bedrockOpenAIEffort, NOVA_2_REASONING, novaReasoning } from './bedrock-reasoning';
+import { claudeThinking } from './claude-thinking';
 import { claudeSampling, prefillRefusal, refusesForcedTools } from './claude-version';
 import type { FunctionToolsRequest } from './function-tools';
 import { NO_EFFECT, OPENAI_ONLY_FEATURES, paramPolicy, stopSequences } from './params';
-import {
-  bedrockOpenAI,
-  bedrockOpenAIEffort,
-  claudeThinking,
-  NOVA_2_REASONING,
-  novaReasoning,
-} from './reasoning-effort';
 import { calledToolText, toolResultText } from './tool-ids';
 import { Unsupported } from './types';
 

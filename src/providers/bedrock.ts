@@ -22,7 +22,7 @@
 // additionalModelRequestFields) come back as `reasoning_content` and signed `thinking_blocks`, and
 // an assistant message's `thinking_blocks` go back as reasoningContent blocks (src/providers/thinking.ts).
 // reasoning_effort on Claude models → Claude's `thinking` in additionalModelRequestFields, as
-// for Anthropic (reasoning-effort.ts; maxTokens 4096 plus the budget when the request sets none);
+// for Anthropic (claude-thinking.ts; maxTokens 4096 plus the budget when the request sets none);
 // on Amazon Nova 2 Lite and Pro → additionalModelRequestFields.reasoningConfig (maxReasoningEffort
 // low/medium/high, `disabled` for none);
 // and the request's `anthropic-beta` betas → additionalModelRequestFields.anthropic_beta (joined

@@ -1,4 +1,4 @@
-// Which generation a Claude model id names: the thinking it takes (reasoning-effort.ts) and the
+// Which generation a Claude model id names: the thinking it takes (claude-thinking.ts) and the
 // regional price Bedrock and Vertex AI charge for it (pricing/cost.ts) both follow it.
 import { Unsupported } from './types';
 

@@ -6,9 +6,9 @@
 // reasoning_effort → `thinking` on Command A Reasoning (refused on models that cannot think).
 import { invalidRequest } from '../errors';
 import type { ChatMessage, ChatRequest, ContentPart } from '../openai/schemas';
+import { cohereThinking } from './cohere-thinking';
 import type { FunctionToolsMessage, FunctionToolsRequest } from './function-tools';
 import { NO_EFFECT, OPENAI_ONLY_FEATURES, paramPolicy } from './params';
-import { cohereThinking } from './reasoning-effort';
 import { systemText } from './system-text';
 import { Unsupported } from './types';
 

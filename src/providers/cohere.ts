@@ -7,7 +7,7 @@
 // tool), response_format json_object/json_schema, max_(completion_)tokens, stop → stop_sequences,
 // temperature, top_p → p (kept within Cohere's 0.01–0.99), seed, presence/frequency_penalty
 // (0–1 at Cohere: outside it a 400), stream, reasoning_effort → `thinking` on Command A Reasoning
-// (none → disabled, else enabled with a token_budget: reasoning-effort.ts). Finish: COMPLETE and
+// (none → disabled, else enabled with a token_budget: cohere-thinking.ts). Finish: COMPLETE and
 // STOP_SEQUENCE → stop, MAX_TOKENS → length, TOOL_CALL → tool_calls; ERROR and TIMEOUT are
 // failures (an error event mid-stream).
 // Rejected (400): n > 1, logprobs/top_logprobs, parallel_tool_calls false, logit_bias,

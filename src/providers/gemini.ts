@@ -1,7 +1,7 @@
 // `type: "gemini"` — Google AI Studio's Gemini API ({baseUrl}/models/{model}:generateContent,
 // :streamGenerateContent?alt=sse and :batchEmbedContents), translated to and from OpenAI.
 //
-// Request mapping (gemini-request.ts):
+// Request mapping (gemini-request.ts, gemini-messages.ts, gemini-parts.ts):
 // - system and developer messages, wherever they appear, become systemInstruction parts in order.
 // - user → role "user", assistant → role "model"; consecutive turns of one role merge (so the
 //   functionResponse parts answering parallel calls share one turn). Assistant tool_calls become
@@ -25,7 +25,7 @@
 //   OpenAPI-subset dialect). tools → functionDeclarations with parametersJsonSchema; tool_choice
 //   auto/none/required/{function} → functionCallingConfig AUTO/NONE/ANY/ANY+allowedFunctionNames.
 //   parallel_tool_calls:false has no Gemini switch: only the first function call is returned.
-//   reasoning_effort → generationConfig.thinkingConfig as Google maps it (reasoning-effort.ts:
+//   reasoning_effort → generationConfig.thinkingConfig as Google maps it (gemini-thinking.ts:
 //   thinkingBudget on 2.5, thinkingLevel from 3; the client's own thinkingConfig wins; refused
 //   on models before 2.5 and ids that name no generation).
 // Refused with a 400: logprobs, top_logprobs, logit_bias, audio output, non-text modalities,

@@ -3,7 +3,7 @@
 // them there, on tool calls (gemini-response.ts) and on the images an image model made
 // (output-images.ts), and reads them back from there when a client sends the answer again.
 import { isRecord } from '../json-record';
-import type { ChatRequest } from '../openai/schemas';
+import type { ChatMessage } from '../openai/schemas';
 
 /** Where a signature rides on a tool call or an image. */
 export interface SignedExtra {
@@ -27,22 +27,18 @@ export function thoughtSignature(extra: unknown): string | undefined {
 }
 
 /**
- * `messages` without the `extra_content` of assistant tool calls; the same array when none carries
- * one. For an OpenAI-compatible service other than Google's own: a conversation a Gemini model
- * began may go on elsewhere (a failover, another model), and OpenAI and the strict services refuse
- * a field they do not define, which none of them reads.
+ * `message` without the `extra_content` of an assistant message's tool calls; the same message when
+ * none carries one. For an OpenAI-compatible service other than Google's own: a conversation a Gemini
+ * model began may go on elsewhere (a failover, another model), and OpenAI and the strict services
+ * refuse a field they do not define, which none of them reads.
  */
-export function withoutCallExtras(messages: ChatRequest['messages']): ChatRequest['messages'] {
-  const carries = (message: ChatRequest['messages'][number]) =>
-    message.role === 'assistant' && message.tool_calls?.some((call) => 'extra_content' in call) === true;
-  if (!messages.some(carries)) return messages;
-  return messages.map((message) => {
-    if (message.role !== 'assistant' || !carries(message)) return message;
-    const tool_calls = message.tool_calls?.map((call) => {
-      if (!('extra_content' in call)) return call;
-      const { extra_content: _, ...rest } = call as typeof call & { extra_content?: unknown };
-      return rest;
-    });
-    return { ...message, tool_calls };
+export function withoutCallExtras(message: ChatMessage): ChatMessage {
+  if (message.role !== 'assistant' || !message.tool_calls?.some((call) => 'extra_content' in call))
+    return message;
+  const tool_calls = message.tool_calls.map((call) => {
+    if (!('extra_content' in call)) return call;
+    const { extra_content: _, ...rest } = call as typeof call & { extra_content?: unknown };
+    return rest;
   });
+  return { ...message, tool_calls };
 }

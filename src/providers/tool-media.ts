@@ -2,7 +2,7 @@
 // in a tool message (its ChatCompletionRequestToolMessageContentPart is text alone, and a content
 // array must not be empty), so a screenshot tool's result — which Claude Code sends through
 // /v1/messages whenever it reads an image — would be refused whole. They go, as for Gemini
-// (gemini-request.ts), in a user message right after the run of tool messages, each tool's after a
+// (gemini-messages.ts), in a user message right after the run of tool messages, each tool's after a
 // line naming its call; its tool message keeps the text.
 import type { ChatMessage, ChatRequest, ContentPart } from '../openai/schemas';
 

@@ -2,13 +2,13 @@
 // Messages keep OpenAI's shape (the chat models accept it), text-only content is flattened to a
 // string for models that take only strings, and image parts are kept for vision models.
 // reasoning_effort goes to the gpt-oss models as their own `reasoning_effort` input (low, medium
-// or high: reasoning-effort.ts) and is refused for the others.
+// or high: workers-ai-effort.ts) and is refused for the others.
 
 import type { ChatMessage, ChatRequest } from '../openai/schemas';
 import { NO_EFFECT, OPENAI_ONLY_FEATURES, paramPolicy } from './params';
-import { workersAIEffort } from './reasoning-effort';
 import { systemText } from './system-text';
 import { Unsupported } from './types';
+import { workersAIEffort } from './workers-ai-effort';
 
 /** Refused in this order; what is not OpenAI's is forwarded into the model inputs. */
 const PARAMS = paramPolicy({

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { PARSE_LIMIT } from '../../src/providers/openai-compatible';
+import { PARSE_LIMIT } from '../../src/providers/openai-wire-answer';
 import { admin, call, createKey, type Json, OPENAI_URL, openaiConfig, putConfig } from '../helpers/gateway';
 import { expectOpenAIShape } from '../helpers/openapi';
 import { settled } from '../helpers/settled';

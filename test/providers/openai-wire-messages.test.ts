@@ -1,3 +1,5 @@
+// The messages an OpenAI-wire service is sent (src/providers/openai-wire-messages.ts): what each
+// service refuses left out or rewritten, through createOpenAICompatible and createAzureOpenAI.
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { ChatRequest } from '../../src/openai/schemas';
@@ -117,5 +119,33 @@ describe('openai-compatible: messages other services refuse', () => {
     }
     const google = openai({ baseUrl: 'https://generativelanguage.googleapis.com/v1beta/openai' });
     expect(await sent(google, signed)).toEqual(signed);
+  });
+
+  // An image model's answer with a tool call a Gemini model signed: two fields only some services define.
+  const call = { id: 'c1', type: 'function', function: { name: 'weather', arguments: '{"city":"Paris"}' } };
+  const image = { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } };
+  const extra_content = { google: { thought_signature: 'c2lnbmVk' } };
+  /** The conversation, its answer with or without its images and its call's extra_content. */
+  const answered = (images: boolean, extras: boolean) =>
+    [
+      { role: 'user', content: 'Draw Paris, then check its weather.' },
+      {
+        role: 'assistant',
+        content: 'Here it is.',
+        ...(images ? { images: [image] } : {}),
+        tool_calls: [extras ? { ...call, extra_content } : call],
+      },
+      { role: 'tool', tool_call_id: 'c1', content: 'Sunny.' },
+    ] as Messages;
+
+  it('leaves out both an answer’s images and its calls’ extra_content where the service takes neither', async () => {
+    for (const make of [...OPENAI, ...OTHERS])
+      expect(await sent(make, answered(true, true))).toEqual(answered(false, false));
+  });
+
+  it('keeps the one of the two a service takes: images on OpenRouter, extra_content on Google', async () => {
+    expect(await sent(openai({ preset: 'openrouter' }), answered(true, true))).toEqual(answered(true, false));
+    const google = openai({ baseUrl: 'https://generativelanguage.googleapis.com/v1beta/openai' });
+    expect(await sent(google, answered(true, true))).toEqual(answered(false, true));
   });
 });
