@@ -15,6 +15,7 @@ import { isRecord } from '../json-record';
 import { chatEvents } from '../openai/chat-events';
 import { said } from '../openai/reasoning-text';
 import { packBlocks } from '../openai/responses-reasoning';
+import { SSE_KEEP_ALIVE } from '../openai/sse';
 import { type ClaudeDetail, claudeDetails } from '../providers/reasoning-details';
 import { isOpenAIReasoning } from '../providers/thinking';
 import {
@@ -317,7 +318,13 @@ export function messagesEventStream(
     });
   };
 
-  const events = chatEvents({ chunk: onChunk, error: fail, ended: () => ended });
+  const events = chatEvents({
+    chunk: onChunk,
+    error: fail,
+    ended: () => ended,
+    // Between two whole events (each emit enqueues one), however the translation holds its blocks.
+    keepAlive: () => out.enqueue(encoder.encode(SSE_KEEP_ALIVE)),
+  });
 
   return new TransformStream<Uint8Array, Uint8Array>({
     start(controller) {

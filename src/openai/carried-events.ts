@@ -5,10 +5,10 @@
 // the provider sent them (`event:` named by the data's type, as both APIs write it), and nothing else
 // of the chat stream does. An error event the gateway ends the stream with (an idle or time limit,
 // an upstream cut short) becomes the API's own way to end a failure (`failed`); after a terminal
-// event of the provider's, nothing more is sent.
+// event of the provider's, nothing more is sent. The relay's keep-alive comments pass as they are.
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { isRecord } from '../json-record';
-import { sseData } from './sse';
+import { SSE_KEEP_ALIVE, sseData } from './sse';
 
 type Json = Record<string, unknown>;
 
@@ -56,7 +56,10 @@ export function carriedEvents(api: CarriedApi): TransformStream<Uint8Array, Uint
       out += `event: ${event.type}\n${sseData(event)}`;
     }
   };
-  const parser = createParser({ onEvent });
+  const onComment = () => {
+    if (!over) out += SSE_KEEP_ALIVE;
+  };
+  const parser = createParser({ onEvent, onComment });
   const flush = (controller: TransformStreamDefaultController<Uint8Array>) => {
     if (!out) return;
     controller.enqueue(encoder.encode(out));

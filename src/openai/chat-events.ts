@@ -1,6 +1,7 @@
 // Reads the gateway's own chat-completions SSE (what the chat route streams) for the translations
 // around it (the Responses and Messages APIs): each JSON chunk, or the relay's error event, handed
-// on as it arrives; `[DONE]`, anything not JSON and anything after the end are not theirs.
+// on as it arrives; `[DONE]`, anything not JSON and anything after the end are not theirs. The
+// relay's keep-alive comments are handed on too, for the translation to pass to its own client.
 import { createParser } from 'eventsource-parser';
 import { isRecord } from '../json-record';
 
@@ -10,6 +11,8 @@ export interface ChatEventHandlers {
   error(error: unknown): void;
   /** Whether the translation has ended (a failure was told): later events are dropped. */
   ended(): boolean;
+  /** A keep-alive comment: it came between two events, and goes to the client between two of its own. */
+  keepAlive(): void;
 }
 
 /** `feed` the stream's bytes as they come and `end` once it is over (flushes a partial event). */
@@ -26,6 +29,9 @@ export function chatEvents(handlers: ChatEventHandlers): { feed(bytes: Uint8Arra
       if (!isRecord(value)) return;
       if (value.error != null && value.error !== false) handlers.error(value.error);
       else handlers.chunk(value);
+    },
+    onComment: () => {
+      if (!handlers.ended()) handlers.keepAlive();
     },
   });
   const decoder = new TextDecoder();

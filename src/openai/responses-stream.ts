@@ -26,6 +26,7 @@ import {
 import { thinkingBlocksOf } from './responses-reasoning';
 import { ReasoningItems } from './responses-reasoning-items';
 import type { ResponsesRequest } from './responses-schema';
+import { SSE_KEEP_ALIVE } from './sse';
 import { providerId, ToolCallTrack } from './tool-call-track';
 
 type Json = Record<string, unknown>;
@@ -269,7 +270,13 @@ export function responsesEventStream(
     emit('response.failed', { response: snapshot('failed', { error: { code, message } }) });
   };
 
-  const events = chatEvents({ chunk: onChunk, error: fail, ended: () => ended });
+  const events = chatEvents({
+    chunk: onChunk,
+    error: fail,
+    ended: () => ended,
+    // Between two whole events (each emit enqueues one), however the translation holds its blocks.
+    keepAlive: () => out.enqueue(encoder.encode(SSE_KEEP_ALIVE)),
+  });
 
   return new TransformStream<Uint8Array, Uint8Array>({
     start(controller) {

@@ -18,6 +18,12 @@ export function sseData(data: unknown): string {
 
 export const SSE_DONE = 'data: [DONE]\n\n';
 
+/**
+ * What a quiet stream sends to keep its connection in use: an SSE comment, a line starting with ':',
+ * which every SSE parser skips (the OpenAI and Anthropic SDKs' included), so no client sees an event.
+ */
+export const SSE_KEEP_ALIVE = ': keep-alive\n\n';
+
 /** A finite stream of pre-built SSE frames, e.g. a synthesised or replayed completion. */
 export function sseStream(frames: readonly string[], delayMs = 0): ReadableStream<Uint8Array> {
   let index = 0;

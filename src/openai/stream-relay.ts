@@ -1,14 +1,16 @@
 // Relays an OpenAI-format SSE stream to the client event by event, observing it on the way:
 // usage, completion, first-byte time, client cancellation and mid-stream upstream failure. Once
 // started, a stream ends early in the gateway's words: when the upstream breaks, sends an error
-// event, sends no event for `idleMs`, or is still running `maxMs` after it started.
+// event, sends no event for `idleMs`, or is still running `maxMs` after it started. A stream that
+// writes nothing for `keepAliveMs` gets an SSE comment (keep-alive.ts), never counted as output.
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { isRecord } from '../json-record';
 import type { Usage } from '../providers/types';
-import { DEFAULT_STREAM_IDLE_MS } from '../routing/config-schema';
+import { DEFAULT_STREAM_IDLE_MS, DEFAULT_STREAM_KEEP_ALIVE_MS } from '../routing/config-schema';
 import { answerChars, errorCodeOf, noteFinished } from './chunk-scan';
 import { IDLE, type IdleRead, IdleReader } from './idle-reader';
-import { SSE_DONE, sseData } from './sse';
+import { KeepAlive } from './keep-alive';
+import { SSE_DONE, SSE_KEEP_ALIVE, sseData } from './sse';
 import {
   providerError,
   providerErrorCode,
@@ -43,6 +45,11 @@ export interface RelayOptions {
   onEnd: (summary: StreamSummary) => void;
   /** timeouts.streamIdleMs: the longest wait for the upstream's next event (SSE comments do not count). */
   idleMs?: number;
+  /**
+   * timeouts.streamKeepAliveMs: after this long with nothing written to the client, a `: keep-alive`
+   * comment is; a write of it that fails is the client leaving.
+   */
+  keepAliveMs?: number;
   /** timeouts.streamMaxMs: the longest the relayed stream may run in all; unbounded when absent. */
   maxMs?: number;
   /** What set `maxMs`, as its error event names it (default: timeouts.streamMaxMs). */
@@ -126,6 +133,7 @@ export function relayOpenAIStream(
     if (limitTimer !== undefined) clearTimeout(limitTimer);
     if (drainTimer !== undefined) clearTimeout(drainTimer);
     idle.stop();
+    keepAlive.stop();
     options.onEnd(summary);
   };
 
@@ -222,8 +230,17 @@ export function relayOpenAIStream(
     if (summary.firstByteAt === undefined) summary.firstByteAt = now();
     const bytes = encoder.encode(out);
     out = '';
+    keepAlive.wrote();
     return writer.write(bytes);
   };
+
+  // Written only between sends, and every send is whole events, so a comment never splits one. It
+  // is no output: not the first byte, not an event, never seen by onEvent, the mapper or the cache.
+  const keepAlive = new KeepAlive(
+    options.keepAliveMs ?? DEFAULT_STREAM_KEEP_ALIVE_MS,
+    () => writer.write(encoder.encode(SSE_KEEP_ALIVE)),
+    (error) => clientGone(error),
+  );
 
   /** Sends what is left (and a last frame) and closes the client's stream. */
   const closeClient = (last = '') => {
@@ -233,6 +250,7 @@ export function relayOpenAIStream(
     // Queued behind a write the client has not read yet, if any; a client that is gone fails them.
     send()?.catch(() => {});
     clientClosed = true;
+    keepAlive.stop();
     writer.close().catch(() => {});
   };
 
@@ -261,6 +279,7 @@ export function relayOpenAIStream(
     // leaving then cancels nothing.
     if (closed || clientClosed) return;
     clientClosed = true;
+    keepAlive.stop();
     summary.lastByteAt = now();
     // Gone after every choice finished but before the usage: the client has its whole answer, and
     // what it cost (hidden reasoning can be most of it) is in the usage chunk still to come. The

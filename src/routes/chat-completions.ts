@@ -348,6 +348,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   let told: Usage | undefined;
   const stream = relayOpenAIStream(result.body, {
     idleMs: runtime.config.timeouts.streamIdleMs,
+    keepAliveMs: runtime.config.timeouts.streamKeepAliveMs,
     maxMs,
     // Nearer than streamMaxMs: the budget reservation's end (answerDeadline) set it.
     ...(maxMs !== streamMaxMs

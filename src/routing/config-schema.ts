@@ -133,6 +133,12 @@ export type RetryConfig = z.infer<typeof retrySchema>;
 
 /** How long a started stream may go without an event (the relay's default too). */
 export const DEFAULT_STREAM_IDLE_MS = 30_000;
+/**
+ * How long a started stream may go with nothing written to its client before a keep-alive comment
+ * (the relay's default too): under the idle timeouts of common proxies and load balancers (often 30
+ * to 60 s), and half the stream idle limit.
+ */
+export const DEFAULT_STREAM_KEEP_ALIVE_MS = 15_000;
 
 export const timeoutsSchema = z.strictObject({
   /** Per attempt, from sending the request to the last byte of a JSON answer or a stream's first event. */
@@ -141,6 +147,8 @@ export const timeoutsSchema = z.strictObject({
   firstByteMs: z.number().int().min(100).max(600_000).default(15_000),
   /** Streams only, once committed: the longest wait for the next event before the stream is ended. */
   streamIdleMs: z.number().int().min(100).max(600_000).default(DEFAULT_STREAM_IDLE_MS),
+  /** Streams only, once committed: the longest the client goes without a byte before a `: keep-alive` comment. */
+  streamKeepAliveMs: z.number().int().min(100).max(600_000).default(DEFAULT_STREAM_KEEP_ALIVE_MS),
   /** Streams only, optional: the longest a committed stream may run in all before it is ended. */
   streamMaxMs: z.number().int().min(1_000).max(3_600_000).optional(),
   /** Optional budget for the whole request: every attempt and backoff wait must fit in it. */

@@ -55,7 +55,12 @@ describe('routing config validation (PUT /admin/config)', () => {
       onStatus: [429, 500, 502, 503, 504, 529],
     });
     expect(stored.circuitBreaker).toEqual({ enabled: true, failureThreshold: 5, cooldownMs: 30_000 });
-    expect(stored.timeouts).toEqual({ requestMs: 60_000, firstByteMs: 15_000, streamIdleMs: 30_000 });
+    expect(stored.timeouts).toEqual({
+      requestMs: 60_000,
+      firstByteMs: 15_000,
+      streamIdleMs: 30_000,
+      streamKeepAliveMs: 15_000,
+    });
   });
 
   it('bounds the optional timeouts.streamMaxMs to 1 s … 1 h', async () => {
@@ -72,6 +77,15 @@ describe('routing config validation (PUT /admin/config)', () => {
       'timeouts.streamIdleMs',
     );
     expect((await putConfig({ providers, timeouts: { streamIdleMs: 100 } })).status).toBe(200);
+  });
+
+  it('bounds timeouts.streamKeepAliveMs to 100 ms … 10 min', async () => {
+    for (const bad of [99, 600_001, 1.5]) {
+      expect(await problems({ providers, timeouts: { streamKeepAliveMs: bad } })).toContain(
+        'timeouts.streamKeepAliveMs',
+      );
+    }
+    expect((await putConfig({ providers, timeouts: { streamKeepAliveMs: 100 } })).status).toBe(200);
   });
 
   it('names the path of unknown providers and aliases, empty lists and negative weights', async () => {
