@@ -19,7 +19,8 @@ import type { AdmitResult } from './admit-rpc';
 import { roundUsd } from './budget';
 import type { Lease } from './lease-grant';
 import type { Returned } from './lease-ledger';
-import type { RateState } from './rate-state';
+import type { RateState, RateWindow } from './rate-state';
+import { MINUTE_MS } from './token-bucket';
 
 type Admitted = Extract<AdmitResult, { ok: true }>;
 
@@ -33,6 +34,8 @@ interface Held {
   /** Budget share left (USD); null without one. */
   usd: number | null;
   until: number;
+  /** When it was granted: its windows (the object's then) have refilled since. */
+  grantedAt: number;
 }
 
 /** A lease's two halves: the key's, and its team's for a key in a team. */
@@ -205,8 +208,8 @@ export function admitLocally(
   const canDraw = (usd: number, at: number) =>
     budgeted(key, team).every((h) => h.usd !== null && h.usd >= usd && at < h.until);
   return {
-    key: spend(key, tokens),
-    team: team && spend(team, tokens),
+    key: spend(key, tokens, now),
+    team: team && spend(team, tokens, now),
     reserves: key.lease.reserves || team?.lease.reserves === true,
     canDraw,
     draw(usd, at) {
@@ -265,7 +268,15 @@ export function unusedShare(admitted: Admitted): Returned | undefined {
 function held(admitted: Admitted, now: number): Held {
   const lease = admitted.lease as Lease;
   const usd = lease.usd ?? null;
-  return { admitted, lease, left: lease.requests, tokens: lease.tokens, usd, until: now + lease.ms };
+  return {
+    admitted,
+    lease,
+    left: lease.requests,
+    tokens: lease.tokens,
+    usd,
+    until: now + lease.ms,
+    grantedAt: now,
+  };
 }
 
 /** Ends a lease: nothing more is drawn from it or refunded into it. */
@@ -303,18 +314,34 @@ function usable(held: Held, model: string, tokens: number, now: number): boolean
   );
 }
 
-/** One slot and the request's tokens; the rate headers count the lease's unused share as the key's own. */
-function spend(held: Held, tokens: number): Admitted {
+/**
+ * One slot and the request's tokens. The rate headers count the lease's unused share as the key's
+ * own, and the windows as they have refilled since the grant, so that they move as the object's
+ * would: remaining falls with each request and rises with time, and the reset follows remaining.
+ */
+function spend(held: Held, tokens: number, now: number): Admitted {
   if (held.left !== null) held.left--;
   if (held.tokens !== null) held.tokens -= tokens;
-  const rate = withLease(held.admitted.rate, held.left ?? 0, held.tokens ?? 0);
+  const rate = withLease(held.admitted.rate, held.left ?? 0, held.tokens ?? 0, now - held.grantedAt);
   return { ...held.admitted, rate, reservedTokens: held.tokens === null ? 0 : tokens, reservedUsd: 0 };
 }
 
-/** The rate windows as the key sees them: what its leases hold is still its own. */
-export function withLease(rate: RateState, slots: number, tokens: number): RateState {
-  const plus = (window: RateState['requests'], extra: number) =>
-    window && extra > 0 ? { ...window, remaining: window.remaining + extra } : window;
+/**
+ * The rate windows as the key sees them: what its leases hold is still its own, and `elapsedMs`
+ * after the object counted them its buckets have refilled by that much (never past the limit). The
+ * reset is the time to refill what is not remaining, as the object reckons it (token-bucket.ts).
+ */
+export function withLease(rate: RateState, slots: number, tokens: number, elapsedMs = 0): RateState {
+  const plus = (window: RateWindow | undefined, extra: number): RateWindow | undefined => {
+    if (!window || (extra <= 0 && elapsedMs <= 0)) return window;
+    const refilled = (Math.max(0, elapsedMs) * window.limit) / MINUTE_MS;
+    const left = Math.min(window.limit, window.remaining + Math.max(0, extra) + refilled);
+    return {
+      limit: window.limit,
+      remaining: Math.floor(left),
+      resetMs: Math.ceil(((window.limit - left) * MINUTE_MS) / window.limit),
+    };
+  };
   const requests = plus(rate.requests, slots);
   const allowance = plus(rate.tokens, tokens);
   return { ...(requests ? { requests } : {}), ...(allowance ? { tokens: allowance } : {}) };

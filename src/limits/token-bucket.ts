@@ -11,7 +11,7 @@ export interface BucketLimit {
   perMinute: number;
 }
 
-const MINUTE_MS = 60_000;
+export const MINUTE_MS = 60_000;
 
 export function fullBucket(limit: BucketLimit, now: number): Bucket {
   return { tokens: limit.perMinute, updatedAt: now };

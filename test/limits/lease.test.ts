@@ -542,6 +542,22 @@ describe("the isolate's lease book", () => {
     expect(local?.refund('key', 1, t + 6)).toBe(false);
   });
 
+  it("shows the key's windows moving as the object's would: down with each request, up with time, the reset following", () => {
+    const hash = `book-${crypto.randomUUID()}`;
+    const t = 2_000_000;
+    // 600 a minute: one slot refills every 100 ms. The object counted 500 free when it granted 10.
+    const rate = { requests: { limit: 600, remaining: 500, resetMs: 10_000 } };
+    recordAdmission(hash, false, { ...granted(0, 0), rate }, undefined, t);
+    beginAsk(hash, t);
+    recordAdmission(hash, true, { ...granted(1, 0), rate }, undefined, t);
+    const shown = (at: number) => admitLocally(hash, 'm', 0, at)?.key.rate.requests;
+    // The lease's other 9 slots are the key's own; the reset is what 91 slots take to refill.
+    expect(shown(t)).toEqual({ limit: 600, remaining: 509, resetMs: 9_100 });
+    expect(shown(t)).toEqual({ limit: 600, remaining: 508, resetMs: 9_200 });
+    // Half a second on, five more have refilled at the object.
+    expect(shown(t + 500)).toEqual({ limit: 600, remaining: 512, resetMs: 8_800 });
+  });
+
   it('asks for the next lease before this one runs out, and keeps admitting from it while the ask is out', () => {
     const t = 3_000_000;
     const hash = leased(t);
