@@ -1,61 +1,99 @@
-// Write-time check of a key's or team's routing pins against the current config: a pin that names
-// an alias or provider the config lacks, or that leads back to itself, would route to nothing, so
-// it is refused when written, as a config with such a route is (validate-routes.ts). Pure.
+// Write-time check of a key's or team's routing pins against a config: a pin that names an alias or
+// provider the config lacks, or that leads back to itself, would route to nothing, so it is refused
+// when written, as a config with such a route is (validate-routes.ts); and so is a config that
+// would leave a stored pin so (pins-in-use.ts). Pure.
 import { ownEntry } from '../config/own-entry';
 import type { RouteConfig } from './config-schema';
-import { targetLists } from './validate-routes';
+import { everyList, type TargetSite, walkPins } from './pin-walk';
 
-interface PinnableConfig {
+export interface PinnableConfig {
   providers: Readonly<Record<string, unknown>>;
   models: Readonly<Record<string, RouteConfig>>;
 }
+
+export type Pins = Readonly<Record<string, RouteConfig>>;
 
 export interface PinProblem {
   /** Under the policy's `routing`: `['pin', 'fast', 'targets', 0, 'provider']`. */
   path: (string | number)[];
   message: string;
+  /** What the pin lacks, briefly, for a list: `provider 'groq'`, `model alias 'fast'`. */
+  missing: string;
 }
 
-/** The first thing wrong with `pin` under `config`, or undefined when every name resolves. */
+/**
+ * The first thing wrong with the entries `own` of `pin` under `config`, or undefined when every
+ * name resolves. `pin` is every pin in force beside them (a team's and its key's, merged as
+ * overrides.ts merges them): the aliases they name resolve through it, and a way back through it
+ * is a loop; what is wrong inside the other entries alone is theirs, not `own`'s.
+ */
 export function pinProblem(
-  pin: Readonly<Record<string, RouteConfig>> | undefined,
+  pin: Pins | undefined,
   config: PinnableConfig,
+  own: readonly string[] = Object.keys(pin ?? {}),
 ): PinProblem | undefined {
   if (!pin) return undefined;
-  // What an alias stands for for this policy: its pin, else the config's route (strategies.ts).
-  const routeOf = (alias: string) => ownEntry(pin, alias) ?? ownEntry(config.models, alias);
-  for (const [pinned, route] of Object.entries(pin)) {
-    if (!pinnable(pinned, config))
-      return {
+  const mine = new Set(own);
+  const found: PinProblem[] = [];
+  const at = (site: TargetSite, field: 'provider' | 'alias') => [
+    'pin',
+    site.pinned ?? '',
+    ...(site.rule === undefined ? [] : ['rules', site.rule]),
+    'targets',
+    site.index,
+    field,
+  ];
+  const mineAt = (site: TargetSite) => site.pinned !== undefined && mine.has(site.pinned);
+  for (const pinned of own) {
+    const route = ownEntry(pin, pinned);
+    if (!route) continue;
+    if (!pinnable(pinned, config)) {
+      found.push({
         path: ['pin', pinned],
         message: `The gateway config has no model alias or provider '${pinned}' to pin: a pin replaces the route of an alias in the config's "models", or of a <provider>/<model> name of a configured provider.`,
-      };
-    for (const { path, targets } of targetLists(pinned, route)) {
-      const at = ['pin', ...path.slice(1)];
-      for (const [index, target] of targets.entries()) {
-        if (target.alias === undefined) {
-          if (!Object.hasOwn(config.providers, target.provider))
-            return {
-              path: [...at, index, 'provider'],
-              message: `The gateway config has no provider '${target.provider}'.`,
-            };
-          continue;
-        }
-        if (!routeOf(target.alias))
-          return {
-            path: [...at, index, 'alias'],
-            message: `The gateway config has no model alias '${target.alias}'.`,
-          };
-        const back = chainBack(target.alias, pinned, routeOf);
-        if (back)
-          return {
-            path: [...at, index, 'alias'],
-            message: `This pin leads back to itself (${[pinned, ...back].join(' → ')}), so it routes to nothing: a pinned alias stands for its pin wherever it is named, so name the targets themselves.`,
-          };
-      }
+        missing: `model alias or provider '${pinned}'`,
+      });
+      break;
     }
+    walkPins(pinned, route, true, {
+      routeOf: (alias) => {
+        const pinnedRoute = ownEntry(pin, alias);
+        if (pinnedRoute) return { route: pinnedRoute, pinned: true };
+        const configured = ownEntry(config.models, alias);
+        return configured && { route: configured, pinned: false };
+      },
+      lists: everyList,
+      provider: (name, site) => {
+        if (mineAt(site) && !Object.hasOwn(config.providers, name))
+          found.push({
+            path: at(site, 'provider'),
+            message: `The gateway config has no provider '${name}'.`,
+            missing: `provider '${name}'`,
+          });
+      },
+      missingAlias: (alias, site) => {
+        if (mineAt(site))
+          found.push({
+            path: at(site, 'alias'),
+            message: `The gateway config has no model alias '${alias}'.`,
+            missing: `model alias '${alias}'`,
+          });
+      },
+      loop: (cycle, sites) => {
+        // Said at the first step of the loop that is one of `own`'s, the loop told from there.
+        const step = sites.findIndex(mineAt);
+        if (step < 0) return;
+        const told = [...cycle.slice(step, -1), ...cycle.slice(0, step), cycle[step]!].join(' → ');
+        found.push({
+          path: at(sites[step]!, 'alias'),
+          message: `This pin leads back to itself (${told}), so it routes to nothing: a pinned alias stands for its pin wherever it is named, so name the targets themselves.`,
+          missing: `a target other than itself (${told})`,
+        });
+      },
+    });
+    if (found.length > 0) break;
   }
-  return undefined;
+  return found[0];
 }
 
 /** A pin's key names what a request can ask for: an alias, or a model at a configured provider. */
@@ -63,27 +101,4 @@ function pinnable(name: string, config: PinnableConfig): boolean {
   if (Object.hasOwn(config.models, name)) return true;
   const slash = name.indexOf('/');
   return slash > 0 && slash < name.length - 1 && Object.hasOwn(config.providers, name.slice(0, slash));
-}
-
-/** The aliases from `from` to `goal` through nested alias targets, both included; undefined when none. */
-function chainBack(
-  from: string,
-  goal: string,
-  routeOf: (alias: string) => RouteConfig | undefined,
-): string[] | undefined {
-  const seen = new Set<string>();
-  const walk = (alias: string): string[] | undefined => {
-    if (alias === goal) return [alias];
-    if (seen.has(alias)) return undefined;
-    seen.add(alias);
-    const route = routeOf(alias);
-    for (const { targets } of route ? targetLists(alias, route) : [])
-      for (const target of targets) {
-        if (target.alias === undefined) continue;
-        const rest = walk(target.alias);
-        if (rest) return [alias, ...rest];
-      }
-    return undefined;
-  };
-  return walk(from);
 }

@@ -1,17 +1,19 @@
-// Why a pinned route has no target to try, when the config changed after the pin was written (the
-// admin API refuses such a pin, routing/pin-check.ts): the pin names a provider or alias the config
-// no longer has, or leads back to itself. Said as such, not as the key's allowlist refusing the
+// Why a pinned route has no target to try, though the admin API refuses such a pin and a config
+// that would leave one so (pin-check.ts, keys/pins-in-use.ts): a config edited in KV by hand, or a
+// pin stored before those checks, still can. The pin names a provider or alias the config no
+// longer has, or leads back to itself. Said as such, not as the key's allowlist refusing the
 // model; and never answered from the config's own route instead, as the pin is the admin's choice.
 import { ownEntry } from '../config/own-entry';
 import type { ResolvedRoute } from '../config/runtime';
 import { GatewayError } from '../errors';
 import { matchingRuleIndex, type RouteRequest } from './conditions';
 import type { RouteConfig } from './config-schema';
+import { type TargetSite, walkPins } from './pin-walk';
 
 /**
  * The error for a route that planned no target because of its pins, or undefined when some target
  * of a configured provider was reached (then the key's provider limits removed it: not a pin's fault).
- * Walks the route as planTargets does (strategies.ts), minus the provider limits.
+ * Walks the branch of the route the request takes (pin-walk.ts), minus the provider limits.
  */
 export function unresolvedPin(
   route: ResolvedRoute,
@@ -20,45 +22,37 @@ export function unresolvedPin(
   request: RouteRequest,
 ): GatewayError | undefined {
   if (!route.pins) return undefined;
+  const { pins } = route;
   const problems: string[] = [];
   let reachable = false;
-  const expanded = new Set<string>();
-
-  /** `pinned`: the alias whose pin `node` is, for the path of what it names; undefined for the config's. */
-  const walk = (
-    node: Pick<RouteConfig, 'strategy' | 'targets' | 'rules'>,
-    pinned: string | undefined,
-    visiting: readonly string[],
-  ) => {
-    const rule = node.strategy === 'conditional' ? matchingRuleIndex(node.rules ?? [], request) : -1;
-    const list = rule >= 0 ? node.rules![rule]!.targets : node.targets;
-    for (const [index, target] of list.entries()) {
-      const at =
-        pinned === undefined
-          ? undefined
-          : `routing.pin.${pinned}${rule >= 0 ? `.rules[${rule}]` : ''}.targets[${index}]`;
-      const missing = (what: string) => at && problems.push(`${at} ${what}`);
-      if (target.alias === undefined) {
-        if (hasProvider(target.provider)) reachable = true;
-        else missing(`names provider '${target.provider}', which the gateway config does not have`);
-        continue;
-      }
-      if (visiting.includes(target.alias)) {
-        missing(`leads back to '${target.alias}' (${[...visiting, target.alias].join(' → ')})`);
-        continue;
-      }
-      const pin = ownEntry(route.pins, target.alias);
-      const nested = pin ?? ownEntry(models, target.alias);
-      if (!nested) missing(`names model alias '${target.alias}', which the gateway config does not have`);
-      else if (!expanded.has(target.alias)) {
-        walk(nested, pin ? target.alias : undefined, [...visiting, target.alias]);
-        expanded.add(target.alias);
-      }
-    }
+  /** Only what a pin lists is told: the config's own routes were valid when stored. */
+  const missing = (site: TargetSite, what: string) => {
+    if (site.pinned === undefined) return;
+    const rule = site.rule === undefined ? '' : `.rules[${site.rule}]`;
+    problems.push(`routing.pin.${site.pinned}${rule}.targets[${site.index}] ${what}`);
   };
-
-  const top = ownEntry(route.pins, route.requested) ? route.requested : undefined;
-  walk(route, top, [route.requested]);
+  walkPins(route.requested, route, ownEntry(pins, route.requested) !== undefined, {
+    routeOf: (alias) => {
+      const pin = ownEntry(pins, alias);
+      if (pin) return { route: pin, pinned: true };
+      const configured = ownEntry(models, alias);
+      return configured && { route: configured, pinned: false };
+    },
+    // The branch this request takes, as planTargets picks it.
+    lists: (node) => {
+      const rule = node.strategy === 'conditional' ? matchingRuleIndex(node.rules ?? [], request) : -1;
+      return rule >= 0
+        ? [{ rule, targets: node.rules![rule]!.targets }]
+        : [{ rule: undefined, targets: node.targets }];
+    },
+    provider: (name, site) => {
+      if (hasProvider(name)) reachable = true;
+      else missing(site, `names provider '${name}', which the gateway config does not have`);
+    },
+    missingAlias: (alias, site) =>
+      missing(site, `names model alias '${alias}', which the gateway config does not have`),
+    loop: (cycle, sites) => missing(sites.at(-1)!, `leads back to '${cycle[0]}' (${cycle.join(' → ')})`),
+  });
   if (reachable || problems.length === 0) return undefined;
   return new GatewayError(
     503,

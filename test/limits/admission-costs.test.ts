@@ -1,6 +1,6 @@
 // What a request reserves against a budget: its worst case on the route as the key sees it.
 
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { refusal } from '../../src/limits/refusal';
 import {
   admin,
@@ -43,9 +43,18 @@ const pinned = (cheap: Record<string, number> | null) => ({
 const pin = { pin: { fast: { targets: [{ provider: 'mock', model: 'dear' }] } } };
 
 describe('worst cases on the route the key sees', () => {
+  // Revoked after each test, as later tests store configs without `fast`, which the admin API
+  // refuses while a live key pins it (src/keys/pins-in-use.ts).
+  const pinnedKeys: string[] = [];
+  afterEach(async () => {
+    for (const id of pinnedKeys.splice(0))
+      expect((await admin(`/admin/keys/${id}`, 'DELETE')).status).toBe(200);
+  });
+
   it('holds a key whose pin sends a cheap alias to a dear model to its budget, at once and in a burst', async () => {
     expect((await putConfig(pinned({ inputPerMTok: 0, outputPerMTok: 1 }))).status).toBe(200);
     const { id, key } = await createKey({ budget: { usd: 1, period: 'month' }, routing: pin });
+    pinnedKeys.push(id);
     const responses = await Promise.all(Array.from({ length: 20 }, () => chat(key, ask('fast'))));
     const statuses = responses.map((r) => r.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(3);
@@ -56,6 +65,7 @@ describe('worst cases on the route the key sees', () => {
   it('charges a pin from a free alias to a priced model (nothing was reserved, so nothing was settled)', async () => {
     expect((await putConfig(pinned(null))).status).toBe(200); // the mock's own models are free
     const { id, key } = await createKey({ budget: { usd: 1, period: 'month' }, routing: pin });
+    pinnedKeys.push(id);
     const statuses: number[] = [];
     for (let i = 0; i < 5; i++) statuses.push((await chat(key, ask('fast'))).status);
     expect(statuses).toEqual([200, 200, 200, 402, 402]);
@@ -68,6 +78,7 @@ describe('worst cases on the route the key sees', () => {
       await admin('/admin/teams', 'POST', { name: 'pinned', budget: { usd: 0.2, period: 'month' } })
     ).json<Json>();
     const { id, key } = await createKey({ team: team.id, routing: pin, limits: { rpm: 3 } });
+    pinnedKeys.push(id);
     // Admitted on the config's cheap route, then topped up by the pinned worst case: refused.
     const refused = await chat(key, ask('fast'));
     expect(refused.status).toBe(402);

@@ -31,6 +31,7 @@ describe('pinProblem', () => {
     expect(pinProblem({ fast: route(mock, { provider: 'ghost', model: 'm' }) }, config)).toEqual({
       path: ['pin', 'fast', 'targets', 1, 'provider'],
       message: "The gateway config has no provider 'ghost'.",
+      missing: "provider 'ghost'",
     });
   });
 
@@ -66,5 +67,18 @@ describe('pinProblem', () => {
     expect(
       pinProblem({ smart: route({ alias: 'fast' }), fast: route({ alias: 'smart' }) }, config)?.message,
     ).toContain('(smart → fast → smart)');
+  });
+
+  it("checks only its own entries beside another's pins: their loop is its, their own fault is not", () => {
+    // A key pins fast → smart beside its team's smart → fast.
+    const merged = { smart: route({ alias: 'fast' }), fast: route({ alias: 'smart' }) };
+    expect(pinProblem(merged, config, ['fast'])).toMatchObject({
+      path: ['pin', 'fast', 'targets', 0, 'alias'],
+      message: expect.stringContaining('(fast → smart → fast)'),
+    });
+    expect(pinProblem(merged, config, ['smart'])?.path).toEqual(['pin', 'smart', 'targets', 0, 'alias']);
+    // An alias only the other's pin names resolves through it; what is wrong in the other is not told.
+    const team = { smart: route({ provider: 'ghost', model: 'm' }) };
+    expect(pinProblem({ ...team, fast: route({ alias: 'smart' }) }, config, ['fast'])).toBeUndefined();
   });
 });

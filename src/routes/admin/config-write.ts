@@ -1,5 +1,6 @@
 // What PUT /admin/config and PUT /admin/guardrails share once a config has parsed: the checks made
-// only when a config is stored (not when one is read back), storing it, and its audit rows.
+// only when a config is stored (not when one is read back: among them, that no guardrail rule or
+// routing pin a key or team holds is left naming nothing), storing it, and its audit rows.
 import type { Context } from 'hono';
 import type { Runtime } from '../../config/runtime';
 import { compileRuntime } from '../../config/runtime';
@@ -11,6 +12,7 @@ import type { AuditAction } from '../../governance/audit';
 import { auditConfigChange } from '../../governance/config-audit';
 import { checkRulesStillNamed } from '../../guardrails/rules-in-use';
 import { strictPatternIssue } from '../../guardrails/schema';
+import { checkPinsStillResolve } from '../../keys/pins-in-use';
 import { backOff, changedSince, etagMatches, keptChanging, WRITE_ATTEMPTS } from './conditional-write';
 
 /** The ETag of the config (and of its guardrails): the admin copy's revision. */
@@ -38,6 +40,7 @@ export async function writeConfig(
     const pattern = strictPatternIssue(config.guardrails);
     if (pattern) throw invalidRequest(pattern.message, pattern.param);
     await checkRulesStillNamed(c.env.DB, previous, config);
+    await checkPinsStillResolve(c.env.DB, previous, config);
     const stored = await storeConfig(c.env, config, state, runtime ?? compileRuntime(config, c.env));
     if (!stored) {
       await backOff(attempt);

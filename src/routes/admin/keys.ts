@@ -20,7 +20,7 @@ import {
 import { FRESH_KEY } from '../../keys/governance';
 import { checkTightening } from '../../keys/governance-check';
 import type { KeyPolicy } from '../../keys/policy';
-import { checkRoutingPins } from '../../keys/routing-check';
+import { checkKeyPins } from '../../keys/routing-check';
 import { getKey, insertKey, listKeys, type StoredKey, updateKey } from '../../keys/store';
 import { getTeam } from '../../keys/team-store';
 import { keyStub } from '../../limits/stubs';
@@ -50,7 +50,7 @@ export const keys = new Hono<AppEnv>()
     const input = validateBody(createKeyBody, await readJsonBody(c.req.raw, ADMIN_BODY_LIMIT));
     input.team = pinTeam(c, input.team, true);
     await checkGuardrailSelection(c, input.guardrails);
-    await checkRoutingPins(c, input.routing);
+    await checkKeyPins(c, input.routing, input.team);
     const now = Date.now();
     const expires = input.expiresAt ? Date.parse(input.expiresAt) : null;
     if (expires !== null && expires <= now)
@@ -125,7 +125,6 @@ export const keys = new Hono<AppEnv>()
     await mustGet(c.env, id, teamScope(c));
     input.team = pinTeam(c, input.team, false);
     await checkGuardrailSelection(c, input.guardrails);
-    await checkRoutingPins(c, input.routing);
     if (input.team) await mustHaveTeam(c.env, input.team);
     return save(c, 'key.update', id, async (stored, now) => {
       if (stored.policy.revokedAt !== null) throw keyRevoked();
@@ -140,6 +139,9 @@ export const keys = new Hono<AppEnv>()
         ...(input.logBodies !== undefined ? { logBodies: input.logBodies } : {}),
         ...(input.expiresAt !== undefined ? { expiresAt: expiry } : {}),
       };
+      // Its pins, with its team's beside them, whichever of the two this changes.
+      if (input.routing !== undefined || input.team !== undefined)
+        await checkKeyPins(c, policy.routing, policy.teamId);
       await checkTightening(c, stored.policy, policy);
       return policy;
     });

@@ -14,7 +14,7 @@ import {
   presentPolicy,
   presentUsage,
 } from '../../keys/admin-input';
-import { checkRoutingPins } from '../../keys/routing-check';
+import { checkTeamPins } from '../../keys/routing-check';
 import { getTeam, insertTeam, listTeams, type StoredTeam, updateTeam } from '../../keys/team-store';
 import { teamStub } from '../../limits/stubs';
 import { readJsonBody, validateBody } from '../../openai/read-body';
@@ -35,7 +35,7 @@ export const teams = new Hono<AppEnv>()
   .post('/', async (c) => {
     const input = validateBody(createTeamBody, await readJsonBody(c.req.raw, ADMIN_BODY_LIMIT));
     await checkGuardrailSelection(c, input.guardrails);
-    await checkRoutingPins(c, input.routing);
+    await checkTeamPins(c, undefined, undefined, input.routing);
     const now = Date.now();
     const policy = newPolicy(input, {
       kind: 'team',
@@ -78,14 +78,18 @@ export const teams = new Hono<AppEnv>()
   .patch('/:id', async (c) => {
     const input = validateBody(patchTeamBody, await readJsonBody(c.req.raw, ADMIN_BODY_LIMIT));
     await checkGuardrailSelection(c, input.guardrails);
-    await checkRoutingPins(c, input.routing);
     const id = c.req.param('id');
     // Conditional-write.ts: a concurrent change of the team is applied to, not overwritten.
     const { stored, policy, now } = await writeConditionally(
       c,
       'team',
       () => mustGet(c.env, id),
-      (current) => patchPolicy(current.policy, input),
+      async (current) => {
+        // Against the pins as they are now: also each member key's beside them.
+        if (input.routing !== undefined)
+          await checkTeamPins(c, id, current.policy.routing?.pin, input.routing);
+        return patchPolicy(current.policy, input);
+      },
       (current, next, at) => updateTeam(c.env.DB, next, at, current.updatedAt),
     );
     await audit(c, {
