@@ -9,6 +9,16 @@ import geminiText from '../fixtures/gemini/generate-text.json';
 import { chat, createKey, type Json, putConfig } from './gateway';
 import { json, onUpstream, recorded } from './upstream';
 
+/** reasoning_effort → gpt-oss's own level: it always reasons, so none is its least. */
+export const GPT_OSS_LEVELS = [
+  ['none', 'low'],
+  ['minimal', 'low'],
+  ['low', 'low'],
+  ['medium', 'medium'],
+  ['high', 'high'],
+  ['xhigh', 'high'],
+] as const;
+
 const ANTHROPIC_URL = 'https://anthropic.test';
 const GEMINI_URL = 'https://gemini.test/v1beta';
 const BEDROCK_URL = 'https://bedrock.test';

@@ -3,7 +3,7 @@
 // fields (src/providers/bedrock-reasoning.ts): the exact Converse body, what wins, what is refused.
 import { describe, expect, it } from 'vitest';
 import { chat } from '../helpers/gateway';
-import { hello, refused, sent, setup } from '../helpers/reasoning-gateway';
+import { GPT_OSS_LEVELS, hello, refused, sent, setup } from '../helpers/reasoning-gateway';
 
 describe('reasoning_effort and betas to Bedrock', () => {
   const SONNET = 'anthropic.claude-sonnet-4-5-20250929-v1:0';
@@ -167,14 +167,7 @@ describe('reasoning_effort to Amazon Nova 2 on Bedrock', () => {
 describe("reasoning_effort to OpenAI's models on Bedrock", () => {
   it('gpt-oss takes the flat reasoning_effort, low to high (it always reasons)', async () => {
     const key = await setup();
-    for (const [effort, level] of [
-      ['none', 'low'],
-      ['minimal', 'low'],
-      ['low', 'low'],
-      ['medium', 'medium'],
-      ['high', 'high'],
-      ['xhigh', 'high'],
-    ] as const) {
+    for (const [effort, level] of GPT_OSS_LEVELS) {
       for (const model of ['openai.gpt-oss-120b-1:0', 'us.openai.gpt-oss-20b-1:0']) {
         const body = await sent(key, { model: `aws/${model}`, reasoning_effort: effort });
         expect(body.additionalModelRequestFields, `${model} ${effort}`).toEqual({ reasoning_effort: level });

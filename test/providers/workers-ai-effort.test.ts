@@ -8,7 +8,7 @@ import type { ChatRequest } from '../../src/openai/schemas';
 import { createWorkersAI } from '../../src/providers/workers-ai';
 import workersAIText from '../fixtures/workers-ai/chat-text.json';
 import { chat } from '../helpers/gateway';
-import { hello, refused, setup } from '../helpers/reasoning-gateway';
+import { GPT_OSS_LEVELS, hello, refused, setup } from '../helpers/reasoning-gateway';
 
 describe('reasoning_effort to Workers AI', () => {
   /** The inputs the `AI` binding was run with (it is unbound in the gateway's tests). */
@@ -35,14 +35,7 @@ describe('reasoning_effort to Workers AI', () => {
   }
 
   it("maps to gpt-oss's own reasoning_effort input, none its least (it always reasons)", async () => {
-    for (const [effort, level] of [
-      ['none', 'low'],
-      ['minimal', 'low'],
-      ['low', 'low'],
-      ['medium', 'medium'],
-      ['high', 'high'],
-      ['xhigh', 'high'],
-    ] as const) {
+    for (const [effort, level] of GPT_OSS_LEVELS) {
       for (const model of ['@cf/openai/gpt-oss-120b', '@cf/openai/gpt-oss-20b']) {
         const run = await inputs(model, { reasoning_effort: effort });
         expect(run.reasoning_effort, `${model} ${effort}`).toBe(level);

@@ -65,18 +65,24 @@ function recordingFetch(raw: Promise<string>[]) {
   };
 }
 
+/** The openai SDK with a new key, and the raw text of each answer it got. */
+async function recordingClient() {
+  const { key } = await createKey();
+  const raw: Promise<string>[] = [];
+  const client = new OpenAI({
+    apiKey: key,
+    baseURL: 'https://gateway.test/v1',
+    maxRetries: 0,
+    fetch: recordingFetch(raw),
+  });
+  return { client, raw };
+}
+
 describe('keep-alive comments read by the official SDKs', () => {
   it('the openai SDK streams a chat completion with comments in it', async () => {
     await quietConfig();
     thinkingUpstream(350);
-    const { key } = await createKey();
-    const raw: Promise<string>[] = [];
-    const client = new OpenAI({
-      apiKey: key,
-      baseURL: 'https://gateway.test/v1',
-      maxRetries: 0,
-      fetch: recordingFetch(raw),
-    });
+    const { client, raw } = await recordingClient();
     const stream = await client.chat.completions.create({
       model: 'gpt',
       messages: [{ role: 'user', content: 'hi' }],
@@ -100,14 +106,7 @@ describe('keep-alive comments read by the official SDKs', () => {
   it('the openai SDK streams a response (/v1/responses) with comments in it', async () => {
     await quietConfig();
     thinkingUpstream(350);
-    const { key } = await createKey();
-    const raw: Promise<string>[] = [];
-    const client = new OpenAI({
-      apiKey: key,
-      baseURL: 'https://gateway.test/v1',
-      maxRetries: 0,
-      fetch: recordingFetch(raw),
-    });
+    const { client, raw } = await recordingClient();
     const final = await client.responses.stream({ model: 'gpt', input: 'hi' }).finalResponse();
     expect(final.status).toBe('completed');
     expect(final.output_text).toBe('Hello');
