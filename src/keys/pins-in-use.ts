@@ -1,27 +1,28 @@
 // Refuses a config change that would leave a key's or team's routing pin naming what the config no
-// longer has (a provider, a model alias), or leading back to itself: every request it routes would
-// then be refused (503 routing_pin_unresolved), so the pins must change first.
+// longer has (a provider, a model alias), or leading back to itself: such a target is passed over,
+// and a request it leaves with none is refused (503 routing_pin_unresolved), so the pins change first.
 import type { GatewayConfig } from '../config/schema';
 import { describeFailure } from '../describe-error';
 import { GatewayError, unavailableNow } from '../errors';
 import { paramPath } from '../openai/read-body';
-import { type PinProblem, type Pins, pinProblem } from '../routing/pin-check';
+import { newPinProblem, type PinProblem, type Pins } from '../routing/pin-check';
 import { pinnedKeys, pinnedTeams } from './pin-holders';
 
 /** At most this many holders are named in the refusal; the rest are counted. */
 const LISTED = 5;
 
 /**
- * Throws 409 `routing_pin_in_use` when a pin of a team, or of a key not revoked (with its team's
- * beside it), resolves under `previous` but not under `next` (every pin that does not resolve under
- * `next`, when the previous config is unknown). A pin already broken is not this change's doing.
+ * Throws 409 `routing_pin_in_use` when an entry of a team's pins, or of a key's not revoked (with its
+ * team's beside it), resolves under `previous` but not under `next`. An entry already broken is not
+ * this change's doing; with the previous config unknown (unreadable), nothing is refused, so that a
+ * PUT can always repair it (the request-time check still refuses what a broken pin routes).
  */
 export async function checkPinsStillResolve(
   db: D1Database,
   previous: GatewayConfig | undefined,
   next: GatewayConfig,
 ): Promise<void> {
-  if (previous && sameRoutes(previous, next)) return;
+  if (!previous || sameRoutes(previous, next)) return;
   let holders: { teams: Map<string, Pins>; keys: Awaited<ReturnType<typeof pinnedKeys>> };
   try {
     const [teams, keys] = await Promise.all([pinnedTeams(db), pinnedKeys(db)]);
@@ -35,8 +36,8 @@ export async function checkPinsStillResolve(
   }
   const broken: { holder: string; problem: PinProblem }[] = [];
   const check = (holder: string, pin: Pins, own: readonly string[]) => {
-    const problem = pinProblem(pin, next, own);
-    if (problem && !(previous && pinProblem(pin, previous, own))) broken.push({ holder, problem });
+    const problem = newPinProblem({ pin, config: previous }, { pin, config: next }, own);
+    if (problem) broken.push({ holder, problem });
   };
   for (const [id, pin] of holders.teams) check(`team ${id}`, pin, Object.keys(pin));
   for (const key of holders.keys) {
@@ -56,7 +57,7 @@ export async function checkPinsStillResolve(
     409,
     'invalid_request_error',
     'routing_pin_in_use',
-    `This change would leave the routing pins of ${broken.length} key${broken.length === 1 ? '' : 's'} or team${broken.length === 1 ? '' : 's'} routing to nothing, and their every request refused (${listed.join('; ')}${more}); the previous config stays in force. Change those pins first (PATCH the key's or team's "routing"), or keep what they name.`,
+    `This change would leave the routing pins of ${broken.length} key${broken.length === 1 ? '' : 's'} or team${broken.length === 1 ? '' : 's'} naming what the config would no longer have (${listed.join('; ')}${more}): such a target is passed over, and a request left with no target is refused. The previous config stays in force. Change those pins first (PATCH the key's or team's "routing"), or keep what they name.`,
     first.problem.path.at(-1) === 'provider' ? 'providers' : 'models',
   );
 }

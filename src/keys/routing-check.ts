@@ -8,35 +8,48 @@ import type { AppEnv } from '../env';
 import { invalidRequest } from '../errors';
 import { paramPath } from '../openai/read-body';
 import type { RoutingOverride } from '../routing/overrides';
-import { type PinProblem, type Pins, pinProblem } from '../routing/pin-check';
+import { newPinProblem, type PinProblem, type Pins, type PinsUnder, pinProblem } from '../routing/pin-check';
 import { pinnedKeys } from './pin-holders';
 import { getTeam } from './team-store';
 
 /** Member keys named in a refusal; the rest are counted. */
 const LISTED = 3;
 
+/** What decides a key's pins: its own, and its team's (by id) beside them. */
+export interface KeyPins {
+  routing: RoutingOverride | null | undefined;
+  teamId: string | null | undefined;
+}
+
 /**
- * A key's pins, with those of its team `teamId` beside them: throws 400 naming the key's field
- * (`routing.pin.fast.targets[0].provider`) when one resolves to nothing or leads back to itself.
+ * A key's pins, with those of its team beside them: throws 400 naming the key's field
+ * (`routing.pin.fast.targets[0].provider`) when one resolves to nothing or leads back to itself —
+ * unless it did so already `before` this write (a pin already broken does not stop moving the key
+ * to another team or changing its other pins; the request-time check refuses what it routes).
  */
-export async function checkKeyPins(
-  c: Context<AppEnv>,
-  routing: RoutingOverride | null | undefined,
-  teamId: string | null | undefined,
-): Promise<void> {
-  if (!routing?.pin) return;
-  const team = teamId ? (await getTeam(c.env.DB, teamId))?.policy.routing?.pin : undefined;
+export async function checkKeyPins(c: Context<AppEnv>, after: KeyPins, before?: KeyPins): Promise<void> {
+  const pin = after.routing?.pin;
+  if (!pin) return;
+  const teamPins = async (teamId: string | null | undefined) =>
+    teamId ? (await getTeam(c.env.DB, teamId))?.policy.routing?.pin : undefined;
+  const team = await teamPins(after.teamId);
   const { config } = await currentConfig(c.env);
-  const problem = pinProblem({ ...team, ...routing.pin }, config, Object.keys(routing.pin));
+  let prior: PinsUnder | undefined;
+  if (before?.routing?.pin) {
+    const priorTeam = before.teamId === after.teamId ? team : await teamPins(before.teamId);
+    prior = { pin: { ...priorTeam, ...before.routing.pin }, config };
+  }
+  const problem = newPinProblem(prior, { pin: { ...team, ...pin }, config }, Object.keys(pin));
   if (!problem) return;
-  const beside = team && pinProblem(routing.pin, config) === undefined ? ` (with team ${teamId}'s pins)` : '';
+  const beside = team && pinProblem(pin, config) === undefined ? ` (with team ${after.teamId}'s pins)` : '';
   throw invalidRequest(`${problem.message}${beside}`, paramPath(['routing', ...problem.path]));
 }
 
 /**
  * A team's pins `after` (`before`: what the team had; `teamId` undefined for a new team, which has
- * no keys): each alone, then beside the pins of each member key not revoked. A key whose pins were
- * already broken beside `before` does not stop the change (this change is not what breaks it).
+ * no keys): alone, then beside the pins of each member key not revoked — also when the team's pins
+ * are removed, since a key's pin may name an alias only the team's pins gave it. Only what this
+ * change breaks stops it: an entry already broken beside `before` is not its doing.
  */
 export async function checkTeamPins(
   c: Context<AppEnv>,
@@ -44,20 +57,21 @@ export async function checkTeamPins(
   before: Pins | undefined,
   after: RoutingOverride | null | undefined,
 ): Promise<void> {
-  if (!after?.pin) return;
+  const pin = after?.pin;
+  if (!pin && !before) return;
   const { config } = await currentConfig(c.env);
-  const alone = pinProblem(after.pin, config);
+  const alone = pin && newPinProblem(before && { pin: before, config }, { pin, config });
   if (alone) throw invalidRequest(alone.message, paramPath(['routing', ...alone.path]));
   if (teamId === undefined) return;
   const refused: { key: string; problem: PinProblem; mine: boolean }[] = [];
   for (const key of await pinnedKeys(c.env.DB, teamId)) {
-    const merged = { ...after.pin, ...key.pin };
-    if (pinProblem({ ...before, ...key.pin }, config)) continue;
-    const teams = Object.keys(after.pin).filter((alias) => !Object.hasOwn(key.pin, alias));
-    const problem = pinProblem(merged, config, teams);
+    const prior = { pin: { ...before, ...key.pin }, config };
+    const next = { pin: { ...pin, ...key.pin }, config };
+    const teams = Object.keys(pin ?? {}).filter((alias) => !Object.hasOwn(key.pin, alias));
+    const problem = newPinProblem(prior, next, teams);
     if (problem) refused.push({ key: key.id, problem, mine: true });
     else {
-      const keys = pinProblem(merged, config, Object.keys(key.pin));
+      const keys = newPinProblem(prior, next, Object.keys(key.pin));
       if (keys) refused.push({ key: key.id, problem: keys, mine: false });
     }
   }
@@ -67,7 +81,7 @@ export async function checkTeamPins(
   const listed = `${ids.join(', ')}${refused.length > LISTED ? ', …' : ''}`;
   const field = paramPath(['routing', ...first.problem.path]);
   throw invalidRequest(
-    `Beside the pins of ${refused.length} of its keys (${listed}), this team's pins would route to nothing; for key ${first.key}${first.mine ? '' : `, at its ${field}`}: ${first.problem.message} Change those keys' pins first (PATCH /admin/keys/<id> "routing"), or pin otherwise.`,
+    `Beside the pins of ${refused.length} of its keys (${listed}), this team's pins would leave theirs naming nothing; for key ${first.key}${first.mine ? '' : `, at its ${field}`}: ${first.problem.message} Change those keys' pins first (PATCH /admin/keys/<id> "routing"), or pin otherwise.`,
     first.mine ? field : 'routing.pin',
   );
 }

@@ -96,6 +96,29 @@ export function pinProblem(
   return found[0];
 }
 
+/** Pins as they stand under a config: a key's and its team's merged, or one policy's own. */
+export interface PinsUnder {
+  pin: Pins | undefined;
+  config: PinnableConfig;
+}
+
+/**
+ * The first problem of an entry of `own` in `after` that the same entry did not have `before` (a
+ * write changed the pins, the team, or the config): a pin already broken is not this change's
+ * doing, and must not stop an unrelated one (an admin could then neither move nor fix the key).
+ */
+export function newPinProblem(
+  before: PinsUnder | undefined,
+  after: PinsUnder,
+  own: readonly string[] = Object.keys(after.pin ?? {}),
+): PinProblem | undefined {
+  for (const alias of own) {
+    const problem = pinProblem(after.pin, after.config, [alias]);
+    if (problem && !(before && pinProblem(before.pin, before.config, [alias]))) return problem;
+  }
+  return undefined;
+}
+
 /** A pin's key names what a request can ask for: an alias, or a model at a configured provider. */
 function pinnable(name: string, config: PinnableConfig): boolean {
   if (Object.hasOwn(config.models, name)) return true;

@@ -91,4 +91,34 @@ describe('a config write that would leave a routing pin naming nothing', () => {
     expect((await putConfig({ ...withExtra('other'), limits: { rpm: 5 } })).status).toBe(200);
     expect((await admin(`/admin/keys/${id}`, 'DELETE')).status).toBe(200);
   });
+
+  it("is refused for an entry it breaks, though another of the key's entries was broken already", async () => {
+    expect((await putConfig(withExtra('ga', { smart: { targets: [mock] } }))).status).toBe(200);
+    const config = await (await admin('/admin/config')).json<Json>();
+    expect(
+      (await putConfig({ ...config, providers: { ...config.providers, ka: { type: 'mock' } } })).status,
+    ).toBe(200);
+    const pins = { fast: pinTo('ga').routing.pin.fast, smart: pinTo('ka', 'smart').routing.pin.smart };
+    const { id } = await createKey({ routing: { pin: pins } });
+    // `ga` goes by hand (KV only): `fast` is broken before the PUT below, which drops `ka` too.
+    await env.DB.prepare('DELETE FROM config_store').run();
+    await env.CACHE.put(CONFIG_KEY, JSON.stringify({ ...withExtra('ka', { smart: { targets: [mock] } }) }));
+    forgetConfig();
+    const refused = await putConfig(withExtra('other', { smart: { targets: [mock] } }));
+    expect(refused.status).toBe(409);
+    expect((await refused.json<Json>()).error.message).toContain(
+      `key ${id}: routing.pin.smart.targets[0].provider needs provider 'ka'`,
+    );
+    expect((await admin(`/admin/keys/${id}`, 'DELETE')).status).toBe(200);
+  });
+
+  it('is not refused when the stored config cannot be read: the PUT that repairs it must go through', async () => {
+    expect((await putConfig(withExtra('lost'))).status).toBe(200);
+    const { id } = await createKey(pinTo('lost'));
+    await env.DB.prepare('DELETE FROM config_store').run();
+    await env.CACHE.put(CONFIG_KEY, '{"providers": not json');
+    forgetConfig();
+    expect((await putConfig(withExtra('other'))).status).toBe(200);
+    expect((await admin(`/admin/keys/${id}`, 'DELETE')).status).toBe(200);
+  });
 });

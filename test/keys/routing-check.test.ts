@@ -1,6 +1,8 @@
 // A key's pins and its team's are in force together: a pair that leads back to itself is refused
 // when either is written (400 naming the field), not found by the first request.
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { CONFIG_KEY, forgetConfig } from '../../src/config/store';
 import { admin, createKey, type Json, putConfig } from '../helpers/gateway';
 
 const mock = { provider: 'mock', model: 'mock-1' };
@@ -63,5 +65,43 @@ describe("a key's pins beside its team's", () => {
     expect((await (await admin(`/admin/teams/${team}`)).json<Json>()).routing).toBeNull();
     expect((await admin(`/admin/keys/${id}`, 'DELETE')).status).toBe(200);
     expect((await admin(`/admin/teams/${team}`, 'PATCH', pin('smart', 'fast'))).status).toBe(200);
+  });
+
+  it("refuses removing a team's pins while a member key's pin names an alias only they gave it", async () => {
+    expect((await putConfig(config)).status).toBe(200);
+    const team = await newTeam({ routing: { pin: { 'mock/mock-1': { targets: [mock] } } } });
+    const { id } = await createKey({ team, ...pin('fast', 'mock/mock-1') });
+    await refusedWith(
+      await admin(`/admin/teams/${team}`, 'PATCH', { routing: null }),
+      'routing.pin',
+      `its keys (${id})`,
+      "model alias 'mock/mock-1'",
+    );
+    expect((await admin(`/admin/keys/${id}`, 'DELETE')).status).toBe(200);
+    expect((await admin(`/admin/teams/${team}`, 'PATCH', { routing: null })).status).toBe(200);
+  });
+
+  it('lets a key whose pin is already broken move to another team and change its other pins', async () => {
+    const withGc = { ...config, providers: { ...config.providers, gc: { type: 'mock' } } };
+    expect((await putConfig(withGc)).status).toBe(200);
+    const { id } = await createKey({
+      routing: { pin: { fast: { targets: [{ provider: 'gc', model: 'm' }] } } },
+    });
+    // `gc` goes by hand (KV only): the key's pin is broken before the writes below.
+    await env.DB.prepare('DELETE FROM config_store').run();
+    await env.CACHE.put(CONFIG_KEY, JSON.stringify(config));
+    forgetConfig();
+    const team = await newTeam();
+    expect((await admin(`/admin/keys/${id}`, 'PATCH', { team })).status).toBe(200);
+    const both = { fast: { targets: [{ provider: 'gc', model: 'm' }] }, smart: { targets: [mock] } };
+    expect((await admin(`/admin/keys/${id}`, 'PATCH', { routing: { pin: both } })).status).toBe(200);
+    // A new broken entry is still refused.
+    const worse = { ...both, smart: { targets: [{ provider: 'ghost', model: 'm' }] } };
+    await refusedWith(
+      await admin(`/admin/keys/${id}`, 'PATCH', { routing: { pin: worse } }),
+      'routing.pin.smart.targets[0].provider',
+      "no provider 'ghost'",
+    );
+    expect((await admin(`/admin/keys/${id}`, 'DELETE')).status).toBe(200);
   });
 });

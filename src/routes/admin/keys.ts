@@ -50,7 +50,7 @@ export const keys = new Hono<AppEnv>()
     const input = validateBody(createKeyBody, await readJsonBody(c.req.raw, ADMIN_BODY_LIMIT));
     input.team = pinTeam(c, input.team, true);
     await checkGuardrailSelection(c, input.guardrails);
-    await checkKeyPins(c, input.routing, input.team);
+    await checkKeyPins(c, { routing: input.routing, teamId: input.team });
     const now = Date.now();
     const expires = input.expiresAt ? Date.parse(input.expiresAt) : null;
     if (expires !== null && expires <= now)
@@ -141,7 +141,7 @@ export const keys = new Hono<AppEnv>()
       };
       // Its pins, with its team's beside them, whichever of the two this changes.
       if (input.routing !== undefined || input.team !== undefined)
-        await checkKeyPins(c, policy.routing, policy.teamId);
+        await checkKeyPins(c, policy, stored.policy);
       await checkTightening(c, stored.policy, policy);
       return policy;
     });
