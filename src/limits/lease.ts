@@ -335,10 +335,13 @@ export function withLease(rate: RateState, slots: number, tokens: number, elapse
   const plus = (window: RateWindow | undefined, extra: number): RateWindow | undefined => {
     if (!window || (extra <= 0 && elapsedMs <= 0)) return window;
     const refilled = (Math.max(0, elapsedMs) * window.limit) / MINUTE_MS;
-    const left = Math.min(window.limit, window.remaining + Math.max(0, extra) + refilled);
+    // The object's exact count, fraction and overdraft (a settle past the estimate) included, is
+    // what its reset says: `remaining` is floored, and never below 0.
+    const free = window.limit - (window.resetMs * window.limit) / MINUTE_MS;
+    const left = Math.min(window.limit, free + Math.max(0, extra) + refilled);
     return {
       limit: window.limit,
-      remaining: Math.floor(left),
+      remaining: Math.max(0, Math.floor(left)),
       resetMs: Math.ceil(((window.limit - left) * MINUTE_MS) / window.limit),
     };
   };

@@ -558,6 +558,23 @@ describe("the isolate's lease book", () => {
     expect(shown(t + 500)).toEqual({ limit: 600, remaining: 512, resetMs: 8_800 });
   });
 
+  it("counts from the object's exact window, a TPM overdraft included, not from its floored remaining", () => {
+    const hash = `book-${crypto.randomUUID()}`;
+    const t = 2_500_000;
+    // 60,000 tokens a minute; the object is 3,000 overdrawn (a settle past its estimate): it says
+    // remaining 0, and a reset of 63 s.
+    const rate = { tokens: { limit: 60_000, remaining: 0, resetMs: 63_000 } };
+    recordAdmission(hash, false, { ...granted(0, 0), rate }, undefined, t);
+    beginAsk(hash, t);
+    recordAdmission(hash, true, { ...granted(1, 1_000), rate }, undefined, t);
+    // The lease's 1,000 less the request's 100 do not cover the overdraft: still nothing remains.
+    expect(admitLocally(hash, 'm', 100, t)?.key.rate.tokens).toEqual({
+      limit: 60_000,
+      remaining: 0,
+      resetMs: 62_100,
+    });
+  });
+
   it('asks for the next lease before this one runs out, and keeps admitting from it while the ask is out', () => {
     const t = 3_000_000;
     const hash = leased(t);
