@@ -27,7 +27,7 @@ export interface AdminToken {
   revokedAt: number | null;
 }
 
-function fromRow(value: unknown): AdminToken {
+export function adminTokenFromRow(value: unknown): AdminToken {
   const r = row.parse(value);
   return {
     id: r.id,
@@ -42,11 +42,16 @@ function fromRow(value: unknown): AdminToken {
   };
 }
 
-export async function insertAdminToken(db: D1Database, token: AdminToken, hash: string): Promise<void> {
-  await db
+/**
+ * Inserts the token; false (nothing written) when its team was retired meanwhile: a team-admin
+ * token for a retired team would outlive the revocation that retiring the team made of the others.
+ */
+export async function insertAdminToken(db: D1Database, token: AdminToken, hash: string): Promise<boolean> {
+  const { meta } = await db
     .prepare(
       `INSERT INTO admin_tokens (id, name, role, team_id, token_hash, token_prefix, created_by, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+       SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8
+        WHERE ?4 IS NULL OR EXISTS (SELECT 1 FROM teams WHERE id = ?4 AND retired_at IS NULL)`,
     )
     .bind(
       token.id,
@@ -59,16 +64,17 @@ export async function insertAdminToken(db: D1Database, token: AdminToken, hash: 
       token.createdAt,
     )
     .run();
+  return meta.changes === 1;
 }
 
 export async function findAdminTokenByHash(db: D1Database, hash: string): Promise<AdminToken | null> {
   const found = await db.prepare('SELECT * FROM admin_tokens WHERE token_hash = ?').bind(hash).first();
-  return found ? fromRow(found) : null;
+  return found ? adminTokenFromRow(found) : null;
 }
 
 export async function getAdminToken(db: D1Database, id: string): Promise<AdminToken | null> {
   const found = await db.prepare('SELECT * FROM admin_tokens WHERE id = ?').bind(id).first();
-  return found ? fromRow(found) : null;
+  return found ? adminTokenFromRow(found) : null;
 }
 
 /** True when this call revoked it; false when it was revoked already (by a request at the same time). */
@@ -103,5 +109,5 @@ export async function listAdminTokens(
     )
     .bind(...binds, query.limit + 1)
     .all();
-  return { tokens: results.slice(0, query.limit).map(fromRow), more: results.length > query.limit };
+  return { tokens: results.slice(0, query.limit).map(adminTokenFromRow), more: results.length > query.limit };
 }

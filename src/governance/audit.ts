@@ -19,6 +19,7 @@ export const AUDIT_ACTIONS = [
   'key.revoke',
   'team.create',
   'team.update',
+  'team.retire',
   'token.create',
   'token.revoke',
 ] as const;

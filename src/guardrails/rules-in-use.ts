@@ -46,7 +46,7 @@ interface Namer {
   rule: string;
 }
 
-/** Keys not revoked (an expired one may be extended) and teams whose selection adds one of `removed` (or, when undefined, any rule not in `kept`). */
+/** Keys not revoked (an expired one may be extended) and live teams whose selection adds one of `removed` (or, when undefined, any rule not in `kept`). */
 async function namersOf(db: D1Database, removed: string[] | undefined, kept: string[]): Promise<Namer[]> {
   const match =
     removed === undefined
@@ -62,7 +62,8 @@ async function namersOf(db: D1Database, removed: string[] | undefined, kept: str
        UNION ALL
        SELECT 'team', t.id, g.value
          FROM teams t, json_each(t.policy, '$.guardrails') g
-        WHERE g.type = 'text' AND substr(g.value, 1, 1) <> '-' AND ${match}
+        WHERE t.retired_at IS NULL
+          AND g.type = 'text' AND substr(g.value, 1, 1) <> '-' AND ${match}
        LIMIT ${LISTED}`,
     )
     .bind(names)

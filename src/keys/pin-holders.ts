@@ -14,10 +14,13 @@ export interface PinnedKey {
   pin: Pins;
 }
 
-/** Every team with pins, by id. */
+/** Every live team with pins, by id (a retired one routes nothing, and can no longer be changed). */
 export async function pinnedTeams(db: D1Database): Promise<Map<string, Pins>> {
   const { results } = await db
-    .prepare(`SELECT id, json_extract(policy, '$.routing.pin') AS pin FROM teams WHERE ${HAS_PIN}`)
+    .prepare(
+      `SELECT id, json_extract(policy, '$.routing.pin') AS pin FROM teams
+        WHERE retired_at IS NULL AND ${HAS_PIN}`,
+    )
     .all<{ id: string; pin: string }>();
   const teams = new Map<string, Pins>();
   for (const row of results) {

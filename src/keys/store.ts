@@ -40,12 +40,19 @@ function policyColumn(policy: KeyPolicy): string {
   return JSON.stringify(rest);
 }
 
-export async function insertKey(db: D1Database, key: StoredKey): Promise<void> {
+/** A key's team, when it has one, must be live for the write: retiring a team checks the other way. */
+const TEAM_LIVE = '(?5 IS NULL OR EXISTS (SELECT 1 FROM teams WHERE id = ?5 AND retired_at IS NULL))';
+
+/**
+ * Inserts the key; false (nothing written) when its team was retired meanwhile (team-store.ts
+ * retireTeam), so that a retired team never gains a key.
+ */
+export async function insertKey(db: D1Database, key: StoredKey): Promise<boolean> {
   const p = key.policy;
-  await db
+  const { meta } = await db
     .prepare(
       `INSERT INTO keys (id, name, key_hash, key_prefix, team_id, policy, created_at, updated_at, revoked_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 WHERE ${TEAM_LIVE}`,
     )
     .bind(
       p.id,
@@ -59,11 +66,13 @@ export async function insertKey(db: D1Database, key: StoredKey): Promise<void> {
       p.revokedAt,
     )
     .run();
+  return meta.changes === 1;
 }
 
 /**
  * Stores a changed policy only if the row is still the one read (its updated_at is `basedOn`);
- * false when another write came first, and nothing was written.
+ * false when another write came first, and nothing was written. A key not revoked is stored only
+ * in a live team (its team retired meanwhile: false too, and the next read says so).
  */
 export async function updateKey(
   db: D1Database,
@@ -73,10 +82,10 @@ export async function updateKey(
 ): Promise<boolean> {
   const { meta } = await db
     .prepare(
-      `UPDATE keys SET name = ?, team_id = ?, policy = ?, updated_at = ?, revoked_at = ?
-       WHERE id = ? AND updated_at = ?`,
+      `UPDATE keys SET name = ?1, team_id = ?5, policy = ?2, updated_at = ?3, revoked_at = ?4
+       WHERE id = ?6 AND updated_at = ?7 AND (?4 IS NOT NULL OR ${TEAM_LIVE})`,
     )
-    .bind(policy.name, policy.teamId, policyColumn(policy), updatedAt, policy.revokedAt, policy.id, basedOn)
+    .bind(policy.name, policyColumn(policy), updatedAt, policy.revokedAt, policy.teamId, policy.id, basedOn)
     .run();
   return meta.changes === 1;
 }
@@ -123,4 +132,20 @@ export async function listKeys(
     .all();
   const keys = results.slice(0, query.limit).map(fromRow);
   return { keys, more: results.length > query.limit };
+}
+
+/** How many keys not revoked (expired ones count: a PATCH may extend them) belong to the team, and the first `listed` ids. */
+export async function liveKeysOfTeam(
+  db: D1Database,
+  teamId: string,
+  listed: number,
+): Promise<{ count: number; ids: string[] }> {
+  const { results } = await db
+    .prepare(
+      `SELECT id, COUNT(*) OVER () AS count FROM keys WHERE team_id = ? AND revoked_at IS NULL
+        ORDER BY created_at, id LIMIT ?`,
+    )
+    .bind(teamId, listed)
+    .all<{ id: string; count: number }>();
+  return { count: results[0]?.count ?? 0, ids: results.map((r) => r.id) };
 }

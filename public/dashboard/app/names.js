@@ -16,7 +16,12 @@ export const keyName = (id) => {
   if (!key) return id;
   return `${key.name} (${key.prefix}${key.revokedAt ? ', revoked' : ''})`;
 };
-export const teamName = (id) => (id ? (state.teams.get(id)?.name ?? id) : '(no team)');
+export const teamName = (id) => {
+  if (!id) return '(no team)';
+  const team = state.teams.get(id);
+  if (!team) return id;
+  return team.retiredAt ? `${team.name} (retired)` : team.name;
+};
 export const groupName = (group, value) => {
   if (group === 'key') return keyName(value);
   if (group === 'team') return teamName(value);
@@ -25,8 +30,9 @@ export const groupName = (group, value) => {
 };
 
 /**
- * The names of keys (revoked ones too) and teams, listed without usage: no Durable Object call per
- * key. Read at sign-in, then again at most every NAMES_MS; what resolveNames read meanwhile is kept.
+ * The names of keys (revoked ones too) and teams (retired ones too: their past requests still
+ * show), listed without usage: no Durable Object call per key. Read at sign-in, then again at most
+ * every NAMES_MS; what resolveNames read meanwhile is kept.
  */
 export function loadNames() {
   const names = state.names;
@@ -34,7 +40,7 @@ export function loadNames() {
   names.at = Date.now();
   const pending = Promise.all([
     listAll('/admin/keys?usage=false&includeRevoked=true', 50).catch(optional),
-    listAll('/admin/teams?usage=false', 50).catch(optional),
+    listAll('/admin/teams?usage=false&includeRetired=true', 50).catch(optional),
   ]).then(([keys, teams]) => {
     if (names !== state.names) return; // signed out meanwhile
     names.denied = { key: !keys, team: !teams };

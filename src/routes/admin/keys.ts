@@ -22,7 +22,6 @@ import { checkTightening } from '../../keys/governance-check';
 import type { KeyPolicy } from '../../keys/policy';
 import { checkKeyPins } from '../../keys/routing-check';
 import { getKey, insertKey, listKeys, type StoredKey, updateKey } from '../../keys/store';
-import { getTeam } from '../../keys/team-store';
 import { keyStub } from '../../limits/stubs';
 import { readJsonBody, validateBody } from '../../openai/read-body';
 import { tried } from '../../tries';
@@ -30,6 +29,7 @@ import { etagOf, tellObject, writeConditionally } from './conditional-write';
 import { displayName } from './display-name';
 import { decodeCursor, encodeCursor, pageLimit } from './paging';
 import { flag, rejectRepeated, rejectUnknown } from './query-params';
+import { mustBeLiveTeam, teamRetired } from './team-ref';
 
 const ADMIN_BODY_LIMIT = 256 * 1024;
 const expiresAt = z.iso.datetime({ offset: true }).nullable();
@@ -55,7 +55,7 @@ export const keys = new Hono<AppEnv>()
     const expires = input.expiresAt ? Date.parse(input.expiresAt) : null;
     if (expires !== null && expires <= now)
       throw invalidRequest('expiresAt must be in the future.', 'expiresAt');
-    if (input.team) await mustHaveTeam(c.env, input.team);
+    if (input.team) await mustBeLiveTeam(c.env.DB, input.team);
     const secret = generateGatewayKey();
     const policy = newPolicy(input, {
       kind: 'key',
@@ -73,14 +73,18 @@ export const keys = new Hono<AppEnv>()
       policy,
     };
     // The Durable Object is what admits requests, so it is written first; if the D1 row then
-    // fails, the object is revoked again so that no unlisted key can work.
+    // fails (or its team was retired meanwhile), the object is revoked again so that no unlisted
+    // key can work.
     const stub = keyStub(c.env, stored.hash);
     await stub.setPolicy(policy, now);
-    try {
-      await insertKey(c.env.DB, stored);
-    } catch (error) {
-      await stub.setPolicy({ ...policy, revokedAt: now }, now);
+    const undo = () => stub.setPolicy({ ...policy, revokedAt: now }, now);
+    const inserted = await insertKey(c.env.DB, stored).catch(async (error: unknown) => {
+      await undo();
       throw error;
+    });
+    if (!inserted) {
+      await undo();
+      throw teamRetired(input.team ?? '', 'team');
     }
     await audit(c, {
       action: 'key.create',
@@ -125,9 +129,12 @@ export const keys = new Hono<AppEnv>()
     await mustGet(c.env, id, teamScope(c));
     input.team = pinTeam(c, input.team, false);
     await checkGuardrailSelection(c, input.guardrails);
-    if (input.team) await mustHaveTeam(c.env, input.team);
+    if (input.team) await mustBeLiveTeam(c.env.DB, input.team);
+    let attempted = 0;
     return save(c, 'key.update', id, async (stored, now) => {
       if (stored.policy.revokedAt !== null) throw keyRevoked();
+      // Again on a retry: the write is refused once the team is retired (store.ts updateKey).
+      if (input.team && attempted++ > 0) await mustBeLiveTeam(c.env.DB, input.team);
       // As at creation: a key is ended with DELETE, not with an expiry already past.
       const expiry = input.expiresAt ? Date.parse(input.expiresAt) : null;
       // (The stored value sent back unchanged, as a client echoing what it read does, is no change.)
@@ -240,11 +247,6 @@ export async function mustGet(env: Env, id: string, scope: string | null = null)
   if (!stored || (scope !== null && stored.policy.teamId !== scope))
     throw new GatewayError(404, 'invalid_request_error', 'key_not_found', `No key with id '${id}'.`, 'id');
   return stored;
-}
-
-async function mustHaveTeam(env: Env, id: string): Promise<void> {
-  if (!(await getTeam(env.DB, id)))
-    throw invalidRequest(`No team with id '${id}'.`, 'team', 'team_not_found');
 }
 
 /**

@@ -1,6 +1,8 @@
-// /admin/teams — a team's budget, limits and model allowlist, shared by all of its keys.
+// /admin/teams — a team's budget, limits and model allowlist, shared by all of its keys; create,
+// list, read with live usage, update, retire (a soft delete: the row stays for history).
 import { Hono } from 'hono';
 import { z } from 'zod';
+import type { AdminToken } from '../../auth/admin-token-store';
 import { randomId } from '../../auth/gateway-key';
 import type { AppEnv, Env } from '../../env';
 import { GatewayError } from '../../errors';
@@ -14,16 +16,29 @@ import {
   presentPolicy,
   presentUsage,
 } from '../../keys/admin-input';
+import type { KeyPolicy } from '../../keys/policy';
 import { checkTeamPins } from '../../keys/routing-check';
-import { getTeam, insertTeam, listTeams, type StoredTeam, updateTeam } from '../../keys/team-store';
+import { liveKeysOfTeam } from '../../keys/store';
+import {
+  getTeam,
+  insertTeam,
+  listTeams,
+  retireTeam,
+  type StoredTeam,
+  updateTeam,
+} from '../../keys/team-store';
 import { teamStub } from '../../limits/stubs';
 import { readJsonBody, validateBody } from '../../openai/read-body';
 import { etagOf, tellObject, writeConditionally } from './conditional-write';
 import { displayName } from './display-name';
 import { decodeCursor, encodeCursor, pageLimit } from './paging';
 import { flag, rejectRepeated, rejectUnknown } from './query-params';
+import { teamRetired } from './team-ref';
+import { presentToken } from './tokens';
 
 const ADMIN_BODY_LIMIT = 256 * 1024;
+/** At most this many of a team's live keys are named when they keep it from being retired. */
+const LISTED_KEYS = 5;
 
 const createTeamBody = z.strictObject({
   name: displayName,
@@ -57,12 +72,13 @@ export const teams = new Hono<AppEnv>()
     return c.json(await present(c.env, { createdAt: now, updatedAt: now, policy }), 201);
   })
   .get('/', async (c) => {
-    rejectUnknown(c.req.query(), ['limit', 'cursor', 'budgeted', 'usage']);
+    rejectUnknown(c.req.query(), ['limit', 'cursor', 'budgeted', 'usage', 'includeRetired']);
     rejectRepeated(c.req.queries());
     const { teams: found, more } = await listTeams(c.env.DB, {
       limit: pageLimit(c.req.query('limit')),
       cursor: decodeCursor(c.req.query('cursor')),
       budgeted: flag(c.req.query('budgeted'), 'budgeted'),
+      includeRetired: flag(c.req.query('includeRetired'), 'includeRetired'),
     });
     const usage = flag(c.req.query('usage'), 'usage', true);
     const data = await Promise.all(found.map((team) => present(c.env, team, usage)));
@@ -85,6 +101,7 @@ export const teams = new Hono<AppEnv>()
       'team',
       () => mustGet(c.env, id),
       async (current) => {
+        if (current.policy.revokedAt !== null) throw teamRetired(id);
         // Against the pins as they are now: also each member key's beside them.
         if (input.routing !== undefined)
           await checkTeamPins(c, id, current.policy.routing?.pin, input.routing);
@@ -104,7 +121,73 @@ export const teams = new Hono<AppEnv>()
     await tellObject('team', () => teamStub(c.env, policy.id).setPolicy(policy, now));
     c.header('ETag', etagOf({ updatedAt: now }));
     return c.json(await present(c.env, { ...stored, policy, updatedAt: now }));
+  })
+  // Retiring is final and idempotent, as a key's revocation is: an already retired team is
+  // answered as it is, nothing written or audited, but its object is told again (that repairs a
+  // tell that failed before). Admins only (auth/permissions.ts lists no other role for it).
+  .delete('/:id', async (c) => {
+    const id = c.req.param('id');
+    let revokedTokens: AdminToken[] = [];
+    const { stored, policy, now } = await writeConditionally(
+      c,
+      'team',
+      () => mustGet(c.env, id),
+      async (current, at): Promise<KeyPolicy | null> => {
+        if (current.policy.revokedAt !== null) return null;
+        await mustBeEmpty(c.env.DB, id);
+        return { ...current.policy, revokedAt: at };
+      },
+      async (current, next, at) => {
+        // Refused (null) when the row changed or a key joined the team since the read: read again.
+        const tokens = await retireTeam(c.env.DB, next, at, current.updatedAt);
+        revokedTokens = tokens ?? [];
+        return tokens !== null;
+      },
+    );
+    if (policy === null) {
+      await tellObject('team', () => teamStub(c.env, id).setPolicy(stored.policy, stored.updatedAt));
+      c.header('ETag', etagOf(stored));
+      return c.json(await present(c.env, stored));
+    }
+    await audit(c, {
+      action: 'team.retire',
+      targetType: 'team',
+      targetId: id,
+      teamId: id,
+      before: stored.policy,
+      after: policy,
+    });
+    for (const token of revokedTokens) {
+      await audit(c, {
+        action: 'token.revoke',
+        targetType: 'token',
+        targetId: token.id,
+        teamId: id,
+        before: presentToken({ ...token, revokedAt: null }),
+        after: presentToken(token),
+      });
+    }
+    // No key of the team is live, so nothing depends on this; it makes the object refuse too, for
+    // good. The ledger stays, so the team's last usage can still be read.
+    await tellObject('team', () => teamStub(c.env, id).setPolicy(policy, now));
+    const retired = { ...stored, policy, updatedAt: now };
+    c.header('ETag', etagOf(retired));
+    return c.json(await present(c.env, retired));
   });
+
+/** 409 `team_not_empty` while a key that is not revoked belongs to the team, naming a few. */
+async function mustBeEmpty(db: D1Database, id: string): Promise<void> {
+  const live = await liveKeysOfTeam(db, id, LISTED_KEYS);
+  if (live.count === 0) return;
+  const more = live.count > live.ids.length ? `, and ${live.count - live.ids.length} more` : '';
+  const keys = live.count === 1 ? '1 key that is not revoked' : `${live.count} keys that are not revoked`;
+  throw new GatewayError(
+    409,
+    'invalid_request_error',
+    'team_not_empty',
+    `Team '${id}' still has ${keys} (${live.ids.join(', ')}${more}); expired keys count, as a PATCH can extend them. Move each to another team (PATCH /admin/keys/:id with "team") or revoke it (DELETE /admin/keys/:id) first, then retire the team.`,
+  );
+}
 
 async function mustGet(env: Env, id: string): Promise<StoredTeam> {
   const stored = await getTeam(env.DB, id);
@@ -122,6 +205,8 @@ async function present(env: Env, team: StoredTeam, withUsage = true) {
     ...presentPolicy(p),
     createdAt: iso(team.createdAt),
     updatedAt: iso(team.updatedAt),
+    /** When DELETE retired the team; null while it is live. */
+    retiredAt: iso(p.revokedAt),
   };
   if (!withUsage) return metadata;
   return { ...metadata, usage: presentUsage(await teamStub(env, p.id).usage({})) };

@@ -14,11 +14,11 @@ import type { AppEnv } from '../../env';
 import { GatewayError, invalidRequest } from '../../errors';
 import { audit } from '../../governance/audit';
 import { iso } from '../../keys/admin-input';
-import { getTeam } from '../../keys/team-store';
 import { readJsonBody, validateBody } from '../../openai/read-body';
 import { displayName } from './display-name';
 import { decodeCursor, encodeCursor, pageLimit } from './paging';
 import { flag, rejectRepeated, rejectUnknown } from './query-params';
+import { mustBeLiveTeam, teamRetired } from './team-ref';
 
 const createTokenBody = z.strictObject({
   name: displayName,
@@ -34,8 +34,7 @@ export const tokens = new Hono<AppEnv>()
       throw invalidRequest('A team-admin token needs the team it manages.', 'team');
     if (input.role !== 'team-admin' && input.team)
       throw invalidRequest(`A ${input.role} token is not limited to a team; omit team.`, 'team');
-    if (input.team && !(await getTeam(c.env.DB, input.team)))
-      throw invalidRequest(`No team with id '${input.team}'.`, 'team', 'team_not_found');
+    if (input.team) await mustBeLiveTeam(c.env.DB, input.team);
     const secret = generateAdminToken();
     const token: AdminToken = {
       id: randomId('atk'),
@@ -48,15 +47,16 @@ export const tokens = new Hono<AppEnv>()
       lastUsedAt: null,
       revokedAt: null,
     };
-    await insertAdminToken(c.env.DB, token, await sha256Hex(secret));
+    if (!(await insertAdminToken(c.env.DB, token, await sha256Hex(secret))))
+      throw teamRetired(input.team ?? '', 'team');
     await audit(c, {
       action: 'token.create',
       targetType: 'token',
       targetId: token.id,
       teamId: token.teamId,
-      after: present(token),
+      after: presentToken(token),
     });
-    return c.json({ ...present(token), token: secret }, 201);
+    return c.json({ ...presentToken(token), token: secret }, 201);
   })
   .get('/', async (c) => {
     rejectUnknown(c.req.query(), ['limit', 'cursor', 'includeRevoked']);
@@ -68,27 +68,27 @@ export const tokens = new Hono<AppEnv>()
     });
     const last = found.at(-1);
     return c.json({
-      data: found.map(present),
+      data: found.map(presentToken),
       nextCursor: more && last ? encodeCursor(last.createdAt, last.id) : null,
     });
   })
-  .get('/:id', async (c) => c.json(present(await mustGet(c.env.DB, c.req.param('id')))))
+  .get('/:id', async (c) => c.json(presentToken(await mustGet(c.env.DB, c.req.param('id')))))
   .delete('/:id', async (c) => {
     const before = await mustGet(c.env.DB, c.req.param('id'));
     // Revoking is idempotent: a revoked token is answered as it is, with nothing written or audited.
-    if (before.revokedAt !== null) return c.json(present(before));
+    if (before.revokedAt !== null) return c.json(presentToken(before));
     const revoked = await revokeAdminToken(c.env.DB, before.id, Date.now());
     const after = await mustGet(c.env.DB, before.id);
-    if (!revoked) return c.json(present(after)); // another DELETE revoked it (and audited it) meanwhile
+    if (!revoked) return c.json(presentToken(after)); // another DELETE revoked it (and audited it) meanwhile
     await audit(c, {
       action: 'token.revoke',
       targetType: 'token',
       targetId: before.id,
       teamId: before.teamId,
-      before: present(before),
-      after: present(after),
+      before: presentToken(before),
+      after: presentToken(after),
     });
-    return c.json(present(after));
+    return c.json(presentToken(after));
   });
 
 function generateAdminToken(): string {
@@ -112,7 +112,7 @@ async function mustGet(db: D1Database, id: string): Promise<AdminToken> {
 }
 
 /** The API view: never the secret or its hash. */
-function present(token: AdminToken) {
+export function presentToken(token: AdminToken) {
   return {
     id: token.id,
     object: 'gateway.admin_token',
