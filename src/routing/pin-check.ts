@@ -32,7 +32,17 @@ export function pinProblem(
   config: PinnableConfig,
   own: readonly string[] = Object.keys(pin ?? {}),
 ): PinProblem | undefined {
-  if (!pin) return undefined;
+  return pinProblems(pin, config, own, true)[0];
+}
+
+/** Every problem of the entries `own` (the first only, with `firstOnly`), in walk order. */
+function pinProblems(
+  pin: Pins | undefined,
+  config: PinnableConfig,
+  own: readonly string[],
+  firstOnly: boolean,
+): PinProblem[] {
+  if (!pin) return [];
   const mine = new Set(own);
   const found: PinProblem[] = [];
   const at = (site: TargetSite, field: 'provider' | 'alias') => [
@@ -53,7 +63,8 @@ export function pinProblem(
         message: `The gateway config has no model alias or provider '${pinned}' to pin: a pin replaces the route of an alias in the config's "models", or of a <provider>/<model> name of a configured provider.`,
         missing: `model alias or provider '${pinned}'`,
       });
-      break;
+      if (firstOnly) break;
+      continue;
     }
     walkPins(pinned, route, true, {
       routeOf: (alias) => {
@@ -91,9 +102,9 @@ export function pinProblem(
         });
       },
     });
-    if (found.length > 0) break;
+    if (firstOnly && found.length > 0) break;
   }
-  return found[0];
+  return found;
 }
 
 /** Pins as they stand under a config: a key's and its team's merged, or one policy's own. */
@@ -106,18 +117,20 @@ export interface PinsUnder {
  * The first problem of an entry of `own` in `after` that the same entry did not have `before` (a
  * write changed the pins, the team, or the config): a pin already broken is not this change's
  * doing, and must not stop an unrelated one (an admin could then neither move nor fix the key).
+ * Problems are told apart by field and what is missing, so that an entry already broken in one
+ * target (passed over: its others still route) is still refused a new one (its last working
+ * target removed, a typo added).
  */
 export function newPinProblem(
   before: PinsUnder | undefined,
   after: PinsUnder,
   own: readonly string[] = Object.keys(after.pin ?? {}),
 ): PinProblem | undefined {
-  for (const alias of own) {
-    const problem = pinProblem(after.pin, after.config, [alias]);
-    if (problem && !(before && pinProblem(before.pin, before.config, [alias]))) return problem;
-  }
-  return undefined;
+  const known = new Set(before ? pinProblems(before.pin, before.config, own, false).map(problemKey) : []);
+  return pinProblems(after.pin, after.config, own, false).find((problem) => !known.has(problemKey(problem)));
 }
+
+const problemKey = (problem: PinProblem) => `${problem.path.join('\u0000')}\u0001${problem.missing}`;
 
 /** A pin's key names what a request can ask for: an alias, or a model at a configured provider. */
 function pinnable(name: string, config: PinnableConfig): boolean {

@@ -121,4 +121,41 @@ describe('a config write that would leave a routing pin naming nothing', () => {
     expect((await putConfig(withExtra('other'))).status).toBe(200);
     expect((await admin(`/admin/keys/${id}`, 'DELETE')).status).toBe(200);
   });
+
+  it("is refused for removing a pin entry's last working target, its other target already gone", async () => {
+    const twoExtras = {
+      providers: { mock: { type: 'mock' }, aa: { type: 'mock' }, bb: { type: 'mock' } },
+      models: { fast: { targets: [mock] } },
+    };
+    expect((await putConfig(twoExtras)).status).toBe(200);
+    const fallback = {
+      targets: [
+        { provider: 'aa', model: 'mock-1' },
+        { provider: 'bb', model: 'mock-1' },
+      ],
+    };
+    const { id, key } = await createKey({ routing: { pin: { fast: fallback } } });
+    // `aa` goes by hand (KV only): the pin's first target is passed over, `bb` still serves.
+    await env.DB.prepare('DELETE FROM config_store').run();
+    const { aa: _gone, ...providers } = twoExtras.providers;
+    await env.CACHE.put(CONFIG_KEY, JSON.stringify({ ...twoExtras, providers }));
+    forgetConfig();
+    expect((await chat(key, ask)).headers.get('x-tollgate-provider')).toBe('bb');
+    const refused = await putConfig(withExtra('other'));
+    expect(refused.status).toBe(409);
+    expect((await refused.json<Json>()).error.message).toContain(
+      `key ${id}: routing.pin.fast.targets[1].provider needs provider 'bb'`,
+    );
+    // A PATCH adding a typo beside the target already gone is refused too.
+    const typo = {
+      targets: [
+        { provider: 'aa', model: 'mock-1' },
+        { provider: 'bbb', model: 'mock-1' },
+      ],
+    };
+    const patched = await admin(`/admin/keys/${id}`, 'PATCH', { routing: { pin: { fast: typo } } });
+    expect(patched.status).toBe(400);
+    expect((await patched.json<Json>()).error.param).toBe('routing.pin.fast.targets[1].provider');
+    expect((await admin(`/admin/keys/${id}`, 'DELETE')).status).toBe(200);
+  });
 });

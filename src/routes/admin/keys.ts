@@ -49,13 +49,14 @@ export const keys = new Hono<AppEnv>()
   .post('/', async (c) => {
     const input = validateBody(createKeyBody, await readJsonBody(c.req.raw, ADMIN_BODY_LIMIT));
     input.team = pinTeam(c, input.team, true);
+    // The team first: the other checks read it (its pins), and an unknown or retired one is the answer.
+    if (input.team) await mustBeLiveTeam(c.env.DB, input.team);
     await checkGuardrailSelection(c, input.guardrails);
     await checkKeyPins(c, { routing: input.routing, teamId: input.team });
     const now = Date.now();
     const expires = input.expiresAt ? Date.parse(input.expiresAt) : null;
     if (expires !== null && expires <= now)
       throw invalidRequest('expiresAt must be in the future.', 'expiresAt');
-    if (input.team) await mustBeLiveTeam(c.env.DB, input.team);
     const secret = generateGatewayKey();
     const policy = newPolicy(input, {
       kind: 'key',

@@ -110,6 +110,12 @@ describe('DELETE /admin/teams/:id', () => {
       ...retired,
       param: 'team',
     });
+    // The team is the answer even beside a pin the config could not route (checked after it).
+    const badPin = { routing: { pin: { fast: { targets: [{ provider: 'nope', model: 'm' }] } } } };
+    await expectError(await admin('/admin/keys', 'POST', { name: 'new', team: id, ...badPin }), 409, {
+      ...retired,
+      param: 'team',
+    });
     await expectError(await admin(`/admin/keys/${keyId}`, 'PATCH', { team: id }), 409, {
       ...retired,
       param: 'team',
