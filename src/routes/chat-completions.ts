@@ -1,51 +1,33 @@
 // POST /v1/chat/completions — validate, admit (one DO round trip), route, relay, settle after.
 import { Hono } from 'hono';
-import { bodyForTarget } from '../anthropic/claude-fields';
 import { CACHE_HEADER, readCacheControl } from '../cache/control';
 import { lookupCache } from '../cache/session';
-import type { Target } from '../config/schema';
 import { getRuntime } from '../config/store';
 import type { AppEnv } from '../env';
 import { clientClosed, withHeaders } from '../errors';
 import { guardChatRoute, type RouteGuard } from '../guardrails/chat-guard';
 import { admit } from '../limits/admission';
-import { streamLimitMs } from '../limits/deadline';
-import {
-  audioUseOf,
-  estimateTextTokens,
-  inputEstimate,
-  maxOutputTokens,
-  outputCapField,
-  outputCapOf,
-} from '../limits/estimate';
+import { audioUseOf, inputEstimate, maxOutputTokens, outputCapField, outputCapOf } from '../limits/estimate';
 import { rateLimitHeaders } from '../limits/rate-headers';
-import { primeStream } from '../openai/prime-stream';
 import { readJsonBody, validateBody } from '../openai/read-body';
 import { chatRequest } from '../openai/schemas';
-import { SSE_HEADERS } from '../openai/sse';
-import { type ChunkSource, relayOpenAIStream } from '../openai/stream-relay';
-import { type StreamSummary, streamVerdict } from '../openai/stream-summary';
-import {
-  estimatedCharge,
-  targetCost,
-  targetTier,
-  timedOutPrompts,
-  worstCases,
-} from '../pricing/route-prices';
-import { type StreamCharge, streamCharge, usageOf } from '../pricing/stream-usage';
+import { worstCases } from '../pricing/route-prices';
+import { usageOf } from '../pricing/stream-usage';
 import {
   boundToolCalls,
   worstSearchContentBlocks,
   worstServerToolFees,
   worstToolFees,
 } from '../pricing/tool-fees';
-import { plausibleUsage } from '../pricing/usage';
 import { requestedBetas } from '../providers/anthropic-beta';
-import type { ChatCompletion, ChatResult, Usage } from '../providers/types';
 import { parseMetadataHeader, type RouteRequest } from '../routing/conditions';
-import { executeRoute, type Served } from '../routing/execute';
-import { type Attempt, attemptsOf, interruptedAttempt } from '../routing/failures';
+import type { Served } from '../routing/execute';
+import { attemptsOf, interruptedAttempt } from '../routing/failures';
 import { applyRoutingOverride } from '../routing/overrides';
+import { type Answering, jsonAnswer } from './chat-json-answer';
+import { chatSettlement } from './chat-settlement';
+import { streamAnswer } from './chat-stream-answer';
+import { type Answer, askTargets } from './chat-upstream';
 import { modelNotFoundFor } from './model-not-found';
 import { zdrRefusal } from './zdr-retention';
 
@@ -133,48 +115,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   log.admitted(admitted.key);
   // A budget's reservation lasts reservationTtlMs: every attempt, backoff and stream ends before it.
   const { deadline } = admitted;
-  /**
-   * The tier a target with no answer was asked for, where the request's `service_tier` goes as sent
-   * (OpenAI-wire providers; the others drop it).
-   */
-  const askedTier = (target: Pick<Target, 'provider'>) => {
-    const type = runtime.provider(target.provider)?.type;
-    return type === 'openai' || type === 'azure-openai' ? body.service_tier : undefined;
-  };
-  /**
-   * Real cost of what the serving target consumed (zero when nothing was), plus the prompt of each
-   * attempt the gateway timed out: the provider had it, and may bill it, as when a client leaves.
-   * `tier`: the service tier the answer says it was served on (none: the standard rates);
-   * `estimated`: `usage` is the gateway's estimate (the provider reported none), as the row says;
-   * `promptReported`: its prompt_tokens are the provider's count (a stream cut short may report
-   * the prompt but not the output). A timed-out attempt had the same prompt: charged that count
-   * when there is one, since the estimate may hold allowances (limits.fileIdTokens per file sent
-   * by file_id, 765 per unseen image) far from the prompt's real size. An estimated output is
-   * charged (and logged) at the model's dearest output rate: its images, if it made any, went unseen.
-   * Returns the usage as charged, which a cached copy's saving is reckoned from.
-   */
-  const settle = (
-    target: Pick<Target, 'provider' | 'model'> | undefined,
-    usage: Usage | undefined,
-    attempts: readonly Attempt[] = [],
-    tier?: unknown,
-    estimated = false,
-    promptReported = !estimated,
-  ) => {
-    const prompt = usage && promptReported && usage.prompt_tokens > 0 ? usage.prompt_tokens : inputTokens;
-    const unanswered = timedOutPrompts(runtime, attempts, prompt, askedTier);
-    const charged = target && usage && estimated ? estimatedCharge(runtime, target, usage) : usage;
-    const costUsd = (target ? targetCost(runtime, target, charged, tier) : 0) + unanswered.costUsd;
-    const billed = target && targetTier(runtime, target, tier);
-    log.used(charged, costUsd, {
-      tier: billed,
-      timedOut: unanswered,
-      estimated: estimated && usage !== undefined,
-    });
-    // The timed-out prompts' tokens too: the TPM limit counts what providers had, as the row does.
-    admitted.settle({ tokens: usedTokens(usage) + unanswered.tokens, costUsd });
-    return charged;
-  };
+  const { askedTier, settle } = chatSettlement(runtime, body, inputTokens, log, admitted);
   const headers = new Headers(rateLimitHeaders(admitted.rate));
   // A zero-retention key may not have its provider keep the request (stored completions, a prompt
   // cache kept on storage) or use a feature whose data the provider keeps (a code execution
@@ -265,39 +206,20 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
 
   let served: Served<Answer>;
   try {
-    served = await executeRoute(
-      runtime,
-      routed,
-      async ({ adapter, target, signal, firstByte }) => {
-        if (native && adapter.servesNative?.(native.api, target.model, native.needs) !== true)
-          throw native.noTarget();
-        const result = await adapter.chat({
-          ...(nativeSent ? { native: { api: nativeSent.api, body: nativeSent.body } } : {}),
-          body: claudeOnly ? bodyForTarget(sent, claudeOnly, adapter, target.model) : sent,
-          model: target.model,
-          signal,
-          requestId,
-          capSet: outputCap !== undefined,
-          betas,
-          thinkingAsSigned: c.get('thinkingAsSigned') === true,
-          reasoningSummary,
-          ...(admitted.zdr ? { zeroRetention: true } : {}),
-          answersWhole: firstByte,
-        });
-        if (result.kind === 'json') return result;
-        const primed = await primeStream(result.body, adapter.name);
-        firstByte();
-        return { kind: 'stream', body: primed } as const;
-      },
-      {
-        signal: c.req.raw.signal,
-        streaming: body.stream === true,
-        request: routeRequest,
-        // A stream's provider is judged healthy or not when the stream ends (onEnd below).
-        verdictLater: (answer) => answer.kind === 'stream',
-        ...(deadline !== undefined ? { deadline } : {}),
-      },
-    );
+    served = await askTargets(c, runtime, routed, {
+      sent,
+      native,
+      nativeSent,
+      claudeOnly,
+      capSet: outputCap !== undefined,
+      betas,
+      reasoningSummary,
+      requestId,
+      zeroRetention: admitted.zdr,
+      streaming: body.stream === true,
+      routeRequest,
+      deadline,
+    });
   } catch (error) {
     // The client left while a provider was working on it: the prompt is charged (as for a
     // cancelled stream), since the provider may bill it; nothing else was consumed.
@@ -312,111 +234,8 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   headers.set('x-tollgate-attempts', String(served.attempts.length));
   log.served(served.target, served.attempts);
 
+  const answering: Answering = { served, native, guard, cache, log, headers, settle, inputTokens, withinCap };
   const result = served.result;
-  if (result.kind === 'json') {
-    // Without a plausible report, what was sent and what came back, estimated (as for streams).
-    const reported = plausibleUsage(result.body.usage);
-    const used = reported ?? usageOf(inputTokens, withinCap(estimateTextTokens(answerText(result.body))));
-    const charged = settle(served.target, used, served.attempts, result.body.service_tier, !reported);
-    // The answer (and so the cache, and the Responses and Messages answers made of it) tells the usage
-    // charged, as a stream does (usage-fill.ts); a native answer goes as its own API wrote it.
-    const { body: completion, raw } =
-      reported || native ? result : { body: { ...result.body, usage: charged }, raw: undefined };
-    let guarded: ReturnType<typeof guard.completion>;
-    try {
-      guarded = guard.completion(completion); // output rules, restored placeholders; may block
-    } catch (error) {
-      cache.abandon();
-      throw withHeaders(error, headers); // a target answered: the refusal names it
-    }
-    cache.saveJson(completion, served.target, charged);
-    // The log keeps the answer with output redactions applied and placeholders not restored.
-    log.responseBody(guarded.logged === completion ? (raw ?? completion) : guarded.logged);
-    headers.set('content-type', 'application/json');
-    const { answer } = guarded;
-    const text = answer === completion ? (raw ?? JSON.stringify(answer)) : JSON.stringify(answer);
-    return new Response(text, { status: 200, headers });
-  }
-
-  // With guardrails rewriting the stream, the log takes the mapper's redacted frames, not upstream's.
-  const logFrame = log.awaitStream();
-  const mapEvent = guard.streamMapper(logFrame);
-  const { streamMaxMs } = runtime.config.timeouts;
-  const maxMs = streamLimitMs(streamMaxMs, deadline, Date.now());
-  /** The charge a whole answer without a plausible usage report was told, and the usage it was told. */
-  let filled: StreamCharge | undefined;
-  let told: Usage | undefined;
-  const stream = relayOpenAIStream(result.body, {
-    idleMs: runtime.config.timeouts.streamIdleMs,
-    keepAliveMs: runtime.config.timeouts.streamKeepAliveMs,
-    maxMs,
-    // Nearer than streamMaxMs: the budget reservation's end (answerDeadline) set it.
-    ...(maxMs !== streamMaxMs
-      ? { maxMsSetting: 'the end of the budget reservation, limits.reservationTtlMs after admission' }
-      : {}),
-    includeUsage: body.stream_options?.include_usage === true,
-    // A whole answer without a plausible usage report is told the usage it is charged; a native
-    // request's stream carries its API's own events, which the client gets as they came.
-    ...(native
-      ? {}
-      : {
-          fillUsage: (summary: StreamSummary) => {
-            filled = streamCharge(summary, inputTokens, withinCap);
-            told = estimatedCharge(runtime, served.target, filled.used);
-            return told;
-          },
-        }),
-    onEvent:
-      mapEvent || !logFrame
-        ? cache.onStreamEvent
-        : (data) => {
-            cache.onStreamEvent(data);
-            logFrame(data);
-          },
-    mapEvent,
-    onEnd: (summary) => {
-      served.verdict(streamVerdict(summary));
-      // What the fill told the client it was charged, when the provider reported no usage.
-      const charge = filled ?? streamCharge(summary, inputTokens, withinCap);
-      const charged = settle(
-        served.target,
-        charge.used,
-        served.attempts,
-        summary.serviceTier,
-        charge.estimated,
-        charge.promptReported,
-      );
-      // A blocked answer stores nothing (and a leader's answer a refresh held back is not lost).
-      // A hit replays the usage the client was told.
-      if (!guard.report.blocked)
-        cache.saveStream(told ? { ...summary, usage: told } : summary, served.target, charged);
-      else cache.abandon();
-      log.streamEnded(summary);
-    },
-    // Keeps the relay alive past a client disconnect: that is how it sees one (stream-relay.ts).
-    waitUntil: (work) => c.executionCtx.waitUntil(work),
-    // Aborts on a disconnect (enable_request_signal): the upstream is let go at once.
-    signal: c.req.raw.signal,
-    choices: body.n ?? undefined,
-    ...(native ? { carries: true } : {}),
-  });
-  for (const [name, value] of Object.entries(SSE_HEADERS)) headers.set(name, value);
-  return new Response(stream, { status: 200, headers });
+  if (result.kind === 'json') return jsonAnswer(result, answering);
+  return streamAnswer(c, runtime, body, deadline, result.body, answering);
 });
-
-/** What an attempt hands back: the JSON answer, or the stream once its first event is in. */
-type Answer = Extract<ChatResult, { kind: 'json' }> | { kind: 'stream'; body: ChunkSource };
-
-/** The text an answer produced (content and tool calls), for estimating its tokens. */
-function answerText(completion: ChatCompletion): string {
-  return (completion.choices as { message?: { content?: unknown; tool_calls?: unknown } }[])
-    .map(
-      ({ message }) =>
-        `${typeof message?.content === 'string' ? message.content : ''}${message?.tool_calls ? JSON.stringify(message.tool_calls) : ''}`,
-    )
-    .join('');
-}
-
-function usedTokens(usage: Usage | undefined): number {
-  return usage ? usage.prompt_tokens + usage.completion_tokens : 0;
-}

@@ -1,5 +1,5 @@
 // Adapters driven directly (no gateway): a fetch that records each request body and answers with
-// `respond`, and a stream run through the gateway's relay as routes/chat-completions.ts runs it.
+// `respond`, and a stream run through the gateway's relay as routes/chat-stream-answer.ts runs it.
 import { env } from 'cloudflare:workers';
 import { chatRequest } from '../../src/openai/schemas';
 import { relayOpenAIStream } from '../../src/openai/stream-relay';
