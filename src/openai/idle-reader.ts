@@ -2,7 +2,7 @@
 // on the source. One timer serves the whole stream — armed by the first read, re-armed only when
 // it fires before a deadline that has since moved on — instead of a timer set and cleared around
 // every read of every chunk.
-import type { ChunkSource } from './stream-relay';
+import type { ChunkSource } from './relay-options';
 
 export const IDLE = Symbol('idle');
 export type IdleRead = ReadableStreamReadResult<Uint8Array> | typeof IDLE;

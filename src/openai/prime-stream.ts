@@ -6,8 +6,8 @@
 // What it returns replays the bytes read while waiting, then reads on.
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { UpstreamError } from '../providers/types';
+import type { ChunkSource } from './relay-options';
 import { keptErrorCode, providerError } from './stream-errors';
-import type { ChunkSource } from './stream-relay';
 
 export async function primeStream(
   stream: ReadableStream<Uint8Array>,
