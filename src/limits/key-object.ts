@@ -7,42 +7,32 @@
 // loss would grant money, is persisted on every change.
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env';
-import { endReason, type KeyPolicy, keyPolicySchema, modelAllowed } from '../keys/policy';
-import { takeBuckets } from './admit-buckets';
-import { type AdmitRequest, type AdmitResult, admittedKey } from './admit-rpc';
-import { type BudgetState, current, drawFromLease, expire, nextExpiry } from './budget';
-import { reserveWorstCase } from './budget-reservation';
+import type { KeyPolicy } from '../keys/policy';
+import type { AdmitRequest, AdmitResult } from './admit-rpc';
+import { type BudgetState, current, drawFromLease, expire } from './budget';
+import { admitHere } from './key-admit';
 import { KeyRotation } from './key-object-rotation';
-import { BUDGET, loadKeyState, POLICY, REVISION } from './key-storage';
+import { emptyKeyState, type KeyState, saveLedger, setPolicyHere, settleLeases } from './key-state';
+import { loadKeyState } from './key-storage';
 import { type Usage, usageOf } from './key-usage';
 import { LastUse } from './last-use';
-import { type Lease, type LeaseDraw, leaseFor, leasesBack } from './lease-grant';
-import { LeaseLedger, type Returned } from './lease-ledger';
-import { type Moved, movedRefusal, type PolicyRead } from './moved';
-import { policyApplied } from './policy-change';
+import type { LeaseDraw } from './lease-grant';
+import type { Returned } from './lease-ledger';
+import type { Moved, PolicyRead } from './moved';
 import { limitsOf, rateStateOf } from './rate-state';
 import { RecentSettles } from './recent-settles';
 import { ReleasedReservations } from './released-reservations';
 import { adoptedLedger, type HandOver, type PendingHandOver } from './rotation-adoption';
 import { applySettles, freshSettles, type SettleRequest } from './settle-batch';
 import { sendSettles } from './settle-send';
-import { LedgerWaits, ownReservedUsd, SETTLE_WAIT_MS, settlesMayAdmit } from './settle-wait';
-import type { Bucket, BucketLimit } from './token-bucket';
+import { ownReservedUsd, SETTLE_WAIT_MS, settlesMayAdmit } from './settle-wait';
 
 export class KeyObject extends DurableObject<Env> {
-  private policy: KeyPolicy | null = null;
-  /** The admin write the policy came from (its row's updated_at); 0 for none known. */
-  private revision = 0;
-  private ledger: BudgetState | undefined;
-  private requests?: Bucket;
-  private tokens?: Bucket;
+  /** Policy, buckets, budget ledger and leases (key-state.ts). */
+  private readonly state: KeyState;
   /** Its key's rotations: where the key moved (old side), the hand-overs it awaits (new side). */
   private readonly rotation: KeyRotation;
   private readonly lastUse: LastUse;
-  /** Bucket shares held by isolates' leases; in memory like the buckets themselves. */
-  private readonly leases = new LeaseLedger();
-  /** Admissions waiting for settles near the end of a budget (settle-wait.ts). */
-  private readonly ledgerWaits = new LedgerWaits();
   /** Requests settled lately: a settle delivered twice is applied once. */
   private readonly settled: RecentSettles;
   /** Reservations released lately: a hand-over adopted after must not bring them back. */
@@ -50,26 +40,27 @@ export class KeyObject extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.state = emptyKeyState(ctx.storage);
     this.settled = new RecentSettles(ctx.storage.sql);
     this.lastUse = new LastUse(ctx.storage);
     this.rotation = new KeyRotation(ctx.storage, env.KEYS, {
       carried: () => ({
-        policy: this.policy,
-        revision: this.revision,
-        ledger: this.ledger,
+        policy: this.state.policy,
+        revision: this.state.revision,
+        ledger: this.state.ledger,
         lastUsedAt: this.lastUse.at,
       }),
       setPolicy: (policy, revision) => this.setHere(policy, revision),
       adoptLedger: (ledger, now) => this.adoptLedger(ledger, now),
       adoptLastUsed: (at) => this.lastUse.adopt(at),
-      wakeWaiting: () => this.ledgerWaits.changed(),
+      wakeWaiting: () => this.state.ledgerWaits.changed(),
     });
     ctx.blockConcurrencyWhile(async () => {
       this.settled.load(Date.now());
       const stored = await loadKeyState(ctx.storage);
-      this.policy = stored.policy;
-      this.revision = stored.revision;
-      this.ledger = stored.ledger;
+      this.state.policy = stored.policy;
+      this.state.revision = stored.revision;
+      this.state.ledger = stored.ledger;
       this.rotation.load(stored.moved, stored.adoption);
       this.lastUse.load(stored.lastUsedAt);
     });
@@ -85,14 +76,14 @@ export class KeyObject extends DurableObject<Env> {
     const mayWait = (refused: AdmitResult) =>
       !refused.ok &&
       refused.reason === 'budget_exceeded' &&
-      settlesMayAdmit(refused, request.costUsd, ownReservedUsd(this.ledger, request.reservationId));
+      settlesMayAdmit(refused, request.costUsd, ownReservedUsd(this.state.ledger, request.reservationId));
     while (mayWait(result)) {
-      const change = this.ledgerWaits.next(until - Date.now());
+      const change = this.state.ledgerWaits.next(until - Date.now());
       if (!change) break;
       await change;
       result = this.admitAt({ ...request, returned: undefined }, Date.now());
     }
-    const policy = this.policy;
+    const policy = this.state.policy;
     // A rotated key's old object keeps a policy that no longer changes: its team may be stale.
     if (result.ok || policy?.kind !== 'key' || result.reason === 'moved' || result.reason === 'rotated')
       return result;
@@ -100,74 +91,15 @@ export class KeyObject extends DurableObject<Env> {
   }
 
   admitAt(request: AdmitRequest, now: number): AdmitResult {
-    if (this.rotation.moved) return movedRefusal(this.rotation.moved, now);
-    const policy = this.policy;
-    if (!policy) return { ok: false, reason: 'unknown' };
-    const { rpm: rpmLimit, tpm: tpmLimit } = limitsOf(policy.limits, request.defaults);
-    this.settleLeases(request.returned, rpmLimit, tpmLimit, now);
-    const ended = endReason(policy, now);
-    if (ended) return { ok: false, reason: ended };
-    if (!modelAllowed(policy.models, request.model)) return { ok: false, reason: 'model_not_allowed' };
-    // Before a bucket is taken (a refused request consumes nothing), and so before any lease.
-    if (policy.budget && this.rotation.awaiting) return { ok: false, reason: 'awaiting_ledger' };
-
-    const { held } = this.leases;
-    const stored = { requests: this.requests, tokens: this.tokens };
-    const taken = takeBuckets(request, rpmLimit, tpmLimit, stored, held, now);
-    if (!taken.ok) return taken;
-    const { requests, tokens } = taken;
-
-    let reservedCost = 0;
-    let ledger: BudgetState | undefined;
-    if (policy.budget) {
-      const reserved = reserveWorstCase(this.ledger, policy.budget, request, now);
-      if (!reserved.ok) return reserved;
-      ledger = reserved.ledger;
-      reservedCost = request.costUsd;
-    }
-
-    let lease: Lease | undefined;
-    if (request.lease) {
-      const rpm = { limit: rpmLimit, bucket: requests };
-      const tpm = { limit: tpmLimit, bucket: tokens };
-      const leased = leaseFor(policy, this.leases, rpm, tpm, ledger, request.costUsd, now);
-      if (leased) ({ lease, ledger } = leased);
-    }
-    if (ledger) this.saveLedger(ledger);
-    this.requests = requests;
-    this.tokens = tokens;
-    this.lastUse.touch(now);
-    return {
-      ok: true,
-      key: admittedKey(policy),
-      rate: rateStateOf(now, rpmLimit, requests, tpmLimit, tokens, held),
-      reservedTokens: tpmLimit && !request.prepaid ? request.tokens : 0,
-      reservedUsd: reservedCost,
-      ...(policy.budget ? { budgeted: true } : {}),
-      ...(lease ? { lease } : {}),
-    };
-  }
-
-  /** Shares given back or expired (lease-grant.ts `leasesBack`). */
-  private settleLeases(
-    returned: readonly Returned[] | undefined,
-    rpm: BucketLimit | undefined,
-    tpm: BucketLimit | undefined,
-    now: number,
-  ): void {
-    const state = { requests: this.requests, tokens: this.tokens, ledger: this.ledger };
-    const { requests, tokens, ledger } = leasesBack(this.leases, returned, rpm, tpm, state, now);
-    this.requests = requests;
-    this.tokens = tokens;
-    if (ledger !== this.ledger && ledger) this.saveLedger(ledger);
+    return admitHere(this.state, this.rotation, this.lastUse, request, now);
   }
 
   /** A lease given back without an admission (its other half was refused, or a newer lease replaced it). */
   async returnLease(returned: Returned, defaults: AdmitRequest['defaults']): Promise<void> {
-    const limits = this.policy?.limits;
+    const limits = this.state.policy?.limits;
     if (this.rotation.moved || !limits) return;
     const { rpm, tpm } = limitsOf(limits, defaults);
-    this.settleLeases([returned], rpm, tpm, Date.now());
+    settleLeases(this.state, [returned], rpm, tpm, Date.now());
   }
 
   async settle(request: SettleRequest): Promise<void> {
@@ -191,10 +123,10 @@ export class KeyObject extends DurableObject<Env> {
   }
 
   drawLeaseAt(draw: LeaseDraw, now: number): void {
-    const budget = this.policy?.budget;
+    const budget = this.state.policy?.budget;
     if (!budget) return;
     const reservation = { id: draw.reservationId, usd: draw.usd, expiresAt: now + draw.reservationTtlMs };
-    this.saveLedger(drawFromLease(current(this.ledger, budget, now), draw.leaseId, reservation));
+    saveLedger(this.state, drawFromLease(current(this.state.ledger, budget, now), draw.leaseId, reservation));
   }
 
   settleAt(request: SettleRequest, now: number): void {
@@ -211,20 +143,20 @@ export class KeyObject extends DurableObject<Env> {
       this.ctx.waitUntil(sendSettles(this.env.KEYS, movedTo, settles));
       return;
     }
-    const state = { requests: this.requests, tokens: this.tokens, ledger: this.ledger };
-    const { requests, tokens, ledger, released } = applySettles(this.policy, state, settles, now);
-    this.requests = requests;
-    this.tokens = tokens;
+    const held = { requests: this.state.requests, tokens: this.state.tokens, ledger: this.state.ledger };
+    const { requests, tokens, ledger, released } = applySettles(this.state.policy, held, settles, now);
+    this.state.requests = requests;
+    this.state.tokens = tokens;
     for (const id of released) this.released.note(id);
-    if (ledger) this.saveLedger(ledger);
+    if (ledger) saveLedger(this.state, ledger);
     // Stored with the ledger they charged, in the same commit; buckets live in memory, and so do their ids.
     this.settled.add([...fresh], now, ledger !== undefined);
   }
 
   /** Releases reservations whose settle never arrived, so capacity cannot leak forever. */
   override async alarm(): Promise<void> {
-    if (!this.ledger) return;
-    this.saveLedger(expire(this.ledger, Date.now()));
+    if (!this.state.ledger) return;
+    saveLedger(this.state, expire(this.state.ledger, Date.now()));
   }
 
   /**
@@ -242,34 +174,9 @@ export class KeyObject extends DurableObject<Env> {
     return forwarded ?? here;
   }
 
-  private async setHere(
-    policy: KeyPolicy,
-    revision: number | undefined,
-  ): Promise<'set' | 'older' | 'revoked'> {
-    if (revision !== undefined) {
-      const revoking = policy.revokedAt !== null;
-      if (this.policy?.revokedAt != null && !revoking) return 'revoked';
-      if (!revoking && revision < this.revision) return 'older';
-      if (revision > this.revision) {
-        this.revision = revision;
-        await this.ctx.storage.put(REVISION, revision);
-      }
-    }
-    this.applyPolicy(policy);
-    this.ledgerWaits.changed(); // a raised (or removed) budget may let a waiting admission in
-    await this.ctx.storage.put(POLICY, this.policy);
-    return 'set';
-  }
-
-  private applyPolicy(policy: KeyPolicy): void {
-    const previous = this.policy;
-    this.policy = keyPolicySchema.parse(policy);
-    // A changed limit resizes its bucket, and a budget's new window recomputes its spend (policy-change.ts).
-    const state = { requests: this.requests, tokens: this.tokens, ledger: this.ledger };
-    const { requests, tokens, ledger } = policyApplied(previous, this.policy, state, this.leases, Date.now());
-    this.requests = requests;
-    this.tokens = tokens;
-    if (ledger) this.saveLedger(ledger);
+  /** Here only, not forwarded (key-state.ts); tests make it fail by this name (rotation-adoption.test.ts). */
+  private setHere(policy: KeyPolicy, revision: number | undefined): Promise<'set' | 'older' | 'revoked'> {
+    return setPolicyHere(this.state, policy, revision);
   }
 
   /**
@@ -279,7 +186,7 @@ export class KeyObject extends DurableObject<Env> {
   async readPolicy(hops = 0): Promise<PolicyRead> {
     const { moved } = this.rotation;
     if (moved) return this.rotation.followPolicy(moved, hops);
-    return this.policy ? { ok: true, policy: this.policy } : { ok: false, reason: 'unknown' };
+    return this.state.policy ? { ok: true, policy: this.state.policy } : { ok: false, reason: 'unknown' };
   }
 
   /** The policy alone, null where readPolicy says why there is none (tests read objects with it). */
@@ -329,7 +236,7 @@ export class KeyObject extends DurableObject<Env> {
    */
   adoptLedger(handed: BudgetState, now: number): void {
     const closed = (id: string) => this.settled.has(id, now) || this.released.has(id);
-    this.saveLedger(adoptedLedger(this.ledger, handed, this.policy?.budget, now, closed));
+    saveLedger(this.state, adoptedLedger(this.state.ledger, handed, this.state.policy?.budget, now, closed));
   }
 
   async usage(defaults: AdmitRequest['defaults']): Promise<Usage> {
@@ -339,17 +246,8 @@ export class KeyObject extends DurableObject<Env> {
   }
 
   usageAt(defaults: AdmitRequest['defaults'], now: number): Usage {
-    const { rpm, tpm } = limitsOf(this.policy?.limits ?? {}, defaults);
-    const rate = rateStateOf(now, rpm, this.requests, tpm, this.tokens, this.leases.held);
-    return usageOf(this.policy?.budget ?? null, this.ledger, rate, this.lastUse.at, now);
-  }
-
-  /** Persists the ledger (output-gated: no reply leaves before the write is durable) and arms the expiry alarm. */
-  private saveLedger(ledger: BudgetState): void {
-    this.ledger = ledger;
-    this.ledgerWaits.changed();
-    void this.ctx.storage.put(BUDGET, ledger);
-    const next = nextExpiry(ledger);
-    if (next !== undefined) void this.ctx.storage.setAlarm(next);
+    const { rpm, tpm } = limitsOf(this.state.policy?.limits ?? {}, defaults);
+    const rate = rateStateOf(now, rpm, this.state.requests, tpm, this.state.tokens, this.state.leases.held);
+    return usageOf(this.state.policy?.budget ?? null, this.state.ledger, rate, this.lastUse.at, now);
   }
 }

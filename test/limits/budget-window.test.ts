@@ -147,7 +147,7 @@ describe("KeyObject: a budget's window changed", () => {
         alertedAt: null,
       };
       // As stored before this change (the object reads it so after a restart).
-      Reflect.set(object, 'ledger', legacy);
+      (Reflect.get(object, 'state') as { ledger?: BudgetState }).ledger = legacy;
       await object.setPolicy(budgeted({ usd: 10, period: 'day' }));
       // When this month it was spent is unknown: today's period counts all of it.
       expect(object.usageAt({}, now).spendUsd).toBe(5);
