@@ -9,6 +9,15 @@ import geminiText from '../fixtures/gemini/generate-text.json';
 import { chat, createKey, type Json, putConfig } from './gateway';
 import { json, onUpstream, recorded } from './upstream';
 
+/** reasoning_effort → the thinking tokens it buys where the control is a budget (Google's mapping). */
+export const EFFORT_BUDGETS = [
+  ['minimal', 1024],
+  ['low', 1024],
+  ['medium', 8192],
+  ['high', 24_576],
+  ['xhigh', 24_576],
+] as const;
+
 /** reasoning_effort → gpt-oss's own level: it always reasons, so none is its least. */
 export const GPT_OSS_LEVELS = [
   ['none', 'low'],

@@ -3,18 +3,12 @@
 // route's next target, and the output cap the reservation counted.
 import { describe, expect, it } from 'vitest';
 import { chat, type Json } from '../helpers/gateway';
-import { hello, refused, sent, setup } from '../helpers/reasoning-gateway';
+import { EFFORT_BUDGETS, hello, refused, sent, setup } from '../helpers/reasoning-gateway';
 
 describe('reasoning_effort to Anthropic', () => {
   it('maps each effort to a thinking budget on Claude 3.7–4.5, the default max_tokens growing by it', async () => {
     const key = await setup();
-    for (const [effort, budget] of [
-      ['minimal', 1024],
-      ['low', 1024],
-      ['medium', 8192],
-      ['high', 24_576],
-      ['xhigh', 24_576],
-    ] as const) {
+    for (const [effort, budget] of EFFORT_BUDGETS) {
       const body = await sent(key, { model: 'anthropic/claude-sonnet-4-5', reasoning_effort: effort });
       expect(body.thinking, effort).toEqual({ type: 'enabled', budget_tokens: budget });
       expect(body.max_tokens).toBe(4096 + budget);

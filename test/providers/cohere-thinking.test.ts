@@ -2,20 +2,14 @@
 // the budget within the cap, what wins over it, what is refused and passed on, the reserved cap.
 import { describe, expect, it } from 'vitest';
 import { chat } from '../helpers/gateway';
-import { hello, refused, sent, setup } from '../helpers/reasoning-gateway';
+import { EFFORT_BUDGETS, hello, refused, sent, setup } from '../helpers/reasoning-gateway';
 
 describe('reasoning_effort to Cohere', () => {
   const REASONING = 'cohere/command-a-reasoning-08-2025';
 
   it("maps to Command A Reasoning's thinking: a token_budget, none disabled", async () => {
     const key = await setup();
-    for (const [effort, budget] of [
-      ['minimal', 1024],
-      ['low', 1024],
-      ['medium', 8192],
-      ['high', 24_576],
-      ['xhigh', 24_576],
-    ] as const) {
+    for (const [effort, budget] of EFFORT_BUDGETS) {
       const body = await sent(key, { model: REASONING, reasoning_effort: effort });
       expect(body.thinking, effort).toEqual({ type: 'enabled', token_budget: budget });
       expect(body).not.toHaveProperty('reasoning_effort');

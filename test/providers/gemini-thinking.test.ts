@@ -2,7 +2,7 @@
 // Worker: per generation and model, what wins over it, and what is refused and passed on.
 import { describe, expect, it } from 'vitest';
 import { chat } from '../helpers/gateway';
-import { hello, refused, sent, setup } from '../helpers/reasoning-gateway';
+import { EFFORT_BUDGETS, hello, refused, sent, setup } from '../helpers/reasoning-gateway';
 
 describe('reasoning_effort to Gemini', () => {
   const config = async (key: string, model: string, effort: string) =>
@@ -11,14 +11,7 @@ describe('reasoning_effort to Gemini', () => {
 
   it("maps to Gemini 2.5's thinkingBudget as Google does, none the least each model takes", async () => {
     const key = await setup();
-    for (const [effort, budget] of [
-      ['none', 0],
-      ['minimal', 1024],
-      ['low', 1024],
-      ['medium', 8192],
-      ['high', 24_576],
-      ['xhigh', 24_576],
-    ] as const) {
+    for (const [effort, budget] of [['none', 0] as const, ...EFFORT_BUDGETS]) {
       expect(await config(key, 'gemini-2.5-flash', effort), effort).toEqual({ thinkingBudget: budget });
     }
     // 2.5 Pro cannot stop thinking: its smallest budget.
