@@ -12,7 +12,7 @@ import type { CacheKeys } from './key';
 import type { CacheSettings } from './policy';
 import { vectorIndex } from './vector-index';
 
-/** What a lookup needs of the request (LookupInput in session.ts has all of it). */
+/** What a lookup needs of the request (LookupInput in session-types.ts has all of it). */
 export interface LookupContext {
   env: Env;
   runtime: Runtime;
