@@ -6,7 +6,7 @@ import { sweepExpiredVectors } from './cache/vector-sweep';
 import { describeError, stackFrames } from './describe-error';
 import type { AppEnv, Env } from './env';
 import { clientClosed, GatewayError, isClientAbort } from './errors';
-import { forgetLeases } from './limits/lease';
+import { forgetLeases } from './limits/lease-book';
 import { requestLog } from './logs/middleware';
 import { runLogMaintenance } from './logs/retention';
 import { browserAccess } from './middleware/browser-access';

@@ -3,7 +3,8 @@
 import { randomId } from '../auth/gateway-key';
 import type { Env } from '../env';
 import type { AdmitRequest, AdmitResult } from './admit-rpc';
-import { endLease, unusedShare } from './lease';
+import { endLease } from './lease-book';
+import { unusedShare } from './lease-held';
 import type { Returned } from './lease-ledger';
 import type { SettleRequest } from './settle-batch';
 import { sendSettles } from './settle-send';

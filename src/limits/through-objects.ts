@@ -3,8 +3,9 @@
 import type { Env } from '../env';
 import type { AdmitRequest, AdmitResult } from './admit-rpc';
 import { giveBack, release, releaseAt } from './give-back';
-import { type Ask, recordAdmission, withLease } from './lease';
+import { type Ask, recordAdmission } from './lease-book';
 import type { LeaseDrawing } from './lease-draw';
+import { withLease } from './lease-rate';
 import { MAX_ROTATION_HOPS } from './moved';
 import { keyRefused, refusal, unavailable } from './refusal';
 import { keyStub, type Stub, teamStub } from './stubs';
