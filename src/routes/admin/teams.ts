@@ -34,7 +34,7 @@ import { displayName } from './display-name';
 import { decodeCursor, encodeCursor, pageLimit } from './paging';
 import { flag, rejectRepeated, rejectUnknown } from './query-params';
 import { teamRetired } from './team-ref';
-import { presentToken } from './tokens';
+import { auditTokenRevoked } from './tokens';
 
 const ADMIN_BODY_LIMIT = 256 * 1024;
 /** At most this many of a team's live keys are named when they keep it from being retired. */
@@ -157,16 +157,7 @@ export const teams = new Hono<AppEnv>()
       before: stored.policy,
       after: policy,
     });
-    for (const token of revokedTokens) {
-      await audit(c, {
-        action: 'token.revoke',
-        targetType: 'token',
-        targetId: token.id,
-        teamId: id,
-        before: presentToken({ ...token, revokedAt: null }),
-        after: presentToken(token),
-      });
-    }
+    for (const token of revokedTokens) await auditTokenRevoked(c, { ...token, revokedAt: null }, token);
     // No key of the team is live, so nothing depends on this; it makes the object refuse too, for
     // good. The ledger stays, so the team's last usage can still be read.
     await tellObject('team', () => teamStub(c.env, id).setPolicy(policy, now));

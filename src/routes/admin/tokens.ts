@@ -1,5 +1,5 @@
 // /admin/tokens — scoped admin credentials: create (the secret is shown once), list, read, revoke.
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { z } from 'zod';
 import {
   type AdminToken,
@@ -80,16 +80,21 @@ export const tokens = new Hono<AppEnv>()
     const revoked = await revokeAdminToken(c.env.DB, before.id, Date.now());
     const after = await mustGet(c.env.DB, before.id);
     if (!revoked) return c.json(presentToken(after)); // another DELETE revoked it (and audited it) meanwhile
-    await audit(c, {
-      action: 'token.revoke',
-      targetType: 'token',
-      targetId: before.id,
-      teamId: before.teamId,
-      before: presentToken(before),
-      after: presentToken(after),
-    });
+    await auditTokenRevoked(c, before, after);
     return c.json(presentToken(after));
   });
+
+/** The audit entry of a token's revocation: by its DELETE, or by retiring its team (teams.ts). */
+export function auditTokenRevoked(c: Context<AppEnv>, before: AdminToken, after: AdminToken): Promise<void> {
+  return audit(c, {
+    action: 'token.revoke',
+    targetType: 'token',
+    targetId: before.id,
+    teamId: before.teamId,
+    before: presentToken(before),
+    after: presentToken(after),
+  });
+}
 
 function generateAdminToken(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(24));
