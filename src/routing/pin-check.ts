@@ -4,7 +4,7 @@
 // would leave a stored pin so (pins-in-use.ts). Pure.
 import { ownEntry } from '../config/own-entry';
 import type { RouteConfig } from './config-schema';
-import { everyList, type TargetSite, walkPins } from './pin-walk';
+import { everyList, type TargetSite, throughPins, walkPins } from './pin-walk';
 
 export interface PinnableConfig {
   providers: Readonly<Record<string, unknown>>;
@@ -54,6 +54,7 @@ function pinProblems(
     field,
   ];
   const mineAt = (site: TargetSite) => site.pinned !== undefined && mine.has(site.pinned);
+  const routeOf = throughPins(pin, config.models);
   for (const pinned of own) {
     const route = ownEntry(pin, pinned);
     if (!route) continue;
@@ -67,12 +68,7 @@ function pinProblems(
       continue;
     }
     walkPins(pinned, route, true, {
-      routeOf: (alias) => {
-        const pinnedRoute = ownEntry(pin, alias);
-        if (pinnedRoute) return { route: pinnedRoute, pinned: true };
-        const configured = ownEntry(config.models, alias);
-        return configured && { route: configured, pinned: false };
-      },
+      routeOf,
       lists: everyList,
       provider: (name, site) => {
         if (mineAt(site) && !Object.hasOwn(config.providers, name))

@@ -1,6 +1,7 @@
 // The one walk of a route through its pins and nested aliases that both pin checks share: at write
 // time every branch (pin-check.ts), at request time the branch the request takes (unresolved-pin.ts).
 // It expands aliases as planTargets does (strategies.ts): each once, never back into one it is in.
+import { ownEntry } from '../config/own-entry';
 import type { RouteConfig, TargetRef } from './config-schema';
 
 export type RouteNode = Pick<RouteConfig, 'strategy' | 'targets' | 'rules'>;
@@ -24,6 +25,22 @@ export interface PinWalk {
    * `sites[i]` is where `cycle[i + 1]` is named.
    */
   loop(cycle: readonly string[], sites: readonly TargetSite[]): void;
+}
+
+/**
+ * What an alias stands for beside `pins` (a `PinWalk.routeOf`): its pin, else the config's route —
+ * as a request resolves it (overrides.ts). Own entries only: `constructor` is no alias.
+ */
+export function throughPins(
+  pins: Readonly<Record<string, RouteConfig>>,
+  models: Readonly<Record<string, RouteConfig>>,
+): PinWalk['routeOf'] {
+  return (alias) => {
+    const pinned = ownEntry(pins, alias);
+    if (pinned) return { route: pinned, pinned: true };
+    const configured = ownEntry(models, alias);
+    return configured && { route: configured, pinned: false };
+  };
 }
 
 /** Every target list of a node: its targets, then each rule's (a write-time check's `lists`). */

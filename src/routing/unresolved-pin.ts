@@ -8,7 +8,7 @@ import type { ResolvedRoute } from '../config/runtime';
 import { GatewayError } from '../errors';
 import { matchingRuleIndex, type RouteRequest } from './conditions';
 import type { RouteConfig } from './config-schema';
-import { type TargetSite, walkPins } from './pin-walk';
+import { type TargetSite, throughPins, walkPins } from './pin-walk';
 
 /**
  * The error for a route that planned no target because of its pins, or undefined when some target
@@ -32,12 +32,7 @@ export function unresolvedPin(
     problems.push(`routing.pin.${site.pinned}${rule}.targets[${site.index}] ${what}`);
   };
   walkPins(route.requested, route, ownEntry(pins, route.requested) !== undefined, {
-    routeOf: (alias) => {
-      const pin = ownEntry(pins, alias);
-      if (pin) return { route: pin, pinned: true };
-      const configured = ownEntry(models, alias);
-      return configured && { route: configured, pinned: false };
-    },
+    routeOf: throughPins(pins, models),
     // The branch this request takes, as planTargets picks it.
     lists: (node) => {
       const rule = node.strategy === 'conditional' ? matchingRuleIndex(node.rules ?? [], request) : -1;
