@@ -6,6 +6,8 @@
 // relay its usage, finish and answer text.
 import { messageSchema, toCompletion } from './anthropic-response';
 import { translateStream } from './anthropic-stream';
+import { sentWithinModelCap } from './cap-refusal';
+import { messagesWithin } from './claude-cap';
 import { OpenAIStreamWriter } from './openai-stream-writer';
 import type { ChatCall, ChatResult } from './types';
 import { parseAnswer, streamBody } from './upstream-error';
@@ -16,8 +18,10 @@ export async function nativeMessages(
   request: Record<string, unknown>,
   send: (body: Record<string, unknown>, signal: AbortSignal) => Promise<Response>,
 ): Promise<ChatResult> {
-  // A Messages request always names its max_tokens: no gateway cap is ever set on it.
-  const response = await send({ ...request, model }, signal);
+  // A Messages request always names its max_tokens: no gateway cap is ever set on it. One above the
+  // model's limit (a route's fallback with a lower one) goes again at the limit (cap-refusal.ts).
+  const sent = { ...request, model };
+  const response = await sentWithinModelCap(sent, (body) => send(body, signal), messagesWithin);
   const id = `chatcmpl-${requestId}`;
   if (body.stream) {
     const upstream = await streamBody(name, response);

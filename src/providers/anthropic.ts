@@ -76,6 +76,8 @@ import { type AnthropicRequestOptions, toAnthropicRequest } from './anthropic-re
 import { messageSchema, toCompletion } from './anthropic-response';
 import { translateStream } from './anthropic-stream';
 import { urlUnder } from './base-url';
+import { sentWithinModelCap } from './cap-refusal';
+import { messagesWithin } from './claude-cap';
 import { OpenAIStreamWriter } from './openai-stream-writer';
 import { apiKeyFor, resolveSecret, secretRef } from './secret';
 import {
@@ -195,7 +197,8 @@ export async function anthropicChat(
   // Anthropic asks for an opaque id here, never a name or an email address: a hash of it.
   const userId = typeof user === 'string' && user ? await sha256Hex(user) : undefined;
   const request = toAnthropicRequest(body, model, { ...endpoint, userId });
-  const response = await send(request.body, signal);
+  // A max_tokens above the model's limit is refused: once more, at the limit (cap-refusal.ts).
+  const response = await sentWithinModelCap(request.body, (sent) => send(sent, signal), messagesWithin);
   const id = `chatcmpl-${requestId}`;
   if (body.stream) {
     const upstream = await streamBody(name, response);

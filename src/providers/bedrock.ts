@@ -54,6 +54,8 @@ import { bedrockRunsNative, invokeBody } from './bedrock-native';
 import { bedrockClaude, toConverseRequest } from './bedrock-request';
 import { toCompletion } from './bedrock-response';
 import { translateConverseStream } from './bedrock-stream';
+import { sentWithinModelCap } from './cap-refusal';
+import { converseWithin } from './claude-cap';
 import { resolveSecret, secretRef } from './secret';
 import type { ChatCall, ProviderAdapter, ProviderDeps } from './types';
 import { Unsupported, UpstreamError } from './types';
@@ -169,11 +171,12 @@ export function createBedrock(
       const { body, model, signal, requestId, betas, thinkingAsSigned } = call;
       if (call.native) return invokeMessages(call, call.native);
       const stream = body.stream === true;
-      const response = await post(
-        model,
-        stream ? 'converse-stream' : 'converse',
+      const operation = stream ? 'converse-stream' : 'converse';
+      // A maxTokens above the model's limit is refused: once more, at the limit (cap-refusal.ts).
+      const response = await sentWithinModelCap(
         toConverseRequest(body, model, betas),
-        signal,
+        (sent) => post(model, operation, sent, signal),
+        converseWithin,
       );
       const id = `chatcmpl-${requestId}`;
       if (stream) {

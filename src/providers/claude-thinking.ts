@@ -13,7 +13,7 @@ export interface ClaudeThinking {
 }
 
 /** Claude's smallest thinking budget; budget_tokens must also stay below max_tokens. */
-const MIN_CLAUDE_BUDGET = 1024;
+export const MIN_CLAUDE_BUDGET = 1024;
 
 /**
  * Claude 3.7 Sonnet was the first to think; from Claude 4.6, adaptive thinking with an effort (max

@@ -84,6 +84,20 @@ export function toGeminiRequest(sent: ChatRequest, safetySettings?: unknown[], m
   return { body, singleToolCall: request.parallel_tool_calls === false };
 }
 
+/**
+ * A body with its `generationConfig.maxOutputTokens` lowered to the model's `limit` (cap-refusal.ts);
+ * undefined when it is within it. A thinkingBudget stays: Gemini counts it within the cap, not below it.
+ */
+export function generationWithin(
+  body: Record<string, unknown>,
+  limit: number,
+): Record<string, unknown> | undefined {
+  const generation = body.generationConfig as Record<string, unknown> | undefined;
+  const cap = generation?.maxOutputTokens;
+  if (typeof cap !== 'number' || cap <= limit) return undefined;
+  return { ...body, generationConfig: { ...generation, maxOutputTokens: limit } };
+}
+
 /** Native fields that size the output, and the OpenAI parameter to use for each. */
 const SIZED_BY: Record<string, string> = {
   candidateCount: 'n',

@@ -63,9 +63,10 @@
 // title…) are forwarded into every request of the batch.
 import { z } from 'zod';
 import { urlUnder } from './base-url';
+import { sentWithinModelCap } from './cap-refusal';
 import { embeddingList, inBatches, normalise, textInputs } from './embeddings';
 import { geminiError, parseGeminiError } from './gemini-errors';
-import { toGeminiRequest } from './gemini-request';
+import { generationWithin, toGeminiRequest } from './gemini-request';
 import { responseSchema, toCompletion, translateStream } from './gemini-response';
 import { OpenAIStreamWriter } from './openai-stream-writer';
 import { conflictingParam, paramPolicy } from './params';
@@ -194,13 +195,16 @@ export async function geminiChat(
 ): Promise<ChatResult> {
   const request = toGeminiRequest(body, safetySettings, model);
   const ids = { id: `chatcmpl-${requestId}`, model };
+  // A maxOutputTokens above the model's limit is refused (Vertex AI): once more, at the limit (cap-refusal.ts).
+  const sent = (action: GeminiAction) =>
+    sentWithinModelCap(request.body, (within) => post(action, within, signal), generationWithin);
   if (body.stream) {
-    const response = await post('streamGenerateContent?alt=sse', request.body, signal);
+    const response = await sent('streamGenerateContent?alt=sse');
     const upstream = await streamBody(name, response);
     const writer = new OpenAIStreamWriter(ids.id, model);
     return { kind: 'stream', body: translateStream(name, upstream, writer, request.singleToolCall) };
   }
-  const response = await post('generateContent', request.body, signal);
+  const response = await sent('generateContent');
   // A body that fails mid-read is as unreadable as a malformed one.
   const answer = parseAnswer(name, await response.text().catch(() => ''), responseSchema);
   return { kind: 'json', body: toCompletion(name, answer, ids, request.singleToolCall) };
