@@ -12,8 +12,11 @@ const isoDate = z.iso.datetime({ offset: true });
 export const budgetInput = z.strictObject({
   usd: z.number().positive().max(1_000_000_000),
   period: z.enum(['day', 'week', 'month', 'total']),
-  /** Windows start here instead of at calendar boundaries (UTC). */
-  startsAt: isoDate.optional(),
+  /**
+   * Windows start here instead of at calendar boundaries (UTC). null is how a read shows "none", so a
+   * budget read and written back (a read-modify-write) is taken as it was shown.
+   */
+  startsAt: isoDate.nullable().optional(),
   /** Fraction of the budget at which the soft-limit alert is recorded; default 0.8. */
   alertAt: z.number().gt(0).max(1).optional(),
 });

@@ -91,6 +91,24 @@ describe('budgets', () => {
       expect((await response.json<Json>()).error.param).toMatch(/^budget/);
     }
   });
+
+  it('takes a budget back as it was read (startsAt: null), on a key and on a team', async () => {
+    await putConfig(pricedMock);
+    const { id } = await createKey({ budget: { usd: 1, period: 'month' } });
+    const team = await (
+      await admin('/admin/teams', 'POST', { name: 'rmw', budget: { usd: 1, period: 'week' } })
+    ).json<Json>();
+    for (const path of [`/admin/keys/${id}`, `/admin/teams/${team.id}`]) {
+      const read = await (await admin(path)).json<Json>();
+      expect(read.budget.startsAt).toBeNull();
+      const patched = await admin(path, 'PATCH', { budget: { ...read.budget, usd: 2 } });
+      expect(patched.status).toBe(200);
+      const after = await patched.json<Json>();
+      expect(after.budget).toEqual({ ...read.budget, usd: 2 });
+      // Still calendar-aligned: null is no anchor, not the epoch.
+      expect(after.usage.periodStart).toBe(read.usage.periodStart);
+    }
+  });
 });
 
 describe('/admin/teams', () => {
