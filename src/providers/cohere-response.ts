@@ -60,7 +60,8 @@ export function toCompletion(provider: string, raw: string, id: string, model: s
   const toolCalls = (message.tool_calls ?? []).map((call, i) => ({
     id: call.id ?? `call_${id}_${i}`,
     type: 'function' as const,
-    function: { name: call.function?.name ?? '', arguments: call.function?.arguments ?? '{}' },
+    // A tool called without arguments: "{}", never "" (which clients' JSON.parse refuses).
+    function: { name: call.function?.name ?? '', arguments: call.function?.arguments || '{}' },
   }));
   const content = text || (toolCalls.length ? message.tool_plan || null : '');
   const choice = assistantChoice(content, toolCalls, FINISH[parsed.finish_reason] ?? 'stop');
@@ -87,6 +88,8 @@ const streamEvent = z.looseObject({
 
 class CohereStreamState {
   private toolIndex = new Map<number, number>();
+  /** Our indices of the tool calls whose arguments have begun: the others get "{}" at their end. */
+  private argued = new Set<number>();
   /** Content blocks holding reasoning ("thinking"), whose deltas are not relayed. */
   private thinking = new Set<number>();
   private started = false;
@@ -131,23 +134,34 @@ class CohereStreamState {
         const call = message?.tool_calls;
         const ours = this.toolIndex.size;
         this.toolIndex.set(index, ours);
+        const opening = call?.function?.arguments ?? '';
+        if (opening) this.argued.add(ours);
         writer.toolCall({
           index: ours,
           id: call?.id ?? `call_${ours}`,
           type: 'function',
-          function: { name: call?.function?.name ?? '', arguments: call?.function?.arguments ?? '' },
+          function: { name: call?.function?.name ?? '', arguments: opening },
         });
         return;
       }
       case 'tool-call-delta': {
         const ours = this.toolIndex.get(index);
         const fragment = message?.tool_calls?.function?.arguments;
-        if (ours !== undefined && fragment)
+        if (ours !== undefined && fragment) {
+          this.argued.add(ours);
           writer.toolCall({ index: ours, function: { arguments: fragment } });
+        }
+        return;
+      }
+      case 'tool-call-end': {
+        const ours = this.toolIndex.get(index);
+        if (ours !== undefined) this.closeCall(ours, writer);
         return;
       }
       case 'message-end': {
         this.finished = true;
+        // A call whose tool-call-end never came is closed before the finish all the same.
+        for (const ours of this.toolIndex.values()) this.closeCall(ours, writer);
         const reason = event.delta?.finish_reason ?? 'COMPLETE';
         const failed = failedFinish(this.provider, reason);
         if (failed) {
@@ -163,8 +177,18 @@ class CohereStreamState {
         return;
       }
       default:
-        return; // message-start, content-end, tool-call-end, citations, events added later
+        return; // message-start, content-end, citations, events added later
     }
+  }
+
+  /**
+   * A tool called without arguments streams none: its arguments are "{}", as in the JSON answer,
+   * never "" (which the OpenAI SDK's JSON.parse of a finished call refuses).
+   */
+  private closeCall(ours: number, writer: OpenAIStreamWriter): void {
+    if (this.argued.has(ours)) return;
+    this.argued.add(ours);
+    writer.toolCall({ index: ours, function: { arguments: '{}' } });
   }
 }
 

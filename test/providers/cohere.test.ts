@@ -389,6 +389,45 @@ describe('cohere stream', () => {
     expect(events.at(-2)!.choices[0]!.finish_reason).toBe('tool_calls');
   });
 
+  it('gives a tool called without arguments "{}", streamed and not, never "" (which SDKs fail to parse)', async () => {
+    const frame = (data: Record<string, unknown>) => `event: ${data.type}\ndata: ${JSON.stringify(data)}\n\n`;
+    const start = (index: number, id: string) =>
+      frame({
+        type: 'tool-call-start',
+        index,
+        delta: {
+          message: { tool_calls: { id, type: 'function', function: { name: 'now', arguments: '' } } },
+        },
+      });
+    const stream = [
+      frame({ type: 'message-start', id: 'c', delta: { message: { role: 'assistant' } } }),
+      start(0, 'now_1'),
+      frame({ type: 'tool-call-end', index: 0 }),
+      // The second call's tool-call-end never comes: message-end closes it.
+      start(1, 'now_2'),
+      frame({ type: 'message-end', delta: { finish_reason: 'TOOL_CALL' } }),
+    ].join('');
+    const events = sseEvents(await streamed(adapter(() => sseResponse(stream)).run({ stream: true }))) as {
+      choices: { delta: { tool_calls?: { index: number; function: { arguments: string } }[] } }[];
+    }[];
+    const args = ['', ''];
+    for (const call of events.flatMap((e) => e.choices[0]?.delta.tool_calls ?? []))
+      args[call.index] += call.function.arguments;
+    expect(args).toEqual(['{}', '{}']);
+
+    const answer = {
+      ...chatTools,
+      message: {
+        role: 'assistant',
+        tool_calls: [{ id: 'now_1', type: 'function', function: { name: 'now', arguments: '' } }],
+      },
+    };
+    const body = await completion(adapter(() => json(answer)).run({}));
+    expect(body.choices[0]).toMatchObject({
+      message: { tool_calls: [{ id: 'now_1', function: { name: 'now', arguments: '{}' } }] },
+    });
+  });
+
   it('ends with an error event when the stream stops before message-end', async () => {
     const cut = streamTextFixture.split('event: message-end')[0]!;
     const { run } = adapter(() => sseResponse(cut, 5));
