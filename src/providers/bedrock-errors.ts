@@ -25,8 +25,9 @@ const BY_TYPE: Record<string, UpstreamFailure> = {
   ResourceNotFoundException: 'caller',
 };
 
+/** Claude's "input length and `max_tokens` exceed context limit: …" included (context-refusal.ts). */
 const TOO_LONG =
-  /too long|too many (input )?tokens|context (length|window)|maximum context|exceeds? the maximum/i;
+  /too long|too many (input )?tokens|context (length|window|limit)|maximum context|exceeds? the maximum/i;
 
 /** `ValidationException:http://internal.amazon.com/…` or `throttlingException` → `ValidationException`. */
 export function errorTypeName(raw: string | null | undefined): string | undefined {

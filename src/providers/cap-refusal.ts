@@ -16,6 +16,9 @@
 // - Gemini on Vertex AI: "Unable to submit request because it has a maxOutputTokens value of 131072 but
 //   the supported range is from 1 (inclusive) to 65537 (exclusive)." (400 INVALID_ARGUMENT).
 // Each adapter lowers the cap in its own body; a Claude body's thinking budget with it (claude-cap.ts).
+// A prompt that fits the context window but not beside the cap is refused likewise (context-refusal.ts),
+// and lowered the same way. Either way, once: one more call per attempt at most, whatever it answers.
+import { contextRoomFrom } from './context-refusal';
 import { type ChatCall, UpstreamError } from './types';
 
 /** The words that name the limit, each with what makes the number it names the limit. */
@@ -53,11 +56,20 @@ export function modelCapFrom(error: UpstreamError): number | undefined {
 }
 
 /**
+ * The cap `error` leaves a call: the model's own output limit, or what its context window leaves
+ * beside the prompt; undefined when it refuses something else.
+ */
+export function capLimitFrom(error: UpstreamError): number | undefined {
+  return modelCapFrom(error) ?? contextRoomFrom(error);
+}
+
+/**
  * The call again with its cap lowered to the limit `error` names, when `error` refuses a cap above
- * the model's limit; undefined otherwise (once: a cap within the limit it still refused is its answer).
+ * the model's limit or beyond its context window; undefined otherwise, and for a call lowered already
+ * (a cap within the limit it still refused, or another refusal of the lowered call, is its answer).
  */
 export function cappedCall(call: ChatCall, error: UpstreamError): ChatCall | undefined {
-  const limit = modelCapFrom(error);
+  const limit = call.capLowered ? undefined : capLimitFrom(error);
   if (limit === undefined) return undefined;
   // Either field: the adapter may send the client's max_completion_tokens as max_tokens.
   const body = { ...call.body };
@@ -69,13 +81,13 @@ export function cappedCall(call: ChatCall, error: UpstreamError): ChatCall | und
       lowered = true;
     }
   }
-  return lowered ? { ...call, body } : undefined;
+  return lowered ? { ...call, body, capLowered: true } : undefined;
 }
 
 /**
- * `send(body)`; when that is refused for a cap above the model's limit, once more with the body
- * `within` makes of it for that limit (undefined: nothing to lower, or it cannot be lowered, and the
- * refusal stands).
+ * `send(body)`; when that is refused for a cap above the model's limit or beyond its context window,
+ * once more with the body `within` makes of it for that limit (undefined: nothing to lower, or it
+ * cannot be lowered, and the refusal stands).
  */
 export async function sentWithinModelCap<B>(
   body: B,
@@ -85,7 +97,7 @@ export async function sentWithinModelCap<B>(
   try {
     return await send(body);
   } catch (error) {
-    const limit = error instanceof UpstreamError ? modelCapFrom(error) : undefined;
+    const limit = error instanceof UpstreamError ? capLimitFrom(error) : undefined;
     const lowered = limit === undefined ? undefined : within(body, limit);
     if (lowered === undefined) throw error;
     return send(lowered);

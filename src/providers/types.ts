@@ -48,6 +48,11 @@ export interface ChatCall {
    * client's: a service that takes only `max_tokens` gets it there.
    */
   capSet?: boolean;
+  /**
+   * The body's cap was lowered once already for a refusal of it (cap-refusal.ts): another refusal
+   * is the answer, so that an attempt makes at most one more call for its cap.
+   */
+  capLowered?: boolean;
   /** Anthropic betas the request's `anthropic-beta` header asks for (anthropic-beta.ts); others ignore them. */
   betas?: readonly string[];
   /**

@@ -656,6 +656,12 @@ describe('bedrock errors', () => {
       'Input is too long for requested model.',
       { failure: 'caller', options: expect.objectContaining({ code: 'context_length_exceeded' }) },
     ],
+    [
+      400,
+      'ValidationException',
+      'The model returned the following errors: input length and `max_tokens` exceed context limit: 210000 + 4096 > 200000, decrease input length or `max_tokens` and try again',
+      { failure: 'caller', options: expect.objectContaining({ code: 'context_length_exceeded' }) },
+    ],
   ];
   for (const [status, type, message, expected] of cases) {
     it(`maps HTTP ${status} ${type}`, async () => {
