@@ -70,6 +70,13 @@ export interface AppEnv {
      * carry: a zero-retention key's request is refused all the same (zdrStoreRefused).
      */
     storeAsked: boolean | undefined;
+    /**
+     * The admitted key, its team, and whether either is zero-retention (set by the chat route on
+     * admission): whose stored response a Responses answer becomes (src/responses-store/keeping.ts).
+     */
+    admittedKey: { id: string; teamId: string | null; zdr: boolean } | undefined;
+    /** The stored response a Responses request continued from, resolved into its input (continuation.ts). */
+    previousResponseId: string | undefined;
     /** The reasoning summary a translated request asks for (ChatCall.reasoningSummary). */
     reasoningSummary: string | undefined;
     /** Fields of the translated chat body only Claude takes (ProviderAdapter.servesClaude). */

@@ -12,6 +12,7 @@ import { runLogMaintenance } from './logs/retention';
 import { browserAccess } from './middleware/browser-access';
 import { requestId } from './middleware/request-id';
 import { unservedRoute } from './middleware/route-methods';
+import { sweepExpiredResponses } from './responses-store/retention';
 import { analytics } from './routes/admin/analytics';
 import { audit } from './routes/admin/audit';
 import { config } from './routes/admin/config';
@@ -26,6 +27,7 @@ import { embeddings } from './routes/embeddings';
 import { anthropicErrors, countTokens, messagesApi } from './routes/messages';
 import { models } from './routes/models';
 import { responsesApi } from './routes/responses';
+import { storedResponses } from './routes/responses-stored';
 
 export { SemanticIndex } from './cache/index-object';
 export { KeyObject } from './limits/key-object';
@@ -48,6 +50,8 @@ app.route('/v1/chat/completions', chatCompletions);
 // The Responses API is the chat route behind a translation of its body and answer (routes/responses.ts).
 app.use('/v1/responses', responsesApi());
 app.route('/v1/responses', chatCompletions);
+// Responses stored by it, read and deleted by the key that stored them (routes/responses-stored.ts).
+app.route('/v1/responses', storedResponses);
 // Anthropic's Messages API, the same way (routes/messages.ts).
 app.use('/v1/messages', messagesApi());
 app.route('/v1/messages', chatCompletions);
@@ -97,17 +101,18 @@ app.onError((error, c) => {
   ).toResponse();
 });
 
-// Hono serves fetch; the cron flushes log buffers and enforces log retention.
+// Hono serves fetch; the cron flushes log buffers and enforces log and stored responses' retention.
 export default {
   fetch: app.fetch,
   // Awaited, not handed to waitUntil: a cron invocation may run for minutes while it is awaited,
   // but background work only ~30 s past the handler's end, which a long retention delete can outlast.
   async scheduled(controller, env, _ctx) {
-    // Each on its own: a failing log upkeep must not keep expired vectors from being swept, nor
-    // the reverse; a failure still fails the invocation, so it shows in the cron's history.
+    // Each on its own: a failing log upkeep must not keep expired vectors or responses from being
+    // swept, nor the reverse; a failure still fails the invocation, so it shows in the cron's history.
     const results = await Promise.allSettled([
       runLogMaintenance(env, controller.scheduledTime),
       sweepExpiredVectors(env, controller.scheduledTime),
+      sweepExpiredResponses(env, controller.scheduledTime),
     ]);
     const failed = results.find((result) => result.status === 'rejected');
     if (failed) throw failed.reason;

@@ -54,6 +54,14 @@ const limitsSchema = z.strictObject({
     .default(15 * 60_000),
 });
 
+/**
+ * POST /v1/responses' stored answers (src/responses-store/): how many days one is kept for
+ * `previous_response_id` and GET /v1/responses/{id}; 0 stores none (every answer says store: false).
+ */
+const responsesConfigSchema = z.strictObject({
+  storeDays: z.number().int().min(0).max(365).default(30),
+});
+
 export const gatewayConfigSchema = z
   .strictObject({
     providers: z.record(providerName, providerConfigSchema),
@@ -68,6 +76,8 @@ export const gatewayConfigSchema = z
     cache: cacheConfigSchema.default(defaultCacheConfig()),
     /** Redaction, block and flag rules for every request (src/guardrails/schema.ts). */
     guardrails: guardrailsSchema.default([]),
+    /** Stored Responses answers: how long they are kept, or none. */
+    responses: responsesConfigSchema.default(responsesConfigSchema.parse({})),
   })
   // Run even when a provider is malformed, so one PUT lists every problem; not on routes that did
   // not parse themselves (the checks need their shape).

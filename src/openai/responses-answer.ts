@@ -1,6 +1,6 @@
 // A chat completion → OpenAI's `Response` object: the answer of POST /v1/responses. The request's
 // own settings are echoed, as OpenAI does (the schema requires them), with the API's defaults where
-// the request left them out; what the gateway does not keep (store, previous_response_id) is off.
+// the request left them out; `store` and `previous_response_id` as the route set them (keeping.ts).
 import { isRecord } from '../json-record';
 import { parseDataUrl } from '../providers/data-url';
 import { thinkingFromDetails } from '../providers/reasoning-details';
@@ -64,10 +64,10 @@ export function responseObject(
     model: fields.model,
     output: fields.output,
     parallel_tool_calls: request.parallel_tool_calls ?? true,
-    previous_response_id: null,
+    previous_response_id: request.previous_response_id ?? null,
     reasoning: { effort: request.reasoning?.effort ?? null, summary: request.reasoning?.summary ?? null },
     service_tier: request.service_tier ?? null,
-    store: false,
+    store: request.store === true,
     temperature: request.temperature ?? 1,
     text: { format: request.text?.format ?? { type: 'text' } },
     tool_choice: request.tool_choice ?? 'auto',

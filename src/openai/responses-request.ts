@@ -1,6 +1,7 @@
-// POST /v1/responses → the chat-completions body the gateway's chat pipeline serves. Stateless: the
-// whole conversation is in `input`; what needs OpenAI's stored state (previous_response_id,
-// conversation, background, stored prompts) is refused with a 400 naming it; a request with OpenAI's
+// POST /v1/responses → the chat-completions body the gateway's chat pipeline serves. The whole
+// conversation is in `input`, a previous_response_id's resolved into it already
+// (src/responses-store/continuation.ts); what needs state the gateway does not keep (conversations,
+// background responses, stored prompts) is refused with a 400 naming it; a request with OpenAI's
 // hosted tools goes to OpenAI's Responses API as it is (responses-hosted.ts).
 // Function and custom tools (free text or a grammar's sentence: Codex's apply_patch) translate to
 // chat's (responses-tools.ts), and their calls and outputs sent back to chat's tool calls and tool
@@ -36,7 +37,8 @@ const CONSUMED = new Set([
   'service_tier',
   'stream',
   'stream_options',
-  // Accepted and ignored: nothing is stored (store), no extra output exists to include (include)
+  // Never sent on: the gateway stores the answer itself (store; src/responses-store/keeping.ts); no
+  // extra output exists to include (include)
   // but the logprobs it may ask for (chatBody), and the conversation is never truncated ('disabled';
   // 'auto' is refused below).
   'store',
@@ -51,7 +53,10 @@ const CONSUMED = new Set([
 /** The `include` entry that asks for the answer text's token logprobs. */
 const LOGPROBS_INCLUDE = 'message.output_text.logprobs';
 
-/** Parameters that need state OpenAI keeps between requests; the gateway keeps none. */
+/**
+ * Parameters that need state OpenAI keeps between requests and the gateway does not. A
+ * previous_response_id is resolved before translation, so one here was never resolved.
+ */
 const STATEFUL = ['previous_response_id', 'conversation', 'prompt'] as const;
 
 /** The Responses body, validated, and the chat-completions body it stands for. */
@@ -172,7 +177,7 @@ export function responsesParam(param: string): string {
 
 function stateless(param: string) {
   return invalidRequest(
-    `'${param}' is not supported: the gateway is stateless and stores no responses, conversations or prompts; send the whole conversation in 'input'.`,
+    `'${param}' is not supported: the gateway stores responses (for 'previous_response_id') but no conversations, background responses or prompts; send the conversation in 'input'.`,
     param,
     'unsupported_parameter',
   );

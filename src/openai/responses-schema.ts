@@ -182,6 +182,8 @@ export const responsesRequest = z.looseObject({
   stream: z.boolean().nullish(),
   stream_options: z.looseObject({}).nullish(),
   store: z.boolean().nullish(),
+  // Resolved into `input` before translation (src/responses-store/continuation.ts); echoed back.
+  previous_response_id: z.string().min(1).nullish(),
   include: z.array(z.string()).nullish(),
   truncation: z.enum(['auto', 'disabled']).nullish(),
   background: z.boolean().nullish(),

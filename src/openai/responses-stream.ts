@@ -1,6 +1,7 @@
 // A chat-completions SSE stream → the Responses event stream, event by event as chunks arrive (never
 // buffered): response.created / in_progress, then per output item its added / delta / done events,
-// and a closing response.completed (or .incomplete) with the whole Response and its usage. A chat
+// and a closing response.completed (or .incomplete) with the whole Response and its usage (also
+// handed to `done`, which stores it: src/responses-store/keeping.ts). A chat
 // error event (the gateway's mid-stream failure) becomes response.failed, the terminal event the
 // SDKs read as a failed response. The Responses stream has no `[DONE]`.
 
@@ -65,6 +66,7 @@ function openCallItem({ kind, id, callId, name, args }: OpenCall, status: string
 export function responsesEventStream(
   request: ResponsesRequest,
   ids: ResponseIds,
+  done?: (response: Json) => void,
 ): TransformStream<Uint8Array, Uint8Array> {
   const createdAt = Math.floor(Date.now() / 1000);
   let model = request.model;
@@ -299,7 +301,9 @@ export function responsesEventStream(
         openMessage('text');
         closeMessage(status);
       }
-      emit(reason ? 'response.incomplete' : 'response.completed', { response: snapshot(status, { reason }) });
+      const response = snapshot(status, { reason });
+      emit(reason ? 'response.incomplete' : 'response.completed', { response });
+      done?.(response);
     },
   });
 }

@@ -113,6 +113,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     { reserveLater: true, costFor },
   );
   log.admitted(admitted.key);
+  c.set('admittedKey', { id: admitted.key.id, teamId: admitted.key.teamId, zdr: admitted.zdr });
   // A budget's reservation lasts reservationTtlMs: every attempt, backoff and stream ends before it.
   const { deadline } = admitted;
   const { askedTier, settle } = chatSettlement(runtime, body, inputTokens, log, admitted);

@@ -4,8 +4,9 @@
 // chat answer back. So the one request is authenticated, limited, guarded, cached, routed and
 // logged once, under one request id, by the code of /v1/chat/completions; a refusal of its body is
 // logged as well. Error answers pass as the chat route gave them.
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
+import type { GatewayConfig } from '../config/schema';
 import { getRuntime } from '../config/store';
 import type { AppEnv } from '../env';
 import { readJsonBody } from '../openai/read-body';
@@ -15,6 +16,11 @@ import type { NativeRequest } from './native-request';
 export interface ChatTranslation<R> {
   /** The API translated, whose fields a refusal names (its output cap: RouteAdmitRequest.outputField). */
   api: NativeApi;
+  /**
+   * The API's body with what it refers to read in (a stored response's conversation), before
+   * `request` translates it; refusals are the API's errors.
+   */
+  resolve?(c: Context<AppEnv>, body: unknown): Promise<unknown>;
   /** The API's body → its validated request and the chat body it stands for (400s naming params). */
   request(body: unknown): {
     request: R;
@@ -25,13 +31,27 @@ export interface ChatTranslation<R> {
     /** The `detail` of each image it sends by file_id, a file part in the chat body (AppEnv's imagesById). */
     imagesById?: readonly (string | null | undefined)[];
   };
+  /**
+   * Once the chat route answered (200, translated): the request as the answer tells of it, and
+   * what gets the answer once whole (to store it): the JSON answer, or a stream's closing response.
+   */
+  answered?(
+    c: Context<AppEnv>,
+    request: R,
+    config: GatewayConfig,
+  ): { request: R; done?: (answer: Record<string, unknown>) => void };
   /** A chat completion → the API's answer. */
   answer(request: R, completion: Record<string, unknown>, requestId: string): unknown;
   /**
    * The chat stream → the API's event stream, translated as it passes (never buffered).
    * `inputEstimate`: the gateway's estimate of the prompt, which the request was admitted on.
    */
-  stream(request: R, requestId: string, inputEstimate?: number): TransformStream<Uint8Array, Uint8Array>;
+  stream(
+    request: R,
+    requestId: string,
+    inputEstimate?: number,
+    done?: (answer: Record<string, unknown>) => void,
+  ): TransformStream<Uint8Array, Uint8Array>;
   /** A native request's stream (what its chat stream carries) → the API's event stream. */
   nativeStream?(): TransformStream<Uint8Array, Uint8Array>;
   /** The stream translation wants each signed thinking block as it completes (ChatCall.thinkingAsSigned). */
@@ -53,7 +73,8 @@ export function chatTranslation<R>(translation: ChatTranslation<R>): MiddlewareH
     const runtime = await getRuntime(c.env, c.executionCtx);
     const body = await readJsonBody(c.req.raw, runtime.config.limits.maxBodyBytes);
     c.get('log').asked(body);
-    const { request, chat, claudeOnly, native, imagesById } = translation.request(body);
+    const resolved = translation.resolve ? await translation.resolve(c, body) : body;
+    const { request: asked, chat, claudeOnly, native, imagesById } = translation.request(resolved);
     // The chat handler takes the translated body as read (not written out and read again, where
     // the translation's few extra bytes could push a body just under maxBodyBytes into a 413).
     c.set('chatBody', chat);
@@ -62,9 +83,9 @@ export function chatTranslation<R>(translation: ChatTranslation<R>): MiddlewareH
     if (native) c.set('nativeRequest', native);
     if (imagesById?.length) c.set('imagesById', imagesById);
     if (translation.thinkingAsSigned) c.set('thinkingAsSigned', true);
-    const summary = translation.reasoningSummary?.(request);
+    const summary = translation.reasoningSummary?.(asked);
     if (summary !== undefined) c.set('reasoningSummary', summary);
-    if (translation.storeAsked?.(request)) c.set('storeAsked', true);
+    if (translation.storeAsked?.(asked)) c.set('storeAsked', true);
     await next();
 
     const answer = c.res;
@@ -85,13 +106,14 @@ export function chatTranslation<R>(translation: ChatTranslation<R>): MiddlewareH
       c.res = new Response(answer.body.pipeThrough(translation.nativeStream()), { status: 200, headers });
       return;
     }
+    const { request, done } = translation.answered?.(c, asked, runtime.config) ?? { request: asked };
     const requestId = c.get('requestId');
     const headers = new Headers(answer.headers);
     headers.delete('content-length');
     // Unset first: Hono's setter would copy the chat answer's headers (its length) onto the new one.
     c.res = undefined;
     if (answer.headers.get('content-type')?.startsWith('text/event-stream')) {
-      const translated = translation.stream(request, requestId, c.get('inputEstimate'));
+      const translated = translation.stream(request, requestId, c.get('inputEstimate'), done);
       c.res = new Response(answer.body.pipeThrough(translated), {
         status: 200,
         headers,
@@ -100,10 +122,10 @@ export function chatTranslation<R>(translation: ChatTranslation<R>): MiddlewareH
     }
     const completion = (await answer.json()) as Record<string, unknown>;
     headers.set('content-type', 'application/json');
-    c.res = new Response(JSON.stringify(translation.answer(request, completion, requestId)), {
-      status: 200,
-      headers,
-    });
+    const translatedAnswer = translation.answer(request, completion, requestId);
+    if (done && typeof translatedAnswer === 'object' && translatedAnswer !== null)
+      done(translatedAnswer as Record<string, unknown>);
+    c.res = new Response(JSON.stringify(translatedAnswer), { status: 200, headers });
   });
 }
 

@@ -4,8 +4,7 @@ import { getRuntime } from '../config/store';
 import type { AppEnv } from '../env';
 import { GatewayError } from '../errors';
 import { modelAllowed } from '../keys/policy';
-import { assertUsable, unavailable } from '../limits/refusal';
-import { keyStub, teamStub } from '../limits/stubs';
+import { usableKey } from '../limits/usable-key';
 import { applyRoutingOverride, mergeRoutingOverrides } from '../routing/overrides';
 import { anyTargetReachable } from '../routing/strategies';
 
@@ -36,24 +35,8 @@ export const models = new Hono<AppEnv>()
  * POST /v1/messages/count_tokens's check (routes/messages.ts).
  */
 export async function usable(c: Context<AppEnv>) {
-  const [runtime, read] = await Promise.all([
-    getRuntime(c.env, c.executionCtx),
-    policyAt(keyStub(c.env, c.get('keyHash'))),
-  ]);
-  const now = Date.now();
-  const policy = assertUsable(read, 'key', now);
-  // A key in a team may use only what its team allows too, and nothing once the team is disabled.
-  const teamRead = policy.teamId === null ? null : await policyAt(teamStub(c.env, policy.teamId));
-  const team = teamRead?.ok ? teamRead.policy : null;
-  // The row names the key from the policy in hand: without this the log looks the key up in D1
-  // for every listing (as for a request refused before admission), one query a request.
-  c.get('log').admitted({
-    id: policy.id,
-    teamId: policy.teamId,
-    logBodies: false,
-    zdr: policy.zdr === true || team?.zdr === true,
-  });
-  if (teamRead) assertUsable(teamRead, 'team', now);
+  const [runtime, { policy, team }] = await Promise.all([getRuntime(c.env, c.executionCtx), usableKey(c)]);
+  // A key in a team may use only what its team allows too.
   // Its routing's provider limits too: a model none of whose targets may serve this key is refused
   // when asked for, so it is not listed either.
   const routing = mergeRoutingOverrides(team?.routing, policy.routing);
@@ -92,13 +75,6 @@ export const modelNotListed = (id: string) =>
     `The model '${id}' does not exist or this key may not use it: GET /v1/models lists those it may.`,
     'model',
   );
-
-/** A key's or team's policy from its object (which follows a rotation); a 503 when it cannot answer. */
-function policyAt(stub: ReturnType<typeof keyStub>) {
-  return stub.readPolicy().catch((error: unknown) => {
-    throw unavailable(error);
-  });
-}
 
 function ownerOf(runtime: Runtime, id: string): string {
   const route = runtime.resolve(id);

@@ -170,7 +170,8 @@ describe('POST /v1/responses', () => {
     });
     expect(body.tools[0]).toMatchObject({ type: 'function', name: 'lookup', strict: true });
     expect(body.tool_choice).toEqual({ type: 'function', name: 'lookup' });
-    expect(body.store).toBe(false);
+    // Asked for: stored by the gateway (never sent on), as the answer says.
+    expect(body.store).toBe(true);
   });
 
   it('maps tool calls and a length stop to function_call items and an incomplete response', async () => {
@@ -387,7 +388,6 @@ describe('POST /v1/responses', () => {
   });
 
   it.each([
-    ['previous_response_id', { previous_response_id: 'resp_1' }],
     ['conversation', { conversation: 'conv_1' }],
     ['background', { background: true }],
     ['prompt', { prompt: { id: 'pmpt_1' } }],
@@ -398,7 +398,7 @@ describe('POST /v1/responses', () => {
     const body: Json = await response.json();
     expectOpenAIShape('ErrorResponse', body);
     expect(body.error.param).toBe(param);
-    expect(body.error.message).toContain('stateless');
+    expect(body.error.message).toContain('no conversations, background responses or prompts');
   });
 
   it.each([
@@ -433,7 +433,6 @@ describe('POST /v1/responses', () => {
   });
 
   it.each([
-    ['previous_response_id', { previous_response_id: 'resp_1' }],
     ['conversation', { conversation: 'conv_1' }],
     ['prompt', { prompt: { id: 'pmpt_1' } }],
     ['background', { background: true }],

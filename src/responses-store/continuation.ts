@@ -1,0 +1,52 @@
+// `previous_response_id` on POST /v1/responses: the stored response's conversation — the input its
+// request sent (itself resolved the same way), then its output items — goes before the request's own
+// input, before the body is translated. So the estimate, budgets, TPM, guardrails, the cache and the
+// provider all see the whole conversation, as OpenAI's model does. Its `instructions` are not
+// carried over: OpenAI documents that "the instructions from a previous response will not be
+// carried over to the next response"; the request's own, if any, apply.
+import type { Context } from 'hono';
+import type { AppEnv } from '../env';
+import { GatewayError } from '../errors';
+import { isRecord } from '../json-record';
+import { responseOfKeyHash } from './store';
+
+type Json = Record<string, unknown>;
+
+/**
+ * `body` with its previous_response_id resolved into its input; `body` itself when it names none,
+ * or names one or sends an input of a type the schema refuses (it will, naming the field). Reads
+ * D1 only when the body names a previous response.
+ */
+export async function withPreviousResponse(c: Context<AppEnv>, body: unknown): Promise<unknown> {
+  if (!isRecord(body)) return body;
+  const id = body.previous_response_id;
+  if (typeof id !== 'string' || id === '') return body;
+  const own = inputItems(body.input);
+  if (!own) return body;
+  const stored = await responseOfKeyHash(c.env.DB, id, c.get('keyHash'), Date.now());
+  if (!stored) throw previousResponseNotFound(id);
+  c.set('previousResponseId', id);
+  const output = stored.response.output as Json[];
+  const { previous_response_id: _resolved, ...rest } = body;
+  return { ...rest, input: [...stored.input, ...output, ...own] };
+}
+
+/** A request's input as a list of items: a string is one user message (as OpenAI takes it). */
+export function inputItems(input: unknown): Json[] | undefined {
+  if (typeof input === 'string') return [{ type: 'message', role: 'user', content: input }];
+  return Array.isArray(input) ? (input as Json[]) : undefined;
+}
+
+/**
+ * OpenAI's answer to an id it does not know (or keeps for another organization): 400, this code and
+ * these words. A response of another key, expired, deleted or never stored answers the same, so
+ * that an id tells nothing of whose it is.
+ */
+export const previousResponseNotFound = (id: string) =>
+  new GatewayError(
+    400,
+    'invalid_request_error',
+    'previous_response_not_found',
+    `Previous response with id '${id}' not found.`,
+    'previous_response_id',
+  );

@@ -1,0 +1,39 @@
+// Whether an answer of POST /v1/responses is stored, and storing it once whole. Stored: `store`
+// true or absent (OpenAI's default), on a key that is not zero-retention (such a key's `store: true`
+// is refused already; with `store` absent, nothing is kept), the answer `completed` or `incomplete`
+// (a continuation from an answer cut at max_output_tokens is how a client asks for the rest) —
+// never an error, a `failed` stream, or one the client left before its end. A request with OpenAI's
+// hosted tools is not: its answer is OpenAI's own, relayed, and says `store: false`. Nor is any
+// when the config's `responses.storeDays` is 0 (a deployment that keeps no conversations).
+import type { Context } from 'hono';
+import type { GatewayConfig } from '../config/schema';
+import type { AppEnv } from '../env';
+import type { ResponsesRequest } from '../openai/responses-schema';
+import { inputItems } from './continuation';
+import { storeResponse } from './store';
+
+type Json = Record<string, unknown>;
+
+/** The answered request as its Response echoes it, and what stores that Response once whole. */
+export interface Keeping {
+  request: ResponsesRequest;
+  done?: (response: Json) => void;
+}
+
+export function keeping(c: Context<AppEnv>, request: ResponsesRequest, config: GatewayConfig): Keeping {
+  const days = config.responses.storeDays;
+  const key = c.get('admittedKey');
+  const previous = c.get('previousResponseId');
+  const stored = request.store !== false && key !== undefined && !key.zdr && days > 0;
+  const echoed = { ...request, store: stored, previous_response_id: previous ?? null };
+  if (!stored) return { request: echoed };
+  const input = inputItems(request.input) ?? [];
+  return {
+    request: echoed,
+    done: (response) => {
+      if (response.status !== 'completed' && response.status !== 'incomplete') return;
+      const row = { id: String(response.id), keyId: key.id, teamId: key.teamId, input, response };
+      c.executionCtx.waitUntil(storeResponse(c.env.DB, row, Date.now(), days));
+    },
+  };
+}

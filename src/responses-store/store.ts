@@ -1,0 +1,122 @@
+// The D1 rows of stored responses (migration 0011): written after the answer (ctx.waitUntil), read
+// back by the key that stored them, deleted by it or by the hourly cron once expired.
+import { z } from 'zod';
+import { describeFailure } from '../describe-error';
+
+type Json = Record<string, unknown>;
+
+const DAY_MS = 86_400_000;
+
+/** A stored response: the conversation its request sent, and the Response object answered. */
+export interface StoredResponse {
+  input: Json[];
+  response: Json;
+}
+
+export interface NewStoredResponse extends StoredResponse {
+  id: string;
+  keyId: string;
+  teamId: string | null;
+}
+
+// Our own rows, but parsed JSON all the same: a row that is not what this code wrote reads as none.
+const storedInput = z.array(z.record(z.string(), z.unknown()));
+const storedResponse = z.looseObject({ id: z.string(), output: z.array(z.record(z.string(), z.unknown())) });
+
+/**
+ * This isolate's writes not done yet, by response id. A client continues from an answer as soon as
+ * it has it, usually through the same isolate: its read waits for the write instead of missing it.
+ * Each entry leaves when its write ends; a write is one D1 statement.
+ */
+const pending = new Map<string, Promise<void>>();
+
+/** Stores `row` for `days` (the config's responses.storeDays; OpenAI keeps one 30 days, the default). */
+export function storeResponse(
+  db: D1Database,
+  row: NewStoredResponse,
+  now: number,
+  days: number,
+): Promise<void> {
+  const write = db
+    .prepare(
+      `INSERT OR REPLACE INTO stored_responses (id, key_id, team_id, created_at, expires_at, input, response)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .bind(
+      row.id,
+      row.keyId,
+      row.teamId,
+      now,
+      now + days * DAY_MS,
+      JSON.stringify(row.input),
+      JSON.stringify(row.response),
+    )
+    .run()
+    .then(
+      () => undefined,
+      // Too large a row (D1's 2 MB), D1 unavailable: the answer is served, only its continuation is lost.
+      (error: unknown) => console.error('storing response failed', row.id, describeFailure(error)),
+    )
+    .finally(() => pending.delete(row.id));
+  pending.set(row.id, write);
+  return write;
+}
+
+/**
+ * The unexpired response `id` stored by the key whose secret hashes to `keyHash` — its current
+ * secret, or the previous one during a rotation's grace period (migration 0007) — else null. Read
+ * before the key's object admits the request (which still refuses a revoked or expired key).
+ */
+export async function responseOfKeyHash(
+  db: D1Database,
+  id: string,
+  keyHash: string,
+  now: number,
+): Promise<StoredResponse | null> {
+  await pending.get(id);
+  const row = await db
+    .prepare(
+      `SELECT r.input, r.response FROM stored_responses r JOIN keys k ON k.id = r.key_id
+       WHERE r.id = ?1 AND r.expires_at > ?2
+         AND (k.key_hash = ?3 OR (k.previous_key_hash = ?3 AND k.previous_until > ?2))`,
+    )
+    .bind(id, now, keyHash)
+    .first<{ input: string; response: string }>();
+  return row && parsed(row);
+}
+
+/** The unexpired response `id` stored by the key `keyId`, else null. */
+export async function responseOfKey(
+  db: D1Database,
+  id: string,
+  keyId: string,
+  now: number,
+): Promise<StoredResponse | null> {
+  await pending.get(id);
+  const row = await db
+    .prepare('SELECT input, response FROM stored_responses WHERE id = ? AND key_id = ? AND expires_at > ?')
+    .bind(id, keyId, now)
+    .first<{ input: string; response: string }>();
+  return row && parsed(row);
+}
+
+/** Deletes the unexpired response `id` of the key `keyId`; false when it had none such. */
+export async function deleteResponseOfKey(
+  db: D1Database,
+  id: string,
+  keyId: string,
+  now: number,
+): Promise<boolean> {
+  await pending.get(id);
+  const result = await db
+    .prepare('DELETE FROM stored_responses WHERE id = ? AND key_id = ? AND expires_at > ?')
+    .bind(id, keyId, now)
+    .run();
+  return (result.meta.changes ?? 0) > 0;
+}
+
+function parsed(row: { input: string; response: string }): StoredResponse | null {
+  const input = storedInput.safeParse(JSON.parse(row.input));
+  const response = storedResponse.safeParse(JSON.parse(row.response));
+  return input.success && response.success ? { input: input.data, response: response.data } : null;
+}
