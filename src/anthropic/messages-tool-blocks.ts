@@ -5,7 +5,7 @@
 // calls by `index`, and some give parallel calls one index (SGLang, Dynamo) or none (Gemini's
 // OpenAI-compatible endpoint), told apart only by their ids.
 
-import { providerId, ToolCallTrack } from '../openai/tool-call-track';
+import { isWholeJson, providerId, ToolCallTrack } from '../openai/tool-call-track';
 
 type Json = Record<string, unknown>;
 
@@ -63,7 +63,7 @@ export function toolBlocks(writer: BlockWriter, fallbackId: (ordinal: number) =>
   const advance = () => {
     for (let call = calls[live]; call; call = calls[live]) {
       if (call.block === undefined) start(call);
-      if (live === calls.length - 1 || !isWhole(call.args)) return;
+      if (live === calls.length - 1 || !isWholeJson(call.args)) return;
       stop(call);
       live++;
     }
@@ -94,13 +94,4 @@ export function toolBlocks(writer: BlockWriter, fallbackId: (ordinal: number) =>
       for (; live < calls.length; live++) stop(calls[live] as Call);
     },
   };
-}
-
-function isWhole(json: string): boolean {
-  try {
-    JSON.parse(json);
-    return true;
-  } catch {
-    return false;
-  }
 }

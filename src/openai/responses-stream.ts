@@ -1,7 +1,8 @@
 // A chat-completions SSE stream → the Responses event stream, event by event as chunks arrive (never
 // buffered): response.created / in_progress, then per output item its added / delta / done events,
-// and a closing response.completed (or .incomplete) with the whole Response and its usage (also
-// handed to `done`, which stores it: src/responses-store/keeping.ts). A chat
+// one item at a time as OpenAI streams them (each done before the next is added), and a closing
+// response.completed (or .incomplete) with the whole Response and its usage (also handed to `done`,
+// which stores it: src/responses-store/keeping.ts). A chat
 // error event (the gateway's mid-stream failure) becomes response.failed, the terminal event the
 // SDKs read as a failed response. The Responses stream has no `[DONE]`.
 
@@ -10,8 +11,6 @@ import { claudeDetails } from '../providers/reasoning-details';
 import { chatEvents } from './chat-events';
 import { said } from './reasoning-text';
 import {
-  customToolCallItem,
-  functionCallItem,
   imageGenerationItem,
   imagesOf,
   incompleteReason,
@@ -24,11 +23,11 @@ import {
   responseUsage,
   textPart,
 } from './responses-answer';
+import { CallItems } from './responses-call-items';
 import { thinkingBlocksOf } from './responses-reasoning';
 import { ReasoningItems } from './responses-reasoning-items';
 import type { ResponsesRequest } from './responses-schema';
 import { SSE_KEEP_ALIVE } from './sse';
-import { providerId, ToolCallTrack } from './tool-call-track';
 
 type Json = Record<string, unknown>;
 
@@ -43,26 +42,6 @@ interface OpenMessage {
   /** The text's token logprobs so far (when the request asked for top_logprobs). */
   logprobs: Json[];
 }
-/**
- * The open tool call: the chat tool call's index, and what it has said so far — a function's
- * arguments, or a custom tool's free-text input.
- */
-interface OpenCall {
-  kind: 'function' | 'custom';
-  index: number;
-  id: string;
-  callId: string;
-  name: string;
-  args: string;
-}
-
-/** The output item of a call, function or custom. */
-function openCallItem({ kind, id, callId, name, args }: OpenCall, status: string): Json {
-  return kind === 'custom'
-    ? customToolCallItem(id, callId, name, args, status)
-    : functionCallItem(id, callId, name, args, status);
-}
-
 export function responsesEventStream(
   request: ResponsesRequest,
   ids: ResponseIds,
@@ -73,13 +52,6 @@ export function responsesEventStream(
   let sequence = 0;
   const output: Json[] = [];
   let message: OpenMessage | undefined;
-  /**
-   * The open tool calls, in order. All stay open until text follows or the answer ends: a provider
-   * may interleave the deltas of parallel calls (index 0, 1, then 0 again), and a call closed when
-   * the next began would lose what came after.
-   */
-  let openCalls = new ToolCallTrack<OpenCall>();
-  let calls = 0;
   let messages = 0;
   let images = 0;
   let finishReason: unknown;
@@ -121,23 +93,22 @@ export function responsesEventStream(
     emit('response.output_item.done', { output_index: index, item: output[index] });
     message = undefined;
   };
-  const closeCalls = (status: string) => {
-    for (const call of openCalls.calls) {
-      const { index, id, name, args } = call;
-      if (call.kind === 'custom')
-        emit('response.custom_tool_call_input.done', { item_id: id, output_index: index, input: args });
-      else
-        emit('response.function_call_arguments.done', {
-          item_id: id,
-          output_index: index,
-          name,
-          arguments: args,
-        });
-      output[index] = openCallItem(call, status);
-      emit('response.output_item.done', { output_index: index, item: output[index] });
-    }
-    openCalls = new ToolCallTrack();
-  };
+  /**
+   * The tool call items (responses-call-items.ts), one at a time like every item here: each done
+   * before the next is added, calls a provider interleaves held until the one before is whole.
+   */
+  const calls = new CallItems(
+    {
+      emit,
+      output,
+      closeOthers: () => {
+        reasoning.close('completed');
+        closeMessage('completed');
+      },
+    },
+    ids,
+  );
+  const closeCalls = (status: string) => calls.close(status);
   /** The reasoning items (responses-reasoning-items.ts), each after the message and calls before it. */
   const reasoning = new ReasoningItems(
     {
@@ -226,37 +197,7 @@ export function responsesEventStream(
       emit('response.output_item.done', { output_index: index, item: output[index] });
     }
     for (const raw of Array.isArray(delta.tool_calls) ? delta.tool_calls : []) {
-      if (!isRecord(raw)) continue;
-      // A custom tool's call says so by its type and `custom` field (its name and input fragments).
-      const custom = isRecord(raw.custom) ? raw.custom : undefined;
-      const said = custom ?? (isRecord(raw.function) ? raw.function : {});
-      let call = openCalls.find(raw);
-      if (!call) {
-        reasoning.close('completed');
-        closeMessage('completed');
-        const kind = raw.type === 'custom' || custom ? 'custom' : 'function';
-        const index = output.length;
-        const number = calls++;
-        const id = kind === 'custom' ? ids.customCall(number) : ids.call(number);
-        const name = String(said.name ?? '');
-        call = { kind, index, id, callId: providerId(raw) ?? id, name, args: '' };
-        openCalls.begin(raw, call);
-        output.push(openCallItem(call, 'in_progress'));
-        emit('response.output_item.added', { output_index: index, item: output[index] });
-      }
-      // The done event and item carry the name: taken from a later delta if the first had none.
-      if (call.name === '' && typeof said.name === 'string') call.name = said.name;
-      const fragment = call.kind === 'custom' ? custom?.input : said.arguments;
-      if (typeof fragment === 'string' && fragment !== '') {
-        call.args += fragment;
-        const at = { item_id: call.id, output_index: call.index, delta: fragment };
-        emit(
-          call.kind === 'custom'
-            ? 'response.custom_tool_call_input.delta'
-            : 'response.function_call_arguments.delta',
-          at,
-        );
-      }
+      if (isRecord(raw)) calls.add(raw);
     }
   };
 
@@ -296,7 +237,7 @@ export function responsesEventStream(
       reasoning.close(status);
       closeMessage(status);
       closeCalls(status);
-      if (messages === 0 && calls === 0) {
+      if (messages === 0 && calls.begun === 0) {
         // An answer with no text and no calls is still a message, so that output_text reads ''.
         openMessage('text');
         closeMessage(status);

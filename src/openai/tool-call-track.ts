@@ -6,7 +6,7 @@
 // and so does one with another name and no id where the index already has a named call (services
 // that give every call one index and no ids); one without a name is more of a call whatever id it
 // carries, and one repeating its call's name too (some services name every fragment). Used wherever a stream's calls
-// are rebuilt: the Responses and Messages translations (responses-stream.ts,
+// are rebuilt: the Responses and Messages translations (responses-call-items.ts,
 // anthropic/messages-tool-blocks.ts) and the cache's assembly (cache/assemble-tool-calls.ts).
 import { isRecord } from '../json-record';
 
@@ -63,6 +63,19 @@ function nameOf(delta: Record<string, unknown>): string | undefined {
     if (isRecord(inner) && typeof inner.name === 'string' && inner.name !== '') return inner.name;
   }
   return undefined;
+}
+
+/**
+ * Whether a call's arguments so far are a whole JSON value: then a later call's beginning ends it,
+ * where the translations write calls one at a time (a provider interleaving calls sends more).
+ */
+export function isWholeJson(json: string): boolean {
+  try {
+    JSON.parse(json);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A fragment's id, if it has one that is not empty. */

@@ -6,6 +6,7 @@ import { responsesEventStream } from '../../src/openai/responses-stream';
 import type { Json } from '../helpers/gateway';
 import { expectResponseEvent, responseEvents } from '../helpers/openapi';
 import { claudeDetail } from '../helpers/openrouter-claude';
+import { expectItemsInSequence } from '../helpers/responses-order';
 
 const chunk = (delta: Json, finish: string | null = null) =>
   `data: ${JSON.stringify({ model: 'up-1', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
@@ -77,7 +78,7 @@ describe('responsesEventStream', () => {
     });
   });
 
-  it('keeps parallel tool calls whose deltas interleave apart', async () => {
+  it('keeps parallel tool calls whose deltas interleave apart, each whole in its turn', async () => {
     const call = (index: number, fields: Json) => chunk({ tool_calls: [{ index, ...fields }] });
     const events = await translate([
       call(0, { id: 'call_a', type: 'function', function: { name: 'f', arguments: '' } }),
@@ -87,11 +88,13 @@ describe('responsesEventStream', () => {
       chunk({}, 'tool_calls'),
     ]);
     const deltas = events.filter((e) => e.type === 'response.function_call_arguments.delta');
+    // The second call, begun while the first was open, is held until the first is whole.
     expect(deltas.map((e) => [e.output_index, e.item_id, e.delta])).toEqual([
-      [1, 'fc_abc_1', '{"y":'],
       [0, 'fc_abc_0', '{"x":1}'],
+      [1, 'fc_abc_1', '{"y":'],
       [1, 'fc_abc_1', '2}'],
     ]);
+    expectItemsInSequence(events);
     const done = events.filter((e) => e.type === 'response.output_item.done').map((e) => e.item);
     expect(done.map((item) => [item.id, item.call_id, item.name, item.arguments])).toEqual([
       ['fc_abc_0', 'call_a', 'f', '{"x":1}'],
@@ -113,12 +116,13 @@ describe('responsesEventStream', () => {
       'response.created',
       'response.in_progress',
       'response.output_item.added',
-      'response.output_item.added',
-      'response.function_call_arguments.delta',
       'response.custom_tool_call_input.delta',
       'response.custom_tool_call_input.delta',
       'response.custom_tool_call_input.done',
       'response.output_item.done',
+      // A custom tool's free-text input has no end of its own: the call after it waits for the end.
+      'response.output_item.added',
+      'response.function_call_arguments.delta',
       'response.function_call_arguments.done',
       'response.output_item.done',
       'response.completed',
@@ -156,6 +160,7 @@ describe('responsesEventStream', () => {
       },
     ]);
     expect(events.at(-1)!.response.output).toEqual(done);
+    expectItemsInSequence(events);
   });
 
   it("carries the chat stream's token logprobs on the text deltas and the finished part", async () => {

@@ -16,6 +16,7 @@ import {
   responses,
 } from '../helpers/gateway';
 import { expectOpenAIShape, expectResponseEvent, responseEvents } from '../helpers/openapi';
+import { expectItemsInSequence } from '../helpers/responses-order';
 import { json, onUpstream, recorded, sse } from '../helpers/upstream';
 import { waitForRows } from '../logs/helpers';
 
@@ -285,17 +286,18 @@ describe('POST /v1/responses', () => {
     });
     const events = responseEvents(await response.text());
     for (const event of events) expectResponseEvent(event);
+    expectItemsInSequence(events);
     expect(events.map((e) => e.type)).toEqual([
       'response.created',
       'response.in_progress',
       'response.output_item.added',
       'response.function_call_arguments.delta',
       'response.function_call_arguments.delta',
-      'response.output_item.added',
-      'response.function_call_arguments.delta',
-      // Parallel calls stay open to the end of the turn (a provider may interleave their deltas).
+      // Each call whole before the next is added, as OpenAI streams parallel calls.
       'response.function_call_arguments.done',
       'response.output_item.done',
+      'response.output_item.added',
+      'response.function_call_arguments.delta',
       'response.function_call_arguments.done',
       'response.output_item.done',
       'response.completed',
