@@ -8,7 +8,9 @@ import type { Context } from 'hono';
 import type { AppEnv } from '../env';
 import { GatewayError } from '../errors';
 import { isRecord } from '../json-record';
-import { responseOfKeyHash } from './store';
+import { assertUsable, unavailable } from '../limits/refusal';
+import { keyStub } from '../limits/stubs';
+import { MAX_RESPONSE_ID_LENGTH, responseOfKeyHash } from './store';
 
 type Json = Record<string, unknown>;
 
@@ -24,7 +26,17 @@ export async function withPreviousResponse(c: Context<AppEnv>, body: unknown): P
   const own = inputItems(body.input);
   if (!own) return body;
   const stored = await responseOfKeyHash(c.env.DB, id, c.get('keyHash'), Date.now());
-  if (!stored) throw previousResponseNotFound(id);
+  if (!stored) {
+    // Read before admission: a key its object does not know (or revoked, expired, past a rotation's
+    // grace) gets the 401 it gets without previous_response_id, not a 400 for the id.
+    const read = await keyStub(c.env, c.get('keyHash'))
+      .readPolicy()
+      .catch((error: unknown) => {
+        throw unavailable(error);
+      });
+    assertUsable(read, 'key', Date.now());
+    throw previousResponseNotFound(id);
+  }
   c.set('previousResponseId', id);
   const output = stored.response.output as Json[];
   const { previous_response_id: _resolved, ...rest } = body;
@@ -47,6 +59,7 @@ export const previousResponseNotFound = (id: string) =>
     400,
     'invalid_request_error',
     'previous_response_not_found',
-    `Previous response with id '${id}' not found.`,
+    // An id longer than any response's is quoted cut short: the answer need not carry a huge one back.
+    `Previous response with id '${id.length > MAX_RESPONSE_ID_LENGTH ? `${id.slice(0, MAX_RESPONSE_ID_LENGTH)}…` : id}' not found.`,
     'previous_response_id',
   );

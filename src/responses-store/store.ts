@@ -2,10 +2,17 @@
 // back by the key that stored them, deleted by it or by the hourly cron once expired.
 import { z } from 'zod';
 import { describeFailure } from '../describe-error';
+import { unavailableNow } from '../errors';
 
 type Json = Record<string, unknown>;
 
 const DAY_MS = 86_400_000;
+
+/**
+ * Longer than any response id this gateway makes (`resp_` and a request id's 16 characters) or
+ * OpenAI does: one longer is none, and is never bound into a query (D1 refuses a value over 2 MB).
+ */
+export const MAX_RESPONSE_ID_LENGTH = 256;
 
 /** A stored response: the conversation its request sent, and the Response object answered. */
 export interface StoredResponse {
@@ -73,15 +80,18 @@ export async function responseOfKeyHash(
   keyHash: string,
   now: number,
 ): Promise<StoredResponse | null> {
+  if (id.length > MAX_RESPONSE_ID_LENGTH) return null;
   await pending.get(id);
-  const row = await db
-    .prepare(
-      `SELECT r.input, r.response FROM stored_responses r JOIN keys k ON k.id = r.key_id
-       WHERE r.id = ?1 AND r.expires_at > ?2
-         AND (k.key_hash = ?3 OR (k.previous_key_hash = ?3 AND k.previous_until > ?2))`,
-    )
-    .bind(id, now, keyHash)
-    .first<{ input: string; response: string }>();
+  const row = await queried(() =>
+    db
+      .prepare(
+        `SELECT r.input, r.response FROM stored_responses r JOIN keys k ON k.id = r.key_id
+         WHERE r.id = ?1 AND r.expires_at > ?2
+           AND (k.key_hash = ?3 OR (k.previous_key_hash = ?3 AND k.previous_until > ?2))`,
+      )
+      .bind(id, now, keyHash)
+      .first<{ input: string; response: string }>(),
+  );
   return row && parsed(row);
 }
 
@@ -92,11 +102,14 @@ export async function responseOfKey(
   keyId: string,
   now: number,
 ): Promise<StoredResponse | null> {
+  if (id.length > MAX_RESPONSE_ID_LENGTH) return null;
   await pending.get(id);
-  const row = await db
-    .prepare('SELECT input, response FROM stored_responses WHERE id = ? AND key_id = ? AND expires_at > ?')
-    .bind(id, keyId, now)
-    .first<{ input: string; response: string }>();
+  const row = await queried(() =>
+    db
+      .prepare('SELECT input, response FROM stored_responses WHERE id = ? AND key_id = ? AND expires_at > ?')
+      .bind(id, keyId, now)
+      .first<{ input: string; response: string }>(),
+  );
   return row && parsed(row);
 }
 
@@ -107,16 +120,41 @@ export async function deleteResponseOfKey(
   keyId: string,
   now: number,
 ): Promise<boolean> {
+  if (id.length > MAX_RESPONSE_ID_LENGTH) return false;
   await pending.get(id);
-  const result = await db
-    .prepare('DELETE FROM stored_responses WHERE id = ? AND key_id = ? AND expires_at > ?')
-    .bind(id, keyId, now)
-    .run();
+  const result = await queried(() =>
+    db
+      .prepare('DELETE FROM stored_responses WHERE id = ? AND key_id = ? AND expires_at > ?')
+      .bind(id, keyId, now)
+      .run(),
+  );
   return (result.meta.changes ?? 0) > 0;
 }
 
+/** A read or delete on the request path; D1 failing is a 503 to retry, not a gateway bug's 500. */
+async function queried<T>(query: () => Promise<T>): Promise<T> {
+  try {
+    return await query();
+  } catch (error) {
+    console.error('reading stored responses failed', describeFailure(error));
+    throw unavailableNow(
+      'storage_unavailable',
+      'The gateway could not read its stored responses right now. Please retry shortly.',
+    );
+  }
+}
+
 function parsed(row: { input: string; response: string }): StoredResponse | null {
-  const input = storedInput.safeParse(JSON.parse(row.input));
-  const response = storedResponse.safeParse(JSON.parse(row.response));
+  const input = storedInput.safeParse(jsonOrNull(row.input));
+  const response = storedResponse.safeParse(jsonOrNull(row.response));
   return input.success && response.success ? { input: input.data, response: response.data } : null;
+}
+
+/** A column's JSON, or null (refused by the schemas above) when it no longer parses. */
+function jsonOrNull(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
 }
