@@ -88,15 +88,15 @@ function serverOrigin(url: unknown): unknown {
 }
 
 /**
- * An input item as the chat translation reads it: one it knows as it is (an item reference stays,
- * to be refused: it needs stored state), any other — a hosted tool's call or output — as its JSON,
- * but for the images in it (an image_generation_call's `result`, a computer_call_output's
+ * An input item as the chat translation reads it: one it knows as it is (item references were
+ * resolved before: src/responses-store/references.ts), any other — a hosted tool's call or output —
+ * as its JSON, but for the images in it (an image_generation_call's `result`, a computer_call_output's
  * screenshot), which go as images: read as text, a generated image's base64 was an estimate of
  * hundreds of thousands of tokens, a request refused for good by a key's TPM limit.
  */
 function scannable(item: Json): Json {
   const type = item.type ?? 'message';
-  if (typeof type === 'string' && (Object.hasOwn(inputItems, type) || type === 'item_reference')) return item;
+  if (typeof type === 'string' && Object.hasOwn(inputItems, type)) return item;
   const images: Json[] = [];
   const text = JSON.stringify(item, function imagesApart(this: unknown, key, value: unknown) {
     if (typeof value !== 'string') return value;

@@ -21,10 +21,9 @@ export function item(raw: Json, index: number): InputItem {
       : undefined;
   if (schema) return checked(schema, raw, ['input', index]);
   const param = `input[${index}].type`;
+  // Item references are resolved before (src/responses-store/references.ts): none is left here.
   throw invalidRequest(
-    type === 'item_reference'
-      ? `Invalid '${param}': item references need stored items; the gateway is stateless, send the item itself (the AI SDK does with providerOptions.openai.store false).`
-      : `Invalid '${param}': '${shownValue(type)}' items are not supported by the gateway (${Object.keys(inputItems).join(', ')} are).`,
+    `Invalid '${param}': '${shownValue(type)}' items are not supported by the gateway (${Object.keys(inputItems).join(', ')} are).`,
     param,
   );
 }

@@ -3,44 +3,62 @@
 // input, before the body is translated. So the estimate, budgets, TPM, guardrails, the cache and the
 // provider all see the whole conversation, as OpenAI's model does. Its `instructions` are not
 // carried over: OpenAI documents that "the instructions from a previous response will not be
-// carried over to the next response"; the request's own, if any, apply.
+// carried over to the next response"; the request's own, if any, apply. Item references in the
+// input (references.ts) are resolved here too, for the same reason.
 import type { Context } from 'hono';
 import type { AppEnv } from '../env';
 import { GatewayError } from '../errors';
 import { isRecord } from '../json-record';
 import { assertUsable, unavailable } from '../limits/refusal';
 import { keyStub } from '../limits/stubs';
+import { isItemReference, withReferencedItems } from './references';
 import { MAX_RESPONSE_ID_LENGTH, responseOfKeyHash } from './store';
 
 type Json = Record<string, unknown>;
 
 /**
- * `body` with its previous_response_id resolved into its input; `body` itself when it names none,
- * or names one or sends an input of a type the schema refuses (it will, naming the field). Reads
- * D1 only when the body names a previous response.
+ * `body` with its item references (references.ts) and previous_response_id resolved into its input;
+ * `body` itself when it has neither, or sends an input of a type the schema refuses (it will,
+ * naming the field). Reads D1 only when the body names a previous response or references an item.
  */
-export async function withPreviousResponse(c: Context<AppEnv>, body: unknown): Promise<unknown> {
+export async function withStoredItems(c: Context<AppEnv>, body: unknown): Promise<unknown> {
   if (!isRecord(body)) return body;
-  const id = body.previous_response_id;
-  if (typeof id !== 'string' || id === '') return body;
   const own = inputItems(body.input);
   if (!own) return body;
+  const id = body.previous_response_id;
+  const continues = typeof id === 'string' && id !== '';
+  const references = own.some(isItemReference);
+  if (!continues && !references) return body;
+  // A reference not found, like an id, first answers the key's own refusal if it has one.
+  const input = references
+    ? await withReferencedItems(c, own).catch(async (error: unknown) => {
+        await assertKeyUsable(c);
+        throw error;
+      })
+    : own;
+  if (!continues) return { ...body, input };
   const stored = await responseOfKeyHash(c.env.DB, id, c.get('keyHash'), Date.now());
   if (!stored) {
-    // Read before admission: a key its object does not know (or revoked, expired, past a rotation's
-    // grace) gets the 401 it gets without previous_response_id, not a 400 for the id.
-    const read = await keyStub(c.env, c.get('keyHash'))
-      .readPolicy()
-      .catch((error: unknown) => {
-        throw unavailable(error);
-      });
-    assertUsable(read, 'key', Date.now());
+    await assertKeyUsable(c);
     throw previousResponseNotFound(id);
   }
   c.set('previousResponseId', id);
   const output = stored.response.output as Json[];
   const { previous_response_id: _resolved, ...rest } = body;
-  return { ...rest, input: [...stored.input, ...output, ...own] };
+  return { ...rest, input: [...stored.input, ...output, ...input] };
+}
+
+/**
+ * Stored items are read before admission: a key its object does not know (or revoked, expired, past
+ * a rotation's grace) gets the 401 it gets without them, not a 400 or 404 for what it named.
+ */
+async function assertKeyUsable(c: Context<AppEnv>): Promise<void> {
+  const read = await keyStub(c.env, c.get('keyHash'))
+    .readPolicy()
+    .catch((error: unknown) => {
+      throw unavailable(error);
+    });
+  assertUsable(read, 'key', Date.now());
 }
 
 /** A request's input as a list of items: a string is one user message (as OpenAI takes it). */

@@ -81,18 +81,36 @@ export async function responseOfKeyHash(
   now: number,
 ): Promise<StoredResponse | null> {
   if (id.length > MAX_RESPONSE_ID_LENGTH) return null;
-  await pending.get(id);
-  const row = await queried(() =>
+  return (await responsesOfKeyHash(db, [id], keyHash, now)).get(id) ?? null;
+}
+
+/** The responses among `ids` that responseOfKeyHash would return, by id: one query for them all. */
+export async function responsesOfKeyHash(
+  db: D1Database,
+  ids: readonly string[],
+  keyHash: string,
+  now: number,
+): Promise<Map<string, StoredResponse>> {
+  const asked = ids.filter((id) => id.length <= MAX_RESPONSE_ID_LENGTH);
+  const found = new Map<string, StoredResponse>();
+  if (asked.length === 0) return found;
+  await Promise.all(asked.map((id) => pending.get(id)));
+  // The ids as one JSON parameter: a request may reference items of more responses than D1 binds.
+  const { results } = await queried(() =>
     db
       .prepare(
-        `SELECT r.input, r.response FROM stored_responses r JOIN keys k ON k.id = r.key_id
-         WHERE r.id = ?1 AND r.expires_at > ?2
+        `SELECT r.id, r.input, r.response FROM stored_responses r JOIN keys k ON k.id = r.key_id
+         WHERE r.id IN (SELECT value FROM json_each(?1)) AND r.expires_at > ?2
            AND (k.key_hash = ?3 OR (k.previous_key_hash = ?3 AND k.previous_until > ?2))`,
       )
-      .bind(id, now, keyHash)
-      .first<{ input: string; response: string }>(),
+      .bind(JSON.stringify(asked), now, keyHash)
+      .all<{ id: string; input: string; response: string }>(),
   );
-  return row && parsed(row);
+  for (const row of results) {
+    const stored = parsed(row);
+    if (stored) found.set(row.id, stored);
+  }
+  return found;
 }
 
 /** The unexpired response `id` stored by the key `keyId`, else null. */

@@ -1,11 +1,15 @@
 // GET /v1/responses/{id} — a response the key stored (POST /v1/responses, store true or absent), as
-// it was answered; DELETE /v1/responses/{id} — removes it, answering OpenAI's deleted shape. Only the
+// it was answered; DELETE /v1/responses/{id} — removes it, answering OpenAI's deleted shape;
+// GET /v1/responses/{id}/input_items — a page of the input it answered (input-items.ts). Only the
 // key that stored a response sees it: another key's, expired, deleted or never stored is one 404.
 import { Hono } from 'hono';
 import type { AppEnv } from '../env';
 import { GatewayError } from '../errors';
 import { usableKey } from '../limits/usable-key';
+import { checked } from '../openai/read-body';
+import { inputItemsPage, type PageQuery, pageQuery } from '../responses-store/input-items';
 import { deleteResponseOfKey, responseOfKey } from '../responses-store/store';
+import { rejectRepeated, rejectUnknown } from './admin/query-params';
 
 export const storedResponses = new Hono<AppEnv>()
   .get('/:id', async (c) => {
@@ -20,7 +24,27 @@ export const storedResponses = new Hono<AppEnv>()
     const { policy } = await usableKey(c);
     if (!(await deleteResponseOfKey(c.env.DB, id, policy.id, Date.now()))) throw responseNotFound(id);
     return c.json({ id, object: 'response', deleted: true });
+  })
+  .get('/:id/input_items', async (c) => {
+    const id = c.req.param('id');
+    const query = pageQueryOf(c.req.queries());
+    const { policy } = await usableKey(c);
+    const stored = await responseOfKey(c.env.DB, id, policy.id, Date.now());
+    if (!stored) throw responseNotFound(id);
+    return c.json(inputItemsPage(stored.input, id, query));
   });
 
 const responseNotFound = (id: string) =>
   new GatewayError(404, 'invalid_request_error', null, `Response with id '${id}' not found.`);
+
+// `include` asks for fields of hosted tools' items, which the gateway never stores: taken, ignored,
+// and may be given more than once (the OpenAI SDK writes a list as `include[]=a&include[]=b`).
+const INCLUDE = ['include', 'include[]'];
+
+/** The page a list request asks for; a parameter unknown, repeated or out of range is a 400 naming it. */
+function pageQueryOf(queries: Record<string, string[]>): PageQuery {
+  const first = Object.fromEntries(Object.entries(queries).map(([name, values]) => [name, values[0] ?? '']));
+  rejectUnknown(first, ['limit', 'order', 'after', ...INCLUDE]);
+  rejectRepeated(Object.fromEntries(Object.entries(queries).filter(([name]) => !INCLUDE.includes(name))));
+  return checked(pageQuery, first, []);
+}

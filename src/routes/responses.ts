@@ -8,14 +8,14 @@ import { completionToResponse, responseIds } from '../openai/responses-answer';
 import { carriedEventStream } from '../openai/responses-carried';
 import { responsesParam, translateRequest } from '../openai/responses-request';
 import { responsesEventStream } from '../openai/responses-stream';
-import { withPreviousResponse } from '../responses-store/continuation';
+import { withStoredItems } from '../responses-store/continuation';
 import { keeping } from '../responses-store/keeping';
 import { chatTranslation } from './chat-translation';
 
 export const responsesApi = () =>
   chatTranslation({
     api: 'responses',
-    resolve: withPreviousResponse,
+    resolve: withStoredItems,
     request: translateRequest,
     answered: keeping,
     answer: (request, completion, requestId) =>

@@ -11,6 +11,7 @@ export const CHECKED_SCHEMAS = [
   'ErrorResponse',
   'Response',
   'ResponseStreamEvent',
+  'ResponseItemList',
 ] as const;
 
 type Schema = Record<string, unknown>;

@@ -12,6 +12,7 @@ type Name =
   | 'ErrorResponse'
   | 'Response'
   | 'ResponseStreamEvent'
+  | 'ResponseItemList'
   // Parts of a Responses request, for what the gateway sends upstream.
   | 'CustomToolParam'
   // Its members (in ResponseStreamEvent's extract): each event checked against its own.

@@ -94,5 +94,13 @@ describe('stored responses, robustly', () => {
       input: 'Hi',
     });
     expect((await errorOf(continued, 401)).code).toBe('invalid_api_key');
+    const referencing = await responses(unknown, {
+      model: 'fast',
+      input: [
+        { type: 'item_reference', id: 'msg_x' },
+        { role: 'user', content: 'Hi' },
+      ],
+    });
+    expect((await errorOf(referencing, 401)).code).toBe('invalid_api_key');
   });
 });

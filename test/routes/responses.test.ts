@@ -406,15 +406,6 @@ describe('POST /v1/responses', () => {
   it.each([
     ['tools[1].type', { tools: [{ type: 'function', name: 'f' }, { type: 'web_search' }] }],
     [
-      'input[1].type',
-      {
-        input: [
-          { role: 'user', content: 'a' },
-          { type: 'item_reference', id: 'msg_1' },
-        ],
-      },
-    ],
-    [
       'input[0].content[0].type',
       { input: [{ role: 'user', content: [{ type: 'input_audio', data: 'x' }] }] },
     ],
