@@ -75,8 +75,11 @@ export interface AppEnv {
      * admission): whose stored response a Responses answer becomes (src/responses-store/keeping.ts).
      */
     admittedKey: { id: string; teamId: string | null; zdr: boolean } | undefined;
-    /** The stored response a Responses request continued from, resolved into its input (continuation.ts). */
-    previousResponseId: string | undefined;
+    /**
+     * The stored response a Responses request continued from, and how many items of its conversation
+     * were resolved into the start of its input (continuation.ts).
+     */
+    continued: { id: string; items: number } | undefined;
     /** The reasoning summary a translated request asks for (ChatCall.reasoningSummary). */
     reasoningSummary: string | undefined;
     /** Fields of the translated chat body only Claude takes (ProviderAdapter.servesClaude). */

@@ -1,9 +1,9 @@
-// `previous_response_id` on POST /v1/responses: the stored response's conversation — the input its
-// request sent (itself resolved the same way), then its output items — goes before the request's own
-// input, before the body is translated. So the estimate, budgets, TPM, guardrails, the cache and the
-// provider all see the whole conversation, as OpenAI's model does. Its `instructions` are not
-// carried over: OpenAI documents that "the instructions from a previous response will not be
-// carried over to the next response"; the request's own, if any, apply. Item references in the
+// `previous_response_id` on POST /v1/responses: the stored response's conversation — each response
+// of its chain, first to last, its own input items then its output items (chain.ts) — goes before
+// the request's own input, before the body is translated. So the estimate, budgets, TPM, guardrails,
+// the cache and the provider all see the whole conversation, as OpenAI's model does. Its
+// `instructions` are not carried over: OpenAI documents that "the instructions from a previous
+// response will not be carried over to the next response"; the request's own, if any, apply. Item references in the
 // input (references.ts) are resolved here too, for the same reason.
 import type { Context } from 'hono';
 import type { AppEnv } from '../env';
@@ -11,8 +11,9 @@ import { GatewayError } from '../errors';
 import { isRecord } from '../json-record';
 import { assertUsable, unavailable } from '../limits/refusal';
 import { keyStub } from '../limits/stubs';
+import { chainOf, conversation } from './chain';
 import { isItemReference, withReferencedItems } from './references';
-import { MAX_RESPONSE_ID_LENGTH, responseOfKeyHash } from './store';
+import { MAX_RESPONSE_ID_LENGTH } from './store';
 
 type Json = Record<string, unknown>;
 
@@ -37,15 +38,16 @@ export async function withStoredItems(c: Context<AppEnv>, body: unknown): Promis
       })
     : own;
   if (!continues) return { ...body, input };
-  const stored = await responseOfKeyHash(c.env.DB, id, c.get('keyHash'), Date.now());
-  if (!stored) {
+  const chain = await chainOf(c.env.DB, id, { keyHash: c.get('keyHash') }, Date.now());
+  if (!chain) {
     await assertKeyUsable(c);
     throw previousResponseNotFound(id);
   }
-  c.set('previousResponseId', id);
-  const output = stored.response.output as Json[];
+  const earlier = conversation(chain);
+  // Stored, this request's row holds what follows these items (keeping.ts).
+  c.set('continued', { id, items: earlier.length });
   const { previous_response_id: _resolved, ...rest } = body;
-  return { ...rest, input: [...stored.input, ...output, ...input] };
+  return { ...rest, input: [...earlier, ...input] };
 }
 
 /**
@@ -70,7 +72,7 @@ export function inputItems(input: unknown): Json[] | undefined {
 /**
  * OpenAI's answer to an id it does not know (or keeps for another organization): 400, this code and
  * these words. A response of another key, expired, deleted or never stored answers the same, so
- * that an id tells nothing of whose it is.
+ * that an id tells nothing of whose it is; so does one whose conversation misses a response.
  */
 export const previousResponseNotFound = (id: string) =>
   new GatewayError(

@@ -1,10 +1,13 @@
 // GET /v1/responses/{id}/input_items: a stored response's input — the whole conversation its request
 // sent, previous_response_id's and item references resolved, as OpenAI lists it — one page of it,
 // as OpenAI's list (`ResponseItemList`). Each item in the shape OpenAI returns items in: with an id
-// (item-ids.ts), a message's text content as its parts, a status where the shape requires one.
+// (item-ids.ts: an input item's names the response whose request sent it, so an item keeps its id
+// in every later response's list), a message's text content as its parts, a status where the shape
+// requires one.
 import { z } from 'zod';
 import { invalidRequest } from '../errors';
 import { isRecord } from '../json-record';
+import type { ChainRow } from './chain';
 import { inputItemId } from './item-ids';
 
 type Json = Record<string, unknown>;
@@ -18,9 +21,15 @@ export const pageQuery = z.object({
 
 export type PageQuery = z.infer<typeof pageQuery>;
 
-/** One page of `input`, the stored input of response `responseId`. */
-export function inputItemsPage(input: Json[], responseId: string, query: PageQuery): Json {
-  const all = input.map((item, index) => listedItem(item, inputItemId(item, responseId, index)));
+/** One page of the input of the last response of `chain`, its conversation's rows (chain.ts). */
+export function inputItemsPage(chain: readonly ChainRow[], query: PageQuery): Json {
+  const all = chain.flatMap((row, at) => {
+    const input = row.input.map((item, index) => listedItem(item, inputItemId(item, row.id, index)));
+    if (at === chain.length - 1) return input;
+    // An earlier response's output items, as they were answered: each has its id already.
+    const output = (row.response.output as Json[]).map((item) => listedItem(item, String(item.id)));
+    return [...input, ...output];
+  });
   if (query.order === 'desc') all.reverse();
   let start = 0;
   if (query.after !== undefined) {

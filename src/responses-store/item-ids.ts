@@ -23,16 +23,20 @@ export function responseIdOfItem(itemId: string): string | undefined {
 /**
  * The id input item `index` of response `responseId` is listed (input_items) and referenced by: its
  * own when it has one (an item a client sent with its id, an output item carried from an earlier
- * response), else one made of the response's id and the item's place in the stored input — stable,
- * as that input never changes, and naming its response as output items' ids do (`in_` is no output
- * item's prefix, so the two never meet).
+ * response), else one made of the id of the response whose request sent it and the item's place in
+ * that response's own stored input (an earlier response's items are in its row, store.ts) — stable,
+ * as that input never changes, the same in every later response's list, and naming its response as
+ * output items' ids do (`in_` is no output item's prefix, so the two never meet).
  */
 export function inputItemId(item: Json, responseId: string, index: number): string {
   if (typeof item.id === 'string' && item.id !== '') return item.id;
   return `in_${responseId.replace(/^resp_/, '')}_${index}`;
 }
 
-/** The item `itemId` of stored response `responseId`: among its output items, else its input items. */
+/**
+ * The item `itemId` of stored response `responseId`: among its output items, else the input items
+ * its own request sent.
+ */
 export function storedItem(stored: StoredResponse, responseId: string, itemId: string): Json | undefined {
   const output = stored.response.output as Json[];
   const own = output.find((item) => item.id === itemId);

@@ -23,16 +23,18 @@ export interface Keeping {
 export function keeping(c: Context<AppEnv>, request: ResponsesRequest, config: GatewayConfig): Keeping {
   const days = config.responses.storeDays;
   const key = c.get('admittedKey');
-  const previous = c.get('previousResponseId');
+  const continued = c.get('continued');
+  const previousId = continued?.id ?? null;
   const stored = request.store !== false && key !== undefined && !key.zdr && days > 0;
-  const echoed = { ...request, store: stored, previous_response_id: previous ?? null };
+  const echoed = { ...request, store: stored, previous_response_id: previousId };
   if (!stored) return { request: echoed };
-  const input = inputItems(request.input) ?? [];
+  // Only the items this request added: the conversation before them is its previous response's rows.
+  const input = (inputItems(request.input) ?? []).slice(continued?.items ?? 0);
   return {
     request: echoed,
     done: (response) => {
       if (response.status !== 'completed' && response.status !== 'incomplete') return;
-      const row = { id: String(response.id), keyId: key.id, teamId: key.teamId, input, response };
+      const row = { id: String(response.id), keyId: key.id, teamId: key.teamId, input, response, previousId };
       c.executionCtx.waitUntil(storeResponse(c.env.DB, row, Date.now(), days));
     },
   };

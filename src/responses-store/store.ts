@@ -1,5 +1,6 @@
-// The D1 rows of stored responses (migration 0011): written after the answer (ctx.waitUntil), read
-// back by the key that stored them, deleted by it or by the hourly cron once expired.
+// The D1 rows of stored responses (migrations 0011, 0012): written after the answer (ctx.waitUntil),
+// read back by the key that stored them (a whole conversation by chain.ts), deleted by it or by the
+// hourly cron once expired (retention.ts).
 import { z } from 'zod';
 import { describeFailure } from '../describe-error';
 import { unavailableNow } from '../errors';
@@ -14,7 +15,11 @@ const DAY_MS = 86_400_000;
  */
 export const MAX_RESPONSE_ID_LENGTH = 256;
 
-/** A stored response: the conversation its request sent, and the Response object answered. */
+/**
+ * A stored response: the input items its own request added (after item references were resolved;
+ * not those of the response it continued from — a row stored before migration 0012, the whole
+ * conversation its request sent), and the Response object answered.
+ */
 export interface StoredResponse {
   input: Json[];
   response: Json;
@@ -24,6 +29,8 @@ export interface NewStoredResponse extends StoredResponse {
   id: string;
   keyId: string;
   teamId: string | null;
+  /** The response its request continued from (previous_response_id), whose conversation comes first. */
+  previousId: string | null;
 }
 
 // Our own rows, but parsed JSON all the same: a row that is not what this code wrote reads as none.
@@ -33,32 +40,62 @@ const storedResponse = z.looseObject({ id: z.string(), output: z.array(z.record(
 /**
  * This isolate's writes not done yet, by response id. A client continues from an answer as soon as
  * it has it, usually through the same isolate: its read waits for the write instead of missing it.
- * Each entry leaves when its write ends; a write is one D1 statement.
+ * Each entry leaves when its write ends; a write is one D1 batch (one transaction).
  */
 const pending = new Map<string, Promise<void>>();
 
-/** Stores `row` for `days` (the config's responses.storeDays; OpenAI keeps one 30 days, the default). */
+/** The write of response `id` this isolate has not done yet, if any: a read of it waits for it. */
+export function written(id: string): Promise<void> | undefined {
+  return pending.get(id);
+}
+
+/**
+ * Stores `row` for `days` (the config's responses.storeDays; OpenAI keeps one 30 days, the default).
+ * A row continuing from another extends, in the same transaction, the expiry of every response it
+ * continues from to its own at least: a conversation lives as long as its newest turn, which reads
+ * them all. One already expired is not brought back (its conversation is gone; so is this one's).
+ */
 export function storeResponse(
   db: D1Database,
   row: NewStoredResponse,
   now: number,
   days: number,
 ): Promise<void> {
-  const write = db
+  const expiresAt = now + days * DAY_MS;
+  const insert = db
     .prepare(
-      `INSERT OR REPLACE INTO stored_responses (id, key_id, team_id, created_at, expires_at, input, response)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR REPLACE INTO stored_responses
+         (id, key_id, team_id, created_at, expires_at, input, response, previous_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     .bind(
       row.id,
       row.keyId,
       row.teamId,
       now,
-      now + days * DAY_MS,
+      expiresAt,
       JSON.stringify(row.input),
       JSON.stringify(row.response),
-    )
-    .run()
+      row.previousId,
+    );
+  const statements = [insert];
+  if (row.previousId !== null)
+    statements.push(
+      db
+        .prepare(
+          `WITH RECURSIVE ancestors(id) AS (
+             SELECT ?1
+             UNION
+             SELECT r.previous_id FROM stored_responses r JOIN ancestors a ON r.id = a.id
+              WHERE r.previous_id IS NOT NULL
+           )
+           UPDATE stored_responses SET expires_at = ?2
+            WHERE id IN (SELECT id FROM ancestors) AND key_id = ?3 AND expires_at > ?4 AND expires_at < ?2`,
+        )
+        .bind(row.previousId, expiresAt, row.keyId, now),
+    );
+  const write = db
+    .batch(statements)
     .then(
       () => undefined,
       // Too large a row (D1's 2 MB), D1 unavailable: the answer is served, only its continuation is lost.
@@ -70,21 +107,11 @@ export function storeResponse(
 }
 
 /**
- * The unexpired response `id` stored by the key whose secret hashes to `keyHash` — its current
- * secret, or the previous one during a rotation's grace period (migration 0007) — else null. Read
- * before the key's object admits the request (which still refuses a revoked or expired key).
+ * The responses among `ids` stored by the key whose secret hashes to `keyHash` — its current secret,
+ * or the previous one during a rotation's grace period (migration 0007) — unexpired and not deleted,
+ * by id: one query for them all. Read before the key's object admits the request (which still
+ * refuses a revoked or expired key). Each row alone: its own input items and its Response.
  */
-export async function responseOfKeyHash(
-  db: D1Database,
-  id: string,
-  keyHash: string,
-  now: number,
-): Promise<StoredResponse | null> {
-  if (id.length > MAX_RESPONSE_ID_LENGTH) return null;
-  return (await responsesOfKeyHash(db, [id], keyHash, now)).get(id) ?? null;
-}
-
-/** The responses among `ids` that responseOfKeyHash would return, by id: one query for them all. */
 export async function responsesOfKeyHash(
   db: D1Database,
   ids: readonly string[],
@@ -94,13 +121,13 @@ export async function responsesOfKeyHash(
   const asked = ids.filter((id) => id.length <= MAX_RESPONSE_ID_LENGTH);
   const found = new Map<string, StoredResponse>();
   if (asked.length === 0) return found;
-  await Promise.all(asked.map((id) => pending.get(id)));
+  await Promise.all(asked.map(written));
   // The ids as one JSON parameter: a request may reference items of more responses than D1 binds.
   const { results } = await queried(() =>
     db
       .prepare(
         `SELECT r.id, r.input, r.response FROM stored_responses r JOIN keys k ON k.id = r.key_id
-         WHERE r.id IN (SELECT value FROM json_each(?1)) AND r.expires_at > ?2
+         WHERE r.id IN (SELECT value FROM json_each(?1)) AND r.expires_at > ?2 AND r.deleted_at IS NULL
            AND (k.key_hash = ?3 OR (k.previous_key_hash = ?3 AND k.previous_until > ?2))`,
       )
       .bind(JSON.stringify(asked), now, keyHash)
@@ -113,7 +140,7 @@ export async function responsesOfKeyHash(
   return found;
 }
 
-/** The unexpired response `id` stored by the key `keyId`, else null. */
+/** The unexpired, not deleted response `id` stored by the key `keyId` (the row alone), else null. */
 export async function responseOfKey(
   db: D1Database,
   id: string,
@@ -121,36 +148,21 @@ export async function responseOfKey(
   now: number,
 ): Promise<StoredResponse | null> {
   if (id.length > MAX_RESPONSE_ID_LENGTH) return null;
-  await pending.get(id);
+  await written(id);
   const row = await queried(() =>
     db
-      .prepare('SELECT input, response FROM stored_responses WHERE id = ? AND key_id = ? AND expires_at > ?')
+      .prepare(
+        `SELECT input, response FROM stored_responses
+         WHERE id = ? AND key_id = ? AND expires_at > ? AND deleted_at IS NULL`,
+      )
       .bind(id, keyId, now)
       .first<{ input: string; response: string }>(),
   );
   return row && parsed(row);
 }
 
-/** Deletes the unexpired response `id` of the key `keyId`; false when it had none such. */
-export async function deleteResponseOfKey(
-  db: D1Database,
-  id: string,
-  keyId: string,
-  now: number,
-): Promise<boolean> {
-  if (id.length > MAX_RESPONSE_ID_LENGTH) return false;
-  await pending.get(id);
-  const result = await queried(() =>
-    db
-      .prepare('DELETE FROM stored_responses WHERE id = ? AND key_id = ? AND expires_at > ?')
-      .bind(id, keyId, now)
-      .run(),
-  );
-  return (result.meta.changes ?? 0) > 0;
-}
-
 /** A read or delete on the request path; D1 failing is a 503 to retry, not a gateway bug's 500. */
-async function queried<T>(query: () => Promise<T>): Promise<T> {
+export async function queried<T>(query: () => Promise<T>): Promise<T> {
   try {
     return await query();
   } catch (error) {
@@ -162,7 +174,7 @@ async function queried<T>(query: () => Promise<T>): Promise<T> {
   }
 }
 
-function parsed(row: { input: string; response: string }): StoredResponse | null {
+export function parsed(row: { input: string; response: string }): StoredResponse | null {
   const input = storedInput.safeParse(jsonOrNull(row.input));
   const response = storedResponse.safeParse(jsonOrNull(row.response));
   return input.success && response.success ? { input: input.data, response: response.data } : null;

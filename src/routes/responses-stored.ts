@@ -1,14 +1,16 @@
 // GET /v1/responses/{id} — a response the key stored (POST /v1/responses, store true or absent), as
-// it was answered; DELETE /v1/responses/{id} — removes it, answering OpenAI's deleted shape;
-// GET /v1/responses/{id}/input_items — a page of the input it answered (input-items.ts). Only the
-// key that stored a response sees it: another key's, expired, deleted or never stored is one 404.
+// it was answered; DELETE /v1/responses/{id} — removes it (deletion.ts), answering OpenAI's deleted
+// shape; GET /v1/responses/{id}/input_items — a page of the input it answered (input-items.ts). Only
+// the key that stored a response sees it: another key's, expired, deleted or never stored is one 404.
 import { Hono } from 'hono';
 import type { AppEnv } from '../env';
 import { GatewayError } from '../errors';
 import { usableKey } from '../limits/usable-key';
 import { checked } from '../openai/read-body';
+import { chainOf } from '../responses-store/chain';
+import { deleteResponseOfKey } from '../responses-store/deletion';
 import { inputItemsPage, type PageQuery, pageQuery } from '../responses-store/input-items';
-import { deleteResponseOfKey, responseOfKey } from '../responses-store/store';
+import { responseOfKey } from '../responses-store/store';
 import { rejectRepeated, rejectUnknown } from './admin/query-params';
 
 export const storedResponses = new Hono<AppEnv>()
@@ -29,9 +31,10 @@ export const storedResponses = new Hono<AppEnv>()
     const id = c.req.param('id');
     const query = pageQueryOf(c.req.queries());
     const { policy } = await usableKey(c);
-    const stored = await responseOfKey(c.env.DB, id, policy.id, Date.now());
-    if (!stored) throw responseNotFound(id);
-    return c.json(inputItemsPage(stored.input, id, query));
+    // Its conversation whole, or not found (chain.ts): a list never silently misses earlier turns.
+    const chain = await chainOf(c.env.DB, id, { keyId: policy.id }, Date.now());
+    if (!chain) throw responseNotFound(id);
+    return c.json(inputItemsPage(chain, query));
   });
 
 const responseNotFound = (id: string) =>

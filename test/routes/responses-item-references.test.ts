@@ -172,8 +172,9 @@ describe('GET /v1/responses/{id}/input_items', () => {
     const second = await answered(
       await responses(key, { model: 'claude', previous_response_id: first.id, input: 'What is my name?' }),
     );
-    const base = second.id.slice('resp_'.length);
-    const ids = [`in_${base}_0`, first.output[0].id, `in_${base}_2`];
+    // An input item's id names the response whose request sent it, and its place in that one's input.
+    const base = (response: Json) => response.id.slice('resp_'.length);
+    const ids = [`in_${base(first)}_0`, first.output[0].id, `in_${base(second)}_0`];
 
     const all: Json = await (await inputItems(key, second.id)).json();
     expectOpenAIShape('ResponseItemList', all);

@@ -1,0 +1,73 @@
+// A stored response's conversation: the rows of the responses it continues from, walked by
+// previous_id (migration 0012) to the one that continued from none, read in one recursive query.
+// Each row holds only what its own request added, so the conversation is every row, first to last,
+// its input items then its output items. All of them or none: a response whose chain misses a row
+// (expired, another key's, removed) is not found, never a conversation with a hole in it.
+import { MAX_RESPONSE_ID_LENGTH, parsed, queried, type StoredResponse, written } from './store';
+
+/** A row of a conversation, with its id: its input items' ids are made of it (item-ids.ts). */
+export interface ChainRow extends StoredResponse {
+  id: string;
+}
+
+/** Whose conversation is read: the presented key's hash (before admission), or an admitted key's id. */
+export type Owner = { keyHash: string } | { keyId: string };
+
+/**
+ * Far more turns than a conversation has: a walk that long (only a row naming itself through others
+ * could make one) stops there and, its first row still continuing from another, is not found.
+ */
+const MAX_TURNS = 10_000;
+
+/**
+ * The rows of response `id`'s conversation, first to last (`id`'s own last), when `id` is unexpired,
+ * not deleted and `owner`'s, and so is every row it continues from (unexpired and the same key's;
+ * a deleted one is still its ancestor); else null.
+ */
+export async function chainOf(
+  db: D1Database,
+  id: string,
+  owner: Owner,
+  now: number,
+): Promise<ChainRow[] | null> {
+  if (id.length > MAX_RESPONSE_ID_LENGTH) return null;
+  await written(id);
+  const [join, whose, who] =
+    'keyHash' in owner
+      ? [
+          'JOIN keys k ON k.id = r.key_id',
+          '(k.key_hash = ?3 OR (k.previous_key_hash = ?3 AND k.previous_until > ?2))',
+          owner.keyHash,
+        ]
+      : ['', 'r.key_id = ?3', owner.keyId];
+  const { results } = await queried(() =>
+    db
+      .prepare(
+        `WITH RECURSIVE chain(id, previous_id, key_id, input, response, depth) AS (
+           SELECT r.id, r.previous_id, r.key_id, r.input, r.response, 0 FROM stored_responses r ${join}
+            WHERE r.id = ?1 AND r.expires_at > ?2 AND r.deleted_at IS NULL AND ${whose}
+           UNION ALL
+           SELECT p.id, p.previous_id, p.key_id, p.input, p.response, c.depth + 1
+             FROM chain c JOIN stored_responses p ON p.id = c.previous_id
+            WHERE p.key_id = c.key_id AND p.expires_at > ?2 AND c.depth < ?4
+         )
+         SELECT id, previous_id, input, response FROM chain ORDER BY depth DESC`,
+      )
+      .bind(id, now, who, MAX_TURNS)
+      .all<{ id: string; previous_id: string | null; input: string; response: string }>(),
+  );
+  // The walk ends where a row continues from none, or where the row it names is not there.
+  if (results.length === 0 || results[0]?.previous_id !== null) return null;
+  const rows: ChainRow[] = [];
+  for (const row of results) {
+    const stored = parsed(row);
+    if (!stored) return null;
+    rows.push({ id: row.id, ...stored });
+  }
+  return rows;
+}
+
+/** A conversation's items as a continuation sends them: each row's input items, then its output's. */
+export function conversation(rows: readonly ChainRow[]): Record<string, unknown>[] {
+  return rows.flatMap((row) => [...row.input, ...(row.response.output as Record<string, unknown>[])]);
+}
