@@ -3,9 +3,11 @@ import { startFaultUpstream } from './fault-upstream.mjs';
 // `npm run test:load` (after the fault suite): the built gateway under concurrency 64 for a bounded
 // time with mixed traffic — several keys (some with tight RPM, TPM or budget, some in a team),
 // JSON and streams, exact-cache hits, a flaky upstream behind a fallback and alone, the built-in
-// mock, /v1/models, malformed bodies, unknown keys and clients that hang up mid-stream. Asserts no
+// mock, /v1/models, malformed bodies, unknown keys, clients that hang up mid-stream, and Responses
+// answers stored and continued from (previous_response_id). Asserts no
 // status but the intended ones (and 502 only where a flaky target has no fallback), every stream
-// complete, limits and budgets held, every reservation settled, and one D1 log row per request.
+// complete, limits and budgets held, every reservation settled, one D1 log row per request, and
+// one stored row per Responses answer that said it was stored.
 // LOAD_SECONDS (15), LOAD_CONCURRENCY (64), LOAD_SEED (1) and LOAD_FAULT_RATE (0.2) tune it.
 import {
   admin,
@@ -116,6 +118,8 @@ function nextRequest(n) {
     [2, 'hang-up'],
     [1, 'bad-body'],
     [1, 'bad-key'],
+    [4, 'responses'],
+    [2, 'continue'],
   ]);
   const holder = weighted([
     [65, 'open'],
@@ -140,6 +144,7 @@ function nextRequest(n) {
   if (kind === 'bad-body')
     return { ...base, allowed: { 400: undefined }, body: '{"model": "steady", "messages": [' };
   if (kind === 'hang-up') return { ...base, stream: true, body: { ...chat('endless', n), stream: true } };
+  if (kind === 'responses' || kind === 'continue') return responsesRequest(base, n);
   const stream = random() < 0.5;
   if (kind === 'cached')
     return { ...base, stream, body: { ...chat('steady', undefined, pick(CACHED_PROMPTS)), stream } };
@@ -153,6 +158,31 @@ function nextRequest(n) {
   // A flaky target with no healthy one behind it: a documented 502 when both tries fail.
   if (model === 'flaky-only') allowed[502] = 'upstream_error';
   return { ...base, stream, model, body: { ...chat(model, n), stream } };
+}
+
+/** Responses answers stored so far, each with the key and holder that stored it: what `continue` picks. */
+const storedAnswers = [];
+
+/**
+ * A Responses request: a new conversation, or (`continue`, once one is stored) the next turn of a
+ * stored one, sent by the key that stored it — the id must resolve, whatever else the load does.
+ */
+function responsesRequest(base, n) {
+  const model = pick(['steady', 'flaky+ok', 'local']);
+  const body = { model, temperature: 0, input: `load request ${n}` };
+  if (base.kind === 'continue' && storedAnswers.length > 0) {
+    const { id, key, holder, allowed } = pick(storedAnswers);
+    return {
+      ...base,
+      key,
+      holder,
+      allowed,
+      path: '/v1/responses',
+      previous: id,
+      body: { ...body, previous_response_id: id },
+    };
+  }
+  return { ...base, kind: 'responses', path: '/v1/responses', body };
 }
 
 function chat(model, n, prompt) {
@@ -192,6 +222,14 @@ function judge(spec, res) {
   }
   if (spec.kind === 'hang-up') return res.aborted ? undefined : 'the endless stream ended by itself';
   if (spec.kind === 'models') return Array.isArray(res.json?.data) ? undefined : 'not a model list';
+  if (spec.kind === 'responses' || spec.kind === 'continue') {
+    if (res.json?.object !== 'response' || res.json.status !== 'completed') return 'not a completed response';
+    if (res.json.store !== true) return 'a Responses answer not stored';
+    if ((res.json.previous_response_id ?? undefined) !== spec.previous)
+      return 'previous_response_id not echoed';
+    storedAnswers.push({ id: res.json.id, key: spec.key, holder: spec.holder, allowed: spec.allowed });
+    return undefined;
+  }
   if (spec.stream) {
     if (res.events?.at(-1) !== '[DONE]') return 'stream without [DONE]';
     if (res.events.some((e) => e.startsWith('{"error"'))) return 'stream carries an error event';
@@ -245,6 +283,7 @@ runner.check('traffic: every intended kind of outcome happened', () => {
     failovers: count(({ res }) => Number(res.headers['x-tollgate-attempts']) > 1),
     streams: count(({ spec, res }) => spec.stream && res.status === 200),
     'hang-ups': count(({ spec }) => spec.kind === 'hang-up'),
+    'stored responses continued': count(({ spec, res }) => spec.kind === 'continue' && res.status === 200),
   };
   const missing = Object.entries(seen).filter(([, n]) => n === 0);
   assert(missing.length === 0, `never happened: ${missing.map(([k]) => k).join(', ')}`, seen);
@@ -319,6 +358,27 @@ runner.check('one D1 log row per request, each with the status the client saw', 
   const hangUps = count(({ spec, res }) => spec.kind === 'hang-up' && res.status === 200);
   assert(cancelled === hangUps, `${cancelled} rows cancelled for ${hangUps} hang-ups`);
   return `${n} rows, all in D1 ${((performance.now() - flushStarted) / 1000).toFixed(1)} s after the load`;
+});
+
+runner.check('one stored row per Responses answer stored, each continuing what it named', async () => {
+  const answers = results.filter(({ res }) => res.json?.object === 'response' && res.json.store === true);
+  const read = async () =>
+    new Map(
+      (await gateway.db.prepare('SELECT id, previous_id FROM stored_responses').all()).results.map((row) => [
+        row.id,
+        row.previous_id,
+      ]),
+    );
+  let rows = new Map();
+  await eventually(async () => {
+    rows = await read();
+    return answers.every(({ res }) => rows.has(res.json.id)) || undefined;
+  }, 10_000);
+  const lost = answers.filter(({ res }) => !rows.has(res.json.id));
+  assert(lost.length === 0, `stored rows missing for ${lost.length} of ${answers.length} answers`);
+  const wrong = answers.filter(({ spec, res }) => (rows.get(res.json.id) ?? undefined) !== spec.previous);
+  assert(wrong.length === 0, `${wrong.length} stored rows name the wrong previous response`);
+  return `${answers.length} answers stored, ${count(({ spec, res }) => spec.kind === 'continue' && res.status === 200)} of them continuations`;
 });
 
 runner.check('no upstream call left running', async () => {
