@@ -6,8 +6,9 @@
 // response will not be carried over to the next response"; the request's own, if any, apply. Item references in the
 // input (references.ts) are resolved here too, for the same reason.
 import type { Context } from 'hono';
+import type { GatewayConfig } from '../config/schema';
 import type { AppEnv } from '../env';
-import { GatewayError } from '../errors';
+import { GatewayError, invalidRequest } from '../errors';
 import { isRecord } from '../json-record';
 import { assertUsable, unavailable } from '../limits/refusal';
 import { keyStub } from '../limits/stubs';
@@ -22,7 +23,11 @@ type Json = Record<string, unknown>;
  * `body` itself when it has neither, or sends an input of a type the schema refuses (it will,
  * naming the field). Reads D1 only when the body names a previous response or references an item.
  */
-export async function withStoredItems(c: Context<AppEnv>, body: unknown): Promise<unknown> {
+export async function withStoredItems(
+  c: Context<AppEnv>,
+  body: unknown,
+  config: GatewayConfig,
+): Promise<unknown> {
   if (!isRecord(body)) return body;
   const own = inputItems(body.input);
   if (!own) return body;
@@ -37,7 +42,7 @@ export async function withStoredItems(c: Context<AppEnv>, body: unknown): Promis
         throw error;
       })
     : own;
-  if (!continues) return { ...body, input };
+  if (!continues) return checkedResolution({ ...body, input }, input, config);
   const chain = await chainOf(c.env.DB, id, { keyHash: c.get('keyHash') }, Date.now());
   if (!chain) {
     await assertKeyUsable(c);
@@ -47,7 +52,39 @@ export async function withStoredItems(c: Context<AppEnv>, body: unknown): Promis
   // Stored, this request's row holds what follows these items (keeping.ts).
   c.set('continued', { id, items: earlier.length });
   const { previous_response_id: _resolved, ...rest } = body;
-  return { ...rest, input: [...earlier, ...input] };
+  const items = [...earlier, ...input];
+  return checkedResolution({ ...rest, input: items }, items, config);
+}
+
+/**
+ * `resolved` once its items are known to fit: a request's stored items are read from D1, so a
+ * short body could otherwise name far more than it may send — the same large item referenced
+ * thousands of times, or a conversation grown past what fits in a Worker's memory — and is held
+ * to the body limit, as JSON, as if it had sent them. And no item id twice: OpenAI refuses an input
+ * repeating an item (one a reference or the previous response holds already), and a stored
+ * conversation listing an id twice could not be paged by `after` (input-items.ts).
+ */
+function checkedResolution(resolved: Json, items: readonly Json[], config: GatewayConfig): Json {
+  const seen = new Set<string>();
+  for (const item of items) {
+    if (typeof item.id !== 'string' || item.id === '') continue;
+    if (seen.has(item.id))
+      throw invalidRequest(
+        `Duplicate item found with id ${item.id}. Remove duplicate items from your input and try again.`,
+        'input',
+      );
+    seen.add(item.id);
+  }
+  const limit = config.limits.maxBodyBytes;
+  if (JSON.stringify(resolved).length > limit)
+    throw new GatewayError(
+      413,
+      'invalid_request_error',
+      'request_too_large',
+      `The request, with the stored items it names (previous_response_id, item references), is larger than the limit of ${limit} bytes.`,
+      'input',
+    );
+  return resolved;
 }
 
 /**

@@ -54,6 +54,10 @@ export function written(id: string): Promise<void> | undefined {
  * A row continuing from another extends, in the same transaction, the expiry of every response it
  * continues from to its own at least: a conversation lives as long as its newest turn, which reads
  * them all. One already expired is not brought back (its conversation is gone; so is this one's).
+ * A raise goes a day past the new expiry: the turns that follow within that day raise nothing, so
+ * a conversation's turns rewrite its earlier rows about once a day, not each turn all of them. Every
+ * row's ancestors expire no sooner than it does (each raise covers them all), so the walk stops at
+ * the first that needs no raise.
  */
 export function storeResponse(
   db: D1Database,
@@ -87,12 +91,12 @@ export function storeResponse(
              SELECT ?1
              UNION
              SELECT r.previous_id FROM stored_responses r JOIN ancestors a ON r.id = a.id
-              WHERE r.previous_id IS NOT NULL
+              WHERE r.previous_id IS NOT NULL AND r.expires_at < ?2
            )
-           UPDATE stored_responses SET expires_at = ?2
+           UPDATE stored_responses SET expires_at = ?5
             WHERE id IN (SELECT id FROM ancestors) AND key_id = ?3 AND expires_at > ?4 AND expires_at < ?2`,
         )
-        .bind(row.previousId, expiresAt, row.keyId, now),
+        .bind(row.previousId, expiresAt, row.keyId, now, expiresAt + DAY_MS),
     );
   const write = db
     .batch(statements)

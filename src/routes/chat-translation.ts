@@ -20,7 +20,7 @@ export interface ChatTranslation<R> {
    * The API's body with what it refers to read in (a stored response's conversation), before
    * `request` translates it; refusals are the API's errors.
    */
-  resolve?(c: Context<AppEnv>, body: unknown): Promise<unknown>;
+  resolve?(c: Context<AppEnv>, body: unknown, config: GatewayConfig): Promise<unknown>;
   /** The API's body → its validated request and the chat body it stands for (400s naming params). */
   request(body: unknown): {
     request: R;
@@ -73,7 +73,7 @@ export function chatTranslation<R>(translation: ChatTranslation<R>): MiddlewareH
     const runtime = await getRuntime(c.env, c.executionCtx);
     const body = await readJsonBody(c.req.raw, runtime.config.limits.maxBodyBytes);
     c.get('log').asked(body);
-    const resolved = translation.resolve ? await translation.resolve(c, body) : body;
+    const resolved = translation.resolve ? await translation.resolve(c, body, runtime.config) : body;
     const { request: asked, chat, claudeOnly, native, imagesById } = translation.request(resolved);
     // The chat handler takes the translated body as read (not written out and read again, where
     // the translation's few extra bytes could push a body just under maxBodyBytes into a 413).

@@ -95,9 +95,17 @@ const QUERY_NAMES = [
   'group',
   'interval',
   'role',
+  // GET /v1/responses/{id}/input_items
+  'order',
+  'after',
+  'include',
+  'include[]',
   '__proto__',
 ];
-const QUERY_VALUES = ['', '0', '-1', '1', '50', '201', '1e309', 'NaN', 'true', 'x', '%00', '%ff', '%E2%82'];
+const QUERY_VALUES = [
+  ...['', '0', '-1', '1', '50', '201', '1e309', 'NaN', 'true', 'x', '%00', '%ff', '%E2%82'],
+  ...['asc', 'desc', 'msg_x', 'in_x_0'],
+];
 
 /** Percent-encoded; a lone surrogate (not encodable) becomes an invalid escape instead. */
 function encoded(text: string): string {

@@ -2,7 +2,7 @@
 // teams, and every other route the app declares. No 5xx, no unhandled exception, every error an
 // OpenAI ErrorResponse.
 import { describe, expect, it } from 'vitest';
-import { admin, createKey, type Json } from '../helpers/gateway';
+import { admin, createKey, type Json, responses } from '../helpers/gateway';
 import {
   type AdminContext,
   adminCase,
@@ -32,7 +32,22 @@ async function context(): Promise<AdminContext> {
   }
   ids.set('/admin/keys', keys);
   ids.set('/admin/teams', teams);
-  return { ids, gatewayKey: (await createKey({ name: 'fuzz gateway key' })).key };
+  const gatewayKey = (await createKey({ name: 'fuzz gateway key' })).key;
+  // Responses the gateway key stored (the mock answers), one continuing the other: the stored
+  // responses' routes are fuzzed on real ids and conversations too, not only on unknown ones.
+  const stored: string[] = [];
+  for (const input of ['hello there', [{ role: 'user', content: 'and again' }]]) {
+    const previous = stored.at(-1);
+    const answer = await responses(gatewayKey, {
+      model: 'fast',
+      input,
+      ...(previous ? { previous_response_id: previous } : {}),
+    });
+    expect(answer.status, await answer.clone().text()).toBe(200);
+    stored.push(((await answer.json()) as Json).id);
+  }
+  ids.set('/v1/responses', stored);
+  return { ids, gatewayKey };
 }
 
 async function run(name: string, count: number, generate: Parameters<typeof fuzz>[2]) {
@@ -127,6 +142,9 @@ describe('fuzz: admin endpoints', () => {
         'POST /admin/keys',
         'PATCH /admin/teams/:id',
         'GET /v1/models',
+        'GET /v1/responses/:id',
+        'DELETE /v1/responses/:id',
+        'GET /v1/responses/:id/input_items',
       ])
         expect(perRoute.has(required), `${required} is declared and fuzzed`).toBe(true);
       expect(Math.min(...perRoute.values())).toBeGreaterThanOrEqual(report.cases >= 1400 ? 20 : 1);

@@ -11,8 +11,9 @@ import { json, onUpstream, recorded } from '../helpers/upstream';
 const ANTHROPIC_URL = 'https://anthropic.test';
 
 /** Claude behind the alias `claude`, answering each call with the next of `replies`; a new key. */
-async function setup(replies: StreamedBlock[][]) {
+async function setup(replies: StreamedBlock[][], extra: Json = {}) {
   const response = await putConfig({
+    ...extra,
     providers: { anthropic: { type: 'anthropic', baseUrl: ANTHROPIC_URL, apiKey: 'sk-ant-secret' } },
     models: { claude: { targets: [{ provider: 'anthropic', model: 'claude-sonnet-4-5' }] } },
     retry: { attempts: 0 },
@@ -158,6 +159,47 @@ describe('item references', () => {
     const expired = await responses(key, { model: 'claude', input: [ref(own)] });
     expect(expired.status).toBe(404);
     expect(recorded).toHaveLength(1);
+  });
+});
+
+describe('resolved stored items, checked', () => {
+  it("refuses an item the previous response's conversation holds already, as OpenAI does", async () => {
+    const key = await setup([[{ type: 'text', text: 'Hello Ada.' }]]);
+    const first = await answered(await responses(key, { model: 'claude', input: 'My name is Ada.' }));
+    const again = await responses(key, {
+      model: 'claude',
+      previous_response_id: first.id,
+      input: [ref(first.output[0].id), { role: 'user', content: 'What is my name?' }],
+    });
+    expect(again.status, await again.clone().text()).toBe(400);
+    const body: Json = await again.json();
+    expectOpenAIShape('ErrorResponse', body);
+    expect(body.error).toMatchObject({ type: 'invalid_request_error', param: 'input' });
+    expect(body.error.message).toBe(
+      `Duplicate item found with id ${first.output[0].id}. Remove duplicate items from your input and try again.`,
+    );
+    // Nothing went upstream, so nothing was stored to list that item twice.
+    expect(recorded).toHaveLength(1);
+  });
+
+  it('holds what references name to the body limit, however short the body naming them', async () => {
+    const key = await setup([[{ type: 'text', text: 'Stored.' }]], { limits: { maxBodyBytes: 65_536 } });
+    const text = (letter: string) => ({ role: 'user', content: letter.repeat(30_000) });
+    const first = await answered(await responses(key, { model: 'claude', input: [text('a'), text('b')] }));
+    const base = first.id.slice('resp_'.length);
+    const both = [ref(`in_${base}_0`), ref(`in_${base}_1`)];
+    expect((await responses(key, { model: 'claude', input: both })).status).toBe(200);
+    // A body well under the limit, naming what it could not send itself.
+    const more = await responses(key, { model: 'claude', input: [...both, text('c')] });
+    expect(more.status, await more.clone().text()).toBe(413);
+    const body: Json = await more.json();
+    expectOpenAIShape('ErrorResponse', body);
+    expect(body.error).toMatchObject({
+      type: 'invalid_request_error',
+      code: 'request_too_large',
+      param: 'input',
+    });
+    expect(recorded).toHaveLength(2);
   });
 });
 

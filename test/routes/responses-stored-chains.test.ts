@@ -133,19 +133,24 @@ describe('stored response chains', () => {
     expect((await byId(key, third.id)).status).toBe(200);
     const newest = (await row(third.id))!.expires_at;
     expect(newest).toBeGreaterThan(soon);
-    expect((await row(first.id))?.expires_at).toBe(newest);
-    expect((await row(second.id))?.expires_at).toBe(newest);
+    // Raised a day past it, so that the turns of the next day raise nothing.
+    expect((await row(first.id))?.expires_at).toBe(newest + 86_400_000);
+    expect((await row(second.id))?.expires_at).toBe(newest + 86_400_000);
+    const [fourth] = await chain(key, ['Four'], third.id);
+    expect((await row(third.id))!.expires_at).toBeGreaterThanOrEqual((await row(fourth.id))!.expires_at);
+    // The earlier rows, far enough ahead already, were not written again.
+    expect((await row(first.id))?.expires_at).toBe(newest + 86_400_000);
 
     // The first turn gone: the third's conversation is not found, never read without it.
     await env.DB.prepare('UPDATE stored_responses SET expires_at = ? WHERE id = ?')
       .bind(Date.now() - 1, first.id)
       .run();
-    const next = await responses(key, { model: 'claude', previous_response_id: third.id, input: 'Four' });
+    const next = await responses(key, { model: 'claude', previous_response_id: fourth.id, input: 'Five' });
     expect(next.status).toBe(400);
     const refused: Json = await next.json();
     expect(refused.error.code).toBe('previous_response_not_found');
-    expect((await byId(key, `${third.id}/input_items`)).status).toBe(404);
-    expect(recorded).toHaveLength(3);
+    expect((await byId(key, `${fourth.id}/input_items`)).status).toBe(404);
+    expect(recorded).toHaveLength(4);
   });
 
   it('hides a deleted middle response but keeps its child continuable, and the cron removes it after', async () => {
