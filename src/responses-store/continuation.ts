@@ -14,7 +14,7 @@ import { assertUsable, unavailable } from '../limits/refusal';
 import { keyStub } from '../limits/stubs';
 import { chainOf, conversation } from './chain';
 import { isItemReference, withReferencedItems } from './references';
-import { MAX_RESPONSE_ID_LENGTH } from './store';
+import { quotedId } from './store';
 
 type Json = Record<string, unknown>;
 
@@ -116,7 +116,6 @@ export const previousResponseNotFound = (id: string) =>
     400,
     'invalid_request_error',
     'previous_response_not_found',
-    // An id longer than any response's is quoted cut short: the answer need not carry a huge one back.
-    `Previous response with id '${id.length > MAX_RESPONSE_ID_LENGTH ? `${id.slice(0, MAX_RESPONSE_ID_LENGTH)}…` : id}' not found.`,
+    `Previous response with id '${quotedId(id)}' not found.`,
     'previous_response_id',
   );

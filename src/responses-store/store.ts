@@ -15,6 +15,10 @@ const DAY_MS = 86_400_000;
  */
 export const MAX_RESPONSE_ID_LENGTH = 256;
 
+/** An id as an error quotes it: one longer than any response's is cut short, not carried back whole. */
+export const quotedId = (id: string): string =>
+  id.length > MAX_RESPONSE_ID_LENGTH ? `${id.slice(0, MAX_RESPONSE_ID_LENGTH)}…` : id;
+
 /**
  * A stored response: the input items its own request added (after item references were resolved;
  * not those of the response it continued from — a row stored before migration 0012, the whole

@@ -10,7 +10,7 @@ import { checked } from '../openai/read-body';
 import { chainOf } from '../responses-store/chain';
 import { deleteResponseOfKey } from '../responses-store/deletion';
 import { inputItemsPage, type PageQuery, pageQuery } from '../responses-store/input-items';
-import { responseOfKey } from '../responses-store/store';
+import { quotedId, responseOfKey } from '../responses-store/store';
 import { rejectRepeated, rejectUnknown } from './admin/query-params';
 
 export const storedResponses = new Hono<AppEnv>()
@@ -38,7 +38,7 @@ export const storedResponses = new Hono<AppEnv>()
   });
 
 const responseNotFound = (id: string) =>
-  new GatewayError(404, 'invalid_request_error', null, `Response with id '${id}' not found.`);
+  new GatewayError(404, 'invalid_request_error', null, `Response with id '${quotedId(id)}' not found.`);
 
 // `include` asks for fields of hosted tools' items, which the gateway never stores: taken, ignored,
 // and may be given more than once (the OpenAI SDK writes a list as `include[]=a&include[]=b`).

@@ -82,6 +82,17 @@ describe('stored responses, robustly', () => {
     const error = await errorOf(continued, 400);
     expect(error.code).toBe('previous_response_not_found');
     expect(error.message.length).toBeLessThan(400);
+    for (const [path, method] of [
+      [id, 'GET'],
+      [id, 'DELETE'],
+      [`${id}/input_items`, 'GET'],
+    ] as const) {
+      const read = await withFailingStore(`/v1/responses/${path}`, {
+        method,
+        headers: { authorization: `Bearer ${key}` },
+      });
+      expect((await errorOf(read, 404)).message.length, `${method} ${path.slice(-20)}`).toBeLessThan(400);
+    }
   });
 
   it('answers a key it does not know with a 401, as without previous_response_id', async () => {
