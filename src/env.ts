@@ -65,6 +65,8 @@ export interface AppEnv {
     chatBody: unknown;
     /** The translation streams signed thinking blocks as they complete (ChatCall.thinkingAsSigned). */
     thinkingAsSigned: boolean | undefined;
+    /** A translated request's function tools to send strict to OpenAI's own services (ChatCall.strictTools). */
+    strictTools: readonly string[] | undefined;
     /**
      * A translated request asks its provider to keep it (`store: true`), which its chat body does not
      * carry: a zero-retention key's request is refused all the same (zdrStoreRefused).

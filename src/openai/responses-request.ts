@@ -12,7 +12,7 @@ import { validateBody } from './read-body';
 import { hostedRequest } from './responses-hosted';
 import { imagesById, item, Turns } from './responses-input';
 import { type ResponsesRequest, responsesRequest } from './responses-schema';
-import { chatTool, chatToolChoice } from './responses-tools';
+import { chatTool, chatToolChoice, inferredStrictTools } from './responses-tools';
 
 type Json = Record<string, unknown>;
 
@@ -67,6 +67,8 @@ export interface Translated {
   native?: NativeRequest;
   /** The `detail` of each image sent by file_id, a file part in the chat body (imagesById). */
   imagesById?: readonly (string | null | undefined)[];
+  /** Function tools OpenAI's Responses API would make strict (ChatCall.strictTools). */
+  strictTools?: readonly string[];
 }
 
 export function translateRequest(value: unknown): Translated {
@@ -82,7 +84,12 @@ export function translateRequest(value: unknown): Translated {
     );
   const translated = hostedRequest(request, chatBody) ?? { request, chat: chatBody(request) };
   const images = imagesById(request.input);
-  return images.length > 0 ? { ...translated, imagesById: images } : translated;
+  const strictTools = translated.native ? [] : inferredStrictTools(request.tools as Json[] | undefined);
+  return {
+    ...translated,
+    ...(images.length > 0 ? { imagesById: images } : {}),
+    ...(strictTools.length > 0 ? { strictTools } : {}),
+  };
 }
 
 /** The chat-completions body a (stateless, checked) Responses request stands for. */

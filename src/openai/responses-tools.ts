@@ -2,6 +2,7 @@
 // grammar's sentence: Codex's apply_patch), each nested as chat nests it. A request offering OpenAI's
 // hosted tools is served apart (responses-hosted.ts), which hands each here as a function tool.
 import { invalidRequest, shownValue } from '../errors';
+import { isRecord } from '../json-record';
 import { checked } from './read-body';
 import {
   customTool,
@@ -9,8 +10,25 @@ import {
   type ResponsesCustomTool,
   type ResponsesRequest,
 } from './responses-schema';
+import { strictCompatible } from './strict-compatible';
 
 type Json = Record<string, unknown>;
+
+/**
+ * The function tools of a Responses request that leave `strict` unset and whose parameters certainly
+ * fit strict mode (strict-compatible.ts): OpenAI's Responses API is strict for those ("If omitted,
+ * Responses attempts to use strict validation when the schema is compatible"), chat is not. Only
+ * OpenAI's and Azure OpenAI's chat completions are told (ChatCall.strictTools): other services may
+ * refuse `strict` (Bedrock for a model without structured outputs, Cohere for some schemas).
+ */
+export function inferredStrictTools(tools: readonly Json[] | null | undefined): string[] {
+  const names: string[] = [];
+  for (const tool of tools ?? []) {
+    if (tool.type !== 'function' || tool.strict != null || typeof tool.name !== 'string') continue;
+    if (isRecord(tool.parameters) && strictCompatible(tool.parameters)) names.push(tool.name);
+  }
+  return names;
+}
 
 export function chatTool(tool: Json, index: number): Json {
   if (tool.type === 'custom') return chatCustomTool(checked(customTool, tool, ['tools', index]));

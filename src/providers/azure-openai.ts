@@ -69,6 +69,7 @@ export function createAzureOpenAI(
     {
       name,
       type: 'azure-openai',
+      infersStrict: true,
       models: config.models ?? [],
       streamUsage: config.streamUsage ?? (apiVersion === 'v1' || apiVersion >= '2024-09-01'),
       // Deployments are often named after their model: one named gpt-6-astra is held to its rules.

@@ -77,6 +77,7 @@ export function createOpenAICompatible(
       capField: openai ? 'max_completion_tokens' : 'max_tokens',
       halfPriceFlex: openai,
       retentionByOrganisation: openai,
+      infersStrict: openai,
       servesOpenAIModels: openai,
       dropsReasoningContent: strict,
       takesCallExtras: /(^|\.)googleapis\.com$/.test(new URL(baseUrl).hostname),

@@ -43,6 +43,12 @@ export interface OpenAIWire {
    */
   retentionByOrganisation?: boolean;
   /**
+   * OpenAI's own chat completions (and Azure OpenAI's): the function tools a Responses request left
+   * without `strict`, which OpenAI's Responses API would make strict, are sent `strict: true`
+   * (ChatCall.strictTools). Other services get the tools as the client wrote them.
+   */
+  infersStrict?: boolean;
+  /**
    * The service refuses an assistant message's `reasoning_content` (Groq, Cerebras, Mistral: strict
    * about fields they do not define), which DeepSeek-style answers carry and clients send back.
    */
@@ -114,6 +120,8 @@ export function openAIWireAdapter(wire: OpenAIWire, doFetch: typeof fetch): Prov
     const capped = capSet && wire.capField !== 'max_completion_tokens' ? capAsMaxTokens(body) : body;
     const sent = wire.chatBody ? wire.chatBody(capped) : capped;
     const upstreamBody: ChatRequest = { ...sent, model, messages: wireMessages(wire, model, body.messages) };
+    if (wire.infersStrict && call.strictTools?.length)
+      upstreamBody.tools = strictened(sent.tools, call.strictTools);
     if (body.stream && wire.streamUsage !== false) {
       upstreamBody.stream_options = { ...body.stream_options, include_usage: true };
     } else if (wire.streamUsage === false) {
@@ -145,4 +153,13 @@ export function openAIWireAdapter(wire: OpenAIWire, doFetch: typeof fetch): Prov
       return embeddingsAnswer(name, await response.text());
     },
   };
+}
+
+/** `tools` with each function named in `names` that sets no `strict` made strict. */
+function strictened(tools: ChatRequest['tools'], names: readonly string[]): ChatRequest['tools'] {
+  return tools?.map((tool) => {
+    if (tool.type !== 'function' || tool.function.strict != null || !names.includes(tool.function.name))
+      return tool;
+    return { ...tool, function: { ...tool.function, strict: true } };
+  });
 }

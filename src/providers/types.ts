@@ -64,6 +64,13 @@ export interface ChatCall {
    */
   thinkingAsSigned?: boolean;
   /**
+   * Function tools the request left without `strict` that OpenAI's Responses API would make strict
+   * (a /v1/responses request's, src/openai/responses-tools.ts inferredStrictTools): OpenAI's and
+   * Azure OpenAI's chat completions send them `strict: true` (OpenAIWire.infersStrict); other
+   * services, which may refuse `strict`, do not.
+   */
+  strictTools?: readonly string[];
+  /**
    * The reasoning summary a /v1/responses request asks for (`reasoning.summary`), which chat has no
    * field for: OpenAI's Responses API upstream takes it (openai-responses.ts); others ignore it.
    */

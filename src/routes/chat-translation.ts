@@ -30,6 +30,8 @@ export interface ChatTranslation<R> {
     native?: NativeRequest;
     /** The `detail` of each image it sends by file_id, a file part in the chat body (AppEnv's imagesById). */
     imagesById?: readonly (string | null | undefined)[];
+    /** Function tools to send strict where the service is OpenAI's own (ChatCall.strictTools). */
+    strictTools?: readonly string[];
   };
   /**
    * Once the chat route answered (200, translated): the request as the answer tells of it, and
@@ -74,7 +76,14 @@ export function chatTranslation<R>(translation: ChatTranslation<R>): MiddlewareH
     const body = await readJsonBody(c.req.raw, runtime.config.limits.maxBodyBytes);
     c.get('log').asked(body);
     const resolved = translation.resolve ? await translation.resolve(c, body, runtime.config) : body;
-    const { request: asked, chat, claudeOnly, native, imagesById } = translation.request(resolved);
+    const {
+      request: asked,
+      chat,
+      claudeOnly,
+      native,
+      imagesById,
+      strictTools,
+    } = translation.request(resolved);
     // The chat handler takes the translated body as read (not written out and read again, where
     // the translation's few extra bytes could push a body just under maxBodyBytes into a 413).
     c.set('chatBody', chat);
@@ -82,6 +91,7 @@ export function chatTranslation<R>(translation: ChatTranslation<R>): MiddlewareH
     if (claudeOnly?.length) c.set('claudeOnly', claudeOnly);
     if (native) c.set('nativeRequest', native);
     if (imagesById?.length) c.set('imagesById', imagesById);
+    if (strictTools?.length) c.set('strictTools', strictTools);
     if (translation.thinkingAsSigned) c.set('thinkingAsSigned', true);
     const summary = translation.reasoningSummary?.(asked);
     if (summary !== undefined) c.set('reasoningSummary', summary);

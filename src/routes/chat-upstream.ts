@@ -57,6 +57,7 @@ export function askTargets(
         capSet: request.capSet,
         betas,
         thinkingAsSigned: c.get('thinkingAsSigned') === true,
+        strictTools: c.get('strictTools'),
         reasoningSummary,
         ...(request.zeroRetention ? { zeroRetention: true } : {}),
         answersWhole: firstByte,
