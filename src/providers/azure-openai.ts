@@ -69,7 +69,8 @@ export function createAzureOpenAI(
     {
       name,
       type: 'azure-openai',
-      infersStrict: true,
+      // Structured outputs (a tool's `strict`) came with API version 2024-08-01-preview.
+      infersStrict: apiVersion === 'v1' || apiVersion >= '2024-08-01',
       models: config.models ?? [],
       streamUsage: config.streamUsage ?? (apiVersion === 'v1' || apiVersion >= '2024-09-01'),
       // Deployments are often named after their model: one named gpt-6-astra is held to its rules.
