@@ -73,6 +73,16 @@ function row(id: string): Promise<Row | null> {
 
 const user = (content: string) => ({ role: 'user', content: [{ type: 'text', text: content }] });
 const assistant = (content: string) => ({ role: 'assistant', content: [{ type: 'text', text: content }] });
+/** What Claude gets for a fourth turn after three answered 'Reply 1.' to 'Reply 3.'. */
+const fourTurns = () => [
+  user('One'),
+  assistant('Reply 1.'),
+  user('Two'),
+  assistant('Reply 2.'),
+  user('Three'),
+  assistant('Reply 3.'),
+  user('Four'),
+];
 
 async function sweep(): Promise<void> {
   await worker.scheduled(
@@ -95,15 +105,7 @@ describe('stored response chains', () => {
     expect((await row(first.id))?.previous_id).toBeNull();
 
     await chain(key, ['Four'], third.id);
-    expect((recorded[3]!.body as Json).messages).toEqual([
-      user('One'),
-      assistant('Reply 1.'),
-      user('Two'),
-      assistant('Reply 2.'),
-      user('Three'),
-      assistant('Reply 3.'),
-      user('Four'),
-    ]);
+    expect((recorded[3]!.body as Json).messages).toEqual(fourTurns());
     // The list names each input item by the response whose request sent it.
     const list: Json = await (await byId(key, `${third.id}/input_items?order=asc`)).json();
     expectOpenAIShape('ResponseItemList', list);
@@ -173,15 +175,7 @@ describe('stored response chains', () => {
     expect(referencing.status).toBe(404);
 
     const [fourth] = await chain(key, ['Four'], third.id);
-    expect((recorded[3]!.body as Json).messages).toEqual([
-      user('One'),
-      assistant('Reply 1.'),
-      user('Two'),
-      assistant('Reply 2.'),
-      user('Three'),
-      assistant('Reply 3.'),
-      user('Four'),
-    ]);
+    expect((recorded[3]!.body as Json).messages).toEqual(fourTurns());
     // Kept while its child is: the cron leaves it.
     await sweep();
     expect((await row(second.id))?.deleted_at).toEqual(expect.any(Number));
