@@ -3,15 +3,20 @@
 // Each row holds only what its own request added, so the conversation is every row, first to last,
 // its input items then its output items. All of them or none: a response whose chain misses a row
 // (expired, another key's, removed) is not found, never a conversation with a hole in it.
-import { MAX_RESPONSE_ID_LENGTH, parsed, queried, type StoredResponse, written } from './store';
+import {
+  MAX_RESPONSE_ID_LENGTH,
+  type Owner,
+  ownedBy,
+  parsed,
+  queried,
+  type StoredResponse,
+  written,
+} from './store';
 
 /** A row of a conversation, with its id: its input items' ids are made of it (item-ids.ts). */
 export interface ChainRow extends StoredResponse {
   id: string;
 }
-
-/** Whose conversation is read: the presented key's hash (before admission), or an admitted key's id. */
-export type Owner = { keyHash: string } | { keyId: string };
 
 /**
  * Far more turns than a conversation has: a walk that long (only a row naming itself through others
@@ -32,14 +37,7 @@ export async function chainOf(
 ): Promise<ChainRow[] | null> {
   if (id.length > MAX_RESPONSE_ID_LENGTH) return null;
   await written(id);
-  const [join, whose, who] =
-    'keyHash' in owner
-      ? [
-          'JOIN keys k ON k.id = r.key_id',
-          '(k.key_hash = ?3 OR (k.previous_key_hash = ?3 AND k.previous_until > ?2))',
-          owner.keyHash,
-        ]
-      : ['', 'r.key_id = ?3', owner.keyId];
+  const { join, whose, who } = ownedBy(owner);
   const { results } = await queried(() =>
     db
       .prepare(

@@ -8,7 +8,7 @@ import type { AppEnv } from '../env';
 import { GatewayError, invalidRequest } from '../errors';
 import { isRecord } from '../json-record';
 import { responseIdOfItem, storedItem } from './item-ids';
-import { responsesOfKeyHash } from './store';
+import { responsesOf } from './store';
 
 type Json = Record<string, unknown>;
 
@@ -27,7 +27,7 @@ export async function withReferencedItems(c: Context<AppEnv>, items: Json[]): Pr
   const responseIds = [...new Set(named.map(responseIdOfItem).filter((id) => id !== undefined))];
   const stored =
     responseIds.length > 0
-      ? await responsesOfKeyHash(c.env.DB, responseIds, c.get('keyHash'), Date.now())
+      ? await responsesOf(c.env.DB, responseIds, { keyHash: c.get('keyHash') }, Date.now())
       : new Map();
   return items.map((item, index) => {
     const id = ids[index];

@@ -114,31 +114,49 @@ export function storeResponse(
   return write;
 }
 
+/** Whose stored responses are read: the presented key's hash (before admission), or an admitted key's id. */
+export type Owner = { keyHash: string } | { keyId: string };
+
 /**
- * The responses among `ids` stored by the key whose secret hashes to `keyHash` — its current secret,
- * or the previous one during a rotation's grace period (migration 0007) — unexpired and not deleted,
- * by id: one query for them all. Read before the key's object admits the request (which still
- * refuses a revoked or expired key). Each row alone: its own input items and its Response.
+ * The SQL that keeps a query of `stored_responses r` to `owner`'s rows, for a statement binding the
+ * time as ?2 and `who` as ?3: a hash matches the key's current secret, or its previous one during a
+ * rotation's grace period (migration 0007); a key id matches the row's own.
  */
-export async function responsesOfKeyHash(
+export function ownedBy(owner: Owner): { join: string; whose: string; who: string } {
+  return 'keyHash' in owner
+    ? {
+        join: 'JOIN keys k ON k.id = r.key_id',
+        whose: '(k.key_hash = ?3 OR (k.previous_key_hash = ?3 AND k.previous_until > ?2))',
+        who: owner.keyHash,
+      }
+    : { join: '', whose: 'r.key_id = ?3', who: owner.keyId };
+}
+
+/**
+ * The responses among `ids` stored by `owner`, unexpired and not deleted, by id: one query for them
+ * all. Read by hash before the key's object admits the request (which still refuses a revoked or
+ * expired key). Each row alone: its own input items and its Response.
+ */
+export async function responsesOf(
   db: D1Database,
   ids: readonly string[],
-  keyHash: string,
+  owner: Owner,
   now: number,
 ): Promise<Map<string, StoredResponse>> {
   const asked = ids.filter((id) => id.length <= MAX_RESPONSE_ID_LENGTH);
   const found = new Map<string, StoredResponse>();
   if (asked.length === 0) return found;
   await Promise.all(asked.map(written));
+  const { join, whose, who } = ownedBy(owner);
   // The ids as one JSON parameter: a request may reference items of more responses than D1 binds.
   const { results } = await queried(() =>
     db
       .prepare(
-        `SELECT r.id, r.input, r.response FROM stored_responses r JOIN keys k ON k.id = r.key_id
+        `SELECT r.id, r.input, r.response FROM stored_responses r ${join}
          WHERE r.id IN (SELECT value FROM json_each(?1)) AND r.expires_at > ?2 AND r.deleted_at IS NULL
-           AND (k.key_hash = ?3 OR (k.previous_key_hash = ?3 AND k.previous_until > ?2))`,
+           AND ${whose}`,
       )
-      .bind(JSON.stringify(asked), now, keyHash)
+      .bind(JSON.stringify(asked), now, who)
       .all<{ id: string; input: string; response: string }>(),
   );
   for (const row of results) {
@@ -146,27 +164,6 @@ export async function responsesOfKeyHash(
     if (stored) found.set(row.id, stored);
   }
   return found;
-}
-
-/** The unexpired, not deleted response `id` stored by the key `keyId` (the row alone), else null. */
-export async function responseOfKey(
-  db: D1Database,
-  id: string,
-  keyId: string,
-  now: number,
-): Promise<StoredResponse | null> {
-  if (id.length > MAX_RESPONSE_ID_LENGTH) return null;
-  await written(id);
-  const row = await queried(() =>
-    db
-      .prepare(
-        `SELECT input, response FROM stored_responses
-         WHERE id = ? AND key_id = ? AND expires_at > ? AND deleted_at IS NULL`,
-      )
-      .bind(id, keyId, now)
-      .first<{ input: string; response: string }>(),
-  );
-  return row && parsed(row);
 }
 
 /** A read or delete on the request path; D1 failing is a 503 to retry, not a gateway bug's 500. */

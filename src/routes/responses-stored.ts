@@ -10,14 +10,14 @@ import { checked } from '../openai/read-body';
 import { chainOf } from '../responses-store/chain';
 import { deleteResponseOfKey } from '../responses-store/deletion';
 import { inputItemsPage, type PageQuery, pageQuery } from '../responses-store/input-items';
-import { quotedId, responseOfKey } from '../responses-store/store';
+import { quotedId, responsesOf } from '../responses-store/store';
 import { rejectRepeated, rejectUnknown } from './admin/query-params';
 
 export const storedResponses = new Hono<AppEnv>()
   .get('/:id', async (c) => {
     const id = c.req.param('id');
     const { policy } = await usableKey(c);
-    const stored = await responseOfKey(c.env.DB, id, policy.id, Date.now());
+    const stored = (await responsesOf(c.env.DB, [id], { keyId: policy.id }, Date.now())).get(id);
     if (!stored) throw responseNotFound(id);
     return c.json(stored.response);
   })
