@@ -42,7 +42,7 @@ export async function withStoredItems(
         throw error;
       })
     : own;
-  if (!continues) return checkedResolution({ ...body, input }, input, config);
+  if (!continues) return checkedResolution({ ...body, input }, config);
   const chain = await chainOf(c.env.DB, id, { keyHash: c.get('keyHash') }, Date.now());
   if (!chain) {
     await assertKeyUsable(c);
@@ -52,8 +52,7 @@ export async function withStoredItems(
   // Stored, this request's row holds what follows these items (keeping.ts).
   c.set('continued', { id, items: earlier.length });
   const { previous_response_id: _resolved, ...rest } = body;
-  const items = [...earlier, ...input];
-  return checkedResolution({ ...rest, input: items }, items, config);
+  return checkedResolution({ ...rest, input: [...earlier, ...input] }, config);
 }
 
 /**
@@ -64,9 +63,9 @@ export async function withStoredItems(
  * repeating an item (one a reference or the previous response holds already), and a stored
  * conversation listing an id twice could not be paged by `after` (input-items.ts).
  */
-function checkedResolution(resolved: Json, items: readonly Json[], config: GatewayConfig): Json {
+function checkedResolution(resolved: Json & { input: Json[] }, config: GatewayConfig): Json {
   const seen = new Set<string>();
-  for (const item of items) {
+  for (const item of resolved.input) {
     if (typeof item.id !== 'string' || item.id === '') continue;
     if (seen.has(item.id))
       throw invalidRequest(
