@@ -5,6 +5,7 @@ import { sha256Hex } from '../auth/gateway-key';
 import { describeFailure } from '../describe-error';
 import type { Env } from '../env';
 import { GatewayError, unavailableNow } from '../errors';
+import { parsedJson } from '../json-record';
 import { issueLines } from '../openai/read-body';
 import { tried } from '../tries';
 import { defaultConfig } from './default';
@@ -68,7 +69,7 @@ async function reload(env: Env): Promise<Runtime> {
   if (raw === null) {
     config = gatewayConfigSchema.parse(defaultConfig(env));
   } else {
-    const parsed = gatewayConfigSchema.safeParse(safeJson(raw));
+    const parsed = gatewayConfigSchema.safeParse(parsedJson(raw));
     if (!parsed.success) {
       // A stored config that no longer parses (e.g. written by another version): keep serving the
       // last good one rather than falling back to defaults that would route traffic elsewhere.
@@ -190,7 +191,7 @@ export async function configState(env: Env): Promise<ConfigState> {
   const served = copy.value;
   const base = { revision, served, servedRevised: typeof copy.metadata?.revision === 'number' };
   if (row && (await behind(row, served, copy.metadata?.revision))) {
-    const parsed = gatewayConfigSchema.safeParse(safeJson(row.text));
+    const parsed = gatewayConfigSchema.safeParse(parsedJson(row.text));
     if (!parsed.success)
       return { ...unreadableState({ raw: row.text, problems: issueLines(parsed.error.issues) }), ...base };
     return { readable: true, config: parsed.data, stored: true, ...base };
@@ -222,7 +223,7 @@ async function behind(
 }
 
 function unreadableState({ raw, problems }: { raw: string; problems: string[] }) {
-  return { readable: false as const, problems, stored: safeJson(raw) };
+  return { readable: false as const, problems, stored: parsedJson(raw) };
 }
 
 /** The config as stored (or the default); a stored config that cannot be read is a 503 saying why. */
@@ -247,12 +248,4 @@ export function unreadableConfig(problems: readonly string[]): GatewayError {
 export function forgetConfig(): void {
   memo = undefined;
   unreadable = undefined;
-}
-
-function safeJson(raw: string): unknown {
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return undefined;
-  }
 }

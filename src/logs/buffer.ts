@@ -9,6 +9,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { describeFailure } from '../describe-error';
 import type { Env } from '../env';
+import { parsedJson } from '../json-record';
 import { jsonChunks } from './json-chunks';
 import { fittedRow, type LogRow, logRowSchema } from './row';
 import { insertLogs } from './store';
@@ -210,7 +211,7 @@ function storedRow(row: LogRow): string {
  * and a row it cannot read is reported and dropped rather than blocking every flush behind it.
  */
 function readRows(text: string): LogRow[] {
-  const stored = safeJson(text);
+  const stored = parsedJson(text);
   const rows: LogRow[] = [];
   for (const value of Array.isArray(stored) ? stored : [stored]) {
     const parsed = logRowSchema.safeParse(value);
@@ -218,12 +219,4 @@ function readRows(text: string): LogRow[] {
     else console.error('dropping an unreadable buffered log row', parsed.error.message);
   }
   return rows;
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { describeFailure } from '../describe-error';
 import { unavailableNow } from '../errors';
+import { parsedJson } from '../json-record';
 
 type Json = Record<string, unknown>;
 
@@ -180,16 +181,7 @@ export async function queried<T>(query: () => Promise<T>): Promise<T> {
 }
 
 export function parsed(row: { input: string; response: string }): StoredResponse | null {
-  const input = storedInput.safeParse(jsonOrNull(row.input));
-  const response = storedResponse.safeParse(jsonOrNull(row.response));
+  const input = storedInput.safeParse(parsedJson(row.input));
+  const response = storedResponse.safeParse(parsedJson(row.response));
   return input.success && response.success ? { input: input.data, response: response.data } : null;
-}
-
-/** A column's JSON, or null (refused by the schemas above) when it no longer parses. */
-function jsonOrNull(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
 }
