@@ -1,5 +1,6 @@
 // D1 access for request logs: idempotent batch insert, filtered newest-first pages, one row,
 // retention deletes. Every query takes a LogFilter, so a team-scoped caller just sets `team`.
+import { deleteInRounds } from '../delete-rounds';
 import { jsonChunks, MAX_CHUNK_CHARS } from './json-chunks';
 import { type CacheStatus, fittedRow, fromColumns, LOG_COLUMNS, type LogRow, toColumns } from './row';
 
@@ -140,20 +141,15 @@ export async function getLog(db: D1Database, id: string, filter: LogFilter = {})
 }
 
 /** Deletes rows older than `cutoff` in bounded chunks (a D1 statement has a time limit). */
-export async function deleteLogsBefore(db: D1Database, cutoff: number, chunk = 5000): Promise<number> {
-  let deleted = 0;
-  for (let round = 0; round < 1000; round++) {
-    const result = await db
+export function deleteLogsBefore(db: D1Database, cutoff: number, chunk = 5000): Promise<number> {
+  return deleteInRounds(
+    db
       .prepare(
         'DELETE FROM request_logs WHERE id IN (SELECT id FROM request_logs WHERE time < ? ORDER BY time LIMIT ?)',
       )
-      .bind(cutoff, chunk)
-      .run();
-    const changes = result.meta.changes ?? 0;
-    deleted += changes;
-    if (changes < chunk) break;
-  }
-  return deleted;
+      .bind(cutoff, chunk),
+    chunk,
+  );
 }
 
 /** A key as a log row names it: its id, its team, and whether its requests are zero-retention. */

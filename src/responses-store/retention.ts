@@ -1,10 +1,10 @@
 // The hourly cron's upkeep of stored responses: rows past their expiry (never read again) deleted
-// in chunks, as the logs' retention deletes (src/logs/store.ts deleteLogsBefore); then rows marked
+// in chunks, as the logs' retention deletes (src/delete-rounds.ts); then rows marked
 // deleted (deletion.ts) that no row continues from any more, the last of a chain first, so a chain
 // of them goes over rounds. How many went. What a round limit leaves, the next hour's run takes.
-import type { Env } from '../env';
 
-const MAX_ROUNDS = 1000;
+import { deleteInRounds } from '../delete-rounds';
+import type { Env } from '../env';
 
 export async function sweepExpiredResponses(
   env: Pick<Env, 'DB'>,
@@ -29,18 +29,4 @@ export async function sweepExpiredResponses(
     1,
   );
   return expired + orphaned;
-}
-
-/**
- * Runs `statement` until a round deletes fewer than `full` rows (at most MAX_ROUNDS): with `full` 1,
- * until one deletes none — a round that deleted some may have left others without a continuation.
- */
-async function deleteInRounds(statement: D1PreparedStatement, full: number): Promise<number> {
-  let deleted = 0;
-  for (let round = 0; round < MAX_ROUNDS; round++) {
-    const changes = (await statement.run()).meta.changes ?? 0;
-    deleted += changes;
-    if (changes < full) break;
-  }
-  return deleted;
 }
