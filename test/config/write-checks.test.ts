@@ -6,16 +6,13 @@ import { describe, expect, it } from 'vitest';
 import { CONFIG_KEY, forgetConfig } from '../../src/config/store';
 import { admin, call, chat, createKey, type Json, OPENAI_URL, putConfig } from '../helpers/gateway';
 import { expectOpenAIShape } from '../helpers/openapi';
-import { json, onUpstream, recorded } from '../helpers/upstream';
+import { chatCompletion, json, onUpstream, recorded } from '../helpers/upstream';
 
-const completion = {
-  id: 'c',
-  object: 'chat.completion',
-  created: 1,
-  model: 'm',
-  choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }],
-  usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
-};
+const completion = chatCompletion(
+  'hi',
+  { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+  { id: 'c', model: 'm' },
+);
 const hi = (model: string) => ({ model, messages: [{ role: 'user', content: 'hi' }] });
 
 /** PUT /admin/config with the body as given: a JSON object literal cannot hold an own `__proto__`. */

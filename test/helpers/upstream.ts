@@ -72,6 +72,26 @@ export function sse(frames: string[], headers: Record<string, string> = {}): Res
   return new Response(body, { headers: { 'content-type': 'text/event-stream', ...headers } });
 }
 
+/**
+ * An OpenAI chat completion: one assistant message `content`, finished by `stop`, with `usage`;
+ * `fields` (an id, a model) replace the defaults.
+ */
+export function chatCompletion(
+  content: string,
+  usage: Record<string, number>,
+  fields: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    id: 'chatcmpl-1',
+    object: 'chat.completion',
+    created: 1,
+    model: 'gpt-4o-mini',
+    choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+    usage,
+    ...fields,
+  };
+}
+
 /** OpenAI's answer "hi" served on `tier`, as JSON or as a stream that ends with a usage chunk. */
 export function answerOnTier(stream: boolean | undefined, tier: string, usage: object): Response {
   if (!stream)

@@ -14,7 +14,7 @@ import {
   timeoutFailoverConfig,
 } from '../helpers/gateway';
 import { settled } from '../helpers/settled';
-import { json, onUpstream } from '../helpers/upstream';
+import { chatCompletion, json, onUpstream } from '../helpers/upstream';
 import { waitForRows } from '../logs/helpers';
 
 const words = 'one two three four five six seven eight';
@@ -234,14 +234,7 @@ describe('files sent by file_id', () => {
   });
   const answer = () =>
     onUpstream(`${OPENAI_URL}/chat/completions`, () =>
-      json({
-        id: 'chatcmpl-1',
-        object: 'chat.completion',
-        created: 1,
-        model: 'gpt-4o-mini',
-        choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
-        usage: { prompt_tokens: 20, completion_tokens: 1, total_tokens: 21 },
-      }),
+      json(chatCompletion('ok', { prompt_tokens: 20, completion_tokens: 1, total_tokens: 21 })),
     );
 
   it('reserves a per-file allowance for each, so an unseen PDF cannot pass the budget for free', async () => {
@@ -317,14 +310,7 @@ describe('a timed-out attempt of a request with a file sent by file_id', () => {
         await new Promise((resolve) => setTimeout(resolve, 400));
         if (request.signal.aborted) throw request.signal.reason;
       }
-      return json({
-        id: 'chatcmpl-1',
-        object: 'chat.completion',
-        created: 1,
-        model: 'gpt-4o-mini',
-        choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
-        usage: { prompt_tokens: 1_500, completion_tokens: 1, total_tokens: 1_501 },
-      });
+      return json(chatCompletion('ok', { prompt_tokens: 1_500, completion_tokens: 1, total_tokens: 1_501 }));
     });
     const response = await chat(key, {
       model: 'gpt',

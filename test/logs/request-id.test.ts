@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { admin, chat, createKey, type Json, OPENAI_URL, openaiConfig, putConfig } from '../helpers/gateway';
-import { json, onUpstream } from '../helpers/upstream';
+import { chatCompletion, json, onUpstream } from '../helpers/upstream';
 import { countRows, waitForRows } from './helpers';
 
 // Output tokens cost $2,000 per million: max_tokens 100 reserves $0.20; an answer of 50 tokens costs $0.10.
@@ -9,14 +9,7 @@ const config = openaiConfig({
   pricing: { 'openai/gpt-4o-mini': { inputPerMTok: 0, outputPerMTok: 2000 } },
 });
 const ask = (content: string) => ({ model: 'gpt', max_tokens: 100, messages: [{ role: 'user', content }] });
-const completion = {
-  id: 'chatcmpl-1',
-  object: 'chat.completion',
-  created: 1,
-  model: 'gpt-4o-mini',
-  choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
-  usage: { prompt_tokens: 5, completion_tokens: 50, total_tokens: 55 },
-};
+const completion = chatCompletion('ok', { prompt_tokens: 5, completion_tokens: 50, total_tokens: 55 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -3,16 +3,9 @@
 // and left out at every other service; a client's own value kept.
 import { describe, expect, it } from 'vitest';
 import { createKey, type Json, OPENAI_URL, putConfig, responses } from '../helpers/gateway';
-import { json, onUpstream, recorded } from '../helpers/upstream';
+import { chatCompletion, json, onUpstream, recorded } from '../helpers/upstream';
 
-const answer = {
-  id: 'chatcmpl-1',
-  object: 'chat.completion',
-  created: 1_700_000_000,
-  model: 'gpt-4o-mini',
-  choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
-  usage: { prompt_tokens: 5, completion_tokens: 1, total_tokens: 6 },
-};
+const answer = chatCompletion('ok', { prompt_tokens: 5, completion_tokens: 1, total_tokens: 6 });
 
 const fits = {
   type: 'object',

@@ -13,7 +13,7 @@ import {
   responses,
 } from '../helpers/gateway';
 import { responseEvents } from '../helpers/openapi';
-import { onUpstream, sse } from '../helpers/upstream';
+import { chatCompletion, onUpstream, sse } from '../helpers/upstream';
 
 async function blockingSetup() {
   const guardrails = [{ name: 'out-block', keywords: ['forbidden'], action: 'block', scope: 'output' }];
@@ -83,14 +83,13 @@ describe('the model a Responses stream names', () => {
             'data: [DONE]\n\n',
           ])
         : new Response(
-            JSON.stringify({
-              id: 'chatcmpl-1',
-              object: 'chat.completion',
-              created: 1,
-              model: 'gpt-4o-mini-2024-07-18',
-              choices: [{ index: 0, message: { role: 'assistant', content: 'Hi' }, finish_reason: 'stop' }],
-              usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 },
-            }),
+            JSON.stringify(
+              chatCompletion(
+                'Hi',
+                { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 },
+                { model: 'gpt-4o-mini-2024-07-18' },
+              ),
+            ),
             { headers: { 'content-type': 'application/json' } },
           ),
     );
