@@ -2,6 +2,7 @@
 // Anthropic's `system`, Gemini's `systemInstruction`, Cohere's `documents` reach the model as the
 // messages do, so block, flag and redact rules read them too.
 import { describe, expect, it } from 'vitest';
+import { anthropicMessage } from '../helpers/anthropic-sse';
 import { call, chat, type Json, OPENAI_URL } from '../helpers/gateway';
 import { json, onUpstream, recorded } from '../helpers/upstream';
 import { CHAT_URL, completion, guardedKey } from './helpers';
@@ -18,16 +19,6 @@ const withAnthropic = {
   },
   models: { gpt: { targets: [{ provider: 'openai', model: 'gpt-4o-mini' }] } },
 };
-const anthropicAnswer = (text: string) => ({
-  id: 'msg_1',
-  type: 'message',
-  role: 'assistant',
-  model: 'claude-x',
-  content: [{ type: 'text', text }],
-  stop_reason: 'end_turn',
-  stop_sequence: null,
-  usage: { input_tokens: 5, output_tokens: 2 },
-});
 
 describe('prompt rules on provider-native parameters', () => {
   it("blocks a keyword in an Anthropic-style `system` and in Gemini's systemInstruction parts", async () => {
@@ -52,7 +43,7 @@ describe('prompt rules on provider-native parameters', () => {
 
   it('sends Anthropic the redacted `system`, with the placeholder the messages use for the same value', async () => {
     const key = await guardedKey([EMAIL, FALCON], {}, withAnthropic);
-    onUpstream(`${ANTHROPIC_URL}/v1/messages`, () => json(anthropicAnswer('ok')));
+    onUpstream(`${ANTHROPIC_URL}/v1/messages`, () => json(anthropicMessage('ok')));
     const response = await chat(key, {
       model: 'anth/claude-x',
       system: 'Contact bob@corp.example, or ann@corp.example',

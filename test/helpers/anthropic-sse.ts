@@ -1,5 +1,6 @@
 // An Anthropic Messages event stream, as a fake Anthropic upstream answers: message_start, each
-// content block's start / deltas / stop, then message_delta and message_stop.
+// content block's start / deltas / stop, then message_delta and message_stop; and the same answer
+// of text as one JSON message.
 import { sse } from './upstream';
 
 export type StreamedBlock =
@@ -76,4 +77,22 @@ export function anthropicStream(
     }),
     anthropicFrame({ type: 'message_stop' }),
   ]);
+}
+
+/** An Anthropic Messages answer of `text`, ended by end_turn; `fields` (an id, a model, usage) replace the defaults. */
+export function anthropicMessage(
+  text: string,
+  fields: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    id: 'msg_1',
+    type: 'message',
+    role: 'assistant',
+    model: 'claude-x',
+    content: [{ type: 'text', text }],
+    stop_reason: 'end_turn',
+    stop_sequence: null,
+    usage: { input_tokens: 5, output_tokens: 2 },
+    ...fields,
+  };
 }

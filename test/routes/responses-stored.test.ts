@@ -4,7 +4,7 @@ import { createExecutionContext, createScheduledController } from 'cloudflare:te
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import worker from '../../src/index';
-import { anthropicStream } from '../helpers/anthropic-sse';
+import { anthropicMessage, anthropicStream } from '../helpers/anthropic-sse';
 import { call, createKey, type Json, putConfig, responses } from '../helpers/gateway';
 import { expectOpenAIShape, responseEvents } from '../helpers/openapi';
 import { json, onUpstream, recorded } from '../helpers/upstream';
@@ -29,16 +29,13 @@ async function setup(replies: string[] = ['Hello Ada.', 'Your name is Ada.', 'Th
     const text = replies[calls++] ?? 'More.';
     if ((sent.body as Json).stream === true)
       return anthropicStream([{ type: 'text', text }], { stopReason: 'end_turn' });
-    return json({
-      id: `msg_${calls}`,
-      type: 'message',
-      role: 'assistant',
-      model: 'claude-sonnet-4-5-20250929',
-      content: [{ type: 'text', text }],
-      stop_reason: 'end_turn',
-      stop_sequence: null,
-      usage: { input_tokens: 9, output_tokens: 4 },
-    });
+    return json(
+      anthropicMessage(text, {
+        id: `msg_${calls}`,
+        model: 'claude-sonnet-4-5-20250929',
+        usage: { input_tokens: 9, output_tokens: 4 },
+      }),
+    );
   });
   return (await createKey()).key;
 }
