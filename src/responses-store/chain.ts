@@ -3,13 +3,14 @@
 // Each row holds only what its own request added, so the conversation is every row, first to last,
 // its input items then its output items. All of them or none: a response whose chain misses a row
 // (expired, another key's, removed) is not found, never a conversation with a hole in it.
+import { type ReadRow, rowsJson } from './parts';
 import {
   MAX_RESPONSE_ID_LENGTH,
   type Owner,
   ownedBy,
-  parsed,
   queried,
   type StoredResponse,
+  storedFrom,
   written,
 } from './store';
 
@@ -41,24 +42,25 @@ export async function chainOf(
   const { results } = await queried(() =>
     db
       .prepare(
-        `WITH RECURSIVE chain(id, previous_id, key_id, input, response, depth) AS (
-           SELECT r.id, r.previous_id, r.key_id, r.input, r.response, 0 FROM stored_responses r ${join}
+        `WITH RECURSIVE chain(id, previous_id, key_id, input, response, parts, depth) AS (
+           SELECT r.id, r.previous_id, r.key_id, r.input, r.response, r.parts, 0 FROM stored_responses r ${join}
             WHERE r.id = ?1 AND r.expires_at > ?2 AND r.deleted_at IS NULL AND ${whose}
            UNION ALL
-           SELECT p.id, p.previous_id, p.key_id, p.input, p.response, c.depth + 1
+           SELECT p.id, p.previous_id, p.key_id, p.input, p.response, p.parts, c.depth + 1
              FROM chain c JOIN stored_responses p ON p.id = c.previous_id
             WHERE p.key_id = c.key_id AND p.expires_at > ?2 AND c.depth < ?4
          )
-         SELECT id, previous_id, input, response FROM chain ORDER BY depth DESC`,
+         SELECT id, previous_id, input, response, parts FROM chain ORDER BY depth DESC`,
       )
       .bind(id, now, who, MAX_TURNS)
-      .all<{ id: string; previous_id: string | null; input: string; response: string }>(),
+      .all<ReadRow & { previous_id: string | null }>(),
   );
   // The walk ends where a row continues from none, or where the row it names is not there.
   if (results.length === 0 || results[0]?.previous_id !== null) return null;
+  const json = await queried(() => rowsJson(db, results));
   const rows: ChainRow[] = [];
   for (const row of results) {
-    const stored = parsed(row);
+    const stored = storedFrom(json.get(row.id));
     if (!stored) return null;
     rows.push({ id: row.id, ...stored });
   }

@@ -33,6 +33,13 @@ export async function deleteResponseOfKey(
         )
         .bind(id, keyId, now),
       db.prepare(`DELETE FROM stored_responses WHERE ${own}`).bind(id, keyId, now),
+      // Its parts (parts.ts) go with the row, not with a mark.
+      db
+        .prepare(
+          `DELETE FROM stored_response_parts
+            WHERE response_id = ?1 AND NOT EXISTS (SELECT 1 FROM stored_responses WHERE id = ?1)`,
+        )
+        .bind(id),
     ]),
   );
   return (marked?.meta.changes ?? 0) + (deleted?.meta.changes ?? 0) > 0;

@@ -1,7 +1,8 @@
 // The hourly cron's upkeep of stored responses: rows past their expiry (never read again) deleted
-// in chunks, as the logs' retention deletes (src/delete-rounds.ts); then rows marked
-// deleted (deletion.ts) that no row continues from any more, the last of a chain first, so a chain
-// of them goes over rounds. How many went. What a round limit leaves, the next hour's run takes.
+// in chunks, as the logs' retention deletes (src/delete-rounds.ts); then rows marked deleted
+// (deletion.ts) that no row continues from any more, the last of a chain first, so a chain of them
+// goes over rounds; then the parts (parts.ts) of rows gone. How many responses went. What a round
+// limit leaves, the next hour's run takes.
 
 import { deleteInRounds } from '../delete-rounds';
 import type { Env } from '../env';
@@ -24,6 +25,16 @@ export async function sweepExpiredResponses(
       `DELETE FROM stored_responses WHERE id IN (
          SELECT m.id FROM stored_responses m WHERE m.deleted_at IS NOT NULL
             AND NOT EXISTS (SELECT 1 FROM stored_responses c WHERE c.previous_id = m.id)
+          LIMIT ?)`,
+    ).bind(chunk),
+    1,
+  );
+  // The parts (parts.ts) of every row gone, by this run or by a delete; not counted as responses.
+  await deleteInRounds(
+    env.DB.prepare(
+      `DELETE FROM stored_response_parts WHERE response_id IN (
+         SELECT DISTINCT p.response_id FROM stored_response_parts p
+          WHERE NOT EXISTS (SELECT 1 FROM stored_responses r WHERE r.id = p.response_id)
           LIMIT ?)`,
     ).bind(chunk),
     1,

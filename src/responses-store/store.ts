@@ -1,10 +1,10 @@
-// The D1 rows of stored responses (migrations 0011, 0012): written after the answer (ctx.waitUntil),
+// The D1 rows of stored responses (migrations 0011–0013): written after the answer (ctx.waitUntil),
 // read back by the key that stored them (a whole conversation by chain.ts), deleted by it or by the
 // hourly cron once expired (retention.ts).
 import { z } from 'zod';
 import { describeFailure } from '../describe-error';
 import { unavailableNow } from '../errors';
-import { parsedJson } from '../json-record';
+import { partStatements, type ReadRow, type RowJson, rowsJson, rowText } from './parts';
 
 type Json = Record<string, unknown>;
 
@@ -71,11 +71,12 @@ export function storeResponse(
   days: number,
 ): Promise<void> {
   const expiresAt = now + days * DAY_MS;
+  const text = rowText(JSON.stringify(row.input), JSON.stringify(row.response));
   const insert = db
     .prepare(
       `INSERT OR REPLACE INTO stored_responses
-         (id, key_id, team_id, created_at, expires_at, input, response, previous_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+         (id, key_id, team_id, created_at, expires_at, input, response, previous_id, parts)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     .bind(
       row.id,
@@ -83,11 +84,12 @@ export function storeResponse(
       row.teamId,
       now,
       expiresAt,
-      JSON.stringify(row.input),
-      JSON.stringify(row.response),
+      text.input,
+      text.response,
       row.previousId,
+      text.parts.length,
     );
-  const statements = [insert];
+  const statements = [insert, ...partStatements(db, row.id, text.parts)];
   if (row.previousId !== null)
     statements.push(
       db
@@ -107,7 +109,7 @@ export function storeResponse(
     .batch(statements)
     .then(
       () => undefined,
-      // Too large a row (D1's 2 MB), D1 unavailable: the answer is served, only its continuation is lost.
+      // D1 unavailable: the answer is served, only its continuation is lost.
       (error: unknown) => console.error('storing response failed', row.id, describeFailure(error)),
     )
     .finally(() => pending.delete(row.id));
@@ -153,15 +155,16 @@ export async function responsesOf(
   const { results } = await queried(() =>
     db
       .prepare(
-        `SELECT r.id, r.input, r.response FROM stored_responses r ${join}
+        `SELECT r.id, r.input, r.response, r.parts FROM stored_responses r ${join}
          WHERE r.id IN (SELECT value FROM json_each(?1)) AND r.expires_at > ?2 AND r.deleted_at IS NULL
            AND ${whose}`,
       )
       .bind(JSON.stringify(asked), now, who)
-      .all<{ id: string; input: string; response: string }>(),
+      .all<ReadRow>(),
   );
+  const json = await queried(() => rowsJson(db, results));
   for (const row of results) {
-    const stored = parsed(row);
+    const stored = storedFrom(json.get(row.id));
     if (stored) found.set(row.id, stored);
   }
   return found;
@@ -180,8 +183,10 @@ export async function queried<T>(query: () => Promise<T>): Promise<T> {
   }
 }
 
-export function parsed(row: { input: string; response: string }): StoredResponse | null {
-  const input = storedInput.safeParse(parsedJson(row.input));
-  const response = storedResponse.safeParse(parsedJson(row.response));
+/** A row's JSON (parts.ts) as a stored response, or null when it is not what this code writes. */
+export function storedFrom(json: RowJson): StoredResponse | null {
+  if (json === undefined) return null;
+  const input = storedInput.safeParse(json.input);
+  const response = storedResponse.safeParse(json.response);
   return input.success && response.success ? { input: input.data, response: response.data } : null;
 }

@@ -1,0 +1,101 @@
+// A stored response larger than one D1 row holds (an image as a data URL, a long document): stored in
+// parts, continued from, read and listed whole, and its parts removed with it.
+import { createExecutionContext, createScheduledController } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import worker from '../../src/index';
+import { anthropicMessage } from '../helpers/anthropic-sse';
+import { call, createKey, type Json, putConfig, responses } from '../helpers/gateway';
+import { json, onUpstream, recorded } from '../helpers/upstream';
+
+const ANTHROPIC_URL = 'https://anthropic.test';
+// Past what local D1 takes in one value (SQLITE_TOOBIG): before parts, this turn was never stored.
+const DOCUMENT = `${'Lorem ipsum dolor sit amet, 😀 consectetur. '.repeat(120_000)}The end.`;
+
+async function setup() {
+  const response = await putConfig({
+    providers: { anthropic: { type: 'anthropic', baseUrl: ANTHROPIC_URL, apiKey: 'sk-ant-secret' } },
+    models: { claude: { targets: [{ provider: 'anthropic', model: 'claude-sonnet-4-5' }] } },
+    retry: { attempts: 0 },
+  });
+  expect(response.status, await response.clone().text()).toBe(200);
+  let calls = 0;
+  onUpstream(`${ANTHROPIC_URL}/v1/messages`, () => json(anthropicMessage(`Reply ${++calls}.`)));
+  return (await createKey()).key;
+}
+
+async function answered(response: Response): Promise<Json> {
+  expect(response.status, await response.clone().text()).toBe(200);
+  return response.json();
+}
+
+function byId(key: string, path: string, method = 'GET'): Promise<Response> {
+  return call(`/v1/responses/${path}`, { method, headers: { authorization: `Bearer ${key}` } });
+}
+
+async function partsOf(id: string): Promise<number> {
+  const row = await env.DB.prepare('SELECT COUNT(*) AS n FROM stored_response_parts WHERE response_id = ?')
+    .bind(id)
+    .first<{ n: number }>();
+  return row?.n ?? 0;
+}
+
+describe('stored responses larger than a row', () => {
+  it('stores the turn in parts and continues from it with the whole document', async () => {
+    const key = await setup();
+    const first = await answered(
+      await responses(key, { model: 'claude', input: [{ role: 'user', content: DOCUMENT }] }),
+    );
+    expect(await partsOf(first.id)).toBeGreaterThan(10);
+
+    const second = await answered(
+      await responses(key, { model: 'claude', previous_response_id: first.id, input: 'Summarise it.' }),
+    );
+    const sent = (recorded[1]!.body as Json).messages as Json[];
+    expect(sent.map((message) => message.role)).toEqual(['user', 'assistant', 'user']);
+    expect(sent[0]!.content[0].text).toBe(DOCUMENT);
+    expect(sent[1]!.content[0].text).toBe('Reply 1.');
+
+    expect(await answered(await byId(key, first.id))).toEqual(first);
+    const items: Json = await answered(await byId(key, `${second.id}/input_items?order=asc&limit=10`));
+    expect(items.data[0].content[0].text).toBe(DOCUMENT);
+    expect(items.data.map((item: Json) => item.role)).toEqual(['user', 'assistant', 'user']);
+  });
+
+  it('reads a turn whose parts are not all there as not found, never as part of a document', async () => {
+    const key = await setup();
+    const first = await answered(
+      await responses(key, { model: 'claude', input: [{ role: 'user', content: DOCUMENT }] }),
+    );
+    await env.DB.prepare('DELETE FROM stored_response_parts WHERE response_id = ? AND seq = 3')
+      .bind(first.id)
+      .run();
+    expect((await byId(key, first.id)).status).toBe(404);
+    const next = await responses(key, { model: 'claude', previous_response_id: first.id, input: 'And?' });
+    expect(next.status).toBe(400);
+    expect(recorded).toHaveLength(1);
+  });
+
+  it('removes the parts with the response: at its DELETE, or by the cron once it expired', async () => {
+    const key = await setup();
+    const deleted = await answered(
+      await responses(key, { model: 'claude', input: [{ role: 'user', content: DOCUMENT }] }),
+    );
+    const expired = await answered(
+      await responses(key, { model: 'claude', input: [{ role: 'user', content: DOCUMENT }] }),
+    );
+    expect((await byId(key, deleted.id, 'DELETE')).status).toBe(200);
+    expect(await partsOf(deleted.id)).toBe(0);
+
+    await env.DB.prepare('UPDATE stored_responses SET expires_at = ? WHERE id = ?')
+      .bind(Date.now() - 1, expired.id)
+      .run();
+    expect(await partsOf(expired.id)).toBeGreaterThan(0);
+    await worker.scheduled(
+      createScheduledController({ scheduledTime: Date.now(), cron: '7 * * * *' }),
+      env,
+      createExecutionContext(),
+    );
+    expect(await partsOf(expired.id)).toBe(0);
+  });
+});
