@@ -11,13 +11,11 @@
 import { isRecord } from '../json-record';
 import { Unsupported } from '../providers/types';
 import { unguardedNative } from '../routes/native-request';
+import { isHostedTool } from './hosted-tools';
 import type { Translated } from './responses-request';
 import { inputItems, type ResponsesRequest } from './responses-schema';
 
 type Json = Record<string, unknown>;
-
-/** The tools the chat translation serves itself; every other type is OpenAI's. */
-const OWN_TOOLS = new Set(['function', 'custom']);
 
 /** The translation of a request with hosted tools; undefined when it has none. */
 export function hostedRequest(
@@ -25,17 +23,16 @@ export function hostedRequest(
   chatBody: (request: ResponsesRequest) => Json,
 ): Translated | undefined {
   const tools = request.tools ?? [];
-  const index = tools.findIndex((tool) => !OWN_TOOLS.has(tool.type));
+  const index = tools.findIndex((tool) => isHostedTool(tool.type));
   const hosted = tools[index];
   if (!hosted) return undefined;
   const scanned: Json = {
     ...request,
-    tools: tools.map((tool) => (OWN_TOOLS.has(tool.type) ? tool : { type: 'function', name: tool.type })),
+    tools: tools.map((tool) => (isHostedTool(tool.type) ? { type: 'function', name: tool.type } : tool)),
   };
   const choice = request.tool_choice;
   // A choice of a hosted tool (or a list naming one) says nothing the scan needs.
-  if (typeof choice === 'object' && choice !== null && !OWN_TOOLS.has(choice.type))
-    delete scanned.tool_choice;
+  if (typeof choice === 'object' && choice !== null && isHostedTool(choice.type)) delete scanned.tool_choice;
   if (Array.isArray(request.input)) scanned.input = request.input.map(scannable);
   return {
     request,
@@ -44,7 +41,7 @@ export function hostedRequest(
       api: 'responses',
       // The body's `model` (and a gateway cap) are set per target (openai-responses.ts).
       body: { ...(request as Json), store: false },
-      needs: [...new Set(tools.filter((tool) => !OWN_TOOLS.has(tool.type)).map((tool) => tool.type))],
+      needs: [...new Set(tools.filter((tool) => isHostedTool(tool.type)).map((tool) => tool.type))],
       loggable: (body) =>
         Array.isArray(body.tools)
           ? { ...body, tools: body.tools.map((tool) => (isRecord(tool) ? withoutCredentials(tool) : tool)) }

@@ -4,7 +4,8 @@
 // the cache and the provider all see the whole conversation, as OpenAI's model does. Its
 // `instructions` are not carried over: OpenAI documents that "the instructions from a previous
 // response will not be carried over to the next response"; the request's own, if any, apply. Item references in the
-// input (references.ts) are resolved here too, for the same reason.
+// input (references.ts) are resolved here too, for the same reason. A request with OpenAI's hosted
+// tools, sent to OpenAI as it is, gets the items so read as OpenAI takes them (hosted-items.ts).
 import type { Context } from 'hono';
 import type { GatewayConfig } from '../config/schema';
 import type { AppEnv } from '../env';
@@ -12,7 +13,9 @@ import { GatewayError, invalidRequest } from '../errors';
 import { isRecord } from '../json-record';
 import { assertUsable, unavailable } from '../limits/refusal';
 import { keyStub } from '../limits/stubs';
+import { namesHostedTool } from '../openai/hosted-tools';
 import { chainOf, conversation } from './chain';
+import { hostedItem } from './hosted-items';
 import { isItemReference, withReferencedItems } from './references';
 import { quotedId } from './store';
 
@@ -33,7 +36,8 @@ export async function withStoredItems(
   if (!own) return body;
   const id = body.previous_response_id;
   const continues = typeof id === 'string' && id !== '';
-  const references = own.some(isItemReference);
+  const referenced = own.map(isItemReference);
+  const references = referenced.includes(true);
   if (!continues && !references) return body;
   // A reference not found, like an id, first answers the key's own refusal if it has one.
   const input = references
@@ -42,17 +46,27 @@ export async function withStoredItems(
         throw error;
       })
     : own;
-  if (!continues) return checkedResolution({ ...body, input }, config);
-  const chain = await chainOf(c.env.DB, id, { keyHash: c.get('keyHash') }, Date.now());
-  if (!chain) {
-    await assertKeyUsable(c);
-    throw previousResponseNotFound(id);
+  let earlier: Json[] = [];
+  let rest: Json = body;
+  if (continues) {
+    const chain = await chainOf(c.env.DB, id, { keyHash: c.get('keyHash') }, Date.now());
+    if (!chain) {
+      await assertKeyUsable(c);
+      throw previousResponseNotFound(id);
+    }
+    earlier = conversation(chain);
+    // Stored, this request's row holds what follows these items (keeping.ts).
+    c.set('continued', { id, items: earlier.length });
+    const { previous_response_id: _resolved, ...others } = body;
+    rest = others;
   }
-  const earlier = conversation(chain);
-  // Stored, this request's row holds what follows these items (keeping.ts).
-  c.set('continued', { id, items: earlier.length });
-  const { previous_response_id: _resolved, ...rest } = body;
-  return checkedResolution({ ...rest, input: [...earlier, ...input] }, config);
+  const resolved = checkedResolution({ ...rest, input: [...earlier, ...input] }, config);
+  if (!namesHostedTool(body.tools)) return resolved;
+  // To OpenAI as it is: the items read here as OpenAI takes them (hosted-items.ts); the client's own
+  // as it sent them. Its answer is not stored (the route keeps none of OpenAI's), so nothing reads
+  // `continued` of it.
+  const sent = input.flatMap((item, index) => (referenced[index] ? hostedItem(item) : [item]));
+  return { ...resolved, input: [...earlier.flatMap(hostedItem), ...sent] };
 }
 
 /**
