@@ -1,8 +1,9 @@
 // A chat-completions SSE stream → the Responses event stream, event by event as chunks arrive (never
 // buffered): response.created / in_progress, then per output item its added / delta / done events,
 // one item at a time as OpenAI streams them (each done before the next is added), and a closing
-// response.completed (or .incomplete) with the whole Response and its usage (also handed to `done`,
-// which stores it: src/responses-store/keeping.ts). A chat
+// response.completed (or .incomplete) with the whole Response and its usage, written once `done`
+// (which stores it: src/responses-store/keeping.ts) resolves — the id is in response.created, but a
+// client continues from a finished response, and finds it stored. A chat
 // error event (the gateway's mid-stream failure) becomes response.failed, the terminal event the
 // SDKs read as a failed response. The Responses stream has no `[DONE]`.
 
@@ -45,7 +46,7 @@ interface OpenMessage {
 export function responsesEventStream(
   request: ResponsesRequest,
   ids: ResponseIds,
-  done?: (response: Json) => void,
+  done?: (response: Json) => Promise<void>,
 ): TransformStream<Uint8Array, Uint8Array> {
   const createdAt = Math.floor(Date.now() / 1000);
   let model = request.model;
@@ -243,8 +244,9 @@ export function responsesEventStream(
         closeMessage(status);
       }
       const response = snapshot(status, { reason });
-      emit(reason ? 'response.incomplete' : 'response.completed', { response });
-      done?.(response);
+      const close = () => emit(reason ? 'response.incomplete' : 'response.completed', { response });
+      if (!done) return close();
+      return done(response).then(close);
     },
   });
 }

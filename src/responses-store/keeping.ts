@@ -8,16 +8,28 @@
 import type { Context } from 'hono';
 import type { GatewayConfig } from '../config/schema';
 import type { AppEnv } from '../env';
+import { within } from '../isolate/within';
 import type { ResponsesRequest } from '../openai/responses-schema';
 import { inputItems } from './continuation';
 import { storeResponse } from './store';
 
 type Json = Record<string, unknown>;
 
+/**
+ * How long an answer waits for its row: a client may continue from it at once, through any isolate
+ * (OpenAI's own API reads a response back as soon as it is answered), yet a D1 that hangs must not
+ * hold the answer. Past this the answer goes, and the write goes on in waitUntil.
+ */
+export const STORE_WAIT_MS = 3000;
+
 /** The answered request as its Response echoes it, and what stores that Response once whole. */
 export interface Keeping {
   request: ResponsesRequest;
-  done?: (response: Json) => void;
+  /**
+   * Stores the Response; resolves once it is written (never rejects: a failed write is logged and
+   * the answer still goes), or after STORE_WAIT_MS. Absent when nothing is stored: no wait at all.
+   */
+  done?: (response: Json) => Promise<void>;
 }
 
 export function keeping(c: Context<AppEnv>, request: ResponsesRequest, config: GatewayConfig): Keeping {
@@ -32,10 +44,17 @@ export function keeping(c: Context<AppEnv>, request: ResponsesRequest, config: G
   const input = (inputItems(request.input) ?? []).slice(continued?.items ?? 0);
   return {
     request: echoed,
-    done: (response) => {
+    done: async (response) => {
       if (response.status !== 'completed' && response.status !== 'incomplete') return;
       const row = { id: String(response.id), keyId: key.id, teamId: key.teamId, input, response, previousId };
-      c.executionCtx.waitUntil(storeResponse(c.env.DB, row, Date.now(), days));
+      const write = storeResponse(c.env.DB, row, Date.now(), days);
+      // Also past the answer: a client leaving meanwhile, or the wait running out, stops nothing.
+      c.executionCtx.waitUntil(write);
+      await within(write, STORE_WAIT_MS, () =>
+        console.error(
+          `storing response ${row.id} took over ${STORE_WAIT_MS} ms: answered before it is written`,
+        ),
+      );
     },
   };
 }

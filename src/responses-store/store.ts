@@ -1,5 +1,6 @@
-// The D1 rows of stored responses (migrations 0011–0013): written after the answer (ctx.waitUntil),
-// read back by the key that stored them (a whole conversation by chain.ts), deleted by it or by the
+// The D1 rows of stored responses (migrations 0011–0013): written before the answer is final
+// (keeping.ts: a JSON answer waits for its row, a stream's closing event does), read back by the
+// key that stored them (a whole conversation by chain.ts), deleted by it or by the
 // hourly cron once expired (retention.ts).
 import { z } from 'zod';
 import { describeFailure } from '../describe-error';
@@ -43,9 +44,10 @@ const storedInput = z.array(z.record(z.string(), z.unknown()));
 const storedResponse = z.looseObject({ id: z.string(), output: z.array(z.record(z.string(), z.unknown())) });
 
 /**
- * This isolate's writes not done yet, by response id. A client continues from an answer as soon as
- * it has it, usually through the same isolate: its read waits for the write instead of missing it.
- * Each entry leaves when its write ends; a write is one D1 batch (one transaction).
+ * This isolate's writes not done yet, by response id: an answer waits for its row only so long
+ * (keeping.ts), and a client continuing from one answered past that, through the same isolate, waits
+ * for the write instead of missing it. Each entry leaves when its write ends; a write is one D1
+ * batch (one transaction).
  */
 const pending = new Map<string, Promise<void>>();
 
@@ -70,6 +72,26 @@ export function storeResponse(
   now: number,
   days: number,
 ): Promise<void> {
+  // Never a throw, even from preparing (the answer it stores goes either way): a failure is logged.
+  const write = Promise.resolve()
+    .then(() => db.batch(statements(db, row, now, days)))
+    .then(
+      () => undefined,
+      // D1 unavailable: the answer is served, only its continuation is lost.
+      (error: unknown) => console.error('storing response failed', row.id, describeFailure(error)),
+    )
+    .finally(() => pending.delete(row.id));
+  pending.set(row.id, write);
+  return write;
+}
+
+/** The batch storing `row`: its insert, and the raise of its ancestors' expiry when it continues one. */
+function statements(
+  db: D1Database,
+  row: NewStoredResponse,
+  now: number,
+  days: number,
+): D1PreparedStatement[] {
   const expiresAt = now + days * DAY_MS;
   const text = rowText(JSON.stringify(row.input), JSON.stringify(row.response));
   const insert = db
@@ -89,9 +111,9 @@ export function storeResponse(
       row.previousId,
       text.parts.length,
     );
-  const statements = [insert, ...partStatements(db, row.id, text.parts)];
+  const batch = [insert, ...partStatements(db, row.id, text.parts)];
   if (row.previousId !== null)
-    statements.push(
+    batch.push(
       db
         .prepare(
           `WITH RECURSIVE ancestors(id) AS (
@@ -105,16 +127,7 @@ export function storeResponse(
         )
         .bind(row.previousId, expiresAt, row.keyId, now, expiresAt + DAY_MS),
     );
-  const write = db
-    .batch(statements)
-    .then(
-      () => undefined,
-      // D1 unavailable: the answer is served, only its continuation is lost.
-      (error: unknown) => console.error('storing response failed', row.id, describeFailure(error)),
-    )
-    .finally(() => pending.delete(row.id));
-  pending.set(row.id, write);
-  return write;
+  return batch;
 }
 
 /** Whose stored responses are read: the presented key's hash (before admission), or an admitted key's id. */

@@ -36,12 +36,14 @@ export interface ChatTranslation<R> {
   /**
    * Once the chat route answered (200, translated): the request as the answer tells of it, and
    * what gets the answer once whole (to store it): the JSON answer, or a stream's closing response.
+   * The JSON answer is sent, and the stream's closing event written, once `done` resolves: a client
+   * continuing from the answer finds it stored.
    */
   answered?(
     c: Context<AppEnv>,
     request: R,
     config: GatewayConfig,
-  ): { request: R; done?: (answer: Record<string, unknown>) => void };
+  ): { request: R; done?: (answer: Record<string, unknown>) => Promise<void> };
   /** A chat completion → the API's answer. */
   answer(request: R, completion: Record<string, unknown>, requestId: string): unknown;
   /**
@@ -52,7 +54,7 @@ export interface ChatTranslation<R> {
     request: R,
     requestId: string,
     inputEstimate?: number,
-    done?: (answer: Record<string, unknown>) => void,
+    done?: (answer: Record<string, unknown>) => Promise<void>,
   ): TransformStream<Uint8Array, Uint8Array>;
   /** A native request's stream (what its chat stream carries) → the API's event stream. */
   nativeStream?(): TransformStream<Uint8Array, Uint8Array>;
@@ -134,7 +136,7 @@ export function chatTranslation<R>(translation: ChatTranslation<R>): MiddlewareH
     headers.set('content-type', 'application/json');
     const translatedAnswer = translation.answer(request, completion, requestId);
     if (done && typeof translatedAnswer === 'object' && translatedAnswer !== null)
-      done(translatedAnswer as Record<string, unknown>);
+      await done(translatedAnswer as Record<string, unknown>);
     c.res = new Response(JSON.stringify(translatedAnswer), { status: 200, headers });
   });
 }
