@@ -82,6 +82,11 @@ export interface AppEnv {
      * were resolved into the start of its input (continuation.ts).
      */
     continued: { id: string; items: number } | undefined;
+    /**
+     * Where each item of a Responses request's resolved input came from: its index in the input the
+     * client sent, or STORED for one of the previous response's conversation (item-positions.ts).
+     */
+    inputPositions: readonly number[] | undefined;
     /** The reasoning summary a translated request asks for (ChatCall.reasoningSummary). */
     reasoningSummary: string | undefined;
     /** Fields of the translated chat body only Claude takes (ProviderAdapter.servesClaude). */

@@ -16,6 +16,7 @@ import { keyStub } from '../limits/stubs';
 import { namesHostedTool } from '../openai/hosted-tools';
 import { chainOf, conversation } from './chain';
 import { hostedItem } from './hosted-items';
+import { STORED } from './item-positions';
 import { isItemReference, withReferencedItems } from './references';
 import { quotedId } from './store';
 
@@ -61,12 +62,22 @@ export async function withStoredItems(
     rest = others;
   }
   const resolved = checkedResolution({ ...rest, input: [...earlier, ...input] }, config);
-  if (!namesHostedTool(body.tools)) return resolved;
+  if (!namesHostedTool(body.tools)) {
+    c.set('inputPositions', [...earlier.map(() => STORED), ...input.map((_, index) => index)]);
+    return resolved;
+  }
   // To OpenAI as it is: the items read here as OpenAI takes them (hosted-items.ts); the client's own
   // as it sent them. Its answer is not stored (the route keeps none of OpenAI's), so nothing reads
   // `continued` of it.
-  const sent = input.flatMap((item, index) => (referenced[index] ? hostedItem(item) : [item]));
-  return { ...resolved, input: [...earlier.flatMap(hostedItem), ...sent] };
+  const stored = earlier.flatMap(hostedItem);
+  const positions: number[] = stored.map(() => STORED);
+  const sent = input.flatMap((item, index) => {
+    const items = referenced[index] ? hostedItem(item) : [item];
+    for (const _ of items) positions.push(index);
+    return items;
+  });
+  c.set('inputPositions', positions);
+  return { ...resolved, input: [...stored, ...sent] };
 }
 
 /**

@@ -21,6 +21,8 @@ export interface ChatTranslation<R> {
    * `request` translates it; refusals are the API's errors.
    */
   resolve?(c: Context<AppEnv>, body: unknown, config: GatewayConfig): Promise<unknown>;
+  /** A refusal of the resolved body as the client's own body names it (the input it sent). */
+  resolvedError?(c: Context<AppEnv>, error: unknown): unknown;
   /** The API's body → its validated request and the chat body it stands for (400s naming params). */
   request(body: unknown): {
     request: R;
@@ -85,7 +87,7 @@ export function chatTranslation<R>(translation: ChatTranslation<R>): MiddlewareH
       native,
       imagesById,
       strictTools,
-    } = translation.request(resolved);
+    } = translated(c, translation, resolved);
     // The chat handler takes the translated body as read (not written out and read again, where
     // the translation's few extra bytes could push a body just under maxBodyBytes into a 413).
     c.set('chatBody', chat);
@@ -162,4 +164,13 @@ async function renamedParam(answer: Response, rename: (param: string) => string)
   const headers = new Headers(answer.headers);
   headers.delete('content-length');
   return new Response(JSON.stringify(body), { status: answer.status, headers });
+}
+
+/** The resolved body translated; a refusal of it as the client's body names it. */
+function translated<R>(c: Context<AppEnv>, translation: ChatTranslation<R>, resolved: unknown) {
+  try {
+    return translation.request(resolved);
+  } catch (error) {
+    throw translation.resolvedError ? translation.resolvedError(c, error) : error;
+  }
 }

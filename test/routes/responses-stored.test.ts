@@ -107,6 +107,36 @@ describe('stored responses', () => {
     expect((await stored(other, first.id)).status).toBe(404);
   });
 
+  it('names a refused item of a continuation by its place in the input the client sent', async () => {
+    const key = await setup();
+    const first = await answered(await responses(key, { model: 'claude', input: 'Hi' }));
+    const refusal = async (body: Json): Promise<Json> => {
+      const response = await responses(key, { model: 'claude', ...body });
+      expect(response.status).toBe(400);
+      const { error }: Json = await response.json();
+      return error;
+    };
+    // The conversation before it (two items) goes first: the client's item 1 is the resolved input's 3.
+    const own = await refusal({
+      previous_response_id: first.id,
+      input: [{ role: 'user', content: 'And?' }, { type: 'bogus' }],
+    });
+    expect(own.param).toBe('input[1].type');
+    expect(own.message).toContain("'input[1].type'");
+    const content = await refusal({ previous_response_id: first.id, input: [{ role: 'user', content: 5 }] });
+    expect(content.param).toBe('input[0].content');
+    expect(content.message).toContain("'input[0].content'");
+
+    // An item of the stored conversation the gateway now refuses names what brought it.
+    await env.DB.prepare('UPDATE stored_responses SET input = ? WHERE id = ?')
+      .bind(JSON.stringify([{ type: 'bogus' }]), first.id)
+      .run();
+    const stored = await refusal({ previous_response_id: first.id, input: 'Again' });
+    expect(stored.param).toBe('previous_response_id');
+    expect(stored.message).toMatch(/^An item of the previous response's conversation is refused: /);
+    expect(recorded).toHaveLength(1);
+  });
+
   it('stores nothing with store: false', async () => {
     const key = await setup();
     const first = await answered(await responses(key, { model: 'claude', input: 'Hi', store: false }));
