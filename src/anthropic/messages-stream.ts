@@ -1,9 +1,10 @@
 // A chat-completions SSE stream → Anthropic's Messages event stream, event by event as chunks
-// arrive (never buffered): message_start, per content block its content_block_start / _delta /
-// _stop, then message_delta (stop reason, usage) and message_stop. Reasoning text streams as
-// thinking blocks, each kept open until the `thinking_blocks` delta that signs it: from Anthropic
-// and Bedrock as soon as the provider finished it (the route asks for that:
-// ChatCall.thinkingAsSigned), so it stops, signed, before the next block starts, as at Anthropic.
+// arrive (never buffered, but for text or reasoning a provider sends among a tool call's fragments,
+// held until the call is whole: see `held`): message_start, per content block its
+// content_block_start / _delta / _stop, then message_delta (stop reason, usage) and message_stop.
+// Reasoning text streams as thinking blocks, each kept open until the `thinking_blocks` delta that
+// signs it: from Anthropic and Bedrock as soon as the provider finished it (the route asks for
+// that: ChatCall.thinkingAsSigned), so it stops, signed, before the next block starts, as at Anthropic.
 // Claude's reasoning through OpenRouter (`reasoning_details` fragments) streams block by block, each
 // signed as its signature fragment comes (one that comes after its block stopped brings the block
 // again, whole and packed, as a redacted block). Reasoning still open when text or a tool call
@@ -28,6 +29,14 @@ import { toolBlocks } from './messages-tool-blocks';
 import { clientToolName } from './messages-tool-names';
 
 type Json = Record<string, unknown>;
+
+/** Whether a delta, its tool calls aside, says anything (not just its role, or `content: null`). */
+function saysAnything(delta: Json): boolean {
+  return Object.entries(delta).some(
+    ([key, value]) =>
+      key !== 'role' && value != null && value !== '' && !(Array.isArray(value) && value.length === 0),
+  );
+}
 
 /** The open text block: its index in the message. */
 type OpenBlock = { index: number; kind: 'text' };
@@ -85,6 +94,19 @@ export function messagesEventStream(
     messageStart(events, id, model, chunk, context.inputEstimate);
   };
 
+  /**
+   * What a delta says beside its tool calls, from a provider that interleaves it with a call's
+   * fragments (text or reasoning before the open call's arguments are a whole JSON value): held,
+   * in order, until they are (or the answer ends), and written after the call. Its block would
+   * have to stop for it, and no delta may follow a block's stop: the rest of the call's arguments
+   * would be lost.
+   */
+  const held: Json[] = [];
+  const release = () => {
+    if (held.length === 0 || tools.unfinished()) return;
+    for (const rest of held.splice(0)) onSaid(rest);
+  };
+
   /** A chunk; a replayed whole answer one block at a time, in Claude's order (inOrder). */
   const onChunk = (chunk: Json) => {
     for (const piece of inOrder(chunk) ?? [chunk]) onPiece(piece);
@@ -101,7 +123,22 @@ export function messagesEventStream(
       finishReason = choice.finish_reason;
       matched = matchedSequence(chunk);
     }
-    const delta = isRecord(choice.delta) ? choice.delta : {};
+    const { tool_calls: calls, ...rest } = isRecord(choice.delta) ? choice.delta : {};
+    if (saysAnything(rest)) {
+      if (held.length > 0 || tools.unfinished()) held.push(rest);
+      else onSaid(rest);
+    }
+    for (const raw of Array.isArray(calls) ? calls : []) {
+      if (!isRecord(raw)) continue;
+      thoughts.closeThoughts();
+      closeText();
+      tools.add(raw);
+    }
+    release();
+  };
+
+  /** A delta's text and reasoning (its tool calls aside), in blocks of their own. */
+  const onSaid = (delta: Json) => {
     const blocks = Array.isArray(delta.thinking_blocks) ? delta.thinking_blocks : undefined;
     // First: a live stream sends them alone, but a cached answer replayed is one delta with the
     // whole message, whose signed blocks are its reasoning: sent whole and first, as in the JSON
@@ -132,12 +169,6 @@ export function messagesEventStream(
       }
       events.emit('content_block_delta', { index: text.index, delta: { type: 'text_delta', text: value } });
     }
-    for (const raw of Array.isArray(delta.tool_calls) ? delta.tool_calls : []) {
-      if (!isRecord(raw)) continue;
-      thoughts.closeThoughts();
-      closeText();
-      tools.add(raw);
-    }
   };
 
   const fail = (error: unknown) => {
@@ -164,6 +195,9 @@ export function messagesEventStream(
       chat.end();
       if (ended) return;
       begin({});
+      // The calls are over, whole or not: their blocks stop, and what waited for them comes.
+      closeTools();
+      release();
       thoughts.closeThoughts();
       closeText();
       closeTools();

@@ -30,6 +30,11 @@ interface Call {
 export interface ToolBlocks {
   /** One entry of a chat delta's `tool_calls`. */
   add(raw: Json): void;
+  /**
+   * Whether the open call's arguments are not yet a whole JSON value: its block stopped now could
+   * not take the rest, so another block waits (messages-stream.ts) until it is whole or the end.
+   */
+  unfinished(): boolean;
   /** Every call's block started, given its arguments so far and stopped: before another block, and at the end. */
   settle(): void;
 }
@@ -38,8 +43,10 @@ export interface ToolBlocks {
  * Calls are written in the order they started, one block open at a time. The open call's
  * arguments stream as they come; a call that starts before the open one's arguments are a whole
  * JSON value (calls interleaved) is held, its arguments gathered, and written once the open one
- * is whole — so no delta comes after its block's stop. A late delta of a call already stopped
- * (arguments that went on after they were whole) still goes to its block rather than be lost.
+ * is whole — so no delta comes after its block's stop. A block stops only once its arguments are
+ * whole (the stream holds text and reasoning back while they are not: `unfinished`) or the answer
+ * ends, so a fragment of a call already stopped can only follow a whole JSON value, which nothing
+ * but whitespace (or the provider's fault) can: it is dropped, as no delta may follow the stop.
  */
 export function toolBlocks(writer: BlockWriter, fallbackId: (ordinal: number) => string): ToolBlocks {
   /** Which call each delta continues (one index for several calls, none, ids that change). */
@@ -84,11 +91,15 @@ export function toolBlocks(writer: BlockWriter, fallbackId: (ordinal: number) =>
         calls.push(call);
         track.begin(raw, call);
       }
-      if (piece === '') return advance();
+      if (piece === '' || call.stopped) return advance();
       call.args += piece;
-      if (call.block !== undefined && (call.stopped || calls.indexOf(call) === live))
+      if (call.block !== undefined && calls.indexOf(call) === live)
         writer.delta(call.block, { type: 'input_json_delta', partial_json: piece });
       advance();
+    },
+    unfinished() {
+      const open = calls[live];
+      return open !== undefined && !isWholeJson(open.args);
     },
     settle() {
       for (; live < calls.length; live++) stop(calls[live] as Call);

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { completionToMessage } from '../../src/anthropic/messages-answer';
 import { messagesEventStream } from '../../src/anthropic/messages-stream';
+import { assembleCompletion } from '../../src/cache/assemble';
+import { replayFrames } from '../../src/cache/replay';
 import { unpackBlocks } from '../../src/openai/responses-reasoning';
 import type { Json } from '../helpers/gateway';
 import { claudeDetail } from '../helpers/openrouter-claude';
@@ -301,6 +304,135 @@ describe('chat stream → Anthropic events', () => {
       ['content_block_delta', 1, '{"y":'],
       ['content_block_delta', 1, '2}'],
       ['content_block_stop', 1, undefined],
+    ]);
+  });
+
+  it('keeps a call whole when text comes between its fragments and another call’s, the text after the calls', async () => {
+    // Fragments of call 0, text, call 1, then call 0 again: the text cannot stop call 0's block
+    // while its arguments go on (no delta may follow a block's stop), so it waits for the calls.
+    const frames = [
+      chunk({
+        role: 'assistant',
+        tool_calls: [{ index: 0, id: 'a', function: { name: 'f', arguments: '{"city":' } }],
+      }),
+      chunk({ content: 'Looking both up.' }),
+      chunk({ tool_calls: [{ index: 1, id: 'b', function: { name: 'g', arguments: '{"q":' } }] }),
+      chunk({ tool_calls: [{ index: 0, function: { arguments: '"Paris"}' } }] }),
+      chunk({ tool_calls: [{ index: 1, function: { arguments: '"x"}' } }] }),
+      chunk({ content: ' Done.' }),
+      chunk({}, 'tool_calls'),
+    ];
+    const events = await translate(frames);
+    expectOneBlockAtATime(events);
+    expect(assemble(events)).toEqual([
+      { type: 'tool_use', id: 'a', name: 'f', input: { city: 'Paris' } },
+      { type: 'tool_use', id: 'b', name: 'g', input: { q: 'x' } },
+      { type: 'text', text: 'Looking both up. Done.' },
+    ]);
+    expect(events.at(-2)!.delta.stop_reason).toBe('tool_use');
+    // The JSON answer and the cached stream's replay hold the same text and calls.
+    const data = frames.map((frame) =>
+      JSON.stringify({ id: 'chatcmpl-1', created: 1, ...JSON.parse(frame.slice(6)) }),
+    );
+    const stored = assembleCompletion(data)!;
+    const answer = completionToMessage(stored as unknown as Json, 'msg_1', 'alias');
+    const replayed = assemble(await translate(replayFrames(stored, false)));
+    for (const content of [answer.content, replayed])
+      expect(content).toEqual([
+        { type: 'text', text: 'Looking both up. Done.' },
+        ...assemble(events).slice(0, 2),
+      ]);
+  });
+
+  it('keeps a call whole when reasoning comes between its fragments, the thinking block after it', async () => {
+    const events = await translate([
+      chunk({ tool_calls: [{ index: 0, id: 'a', function: { name: 'f', arguments: '{"x":' } }] }),
+      chunk({ reasoning_content: 'hmm' }),
+      chunk({ tool_calls: [{ index: 0, function: { arguments: '1}' } }] }),
+      chunk({}, 'tool_calls'),
+    ]);
+    expectOneBlockAtATime(events);
+    expect(assemble(events)).toEqual([
+      { type: 'tool_use', id: 'a', name: 'f', input: { x: 1 } },
+      { type: 'thinking', thinking: 'hmm', signature: '' },
+    ]);
+  });
+
+  it('writes text held behind a call that never becomes whole once the answer ends, after the call', async () => {
+    const events = await translate([
+      chunk({ tool_calls: [{ index: 0, id: 'a', function: { name: 'f', arguments: '{"x":' } }] }),
+      chunk({ content: 'cut' }),
+      chunk({}, 'length'),
+    ]);
+    expectOneBlockAtATime(events);
+    expect(events.slice(1, -2).map((e) => [e.type, e.index, e.delta?.partial_json ?? e.delta?.text])).toEqual(
+      [
+        ['content_block_start', 0, undefined],
+        ['content_block_delta', 0, '{"x":'],
+        ['content_block_stop', 0, undefined],
+        ['content_block_start', 1, undefined],
+        ['content_block_delta', 1, 'cut'],
+        ['content_block_stop', 1, undefined],
+      ],
+    );
+    expect(events.at(-2)!.delta.stop_reason).toBe('max_tokens');
+  });
+
+  it('sends nothing for a stopped block when a call goes on after its arguments were whole', async () => {
+    // Call 0 is whole when call 1 begins, so its block stops; what it sends after can only be
+    // whitespace (or the provider's fault), and no delta may follow the stop.
+    const events = await translate([
+      chunk({ tool_calls: [{ index: 0, id: 'a', function: { name: 'f', arguments: '{"x":1}' } }] }),
+      chunk({ tool_calls: [{ index: 1, id: 'b', function: { name: 'g', arguments: '{"y":' } }] }),
+      chunk({ tool_calls: [{ index: 0, function: { arguments: '\n' } }] }),
+      chunk({ tool_calls: [{ index: 1, function: { arguments: '2}' } }] }),
+      chunk({}, 'tool_calls'),
+    ]);
+    expectOneBlockAtATime(events);
+    expect(assemble(events)).toEqual([
+      { type: 'tool_use', id: 'a', name: 'f', input: { x: 1 } },
+      { type: 'tool_use', id: 'b', name: 'g', input: { y: 2 } },
+    ]);
+  });
+
+  it('streams the arguments of calls that come in order as each fragment arrives, after the text', async () => {
+    const stream = messagesEventStream('msg_1', 'alias');
+    const writer = stream.writable.getWriter();
+    let out = '';
+    const read = stream.readable.pipeThrough(new TextDecoderStream()).pipeTo(
+      new WritableStream({
+        write(text) {
+          out += text;
+        },
+      }),
+    );
+    /** Writes a frame and gives what the translation sent for it before the next one comes. */
+    const send = async (frame: string) => {
+      const before = out.length;
+      await writer.write(new TextEncoder().encode(frame));
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      return out.slice(before);
+    };
+    expect(await send(chunk({ role: 'assistant', content: 'Let me look.' }))).toContain(
+      '"text":"Let me look."',
+    );
+    const call = { index: 0, id: 'a', function: { name: 'f', arguments: '' } };
+    expect(await send(chunk({ content: null, tool_calls: [call] }))).toContain('"type":"tool_use"');
+    const first = { index: 0, function: { arguments: '{"x":' } };
+    expect(await send(chunk({ content: '', tool_calls: [first] }))).toContain('"partial_json":"{\\"x\\":"');
+    const second = { index: 0, function: { arguments: '1}' } };
+    expect(await send(chunk({ tool_calls: [second] }))).toContain('"partial_json":"1}"');
+    await send(chunk({}, 'tool_calls'));
+    await writer.close();
+    await read;
+    const events = out
+      .split('\n\n')
+      .filter((frame) => frame !== '')
+      .map((frame) => JSON.parse(frame.split('\n')[1]!.slice(6)));
+    expectOneBlockAtATime(events);
+    expect(assemble(events)).toEqual([
+      { type: 'text', text: 'Let me look.' },
+      { type: 'tool_use', id: 'a', name: 'f', input: { x: 1 } },
     ]);
   });
 
