@@ -91,7 +91,8 @@ export async function withStoredItems(
 function checkedResolution(resolved: Json & { input: Json[] }, config: GatewayConfig): Json {
   const seen = new Set<string>();
   for (const item of resolved.input) {
-    if (typeof item.id !== 'string' || item.id === '') continue;
+    // One not an object (`null`…) the translation refuses, naming it.
+    if (!isRecord(item) || typeof item.id !== 'string' || item.id === '') continue;
     if (seen.has(item.id))
       throw invalidRequest(
         `Duplicate item found with id ${item.id}. Remove duplicate items from your input and try again.`,

@@ -9,7 +9,10 @@
 // A reasoning item without an id goes to OpenAI only as its `encrypted_content`, which OpenAI can
 // decrypt only when it made it: any other reasoning — a provider's the gateway packed
 // (responses-reasoning.ts), one without it — is left out, as the AI SDK leaves out with
-// `store: false` the reasoning it holds no encrypted content of.
+// `store: false` the reasoning it holds no encrypted content of. An image_generation_call (an image
+// the gateway returned, `ig_…`) is left out too: OpenAI's takes only with its id, and finds none by
+// it with `store: false` ("Item with id 'ig_…' not found") — as the AI SDK leaves out with `store:
+// false` the calls of the tools OpenAI ran.
 import { isPacked } from '../openai/responses-reasoning';
 
 type Json = Record<string, unknown>;
@@ -27,6 +30,7 @@ const ID_OPTIONAL = new Set([
 export function hostedItem(item: Json): Json[] {
   const type = item.type ?? 'message';
   if (type === 'reasoning') return openAIReasoning(item.encrypted_content) ? [withoutId(item)] : [];
+  if (type === 'image_generation_call') return [];
   if (typeof type === 'string' && ID_OPTIONAL.has(type)) return [withoutId(item)];
   return [item];
 }

@@ -65,6 +65,9 @@ function outputOf(response: Json): { reasoning: Json; message: Json; call: Json 
   return { reasoning: byType('reasoning'), message: byType('message'), call: byType('function_call') };
 }
 
+/** A PNG's first bytes, as an image_generation_call's `result` carries an image. */
+const PNG = 'iVBORw0KGgoAAAANSUhEUg==';
+
 const withoutId = ({ id: _id, ...rest }: Json): Json => rest;
 
 /** What the client sends with the tool's result: its own item, with an id of its own. */
@@ -129,6 +132,25 @@ describe('/v1/responses with hosted tools continuing a stored conversation', () 
         OUTPUT,
         own,
       ],
+    });
+  });
+
+  it('leaves out a stored image_generation_call, which OpenAI finds by no id with store: false', async () => {
+    const key = await setup();
+    // An image the gateway returned, sent back by the client in a turn it stored.
+    const image = { type: 'image_generation_call', id: 'ig_made_0', status: 'completed', result: PNG };
+    const draw = { role: 'user', content: 'Draw a cat.' };
+    const first = await answered(await responses(key, { model: 'claude', input: [draw, image] }));
+    const { message, call } = outputOf(first);
+    const own = { role: 'user', content: 'Find its breed.' };
+
+    const ask = { model: 'web', tools: [{ type: 'web_search' }] };
+    await answered(await responses(key, { ...ask, previous_response_id: first.id, input: [own] }));
+    expect(recorded.at(-1)!.body).toEqual({
+      ...ask,
+      model: 'gpt-5.1',
+      store: false,
+      input: [draw, withoutId(message), withoutId(call), own],
     });
   });
 

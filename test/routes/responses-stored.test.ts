@@ -137,6 +137,21 @@ describe('stored responses', () => {
     expect(recorded).toHaveLength(1);
   });
 
+  it('refuses an input item that is not an object in a continuation with a 400 naming it', async () => {
+    const key = await setup();
+    const first = await answered(await responses(key, { model: 'claude', input: 'Hi' }));
+    const response = await responses(key, {
+      model: 'claude',
+      previous_response_id: first.id,
+      input: [{ role: 'user', content: 'And?' }, null],
+    });
+    expect(response.status).toBe(400);
+    const body: Json = await response.json();
+    expectOpenAIShape('ErrorResponse', body);
+    expect(body.error.param).toMatch(/^input\[1\]/);
+    expect(recorded).toHaveLength(1);
+  });
+
   it('stores nothing with store: false', async () => {
     const key = await setup();
     const first = await answered(await responses(key, { model: 'claude', input: 'Hi', store: false }));
