@@ -1,42 +1,39 @@
 // Errors about a Responses request's input, named as the client sent it. The input is checked and
 // translated once its stored items are resolved (continuation.ts): the previous response's
 // conversation goes first, so the client's own item 0 is the resolved input's item N, and an error
-// would otherwise name `input[N]` for an input of one item. An error about an item of the stored
-// conversation names `previous_response_id`, which brought it.
+// — the gateway's, or OpenAI's about a request sent to it as it is (hosted tools) — would otherwise
+// name `input[N]` for an input of one item. An error about an item of the stored conversation
+// names `previous_response_id`, which brought it.
 import type { Context } from 'hono';
 import type { AppEnv } from '../env';
-import { GatewayError } from '../errors';
 
 /** The position of an item of the previous response's conversation (AppEnv's inputPositions). */
 export const STORED = -1;
 
+/** What an error says of where the fault is. */
+export interface ErrorPlace {
+  param: string;
+  message: string;
+}
+
 const INPUT_ITEM = /^input\[(\d+)\]/;
 
-/** `error` naming the item of the input as the client sent it; any other error as it is. */
-export function positionedError(c: Context<AppEnv>, error: unknown): unknown {
+/** `place` naming the item of the input as the client sent it; as it is when it names none. */
+export function ownPlace(c: Context<AppEnv>, place: ErrorPlace): ErrorPlace {
   const positions = c.get('inputPositions');
-  if (!positions || !(error instanceof GatewayError) || error.param === null) return error;
-  const match = INPUT_ITEM.exec(error.param);
-  if (!match) return error;
+  const match = positions ? INPUT_ITEM.exec(place.param) : null;
+  if (!positions || !match) return place;
   const resolved = match[0];
   const position = positions[Number(match[1])];
-  if (position === undefined) return error;
+  if (position === undefined) return place;
   if (position === STORED)
-    return new GatewayError(
-      error.status,
-      error.type,
-      error.code,
-      `An item of the previous response's conversation is refused: ${error.message}`,
-      'previous_response_id',
-      error.headers,
-    );
+    return {
+      param: 'previous_response_id',
+      message: `An item of the previous response's conversation is refused: ${place.message}`,
+    };
   const own = `input[${position}]`;
-  return new GatewayError(
-    error.status,
-    error.type,
-    error.code,
-    error.message.replaceAll(resolved, own),
-    `${own}${error.param.slice(resolved.length)}`,
-    error.headers,
-  );
+  return {
+    param: `${own}${place.param.slice(resolved.length)}`,
+    message: place.message.replaceAll(resolved, own),
+  };
 }

@@ -9,6 +9,7 @@ import { createMiddleware } from 'hono/factory';
 import type { GatewayConfig } from '../config/schema';
 import { getRuntime } from '../config/store';
 import type { AppEnv } from '../env';
+import { GatewayError } from '../errors';
 import { readJsonBody } from '../openai/read-body';
 import type { NativeApi } from '../providers/types';
 import type { NativeRequest } from './native-request';
@@ -21,8 +22,14 @@ export interface ChatTranslation<R> {
    * `request` translates it; refusals are the API's errors.
    */
   resolve?(c: Context<AppEnv>, body: unknown, config: GatewayConfig): Promise<unknown>;
-  /** A refusal of the resolved body as the client's own body names it (the input it sent). */
-  resolvedError?(c: Context<AppEnv>, error: unknown): unknown;
+  /**
+   * Where a refusal of the resolved body (or its provider's) is, as the client's own body names it
+   * (the input it sent, before stored items went in).
+   */
+  ownPlace?(
+    c: Context<AppEnv>,
+    place: { param: string; message: string },
+  ): { param: string; message: string };
   /** The API's body → its validated request and the chat body it stands for (400s naming params). */
   request(body: unknown): {
     request: R;
@@ -103,8 +110,11 @@ export function chatTranslation<R>(translation: ChatTranslation<R>): MiddlewareH
     await next();
 
     const answer = c.res;
-    if (answer.status >= 400 && translation.errorParam) {
-      const renamed = await renamedParam(answer, translation.errorParam);
+    if (answer.status >= 400 && (translation.errorParam || translation.ownPlace)) {
+      const renamed = await renamedParam(answer, ({ param, message }) => {
+        const named = { param: translation.errorParam?.(param) ?? param, message };
+        return translation.ownPlace?.(c, named) ?? named;
+      });
       if (renamed === answer) return;
       c.res = undefined; // as below: the setter would copy the old answer's length
       c.res = renamed;
@@ -147,7 +157,10 @@ export function chatTranslation<R>(translation: ChatTranslation<R>): MiddlewareH
  * An error answer whose `param` names a field of the chat body the request became, naming the
  * request's own field instead (a client looks for what it sent); any other answer as it is.
  */
-async function renamedParam(answer: Response, rename: (param: string) => string): Promise<Response> {
+async function renamedParam(
+  answer: Response,
+  rename: (place: { param: string; message: string }) => { param: string; message: string },
+): Promise<Response> {
   if (!answer.headers.get('content-type')?.startsWith('application/json')) return answer;
   const text = await answer.clone().text();
   let body: unknown;
@@ -156,11 +169,13 @@ async function renamedParam(answer: Response, rename: (param: string) => string)
   } catch {
     return answer;
   }
-  const error = (body as { error?: { param?: unknown } } | null)?.error;
+  const error = (body as { error?: { param?: unknown; message?: unknown } } | null)?.error;
   if (typeof error?.param !== 'string') return answer;
-  const param = rename(error.param);
-  if (param === error.param) return answer;
-  error.param = param;
+  const message = typeof error.message === 'string' ? error.message : '';
+  const place = rename({ param: error.param, message });
+  if (place.param === error.param && place.message === message) return answer;
+  error.param = place.param;
+  if (typeof error.message === 'string') error.message = place.message;
   const headers = new Headers(answer.headers);
   headers.delete('content-length');
   return new Response(JSON.stringify(body), { status: answer.status, headers });
@@ -171,6 +186,9 @@ function translated<R>(c: Context<AppEnv>, translation: ChatTranslation<R>, reso
   try {
     return translation.request(resolved);
   } catch (error) {
-    throw translation.resolvedError ? translation.resolvedError(c, error) : error;
+    if (!(error instanceof GatewayError) || error.param === null || !translation.ownPlace) throw error;
+    const place = translation.ownPlace(c, { param: error.param, message: error.message });
+    if (place.param === error.param && place.message === error.message) throw error;
+    throw new GatewayError(error.status, error.type, error.code, place.message, place.param, error.headers);
   }
 }

@@ -9,7 +9,7 @@ import { carriedEventStream } from '../openai/responses-carried';
 import { responsesParam, translateRequest } from '../openai/responses-request';
 import { responsesEventStream } from '../openai/responses-stream';
 import { withStoredItems } from '../responses-store/continuation';
-import { positionedError } from '../responses-store/item-positions';
+import { ownPlace } from '../responses-store/item-positions';
 import { keeping } from '../responses-store/keeping';
 import { chatTranslation } from './chat-translation';
 
@@ -17,7 +17,7 @@ export const responsesApi = () =>
   chatTranslation({
     api: 'responses',
     resolve: withStoredItems,
-    resolvedError: positionedError,
+    ownPlace,
     request: translateRequest,
     answered: keeping,
     answer: (request, completion, requestId) =>

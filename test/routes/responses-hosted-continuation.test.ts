@@ -107,6 +107,40 @@ describe('/v1/responses with hosted tools continuing a stored conversation', () 
     });
   });
 
+  it("names OpenAI's refusal of the client's item by its place in the input the client sent", async () => {
+    // Sent on: the stored user message, Claude's message and call (its reasoning left out), then OUTPUT.
+    // Registered first, so that it answers before setup's OpenAI route.
+    onUpstream(OPENAI, () =>
+      json(
+        {
+          error: {
+            message: "Invalid 'input[3].output': expected a string.",
+            type: 'invalid_request_error',
+            param: 'input[3].output',
+            code: null,
+          },
+        },
+        400,
+      ),
+    );
+    const key = await setup();
+    const first = await answered(
+      await responses(key, { model: 'claude', input: 'Weather?', tools: [WEATHER] }),
+    );
+    const refused = await responses(key, {
+      model: 'web',
+      tools: [{ type: 'web_search' }, WEATHER],
+      previous_response_id: first.id,
+      input: [OUTPUT],
+    });
+    expect(refused.status).toBe(400);
+    const { error }: Json = await refused.json();
+    expect(error).toMatchObject({
+      param: 'input[0].output',
+      message: "Invalid 'input[0].output': expected a string.",
+    });
+  });
+
   it('sends referenced items without their ids, leaving Claude reasoning out', async () => {
     const key = await setup();
     const first = await answered(
