@@ -18,7 +18,7 @@
 
 import { isRecord } from '../json-record';
 import { chatEvents } from '../openai/chat-events';
-import { said } from '../openai/reasoning-text';
+import { said, saysAnything } from '../openai/reasoning-text';
 import { claudeDetails } from '../providers/reasoning-details';
 import { matchedSequence } from './messages-answer';
 import { MessageEventWriter } from './messages-event-writer';
@@ -29,14 +29,6 @@ import { toolBlocks } from './messages-tool-blocks';
 import { clientToolName } from './messages-tool-names';
 
 type Json = Record<string, unknown>;
-
-/** Whether a delta, its tool calls aside, says anything (not just its role, or `content: null`). */
-function saysAnything(delta: Json): boolean {
-  return Object.entries(delta).some(
-    ([key, value]) =>
-      key !== 'role' && value != null && value !== '' && !(Array.isArray(value) && value.length === 0),
-  );
-}
 
 /** The open text block: its index in the message. */
 type OpenBlock = { index: number; kind: 'text' };

@@ -18,6 +18,17 @@ function reasoningText(message: Record<string, unknown>): string {
   return typeof reasoning === 'string' ? reasoning : '';
 }
 
+/**
+ * Whether a stream delta, its tool calls aside, says anything (not just its role, `content: null`
+ * or an empty list): what the translations hold while a call's arguments are not yet whole.
+ */
+export function saysAnything(delta: Record<string, unknown>): boolean {
+  return Object.entries(delta).some(
+    ([key, value]) =>
+      key !== 'role' && value != null && value !== '' && !(Array.isArray(value) && value.length === 0),
+  );
+}
+
 /** A chat message's (or delta's) answer text, and all its reasoning: its field's, then its content's. */
 export function said(message: Record<string, unknown>): { text: string; reasoning: string } {
   const { content } = message;

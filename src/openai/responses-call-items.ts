@@ -9,10 +9,13 @@
 // fragments gathered, and written once the one before is done: added, then what it gathered as one
 // delta, then live. A function call is done once a later call has begun and its arguments are a
 // whole JSON value (at once for calls that come one after another, as OpenAI sends them), and
-// otherwise when another item starts or the answer ends. A custom tool's input is free text with no
-// end of its own: the calls after it wait for another item or the end. A fragment of a call already
-// done (its arguments went on after they were whole) has no event it could go in without an item's
-// event after its done: it goes into the call's item that the closing response carries.
+// otherwise when another item starts or the answer ends — another item (text, reasoning, an image)
+// waits while the open function call is not whole (`unfinished`), so only the end (or a failure)
+// finishes one whose arguments are cut. A custom tool's input is free text with no end of its own:
+// the calls after it wait for another item or the end. A fragment of a call already done (its
+// arguments went on after they were whole, or a custom tool's input after another item) has no
+// event it could go in without an item's event after its done: it goes into the call's item that
+// the closing response carries.
 import { isRecord } from '../json-record';
 import { customToolCallItem, functionCallItem, type ResponseIds } from './responses-answer';
 import { isWholeJson, providerId, ToolCallTrack } from './tool-call-track';
@@ -93,6 +96,16 @@ export class CallItems {
     if (call.status !== undefined && call.index !== undefined)
       this.sink.output[call.index] = callItem(call, call.status);
     this.advance();
+  }
+
+  /**
+   * Whether the open call is a function whose arguments are not yet a whole JSON value: its item
+   * done now could not take the rest, so another item waits (responses-stream.ts) until it is whole
+   * or the end. A custom tool's input has no end of its own to wait for.
+   */
+  unfinished(): boolean {
+    const [open] = this.waiting;
+    return open !== undefined && open.kind === 'function' && !isWholeJson(open.args);
   }
 
   /** Every call done, those held added first: before another item starts, and at the end. */

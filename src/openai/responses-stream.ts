@@ -1,5 +1,6 @@
 // A chat-completions SSE stream → the Responses event stream, event by event as chunks arrive (never
-// buffered): response.created / in_progress, then per output item its added / delta / done events,
+// buffered, but for what a provider says among a function call's fragments, held until the call is
+// whole: see `held`): response.created / in_progress, then per output item its added / delta / done events,
 // one item at a time as OpenAI streams them (each done before the next is added), and a closing
 // response.completed (or .incomplete) with the whole Response and its usage, written once `done`
 // (which stores it: src/responses-store/keeping.ts) resolves — the id is in response.created, but a
@@ -10,21 +11,20 @@
 import { isRecord } from '../json-record';
 import { claudeDetails } from '../providers/reasoning-details';
 import { chatEvents } from './chat-events';
-import { said } from './reasoning-text';
+import { said, saysAnything } from './reasoning-text';
 import {
   imageGenerationItem,
   imagesOf,
   incompleteReason,
-  messageItem,
   type ResponseIds,
   type ResponseStatus,
   responseErrorCode,
   responseLogprobs,
   responseObject,
   responseUsage,
-  textPart,
 } from './responses-answer';
 import { CallItems } from './responses-call-items';
+import { MessageItems } from './responses-message-items';
 import { thinkingBlocksOf } from './responses-reasoning';
 import { ReasoningItems } from './responses-reasoning-items';
 import type { ResponsesRequest } from './responses-schema';
@@ -34,15 +34,6 @@ type Json = Record<string, unknown>;
 
 const encoder = new TextEncoder();
 
-/** The open message item: its text (or refusal) so far. */
-interface OpenMessage {
-  index: number;
-  id: string;
-  kind: 'text' | 'refusal';
-  text: string;
-  /** The text's token logprobs so far (when the request asked for top_logprobs). */
-  logprobs: Json[];
-}
 export function responsesEventStream(
   request: ResponsesRequest,
   ids: ResponseIds,
@@ -52,8 +43,6 @@ export function responsesEventStream(
   let model = request.model;
   let sequence = 0;
   const output: Json[] = [];
-  let message: OpenMessage | undefined;
-  let messages = 0;
   let images = 0;
   let finishReason: unknown;
   let usage: Json | null = null;
@@ -82,18 +71,6 @@ export function responsesEventStream(
       error: extra.error,
     });
 
-  const closeMessage = (status: string) => {
-    if (!message) return;
-    const { index, id, kind, text, logprobs } = message;
-    const at = { item_id: id, output_index: index, content_index: 0 };
-    const part = kind === 'text' ? textPart(text, logprobs) : { type: 'refusal', refusal: text };
-    if (kind === 'text') emit('response.output_text.done', { ...at, text, logprobs });
-    else emit('response.refusal.done', { ...at, refusal: text });
-    emit('response.content_part.done', { ...at, part });
-    output[index] = messageItem(id, status, [part]);
-    emit('response.output_item.done', { output_index: index, item: output[index] });
-    message = undefined;
-  };
   /**
    * The tool call items (responses-call-items.ts), one at a time like every item here: each done
    * before the next is added, calls a provider interleaves held until the one before is whole.
@@ -104,7 +81,7 @@ export function responsesEventStream(
       output,
       closeOthers: () => {
         reasoning.close('completed');
-        closeMessage('completed');
+        messages.close('completed');
       },
     },
     ids,
@@ -116,27 +93,24 @@ export function responsesEventStream(
       emit,
       output,
       closeOthers: () => {
-        closeMessage('completed');
+        messages.close('completed');
         closeCalls('completed');
       },
     },
     ids.reasoning,
   );
-  const openMessage = (kind: OpenMessage['kind']): OpenMessage => {
-    reasoning.close('completed');
-    closeMessage('completed');
-    closeCalls('completed');
-    const index = output.length;
-    // A later message item (text after a tool call: rare) needs an id of its own.
-    const id = messages === 0 ? ids.message : `${ids.message}_${messages}`;
-    messages++;
-    output.push(messageItem(id, 'in_progress', []));
-    emit('response.output_item.added', { output_index: index, item: output[index] });
-    const part = kind === 'text' ? textPart('') : { type: 'refusal', refusal: '' };
-    emit('response.content_part.added', { item_id: id, output_index: index, content_index: 0, part });
-    message = { index, id, kind, text: '', logprobs: [] };
-    return message;
-  };
+  /** The message items (responses-message-items.ts): text, or a refusal. */
+  const messages = new MessageItems(
+    {
+      emit,
+      output,
+      closeOthers: () => {
+        reasoning.close('completed');
+        closeCalls('completed');
+      },
+    },
+    ids.message,
+  );
 
   /**
    * response.created and .in_progress, once the first chunk names the model that serves the answer
@@ -150,6 +124,20 @@ export function responsesEventStream(
     emit('response.in_progress', { response: snapshot('in_progress') });
   };
 
+  /**
+   * What deltas say beside their tool calls (with the text's logprobs), from a provider that
+   * interleaves it with a function call's fragments (text, reasoning or an image before the open
+   * call's arguments are a whole JSON value): held, in order, until they are (or the answer ends),
+   * and written after the call. Its item would have to be done for another to start, and no event
+   * may follow an item's done: the rest of the call's arguments would miss the events clients
+   * build the answer from.
+   */
+  const held: { delta: Json; logprobs: unknown }[] = [];
+  const release = () => {
+    if (held.length === 0 || calls.unfinished()) return;
+    for (const { delta, logprobs } of held.splice(0)) onSaid(delta, logprobs);
+  };
+
   const onChunk = (chunk: Json) => {
     if (typeof chunk.model === 'string') model = chunk.model;
     begin();
@@ -159,7 +147,19 @@ export function responsesEventStream(
       : undefined;
     if (!isRecord(choice)) return;
     if (choice.finish_reason != null) finishReason = choice.finish_reason;
-    const delta = isRecord(choice.delta) ? choice.delta : {};
+    const { tool_calls: raws, ...delta } = isRecord(choice.delta) ? choice.delta : {};
+    if (saysAnything(delta)) {
+      if (held.length > 0 || calls.unfinished()) held.push({ delta, logprobs: choice.logprobs });
+      else onSaid(delta, choice.logprobs);
+    }
+    for (const raw of Array.isArray(raws) ? raws : []) {
+      if (isRecord(raw)) calls.add(raw);
+    }
+    release();
+  };
+
+  /** A delta's reasoning, text or refusal and images (its tool calls aside), each in its item. */
+  const onSaid = (delta: Json, chosenLogprobs: unknown) => {
     const content = said(delta);
     // Claude's reasoning through OpenRouter: its fragments hold the text `reasoning` repeats, and
     // say where each block ends and what signs it.
@@ -170,24 +170,12 @@ export function responsesEventStream(
       const blocks = thinkingBlocksOf(delta.thinking_blocks);
       if (blocks.length > 0) reasoning.signed(blocks);
     }
-    for (const [kind, value] of [
-      ['text', content.text],
-      ['refusal', delta.refusal],
-    ] as const) {
-      if (typeof value !== 'string' || value === '') continue;
-      const open = message?.kind === kind ? message : openMessage(kind);
-      open.text += value;
-      const at = { item_id: open.id, output_index: open.index, content_index: 0 };
-      if (kind === 'text') {
-        const logprobs = responseLogprobs(choice.logprobs);
-        open.logprobs.push(...logprobs);
-        emit('response.output_text.delta', { ...at, delta: value, logprobs });
-      } else emit('response.refusal.delta', { ...at, delta: value });
-    }
+    if (content.text !== '') messages.add('text', content.text, responseLogprobs(chosenLogprobs));
+    if (typeof delta.refusal === 'string' && delta.refusal !== '') messages.add('refusal', delta.refusal);
     // A made image comes whole: its item is added and done at once, after what was said before it.
     for (const result of imagesOf(delta)) {
       reasoning.close('completed');
-      closeMessage('completed');
+      messages.close('completed');
       closeCalls('completed');
       const index = output.length;
       const id = ids.image(images++);
@@ -197,9 +185,6 @@ export function responsesEventStream(
       output[index] = imageGenerationItem(id, result, 'completed');
       emit('response.output_item.done', { output_index: index, item: output[index] });
     }
-    for (const raw of Array.isArray(delta.tool_calls) ? delta.tool_calls : []) {
-      if (isRecord(raw)) calls.add(raw);
-    }
   };
 
   const fail = (error: unknown) => {
@@ -208,9 +193,11 @@ export function responsesEventStream(
     const said = isRecord(error) ? error : {};
     const code = responseErrorCode(said);
     const message = typeof said.message === 'string' ? said.message : 'The response failed.';
-    reasoning.close('incomplete');
-    closeMessage('incomplete');
+    // What waited for a call is still part of the answer so far: after the call, as the end has it.
     closeCalls('incomplete');
+    release();
+    reasoning.close('incomplete');
+    messages.close('incomplete');
     emit('response.failed', { response: snapshot('failed', { error: { code, message } }) });
   };
 
@@ -235,13 +222,15 @@ export function responsesEventStream(
       begin();
       const reason = incompleteReason(finishReason);
       const status = reason ? 'incomplete' : 'completed';
-      reasoning.close(status);
-      closeMessage(status);
+      // The calls are over, whole or not: their items are done, and what waited for them comes.
       closeCalls(status);
-      if (messages === 0 && calls.begun === 0) {
+      release();
+      reasoning.close(status);
+      messages.close(status);
+      if (messages.begun === 0 && calls.begun === 0) {
         // An answer with no text and no calls is still a message, so that output_text reads ''.
-        openMessage('text');
-        closeMessage(status);
+        messages.start('text');
+        messages.close(status);
       }
       const response = snapshot(status, { reason });
       const close = () => emit(reason ? 'response.incomplete' : 'response.completed', { response });

@@ -1,7 +1,9 @@
 // The Responses translation gives its output items one at a time, as OpenAI's stream does, whatever
 // order the chat stream's parallel calls come in — the first one streamed as it comes.
 import { describe, expect, it } from 'vitest';
-import { responseIds } from '../../src/openai/responses-answer';
+import { assembleCompletion } from '../../src/cache/assemble';
+import { replayFrames } from '../../src/cache/replay';
+import { completionToResponse, responseIds } from '../../src/openai/responses-answer';
 import { responsesRequest } from '../../src/openai/responses-schema';
 import { responsesEventStream } from '../../src/openai/responses-stream';
 import type { Json } from '../helpers/gateway';
@@ -215,6 +217,147 @@ describe('Responses stream item order', () => {
     expect(failed.at(-1)!.response.output.map((item: Json) => item.status)).toEqual([
       'incomplete',
       'incomplete',
+    ]);
+  });
+});
+
+describe('Responses stream: what a provider says among a call’s fragments', () => {
+  const done = (steps: Json[][]) =>
+    steps
+      .flat()
+      .filter((e) => e.type === 'response.output_item.done')
+      .map((e) => e.item);
+
+  it('keeps a call whole when text comes between its fragments, the text after it', async () => {
+    const frames = [
+      named(0, 'call_a', 'f', '{"city":'),
+      chunk({ content: 'Looking it up.' }),
+      more(0, '"Paris"}'),
+      finish,
+    ];
+    const steps = await stepwise(frames);
+    expect(shortSteps(steps)).toEqual([
+      ['created', 'in_progress', 'output_item.added 0', 'function_call_arguments.delta 0 {"city":'],
+      [],
+      [
+        'function_call_arguments.delta 0 "Paris"}',
+        'function_call_arguments.done 0',
+        'output_item.done 0',
+        'output_item.added 1',
+        'content_part.added 1',
+        'output_text.delta 1 Looking it up.',
+      ],
+      [],
+      ['output_text.done 1', 'content_part.done 1', 'output_item.done 1', 'completed'],
+    ]);
+    const items = done(steps);
+    expect(items.map((item: Json) => [item.type, item.arguments ?? item.content[0].text])).toEqual([
+      ['function_call', '{"city":"Paris"}'],
+      ['message', 'Looking it up.'],
+    ]);
+    expect(steps.at(-1)!.at(-1)!.response.output).toEqual(items);
+    // The JSON answer and the cached stream's replay hold the same call and text (text first, as
+    // the chat answer they are built from has them, and as they did before).
+    const data = frames.map((frame) =>
+      JSON.stringify({ id: 'c', created: 1, ...JSON.parse(frame.slice(6)) }),
+    );
+    const stored = assembleCompletion(data)!;
+    const request = responsesRequest.parse({ model: 'alias', input: 'x' });
+    const answer = completionToResponse(request, stored as unknown as Json, responseIds('req_abc'));
+    const replayed = done(await stepwise(replayFrames(stored, false).slice(0, -1)));
+    for (const output of [answer.output as Json[], replayed]) expect(output).toEqual([items[1], items[0]]);
+  });
+
+  it('holds text and reasoning until interleaved calls are whole, in the order they came', async () => {
+    const steps = await stepwise([
+      named(0, 'call_a', 'f', '{"x":'),
+      chunk({ reasoning_content: 'Hm' }),
+      chunk({ content: 'Both.' }),
+      named(1, 'call_b', 'g', '{"y":'),
+      more(0, '1}'),
+      more(1, '2}'),
+      chunk({ content: ' Done.' }),
+      finish,
+    ]);
+    expect(steps.slice(1, 4).map((events) => events.map(short))).toEqual([[], [], []]);
+    expect(shortSteps(steps)[4]).toEqual([
+      'function_call_arguments.delta 0 1}',
+      'function_call_arguments.done 0',
+      'output_item.done 0',
+      'output_item.added 1',
+      'function_call_arguments.delta 1 {"y":',
+    ]);
+    expect(done(steps).map((item: Json) => [item.type, item.arguments ?? item.summary?.[0]?.text])).toEqual([
+      ['function_call', '{"x":1}'],
+      ['function_call', '{"y":2}'],
+      ['reasoning', 'Hm'],
+      ['message', undefined],
+    ]);
+    expect(done(steps)[3].content[0].text).toBe('Both. Done.');
+  });
+
+  it('writes text held behind a call that never becomes whole at the end, or at a failure, after it', async () => {
+    const failure = `data: ${JSON.stringify({ error: { message: 'm', type: 'api_error', code: 'upstream_error' } })}\n\n`;
+    for (const [end, last] of [
+      [chunk({}, 'length'), 'incomplete'],
+      [failure, 'failed'],
+    ]) {
+      const steps = await stepwise([named(0, 'call_a', 'f', '{"x":'), chunk({ content: 'cut' }), end!]);
+      expect(steps.flat().map(short)).toEqual([
+        'created',
+        'in_progress',
+        'output_item.added 0',
+        'function_call_arguments.delta 0 {"x":',
+        'function_call_arguments.done 0',
+        'output_item.done 0',
+        'output_item.added 1',
+        'content_part.added 1',
+        'output_text.delta 1 cut',
+        'output_text.done 1',
+        'content_part.done 1',
+        'output_item.done 1',
+        last,
+      ]);
+      const output = steps.flat().at(-1)!.response.output;
+      expect(output.map((item: Json) => [item.type, item.status])).toEqual([
+        ['function_call', 'incomplete'],
+        ['message', 'incomplete'],
+      ]);
+    }
+  });
+
+  it('streams an ordinary answer as it comes: text, then a call fragment by fragment, then text after it', async () => {
+    const steps = await stepwise([
+      chunk({ role: 'assistant', content: 'Let me look.' }),
+      chunk({
+        content: null,
+        tool_calls: [{ index: 0, id: 'call_a', function: { name: 'f', arguments: '' } }],
+      }),
+      chunk({ content: '', tool_calls: [{ index: 0, function: { arguments: '{"x":' } }] }),
+      more(0, '1}'),
+      chunk({ content: 'Found it.' }),
+      finish,
+    ]);
+    expect(shortSteps(steps)).toEqual([
+      [
+        'created',
+        'in_progress',
+        'output_item.added 0',
+        'content_part.added 0',
+        'output_text.delta 0 Let me look.',
+      ],
+      ['output_text.done 0', 'content_part.done 0', 'output_item.done 0', 'output_item.added 1'],
+      ['function_call_arguments.delta 1 {"x":'],
+      ['function_call_arguments.delta 1 1}'],
+      [
+        'function_call_arguments.done 1',
+        'output_item.done 1',
+        'output_item.added 2',
+        'content_part.added 2',
+        'output_text.delta 2 Found it.',
+      ],
+      [],
+      ['output_text.done 2', 'content_part.done 2', 'output_item.done 2', 'completed'],
     ]);
   });
 });
