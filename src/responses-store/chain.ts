@@ -9,8 +9,11 @@ import {
   type Owner,
   ownedBy,
   queried,
+  type ReadBound,
+  ROW_SIZE,
   type StoredResponse,
   storedFrom,
+  UNBOUNDED,
   written,
 } from './store';
 
@@ -28,33 +31,42 @@ const MAX_TURNS = 10_000;
 /**
  * The rows of response `id`'s conversation, first to last (`id`'s own last), when `id` is unexpired,
  * not deleted and `owner`'s, and so is every row it continues from (unexpired and the same key's;
- * a deleted one is still its ancestor); else null.
+ * a deleted one is still its ancestor); else null. Throws `bound`'s error when their JSON together
+ * is larger than it.
  */
 export async function chainOf(
   db: D1Database,
   id: string,
   owner: Owner,
   now: number,
+  bound: ReadBound = UNBOUNDED,
 ): Promise<ChainRow[] | null> {
   if (id.length > MAX_RESPONSE_ID_LENGTH) return null;
   await written(id);
   const { join, whose, who } = ownedBy(owner);
+  // The walk sums the rows' sizes and stops past the bound; their JSON is read only when the whole
+  // conversation fits it, so one too large to send is refused before any of it is in memory.
   const { results } = await queried(() =>
     db
       .prepare(
-        `WITH RECURSIVE chain(id, previous_id, key_id, input, response, parts, depth) AS (
-           SELECT r.id, r.previous_id, r.key_id, r.input, r.response, r.parts, 0 FROM stored_responses r ${join}
+        `WITH RECURSIVE chain(id, previous_id, key_id, depth, total) AS (
+           SELECT r.id, r.previous_id, r.key_id, 0, ${ROW_SIZE('r')} FROM stored_responses r ${join}
             WHERE r.id = ?1 AND r.expires_at > ?2 AND r.deleted_at IS NULL AND ${whose}
            UNION ALL
-           SELECT p.id, p.previous_id, p.key_id, p.input, p.response, p.parts, c.depth + 1
+           SELECT p.id, p.previous_id, p.key_id, c.depth + 1, c.total + ${ROW_SIZE('p')}
              FROM chain c JOIN stored_responses p ON p.id = c.previous_id
-            WHERE p.key_id = c.key_id AND p.expires_at > ?2 AND c.depth < ?4
-         )
-         SELECT id, previous_id, input, response, parts FROM chain ORDER BY depth DESC`,
+            WHERE p.key_id = c.key_id AND p.expires_at > ?2 AND c.depth < ?4 AND c.total <= ?5
+         ),
+         whole(fits) AS (SELECT MAX(total) <= ?5 FROM chain)
+         SELECT c.id, c.previous_id, r.parts, c.total,
+                CASE WHEN w.fits THEN r.input ELSE '' END AS input,
+                CASE WHEN w.fits THEN r.response ELSE '' END AS response
+           FROM chain c JOIN stored_responses r ON r.id = c.id, whole w ORDER BY c.depth DESC`,
       )
-      .bind(id, now, who, MAX_TURNS)
-      .all<ReadRow & { previous_id: string | null }>(),
+      .bind(id, now, who, MAX_TURNS, bound.chars)
+      .all<ReadRow & { previous_id: string | null; total: number }>(),
   );
+  if (results.some((row) => row.total > bound.chars)) throw bound.tooLarge();
   // The walk ends where a row continues from none, or where the row it names is not there.
   if (results.length === 0 || results[0]?.previous_id !== null) return null;
   const json = await queried(() => rowsJson(db, results));

@@ -18,7 +18,7 @@ import { chainOf, conversation } from './chain';
 import { hostedItem } from './hosted-items';
 import { STORED } from './item-positions';
 import { isItemReference, withReferencedItems } from './references';
-import { quotedId } from './store';
+import { quotedId, type ReadBound } from './store';
 
 type Json = Record<string, unknown>;
 
@@ -41,8 +41,9 @@ export async function withStoredItems(
   const references = referenced.includes(true);
   if (!continues && !references) return body;
   // A reference not found, like an id, first answers the key's own refusal if it has one.
+  const limit = config.limits.maxBodyBytes;
   const input = references
-    ? await withReferencedItems(c, own).catch(async (error: unknown) => {
+    ? await withReferencedItems(c, own, readBound(limit)).catch(async (error: unknown) => {
         await assertKeyUsable(c);
         throw error;
       })
@@ -50,7 +51,7 @@ export async function withStoredItems(
   let earlier: Json[] = [];
   let rest: Json = body;
   if (continues) {
-    const chain = await chainOf(c.env.DB, id, { keyHash: c.get('keyHash') }, Date.now());
+    const chain = await chainOf(c.env.DB, id, { keyHash: c.get('keyHash') }, Date.now(), readBound(limit));
     if (!chain) {
       await assertKeyUsable(c);
       throw previousResponseNotFound(id);
@@ -101,16 +102,33 @@ function checkedResolution(resolved: Json & { input: Json[] }, config: GatewayCo
     seen.add(item.id);
   }
   const limit = config.limits.maxBodyBytes;
-  if (JSON.stringify(resolved).length > limit)
-    throw new GatewayError(
-      413,
-      'invalid_request_error',
-      'request_too_large',
-      `The request, with the stored items it names (previous_response_id, item references), is larger than the limit of ${limit} bytes.`,
-      'input',
-    );
+  if (JSON.stringify(resolved).length > limit) throw tooLargeResolution(limit);
   return resolved;
 }
+
+const tooLargeResolution = (limit: number) =>
+  new GatewayError(
+    413,
+    'invalid_request_error',
+    'request_too_large',
+    `The request, with the stored items it names (previous_response_id, item references), is larger than the limit of ${limit} bytes.`,
+    'input',
+  );
+
+/**
+ * What the stored rows a request names may hold together (their items: `size`, store.ts): more than
+ * the request may send — a reference reads its response's row whole for one item of it (the AI SDK
+ * references an item of each earlier turn), and a row written before migration 0013 counts its whole
+ * JSON — yet bounded, so that no request brings more into memory than a Worker has. The resolved
+ * request is then held to the limit itself (checkedResolution).
+ */
+export const readBound = (limit: number, tooLarge = () => tooLargeResolution(limit)): ReadBound => ({
+  chars: STORED_READ_PER_LIMIT * limit,
+  tooLarge,
+});
+
+/** The bound on a read of stored rows, in characters, per byte of limits.maxBodyBytes. */
+export const STORED_READ_PER_LIMIT = 4;
 
 /**
  * Stored items are read before admission: a key its object does not know (or revoked, expired, past

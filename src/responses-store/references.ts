@@ -8,7 +8,7 @@ import type { AppEnv } from '../env';
 import { GatewayError, invalidRequest } from '../errors';
 import { isRecord } from '../json-record';
 import { responseIdOfItem, storedItem } from './item-ids';
-import { responsesOf } from './store';
+import { type ReadBound, responsesOf } from './store';
 
 type Json = Record<string, unknown>;
 
@@ -18,16 +18,21 @@ export function isItemReference(item: unknown): boolean {
 
 /**
  * `items` with each item reference replaced by the item it names: one D1 read for all of them, none
- * when there is none. An id no unexpired response of this key holds is OpenAI's 404.
+ * when there is none; the rows holding them at most `bound` together. An id no unexpired response
+ * of this key holds is OpenAI's 404.
  */
-export async function withReferencedItems(c: Context<AppEnv>, items: Json[]): Promise<Json[]> {
+export async function withReferencedItems(
+  c: Context<AppEnv>,
+  items: Json[],
+  bound: ReadBound,
+): Promise<Json[]> {
   const ids = items.map((item, index) => (isItemReference(item) ? referencedId(item, index) : undefined));
   const named = ids.filter((id) => id !== undefined);
   if (named.length === 0) return items;
   const responseIds = [...new Set(named.map(responseIdOfItem).filter((id) => id !== undefined))];
   const stored =
     responseIds.length > 0
-      ? await responsesOf(c.env.DB, responseIds, { keyHash: c.get('keyHash') }, Date.now())
+      ? await responsesOf(c.env.DB, responseIds, { keyHash: c.get('keyHash') }, Date.now(), bound)
       : new Map();
   return items.map((item, index) => {
     const id = ids[index];

@@ -93,12 +93,14 @@ function statements(
   days: number,
 ): D1PreparedStatement[] {
   const expiresAt = now + days * DAY_MS;
-  const text = rowText(JSON.stringify(row.input), JSON.stringify(row.response));
+  const input = JSON.stringify(row.input);
+  const response = JSON.stringify(row.response);
+  const text = rowText(input, response);
   const insert = db
     .prepare(
       `INSERT OR REPLACE INTO stored_responses
-         (id, key_id, team_id, created_at, expires_at, input, response, previous_id, parts)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         (id, key_id, team_id, created_at, expires_at, input, response, previous_id, parts, size)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     .bind(
       row.id,
@@ -110,6 +112,9 @@ function statements(
       text.response,
       row.previousId,
       text.parts.length,
+      // What it adds to a conversation (its input and output items), not its Response's echo of
+      // the request (tools, instructions): the measure a conversation is held to (ReadBound).
+      input.length + JSON.stringify(row.response.output ?? []).length,
     );
   const batch = [insert, ...partStatements(db, row.id, text.parts)];
   if (row.previousId !== null)
@@ -129,6 +134,27 @@ function statements(
     );
   return batch;
 }
+
+/**
+ * How much stored JSON one read may bring into memory, in characters, and the error past it: the
+ * rows of a conversation or of referenced items are summed (their `size`) before any is read.
+ */
+export interface ReadBound {
+  chars: number;
+  tooLarge: () => Error;
+}
+
+export const UNBOUNDED: ReadBound = {
+  chars: Number.MAX_SAFE_INTEGER,
+  tooLarge: () => new Error('unbounded'),
+};
+
+/**
+ * A row's size in SQL: `size` (migration 0013: its input and output items' JSON), or its columns'
+ * whole lengths for a row written before.
+ */
+export const ROW_SIZE = (row: string) =>
+  `(CASE WHEN ${row}.size > 0 THEN ${row}.size ELSE length(${row}.input) + length(${row}.response) END)`;
 
 /** Whose stored responses are read: the presented key's hash (before admission), or an admitted key's id. */
 export type Owner = { keyHash: string } | { keyId: string };
@@ -158,6 +184,7 @@ export async function responsesOf(
   ids: readonly string[],
   owner: Owner,
   now: number,
+  bound: ReadBound = UNBOUNDED,
 ): Promise<Map<string, StoredResponse>> {
   const asked = ids.filter((id) => id.length <= MAX_RESPONSE_ID_LENGTH);
   const found = new Map<string, StoredResponse>();
@@ -165,16 +192,25 @@ export async function responsesOf(
   await Promise.all(asked.map(written));
   const { join, whose, who } = ownedBy(owner);
   // The ids as one JSON parameter: a request may reference items of more responses than D1 binds.
+  // Their JSON is read only when the rows together fit the bound (summed first, in the same query).
   const { results } = await queried(() =>
     db
       .prepare(
-        `SELECT r.id, r.input, r.response, r.parts FROM stored_responses r ${join}
-         WHERE r.id IN (SELECT value FROM json_each(?1)) AND r.expires_at > ?2 AND r.deleted_at IS NULL
-           AND ${whose}`,
+        `WITH asked AS (
+           SELECT r.id, ${ROW_SIZE('r')} AS size FROM stored_responses r ${join}
+            WHERE r.id IN (SELECT value FROM json_each(?1)) AND r.expires_at > ?2 AND r.deleted_at IS NULL
+              AND ${whose}
+         ),
+         whole(fits) AS (SELECT COALESCE(SUM(size), 0) <= ?4 FROM asked)
+         SELECT r.id, r.parts, w.fits,
+                CASE WHEN w.fits THEN r.input ELSE '' END AS input,
+                CASE WHEN w.fits THEN r.response ELSE '' END AS response
+           FROM asked a JOIN stored_responses r ON r.id = a.id, whole w`,
       )
-      .bind(JSON.stringify(asked), now, who)
-      .all<ReadRow>(),
+      .bind(JSON.stringify(asked), now, who, bound.chars)
+      .all<ReadRow & { fits: number }>(),
   );
+  if (results.some((row) => !row.fits)) throw bound.tooLarge();
   const json = await queried(() => rowsJson(db, results));
   for (const row of results) {
     const stored = storedFrom(json.get(row.id));

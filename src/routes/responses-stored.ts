@@ -4,11 +4,13 @@
 // POST /v1/responses/{id}/cancel — refused as OpenAI refuses a response not run in the background.
 // Only the key that stored a response sees it: another key's, expired, deleted or never stored is one 404.
 import { type Context, Hono } from 'hono';
+import { getRuntime } from '../config/store';
 import type { AppEnv } from '../env';
 import { GatewayError, invalidRequest } from '../errors';
 import { usableKey } from '../limits/usable-key';
 import { checked } from '../openai/read-body';
 import { chainOf } from '../responses-store/chain';
+import { readBound, STORED_READ_PER_LIMIT } from '../responses-store/continuation';
 import { deleteResponseOfKey } from '../responses-store/deletion';
 import { inputItemsPage, type PageQuery, pageQuery } from '../responses-store/input-items';
 import { quotedId, responsesOf, type StoredResponse } from '../responses-store/store';
@@ -38,7 +40,9 @@ export const storedResponses = new Hono<AppEnv>()
     const query = pageQueryOf(c.req.queries());
     const { policy } = await usableKey(c);
     // Its conversation whole, or not found (chain.ts): a list never silently misses earlier turns.
-    const chain = await chainOf(c.env.DB, id, { keyId: policy.id }, Date.now());
+    const limit = (await getRuntime(c.env, c.executionCtx)).config.limits.maxBodyBytes;
+    const bound = readBound(limit, () => conversationTooLarge(id, limit));
+    const chain = await chainOf(c.env.DB, id, { keyId: policy.id }, Date.now(), bound);
     if (!chain) throw responseNotFound(id);
     return c.json(inputItemsPage(chain, query));
   })
@@ -58,6 +62,15 @@ async function storedOfKey(c: Context<AppEnv>, id: string): Promise<StoredRespon
   if (!stored) throw responseNotFound(id);
   return stored;
 }
+
+/** A conversation past what one read takes (continuation.ts readBound): a turn in it is too large. */
+const conversationTooLarge = (id: string, limit: number) =>
+  new GatewayError(
+    400,
+    'invalid_request_error',
+    'conversation_too_large',
+    `The conversation of response '${quotedId(id)}' is larger than the gateway reads at once (${STORED_READ_PER_LIMIT} times limits.maxBodyBytes, ${limit} bytes).`,
+  );
 
 const responseNotFound = (id: string) =>
   new GatewayError(404, 'invalid_request_error', null, `Response with id '${quotedId(id)}' not found.`);

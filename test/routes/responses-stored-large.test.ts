@@ -1,5 +1,6 @@
 // A stored response larger than one D1 row holds (an image as a data URL, a long document): stored in
-// parts, continued from, read and listed whole, and its parts removed with it.
+// parts, continued from, read and listed whole, and its parts removed with it. And the bound on what
+// one request reads of stored rows: summed from their sizes before any of their JSON is read.
 import { createExecutionContext, createScheduledController } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
@@ -97,5 +98,50 @@ describe('stored responses larger than a row', () => {
       createExecutionContext(),
     );
     expect(await partsOf(expired.id)).toBe(0);
+  });
+
+  it('refuses, before reading them, stored rows larger together than four times maxBodyBytes', async () => {
+    const key = await setup();
+    const first = await answered(await responses(key, { model: 'claude', input: 'Hi' }));
+    const second = await answered(
+      await responses(key, { model: 'claude', input: 'Again', previous_response_id: first.id }),
+    );
+    // A row's size is what it adds to a conversation: its input items and output items, as JSON.
+    const row = await env.DB.prepare('SELECT size FROM stored_responses WHERE id = ?')
+      .bind(second.id)
+      .first<{ size: number }>();
+    expect(row?.size).toBe(
+      JSON.stringify([{ type: 'message', role: 'user', content: 'Again' }]).length +
+        JSON.stringify(second.output).length,
+    );
+
+    // The first turn now says it is past the bound (8 MiB × 4); its JSON is as small as ever.
+    await env.DB.prepare('UPDATE stored_responses SET size = ? WHERE id = ?')
+      .bind(4 * 8 * 1024 * 1024 + 1, first.id)
+      .run();
+    const continued = await responses(key, {
+      model: 'claude',
+      input: 'More',
+      previous_response_id: second.id,
+    });
+    expect(continued.status).toBe(413);
+    expect(((await continued.json()) as Json).error).toMatchObject({
+      code: 'request_too_large',
+      param: 'input',
+    });
+    const referenced = await responses(key, {
+      model: 'claude',
+      input: [{ type: 'item_reference', id: first.output[0].id }],
+    });
+    expect(referenced.status).toBe(413);
+    const listed = await byId(key, `${second.id}/input_items`);
+    expect(listed.status).toBe(400);
+    expect(((await listed.json()) as Json).error).toMatchObject({
+      code: 'conversation_too_large',
+      param: null,
+    });
+    expect(recorded).toHaveLength(2);
+    // The row itself is read by its id as ever.
+    expect((await byId(key, first.id)).status).toBe(200);
   });
 });
