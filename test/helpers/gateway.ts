@@ -1,5 +1,6 @@
 // Calling the Worker the way a client does, plus admin shortcuts used across tests.
 import { exports } from 'cloudflare:workers';
+import { expect } from 'vitest';
 
 export const ADMIN_TOKEN = 'test-admin-token';
 const BASE = 'https://gateway.test';
@@ -59,6 +60,17 @@ export function responses(
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
   });
+}
+
+/** `/v1/responses/<path>` (a stored response, its input_items…) asked by `key`. */
+export function storedResponse(key: string, path: string, method = 'GET'): Promise<Response> {
+  return call(`/v1/responses/${path}`, { method, headers: { authorization: `Bearer ${key}` } });
+}
+
+/** The JSON of an answer that must be a 200; one that is not fails the test, showing its body. */
+export async function answeredJson(response: Response): Promise<Json> {
+  expect(response.status, await response.clone().text()).toBe(200);
+  return response.json();
 }
 
 /** POST /v1/messages as Anthropic's SDKs send it (`x-api-key`, `anthropic-version`). */

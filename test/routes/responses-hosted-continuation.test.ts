@@ -4,8 +4,8 @@
 // as it sent them; translated for another provider, the stored conversation is as ever. A
 // previous_response_id the gateway never stored stays not found.
 import { describe, expect, it } from 'vitest';
-import type { StreamedBlock } from '../helpers/anthropic-sse';
-import { createKey, type Json, putConfig, responses } from '../helpers/gateway';
+import { anthropicMessage, type StreamedBlock } from '../helpers/anthropic-sse';
+import { answeredJson, createKey, type Json, putConfig, responses } from '../helpers/gateway';
 import { expectOpenAIShape } from '../helpers/openapi';
 import { messageItem, responseObject } from '../helpers/responses-upstream';
 import { json, onUpstream, recorded } from '../helpers/upstream';
@@ -37,24 +37,21 @@ async function setup(): Promise<string> {
   });
   expect(response.status, await response.clone().text()).toBe(200);
   onUpstream(`${ANTHROPIC_URL}/v1/messages`, () =>
-    json({
-      id: 'msg_up',
-      type: 'message',
-      role: 'assistant',
-      model: 'claude-sonnet-4-5-20250929',
-      content: CLAUDE_TURN,
-      stop_reason: 'tool_use',
-      stop_sequence: null,
-      usage: { input_tokens: 9, output_tokens: 4 },
-    }),
+    json(
+      anthropicMessage('', {
+        id: 'msg_up',
+        model: 'claude-sonnet-4-5-20250929',
+        content: CLAUDE_TURN,
+        stop_reason: 'tool_use',
+      }),
+    ),
   );
   onUpstream(OPENAI, () => json(responseObject({ model: 'gpt-5.1', output: [messageItem('18 °C.')] })));
   return (await createKey()).key;
 }
 
 async function answered(response: Response): Promise<Json> {
-  expect(response.status, await response.clone().text()).toBe(200);
-  const body: Json = await response.json();
+  const body = await answeredJson(response);
   expectOpenAIShape('Response', body);
   return body;
 }

@@ -3,8 +3,8 @@
 // GET /v1/responses/{id}/input_items listing a stored response's input page by page.
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { anthropicStream, type StreamedBlock } from '../helpers/anthropic-sse';
-import { call, createKey, type Json, putConfig, responses } from '../helpers/gateway';
+import { anthropicMessage, anthropicStream, type StreamedBlock } from '../helpers/anthropic-sse';
+import { answeredJson, call, createKey, type Json, putConfig, responses } from '../helpers/gateway';
 import { expectOpenAIShape, responseEvents } from '../helpers/openapi';
 import { json, onUpstream, recorded } from '../helpers/upstream';
 
@@ -24,23 +24,20 @@ async function setup(replies: StreamedBlock[][], extra: Json = {}) {
     const blocks = replies[calls++] ?? [{ type: 'text', text: 'More.' }];
     const stopReason = blocks.some((block) => block.type === 'tool_use') ? 'tool_use' : 'end_turn';
     if ((sent.body as Json).stream === true) return anthropicStream(blocks, { stopReason });
-    return json({
-      id: `msg_${calls}`,
-      type: 'message',
-      role: 'assistant',
-      model: 'claude-sonnet-4-5-20250929',
-      content: blocks,
-      stop_reason: stopReason,
-      stop_sequence: null,
-      usage: { input_tokens: 9, output_tokens: 4 },
-    });
+    return json(
+      anthropicMessage('', {
+        id: `msg_${calls}`,
+        model: 'claude-sonnet-4-5-20250929',
+        content: blocks,
+        stop_reason: stopReason,
+      }),
+    );
   });
   return (await createKey()).key;
 }
 
 async function answered(response: Response): Promise<Json> {
-  expect(response.status, await response.clone().text()).toBe(200);
-  const body: Json = await response.json();
+  const body = await answeredJson(response);
   expectOpenAIShape('Response', body);
   return body;
 }

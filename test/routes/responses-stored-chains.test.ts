@@ -6,7 +6,8 @@ import { createExecutionContext, createScheduledController } from 'cloudflare:te
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import worker from '../../src/index';
-import { call, createKey, type Json, putConfig, responses } from '../helpers/gateway';
+import { anthropicMessage } from '../helpers/anthropic-sse';
+import { answeredJson, createKey, type Json, putConfig, responses, storedResponse } from '../helpers/gateway';
 import { expectOpenAIShape } from '../helpers/openapi';
 import { json, onUpstream, recorded } from '../helpers/upstream';
 
@@ -23,24 +24,14 @@ async function setup() {
   let calls = 0;
   onUpstream(`${ANTHROPIC_URL}/v1/messages`, () => {
     calls++;
-    return json({
-      id: `msg_${calls}`,
-      type: 'message',
-      role: 'assistant',
-      model: 'claude-sonnet-4-5-20250929',
-      content: [{ type: 'text', text: `Reply ${calls}.` }],
-      stop_reason: 'end_turn',
-      stop_sequence: null,
-      usage: { input_tokens: 9, output_tokens: 4 },
-    });
+    return json(
+      anthropicMessage(`Reply ${calls}.`, { id: `msg_${calls}`, model: 'claude-sonnet-4-5-20250929' }),
+    );
   });
   return createKey();
 }
 
-async function answered(response: Response): Promise<Json> {
-  expect(response.status, await response.clone().text()).toBe(200);
-  return response.json();
-}
+const answered = answeredJson;
 
 /** Turns answered one after another, each continuing from the one before; their Responses. */
 async function chain(key: string, inputs: string[], previous?: string): Promise<Json[]> {
@@ -52,9 +43,7 @@ async function chain(key: string, inputs: string[], previous?: string): Promise<
   return turns;
 }
 
-function byId(key: string, path: string, method = 'GET'): Promise<Response> {
-  return call(`/v1/responses/${path}`, { method, headers: { authorization: `Bearer ${key}` } });
-}
+const byId = storedResponse;
 
 interface Row {
   input: string;

@@ -5,7 +5,7 @@ import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers';
 import { beforeEach, describe, expect, it } from 'vitest';
 import worker from '../../src/index';
-import { call, createKey, type Json, openaiKey, responses } from '../helpers/gateway';
+import { createKey, type Json, openaiKey, responses, storedResponse } from '../helpers/gateway';
 import { expectOpenAIShape } from '../helpers/openapi';
 
 let key: string;
@@ -16,9 +16,7 @@ beforeEach(async () => {
   ({ key, id: keyId } = await createKey());
 });
 
-function stored(asker: string, id: string, method = 'GET'): Promise<Response> {
-  return call(`/v1/responses/${id}`, { method, headers: { authorization: `Bearer ${asker}` } });
-}
+const stored = storedResponse;
 
 async function errorOf(response: Response, status: number): Promise<Json> {
   expect(response.status, await response.clone().text()).toBe(status);

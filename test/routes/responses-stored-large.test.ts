@@ -6,7 +6,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import worker from '../../src/index';
 import { anthropicMessage } from '../helpers/anthropic-sse';
-import { call, createKey, type Json, putConfig, responses } from '../helpers/gateway';
+import { answeredJson, createKey, type Json, putConfig, responses, storedResponse } from '../helpers/gateway';
 import { json, onUpstream, recorded } from '../helpers/upstream';
 
 const ANTHROPIC_URL = 'https://anthropic.test';
@@ -25,14 +25,9 @@ async function setup() {
   return (await createKey()).key;
 }
 
-async function answered(response: Response): Promise<Json> {
-  expect(response.status, await response.clone().text()).toBe(200);
-  return response.json();
-}
+const answered = answeredJson;
 
-function byId(key: string, path: string, method = 'GET'): Promise<Response> {
-  return call(`/v1/responses/${path}`, { method, headers: { authorization: `Bearer ${key}` } });
-}
+const byId = storedResponse;
 
 async function partsOf(id: string): Promise<number> {
   const row = await env.DB.prepare('SELECT COUNT(*) AS n FROM stored_response_parts WHERE response_id = ?')

@@ -5,7 +5,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import worker from '../../src/index';
 import { anthropicMessage, anthropicStream } from '../helpers/anthropic-sse';
-import { call, createKey, type Json, putConfig, responses } from '../helpers/gateway';
+import { answeredJson, createKey, type Json, putConfig, responses, storedResponse } from '../helpers/gateway';
 import { expectOpenAIShape, responseEvents } from '../helpers/openapi';
 import { json, onUpstream, recorded } from '../helpers/upstream';
 
@@ -40,14 +40,9 @@ async function setup(replies: string[] = ['Hello Ada.', 'Your name is Ada.', 'Th
   return (await createKey()).key;
 }
 
-function stored(key: string, id: string, method = 'GET'): Promise<Response> {
-  return call(`/v1/responses/${id}`, { method, headers: { authorization: `Bearer ${key}` } });
-}
+const stored = storedResponse;
 
-async function answered(response: Response): Promise<Json> {
-  expect(response.status, await response.clone().text()).toBe(200);
-  return response.json();
-}
+const answered = answeredJson;
 
 describe('stored responses', () => {
   it('continues a conversation through Anthropic from previous_response_id, without its instructions', async () => {
