@@ -79,12 +79,10 @@ export function whereClause(filter: LogFilter): { sql: string; binds: (string | 
 /**
  * Many rows per statement, as one JSON parameter that SQLite unpacks (D1 allows 100 bound
  * parameters per statement, and a row has more than 25 columns). One statement instead of one per
- * row halves the work of a flush (measured on local D1: 100 rows in 4–5 ms instead of 8–9 ms). A
- * column by `->>` and its index, not json_extract and a path to parse: about a fifth less for the
- * insert itself (local D1, 50 rows a statement).
+ * row halves the work of a flush (measured on local D1: 100 rows in 4–5 ms instead of 8–9 ms).
  */
 const INSERT = `INSERT OR IGNORE INTO request_logs (${LOG_COLUMNS.join(', ')})
-  SELECT ${LOG_COLUMNS.map((_, i) => `value ->> ${i}`).join(', ')} FROM json_each(?)`;
+  SELECT ${LOG_COLUMNS.map((_, i) => `json_extract(value, '$[${i}]')`).join(', ')} FROM json_each(?)`;
 
 /** Idempotent (by request id); the rows go in chunks that each stay under the 2 MB value limit. */
 export async function insertLogs(db: D1Database, rows: readonly LogRow[]): Promise<void> {
