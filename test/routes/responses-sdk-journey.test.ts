@@ -3,13 +3,13 @@
 // the Agents SDK continues), retrieve, inputItems.list with its auto-pagination, delete, and what a
 // deleted, unstored or uncancellable response answers — through an OpenAI-compatible service and
 // through Anthropic, every answer parsed by the SDK and checked against OpenAI's published shapes.
-import { exports } from 'cloudflare:workers';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import { anthropicStream, type StreamedBlock } from '../helpers/anthropic-sse';
 import { chunk, usageChunk } from '../helpers/chat-chunks';
 import { createKey, type Json, putConfig } from '../helpers/gateway';
 import { expectOpenAIShape, expectResponseEvent } from '../helpers/openapi';
+import { sdkClient } from '../helpers/responses-upstream';
 import { chatCompletion, json, onUpstream, recorded, sse } from '../helpers/upstream';
 
 const UPSTREAM = 'https://upstream.test/v1';
@@ -23,13 +23,7 @@ async function sdkFor(provider: Json, model: string): Promise<OpenAI> {
     retry: { attempts: 0 },
   });
   expect(put.status, await put.clone().text()).toBe(200);
-  const { key } = await createKey();
-  return new OpenAI({
-    apiKey: key,
-    baseURL: 'https://gateway.test/v1',
-    maxRetries: 0,
-    fetch: (url, init) => exports.default.fetch(new Request(url, init)),
-  });
+  return sdkClient((await createKey()).key);
 }
 
 const tools: OpenAI.Responses.Tool[] = [

@@ -1,10 +1,10 @@
 // POST /v1/responses from the official `openai` SDK (its event accumulation, finalResponse()) when
 // the route's provider is not OpenAI: OpenAI-compatible services whose answers bend chat's shape.
-import { exports } from 'cloudflare:workers';
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import { chunk, usageChunk } from '../helpers/chat-chunks';
 import { createKey, putConfig } from '../helpers/gateway';
+import { sdkClient } from '../helpers/responses-upstream';
 import { json, onUpstream, sse } from '../helpers/upstream';
 
 const OLLAMA_URL = 'https://ollama.test/v1';
@@ -24,13 +24,7 @@ async function client(): Promise<OpenAI> {
   };
   const put = await putConfig(config);
   expect(put.status, await put.clone().text()).toBe(200);
-  const { key } = await createKey();
-  return new OpenAI({
-    apiKey: key,
-    baseURL: 'https://gateway.test/v1',
-    maxRetries: 0,
-    fetch: (url, init) => exports.default.fetch(new Request(url, init)),
-  });
+  return sdkClient((await createKey()).key);
 }
 
 const tools: OpenAI.Responses.Tool[] = [
