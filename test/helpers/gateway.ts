@@ -93,6 +93,16 @@ export function messages(
 
 /** A config with one OpenAI-compatible provider at a fake URL, and the mock. */
 export const OPENAI_URL = 'https://upstream.test/v1';
+/** Claude behind the alias `claude`, Anthropic's API at `baseUrl`, no retries (`extra` over it). */
+export function claudeConfig(baseUrl: string, extra: Record<string, unknown> = {}) {
+  return {
+    providers: { anthropic: { type: 'anthropic', baseUrl, apiKey: 'sk-ant-secret' } },
+    models: { claude: { targets: [{ provider: 'anthropic', model: 'claude-sonnet-4-5' }] } },
+    retry: { attempts: 0 },
+    ...extra,
+  };
+}
+
 export function openaiConfig(extra: Record<string, unknown> = {}) {
   return {
     providers: {

@@ -4,7 +4,15 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { anthropicMessage, anthropicStream, type StreamedBlock } from '../helpers/anthropic-sse';
-import { answeredJson, call, createKey, type Json, putConfig, responses } from '../helpers/gateway';
+import {
+  answeredJson,
+  call,
+  claudeConfig,
+  createKey,
+  type Json,
+  putConfig,
+  responses,
+} from '../helpers/gateway';
 import { expectOpenAIShape, responseEvents } from '../helpers/openapi';
 import { json, onUpstream, recorded } from '../helpers/upstream';
 
@@ -12,12 +20,7 @@ const ANTHROPIC_URL = 'https://anthropic.test';
 
 /** Claude behind the alias `claude`, answering each call with the next of `replies`; a new key. */
 async function setup(replies: StreamedBlock[][], extra: Json = {}) {
-  const response = await putConfig({
-    ...extra,
-    providers: { anthropic: { type: 'anthropic', baseUrl: ANTHROPIC_URL, apiKey: 'sk-ant-secret' } },
-    models: { claude: { targets: [{ provider: 'anthropic', model: 'claude-sonnet-4-5' }] } },
-    retry: { attempts: 0 },
-  });
+  const response = await putConfig(claudeConfig(ANTHROPIC_URL, extra));
   expect(response.status, await response.clone().text()).toBe(200);
   let calls = 0;
   onUpstream(`${ANTHROPIC_URL}/v1/messages`, (_request, sent) => {

@@ -7,7 +7,15 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import worker from '../../src/index';
 import { anthropicMessage } from '../helpers/anthropic-sse';
-import { answeredJson, createKey, type Json, putConfig, responses, storedResponse } from '../helpers/gateway';
+import {
+  answeredJson,
+  claudeConfig,
+  createKey,
+  type Json,
+  putConfig,
+  responses,
+  storedResponse,
+} from '../helpers/gateway';
 import { expectOpenAIShape } from '../helpers/openapi';
 import { json, onUpstream, recorded } from '../helpers/upstream';
 
@@ -15,11 +23,7 @@ const ANTHROPIC_URL = 'https://anthropic.test';
 
 /** Claude behind the alias `claude`, answering call n with `Reply n.`; a new key, and its id. */
 async function setup() {
-  const response = await putConfig({
-    providers: { anthropic: { type: 'anthropic', baseUrl: ANTHROPIC_URL, apiKey: 'sk-ant-secret' } },
-    models: { claude: { targets: [{ provider: 'anthropic', model: 'claude-sonnet-4-5' }] } },
-    retry: { attempts: 0 },
-  });
+  const response = await putConfig(claudeConfig(ANTHROPIC_URL));
   expect(response.status, await response.clone().text()).toBe(200);
   let calls = 0;
   onUpstream(`${ANTHROPIC_URL}/v1/messages`, () => {

@@ -6,7 +6,15 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import worker from '../../src/index';
 import { anthropicMessage } from '../helpers/anthropic-sse';
-import { answeredJson, createKey, type Json, putConfig, responses, storedResponse } from '../helpers/gateway';
+import {
+  answeredJson,
+  claudeConfig,
+  createKey,
+  type Json,
+  putConfig,
+  responses,
+  storedResponse,
+} from '../helpers/gateway';
 import { json, onUpstream, recorded } from '../helpers/upstream';
 
 const ANTHROPIC_URL = 'https://anthropic.test';
@@ -14,11 +22,7 @@ const ANTHROPIC_URL = 'https://anthropic.test';
 const DOCUMENT = `${'Lorem ipsum dolor sit amet, 😀 consectetur. '.repeat(120_000)}The end.`;
 
 async function setup() {
-  const response = await putConfig({
-    providers: { anthropic: { type: 'anthropic', baseUrl: ANTHROPIC_URL, apiKey: 'sk-ant-secret' } },
-    models: { claude: { targets: [{ provider: 'anthropic', model: 'claude-sonnet-4-5' }] } },
-    retry: { attempts: 0 },
-  });
+  const response = await putConfig(claudeConfig(ANTHROPIC_URL));
   expect(response.status, await response.clone().text()).toBe(200);
   let calls = 0;
   onUpstream(`${ANTHROPIC_URL}/v1/messages`, () => json(anthropicMessage(`Reply ${++calls}.`)));
