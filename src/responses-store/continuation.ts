@@ -63,22 +63,21 @@ export async function withStoredItems(
     rest = others;
   }
   const resolved = checkedResolution({ ...rest, input: [...earlier, ...input] }, config);
-  if (!namesHostedTool(body.tools)) {
-    c.set('inputPositions', [...earlier.map(() => STORED), ...input.map((_, index) => index)]);
-    return resolved;
-  }
-  // To OpenAI as it is: the items read here as OpenAI takes them (hosted-items.ts); the client's own
-  // as it sent them. Its answer is not stored (the route keeps none of OpenAI's), so nothing reads
-  // `continued` of it.
-  const stored = earlier.flatMap(hostedItem);
-  const positions: number[] = stored.map(() => STORED);
-  const sent = input.flatMap((item, index) => {
-    const items = referenced[index] ? hostedItem(item) : [item];
-    for (const _ of items) positions.push(index);
+  // To OpenAI as it is (hosted tools), the items read here go as OpenAI takes them (hosted-items.ts);
+  // the client's own as it sent them. Its answer is not stored (the route keeps none of OpenAI's),
+  // so nothing reads `continued` of it. Each item sent notes where it came from (item-positions.ts).
+  const read = namesHostedTool(body.tools) ? hostedItem : (item: Json) => [item];
+  const positions: number[] = [];
+  const placed = (items: Json[], position: number) => {
+    for (const _ of items) positions.push(position);
     return items;
-  });
+  };
+  const sent = [
+    ...earlier.flatMap((item) => placed(read(item), STORED)),
+    ...input.flatMap((item, index) => placed(referenced[index] ? read(item) : [item], index)),
+  ];
   c.set('inputPositions', positions);
-  return { ...resolved, input: [...stored, ...sent] };
+  return { ...resolved, input: sent };
 }
 
 /**
