@@ -51,7 +51,8 @@ export const browserAccess = () =>
 function preflight(requested: string | null): Response {
   const headers = new Headers({
     'access-control-allow-origin': '*',
-    'access-control-allow-methods': 'GET, POST',
+    // DELETE: a stored response (DELETE /v1/responses/{id}) is removed from a page too.
+    'access-control-allow-methods': 'GET, POST, DELETE',
     'access-control-max-age': PREFLIGHT_MAX_AGE,
     vary: 'access-control-request-headers',
   });

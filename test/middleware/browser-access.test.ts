@@ -3,12 +3,12 @@ import { ADMIN_TOKEN, call, chat, createKey, type Json } from '../helpers/gatewa
 
 const ORIGIN = 'https://app.example';
 
-function preflight(path: string, requestHeaders?: string): Promise<Response> {
+function preflight(path: string, requestHeaders?: string, method = 'POST'): Promise<Response> {
   return call(path, {
     method: 'OPTIONS',
     headers: {
       origin: ORIGIN,
-      'access-control-request-method': 'POST',
+      'access-control-request-method': method,
       ...(requestHeaders === undefined ? {} : { 'access-control-request-headers': requestHeaders }),
     },
   });
@@ -22,12 +22,18 @@ describe('browser access to the client API', () => {
     );
     expect(response.status).toBe(204);
     expect(response.headers.get('access-control-allow-origin')).toBe('*');
-    expect(response.headers.get('access-control-allow-methods')).toBe('GET, POST');
+    expect(response.headers.get('access-control-allow-methods')).toBe('GET, POST, DELETE');
     expect(response.headers.get('access-control-allow-headers')).toBe(
       'authorization, content-type, x-stainless-os, x-tollgate-cache',
     );
     expect(response.headers.get('access-control-max-age')).toBe('86400');
     expect(await response.text()).toBe('');
+  });
+
+  it('lets a page delete a stored response (the SDK sends DELETE)', async () => {
+    const response = await preflight('/v1/responses/resp_x', 'authorization', 'DELETE');
+    expect(response.status).toBe(204);
+    expect(response.headers.get('access-control-allow-methods')?.split(', ')).toContain('DELETE');
   });
 
   it('does not echo a requested header list that is not a list of header names', async () => {
