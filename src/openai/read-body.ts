@@ -67,6 +67,14 @@ function nestedDeeperThan(root: unknown, limit: number): boolean {
   return false;
 }
 
+/**
+ * How much of a refused chunked body is still read, and dropped, before its 413: a body cut off
+ * unread breaks its connection — under `wrangler dev` the next request on it was answered a
+ * plain-text 503, and a client still sending may see a reset instead of the 413. An upload a client
+ * made by mistake (a few images, a document) fits; past this the rest is cancelled.
+ */
+export const DRAINED_BYTES = 64 * 1024 * 1024;
+
 /** A body of unknown length (chunked), read up to `limit` bytes and refused beyond, never buffered whole. */
 async function readCapped(body: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array> {
   const reader = body.getReader();
@@ -77,12 +85,22 @@ async function readCapped(body: ReadableStream<Uint8Array>, limit: number): Prom
     if (done) break;
     size += value.byteLength;
     if (size > limit) {
-      await reader.cancel();
+      await drain(reader, DRAINED_BYTES - size);
       throw payloadTooLarge(limit);
     }
     chunks.push(value);
   }
   return concatBytes(chunks, size);
+}
+
+/** Reads and drops what is left of a body, up to `budget` bytes; a body longer still is cancelled. */
+async function drain(reader: ReadableStreamDefaultReader<Uint8Array>, budget: number): Promise<void> {
+  for (let left = budget; left > 0; ) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    left -= value.byteLength;
+  }
+  await reader.cancel();
 }
 
 /** A config's first 20 problems, each `path: message` (a config is fixed in one round, not twenty). */
