@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DRAINED_BYTES, readJsonBody } from '../../src/openai/read-body';
 import { ADMIN_TOKEN, call, chat, createKey, type Json, putConfig } from '../helpers/gateway';
 import { expectOpenAIShape } from '../helpers/openapi';
 
@@ -205,5 +206,43 @@ describe('chat request rules OpenAI enforces', () => {
     });
     expect(streamed.status).toBe(200);
     await streamed.text();
+  });
+});
+
+/** A chunked body of `chunks` pieces of `size` bytes, telling how many were read and whether it was cancelled. */
+function countedBody(chunks: number, size: number) {
+  const seen = { read: 0, cancelled: false };
+  const piece = new Uint8Array(size).fill(0x20);
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (seen.read === chunks) return controller.close();
+      seen.read += 1;
+      controller.enqueue(piece);
+    },
+    cancel() {
+      seen.cancelled = true;
+    },
+  });
+  return { seen, request: new Request('https://gateway.test/', { method: 'POST', body }) };
+}
+
+describe('a chunked body over the limit', () => {
+  const MiB = 1024 * 1024;
+
+  // Found by a README audit: cut off unread, the body broke its connection, and under `wrangler dev`
+  // the next request on it was answered a plain-text 503.
+  it('is read to its end and dropped before the 413, so its connection stays usable', async () => {
+    const { seen, request } = countedBody(9, MiB);
+    await expect(readJsonBody(request, 2 * MiB)).rejects.toMatchObject({ status: 413 });
+    expect(seen).toEqual({ read: 9, cancelled: false });
+  });
+
+  it('is cancelled past what is drained, never read without end', async () => {
+    const { seen, request } = countedBody(1_000, MiB);
+    await expect(readJsonBody(request, 2 * MiB)).rejects.toMatchObject({ status: 413 });
+    expect(seen.cancelled).toBe(true);
+    // The stream pulls one piece ahead of the reader.
+    expect(seen.read).toBeGreaterThanOrEqual(DRAINED_BYTES / MiB);
+    expect(seen.read).toBeLessThanOrEqual(DRAINED_BYTES / MiB + 1);
   });
 });
