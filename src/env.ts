@@ -7,6 +7,7 @@ import type { LogBuffer } from './logs/buffer';
 import type { RequestLog } from './logs/request-log';
 import type { NativeApi } from './providers/types';
 import type { NativeRequest } from './routes/native-request';
+import type { RetentionParam } from './routes/zdr-retention';
 
 export interface Env {
   KEYS: DurableObjectNamespace<KeyObject>;
@@ -68,10 +69,10 @@ export interface AppEnv {
     /** A translated request's function tools to send strict to OpenAI's own services (ChatCall.strictTools). */
     strictTools: readonly string[] | undefined;
     /**
-     * A translated request asks its provider to keep it (`store: true`), which its chat body does not
-     * carry: a zero-retention key's request is refused all the same (zdrStoreRefused).
+     * What a translated request asks to be kept by (`store: true`; a conversation it extends), which its
+     * chat body does not carry: a zero-retention key's request is refused all the same (zdrStoreRefused).
      */
-    storeAsked: boolean | undefined;
+    storeAsked: RetentionParam | undefined;
     /**
      * The admitted key, its team, and whether either is zero-retention (set by the chat route on
      * admission): whose stored response a Responses answer becomes (src/responses-store/keeping.ts).
@@ -82,6 +83,11 @@ export interface AppEnv {
      * were resolved into the start of its input (continuation.ts).
      */
     continued: { id: string; items: number } | undefined;
+    /**
+     * The conversation a Responses request named, and how many of its items were resolved into the
+     * start of its input (continuation.ts): the rest and the output are appended to it (keeping.ts).
+     */
+    conversation: { id: string; items: number } | undefined;
     /**
      * Where each item of a Responses request's resolved input came from: its index in the input the
      * client sent, or STORED for one of the previous response's conversation (item-positions.ts).

@@ -115,6 +115,8 @@ export const zdrFeatureRefused = (feature: { param: string; what: string; advice
 const ZDR_REFUSALS: Record<RetentionParam, string> = {
   store:
     "This key is zero-retention: it may not ask the provider to store the request ('store: true'). Send 'store: false' or leave it out.",
+  conversation:
+    "This key is zero-retention: it may not keep a conversation ('conversation', POST /v1/conversations). Send each turn's whole input instead.",
   prompt_cache_retention:
     "This key is zero-retention: it may not ask the provider to keep its prompt cache beyond memory ('prompt_cache_retention' other than 'in_memory'). Send 'in_memory' or leave it out.",
   'prompt_cache_options.ttl':

@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { adminPrincipal } from './auth/admin-principal';
 import { gatewayKeyAuth } from './auth/gateway-key-auth';
 import { sweepExpiredVectors } from './cache/vector-sweep';
+import { sweepExpiredConversations } from './conversations-store/retention';
 import { describeError, stackFrames } from './describe-error';
 import type { AppEnv, Env } from './env';
 import { clientClosed, GatewayError, isClientAbort } from './errors';
@@ -23,6 +24,7 @@ import { logs } from './routes/admin/logs';
 import { teams } from './routes/admin/teams';
 import { tokens } from './routes/admin/tokens';
 import { chatCompletions } from './routes/chat-completions';
+import { conversations } from './routes/conversations';
 import { embeddings } from './routes/embeddings';
 import { anthropicErrors, countTokens, messagesApi } from './routes/messages';
 import { models } from './routes/models';
@@ -52,6 +54,8 @@ app.use('/v1/responses', responsesApi());
 app.route('/v1/responses', chatCompletions);
 // Responses stored by it, read and deleted by the key that stored them (routes/responses-stored.ts).
 app.route('/v1/responses', storedResponses);
+// OpenAI's Conversations API, whose items `conversation` on /v1/responses reads and extends (routes/conversations.ts).
+app.route('/v1/conversations', conversations);
 // Anthropic's Messages API, the same way (routes/messages.ts).
 app.use('/v1/messages', messagesApi());
 app.route('/v1/messages', chatCompletions);
@@ -101,7 +105,7 @@ app.onError((error, c) => {
   ).toResponse();
 });
 
-// Hono serves fetch; the cron flushes log buffers and enforces log and stored responses' retention.
+// Hono serves fetch; the cron flushes log buffers and enforces log, stored responses' and conversations' retention.
 export default {
   fetch: app.fetch,
   // Awaited, not handed to waitUntil: a cron invocation may run for minutes while it is awaited,
@@ -113,6 +117,7 @@ export default {
       runLogMaintenance(env, controller.scheduledTime),
       sweepExpiredVectors(env, controller.scheduledTime),
       sweepExpiredResponses(env, controller.scheduledTime),
+      sweepExpiredConversations(env, controller.scheduledTime),
     ]);
     const failed = results.find((result) => result.status === 'rejected');
     if (failed) throw failed.reason;

@@ -65,6 +65,8 @@ export function responseObject(
     output: fields.output,
     parallel_tool_calls: request.parallel_tool_calls ?? true,
     previous_response_id: request.previous_response_id ?? null,
+    // Only one this answer was appended to (keeping.ts sets it so); absent otherwise, as before.
+    ...(isRecord(request.conversation) ? { conversation: { id: request.conversation.id } } : {}),
     reasoning: { effort: request.reasoning?.effort ?? null, summary: request.reasoning?.summary ?? null },
     service_tier: request.service_tier ?? null,
     store: request.store === true,

@@ -1,7 +1,7 @@
 // POST /v1/responses → the chat-completions body the gateway's chat pipeline serves. The whole
 // conversation is in `input`, a previous_response_id's resolved into it already
-// (src/responses-store/continuation.ts); what needs state the gateway does not keep (conversations,
-// background responses, stored prompts) is refused with a 400 naming it; a request with OpenAI's
+// (src/responses-store/continuation.ts), as a conversation's items are; what needs state the gateway
+// does not keep (background responses, stored prompts) is refused with a 400 naming it; a request with OpenAI's
 // hosted tools goes to OpenAI's Responses API as it is (responses-hosted.ts).
 // Function and custom tools (free text or a grammar's sentence: Codex's apply_patch) translate to
 // chat's (responses-tools.ts), and their calls and outputs sent back to chat's tool calls and tool
@@ -42,6 +42,8 @@ const CONSUMED = new Set([
   // but the logprobs it may ask for (chatBody), and the conversation is never truncated ('disabled';
   // 'auto' is refused below).
   'store',
+  // Its items are in the input already (continuation.ts); appended to after the answer (keeping.ts).
+  'conversation',
   'include',
   'truncation',
   'background',
@@ -57,7 +59,7 @@ const LOGPROBS_INCLUDE = 'message.output_text.logprobs';
  * Parameters that need state OpenAI keeps between requests and the gateway does not. A
  * previous_response_id is resolved before translation, so one here was never resolved.
  */
-const STATEFUL = ['previous_response_id', 'conversation', 'prompt'] as const;
+const STATEFUL = ['previous_response_id', 'prompt'] as const;
 
 /** The Responses body, validated, and the chat-completions body it stands for. */
 export interface Translated {
@@ -184,7 +186,7 @@ export function responsesParam(param: string): string {
 
 function stateless(param: string) {
   return invalidRequest(
-    `'${param}' is not supported: the gateway stores responses (for 'previous_response_id') but no conversations, background responses or prompts; send the conversation in 'input'.`,
+    `'${param}' is not supported: the gateway stores responses and conversations but no background responses or prompts; send the conversation in 'input'.`,
     param,
     'unsupported_parameter',
   );

@@ -27,7 +27,7 @@ const refusal = z.looseObject({ type: z.literal('refusal'), refusal: z.string() 
  * hand: `z.record` lets a `__proto__` entry (an own key, as JSON.parse makes it) through unchecked,
  * and the answer echoes metadata back — a non-string value there is no valid Response.
  */
-const metadataSchema = z.custom<Record<string, string>>(
+export const metadataSchema = z.custom<Record<string, string>>(
   (value) =>
     isRecord(value) &&
     Object.keys(value).length <= 16 &&
@@ -184,6 +184,8 @@ export const responsesRequest = z.looseObject({
   store: z.boolean().nullish(),
   // Resolved into `input` before translation (src/responses-store/continuation.ts); echoed back.
   previous_response_id: z.string().min(1).nullish(),
+  // Its items resolved into `input` and it into `{id}` (continuation.ts); echoed when appended to.
+  conversation: z.union([z.string(), z.looseObject({ id: z.string() })]).nullish(),
   include: z.array(z.string()).nullish(),
   truncation: z.enum(['auto', 'disabled']).nullish(),
   background: z.boolean().nullish(),

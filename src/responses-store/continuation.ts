@@ -7,13 +7,18 @@
 // input (references.ts) are resolved here too, for the same reason. A request with OpenAI's hosted
 // tools, sent to OpenAI as it is, gets the items so read as OpenAI takes them (hosted-items.ts).
 import type { Context } from 'hono';
+import { z } from 'zod';
 import type { GatewayConfig } from '../config/schema';
+import { checkedItemId, duplicateItem } from '../conversations-store/items';
+import { conversationItems } from '../conversations-store/read';
+import { conversationNotFound } from '../conversations-store/store';
 import type { AppEnv } from '../env';
 import { GatewayError, invalidRequest } from '../errors';
 import { isRecord } from '../json-record';
 import { assertUsable, unavailable } from '../limits/refusal';
 import { keyStub } from '../limits/stubs';
 import { namesHostedTool } from '../openai/hosted-tools';
+import { checked } from '../openai/read-body';
 import { chainOf, conversation } from './chain';
 import { hostedItem } from './hosted-items';
 import { STORED } from './item-positions';
@@ -37,9 +42,10 @@ export async function withStoredItems(
   if (!own) return body;
   const id = body.previous_response_id;
   const continues = typeof id === 'string' && id !== '';
+  const named = namedConversation(body, continues);
   const referenced = own.map(isItemReference);
   const references = referenced.includes(true);
-  if (!continues && !references) return body;
+  if (!continues && !references && named === undefined) return body;
   // A reference not found, like an id, first answers the key's own refusal if it has one.
   const limit = config.limits.maxBodyBytes;
   const input = references
@@ -62,6 +68,24 @@ export async function withStoredItems(
     const { previous_response_id: _resolved, ...others } = body;
     rest = others;
   }
+  if (named !== undefined) {
+    const read = await conversationItems(
+      c.env.DB,
+      named,
+      { keyHash: c.get('keyHash') },
+      Date.now(),
+      readBound(limit),
+    );
+    if (!read) {
+      await assertKeyUsable(c);
+      throw conversationNotFound(named, 'conversation');
+    }
+    earlier = read.items;
+    refuseDuplicates(earlier, input);
+    // This request's own items (after these) and its output are appended once answered (keeping.ts).
+    c.set('conversation', { id: named, items: earlier.length });
+    rest = { ...body, conversation: { id: named } };
+  }
   const resolved = checkedResolution({ ...rest, input: [...earlier, ...input] }, config);
   // To OpenAI as it is (hosted tools), the items read here go as OpenAI takes them (hosted-items.ts);
   // the client's own as it sent them. Its answer is not stored (the route keeps none of OpenAI's),
@@ -79,6 +103,49 @@ export async function withStoredItems(
   c.set('inputPositions', positions);
   return { ...resolved, input: sent };
 }
+
+/**
+ * The id of the conversation `body` names (`conversation`: its id, or `{id}`), if it names one. Not
+ * with previous_response_id (OpenAI refuses the two together), nor with OpenAI's hosted tools: such
+ * a request goes to OpenAI as it is and its answer is not the gateway's to append.
+ */
+function namedConversation(body: Json, continues: boolean): string | undefined {
+  const named = checked(conversationParam, body.conversation, ['conversation']);
+  if (named == null) return undefined;
+  if (continues)
+    throw invalidRequest(
+      "Mutually exclusive parameters: send either 'previous_response_id' or 'conversation', not both.",
+      'conversation',
+    );
+  if (namesHostedTool(body.tools))
+    throw invalidRequest(
+      "'conversation' is not supported with OpenAI's hosted tools: their answer is OpenAI's own, relayed, and not appended; send the conversation in 'input' or use 'previous_response_id'.",
+      'conversation',
+      'unsupported_parameter',
+    );
+  return typeof named === 'string' ? named : named.id;
+}
+
+/**
+ * Refuses an input item whose id the conversation holds already, or another item of the input does,
+ * as OpenAI does: appended after the answer, the unique id would refuse the whole turn, so the
+ * conversation would silently miss it.
+ */
+function refuseDuplicates(held: readonly Json[], input: readonly Json[]): void {
+  const ids = new Set(held.map((item) => item.id));
+  input.forEach((item, index) => {
+    if (typeof item.id !== 'string' || item.id === '') return;
+    checkedItemId(item.id, `input[${index}].id`);
+    if (ids.has(item.id)) throw duplicateItem(item.id, `input[${index}].id`);
+    ids.add(item.id);
+  });
+}
+
+const conversationParam = z
+  .union([z.string().min(1), z.looseObject({ id: z.string().min(1) })], {
+    error: "expected a conversation's id, or an object with its 'id'",
+  })
+  .nullish();
 
 /**
  * `resolved` once its items are known to fit: a request's stored items are read from D1, so a
@@ -110,7 +177,7 @@ const tooLargeResolution = (limit: number) =>
     413,
     'invalid_request_error',
     'request_too_large',
-    `The request, with the stored items it names (previous_response_id, item references), is larger than the limit of ${limit} bytes.`,
+    `The request, with the stored items it names (previous_response_id, conversation, item references), is larger than the limit of ${limit} bytes.`,
     'input',
   );
 

@@ -3,7 +3,7 @@
 // conversation goes first, so the client's own item 0 is the resolved input's item N, and an error
 // — the gateway's, or OpenAI's about a request sent to it as it is (hosted tools) — would otherwise
 // name `input[N]` for an input of one item. An error about an item of the stored conversation
-// names `previous_response_id`, which brought it.
+// names `previous_response_id` (or `conversation`), which brought it.
 import type { Context } from 'hono';
 import type { AppEnv } from '../env';
 
@@ -27,10 +27,12 @@ export function ownPlace(c: Context<AppEnv>, place: ErrorPlace): ErrorPlace {
   const position = positions[Number(match[1])];
   if (position === undefined) return place;
   if (position === STORED)
-    return {
-      param: 'previous_response_id',
-      message: `An item of the previous response's conversation is refused: ${place.message}`,
-    };
+    return c.get('conversation')
+      ? { param: 'conversation', message: `An item of the conversation is refused: ${place.message}` }
+      : {
+          param: 'previous_response_id',
+          message: `An item of the previous response's conversation is refused: ${place.message}`,
+        };
   const own = `input[${position}]`;
   return {
     param: `${own}${place.param.slice(resolved.length)}`,

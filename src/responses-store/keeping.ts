@@ -4,9 +4,12 @@
 // (a continuation from an answer cut at max_output_tokens is how a client asks for the rest) —
 // never an error, a `failed` stream, or one the client left before its end. A request with OpenAI's
 // hosted tools is not: its answer is OpenAI's own, relayed, and says `store: false`. Nor is any
-// when the config's `responses.storeDays` is 0 (a deployment that keeps no conversations).
+// when the config's `responses.storeDays` is 0 (a deployment that keeps no conversations). A request
+// naming a `conversation` appends its own input items and its output to it on the same terms (but
+// storeDays: the conversation keeps its own expiry), in the same wait (src/conversations-store/response-items.ts).
 import type { Context } from 'hono';
 import type { GatewayConfig } from '../config/schema';
+import { appendResponse } from '../conversations-store/response-items';
 import type { AppEnv } from '../env';
 import { within } from '../isolate/within';
 import type { ResponsesRequest } from '../openai/responses-schema';
@@ -36,24 +39,40 @@ export function keeping(c: Context<AppEnv>, request: ResponsesRequest, config: G
   const days = config.responses.storeDays;
   const key = c.get('admittedKey');
   const continued = c.get('continued');
+  const conversation = c.get('conversation');
   const previousId = continued?.id ?? null;
-  const stored = request.store !== false && key !== undefined && !key.zdr && days > 0;
-  const echoed = { ...request, store: stored, previous_response_id: previousId };
-  if (!stored) return { request: echoed };
-  // Only the items this request added: the conversation before them is its previous response's rows.
-  const input = (inputItems(request.input) ?? []).slice(continued?.items ?? 0);
+  const kept = request.store !== false && key !== undefined && !key.zdr;
+  const stored = kept && days > 0;
+  // A conversation named is extended unless the request said `store: false` (then nothing is kept).
+  const extended = kept && conversation !== undefined;
+  const echoed = {
+    ...request,
+    store: stored,
+    previous_response_id: previousId,
+    conversation: extended ? { id: conversation.id } : null,
+  };
+  if (!stored && !extended) return { request: echoed };
+  // Only the items this request added: what came before is its previous response's rows, or the
+  // conversation's items already.
+  const input = (inputItems(request.input) ?? []).slice(continued?.items ?? conversation?.items ?? 0);
   return {
     request: echoed,
     done: async (response) => {
       if (response.status !== 'completed' && response.status !== 'incomplete') return;
-      const row = { id: String(response.id), keyId: key.id, teamId: key.teamId, input, response, previousId };
-      const write = storeResponse(c.env.DB, row, Date.now(), days);
+      const id = String(response.id);
+      const now = Date.now();
+      const writes: Promise<void>[] = [];
+      if (stored) {
+        const row = { id, keyId: key.id, teamId: key.teamId, input, response, previousId };
+        writes.push(storeResponse(c.env.DB, row, now, days));
+      }
+      if (extended)
+        writes.push(appendResponse(c.env.DB, conversation.id, key.id, input, response, now, days));
+      const write = Promise.all(writes);
       // Also past the answer: a client leaving meanwhile, or the wait running out, stops nothing.
       c.executionCtx.waitUntil(write);
       await within(write, STORE_WAIT_MS, () =>
-        console.error(
-          `storing response ${row.id} took over ${STORE_WAIT_MS} ms: answered before it is written`,
-        ),
+        console.error(`storing response ${id} took over ${STORE_WAIT_MS} ms: answered before it is written`),
       );
     },
   };

@@ -121,7 +121,7 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   // A zero-retention key may not have its provider keep the request (stored completions, a prompt
   // cache kept on storage) or use a feature whose data the provider keeps (a code execution
   // container): refused before guardrails, cache or provider see it; the log row, zdr, keeps no body.
-  const refusal = admitted.zdr ? zdrRefusal(body, c.get('storeAsked') === true, native) : undefined;
+  const refusal = admitted.zdr ? zdrRefusal(body, c.get('storeAsked'), native) : undefined;
   if (refusal) {
     settle(undefined, undefined);
     throw withHeaders(refusal, headers);

@@ -13,6 +13,7 @@ import { GatewayError } from '../errors';
 import { readJsonBody } from '../openai/read-body';
 import type { NativeApi } from '../providers/types';
 import type { NativeRequest } from './native-request';
+import type { RetentionParam } from './zdr-retention';
 
 export interface ChatTranslation<R> {
   /** The API translated, whose fields a refusal names (its output cap: RouteAdmitRequest.outputField). */
@@ -75,7 +76,7 @@ export interface ChatTranslation<R> {
    * The request asks its provider to keep it (`store: true`), said apart because the chat body it
    * becomes leaves that out: a zero-retention key's request is refused as the chat route would.
    */
-  storeAsked?(request: R): boolean;
+  storeAsked?(request: R): RetentionParam | undefined;
   /** An error's `param`, named by the chat body (`max_completion_tokens`), as the API names it. */
   errorParam?(param: string): string;
 }
@@ -106,7 +107,8 @@ export function chatTranslation<R>(translation: ChatTranslation<R>): MiddlewareH
     if (translation.thinkingAsSigned) c.set('thinkingAsSigned', true);
     const summary = translation.reasoningSummary?.(asked);
     if (summary !== undefined) c.set('reasoningSummary', summary);
-    if (translation.storeAsked?.(asked)) c.set('storeAsked', true);
+    const kept = translation.storeAsked?.(asked);
+    if (kept) c.set('storeAsked', kept);
     await next();
 
     const answer = c.res;

@@ -77,10 +77,10 @@ const responseNotFound = (id: string) =>
 
 // `include` asks for fields of hosted tools' items, which the gateway never stores: taken, ignored,
 // and may be given more than once (the OpenAI SDK writes a list as `include[]=a&include[]=b`).
-const INCLUDE = ['include', 'include[]'];
+export const INCLUDE = ['include', 'include[]'];
 
 /** The page a list request asks for; a parameter unknown, repeated or out of range is a 400 naming it. */
-function pageQueryOf(queries: Record<string, string[]>): PageQuery {
+export function pageQueryOf(queries: Record<string, string[]>): PageQuery {
   const first = Object.fromEntries(Object.entries(queries).map(([name, values]) => [name, values[0] ?? '']));
   rejectUnknown(first, ['limit', 'order', 'after', ...INCLUDE]);
   rejectRepeated(Object.fromEntries(Object.entries(queries).filter(([name]) => !INCLUDE.includes(name))));

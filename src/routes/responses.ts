@@ -30,6 +30,8 @@ export const responsesApi = () =>
     reasoningSummary: (request) => request.reasoning?.summary ?? undefined,
     // Never sent on (the chat body leaves it out; hosted tools go with store: false), yet asked for:
     // the gateway stores the answer itself (keeping).
-    storeAsked: (request) => request.store === true,
+    // A conversation named is one kept and extended: refused to a zero-retention key, as `store: true` is.
+    storeAsked: (request) =>
+      request.conversation != null ? 'conversation' : request.store === true ? 'store' : undefined,
     errorParam: responsesParam,
   });

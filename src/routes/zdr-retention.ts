@@ -5,7 +5,7 @@ import type { NativeApi } from '../providers/types';
 import { retainedFeature } from './zdr-features';
 
 /** The request fields a zero-retention key's request may be refused for, as `param` names them. */
-export type RetentionParam = 'store' | 'prompt_cache_retention' | 'prompt_cache_options.ttl';
+export type RetentionParam = 'store' | 'conversation' | 'prompt_cache_retention' | 'prompt_cache_options.ttl';
 
 /**
  * OpenAI's default (and, so far, only) `prompt_cache_options.ttl`: asking for it asks for nothing
@@ -16,7 +16,8 @@ const DEFAULT_CACHE_TTL = '30m';
 /**
  * The field of a request that asks its provider to keep it beyond the answer, if one does:
  * - `store: true`: OpenAI's stored completions (kept, and shown in its dashboard), a stored response
- *   (`storeAsked`: a translated request's, which its chat body does not carry);
+ *   (`storeAsked`: a translated request's, which its chat body does not carry); a conversation a
+ *   Responses request extends (`storeAsked` 'conversation');
  * - `prompt_cache_retention` other than `in_memory` (`24h`): extended prompt caching, which keeps
  *   the prompt's key/value tensors on the provider's GPU-local storage for up to 24 hours instead of
  *   in memory only. OpenAI derives them from the prompt and keeps them past the request, and sets a
@@ -32,9 +33,10 @@ const DEFAULT_CACHE_TTL = '30m';
  */
 export function retentionAsked(
   body: Record<string, unknown>,
-  storeAsked: boolean,
+  storeAsked: RetentionParam | undefined,
 ): RetentionParam | undefined {
-  if (body.store === true || storeAsked) return 'store';
+  if (body.store === true) return 'store';
+  if (storeAsked) return storeAsked;
   const cacheRetention = body.prompt_cache_retention;
   if (cacheRetention != null && cacheRetention !== 'in_memory') return 'prompt_cache_retention';
   const cacheOptions = body.prompt_cache_options;
@@ -50,7 +52,7 @@ export function retentionAsked(
  */
 export function zdrRefusal(
   body: Record<string, unknown>,
-  storeAsked: boolean,
+  storeAsked: RetentionParam | undefined,
   native: { api: NativeApi; body: Record<string, unknown> } | undefined,
 ): GatewayError | undefined {
   const kept = retentionAsked(body, storeAsked);

@@ -12,6 +12,9 @@ export const CHECKED_SCHEMAS = [
   'Response',
   'ResponseStreamEvent',
   'ResponseItemList',
+  'ConversationResource',
+  'ConversationItemList',
+  'DeletedConversationResource',
 ] as const;
 
 type Schema = Record<string, unknown>;

@@ -2,7 +2,7 @@
 // teams, and every other route the app declares. No 5xx, no unhandled exception, every error an
 // OpenAI ErrorResponse.
 import { describe, expect, it } from 'vitest';
-import { admin, createKey, type Json, responses } from '../helpers/gateway';
+import { admin, call, createKey, type Json, responses } from '../helpers/gateway';
 import {
   type AdminContext,
   adminCase,
@@ -47,6 +47,14 @@ async function context(): Promise<AdminContext> {
     stored.push(((await answer.json()) as Json).id);
   }
   ids.set('/v1/responses', stored);
+  // A conversation of the gateway key with an item: its routes are fuzzed on real ids too.
+  const made = await call('/v1/conversations', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${gatewayKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ items: [{ type: 'message', id: 'msg_fuzz', role: 'user', content: 'hello' }] }),
+  });
+  expect(made.status, await made.clone().text()).toBe(200);
+  ids.set('/v1/conversations', [((await made.json()) as Json).id, 'msg_fuzz']);
   return { ids, gatewayKey };
 }
 
@@ -145,6 +153,9 @@ describe('fuzz: admin endpoints', () => {
         'GET /v1/responses/:id',
         'DELETE /v1/responses/:id',
         'GET /v1/responses/:id/input_items',
+        'POST /v1/conversations',
+        'GET /v1/conversations/:id/items',
+        'DELETE /v1/conversations/:id/items/:itemId',
       ])
         expect(perRoute.has(required), `${required} is declared and fuzzed`).toBe(true);
       expect(Math.min(...perRoute.values())).toBeGreaterThanOrEqual(report.cases >= 1400 ? 20 : 1);

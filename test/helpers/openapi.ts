@@ -13,6 +13,10 @@ type Name =
   | 'Response'
   | 'ResponseStreamEvent'
   | 'ResponseItemList'
+  | 'ConversationResource'
+  | 'ConversationItemList'
+  | 'ConversationItem'
+  | 'DeletedConversationResource'
   // Parts of a Responses request, for what the gateway sends upstream.
   | 'CustomToolParam'
   // Its members (in ResponseStreamEvent's extract): each event checked against its own.

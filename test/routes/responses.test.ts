@@ -390,7 +390,6 @@ describe('POST /v1/responses', () => {
   });
 
   it.each([
-    ['conversation', { conversation: 'conv_1' }],
     ['background', { background: true }],
     ['prompt', { prompt: { id: 'pmpt_1' } }],
   ])('refuses the stateful parameter %s with a 400 naming it', async (param, extra) => {
@@ -400,7 +399,7 @@ describe('POST /v1/responses', () => {
     const body: Json = await response.json();
     expectOpenAIShape('ErrorResponse', body);
     expect(body.error.param).toBe(param);
-    expect(body.error.message).toContain('no conversations, background responses or prompts');
+    expect(body.error.message).toContain('no background responses or prompts');
   });
 
   it.each([
@@ -426,7 +425,6 @@ describe('POST /v1/responses', () => {
   });
 
   it.each([
-    ['conversation', { conversation: 'conv_1' }],
     ['prompt', { prompt: { id: 'pmpt_1' } }],
     ['background', { background: true }],
     ['truncation', { truncation: 'auto' }],
@@ -524,7 +522,7 @@ describe('POST /v1/responses', () => {
     const ok = await responses(key, { model: 'fast', input: 'hi' }, { 'x-request-id': 'resp-log-ok' });
     const bad = await responses(
       key,
-      { model: 'fast', input: 'hi', conversation: 'c' },
+      { model: 'fast', input: 'hi', background: true },
       { 'x-request-id': 'resp-log-bad' },
     );
     const streamed = await responses(

@@ -1,0 +1,115 @@
+// Reading a conversation's items: all of them in order (to list a page, or to go before a response's
+// input), bounded as a stored response's conversation is — their sizes summed in the query, their JSON
+// read only when together they fit — or one by its id. An item in parts is reassembled; one whose
+// parts are not all there (or that no longer parses) makes its conversation read as not found, never
+// as a conversation with a hole in it.
+import { isRecord, parsedJson } from '../json-record';
+import {
+  MAX_RESPONSE_ID_LENGTH,
+  type Owner,
+  ownedBy,
+  queried,
+  type ReadBound,
+} from '../responses-store/store';
+import { appended, type Conversation, type ConversationRow, conversationObject } from './store';
+
+type Json = Record<string, unknown>;
+
+interface ItemRow {
+  item_id: string;
+  item: string;
+  parts: number;
+}
+
+/**
+ * Conversation `id` and its items, first to last, when it is `owner`'s and unexpired; else null.
+ * Throws `bound`'s error when its items' JSON together is larger than it.
+ */
+export async function conversationItems(
+  db: D1Database,
+  id: string,
+  owner: Owner,
+  now: number,
+  bound: ReadBound,
+): Promise<{ conversation: Conversation; items: Json[] } | null> {
+  if (id.length > MAX_RESPONSE_ID_LENGTH) return null;
+  await appended(id);
+  const { join, whose, who } = ownedBy(owner);
+  const conversation = `SELECT r.id, r.created_at, r.metadata FROM conversations r ${join}
+     WHERE r.id = ?1 AND r.expires_at > ?2 AND ${whose}`;
+  // One batch, one snapshot: the conversation and exactly the items it had then.
+  const [found, listed] = await queried(() =>
+    db.batch<unknown>([
+      db.prepare(conversation).bind(id, now, who),
+      db
+        .prepare(
+          `WITH asked AS (SELECT id FROM (${conversation})),
+           whole(fits) AS (
+             SELECT COALESCE(SUM(size), 0) <= ?4 FROM conversation_items
+              WHERE conversation_id IN (SELECT id FROM asked))
+           SELECT i.item_id, i.parts, w.fits, CASE WHEN w.fits THEN i.item ELSE '' END AS item
+             FROM conversation_items i, whole w
+            WHERE i.conversation_id IN (SELECT id FROM asked) ORDER BY i.seq`,
+        )
+        .bind(id, now, who, bound.chars),
+    ]),
+  );
+  const row = found?.results[0] as ConversationRow | undefined;
+  if (!row) return null;
+  const rows = (listed?.results ?? []) as (ItemRow & { fits: number })[];
+  if (rows.some((item) => !item.fits)) throw bound.tooLarge();
+  const items = await itemsJson(db, id, rows);
+  return items && { conversation: conversationObject(row), items };
+}
+
+/** Item `itemId` of conversation `id` when both are there and the conversation `owner`'s; else null. */
+export async function conversationItem(
+  db: D1Database,
+  id: string,
+  itemId: string,
+  owner: Owner,
+  now: number,
+): Promise<Json | null> {
+  if (id.length > MAX_RESPONSE_ID_LENGTH || itemId.length > MAX_RESPONSE_ID_LENGTH) return null;
+  await appended(id);
+  const { join, whose, who } = ownedBy(owner);
+  const row = await queried(() =>
+    db
+      .prepare(
+        `SELECT i.item_id, i.item, i.parts FROM conversation_items i
+           JOIN conversations r ON r.id = i.conversation_id ${join}
+          WHERE i.conversation_id = ?1 AND i.item_id = ?4 AND r.expires_at > ?2 AND ${whose}`,
+      )
+      .bind(id, now, who, itemId)
+      .first<ItemRow>(),
+  );
+  if (!row) return null;
+  return (await itemsJson(db, id, [row]))?.[0] ?? null;
+}
+
+/** The items of `rows` parsed, those in parts reassembled (one query for them all); null if one fails. */
+async function itemsJson(db: D1Database, id: string, rows: readonly ItemRow[]): Promise<Json[] | null> {
+  const parted = rows.filter((row) => row.parts > 0).map((row) => row.item_id);
+  const pieces = new Map<string, string[]>();
+  if (parted.length > 0) {
+    const { results } = await queried(() =>
+      db
+        .prepare(
+          `SELECT item_id, data FROM conversation_item_parts
+            WHERE conversation_id = ?1 AND item_id IN (SELECT value FROM json_each(?2)) ORDER BY item_id, seq`,
+        )
+        .bind(id, JSON.stringify(parted))
+        .all<{ item_id: string; data: string }>(),
+    );
+    for (const part of results) pieces.set(part.item_id, [...(pieces.get(part.item_id) ?? []), part.data]);
+  }
+  const items: Json[] = [];
+  for (const row of rows) {
+    const list = pieces.get(row.item_id);
+    const text = row.parts === 0 ? row.item : list?.length === row.parts ? list.join('') : undefined;
+    const item = text === undefined ? undefined : parsedJson(text);
+    if (!isRecord(item)) return null;
+    items.push(item);
+  }
+  return items;
+}

@@ -1,0 +1,178 @@
+// OpenAI's Conversations API: POST /v1/conversations creates one (with up to 20 items), GET / POST /
+// DELETE /v1/conversations/{id} read, update (metadata) and delete it; …/items adds items (POST) or
+// lists a page of them (GET, input-items.ts's paging), …/items/{item_id} reads or deletes one. A
+// conversation is its key's alone: another key's, expired, deleted or never made is one 404
+// (`conversation_not_found`). Kept as stored responses are (src/conversations-store/): for
+// `responses.storeDays`, never for a zero-retention key. POST /v1/responses with `conversation`
+// reads and extends it (src/responses-store/continuation.ts, keeping.ts).
+import { type Context, Hono } from 'hono';
+import { z } from 'zod';
+import { randomId } from '../auth/gateway-key';
+import type { GatewayConfig } from '../config/schema';
+import { getRuntime } from '../config/store';
+import { deleteConversation, deleteItem } from '../conversations-store/deletion';
+import { itemList, newItem, requestItems } from '../conversations-store/items';
+import { conversationItem, conversationItems } from '../conversations-store/read';
+import {
+  appendItems,
+  conversationNotFound,
+  conversationOf,
+  createStatements,
+  updateMetadata,
+} from '../conversations-store/store';
+import type { AppEnv } from '../env';
+import { GatewayError, invalidRequest, zdrStoreRefused } from '../errors';
+import { type UsableKey, usableKey } from '../limits/usable-key';
+import { readJsonBody, validateBody } from '../openai/read-body';
+import { metadataSchema } from '../openai/responses-schema';
+import { readBound, STORED_READ_PER_LIMIT } from '../responses-store/continuation';
+import { itemsPage } from '../responses-store/input-items';
+import { queried, quotedId } from '../responses-store/store';
+import { rejectUnknown } from './admin/query-params';
+import { INCLUDE, pageQueryOf } from './responses-stored';
+
+const created = z.strictObject({ items: itemList.nullish(), metadata: metadataSchema.nullish() });
+const updated = z.strictObject({ metadata: metadataSchema });
+const added = z.strictObject({ items: itemList.min(1) });
+
+export const conversations = new Hono<AppEnv>()
+  .post('/', async (c) => {
+    noQuery(c);
+    const { config } = await getRuntime(c.env, c.executionCtx);
+    const body = validateBody(created, await readJsonBody(c.req.raw, config.limits.maxBodyBytes, {}));
+    const items = requestItems(body.items ?? []).map((item) => newItem(item));
+    const { policy } = await writingKey(c, config);
+    const now = Date.now();
+    const row = {
+      id: randomId('conv'),
+      keyId: policy.id,
+      teamId: policy.teamId,
+      metadata: body.metadata ?? {},
+    };
+    await queried(() =>
+      c.env.DB.batch(createStatements(c.env.DB, row, items, now, config.responses.storeDays)),
+    );
+    return c.json({
+      id: row.id,
+      object: 'conversation',
+      created_at: Math.floor(now / 1000),
+      metadata: row.metadata,
+    });
+  })
+  .get('/:id', async (c) => {
+    noQuery(c);
+    const id = c.req.param('id');
+    const { policy } = await usableKey(c);
+    const conversation = await conversationOf(c.env.DB, id, { keyId: policy.id }, Date.now());
+    if (!conversation) throw conversationNotFound(id);
+    return c.json(conversation);
+  })
+  .post('/:id', async (c) => {
+    noQuery(c);
+    const id = c.req.param('id');
+    const { config } = await getRuntime(c.env, c.executionCtx);
+    const body = validateBody(updated, await readJsonBody(c.req.raw, config.limits.maxBodyBytes));
+    const { policy } = await usableKey(c);
+    const conversation = await updateMetadata(c.env.DB, id, policy.id, body.metadata, Date.now());
+    if (!conversation) throw conversationNotFound(id);
+    return c.json(conversation);
+  })
+  .delete('/:id', async (c) => {
+    noQuery(c);
+    const id = c.req.param('id');
+    const { policy } = await usableKey(c);
+    if (!(await deleteConversation(c.env.DB, id, policy.id, Date.now()))) throw conversationNotFound(id);
+    return c.json({ id, object: 'conversation.deleted', deleted: true });
+  })
+  .post('/:id/items', async (c) => {
+    onlyInclude(c);
+    const id = c.req.param('id');
+    const { config } = await getRuntime(c.env, c.executionCtx);
+    const body = validateBody(added, await readJsonBody(c.req.raw, config.limits.maxBodyBytes));
+    const items = requestItems(body.items).map((item) => newItem(item));
+    const { policy } = await writingKey(c, config);
+    const db = c.env.DB;
+    const outcome = await queried(() =>
+      appendItems(db, id, policy.id, items, Date.now(), config.responses.storeDays),
+    );
+    if (outcome === 'missing') throw conversationNotFound(id);
+    if (outcome === 'duplicate')
+      throw invalidRequest(
+        "An item of 'items' has an id the conversation holds already. Remove duplicate items and try again.",
+        'items',
+      );
+    const data = items.map(({ item }) => item);
+    return c.json({
+      object: 'list',
+      data,
+      first_id: items[0]?.id,
+      last_id: items.at(-1)?.id,
+      has_more: false,
+    });
+  })
+  .get('/:id/items', async (c) => {
+    const id = c.req.param('id');
+    const query = pageQueryOf(c.req.queries());
+    const { policy } = await usableKey(c);
+    const limit = (await getRuntime(c.env, c.executionCtx)).config.limits.maxBodyBytes;
+    const bound = readBound(limit, () => conversationTooLarge(id, limit));
+    const read = await conversationItems(c.env.DB, id, { keyId: policy.id }, Date.now(), bound);
+    if (!read) throw conversationNotFound(id);
+    return c.json(itemsPage(read.items, query, 'item of this conversation'));
+  })
+  .get('/:id/items/:itemId', async (c) => {
+    onlyInclude(c);
+    const { id, itemId } = c.req.param();
+    const { policy } = await usableKey(c);
+    const now = Date.now();
+    const item = await conversationItem(c.env.DB, id, itemId, { keyId: policy.id }, now);
+    if (item) return c.json(item);
+    if (!(await conversationOf(c.env.DB, id, { keyId: policy.id }, now))) throw conversationNotFound(id);
+    throw itemNotFound(itemId);
+  })
+  .delete('/:id/items/:itemId', async (c) => {
+    noQuery(c);
+    const { id, itemId } = c.req.param();
+    const { policy } = await usableKey(c);
+    const now = Date.now();
+    const deleted = await deleteItem(c.env.DB, id, itemId, policy.id, now);
+    const conversation = await conversationOf(c.env.DB, id, { keyId: policy.id }, now);
+    if (!conversation) throw conversationNotFound(id);
+    if (!deleted) throw itemNotFound(itemId);
+    return c.json(conversation);
+  });
+
+/**
+ * The key of a request that adds to a conversation: usable, and neither it nor its team
+ * zero-retention (it keeps nothing, as it stores no response); nor does a deployment keeping none.
+ */
+async function writingKey(c: Context<AppEnv>, config: GatewayConfig): Promise<UsableKey> {
+  const usable = await usableKey(c);
+  if (usable.policy.zdr === true || usable.team?.zdr === true) throw zdrStoreRefused('conversation');
+  if (config.responses.storeDays === 0)
+    throw invalidRequest(
+      "This gateway keeps no conversations (its config's responses.storeDays is 0): send each turn's whole input.",
+    );
+  return usable;
+}
+
+function noQuery(c: Context<AppEnv>): void {
+  rejectUnknown(c.req.query(), []);
+}
+
+/** `include` asks for fields of hosted tools' items, which a conversation never holds: taken, ignored. */
+function onlyInclude(c: Context<AppEnv>): void {
+  rejectUnknown(c.req.query(), INCLUDE);
+}
+
+const itemNotFound = (id: string) =>
+  new GatewayError(404, 'invalid_request_error', null, `Item with id '${quotedId(id)}' not found.`);
+
+/** A conversation past what one read takes (continuation.ts readBound). */
+const conversationTooLarge = (id: string, limit: number) =>
+  new GatewayError(
+    400,
+    'invalid_request_error',
+    'conversation_too_large',
+    `The conversation '${quotedId(id)}' is larger than the gateway reads at once (${STORED_READ_PER_LIMIT} times limits.maxBodyBytes, ${limit} bytes).`,
+  );
