@@ -58,7 +58,8 @@ export function responsesEventStream(
     status: ResponseStatus,
     extra: { reason?: string; error?: { code: string; message: string } } = {},
   ) =>
-    responseObject(request, {
+    // A failed response is neither stored nor appended to a conversation (keeping.ts): it says so.
+    responseObject(status === 'failed' ? { ...request, store: false, conversation: null } : request, {
       id: ids.response,
       createdAt,
       model,

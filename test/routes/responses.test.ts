@@ -14,6 +14,7 @@ import {
   openaiKey,
   putConfig,
   responses,
+  storedResponse,
 } from '../helpers/gateway';
 import { expectOpenAIShape, expectResponseEvent, responseEvents } from '../helpers/openapi';
 import { expectItemsInSequence } from '../helpers/responses-order';
@@ -376,6 +377,10 @@ describe('POST /v1/responses', () => {
     expect((last.response as Json).status).toBe('failed');
     expect((last.response as Json).error.code).toBe('server_error');
     expect(events.some((e) => e.type === 'response.completed')).toBe(false);
+    // Stored it is not (response.created said it would be, not knowing yet), so the end says so.
+    expect((events[0]!.response as Json).store).toBe(true);
+    expect((last.response as Json).store).toBe(false);
+    expect((await storedResponse(key, String((last.response as Json).id))).status).toBe(404);
   });
 
   it('streams from the mock provider', async () => {
