@@ -13,20 +13,34 @@ const base = `http://127.0.0.1:${port}`;
 const env = { ...process.env, ...quietWrangler };
 const wrangler = join(root, 'node_modules', '.bin', 'wrangler');
 
+/**
+ * Runs `command`, its output kept unless it fails: wrangler reprints its table of migrations after
+ * each one it applies (hundreds of lines on a first start, before the key a newcomer looks for).
+ */
 function run(command, args) {
   // No stdin: wrangler then answers its own "apply these migrations?" prompt (which a "no" would
   // skip, leaving a gateway without tables).
-  const result = spawnSync(command, args, { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
+  const result = spawnSync(command, args, {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+  });
   if (result.status !== 0) {
+    process.stdout.write(result.stdout ?? '');
+    process.stderr.write(result.stderr ?? '');
     console.error(`\n✗ ${command} ${args.join(' ')} failed (exit ${result.status})`);
     process.exit(result.status ?? 1);
   }
+  return result.stdout ?? '';
 }
 
 ensureDeps();
 
 console.log('• Applying local D1 migrations…');
-run(wrangler, ['d1', 'migrations', 'apply', 'tollgate', '--local']);
+const migrated = run(wrangler, ['d1', 'migrations', 'apply', 'tollgate', '--local']);
+const applied = new Set(migrated.match(/\b\d{4}_[\w-]+\.sql\b/g) ?? []);
+console.log(applied.size > 0 ? `  applied: ${[...applied].join(', ')}` : '  none to apply');
 
 const devVarsPath = join(root, '.dev.vars');
 const devVars = existsSync(devVarsPath) ? readFileSync(devVarsPath, 'utf8') : '';
