@@ -1,8 +1,8 @@
-// Reading a conversation's items: all of them in order (to list a page, or to go before a response's
-// input), bounded as a stored response's conversation is — their sizes summed in the query, their JSON
-// read only when together they fit — or one by its id. An item in parts is reassembled; one whose
-// parts are not all there (or that no longer parses) makes its conversation read as not found, never
-// as a conversation with a hole in it.
+// Reading a conversation's items: all of them in order (to go before a response's input; page.ts
+// reads a page of them), bounded as a stored response's conversation is — their sizes summed in the
+// query, their JSON read only when together they fit — or one by its id. An item in parts is
+// reassembled; one whose parts are not all there (or that no longer parses) makes its conversation
+// read as not found, never as a conversation with a hole in it.
 import { isRecord, parsedJson } from '../json-record';
 import {
   MAX_RESPONSE_ID_LENGTH,
@@ -15,7 +15,7 @@ import { appended, type Conversation, type ConversationRow, conversationObject }
 
 type Json = Record<string, unknown>;
 
-interface ItemRow {
+export interface ItemRow {
   item_id: string;
   item: string;
   parts: number;
@@ -88,7 +88,11 @@ export async function conversationItem(
 }
 
 /** The items of `rows` parsed, those in parts reassembled (one query for them all); null if one fails. */
-async function itemsJson(db: D1Database, id: string, rows: readonly ItemRow[]): Promise<Json[] | null> {
+export async function itemsJson(
+  db: D1Database,
+  id: string,
+  rows: readonly ItemRow[],
+): Promise<Json[] | null> {
   const parted = rows.filter((row) => row.parts > 0).map((row) => row.item_id);
   const pieces = new Map<string, string[]>();
   if (parted.length > 0) {

@@ -4,7 +4,7 @@
 // in parts (parts.ts's splitText). Every append allocates its items' places inside SQL (MAX(seq) + 1,
 // one batch, one transaction), so appends racing on one conversation never share or swap a place.
 import { describeFailure } from '../describe-error';
-import { GatewayError } from '../errors';
+import { GatewayError, invalidRequest } from '../errors';
 import { PART_CHARS, splitText } from '../responses-store/parts';
 import { MAX_RESPONSE_ID_LENGTH, type Owner, ownedBy, queried, quotedId } from '../responses-store/store';
 
@@ -106,14 +106,16 @@ export function appendStatements(
            ) WHERE EXISTS (${live})`,
         )
         .bind(id, keyId, now, itemId, parts.length > 0 ? '' : json, parts.length, json.length),
+      // Only beside the item just written: not for an item of the same id in a conversation the key
+      // may not write to (its parts would be another's, and a clash with them would tell it is there).
       ...parts.map((data, seq) =>
         db
           .prepare(
             `INSERT INTO conversation_item_parts (conversation_id, item_id, seq, data)
-             SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (
-               SELECT 1 FROM conversation_items WHERE conversation_id = ?1 AND item_id = ?2)`,
+             SELECT ?1, ?4, ?5, ?6 WHERE EXISTS (${live}) AND EXISTS (
+               SELECT 1 FROM conversation_items WHERE conversation_id = ?1 AND item_id = ?4)`,
           )
-          .bind(id, itemId, seq, data),
+          .bind(id, keyId, now, itemId, seq, data),
       ),
     ];
   });
@@ -161,6 +163,16 @@ export const conversationNotFound = (id: string, param: string | null = null) =>
     'invalid_request_error',
     'conversation_not_found',
     `Conversation with id '${quotedId(id)}' not found.`,
+    param,
+  );
+
+/**
+ * Where the config's responses.storeDays is 0 the gateway keeps no conversation: none is made, added
+ * to, or named on /v1/responses (one made before keeps its expiry, and may still be read or deleted).
+ */
+export const noConversationsKept = (param: string | null = null) =>
+  invalidRequest(
+    "This gateway keeps no conversations (its config's responses.storeDays is 0): send each turn's whole input.",
     param,
   );
 

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import type { GatewayConfig } from '../config/schema';
 import { checkedItemId, duplicateItem } from '../conversations-store/items';
 import { conversationItems } from '../conversations-store/read';
-import { conversationNotFound } from '../conversations-store/store';
+import { conversationNotFound, noConversationsKept } from '../conversations-store/store';
 import type { AppEnv } from '../env';
 import { GatewayError, invalidRequest } from '../errors';
 import { isRecord } from '../json-record';
@@ -42,7 +42,7 @@ export async function withStoredItems(
   if (!own) return body;
   const id = body.previous_response_id;
   const continues = typeof id === 'string' && id !== '';
-  const named = namedConversation(body, continues);
+  const named = namedConversation(body, continues, config);
   const referenced = own.map(isItemReference);
   const references = referenced.includes(true);
   if (!continues && !references && named === undefined) return body;
@@ -107,11 +107,13 @@ export async function withStoredItems(
 /**
  * The id of the conversation `body` names (`conversation`: its id, or `{id}`), if it names one. Not
  * with previous_response_id (OpenAI refuses the two together), nor with OpenAI's hosted tools: such
- * a request goes to OpenAI as it is and its answer is not the gateway's to append.
+ * a request goes to OpenAI as it is and its answer is not the gateway's to append; nor where the
+ * config keeps no conversations.
  */
-function namedConversation(body: Json, continues: boolean): string | undefined {
+function namedConversation(body: Json, continues: boolean, config: GatewayConfig): string | undefined {
   const named = checked(conversationParam, body.conversation, ['conversation']);
   if (named == null) return undefined;
+  if (config.responses.storeDays === 0) throw noConversationsKept('conversation');
   if (continues)
     throw invalidRequest(
       "Mutually exclusive parameters: send either 'previous_response_id' or 'conversation', not both.",

@@ -35,7 +35,7 @@ export function inputItemsPage(chain: readonly ChainRow[], query: PageQuery): Js
 
 /**
  * One page of `all`, a list of items in order (first to last), as `query` asks; an `after` naming none
- * of them is a 400 saying what the list holds (`what`). Shared by conversations' items (their list).
+ * of them is a 400 saying what the list holds (`what`).
  */
 export function itemsPage(all: Json[], query: PageQuery, what: string): Json {
   if (query.order === 'desc') all.reverse();

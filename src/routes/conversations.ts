@@ -12,12 +12,14 @@ import type { GatewayConfig } from '../config/schema';
 import { getRuntime } from '../config/store';
 import { deleteConversation, deleteItem } from '../conversations-store/deletion';
 import { itemList, newItem, requestItems } from '../conversations-store/items';
-import { conversationItem, conversationItems } from '../conversations-store/read';
+import { conversationPage } from '../conversations-store/page';
+import { conversationItem } from '../conversations-store/read';
 import {
   appendItems,
   conversationNotFound,
   conversationOf,
   createStatements,
+  noConversationsKept,
   updateMetadata,
 } from '../conversations-store/store';
 import type { AppEnv } from '../env';
@@ -26,7 +28,6 @@ import { type UsableKey, usableKey } from '../limits/usable-key';
 import { readJsonBody, validateBody } from '../openai/read-body';
 import { metadataSchema } from '../openai/responses-schema';
 import { readBound, STORED_READ_PER_LIMIT } from '../responses-store/continuation';
-import { itemsPage } from '../responses-store/input-items';
 import { queried, quotedId } from '../responses-store/store';
 import { rejectUnknown } from './admin/query-params';
 import { INCLUDE, pageQueryOf } from './responses-stored';
@@ -116,9 +117,9 @@ export const conversations = new Hono<AppEnv>()
     const { policy } = await usableKey(c);
     const limit = (await getRuntime(c.env, c.executionCtx)).config.limits.maxBodyBytes;
     const bound = readBound(limit, () => conversationTooLarge(id, limit));
-    const read = await conversationItems(c.env.DB, id, { keyId: policy.id }, Date.now(), bound);
-    if (!read) throw conversationNotFound(id);
-    return c.json(itemsPage(read.items, query, 'item of this conversation'));
+    const page = await conversationPage(c.env.DB, id, { keyId: policy.id }, Date.now(), query, bound);
+    if (!page) throw conversationNotFound(id);
+    return c.json(page);
   })
   .get('/:id/items/:itemId', async (c) => {
     onlyInclude(c);
@@ -149,10 +150,7 @@ export const conversations = new Hono<AppEnv>()
 async function writingKey(c: Context<AppEnv>, config: GatewayConfig): Promise<UsableKey> {
   const usable = await usableKey(c);
   if (usable.policy.zdr === true || usable.team?.zdr === true) throw zdrStoreRefused('conversation');
-  if (config.responses.storeDays === 0)
-    throw invalidRequest(
-      "This gateway keeps no conversations (its config's responses.storeDays is 0): send each turn's whole input.",
-    );
+  if (config.responses.storeDays === 0) throw noConversationsKept();
   return usable;
 }
 
@@ -168,11 +166,11 @@ function onlyInclude(c: Context<AppEnv>): void {
 const itemNotFound = (id: string) =>
   new GatewayError(404, 'invalid_request_error', null, `Item with id '${quotedId(id)}' not found.`);
 
-/** A conversation past what one read takes (continuation.ts readBound). */
+/** An item past what one read takes (continuation.ts readBound), alone on its page. */
 const conversationTooLarge = (id: string, limit: number) =>
   new GatewayError(
     400,
     'invalid_request_error',
     'conversation_too_large',
-    `The conversation '${quotedId(id)}' is larger than the gateway reads at once (${STORED_READ_PER_LIMIT} times limits.maxBodyBytes, ${limit} bytes).`,
+    `An item of the conversation '${quotedId(id)}' is larger than the gateway reads at once (${STORED_READ_PER_LIMIT} times limits.maxBodyBytes, ${limit} bytes).`,
   );

@@ -135,6 +135,33 @@ describe('conversations', () => {
     expect((await sdkClient(owner).conversations.items.list(id)).data).toHaveLength(1);
   });
 
+  it("never writes parts into another key's conversation, nor says which of its item ids are there", async () => {
+    const owner = await setup();
+    const other = (await createKey()).key;
+    const big = 'x'.repeat(400_000);
+    const { id } = await sdkClient(owner).conversations.create({
+      items: [
+        { ...say(big), id: 'msg_big' },
+        { ...say('small'), id: 'msg_small' },
+      ] as never,
+    });
+    const parts = async () =>
+      (
+        await env.DB.prepare('SELECT COUNT(*) AS n FROM conversation_item_parts WHERE conversation_id = ?')
+          .bind(id)
+          .first<{ n: number }>()
+      )?.n;
+    const before = await parts();
+    for (const itemId of ['msg_big', 'msg_small']) {
+      const answer = await conversations(other, `/${id}/items`, 'POST', {
+        items: [{ ...say(big), id: itemId }],
+      });
+      expect(answer.status, itemId).toBe(404);
+      expect(((await answer.json()) as Json).error).toMatchObject({ code: 'conversation_not_found' });
+    }
+    expect(await parts()).toBe(before);
+  });
+
   it('refuses bad bodies and queries with a 400 naming the parameter', async () => {
     const key = await setup();
     const { id } = await sdkClient(key).conversations.create({});
@@ -190,8 +217,24 @@ describe('conversations', () => {
       code: 'zdr_store_refused',
       param: 'conversation',
     });
-    const keeping = await setup({ responses: { storeDays: 0 } });
-    expect((await conversations(keeping, '', 'POST', {})).status).toBe(400);
+    // One made before the config kept none: read still, never added to, by hand or by a response.
+    const before = await setup();
+    const { id } = await sdkClient(before).conversations.create({ items: [say('kept')] });
+    await setup({ responses: { storeDays: 0 } });
+    expect((await conversations(before, '', 'POST', {})).status).toBe(400);
+    expect((await conversations(before, `/${id}/items`, 'POST', { items: [say('more')] })).status).toBe(400);
+    const named = await call('/v1/responses', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${before}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'mock/m', conversation: id, input: 'Hi' }),
+    });
+    expect(named.status).toBe(400);
+    expect(((await named.json()) as Json).error).toMatchObject({
+      type: 'invalid_request_error',
+      param: 'conversation',
+    });
+    const items = await conversations(before, `/${id}/items`);
+    expect(((await items.json()) as Json).data).toHaveLength(1);
   });
 
   it('sweeps expired conversations with their items and parts', async () => {
@@ -226,14 +269,40 @@ describe('conversations', () => {
     expect((await client.conversations.retrieve(kept.id)).id).toBe(kept.id);
   });
 
-  it('refuses to list a conversation larger than four times maxBodyBytes', async () => {
-    const key = await setup();
-    const { id } = await sdkClient(key).conversations.create({ items: [say('hi')] });
-    await env.DB.prepare('UPDATE conversation_items SET size = ? WHERE conversation_id = ?')
-      .bind(4 * 8 * 1024 * 1024 + 1, id)
+  it('lists a conversation larger than four times maxBodyBytes page by page, each page within it', async () => {
+    const key = await setup({ limits: { maxBodyBytes: 1024 } });
+    const { id } = await sdkClient(key).conversations.create({});
+    const texts: string[] = [];
+    for (let index = 0; index < 12; index++) {
+      texts.push(`${index}`.padEnd(600, '.'));
+      const added = await conversations(key, `/${id}/items`, 'POST', { items: [say(texts[index]!)] });
+      expect(added.status, await added.clone().text()).toBe(200);
+    }
+    // 12 items of 600 characters and more: past the 4,096 one read holds, yet every page fits it.
+    const listed: string[] = [];
+    let after: string | undefined;
+    for (let page = 0; page < 12; page++) {
+      const query = after === undefined ? '?order=asc' : `?order=asc&after=${after}`;
+      const answer = await conversations(key, `/${id}/items${query}`);
+      expect(answer.status, await answer.clone().text()).toBe(200);
+      const body = (await answer.json()) as Json;
+      expectOpenAIShape('ConversationItemList', body);
+      expect(body.data.length).toBeLessThanOrEqual(6);
+      listed.push(...body.data.map((item: Json) => item.content[0].text));
+      if (!body.has_more) break;
+      after = body.last_id;
+    }
+    expect(listed).toEqual(texts);
+    const newest = (await (await conversations(key, `/${id}/items?limit=2`)).json()) as Json;
+    expect(newest.data.map((item: Json) => item.content[0].text)).toEqual([texts[11], texts[10]]);
+    expect(newest.has_more).toBe(true);
+
+    // An item larger than one read holds is refused, not read.
+    await env.DB.prepare('UPDATE conversation_items SET size = ? WHERE conversation_id = ? AND seq = 1')
+      .bind(4 * 1024 + 1, id)
       .run();
-    const listed = await conversations(key, `/${id}/items`);
-    expect(listed.status).toBe(400);
-    expect(((await listed.json()) as Json).error).toMatchObject({ code: 'conversation_too_large' });
+    const refused = await conversations(key, `/${id}/items?order=asc`);
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as Json).error).toMatchObject({ code: 'conversation_too_large' });
   });
 });
