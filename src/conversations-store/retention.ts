@@ -2,7 +2,7 @@
 // chunks, as stored responses are (src/responses-store/retention.ts); then the items of
 // conversations gone, and the parts of items gone. How many conversations went. What a round limit
 // leaves, the next hour's run takes.
-import { deleteInRounds } from '../delete-rounds';
+import { deleteExpired, deleteInRounds } from '../delete-rounds';
 import type { Env } from '../env';
 
 export async function sweepExpiredConversations(
@@ -10,12 +10,7 @@ export async function sweepExpiredConversations(
   now: number,
   chunk = 5000,
 ): Promise<number> {
-  const expired = await deleteInRounds(
-    env.DB.prepare(
-      'DELETE FROM conversations WHERE id IN (SELECT id FROM conversations WHERE expires_at <= ? LIMIT ?)',
-    ).bind(now, chunk),
-    chunk,
-  );
+  const expired = await deleteExpired(env.DB, 'conversations', now, chunk);
   await deleteInRounds(
     env.DB.prepare(
       `DELETE FROM conversation_items WHERE rowid IN (

@@ -2,32 +2,11 @@
 // provider sees them all), and once answered the request's own items and the output are appended to
 // it, in order, for JSON and streamed answers alike; never with previous_response_id, nor for another key.
 import { describe, expect, it } from 'vitest';
-import { anthropicMessage, anthropicStream } from '../helpers/anthropic-sse';
-import { answeredJson, createKey, type Json, putConfig, responses } from '../helpers/gateway';
+import { claudeAnswering } from '../helpers/claude-turns';
+import { answeredJson, createKey, type Json, responses } from '../helpers/gateway';
 import { expectOpenAIShape, responseEvents } from '../helpers/openapi';
 import { sdkClient } from '../helpers/responses-upstream';
-import { json, onUpstream, recorded } from '../helpers/upstream';
-
-const ANTHROPIC_URL = 'https://anthropic.test';
-const MESSAGES_URL = `${ANTHROPIC_URL}/v1/messages`;
-
-/** Claude behind the alias `claude`, answering each call with the next of `replies`; a new key. */
-async function setup(replies: string[] = ['Hello Ada.', 'Your name is Ada.', 'Third.']) {
-  const response = await putConfig({
-    providers: { anthropic: { type: 'anthropic', baseUrl: ANTHROPIC_URL, apiKey: 'sk-ant-secret' } },
-    models: { claude: { targets: [{ provider: 'anthropic', model: 'claude-sonnet-4-5' }] } },
-    retry: { attempts: 0 },
-  });
-  expect(response.status, await response.clone().text()).toBe(200);
-  let calls = 0;
-  onUpstream(MESSAGES_URL, (_request, sent) => {
-    const text = replies[calls++] ?? 'More.';
-    if ((sent.body as Json).stream === true)
-      return anthropicStream([{ type: 'text', text }], { stopReason: 'end_turn' });
-    return json(anthropicMessage(text, { id: `msg_${calls}`, usage: { input_tokens: 9, output_tokens: 4 } }));
-  });
-  return (await createKey()).key;
-}
+import { recorded } from '../helpers/upstream';
 
 /** The texts the provider was last sent, in order. */
 function sentTexts(): string[] {
@@ -43,7 +22,7 @@ const textOf = (item: Json): string => item.content[0].text;
 
 describe('responses in a conversation', () => {
   it('sends the conversation before the input and appends the turn, for JSON answers', async () => {
-    const key = await setup();
+    const key = await claudeAnswering();
     const client = sdkClient(key);
     const { id } = await client.conversations.create({
       items: [{ type: 'message', role: 'user', content: 'My name is Ada.' }],
@@ -79,7 +58,7 @@ describe('responses in a conversation', () => {
   });
 
   it('appends a streamed answer once it ends, in order', async () => {
-    const key = await setup(['Streamed reply.']);
+    const key = await claudeAnswering(['Streamed reply.']);
     const client = sdkClient(key);
     const { id } = await client.conversations.create({});
     const answer = await responses(key, {
@@ -99,7 +78,7 @@ describe('responses in a conversation', () => {
   });
 
   it('refuses conversation with previous_response_id, and one the key may not use', async () => {
-    const key = await setup();
+    const key = await claudeAnswering();
     const client = sdkClient(key);
     const { id } = await client.conversations.create({});
     const first = await answeredJson(await responses(key, { model: 'claude', input: 'Hi' }));
@@ -136,7 +115,7 @@ describe('responses in a conversation', () => {
   // Appended after the answer, an item whose id the conversation held would have refused the whole
   // turn: the conversation would have silently missed it.
   it('refuses an input item whose id the conversation or the input holds already, before answering', async () => {
-    const key = await setup();
+    const key = await claudeAnswering();
     const client = sdkClient(key);
     const again = { type: 'message', id: 'msg_held', role: 'user', content: 'Earlier.' };
     // An item with its own id (the SDK's types give an input message none).
@@ -160,7 +139,7 @@ describe('responses in a conversation', () => {
   });
 
   it('reads but does not extend a conversation with store: false', async () => {
-    const key = await setup();
+    const key = await claudeAnswering();
     const client = sdkClient(key);
     const { id } = await client.conversations.create({ items: [{ role: 'user', content: 'Earlier.' }] });
     const answer = await answeredJson(
@@ -173,7 +152,7 @@ describe('responses in a conversation', () => {
   });
 
   it('refuses a zero-retention key naming a conversation', async () => {
-    await setup();
+    await claudeAnswering();
     const { key, id: keyId } = await createKey({ zdr: true });
     // Made before the key was zero-retention (one cannot make one now).
     const now = Date.now();

@@ -4,41 +4,10 @@ import { createExecutionContext, createScheduledController } from 'cloudflare:te
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import worker from '../../src/index';
-import { anthropicMessage, anthropicStream } from '../helpers/anthropic-sse';
-import { answeredJson, createKey, type Json, putConfig, responses, storedResponse } from '../helpers/gateway';
+import { claudeAnswering } from '../helpers/claude-turns';
+import { answeredJson, createKey, type Json, responses, storedResponse } from '../helpers/gateway';
 import { expectOpenAIShape, responseEvents } from '../helpers/openapi';
-import { json, onUpstream, recorded } from '../helpers/upstream';
-
-const ANTHROPIC_URL = 'https://anthropic.test';
-const MESSAGES_URL = `${ANTHROPIC_URL}/v1/messages`;
-
-/** Claude behind the alias `claude`, answering each call with the next of `replies`; a new key. */
-async function setup(replies: string[] = ['Hello Ada.', 'Your name is Ada.', 'Third.'], extra: Json = {}) {
-  const response = await putConfig({
-    ...extra,
-    providers: {
-      anthropic: { type: 'anthropic', baseUrl: ANTHROPIC_URL, apiKey: 'sk-ant-secret' },
-      mock: { type: 'mock' },
-    },
-    models: { claude: { targets: [{ provider: 'anthropic', model: 'claude-sonnet-4-5' }] } },
-    retry: { attempts: 0 },
-  });
-  expect(response.status, await response.clone().text()).toBe(200);
-  let calls = 0;
-  onUpstream(MESSAGES_URL, (_request, sent) => {
-    const text = replies[calls++] ?? 'More.';
-    if ((sent.body as Json).stream === true)
-      return anthropicStream([{ type: 'text', text }], { stopReason: 'end_turn' });
-    return json(
-      anthropicMessage(text, {
-        id: `msg_${calls}`,
-        model: 'claude-sonnet-4-5-20250929',
-        usage: { input_tokens: 9, output_tokens: 4 },
-      }),
-    );
-  });
-  return (await createKey()).key;
-}
+import { recorded } from '../helpers/upstream';
 
 const stored = storedResponse;
 
@@ -46,7 +15,7 @@ const answered = answeredJson;
 
 describe('stored responses', () => {
   it('continues a conversation through Anthropic from previous_response_id, without its instructions', async () => {
-    const key = await setup();
+    const key = await claudeAnswering();
     const first = await answered(
       await responses(key, { model: 'claude', instructions: 'Be brief.', input: 'My name is Ada.' }),
     );
@@ -80,7 +49,7 @@ describe('stored responses', () => {
   });
 
   it("refuses an unknown id, or another key's, as OpenAI does, before any provider is asked", async () => {
-    const key = await setup();
+    const key = await claudeAnswering();
     const first = await answered(await responses(key, { model: 'claude', input: 'Hi' }));
     const other = (await createKey()).key;
     for (const [asker, id] of [
@@ -103,7 +72,7 @@ describe('stored responses', () => {
   });
 
   it('names a refused item of a continuation by its place in the input the client sent', async () => {
-    const key = await setup();
+    const key = await claudeAnswering();
     const first = await answered(await responses(key, { model: 'claude', input: 'Hi' }));
     const refusal = async (body: Json): Promise<Json> => {
       const response = await responses(key, { model: 'claude', ...body });
@@ -133,7 +102,7 @@ describe('stored responses', () => {
   });
 
   it('refuses an input item that is not an object in a continuation with a 400 naming it', async () => {
-    const key = await setup();
+    const key = await claudeAnswering();
     const first = await answered(await responses(key, { model: 'claude', input: 'Hi' }));
     const response = await responses(key, {
       model: 'claude',
@@ -148,7 +117,7 @@ describe('stored responses', () => {
   });
 
   it('stores nothing with store: false', async () => {
-    const key = await setup();
+    const key = await claudeAnswering();
     const first = await answered(await responses(key, { model: 'claude', input: 'Hi', store: false }));
     expect(first.store).toBe(false);
     expect((await stored(key, first.id)).status).toBe(404);
@@ -160,7 +129,7 @@ describe('stored responses', () => {
   });
 
   it('stores nothing for a zero-retention key that leaves store out', async () => {
-    await setup();
+    await claudeAnswering();
     const { key } = await createKey({ zdr: true });
     const first = await answered(await responses(key, { model: 'claude', input: 'Hi' }));
     expect(first.store).toBe(false);
@@ -170,7 +139,7 @@ describe('stored responses', () => {
   });
 
   it('retrieves a stored response as answered, and deletes it', async () => {
-    const key = await setup();
+    const key = await claudeAnswering();
     const first = await answered(
       await responses(key, { model: 'claude', input: 'Hi', metadata: { a: 'b' } }),
     );
@@ -200,7 +169,7 @@ describe('stored responses', () => {
   });
 
   it('stores a streamed answer once it ends, and continues from it', async () => {
-    const key = await setup();
+    const key = await claudeAnswering();
     const stream = await responses(key, { model: 'claude', input: 'My name is Ada.', stream: true });
     expect(stream.status).toBe(200);
     const events: Json[] = responseEvents(await stream.text());
@@ -223,7 +192,7 @@ describe('stored responses', () => {
   });
 
   it('never reads an expired response, and the hourly cron deletes it', async () => {
-    const key = await setup();
+    const key = await claudeAnswering();
     const first = await answered(await responses(key, { model: 'claude', input: 'Hi' }));
     await env.DB.prepare('UPDATE stored_responses SET expires_at = ? WHERE id = ?')
       .bind(Date.now() - 1, first.id)
@@ -241,14 +210,14 @@ describe('stored responses', () => {
   });
 
   it("keeps an answer the config's responses.storeDays, and none with 0", async () => {
-    const key = await setup(undefined, { responses: { storeDays: 7 } });
+    const key = await claudeAnswering(undefined, { responses: { storeDays: 7 } });
     const first = await answered(await responses(key, { model: 'claude', input: 'Hi' }));
     const row = await env.DB.prepare('SELECT created_at, expires_at FROM stored_responses WHERE id = ?')
       .bind(first.id)
       .first<{ created_at: number; expires_at: number }>();
     expect(row && row.expires_at - row.created_at).toBe(7 * 86_400_000);
 
-    const off = await setup(undefined, { responses: { storeDays: 0 } });
+    const off = await claudeAnswering(undefined, { responses: { storeDays: 0 } });
     const unkept = await answered(await responses(off, { model: 'claude', input: 'Hi' }));
     expect(unkept.store).toBe(false);
     const rows = await env.DB.prepare('SELECT id FROM stored_responses WHERE id = ?').bind(unkept.id).all();
