@@ -153,13 +153,21 @@ function through(
   return finished ? text + stage.flush() : text;
 }
 
-/** A chunk whose choices say nothing (no delta field, no finish) and that carries no usage. */
+/**
+ * A chunk whose choices say nothing (no finish; no delta field but empty text — what the output
+ * window holds back leaves its chunk's text empty, a dozen such chunks before the first words) and
+ * that carries no usage. The first chunk, which names the role, is kept.
+ */
 function isEmpty(chunk: Loose): boolean {
   const choices = chunk.choices as Loose[];
   // No choices at all is a chunk of its own kind (usage, Azure's prompt filter results): kept.
   if (chunk.usage || choices.length === 0) return false;
   return choices.every(
-    (choice) => choice.finish_reason == null && Object.keys((choice.delta ?? {}) as Loose).length === 0,
+    (choice) =>
+      choice.finish_reason == null &&
+      Object.entries((choice.delta ?? {}) as Loose).every(
+        ([field, value]) => (field === 'content' || field === 'refusal') && value === '',
+      ),
   );
 }
 

@@ -118,6 +118,25 @@ describe('streamed tool calls under output rules', () => {
   });
 });
 
+describe('text held back by the output window', () => {
+  // Found by a README audit: a client read a dozen chunks of empty text before the first words.
+  it('drops the chunks it leaves empty, keeping the role chunk and everything the window releases', () => {
+    const map = mapper([{ name: 'no-mail', detect: ['email'], action: 'redact', scope: 'output' }], 'hi');
+    expect(deltaOf(map(chunk({ role: 'assistant', content: '' })))).toEqual({
+      role: 'assistant',
+      content: '',
+    });
+    const words = 'The quick brown fox jumps over the lazy dog and keeps on running far away.'.split(' ');
+    const relayed = words.map((word) => map(chunk({ content: `${word} ` })));
+    const held = relayed.filter((event) => event === null).length;
+    expect(held).toBeGreaterThan(0);
+    const end = deltaOf(map(chunk({}, 'stop')));
+    const said = relayed.flatMap((event) => (event === null ? [] : [deltaOf(event)!.content]));
+    expect([...said, end?.content ?? ''].join('')).toBe(`${words.join(' ')} `);
+    expect(said.every((text) => text !== '')).toBe(true);
+  });
+});
+
 describe('restoring a stream', () => {
   it("puts a refusal's originals back, a placeholder split across deltas too", () => {
     const map = mapper([RESTORE], 'mail a@x.com');
