@@ -1,9 +1,10 @@
 // Which tools of a /v1/responses request are OpenAI's hosted or built-in tools (web_search,
 // file_search, code_interpreter…): any but the function and custom tools the chat translation
-// serves itself. One with them goes to OpenAI's Responses API as it is (responses-hosted.ts).
+// serves itself, alone or grouped in a namespace (responses-namespaces.ts). One with them goes to
+// OpenAI's Responses API as it is (responses-hosted.ts).
 import { isRecord } from '../json-record';
 
-const OWN_TOOLS = new Set(['function', 'custom']);
+const OWN_TOOLS = new Set(['function', 'custom', 'namespace']);
 
 export function isHostedTool(type: string): boolean {
   return !OWN_TOOLS.has(type);

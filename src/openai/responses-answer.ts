@@ -5,6 +5,7 @@ import { isRecord } from '../json-record';
 import { parseDataUrl } from '../providers/data-url';
 import { thinkingFromDetails } from '../providers/reasoning-details';
 import { said } from './reasoning-text';
+import { namespacesOf } from './responses-namespaces';
 import { reasoningItem, thinkingBlocksOf } from './responses-reasoning';
 import type { ResponsesRequest } from './responses-schema';
 
@@ -155,14 +156,24 @@ export function responseLogprobs(logprobs: unknown): Json[] {
   }));
 }
 
+/** A function's call; `namespace` the one the request put the function in (responses-namespaces.ts). */
 export function functionCallItem(
   id: string,
   callId: string,
   name: string,
   args: string,
   status: string,
+  namespace?: string,
 ): Json {
-  return { type: 'function_call', id, call_id: callId, name, arguments: args, status };
+  return {
+    type: 'function_call',
+    id,
+    call_id: callId,
+    ...inNamespace(namespace),
+    name,
+    arguments: args,
+    status,
+  };
 }
 
 /** A custom tool's call: `input` is the free text the model wrote for it. */
@@ -172,31 +183,49 @@ export function customToolCallItem(
   name: string,
   input: string,
   status: string,
+  namespace?: string,
 ): Json {
-  return { type: 'custom_tool_call', id, call_id: callId, name, input, status };
+  return { type: 'custom_tool_call', id, call_id: callId, ...inNamespace(namespace), name, input, status };
 }
 
-/** A chat tool call (function or custom) as its output item, `index` its place among the answer's calls. */
-export function callItem(call: Json, index: number, ids: ResponseIds, status: string): Json {
+function inNamespace(namespace: string | undefined): Json {
+  return namespace === undefined ? {} : { namespace };
+}
+
+/**
+ * A chat tool call (function or custom) as its output item, `index` its place among the answer's
+ * calls; `namespaces` says which namespace each namespaced tool's name is in (namespacesOf).
+ */
+export function callItem(
+  call: Json,
+  index: number,
+  ids: ResponseIds,
+  status: string,
+  namespaces: ReadonlyMap<string, string>,
+): Json {
   if (call.type === 'custom' || isRecord(call.custom)) {
     const custom = isRecord(call.custom) ? call.custom : {};
     const id = ids.customCall(index);
+    const name = String(custom.name ?? '');
     return customToolCallItem(
       id,
       String(call.id ?? id),
-      String(custom.name ?? ''),
+      name,
       typeof custom.input === 'string' ? custom.input : '',
       status,
+      namespaces.get(name),
     );
   }
   const fn = isRecord(call.function) ? call.function : {};
   const id = ids.call(index);
+  const name = String(fn.name ?? '');
   return functionCallItem(
     id,
     String(call.id ?? id),
-    String(fn.name ?? ''),
+    name,
     typeof fn.arguments === 'string' ? fn.arguments : '',
     status,
+    namespaces.get(name),
   );
 }
 
@@ -245,8 +274,9 @@ export function completionToResponse(request: ResponsesRequest, completion: Json
   imagesOf(message).forEach((result, index) => {
     output.push(imageGenerationItem(ids.image(index), result, 'completed'));
   });
+  const namespaces = namespacesOf(request.tools);
   calls.forEach((call, index) => {
-    output.push(callItem(call, index, ids, 'completed'));
+    output.push(callItem(call, index, ids, 'completed', namespaces));
   });
   return responseObject(request, {
     id: ids.response,

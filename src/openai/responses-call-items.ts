@@ -44,13 +44,6 @@ export interface CallSink {
   closeOthers(): void;
 }
 
-/** The output item of a call, function or custom. */
-function callItem({ kind, id, callId, name, args }: Call, status: string): Json {
-  return kind === 'custom'
-    ? customToolCallItem(id, callId, name, args, status)
-    : functionCallItem(id, callId, name, args, status);
-}
-
 export class CallItems {
   /** Which call each fragment continues; a new track once another item came between. */
   private track = new ToolCallTrack<Call>();
@@ -61,7 +54,17 @@ export class CallItems {
   constructor(
     private readonly sink: CallSink,
     private readonly ids: Pick<ResponseIds, 'call' | 'customCall'>,
+    /** Which namespace each namespaced tool's name is in (responses-namespaces.ts). */
+    private readonly namespaces: ReadonlyMap<string, string> = new Map(),
   ) {}
+
+  /** The output item of a call, function or custom. */
+  private item({ kind, id, callId, name, args }: Call, status: string): Json {
+    const namespace = this.namespaces.get(name);
+    return kind === 'custom'
+      ? customToolCallItem(id, callId, name, args, status, namespace)
+      : functionCallItem(id, callId, name, args, status, namespace);
+  }
 
   /** How many calls the answer began. */
   get begun(): number {
@@ -94,7 +97,7 @@ export class CallItems {
       if (call === this.waiting[0]) this.delta(call, fragment);
     }
     if (call.status !== undefined && call.index !== undefined)
-      this.sink.output[call.index] = callItem(call, call.status);
+      this.sink.output[call.index] = this.item(call, call.status);
     this.advance();
   }
 
@@ -130,7 +133,7 @@ export class CallItems {
     const { output } = this.sink;
     const index = output.length;
     call.index = index;
-    output.push(callItem({ ...call, args: '' }, 'in_progress'));
+    output.push(this.item({ ...call, args: '' }, 'in_progress'));
     this.sink.emit('response.output_item.added', { output_index: index, item: output[index] });
     if (call.args !== '') this.delta(call, call.args);
     return index;
@@ -152,7 +155,7 @@ export class CallItems {
       this.sink.emit('response.custom_tool_call_input.done', { ...at, input: args });
     else this.sink.emit('response.function_call_arguments.done', { ...at, name, arguments: args });
     call.status = status;
-    output[index] = callItem(call, status);
+    output[index] = this.item(call, status);
     this.sink.emit('response.output_item.done', { output_index: index, item: output[index] });
   }
 }

@@ -3,14 +3,16 @@
 // (src/responses-store/continuation.ts), as a conversation's items are; what needs state the gateway
 // does not keep (background responses, stored prompts) is refused with a 400 naming it; a request with OpenAI's
 // hosted tools goes to OpenAI's Responses API as it is (responses-hosted.ts).
-// Function and custom tools (free text or a grammar's sentence: Codex's apply_patch) translate to
-// chat's (responses-tools.ts), and their calls and outputs sent back to chat's tool calls and tool
-// messages (responses-input.ts, which turns every input item into chat messages).
+// Function and custom tools (free text or a grammar's sentence: Codex's apply_patch), alone or in a
+// namespace (responses-namespaces.ts), translate to chat's (responses-tools.ts), and their calls and
+// outputs sent back to chat's tool calls and tool messages (responses-input.ts, which turns every
+// input item into chat messages).
 import { invalidRequest } from '../errors';
 import type { NativeRequest } from '../routes/native-request';
 import { validateBody } from './read-body';
 import { hostedRequest } from './responses-hosted';
 import { imagesById, item, Turns } from './responses-input';
+import { flatTools } from './responses-namespaces';
 import { type ResponsesRequest, responsesRequest } from './responses-schema';
 import { chatTool, chatToolChoice, inferredStrictTools } from './responses-tools';
 
@@ -86,7 +88,9 @@ export function translateRequest(value: unknown): Translated {
     );
   const translated = hostedRequest(request, chatBody) ?? { request, chat: chatBody(request) };
   const images = imagesById(request.input);
-  const strictTools = translated.native ? [] : inferredStrictTools(request.tools as Json[] | undefined);
+  const strictTools = translated.native
+    ? []
+    : inferredStrictTools(flatTools(request.tools ?? []).map(({ tool }) => tool));
   return {
     ...translated,
     ...(images.length > 0 ? { imagesById: images } : {}),
@@ -117,7 +121,7 @@ function chatBody(request: ResponsesRequest): Json {
   for (const [key, field] of Object.entries(body)) if (!CONSUMED.has(key)) chat[key] = field;
   chat.model = request.model;
   chat.messages = messages;
-  if (request.tools?.length) chat.tools = request.tools.map((tool, index) => chatTool(tool, index));
+  if (request.tools?.length) chat.tools = flatTools(request.tools).map(({ tool, at }) => chatTool(tool, at));
   // Only with tools: chat refuses these without them (OpenAI: "only allowed when 'tools' are
   // specified"; Bedrock and Cohere refuse parallel_tool_calls false), where the Responses API takes
   // them anyway — Codex sends `tools: []` with `tool_choice: "auto"`. Without tools, `auto` and

@@ -25,6 +25,7 @@ import {
 } from './responses-answer';
 import { CallItems } from './responses-call-items';
 import { MessageItems } from './responses-message-items';
+import { namespacesOf } from './responses-namespaces';
 import { thinkingBlocksOf } from './responses-reasoning';
 import { ReasoningItems } from './responses-reasoning-items';
 import type { ResponsesRequest } from './responses-schema';
@@ -86,6 +87,7 @@ export function responsesEventStream(
       },
     },
     ids,
+    namespacesOf(request.tools),
   );
   const closeCalls = (status: string) => calls.close(status);
   /** The reasoning items (responses-reasoning-items.ts), each after the message and calls before it. */

@@ -1,9 +1,10 @@
 // Responses tools and tool_choice → chat's: function tools, and custom tools (free text or a
 // grammar's sentence: Codex's apply_patch), each nested as chat nests it. A request offering OpenAI's
-// hosted tools is served apart (responses-hosted.ts), which hands each here as a function tool.
+// hosted tools is served apart (responses-hosted.ts), which hands each here as a function tool. A
+// namespace's tools come here one by one (responses-namespaces.ts).
 import { invalidRequest, shownValue } from '../errors';
 import { isRecord } from '../json-record';
-import { checked } from './read-body';
+import { checked, paramPath } from './read-body';
 import {
   customTool,
   functionTool,
@@ -30,23 +31,17 @@ export function inferredStrictTools(tools: readonly Json[] | null | undefined): 
   return names;
 }
 
-export function chatTool(tool: Json, index: number): Json {
-  if (tool.type === 'custom') return chatCustomTool(checked(customTool, tool, ['tools', index]));
+/** A Responses tool as chat's; `at` is where the request holds it (a namespace's tools are nested). */
+export function chatTool(tool: Json, at: (string | number)[]): Json {
+  if (tool.type === 'custom') return chatCustomTool(checked(customTool, tool, at));
   if (tool.type !== 'function') {
-    const param = `tools[${index}].type`;
+    const param = `${paramPath(at)}.type`;
     throw invalidRequest(
       `Invalid '${param}': the gateway serves function and custom tools only; '${shownValue(tool.type)}' is one of OpenAI's hosted or built-in tools.`,
       param,
     );
   }
-  const {
-    type: _type,
-    name,
-    description,
-    parameters,
-    strict,
-    ...rest
-  } = checked(functionTool, tool, ['tools', index]);
+  const { type: _type, name, description, parameters, strict, ...rest } = checked(functionTool, tool, at);
   const fn: Json = { ...rest, name };
   if (description != null) fn.description = description;
   if (parameters != null) fn.parameters = parameters;

@@ -126,6 +126,26 @@ describe('/v1/responses with hosted tools', () => {
     expect(row.usageDetail).toEqual(SEARCHED);
   });
 
+  it('sends a namespace beside a hosted tool to OpenAI as written, and names the hosted one where none can go', async () => {
+    const key = await setup();
+    const crm = {
+      type: 'namespace',
+      name: 'crm',
+      description: 'The CRM.',
+      tools: [{ type: 'function', name: 'lookup', parameters: { type: 'object' } }],
+    };
+    const ask = { ...ASK, tools: [crm, { type: 'web_search' }] };
+    const answer = responseObject({ model: 'gpt-5.1', tools: ask.tools, output: [messageItem(ANSWER)] });
+    onUpstream(OPENAI, () => json(answer));
+    const response = await responses(key, ask);
+    expect(response.status, await response.clone().text()).toBe(200);
+    expect(recorded[0]!.body).toEqual({ ...ask, model: 'gpt-5.1', store: false });
+
+    const refused = await responses(key, { ...ask, model: 'no-hosted' });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as Json).error.param).toBe('tools[1].type');
+  });
+
   it('relays the event stream as OpenAI sent it, usage and search fee charged from response.completed', async () => {
     const key = await setup();
     const searching: StreamEvent[] = [
