@@ -93,6 +93,11 @@ export interface AppEnv {
      * client sent, or STORED for one of the previous response's conversation (item-positions.ts).
      */
     inputPositions: readonly number[] | undefined;
+    /**
+     * Where the client put each tool of a translated request's chat body (`tools[4].tools[1]`, one of
+     * a Responses namespace), when it nested some: an error naming a chat tool names it so (ownToolPlace).
+     */
+    toolPlaces: readonly string[] | undefined;
     /** The reasoning summary a translated request asks for (ChatCall.reasoningSummary). */
     reasoningSummary: string | undefined;
     /** Fields of the translated chat body only Claude takes (ProviderAdapter.servesClaude). */

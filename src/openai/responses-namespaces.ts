@@ -29,15 +29,17 @@ export interface FlatTool {
 /**
  * The request's tools with each namespace's tools in its place, checked as far as namespaces go
  * (each tool is checked by its kind's translation). The namespace's description, which OpenAI shows
- * the model, leads each of its tools' descriptions: chat has nowhere else to put it.
+ * the model, leads each of its tools' descriptions: chat has nowhere else to put it. `distinct`:
+ * refuse a namespaced tool's name another tool has — not for a request OpenAI gets as written
+ * (hosted tools), whose namespaces tell such tools apart, the chat body only what the gateway scans.
  */
-export function flatTools(tools: readonly Json[]): FlatTool[] {
+export function flatTools(tools: readonly Json[], distinct = true): FlatTool[] {
   const flat: FlatTool[] = [];
   const owners = new Map<string, string | undefined>();
   for (const [index, tool] of tools.entries()) {
     if (tool.type !== 'namespace') {
       // A hosted tool has no name; a function's own check refuses one without.
-      const name = typeof tool.name === 'string' ? tool.name : undefined;
+      const name = distinct && typeof tool.name === 'string' ? tool.name : undefined;
       const owner = name === undefined ? undefined : owners.get(name);
       if (name !== undefined && owner !== undefined) throw clash(['tools', index], name, undefined, owner);
       if (name !== undefined && !owners.has(name)) owners.set(name, undefined);
@@ -47,9 +49,10 @@ export function flatTools(tools: readonly Json[]): FlatTool[] {
     const space = checked(namespaceTool, tool, ['tools', index]);
     for (const [inner, member] of space.tools.entries()) {
       const at = ['tools', index, 'tools', inner];
-      const name = String(member.name);
-      if (owners.has(name)) throw clash(at, name, space.name, owners.get(name));
-      owners.set(name, space.name);
+      // One with no name (or not a string) is refused by its kind's check, naming it.
+      const name = distinct && typeof member.name === 'string' ? member.name : undefined;
+      if (name !== undefined && owners.has(name)) throw clash(at, name, space.name, owners.get(name));
+      if (name !== undefined) owners.set(name, space.name);
       const said = [space.description, member.description].filter((text) => typeof text === 'string' && text);
       flat.push({
         tool: said.length > 0 ? { ...member, description: said.join('\n\n') } : member,
@@ -59,6 +62,39 @@ export function flatTools(tools: readonly Json[]): FlatTool[] {
     }
   }
   return flat;
+}
+
+/**
+ * Where the client put each chat tool (`tools[4].tools[1]`), by its index in the chat body; undefined
+ * when no namespace moved any (each chat tool is then where the client put it).
+ */
+export function toolPlaces(flat: readonly FlatTool[]): string[] | undefined {
+  if (!flat.some((tool) => tool.namespace !== undefined)) return undefined;
+  return flat.map(({ at }) => paramPath(at) ?? 'tools');
+}
+
+const CHAT_TOOL = /^tools\[(\d+)\]/;
+
+/**
+ * An error's place naming a chat tool (`tools[5]`, the chat body's: the gateway's own refusal after
+ * translation, or its provider's) as the client's tool (`tools[4].tools[1]`); as it is otherwise.
+ */
+export function ownToolPlace(
+  places: readonly string[] | undefined,
+  place: { param: string; message: string },
+): { param: string; message: string } {
+  const match = places ? CHAT_TOOL.exec(place.param) : null;
+  const own = match ? places?.[Number(match[1])] : undefined;
+  if (!match || own === undefined) return place;
+  const chat = match[0];
+  return {
+    param: `${own}${place.param.slice(chat.length)}`,
+    // Not inside another path (`tool_choice.tools[5]`, `input[2].tools[5]`).
+    message: place.message.replace(
+      new RegExp(`(?<![\\w.\\]])${chat.replace(/[[\]]/g, '\\$&')}`, 'g'),
+      () => own,
+    ),
+  };
 }
 
 /** Each namespaced tool's name → its namespace: what a call of it answers with. */

@@ -12,7 +12,7 @@ import type { NativeRequest } from '../routes/native-request';
 import { validateBody } from './read-body';
 import { hostedRequest } from './responses-hosted';
 import { imagesById, item, Turns } from './responses-input';
-import { flatTools } from './responses-namespaces';
+import { flatTools, toolPlaces } from './responses-namespaces';
 import { type ResponsesRequest, responsesRequest } from './responses-schema';
 import { chatTool, chatToolChoice, inferredStrictTools } from './responses-tools';
 
@@ -73,6 +73,8 @@ export interface Translated {
   imagesById?: readonly (string | null | undefined)[];
   /** Function tools OpenAI's Responses API would make strict (ChatCall.strictTools). */
   strictTools?: readonly string[];
+  /** Where the client put each chat tool, when a namespace moved any (AppEnv's toolPlaces). */
+  toolPlaces?: readonly string[];
 }
 
 export function translateRequest(value: unknown): Translated {
@@ -86,20 +88,29 @@ export function translateRequest(value: unknown): Translated {
       'truncation',
       'unsupported_parameter',
     );
-  const translated = hostedRequest(request, chatBody) ?? { request, chat: chatBody(request) };
+  // Only scanned where the request goes as written: its namespaces may share tool names (flatTools).
+  const translated = hostedRequest(request, (scanned) => chatBody(scanned, false)) ?? {
+    request,
+    chat: chatBody(request),
+  };
   const images = imagesById(request.input);
-  const strictTools = translated.native
-    ? []
-    : inferredStrictTools(flatTools(request.tools ?? []).map(({ tool }) => tool));
+  // Sent as it is, a native request's tools are where the client put them, strict as OpenAI makes them.
+  const flat = translated.native ? [] : flatTools(request.tools ?? []);
+  const strictTools = inferredStrictTools(flat.map(({ tool }) => tool));
+  const places = toolPlaces(flat);
   return {
     ...translated,
     ...(images.length > 0 ? { imagesById: images } : {}),
     ...(strictTools.length > 0 ? { strictTools } : {}),
+    ...(places ? { toolPlaces: places } : {}),
   };
 }
 
-/** The chat-completions body a (stateless, checked) Responses request stands for. */
-function chatBody(request: ResponsesRequest): Json {
+/**
+ * The chat-completions body a (stateless, checked) Responses request stands for; `distinctTools`:
+ * its tools' names must tell them apart (flatTools).
+ */
+function chatBody(request: ResponsesRequest, distinctTools = true): Json {
   const body = request as Json;
   const messages: Json[] = [];
   if (request.instructions) messages.push({ role: 'system', content: request.instructions });
@@ -121,7 +132,8 @@ function chatBody(request: ResponsesRequest): Json {
   for (const [key, field] of Object.entries(body)) if (!CONSUMED.has(key)) chat[key] = field;
   chat.model = request.model;
   chat.messages = messages;
-  if (request.tools?.length) chat.tools = flatTools(request.tools).map(({ tool, at }) => chatTool(tool, at));
+  if (request.tools?.length)
+    chat.tools = flatTools(request.tools, distinctTools).map(({ tool, at }) => chatTool(tool, at));
   // Only with tools: chat refuses these without them (OpenAI: "only allowed when 'tools' are
   // specified"; Bedrock and Cohere refuse parallel_tool_calls false), where the Responses API takes
   // them anyway — Codex sends `tools: []` with `tool_choice: "auto"`. Without tools, `auto` and

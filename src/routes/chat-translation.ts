@@ -42,6 +42,8 @@ export interface ChatTranslation<R> {
     imagesById?: readonly (string | null | undefined)[];
     /** Function tools to send strict where the service is OpenAI's own (ChatCall.strictTools). */
     strictTools?: readonly string[];
+    /** Where the client put each of the chat body's tools, when it nested some (AppEnv's toolPlaces). */
+    toolPlaces?: readonly string[];
   };
   /**
    * Once the chat route answered (200, translated): the request as the answer tells of it, and
@@ -95,6 +97,7 @@ export function chatTranslation<R>(translation: ChatTranslation<R>): MiddlewareH
       native,
       imagesById,
       strictTools,
+      toolPlaces,
     } = translated(c, translation, resolved);
     // The chat handler takes the translated body as read (not written out and read again, where
     // the translation's few extra bytes could push a body just under maxBodyBytes into a 413).
@@ -104,6 +107,7 @@ export function chatTranslation<R>(translation: ChatTranslation<R>): MiddlewareH
     if (native) c.set('nativeRequest', native);
     if (imagesById?.length) c.set('imagesById', imagesById);
     if (strictTools?.length) c.set('strictTools', strictTools);
+    if (toolPlaces?.length) c.set('toolPlaces', toolPlaces);
     if (translation.thinkingAsSigned) c.set('thinkingAsSigned', true);
     const summary = translation.reasoningSummary?.(asked);
     if (summary !== undefined) c.set('reasoningSummary', summary);

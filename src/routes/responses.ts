@@ -6,6 +6,7 @@
 // are, a `param` the chat body named renamed as the request named it (responsesParam).
 import { completionToResponse, responseIds } from '../openai/responses-answer';
 import { carriedEventStream } from '../openai/responses-carried';
+import { ownToolPlace } from '../openai/responses-namespaces';
 import { responsesParam, translateRequest } from '../openai/responses-request';
 import { responsesEventStream } from '../openai/responses-stream';
 import { withStoredItems } from '../responses-store/continuation';
@@ -17,7 +18,8 @@ export const responsesApi = () =>
   chatTranslation({
     api: 'responses',
     resolve: withStoredItems,
-    ownPlace,
+    // A tool of a namespace as the client nested it; an input item as the client sent it.
+    ownPlace: (c, place) => ownPlace(c, ownToolPlace(c.get('toolPlaces'), place)),
     request: translateRequest,
     answered: keeping,
     answer: (request, completion, requestId) =>

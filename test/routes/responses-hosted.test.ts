@@ -146,6 +146,19 @@ describe('/v1/responses with hosted tools', () => {
     expect(((await refused.json()) as Json).error.param).toBe('tools[1].type');
   });
 
+  it('sends namespaces whose tools share names (their namespaces tell them apart) to OpenAI as written', async () => {
+    const key = await setup();
+    const lookup = { type: 'function', name: 'lookup', parameters: { type: 'object' } };
+    const crm = { type: 'namespace', name: 'crm', description: 'The CRM.', tools: [lookup] };
+    const billing = { type: 'namespace', name: 'billing', description: 'Invoices.', tools: [lookup] };
+    const ask = { ...ASK, tools: [crm, billing, { type: 'web_search' }] };
+    const answer = responseObject({ model: 'gpt-5.1', tools: ask.tools, output: [messageItem(ANSWER)] });
+    onUpstream(OPENAI, () => json(answer));
+    const response = await responses(key, ask);
+    expect(response.status, await response.clone().text()).toBe(200);
+    expect(recorded[0]!.body).toEqual({ ...ask, model: 'gpt-5.1', store: false });
+  });
+
   it('relays the event stream as OpenAI sent it, usage and search fee charged from response.completed', async () => {
     const key = await setup();
     const searching: StreamEvent[] = [

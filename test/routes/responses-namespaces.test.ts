@@ -3,7 +3,15 @@
 // model by their own names, a call of one answered with its `namespace`, and sent back so.
 import { describe, expect, it } from 'vitest';
 import { anthropicMessage, anthropicStream } from '../helpers/anthropic-sse';
-import { createKey, type Json, openaiKey, putConfig, responses, storedResponse } from '../helpers/gateway';
+import {
+  createKey,
+  type Json,
+  OPENAI_URL,
+  openaiKey,
+  putConfig,
+  responses,
+  storedResponse,
+} from '../helpers/gateway';
 import { expectOpenAIShape, expectResponseEvent, responseEvents } from '../helpers/openapi';
 import { json, onUpstream, recorded } from '../helpers/upstream';
 
@@ -218,6 +226,27 @@ describe('POST /v1/responses with a namespace tool', () => {
       { ...multiAgent, tools: [{ type: 'function' }] },
       'tools[0].tools[0].name',
     ],
+    [
+      'two namespaced functions with no name',
+      { ...multiAgent, tools: [{ type: 'function' }, { type: 'function' }] },
+      'tools[0].tools[0].name',
+    ],
+    ['a namespace whose tools are no list', { ...multiAgent, tools: { type: 'function' } }, 'tools[0].tools'],
+    ['a namespace in a namespace', { ...multiAgent, tools: [multiAgent] }, 'tools[0].tools[0].type'],
+    ['a namespace named past 64 characters', { ...multiAgent, name: 'n'.repeat(65) }, 'tools[0].name'],
+    [
+      'a namespaced function named past 64 characters',
+      { ...multiAgent, tools: [fn('f'.repeat(65), 'Long.')] },
+      'tools[0].tools[0].name',
+    ],
+    [
+      'a namespace of 1,000 tools, the last nameless',
+      {
+        ...multiAgent,
+        tools: [...Array.from({ length: 999 }, (_, i) => fn(`f${i}`, 'One.')), { type: 'custom' }],
+      },
+      'tools[0].tools[999].name',
+    ],
   ])('refuses %s with a 400 naming it', async (_what, tool, param) => {
     const key = await openaiKey();
     const response = await responses(key, { model: 'fast', input: 'hi', tools: [tool] });
@@ -238,5 +267,54 @@ describe('POST /v1/responses with a namespace tool', () => {
     const body: Json = await response.json();
     expect(body.error).toMatchObject({ type: 'invalid_request_error', param });
     expect(body.error.message).toContain('must differ');
+  });
+
+  it("names a namespaced tool an upstream refusal names by the chat body's place as the client nested it", async () => {
+    const key = await openaiKey();
+    onUpstream(`${OPENAI_URL}/chat/completions`, () =>
+      json(
+        {
+          error: {
+            message:
+              "Invalid 'tools[5].function.parameters': schema must be a JSON Schema of 'type: \"object\"'.",
+            type: 'invalid_request_error',
+            param: 'tools[5].function.parameters',
+            code: 'invalid_function_parameters',
+          },
+        },
+        400,
+      ),
+    );
+    const response = await responses(key, { model: 'gpt', input: 'hi', tools: codexTools });
+    expect(response.status).toBe(400);
+    const body: Json = await response.json();
+    expectOpenAIShape('ErrorResponse', body);
+    expect(body.error).toMatchObject({
+      param: 'tools[4].tools[1].parameters',
+      code: 'invalid_function_parameters',
+    });
+    expect(body.error.message).toContain("'tools[4].tools[1].function.parameters'");
+    expect(body.error.message).not.toContain('tools[5]');
+  });
+
+  it('names a namespaced tool the gateway refuses after flattening as the client nested it', async () => {
+    const key = await openaiKey({ guardrails: [{ name: 'secret', pattern: 'bluebird', action: 'block' }] });
+    const huge = {
+      ...multiAgent,
+      tools: [
+        multiAgent.tools[0]!,
+        fn('wait', 'Waits.', {
+          ids: { type: 'string', enum: Array.from({ length: 20_001 }, (_, i) => `a${i}`) },
+        }),
+      ],
+    };
+    const response = await responses(key, {
+      model: 'fast',
+      input: 'hi',
+      tools: [...codexTools.slice(0, 4), huge],
+    });
+    expect(response.status).toBe(413);
+    const body: Json = await response.json();
+    expect(body.error.param).toBe('tools[4].tools[1].parameters');
   });
 });
