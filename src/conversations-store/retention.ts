@@ -1,32 +1,31 @@
-// The hourly cron's upkeep of conversations: those past their expiry (never read again) deleted in
-// chunks, as stored responses are (src/responses-store/retention.ts); then the items of
-// conversations gone, and the parts of items gone. How many conversations went. What a round limit
-// leaves, the next hour's run takes.
-import { deleteExpired, deleteInRounds } from '../delete-rounds';
+// The hourly cron's upkeep of conversations: those past their expiry (never read again) deleted with
+// their items and the items' parts, a round of conversations at a time, each round one transaction
+// that finds its children by their primary keys (no scan of the item tables for orphans: nothing
+// else leaves any — DELETE of a conversation or an item takes its children in the same transaction).
+// How many conversations went. What the round limit leaves, the next hour's run takes.
 import type { Env } from '../env';
+
+const MAX_ROUNDS = 1000;
 
 export async function sweepExpiredConversations(
   env: Pick<Env, 'DB'>,
   now: number,
-  chunk = 5000,
+  chunk = 200,
 ): Promise<number> {
-  const expired = await deleteExpired(env.DB, 'conversations', now, chunk);
-  await deleteInRounds(
-    env.DB.prepare(
-      `DELETE FROM conversation_items WHERE rowid IN (
-         SELECT i.rowid FROM conversation_items i
-          WHERE NOT EXISTS (SELECT 1 FROM conversations c WHERE c.id = i.conversation_id) LIMIT ?)`,
-    ).bind(chunk),
-    chunk,
-  );
-  await deleteInRounds(
-    env.DB.prepare(
-      `DELETE FROM conversation_item_parts WHERE rowid IN (
-         SELECT p.rowid FROM conversation_item_parts p
-          WHERE NOT EXISTS (SELECT 1 FROM conversation_items i
-                             WHERE i.conversation_id = p.conversation_id AND i.item_id = p.item_id) LIMIT ?)`,
-    ).bind(chunk),
-    chunk,
-  );
-  return expired;
+  const db = env.DB;
+  // The same rows in each statement of a round: none of the first two changes `conversations`.
+  const expired = 'SELECT id FROM conversations WHERE expires_at <= ?1 ORDER BY expires_at LIMIT ?2';
+  const round = [
+    db.prepare(`DELETE FROM conversation_item_parts WHERE conversation_id IN (${expired})`),
+    db.prepare(`DELETE FROM conversation_items WHERE conversation_id IN (${expired})`),
+    db.prepare(`DELETE FROM conversations WHERE id IN (${expired})`),
+  ].map((statement) => statement.bind(now, chunk));
+  let deleted = 0;
+  for (let rounds = 0; rounds < MAX_ROUNDS; rounds++) {
+    const results = await db.batch(round);
+    const gone = results[2]?.meta.changes ?? 0;
+    deleted += gone;
+    if (gone < chunk) break;
+  }
+  return deleted;
 }

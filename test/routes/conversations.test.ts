@@ -4,6 +4,7 @@
 import { createExecutionContext, createScheduledController } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { sweepExpiredConversations } from '../../src/conversations-store/retention';
 import worker from '../../src/index';
 import { call, createKey, type Json, putConfig } from '../helpers/gateway';
 import { expectOpenAIShape } from '../helpers/openapi';
@@ -267,6 +268,29 @@ describe('conversations', () => {
     expect(await count('conversation_item_parts', gone.id)).toBe(0);
     expect(await count('conversation_items', kept.id)).toBe(1);
     expect((await client.conversations.retrieve(kept.id)).id).toBe(kept.id);
+  });
+
+  it('sweeps round after round, each expired conversation with its items, none live', async () => {
+    const key = await setup();
+    const client = sdkClient(key);
+    const live = await client.conversations.create({ items: [say('live')] });
+    const ids: string[] = [];
+    for (const text of ['a', 'b', 'c'])
+      ids.push((await client.conversations.create({ items: [say(text)] })).id);
+    const now = Date.now();
+    for (const id of ids)
+      await env.DB.prepare('UPDATE conversations SET expires_at = ? WHERE id = ?')
+        .bind(now - 1, id)
+        .run();
+    // One conversation a round: three rounds, and a fourth that finds none.
+    expect(await sweepExpiredConversations(env, now, 1)).toBe(3);
+    const left = await env.DB.prepare(
+      'SELECT COUNT(*) AS n FROM conversation_items WHERE conversation_id IN (SELECT value FROM json_each(?))',
+    )
+      .bind(JSON.stringify(ids))
+      .first<{ n: number }>();
+    expect(left?.n).toBe(0);
+    expect((await client.conversations.items.list(live.id)).data).toHaveLength(1);
   });
 
   it('lists a conversation larger than four times maxBodyBytes page by page, each page within it', async () => {
