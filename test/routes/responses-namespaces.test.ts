@@ -158,14 +158,19 @@ describe('POST /v1/responses with a namespace tool', () => {
     });
   });
 
-  it('answers a forced call of a namespaced function as JSON, its item in the namespace', async () => {
-    const key = await openaiKey();
-    const response = await responses(key, {
+  /** The mock, forced to call `name` of Codex's tools (a new key). */
+  async function forcing(name: string, stream = false): Promise<Response> {
+    return responses(await openaiKey(), {
       model: 'fast',
-      input: 'Spawn one.',
+      input: 'Call it.',
       tools: codexTools,
-      tool_choice: { type: 'function', name: 'spawn_agent' },
+      tool_choice: { type: 'function', name },
+      ...(stream ? { stream: true } : {}),
     });
+  }
+
+  it('answers a forced call of a namespaced function as JSON, its item in the namespace', async () => {
+    const response = await forcing('spawn_agent');
     expect(response.status, await response.clone().text()).toBe(200);
     const body: Json = await response.json();
     expectOpenAIShape('Response', body);
@@ -180,14 +185,7 @@ describe('POST /v1/responses with a namespace tool', () => {
   });
 
   it('streams a forced call of a namespaced function, its items in the namespace', async () => {
-    const key = await openaiKey();
-    const response = await responses(key, {
-      model: 'fast',
-      input: 'Spawn one.',
-      tools: codexTools,
-      tool_choice: { type: 'function', name: 'spawn_agent' },
-      stream: true,
-    });
+    const response = await forcing('spawn_agent', true);
     expect(response.status, await response.clone().text()).toBe(200);
     const events = responseEvents(await response.text());
     for (const event of events) expectResponseEvent(event);
@@ -201,13 +199,7 @@ describe('POST /v1/responses with a namespace tool', () => {
   });
 
   it('leaves the namespace off a call of a tool of its own beside a namespace', async () => {
-    const key = await openaiKey();
-    const response = await responses(key, {
-      model: 'fast',
-      input: 'Run it.',
-      tools: codexTools,
-      tool_choice: { type: 'function', name: 'shell' },
-    });
+    const response = await forcing('shell');
     const body: Json = await response.json();
     expect(body.output[0]).toMatchObject({ type: 'function_call', name: 'shell' });
     expect(body.output[0]).not.toHaveProperty('namespace');
