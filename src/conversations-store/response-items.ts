@@ -3,7 +3,10 @@
 // (src/responses-store/keeping.ts waits for it as it waits for the stored row). An input item without
 // an id gets the one the stored response lists it by (item-ids.ts), so it is the same item in both.
 // A write D1 refuses is tried once more, then logged (conversation and response ids, never the items):
-// never dropped without a word, and never a failure of the answer it comes after.
+// never dropped without a word, and never a failure of the answer it comes after. An input item whose
+// own id the conversation took meanwhile (a response racing this one with it; one held before is
+// refused before the answer, continuation.ts) goes under its id in the stored response instead, so
+// the turn is kept whole.
 import { inputItemId } from '../responses-store/item-ids';
 import { newItem } from './items';
 import { appendItems, logAppendFailure } from './store';
@@ -24,14 +27,19 @@ export async function appendResponse(
 ): Promise<void> {
   const responseId = String(response.id);
   const output = Array.isArray(response.output) ? (response.output as Json[]) : [];
-  const items = [
-    ...input.map((item, index) => newItem(item, inputItemId(item, responseId, index))),
+  const turn = (ownIds: boolean) => [
+    ...input.map((item, index) => {
+      const { id: _own, ...rest } = item;
+      const sent = ownIds ? item : rest;
+      return newItem(sent, inputItemId(sent, responseId, index));
+    }),
     ...output.map((item) => newItem(item)),
   ];
   let last: unknown;
   for (let attempt = 0; attempt < TRIES; attempt++) {
     try {
-      const outcome = await appendItems(db, id, keyId, items, now, days);
+      let outcome = await appendItems(db, id, keyId, turn(true), now, days);
+      if (outcome === 'duplicate') outcome = await appendItems(db, id, keyId, turn(false), now, days);
       // Deleted (or expired) while the response was answered: nothing left to append to.
       if (outcome !== 'appended') logAppendFailure(id, responseId, new Error(`conversation ${outcome}`));
       return;
