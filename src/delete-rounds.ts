@@ -1,6 +1,6 @@
 // A D1 delete too large for one statement (a statement has a time limit), run in bounded rounds:
-// the logs' retention, and the stored responses' and conversations' sweeps. What a run's round limit
-// leaves, the next hourly run takes.
+// the logs' retention, and the stored responses' sweep. What a run's round limit leaves, the next
+// hourly run takes.
 
 const MAX_ROUNDS = 1000;
 
@@ -17,14 +17,4 @@ export async function deleteInRounds(statement: D1PreparedStatement, full: numbe
     if (changes < full) break;
   }
   return deleted;
-}
-
-/** Deletes the rows of `table` (keyed by `id`) expired by `now`, `chunk` a round; how many. */
-export function deleteExpired(db: D1Database, table: string, now: number, chunk: number): Promise<number> {
-  return deleteInRounds(
-    db
-      .prepare(`DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} WHERE expires_at <= ? LIMIT ?)`)
-      .bind(now, chunk),
-    chunk,
-  );
 }

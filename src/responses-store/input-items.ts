@@ -30,19 +30,15 @@ export function inputItemsPage(chain: readonly ChainRow[], query: PageQuery): Js
     const output = (row.response.output as Json[]).map((item) => listedItem(item, String(item.id)));
     return [...input, ...output];
   });
-  return itemsPage(all, query, 'input item of this response');
-}
-
-/**
- * One page of `all`, a list of items in order (first to last), as `query` asks; an `after` naming none
- * of them is a 400 saying what the list holds (`what`).
- */
-export function itemsPage(all: Json[], query: PageQuery, what: string): Json {
   if (query.order === 'desc') all.reverse();
   let start = 0;
   if (query.after !== undefined) {
     const at = all.findIndex((item) => item.id === query.after);
-    if (at === -1) throw invalidRequest(`Invalid 'after': no ${what} has the id '${query.after}'.`, 'after');
+    if (at === -1)
+      throw invalidRequest(
+        `Invalid 'after': no input item of this response has the id '${query.after}'.`,
+        'after',
+      );
     start = at + 1;
   }
   const data = all.slice(start, start + query.limit);

@@ -4,7 +4,7 @@
 // goes over rounds; then the parts (parts.ts) of rows gone. How many responses went. What a round
 // limit leaves, the next hour's run takes.
 
-import { deleteExpired, deleteInRounds } from '../delete-rounds';
+import { deleteInRounds } from '../delete-rounds';
 import type { Env } from '../env';
 
 export async function sweepExpiredResponses(
@@ -13,7 +13,12 @@ export async function sweepExpiredResponses(
   chunk = 5000,
 ): Promise<number> {
   // A continuation expires no later than what it continues from (store.ts), so these go first.
-  const expired = await deleteExpired(env.DB, 'stored_responses', now, chunk);
+  const expired = await deleteInRounds(
+    env.DB.prepare(
+      'DELETE FROM stored_responses WHERE id IN (SELECT id FROM stored_responses WHERE expires_at <= ? LIMIT ?)',
+    ).bind(now, chunk),
+    chunk,
+  );
   // Continuations that expired went above; marked ones nothing continues from go a round before it.
   const orphaned = await deleteInRounds(
     env.DB.prepare(
