@@ -8,13 +8,12 @@ import type { PageQuery } from '../responses-store/input-items';
 import {
   MAX_RESPONSE_ID_LENGTH,
   type Owner,
-  ownedBy,
   queried,
   quotedId,
   type ReadBound,
 } from '../responses-store/store';
 import { type ItemRow, itemsJson } from './read';
-import { appended } from './store';
+import { appended, ownConversation } from './store';
 
 type Json = Record<string, unknown>;
 
@@ -29,9 +28,8 @@ export async function conversationPage(
 ): Promise<Json | null> {
   if (id.length > MAX_RESPONSE_ID_LENGTH) return null;
   await appended(id);
-  const { join, whose, who } = ownedBy(owner);
-  const conversation = `SELECT r.id FROM conversations r ${join}
-     WHERE r.id = ?1 AND r.expires_at > ?2 AND ${whose}`;
+  const { sql: conversation, who } = ownConversation(owner);
+  const asked = `SELECT id FROM (${conversation})`;
   const after =
     query.after !== undefined && query.after.length <= MAX_RESPONSE_ID_LENGTH ? query.after : null;
   const [direction, beyond] = query.order === 'asc' ? ['ASC', '>'] : ['DESC', '<'];
@@ -41,16 +39,14 @@ export async function conversationPage(
     db.batch<unknown>([
       db.prepare(conversation).bind(id, now, who),
       db
-        .prepare(
-          `SELECT seq FROM conversation_items WHERE conversation_id IN (${conversation}) AND item_id = ?4`,
-        )
+        .prepare(`SELECT seq FROM conversation_items WHERE conversation_id IN (${asked}) AND item_id = ?4`)
         .bind(id, now, who, after),
       db
         .prepare(
           `SELECT item_id, parts, total <= ?4 AS fits, CASE WHEN total <= ?4 THEN item ELSE '' END AS item FROM (
              SELECT item_id, item, parts, seq, SUM(size) OVER (ORDER BY seq ${direction} ROWS UNBOUNDED PRECEDING) AS total
                FROM conversation_items
-              WHERE conversation_id IN (${conversation})
+              WHERE conversation_id IN (${asked})
                 AND (?5 IS NULL OR seq ${beyond} (SELECT seq FROM conversation_items WHERE conversation_id = ?1 AND item_id = ?5))
               ORDER BY seq ${direction} LIMIT ?6)
            ORDER BY seq ${direction}`,

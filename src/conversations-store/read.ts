@@ -11,7 +11,13 @@ import {
   queried,
   type ReadBound,
 } from '../responses-store/store';
-import { appended, type Conversation, type ConversationRow, conversationObject } from './store';
+import {
+  appended,
+  type Conversation,
+  type ConversationRow,
+  conversationObject,
+  ownConversation,
+} from './store';
 
 type Json = Record<string, unknown>;
 
@@ -34,9 +40,7 @@ export async function conversationItems(
 ): Promise<{ conversation: Conversation; items: Json[] } | null> {
   if (id.length > MAX_RESPONSE_ID_LENGTH) return null;
   await appended(id);
-  const { join, whose, who } = ownedBy(owner);
-  const conversation = `SELECT r.id, r.created_at, r.metadata FROM conversations r ${join}
-     WHERE r.id = ?1 AND r.expires_at > ?2 AND ${whose}`;
+  const { sql: conversation, who } = ownConversation(owner);
   // One batch, one snapshot: the conversation and exactly the items it had then.
   const [found, listed] = await queried(() =>
     db.batch<unknown>([

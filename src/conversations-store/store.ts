@@ -176,6 +176,19 @@ export const noConversationsKept = (param: string | null = null) =>
     param,
   );
 
+/**
+ * The query of conversation ?1 as `owner` may read it — unexpired at ?2, `owner`'s (`who`, bound as
+ * ?3) — answering its row as conversationObject reads it: every read of a conversation goes by it.
+ */
+export function ownConversation(owner: Owner): { sql: string; who: string } {
+  const { join, whose, who } = ownedBy(owner);
+  return {
+    sql: `SELECT r.id, r.created_at, r.metadata FROM conversations r ${join}
+     WHERE r.id = ?1 AND r.expires_at > ?2 AND ${whose}`,
+    who,
+  };
+}
+
 /** Conversation `id` when it is `owner`'s and unexpired, else null. */
 export async function conversationOf(
   db: D1Database,
@@ -184,16 +197,8 @@ export async function conversationOf(
   now: number,
 ): Promise<Conversation | null> {
   if (id.length > MAX_RESPONSE_ID_LENGTH) return null;
-  const { join, whose, who } = ownedBy(owner);
-  const row = await queried(() =>
-    db
-      .prepare(
-        `SELECT r.id, r.created_at, r.metadata FROM conversations r ${join}
-          WHERE r.id = ?1 AND r.expires_at > ?2 AND ${whose}`,
-      )
-      .bind(id, now, who)
-      .first<ConversationRow>(),
-  );
+  const { sql, who } = ownConversation(owner);
+  const row = await queried(() => db.prepare(sql).bind(id, now, who).first<ConversationRow>());
   return row ? conversationObject(row) : null;
 }
 
