@@ -12,7 +12,7 @@ import type { NativeRequest } from '../routes/native-request';
 import { validateBody } from './read-body';
 import { hostedRequest } from './responses-hosted';
 import { imagesById, item, Turns } from './responses-input';
-import { flatTools, toolPlaces } from './responses-namespaces';
+import { type FlatTool, flatTools, toolPlaces } from './responses-namespaces';
 import { type ResponsesRequest, responsesRequest } from './responses-schema';
 import { chatTool, chatToolChoice, inferredStrictTools } from './responses-tools';
 
@@ -88,29 +88,32 @@ export function translateRequest(value: unknown): Translated {
       'truncation',
       'unsupported_parameter',
     );
-  // Only scanned where the request goes as written: its namespaces may share tool names (flatTools).
-  const translated = hostedRequest(request, (scanned) => chatBody(scanned, false)) ?? {
-    request,
-    chat: chatBody(request),
-  };
+  // Sent as it is, a native request's tools are where the client put them, strict as OpenAI makes
+  // them; only scanned, its namespaces may share tool names (flatTools).
+  const translated =
+    hostedRequest(request, (scanned) => chatBody(scanned, false).chat) ?? translatedHere(request);
   const images = imagesById(request.input);
-  // Sent as it is, a native request's tools are where the client put them, strict as OpenAI makes them.
-  const flat = translated.native ? [] : flatTools(request.tools ?? []);
-  const strictTools = inferredStrictTools(flat.map(({ tool }) => tool));
-  const places = toolPlaces(flat);
+  return { ...translated, ...(images.length > 0 ? { imagesById: images } : {}) };
+}
+
+/** A request the gateway serves through chat: its chat body, and what its tools tell of it. */
+function translatedHere(request: ResponsesRequest): Translated {
+  const { chat, tools } = chatBody(request);
+  const strictTools = inferredStrictTools(tools.map(({ tool }) => tool));
+  const places = toolPlaces(tools);
   return {
-    ...translated,
-    ...(images.length > 0 ? { imagesById: images } : {}),
+    request,
+    chat,
     ...(strictTools.length > 0 ? { strictTools } : {}),
     ...(places ? { toolPlaces: places } : {}),
   };
 }
 
 /**
- * The chat-completions body a (stateless, checked) Responses request stands for; `distinctTools`:
- * its tools' names must tell them apart (flatTools).
+ * The chat-completions body a (stateless, checked) Responses request stands for, and its tools as
+ * chat gets them (flatTools); `distinctTools`: their names must tell them apart.
  */
-function chatBody(request: ResponsesRequest, distinctTools = true): Json {
+function chatBody(request: ResponsesRequest, distinctTools = true): { chat: Json; tools: FlatTool[] } {
   const body = request as Json;
   const messages: Json[] = [];
   if (request.instructions) messages.push({ role: 'system', content: request.instructions });
@@ -132,8 +135,8 @@ function chatBody(request: ResponsesRequest, distinctTools = true): Json {
   for (const [key, field] of Object.entries(body)) if (!CONSUMED.has(key)) chat[key] = field;
   chat.model = request.model;
   chat.messages = messages;
-  if (request.tools?.length)
-    chat.tools = flatTools(request.tools, distinctTools).map(({ tool, at }) => chatTool(tool, at));
+  const tools = flatTools(request.tools ?? [], distinctTools);
+  if (request.tools?.length) chat.tools = tools.map(({ tool, at }) => chatTool(tool, at));
   // Only with tools: chat refuses these without them (OpenAI: "only allowed when 'tools' are
   // specified"; Bedrock and Cohere refuse parallel_tool_calls false), where the Responses API takes
   // them anyway — Codex sends `tools: []` with `tool_choice: "auto"`. Without tools, `auto` and
@@ -166,7 +169,7 @@ function chatBody(request: ResponsesRequest, distinctTools = true): Json {
     // The closing response.completed event carries usage: the chat stream must report it.
     chat.stream_options = { include_usage: true };
   }
-  return chat;
+  return { chat, tools };
 }
 
 /**
