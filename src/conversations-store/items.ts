@@ -27,7 +27,7 @@ export const itemList = z.array(z.looseObject({ type: z.string().optional() })).
 
 /** The items of a request body's `items`, each checked against its type's schema; `at`: the param. */
 export function requestItems(items: readonly Json[], at = 'items'): Json[] {
-  const ids = new Set<string>();
+  const ids = new Set<unknown>();
   return items.map((item, index) => {
     const type = typeof item.type === 'string' ? item.type : 'message';
     if (!TAKEN.has(type))
@@ -37,26 +37,30 @@ export function requestItems(items: readonly Json[], at = 'items'): Json[] {
       );
     const schema = inputItems[type as keyof typeof inputItems];
     if (schema) checked(schema, item, [at, index]);
-    if (typeof item.id === 'string' && item.id !== '') {
-      checkedItemId(item.id, `${at}[${index}].id`);
-      if (ids.has(item.id)) throw duplicateItem(item.id, `${at}[${index}].id`);
-      ids.add(item.id);
-    }
+    noteItemId(ids, item, `${at}[${index}].id`);
     return item;
   });
 }
 
-/** An item id a conversation can be asked for again (…/items/{item_id}, `after`): none longer than a response id may be. */
-export function checkedItemId(id: string, param: string): void {
-  if (id.length > MAX_RESPONSE_ID_LENGTH)
+/**
+ * Notes `item`'s own id, if it has one, among the `ids` its conversation will hold: one in `ids`
+ * already is a 400 (as OpenAI's "Duplicate item found"), and so is one longer than a response id may
+ * be (an item id a conversation holds is asked for again: …/items/{item_id}, `after`). `param`: its place.
+ */
+export function noteItemId(ids: Set<unknown>, item: Json, param: string): void {
+  if (typeof item.id !== 'string' || item.id === '') return;
+  if (item.id.length > MAX_RESPONSE_ID_LENGTH)
     throw invalidRequest(
       `Invalid '${param}': an item id a conversation holds is at most ${MAX_RESPONSE_ID_LENGTH} characters.`,
       param,
     );
+  if (ids.has(item.id))
+    throw invalidRequest(
+      `Duplicate item found with id ${item.id}. Remove duplicate items and try again.`,
+      param,
+    );
+  ids.add(item.id);
 }
-
-export const duplicateItem = (id: string, param: string) =>
-  invalidRequest(`Duplicate item found with id ${id}. Remove duplicate items and try again.`, param);
 
 /** `item` as a conversation keeps it: its own id, else `id` (or a new one), in its listed shape. */
 export function newItem(item: Json, id?: string): NewItem {

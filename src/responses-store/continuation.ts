@@ -9,7 +9,7 @@
 import type { Context } from 'hono';
 import { z } from 'zod';
 import type { GatewayConfig } from '../config/schema';
-import { checkedItemId, duplicateItem } from '../conversations-store/items';
+import { noteItemId } from '../conversations-store/items';
 import { conversationItems } from '../conversations-store/read';
 import { conversationNotFound, noConversationsKept } from '../conversations-store/store';
 import type { AppEnv } from '../env';
@@ -135,12 +135,7 @@ function namedConversation(body: Json, continues: boolean, config: GatewayConfig
  */
 function refuseDuplicates(held: readonly Json[], input: readonly Json[]): void {
   const ids = new Set(held.map((item) => item.id));
-  input.forEach((item, index) => {
-    if (typeof item.id !== 'string' || item.id === '') return;
-    checkedItemId(item.id, `input[${index}].id`);
-    if (ids.has(item.id)) throw duplicateItem(item.id, `input[${index}].id`);
-    ids.add(item.id);
-  });
+  for (const [index, item] of input.entries()) noteItemId(ids, item, `input[${index}].id`);
 }
 
 const conversationParam = z
