@@ -5,8 +5,9 @@
 // never an error, a `failed` stream, or one the client left before its end. A request with OpenAI's
 // hosted tools is not: its answer is OpenAI's own, relayed, and says `store: false`. Nor is any
 // when the config's `responses.storeDays` is 0 (a deployment that keeps no conversations). A request
-// naming a `conversation` appends its own input items and its output to it on the same terms (but
-// storeDays: the conversation keeps its own expiry), in the same wait (src/conversations-store/response-items.ts).
+// naming a `conversation` appends its own input items and its output to it on the same terms, in the
+// same wait (src/conversations-store/response-items.ts); `storeDays` is not asked again here: the
+// conversation keeps its own expiry, and with storeDays 0 naming one is refused before (continuation.ts).
 import type { Context } from 'hono';
 import type { GatewayConfig } from '../config/schema';
 import { appendResponse } from '../conversations-store/response-items';
