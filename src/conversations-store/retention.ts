@@ -3,15 +3,10 @@
 // that finds its children by their primary keys (no scan of the item tables for orphans: nothing
 // else leaves any — DELETE of a conversation or an item takes its children in the same transaction).
 // How many conversations went. What the round limit leaves, the next hour's run takes.
+import { deleteInRounds } from '../delete-rounds';
 import type { Env } from '../env';
 
-const MAX_ROUNDS = 1000;
-
-export async function sweepExpiredConversations(
-  env: Pick<Env, 'DB'>,
-  now: number,
-  chunk = 200,
-): Promise<number> {
+export function sweepExpiredConversations(env: Pick<Env, 'DB'>, now: number, chunk = 200): Promise<number> {
   const db = env.DB;
   // The same rows in each statement of a round: none of the first two changes `conversations`.
   const expired = 'SELECT id FROM conversations WHERE expires_at <= ?1 ORDER BY expires_at LIMIT ?2';
@@ -20,12 +15,5 @@ export async function sweepExpiredConversations(
     db.prepare(`DELETE FROM conversation_items WHERE conversation_id IN (${expired})`),
     db.prepare(`DELETE FROM conversations WHERE id IN (${expired})`),
   ].map((statement) => statement.bind(now, chunk));
-  let deleted = 0;
-  for (let rounds = 0; rounds < MAX_ROUNDS; rounds++) {
-    const results = await db.batch(round);
-    const gone = results[2]?.meta.changes ?? 0;
-    deleted += gone;
-    if (gone < chunk) break;
-  }
-  return deleted;
+  return deleteInRounds(db, round, chunk);
 }

@@ -143,11 +143,14 @@ export async function getLog(db: D1Database, id: string, filter: LogFilter = {})
 /** Deletes rows older than `cutoff` in bounded chunks (a D1 statement has a time limit). */
 export function deleteLogsBefore(db: D1Database, cutoff: number, chunk = 5000): Promise<number> {
   return deleteInRounds(
-    db
-      .prepare(
-        'DELETE FROM request_logs WHERE id IN (SELECT id FROM request_logs WHERE time < ? ORDER BY time LIMIT ?)',
-      )
-      .bind(cutoff, chunk),
+    db,
+    [
+      db
+        .prepare(
+          'DELETE FROM request_logs WHERE id IN (SELECT id FROM request_logs WHERE time < ? ORDER BY time LIMIT ?)',
+        )
+        .bind(cutoff, chunk),
+    ],
     chunk,
   );
 }

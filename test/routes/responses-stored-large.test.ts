@@ -33,6 +33,14 @@ const answered = answeredJson;
 
 const byId = storedResponse;
 
+async function sweep(): Promise<void> {
+  await worker.scheduled(
+    createScheduledController({ scheduledTime: Date.now(), cron: '7 * * * *' }),
+    env,
+    createExecutionContext(),
+  );
+}
+
 async function partsOf(id: string): Promise<number> {
   const row = await env.DB.prepare('SELECT COUNT(*) AS n FROM stored_response_parts WHERE response_id = ?')
     .bind(id)
@@ -91,12 +99,32 @@ describe('stored responses larger than a row', () => {
       .bind(Date.now() - 1, expired.id)
       .run();
     expect(await partsOf(expired.id)).toBeGreaterThan(0);
-    await worker.scheduled(
-      createScheduledController({ scheduledTime: Date.now(), cron: '7 * * * *' }),
-      env,
-      createExecutionContext(),
-    );
+    await sweep();
     expect(await partsOf(expired.id)).toBe(0);
+  });
+
+  it('keeps the parts of a response marked deleted while a continuation needs them, and sweeps them after', async () => {
+    const key = await setup();
+    const first = await answered(
+      await responses(key, { model: 'claude', input: [{ role: 'user', content: DOCUMENT }] }),
+    );
+    const second = await answered(
+      await responses(key, { model: 'claude', previous_response_id: first.id, input: 'Summarise it.' }),
+    );
+    // The first turn is only marked: the second still continues from it.
+    expect((await byId(key, first.id, 'DELETE')).status).toBe(200);
+    await sweep();
+    const parts = await partsOf(first.id);
+    expect(parts).toBeGreaterThan(10);
+    const items: Json = await answered(await byId(key, `${second.id}/input_items?order=asc&limit=10`));
+    expect(items.data[0].content[0].text).toBe(DOCUMENT);
+
+    // Once nothing continues from it, the sweep takes the row and its parts in one round.
+    expect((await byId(key, second.id, 'DELETE')).status).toBe(200);
+    await sweep();
+    expect(await partsOf(first.id)).toBe(0);
+    const row = await env.DB.prepare('SELECT id FROM stored_responses WHERE id = ?').bind(first.id).first();
+    expect(row).toBeNull();
   });
 
   it('refuses, before reading them, stored rows larger together than four times maxBodyBytes', async () => {
