@@ -61,8 +61,11 @@ export interface Admission {
 
 /** What a route asks admission for. */
 export interface RouteAdmitRequest extends AdmitRequest {
-  /** Its tokens are its input only (embeddings): a request too large for the TPM limit names `input`. */
-  inputOnly?: boolean;
+  /**
+   * Its tokens are its input only, sent as this parameter (embeddings' `input`, a conversation
+   * write's `items`): a request too large for the TPM limit names it.
+   */
+  inputParam?: string;
   /**
    * Of costUsd, what the provider's hosted (or server) tools' own fees can add, on the API the
    * client used: a budget refusal names them when they are half the worst case or more.

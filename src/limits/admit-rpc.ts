@@ -7,7 +7,11 @@ import type { Returned } from './lease-ledger';
 import type { RateState } from './rate-state';
 
 export interface AdmitRequest {
-  model: string;
+  /**
+   * The model asked for; null for a request that calls none (a conversation write,
+   * routes/conversation-writes.ts): no allowlist applies, and no budget is checked or reserved.
+   */
+  model: string | null;
   /** Estimated input tokens + the most output tokens the request can produce. */
   tokens: number;
   /** Worst-case USD of the request (dearest target, every token of max_tokens). */

@@ -28,9 +28,12 @@ export function admitHere(
   settleLeases(state, request.returned, rpmLimit, tpmLimit, now);
   const ended = endReason(policy, now);
   if (ended) return { ok: false, reason: ended };
-  if (!modelAllowed(policy.models, request.model)) return { ok: false, reason: 'model_not_allowed' };
+  if (request.model !== null && !modelAllowed(policy.models, request.model))
+    return { ok: false, reason: 'model_not_allowed' };
+  // A request that calls no model costs nothing: its budget is neither checked nor reserved.
+  const budget = request.model === null ? null : policy.budget;
   // Before a bucket is taken (a refused request consumes nothing), and so before any lease.
-  if (policy.budget && rotation.awaiting) return { ok: false, reason: 'awaiting_ledger' };
+  if (budget && rotation.awaiting) return { ok: false, reason: 'awaiting_ledger' };
 
   const { held } = state.leases;
   const stored = { requests: state.requests, tokens: state.tokens };
@@ -40,8 +43,8 @@ export function admitHere(
 
   let reservedCost = 0;
   let ledger: BudgetState | undefined;
-  if (policy.budget) {
-    const reserved = reserveWorstCase(state.ledger, policy.budget, request, now);
+  if (budget) {
+    const reserved = reserveWorstCase(state.ledger, budget, request, now);
     if (!reserved.ok) return reserved;
     ledger = reserved.ledger;
     reservedCost = request.costUsd;
@@ -64,6 +67,7 @@ export function admitHere(
     rate: rateStateOf(now, rpmLimit, requests, tpmLimit, tokens, held),
     reservedTokens: tpmLimit && !request.prepaid ? request.tokens : 0,
     reservedUsd: reservedCost,
+    // The policy's, not this request's: a lease granted here admits the key's model requests too.
     ...(policy.budget ? { budgeted: true } : {}),
     ...(lease ? { lease } : {}),
   };

@@ -75,11 +75,12 @@ export function runningLow(held: Held, now: number): boolean {
   );
 }
 
-export function usable(held: Held, model: string, tokens: number, now: number): boolean {
+/** Whether the lease can admit a request for `model` (null: one that calls none) of `tokens`. */
+export function usable(held: Held, model: string | null, tokens: number, now: number): boolean {
   return (
     now < held.until &&
     held.left !== 0 &&
     (held.tokens === null || held.tokens >= tokens) &&
-    modelAllowed(held.lease.models, model)
+    (model === null || modelAllowed(held.lease.models, model))
   );
 }

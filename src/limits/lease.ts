@@ -52,7 +52,7 @@ export interface Drawn {
  */
 export function admitLocally(
   keyHash: string,
-  model: string,
+  model: string | null,
   tokens: number,
   now: number,
 ): LocalAdmission | undefined {

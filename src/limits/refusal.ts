@@ -11,7 +11,7 @@ import type { RateState, RateWindow } from './rate-state';
 
 type Refused = Extract<AdmitResult, { ok: false }>;
 /** What of the refused request its wire error tells. */
-type Refusing = Pick<RouteAdmitRequest, 'model' | 'costUsd' | 'inputOnly' | 'toolFees' | 'outputField'>;
+type Refusing = Pick<RouteAdmitRequest, 'model' | 'costUsd' | 'inputParam' | 'toolFees' | 'outputField'>;
 
 /**
  * The key's (or team's) object could not answer — overloaded, unreachable, reset mid-call. Limits
@@ -97,7 +97,7 @@ function wireError(
         "This key is being rotated and its budget ledger is on its way to the new key's Durable Object. Please retry shortly.",
       );
     case 'model_not_allowed':
-      return modelNotAllowed(request.model, who);
+      return modelNotAllowed(request.model ?? '', who); // never for a request that names no model
     case 'rate_limited': {
       const seconds = retryAfterSeconds(result.retryAfterMs);
       const what = result.limit === 'requests' ? 'requests per minute (RPM)' : 'tokens per minute (TPM)';
@@ -117,10 +117,10 @@ function wireError(
         429,
         'rate_limit_error',
         'rate_limit_exceeded',
-        request.inputOnly
+        request.inputParam
           ? `Request too large: its input is about ${result.requested} tokens, more than ${whose} limit of ${result.capacity} tokens per minute. Send less input per request.`
           : `Request too large: it may use up to ${result.requested} tokens (input estimate + ${cap}; a request without ${cap} reserves the gateway's limits.defaultMaxTokens, and each file sent by file_id counts its limits.fileIdTokens), more than ${whose} limit of ${result.capacity} tokens per minute. Set a lower ${cap} or shorten the prompt.`,
-        request.inputOnly ? 'input' : cap,
+        request.inputParam ?? cap,
         // Waiting cannot help: OpenAI's SDKs retry a 429 unless told not to.
         { ...rateLimitHeaders(tighter(result.rate, otherRate)), 'x-should-retry': 'false' },
       );
@@ -174,7 +174,7 @@ const TOOL_WORDS = {
  * The cap is named as the client's API names it (max_output_tokens on /v1/responses).
  */
 function budgetAdvice(request: Refusing): string {
-  if (request.inputOnly) return 'Send less input';
+  if (request.inputParam) return 'Send less input';
   const lower = `Lower ${request.outputField ?? 'max_tokens'}`;
   const fees = request.toolFees;
   if (!fees || !(fees.usd > 0)) return lower;

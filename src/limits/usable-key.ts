@@ -1,6 +1,7 @@
 // A key's (and its team's) policy read from their objects, for the /v1 routes that admit nothing
-// (GET /v1/models, stored responses): refused as an admission would refuse the key, and the log row
-// named from the policy in hand (without it the log looks the key up in D1 for every such request).
+// (GET /v1/models, stored responses, conversation reads and deletions): refused as an admission
+// would refuse the key, and the log row named from the policy in hand (without it the log looks the
+// key up in D1 for every such request).
 import type { Context } from 'hono';
 import type { AppEnv } from '../env';
 import type { KeyPolicy } from '../keys/policy';

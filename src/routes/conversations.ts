@@ -4,13 +4,16 @@
 // conversation is its key's alone: another key's, expired, deleted or never made is one 404
 // (`conversation_not_found`). Kept as stored responses are (src/conversations-store/): for
 // `responses.storeDays`, never for a zero-retention key. POST /v1/responses with `conversation`
-// reads and extends it (src/responses-store/continuation.ts, keeping.ts).
+// reads and extends it (src/responses-store/continuation.ts, keeping.ts). Writes (POST) are admitted
+// as model requests are, counting against the key's RPM and TPM (conversation-writes.ts); reads and
+// deletions are not, as GET /v1/models is not: they check the key only (limits/usable-key.ts).
 import { type Context, Hono } from 'hono';
 import { z } from 'zod';
 import { randomId } from '../auth/gateway-key';
 import type { GatewayConfig } from '../config/schema';
 import { getRuntime } from '../config/store';
 import { deleteConversation, deleteItem } from '../conversations-store/deletion';
+import { itemsTokens } from '../conversations-store/item-tokens';
 import { itemList, newItem, requestItems } from '../conversations-store/items';
 import { conversationPage } from '../conversations-store/page';
 import { conversationItem } from '../conversations-store/read';
@@ -24,12 +27,14 @@ import {
 } from '../conversations-store/store';
 import type { AppEnv } from '../env';
 import { GatewayError, invalidRequest, zdrStoreRefused } from '../errors';
-import { type UsableKey, usableKey } from '../limits/usable-key';
+import type { Admission } from '../limits/admission';
+import { usableKey } from '../limits/usable-key';
 import { readJsonBody, validateBody } from '../openai/read-body';
 import { metadataSchema } from '../openai/responses-schema';
 import { readBound, STORED_READ_PER_LIMIT } from '../responses-store/continuation';
 import { queried, quotedId } from '../responses-store/store';
 import { rejectUnknown } from './admin/query-params';
+import { admittedWrite } from './conversation-writes';
 import { INCLUDE, pageQueryOf } from './responses-stored';
 
 const created = z.strictObject({ items: itemList.nullish(), metadata: metadataSchema.nullish() });
@@ -41,23 +46,22 @@ export const conversations = new Hono<AppEnv>()
     noQuery(c);
     const { config } = await getRuntime(c.env, c.executionCtx);
     const body = validateBody(created, await readJsonBody(c.req.raw, config.limits.maxBodyBytes, {}));
-    const items = requestItems(body.items ?? []).map((item) => newItem(item));
-    const { policy } = await writingKey(c, config);
-    const now = Date.now();
-    const row = {
-      id: randomId('conv'),
-      keyId: policy.id,
-      teamId: policy.teamId,
-      metadata: body.metadata ?? {},
-    };
-    await queried(() =>
-      c.env.DB.batch(createStatements(c.env.DB, row, items, now, config.responses.storeDays)),
-    );
-    return c.json({
-      id: row.id,
-      object: 'conversation',
-      created_at: Math.floor(now / 1000),
-      metadata: row.metadata,
+    const asked = requestItems(body.items ?? []);
+    const items = asked.map((item) => newItem(item));
+    const tokens = itemsTokens(asked, config.limits.fileIdTokens);
+    return admittedWrite(c, config.limits, tokens, async (admitted) => {
+      const { key } = keeping(admitted, config);
+      const now = Date.now();
+      const row = { id: randomId('conv'), keyId: key.id, teamId: key.teamId, metadata: body.metadata ?? {} };
+      await queried(() =>
+        c.env.DB.batch(createStatements(c.env.DB, row, items, now, config.responses.storeDays)),
+      );
+      return c.json({
+        id: row.id,
+        object: 'conversation',
+        created_at: Math.floor(now / 1000),
+        metadata: row.metadata,
+      });
     });
   })
   .get('/:id', async (c) => {
@@ -73,10 +77,12 @@ export const conversations = new Hono<AppEnv>()
     const id = c.req.param('id');
     const { config } = await getRuntime(c.env, c.executionCtx);
     const body = validateBody(updated, await readJsonBody(c.req.raw, config.limits.maxBodyBytes));
-    const { policy } = await usableKey(c);
-    const conversation = await updateMetadata(c.env.DB, id, policy.id, body.metadata, Date.now());
-    if (!conversation) throw conversationNotFound(id);
-    return c.json(conversation);
+    // Metadata (16 short pairs at most) is never a model's input: a request, no tokens.
+    return admittedWrite(c, config.limits, 0, async ({ key }) => {
+      const conversation = await updateMetadata(c.env.DB, id, key.id, body.metadata, Date.now());
+      if (!conversation) throw conversationNotFound(id);
+      return c.json(conversation);
+    });
   })
   .delete('/:id', async (c) => {
     noQuery(c);
@@ -90,25 +96,29 @@ export const conversations = new Hono<AppEnv>()
     const id = c.req.param('id');
     const { config } = await getRuntime(c.env, c.executionCtx);
     const body = validateBody(added, await readJsonBody(c.req.raw, config.limits.maxBodyBytes));
-    const items = requestItems(body.items).map((item) => newItem(item));
-    const { policy } = await writingKey(c, config);
-    const db = c.env.DB;
-    const outcome = await queried(() =>
-      appendItems(db, id, policy.id, items, Date.now(), config.responses.storeDays),
-    );
-    if (outcome === 'missing') throw conversationNotFound(id);
-    if (outcome === 'duplicate')
-      throw invalidRequest(
-        "An item of 'items' has an id the conversation holds already. Remove duplicate items and try again.",
-        'items',
+    const asked = requestItems(body.items);
+    const items = asked.map((item) => newItem(item));
+    const tokens = itemsTokens(asked, config.limits.fileIdTokens);
+    return admittedWrite(c, config.limits, tokens, async (admitted) => {
+      const { key } = keeping(admitted, config);
+      const db = c.env.DB;
+      const outcome = await queried(() =>
+        appendItems(db, id, key.id, items, Date.now(), config.responses.storeDays),
       );
-    const data = items.map(({ item }) => item);
-    return c.json({
-      object: 'list',
-      data,
-      first_id: items[0]?.id,
-      last_id: items.at(-1)?.id,
-      has_more: false,
+      if (outcome === 'missing') throw conversationNotFound(id);
+      if (outcome === 'duplicate')
+        throw invalidRequest(
+          "An item of 'items' has an id the conversation holds already. Remove duplicate items and try again.",
+          'items',
+        );
+      const data = items.map(({ item }) => item);
+      return c.json({
+        object: 'list',
+        data,
+        first_id: items[0]?.id,
+        last_id: items.at(-1)?.id,
+        has_more: false,
+      });
     });
   })
   .get('/:id/items', async (c) => {
@@ -144,14 +154,13 @@ export const conversations = new Hono<AppEnv>()
   });
 
 /**
- * The key of a request that adds to a conversation: usable, and neither it nor its team
- * zero-retention (it keeps nothing, as it stores no response); nor does a deployment keeping none.
+ * The admission of a request that adds to a conversation, refused when the key or its team is
+ * zero-retention (it keeps nothing, as it stores no response), or the deployment keeps none.
  */
-async function writingKey(c: Context<AppEnv>, config: GatewayConfig): Promise<UsableKey> {
-  const usable = await usableKey(c);
-  if (usable.policy.zdr === true || usable.team?.zdr === true) throw zdrStoreRefused('conversation');
+function keeping(admitted: Admission, config: GatewayConfig): Admission {
+  if (admitted.zdr) throw zdrStoreRefused('conversation');
   if (config.responses.storeDays === 0) throw noConversationsKept();
-  return usable;
+  return admitted;
 }
 
 function noQuery(c: Context<AppEnv>): void {

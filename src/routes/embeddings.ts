@@ -39,7 +39,7 @@ export const embeddings = new Hono<AppEnv>().post('/', async (c) => {
     {
       model: body.model,
       tokens,
-      inputOnly: true,
+      inputParam: 'input',
       costUsd,
       reservationId: c.get('requestId'),
       reservationTtlMs: limits.reservationTtlMs,

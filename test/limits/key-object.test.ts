@@ -122,6 +122,30 @@ describe('KeyObject budgets', () => {
     });
   });
 
+  it('admits a request that calls no model past the allowlist and a spent budget, counting its rate only', async () => {
+    await inObject('budget-no-model', async (object) => {
+      await object.setPolicy(policy({ budget, models: ['only'], limits: { rpm: 2, tpm: 100 } }));
+      expect(object.admitAt(req(1, { model: 'only', costUsd: 1, reservationId: 'a' }), 0)).toMatchObject({
+        ok: true,
+      });
+      // Charged past its reservation: the budget is overspent, any model request is refused.
+      object.settleAt({ reservationId: 'a', reservedTokens: 1, usedTokens: 1, costUsd: 1.5 }, 1);
+      expect(object.admitAt(req(1, { model: 'only' }), 2)).toMatchObject({ reason: 'budget_exceeded' });
+      expect(object.admitAt(req(1, { model: 'other' }), 2)).toMatchObject({ reason: 'model_not_allowed' });
+      expect(object.admitAt(req(50, { model: null }), 2)).toMatchObject({
+        ok: true,
+        reservedTokens: 50,
+        reservedUsd: 0,
+        rate: { requests: { remaining: 0 }, tokens: { remaining: 49 } },
+      });
+      expect(object.usageAt({}, 3)).toMatchObject({ spendUsd: 1.5, reservedUsd: 0 });
+      expect(object.admitAt(req(1, { model: null }), 3)).toMatchObject({
+        reason: 'rate_limited',
+        limit: 'requests',
+      });
+    });
+  });
+
   it('settles a batch in one call: each reservation ends, each cost is charged, tokens are refunded', async () => {
     await inObject('budget-batch', async (object) => {
       await object.setPolicy(policy({ budget, limits: { tpm: 1000 } }));
