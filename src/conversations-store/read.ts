@@ -1,8 +1,9 @@
 // Reading a conversation's items: all of them in order (to go before a response's input; page.ts
 // reads a page of them), bounded as a stored response's conversation is — their sizes summed in the
-// query, their JSON read only when together they fit — or one by its id. An item in parts is
-// reassembled; one whose parts are not all there (or that no longer parses) makes its conversation
-// read as not found, never as a conversation with a hole in it.
+// query, their JSON read only when together they fit — or by id, in one conversation or (item
+// references) in any of a key's. An item in parts is reassembled; one whose parts are not all there
+// (or that no longer parses) makes its conversation read as not found, never as a conversation with
+// a hole in it.
 import { isRecord, parsedJson } from '../json-record';
 import {
   MAX_RESPONSE_ID_LENGTH,
@@ -89,6 +90,50 @@ export async function conversationItem(
   );
   if (!row) return null;
   return (await itemsJson(db, id, [row]))?.[0] ?? null;
+}
+
+/**
+ * The items among `ids` that unexpired conversations of `owner` hold, by id: one query for them all,
+ * by the index on item ids (migration 0015), their JSON read only when together within `bound`. An id
+ * in more than one (a client's own, added to each) is the item of the conversation appended to last.
+ */
+export async function heldItems(
+  db: D1Database,
+  ids: readonly string[],
+  owner: Owner,
+  now: number,
+  bound: ReadBound,
+): Promise<Map<string, Json>> {
+  const asked = ids.filter((id) => id.length <= MAX_RESPONSE_ID_LENGTH);
+  const found = new Map<string, Json>();
+  if (asked.length === 0) return found;
+  const { join, whose, who } = ownedBy(owner);
+  const { results } = await queried(() =>
+    db
+      .prepare(
+        `WITH held AS (
+           SELECT i.conversation_id, i.seq, i.size,
+                  ROW_NUMBER() OVER (PARTITION BY i.item_id ORDER BY r.expires_at DESC, r.id) AS n
+             FROM conversation_items i JOIN conversations r ON r.id = i.conversation_id ${join}
+            WHERE i.item_id IN (SELECT value FROM json_each(?1)) AND r.expires_at > ?2 AND ${whose}
+         ),
+         whole(fits) AS (SELECT COALESCE(SUM(size), 0) <= ?4 FROM held WHERE n = 1)
+         SELECT i.conversation_id, i.item_id, i.parts, w.fits, CASE WHEN w.fits THEN i.item ELSE '' END AS item
+           FROM held h JOIN conversation_items i ON i.conversation_id = h.conversation_id AND i.seq = h.seq,
+                whole w
+          WHERE h.n = 1`,
+      )
+      .bind(JSON.stringify(asked), now, who, bound.chars)
+      .all<ItemRow & { conversation_id: string; fits: number }>(),
+  );
+  if (results.some((row) => !row.fits)) throw bound.tooLarge();
+  // Parts are read per conversation; where one's are not all there, its items read as not found.
+  for (const id of new Set(results.map((row) => row.conversation_id))) {
+    const rows = results.filter((row) => row.conversation_id === id);
+    const items = await itemsJson(db, id, rows);
+    for (const [index, row] of rows.entries()) if (items?.[index]) found.set(row.item_id, items[index]);
+  }
+  return found;
 }
 
 /** The items of `rows` parsed, those in parts reassembled (one query for them all); null if one fails. */

@@ -9,6 +9,7 @@
 // input item into chat messages).
 import { invalidRequest } from '../errors';
 import type { NativeRequest } from '../routes/native-request';
+import { checkInclude } from './includable';
 import { validateBody } from './read-body';
 import { hostedRequest } from './responses-hosted';
 import { imagesById, item, Turns } from './responses-input';
@@ -39,9 +40,10 @@ const CONSUMED = new Set([
   'service_tier',
   'stream',
   'stream_options',
-  // Never sent on: the gateway stores the answer itself (store; src/responses-store/keeping.ts); no
-  // extra output exists to include (include)
-  // but the logprobs it may ask for (chatBody), and the conversation is never truncated ('disabled';
+  // Never sent on: the gateway stores the answer itself (store; src/responses-store/keeping.ts); of
+  // the extra output `include` asks for (its values checked, includable.ts), only logprobs is chat's
+  // to give (chatBody) — the others are hosted tools' (their requests go as sent) or given anyway
+  // (a reasoning item's encrypted_content); the conversation is never truncated ('disabled';
   // 'auto' is refused below).
   'store',
   // Its items are in the input already (continuation.ts); appended to after the answer (keeping.ts).
@@ -79,6 +81,7 @@ export interface Translated {
 
 export function translateRequest(value: unknown): Translated {
   const request = validateBody(responsesRequest, value);
+  checkInclude(request.include ?? []);
   const body = request as Json;
   for (const param of STATEFUL) if (body[param] != null) throw stateless(param);
   if (request.background === true) throw stateless('background');

@@ -29,13 +29,14 @@ import type { AppEnv } from '../env';
 import { GatewayError, invalidRequest, zdrStoreRefused } from '../errors';
 import type { Admission } from '../limits/admission';
 import { usableKey } from '../limits/usable-key';
+import { checkIncludeQuery, INCLUDE } from '../openai/includable';
 import { readJsonBody, validateBody } from '../openai/read-body';
 import { metadataSchema } from '../openai/responses-schema';
 import { readBound, STORED_READ_PER_LIMIT } from '../responses-store/continuation';
 import { queried, quotedId } from '../responses-store/store';
 import { rejectUnknown } from './admin/query-params';
 import { admittedWrite } from './conversation-writes';
-import { INCLUDE, pageQueryOf } from './responses-stored';
+import { pageQueryOf } from './responses-stored';
 
 const created = z.strictObject({ items: itemList.nullish(), metadata: metadataSchema.nullish() });
 const updated = z.strictObject({ metadata: metadataSchema });
@@ -167,9 +168,10 @@ function noQuery(c: Context<AppEnv>): void {
   rejectUnknown(c.req.query(), []);
 }
 
-/** `include` asks for fields of hosted tools' items, which a conversation never holds: taken, ignored. */
+/** Only `include`, of OpenAI's values: items are listed as stored, holding what their answers had. */
 function onlyInclude(c: Context<AppEnv>): void {
   rejectUnknown(c.req.query(), INCLUDE);
+  checkIncludeQuery(c.req.queries());
 }
 
 const itemNotFound = (id: string) =>

@@ -8,6 +8,7 @@ import { getRuntime } from '../config/store';
 import type { AppEnv } from '../env';
 import { GatewayError, invalidRequest } from '../errors';
 import { usableKey } from '../limits/usable-key';
+import { checkIncludeQuery, INCLUDE } from '../openai/includable';
 import { checked } from '../openai/read-body';
 import { chainOf } from '../responses-store/chain';
 import { readBound, STORED_READ_PER_LIMIT } from '../responses-store/continuation';
@@ -27,6 +28,8 @@ export const storedResponses = new Hono<AppEnv>()
         'stream',
         'unsupported_parameter',
       );
+    // Stored as answered, its items hold what `include` asks for where the answer had it.
+    checkIncludeQuery(c.req.queries());
     return c.json((await storedOfKey(c, id)).response);
   })
   .delete('/:id', async (c) => {
@@ -75,14 +78,12 @@ const conversationTooLarge = (id: string, limit: number) =>
 const responseNotFound = (id: string) =>
   new GatewayError(404, 'invalid_request_error', null, `Response with id '${quotedId(id)}' not found.`);
 
-// `include` asks for fields of hosted tools' items, which the gateway never stores: taken, ignored,
-// and may be given more than once (the OpenAI SDK writes a list as `include[]=a&include[]=b`).
-export const INCLUDE = ['include', 'include[]'];
-
 /** The page a list request asks for; a parameter unknown, repeated or out of range is a 400 naming it. */
 export function pageQueryOf(queries: Record<string, string[]>): PageQuery {
   const first = Object.fromEntries(Object.entries(queries).map(([name, values]) => [name, values[0] ?? '']));
   rejectUnknown(first, ['limit', 'order', 'after', ...INCLUDE]);
   rejectRepeated(Object.fromEntries(Object.entries(queries).filter(([name]) => !INCLUDE.includes(name))));
+  // Items are listed as stored: what `include` asks for is there where the answer had it.
+  checkIncludeQuery(queries);
   return checked(pageQuery, first, []);
 }

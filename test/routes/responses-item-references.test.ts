@@ -237,7 +237,9 @@ describe('GET /v1/responses/{id}/input_items', () => {
       },
     ]);
 
-    const page1: Json = await (await inputItems(key, second.id, '?order=asc&limit=2&include[]=x')).json();
+    const page1: Json = await (
+      await inputItems(key, second.id, '?order=asc&limit=2&include[]=reasoning.encrypted_content')
+    ).json();
     expectOpenAIShape('ResponseItemList', page1);
     expect(page1.data.map((item: Json) => item.id)).toEqual(ids.slice(0, 2));
     expect(page1).toMatchObject({ first_id: ids[0], last_id: ids[1], has_more: true });
