@@ -4,6 +4,7 @@ import { createProvider } from '../providers/registry';
 import type { ProviderAdapter } from '../providers/types';
 import { CircuitBreakers } from '../routing/circuit-breaker';
 import type { ProviderFilter } from '../routing/overrides';
+import { compileWildcards, substitute, wildcardPrefix } from '../routing/wildcards';
 import type { GatewayConfig, RouteConfig } from './schema';
 
 /**
@@ -11,7 +12,7 @@ import type { GatewayConfig, RouteConfig } from './schema';
  * (routing/strategies.ts), because rules look at the request and loadbalance draws at random.
  */
 export interface ResolvedRoute {
-  /** What the client asked for (alias or `<provider>/<model>`). */
+  /** What the client asked for (alias, `<provider>/<model>`, or a name a wildcard alias matched). */
   requested: string;
   strategy: RouteConfig['strategy'];
   targets: RouteConfig['targets'];
@@ -27,8 +28,15 @@ export interface Runtime {
   provider(name: string): ProviderAdapter | undefined;
   /** Health of provider+model pairs in this isolate, for as long as this config is current. */
   readonly circuits: CircuitBreakers;
+  /**
+   * An exact alias, else `<provider>/<model>` of a configured provider, else the wildcard alias with
+   * the longest matching prefix — its targets' `*` already filled in, so all downstream sees real models.
+   */
   resolve(model: string): ResolvedRoute | undefined;
-  /** Every model id a client can name: aliases first, then `<provider>/<model>` of advertised models. */
+  /**
+   * Every model id a client can name: aliases first (not wildcards: no one name), then
+   * `<provider>/<model>` of advertised models.
+   */
   modelIds(): string[];
 }
 
@@ -39,7 +47,10 @@ export function compileRuntime(config: GatewayConfig, env: Env): Runtime {
   for (const [name, providerConfig] of Object.entries(config.providers)) {
     providers.set(name, createProvider(name, providerConfig, deps));
   }
-  const aliases = new Map(Object.entries(config.models));
+  const aliases = new Map(
+    Object.entries(config.models).filter(([name]) => wildcardPrefix(name) === undefined),
+  );
+  const wildcards = compileWildcards(config.models);
 
   return {
     config,
@@ -49,9 +60,13 @@ export function compileRuntime(config: GatewayConfig, env: Env): Runtime {
       const alias = aliases.get(model);
       if (alias) return { requested: model, ...alias };
       const slash = model.indexOf('/');
-      if (slash <= 0 || slash === model.length - 1) return undefined;
       const provider = model.slice(0, slash);
-      if (!providers.has(provider)) return undefined;
+      if (slash <= 0 || slash === model.length - 1 || !providers.has(provider)) {
+        const wildcard = wildcards.find(({ prefix }) => model.startsWith(prefix));
+        return (
+          wildcard && { requested: model, ...substitute(wildcard.route, model.slice(wildcard.prefix.length)) }
+        );
+      }
       return {
         requested: model,
         strategy: 'fallback',

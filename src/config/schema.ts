@@ -10,6 +10,7 @@ import { priceSchema } from '../pricing/prices';
 import { providerConfigSchema, writtenProviderSchema } from '../providers/registry';
 import { circuitBreakerSchema, retrySchema, routeSchema, timeoutsSchema } from '../routing/config-schema';
 import { checkRoutes } from '../routing/validate-routes';
+import { checkWildcards } from '../routing/wildcards';
 import { checkReservedKeys } from './reserved-keys';
 
 const providerName = z
@@ -106,7 +107,7 @@ function routesParsed({ value, issues }: z.core.ParsePayload): boolean {
 export const writtenConfigSchema = z
   .unknown()
   .superRefine(checkReservedKeys)
-  .pipe(gatewayConfigSchema.superRefine(checkWrittenProviders));
+  .pipe(gatewayConfigSchema.superRefine(checkWrittenProviders).superRefine(checkWildcards));
 
 function checkWrittenProviders(config: { providers: Record<string, unknown> }, ctx: z.RefinementCtx): void {
   for (const [name, provider] of Object.entries(config.providers)) {

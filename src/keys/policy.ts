@@ -12,8 +12,8 @@ export const limitsSchema = z.strictObject({
 export type Limits = z.infer<typeof limitsSchema>;
 
 /**
- * Entries are aliases or `<provider>/<model>` as the client writes them in `model`;
- * `<provider>/*` allows every model of a provider and `*` everything.
+ * Entries are aliases or `<provider>/<model>` as the client writes them in `model`; one ending in
+ * `*` allows every name starting with what comes before it (`<provider>/*`, `claude-*`; `*`: all).
  */
 export const modelAllowlistSchema = z.array(z.string().min(1).max(200)).max(1000);
 
@@ -51,8 +51,7 @@ export function endReason(policy: Pick<KeyPolicy, 'revokedAt' | 'expiresAt'>, no
 export function modelAllowed(allowlist: readonly string[] | null, model: string): boolean {
   if (allowlist === null) return true;
   for (const entry of allowlist) {
-    if (entry === '*' || entry === model) return true;
-    if (entry.endsWith('/*') && model.startsWith(entry.slice(0, -1))) return true;
+    if (entry === model || (entry.endsWith('*') && model.startsWith(entry.slice(0, -1)))) return true;
   }
   return false;
 }

@@ -5,6 +5,7 @@
 import { ownEntry } from '../config/own-entry';
 import type { RouteConfig } from './config-schema';
 import { everyList, type TargetSite, throughPins, walkPins } from './pin-walk';
+import { wildcardPrefix } from './wildcards';
 
 export interface PinnableConfig {
   providers: Readonly<Record<string, unknown>>;
@@ -61,7 +62,7 @@ function pinProblems(
     if (!pinnable(pinned, config)) {
       found.push({
         path: ['pin', pinned],
-        message: `The gateway config has no model alias or provider '${pinned}' to pin: a pin replaces the route of an alias in the config's "models", or of a <provider>/<model> name of a configured provider.`,
+        message: `The gateway config has no model alias or provider '${pinned}' to pin: a pin replaces the route of an alias in the config's "models", of a <provider>/<model> name of a configured provider, or of a name a wildcard alias matches.`,
         missing: `model alias or provider '${pinned}'`,
       });
       if (firstOnly) break;
@@ -128,9 +129,17 @@ export function newPinProblem(
 
 const problemKey = (problem: PinProblem) => `${problem.path.join('\u0000')}\u0001${problem.missing}`;
 
-/** A pin's key names what a request can ask for: an alias, or a model at a configured provider. */
+/**
+ * A pin's key names what a request can ask for: an alias, a model at a configured provider, or a
+ * name a wildcard alias matches (pinned by that name: a request's pin is looked up by what it asked).
+ */
 function pinnable(name: string, config: PinnableConfig): boolean {
   if (Object.hasOwn(config.models, name)) return true;
   const slash = name.indexOf('/');
-  return slash > 0 && slash < name.length - 1 && Object.hasOwn(config.providers, name.slice(0, slash));
+  if (slash > 0 && slash < name.length - 1 && Object.hasOwn(config.providers, name.slice(0, slash)))
+    return true;
+  return Object.keys(config.models).some((alias) => {
+    const prefix = wildcardPrefix(alias);
+    return prefix !== undefined && name.startsWith(prefix);
+  });
 }

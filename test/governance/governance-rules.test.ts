@@ -28,6 +28,13 @@ describe('tighten-only key changes', () => {
     expect(param(allow, { routing: { allowProviders: ['b'], pin } })).toBeUndefined();
   });
 
+  it('lets a model allowlist narrow a prefix entry, never widen one', () => {
+    const claude = { models: ['claude-*'] };
+    expect(param(claude, { models: ['claude-opus-*', 'claude-haiku-4-5'] })).toBeUndefined();
+    expect(param({ models: ['claude-opus-*'] }, claude)).toBe('models');
+    expect(param(claude, { models: ['*'] })).toBe('models');
+  });
+
   it("lets a pin send traffic only to models the key's and team's allowlists allow", () => {
     const pin = (provider: string, model: string) => ({
       fast: { strategy: 'fallback' as const, targets: [{ provider, model }] },
