@@ -13,11 +13,13 @@ export function itemsTokens(items: readonly Json[], fileIdTokens: number): numbe
   if (items.length === 0) return 0;
   const messages: Json[] = [];
   const turns = new Turns(messages);
+  const translated: Json[] = [];
   let untranslated = 0;
   for (const [index, raw] of items.entries()) {
     try {
       if (raw.type === 'image_generation_call') turns.image(raw.result);
       else turns.add(item(raw, index), index);
+      translated.push(raw);
     } catch (error) {
       if (!(error instanceof GatewayError)) throw error;
       // An item no model request could send as it is (reasoning whose packing was altered, an image
@@ -27,5 +29,7 @@ export function itemsTokens(items: readonly Json[], fileIdTokens: number): numbe
   }
   turns.finish();
   const request = { messages } as unknown as Parameters<typeof inputEstimate>[0];
-  return inputEstimate(request, fileIdTokens, imagesById(items)).reserved + untranslated;
+  // Images by file id of the translated items only: each stands for one of their file parts, which
+  // an untranslated item's would otherwise stand for in its place (a file then counted as an image).
+  return inputEstimate(request, fileIdTokens, imagesById(translated)).reserved + untranslated;
 }

@@ -41,8 +41,9 @@ export function takeBuckets(
     }
     requests = taken.bucket;
   }
-  // A prepaid request's tokens came from its lease: nothing to take here (even from an overdrawn bucket).
-  if (tpmLimit && tokens && !request.prepaid) {
+  // A prepaid request's tokens came from its lease, and a request of none (a conversation's metadata
+  // written) asks for none: nothing to take here, even from a bucket a settle overdrew.
+  if (tpmLimit && tokens && !request.prepaid && request.tokens > 0) {
     const taken = take(tokens, tpmLimit, request.tokens, now, held.tokens);
     if (!taken.ok) {
       // A refused request consumes nothing: the request slot taken above is not committed.

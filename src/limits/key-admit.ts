@@ -5,7 +5,7 @@
 import { endReason, modelAllowed } from '../keys/policy';
 import { takeBuckets } from './admit-buckets';
 import { type AdmitRequest, type AdmitResult, admittedKey } from './admit-rpc';
-import type { BudgetState } from './budget';
+import { type BudgetState, current, expire } from './budget';
 import { reserveWorstCase } from './budget-reservation';
 import type { KeyRotation } from './key-object-rotation';
 import { type KeyState, saveLedger, settleLeases } from './key-state';
@@ -54,7 +54,15 @@ export function admitHere(
   if (request.lease) {
     const rpm = { limit: rpmLimit, bucket: requests };
     const tpm = { limit: tpmLimit, bucket: tokens };
-    const leased = leaseFor(policy, state.leases, rpm, tpm, ledger, request.costUsd, now);
+    // A request that calls no model reserved nothing, yet its lease admits the key's model requests
+    // too: it holds the budget share theirs would, from the ledger as it stands (none while a
+    // rotation's ledger is awaited), or they would each wait for the object while it lasts.
+    const from =
+      ledger ??
+      (policy.budget && !rotation.awaiting
+        ? expire(current(state.ledger, policy.budget, now), now)
+        : undefined);
+    const leased = leaseFor(policy, state.leases, rpm, tpm, from, request.costUsd, now);
     if (leased) ({ lease, ledger } = leased);
   }
   if (ledger) saveLedger(state, ledger);

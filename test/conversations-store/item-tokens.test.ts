@@ -28,4 +28,11 @@ describe('itemsTokens', () => {
     const bare = say([{ type: 'input_image', caption: 'x'.repeat(400) }]);
     expect(itemsTokens([bare], FILE_ID_TOKENS)).toBeGreaterThan(100);
   });
+
+  it("counts another item's file by id as limits.fileIdTokens beside an untranslated item's image by id", () => {
+    // Its image by file id is not among the chat messages: it must not stand in for the file's part.
+    const bare = say([{ type: 'input_image', file_id: 'file_image' }, { type: 'input_image' }]);
+    const file = say([{ type: 'input_file', file_id: 'file_doc' }]);
+    expect(itemsTokens([bare, file], 30_000)).toBe(itemsTokens([bare], 30_000) + 4 + 30_000);
+  });
 });

@@ -146,6 +146,24 @@ describe('KeyObject budgets', () => {
     });
   });
 
+  it('admits a request of no tokens (a metadata write) while a settle has overdrawn the TPM bucket', async () => {
+    await inObject('tpm-overdrawn-no-tokens', async (object) => {
+      await object.setPolicy(policy({ limits: { rpm: 10, tpm: 1000 } }));
+      expect(object.admitAt(req(500, { reservationId: 'a' }), 0)).toMatchObject({ ok: true });
+      // It used far more than its estimate: the bucket is 1,000 tokens below empty.
+      object.settleAt({ reservationId: 'a', reservedTokens: 500, usedTokens: 2000, costUsd: 0 }, 0);
+      expect(object.admitAt(req(1, { model: null }), 0)).toMatchObject({
+        reason: 'rate_limited',
+        limit: 'tokens',
+      });
+      expect(object.admitAt(req(0, { model: null }), 0)).toMatchObject({
+        ok: true,
+        reservedTokens: 0,
+        rate: { requests: { remaining: 8 } },
+      });
+    });
+  });
+
   it('settles a batch in one call: each reservation ends, each cost is charged, tokens are refunded', async () => {
     await inObject('budget-batch', async (object) => {
       await object.setPolicy(policy({ budget, limits: { tpm: 1000 } }));

@@ -81,6 +81,16 @@ describe('KeyObject budget shares of leases', () => {
     });
   });
 
+  it('holds the same share in a lease asked by a request that calls no model (a conversation write), which reserves nothing', async () => {
+    await inObject('budget-share-no-model', async (object) => {
+      await object.setPolicy(dollar());
+      // $1 left, none of it reserved by the write: a share of $0.01 for the key's model requests.
+      const lease = leaseOf(object.admitAt(req({ model: null, costUsd: 0 }), 0));
+      expect(lease).toMatchObject({ reserves: true, usd: 0.01 });
+      expect(object.usageAt({}, 0)).toMatchObject({ reservedUsd: 0, leasedUsd: 0.01 });
+    });
+  });
+
   it("moves a request's draw into its own reservation for settle, and lets the unused rest go when given back", async () => {
     await inObject('budget-share-draw', async (object) => {
       await object.setPolicy(dollar());
