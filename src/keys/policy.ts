@@ -13,7 +13,9 @@ export type Limits = z.infer<typeof limitsSchema>;
 
 /**
  * Entries are aliases or `<provider>/<model>` as the client writes them in `model`; one ending in
- * `*` allows every name starting with what comes before it (`<provider>/*`, `claude-*`; `*`: all).
+ * `*` allows every name starting with what comes before it (`<provider>/*`, `claude-*`; `*`: all),
+ * but a prefix without a `/` only names without one after it: `claude-*` is aliases, never the models
+ * of a provider that happens to be named `claude-vertex`.
  */
 export const modelAllowlistSchema = z.array(z.string().min(1).max(200)).max(1000);
 
@@ -51,7 +53,14 @@ export function endReason(policy: Pick<KeyPolicy, 'revokedAt' | 'expiresAt'>, no
 export function modelAllowed(allowlist: readonly string[] | null, model: string): boolean {
   if (allowlist === null) return true;
   for (const entry of allowlist) {
-    if (entry === model || (entry.endsWith('*') && model.startsWith(entry.slice(0, -1)))) return true;
+    if (entry === model || entry === '*') return true;
+    const prefix = entry.endsWith('*') ? entry.slice(0, -1) : undefined;
+    if (
+      prefix !== undefined &&
+      model.startsWith(prefix) &&
+      (prefix.includes('/') || !model.includes('/', prefix.length))
+    )
+      return true;
   }
   return false;
 }
