@@ -1,7 +1,7 @@
 // zod schema for the body of POST /v1/messages (Anthropic's Messages API), as far as the gateway
 // translates it to a chat completion (messages-request.ts). Loose objects, as in src/openai: fields
 // not named here are kept, and the top-level ones are forwarded into the chat body untouched.
-import { z } from 'zod';
+import * as z from 'zod';
 
 const base64Source = z.looseObject({
   type: z.literal('base64'),

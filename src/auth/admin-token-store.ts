@@ -1,6 +1,6 @@
 // D1 access for admin tokens (migrations/0003_governance.sql). Tokens are looked up by the SHA-256
 // of the presented secret: the secret itself is never stored or compared.
-import { z } from 'zod';
+import * as z from 'zod';
 import { type Principal, roleSchema } from './principal';
 
 const row = z.object({

@@ -1,6 +1,6 @@
 // Who is calling the admin API: the root ADMIN_TOKEN, or an admin token with a role (and, for a
 // team-admin, the one team it may manage).
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const ROLES = ['admin', 'team-admin', 'viewer'] as const;
 export const roleSchema = z.enum(ROLES);

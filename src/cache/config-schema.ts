@@ -1,5 +1,5 @@
 // The `cache` section of the gateway config (DESIGN.md §4) and its cross-section checks.
-import { z } from 'zod';
+import * as z from 'zod';
 
 const DAY = 86_400;
 const ttl = z

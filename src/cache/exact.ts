@@ -1,6 +1,6 @@
 // Exact cache entries in KV: one JSON value per answer under `cache:exact:<namespace>:<hash>`.
 // The value carries its own expiry, so TTLs under KV's 60-second minimum still hold.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ChatCompletion } from '../providers/types';
 
 const KV_MIN_TTL_SECONDS = 60;

@@ -1,5 +1,5 @@
 // Per-key and per-team cache policy, and the settings one request runs with (key over team over config).
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CacheConfig } from './config-schema';
 
 export const cachePolicySchema = z.strictObject({

@@ -1,6 +1,6 @@
 // Names no entry of a config may have (provider, alias, price, header, namespace, metadata field…),
 // nor a key's or team's policy (src/keys/policy-names.ts).
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /**
  * `__proto__` sets a parsed record's prototype rather than adding the entry, which silently

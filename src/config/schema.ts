@@ -1,6 +1,6 @@
 // The gateway config (DESIGN.md §4): one zod schema, strict, so a typo is a 400 and not a silently
 // ignored setting. Types come from here.
-import { z } from 'zod';
+import * as z from 'zod';
 import { cacheConfigSchema, checkCache, defaultCacheConfig } from '../cache/config-schema';
 import { SCAN_BUDGET } from '../guardrails/regex/budget';
 import { guardrailsSchema } from '../guardrails/schema';

@@ -2,7 +2,7 @@
 // and the fields its resource shape requires (input-items.ts's listedItem; a message's status too,
 // which OpenAI's conversation Message requires). Items a client adds (POST /v1/conversations, …/items)
 // are checked as a Responses input item of their type is, up to 20 at a time as OpenAI takes them.
-import { z } from 'zod';
+import * as z from 'zod';
 import { randomId } from '../auth/gateway-key';
 import { invalidRequest } from '../errors';
 import { checked } from '../openai/read-body';

@@ -1,7 +1,7 @@
 // The audit log: one D1 row per successful admin mutation — who (root or an admin token), what,
 // the state before and after (secrets redacted), when. Written after the change succeeded.
 import type { Context } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { randomId } from '../auth/gateway-key';
 import { ROOT } from '../auth/principal';
 import { describeFailure } from '../describe-error';

@@ -1,7 +1,7 @@
 // The `guardrails` section of the gateway config (DESIGN.md §4): named rules, each one kind of check
 // and one action. Custom patterns are compiled here, so an invalid or unsupported regex is a 400 from
 // PUT /admin/config naming its path, never a failure at request time.
-import { z } from 'zod';
+import * as z from 'zod';
 import { DETECTOR_NAMES } from './detectors';
 import { checkPattern, compileRegex, MAX_PROGRAM } from './regex/program';
 

@@ -1,5 +1,5 @@
 // Admin API input shapes shared by keys and teams, and their conversion to the stored policy.
-import { z } from 'zod';
+import * as z from 'zod';
 import { cachePolicySchema } from '../cache/policy';
 import { guardrailSelectionSchema } from '../guardrails/schema';
 import type { Budget } from '../limits/budget';

@@ -1,6 +1,6 @@
 // D1 reads of the routing pins that keys and teams hold, for the admin writes that must not leave
 // one naming nothing (pins-in-use.ts, routing-check.ts). Admin path only; requests never read these.
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeFailure } from '../describe-error';
 import { routeSchema } from '../routing/config-schema';
 import type { Pins } from '../routing/pin-check';

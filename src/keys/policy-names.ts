@@ -3,7 +3,7 @@
 // nothing, and a pin keyed `__proto__` would vanish unseen when parsed; nor a `*` where it means
 // nothing (routing/wildcards.ts). Checked on what an admin writes, not on a stored policy, so that
 // one written before these checks still loads.
-import { z } from 'zod';
+import * as z from 'zod';
 import { checkReservedKeys, isReserved, reservedName } from '../config/reserved-keys';
 import type { TargetRef } from '../routing/config-schema';
 import { type RoutingOverride, routingOverrideSchema } from '../routing/overrides';

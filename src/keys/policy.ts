@@ -1,5 +1,5 @@
 // What a gateway key (or team) is allowed to do: the record its Durable Object enforces.
-import { z } from 'zod';
+import * as z from 'zod';
 import { cachePolicySchema } from '../cache/policy';
 import { guardrailSelectionSchema } from '../guardrails/schema';
 import { budgetSchema } from '../limits/budget';

@@ -1,6 +1,6 @@
 // D1 access for key metadata: the listing and admin source. The hot path never reads this; it asks
 // the key's Durable Object, which admin writes update in the same request.
-import { z } from 'zod';
+import * as z from 'zod';
 import { type KeyPolicy, keyPolicySchema } from './policy';
 
 const row = z.object({

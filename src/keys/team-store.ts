@@ -1,5 +1,5 @@
 // D1 access for teams. The team's Durable Object (`team:<id>`) holds the same policy for the hot path.
-import { z } from 'zod';
+import * as z from 'zod';
 import { type AdminToken, adminTokenFromRow } from '../auth/admin-token-store';
 import { type KeyPolicy, keyPolicySchema } from './policy';
 import { HAS_BUDGET } from './store';

@@ -1,6 +1,6 @@
 // Pure budget math (USD): calendar or anchored periods in UTC, reservations that make the budget a
 // hard cap under concurrency, settle, expiry. `now` (ms) is always passed in.
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const budgetSchema = z.strictObject({
   usd: z.number().positive().max(1_000_000_000),

@@ -4,7 +4,7 @@
 // object skips the ids it has seen. Ids are known for SETTLED_MEMORY_MS, far longer than any resend
 // waits. Where settles charge the persisted budget ledger, their ids are stored beside it, in the
 // same commit, so that an object restarted between the two deliveries still knows them.
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const SETTLED_MEMORY_MS = 120_000;
 /** Ids kept in memory at most, about 10 MB (a key settling over 800 requests a second forgets sooner). */

@@ -1,7 +1,7 @@
 // A rotation's new key object and the hand-overs it adopts (key-object-rotation.ts `adopt`): the ones it
 // awaits and has adopted (stored under `adoption`), fetched from the old objects when late, each
 // adopted once, and the old secret's ledger merged into its own.
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeFailure } from '../describe-error';
 import type { KeyPolicy } from '../keys/policy';
 import { type Budget, type BudgetState, budgetStateSchema, current, joinedHistory, roundUsd } from './budget';

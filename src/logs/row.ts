@@ -1,7 +1,7 @@
 // One request log row: its zod schema (it crosses the LogBuffer's storage and D1), and the mapping
 // to and from the `request_logs` columns (migrations/0002_logs.sql, 0004_log_client_id_guardrails.sql,
 // 0006_request_log_usage_detail.sql).
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseUsageDetail, usageDetailSchema } from './usage-detail';
 
 export const CACHE_STATUSES = ['hit-exact', 'hit-semantic', 'miss', 'skip'] as const;

@@ -2,7 +2,7 @@
 // tier it was charged at, the token classes with rates of their own, and the uses of a provider's
 // own tools (OpenAI's hosted tools, Anthropic's web search) with their fees. Only what is not the default is kept, so most rows store null
 // (migrations/0006_request_log_usage_detail.sql).
-import { z } from 'zod';
+import * as z from 'zod';
 import { type BilledTier, pricedTokens } from '../pricing/cost';
 import { HOSTED_USE_NAMES, toolFeesUsd } from '../pricing/tool-fees';
 import { countedUsage } from '../pricing/usage';

@@ -1,7 +1,7 @@
 // A zod issue told where a client looks for it: a union's failure in the branch that got furthest
 // into the value, or else as what the union allows and what the value was — never zod's bare
 // "Invalid input", which names neither.
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 type Issue = z.core.$ZodIssue;
 

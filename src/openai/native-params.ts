@@ -3,7 +3,7 @@
 // provider's body (src/providers/params.ts) and OpenAI-wire ones send the body as it is, so what
 // they hold is prompt text too — as are fields a message, part, tool call or tool carries beyond
 // what schemas.ts names. "Known" is the request schema's own fields, read from the schema.
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { chatRequest, contentPart, embeddingsRequest, message, tool } from './schemas';
 
 export const CHAT_PARAMS: ReadonlySet<string> = new Set(Object.keys(chatRequest.shape));

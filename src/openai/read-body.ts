@@ -1,5 +1,5 @@
 // Reads a JSON request body under a size cap and validates it, turning every failure into a 400/413.
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { concatBytes } from '../bytes';
 import { invalidRequest, payloadTooLarge } from '../errors';
 import { told, toldWords } from './issue-told';

@@ -4,7 +4,7 @@
 // own name, the namespace going beside it (a function_call item's `namespace`): the chat tool keeps
 // that bare name, so what a model is told and calls is the same on every provider, and a name two
 // tools would share is refused (chat has no namespaces to tell them apart by).
-import { z } from 'zod';
+import * as z from 'zod';
 import { invalidRequest } from '../errors';
 import { isRecord } from '../json-record';
 import { checked, paramPath } from './read-body';

@@ -9,7 +9,7 @@
 // reasoning, when a Responses-only model answered through the chat pipeline (providers/
 // openai-responses.ts), is packed the same way and goes back to OpenAI as its reasoning item.
 // Reasoning the gateway did not pack means nothing to the chat API and is dropped.
-import { z } from 'zod';
+import * as z from 'zod';
 import { fromBase64Url, toBase64Url } from '../base64';
 import { invalidRequest } from '../errors';
 import type { ReasoningBlock } from '../providers/thinking';

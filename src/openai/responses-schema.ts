@@ -1,7 +1,7 @@
 // zod schema for the body of POST /v1/responses (OpenAI's `CreateResponse`), as far as the gateway
 // translates it to a chat completion (responses-request.ts). Loose objects, as in schemas.ts: fields
 // not named here are kept, and the top-level ones are forwarded into the chat body untouched.
-import { z } from 'zod';
+import * as z from 'zod';
 import { isRecord } from '../json-record';
 import { TOOL_CHOICE_EXPECTED } from './schemas';
 

@@ -1,6 +1,6 @@
 // zod schemas for the OpenAI request bodies Tollgate accepts. Loose objects: parameters this file
 // does not name are kept and forwarded, never dropped; only the ones the gateway reads are checked.
-import { z } from 'zod';
+import * as z from 'zod';
 
 const textPart = z.looseObject({ type: z.literal('text'), text: z.string() });
 const imagePart = z.looseObject({

@@ -1,6 +1,6 @@
 // The shape of a price (USD per million tokens) and the helpers the bundled tables (prices-*.ts)
 // are written with.
-import { z } from 'zod';
+import * as z from 'zod';
 
 const rate = z.number().min(0).max(100_000);
 const rates = {

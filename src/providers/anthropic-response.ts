@@ -1,7 +1,7 @@
 // Anthropic Messages' JSON answer → an OpenAI chat completion, and what the stream's translation
 // (anthropic-stream.ts) shares with it: the message, content block and stream event schemas, the
 // finish reason, the stop sequence field.
-import { z } from 'zod';
+import * as z from 'zod';
 import { JSON_TOOL } from './anthropic-tools';
 import { toUsage, usageSchema } from './anthropic-usage';
 import { assistantChoice, chatCompletion } from './chat-completion';

@@ -1,6 +1,6 @@
 // The content blocks of an Anthropic stream (anthropic-stream.ts): text, tool calls (the JSON tool's
 // input: the answer itself) and thinking blocks, each from its start through its deltas to its stop.
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { eventSchema } from './anthropic-response';
 import type { AnthropicStreamAnswer } from './anthropic-stream-answer';
 import { JSON_TOOL } from './anthropic-tools';

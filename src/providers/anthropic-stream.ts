@@ -2,7 +2,7 @@
 // JSON answer's translation (anthropic-response.ts) holds the schemas, finish reason and stop
 // sequence field it shares; the answer written (anthropic-stream-answer.ts) and the content blocks
 // (anthropic-stream-blocks.ts) are their own files.
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { anthropicError } from './anthropic-error';
 import { eventSchema, finishReason, stopSequenceField } from './anthropic-response';
 import { AnthropicStreamAnswer } from './anthropic-stream-answer';

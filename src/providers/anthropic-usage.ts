@@ -1,6 +1,6 @@
 // Anthropic's usage object → OpenAI's usage, as the JSON answer and the stream (anthropic-response.ts,
 // anthropic-stream.ts) both report it: the answer's usage, and the first chunk's prompt usage.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Usage } from './types';
 
 export const usageSchema = z.looseObject({

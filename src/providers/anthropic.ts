@@ -66,7 +66,7 @@
 // prompt_tokens_details.cached_tokens / cache_creation_tokens. Extension
 // fields, top level, for /v1/messages: `stop_sequence` (the one matched) beside the finish, and in a
 // stream `prompt_usage` on the first chunk (message_start's prompt usage; `usage` still comes last).
-import { z } from 'zod';
+import * as z from 'zod';
 import { sha256Hex } from '../auth/gateway-key';
 import { invalidRequest } from '../errors';
 import { joinBetas } from './anthropic-beta';

@@ -6,7 +6,7 @@
 // Every body parameter is forwarded untouched, as for `type: "openai"` (and, as there, what OpenAI's
 // newest models refuse is refused before the call: openai-model-rules.ts); Azure's own answers
 // (content-filter results, prompt_filter_results chunks) are relayed as they come.
-import { z } from 'zod';
+import * as z from 'zod';
 import { pathSegment, urlUnder } from './base-url';
 import { responsesApiSchema, runsHostedTools, usesResponses } from './openai-responses';
 import { openAIWireAdapter } from './openai-wire';

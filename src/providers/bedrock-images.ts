@@ -1,7 +1,7 @@
 // Images Nova 2 Omni makes, out of Converse answers: a JSON answer's `image` content blocks
 // ({format, source: {bytes}}), and a stream's image blocks — the format on contentBlockStart, the
 // base64 bytes in one or more contentBlockDelta events — each relayed whole when its block stops.
-import { z } from 'zod';
+import * as z from 'zod';
 import { joinBase64 } from '../base64';
 import { type OutputImage, outputImage } from './output-images';
 

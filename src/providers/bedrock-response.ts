@@ -1,6 +1,6 @@
 // Bedrock Converse answers → OpenAI: the JSON response, and what its stream shares with it
 // (usage, stop reasons, reasoning blocks); the ConverseStream itself is bedrock-stream.ts.
-import { z } from 'zod';
+import * as z from 'zod';
 import { converseImage } from './bedrock-images';
 import { assistantChoice, chatCompletion } from './chat-completion';
 import type { FinishReason } from './openai-stream-writer';

@@ -1,6 +1,6 @@
 // Bedrock's binary ConverseStream → OpenAI chunks, event by event as it arrives: role, text,
 // reasoning, image and tool-call deltas, the finish, usage and [DONE].
-import { z } from 'zod';
+import * as z from 'zod';
 import { EventStreamDecoder, type EventStreamMessage } from './aws-event-stream';
 import { streamException } from './bedrock-errors';
 import { StreamedImages } from './bedrock-images';

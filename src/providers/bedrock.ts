@@ -44,7 +44,7 @@
 // Converse takes images in user turns only (assistant-images.ts).
 // Embeddings are not offered (Converse is chat only).
 import { AwsV4Signer } from 'aws4fetch';
-import { z } from 'zod';
+import * as z from 'zod';
 import { cloudBetas, cloudToolBetas } from './anthropic-beta';
 import { nativeMessages } from './anthropic-native';
 import { pathSegment, urlUnder } from './base-url';

@@ -2,7 +2,7 @@
 // content-delta, tool-plan-delta, tool-call-start/delta/end, message-end) translated as it comes.
 // Usage is Cohere's billed units (what the account is charged), else its raw token counts.
 import type { EventSourceMessage } from 'eventsource-parser';
-import { z } from 'zod';
+import * as z from 'zod';
 import { assistantChoice, chatCompletion } from './chat-completion';
 import { type FinishReason, OpenAIStreamWriter, parseEventData, translateSSE } from './openai-stream-writer';
 import { type ChatCompletion, UpstreamError, type Usage } from './types';

@@ -24,7 +24,7 @@
 // `dimensions` → output_dimension; input_type from
 // the config (default search_document); truncate NONE so over-long input fails as at OpenAI;
 // usage from meta.billed_units (without it, none: the route estimates).
-import { z } from 'zod';
+import * as z from 'zod';
 import { urlUnder } from './base-url';
 import { toCohereRequest } from './cohere-request';
 import { toCompletion, translateCohereStream } from './cohere-response';

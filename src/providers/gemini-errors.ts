@@ -1,6 +1,6 @@
 // Gemini's errors (an `{error}` body, or `[{error}]`) → the gateway's UpstreamError: which failure
 // class each Google RPC status is, and the few answers whose status says otherwise.
-import { z } from 'zod';
+import * as z from 'zod';
 import { failureForStatus, UpstreamError, type UpstreamFailure } from './types';
 
 export const errorSchema = z.looseObject({

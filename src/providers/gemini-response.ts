@@ -1,7 +1,7 @@
 // Gemini generateContent answers → OpenAI: the JSON completion, the SSE stream (incrementally) and
 // safety blocks; its error bodies are gemini-errors.ts'.
 import type { EventSourceMessage } from 'eventsource-parser';
-import { z } from 'zod';
+import * as z from 'zod';
 import { assistantChoice, chatCompletion } from './chat-completion';
 import { errorSchema, geminiError } from './gemini-errors';
 import { type GeminiUsage, toUsage, usageSchema } from './gemini-usage';

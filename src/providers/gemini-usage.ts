@@ -1,6 +1,6 @@
 // Gemini's usageMetadata as OpenAI usage: thinking counted as output, tool-use prompts as input,
 // cached content, prompt audio and an image model's image tokens apart for their own prices.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Usage } from './types';
 
 export const usageSchema = z.looseObject({

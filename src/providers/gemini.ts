@@ -61,7 +61,7 @@
 // base64 → little-endian float32 base64. Gemini reports no token counts for embeddings, so usage
 // is estimated. Token-array inputs are refused; `user` is dropped; unknown fields (taskType,
 // title…) are forwarded into every request of the batch.
-import { z } from 'zod';
+import * as z from 'zod';
 import { urlUnder } from './base-url';
 import { sentWithinModelCap } from './cap-refusal';
 import { embeddingList, inBatches, normalise, textInputs } from './embeddings';

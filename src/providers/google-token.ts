@@ -3,7 +3,7 @@
 // server-to-server calls). A token is kept for the adapter's life until shortly before it expires,
 // and one exchange at a time is in flight. Neither the key nor a token is ever put in an error.
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { toBase64Url } from '../base64';
 import { failureForStatus, UpstreamError, type UpstreamFailure } from './types';
 import { fetchUpstream, readErrorText } from './upstream-error';

@@ -1,5 +1,5 @@
 // The extra `headers` a provider config sends upstream: names and values fetch accepts.
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * A header fetch refuses (a name that is no RFC 9110 §5.1 token, a value with CR, LF or NUL: §5.5)

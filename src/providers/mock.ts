@@ -3,7 +3,7 @@
 // forced tool calls and JSON mode — mock-json.ts; logprobs and custom tools are refused); embeddings hash words into a fixed-size vector, so the cosine similarity of
 // two texts follows the words they share. A forced call (tool_choice `required` or a named function)
 // gets arguments that fit the tool's parameters schema (mock-json.ts).
-import { z } from 'zod';
+import * as z from 'zod';
 import { invalidRequest } from '../errors';
 import { isRecord } from '../json-record';
 import { estimateInputTokens } from '../limits/estimate';

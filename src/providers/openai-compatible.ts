@@ -8,7 +8,7 @@
 // refuses every field it does not define, gets OpenAI's under its own names (mistral-body.ts). On
 // OpenAI's own API, what its newest models refuse is refused before the call (openai-model-rules.ts).
 // The messages go as each service takes them (openai-wire-messages.ts).
-import { z } from 'zod';
+import * as z from 'zod';
 import { urlUnder } from './base-url';
 import { capAsMaxTokens } from './max-tokens';
 import { mistralChatBody, mistralEmbeddingsBody } from './mistral-body';

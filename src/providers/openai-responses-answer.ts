@@ -5,7 +5,7 @@
 // status incomplete → finish_reason length (max_output_tokens) or content_filter, failed → a failed
 // attempt; usage input/output tokens → prompt/completion tokens with their cached and reasoning
 // details; service_tier kept (flex is billed at half: pricing/cost.ts).
-import { z } from 'zod';
+import * as z from 'zod';
 import type { FinishReason } from './openai-stream-writer';
 import type { OpenAIReasoningBlock } from './thinking';
 import { type ChatCompletion, failureForStatus, UpstreamError, type Usage } from './types';

@@ -8,7 +8,7 @@
 // error event before any output fails the attempt (the route may fail over); after output it is an
 // error event, as the stream contract of every adapter has it (openai-stream-writer.ts).
 import type { EventSourceMessage } from 'eventsource-parser';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ToolUses } from '../pricing/tool-fees';
 import {
   chatAnnotation,

@@ -10,7 +10,7 @@
 // deployments; false: none); unset, the models above when the provider is OpenAI's own API or
 // Azure OpenAI (whose deployments are often named after their model), and a call with function
 // tools to GPT-5.6 or later, which chat completions serve only at reasoning_effort none.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ChatRequest } from '../openai/schemas';
 import { toolUses } from '../pricing/tool-uses';
 import { cappedCall } from './cap-refusal';

@@ -2,7 +2,7 @@
 // Contract of every adapter stream: role first, then deltas, one chunk with finish_reason per
 // choice, a usage-only chunk (choices: []) when the provider reported usage, then [DONE].
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { SSE_DONE, sseData } from '../openai/sse';
 import { CUT_SHORT } from '../openai/stream-errors';
 import type { OutputImage } from './output-images';

@@ -1,5 +1,5 @@
 // Every provider type the config accepts: its schema and its adapter factory, in one map.
-import { z } from 'zod';
+import * as z from 'zod';
 import { anthropicProviderSchema, createAnthropic } from './anthropic';
 import { azureOpenAIProviderSchema, createAzureOpenAI } from './azure-openai';
 import { bedrockProviderSchema, createBedrock } from './bedrock';

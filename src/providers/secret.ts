@@ -1,5 +1,5 @@
 // `apiKey` values: `env:NAME` names a Worker secret (preferred); anything else is a literal.
-import { z } from 'zod';
+import * as z from 'zod';
 import { type Env, GATEWAY_SECRETS, readSecret } from '../env';
 import { UpstreamError } from './types';
 

@@ -1,5 +1,5 @@
 // Turns a provider's failed or unreadable answer into an UpstreamError, keeping the raw body internal.
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { failureForStatus, UpstreamError } from './types';
 
 const MAX_ERROR_BODY = 16_384;

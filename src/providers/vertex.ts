@@ -33,7 +33,7 @@
 // `title`; Gemini's `taskType` is sent as `task_type`, so a route may fail over between the two).
 // Token-array inputs are refused; `user` is dropped. Claude ids serve chat only: refused with a 400
 // naming `model`, so a route can fail over.
-import { z } from 'zod';
+import * as z from 'zod';
 import { anthropicChat } from './anthropic';
 import { cloudBetas, cloudToolBetas, joinBetas } from './anthropic-beta';
 import { anthropicError } from './anthropic-error';

@@ -21,7 +21,7 @@
 // Embeddings: string inputs to `@cf/baai/bge-*` style models (`{text: [...]}` → `data`), float or
 // base64; token-array inputs and `dimensions` are rejected. The binding reports no embedding
 // usage, so it is estimated.
-import { z } from 'zod';
+import * as z from 'zod';
 import { assistantChoice, chatCompletion } from './chat-completion';
 import { embeddingList, inBatches, nativeEmbeddingFields, textInputs } from './embeddings';
 import type { ChatCompletion, ProviderAdapter, ProviderDeps } from './types';

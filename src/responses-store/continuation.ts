@@ -7,7 +7,7 @@
 // input (references.ts) are resolved here too, for the same reason. A request with OpenAI's hosted
 // tools, sent to OpenAI as it is, gets the items so read as OpenAI takes them (hosted-items.ts).
 import type { Context } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { GatewayConfig } from '../config/schema';
 import { noteItemId } from '../conversations-store/items';
 import { conversationItems } from '../conversations-store/read';

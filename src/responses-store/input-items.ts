@@ -4,7 +4,7 @@
 // (item-ids.ts: an input item's names the response whose request sent it, so an item keeps its id
 // in every later response's list), a message's text content as its parts, a status where the shape
 // requires one.
-import { z } from 'zod';
+import * as z from 'zod';
 import { invalidRequest } from '../errors';
 import { isRecord } from '../json-record';
 import type { ChainRow } from './chain';

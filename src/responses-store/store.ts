@@ -2,7 +2,7 @@
 // (keeping.ts: a JSON answer waits for its row, a stream's closing event does), read back by the
 // key that stored them (a whole conversation by chain.ts), deleted by it or by the
 // hourly cron once expired (retention.ts).
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeFailure } from '../describe-error';
 import { unavailableNow } from '../errors';
 import { partStatements, type ReadRow, type RowJson, rowsJson, rowText } from './parts';

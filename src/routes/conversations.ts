@@ -8,7 +8,7 @@
 // as model requests are, counting against the key's RPM and TPM (conversation-writes.ts); reads and
 // deletions are not, as GET /v1/models is not: they check the key only (limits/usable-key.ts).
 import { type Context, Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { randomId } from '../auth/gateway-key';
 import type { GatewayConfig } from '../config/schema';
 import { getRuntime } from '../config/store';

@@ -1,6 +1,6 @@
 // The routing sections of the gateway config (DESIGN.md §4): model routes and their targets,
 // conditional rules, retry, timeouts and circuit breaker. Cross-route checks live in validate-routes.ts.
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A concrete upstream: a configured provider and the model name it knows. */
 export interface ProviderTarget {

@@ -1,6 +1,6 @@
 // Per-key (or per-team) routing overrides: pin an alias to other targets, or keep traffic on
 // listed providers (data residency). Pure: a policy's override applied to a resolved route.
-import { z } from 'zod';
+import * as z from 'zod';
 import { ownEntry } from '../config/own-entry';
 import type { ResolvedRoute } from '../config/runtime';
 import { type RouteConfig, routeSchema } from './config-schema';

@@ -1,6 +1,6 @@
 // Checks across model routes that one route's schema cannot see: targets must name configured
 // providers and aliases, and nested aliases must not form a cycle. Each problem names its path.
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { ownEntry } from '../config/own-entry';
 import type { RouteConfig, TargetRef } from './config-schema';
 

@@ -1,7 +1,7 @@
 // Wildcard model aliases: an alias named `claude-*` serves every requested name starting `claude-`,
 // and a `*` in its targets' models stands for the rest of that name (`claude-*` → `claude-opus-4-8`).
 // Clients such as Claude Code ask for real, ever-changing model names; one alias covers them all.
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { RouteConfig, TargetRef } from './config-schema';
 import { targetLists } from './validate-routes';
 

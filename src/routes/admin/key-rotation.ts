@@ -2,7 +2,7 @@
 // for `graceSeconds` (default one day; 0 ends it at once). Mounted beside the /admin/keys routes.
 // A change to the key like PATCH and DELETE: `If-Match` makes it conditional, the answer has the ETag.
 import { Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { teamScope } from '../../auth/team-scope';
 import { describeFailure } from '../../describe-error';
 import type { AppEnv } from '../../env';

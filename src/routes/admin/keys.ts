@@ -1,6 +1,6 @@
 // /admin/keys — create (the secret is shown once), list, read with live usage, update, revoke.
 import { type Context, Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { generateGatewayKey, keyPrefix, randomId, sha256Hex } from '../../auth/gateway-key';
 import { pinTeam, scopedQuery, teamScope } from '../../auth/team-scope';
 import { getRuntime } from '../../config/store';

@@ -1,7 +1,7 @@
 // /admin/teams — a team's budget, limits and model allowlist, shared by all of its keys; create,
 // list, read with live usage, update, retire (a soft delete: the row stays for history).
 import { Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AdminToken } from '../../auth/admin-token-store';
 import { randomId } from '../../auth/gateway-key';
 import type { AppEnv, Env } from '../../env';

@@ -1,6 +1,6 @@
 // /admin/tokens — scoped admin credentials: create (the secret is shown once), list, read, revoke.
 import { type Context, Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   type AdminToken,
   getAdminToken,
