@@ -5,6 +5,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { claudeAnswering } from '../helpers/claude-turns';
 import { answeredJson, createKey, type Json, responses } from '../helpers/gateway';
+import { expectItemNotFound } from '../helpers/item-not-found';
 import { expectOpenAIShape } from '../helpers/openapi';
 import { sdkClient } from '../helpers/responses-upstream';
 import { recorded } from '../helpers/upstream';
@@ -15,18 +16,6 @@ const say = (content: string, role: 'user' | 'assistant' = 'user') => ({
   role,
   content,
 });
-
-async function expectNotFound(response: Response, id: string) {
-  expect(response.status, await response.clone().text()).toBe(404);
-  const body: Json = await response.json();
-  expectOpenAIShape('ErrorResponse', body);
-  expect(body.error).toEqual({
-    message: `Item with id '${id}' not found.`,
-    type: 'invalid_request_error',
-    param: 'input',
-    code: null,
-  });
-}
 
 describe("item references to a conversation's items", () => {
   it('resolves an item added to a conversation by hand, its own id or the one it was given', async () => {
@@ -61,16 +50,22 @@ describe("item references to a conversation's items", () => {
     const client = sdkClient(key);
     const { id } = await client.conversations.create({ items: [{ ...say('Secret.'), id: 'msg_mine' }] });
     const other = (await createKey()).key;
-    await expectNotFound(await responses(other, { model: 'claude', input: [ref('msg_mine')] }), 'msg_mine');
+    await expectItemNotFound(
+      await responses(other, { model: 'claude', input: [ref('msg_mine')] }),
+      'msg_mine',
+    );
 
     await client.conversations.items.delete('msg_mine', { conversation_id: id });
-    await expectNotFound(await responses(key, { model: 'claude', input: [ref('msg_mine')] }), 'msg_mine');
+    await expectItemNotFound(await responses(key, { model: 'claude', input: [ref('msg_mine')] }), 'msg_mine');
 
     await client.conversations.items.create(id, { items: [{ ...say('Later.'), id: 'msg_later' }] });
     await env.DB.prepare('UPDATE conversations SET expires_at = ? WHERE id = ?')
       .bind(Date.now() - 1, id)
       .run();
-    await expectNotFound(await responses(key, { model: 'claude', input: [ref('msg_later')] }), 'msg_later');
+    await expectItemNotFound(
+      await responses(key, { model: 'claude', input: [ref('msg_later')] }),
+      'msg_later',
+    );
     expect(recorded).toHaveLength(0);
   });
 });

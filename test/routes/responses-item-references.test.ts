@@ -13,6 +13,7 @@ import {
   putConfig,
   responses,
 } from '../helpers/gateway';
+import { expectItemNotFound } from '../helpers/item-not-found';
 import { expectOpenAIShape, responseEvents } from '../helpers/openapi';
 import { json, onUpstream, recorded } from '../helpers/upstream';
 
@@ -143,15 +144,7 @@ describe('item references', () => {
         model: 'claude',
         input: [{ role: 'user', content: 'x' }, ref(id)],
       });
-      expect(response.status).toBe(404);
-      const body: Json = await response.json();
-      expectOpenAIShape('ErrorResponse', body);
-      expect(body.error).toEqual({
-        message: `Item with id '${id}' not found.`,
-        type: 'invalid_request_error',
-        param: 'input',
-        code: null,
-      });
+      await expectItemNotFound(response, id);
     }
     await env.DB.prepare('UPDATE stored_responses SET expires_at = ? WHERE id = ?')
       .bind(Date.now() - 1, first.id)
