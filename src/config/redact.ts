@@ -90,7 +90,13 @@ export function redactConfig(config: GatewayConfig): GatewayConfig {
       redactProvider(p as unknown as ProviderRecord),
     ]),
   );
-  return { ...config, providers } as GatewayConfig;
+  const { alerts } = config;
+  const redacted = { ...config, providers } as GatewayConfig;
+  if (alerts) {
+    const secret = isEnvRef(alerts.secret) ? alerts.secret : REDACTED;
+    redacted.alerts = { ...alerts, webhookUrl: redactUrl(alerts.webhookUrl), secret };
+  }
+  return redacted;
 }
 
 /** Where a provider's requests (and so its secrets) go: a secret is put back only if none changed. */
@@ -124,7 +130,38 @@ export function restoreSecrets(incoming: unknown, previous: unknown): string[] {
       }
     }
   }
+  restoreAlertsSecret(incoming, previous, missing);
   return missing;
+}
+
+/**
+ * The alerts webhook's URL credentials and secret read back redacted: the stored ones, the secret
+ * only if it still signs for the same URL.
+ */
+function restoreAlertsSecret(incoming: unknown, previous: unknown, missing: string[]): void {
+  const alerts = alertsOf(incoming);
+  const stored = alertsOf(previous);
+  // First, as a provider's baseUrl: the URL's redacted credentials back, so the same webhook.
+  const url = alerts?.webhookUrl;
+  if (alerts && typeof url === 'string' && url.includes(URL_MARKER) && stored?.webhookUrl !== url) {
+    const old = stored?.webhookUrl;
+    if (typeof old === 'string' && redactUrl(old) === url) alerts.webhookUrl = old;
+    else missing.push('alerts.webhookUrl');
+  }
+  if (alerts?.secret !== REDACTED) return;
+  if (
+    typeof stored?.secret === 'string' &&
+    stored.secret !== REDACTED &&
+    stored.webhookUrl === alerts.webhookUrl
+  )
+    alerts.secret = stored.secret;
+  else missing.push('alerts.secret');
+}
+
+function alertsOf(config: unknown): Record<string, unknown> | undefined {
+  if (!config || typeof config !== 'object') return undefined;
+  const alerts = ownEntry(config as Record<string, unknown>, 'alerts');
+  return alerts && typeof alerts === 'object' ? (alerts as Record<string, unknown>) : undefined;
 }
 
 /**
@@ -191,5 +228,14 @@ export function secretRefsMoved(incoming: unknown, previous: unknown): string[] 
         check(`headers.${header}`, value, (oldHeaders as Record<string, unknown>)[header]);
     }
   }
+  // The webhook's signing key: its signatures, sent to the webhook, are of bodies anyone can read.
+  const alerts = alertsOf(incoming);
+  const stored = alertsOf(previous);
+  if (
+    typeof alerts?.secret === 'string' &&
+    isEnvRef(alerts.secret) &&
+    !(stored?.secret === alerts.secret && stored.webhookUrl === alerts.webhookUrl)
+  )
+    moved.push('alerts.secret');
   return moved;
 }

@@ -1,6 +1,7 @@
 // The gateway config (DESIGN.md §4): one zod schema, strict, so a typo is a 400 and not a silently
 // ignored setting. Types come from here.
 import * as z from 'zod';
+import { alertsSchema } from '../alerts/config-schema';
 import { cacheConfigSchema, checkCache, defaultCacheConfig } from '../cache/config-schema';
 import { SCAN_BUDGET } from '../guardrails/regex/budget';
 import { guardrailsSchema } from '../guardrails/schema';
@@ -79,6 +80,8 @@ export const gatewayConfigSchema = z
     guardrails: guardrailsSchema.default([]),
     /** Stored Responses answers: how long they are kept, or none. */
     responses: responsesConfigSchema.default(responsesConfigSchema.parse({})),
+    /** Budget alerts pushed to a webhook (src/alerts/); none without it. */
+    alerts: alertsSchema.optional(),
   })
   // Run even when a provider is malformed, so one PUT lists every problem; not on routes that did
   // not parse themselves (the checks need their shape).

@@ -22,6 +22,11 @@ export const budgetStateSchema = z.object({
   spentUsd: z.number(),
   reservations: z.array(reservationSchema),
   alertedAt: z.number().nullable(),
+  /**
+   * When a request was first refused for the budget (`budget.exhausted`, src/limits/budget-notices.ts):
+   * of this period if not before `periodStart`. Absent until a refusal records it.
+   */
+  exhaustedAt: z.number().optional(),
   // The rest is absent from ledgers stored before it was kept (`withHistory`).
   /** The window `periodStart` and `spentUsd` were counted in. */
   window: windowSchema.optional(),

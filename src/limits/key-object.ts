@@ -6,10 +6,13 @@
 // bucket (which refills completely in one minute) would be full anyway. The budget ledger, whose
 // loss would grant money, is persisted on every change.
 import { DurableObject } from 'cloudflare:workers';
+import type { BudgetEvent } from '../alerts/budget-event';
+import { notifyBudgetEvent } from '../alerts/notify';
 import type { Env } from '../env';
 import type { KeyPolicy } from '../keys/policy';
 import type { AdmitRequest, AdmitResult } from './admit-rpc';
 import { type BudgetState, current, drawFromLease, expire } from './budget';
+import { alertNotice, exhaustedNotice } from './budget-notices';
 import { admitHere } from './key-admit';
 import { KeyRotation } from './key-object-rotation';
 import { emptyKeyState, type KeyState, saveLedger, setPolicyHere, settleLeases } from './key-state';
@@ -83,6 +86,9 @@ export class KeyObject extends DurableObject<Env> {
       await change;
       result = this.admitAt({ ...request, returned: undefined }, Date.now());
     }
+    // Refused for good (no settle in flight could make room): the first of the period is told.
+    if (!result.ok && result.reason === 'budget_exceeded')
+      this.notify(exhaustedNotice(this.state, Date.now()));
     const policy = this.state.policy;
     // A rotated key's old object keeps a policy that no longer changes: its team may be stale.
     if (result.ok || policy?.kind !== 'key' || result.reason === 'moved' || result.reason === 'rotated')
@@ -148,9 +154,22 @@ export class KeyObject extends DurableObject<Env> {
     this.state.requests = requests;
     this.state.tokens = tokens;
     for (const id of released) this.released.note(id);
-    if (ledger) saveLedger(this.state, ledger);
+    if (ledger) {
+      const before = this.state.ledger;
+      saveLedger(this.state, ledger);
+      this.notify(alertNotice(this.state, before, ledger, now));
+    }
     // Stored with the ledger they charged, in the same commit; buckets live in memory, and so do their ids.
     this.settled.add([...fresh], now, ledger !== undefined);
+  }
+
+  /**
+   * Pushed to the alerts webhook, if one is configured (src/alerts/notify.ts), after the ledger
+   * recording the event is stored (outgoing fetches are output-gated) and off every request's
+   * path: the object answers without waiting for the webhook.
+   */
+  private notify(event: BudgetEvent | undefined): void {
+    if (event) this.ctx.waitUntil(notifyBudgetEvent(this.env, event));
   }
 
   /** Releases reservations whose settle never arrived, so capacity cannot leak forever. */

@@ -33,6 +33,24 @@ async function refused(response: Response, param: string): Promise<void> {
 }
 
 describe('Worker secrets in the config, written by an admin token', () => {
+  it('may sign budget alerts only for the webhook the config in force signs for', async () => {
+    const alerts = { webhookUrl: 'https://hooks.test/a', secret: 'env:ALERT_WEBHOOK_SECRET' };
+    expect((await putConfig({ ...base, alerts })).status).toBe(200);
+    expect((await asAdmin(() => {})).status).toBe(200);
+    await refused(
+      await asAdmin((config) => {
+        config.alerts.webhookUrl = 'https://attacker.example/hook';
+      }),
+      'alerts.secret',
+    );
+    await refused(
+      await asAdmin((config) => {
+        config.alerts.secret = 'env:OPENAI_API_KEY';
+      }),
+      'alerts.secret',
+    );
+  });
+
   it('may stay where they are sent: a config written back as read, or changed elsewhere, is stored', async () => {
     expect((await putConfig(base)).status).toBe(200);
     expect((await asAdmin(() => {})).status).toBe(200);

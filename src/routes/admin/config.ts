@@ -41,14 +41,14 @@ function checked(env: Env, incoming: unknown, state: ConfigState, root: boolean)
     const moved = secretRefsMoved(incoming, previous);
     if (moved.length > 0)
       throw insufficientRole(
-        `Only the root ADMIN_TOKEN may send a Worker secret to a new destination: ${moved.join(', ')} references one (env:…) that the config in force does not send there (a new provider or reference, or a changed type, baseUrl, preset, resourceName or region).`,
+        `Only the root ADMIN_TOKEN may send a Worker secret to a new destination: ${moved.join(', ')} references one (env:…) that the config in force does not send there (a new provider or reference, or a changed type, baseUrl, preset, resourceName or region; a new alerts webhookUrl).`,
         moved[0],
       );
   }
   const unrestorable = restoreSecrets(incoming, previous);
   if (unrestorable.length > 0) {
     throw invalidRequest(
-      `Invalid config: ${unrestorable.join(', ')} is "[redacted]" but no stored secret can go there (a new provider, or one whose type, baseUrl, preset, resourceName or region changed); give the real value or an env:NAME reference.`,
+      `Invalid config: ${unrestorable.join(', ')} is "[redacted]" but no stored secret can go there (a new provider, or one whose type, baseUrl, preset, resourceName or region changed; a new alerts webhookUrl); give the real value or an env:NAME reference.`,
       unrestorable[0],
     );
   }
