@@ -184,6 +184,10 @@ export function adoptedLedger(
     spentUsd: roundUsd(theirs.spentUsd + (samePeriod ? ours.spentUsd : 0)),
     reservations: [...theirs.reservations, ...ours.reservations],
     alertedAt: theirs.alertedAt ?? (samePeriod ? ours.alertedAt : null),
+    // A budget.exhausted told by either side is not told again (src/limits/budget-notices.ts).
+    ...(samePeriod && theirs.exhaustedAt === undefined && ours.exhaustedAt !== undefined
+      ? { exhaustedAt: ours.exhaustedAt }
+      : {}),
     ...joinedHistory(theirs, ours),
   };
 }

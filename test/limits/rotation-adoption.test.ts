@@ -4,8 +4,9 @@ import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { AdmitRequest } from '../../src/limits/admit-rpc';
+import { emptyState } from '../../src/limits/budget';
 import { KeyObject } from '../../src/limits/key-object';
-import { ADOPTION, type Adoption } from '../../src/limits/rotation-adoption';
+import { ADOPTION, type Adoption, adoptedLedger } from '../../src/limits/rotation-adoption';
 import { keyPolicy as policy } from '../helpers/key-policy';
 
 const budget = { usd: 1, period: 'month' as const };
@@ -143,5 +144,22 @@ describe('a rotation’s new key object awaiting the old ledger', () => {
       await object.adopt(handedX);
       expect(await object.usage({})).toMatchObject({ spendUsd: 0.3 });
     });
+  });
+});
+
+describe('adoptedLedger', () => {
+  const budget = { usd: 10, period: 'total' as const };
+  const now = Date.parse('2026-12-07T12:00:00Z');
+  const ledger = (exhaustedAt?: number) => ({
+    ...emptyState(0),
+    spentUsd: 10,
+    ...(exhaustedAt === undefined ? {} : { exhaustedAt }),
+  });
+
+  it('keeps the budget.exhausted either side told, so the period does not tell it again', () => {
+    const told = now - 1000;
+    expect(adoptedLedger(ledger(told), ledger(), budget, now, () => false).exhaustedAt).toBe(told);
+    expect(adoptedLedger(ledger(), ledger(told), budget, now, () => false).exhaustedAt).toBe(told);
+    expect(adoptedLedger(ledger(), ledger(), budget, now, () => false).exhaustedAt).toBeUndefined();
   });
 });
