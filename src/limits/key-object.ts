@@ -194,8 +194,16 @@ export class KeyObject extends DurableObject<Env> {
   }
 
   /** Here only, not forwarded (key-state.ts); tests make it fail by this name (rotation-adoption.test.ts). */
-  private setHere(policy: KeyPolicy, revision: number | undefined): Promise<'set' | 'older' | 'revoked'> {
-    return setPolicyHere(this.state, policy, revision);
+  private async setHere(
+    policy: KeyPolicy,
+    revision: number | undefined,
+  ): Promise<'set' | 'older' | 'revoked'> {
+    const before = this.state.ledger;
+    const set = await setPolicyHere(this.state, policy, revision);
+    // A lowered budget or threshold (or a new window) the spend already passes records the alert now.
+    const after = this.state.ledger;
+    if (after && after !== before) this.notify(alertNotice(this.state, before, after, Date.now()));
+    return set;
   }
 
   /**

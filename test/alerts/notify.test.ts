@@ -108,6 +108,28 @@ describe('budget alert webhook', () => {
     expect(await verified(second)).toBe(true);
   });
 
+  it('sends the alert a lowered budget records at once, as the spend already passes it', async () => {
+    await configured({ alerts });
+    onUpstream(HOOK, () => new Response(null, { status: 204 }));
+    await inObject('alert-lowered', async (object) => {
+      await object.setPolicy(policy({ id: 'key_lowered', name: 'lowered', budget }));
+      spend(object, 0.4, Date.now()); // under $0.50
+      await pause(50);
+      expect(sentToHook()).toHaveLength(0);
+      await object.setPolicy(policy({ id: 'key_lowered', name: 'lowered', budget: { ...budget, usd: 0.6 } }));
+      await hookCalls(1);
+      await object.setPolicy(policy({ id: 'key_lowered', name: 'lowered', budget: { ...budget, usd: 0.5 } }));
+      await pause(50);
+    });
+    expect(sentToHook()).toHaveLength(1);
+    expect(sentToHook()[0]?.body).toMatchObject({
+      type: 'budget.alert',
+      key: { id: 'key_lowered' },
+      budget: { usd: 0.6, alertAt: 0.5 },
+      spendUsd: 0.4,
+    });
+  });
+
   it('sends budget.exhausted for the first request refused for the budget in a period, once', async () => {
     await configured({ alerts });
     onUpstream(HOOK, () => new Response(null, { status: 204 }));
