@@ -26,6 +26,7 @@ import { tokens } from './routes/admin/tokens';
 import { chatCompletions } from './routes/chat-completions';
 import { conversations } from './routes/conversations';
 import { embeddings } from './routes/embeddings';
+import { images } from './routes/images';
 import { anthropicErrors, countTokens, messagesApi } from './routes/messages';
 import { models } from './routes/models';
 import { responsesApi } from './routes/responses';
@@ -61,6 +62,7 @@ app.use('/v1/messages', messagesApi());
 app.route('/v1/messages', chatCompletions);
 app.route('/v1/messages/count_tokens', countTokens);
 app.route('/v1/embeddings', embeddings);
+app.route('/v1/images/generations', images);
 app.route('/v1/models', models);
 
 // Before the principal check, so that its refusals (401, 403) carry the headers too.

@@ -174,6 +174,8 @@ const TOOL_WORDS = {
  * The cap is named as the client's API names it (max_output_tokens on /v1/responses).
  */
 function budgetAdvice(request: Refusing): string {
+  // An image request's worst case is its images (n), not its prompt (routes/images.ts).
+  if (request.inputParam === 'prompt') return 'Ask for fewer images (lower n)';
   if (request.inputParam) return 'Send less input';
   const lower = `Lower ${request.outputField ?? 'max_tokens'}`;
   const fees = request.toolFees;

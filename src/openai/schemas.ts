@@ -144,7 +144,7 @@ const positiveInt = z.number().int().positive();
  * and hold no control characters: the served model is echoed in `x-tollgate-model`, where a line
  * break or NUL is no valid header value — the answer, already paid for, would end in a 500 unbilled.
  */
-const modelName = z
+export const modelName = z
   .string()
   .min(1)
   .max(256, 'model must be at most 256 characters')

@@ -33,6 +33,9 @@ export const IMAGE_FEES = {
 } as const;
 export type ImageFee = keyof typeof IMAGE_FEES;
 
+/** The image output tokens `image_generation` is bounded by above: what /v1/images/generations reserves per image. */
+export const IMAGE_OUTPUT_TOKENS_BOUND = 25_000;
+
 /** The models whose prices the table holds, by the name a tool's `model` gives them. */
 const PRICED_MODELS = { 'gpt-image-1': 'gpt_image_1', 'gpt-image-1-mini': 'gpt_image_1_mini' } as const;
 const QUALITIES = ['low', 'medium', 'high'] as const;

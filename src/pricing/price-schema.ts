@@ -30,6 +30,11 @@ export const priceSchema = z.strictObject({
    */
   imageOutputPerMTok: rate.optional(),
   /**
+   * USD per image made through /v1/images/generations, for image models that report no usage
+   * (DALL·E): charged per image returned, on top of any tokens a usage report counts.
+   */
+  perImageUsd: z.number().min(0).max(1_000).optional(),
+  /**
    * Rates for the whole request once its prompt is over `aboveTokens` (Gemini 2.5 Pro's and
    * Claude's long-context prices above 200k): each rate not given is the base one.
    */

@@ -1,5 +1,5 @@
 // OpenAI's list prices (see prices.ts).
-import { long, openAIModel, type Price, p, withAudio } from './price-schema';
+import { long, openAIModel, type Price, p, withAudio, withImageOutput } from './price-schema';
 
 export const OPENAI_PRICES: Record<string, Price> = {
   'gpt-4o': p(2.5, 10, 1.25),
@@ -78,6 +78,14 @@ export const OPENAI_PRICES: Record<string, Price> = {
   // Its own rates, not gpt-realtime-2.1's by the cheaper-tier rule. Cached audio ($0.30) costs more
   // than cached text ($0.06), and the usage does not split cache hits by modality: charged at $0.30.
   'gpt-realtime-2.1-mini': withAudio(p(0.6, 2.4, 0.3), 10, 20),
+  // Image models (/v1/images/generations; images-cost.ts): text in, image tokens out. gpt-image-1.5
+  // also bills text output at its own rate. DALL·E reports no usage: a price per image, its dearest
+  // (dall-e-3 HD at 1792×1024, dall-e-2 at 1024×1024), so that a budget stays a cap.
+  'gpt-image-1': p(5, 40, 1.25),
+  'gpt-image-1-mini': p(2, 8, 0.2),
+  'gpt-image-1.5': withImageOutput(p(5, 10, 1.25), 32),
+  'dall-e-3': { ...p(0, 0), perImageUsd: 0.12 },
+  'dall-e-2': { ...p(0, 0), perImageUsd: 0.02 },
   'text-embedding-3-small': p(0.02, 0),
   'text-embedding-3-large': p(0.13, 0),
 };

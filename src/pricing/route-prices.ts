@@ -85,7 +85,7 @@ export function targetCost(
 }
 
 /** `target`'s price: its provider's list price, or the config's. */
-function targetPrice(runtime: Runtime, target: { provider: string; model: string }) {
+export function targetPrice(runtime: Runtime, target: { provider: string; model: string }) {
   const provider = runtime.provider(target.provider);
   return priceOf(target, provider?.type ?? '', runtime.config.pricing, provider?.regional);
 }

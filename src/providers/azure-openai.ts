@@ -1,6 +1,8 @@
 // `type: "azure-openai"` — Azure OpenAI. The wire format is OpenAI's, so this runs the
 // OpenAI-compatible core (openAIWireAdapter) with Azure's URLs and authentication:
-// `{endpoint}/openai/deployments/{deployment}/chat/completions?api-version=…` (and /embeddings)
+// `{endpoint}/openai/deployments/{deployment}/chat/completions?api-version=…` (and /embeddings,
+// /images/generations, where the apiVersion must be one the deployment's image model takes: DALL·E 3
+// on 2024-10-21, the GPT image models on a 2025 preview version or v1)
 // with an `api-key` header. A target's `model` is the deployment name. `apiVersion: "v1"` uses
 // Azure's version-less v1 API instead (`{endpoint}/openai/v1/…`, deployment name in `model`).
 // Every body parameter is forwarded untouched, as for `type: "openai"` (and, as there, what OpenAI's

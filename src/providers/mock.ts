@@ -1,7 +1,7 @@
 // `type: "mock"` — a deterministic, network-free provider for local development and tests.
 // Chat answers by quoting the last user message (one token per word, honouring max_tokens, n,
 // forced tool calls and JSON mode — mock-json.ts; logprobs and custom tools are refused); embeddings hash words into a fixed-size vector, so the cosine similarity of
-// two texts follows the words they share. A forced call (tool_choice `required` or a named function)
+// two texts follows the words they share; images are a 1×1 PNG (mock-images.ts). A forced call (tool_choice `required` or a named function)
 // gets arguments that fit the tool's parameters schema (mock-json.ts).
 import * as z from 'zod';
 import { invalidRequest } from '../errors';
@@ -12,6 +12,7 @@ import { SSE_DONE, sseData, sseStream } from '../openai/sse';
 import { assistantChoice, chatCompletion } from './chat-completion';
 import { embeddingList, normalise } from './embeddings';
 import { type FunctionToolsRequest, functionToolsOnly } from './function-tools';
+import { mockImages } from './mock-images';
 import { mockJson, mockValue } from './mock-json';
 import type { ChatCompletion, ProviderAdapter, Usage } from './types';
 
@@ -64,6 +65,11 @@ export function createMock(name: string, config: MockProviderConfig): ProviderAd
       const tokens = texts.reduce((sum, text) => sum + Math.max(1, words(text).length), 0);
       const vectors = texts.map((text) => embedText(text, dimensions));
       return embeddingList(vectors, body.encoding_format, model, tokens);
+    },
+
+    async images({ body }) {
+      await sleep();
+      return mockImages(body, Date.now());
     },
   };
 }

@@ -1,9 +1,10 @@
 // An adapter for any service that speaks OpenAI's wire format (OpenAI-compatible services:
 // openai-compatible.ts; Azure OpenAI: azure-openai.ts), told by an OpenAIWire where and how to call
 // it: chat through chat completions, or OpenAI's Responses API where a model needs it
-// (openai-responses.ts), and embeddings.
+// (openai-responses.ts), embeddings, and image generation (the body as sent, `model` replaced).
 import type { ChatRequest, EmbeddingsRequest } from '../openai/schemas';
 import { cappedCall } from './cap-refusal';
+import { imagesAnswer } from './images';
 import { capAsMaxTokens } from './max-tokens';
 import { inMemoryPromptCache } from './openai-cache-retention';
 import { openAIModelBody } from './openai-model-rules';
@@ -151,6 +152,12 @@ export function openAIWireAdapter(wire: OpenAIWire, doFetch: typeof fetch): Prov
       const response = await post('/embeddings', model, { ...sent, model }, signal);
       if (!response.ok) throw await upstreamErrorFrom(name, response);
       return embeddingsAnswer(name, await response.text());
+    },
+
+    async images({ body, model, signal }) {
+      const response = await post('/images/generations', model, { ...body, model }, signal);
+      if (!response.ok) throw await upstreamErrorFrom(name, response);
+      return imagesAnswer(name, await response.text());
     },
   };
 }

@@ -2,6 +2,7 @@
 
 import type { Env } from '../env';
 import { GatewayError } from '../errors';
+import type { ImagesRequest } from '../openai/images-request';
 import type { ChatRequest, EmbeddingsRequest } from '../openai/schemas';
 import type { ToolUses } from '../pricing/tool-fees';
 
@@ -138,6 +139,33 @@ export interface RawEmbeddings {
   usage?: { prompt_tokens: number; total_tokens: number };
 }
 
+export interface ImagesCall {
+  body: ImagesRequest;
+  model: string;
+  signal: AbortSignal;
+  requestId: string;
+}
+
+/** What the GPT image models report (ImageGenUsage); DALL·E reports none. */
+export interface ImagesUsage {
+  input_tokens: number;
+  output_tokens: number;
+  total_tokens: number;
+  input_tokens_details?: { text_tokens?: number; image_tokens?: number };
+  output_tokens_details?: { text_tokens?: number; image_tokens?: number };
+}
+
+/**
+ * An images answer (ImagesResponse): `raw`, the provider's JSON text relayed as it came; `images`,
+ * how many it holds; `summary`, the answer without its base64 images, for the log.
+ */
+export interface ImagesResult {
+  raw: string;
+  images: number;
+  usage?: ImagesUsage;
+  summary: Record<string, unknown>;
+}
+
 export interface ProviderAdapter {
   readonly name: string;
   readonly type: string;
@@ -173,6 +201,8 @@ export interface ProviderAdapter {
   servesNative?(api: NativeApi, model: string, needs: readonly string[]): boolean;
   chat(call: ChatCall): Promise<ChatResult>;
   embeddings(call: EmbeddingsCall): Promise<EmbeddingsResult | RawEmbeddings>;
+  /** POST /v1/images/generations; absent where the provider makes no images (the route passes it over). */
+  images?(call: ImagesCall): Promise<ImagesResult>;
 }
 
 export interface ProviderDeps {

@@ -7,6 +7,7 @@ export const CHECKED_SCHEMAS = [
   'CreateChatCompletionResponse',
   'CreateChatCompletionStreamResponse',
   'CreateEmbeddingResponse',
+  'ImagesResponse',
   'ListModelsResponse',
   'ErrorResponse',
   'Response',

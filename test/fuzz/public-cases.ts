@@ -91,6 +91,13 @@ export const EMBEDDING_EXAMPLES: { [key: string]: Tree }[] = [
 ];
 export const EMBEDDING_KEYS = ['model', 'input', 'encoding_format', 'dimensions', 'user'];
 
+export const IMAGES_EXAMPLES: { [key: string]: Tree }[] = [
+  { model: 'fast', prompt: 'a fox in the snow' },
+  { model: 'mock/mock-1', prompt: 'two foxes', n: 2, size: '1024x1024', response_format: 'url' },
+  { model: 'fast', prompt: 'a lighthouse', quality: 'high', output_format: 'webp', background: 'auto' },
+];
+export const IMAGES_KEYS = ['model', 'prompt', 'n', 'size', 'quality', 'response_format', 'style', 'stream'];
+
 export const RESPONSES_EXAMPLES: { [key: string]: Tree }[] = [
   { model: 'fast', input: 'hello there' },
   { model: 'mock/mock-1', input: 'stream me', stream: true, instructions: 'be brief' },
@@ -309,6 +316,10 @@ export function checkEmbeddings(_: Response, text: string): string | undefined {
     item.embedding = Array.from(new Float32Array(bytes.buffer));
   }
   return shapeProblem('CreateEmbeddingResponse', body);
+}
+
+export function checkImages(_: Response, text: string): string | undefined {
+  return shapeProblem('ImagesResponse', JSON.parse(text));
 }
 
 export function publicCase(

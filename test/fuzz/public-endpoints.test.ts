@@ -1,5 +1,5 @@
 // Fuzz: generated and mutated bodies and headers against /v1/chat/completions, /v1/responses,
-// /v1/messages, /v1/embeddings and /v1/models, served by the mock provider of the default config (no
+// /v1/messages, /v1/embeddings, /v1/images/generations and /v1/models, served by the mock provider of the default config (no
 // network). Every answer must be below 500, every error an OpenAI ErrorResponse (Anthropic's
 // `"type": "error"` added on /v1/messages), every success a valid OpenAI (or Anthropic) answer.
 import { describe, expect, it } from 'vitest';
@@ -14,11 +14,14 @@ import {
   CHAT_KEYS,
   checkChat,
   checkEmbeddings,
+  checkImages,
   checkMessages,
   checkResponses,
   EMBEDDING_EXAMPLES,
   EMBEDDING_KEYS,
   fuzzKeys,
+  IMAGES_EXAMPLES,
+  IMAGES_KEYS,
   MESSAGES_EXAMPLES,
   MESSAGES_KEYS,
   publicCase,
@@ -75,6 +78,28 @@ describe('fuzz: public endpoints', () => {
       expect(report.statuses[200] ?? 0).toBeGreaterThan(report.cases * 0.08);
     },
     scaledTimeout(120_000),
+  );
+
+  it(
+    'POST /v1/images/generations never answers 5xx or a non-OpenAI error',
+    async () => {
+      const keys = await fuzzKeys();
+      const started = performance.now();
+      const report = await fuzz('images', 1000, (rng) =>
+        publicCase(
+          rng,
+          keys,
+          '/v1/images/generations',
+          'POST',
+          mutatedBody(rng, IMAGES_EXAMPLES, IMAGES_KEYS),
+          checkImages,
+        ),
+      );
+      console.log(summary('POST /v1/images/generations', report, started));
+      expect(report.findings, findingsMessage(report)).toEqual([]);
+      expect(report.statuses[200] ?? 0).toBeGreaterThan(report.cases * 0.08);
+    },
+    scaledTimeout(90_000),
   );
 
   it(

@@ -8,6 +8,7 @@ type Name =
   | 'CreateChatCompletionResponse'
   | 'CreateChatCompletionStreamResponse'
   | 'CreateEmbeddingResponse'
+  | 'ImagesResponse'
   | 'ListModelsResponse'
   | 'ErrorResponse'
   | 'Response'
