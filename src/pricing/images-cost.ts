@@ -2,6 +2,7 @@
 // image tokens out), DALL·E, which reports none, by a price per image (perImageUsd).
 import type { ResolvedRoute, Runtime } from '../config/runtime';
 import type { ImagesUsage, Usage } from '../providers/types';
+import type { Attempt } from '../routing/failures';
 import { applyRoutingOverride, type RoutingOverride } from '../routing/overrides';
 import { IMAGE_OUTPUT_TOKENS_BOUND } from './image-fees';
 import { inForce } from './price-schema';
@@ -64,4 +65,26 @@ export function imagesCost(
   };
   const usage = estimatedCharge(runtime, target, guess);
   return { usage, costUsd: targetCost(runtime, target, usage) + fees, estimated: true };
+}
+
+/**
+ * The attempts the gateway timed out (no answer, no status), charged as a client's leaving is: an
+ * image takes up to minutes, past `timeouts.requestMs`, and the provider goes on to make and bill
+ * the `n` images though nobody waits — not the prompt alone, as for chat. Their prompt tokens (for the
+ * log row and TPM) and their cost.
+ */
+export function timedOutImages(
+  runtime: Runtime,
+  attempts: readonly Attempt[],
+  promptTokens: number,
+  n: number,
+): { tokens: number; costUsd: number } {
+  let tokens = 0;
+  let costUsd = 0;
+  for (const attempt of attempts) {
+    if (attempt.failure !== 'timeout' || attempt.status !== 0) continue;
+    tokens += promptTokens;
+    costUsd += imagesCost(runtime, attempt, n, undefined, promptTokens).costUsd;
+  }
+  return { tokens, costUsd };
 }

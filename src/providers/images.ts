@@ -7,9 +7,12 @@ import { parseAnswer } from './upstream-error';
 
 const count = z.number().int().min(0);
 const details = z.looseObject({ text_tokens: count.optional(), image_tokens: count.optional() }).optional();
-/** The parts of ImagesResponse the gateway reads; the rest passes through unread. */
+/**
+ * The parts of ImagesResponse the gateway reads; the rest passes through unread. `created` is not
+ * required: OpenAI-compatible services such as Together answer without it, with images made and billed.
+ */
 const imagesAnswerSchema = z.looseObject({
-  created: z.number(),
+  created: z.number().optional(),
   data: z.array(z.looseObject({ b64_json: z.string().optional(), url: z.string().optional() })),
   usage: z
     .looseObject({

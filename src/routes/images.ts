@@ -12,8 +12,7 @@ import { estimateTextTokens } from '../limits/estimate';
 import { rateLimitHeaders } from '../limits/rate-headers';
 import { type ImagesRequest, imagesRequest } from '../openai/images-request';
 import { readJsonBody, validateBody } from '../openai/read-body';
-import { imagesCost, imagesWorstCase } from '../pricing/images-cost';
-import { timedOutPrompts } from '../pricing/route-prices';
+import { imagesCost, imagesWorstCase, timedOutImages } from '../pricing/images-cost';
 import { type ImagesResult, Unsupported } from '../providers/types';
 import { parseMetadataHeader } from '../routing/conditions';
 import { executeRoute } from '../routing/execute';
@@ -58,13 +57,13 @@ export const images = new Hono<AppEnv>().post('/', async (c) => {
     { costFor },
   );
   log.admitted(admitted.key);
-  /** What the serving target made, plus the prompt of each attempt the gateway timed out (as embeddings). */
+  /** What the serving target made, plus the images of each attempt the gateway timed out. */
   const settle = (
     target: Pick<Target, 'provider' | 'model'> | undefined,
     result: Pick<ImagesResult, 'images' | 'usage'> | undefined,
     attempts: readonly Attempt[] = [],
   ) => {
-    const unanswered = timedOutPrompts(runtime, attempts, tokens);
+    const unanswered = timedOutImages(runtime, attempts, tokens, body.n ?? 1);
     const made =
       target && result ? imagesCost(runtime, target, result.images, result.usage, tokens) : undefined;
     const costUsd = (made?.costUsd ?? 0) + unanswered.costUsd;

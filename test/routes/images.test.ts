@@ -269,6 +269,54 @@ describe('POST /v1/images/generations', () => {
     expect(usage.spendUsd).toBeLessThan(1.001);
   });
 
+  it('charges the images of an attempt it timed out, which the provider goes on to make', async () => {
+    await putConfig(
+      imageConfig(
+        [
+          { provider: 'openai', model: 'dall-e-3' },
+          { provider: 'mock', model: 'mock-image' },
+        ],
+        { timeouts: { requestMs: 100 } },
+      ),
+    );
+    const { key, id } = await createKey({ budget: { usd: 5, period: 'month' } });
+    onUpstream(
+      IMAGES_URL,
+      () => new Promise<Response>((resolve) => setTimeout(() => resolve(json({})), 1_000)),
+    );
+    const response = await generate(key, { model: 'img', prompt: 'two foxes', n: 2 });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-tollgate-provider')).toBe('mock');
+    await response.json();
+    await settled();
+    // DALL·E 3's two images at $0.12; the mock's are free.
+    expect(await usageOf(id)).toMatchObject({ spendUsd: 0.24, reservedUsd: 0 });
+  });
+
+  it("relays and charges an OpenAI-compatible service's answer without `created` (Together's)", async () => {
+    await putConfig(
+      imageConfig([{ provider: 'openai', model: 'flux' }], {
+        pricing: { 'openai/flux': { inputPerMTok: 0, outputPerMTok: 0, perImageUsd: 0.05 } },
+      }),
+    );
+    const { key, id } = await createKey({ budget: { usd: 5, period: 'month' } });
+    const together = {
+      id: 'img-1',
+      model: 'flux',
+      object: 'list',
+      data: [
+        { index: 0, b64_json: B64, type: 'b64_json' },
+        { index: 1, b64_json: B64, type: 'b64_json' },
+      ],
+    };
+    onUpstream(IMAGES_URL, () => json(together));
+    const response = await generate(key, { model: 'img', prompt: 'two foxes', n: 2 });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual(together);
+    await settled();
+    expect(await usageOf(id)).toMatchObject({ spendUsd: 0.1, reservedUsd: 0 });
+  });
+
   it("counts the prompt against the key's TPM, naming the prompt when it alone is too large", async () => {
     const { key } = await createKey({ limits: { tpm: 1000 } });
     const response = await generate(key, { model: 'mock/m', prompt: 'word '.repeat(1_500) });
