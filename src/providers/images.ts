@@ -25,28 +25,33 @@ const imagesAnswerSchema = z.looseObject({
     .optional(),
 });
 
-/** A provider's ImagesResponse text, checked; an answer that is none fails the attempt. */
+/**
+ * A provider's ImagesResponse text, checked; an answer that is none fails the attempt. Its images are
+ * replaced as it is parsed (`imageNote`), so the parsed copy holds none: ten large images are tens
+ * of megabytes as text already, and a Worker has 128 MB.
+ */
 export function imagesAnswer(provider: string, raw: string): ImagesResult {
-  const answer = parseAnswer(provider, raw, imagesAnswerSchema, 'images body');
+  const answer = parseAnswer(provider, raw, imagesAnswerSchema, 'images body', imageNote);
   return {
     raw,
     images: answer.data.length,
     ...(answer.usage ? { usage: answer.usage } : {}),
-    summary: loggable(answer),
+    summary: answer,
   };
 }
 
-/** `answer` with each image's base64 replaced by its length, and a data URL by its start. */
+/** An image's base64 as its length, and a data URL as its size: what the log keeps of them. */
+function imageNote(key: string, value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  if (key === 'b64_json') return `[${value.length} base64 characters]`;
+  if (key === 'url' && value.startsWith('data:')) return `[data URL, ${value.length} characters]`;
+  return value;
+}
+
+/** `answer` with each image's base64 replaced by its length, and a data URL by its size. */
 export function loggable(answer: { data: Record<string, unknown>[] }): Record<string, unknown> {
-  const data = answer.data.map((image) => {
-    const { b64_json, url, ...rest } = image;
-    return {
-      ...rest,
-      ...(typeof b64_json === 'string' ? { b64_json: `[${b64_json.length} base64 characters]` } : {}),
-      ...(typeof url === 'string'
-        ? { url: url.startsWith('data:') ? `[data URL, ${url.length} characters]` : url }
-        : {}),
-    };
-  });
+  const data = answer.data.map((image) =>
+    Object.fromEntries(Object.entries(image).map(([key, value]) => [key, imageNote(key, value)])),
+  );
   return { ...answer, data };
 }

@@ -222,10 +222,11 @@ export function parseAnswer<S extends z.ZodType>(
   raw: string,
   schema: S,
   what?: string,
+  reviver?: (key: string, value: unknown) => unknown,
 ): z.output<S> {
   let json: unknown;
   try {
-    json = JSON.parse(raw);
+    json = JSON.parse(raw, reviver);
   } catch {
     throw unexpectedAnswer(provider, what);
   }
