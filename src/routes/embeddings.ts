@@ -5,18 +5,15 @@ import { getRuntime } from '../config/store';
 import type { AppEnv } from '../env';
 import { withHeaders } from '../errors';
 import { guardEmbeddingsRoute } from '../guardrails/embeddings-guard';
-import { admit } from '../limits/admission';
 import { estimateTextTokens } from '../limits/estimate';
 import { rateLimitHeaders } from '../limits/rate-headers';
 import { readJsonBody, validateBody } from '../openai/read-body';
 import { type EmbeddingsRequest, embeddingsRequest } from '../openai/schemas';
 import { targetCost, timedOutPrompts, worstCases } from '../pricing/route-prices';
 import { countedUsage } from '../pricing/usage';
-import { parseMetadataHeader } from '../routing/conditions';
-import { executeRoute } from '../routing/execute';
 import { type Attempt, attemptsOf, interruptedAttempt } from '../routing/failures';
-import { applyRoutingOverride } from '../routing/overrides';
 import { modelNotFoundFor } from './model-not-found';
+import { admitWhole, runWhole, servedBy } from './whole-answer';
 
 export const embeddings = new Hono<AppEnv>().post('/', async (c) => {
   const runtime = await getRuntime(c.env, c.executionCtx);
@@ -32,22 +29,13 @@ export const embeddings = new Hono<AppEnv>().post('/', async (c) => {
   const tokens = inputTokens(body.input);
   // On the key's (or team's) pinned targets too, which may be dearer than the config's.
   const { costUsd, costFor } = worstCases(runtime, route, tokens, 0);
-  const admitted = await admit(
-    c.env,
-    c.executionCtx,
-    c.get('keyHash'),
-    {
-      model: body.model,
-      tokens,
-      inputParam: 'input',
-      costUsd,
-      reservationId: c.get('requestId'),
-      reservationTtlMs: limits.reservationTtlMs,
-      defaults: { rpm: limits.rpm, tpm: limits.tpm },
-    },
-    { costFor },
-  );
-  log.admitted(admitted.key);
+  const admitted = await admitWhole(c, limits, {
+    model: body.model,
+    tokens,
+    inputParam: 'input',
+    costUsd,
+    costFor,
+  });
   /** What the serving target consumed, plus the input of each attempt the gateway timed out (as chat). */
   const settle = (
     target: Pick<Target, 'provider' | 'model'> | undefined,
@@ -71,31 +59,14 @@ export const embeddings = new Hono<AppEnv>().post('/', async (c) => {
   }
   if (upstream !== body) log.requestBody(upstream);
   try {
-    const served = await executeRoute(
-      runtime,
-      applyRoutingOverride(route, admitted.routing),
-      ({ adapter, target, signal }) =>
-        adapter.embeddings({ body: upstream, model: target.model, signal, requestId: c.get('requestId') }),
-      {
-        signal: c.req.raw.signal,
-        // A budget's reservation lasts reservationTtlMs: every attempt ends before it.
-        ...(admitted.deadline !== undefined ? { deadline: admitted.deadline } : {}),
-        request: {
-          inputTokens: tokens,
-          metadata: parseMetadataHeader(c.req.header('x-tollgate-metadata')),
-          team: admitted.key.teamId,
-        },
-      },
+    const served = await runWhole(c, runtime, route, admitted, tokens, ({ adapter, target, signal }) =>
+      adapter.embeddings({ body: upstream, model: target.model, signal, requestId: c.get('requestId') }),
     );
     // No count from the provider (Gemini, Workers AI, a Cohere answer without billed_units): the
     // estimate is charged and answered, and the row says it is one.
     const reported = countedUsage(served.result.usage)?.prompt_tokens;
     settle(served.target, reported ?? tokens, served.attempts, reported === undefined);
-    headers.set('x-tollgate-provider', served.target.provider);
-    headers.set('x-tollgate-model', served.target.model);
-    headers.set('x-tollgate-attempts', String(served.attempts.length));
-    headers.set('content-type', 'application/json');
-    log.served(served.target, served.attempts);
+    servedBy(c, headers, served);
     const { result } = served;
     const usage = { prompt_tokens: tokens, total_tokens: tokens }; // OpenAI's clients expect it
     const text = 'raw' in result ? result.raw : JSON.stringify({ ...result, usage: result.usage ?? usage });

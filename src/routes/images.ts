@@ -7,18 +7,15 @@ import { getRuntime } from '../config/store';
 import type { AppEnv } from '../env';
 import { invalidRequest, withHeaders } from '../errors';
 import { guardImagesRoute } from '../guardrails/images-guard';
-import { admit } from '../limits/admission';
 import { estimateTextTokens } from '../limits/estimate';
 import { rateLimitHeaders } from '../limits/rate-headers';
 import { type ImagesRequest, imagesRequest } from '../openai/images-request';
 import { readJsonBody, validateBody } from '../openai/read-body';
 import { imagesCost, imagesWorstCase, timedOutImages } from '../pricing/images-cost';
 import { type ImagesResult, Unsupported } from '../providers/types';
-import { parseMetadataHeader } from '../routing/conditions';
-import { executeRoute } from '../routing/execute';
 import { type Attempt, attemptsOf, interruptedAttempt } from '../routing/failures';
-import { applyRoutingOverride } from '../routing/overrides';
 import { modelNotFoundFor } from './model-not-found';
+import { admitWhole, runWhole, servedBy } from './whole-answer';
 
 export const images = new Hono<AppEnv>().post('/', async (c) => {
   const runtime = await getRuntime(c.env, c.executionCtx);
@@ -41,22 +38,13 @@ export const images = new Hono<AppEnv>().post('/', async (c) => {
   // RPM counts the request, TPM its prompt; the budget holds the most its images can cost.
   const tokens = estimateTextTokens(body.prompt);
   const { costUsd, costFor } = imagesWorstCase(runtime, route, tokens, body.n ?? 1);
-  const admitted = await admit(
-    c.env,
-    c.executionCtx,
-    c.get('keyHash'),
-    {
-      model: body.model,
-      tokens,
-      inputParam: 'prompt',
-      costUsd,
-      reservationId: c.get('requestId'),
-      reservationTtlMs: limits.reservationTtlMs,
-      defaults: { rpm: limits.rpm, tpm: limits.tpm },
-    },
-    { costFor },
-  );
-  log.admitted(admitted.key);
+  const admitted = await admitWhole(c, limits, {
+    model: body.model,
+    tokens,
+    inputParam: 'prompt',
+    costUsd,
+    costFor,
+  });
   /** What the serving target made, plus the images of each attempt the gateway timed out. */
   const settle = (
     target: Pick<Target, 'provider' | 'model'> | undefined,
@@ -81,34 +69,17 @@ export const images = new Hono<AppEnv>().post('/', async (c) => {
   }
   if (upstream !== body) log.requestBody(upstream);
   try {
-    const served = await executeRoute(
-      runtime,
-      applyRoutingOverride(route, admitted.routing),
-      ({ adapter, target, signal }) => {
-        // Passed over for the route's next target; a 400 naming the model when none makes images.
-        if (!adapter.images)
-          throw new Unsupported(
-            `Provider '${adapter.name}' (${adapter.type}) does not generate images: route images to an OpenAI-compatible, Azure OpenAI or mock provider.`,
-            'model',
-          );
-        return adapter.images({ body: upstream, model: target.model, signal, requestId: c.get('requestId') });
-      },
-      {
-        signal: c.req.raw.signal,
-        ...(admitted.deadline !== undefined ? { deadline: admitted.deadline } : {}),
-        request: {
-          inputTokens: tokens,
-          metadata: parseMetadataHeader(c.req.header('x-tollgate-metadata')),
-          team: admitted.key.teamId,
-        },
-      },
-    );
+    const served = await runWhole(c, runtime, route, admitted, tokens, ({ adapter, target, signal }) => {
+      // Passed over for the route's next target; a 400 naming the model when none makes images.
+      if (!adapter.images)
+        throw new Unsupported(
+          `Provider '${adapter.name}' (${adapter.type}) does not generate images: route images to an OpenAI-compatible, Azure OpenAI or mock provider.`,
+          'model',
+        );
+      return adapter.images({ body: upstream, model: target.model, signal, requestId: c.get('requestId') });
+    });
     settle(served.target, served.result, served.attempts);
-    headers.set('x-tollgate-provider', served.target.provider);
-    headers.set('x-tollgate-model', served.target.model);
-    headers.set('x-tollgate-attempts', String(served.attempts.length));
-    headers.set('content-type', 'application/json');
-    log.served(served.target, served.attempts);
+    servedBy(c, headers, served);
     log.responseBody(served.result.summary);
     return new Response(served.result.raw, { status: 200, headers });
   } catch (error) {
