@@ -195,9 +195,25 @@ function* providerPairs(incoming: unknown, previous: unknown) {
     if (!provider || typeof provider !== 'object') continue;
     const entry = ownEntry(previousProviders, name);
     const stored = entry && typeof entry === 'object' ? (entry as ProviderRecord) : undefined;
-    const sameDestination = () => stored !== undefined && DESTINATION.every((f) => stored[f] === provider[f]);
+    const sameDestination = () =>
+      stored !== undefined &&
+      DESTINATION.every((f) => (f === 'baseUrl' ? sameUrl : Object.is)(provider[f], stored[f]));
     yield { name, provider, stored, sameDestination };
   }
+}
+
+/**
+ * Whether an incoming URL is the stored one: as is, or as read back with its credentials redacted
+ * (restoreSecrets puts them back), so a config written back as read sends nothing anywhere new.
+ */
+function sameUrl(incoming: unknown, stored: unknown): boolean {
+  if (incoming === stored) return true;
+  return (
+    typeof incoming === 'string' &&
+    incoming.includes(URL_MARKER) &&
+    typeof stored === 'string' &&
+    redactUrl(stored) === incoming
+  );
 }
 
 function providersOf(config: unknown): Record<string, unknown> | undefined {
@@ -234,7 +250,7 @@ export function secretRefsMoved(incoming: unknown, previous: unknown): string[] 
   if (
     typeof alerts?.secret === 'string' &&
     isEnvRef(alerts.secret) &&
-    !(stored?.secret === alerts.secret && stored.webhookUrl === alerts.webhookUrl)
+    !(stored?.secret === alerts.secret && sameUrl(alerts.webhookUrl, stored.webhookUrl))
   )
     moved.push('alerts.secret');
   return moved;

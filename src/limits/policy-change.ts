@@ -57,8 +57,9 @@ export function resized(
  * The ledger recounted for a budget's new window (period or start), to be stored: an alert is
  * dated from it. A ledger stored before it knew its window learns it from the budget it was
  * counted under first. In the same window, a new amount or threshold re-reads the alert (a raised
- * budget no longer reads "crossed" at a fraction of it). Undefined when there is nothing to store
- * (no ledger, no budget, or the same window with the alert as it was).
+ * budget no longer reads "crossed" at a fraction of it), and a raised amount the refusal told
+ * (`rearmed`). Undefined when there is nothing to store (no ledger, no budget, or the same window
+ * with the alert as it was).
  */
 export function recounted(
   ledger: BudgetState | undefined,
@@ -67,7 +68,27 @@ export function recounted(
   now: number,
 ): BudgetState | undefined {
   if (!ledger || !budget) return undefined;
-  if (before && sameWindow(before, budget)) return realerted(current(ledger, budget, now), budget, now);
+  if (before && sameWindow(before, budget)) {
+    const inPeriod = current(ledger, budget, now);
+    const realert = realerted(inPeriod, budget, now);
+    return rearmed(realert ?? inPeriod, before, budget) ?? realert;
+  }
   const counted = before ? current(ledger, before, now) : ledger;
-  return current(counted, budget, now);
+  const inWindow = current(counted, budget, now);
+  return rearmed(inWindow, before, budget) ?? inWindow;
+}
+
+/**
+ * A raised (or newly set) budget can run out again in the same period — a `total` one has no
+ * other: its `budget.exhausted` (src/limits/budget-notices.ts) is told again, as its alert is
+ * (`realerted`). Undefined when the refusal recorded stands.
+ */
+function rearmed(
+  ledger: BudgetState,
+  before: Budget | null | undefined,
+  budget: Budget,
+): BudgetState | undefined {
+  if (ledger.exhaustedAt === undefined || (before && budget.usd <= before.usd)) return undefined;
+  const { exhaustedAt: _told, ...rest } = ledger;
+  return rest;
 }

@@ -184,8 +184,10 @@ export function adoptedLedger(
     spentUsd: roundUsd(theirs.spentUsd + (samePeriod ? ours.spentUsd : 0)),
     reservations: [...theirs.reservations, ...ours.reservations],
     alertedAt: theirs.alertedAt ?? (samePeriod ? ours.alertedAt : null),
-    // A budget.exhausted told by either side is not told again (src/limits/budget-notices.ts).
-    ...(samePeriod && theirs.exhaustedAt === undefined && ours.exhaustedAt !== undefined
+    // A budget.exhausted told by either side is not told again (src/limits/budget-notices.ts): the
+    // later record, as theirs may date from an earlier period, which would not stop this one's.
+    ...(samePeriod &&
+    (ours.exhaustedAt ?? Number.NEGATIVE_INFINITY) > (theirs.exhaustedAt ?? Number.NEGATIVE_INFINITY)
       ? { exhaustedAt: ours.exhaustedAt }
       : {}),
     ...joinedHistory(theirs, ours),

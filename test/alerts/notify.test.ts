@@ -154,6 +154,32 @@ describe('budget alert webhook', () => {
     expect(await verified(exhausted)).toBe(true);
   });
 
+  it('sends budget.exhausted again when a raised budget runs out again in the same period', async () => {
+    await configured({ alerts });
+    onUpstream(HOOK, () => new Response(null, { status: 204 }));
+    const total = { usd: 1, period: 'total' as const, alertAt: 0.5 };
+    await inObject('alert-raised', async (object) => {
+      await object.setPolicy(policy({ id: 'key_raised', name: 'topped up', budget: total }));
+      spend(object, 0.9, Date.now());
+      expect(await object.admit(admit(0.5))).toMatchObject({ ok: false, reason: 'budget_exceeded' });
+      await hookCalls(2);
+      // Topped up: $2, whose alert ($1) the $0.90 spent does not reach.
+      await object.setPolicy(policy({ id: 'key_raised', name: 'topped up', budget: { ...total, usd: 2 } }));
+      spend(object, 1, Date.now());
+      await hookCalls(3);
+      expect(await object.admit(admit(0.5))).toMatchObject({ ok: false, reason: 'budget_exceeded' });
+      await hookCalls(4);
+      await pause(50);
+    });
+    expect(sentToHook().map((r) => (r.body as Json).type)).toEqual([
+      'budget.alert',
+      'budget.exhausted',
+      'budget.alert',
+      'budget.exhausted',
+    ]);
+    expect(sentToHook()[3]?.body).toMatchObject({ budget: { usd: 2, period: 'total' }, spendUsd: 1.9 });
+  });
+
   it("names a team's budget as the team's", async () => {
     await configured({ alerts });
     onUpstream(HOOK, () => new Response(null, { status: 204 }));

@@ -51,6 +51,37 @@ describe('Worker secrets in the config, written by an admin token', () => {
     );
   });
 
+  it('may sign budget alerts for a webhook whose URL credentials are read back redacted', async () => {
+    const alerts = { webhookUrl: 'https://hooks.test/a?token=abc', secret: 'env:ALERT_WEBHOOK_SECRET' };
+    expect((await putConfig({ ...base, alerts })).status).toBe(200);
+    const response = await asAdmin(() => {});
+    expect(response.status, await response.clone().text()).toBe(200);
+    const stored = await (await admin('/admin/config')).json<Json>();
+    expect(stored.alerts.webhookUrl).toBe('https://hooks.test/a?token=%5Bredacted%5D');
+    await refused(
+      await asAdmin((config) => {
+        config.alerts.webhookUrl = 'https://attacker.example/a?token=%5Bredacted%5D';
+      }),
+      'alerts.secret',
+    );
+  });
+
+  it("may stay with a provider whose baseUrl's credentials are read back redacted", async () => {
+    const config = structuredClone(base) as Json;
+    config.providers.oai.baseUrl = 'https://proxy.test/v1?key=abc';
+    expect((await putConfig(config)).status).toBe(200);
+    const response = await asAdmin((read) => {
+      read.models.fast.targets[0].model = 'gpt-4o';
+    });
+    expect(response.status, await response.clone().text()).toBe(200);
+    await refused(
+      await asAdmin((read) => {
+        read.providers.oai.baseUrl = 'https://attacker.example/v1?key=%5Bredacted%5D';
+      }),
+      'providers.oai.apiKey',
+    );
+  });
+
   it('may stay where they are sent: a config written back as read, or changed elsewhere, is stored', async () => {
     expect((await putConfig(base)).status).toBe(200);
     expect((await asAdmin(() => {})).status).toBe(200);

@@ -162,4 +162,13 @@ describe('adoptedLedger', () => {
     expect(adoptedLedger(ledger(), ledger(told), budget, now, () => false).exhaustedAt).toBe(told);
     expect(adoptedLedger(ledger(), ledger(), budget, now, () => false).exhaustedAt).toBeUndefined();
   });
+
+  it("keeps this period's budget.exhausted over the other side's of an earlier period", () => {
+    const daily = { usd: 10, period: 'day' as const };
+    const yesterday = now - 86_400_000;
+    const today = Date.parse('2026-12-07T00:00:00Z');
+    const mine = { ...ledger(now - 1000), periodStart: today };
+    const handed = { ...ledger(yesterday), periodStart: today - 86_400_000 };
+    expect(adoptedLedger(mine, handed, daily, now, () => false).exhaustedAt).toBe(now - 1000);
+  });
 });
