@@ -2,6 +2,7 @@
 // the raw body with the configured secret, `x-tollgate-timestamp` the send time (ms). A failure
 // (non-2xx, network error, timeout) is tried again a bounded number of times with backoff, then
 // given up and logged — naming the webhook's origin only, never its path, query or the secret.
+import { hex } from '../bytes';
 import { describeError } from '../describe-error';
 
 export interface Delivery {
@@ -19,8 +20,6 @@ export const DEFAULT_DELIVERY: Delivery = {
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
 export async function signature(secret: string, body: string): Promise<string> {
   const encoder = new TextEncoder();
   const key = await crypto.subtle.importKey(
@@ -30,10 +29,7 @@ export async function signature(secret: string, body: string): Promise<string> {
     false,
     ['sign'],
   );
-  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, encoder.encode(body)));
-  let hex = '';
-  for (const byte of mac) hex += HEX[byte];
-  return hex;
+  return hex(new Uint8Array(await crypto.subtle.sign('HMAC', key, encoder.encode(body))));
 }
 
 /** Where the log says it sent: the origin alone, as a webhook's path or query may be its token (Slack's is). */

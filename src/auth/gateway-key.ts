@@ -1,4 +1,6 @@
 // Gateway keys: `tg-` + 192 random bits (base64url), shown once, stored only as SHA-256 hex.
+import { hex } from '../bytes';
+
 const KEY_PATTERN = /^tg-[A-Za-z0-9_-]{32}$/;
 
 export function generateGatewayKey(): string {
@@ -15,15 +17,11 @@ export function keyPrefix(key: string): string {
   return `${key.slice(0, 7)}…`;
 }
 
-const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
 const encoder = new TextEncoder();
 
 /** Hex SHA-256; on every request twice (the key, the cache key), hence the table. */
 export async function sha256Hex(value: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(value)));
-  let hex = '';
-  for (let i = 0; i < digest.length; i++) hex += HEX[digest[i] as number];
-  return hex;
+  return hex(new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(value))));
 }
 
 /** `Authorization: Bearer <key>` (OpenAI SDKs) or `x-api-key: <key>` (Anthropic-style clients). */

@@ -2,6 +2,7 @@
 // safety blocks; its error bodies are gemini-errors.ts'.
 import type { EventSourceMessage } from 'eventsource-parser';
 import * as z from 'zod';
+import { hex } from '../bytes';
 import { assistantChoice, chatCompletion } from './chat-completion';
 import { errorSchema, geminiError } from './gemini-errors';
 import { type GeminiUsage, toUsage, usageSchema } from './gemini-usage';
@@ -122,8 +123,7 @@ function imageOf(part: GeminiPart): OutputImage | undefined {
 }
 
 export function toolCallId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(12));
-  return `call_${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+  return `call_${hex(crypto.getRandomValues(new Uint8Array(12)))}`;
 }
 
 export function toCompletion(

@@ -6,7 +6,6 @@ import { getRuntime } from '../config/store';
 import type { AppEnv } from '../env';
 import { clientClosed, withHeaders } from '../errors';
 import { guardChatRoute, type RouteGuard } from '../guardrails/chat-guard';
-import { admit } from '../limits/admission';
 import { audioUseOf, inputEstimate, maxOutputTokens, outputCapField, outputCapOf } from '../limits/estimate';
 import { rateLimitHeaders } from '../limits/rate-headers';
 import { readJsonBody, validateBody } from '../openai/read-body';
@@ -29,6 +28,7 @@ import { chatSettlement } from './chat-settlement';
 import { streamAnswer } from './chat-stream-answer';
 import { type Answer, askTargets } from './chat-upstream';
 import { modelNotFoundFor } from './model-not-found';
+import { admitRoute } from './route-admit';
 import { zdrRefusal } from './zdr-retention';
 
 export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
@@ -95,10 +95,9 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     toolFees ? toolFees.usd : 0,
     native?.api === 'responses' ? worstSearchContentBlocks(native.body) : 0,
   );
-  const admitted = await admit(
-    c.env,
-    c.executionCtx,
-    c.get('keyHash'),
+  const admitted = await admitRoute(
+    c,
+    limits,
     {
       model: body.model,
       tokens: inputTokens + maxTokens,
@@ -106,9 +105,6 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
       // The fees a refusal names: the search content blocks reserved with them included.
       ...(toolFees ? { toolFees: { ...toolFees, usd: toolFeesUsd } } : {}),
       outputField: outputCapField(body, c.get('translatedApi')),
-      reservationId: requestId,
-      reservationTtlMs: limits.reservationTtlMs,
-      defaults: { rpm: limits.rpm, tpm: limits.tpm },
     },
     { reserveLater: true, costFor },
   );

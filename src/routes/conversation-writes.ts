@@ -8,8 +8,9 @@ import type { Context } from 'hono';
 import type { GatewayConfig } from '../config/schema';
 import type { AppEnv } from '../env';
 import { withHeaders } from '../errors';
-import { type Admission, admit } from '../limits/admission';
+import type { Admission } from '../limits/admission';
 import { rateLimitHeaders } from '../limits/rate-headers';
+import { admitRoute } from './route-admit';
 
 /**
  * Admits the write of `tokens` (its items'; 0 for metadata alone) and runs it. A write that fails
@@ -22,15 +23,7 @@ export async function admittedWrite(
   tokens: number,
   write: (admitted: Admission) => Promise<Response>,
 ): Promise<Response> {
-  const admitted = await admit(c.env, c.executionCtx, c.get('keyHash'), {
-    model: null,
-    tokens,
-    costUsd: 0,
-    inputParam: 'items',
-    reservationId: c.get('requestId'),
-    reservationTtlMs: limits.reservationTtlMs,
-    defaults: { rpm: limits.rpm, tpm: limits.tpm },
-  });
+  const admitted = await admitRoute(c, limits, { model: null, tokens, costUsd: 0, inputParam: 'items' });
   // Its log row keeps no body (none is given it), whatever the key's logBodies says.
   c.get('log').admitted({ ...admitted.key, logBodies: false });
   const headers = rateLimitHeaders(admitted.rate);

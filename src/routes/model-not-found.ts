@@ -5,7 +5,7 @@ import type { Context } from 'hono';
 import type { GatewayConfig } from '../config/schema';
 import type { AppEnv } from '../env';
 import { type GatewayError, modelNotFound } from '../errors';
-import { admit } from '../limits/admission';
+import { admitRoute } from './route-admit';
 
 /** The 404 for `model`, once the key is known to be live (else admit throws its 401 or 403). */
 export async function modelNotFoundFor(
@@ -13,14 +13,7 @@ export async function modelNotFoundFor(
   model: string,
   limits: GatewayConfig['limits'],
 ): Promise<GatewayError> {
-  const admitted = await admit(c.env, c.executionCtx, c.get('keyHash'), {
-    model,
-    tokens: 0,
-    costUsd: 0,
-    reservationId: c.get('requestId'),
-    reservationTtlMs: limits.reservationTtlMs,
-    defaults: { rpm: limits.rpm, tpm: limits.tpm },
-  });
+  const admitted = await admitRoute(c, limits, { model, tokens: 0, costUsd: 0 });
   const log = c.get('log');
   log.admitted(admitted.key);
   // Refused before its guardrails ran: the log keeps none of the client's unscanned text.

@@ -6,13 +6,14 @@ import type { Context } from 'hono';
 import type { ResolvedRoute, Runtime } from '../config/runtime';
 import type { GatewayConfig } from '../config/schema';
 import type { AppEnv } from '../env';
-import { type Admission, admit } from '../limits/admission';
+import type { Admission } from '../limits/admission';
 import type { WorstCase } from '../pricing/route-prices';
 import type { AttemptContext } from '../routing/attempt';
 import { parseMetadataHeader } from '../routing/conditions';
 import { executeRoute } from '../routing/execute';
 import { applyRoutingOverride, type RoutingOverride } from '../routing/overrides';
 import type { Served } from '../routing/route-run';
+import { admitRoute } from './route-admit';
 
 interface Asked {
   model: string;
@@ -30,18 +31,7 @@ export async function admitWhole(
   limits: GatewayConfig['limits'],
   { costFor, ...asked }: Asked,
 ): Promise<Admission> {
-  const admitted = await admit(
-    c.env,
-    c.executionCtx,
-    c.get('keyHash'),
-    {
-      ...asked,
-      reservationId: c.get('requestId'),
-      reservationTtlMs: limits.reservationTtlMs,
-      defaults: { rpm: limits.rpm, tpm: limits.tpm },
-    },
-    { costFor },
-  );
+  const admitted = await admitRoute(c, limits, asked, { costFor });
   c.get('log').admitted(admitted.key);
   return admitted;
 }
