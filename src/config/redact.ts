@@ -111,7 +111,8 @@ const DESTINATION = ['type', 'baseUrl', 'preset', 'resourceName', 'region'] as c
 export function restoreSecrets(incoming: unknown, previous: unknown): string[] {
   const missing: string[] = [];
   for (const { name, provider, stored, sameDestination } of providerPairs(incoming, previous)) {
-    restoreBaseUrl(name, provider, stored, missing); // first: a restored baseUrl is the same destination
+    // First: a restored baseUrl is the same destination.
+    restoreUrl(provider, 'baseUrl', stored, `providers.${name}.baseUrl`, missing);
     const before = sameDestination() ? stored : undefined;
     for (const [field, value] of Object.entries(provider)) {
       if (value !== REDACTED) continue;
@@ -141,14 +142,10 @@ export function restoreSecrets(incoming: unknown, previous: unknown): string[] {
 function restoreAlertsSecret(incoming: unknown, previous: unknown, missing: string[]): void {
   const alerts = alertsOf(incoming);
   const stored = alertsOf(previous);
+  if (!alerts) return;
   // First, as a provider's baseUrl: the URL's redacted credentials back, so the same webhook.
-  const url = alerts?.webhookUrl;
-  if (alerts && typeof url === 'string' && url.includes(URL_MARKER) && stored?.webhookUrl !== url) {
-    const old = stored?.webhookUrl;
-    if (typeof old === 'string' && redactUrl(old) === url) alerts.webhookUrl = old;
-    else missing.push('alerts.webhookUrl');
-  }
-  if (alerts?.secret !== REDACTED) return;
+  restoreUrl(alerts, 'webhookUrl', stored, 'alerts.webhookUrl', missing);
+  if (alerts.secret !== REDACTED) return;
   if (
     typeof stored?.secret === 'string' &&
     stored.secret !== REDACTED &&
@@ -165,21 +162,23 @@ function alertsOf(config: unknown): Record<string, unknown> | undefined {
 }
 
 /**
- * A `baseUrl` read back with its credentials redacted gets the stored one again: same URL in all
- * else, so the same destination. A marker anywhere else in it has nothing to restore.
+ * A URL (a provider's `baseUrl`, the alerts `webhookUrl`) read back with its credentials redacted
+ * gets the stored one again: same URL in all else, so the same destination. A marker anywhere else
+ * in it has nothing to restore (`path` is told missing).
  */
-function restoreBaseUrl(
-  name: string,
-  provider: ProviderRecord,
-  stored: ProviderRecord | undefined,
+function restoreUrl(
+  record: Record<string, unknown>,
+  field: string,
+  stored: Record<string, unknown> | undefined,
+  path: string,
   missing: string[],
 ) {
-  const { baseUrl } = provider;
-  if (typeof baseUrl !== 'string' || !baseUrl.includes(URL_MARKER)) return;
-  const old = stored?.baseUrl;
-  if (old === baseUrl) return;
-  if (typeof old === 'string' && redactUrl(old) === baseUrl) provider.baseUrl = old;
-  else missing.push(`providers.${name}.baseUrl`);
+  const url = record[field];
+  if (typeof url !== 'string' || !url.includes(URL_MARKER)) return;
+  const old = stored?.[field];
+  if (old === url) return;
+  if (typeof old === 'string' && redactUrl(old) === url) record[field] = old;
+  else missing.push(path);
 }
 
 /**
