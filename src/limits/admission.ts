@@ -73,6 +73,11 @@ export interface RouteAdmitRequest extends AdmitRequest {
   toolFees?: ReservedToolFees;
   /** The field that caps its output on the API the client used (max_tokens when unsaid): a refusal asks to lower it. */
   outputField?: OutputCapField;
+  /**
+   * What a budget refusal asks the client to change, in the route's own words, where neither less
+   * input nor a lower output cap is it (images: fewer of them).
+   */
+  budgetAdvice?: string;
 }
 
 /** A worst case's tool fees (tool-fees.ts), with the API whose field bounds their calls. */

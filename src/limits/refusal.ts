@@ -11,7 +11,10 @@ import type { RateState, RateWindow } from './rate-state';
 
 type Refused = Extract<AdmitResult, { ok: false }>;
 /** What of the refused request its wire error tells. */
-type Refusing = Pick<RouteAdmitRequest, 'model' | 'costUsd' | 'inputParam' | 'toolFees' | 'outputField'>;
+type Refusing = Pick<
+  RouteAdmitRequest,
+  'model' | 'costUsd' | 'inputParam' | 'toolFees' | 'outputField' | 'budgetAdvice'
+>;
 
 /**
  * The key's (or team's) object could not answer — overloaded, unreachable, reset mid-call. Limits
@@ -174,8 +177,7 @@ const TOOL_WORDS = {
  * The cap is named as the client's API names it (max_output_tokens on /v1/responses).
  */
 function budgetAdvice(request: Refusing): string {
-  // An image request's worst case is its images (n), not its prompt (routes/images.ts).
-  if (request.inputParam === 'prompt') return 'Ask for fewer images (lower n)';
+  if (request.budgetAdvice) return request.budgetAdvice;
   if (request.inputParam) return 'Send less input';
   const lower = `Lower ${request.outputField ?? 'max_tokens'}`;
   const fees = request.toolFees;

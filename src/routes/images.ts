@@ -44,6 +44,8 @@ export const images = new Hono<AppEnv>().post('/', async (c) => {
     inputParam: 'prompt',
     costUsd,
     costFor,
+    // The worst case is its images, not its prompt.
+    budgetAdvice: 'Ask for fewer images (lower n)',
   });
   /** What the serving target made, plus the images of each attempt the gateway timed out. */
   const settle = (

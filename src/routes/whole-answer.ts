@@ -23,6 +23,8 @@ interface Asked {
   inputParam: string;
   costUsd: number;
   costFor: (routing: RoutingOverride | undefined) => WorstCase;
+  /** What a budget refusal asks for instead of less input (RouteAdmitRequest.budgetAdvice). */
+  budgetAdvice?: string;
 }
 
 /** Admits the request as its key's log row names it. */
